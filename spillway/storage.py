@@ -1,0 +1,258 @@
+"""Storage behind one small interface, with SQLite (sqlite-utils) as the default.
+
+The rest of Spillway talks to :class:`Store`: insert a row, run a query with
+named parameters (``:name``), or group statements in a short transaction. That
+subset maps onto PostgreSQL too (named parameters translate to ``%(name)s``),
+which is what the multi-node scheduler will need; only SQLite is implemented
+today. SQLite runs in WAL mode with a busy timeout, so readers never block the
+single writer. :class:`AsyncStore` moves every call onto one worker thread so
+the event loop never waits on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from spillway.errors import ConfigError, StorageError
+from spillway.schema import MIGRATIONS, Migration
+from spillway.settings import StorageSettings
+
+Row = dict[str, Any]
+Params = Mapping[str, Any] | Sequence[Any]
+T = TypeVar("T")
+
+
+class Transaction(ABC):
+    """Statements that commit together or not at all."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; return the number of rows it changed."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        """Rows as dicts."""
+
+    @abstractmethod
+    def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        """Insert one row; return its integer row id (0 when the key is not an integer)."""
+
+
+class Store(ABC):
+    """The storage interface the rest of Spillway uses."""
+
+    backend: str
+
+    @abstractmethod
+    def migrate(self) -> list[Migration]:
+        """Apply pending migrations in order; return those applied now."""
+
+    @abstractmethod
+    def applied_migrations(self) -> list[Row]:
+        """The ``_migrations`` table: version, name, applied_at."""
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """A context manager yielding a :class:`Transaction`."""
+
+    @abstractmethod
+    def check_writable(self) -> None:
+        """Raise StorageError unless a write can be committed now."""
+
+    @abstractmethod
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table (for status pages)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        with self.transaction() as tx:
+            return int(tx.execute(sql, params))
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        with self.transaction() as tx:
+            return list(tx.query(sql, params))
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        with self.transaction() as tx:
+            return int(tx.insert(table, row))
+
+
+def _check_identifier(name: str) -> str:
+    # Table and column names are interpolated into SQL; only allow plain names.
+    if not name.replace("_", "").isalnum():
+        raise StorageError(f"invalid SQL identifier {name!r}")
+    return name
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self._conn.execute(sql, params).rowcount
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]:
+        cursor = self._conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+    def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        cols = [_check_identifier(c) for c in row]
+        sql = (
+            f"INSERT INTO {_check_identifier(table)} ({', '.join(cols)}) "
+            f"VALUES ({', '.join(':' + c for c in cols)})"
+        )
+        return self._conn.execute(sql, dict(row)).lastrowid or 0
+
+
+class SqliteStore(Store):
+    """SQLite in WAL mode. One connection, guarded by a lock, short transactions."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing
+            # commits behind our back in the middle of a transaction.
+            conn = sqlite3.connect(
+                str(path),
+                timeout=busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self.db = sqlite_utils.Database(conn)
+            if str(path) != ":memory:":
+                self.db.enable_wal()
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from exc
+        self._conn = conn
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot start a transaction on {self.path}: {exc}") from exc
+            try:
+                yield _SqliteTransaction(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StorageError(f"commit failed on {self.path}: {exc}") from exc
+
+    def migrate(self) -> list[Migration]:
+        with self._lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+            done = {r["version"] for r in self.applied_migrations()}
+            applied: list[Migration] = []
+            for migration in MIGRATIONS:
+                if migration.version in done:
+                    continue
+                try:
+                    with self.transaction() as tx:
+                        for statement in migration.statements:
+                            tx.execute(statement)
+                        tx.insert(
+                            "_migrations",
+                            {
+                                "version": migration.version,
+                                "name": migration.name,
+                                "applied_at": time.time(),
+                            },
+                        )
+                except sqlite3.Error as exc:
+                    raise StorageError(
+                        f"migration {migration.version} ({migration.name}) failed: {exc}"
+                    ) from exc
+                applied.append(migration)
+            return applied
+
+    def applied_migrations(self) -> list[Row]:
+        if "_migrations" not in self.db.table_names():
+            return []
+        return list(self.db.query("SELECT * FROM _migrations ORDER BY version"))
+
+    def check_writable(self) -> None:
+        try:
+            with self.transaction() as tx:
+                tx.execute("CREATE TABLE IF NOT EXISTS _write_check (at REAL)")
+                tx.execute("INSERT INTO _write_check (at) VALUES (?)", (time.time(),))
+                tx.execute("DELETE FROM _write_check")
+        except (sqlite3.Error, StorageError) as exc:
+            raise StorageError(f"database {self.path} is not writable: {exc}") from exc
+
+    def table_counts(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                name: self.db[name].count
+                for name in self.db.table_names()
+                if not name.startswith("_")
+            }
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def open_store(settings: StorageSettings, *, migrate: bool = True) -> Store:
+    """Open the configured store and bring its schema up to date."""
+    if settings.backend != "sqlite":
+        raise ConfigError(
+            f"config error: storage.backend = {settings.backend!r}: expected 'sqlite' "
+            "(the PostgreSQL store is not implemented yet)"
+        )
+    store = SqliteStore(settings.sqlite_path, busy_timeout_ms=settings.busy_timeout_ms)
+    if migrate:
+        store.migrate()
+    return store
+
+
+class AsyncStore:
+    """Runs store calls on one bounded worker thread, off the event loop."""
+
+    def __init__(self, store: Store, *, max_workers: int = 1) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="spillway-db")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, fn, *args)
+
+    async def insert(self, table: str, row: Mapping[str, Any]) -> int:
+        return await self.run(self.store.insert, table, row)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return await self.run(self.store.execute, sql, params)
+
+    async def query(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self.run(self.store.query, sql, params)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
