@@ -78,3 +78,21 @@ class InputError(SpillwayError):
 
     code = "input"
     exit_code = 2
+
+
+class AgiError(PbxError):
+    """An AGI command failed (Asterisk answered 510, 520, ...)."""
+
+    code = "agi"
+
+
+class AgiHangup(AgiError):
+    """The channel hung up while an AGI script was talking to it (511 or HANGUP)."""
+
+    code = "agi_hangup"
+
+
+class AmiAuthError(AmiError):
+    """AMI refused our login: wrong user, secret or source address."""
+
+    code = "ami_auth"

@@ -1,0 +1,189 @@
+"""Render Asterisk configuration from Spillway's settings.
+
+Two sets of files come out of the same templates: the include-able
+``*_spillway.conf`` files that go into a real PBX's configuration folder, and,
+for the sandbox only, the small base files (asterisk.conf, modules.conf, ...)
+that include them. Rendering is pure: settings in, file texts out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+
+from spillway.settings import Settings
+
+SECRET_MASK = "********"
+
+# The files a real PBX includes; `dialplan install` writes exactly these.
+SPILLWAY_FILES = (
+    "extensions_spillway.conf",
+    "queues_spillway.conf",
+    "manager_spillway.conf",
+    "websocket_client_spillway.conf",
+)
+
+SANDBOX_FILES = (
+    "asterisk.conf",
+    "modules.conf",
+    "logger.conf",
+    "manager.conf",
+    "extensions.conf",
+    "queues.conf",
+    "websocket_client.conf",
+    "pjsip.conf",
+    "http.conf",
+    "rtp.conf",
+    "cdr.conf",
+)
+
+# Files Asterisk looks for at start; empty is a valid answer and keeps the
+# log free of errors that would hide real ones.
+SANDBOX_EMPTY_FILES = (
+    "cel.conf",
+    "features.conf",
+    "acl.conf",
+    "udptl.conf",
+    "pjproject.conf",
+    "ccss.conf",
+    "chan_websocket.conf",
+    "queuerules.conf",
+    "musiconhold.conf",
+)
+
+# Loaded explicitly (autoload = no): fast start, nothing listening beyond loopback.
+SANDBOX_MODULES = (
+    "res_timing_timerfd",
+    "res_sorcery_config",
+    "res_sorcery_memory",
+    "res_sorcery_astdb",
+    "res_pjproject",
+    "res_rtp_asterisk",
+    "res_speech",
+    "res_agi",
+    "res_musiconhold",
+    "res_http_websocket",
+    "res_websocket_client",
+    "res_audiosocket",
+    "res_pjsip",
+    "res_pjsip_session",
+    "res_pjsip_pubsub",
+    "res_pjsip_sdp_rtp",
+    "res_pjsip_authenticator_digest",
+    "res_pjsip_endpoint_identifier_user",
+    "res_pjsip_endpoint_identifier_ip",
+    "res_pjsip_registrar",
+    "res_pjsip_caller_id",
+    "res_pjsip_dtmf_info",
+    "res_pjsip_nat",
+    "chan_pjsip",
+    "chan_audiosocket",
+    "chan_websocket",
+    "chan_bridge_media",
+    "bridge_simple",
+    "bridge_softmix",
+    "bridge_holding",
+    "bridge_builtin_features",
+    "pbx_config",
+    "app_dial",
+    "app_queue",
+    "app_audiosocket",
+    "app_playback",
+    "app_echo",
+    "app_record",
+    "app_mixmonitor",
+    "app_stack",
+    "app_verbose",
+    "app_senddtmf",
+    "app_read",
+    "app_exec",
+    "app_userevent",
+    "app_originate",
+    "app_stream_echo",
+    "app_milliwatt",
+    "app_waitforsilence",
+    "app_playtones",
+    "func_channel",
+    "func_callerid",
+    "func_strings",
+    "func_logic",
+    "func_global",
+    "func_math",
+    "func_cut",
+    "func_uri",
+    "func_timeout",
+    "func_hangupcause",
+    "func_db",
+    "func_json",
+    "format_wav",
+    "format_pcm",
+    "format_sln",
+    "format_gsm",
+    "codec_ulaw",
+    "codec_alaw",
+    "codec_gsm",
+    "codec_resample",
+    "codec_a_mu",
+)
+
+# The modules `spillway doctor` requires on any PBX.
+REQUIRED_MODULES = ("res_agi", "app_audiosocket", "chan_websocket", "app_queue")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFile:
+    name: str
+    text: str
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("dialplan", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def queue_members(settings: Settings) -> list[str]:
+    """Simulated agents for the sandbox: Local channels in ``spillway-agents``."""
+    if settings.pbx.mode != "sandbox":
+        return []
+    return [
+        f"Local/agent{i}@spillway-agents/n,0,Agent {i}" for i in range(1, settings.queue.agents + 1)
+    ]
+
+
+def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[RenderedFile]:
+    """The include-able files; the AMI secret is masked when ``ami_secret`` is None."""
+    env = _environment()
+    context = {
+        "pbx": settings.pbx,
+        "c": settings.controller,
+        "q": settings.queue,
+        "members": queue_members(settings),
+        "secret": ami_secret if ami_secret is not None else SECRET_MASK,
+        "ami_permit": settings.controller.advertise_host,
+    }
+    return [RenderedFile(name, env.get_template(f"{name}.j2").render(context)) for name in SPILLWAY_FILES]
+
+
+def render_sandbox(
+    settings: Settings, *, base: str, ami_secret: str, rtp_start: int = 20000
+) -> list[RenderedFile]:
+    """Everything a sandbox instance needs: base files plus the include-able ones."""
+    env = _environment()
+    context = {
+        "pbx": settings.pbx,
+        "instance": settings.pbx.sandbox_instance,
+        "base": base,
+        "modules": SANDBOX_MODULES,
+        "rtp_start": rtp_start,
+    }
+    files = [
+        RenderedFile(name, env.get_template(f"sandbox/{name}.j2").render(context))
+        for name in SANDBOX_FILES
+    ]
+    files += [RenderedFile(name, "; Spillway sandbox -- empty on purpose.\n") for name in SANDBOX_EMPTY_FILES]
+    return files + render_spillway(settings, ami_secret=ami_secret)

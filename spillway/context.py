@@ -1,0 +1,38 @@
+"""What every CLI command gets: the settings, read once, lazily.
+
+Loading lazily lets ``--help`` work even when the configuration is broken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+
+from spillway.settings import Settings, load_settings
+
+
+@dataclass
+class AppContext:
+    config_path: Path | None = None
+    verbose: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def reload(self) -> Settings:
+        self._settings = None
+        return self.settings
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, AppContext):
+        obj = AppContext()
+        ctx.find_root().obj = obj
+    return obj
