@@ -1,0 +1,1 @@
+"""Spillway test suite."""

@@ -1,0 +1,135 @@
+"""Shared fixtures: isolated settings, a real SQLite store, and the sandbox Asterisk.
+
+The session-scoped ``pbx`` fixture starts a sandbox Asterisk instance of its
+own (own folder inside the shared sid root, free loopback ports), so the
+tests never touch a sandbox the developer has running for the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+# Isolate every test from the developer's secrets, data and config files.
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="spillway-tests-"))
+os.environ["SPILLWAY_SECRETS_FILE"] = str(_SESSION_TMP / "secrets.env")
+os.environ["SPILLWAY_DATA"] = str(_SESSION_TMP / "data")
+os.environ.pop("SPILLWAY_CONFIG", None)
+for _name in list(os.environ):
+    if _name.startswith("SPILLWAY_") and "__" in _name:
+        del os.environ[_name]
+
+from spillway.ami import AmiClient  # noqa: E402
+from spillway.pbx_sandbox import Sandbox  # noqa: E402
+from spillway.settings import Settings  # noqa: E402
+from spillway.storage import SqliteStore  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(**sections: dict[str, Any]) -> Settings:
+    """Settings from explicit sections only (no YAML file is read)."""
+    return Settings(**sections)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    db = SqliteStore(tmp_path / "test.db")
+    db.migrate()
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def pbx_settings() -> Settings:
+    """Settings for the test sandbox: its own instance and free ports."""
+    instance = f"t{os.getpid()}"
+    return make_settings(
+        pbx={
+            "mode": "sandbox",
+            "ami_port": free_port(),
+            "sip_port": free_port(),
+            "http_port": free_port(),
+            "ami_secret": uuid.uuid4().hex,
+            "sandbox_instance": instance,
+        },
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+        },
+        storage={"sqlite_path": str(_SESSION_TMP / "pbx.db")},
+    )
+
+
+@dataclass
+class PbxHandle:
+    """A running sandbox Asterisk with a logged-in AMI client."""
+
+    settings: Settings
+    sandbox: Sandbox
+    ami: AmiClient
+
+    def cli(self, command: str) -> str:
+        return self.sandbox.cli(command)
+
+    async def originate(
+        self,
+        channel: str,
+        *,
+        application: str = "Wait",
+        data: str = "10",
+        variables: dict[str, str] | None = None,
+        caller_id: str = "Test Caller <4520123456>",
+    ) -> Any:
+        """Originate ``channel`` (e.g. ``Local/s@spillway-selftest``) asynchronously."""
+        action: dict[str, Any] = {
+            "Action": "Originate",
+            "Channel": channel,
+            "Application": application,
+            "Data": data,
+            "CallerID": caller_id,
+            "Async": "true",
+        }
+        if variables:
+            action["Variable"] = [f"{k}={v}" for k, v in variables.items()]
+        return await self.ami.action(action)
+
+    async def reload_dialplan(self) -> None:
+        """Re-render this instance's configuration and reload it."""
+        self.sandbox.write_config()
+        await self.ami.command("core reload")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def pbx(pbx_settings: Settings) -> AsyncIterator[PbxHandle]:
+    """The sandbox Asterisk (built once into the cache), started for this session."""
+    secret = pbx_settings.require_ami_secret()
+    sandbox = Sandbox(pbx_settings, ami_secret=secret)
+    await asyncio.to_thread(sandbox.build)
+    sandbox.start()
+    try:
+        await sandbox.wait_ready(timeout_s=60)
+        ami = await AmiClient.connect(sandbox.ami_endpoint())
+        try:
+            yield PbxHandle(pbx_settings, sandbox, ami)
+        finally:
+            await ami.close()
+    finally:
+        sandbox.stop()
+        shutil.rmtree(sandbox.base, ignore_errors=True)
