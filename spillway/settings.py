@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,6 +36,10 @@ SECRET_KEYS = (
 )
 
 
+# "~" in a configured path means the home of the user running Spillway.
+ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -51,7 +55,7 @@ class PbxSettings(_Section):
     ami_timeout_s: float = Field(5.0, gt=0)
     sip_port: int = Field(15060, ge=1, le=65535)
     http_port: int = Field(18088, ge=1, le=65535)
-    asterisk_config_dir: Path = Path("/etc/asterisk")
+    asterisk_config_dir: ExpandedPath = Path("/etc/asterisk")
     sandbox_instance: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -82,7 +86,7 @@ class StorageSettings(_Section):
     """Where calls, callbacks and shop data are kept."""
 
     backend: Literal["sqlite", "postgres"] = "sqlite"
-    sqlite_path: Path = Field(default_factory=lambda: paths.data_dir() / "spillway.db")
+    sqlite_path: ExpandedPath = Field(default_factory=lambda: paths.data_dir() / "spillway.db")
     postgres_dsn: SecretStr | None = None
     busy_timeout_ms: int = Field(5000, ge=0)
 
@@ -146,8 +150,8 @@ class LoggingSettings(_Section):
 
 
 class PathSettings(_Section):
-    cache_dir: Path = Field(default_factory=paths.cache_dir)
-    data_dir: Path = Field(default_factory=paths.data_dir)
+    cache_dir: ExpandedPath = Field(default_factory=paths.cache_dir)
+    data_dir: ExpandedPath = Field(default_factory=paths.data_dir)
 
 
 class Settings(BaseSettings):

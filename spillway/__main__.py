@@ -1,0 +1,5 @@
+"""`python -m spillway` runs the CLI."""
+
+from spillway.cli import main
+
+main()

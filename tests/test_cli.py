@@ -1,0 +1,52 @@
+"""The CLI: every command has help text, and help works whatever the config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from spillway.cli import app
+
+runner = CliRunner()
+
+
+def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command in the tree (Typer vendors its own Click, so duck-type groups)."""
+    yield path, command
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from walk(sub, (*path, name))
+
+
+COMMANDS = list(walk(typer.main.get_command(app)))
+
+
+def test_the_expected_commands_exist() -> None:
+    names = {" ".join(path) for path, _ in COMMANDS}
+    for expected in (
+        "doctor",
+        "demo",
+        "pbx sandbox up",
+        "pbx sandbox down",
+        "pbx sandbox status",
+        "pbx sandbox cli",
+        "db migrate",
+        "db status",
+        "config check",
+        "config show",
+    ):
+        assert expected in names
+
+
+@pytest.mark.parametrize(
+    ("path", "command"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
+def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
+    assert (command.help or "").strip(), f"`spillway {' '.join(path)}` has no help text"
+    result = runner.invoke(app, [*path, "--help"], env={"SPILLWAY_PBX__AMI_PORT": "broken"})
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output

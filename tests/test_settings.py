@@ -1,0 +1,113 @@
+"""Settings: sources, immutability, and one clear line for every broken config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from spillway.errors import ConfigError
+from spillway.settings import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spillway.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_example_config_is_valid() -> None:
+    settings = load_settings(REPO / "configs" / "spillway.yaml")
+    assert settings.pbx.ami_port == 15038
+    assert settings.queue.max_wait_s == 30
+    assert not str(settings.storage.sqlite_path).startswith("~")  # "~" expanded
+
+
+def test_settings_are_immutable() -> None:
+    settings = load_settings(use_default_path=False)
+    with pytest.raises(ValidationError):
+        settings.pbx.ami_port = 1  # type: ignore[misc]
+
+
+def test_environment_overrides_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "queue:\n  agents: 3\n  max_wait_s: 45\n")
+    monkeypatch.setenv("SPILLWAY_QUEUE__MAX_WAIT_S", "12")
+    settings = load_settings(path)
+    assert settings.queue.agents == 3
+    assert settings.queue.max_wait_s == 12
+
+
+def test_secret_comes_from_secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("SPILLWAY_PBX__AMI_SECRET=s3cret\n")
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(secrets))
+    settings = load_settings(use_default_path=False)
+    assert settings.require_ami_secret() == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pbx:\n  ami_port: abc\n", "pbx.ami_port = 'abc': expected a valid integer"),
+        ("pbx:\n  ami_prot: 5038\n", "pbx.ami_prot: unknown key"),
+        (
+            "queue:\n  max_wait_s: -1\n",
+            "queue.max_wait_s = -1: expected greater than or equal to 1",
+        ),
+        ("controller:\n  transport: carrier-pigeon\n", "controller.transport = 'carrier-pigeon'"),
+        ("pbx:\n  ami_secret: hunter2\n", "pbx.ami_secret must not be in"),
+        ("pbx: [1, 2\n", "invalid YAML"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+)
+def test_broken_config_is_one_clear_error(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+    assert "hunter2" not in message
+
+
+def test_missing_secret_is_a_config_error() -> None:
+    settings = load_settings(use_default_path=False)
+    with pytest.raises(ConfigError, match="pbx.ami_secret is missing"):
+        settings.require_ami_secret()
+
+
+def _spillway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spillway", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "args", "expected"),
+    [
+        ("pbx:\n  ami_port: notaport\n", ["config", "check"], "pbx.ami_port = 'notaport'"),
+        ("queue:\n  agentz: 2\n", ["doctor"], "queue.agentz: unknown key"),
+        ("", ["pbx", "sandbox", "status"], "pbx.ami_secret is missing"),
+    ],
+)
+def test_cli_exits_2_with_one_line(
+    tmp_path: Path, yaml_text: str, args: list[str], expected: str
+) -> None:
+    path = write(tmp_path, yaml_text)
+    result = _spillway("--config", str(path), *args)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert expected in lines[0]
+    assert result.stdout == ""
