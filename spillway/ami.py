@@ -82,7 +82,8 @@ class AmiClient:
                 _reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
                 writer.close()
                 await manager.connect()
-                while manager.authenticated_future is None and not manager.authenticated:
+                # panoramisk creates the login future in a callback; no event to await.
+                while manager.authenticated_future is None and not manager.authenticated:  # noqa: ASYNC110
                     await asyncio.sleep(0.01)
                 if manager.authenticated_future is not None:
                     response = await manager.authenticated_future

@@ -260,7 +260,7 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
     source = f" (in {path})" if path is not None else ""
     try:
         return Settings(
-            _env_file=secrets if secrets.is_file() else None,  # type: ignore[call-arg]
+            _env_file=secrets if secrets.is_file() else None,
             **data,
         )
     except ValidationError as exc:

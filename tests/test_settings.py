@@ -78,7 +78,7 @@ def test_broken_config_is_one_clear_error(tmp_path: Path, text: str, expected: s
 
 def test_missing_secret_is_a_config_error() -> None:
     settings = load_settings(use_default_path=False)
-    with pytest.raises(ConfigError, match="pbx.ami_secret is missing"):
+    with pytest.raises(ConfigError, match=r"pbx\.ami_secret is missing"):
         settings.require_ami_secret()
 
 
