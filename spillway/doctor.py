@@ -36,10 +36,10 @@ def check_database(settings: Settings) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check("database writable", False, str(exc), "check storage.sqlite_path and its folder")
-    return Check(
-        "database writable", True, f"{settings.storage.sqlite_path} (schema v{version})"
-    )
+        return Check(
+            "database writable", False, str(exc), "check storage.sqlite_path and its folder"
+        )
+    return Check("database writable", True, f"{settings.storage.sqlite_path} (schema v{version})")
 
 
 async def check_pbx(settings: Settings) -> list[Check]:
@@ -79,7 +79,9 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 "Asterisk version",
                 major >= 18,
                 version,
-                "" if major >= 18 else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
+                ""
+                if major >= 18
+                else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
             )
         )
         for module in REQUIRED_MODULES:
@@ -88,7 +90,12 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 checks.append(Check(f"module {module}", True, "loaded"))
             except SpillwayError:
                 checks.append(
-                    Check(f"module {module}", False, "not loaded", f"asterisk -rx 'module load {module}.so'")
+                    Check(
+                        f"module {module}",
+                        False,
+                        "not loaded",
+                        f"asterisk -rx 'module load {module}.so'",
+                    )
                 )
     except SpillwayError as exc:
         checks.append(Check("Asterisk version", False, str(exc), start_fix))
@@ -106,7 +113,12 @@ def check_models(settings: Settings) -> list[Check]:
     locate: Callable[[str, Settings], object] = registry.locate_for_doctor
     checks = []
     for kind, name in (
-        ("ASR model", settings.speech.vosk_model if settings.speech.asr_engine == "vosk" else settings.speech.whisper_model),
+        (
+            "ASR model",
+            settings.speech.vosk_model
+            if settings.speech.asr_engine == "vosk"
+            else settings.speech.whisper_model,
+        ),
         ("TTS voice", settings.speech.piper_voice),
     ):
         try:
@@ -126,7 +138,10 @@ async def check_nlu(settings: Settings) -> Check:
             model = response.json().get("model_file", "?")
     except (httpx.HTTPError, ValueError) as exc:
         return Check(
-            "NLU server", False, f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}", "spillway nlu serve"
+            "NLU server",
+            False,
+            f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
+            "spillway nlu serve",
         )
     return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
 

@@ -29,9 +29,7 @@ def data_dir() -> Path:
 
 def secrets_file() -> Path:
     """``$SPILLWAY_SECRETS_FILE`` or ``~/.config/spillway/secrets.env``."""
-    return _env_path(
-        "SPILLWAY_SECRETS_FILE", Path.home() / ".config" / "spillway" / "secrets.env"
-    )
+    return _env_path("SPILLWAY_SECRETS_FILE", Path.home() / ".config" / "spillway" / "secrets.env")
 
 
 def repo_root() -> Path:

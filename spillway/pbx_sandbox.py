@@ -236,7 +236,9 @@ class Sandbox:
             finally:
                 await client.close()
             await asyncio.sleep(0.2)
-        raise PbxError(f"the sandbox Asterisk did not answer on AMI within {timeout_s:g} s: {last_error}")
+        raise PbxError(
+            f"the sandbox Asterisk did not answer on AMI within {timeout_s:g} s: {last_error}"
+        )
 
     def cli(self, command: str, *, timeout_s: float = 10.0) -> str:
         """Run an Asterisk CLI command on this instance (``asterisk -rx``)."""
