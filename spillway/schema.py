@@ -78,6 +78,67 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX callback_requests_status ON callback_requests(status, not_before)",
         ),
     ),
+    Migration(
+        3,
+        "shop data",
+        (
+            """CREATE TABLE customers (
+                phone TEXT PRIMARY KEY,
+                name TEXT,
+                email TEXT
+            )""",
+            """CREATE TABLE products (
+                sku TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                stock INTEGER NOT NULL DEFAULT 0,
+                restock_at REAL
+            )""",
+            """CREATE TABLE orders (
+                number TEXT PRIMARY KEY,
+                customer_phone TEXT REFERENCES customers(phone),
+                status TEXT NOT NULL,
+                carrier TEXT,
+                tracking_number TEXT,
+                created_at REAL NOT NULL,
+                expected_delivery_at REAL,
+                delivered_at REAL
+            )""",
+            "CREATE INDEX orders_customer ON orders(customer_phone)",
+            """CREATE TABLE order_lines (
+                order_number TEXT NOT NULL REFERENCES orders(number),
+                line_no INTEGER NOT NULL,
+                product_name TEXT NOT NULL,
+                quantity INTEGER NOT NULL DEFAULT 1,
+                PRIMARY KEY (order_number, line_no)
+            )""",
+            """CREATE TABLE cases (
+                id INTEGER PRIMARY KEY,
+                case_id TEXT UNIQUE,
+                phone TEXT,
+                order_number TEXT,
+                reason TEXT NOT NULL,
+                call_id TEXT,
+                created_at REAL NOT NULL,
+                status TEXT NOT NULL DEFAULT 'open',
+                context TEXT NOT NULL DEFAULT '{}'
+            )""",
+            """CREATE TABLE sms_outbox (
+                id INTEGER PRIMARY KEY,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                phone TEXT NOT NULL,
+                body TEXT NOT NULL,
+                call_id TEXT,
+                status TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                claimed_at REAL,
+                sent_at REAL,
+                last_error TEXT
+            )""",
+            "CREATE INDEX sms_outbox_status ON sms_outbox(status, created_at)",
+        ),
+    ),
 )
 
 

@@ -1,0 +1,146 @@
+"""The shop back-ends the dialogue talks to, behind small interfaces.
+
+Orders and tracking, inventory, cases, callbacks and SMS are each one
+``Protocol`` with async methods, so the dialogue never does I/O itself and a
+shop can swap one part (say, orders from its Shopify store) while keeping the
+rest on the local database (``bot.backends.local``). Failures are raised as
+:class:`spillway.errors.BackendError`; "not found" is ``None``, not an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import phonenumbers
+
+OPEN_ORDER_STATUSES = frozenset({"placed", "packing", "shipped"})
+"""Statuses of orders that have not reached the customer yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One order as the caller knows it: number, what is in it, where it is."""
+
+    number: str
+    status: str
+    """placed | packing | shipped | delivered | cancelled"""
+    items: tuple[str, ...] = ()
+    customer_phone: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    created_at: float | None = None
+    expected_delivery_at: float | None = None
+    delivered_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ORDER_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A product and its stock; ``restock_at`` is set when sold out and known."""
+
+    sku: str
+    name: str
+    stock: int
+    restock_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A customer-service case (a complaint) a human picks up."""
+
+    case_id: str
+    reason: str
+    phone: str | None = None
+    order_number: str | None = None
+    call_id: str | None = None
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessage:
+    """A text message in the outbox."""
+
+    phone: str
+    body: str
+    idempotency_key: str
+    status: str = "pending"
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequest:
+    """A request for a human to call back, for the scheduler."""
+
+    phone: str
+    reason: str
+    call_id: str | None = None
+    name: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class OrderBackend(Protocol):
+    async def find_order(self, number: str) -> Order | None:
+        """The order with this number (digits only), or None."""
+        ...
+
+    async def orders_for_phone(self, phone: str) -> list[Order]:
+        """The orders of the customer with this E.164 number, newest first."""
+        ...
+
+
+class InventoryBackend(Protocol):
+    async def find_product(self, name: str) -> Product | None:
+        """The product best matching ``name``, or None."""
+        ...
+
+
+class CaseBackend(Protocol):
+    async def create_case(
+        self,
+        reason: str,
+        *,
+        phone: str | None,
+        order_number: str | None,
+        call_id: str | None,
+        context: dict[str, Any],
+    ) -> Case: ...
+
+
+class CallbackBackend(Protocol):
+    async def request_callback(self, request: CallbackRequest) -> int:
+        """Record the request (status 'pending'); return its id."""
+        ...
+
+
+class SmsBackend(Protocol):
+    async def enqueue(
+        self, phone: str, body: str, *, idempotency_key: str, call_id: str | None = None
+    ) -> SmsMessage:
+        """Queue a message; queuing the same key twice keeps one message."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    """Everything the dialogue may call, passed in as one bundle."""
+
+    orders: OrderBackend
+    inventory: InventoryBackend
+    cases: CaseBackend
+    callbacks: CallbackBackend
+    sms: SmsBackend
+
+
+def normalise_phone(number: str, region: str = "DK") -> str | None:
+    """``number`` in E.164 (``+4520123456``), or None when it is not a valid number."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,195 @@
+"""The default back-ends: orders, stock, cases and callbacks in Spillway's own store.
+
+Every call runs on the store's worker thread (:class:`AsyncStore`), so the
+event loop never waits on disk. Queries take named parameters only: caller
+text never becomes SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.backends import Backends, CallbackRequest, Case, Order, Product
+from bot.backends.sms import SmsOutbox
+from spillway.errors import BackendError, StorageError
+from spillway.storage import AsyncStore, Row, Store, Transaction
+
+Clock = Callable[[], float]
+
+
+def _order_from_rows(row: Row, lines: list[Row]) -> Order:
+    return Order(
+        number=str(row["number"]),
+        status=str(row["status"]),
+        items=tuple(str(line["product_name"]) for line in lines),
+        customer_phone=row["customer_phone"],
+        carrier=row["carrier"],
+        tracking_number=row["tracking_number"],
+        created_at=row["created_at"],
+        expected_delivery_at=row["expected_delivery_at"],
+        delivered_at=row["delivered_at"],
+    )
+
+
+def _load_orders(tx: Transaction, rows: list[Row]) -> list[Order]:
+    orders = []
+    for row in rows:
+        lines = tx.query(
+            "SELECT product_name FROM order_lines WHERE order_number = :n ORDER BY line_no",
+            {"n": row["number"]},
+        )
+        orders.append(_order_from_rows(row, lines))
+    return orders
+
+
+class LocalOrders:
+    """Orders from the ``orders`` and ``order_lines`` tables."""
+
+    def __init__(self, db: AsyncStore) -> None:
+        self._db = db
+
+    def _find(self, number: str) -> Order | None:
+        with self._db.store.transaction() as tx:
+            rows = tx.query("SELECT * FROM orders WHERE number = :n", {"n": number})
+            found = _load_orders(tx, rows)
+        return found[0] if found else None
+
+    def _for_phone(self, phone: str) -> list[Order]:
+        with self._db.store.transaction() as tx:
+            rows = tx.query(
+                "SELECT * FROM orders WHERE customer_phone = :p ORDER BY created_at DESC",
+                {"p": phone},
+            )
+            return _load_orders(tx, rows)
+
+    async def find_order(self, number: str) -> Order | None:
+        try:
+            return await self._db.run(self._find, number)
+        except StorageError as exc:
+            raise BackendError(f"order lookup failed: {exc}") from exc
+
+    async def orders_for_phone(self, phone: str) -> list[Order]:
+        try:
+            return await self._db.run(self._for_phone, phone)
+        except StorageError as exc:
+            raise BackendError(f"order lookup failed: {exc}") from exc
+
+
+class LocalInventory:
+    """Products from the ``products`` table, matched by name."""
+
+    def __init__(self, db: AsyncStore) -> None:
+        self._db = db
+
+    def _find(self, name: str) -> Product | None:
+        wanted = " ".join(name.lower().split())
+        if not wanted:
+            return None
+        rows = self._db.store.query(
+            "SELECT * FROM products WHERE lower(name) = :n", {"n": wanted}
+        ) or self._db.store.query(
+            # A partial name ("kettle") matches when it picks out one product.
+            "SELECT * FROM products WHERE instr(lower(name), :n) > 0 ORDER BY name",
+            {"n": wanted},
+        )
+        if len(rows) != 1:
+            return None
+        row = rows[0]
+        return Product(
+            sku=str(row["sku"]),
+            name=str(row["name"]),
+            stock=int(row["stock"]),
+            restock_at=row["restock_at"],
+        )
+
+    async def find_product(self, name: str) -> Product | None:
+        try:
+            return await self._db.run(self._find, name)
+        except StorageError as exc:
+            raise BackendError(f"stock lookup failed: {exc}") from exc
+
+
+class LocalCases:
+    """Cases in the ``cases`` table; the id is ``CASE-<row id>``."""
+
+    def __init__(self, db: AsyncStore, clock: Clock = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def _create(
+        self,
+        reason: str,
+        phone: str | None,
+        order_number: str | None,
+        call_id: str | None,
+        context: dict[str, Any],
+    ) -> Case:
+        now = self._clock()
+        with self._db.store.transaction() as tx:
+            row_id = tx.insert(
+                "cases",
+                {
+                    "phone": phone,
+                    "order_number": order_number,
+                    "reason": reason,
+                    "call_id": call_id,
+                    "created_at": now,
+                    "context": json.dumps(context, sort_keys=True),
+                },
+            )
+            case_id = f"CASE-{row_id}"
+            tx.execute("UPDATE cases SET case_id = :c WHERE id = :i", {"c": case_id, "i": row_id})
+        return Case(case_id, reason, phone, order_number, call_id, now)
+
+    async def create_case(
+        self,
+        reason: str,
+        *,
+        phone: str | None,
+        order_number: str | None,
+        call_id: str | None,
+        context: dict[str, Any],
+    ) -> Case:
+        try:
+            return await self._db.run(self._create, reason, phone, order_number, call_id, context)
+        except StorageError as exc:
+            raise BackendError(f"cannot create a case: {exc}") from exc
+
+
+class LocalCallbacks:
+    """Callback requests in ``callback_requests`` (source 'bot'), for the scheduler."""
+
+    def __init__(self, db: AsyncStore, clock: Clock = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def request_callback(self, request: CallbackRequest) -> int:
+        row = {
+            "phone": request.phone,
+            "name": request.name,
+            "reason": request.reason,
+            "source": "bot",
+            "call_id": request.call_id,
+            "created_at": self._clock(),
+            "status": "pending",
+            "context": json.dumps(request.context, sort_keys=True),
+        }
+        try:
+            return await self._db.insert("callback_requests", row)
+        except StorageError as exc:
+            raise BackendError(f"cannot record the callback request: {exc}") from exc
+
+
+def local_backends(store: Store | AsyncStore, clock: Clock = time.time) -> Backends:
+    """All back-ends on the local store."""
+    db = store if isinstance(store, AsyncStore) else AsyncStore(store)
+    return Backends(
+        orders=LocalOrders(db),
+        inventory=LocalInventory(db),
+        cases=LocalCases(db, clock),
+        callbacks=LocalCallbacks(db, clock),
+        sms=SmsOutbox(db, clock),
+    )

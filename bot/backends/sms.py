@@ -1,0 +1,217 @@
+"""Text messages: an outbox table, a pluggable HTTP gateway and a sender.
+
+The dialogue only *enqueues* (``SmsOutbox.enqueue``), keyed by an idempotency
+key, so a retried call turn never queues the same message twice. The sender
+works each message like this:
+
+1. in one transaction, claim it: ``pending -> sending`` (attempts + 1);
+2. post it to the gateway with an ``Idempotency-Key`` header;
+3. mark it ``sent`` (or back to ``pending`` on a transient error, ``failed``
+   on a permanent one or after ``max_attempts``).
+
+If the gateway received a message but we never saw its answer (timeout, crash
+after posting), the retry carries the same key, so the gateway drops the
+duplicate: a message reaches the phone at most once. Rows stuck in
+``sending`` (the sender died mid-post) are taken up again after
+``claim_timeout_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from bot.backends import SmsMessage
+from spillway.errors import BackendError, StorageError
+from spillway.storage import AsyncStore, Row
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+
+class SmsOutbox:
+    """Queues messages in ``sms_outbox``; implements ``SmsBackend``."""
+
+    def __init__(self, db: AsyncStore, clock: Clock = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def _enqueue(self, phone: str, body: str, key: str, call_id: str | None) -> SmsMessage:
+        with self._db.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO sms_outbox (idempotency_key, phone, body, call_id, created_at) "
+                "VALUES (:k, :p, :b, :c, :t) ON CONFLICT (idempotency_key) DO NOTHING",
+                {"k": key, "p": phone, "b": body, "c": call_id, "t": self._clock()},
+            )
+            row = tx.query("SELECT * FROM sms_outbox WHERE idempotency_key = :k", {"k": key})[0]
+        return _message(row)
+
+    async def enqueue(
+        self, phone: str, body: str, *, idempotency_key: str, call_id: str | None = None
+    ) -> SmsMessage:
+        try:
+            return await self._db.run(self._enqueue, phone, body, idempotency_key, call_id)
+        except StorageError as exc:
+            raise BackendError(f"cannot queue the text message: {exc}") from exc
+
+
+def _message(row: Row) -> SmsMessage:
+    return SmsMessage(
+        phone=str(row["phone"]),
+        body=str(row["body"]),
+        idempotency_key=str(row["idempotency_key"]),
+        status=str(row["status"]),
+        id=int(row["id"]),
+    )
+
+
+class SmsDeliveryError(BackendError):
+    """The gateway did not take the message."""
+
+    code = "sms"
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SmsGateway(Protocol):
+    async def send(self, message: SmsMessage) -> None:
+        """Deliver or raise :class:`SmsDeliveryError`."""
+        ...
+
+
+class HttpSmsGateway:
+    """Posts JSON ``{"to", "from", "body"}`` with a bearer token and an idempotency key.
+
+    2xx means accepted; 409 means the gateway already has this key (sent
+    before), which counts as accepted too. Other 4xx are permanent failures;
+    5xx, timeouts and connection errors are worth a retry.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        sender: str = "Spillway",
+        timeout_s: float = 5.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.url = url
+        self.sender = sender
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_s), headers=headers, trust_env=False
+        )
+
+    async def send(self, message: SmsMessage) -> None:
+        try:
+            response = await self._client.post(
+                self.url,
+                json={"to": message.phone, "from": self.sender, "body": message.body},
+                headers={"Idempotency-Key": message.idempotency_key},
+            )
+        except httpx.HTTPError as exc:
+            raise SmsDeliveryError(
+                f"SMS gateway {self.url}: {type(exc).__name__}: {exc}", permanent=False
+            ) from exc
+        if response.is_success or response.status_code == 409:
+            return
+        raise SmsDeliveryError(
+            f"SMS gateway {self.url} answered {response.status_code}",
+            permanent=400 <= response.status_code < 500 and response.status_code != 429,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    sent: int = 0
+    retry: int = 0
+    failed: int = 0
+
+
+class SmsSender:
+    """Works the outbox: claim, post, mark."""
+
+    def __init__(
+        self,
+        db: AsyncStore,
+        gateway: SmsGateway,
+        *,
+        max_attempts: int = 5,
+        claim_timeout_s: float = 120.0,
+        clock: Clock = time.time,
+    ) -> None:
+        self._db = db
+        self._gateway = gateway
+        self.max_attempts = max_attempts
+        self.claim_timeout_s = claim_timeout_s
+        self._clock = clock
+
+    def _claim(self, after_id: int) -> SmsMessage | None:
+        now = self._clock()
+        with self._db.store.transaction() as tx:
+            rows = tx.query(
+                "SELECT * FROM sms_outbox WHERE id > :after AND (status = 'pending' "
+                "OR (status = 'sending' AND claimed_at < :stale)) ORDER BY id LIMIT 1",
+                {"after": after_id, "stale": now - self.claim_timeout_s},
+            )
+            if not rows:
+                return None
+            tx.execute(
+                "UPDATE sms_outbox SET status = 'sending', claimed_at = :now, "
+                "attempts = attempts + 1 WHERE id = :id",
+                {"now": now, "id": rows[0]["id"]},
+            )
+            rows[0]["attempts"] += 1
+        return _message(rows[0] | {"status": "sending"})
+
+    def _finish(self, message_id: int, status: str, error: str | None) -> None:
+        self._db.store.execute(
+            "UPDATE sms_outbox SET status = :s, last_error = :e, "
+            "sent_at = CASE WHEN :s = 'sent' THEN :now ELSE sent_at END WHERE id = :id",
+            {"s": status, "e": error, "now": self._clock(), "id": message_id},
+        )
+
+    def _attempts(self, message_id: int) -> int:
+        rows = self._db.store.query(
+            "SELECT attempts FROM sms_outbox WHERE id = :id", {"id": message_id}
+        )
+        return int(rows[0]["attempts"])
+
+    async def send_pending(self, limit: int = 100) -> SendReport:
+        """Try each due message once; return what happened."""
+        sent = retry = failed = 0
+        last_id = 0
+        for _ in range(limit):
+            # Walking ids upwards: a message put back for a retry waits for the next round.
+            message = await self._db.run(self._claim, last_id)
+            if message is None:
+                break
+            last_id = message.id
+            try:
+                await self._gateway.send(message)
+            except SmsDeliveryError as exc:
+                attempts = await self._db.run(self._attempts, message.id)
+                final = exc.permanent or attempts >= self.max_attempts
+                await self._db.run(
+                    self._finish, message.id, "failed" if final else "pending", str(exc)
+                )
+                log.warning("SMS %s to %s not sent: %s", message.id, message.phone, exc)
+                if final:
+                    failed += 1
+                else:
+                    retry += 1
+                continue
+            await self._db.run(self._finish, message.id, "sent", None)
+            sent += 1
+        return SendReport(sent, retry, failed)

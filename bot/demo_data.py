@@ -1,0 +1,93 @@
+"""The demo shop's data: a customer, five orders and four products.
+
+Dates are relative to the moment of seeding ("delivered 40 days ago") and
+stored as absolute UNIX times computed then. Seeding upserts by key (order
+number, SKU, phone), so running it again refreshes the dates and never
+duplicates a row.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from spillway.storage import Store
+
+DAY_S = 86400.0
+DEMO_CALLER = "+4520123456"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    customers: int
+    orders: int
+    products: int
+
+
+# (number, phone, status, carrier, tracking, created days, expected days, delivered days, item)
+_OrderRow = tuple[str, str | None, str, str | None, str | None, int, int | None, int | None, str]
+_ORDERS: tuple[_OrderRow, ...] = (
+    ("10042", DEMO_CALLER, "shipped", "GLS", "00340434161094042", -3, 1, None, "wireless headphones"),
+    ("10043", None, "delivered", "PostNord", "00370712345678901", -5, None, -1, "ceramic vase"),
+    ("10044", None, "packing", None, None, 0, 3, None, "running shoes size 42"),
+    ("10045", None, "delivered", "GLS", "00340434161094045", -44, None, -40, "winter jacket"),
+    ("10046", DEMO_CALLER, "delivered", "DAO", "00057151270012345", -8, None, -5, "leather boots"),
+)  # fmt: skip
+
+# (sku, name, stock, restock in days)
+_PRODUCTS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("TBL-OAK-200", "oak dining table", 3, None),
+    ("KTL-RED-17", "red kettle", 0, 7),
+    ("SOF-GRY-3", "grey sofa", 1, None),
+    ("HP-WL-100", "wireless headphones", 25, None),
+)
+
+
+def seed_demo(store: Store, now: float | None = None) -> SeedReport:
+    """Load (or refresh) the demo data in one transaction."""
+    now = time.time() if now is None else now
+
+    def at(days: int | None) -> float | None:
+        return None if days is None else now + days * DAY_S
+
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO customers (phone, name, email) VALUES (:p, :n, :e) "
+            "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, email = excluded.email",
+            {"p": DEMO_CALLER, "n": "Mette Hansen", "e": "mette@example.com"},
+        )
+        for number, phone, status, carrier, tracking, created, expected, delivered, item in _ORDERS:
+            tx.execute(
+                "INSERT INTO orders (number, customer_phone, status, carrier, tracking_number, "
+                "created_at, expected_delivery_at, delivered_at) "
+                "VALUES (:n, :p, :s, :c, :t, :cr, :ex, :dl) ON CONFLICT (number) DO UPDATE SET "
+                "customer_phone = excluded.customer_phone, status = excluded.status, "
+                "carrier = excluded.carrier, tracking_number = excluded.tracking_number, "
+                "created_at = excluded.created_at, "
+                "expected_delivery_at = excluded.expected_delivery_at, "
+                "delivered_at = excluded.delivered_at",
+                {
+                    "n": number,
+                    "p": phone,
+                    "s": status,
+                    "c": carrier,
+                    "t": tracking,
+                    "cr": at(created),
+                    "ex": at(expected),
+                    "dl": at(delivered),
+                },
+            )
+            tx.execute(
+                "INSERT INTO order_lines (order_number, line_no, product_name, quantity) "
+                "VALUES (:n, 1, :item, 1) ON CONFLICT (order_number, line_no) "
+                "DO UPDATE SET product_name = excluded.product_name",
+                {"n": number, "item": item},
+            )
+        for sku, name, stock, restock in _PRODUCTS:
+            tx.execute(
+                "INSERT INTO products (sku, name, stock, restock_at) VALUES (:s, :n, :st, :r) "
+                "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, stock = excluded.stock, "
+                "restock_at = excluded.restock_at",
+                {"s": sku, "n": name, "st": stock, "r": at(restock)},
+            )
+    return SeedReport(customers=1, orders=len(_ORDERS), products=len(_PRODUCTS))
