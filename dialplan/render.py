@@ -8,6 +8,7 @@ that include them. Rendering is pure: settings in, file texts out.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import jinja2
@@ -22,7 +23,11 @@ SPILLWAY_FILES = (
     "queues_spillway.conf",
     "manager_spillway.conf",
     "websocket_client_spillway.conf",
+    "pjsip_spillway.conf",
 )
+
+# The loopback softphone account (sandbox only); see pjsip_spillway.conf.j2.
+SOFTPHONE_USER = "softphone"
 
 SANDBOX_FILES = (
     "asterisk.conf",
@@ -155,8 +160,13 @@ def queue_members(settings: Settings) -> list[str]:
     ]
 
 
+def softphone_password(ami_secret: str) -> str:
+    """The loopback softphone's SIP password, derived so there is no second secret."""
+    return hashlib.sha256(f"spillway-softphone:{ami_secret}".encode()).hexdigest()[:16]
+
+
 def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[RenderedFile]:
-    """The include-able files; the AMI secret is masked when ``ami_secret`` is None."""
+    """The include-able files; secrets are masked when ``ami_secret`` is None."""
     env = _environment()
     context = {
         "pbx": settings.pbx,
@@ -165,8 +175,13 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "members": queue_members(settings),
         "secret": ami_secret if ami_secret is not None else SECRET_MASK,
         "ami_permit": settings.controller.advertise_host,
+        "sip_user": SOFTPHONE_USER,
+        "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
     }
-    return [RenderedFile(name, env.get_template(f"{name}.j2").render(context)) for name in SPILLWAY_FILES]
+    return [
+        RenderedFile(name, env.get_template(f"{name}.j2").render(context))
+        for name in SPILLWAY_FILES
+    ]
 
 
 def render_sandbox(
@@ -185,5 +200,8 @@ def render_sandbox(
         RenderedFile(name, env.get_template(f"sandbox/{name}.j2").render(context))
         for name in SANDBOX_FILES
     ]
-    files += [RenderedFile(name, "; Spillway sandbox -- empty on purpose.\n") for name in SANDBOX_EMPTY_FILES]
+    files += [
+        RenderedFile(name, "; Spillway sandbox -- empty on purpose.\n")
+        for name in SANDBOX_EMPTY_FILES
+    ]
     return files + render_spillway(settings, ami_secret=ami_secret)

@@ -1,0 +1,96 @@
+"""A bot call as explicit stages, reporting to one event sink.
+
+The controller hands each media connection to :func:`run_bot_call`, which
+runs the :class:`Bot`, records the outcome, and always releases the media leg
+in ``finally`` so the dialplan moves on. A bot that raises, hangs past its
+time limit or returns nonsense yields no outcome, which the controller turns
+into "back to the queue".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from agi.call_log import EventSink
+from agi.handoff import HandoffContext
+from agi.overflow import BOT_END_ROUTES, Route
+from bot.types import CallEvent, CallStage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who is calling and how they reached the bot."""
+
+    call_id: str
+    caller: str
+    channel: str = ""
+    transport: str = ""
+    media_id: str = ""
+    started_at: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class BotOutcome:
+    """How the bot wants the call to continue once its media leg ends."""
+
+    route: Route
+    handoff: HandoffContext = field(default_factory=HandoffContext)
+    reason: str = ""
+
+
+class Bot(Protocol):
+    """The voice bot as the call session sees it; the transport stays hidden."""
+
+    async def run(self, media: Any, call: CallContext, sink: EventSink) -> BotOutcome: ...
+
+
+async def run_bot_call(
+    bot: Bot,
+    media: Any,
+    call: CallContext,
+    sink: EventSink,
+    *,
+    time_limit_s: float,
+) -> BotOutcome | None:
+    """Run one bot call to its end; None means the bot failed (send to the queue)."""
+    outcome: BotOutcome | None = None
+    await sink.stage(call.call_id, CallStage.GREETING, transport=call.transport)
+    try:
+        async with asyncio.timeout(time_limit_s):
+            result = await bot.run(media, call, sink)
+        if isinstance(result, BotOutcome) and result.route in BOT_END_ROUTES:
+            outcome = result
+        else:
+            log.warning("call %s: the bot returned %r; back to the queue", call.call_id, result)
+    except TimeoutError:
+        log.warning("call %s: the bot ran past %g s; back to the queue", call.call_id, time_limit_s)
+        await sink.event(CallEvent(call.call_id, "bot_error", {"error": "time limit"}))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # any bot failure ends in the queue
+        log.exception("call %s: the bot failed; back to the queue", call.call_id)
+        await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
+    finally:
+        # Ending the media leg is what lets the dialplan continue.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(media.hangup(), 2.0)
+    if outcome is not None:
+        stage = CallStage.HANDOFF if outcome.route is Route.HANDOFF else CallStage.ENDED
+        if outcome.route is Route.CALLBACK:
+            stage = CallStage.CALLBACK
+        await sink.stage(call.call_id, stage, route=outcome.route.value, reason=outcome.reason)
+        await sink.outcome(
+            call.call_id,
+            f"bot:{outcome.route.value}",
+            intent=outcome.handoff.intent or None,
+            case_id=outcome.handoff.case_id or None,
+            summary=outcome.handoff.summary or None,
+        )
+    return outcome

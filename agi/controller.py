@@ -1,0 +1,220 @@
+"""The call controller: FastAGI routes that decide, a media handler that runs the bot.
+
+The dialplan asks at each fork (``inbound``, ``choice``, ``after-bot``,
+``callback``) and does what the answer says; it falls back to the queue on
+its own when this controller cannot answer. Bot outcomes are handed from the
+media side to the ``after-bot`` route through an in-memory table keyed by
+call id: if this process dies, the table is gone and the dialplan's fallback
+puts the caller in the queue, which is the behaviour we want.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from agi.call_log import EventSink
+from agi.call_session import Bot, BotOutcome, CallContext, run_bot_call
+from agi.fastagi import AgiSession, FastAgiServer
+from agi.handoff import apply_handoff, clean_value
+from agi.overflow import (
+    RETURN_PRIORITY,
+    Decision,
+    OverflowPolicy,
+    Route,
+    queue_state_from_args,
+    route_after_bot,
+    route_menu_choice,
+    route_new_call,
+)
+from bot.types import CallEvent, CallStage
+from spillway.settings import Settings
+from spillway.storage import AsyncStore
+
+log = logging.getLogger(__name__)
+
+ROUTES = ("inbound", "choice", "after-bot", "callback", "hangup")
+
+
+@dataclass(slots=True)
+class LiveCall:
+    """What the controller remembers about a call between its AGI visits."""
+
+    context: CallContext
+    outcome: BotOutcome | None = None
+    bot_started_at: float | None = None
+
+
+class CallController:
+    """Owns the routing decisions and the bot calls of one Spillway process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: AsyncStore,
+        sink: EventSink,
+        bot: Bot | None,
+        *,
+        bot_ready: Callable[[], bool] | None = None,
+        bot_time_limit_s: float = 600.0,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.sink = sink
+        self.bot = bot
+        self.policy = OverflowPolicy.from_settings(settings.queue)
+        self._bot_ready = bot_ready or (lambda: True)
+        self.bot_time_limit_s = bot_time_limit_s
+        self.calls: dict[str, LiveCall] = {}
+        self._by_media: dict[str, str] = {}
+        # Tests and the benchmark watch these to see a bot call start and end.
+        self.bot_started: list[CallContext] = []
+
+    @property
+    def bot_ready(self) -> bool:
+        return self.bot is not None and self._bot_ready()
+
+    def install(self, server: FastAgiServer) -> None:
+        server.route("inbound", self.inbound)
+        server.route("choice", self.choice)
+        server.route("after-bot", self.after_bot)
+        server.route("callback", self.callback)
+        server.route("hangup", self.hangup)
+
+    # -- FastAGI routes ------------------------------------------------------
+    def _call(self, session: AgiSession) -> LiveCall:
+        call_id = session.request.unique_id
+        live = self.calls.get(call_id)
+        if live is None:
+            # A call that started before this process did: rebuild what we can.
+            live = LiveCall(
+                CallContext(
+                    call_id=call_id,
+                    caller=session.request.caller_id,
+                    channel=session.request.channel,
+                    transport=self.settings.controller.transport,
+                )
+            )
+            self.calls[call_id] = live
+        return live
+
+    async def _route(self, session: AgiSession, live: LiveCall, decision: Decision) -> None:
+        call_id = live.context.call_id
+        if decision.route is Route.BOT:
+            media_id = str(uuid.uuid4())
+            live.context = CallContext(
+                call_id=call_id,
+                caller=live.context.caller,
+                channel=live.context.channel,
+                transport=self.settings.controller.transport,
+                media_id=media_id,
+                started_at=live.context.started_at,
+            )
+            live.outcome = None
+            self._by_media[media_id] = call_id
+            await session.set_variable("SPILLWAY_MEDIA_ID", media_id)
+            await session.set_variable("SPILLWAY_TRANSPORT", live.context.transport)
+        await session.set_variable("SPILLWAY_ROUTE", decision.route.value)
+        await self.sink.event(
+            CallEvent(call_id, "route", {"route": decision.route.value, "reason": decision.reason})
+        )
+        log.info("call %s -> %s (%s)", call_id, decision.route.value, decision.reason)
+
+    async def inbound(self, session: AgiSession) -> None:
+        request = session.request
+        live = LiveCall(
+            CallContext(
+                call_id=request.unique_id,
+                caller=request.caller_id,
+                channel=request.channel,
+                transport=self.settings.controller.transport,
+            )
+        )
+        self.calls[request.unique_id] = live
+        await self.sink.start(
+            request.unique_id,
+            caller=request.caller_id,
+            channel=request.channel,
+            transport=self.settings.controller.transport,
+        )
+        state = queue_state_from_args(request.args)
+        decision = route_new_call(state, self.policy, bot_ready=self.bot_ready)
+        await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
+        await self._route(session, live, decision)
+
+    async def choice(self, session: AgiSession) -> None:
+        live = self._call(session)
+        digits = session.request.args[0] if session.request.args else ""
+        decision = route_menu_choice(digits, bot_ready=self.bot_ready)
+        await self.sink.turn(live.context.call_id, "caller", f"DTMF {digits or '(none)'}")
+        if decision.route is Route.WAIT:
+            await session.set_variable("SPILLWAY_PRIO", str(RETURN_PRIORITY))
+        await self._route(session, live, decision)
+
+    async def after_bot(self, session: AgiSession) -> None:
+        live = self._call(session)
+        media_status = session.request.args[0] if session.request.args else ""
+        outcome = live.outcome
+        decision = route_after_bot(outcome.route if outcome else None, media_status)
+        if decision.route is Route.HANDOFF and outcome is not None:
+            await apply_handoff(session, outcome.handoff)
+        elif decision.route is Route.WAIT:
+            prio = outcome.handoff.priority if outcome is not None else RETURN_PRIORITY
+            await session.set_variable("SPILLWAY_PRIO", str(max(1, prio)))
+        if outcome is None:
+            await self.sink.outcome(live.context.call_id, "bot:failed")
+        await self._route(session, live, decision)
+
+    async def callback(self, session: AgiSession) -> None:
+        live = self._call(session)
+        phone = (await session.get_variable("SPILLWAY_CALLER")) or live.context.caller
+        outcome = live.outcome
+        context: dict[str, Any] = {"channel": live.context.channel}
+        if outcome is not None:
+            context.update(intent=outcome.handoff.intent, summary=outcome.handoff.summary)
+        request_id = await self.store.insert(
+            "callback_requests",
+            {
+                "phone": clean_value(phone, 40),
+                "source": "bot" if outcome is not None else "menu",
+                "call_id": live.context.call_id,
+                "reason": outcome.handoff.intent if outcome is not None else "queue overflow",
+                "created_at": time.time(),
+                "context": json.dumps(context),
+            },
+        )
+        await session.set_variable("SPILLWAY_CALLBACK_ID", str(request_id))
+        await self.sink.stage(live.context.call_id, CallStage.CALLBACK, request_id=request_id)
+        await self.sink.outcome(live.context.call_id, "callback")
+
+    async def hangup(self, session: AgiSession) -> None:
+        call_id = session.request.unique_id
+        live = self.calls.pop(call_id, None)
+        if live is not None and live.context.media_id:
+            self._by_media.pop(live.context.media_id, None)
+        stage = session.request.args[0] if session.request.args else ""
+        await self.sink.event(CallEvent(call_id, "hangup", {"dialplan_stage": stage}))
+        await self.sink.end(call_id)
+
+    # -- media ---------------------------------------------------------------
+    def call_for_media(self, media_id: str) -> LiveCall | None:
+        call_id = self._by_media.get(media_id)
+        return self.calls.get(call_id) if call_id else None
+
+    async def run_media(self, media: Any, media_id: str) -> None:
+        """Run the bot on one media connection (any transport)."""
+        live = self.call_for_media(media_id)
+        if live is None or self.bot is None:
+            log.warning("media %s: no call waits for it; closing", media_id[:40])
+            await media.hangup()
+            return
+        live.bot_started_at = time.monotonic()
+        self.bot_started.append(live.context)
+        live.outcome = await run_bot_call(
+            self.bot, media, live.context, self.sink, time_limit_s=self.bot_time_limit_s
+        )

@@ -1,0 +1,182 @@
+"""Shared helpers for the routing tests: a controller on the test sandbox, and simulated calls.
+
+Simulated callers are Originate'd Local channels: the ``;2`` half runs
+``spillway-inbound`` like a real incoming call, the ``;1`` half runs
+``spillway-sim-caller`` (plays audio) and is where the test presses keys
+(AMI ``PlayDTMF``). Simulated agents are the sandbox queue's Local members.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agi.call_log import CallLog
+from agi.call_session import Bot
+from agi.controller import CallController
+from agi.fastagi import FastAgiServer
+from spillway.pbx_sandbox import Sandbox
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, SqliteStore
+from tests.conftest import PbxHandle
+
+_serial = itertools.count(1)
+
+
+def routing_settings(base: Settings, **queue: Any) -> Settings:
+    """The session's sandbox settings with a different queue section."""
+    merged = base.queue.model_copy(update=queue)
+    return base.model_copy(update={"queue": merged})
+
+
+async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
+    """Render ``settings`` into the running test sandbox and reload it."""
+    sandbox = Sandbox(settings, ami_secret=pbx.sandbox.ami_secret)
+    await asyncio.to_thread(sandbox.write_config)
+    await pbx.ami.command("core reload")
+    # app_queue reloads members asynchronously; wait until they are listed.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        out = await pbx.ami.command(f"queue show {settings.queue.name}")
+        if out.count("Local/agent") == settings.queue.agents:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"queue members did not reload: {out}")
+
+
+@dataclass
+class SimCall:
+    """One simulated caller."""
+
+    tag: str
+    call_id: str  # UNIQUEID of the inbound (;2) channel
+    caller_uid: str  # UNIQUEID of the caller's (;1) channel
+    number: str
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Harness:
+    pbx: PbxHandle
+    settings: Settings
+    controller: CallController
+    store: SqliteStore
+    server: FastAgiServer
+
+    async def call(self, number: str = "4520123456", audio: str = "") -> SimCall:
+        tag = f"sim{next(_serial)}x{int(time.time() * 1000) % 100000}"
+        action: dict[str, Any] = {
+            "Action": "Originate",
+            "Channel": "Local/s@spillway-inbound/n",
+            "Context": "spillway-sim-caller",
+            "Exten": "s",
+            "Priority": "1",
+            "CallerID": f"Sim Caller <{number}>",
+            "ChannelId": f"{tag}-caller",
+            "OtherChannelId": f"{tag}-in",
+            "Async": "true",
+        }
+        if audio:
+            action["Variable"] = f"SIM_AUDIO={audio}"
+        await self.pbx.ami.action(action)
+        return SimCall(tag, f"{tag}-in", f"{tag}-caller", number)
+
+    async def channel_of(self, uniqueid: str, timeout_s: float = 5.0) -> str:
+        """The channel name for a uniqueid (AMI actions want names)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            response = await self.pbx.ami.action({"Action": "CoreShowChannels"}, as_list=True)
+            for message in response:
+                if message.get("Uniqueid") == uniqueid:
+                    return str(message["Channel"])
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no channel with uniqueid {uniqueid}")
+
+    async def press(self, call: SimCall, digit: str) -> None:
+        """The caller presses a key (DTMF sent from the caller's side)."""
+        channel = await self.channel_of(call.caller_uid)
+        await self.pbx.ami.action(
+            # "Async: false" because panoramisk trips over the "DTMF successfully
+            # queued" reply of an action without that header.
+            {
+                "Action": "PlayDTMF",
+                "Channel": channel,
+                "Digit": digit,
+                "Duration": "120",
+                "Async": "false",
+            }
+        )
+
+    async def hangup(self, call: SimCall) -> None:
+        with contextlib.suppress(Exception):
+            channel = await self.channel_of(call.caller_uid, timeout_s=0.5)
+            await self.pbx.ami.action({"Action": "Hangup", "Channel": channel})
+
+    async def queue_entries(self) -> list[dict[str, str]]:
+        """Callers waiting in the queue, with their priority (QueueStatus)."""
+        response = await self.pbx.ami.action(
+            {"Action": "QueueStatus", "Queue": self.settings.queue.name}, as_list=True
+        )
+        return [
+            {str(k): str(v) for k, v in dict(m).items()}
+            for m in response
+            if m.get("Event") == "QueueEntry"
+        ]
+
+    def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return self.store.query(sql, params)
+
+
+async def wait_event(events: asyncio.Queue[Any], timeout_s: float, **match: str) -> dict[str, str]:
+    """The first event whose headers include all of ``match``."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            event = {str(k): str(v) for k, v in dict(await events.get()).items()}
+            if all(event.get(k) == v for k, v in match.items()):
+                return event
+
+
+async def clear_channels(pbx: PbxHandle, timeout_s: float = 5.0) -> None:
+    """Hang up every channel and wait until none is left."""
+    with contextlib.suppress(Exception):
+        await pbx.ami.action({"Action": "Hangup", "Channel": "/^(Local|WebSocket|AudioSocket)/"})
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        out = await pbx.ami.command("core show channels count")
+        if "0 active channels" in out:
+            return
+        await asyncio.sleep(0.1)
+
+
+@contextlib.asynccontextmanager
+async def routing_harness(
+    pbx: PbxHandle,
+    db_path: Path,
+    *,
+    bot: Bot | None = None,
+    bot_ready: bool = True,
+    **queue: Any,
+) -> AsyncIterator[Harness]:
+    """A controller on the test FastAGI port, with the sandbox rendered for ``queue``."""
+    settings = routing_settings(pbx.settings, **queue)
+    await apply_settings(pbx, settings)
+    store = SqliteStore(db_path)
+    store.migrate()
+    astore = AsyncStore(store)
+    controller = CallController(settings, astore, CallLog(astore), bot, bot_ready=lambda: bot_ready)
+    server = FastAgiServer()
+    controller.install(server)
+    await server.start("127.0.0.1", settings.controller.fastagi_port)
+    try:
+        yield Harness(pbx, settings, controller, store, server)
+    finally:
+        await clear_channels(pbx)
+        await server.close()
+        astore.close()
+        store.close()
