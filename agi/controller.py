@@ -10,18 +10,20 @@ puts the caller in the queue, which is the behaviour we want.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agi.call_log import EventSink
+from agi.call_log import CallLog, EventSink
 from agi.call_session import Bot, BotOutcome, CallContext, run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
 from agi.handoff import apply_handoff, clean_value
+from agi.media import MediaServer, MediaServerConfig, MediaSession
 from agi.overflow import (
     RETURN_PRIORITY,
     Decision,
@@ -34,7 +36,7 @@ from agi.overflow import (
 )
 from bot.types import CallEvent, CallStage
 from spillway.settings import Settings
-from spillway.storage import AsyncStore
+from spillway.storage import AsyncStore, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -203,8 +205,12 @@ class CallController:
 
     # -- media ---------------------------------------------------------------
     def call_for_media(self, media_id: str) -> LiveCall | None:
-        call_id = self._by_media.get(media_id)
-        return self.calls.get(call_id) if call_id else None
+        call_id = self._by_media.get(media_id, media_id)
+        return self.calls.get(call_id)
+
+    async def on_media(self, media: MediaSession) -> None:
+        """The media server's handler: the session's id is our SPILLWAY_MEDIA_ID."""
+        await self.run_media(media, media.call_id)
 
     async def run_media(self, media: Any, media_id: str) -> None:
         """Run the bot on one media connection (any transport)."""
@@ -218,3 +224,41 @@ class CallController:
         live.outcome = await run_bot_call(
             self.bot, media, live.context, self.sink, time_limit_s=self.bot_time_limit_s
         )
+
+
+@contextlib.asynccontextmanager
+async def running_controller(
+    settings: Settings,
+    bot: Bot,
+    *,
+    store: Store | None = None,
+    bot_time_limit_s: float = 600.0,
+) -> AsyncIterator[tuple[CallController, FastAgiServer, MediaServer]]:
+    """FastAGI and media listeners with one controller, for `spillway serve` and tests."""
+    own_store = store is None
+    db = store if store is not None else open_store(settings.storage)
+    astore = AsyncStore(db)
+    media_up = False
+    controller = CallController(
+        settings,
+        astore,
+        CallLog(astore),
+        bot,
+        bot_ready=lambda: media_up,
+        bot_time_limit_s=bot_time_limit_s,
+    )
+    fastagi = FastAgiServer(max_connections=settings.controller.max_connections)
+    controller.install(fastagi)
+    media = MediaServer(MediaServerConfig.from_settings(settings.controller), controller.on_media)
+    try:
+        await fastagi.start(settings.controller.bind_host, settings.controller.fastagi_port)
+        await media.start()
+        media_up = True
+        yield controller, fastagi, media
+    finally:
+        media_up = False
+        await media.stop()
+        await fastagi.close()
+        astore.close()
+        if own_store:
+            db.close()

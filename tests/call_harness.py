@@ -19,8 +19,9 @@ from typing import Any
 
 from agi.call_log import CallLog
 from agi.call_session import Bot
-from agi.controller import CallController
+from agi.controller import CallController, running_controller
 from agi.fastagi import FastAgiServer
+from dialplan.check import reload
 from spillway.pbx_sandbox import Sandbox
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -29,10 +30,13 @@ from tests.conftest import PbxHandle
 _serial = itertools.count(1)
 
 
-def routing_settings(base: Settings, **queue: Any) -> Settings:
-    """The session's sandbox settings with a different queue section."""
+def routing_settings(base: Settings, transport: str = "", **queue: Any) -> Settings:
+    """The session's sandbox settings with a different queue section (and transport)."""
     merged = base.queue.model_copy(update=queue)
-    return base.model_copy(update={"queue": merged})
+    controller = base.controller.model_copy(
+        update={"transport": transport or base.controller.transport}
+    )
+    return base.model_copy(update={"queue": merged, "controller": controller})
 
 
 async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
@@ -40,11 +44,14 @@ async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
     sandbox = Sandbox(settings, ami_secret=pbx.sandbox.ami_secret)
     await asyncio.to_thread(sandbox.write_config)
     await pbx.ami.command("core reload")
+    # The queue again, after the dialplan: a Local member's state is read
+    # when it is added, and reads Invalid while its extension is not loaded.
+    await reload(pbx.ami)
     # app_queue reloads members asynchronously; wait until they are listed.
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         out = await pbx.ami.command(f"queue show {settings.queue.name}")
-        if out.count("Local/agent") == settings.queue.agents:
+        if out.count("Local/agent") == settings.queue.agents and "(Invalid)" not in out:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"queue members did not reload: {out}")
@@ -161,22 +168,42 @@ async def routing_harness(
     *,
     bot: Bot | None = None,
     bot_ready: bool = True,
+    transport: str = "",
     **queue: Any,
 ) -> AsyncIterator[Harness]:
-    """A controller on the test FastAGI port, with the sandbox rendered for ``queue``."""
-    settings = routing_settings(pbx.settings, **queue)
+    """A controller on the test ports, with the sandbox rendered for ``queue``.
+
+    With a ``bot`` the full `spillway serve` stack runs (FastAGI and both media
+    listeners); without one, only FastAGI, and the bot counts as not ready.
+    """
+    settings = routing_settings(pbx.settings, transport, **queue)
     await apply_settings(pbx, settings)
     store = SqliteStore(db_path)
     store.migrate()
-    astore = AsyncStore(store)
-    controller = CallController(settings, astore, CallLog(astore), bot, bot_ready=lambda: bot_ready)
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", settings.controller.fastagi_port)
     try:
-        yield Harness(pbx, settings, controller, store, server)
+        if bot is not None:
+            async with running_controller(settings, bot, store=store, bot_time_limit_s=60) as (
+                controller,
+                server,
+                _media,
+            ):
+                try:
+                    yield Harness(pbx, settings, controller, store, server)
+                finally:
+                    await clear_channels(pbx)
+            return
+        astore = AsyncStore(store)
+        controller = CallController(
+            settings, astore, CallLog(astore), None, bot_ready=lambda: bot_ready
+        )
+        server = FastAgiServer()
+        controller.install(server)
+        await server.start("127.0.0.1", settings.controller.fastagi_port)
+        try:
+            yield Harness(pbx, settings, controller, store, server)
+        finally:
+            await clear_channels(pbx)
+            await server.close()
+            astore.close()
     finally:
-        await clear_channels(pbx)
-        await server.close()
-        astore.close()
         store.close()

@@ -1,0 +1,101 @@
+"""Two small bots that need no speech stack: a DTMF menu and an echo.
+
+They let the routing, the transports and the handoff be tested end to end
+before the speech bot exists, and the echo bot is the benchmark's load.
+Prompts are generated tones (the core sounds are GSM files that Asterisk
+plays, not PCM we can send); the spoken menu is the dialplan's job.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import math
+
+from agi.call_log import EventSink
+from agi.call_session import BotOutcome, CallContext
+from agi.handoff import HandoffContext
+from agi.media import MediaSession
+from agi.overflow import Route
+from bot.types import AudioFormat
+
+# 1 = talk to the bot (here: the echo), 2 = keep waiting, 3 = call me back,
+# 0 = a person please (a handoff with context).
+MENU_ROUTES = {"2": Route.WAIT, "3": Route.CALLBACK}
+
+
+def tone(format: AudioFormat, *, freq_hz: float = 440.0, duration_ms: int = 300) -> bytes:
+    """A sine beep in ``format`` (16-bit mono PCM)."""
+    n = format.sample_rate_hz * duration_ms // 1000
+    samples = array.array(
+        "h",
+        (int(8000 * math.sin(2 * math.pi * freq_hz * i / format.sample_rate_hz)) for i in range(n)),
+    )
+    return samples.tobytes()
+
+
+class EchoBot:
+    """Plays the caller's audio back; any key ends it and hands the caller to a person."""
+
+    def __init__(self, *, max_s: float = 600.0) -> None:
+        self.max_s = max_s
+
+    async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
+        await sink.turn(call.call_id, "bot", "(echo)")
+
+        async def echo() -> None:
+            async for frame in media.frames():
+                await media.play(frame)
+
+        task = asyncio.create_task(echo())
+        try:
+            digit = await asyncio.wait_for(media.next_dtmf(), self.max_s)
+        except TimeoutError:
+            digit = None
+        finally:
+            task.cancel()
+        return BotOutcome(
+            Route.HANDOFF,
+            HandoffContext(intent="echo", summary=f"echo test ended with key {digit}"),
+            reason="echo ended",
+        )
+
+
+class MenuBot:
+    """Beeps, then waits for a key: 1 echo, 2 wait, 3 callback, 0 a person."""
+
+    def __init__(self, *, choice_timeout_s: float = 10.0) -> None:
+        self.choice_timeout_s = choice_timeout_s
+
+    async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
+        await media.play(tone(media.format))
+        await sink.turn(call.call_id, "bot", "menu: 1 bot, 2 wait, 3 callback, 0 a person")
+        # Drain caller audio so the transport's buffer never fills while we wait.
+        drain = asyncio.create_task(_drain(media))
+        try:
+            try:
+                digit = await asyncio.wait_for(media.next_dtmf(), self.choice_timeout_s)
+            except TimeoutError:
+                digit = None
+        finally:
+            drain.cancel()
+        await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
+        if digit == "1":
+            return await EchoBot().run(media, call, sink)
+        if digit == "0":
+            return BotOutcome(
+                Route.HANDOFF,
+                HandoffContext(
+                    intent="agent_request",
+                    case_id=f"C-{call.call_id[-8:]}",
+                    summary="Caller asked for a person from the bot menu",
+                ),
+                reason="pressed 0",
+            )
+        route = MENU_ROUTES.get(digit or "", Route.WAIT)
+        return BotOutcome(route, reason=f"pressed {digit}")
+
+
+async def _drain(media: MediaSession) -> None:
+    async for _frame in media.frames():
+        pass

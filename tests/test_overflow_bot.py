@@ -1,0 +1,63 @@
+"""Over the real sandbox: with every agent busy, the next caller reaches the bot at once,
+on each media transport, and the bot's choices are carried out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from agi.menu_bot import MenuBot
+from tests.call_harness import Harness, routing_harness, wait_event
+from tests.conftest import PbxHandle
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+
+TRANSPORTS = ["audiosocket", "websocket"]
+
+
+async def _busy_agents(h: Harness, events: asyncio.Queue, n: int) -> None:  # type: ignore[type-arg]
+    for i in range(n):
+        await h.call(f"45000000{i:02d}")
+    for _ in range(n):
+        await wait_event(events, 10, UserEvent="SpillwayAgentAnswered")
+
+
+async def _bot_started(h: Harness, call_id: str, timeout_s: float) -> float:
+    """Seconds until the bot's media session for ``call_id`` started."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        live = h.controller.calls.get(call_id)
+        if live is not None and live.bot_started_at is not None:
+            return live.bot_started_at
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"call {call_id} did not reach the bot within {timeout_s} s")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_call_after_n_busy_agents_reaches_the_bot_within_a_second(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> None:
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", bot=MenuBot(), transport=transport, agents=2, max_wait_s=30
+    ) as h:
+        with pbx.ami.subscribe("UserEvent") as events:
+            await _busy_agents(h, events, 2)
+            call = await h.call("4577777777")
+            started = time.monotonic()
+            reached = await _bot_started(h, call.call_id, 5)
+            assert reached - started < 1.0
+            # The bot hears the caller's key: 2 = keep waiting -> back in the queue.
+            await h.press(call, "2")
+            requeue = await wait_event(events, 10, UserEvent="SpillwayRequeue")
+            assert requeue["CallId"] == call.call_id
+        rows = h.rows("SELECT transport, outcome FROM calls WHERE call_id = ?", (call.call_id,))
+        assert rows == [{"transport": transport, "outcome": "bot:wait"}]
+        turns = h.rows(
+            "SELECT speaker, text FROM transcript_turns WHERE call_id = ? ORDER BY id",
+            (call.call_id,),
+        )
+        assert {"speaker": "caller", "text": "DTMF 2"} in turns
