@@ -27,7 +27,8 @@ class SeedReport:
 # (number, phone, status, carrier, tracking, created days, expected days, delivered days, item)
 _OrderRow = tuple[str, str | None, str, str | None, str | None, int, int | None, int | None, str]
 _ORDERS: tuple[_OrderRow, ...] = (
-    ("10042", DEMO_CALLER, "shipped", "GLS", "00340434161094042", -3, 1, None, "wireless headphones"),
+    ("10042", DEMO_CALLER, "shipped", "GLS", "00340434161094042", -3, 1, None,
+     "wireless headphones"),
     ("10043", None, "delivered", "PostNord", "00370712345678901", -5, None, -1, "ceramic vase"),
     ("10044", None, "packing", None, None, 0, 3, None, "running shoes size 42"),
     ("10045", None, "delivered", "GLS", "00340434161094045", -44, None, -40, "winter jacket"),

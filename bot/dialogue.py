@@ -27,6 +27,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 from bot.backends import Backends, CallbackRequest, Order, SmsMessage, normalise_phone
 from bot.types import Intent, Reply
 from spillway.errors import BackendError, NluError
@@ -305,6 +307,9 @@ class Dialogue:
                     return self._goodbye()
                 if intent.name == "affirm":
                     return self._ask("What else can I help you with?", "ask_topic", State.MAIN)
+            if valid_order_number(digits):
+                # An order number keyed in without a question: an order status call.
+                return await self._start_order("status", {"order_number": digits})
             name = _MENU.get(digits) if digits else (intent.name if intent else None)
             return await self._topic(name, entities)
 
@@ -425,6 +430,7 @@ class Dialogue:
             "followed by the hash key.",
             "ask_order_number",
             State.ASK_ORDER,
+            progress=False,
         )
 
     def _confirm_order(self, number: str) -> Reply:
@@ -433,6 +439,8 @@ class Dialogue:
             f"That's order number {spell_digits(number)}. Is that right?",
             "confirm_order_number",
             State.CONFIRM_ORDER,
+            # A wrong number confirmed again and again must still end in a hand-over.
+            progress=False,
         )
 
     async def _lookup(self, number: str) -> Reply:
@@ -589,13 +597,19 @@ class Dialogue:
         )
         self.callback_id = callback_id
         reply = Reply(
-            f"Thank you. A colleague will call you back on {spell_digits(phone.lstrip('+'))} "
+            f"Thank you. A colleague will call you back on {self._phone_text(phone)} "
             "as soon as possible. Goodbye!",
             "callback_recorded",
             end_call=True,
         )
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
+
+    def _phone_text(self, phone: str) -> str:
+        parsed = phonenumbers.parse(phone)
+        if phonenumbers.region_code_for_number(parsed) == self.config.country:
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
     def _callback_reason(self) -> str:
         topics = [i for i in self.intents if i in _TOPICS and i != "callback_request"]
@@ -612,11 +626,19 @@ class Dialogue:
     # -- prompts, failures and endings --------------------------------------
 
     def _ask(
-        self, text: str, action: str, state: State | None = None, *, prompt: str = ""
+        self,
+        text: str,
+        action: str,
+        state: State | None = None,
+        *,
+        prompt: str = "",
+        progress: bool = True,
     ) -> Reply:
+        """Ask the next question; ``progress`` (the caller got further) clears the failures."""
         if state is not None:
             self.state = state
-        self._failures = 0
+        if progress:
+            self._failures = 0
         self._last_prompt = prompt or text
         return Reply(text, action)
 
@@ -632,7 +654,10 @@ class Dialogue:
         """A turn that did not get the caller further (counts towards hand-over)."""
         self._failures += 1
         if self._failures > self.config.max_reprompts:
-            return self._give_up()
+            return self._transfer(
+                "I'm sorry, I can't find it. Let me put you through to a colleague who can help.",
+                f"transfer_{action}",
+            )
         self.state = state
         self._last_prompt = text
         return Reply(text, action)

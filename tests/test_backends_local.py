@@ -1,0 +1,86 @@
+"""Local back-ends on a real SQLite store, with the demo data seeded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from bot.backends import Backends, CallbackRequest, normalise_phone
+from bot.backends.local import local_backends
+from bot.demo_data import DAY_S, DEMO_CALLER, seed_demo
+from spillway.storage import AsyncStore, SqliteStore
+
+NOW = 1_750_000_000.0
+
+
+@pytest.fixture
+def backends(store: SqliteStore) -> Iterator[Backends]:
+    seed_demo(store, NOW)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: NOW)
+    db.close()
+
+
+def test_seed_is_idempotent_and_refreshes_dates(store: SqliteStore) -> None:
+    seed_demo(store, NOW)
+    counts = store.table_counts()
+    seed_demo(store, NOW + DAY_S)
+    assert store.table_counts() == counts
+    assert (counts["orders"], counts["products"], counts["customers"]) == (5, 4, 1)
+    row = store.query("SELECT delivered_at FROM orders WHERE number = '10045'")[0]
+    assert row["delivered_at"] == NOW + DAY_S - 40 * DAY_S
+
+
+async def test_orders(backends: Backends) -> None:
+    order = await backends.orders.find_order("10042")
+    assert order is not None
+    assert (order.status, order.carrier, order.tracking_number) == (
+        "shipped", "GLS", "00340434161094042"
+    )  # fmt: skip
+    assert order.items == ("wireless headphones",)
+    assert order.expected_delivery_at == NOW + DAY_S
+    assert await backends.orders.find_order("99999") is None
+    assert await backends.orders.find_order("1 OR 1=1") is None
+    mine = await backends.orders.orders_for_phone(DEMO_CALLER)
+    assert sorted(o.number for o in mine) == ["10042", "10046"]
+    assert [o.number for o in mine if o.is_open] == ["10042"]
+
+
+async def test_inventory_matches_names_safely(backends: Backends) -> None:
+    kettle = await backends.inventory.find_product("Red  Kettle")
+    assert kettle is not None and kettle.stock == 0 and kettle.restock_at == NOW + 7 * DAY_S
+    sofa = await backends.inventory.find_product("sofa")
+    assert sofa is not None and sofa.name == "grey sofa" and sofa.stock == 1
+    assert await backends.inventory.find_product("%") is None
+    assert await backends.inventory.find_product("'; DROP TABLE products; --") is None
+    assert await backends.inventory.find_product("") is None
+
+
+async def test_cases_and_callbacks(backends: Backends, store: SqliteStore) -> None:
+    case = await backends.cases.create_case(
+        "vase broken", phone=DEMO_CALLER, order_number="10043", call_id="c1", context={"a": 1}
+    )
+    second = await backends.cases.create_case(
+        "late", phone=None, order_number=None, call_id="c2", context={}
+    )
+    assert case.case_id.startswith("CASE-") and case.case_id != second.case_id
+    row = store.query("SELECT * FROM cases WHERE case_id = :c", {"c": case.case_id})[0]
+    assert (row["reason"], row["order_number"], json.loads(row["context"])) == (
+        "vase broken", "10043", {"a": 1}
+    )  # fmt: skip
+    cb_id = await backends.callbacks.request_callback(
+        CallbackRequest(DEMO_CALLER, "order_status", "c1", context={"intents": ["x"]})
+    )
+    cb = store.query("SELECT * FROM callback_requests WHERE id = :i", {"i": cb_id})[0]
+    assert (cb["source"], cb["status"], cb["call_id"], cb["created_at"]) == (
+        "bot", "pending", "c1", NOW
+    )  # fmt: skip
+
+
+def test_phone_normalisation() -> None:
+    assert normalise_phone("20 12 34 56") == "+4520123456"
+    assert normalise_phone("0046 70 123 45 67", "DK") == "+46701234567"
+    assert normalise_phone("12") is None
+    assert normalise_phone("not a number") is None

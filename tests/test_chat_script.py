@@ -1,0 +1,155 @@
+"""`spillway chat --script FILE --json`: every scripted flow in tests/scripts, replayed
+through the real NLU engine (fallback classifier, so that results do not depend on
+a Rasa service being up) against a database seeded with `spillway demo seed`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from spillway.commands import chat, demo_seed
+from spillway.errors import InputError
+
+SCRIPTS = Path(__file__).parent / "scripts"
+CALLER = "+4520123456"
+
+app = typer.Typer()
+app.add_typer(chat.app, name="chat")
+app.command("seed")(demo_seed.seed)
+
+# script -> (caller id, outcome, actions turn by turn, texts the SMS must contain)
+EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
+    "order_status_caller_id": (
+        CALLER, "resolved", ["offer_order", "order_status", "goodbye"], []
+    ),
+    "order_status_dtmf": (
+        None,
+        "resolved",
+        ["ask_order_number", "confirm_order_number", "order_status", "goodbye"],
+        [],
+    ),
+    "order_status_spoken": (
+        None,
+        "resolved",
+        ["confirm_order_number", "ask_order_number", "confirm_order_number", "order_status",
+         "goodbye"],
+        [],
+    ),
+    "order_unknown": (
+        None,
+        "transferred",
+        ["confirm_order_number", "order_not_found"] * 2
+        + ["confirm_order_number", "transfer_order_not_found"],
+        [],
+    ),
+    "stock": (None, "resolved", ["stock", "ask_topic", "stock", "goodbye"], []),
+    "stock_unknown_product": (None, "resolved", ["ask_product", "stock", "goodbye"], []),
+    "return_eligible": (
+        CALLER,
+        "resolved",
+        ["offer_order", "return_eligible", "return_label_sent", "goodbye"],
+        ["return label for order 10046"],
+    ),
+    "return_outside_window": (
+        None,
+        "transferred",
+        ["ask_order_number", "confirm_order_number", "return_ineligible", "transfer"],
+        [],
+    ),
+    "complaint": (CALLER, "transferred", ["complaint_case"], ["upload photos for case"]),
+    "human_agent": (None, "transferred", ["transfer"], []),
+    "opening_hours": (None, "resolved", ["opening_hours", "goodbye"], []),
+    "callback": (None, "callback", ["ask_phone", "callback_recorded"], []),
+    "silent_caller": (None, "transferred", ["reprompt", "reprompt", "transfer_no_match"], []),
+    "bad_input": (None, "transferred", ["reprompt", "reprompt", "stock", "complaint_case"], []),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seeded_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    db = tmp_path_factory.mktemp("chat") / "shop.db"
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(db)}
+    runner = CliRunner()
+    for _ in range(2):  # seeding twice must not duplicate anything
+        result = runner.invoke(app, ["seed"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    return env
+
+
+def run_script(env: dict[str, str], path: Path, caller_id: str | None) -> list[dict[str, Any]]:
+    args = ["chat", "--script", str(path), "--json", "--nlu", "fallback"]
+    if caller_id:
+        args += ["--caller-id", caller_id]
+    result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.stdout))
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert sorted(p.stem for p in SCRIPTS.glob("*.txt")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_scripted_conversation(name: str, seeded_env: dict[str, str]) -> None:
+    caller_id, outcome, actions, sms_texts = EXPECTED[name]
+    records = run_script(seeded_env, SCRIPTS / f"{name}.txt", caller_id)
+    *turns, last = records
+    assert [t["action"] for t in turns] == actions
+    for turn in turns:
+        assert set(turn) == {"caller", "intent", "confidence", "engine", "action", "bot"}
+        assert turn["bot"]
+        if turn["caller"].startswith("<"):
+            assert turn["intent"] is None
+        else:
+            assert turn["engine"] == "fallback" and 0.0 <= turn["confidence"] <= 1.0
+    assert last["outcome"] == outcome
+    assert len(last["sms"]) == len(sms_texts)
+    for sms, text in zip(last["sms"], sms_texts, strict=True):
+        assert text in sms["body"] and sms["to"] == CALLER
+    if name in ("complaint", "bad_input"):
+        assert last["case_id"] and last["case_id"] in turns[-1]["bot"]
+    else:
+        assert last["case_id"] is None
+
+
+def test_order_status_speaks_carrier_tracking_and_delivery(seeded_env: dict[str, str]) -> None:
+    records = run_script(seeded_env, SCRIPTS / "order_status_caller_id.txt", CALLER)
+    status = records[1]["bot"]
+    assert "GLS" in status and "00340434161094042" in status and "tomorrow" in status
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("hello\n# fine\n<dtmf 12x>\n", "line 3: <dtmf 12x>"),
+        ("<silence now>\n", "line 1: <silence> takes no argument"),
+        ("\n\n<shout hello>\n", "line 3: unknown tag <shout>"),
+        ("<dtmf 1\n", "line 1: malformed tag"),
+    ],
+)
+def test_bad_script_line_names_its_line(
+    script: str, message: str, tmp_path: Path, seeded_env: dict[str, str]
+) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_text(script)
+    result = CliRunner().invoke(app, ["chat", "--script", str(path), "--json"], env=seeded_env)
+    assert isinstance(result.exception, InputError)
+    assert result.exception.exit_code == 2
+    assert message in str(result.exception) and str(path) in str(result.exception)
+
+
+def test_turns_after_the_call_ended_are_an_error(
+    tmp_path: Path, seeded_env: dict[str, str]
+) -> None:
+    path = tmp_path / "late.txt"
+    path.write_text("bye\nhello?\n")
+    result = CliRunner().invoke(
+        app, ["chat", "--script", str(path), "--nlu", "fallback"], env=seeded_env
+    )
+    assert isinstance(result.exception, InputError)
+    assert "line 2: the call already ended at line 1" in str(result.exception)

@@ -1,0 +1,238 @@
+"""The dialogue state machine, driven by the real NLU engine (fallback classifier)
+over the local back-ends with the demo data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from bot.backends import Backends
+from bot.backends.local import local_backends
+from bot.demo_data import DAY_S, DEMO_CALLER, seed_demo
+from bot.dialogue import (
+    Dialogue,
+    DialogueConfig,
+    Dtmf,
+    Outcome,
+    Silence,
+    State,
+    TextTurn,
+)
+from bot.fallback_nlu import FallbackNlu
+from bot.nlu import NluEngine
+from bot.nlu_data import load_nlu_data
+from bot.types import Intent
+from spillway.errors import BackendError, NluError
+from spillway.storage import AsyncStore, SqliteStore
+
+NOW = 1_750_000_000.0
+
+
+@pytest.fixture(scope="module")
+def nlu() -> NluEngine:
+    return NluEngine(FallbackNlu.train(load_nlu_data()))
+
+
+@pytest_asyncio.fixture
+async def backends(store: SqliteStore) -> AsyncIterator[Backends]:
+    seed_demo(store, NOW)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: NOW)
+    db.close()
+
+
+@pytest.fixture
+def make(nlu: NluEngine, backends: Backends) -> Iterator[object]:
+    def factory(caller_id: str | None = None, **config: object) -> Dialogue:
+        return Dialogue(
+            nlu,
+            backends,
+            DialogueConfig(**config),  # type: ignore[arg-type]
+            caller_id=caller_id,
+            call_id="t1",
+            clock=lambda: NOW,
+        )
+
+    yield factory
+
+
+async def talk(d: Dialogue, *inputs: str | Silence | Dtmf) -> list[str]:
+    await d.start()
+    actions = []
+    for item in inputs:
+        event = TextTurn(item) if isinstance(item, str) else item
+        actions.append((await d.handle(event)).action)
+    return actions
+
+
+async def test_order_offered_from_caller_id(make) -> None:  # type: ignore[no-untyped-def]
+    d = make("20 12 34 56")
+    assert await talk(d, "where is my package", "yes") == ["offer_order", "order_status"]
+    text = d.turns[-1].reply.text
+    assert "GLS" in text and "00340434161094042" in text and "tomorrow" in text
+    assert d.state is State.ANYTHING_ELSE
+    assert (await d.handle(TextTurn("no thanks"))).end_call
+    assert d.result is not None and d.result.outcome is Outcome.RESOLVED
+
+
+async def test_order_number_by_dtmf_confirmed_then_looked_up(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(d, "where is my order", Dtmf("10043#"), "yes")
+    assert actions == ["ask_order_number", "confirm_order_number", "order_status"]
+    assert "delivered yesterday" in d.turns[-1].reply.text
+
+
+async def test_denied_number_is_asked_again(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(d, "status of order one zero zero four four", "no", Dtmf("10044#"), "yes")
+    assert actions == [
+        "confirm_order_number", "ask_order_number", "confirm_order_number", "order_status"
+    ]  # fmt: skip
+    assert "being packed" in d.turns[-1].reply.text
+
+
+async def test_unknown_order_hands_over_after_two_retries(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(
+        d, "where is order 99999", "yes", Dtmf("11111#"), "yes", Dtmf("22222#"), "yes"
+    )
+    assert actions.count("order_not_found") == 2
+    assert d.turns[-1].reply.transfer
+    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+
+
+async def test_stock_sold_out_gives_restock_date(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    await talk(d, "is the red kettle in stock")
+    assert "sold out" in d.turns[-1].reply.text and "in 7 days" in d.turns[-1].reply.text
+    await d.handle(TextTurn("do you have the grey sofa"))
+    assert "one left" in d.turns[-1].reply.text
+
+
+async def test_return_within_window_sends_label(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
+    d = make(DEMO_CALLER)
+    actions = await talk(d, "I want to return my boots", "yes", "yes")
+    assert actions == ["offer_order", "return_eligible", "return_label_sent"]
+    rows = store.query("SELECT * FROM sms_outbox")
+    assert len(rows) == 1 and "10046" in rows[0]["body"] and rows[0]["phone"] == DEMO_CALLER
+
+
+async def test_return_outside_window_respects_config(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    await talk(d, "I want to return something", Dtmf("10045#"), "yes")
+    assert d.turns[-1].reply.action == "return_ineligible"
+    assert "40 days ago" in d.turns[-1].reply.text
+    # With a 60-day window the same order is returnable.
+    longer = make(return_window_days=60)
+    await talk(longer, "I want to return something", Dtmf("10045#"), "yes")
+    assert longer.turns[-1].reply.action == "return_eligible"
+
+
+async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
+    d = make(DEMO_CALLER)
+    await talk(d, "my vase arrived broken and I am not happy")
+    reply = d.turns[-1].reply
+    assert reply.transfer and d.result is not None
+    assert d.result.outcome is Outcome.TRANSFERRED and d.result.case_id is not None
+    assert d.result.case_id in reply.text
+    case = store.query("SELECT * FROM cases")[0]
+    assert case["case_id"] == d.result.case_id and case["phone"] == DEMO_CALLER
+    assert "photos" in store.query("SELECT body FROM sms_outbox")[0]["body"]
+
+
+async def test_callback_without_caller_id_asks_number(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(d, "please call me back", Dtmf("12#"), Dtmf("20123456#"))
+    assert actions == ["ask_phone", "reprompt", "callback_recorded"]
+    assert d.result is not None and d.result.outcome is Outcome.CALLBACK
+    row = store.query("SELECT * FROM callback_requests")[0]
+    assert (row["phone"], row["source"], row["status"], row["call_id"]) == (
+        "+4520123456", "bot", "pending", "t1"
+    )  # fmt: skip
+    assert json.loads(row["context"])["intents"] == ["callback_request"]
+
+
+async def test_silent_caller_reprompted_twice_then_handed_over(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(d, Silence(), TextTurn("   "), Silence())
+    assert actions == ["reprompt", "reprompt", "transfer_no_match"]
+    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+    assert (await d.handle(TextTurn("hello?"))).action == "ended"
+
+
+async def test_bad_input_is_handled_in_the_flow(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    long_text = "please " * 2000 + "where is my order"
+    actions = await talk(
+        d,
+        "'; DROP TABLE orders; --",
+        long_text,
+        Dtmf("10042#"),
+        "yes",
+    )
+    assert actions == ["reprompt", "reprompt", "confirm_order_number", "order_status"]
+    assert len(d.turns[1].intent.text) <= 500  # type: ignore[union-attr]
+
+
+async def test_swearing_calms_then_hands_over(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    await talk(d, "where is my damn order")
+    first = d.turns[-1].reply
+    assert first.text.startswith("I understand you're frustrated") and not first.transfer
+    await d.handle(TextTurn("this is shit"))
+    assert d.turns[-1].reply.action == "transfer_upset"
+
+
+async def test_injected_entities_are_not_trusted(backends: Backends) -> None:
+    class Evil:
+        async def parse(self, text: str) -> Intent:
+            return Intent(
+                "stock_check",
+                0.99,
+                {"product": "'; DROP TABLE products; --", "order_number": "1 OR 1=1"},
+                "rasa",
+                text,
+            )
+
+    d = Dialogue(Evil(), backends, caller_id=None, call_id="t2", clock=lambda: NOW)
+    await d.start()
+    reply = await d.handle(TextTurn("x"))
+    assert reply.action == "product_not_found" and "DROP" not in reply.text
+
+
+async def test_backend_and_nlu_failures_hand_over(backends: Backends) -> None:
+    class Broken:
+        async def parse(self, text: str) -> Intent:
+            raise NluError("down")
+
+    d = Dialogue(Broken(), backends, call_id="t3", clock=lambda: NOW)
+    await d.start()
+    assert (await d.handle(TextTurn("hello"))).action == "reprompt"
+
+    class FailingOrders:
+        async def find_order(self, number: str) -> None:
+            raise BackendError("shop API down")
+
+        async def orders_for_phone(self, phone: str) -> list[object]:
+            raise BackendError("shop API down")
+
+    from dataclasses import replace
+
+    broken = replace(backends, orders=FailingOrders())  # type: ignore[arg-type]
+    d2 = Dialogue(NluEngine(FallbackNlu.train(load_nlu_data())), broken, caller_id=DEMO_CALLER)
+    await d2.start()
+    reply = await d2.handle(TextTurn("where is my order"))
+    assert reply.transfer and reply.action == "backend_error"
+
+
+async def test_dtmf_menu_and_hangup_outcome(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    assert await talk(d, Dtmf("4")) == ["opening_hours"]
+    assert d.hang_up().outcome is Outcome.RESOLVED
+    quiet = make()
+    await quiet.start()
+    assert quiet.hang_up().outcome is Outcome.HANGUP
+    _ = DAY_S
