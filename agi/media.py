@@ -1,0 +1,333 @@
+"""The transport-neutral media interface and the server that runs both transports.
+
+When the bot takes a call, Asterisk streams the call's audio to us over either
+chan_websocket (Asterisk 22.8+, the default) or AudioSocket (Asterisk 18+). The bot
+only ever sees a :class:`MediaSession`: caller audio in (``frames()``), DTMF digits,
+and ``play``/``wait_played``/``flush``/``hangup`` for what it says back.
+
+:class:`MediaServer` runs the listeners and hands each new session to a handler
+coroutine. One misbehaving connection (garbage bytes, a stalled peer, a crashing
+handler) costs one log line and that connection; the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.types import SLIN8, AudioFormat
+from spillway.errors import ProtocolError, SpillwayError
+
+if TYPE_CHECKING:
+    from websockets.asyncio.server import Server as WsServer
+
+log = logging.getLogger(__name__)
+
+
+class MediaSession(ABC):
+    """One call's media stream, whichever transport carries it."""
+
+    transport: str
+    call_id: str
+    format: AudioFormat
+    closed: asyncio.Event
+
+    @abstractmethod
+    def frames(self) -> AsyncIterator[bytes]:
+        """Caller audio as PCM chunks (20 ms each normally); ends when the call does."""
+
+    @abstractmethod
+    async def next_dtmf(self) -> str | None:
+        """The next DTMF digit the caller pressed; ``None`` once the call has ended."""
+
+    @abstractmethod
+    async def play(self, audio: bytes) -> None:
+        """Queue PCM (in ``format``) for the caller; returns once it is queued."""
+
+    @abstractmethod
+    async def wait_played(self) -> None:
+        """Return once everything queued has been played (or flushed, or the call ended)."""
+
+    @abstractmethod
+    async def flush(self) -> None:
+        """Barge-in: drop every bit of queued audio not yet played."""
+
+    @abstractmethod
+    async def hangup(self) -> None:
+        """End the media leg (and with it the bot's part of the call)."""
+
+
+class BaseMediaSession(MediaSession):
+    """Inbound queues and the closed flag, shared by both transports.
+
+    Caller audio is kept in a bounded queue: if the consumer (speech recognition)
+    falls behind by more than ``max_buffered_frames``, the oldest audio is dropped
+    and counted rather than letting memory grow for as long as the call lasts.
+    """
+
+    def __init__(
+        self, *, call_id: str, format: AudioFormat, max_buffered_frames: int = 500
+    ) -> None:
+        self.call_id = call_id
+        self.format = format
+        self.closed = asyncio.Event()
+        self.dropped_frames = 0
+        self.frames_received = 0
+        self._audio: deque[bytes] = deque(maxlen=max_buffered_frames)
+        self._audio_ready = asyncio.Event()
+        self._dtmf: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def _push_audio(self, audio: bytes) -> None:
+        self.frames_received += 1
+        if len(self._audio) == self._audio.maxlen:
+            self.dropped_frames += 1
+        self._audio.append(audio)
+        self._audio_ready.set()
+
+    def _push_dtmf(self, digit: str) -> None:
+        self._dtmf.put_nowait(digit)
+
+    def _mark_closed(self) -> None:
+        if not self.closed.is_set():
+            self.closed.set()
+            self._audio_ready.set()
+            self._dtmf.put_nowait(None)
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        while True:
+            while self._audio:
+                yield self._audio.popleft()
+            if self.closed.is_set():
+                return
+            self._audio_ready.clear()
+            await self._audio_ready.wait()
+
+    async def next_dtmf(self) -> str | None:
+        if self.closed.is_set() and self._dtmf.empty():
+            return None
+        digit = await self._dtmf.get()
+        if digit is None:
+            self._dtmf.put_nowait(None)  # every later caller sees the end too
+        return digit
+
+    @abstractmethod
+    async def handshake(self) -> None:
+        """Read the transport's opening message (call id, format)."""
+
+    @abstractmethod
+    async def run(self) -> None:
+        """Pump the connection until the call ends; closes it on the way out."""
+
+
+Handler = Callable[[MediaSession], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaServerConfig:
+    """Listener addresses and per-connection limits. ``port=0`` picks a free port."""
+
+    host: str = "127.0.0.1"
+    audiosocket_port: int | None = 19092
+    websocket_port: int | None = 18765
+    max_sessions: int = 200
+    handshake_timeout_s: float = 5.0
+    # No bytes at all from Asterisk for this long means a half-open connection.
+    idle_timeout_s: float = 30.0
+    # After the caller hangs up, how long the handler may take to notice.
+    handler_grace_s: float = 5.0
+    max_payload_bytes: int = 8192
+    audiosocket_format: AudioFormat = SLIN8
+
+    @classmethod
+    def from_settings(cls, controller: Any) -> MediaServerConfig:
+        """Build from ``Settings.controller`` (bind_host, ports, max_connections)."""
+        return cls(
+            host=controller.bind_host,
+            audiosocket_port=controller.audiosocket_port,
+            websocket_port=controller.websocket_port,
+            max_sessions=controller.max_connections,
+        )
+
+
+class MediaServer:
+    """Runs the AudioSocket and chan_websocket listeners; one handler per call."""
+
+    def __init__(self, config: MediaServerConfig, handler: Handler) -> None:
+        self.config = config
+        self.handler = handler
+        self.sessions: set[BaseMediaSession] = set()
+        self.rejected = 0
+        self.errors = 0
+        self._slots = 0
+        self._tcp_server: asyncio.Server | None = None
+        self._ws_server: WsServer | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.audiosocket_port: int | None = None
+        self.websocket_port: int | None = None
+
+    async def start(self) -> None:
+        # Imported here: the transports subclass BaseMediaSession from this module.
+        from agi.chan_websocket import serve_websocket
+
+        cfg = self.config
+        try:
+            if cfg.audiosocket_port is not None:
+                self._tcp_server = await asyncio.start_server(
+                    self._on_tcp, cfg.host, cfg.audiosocket_port
+                )
+                self.audiosocket_port = self._tcp_server.sockets[0].getsockname()[1]
+            if cfg.websocket_port is not None:
+                self._ws_server = await serve_websocket(self, cfg.host, cfg.websocket_port)
+                self.websocket_port = next(iter(self._ws_server.sockets)).getsockname()[1]
+        except OSError as exc:
+            await self.stop()
+            raise SpillwayError(
+                f"cannot listen for media on {cfg.host}: {exc}",
+                hint="is another Spillway or the sandbox already using that port?",
+            ) from exc
+        log.info(
+            "media server listening: audiosocket=%s websocket=%s",
+            self.audiosocket_port,
+            self.websocket_port,
+        )
+
+    async def stop(self) -> None:
+        if self._tcp_server is not None:
+            self._tcp_server.close()
+        if self._ws_server is not None:
+            self._ws_server.close(close_connections=False)
+        for session in list(self.sessions):
+            with contextlib.suppress(Exception):
+                await session.hangup()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tcp_server is not None:
+            await self._tcp_server.wait_closed()
+            self._tcp_server = None
+        if self._ws_server is not None:
+            await self._ws_server.wait_closed()
+            self._ws_server = None
+
+    async def __aenter__(self) -> MediaServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- connection admission ---------------------------------------------
+    def at_capacity(self) -> bool:
+        return self._slots >= self.config.max_sessions
+
+    def try_acquire(self) -> bool:
+        """Take a connection slot, or count a rejection when at the cap."""
+        if self._slots >= self.config.max_sessions:
+            self.rejected += 1
+            return False
+        self._slots += 1
+        return True
+
+    def release(self) -> None:
+        self._slots -= 1
+
+    async def _on_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from agi.audiosocket import AudioSocketSession
+
+        if not self.try_acquire():
+            log.warning(
+                "media: connection cap %d reached; refusing AudioSocket", self.config.max_sessions
+            )
+            writer.close()
+            return
+        try:
+            session = AudioSocketSession(
+                reader,
+                writer,
+                format=self.config.audiosocket_format,
+                idle_timeout_s=self.config.idle_timeout_s,
+                max_payload_bytes=self.config.max_payload_bytes,
+            )
+            await self.serve_session(session)
+        finally:
+            self.release()
+
+    async def serve_session(self, session: BaseMediaSession) -> None:
+        """Handshake, then run the connection and the handler side by side."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self._serve(session)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _serve(self, session: BaseMediaSession) -> None:
+        cfg = self.config
+        try:
+            async with asyncio.timeout(cfg.handshake_timeout_s):
+                await session.handshake()
+        except (TimeoutError, ProtocolError, ConnectionError, OSError) as exc:
+            self.errors += 1
+            log.warning("media: %s handshake failed: %s", session.transport, _describe(exc))
+            await _quiet_hangup(session)
+            return
+        self.sessions.add(session)
+        log.info(
+            "call %s: %s media session started (%s Hz)",
+            session.call_id,
+            session.transport,
+            session.format.sample_rate_hz,
+        )
+        io_task = asyncio.create_task(session.run(), name=f"media-io-{session.call_id}")
+        handler_task = asyncio.create_task(
+            self.handler(session), name=f"media-handler-{session.call_id}"
+        )
+        try:
+            await asyncio.wait({io_task, handler_task}, return_when=asyncio.FIRST_COMPLETED)
+            if handler_task.done():
+                # The bot is done with the call: end the media leg.
+                await _quiet_hangup(session)
+            else:
+                # The caller (or the network) ended it: give the handler a moment to
+                # see frames() end and wrap up, then stop it.
+                await asyncio.wait({handler_task}, timeout=cfg.handler_grace_s)
+            for task in (io_task, handler_task):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(io_task, handler_task, return_exceptions=True)
+            for name, task in (("connection", io_task), ("handler", handler_task)):
+                failure = None if task.cancelled() else task.exception()
+                if failure is not None:
+                    self.errors += 1
+                    log.warning(
+                        "call %s: media %s failed: %s", session.call_id, name, _describe(failure)
+                    )
+        finally:
+            if not io_task.done() or not handler_task.done():
+                io_task.cancel()
+                handler_task.cancel()
+            await _quiet_hangup(session)
+            self.sessions.discard(session)
+            log.info("call %s: media session ended", session.call_id)
+
+
+async def _quiet_hangup(session: MediaSession) -> None:
+    with contextlib.suppress(ConnectionError, OSError, ProtocolError):
+        await session.hangup()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SpillwayError):
+        return f"[{exc.code}] {exc}"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return f"{type(exc).__name__}: {exc}"
