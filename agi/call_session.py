@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,8 +59,13 @@ async def run_bot_call(
     sink: EventSink,
     *,
     time_limit_s: float,
+    record: Callable[[BotOutcome | None], None] = lambda _outcome: None,
 ) -> BotOutcome | None:
-    """Run one bot call to its end; None means the bot failed (send to the queue)."""
+    """Run one bot call to its end; None means the bot failed (send to the queue).
+
+    ``record`` receives the outcome before the media leg is released: the
+    dialplan asks for it the moment the leg ends.
+    """
     outcome: BotOutcome | None = None
     await sink.stage(call.call_id, CallStage.GREETING, transport=call.transport)
     try:
@@ -78,6 +84,7 @@ async def run_bot_call(
         log.exception("call %s: the bot failed; back to the queue", call.call_id)
         await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
     finally:
+        record(outcome)
         # Ending the media leg is what lets the dialplan continue.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(media.hangup(), 2.0)

@@ -221,8 +221,17 @@ class CallController:
             return
         live.bot_started_at = time.monotonic()
         self.bot_started.append(live.context)
-        live.outcome = await run_bot_call(
-            self.bot, media, live.context, self.sink, time_limit_s=self.bot_time_limit_s
+
+        def record(outcome: BotOutcome | None) -> None:
+            live.outcome = outcome
+
+        await run_bot_call(
+            self.bot,
+            media,
+            live.context,
+            self.sink,
+            time_limit_s=self.bot_time_limit_s,
+            record=record,
         )
 
 

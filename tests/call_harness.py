@@ -41,6 +41,11 @@ def routing_settings(base: Settings, transport: str = "", **queue: Any) -> Setti
 
 async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
     """Render ``settings`` into the running test sandbox and reload it."""
+    # A sandbox that has just booted may still be loading app_queue.
+    deadline = time.monotonic() + 10
+    while "queue show" not in await pbx.ami.command("core show help queue show"):
+        assert time.monotonic() < deadline, "app_queue did not load"
+        await asyncio.sleep(0.2)
     sandbox = Sandbox(settings, ami_secret=pbx.sandbox.ami_secret)
     await asyncio.to_thread(sandbox.write_config)
     await pbx.ami.command("core reload")

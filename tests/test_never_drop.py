@@ -1,0 +1,50 @@
+"""Over the real sandbox: when Spillway is down or dies mid-call, the caller ends in the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from agi.menu_bot import MenuBot
+from tests.call_harness import routing_harness, wait_event
+from tests.conftest import PbxHandle
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def test_no_controller_means_the_queue(pbx: PbxHandle, tmp_path: Path) -> None:
+    async with routing_harness(pbx, tmp_path / "calls.db", agents=0, max_wait_s=30) as h:
+        await h.server.close()  # nothing listens on the FastAGI port any more
+        with pbx.ami.subscribe("QueueCallerJoin") as events:
+            call = await h.call("4566666666")
+            await wait_event(events, 5, Event="QueueCallerJoin", Uniqueid=call.call_id)
+
+
+@pytest.mark.parametrize("transport", ["audiosocket", "websocket"])
+async def test_bot_dying_mid_call_sends_the_caller_to_the_queue(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> None:
+    async with routing_harness(
+        pbx,
+        tmp_path / "calls.db",
+        bot=MenuBot(choice_timeout_s=30),
+        transport=transport,
+        agents=0,
+        overflow_min_waiting=0,
+    ) as h:
+        with pbx.ami.subscribe("QueueCallerJoin", "UserEvent") as events:
+            call = await h.call("4555555555")
+            deadline = time.monotonic() + 5
+            while call.call_id not in {c.call_id for c in h.controller.bot_started}:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.02)
+            # The whole bot process goes away: FastAGI and media listeners with it.
+            await h.server.close()
+            for task in asyncio.all_tasks():
+                if task.get_name().startswith(("media-handler-", "media-io-")):
+                    task.cancel()
+            join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=call.call_id)
+            assert join["Queue"] == h.settings.queue.name
