@@ -53,7 +53,7 @@ async def test_wait_choice_returns_caller_ahead_of_later_callers(
             "SELECT data FROM call_events WHERE call_id = ? AND kind = 'route' ORDER BY id",
             (first.call_id,),
         )
-        assert [r["data"] for r in routes][0].startswith('{"route": "queue"')
+        assert routes[0]["data"].startswith('{"route": "queue"')
         assert '"route": "wait"' in routes[-1]["data"]
         calls = h.rows("SELECT caller, transport FROM calls WHERE call_id = ?", (first.call_id,))
         assert calls == [{"caller": "4511111111", "transport": pbx.settings.controller.transport}]
