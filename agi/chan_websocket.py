@@ -403,11 +403,16 @@ class WebSocketSession(BaseMediaSession):
         *,
         idle_timeout_s: float = 30.0,
         frames_per_message: int = 10,
+        max_ahead_s: float = 10.0,
     ) -> None:
         super().__init__(call_id="", format=AudioFormat(8000))
         self.ws = ws
         self.idle_timeout_s = idle_timeout_s
         self.frames_per_message = frames_per_message
+        # Our own cap on audio queued in Asterisk (XOFF comes at 18 s, and only
+        # after the fact), so a flush never has to throw away much.
+        self.max_ahead_s = max_ahead_s
+        self._ahead_until = 0.0
         self.media_start: MediaStart | None = None
         self.message_format = MessageFormat.PLAIN
         self.frame_bytes = 320
@@ -511,6 +516,7 @@ class WebSocketSession(BaseMediaSession):
 
     async def flush(self) -> None:
         self._out.clear()
+        self._ahead_until = 0.0
         self._resolve_marks()
         if not self.closed.is_set():
             with contextlib.suppress(ConnectionClosed):
@@ -550,11 +556,17 @@ class WebSocketSession(BaseMediaSession):
                 await self._send_command(Command.MARK_MEDIA, item.correlation_id)
                 continue
             await self._xon.wait()
+            loop = asyncio.get_running_loop()
+            ahead_s = self._ahead_until - loop.time()
+            if ahead_s > self.max_ahead_s:
+                await asyncio.sleep(ahead_s - self.max_ahead_s)
             if not self._out or self._out[0] is not item:  # flushed meanwhile
                 continue
             self._out.popleft()
             async with self._send_lock:
                 await self.ws.send(item)
+            start = max(loop.time(), self._ahead_until)
+            self._ahead_until = start + self.format.duration_ms(len(item)) / 1000
 
     def _resolve_marks(self) -> None:
         for future in self._marks.values():

@@ -167,7 +167,8 @@ class MediaServer:
         self._slots = 0
         self._tcp_server: asyncio.Server | None = None
         self._ws_server: WsServer | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._all: set[BaseMediaSession] = set()  # including those still handshaking
         self.audiosocket_port: int | None = None
         self.websocket_port: int | None = None
 
@@ -198,17 +199,22 @@ class MediaServer:
         )
 
     async def stop(self) -> None:
+        """Stop listening, hang up every call, and wait for the handlers to finish."""
         if self._tcp_server is not None:
             self._tcp_server.close()
         if self._ws_server is not None:
             self._ws_server.close(close_connections=False)
-        for session in list(self.sessions):
-            with contextlib.suppress(Exception):
-                await session.hangup()
-        for task in list(self._tasks):
-            task.cancel()
+        await asyncio.gather(*(_quiet_hangup(s) for s in list(self._all)))
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            # Hanging up ends each connection task by itself; cancelling them from
+            # here instead trips asyncio.streams (3.11) into logging tracebacks.
+            _done, pending = await asyncio.wait(
+                set(self._tasks), timeout=self.config.handler_grace_s + 1.0
+            )
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
         if self._tcp_server is not None:
             await self._tcp_server.wait_closed()
             self._tcp_server = None
@@ -264,9 +270,11 @@ class MediaServer:
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
+        self._all.add(session)
         try:
             await self._serve(session)
         finally:
+            self._all.discard(session)
             if task is not None:
                 self._tasks.discard(task)
 
