@@ -24,13 +24,7 @@ PROMPT = "/usr/share/asterisk/sounds/en_US_f_Allison/hello-world"
 # AudioSocket() refuses an unanswered channel ("Channel is not answered") and
 # closes before sending the UUID. Real calls are answered in spillway-inbound; this
 # test enters bot@spillway-route directly, which needs an Answer() there.
-AUDIOSOCKET = pytest.param(
-    "audiosocket",
-    marks=pytest.mark.xfail(reason="bot@spillway-route has no Answer() before AudioSocket()"),
-)
-
-
-@pytest.mark.parametrize("transport", ["websocket", AUDIOSOCKET])
+@pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
 async def test_real_asterisk_streams_caller_audio(pbx: Any, transport: str) -> None:
     sessions: asyncio.Queue[tuple[MediaSession, int]] = asyncio.Queue()
 
