@@ -1,0 +1,314 @@
+"""The model fetcher against a real HTTP server on loopback.
+
+The server (stdlib ``http.server`` in a thread) serves archives built here and
+honours ``Range``; it can also be told to drop the connection part-way. Each
+case checks the outcome and that nothing half-written is left in the models
+directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import tarfile
+import threading
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from models.discover import InstalledModel, fetched_models, verify_model
+from models.fetch import MANIFEST, fetch_model, safe_unpack
+from models.registry import ModelKind, ModelSpec, RemoteFile
+from spillway.errors import ModelError
+
+
+@dataclass
+class Served:
+    files: dict[str, bytes] = field(default_factory=dict)
+    # path -> number of bytes to send before dropping the connection (once)
+    cut_after: dict[str, int] = field(default_factory=dict)
+    range_headers: list[str] = field(default_factory=list)
+
+
+def _handler(served: Served) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = served.files.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            start = 0
+            rng = self.headers.get("Range")
+            if rng:
+                served.range_headers.append(rng)
+                start = int(rng.removeprefix("bytes=").split("-")[0])
+                if start >= len(body):
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(body)}")
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            cut = served.cut_after.pop(self.path, None)
+            if cut is not None:
+                # Announce the full length, send part of it, then hang up.
+                self.wfile.write(body[start : start + cut])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(body[start:])
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Served]]:
+    served = Served()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _model_zip() -> bytes:
+    # Incompressible payload so the archive is big enough to cut part-way.
+    payload = random.Random(7).randbytes(200_000)
+    return _zip(
+        {
+            "vosk-model-test/am/final.mdl": payload,
+            "vosk-model-test/conf/model.conf": b"--beam=10.0\n",
+            "vosk-model-test/README": b"test model\n",
+        }
+    )
+
+
+def _spec(url: str, filename: str, *, sha256: str | None, size: int | None = None) -> ModelSpec:
+    return ModelSpec(
+        name="vosk-model-test",
+        kind=ModelKind.VOSK,
+        language="xx",
+        description="test",
+        files=(RemoteFile(url, filename, sha256=sha256, size_bytes=size),),
+    )
+
+
+def _visible(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def test_good_archive_is_verified_and_installed_atomically(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    archive = _model_zip()
+    served.files["/good.zip"] = archive
+    spec = _spec(f"{base}/good.zip", "good.zip", sha256=hashlib.sha256(archive).hexdigest())
+    models, downloads = tmp_path / "models", tmp_path / "downloads"
+    seen: list[tuple[int, int | None]] = []
+
+    result = fetch_model(
+        spec,
+        dest_root=models,
+        download_root=downloads,
+        progress=lambda _n, done, total: seen.append((done, total)),
+    )
+
+    assert result.verification == "sha256 ok"
+    assert result.downloaded_bytes == len(archive)
+    assert _visible(models) == ["vosk-model-test"]  # no staging dirs left
+    installed = models / "vosk-model-test"
+    # The archive's single top directory is stripped.
+    assert (installed / "am" / "final.mdl").read_bytes() == random.Random(7).randbytes(200_000)
+    assert (installed / "conf" / "model.conf").read_text() == "--beam=10.0\n"
+    assert (installed / MANIFEST).is_file()
+    assert seen[-1] == (len(archive), len(archive))
+    assert not (downloads / "vosk-model-test").exists()
+
+    # verify re-hashes against the manifest, and notices a changed file.
+    [model] = fetched_models(models)
+    assert verify_model(model).ok
+    (installed / "conf" / "model.conf").write_text("--beam=99\n")
+    check = verify_model(InstalledModel(model.name, model.kind, installed, "models-dir"))
+    assert not check.ok and "conf/model.conf changed" in check.status
+
+    # A second fetch is a no-op unless forced.
+    assert fetch_model(spec, dest_root=models, download_root=downloads).already_installed
+    forced = fetch_model(spec, dest_root=models, download_root=downloads, force=True)
+    assert (forced.path / "conf" / "model.conf").read_text() == "--beam=10.0\n"
+    assert _visible(models) == ["vosk-model-test"]
+
+
+def test_bad_checksum_is_refused_and_discarded(server: tuple[str, Served], tmp_path: Path) -> None:
+    base, served = server
+    archive = _model_zip()
+    served.files["/corrupt.zip"] = archive[:100] + b"X" + archive[101:]
+    spec = _spec(f"{base}/corrupt.zip", "corrupt.zip", sha256=hashlib.sha256(archive).hexdigest())
+    models, downloads = tmp_path / "models", tmp_path / "downloads"
+
+    with pytest.raises(ModelError, match=r"failed its sha256 check") as info:
+        fetch_model(spec, dest_root=models, download_root=downloads)
+
+    assert "spillway models fetch vosk-model-test" in str(info.value)
+    assert _visible(models) == []
+    # A bad download is deleted, not kept for resuming.
+    assert list((downloads / "vosk-model-test").iterdir()) == []
+
+
+def test_truncated_archive_without_checksum_is_refused(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    archive = _model_zip()
+    served.files["/short.zip"] = archive[: len(archive) // 2]
+    spec = _spec(f"{base}/short.zip", "short.zip", sha256=None)
+    models = tmp_path / "models"
+
+    with pytest.raises(ModelError, match=r"corrupt or truncated"):
+        fetch_model(spec, dest_root=models, download_root=tmp_path / "downloads")
+    assert _visible(models) == []
+
+
+def test_truncated_against_published_size_is_refused(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    archive = _model_zip()
+    served.files["/short.zip"] = archive[:-10]
+    spec = _spec(f"{base}/short.zip", "short.zip", sha256=None, size=len(archive))
+    models = tmp_path / "models"
+
+    with pytest.raises(ModelError, match=rf"is {len(archive) - 10} bytes, expected {len(archive)}"):
+        fetch_model(spec, dest_root=models, download_root=tmp_path / "downloads")
+    assert _visible(models) == []
+
+
+@pytest.mark.parametrize(
+    ("member", "why"),
+    [
+        ("../evil", "path traversal"),
+        ("/etc/evil", "absolute path"),
+        ("ok/../../evil", "path traversal"),
+    ],
+)
+def test_zip_escaping_members_are_refused(
+    server: tuple[str, Served], tmp_path: Path, member: str, why: str
+) -> None:
+    base, served = server
+    archive = _zip({"vosk-model-test/README": b"x", member: b"pwned"})
+    served.files["/evil.zip"] = archive
+    spec = _spec(f"{base}/evil.zip", "evil.zip", sha256=hashlib.sha256(archive).hexdigest())
+    models = tmp_path / "models"
+
+    with pytest.raises(ModelError, match=rf"refusing to unpack evil.zip: member .*\({why}\)"):
+        fetch_model(spec, dest_root=models, download_root=tmp_path / "downloads")
+    assert _visible(models) == []
+    assert not (tmp_path / "evil").exists()
+
+
+def test_tar_symlink_escaping_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tf:
+        link = tarfile.TarInfo("model/link")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "../../outside"
+        tf.addfile(link)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(ModelError, match=r"link to \.\./\.\./outside leaves the archive"):
+        safe_unpack(archive, dest, "m")
+    assert list(dest.iterdir()) == []
+
+
+def test_tar_internal_symlink_is_allowed(tmp_path: Path) -> None:
+    archive = tmp_path / "ok.tar"
+    with tarfile.open(archive, "w") as tf:
+        data = tarfile.TarInfo("model/a.txt")
+        data.size = 2
+        tf.addfile(data, io.BytesIO(b"hi"))
+        link = tarfile.TarInfo("model/b.txt")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "a.txt"
+        tf.addfile(link)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    safe_unpack(archive, dest, "m")
+    assert (dest / "model" / "b.txt").read_text() == "hi"
+
+
+def test_interrupted_download_resumes_with_range(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    archive = _model_zip()
+    served.files["/big.zip"] = archive
+    cut = len(archive) // 3
+    served.cut_after["/big.zip"] = cut
+    spec = _spec(f"{base}/big.zip", "big.zip", sha256=hashlib.sha256(archive).hexdigest())
+    models, downloads = tmp_path / "models", tmp_path / "downloads"
+
+    with pytest.raises(ModelError, match=r"(interrupted after|stopped at) \d+") as info:
+        fetch_model(spec, dest_root=models, download_root=downloads)
+    assert "again to resume" in str(info.value)
+    assert _visible(models) == []
+    part = downloads / "vosk-model-test" / "big.zip.part"
+    assert part.stat().st_size == cut
+
+    result = fetch_model(spec, dest_root=models, download_root=downloads)
+
+    assert served.range_headers == [f"bytes={cut}-"]
+    assert result.resumed and result.downloaded_bytes == len(archive) - cut
+    assert result.verification == "sha256 ok"
+    assert _visible(models) == ["vosk-model-test"]
+    assert not part.exists()
+
+
+def test_plain_files_model_and_http_error(server: tuple[str, Served], tmp_path: Path) -> None:
+    base, served = server
+    onnx, cfg = b"\x08\x01fake-onnx" * 100, b'{"audio": {"sample_rate": 22050}}'
+    served.files["/v/x.onnx"] = onnx
+    served.files["/v/x.onnx.json"] = cfg
+    spec = ModelSpec(
+        name="xx_XX-test-medium",
+        kind=ModelKind.PIPER,
+        language="xx_XX",
+        description="test voice",
+        files=(
+            RemoteFile(
+                f"{base}/v/x.onnx", "xx_XX-test-medium.onnx", md5=hashlib.md5(onnx).hexdigest()
+            ),
+            RemoteFile(f"{base}/v/x.onnx.json", "xx_XX-test-medium.onnx.json", size_bytes=len(cfg)),
+        ),
+    )
+    models = tmp_path / "models"
+    result = fetch_model(spec, dest_root=models, download_root=tmp_path / "dl")
+    assert result.verification == "md5 ok; unverified: size only"
+    assert (models / spec.name / "xx_XX-test-medium.onnx").read_bytes() == onnx
+
+    missing = _spec(f"{base}/nope.zip", "nope.zip", sha256=None)
+    with pytest.raises(ModelError, match="HTTP 404"):
+        fetch_model(missing, dest_root=tmp_path / "m2", download_root=tmp_path / "dl")
+    assert _visible(tmp_path / "m2") == []
