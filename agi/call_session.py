@@ -63,41 +63,51 @@ async def run_bot_call(
 ) -> BotOutcome | None:
     """Run one bot call to its end; None means the bot failed (send to the queue).
 
-    ``record`` receives the outcome before the media leg is released: the
-    dialplan asks for it the moment the leg ends.
+    The outcome is written to the sink and handed to ``record`` *before* the
+    media leg is released: ending the leg is what lets the dialplan run its
+    ``after-bot`` step, and both that step and anyone watching the call (the
+    requeue event, the calls table) must find the outcome already there.
     """
     outcome: BotOutcome | None = None
-    await sink.stage(call.call_id, CallStage.GREETING, transport=call.transport)
     try:
-        async with asyncio.timeout(time_limit_s):
-            result = await bot.run(media, call, sink)
-        if isinstance(result, BotOutcome) and result.route in BOT_END_ROUTES:
-            outcome = result
-        else:
-            log.warning("call %s: the bot returned %r; back to the queue", call.call_id, result)
-    except TimeoutError:
-        log.warning("call %s: the bot ran past %g s; back to the queue", call.call_id, time_limit_s)
-        await sink.event(CallEvent(call.call_id, "bot_error", {"error": "time limit"}))
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # any bot failure ends in the queue
-        log.exception("call %s: the bot failed; back to the queue", call.call_id)
-        await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
+        await sink.stage(call.call_id, CallStage.GREETING, transport=call.transport)
+        try:
+            async with asyncio.timeout(time_limit_s):
+                result = await bot.run(media, call, sink)
+            if isinstance(result, BotOutcome) and result.route in BOT_END_ROUTES:
+                outcome = result
+            else:
+                log.warning("call %s: the bot returned %r; back to the queue", call.call_id, result)
+        except TimeoutError:
+            log.warning(
+                "call %s: the bot ran past %g s; back to the queue", call.call_id, time_limit_s
+            )
+            await sink.event(CallEvent(call.call_id, "bot_error", {"error": "time limit"}))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any bot failure ends in the queue
+            log.exception("call %s: the bot failed; back to the queue", call.call_id)
+            await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
+        record(outcome)
+        if outcome is not None:
+            await _report(sink, call, outcome)
     finally:
         record(outcome)
         # Ending the media leg is what lets the dialplan continue.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(media.hangup(), 2.0)
-    if outcome is not None:
-        stage = CallStage.HANDOFF if outcome.route is Route.HANDOFF else CallStage.ENDED
-        if outcome.route is Route.CALLBACK:
-            stage = CallStage.CALLBACK
-        await sink.stage(call.call_id, stage, route=outcome.route.value, reason=outcome.reason)
-        await sink.outcome(
-            call.call_id,
-            f"bot:{outcome.route.value}",
-            intent=outcome.handoff.intent or None,
-            case_id=outcome.handoff.case_id or None,
-            summary=outcome.handoff.summary or None,
-        )
     return outcome
+
+
+async def _report(sink: EventSink, call: CallContext, outcome: BotOutcome) -> None:
+    stage = CallStage.HANDOFF if outcome.route is Route.HANDOFF else CallStage.ENDED
+    if outcome.route is Route.CALLBACK:
+        stage = CallStage.CALLBACK
+    await sink.stage(call.call_id, stage, route=outcome.route.value, reason=outcome.reason)
+    await sink.outcome(
+        call.call_id,
+        f"bot:{outcome.route.value}",
+        intent=outcome.handoff.intent or None,
+        case_id=outcome.handoff.case_id or None,
+        summary=outcome.handoff.summary or None,
+    )

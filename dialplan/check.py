@@ -18,10 +18,12 @@ from pathlib import Path
 
 from dialplan.render import RenderedFile
 from spillway.ami import AmiClient
+from spillway.errors import AmiError
 from spillway.pbx_sandbox import Sandbox
 
 _CONTEXT = re.compile(r"^\[(spillway-[A-Za-z0-9_-]+)\]", re.MULTILINE)
 _PRIORITY_LINE = re.compile(r"^\s*(exten|same)\s*=>", re.IGNORECASE)
+_SHOWN_SUMMARY = re.compile(r"\((\d+) priorit(?:y|ies)\) in 1 context")
 _LOG_PROBLEM = re.compile(r"\b(ERROR|WARNING)\[")
 
 # Reload commands, in order, for the modules our files configure.
@@ -60,10 +62,21 @@ def expected_priorities(extensions_text: str) -> dict[str, int]:
     return counts
 
 
-def _shown_priorities(output: str) -> int:
-    # `dialplan show` lists one line per priority: "'s' => 1. NoOp(...)" then
-    # indented "2. Answer()" lines, each ending in "[pbx_config]".
-    return sum(1 for line in output.splitlines() if line.rstrip().endswith("[pbx_config]"))
+def shown_priorities(output: str) -> int:
+    """Priorities in a ``dialplan show <context>`` answer, from its summary line.
+
+    The answer ends in "-= 2 extensions (9 priorities) in 1 context. =-".
+    """
+    match = _SHOWN_SUMMARY.search(output)
+    return int(match.group(1)) if match else 0
+
+
+async def _command(ami: AmiClient, cli: str) -> str:
+    # A CLI command that fails ("no such context") comes back as an AMI error.
+    try:
+        return await ami.command(cli)
+    except AmiError as exc:
+        return str(exc)
 
 
 async def read_back(ami: AmiClient, files: list[RenderedFile], queue_name: str) -> CheckReport:
@@ -73,17 +86,32 @@ async def read_back(ami: AmiClient, files: list[RenderedFile], queue_name: str) 
     texts = {f.name: f.text for f in files}
     extensions = next((t for n, t in texts.items() if n.startswith("extensions")), "")
     for context, wanted in expected_priorities(extensions).items():
-        output = await ami.command(f"dialplan show {context}")
+        output = await _command(ami, f"dialplan show {context}")
         contexts[context] = output
-        shown = _shown_priorities(output)
+        shown = shown_priorities(output)
         if "There is no existence of" in output or shown == 0:
             errors.append(f"context {context} is not loaded")
         elif shown != wanted:
             errors.append(f"context {context}: {shown} priorities loaded, {wanted} rendered")
-    queue = await ami.command(f"queue show {queue_name}")
+    queue = await _command(ami, f"queue show {queue_name}")
     if f"No such queue: {queue_name}" in queue or queue_name not in queue:
         errors.append(f"queue {queue_name} is not loaded: {queue.strip()[:200]}")
     return CheckReport(errors, contexts, queue)
+
+
+async def config_errors(ami: AmiClient, files: list[RenderedFile]) -> list[str]:
+    """Asterisk's own parser on each installed file (AMI GetConfig), so also on a remote PBX.
+
+    A file that does not parse makes ``dialplan reload`` keep the previous
+    dialplan, which a read-back alone could mistake for success.
+    """
+    errors = []
+    for rendered in files:
+        try:
+            await ami.action({"Action": "GetConfig", "Filename": rendered.name})
+        except AmiError as exc:
+            errors.append(f"{rendered.name}: {exc}")
+    return errors
 
 
 async def reload(ami: AmiClient) -> None:
@@ -124,6 +152,7 @@ async def check_in_sandbox(
         await reload(ami)
         await asyncio.sleep(0.3)  # the logger thread writes asynchronously
         problems = _log_problems(log_file, offset, [f.name for f in files])
+        problems += await config_errors(ami, files)
         report = await read_back(ami, files, queue_name)
         return CheckReport(problems + report.errors, report.contexts, report.queue)
     finally:

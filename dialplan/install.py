@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import re
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dialplan.check import read_back, reload
+from dialplan.check import config_errors, read_back, reload
 from dialplan.render import RenderedFile
 from spillway.ami import AmiClient
 from spillway.errors import PbxError
@@ -54,6 +55,12 @@ class PlannedFile:
         )
 
 
+def includes(text: str, name: str) -> bool:
+    """Whether a configuration file already includes ``name`` (#include or #tryinclude)."""
+    pattern = rf'^\s*#\s*(?:try)?include\s+"?{re.escape(name)}"?\s*$'
+    return re.search(pattern, text, re.MULTILINE) is not None
+
+
 def plan(target: Path, files: list[RenderedFile], *, freepbx: bool) -> list[PlannedFile]:
     """What install would write: our files plus the include lines."""
     planned: list[PlannedFile] = []
@@ -64,7 +71,7 @@ def plan(target: Path, files: list[RenderedFile], *, freepbx: bool) -> list[Plan
         including = target / include_target(rendered.name, freepbx=freepbx)
         current = including.read_text(encoding="utf-8") if including.exists() else None
         line = f"#include {rendered.name}"
-        if current is None or line not in current:
+        if current is None or not includes(current, rendered.name):
             text = current or ""
             if text and not text.endswith("\n"):
                 text += "\n"
@@ -121,14 +128,19 @@ async def install(
         _write_with_backup, target, files, freepbx=freepbx
     )
     if ami is not None:
-        await reload(ami)
-        report = await read_back(ami, files, queue_name)
-        if not report.ok:
+        try:
+            await reload(ami)
+            errors = await config_errors(ami, files)
+            errors += (await read_back(ami, files, queue_name)).errors
+        except BaseException:
+            await asyncio.to_thread(_restore, planned)
+            raise
+        if errors:
             await asyncio.to_thread(_restore, planned)
             await reload(ami)
             raise PbxError(
                 "the new configuration did not load; the previous files are restored: "
-                + "; ".join(report.errors),
+                + "; ".join(errors),
                 hint=f"backup kept in {backup}",
             )
     return InstallResult([p.path for p in planned], backup, text)
