@@ -15,9 +15,15 @@ import typer
 from rich.console import Console
 
 from spillway import __version__
+from spillway.commands import chat as chat_cmd
 from spillway.commands import config as config_cmd
 from spillway.commands import db as db_cmd
+from spillway.commands import demo_seed as demo_seed_cmd
+from spillway.commands import dialplan as dialplan_cmd
+from spillway.commands import models as models_cmd
+from spillway.commands import nlu as nlu_cmd
 from spillway.commands import pbx as pbx_cmd
+from spillway.commands import serve as serve_cmd
 from spillway.context import AppContext, app_context
 from spillway.doctor import run_checks
 from spillway.errors import SpillwayError
@@ -33,6 +39,11 @@ app = typer.Typer(
 app.add_typer(pbx_cmd.app, name="pbx")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(dialplan_cmd.app, name="dialplan")
+app.add_typer(chat_cmd.app, name="chat")
+app.add_typer(nlu_cmd.app, name="nlu")
+app.add_typer(models_cmd.app, name="models")
+app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -74,6 +85,7 @@ demo_app = typer.Typer(
     help="The demo: run it end to end, or load its shop data.", invoke_without_command=True
 )
 app.add_typer(demo_app, name="demo")
+demo_app.command("seed")(demo_seed_cmd.seed)
 
 
 @demo_app.callback()
