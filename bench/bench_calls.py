@@ -1,0 +1,251 @@
+"""Concurrent bot calls through FastAGI and each media transport, with an echo bot.
+
+Run: SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python bench/bench_calls.py \
+         --steps 10,25,50,100,150,200 --hold-s 5 --runs 3
+
+Starts a sandbox instance of its own ("benchcalls", free ports) and the full
+`spillway serve` stack (FastAGI controller + media server) with an echo bot.
+For each transport and each step N, it originates N simulated callers into
+``spillway-inbound`` (no agents, so every call overflows to the bot through
+the FastAGI ``inbound`` route), waits until all N bot sessions run, then holds
+them for ``--hold-s`` seconds while recording, for every call, the gap between
+consecutive caller frames delivered to the bot (20 ms when nothing lags).
+A step is "held" when all N calls reached the bot and every one of them kept
+receiving at least 90 % of its frames during the hold. It stops a transport
+at the first step not held. Prints one line per step and a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agi.call_log import EventSink
+from agi.call_session import BotOutcome, CallContext
+from agi.controller import running_controller
+from agi.media import MediaSession
+from agi.overflow import Route
+from dialplan.check import reload
+from spillway.ami import AmiClient
+from spillway.errors import AmiError
+from spillway.pbx_sandbox import Sandbox
+from spillway.settings import Settings
+from spillway.storage import SqliteStore
+
+FRAME_MS = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass
+class TimingEchoBot:
+    """Echoes the caller; records frame arrival gaps while ``recording``."""
+
+    recording: bool = False
+    active: int = 0
+    gaps_ms: list[float] = field(default_factory=list)
+    frames: dict[str, int] = field(default_factory=dict)
+
+    async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
+        self.active += 1
+        last: float | None = None
+        try:
+            async for frame in media.frames():
+                now = time.perf_counter()
+                if self.recording:
+                    self.frames[call.call_id] = self.frames.get(call.call_id, 0) + 1
+                    if last is not None:
+                        self.gaps_ms.append((now - last) * 1000)
+                last = now
+                await media.play(frame)
+        finally:
+            self.active -= 1
+        return BotOutcome(Route.DONE, reason="bench")
+
+
+async def hangup_all(ami: AmiClient, bot: TimingEchoBot) -> None:
+    with contextlib.suppress(Exception):
+        await ami.action({"Action": "Hangup", "Channel": "/^(Local|WebSocket|AudioSocket)/"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            out = await ami.command("core show channels count")
+        except AmiError:
+            out = ""
+        if "0 active channels" in out and bot.active == 0:
+            return
+        await asyncio.sleep(0.2)
+
+
+async def step(
+    ami: AmiClient, bot: TimingEchoBot, n: int, hold_s: float, run_tag: str
+) -> dict[str, Any]:
+    bot.gaps_ms.clear()
+    bot.frames.clear()
+    t0 = time.perf_counter()
+    originate_error = ""
+    for i in range(n):
+        try:
+            await ami.action(
+                {
+                    "Action": "Originate",
+                    "Channel": "Local/s@spillway-inbound/n",
+                    "Context": "spillway-sim-caller",
+                    "Exten": "s",
+                    "Priority": "1",
+                    "CallerID": f"Bench <45{i:08d}>",
+                    "ChannelId": f"{run_tag}-{n}-{i}-caller",
+                    "OtherChannelId": f"{run_tag}-{n}-{i}-in",
+                    "Async": "true",
+                }
+            )
+        except AmiError as exc:  # an overloaded Asterisk stops answering AMI
+            originate_error = f"call {i + 1}: {exc}"
+            break
+    deadline = time.monotonic() + 10 + n * 0.1
+    while bot.active < n and time.monotonic() < deadline:  # noqa: ASYNC110 - a plain counter
+        await asyncio.sleep(0.05)
+    reached = bot.active
+    setup_s = time.perf_counter() - t0
+    bot.recording = True
+    await asyncio.sleep(hold_s)
+    bot.recording = False
+    still = bot.active
+    expected = hold_s * 1000 / FRAME_MS
+    healthy = sum(1 for count in bot.frames.values() if count >= 0.9 * expected)
+    gaps = list(bot.gaps_ms)
+    await hangup_all(ami, bot)
+    return {
+        "calls": n,
+        "reached_bot": reached,
+        "still_up": still,
+        "healthy_calls": healthy,
+        "held": reached == n and still == n and healthy == n and not originate_error,
+        "originate_error": originate_error,
+        "setup_s": round(setup_s, 2),
+        "gap_p50_ms": round(percentile(gaps, 0.5), 1) if gaps else None,
+        "gap_p99_ms": round(percentile(gaps, 0.99), 1) if gaps else None,
+        "gap_max_ms": round(max(gaps), 1) if gaps else None,
+    }
+
+
+async def run_transport(
+    sandbox: Sandbox, ami: AmiClient, settings: Settings, steps: list[int], hold_s: float, tag: str
+) -> list[dict[str, Any]]:
+    sandbox.settings = settings
+    await asyncio.to_thread(sandbox.write_config)
+    await ami.command("core reload")
+    await reload(ami)
+    bot = TimingEchoBot()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        store.migrate()
+        try:
+            async with running_controller(settings, bot, store=store, bot_time_limit_s=600):
+                for n in steps:
+                    result = await step(ami, bot, n, hold_s, tag)
+                    result["transport"] = settings.controller.transport
+                    print(json.dumps(result), flush=True)
+                    results.append(result)
+                    if not result["held"]:
+                        break
+        finally:
+            store.close()
+    return results
+
+
+async def main(steps: list[int], hold_s: float, runs: int) -> None:
+    base = Settings(
+        pbx={
+            "ami_port": free_port(),
+            "sip_port": free_port(),
+            "http_port": free_port(),
+            "ami_secret": uuid.uuid4().hex,
+            "sandbox_instance": "benchcalls",
+        },
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+            "max_connections": 1000,
+        },
+        queue={"agents": 0, "overflow_min_waiting": 0, "max_wait_s": 600},
+    )
+    sandbox = Sandbox(base, ami_secret=base.require_ami_secret())
+    await asyncio.to_thread(sandbox.build)
+    sandbox.start()
+    summary: dict[str, list[dict[str, Any]]] = {"audiosocket": [], "websocket": []}
+    try:
+        await sandbox.wait_ready(timeout_s=60)
+        ami = await AmiClient.connect(sandbox.ami_endpoint())
+        try:
+            for run in range(runs):
+                for transport in ("audiosocket", "websocket"):
+                    controller = base.controller.model_copy(update={"transport": transport})
+                    settings = base.model_copy(update={"controller": controller})
+                    results = await run_transport(
+                        sandbox, ami, settings, steps, hold_s, f"r{run}{transport[:2]}"
+                    )
+                    held = [r["calls"] for r in results if r["held"]]
+                    summary[transport].append(
+                        {
+                            "run": run,
+                            "max_held": max(held) if held else 0,
+                            "steps": results,
+                        }
+                    )
+        finally:
+            await ami.close()
+    finally:
+        sandbox.stop()
+        shutil.rmtree(sandbox.base, ignore_errors=True)
+    print("SUMMARY")
+    for transport, per_run in summary.items():
+        maxima = [r["max_held"] for r in per_run]
+        by_n: dict[int, list[float]] = {}
+        for r in per_run:
+            for s in r["steps"]:
+                if s["gap_p99_ms"] is not None:
+                    by_n.setdefault(s["calls"], []).append(s["gap_p99_ms"])
+        print(
+            json.dumps(
+                {
+                    "transport": transport,
+                    "max_held_per_run": maxima,
+                    "median_max_held": statistics.median(maxima),
+                    "median_gap_p99_ms_by_calls": {
+                        n: statistics.median(v) for n, v in sorted(by_n.items())
+                    },
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", default="10,25,50,100,150,200")
+    parser.add_argument("--hold-s", type=float, default=5.0)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(main([int(s) for s in args.steps.split(",")], args.hold_s, args.runs))
