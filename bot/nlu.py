@@ -101,7 +101,8 @@ class NluEngine:
         for key, value in intent.entities.items():
             if key == "order_number":
                 digits = value if value.isdigit() else words_to_digits(value)
-                if digits:
+                # "a size eight" is not an order number, whatever DIET thinks.
+                if digits and rules.min_order_digits <= len(digits) <= rules.max_order_digits:
                     entities[key] = digits
             elif key == "product":
                 entities[key] = rules.canonical_product(value)

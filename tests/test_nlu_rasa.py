@@ -159,6 +159,8 @@ async def test_engine_uses_rasa_and_normalises_entities(
         got = await engine.parse("yeah hi i'm calling about order five five eight two one")
         assert (got.name, got.engine) == ("order_status", "rasa")
         assert got.entities["order_number"] == "55821"
+        got = await engine.parse("do you have the leather boots in a size eight")
+        assert (got.name, got.entities) == ("stock_check", {"product": "leather boots"})
         got = await engine.parse("")
         assert got.name == "out_of_scope"
         got = await engine.parse("'; DROP TABLE orders; -- " * 400)
