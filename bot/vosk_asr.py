@@ -144,8 +144,11 @@ class VoskStream:
         audio_format: AudioFormat,
         *,
         emit_partials: bool = True,
+        partial_interval_ms: float = 200.0,
     ) -> None:
         self._rec = recognizer
+        self._partial_interval_ms = partial_interval_ms
+        self._next_partial_ms = 0.0
         self._executor = executor
         self._format = audio_format
         self._emit_partials = emit_partials
@@ -164,8 +167,15 @@ class VoskStream:
             if self._utterance_start_ms is None:
                 self._utterance_start_ms = chunk.start_ms
             self._clock.add(chunk)
+            # PartialResult() re-searches the lattice; asking after every 20 ms
+            # frame costs more than the decoding itself, so it is rate-limited.
+            want_partial = self._emit_partials and self._clock.fed_total_ms >= self._next_partial_ms
+            if want_partial:
+                self._next_partial_ms = self._clock.fed_total_ms + self._partial_interval_ms
             loop = asyncio.get_running_loop()
-            raw, is_final = await loop.run_in_executor(self._executor, self._decode, chunk.audio)
+            raw, is_final = await loop.run_in_executor(
+                self._executor, self._decode, chunk.audio, want_partial
+            )
         if is_final:
             # Vosk's own endpointer fired (long pause inside what we fed).
             result = self._final(raw)
@@ -187,9 +197,11 @@ class VoskStream:
             )
         ]
 
-    def _decode(self, audio: bytes) -> tuple[dict[str, Any], bool]:
+    def _decode(self, audio: bytes, want_partial: bool = True) -> tuple[dict[str, Any], bool]:
         if self._rec.AcceptWaveform(audio):
             return json.loads(self._rec.Result()), True
+        if not want_partial:
+            return {}, False
         return json.loads(self._rec.PartialResult()), False
 
     def _flush(self) -> dict[str, Any]:
@@ -253,8 +265,10 @@ class VoskEngine:
         partial_words: bool = False,
         max_alternatives: int = 0,
         emit_partials: bool = True,
+        partial_interval_ms: float = 200.0,
     ) -> None:
         self._model = model
+        self._partial_interval_ms = partial_interval_ms
         workers = max_workers or max(1, os.cpu_count() or 1)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk")
         self._words = words
@@ -272,7 +286,13 @@ class VoskEngine:
         rec.SetPartialWords(self._partial_words)
         if self._max_alternatives:
             rec.SetMaxAlternatives(self._max_alternatives)
-        return VoskStream(rec, self._executor, audio_format, emit_partials=self._emit_partials)
+        return VoskStream(
+            rec,
+            self._executor,
+            audio_format,
+            emit_partials=self._emit_partials,
+            partial_interval_ms=self._partial_interval_ms,
+        )
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

