@@ -22,6 +22,7 @@ from agi.call_session import Bot
 from agi.controller import CallController, running_controller
 from agi.fastagi import FastAgiServer
 from dialplan.check import reload
+from spillway.errors import AmiError
 from spillway.pbx_sandbox import Sandbox
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -39,13 +40,23 @@ def routing_settings(base: Settings, transport: str = "", **queue: Any) -> Setti
     return base.model_copy(update={"queue": merged, "controller": controller})
 
 
+async def _cli(pbx: PbxHandle, command: str) -> str:
+    """CLI output, or "" while the command fails (module or queue still loading)."""
+    try:
+        return await pbx.ami.command(command)
+    except AmiError:  # a failing CLI command comes back as an AMI error
+        return ""
+
+
 async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
     """Render ``settings`` into the running test sandbox and reload it."""
-    # A sandbox that has just booted may still be loading app_queue.
+    # A sandbox that has just booted may still be loading app_queue and
+    # pbx_config, whose CLI commands the reloads below use.
     deadline = time.monotonic() + 10
-    while "queue show" not in await pbx.ami.command("core show help queue show"):
-        assert time.monotonic() < deadline, "app_queue did not load"
-        await asyncio.sleep(0.2)
+    for command in ("queue show", "dialplan reload"):
+        while command not in await _cli(pbx, f"core show help {command}"):
+            assert time.monotonic() < deadline, f"`{command}` is not available yet"
+            await asyncio.sleep(0.2)
     sandbox = Sandbox(settings, ami_secret=pbx.sandbox.ami_secret)
     await asyncio.to_thread(sandbox.write_config)
     await pbx.ami.command("core reload")
@@ -55,7 +66,7 @@ async def apply_settings(pbx: PbxHandle, settings: Settings) -> None:
     # app_queue reloads members asynchronously; wait until they are listed.
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        out = await pbx.ami.command(f"queue show {settings.queue.name}")
+        out = await _cli(pbx, f"queue show {settings.queue.name}")
         if out.count("Local/agent") == settings.queue.agents and "(Invalid)" not in out:
             return
         await asyncio.sleep(0.1)
