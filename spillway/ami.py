@@ -39,7 +39,9 @@ def check_response(action: str, response: Any) -> Message:
         raise AmiError(f"AMI {action}: unexpected response {response!r}")
     status = str(first.get("Response", "")).lower()
     if status in ("error", "fail", "failure"):
-        raise AmiError(f"AMI {action} failed: {first.get('Message', 'no message')}")
+        # A failed CLI command says "Command output follows": the reason is in the output.
+        detail = _output_text(first).strip() or str(first.get("Message", "no message"))
+        raise AmiError(f"AMI {action} failed: {detail}")
     return first
 
 
