@@ -6,7 +6,6 @@ wrong, the command that fixes it. Checks never raise: a failure is a row.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -105,27 +104,23 @@ async def check_pbx(settings: Settings) -> list[Check]:
 
 
 def check_models(settings: Settings) -> list[Check]:
-    """The configured speech models, found through the model registry."""
-    try:
-        registry = importlib.import_module("models.discover")
-    except ImportError:
-        return [Check("speech models", False, "model registry not installed", "./dev demo")]
-    locate: Callable[[str, Settings], object] = registry.locate_for_doctor
+    """The configured speech models: installed as packages or fetched into the cache."""
+    from models.discover import require_model
+
+    asr_model = (
+        settings.speech.vosk_model
+        if settings.speech.asr_engine == "vosk"
+        else settings.speech.whisper_model
+    )
     checks = []
-    for kind, name in (
-        (
-            "ASR model",
-            settings.speech.vosk_model
-            if settings.speech.asr_engine == "vosk"
-            else settings.speech.whisper_model,
-        ),
-        ("TTS voice", settings.speech.piper_voice),
-    ):
+    for kind, name in (("ASR model", asr_model), ("TTS voice", settings.speech.piper_voice)):
         try:
-            where = locate(name, settings)
-            checks.append(Check(f"{kind} {name}", True, str(where)))
+            found = require_model(name, settings.paths.cache_dir / "models")
+            checks.append(Check(f"{kind} {name}", True, f"{found.path} ({found.source})"))
         except SpillwayError as exc:
-            checks.append(Check(f"{kind} {name}", False, str(exc), f"spillway models fetch {name}"))
+            checks.append(
+                Check(f"{kind} {name}", False, exc.message, f"spillway models fetch {name}")
+            )
     return checks
 
 

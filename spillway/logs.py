@@ -33,6 +33,6 @@ def setup_logging(settings: LoggingSettings, *, verbose: bool = False) -> None:
     else:
         handler = RichHandler(show_path=False, rich_tracebacks=False)
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    # panoramisk is chatty at INFO about every reconnect attempt.
-    for name in ("spillway.ami.panoramisk", "panoramisk"):
+    # panoramisk and httpx are chatty at INFO (every reconnect, every request).
+    for name in ("spillway.ami.panoramisk", "panoramisk", "httpx", "httpcore"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
