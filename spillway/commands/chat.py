@@ -22,21 +22,17 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.backends.local import local_backends
+from bot import assembly
+from bot.assembly import DialogueFactory
 from bot.dialogue import (
     CallerInput,
-    Dialogue,
-    DialogueConfig,
     DialogueTurn,
     Dtmf,
     Silence,
     TextTurn,
     result_summary,
 )
-from bot.fallback_nlu import FallbackNlu
-from bot.nlu import NluEngine, NluEngineConfig
-from bot.nlu_data import load_nlu_data
-from bot.rasa_client import RasaClient
+from bot.nlu import NluEngine
 from spillway.context import app_context
 from spillway.errors import InputError
 from spillway.settings import Settings
@@ -100,17 +96,7 @@ def parse_script(text: str, source: str = "script") -> list[ScriptLine]:
 
 def build_nlu(settings: Settings, choice: NluChoice) -> NluEngine:
     """The production NLU engine (fallback trained now; Rasa unless told otherwise)."""
-    fallback = FallbackNlu.train(load_nlu_data())
-    rasa = (
-        RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms)
-        if choice is NluChoice.auto
-        else None
-    )
-    config = NluEngineConfig(
-        confidence_threshold=settings.nlu.min_confidence,
-        retry_after_s=settings.nlu.retry_after_s,
-    )
-    return NluEngine(fallback, rasa, config)
+    return assembly.build_nlu(settings, use_rasa=choice is NluChoice.auto)
 
 
 def turn_record(raw: str, turn: DialogueTurn) -> dict[str, Any]:
@@ -137,12 +123,8 @@ async def run_script(
     nlu = build_nlu(settings, nlu_choice)
     db = AsyncStore(open_store(settings.storage))
     try:
-        dialogue = Dialogue(
-            nlu,
-            local_backends(db),
-            DialogueConfig.from_settings(settings),
-            caller_id=caller_id,
-            call_id=f"chat-{uuid.uuid4().hex[:12]}",
+        dialogue = DialogueFactory.from_settings(settings, nlu, db)(
+            caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}"
         )
         await dialogue.start()
         records: list[dict[str, Any]] = []
@@ -169,12 +151,8 @@ async def run_interactive(
     nlu = build_nlu(settings, nlu_choice)
     db = AsyncStore(open_store(settings.storage))
     try:
-        dialogue = Dialogue(
-            nlu,
-            local_backends(db),
-            DialogueConfig.from_settings(settings),
-            caller_id=caller_id,
-            call_id=f"chat-{uuid.uuid4().hex[:12]}",
+        dialogue = DialogueFactory.from_settings(settings, nlu, db)(
+            caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}"
         )
         greeting = await dialogue.start()
         console.print(f"[bold cyan]bot:[/] {escape(greeting.text)}")

@@ -1,38 +1,85 @@
-"""`spillway serve`: the call controller (FastAGI) and the media server in one process."""
+"""`spillway serve`: the call controller (FastAGI) and the media server in one process.
+
+The speech models are loaded once at start-up and shared by every call. When
+one is missing or corrupt, serve still runs: calls get the DTMF menu bot and
+the human queue, and one log line names the model and how to install it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 import typer
 
+from agi.call_session import Bot
 from agi.controller import running_controller
 from agi.menu_bot import MenuBot
+from bot.assembly import DialogueFactory, build_nlu, load_speech_models
+from bot.voice_bot import SpeechBot, VoiceBotConfig
 from spillway.context import app_context
+from spillway.errors import ModelError
 from spillway.settings import Settings
+from spillway.storage import AsyncStore, open_store
 
 log = logging.getLogger(__name__)
 
 
+@contextlib.asynccontextmanager
+async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple[Bot, str]]:
+    """The speech bot when its models load, else the DTMF menu; and a one-line description."""
+    try:
+        models = await asyncio.to_thread(load_speech_models, settings)
+    except ModelError as exc:
+        line = str(exc)  # names the model and, as its hint, the command that installs it
+        if "spillway models fetch" not in line:
+            line += "; `spillway models list` / `spillway models fetch NAME` install models"
+        log.error("speech bot disabled, calls get the DTMF menu and the queue: %s", line)
+        yield MenuBot(), f"DTMF menu (speech models unavailable: {line})"
+        return
+    nlu = build_nlu(settings)
+    try:
+        bot = SpeechBot(
+            models,
+            DialogueFactory.from_settings(settings, nlu, store),
+            VoiceBotConfig.from_settings(settings),
+        )
+        yield bot, f"speech bot ({models.describe()})"
+    finally:
+        await nlu.aclose()
+        models.close()
+
+
 async def serve_forever(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C)."""
-    async with running_controller(settings, MenuBot()) as (_controller, fastagi, media):
-        c = settings.controller
-        log.info(
-            "serving: FastAGI %s:%s, AudioSocket %s, WebSocket %s (transport %s)",
-            c.bind_host,
-            fastagi.port,
-            media.audiosocket_port,
-            media.websocket_port,
-            c.transport,
-        )
-        typer.echo(
-            f"spillway serve: FastAGI on {c.bind_host}:{fastagi.port}, media on "
-            f"AudioSocket {media.audiosocket_port} / WebSocket {media.websocket_port}; "
-            "Ctrl-C stops"
-        )
-        await asyncio.Event().wait()
+    db = open_store(settings.storage)
+    astore = AsyncStore(db)
+    try:
+        async with (
+            call_bot(settings, astore) as (bot, description),
+            running_controller(settings, bot, store=db) as (_controller, fastagi, media),
+        ):
+            c = settings.controller
+            log.info(
+                "serving: FastAGI %s:%s, AudioSocket %s, WebSocket %s (transport %s), bot: %s",
+                c.bind_host,
+                fastagi.port,
+                media.audiosocket_port,
+                media.websocket_port,
+                c.transport,
+                description,
+            )
+            typer.echo(
+                f"spillway serve: FastAGI on {c.bind_host}:{fastagi.port}, media on "
+                f"AudioSocket {media.audiosocket_port} / WebSocket {media.websocket_port}; "
+                f"bot: {description}; Ctrl-C stops"
+            )
+            await asyncio.Event().wait()
+    finally:
+        astore.close()
+        db.close()
 
 
 def serve(ctx: typer.Context) -> None:

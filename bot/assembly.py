@@ -1,0 +1,141 @@
+"""Building the bot's parts from the settings, once, for every front end.
+
+`spillway chat` (typed), `spillway serve` (calls) and the tests all need the
+same NLU engine, the same dialogue configuration and the same back-ends, and
+the voice bot additionally needs its speech models. They are built here so the
+construction exists once:
+
+* :func:`build_nlu` - Rasa when it answers, the in-process fallback otherwise;
+* :class:`DialogueFactory` - a fresh :class:`~bot.dialogue.Dialogue` per call;
+* :class:`SpeechModels` / :func:`load_speech_models` - the ASR engine, the
+  Piper voice and the prompt cache, loaded once per process (seconds and
+  hundreds of MB) and shared by every call.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.asr import AsrEngine
+from bot.backends import Backends
+from bot.backends.local import local_backends
+from bot.dialogue import Dialogue, DialogueConfig, IntentParser
+from bot.fallback_nlu import FallbackNlu
+from bot.nlu import NluEngine, NluEngineConfig
+from bot.nlu_data import load_nlu_data
+from bot.piper_tts import PiperTts, VoiceFiles
+from bot.prompt_cache import PromptCache
+from bot.rasa_client import RasaClient
+from bot.types import AudioFormat
+from bot.vad import silero_model_path
+from models.discover import require_model
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+
+log = logging.getLogger(__name__)
+
+
+def build_nlu(settings: Settings, *, use_rasa: bool = True) -> NluEngine:
+    """The production NLU engine: the fallback trained now, Rasa in front unless told not."""
+    fallback = FallbackNlu.train(load_nlu_data())
+    rasa = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if use_rasa else None
+    config = NluEngineConfig(
+        confidence_threshold=settings.nlu.min_confidence,
+        retry_after_s=settings.nlu.retry_after_s,
+    )
+    return NluEngine(fallback, rasa, config)
+
+
+class DialogueFactory:
+    """Makes one :class:`Dialogue` per call, all sharing the NLU engine and back-ends."""
+
+    def __init__(self, nlu: IntentParser, backends: Backends, config: DialogueConfig) -> None:
+        self.nlu = nlu
+        self.backends = backends
+        self.config = config
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, nlu: IntentParser, store: Store | AsyncStore
+    ) -> DialogueFactory:
+        """Local back-ends on ``store`` and the dialogue settings of ``settings``."""
+        return cls(nlu, local_backends(store), DialogueConfig.from_settings(settings))
+
+    def __call__(self, *, caller_id: str | None, call_id: str) -> Dialogue:
+        return Dialogue(
+            self.nlu, self.backends, self.config, caller_id=caller_id or None, call_id=call_id
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechModels:
+    """Everything the voice bot loads once per process.
+
+    ``asr`` is a Vosk or Whisper engine (one shared model, a bounded decode
+    pool), ``tts`` one Piper voice behind its lock, ``prompts`` the disk cache
+    of fixed prompts rendered by ``tts``, ``vad_model_path`` the Silero file
+    (each call builds its own small detector from it: the detector has state).
+    """
+
+    asr: AsrEngine
+    tts: PiperTts
+    prompts: PromptCache
+    vad_model_path: Path
+
+    @property
+    def output_format(self) -> AudioFormat:
+        return self.tts.output_format
+
+    def describe(self) -> str:
+        return f"asr={self.asr.name} voice={self.tts.voice_id} rate={self.output_format}"
+
+    def close(self) -> None:
+        """Stop the engines' thread pools (the models are freed with the objects)."""
+        self.asr.close()
+        self.tts.close()
+
+
+def load_asr(settings: Settings) -> AsrEngine:
+    """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
+    speech = settings.speech
+    if speech.asr_engine == "whisper":
+        from bot.whisper_asr import WhisperEngine, load_whisper_model
+
+        found = require_model(speech.whisper_model)
+        model = load_whisper_model(
+            found.path, name=speech.whisper_model, cpu_threads=speech.asr_threads
+        )
+        # One utterance at a time per worker; Whisper already uses asr_threads each.
+        return WhisperEngine(model, max_workers=1, language="en")
+    from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
+
+    found = require_model(speech.vosk_model)
+    tuning = VoskTuning(beam=speech.vosk_beam, max_active=speech.vosk_max_active)
+    model = load_vosk_model(
+        found.path,
+        name=speech.vosk_model,
+        tuning=tuning,
+        overlay_root=settings.paths.cache_dir / "vosk-tuned",
+    )
+    return VoskEngine(model, max_workers=speech.asr_threads)
+
+
+def load_speech_models(settings: Settings) -> SpeechModels:
+    """Load VAD, ASR and TTS from the settings; one ModelError names what is missing."""
+    speech = settings.speech
+    vad_path = silero_model_path()
+    voice = require_model(speech.piper_voice)
+    files = VoiceFiles.from_model(voice.path / f"{speech.piper_voice}.onnx", speech.piper_voice)
+    output_format = AudioFormat(speech.sample_rate_hz)
+    tts = PiperTts.load(files, threads=speech.tts_threads, output_format=output_format)
+    try:
+        asr = load_asr(settings)
+    except BaseException:
+        tts.close()
+        raise
+    prompts = PromptCache(settings.paths.cache_dir / "prompts", tts)
+    models = SpeechModels(asr=asr, tts=tts, prompts=prompts, vad_model_path=vad_path)
+    log.info("speech models loaded: %s", models.describe())
+    return models
