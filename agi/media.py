@@ -21,6 +21,8 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from websockets.exceptions import ConnectionClosedOK
+
 from bot.types import SLIN8, AudioFormat
 from spillway.errors import ProtocolError, SpillwayError
 
@@ -314,7 +316,10 @@ class MediaServer:
             await asyncio.gather(io_task, handler_task, return_exceptions=True)
             for name, task in (("connection", io_task), ("handler", handler_task)):
                 failure = None if task.cancelled() else task.exception()
-                if failure is not None:
+                if _is_normal_close(failure):
+                    # Asterisk ends a chan_websocket call by closing the socket.
+                    log.info("call %s: media connection closed by the peer", session.call_id)
+                elif failure is not None:
                     self.errors += 1
                     log.warning(
                         "call %s: media %s failed: %s", session.call_id, name, _describe(failure)
@@ -326,6 +331,10 @@ class MediaServer:
             await _quiet_hangup(session)
             self.sessions.discard(session)
             log.info("call %s: media session ended", session.call_id)
+
+
+def _is_normal_close(failure: BaseException | None) -> bool:
+    return isinstance(failure, ConnectionClosedOK | ConnectionResetError)
 
 
 async def _quiet_hangup(session: MediaSession) -> None:
