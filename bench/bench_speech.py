@@ -141,6 +141,17 @@ def main() -> None:
     for streams in (1, 2, 4):
         rtfs = [asyncio.run(vosk_rtf(engine, chunks, streams)) for _ in range(runs)]
         results[f"vosk_rtf_streams{streams}"] = summary(rtfs)
+    # What rate-limiting partial results buys: 2 calls, partials every 20 ms
+    # frame versus every 200 ms (the default), runs interleaved so machine
+    # load hits both alike.
+    every_frame = VoskEngine(model, max_workers=os.cpu_count() or 2, partial_interval_ms=20)
+    paired: dict[str, list[float]] = {"20": [], "200": []}
+    for _ in range(runs):
+        paired["20"].append(asyncio.run(vosk_rtf(every_frame, chunks, 2)))
+        paired["200"].append(asyncio.run(vosk_rtf(engine, chunks, 2)))
+    every_frame.close()
+    results["vosk_rtf_streams2_partials_every_20ms"] = summary(paired["20"])
+    results["vosk_rtf_streams2_partials_every_200ms"] = summary(paired["200"])
 
     # Memory per extra recogniser: open N, feed each a second of speech (so
     # decoder state is really allocated), measure RSS growth.
@@ -194,6 +205,14 @@ def render(r: dict[str, Any]) -> str:
         ("Vosk ko-small RTF per stream, 1 call", x(r["vosk_rtf_streams1"])),
         ("Vosk ko-small RTF per stream, 2 calls at once", x(r["vosk_rtf_streams2"])),
         ("Vosk ko-small RTF per stream, 4 calls at once", x(r["vosk_rtf_streams4"])),
+        (
+            "Vosk, 2 calls, partials every 20 ms (interleaved)",
+            x(r["vosk_rtf_streams2_partials_every_20ms"]),
+        ),
+        (
+            "Vosk, 2 calls, partials every 200 ms (interleaved)",
+            x(r["vosk_rtf_streams2_partials_every_200ms"]),
+        ),
         ("faster-whisper tiny.en int8 RTF, 1 thread", x(r["whisper_tiny_en_rtf_threads1"])),
         ("faster-whisper tiny.en int8 RTF, 2 threads", x(r["whisper_tiny_en_rtf_threads2"])),
         ("Piper joe-medium time to first audio, 1 thread", ms(r["piper_first_audio_s_threads1"])),

@@ -116,10 +116,18 @@ class PiperTts:
 
     @classmethod
     def load(
-        cls, files: VoiceFiles, *, threads: int = 1, output_format: AudioFormat = SLIN8
+        cls,
+        files: VoiceFiles,
+        *,
+        threads: int = 1,
+        output_format: AudioFormat = SLIN8,
+        length_scale: float | None = None,
     ) -> PiperTts:
         return cls(
-            load_piper_voice(files, threads=threads), files.voice_id, output_format=output_format
+            load_piper_voice(files, threads=threads),
+            files.voice_id,
+            output_format=output_format,
+            length_scale=length_scale,
         )
 
     def synthesize_pcm(self, text: str) -> bytes:

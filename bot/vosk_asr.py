@@ -167,8 +167,9 @@ class VoskStream:
             if self._utterance_start_ms is None:
                 self._utterance_start_ms = chunk.start_ms
             self._clock.add(chunk)
-            # PartialResult() re-searches the lattice; asking after every 20 ms
-            # frame costs more than the decoding itself, so it is rate-limited.
+            # PartialResult() walks the current best path on every call; a caller
+            # needs a few updates a second, not one per 20 ms frame, so it is
+            # rate-limited (bench_speech.py measures the difference).
             want_partial = self._emit_partials and self._clock.fed_total_ms >= self._next_partial_ms
             if want_partial:
                 self._next_partial_ms = self._clock.fed_total_ms + self._partial_interval_ms
