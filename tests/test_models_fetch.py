@@ -337,3 +337,15 @@ def test_cli_lists_locates_and_verifies_packaged_models(
     assert located.exit_code == 0 and Path(located.output.strip()).is_file()
     verified = runner.invoke(app, ["verify", "silero-vad"], env={"COLUMNS": "200"})
     assert verified.exit_code == 0 and "wheel RECORD" in verified.output
+
+
+def test_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    spec = _spec(f"http://127.0.0.1:{port}/m.zip", "m.zip", sha256=None)
+    with pytest.raises(ModelError, match=r"cannot reach 127\.0\.0\.1"):
+        fetch_model(spec, dest_root=tmp_path / "models", download_root=tmp_path / "dl")
+    assert _visible(tmp_path / "models") == []
