@@ -1,0 +1,485 @@
+"""End of caller speech to first bot audio heard on the caller's side of a real Asterisk.
+
+Run: SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python bench/bench_latency.py \
+         --calls 1,4,8,16 --runs 3 [--bot speech|fixed] [--transport websocket] [--profile]
+
+Two processes, so the caller's clock is not the bot's event loop:
+
+* the **bot process** (this script with ``serve-bot``): `spillway serve`'s stack
+  (:func:`agi.controller.running_controller`: FastAGI controller + media
+  server) with ``SpeechBot`` (``--bot speech``: Silero VAD, endpointing, Vosk,
+  the dialogue with the in-process fallback NLU, Piper) or, clearly labelled,
+  ``--bot fixed``: VAD, endpointing and Vosk as in production, then a fixed
+  Piper reply synthesised per turn (no NLU/dialogue);
+* the **caller process** (this script): a sandbox Asterisk of its own
+  ("benchlatency", free ports, no agents so every call overflows to the bot)
+  and :mod:`bench.caller_sim`. Each call is an originated Local channel whose
+  ``;2`` half runs ``spillway-inbound`` (inbound AGI -> bot -> media leg) and
+  whose ``;1`` half runs ``AudioSocket()`` to the caller simulator, which says
+  Piper-synthesised English questions in real time and timestamps the first
+  non-silent frame coming back after each question's last frame.
+
+The only Vosk model installable here is Korean: it does not understand the
+English questions, so the bot answers with its "did not understand" path.
+What is measured is the pipeline's cost (VAD, endpointing, decoding, the
+final result, NLU, synthesis, both transports through Asterisk), not
+recognition quality.
+
+Per step of N simultaneous calls (call starts spread over ``--stagger-s``):
+latency p50/p95, replies missed, bot-process RSS growth per call, bot CPU,
+and audio gaps (largest frame inter-arrival inside each bot reply, as heard by
+the caller). ``--profile`` samples the bot process with py-spy during the
+largest step and prints where its CPU goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from agi.call_log import EventSink  # noqa: E402
+from agi.call_session import BotOutcome, CallContext  # noqa: E402
+from agi.media import MediaServer, MediaServerConfig, MediaSession  # noqa: E402
+from agi.overflow import Route  # noqa: E402
+from bench.caller_sim import Caller, CallerRecord, CallerScript, trim_silence  # noqa: E402
+from spillway.settings import Settings  # noqa: E402
+
+QUESTIONS = (
+    "Hello, where is my order? The number is one zero zero four two.",
+    "Can I return a pair of shoes I bought last week?",
+)
+FIXED_REPLY = "Let me check that for you. Your parcel left our warehouse this morning."
+GREETING = "Hello, you are talking to the shop's assistant. How can I help?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def proc_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the bot process -----------------------------------------------------------
+
+
+class FixedReplyBot:
+    """Stand-in for SpeechBot (``--bot fixed``): the production listen path, a fixed reply.
+
+    Greets (cached audio), then per utterance: Silero VAD -> SpeechGate ->
+    Vosk stream -> final result at the endpoint -> Piper renders FIXED_REPLY
+    sentence by sentence (first sentence played as soon as it exists). No NLU,
+    no dialogue.
+    """
+
+    def __init__(self, asr: Any, tts: Any, greeting_pcm: bytes) -> None:
+        self.asr = asr
+        self.tts = tts
+        self.greeting_pcm = greeting_pcm
+
+    async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
+        from bot.endpointing import SpeechGate, UtteranceEnded
+        from bot.types import AudioChunk
+        from bot.vad import SileroVad
+
+        fmt = media.format
+        vad = SileroVad(fmt)
+        gate = SpeechGate()
+        stream = self.asr.open_stream(fmt)
+        speaking: asyncio.Task[None] | None = None
+
+        async def say(text: str) -> None:
+            async for chunk in self.tts.stream(text):
+                await media.play(chunk.audio)
+            await media.wait_played()
+
+        await media.play(self.greeting_pcm)
+        call_ms = 0.0
+        try:
+            async for frame in media.frames():
+                chunk = AudioChunk(frame, fmt, call_ms)
+                call_ms += fmt.duration_ms(len(frame))
+                feed, events = gate.push(chunk, vad.process(chunk))
+                for speech in feed:
+                    await stream.accept(speech)
+                if any(isinstance(e, UtteranceEnded) for e in events):
+                    await stream.end_utterance()
+                    if speaking is None or speaking.done():
+                        speaking = asyncio.create_task(say(FIXED_REPLY))
+        finally:
+            if speaking is not None:
+                speaking.cancel()
+            await stream.aclose()
+        return BotOutcome(Route.DONE, reason="bench")
+
+
+async def serve_bot(settings_json: str, bot_kind: str) -> None:
+    """The bot process: running_controller + the bot, until stdin closes."""
+    from agi.controller import running_controller
+    from bot.assembly import load_speech_models
+    from spillway.storage import SqliteStore
+
+    settings = Settings.model_validate_json(settings_json)
+    models = load_speech_models(settings)
+    bot: Any
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SqliteStore(Path(tmp) / "bench.db")
+        store.migrate()
+        if bot_kind == "speech":
+            # Imported here: SpeechBot is only needed (and only has to import) for --bot speech.
+            from bot.assembly import DialogueFactory, build_nlu
+            from bot.voice_bot import SpeechBot, VoiceBotConfig
+
+            # The in-process fallback NLU: the bench does not start a Rasa server.
+            nlu = build_nlu(settings, use_rasa=False)
+            dialogues = DialogueFactory.from_settings(settings, nlu, store)
+            bot = SpeechBot(models, dialogues, VoiceBotConfig.from_settings(settings))
+        else:
+            greeting = await models.tts.synthesize(GREETING)
+            bot = FixedReplyBot(models.asr, models.tts, greeting)
+        # Warm the models so the first measured call does not pay for it.
+        await models.tts.synthesize("Warm up.")
+        try:
+            async with running_controller(settings, bot, store=store, bot_time_limit_s=600):
+                print("READY", flush=True)
+                await asyncio.to_thread(sys.stdin.read)
+        finally:
+            models.close()
+            store.close()
+
+
+# -- the caller process ----------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.records: dict[str, CallerRecord] = {}
+        self.pending: dict[str, asyncio.Future[CallerRecord]] = {}
+        self.script: CallerScript | None = None
+
+    async def on_caller(self, session: MediaSession) -> None:
+        assert self.script is not None
+        record = await Caller(session, self.script).run()
+        future = self.pending.get(session.call_id)
+        if future is not None and not future.done():
+            future.set_result(record)
+
+    async def step(
+        self, ami: Any, caller_port: int, bot_pid: int, n: int, tag: str
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        rss_before = proc_rss_kib(bot_pid)
+        cpu_before = proc_cpu_s(bot_pid)
+        peak_rss = rss_before
+        started = time.monotonic()
+        futures = []
+        for i in range(n):
+            call_uuid = str(uuid.uuid4())
+            future: asyncio.Future[CallerRecord] = loop.create_future()
+            self.pending[call_uuid] = future
+            futures.append(future)
+            await ami.action(
+                {
+                    "Action": "Originate",
+                    "Channel": "Local/s@spillway-inbound/n",
+                    "Application": "AudioSocket",
+                    "Data": f"{call_uuid},127.0.0.1:{caller_port}",
+                    "CallerID": f"Bench <45{i:08d}>",
+                    "ChannelId": f"{tag}-{n}-{i}-caller",
+                    "OtherChannelId": f"{tag}-{n}-{i}-in",
+                    "Async": "true",
+                }
+            )
+            if n > 1:
+                await asyncio.sleep(self.args.stagger_s / n)
+        timeout = 60 + 15 * self.args.turns
+        done_by = time.monotonic() + timeout
+        while not all(f.done() for f in futures) and time.monotonic() < done_by:
+            peak_rss = max(peak_rss, proc_rss_kib(bot_pid))
+            await asyncio.sleep(0.25)
+        wall_s = time.monotonic() - started
+        cpu_s = proc_cpu_s(bot_pid) - cpu_before
+        records = [f.result() for f in futures if f.done()]
+        latencies = [t.latency_ms for r in records for t in r.turns if t.latency_ms is not None]
+        missed = sum(1 for r in records for t in r.turns if t.latency_ms is None)
+        gaps = [g for r in records for g in r.reply_gaps_ms()]
+        expected_turns = n * self.args.turns
+        return {
+            "calls": n,
+            "connected": len(records),
+            "greeted": sum(r.greeted for r in records),
+            "turns": len(latencies) + missed,
+            "expected_turns": expected_turns,
+            "missed": missed,
+            "errors": [r.error for r in records if r.error],
+            "latency_ms": latencies,
+            "p50_ms": round(percentile(latencies, 0.5)) if latencies else None,
+            "p95_ms": round(percentile(latencies, 0.95)) if latencies else None,
+            "reply_gap_max_ms": round(max(gaps), 1) if gaps else None,
+            "replies_with_gap": sum(1 for g in gaps if g > self.args.gap_ms),
+            "rss_per_call_mib": round((peak_rss - rss_before) / 1024 / n, 1),
+            "bot_rss_mib": round(peak_rss / 1024),
+            "bot_cpu_cores": round(cpu_s / wall_s, 2),
+            "held_without_gaps": (
+                len(records) == n
+                and missed == 0
+                and len(latencies) == expected_turns
+                and all(g <= self.args.gap_ms for g in gaps)
+            ),
+        }
+
+
+async def settle(ami: Any) -> None:
+    """Hang up whatever is left and wait for Asterisk to have no channels."""
+    from spillway.errors import AmiError
+
+    with contextlib.suppress(Exception):
+        await ami.action({"Action": "Hangup", "Channel": "/^(Local|WebSocket|AudioSocket)/"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            out = await ami.command("core show channels count")
+        except AmiError:
+            out = ""
+        if "0 active channels" in out:
+            return
+        await asyncio.sleep(0.2)
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def start_bot_process(bot: str, settings: Settings) -> subprocess.Popen[str]:
+    """This script in ``serve-bot`` mode; it prints READY once it listens."""
+    return subprocess.Popen(
+        [sys.executable, __file__, "serve-bot", "--bot", bot],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SPILLWAY_BENCH_SETTINGS": settings.model_dump_json()},
+    )
+
+
+def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
+    """Sample ``pid`` (all threads, including native decode threads' Python frames)."""
+    py_spy = Path(sys.executable).parent / "py-spy"
+    command = [str(py_spy), "record", "--pid", str(pid), "--format", "raw", "--threads"]
+    command += ["--rate", "50", "--nonblocking", "--output", str(output)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def profile_summary(raw: Path, top: int = 15) -> dict[str, Any]:
+    """Self time per function and share per thread, from py-spy's collapsed stacks."""
+    leaf: collections.Counter[str] = collections.Counter()
+    threads: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack:
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        total += count
+        threads[frames[0].split(" ")[0].strip('"')] += count
+        leaf[frames[-1]] += count
+    return {
+        "samples": total,
+        "threads": {k: round(v / total, 3) for k, v in threads.most_common(8)},
+        "top_self": [(k, round(v / total, 3)) for k, v in leaf.most_common(top)],
+    }
+
+
+async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.piper_tts import PiperTts, VoiceFiles
+    from dialplan.check import reload
+    from models.discover import require_model
+    from spillway.ami import AmiClient
+    from spillway.pbx_sandbox import Sandbox
+
+    voice = require_model("en_US-joe-medium")
+    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
+    questions = tuple(trim_silence(tts.synthesize_pcm(q)) for q in QUESTIONS)
+    tts.close()
+
+    settings = Settings(
+        pbx={
+            "ami_port": free_port(),
+            "sip_port": free_port(),
+            "http_port": free_port(),
+            "ami_secret": uuid.uuid4().hex,
+            "sandbox_instance": "benchlatency",
+        },
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+            "transport": args.transport,
+        },
+        queue={"agents": 0, "overflow_min_waiting": 0, "max_wait_s": 600},
+    )
+    bench = Bench(args)
+    bench.script = CallerScript(questions=questions, turns=args.turns)
+    steps = [int(s) for s in args.calls.split(",")]
+    results: dict[str, Any] = {
+        "bot": args.bot,
+        "transport": args.transport,
+        "machine": machine(),
+        "loadavg_start": os.getloadavg(),
+        "question_s": [len(q) / 16000 for q in questions],
+        "runs": [],
+    }
+    sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
+    await asyncio.to_thread(sandbox.build)
+    sandbox.start()
+    bot_proc: subprocess.Popen[str] | None = None
+    try:
+        await sandbox.wait_ready(timeout_s=60)
+        ami = await AmiClient.connect(sandbox.ami_endpoint())
+        await asyncio.to_thread(sandbox.write_config)
+        await ami.command("core reload")
+        await reload(ami)
+        bot_proc = start_bot_process(args.bot, settings)
+        assert bot_proc.stdout is not None
+        line = await asyncio.to_thread(bot_proc.stdout.readline)
+        if line.strip() != "READY":
+            raise SystemExit(f"bot process did not start: {line!r}")
+        results["bot_idle_rss_mib"] = round(proc_rss_kib(bot_proc.pid) / 1024)
+        caller_cfg = MediaServerConfig(
+            audiosocket_port=0, websocket_port=None, max_sessions=500, idle_timeout_s=60
+        )
+        try:
+            async with MediaServer(caller_cfg, bench.on_caller) as callers:
+                port = callers.audiosocket_port
+                assert port is not None
+                await bench.step(ami, port, bot_proc.pid, 1, "warm")  # warm-up, not counted
+                await settle(ami)
+                for run in range(args.runs):
+                    per_step = []
+                    for n in steps:
+                        profile_raw: Path | None = None
+                        spy: subprocess.Popen[bytes] | None = None
+                        if args.profile and run == args.runs - 1 and n == max(steps):
+                            profile_raw = Path(tempfile.mkstemp(suffix=".txt")[1])
+                            spy = start_py_spy(bot_proc.pid, profile_raw)
+                        result = await bench.step(ami, port, bot_proc.pid, n, f"r{run}")
+                        if spy is not None and profile_raw is not None:
+                            spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
+                            await asyncio.to_thread(spy.wait, 30)
+                            result["profile"] = profile_summary(profile_raw)
+                        printable = {k: v for k, v in result.items() if k != "latency_ms"}
+                        print(json.dumps({"run": run, **printable}), flush=True)
+                        per_step.append(result)
+                        await settle(ami)
+                    results["runs"].append(per_step)
+        finally:
+            await settle(ami)
+            await ami.close()
+    finally:
+        if bot_proc is not None:
+            with contextlib.suppress(Exception):
+                assert bot_proc.stdin is not None
+                bot_proc.stdin.close()
+                bot_proc.wait(20)
+            if bot_proc.poll() is None:
+                bot_proc.kill()
+        sandbox.stop()
+        shutil.rmtree(sandbox.base, ignore_errors=True)
+    results["loadavg_end"] = os.getloadavg()
+    results["summary"] = summarise(results["runs"], steps)
+    return results
+
+
+def summarise(runs: list[list[dict[str, Any]]], steps: list[int]) -> list[dict[str, Any]]:
+    """Per N: latencies pooled over runs, plus medians of the per-run figures."""
+    out = []
+    for n in steps:
+        rows = [r for run in runs for r in run if r["calls"] == n]
+        pooled = [x for r in rows for x in r["latency_ms"]]
+        out.append(
+            {
+                "calls": n,
+                "runs": len(rows),
+                "turns": sum(r["turns"] for r in rows),
+                "missed": sum(r["missed"] for r in rows),
+                "p50_ms": round(percentile(pooled, 0.5)) if pooled else None,
+                "p95_ms": round(percentile(pooled, 0.95)) if pooled else None,
+                "p95_ms_per_run": [r["p95_ms"] for r in rows],
+                "reply_gap_max_ms": max((r["reply_gap_max_ms"] or 0) for r in rows),
+                "held_without_gaps_runs": sum(r["held_without_gaps"] for r in rows),
+                "rss_per_call_mib_median": statistics.median(r["rss_per_call_mib"] for r in rows),
+                "bot_cpu_cores_median": statistics.median(r["bot_cpu_cores"] for r in rows),
+            }
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", nargs="?", default="bench", choices=["bench", "serve-bot"])
+    parser.add_argument("--bot", default="speech", choices=["speech", "fixed"])
+    parser.add_argument("--transport", default="websocket", choices=["websocket", "audiosocket"])
+    parser.add_argument("--calls", default="1,4,8,16")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--turns", type=int, default=2, help="questions per call")
+    parser.add_argument("--stagger-s", type=float, default=3.0)
+    parser.add_argument("--gap-ms", type=float, default=100.0, help="audio gap threshold")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write raw results here")
+    args = parser.parse_args()
+    if args.mode == "serve-bot":
+        asyncio.run(serve_bot(os.environ["SPILLWAY_BENCH_SETTINGS"], args.bot))
+        return
+    results = asyncio.run(run_caller_side(args))
+    print("SUMMARY")
+    for row in results["summary"]:
+        print(json.dumps(row))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
