@@ -1,0 +1,83 @@
+"""One spoken conversation end to end over the real sandbox Asterisk.
+
+A caller voice (Piper) asks where order 10042 is, confirms the number and says
+goodbye; the speech bot (Silero VAD, faster-whisper tiny.en, the fallback NLU,
+the dialogue on the seeded demo shop, Piper) answers over chan_websocket. The
+test listens on the caller's side of Asterisk (see ``tests/voice_caller.py``)
+and reads the call record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.assembly import SpeechModels, load_speech_models
+from spillway.settings import Settings
+from tests.conftest import PbxHandle
+from tests.voice_caller import voice_call
+
+pytestmark = [
+    pytest.mark.asterisk,
+    pytest.mark.speech,
+    pytest.mark.asyncio(loop_scope="session"),
+]
+pytest.importorskip("piper")
+pytest.importorskip("faster_whisper")
+
+
+@pytest.fixture(scope="module")
+def speech_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeechModels]:
+    cache = tmp_path_factory.mktemp("speech-cache")
+    settings = Settings(speech={"asr_engine": "whisper"}, paths={"cache_dir": str(cache)})
+    models = load_speech_models(settings)
+    yield models
+    models.close()
+
+
+async def test_caller_asks_for_order_10042_and_hears_its_status(
+    pbx: PbxHandle, tmp_path: Path, speech_models: SpeechModels
+) -> None:
+    tts = speech_models.tts
+    question = await tts.synthesize("Where is my order? One zero zero four two.")
+    yes = await tts.synthesize("Yes, that is right.")
+    goodbye = await tts.synthesize("No thank you. Goodbye.")
+
+    async with voice_call(pbx, tmp_path / "calls.db", speech_models, transport="websocket") as vc:
+        caller = vc.caller
+        await caller.wait_for_sound(15)  # the greeting
+        await caller.wait_for_quiet(1.2, 30)
+        caller.say(question)
+        await caller.finish_saying()
+        await caller.wait_for_sound(15)  # "That's order number 1 0 0 4 2. Is that right?"
+        await caller.wait_for_quiet(1.2, 30)
+        caller.say(yes)
+        await caller.finish_saying()
+        status_heard_at = await caller.wait_for_sound(15)
+        status_ended_at = await caller.wait_for_quiet(1.2, 60)
+        caller.say(goodbye)
+        await caller.finish_saying()
+        row = await vc.outcome(30)
+        turns = vc.turns()
+        stages = {e["stage"] for e in vc.events("stage")}
+
+    # The call record: transcript, outcome, and the stages on the way.
+    assert row["outcome"] == "bot:done", row
+    assert row["transport"] == "websocket"
+    callers = [t for t in turns if t["speaker"] == "caller"]
+    bots = [t for t in turns if t["speaker"] == "bot"]
+    assert [t["intent"] for t in callers] == ["order_status", "affirm", "goodbye"], turns
+    assert "10042" in re.sub(r"\D", "", callers[0]["text"]), callers[0]
+    assert all(t["confidence"] is not None and t["confidence"] > 0.45 for t in callers)
+    [status] = [t for t in bots if t["intent"] == "order_status"]
+    for words in ("shipped", "GLS", "tomorrow", "1 0 0 4 2"):
+        assert words in status["text"], status["text"]
+    assert bots[-1]["intent"] == "goodbye"
+    assert {"listening", "recognised", "understood", "speaking"} <= stages, stages
+
+    # The caller really heard the answer: several seconds of sound, not silence.
+    heard = caller.heard_sound_between(status_heard_at, status_ended_at + 0.1)
+    assert len(heard) * 0.02 > 5.0, len(heard)
