@@ -10,15 +10,15 @@ and reads the call record.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.assembly import SpeechModels, load_speech_models
-from spillway.settings import Settings
+from bot.assembly import SpeechModels
 from tests.conftest import PbxHandle
-from tests.voice_caller import voice_call
+from tests.voice_caller import speech_models, voice_call
+
+__all__ = ["speech_models"]  # the fixture
 
 pytestmark = [
     pytest.mark.asterisk,
@@ -27,15 +27,6 @@ pytestmark = [
 ]
 pytest.importorskip("piper")
 pytest.importorskip("faster_whisper")
-
-
-@pytest.fixture(scope="module")
-def speech_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeechModels]:
-    cache = tmp_path_factory.mktemp("speech-cache")
-    settings = Settings(speech={"asr_engine": "whisper"}, paths={"cache_dir": str(cache)})
-    models = load_speech_models(settings)
-    yield models
-    models.close()
 
 
 async def test_caller_asks_for_order_10042_and_hears_its_status(

@@ -20,17 +20,20 @@ import math
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agi.audiosocket import AudioFrame, FrameParser, HangupFrame, encode
 from agi.pacing import FramePacer
-from bot.assembly import DialogueFactory, SpeechModels, build_nlu
+from bot.assembly import DialogueFactory, SpeechModels, build_nlu, load_speech_models
 from bot.demo_data import seed_demo
 from bot.types import SLIN8
 from bot.voice_bot import SpeechBot, VoiceBotConfig
+from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.call_harness import Harness, SimCall, routing_harness
 from tests.conftest import PbxHandle
@@ -180,6 +183,18 @@ class CallerSide:
 
 
 _serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def speech_models(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpeechModels]:
+    """The voice bot's models as `spillway serve` loads them, with Whisper tiny.en."""
+    pytest.importorskip("piper")
+    pytest.importorskip("faster_whisper")
+    cache = tmp_path_factory.mktemp("speech-cache")
+    settings = Settings(speech={"asr_engine": "whisper"}, paths={"cache_dir": str(cache)})
+    models = load_speech_models(settings)
+    yield models
+    models.close()
 
 
 @dataclass
