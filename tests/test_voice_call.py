@@ -9,12 +9,17 @@ and reads the call record.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
+from agi.menu_bot import MenuBot
 from bot.assembly import SpeechModels
+from spillway.commands.serve import call_bot
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import PbxHandle
 from tests.voice_caller import speech_models, voice_call
 
@@ -72,3 +77,26 @@ async def test_caller_asks_for_order_10042_and_hears_its_status(
     # The caller really heard the answer: several seconds of sound, not silence.
     heard = caller.heard_sound_between(status_heard_at, status_ended_at + 0.1)
     assert len(heard) * 0.02 > 5.0, len(heard)
+
+
+async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        speech={"piper_voice": "en_US-nobody-medium"},
+        paths={"cache_dir": str(tmp_path)},
+        storage={"sqlite_path": str(tmp_path / "s.db")},
+    )
+    store = SqliteStore(tmp_path / "s.db")
+    store.migrate()
+    astore = AsyncStore(store)
+    try:
+        with caplog.at_level(logging.ERROR, logger="spillway.commands.serve"):
+            async with call_bot(settings, astore) as (bot, description):
+                assert isinstance(bot, MenuBot)
+        [line] = [r.getMessage() for r in caplog.records]
+        assert "en_US-nobody-medium" in line and "spillway models" in line, line
+        assert "DTMF menu" in line and "DTMF menu" in description
+    finally:
+        astore.close()
+        store.close()
