@@ -15,7 +15,9 @@ construction exists once:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.asr import AsrEngine
@@ -76,13 +78,16 @@ class SpeechModels:
     ``asr`` is a Vosk or Whisper engine (one shared model, a bounded decode
     pool), ``tts`` one Piper voice behind its lock, ``prompts`` the disk cache
     of fixed prompts rendered by ``tts``, ``vad_model_path`` the Silero file
-    (each call builds its own small detector from it: the detector has state).
+    (each call builds its own small detector from it: the detector has state),
+    ``vad_pool`` the bounded thread pool every call's VAD runs in (never on
+    the event loop).
     """
 
     asr: AsrEngine
     tts: PiperTts
     prompts: PromptCache
     vad_model_path: Path
+    vad_pool: ThreadPoolExecutor = field(default_factory=lambda: new_vad_pool())
 
     @property
     def output_format(self) -> AudioFormat:
@@ -95,6 +100,14 @@ class SpeechModels:
         """Stop the engines' thread pools (the models are freed with the objects)."""
         self.asr.close()
         self.tts.close()
+        self.vad_pool.shutdown(wait=True, cancel_futures=True)
+
+
+def new_vad_pool(workers: int | None = None) -> ThreadPoolExecutor:
+    """The VAD thread pool: one worker per core (Silero holds the GIL, so more is useless)."""
+    return ThreadPoolExecutor(
+        max_workers=workers or max(1, os.cpu_count() or 1), thread_name_prefix="vad"
+    )
 
 
 def load_asr(settings: Settings) -> AsrEngine:

