@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.backends.local import local_backends
+from bot.demo_data import seed_demo
+from bot.dialogue import Dialogue, DialogueConfig, Outcome, TextTurn
 from bot.fallback_nlu import FallbackNlu
 from bot.nlu import NluEngine, NluEngineConfig
 from bot.nlu_data import load_nlu_data
@@ -24,6 +27,7 @@ from bot.nlu_evaluation import free_loopback_port
 from bot.rasa_client import RasaClient, intent_from_parse
 from bot.rasa_service import RasaInstall, RasaServer, train_model
 from spillway.errors import NluError
+from spillway.storage import AsyncStore, SqliteStore
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +126,15 @@ async def _wait_status(url: str, timeout_s: float = 180.0) -> None:
         await client.aclose()
 
 
+async def _wait_restarted(server: RasaServer, restarts: int, old_pid: int) -> None:
+    """Wait until the supervisor has counted the death and a new Rasa answers."""
+    await _wait_status(server.url)
+    async with asyncio.timeout(30):
+        while server.restarts < restarts + 1 or server.pid in (None, old_pid):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    assert server.restarts == restarts + 1
+
+
 @pytest.fixture(scope="session")
 async def rasa_service(rasa_install: RasaInstall, rasa_model: Path) -> AsyncIterator[Supervised]:
     server = RasaServer(rasa_install, rasa_model, port=free_loopback_port())
@@ -192,11 +205,52 @@ async def test_rasa_dies_engine_falls_back_then_switches_back(
 
         # The supervisor notices and starts a new Rasa; once it answers and the
         # back-off has passed, the engine is back on Rasa without being told.
-        await _wait_status(server.url)
-        assert server.restarts == restarts + 1
-        assert server.pid != pid
+        await _wait_restarted(server, restarts, pid)
         await asyncio.sleep(1.1)
         got = await engine.parse(utterance)
         assert (got.name, got.engine) == ("callback_request", "rasa")
     finally:
         await engine.aclose()
+
+
+@pytest.mark.rasa
+async def test_conversation_completes_when_rasa_dies_mid_call(
+    rasa_service: Supervised, fallback: FallbackNlu, store: SqliteStore
+) -> None:
+    """Rasa is killed between two caller turns; the fallback carries the call to its end."""
+    server = rasa_service.server
+    now = 1_750_000_000.0
+    seed_demo(store, now)
+    db = AsyncStore(store)
+    engine = NluEngine(
+        fallback, RasaClient(server.url, timeout_ms=3000), NluEngineConfig(retry_after_s=30.0)
+    )
+    dialogue = Dialogue(
+        engine,
+        local_backends(db, clock=lambda: now),
+        DialogueConfig(),
+        caller_id=None,
+        call_id="rasa-dies",
+        clock=lambda: now,
+    )
+    try:
+        await dialogue.start()
+        await dialogue.handle(TextTurn("hi where is my order"))
+        first = dialogue.turns[-1].intent
+        assert first is not None and (first.name, first.engine) == ("order_status", "rasa")
+
+        restarts, pid = server.restarts, server.pid
+        assert pid is not None
+        os.killpg(pid, signal.SIGKILL)  # Rasa dies in the middle of the call
+
+        for text in ("it is one zero zero four two", "yes that is right", "no thanks goodbye"):
+            await dialogue.handle(TextTurn(text))
+        engines = [t.intent.engine for t in dialogue.turns[1:] if t.intent is not None]
+        assert engines and set(engines) == {"fallback"}
+        status = " ".join(t.reply.text for t in dialogue.turns)
+        assert "GLS" in status and "tomorrow" in status
+        assert dialogue.result is not None and dialogue.result.outcome is Outcome.RESOLVED
+    finally:
+        await engine.aclose()
+        db.close()
+    await _wait_restarted(server, restarts, pid)  # leave the service as we found it
