@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import httpx
 from bot.nlu_data import PROJECT_DIR, project_hash
 from spillway import paths
 from spillway.errors import ModelError, NluError
+from spillway.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +55,6 @@ def _tail(path: Path, n_chars: int = 1500) -> str:
         return path.read_text(encoding="utf-8", errors="replace")[-n_chars:]
     except OSError:
         return ""
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Serialise installs/trainings between processes (CLI, tests)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +109,7 @@ class RasaInstall:
         """
         if self.is_installed():
             return False
-        with _file_lock(self.cache_dir / "rasa-install.lock"):
+        with file_lock(self.cache_dir / "rasa-install.lock"):
             if self.is_installed():
                 return False
             self._install()
@@ -183,7 +170,7 @@ def train_model(
         return target, False
     if not install.is_installed():
         raise ModelError("Rasa is not installed", hint="run `spillway nlu install` first")
-    with _file_lock(models_dir / f"{target.name}.lock"):
+    with file_lock(models_dir / f"{target.name}.lock"):
         if target.is_file() and not force:
             return target, False
         work = models_dir / f"{target.name}.tmp"

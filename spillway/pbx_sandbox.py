@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dialplan.render import render_sandbox
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, PbxError
+from spillway.locks import file_lock
 from spillway.settings import Settings
 
 DEBIAN_SUITE = "sid"
@@ -44,18 +44,6 @@ class SandboxStatus:
     version: str | None
     ami_ok: bool
     detail: str
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Serialise builds and starts between processes (demo and tests may race)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Sandbox:
@@ -81,7 +69,7 @@ class Sandbox:
 
     def build(self, log: Callable[[str], None] = print) -> None:
         """debootstrap the sid root once; later calls return at once."""
-        with _file_lock(self.pbx_dir / ".build.lock"):
+        with file_lock(self.pbx_dir / ".build.lock"):
             if self.built:
                 return
             if os.geteuid() != 0:
@@ -175,7 +163,7 @@ class Sandbox:
         """Start Asterisk in the background (idempotent); return its pid."""
         if not self.built:
             raise PbxError("the sandbox is not built", hint="spillway pbx sandbox up")
-        with _file_lock(self.pbx_dir / f".{self.instance}.lock"):
+        with file_lock(self.pbx_dir / f".{self.instance}.lock"):
             running = self.pid()
             self.write_config()
             if running is not None:
