@@ -37,6 +37,13 @@ def check_response(action: str, response: Any) -> Message:
     first = response[0] if isinstance(response, list) else response
     if not isinstance(first, Message):
         raise AmiError(f"AMI {action}: unexpected response {response!r}")
+    if isinstance(response, list):
+        # An async Originate answers "queued" first; the real verdict is the
+        # OriginateResponse event that completes the list.
+        for message in response[1:]:
+            if str(message.get("Response", "")).lower() in ("failure", "fail", "error"):
+                reason = message.get("Reason", message.get("Message", "no reason"))
+                raise AmiError(f"AMI {action} failed: {message.get('Event', '')} {reason}")
     status = str(first.get("Response", "")).lower()
     if status in ("error", "fail", "failure"):
         # A failed CLI command says "Command output follows": the reason is in the output.

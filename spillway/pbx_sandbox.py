@@ -216,6 +216,9 @@ class Sandbox:
                 await asyncio.sleep(0.2)
                 continue
             try:
+                # AMI answers before the dialplan and channel drivers are loaded;
+                # calls placed before "fully booted" silently fail.
+                await client.command("core waitfullybooted")
                 output = await client.command("core show uptime")
                 if "System uptime" in output:
                     return
