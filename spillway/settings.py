@@ -110,8 +110,8 @@ class SpeechSettings(_Section):
     sample_rate_hz: Literal[8000, 16000] = 8000
     endpoint_silence_ms: int = Field(300, ge=50, le=5000)
     bargein_min_voiced_ms: int = Field(150, ge=20, le=2000)
-    vosk_beam: float = Field(10.0, gt=0)
-    vosk_max_active: int = Field(3000, ge=100)
+    vosk_beam: float = Field(8.0, gt=0)
+    vosk_max_active: int = Field(2000, ge=100)
     asr_threads: int = Field(2, ge=1, le=64)
     tts_threads: int = Field(1, ge=1, le=64)
 
