@@ -140,7 +140,11 @@ async def install_files(
 
 
 def _show_diff(text: str) -> None:
-    console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+    if console.is_terminal:
+        console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        # Piped or captured: an unwrapped diff that `patch` and grep can use.
+        console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
 
 
 @app.command("render")
