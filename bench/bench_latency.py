@@ -360,6 +360,12 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
             "transport": args.transport,
         },
         queue={"agents": 0, "overflow_min_waiting": 0, "max_wait_s": 600},
+        # None keeps the SpeechSettings defaults; set to compare decoder searches.
+        speech={
+            k: v
+            for k, v in (("vosk_beam", args.vosk_beam), ("vosk_max_active", args.vosk_max_active))
+            if v is not None
+        },
     )
     bench = Bench(args)
     bench.script = CallerScript(questions=questions, turns=args.turns)
@@ -468,6 +474,8 @@ def main() -> None:
     parser.add_argument("--stagger-s", type=float, default=3.0)
     parser.add_argument("--gap-ms", type=float, default=100.0, help="audio gap threshold")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--vosk-beam", type=float, help="override speech.vosk_beam")
+    parser.add_argument("--vosk-max-active", type=int, help="override speech.vosk_max_active")
     parser.add_argument("--json", type=Path, help="also write raw results here")
     args = parser.parse_args()
     if args.mode == "serve-bot":
