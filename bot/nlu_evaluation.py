@@ -102,7 +102,7 @@ async def evaluate_rasa(
     server = RasaServer(install, model_path, port=free_loopback_port())
     server.start()
     try:
-        await asyncio.to_thread(server.wait_ready)
+        await server.wait_ready()
         client = RasaClient(server.url, timeout_ms=10_000)
         try:
             started = time.perf_counter()

@@ -257,23 +257,28 @@ class RasaServer:
             )
         log.info("started Rasa pid %s on %s", self._proc.pid, self.url)
 
-    def _status_ok(self, client: httpx.Client) -> bool:
+    async def _status_ok(self, client: httpx.AsyncClient) -> bool:
         try:
-            response = client.get(f"{self.url}/status")
+            response = await client.get(f"{self.url}/status")
         except httpx.HTTPError:
             return False
         return response.status_code == 200 and bool(response.json().get("model_file"))
 
-    def wait_ready(self, timeout_s: float = 120.0) -> float:
-        """Block until ``/status`` reports a model; returns seconds waited."""
+    async def wait_ready(self, timeout_s: float = 120.0) -> float:
+        """Wait until ``/status`` reports a model; returns seconds waited.
+
+        Polls on the event loop rather than in a worker thread: a busy default
+        executor once delayed this check until after the process had been
+        killed, and a healthy start was then reported as a failed one.
+        """
         started = time.monotonic()
-        with httpx.Client(timeout=2.0, trust_env=False) as client:
+        async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
             while time.monotonic() - started < timeout_s:
                 if not self.running:
                     raise NluError("Rasa exited while starting", hint=_tail(self.log_path, 400))
-                if self._status_ok(client):
+                if await self._status_ok(client):
                     return time.monotonic() - started
-                time.sleep(0.5)
+                await asyncio.sleep(0.5)
         raise NluError(f"Rasa did not answer /status within {timeout_s:.0f}s")
 
     def stop(self, grace_s: float = 10.0) -> None:
@@ -301,12 +306,17 @@ class RasaServer:
     ) -> None:
         """Keep the server up until ``stop`` is set; restart it when it dies."""
         backoff = min_backoff_s
+        started_once = False
         try:
             while not stop.is_set():
                 if not self.running:
+                    if started_once:
+                        self.restarts += 1
+                        log.warning("Rasa is down; restarting (restart #%d)", self.restarts)
+                    started_once = True
                     self.start()
                     try:
-                        waited = await asyncio.to_thread(self.wait_ready, ready_timeout_s)
+                        waited = await self.wait_ready(ready_timeout_s)
                     except NluError as exc:
                         log.error("Rasa failed to start: %s; retrying in %.0fs", exc, backoff)
                         self.stop()
@@ -318,8 +328,5 @@ class RasaServer:
                     backoff = min_backoff_s
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
-                if not stop.is_set() and not self.running:
-                    self.restarts += 1
-                    log.warning("Rasa died; restarting (restart #%d)", self.restarts)
         finally:
             await asyncio.to_thread(self.stop)

@@ -128,11 +128,12 @@ async def _wait_status(url: str, timeout_s: float = 180.0) -> None:
 
 async def _wait_restarted(server: RasaServer, restarts: int, old_pid: int) -> None:
     """Wait until the supervisor has counted the death and a new Rasa answers."""
-    await _wait_status(server.url)
-    async with asyncio.timeout(30):
-        while server.restarts < restarts + 1 or server.pid in (None, old_pid):  # noqa: ASYNC110
+    # A restart that fails and is retried counts too, hence ">" rather than "== +1".
+    async with asyncio.timeout(240):
+        while server.restarts <= restarts or server.pid in (None, old_pid):  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-    assert server.restarts == restarts + 1
+    await _wait_status(server.url)
+    assert server.restarts > restarts
 
 
 @pytest.fixture(scope="session")
