@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.asr import AsrEngine
 from bot.backends import Backends
-from bot.backends.local import local_backends
+from bot.backends.choice import build_backends
 from bot.dialogue import Dialogue, DialogueConfig, IntentParser
 from bot.fallback_nlu import FallbackNlu
 from bot.nlu import NluEngine, NluEngineConfig
@@ -62,8 +62,8 @@ class DialogueFactory:
     def from_settings(
         cls, settings: Settings, nlu: IntentParser, store: Store | AsyncStore
     ) -> DialogueFactory:
-        """Local back-ends on ``store`` and the dialogue settings of ``settings``."""
-        return cls(nlu, local_backends(store), DialogueConfig.from_settings(settings))
+        """The configured back-ends (``build_backends``) and the dialogue settings."""
+        return cls(nlu, build_backends(settings, store), DialogueConfig.from_settings(settings))
 
     def __call__(self, *, caller_id: str | None, call_id: str) -> Dialogue:
         return Dialogue(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -117,8 +118,9 @@ class DialogueConfig:
     country: str = "DK"
     min_confidence: float = 0.45
     max_reprompts: int = 2
+    # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
     return_label_url: str = "https://shop.example/returns/{order}"
-    photo_upload_url: str = "https://shop.example/cases/{case_id}/photos"
+    photo_upload_url: str = "https://shop.example/cases/{case}/photos"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialogueConfig:
@@ -129,6 +131,8 @@ class DialogueConfig:
             timezone=settings.shop.timezone,
             country=settings.shop.country,
             min_confidence=settings.nlu.min_confidence,
+            return_label_url=settings.shop.return_label_url,
+            photo_upload_url=settings.shop.photo_upload_url,
         )
 
 
@@ -549,7 +553,9 @@ class Dialogue:
         self.case_id = case.case_id
         text = f"I'm sorry to hear that. I've opened case {case.case_id}"
         if self.caller_phone:
-            url = self.config.photo_upload_url.format(case_id=case.case_id)
+            url = self.config.photo_upload_url.format(
+                case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
+            )
             await self._send_sms(
                 f"{self.config.shop_name}: upload photos for case {case.case_id} here: {url}",
                 f"case:{case.case_id}",
@@ -575,7 +581,7 @@ class Dialogue:
         if self._phone_purpose == "return_label":
             order = self._return_order
             assert order is not None
-            url = self.config.return_label_url.format(order=order.number)
+            url = self.config.return_label_url.format(order=quote(order.number, safe=""))
             await self._send_sms(
                 f"{self.config.shop_name}: your return label for order {order.number}: {url}",
                 f"return:{order.number}",

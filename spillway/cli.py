@@ -24,6 +24,7 @@ from spillway.commands import models as models_cmd
 from spillway.commands import nlu as nlu_cmd
 from spillway.commands import pbx as pbx_cmd
 from spillway.commands import serve as serve_cmd
+from spillway.commands import sms as sms_cmd
 from spillway.context import AppContext, app_context
 from spillway.doctor import run_checks
 from spillway.errors import SpillwayError
@@ -43,6 +44,7 @@ app.add_typer(dialplan_cmd.app, name="dialplan")
 app.add_typer(chat_cmd.app, name="chat")
 app.add_typer(nlu_cmd.app, name="nlu")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(sms_cmd.app, name="sms")
 app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)

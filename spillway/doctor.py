@@ -141,6 +141,54 @@ async def check_nlu(settings: Settings) -> Check:
     return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
 
 
+async def check_shop(settings: Settings) -> Check:
+    """Which back-end serves orders and stock; for the shop API, whether it answers."""
+    from bot.backends.choice import describe_backends, shopify_client
+
+    name = "shop back-end"
+    if settings.shop.api_url is None:
+        return Check(name, True, describe_backends(settings))
+    try:
+        client = shopify_client(settings)
+    except SpillwayError as exc:
+        return Check(name, False, exc.message, "set SPILLWAY_SHOP__API_TOKEN or unset shop.api_url")
+    try:
+        body = await client.get("/shop.json", {})
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "check shop.api_url, the token and the network")
+    finally:
+        await client.aclose()
+    shop = body.get("shop")
+    shop = shop if isinstance(shop, dict) else {}
+    answered = f"answers (shop {shop.get('name', '?')!r})"
+    return Check(name, True, f"{describe_backends(settings)}; {answered}")
+
+
+def check_sms(settings: Settings) -> Check:
+    """The SMS gateway setting and what waits in the outbox."""
+    from bot.backends.sms import outbox_counts
+    from bot.sms_sender import NO_GATEWAY_HINT
+
+    name = "SMS gateway"
+    try:
+        store = open_store(settings.storage)
+        try:
+            counts = outbox_counts(store)
+        finally:
+            store.close()
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "check storage.sqlite_path")
+    waiting = counts["pending"] + counts["sending"]
+    queue = f"outbox: {waiting} waiting, {counts['sent']} sent, {counts['failed']} failed"
+    if settings.sms.gateway_url is None:
+        # Queued messages nobody will send are a problem; an empty outbox is not (yet).
+        return Check(
+            name, waiting == 0, f"not configured, messages stay queued; {queue}", NO_GATEWAY_HINT
+        )
+    fix = "spillway sms outbox --status failed" if counts["failed"] else ""
+    return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
+
+
 async def run_checks(
     settings: Settings, *, extra: list[Callable[[], Awaitable[Check]]] | None = None
 ) -> list[Check]:
@@ -148,6 +196,8 @@ async def run_checks(
     checks += await check_pbx(settings)
     checks += check_models(settings)
     checks.append(await check_nlu(settings))
+    checks.append(await check_shop(settings))
+    checks.append(check_sms(settings))
     for more in extra or []:
         checks.append(await more())
     return checks

@@ -12,11 +12,24 @@ names the key, the value and what was expected.
 from __future__ import annotations
 
 import os
+import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -38,6 +51,47 @@ SECRET_KEYS = (
 
 # "~" in a configured path means the home of the user running Spillway.
 ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PydanticCustomError("http_url", "an http:// or https:// URL")
+    return value
+
+
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+
+def _template_check(*allowed: str) -> Callable[[str], str]:
+    """A validator for a link template: an http(s) URL using only ``allowed`` placeholders."""
+    names = ", ".join(f"{{{a}}}" for a in allowed)
+
+    def check(value: str) -> str:
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)]
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "url_template",
+                "a URL template with {names} placeholders ({problem})",
+                {"names": names, "problem": str(exc)},
+            ) from exc
+        for name, spec, conv in fields:
+            if name is None:
+                continue
+            if name not in allowed or spec or conv:
+                raise PydanticCustomError(
+                    "url_template",
+                    "a URL template whose placeholders are {names}, not {unknown}",
+                    {
+                        "names": names,
+                        "unknown": f"{{{name}{'!' + conv if conv else ''}"
+                        f"{':' + spec if spec else ''}}}",
+                    },
+                )
+        return _http_url(value)
+
+    return check
 
 
 class _Section(BaseModel):
@@ -124,16 +178,46 @@ class ShopSettings(_Section):
     timezone: str = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = Field(30, ge=0)
-    api_url: str | None = None
+    # A Shopify-style Admin API for orders and stock; unset: the local database.
+    api_url: HttpUrlText | None = None
     api_token: SecretStr | None = None
+    api_timeout_s: float = Field(5.0, gt=0)
+    # Links sent by SMS; {order} / {case} are filled in (URL-quoted) per message.
+    return_label_url: Annotated[str, AfterValidator(_template_check("order"))] = (
+        "https://shop.example/returns/{order}"
+    )
+    photo_upload_url: Annotated[str, AfterValidator(_template_check("case", "order"))] = (
+        "https://shop.example/cases/{case}/photos"
+    )
 
 
 class SmsSettings(_Section):
     """The SMS gateway (messages wait in an outbox table until sent)."""
 
-    gateway_url: str | None = None
+    gateway_url: HttpUrlText | None = None
     api_token: SecretStr | None = None
     sender: str = "Spillway"
+    timeout_s: float = Field(5.0, gt=0)
+    send_interval_s: float = Field(5.0, gt=0)
+    batch_size: int = Field(50, ge=1, le=10_000)
+    max_attempts: int = Field(5, ge=1, le=50)
+    retry_base_s: float = Field(30.0, ge=0)
+    retry_max_s: float = Field(1800.0, ge=0)
+    # A row left in 'sending' this long (its sender died mid-post) is taken up again.
+    claim_timeout_s: float = Field(120.0, gt=0)
+
+    @field_validator("claim_timeout_s")
+    @classmethod
+    def _claim_outlasts_a_post(cls, value: float, info: ValidationInfo) -> float:
+        timeout = info.data.get("timeout_s")
+        if timeout is not None and value <= timeout:
+            raise PydanticCustomError(
+                "claim_timeout",
+                "more than sms.timeout_s ({timeout}), or a post still in flight could be "
+                "taken up again",
+                {"timeout": timeout},
+            )
+        return value
 
 
 class DashboardSettings(_Section):

@@ -124,15 +124,29 @@ class SmsBackend(Protocol):
         ...
 
 
+class AsyncCloseable(Protocol):
+    async def aclose(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Backends:
-    """Everything the dialogue may call, passed in as one bundle."""
+    """Everything the dialogue may call, passed in as one bundle.
+
+    ``resources`` are what the bundle owns (say, the shop API's HTTP client);
+    :meth:`aclose` closes them. ``description`` says which back-end serves what.
+    """
 
     orders: OrderBackend
     inventory: InventoryBackend
     cases: CaseBackend
     callbacks: CallbackBackend
     sms: SmsBackend
+    description: str = "local store (orders, stock, cases, callbacks, SMS outbox)"
+    resources: tuple[AsyncCloseable, ...] = ()
+
+    async def aclose(self) -> None:
+        for resource in self.resources:
+            await resource.aclose()
 
 
 def normalise_phone(number: str, region: str = "DK") -> str | None:

@@ -9,15 +9,27 @@ works each message like this:
 3. mark it ``sent`` (or back to ``pending`` on a transient error, ``failed``
    on a permanent one or after ``max_attempts``).
 
+A message put back to ``pending`` waits before its next attempt: attempt
+*n* failed, the next one is due ``retry_base_s * 2**(n-1)`` seconds (at most
+``retry_max_s``) after attempt *n* started.
+
 If the gateway received a message but we never saw its answer (timeout, crash
-after posting), the retry carries the same key, so the gateway drops the
-duplicate: a message reaches the phone at most once. Rows stuck in
-``sending`` (the sender died mid-post) are taken up again after
-``claim_timeout_s``.
+after posting, crash between "accepted" and "marked sent"), the retry carries
+the same key, so a gateway that honours ``Idempotency-Key`` drops the
+duplicate (and answers 2xx or 409, both taken as sent): the message reaches
+the phone once. Rows stuck in ``sending`` (the sender died mid-post) are
+taken up again after ``claim_timeout_s``.
+
+A gateway that ignores the key gets at-least-once delivery: in exactly those
+two cases (an answer lost after the gateway accepted, or a crash before the
+row was marked) the caller receives the text twice. Nothing is ever lost,
+and a message whose post failed cleanly (refused connection, 5xx) is never
+duplicated.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -28,7 +40,7 @@ import httpx
 
 from bot.backends import SmsMessage
 from spillway.errors import BackendError, StorageError
-from spillway.storage import AsyncStore, Row
+from spillway.storage import AsyncStore, Row, Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -149,21 +161,33 @@ class SmsSender:
         *,
         max_attempts: int = 5,
         claim_timeout_s: float = 120.0,
+        retry_base_s: float = 30.0,
+        retry_max_s: float = 1800.0,
         clock: Clock = time.time,
     ) -> None:
         self._db = db
         self._gateway = gateway
         self.max_attempts = max_attempts
         self.claim_timeout_s = claim_timeout_s
+        self.retry_base_s = retry_base_s
+        self.retry_max_s = retry_max_s
         self._clock = clock
 
     def _claim(self, after_id: int) -> SmsMessage | None:
         now = self._clock()
         with self._db.store.transaction() as tx:
             rows = tx.query(
-                "SELECT * FROM sms_outbox WHERE id > :after AND (status = 'pending' "
+                "SELECT * FROM sms_outbox WHERE id > :after AND ("
+                "(status = 'pending' AND (claimed_at IS NULL OR claimed_at + "
+                "min(:base * (1 << min(max(attempts - 1, 0), 30)), :cap) <= :now)) "
                 "OR (status = 'sending' AND claimed_at < :stale)) ORDER BY id LIMIT 1",
-                {"after": after_id, "stale": now - self.claim_timeout_s},
+                {
+                    "after": after_id,
+                    "stale": now - self.claim_timeout_s,
+                    "base": self.retry_base_s,
+                    "cap": self.retry_max_s,
+                    "now": now,
+                },
             )
             if not rows:
                 return None
@@ -188,11 +212,15 @@ class SmsSender:
         )
         return int(rows[0]["attempts"])
 
-    async def send_pending(self, limit: int = 100) -> SendReport:
-        """Try each due message once; return what happened."""
+    async def send_pending(
+        self, limit: int = 100, *, stop: asyncio.Event | None = None
+    ) -> SendReport:
+        """Try each due message once (at most ``limit``; none after ``stop`` is set)."""
         sent = retry = failed = 0
         last_id = 0
         for _ in range(limit):
+            if stop is not None and stop.is_set():
+                break
             # Walking ids upwards: a message put back for a retry waits for the next round.
             message = await self._db.run(self._claim, last_id)
             if message is None:
@@ -215,3 +243,54 @@ class SmsSender:
             await self._db.run(self._finish, message.id, "sent", None)
             sent += 1
         return SendReport(sent, retry, failed)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One outbox row, for listings."""
+
+    id: int
+    phone: str
+    body: str
+    status: str
+    attempts: int
+    created_at: float
+    sent_at: float | None
+    last_error: str | None
+    call_id: str | None
+
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+def outbox_entries(store: Store, statuses: tuple[str, ...], limit: int = 50) -> list[OutboxEntry]:
+    """The newest ``limit`` rows with one of ``statuses``, newest first."""
+    marks = ", ".join(f":s{i}" for i in range(len(statuses)))
+    params: dict[str, object] = {f"s{i}": s for i, s in enumerate(statuses)}
+    params["limit"] = limit
+    rows = store.query(
+        f"SELECT * FROM sms_outbox WHERE status IN ({marks}) ORDER BY id DESC LIMIT :limit",
+        params,
+    )
+    return [
+        OutboxEntry(
+            id=int(r["id"]),
+            phone=str(r["phone"]),
+            body=str(r["body"]),
+            status=str(r["status"]),
+            attempts=int(r["attempts"]),
+            created_at=float(r["created_at"]),
+            sent_at=r["sent_at"],
+            last_error=r["last_error"],
+            call_id=r["call_id"],
+        )
+        for r in rows
+    ]
+
+
+def outbox_counts(store: Store) -> dict[str, int]:
+    """How many messages are in each status (every status present, zero when none)."""
+    rows = store.query("SELECT status, count(*) AS n FROM sms_outbox GROUP BY status")
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
+    counts.update({str(r["status"]): int(r["n"]) for r in rows})
+    return counts

@@ -1,4 +1,4 @@
-"""`spillway serve`: the call controller (FastAGI) and the media server in one process.
+"""`spillway serve`: the call controller (FastAGI), the media server and the SMS sender.
 
 The speech models are loaded once at start-up and shared by every call. When
 one is missing or corrupt, serve still runs: calls get the DTMF menu bot and
@@ -18,6 +18,7 @@ from agi.call_session import Bot
 from agi.controller import running_controller
 from agi.menu_bot import MenuBot
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models
+from bot.sms_sender import running_sms_sender
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from spillway.context import app_context
 from spillway.errors import ModelError
@@ -60,6 +61,7 @@ async def serve_forever(settings: Settings) -> None:
         async with (
             call_bot(settings, astore) as (bot, description),
             running_controller(settings, bot, store=db) as (_controller, fastagi, media),
+            running_sms_sender(settings, astore),
         ):
             c = settings.controller
             log.info(

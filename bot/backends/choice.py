@@ -1,0 +1,74 @@
+"""Which back-ends serve the dialogue, decided in one place from the settings.
+
+With ``shop.api_url`` set, orders and stock come from the shop's
+Shopify-style Admin API (its token from ``shop.api_token``); cases, callback
+requests and the SMS outbox always stay in Spillway's own store, because the
+shop's API has no place for them and the scheduler and SMS sender read them
+there. Without ``shop.api_url``, everything is the local store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from bot.backends import Backends
+from bot.backends.local import Clock, local_backends
+from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
+from spillway.errors import ConfigError
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+
+LOCAL = "local store (orders, stock, cases, callbacks, SMS outbox)"
+
+
+def shop_token(settings: Settings) -> str:
+    """The Admin API token, or a ConfigError naming the key when the API URL is set without it."""
+    token = settings.shop.api_token.get_secret_value() if settings.shop.api_token else ""
+    if not token:
+        raise ConfigError(
+            f"config error: shop.api_token is missing: shop.api_url = {settings.shop.api_url!r} "
+            "needs the Admin API token from SPILLWAY_SHOP__API_TOKEN or the secrets file",
+            hint="or remove shop.api_url to use the local store",
+        )
+    return token
+
+
+def uses_shop_api(settings: Settings) -> bool:
+    return settings.shop.api_url is not None
+
+
+def describe_backends(settings: Settings) -> str:
+    """One line: which back-end serves orders and stock."""
+    if settings.shop.api_url is None:
+        return LOCAL
+    return (
+        f"Shopify-style API {settings.shop.api_url} (orders, stock); "
+        "local store (cases, callbacks, SMS outbox)"
+    )
+
+
+def shopify_client(settings: Settings) -> ShopifyClient:
+    """A client for the configured shop API; ConfigError when it is not (fully) configured."""
+    if settings.shop.api_url is None:
+        raise ConfigError("config error: shop.api_url is not set")
+    return ShopifyClient(
+        settings.shop.api_url, shop_token(settings), timeout_s=settings.shop.api_timeout_s
+    )
+
+
+def build_backends(
+    settings: Settings, store: Store | AsyncStore, clock: Clock = time.time
+) -> Backends:
+    """The dialogue's back-ends for these settings (close with ``await backends.aclose()``)."""
+    local = local_backends(store, clock)
+    if not uses_shop_api(settings):
+        return local
+    client = shopify_client(settings)
+    return dataclasses.replace(
+        local,
+        orders=ShopifyOrders(client),
+        inventory=ShopifyInventory(client),
+        description=describe_backends(settings),
+        resources=(client,),
+    )
