@@ -15,7 +15,7 @@ from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
 from spillway.errors import BackendError
 
 TOKEN = "shpat_test_token"
-ORDERS = [
+ORDERS: list[dict[str, Any]] = [
     {
         "id": 1,
         "name": "#10042",

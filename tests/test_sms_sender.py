@@ -24,7 +24,7 @@ from spillway.doctor import check_sms
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
-from tests.conftest import make_settings
+from tests.conftest import free_port, make_settings
 from tests.sms_gateway import Gateway, running_gateway
 
 PHONE = "+4520123456"
@@ -188,3 +188,35 @@ def test_cli_outbox_and_send_pending(
     assert data["counts"] == {"pending": 0, "sending": 0, "sent": 1, "failed": 1}
     assert [(m["phone"], m["status"]) for m in data["messages"]] == [(PHONE, "failed")]
     assert "422" in data["messages"][0]["last_error"]
+
+
+async def test_spillway_serve_runs_the_sender_and_stops_it(
+    store: SqliteStore, db: AsyncStore, gateway: tuple[Gateway, str]
+) -> None:
+    """`serve_forever` itself: a queued message goes out while it runs; cancelling serve
+    (Ctrl-C) ends the sender task too. No speech model is named, so calls would get the
+    DTMF menu and nothing heavy loads."""
+    from spillway.commands.serve import serve_forever
+
+    gw, url = gateway
+    settings = make_settings(
+        storage={"sqlite_path": str(store.path)},
+        sms={"gateway_url": url, "send_interval_s": 0.05},
+        speech={"piper_voice": "no-such-voice"},
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+        },
+    )
+    await SmsOutbox(db).enqueue(PHONE, "queued before serve started", idempotency_key="s1")
+    serving = asyncio.create_task(serve_forever(settings))
+    try:
+        await wait_until(lambda: gw.deliveries == ["s1"] or serving.done())
+        assert not serving.done(), serving
+        await wait_until(lambda: outbox_counts(store)["sent"] == 1)
+        assert len(sender_tasks()) == 1
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    assert sender_tasks() == []

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.backends.sms import OUTBOX_STATUSES, SendReport, outbox_counts, outbox_entries
@@ -66,9 +67,9 @@ def outbox(
         table.add_column(column, justify="right" if column in ("id", "tries") else "left")
     colour = {"sent": "green", "failed": "red", "sending": "yellow"}
     for e in entries:
-        text = e.body if len(e.body) <= 70 else e.body[:69] + "…"
+        text = escape(e.body)  # whole: the link in it is what an operator checks
         if e.last_error and e.status != "sent":
-            text += f"\n[red]{e.last_error}[/]"
+            text += f"\n[red]{escape(e.last_error)}[/]"
         table.add_row(
             str(e.id),
             f"[{colour.get(e.status, 'cyan')}]{e.status}[/]",
