@@ -35,6 +35,9 @@ class CallContext:
     transport: str = ""
     media_id: str = ""
     started_at: float = field(default_factory=time.time)
+    # The caller waited past max_wait: the bot opens with the offer (talk to
+    # me, keep waiting, or be called back) instead of its greeting.
+    offer: bool = False
 
 
 @dataclass(frozen=True, slots=True)

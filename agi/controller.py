@@ -1,7 +1,7 @@
 """The call controller: FastAGI routes that decide, a media handler that runs the bot.
 
-The dialplan asks at each fork (``inbound``, ``choice``, ``after-bot``,
-``callback``) and does what the answer says; it falls back to the queue on
+The dialplan asks at each fork (``inbound``, ``offer``, ``choice``,
+``after-bot``, ``callback``) and does what the answer says; it falls back to the queue on
 its own when this controller cannot answer. Bot outcomes are handed from the
 media side to the ``after-bot`` route through an in-memory table keyed by
 call id: if this process dies, the table is gone and the dialplan's fallback
@@ -33,6 +33,7 @@ from agi.overflow import (
     route_after_bot,
     route_menu_choice,
     route_new_call,
+    route_offer,
 )
 from bot.types import CallEvent, CallStage
 from spillway.settings import Settings
@@ -40,7 +41,7 @@ from spillway.storage import AsyncStore, Store, open_store
 
 log = logging.getLogger(__name__)
 
-ROUTES = ("inbound", "choice", "after-bot", "callback", "hangup")
+ROUTES = ("inbound", "offer", "choice", "after-bot", "callback", "hangup")
 
 
 @dataclass(slots=True)
@@ -81,8 +82,14 @@ class CallController:
     def bot_ready(self) -> bool:
         return self.bot is not None and self._bot_ready()
 
+    @property
+    def bot_speaks_offer(self) -> bool:
+        """Whether the bot can make the overflow offer itself (speech and keys)."""
+        return bool(getattr(self.bot, "speaks_offer", False))
+
     def install(self, server: FastAgiServer) -> None:
         server.route("inbound", self.inbound)
+        server.route("offer", self.offer)
         server.route("choice", self.choice)
         server.route("after-bot", self.after_bot)
         server.route("callback", self.callback)
@@ -105,7 +112,9 @@ class CallController:
             self.calls[call_id] = live
         return live
 
-    async def _route(self, session: AgiSession, live: LiveCall, decision: Decision) -> None:
+    async def _route(
+        self, session: AgiSession, live: LiveCall, decision: Decision, *, offer: bool = False
+    ) -> None:
         call_id = live.context.call_id
         if decision.route is Route.BOT:
             media_id = str(uuid.uuid4())
@@ -116,6 +125,7 @@ class CallController:
                 transport=self.settings.controller.transport,
                 media_id=media_id,
                 started_at=live.context.started_at,
+                offer=offer,
             )
             live.outcome = None
             self._by_media[media_id] = call_id
@@ -148,6 +158,12 @@ class CallController:
         decision = route_new_call(state, self.policy, bot_ready=self.bot_ready)
         await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
         await self._route(session, live, decision)
+
+    async def offer(self, session: AgiSession) -> None:
+        """Waited past max_wait: the bot makes the offer, or the dialplan's DTMF menu does."""
+        live = self._call(session)
+        decision = route_offer(bot_ready=self.bot_ready, bot_speaks_offer=self.bot_speaks_offer)
+        await self._route(session, live, decision, offer=True)
 
     async def choice(self, session: AgiSession) -> None:
         live = self._call(session)

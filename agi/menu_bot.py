@@ -3,7 +3,10 @@
 They let the routing, the transports and the handoff be tested end to end
 before the speech bot exists, and the echo bot is the benchmark's load.
 Prompts are generated tones (the core sounds are GSM files that Asterisk
-plays, not PCM we can send); the spoken menu is the dialplan's job.
+plays, not PCM we can send); the spoken menu is the dialplan's job, so by
+default the menu bot leaves the overflow offer to the dialplan's DTMF menu
+(``speaks_offer`` False). Given an offer call anyway, it takes the same
+1/2/3 choice there.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from agi.call_log import EventSink
 from agi.call_session import BotOutcome, CallContext
 from agi.handoff import HandoffContext
 from agi.media import MediaSession
-from agi.overflow import Route
+from agi.overflow import Route, offer_answer
 from bot.types import AudioFormat
 
 # 1 = talk to the bot (here: the echo), 2 = keep waiting, 3 = call me back,
@@ -62,23 +65,33 @@ class EchoBot:
 
 
 class MenuBot:
-    """Beeps, then waits for a key: 1 echo, 2 wait, 3 callback, 0 a person."""
+    """Beeps, then waits for a key: 1 echo, 2 wait, 3 callback, 0 a person.
 
-    def __init__(self, *, choice_timeout_s: float = 10.0) -> None:
+    On an offer call (the caller waited past max_wait) it first beeps twice
+    and takes the offer's choice: 1 the menu bot, 2 keep waiting, 3 a
+    callback; no key or another key keeps the caller waiting.
+    """
+
+    def __init__(self, *, choice_timeout_s: float = 10.0, speaks_offer: bool = False) -> None:
         self.choice_timeout_s = choice_timeout_s
+        self.speaks_offer = speaks_offer
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
+        if call.offer:
+            await media.play(tone(media.format, freq_hz=660.0) * 2)
+            await sink.turn(call.call_id, "bot", "offer: 1 bot, 2 wait, 3 callback")
+            digit = await self._key(media)
+            await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
+            answer = offer_answer(digits=digit or "")
+            if answer.route is not Route.BOT:
+                return BotOutcome(
+                    answer.route or Route.WAIT,
+                    HandoffContext(summary=f"overflow offer: {answer.reason}"),
+                    reason=answer.reason,
+                )
         await media.play(tone(media.format))
         await sink.turn(call.call_id, "bot", "menu: 1 bot, 2 wait, 3 callback, 0 a person")
-        # Drain caller audio so the transport's buffer never fills while we wait.
-        drain = asyncio.create_task(_drain(media))
-        try:
-            try:
-                digit = await asyncio.wait_for(media.next_dtmf(), self.choice_timeout_s)
-            except TimeoutError:
-                digit = None
-        finally:
-            drain.cancel()
+        digit = await self._key(media)
         await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
         if digit == "1":
             return await EchoBot().run(media, call, sink)
@@ -94,6 +107,17 @@ class MenuBot:
             )
         route = MENU_ROUTES.get(digit or "", Route.WAIT)
         return BotOutcome(route, reason=f"pressed {digit}")
+
+    async def _key(self, media: MediaSession) -> str | None:
+        """The caller's next key, or None after the choice timeout."""
+        # Drain caller audio so the transport's buffer never fills while we wait.
+        drain = asyncio.create_task(_drain(media))
+        try:
+            return await asyncio.wait_for(media.next_dtmf(), self.choice_timeout_s)
+        except TimeoutError:
+            return None
+        finally:
+            drain.cancel()
 
 
 async def _drain(media: MediaSession) -> None:

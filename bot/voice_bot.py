@@ -14,7 +14,17 @@ call's one event sink:
 5. **speak** - Piper renders the reply sentence by sentence; the first
    sentence plays while the next is rendered;
 
-and loops until the dialogue ends. While the bot speaks, a caller voiced for
+and loops until the dialogue ends.
+
+A caller who waited past ``max_wait`` in the queue (``CallContext.offer``)
+hears the **offer** instead of the greeting: every colleague is busy, what
+the bot can help with, and "say or press 1 to talk to me, 2 to keep waiting,
+3 to be called back". The answer goes through the same listen and NLU path
+and :func:`agi.overflow.offer_answer` maps it; a request the bot can serve
+("where is my order?") becomes the dialogue's first turn, so the caller need
+not repeat it. Silence or nonsense twice means keep waiting (never dropped).
+
+While the bot speaks, a caller voiced for
 ``bargein_min_voiced_ms`` (or pressing a key) stops the bot's audio at once
 (``media.flush()``: FLUSH_MEDIA on chan_websocket, stop writing on
 AudioSocket), and what they say is recognised as their next turn.
@@ -44,7 +54,7 @@ from typing import Any, Protocol, cast
 from agi.call_log import EventSink
 from agi.call_session import BotOutcome, CallContext
 from agi.handoff import HandoffContext
-from agi.overflow import Route
+from agi.overflow import RETURN_PRIORITY, OfferAnswer, Route, offer_answer
 from bot.asr import AsrStream
 from bot.assembly import SpeechModels
 from bot.dialogue import CallerInput, Dialogue, Dtmf, Outcome, Silence, TextTurn
@@ -57,11 +67,27 @@ from bot.endpointing import (
     VadFrame,
 )
 from bot.resample import resample_pcm16
-from bot.types import AudioChunk, AudioFormat, CallEvent, CallStage, Reply
+from bot.types import AudioChunk, AudioFormat, CallEvent, CallStage, Intent, Reply
 from bot.vad import SileroVad
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# The overflow offer's fixed prompts (cached audio, like the greeting).
+OFFER_PROMPT = (
+    "Sorry, all our colleagues are busy right now. I'm the automated assistant, and I can "
+    "help with your order status, returns, and our opening hours. Say or press 1 to talk "
+    "to me, 2 to keep waiting in the queue, or 3 to be called back."
+)
+OFFER_REPROMPT = (
+    "Sorry, I didn't catch that. Say or press 1 to talk to me, 2 to keep waiting, "
+    "or 3 to be called back."
+)
+OFFER_WAIT = "All right, I'll put you back in the queue. You keep your place."
+OFFER_CALLBACK = "Of course. We'll call you back on the number you're calling from."
+OFFER_BOT = "Great. How can I help you?"
+# Silence or not understood this many times at the offer: keep waiting.
+OFFER_ATTEMPTS = 2
 
 
 class NewDialogue(Protocol):
@@ -151,6 +177,8 @@ class _CallAudio:
         self._vad_pool = models.vad_pool
         self._tasks: list[asyncio.Task[None]] = []
         self._call_ms = 0.0
+        # At the offer a single key is the whole answer: no wait for more keys.
+        self.single_keys = False
 
     def start(self) -> None:
         for coro in (self._read(), self._frames(), self._recognise(), self._keys()):
@@ -321,7 +349,7 @@ class _CallAudio:
                 return
             await self._barge(None, "dtmf")
             digits += key
-            if key == "#" or not key.isdigit():
+            if key == "#" or not key.isdigit() or self.single_keys:
                 self.inputs.put_nowait(Dtmf(digits))
                 digits = ""
 
@@ -367,6 +395,9 @@ class SpeechBot:
     the timings (``VoiceBotConfig.from_settings(settings)``).
     """
 
+    # It makes the overflow offer itself (the controller asks; see agi.overflow.route_offer).
+    speaks_offer = True
+
     def __init__(
         self,
         models: SpeechModels,
@@ -388,8 +419,15 @@ class SpeechBot:
         try:
             audio = _CallAudio(media, self.models, self.config, call, sink)
             audio.start()
-            greeting = await dialogue.start()
-            await self._speak(media, audio, call, sink, greeting, cached=True)
+            if call.offer:
+                chosen = await self._offer(media, audio, call, sink, dialogue)
+                if isinstance(chosen, BotOutcome):
+                    return chosen
+                # The caller chose the bot; ``chosen`` answers their first request.
+                await self._speak(media, audio, call, sink, chosen, cached=chosen.action == "greet")
+            else:
+                greeting = await dialogue.start()
+                await self._speak(media, audio, call, sink, greeting, cached=True)
             turns = 0
             while not dialogue.ended:
                 turns += 1
@@ -414,6 +452,85 @@ class SpeechBot:
             if audio is not None:
                 await audio.aclose()
 
+    async def _offer(
+        self,
+        media: Any,
+        audio: _CallAudio,
+        call: CallContext,
+        sink: EventSink,
+        dialogue: Dialogue,
+    ) -> BotOutcome | Reply:
+        """The overflow offer: bot, keep waiting or callback, by voice or key.
+
+        Returns the outcome that ends the bot call (wait, callback), or, when
+        the caller chose the bot, the dialogue's first reply to speak.
+        """
+        await sink.event(CallEvent(call.call_id, "offer", {"transport": call.transport}))
+        audio.single_keys = True
+        prompt = OFFER_PROMPT
+        answer = OfferAnswer(None, "no answer")
+        event: CallerInput = Silence()
+        for _attempt in range(OFFER_ATTEMPTS):
+            await self._speak(media, audio, call, sink, Reply(prompt, "offer"), cached=True)
+            await sink.stage(call.call_id, CallStage.LISTENING, at="offer")
+            event = await audio.next_input()
+            intent: Intent | None = None
+            if isinstance(event, Dtmf):
+                answer = offer_answer(digits=event.digits)
+            elif isinstance(event, TextTurn):
+                await sink.stage(call.call_id, CallStage.RECOGNISED, text=event.text[:200])
+                intent = await _offer_intent(dialogue, event.text)
+                answer = offer_answer(intent=intent.name, text=event.text)
+            else:
+                answer = OfferAnswer(None, "silence")
+            if not answer.carry:
+                # A carried request is recorded as the dialogue's first turn instead.
+                await sink.turn(
+                    call.call_id,
+                    "caller",
+                    _caller_text(event),
+                    intent=intent.name if intent else None,
+                    confidence=round(intent.confidence, 3) if intent else None,
+                )
+            await sink.event(
+                CallEvent(
+                    call.call_id,
+                    "offer_answer",
+                    {"route": answer.route.value if answer.route else None, "why": answer.reason},
+                )
+            )
+            if answer.route is not None:
+                break
+            prompt = OFFER_REPROMPT
+        audio.single_keys = False
+        if answer.route is Route.CALLBACK and not call.caller:
+            # No number to call back: the dialogue asks for one (its menu key 9).
+            await dialogue.start()
+            return await self._understand_and_decide(dialogue, Dtmf("9"), call, sink)
+        if answer.route is Route.CALLBACK:
+            await self._speak(media, audio, call, sink, Reply(OFFER_CALLBACK, "offer_callback"),
+                              cached=True)  # fmt: skip
+            return BotOutcome(
+                Route.CALLBACK,
+                HandoffContext(
+                    intent="callback_request",
+                    summary=f"overflow offer: {answer.reason}; said: {_caller_text(event)}",
+                ),
+                reason=f"offer: {answer.reason}",
+            )
+        if answer.route is Route.BOT:
+            greeting = await dialogue.start()
+            if answer.carry:
+                return await self._understand_and_decide(dialogue, event, call, sink)
+            return Reply(OFFER_BOT, greeting.action)
+        # Keep waiting: chosen, or no usable answer twice (never dropped).
+        await self._speak(media, audio, call, sink, Reply(OFFER_WAIT, "offer_wait"), cached=True)
+        return BotOutcome(
+            Route.WAIT,
+            HandoffContext(summary=f"overflow offer: {answer.reason}", priority=RETURN_PRIORITY),
+            reason=f"offer: {answer.reason}",
+        )
+
     async def _understand_and_decide(
         self, dialogue: Dialogue, event: CallerInput, call: CallContext, sink: EventSink
     ) -> Reply:
@@ -431,17 +548,10 @@ class SpeechBot:
                 engine=intent.engine,
                 entities=intent.entities,
             )
-        caller_text = (
-            event.text
-            if isinstance(event, TextTurn)
-            else f"DTMF {event.digits}"
-            if isinstance(event, Dtmf)
-            else "(silence)"
-        )
         await sink.turn(
             call.call_id,
             "caller",
-            caller_text,
+            _caller_text(event),
             intent=intent.name if intent else None,
             confidence=round(intent.confidence, 3) if intent else None,
         )
@@ -510,6 +620,31 @@ class SpeechBot:
                 },
             )
         )
+
+
+def _caller_text(event: CallerInput) -> str:
+    """A caller input as a transcript line."""
+    if isinstance(event, TextTurn):
+        return event.text
+    if isinstance(event, Dtmf):
+        return f"DTMF {event.digits}"
+    return "(silence)"
+
+
+async def _offer_intent(dialogue: Dialogue, text: str) -> Intent:
+    """The utterance's intent from the dialogue's own NLU, with its confidence floor.
+
+    A failing NLU is "not understood", never an error: the offer's default is
+    keep waiting.
+    """
+    try:
+        intent = await dialogue.nlu.parse(text)
+    except Exception as exc:  # NluError, or a broken engine: the caller still gets an answer
+        log.warning("call %s: NLU failed at the offer: %s", dialogue.call_id, exc)
+        return Intent("out_of_scope", 0.0, {}, "error", text)
+    if intent.confidence < dialogue.config.min_confidence and intent.name != "out_of_scope":
+        return Intent("out_of_scope", intent.confidence, intent.entities, intent.engine, text)
+    return intent
 
 
 async def _wait_any(awaitables: tuple[Any, ...], timeout_s: float) -> None:

@@ -238,8 +238,12 @@ async def voice_call(
     *,
     transport: str,
     number: str = "4511223344",
+    **queue: Any,
 ) -> AsyncIterator[VoiceCall]:
-    """The speech bot on the sandbox (demo shop seeded, fallback NLU), and one caller."""
+    """The speech bot on the sandbox (demo shop seeded, fallback NLU), and one caller.
+
+    ``queue`` overrides queue settings (by default ``agents=0``).
+    """
     shop = SqliteStore(db_path)
     shop.migrate()
     seed_demo(shop)
@@ -253,7 +257,8 @@ async def voice_call(
     await caller.start()
     try:
         # agents=0: no colleague is ever free, so every call overflows to the bot.
-        async with routing_harness(pbx, db_path, bot=bot, transport=transport, agents=0) as h:
+        queue = {"agents": 0, **queue}
+        async with routing_harness(pbx, db_path, bot=bot, transport=transport, **queue) as h:
             tag = f"voice{next(_serial)}x{int(time.time() * 1000) % 100000}"
             await pbx.ami.action(caller.originate_action(number, tag))
             await asyncio.wait_for(caller.connected.wait(), 10)
