@@ -49,7 +49,7 @@ pytest.importorskip("faster_whisper")
 TRANSPORTS = ["websocket", "audiosocket"]
 # No colleague, and the bot never takes a new call at once: every caller waits
 # in the queue first and is offered the bot after one second.
-OFFERED = {"agents": 0, "overflow_min_waiting": 100, "max_wait_s": 1}
+OFFERED: dict[str, Any] = {"agents": 0, "overflow_min_waiting": 100, "max_wait_s": 1}
 
 
 async def _offer_starts(vc: VoiceCall, events: asyncio.Queue[Any]) -> None:

@@ -1,8 +1,11 @@
 """Over the real sandbox: a caller who waits past max_wait is offered the bot,
 and their choice (keep waiting, call me back) is carried out.
 
-These need no media transport: the offer is a dialplan DTMF menu and the
-decisions come from our FastAGI controller.
+The first two need no media transport: with no bot ready the offer is the
+dialplan's DTMF menu and the decisions come from our FastAGI controller. The
+DTMF-only MenuBot leaves the offer to that menu too, or, when asked to make
+it, takes the same 1/2/3 over either transport. The speech bot's spoken offer
+is tested in tests/test_offer_speech.py.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from agi.menu_bot import MenuBot
 from agi.overflow import RETURN_PRIORITY
 from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle
@@ -79,3 +83,63 @@ async def test_callback_choice_records_a_callback_request(pbx: PbxHandle, tmp_pa
         assert str(rows[0]["id"]) == done["CallbackId"]
         call_row = h.rows("SELECT outcome, ended_at FROM calls WHERE call_id = ?", (call.call_id,))
         assert call_row[0]["outcome"] == "callback"
+
+
+async def test_a_dtmf_only_bot_leaves_the_offer_to_the_dialplan_menu(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    # `spillway serve` without speech models: the MenuBot runs and the media
+    # is up, but the offer is the dialplan's Read() menu with spoken prompts.
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", bot=MenuBot(), agents=0, overflow_min_waiting=100, max_wait_s=1
+    ) as h:
+        with pbx.ami.subscribe("UserEvent") as events:
+            call = await h.call("4544444444")
+            offer = await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
+            assert offer["By"] == "menu"
+            await h.press(call, "2")
+            requeue = await wait_event(events, 5, UserEvent="SpillwayRequeue")
+        assert requeue["CallId"] == call.call_id
+        assert requeue["QueuePriority"] == str(RETURN_PRIORITY)
+        assert h.controller.bot_started == []  # the bot never took the call
+
+
+@pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
+async def test_menu_bot_in_offer_mode_takes_the_same_choice(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> None:
+    async with routing_harness(
+        pbx,
+        tmp_path / "calls.db",
+        bot=MenuBot(speaks_offer=True),
+        transport=transport,
+        agents=0,
+        overflow_min_waiting=100,
+        max_wait_s=1,
+    ) as h:
+        with pbx.ami.subscribe("UserEvent") as events:
+            call = await h.call("4555555555")
+            offer = await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
+            assert offer["By"] == "bot"
+            await wait_event(events, 5, UserEvent="SpillwayBot", CallId=call.call_id)
+            async with asyncio.timeout(5):  # the bot's media session is up (keys reach it)
+                while not h.controller.bot_started:
+                    await asyncio.sleep(0.02)
+            await h.press(call, "3")
+            done = await wait_event(events, 10, UserEvent="SpillwayCallback", CallId=call.call_id)
+        [row] = h.rows("SELECT * FROM callback_requests")
+        assert (row["phone"], row["source"], str(row["id"])) == (
+            "4555555555",
+            "bot",
+            done["CallbackId"],
+        )
+        [started] = h.controller.bot_started
+        assert started.call_id == call.call_id and started.offer
+        turns = h.rows(
+            "SELECT speaker, text FROM transcript_turns WHERE call_id = ? ORDER BY id",
+            (call.call_id,),
+        )
+        assert turns == [
+            {"speaker": "bot", "text": "offer: 1 bot, 2 wait, 3 callback"},
+            {"speaker": "caller", "text": "DTMF 3"},
+        ]
