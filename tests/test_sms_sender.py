@@ -11,7 +11,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,6 +141,16 @@ def test_doctor_sms_row(store: SqliteStore) -> None:
     assert configured.ok and "http://127.0.0.1:9/sms" in configured.detail
 
 
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """`sms send-pending` sets up logging as the CLI does; undo it for the tests after."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def _env(store: SqliteStore, url: str | None = None) -> dict[str, str]:
     env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(store.path), "COLUMNS": "200"}
     if url:
@@ -150,7 +159,7 @@ def _env(store: SqliteStore, url: str | None = None) -> dict[str, str]:
 
 
 def test_cli_outbox_and_send_pending(
-    store: SqliteStore, gateway: tuple[Gateway, str], tmp_path: Path
+    store: SqliteStore, gateway: tuple[Gateway, str], root_logging: None
 ) -> None:
     gw, url = gateway
     adb = AsyncStore(store)
