@@ -418,6 +418,8 @@ class SpeechBot:
         audio: _CallAudio | None = None
         try:
             audio = _CallAudio(media, self.models, self.config, call, sink)
+            # Before the listener runs: a key pressed as the offer starts is one answer.
+            audio.single_keys = call.offer
             audio.start()
             if call.offer:
                 chosen = await self._offer(media, audio, call, sink, dialogue)
@@ -466,7 +468,6 @@ class SpeechBot:
         the caller chose the bot, the dialogue's first reply to speak.
         """
         await sink.event(CallEvent(call.call_id, "offer", {"transport": call.transport}))
-        audio.single_keys = True
         prompt = OFFER_PROMPT
         answer = OfferAnswer(None, "no answer")
         event: CallerInput = Silence()
