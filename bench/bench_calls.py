@@ -3,7 +3,7 @@
 Run: SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python bench/bench_calls.py \
          --steps 10,25,50,100,150,200 --hold-s 5 --runs 3
 
-Starts a sandbox instance of its own ("benchcalls", free ports) and the full
+Starts a sandbox instance of its own ("benchcalls-<pid>", free ports) and the full
 `spillway serve` stack (FastAGI controller + media server) with an echo bot.
 For each transport and each step N, it originates N simulated callers into
 ``spillway-inbound`` (no agents, so every call overflows to the bot through
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -97,8 +98,25 @@ async def hangup_all(ami: AmiClient, bot: TimingEchoBot) -> None:
         await asyncio.sleep(0.2)
 
 
+def cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def step(
-    ami: AmiClient, bot: TimingEchoBot, n: int, hold_s: float, run_tag: str
+    ami: AmiClient,
+    bot: TimingEchoBot,
+    n: int,
+    hold_s: float,
+    run_tag: str,
+    asterisk_pid: int | None = None,
 ) -> dict[str, Any]:
     bot.gaps_ms.clear()
     bot.frames.clear()
@@ -128,7 +146,12 @@ async def step(
     reached = bot.active
     setup_s = time.perf_counter() - t0
     bot.recording = True
+    # Who spends the CPU while the calls are held: Asterisk or our controller.
+    cpu0 = (cpu_s(asterisk_pid), time.process_time(), time.monotonic())
     await asyncio.sleep(hold_s)
+    elapsed_s = time.monotonic() - cpu0[2]
+    asterisk_cores = (cpu_s(asterisk_pid) - cpu0[0]) / elapsed_s
+    controller_cores = (time.process_time() - cpu0[1]) / elapsed_s
     bot.recording = False
     still = bot.active
     expected = hold_s * 1000 / FRAME_MS
@@ -146,6 +169,8 @@ async def step(
         "gap_p50_ms": round(percentile(gaps, 0.5), 1) if gaps else None,
         "gap_p99_ms": round(percentile(gaps, 0.99), 1) if gaps else None,
         "gap_max_ms": round(max(gaps), 1) if gaps else None,
+        "asterisk_cores": round(asterisk_cores, 2),
+        "controller_cores": round(controller_cores, 2),
     }
 
 
@@ -164,7 +189,7 @@ async def run_transport(
         try:
             async with running_controller(settings, bot, store=store, bot_time_limit_s=600):
                 for n in steps:
-                    result = await step(ami, bot, n, hold_s, tag)
+                    result = await step(ami, bot, n, hold_s, tag, sandbox.pid())
                     result["transport"] = settings.controller.transport
                     print(json.dumps(result), flush=True)
                     results.append(result)
@@ -182,7 +207,7 @@ async def main(steps: list[int], hold_s: float, runs: int) -> None:
             "sip_port": free_port(),
             "http_port": free_port(),
             "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": "benchcalls",
+            "sandbox_instance": f"benchcalls-{os.getpid()}",  # concurrent runs must not share one
         },
         controller={
             "fastagi_port": free_port(),
@@ -224,10 +249,14 @@ async def main(steps: list[int], hold_s: float, runs: int) -> None:
     for transport, per_run in summary.items():
         maxima = [r["max_held"] for r in per_run]
         by_n: dict[int, list[float]] = {}
+        cores: dict[int, list[tuple[float, float]]] = {}
         for r in per_run:
             for s in r["steps"]:
                 if s["gap_p99_ms"] is not None:
                     by_n.setdefault(s["calls"], []).append(s["gap_p99_ms"])
+                cores.setdefault(s["calls"], []).append(
+                    (s["asterisk_cores"], s["controller_cores"])
+                )
         print(
             json.dumps(
                 {
@@ -236,6 +265,10 @@ async def main(steps: list[int], hold_s: float, runs: int) -> None:
                     "median_max_held": statistics.median(maxima),
                     "median_gap_p99_ms_by_calls": {
                         n: statistics.median(v) for n, v in sorted(by_n.items())
+                    },
+                    "median_cores_asterisk_controller_by_calls": {
+                        n: [statistics.median(c[0] for c in v), statistics.median(c[1] for c in v)]
+                        for n, v in sorted(cores.items())
                     },
                 }
             )

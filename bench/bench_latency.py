@@ -12,7 +12,7 @@ Two processes, so the caller's clock is not the bot's event loop:
   ``--bot fixed``: VAD, endpointing and Vosk as in production, then a fixed
   Piper reply synthesised per turn (no NLU/dialogue);
 * the **caller process** (this script): a sandbox Asterisk of its own
-  ("benchlatency", free ports, no agents so every call overflows to the bot)
+  ("benchlatency-<pid>", free ports, no agents so every call overflows to the bot)
   and :mod:`bench.caller_sim`. Each call is an originated Local channel whose
   ``;2`` half runs ``spillway-inbound`` (inbound AGI -> bot -> media leg) and
   whose ``;1`` half runs ``AudioSocket()`` to the caller simulator, which says
@@ -351,7 +351,7 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
             "sip_port": free_port(),
             "http_port": free_port(),
             "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": "benchlatency",
+            "sandbox_instance": f"benchlatency-{os.getpid()}",  # concurrent runs must not share one
         },
         controller={
             "fastagi_port": free_port(),

@@ -1,8 +1,10 @@
 """Sandbox start-up and self-test call latency, over several runs.
 
-Run: SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python bench/bench_sandbox.py --starts 5 --calls 50
+Run:
+    SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python \
+        bench/bench_sandbox.py --starts 5 --calls 50
 
-Starts a sandbox instance of its own (instance "bench", free ports), measures
+Starts a sandbox instance of its own (instance "bench-<pid>", free ports), measures
 Asterisk start to AMI login, then the round trip of self-test calls
 (originate -> dialplan -> FastAGI -> UserEvent back), and prints percentiles.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import socket
 import statistics
@@ -42,7 +45,7 @@ async def main(starts: int, calls: int) -> None:
             "sip_port": free_port(),
             "http_port": free_port(),
             "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": "bench",
+            "sandbox_instance": f"bench-{os.getpid()}",  # concurrent runs must not share one
         },
         controller={"fastagi_port": free_port()},
     )
