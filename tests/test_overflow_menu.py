@@ -11,6 +11,7 @@ is tested in tests/test_offer_speech.py.
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -122,9 +123,12 @@ async def test_menu_bot_in_offer_mode_takes_the_same_choice(
             offer = await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
             assert offer["By"] == "bot"
             await wait_event(events, 5, UserEvent="SpillwayBot", CallId=call.call_id)
-            async with asyncio.timeout(5):  # the bot's media session is up (keys reach it)
-                while not h.controller.bot_started:
-                    await asyncio.sleep(0.02)
+            # The bot's media session is up (keys reach it).
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                if h.controller.bot_started:
+                    break
+                await asyncio.sleep(0.02)
             await h.press(call, "3")
             done = await wait_event(events, 10, UserEvent="SpillwayCallback", CallId=call.call_id)
         [row] = h.rows("SELECT * FROM callback_requests")
