@@ -14,6 +14,7 @@ from agi.audiosocket import (
     AudioFrame,
     DtmfFrame,
     ErrorFrame,
+    Frame,
     FrameParser,
     HangupFrame,
     Kind,
@@ -28,7 +29,7 @@ from spillway.errors import ProtocolError
 
 CALL = uuid.UUID("40325ec2-5efd-4bd3-805f-53576e581d13")
 
-ALL_FRAMES = [
+ALL_FRAMES: list[Frame] = [
     UuidFrame(CALL),
     AudioFrame(bytes(range(256)) + bytes(64), 8000),
     AudioFrame(b"\x01\x02" * 320, 16000),

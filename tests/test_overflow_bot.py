@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
 TRANSPORTS = ["audiosocket", "websocket"]
 
 
-async def _busy_agents(h: Harness, events: asyncio.Queue, n: int) -> None:  # type: ignore[type-arg]
+async def _busy_agents(h: Harness, events: asyncio.Queue, n: int) -> None:
     for i in range(n):
         await h.call(f"45000000{i:02d}")
     for _ in range(n):
