@@ -412,6 +412,11 @@ class SpeechBot:
         self.clock = clock
         self.calls = 0
 
+    async def fixed_prompts(self) -> list[str]:
+        """The texts played from the prompt cache (greeting, offer): worth rendering early."""
+        greeting = await self.dialogues(caller_id=None, call_id="prompt-warm-up").start()
+        return [greeting.text, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT, OFFER_CALLBACK, OFFER_BOT]
+
     async def run(self, media: Any, call: CallContext, sink: EventSink) -> BotOutcome:
         self.calls += 1
         dialogue = self.dialogues(caller_id=call.caller or None, call_id=call.call_id)

@@ -9,6 +9,7 @@ and reads the call record.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from agi.menu_bot import MenuBot
 from bot.assembly import SpeechModels
+from bot.voice_bot import SpeechBot
 from spillway.commands.serve import call_bot
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -97,6 +99,35 @@ async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
         [line] = [r.getMessage() for r in caplog.records]
         assert "en_US-nobody-medium" in line and "spillway models" in line, line
         assert "DTMF menu" in line and "DTMF menu" in description
+    finally:
+        astore.close()
+        store.close()
+
+
+@pytest.mark.speech
+async def test_serve_renders_the_fixed_prompts_before_the_first_call(tmp_path: Path) -> None:
+    pytest.importorskip("piper")
+    pytest.importorskip("faster_whisper")
+    settings = Settings(
+        speech={"asr_engine": "whisper"},
+        paths={"cache_dir": str(tmp_path)},
+        storage={"sqlite_path": str(tmp_path / "s.db")},
+    )
+    store = SqliteStore(tmp_path / "s.db")
+    store.migrate()
+    astore = AsyncStore(store)
+    try:
+        async with call_bot(settings, astore) as (bot, _description):
+            assert isinstance(bot, SpeechBot)
+            texts = await bot.fixed_prompts()
+            files = [bot.models.prompts.path_for(t) for t in texts]
+            async with asyncio.timeout(120):  # Piper renders six prompts on one thread
+                while not all(f.is_file() for f in files):  # noqa: ASYNC110
+                    await asyncio.sleep(0.1)
+            renders = bot.models.prompts.renders
+            # A caller now gets cached audio: nothing more is rendered.
+            assert await bot.models.prompts.get(texts[0]) == files[0].read_bytes()
+            assert bot.models.prompts.renders == renders == len(texts)
     finally:
         astore.close()
         store.close()

@@ -122,10 +122,9 @@ async def run_script(
     """Replay ``lines`` through a fresh dialogue; the JSON records, outcome last."""
     nlu = build_nlu(settings, nlu_choice)
     db = AsyncStore(open_store(settings.storage))
+    dialogues = DialogueFactory.from_settings(settings, nlu, db)
     try:
-        dialogue = DialogueFactory.from_settings(settings, nlu, db)(
-            caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}"
-        )
+        dialogue = dialogues(caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}")
         await dialogue.start()
         records: list[dict[str, Any]] = []
         ended_at = 0
@@ -140,6 +139,7 @@ async def run_script(
         records.append(result_summary(dialogue.hang_up()))
         return records
     finally:
+        await dialogues.backends.aclose()
         await nlu.aclose()
         db.close()
         db.store.close()
@@ -150,10 +150,9 @@ async def run_interactive(
 ) -> None:
     nlu = build_nlu(settings, nlu_choice)
     db = AsyncStore(open_store(settings.storage))
+    dialogues = DialogueFactory.from_settings(settings, nlu, db)
     try:
-        dialogue = DialogueFactory.from_settings(settings, nlu, db)(
-            caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}"
-        )
+        dialogue = dialogues(caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}")
         greeting = await dialogue.start()
         console.print(f"[bold cyan]bot:[/] {escape(greeting.text)}")
         console.print("[dim](empty line = silence, <dtmf 1234#> = keys, Ctrl-D = hang up)[/]")
@@ -177,6 +176,7 @@ async def run_interactive(
             console.print(f"[bold cyan]bot:[/] {escape(reply.text)}")
         console.print(f"[dim]outcome: {escape(json.dumps(result_summary(dialogue.hang_up())))}[/]")
     finally:
+        await dialogues.backends.aclose()
         await nlu.aclose()
         db.close()
         db.store.close()

@@ -18,6 +18,7 @@ from agi.call_session import Bot
 from agi.controller import running_controller
 from agi.menu_bot import MenuBot
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models
+from bot.prompt_cache import PromptCache
 from bot.sms_sender import running_sms_sender
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from spillway.context import app_context
@@ -41,16 +42,33 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
         yield MenuBot(), f"DTMF menu (speech models unavailable: {line})"
         return
     nlu = build_nlu(settings)
+    dialogues = DialogueFactory.from_settings(settings, nlu, store)
+    warm_up: asyncio.Task[None] | None = None
     try:
-        bot = SpeechBot(
-            models,
-            DialogueFactory.from_settings(settings, nlu, store),
-            VoiceBotConfig.from_settings(settings),
-        )
+        bot = SpeechBot(models, dialogues, VoiceBotConfig.from_settings(settings))
+        # The first caller should not wait for Piper to render the greeting or
+        # the offer; calls that come sooner render on demand (the cache locks).
+        warm_up = asyncio.create_task(_warm_prompts(bot, models.prompts))
         yield bot, f"speech bot ({models.describe()})"
     finally:
+        if warm_up is not None:
+            warm_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warm_up
+        await dialogues.backends.aclose()
         await nlu.aclose()
         models.close()
+
+
+async def _warm_prompts(bot: SpeechBot, prompts: PromptCache) -> None:
+    try:
+        rendered = await prompts.warm(await bot.fixed_prompts())
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a prompt that fails now renders (or fails) when a call needs it
+        log.exception("could not render the fixed prompts ahead of calls")
+        return
+    log.info("fixed prompts ready (%d rendered now, the rest were cached)", rendered)
 
 
 async def serve_forever(settings: Settings) -> None:
