@@ -264,10 +264,11 @@ async def running_controller(
     db = store if store is not None else open_store(settings.storage)
     astore = AsyncStore(db)
     media_up = False
+    call_log = CallLog(astore)
     controller = CallController(
         settings,
         astore,
-        CallLog(astore),
+        call_log,
         bot,
         bot_ready=lambda: media_up,
         bot_time_limit_s=bot_time_limit_s,
@@ -284,6 +285,7 @@ async def running_controller(
         media_up = False
         await media.stop()
         await fastagi.close()
+        await call_log.flush()
         astore.close()
         if own_store:
             db.close()

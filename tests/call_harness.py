@@ -209,9 +209,8 @@ async def routing_harness(
                     await clear_channels(pbx)
             return
         astore = AsyncStore(store)
-        controller = CallController(
-            settings, astore, CallLog(astore), None, bot_ready=lambda: bot_ready
-        )
+        call_log = CallLog(astore)
+        controller = CallController(settings, astore, call_log, None, bot_ready=lambda: bot_ready)
         server = FastAgiServer()
         controller.install(server)
         await server.start("127.0.0.1", settings.controller.fastagi_port)
@@ -220,6 +219,7 @@ async def routing_harness(
         finally:
             await clear_channels(pbx)
             await server.close()
+            await call_log.flush()
             astore.close()
     finally:
         store.close()

@@ -126,6 +126,7 @@ async def test_silence_twice_keeps_the_caller_waiting(
     call = CallContext(call_id="quiet", caller="4511223344", transport="memory", offer=True)
     await log.start(call.call_id, caller=call.caller, channel="", transport="memory")
     outcome = await bot.run(media, call, log)
+    await log.flush()  # the call log writes behind the call
     assert outcome.route is Route.WAIT
     assert outcome.handoff.priority == RETURN_PRIORITY
     assert "silence" in outcome.reason
@@ -146,6 +147,7 @@ async def test_key_1_goes_on_to_the_conversation(
     # Then, in the conversation, the dialogue's own menu: 4 = opening hours.
     media.press("4")
     outcome = await bot.run(media, call, log)
+    await log.flush()  # the call log writes behind the call
     lines = _bot_lines(store, call.call_id)
     assert lines[:2] == [OFFER_PROMPT, OFFER_BOT], lines
     assert Settings().shop.opening_hours in lines[2], lines
@@ -164,6 +166,7 @@ async def test_a_caller_without_a_number_is_asked_for_one_on_callback(
     await log.start(call.call_id, caller="", channel="", transport="memory")
     media.press("3")
     outcome = await bot.run(media, call, log)
+    await log.flush()  # the call log writes behind the call
     lines = _bot_lines(store, call.call_id)
     assert lines[0] == OFFER_PROMPT
     # Not sent to the dialplan's callback step with no number to call.
