@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -157,7 +158,8 @@ async def serve_bot(settings_json: str, bot_kind: str) -> None:
     models = load_speech_models(settings)
     bot: Any
     with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteStore(Path(tmp) / "bench.db")
+        # The caller process reads the call events from here for the breakdown.
+        store = SqliteStore(Path(os.environ.get("SPILLWAY_BENCH_DB") or Path(tmp) / "bench.db"))
         store.migrate()
         if bot_kind == "speech":
             # Imported here: SpeechBot is only needed (and only has to import) for --bot speech.
@@ -191,6 +193,7 @@ class Bench:
         self.records: dict[str, CallerRecord] = {}
         self.pending: dict[str, asyncio.Future[CallerRecord]] = {}
         self.script: CallerScript | None = None
+        self.db_path: Path | None = None
 
     async def on_caller(self, session: MediaSession) -> None:
         assert self.script is not None
@@ -207,6 +210,7 @@ class Bench:
         cpu_before = proc_cpu_s(bot_pid)
         peak_rss = rss_before
         started = time.monotonic()
+        started_wall = time.time()
         futures = []
         for i in range(n):
             call_uuid = str(uuid.uuid4())
@@ -255,6 +259,9 @@ class Bench:
             "rss_per_call_mib": round((peak_rss - rss_before) / 1024 / n, 1),
             "bot_rss_mib": round(peak_rss / 1024),
             "bot_cpu_cores": round(cpu_s / wall_s, 2),
+            "bot_stage_median_ms": (
+                breakdown(self.db_path, started_wall) if self.db_path is not None else {}
+            ),
             "held_without_gaps": (
                 len(records) == n
                 and missed == 0
@@ -293,15 +300,58 @@ def machine() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
-def start_bot_process(bot: str, settings: Settings) -> subprocess.Popen[str]:
+def start_bot_process(bot: str, settings: Settings, db_path: Path) -> subprocess.Popen[str]:
     """This script in ``serve-bot`` mode; it prints READY once it listens."""
     return subprocess.Popen(
         [sys.executable, __file__, "serve-bot", "--bot", bot],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "SPILLWAY_BENCH_SETTINGS": settings.model_dump_json()},
+        env={
+            **os.environ,
+            "SPILLWAY_BENCH_SETTINGS": settings.model_dump_json(),
+            "SPILLWAY_BENCH_DB": str(db_path),
+        },
     )
+
+
+# Bot-side marks of one reply, in order: see SpeechBot's call events.
+STAGES = ("endpoint", "recognised", "understood", "first_audio")
+
+
+def breakdown(db_path: Path, since_wall_s: float) -> dict[str, float | None]:
+    """Median ms between the bot's marks for the replies of one step.
+
+    endpoint (the endpointer saw the trailing silence) -> recognised (final
+    transcript) -> understood (NLU and dialogue) -> first_audio (the first
+    synthesized sentence handed to the transport). What the caller measures
+    beyond these is the trailing silence itself plus the transport both ways.
+    """
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
+        rows = conn.execute(
+            "SELECT call_id, at, kind, data FROM call_events WHERE at >= ? ORDER BY id",
+            (since_wall_s,),
+        ).fetchall()
+    segments: dict[str, list[float]] = {f"{a}->{b}": [] for a, b in itertools.pairwise(STAGES)}
+    marks: dict[str, dict[str, float]] = {}
+    for call_id, at, kind, data in rows:
+        mark = kind if kind in ("endpoint", "first_audio") else json.loads(data).get("stage")
+        if mark not in STAGES:
+            continue
+        current = marks.setdefault(call_id, {})
+        if mark == "endpoint":
+            current.clear()  # a new utterance; a reply only counts from its own endpoint
+        if mark in current or (mark != "endpoint" and "endpoint" not in current):
+            continue
+        current[mark] = at
+        if mark == "first_audio":
+            for a, b in itertools.pairwise(STAGES):
+                if a in current and b in current:
+                    segments[f"{a}->{b}"].append((current[b] - current[a]) * 1000)
+            current.clear()
+    return {k: round(statistics.median(v)) if v else None for k, v in segments.items()}
 
 
 def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
@@ -388,7 +438,9 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.to_thread(sandbox.write_config)
         await ami.command("core reload")
         await reload(ami)
-        bot_proc = start_bot_process(args.bot, settings)
+        db_dir = Path(tempfile.mkdtemp(prefix="benchlatency-db-"))
+        bench.db_path = db_dir / "bench.db"
+        bot_proc = start_bot_process(args.bot, settings, bench.db_path)
         assert bot_proc.stdout is not None
         line = await asyncio.to_thread(bot_proc.stdout.readline)
         if line.strip() != "READY":
@@ -434,6 +486,8 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
                 bot_proc.kill()
         sandbox.stop()
         shutil.rmtree(sandbox.base, ignore_errors=True)
+        if bench.db_path is not None:
+            shutil.rmtree(bench.db_path.parent, ignore_errors=True)
     results["loadavg_end"] = os.getloadavg()
     results["summary"] = summarise(results["runs"], steps)
     return results

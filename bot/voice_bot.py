@@ -275,6 +275,10 @@ class _CallAudio:
                 self.inputs.put_nowait(event)
             elif isinstance(event, UtteranceEnded):
                 self._asr_queue.put_nowait(event)
+                # Wall-clock marks for the latency breakdown (bench_latency --breakdown).
+                await self.sink.event(
+                    CallEvent(self.call.call_id, "endpoint", {"end_ms": round(event.end_ms)})
+                )
 
     async def _recognise(self) -> None:
         """Feed speech to the ASR stream in order; a final result per utterance.
@@ -592,6 +596,7 @@ class SpeechBot:
                 await media.play(resample_pcm16(pcm, tts.output_format.sample_rate_hz, out_rate))
             else:
                 sentences = cast(AsyncGenerator[AudioChunk, None], tts.stream(reply.text))
+                first = True
                 try:
                     while not audio.barged.is_set():
                         try:
@@ -605,6 +610,9 @@ class SpeechBot:
                         await media.play(
                             resample_pcm16(chunk.audio, chunk.format.sample_rate_hz, out_rate)
                         )
+                        if first:
+                            first = False
+                            await sink.event(CallEvent(call.call_id, "first_audio", {}))
                 finally:
                     await sentences.aclose()
             await _wait_any(
