@@ -245,6 +245,7 @@ async def main(steps: list[int], hold_s: float, runs: int) -> None:
     finally:
         sandbox.stop()
         shutil.rmtree(sandbox.base, ignore_errors=True)
+        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
     print("SUMMARY")
     for transport, per_run in summary.items():
         maxima = [r["max_held"] for r in per_run]

@@ -486,6 +486,7 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
                 bot_proc.kill()
         sandbox.stop()
         shutil.rmtree(sandbox.base, ignore_errors=True)
+        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
         if bench.db_path is not None:
             shutil.rmtree(bench.db_path.parent, ignore_errors=True)
     results["loadavg_end"] = os.getloadavg()

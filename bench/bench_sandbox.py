@@ -73,6 +73,7 @@ async def main(starts: int, calls: int) -> None:
     finally:
         sandbox.stop()
         shutil.rmtree(sandbox.base, ignore_errors=True)
+        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
     print(
         f"start to AMI login over {starts} starts: median {statistics.median(start_s):.2f} s, "
         f"max {max(start_s):.2f} s"
