@@ -495,13 +495,7 @@ class SpeechBot:
                 answer = OfferAnswer(None, "silence")
             if not answer.carry:
                 # A carried request is recorded as the dialogue's first turn instead.
-                await sink.turn(
-                    call.call_id,
-                    "caller",
-                    _caller_text(event),
-                    intent=intent.name if intent else None,
-                    confidence=round(intent.confidence, 3) if intent else None,
-                )
+                await _caller_turn(sink, call, event, intent)
             await sink.event(
                 CallEvent(
                     call.call_id,
@@ -558,13 +552,7 @@ class SpeechBot:
                 engine=intent.engine,
                 entities=intent.entities,
             )
-        await sink.turn(
-            call.call_id,
-            "caller",
-            _caller_text(event),
-            intent=intent.name if intent else None,
-            confidence=round(intent.confidence, 3) if intent else None,
-        )
+        await _caller_turn(sink, call, event, intent)
         return reply
 
     async def _speak(
@@ -659,6 +647,19 @@ async def _offer_intent(dialogue: Dialogue, text: str) -> Intent:
     if intent.confidence < dialogue.config.min_confidence and intent.name != "out_of_scope":
         return Intent("out_of_scope", intent.confidence, intent.entities, intent.engine, text)
     return intent
+
+
+async def _caller_turn(
+    sink: EventSink, call: CallContext, event: CallerInput, intent: Intent | None
+) -> None:
+    """The caller's turn in the transcript, with what it was understood as."""
+    await sink.turn(
+        call.call_id,
+        "caller",
+        _caller_text(event),
+        intent=intent.name if intent else None,
+        confidence=round(intent.confidence, 3) if intent else None,
+    )
 
 
 async def _wait_any(awaitables: tuple[Any, ...], timeout_s: float) -> None:

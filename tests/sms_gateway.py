@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
+from spillway.storage import AsyncStore, SqliteStore
+
 
 class Gateway:
     """Behaviour switches and a record of deliveries."""
@@ -103,3 +107,18 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[Gateway, str]]:
+    """A running gateway and its URL (import this fixture into the test module)."""
+    with running_gateway() as found:
+        yield found
+
+
+@pytest.fixture
+def db(store: SqliteStore) -> Iterator[AsyncStore]:
+    """The test's store behind an AsyncStore."""
+    adb = AsyncStore(store)
+    yield adb
+    adb.close()

@@ -8,7 +8,6 @@ counts what reached a phone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,12 @@ import pytest
 
 from bot.backends.sms import HttpSmsGateway, SmsOutbox, SmsSender, outbox_counts, outbox_entries
 from spillway.storage import AsyncStore, SqliteStore
-from tests.sms_gateway import FakeClock, Gateway, running_gateway
+from tests.sms_gateway import FakeClock, Gateway, db, gateway
 
 PHONE = "+4520123456"
 
 
-@pytest.fixture
-def gateway() -> Iterator[tuple[Gateway, str]]:
-    with running_gateway() as found:
-        yield found
-
-
-@pytest.fixture
-def db(store: SqliteStore) -> Iterator[AsyncStore]:
-    adb = AsyncStore(store)
-    yield adb
-    adb.close()
+__all__ = ["db", "gateway"]  # fixtures from tests.sms_gateway
 
 
 @pytest.fixture

@@ -24,22 +24,12 @@ from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import free_port, make_settings
-from tests.sms_gateway import Gateway, running_gateway
+from tests.sms_gateway import Gateway, db, gateway
 
 PHONE = "+4520123456"
 
 
-@pytest.fixture
-def gateway() -> Iterator[tuple[Gateway, str]]:
-    with running_gateway() as found:
-        yield found
-
-
-@pytest.fixture
-def db(store: SqliteStore) -> Iterator[AsyncStore]:
-    adb = AsyncStore(store)
-    yield adb
-    adb.close()
+__all__ = ["db", "gateway"]  # fixtures from tests.sms_gateway
 
 
 def fast_settings(store: SqliteStore, url: str | None, **sms: Any) -> Settings:
