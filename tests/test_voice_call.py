@@ -10,12 +10,15 @@ and reads the call record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from agi.call_session import Bot
 from agi.menu_bot import MenuBot
 from bot.assembly import SpeechModels
 from bot.voice_bot import SpeechBot
@@ -84,8 +87,19 @@ async def test_caller_asks_for_order_10042_and_hears_its_status(
 async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    with caplog.at_level(logging.ERROR, logger="spillway.commands.serve"):
+        async with _serve_bot(tmp_path, piper_voice="en_US-nobody-medium") as (bot, description):
+            assert isinstance(bot, MenuBot)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "en_US-nobody-medium" in line and "spillway models" in line, line
+    assert "DTMF menu" in line and "DTMF menu" in description
+
+
+@contextlib.asynccontextmanager
+async def _serve_bot(tmp_path: Path, **speech: str) -> AsyncIterator[tuple[Bot, str]]:
+    """`spillway serve`'s bot with its own database and cache under tmp_path."""
     settings = Settings(
-        speech={"piper_voice": "en_US-nobody-medium"},
+        speech=speech,
         paths={"cache_dir": str(tmp_path)},
         storage={"sqlite_path": str(tmp_path / "s.db")},
     )
@@ -93,12 +107,8 @@ async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
     store.migrate()
     astore = AsyncStore(store)
     try:
-        with caplog.at_level(logging.ERROR, logger="spillway.commands.serve"):
-            async with call_bot(settings, astore) as (bot, description):
-                assert isinstance(bot, MenuBot)
-        [line] = [r.getMessage() for r in caplog.records]
-        assert "en_US-nobody-medium" in line and "spillway models" in line, line
-        assert "DTMF menu" in line and "DTMF menu" in description
+        async with call_bot(settings, astore) as served:
+            yield served
     finally:
         astore.close()
         store.close()
@@ -108,26 +118,14 @@ async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
 async def test_serve_renders_the_fixed_prompts_before_the_first_call(tmp_path: Path) -> None:
     pytest.importorskip("piper")
     pytest.importorskip("faster_whisper")
-    settings = Settings(
-        speech={"asr_engine": "whisper"},
-        paths={"cache_dir": str(tmp_path)},
-        storage={"sqlite_path": str(tmp_path / "s.db")},
-    )
-    store = SqliteStore(tmp_path / "s.db")
-    store.migrate()
-    astore = AsyncStore(store)
-    try:
-        async with call_bot(settings, astore) as (bot, _description):
-            assert isinstance(bot, SpeechBot)
-            texts = await bot.fixed_prompts()
-            files = [bot.models.prompts.path_for(t) for t in texts]
-            async with asyncio.timeout(120):  # Piper renders six prompts on one thread
-                while not all(f.is_file() for f in files):  # noqa: ASYNC110
-                    await asyncio.sleep(0.1)
-            renders = bot.models.prompts.renders
-            # A caller now gets cached audio: nothing more is rendered.
-            assert await bot.models.prompts.get(texts[0]) == files[0].read_bytes()
-            assert bot.models.prompts.renders == renders == len(texts)
-    finally:
-        astore.close()
-        store.close()
+    async with _serve_bot(tmp_path, asr_engine="whisper") as (bot, _description):
+        assert isinstance(bot, SpeechBot)
+        texts = await bot.fixed_prompts()
+        files = [bot.models.prompts.path_for(t) for t in texts]
+        async with asyncio.timeout(120):  # Piper renders six prompts on one thread
+            while not all(f.is_file() for f in files):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        renders = bot.models.prompts.renders
+        # A caller now gets cached audio: nothing more is rendered.
+        assert await bot.models.prompts.get(texts[0]) == files[0].read_bytes()
+        assert bot.models.prompts.renders == renders == len(texts)
