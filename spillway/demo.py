@@ -1,7 +1,8 @@
 """The main job, end to end on this machine: what `spillway demo` runs.
 
 Brings up the sandbox PBX, starts Spillway's FastAGI listener, places one call
-through Asterisk into it, and runs the doctor.
+through Asterisk into it, loads the demo shop and has the bot's dialogue (with
+the Rasa service) answer a known customer's question, then runs the doctor.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import sys
 import time
 
 from rich.console import Console
+from rich.table import Table
 
 from agi.fastagi import FastAgiServer
+from bot.demo_data import DEMO_CALLER, seed_demo
 from spillway.ami import AmiClient
 from spillway.doctor import check_nlu, run_checks
 from spillway.errors import NluError
@@ -23,6 +26,10 @@ from spillway.pbx_sandbox import Sandbox
 from spillway.report import print_checks
 from spillway.selftest import SelftestRoute, place_selftest_call
 from spillway.settings import Settings
+from spillway.storage import open_store
+
+# A known caller (the demo shop's customer) asks about their parcel.
+DEMO_CONVERSATION = "where is my package\nyes\nno thanks, goodbye\n"
 
 
 async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: float = 300) -> None:
@@ -86,8 +93,39 @@ async def run_demo(settings: Settings, sandbox: Sandbox, console: Console) -> bo
             f"{result.marker} and answered {result.reply!r}; Asterisk reported "
             f"{result.user_event.get('Reply')!r} back over AMI in {result.elapsed_ms:.0f} ms"
         )
+        conversation_ok = await demo_conversation(settings, console)
         checks = await run_checks(settings)
-        return print_checks(console, checks)
+        return print_checks(console, checks) and conversation_ok
     finally:
         with contextlib.suppress(Exception):
             await server.close()
+
+
+async def demo_conversation(settings: Settings, console: Console) -> bool:
+    """Seed the demo shop and replay a short conversation; True when it resolved."""
+    from spillway.commands.chat import NluChoice, parse_script, run_script
+
+    store = open_store(settings.storage)
+    try:
+        await asyncio.to_thread(seed_demo, store)
+    finally:
+        store.close()
+    records = await run_script(
+        settings,
+        parse_script(DEMO_CONVERSATION, "demo"),
+        caller_id=DEMO_CALLER,
+        nlu_choice=NluChoice.auto,
+        source="demo",
+    )
+    *turns, result = records
+    table = Table(title=f"the bot's dialogue, caller {DEMO_CALLER} (a demo shop customer)")
+    for column in ("caller says", "understood as", "bot says"):
+        table.add_column(column, overflow="fold")
+    for turn in turns:
+        understood = f"{turn['intent']} {turn['confidence']:.2f} ({turn['engine']})"
+        table.add_row(turn["caller"], understood, turn["bot"])
+    console.print(table)
+    resolved = result.get("outcome") == "resolved"
+    colour = "green" if resolved else "red"
+    console.print(f"[{colour}]conversation outcome: {result.get('outcome')}[/]")
+    return resolved
