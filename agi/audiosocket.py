@@ -28,6 +28,7 @@ from agi.media import BaseMediaSession
 from agi.pacing import FramePacer
 from bot.types import AudioFormat
 from spillway.errors import ProtocolError
+from spillway.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -300,10 +301,10 @@ class AudioSocketSession(BaseMediaSession):
         except (ConnectionError, OSError) as exc:
             log.info("call %s: AudioSocket connection lost: %s", self.call_id, exc)
         finally:
-            writer_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer_task
-            await self._close_transport()
+            try:
+                await cancel_and_wait(writer_task)
+            finally:
+                await self._close_transport()
 
     # -- MediaSession ------------------------------------------------------
     async def play(self, audio: bytes) -> None:

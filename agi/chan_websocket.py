@@ -45,6 +45,7 @@ from websockets.typing import Subprotocol
 from agi.media import BaseMediaSession
 from bot.types import AudioFormat
 from spillway.errors import ProtocolError
+from spillway.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import Server
@@ -463,11 +464,11 @@ class WebSocketSession(BaseMediaSession):
         except ConnectionClosed:
             pass
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
-            self._finish()
-            await self.ws.close()
+            try:
+                await cancel_and_wait(writer)
+            finally:
+                self._finish()
+                await self.ws.close()
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, DtmfEnd):

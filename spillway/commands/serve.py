@@ -25,6 +25,7 @@ from spillway.context import app_context
 from spillway.errors import ModelError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
+from spillway.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,7 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
         yield bot, f"speech bot ({models.describe()})"
     finally:
         if warm_up is not None:
-            warm_up.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await warm_up
+            await cancel_and_wait(warm_up)
         await dialogues.backends.aclose()
         await nlu.aclose()
         models.close()
