@@ -21,41 +21,32 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import shutil
-import socket
 import statistics
+import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agi.call_log import EventSink
-from agi.call_session import BotOutcome, CallContext
-from agi.controller import running_controller
-from agi.media import MediaSession
-from agi.overflow import Route
-from dialplan.check import reload
-from spillway.ami import AmiClient
-from spillway.errors import AmiError
-from spillway.pbx_sandbox import Sandbox
-from spillway.settings import Settings
-from spillway.storage import SqliteStore
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from agi.call_log import EventSink  # noqa: E402
+from agi.call_session import BotOutcome, CallContext  # noqa: E402
+from agi.controller import running_controller  # noqa: E402
+from agi.media import MediaSession  # noqa: E402
+from agi.overflow import Route  # noqa: E402
+from bench.harness import own_sandbox_settings, percentile, proc_cpu_s  # noqa: E402
+from dialplan.check import reload  # noqa: E402
+from spillway.ami import AmiClient  # noqa: E402
+from spillway.errors import AmiError  # noqa: E402
+from spillway.pbx_sandbox import Sandbox  # noqa: E402
+from spillway.settings import Settings  # noqa: E402
+from spillway.storage import SqliteStore  # noqa: E402
 
 FRAME_MS = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -98,18 +89,6 @@ async def hangup_all(ami: AmiClient, bot: TimingEchoBot) -> None:
         await asyncio.sleep(0.2)
 
 
-def cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of a process so far (0 when it is gone)."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def step(
     ami: AmiClient,
     bot: TimingEchoBot,
@@ -147,10 +126,10 @@ async def step(
     setup_s = time.perf_counter() - t0
     bot.recording = True
     # Who spends the CPU while the calls are held: Asterisk or our controller.
-    cpu0 = (cpu_s(asterisk_pid), time.process_time(), time.monotonic())
+    cpu0 = (proc_cpu_s(asterisk_pid), time.process_time(), time.monotonic())
     await asyncio.sleep(hold_s)
     elapsed_s = time.monotonic() - cpu0[2]
-    asterisk_cores = (cpu_s(asterisk_pid) - cpu0[0]) / elapsed_s
+    asterisk_cores = (proc_cpu_s(asterisk_pid) - cpu0[0]) / elapsed_s
     controller_cores = (time.process_time() - cpu0[1]) / elapsed_s
     bot.recording = False
     still = bot.active
@@ -201,20 +180,9 @@ async def run_transport(
 
 
 async def main(steps: list[int], hold_s: float, runs: int) -> None:
-    base = Settings(
-        pbx={
-            "ami_port": free_port(),
-            "sip_port": free_port(),
-            "http_port": free_port(),
-            "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": f"benchcalls-{os.getpid()}",  # concurrent runs must not share one
-        },
-        controller={
-            "fastagi_port": free_port(),
-            "audiosocket_port": free_port(),
-            "websocket_port": free_port(),
-            "max_connections": 1000,
-        },
+    base = own_sandbox_settings(
+        "benchcalls",
+        controller={"max_connections": 1000},
         queue={"agents": 0, "overflow_min_waiting": 0, "max_wait_s": 600},
     )
     sandbox = Sandbox(base, ami_secret=base.require_ami_secret())
@@ -243,9 +211,7 @@ async def main(steps: list[int], hold_s: float, runs: int) -> None:
         finally:
             await ami.close()
     finally:
-        sandbox.stop()
-        shutil.rmtree(sandbox.base, ignore_errors=True)
-        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
+        sandbox.remove()
     print("SUMMARY")
     for transport, per_run in summary.items():
         maxima = [r["max_held"] for r in per_run]

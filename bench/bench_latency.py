@@ -43,7 +43,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,11 @@ from agi.call_session import BotOutcome, CallContext  # noqa: E402
 from agi.media import MediaServer, MediaServerConfig, MediaSession  # noqa: E402
 from agi.overflow import Route  # noqa: E402
 from bench.caller_sim import Caller, CallerRecord, CallerScript, trim_silence  # noqa: E402
+from bench.harness import (  # noqa: E402
+    own_sandbox_settings,
+    percentile,
+    proc_cpu_s,
+)
 from spillway.settings import Settings  # noqa: E402
 
 QUESTIONS = (
@@ -72,27 +76,11 @@ FIXED_REPLY = "Let me check that for you. Your parcel left our warehouse this mo
 GREETING = "Hello, you are talking to the shop's assistant. How can I help?"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def proc_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def proc_cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- the bot process -----------------------------------------------------------
@@ -395,20 +383,9 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
     questions = tuple(trim_silence(tts.synthesize_pcm(q)) for q in QUESTIONS)
     tts.close()
 
-    settings = Settings(
-        pbx={
-            "ami_port": free_port(),
-            "sip_port": free_port(),
-            "http_port": free_port(),
-            "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": f"benchlatency-{os.getpid()}",  # concurrent runs must not share one
-        },
-        controller={
-            "fastagi_port": free_port(),
-            "audiosocket_port": free_port(),
-            "websocket_port": free_port(),
-            "transport": args.transport,
-        },
+    settings = own_sandbox_settings(
+        "benchlatency",
+        controller={"transport": args.transport},
         queue={"agents": 0, "overflow_min_waiting": 0, "max_wait_s": 600},
         # None keeps the SpeechSettings defaults; set to compare decoder searches.
         speech={
@@ -484,9 +461,7 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
                 bot_proc.wait(20)
             if bot_proc.poll() is None:
                 bot_proc.kill()
-        sandbox.stop()
-        shutil.rmtree(sandbox.base, ignore_errors=True)
-        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
+        sandbox.remove()
         if bench.db_path is not None:
             shutil.rmtree(bench.db_path.parent, ignore_errors=True)
     results["loadavg_end"] = os.getloadavg()

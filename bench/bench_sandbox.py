@@ -13,42 +13,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import socket
 import statistics
+import sys
 import time
-import uuid
+from pathlib import Path
 
-from agi.fastagi import FastAgiServer
-from spillway.ami import AmiClient
-from spillway.pbx_sandbox import Sandbox
-from spillway.selftest import SelftestRoute, place_selftest_call
-from spillway.settings import Settings
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+from agi.fastagi import FastAgiServer  # noqa: E402
+from bench.harness import own_sandbox_settings, percentile  # noqa: E402
+from spillway.ami import AmiClient  # noqa: E402
+from spillway.pbx_sandbox import Sandbox  # noqa: E402
+from spillway.selftest import SelftestRoute, place_selftest_call  # noqa: E402
 
 
 async def main(starts: int, calls: int) -> None:
-    settings = Settings(
-        pbx={
-            "ami_port": free_port(),
-            "sip_port": free_port(),
-            "http_port": free_port(),
-            "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": f"bench-{os.getpid()}",  # concurrent runs must not share one
-        },
-        controller={"fastagi_port": free_port()},
-    )
+    settings = own_sandbox_settings("bench")
     sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
     sandbox.build()
     start_s: list[float] = []
@@ -71,9 +53,7 @@ async def main(starts: int, calls: int) -> None:
         await ami.close()
         await server.close()
     finally:
-        sandbox.stop()
-        shutil.rmtree(sandbox.base, ignore_errors=True)
-        sandbox.console_log.unlink(missing_ok=True)  # per-run name: do not pile up
+        sandbox.remove()
     print(
         f"start to AMI login over {starts} starts: median {statistics.median(start_s):.2f} s, "
         f"max {max(start_s):.2f} s"

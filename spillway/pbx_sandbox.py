@@ -262,6 +262,16 @@ class Sandbox:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def remove(self) -> None:
+        """Stop, then delete this instance's folder and console log (for throw-away instances).
+
+        Tests and benchmarks name instances per process; without this their
+        console logs would pile up in the cache. The shared sid root stays.
+        """
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+        self.console_log.unlink(missing_ok=True)
+
     async def status(self) -> SandboxStatus:
         pid = self.pid()
         if not self.built:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import socket
 import tempfile
 import uuid
@@ -131,5 +130,4 @@ async def pbx(pbx_settings: Settings) -> AsyncIterator[PbxHandle]:
         finally:
             await ami.close()
     finally:
-        sandbox.stop()
-        shutil.rmtree(sandbox.base, ignore_errors=True)
+        sandbox.remove()

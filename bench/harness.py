@@ -1,0 +1,65 @@
+"""What every benchmark script needs: its own sandbox settings, percentiles, process CPU.
+
+A benchmark runs its own sandbox Asterisk on free loopback ports under a
+per-run instance name (``Sandbox.remove()`` deletes it afterwards).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+from typing import Any
+
+from spillway.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def own_sandbox_settings(
+    name: str, *, controller: dict[str, Any] | None = None, **sections: Any
+) -> Settings:
+    """Settings for a sandbox instance ``<name>-<pid>`` on free ports.
+
+    The pid in the name keeps two runs of one benchmark from sharing (and
+    tearing down) one instance. ``controller`` adds to the FastAGI and media
+    ports; ``sections`` are further settings sections as they are.
+    """
+    return Settings(
+        pbx={
+            "ami_port": free_port(),
+            "sip_port": free_port(),
+            "http_port": free_port(),
+            "ami_secret": uuid.uuid4().hex,
+            "sandbox_instance": f"{name}-{os.getpid()}",
+        },
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+            **(controller or {}),
+        },
+        **sections,
+    )
+
+
+def proc_cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (0 when it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat(5); [0] here is field 3.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
