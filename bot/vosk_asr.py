@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from bot.asr import StreamClock
 from bot.types import AudioChunk, AudioFormat, Transcript
+from bot.vosk_pool import PooledRecognizer, PoolStats, RecognizerPool
 from spillway.errors import ModelError
 
 ENGINE_NAME = "vosk"
@@ -135,18 +137,30 @@ def _words(items: list[dict[str, Any]]) -> tuple[float, float, float | None]:
 
 
 class VoskStream:
-    """One call's recogniser. Not thread-safe by design: one decode at a time."""
+    """One call's recogniser. Not thread-safe by design: one decode at a time.
+
+    The recogniser is leased from the engine's :class:`RecognizerPool`;
+    :meth:`aclose` closes any open utterance with ``FinalResult()`` and gives
+    it back, unless a decode failed (then it is dropped).
+    """
 
     def __init__(
         self,
-        recognizer: Any,
+        pooled: PooledRecognizer,
         executor: ThreadPoolExecutor,
         audio_format: AudioFormat,
         *,
         emit_partials: bool = True,
         partial_interval_ms: float = 200.0,
+        release: Callable[[PooledRecognizer], bool] | None = None,
     ) -> None:
-        self._rec = recognizer
+        self._pooled = pooled
+        self._rec: Any = pooled.recognizer
+        # Vosk's word times count from the recogniser's first sample ever.
+        self._base_ms = pooled.fed_ms
+        self._release = release
+        self._open_utterance = False
+        self._broken = False
         self._partial_interval_ms = partial_interval_ms
         self._next_partial_ms = 0.0
         self._executor = executor
@@ -199,14 +213,27 @@ class VoskStream:
         ]
 
     def _decode(self, audio: bytes, want_partial: bool = True) -> tuple[dict[str, Any], bool]:
-        if self._rec.AcceptWaveform(audio):
-            return json.loads(self._rec.Result()), True
-        if not want_partial:
-            return {}, False
-        return json.loads(self._rec.PartialResult()), False
+        try:
+            self._pooled.count(audio)
+            if self._rec.AcceptWaveform(audio):
+                self._open_utterance = False
+                return json.loads(self._rec.Result()), True
+            self._open_utterance = True
+            if not want_partial:
+                return {}, False
+            return json.loads(self._rec.PartialResult()), False
+        except BaseException:
+            self._broken = True
+            raise
 
     def _flush(self) -> dict[str, Any]:
-        return dict(json.loads(self._rec.FinalResult()))
+        try:
+            result = dict(json.loads(self._rec.FinalResult()))
+        except BaseException:
+            self._broken = True
+            raise
+        self._open_utterance = False
+        return result
 
     def _final(self, raw: dict[str, Any]) -> Transcript | None:
         start_ms = self._utterance_start_ms or 0.0
@@ -224,8 +251,8 @@ class VoskStream:
             confidence = None
         if words:
             start_s, end_s, mean_conf = _words(words)
-            start_ms = self._clock.to_call_ms(start_s * 1000.0)
-            end_ms = self._clock.to_call_ms(end_s * 1000.0)
+            start_ms = self._clock.to_call_ms(start_s * 1000.0 - self._base_ms)
+            end_ms = self._clock.to_call_ms(end_s * 1000.0 - self._base_ms)
             confidence = confidence if confidence is not None else mean_conf
         if not text.strip():
             return None
@@ -248,12 +275,31 @@ class VoskStream:
 
     async def aclose(self) -> None:
         async with self._lock:
+            if self._closed:
+                return
             self._closed = True
-            self._rec = None
+            reusable = self._release is not None and not self._broken
+            try:
+                if reusable and self._open_utterance:
+                    # The caller hung up mid-utterance: finish it so the word-time
+                    # count stays exact for the next call. Cancelled here, or the
+                    # engine shutting down: the recogniser is simply not reused.
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(self._executor, self._flush)
+            except RuntimeError:
+                return
+            finally:
+                self._rec = None
+            if reusable and self._release is not None:
+                self._release(self._pooled)
 
 
 class VoskEngine:
-    """The process-wide Vosk engine: a shared model and a bounded decode pool."""
+    """The process-wide Vosk engine: a shared model, a bounded decode pool, warm recognisers.
+
+    ``pool_size`` idle recognisers are kept between calls (see
+    :mod:`bot.vosk_pool` for why that matters for CPU); 0 makes one per call.
+    """
 
     name = ENGINE_NAME
 
@@ -267,6 +313,7 @@ class VoskEngine:
         max_alternatives: int = 0,
         emit_partials: bool = True,
         partial_interval_ms: float = 200.0,
+        pool_size: int = 8,
     ) -> None:
         self._model = model
         self._partial_interval_ms = partial_interval_ms
@@ -276,24 +323,69 @@ class VoskEngine:
         self._partial_words = partial_words
         self._max_alternatives = max_alternatives
         self._emit_partials = emit_partials
+        self.pool = RecognizerPool(self._new_recognizer, max_idle=pool_size)
 
-    def open_stream(self, audio_format: AudioFormat) -> VoskStream:
+    def _new_recognizer(self, sample_rate_hz: int) -> Any:
         import vosk
 
         # The model's mfcc.conf allows up/down-sampling, so 8 kHz telephony
         # audio goes in as-is and Kaldi converts it to the model's rate.
-        rec = vosk.KaldiRecognizer(self._model, float(audio_format.sample_rate_hz))
+        rec = vosk.KaldiRecognizer(self._model, float(sample_rate_hz))
         rec.SetWords(self._words)
         rec.SetPartialWords(self._partial_words)
         if self._max_alternatives:
             rec.SetMaxAlternatives(self._max_alternatives)
+        return rec
+
+    def open_stream(self, audio_format: AudioFormat) -> VoskStream:
         return VoskStream(
-            rec,
+            self.pool.acquire(audio_format.sample_rate_hz),
             self._executor,
             audio_format,
             emit_partials=self._emit_partials,
             partial_interval_ms=self._partial_interval_ms,
+            release=self.pool.release,
         )
+
+    async def prewarm(
+        self, utterances: Sequence[bytes], audio_format: AudioFormat, *, recognizers: int
+    ) -> int:
+        """Decode ``utterances`` through ``recognizers`` pooled recognisers before calls need them.
+
+        A fresh recogniser is at its most expensive on its first utterances;
+        this spends that CPU at start-up instead of in a caller's first reply.
+        Runs one utterance at a time in a worker thread of its own, so call
+        decoding in the engine's pool never queues behind it. Returns how many
+        recognisers were warmed and given back to the pool.
+        """
+        count = min(recognizers, self.pool.max_idle)
+        leased = [self.pool.acquire(audio_format.sample_rate_hz) for _ in range(count)]
+        busy: PooledRecognizer | None = None
+        try:
+            for pooled in leased:
+                busy = pooled
+                for pcm in utterances:
+                    await asyncio.to_thread(decode_utterance, pooled, pcm)
+                busy = None
+        finally:
+            # Cancelled mid-utterance: that recogniser is still in its worker
+            # thread, so it is dropped rather than handed to a call.
+            warmed = sum(self.pool.release(p) for p in leased if p is not busy)
+        return warmed
+
+    def pool_stats(self) -> PoolStats:
+        return self.pool.stats()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self.pool.clear()
+
+
+def decode_utterance(pooled: PooledRecognizer, pcm: bytes, *, piece_ms: float = 100.0) -> None:
+    """Feed one utterance in transport-sized pieces and close it with ``FinalResult()``."""
+    step = int(pooled.sample_rate_hz * piece_ms / 1000) * 2
+    for i in range(0, len(pcm), step):
+        piece = pcm[i : i + step]
+        pooled.count(piece)
+        pooled.recognizer.AcceptWaveform(piece)
+    pooled.recognizer.FinalResult()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,12 @@ class WhisperEngine:
             language=self._language,
             beam_size=self._beam_size,
         )
+
+    async def prewarm(
+        self, utterances: Sequence[bytes], audio_format: AudioFormat, *, recognizers: int
+    ) -> int:
+        """Nothing to warm: Whisper keeps no per-call decoder state between utterances."""
+        return 0
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -166,6 +166,11 @@ class SpeechSettings(_Section):
     bargein_min_voiced_ms: int = Field(150, ge=20, le=2000)
     vosk_beam: float = Field(8.0, gt=0)
     vosk_max_active: int = Field(2000, ge=100)
+    # Idle recognisers kept warm between calls (each holds its graph cache:
+    # up to ~100 MiB with the Korean small model); 0 = a fresh one per call.
+    vosk_pool_size: int = Field(8, ge=0, le=256)
+    # How many of them `spillway serve` warms with the bot's prompts at start.
+    vosk_prewarm: int = Field(2, ge=0, le=256)
     asr_threads: int = Field(2, ge=1, le=64)
     tts_threads: int = Field(1, ge=1, le=64)
 

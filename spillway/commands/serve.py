@@ -18,9 +18,9 @@ from agi.call_session import Bot
 from agi.controller import running_controller
 from agi.menu_bot import MenuBot
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models
-from bot.prompt_cache import PromptCache
 from bot.sms_sender import running_sms_sender
 from bot.voice_bot import SpeechBot, VoiceBotConfig
+from bot.warm_up import warm_up as warm_speech
 from spillway.context import app_context
 from spillway.errors import ModelError
 from spillway.settings import Settings
@@ -48,8 +48,11 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
     try:
         bot = SpeechBot(models, dialogues, VoiceBotConfig.from_settings(settings))
         # The first caller should not wait for Piper to render the greeting or
-        # the offer; calls that come sooner render on demand (the cache locks).
-        warm_up = asyncio.create_task(_warm_prompts(bot, models.prompts))
+        # the offer, nor decode with a cold recogniser; calls that come sooner
+        # render on demand (the cache locks) and take a fresh recogniser.
+        warm_up = asyncio.create_task(
+            warm_speech(bot, models, recognizers=settings.speech.vosk_prewarm)
+        )
         yield bot, f"speech bot ({models.describe()})"
     finally:
         if warm_up is not None:
@@ -57,17 +60,6 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
         await dialogues.backends.aclose()
         await nlu.aclose()
         models.close()
-
-
-async def _warm_prompts(bot: SpeechBot, prompts: PromptCache) -> None:
-    try:
-        rendered = await prompts.warm(await bot.fixed_prompts())
-    except asyncio.CancelledError:
-        raise
-    except Exception:  # a prompt that fails now renders (or fails) when a call needs it
-        log.exception("could not render the fixed prompts ahead of calls")
-        return
-    log.info("fixed prompts ready (%d rendered now, the rest were cached)", rendered)
 
 
 async def serve_forever(settings: Settings) -> None:
