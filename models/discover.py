@@ -8,7 +8,8 @@ files), never by guessing site-packages paths.
 
 :func:`require_model` is what start-up code calls: it returns a path or raises
 one :class:`~spillway.errors.ModelError` naming the model and the command that
-installs it.
+installs it. :func:`silero_onnx_path` does the same for the one file the
+onnxruntime VAD backend loads.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.fetch import MANIFEST, file_digest, models_dir
-from models.registry import REGISTRY, ModelKind, get_spec
+from models.registry import REGISTRY, SILERO_ONNX_FILE, ModelKind, get_spec
 from spillway.errors import InputError, ModelError
 
 
@@ -135,6 +136,22 @@ def require_model(name: str, root: Path | None = None) -> InstalledModel:
     else:
         hint = f"run `spillway models fetch {name}`"
     raise ModelError(f"model {name!r} is not installed", hint=hint)
+
+
+def silero_onnx_path(root: Path | None = None) -> Path:
+    """The Silero VAD ONNX model fetched as ``silero-vad-onnx`` (ModelError if absent).
+
+    ``root`` is the models directory (default :func:`models.fetch.models_dir`).
+    """
+    name = "silero-vad-onnx"
+    model = require_model(name, root)
+    path = model.path / SILERO_ONNX_FILE
+    if not path.is_file():
+        raise ModelError(
+            f"model {name!r} is installed at {model.path} but has no {SILERO_ONNX_FILE}",
+            hint=f"run `spillway models fetch {name} --force`",
+        )
+    return path
 
 
 @dataclass(frozen=True, slots=True)

