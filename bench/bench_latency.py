@@ -63,6 +63,7 @@ from agi.media import MediaServer, MediaServerConfig, MediaSession  # noqa: E402
 from agi.overflow import Route  # noqa: E402
 from bench.caller_sim import Caller, CallerRecord, CallerScript  # noqa: E402
 from bench.harness import (  # noqa: E402
+    machine_busy_s,
     own_sandbox_settings,
     percentile,
     proc_cpu_s,
@@ -93,9 +94,10 @@ class FixedReplyBot:
     no dialogue.
     """
 
-    def __init__(self, asr: Any, tts: Any, greeting_pcm: bytes) -> None:
+    def __init__(self, asr: Any, tts: Any, vad: Any, greeting_pcm: bytes) -> None:
         self.asr = asr
         self.tts = tts
+        self.vad = vad
         self.greeting_pcm = greeting_pcm
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
@@ -104,7 +106,7 @@ class FixedReplyBot:
         from bot.vad import SileroVad
 
         fmt = media.format
-        vad = SileroVad(fmt)
+        vad = SileroVad(fmt, model=self.vad)
         gate = SpeechGate()
         stream = self.asr.open_stream(fmt)
         speaking: asyncio.Task[None] | None = None
@@ -163,7 +165,7 @@ async def serve_bot(settings_json: str, bot_kind: str) -> None:
             await warm_up(bot, models, recognizers=prewarm)
         else:
             greeting = await models.tts.synthesize(GREETING)
-            bot = FixedReplyBot(models.asr, models.tts, greeting)
+            bot = FixedReplyBot(models.asr, models.tts, models.vad, greeting)
             await models.asr.prewarm([greeting], models.output_format, recognizers=prewarm)
         # Warm the models so the first measured call does not pay for it.
         await models.tts.synthesize("Warm up.")
@@ -189,6 +191,7 @@ class Bench:
         self.dealt = 0
         self.scripts: dict[str, CallerScript] = {}
         self.db_path: Path | None = None
+        self.asterisk_pid: int | None = None
 
     def deal(self, call_uuid: str) -> None:
         """Give the next call the next ``turns`` utterances of the deck."""
@@ -216,6 +219,10 @@ class Bench:
         loop = asyncio.get_running_loop()
         rss_before = proc_rss_kib(bot_pid)
         cpu_before = proc_cpu_s(bot_pid)
+        # Where the rest of the 2 cores go: Asterisk, this caller process, all.
+        asterisk_before = proc_cpu_s(self.asterisk_pid)
+        callers_before = time.process_time()
+        machine_before = machine_busy_s()
         peak_rss = rss_before
         started = time.monotonic()
         started_wall = time.time()
@@ -247,10 +254,14 @@ class Bench:
             await asyncio.sleep(0.25)
         wall_s = time.monotonic() - started
         cpu_s = proc_cpu_s(bot_pid) - cpu_before
+        asterisk_cores = (proc_cpu_s(self.asterisk_pid) - asterisk_before) / wall_s
+        callers_cores = (time.process_time() - callers_before) / wall_s
+        machine_cores = (machine_busy_s() - machine_before) / wall_s
         records = [f.result() for f in futures if f.done()]
         latencies = [t.latency_ms for r in records for t in r.turns if t.latency_ms is not None]
         missed = sum(1 for r in records for t in r.turns if t.latency_ms is None)
         gaps = [g for r in records for g in r.reply_gaps_ms()]
+        stages = breakdown(self.db_path, started_wall) if self.db_path is not None else {}
         expected_turns = n * self.args.turns
         return {
             "calls": n,
@@ -268,9 +279,11 @@ class Bench:
             "rss_per_call_mib": round((peak_rss - rss_before) / 1024 / n, 1),
             "bot_rss_mib": round(peak_rss / 1024),
             "bot_cpu_cores": round(cpu_s / wall_s, 2),
-            "bot_stage_median_ms": (
-                breakdown(self.db_path, started_wall) if self.db_path is not None else {}
-            ),
+            "asterisk_cpu_cores": round(asterisk_cores, 2),
+            "caller_sim_cpu_cores": round(callers_cores, 2),
+            "machine_busy_cores": round(machine_cores, 2),
+            "bot_stage_median_ms": stage_stat(stages, 0.5),
+            "bot_stage_p95_ms": stage_stat(stages, 0.95),
             "held_without_gaps": (
                 len(records) == n
                 and missed == 0
@@ -328,8 +341,8 @@ def start_bot_process(bot: str, settings: Settings, db_path: Path) -> subprocess
 STAGES = ("endpoint", "recognised", "understood", "first_audio")
 
 
-def breakdown(db_path: Path, since_wall_s: float) -> dict[str, float | None]:
-    """Median ms between the bot's marks for the replies of one step.
+def breakdown(db_path: Path, since_wall_s: float) -> dict[str, list[float]]:
+    """Ms between the bot's marks, per reply, for the replies of one step.
 
     endpoint (the endpointer saw the trailing silence) -> recognised (final
     transcript) -> understood (NLU and dialogue) -> first_audio (the first
@@ -360,13 +373,20 @@ def breakdown(db_path: Path, since_wall_s: float) -> dict[str, float | None]:
                 if a in current and b in current:
                     segments[f"{a}->{b}"].append((current[b] - current[a]) * 1000)
             current.clear()
-    return {k: round(statistics.median(v)) if v else None for k, v in segments.items()}
+    return segments
 
 
-def start_py_spy(pid: int, output: Path) -> subprocess.Popen[bytes]:
-    """Sample ``pid`` (all threads, including native decode threads' Python frames)."""
+def stage_stat(segments: dict[str, list[float]], q: float) -> dict[str, float | None]:
+    return {k: round(percentile(v, q)) if v else None for k, v in segments.items()}
+
+
+def start_py_spy(pid: int, output: Path, *, gil: bool = False) -> subprocess.Popen[bytes]:
+    """Sample ``pid``: all threads (including native decode threads' Python frames),
+    or with ``gil`` only the thread holding the GIL (what serialises the process)."""
     py_spy = Path(sys.executable).parent / "py-spy"
     command = [str(py_spy), "record", "--pid", str(pid), "--format", "raw", "--threads"]
+    if gil:
+        command.append("--gil")
     command += ["--rate", "50", "--nonblocking", "--output", str(output)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -415,7 +435,8 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
                 ("vosk_prewarm", args.vosk_prewarm),
             )
             if v is not None
-        },
+        }
+        | dict(kv.split("=", 1) for kv in args.speech_set),
     )
     bench = Bench(args)
     bench.script = CallerScript(questions=questions[:1], turns=args.turns)
@@ -436,6 +457,7 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
     bot_proc: subprocess.Popen[str] | None = None
     try:
         await sandbox.wait_ready(timeout_s=60)
+        bench.asterisk_pid = sandbox.pid()
         ami = await AmiClient.connect(sandbox.ami_endpoint())
         await asyncio.to_thread(sandbox.write_config)
         await ami.command("core reload")
@@ -462,9 +484,10 @@ async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
                     for n in steps:
                         profile_raw: Path | None = None
                         spy: subprocess.Popen[bytes] | None = None
-                        if args.profile and run == args.runs - 1 and n == max(steps):
+                        profiling = args.profile or args.profile_gil
+                        if profiling and run == args.runs - 1 and n == max(steps):
                             profile_raw = Path(tempfile.mkstemp(suffix=".txt")[1])
-                            spy = start_py_spy(bot_proc.pid, profile_raw)
+                            spy = start_py_spy(bot_proc.pid, profile_raw, gil=args.profile_gil)
                         result = await bench.step(ami, port, bot_proc.pid, n, f"r{run}")
                         if spy is not None and profile_raw is not None:
                             spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
@@ -513,6 +536,12 @@ def summarise(runs: list[list[dict[str, Any]]], steps: list[int]) -> list[dict[s
                 "held_without_gaps_runs": sum(r["held_without_gaps"] for r in rows),
                 "rss_per_call_mib_median": statistics.median(r["rss_per_call_mib"] for r in rows),
                 "bot_cpu_cores_median": statistics.median(r["bot_cpu_cores"] for r in rows),
+                "asterisk_cpu_cores_median": statistics.median(
+                    r["asterisk_cpu_cores"] for r in rows
+                ),
+                "machine_busy_cores_median": statistics.median(
+                    r["machine_busy_cores"] for r in rows
+                ),
             }
         )
     return out
@@ -529,6 +558,9 @@ def main() -> None:
     parser.add_argument("--stagger-s", type=float, default=3.0)
     parser.add_argument("--gap-ms", type=float, default=100.0, help="audio gap threshold")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--profile-gil", action="store_true", help="like --profile, sampling only the GIL holder"
+    )
     parser.add_argument("--vosk-beam", type=float, help="override speech.vosk_beam")
     parser.add_argument("--vosk-max-active", type=int, help="override speech.vosk_max_active")
     parser.add_argument(
@@ -537,6 +569,13 @@ def main() -> None:
         help="override speech.vosk_pool_size (0: a recogniser per call)",
     )
     parser.add_argument("--vosk-prewarm", type=int, help="override speech.vosk_prewarm")
+    parser.add_argument(
+        "--speech-set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other speech setting for the bot, e.g. tts_threads=2 (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write raw results here")
     args = parser.parse_args()
     if args.mode == "serve-bot":

@@ -162,6 +162,37 @@ def vosk_sweep(runs: int) -> dict[str, Any]:
     return out
 
 
+def silero_runtimes(chunks: list[AudioChunk], runs: int) -> dict[str, Any]:
+    """Per runtime: ms per window for one call, and whether two calls' VAD runs in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.vad import GgmlSilero, OnnxSilero, VadModel, ggml_model_path
+    from models.discover import silero_onnx_path
+
+    def one_call(model: VadModel) -> int:
+        vad = SileroVad(SLIN8, model=model)
+        return sum(len(vad.process(chunk)) for chunk in chunks)
+
+    out: dict[str, Any] = {}
+    runtimes: list[VadModel] = [OnnxSilero(silero_onnx_path()), GgmlSilero(ggml_model_path())]
+    for model in runtimes:
+        per_window, ratio = [], []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for _ in range(runs):
+                started = time.perf_counter()
+                windows = one_call(model)
+                single_s = time.perf_counter() - started
+                started = time.perf_counter()
+                list(pool.map(one_call, [model, model]))
+                ratio.append((time.perf_counter() - started) / single_s)
+                per_window.append(single_s * 1000 / windows)
+        out[model.runtime] = {
+            "ms_per_window": summary(per_window),
+            "two_threads_over_one": summary(ratio),
+        }
+    return out
+
+
 def cpu_rtf(pooled: PooledRecognizer, pcm: bytes) -> float:
     """CPU seconds per audio second to decode one utterance on this thread."""
     started = time.thread_time()
@@ -416,13 +447,7 @@ def main() -> None:
         results[f"whisper_tiny_en_rtf_threads{threads}"] = summary(rtfs)
         wengine.close()
 
-    vad = SileroVad(SLIN8)
-    windows = 0
-    started = time.perf_counter()
-    for _ in range(3):
-        for chunk in chunks:
-            windows += len(vad.process(chunk))
-    results["silero_ms_per_window"] = (time.perf_counter() - started) * 1000 / windows
+    results["silero"] = silero_runtimes(chunks, runs)
 
     results["loadavg_end"] = os.getloadavg()
     print(render(results))
@@ -466,7 +491,12 @@ def render(r: dict[str, Any]) -> str:
         f"- Vosk model load {r['vosk_load_s']:.1f} s, +{r['vosk_model_rss_mib']:.0f} MiB RSS; "
         f"each extra recogniser +{r['vosk_rss_per_recognizer_mib']:.1f} MiB",
         f"- Piper voice load {r['piper_load_s_threads1']:.2f} s",
-        f"- Silero VAD {r['silero_ms_per_window']:.2f} ms per 32 ms window",
+        *(
+            f"- Silero VAD ({runtime}) {v['ms_per_window']['median']:.2f} ms per 32 ms window "
+            f"(1 call); 2 calls in 2 threads take {v['two_threads_over_one']['median']:.2f}x "
+            "the wall time of 1 (1.0 = fully parallel, 2.0 = serialised by the GIL)"
+            for runtime, v in r["silero"].items()
+        ),
         f"- load average at start / end: {r['loadavg_start'][0]:.2f} / {r['loadavg_end'][0]:.2f}",
     ]
     return "\n".join(lines)

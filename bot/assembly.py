@@ -18,7 +18,6 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from bot.asr import AsrEngine
 from bot.backends import Backends
@@ -31,7 +30,7 @@ from bot.piper_tts import PiperTts, VoiceFiles
 from bot.prompt_cache import PromptCache
 from bot.rasa_client import RasaClient
 from bot.types import AudioFormat
-from bot.vad import silero_model_path
+from bot.vad import VadModel, load_vad_model
 from models.discover import require_model
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -77,8 +76,8 @@ class SpeechModels:
 
     ``asr`` is a Vosk or Whisper engine (one shared model, a bounded decode
     pool), ``tts`` one Piper voice behind its lock, ``prompts`` the disk cache
-    of fixed prompts rendered by ``tts``, ``vad_model_path`` the Silero file
-    (each call builds its own small detector from it: the detector has state),
+    of fixed prompts rendered by ``tts``, ``vad`` the Silero network (each call
+    gets its own detector from it: the detector has state),
     ``vad_pool`` the bounded thread pool every call's VAD runs in (never on
     the event loop).
     """
@@ -86,7 +85,7 @@ class SpeechModels:
     asr: AsrEngine
     tts: PiperTts
     prompts: PromptCache
-    vad_model_path: Path
+    vad: VadModel
     vad_pool: ThreadPoolExecutor = field(default_factory=lambda: new_vad_pool())
 
     @property
@@ -94,7 +93,10 @@ class SpeechModels:
         return self.tts.output_format
 
     def describe(self) -> str:
-        return f"asr={self.asr.name} voice={self.tts.voice_id} rate={self.output_format}"
+        return (
+            f"asr={self.asr.name} voice={self.tts.voice_id} rate={self.output_format} "
+            f"vad={self.vad.runtime}"
+        )
 
     def close(self) -> None:
         """Stop the engines' thread pools (the models are freed with the objects)."""
@@ -138,7 +140,7 @@ def load_asr(settings: Settings) -> AsrEngine:
 def load_speech_models(settings: Settings) -> SpeechModels:
     """Load VAD, ASR and TTS from the settings; one ModelError names what is missing."""
     speech = settings.speech
-    vad_path = silero_model_path()
+    vad = load_vad_model()
     voice = require_model(speech.piper_voice)
     files = VoiceFiles.from_model(voice.path / f"{speech.piper_voice}.onnx", speech.piper_voice)
     output_format = AudioFormat(speech.sample_rate_hz)
@@ -149,6 +151,6 @@ def load_speech_models(settings: Settings) -> SpeechModels:
         tts.close()
         raise
     prompts = PromptCache(settings.paths.cache_dir / "prompts", tts)
-    models = SpeechModels(asr=asr, tts=tts, prompts=prompts, vad_model_path=vad_path)
+    models = SpeechModels(asr=asr, tts=tts, prompts=prompts, vad=vad)
     log.info("speech models loaded: %s", models.describe())
     return models

@@ -162,9 +162,7 @@ class _CallAudio:
         self.sink = sink
         self.config = config
         self.format: AudioFormat = media.format
-        self.vad = SileroVad(
-            self.format, threshold=config.vad_threshold, model_path=models.vad_model_path
-        )
+        self.vad = SileroVad(self.format, threshold=config.vad_threshold, model=models.vad)
         self.gate = SpeechGate(config.endpoint)
         self.stream: AsrStream = models.asr.open_stream(self.format)
         self.inputs: asyncio.Queue[_Input] = asyncio.Queue()

@@ -14,14 +14,38 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Protocol
 
 from bot.assembly import SpeechModels
-from bot.voice_bot import SpeechBot
 
 log = logging.getLogger(__name__)
 
 
-async def warm_up(bot: SpeechBot, models: SpeechModels, *, recognizers: int) -> None:
+class PromptSource(Protocol):
+    """What the warm-up needs from the bot (SpeechBot has it)."""
+
+    async def fixed_prompts(self) -> list[str]: ...
+
+
+# Per recogniser: a fresh one's cost falls most over its first few utterances
+# (bench_speech.py --vosk-warm), so about 12 s of audio buys most of the gain.
+PREWARM_AUDIO_S = 12.0
+
+
+async def _prompt_audio(models: SpeechModels, texts: list[str], budget_s: float) -> list[bytes]:
+    """The rendered prompts, in order, until about ``budget_s`` seconds of audio."""
+    audio: list[bytes] = []
+    total_s = 0.0
+    for text in texts:
+        if total_s >= budget_s:
+            break
+        pcm = await models.prompts.get(text)
+        audio.append(pcm)
+        total_s += models.output_format.duration_ms(len(pcm)) / 1000
+    return audio
+
+
+async def warm_up(bot: PromptSource, models: SpeechModels, *, recognizers: int) -> None:
     """Render the fixed prompts, then decode them through ``recognizers`` pooled recognisers.
 
     Failures are logged and left for the calls to hit (a prompt that fails now
@@ -34,7 +58,7 @@ async def warm_up(bot: SpeechBot, models: SpeechModels, *, recognizers: int) -> 
         log.info("fixed prompts ready (%d rendered now, the rest were cached)", rendered)
         if recognizers <= 0:
             return
-        audio = [await models.prompts.get(text) for text in texts]
+        audio = await _prompt_audio(models, texts, PREWARM_AUDIO_S)
         warmed = await models.asr.prewarm(audio, models.output_format, recognizers=recognizers)
     except asyncio.CancelledError:
         raise

