@@ -38,6 +38,9 @@ from spillway.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 500
+# Fixed openers of a reprompt: the voice bot plays them from the prompt cache.
+REPROMPT_NOT_UNDERSTOOD = "Sorry, I didn't understand."
+REPROMPT_SILENCE = "Sorry, I didn't hear anything."
 _ORDER_NUMBER_RE = re.compile(r"^\d{4,12}$")
 _DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
 _SWEAR_RE = re.compile(
@@ -297,6 +300,9 @@ class Dialogue:
         reply = await self._dispatch(event, intent)
         if reply is None:
             reply = self._reprompt(silence=False)
+        if not prefix:
+            return reply
+        # The empathy line goes first; the reply's own cached opener is no longer its start.
         return Reply(prefix + reply.text, reply.action, reply.end_call, reply.transfer)
 
     async def _dispatch(self, event: CallerInput, intent: Intent | None) -> Reply | None:
@@ -672,8 +678,8 @@ class Dialogue:
         self._failures += 1
         if self._failures > self.config.max_reprompts:
             return self._give_up()
-        opener = "Sorry, I didn't hear anything. " if silence else "Sorry, I didn't understand. "
-        return Reply(opener + self._last_prompt, "reprompt")
+        opener = REPROMPT_SILENCE if silence else REPROMPT_NOT_UNDERSTOOD
+        return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
 
     def _give_up(self) -> Reply:
         if self.state is State.ANYTHING_ELSE and self._served:

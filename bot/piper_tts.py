@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,12 +171,20 @@ class PiperTts:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self.synthesize_pcm, text)
 
-    async def stream(self, text: str, *, start_ms: float = 0.0) -> AsyncIterator[AudioChunk]:
+    async def stream(
+        self,
+        text: str,
+        *,
+        start_ms: float = 0.0,
+        lead: Callable[[], Awaitable[bytes]] | None = None,
+    ) -> AsyncIterator[AudioChunk]:
         """One chunk per piece (``split_for_speech``); the next renders while this one plays.
 
         Only one piece per reply waits in the shared synthesis pool at a time:
         queueing a whole reply at once would put every other call's first
-        sentence behind it.
+        sentence behind it. ``lead`` is audio already rendered (a cached fixed
+        opener, at this voice's output format): it is yielded first, while the
+        first piece of ``text`` renders.
         """
         loop = asyncio.get_running_loop()
         pieces = split_for_speech(text)
@@ -189,6 +197,10 @@ class PiperTts:
 
         future = submit(0)
         try:
+            if lead is not None:
+                pcm = await lead()
+                yield AudioChunk(pcm, self.output_format, offset_ms)
+                offset_ms += self.output_format.duration_ms(len(pcm))
             for index in range(len(pieces)):
                 assert future is not None
                 pcm = await future

@@ -70,12 +70,18 @@ class Intent:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says back, and what it does next."""
+    """What the bot says back, and what it does next.
+
+    ``cached_prefix``: the start of ``text`` when it is fixed wording (no caller
+    data, so it may be stored on disk): played from the prompt cache while the
+    rest is synthesised.
+    """
 
     text: str
     action: str = ""
     end_call: bool = False
     transfer: bool = False
+    cached_prefix: str = ""
 
 
 class CallStage(StrEnum):

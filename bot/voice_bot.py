@@ -47,7 +47,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
@@ -57,7 +57,16 @@ from agi.handoff import HandoffContext
 from agi.overflow import RETURN_PRIORITY, OfferAnswer, Route, offer_answer
 from bot.asr import AsrStream
 from bot.assembly import SpeechModels
-from bot.dialogue import CallerInput, Dialogue, Dtmf, Outcome, Silence, TextTurn
+from bot.dialogue import (
+    REPROMPT_NOT_UNDERSTOOD,
+    REPROMPT_SILENCE,
+    CallerInput,
+    Dialogue,
+    Dtmf,
+    Outcome,
+    Silence,
+    TextTurn,
+)
 from bot.endpointing import (
     BargeIn,
     EndpointConfig,
@@ -417,7 +426,16 @@ class SpeechBot:
     async def fixed_prompts(self) -> list[str]:
         """The texts played from the prompt cache (greeting, offer): worth rendering early."""
         greeting = await self.dialogues(caller_id=None, call_id="prompt-warm-up").start()
-        return [greeting.text, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT, OFFER_CALLBACK, OFFER_BOT]
+        return [
+            greeting.text,
+            OFFER_PROMPT,
+            OFFER_REPROMPT,
+            OFFER_WAIT,
+            OFFER_CALLBACK,
+            OFFER_BOT,
+            REPROMPT_NOT_UNDERSTOOD,
+            REPROMPT_SILENCE,
+        ]
 
     async def run(self, media: Any, call: CallContext, sink: EventSink) -> BotOutcome:
         self.calls += 1
@@ -553,6 +571,18 @@ class SpeechBot:
         await _caller_turn(sink, call, event, intent)
         return reply
 
+    def _reply_audio(self, reply: Reply) -> AsyncIterator[AudioChunk]:
+        """Piper's pieces of the reply, after its fixed opener (prompt cache) if it has one."""
+        prefix = reply.cached_prefix
+        if not prefix or not reply.text.startswith(prefix):
+            return self.models.tts.stream(reply.text)
+        prompts = self.models.prompts
+
+        async def lead() -> bytes:
+            return await prompts.get(prefix)
+
+        return self.models.tts.stream(reply.text[len(prefix) :].strip(), lead=lead)
+
     async def _speak(
         self,
         media: Any,
@@ -581,7 +611,7 @@ class SpeechBot:
                 )
                 await media.play(resample_pcm16(pcm, tts.output_format.sample_rate_hz, out_rate))
             else:
-                sentences = cast(AsyncGenerator[AudioChunk, None], tts.stream(reply.text))
+                sentences = cast(AsyncGenerator[AudioChunk, None], self._reply_audio(reply))
                 first = True
                 try:
                     while not audio.barged.is_set():
