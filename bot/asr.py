@@ -27,8 +27,12 @@ from bot.types import AudioChunk, AudioFormat, Transcript
 class AsrStream(Protocol):
     """Recognition state for one call (one recogniser, one audio format)."""
 
-    async def accept(self, chunk: AudioChunk) -> list[Transcript]:
-        """Feed a speech chunk; return any partial (or engine-final) results."""
+    async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
+        """Feed a speech chunk; return any partial (or engine-final) results.
+
+        ``urgent``: the utterance has ended and its final result is awaited
+        (engines with a shared decode queue run it ahead of other calls).
+        """
         ...
 
     async def end_utterance(self) -> Transcript | None:

@@ -245,6 +245,7 @@ class Dialogue:
             reply = self._transfer(
                 "I'm sorry, I can't look that up right now. Let me put you through to a colleague.",
                 "backend_error",
+                fixed=True,
             )
         self.turns.append(DialogueTurn(event, intent, reply))
         return reply
@@ -291,12 +292,15 @@ class Dialogue:
                     "I can hear this is really frustrating. "
                     "Let me put you through to a colleague who can help.",
                     "transfer_upset",
+                    fixed=True,
                 )
             prefix = "I understand you're frustrated, and I'll do my best to help. "
         if intent is not None and intent.name == "goodbye":
             return self._goodbye()
         if intent is not None and intent.name == "human_agent":
-            return self._transfer("Of course. I'm putting you through to a colleague now.")
+            return self._transfer(
+                "Of course. I'm putting you through to a colleague now.", fixed=True
+            )
         reply = await self._dispatch(event, intent)
         if reply is None:
             reply = self._reprompt(silence=False)
@@ -363,7 +367,7 @@ class Dialogue:
             return None
         if state is State.OFFER_HUMAN:
             if (intent and intent.name == "affirm") or digits == "1":
-                return self._transfer("I'm putting you through to a colleague now.")
+                return self._transfer("I'm putting you through to a colleague now.", fixed=True)
             if (intent and intent.name == "deny") or digits == "2":
                 return self._anything_else("All right. ")
             return None
@@ -407,7 +411,9 @@ class Dialogue:
         if name == "callback_request":
             return await self._with_phone("callback")
         if name == "human_agent":
-            return self._transfer("Of course. I'm putting you through to a colleague now.")
+            return self._transfer(
+                "Of course. I'm putting you through to a colleague now.", fixed=True
+            )
         return None
 
     # -- orders and returns ---------------------------------------------------
@@ -669,6 +675,7 @@ class Dialogue:
             return self._transfer(
                 "I'm sorry, I can't find it. Let me put you through to a colleague who can help.",
                 f"transfer_{action}",
+                fixed=True,
             )
         self.state = state
         self._last_prompt = text
@@ -687,16 +694,18 @@ class Dialogue:
         return self._transfer(
             "I'm sorry, I'm having trouble understanding. Let me put you through to a colleague.",
             "transfer_no_match",
+            fixed=True,
         )
 
-    def _transfer(self, text: str, action: str = "transfer") -> Reply:
+    def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
         self._finish(Outcome.TRANSFERRED, action)
-        return Reply(text, action, transfer=True)
+        return Reply(text, action, transfer=True, cached_prefix=text if fixed else "")
 
     def _goodbye(self) -> Reply:
         self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "goodbye")
-        return Reply(f"Thank you for calling {self.config.shop_name}. Goodbye!", "goodbye",
-                     end_call=True)  # fmt: skip
+        text = f"Thank you for calling {self.config.shop_name}. Goodbye!"
+        return Reply(text, "goodbye", end_call=True, cached_prefix=text)
 
     def _finish(self, outcome: Outcome, reason: str) -> None:
         self.state = State.ENDED

@@ -315,8 +315,10 @@ class _CallAudio:
                         b"".join(c.audio for c in pending), self.format, pending[0].start_ms
                     )
                     pending, pending_ms = [], 0.0
+                    # The utterance just ended: its reply waits on this batch.
+                    urgent = item is not None and not isinstance(item, AudioChunk)
                     async with asyncio.timeout(self.config.asr_timeout_s):
-                        await self.stream.accept(batch)
+                        await self.stream.accept(batch, urgent=urgent)
                 if item is None:
                     break
                 if isinstance(item, AudioChunk):

@@ -19,12 +19,12 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.asr import StreamClock
+from bot.priority_pool import NORMAL, URGENT, PriorityPool
 from bot.types import AudioChunk, AudioFormat, Transcript
 from bot.vosk_pool import PooledRecognizer, PoolStats, RecognizerPool
 from spillway.errors import ModelError
@@ -147,7 +147,7 @@ class VoskStream:
     def __init__(
         self,
         pooled: PooledRecognizer,
-        executor: ThreadPoolExecutor,
+        executor: PriorityPool,
         audio_format: AudioFormat,
         *,
         emit_partials: bool = True,
@@ -172,7 +172,11 @@ class VoskStream:
         self._utterance_start_ms: float | None = None
         self._closed = False
 
-    async def accept(self, chunk: AudioChunk) -> list[Transcript]:
+    async def _run(self, priority: int, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.wrap_future(self._executor.submit(fn, *args, priority=priority))
+
+    async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
+        """Decode ``chunk``; ``urgent`` (the caller has stopped talking) jumps the shared queue."""
         if chunk.format != self._format:
             raise ValueError(f"stream opened for {self._format}, got {chunk.format}")
         async with self._lock:
@@ -187,9 +191,8 @@ class VoskStream:
             want_partial = self._emit_partials and self._clock.fed_total_ms >= self._next_partial_ms
             if want_partial:
                 self._next_partial_ms = self._clock.fed_total_ms + self._partial_interval_ms
-            loop = asyncio.get_running_loop()
-            raw, is_final = await loop.run_in_executor(
-                self._executor, self._decode, chunk.audio, want_partial
+            raw, is_final = await self._run(
+                URGENT if urgent else NORMAL, self._decode, chunk.audio, want_partial
             )
         if is_final:
             # Vosk's own endpointer fired (long pause inside what we fed).
@@ -269,8 +272,8 @@ class VoskStream:
         async with self._lock:
             if self._closed:
                 raise RuntimeError("stream is closed")
-            loop = asyncio.get_running_loop()
-            raw = await loop.run_in_executor(self._executor, self._flush)
+            # Someone is waiting for this result: ahead of mid-utterance decoding.
+            raw = await self._run(URGENT, self._flush)
             return self._final(raw)
 
     async def aclose(self) -> None:
@@ -284,8 +287,7 @@ class VoskStream:
                     # The caller hung up mid-utterance: finish it so the word-time
                     # count stays exact for the next call. Cancelled here, or the
                     # engine shutting down: the recogniser is simply not reused.
-                    loop = asyncio.get_running_loop()
-                    await loop.run_in_executor(self._executor, self._flush)
+                    await self._run(NORMAL, self._flush)
             except RuntimeError:
                 return
             finally:
@@ -318,7 +320,8 @@ class VoskEngine:
         self._model = model
         self._partial_interval_ms = partial_interval_ms
         workers = max_workers or max(1, os.cpu_count() or 1)
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk")
+        # Ends of utterances first: see bot.priority_pool.
+        self._executor = PriorityPool(workers, thread_name_prefix="vosk")
         self._words = words
         self._partial_words = partial_words
         self._max_alternatives = max_alternatives

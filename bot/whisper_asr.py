@@ -84,7 +84,7 @@ class WhisperStream:
         self._chunks: list[AudioChunk] = []
         self._closed = False
 
-    async def accept(self, chunk: AudioChunk) -> list[Transcript]:
+    async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
         if self._closed:
             raise RuntimeError("stream is closed")
         if chunk.format != self._format:

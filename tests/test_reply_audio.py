@@ -86,3 +86,21 @@ async def test_a_reply_that_is_only_its_opener(bot: SpeechBot) -> None:
     reply = Reply(REPROMPT_NOT_UNDERSTOOD, "reprompt", cached_prefix=REPROMPT_NOT_UNDERSTOOD)
     chunks = await _chunks(bot, reply)
     assert [c.audio for c in chunks] == [await bot.models.prompts.get(REPROMPT_NOT_UNDERSTOOD)]
+
+
+async def test_fixed_hand_overs_and_goodbye_are_cacheable_case_numbers_are_not(
+    bot: SpeechBot,
+) -> None:
+    dialogue = bot.dialogues(caller_id=None, call_id="reply-audio-2")
+    await dialogue.start()
+    reply = await dialogue.handle(TextTurn("purple elephants"))
+    while not reply.transfer:
+        reply = await dialogue.handle(TextTurn("purple elephants"))
+    assert reply.action == "transfer_no_match" and reply.cached_prefix == reply.text
+    bye = bot.dialogues(caller_id=None, call_id="reply-audio-3")
+    await bye.start()
+    goodbye = await bye.handle(TextTurn("goodbye"))
+    assert goodbye.end_call and goodbye.cached_prefix == goodbye.text
+    # A hand-over that names the caller's case is not fixed wording.
+    dynamic = bye._transfer("I'm putting you through; your case is 4711.", "complaint_case")
+    assert dynamic.cached_prefix == ""
