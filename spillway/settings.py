@@ -170,7 +170,7 @@ class SpeechSettings(_Section):
     # up to ~100 MiB with the Korean small model); 0 = a fresh one per call.
     vosk_pool_size: int = Field(8, ge=0, le=256)
     # How many of them `spillway serve` warms with the bot's prompts at start.
-    vosk_prewarm: int = Field(4, ge=0, le=256)
+    vosk_prewarm: int = Field(8, ge=0, le=256)
     asr_threads: int = Field(2, ge=1, le=64)
     tts_threads: int = Field(1, ge=1, le=64)
 
