@@ -31,6 +31,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -341,18 +342,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     runs = args.runs
-    if args.vosk_warm:
-        warm = vosk_warm(runs)
-        print(render_warm(warm))
-        if args.json:
-            args.json.write_text(json.dumps(warm, indent=1))
-        return
-    if args.vosk_sweep:
-        sweep = vosk_sweep(runs)
-        print(render_sweep(sweep))
-        if args.json:
-            args.json.write_text(json.dumps(sweep, indent=1))
-        return
+    only: list[tuple[bool, Callable[[int], dict[str, Any]], Callable[[dict[str, Any]], str]]] = [
+        (args.vosk_warm, vosk_warm, render_warm),
+        (args.vosk_sweep, vosk_sweep, render_sweep),
+    ]
+    for chosen, measure, render_one in only:
+        if chosen:
+            result = measure(runs)
+            print(render_one(result))
+            if args.json:
+                args.json.write_text(json.dumps(result, indent=1))
+            return
     results: dict[str, Any] = {
         "machine": {
             "nproc": os.cpu_count(),

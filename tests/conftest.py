@@ -15,9 +15,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from bot.piper_tts import PiperTts
 import pytest_asyncio
 
 # Isolate every test from the developer's secrets, data and config files.
@@ -44,6 +47,19 @@ def free_port() -> int:
 def make_settings(**sections: dict[str, Any]) -> Settings:
     """Settings from explicit sections only (no YAML file is read)."""
     return Settings(**sections)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def joe_tts() -> Iterator[PiperTts]:
+    """Piper en_US-joe-medium at 8 kHz, loaded once for the tests that need English speech."""
+    pytest.importorskip("piper")
+    from bot.piper_tts import PiperTts, VoiceFiles
+    from models.discover import require_model
+
+    voice = require_model("en_US-joe-medium")
+    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
+    yield tts
+    tts.close()
 
 
 @pytest.fixture

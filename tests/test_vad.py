@@ -15,6 +15,7 @@ import pytest
 
 from bot.asr import chunks_from_pcm
 from bot.endpointing import VadFrame
+from bot.piper_tts import PiperTts
 from bot.types import SLIN8, AudioFormat
 from bot.vad import GgmlSilero, OnnxSilero, SileroVad, VadModel, ggml_model_path, load_vad_model
 from spillway.errors import ModelError
@@ -36,23 +37,14 @@ def ggml_model() -> GgmlSilero:
 
 
 @pytest.fixture(scope="module")
-def speech_with_pauses() -> bytes:
+def speech_with_pauses(joe_tts: PiperTts) -> bytes:
     """Three sentences from Piper at 8 kHz, each followed by 0.6 s of silence."""
-    pytest.importorskip("piper")
-    from bot.piper_tts import PiperTts, VoiceFiles
-    from models.discover import require_model
-
-    voice = require_model("en_US-joe-medium")
-    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
-    try:
-        sentences = (
-            "Where is my order?",
-            "I bought a blue jacket last week.",
-            "Could somebody call me back tomorrow?",
-        )
-        return b"".join(tts.synthesize_pcm(s) + bytes(9600) for s in sentences)
-    finally:
-        tts.close()
+    sentences = (
+        "Where is my order?",
+        "I bought a blue jacket last week.",
+        "Could somebody call me back tomorrow?",
+    )
+    return b"".join(joe_tts.synthesize_pcm(s) + bytes(9600) for s in sentences)
 
 
 def _frames(model: VadModel, pcm: bytes, fmt: AudioFormat = SLIN8) -> list[VadFrame]:

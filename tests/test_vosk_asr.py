@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bot.asr import AsrStream, chunks_from_pcm, transcribe
-from bot.piper_tts import PiperTts, VoiceFiles
+from bot.piper_tts import PiperTts
 from bot.types import SLIN8, AudioChunk, Transcript
 from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 from models.discover import require_model
@@ -42,13 +42,8 @@ def model(model_dir: Path) -> Any:
 
 
 @pytest.fixture(scope="module")
-def speech() -> bytes:
-    voice = require_model("en_US-joe-medium")
-    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
-    try:
-        return tts.synthesize_pcm("Where is my order? One zero zero four two.")
-    finally:
-        tts.close()
+def speech(joe_tts: PiperTts) -> bytes:
+    return joe_tts.synthesize_pcm("Where is my order? One zero zero four two.")
 
 
 async def _run(engine: VoskEngine, chunks: list[AudioChunk]) -> list[Transcript]:

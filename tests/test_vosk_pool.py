@@ -71,14 +71,8 @@ def model() -> Any:
 
 
 @pytest.fixture(scope="module")
-def speech() -> bytes:
-    pytest.importorskip("piper")
-    voice = require_model("en_US-joe-medium")
-    tts = PiperTts.load(VoiceFiles.from_model(voice.path / "en_US-joe-medium.onnx"))
-    try:
-        return tts.synthesize_pcm("Where is my order? One zero zero four two.")
-    finally:
-        tts.close()
+def speech(joe_tts: PiperTts) -> bytes:
+    return joe_tts.synthesize_pcm("Where is my order? One zero zero four two.")
 
 
 async def _call(engine: VoskEngine, pcm: bytes, start_ms: float) -> list[Transcript]:
@@ -110,9 +104,12 @@ async def test_reused_recogniser_keeps_call_time(model: Any, speech: bytes) -> N
     assert (stats.created, stats.reused) == (1, 1)
     for final in (fresh, reused):
         assert 2000.0 <= final.start_ms <= final.end_ms <= 2000.0 + duration_ms + 1
-    # Word times shifted by the earlier call's audio would be seconds off.
-    assert abs(reused.start_ms - fresh.start_ms) < 150
-    assert abs(reused.end_ms - fresh.end_ms) < 150
+    # Word times shifted by the earlier call's audio would be a whole clip
+    # (seconds) off and outside the span checked above. Closer than that the
+    # two decodes may legitimately differ: with this mismatched-language
+    # audio the first and last words are near ties that change between runs.
+    assert abs(reused.start_ms - fresh.start_ms) < duration_ms / 4
+    assert abs(reused.end_ms - fresh.end_ms) < duration_ms / 4
 
 
 @speech_only
