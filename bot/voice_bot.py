@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -578,11 +579,7 @@ class SpeechBot:
         prefix = reply.cached_prefix
         if not prefix or not reply.text.startswith(prefix):
             return self.models.tts.stream(reply.text)
-        prompts = self.models.prompts
-
-        async def lead() -> bytes:
-            return await prompts.get(prefix)
-
+        lead = functools.partial(self.models.prompts.get, prefix)
         return self.models.tts.stream(reply.text[len(prefix) :].strip(), lead=lead)
 
     async def _speak(

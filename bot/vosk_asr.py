@@ -26,7 +26,7 @@ from typing import Any
 from bot.asr import StreamClock
 from bot.priority_pool import NORMAL, URGENT, PriorityPool
 from bot.types import AudioChunk, AudioFormat, Transcript
-from bot.vosk_pool import PooledRecognizer, PoolStats, RecognizerPool
+from bot.vosk_pool import PooledRecognizer, RecognizerPool
 from spillway.errors import ModelError
 
 ENGINE_NAME = "vosk"
@@ -357,9 +357,9 @@ class VoskEngine:
 
         A fresh recogniser is at its most expensive on its first utterances;
         this spends that CPU at start-up instead of in a caller's first reply.
-        Runs one utterance at a time in a worker thread of its own, so call
-        decoding in the engine's pool never queues behind it. Returns how many
-        recognisers were warmed and given back to the pool.
+        Runs one utterance at a time in asyncio's default thread pool, not in
+        the engine's decode pool, so call decoding never queues behind it.
+        Returns how many recognisers were warmed and given back to the pool.
         """
         count = min(recognizers, self.pool.max_idle)
         leased = [self.pool.acquire(audio_format.sample_rate_hz) for _ in range(count)]
@@ -375,9 +375,6 @@ class VoskEngine:
             # thread, so it is dropped rather than handed to a call.
             warmed = sum(self.pool.release(p) for p in leased if p is not busy)
         return warmed
-
-    def pool_stats(self) -> PoolStats:
-        return self.pool.stats()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -95,10 +95,10 @@ async def test_reused_recogniser_keeps_call_time(model: Any, speech: bytes) -> N
     duration_ms = SLIN8.duration_ms(len(speech))
     try:
         fresh = _final(await _call(engine, speech, start_ms=2000.0))
-        assert engine.pool_stats().idle == 1
+        assert engine.pool.stats().idle == 1
         # Same recogniser, which has now decoded a whole call already.
         reused = _final(await _call(engine, speech, start_ms=2000.0))
-        stats = engine.pool_stats()
+        stats = engine.pool.stats()
     finally:
         engine.close()
     assert (stats.created, stats.reused) == (1, 1)
@@ -148,7 +148,7 @@ async def test_failed_decode_is_not_reused(model: Any, speech: bytes) -> None:
         with pytest.raises(RuntimeError, match="decoder fault"):
             await stream.accept(next(iter(chunks_from_pcm(speech, SLIN8))))
         await stream.aclose()
-        assert engine.pool_stats().idle == 0
+        assert engine.pool.stats().idle == 0
         assert engine.open_stream(SLIN8)._pooled is not broken
     finally:
         engine.close()
@@ -160,7 +160,7 @@ async def test_prewarm_hands_warm_recognisers_to_calls(model: Any, speech: bytes
     try:
         warmed = await engine.prewarm([speech, speech], SLIN8, recognizers=3)
         assert warmed == 2  # never more than the pool keeps
-        stats = engine.pool_stats()
+        stats = engine.pool.stats()
         assert (stats.idle, stats.created) == (2, 2)
         first, second = engine.open_stream(SLIN8), engine.open_stream(SLIN8)
         for stream in (first, second):
@@ -183,7 +183,7 @@ async def test_prewarm_cancelled_drops_the_busy_recogniser(model: Any, speech: b
         with pytest.raises(asyncio.CancelledError):
             await task
         # The one still decoding in its thread is dropped; the untouched one stays.
-        assert engine.pool_stats().idle == 1
+        assert engine.pool.stats().idle == 1
     finally:
         engine.close()
 
@@ -237,7 +237,7 @@ async def test_start_up_warm_up_renders_prompts_and_warms_recognisers(tmp_path: 
     try:
         await warm_up(Prompts(), models, recognizers=2)
         assert models.prompts.renders == 2
-        stats = engine.pool_stats()
+        stats = engine.pool.stats()
         assert (stats.idle, stats.created) == (2, 2)
         stream = engine.open_stream(SLIN8)
         assert isinstance(stream, VoskStream)
