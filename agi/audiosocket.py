@@ -10,7 +10,7 @@ ourselves (:mod:`agi.pacing`) and keep only a frame or two in flight. Barge-in i
 
 The top half of this module is a pure parser/encoder (bytes in, typed frames out);
 the bottom half is the thin socket loop that turns a connection into a
-:class:`agi.media.MediaSession`.
+:class:`spillway.media.MediaSession`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
 
-from agi.media import BaseMediaSession
+from agi.media_session import BaseMediaSession
 from agi.pacing import FramePacer
-from bot.types import AudioFormat
+from spillway.audio import AudioFormat
 from spillway.errors import ProtocolError
 from spillway.tasks import cancel_and_wait
 

@@ -17,44 +17,12 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
-from bot.types import CallEvent, CallStage
+from spillway.call import CallEvent, CallEventKind, CallStage
 from spillway.storage import AsyncStore, Store
 
 log = logging.getLogger(__name__)
-
-
-class EventSink(Protocol):
-    """What a call session and a bot may report; implemented by :class:`CallLog`."""
-
-    async def start(self, call_id: str, *, caller: str, channel: str, transport: str) -> None: ...
-
-    async def stage(self, call_id: str, stage: CallStage, **data: Any) -> None: ...
-
-    async def event(self, event: CallEvent) -> None: ...
-
-    async def turn(
-        self,
-        call_id: str,
-        speaker: str,
-        text: str,
-        *,
-        intent: str | None = None,
-        confidence: float | None = None,
-    ) -> None: ...
-
-    async def outcome(
-        self,
-        call_id: str,
-        outcome: str,
-        *,
-        intent: str | None = None,
-        case_id: str | None = None,
-        summary: str | None = None,
-    ) -> None: ...
-
-    async def end(self, call_id: str) -> None: ...
 
 
 class CallLog:
@@ -112,7 +80,9 @@ class CallLog:
                 "stage": CallStage.STARTED.value,
             },
         )
-        await self.event(CallEvent(call_id, "stage", {"stage": CallStage.STARTED.value}, now))
+        await self.event(
+            CallEvent(call_id, CallEventKind.STAGE, {"stage": CallStage.STARTED.value}, now)
+        )
 
     async def stage(self, call_id: str, stage: CallStage, **data: Any) -> None:
         await self._ensure(call_id)
@@ -121,7 +91,7 @@ class CallLog:
             "UPDATE calls SET stage = :stage WHERE call_id = :id",
             {"id": call_id, "stage": stage.value},
         )
-        await self.event(CallEvent(call_id, "stage", {"stage": stage.value, **data}))
+        await self.event(CallEvent(call_id, CallEventKind.STAGE, {"stage": stage.value, **data}))
 
     async def event(self, event: CallEvent) -> None:
         await self._write(
@@ -182,7 +152,9 @@ class CallLog:
                 "summary": summary,
             },
         )
-        await self.event(CallEvent(call_id, "outcome", {"outcome": outcome, "intent": intent}))
+        await self.event(
+            CallEvent(call_id, CallEventKind.OUTCOME, {"outcome": outcome, "intent": intent})
+        )
         await self.flush()
 
     async def end(self, call_id: str) -> None:
@@ -192,7 +164,7 @@ class CallLog:
             "UPDATE calls SET ended_at = :at, stage = :stage WHERE call_id = :id",
             {"id": call_id, "at": time.time(), "stage": CallStage.ENDED.value},
         )
-        await self.event(CallEvent(call_id, "stage", {"stage": CallStage.ENDED.value}))
+        await self.event(CallEvent(call_id, CallEventKind.STAGE, {"stage": CallStage.ENDED.value}))
         await self.flush()
 
 

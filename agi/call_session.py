@@ -12,52 +12,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
 
-from agi.call_log import EventSink
-from agi.handoff import HandoffContext
-from agi.overflow import BOT_END_ROUTES, Route
-from bot.types import CallEvent, CallStage
+from spillway.call import (
+    BOT_END_ROUTES,
+    Bot,
+    BotOutcome,
+    CallContext,
+    CallEvent,
+    CallEventKind,
+    CallStage,
+    EventSink,
+    Route,
+)
+from spillway.media import MediaSession
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class CallContext:
-    """Who is calling and how they reached the bot."""
-
-    call_id: str
-    caller: str
-    channel: str = ""
-    transport: str = ""
-    media_id: str = ""
-    started_at: float = field(default_factory=time.time)
-    # The caller waited past max_wait: the bot opens with the offer (talk to
-    # me, keep waiting, or be called back) instead of its greeting.
-    offer: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class BotOutcome:
-    """How the bot wants the call to continue once its media leg ends."""
-
-    route: Route
-    handoff: HandoffContext = field(default_factory=HandoffContext)
-    reason: str = ""
-
-
-class Bot(Protocol):
-    """The voice bot as the call session sees it; the transport stays hidden."""
-
-    async def run(self, media: Any, call: CallContext, sink: EventSink) -> BotOutcome: ...
-
-
 async def run_bot_call(
     bot: Bot,
-    media: Any,
+    media: MediaSession,
     call: CallContext,
     sink: EventSink,
     *,
@@ -85,12 +60,16 @@ async def run_bot_call(
             log.warning(
                 "call %s: the bot ran past %g s; back to the queue", call.call_id, time_limit_s
             )
-            await sink.event(CallEvent(call.call_id, "bot_error", {"error": "time limit"}))
+            await sink.event(
+                CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": "time limit"})
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # any bot failure ends in the queue
             log.exception("call %s: the bot failed; back to the queue", call.call_id)
-            await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
+            await sink.event(
+                CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": repr(exc)[:300]})
+            )
         record(outcome)
         if outcome is not None:
             await _report(sink, call, outcome)

@@ -30,27 +30,18 @@ import itertools
 import json
 import logging
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.datastructures import Headers
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.http11 import Request, Response
-from websockets.typing import Subprotocol
 
-from agi.media import BaseMediaSession
-from bot.types import AudioFormat
+from agi.media_session import BaseMediaSession
+from spillway.audio import AudioFormat
 from spillway.errors import ProtocolError
 from spillway.tasks import cancel_and_wait
-
-if TYPE_CHECKING:
-    from websockets.asyncio.server import Server
-
-    from agi.media import MediaServer
 
 log = logging.getLogger(__name__)
 
@@ -579,48 +570,3 @@ class WebSocketSession(BaseMediaSession):
         self._out.clear()
         self._resolve_marks()
         self._mark_closed()
-
-
-# -- the listener ---------------------------------------------------------------------
-
-
-def _select_subprotocol(
-    connection: ServerConnection, offered: Sequence[Subprotocol]
-) -> Subprotocol | None:
-    # Asterisk offers "media" when websocket_client.conf says protocols = media;
-    # accept a client that offers nothing too.
-    return Subprotocol(SUBPROTOCOL) if SUBPROTOCOL in offered else None
-
-
-async def serve_websocket(server: MediaServer, host: str, port: int) -> Server:
-    """Start the chan_websocket listener feeding sessions into ``server``."""
-    cfg = server.config
-
-    def process_request(connection: ServerConnection, request: Request) -> Response | None:
-        if server.at_capacity():
-            server.rejected += 1
-            return Response(503, "Service Unavailable", Headers(), b"media server full\n")
-        return None
-
-    async def handler(ws: ServerConnection) -> None:
-        if not server.try_acquire():
-            await ws.close(1013, "media server full")
-            return
-        try:
-            session = WebSocketSession(ws, idle_timeout_s=cfg.idle_timeout_s)
-            await server.serve_session(session)
-        finally:
-            server.release()
-
-    return await serve(
-        handler,
-        host,
-        port,
-        select_subprotocol=_select_subprotocol,
-        process_request=process_request,
-        max_size=max(cfg.max_payload_bytes, MAX_EVENT_BYTES),
-        # Asterisk streams audio continuously; the idle timeout catches dead peers.
-        ping_interval=None,
-        open_timeout=cfg.handshake_timeout_s,
-        close_timeout=2.0,
-    )

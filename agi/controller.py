@@ -11,7 +11,6 @@ puts the caller in the queue, which is the behaviour we want.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import uuid
@@ -19,23 +18,34 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agi.call_log import CallLog, EventSink
-from agi.call_session import Bot, BotOutcome, CallContext, run_bot_call
+from agi.call_log import CallLog
+from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
-from agi.handoff import apply_handoff, clean_value
-from agi.media import MediaServer, MediaServerConfig, MediaSession
+from agi.handoff import apply_handoff
+from agi.media_server import MediaServer, MediaServerConfig
 from agi.overflow import (
-    RETURN_PRIORITY,
     Decision,
     OverflowPolicy,
-    Route,
     queue_state_from_args,
     route_after_bot,
     route_menu_choice,
     route_new_call,
     route_offer,
 )
-from bot.types import CallEvent, CallStage
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
+from spillway.call import (
+    RETURN_PRIORITY,
+    Bot,
+    BotOutcome,
+    CallContext,
+    CallEvent,
+    CallEventKind,
+    CallStage,
+    EventSink,
+    Route,
+)
+from spillway.media import MediaSession
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -133,7 +143,11 @@ class CallController:
             await session.set_variable("SPILLWAY_TRANSPORT", live.context.transport)
         await session.set_variable("SPILLWAY_ROUTE", decision.route.value)
         await self.sink.event(
-            CallEvent(call_id, "route", {"route": decision.route.value, "reason": decision.reason})
+            CallEvent(
+                call_id,
+                CallEventKind.ROUTE,
+                {"route": decision.route.value, "reason": decision.reason},
+            )
         )
         log.info("call %s -> %s (%s)", call_id, decision.route.value, decision.reason)
 
@@ -195,20 +209,22 @@ class CallController:
         context: dict[str, Any] = {"channel": live.context.channel}
         if outcome is not None:
             context.update(intent=outcome.handoff.intent, summary=outcome.handoff.summary)
-        request_id = await self.store.insert(
-            "callback_requests",
-            {
-                "phone": clean_value(phone, 40),
-                "source": "bot" if outcome is not None else "menu",
-                "call_id": live.context.call_id,
-                "reason": outcome.handoff.intent if outcome is not None else "queue overflow",
-                "created_at": time.time(),
-                "context": json.dumps(context),
-            },
+        request = NewRequest(
+            phone=phone,
+            source=RequestSource.BOT if outcome is not None else RequestSource.MENU,
+            reason=outcome.handoff.intent if outcome is not None else "queue overflow",
+            call_id=live.context.call_id,
+            context=context,
         )
+        request_id = await self.store.run(self._record_callback, request)
         await session.set_variable("SPILLWAY_CALLBACK_ID", str(request_id))
         await self.sink.stage(live.context.call_id, CallStage.CALLBACK, request_id=request_id)
         await self.sink.outcome(live.context.call_id, "callback")
+
+    def _record_callback(self, request: NewRequest) -> int:
+        """Worker thread: the request, through the scheduler's one owner of requests."""
+        with self.store.store.transaction() as tx:
+            return requests.record(tx, request, region=self.settings.shop.country, now=time.time())
 
     async def hangup(self, session: AgiSession) -> None:
         call_id = session.request.unique_id
@@ -216,7 +232,7 @@ class CallController:
         if live is not None and live.context.media_id:
             self._by_media.pop(live.context.media_id, None)
         stage = session.request.args[0] if session.request.args else ""
-        await self.sink.event(CallEvent(call_id, "hangup", {"dialplan_stage": stage}))
+        await self.sink.event(CallEvent(call_id, CallEventKind.HANGUP, {"dialplan_stage": stage}))
         await self.sink.end(call_id)
 
     # -- media ---------------------------------------------------------------

@@ -15,12 +15,9 @@ import array
 import asyncio
 import math
 
-from agi.call_log import EventSink
-from agi.call_session import BotOutcome, CallContext
-from agi.handoff import HandoffContext
-from agi.media import MediaSession
-from agi.overflow import Route, offer_answer
-from bot.types import AudioFormat
+from spillway.audio import AudioFormat
+from spillway.call import BotOutcome, CallContext, EventSink, HandoffContext, Route, menu_key_route
+from spillway.media import MediaSession
 
 # 1 = talk to the bot (here: the echo), 2 = keep waiting, 3 = call me back,
 # 0 = a person please (a handoff with context).
@@ -82,12 +79,13 @@ class MenuBot:
             await sink.turn(call.call_id, "bot", "offer: 1 bot, 2 wait, 3 callback")
             digit = await self._key(media)
             await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
-            answer = offer_answer(digits=digit or "")
-            if answer.route is not Route.BOT:
+            key, route = menu_key_route(digit)
+            if route is not Route.BOT:
+                reason = f"pressed {key or '(nothing)'}"
                 return BotOutcome(
-                    answer.route or Route.WAIT,
-                    HandoffContext(summary=f"overflow offer: {answer.reason}"),
-                    reason=answer.reason,
+                    route or Route.WAIT,
+                    HandoffContext(summary=f"overflow offer: {reason}"),
+                    reason=reason,
                 )
         await media.play(tone(media.format))
         await sink.turn(call.call_id, "bot", "menu: 1 bot, 2 wait, 3 callback, 0 a person")

@@ -7,31 +7,10 @@ controller only picks which one.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from enum import StrEnum
 
+from spillway.call import BOT_END_ROUTES, MENU_CHOICES, Route
 from spillway.settings import QueueSettings
-
-
-class Route(StrEnum):
-    """Where the dialplan sends the caller next (an extension in spillway-route)."""
-
-    QUEUE = "queue"  # join the human queue; offered the bot after max_wait_s
-    WAIT = "wait"  # back in the queue at the return priority, no time limit
-    BOT = "bot"  # connect the media transport to the bot
-    OFFER = "offer"  # the offer: bot, keep waiting or callback (spoken by the bot or a DTMF menu)
-    CALLBACK = "callback"  # record a callback request, then goodbye
-    HANDOFF = "handoff"  # the bot hands the caller to a human, with context
-    DONE = "done"  # the bot answered everything: goodbye
-
-
-# Where a caller who comes back to the queue lands: ahead of everyone who
-# joined for the first time (priority 0). Matches the dialplan template.
-RETURN_PRIORITY = 10
-
-# Menu digits, as the prompt announces them.
-MENU_CHOICES: dict[str, Route] = {"1": Route.BOT, "2": Route.WAIT, "3": Route.CALLBACK}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +108,6 @@ def route_menu_choice(digits: str | None, *, bot_ready: bool) -> Decision:
     return Decision(route, f"chose {choice}")
 
 
-# What the bot may ask for when it ends; anything else goes back to the queue.
-BOT_END_ROUTES = frozenset({Route.WAIT, Route.HANDOFF, Route.CALLBACK, Route.DONE, Route.OFFER})
-
-
 def route_after_bot(requested: Route | None, media_status: str) -> Decision:
     """After the media leg ends: the bot's own request, else back to the queue."""
     if requested is None:
@@ -140,77 +115,3 @@ def route_after_bot(requested: Route | None, media_status: str) -> Decision:
     if requested not in BOT_END_ROUTES:
         return Decision(Route.WAIT, f"the bot asked for {requested}, not allowed after the bot")
     return Decision(requested, "the bot's outcome")
-
-
-# -- the caller's answer to the offer, by voice or key ---------------------
-
-# Intents that mean "I want the bot": a request it can serve (that request is
-# carried into the dialogue as its first turn) or a plain yes.
-OFFER_BOT_REQUESTS = frozenset(
-    {"order_status", "stock_check", "return_item", "complaint", "opening_hours"}
-)
-# What the offer's own words sound like. Checked before the NLU intent: the
-# shop's NLU has no "wait" intent and reads "stay in the queue" as a stock
-# question, or "talk to you" as a request for a person.
-_SPOKEN_DIGITS = {"one": "1", "won": "1", "two": "2", "to": "2", "too": "2", "three": "3"}
-_CALLBACK_RE = re.compile(r"\b(call(ing)? me back|call ?back|ring me back|phone me back)\b")
-_WAIT_RE = re.compile(
-    r"\b(keep (on )?(waiting|holding)|(i'?ll|i will|i can|i'd rather|i would rather|let me) "
-    r"(just )?(wait|hold)|wait(ing)? (in|on) (the )?(queue|line)|stay(ing)? (in|on) (the )?"
-    r"(queue|line|hold)|(on|keep|stay on) hold|keep (my )?place|still wait|wait for (a|an|the) "
-    r"(person|human|colleague|agent))\b|^(i'?ll |i will )?(wait|hold)( please)?$"
-)
-_BOT_RE = re.compile(
-    r"\b((talk|speak) (to|with) (you|the (bot|assistant|robot|machine))|the (bot|assistant)"
-    r"|you can help)\b"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class OfferAnswer:
-    """What the caller chose at the offer; ``route`` None means not understood.
-
-    ``carry`` is set when the answer was a request the bot can serve: the
-    dialogue takes that utterance as its first turn, so the caller need not
-    repeat it.
-    """
-
-    route: Route | None
-    reason: str
-    carry: bool = False
-
-
-def offer_answer(
-    *, digits: str | None = None, intent: str | None = None, text: str = ""
-) -> OfferAnswer:
-    """Map a key press or an utterance (its NLU intent and words) to bot, wait or callback.
-
-    Keys: 1 the bot, 2 keep waiting, 3 a callback. Words: a callback request
-    is a callback; "keep waiting", "hold", "stay in the queue", asking for a
-    person, or "no" is waiting; a request the bot serves, or "yes", is the
-    bot. Anything else is not understood (the caller is asked once more and
-    then keeps waiting: never dropped).
-    """
-    if digits is not None:
-        key = digits.strip().rstrip("#")[:1]
-        route = MENU_CHOICES.get(key)
-        return OfferAnswer(route, f"pressed {key or '(nothing)'}")
-    words = " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
-    spoken = _SPOKEN_DIGITS.get(words, words)
-    if spoken in MENU_CHOICES:
-        return OfferAnswer(MENU_CHOICES[spoken], f"said {spoken}")
-    if intent == "callback_request" or _CALLBACK_RE.search(words):
-        return OfferAnswer(Route.CALLBACK, "asked to be called back")
-    if _WAIT_RE.search(words):
-        return OfferAnswer(Route.WAIT, "said they will keep waiting")
-    if _BOT_RE.search(words):
-        return OfferAnswer(Route.BOT, "asked for the bot")
-    if intent == "human_agent":
-        return OfferAnswer(Route.WAIT, "wants a person: keeps waiting")
-    if intent == "deny":
-        return OfferAnswer(Route.WAIT, "said no to the bot")
-    if intent in OFFER_BOT_REQUESTS:
-        return OfferAnswer(Route.BOT, f"asked the bot: {intent}", carry=True)
-    if intent == "affirm":
-        return OfferAnswer(Route.BOT, "said yes to the bot")
-    return OfferAnswer(None, f"not understood ({intent or 'no intent'})")

@@ -33,16 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from agi.call_log import EventSink  # noqa: E402
-from agi.call_session import BotOutcome, CallContext  # noqa: E402
 from agi.controller import running_controller  # noqa: E402
-from agi.media import MediaSession  # noqa: E402
-from agi.overflow import Route  # noqa: E402
 from bench.harness import own_sandbox_settings, percentile, proc_cpu_s  # noqa: E402
 from dialplan.check import reload  # noqa: E402
+from dialplan.sandbox import Sandbox  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
+from spillway.call import BotOutcome, CallContext, EventSink, Route  # noqa: E402
 from spillway.errors import AmiError  # noqa: E402
-from spillway.pbx_sandbox import Sandbox  # noqa: E402
+from spillway.media import MediaSession  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
 

@@ -57,10 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from agi.call_log import EventSink  # noqa: E402
-from agi.call_session import BotOutcome, CallContext  # noqa: E402
-from agi.media import MediaServer, MediaServerConfig, MediaSession  # noqa: E402
-from agi.overflow import Route  # noqa: E402
+from agi.media_server import MediaServer, MediaServerConfig  # noqa: E402
 from bench.caller_sim import Caller, CallerRecord, CallerScript  # noqa: E402
 from bench.harness import (  # noqa: E402
     machine_busy_s,
@@ -69,6 +66,8 @@ from bench.harness import (  # noqa: E402
     proc_cpu_s,
 )
 from bench.speech_deck import synthesize_deck  # noqa: E402
+from spillway.call import BotOutcome, CallContext, EventSink, Route  # noqa: E402
+from spillway.media import MediaSession  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 
 FIXED_REPLY = "Let me check that for you. Your parcel left our warehouse this morning."
@@ -101,9 +100,9 @@ class FixedReplyBot:
         self.greeting_pcm = greeting_pcm
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
-        from bot.endpointing import SpeechGate, UtteranceEnded
-        from bot.types import AudioChunk
-        from bot.vad import SileroVad
+        from bot.speech.endpointing import SpeechGate, UtteranceEnded
+        from bot.speech.vad import SileroVad
+        from spillway.audio import AudioChunk
 
         fmt = media.format
         vad = SileroVad(fmt, model=self.vad)
@@ -414,8 +413,8 @@ def profile_summary(raw: Path, top: int = 15) -> dict[str, Any]:
 
 async def run_caller_side(args: argparse.Namespace) -> dict[str, Any]:
     from dialplan.check import reload
+    from dialplan.sandbox import Sandbox
     from spillway.ami import AmiClient
-    from spillway.pbx_sandbox import Sandbox
 
     # 36 different utterances dealt out in turn, so successive calls, and a
     # recogniser reused from one call to the next, rarely hear the same audio.

@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:
 
 from agi.fastagi import FastAgiServer  # noqa: E402
 from bench.harness import own_sandbox_settings, percentile  # noqa: E402
+from cli.selftest import SelftestRoute, place_selftest_call  # noqa: E402
+from dialplan.sandbox import Sandbox  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
-from spillway.pbx_sandbox import Sandbox  # noqa: E402
-from spillway.selftest import SelftestRoute, place_selftest_call  # noqa: E402
 
 
 async def main(starts: int, calls: int) -> None:

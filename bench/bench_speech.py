@@ -35,14 +35,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.asr import chunks_from_pcm, transcribe
-from bot.piper_tts import PiperTts, VoiceFiles
-from bot.types import SLIN8, AudioChunk
-from bot.vad import SileroVad
-from bot.vosk_asr import VoskEngine, VoskTuning, decode_utterance, load_vosk_model
-from bot.vosk_pool import PooledRecognizer
-from bot.whisper_asr import WhisperEngine, load_whisper_model
+from bot.speech.asr import chunks_from_pcm, transcribe
+from bot.speech.piper_tts import PiperTts, VoiceFiles
+from bot.speech.vad import SileroVad
+from bot.speech.vosk_asr import VoskEngine, VoskTuning, decode_utterance, load_vosk_model
+from bot.speech.vosk_pool import PooledRecognizer
+from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 from models.discover import require_model
+from spillway.audio import SLIN8, AudioChunk
 
 REPLY = (
     "Your order one zero zero four two left our warehouse this morning. "
@@ -167,7 +167,7 @@ def silero_runtimes(chunks: list[AudioChunk], runs: int) -> dict[str, Any]:
     """Per runtime: ms per window for one call, and whether two calls' VAD runs in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.vad import GgmlSilero, OnnxSilero, VadModel, ggml_model_path
+    from bot.speech.vad import GgmlSilero, OnnxSilero, VadModel, ggml_model_path
     from models.discover import silero_onnx_path
 
     def one_call(model: VadModel) -> int:
@@ -214,7 +214,13 @@ def vosk_warm(runs: int, held_out: int = 6, steady_utterances: int = 18) -> dict
     each kind is measured too (what an idle pooled recogniser costs).
     """
     from bench.speech_deck import QUESTIONS, synthesize_deck, voice_files
-    from bot.voice_bot import OFFER_BOT, OFFER_CALLBACK, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT
+    from bot.dialogue.prompts import (
+        OFFER_BOT,
+        OFFER_CALLBACK,
+        OFFER_PROMPT,
+        OFFER_REPROMPT,
+        OFFER_WAIT,
+    )
 
     deck = synthesize_deck()
     tts = PiperTts.load(voice_files())

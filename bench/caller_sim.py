@@ -1,7 +1,7 @@
 """A simulated caller on the caller's side of a real Asterisk call (for bench_latency).
 
 The caller's half of an originated Local channel runs ``AudioSocket()`` to a
-server of ours (:class:`agi.media.MediaServer` with only its AudioSocket
+server of ours (:class:`agi.media_server.MediaServer` with only its AudioSocket
 listener), so what this module hears is what a phone on that call would hear,
 after Asterisk's bridging, and what it says goes through Asterisk to the bot.
 
@@ -22,7 +22,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
-from agi.media import MediaSession
+from spillway.media import MediaSession
 
 LOUD_PEAK = 500  # s16 peak above which a frame counts as audio, not silence
 

@@ -7,18 +7,11 @@ per-run instance name (``Sandbox.remove()`` deletes it afterwards).
 from __future__ import annotations
 
 import os
-import socket
-import uuid
 from pathlib import Path
 from typing import Any
 
+from dialplan.sandbox import throwaway_settings
 from spillway.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -32,25 +25,9 @@ def own_sandbox_settings(
     """Settings for a sandbox instance ``<name>-<pid>`` on free ports.
 
     The pid in the name keeps two runs of one benchmark from sharing (and
-    tearing down) one instance. ``controller`` adds to the FastAGI and media
-    ports; ``sections`` are further settings sections as they are.
+    tearing down) one instance.
     """
-    return Settings(
-        pbx={
-            "ami_port": free_port(),
-            "sip_port": free_port(),
-            "http_port": free_port(),
-            "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": f"{name}-{os.getpid()}",
-        },
-        controller={
-            "fastagi_port": free_port(),
-            "audiosocket_port": free_port(),
-            "websocket_port": free_port(),
-            **(controller or {}),
-        },
-        **sections,
-    )
+    return throwaway_settings(f"{name}-{os.getpid()}", controller=controller, **sections)
 
 
 def proc_cpu_s(pid: int | None) -> float:

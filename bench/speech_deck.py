@@ -7,7 +7,7 @@ among the bot's own prompts (what `spillway serve` warms recognisers with).
 
 from __future__ import annotations
 
-from bot.piper_tts import PiperTts, VoiceFiles
+from bot.speech.piper_tts import PiperTts, VoiceFiles
 from models.discover import require_model
 
 QUESTIONS = (

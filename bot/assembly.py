@@ -6,7 +6,7 @@ the voice bot additionally needs its speech models. They are built here so the
 construction exists once:
 
 * :func:`build_nlu` - Rasa when it answers, the in-process fallback otherwise;
-* :class:`DialogueFactory` - a fresh :class:`~bot.dialogue.Dialogue` per call;
+* :class:`DialogueFactory` - a fresh :class:`~bot.dialogue.machine.Dialogue` per call;
 * :class:`SpeechModels` / :func:`load_speech_models` - the ASR engine, the
   Piper voice and the prompt cache, loaded once per process (seconds and
   hundreds of MB) and shared by every call.
@@ -19,19 +19,19 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from bot.asr import AsrEngine
 from bot.backends import Backends
 from bot.backends.choice import build_backends
-from bot.dialogue import Dialogue, DialogueConfig, IntentParser
-from bot.fallback_nlu import FallbackNlu
-from bot.nlu import NluEngine, NluEngineConfig
-from bot.nlu_data import load_nlu_data
-from bot.piper_tts import PiperTts, VoiceFiles
-from bot.prompt_cache import PromptCache
-from bot.rasa_client import RasaClient
-from bot.types import AudioFormat
-from bot.vad import VadModel, load_vad_model
+from bot.dialogue.machine import Dialogue, DialogueConfig, IntentParser
+from bot.nlu.data import load_nlu_data
+from bot.nlu.engine import NluEngine, NluEngineConfig
+from bot.nlu.fallback import FallbackNlu
+from bot.nlu.rasa_client import RasaClient
+from bot.speech.asr import AsrEngine
+from bot.speech.piper_tts import PiperTts, VoiceFiles
+from bot.speech.prompt_cache import PromptCache
+from bot.speech.vad import VadModel, load_vad_model
 from models.discover import require_model
+from spillway.audio import AudioFormat
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 
@@ -116,7 +116,7 @@ def load_asr(settings: Settings) -> AsrEngine:
     """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
     speech = settings.speech
     if speech.asr_engine == "whisper":
-        from bot.whisper_asr import WhisperEngine, load_whisper_model
+        from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 
         found = require_model(speech.whisper_model)
         model = load_whisper_model(
@@ -124,7 +124,7 @@ def load_asr(settings: Settings) -> AsrEngine:
         )
         # One utterance at a time per worker; Whisper already uses asr_threads each.
         return WhisperEngine(model, max_workers=1, language="en")
-    from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
+    from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 
     found = require_model(speech.vosk_model)
     tuning = VoskTuning(beam=speech.vosk_beam, max_active=speech.vosk_max_active)

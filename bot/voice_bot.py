@@ -1,28 +1,31 @@
 """The voice bot: speech in, intent, dialogue, speech out, over one call's media.
 
-:class:`SpeechBot` implements :class:`agi.call_session.Bot` as explicit stages
+:class:`SpeechBot` implements :class:`spillway.call.Bot` as explicit stages
 (in the manner of Home Assistant's assist pipeline), each reporting to the
 call's one event sink:
 
 1. **greet** - the dialogue's greeting, played from the prompt cache;
-2. **listen** - a background listener runs Silero VAD (in a bounded thread
-   pool) and the endpointer on every caller frame; only speech frames (plus a
-   short pre-roll) reach the recogniser, and DTMF keys are collected beside it;
+2. **listen** - :class:`bot.listener.CallListener` runs Silero VAD (in a
+   bounded thread pool) and the endpointer on every caller frame; only speech
+   frames (plus a short pre-roll) reach the recogniser, and DTMF keys are
+   collected beside it;
 3. **understand** - the final transcript goes to the dialogue, whose NLU
    engine (Rasa or the fallback) names the intent;
-4. **decide** - the :class:`~bot.dialogue.Dialogue` state machine answers;
+4. **decide** - the :class:`~bot.dialogue.machine.Dialogue` state machine answers;
 5. **speak** - Piper renders the reply sentence by sentence; the first
-   sentence plays while the next is rendered;
+   sentence plays while the next is rendered; fixed wording plays from the
+   prompt cache;
 
-and loops until the dialogue ends.
+and loops until the dialogue ends. Everything one call needs travels in one
+:class:`_BotCall`.
 
 A caller who waited past ``max_wait`` in the queue (``CallContext.offer``)
 hears the **offer** instead of the greeting: every colleague is busy, what
 the bot can help with, and "say or press 1 to talk to me, 2 to keep waiting,
 3 to be called back". The answer goes through the same listen and NLU path
-and :func:`agi.overflow.offer_answer` maps it; a request the bot can serve
-("where is my order?") becomes the dialogue's first turn, so the caller need
-not repeat it. Silence or nonsense twice means keep waiting (never dropped).
+and :func:`bot.dialogue.offer.offer_answer` maps it; a request the bot can
+serve ("where is my order?") becomes the dialogue's first turn, so the caller
+need not repeat it. Silence or nonsense twice means keep waiting (never dropped).
 
 While the bot speaks, a caller voiced for
 ``bargein_min_voiced_ms`` (or pressing a key) stops the bot's audio at once
@@ -44,7 +47,6 @@ Usage (models loaded once per process, see :mod:`bot.assembly`)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
@@ -52,52 +54,39 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from agi.call_log import EventSink
-from agi.call_session import BotOutcome, CallContext
-from agi.handoff import HandoffContext
-from agi.overflow import RETURN_PRIORITY, OfferAnswer, Route, offer_answer
-from bot.asr import AsrStream
 from bot.assembly import SpeechModels
-from bot.dialogue import (
-    REPROMPT_NOT_UNDERSTOOD,
-    REPROMPT_SILENCE,
-    CallerInput,
-    Dialogue,
-    Dtmf,
-    Outcome,
-    Silence,
-    TextTurn,
+from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.machine import Dialogue
+from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
+from bot.dialogue.prompts import (
+    OFFER_BOT,
+    OFFER_CALLBACK,
+    OFFER_PROMPT,
+    OFFER_REPROMPT,
+    OFFER_WAIT,
+    fixed_prompts,
 )
-from bot.endpointing import (
-    BargeIn,
-    EndpointConfig,
-    SpeechGate,
-    SpeechStarted,
-    UtteranceEnded,
-    VadFrame,
+from bot.dialogue.result import Outcome
+from bot.listener import CallerGone, CallListener, ListenerConfig
+from bot.nlu.intents import ANSWERS, Intent
+from bot.speech.resample import resample_pcm16
+from bot.types import ParsedIntent, Reply
+from spillway.audio import AudioChunk
+from spillway.call import (
+    RETURN_PRIORITY,
+    BotOutcome,
+    CallContext,
+    CallEvent,
+    CallEventKind,
+    CallStage,
+    EventSink,
+    HandoffContext,
+    Route,
 )
-from bot.resample import resample_pcm16
-from bot.types import AudioChunk, AudioFormat, CallEvent, CallStage, Intent, Reply
-from bot.vad import SileroVad
+from spillway.media import MediaSession
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# The overflow offer's fixed prompts (cached audio, like the greeting).
-OFFER_PROMPT = (
-    "Sorry, all our colleagues are busy right now. I'm the automated assistant, and I can "
-    "help with your order status, returns, and our opening hours. Say or press 1 to talk "
-    "to me, 2 to keep waiting in the queue, or 3 to be called back."
-)
-OFFER_REPROMPT = (
-    "Sorry, I didn't catch that. Say or press 1 to talk to me, 2 to keep waiting, "
-    "or 3 to be called back."
-)
-OFFER_WAIT = "All right, I'll put you back in the queue. You keep your place."
-OFFER_CALLBACK = "Of course. We'll call you back on the number you're calling from."
-OFFER_BOT = "Great. How can I help you?"
-# Silence or not understood this many times at the offer: keep waiting.
-OFFER_ATTEMPTS = 2
 
 
 class NewDialogue(Protocol):
@@ -110,295 +99,43 @@ class NewDialogue(Protocol):
 class VoiceBotConfig:
     """Timing of the voice bot; every value in its unit."""
 
-    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
-    vad_threshold: float = 0.5
-    # How long the caller may stay quiet after a question before it counts as silence.
-    no_input_timeout_s: float = 7.0
-    # Between DTMF keys of one number; '#' ends a number at once.
-    dtmf_interdigit_s: float = 2.0
-    # One utterance's transcription, one sentence's synthesis, one reply's playback.
-    asr_timeout_s: float = 10.0
-    # Speech is fed to the recogniser in batches of at least this much audio.
-    asr_feed_ms: float = 100.0
+    listen: ListenerConfig = field(default_factory=ListenerConfig)
+    # One sentence's synthesis, one reply's playback.
     tts_timeout_s: float = 10.0
     play_timeout_s: float = 120.0
     max_turns: int = 40
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoiceBotConfig:
-        speech = settings.speech
-        return cls(
-            endpoint=EndpointConfig(
-                end_silence_ms=float(speech.endpoint_silence_ms),
-                bargein_min_voiced_ms=float(speech.bargein_min_voiced_ms),
-            )
+        return cls(listen=ListenerConfig.from_settings(settings))
+
+
+@dataclass(slots=True)
+class _BotCall:
+    """One call as the bot handles it: its media, listener, dialogue and sink."""
+
+    media: MediaSession
+    listener: CallListener
+    call: CallContext
+    sink: EventSink
+    dialogue: Dialogue
+
+    @property
+    def call_id(self) -> str:
+        return self.call.call_id
+
+    async def event(self, kind: CallEventKind, **data: Any) -> None:
+        await self.sink.event(CallEvent(self.call_id, kind, data))
+
+    async def caller_turn(self, event: CallerInput, intent: ParsedIntent | None) -> None:
+        """The caller's turn in the transcript, with what it was understood as."""
+        await self.sink.turn(
+            self.call_id,
+            "caller",
+            _caller_text(event),
+            intent=intent.name if intent else None,
+            confidence=round(intent.confidence, 3) if intent else None,
         )
-
-
-class CallerGone(Exception):
-    """The media leg ended (the caller hung up) while the bot waited or spoke."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Heard:
-    """A final transcript from the recogniser (text may be empty: noise)."""
-
-    text: str
-    confidence: float | None
-    start_ms: float
-    end_ms: float
-
-
-_Input = _Heard | Dtmf | SpeechStarted | None  # None: the caller's audio ended
-
-
-class _CallAudio:
-    """The listen stage for one call: VAD, endpointing, ASR feeding, DTMF, barge-in.
-
-    It runs for the whole call in background tasks, also while the bot speaks
-    (barge-in needs it), and queues what the caller said for :meth:`next_input`.
-    """
-
-    def __init__(
-        self,
-        media: Any,
-        models: SpeechModels,
-        config: VoiceBotConfig,
-        call: CallContext,
-        sink: EventSink,
-    ) -> None:
-        self.media = media
-        self.call = call
-        self.sink = sink
-        self.config = config
-        self.format: AudioFormat = media.format
-        self.vad = SileroVad(self.format, threshold=config.vad_threshold, model=models.vad)
-        self.gate = SpeechGate(config.endpoint)
-        self.stream: AsrStream = models.asr.open_stream(self.format)
-        self.inputs: asyncio.Queue[_Input] = asyncio.Queue()
-        self.speaking = False
-        self.barged = asyncio.Event()
-        self.bargeins: list[BargeIn] = []
-        self.error: BaseException | None = None
-        self._asr_queue: asyncio.Queue[AudioChunk | UtteranceEnded | None] = asyncio.Queue()
-        self._vad_queue: asyncio.Queue[AudioChunk | None] = asyncio.Queue()
-        self._vad_pool = models.vad_pool
-        self._tasks: list[asyncio.Task[None]] = []
-        self._call_ms = 0.0
-        # At the offer a single key is the whole answer: no wait for more keys.
-        self.single_keys = False
-
-    def start(self) -> None:
-        for coro in (self._read(), self._frames(), self._recognise(), self._keys()):
-            self._tasks.append(asyncio.create_task(coro))
-
-    async def aclose(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        with contextlib.suppress(Exception):
-            await self.stream.aclose()
-
-    def begin_speaking(self) -> None:
-        self.speaking = True
-        self.barged.clear()
-
-    def end_speaking(self) -> None:
-        self.speaking = False
-
-    async def _barge(self, event: BargeIn | None, why: str) -> None:
-        """Stop the bot's audio now; the caller has the floor."""
-        if not self.speaking or self.barged.is_set():
-            return
-        self.barged.set()
-        await self.media.flush()
-        if event is not None:
-            self.bargeins.append(event)
-        data: dict[str, Any] = {"by": why}
-        if event is not None:
-            data.update(at_ms=round(event.at_ms), voiced_ms=round(event.voiced_ms))
-        await self.sink.event(CallEvent(self.call.call_id, "barge_in", data))
-
-    async def _read(self) -> None:
-        """Caller audio off the transport, as fast as it comes, into the VAD queue."""
-        try:
-            async for pcm in self.media.frames():
-                chunk = AudioChunk(pcm, self.format, self._call_ms)
-                self._call_ms += self.format.duration_ms(len(pcm))
-                self._vad_queue.put_nowait(chunk)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("call %s: reading the caller's audio failed", self.call.call_id)
-            self.error = exc
-        finally:
-            self._vad_queue.put_nowait(None)
-
-    async def _frames(self) -> None:
-        """Caller audio -> VAD (thread pool) -> endpointer; speech frames to the recogniser.
-
-        Silero takes about 1.2 ms per 32 ms window and holds the GIL, so it
-        runs in the models' VAD pool, never in an event-loop callback; all the
-        frames that arrived while the previous batch was being analysed go in
-        one hop (usually one or two frames, more when the machine is busy).
-        The endpointer then sees the frames one by one, in order, exactly as
-        when VAD ran inline.
-        """
-        loop = asyncio.get_running_loop()
-        ended = False
-        try:
-            while not ended:
-                batch: list[AudioChunk] = []
-                item = await self._vad_queue.get()
-                while item is not None:
-                    batch.append(item)
-                    if self._vad_queue.empty():
-                        break
-                    item = self._vad_queue.get_nowait()
-                ended = item is None
-                if not batch:
-                    continue
-                decisions = await loop.run_in_executor(self._vad_pool, self.vad.process_many, batch)
-                for chunk, frame_decisions in zip(batch, decisions, strict=True):
-                    await self._gate(chunk, frame_decisions)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.exception("call %s: the listener failed", self.call.call_id)
-            self.error = exc
-        finally:
-            self._asr_queue.put_nowait(None)
-
-    async def _gate(self, chunk: AudioChunk, decisions: list[VadFrame]) -> None:
-        speech, events = self.gate.push(chunk, decisions, bot_speaking=self.speaking)
-        for event in events:
-            if isinstance(event, BargeIn):
-                await self._barge(event, "voice")
-        for piece in speech:
-            self._asr_queue.put_nowait(piece)
-        for event in events:
-            if isinstance(event, SpeechStarted):
-                self.inputs.put_nowait(event)
-            elif isinstance(event, UtteranceEnded):
-                self._asr_queue.put_nowait(event)
-                # Wall-clock marks for the latency breakdown (bench_latency --breakdown).
-                await self.sink.event(
-                    CallEvent(self.call.call_id, "endpoint", {"end_ms": round(event.end_ms)})
-                )
-
-    async def _recognise(self) -> None:
-        """Feed speech to the ASR stream in order; a final result per utterance.
-
-        Speech frames are fed in batches of at least ``asr_feed_ms`` (and
-        everything queued behind a slow decode in one go): each
-        ``AcceptWaveform`` call and thread-pool hop has a fixed cost that
-        20 ms frames pay fifty times a second. What is still pending when the
-        utterance ends is fed before the final result, so nothing is lost and
-        the endpoint waits for at most one batch.
-        """
-        pending: list[AudioChunk] = []
-        pending_ms = 0.0
-        try:
-            while True:
-                item = await self._asr_queue.get()
-                while isinstance(item, AudioChunk):
-                    pending.append(item)
-                    pending_ms += self.format.duration_ms(len(item.audio))
-                    if self._asr_queue.empty():
-                        break
-                    item = self._asr_queue.get_nowait()
-                if isinstance(item, AudioChunk) and pending_ms < self.config.asr_feed_ms:
-                    continue
-                if pending:
-                    batch = AudioChunk(
-                        b"".join(c.audio for c in pending), self.format, pending[0].start_ms
-                    )
-                    pending, pending_ms = [], 0.0
-                    # The utterance just ended: its reply waits on this batch.
-                    urgent = item is not None and not isinstance(item, AudioChunk)
-                    async with asyncio.timeout(self.config.asr_timeout_s):
-                        await self.stream.accept(batch, urgent=urgent)
-                if item is None:
-                    break
-                if isinstance(item, AudioChunk):
-                    continue
-                async with asyncio.timeout(self.config.asr_timeout_s):
-                    final = await self.stream.end_utterance()
-                self.inputs.put_nowait(
-                    _Heard(
-                        final.text.strip() if final else "",
-                        final.confidence if final else None,
-                        item.start_ms,
-                        item.end_ms,
-                    )
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # includes a recogniser that timed out
-            log.exception("call %s: recognition failed", self.call.call_id)
-            self.error = exc
-        finally:
-            self.inputs.put_nowait(None)
-
-    async def _keys(self) -> None:
-        """DTMF: a number ends with '#' or a pause between keys; '*' and A-D at once."""
-        digits = ""
-        while True:
-            try:
-                if digits:
-                    key = await asyncio.wait_for(
-                        self.media.next_dtmf(), self.config.dtmf_interdigit_s
-                    )
-                else:
-                    key = await self.media.next_dtmf()
-            except TimeoutError:
-                self.inputs.put_nowait(Dtmf(digits))
-                digits = ""
-                continue
-            if key is None:
-                if digits:
-                    self.inputs.put_nowait(Dtmf(digits))
-                return
-            await self._barge(None, "dtmf")
-            digits += key
-            if key == "#" or not key.isdigit() or self.single_keys:
-                self.inputs.put_nowait(Dtmf(digits))
-                digits = ""
-
-    async def next_input(self) -> CallerInput:
-        """The caller's next turn: words, keys, or Silence after the no-input timeout."""
-        cfg = self.config
-        deadline = time.monotonic() + cfg.no_input_timeout_s
-        while True:
-            if self.error is not None:
-                raise RuntimeError(f"the listen stage failed: {self.error!r}") from self.error
-            remaining = deadline - time.monotonic()
-            try:
-                item = await asyncio.wait_for(self.inputs.get(), max(remaining, 0.0))
-            except TimeoutError:
-                return Silence()
-            if item is None:
-                if self.error is not None:
-                    continue
-                raise CallerGone
-            if isinstance(item, SpeechStarted):
-                # Someone is talking: wait for the utterance and its transcript.
-                deadline = (
-                    time.monotonic()
-                    + cfg.endpoint.max_utterance_ms / 1000
-                    + cfg.asr_timeout_s
-                    + cfg.no_input_timeout_s
-                )
-                continue
-            if isinstance(item, Dtmf):
-                return item
-            if not item.text:
-                # Noise with no words: keep listening for the rest of the window.
-                deadline = time.monotonic() + cfg.no_input_timeout_s
-                continue
-            return TextTurn(item.text)
 
 
 class SpeechBot:
@@ -429,114 +166,105 @@ class SpeechBot:
     async def fixed_prompts(self) -> list[str]:
         """The texts played from the prompt cache (greeting, offer): worth rendering early."""
         greeting = await self.dialogues(caller_id=None, call_id="prompt-warm-up").start()
-        return [
-            greeting.text,
-            OFFER_PROMPT,
-            OFFER_REPROMPT,
-            OFFER_WAIT,
-            OFFER_CALLBACK,
-            OFFER_BOT,
-            REPROMPT_NOT_UNDERSTOOD,
-            REPROMPT_SILENCE,
-        ]
+        return [greeting.text, *fixed_prompts()]
 
-    async def run(self, media: Any, call: CallContext, sink: EventSink) -> BotOutcome:
+    async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
         self.calls += 1
         dialogue = self.dialogues(caller_id=call.caller or None, call_id=call.call_id)
-        audio: _CallAudio | None = None
+        listener: CallListener | None = None
         try:
-            audio = _CallAudio(media, self.models, self.config, call, sink)
+            listener = CallListener(
+                media,
+                call.call_id,
+                sink,
+                asr=self.models.asr,
+                vad=self.models.vad,
+                vad_pool=self.models.vad_pool,
+                config=self.config.listen,
+            )
             # Before the listener runs: a key pressed as the offer starts is one answer.
-            audio.single_keys = call.offer
-            audio.start()
+            listener.single_keys = call.offer
+            listener.start()
+            bc = _BotCall(media, listener, call, sink, dialogue)
             if call.offer:
-                chosen = await self._offer(media, audio, call, sink, dialogue)
+                chosen = await self._offer(bc)
                 if isinstance(chosen, BotOutcome):
                     return chosen
                 # The caller chose the bot; ``chosen`` answers their first request.
-                await self._speak(media, audio, call, sink, chosen, cached=chosen.action == "greet")
+                await self._speak(bc, chosen)
             else:
-                greeting = await dialogue.start()
-                await self._speak(media, audio, call, sink, greeting, cached=True)
+                await self._speak(bc, await dialogue.start())
             turns = 0
             while not dialogue.ended:
                 turns += 1
                 if turns > self.config.max_turns:
                     return _handoff(dialogue, "too many turns")
                 await sink.stage(call.call_id, CallStage.LISTENING)
-                event = await audio.next_input()
-                reply = await self._understand_and_decide(dialogue, event, call, sink)
-                await self._speak(media, audio, call, sink, reply, cached=False)
+                event = await listener.next_input()
+                await self._speak(bc, await self._understand_and_decide(bc, event))
             return _outcome(dialogue)
         except CallerGone:
             dialogue.hang_up()
-            await sink.event(CallEvent(call.call_id, "caller_gone", {}))
+            await sink.event(CallEvent(call.call_id, CallEventKind.CALLER_GONE, {}))
             return _outcome(dialogue, "caller hung up")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # never drop: any failure hands the caller to a person
             log.exception("call %s: the voice bot failed; handing over", call.call_id)
-            await sink.event(CallEvent(call.call_id, "bot_error", {"error": repr(exc)[:300]}))
+            await sink.event(
+                CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": repr(exc)[:300]})
+            )
             return _handoff(dialogue, f"bot error: {type(exc).__name__}")
         finally:
-            if audio is not None:
-                await audio.aclose()
+            if listener is not None:
+                await listener.aclose()
 
-    async def _offer(
-        self,
-        media: Any,
-        audio: _CallAudio,
-        call: CallContext,
-        sink: EventSink,
-        dialogue: Dialogue,
-    ) -> BotOutcome | Reply:
+    async def _offer(self, bc: _BotCall) -> BotOutcome | Reply:
         """The overflow offer: bot, keep waiting or callback, by voice or key.
 
         Returns the outcome that ends the bot call (wait, callback), or, when
         the caller chose the bot, the dialogue's first reply to speak.
         """
-        await sink.event(CallEvent(call.call_id, "offer", {"transport": call.transport}))
+        await bc.event(CallEventKind.OFFER, transport=bc.call.transport)
         prompt = OFFER_PROMPT
         answer = OfferAnswer(None, "no answer")
         event: CallerInput = Silence()
         for _attempt in range(OFFER_ATTEMPTS):
-            await self._speak(media, audio, call, sink, Reply(prompt, "offer"), cached=True)
-            await sink.stage(call.call_id, CallStage.LISTENING, at="offer")
-            event = await audio.next_input()
-            intent: Intent | None = None
+            await self._speak(bc, _fixed(prompt, "offer"))
+            await bc.sink.stage(bc.call_id, CallStage.LISTENING, at="offer")
+            event = await bc.listener.next_input()
+            intent: ParsedIntent | None = None
             if isinstance(event, Dtmf):
                 answer = offer_answer(digits=event.digits)
             elif isinstance(event, TextTurn):
-                await sink.stage(call.call_id, CallStage.RECOGNISED, text=event.text[:200])
-                intent = await _offer_intent(dialogue, event.text)
+                await bc.sink.stage(bc.call_id, CallStage.RECOGNISED, text=event.text[:200])
+                intent = await _offer_intent(bc.dialogue, event.text)
                 answer = offer_answer(intent=intent.name, text=event.text)
             else:
                 answer = OfferAnswer(None, "silence")
             if not answer.carry:
                 # A carried request is recorded as the dialogue's first turn instead.
-                await _caller_turn(sink, call, event, intent)
-            await sink.event(
-                CallEvent(
-                    call.call_id,
-                    "offer_answer",
-                    {"route": answer.route.value if answer.route else None, "why": answer.reason},
-                )
+                await bc.caller_turn(event, intent)
+            await bc.event(
+                CallEventKind.OFFER_ANSWER,
+                route=answer.route.value if answer.route else None,
+                why=answer.reason,
             )
             if answer.route is not None:
                 break
             prompt = OFFER_REPROMPT
-        audio.single_keys = False
-        if answer.route is Route.CALLBACK and not call.caller:
+        bc.listener.single_keys = False
+        dialogue = bc.dialogue
+        if answer.route is Route.CALLBACK and not bc.call.caller:
             # No number to call back: the dialogue asks for one (its menu key 9).
             await dialogue.start()
-            return await self._understand_and_decide(dialogue, Dtmf("9"), call, sink)
+            return await self._understand_and_decide(bc, Dtmf("9"))
         if answer.route is Route.CALLBACK:
-            await self._speak(media, audio, call, sink, Reply(OFFER_CALLBACK, "offer_callback"),
-                              cached=True)  # fmt: skip
+            await self._speak(bc, _fixed(OFFER_CALLBACK, "offer_callback"))
             return BotOutcome(
                 Route.CALLBACK,
                 HandoffContext(
-                    intent="callback_request",
+                    intent=Intent.CALLBACK_REQUEST,
                     summary=f"overflow offer: {answer.reason}; said: {_caller_text(event)}",
                 ),
                 reason=f"offer: {answer.reason}",
@@ -544,34 +272,31 @@ class SpeechBot:
         if answer.route is Route.BOT:
             greeting = await dialogue.start()
             if answer.carry:
-                return await self._understand_and_decide(dialogue, event, call, sink)
-            return Reply(OFFER_BOT, greeting.action)
+                return await self._understand_and_decide(bc, event)
+            return _fixed(OFFER_BOT, greeting.action)
         # Keep waiting: chosen, or no usable answer twice (never dropped).
-        await self._speak(media, audio, call, sink, Reply(OFFER_WAIT, "offer_wait"), cached=True)
+        await self._speak(bc, _fixed(OFFER_WAIT, "offer_wait"))
         return BotOutcome(
             Route.WAIT,
             HandoffContext(summary=f"overflow offer: {answer.reason}", priority=RETURN_PRIORITY),
             reason=f"offer: {answer.reason}",
         )
 
-    async def _understand_and_decide(
-        self, dialogue: Dialogue, event: CallerInput, call: CallContext, sink: EventSink
-    ) -> Reply:
+    async def _understand_and_decide(self, bc: _BotCall, event: CallerInput) -> Reply:
         if isinstance(event, TextTurn):
-            await sink.stage(call.call_id, CallStage.RECOGNISED, text=event.text[:200])
-        reply = await dialogue.handle(event)
-        turn = dialogue.turns[-1]
-        intent = turn.intent
+            await bc.sink.stage(bc.call_id, CallStage.RECOGNISED, text=event.text[:200])
+        reply = await bc.dialogue.handle(event)
+        intent = bc.dialogue.turns[-1].intent
         if intent is not None:
-            await sink.stage(
-                call.call_id,
+            await bc.sink.stage(
+                bc.call_id,
                 CallStage.UNDERSTOOD,
                 intent=intent.name,
                 confidence=round(intent.confidence, 3),
                 engine=intent.engine,
                 entities=intent.entities,
             )
-        await _caller_turn(sink, call, event, intent)
+        await bc.caller_turn(event, intent)
         return reply
 
     def _reply_audio(self, reply: Reply) -> AsyncIterator[AudioChunk]:
@@ -582,73 +307,71 @@ class SpeechBot:
         lead = functools.partial(self.models.prompts.get, prefix)
         return self.models.tts.stream(reply.text[len(prefix) :].strip(), lead=lead)
 
-    async def _speak(
-        self,
-        media: Any,
-        audio: _CallAudio,
-        call: CallContext,
-        sink: EventSink,
-        reply: Reply,
-        *,
-        cached: bool,
-    ) -> None:
-        """Say ``reply``; stops at once on barge-in. Raises CallerGone if the call ended."""
+    async def _speak(self, bc: _BotCall, reply: Reply) -> None:
+        """Say ``reply``; stops at once on barge-in. Raises CallerGone if the call ended.
+
+        Fixed wording (``cached_prefix`` is the whole text) plays from the
+        prompt cache in one piece; anything else is synthesised sentence by
+        sentence, after its fixed opener if it has one.
+        """
+        media, listener = bc.media, bc.listener
         if media.closed.is_set():
             raise CallerGone
-        await sink.turn(call.call_id, "bot", reply.text, intent=reply.action or None)
+        await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
         if not reply.text:
             return
-        await sink.stage(call.call_id, CallStage.SPEAKING, action=reply.action)
+        await bc.sink.stage(bc.call_id, CallStage.SPEAKING, action=reply.action)
         tts = self.models.tts
         out_rate = media.format.sample_rate_hz
-        audio.begin_speaking()
+        listener.begin_speaking()
         started = self.clock()
         try:
-            if cached:
+            if reply.cached_prefix == reply.text:
                 pcm = await asyncio.wait_for(
                     self.models.prompts.get(reply.text), self.config.tts_timeout_s
                 )
                 await media.play(resample_pcm16(pcm, tts.output_format.sample_rate_hz, out_rate))
+                await bc.event(CallEventKind.FIRST_AUDIO)
             else:
                 sentences = cast(AsyncGenerator[AudioChunk, None], self._reply_audio(reply))
                 first = True
                 try:
-                    while not audio.barged.is_set():
+                    while not listener.barged.is_set():
                         try:
                             chunk = await asyncio.wait_for(
                                 anext(sentences), self.config.tts_timeout_s
                             )
                         except StopAsyncIteration:
                             break
-                        if audio.barged.is_set():
+                        if listener.barged.is_set():
                             break
                         await media.play(
                             resample_pcm16(chunk.audio, chunk.format.sample_rate_hz, out_rate)
                         )
                         if first:
                             first = False
-                            await sink.event(CallEvent(call.call_id, "first_audio", {}))
+                            await bc.event(CallEventKind.FIRST_AUDIO)
                 finally:
                     await sentences.aclose()
             await _wait_any(
-                (media.wait_played(), audio.barged.wait(), media.closed.wait()),
+                (media.wait_played(), listener.barged.wait(), media.closed.wait()),
                 self.config.play_timeout_s,
             )
         finally:
-            audio.end_speaking()
+            listener.end_speaking()
         if media.closed.is_set():
             raise CallerGone
-        await sink.event(
-            CallEvent(
-                call.call_id,
-                "spoken",
-                {
-                    "action": reply.action,
-                    "barged": audio.barged.is_set(),
-                    "elapsed_ms": round((self.clock() - started) * 1000),
-                },
-            )
+        await bc.event(
+            CallEventKind.SPOKEN,
+            action=reply.action,
+            barged=listener.barged.is_set(),
+            elapsed_ms=round((self.clock() - started) * 1000),
         )
+
+
+def _fixed(text: str, action: str) -> Reply:
+    """A reply of fixed wording, played from the prompt cache."""
+    return Reply(text, action, cached_prefix=text)
 
 
 def _caller_text(event: CallerInput) -> str:
@@ -660,33 +383,17 @@ def _caller_text(event: CallerInput) -> str:
     return "(silence)"
 
 
-async def _offer_intent(dialogue: Dialogue, text: str) -> Intent:
-    """The utterance's intent from the dialogue's own NLU, with its confidence floor.
+async def _offer_intent(dialogue: Dialogue, text: str) -> ParsedIntent:
+    """The utterance's intent from the dialogue's own NLU (its floor applied there).
 
     A failing NLU is "not understood", never an error: the offer's default is
     keep waiting.
     """
     try:
-        intent = await dialogue.nlu.parse(text)
-    except Exception as exc:  # NluError, or a broken engine: the caller still gets an answer
+        return await dialogue.understand(text)
+    except Exception as exc:  # a broken engine: the caller still gets an answer
         log.warning("call %s: NLU failed at the offer: %s", dialogue.call_id, exc)
-        return Intent("out_of_scope", 0.0, {}, "error", text)
-    if intent.confidence < dialogue.config.min_confidence and intent.name != "out_of_scope":
-        return Intent("out_of_scope", intent.confidence, intent.entities, intent.engine, text)
-    return intent
-
-
-async def _caller_turn(
-    sink: EventSink, call: CallContext, event: CallerInput, intent: Intent | None
-) -> None:
-    """The caller's turn in the transcript, with what it was understood as."""
-    await sink.turn(
-        call.call_id,
-        "caller",
-        _caller_text(event),
-        intent=intent.name if intent else None,
-        confidence=round(intent.confidence, 3) if intent else None,
-    )
+        return ParsedIntent(Intent.OUT_OF_SCOPE, 0.0, {}, "error", text)
 
 
 async def _wait_any(awaitables: tuple[Any, ...], timeout_s: float) -> None:
@@ -705,17 +412,17 @@ async def _wait_any(awaitables: tuple[Any, ...], timeout_s: float) -> None:
 
 def _handover(dialogue: Dialogue, reason: str) -> HandoffContext:
     ctx = dialogue.handover_context()
-    intents = [i for i in ctx["intents"] if i not in ("affirm", "deny", "out_of_scope")]
+    intents = [i for i in ctx.intents if i not in ANSWERS]
     parts = [f"bot: {reason}"]
-    if ctx.get("order_number"):
-        parts.append(f"order {ctx['order_number']}")
-    if ctx["intents"]:
-        parts.append("intents " + ",".join(ctx["intents"][-5:]))
-    if ctx.get("last_caller_text"):
-        parts.append(f"said: {ctx['last_caller_text']}")
+    if ctx.order_number:
+        parts.append(f"order {ctx.order_number}")
+    if ctx.intents:
+        parts.append("intents " + ",".join(ctx.intents[-5:]))
+    if ctx.last_caller_text:
+        parts.append(f"said: {ctx.last_caller_text}")
     return HandoffContext(
-        intent=intents[-1] if intents else (ctx["intents"][-1] if ctx["intents"] else ""),
-        case_id=ctx.get("case_id") or "",
+        intent=intents[-1] if intents else (ctx.intents[-1] if ctx.intents else ""),
+        case_id=ctx.case_id or "",
         summary="; ".join(parts),
     )
 
@@ -736,7 +443,7 @@ def _outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
         return BotOutcome(
             Route.DONE,
             HandoffContext(
-                intent="callback_request",
+                intent=Intent.CALLBACK_REQUEST,
                 summary=f"callback request {result.callback_id} recorded by the bot",
             ),
             reason=f"callback {result.callback_id} recorded",

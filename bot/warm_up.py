@@ -2,7 +2,7 @@
 
 Two things are slow the first time and cheap afterwards: rendering the fixed
 prompts (greeting, offer) with Piper, and a fresh Vosk recogniser's first
-utterances (its graph cache is empty; see :mod:`bot.vosk_pool`). Both are
+utterances (its graph cache is empty; see :mod:`bot.speech.vosk_pool`). Both are
 done here, in the background, once per process: `spillway serve` runs it and
 so does the latency benchmark, so the benchmark measures what serve does.
 The recognisers are warmed with the bot's own prompts: audio the process

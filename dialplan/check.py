@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dialplan.render import RenderedFile
+from dialplan.sandbox import Sandbox
 from spillway.ami import AmiClient
 from spillway.errors import AmiError
-from spillway.pbx_sandbox import Sandbox
 
 _CONTEXT = re.compile(r"^\[(spillway-[A-Za-z0-9_-]+)\]", re.MULTILINE)
 _PRIORITY_LINE = re.compile(r"^\s*(exten|same)\s*=>", re.IGNORECASE)

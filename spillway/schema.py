@@ -139,6 +139,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX sms_outbox_status ON sms_outbox(status, created_at)",
         ),
     ),
+    Migration(
+        4,
+        "callback request leases",
+        (
+            "ALTER TABLE callback_requests ADD COLUMN claimed_at REAL",
+            "ALTER TABLE callback_requests ADD COLUMN last_error TEXT",
+            "ALTER TABLE callback_requests ADD COLUMN closed_at REAL",
+        ),
+    ),
 )
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from agi.call_log import CallLog
-from agi.call_session import Bot
 from agi.controller import CallController, running_controller
 from agi.fastagi import FastAgiServer
 from dialplan.check import reload
+from dialplan.sandbox import Sandbox
+from spillway.call import Bot
 from spillway.errors import AmiError
-from spillway.pbx_sandbox import Sandbox
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import PbxHandle
@@ -151,6 +151,16 @@ class Harness:
             for m in response
             if m.get("Event") == "QueueEntry"
         ]
+
+    async def bot_started(self, call_id: str, timeout_s: float = 5.0) -> float:
+        """When (``time.monotonic()``) the bot's media session for ``call_id`` started."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            live = self.controller.calls.get(call_id)
+            if live is not None and live.bot_started_at is not None:
+                return live.bot_started_at
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"call {call_id} did not reach the bot within {timeout_s} s")
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return self.store.query(sql, params)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from bot.piper_tts import PiperTts
+    from bot.speech.piper_tts import PiperTts
 import pytest_asyncio
 
 # Isolate every test from the developer's secrets, data and config files.
@@ -32,16 +30,10 @@ for _name in list(os.environ):
     if _name.startswith("SPILLWAY_") and "__" in _name:
         del os.environ[_name]
 
+from dialplan.sandbox import Sandbox, throwaway_settings  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
-from spillway.pbx_sandbox import Sandbox  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_settings(**sections: dict[str, Any]) -> Settings:
@@ -53,7 +45,7 @@ def make_settings(**sections: dict[str, Any]) -> Settings:
 def joe_tts() -> Iterator[PiperTts]:
     """Piper en_US-joe-medium at 8 kHz, loaded once for the tests that need English speech."""
     pytest.importorskip("piper")
-    from bot.piper_tts import PiperTts, VoiceFiles
+    from bot.speech.piper_tts import PiperTts, VoiceFiles
     from models.discover import require_model
 
     voice = require_model("en_US-joe-medium")
@@ -73,22 +65,8 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 @pytest.fixture(scope="session")
 def pbx_settings() -> Settings:
     """Settings for the test sandbox: its own instance and free ports."""
-    instance = f"t{os.getpid()}"
-    return make_settings(
-        pbx={
-            "mode": "sandbox",
-            "ami_port": free_port(),
-            "sip_port": free_port(),
-            "http_port": free_port(),
-            "ami_secret": uuid.uuid4().hex,
-            "sandbox_instance": instance,
-        },
-        controller={
-            "fastagi_port": free_port(),
-            "audiosocket_port": free_port(),
-            "websocket_port": free_port(),
-        },
-        storage={"sqlite_path": str(_SESSION_TMP / "pbx.db")},
+    return throwaway_settings(
+        f"t{os.getpid()}", storage={"sqlite_path": str(_SESSION_TMP / "pbx.db")}
     )
 
 

@@ -23,9 +23,10 @@ from agi.audiosocket import (
     encode,
     read_frame,
 )
-from agi.media import MediaServer, MediaServerConfig, MediaSession
+from agi.media_server import MediaServer, MediaServerConfig
 from agi.pacing import FramePacer
 from spillway.errors import ProtocolError
+from spillway.media import MediaSession
 
 CALL = uuid.UUID("40325ec2-5efd-4bd3-805f-53576e581d13")
 

@@ -14,16 +14,17 @@ import pytest
 
 from bot.assembly import DialogueFactory
 from bot.backends.choice import LOCAL, build_backends
+from bot.backends.demo_data import seed_demo
 from bot.backends.local import LocalInventory, LocalOrders
 from bot.backends.shopify import ShopifyInventory, ShopifyOrders
-from bot.demo_data import seed_demo
-from bot.dialogue import Dtmf
-from bot.types import Intent
-from spillway.doctor import check_shop
+from bot.dialogue.inputs import Dtmf
+from bot.types import ParsedIntent
+from cli.doctor import check_shop
+from dialplan.sandbox import free_port
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
-from tests.conftest import free_port, make_settings
+from tests.conftest import make_settings
 from tests.test_backends_shopify import TOKEN, _Handler
 
 
@@ -53,7 +54,7 @@ def settings_for(store: SqliteStore, **shop: Any) -> Settings:
 class _NoNlu:
     """The conversations below are keyed in (DTMF), which never reaches the NLU."""
 
-    async def parse(self, text: str) -> Intent:
+    async def parse(self, text: str) -> ParsedIntent:
         raise AssertionError(f"NLU called for {text!r}")
 
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.backends import Backends, CallbackRequest, normalise_phone
+from bot.backends import Backends, CallbackRequest
+from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
 from bot.backends.local import local_backends
-from bot.demo_data import DAY_S, DEMO_CALLER, seed_demo
+from spillway.phone import normalise_phone
 from spillway.storage import AsyncStore, SqliteStore
 
 NOW = 1_750_000_000.0

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.assembly import SpeechModels
-from bot.types import SLIN8, AudioChunk
-from bot.vad import SileroVad
+from bot.speech.vad import SileroVad
+from spillway.audio import SLIN8, AudioChunk
 from tests.conftest import PbxHandle
 from tests.voice_caller import speech_models, voice_call
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agi.call_log import CallLog
-from bot.types import CallEvent, CallStage
+from spillway.call import CallEvent, CallEventKind, CallStage
 from spillway.storage import AsyncStore, SqliteStore
 
 
@@ -67,7 +67,7 @@ async def test_a_stage_change_does_not_wait_for_the_database(
     async with asyncio.timeout(1):  # would hang for 10 s if each write were awaited
         await log.stage("c2", CallStage.LISTENING)
         await log.turn("c2", "caller", "hello")
-        await log.event(CallEvent("c2", "barge_in", {"voiced_ms": 200}))
+        await log.event(CallEvent("c2", CallEventKind.BARGE_IN, {"voiced_ms": 200}))
     assert store.query("SELECT * FROM transcript_turns") == []  # still queued
     gate.set()
     await held

@@ -41,8 +41,9 @@ from agi.chan_websocket import (
     parse_command,
     parse_event,
 )
-from agi.media import MediaServer, MediaServerConfig, MediaSession
+from agi.media_server import MediaServer, MediaServerConfig
 from spillway.errors import ProtocolError
+from spillway.media import MediaSession
 
 # Verbatim from Asterisk 22.10 (captured from the explore sandbox).
 REAL_MEDIA_START = (

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from spillway.commands import chat, demo_seed
+from cli.commands import chat, demo_seed
 from spillway.errors import InputError
 
 SCRIPTS = Path(__file__).parent / "scripts"

@@ -9,7 +9,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from spillway.cli import app
+from cli.main import app
 
 runner = CliRunner()
 

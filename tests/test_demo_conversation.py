@@ -11,9 +11,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from spillway.demo import demo_conversation
+from cli.demo import demo_conversation
+from dialplan.sandbox import free_port
 from spillway.storage import SqliteStore
-from tests.conftest import free_port, make_settings
+from tests.conftest import make_settings
 
 
 async def test_demo_conversation_resolves_the_parcel_question(tmp_path: Path) -> None:

@@ -10,21 +10,15 @@ import pytest
 import pytest_asyncio
 
 from bot.backends import Backends
+from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
 from bot.backends.local import local_backends
-from bot.demo_data import DAY_S, DEMO_CALLER, seed_demo
-from bot.dialogue import (
-    Dialogue,
-    DialogueConfig,
-    Dtmf,
-    Outcome,
-    Silence,
-    State,
-    TextTurn,
-)
-from bot.fallback_nlu import FallbackNlu
-from bot.nlu import NluEngine
-from bot.nlu_data import load_nlu_data
-from bot.types import Intent
+from bot.dialogue.inputs import Dtmf, Silence, TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.result import Outcome
+from bot.nlu.data import load_nlu_data
+from bot.nlu.engine import NluEngine
+from bot.nlu.fallback import FallbackNlu
+from bot.types import ParsedIntent
 from spillway.errors import BackendError, NluError
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -188,8 +182,8 @@ async def test_swearing_calms_then_hands_over(make) -> None:  # type: ignore[no-
 
 async def test_injected_entities_are_not_trusted(backends: Backends) -> None:
     class Evil:
-        async def parse(self, text: str) -> Intent:
-            return Intent(
+        async def parse(self, text: str) -> ParsedIntent:
+            return ParsedIntent(
                 "stock_check",
                 0.99,
                 {"product": "'; DROP TABLE products; --", "order_number": "1 OR 1=1"},
@@ -205,7 +199,7 @@ async def test_injected_entities_are_not_trusted(backends: Backends) -> None:
 
 async def test_backend_and_nlu_failures_hand_over(backends: Backends) -> None:
     class Broken:
-        async def parse(self, text: str) -> Intent:
+        async def parse(self, text: str) -> ParsedIntent:
             raise NluError("down")
 
     d = Dialogue(Broken(), backends, call_id="t3", clock=lambda: NOW)

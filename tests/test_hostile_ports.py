@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections.abc import Awaitable
 from pathlib import Path
@@ -25,7 +24,7 @@ import websockets
 from agi.agi_protocol import MAX_LINE_BYTES
 from agi.audiosocket import AudioFrame, UuidFrame, encode
 from agi.menu_bot import MenuBot
-from tests.call_harness import Harness, SimCall, routing_harness, wait_event
+from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
@@ -118,13 +117,6 @@ def websocket_attacks(port: int) -> list[Awaitable[None]]:
     ]
 
 
-async def bot_reached(h: Harness, call: SimCall, timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while call.call_id not in {c.call_id for c in h.controller.bot_started}:
-        assert time.monotonic() < deadline, f"{call.call_id} did not reach the bot"
-        await asyncio.sleep(0.02)
-
-
 @pytest.mark.parametrize("transport", ["audiosocket", "websocket"])
 async def test_hostile_input_on_every_port_leaves_the_call_alone(
     pbx: PbxHandle, tmp_path: Path, transport: str
@@ -141,7 +133,7 @@ async def test_hostile_input_on_every_port_leaves_the_call_alone(
         c = h.settings.controller
         with pbx.ami.subscribe("UserEvent") as events:
             call = await h.call("4544444444")
-            await bot_reached(h, call)
+            await h.bot_started(call.call_id)
 
             await asyncio.gather(
                 *fastagi_attacks(c.fastagi_port),
@@ -166,4 +158,4 @@ async def test_hostile_input_on_every_port_leaves_the_call_alone(
 
             # The listeners still take new calls.
             second = await h.call("4533333333")
-            await bot_reached(h, second)
+            await h.bot_started(second.call_id)

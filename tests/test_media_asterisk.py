@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from agi.media import MediaServer, MediaServerConfig, MediaSession
+from agi.media_server import MediaServer, MediaServerConfig
+from spillway.media import MediaSession
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(120)]
 

@@ -16,8 +16,9 @@ import pytest
 import websockets
 
 from agi.audiosocket import AudioFrame, HangupFrame, UuidFrame, encode, read_frame
-from agi.media import MediaServer, MediaServerConfig, MediaSession
+from agi.media_server import MediaServer, MediaServerConfig
 from spillway.errors import ProtocolError
+from spillway.media import MediaSession
 
 
 async def echo(session: MediaSession) -> None:
@@ -97,7 +98,7 @@ GOOD_HEAD = encode(UuidFrame(CALL)) + encode(AudioFrame(b"\x00" * 320))
 async def test_hostile_audiosocket_peer_is_dropped_alone(
     payload: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="agi.media")
+    caplog.set_level(logging.WARNING, logger="agi.media_server")
     async with media_server() as server:
         assert server.audiosocket_port
         healthy = await EchoCall.open(server.audiosocket_port)

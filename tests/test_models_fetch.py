@@ -319,7 +319,7 @@ def test_cli_lists_locates_and_verifies_packaged_models(
 ) -> None:
     from typer.testing import CliRunner
 
-    from spillway.commands.models import app
+    from cli.commands.models import app
 
     monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path))
     runner = CliRunner()
@@ -499,7 +499,7 @@ def test_cli_handles_the_fetched_silero_onnx_model(
 ) -> None:
     from typer.testing import CliRunner
 
-    from spillway.commands.models import app
+    from cli.commands.models import app
 
     monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path))
     runner = CliRunner()

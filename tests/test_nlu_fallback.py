@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.fallback_nlu import FallbackNlu
-from bot.nlu import NluEngine, NluEngineConfig
-from bot.nlu_data import PROJECT_DIR, load_nlu_data, project_hash, split_data, write_project
-from bot.nlu_evaluation import evaluate_fallback
-from bot.rasa_client import RasaClient
-from bot.spoken_numbers import find_numbers, normalise_numbers, words_to_digits
+from bot.nlu.data import PROJECT_DIR, load_nlu_data, project_hash, split_data, write_project
+from bot.nlu.engine import NluEngine, NluEngineConfig
+from bot.nlu.evaluation import evaluate_fallback
+from bot.nlu.fallback import FallbackNlu
+from bot.nlu.rasa_client import RasaClient
+from bot.nlu.spoken_numbers import find_numbers, normalise_numbers, words_to_digits
 
 REQUIRED_INTENTS = {
     "order_status",

@@ -17,15 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.backends.demo_data import seed_demo
 from bot.backends.local import local_backends
-from bot.demo_data import seed_demo
-from bot.dialogue import Dialogue, DialogueConfig, Outcome, TextTurn
-from bot.fallback_nlu import FallbackNlu
-from bot.nlu import NluEngine, NluEngineConfig
-from bot.nlu_data import load_nlu_data
-from bot.nlu_evaluation import free_loopback_port
-from bot.rasa_client import RasaClient, intent_from_parse
-from bot.rasa_service import RasaInstall, RasaServer, train_model
+from bot.dialogue.inputs import TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig
+from bot.dialogue.result import Outcome
+from bot.nlu.data import load_nlu_data
+from bot.nlu.engine import NluEngine, NluEngineConfig
+from bot.nlu.evaluation import free_loopback_port
+from bot.nlu.fallback import FallbackNlu
+from bot.nlu.rasa_client import RasaClient, intent_from_parse
+from bot.nlu.rasa_service import RasaInstall, RasaServer, train_model
 from spillway.errors import NluError
 from spillway.storage import AsyncStore, SqliteStore
 

@@ -15,23 +15,15 @@ from typing import Any
 
 import pytest
 
-from agi.call_log import CallLog
-from agi.call_session import CallContext
-from agi.media import BaseMediaSession
-from agi.overflow import RETURN_PRIORITY, Route
 from bot.assembly import DialogueFactory, SpeechModels, build_nlu
-from bot.demo_data import seed_demo
-from bot.types import SLIN8
-from bot.voice_bot import (
-    OFFER_BOT,
-    OFFER_PROMPT,
-    OFFER_REPROMPT,
-    OFFER_WAIT,
-    SpeechBot,
-    VoiceBotConfig,
-)
+from bot.backends.demo_data import seed_demo
+from bot.dialogue.prompts import OFFER_BOT, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT
+from bot.listener import ListenerConfig
+from bot.voice_bot import SpeechBot, VoiceBotConfig
+from spillway.call import RETURN_PRIORITY, CallContext, CallEventKind, Route
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
+from tests.fakes import MemoryMedia, RecordingSink
 from tests.voice_caller import speech_models
 
 __all__ = ["speech_models"]  # the fixture
@@ -41,42 +33,11 @@ pytest.importorskip("piper")
 pytest.importorskip("faster_whisper")
 
 
-class MemoryMedia(BaseMediaSession):
-    """A media leg with no network: keys pushed by the test, the bot's audio counted."""
+class HangUpAfter(RecordingSink):
+    """Records the call; the caller hangs up once the bot has said ``bot_turns`` things."""
 
-    transport = "memory"
-
-    def __init__(self) -> None:
-        super().__init__(call_id="mem", format=SLIN8)
-        self.played_bytes = 0
-
-    async def handshake(self) -> None:
-        return None
-
-    async def run(self) -> None:
-        return None
-
-    async def play(self, audio: bytes) -> None:
-        self.played_bytes += len(audio)
-
-    async def wait_played(self) -> None:
-        return None
-
-    async def flush(self) -> None:
-        return None
-
-    async def hangup(self) -> None:
-        self._mark_closed()
-
-    def press(self, digit: str) -> None:
-        self._push_dtmf(digit)
-
-
-class HangUpAfter(CallLog):
-    """The real call log; the caller hangs up once the bot has said ``bot_turns`` things."""
-
-    def __init__(self, store: AsyncStore, media: MemoryMedia, bot_turns: int) -> None:
-        super().__init__(store)
+    def __init__(self, media: MemoryMedia, bot_turns: int) -> None:
+        super().__init__()
         self.media = media
         self.left = bot_turns
 
@@ -85,13 +46,13 @@ class HangUpAfter(CallLog):
         if speaker == "bot":
             self.left -= 1
             if self.left == 0:
-                self.media._mark_closed()
+                self.media.caller_hangs_up()
 
 
 @pytest.fixture
 async def offer_bot(
     tmp_path: Path, speech_models: SpeechModels
-) -> AsyncIterator[tuple[SpeechBot, CallLog, SqliteStore]]:
+) -> AsyncIterator[tuple[SpeechBot, SqliteStore]]:
     store = SqliteStore(tmp_path / "calls.db")
     store.migrate()
     seed_demo(store)
@@ -100,55 +61,48 @@ async def offer_bot(
     bot = SpeechBot(
         speech_models,
         DialogueFactory.from_settings(Settings(), nlu, store),
-        VoiceBotConfig(no_input_timeout_s=1.0),
+        VoiceBotConfig(listen=ListenerConfig(no_input_timeout_s=1.0)),
     )
     try:
-        yield bot, CallLog(astore), store
+        yield bot, store
     finally:
         await nlu.aclose()
         astore.close()
         store.close()
 
 
-def _bot_lines(store: SqliteStore, call_id: str) -> list[str]:
-    rows = store.query(
-        "SELECT text FROM transcript_turns WHERE call_id = ? AND speaker = 'bot' ORDER BY id",
-        (call_id,),
-    )
-    return [r["text"] for r in rows]
-
-
 async def test_silence_twice_keeps_the_caller_waiting(
-    offer_bot: tuple[SpeechBot, CallLog, SqliteStore],
+    offer_bot: tuple[SpeechBot, SqliteStore],
 ) -> None:
-    bot, log, store = offer_bot
+    bot, _store = offer_bot
     media = MemoryMedia()
+    log = RecordingSink()
     call = CallContext(call_id="quiet", caller="4511223344", transport="memory", offer=True)
-    await log.start(call.call_id, caller=call.caller, channel="", transport="memory")
     outcome = await bot.run(media, call, log)
-    await log.flush()  # the call log writes behind the call
     assert outcome.route is Route.WAIT
     assert outcome.handoff.priority == RETURN_PRIORITY
     assert "silence" in outcome.reason
     # Offered, asked once more, then told they keep their place: never dropped.
-    assert _bot_lines(store, call.call_id) == [OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT]
+    assert log.bot_lines(call.call_id) == [OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT]
     assert media.played_bytes > 0 and not media.closed.is_set()
+    # The events say the same: one offer, two answers that were no answer.
+    answers = [e.data for e in log.events if e.kind is CallEventKind.OFFER_ANSWER]
+    assert log.kinds(call.call_id).count(CallEventKind.OFFER) == 1
+    assert answers == [{"route": None, "why": "silence"}] * 2
 
 
 async def test_key_1_goes_on_to_the_conversation(
-    offer_bot: tuple[SpeechBot, CallLog, SqliteStore],
+    offer_bot: tuple[SpeechBot, SqliteStore],
 ) -> None:
-    bot, log, store = offer_bot
+    bot, _store = offer_bot
     media = MemoryMedia()
-    log = HangUpAfter(log.store, media, 3)
+    log = HangUpAfter(media, 3)
     call = CallContext(call_id="one", caller="4511223344", transport="memory", offer=True)
-    await log.start(call.call_id, caller=call.caller, channel="", transport="memory")
     media.press("1")
     # Then, in the conversation, the dialogue's own menu: 4 = opening hours.
     media.press("4")
     outcome = await bot.run(media, call, log)
-    await log.flush()  # the call log writes behind the call
-    lines = _bot_lines(store, call.call_id)
+    lines = log.bot_lines(call.call_id)
     assert lines[:2] == [OFFER_PROMPT, OFFER_BOT], lines
     assert Settings().shop.opening_hours in lines[2], lines
     assert len(lines) == 3, lines
@@ -157,17 +111,15 @@ async def test_key_1_goes_on_to_the_conversation(
 
 
 async def test_a_caller_without_a_number_is_asked_for_one_on_callback(
-    offer_bot: tuple[SpeechBot, CallLog, SqliteStore],
+    offer_bot: tuple[SpeechBot, SqliteStore],
 ) -> None:
-    bot, log, store = offer_bot
+    bot, store = offer_bot
     media = MemoryMedia()
-    log = HangUpAfter(log.store, media, 2)
+    log = HangUpAfter(media, 2)
     call = CallContext(call_id="anon", caller="", transport="memory", offer=True)
-    await log.start(call.call_id, caller="", channel="", transport="memory")
     media.press("3")
     outcome = await bot.run(media, call, log)
-    await log.flush()  # the call log writes behind the call
-    lines = _bot_lines(store, call.call_id)
+    lines = log.bot_lines(call.call_id)
     assert lines[0] == OFFER_PROMPT
     # Not sent to the dialplan's callback step with no number to call.
     assert outcome.route is not Route.CALLBACK

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from agi.overflow import Route, offer_answer, route_offer
+from agi.overflow import route_offer
 from bot.assembly import build_nlu
+from bot.dialogue.offer import offer_answer
+from spillway.call import Route
 from spillway.settings import Settings
 
 

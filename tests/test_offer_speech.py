@@ -29,9 +29,9 @@ from typing import Any
 
 import pytest
 
-from agi.overflow import RETURN_PRIORITY
 from bot.assembly import SpeechModels
-from bot.voice_bot import OFFER_BOT, OFFER_PROMPT
+from bot.dialogue.prompts import OFFER_BOT, OFFER_PROMPT
+from spillway.call import RETURN_PRIORITY
 from tests.call_harness import Harness, SimCall, wait_event
 from tests.conftest import PbxHandle
 from tests.voice_caller import VoiceCall, speech_models, voice_call
@@ -107,7 +107,8 @@ async def test_saying_call_me_back_records_a_callback_request(
             turns = _offer_turns(vc)
 
     assert len(rows) == 1, rows
-    assert rows[0]["phone"] == number
+    # Normalised to E.164 at intake (the caller ID carries no "+").
+    assert rows[0]["phone"] == "+" + number
     assert rows[0]["call_id"] == vc.call_id
     assert rows[0]["source"] == "bot" and rows[0]["reason"] == "callback_request"
     assert str(rows[0]["id"]) == done["CallbackId"]

@@ -26,17 +26,6 @@ async def _busy_agents(h: Harness, events: asyncio.Queue, n: int) -> None:
         await wait_event(events, 10, UserEvent="SpillwayAgentAnswered")
 
 
-async def _bot_started(h: Harness, call_id: str, timeout_s: float) -> float:
-    """Seconds until the bot's media session for ``call_id`` started."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        live = h.controller.calls.get(call_id)
-        if live is not None and live.bot_started_at is not None:
-            return live.bot_started_at
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"call {call_id} did not reach the bot within {timeout_s} s")
-
-
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_call_after_n_busy_agents_reaches_the_bot_within_a_second(
     pbx: PbxHandle, tmp_path: Path, transport: str
@@ -48,7 +37,7 @@ async def test_call_after_n_busy_agents_reaches_the_bot_within_a_second(
             await _busy_agents(h, events, 2)
             call = await h.call("4577777777")
             started = time.monotonic()
-            reached = await _bot_started(h, call.call_id, 5)
+            reached = await h.bot_started(call.call_id, 5)
             assert reached - started < 1.0
             # The bot hears the caller's key: 2 = keep waiting -> back in the queue.
             await h.press(call, "2")

@@ -5,17 +5,15 @@ from __future__ import annotations
 import pytest
 
 from agi.overflow import (
-    BOT_END_ROUTES,
-    MENU_CHOICES,
     OverflowPolicy,
     QueueState,
-    Route,
     parse_count,
     queue_state_from_args,
     route_after_bot,
     route_menu_choice,
     route_new_call,
 )
+from spillway.call import BOT_END_ROUTES, MENU_CHOICES, Route
 from spillway.settings import QueueSettings
 
 POLICY = OverflowPolicy(min_waiting=1, max_wait_s=30)

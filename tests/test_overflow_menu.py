@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from agi.menu_bot import MenuBot
-from agi.overflow import RETURN_PRIORITY
+from spillway.call import RETURN_PRIORITY
 from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle
 
@@ -83,7 +82,7 @@ async def test_callback_choice_records_a_callback_request(pbx: PbxHandle, tmp_pa
             await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
         rows = h.rows("SELECT * FROM callback_requests")
         assert len(rows) == 1
-        assert rows[0]["phone"] == "4533333333"
+        assert rows[0]["phone"] == "+4533333333"  # normalised to E.164 at intake
         assert rows[0]["call_id"] == call.call_id
         assert rows[0]["status"] == "pending"
         assert str(rows[0]["id"]) == done["CallbackId"]
@@ -129,16 +128,12 @@ async def test_menu_bot_in_offer_mode_takes_the_same_choice(
             assert offer["By"] == "bot"
             await wait_event(events, 5, UserEvent="SpillwayBot", CallId=call.call_id)
             # The bot's media session is up (keys reach it).
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                if h.controller.bot_started:
-                    break
-                await asyncio.sleep(0.02)
+            await h.bot_started(call.call_id)
             await h.press(call, "3")
             done = await wait_event(events, 10, UserEvent="SpillwayCallback", CallId=call.call_id)
         [row] = h.rows("SELECT * FROM callback_requests")
         assert (row["phone"], row["source"], str(row["id"])) == (
-            "4555555555",
+            "+4555555555",
             "bot",
             done["CallbackId"],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agi.fastagi import FastAgiServer
-from spillway.selftest import SelftestRoute, place_selftest_call
+from cli.selftest import SelftestRoute, place_selftest_call
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]

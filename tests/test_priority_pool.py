@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bot.priority_pool import NORMAL, URGENT, PriorityPool
+from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
 
 
 def _blocked_pool() -> tuple[PriorityPool, threading.Event, threading.Event]:

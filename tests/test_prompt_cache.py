@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.piper_tts import PiperTts, VoiceFiles
-from bot.prompt_cache import PromptCache, prompt_key
-from bot.types import SLIN8, SLIN16
+from bot.speech.piper_tts import PiperTts, VoiceFiles
+from bot.speech.prompt_cache import PromptCache, prompt_key
 from models.discover import require_model
+from spillway.audio import SLIN8, SLIN16
 
 pytestmark = pytest.mark.speech
 pytest.importorskip("piper")

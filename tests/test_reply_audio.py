@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from bot.assembly import DialogueFactory, SpeechModels, build_nlu
-from bot.demo_data import seed_demo
-from bot.dialogue import REPROMPT_NOT_UNDERSTOOD, TextTurn
-from bot.piper_tts import split_for_speech
-from bot.types import AudioChunk, Reply
+from bot.backends.demo_data import seed_demo
+from bot.dialogue.inputs import TextTurn
+from bot.dialogue.prompts import REPROMPT_NOT_UNDERSTOOD
+from bot.speech.piper_tts import split_for_speech
+from bot.types import Reply
 from bot.voice_bot import SpeechBot, VoiceBotConfig
+from spillway.audio import AudioChunk
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.voice_caller import speech_models

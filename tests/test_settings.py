@@ -84,7 +84,7 @@ def test_missing_secret_is_a_config_error() -> None:
 
 def _spillway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "spillway", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -14,7 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from spillway.commands import chat, demo_seed
+from cli.commands import chat, demo_seed
 from spillway.errors import ConfigError
 from spillway.settings import load_settings
 

@@ -17,13 +17,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.backends.sms import SmsOutbox, outbox_counts
-from bot.sms_sender import running_sms_sender
-from spillway.cli import app
-from spillway.doctor import check_sms
+from bot.backends.sms_sender import running_sms_sender
+from cli.doctor import check_sms
+from cli.main import app
+from dialplan.sandbox import free_port
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
-from tests.conftest import free_port, make_settings
+from tests.conftest import make_settings
 from tests.sms_gateway import Gateway, db, gateway
 
 PHONE = "+4520123456"
@@ -111,11 +112,11 @@ async def test_without_a_gateway_messages_wait_and_one_line_says_so(
 ) -> None:
     await SmsOutbox(db).enqueue(PHONE, "label", idempotency_key="q1")
     settings = fast_settings(store, None)
-    with caplog.at_level(logging.WARNING, logger="bot.sms_sender"):
+    with caplog.at_level(logging.WARNING, logger="bot.backends.sms_sender"):
         async with running_sms_sender(settings, db) as worker:
             assert worker is None and sender_tasks() == []
             await SmsOutbox(db).enqueue(PHONE, "photos", idempotency_key="q2")
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.sms_sender"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.backends.sms_sender"]
     assert len(lines) == 1
     assert "SMS gateway not configured (sms.gateway_url): 1 message(s) wait" in lines[0]
     assert "spillway sms send-pending" in lines[0]
@@ -195,7 +196,7 @@ async def test_spillway_serve_runs_the_sender_and_stops_it(
     """`serve_forever` itself: a queued message goes out while it runs; cancelling serve
     (Ctrl-C) ends the sender task too. No speech model is named, so calls would get the
     DTMF menu and nothing heavy loads."""
-    from spillway.commands.serve import serve_forever
+    from cli.commands.serve import serve_forever
 
     gw, url = gateway
     settings = make_settings(

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from dialplan.render import SOFTPHONE_USER, softphone_password
+from dialplan.sandbox import free_port
 from tests.call_harness import routing_harness
-from tests.conftest import PbxHandle, free_port
+from tests.conftest import PbxHandle
 
 pytestmark = [
     pytest.mark.asterisk,

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from bot.asr import AsrEngine, AsrStream, chunks_from_pcm, transcribe
-from bot.endpointing import EndpointConfig, SpeechGate, UtteranceEnded
-from bot.piper_tts import PiperTts, VoiceFiles, split_for_speech, split_sentences
-from bot.types import SLIN8, SLIN16, AudioChunk, Transcript
-from bot.vad import SileroVad
-from bot.whisper_asr import WhisperEngine, load_whisper_model
+from bot.speech.asr import AsrEngine, AsrStream, chunks_from_pcm, transcribe
+from bot.speech.endpointing import EndpointConfig, SpeechGate, UtteranceEnded
+from bot.speech.piper_tts import PiperTts, VoiceFiles, split_for_speech, split_sentences
+from bot.speech.vad import SileroVad
+from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
+from bot.types import Transcript
 from models.discover import require_model
+from spillway.audio import SLIN8, SLIN16, AudioChunk
 
 pytestmark = pytest.mark.speech
 pytest.importorskip("piper")

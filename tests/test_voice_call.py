@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from agi.call_session import Bot
 from agi.menu_bot import MenuBot
 from bot.assembly import SpeechModels
 from bot.voice_bot import SpeechBot
-from spillway.commands.serve import call_bot
+from cli.commands.serve import call_bot
+from spillway.call import Bot
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import PbxHandle
@@ -87,7 +87,7 @@ async def test_caller_asks_for_order_10042_and_hears_its_status(
 async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="spillway.commands.serve"):
+    with caplog.at_level(logging.ERROR, logger="cli.commands.serve"):
         async with _serve_bot(tmp_path, piper_voice="en_US-nobody-medium") as (bot, description):
             assert isinstance(bot, MenuBot)
     [line] = [r.getMessage() for r in caplog.records]

@@ -19,11 +19,12 @@ from typing import Any
 
 import pytest
 
-from bot.asr import AsrStream, chunks_from_pcm, transcribe
-from bot.piper_tts import PiperTts
-from bot.types import SLIN8, AudioChunk, Transcript
-from bot.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
+from bot.speech.asr import AsrStream, chunks_from_pcm, transcribe
+from bot.speech.piper_tts import PiperTts
+from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
+from bot.types import Transcript
 from models.discover import require_model
+from spillway.audio import SLIN8, AudioChunk
 from spillway.errors import ModelError
 
 pytestmark = pytest.mark.speech

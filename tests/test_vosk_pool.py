@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from bot.asr import chunks_from_pcm, transcribe
-from bot.piper_tts import PiperTts, VoiceFiles
-from bot.types import SLIN8, AudioFormat, Transcript
-from bot.vosk_asr import VoskEngine, VoskStream, load_vosk_model
-from bot.vosk_pool import PooledRecognizer, RecognizerPool
+from bot.speech.asr import chunks_from_pcm, transcribe
+from bot.speech.piper_tts import PiperTts, VoiceFiles
+from bot.speech.vosk_asr import VoskEngine, VoskStream, load_vosk_model
+from bot.speech.vosk_pool import PooledRecognizer, RecognizerPool
+from bot.types import Transcript
 from models.discover import require_model
+from spillway.audio import SLIN8, AudioFormat
 
 
 def test_pool_reuses_most_recent_first_and_bounds_idle() -> None:
@@ -219,8 +220,8 @@ def test_pool_size_comes_from_settings(tmp_path: Path) -> None:
 async def test_start_up_warm_up_renders_prompts_and_warms_recognisers(tmp_path: Path) -> None:
     """What `spillway serve` runs at start: prompts cached, recognisers warm in the pool."""
     from bot.assembly import SpeechModels
-    from bot.prompt_cache import PromptCache
-    from bot.vad import load_vad_model
+    from bot.speech.prompt_cache import PromptCache
+    from bot.speech.vad import load_vad_model
     from bot.warm_up import warm_up
 
     class Prompts:

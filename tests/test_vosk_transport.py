@@ -27,12 +27,14 @@ from typing import Any
 
 import pytest
 
-from agi.media import MediaServer, MediaServerConfig, MediaSession
-from bot.endpointing import SpeechGate, UtteranceEnded
-from bot.types import AudioChunk, Transcript
-from bot.vad import SileroVad
-from bot.vosk_asr import VoskEngine, load_vosk_model
+from agi.media_server import MediaServer, MediaServerConfig
+from bot.speech.endpointing import SpeechGate, UtteranceEnded
+from bot.speech.vad import SileroVad
+from bot.speech.vosk_asr import VoskEngine, load_vosk_model
+from bot.types import Transcript
 from models.discover import require_model
+from spillway.audio import AudioChunk
+from spillway.media import MediaSession
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.timeout(180)]
 pytest.importorskip("vosk")

@@ -30,9 +30,9 @@ import pytest
 from agi.audiosocket import AudioFrame, FrameParser, HangupFrame, encode
 from agi.pacing import FramePacer
 from bot.assembly import DialogueFactory, SpeechModels, build_nlu, load_speech_models
-from bot.demo_data import seed_demo
-from bot.types import SLIN8
+from bot.backends.demo_data import seed_demo
 from bot.voice_bot import SpeechBot, VoiceBotConfig
+from spillway.audio import SLIN8
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.call_harness import Harness, SimCall, routing_harness

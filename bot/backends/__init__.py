@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import phonenumbers
-
 OPEN_ORDER_STATUSES = frozenset({"placed", "packing", "shipped"})
 """Statuses of orders that have not reached the customer yet."""
 
@@ -69,6 +67,7 @@ class SmsMessage:
     idempotency_key: str
     status: str = "pending"
     id: int = 0
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +146,3 @@ class Backends:
     async def aclose(self) -> None:
         for resource in self.resources:
             await resource.aclose()
-
-
-def normalise_phone(number: str, region: str = "DK") -> str | None:
-    """``number`` in E.164 (``+4520123456``), or None when it is not a valid number."""
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -10,14 +10,25 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.backends import Backends, CallbackRequest, Case, Order, Product
 from bot.backends.sms import SmsOutbox
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
 from spillway.errors import BackendError, StorageError
 from spillway.storage import AsyncStore, Row, Store, Transaction
 
 Clock = Callable[[], float]
+T = TypeVar("T")
+
+
+async def _lookup(db: AsyncStore, failed: str, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` on the store's worker thread; a storage failure is a back-end failure."""
+    try:
+        return await db.run(fn, *args)
+    except StorageError as exc:
+        raise BackendError(f"{failed}: {exc}") from exc
 
 
 def _order_from_rows(row: Row, lines: list[Row]) -> Order:
@@ -66,16 +77,10 @@ class LocalOrders:
             return _load_orders(tx, rows)
 
     async def find_order(self, number: str) -> Order | None:
-        try:
-            return await self._db.run(self._find, number)
-        except StorageError as exc:
-            raise BackendError(f"order lookup failed: {exc}") from exc
+        return await _lookup(self._db, "order lookup failed", self._find, number)
 
     async def orders_for_phone(self, phone: str) -> list[Order]:
-        try:
-            return await self._db.run(self._for_phone, phone)
-        except StorageError as exc:
-            raise BackendError(f"order lookup failed: {exc}") from exc
+        return await _lookup(self._db, "order lookup failed", self._for_phone, phone)
 
 
 class LocalInventory:
@@ -106,10 +111,7 @@ class LocalInventory:
         )
 
     async def find_product(self, name: str) -> Product | None:
-        try:
-            return await self._db.run(self._find, name)
-        except StorageError as exc:
-            raise BackendError(f"stock lookup failed: {exc}") from exc
+        return await _lookup(self._db, "stock lookup failed", self._find, name)
 
 
 class LocalCases:
@@ -153,43 +155,51 @@ class LocalCases:
         call_id: str | None,
         context: dict[str, Any],
     ) -> Case:
-        try:
-            return await self._db.run(self._create, reason, phone, order_number, call_id, context)
-        except StorageError as exc:
-            raise BackendError(f"cannot create a case: {exc}") from exc
+        return await _lookup(
+            self._db,
+            "cannot create a case",
+            self._create,
+            reason,
+            phone,
+            order_number,
+            call_id,
+            context,
+        )
 
 
 class LocalCallbacks:
-    """Callback requests in ``callback_requests`` (source 'bot'), for the scheduler."""
+    """Callback requests from the bot (source 'bot'), recorded by the scheduler's owner."""
 
-    def __init__(self, db: AsyncStore, clock: Clock = time.time) -> None:
+    def __init__(self, db: AsyncStore, clock: Clock = time.time, *, region: str = "DK") -> None:
         self._db = db
         self._clock = clock
+        self._region = region
+
+    def _record(self, request: NewRequest) -> int:
+        with self._db.store.transaction() as tx:
+            return requests.record(tx, request, region=self._region, now=self._clock())
 
     async def request_callback(self, request: CallbackRequest) -> int:
-        row = {
-            "phone": request.phone,
-            "name": request.name,
-            "reason": request.reason,
-            "source": "bot",
-            "call_id": request.call_id,
-            "created_at": self._clock(),
-            "status": "pending",
-            "context": json.dumps(request.context, sort_keys=True),
-        }
-        try:
-            return await self._db.insert("callback_requests", row)
-        except StorageError as exc:
-            raise BackendError(f"cannot record the callback request: {exc}") from exc
+        new = NewRequest(
+            phone=request.phone,
+            source=RequestSource.BOT,
+            reason=request.reason,
+            call_id=request.call_id,
+            name=request.name,
+            context=request.context,
+        )
+        return await _lookup(self._db, "cannot record the callback request", self._record, new)
 
 
-def local_backends(store: Store | AsyncStore, clock: Clock = time.time) -> Backends:
-    """All back-ends on the local store."""
+def local_backends(
+    store: Store | AsyncStore, clock: Clock = time.time, *, region: str = "DK"
+) -> Backends:
+    """All back-ends on the local store; ``region`` reads numbers without a country code."""
     db = store if isinstance(store, AsyncStore) else AsyncStore(store)
     return Backends(
         orders=LocalOrders(db),
         inventory=LocalInventory(db),
         cases=LocalCases(db, clock),
-        callbacks=LocalCallbacks(db, clock),
+        callbacks=LocalCallbacks(db, clock, region=region),
         sms=SmsOutbox(db, clock),
     )

@@ -11,7 +11,8 @@ works each message like this:
 
 A message put back to ``pending`` waits before its next attempt: attempt
 *n* failed, the next one is due ``retry_base_s * 2**(n-1)`` seconds (at most
-``retry_max_s``) after attempt *n* started.
+``retry_max_s``) after attempt *n* started (the claim, lease and retry are
+:mod:`spillway.leases`, which the callback dialer shares).
 
 If the gateway received a message but we never saw its answer (timeout, crash
 after posting, crash between "accepted" and "marked sent"), the retry carries
@@ -40,6 +41,7 @@ import httpx
 
 from bot.backends import SmsMessage
 from spillway.errors import BackendError, StorageError
+from spillway.leases import LeaseSpec, after_failure, claim_next, finish
 from spillway.storage import AsyncStore, Row, Store
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ def _message(row: Row) -> SmsMessage:
         idempotency_key=str(row["idempotency_key"]),
         status=str(row["status"]),
         id=int(row["id"]),
+        attempts=int(row["attempts"]),
     )
 
 
@@ -167,50 +170,29 @@ class SmsSender:
     ) -> None:
         self._db = db
         self._gateway = gateway
-        self.max_attempts = max_attempts
-        self.claim_timeout_s = claim_timeout_s
-        self.retry_base_s = retry_base_s
-        self.retry_max_s = retry_max_s
+        self.lease = LeaseSpec(
+            "sms_outbox",
+            claimed_status="sending",
+            claim_timeout_s=claim_timeout_s,
+            retry_base_s=retry_base_s,
+            retry_max_s=retry_max_s,
+            max_attempts=max_attempts,
+        )
         self._clock = clock
 
     def _claim(self, after_id: int) -> SmsMessage | None:
-        now = self._clock()
         with self._db.store.transaction() as tx:
-            rows = tx.query(
-                "SELECT * FROM sms_outbox WHERE id > :after AND ("
-                "(status = 'pending' AND (claimed_at IS NULL OR claimed_at + "
-                "min(:base * (1 << min(max(attempts - 1, 0), 30)), :cap) <= :now)) "
-                "OR (status = 'sending' AND claimed_at < :stale)) ORDER BY id LIMIT 1",
-                {
-                    "after": after_id,
-                    "stale": now - self.claim_timeout_s,
-                    "base": self.retry_base_s,
-                    "cap": self.retry_max_s,
-                    "now": now,
-                },
-            )
-            if not rows:
-                return None
-            tx.execute(
-                "UPDATE sms_outbox SET status = 'sending', claimed_at = :now, "
-                "attempts = attempts + 1 WHERE id = :id",
-                {"now": now, "id": rows[0]["id"]},
-            )
-            rows[0]["attempts"] += 1
-        return _message(rows[0] | {"status": "sending"})
+            row = claim_next(tx, self.lease, now=self._clock(), after_id=after_id)
+        return _message(row) if row is not None else None
 
     def _finish(self, message_id: int, status: str, error: str | None) -> None:
-        self._db.store.execute(
-            "UPDATE sms_outbox SET status = :s, last_error = :e, "
-            "sent_at = CASE WHEN :s = 'sent' THEN :now ELSE sent_at END WHERE id = :id",
-            {"s": status, "e": error, "now": self._clock(), "id": message_id},
-        )
-
-    def _attempts(self, message_id: int) -> int:
-        rows = self._db.store.query(
-            "SELECT attempts FROM sms_outbox WHERE id = :id", {"id": message_id}
-        )
-        return int(rows[0]["attempts"])
+        with self._db.store.transaction() as tx:
+            finish(tx, self.lease, message_id, status, error)
+            if status == "sent":
+                tx.execute(
+                    "UPDATE sms_outbox SET sent_at = :now WHERE id = :id",
+                    {"now": self._clock(), "id": message_id},
+                )
 
     async def send_pending(
         self, limit: int = 100, *, stop: asyncio.Event | None = None
@@ -229,11 +211,11 @@ class SmsSender:
             try:
                 await self._gateway.send(message)
             except SmsDeliveryError as exc:
-                attempts = await self._db.run(self._attempts, message.id)
-                final = exc.permanent or attempts >= self.max_attempts
-                await self._db.run(
-                    self._finish, message.id, "failed" if final else "pending", str(exc)
+                status = after_failure(
+                    self.lease, message.attempts, permanent=exc.permanent, failed_status="failed"
                 )
+                final = status == "failed"
+                await self._db.run(self._finish, message.id, status, str(exc))
                 log.warning("SMS %s to %s not sent: %s", message.id, message.phone, exc)
                 if final:
                     failed += 1

@@ -1,0 +1,27 @@
+"""What a caller can give the dialogue: words, keys, or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class TextTurn:
+    """What the caller said (a final transcript) or typed."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """The caller said nothing before the no-input timeout."""
+
+
+@dataclass(frozen=True, slots=True)
+class Dtmf:
+    """Keys the caller pressed (``#`` terminates a number)."""
+
+    digits: str
+
+
+CallerInput = TextTurn | Silence | Dtmf

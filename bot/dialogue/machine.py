@@ -1,0 +1,613 @@
+"""The bot's conversation as an explicit state machine (no free-form generation).
+
+A :class:`Dialogue` takes typed caller inputs (:class:`TextTurn`,
+:class:`Silence`, :class:`Dtmf`) and answers each with a
+:class:`bot.types.Reply`; when the call ends (goodbye, hand-over, callback or
+the caller hanging up) it holds a :class:`DialogueResult`. All I/O goes through
+the intent parser and the back-ends passed in, so the voice bot and
+``spillway chat`` run the very same dialogue.
+
+Flows (the shop's top reasons for calling): order status (offered from the
+caller's number when they have exactly one open order, else asked for and
+confirmed), stock, returns (eligibility from the return window, label by SMS),
+complaints (case + photo-upload SMS + hand-over), opening hours, callback
+requests and hand-over to a human. Silence or input that is not understood is
+re-prompted at most ``max_reprompts`` times, then the caller is handed over.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from bot.backends import Backends, CallbackRequest, Order, SmsMessage
+from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.phrasing import (
+    Calendar,
+    clean_product,
+    items_text,
+    order_status_text,
+    phone_text,
+    spell_digits,
+    valid_order_number,
+)
+from bot.dialogue.prompts import REPROMPT_NOT_UNDERSTOOD, REPROMPT_SILENCE, say
+from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
+from bot.nlu.intents import TOPICS, Intent
+from bot.types import ParsedIntent, Reply
+from spillway.errors import BackendError, NluError
+from spillway.phone import normalise_phone
+from spillway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT_CHARS = 500
+_DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
+_SWEAR_RE = re.compile(
+    r"\b(fuck\w*|shit\w*|damn\w*|crap\w*|bastard\w*|bloody|bollocks|arse\w*|ass|asshole\w*"
+    r"|piss\w*|wtf|idiot\w*|stupid)\b",
+    re.IGNORECASE,
+)
+# The DTMF menu, as the greeting's reprompt announces it.
+_MENU = {
+    "1": Intent.ORDER_STATUS,
+    "2": Intent.STOCK_CHECK,
+    "3": Intent.RETURN_ITEM,
+    "4": Intent.OPENING_HOURS,
+    "9": Intent.CALLBACK_REQUEST,
+    "0": Intent.HUMAN_AGENT,
+}
+
+
+class IntentParser(Protocol):
+    async def parse(self, text: str) -> ParsedIntent: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueConfig:
+    """What the dialogue needs from the settings."""
+
+    shop_name: str = "Spillway Demo Shop"
+    opening_hours: str = "Monday to Friday from nine to five"
+    return_window_days: int = 30
+    timezone: str = "Europe/Copenhagen"
+    country: str = "DK"
+    max_reprompts: int = 2
+    # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
+    return_label_url: str = "https://shop.example/returns/{order}"
+    photo_upload_url: str = "https://shop.example/cases/{case}/photos"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DialogueConfig:
+        return cls(
+            shop_name=settings.shop.name,
+            opening_hours=settings.shop.opening_hours,
+            return_window_days=settings.shop.return_window_days,
+            timezone=settings.shop.timezone,
+            country=settings.shop.country,
+            return_label_url=settings.shop.return_label_url,
+            photo_upload_url=settings.shop.photo_upload_url,
+        )
+
+
+class State(StrEnum):
+    MAIN = "main"
+    ASK_ORDER = "ask_order"
+    CONFIRM_ORDER = "confirm_order"
+    OFFER_ORDER = "offer_order"
+    ASK_PRODUCT = "ask_product"
+    RETURN_LABEL = "return_label"
+    OFFER_HUMAN = "offer_human"
+    ASK_PHONE = "ask_phone"
+    ANYTHING_ELSE = "anything_else"
+    ENDED = "ended"
+
+
+class Dialogue:
+    """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
+
+    def __init__(
+        self,
+        nlu: IntentParser,
+        backends: Backends,
+        config: DialogueConfig | None = None,
+        *,
+        caller_id: str | None = None,
+        call_id: str = "",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.nlu = nlu
+        self.backends = backends
+        self.config = config or DialogueConfig()
+        self.call_id = call_id or f"chat-{int(clock() * 1000)}"
+        self.caller_phone = normalise_phone(caller_id, self.config.country) if caller_id else None
+        self.clock = clock
+        self.calendar = Calendar(ZoneInfo(self.config.timezone), clock)
+        self.state = State.MAIN
+        self.turns: list[DialogueTurn] = []
+        self.result: DialogueResult | None = None
+        self.sms: list[SmsMessage] = []
+        self.case_id: str | None = None
+        self.callback_id: int | None = None
+        self.intents: list[str] = []
+        self._failures = 0
+        self._swears = 0
+        self._served = 0
+        self._purpose = ""
+        self._pending_number: str | None = None
+        self._offered: Order | None = None
+        self._return_order: Order | None = None
+        self._phone_purpose = ""
+        self._last_prompt = ""
+        self._last_text = ""
+
+    # -- public interface ---------------------------------------------------
+
+    @property
+    def ended(self) -> bool:
+        return self.result is not None
+
+    async def start(self) -> Reply:
+        """The greeting."""
+        text = say("greet", shop=self.config.shop_name)
+        self._ask(text, "greet", prompt=say("greet_reprompt"))
+        return Reply(text, "greet", cached_prefix=text)
+
+    async def handle(self, event: CallerInput) -> Reply:
+        """Answer one caller input. After the call ended, only says so."""
+        if self.result is not None:
+            return Reply("", "ended", end_call=True)
+        intent: ParsedIntent | None = None
+        if isinstance(event, TextTurn):
+            text = event.text[:MAX_INPUT_CHARS].strip()
+            if text:
+                self._last_text = text
+                intent = await self.understand(text)
+                self.intents.append(intent.name)
+        try:
+            reply = await self._step(event, intent)
+        except BackendError as exc:
+            log.warning("call %s: back-end failed, handing over: %s", self.call_id, exc)
+            reply = self._transfer(say("backend_error"), "backend_error", fixed=True)
+        self.turns.append(DialogueTurn(event, intent, reply))
+        return reply
+
+    def hang_up(self) -> DialogueResult:
+        """The caller hung up (or the script ended) before the bot ended the call."""
+        if self.result is None:
+            self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "caller hung up")
+        assert self.result is not None
+        return self.result
+
+    def handover_context(self) -> DialogueContext:
+        """What a human (or the callback scheduler) needs to pick up where the bot left."""
+        return DialogueContext(
+            call_id=self.call_id,
+            caller=self.caller_phone,
+            intents=tuple(self.intents),
+            order_number=self._pending_number,
+            case_id=self.case_id,
+            last_caller_text=self._last_text[:200],
+            state=str(self.state),
+        )
+
+    # -- the machine --------------------------------------------------------
+
+    async def understand(self, text: str) -> ParsedIntent:
+        """What ``text`` means, from the NLU engine (which applies the confidence floor).
+
+        A failing NLU is "not understood" (``out_of_scope``), never an error.
+        """
+        try:
+            return await self.nlu.parse(text)
+        except NluError as exc:
+            log.warning("call %s: NLU failed: %s", self.call_id, exc)
+            return ParsedIntent(Intent.OUT_OF_SCOPE, 0.0, {}, "error", text)
+
+    async def _step(self, event: CallerInput, intent: ParsedIntent | None) -> Reply:
+        if isinstance(event, Silence) or (isinstance(event, TextTurn) and intent is None):
+            return self._reprompt(silence=True)
+        prefix = ""
+        if isinstance(event, TextTurn) and _SWEAR_RE.search(event.text):
+            self._swears += 1
+            if self._swears >= 2:
+                return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
+            prefix = say("empathy")
+        if intent is not None and intent.name == Intent.GOODBYE:
+            return self._goodbye()
+        if intent is not None and intent.name == Intent.HUMAN_AGENT:
+            return self._transfer(say("transfer"), fixed=True)
+        reply = await self._dispatch(event, intent)
+        if reply is None:
+            reply = self._reprompt(silence=False)
+        if not prefix:
+            return reply
+        # The empathy line goes first; the reply's own cached opener is no longer its start.
+        return Reply(prefix + reply.text, reply.action, reply.end_call, reply.transfer)
+
+    async def _dispatch(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:
+        entities = intent.entities if intent else {}
+        digits = event.digits.rstrip("#") if isinstance(event, Dtmf) else ""
+        if isinstance(event, Dtmf) and not _DTMF_RE.match(event.digits):
+            return None
+        state = self.state
+        if state in (State.MAIN, State.ANYTHING_ELSE):
+            if state is State.ANYTHING_ELSE and intent is not None:
+                if intent.name == Intent.DENY:
+                    return self._goodbye()
+                if intent.name == Intent.AFFIRM:
+                    return self._ask(say("ask_topic"), "ask_topic", State.MAIN)
+            if valid_order_number(digits):
+                # An order number keyed in without a question: an order status call.
+                return await self._start_order("status", {"order_number": digits})
+            name = _MENU.get(digits) if digits else (intent.name if intent else None)
+            return await self._topic(name, entities)
+
+        # In the middle of a flow the caller may change the subject.
+        if intent is not None and intent.name in TOPICS and not self._answers_state(intent):
+            return await self._topic(intent.name, entities)
+
+        if state is State.ASK_ORDER:
+            number = valid_order_number(digits) if digits else None
+            number = number or valid_order_number(entities.get("order_number"))
+            return self._confirm_order(number) if number else None
+        if state is State.CONFIRM_ORDER:
+            other = valid_order_number(entities.get("order_number") or digits or None)
+            if other and other != self._pending_number:
+                return self._confirm_order(other)
+            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+                assert self._pending_number is not None
+                return await self._lookup(self._pending_number)
+            if (intent and intent.name == Intent.DENY) or digits == "2":
+                return self._ask_order("Sorry about that. ")
+            return None
+        if state is State.OFFER_ORDER:
+            other = valid_order_number(entities.get("order_number") or digits or None)
+            if other:
+                return self._confirm_order(other)
+            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+                assert self._offered is not None
+                self._pending_number = self._offered.number
+                return self._order_found(self._offered)
+            if (intent and intent.name == Intent.DENY) or digits == "2":
+                return self._ask_order("")
+            return None
+        if state is State.ASK_PRODUCT:
+            product = clean_product(entities.get("product"))
+            return await self._stock(product) if product else None
+        if state is State.RETURN_LABEL:
+            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+                return await self._with_phone("return_label")
+            if (intent and intent.name == Intent.DENY) or digits == "2":
+                return self._anything_else("No problem. ")
+            return None
+        if state is State.OFFER_HUMAN:
+            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+                return self._transfer(say("transfer_confirmed"), fixed=True)
+            if (intent and intent.name == Intent.DENY) or digits == "2":
+                return self._anything_else("All right. ")
+            return None
+        if state is State.ASK_PHONE:
+            raw = digits or entities.get("order_number") or ""
+            phone = normalise_phone(raw, self.config.country) if raw else None
+            if phone is None:
+                return None
+            return await self._phone_given(phone)
+        return None
+
+    def _answers_state(self, intent: ParsedIntent) -> bool:
+        """Whether ``intent`` is an answer to the current question, not a new topic."""
+        if self.state in (State.ASK_ORDER, State.CONFIRM_ORDER, State.OFFER_ORDER):
+            return "order_number" in intent.entities or intent.name in (
+                "order_status",
+                "return_item",
+            )
+        if self.state is State.ASK_PRODUCT:
+            return "product" in intent.entities
+        if self.state is State.ASK_PHONE:
+            return "order_number" in intent.entities
+        return False
+
+    async def _topic(self, name: str | None, entities: dict[str, str]) -> Reply | None:
+        if name == Intent.ORDER_STATUS:
+            return await self._start_order("status", entities)
+        if name == Intent.RETURN_ITEM:
+            return await self._start_order("return", entities)
+        if name == Intent.STOCK_CHECK:
+            product = clean_product(entities.get("product"))
+            if product:
+                return await self._stock(product)
+            return self._ask(say("ask_product"), "ask_product", State.ASK_PRODUCT)
+        if name == Intent.COMPLAINT:
+            return await self._complaint(entities)
+        if name == Intent.OPENING_HOURS:
+            self._served += 1
+            return self._anything_else(
+                say("opening_hours", hours=self.config.opening_hours), "opening_hours"
+            )
+        if name == Intent.CALLBACK_REQUEST:
+            return await self._with_phone("callback")
+        if name == Intent.HUMAN_AGENT:
+            return self._transfer(say("transfer"), fixed=True)
+        return None
+
+    # -- orders and returns ---------------------------------------------------
+
+    async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
+        self._purpose = purpose
+        number = valid_order_number(entities.get("order_number"))
+        if number:
+            return self._confirm_order(number)
+        if self.caller_phone:
+            orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+            if purpose == "status":
+                candidates = [o for o in orders if o.is_open]
+            else:
+                candidates = [o for o in orders if o.status == "delivered"]
+            if len(candidates) == 1:
+                offered = self._offered = candidates[0]
+                return self._ask(
+                    say(
+                        "offer_order",
+                        order=spell_digits(offered.number),
+                        items=items_text(offered),
+                    ),
+                    "offer_order",
+                    State.OFFER_ORDER,
+                )
+        return self._ask_order("")
+
+    def _ask_order(self, prefix: str) -> Reply:
+        return self._ask(
+            prefix + say("ask_order_number"),
+            "ask_order_number",
+            State.ASK_ORDER,
+            progress=False,
+        )
+
+    def _confirm_order(self, number: str) -> Reply:
+        self._pending_number = number
+        return self._ask(
+            say("confirm_order_number", order=spell_digits(number)),
+            "confirm_order_number",
+            State.CONFIRM_ORDER,
+            # A wrong number confirmed again and again must still end in a hand-over.
+            progress=False,
+        )
+
+    async def _lookup(self, number: str) -> Reply:
+        order = await self.backends.orders.find_order(number)
+        if order is None:
+            return self._fail(
+                say("order_not_found", order=spell_digits(number)),
+                "order_not_found",
+                State.ASK_ORDER,
+            )
+        return self._order_found(order)
+
+    def _order_found(self, order: Order) -> Reply:
+        if self._purpose == "return":
+            return self._return_eligibility(order)
+        self._served += 1
+        return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
+
+    def _return_eligibility(self, order: Order) -> Reply:
+        window = self.config.return_window_days
+        if order.status != "delivered" or order.delivered_at is None:
+            self._served += 1
+            return self._anything_else(
+                say("return_not_delivered", order=spell_digits(order.number), window=window),
+                "return_not_delivered",
+            )
+        age_days = self.calendar.days_from_today(order.delivered_at) * -1
+        if age_days <= window:
+            self._return_order = order
+            last_day = order.delivered_at + window * 86400
+            return self._ask(
+                say(
+                    "return_eligible",
+                    order=spell_digits(order.number),
+                    items=items_text(order),
+                    delivered=self.calendar.when(order.delivered_at),
+                    last_day=self.calendar.date_text(last_day),
+                ),
+                "return_eligible",
+                State.RETURN_LABEL,
+            )
+        return self._ask(
+            say(
+                "return_ineligible",
+                order=spell_digits(order.number),
+                items=items_text(order),
+                age_days=age_days,
+                window=window,
+            ),
+            "return_ineligible",
+            State.OFFER_HUMAN,
+        )
+
+    # -- stock, complaints, callbacks ---------------------------------------
+
+    async def _stock(self, product_name: str) -> Reply:
+        product = await self.backends.inventory.find_product(product_name)
+        if product is None:
+            return self._fail(
+                say("product_not_found"),
+                "product_not_found",
+                State.ASK_PRODUCT,
+            )
+        self._served += 1
+        if product.stock > 0:
+            count = "one left" if product.stock == 1 else f"{product.stock}"
+            text = say("in_stock", product=product.name, count=count)
+        elif product.restock_at:
+            days = self.calendar.days_from_today(product.restock_at)
+            text = say(
+                "sold_out_restock",
+                product=product.name,
+                days=days,
+                restock_day=self.calendar.date_text(product.restock_at),
+            )
+        else:
+            text = say("sold_out", product=product.name)
+        return self._anything_else(text, "stock")
+
+    async def _complaint(self, entities: dict[str, str]) -> Reply:
+        number = valid_order_number(entities.get("order_number")) or self._pending_number
+        case = await self.backends.cases.create_case(
+            self._last_text[:300],
+            phone=self.caller_phone,
+            order_number=number,
+            call_id=self.call_id,
+            context=self.handover_context().as_json(),
+        )
+        self.case_id = case.case_id
+        sms = ""
+        if self.caller_phone:
+            url = self.config.photo_upload_url.format(
+                case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
+            )
+            await self._send_sms(
+                say("sms_photo_upload", shop=self.config.shop_name, case=case.case_id, url=url),
+                f"case:{case.case_id}",
+            )
+            sms = say("complaint_sms_sent")
+        return self._transfer(say("complaint_case", case=case.case_id, sms=sms), "complaint_case")
+
+    async def _with_phone(self, purpose: str) -> Reply:
+        self._phone_purpose = purpose
+        if self.caller_phone:
+            return await self._phone_given(self.caller_phone)
+        return self._ask(
+            say("ask_phone"),
+            "ask_phone",
+            State.ASK_PHONE,
+        )
+
+    async def _phone_given(self, phone: str) -> Reply:
+        if self._phone_purpose == "return_label":
+            order = self._return_order
+            assert order is not None
+            url = self.config.return_label_url.format(order=quote(order.number, safe=""))
+            await self._send_sms(
+                say("sms_return_label", shop=self.config.shop_name, order=order.number, url=url),
+                f"return:{order.number}",
+                phone,
+            )
+            self._served += 1
+            return self._anything_else(
+                say("return_label_sent"),
+                "return_label_sent",
+            )
+        callback_id = await self.backends.callbacks.request_callback(
+            CallbackRequest(
+                phone=phone,
+                reason=self._callback_reason(),
+                call_id=self.call_id,
+                context=self.handover_context().as_json(),
+            )
+        )
+        self.callback_id = callback_id
+        reply = Reply(
+            say("callback_recorded", phone=phone_text(phone, self.config.country)),
+            "callback_recorded",
+            end_call=True,
+        )
+        self._finish(Outcome.CALLBACK, "callback requested")
+        return reply
+
+    def _callback_reason(self) -> str:
+        topics = [i for i in self.intents if i in TOPICS and i != Intent.CALLBACK_REQUEST]
+        return topics[-1] if topics else "callback_request"
+
+    async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:
+        to = phone or self.caller_phone
+        assert to is not None
+        message = await self.backends.sms.enqueue(
+            to, body, idempotency_key=f"{self.call_id}:{key}", call_id=self.call_id
+        )
+        self.sms.append(message)
+
+    # -- prompts, failures and endings --------------------------------------
+
+    def _ask(
+        self,
+        text: str,
+        action: str,
+        state: State | None = None,
+        *,
+        prompt: str = "",
+        progress: bool = True,
+    ) -> Reply:
+        """Ask the next question; ``progress`` (the caller got further) clears the failures."""
+        if state is not None:
+            self.state = state
+        if progress:
+            self._failures = 0
+        self._last_prompt = prompt or text
+        return Reply(text, action)
+
+    def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
+        return self._ask(
+            text + say("anything_else"),
+            action,
+            State.ANYTHING_ELSE,
+            prompt=say("anything_else"),
+        )
+
+    def _fail(self, text: str, action: str, state: State) -> Reply:
+        """A turn that did not get the caller further (counts towards hand-over)."""
+        self._failures += 1
+        if self._failures > self.config.max_reprompts:
+            return self._transfer(say("transfer_not_found"), f"transfer_{action}", fixed=True)
+        self.state = state
+        self._last_prompt = text
+        return Reply(text, action)
+
+    def _reprompt(self, *, silence: bool) -> Reply:
+        self._failures += 1
+        if self._failures > self.config.max_reprompts:
+            return self._give_up()
+        opener = REPROMPT_SILENCE if silence else REPROMPT_NOT_UNDERSTOOD
+        return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
+
+    def _give_up(self) -> Reply:
+        if self.state is State.ANYTHING_ELSE and self._served:
+            return self._goodbye()
+        return self._transfer(say("transfer_no_match"), "transfer_no_match", fixed=True)
+
+    def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
+        self._finish(Outcome.TRANSFERRED, action)
+        return Reply(text, action, transfer=True, cached_prefix=text if fixed else "")
+
+    def _goodbye(self) -> Reply:
+        self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "goodbye")
+        text = say("goodbye", shop=self.config.shop_name)
+        return Reply(text, "goodbye", end_call=True, cached_prefix=text)
+
+    def _finish(self, outcome: Outcome, reason: str) -> None:
+        self.state = State.ENDED
+        self.result = DialogueResult(
+            outcome=outcome,
+            case_id=self.case_id,
+            callback_id=self.callback_id,
+            sms=tuple(self.sms),
+            intents=tuple(self.intents),
+            reason=reason,
+        )
+        log.info(
+            "call %s ended: outcome=%s reason=%s case=%s intents=%s",
+            self.call_id,
+            outcome,
+            reason,
+            self.case_id,
+            ",".join(self.intents),
+        )

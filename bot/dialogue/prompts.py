@@ -1,0 +1,168 @@
+"""Every sentence the bot says, in one catalogue keyed by the reply's action.
+
+Each :class:`Prompt` is a ``str.format`` template. ``fixed`` marks wording
+that carries no caller data (at most the shop's own name): it may be stored
+on disk and played from the prompt cache, while everything else is
+synthesised for the call and never cached. Where to change what the bot
+says: here, and nowhere else (``tests/test_intents.py`` checks that fixed
+wording carries no caller data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """One reply's wording; ``fixed``: no caller data, so it may be cached."""
+
+    text: str
+    fixed: bool = False
+
+
+_TRANSFER_NOW = "Of course. I'm putting you through to a colleague now."
+
+PROMPTS: dict[str, Prompt] = {
+    # -- greeting and topics ------------------------------------------------
+    "greet": Prompt(
+        "Hello, you've reached {shop}. I'm the automated assistant. "
+        "I can check an order, stock or a return, or put you through to a colleague. "
+        "How can I help you?",
+        fixed=True,
+    ),
+    "greet_reprompt": Prompt(
+        "How can I help you? You can also press 1 for an order, 2 for stock, "
+        "3 for returns, or 0 for a colleague."
+    ),
+    "ask_topic": Prompt("What else can I help you with?"),
+    "anything_else": Prompt("Is there anything else I can help you with?"),
+    "opening_hours": Prompt("We're open {hours}. "),
+    # -- orders and returns -------------------------------------------------
+    "offer_order": Prompt(
+        "I can see an order from your number: order {order}{items}. "
+        "Is that the one you're calling about?"
+    ),
+    "ask_order_number": Prompt(
+        "Please tell me your order number, or type it on your keypad followed by the hash key."
+    ),
+    "confirm_order_number": Prompt("That's order number {order}. Is that right?"),
+    "order_not_found": Prompt(
+        "I couldn't find an order with the number {order}. "
+        "Please tell me your order number again, or type it followed by the hash key."
+    ),
+    "return_not_delivered": Prompt(
+        "Order {order} hasn't been delivered yet. Once it arrives, you have {window} days "
+        "to return it. "
+    ),
+    "return_eligible": Prompt(
+        "Order {order}{items} was delivered {delivered}, so you can return it until "
+        "{last_day}. Shall I send you a return label by text message?"
+    ),
+    "return_ineligible": Prompt(
+        "Order {order}{items} was delivered {age_days} days ago, which is outside our "
+        "{window}-day return window. Would you like to talk to a colleague about it?"
+    ),
+    "return_label_sent": Prompt(
+        "I've sent you a text message with a link to your return label. Print it, "
+        "pack the item and drop it at any parcel shop. "
+    ),
+    # -- stock ---------------------------------------------------------------
+    "ask_product": Prompt("Which product would you like me to check?"),
+    "product_not_found": Prompt(
+        "Sorry, I couldn't find that product. Which product would you like me to check?"
+    ),
+    "in_stock": Prompt("Yes, the {product} is in stock. We have {count}. "),
+    "sold_out_restock": Prompt(
+        "Sorry, the {product} is sold out. We expect it back in stock in {days} days, "
+        "{restock_day}. "
+    ),
+    "sold_out": Prompt("Sorry, the {product} is sold out, and we don't have a date yet. "),
+    # -- complaints and callbacks --------------------------------------------
+    "complaint_case": Prompt(
+        "I'm sorry to hear that. I've opened case {case}{sms}. I'm putting you through "
+        "to a colleague now, who can see case {case}."
+    ),
+    "complaint_sms_sent": Prompt(" and sent you a text message with a link to upload photos"),
+    "ask_phone": Prompt("Please type your phone number on the keypad, followed by the hash key."),
+    "callback_recorded": Prompt(
+        "Thank you. A colleague will call you back on {phone} as soon as possible. Goodbye!"
+    ),
+    # -- text messages (not spoken) -------------------------------------------
+    "sms_photo_upload": Prompt("{shop}: upload photos for case {case} here: {url}"),
+    "sms_return_label": Prompt("{shop}: your return label for order {order}: {url}"),
+    # -- not understood, hand-over and goodbye --------------------------------
+    "reprompt_not_understood": Prompt("Sorry, I didn't understand.", fixed=True),
+    "reprompt_silence": Prompt("Sorry, I didn't hear anything.", fixed=True),
+    "empathy": Prompt("I understand you're frustrated, and I'll do my best to help. "),
+    "transfer_upset": Prompt(
+        "I can hear this is really frustrating. "
+        "Let me put you through to a colleague who can help.",
+        fixed=True,
+    ),
+    "transfer": Prompt(_TRANSFER_NOW, fixed=True),
+    "transfer_confirmed": Prompt("I'm putting you through to a colleague now.", fixed=True),
+    "backend_error": Prompt(
+        "I'm sorry, I can't look that up right now. Let me put you through to a colleague.",
+        fixed=True,
+    ),
+    "transfer_not_found": Prompt(
+        "I'm sorry, I can't find it. Let me put you through to a colleague who can help.",
+        fixed=True,
+    ),
+    "transfer_no_match": Prompt(
+        "I'm sorry, I'm having trouble understanding. Let me put you through to a colleague.",
+        fixed=True,
+    ),
+    "goodbye": Prompt("Thank you for calling {shop}. Goodbye!", fixed=True),
+    # -- the overflow offer (the voice bot speaks it before the dialogue starts) --
+    "offer": Prompt(
+        "Sorry, all our colleagues are busy right now. I'm the automated assistant, and I "
+        "can help with your order status, returns, and our opening hours. Say or press 1 to "
+        "talk to me, 2 to keep waiting in the queue, or 3 to be called back.",
+        fixed=True,
+    ),
+    "offer_reprompt": Prompt(
+        "Sorry, I didn't catch that. Say or press 1 to talk to me, 2 to keep waiting, "
+        "or 3 to be called back.",
+        fixed=True,
+    ),
+    "offer_wait": Prompt(
+        "All right, I'll put you back in the queue. You keep your place.", fixed=True
+    ),
+    "offer_callback": Prompt(
+        "Of course. We'll call you back on the number you're calling from.", fixed=True
+    ),
+    "offer_bot": Prompt("Great. How can I help you?", fixed=True),
+}
+
+
+def say(action: str, **values: object) -> str:
+    """The wording of ``action`` with ``values`` filled in."""
+    return PROMPTS[action].text.format(**values)
+
+
+REPROMPT_NOT_UNDERSTOOD = say("reprompt_not_understood")
+REPROMPT_SILENCE = say("reprompt_silence")
+OFFER_PROMPT = say("offer")
+OFFER_REPROMPT = say("offer_reprompt")
+OFFER_WAIT = say("offer_wait")
+OFFER_CALLBACK = say("offer_callback")
+OFFER_BOT = say("offer_bot")
+
+
+def fixed_prompts() -> list[str]:
+    """The fixed openers the voice bot renders into the cache at start-up.
+
+    (The greeting carries the shop's name: the voice bot renders it from the
+    dialogue; hand-over wording is cached the first time it is said.)
+    """
+    return [
+        OFFER_PROMPT,
+        OFFER_REPROMPT,
+        OFFER_WAIT,
+        OFFER_CALLBACK,
+        OFFER_BOT,
+        REPROMPT_NOT_UNDERSTOOD,
+        REPROMPT_SILENCE,
+    ]

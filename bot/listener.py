@@ -1,0 +1,336 @@
+"""The listen stage of a bot call: VAD, endpointing, recogniser feeding, DTMF, barge-in.
+
+:class:`CallListener` runs for the whole call in background tasks, also
+while the bot speaks (barge-in needs it), and queues what the caller said for
+:meth:`CallListener.next_input`: words (a final transcript), keys, or
+:class:`~bot.dialogue.machine.Silence` after the no-input timeout. Only
+speech frames (plus a short pre-roll) reach the recogniser.
+
+Where to change an endpointing setting: :class:`ListenerConfig` (its
+``endpoint`` is :class:`bot.speech.endpointing.EndpointConfig`), built from
+``speech.*`` in the settings by :meth:`ListenerConfig.from_settings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.speech.asr import AsrEngine
+from bot.speech.endpointing import (
+    BargeIn,
+    EndpointConfig,
+    SpeechGate,
+    SpeechStarted,
+    UtteranceEnded,
+    VadFrame,
+)
+from bot.speech.vad import SileroVad, VadModel
+from spillway.audio import AudioChunk, AudioFormat
+from spillway.call import CallEvent, CallEventKind, EventSink
+from spillway.media import MediaSession
+from spillway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerConfig:
+    """Timing of the listen stage; every value in its unit."""
+
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    vad_threshold: float = 0.5
+    # How long the caller may stay quiet after a question before it counts as silence.
+    no_input_timeout_s: float = 7.0
+    # Between DTMF keys of one number; '#' ends a number at once.
+    dtmf_interdigit_s: float = 2.0
+    # One utterance's transcription.
+    asr_timeout_s: float = 10.0
+    # Speech is fed to the recogniser in batches of at least this much audio.
+    asr_feed_ms: float = 100.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ListenerConfig:
+        speech = settings.speech
+        return cls(
+            endpoint=EndpointConfig(
+                end_silence_ms=float(speech.endpoint_silence_ms),
+                bargein_min_voiced_ms=float(speech.bargein_min_voiced_ms),
+            )
+        )
+
+
+class CallerGone(Exception):
+    """The media leg ended (the caller hung up) while the bot waited or spoke."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Heard:
+    """A final transcript from the recogniser (text may be empty: noise)."""
+
+    text: str
+    confidence: float | None
+    start_ms: float
+    end_ms: float
+
+
+_Input = _Heard | Dtmf | SpeechStarted | None  # None: the caller's audio ended
+
+
+class CallListener:
+    """The listen stage for one call: VAD, endpointing, ASR feeding, DTMF, barge-in.
+
+    It runs for the whole call in background tasks, also while the bot speaks
+    (barge-in needs it), and queues what the caller said for :meth:`next_input`.
+    """
+
+    def __init__(
+        self,
+        media: MediaSession,
+        call_id: str,
+        sink: EventSink,
+        *,
+        asr: AsrEngine,
+        vad: VadModel,
+        vad_pool: Executor,
+        config: ListenerConfig,
+    ) -> None:
+        self.media = media
+        self.call_id = call_id
+        self.sink = sink
+        self.config = config
+        self.format: AudioFormat = media.format
+        self.vad = SileroVad(self.format, threshold=config.vad_threshold, model=vad)
+        self.gate = SpeechGate(config.endpoint)
+        self.stream = asr.open_stream(self.format)
+        self.inputs: asyncio.Queue[_Input] = asyncio.Queue()
+        self.speaking = False
+        self.barged = asyncio.Event()
+        self.bargeins: list[BargeIn] = []
+        self.error: BaseException | None = None
+        self._asr_queue: asyncio.Queue[AudioChunk | UtteranceEnded | None] = asyncio.Queue()
+        self._vad_queue: asyncio.Queue[AudioChunk | None] = asyncio.Queue()
+        self._vad_pool = vad_pool
+        self._tasks: list[asyncio.Task[None]] = []
+        self._call_ms = 0.0
+        # At the offer a single key is the whole answer: no wait for more keys.
+        self.single_keys = False
+
+    def start(self) -> None:
+        guarded = (
+            ("reading the caller's audio", self._read, self._vad_queue),
+            ("the listener", self._frames, self._asr_queue),
+            ("recognition", self._recognise, self.inputs),
+        )
+        for what, stage, downstream in guarded:
+            self._tasks.append(asyncio.create_task(self._guard(what, stage, downstream)))
+        self._tasks.append(asyncio.create_task(self._keys()))
+
+    async def _guard(
+        self,
+        what: str,
+        stage: Callable[[], Coroutine[Any, Any, None]],
+        downstream: asyncio.Queue[Any],
+    ) -> None:
+        """Run one stage; a failure is kept for :meth:`next_input`, and the next stage
+        always hears the end (``None``), so nothing waits for audio that will not come."""
+        try:
+            await stage()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # includes a recogniser that timed out
+            log.exception("call %s: %s failed", self.call_id, what)
+            self.error = exc
+        finally:
+            downstream.put_nowait(None)
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.stream.aclose()
+
+    def begin_speaking(self) -> None:
+        self.speaking = True
+        self.barged.clear()
+
+    def end_speaking(self) -> None:
+        self.speaking = False
+
+    async def _barge(self, event: BargeIn | None, why: str) -> None:
+        """Stop the bot's audio now; the caller has the floor."""
+        if not self.speaking or self.barged.is_set():
+            return
+        self.barged.set()
+        await self.media.flush()
+        if event is not None:
+            self.bargeins.append(event)
+        data: dict[str, Any] = {"by": why}
+        if event is not None:
+            data.update(at_ms=round(event.at_ms), voiced_ms=round(event.voiced_ms))
+        await self.sink.event(CallEvent(self.call_id, CallEventKind.BARGE_IN, data))
+
+    async def _read(self) -> None:
+        """Caller audio off the transport, as fast as it comes, into the VAD queue."""
+        async for pcm in self.media.frames():
+            chunk = AudioChunk(pcm, self.format, self._call_ms)
+            self._call_ms += self.format.duration_ms(len(pcm))
+            self._vad_queue.put_nowait(chunk)
+
+    async def _frames(self) -> None:
+        """Caller audio -> VAD (thread pool) -> endpointer; speech frames to the recogniser.
+
+        Silero takes about 1.2 ms per 32 ms window and holds the GIL, so it
+        runs in the models' VAD pool, never in an event-loop callback; all the
+        frames that arrived while the previous batch was being analysed go in
+        one hop (usually one or two frames, more when the machine is busy).
+        The endpointer then sees the frames one by one, in order, exactly as
+        when VAD ran inline.
+        """
+        loop = asyncio.get_running_loop()
+        ended = False
+        while not ended:
+            batch: list[AudioChunk] = []
+            item = await self._vad_queue.get()
+            while item is not None:
+                batch.append(item)
+                if self._vad_queue.empty():
+                    break
+                item = self._vad_queue.get_nowait()
+            ended = item is None
+            if not batch:
+                continue
+            decisions = await loop.run_in_executor(self._vad_pool, self.vad.process_many, batch)
+            for chunk, frame_decisions in zip(batch, decisions, strict=True):
+                await self._gate(chunk, frame_decisions)
+
+    async def _gate(self, chunk: AudioChunk, decisions: list[VadFrame]) -> None:
+        speech, events = self.gate.push(chunk, decisions, bot_speaking=self.speaking)
+        for event in events:
+            if isinstance(event, BargeIn):
+                await self._barge(event, "voice")
+        for piece in speech:
+            self._asr_queue.put_nowait(piece)
+        for event in events:
+            if isinstance(event, SpeechStarted):
+                self.inputs.put_nowait(event)
+            elif isinstance(event, UtteranceEnded):
+                self._asr_queue.put_nowait(event)
+                # Wall-clock marks for the latency breakdown (bench_latency --breakdown).
+                await self.sink.event(
+                    CallEvent(self.call_id, CallEventKind.ENDPOINT, {"end_ms": round(event.end_ms)})
+                )
+
+    async def _recognise(self) -> None:
+        """Feed speech to the ASR stream in order; a final result per utterance.
+
+        Speech frames are fed in batches of at least ``asr_feed_ms`` (and
+        everything queued behind a slow decode in one go): each
+        ``AcceptWaveform`` call and thread-pool hop has a fixed cost that
+        20 ms frames pay fifty times a second. What is still pending when the
+        utterance ends is fed before the final result, so nothing is lost and
+        the endpoint waits for at most one batch.
+        """
+        pending: list[AudioChunk] = []
+        pending_ms = 0.0
+        while True:
+            item = await self._asr_queue.get()
+            while isinstance(item, AudioChunk):
+                pending.append(item)
+                pending_ms += self.format.duration_ms(len(item.audio))
+                if self._asr_queue.empty():
+                    break
+                item = self._asr_queue.get_nowait()
+            if isinstance(item, AudioChunk) and pending_ms < self.config.asr_feed_ms:
+                continue
+            if pending:
+                batch = AudioChunk(
+                    b"".join(c.audio for c in pending), self.format, pending[0].start_ms
+                )
+                pending, pending_ms = [], 0.0
+                # The utterance just ended: its reply waits on this batch.
+                urgent = item is not None and not isinstance(item, AudioChunk)
+                async with asyncio.timeout(self.config.asr_timeout_s):
+                    await self.stream.accept(batch, urgent=urgent)
+            if item is None:
+                break
+            if isinstance(item, AudioChunk):
+                continue
+            async with asyncio.timeout(self.config.asr_timeout_s):
+                final = await self.stream.end_utterance()
+            self.inputs.put_nowait(
+                _Heard(
+                    final.text.strip() if final else "",
+                    final.confidence if final else None,
+                    item.start_ms,
+                    item.end_ms,
+                )
+            )
+
+    async def _keys(self) -> None:
+        """DTMF: a number ends with '#' or a pause between keys; '*' and A-D at once."""
+        digits = ""
+        while True:
+            try:
+                if digits:
+                    key = await asyncio.wait_for(
+                        self.media.next_dtmf(), self.config.dtmf_interdigit_s
+                    )
+                else:
+                    key = await self.media.next_dtmf()
+            except TimeoutError:
+                self.inputs.put_nowait(Dtmf(digits))
+                digits = ""
+                continue
+            if key is None:
+                if digits:
+                    self.inputs.put_nowait(Dtmf(digits))
+                return
+            await self._barge(None, "dtmf")
+            digits += key
+            if key == "#" or not key.isdigit() or self.single_keys:
+                self.inputs.put_nowait(Dtmf(digits))
+                digits = ""
+
+    async def next_input(self) -> CallerInput:
+        """The caller's next turn: words, keys, or Silence after the no-input timeout."""
+        cfg = self.config
+        deadline = time.monotonic() + cfg.no_input_timeout_s
+        while True:
+            if self.error is not None:
+                raise RuntimeError(f"the listen stage failed: {self.error!r}") from self.error
+            remaining = deadline - time.monotonic()
+            try:
+                item = await asyncio.wait_for(self.inputs.get(), max(remaining, 0.0))
+            except TimeoutError:
+                return Silence()
+            if item is None:
+                if self.error is not None:
+                    continue
+                raise CallerGone
+            if isinstance(item, SpeechStarted):
+                # Someone is talking: wait for the utterance and its transcript.
+                deadline = (
+                    time.monotonic()
+                    + cfg.endpoint.max_utterance_ms / 1000
+                    + cfg.asr_timeout_s
+                    + cfg.no_input_timeout_s
+                )
+                continue
+            if isinstance(item, Dtmf):
+                return item
+            if not item.text:
+                # Noise with no words: keep listening for the rest of the window.
+                deadline = time.monotonic() + cfg.no_input_timeout_s
+                continue
+            return TextTurn(item.text)

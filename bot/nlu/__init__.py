@@ -1,0 +1,1 @@
+"""Understanding the caller: NLU engine, fallback classifier, Rasa client and service, data."""

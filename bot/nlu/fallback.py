@@ -1,0 +1,158 @@
+"""The in-process fallback intent classifier (scikit-learn) and entity finder.
+
+Used when the Rasa service is unreachable or too slow. It learns from the same
+Rasa YAML as Rasa (via ``bot.nlu.data``): TF-IDF over word 1-2-grams and
+character 2-5-grams, then a logistic regression. Entities come from rules:
+order numbers from spoken-digit normalisation, products from the lookup
+table, annotated examples and synonyms in the data.
+
+Training takes well under a second, so the model is built at start-up and
+passed in explicitly; nothing here is module-global.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from bot.nlu.data import NluData
+from bot.nlu.intents import Intent
+from bot.nlu.spoken_numbers import find_numbers
+from bot.types import ParsedIntent
+
+OUT_OF_SCOPE = Intent.OUT_OF_SCOPE
+MAX_INPUT_CHARS = 500
+"""Longer input is truncated: no caller says more than this in one turn."""
+
+_CLEAN_RE = re.compile(r"[^a-z0-9' ]+")
+_SPACES_RE = re.compile(r"\s+")
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def clean_text(text: str, max_chars: int = MAX_INPUT_CHARS) -> str:
+    """Lower-case, keep letters/digits/apostrophes, squeeze spaces, truncate."""
+    text = text[: max_chars * 2].lower()
+    text = _CLEAN_RE.sub(" ", text)
+    return _SPACES_RE.sub(" ", text).strip()[:max_chars].strip()
+
+
+def _features_text(text: str) -> str:
+    """Number runs become one token so that any order number looks the same."""
+    out: list[str] = []
+    last = 0
+    for span in find_numbers(text):
+        out.append(text[last : span.start])
+        out.append(" num " if len(span.digits) >= 4 else span.text)
+        last = span.end
+    out.append(text[last:])
+    return _DIGITS_RE.sub("num", "".join(out))
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRules:
+    """Rule-based entity extraction learned from the NLU data."""
+
+    products: dict[str, str]
+    """Surface form (lower case) -> canonical product name."""
+    min_order_digits: int = 4
+    max_order_digits: int = 12
+
+    @classmethod
+    def from_data(cls, data: NluData) -> EntityRules:
+        return cls(products=data.entity_values("product"))
+
+    def extract(self, text: str) -> dict[str, str]:
+        """Find ``order_number`` and ``product`` in cleaned text."""
+        entities: dict[str, str] = {}
+        for span in find_numbers(text):
+            if self.min_order_digits <= len(span.digits) <= self.max_order_digits:
+                entities["order_number"] = span.digits
+                break
+        product = self.find_product(text)
+        if product is not None:
+            entities["product"] = product
+        return entities
+
+    def find_product(self, text: str) -> str | None:
+        best: tuple[int, int, str] | None = None  # (-length, start, value)
+        for surface, value in self.products.items():
+            for match in re.finditer(rf"\b{re.escape(surface)}\b", text):
+                key = (-len(surface), match.start(), value)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+    def canonical_product(self, value: str) -> str:
+        return self.products.get(value.lower(), value)
+
+
+class FallbackNlu:
+    """TF-IDF + logistic regression intents, rule-based entities."""
+
+    engine_name = "fallback"
+
+    def __init__(self, pipeline: Pipeline, rules: EntityRules, max_chars: int) -> None:
+        self._pipeline = pipeline
+        self.rules = rules
+        self.max_chars = max_chars
+        words: TfidfVectorizer = pipeline.named_steps["features"].transformer_list[0][1]
+        self._vocabulary = frozenset(words.vocabulary_)
+
+    @classmethod
+    def train(
+        cls, data: NluData, *, seed: int = 42, max_chars: int = MAX_INPUT_CHARS
+    ) -> FallbackNlu:
+        texts = [_features_text(clean_text(e.text, max_chars)) for e in data.examples]
+        labels = [e.intent for e in data.examples]
+        pipeline = Pipeline(
+            [
+                (
+                    "features",
+                    FeatureUnion(
+                        [
+                            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+                            (
+                                "chars",
+                                TfidfVectorizer(
+                                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
+                                ),
+                            ),
+                        ]
+                    ),
+                ),
+                ("clf", LogisticRegression(C=20.0, max_iter=2000, random_state=seed)),
+            ]
+        )
+        pipeline.fit(texts, labels)
+        return cls(pipeline, EntityRules.from_data(data), max_chars)
+
+    @property
+    def intents(self) -> list[str]:
+        return [str(c) for c in self._pipeline.classes_]
+
+    def classify(self, text: str) -> tuple[str, float]:
+        """The most likely intent of cleaned ``text`` and its probability."""
+        features = _features_text(text)
+        # Text without one known word (noise, a foreign language, a wall of
+        # "x") would still get a confident-looking guess from the char n-grams.
+        if not any(word in self._vocabulary for word in features.split()):
+            return OUT_OF_SCOPE, 0.0
+        probs = self._pipeline.predict_proba([features])[0]
+        best = int(np.argmax(probs))
+        return str(self._pipeline.classes_[best]), float(probs[best])
+
+    def parse(self, text: str) -> ParsedIntent:
+        cleaned = clean_text(text, self.max_chars)
+        name, confidence = self.classify(cleaned)
+        return ParsedIntent(
+            name=name,
+            confidence=confidence,
+            entities=self.rules.extract(cleaned) if cleaned else {},
+            engine=self.engine_name,
+            text=cleaned,
+        )

@@ -1,0 +1,1 @@
+"""Speech in and out: recognisers, VAD, endpointing, resampling, Piper, prompt cache, pools."""

@@ -1,0 +1,1 @@
+"""The command-line interface (console script ``spillway``): the top floor."""

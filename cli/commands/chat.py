@@ -1,0 +1,227 @@
+"""`spillway chat`: talk to the bot's dialogue in a terminal, or replay a script.
+
+The same :class:`bot.dialogue.machine.Dialogue` as on a call, with the same NLU
+engine (Rasa when it answers, the fallback otherwise) and the configured
+store's shop data, only typed instead of spoken. A script has one caller turn
+per line: plain text, ``<silence>`` for no input, ``<dtmf 1234#>`` for keys;
+lines starting with ``#`` are comments, blank lines are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot import assembly
+from bot.assembly import DialogueFactory
+from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.result import DialogueTurn, result_summary
+from bot.nlu.engine import NluEngine
+from cli.context import app_context
+from spillway.errors import InputError
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, open_store
+
+app = typer.Typer(
+    help="Chat with the bot's dialogue in the terminal, or replay a scripted conversation.",
+    invoke_without_command=True,
+)
+console = Console()
+
+_TAG_RE = re.compile(r"^<(?P<tag>[a-z]+)(?:\s+(?P<arg>[^>]*))?>$")
+_DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
+
+
+class NluChoice(StrEnum):
+    auto = "auto"
+    fallback = "fallback"
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptLine:
+    line_no: int
+    raw: str
+    event: CallerInput
+
+
+def parse_caller_line(raw: str) -> CallerInput:
+    """One caller turn: text, ``<silence>`` or ``<dtmf KEYS>``; ValueError when malformed."""
+    text = raw.strip()
+    if not text.startswith("<"):
+        return TextTurn(text)
+    match = _TAG_RE.match(text)
+    if match is None:
+        raise ValueError(f"malformed tag {text[:40]!r}: expected <silence> or <dtmf KEYS>")
+    tag, arg = match["tag"], (match["arg"] or "").replace(" ", "")
+    if tag == "silence":
+        if arg:
+            raise ValueError("<silence> takes no argument")
+        return Silence()
+    if tag == "dtmf":
+        if not _DTMF_RE.match(arg):
+            raise ValueError(f"<dtmf {arg}>: keys must be 0-9, *, # or A-D")
+        return Dtmf(arg)
+    raise ValueError(f"unknown tag <{tag}>: expected <silence> or <dtmf KEYS>")
+
+
+def parse_script(text: str, source: str = "script") -> list[ScriptLine]:
+    """Caller turns of a script; an InputError names the first bad line."""
+    lines: list[ScriptLine] = []
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            lines.append(ScriptLine(line_no, stripped, parse_caller_line(stripped)))
+        except ValueError as exc:
+            raise InputError(f"{source} line {line_no}: {exc}") from exc
+    return lines
+
+
+def build_nlu(settings: Settings, choice: NluChoice) -> NluEngine:
+    """The production NLU engine (fallback trained now; Rasa unless told otherwise)."""
+    return assembly.build_nlu(settings, use_rasa=choice is NluChoice.auto)
+
+
+def turn_record(raw: str, turn: DialogueTurn) -> dict[str, Any]:
+    intent = turn.intent
+    return {
+        "caller": raw,
+        "intent": intent.name if intent else None,
+        "confidence": round(intent.confidence, 3) if intent else None,
+        "engine": intent.engine if intent else None,
+        "action": turn.reply.action,
+        "bot": turn.reply.text,
+    }
+
+
+async def run_script(
+    settings: Settings,
+    lines: list[ScriptLine],
+    *,
+    caller_id: str | None,
+    nlu_choice: NluChoice,
+    source: str,
+) -> list[dict[str, Any]]:
+    """Replay ``lines`` through a fresh dialogue; the JSON records, outcome last."""
+    nlu = build_nlu(settings, nlu_choice)
+    db = AsyncStore(open_store(settings.storage))
+    dialogues = DialogueFactory.from_settings(settings, nlu, db)
+    try:
+        dialogue = dialogues(caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}")
+        await dialogue.start()
+        records: list[dict[str, Any]] = []
+        ended_at = 0
+        for line in lines:
+            if dialogue.ended:
+                raise InputError(
+                    f"{source} line {line.line_no}: the call already ended at line {ended_at}"
+                )
+            await dialogue.handle(line.event)
+            records.append(turn_record(line.raw, dialogue.turns[-1]))
+            ended_at = line.line_no
+        records.append(result_summary(dialogue.hang_up()))
+        return records
+    finally:
+        await dialogues.backends.aclose()
+        await nlu.aclose()
+        db.close()
+        db.store.close()
+
+
+async def run_interactive(
+    settings: Settings, *, caller_id: str | None, nlu_choice: NluChoice, verbose: bool
+) -> None:
+    nlu = build_nlu(settings, nlu_choice)
+    db = AsyncStore(open_store(settings.storage))
+    dialogues = DialogueFactory.from_settings(settings, nlu, db)
+    try:
+        dialogue = dialogues(caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}")
+        greeting = await dialogue.start()
+        console.print(f"[bold cyan]bot:[/] {escape(greeting.text)}")
+        console.print("[dim](empty line = silence, <dtmf 1234#> = keys, Ctrl-D = hang up)[/]")
+        while not dialogue.ended:
+            try:
+                raw = await asyncio.to_thread(console.input, "[bold]you:[/] ")
+            except EOFError:
+                break
+            try:
+                event = parse_caller_line(raw) if raw.strip() else Silence()
+            except ValueError as exc:
+                console.print(f"[red]{escape(str(exc))}[/]")
+                continue
+            reply = await dialogue.handle(event)
+            turn = dialogue.turns[-1]
+            if verbose and turn.intent is not None:
+                console.print(
+                    f"[dim]{turn.intent.name} {turn.intent.confidence:.2f} "
+                    f"({turn.intent.engine}) {escape(str(turn.intent.entities))}[/]"
+                )
+            console.print(f"[bold cyan]bot:[/] {escape(reply.text)}")
+        console.print(f"[dim]outcome: {escape(json.dumps(result_summary(dialogue.hang_up())))}[/]")
+    finally:
+        await dialogues.backends.aclose()
+        await nlu.aclose()
+        db.close()
+        db.store.close()
+
+
+@app.callback(invoke_without_command=True)
+def chat(
+    ctx: typer.Context,
+    script: Annotated[
+        Path | None,
+        typer.Option(
+            "--script",
+            help="Replay this conversation (one caller turn per line; <silence>, "
+            "<dtmf 1234#>, '#' comments) instead of reading the terminal.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --script: print the turns and outcome as JSON.")
+    ] = False,
+    caller_id: Annotated[
+        str | None, typer.Option("--caller-id", help="The caller's phone number.")
+    ] = None,
+    nlu: Annotated[
+        NluChoice,
+        typer.Option(
+            "--nlu", help="auto: Rasa when it answers, else the fallback; fallback: never Rasa."
+        ),
+    ] = NluChoice.auto,
+) -> None:
+    """Chat with the bot (typed text in, the bot's text out), or replay a script."""
+    state = app_context(ctx)
+    settings = state.settings
+    if script is None:
+        asyncio.run(
+            run_interactive(settings, caller_id=caller_id, nlu_choice=nlu, verbose=state.verbose)
+        )
+        return
+    try:
+        text = script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read script {script}: {exc}") from exc
+    lines = parse_script(text, str(script))
+    records = asyncio.run(
+        run_script(settings, lines, caller_id=caller_id, nlu_choice=nlu, source=str(script))
+    )
+    if as_json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    for record in records[:-1]:
+        console.print(f"[bold]you:[/] {escape(record['caller'])}")
+        console.print(f"[bold cyan]bot:[/] {escape(record['bot'])}")
+    console.print(f"[dim]outcome: {escape(json.dumps(records[-1]))}[/]")

@@ -1,0 +1,240 @@
+"""`spillway dialplan ...`: render, check, diff and install the Asterisk configuration.
+
+A thin layer over :mod:`dialplan.render`, :mod:`dialplan.check` and
+:mod:`dialplan.install`. Secrets (the AMI user's secret, the softphone's SIP
+password) are masked in everything shown on screen and in rendered folders
+unless ``--with-secrets`` asks for them; ``install`` always writes the real
+ones, since the PBX needs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.syntax import Syntax
+
+from cli.context import app_context
+from dialplan import install as installer
+from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
+from dialplan.render import (
+    SECRET_MASK,
+    SPILLWAY_FILES,
+    RenderedFile,
+    render_spillway,
+    softphone_password,
+)
+from dialplan.sandbox import Sandbox
+from spillway.ami import AmiClient, AmiEndpoint
+from spillway.errors import InputError, PbxError
+from spillway.settings import Settings
+
+app = typer.Typer(
+    help="Render, check, diff and install Spillway's Asterisk configuration.",
+    no_args_is_help=True,
+)
+console = Console()
+
+FromOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--from",
+        help="Use the files in this folder (as written by `render --with-secrets`, perhaps "
+        "edited) instead of rendering them from the configuration.",
+        file_okay=False,
+    ),
+]
+TargetOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--target", help="The Asterisk configuration folder (default: pbx.asterisk_config_dir)."
+    ),
+]
+FreePbxOption = Annotated[
+    bool,
+    typer.Option(
+        "--freepbx",
+        help="Include our files from FreePBX's *_custom.conf files (extensions_custom.conf, ...).",
+    ),
+]
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value a rendering contains, to mask in what is shown."""
+    secret = settings.require_ami_secret()
+    return [secret, softphone_password(secret)]
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, SECRET_MASK)
+    return text
+
+
+def read_folder(folder: Path) -> list[RenderedFile]:
+    """The include-able files from a folder; every one of them must be there."""
+    files = []
+    for name in SPILLWAY_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise InputError(f"{path} is missing", hint="spillway dialplan render --with-secrets")
+        files.append(RenderedFile(name, path.read_text(encoding="utf-8")))
+    return files
+
+
+def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
+    """What gets loaded into Asterisk: with real secrets, never masked ones."""
+    if source is None:
+        return render_spillway(settings, ami_secret=settings.require_ami_secret())
+    files = read_folder(source)
+    masked = [f.name for f in files if SECRET_MASK in f.text]
+    if masked:
+        raise InputError(
+            f"{', '.join(masked)} in {source} hold masked secrets ({SECRET_MASK})",
+            hint="render them with `spillway dialplan render --with-secrets`",
+        )
+    return files
+
+
+def ami_endpoint(settings: Settings) -> AmiEndpoint:
+    pbx = settings.pbx
+    return AmiEndpoint(
+        pbx.host, pbx.ami_port, pbx.ami_username, settings.require_ami_secret(), pbx.ami_timeout_s
+    )
+
+
+async def check_files(settings: Settings, files: list[RenderedFile]) -> CheckReport:
+    """Load ``files`` into the running sandbox Asterisk and read them back."""
+    sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
+    if sandbox.pid() is None:
+        raise PbxError(
+            f"the sandbox Asterisk ({settings.pbx.sandbox_instance}) is not running; "
+            "`check` loads the files into it",
+            hint="spillway pbx sandbox up",
+        )
+    ami = await AmiClient.connect(sandbox.ami_endpoint())
+    try:
+        return await check_in_sandbox(sandbox, ami, files, queue_name=settings.queue.name)
+    finally:
+        await ami.close()
+
+
+async def install_files(
+    settings: Settings, target: Path, files: list[RenderedFile], *, freepbx: bool, reload: bool
+) -> installer.InstallResult:
+    if not reload:
+        return await installer.install(
+            target, files, ami=None, queue_name=settings.queue.name, freepbx=freepbx
+        )
+    ami = await AmiClient.connect(ami_endpoint(settings))
+    try:
+        return await installer.install(
+            target, files, ami=ami, queue_name=settings.queue.name, freepbx=freepbx
+        )
+    finally:
+        await ami.close()
+
+
+def _show_diff(text: str) -> None:
+    if console.is_terminal:
+        console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        # Piped or captured: an unwrapped diff that `patch` and grep can use.
+        console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write the files into.", file_okay=False)
+    ] = Path("build/asterisk"),
+    with_secrets: Annotated[
+        bool,
+        typer.Option("--with-secrets", help="Write the real AMI secret and SIP password."),
+    ] = False,
+) -> None:
+    """Write the include-able *_spillway.conf files into a folder (secrets masked)."""
+    settings = app_context(ctx).settings
+    secret = settings.require_ami_secret() if with_secrets else None
+    out.mkdir(parents=True, exist_ok=True)
+    for rendered in render_spillway(settings, ami_secret=secret):
+        path = out / rendered.name
+        path.write_text(rendered.text, encoding="utf-8")
+        if secret is not None and rendered.name.startswith(("manager", "pjsip")):
+            path.chmod(0o600)
+        console.print(f"wrote {path}")
+    if secret is None:
+        console.print(f"secrets are masked ({SECRET_MASK}); --with-secrets writes them")
+
+
+@app.command("check")
+def check(ctx: typer.Context, source: FromOption = None) -> None:
+    """Load the files into the sandbox Asterisk, read them back; fail with Asterisk's errors."""
+    settings = app_context(ctx).settings
+    report = asyncio.run(check_files(settings, real_files(settings, source)))
+    if not report.ok:
+        raise PbxError(
+            "Asterisk did not load the configuration:\n  "
+            + "\n  ".join(mask(e, secrets_of(settings)) for e in report.errors)
+        )
+    for context, output in report.contexts.items():
+        console.print(f"[green]ok[/] {context}: {shown_priorities(output)} priorities loaded")
+    console.print(f"[green]ok[/] queue {settings.queue.name} loaded")
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    target: TargetOption = None,
+    freepbx: FreePbxOption = False,
+    source: FromOption = None,
+) -> None:
+    """Show what `install` would change in the target folder (secrets masked)."""
+    settings = app_context(ctx).settings
+    folder = target or settings.pbx.asterisk_config_dir
+    text = installer.diff(folder, real_files(settings, source), freepbx=freepbx)
+    if not text:
+        console.print(f"{folder} is up to date")
+        return
+    _show_diff(mask(text, secrets_of(settings)))
+
+
+@app.command("install")
+def install(
+    ctx: typer.Context,
+    target: TargetOption = None,
+    freepbx: FreePbxOption = False,
+    source: FromOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before writing.")] = False,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload/--no-reload",
+            help="Reload through AMI and verify; a failed reload restores the backup.",
+        ),
+    ] = True,
+) -> None:
+    """Back up, write the files into the Asterisk folder, reload through AMI, verify."""
+    settings = app_context(ctx).settings
+    folder = target or settings.pbx.asterisk_config_dir
+    files = real_files(settings, source)
+    text = installer.diff(folder, files, freepbx=freepbx)
+    if not text:
+        console.print(f"{folder} is up to date; nothing to install")
+        return
+    _show_diff(mask(text, secrets_of(settings)))
+    if not yes and not typer.confirm(f"Write these changes into {folder}?"):
+        raise typer.Exit(1)
+    result = asyncio.run(install_files(settings, folder, files, freepbx=freepbx, reload=reload))
+    for path in result.written:
+        console.print(f"wrote {path}")
+    console.print(f"backup of the previous files in {result.backup}")
+    if reload:
+        console.print("[green]reloaded and verified[/] through AMI")
+    else:
+        console.print("not reloaded: run `core reload` on the PBX")

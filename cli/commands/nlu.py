@@ -1,0 +1,180 @@
+"""`spillway nlu ...`: install, train and serve Rasa; parse text; evaluate both engines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.nlu.data import PROJECT_DIR, load_nlu_data
+from bot.nlu.engine import NluEngine, NluEngineConfig
+from bot.nlu.evaluation import EngineReport, default_split, evaluate_fallback, evaluate_rasa
+from bot.nlu.fallback import FallbackNlu
+from bot.nlu.rasa_client import RasaClient
+from bot.nlu.rasa_service import DEFAULT_PYTHON, RasaInstall, RasaServer, train_model
+from cli.context import app_context
+from spillway.errors import ConfigError
+from spillway.settings import Settings
+
+app = typer.Typer(
+    help="Intent understanding: the Rasa service and the in-process fallback.",
+    no_args_is_help=True,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ProjectOpt = Annotated[
+    Path, typer.Option("--project", help="Rasa project directory (config, domain, data).")
+]
+PythonOpt = Annotated[
+    Path, typer.Option("--python", help="Python 3.8-3.10 interpreter for Rasa's own venv.")
+]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return app_context(ctx).settings
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if not parts.hostname or not parts.port:
+        raise ConfigError(f"nlu.rasa_url {url!r} needs a host and a port")
+    return parts.hostname, parts.port
+
+
+@app.command()
+def install(
+    python: PythonOpt = DEFAULT_PYTHON,
+) -> None:
+    """Create Rasa's own venv in the cache and install the pinned Rasa (idempotent)."""
+    rasa = RasaInstall(python=python)
+    if rasa.is_installed():
+        console.print(f"Rasa {rasa.version} already installed in {rasa.venv_dir}")
+        return
+    console.print(f"installing Rasa {rasa.version} into {rasa.venv_dir} (several minutes)...")
+    started = time.monotonic()
+    rasa.ensure()
+    console.print(f"installed in {time.monotonic() - started:.0f}s")
+
+
+@app.command()
+def train(
+    project: ProjectOpt = PROJECT_DIR,
+    force: Annotated[bool, typer.Option("--force", help="Retrain even if cached.")] = False,
+) -> None:
+    """Train the Rasa NLU model (cached by a hash of the project files)."""
+    rasa = RasaInstall()
+    started = time.monotonic()
+    path, trained = train_model(rasa, project, force=force)
+    verb = "trained" if trained else "cached"
+    console.print(f"{verb}: {path} ({time.monotonic() - started:.1f}s)")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    project: ProjectOpt = PROJECT_DIR,
+) -> None:
+    """Train if needed, run `rasa run --enable-api` on nlu.rasa_url and restart it if it dies."""
+    host, port = _host_port(_settings(ctx).nlu.rasa_url)
+    rasa = RasaInstall()
+    model, _ = train_model(rasa, project)
+    server = RasaServer(rasa, model, host=host, port=port)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        console.print(f"serving {model.name} on {server.url} (logs: {server.log_path})")
+        await server.supervise(stop)
+
+    asyncio.run(run())
+
+
+@app.command()
+def parse(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What the caller said (as ASR writes it).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    no_rasa: Annotated[bool, typer.Option("--no-rasa", help="Use only the fallback.")] = False,
+) -> None:
+    """Understand one utterance: Rasa if it answers in time, else the fallback."""
+    settings = _settings(ctx)
+
+    async def run() -> dict[str, object]:
+        rasa = None if no_rasa else RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms)
+        engine = NluEngine(
+            FallbackNlu.train(load_nlu_data()),
+            rasa,
+            NluEngineConfig(
+                confidence_threshold=settings.nlu.min_confidence,
+                retry_after_s=settings.nlu.retry_after_s,
+            ),
+        )
+        try:
+            intent = await engine.parse(text)
+        finally:
+            await engine.aclose()
+        return {
+            "intent": intent.name,
+            "confidence": round(intent.confidence, 4),
+            "entities": intent.entities,
+            "engine": intent.engine,
+        }
+
+    result = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        console.print(result)
+
+
+def _report_table(report: EngineReport) -> Table:
+    table = Table(
+        title=(
+            f"{report.engine}: accuracy {report.accuracy:.3f} "
+            f"(train {report.n_train}, test {report.n_test}, "
+            f"train {report.train_s:.1f}s, {report.mean_parse_ms:.1f} ms/parse)"
+        )
+    )
+    for column in ("intent", "precision", "recall", "f1", "support"):
+        table.add_column(column, justify="left" if column == "intent" else "right")
+    for row in report.per_intent:
+        table.add_row(
+            row.intent,
+            f"{row.precision:.2f}",
+            f"{row.recall:.2f}",
+            f"{row.f1:.2f}",
+            str(row.support),
+        )
+    return table
+
+
+@app.command()
+def evaluate(
+    project: ProjectOpt = PROJECT_DIR,
+    seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 42,
+    test_fraction: Annotated[float, typer.Option(help="Share held out per intent.")] = 0.25,
+    rasa: Annotated[bool, typer.Option("--rasa/--no-rasa", help="Also evaluate Rasa.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Per-intent precision and recall of both engines on one held-out split."""
+    train_data, test_data = default_split(project, test_fraction, seed)
+    reports = [evaluate_fallback(train_data, test_data, seed)]
+    if rasa:
+        reports.append(asyncio.run(evaluate_rasa(train_data, test_data, RasaInstall())))
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in reports], indent=2))
+        return
+    for report in reports:
+        console.print(_report_table(report))

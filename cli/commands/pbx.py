@@ -1,0 +1,90 @@
+"""`spillway pbx sandbox ...`: a real Asterisk 22 on loopback for development and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+
+import typer
+from rich.console import Console
+
+from cli.context import app_context
+from dialplan.sandbox import Sandbox
+from spillway.errors import PbxError
+from spillway.secrets import generate_secret, set_secret
+from spillway.settings import Settings
+
+app = typer.Typer(help="Manage the PBX Spillway talks to.", no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="A sandbox Asterisk 22 in a Debian sid chroot, bound to loopback.", no_args_is_help=True
+)
+app.add_typer(sandbox_app, name="sandbox")
+console = Console()
+
+
+def sandbox_for(ctx: typer.Context, *, create_secret: bool = False) -> Sandbox:
+    """The sandbox of the configured instance; creates its AMI secret if asked."""
+    state = app_context(ctx)
+    settings: Settings = state.settings
+    if settings.pbx.ami_secret is None and create_secret:
+        path = set_secret("SPILLWAY_PBX__AMI_SECRET", generate_secret())
+        console.print(f"created an AMI secret for the sandbox in {path}")
+        os.environ.pop("SPILLWAY_PBX__AMI_SECRET", None)
+        settings = state.reload()
+    return Sandbox(settings, ami_secret=settings.require_ami_secret())
+
+
+async def bring_up(sandbox: Sandbox) -> None:
+    """Build (once), configure, start and wait for AMI."""
+    with console.status("building the Debian sid root (once, about a minute)"):
+        sandbox.build(log=lambda line: console.print(line))
+    pid = sandbox.start()
+    with console.status("waiting for Asterisk to answer on AMI"):
+        await sandbox.wait_ready()
+    console.print(
+        f"[green]sandbox Asterisk up[/] (pid {pid}, {sandbox.asterisk_version()}, "
+        f"AMI {sandbox.settings.pbx.host}:{sandbox.settings.pbx.ami_port})"
+    )
+
+
+@sandbox_app.command("up")
+def up(ctx: typer.Context) -> None:
+    """Build the sandbox root once, write the rendered config, start Asterisk, wait for AMI."""
+    asyncio.run(bring_up(sandbox_for(ctx, create_secret=True)))
+
+
+@sandbox_app.command("down")
+def down(ctx: typer.Context) -> None:
+    """Stop the sandbox Asterisk cleanly."""
+    stopped = sandbox_for(ctx).stop()
+    console.print("sandbox stopped" if stopped else "sandbox was not running")
+
+
+@sandbox_app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Show whether the sandbox is built, running and answering on AMI."""
+    result = asyncio.run(sandbox_for(ctx).status())
+    console.print(
+        f"built: {result.built}  running: {result.running}  pid: {result.pid}  "
+        f"AMI: {'ok' if result.ami_ok else 'no'}  {result.version or ''}  ({result.detail})"
+    )
+    if not result.running:
+        raise typer.Exit(1)
+
+
+@sandbox_app.command("cli")
+def cli(
+    ctx: typer.Context,
+    command: list[str] = typer.Argument(None, help="A CLI command; none opens the console."),
+) -> None:
+    """Run an Asterisk CLI command in the sandbox, or open its console."""
+    sandbox = sandbox_for(ctx)
+    if sandbox.pid() is None:
+        raise PbxError("the sandbox is not running", hint="spillway pbx sandbox up")
+    if command:
+        console.print(sandbox.cli(" ".join(command)), end="", markup=False, highlight=False)
+        return
+    subprocess.run(
+        ["chroot", str(sandbox.root), "asterisk", "-C", sandbox.conf_in_root, "-r"], check=False
+    )

@@ -1,0 +1,102 @@
+"""`spillway serve`: the call controller (FastAGI), the media server and the SMS sender.
+
+The speech models are loaded once at start-up and shared by every call. When
+one is missing or corrupt, serve still runs: calls get the DTMF menu bot and
+the human queue, and one log line names the model and how to install it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import typer
+
+from agi.controller import running_controller
+from agi.menu_bot import MenuBot
+from bot.assembly import DialogueFactory, build_nlu, load_speech_models
+from bot.backends.sms_sender import running_sms_sender
+from bot.voice_bot import SpeechBot, VoiceBotConfig
+from bot.warm_up import warm_up as warm_speech
+from cli.context import app_context
+from spillway.call import Bot
+from spillway.errors import ModelError
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, open_store
+from spillway.tasks import cancel_and_wait
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple[Bot, str]]:
+    """The speech bot when its models load, else the DTMF menu; and a one-line description."""
+    try:
+        models = await asyncio.to_thread(load_speech_models, settings)
+    except ModelError as exc:
+        line = str(exc)  # names the model and, as its hint, the command that installs it
+        if "spillway models fetch" not in line:
+            line += "; `spillway models list` / `spillway models fetch NAME` install models"
+        log.error("speech bot disabled, calls get the DTMF menu and the queue: %s", line)
+        yield MenuBot(), f"DTMF menu (speech models unavailable: {line})"
+        return
+    nlu = build_nlu(settings)
+    dialogues = DialogueFactory.from_settings(settings, nlu, store)
+    warm_up: asyncio.Task[None] | None = None
+    try:
+        bot = SpeechBot(models, dialogues, VoiceBotConfig.from_settings(settings))
+        # The first caller should not wait for Piper to render the greeting or
+        # the offer, nor decode with a cold recogniser; calls that come sooner
+        # render on demand (the cache locks) and take a fresh recogniser.
+        warm_up = asyncio.create_task(
+            warm_speech(bot, models, recognizers=settings.speech.vosk_prewarm)
+        )
+        yield bot, f"speech bot ({models.describe()})"
+    finally:
+        if warm_up is not None:
+            await cancel_and_wait(warm_up)
+        await dialogues.backends.aclose()
+        await nlu.aclose()
+        models.close()
+
+
+async def serve_forever(settings: Settings) -> None:
+    """Run until cancelled (Ctrl-C)."""
+    db = open_store(settings.storage)
+    astore = AsyncStore(db)
+    try:
+        async with (
+            call_bot(settings, astore) as (bot, description),
+            running_controller(settings, bot, store=db) as (_controller, fastagi, media),
+            running_sms_sender(settings, astore),
+        ):
+            c = settings.controller
+            log.info(
+                "serving: FastAGI %s:%s, AudioSocket %s, WebSocket %s (transport %s), bot: %s",
+                c.bind_host,
+                fastagi.port,
+                media.audiosocket_port,
+                media.websocket_port,
+                c.transport,
+                description,
+            )
+            typer.echo(
+                f"spillway serve: FastAGI on {c.bind_host}:{fastagi.port}, media on "
+                f"AudioSocket {media.audiosocket_port} / WebSocket {media.websocket_port}; "
+                f"bot: {description}; Ctrl-C stops"
+            )
+            await asyncio.Event().wait()
+    finally:
+        astore.close()
+        db.close()
+
+
+def serve(ctx: typer.Context) -> None:
+    """Run the call controller: FastAGI routing and the bot's media server."""
+    settings = app_context(ctx).settings
+    try:
+        asyncio.run(serve_forever(settings))
+    except KeyboardInterrupt:
+        typer.echo("stopped")

@@ -1,0 +1,131 @@
+"""The main job, end to end on this machine: what `spillway demo` runs.
+
+Brings up the sandbox PBX, starts Spillway's FastAGI listener, places one call
+through Asterisk into it, loads the demo shop and has the bot's dialogue (with
+the Rasa service) answer a known customer's question, then runs the doctor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from agi.fastagi import FastAgiServer
+from bot.backends.demo_data import DEMO_CALLER, seed_demo
+from cli.doctor import check_nlu, run_checks
+from cli.report import print_checks
+from cli.selftest import SelftestRoute, place_selftest_call
+from dialplan.sandbox import Sandbox
+from spillway.ami import AmiClient
+from spillway.errors import NluError
+from spillway.settings import Settings
+from spillway.storage import open_store
+
+# A known caller (the demo shop's customer) asks about their parcel.
+DEMO_CONVERSATION = "where is my package\nyes\nno thanks, goodbye\n"
+
+
+async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: float = 300) -> None:
+    """Start `spillway nlu serve` in the background unless Rasa already answers.
+
+    Like the sandbox PBX, it keeps running after the demo (stop it with
+    ``kill $(cat ~/.cache/spillway/nlu-serve.pid)``). The first start trains
+    the model, about a minute; Rasa itself takes up to a minute to load.
+    """
+    if (await check_nlu(settings)).ok:
+        return
+    log_path = settings.paths.cache_dir / "nlu-serve.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "spillway",
+            "nlu",
+            "serve",
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "SPILLWAY_NLU__RASA_URL": settings.nlu.rasa_url},
+            start_new_session=True,
+        )
+    (settings.paths.cache_dir / "nlu-serve.pid").write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + timeout_s
+    with console.status(f"starting the Rasa NLU service (log: {log_path})"):
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise NluError(
+                    f"`spillway nlu serve` exited with {process.returncode}", hint=f"see {log_path}"
+                )
+            if (await check_nlu(settings)).ok:
+                console.print(f"[green]Rasa NLU service up[/] on {settings.nlu.rasa_url}")
+                return
+            await asyncio.sleep(1.0)
+    raise NluError(f"Rasa did not answer within {timeout_s:g} s", hint=f"see {log_path}")
+
+
+async def run_demo(settings: Settings, sandbox: Sandbox, console: Console) -> bool:
+    """Run the demo; return whether everything passed."""
+    await ensure_nlu_service(settings, console)
+    server = FastAgiServer(max_connections=settings.controller.max_connections)
+    route = SelftestRoute()
+    route.install(server)
+    await server.start(settings.controller.bind_host, settings.controller.fastagi_port)
+    console.print(
+        f"FastAGI listening on {settings.controller.bind_host}:{settings.controller.fastagi_port}"
+    )
+    try:
+        ami = await AmiClient.connect(sandbox.ami_endpoint())
+        try:
+            result = await place_selftest_call(ami, route)
+        finally:
+            await ami.close()
+        console.print(
+            f"[green]call placed[/]: {result.channel} reached our FastAGI route "
+            f"'selftest' (params {result.params}), which read SPILLWAY_SELFTEST="
+            f"{result.marker} and answered {result.reply!r}; Asterisk reported "
+            f"{result.user_event.get('Reply')!r} back over AMI in {result.elapsed_ms:.0f} ms"
+        )
+        conversation_ok = await demo_conversation(settings, console)
+        checks = await run_checks(settings)
+        return print_checks(console, checks) and conversation_ok
+    finally:
+        with contextlib.suppress(Exception):
+            await server.close()
+
+
+async def demo_conversation(settings: Settings, console: Console) -> bool:
+    """Seed the demo shop and replay a short conversation; True when it resolved."""
+    from cli.commands.chat import NluChoice, parse_script, run_script
+
+    store = open_store(settings.storage)
+    try:
+        await asyncio.to_thread(seed_demo, store)
+    finally:
+        store.close()
+    records = await run_script(
+        settings,
+        parse_script(DEMO_CONVERSATION, "demo"),
+        caller_id=DEMO_CALLER,
+        nlu_choice=NluChoice.auto,
+        source="demo",
+    )
+    *turns, result = records
+    table = Table(title=f"the bot's dialogue, caller {DEMO_CALLER} (a demo shop customer)")
+    for column in ("caller says", "understood as", "bot says"):
+        table.add_column(column, overflow="fold")
+    for turn in turns:
+        understood = f"{turn['intent']} {turn['confidence']:.2f} ({turn['engine']})"
+        table.add_row(turn["caller"], understood, turn["bot"])
+    console.print(table)
+    resolved = result.get("outcome") == "resolved"
+    colour = "green" if resolved else "red"
+    console.print(f"[{colour}]conversation outcome: {result.get('outcome')}[/]")
+    return resolved

@@ -1,0 +1,203 @@
+"""`spillway doctor`: is everything Spillway needs there and working?
+
+Each check returns a :class:`Check` with what it found and, when something is
+wrong, the command that fixes it. Checks never raise: a failure is a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from dialplan.render import REQUIRED_MODULES
+from spillway.ami import AmiClient, AmiEndpoint
+from spillway.errors import SpillwayError
+from spillway.settings import Settings
+from spillway.storage import open_store
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def check_database(settings: Settings) -> Check:
+    try:
+        store = open_store(settings.storage)
+        try:
+            store.check_writable()
+            version = max((m["version"] for m in store.applied_migrations()), default=0)
+        finally:
+            store.close()
+    except SpillwayError as exc:
+        return Check(
+            "database writable", False, str(exc), "check storage.sqlite_path and its folder"
+        )
+    return Check("database writable", True, f"{settings.storage.sqlite_path} (schema v{version})")
+
+
+async def check_pbx(settings: Settings) -> list[Check]:
+    """AMI login, Asterisk version and the required modules."""
+    if settings.pbx.mode == "sandbox":
+        start_fix = "spillway pbx sandbox up"
+    else:
+        start_fix = "start Asterisk and run `spillway dialplan install`"
+    secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
+    if not secret:
+        return [
+            Check(
+                "AMI logged in",
+                False,
+                "no AMI secret configured",
+                "set SPILLWAY_PBX__AMI_SECRET (the sandbox creates one: spillway pbx sandbox up)",
+            )
+        ]
+    endpoint = AmiEndpoint(
+        settings.pbx.host,
+        settings.pbx.ami_port,
+        settings.pbx.ami_username,
+        secret,
+        settings.pbx.ami_timeout_s,
+    )
+    try:
+        ami = await AmiClient.connect(endpoint)
+    except SpillwayError as exc:
+        return [Check("AMI logged in", False, str(exc), start_fix)]
+    checks = [Check("AMI logged in", True, f"{endpoint.username}@{endpoint.host}:{endpoint.port}")]
+    try:
+        core = await ami.action({"Action": "CoreSettings"})
+        version = str(core.get("AsteriskVersion", "?"))
+        major = int(version.split(".")[0]) if version[:1].isdigit() else 0
+        checks.append(
+            Check(
+                "Asterisk version",
+                major >= 18,
+                version,
+                ""
+                if major >= 18
+                else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
+            )
+        )
+        for module in REQUIRED_MODULES:
+            try:
+                await ami.action({"Action": "ModuleCheck", "Module": module})
+                checks.append(Check(f"module {module}", True, "loaded"))
+            except SpillwayError:
+                checks.append(
+                    Check(
+                        f"module {module}",
+                        False,
+                        "not loaded",
+                        f"asterisk -rx 'module load {module}.so'",
+                    )
+                )
+    except SpillwayError as exc:
+        checks.append(Check("Asterisk version", False, str(exc), start_fix))
+    finally:
+        await ami.close()
+    return checks
+
+
+def check_models(settings: Settings) -> list[Check]:
+    """The configured speech models: installed as packages or fetched into the cache."""
+    from models.discover import require_model
+
+    asr_model = (
+        settings.speech.vosk_model
+        if settings.speech.asr_engine == "vosk"
+        else settings.speech.whisper_model
+    )
+    checks = []
+    for kind, name in (("ASR model", asr_model), ("TTS voice", settings.speech.piper_voice)):
+        try:
+            found = require_model(name, settings.paths.cache_dir / "models")
+            checks.append(Check(f"{kind} {name}", True, f"{found.path} ({found.source})"))
+        except SpillwayError as exc:
+            checks.append(
+                Check(f"{kind} {name}", False, exc.message, f"spillway models fetch {name}")
+            )
+    return checks
+
+
+async def check_nlu(settings: Settings) -> Check:
+    url = settings.nlu.rasa_url.rstrip("/") + "/status"
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            response = await client.get(url)
+            response.raise_for_status()
+            model = response.json().get("model_file", "?")
+    except (httpx.HTTPError, ValueError) as exc:
+        return Check(
+            "NLU server",
+            False,
+            f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
+            "spillway nlu serve",
+        )
+    return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
+
+
+async def check_shop(settings: Settings) -> Check:
+    """Which back-end serves orders and stock; for the shop API, whether it answers."""
+    from bot.backends.choice import describe_backends, shopify_client
+
+    name = "shop back-end"
+    if settings.shop.api_url is None:
+        return Check(name, True, describe_backends(settings))
+    try:
+        client = shopify_client(settings)
+    except SpillwayError as exc:
+        return Check(name, False, exc.message, "set SPILLWAY_SHOP__API_TOKEN or unset shop.api_url")
+    try:
+        body = await client.get("/shop.json", {})
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "check shop.api_url, the token and the network")
+    finally:
+        await client.aclose()
+    shop = body.get("shop")
+    shop = shop if isinstance(shop, dict) else {}
+    answered = f"answers (shop {shop.get('name', '?')!r})"
+    return Check(name, True, f"{describe_backends(settings)}; {answered}")
+
+
+def check_sms(settings: Settings) -> Check:
+    """The SMS gateway setting and what waits in the outbox."""
+    from bot.backends.sms import outbox_counts
+    from bot.backends.sms_sender import NO_GATEWAY_HINT
+
+    name = "SMS gateway"
+    try:
+        store = open_store(settings.storage)
+        try:
+            counts = outbox_counts(store)
+        finally:
+            store.close()
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "check storage.sqlite_path")
+    waiting = counts["pending"] + counts["sending"]
+    queue = f"outbox: {waiting} waiting, {counts['sent']} sent, {counts['failed']} failed"
+    if settings.sms.gateway_url is None:
+        # Queued messages nobody will send are a problem; an empty outbox is not (yet).
+        return Check(
+            name, waiting == 0, f"not configured, messages stay queued; {queue}", NO_GATEWAY_HINT
+        )
+    fix = "spillway sms outbox --status failed" if counts["failed"] else ""
+    return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
+
+
+async def run_checks(
+    settings: Settings, *, extra: list[Callable[[], Awaitable[Check]]] | None = None
+) -> list[Check]:
+    checks = [check_database(settings)]
+    checks += await check_pbx(settings)
+    checks += check_models(settings)
+    checks.append(await check_nlu(settings))
+    checks.append(await check_shop(settings))
+    checks.append(check_sms(settings))
+    for more in extra or []:
+        checks.append(await more())
+    return checks

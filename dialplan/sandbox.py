@@ -1,0 +1,325 @@
+"""A real Asterisk 22 for development and tests, in a Debian sid chroot.
+
+Debian stable carries no Asterisk, so the sandbox is built once with
+debootstrap (about a minute and 500 MB) into the cache directory, outside the
+checkout. Several *instances* can share that root: each has its own
+configuration, run, log and database folders under ``/spillway/<instance>``
+and its own ports, so a demo sandbox and a test sandbox run side by side.
+Asterisk runs in the foreground (``-f``) as a child process we track by pid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dialplan.render import render_sandbox
+from spillway.ami import AmiClient, AmiEndpoint
+from spillway.errors import AmiAuthError, AmiError, PbxError
+from spillway.locks import file_lock
+from spillway.settings import Settings
+
+DEBIAN_SUITE = "sid"
+DEBIAN_PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en")
+READY_MARKER = ".spillway-root-ready"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def throwaway_settings(
+    instance: str, *, controller: dict[str, Any] | None = None, **sections: Any
+) -> Settings:
+    """Settings for a throw-away sandbox instance (tests, benchmarks) on free ports.
+
+    A fresh AMI secret, and free AMI, SIP, HTTP, FastAGI and media ports, so
+    that two runs side by side never share (or tear down) one instance.
+    ``controller`` adds to the controller's ports; ``sections`` are further
+    settings sections as they are.
+    """
+    return Settings(
+        pbx={
+            "mode": "sandbox",
+            "ami_port": free_port(),
+            "sip_port": free_port(),
+            "http_port": free_port(),
+            "ami_secret": uuid.uuid4().hex,
+            "sandbox_instance": instance,
+        },
+        controller={
+            "fastagi_port": free_port(),
+            "audiosocket_port": free_port(),
+            "websocket_port": free_port(),
+            **(controller or {}),
+        },
+        **sections,
+    )
+
+
+def debian_mirror() -> str:
+    return os.environ.get("SPILLWAY_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxStatus:
+    built: bool
+    running: bool
+    pid: int | None
+    version: str | None
+    ami_ok: bool
+    detail: str
+
+
+class Sandbox:
+    """One sandbox Asterisk instance inside the shared sid root."""
+
+    def __init__(self, settings: Settings, *, ami_secret: str) -> None:
+        self.settings = settings
+        self.ami_secret = ami_secret
+        self.instance = settings.pbx.sandbox_instance
+        self.pbx_dir = settings.paths.cache_dir / "pbx"
+        self.root = self.pbx_dir / "root"
+        self.base_in_root = f"/spillway/{self.instance}"
+        self.base = self.root / self.base_in_root.lstrip("/")
+        self.conf_in_root = f"{self.base_in_root}/etc/asterisk.conf"
+        self.pid_file = self.pbx_dir / f"{self.instance}.pid"
+        self.console_log = self.pbx_dir / f"{self.instance}.console.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    # -- building --------------------------------------------------------
+    @property
+    def built(self) -> bool:
+        return (self.root / READY_MARKER).is_file()
+
+    def build(self, log: Callable[[str], None] = print) -> None:
+        """debootstrap the sid root once; later calls return at once."""
+        with file_lock(self.pbx_dir / ".build.lock"):
+            if self.built:
+                return
+            if os.geteuid() != 0:
+                raise PbxError(
+                    "building the sandbox needs root (debootstrap and chroot)",
+                    hint="run it as root, or target an existing Asterisk with pbx.mode: host",
+                )
+            debootstrap = shutil.which("debootstrap")
+            if debootstrap is None:
+                raise PbxError(
+                    "debootstrap is not installed", hint="apt-get install -y debootstrap"
+                )
+            partial = self.pbx_dir / "root.partial"
+            if partial.exists():
+                shutil.rmtree(partial)
+            log(f"building the sandbox root in {self.root} (about a minute, 500 MB)")
+            cmd = [
+                debootstrap,
+                "--variant=minbase",
+                f"--include={','.join(DEBIAN_PACKAGES)}",
+                DEBIAN_SUITE,
+                str(partial),
+                debian_mirror(),
+            ]
+            build_log = self.pbx_dir / "debootstrap.log"
+            with build_log.open("w") as out:
+                result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+            if result.returncode != 0:
+                tail = build_log.read_text(errors="replace").splitlines()[-5:]
+                raise PbxError(
+                    f"debootstrap failed (exit {result.returncode}): " + " | ".join(tail),
+                    hint=f"full log in {build_log}",
+                )
+            (partial / READY_MARKER).write_text(time.strftime("%F %T\n"))
+            if self.root.exists():
+                shutil.rmtree(self.root)
+            partial.rename(self.root)
+
+    def asterisk_version(self) -> str:
+        out = subprocess.run(
+            ["chroot", str(self.root), "asterisk", "-V"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return out.stdout.strip()
+
+    # -- configuration ---------------------------------------------------
+    def write_config(self) -> list[Path]:
+        """Render this instance's configuration into the root; return the files."""
+        for sub in ("etc", "db", "run", "log", "cache", "spool/outgoing", "spool/tmp"):
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+        # A per-instance RTP range keeps two instances from fighting over ports.
+        rtp_start = 20000 + (self.settings.pbx.ami_port % 40) * 1000
+        written = []
+        for rendered in render_sandbox(
+            self.settings, base=self.base_in_root, ami_secret=self.ami_secret, rtp_start=rtp_start
+        ):
+            target = self.base / "etc" / rendered.name
+            target.write_text(rendered.text, encoding="utf-8")
+            if rendered.name.startswith("manager"):
+                target.chmod(0o600)
+            written.append(target)
+        # Tone definitions (ringback, busy) come from Debian's stock file.
+        stock = self.root / "etc" / "asterisk" / "indications.conf"
+        if stock.is_file():
+            shutil.copyfile(stock, self.base / "etc" / "indications.conf")
+        return written
+
+    # -- running ---------------------------------------------------------
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+        if self._process is not None and self._process.pid == pid:
+            # Our own child: poll() also reaps it, and it may not have exec'd yet.
+            return pid if self._process.poll() is None else None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        # A recycled pid must still be our Asterisk.
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return pid if b"asterisk" in cmdline else None
+
+    def start(self) -> int:
+        """Start Asterisk in the background (idempotent); return its pid."""
+        if not self.built:
+            raise PbxError("the sandbox is not built", hint="spillway pbx sandbox up")
+        with file_lock(self.pbx_dir / f".{self.instance}.lock"):
+            running = self.pid()
+            self.write_config()
+            if running is not None:
+                # Already up: pick up the configuration just written.
+                self.cli("core reload")
+                return running
+            with self.console_log.open("ab") as out:
+                process = subprocess.Popen(
+                    [
+                        "chroot",
+                        str(self.root),
+                        "/usr/sbin/asterisk",
+                        "-f",
+                        "-n",
+                        "-C",
+                        self.conf_in_root,
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self._process = process
+            self.pid_file.write_text(f"{process.pid}\n")
+            return process.pid
+
+    def ami_endpoint(self) -> AmiEndpoint:
+        pbx = self.settings.pbx
+        return AmiEndpoint(pbx.host, pbx.ami_port, pbx.ami_username, self.ami_secret)
+
+    async def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Wait until AMI logs us in and Asterisk reports it is fully booted."""
+        deadline = time.monotonic() + timeout_s
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.pid() is None:
+                raise PbxError(
+                    "the sandbox Asterisk exited during start-up",
+                    hint=f"see {self.console_log} and {self.base / 'log' / 'messages'}",
+                )
+            try:
+                client = await AmiClient.connect(self.ami_endpoint())
+            except AmiAuthError as exc:
+                raise PbxError(
+                    f"the sandbox refused our AMI login: {exc}",
+                    hint="spillway pbx sandbox down, then up, to rewrite its configuration",
+                ) from exc
+            except AmiError as exc:
+                last_error = exc
+                await asyncio.sleep(0.2)
+                continue
+            try:
+                # AMI answers before the dialplan and channel drivers are loaded;
+                # calls placed before "fully booted" silently fail.
+                await client.command("core waitfullybooted")
+                output = await client.command("core show uptime")
+                if "System uptime" in output:
+                    return
+            except AmiError as exc:
+                last_error = exc
+            finally:
+                await client.close()
+            await asyncio.sleep(0.2)
+        raise PbxError(
+            f"the sandbox Asterisk did not answer on AMI within {timeout_s:g} s: {last_error}"
+        )
+
+    def cli(self, command: str, *, timeout_s: float = 10.0) -> str:
+        """Run an Asterisk CLI command on this instance (``asterisk -rx``)."""
+        result = subprocess.run(
+            ["chroot", str(self.root), "asterisk", "-C", self.conf_in_root, "-rx", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PbxError(f"asterisk -rx {command!r} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop Asterisk; return whether it was running."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        with contextlib.suppress(PbxError, subprocess.TimeoutExpired):
+            self.cli("core stop now", timeout_s=5)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.1)
+        if self.pid() is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            time.sleep(0.2)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def remove(self) -> None:
+        """Stop, then delete this instance's folder and console log (for throw-away instances).
+
+        Tests and benchmarks name instances per process; without this their
+        console logs would pile up in the cache. The shared sid root stays.
+        """
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+        self.console_log.unlink(missing_ok=True)
+
+    async def status(self) -> SandboxStatus:
+        pid = self.pid()
+        if not self.built:
+            return SandboxStatus(False, False, None, None, False, "not built")
+        if pid is None:
+            return SandboxStatus(True, False, None, self.asterisk_version(), False, "stopped")
+        try:
+            client = await AmiClient.connect(self.ami_endpoint())
+        except AmiError as exc:
+            return SandboxStatus(True, True, pid, self.asterisk_version(), False, str(exc))
+        await client.close()
+        return SandboxStatus(True, True, pid, self.asterisk_version(), True, "running")

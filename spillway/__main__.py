@@ -1,5 +1,0 @@
-"""`python -m spillway` runs the CLI."""
-
-from spillway.cli import main
-
-main()
