@@ -33,3 +33,43 @@ def normalise_phone(number: str, region: str = "DK") -> str | None:
     if parsed is None:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Number types a callback may go to. Premium-rate, shared-cost, toll-free,
+# UAN, pager, voicemail and unknown numbers are refused: calling one back
+# costs the shop money or reaches no person (and is how toll fraud works).
+CALLABLE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+        phonenumbers.PhoneNumberType.VOIP,
+    }
+)
+
+
+def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
+    """``number`` in E.164 if a callback may dial it, else None; and why not.
+
+    >>> callable_phone("20123456")
+    ('+4520123456', '')
+    """
+    parsed = parse_phone(number, region)
+    if parsed is None:
+        return None, "not a valid phone number"
+    kind = phonenumbers.number_type(parsed)
+    if kind not in CALLABLE_TYPES:
+        name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
+        return None, f"a {name} number is not called back"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+
+
+def mask_phone(number: str) -> str:
+    """A number as it may appear in a log: all but the last two digits hidden."""
+    digits = [c for c in number if c.isdigit()]
+    if len(digits) <= 2:
+        return "*" * len(digits)
+    return ("+" if number.strip().startswith("+") else "") + "*" * (len(digits) - 2) + "".join(
+        digits[-2:]
+    )
