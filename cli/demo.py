@@ -47,7 +47,7 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "spillway",
+            "cli",
             "nlu",
             "serve",
             stdin=subprocess.DEVNULL,

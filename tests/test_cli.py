@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,3 +51,18 @@ def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
     result = runner.invoke(app, [*path, "--help"], env={"SPILLWAY_PBX__AMI_PORT": "broken"})
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+def test_the_module_the_demo_spawns_runs_the_cli() -> None:
+    # The demo starts `nlu serve` as `python -m cli ...` (the console script may
+    # not be on PATH); that module must be the CLI.
+    import subprocess
+    import sys
+
+    source = (Path(__file__).resolve().parent.parent / "cli" / "demo.py").read_text()
+    assert '"-m",\n            "cli",' in source
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", "nlu", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout and "serve" in result.stdout
