@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import socket
+import struct
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Any
 from agi.call_log import CallLog
 from agi.controller import CallController, running_controller
 from agi.fastagi import FastAgiServer
+from agi.media_server import MediaServer
 from dialplan.check import reload
 from dialplan.sandbox import Sandbox
 from spillway.call import Bot
@@ -91,6 +94,7 @@ class Harness:
     controller: CallController
     store: SqliteStore
     server: FastAgiServer
+    media: MediaServer | None = None
 
     async def call(self, number: str = "4520123456", audio: str = "") -> SimCall:
         tag = f"sim{next(_serial)}x{int(time.time() * 1000) % 100000}"
@@ -162,6 +166,25 @@ class Harness:
             await asyncio.sleep(0.01)
         raise AssertionError(f"call {call_id} did not reach the bot within {timeout_s} s")
 
+    async def kill_controller(self) -> None:
+        """What ``kill -9`` of `spillway serve` does to Asterisk's side of our sockets.
+
+        The FastAGI listener goes away, and every media connection is reset
+        (RST, no goodbye), as the kernel does for a process that died.
+        """
+        await self.server.close()
+        for session in list(self.media.sessions if self.media else ()):
+            transport = getattr(session, "_writer", None) or getattr(session, "ws", None)
+            transport = getattr(transport, "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if transport is not None:
+                transport.abort()
+        for task in asyncio.all_tasks():
+            if task.get_name().startswith(("media-handler-", "media-io-")):
+                task.cancel()
+
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return self.store.query(sql, params)
 
@@ -211,10 +234,10 @@ async def routing_harness(
             async with running_controller(settings, bot, store=store, bot_time_limit_s=60) as (
                 controller,
                 server,
-                _media,
+                media,
             ):
                 try:
-                    yield Harness(pbx, settings, controller, store, server)
+                    yield Harness(pbx, settings, controller, store, server, media)
                 finally:
                     await clear_channels(pbx)
             return

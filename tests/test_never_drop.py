@@ -44,3 +44,34 @@ async def test_bot_dying_mid_call_sends_the_caller_to_the_queue(
                     task.cancel()
             join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=call.call_id)
             assert join["Queue"] == h.settings.queue.name
+
+
+@pytest.mark.parametrize("transport", ["audiosocket", "websocket"])
+async def test_controller_killed_mid_call_sends_the_caller_to_the_queue(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> None:
+    # kill -9: the media connection is reset, not closed. AudioSocket() then
+    # fails ("Connection reset by peer"), which hung the caller up.
+    async with routing_harness(
+        pbx,
+        tmp_path / "calls.db",
+        bot=MenuBot(choice_timeout_s=30),
+        transport=transport,
+        agents=0,
+        overflow_min_waiting=0,
+    ) as h:
+        with pbx.ami.subscribe("QueueCallerJoin", "Hangup") as events:
+            call = await h.call("4555555555")
+            await h.bot_started(call.call_id)
+            await asyncio.sleep(0.5)  # audio is flowing both ways
+            await h.kill_controller()
+            join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=call.call_id)
+            assert join["Queue"] == h.settings.queue.name
+            # Still there a moment later: in the queue, not hung up.
+            await asyncio.sleep(1.0)
+            hangups = []
+            while not events.empty():
+                event = events.get_nowait()
+                if event.get("Event") == "Hangup" and event.get("Uniqueid") == call.call_id:
+                    hangups.append(event)
+            assert hangups == []
