@@ -28,6 +28,7 @@ from agi.media_session import BaseMediaSession
 from agi.pacing import FramePacer
 from spillway.audio import AudioFormat
 from spillway.errors import ProtocolError
+from spillway.media import MediaEnd
 from spillway.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -281,10 +282,13 @@ class AudioSocketSession(BaseMediaSession):
                             self._reader, max_payload_bytes=self.max_payload_bytes
                         )
                 except TimeoutError:
+                    self._ended(MediaEnd.IDLE)
                     raise ProtocolError(
                         f"AudioSocket peer {self.peer} silent for {self.idle_timeout_s:g} s"
                     ) from None
                 if frame is None or isinstance(frame, HangupFrame):
+                    # Asterisk sends a hangup message, or closes, when the channel hangs up.
+                    self._ended(MediaEnd.HANGUP)
                     return
                 if isinstance(frame, AudioFrame):
                     if frame.sample_rate_hz != self.format.sample_rate_hz:
@@ -299,6 +303,7 @@ class AudioSocketSession(BaseMediaSession):
                 elif isinstance(frame, UuidFrame):
                     raise ProtocolError(f"AudioSocket peer {self.peer} sent a second UUID")
         except (ConnectionError, OSError) as exc:
+            self._ended(MediaEnd.ERROR)
             log.info("call %s: AudioSocket connection lost: %s", self.call_id, exc)
         finally:
             try:
@@ -335,6 +340,7 @@ class AudioSocketSession(BaseMediaSession):
     async def hangup(self) -> None:
         if self.closed.is_set():
             return
+        self._ended(MediaEnd.LOCAL)
         self._out.clear()
         with contextlib.suppress(ConnectionError, OSError):
             async with self._write_lock:

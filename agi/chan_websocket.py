@@ -36,11 +36,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
 from agi.media_session import BaseMediaSession
 from spillway.audio import AudioFormat
 from spillway.errors import ProtocolError
+from spillway.media import MediaEnd
 from spillway.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
@@ -445,6 +446,7 @@ class WebSocketSession(BaseMediaSession):
                     async with asyncio.timeout(self.idle_timeout_s):
                         message = await self.ws.recv()
                 except TimeoutError:
+                    self._ended(MediaEnd.IDLE)
                     raise ProtocolError(
                         f"chan_websocket peer silent for {self.idle_timeout_s:g} s"
                     ) from None
@@ -452,8 +454,11 @@ class WebSocketSession(BaseMediaSession):
                     self._push_audio(message)
                 else:
                     self._on_event(parse_event(message)[0])
+        except ConnectionClosedOK:
+            # Asterisk closes the websocket cleanly when the channel hangs up.
+            self._ended(MediaEnd.HANGUP)
         except ConnectionClosed:
-            pass
+            self._ended(MediaEnd.ERROR)
         finally:
             try:
                 await cancel_and_wait(writer)
@@ -517,6 +522,7 @@ class WebSocketSession(BaseMediaSession):
     async def hangup(self) -> None:
         if self.closed.is_set():
             return
+        self._ended(MediaEnd.LOCAL)
         self._out.clear()
         with contextlib.suppress(ConnectionClosed):
             await self._send_command(Command.HANGUP)

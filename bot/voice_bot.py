@@ -83,7 +83,7 @@ from spillway.call import (
     HandoffContext,
     Route,
 )
-from spillway.media import MediaSession
+from spillway.media import MediaEnd, MediaSession
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,6 +204,13 @@ class SpeechBot:
                 await self._speak(bc, await self._understand_and_decide(bc, event))
             return _outcome(dialogue)
         except CallerGone:
+            if media.end is not MediaEnd.HANGUP:
+                # The media leg failed (protocol error, silence, reset), not the
+                # caller: they may still be on the line, so a person takes over.
+                why = f"media {media.end.value if media.end else 'ended'}"
+                log.warning("call %s: %s mid-call; handing over", call.call_id, why)
+                await sink.event(CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": why}))
+                return _handoff(dialogue, why)
             dialogue.hang_up()
             await sink.event(CallEvent(call.call_id, CallEventKind.CALLER_GONE, {}))
             return _outcome(dialogue, "caller hung up")

@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from typing import Protocol
 
 from spillway.audio import AudioFormat
+
+
+class MediaEnd(StrEnum):
+    """Why a media leg ended. Only ``HANGUP`` means the caller is gone."""
+
+    HANGUP = "hangup"  # the caller hung up: Asterisk said so, or closed the leg cleanly
+    LOCAL = "local"  # we ended the leg (the bot is done, or Spillway is stopping)
+    ERROR = "error"  # a protocol error or a broken connection
+    IDLE = "idle"  # nothing from Asterisk for too long: a half-open connection
+    FLOOD = "flood"  # far more audio than real time: the connection was cut
 
 
 class MediaSession(Protocol):
@@ -23,6 +34,8 @@ class MediaSession(Protocol):
     call_id: str
     format: AudioFormat
     closed: asyncio.Event
+    # Set when the leg ends (``closed``); None while it runs.
+    end: MediaEnd | None
 
     def frames(self) -> AsyncIterator[bytes]:
         """Caller audio as PCM chunks (20 ms each normally); ends when the call does."""

@@ -70,6 +70,8 @@ def mask_phone(number: str) -> str:
     digits = [c for c in number if c.isdigit()]
     if len(digits) <= 2:
         return "*" * len(digits)
-    return ("+" if number.strip().startswith("+") else "") + "*" * (len(digits) - 2) + "".join(
-        digits[-2:]
+    return (
+        ("+" if number.strip().startswith("+") else "")
+        + "*" * (len(digits) - 2)
+        + "".join(digits[-2:])
     )

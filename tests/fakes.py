@@ -12,6 +12,7 @@ from typing import Any
 from agi.media_session import BaseMediaSession
 from spillway.audio import SLIN8, AudioFormat
 from spillway.call import CallEvent, CallEventKind, CallStage
+from spillway.media import MediaEnd
 
 
 class MemoryMedia(BaseMediaSession):
@@ -44,7 +45,7 @@ class MemoryMedia(BaseMediaSession):
         self.flushes += 1
 
     async def hangup(self) -> None:
-        self._mark_closed()
+        self._mark_closed(MediaEnd.LOCAL)
 
     def press(self, digit: str) -> None:
         self._push_dtmf(digit)
@@ -56,7 +57,11 @@ class MemoryMedia(BaseMediaSession):
             self._push_audio(pcm[i : i + step])
 
     def caller_hangs_up(self) -> None:
-        self._mark_closed()
+        self._mark_closed(MediaEnd.HANGUP)
+
+    def breaks(self, end: MediaEnd = MediaEnd.ERROR) -> None:
+        """The media leg fails under the caller (protocol error, idle timeout, reset)."""
+        self._mark_closed(end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from bot.dialogue.prompts import OFFER_BOT, OFFER_PROMPT, OFFER_REPROMPT, OFFER_
 from bot.listener import ListenerConfig
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from spillway.call import RETURN_PRIORITY, CallContext, CallEventKind, Route
+from spillway.media import MediaEnd
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.fakes import MemoryMedia, RecordingSink
@@ -34,19 +35,20 @@ pytest.importorskip("faster_whisper")
 
 
 class HangUpAfter(RecordingSink):
-    """Records the call; the caller hangs up once the bot has said ``bot_turns`` things."""
+    """Records the call; the leg ends (``end``) once the bot has said ``bot_turns`` things."""
 
-    def __init__(self, media: MemoryMedia, bot_turns: int) -> None:
+    def __init__(self, media: MemoryMedia, bot_turns: int, end: MediaEnd = MediaEnd.HANGUP) -> None:
         super().__init__()
         self.media = media
         self.left = bot_turns
+        self.end = end
 
     async def turn(self, call_id: str, speaker: str, text: str, **kw: Any) -> None:
         await super().turn(call_id, speaker, text, **kw)
         if speaker == "bot":
             self.left -= 1
             if self.left == 0:
-                self.media.caller_hangs_up()
+                self.media.breaks(self.end)
 
 
 @pytest.fixture
@@ -125,3 +127,22 @@ async def test_a_caller_without_a_number_is_asked_for_one_on_callback(
     assert outcome.route is not Route.CALLBACK
     assert len(lines) == 2 and "number" in lines[1].lower(), lines
     assert store.query("SELECT * FROM callback_requests") == []
+
+
+@pytest.mark.parametrize("end", [MediaEnd.ERROR, MediaEnd.IDLE, MediaEnd.FLOOD])
+async def test_a_media_failure_mid_call_hands_the_caller_over(
+    offer_bot: tuple[SpeechBot, SqliteStore], end: MediaEnd
+) -> None:
+    # Not a hang-up: the caller may still be there, so no goodbye but the queue.
+    bot, _store = offer_bot
+    media = MemoryMedia()
+    log = HangUpAfter(media, 3, end)
+    call = CallContext(call_id="broken", caller="4511223344", transport="memory", offer=True)
+    media.press("1")
+    media.press("4")
+    outcome = await bot.run(media, call, log)
+    assert outcome.route is Route.HANDOFF, outcome
+    assert outcome.reason == f"media {end.value}"
+    errors = [e.data for e in log.events if e.kind is CallEventKind.BOT_ERROR]
+    assert errors == [{"error": f"media {end.value}"}]
+    assert CallEventKind.CALLER_GONE not in log.kinds(call.call_id)
