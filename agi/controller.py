@@ -289,7 +289,11 @@ async def running_controller(
         bot_ready=lambda: media_up,
         bot_time_limit_s=bot_time_limit_s,
     )
-    fastagi = FastAgiServer(max_connections=settings.controller.max_connections)
+    fastagi = FastAgiServer(
+        max_connections=settings.controller.max_connections,
+        max_per_peer=settings.controller.max_connections_per_peer,
+        reply_timeout_s=settings.controller.agi_reply_timeout_s,
+    )
     controller.install(fastagi)
     media = MediaServer(MediaServerConfig.from_settings(settings.controller), controller.on_media)
     try:

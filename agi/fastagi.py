@@ -5,6 +5,13 @@ that closes before its header ends and swallows cancellation, so Spillway
 keeps its own thin loop over the pure parser in :mod:`agi.agi_protocol`. A
 bad peer (garbage, an endless header, silence) loses its connection and
 nothing else.
+
+Admission keeps Asterisk's calls first when something floods the port: every
+AGI reply must come within ``reply_timeout_s`` (Asterisk answers in
+milliseconds), one peer address holds at most ``max_per_peer`` connections,
+and when every slot is taken a new connection pushes out the oldest one that
+has not finished its header, or one that has left a reply unanswered for
+more than ``stall_s``: such a peer is not a working Asterisk.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from agi.agi_protocol import (
     MAX_HEADER_LINES,
@@ -28,37 +37,60 @@ from spillway.errors import AgiError, ProtocolError
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT_S = 5.0
-COMMAND_TIMEOUT_S = 3600.0
+REPLY_TIMEOUT_S = 10.0
 
 
 class AgiSession:
     """One FastAGI connection: the request environment and a command channel."""
 
     def __init__(
-        self, request: AgiRequest, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        request: AgiRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        reply_timeout_s: float = REPLY_TIMEOUT_S,
     ) -> None:
         self.request = request
         self._reader = reader
         self._writer = writer
         self._lock = asyncio.Lock()
+        self.reply_timeout_s = reply_timeout_s
+        # When the command now waiting for its reply was sent (None: not waiting).
+        self.waiting_since: float | None = None
 
-    async def command(self, line: str, *, timeout_s: float = COMMAND_TIMEOUT_S) -> AgiResult:
-        """Send one AGI command and return its parsed answer."""
+    async def command(self, line: str, *, timeout_s: float | None = None) -> AgiResult:
+        """Send one AGI command and return its parsed answer, all within the reply timeout."""
         async with self._lock:
             self._writer.write(line.encode() + b"\n")
             await self._writer.drain()
-            while True:
-                raw = await asyncio.wait_for(self._reader.readline(), timeout_s)
-                if not raw:
-                    raise ProtocolError("FastAGI: Asterisk closed the connection")
-                text = raw.decode("utf-8", "replace").rstrip("\r\n")
-                if text.startswith("100 "):  # "100 Trying..." precedes the real answer
-                    continue
-                if text.startswith("520-"):  # multi-line usage text; read to its end
-                    while raw and not raw.startswith(b"520 "):
-                        raw = await self._reader.readline()
-                    return parse_result("520 usage error")
-                return parse_result(text)
+            self.waiting_since = time.monotonic()
+            try:
+                async with asyncio.timeout(timeout_s or self.reply_timeout_s):
+                    return await self._read_reply()
+            except TimeoutError:
+                raise ProtocolError(
+                    f"FastAGI: no answer to {line.split(' ', 1)[0]} within "
+                    f"{timeout_s or self.reply_timeout_s:g} s"
+                ) from None
+            finally:
+                self.waiting_since = None
+
+    async def _read_reply(self) -> AgiResult:
+        while True:
+            raw = await self._reader.readline()
+            if not raw:
+                raise ProtocolError("FastAGI: Asterisk closed the connection")
+            text = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if text.startswith("100 "):  # "100 Trying..." precedes the real answer
+                continue
+            if text.startswith("520-"):  # multi-line usage text; read to its end
+                while not raw.startswith(b"520 "):
+                    raw = await self._reader.readline()
+                    if not raw:
+                        raise ProtocolError("FastAGI: connection closed inside a 520 reply")
+                return parse_result("520 usage error")
+            return parse_result(text)
 
     async def answer(self) -> None:
         await self.command("ANSWER")
@@ -106,14 +138,47 @@ async def read_request(reader: asyncio.StreamReader) -> AgiRequest:
     return build_request(lines)
 
 
+@dataclass(slots=True)
+class _Connection:
+    """A connection the server holds, for admission."""
+
+    peer: str
+    writer: asyncio.StreamWriter
+    opened_at: float
+    session: AgiSession | None = None  # None while the header is still being read
+
+    def stalled_for(self, now: float) -> float:
+        """How long it has kept us waiting: in its header, or for a reply."""
+        if self.session is None:
+            return now - self.opened_at
+        since = self.session.waiting_since
+        return 0.0 if since is None else now - since
+
+
 class FastAgiServer:
     """Routes FastAGI sessions by script path (``agi://host:port/<path>``)."""
 
-    def __init__(self, *, max_connections: int = 200) -> None:
+    def __init__(
+        self,
+        *,
+        max_connections: int = 200,
+        max_per_peer: int | None = None,
+        reply_timeout_s: float = REPLY_TIMEOUT_S,
+        stall_s: float = 1.0,
+    ) -> None:
         self.routes: dict[str, Handler] = {}
-        self._slots = asyncio.Semaphore(max_connections)
+        self.max_connections = max_connections
+        self.max_per_peer = max_per_peer or max_connections
+        self.reply_timeout_s = reply_timeout_s
+        self.stall_s = stall_s
+        self._connections: dict[asyncio.StreamWriter, _Connection] = {}
         self._server: asyncio.Server | None = None
-        self.active = 0
+        self.refused = 0
+        self.evicted = 0
+
+    @property
+    def active(self) -> int:
+        return len(self._connections)
 
     def route(self, path: str, handler: Handler) -> None:
         if path in self.routes:
@@ -136,32 +201,62 @@ class FastAgiServer:
             self._server.close()
             await self._server.wait_closed()
 
+    def _admit(self, peer: str) -> bool:
+        """Whether a new connection from ``peer`` may take a slot (evicting if need be)."""
+        everyone = list(self._connections.values())
+        mine = [c for c in everyone if c.peer == peer]
+        if len(mine) >= self.max_per_peer:
+            return self._evict(mine)
+        if len(everyone) >= self.max_connections:
+            return self._evict(everyone)
+        return True
+
+    def _evict(self, candidates: list[_Connection]) -> bool:
+        """Drop the candidate that has kept us waiting longest, if one is stalled."""
+        now = time.monotonic()
+        stalled = [c for c in candidates if c.stalled_for(now) >= self.stall_s]
+        if not stalled:
+            return False
+        victim = max(stalled, key=lambda c: c.stalled_for(now))
+        log.warning(
+            "FastAGI: full; dropping %s, which kept us waiting %.1f s",
+            victim.peer,
+            victim.stalled_for(now),
+        )
+        self.evicted += 1
+        del self._connections[victim.writer]
+        victim.writer.transport.abort()
+        return True
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        if self._slots.locked():
+        address = writer.get_extra_info("peername")
+        peer = str(address[0]) if isinstance(address, tuple) else str(address)
+        if not self._admit(peer):
+            self.refused += 1
             log.warning("FastAGI: refusing %s: too many connections", peer)
             writer.close()
             return
-        async with self._slots:
-            self.active += 1
-            try:
-                request = await read_request(reader)
-                handler = self.routes.get(request.script)
-                if handler is None:
-                    log.warning("FastAGI: no route %r (from %s)", request.script, peer)
-                    return
-                await handler(AgiSession(request, reader, writer))
-            except (ProtocolError, TimeoutError) as exc:
-                log.warning("FastAGI: closing %s: %s", peer, exc or "timed out")
-            except AgiError as exc:
-                log.info("FastAGI: %s ended: %s", peer, exc)
-            except (ConnectionError, OSError) as exc:
-                log.info("FastAGI: %s went away: %s", peer, exc)
-            except Exception:
-                # A bug in one route must not take the server down with it.
-                log.exception("FastAGI: route failed for %s", peer)
-            finally:
-                self.active -= 1
-                writer.close()
-                with contextlib.suppress(ConnectionError, OSError):
-                    await writer.wait_closed()
+        conn = _Connection(peer, writer, time.monotonic())
+        self._connections[writer] = conn
+        try:
+            request = await read_request(reader)
+            handler = self.routes.get(request.script)
+            if handler is None:
+                log.warning("FastAGI: no route %r (from %s)", request.script, peer)
+                return
+            conn.session = AgiSession(request, reader, writer, reply_timeout_s=self.reply_timeout_s)
+            await handler(conn.session)
+        except (ProtocolError, TimeoutError) as exc:
+            log.warning("FastAGI: closing %s: %s", peer, exc or "timed out")
+        except AgiError as exc:
+            log.info("FastAGI: %s ended: %s", peer, exc)
+        except (ConnectionError, OSError) as exc:
+            log.info("FastAGI: %s went away: %s", peer, exc)
+        except Exception:
+            # A bug in one route must not take the server down with it.
+            log.exception("FastAGI: route failed for %s", peer)
+        finally:
+            self._connections.pop(writer, None)
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()

@@ -124,6 +124,11 @@ class ControllerSettings(_Section):
     websocket_port: int = Field(18765, ge=1, le=65535)
     transport: Literal["websocket", "audiosocket"] = "websocket"
     max_connections: int = Field(200, ge=1)
+    # At most this many FastAGI connections from one address (default: all of
+    # them); lower it when hosts other than Asterisk can reach the port.
+    max_connections_per_peer: int | None = Field(None, ge=1)
+    # Asterisk answers an AGI command in milliseconds; a peer that does not is cut.
+    agi_reply_timeout_s: float = Field(10.0, gt=0, le=300)
 
 
 class QueueSettings(_Section):
