@@ -33,7 +33,7 @@ from agi.overflow import (
     route_offer,
 )
 from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import NewRequest, Recorded, RequestSource
 from spillway.call import (
     RETURN_PRIORITY,
     Bot,
@@ -61,6 +61,9 @@ class LiveCall:
     context: CallContext
     outcome: BotOutcome | None = None
     bot_started_at: float | None = None
+    # The route this controller last sent the call to: only a call it sent
+    # to ``callback`` may record a callback request.
+    last_route: Route | None = None
 
 
 class CallController:
@@ -142,6 +145,7 @@ class CallController:
             await session.set_variable("SPILLWAY_MEDIA_ID", media_id)
             await session.set_variable("SPILLWAY_TRANSPORT", live.context.transport)
         await session.set_variable("SPILLWAY_ROUTE", decision.route.value)
+        live.last_route = decision.route
         await self.sink.event(
             CallEvent(
                 call_id,
@@ -203,7 +207,17 @@ class CallController:
         await self._route(session, live, decision)
 
     async def callback(self, session: AgiSession) -> None:
-        live = self._call(session)
+        call_id = session.request.unique_id
+        live = self.calls.get(call_id)
+        if live is None or live.last_route is not Route.CALLBACK:
+            # Not a call this controller sent to its callback step: anyone who can
+            # reach the FastAGI port could otherwise order a call to any number.
+            log.warning(
+                "call %s: callback refused: this controller did not route the call there",
+                call_id,
+            )
+            await self._refuse_callback(call_id, "callback refused: not routed there by us")
+            return
         phone = (await session.get_variable("SPILLWAY_CALLER")) or live.context.caller
         outcome = live.outcome
         context: dict[str, Any] = {"channel": live.context.channel}
@@ -216,12 +230,30 @@ class CallController:
             call_id=live.context.call_id,
             context=context,
         )
-        request_id = await self.store.run(self._record_callback, request)
-        await session.set_variable("SPILLWAY_CALLBACK_ID", str(request_id))
-        await self.sink.stage(live.context.call_id, CallStage.CALLBACK, request_id=request_id)
+        recorded = await self.store.run(self._record_callback, request)
+        live.last_route = None  # one request per visit to the callback step
+        if not recorded.will_be_called:
+            # Kept for an admin to see, but this caller cannot be called back on
+            # that number: no goodbye, back to the queue.
+            log.warning(
+                "call %s: callback request %d not callable (%s); back to the queue",
+                call_id,
+                recorded.id,
+                recorded.problem,
+            )
+            await self._refuse_callback(call_id, f"callback number: {recorded.problem}")
+            return
+        await session.set_variable("SPILLWAY_CALLBACK_ID", str(recorded.id))
+        await self.sink.stage(live.context.call_id, CallStage.CALLBACK, request_id=recorded.id)
         await self.sink.outcome(live.context.call_id, "callback")
 
-    def _record_callback(self, request: NewRequest) -> int:
+    async def _refuse_callback(self, call_id: str, reason: str) -> None:
+        """No callback id: the dialplan sends the caller back to the queue."""
+        await self.sink.event(
+            CallEvent(call_id, CallEventKind.ROUTE, {"route": Route.WAIT.value, "reason": reason})
+        )
+
+    def _record_callback(self, request: NewRequest) -> Recorded:
         """Worker thread: the request, through the scheduler's one owner of requests."""
         with self.store.store.transaction() as tx:
             return requests.record(tx, request, region=self.settings.shop.country, now=time.time())

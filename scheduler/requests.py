@@ -3,9 +3,10 @@
 Every door (the bot, the controller's queue route, and later the HTTP API,
 CSV import and the spool of the DTMF menu) records a request through
 :func:`record`, which normalises the number to E.164 at intake. A number
-that cannot be read is still recorded (nothing a caller asked for is lost),
-with status ``invalid_number`` and the raw value, so that an admin sees it;
-it is never dialled.
+that cannot be read, or may not be called back (premium-rate, shared-cost
+and the like), is still recorded (nothing a caller asked for is lost), with
+status ``invalid_number``, the raw value and the reason, so that an admin
+sees it; it is never dialled.
 
 :func:`claim_due` and :func:`close` are the dialer's side, on the shared
 claim, lease and retry pattern of :mod:`spillway.leases`.
@@ -20,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from spillway.leases import LeaseSpec, claim_next, finish
-from spillway.phone import normalise_phone
+from spillway.phone import callable_phone, normalise_phone
 from spillway.storage import Row, Transaction
 
 
@@ -70,10 +71,16 @@ class NewRequest:
 
 
 def request_row(request: NewRequest, *, region: str, now: float) -> dict[str, Any]:
-    """The ``callback_requests`` row for ``request`` (pure): number normalised, status set."""
-    e164 = normalise_phone(request.phone, region)
+    """The ``callback_requests`` row for ``request`` (pure): number normalised, status set.
+
+    A number that cannot be read, or one of a kind that is never called back
+    (premium-rate, shared-cost, toll-free ...), is kept (in E.164 where it can
+    be read, else as given) with status ``invalid_number`` and the reason in
+    ``last_error``.
+    """
+    e164, why_not = callable_phone(request.phone, region)
     return {
-        "phone": e164 or request.phone.strip()[:40],
+        "phone": e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40],
         "name": request.name,
         "reason": request.reason,
         "source": request.source.value,
@@ -82,13 +89,30 @@ def request_row(request: NewRequest, *, region: str, now: float) -> dict[str, An
         "not_before": request.not_before,
         "deadline": request.deadline,
         "status": (RequestStatus.PENDING if e164 else RequestStatus.INVALID_NUMBER).value,
+        "last_error": why_not or None,
         "context": json.dumps(dict(request.context), sort_keys=True, default=str),
     }
 
 
-def record(tx: Transaction, request: NewRequest, *, region: str, now: float) -> int:
-    """Record ``request``; return its id."""
-    return tx.insert("callback_requests", request_row(request, region=region, now=now))
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A request as recorded: its id, status and the number it will be called on."""
+
+    id: int
+    status: RequestStatus
+    phone: str
+    problem: str | None = None  # why the number will not be called, if it will not
+
+    @property
+    def will_be_called(self) -> bool:
+        return self.status is RequestStatus.PENDING
+
+
+def record(tx: Transaction, request: NewRequest, *, region: str, now: float) -> Recorded:
+    """Record ``request``."""
+    row = request_row(request, region=region, now=now)
+    row_id = tx.insert("callback_requests", row)
+    return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
 
 DIAL_LEASE = LeaseSpec("callback_requests", claimed_status=RequestStatus.DIALLING.value)

@@ -230,3 +230,15 @@ async def test_dtmf_menu_and_hangup_outcome(make) -> None:  # type: ignore[no-un
     await quiet.start()
     assert quiet.hang_up().outcome is Outcome.HANGUP
     _ = DAY_S
+
+
+async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # A caller calling from a premium-rate number is asked for another one;
+    # a premium-rate number keyed in is refused like a bad number.
+    d = make("+4590123456")
+    actions = await talk(d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"))
+    assert actions == ["ask_phone", "reprompt", "callback_recorded"]
+    [row] = store.query("SELECT phone, status FROM callback_requests")
+    assert (row["phone"], row["status"]) == ("+4520123456", "pending")

@@ -147,3 +147,20 @@ async def test_menu_bot_in_offer_mode_takes_the_same_choice(
             {"speaker": "bot", "text": "offer: 1 bot, 2 wait, 3 callback"},
             {"speaker": "caller", "text": "DTMF 3"},
         ]
+
+
+async def test_callback_from_a_premium_rate_number_keeps_the_caller_in_the_queue(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+    ) as h:
+        with pbx.ami.subscribe("UserEvent") as events:
+            call = await h.call("4590123456")  # a Danish premium-rate number
+            await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
+            await h.press(call, "3")
+            requeue = await wait_event(events, 10, UserEvent="SpillwayRequeue")
+        assert requeue["CallId"] == call.call_id
+        [row] = h.rows("SELECT phone, status, last_error FROM callback_requests")
+        assert (row["phone"], row["status"]) == ("+4590123456", "invalid_number")
+        assert "premium-rate" in row["last_error"]

@@ -177,7 +177,7 @@ class LocalCallbacks:
 
     def _record(self, request: NewRequest) -> int:
         with self._db.store.transaction() as tx:
-            return requests.record(tx, request, region=self._region, now=self._clock())
+            return requests.record(tx, request, region=self._region, now=self._clock()).id
 
     async def request_callback(self, request: CallbackRequest) -> int:
         new = NewRequest(

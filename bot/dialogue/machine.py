@@ -43,7 +43,7 @@ from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, O
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from spillway.errors import BackendError, NluError
-from spillway.phone import normalise_phone
+from spillway.phone import callable_phone, normalise_phone
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -296,7 +296,8 @@ class Dialogue:
             return None
         if state is State.ASK_PHONE:
             raw = digits or entities.get("order_number") or ""
-            phone = normalise_phone(raw, self.config.country) if raw else None
+            # Premium-rate, shared-cost and the like are refused like a bad number.
+            phone = callable_phone(raw, self.config.country)[0] if raw else None
             if phone is None:
                 return None
             return await self._phone_given(phone)
@@ -483,7 +484,7 @@ class Dialogue:
 
     async def _with_phone(self, purpose: str) -> Reply:
         self._phone_purpose = purpose
-        if self.caller_phone:
+        if self.caller_phone and callable_phone(self.caller_phone, self.config.country)[0]:
             return await self._phone_given(self.caller_phone)
         return self._ask(
             say("ask_phone"),
