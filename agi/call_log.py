@@ -138,6 +138,13 @@ class CallLog:
         case_id: str | None = None,
         summary: str | None = None,
     ) -> None:
+        log.info(
+            "call %s outcome %s (intent %s, case %s)",
+            call_id,
+            outcome,
+            intent or "-",
+            case_id or "-",
+        )
         await self._ensure(call_id)
         await self._write(
             "outcome",

@@ -46,6 +46,7 @@ from spillway.call import (
     Route,
 )
 from spillway.media import MediaSession
+from spillway.phone import mask_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -153,7 +154,13 @@ class CallController:
                 {"route": decision.route.value, "reason": decision.reason},
             )
         )
-        log.info("call %s -> %s (%s)", call_id, decision.route.value, decision.reason)
+        log.info(
+            "call %s from %s -> %s (%s)",
+            call_id,
+            mask_phone(live.context.caller),
+            decision.route.value,
+            decision.reason,
+        )
 
     async def inbound(self, session: AgiSession) -> None:
         request = session.request

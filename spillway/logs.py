@@ -1,14 +1,41 @@
-"""Logging set-up, done once by the CLI: Rich on a terminal, JSON lines if asked."""
+"""Logging set-up, done once by the CLI: Rich on a terminal, JSON lines if asked.
+
+Every record passes :class:`MaskPhoneNumbers` first: a phone number never
+reaches a log line whole, whoever wrote the line (ours, or a library's).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 
 from rich.logging import RichHandler
 
+from spillway.phone import mask_phone
 from spillway.settings import LoggingSettings
+
+# 8 to 15 digits, optionally with a leading + and single spaces or dashes
+# between them: phone numbers. Not part of a longer token, so call ids
+# ("1733080000.42"), ports, tracking numbers (17+ digits) and hex ids stay.
+_PHONE_RE = re.compile(r"(?<![\w.:/+-])\+?\d(?:[ -]?\d){7,14}(?!\w|[.:/-]\w)")
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every phone number in it masked (last two digits kept)."""
+    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+class MaskPhoneNumbers(logging.Filter):
+    """Masks phone numbers in each record's message (and in its arguments)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_numbers(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
 
 
 class _JsonFormatter(logging.Formatter):
@@ -32,6 +59,7 @@ def setup_logging(settings: LoggingSettings, *, verbose: bool = False) -> None:
         handler.setFormatter(_JsonFormatter())
     else:
         handler = RichHandler(show_path=False, rich_tracebacks=False)
+    handler.addFilter(MaskPhoneNumbers())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # panoramisk and httpx are chatty at INFO (every reconnect, every request).
     for name in ("spillway.ami.panoramisk", "panoramisk", "httpx", "httpcore"):

@@ -42,6 +42,7 @@ import httpx
 from bot.backends import SmsMessage
 from spillway.errors import BackendError, StorageError
 from spillway.leases import LeaseSpec, after_failure, claim_next, finish
+from spillway.phone import mask_phone
 from spillway.storage import AsyncStore, Row, Store
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ class SmsSender:
                 )
                 final = status == "failed"
                 await self._db.run(self._finish, message.id, status, str(exc))
-                log.warning("SMS %s to %s not sent: %s", message.id, message.phone, exc)
+                log.warning("SMS %s to %s not sent: %s", message.id, mask_phone(message.phone), exc)
                 if final:
                     failed += 1
                 else:

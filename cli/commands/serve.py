@@ -23,6 +23,7 @@ from bot.warm_up import warm_up as warm_speech
 from cli.context import app_context
 from spillway.call import Bot
 from spillway.errors import ModelError
+from spillway.logs import setup_logging
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 from spillway.tasks import cancel_and_wait
@@ -95,7 +96,10 @@ async def serve_forever(settings: Settings) -> None:
 
 def serve(ctx: typer.Context) -> None:
     """Run the call controller: FastAGI routing and the bot's media server."""
-    settings = app_context(ctx).settings
+    state = app_context(ctx)
+    settings = state.settings
+    # One line per routing decision and per outcome (INFO), numbers masked.
+    setup_logging(settings.logging, verbose=state.verbose)
     try:
         asyncio.run(serve_forever(settings))
     except KeyboardInterrupt:
