@@ -25,6 +25,7 @@ _CONTEXT = re.compile(r"^\[(spillway-[A-Za-z0-9_-]+)\]", re.MULTILINE)
 _PRIORITY_LINE = re.compile(r"^\s*(exten|same)\s*=>", re.IGNORECASE)
 _SHOWN_SUMMARY = re.compile(r"\((\d+) priorit(?:y|ies)\) in 1 context")
 _LOG_PROBLEM = re.compile(r"\b(ERROR|WARNING)\[")
+_AGI_URL = re.compile(r"agi://[A-Za-z0-9.:\[\]_-]+/(?:inbound|offer|choice|after-bot|callback)")
 
 # Reload commands, in order, for the modules our files configure.
 RELOAD_COMMANDS = (
@@ -93,24 +94,30 @@ async def read_back(ami: AmiClient, files: list[RenderedFile], queue_name: str) 
             errors.append(f"context {context} is not loaded")
         elif shown != wanted:
             errors.append(f"context {context}: {shown} priorities loaded, {wanted} rendered")
+    # The counts match after a reload that kept the previous dialplan, too; the
+    # address Asterisk is told to ask must be the one just rendered.
+    for url in dict.fromkeys(_AGI_URL.findall(extensions)):
+        if url not in contexts.get("spillway-inbound", "") + contexts.get("spillway-route", ""):
+            errors.append(f"the loaded dialplan does not ask {url}: the new one did not load")
     queue = await _command(ami, f"queue show {queue_name}")
     if f"No such queue: {queue_name}" in queue or queue_name not in queue:
         errors.append(f"queue {queue_name} is not loaded: {queue.strip()[:200]}")
     return CheckReport(errors, contexts, queue)
 
 
-async def config_errors(ami: AmiClient, files: list[RenderedFile]) -> list[str]:
-    """Asterisk's own parser on each installed file (AMI GetConfig), so also on a remote PBX.
+async def config_errors(ami: AmiClient, names: list[str]) -> list[str]:
+    """Asterisk's own parser on each named file (AMI GetConfig), so also on a remote PBX.
 
-    A file that does not parse makes ``dialplan reload`` keep the previous
-    dialplan, which a read-back alone could mistake for success.
+    A file that does not parse (ours, or the PBX's own ``extensions.conf``
+    that includes it) makes ``dialplan reload`` keep the previous dialplan,
+    which a read-back alone could mistake for success.
     """
     errors = []
-    for rendered in files:
+    for name in dict.fromkeys(names):
         try:
-            await ami.action({"Action": "GetConfig", "Filename": rendered.name})
+            await ami.action({"Action": "GetConfig", "Filename": name})
         except AmiError as exc:
-            errors.append(f"{rendered.name}: {exc}")
+            errors.append(f"{name}: {exc}")
     return errors
 
 
@@ -152,7 +159,7 @@ async def check_in_sandbox(
         await reload(ami)
         await asyncio.sleep(0.3)  # the logger thread writes asynchronously
         problems = _log_problems(log_file, offset, [f.name for f in files])
-        problems += await config_errors(ami, files)
+        problems += await config_errors(ami, [f.name for f in files])
         report = await read_back(ami, files, queue_name)
         return CheckReport(problems + report.errors, report.contexts, report.queue)
     finally:

@@ -6,12 +6,22 @@ file that should include each one (``extensions.conf``, or FreePBX's
 file touched is backed up first; the new configuration is reloaded through
 AMI and read back, and if it did not load, the backup is restored and
 reloaded so the PBX keeps working on its previous configuration.
+
+Each file is written atomically (a temporary file beside it, fsync, rename),
+so a full disk or a crash never leaves one cut in half; if any write fails,
+every file already written is put back as it was. Files are read and written
+as bytes (undecodable bytes kept as they are), so a Latin-1 ``extensions.conf``
+gets its include line without being re-encoded. Our files that carry the AMI
+secret or the SIP password get mode 0640 (the group of the folder, so that
+Asterisk can read them), never world-readable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
+import os
 import re
 import shutil
 import time
@@ -24,6 +34,21 @@ from spillway.ami import AmiClient
 from spillway.errors import PbxError
 
 BACKUP_DIR = ".spillway-backup"
+# Our rendered files that hold a secret (the AMI secret, the SIP password).
+SECRET_FILES = frozenset({"manager_spillway.conf", "pjsip_spillway.conf"})
+
+
+def read_config(path: Path) -> str | None:
+    """A configuration file's text, whatever its encoding (None when it does not exist)."""
+    try:
+        return path.read_bytes().decode("utf-8", "surrogateescape")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise PbxError(
+            f"cannot read {path}: {exc.strerror or exc}; nothing was changed",
+            hint="is it a file Asterisk reads, and readable by this user?",
+        ) from exc
 
 
 def include_target(name: str, *, freepbx: bool) -> str:
@@ -66,10 +91,9 @@ def plan(target: Path, files: list[RenderedFile], *, freepbx: bool) -> list[Plan
     planned: list[PlannedFile] = []
     for rendered in files:
         path = target / rendered.name
-        old = path.read_text(encoding="utf-8") if path.exists() else None
-        planned.append(PlannedFile(path, old, rendered.text))
+        planned.append(PlannedFile(path, read_config(path), rendered.text))
         including = target / include_target(rendered.name, freepbx=freepbx)
-        current = including.read_text(encoding="utf-8") if including.exists() else None
+        current = read_config(including)
         line = f"#include {rendered.name}"
         if current is None or not includes(current, rendered.name):
             text = current or ""
@@ -90,12 +114,52 @@ class InstallResult:
     diff: str
 
 
-def _restore(planned: list[PlannedFile]) -> None:
+def _mode_for(path: Path) -> tuple[int, int | None, int | None]:
+    """Mode, owner and group for a file we write: those it has, or safe defaults."""
+    try:
+        st = path.stat()
+        mode = st.st_mode & 0o7777
+        if path.name in SECRET_FILES:
+            mode &= 0o770  # never world-readable
+        return mode, st.st_uid, st.st_gid
+    except FileNotFoundError:
+        folder = path.parent.stat()
+        mode = 0o640 if path.name in SECRET_FILES else 0o644
+        return mode, None, folder.st_gid
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: temp file, fsync, rename."""
+    mode, uid, gid = _mode_for(path)
+    tmp = path.with_name(f".{path.name}.spillway-tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8", "surrogateescape"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)  # the umask must not widen or narrow it
+        if os.geteuid() == 0 and (uid is not None or gid is not None):
+            os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _restore(planned: list[PlannedFile]) -> list[str]:
+    """Put every file back as it was; return what could not be put back."""
+    failed = []
     for item in planned:
-        if item.old is None:
-            item.path.unlink(missing_ok=True)
-        else:
-            item.path.write_text(item.old, encoding="utf-8")
+        try:
+            if item.old is None:
+                item.path.unlink(missing_ok=True)
+            else:
+                write_atomically(item.path, item.old)
+        except OSError as exc:
+            failed.append(f"{item.path}: {exc.strerror or exc}")
+    return failed
 
 
 def _write_with_backup(
@@ -105,13 +169,25 @@ def _write_with_backup(
         raise PbxError(f"{target} is not an Asterisk configuration folder")
     planned = [p for p in plan(target, files, freepbx=freepbx) if p.changed]
     backup = target / BACKUP_DIR / time.strftime("%Y%m%d-%H%M%S")
-    backup.mkdir(parents=True, exist_ok=True)
-    for item in planned:
-        if item.old is not None:
-            shutil.copy2(item.path, backup / item.path.name)
+    written: list[PlannedFile] = []
+    try:
+        backup.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for item in planned:
+            if item.old is not None:
+                shutil.copy2(item.path, backup / item.path.name)
+        for item in planned:
+            write_atomically(item.path, item.new)
+            written.append(item)
+    except OSError as exc:
+        left = _restore(written)
+        where = getattr(exc, "filename", None) or target
+        message = f"cannot write {where}: {exc.strerror or exc}; nothing was changed"
+        if left:
+            message = f"cannot write {where}: {exc.strerror or exc}; NOT restored: " + "; ".join(
+                left
+            )
+        raise PbxError(message, hint=f"backup of the previous files in {backup}") from exc
     text = "".join(p.diff() for p in planned)
-    for item in planned:
-        item.path.write_text(item.new, encoding="utf-8")
     return planned, backup, text
 
 
@@ -130,7 +206,9 @@ async def install(
     if ami is not None:
         try:
             await reload(ami)
-            errors = await config_errors(ami, files)
+            names = [f.name for f in files]
+            names += [include_target(f.name, freepbx=freepbx) for f in files]
+            errors = await config_errors(ami, names)
             errors += (await read_back(ami, files, queue_name)).errors
         except BaseException:
             await asyncio.to_thread(_restore, planned)
