@@ -32,7 +32,7 @@ from agi.agi_protocol import (
     parse_result,
     quote,
 )
-from spillway.errors import AgiError, ProtocolError
+from spillway.errors import AgiError, ProtocolError, SpillwayError
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +186,16 @@ class FastAgiServer:
         self.routes[path] = handler
 
     async def start(self, host: str, port: int) -> asyncio.Server:
-        self._server = await asyncio.start_server(
-            self._handle, host, port, limit=MAX_LINE_BYTES, reuse_address=True
-        )
+        try:
+            self._server = await asyncio.start_server(
+                self._handle, host, port, limit=MAX_LINE_BYTES, reuse_address=True
+            )
+        except OSError as exc:
+            raise SpillwayError(
+                f"cannot listen for FastAGI on {host}:{port}: {exc.strerror or exc}",
+                hint="is another `spillway serve` running, or is controller.bind_host "
+                "an address of this machine?",
+            ) from exc
         return self._server
 
     @property

@@ -1,12 +1,43 @@
-"""The secrets file: dotenv lines outside the repository, readable by its owner only."""
+"""The secrets file: dotenv lines outside the repository, readable by its owner only.
+
+Also what keeps secrets out of what we print: credentials inside a URL
+(``https://user:pass@host``) are masked by :func:`mask_url_credentials`.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import stat
 from pathlib import Path
 
 from spillway import paths
+from spillway.errors import ConfigError
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
+
+
+def mask_url_credentials(text: str) -> str:
+    """``text`` with the ``user:pass@`` of every URL in it masked."""
+    return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", text)
+
+
+def check_secrets_file(path: Path) -> str | None:
+    """Refuse a secrets file others can write; return a warning when others can read it."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o022:
+        raise ConfigError(
+            f"config error: the secrets file {path} can be written by others "
+            f"(mode {mode:04o}): expected mode 0600",
+            hint=f"chmod 600 {path}",
+        )
+    if mode & 0o044:
+        return (
+            f"the secrets file {path} can be read by others (mode {mode:04o}); "
+            f"run `chmod 600 {path}`"
+        )
+    return None
 
 
 def set_secret(name: str, value: str, *, path: Path | None = None) -> Path:

@@ -11,12 +11,14 @@ names the key, the value and what was expected.
 
 from __future__ import annotations
 
+import logging
 import os
 import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -35,9 +37,11 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
 from spillway.errors import ConfigError
+from spillway.secrets import check_secrets_file
 
 # Keys that hold secrets; they must never appear in the YAML file.
 SECRET_KEYS = (
@@ -61,6 +65,19 @@ def _http_url(value: str) -> str:
 
 
 HttpUrlText = Annotated[str, AfterValidator(_http_url)]
+
+
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone", "an IANA time zone name such as Europe/Copenhagen"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 
 
 def _template_check(*allowed: str) -> Callable[[str], str]:
@@ -185,7 +202,7 @@ class ShopSettings(_Section):
 
     name: str = "Spillway Demo Shop"
     country: str = Field("DK", pattern=r"^[A-Z]{2}$")
-    timezone: str = "Europe/Copenhagen"
+    timezone: TimeZoneName = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = Field(30, ge=0)
     # A Shopify-style Admin API for orders and stock; unset: the local database.
@@ -305,13 +322,37 @@ def default_config_path() -> Path | None:
     return None
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a few nested ``*refs`` can expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _utf8(raw: bytes, what: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"config error: {what} line {line}: not UTF-8 text "
+            f"(byte 0x{raw[exc.start]:02x}): expected a UTF-8 file",
+            hint=f"iconv -f latin1 -t utf-8 {what}",
+        ) from None
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _utf8(path.read_bytes(), path)
     except OSError as exc:
         raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
@@ -332,8 +373,24 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _describe(error: Any, source: str) -> str:
+def _source_of(key: str, path: Path | None, secrets: Path | None) -> str:
+    """Where the value of ``key`` (``pbx.ami_port``) came from, for the error line."""
+    env = "SPILLWAY_" + key.upper().replace(".", "__")
+    section_env = "SPILLWAY_" + key.split(".", 1)[0].upper()
+    for name in (env, section_env):
+        if name in os.environ:
+            return f" (from ${name})"
+    if secrets is not None:
+        text = secrets.read_bytes().decode("utf-8", "replace")
+        names = {line.split("=", 1)[0].strip().upper() for line in text.splitlines()}
+        if env in names or section_env in names:
+            return f" (in the secrets file {secrets})"
+    return f" (in {path})" if path is not None else ""
+
+
+def _describe(error: Any, path: Path | None, secrets: Path | None) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    source = _source_of(key, path, secrets)
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"config error: {key}: unknown key{source}"
@@ -350,12 +407,22 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
     """Load and validate the settings; raise one ConfigError line on any problem."""
     path = config_path or (default_config_path() if use_default_path else None)
     data = _read_yaml(path) if path is not None else {}
-    secrets = paths.secrets_file()
-    source = f" (in {path})" if path is not None else ""
+    secrets: Path | None = paths.secrets_file()
+    if secrets is not None and secrets.is_file():
+        warning = check_secrets_file(secrets)
+        if warning:
+            logging.getLogger(__name__).warning(warning)
+        _utf8(secrets.read_bytes(), secrets)
+    else:
+        secrets = None
     try:
-        return Settings(
-            _env_file=secrets if secrets.is_file() else None,
-            **data,
-        )
+        return Settings(_env_file=secrets, **data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0], source)) from exc
+        raise ConfigError(_describe(exc.errors()[0], path, secrets)) from exc
+    except SettingsError as exc:
+        # A section given whole in the environment (SPILLWAY_PBX=...) that is not JSON.
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        raise ConfigError(
+            f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
+            f'such as {{"ami_port": 5038}}, or SPILLWAY_{field.upper()}__<KEY>=value per key'
+        ) from exc

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator
 
 from bot.backends.sms import HttpSmsGateway, SendReport, SmsSender, outbox_counts
 from spillway.errors import SpillwayError
+from spillway.secrets import mask_url_credentials
 from spillway.settings import Settings, SmsSettings
 from spillway.storage import AsyncStore
 
@@ -175,7 +176,11 @@ async def running_sms_sender(
         batch_size=sms.batch_size,
         stop_grace_s=sms.timeout_s + 1.0,
     )
-    log.info("SMS sender: gateway %s, every %.0f s", sms.gateway_url, sms.send_interval_s)
+    log.info(
+        "SMS sender: gateway %s, every %.0f s",
+        mask_url_credentials(sms.gateway_url or ""),
+        sms.send_interval_s,
+    )
     worker.start()
     try:
         yield worker

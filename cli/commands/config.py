@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from cli.context import app_context
+from spillway.secrets import mask_url_credentials
 from spillway.settings import default_config_path
 
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
@@ -24,6 +25,7 @@ def check(ctx: typer.Context) -> None:
 
 @app.command("show")
 def show(ctx: typer.Context) -> None:
-    """Print the effective configuration as JSON, secrets masked."""
+    """Print the effective configuration as JSON, secrets masked (also in URLs)."""
     settings = app_context(ctx).settings
-    console.print_json(json.dumps(settings.model_dump(mode="json"), default=str))
+    text = json.dumps(settings.model_dump(mode="json"), default=str)
+    console.print_json(mask_url_credentials(text))

@@ -1,0 +1,130 @@
+"""Every broken configuration an admin can make is one line naming the key and its source,
+exit code 2, never a traceback (the CLI run as a user runs it)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from spillway.secrets import mask_url_credentials
+from tests.test_settings import _spillway
+
+OK_YAML = b"pbx:\n  ami_port: 5038\n"
+
+
+def _run(
+    tmp_path: Path,
+    *,
+    yaml: bytes = OK_YAML,
+    secrets: bytes | None = None,
+    secrets_mode: int = 0o600,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = ("config", "check"),
+) -> tuple[int, list[str], str]:
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(yaml)
+    secrets_file = tmp_path / "secrets.env"
+    if secrets is not None:
+        secrets_file.write_bytes(secrets)
+        secrets_file.chmod(secrets_mode)
+    result = _spillway(
+        "--config", str(config), *args,
+        env={"SPILLWAY_SECRETS_FILE": str(secrets_file), **(env or {})},
+    )  # fmt: skip
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    return result.returncode, lines, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ({"yaml": b"shop:\n  name: caf\xe9\n"}, "spillway.yaml line 2: not UTF-8 text (byte 0xe9)"),
+        ({"secrets": b"SPILLWAY_PBX__AMI_SECRET=\xff\n"}, "secrets.env line 1: not UTF-8 text"),
+        ({"env": {"SPILLWAY_PBX": "{not json"}}, "SPILLWAY_PBX is not valid JSON"),
+        (
+            {"yaml": b"shop:\n  timezone: Mars/Olympus\n"},
+            "shop.timezone = 'Mars/Olympus': expected an IANA time zone name",
+        ),
+        (
+            {"env": {"SPILLWAY_QUEUE__AGENTS": "many"}},
+            "queue.agents = 'many': expected a valid integer, unable to parse string as an "
+            "integer (from $SPILLWAY_QUEUE__AGENTS)",
+        ),
+        (
+            {"secrets": b"SPILLWAY_PBX__AMI_PORTX=1\n"},
+            "pbx.ami_portx: unknown key (in the secrets file",
+        ),
+        (
+            {"secrets": b"SPILLWAY_PBX__AMI_SECRET=x\n", "secrets_mode": 0o666},
+            "can be written by others (mode 0666): expected mode 0600",
+        ),
+        (
+            {"yaml": b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\n"},
+            "line 2: invalid YAML: aliases (*name) are not allowed here",
+        ),
+    ],
+    ids=[
+        "latin1-yaml",
+        "latin1-secrets",
+        "env-not-json",
+        "bad-timezone",
+        "bad-env-value",
+        "unknown-secrets-key",
+        "world-writable-secrets",
+        "yaml-aliases",
+    ],
+)
+def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
+    started = time.monotonic()
+    code, lines, stdout = _run(tmp_path, **case)  # type: ignore[arg-type]
+    assert code == 2, lines
+    assert len(lines) == 1 and expected in lines[0], lines
+    assert "Traceback" not in "\n".join(lines) and stdout == ""
+    assert time.monotonic() - started < 30
+
+
+def test_a_readable_secrets_file_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    code, lines, stdout = _run(
+        tmp_path, secrets=b"SPILLWAY_PBX__AMI_SECRET=x\n", secrets_mode=0o644
+    )
+    assert code == 0 and "configuration OK" in stdout
+    assert any("can be read by others (mode 0644)" in line for line in lines), lines
+
+
+def test_config_show_masks_credentials_in_urls(tmp_path: Path) -> None:
+    code, lines, stdout = _run(
+        tmp_path,
+        env={"SPILLWAY_SMS__GATEWAY_URL": "https://shop:hunter2@sms.example/send"},
+        args=("config", "show"),
+    )
+    assert code == 0, lines
+    assert "hunter2" not in stdout and "https://***@sms.example/send" in stdout
+
+
+def test_mask_url_credentials() -> None:
+    assert mask_url_credentials("gateway https://u:p@h:8/x, and http://h/y") == (
+        "gateway https://***@h:8/x, and http://h/y"
+    )
+
+
+def test_a_busy_fastagi_port_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, lines, _ = _run(
+            tmp_path,
+            env={
+                "SPILLWAY_CONTROLLER__FASTAGI_PORT": str(port),
+                "SPILLWAY_SPEECH__PIPER_VOICE": "en_US-nobody-medium",
+                "SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"),
+            },
+            args=("serve",),
+        )
+    assert code != 0
+    assert f"cannot listen for FastAGI on 127.0.0.1:{port}" in lines[-1], lines
+    assert "Traceback" not in "\n".join(lines)
