@@ -175,6 +175,40 @@ class CallLog:
         await self.flush()
 
 
+STALE_OUTCOME = "controller restarted"
+
+
+def close_stale_calls(store: Store, now: float) -> list[str]:
+    """Worker thread: end every call left open by a controller that died; their ids.
+
+    A call record still open when a controller starts belongs to a process
+    that is gone (the dialplan has already sent those callers to the queue).
+    """
+    with store.transaction() as tx:
+        rows = tx.query("SELECT call_id, stage FROM calls WHERE ended_at IS NULL")
+        for row in rows:
+            tx.execute(
+                "UPDATE calls SET ended_at = :at, stage = :stage, "
+                "outcome = COALESCE(outcome, :outcome) WHERE call_id = :id",
+                {
+                    "at": now,
+                    "stage": CallStage.ENDED.value,
+                    "outcome": STALE_OUTCOME,
+                    "id": row["call_id"],
+                },
+            )
+            tx.execute(
+                "INSERT INTO call_events (call_id, at, kind, data) VALUES (:id, :at, :kind, :data)",
+                {
+                    "id": row["call_id"],
+                    "at": now,
+                    "kind": CallEventKind.CONTROLLER_RESTARTED.value,
+                    "data": json.dumps({"stage_was": row["stage"]}),
+                },
+            )
+    return [str(r["call_id"]) for r in rows]
+
+
 def _commit(store: Store, batch: list[tuple[str, str, dict[str, Any]]]) -> None:
     """Worker thread: the batch in one transaction; a failing statement skips only itself."""
     with store.transaction() as tx:

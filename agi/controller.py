@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from agi.call_log import CallLog
+from agi.call_log import CallLog, close_stale_calls
 from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
 from agi.handoff import apply_handoff
@@ -336,6 +336,9 @@ async def running_controller(
     controller.install(fastagi)
     media = MediaServer(MediaServerConfig.from_settings(settings.controller), controller.on_media)
     try:
+        stale = await astore.run(close_stale_calls, db, time.time())
+        if stale:
+            log.warning("closed %d call record(s) left open by a previous run", len(stale))
         await fastagi.start(settings.controller.bind_host, settings.controller.fastagi_port)
         await media.start()
         media_up = True

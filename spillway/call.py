@@ -78,6 +78,7 @@ class CallEventKind(StrEnum):
     BOT_ERROR = "bot_error"  # the bot failed or ran past its limit: back to the queue
     OUTCOME = "outcome"  # how the call ended
     HANGUP = "hangup"  # the dialplan saw the channel hang up
+    CONTROLLER_RESTARTED = "controller_restarted"  # closed at start-up: the controller died
 
 
 @dataclass(frozen=True, slots=True)

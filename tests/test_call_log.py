@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,11 @@ from pathlib import Path
 import pytest
 
 from agi.call_log import CallLog
+from agi.controller import running_controller
+from agi.menu_bot import MenuBot
+from dialplan.sandbox import free_port
 from spillway.call import CallEvent, CallEventKind, CallStage
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 
 
@@ -89,3 +94,36 @@ async def test_a_failing_write_skips_only_itself(
     ]
     assert store.query("SELECT ended_at FROM calls WHERE call_id = 'c3'")[0]["ended_at"]
     assert any("turn failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_calls_left_open_by_a_dead_controller_are_closed_at_start_up(
+    tmp_path: Path,
+) -> None:
+    # A controller killed mid-call leaves its call at "listening" forever.
+    store = SqliteStore(tmp_path / "calls.db")
+    store.migrate()
+    db = AsyncStore(store)
+    log = CallLog(db)
+    await log.start("dead-1", caller="4520123456", channel="x", transport="websocket")
+    await log.stage("dead-1", CallStage.LISTENING)
+    await log.start("done-1", caller="4520123456", channel="y", transport="websocket")
+    await log.end("done-1")
+    await log.flush()
+    settings = Settings(
+        storage={"sqlite_path": str(tmp_path / "calls.db")},
+        controller={"fastagi_port": free_port(), "audiosocket_port": free_port(),
+                    "websocket_port": free_port()},
+    )  # fmt: skip
+    async with running_controller(settings, MenuBot(), store=store):
+        rows = {r["call_id"]: r for r in store.query("SELECT * FROM calls")}
+        assert rows["dead-1"]["stage"] == "ended" and rows["dead-1"]["ended_at"] is not None
+        assert rows["dead-1"]["outcome"] == "controller restarted"
+        assert rows["done-1"]["outcome"] is None  # a finished call is left as it was
+        events = store.query(
+            "SELECT call_id, data FROM call_events WHERE kind = 'controller_restarted'"
+        )
+        assert [(e["call_id"], json.loads(e["data"])) for e in events] == [
+            ("dead-1", {"stage_was": "listening"})
+        ]
+    db.close()
+    store.close()
