@@ -242,3 +242,29 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
     assert actions == ["ask_phone", "reprompt", "callback_recorded"]
     [row] = store.query("SELECT phone, status FROM callback_requests")
     assert (row["phone"], row["status"]) == ("+4520123456", "pending")
+
+
+async def test_a_number_with_its_country_code_is_a_phone_not_an_order(  # type: ignore[no-untyped-def]
+    make, nlu: NluEngine, store: SqliteStore
+) -> None:
+    intent = await nlu.parse("where is my order (+45) 2012 3456")
+    assert "order_number" not in intent.entities
+    assert intent.entities["phone"] == "+4520123456"
+    # Asked for a callback number, the caller may say it that way.
+    d = make()
+    assert await talk(d, "please call me back", "it's +45 20 12 34 56") == [
+        "ask_phone",
+        "callback_recorded",
+    ]
+    [row] = store.query("SELECT phone, reason, context FROM callback_requests")
+    assert (row["phone"], row["reason"]) == ("+4520123456", "callback_request")
+
+
+async def test_a_callback_keeps_its_reason_and_what_it_was_about(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make(DEMO_CALLER)
+    await talk(d, "where is my order", "actually just call me back")
+    [row] = store.query("SELECT reason, context FROM callback_requests")
+    assert row["reason"] == "callback_request"
+    assert json.loads(row["context"])["topic"] == "order_status"

@@ -295,7 +295,7 @@ class Dialogue:
                 return self._anything_else("All right. ")
             return None
         if state is State.ASK_PHONE:
-            raw = digits or entities.get("order_number") or ""
+            raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
             phone = callable_phone(raw, self.config.country)[0] if raw else None
             if phone is None:
@@ -313,7 +313,7 @@ class Dialogue:
         if self.state is State.ASK_PRODUCT:
             return "product" in intent.entities
         if self.state is State.ASK_PHONE:
-            return "order_number" in intent.entities
+            return "phone" in intent.entities or "order_number" in intent.entities
         return False
 
     async def _topic(self, name: str | None, entities: dict[str, str]) -> Reply | None:
@@ -510,9 +510,10 @@ class Dialogue:
         callback_id = await self.backends.callbacks.request_callback(
             CallbackRequest(
                 phone=phone,
-                reason=self._callback_reason(),
+                # The reason is the request; what it was about goes with the context.
+                reason=Intent.CALLBACK_REQUEST,
                 call_id=self.call_id,
-                context=self.handover_context().as_json(),
+                context={**self.handover_context().as_json(), "topic": self._callback_topic()},
             )
         )
         self.callback_id = callback_id
@@ -524,9 +525,10 @@ class Dialogue:
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
 
-    def _callback_reason(self) -> str:
+    def _callback_topic(self) -> str | None:
+        """What the caller talked about before asking for a callback, if anything."""
         topics = [i for i in self.intents if i in TOPICS and i != Intent.CALLBACK_REQUEST]
-        return topics[-1] if topics else "callback_request"
+        return topics[-1] if topics else None
 
     async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:
         to = phone or self.caller_phone

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,23 @@ from bot.types import ParsedIntent
 from spillway.errors import NluError
 
 log = logging.getLogger(__name__)
+
+# A number written with its country code ("+45 20 12 34 56", "(+45) 2012 3456")
+# is a phone number, never an order number; cleaning drops the "+", so look first.
+_INTERNATIONAL_RE = re.compile(r"\(?\+\s*\d{1,3}\)?(?:[\s.-]*\(?\d+\)?){2,}")
+
+
+def _phone_entity(intent: ParsedIntent, raw: str) -> ParsedIntent:
+    """Move a number written as an international phone number to the ``phone`` entity."""
+    match = _INTERNATIONAL_RE.search(raw)
+    if match is None:
+        return intent
+    digits = re.sub(r"\D", "", match.group())
+    entities = {
+        k: v for k, v in intent.entities.items() if not (k == "order_number" and v in digits)
+    }
+    entities["phone"] = "+" + digits
+    return replace(intent, entities=entities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +88,7 @@ class NluEngine:
             # Classification is a few sparse dot products: cheap enough to run
             # on the loop, no thread hop needed.
             intent = self.fallback.parse(cleaned)
-        return self._finish(intent, cleaned)
+        return _phone_entity(self._finish(intent, cleaned), text)
 
     async def _parse_rasa(self, cleaned: str) -> ParsedIntent | None:
         if self.rasa is None or time.monotonic() < self._rasa_down_until:
