@@ -225,6 +225,15 @@ async def read_frame(
     return decode(kind, payload)
 
 
+def _describe_frame(frame: object) -> str:
+    """A frame in a log line: its kind and size, not its payload."""
+    if frame is None:
+        return "nothing (the connection closed)"
+    if isinstance(frame, AudioFrame):
+        return f"an audio frame of {len(frame.audio)} bytes"
+    return f"a {type(frame).__name__}"
+
+
 # -- the session -------------------------------------------------------------
 
 
@@ -268,7 +277,10 @@ class AudioSocketSession(BaseMediaSession):
         """Read the UUID message, which Asterisk sends first."""
         frame = await read_frame(self._reader, max_payload_bytes=self.max_payload_bytes)
         if not isinstance(frame, UuidFrame):
-            raise ProtocolError(f"AudioSocket peer {self.peer} sent {frame!r} before its UUID")
+            # Named by kind and size: a frame's audio is not worth a kilobyte of log.
+            raise ProtocolError(
+                f"AudioSocket peer {self.peer} sent {_describe_frame(frame)} before its UUID"
+            )
         self.call_id = str(frame.call_uuid)
 
     async def run(self) -> None:

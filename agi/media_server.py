@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
-from websockets.exceptions import ConnectionClosedOK
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
@@ -191,7 +191,8 @@ class MediaServer:
         try:
             async with asyncio.timeout(cfg.handshake_timeout_s):
                 await session.handshake()
-        except (TimeoutError, ProtocolError, ConnectionError, OSError) as exc:
+        except (TimeoutError, ProtocolError, ConnectionError, OSError, ConnectionClosed) as exc:
+            # ConnectionClosed: e.g. a first websocket message over the size limit.
             self.errors += 1
             log.warning("media: %s handshake failed: %s", session.transport, _describe(exc))
             await _quiet_hangup(session)

@@ -153,3 +153,10 @@ def test_turns_after_the_call_ended_are_an_error(
     )
     assert isinstance(result.exception, InputError)
     assert "line 2: the call already ended at line 1" in str(result.exception)
+
+
+def test_control_characters_in_chat_input_are_not_sent_to_the_terminal() -> None:
+    from cli.commands.chat import shown
+
+    assert shown("hi \x1b[2J\x1b]0;pwned\x07 there\r") == "hi \\x1b[2J\\x1b]0;pwned\\x07 there\\x0d"
+    assert "\x1b" not in shown("\x1b[31mred")

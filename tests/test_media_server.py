@@ -205,3 +205,31 @@ async def test_hostile_websocket_peers() -> None:
         assert server.errors == 5
         assert len(server.sessions) == 1
         await healthy.close()
+
+
+async def test_audio_before_the_uuid_costs_one_short_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="agi.media_server")
+    async with media_server() as server:
+        assert server.audiosocket_port
+        await raw(server.audiosocket_port, encode(AudioFrame(b"\x55" * 320)))
+    [line] = [r.getMessage() for r in caplog.records if "handshake failed" in r.getMessage()]
+    assert "sent an audio frame of 320 bytes before its UUID" in line
+    assert len(line) < 200, line
+
+
+async def test_an_oversized_first_websocket_message_is_one_line_no_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with media_server() as server:
+        assert server.websocket_port
+        url = f"ws://127.0.0.1:{server.websocket_port}/media"
+        async with websockets.connect(url, subprotocols=[websockets.Subprotocol("media")]) as ws:
+            await ws.send(b"\x00" * 100_000)
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+        await asyncio.sleep(0.2)
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+    assert any("handshake failed" in r.getMessage() for r in caplog.records)

@@ -105,6 +105,15 @@ def turn_record(raw: str, turn: DialogueTurn) -> dict[str, Any]:
     }
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences) as ``\\xNN``,
+    Rich markup escaped. Typed or scripted input must not drive the terminal."""
+    return escape(_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+
+
 async def run_script(
     settings: Settings,
     lines: list[ScriptLine],
@@ -158,16 +167,16 @@ async def run_interactive(
             try:
                 event = parse_caller_line(raw) if raw.strip() else Silence()
             except ValueError as exc:
-                console.print(f"[red]{escape(str(exc))}[/]")
+                console.print(f"[red]{shown(str(exc))}[/]")
                 continue
             reply = await dialogue.handle(event)
             turn = dialogue.turns[-1]
             if verbose and turn.intent is not None:
                 console.print(
                     f"[dim]{turn.intent.name} {turn.intent.confidence:.2f} "
-                    f"({turn.intent.engine}) {escape(str(turn.intent.entities))}[/]"
+                    f"({turn.intent.engine}) {shown(str(turn.intent.entities))}[/]"
                 )
-            console.print(f"[bold cyan]bot:[/] {escape(reply.text)}")
+            console.print(f"[bold cyan]bot:[/] {shown(reply.text)}")
         console.print(f"[dim]outcome: {escape(json.dumps(result_summary(dialogue.hang_up())))}[/]")
     finally:
         await dialogues.backends.aclose()
@@ -222,6 +231,6 @@ def chat(
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
     for record in records[:-1]:
-        console.print(f"[bold]you:[/] {escape(record['caller'])}")
-        console.print(f"[bold cyan]bot:[/] {escape(record['bot'])}")
+        console.print(f"[bold]you:[/] {shown(record['caller'])}")
+        console.print(f"[bold cyan]bot:[/] {shown(record['bot'])}")
     console.print(f"[dim]outcome: {escape(json.dumps(records[-1]))}[/]")
