@@ -118,3 +118,10 @@ def test_a_reload_that_asterisk_refused_is_not_called_verified(
         restore_sandbox(pbx)
         for made in set((etc / BACKUP_DIR).glob("*")) - backups:
             shutil.rmtree(made)
+
+
+def test_the_rendered_dialplan_logs_no_whole_caller_number() -> None:
+    [extensions] = [f for f in _files() if f.name == "extensions_spillway.conf"]
+    noops = [line for line in extensions.text.splitlines() if "NoOp(" in line]
+    assert noops and all("${CALLERID(num)}" not in line for line in noops), noops
+    assert any("${CALLERID(num):-2}" in line for line in noops)
