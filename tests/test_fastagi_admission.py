@@ -46,7 +46,9 @@ async def _asterisk_call(port: int, *, source: str = "127.0.0.1") -> float:
     return time.monotonic() - t0
 
 
-async def _stalled(port: int, n: int, payload: bytes, source: str = "127.0.0.1") -> list[object]:
+async def _stalled(
+    port: int, n: int, payload: bytes, source: str = "127.0.0.1"
+) -> list[asyncio.StreamWriter]:
     writers = []
     for _ in range(n):
         _, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
@@ -76,7 +78,7 @@ async def test_a_full_house_of_stalled_peers_does_not_delay_a_real_call(payload:
         assert "ok" in served
         assert server.evicted >= 1 and server.refused == 0
         for writer in writers:
-            writer.close()  # type: ignore[attr-defined]
+            writer.close()
     finally:
         await server.close()
 
@@ -100,7 +102,7 @@ async def test_an_unanswered_command_frees_its_slot_within_the_reply_timeout() -
         assert server.active == 0
         assert len(errors) == 3 and "no answer to GET within 0.5 s" in str(errors[0])
         for writer in writers:
-            writer.close()  # type: ignore[attr-defined]
+            writer.close()
     finally:
         await server.close()
 
@@ -114,6 +116,6 @@ async def test_one_address_cannot_take_every_slot() -> None:
         assert await asyncio.wait_for(_asterisk_call(server.port), 5) < 1.0
         assert served == ["ok"]
         for writer in writers:
-            writer.close()  # type: ignore[attr-defined]
+            writer.close()
     finally:
         await server.close()

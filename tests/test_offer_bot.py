@@ -41,14 +41,14 @@ class HangUpAfter(RecordingSink):
         super().__init__()
         self.media = media
         self.left = bot_turns
-        self.end = end
+        self.leg_end = end
 
     async def turn(self, call_id: str, speaker: str, text: str, **kw: Any) -> None:
         await super().turn(call_id, speaker, text, **kw)
         if speaker == "bot":
             self.left -= 1
             if self.left == 0:
-                self.media.breaks(self.end)
+                self.media.breaks(self.leg_end)
 
 
 @pytest.fixture
