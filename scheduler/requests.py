@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from spillway.leases import LeaseSpec, claim_next, finish
-from spillway.phone import callable_phone, normalise_phone
+from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
 
 
@@ -66,11 +66,23 @@ class NewRequest:
     call_id: str | None = None
     name: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
+    # The customer's own window ("this afternoon"), UNIX seconds.
     not_before: float | None = None
+    not_after: float | None = None
     deadline: float | None = None
+    expires_at: float | None = None
+    # IANA zone; None: from the number.
+    timezone: str | None = None
+    segment: str | None = None
+    consent: bool = False
+    # The customer chose a traditional callback: no AI timing.
+    traditional: bool = False
+    idempotency_key: str | None = None
 
 
-def request_row(request: NewRequest, *, region: str, now: float) -> dict[str, Any]:
+def request_row(
+    request: NewRequest, *, region: str, now: float, default_timezone: str = "Europe/Copenhagen"
+) -> dict[str, Any]:
     """The ``callback_requests`` row for ``request`` (pure): number normalised, status set.
 
     A number that cannot be read, or one of a kind that is never called back
@@ -79,15 +91,23 @@ def request_row(request: NewRequest, *, region: str, now: float) -> dict[str, An
     ``last_error``.
     """
     e164, why_not = callable_phone(request.phone, region)
+    phone = e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40]
     return {
-        "phone": e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40],
+        "phone": phone,
         "name": request.name,
         "reason": request.reason,
         "source": request.source.value,
         "call_id": request.call_id,
         "created_at": now,
         "not_before": request.not_before,
+        "not_after": request.not_after,
         "deadline": request.deadline,
+        "expires_at": request.expires_at,
+        "timezone": request.timezone or timezone_for(phone, default_timezone),
+        "segment": request.segment,
+        "consent": int(request.consent),
+        "traditional": int(request.traditional),
+        "idempotency_key": request.idempotency_key,
         "status": (RequestStatus.PENDING if e164 else RequestStatus.INVALID_NUMBER).value,
         "last_error": why_not or None,
         "context": json.dumps(dict(request.context), sort_keys=True, default=str),
@@ -102,25 +122,133 @@ class Recorded:
     status: RequestStatus
     phone: str
     problem: str | None = None  # why the number will not be called, if it will not
+    merged: bool = False  # an open request for the number existed: this one joined it
 
     @property
     def will_be_called(self) -> bool:
-        return self.status is RequestStatus.PENDING
+        return self.status in (RequestStatus.PENDING, RequestStatus.DIALLING)
 
 
-def record(tx: Transaction, request: NewRequest, *, region: str, now: float) -> Recorded:
-    """Record ``request``."""
-    row = request_row(request, region=region, now=now)
+OPEN_STATUSES = (RequestStatus.PENDING.value, RequestStatus.DIALLING.value)
+
+
+def record(
+    tx: Transaction,
+    request: NewRequest,
+    *,
+    region: str,
+    now: float,
+    default_timezone: str = "Europe/Copenhagen",
+) -> Recorded:
+    """Record ``request``; a second open request for the same number joins the first.
+
+    The same ``idempotency_key`` twice returns the first request unchanged.
+    """
+    if request.idempotency_key:
+        [*same] = tx.query(
+            "SELECT id, status, phone, last_error FROM callback_requests "
+            "WHERE idempotency_key = :k",
+            {"k": request.idempotency_key},
+        )
+        if same:
+            row = same[0]
+            return Recorded(
+                row["id"], RequestStatus(row["status"]), row["phone"], row["last_error"]
+            )
+    row = request_row(request, region=region, now=now, default_timezone=default_timezone)
+    if row["status"] == RequestStatus.PENDING.value:
+        if is_opted_out(tx, row["phone"]):
+            row["status"] = RequestStatus.CANCELLED.value
+            row["last_error"] = "the number is on the do-not-call list"
+        else:
+            open_rows = tx.query(
+                "SELECT id, status, context FROM callback_requests WHERE phone = :p "
+                "AND status IN (:a, :b) ORDER BY id LIMIT 1",
+                {"p": row["phone"], "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1]},
+            )
+            if open_rows:
+                return _merge(tx, open_rows[0], row)
     row_id = tx.insert("callback_requests", row)
     return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
 
-DIAL_LEASE = LeaseSpec("callback_requests", claimed_status=RequestStatus.DIALLING.value)
+def _merge(tx: Transaction, existing: Row, new: dict[str, Any]) -> Recorded:
+    """The new request joins the open one: its source and reason are kept in the context."""
+    context = json.loads(existing["context"] or "{}")
+    context.setdefault("merged", []).append(
+        {"source": new["source"], "reason": new["reason"], "at": new["created_at"]}
+    )
+    tx.execute(
+        "UPDATE callback_requests SET context = :c, consent = MAX(consent, :consent), "
+        "traditional = MAX(traditional, :traditional) WHERE id = :id",
+        {
+            "c": json.dumps(context, sort_keys=True, default=str),
+            "consent": new["consent"],
+            "traditional": new["traditional"],
+            "id": existing["id"],
+        },
+    )
+    return Recorded(existing["id"], RequestStatus(existing["status"]), new["phone"], merged=True)
 
 
-def claim_due(tx: Transaction, *, now: float, lease: LeaseSpec = DIAL_LEASE) -> Row | None:
+def is_opted_out(tx: Transaction, phone: str) -> bool:
+    return bool(tx.query("SELECT 1 FROM do_not_call WHERE phone = :p", {"p": phone}))
+
+
+def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str) -> str | None:
+    """Put ``phone`` on the do-not-call list and cancel its open requests; its E.164 form."""
+    e164 = normalise_phone(phone, region)
+    if e164 is None:
+        return None
+    tx.execute(
+        "INSERT INTO do_not_call (phone, source, added_at) VALUES (:p, :s, :at) "
+        "ON CONFLICT (phone) DO NOTHING",
+        {"p": e164, "s": source, "at": now},
+    )
+    tx.execute(
+        "UPDATE callback_requests SET status = :cancelled, closed_at = :at, "
+        "last_error = 'the number is on the do-not-call list' "
+        "WHERE phone = :p AND status = :pending",
+        {
+            "cancelled": RequestStatus.CANCELLED.value,
+            "at": now,
+            "p": e164,
+            "pending": RequestStatus.PENDING.value,
+        },
+    )
+    return e164
+
+
+# When a request is due is its not_before (set by the policy), not a lease back-off.
+DIAL_LEASE = LeaseSpec(
+    "callback_requests", claimed_status=RequestStatus.DIALLING.value, retry_base_s=0, retry_max_s=0
+)
+# Due, and with no attempt still open (one a dead dialer left is reconciled first).
+_DUE = (
+    "(not_before IS NULL OR not_before <= :now) AND NOT EXISTS (SELECT 1 FROM "
+    "callback_attempts a WHERE a.request_id = callback_requests.id AND a.ended_at IS NULL)"
+)
+
+
+def claim_due(
+    tx: Transaction, *, now: float, lease: LeaseSpec = DIAL_LEASE, after_id: int = 0
+) -> Row | None:
     """Claim the next request that may be dialled now (``not_before`` passed), or None."""
-    return claim_next(tx, lease, now=now, where="not_before IS NULL OR not_before <= :now")
+    return claim_next(tx, lease, now=now, after_id=after_id, where=_DUE)
+
+
+def release(tx: Transaction, request_id: int, *, not_before: float | None, uncount: bool) -> None:
+    """Back to pending, due at ``not_before``; ``uncount``: the claim was no attempt."""
+    tx.execute(
+        "UPDATE callback_requests SET status = :pending, not_before = :nb, claimed_at = NULL, "
+        "attempts = attempts - :u WHERE id = :id",
+        {
+            "pending": RequestStatus.PENDING.value,
+            "nb": not_before,
+            "u": 1 if uncount else 0,
+            "id": request_id,
+        },
+    )
 
 
 def close(

@@ -75,3 +75,15 @@ def mask_phone(number: str) -> str:
         + "*" * (len(digits) - 2)
         + "".join(digits[-2:])
     )
+
+
+def timezone_for(e164: str, default: str) -> str:
+    """The customer's IANA time zone from their number (the first one it may be in)."""
+    from phonenumbers import timezone as number_timezones
+
+    try:
+        zones = number_timezones.time_zones_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return default
+    usable = [z for z in zones if z and z != "Etc/Unknown"]
+    return usable[0] if usable else default

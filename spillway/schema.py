@@ -148,6 +148,60 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE callback_requests ADD COLUMN closed_at REAL",
         ),
     ),
+    Migration(
+        5,
+        "callback scheduling: attempts, do-not-call list, request facts",
+        (
+            # The customer's time zone, segment, consent, opt-out of AI timing
+            # ("traditional"), their own window and the request's expiry.
+            "ALTER TABLE callback_requests ADD COLUMN timezone TEXT",
+            "ALTER TABLE callback_requests ADD COLUMN segment TEXT",
+            "ALTER TABLE callback_requests ADD COLUMN consent INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE callback_requests ADD COLUMN traditional INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE callback_requests ADD COLUMN not_after REAL",
+            "ALTER TABLE callback_requests ADD COLUMN expires_at REAL",
+            "ALTER TABLE callback_requests ADD COLUMN idempotency_key TEXT",
+            "CREATE UNIQUE INDEX callback_requests_idempotency "
+            "ON callback_requests(idempotency_key)",
+            "CREATE INDEX callback_requests_phone ON callback_requests(phone, status)",
+            # One row per dial: written before the Originate, closed with its outcome.
+            # The features are what the contact-probability model learns from.
+            """CREATE TABLE callback_attempts (
+                id TEXT PRIMARY KEY,
+                request_id INTEGER NOT NULL REFERENCES callback_requests(id),
+                phone TEXT NOT NULL,
+                attempt_no INTEGER NOT NULL,
+                started_at REAL NOT NULL,
+                ended_at REAL,
+                outcome TEXT,
+                detail TEXT,
+                local_weekday INTEGER NOT NULL,
+                local_hour INTEGER NOT NULL,
+                hours_since_request REAL NOT NULL,
+                segment TEXT,
+                policy TEXT NOT NULL,
+                probability REAL,
+                node TEXT
+            )""",
+            "CREATE INDEX callback_attempts_request ON callback_attempts(request_id)",
+            "CREATE INDEX callback_attempts_phone ON callback_attempts(phone, started_at)",
+            "CREATE INDEX callback_attempts_open ON callback_attempts(ended_at)",
+            """CREATE TABLE do_not_call (
+                phone TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                added_at REAL NOT NULL
+            )""",
+            # Each dialer node's heartbeat, for `spillway scheduler status`.
+            """CREATE TABLE scheduler_nodes (
+                node TEXT PRIMARY KEY,
+                started_at REAL NOT NULL,
+                heartbeat_at REAL NOT NULL,
+                dialled INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                last_error_at REAL
+            )""",
+        ),
+    ),
 )
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import string
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -247,6 +248,48 @@ class SmsSettings(_Section):
         return value
 
 
+HoursWindow = tuple[float, float] | None
+
+
+class CallbackSettings(_Section):
+    """The callback scheduler: how it dials, and the calling rules it never breaks."""
+
+    # What Asterisk dials for a customer: {e164} (+4520123456) or {digits} (4520123456).
+    # The sandbox's simulated customers by default; on a real PBX e.g. PJSIP/{e164}@trunk.
+    dial_string: str = "Local/{digits}@spillway-sim-customer"
+    caller_id: str = "Spillway <4500000000>"
+    ring_s: int = Field(30, ge=5, le=180)
+    # How long an answered customer waits in the queue for an agent.
+    agent_wait_s: int = Field(60, ge=5, le=600)
+    # Calling hours in the customer's local time, [start, end); null: no calls that day.
+    weekdays: HoursWindow = (8.0, 20.0)
+    saturday: HoursWindow = (10.0, 16.0)
+    sunday: HoursWindow = None
+    holidays: str | None = "DK"  # a country code of the holidays package; null: none
+    extra_holidays: tuple[date, ...] = ()
+    max_attempts: int = Field(6, ge=1)
+    max_per_number_day: int = Field(3, ge=1)
+    max_per_number_week: int = Field(8, ge=1)
+    min_gap_minutes: float = Field(60, ge=0)
+    retry_backoff_minutes: float = Field(120, ge=0)
+    deadline_business_hours: float = Field(4, gt=0)
+    expiry_hours: float = Field(72, gt=0)
+    # Callbacks in flight beyond the agents that are free right now (0: never more).
+    pacing: int = Field(0, ge=0)
+    max_in_flight: int = Field(20, ge=1)
+    poll_interval_s: float = Field(2.0, gt=0, le=60)
+    # A request claimed by a dialer that then went silent is taken up again after this.
+    lease_timeout_s: float = Field(600, gt=0)
+    default_timezone: TimeZoneName = "Europe/Copenhagen"
+
+    @field_validator("weekdays", "saturday", "sunday")
+    @classmethod
+    def _window(cls, value: HoursWindow) -> HoursWindow:
+        if value is not None and not 0 <= value[0] < value[1] <= 24:
+            raise PydanticCustomError("hours", "[start, end) hours with 0 <= start < end <= 24")
+        return value
+
+
 class DashboardSettings(_Section):
     """The KPI dashboard."""
 
@@ -283,6 +326,7 @@ class Settings(BaseSettings):
     speech: SpeechSettings = SpeechSettings()
     shop: ShopSettings = ShopSettings()
     sms: SmsSettings = SmsSettings()
+    callbacks: CallbackSettings = CallbackSettings()
     dashboard: DashboardSettings = DashboardSettings()
     logging: LoggingSettings = LoggingSettings()
     paths: PathSettings = Field(default_factory=PathSettings)

@@ -1,0 +1,465 @@
+"""The callback dialer: claim due requests, apply the rules, dial, record, reschedule.
+
+One :meth:`Dialer.tick` fills the free capacity (agents free in the queue,
+plus ``pacing``, never above ``max_in_flight``): each due request is claimed
+in the database (a lease, so several dialers share one database and a dead
+one's claims are taken up again), re-checked against the hard rules, given an
+attempt row *before* Asterisk is asked to dial, and dialled. What became of
+the attempt is read from Asterisk's own record (:mod:`scheduler.outcomes`).
+
+Nothing lost, nothing doubled: a dialer killed at any moment leaves either a
+claimed request with no attempt (taken up again once its lease is stale), or
+an open attempt, which :meth:`Dialer.reconcile` settles from Asterisk's
+record and channel list before anything else is dialled: dialled and
+finished (its outcome is stored), still under way (watched to its end), or
+never started (dialled again, not counted as an attempt).
+
+A broken row, a failing policy or a failed Originate affects that request
+only; a failing policy falls back to the conventional rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler import requests
+from scheduler.originate import DialOrder, Originator
+from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of
+from scheduler.policy import ConventionalPolicy, Plan, Policy
+from scheduler.requests import RequestStatus
+from scheduler.rules import (
+    FINAL_RULES,
+    CallingRules,
+    RequestFacts,
+    attempts_by_day,
+    local,
+    next_allowed,
+    refusal,
+)
+from spillway.leases import LeaseSpec
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Row, Transaction
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+
+def calling_rules(settings: Settings) -> CallingRules:
+    cb = settings.callbacks
+    weekdays = cb.weekdays
+    return CallingRules(
+        windows=(weekdays, weekdays, weekdays, weekdays, weekdays, cb.saturday, cb.sunday),
+        holiday_country=cb.holidays,
+        extra_holidays=frozenset(cb.extra_holidays),
+        max_attempts=cb.max_attempts,
+        max_per_number_day=cb.max_per_number_day,
+        max_per_number_week=cb.max_per_number_week,
+        min_gap_s=cb.min_gap_minutes * 60,
+        deadline_business_hours=cb.deadline_business_hours,
+        expiry_s=cb.expiry_hours * 3600,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DialerConfig:
+    queue: str = "spillway-support"
+    dial_string: str = "Local/{digits}@spillway-sim-customer"
+    caller_id: str = "Spillway <4500000000>"
+    ring_s: int = 30
+    agent_wait_s: int = 60
+    pacing: int = 0
+    max_in_flight: int = 20
+    poll_interval_s: float = 2.0
+    status_poll_s: float = 0.5
+    lease_timeout_s: float = 600.0
+    default_timezone: str = "Europe/Copenhagen"
+    node: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, node: str = "") -> DialerConfig:
+        cb = settings.callbacks
+        return cls(
+            queue=settings.queue.name,
+            dial_string=cb.dial_string,
+            caller_id=cb.caller_id,
+            ring_s=cb.ring_s,
+            agent_wait_s=cb.agent_wait_s,
+            pacing=cb.pacing,
+            max_in_flight=cb.max_in_flight,
+            poll_interval_s=cb.poll_interval_s,
+            lease_timeout_s=cb.lease_timeout_s,
+            default_timezone=cb.default_timezone,
+            node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
+        )
+
+    @property
+    def lease(self) -> LeaseSpec:
+        return LeaseSpec(
+            requests.DIAL_LEASE.table,
+            claimed_status=requests.DIAL_LEASE.claimed_status,
+            claim_timeout_s=self.lease_timeout_s,
+            retry_base_s=0,
+            retry_max_s=0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    id: str
+    request_id: int
+    phone: str
+    attempt_no: int
+    started_at: float
+
+
+class _Deferred:
+    """A claim the rules sent back (a later time, or closed): try the next request."""
+
+
+DEFERRED = _Deferred()
+
+
+def load_facts(
+    tx: Transaction, row: Row, *, default_timezone: str, counting_claim: bool
+) -> RequestFacts:
+    """The rule facts of a request row; ``counting_claim``: its attempts include this claim."""
+    tz = row["timezone"] or default_timezone
+    since = (row["created_at"] or 0) - 8 * 86400
+    started = [
+        r["started_at"]
+        for r in tx.query(
+            "SELECT started_at FROM callback_attempts WHERE phone = :p AND started_at >= :s",
+            {"p": row["phone"], "s": since},
+        )
+    ]
+    last = tx.query(
+        "SELECT max(started_at) AS at FROM callback_attempts WHERE request_id = :id",
+        {"id": row["id"]},
+    )
+    return RequestFacts(
+        phone=row["phone"],
+        timezone=tz,
+        created_at=row["created_at"],
+        attempts=int(row["attempts"]) - (1 if counting_claim else 0),
+        last_attempt_at=last[0]["at"] if last else None,
+        opted_out=requests.is_opted_out(tx, row["phone"]),
+        number_attempts_by_day=attempts_by_day(started, tz),
+        not_before=None,  # the policy's own not_before is what made it due
+        not_after=row["not_after"],
+        expires_at=row["expires_at"],
+    )
+
+
+class Dialer:
+    """One dialer node."""
+
+    def __init__(
+        self,
+        store: AsyncStore,
+        pbx: Originator,
+        rules: CallingRules,
+        config: DialerConfig,
+        *,
+        policy: Policy | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.store = store
+        self.pbx = pbx
+        self.rules = rules
+        self.config = config
+        self.fallback = ConventionalPolicy()
+        self.policy: Policy = policy or self.fallback
+        self.clock = clock
+        self.in_flight: dict[str, asyncio.Task[None]] = {}
+        self.dialled = 0
+        self.last_error: str | None = None
+
+    # -- the loop ----------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        """Reconcile, then tick until ``stop``; in-flight attempts are left to Asterisk."""
+        await self.store.run(self._heartbeat, True)
+        await self.reconcile()
+        while not stop.is_set():
+            await self.tick()
+            await self.store.run(self._heartbeat, False)
+            try:
+                await asyncio.wait_for(stop.wait(), self.config.poll_interval_s)
+            except TimeoutError:
+                pass
+
+    async def tick(self) -> int:
+        """Dial what the free capacity allows; how many attempts were started."""
+        free = await self.pbx.free_agents(self.config.queue)
+        room = min(self.config.max_in_flight, free + self.config.pacing) - len(self.in_flight)
+        started = 0
+        while room > 0:
+            claimed = await self.store.run(self._claim, self.clock())
+            if claimed is None:
+                break
+            if isinstance(claimed, _Deferred):
+                continue
+            room -= 1
+            started += 1
+            self._watch(claimed, dial=True)
+        return started
+
+    def _watch(self, attempt: Attempt, *, dial: bool) -> None:
+        task = asyncio.create_task(self._attempt(attempt, dial=dial), name=f"dial-{attempt.id}")
+        self.in_flight[attempt.id] = task
+        task.add_done_callback(lambda _t: self.in_flight.pop(attempt.id, None))
+
+    async def wait_idle(self, timeout_s: float) -> None:
+        """Wait until no attempt is in flight (tests, shutdown)."""
+        async with asyncio.timeout(timeout_s):
+            while self.in_flight:
+                await asyncio.gather(*list(self.in_flight.values()), return_exceptions=True)
+
+    # -- one attempt ----------------------------------------------------------------
+    async def _attempt(self, attempt: Attempt, *, dial: bool) -> None:
+        try:
+            if dial:
+                order = DialOrder(
+                    attempt.id,
+                    attempt.request_id,
+                    attempt.phone,
+                    self.config.dial_string,
+                    self.config.caller_id,
+                    self.config.ring_s,
+                    self.config.agent_wait_s,
+                )
+                await self.pbx.originate(order)
+                self.dialled += 1
+            outcome = await self._outcome(attempt)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # this attempt only; reconcile settles it from Asterisk
+            self._error(f"attempt {attempt.id} for request {attempt.request_id}: {exc}")
+            return
+        await self.store.run(self._finish, attempt, outcome, self.clock())
+        try:
+            await self.pbx.forget(attempt.id)
+        except Exception as exc:  # a stale AstDB key costs nothing
+            log.debug("could not forget %s: %s", attempt.id, exc)
+
+    async def _outcome(self, attempt: Attempt) -> AttemptOutcome:
+        """Poll Asterisk's record of the attempt until it is final."""
+        limit = self.config.ring_s + 15
+        deadline = time.monotonic() + limit
+        while True:
+            status = await self.pbx.status(attempt.id)
+            if status is not None:
+                outcome = outcome_of(status)
+                if outcome is not None:
+                    return outcome
+            elif time.monotonic() > deadline:
+                # Never reached the dial step: was it ever originated?
+                return (
+                    AttemptOutcome.LOST
+                    if attempt.id in await self.pbx.live_attempts()
+                    else AttemptOutcome.NOT_STARTED
+                )
+            if status is not None and time.monotonic() > deadline:
+                if attempt.id not in await self.pbx.live_attempts():
+                    return AttemptOutcome.LOST
+                deadline = time.monotonic() + limit  # still ringing or queued: keep watching
+            await asyncio.sleep(self.config.status_poll_s)
+
+    async def reconcile(self) -> int:
+        """Settle the open attempts no dialer is watching; how many were found."""
+        open_attempts: list[Attempt] = await self.store.run(self._open_attempts)
+        live = await self.pbx.live_attempts() if open_attempts else set()
+        found = 0
+        for attempt in open_attempts:
+            if attempt.id in self.in_flight:
+                continue
+            found += 1
+            status = await self.pbx.status(attempt.id)
+            outcome = outcome_of(status)
+            if outcome is None and attempt.id not in live:
+                outcome = AttemptOutcome.LOST
+            if outcome is AttemptOutcome.NOT_STARTED and attempt.id in live:
+                outcome = None  # originated, not yet at the dial step
+            log.warning(
+                "reconciling attempt %s (request %d): %s",
+                attempt.id,
+                attempt.request_id,
+                outcome.value if outcome else "still under way",
+            )
+            if outcome is None:
+                self._watch(attempt, dial=False)
+            else:
+                await self.store.run(self._finish, attempt, outcome, self.clock())
+        return found
+
+    # -- the database side (worker thread) ----------------------------------------
+    def _claim(self, now: float) -> Attempt | _Deferred | None:
+        with self.store.store.transaction() as tx:
+            row = requests.claim_due(tx, now=now, lease=self.config.lease)
+            if row is None:
+                return None
+            try:
+                return self._start(tx, row, now)
+            except Exception as exc:  # a broken row: that request only
+                self._error(f"request {row['id']}: {exc}")
+                requests.close(
+                    tx, row["id"], RequestStatus.UNREACHED, now=now, error=f"broken: {exc}"
+                )
+                return DEFERRED
+
+    def _start(self, tx: Transaction, row: Row, now: float) -> Attempt | _Deferred:
+        facts = load_facts(
+            tx, row, default_timezone=self.config.default_timezone, counting_claim=True
+        )
+        why = refusal(self.rules, facts, now)
+        if why is not None:
+            later = None if why.rule in FINAL_RULES else next_allowed(self.rules, facts, now)
+            if later is None:
+                status = (
+                    RequestStatus.CANCELLED
+                    if why.rule.value == "do_not_call"
+                    else RequestStatus.UNREACHED
+                )
+                requests.close(tx, row["id"], status, now=now, error=why.reason)
+            else:
+                requests.release(tx, row["id"], not_before=later, uncount=True)
+            return DEFERRED
+        attempt = Attempt(f"cb-{uuid.uuid4().hex}", row["id"], row["phone"], row["attempts"], now)
+        when = local(now, facts.timezone)
+        tx.insert(
+            "callback_attempts",
+            {
+                "id": attempt.id,
+                "request_id": attempt.request_id,
+                "phone": attempt.phone,
+                "attempt_no": attempt.attempt_no,
+                "started_at": now,
+                "local_weekday": when.weekday(),
+                "local_hour": when.hour,
+                "hours_since_request": round((now - row["created_at"]) / 3600, 3),
+                "segment": row["segment"],
+                "policy": self.fallback.name if row["traditional"] else self.policy.name,
+                "probability": None,
+                "node": self.config.node,
+            },
+        )
+        return attempt
+
+    def _finish(self, attempt: Attempt, outcome: AttemptOutcome, now: float) -> None:
+        with self.store.store.transaction() as tx:
+            if outcome is AttemptOutcome.NOT_STARTED:
+                # Asterisk never dialled it: no attempt, due again at once.
+                tx.execute("DELETE FROM callback_attempts WHERE id = :id", {"id": attempt.id})
+                requests.release(tx, attempt.request_id, not_before=None, uncount=True)
+                return
+            tx.execute(
+                "UPDATE callback_attempts SET ended_at = :at, outcome = :o WHERE id = :id",
+                {"at": now, "o": outcome.value, "id": attempt.id},
+            )
+            if outcome in REACHED:
+                requests.close(tx, attempt.request_id, RequestStatus.DONE, now=now)
+                return
+            [row] = tx.query(
+                "SELECT * FROM callback_requests WHERE id = :id", {"id": attempt.request_id}
+            )
+            if row["status"] != RequestStatus.DIALLING.value:
+                return  # cancelled (or closed) while it rang
+            facts = load_facts(
+                tx, row, default_timezone=self.config.default_timezone, counting_claim=False
+            )
+            plan = self._plan(facts, now, outcome, traditional=bool(row["traditional"]))
+            if plan.at is None:
+                requests.close(
+                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=plan.reason
+                )
+            else:
+                requests.release(tx, attempt.request_id, not_before=plan.at, uncount=False)
+
+    def _plan(
+        self, facts: RequestFacts, now: float, outcome: AttemptOutcome, *, traditional: bool
+    ) -> Plan:
+        if traditional or self.policy is self.fallback:
+            return self.fallback.plan(facts, now, outcome, self.rules)
+        try:
+            return self.policy.plan(facts, now, outcome, self.rules)
+        except Exception as exc:  # the prediction failed: the conventional rule, said so
+            self._error(f"policy {self.policy.name} failed, using the conventional rule: {exc}")
+            return self.fallback.plan(facts, now, outcome, self.rules)
+
+    def _open_attempts(self) -> list[Attempt]:
+        rows = self.store.store.query(
+            "SELECT id, request_id, phone, attempt_no, started_at FROM callback_attempts "
+            "WHERE ended_at IS NULL ORDER BY started_at"
+        )
+        return [
+            Attempt(r["id"], r["request_id"], r["phone"], r["attempt_no"], r["started_at"])
+            for r in rows
+        ]
+
+    def _heartbeat(self, starting: bool) -> None:
+        now = self.clock()
+        self.store.store.execute(
+            "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error) "
+            "VALUES (:n, :now, :now, :d, :e) ON CONFLICT (node) DO UPDATE SET "
+            "heartbeat_at = :now, dialled = :d, last_error = :e"
+            + (", started_at = :now" if starting else ""),
+            {"n": self.config.node, "now": now, "d": self.dialled, "e": self.last_error},
+        )
+
+    def _error(self, message: str) -> None:
+        self.last_error = message
+        log.warning("%s", message)
+
+
+def status_report(store: Any, now: float) -> dict[str, Any]:
+    """What `spillway scheduler status` shows: due now, in flight, lag, the nodes."""
+    due = store.query(
+        "SELECT count(*) AS n, min(coalesce(not_before, created_at)) AS oldest "
+        "FROM callback_requests WHERE status = 'pending' "
+        "AND (not_before IS NULL OR not_before <= :now)",
+        {"now": now},
+    )[0]
+    counts = {
+        r["status"]: r["n"]
+        for r in store.query("SELECT status, count(*) AS n FROM callback_requests GROUP BY status")
+    }
+    nodes = store.query("SELECT * FROM scheduler_nodes ORDER BY heartbeat_at DESC")
+    return {
+        "due_now": due["n"],
+        "lag_s": round(now - due["oldest"], 1) if due["oldest"] is not None else 0.0,
+        "in_flight": counts.get(RequestStatus.DIALLING.value, 0),
+        "by_status": counts,
+        "nodes": [
+            {
+                "node": n["node"],
+                "seen_s_ago": round(now - n["heartbeat_at"], 1),
+                "dialled": n["dialled"],
+                "last_error": n["last_error"],
+            }
+            for n in nodes
+        ],
+    }
+
+
+def attempt_rows(store: Any, request_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in store.query(
+            "SELECT * FROM callback_attempts WHERE request_id = :id ORDER BY started_at",
+            {"id": request_id},
+        )
+    ]
+
+
+def describe(row: Row) -> dict[str, Any]:
+    """A request row as JSON-able data."""
+    data = dict(row)
+    data["context"] = json.loads(row["context"] or "{}")
+    return data

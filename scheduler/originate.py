@@ -1,0 +1,149 @@
+"""The dialer's side of Asterisk: originate one attempt, ask what became of it, count agents.
+
+Each attempt is originated as a Local channel into ``spillway-callback-dial``
+with the attempt id as the new channels' unique ids (``ChannelId``), so that
+Asterisk's own channel list says whether it is still under way, and the
+dialplan keeps its status in AstDB (see :mod:`scheduler.outcomes`), so that
+a dialer that died mid-dial learns on restart what happened instead of
+dialling again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from spillway.ami import AmiClient
+from spillway.errors import AmiError
+
+log = logging.getLogger(__name__)
+
+ASTDB_FAMILY = "spillway-attempt"
+DIAL_CONTEXT = "spillway-callback-dial"
+CONNECT_CONTEXT = "spillway-callback-connect"
+
+
+@dataclass(frozen=True, slots=True)
+class DialOrder:
+    """One attempt for Asterisk to dial."""
+
+    attempt_id: str
+    request_id: int
+    phone: str  # E.164
+    dial_string: str  # e.g. "PJSIP/{e164}@trunk"
+    caller_id: str
+    ring_s: int
+    agent_wait_s: int
+    queue_priority: int = 20
+
+    def channel_dial(self) -> str:
+        return self.dial_string.format(e164=self.phone, digits=self.phone.lstrip("+"))
+
+
+class Originator(Protocol):
+    """What the dialer needs of the PBX (``AmiOriginator``, or a test double)."""
+
+    async def originate(self, order: DialOrder) -> None: ...
+
+    async def status(self, attempt_id: str) -> str | None: ...
+
+    async def live_attempts(self) -> set[str]: ...
+
+    async def free_agents(self, queue: str) -> int: ...
+
+    async def forget(self, attempt_id: str) -> None: ...
+
+
+def originate_action(order: DialOrder) -> dict[str, Any]:
+    """The AMI Originate action for ``order`` (pure, so its shape is tested alone)."""
+    variables = {
+        # Inherited (__) so that the ;2 half of the Local channel, which dials, has them.
+        "__SPILLWAY_ATTEMPT_ID": order.attempt_id,
+        "__SPILLWAY_REQUEST_ID": str(order.request_id),
+        "__SPILLWAY_DIAL": order.channel_dial(),
+        "__SPILLWAY_RING_S": str(order.ring_s),
+        "__SPILLWAY_AGENT_WAIT_S": str(order.agent_wait_s),
+        "__SPILLWAY_CB_PRIO": str(order.queue_priority),
+    }
+    return {
+        "Action": "Originate",
+        "Channel": f"Local/s@{DIAL_CONTEXT}",
+        "Context": CONNECT_CONTEXT,
+        "Exten": "s",
+        "Priority": "1",
+        "CallerID": order.caller_id,
+        "Timeout": str((order.ring_s + 10) * 1000),
+        "ChannelId": order.attempt_id,
+        "OtherChannelId": f"{order.attempt_id}-2",
+        "Async": "true",
+        "Variable": [f"{k}={v}" for k, v in variables.items()],
+    }
+
+
+def free_agents_in(events: list[Any], queue: str) -> int:
+    """Members of ``queue`` who can take a call now, from a QueueStatus event list."""
+    free = 0
+    for event in events:
+        if str(event.get("Event", "")) != "QueueMember" or event.get("Queue") != queue:
+            continue
+        # Status 1 = AST_DEVICE_NOT_INUSE; a paused member takes no calls.
+        if str(event.get("Status")) == "1" and str(event.get("Paused", "0")) == "0":
+            free += 1
+    return free
+
+
+class AmiOriginator:
+    """:class:`Originator` over one AMI connection."""
+
+    def __init__(self, ami: AmiClient) -> None:
+        self.ami = ami
+
+    async def originate(self, order: DialOrder) -> None:
+        """Queue the Originate; Asterisk answers at once, the dial goes on by itself."""
+        action = originate_action(order)
+        # as_list=False: the "successfully queued" answer, not the OriginateResponse
+        # that follows the ring; the outcome is read from AstDB.
+        response = await asyncio.wait_for(
+            self.ami.manager.send_action(action, as_list=False), self.ami.endpoint.timeout_s * 2
+        )
+        first = response[0] if isinstance(response, list) else response
+        if str(first.get("Response", "")).lower() not in ("success", ""):
+            raise AmiError(f"AMI Originate refused: {first.get('Message', 'no message')}")
+
+    async def status(self, attempt_id: str) -> str | None:
+        """The attempt's status in AstDB (None: Asterisk never started it)."""
+        # A missing key is a single error answer, a found one an event list:
+        # panoramisk tells them apart itself (forcing as_list would wait forever).
+        response = await self._send({"Action": "DBGet", "Family": ASTDB_FAMILY, "Key": attempt_id})
+        for message in response if isinstance(response, list) else [response]:
+            if str(message.get("Event", "")) == "DBGetResponse":
+                value = message.get("Val")
+                return None if value is None else str(value)
+        return None
+
+    async def live_attempts(self) -> set[str]:
+        """Attempt ids of the channels Asterisk has right now."""
+        response = await self._send({"Action": "CoreShowChannels"})
+        ids = set()
+        for message in response if isinstance(response, list) else [response]:
+            uid = str(message.get("Uniqueid", "") or "")
+            if uid.startswith("cb-"):
+                ids.add(uid.removesuffix("-2"))
+        return ids
+
+    async def free_agents(self, queue: str) -> int:
+        response = await self._send({"Action": "QueueStatus", "Queue": queue})
+        return free_agents_in(response if isinstance(response, list) else [response], queue)
+
+    async def forget(self, attempt_id: str) -> None:
+        """Drop the attempt's AstDB entry once its outcome is stored."""
+        await self._send({"Action": "DBDel", "Family": ASTDB_FAMILY, "Key": attempt_id})
+
+    async def _send(self, action: dict[str, Any]) -> Any:
+        try:
+            async with asyncio.timeout(self.ami.endpoint.timeout_s * 2):
+                return await self.ami.manager.send_action(action)
+        except TimeoutError as exc:
+            raise AmiError(f"AMI {action['Action']}: no response") from exc

@@ -1,0 +1,53 @@
+"""What became of one callback attempt, from what Asterisk recorded.
+
+The dialplan that dials the customer (``spillway-callback-dial``) writes the
+attempt's status into Asterisk's own database (AstDB
+``spillway-attempt/<attempt id>``): ``dialling`` when it starts, ``ANSWER``
+the moment the customer answers, ``NOAGENT`` or ``MACHINE`` when the connect
+step finds no agent or an answering machine, else Dial's ``DIALSTATUS``.
+:func:`outcome_of` maps that to an :class:`AttemptOutcome`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AttemptOutcome(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CONGESTION = "congestion"
+    FAILED = "failed"  # the number could not be dialled (unavailable, cancelled)
+    NO_AGENT = "no_agent"  # the customer answered, but no agent was free to take it
+    MACHINE = "machine"  # an answering machine (Asterisk's AMD())
+    LOST = "lost"  # Asterisk lost the call (restarted mid-dial): status unknown
+    NOT_STARTED = "not_started"  # the Originate never reached Asterisk: not an attempt
+
+
+DIALSTATUS_OUTCOMES = {
+    "ANSWER": AttemptOutcome.ANSWERED,
+    "NOANSWER": AttemptOutcome.NO_ANSWER,
+    "BUSY": AttemptOutcome.BUSY,
+    "CONGESTION": AttemptOutcome.CONGESTION,
+    "CHANUNAVAIL": AttemptOutcome.FAILED,
+    "CANCEL": AttemptOutcome.FAILED,
+    "DONTCALL": AttemptOutcome.FAILED,
+    "TORTURE": AttemptOutcome.FAILED,
+    "INVALIDARGS": AttemptOutcome.FAILED,
+    "NOAGENT": AttemptOutcome.NO_AGENT,
+    "MACHINE": AttemptOutcome.MACHINE,
+}
+
+# Outcomes after which the request is done: the customer was reached.
+REACHED = frozenset({AttemptOutcome.ANSWERED})
+
+
+def outcome_of(status: str | None) -> AttemptOutcome | None:
+    """The outcome for an AstDB status; None while the attempt is still under way."""
+    if status is None:
+        return AttemptOutcome.NOT_STARTED
+    status = status.strip().upper()
+    if status == "DIALLING":
+        return None
+    return DIALSTATUS_OUTCOMES.get(status, AttemptOutcome.FAILED)

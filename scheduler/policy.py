@@ -1,0 +1,56 @@
+"""When to call: the policy interface, and the conventional rule that is always there.
+
+A policy only proposes a time; the hard rules (:mod:`scheduler.rules`) always
+decide whether it may be dialled. The conventional rule is what call centres
+do without prediction: call as soon as the rules allow, and after a failed
+attempt try again after a fixed back-off. It is the fallback whenever a
+predicting policy is missing, stale or fails, and it is what customers who
+asked for a traditional callback get.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from scheduler.outcomes import AttemptOutcome
+from scheduler.rules import CallingRules, RequestFacts, next_allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The next attempt: when, with what probability the policy chose it, and why."""
+
+    at: float | None  # None: no attempt is possible any more
+    policy: str
+    probability: float | None = None
+    reason: str = ""
+
+
+class Policy(Protocol):
+    """Picks the next attempt time for a request inside the hard rules."""
+
+    @property
+    def name(self) -> str: ...
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConventionalPolicy:
+    """As soon as the rules allow; after a failed attempt, a fixed back-off first."""
+
+    retry_backoff_s: float = 2 * 3600.0
+    name: str = "traditional"
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan:
+        earliest = now if last is None else now + self.retry_backoff_s
+        at = next_allowed(rules, facts, earliest)
+        if at is None:
+            return Plan(None, self.name, 1.0, "no allowed time before the request expires")
+        why = "as soon as allowed" if last is None else f"retry after {last.value}"
+        return Plan(at, self.name, 1.0, why)

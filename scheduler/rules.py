@@ -1,0 +1,269 @@
+"""The hard calling rules, applied before any prediction: pure functions over data.
+
+Every rule is checked in the customer's local time. :func:`refusal` says why
+one moment is not allowed (None when it is); :func:`slots` gives every slot
+of a period with its verdict, and :func:`next_allowed` the first moment a
+request may be dialled. The dialer re-checks :func:`refusal` right before it
+dials, so a number opted out after planning is never called.
+
+Rules: calling windows per weekday, public holidays (the holidays package),
+the do-not-call list, attempts per request and per number per day and per
+week, a minimum gap between attempts, the deadline and the expiry. Agent
+capacity is the dialer's (it needs the live queue).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import holidays
+
+HOUR_S = 3600.0
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallingRules:
+    """The rules, as configured (``callbacks.*``); hours are local ``[start, end)``."""
+
+    # Monday first; None: no calls that day.
+    windows: tuple[tuple[float, float] | None, ...] = (
+        (8.0, 20.0),
+        (8.0, 20.0),
+        (8.0, 20.0),
+        (8.0, 20.0),
+        (8.0, 20.0),
+        (10.0, 16.0),
+        None,
+    )
+    holiday_country: str | None = "DK"
+    extra_holidays: frozenset[date] = frozenset()
+    max_attempts: int = 6
+    max_per_number_day: int = 3
+    max_per_number_week: int = 8
+    min_gap_s: float = HOUR_S
+    deadline_business_hours: float = 4.0
+    expiry_s: float = 72 * HOUR_S
+
+    def window(self, day: date) -> tuple[float, float] | None:
+        return self.windows[day.weekday()]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFacts:
+    """What the rules need to know about one request, at one moment."""
+
+    phone: str
+    timezone: str
+    created_at: float
+    attempts: int = 0
+    last_attempt_at: float | None = None
+    opted_out: bool = False
+    # Attempts to this number (any request) by local day and ISO week.
+    number_attempts_by_day: dict[date, int] = field(default_factory=dict)
+    # The customer's own window ("this afternoon", "not before ten"), UNIX seconds.
+    not_before: float | None = None
+    not_after: float | None = None
+    expires_at: float | None = None
+
+
+@functools.lru_cache(maxsize=64)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year).keys())
+
+
+def is_holiday(rules: CallingRules, day: date) -> bool:
+    if day in rules.extra_holidays:
+        return True
+    return rules.holiday_country is not None and day in _holidays(rules.holiday_country, day.year)
+
+
+def local(at: float, timezone: str) -> datetime:
+    return datetime.fromtimestamp(at, ZoneInfo(timezone))
+
+
+def expiry(rules: CallingRules, facts: RequestFacts) -> float:
+    return facts.expires_at if facts.expires_at is not None else facts.created_at + rules.expiry_s
+
+
+class Rule(StrEnum):
+    """Which rule refused a moment."""
+
+    DO_NOT_CALL = "do_not_call"
+    MAX_ATTEMPTS = "max_attempts"
+    EXPIRED = "expired"
+    HOLIDAY = "holiday"
+    CLOSED_DAY = "closed_day"
+    OUTSIDE_HOURS = "outside_hours"
+    CUSTOMER_WINDOW = "customer_window"
+    MIN_GAP = "min_gap"
+    NUMBER_PER_DAY = "number_per_day"
+    NUMBER_PER_WEEK = "number_per_week"
+
+
+# Refusals that no later moment can lift.
+FINAL_RULES = frozenset({Rule.DO_NOT_CALL, Rule.MAX_ATTEMPTS, Rule.EXPIRED})
+# Refusals that hold until the next calling window opens.
+WINDOW_RULES = frozenset({Rule.HOLIDAY, Rule.CLOSED_DAY, Rule.OUTSIDE_HOURS})
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A rule that refuses a moment, and its reason in plain words."""
+
+    rule: Rule
+    reason: str
+
+
+def refusal(rules: CallingRules, facts: RequestFacts, at: float) -> Refusal | None:
+    """Why ``facts`` may not be dialled at ``at``; None when it may."""
+    if facts.opted_out:
+        return Refusal(Rule.DO_NOT_CALL, "the number is on the do-not-call list")
+    if facts.attempts >= rules.max_attempts:
+        return Refusal(
+            Rule.MAX_ATTEMPTS, f"{facts.attempts} attempts made, at most {rules.max_attempts}"
+        )
+    if at >= expiry(rules, facts):
+        return Refusal(Rule.EXPIRED, "the request has expired")
+    when = local(at, facts.timezone)
+    day = when.date()
+    if is_holiday(rules, day):
+        return Refusal(Rule.HOLIDAY, f"{day.isoformat()} is a public holiday")
+    window = rules.window(day)
+    if window is None:
+        return Refusal(Rule.CLOSED_DAY, f"no calls on {when:%A}s")
+    hour = when.hour + when.minute / 60 + when.second / 3600
+    if not window[0] <= hour < window[1]:
+        return Refusal(
+            Rule.OUTSIDE_HOURS,
+            f"outside the calling hours ({_hours(window)} on {when:%A}s, local time)",
+        )
+    if facts.not_before is not None and at < facts.not_before:
+        return Refusal(Rule.CUSTOMER_WINDOW, "before the time the customer asked for")
+    if facts.not_after is not None and at >= facts.not_after:
+        return Refusal(Rule.CUSTOMER_WINDOW, "after the time the customer asked for")
+    if facts.last_attempt_at is not None and at - facts.last_attempt_at < rules.min_gap_s:
+        return Refusal(
+            Rule.MIN_GAP, f"less than {rules.min_gap_s / 60:g} minutes since the last attempt"
+        )
+    today = facts.number_attempts_by_day.get(day, 0)
+    if today >= rules.max_per_number_day:
+        return Refusal(
+            Rule.NUMBER_PER_DAY,
+            f"{today} attempts to this number today, at most {rules.max_per_number_day}",
+        )
+    this_week = day.isocalendar()[:2]
+    week = sum(
+        n for d, n in facts.number_attempts_by_day.items() if d.isocalendar()[:2] == this_week
+    )
+    if week >= rules.max_per_number_week:
+        return Refusal(
+            Rule.NUMBER_PER_WEEK,
+            f"{week} attempts to this number this week, at most {rules.max_per_number_week}",
+        )
+    return None
+
+
+def _hours(window: tuple[float, float]) -> str:
+    return "-".join(f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in window)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotVerdict:
+    """One slot (its start, UNIX seconds) and whether the rules allow it."""
+
+    start: float
+    allowed: bool
+    reason: str = ""
+
+
+def slots(
+    rules: CallingRules, facts: RequestFacts, start: float, end: float, step_s: float = HOUR_S
+) -> list[SlotVerdict]:
+    """Every slot from ``start`` to ``end``, with the reason each refused one is refused."""
+    verdicts = []
+    at = start
+    while at < end:
+        why = refusal(rules, facts, at)
+        verdicts.append(SlotVerdict(at, why is None, why.reason if why else ""))
+        at += step_s
+    return verdicts
+
+
+def next_allowed(
+    rules: CallingRules, facts: RequestFacts, after: float, *, step_s: float = 300.0
+) -> float | None:
+    """The first moment from ``after`` the request may be dialled; None if none before expiry.
+
+    It walks in ``step_s`` steps but jumps to the next window's opening, so a
+    search over days costs a few hundred checks.
+    """
+    at = after
+    end = expiry(rules, facts)
+    tz = ZoneInfo(facts.timezone)
+    while at < end:
+        why = refusal(rules, facts, at)
+        if why is None:
+            return at
+        if why.rule in FINAL_RULES:
+            return None
+        jump = at + step_s
+        if why.rule in WINDOW_RULES:
+            jump = max(jump, _next_opening(rules, at, tz))
+        elif why.rule is Rule.MIN_GAP and facts.last_attempt_at is not None:
+            jump = max(jump, facts.last_attempt_at + rules.min_gap_s)
+        elif why.rule is Rule.CUSTOMER_WINDOW and facts.not_before is not None:
+            jump = max(jump, facts.not_before)
+        at = jump
+    return None
+
+
+def _next_opening(rules: CallingRules, at: float, tz: ZoneInfo) -> float:
+    """The start of the next calling window after ``at`` (any day, holidays ignored)."""
+    when = datetime.fromtimestamp(at, tz)
+    for days in range(0, 15):
+        day = (when + timedelta(days=days)).date()
+        window = rules.window(day)
+        if window is None:
+            continue
+        opening = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=window[0])
+        if opening.timestamp() > at:
+            return opening.timestamp()
+    return at + DAY_S
+
+
+def deadline(rules: CallingRules, created_at: float, timezone: str) -> float:
+    """``deadline_business_hours`` of calling-window time after ``created_at`` (local)."""
+    left_s = rules.deadline_business_hours * HOUR_S
+    tz = ZoneInfo(timezone)
+    at = created_at
+    for _ in range(60):  # at most a couple of weeks of windows
+        when = datetime.fromtimestamp(at, tz)
+        day = when.date()
+        window = None if is_holiday(rules, day) else rules.window(day)
+        if window is not None:
+            start = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=window[0])
+            stop = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=window[1])
+            begin = max(at, start.timestamp())
+            if begin < stop.timestamp():
+                available = stop.timestamp() - begin
+                if available >= left_s:
+                    return begin + left_s
+                left_s -= available
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)
+        at = midnight.timestamp()
+    return at
+
+
+def attempts_by_day(started: Sequence[float], timezone: str) -> dict[date, int]:
+    """Count attempt start times by the customer's local date."""
+    counts: dict[date, int] = {}
+    for at in started:
+        day = local(at, timezone).date()
+        counts[day] = counts.get(day, 0) + 1
+    return counts

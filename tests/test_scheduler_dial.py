@@ -1,0 +1,180 @@
+"""Over the real sandbox: the dialer calls customers (Local channels that answer, are
+busy or ring out, by AstDB), records what Asterisk says happened, and reschedules."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from scheduler import requests
+from scheduler.dialer import Dialer, DialerConfig
+from scheduler.originate import AmiOriginator
+from scheduler.policy import ConventionalPolicy
+from scheduler.requests import NewRequest, RequestSource
+from scheduler.rules import CallingRules
+from spillway.storage import AsyncStore, SqliteStore
+from tests.call_harness import apply_settings, clear_channels, routing_settings
+from tests.conftest import PbxHandle
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+
+ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0, expiry_s=3600)
+
+
+@dataclass
+class Scene:
+    pbx: PbxHandle
+    store: SqliteStore
+    db: AsyncStore
+
+    def add(self, phone: str, mode: str = "answer", **kw: Any) -> int:
+        with self.store.transaction() as tx:
+            return requests.record(
+                tx, NewRequest(phone, RequestSource.API, "test", **kw), region="DK", now=time.time()
+            ).id
+
+    async def customer(self, phone: str, mode: str, hold_s: int = 2) -> None:
+        digits = phone.lstrip("+")
+        for family, value in (("spillway-sim", mode), ("spillway-sim-hold", str(hold_s))):
+            await self.pbx.ami.action(
+                {"Action": "DBPut", "Family": family, "Key": digits, "Val": value}
+            )
+
+    def dialer(self, rules: CallingRules = ALWAYS, **config: Any) -> Dialer:
+        cfg = DialerConfig(
+            queue=self.pbx.settings.queue.name,
+            ring_s=config.pop("ring_s", 4),
+            agent_wait_s=3,
+            poll_interval_s=0.2,
+            node="test",
+            **config,
+        )
+        return Dialer(
+            self.db,
+            AmiOriginator(self.pbx.ami),
+            rules,
+            cfg,
+            policy=ConventionalPolicy(retry_backoff_s=600),
+        )
+
+    def row(self, request_id: int) -> dict[str, Any]:
+        return dict(
+            self.store.query("SELECT * FROM callback_requests WHERE id = ?", (request_id,))[0]
+        )
+
+    def attempts(self, request_id: int) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.store.query(
+                "SELECT * FROM callback_attempts WHERE request_id = ? ORDER BY started_at",
+                (request_id,),
+            )
+        ]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def scene(pbx: PbxHandle, tmp_path: Path) -> AsyncIterator[Scene]:
+    settings = routing_settings(pbx.settings, agents=3)
+    await apply_settings(pbx, settings)
+    store = SqliteStore(tmp_path / "cb.db")
+    store.migrate()
+    db = AsyncStore(store)
+    try:
+        yield Scene(pbx, store, db)
+    finally:
+        await clear_channels(pbx)
+        db.close()
+        store.close()
+
+
+async def test_outcomes_come_from_asterisk_and_failures_are_rescheduled(scene: Scene) -> None:
+    answer, busy, ring = "+4520123401", "+4520123402", "+4520123403"
+    await scene.customer(answer, "answer")
+    await scene.customer(busy, "busy")
+    await scene.customer(ring, "noanswer")
+    ids = {phone: scene.add(phone) for phone in (answer, busy, ring)}
+    with scene.pbx.ami.subscribe("UserEvent") as events:
+        dialer = scene.dialer()
+        started = time.time()
+        assert await dialer.tick() == 3
+        await dialer.wait_idle(30)
+    dialled = []
+    while not events.empty():
+        event = events.get_nowait()
+        if event.get("UserEvent") == "SpillwayCallbackDial":
+            dialled.append(int(event["RequestId"]))
+    assert sorted(dialled) == sorted(ids.values())  # Asterisk's own record: one dial each
+    outcomes = {p: [a["outcome"] for a in scene.attempts(i)] for p, i in ids.items()}
+    assert outcomes == {answer: ["answered"], busy: ["busy"], ring: ["no_answer"]}
+    assert scene.row(ids[answer])["status"] == "done"
+    for phone in (busy, ring):
+        row = scene.row(ids[phone])
+        assert row["status"] == "pending" and row["attempts"] == 1
+        assert row["not_before"] >= started + 600  # the fixed back-off
+    [attempt] = scene.attempts(ids[answer])
+    assert attempt["policy"] == "traditional" and attempt["attempt_no"] == 1
+    assert 0 <= attempt["local_weekday"] <= 6 and 0 <= attempt["local_hour"] <= 23
+
+
+async def test_never_more_in_flight_than_agents_free_plus_pacing(scene: Scene) -> None:
+    phones = [f"+45201235{i:02d}" for i in range(6)]
+    for phone in phones:
+        await scene.customer(phone, "answer", hold_s=3)
+        scene.add(phone)
+    dialer = scene.dialer(pacing=0, max_in_flight=20)
+    # Three agents, none busy: three callbacks at a time, never more.
+    assert await dialer.tick() == 3
+    assert await dialer.tick() == 0
+    await dialer.wait_idle(30)
+    # Answered: the three customers now talk to the three agents, so none is free.
+    assert await dialer.pbx.free_agents(scene.pbx.settings.queue.name) == 0
+    assert await dialer.tick() == 0
+    deadline = time.monotonic() + 20
+    while await dialer.pbx.free_agents(scene.pbx.settings.queue.name) < 3:
+        assert time.monotonic() < deadline, "the agents never became free"
+        await asyncio.sleep(0.2)
+    assert await dialer.tick() == 3
+    await dialer.wait_idle(30)
+    rows = scene.store.query("SELECT status FROM callback_requests")
+    assert [r["status"] for r in rows] == ["done"] * 6
+
+
+async def test_nothing_is_dialled_outside_the_calling_hours_or_to_an_opted_out_number(
+    scene: Scene,
+) -> None:
+    # Open one hour a day, two hours from now (Copenhagen time, the number's zone).
+    hour = datetime.now(ZoneInfo("Europe/Copenhagen")).hour
+    opens = (hour + 2) % 24
+    closed = CallingRules(
+        windows=((float(opens), float(opens + 1)),) * 7, holiday_country=None, expiry_s=7 * 86400
+    )
+    later = scene.add("+4520123601")
+    with scene.store.transaction() as tx:
+        requests.opt_out(tx, "+4520123602", source="test", now=time.time(), region="DK")
+    blocked = scene.add("+4520123602")
+    with scene.pbx.ami.subscribe("UserEvent") as events:
+        assert await scene.dialer(rules=closed).tick() == 0
+        assert await scene.dialer().tick() == 0  # the opted-out one, with every hour open
+        await asyncio.sleep(0.5)
+        assert [e for e in _drain(events) if e.get("UserEvent") == "SpillwayCallbackDial"] == []
+    row = scene.row(later)
+    assert row["status"] == "pending" and row["attempts"] == 0
+    opening = datetime.fromtimestamp(row["not_before"], ZoneInfo("Europe/Copenhagen"))
+    assert (opening.hour, opening.minute) == (opens, 0) and row["not_before"] > time.time()
+    assert scene.row(blocked)["status"] == "cancelled"
+
+
+def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
+    out = []
+    while not queue.empty():
+        out.append(queue.get_nowait())
+    return out
