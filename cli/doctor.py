@@ -57,13 +57,7 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 "set SPILLWAY_PBX__AMI_SECRET (the sandbox creates one: spillway pbx sandbox up)",
             )
         ]
-    endpoint = AmiEndpoint(
-        settings.pbx.host,
-        settings.pbx.ami_port,
-        settings.pbx.ami_username,
-        secret,
-        settings.pbx.ami_timeout_s,
-    )
+    endpoint = AmiEndpoint.from_settings(settings.pbx, secret)
     try:
         ami = await AmiClient.connect(endpoint)
     except SpillwayError as exc:

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.commands import callbacks as callbacks_cmd
 from cli.commands import chat as chat_cmd
 from cli.commands import config as config_cmd
 from cli.commands import db as db_cmd
@@ -45,6 +46,8 @@ app.add_typer(chat_cmd.app, name="chat")
 app.add_typer(nlu_cmd.app, name="nlu")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(sms_cmd.app, name="sms")
+app.add_typer(callbacks_cmd.app, name="callbacks")
+app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)

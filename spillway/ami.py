@@ -19,6 +19,7 @@ from panoramisk import Manager
 from panoramisk.message import Message
 
 from spillway.errors import AmiAuthError, AmiError
+from spillway.settings import PbxSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ class AmiEndpoint:
     username: str
     secret: str
     timeout_s: float = 5.0
+
+    @classmethod
+    def from_settings(cls, pbx: PbxSettings, secret: str) -> AmiEndpoint:
+        """The configured PBX's AMI (``secret``: ``Settings.require_ami_secret()``)."""
+        return cls(pbx.host, pbx.ami_port, pbx.ami_username, secret, pbx.ami_timeout_s)
 
 
 def check_response(action: str, response: Any) -> Message:

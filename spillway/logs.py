@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 from spillway.phone import mask_phone
@@ -58,7 +59,8 @@ def setup_logging(settings: LoggingSettings, *, verbose: bool = False) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_JsonFormatter())
     else:
-        handler = RichHandler(show_path=False, rich_tracebacks=False)
+        # stderr, like the JSON lines: stdout is for what a command prints.
+        handler = RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)
     handler.addFilter(MaskPhoneNumbers())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # panoramisk and httpx are chatty at INFO (every reconnect, every request).

@@ -101,10 +101,7 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
 
 
 def ami_endpoint(settings: Settings) -> AmiEndpoint:
-    pbx = settings.pbx
-    return AmiEndpoint(
-        pbx.host, pbx.ami_port, pbx.ami_username, settings.require_ami_secret(), pbx.ami_timeout_s
-    )
+    return AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
 
 
 async def check_files(settings: Settings, files: list[RenderedFile]) -> CheckReport:

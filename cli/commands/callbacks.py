@@ -1,0 +1,295 @@
+"""`spillway callbacks ...` and `spillway scheduler ...`: the requests, and the dialer daemon."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import time
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cli.context import app_context
+from scheduler import requests
+from scheduler.csv_import import CsvError, parse_csv
+from scheduler.daemon import run_scheduler
+from scheduler.dialer import attempt_rows, describe, status_report
+from scheduler.requests import FINAL_STATUSES, RequestStatus
+from spillway.errors import InputError
+from spillway.logs import setup_logging
+from spillway.phone import mask_phone
+from spillway.storage import AsyncStore, Store, open_store
+
+app = typer.Typer(
+    help="Callback requests: list, show, cancel, import, opt out.", no_args_is_help=True
+)
+scheduler_app = typer.Typer(
+    help="The callback dialer: run it, or see how it is doing.", no_args_is_help=True
+)
+console = Console()
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
+
+
+class StatusChoice(StrEnum):
+    open = "open"
+    all = "all"
+    pending = "pending"
+    dialling = "dialling"
+    done = "done"
+    unreached = "unreached"
+    cancelled = "cancelled"
+    invalid_number = "invalid_number"
+
+
+def _time(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+
+@contextlib.contextmanager
+def _store(ctx: typer.Context) -> Any:
+    db = open_store(app_context(ctx).settings.storage)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _request(db: Store, request_id: int) -> Any:
+    rows = db.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
+    if not rows:
+        raise InputError(f"no callback request {request_id}", hint="spillway callbacks list")
+    return rows[0]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[StatusChoice, typer.Option(help="Which requests.")] = StatusChoice.open,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List callback requests (numbers masked in the table)."""
+    params: dict[str, Any]
+    if status is StatusChoice.open:
+        where, params = "status IN ('pending', 'dialling')", dict[str, Any]()
+    elif status is StatusChoice.all:
+        where, params = "1 = 1", {}
+    else:
+        where, params = "status = :s", {"s": status.value}
+    with _store(ctx) as db:
+        rows = db.query(
+            f"SELECT * FROM callback_requests WHERE {where} ORDER BY id DESC LIMIT :limit",
+            {**params, "limit": limit},
+        )
+    if as_json:
+        print(json.dumps([describe(r) for r in rows], indent=2, default=str))
+        return
+    table = Table(title=f"callback requests ({status.value})")
+    for column in ("id", "phone", "status", "attempts", "next attempt", "source", "reason"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            mask_phone(r["phone"]),
+            r["status"],
+            str(r["attempts"]),
+            _time(r["not_before"]) if r["status"] == "pending" else "-",
+            r["source"],
+            escape(str(r["reason"] or "")),
+        )
+    console.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> None:
+    """One request and every attempt made for it."""
+    with _store(ctx) as db:
+        data = describe(_request(db, request_id))
+        data["attempts_made"] = attempt_rows(db, request_id)
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    console.print(f"[bold]request {request_id}[/]: {data['status']}, {data['phone']}")
+    for key in (
+        "source",
+        "reason",
+        "timezone",
+        "segment",
+        "created_at",
+        "not_before",
+        "last_error",
+    ):
+        value = data.get(key)
+        shown = _time(value) if key in ("created_at", "not_before") else value
+        console.print(f"  {key}: {escape(str(shown))}")
+    for a in data["attempts_made"]:
+        console.print(
+            f"  attempt {a['attempt_no']} at {_time(a['started_at'])}: "
+            f"{a['outcome'] or 'under way'} ({a['policy']})"
+        )
+
+
+@app.command("cancel")
+def cancel(ctx: typer.Context, request_id: int) -> None:
+    """Cancel an open request (an attempt already ringing is left to finish)."""
+    with _store(ctx) as db:
+        row = _request(db, request_id)
+        if RequestStatus(row["status"]) in FINAL_STATUSES:
+            raise InputError(f"request {request_id} is already {row['status']}")
+        with db.transaction() as tx:
+            requests.close(
+                tx,
+                request_id,
+                RequestStatus.CANCELLED,
+                now=time.time(),
+                error="cancelled by an admin",
+            )
+    console.print(f"request {request_id} cancelled")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a header row; see `spillway callbacks import --help`.")
+    ],
+) -> None:
+    """Import requests from CSV: columns phone, name, reason, timezone, segment, consent,
+    traditional, not_before, not_after, idempotency_key. Bad rows are reported by line; the
+    good rows go in."""
+    settings = app_context(ctx).settings
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {file}: {exc}") from exc
+    try:
+        parsed = parse_csv(
+            text, region=settings.shop.country, default_timezone=settings.callbacks.default_timezone
+        )
+    except CsvError as exc:
+        raise InputError(f"{file}: {exc}") from exc
+    added = merged = 0
+    with _store(ctx) as db:
+        with db.transaction() as tx:
+            for _line, request in parsed.requests:
+                recorded = requests.record(
+                    tx,
+                    request,
+                    region=settings.shop.country,
+                    now=time.time(),
+                    default_timezone=settings.callbacks.default_timezone,
+                )
+                merged += recorded.merged
+                added += not recorded.merged
+    for error in parsed.errors:
+        console.print(f"{file} {error}", style="red", markup=False, soft_wrap=True)
+    console.print(
+        f"{added} request(s) added, {merged} merged into open ones, "
+        f"{len(parsed.errors)} row(s) refused"
+    )
+    if parsed.errors:
+        raise typer.Exit(1)
+
+
+@app.command("optout")
+def optout(
+    ctx: typer.Context,
+    number: Annotated[str | None, typer.Argument(help="A number never to call back.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="A do-not-call list (Robinson list): one number a line."),
+    ] = None,
+) -> None:
+    """Put numbers on the do-not-call list; their open requests are cancelled."""
+    settings = app_context(ctx).settings
+    numbers: list[tuple[str, str]] = []
+    if number:
+        numbers.append(("argument", number))
+    if file is not None:
+        try:
+            lines = file.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {file}: {exc}") from exc
+        numbers += [
+            (f"{file} line {i}", line.split(",")[0].strip())
+            for i, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    if not numbers:
+        raise InputError("give a number or --file", hint="spillway callbacks optout +4520123456")
+    bad = 0
+    with _store(ctx) as db:
+        with db.transaction() as tx:
+            for where, raw in numbers:
+                source = "robinson" if file is not None and where != "argument" else "admin"
+                if (
+                    requests.opt_out(
+                        tx, raw, source=source, now=time.time(), region=settings.shop.country
+                    )
+                    is None
+                ):
+                    bad += 1
+                    console.print(
+                        f"{where}: {raw!r} is not a phone number",
+                        style="red",
+                        markup=False,
+                        soft_wrap=True,
+                    )
+    console.print(f"{len(numbers) - bad} number(s) on the do-not-call list, {bad} refused")
+    if bad:
+        raise typer.Exit(1)
+
+
+@scheduler_app.command("run")
+def run(
+    ctx: typer.Context,
+    node: Annotated[
+        str, typer.Option(help="This dialer's name (default: host and a random id).")
+    ] = "",
+) -> None:
+    """Run the callback dialer until Ctrl-C or SIGTERM (several may share one database)."""
+    state = app_context(ctx)
+    settings = state.settings
+    setup_logging(settings.logging, verbose=state.verbose)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        db = open_store(settings.storage)
+        store = AsyncStore(db)
+        try:
+            await run_scheduler(settings, store, stop, node=node)
+        finally:
+            store.close()
+            db.close()
+
+    asyncio.run(main())
+
+
+@scheduler_app.command("status")
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Due now, in flight, lag, and each dialer node's last heartbeat and error."""
+    with _store(ctx) as db:
+        report = status_report(db, time.time())
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    console.print(
+        f"due now: {report['due_now']}, in flight: {report['in_flight']}, lag: {report['lag_s']} s"
+    )
+    console.print(f"by status: {report['by_status']}")
+    for n in report["nodes"]:
+        console.print(
+            f"  node {escape(n['node'])}: seen {n['seen_s_ago']} s ago, dialled {n['dialled']}"
+            + (f", last error: {escape(n['last_error'])}" if n["last_error"] else "")
+        )

@@ -1,0 +1,76 @@
+"""`spillway callbacks import`: bad rows named by line and reason, the good rows kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from scheduler.csv_import import CsvError, parse_csv
+from spillway.storage import SqliteStore
+
+CSV = """phone,name,timezone,not_before,not_after,traditional,consent,segment
+20 12 34 56,Anna,,2026-03-02T14:00,2026-03-02T16:00,no,yes,consumer
++4590123456,Premium,,,,,,
+not a number,Bob,,,,,,
++12125550123,Carl,America/New_York,,,yes,yes,b2b
++4520123457,Dora,Mars/Olympus,,,,,
++4520123458,Eve,,tomorrow,,,,
++4520123459,Finn,,,,maybe,,
++4520123456,Anna again,,,,,,
+"""
+
+
+def test_each_bad_row_is_named_by_its_line() -> None:
+    parsed = parse_csv(CSV, region="DK", default_timezone="Europe/Copenhagen")
+    assert [(line, r.phone) for line, r in parsed.requests] == [
+        (2, "+4520123456"),
+        (5, "+12125550123"),
+        (9, "+4520123456"),
+    ]
+    assert [str(e) for e in parsed.errors] == [
+        "line 3: phone '+4590123456': a premium-rate number is not called back",
+        "line 4: phone 'not a number': not a valid phone number",
+        "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
+        "line 7: not_before 'tomorrow': expected an ISO 8601 time",
+        "line 8: traditional 'maybe': expected yes or no",
+    ]
+    anna = parsed.requests[0][1]
+    assert anna.timezone == "Europe/Copenhagen" and anna.consent and not anna.traditional
+    assert anna.not_after is not None and anna.not_before is not None
+    assert anna.not_after - anna.not_before == 7200
+    carl = parsed.requests[1][1]
+    assert carl.timezone == "America/New_York" and carl.traditional and carl.segment == "b2b"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "the file is empty"), ("name\nx\n", "no 'phone' column"), ("phone,colour\n", "unknown")],
+)
+def test_an_unusable_file_is_one_error(text: str, message: str) -> None:
+    with pytest.raises(CsvError, match=message):
+        parse_csv(text, region="DK", default_timezone="Europe/Copenhagen")
+
+
+def test_the_command_imports_the_good_rows_and_reports_the_rest(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    csv_file = tmp_path / "callbacks.csv"
+    csv_file.write_text(CSV)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "callbacks", "import", str(csv_file)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "line 3: phone '+4590123456': a premium-rate number" in result.output
+    assert "2 request(s) added, 1 merged into open ones, 5 row(s) refused" in result.output
+    rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
+    assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
+        ("+4520123456", "csv", "Europe/Copenhagen", 0),
+        ("+12125550123", "csv", "America/New_York", 1),
+    ]
+    listed = CliRunner().invoke(app, ["--config", str(config), "callbacks", "list"])
+    assert "+********56" in listed.output and "+4520123456" not in listed.output
