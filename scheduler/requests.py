@@ -179,8 +179,10 @@ def _merge(tx: Transaction, existing: Row, new: dict[str, Any]) -> Recorded:
         {"source": new["source"], "reason": new["reason"], "at": new["created_at"]}
     )
     tx.execute(
-        "UPDATE callback_requests SET context = :c, consent = MAX(consent, :consent), "
-        "traditional = MAX(traditional, :traditional) WHERE id = :id",
+        "UPDATE callback_requests SET context = :c, "
+        "consent = CASE WHEN :consent > consent THEN :consent ELSE consent END, "
+        "traditional = CASE WHEN :traditional > traditional THEN :traditional "
+        "ELSE traditional END WHERE id = :id",
         {
             "c": json.dumps(context, sort_keys=True, default=str),
             "consent": new["consent"],

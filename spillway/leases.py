@@ -45,11 +45,15 @@ def claim_next(
     caller data). The returned row shows the claim: the claimed status and
     the new attempt count.
     """
+    # CASE instead of min()/max(): the same SQL on SQLite and PostgreSQL. On
+    # PostgreSQL a row another dialer has locked is skipped, not waited for.
+    shift = "(CASE WHEN attempts < 1 THEN 0 WHEN attempts > 31 THEN 30 ELSE attempts - 1 END)"
+    backoff = f"(CASE WHEN :base * (1 << {shift}) > :cap THEN :cap ELSE :base * (1 << {shift}) END)"
+    lock = " FOR UPDATE SKIP LOCKED" if tx.dialect == "postgres" else ""
     rows = tx.query(
         f"SELECT * FROM {spec.table} WHERE id > :after AND ({where}) AND ("
-        "(status = :pending AND (claimed_at IS NULL OR claimed_at + "
-        "min(:base * (1 << min(max(attempts - 1, 0), 30)), :cap) <= :now)) "
-        "OR (status = :claimed AND claimed_at < :stale)) ORDER BY id LIMIT 1",
+        f"(status = :pending AND (claimed_at IS NULL OR claimed_at + {backoff} <= :now)) "
+        f"OR (status = :claimed AND claimed_at < :stale)) ORDER BY id LIMIT 1{lock}",
         {
             "after": after_id,
             "pending": spec.pending_status,

@@ -2,11 +2,11 @@
 
 The rest of Spillway talks to :class:`Store`: insert a row, run a query with
 named parameters (``:name``), or group statements in a short transaction. That
-subset maps onto PostgreSQL too (named parameters translate to ``%(name)s``),
-which is what the multi-node scheduler will need; only SQLite is implemented
-today. SQLite runs in WAL mode with a busy timeout, so readers never block the
-single writer. :class:`AsyncStore` moves every call onto one worker thread so
-the event loop never waits on disk.
+subset maps onto PostgreSQL too (:mod:`spillway.postgres`: named parameters
+translate to ``%(name)s``), which several scheduler nodes share; SQLite, one
+file for one PBX, stays the default. SQLite runs in WAL mode with a busy
+timeout, so readers never block the single writer. :class:`AsyncStore`
+moves every call onto one worker thread so the event loop never waits on disk.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ T = TypeVar("T")
 
 class Transaction(ABC):
     """Statements that commit together or not at all."""
+
+    # "sqlite" or "postgres": for the few statements that differ (row locks).
+    dialect = "sqlite"
 
     @abstractmethod
     def execute(self, sql: str, params: Params = ()) -> int:
@@ -90,7 +93,7 @@ class Store(ABC):
             return int(tx.insert(table, row))
 
 
-def _check_identifier(name: str) -> str:
+def check_identifier(name: str) -> str:
     # Table and column names are interpolated into SQL; only allow plain names.
     if not name.replace("_", "").isalnum():
         raise StorageError(f"invalid SQL identifier {name!r}")
@@ -110,9 +113,9 @@ class _SqliteTransaction(Transaction):
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
     def insert(self, table: str, row: Mapping[str, Any]) -> int:
-        cols = [_check_identifier(c) for c in row]
+        cols = [check_identifier(c) for c in row]
         sql = (
-            f"INSERT INTO {_check_identifier(table)} ({', '.join(cols)}) "
+            f"INSERT INTO {check_identifier(table)} ({', '.join(cols)}) "
             f"VALUES ({', '.join(':' + c for c in cols)})"
         )
         return self._conn.execute(sql, dict(row)).lastrowid or 0
@@ -223,12 +226,19 @@ class SqliteStore(Store):
 
 def open_store(settings: StorageSettings, *, migrate: bool = True) -> Store:
     """Open the configured store and bring its schema up to date."""
-    if settings.backend != "sqlite":
-        raise ConfigError(
-            f"config error: storage.backend = {settings.backend!r}: expected 'sqlite' "
-            "(the PostgreSQL store is not implemented yet)"
-        )
-    store = SqliteStore(settings.sqlite_path, busy_timeout_ms=settings.busy_timeout_ms)
+    store: Store
+    if settings.backend == "postgres":
+        if settings.postgres_dsn is None:
+            raise ConfigError(
+                "config error: storage.postgres_dsn is missing: expected a DSN such as "
+                "postgresql://spillway@db.example/spillway from SPILLWAY_STORAGE__POSTGRES_DSN "
+                "or the secrets file"
+            )
+        from spillway.postgres import PostgresStore  # psycopg only where it is used
+
+        store = PostgresStore(settings.postgres_dsn.get_secret_value())
+    else:
+        store = SqliteStore(settings.sqlite_path, busy_timeout_ms=settings.busy_timeout_ms)
     if migrate:
         store.migrate()
     return store
