@@ -25,6 +25,7 @@ from cli.commands import nlu as nlu_cmd
 from cli.commands import pbx as pbx_cmd
 from cli.commands import serve as serve_cmd
 from cli.commands import sms as sms_cmd
+from cli.commands import web as web_cmd
 from cli.context import AppContext, app_context
 from cli.doctor import run_checks
 from cli.report import print_checks
@@ -48,6 +49,7 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(sms_cmd.app, name="sms")
 app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
+app.add_typer(web_cmd.app, name="web")
 app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)

@@ -80,6 +80,7 @@ class DialerConfig:
     poll_interval_s: float = 2.0
     status_poll_s: float = 0.5
     lease_timeout_s: float = 600.0
+    retry_backoff_s: float = 7200.0
     default_timezone: str = "Europe/Copenhagen"
     node: str = ""
 
@@ -96,6 +97,7 @@ class DialerConfig:
             max_in_flight=cb.max_in_flight,
             poll_interval_s=cb.poll_interval_s,
             lease_timeout_s=cb.lease_timeout_s,
+            retry_backoff_s=cb.retry_backoff_minutes * 60,
             default_timezone=cb.default_timezone,
             node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
         )
@@ -175,7 +177,7 @@ class Dialer:
         self.pbx = pbx
         self.rules = rules
         self.config = config
-        self.fallback = ConventionalPolicy()
+        self.fallback = ConventionalPolicy(retry_backoff_s=config.retry_backoff_s)
         self.policy: Policy = policy or self.fallback
         self.clock = clock
         self.in_flight: dict[str, asyncio.Task[None]] = {}

@@ -25,6 +25,7 @@ import holidays
 
 HOUR_S = 3600.0
 DAY_S = 86400.0
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +137,12 @@ def refusal(rules: CallingRules, facts: RequestFacts, at: float) -> Refusal | No
         return Refusal(Rule.HOLIDAY, f"{day.isoformat()} is a public holiday")
     window = rules.window(day)
     if window is None:
-        return Refusal(Rule.CLOSED_DAY, f"no calls on {when:%A}s")
+        return Refusal(Rule.CLOSED_DAY, f"no calls on {_DAYS[when.weekday()]}s")
     hour = when.hour + when.minute / 60 + when.second / 3600
     if not window[0] <= hour < window[1]:
         return Refusal(
             Rule.OUTSIDE_HOURS,
-            f"outside the calling hours ({_hours(window)} on {when:%A}s, local time)",
+            f"outside the calling hours ({_hours(window)} on {_DAYS[when.weekday()]}s, local time)",
         )
     if facts.not_before is not None and at < facts.not_before:
         return Refusal(Rule.CUSTOMER_WINDOW, "before the time the customer asked for")
@@ -169,6 +170,7 @@ def refusal(rules: CallingRules, facts: RequestFacts, at: float) -> Refusal | No
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def _hours(window: tuple[float, float]) -> str:
     return "-".join(f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in window)
 

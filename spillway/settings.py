@@ -51,6 +51,7 @@ SECRET_KEYS = (
     ("shop", "api_token"),
     ("sms", "api_token"),
     ("dashboard", "password_hash"),
+    ("web", "api_token"),
 )
 
 
@@ -290,6 +291,16 @@ class CallbackSettings(_Section):
         return value
 
 
+class WebSettings(_Section):
+    """The web application: the callback API (and the dashboard, later)."""
+
+    bind_host: str = "127.0.0.1"
+    port: int = Field(18081, ge=1, le=65535)
+    # Bearer token for the API: SPILLWAY_WEB__API_TOKEN or the secrets file, never the YAML.
+    api_token: SecretStr | None = None
+    max_body_bytes: int = Field(16384, ge=256, le=1_048_576)
+
+
 class DashboardSettings(_Section):
     """The KPI dashboard."""
 
@@ -327,6 +338,7 @@ class Settings(BaseSettings):
     shop: ShopSettings = ShopSettings()
     sms: SmsSettings = SmsSettings()
     callbacks: CallbackSettings = CallbackSettings()
+    web: WebSettings = WebSettings()
     dashboard: DashboardSettings = DashboardSettings()
     logging: LoggingSettings = LoggingSettings()
     paths: PathSettings = Field(default_factory=PathSettings)

@@ -130,7 +130,7 @@ async def pbx(pbx_settings: Settings) -> AsyncIterator[PbxHandle]:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A throw-away PostgreSQL cluster for this test session (see tests/pg_cluster.py)."""
-    from tests.pg_cluster import pg_bin, pg_cluster
+    from bench.pg_cluster import pg_bin, pg_cluster
 
     if pg_bin() is None:
         pytest.skip("PostgreSQL is not installed (./dev installs Debian's postgresql)")
@@ -141,6 +141,6 @@ def pg_server() -> Iterator[str]:
 @pytest.fixture
 def pg_dsn(pg_server: str) -> str:
     """The DSN of a fresh, empty database for one test."""
-    from tests.pg_cluster import new_database
+    from bench.pg_cluster import new_database
 
     return new_database(pg_server)

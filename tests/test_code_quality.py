@@ -36,7 +36,7 @@ def test_ruff_format() -> None:
 
 
 def test_mypy_packages_and_tests() -> None:
-    packages = ["spillway", "agi", "bot", "dialplan", "models", "scheduler", "cli"]
+    packages = ["spillway", "agi", "bot", "dialplan", "models", "scheduler", "web", "cli"]
     result = _run(_tool("mypy"), *packages, "tests")
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -18,7 +18,6 @@ import pytest_asyncio
 from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.originate import AmiOriginator
-from scheduler.policy import ConventionalPolicy
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules
 from spillway.storage import AsyncStore, SqliteStore
@@ -55,6 +54,7 @@ class Scene:
             ring_s=config.pop("ring_s", 4),
             agent_wait_s=3,
             poll_interval_s=0.2,
+            retry_backoff_s=600,
             node="test",
             **config,
         )
@@ -63,7 +63,6 @@ class Scene:
             AmiOriginator(self.pbx.ami),
             rules,
             cfg,
-            policy=ConventionalPolicy(retry_backoff_s=600),
         )
 
     def row(self, request_id: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""A throw-away PostgreSQL cluster for the tests: initdb and pg_ctl as an unprivileged user.
+"""A throw-away PostgreSQL cluster for tests and benchmarks: initdb and pg_ctl, unprivileged.
 
 Debian's ``postgresql`` package (installed by ``./dev``) provides the binaries;
 the cluster lives in a temporary folder, listens on a free loopback port and

@@ -1,0 +1,185 @@
+"""The callback API: ``POST /callbacks`` and ``GET /callbacks/{id}``, JSON in and out.
+
+Every request needs ``Authorization: Bearer <web.api_token>``. A body is at
+most ``web.max_body_bytes``; an ``Idempotency-Key`` header makes a retried
+POST return the first request instead of a second one. Every 4xx answer is
+``{"error": {"code": ..., "message": ..., "field": ...}}`` naming the field at
+fault. Requests go through :func:`scheduler.requests.record` like every other
+door: normalised to E.164, merged with an open one for the same number, and
+refused numbers (premium-rate and the like) recorded as ``invalid_number``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+
+
+class CallbackIn(BaseModel):
+    """The body of ``POST /callbacks``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    phone: str = Field(min_length=3, max_length=40)
+    name: str | None = Field(None, max_length=100)
+    reason: str = Field("web form", max_length=200)
+    timezone: str | None = Field(None, max_length=64)
+    segment: str | None = Field(None, max_length=40)
+    consent: bool = False
+    traditional: bool = False
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone name such as Europe/Copenhagen") from None
+        return value
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status
+    )
+
+
+def _authorised(request: Request, token: str | None) -> bool:
+    given = request.headers.get("authorization", "")
+    if token is None or not given.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(given[7:].strip().encode(), token.encode())
+
+
+def _view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "phone": row["phone"],
+        "status": row["status"],
+        "source": row["source"],
+        "attempts": row["attempts"],
+        "next_attempt_at": row["not_before"] if row["status"] == "pending" else None,
+        "created_at": row["created_at"],
+        "problem": row["last_error"],
+    }
+
+
+def _get(store: Store, request_id: int) -> dict[str, Any] | None:
+    rows = store.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
+    return dict(rows[0]) if rows else None
+
+
+def create_app(settings: Settings, store: AsyncStore) -> Starlette:
+    """The web application over ``store`` (one bounded worker thread for the database)."""
+    web = settings.web
+    token = web.api_token.get_secret_value() if web.api_token is not None else None
+
+    async def guard(request: Request) -> JSONResponse | None:
+        if token is None:
+            return _error(503, "no_token", "the API is off: set SPILLWAY_WEB__API_TOKEN")
+        if not _authorised(request, token):
+            return _error(401, "unauthorised", "a valid 'Authorization: Bearer <token>' is needed")
+        return None
+
+    async def post(request: Request) -> JSONResponse:
+        if (refused := await guard(request)) is not None:
+            return refused
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > web.max_body_bytes):
+            return _error(413, "too_large", f"the body may be at most {web.max_body_bytes} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > web.max_body_bytes:
+                return _error(
+                    413, "too_large", f"the body may be at most {web.max_body_bytes} bytes"
+                )
+        try:
+            data = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return _error(400, "invalid_json", f"the body is not JSON: {exc}")
+        if not isinstance(data, dict):
+            return _error(400, "invalid_json", "the body must be a JSON object")
+        try:
+            given = CallbackIn.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            return _error(422, "invalid_field", f"{field}: {first['msg']}", field)
+        key = request.headers.get("idempotency-key")
+        if key is not None and not 1 <= len(key) <= 100:
+            return _error(
+                422, "invalid_field", "Idempotency-Key: 1 to 100 characters", "Idempotency-Key"
+            )
+        new = NewRequest(
+            phone=given.phone,
+            source=RequestSource.API,
+            reason=given.reason,
+            name=given.name,
+            timezone=given.timezone,
+            segment=given.segment,
+            consent=given.consent,
+            traditional=given.traditional,
+            not_before=given.not_before.timestamp() if given.not_before else None,
+            not_after=given.not_after.timestamp() if given.not_after else None,
+            idempotency_key=key,
+        )
+
+        def record() -> tuple[requests.Recorded, dict[str, Any] | None, bool]:
+            with store.store.transaction() as tx:
+                replay = bool(key) and bool(
+                    tx.query(
+                        "SELECT 1 FROM callback_requests WHERE idempotency_key = :k", {"k": key}
+                    )
+                )
+                recorded = requests.record(
+                    tx,
+                    new,
+                    region=settings.shop.country,
+                    now=time.time(),
+                    default_timezone=settings.callbacks.default_timezone,
+                )
+            return recorded, _get(store.store, recorded.id), replay
+
+        recorded, row, replay = await store.run(record)
+        assert row is not None
+        status = 200 if replay or recorded.merged else 201
+        return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
+
+    async def get(request: Request) -> JSONResponse:
+        if (refused := await guard(request)) is not None:
+            return refused
+        raw = request.path_params["request_id"]
+        if not raw.isdigit():
+            return _error(404, "not_found", f"no callback request {raw!r}")
+        row = await store.run(_get, store.store, int(raw))
+        if row is None:
+            return _error(404, "not_found", f"no callback request {raw}")
+        return JSONResponse(_view(row))
+
+    return Starlette(
+        routes=[
+            Route("/callbacks", post, methods=["POST"]),
+            Route("/callbacks/{request_id}", get, methods=["GET"]),
+        ]
+    )
