@@ -43,6 +43,7 @@ from scheduler.rules import (
     local,
     next_allowed,
     refusal,
+    rules_from_settings,
 )
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -50,22 +51,6 @@ from spillway.storage import AsyncStore, Row, Transaction
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
-
-
-def calling_rules(settings: Settings) -> CallingRules:
-    cb = settings.callbacks
-    weekdays = cb.weekdays
-    return CallingRules(
-        windows=(weekdays, weekdays, weekdays, weekdays, weekdays, cb.saturday, cb.sunday),
-        holiday_country=cb.holidays,
-        extra_holidays=frozenset(cb.extra_holidays),
-        max_attempts=cb.max_attempts,
-        max_per_number_day=cb.max_per_number_day,
-        max_per_number_week=cb.max_per_number_week,
-        min_gap_s=cb.min_gap_minutes * 60,
-        deadline_business_hours=cb.deadline_business_hours,
-        expiry_s=cb.expiry_hours * 3600,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +403,9 @@ class Dialer:
     def _error(self, message: str) -> None:
         self.last_error = message
         log.warning("%s", message)
+
+
+calling_rules = rules_from_settings
 
 
 def status_report(store: Any, now: float) -> dict[str, Any]:

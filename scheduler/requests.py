@@ -269,3 +269,30 @@ def close(
             "UPDATE callback_requests SET closed_at = :now WHERE id = :id",
             {"now": now, "id": request_id},
         )
+
+
+def update_pending(
+    tx: Transaction,
+    request_id: int,
+    *,
+    region: str,
+    phone: str | None = None,
+    window: tuple[float | None, float | None] | None = None,
+) -> bool:
+    """Change the number or the customer's window of a request not yet dialled."""
+    sets: dict[str, Any] = {}
+    if phone is not None:
+        e164, _why = callable_phone(phone, region)
+        if e164 is None:
+            return False
+        sets["phone"] = e164
+    if window is not None:
+        sets["not_before"], sets["not_after"] = window
+    if not sets:
+        return True
+    assignments = ", ".join(f"{k} = :{k}" for k in sets)
+    changed = tx.execute(
+        f"UPDATE callback_requests SET {assignments} WHERE id = :id AND status = :pending",
+        {**sets, "id": request_id, "pending": RequestStatus.PENDING.value},
+    )
+    return changed == 1

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from spillway.settings import Settings
+
 HOUR_S = 3600.0
 DAY_S = 86400.0
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -269,3 +271,20 @@ def attempts_by_day(started: Sequence[float], timezone: str) -> dict[date, int]:
         day = local(at, timezone).date()
         counts[day] = counts.get(day, 0) + 1
     return counts
+
+
+def rules_from_settings(settings: Settings) -> CallingRules:
+    """The calling rules as configured (``callbacks.*``)."""
+    cb = settings.callbacks
+    weekdays = cb.weekdays
+    return CallingRules(
+        windows=(weekdays, weekdays, weekdays, weekdays, weekdays, cb.saturday, cb.sunday),
+        holiday_country=cb.holidays,
+        extra_holidays=frozenset(cb.extra_holidays),
+        max_attempts=cb.max_attempts,
+        max_per_number_day=cb.max_per_number_day,
+        max_per_number_week=cb.max_per_number_week,
+        min_gap_s=cb.min_gap_minutes * 60,
+        deadline_business_hours=cb.deadline_business_hours,
+        expiry_s=cb.expiry_hours * 3600,
+    )

@@ -64,7 +64,7 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "complaint": (CALLER, "transferred", ["complaint_case"], ["upload photos for case"]),
     "human_agent": (None, "transferred", ["transfer"], []),
     "opening_hours": (None, "resolved", ["opening_hours", "goodbye"], []),
-    "callback": (None, "callback", ["ask_phone", "callback_recorded"], []),
+    "callback": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], []),
     "silent_caller": (None, "transferred", ["reprompt", "reprompt", "transfer_no_match"], []),
     "bad_input": (None, "transferred", ["reprompt", "reprompt", "stock", "complaint_case"], []),
 }  # fmt: skip

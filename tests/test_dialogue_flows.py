@@ -139,8 +139,8 @@ async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore
 
 async def test_callback_without_caller_id_asks_number(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
     d = make()
-    actions = await talk(d, "please call me back", Dtmf("12#"), Dtmf("20123456#"))
-    assert actions == ["ask_phone", "reprompt", "callback_recorded"]
+    actions = await talk(d, "please call me back", Dtmf("12#"), Dtmf("20123456#"), "any time")
+    assert actions == ["ask_phone", "reprompt", "callback_confirm", "callback_recorded"]
     assert d.result is not None and d.result.outcome is Outcome.CALLBACK
     row = store.query("SELECT * FROM callback_requests")[0]
     assert (row["phone"], row["source"], row["status"], row["call_id"]) == (
@@ -238,8 +238,8 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
     # A caller calling from a premium-rate number is asked for another one;
     # a premium-rate number keyed in is refused like a bad number.
     d = make("+4590123456")
-    actions = await talk(d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"))
-    assert actions == ["ask_phone", "reprompt", "callback_recorded"]
+    actions = await talk(d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"), "yes")
+    assert actions == ["ask_phone", "reprompt", "callback_confirm", "callback_recorded"]
     [row] = store.query("SELECT phone, status FROM callback_requests")
     assert (row["phone"], row["status"]) == ("+4520123456", "pending")
 
@@ -252,8 +252,9 @@ async def test_a_number_with_its_country_code_is_a_phone_not_an_order(  # type: 
     assert intent.entities["phone"] == "+4520123456"
     # Asked for a callback number, the caller may say it that way.
     d = make()
-    assert await talk(d, "please call me back", "it's +45 20 12 34 56") == [
+    assert await talk(d, "please call me back", "it's +45 20 12 34 56", "yes") == [
         "ask_phone",
+        "callback_confirm",
         "callback_recorded",
     ]
     [row] = store.query("SELECT phone, reason, context FROM callback_requests")
@@ -268,3 +269,50 @@ async def test_a_callback_keeps_its_reason_and_what_it_was_about(  # type: ignor
     [row] = store.query("SELECT reason, context FROM callback_requests")
     assert row["reason"] == "callback_request"
     assert json.loads(row["context"])["topic"] == "order_status"
+
+
+async def test_a_callback_reads_the_number_back_and_asks_when(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make("20 12 34 56")
+    actions = await talk(d, "can someone call me back", "tomorrow morning please")
+    assert actions == ["callback_confirm", "callback_recorded"]
+    assert "20 12 34 56" in d.turns[0].reply.text  # read back before anything is final
+    assert "tomorrow morning, between eight and twelve" in d.turns[-1].reply.text
+    [row] = store.query("SELECT phone, not_before, not_after, status FROM callback_requests")
+    assert row["phone"] == "+4520123456" and row["status"] == "pending"
+    assert row["not_after"] - row["not_before"] == 4 * 3600
+
+
+async def test_a_time_named_with_the_request_is_confirmed_not_asked(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make("20 12 34 56")
+    assert await talk(d, "call me back after seven", "yes") == [
+        "callback_confirm",
+        "callback_recorded",
+    ]
+    assert "after seven" in d.turns[0].reply.text and "Is that right?" in d.turns[0].reply.text
+    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
+    assert row["not_before"] is not None and row["not_after"] is None
+
+
+async def test_a_wrong_number_is_corrected_and_the_request_follows(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make("20 12 34 56")
+    actions = await talk(d, "please call me back", Dtmf("30123456#"), "any time")
+    assert actions == ["callback_confirm", "callback_confirm", "callback_recorded"]
+    assert "30 12 34 56" in d.turns[1].reply.text
+    [row] = store.query("SELECT phone FROM callback_requests")
+    assert row["phone"] == "+4530123456"  # one request, its number corrected
+
+
+async def test_hanging_up_before_saying_when_keeps_the_request(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make("20 12 34 56")
+    assert await talk(d, "please call me back") == ["callback_confirm"]
+    assert d.hang_up().outcome is Outcome.CALLBACK
+    [row] = store.query("SELECT status FROM callback_requests")
+    assert row["status"] == "pending"

@@ -79,6 +79,9 @@ class CallbackRequest:
     call_id: str | None = None
     name: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    # The customer's window ("this afternoon"), UNIX seconds; None: no limit.
+    not_before: float | None = None
+    not_after: float | None = None
 
 
 class OrderBackend(Protocol):
@@ -112,6 +115,16 @@ class CaseBackend(Protocol):
 class CallbackBackend(Protocol):
     async def request_callback(self, request: CallbackRequest) -> int:
         """Record the request (status 'pending'); return its id."""
+        ...
+
+    async def update_callback(
+        self,
+        request_id: int,
+        *,
+        phone: str | None = None,
+        window: tuple[float | None, float | None] | None = None,
+    ) -> None:
+        """Change the number or the window of a request that has not been dialled yet."""
         ...
 
 

@@ -187,8 +187,30 @@ class LocalCallbacks:
             call_id=request.call_id,
             name=request.name,
             context=request.context,
+            not_before=request.not_before,
+            not_after=request.not_after,
         )
         return await _lookup(self._db, "cannot record the callback request", self._record, new)
+
+    def _update(
+        self,
+        request_id: int,
+        phone: str | None,
+        window: tuple[float | None, float | None] | None,
+    ) -> None:
+        with self._db.store.transaction() as tx:
+            requests.update_pending(tx, request_id, region=self._region, phone=phone, window=window)
+
+    async def update_callback(
+        self,
+        request_id: int,
+        *,
+        phone: str | None = None,
+        window: tuple[float | None, float | None] | None = None,
+    ) -> None:
+        await _lookup(
+            self._db, "cannot update the callback request", self._update, request_id, phone, window
+        )
 
 
 def local_backends(

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import quote
@@ -40,10 +41,12 @@ from bot.dialogue.phrasing import (
 )
 from bot.dialogue.prompts import REPROMPT_NOT_UNDERSTOOD, REPROMPT_SILENCE, say
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
+from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_hour
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
+from scheduler.rules import CallingRules, RequestFacts, next_allowed, rules_from_settings
 from spillway.errors import BackendError, NluError
-from spillway.phone import callable_phone, normalise_phone
+from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,6 +83,8 @@ class DialogueConfig:
     timezone: str = "Europe/Copenhagen"
     country: str = "DK"
     max_reprompts: int = 2
+    # The calling rules, to tell a caller when the scheduler will call (None: not said).
+    calling_rules: CallingRules | None = None
     # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
     return_label_url: str = "https://shop.example/returns/{order}"
     photo_upload_url: str = "https://shop.example/cases/{case}/photos"
@@ -94,6 +99,7 @@ class DialogueConfig:
             country=settings.shop.country,
             return_label_url=settings.shop.return_label_url,
             photo_upload_url=settings.shop.photo_upload_url,
+            calling_rules=rules_from_settings(settings),
         )
 
 
@@ -106,6 +112,7 @@ class State(StrEnum):
     RETURN_LABEL = "return_label"
     OFFER_HUMAN = "offer_human"
     ASK_PHONE = "ask_phone"
+    CONFIRM_CALLBACK = "confirm_callback"
     ANYTHING_ELSE = "anything_else"
     ENDED = "ended"
 
@@ -145,6 +152,8 @@ class Dialogue:
         self._offered: Order | None = None
         self._return_order: Order | None = None
         self._phone_purpose = ""
+        self._callback_phone: str | None = None
+        self._callback_window: CallbackWindow | None = None
         self._last_prompt = ""
         self._last_text = ""
 
@@ -181,6 +190,9 @@ class Dialogue:
 
     def hang_up(self) -> DialogueResult:
         """The caller hung up (or the script ended) before the bot ended the call."""
+        if self.result is None and self.callback_id is not None:
+            # The request was recorded before the caller said when: it stands.
+            self._finish(Outcome.CALLBACK, "caller hung up after the callback was recorded")
         if self.result is None:
             self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "caller hung up")
         assert self.result is not None
@@ -212,6 +224,8 @@ class Dialogue:
             return ParsedIntent(Intent.OUT_OF_SCOPE, 0.0, {}, "error", text)
 
     async def _step(self, event: CallerInput, intent: ParsedIntent | None) -> Reply:
+        if self.state is State.CONFIRM_CALLBACK and isinstance(event, Silence):
+            return self._callback_done()  # no preference: as soon as possible
         if isinstance(event, Silence) or (isinstance(event, TextTurn) and intent is None):
             return self._reprompt(silence=True)
         prefix = ""
@@ -294,6 +308,8 @@ class Dialogue:
             if (intent and intent.name == Intent.DENY) or digits == "2":
                 return self._anything_else("All right. ")
             return None
+        if state is State.CONFIRM_CALLBACK:
+            return await self._confirm_callback(event, intent, digits, entities)
         if state is State.ASK_PHONE:
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
@@ -312,7 +328,7 @@ class Dialogue:
             )
         if self.state is State.ASK_PRODUCT:
             return "product" in intent.entities
-        if self.state is State.ASK_PHONE:
+        if self.state in (State.ASK_PHONE, State.CONFIRM_CALLBACK):
             return "phone" in intent.entities or "order_number" in intent.entities
         return False
 
@@ -484,6 +500,9 @@ class Dialogue:
 
     async def _with_phone(self, purpose: str) -> Reply:
         self._phone_purpose = purpose
+        if purpose == "callback" and self._callback_window is None:
+            # "Call me back this afternoon": the time named with the request.
+            self._callback_window = self._window_in(self._last_text)
         if self.caller_phone and callable_phone(self.caller_phone, self.config.country)[0]:
             return await self._phone_given(self.caller_phone)
         return self._ask(
@@ -507,23 +526,95 @@ class Dialogue:
                 say("return_label_sent"),
                 "return_label_sent",
             )
-        callback_id = await self.backends.callbacks.request_callback(
-            CallbackRequest(
-                phone=phone,
-                # The reason is the request; what it was about goes with the context.
-                reason=Intent.CALLBACK_REQUEST,
-                call_id=self.call_id,
-                context={**self.handover_context().as_json(), "topic": self._callback_topic()},
+        return await self._callback_number(phone)
+
+    # -- callbacks ------------------------------------------------------------
+
+    async def _callback_number(self, phone: str) -> Reply:
+        """Record the request at once (nothing lost if the caller hangs up), then read the
+        number back and ask when suits them, unless they said so already."""
+        window = self._callback_window
+        span = (window.not_before, window.not_after) if window else (None, None)
+        if self.callback_id is None:
+            self.callback_id = await self.backends.callbacks.request_callback(
+                CallbackRequest(
+                    phone=phone,
+                    # The reason is the request; what it was about goes with the context.
+                    reason=Intent.CALLBACK_REQUEST,
+                    call_id=self.call_id,
+                    context={**self.handover_context().as_json(), "topic": self._callback_topic()},
+                    not_before=span[0],
+                    not_after=span[1],
+                )
             )
-        )
-        self.callback_id = callback_id
+        else:
+            await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
+        self._callback_phone = phone
+        spoken = phone_text(phone, self.config.country)
+        if window is not None:
+            text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
+        else:
+            text = say("callback_confirm", phone=spoken)
+        return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
+
+    async def _confirm_callback(
+        self,
+        event: CallerInput,
+        intent: ParsedIntent | None,
+        digits: str,
+        entities: dict[str, str],
+    ) -> Reply | None:
+        """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number."""
+        raw = digits or entities.get("phone") or entities.get("order_number") or ""
+        other = callable_phone(raw, self.config.country)[0] if len(raw) >= 6 else None
+        if other is not None and other != self._callback_phone:
+            return await self._callback_number(other)
+        if (intent and intent.name == Intent.DENY) or digits == "2":
+            return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
+        if isinstance(event, TextTurn):
+            window = self._window_in(event.text)
+            if window is not None and self.callback_id is not None:
+                await self.backends.callbacks.update_callback(
+                    self.callback_id, window=(window.not_before, window.not_after)
+                )
+                self._callback_window = window
+        return self._callback_done()
+
+    def _window_in(self, text: str) -> CallbackWindow | None:
+        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        return callback_window(text, self.clock(), tz)
+
+    def _callback_done(self) -> Reply:
+        phone = self._callback_phone
+        assert phone is not None
         reply = Reply(
-            say("callback_recorded", phone=phone_text(phone, self.config.country)),
+            say(
+                "callback_recorded",
+                phone=phone_text(phone, self.config.country),
+                when=self._callback_when(phone),
+            ),
             "callback_recorded",
             end_call=True,
         )
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
+
+    def _callback_when(self, phone: str) -> str:
+        """When the call will come, in words: the caller's window, or the scheduler's plan."""
+        window = self._callback_window
+        if window is not None and not window.any_time:
+            return window.words
+        rules = self.config.calling_rules
+        if rules is None:
+            return say("callback_asap")
+        now = self.clock()
+        tz = timezone_for(phone, self.config.timezone)
+        planned = next_allowed(rules, RequestFacts(phone=phone, timezone=tz, created_at=now), now)
+        if planned is None or planned - now < 600:
+            return say("callback_asap")
+        local = datetime.fromtimestamp(planned, ZoneInfo(tz))
+        day = Calendar(ZoneInfo(tz), self.clock).when(planned)
+        return say("callback_from", hour=spoken_hour(local.hour + local.minute / 60), day=day)
 
     def _callback_topic(self) -> str | None:
         """What the caller talked about before asking for a callback, if anything."""

@@ -85,9 +85,18 @@ PROMPTS: dict[str, Prompt] = {
     ),
     "complaint_sms_sent": Prompt(" and sent you a text message with a link to upload photos"),
     "ask_phone": Prompt("Please type your phone number on the keypad, followed by the hash key."),
-    "callback_recorded": Prompt(
-        "Thank you. A colleague will call you back on {phone} as soon as possible. Goodbye!"
+    "callback_confirm": Prompt(
+        "Thank you. We'll call you back on {phone}. When suits you best? For example this "
+        "afternoon, tomorrow morning, or any time. If that number is wrong, type the right one "
+        "followed by the hash key."
     ),
+    "callback_confirm_when": Prompt(
+        "Thank you. We'll call you back on {phone} {when}. Is that right? If the number is "
+        "wrong, type the right one followed by the hash key."
+    ),
+    "callback_recorded": Prompt("Thank you. We'll call you back on {phone} {when}. Goodbye!"),
+    "callback_asap": Prompt("as soon as a colleague is free"),
+    "callback_from": Prompt("from {hour} o'clock {day}"),
     # -- text messages (not spoken) -------------------------------------------
     "sms_photo_upload": Prompt("{shop}: upload photos for case {case} here: {url}"),
     "sms_return_label": Prompt("{shop}: your return label for order {order}: {url}"),
