@@ -21,33 +21,28 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from typing import Protocol
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from bot.backends import Backends, CallbackRequest, Order, SmsMessage
+from bot.backends import Backends, Order, SmsMessage
+from bot.dialogue.callbacks import CallbackSteps
+from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.phrasing import (
     Calendar,
     clean_product,
     items_text,
     order_status_text,
-    phone_text,
     spell_digits,
     valid_order_number,
 )
 from bot.dialogue.prompts import REPROMPT_NOT_UNDERSTOOD, REPROMPT_SILENCE, say
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
-from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_hour
+from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
-from scheduler.rules import CallingRules, RequestFacts, next_allowed, rules_from_settings
 from spillway.errors import BackendError, NluError
-from spillway.phone import callable_phone, normalise_phone, timezone_for
-from spillway.settings import Settings
+from spillway.phone import callable_phone, normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -69,55 +64,7 @@ _MENU = {
 }
 
 
-class IntentParser(Protocol):
-    async def parse(self, text: str) -> ParsedIntent: ...
-
-
-@dataclass(frozen=True, slots=True)
-class DialogueConfig:
-    """What the dialogue needs from the settings."""
-
-    shop_name: str = "Spillway Demo Shop"
-    opening_hours: str = "Monday to Friday from nine to five"
-    return_window_days: int = 30
-    timezone: str = "Europe/Copenhagen"
-    country: str = "DK"
-    max_reprompts: int = 2
-    # The calling rules, to tell a caller when the scheduler will call (None: not said).
-    calling_rules: CallingRules | None = None
-    # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
-    return_label_url: str = "https://shop.example/returns/{order}"
-    photo_upload_url: str = "https://shop.example/cases/{case}/photos"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DialogueConfig:
-        return cls(
-            shop_name=settings.shop.name,
-            opening_hours=settings.shop.opening_hours,
-            return_window_days=settings.shop.return_window_days,
-            timezone=settings.shop.timezone,
-            country=settings.shop.country,
-            return_label_url=settings.shop.return_label_url,
-            photo_upload_url=settings.shop.photo_upload_url,
-            calling_rules=rules_from_settings(settings),
-        )
-
-
-class State(StrEnum):
-    MAIN = "main"
-    ASK_ORDER = "ask_order"
-    CONFIRM_ORDER = "confirm_order"
-    OFFER_ORDER = "offer_order"
-    ASK_PRODUCT = "ask_product"
-    RETURN_LABEL = "return_label"
-    OFFER_HUMAN = "offer_human"
-    ASK_PHONE = "ask_phone"
-    CONFIRM_CALLBACK = "confirm_callback"
-    ANYTHING_ELSE = "anything_else"
-    ENDED = "ended"
-
-
-class Dialogue:
+class Dialogue(CallbackSteps):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(
@@ -527,99 +474,6 @@ class Dialogue:
                 "return_label_sent",
             )
         return await self._callback_number(phone)
-
-    # -- callbacks ------------------------------------------------------------
-
-    async def _callback_number(self, phone: str) -> Reply:
-        """Record the request at once (nothing lost if the caller hangs up), then read the
-        number back and ask when suits them, unless they said so already."""
-        window = self._callback_window
-        span = (window.not_before, window.not_after) if window else (None, None)
-        if self.callback_id is None:
-            self.callback_id = await self.backends.callbacks.request_callback(
-                CallbackRequest(
-                    phone=phone,
-                    # The reason is the request; what it was about goes with the context.
-                    reason=Intent.CALLBACK_REQUEST,
-                    call_id=self.call_id,
-                    context={**self.handover_context().as_json(), "topic": self._callback_topic()},
-                    not_before=span[0],
-                    not_after=span[1],
-                )
-            )
-        else:
-            await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
-        self._callback_phone = phone
-        spoken = phone_text(phone, self.config.country)
-        if window is not None:
-            text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
-        else:
-            text = say("callback_confirm", phone=spoken)
-        return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
-
-    async def _confirm_callback(
-        self,
-        event: CallerInput,
-        intent: ParsedIntent | None,
-        digits: str,
-        entities: dict[str, str],
-    ) -> Reply | None:
-        """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number."""
-        raw = digits or entities.get("phone") or entities.get("order_number") or ""
-        other = callable_phone(raw, self.config.country)[0] if len(raw) >= 6 else None
-        if other is not None and other != self._callback_phone:
-            return await self._callback_number(other)
-        if (intent and intent.name == Intent.DENY) or digits == "2":
-            return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
-        if isinstance(event, TextTurn):
-            window = self._window_in(event.text)
-            if window is not None and self.callback_id is not None:
-                await self.backends.callbacks.update_callback(
-                    self.callback_id, window=(window.not_before, window.not_after)
-                )
-                self._callback_window = window
-        return self._callback_done()
-
-    def _window_in(self, text: str) -> CallbackWindow | None:
-        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
-        return callback_window(text, self.clock(), tz)
-
-    def _callback_done(self) -> Reply:
-        phone = self._callback_phone
-        assert phone is not None
-        reply = Reply(
-            say(
-                "callback_recorded",
-                phone=phone_text(phone, self.config.country),
-                when=self._callback_when(phone),
-            ),
-            "callback_recorded",
-            end_call=True,
-        )
-        self._finish(Outcome.CALLBACK, "callback requested")
-        return reply
-
-    def _callback_when(self, phone: str) -> str:
-        """When the call will come, in words: the caller's window, or the scheduler's plan."""
-        window = self._callback_window
-        if window is not None and not window.any_time:
-            return window.words
-        rules = self.config.calling_rules
-        if rules is None:
-            return say("callback_asap")
-        now = self.clock()
-        tz = timezone_for(phone, self.config.timezone)
-        planned = next_allowed(rules, RequestFacts(phone=phone, timezone=tz, created_at=now), now)
-        if planned is None or planned - now < 600:
-            return say("callback_asap")
-        local = datetime.fromtimestamp(planned, ZoneInfo(tz))
-        day = Calendar(ZoneInfo(tz), self.clock).when(planned)
-        return say("callback_from", hour=spoken_hour(local.hour + local.minute / 60), day=day)
-
-    def _callback_topic(self) -> str | None:
-        """What the caller talked about before asking for a callback, if anything."""
-        topics = [i for i in self.intents if i in TOPICS and i != Intent.CALLBACK_REQUEST]
-        return topics[-1] if topics else None
 
     async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:
         to = phone or self.caller_phone

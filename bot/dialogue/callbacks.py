@@ -1,0 +1,147 @@
+"""The dialogue's callback steps: record at once, read the number back, ask when, say when.
+
+A mixin of :class:`bot.dialogue.machine.Dialogue`, kept apart because the
+steps are a flow of their own. The request is recorded as soon as there is a
+number (a caller who hangs up then is still called back), then updated with
+the caller's window ("this afternoon") or a corrected number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.backends import Backends, CallbackRequest
+from bot.dialogue.config import DialogueConfig, State
+from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.phrasing import Calendar, phone_text
+from bot.dialogue.prompts import say
+from bot.dialogue.result import DialogueContext, Outcome
+from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_hour
+from bot.nlu.intents import TOPICS, Intent
+from bot.types import ParsedIntent, Reply
+from scheduler.rules import RequestFacts, next_allowed
+from spillway.phone import callable_phone, timezone_for
+
+
+class CallbackSteps:
+    """The callback flow; the dialogue provides the state and the helpers declared here."""
+
+    config: DialogueConfig
+    backends: Backends
+    clock: Callable[[], float]
+    call_id: str
+    caller_phone: str | None
+    callback_id: int | None
+    intents: list[str]
+    _callback_phone: str | None
+    _callback_window: CallbackWindow | None
+
+    def _ask(
+        self,
+        text: str,
+        action: str,
+        state: State | None = None,
+        *,
+        prompt: str = "",
+        progress: bool = True,
+    ) -> Reply:
+        raise NotImplementedError
+
+    def _finish(self, outcome: Outcome, reason: str) -> None:
+        raise NotImplementedError
+
+    def handover_context(self) -> DialogueContext:
+        raise NotImplementedError
+
+    async def _callback_number(self, phone: str) -> Reply:
+        """Record the request at once (nothing lost if the caller hangs up), then read the
+        number back and ask when suits them, unless they said so already."""
+        window = self._callback_window
+        span = (window.not_before, window.not_after) if window else (None, None)
+        if self.callback_id is None:
+            self.callback_id = await self.backends.callbacks.request_callback(
+                CallbackRequest(
+                    phone=phone,
+                    # The reason is the request; what it was about goes with the context.
+                    reason=Intent.CALLBACK_REQUEST,
+                    call_id=self.call_id,
+                    context={**self.handover_context().as_json(), "topic": self._callback_topic()},
+                    not_before=span[0],
+                    not_after=span[1],
+                )
+            )
+        else:
+            await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
+        self._callback_phone = phone
+        spoken = phone_text(phone, self.config.country)
+        if window is not None:
+            text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
+        else:
+            text = say("callback_confirm", phone=spoken)
+        return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
+
+    async def _confirm_callback(
+        self,
+        event: CallerInput,
+        intent: ParsedIntent | None,
+        digits: str,
+        entities: dict[str, str],
+    ) -> Reply | None:
+        """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number."""
+        raw = digits or entities.get("phone") or entities.get("order_number") or ""
+        other = callable_phone(raw, self.config.country)[0] if len(raw) >= 6 else None
+        if other is not None and other != self._callback_phone:
+            return await self._callback_number(other)
+        if (intent and intent.name == Intent.DENY) or digits == "2":
+            return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
+        if isinstance(event, TextTurn):
+            window = self._window_in(event.text)
+            if window is not None and self.callback_id is not None:
+                await self.backends.callbacks.update_callback(
+                    self.callback_id, window=(window.not_before, window.not_after)
+                )
+                self._callback_window = window
+        return self._callback_done()
+
+    def _window_in(self, text: str) -> CallbackWindow | None:
+        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        return callback_window(text, self.clock(), tz)
+
+    def _callback_done(self) -> Reply:
+        phone = self._callback_phone
+        assert phone is not None
+        reply = Reply(
+            say(
+                "callback_recorded",
+                phone=phone_text(phone, self.config.country),
+                when=self._callback_when(phone),
+            ),
+            "callback_recorded",
+            end_call=True,
+        )
+        self._finish(Outcome.CALLBACK, "callback requested")
+        return reply
+
+    def _callback_when(self, phone: str) -> str:
+        """When the call will come, in words: the caller's window, or the scheduler's plan."""
+        window = self._callback_window
+        if window is not None and not window.any_time:
+            return window.words
+        rules = self.config.calling_rules
+        if rules is None:
+            return say("callback_asap")
+        now = self.clock()
+        tz = timezone_for(phone, self.config.timezone)
+        planned = next_allowed(rules, RequestFacts(phone=phone, timezone=tz, created_at=now), now)
+        if planned is None or planned - now < 600:
+            return say("callback_asap")
+        local = datetime.fromtimestamp(planned, ZoneInfo(tz))
+        day = Calendar(ZoneInfo(tz), self.clock).when(planned)
+        return say("callback_from", hour=spoken_hour(local.hour + local.minute / 60), day=day)
+
+    def _callback_topic(self) -> str | None:
+        """What the caller talked about before asking for a callback, if anything."""
+        topics = [i for i in self.intents if i in TOPICS and i != Intent.CALLBACK_REQUEST]
+        return topics[-1] if topics else None

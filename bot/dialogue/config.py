@@ -1,0 +1,59 @@
+"""What a dialogue is configured with, and the states it moves through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.types import ParsedIntent
+from scheduler.rules import CallingRules, rules_from_settings
+from spillway.settings import Settings
+
+
+class IntentParser(Protocol):
+    async def parse(self, text: str) -> ParsedIntent: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueConfig:
+    """What the dialogue needs from the settings."""
+
+    shop_name: str = "Spillway Demo Shop"
+    opening_hours: str = "Monday to Friday from nine to five"
+    return_window_days: int = 30
+    timezone: str = "Europe/Copenhagen"
+    country: str = "DK"
+    max_reprompts: int = 2
+    # The calling rules, to tell a caller when the scheduler will call (None: not said).
+    calling_rules: CallingRules | None = None
+    # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
+    return_label_url: str = "https://shop.example/returns/{order}"
+    photo_upload_url: str = "https://shop.example/cases/{case}/photos"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DialogueConfig:
+        return cls(
+            shop_name=settings.shop.name,
+            opening_hours=settings.shop.opening_hours,
+            return_window_days=settings.shop.return_window_days,
+            timezone=settings.shop.timezone,
+            country=settings.shop.country,
+            return_label_url=settings.shop.return_label_url,
+            photo_upload_url=settings.shop.photo_upload_url,
+            calling_rules=rules_from_settings(settings),
+        )
+
+
+class State(StrEnum):
+    MAIN = "main"
+    ASK_ORDER = "ask_order"
+    CONFIRM_ORDER = "confirm_order"
+    OFFER_ORDER = "offer_order"
+    ASK_PRODUCT = "ask_product"
+    RETURN_LABEL = "return_label"
+    OFFER_HUMAN = "offer_human"
+    ASK_PHONE = "ask_phone"
+    CONFIRM_CALLBACK = "confirm_callback"
+    ANYTHING_ELSE = "anything_else"
+    ENDED = "ended"
