@@ -36,7 +36,7 @@ from bench.harness import own_sandbox_settings, percentile  # noqa: E402
 from dialplan.sandbox import Sandbox  # noqa: E402
 from scheduler import requests  # noqa: E402
 from scheduler.requests import NewRequest, RequestSource, RequestStatus  # noqa: E402
-from scheduler.rules import CallingRules, RequestFacts, next_allowed, refusal  # noqa: E402
+from scheduler.rules import CallingRules, RequestFacts, plan_pending  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
 from spillway.settings import StorageSettings  # noqa: E402
 from spillway.storage import Store, open_store  # noqa: E402
@@ -60,13 +60,9 @@ def plan_once(n: int, seed: int) -> tuple[float, int]:
         for i in range(n)
     ]
     t0 = time.perf_counter()
-    allowed = 0
-    for f in facts:
-        if refusal(rules, f, now) is None:
-            allowed += 1
-        else:
-            next_allowed(rules, f, now)
-    return time.perf_counter() - t0, allowed
+    planned = plan_pending(rules, facts, now)
+    elapsed = time.perf_counter() - t0
+    return elapsed, sum(p.now_allowed for p in planned)
 
 
 def _seed(store: Store, n: int) -> None:

@@ -80,10 +80,21 @@ def _holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
+_HOLIDAY_MEMO: dict[tuple[str, date], bool] = {}
+
+
 def is_holiday(rules: CallingRules, day: date) -> bool:
     if day in rules.extra_holidays:
         return True
-    return rules.holiday_country is not None and day in _holidays(rules.holiday_country, day.year)
+    country = rules.holiday_country
+    if country is None:
+        return False
+    # Planning asks this for every request: one dict look-up, not a cache call.
+    key = (country, day)
+    found = _HOLIDAY_MEMO.get(key)
+    if found is None:
+        found = _HOLIDAY_MEMO[key] = day in _holidays(country, day.year)
+    return found
 
 
 def local(at: float, timezone: str) -> datetime:
@@ -123,8 +134,13 @@ class Refusal:
     reason: str
 
 
-def refusal(rules: CallingRules, facts: RequestFacts, at: float) -> Refusal | None:
-    """Why ``facts`` may not be dialled at ``at``; None when it may."""
+def refusal(
+    rules: CallingRules, facts: RequestFacts, at: float, when: datetime | None = None
+) -> Refusal | None:
+    """Why ``facts`` may not be dialled at ``at``; None when it may.
+
+    ``when``: ``at`` in the customer's zone, if the caller has it already.
+    """
     if facts.opted_out:
         return Refusal(Rule.DO_NOT_CALL, "the number is on the do-not-call list")
     if facts.attempts >= rules.max_attempts:
@@ -133,7 +149,8 @@ def refusal(rules: CallingRules, facts: RequestFacts, at: float) -> Refusal | No
         )
     if at >= expiry(rules, facts):
         return Refusal(Rule.EXPIRED, "the request has expired")
-    when = local(at, facts.timezone)
+    if when is None:
+        when = local(at, facts.timezone)
     day = when.date()
     if is_holiday(rules, day):
         return Refusal(Rule.HOLIDAY, f"{day.isoformat()} is a public holiday")
@@ -186,6 +203,34 @@ class SlotVerdict:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedRequest:
+    """One pending request, planned: dialable now, or its next allowed time (None: never)."""
+
+    facts: RequestFacts
+    now_allowed: bool
+    next_at: float | None
+
+
+def plan_pending(
+    rules: CallingRules, pending: Sequence[RequestFacts], now: float
+) -> list[PlannedRequest]:
+    """Every pending request through the rules at ``now`` (the local time once per zone)."""
+    by_zone: dict[str, datetime] = {}
+    planned = []
+    for facts in pending:
+        when = by_zone.get(facts.timezone)
+        if when is None:
+            when = by_zone[facts.timezone] = local(now, facts.timezone)
+        why = refusal(rules, facts, now, when)
+        if why is None:
+            planned.append(PlannedRequest(facts, True, now))
+        else:
+            later = next_allowed(rules, facts, now, refused=why)
+            planned.append(PlannedRequest(facts, False, later))
+    return planned
+
+
 def slots(
     rules: CallingRules, facts: RequestFacts, start: float, end: float, step_s: float = HOUR_S
 ) -> list[SlotVerdict]:
@@ -200,7 +245,12 @@ def slots(
 
 
 def next_allowed(
-    rules: CallingRules, facts: RequestFacts, after: float, *, step_s: float = 300.0
+    rules: CallingRules,
+    facts: RequestFacts,
+    after: float,
+    *,
+    step_s: float = 300.0,
+    refused: Refusal | None = None,
 ) -> float | None:
     """The first moment from ``after`` the request may be dialled; None if none before expiry.
 
@@ -211,7 +261,8 @@ def next_allowed(
     end = expiry(rules, facts)
     tz = ZoneInfo(facts.timezone)
     while at < end:
-        why = refusal(rules, facts, at)
+        # ``refused``: the caller already knows why ``after`` itself is refused.
+        why, refused = (refused, None) if refused is not None else (refusal(rules, facts, at), None)
         if why is None:
             return at
         if why.rule in FINAL_RULES:

@@ -119,3 +119,29 @@ def test_the_deadline_is_four_business_hours() -> None:
     # Before Easter: Maundy Thursday and Good Friday are Danish holidays, so an
     # hour on Wednesday evening, then three on Saturday from 10:00.
     assert deadline(RULES, at(2026, 4, 1, 19), "Europe/Copenhagen") == at(2026, 4, 4, 13)
+
+
+def test_planning_many_agrees_with_the_rules_one_by_one() -> None:
+    import random
+
+    from scheduler.rules import plan_pending
+
+    rng = random.Random(5)
+    now = at(2026, 3, 6, 19, 30)  # Friday evening: most are refused until Saturday
+    zones = ("Europe/Copenhagen", "America/New_York", "Asia/Tokyo")
+    pending = [
+        facts(
+            phone=f"+4520{i:06d}",
+            timezone=zones[i % 3],
+            created_at=now - rng.uniform(0, 40 * 3600),
+            attempts=rng.randint(0, 6),
+            last_attempt_at=now - rng.uniform(0, 7200) if rng.random() < 0.5 else None,
+        )
+        for i in range(300)
+    ]
+    planned = plan_pending(RULES, pending, now)
+    for p in planned:
+        alone = refusal(RULES, p.facts, now) is None
+        assert p.now_allowed is alone
+        assert p.next_at == (now if alone else next_allowed(RULES, p.facts, now))
+    assert any(p.now_allowed for p in planned) and any(p.next_at is None for p in planned)
