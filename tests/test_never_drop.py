@@ -22,36 +22,14 @@ async def test_no_controller_means_the_queue(pbx: PbxHandle, tmp_path: Path) -> 
             await wait_event(events, 5, Event="QueueCallerJoin", Uniqueid=call.call_id)
 
 
+@pytest.mark.parametrize("death", ["closed", "killed"])
 @pytest.mark.parametrize("transport", ["audiosocket", "websocket"])
 async def test_bot_dying_mid_call_sends_the_caller_to_the_queue(
-    pbx: PbxHandle, tmp_path: Path, transport: str
+    pbx: PbxHandle, tmp_path: Path, transport: str, death: str
 ) -> None:
-    async with routing_harness(
-        pbx,
-        tmp_path / "calls.db",
-        bot=MenuBot(choice_timeout_s=30),
-        transport=transport,
-        agents=0,
-        overflow_min_waiting=0,
-    ) as h:
-        with pbx.ami.subscribe("QueueCallerJoin", "UserEvent") as events:
-            call = await h.call("4555555555")
-            await h.bot_started(call.call_id)
-            # The whole bot process goes away: FastAGI and media listeners with it.
-            await h.server.close()
-            for task in asyncio.all_tasks():
-                if task.get_name().startswith(("media-handler-", "media-io-")):
-                    task.cancel()
-            join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=call.call_id)
-            assert join["Queue"] == h.settings.queue.name
-
-
-@pytest.mark.parametrize("transport", ["audiosocket", "websocket"])
-async def test_controller_killed_mid_call_sends_the_caller_to_the_queue(
-    pbx: PbxHandle, tmp_path: Path, transport: str
-) -> None:
-    # kill -9: the media connection is reset, not closed. AudioSocket() then
-    # fails ("Connection reset by peer"), which hung the caller up.
+    # closed: the bot process shuts its listeners and tasks. killed (kill -9):
+    # the media connection is reset, not closed; AudioSocket() then fails
+    # ("Connection reset by peer"), which used to hang the caller up.
     async with routing_harness(
         pbx,
         tmp_path / "calls.db",
@@ -64,7 +42,13 @@ async def test_controller_killed_mid_call_sends_the_caller_to_the_queue(
             call = await h.call("4555555555")
             await h.bot_started(call.call_id)
             await asyncio.sleep(0.5)  # audio is flowing both ways
-            await h.kill_controller()
+            if death == "killed":
+                await h.kill_controller()
+            else:
+                await h.server.close()
+                for task in asyncio.all_tasks():
+                    if task.get_name().startswith(("media-handler-", "media-io-")):
+                        task.cancel()
             join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=call.call_id)
             assert join["Queue"] == h.settings.queue.name
             # Still there a moment later: in the queue, not hung up.
