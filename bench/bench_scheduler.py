@@ -75,6 +75,7 @@ def _seed(store: Store, n: int) -> None:
 def _worker(settings: dict[str, Any], stop_at: float, out: Any) -> None:
     store = open_store(StorageSettings(**settings), migrate=False)
     done = 0
+    started = time.time()
     while time.time() < stop_at:
         with store.transaction() as tx:
             row = requests.claim_due(tx, now=time.time())
@@ -98,8 +99,8 @@ def _worker(settings: dict[str, Any], stop_at: float, out: Any) -> None:
             )
             requests.close(tx, row["id"], RequestStatus.DONE, now=time.time())
         done += 1
+    out.put((done, time.time() - started))
     store.close()
-    out.put(done)
 
 
 def leases_once(settings: dict[str, Any], workers: int, rows: int, seconds: float) -> float:
@@ -116,10 +117,11 @@ def leases_once(settings: dict[str, Any], workers: int, rows: int, seconds: floa
     ]
     for p in procs:
         p.start()
-    total = sum(out.get(timeout=seconds + 60) for _ in procs)
+    results = [out.get(timeout=seconds + 60) for _ in procs]
     for p in procs:
         p.join(30)
-    return total / seconds
+    # Until the last worker stopped (time up, or no request left).
+    return sum(done for done, _ in results) / max(elapsed for _, elapsed in results)
 
 
 def _delayed_worker(settings: dict[str, Any], start: float, stop_at: float, out: Any) -> None:

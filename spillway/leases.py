@@ -47,8 +47,9 @@ def claim_next(
     """
     # CASE instead of min()/max(): the same SQL on SQLite and PostgreSQL. On
     # PostgreSQL a row another dialer has locked is skipped, not waited for.
-    # Two queries, each on one status, so that each can use the status index
-    # (an OR across statuses scans every finished row); the lower id wins.
+    # Two queries, each on one status, so that each can use the (status, id)
+    # index (an OR across statuses scans every finished row; "ORDER BY id"
+    # alone lets PostgreSQL walk the primary key past them); the lower id wins.
     shift = "(CASE WHEN attempts < 1 THEN 0 WHEN attempts > 31 THEN 30 ELSE attempts - 1 END)"
     backoff = f"(CASE WHEN :base * (1 << {shift}) > :cap THEN :cap ELSE :base * (1 << {shift}) END)"
     lock = " FOR UPDATE SKIP LOCKED" if tx.dialect == "postgres" else ""
@@ -64,11 +65,12 @@ def claim_next(
     head = f"SELECT * FROM {spec.table} WHERE id > :after AND ({where}) AND "
     due = tx.query(
         head + f"status = :pending AND (claimed_at IS NULL OR claimed_at + {backoff} <= :now) "
-        f"ORDER BY id LIMIT 1{lock}",
+        f"ORDER BY status, id LIMIT 1{lock}",
         params,
     )
     stale = tx.query(
-        head + f"status = :claimed AND claimed_at < :stale ORDER BY id LIMIT 1{lock}", params
+        head + f"status = :claimed AND claimed_at < :stale ORDER BY status, id LIMIT 1{lock}",
+        params,
     )
     rows = sorted(due + stale, key=lambda r: r["id"])[:1]
     if not rows:
