@@ -60,7 +60,6 @@ from bot.dialogue.machine import Dialogue
 from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
 from bot.dialogue.prompts import (
     OFFER_BOT,
-    OFFER_CALLBACK,
     OFFER_PROMPT,
     OFFER_REPROMPT,
     OFFER_WAIT,
@@ -262,20 +261,13 @@ class SpeechBot:
             prompt = OFFER_REPROMPT
         bc.listener.single_keys = False
         dialogue = bc.dialogue
-        if answer.route is Route.CALLBACK and not bc.call.caller:
-            # No number to call back: the dialogue asks for one (its menu key 9).
-            await dialogue.start()
-            return await self._understand_and_decide(bc, Dtmf("9"))
         if answer.route is Route.CALLBACK:
-            await self._speak(bc, _fixed(OFFER_CALLBACK, "offer_callback"))
-            return BotOutcome(
-                Route.CALLBACK,
-                HandoffContext(
-                    intent=Intent.CALLBACK_REQUEST,
-                    summary=f"overflow offer: {answer.reason}; said: {_caller_text(event)}",
-                ),
-                reason=f"offer: {answer.reason}",
-            )
+            # The dialogue's own callback steps (its menu key 9): the number read
+            # back, or asked for; when suits them; the request recorded by the bot.
+            await dialogue.start()
+            if isinstance(event, TextTurn):
+                dialogue.hint_callback_time(event.text)  # "call me back after five"
+            return await self._understand_and_decide(bc, Dtmf("9"), synthetic=True)
         if answer.route is Route.BOT:
             greeting = await dialogue.start()
             if answer.carry:
@@ -289,7 +281,10 @@ class SpeechBot:
             reason=f"offer: {answer.reason}",
         )
 
-    async def _understand_and_decide(self, bc: _BotCall, event: CallerInput) -> Reply:
+    async def _understand_and_decide(
+        self, bc: _BotCall, event: CallerInput, *, synthetic: bool = False
+    ) -> Reply:
+        """``synthetic``: an input the bot made up (a menu key): not in the transcript."""
         if isinstance(event, TextTurn):
             await bc.sink.stage(bc.call_id, CallStage.RECOGNISED, text=event.text[:200])
         reply = await bc.dialogue.handle(event)
@@ -303,7 +298,8 @@ class SpeechBot:
                 engine=intent.engine,
                 entities=intent.entities,
             )
-        await bc.caller_turn(event, intent)
+        if not synthetic:
+            await bc.caller_turn(event, intent)
         return reply
 
     def _reply_audio(self, reply: Reply) -> AsyncIterator[AudioChunk]:

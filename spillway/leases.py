@@ -47,12 +47,23 @@ def claim_next(
     """
     # CASE instead of min()/max(): the same SQL on SQLite and PostgreSQL. On
     # PostgreSQL a row another dialer has locked is skipped, not waited for.
-    # Two queries, each on one status, so that each can use the (status, id)
-    # index (an OR across statuses scans every finished row; "ORDER BY id"
-    # alone lets PostgreSQL walk the primary key past them); the lower id wins.
+    # Two queries, each on one status, so that each walks its own partial
+    # index in id order (an OR across statuses scans every finished row);
+    # the lower id wins.
+    # The statuses are the spec's own constants, written into the SQL so that
+    # a partial index (WHERE status = 'pending') matches whatever the planner's
+    # statistics say, as they are stale right after a large import.
+    pending, claimed = _literal(spec.pending_status), _literal(spec.claimed_status)
     shift = "(CASE WHEN attempts < 1 THEN 0 WHEN attempts > 31 THEN 30 ELSE attempts - 1 END)"
     backoff = f"(CASE WHEN :base * (1 << {shift}) > :cap THEN :cap ELSE :base * (1 << {shift}) END)"
-    lock = " FOR UPDATE SKIP LOCKED" if tx.dialect == "postgres" else ""
+    lock = ""
+    if tx.dialect == "postgres":
+        lock = " FOR UPDATE SKIP LOCKED"
+        # Walk the partial index in id order and stop at the first row: with
+        # statistics from before a large import, the planner would rather fetch
+        # every waiting row and sort them (16 ms for 20,000 instead of 0.1 ms).
+        tx.execute("SET LOCAL enable_bitmapscan = off")
+        tx.execute("SET LOCAL enable_sort = off")
     params = {
         "after": after_id,
         "pending": spec.pending_status,
@@ -64,13 +75,12 @@ def claim_next(
     }
     head = f"SELECT * FROM {spec.table} WHERE id > :after AND ({where}) AND "
     due = tx.query(
-        head + f"status = :pending AND (claimed_at IS NULL OR claimed_at + {backoff} <= :now) "
-        f"ORDER BY status, id LIMIT 1{lock}",
+        head + f"status = {pending} AND (claimed_at IS NULL OR claimed_at + {backoff} <= :now) "
+        f"ORDER BY id LIMIT 1{lock}",
         params,
     )
     stale = tx.query(
-        head + f"status = :claimed AND claimed_at < :stale ORDER BY status, id LIMIT 1{lock}",
-        params,
+        head + f"status = {claimed} AND claimed_at < :stale ORDER BY id LIMIT 1{lock}", params
     )
     rows = sorted(due + stale, key=lambda r: r["id"])[:1]
     if not rows:
@@ -82,6 +92,12 @@ def claim_next(
         {"claimed": spec.claimed_status, "now": now, "id": row["id"]},
     )
     return row | {"status": spec.claimed_status, "attempts": row["attempts"] + 1, "claimed_at": now}
+
+
+def _literal(status: str) -> str:
+    if not status.replace("_", "").isalpha():
+        raise ValueError(f"a lease status must be a plain word, not {status!r}")
+    return f"'{status}'"
 
 
 def finish(tx: Transaction, spec: LeaseSpec, row_id: int, status: str, error: str | None) -> None:

@@ -164,9 +164,13 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX callback_requests_idempotency "
             "ON callback_requests(idempotency_key)",
             "CREATE INDEX callback_requests_phone ON callback_requests(phone, status)",
-            # Claims walk the pending rows in id order (no sort of them all).
-            "CREATE INDEX callback_requests_due ON callback_requests(status, id)",
-            "CREATE INDEX sms_outbox_due ON sms_outbox(status, id)",
+            # Claims walk the waiting rows in id order, past no finished row.
+            "CREATE INDEX callback_requests_pending ON callback_requests(id) "
+            "WHERE status = 'pending'",
+            "CREATE INDEX callback_requests_dialling ON callback_requests(id) "
+            "WHERE status = 'dialling'",
+            "CREATE INDEX sms_outbox_pending ON sms_outbox(id) WHERE status = 'pending'",
+            "CREATE INDEX sms_outbox_sending ON sms_outbox(id) WHERE status = 'sending'",
             # One row per dial: written before the Originate, closed with its outcome.
             # The features are what the contact-probability model learns from.
             """CREATE TABLE callback_attempts (

@@ -88,7 +88,10 @@ async def _later_caller(h: Harness) -> str:
 async def test_saying_call_me_back_records_a_callback_request(
     pbx: PbxHandle, tmp_path: Path, speech_models: SpeechModels, transport: str
 ) -> None:
+    # The callback steps of the dialogue: the number read back, when suits the
+    # caller ("this afternoon"), the request recorded by the bot with that window.
     please = await speech_models.tts.synthesize("Please call me back.")
+    afternoon = await speech_models.tts.synthesize("This afternoon, please.")
     number = "4544556677"
     with pbx.ami.subscribe("UserEvent", "Hangup") as events:
         async with voice_call(
@@ -99,9 +102,13 @@ async def test_saying_call_me_back_records_a_callback_request(
             await asyncio.sleep(1.5)  # talks over the offer (barge-in)
             vc.caller.say(please)
             await vc.caller.finish_saying()
-            done = await wait_event(events, 30, UserEvent="SpillwayCallback", CallId=vc.call_id)
-            # "Of course ..." from the bot, then the dialplan's goodbye and hang-up.
-            await wait_event(events, 20, Event="Hangup", Uniqueid=vc.call_id)
+            # "We'll call you back on 44 55 66 77. When suits you best? ..."
+            await vc.caller.wait_for_sound(15)
+            await vc.caller.wait_for_quiet(1.0, 30)
+            vc.caller.say(afternoon)
+            await vc.caller.finish_saying()
+            # "... this afternoon ... Goodbye!", then the dialplan's goodbye and hang-up.
+            await wait_event(events, 40, Event="Hangup", Uniqueid=vc.call_id)
             rows = vc.harness.rows("SELECT * FROM callback_requests")
             call = await vc.outcome(5)
             turns = _offer_turns(vc)
@@ -111,10 +118,13 @@ async def test_saying_call_me_back_records_a_callback_request(
     assert rows[0]["phone"] == "+" + number
     assert rows[0]["call_id"] == vc.call_id
     assert rows[0]["source"] == "bot" and rows[0]["reason"] == "callback_request"
-    assert str(rows[0]["id"]) == done["CallbackId"]
-    assert call["outcome"] == "callback" and call["transport"] == transport, call
-    [caller] = [t for t in turns if t["speaker"] == "caller"]
-    assert caller["intent"] == "callback_request" and "call me back" in caller["text"].lower()
+    assert rows[0]["not_after"] is not None  # the caller's afternoon
+    assert call["outcome"] == "bot:done" and call["transport"] == transport, call
+    bot_lines = [t["text"] for t in turns if t["speaker"] == "bot"]
+    assert any("44 55 66 77" in line and "When suits you" in line for line in bot_lines), turns
+    assert any("afternoon" in line and "Goodbye" in line for line in bot_lines), turns
+    caller = [t for t in turns if t["speaker"] == "caller"]
+    assert caller[0]["intent"] == "callback_request" and "call me back" in caller[0]["text"].lower()
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

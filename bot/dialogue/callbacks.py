@@ -105,6 +105,10 @@ class CallbackSteps:
                 self._callback_window = window
         return self._callback_done()
 
+    def hint_callback_time(self, text: str) -> None:
+        """A time the caller named before the callback steps began (at the overflow offer)."""
+        self._callback_window = self._window_in(text)
+
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
         return callback_window(text, self.clock(), tz)
