@@ -164,7 +164,10 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX callback_requests_idempotency "
             "ON callback_requests(idempotency_key)",
             "CREATE INDEX callback_requests_phone ON callback_requests(phone, status)",
-            # Claims walk the waiting rows in id order, past no finished row.
+            # Claims walk the waiting rows in id order, past no finished row:
+            # SQLite through (status, id), PostgreSQL through the partial ones.
+            "CREATE INDEX callback_requests_due ON callback_requests(status, id)",
+            "CREATE INDEX sms_outbox_due ON sms_outbox(status, id)",
             "CREATE INDEX callback_requests_pending ON callback_requests(id) "
             "WHERE status = 'pending'",
             "CREATE INDEX callback_requests_dialling ON callback_requests(id) "
