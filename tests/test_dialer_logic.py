@@ -1,0 +1,121 @@
+"""The dialer's own decisions, with an in-memory PBX: a failing policy falls back to the
+conventional rule for that request and says so; a broken row costs that request only;
+an attempt Asterisk never started is dialled again and not counted."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pytest
+
+from scheduler import requests
+from scheduler.dialer import Dialer, DialerConfig
+from scheduler.originate import DialOrder
+from scheduler.outcomes import AttemptOutcome
+from scheduler.policy import Plan
+from scheduler.requests import NewRequest, RequestSource
+from scheduler.rules import CallingRules, RequestFacts
+from spillway.storage import AsyncStore, SqliteStore
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0)
+
+
+@dataclass
+class FakePbx:
+    """Asterisk as the dialer sees it: each number's scripted status, agents free."""
+
+    statuses: dict[str, str | None] = field(default_factory=dict)
+    by_attempt: dict[str, str | None] = field(default_factory=dict)
+    dialled: list[str] = field(default_factory=list)
+
+    async def originate(self, order: DialOrder) -> None:
+        self.dialled.append(order.phone)
+        self.by_attempt[order.attempt_id] = self.statuses.get(order.phone, "ANSWER")
+
+    async def status(self, attempt_id: str) -> str | None:
+        return self.by_attempt.get(attempt_id)
+
+    async def live_attempts(self) -> set[str]:
+        return set()
+
+    async def free_agents(self, queue: str) -> int:
+        return 10
+
+    async def forget(self, attempt_id: str) -> None:
+        return None
+
+
+class BrokenPolicy:
+    name = "predicted"
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan:
+        raise RuntimeError("model file missing")
+
+
+def _add(store: SqliteStore, phone: str) -> int:
+    with store.transaction() as tx:
+        return requests.record(
+            tx, NewRequest(phone, RequestSource.API, "t"), region="DK", now=time.time()
+        ).id
+
+
+async def test_a_failing_policy_falls_back_for_that_request_and_says_so(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    pbx = FakePbx(statuses={"+4520123411": "BUSY"})
+    busy, ok = _add(store, "+4520123411"), _add(store, "+4520123412")
+    db = AsyncStore(store)
+    cfg = DialerConfig(retry_backoff_s=900, status_poll_s=0.01, node="t")
+    dialer = Dialer(db, pbx, ALWAYS, cfg, policy=BrokenPolicy())
+    started = time.time()
+    assert await dialer.tick() == 2
+    await dialer.wait_idle(5)
+    [retry] = store.query("SELECT * FROM callback_requests WHERE id = ?", (busy,))
+    assert retry["status"] == "pending" and retry["not_before"] >= started + 900
+    assert store.query("SELECT status FROM callback_requests WHERE id = ?", (ok,)) == [
+        {"status": "done"}
+    ]
+    assert "policy predicted failed, using the conventional rule" in (dialer.last_error or "")
+    assert "using the conventional rule" in caplog.text
+    db.close()
+
+
+async def test_a_broken_row_costs_that_request_only(store: SqliteStore) -> None:
+    bad, good = _add(store, "+4520123421"), _add(store, "+4520123422")
+    store.execute("UPDATE callback_requests SET timezone = 'Mars/Olympus' WHERE id = ?", (bad,))
+    pbx = FakePbx()
+    db = AsyncStore(store)
+    dialer = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="t"))
+    assert await dialer.tick() == 1
+    await dialer.wait_idle(5)
+    assert pbx.dialled == ["+4520123422"]
+    rows = {r["id"]: r for r in store.query("SELECT * FROM callback_requests")}
+    assert rows[good]["status"] == "done"
+    assert rows[bad]["status"] == "unreached" and "broken" in rows[bad]["last_error"]
+    db.close()
+
+
+async def test_an_attempt_asterisk_never_started_is_dialled_again_uncounted(
+    store: SqliteStore,
+) -> None:
+    request = _add(store, "+4520123431")
+    pbx = FakePbx(statuses={"+4520123431": None})  # the Originate never reached the dialplan
+    db = AsyncStore(store)
+    # ring_s -15: the dialer's wait for the dial step (ring_s + 15 s) is over at once.
+    dialer = Dialer(db, pbx, ALWAYS, DialerConfig(ring_s=-15, status_poll_s=0.01, node="t"))
+    assert await dialer.tick() == 1
+    await dialer.wait_idle(5)
+    [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request,))
+    assert row["status"] == "pending" and row["attempts"] == 0
+    assert store.query("SELECT * FROM callback_attempts") == []
+    pbx.statuses["+4520123431"] = "ANSWER"
+    assert await dialer.tick() == 1
+    await dialer.wait_idle(5)
+    assert pbx.dialled == ["+4520123431", "+4520123431"]
+    [row] = store.query("SELECT status, attempts FROM callback_requests WHERE id = ?", (request,))
+    assert (row["status"], row["attempts"]) == ("done", 1)
+    db.close()
