@@ -216,7 +216,6 @@ def vosk_warm(runs: int, held_out: int = 6, steady_utterances: int = 18) -> dict
     from bench.speech_deck import QUESTIONS, synthesize_deck, voice_files
     from bot.dialogue.prompts import (
         OFFER_BOT,
-        OFFER_CALLBACK,
         OFFER_PROMPT,
         OFFER_REPROMPT,
         OFFER_WAIT,
@@ -230,7 +229,7 @@ def vosk_warm(runs: int, held_out: int = 6, steady_utterances: int = 18) -> dict
     )
     prompts = [
         tts.synthesize_pcm(t)
-        for t in (greeting, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT, OFFER_CALLBACK, OFFER_BOT)
+        for t in (greeting, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT, OFFER_BOT)
     ]
     tts.close()
     model = load_vosk_model(

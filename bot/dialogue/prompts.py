@@ -139,9 +139,6 @@ PROMPTS: dict[str, Prompt] = {
     "offer_wait": Prompt(
         "All right, I'll put you back in the queue. You keep your place.", fixed=True
     ),
-    "offer_callback": Prompt(
-        "Of course. We'll call you back on the number you're calling from.", fixed=True
-    ),
     "offer_bot": Prompt("Great. How can I help you?", fixed=True),
 }
 
@@ -156,7 +153,6 @@ REPROMPT_SILENCE = say("reprompt_silence")
 OFFER_PROMPT = say("offer")
 OFFER_REPROMPT = say("offer_reprompt")
 OFFER_WAIT = say("offer_wait")
-OFFER_CALLBACK = say("offer_callback")
 OFFER_BOT = say("offer_bot")
 
 
@@ -170,7 +166,6 @@ def fixed_prompts() -> list[str]:
         OFFER_PROMPT,
         OFFER_REPROMPT,
         OFFER_WAIT,
-        OFFER_CALLBACK,
         OFFER_BOT,
         REPROMPT_NOT_UNDERSTOOD,
         REPROMPT_SILENCE,
