@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from scheduler.dialer import Dialer, DialerConfig, calling_rules
+from scheduler.dialer import Dialer, DialerConfig
 from scheduler.originate import AmiOriginator
+from scheduler.rules import rules_from_settings
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiError
 from spillway.settings import Settings
@@ -25,7 +26,7 @@ async def run_scheduler(
 ) -> None:
     """Dial until ``stop``; survive AMI disconnects and Asterisk restarts."""
     config = DialerConfig.from_settings(settings, node=node)
-    rules = calling_rules(settings)
+    rules = rules_from_settings(settings)
     backoff_s = 1.0
     while not stop.is_set():
         try:

@@ -43,7 +43,6 @@ from scheduler.rules import (
     local,
     next_allowed,
     refusal,
-    rules_from_settings,
 )
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -242,19 +241,15 @@ class Dialer:
         deadline = time.monotonic() + limit
         while True:
             status = await self.pbx.status(attempt.id)
-            if status is not None:
-                outcome = outcome_of(status)
-                if outcome is not None:
-                    return outcome
-            elif time.monotonic() > deadline:
-                # Never reached the dial step: was it ever originated?
-                return (
-                    AttemptOutcome.LOST
-                    if attempt.id in await self.pbx.live_attempts()
-                    else AttemptOutcome.NOT_STARTED
-                )
-            if status is not None and time.monotonic() > deadline:
-                if attempt.id not in await self.pbx.live_attempts():
+            outcome = outcome_of(status) if status is not None else None
+            if outcome is not None:
+                return outcome
+            if time.monotonic() > deadline:
+                live = attempt.id in await self.pbx.live_attempts()
+                if status is None:
+                    # Never reached the dial step: was it ever originated?
+                    return AttemptOutcome.LOST if live else AttemptOutcome.NOT_STARTED
+                if not live:
                     return AttemptOutcome.LOST
                 deadline = time.monotonic() + limit  # still ringing or queued: keep watching
             await asyncio.sleep(self.config.status_poll_s)
@@ -403,9 +398,6 @@ class Dialer:
     def _error(self, message: str) -> None:
         self.last_error = message
         log.warning("%s", message)
-
-
-calling_rules = rules_from_settings
 
 
 def status_report(store: Any, now: float) -> dict[str, Any]:

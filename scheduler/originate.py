@@ -11,14 +11,11 @@ dialling again.
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from spillway.ami import AmiClient
 from spillway.errors import AmiError
-
-log = logging.getLogger(__name__)
 
 ASTDB_FAMILY = "spillway-attempt"
 DIAL_CONTEXT = "spillway-callback-dial"

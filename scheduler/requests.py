@@ -123,6 +123,7 @@ class Recorded:
     phone: str
     problem: str | None = None  # why the number will not be called, if it will not
     merged: bool = False  # an open request for the number existed: this one joined it
+    replayed: bool = False  # the idempotency key was seen before: the first request, unchanged
 
     @property
     def will_be_called(self) -> bool:
@@ -153,7 +154,11 @@ def record(
         if same:
             row = same[0]
             return Recorded(
-                row["id"], RequestStatus(row["status"]), row["phone"], row["last_error"]
+                row["id"],
+                RequestStatus(row["status"]),
+                row["phone"],
+                row["last_error"],
+                replayed=True,
             )
     row = request_row(request, region=region, now=now, default_timezone=default_timezone)
     if row["status"] == RequestStatus.PENDING.value:

@@ -145,13 +145,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             idempotency_key=key,
         )
 
-        def record() -> tuple[requests.Recorded, dict[str, Any] | None, bool]:
+        def record() -> tuple[requests.Recorded, dict[str, Any]]:
             with store.store.transaction() as tx:
-                replay = bool(key) and bool(
-                    tx.query(
-                        "SELECT 1 FROM callback_requests WHERE idempotency_key = :k", {"k": key}
-                    )
-                )
                 recorded = requests.record(
                     tx,
                     new,
@@ -159,11 +154,13 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     now=time.time(),
                     default_timezone=settings.callbacks.default_timezone,
                 )
-            return recorded, _get(store.store, recorded.id), replay
+                [row] = tx.query(
+                    "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}
+                )
+            return recorded, dict(row)
 
-        recorded, row, replay = await store.run(record)
-        assert row is not None
-        status = 200 if replay or recorded.merged else 201
+        recorded, row = await store.run(record)
+        status = 200 if recorded.replayed or recorded.merged else 201
         return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
 
     async def get(request: Request) -> JSONResponse:
