@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from dialplan.spool import callback_spool
 from spillway.settings import Settings
 
 SECRET_MASK = "********"
@@ -177,6 +178,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "ami_permit": settings.controller.advertise_host,
         "sip_user": SOFTPHONE_USER,
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
+        "spool": callback_spool(settings),
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))

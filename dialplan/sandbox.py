@@ -24,14 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dialplan.layout import SandboxLayout
 from dialplan.render import render_sandbox
+from dialplan.spool import SANDBOX_AGI_BIN, callback_spool, copy_pyst2, install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, PbxError
 from spillway.locks import file_lock
 from spillway.settings import Settings
 
 DEBIAN_SUITE = "sid"
-DEBIAN_PACKAGES = ("asterisk", "asterisk-modules", "asterisk-core-sounds-en")
+DEBIAN_PACKAGES = (
+    "asterisk",
+    "asterisk-modules",
+    "asterisk-core-sounds-en",
+    "python3",
+    "python3-six",
+)
 READY_MARKER = ".spillway-root-ready"
 
 
@@ -91,11 +99,12 @@ class Sandbox:
     def __init__(self, settings: Settings, *, ami_secret: str) -> None:
         self.settings = settings
         self.ami_secret = ami_secret
-        self.instance = settings.pbx.sandbox_instance
-        self.pbx_dir = settings.paths.cache_dir / "pbx"
-        self.root = self.pbx_dir / "root"
-        self.base_in_root = f"/spillway/{self.instance}"
-        self.base = self.root / self.base_in_root.lstrip("/")
+        self.layout = SandboxLayout.from_settings(settings)
+        self.instance = self.layout.instance
+        self.pbx_dir = self.layout.pbx_dir
+        self.root = self.layout.root
+        self.base_in_root = self.layout.base_in_root
+        self.base = self.layout.base
         self.conf_in_root = f"{self.base_in_root}/etc/asterisk.conf"
         self.pid_file = self.pbx_dir / f"{self.instance}.pid"
         self.console_log = self.pbx_dir / f"{self.instance}.console.log"
@@ -110,6 +119,7 @@ class Sandbox:
         """debootstrap the sid root once; later calls return at once."""
         with file_lock(self.pbx_dir / ".build.lock"):
             if self.built:
+                self._add_missing_packages(log)
                 return
             if os.geteuid() != 0:
                 raise PbxError(
@@ -147,6 +157,42 @@ class Sandbox:
                 shutil.rmtree(self.root)
             partial.rename(self.root)
 
+    def _add_missing_packages(self, log: Callable[[str], None]) -> None:
+        """A root built before a package joined DEBIAN_PACKAGES gets it now (apt in the root)."""
+        query = subprocess.run(
+            ["chroot", str(self.root), "dpkg-query", "-W", "-f=${Package} ${Status}\\n"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        installed = {
+            line.split()[0] for line in query.stdout.splitlines() if line.endswith(" installed")
+        }
+        missing = [p for p in DEBIAN_PACKAGES if p not in installed]
+        if not missing or os.geteuid() != 0:
+            return
+        log(f"adding {', '.join(missing)} to the sandbox root")
+        apt = ["chroot", str(self.root), "apt-get", "-q", "-o", "Acquire::Check-Valid-Until=false"]
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        with (self.pbx_dir / "apt.log").open("w") as out:
+            # The package lists debootstrap left may be enough; a failed update is not fatal.
+            subprocess.run(
+                [*apt, "update"], stdout=out, stderr=subprocess.STDOUT, env=env, check=False
+            )
+            result = subprocess.run(
+                [*apt, "install", "-y", "--no-install-recommends", *missing],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                check=False,
+            )
+        if result.returncode != 0:
+            raise PbxError(
+                f"cannot add {', '.join(missing)} to the sandbox root (apt-get exit "
+                f"{result.returncode})",
+                hint=f"see {self.pbx_dir / 'apt.log'}; or rebuild: rm -rf {self.root}",
+            )
+
     def asterisk_version(self) -> str:
         out = subprocess.run(
             ["chroot", str(self.root), "asterisk", "-V"],
@@ -172,6 +218,11 @@ class Sandbox:
             if rendered.name.startswith("manager"):
                 target.chmod(0o600)
             written.append(target)
+        # The DTMF menu's callback script, with pyst2 beside it, and its spool.
+        agi_bin = self.layout.outside(SANDBOX_AGI_BIN)
+        install_script(agi_bin)
+        copy_pyst2(agi_bin / "pylib")
+        callback_spool(self.settings).local.mkdir(parents=True, exist_ok=True)
         # Tone definitions (ringback, busy) come from Debian's stock file.
         stock = self.root / "etc" / "asterisk" / "indications.conf"
         if stock.is_file():

@@ -2,19 +2,25 @@
 
 When AMI drops or Asterisk restarts, the dialer stops dialling, reconnects
 with back-off (1 s doubling to 30 s), and reconciles the attempts that were
-in flight from Asterisk's own record before it dials anything new.
+in flight from Asterisk's own record before it dials anything new. Beside
+it, and whether or not AMI is up, the callback spool (requests the DTMF
+menu took while `spillway serve` was down) is imported on every poll.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 
+from dialplan.spool import callback_spool
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.originate import AmiOriginator
 from scheduler.rules import rules_from_settings
+from scheduler.spool import import_spool
 from spillway.ami import AmiClient, AmiEndpoint
-from spillway.errors import AmiError
+from spillway.errors import AmiError, SpillwayError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 
@@ -25,6 +31,16 @@ async def run_scheduler(
     settings: Settings, store: AsyncStore, stop: asyncio.Event, *, node: str = ""
 ) -> None:
     """Dial until ``stop``; survive AMI disconnects and Asterisk restarts."""
+    spool = asyncio.create_task(_import_spool(settings, store, stop), name="callback-spool")
+    try:
+        await _dial(settings, store, stop, node)
+    finally:
+        spool.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await spool
+
+
+async def _dial(settings: Settings, store: AsyncStore, stop: asyncio.Event, node: str) -> None:
     config = DialerConfig.from_settings(settings, node=node)
     rules = rules_from_settings(settings)
     backoff_s = 1.0
@@ -48,6 +64,32 @@ async def run_scheduler(
                 task.cancel()
         finally:
             await ami.close()
+
+
+async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Event) -> None:
+    folder = callback_spool(settings).local
+    cb = settings.callbacks
+    while not stop.is_set():
+        try:
+            report = await store.run(
+                lambda: import_spool(
+                    store.store,
+                    folder,
+                    region=settings.shop.country,
+                    default_timezone=cb.default_timezone,
+                    now=time.time(),
+                )
+            )
+            if report.imported or report.bad:
+                log.info(
+                    "callback spool: %d imported, %d set aside",
+                    len(report.imported),
+                    len(report.bad),
+                )
+        except (SpillwayError, OSError) as exc:
+            # The files stay where they are; the next poll tries again.
+            log.error("callback spool %s: %s", folder, exc)
+        await _sleep(stop, cb.poll_interval_s)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -282,6 +282,14 @@ class CallbackSettings(_Section):
     # A request claimed by a dialer that then went silent is taken up again after this.
     lease_timeout_s: float = Field(600, gt=0)
     default_timezone: TimeZoneName = "Europe/Copenhagen"
+    # Where the DTMF menu's callback script leaves requests while `spillway serve`
+    # is down, as this host sees it; null: the sandbox's folder, or
+    # <data_dir>/spool/callbacks. The scheduler imports from here.
+    spool_dir: ExpandedPath | None = None
+    # The same folder as Asterisk sees it, when that differs (a container, a chroot).
+    pbx_spool_dir: str | None = None
+    # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
+    spool_script: str = "spillway-callback-spool.py"
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

@@ -66,10 +66,13 @@ def test_render_masks_secrets_unless_asked(tmp_path: Path, pbx_settings: Setting
 
     result = run(tmp_path, env, "render", "--out", str(masked))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in masked.iterdir()) == sorted(SPILLWAY_FILES)
+    assert sorted(p.name for p in masked.iterdir()) == sorted([*SPILLWAY_FILES, "agi-bin"])
+    # The DTMF menu's callback script, ready for the PBX's agi-bin folder.
+    script = masked / "agi-bin" / "spillway-callback-spool.py"
+    assert script.stat().st_mode & 0o111 and "asterisk.agi" in script.read_text()
     manager = (masked / "manager_spillway.conf").read_text()
     assert f"secret = {SECRET_MASK}" in manager
-    for path in masked.iterdir():
+    for path in masked.glob("*.conf"):
         assert secret not in path.read_text()
         assert softphone_password(secret) not in path.read_text()
     assert "[spillway-inbound]" in (masked / "extensions_spillway.conf").read_text()

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from agi.menu_bot import MenuBot
+from dialplan.spool import callback_spool
+from scheduler.spool import import_spool
 from spillway.call import RETURN_PRIORITY
 from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle
@@ -164,3 +168,37 @@ async def test_callback_from_a_premium_rate_number_keeps_the_caller_in_the_queue
         [row] = h.rows("SELECT phone, status, last_error FROM callback_requests")
         assert (row["phone"], row["status"]) == ("+4590123456", "invalid_number")
         assert "premium-rate" in row["last_error"]
+
+
+async def test_with_the_controller_down_a_menu_callback_still_reaches_the_scheduler(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    # `spillway serve` is stopped: every FastAGI request fails, the offer is the
+    # dialplan's own menu, and "3" runs the classic AGI spool script in Asterisk.
+    spool = callback_spool(pbx.settings).local
+    shutil.rmtree(spool / "new", ignore_errors=True)
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+    ) as h:
+        await h.server.close()
+        with pbx.ami.subscribe("UserEvent", "Hangup") as events:
+            call = await h.call("4533333399")
+            await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+            await h.press(call, "3")
+            done = await wait_event(events, 10, UserEvent="SpillwayCallback")
+            assert done["CallId"] == call.call_id
+            assert done["CallbackId"] == f"spool:{call.call_id}"
+            await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
+        assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
+        report = import_spool(
+            h.store, spool, region="DK", default_timezone="Europe/Copenhagen", now=time.time()
+        )
+        assert report.bad == []
+        [row] = h.rows("SELECT phone, source, call_id, status FROM callback_requests")
+        assert row == {
+            "phone": "+4533333399",
+            "source": "spool",
+            "call_id": call.call_id,
+            "status": "pending",
+        }
+        assert list((spool / "new").iterdir()) == []

@@ -18,11 +18,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.context import app_context
+from dialplan.spool import callback_spool
 from scheduler import requests
 from scheduler.csv_import import CsvError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.spool import import_spool
 from spillway.errors import InputError
 from spillway.logs import setup_logging
 from spillway.phone import mask_phone
@@ -196,6 +198,35 @@ def import_(
         f"{len(parsed.errors)} row(s) refused"
     )
     if parsed.errors:
+        raise typer.Exit(1)
+
+
+@app.command("import-spool")
+def import_spool_(ctx: typer.Context) -> None:
+    """Import the requests the DTMF menu left in the spool while `spillway serve` was down
+    (`spillway scheduler run` does this on every poll). Bad files are set aside in bad/."""
+    settings = app_context(ctx).settings
+    folder = callback_spool(settings).local
+    with _store(ctx) as db:
+        try:
+            report = import_spool(
+                db,
+                folder,
+                region=settings.shop.country,
+                default_timezone=settings.callbacks.default_timezone,
+                now=time.time(),
+            )
+        except OSError as exc:
+            raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
+    for name, reason in report.bad:
+        console.print(
+            f"{folder / 'bad' / name}: {reason}", style="red", markup=False, soft_wrap=True
+        )
+    console.print(
+        f"{len(report.imported)} request(s) imported from {folder}, "
+        f"{len(report.bad)} file(s) set aside"
+    )
+    if report.bad:
         raise typer.Exit(1)
 
 

@@ -28,6 +28,7 @@ from dialplan.render import (
     softphone_password,
 )
 from dialplan.sandbox import Sandbox
+from dialplan.spool import install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import InputError, PbxError
 from spillway.settings import Settings
@@ -155,7 +156,8 @@ def render(
         typer.Option("--with-secrets", help="Write the real AMI secret and SIP password."),
     ] = False,
 ) -> None:
-    """Write the include-able *_spillway.conf files into a folder (secrets masked)."""
+    """Write the include-able *_spillway.conf files, and the callback spool script, into a
+    folder (secrets masked)."""
     settings = app_context(ctx).settings
     secret = settings.require_ami_secret() if with_secrets else None
     out.mkdir(parents=True, exist_ok=True)
@@ -165,6 +167,11 @@ def render(
         if secret is not None and rendered.name.startswith(("manager", "pjsip")):
             path.chmod(0o600)
         console.print(f"wrote {path}")
+    script = install_script(out / "agi-bin")
+    console.print(
+        f"wrote {script}: copy it into Asterisk's agi-bin folder (it needs Python 3 and "
+        "pyst2 on the PBX); the DTMF menu runs it to take callbacks while Spillway is down"
+    )
     if secret is None:
         console.print(f"secrets are masked ({SECRET_MASK}); --with-secrets writes them")
 

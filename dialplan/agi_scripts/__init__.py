@@ -1,0 +1,1 @@
+"""Classic AGI scripts that Asterisk runs itself, on the PBX (not imported by Spillway)."""
