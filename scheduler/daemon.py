@@ -16,6 +16,7 @@ import time
 
 from dialplan.spool import callback_spool
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.originate import AmiOriginator
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
@@ -31,18 +32,35 @@ async def run_scheduler(
     settings: Settings, store: AsyncStore, stop: asyncio.Event, *, node: str = ""
 ) -> None:
     """Dial until ``stop``; survive AMI disconnects and Asterisk restarts."""
-    spool = asyncio.create_task(_import_spool(settings, store, stop), name="callback-spool")
+    background = [asyncio.create_task(_import_spool(settings, store, stop), name="callback-spool")]
+    keeper: ModelKeeper | None = None
+    if settings.callbacks.policy == "predicted":
+        keeper = ModelKeeper(
+            store,
+            refit_every_s=settings.callbacks.model_refit_minutes * 60,
+            industry=settings.callbacks.segment_industry,
+        )
+        background.append(asyncio.create_task(keeper.run(stop), name="contact-model"))
     try:
-        await _dial(settings, store, stop, node)
+        await _dial(settings, store, stop, node, keeper)
     finally:
-        spool.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await spool
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
-async def _dial(settings: Settings, store: AsyncStore, stop: asyncio.Event, node: str) -> None:
+async def _dial(
+    settings: Settings,
+    store: AsyncStore,
+    stop: asyncio.Event,
+    node: str,
+    keeper: ModelKeeper | None,
+) -> None:
     config = DialerConfig.from_settings(settings, node=node)
     rules = rules_from_settings(settings)
+    policy = predicted_policy(settings, keeper) if keeper is not None else None
     backoff_s = 1.0
     while not stop.is_set():
         try:
@@ -54,7 +72,9 @@ async def _dial(settings: Settings, store: AsyncStore, stop: asyncio.Event, node
             backoff_s = min(backoff_s * 2, 30.0)
             continue
         backoff_s = 1.0
-        dialer = Dialer(store, AmiOriginator(ami), rules, config)
+        dialer = Dialer(store, AmiOriginator(ami), rules, config, policy=policy)
+        if keeper is not None:
+            dialer.model_fitted_at = keeper.fitted_at
         log.info("scheduler %s: dialling through AMI %s", config.node, ami.endpoint.port)
         try:
             await dialer.run(stop)

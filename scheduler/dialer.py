@@ -106,6 +106,10 @@ class Attempt:
     started_at: float
 
 
+# A plan this close to now is dialled now (not released and claimed again).
+PLAN_SLACK_S = 60.0
+
+
 class _Deferred:
     """A claim the rules sent back (a later time, or closed): try the next request."""
 
@@ -141,6 +145,7 @@ def load_facts(
         not_before=None,  # the policy's own not_before is what made it due
         not_after=row["not_after"],
         expires_at=row["expires_at"],
+        segment=row["segment"],
     )
 
 
@@ -166,7 +171,10 @@ class Dialer:
         self.clock = clock
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.dialled = 0
+        self.fallbacks = 0  # plans the conventional rule made because the policy failed
         self.last_error: str | None = None
+        # The age of the model behind the policy, for `scheduler status` (None: no model).
+        self.model_fitted_at: Callable[[], float | None] = lambda: None
 
     # -- the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -313,6 +321,19 @@ class Dialer:
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
+        traditional = bool(row["traditional"])
+        planned_by, probability = row["planned_by"], row["plan_probability"]
+        if planned_by is None:
+            # A first attempt nobody planned yet: the policy picks its time too.
+            plan = self._plan(facts, now, None, traditional=traditional)
+            if plan.at is None:
+                requests.close(tx, row["id"], RequestStatus.UNREACHED, now=now, error=plan.reason)
+                return DEFERRED
+            if plan.at > now + PLAN_SLACK_S:
+                requests.release(tx, row["id"], not_before=plan.at, uncount=True, plan=plan)
+                return DEFERRED
+            requests.keep_plan(tx, row["id"], plan)
+            planned_by, probability = plan.policy, plan.probability
         attempt = Attempt(f"cb-{uuid.uuid4().hex}", row["id"], row["phone"], row["attempts"], now)
         when = local(now, facts.timezone)
         tx.insert(
@@ -327,8 +348,8 @@ class Dialer:
                 "local_hour": when.hour,
                 "hours_since_request": round((now - row["created_at"]) / 3600, 3),
                 "segment": row["segment"],
-                "policy": self.fallback.name if row["traditional"] else self.policy.name,
-                "probability": None,
+                "policy": planned_by,
+                "probability": probability,
                 "node": self.config.node,
             },
         )
@@ -362,16 +383,24 @@ class Dialer:
                     tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=plan.reason
                 )
             else:
-                requests.release(tx, attempt.request_id, not_before=plan.at, uncount=False)
+                requests.release(
+                    tx, attempt.request_id, not_before=plan.at, uncount=False, plan=plan
+                )
 
     def _plan(
-        self, facts: RequestFacts, now: float, outcome: AttemptOutcome, *, traditional: bool
+        self,
+        facts: RequestFacts,
+        now: float,
+        outcome: AttemptOutcome | None,
+        *,
+        traditional: bool,
     ) -> Plan:
         if traditional or self.policy is self.fallback:
             return self.fallback.plan(facts, now, outcome, self.rules)
         try:
             return self.policy.plan(facts, now, outcome, self.rules)
         except Exception as exc:  # the prediction failed: the conventional rule, said so
+            self.fallbacks += 1
             self._error(f"policy {self.policy.name} failed, using the conventional rule: {exc}")
             return self.fallback.plan(facts, now, outcome, self.rules)
 
@@ -388,16 +417,26 @@ class Dialer:
     def _heartbeat(self, starting: bool) -> None:
         now = self.clock()
         self.store.store.execute(
-            "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error) "
-            "VALUES (:n, :now, :now, :d, :e) ON CONFLICT (node) DO UPDATE SET "
-            "heartbeat_at = :now, dialled = :d, last_error = :e"
+            "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
+            "policy_fallbacks, model_fitted_at) VALUES (:n, :now, :now, :d, :e, :f, :m) "
+            "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, dialled = :d, "
+            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m"
             + (", started_at = :now" if starting else ""),
-            {"n": self.config.node, "now": now, "d": self.dialled, "e": self.last_error},
+            {
+                "n": self.config.node,
+                "now": now,
+                "d": self.dialled,
+                "e": self.last_error,
+                "f": self.fallbacks,
+                "m": self.model_fitted_at(),
+            },
         )
 
     def _error(self, message: str) -> None:
+        # The same failure on every plan (a model gone stale) is logged once, not per request.
+        if message != self.last_error:
+            log.warning("%s", message)
         self.last_error = message
-        log.warning("%s", message)
 
 
 def status_report(store: Any, now: float) -> dict[str, Any]:
@@ -423,6 +462,12 @@ def status_report(store: Any, now: float) -> dict[str, Any]:
                 "node": n["node"],
                 "seen_s_ago": round(now - n["heartbeat_at"], 1),
                 "dialled": n["dialled"],
+                "policy_fallbacks": n["policy_fallbacks"],
+                "model_age_h": (
+                    round((now - n["model_fitted_at"]) / 3600, 2)
+                    if n["model_fitted_at"] is not None
+                    else None
+                ),
                 "last_error": n["last_error"],
             }
             for n in nodes

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from scheduler.policy import Plan
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
@@ -244,8 +245,20 @@ def claim_due(
     return claim_next(tx, lease, now=now, after_id=after_id, where=_DUE)
 
 
-def release(tx: Transaction, request_id: int, *, not_before: float | None, uncount: bool) -> None:
-    """Back to pending, due at ``not_before``; ``uncount``: the claim was no attempt."""
+def release(
+    tx: Transaction,
+    request_id: int,
+    *,
+    not_before: float | None,
+    uncount: bool,
+    plan: Plan | None = None,
+) -> None:
+    """Back to pending, due at ``not_before``; ``uncount``: the claim was no attempt.
+
+    ``plan``: the policy's plan that set ``not_before``, kept with the request
+    (who chose the time, with what probability, why) for the attempt's log
+    and for `spillway callbacks explain`.
+    """
     tx.execute(
         "UPDATE callback_requests SET status = :pending, not_before = :nb, claimed_at = NULL, "
         "attempts = attempts - :u WHERE id = :id",
@@ -255,6 +268,17 @@ def release(tx: Transaction, request_id: int, *, not_before: float | None, uncou
             "u": 1 if uncount else 0,
             "id": request_id,
         },
+    )
+    if plan is not None:
+        keep_plan(tx, request_id, plan)
+
+
+def keep_plan(tx: Transaction, request_id: int, plan: Plan) -> None:
+    """Record which policy planned the request's next attempt, with what probability and why."""
+    tx.execute(
+        "UPDATE callback_requests SET planned_by = :by, plan_probability = :p, "
+        "plan_reason = :why WHERE id = :id",
+        {"by": plan.policy, "p": plan.probability, "why": plan.reason[:300], "id": request_id},
     )
 
 
@@ -293,6 +317,7 @@ def update_pending(
         sets["phone"] = e164
     if window is not None:
         sets["not_before"], sets["not_after"] = window
+        sets["planned_by"] = None  # the policy plans again, inside the new window
     if not sets:
         return True
     assignments = ", ".join(f"{k} = :{k}" for k in sets)

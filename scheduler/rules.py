@@ -73,6 +73,7 @@ class RequestFacts:
     not_before: float | None = None
     not_after: float | None = None
     expires_at: float | None = None
+    segment: str | None = None  # for the contact model; no rule reads it
 
 
 @functools.lru_cache(maxsize=64)

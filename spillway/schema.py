@@ -212,6 +212,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "callback plans: the policy that chose each next attempt, its probability and why",
+        (
+            "ALTER TABLE callback_requests ADD COLUMN planned_by TEXT",
+            "ALTER TABLE callback_requests ADD COLUMN plan_probability REAL",
+            "ALTER TABLE callback_requests ADD COLUMN plan_reason TEXT",
+            # How often each node fell back to the conventional rule, and its model's age.
+            "ALTER TABLE scheduler_nodes ADD COLUMN policy_fallbacks INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE scheduler_nodes ADD COLUMN model_fitted_at REAL",
+        ),
+    ),
 )
 
 

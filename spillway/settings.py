@@ -282,6 +282,15 @@ class CallbackSettings(_Section):
     # A request claimed by a dialer that then went silent is taken up again after this.
     lease_timeout_s: float = Field(600, gt=0)
     default_timezone: TimeZoneName = "Europe/Copenhagen"
+    # When to call: "predicted" (the contact model, explored with Thompson
+    # sampling, inside the rules; the conventional rule whenever the model is
+    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off).
+    policy: Literal["predicted", "traditional"] = "predicted"
+    lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
+    model_refit_minutes: float = Field(30, gt=0)
+    model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
+    # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
+    segment_industry: dict[str, str] = {}
     # Where the DTMF menu's callback script leaves requests while `spillway serve`
     # is down, as this host sees it; null: the sandbox's folder, or
     # <data_dir>/spool/callbacks. The scheduler imports from here.

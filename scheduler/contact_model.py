@@ -1,0 +1,438 @@
+"""The contact-probability model: P(answer | customer, local hour of week, attempt, history).
+
+Two parts, combined:
+
+1. **Hierarchical Beta-binomial**, by hour-of-week slot (168: Monday 00-01
+   local is slot 0). Each segment's estimate starts from a cold-start prior
+   (business hours, or the industry's default shape) worth a few attempts,
+   and is updated with the segment's attempts (a slot borrows half the
+   counts of its neighbouring hours, because a caller busy at ten is often
+   busy at eleven). Each customer is shrunk towards their segment: first an
+   overall reachability factor (answers against what the segment predicts),
+   then per slot, so a failed attempt in a slot lowers that customer's
+   estimate for that slot.
+2. **Gradient boosting** (scikit-learn) over segment, weekday, hour, attempt
+   number and the customer's contact rate so far, once there are enough
+   attempts. The two are blended in logit space with the weight that gives
+   the lowest log-loss on the most recent fifth of the attempts (a time
+   split); with too little data the weight is all on the first part.
+
+:func:`fit` is a pure function of the attempt log, so the daemon's refit,
+the simulator and the benchmark run the same code. The model is immutable;
+a refit makes a new one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+SLOTS = 168
+PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
+CUSTOMER_STRENGTH = 8.0  # pseudo-attempts tying a customer's slot to the segment
+FACTOR_STRENGTH = 3.0  # pseudo-answers tying a customer's reachability to 1
+NEIGHBOUR_WEIGHT = 0.5
+WEEKDAY_POOL_WEIGHT = 0.15
+GBM_MIN_ATTEMPTS = 5_000
+GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
+BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
+MAX_ATTEMPT_FEATURE = 6
+RATE_BUCKETS = 10
+
+FloatArray = NDArray[np.float64]
+
+
+def slot_of(weekday: int, hour: int) -> int:
+    """The hour-of-week slot (Monday 00:00-01:00 local is 0)."""
+    return weekday * 24 + hour
+
+
+def cold_start_prior(industry: str | None = None) -> FloatArray:
+    """P(answer) by slot before any attempt: the shape of business hours or the industry's.
+
+    Defaults a call centre would write down: people answer in working hours
+    more than in the evening, and hardly at night. ``it``: morning meetings
+    on Mondays 8-10 (the material's example). ``consumer``: evenings best.
+    """
+    hours = np.arange(24)
+    day = np.where((hours >= 9) & (hours < 17), 0.30, 0.0)
+    day += np.where(((hours >= 8) & (hours < 9)) | ((hours >= 17) & (hours < 20)), 0.22, 0.0)
+    day = np.where(day == 0.0, 0.05, day)
+    weekend = np.where((hours >= 10) & (hours < 18), 0.20, 0.05)
+    if industry == "consumer":
+        day = np.where((hours >= 9) & (hours < 17), 0.15, day)
+        day = np.where((hours >= 17) & (hours < 21), 0.35, day)
+        weekend = np.where((hours >= 10) & (hours < 20), 0.30, 0.05)
+    grid = np.vstack([day] * 5 + [weekend, weekend])
+    if industry == "it":
+        grid[0, 8:10] = 0.08
+    return np.asarray(grid.reshape(SLOTS), dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptLog:
+    """Past attempts as columns (one row per attempt, oldest first)."""
+
+    customer: Sequence[str]  # the number (E.164), or a simulated customer's id
+    segment: Sequence[str]
+    slot: NDArray[np.int64]
+    attempt_no: NDArray[np.int64]  # 1 for the first attempt of a request
+    answered: NDArray[np.bool_]
+    industry: Mapping[str, str] = field(default_factory=dict)  # segment -> industry
+
+    def __len__(self) -> int:
+        return len(self.answered)
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[Mapping[str, Any]], industry: Mapping[str, str] | None = None
+    ) -> AttemptLog:
+        """From ``callback_attempts`` rows that ended (outcome set), oldest first."""
+        return cls(
+            customer=[str(r["phone"]) for r in rows],
+            segment=[str(r["segment"] or "default") for r in rows],
+            slot=np.array(
+                [slot_of(int(r["local_weekday"]), int(r["local_hour"])) for r in rows],
+                dtype=np.int64,
+            ),
+            attempt_no=np.array([int(r["attempt_no"]) for r in rows], dtype=np.int64),
+            answered=np.array([r["outcome"] == "answered" for r in rows], dtype=np.bool_),
+            industry=dict(industry or {}),
+        )
+
+
+def _neighbour_smoothed(counts: FloatArray) -> FloatArray:
+    """Counts plus some of each neighbouring hour's, and of the same hour on other weekdays.
+
+    Rows of 168 slots. A slot borrows ``NEIGHBOUR_WEIGHT`` of the hour before
+    and after (circular), and ``WEEKDAY_POOL_WEIGHT`` of the same hour on each
+    other working day (Monday-Friday), so an hour's shape is learned from
+    every weekday while a day of its own (Monday's meetings) still shows.
+    """
+    near = counts + NEIGHBOUR_WEIGHT * (np.roll(counts, 1, axis=-1) + np.roll(counts, -1, axis=-1))
+    days = counts.reshape(*counts.shape[:-1], 7, 24)
+    weekdays = days[..., :5, :]
+    others = weekdays.sum(axis=-2, keepdims=True) - weekdays
+    pooled = np.zeros_like(days)
+    pooled[..., :5, :] = WEEKDAY_POOL_WEIGHT * others
+    return np.asarray(near + pooled.reshape(counts.shape), dtype=np.float64)
+
+
+def _logit(p: FloatArray) -> FloatArray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    return np.asarray(1 / (1 + np.exp(-x)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ContactModel:
+    """A fitted model; ask it for a customer's probabilities (and draws) over the 168 slots."""
+
+    segments: dict[str, int]
+    seg_alpha: FloatArray  # [segments, 168]
+    seg_beta: FloatArray
+    customers: dict[str, int]
+    cust_segment: NDArray[np.int64]  # [customers]
+    cust_tries: FloatArray  # [customers, 168]
+    cust_answers: FloatArray
+    cust_factor: FloatArray  # [customers]: reachability against the segment
+    industry: dict[str, str]
+    attempts: int
+    fitted_at: float
+    gbm: Any = None  # HistGradientBoostingClassifier, or None
+    gbm_weight: float = 0.0  # the GBM's share of the blend, in logit space
+    holdout_log_loss: float | None = None
+    _gbm_cache: dict[tuple[int, int, int], FloatArray] = field(default_factory=dict)
+
+    # -- the Beta-binomial part -----------------------------------------------------------
+    def _segment_index(self, segment: str | None) -> int | None:
+        return self.segments.get(segment or "default")
+
+    def segment_mean(self, segment: str | None) -> FloatArray:
+        index = self._segment_index(segment)
+        if index is None:
+            return cold_start_prior(self.industry.get(segment or "default"))
+        a, b = self.seg_alpha[index], self.seg_beta[index]
+        return np.asarray(a / (a + b), dtype=np.float64)
+
+    def posterior(self, customer: str, segment: str | None) -> tuple[FloatArray, FloatArray]:
+        """Beta(alpha, beta) per slot for this customer (the Beta-binomial part only)."""
+        base = self.segment_mean(segment)
+        index = self.customers.get(customer)
+        if index is None:
+            return base * CUSTOMER_STRENGTH, (1 - base) * CUSTOMER_STRENGTH
+        mean = np.clip(base * self.cust_factor[index], 0.005, 0.97)
+        tries, answers = self.cust_tries[index], self.cust_answers[index]
+        alpha = mean * CUSTOMER_STRENGTH + answers
+        beta = (1 - mean) * CUSTOMER_STRENGTH + tries - answers
+        return alpha, beta
+
+    # -- the blend ------------------------------------------------------------------------------
+    def mean(self, customer: str, segment: str | None, attempt_no: int = 1) -> FloatArray:
+        """P(answer) per slot: the blend of both parts."""
+        alpha, beta = self.posterior(customer, segment)
+        hier = alpha / (alpha + beta)
+        if self.gbm is None or self.gbm_weight == 0.0:
+            return np.asarray(hier, dtype=np.float64)
+        boosted = self._gbm_slots(customer, segment, attempt_no)
+        w = self.gbm_weight
+        return _sigmoid((1 - w) * _logit(hier) + w * _logit(boosted))
+
+    def sample(
+        self,
+        rng: np.random.Generator,
+        customer: str,
+        segment: str | None,
+        attempt_no: int = 1,
+        draws: int = 1,
+        sharpen: float = 1.0,
+    ) -> FloatArray:
+        """Thompson draws ``[draws, 168]`` of this customer's probabilities.
+
+        ``sharpen`` > 1 draws as if there were that many times more data: less
+        exploration (see docs/PERFORMANCE.md for what each setting cost).
+
+        What is uncertain, and worth exploring, is the segment's curve: it is
+        drawn from its posterior, and the customer's own history is applied
+        to each draw (their reachability and their answers slot by slot). A
+        new customer's own deviations cannot be learned before their first
+        call, so drawing them would only add noise to the choice.
+        """
+        index = self._segment_index(segment)
+        if index is None:
+            prior = self.segment_mean(segment)
+            alpha, beta = prior * PRIOR_STRENGTH, (1 - prior) * PRIOR_STRENGTH
+        else:
+            alpha, beta = self.seg_alpha[index], self.seg_beta[index]
+        curves = rng.beta(alpha * sharpen, beta * sharpen, size=(draws, SLOTS))
+        person = self.customers.get(customer)
+        if person is not None:
+            mean = np.clip(curves * self.cust_factor[person], 0.005, 0.97)
+            tries, answers = self.cust_tries[person], self.cust_answers[person]
+            curves = (mean * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+        if self.gbm is not None and self.gbm_weight > 0.0:
+            # The booster's view shifts every draw by the same amount.
+            shift = self.mean(customer, segment, attempt_no) - self._hier_mean(customer, segment)
+            curves = np.clip(curves + shift, 0.001, 0.999)
+        return np.asarray(curves, dtype=np.float64)
+
+    def _hier_mean(self, customer: str, segment: str | None) -> FloatArray:
+        alpha, beta = self.posterior(customer, segment)
+        return np.asarray(alpha / (alpha + beta), dtype=np.float64)
+
+    def _gbm_slots(self, customer: str, segment: str | None, attempt_no: int) -> FloatArray:
+        seg = self._segment_index(segment)
+        seg_code = -1 if seg is None else seg
+        index = self.customers.get(customer)
+        rate = (
+            0.0
+            if index is None
+            else _rate_bucket(self.cust_answers[index].sum(), self.cust_tries[index].sum())
+        )
+        key = (seg_code, min(attempt_no, MAX_ATTEMPT_FEATURE), int(rate))
+        cached = self._gbm_cache.get(key)
+        if cached is None:
+            slots = np.arange(SLOTS)
+            features = np.column_stack(
+                [
+                    np.full(SLOTS, seg_code),
+                    slots // 24,
+                    slots % 24,
+                    np.full(SLOTS, key[1]),
+                    np.full(SLOTS, key[2]),
+                ]
+            )
+            cached = np.asarray(self.gbm.predict_proba(features)[:, 1], dtype=np.float64)
+            self._gbm_cache[key] = cached
+        return cached
+
+
+def _rate_bucket(answers: float, tries: float) -> float:
+    """The customer's contact rate so far as a feature: 0 with no history, else 1..10."""
+    if tries <= 0:
+        return 0.0
+    return 1.0 + min(RATE_BUCKETS - 1, math.floor(answers / tries * RATE_BUCKETS))
+
+
+def _codes(values: Sequence[str]) -> tuple[dict[str, int], NDArray[np.int64]]:
+    table: dict[str, int] = {}
+    codes = np.fromiter(
+        (table.setdefault(v, len(table)) for v in values), dtype=np.int64, count=len(values)
+    )
+    return table, codes
+
+
+def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> ContactModel:
+    """Fit both parts on ``log`` (pure; seconds for a million attempts)."""
+    segments, seg_codes = _codes(log.segment)
+    customers, cust_codes = _codes(log.customer)
+    n_seg, n_cust = max(len(segments), 1), len(customers)
+    answered = log.answered.astype(np.float64)
+    flat_seg = seg_codes * SLOTS + log.slot
+    seg_tries = np.bincount(flat_seg, minlength=n_seg * SLOTS).reshape(n_seg, SLOTS).astype(float)
+    seg_answers = (
+        np.bincount(flat_seg, weights=answered, minlength=n_seg * SLOTS)
+        .reshape(n_seg, SLOTS)
+        .astype(float)
+    )
+    names = sorted(segments, key=segments.__getitem__)
+    prior = (
+        np.vstack([cold_start_prior(log.industry.get(s)) for s in names])
+        if names
+        else np.zeros((1, SLOTS))
+    )
+    tries_s = _neighbour_smoothed(seg_tries)
+    answers_s = _neighbour_smoothed(seg_answers)
+    seg_alpha = prior * PRIOR_STRENGTH + answers_s
+    seg_beta = (1 - prior) * PRIOR_STRENGTH + tries_s - answers_s
+    seg_mean = seg_alpha / (seg_alpha + seg_beta)
+
+    flat_cust = cust_codes * SLOTS + log.slot
+    cust_tries = (
+        np.bincount(flat_cust, minlength=n_cust * SLOTS).reshape(n_cust, SLOTS).astype(float)
+    )
+    cust_answers = (
+        np.bincount(flat_cust, weights=answered, minlength=n_cust * SLOTS)
+        .reshape(n_cust, SLOTS)
+        .astype(float)
+    )
+    cust_segment = np.zeros(n_cust, dtype=np.int64)
+    cust_segment[cust_codes] = seg_codes  # a customer's latest segment
+    expected = np.bincount(cust_codes, weights=seg_mean[seg_codes, log.slot], minlength=n_cust)
+    got = cust_answers.sum(axis=1)
+    factor = (got + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)
+
+    model = ContactModel(
+        segments=segments,
+        seg_alpha=seg_alpha,
+        seg_beta=seg_beta,
+        customers=customers,
+        cust_segment=cust_segment,
+        cust_tries=cust_tries,
+        cust_answers=cust_answers,
+        cust_factor=factor,
+        industry=dict(log.industry),
+        attempts=len(log),
+        fitted_at=now,
+    )
+    if not gbm or len(log) < GBM_MIN_ATTEMPTS:
+        return model
+    return _with_gbm(model, log, seg_codes, cust_codes, seed)
+
+
+def _gbm_features(
+    log: AttemptLog, seg_codes: NDArray[np.int64], cust_codes: NDArray[np.int64]
+) -> FloatArray:
+    """Per attempt: segment, weekday, hour, attempt number and the customer's rate *before* it."""
+    n = len(log)
+    answered = log.answered.astype(np.float64)
+    # Running counts per customer, excluding the attempt itself (no leak of its answer).
+    order = np.argsort(cust_codes, kind="stable")
+    sorted_codes = cust_codes[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
+    group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
+    position = np.arange(n) - group_start
+    cum_answers = np.cumsum(answered[order])
+    before_answers = cum_answers - answered[order] - np.r_[0, cum_answers][group_start]
+    tries_before = position.astype(np.float64)
+    rate = np.where(
+        tries_before > 0,
+        1.0
+        + np.minimum(
+            RATE_BUCKETS - 1, np.floor(before_answers / np.maximum(tries_before, 1) * RATE_BUCKETS)
+        ),
+        0.0,
+    )
+    rate_by_attempt = np.empty(n)
+    rate_by_attempt[order] = rate
+    return np.column_stack(
+        [
+            seg_codes,
+            log.slot // 24,
+            log.slot % 24,
+            np.minimum(log.attempt_no, MAX_ATTEMPT_FEATURE),
+            rate_by_attempt,
+        ]
+    ).astype(np.float64)
+
+
+def _log_loss(y: FloatArray, p: FloatArray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _with_gbm(
+    model: ContactModel,
+    log: AttemptLog,
+    seg_codes: NDArray[np.int64],
+    cust_codes: NDArray[np.int64],
+    seed: int,
+) -> ContactModel:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    features = _gbm_features(log, seg_codes, cust_codes)
+    y = log.answered.astype(np.float64)
+    features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
+    split = int(len(y_fit) * 0.8)
+    booster = HistGradientBoostingClassifier(
+        max_iter=80,
+        learning_rate=0.1,
+        max_leaf_nodes=31,
+        categorical_features=[0],
+        random_state=seed,
+    )
+    booster.fit(features[:split], y_fit[:split])
+    # The blend weight, chosen on the most recent fifth (the Beta-binomial part
+    # of a held-out attempt is read from the model fitted on everything: a
+    # small optimism in its favour, so the GBM has to earn its weight).
+    held = slice(split, len(y_fit))
+    offset = len(log) - len(y_fit)
+    held_rows = np.arange(split, len(y_fit)) + offset
+    hier = _hier_rows(model, seg_codes[held_rows], cust_codes[held_rows], log.slot[held_rows])
+    boosted = booster.predict_proba(features[held])[:, 1]
+    losses = {
+        w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
+        for w in BLEND_WEIGHTS
+    }
+    best = min(losses, key=losses.__getitem__)
+    booster.fit(features, y_fit)  # the final booster sees every row
+    return ContactModel(
+        segments=model.segments,
+        seg_alpha=model.seg_alpha,
+        seg_beta=model.seg_beta,
+        customers=model.customers,
+        cust_segment=model.cust_segment,
+        cust_tries=model.cust_tries,
+        cust_answers=model.cust_answers,
+        cust_factor=model.cust_factor,
+        industry=model.industry,
+        attempts=model.attempts,
+        fitted_at=model.fitted_at,
+        gbm=booster if best < 1.0 else None,
+        gbm_weight=1.0 - best,
+        holdout_log_loss=losses[best],
+    )
+
+
+def _hier_rows(
+    model: ContactModel,
+    seg_codes: NDArray[np.int64],
+    cust_codes: NDArray[np.int64],
+    slots: NDArray[np.int64],
+) -> FloatArray:
+    """The Beta-binomial mean for many (customer, slot) pairs at once."""
+    seg_mean = model.seg_alpha / (model.seg_alpha + model.seg_beta)
+    mean = np.clip(seg_mean[seg_codes, slots] * model.cust_factor[cust_codes], 0.005, 0.97)
+    answers = model.cust_answers[cust_codes, slots]
+    tries = model.cust_tries[cust_codes, slots]
+    alpha = mean * CUSTOMER_STRENGTH + answers
+    beta = (1 - mean) * CUSTOMER_STRENGTH + tries - answers
+    return np.asarray(alpha / (alpha + beta), dtype=np.float64)

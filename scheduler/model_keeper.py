@@ -1,0 +1,119 @@
+"""The daemon's contact model: refitted on a schedule from the attempts table, off the loop.
+
+Every ``callbacks.model_refit_minutes`` the keeper reads the finished attempts
+(the most recent :data:`MAX_ROWS`), fits :func:`scheduler.contact_model.fit`
+in its own worker thread and swaps the new model in. A refit that fails is
+logged and the previous model stays, until it is older than
+``callbacks.model_max_age_hours``: then the policy raises
+:class:`~scheduler.slot_policy.ModelUnavailable` and the dialer uses the
+conventional rule (and counts it, see `spillway scheduler status`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+from scheduler.contact_model import AttemptLog, ContactModel, fit
+from scheduler.slot_policy import SlotPolicy, model_probabilities
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ROWS = 2_000_000
+ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome"
+
+
+def read_attempt_log(
+    store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
+) -> AttemptLog:
+    """The finished attempts, oldest first (at most ``limit``, the most recent)."""
+    rows = store.query(
+        f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
+        "FROM callback_attempts WHERE outcome IS NOT NULL AND outcome NOT IN "
+        "('not_started', 'lost') ORDER BY started_at DESC LIMIT :n) AS recent "
+        "ORDER BY started_at",
+        {"n": limit},
+    )
+    return AttemptLog.from_rows(rows, industry)
+
+
+class ModelKeeper:
+    """Holds the latest model; :meth:`run` refits it until stopped."""
+
+    def __init__(
+        self,
+        store: AsyncStore,
+        *,
+        refit_every_s: float,
+        industry: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+        fitter: Callable[..., ContactModel] = fit,
+    ) -> None:
+        self.store = store
+        self.refit_every_s = refit_every_s
+        self.industry = dict(industry or {})
+        self.clock = clock
+        self.fitter = fitter
+        self.model: ContactModel | None = None
+        self.last_error: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillway-model")
+
+    def current(self) -> ContactModel | None:
+        return self.model
+
+    def fitted_at(self) -> float | None:
+        return self.model.fitted_at if self.model is not None else None
+
+    async def refit(self) -> ContactModel:
+        """One refit now; the new model replaces the old only when it succeeded."""
+        attempts = await self.store.run(read_attempt_log, self.store.store, self.industry)
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        model = await loop.run_in_executor(
+            self._pool, lambda: self.fitter(attempts, now=self.clock())
+        )
+        self.model = model
+        self.last_error = None
+        log.info(
+            "contact model refitted on %d attempts in %.1f s (boosted share %.2f)",
+            len(attempts),
+            time.perf_counter() - started,
+            model.gbm_weight,
+        )
+        return model
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    await self.refit()
+                except Exception as exc:  # keep dialling on the old model, or the fallback
+                    self.last_error = f"contact model refit failed: {exc}"
+                    log.error("%s; the previous model stays until it is stale", self.last_error)
+                try:
+                    await asyncio.wait_for(stop.wait(), self.refit_every_s)
+                except TimeoutError:
+                    pass
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def predicted_policy(
+    settings: Settings, keeper: ModelKeeper, *, seed: int | None = None
+) -> SlotPolicy:
+    """The predicted policy over the keeper's model, as configured."""
+    cb = settings.callbacks
+    probabilities = model_probabilities(
+        keeper.current, now=keeper.clock, max_age_s=cb.model_max_age_hours * 3600
+    )
+    return SlotPolicy(
+        "predicted",
+        probabilities,
+        half_life_s=cb.lead_half_life_hours * 3600,
+        seed=seed if seed is not None else int(time.time()),
+    )

@@ -1,0 +1,304 @@
+"""The simulator: the real scheduler core on a simulated clock, against a simulated population.
+
+The same calling rules (:mod:`scheduler.rules`), policies
+(:mod:`scheduler.policy`, :mod:`scheduler.slot_policy`), contact model and
+refit (:func:`scheduler.contact_model.fit`, once a simulated day from the
+attempt log) as the daemon; only AMI is replaced, by a draw from the
+customer's true answer probability at the attempt's local hour. Agents are
+a capacity: an answered call holds one for ``talk_minutes``, an unanswered
+one for half a minute, and a call waits for a free agent.
+
+The run goes on until the last request is closed, so every request counts
+in full. :mod:`scheduler.sim_check` recomputes every rule from the attempt
+log, independently of this code.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from scheduler.contact_model import AttemptLog, ContactModel, fit, slot_of
+from scheduler.outcomes import AttemptOutcome
+from scheduler.policy import ConventionalPolicy, Plan, Policy
+from scheduler.rules import (
+    HOUR_S,
+    CallingRules,
+    RequestFacts,
+    deadline,
+    local,
+    next_allowed,
+    refusal,
+)
+from scheduler.slot_policy import SlotPolicy, fixed_probabilities, model_probabilities
+from scheduler.world import Population, World, arrivals, population, segment_truth
+
+UNANSWERED_HOLD_S = 30.0
+REFIT_EVERY_S = 86400.0
+
+
+class PolicyName(StrEnum):
+    TRADITIONAL = "traditional"
+    PREDICTED = "predicted"
+    SEGMENT_ORACLE = "segment_oracle"
+    ORACLE = "oracle"
+
+
+@dataclass(slots=True)
+class SimAttempt:
+    request: int
+    customer: int
+    attempt_no: int
+    at: float
+    answered: bool
+    policy: str
+    propensity: float | None
+    local_weekday: int
+    local_hour: int
+
+
+@dataclass(slots=True)
+class SimRequest:
+    id: int
+    customer: int
+    created_at: float
+    deadline_at: float
+    attempts: list[float] = field(default_factory=list)
+    contacted_at: float | None = None
+    closed: bool = False
+
+
+@dataclass(slots=True)
+class SimRun:
+    """One run's raw record: the requests, the attempts and the last model."""
+
+    world: World
+    policy: str
+    people: Population
+    requests: list[SimRequest]
+    attempts: list[SimAttempt]
+    model: ContactModel | None
+    models: list[ContactModel]  # one per refit, for the learning curve
+
+
+@dataclass
+class _Simulation:
+    world: World
+    rules: CallingRules
+    people: Population
+    policy: Policy
+    uses_model: bool
+    rng: np.random.Generator
+    model: ContactModel | None = None
+    models: list[ContactModel] = field(default_factory=list)
+    requests: list[SimRequest] = field(default_factory=list)
+    attempts: list[SimAttempt] = field(default_factory=list)
+    by_number_day: dict[int, dict[date, int]] = field(default_factory=dict)
+    agents_free_at: list[float] = field(default_factory=list)
+    now: float = 0.0
+
+    def facts(self, request: SimRequest) -> RequestFacts:
+        people = self.people
+        return RequestFacts(
+            phone=people.ids[request.customer],
+            timezone=people.timezone[request.customer],
+            created_at=request.created_at,
+            attempts=len(request.attempts),
+            last_attempt_at=request.attempts[-1] if request.attempts else None,
+            number_attempts_by_day=self.by_number_day.get(request.customer, {}),
+            segment=self.world.segments[int(people.segment[request.customer])].name,
+        )
+
+    def plan(self, request: SimRequest, last: AttemptOutcome | None) -> Plan:
+        return self.policy.plan(self.facts(request), self.now, last, self.rules)
+
+    def refit(self) -> None:
+        customers = [self.people.ids[a.customer] for a in self.attempts]
+        segments = [
+            self.world.segments[int(self.people.segment[a.customer])].name for a in self.attempts
+        ]
+        log = AttemptLog(
+            customer=customers,
+            segment=segments,
+            slot=np.array(
+                [slot_of(a.local_weekday, a.local_hour) for a in self.attempts], dtype=np.int64
+            ),
+            attempt_no=np.array([a.attempt_no for a in self.attempts], dtype=np.int64),
+            answered=np.array([a.answered for a in self.attempts], dtype=np.bool_),
+            industry={s.name: s.industry for s in self.world.segments if s.industry},
+        )
+        self.model = fit(log, now=self.now)
+        self.models.append(self.model)
+
+    def dial(self, request: SimRequest, last_plan: Plan) -> bool:
+        """One attempt now; whether the customer answered."""
+        customer = request.customer
+        when = local(self.now, self.people.timezone[customer])
+        p = float(self.people.truth[customer, slot_of(when.weekday(), when.hour)])
+        answered = bool(self.rng.random() < p)
+        request.attempts.append(self.now)
+        days = self.by_number_day.setdefault(customer, {})
+        days[when.date()] = days.get(when.date(), 0) + 1
+        self.attempts.append(
+            SimAttempt(
+                request.id,
+                customer,
+                len(request.attempts),
+                self.now,
+                answered,
+                last_plan.policy,
+                last_plan.probability,
+                when.weekday(),
+                when.hour,
+            )
+        )
+        hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S
+        heapq.heappush(self.agents_free_at, self.now + hold_s)
+        return answered
+
+
+def make_policy(
+    name: PolicyName, world: World, people: Population, sim: Callable[[], _Simulation]
+) -> Policy:
+    half_life_s = world.lead_half_life_hours * HOUR_S
+    if name is PolicyName.TRADITIONAL:
+        return ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60)
+    if name is PolicyName.PREDICTED:
+        probabilities = model_probabilities(
+            lambda: sim().model, now=lambda: sim().now, max_age_s=3 * REFIT_EVERY_S
+        )
+        return _FallbackPolicy(
+            SlotPolicy(name.value, probabilities, half_life_s, seed=world.seed),
+            ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60),
+        )
+    index = {pid: i for i, pid in enumerate(people.ids)}
+    if name is PolicyName.ORACLE:
+        table = fixed_probabilities(lambda facts: people.truth[index[facts.phone]])
+    else:
+        truth = segment_truth(world)
+        table = fixed_probabilities(lambda facts: truth[int(people.segment[index[facts.phone]])])
+    return SlotPolicy(name.value, table, half_life_s, explores=False)
+
+
+@dataclass
+class _FallbackPolicy:
+    """The dialer's fallback, in small: the conventional rule while the model is unavailable."""
+
+    inner: SlotPolicy
+    fallback: ConventionalPolicy
+    fallbacks: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan:
+        try:
+            return self.inner.plan(facts, now, last, rules)
+        except Exception:  # the model is missing or failed: conventional, counted
+            self.fallbacks += 1
+            return self.fallback.plan(facts, now, last, rules)
+
+
+def simulate(
+    world: World,
+    policy: PolicyName,
+    *,
+    progress: Callable[[float], None] | None = None,
+    rules: CallingRules | None = None,
+) -> SimRun:
+    """Run ``world`` under ``policy`` to the last request's close."""
+    rng = np.random.default_rng(world.seed)
+    people = population(world, rng)
+    incoming = arrivals(world, people, rng)
+    # The answers have their own stream, so every policy meets the same customers and requests.
+    sim_box: list[_Simulation] = []
+    chosen = make_policy(policy, world, people, lambda: sim_box[0])
+    sim = _Simulation(
+        world,
+        rules or world.rules.calling_rules(),
+        people,
+        chosen,
+        policy is PolicyName.PREDICTED,
+        np.random.default_rng([world.seed, 1]),
+    )
+    sim_box.append(sim)
+    # Events: (time, order, kind, payload). Kinds: 0 arrival, 1 due.
+    events: list[tuple[float, int, int, Any]] = []
+    order = 0
+    for arrival in incoming:
+        events.append((arrival.at, order, 0, arrival.customer))
+        order += 1
+    heapq.heapify(events)
+    plans: dict[int, Plan] = {}
+    start = world.start.timestamp()
+    if sim.uses_model:
+        sim.now = start
+        sim.refit()  # no attempts yet: the cold-start priors
+    next_refit = start + REFIT_EVERY_S
+    horizon = start + world.days * 86400.0
+    last_report = 0.0
+    while events:
+        at, _, kind, payload = heapq.heappop(events)
+        sim.now = at
+        if sim.uses_model and at >= next_refit:
+            sim.refit()
+            next_refit = (math.floor((at - start) / REFIT_EVERY_S) + 1) * REFIT_EVERY_S + start
+        if progress is not None and at - last_report > 6 * HOUR_S:
+            last_report = at
+            progress(min(1.0, (at - start) / (horizon - start + sim.rules.expiry_s)))
+        if kind == 0:
+            request = SimRequest(
+                len(sim.requests),
+                int(payload),
+                at,
+                deadline(sim.rules, at, people.timezone[int(payload)]),
+            )
+            sim.requests.append(request)
+            outcome: AttemptOutcome | None = None
+        else:
+            request = sim.requests[int(payload)]
+            # An agent must be free; otherwise the call waits for the first one to be.
+            while sim.agents_free_at and sim.agents_free_at[0] <= at:
+                heapq.heappop(sim.agents_free_at)
+            if len(sim.agents_free_at) >= world.rules.agents:
+                free = sim.agents_free_at[0]
+                later = next_allowed(sim.rules, sim.facts(request), free)
+                if later is None:
+                    request.closed = True
+                else:
+                    heapq.heappush(events, (later, order, 1, request.id))
+                    order += 1
+                continue
+            if refusal(sim.rules, sim.facts(request), at) is not None:
+                later = next_allowed(sim.rules, sim.facts(request), at)
+                if later is None:
+                    request.closed = True
+                else:
+                    heapq.heappush(events, (later, order, 1, request.id))
+                    order += 1
+                continue
+            if sim.dial(request, plans[request.id]):
+                request.contacted_at = at
+                request.closed = True
+                continue
+            outcome = AttemptOutcome.NO_ANSWER
+        plan = sim.plan(request, outcome)
+        plans[request.id] = plan
+        if plan.at is None:
+            request.closed = True
+            continue
+        heapq.heappush(events, (plan.at, order, 1, request.id))
+        order += 1
+    if progress is not None:
+        progress(1.0)
+    return SimRun(world, policy.value, people, sim.requests, sim.attempts, sim.model, sim.models)
