@@ -20,10 +20,12 @@ from cli.commands import config as config_cmd
 from cli.commands import db as db_cmd
 from cli.commands import demo_seed as demo_seed_cmd
 from cli.commands import dialplan as dialplan_cmd
+from cli.commands import explain as explain_cmd
 from cli.commands import models as models_cmd
 from cli.commands import nlu as nlu_cmd
 from cli.commands import pbx as pbx_cmd
 from cli.commands import serve as serve_cmd
+from cli.commands import simulate as simulate_cmd
 from cli.commands import sms as sms_cmd
 from cli.commands import web as web_cmd
 from cli.context import AppContext, app_context
@@ -47,9 +49,11 @@ app.add_typer(chat_cmd.app, name="chat")
 app.add_typer(nlu_cmd.app, name="nlu")
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(sms_cmd.app, name="sms")
+callbacks_cmd.app.command("explain")(explain_cmd.explain_command)
 app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.add_typer(web_cmd.app, name="web")
+app.add_typer(simulate_cmd.app, name="simulate")
 app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)

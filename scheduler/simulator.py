@@ -62,6 +62,19 @@ class SimAttempt:
     propensity: float | None
     local_weekday: int
     local_hour: int
+    # The model's P(answer) for this call when it was placed (None: no model), for calibration.
+    predicted_p: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One planning decision as logged: its context, what was chosen, with what probability."""
+
+    request: int
+    facts: RequestFacts
+    now: float
+    last: AttemptOutcome | None
+    plan: Plan
 
 
 @dataclass(slots=True)
@@ -86,6 +99,7 @@ class SimRun:
     attempts: list[SimAttempt]
     model: ContactModel | None
     models: list[ContactModel]  # one per refit, for the learning curve
+    decisions: list[Decision]  # every plan, for offline evaluation (replay)
 
 
 @dataclass
@@ -100,6 +114,7 @@ class _Simulation:
     models: list[ContactModel] = field(default_factory=list)
     requests: list[SimRequest] = field(default_factory=list)
     attempts: list[SimAttempt] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
     by_number_day: dict[int, dict[date, int]] = field(default_factory=dict)
     agents_free_at: list[float] = field(default_factory=list)
     now: float = 0.0
@@ -117,7 +132,10 @@ class _Simulation:
         )
 
     def plan(self, request: SimRequest, last: AttemptOutcome | None) -> Plan:
-        return self.policy.plan(self.facts(request), self.now, last, self.rules)
+        facts = self.facts(request)
+        plan = self.policy.plan(facts, self.now, last, self.rules)
+        self.decisions.append(Decision(request.id, facts, self.now, last, plan))
+        return plan
 
     def refit(self) -> None:
         customers = [self.people.ids[a.customer] for a in self.attempts]
@@ -141,8 +159,14 @@ class _Simulation:
         """One attempt now; whether the customer answered."""
         customer = request.customer
         when = local(self.now, self.people.timezone[customer])
-        p = float(self.people.truth[customer, slot_of(when.weekday(), when.hour)])
+        slot = slot_of(when.weekday(), when.hour)
+        p = float(self.people.truth[customer, slot])
         answered = bool(self.rng.random() < p)
+        believed = None
+        if self.model is not None:
+            segment = self.world.segments[int(self.people.segment[customer])].name
+            mean = self.model.mean(self.people.ids[customer], segment, len(request.attempts) + 1)
+            believed = float(mean[slot])
         request.attempts.append(self.now)
         days = self.by_number_day.setdefault(customer, {})
         days[when.date()] = days.get(when.date(), 0) + 1
@@ -157,6 +181,7 @@ class _Simulation:
                 last_plan.probability,
                 when.weekday(),
                 when.hour,
+                believed,
             )
         )
         hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S
@@ -301,4 +326,13 @@ def simulate(
         order += 1
     if progress is not None:
         progress(1.0)
-    return SimRun(world, policy.value, people, sim.requests, sim.attempts, sim.model, sim.models)
+    return SimRun(
+        world,
+        policy.value,
+        people,
+        sim.requests,
+        sim.attempts,
+        sim.model,
+        sim.models,
+        sim.decisions,
+    )

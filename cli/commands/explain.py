@@ -1,0 +1,116 @@
+"""`spillway callbacks explain ID`: why this callback is planned when it is, in plain words.
+
+The main factors, the planned time, and the probability by hour of the
+coming week as a small heatmap in the customer's local time (refused hours
+dimmed, with the reasons listed). The model is fitted from the attempts
+table now, with the same code the scheduler daemon refits with.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from cli.commands.callbacks import _request, _store
+from cli.context import app_context
+from scheduler.contact_model import fit
+from scheduler.dialer import load_facts
+from scheduler.explain import DAYS, Explanation, explain
+from scheduler.model_keeper import read_attempt_log
+from scheduler.rules import rules_from_settings
+
+console = Console()
+SHADES = "·░▒▓█"  # under 10%, 25%, 40%, 55%, and above
+
+
+def _shade(probability: float) -> str:
+    for limit, shade in zip((0.10, 0.25, 0.40, 0.55), SHADES, strict=False):
+        if probability < limit:
+            return shade
+    return SHADES[-1]
+
+
+def explain_command(
+    ctx: typer.Context,
+    request_id: Annotated[int, typer.Argument(help="The callback request's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+) -> None:
+    """Why this callback is planned when it is: the main factors and the chance of reaching
+    the customer at each hour of the coming week (their local time)."""
+    settings = app_context(ctx).settings
+    cb = settings.callbacks
+    now = time.time()
+    with _store(ctx) as db:
+        row = dict(_request(db, request_id))
+        with db.transaction() as tx:
+            facts = load_facts(tx, row, default_timezone=cb.default_timezone, counting_claim=False)
+        model = fit(read_attempt_log(db, cb.segment_industry), now=now)
+    result = explain(
+        row, facts, rules_from_settings(settings), model, now=now, configured_policy=cb.policy
+    )
+    if as_json:
+        print(json.dumps(result.as_json(), indent=2))
+        return
+    show(result)
+
+
+def _when(ts: float | None, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M") if ts else "-"
+
+
+def show(result: Explanation) -> None:
+    zone = ZoneInfo(result.timezone)
+    console.print(
+        f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
+    )
+    if result.planned_at:
+        chance = (
+            f", chosen with probability {result.plan_probability:.0%}"
+            if result.plan_probability is not None and result.policy == "predicted"
+            else ""
+        )
+        console.print(f"Next call planned: {_when(result.planned_at, zone)}{chance}")
+    if result.plan_reason:
+        console.print(f"  ({result.plan_reason})", markup=False)
+    console.print(
+        f"Promised by: {_when(result.deadline_at, zone)}; "
+        f"given up after: {_when(result.expires_at, zone)}"
+    )
+    console.print()
+    for factor in result.factors:
+        console.print(f"- {factor}", markup=False, soft_wrap=False)
+    console.print()
+    console.print("Chance of reaching you, by hour of the coming week (darker is likelier):")
+    console.print("      " + "".join(f"{h:<3d}" if h % 3 == 0 else "" for h in range(24)))
+    by_day: dict[int, list[tuple[int, float, bool]]] = {}
+    for cell in result.week:
+        by_day.setdefault(cell.weekday, []).append((cell.hour, cell.probability, cell.allowed))
+    first = result.week[0].weekday if result.week else 0
+    for offset in range(7):
+        day = (first + offset) % 7
+        line = Text(f"{DAYS[day][:3]}   ")
+        for _hour, p, allowed in sorted(by_day.get(day, [])):
+            line.append(_shade(p), style="green" if allowed else "grey35")
+        console.print(line)
+    console.print("(grey: no calls then; see the reasons below)")
+    reasons: dict[str, int] = {}
+    for cell in result.week:
+        if not cell.allowed:
+            reasons[cell.reason] = reasons.get(cell.reason, 0) + 1
+    for reason, hours in sorted(reasons.items(), key=lambda kv: -kv[1])[:6]:
+        console.print(f"  {hours:3d} h: {reason}", markup=False)
+    best = result.best_hours()
+    if best:
+        console.print(
+            "Best allowed hours: "
+            + ", ".join(
+                f"{DAYS[c.weekday][:3]} {c.hour:02d}:00 ({c.probability:.0%})" for c in best
+            )
+        )
