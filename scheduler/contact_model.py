@@ -5,12 +5,13 @@ Two parts, combined:
 1. **Hierarchical Beta-binomial**, by hour-of-week slot (168: Monday 00-01
    local is slot 0). Each segment's estimate starts from a cold-start prior
    (business hours, or the industry's default shape) worth a few attempts,
-   and is updated with the segment's attempts (a slot borrows half the
-   counts of its neighbouring hours, because a caller busy at ten is often
-   busy at eleven). Each customer is shrunk towards their segment: first an
-   overall reachability factor (answers against what the segment predicts),
-   then per slot, so a failed attempt in a slot lowers that customer's
-   estimate for that slot.
+   and is updated with the segment's attempts (a slot's prior also borrows
+   from its neighbouring hours and the same hour on other weekdays, because
+   a caller busy at ten is often busy at eleven, up to a fixed strength so
+   that its own data wins once there is some). Each customer is shrunk
+   towards their segment: first an overall reachability factor (answers
+   against what the segment predicts), then per slot, so a failed attempt
+   in a slot lowers that customer's estimate for that slot.
 2. **Gradient boosting** (scikit-learn) over segment, weekday, hour, attempt
    number and the customer's contact rate so far, once there are enough
    attempts. The two are blended in logit space with the weight that gives
@@ -38,6 +39,7 @@ CUSTOMER_STRENGTH = 8.0  # pseudo-attempts tying a customer's slot to the segmen
 FACTOR_STRENGTH = 3.0  # pseudo-answers tying a customer's reachability to 1
 NEIGHBOUR_WEIGHT = 0.5
 WEEKDAY_POOL_WEIGHT = 0.15
+BORROW_STRENGTH = 24.0  # at most this many pseudo-attempts borrowed from other slots
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
 BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
@@ -106,20 +108,20 @@ class AttemptLog:
         )
 
 
-def _neighbour_smoothed(counts: FloatArray) -> FloatArray:
-    """Counts plus some of each neighbouring hour's, and of the same hour on other weekdays.
+def _borrowed(counts: FloatArray) -> FloatArray:
+    """What each slot borrows from others: its neighbouring hours, and the same hour on
+    the other working days (rows of 168 slots; its own count excluded).
 
-    Rows of 168 slots. A slot borrows ``NEIGHBOUR_WEIGHT`` of the hour before
-    and after (circular), and ``WEEKDAY_POOL_WEIGHT`` of the same hour on each
-    other working day (Monday-Friday), so an hour's shape is learned from
-    every weekday while a day of its own (Monday's meetings) still shows.
+    ``NEIGHBOUR_WEIGHT`` of the hour before and after (circular), and
+    ``WEEKDAY_POOL_WEIGHT`` of the same hour on each other working day
+    (Monday-Friday), so an hour's shape is learned from every weekday while a
+    day of its own (Monday's meetings) still shows once it has data.
     """
-    near = counts + NEIGHBOUR_WEIGHT * (np.roll(counts, 1, axis=-1) + np.roll(counts, -1, axis=-1))
+    near = NEIGHBOUR_WEIGHT * (np.roll(counts, 1, axis=-1) + np.roll(counts, -1, axis=-1))
     days = counts.reshape(*counts.shape[:-1], 7, 24)
     weekdays = days[..., :5, :]
-    others = weekdays.sum(axis=-2, keepdims=True) - weekdays
     pooled = np.zeros_like(days)
-    pooled[..., :5, :] = WEEKDAY_POOL_WEIGHT * others
+    pooled[..., :5, :] = WEEKDAY_POOL_WEIGHT * (weekdays.sum(axis=-2, keepdims=True) - weekdays)
     return np.asarray(near + pooled.reshape(counts.shape), dtype=np.float64)
 
 
@@ -289,10 +291,13 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         if names
         else np.zeros((1, SLOTS))
     )
-    tries_s = _neighbour_smoothed(seg_tries)
-    answers_s = _neighbour_smoothed(seg_answers)
-    seg_alpha = prior * PRIOR_STRENGTH + answers_s
-    seg_beta = (1 - prior) * PRIOR_STRENGTH + tries_s - answers_s
+    # A slot's prior: the cold-start curve, moved by what nearby slots saw (worth at
+    # most BORROW_STRENGTH attempts, so a slot's own data wins once it has some).
+    borrowed_tries, borrowed_answers = _borrowed(seg_tries), _borrowed(seg_answers)
+    borrowed_rate = (borrowed_answers + prior * PRIOR_STRENGTH) / (borrowed_tries + PRIOR_STRENGTH)
+    strength = PRIOR_STRENGTH + np.minimum(borrowed_tries, BORROW_STRENGTH)
+    seg_alpha = borrowed_rate * strength + seg_answers
+    seg_beta = (1 - borrowed_rate) * strength + seg_tries - seg_answers
     seg_mean = seg_alpha / (seg_alpha + seg_beta)
 
     flat_cust = cust_codes * SLOTS + log.slot

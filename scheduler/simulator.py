@@ -190,14 +190,21 @@ class _Simulation:
 
 
 def make_policy(
-    name: PolicyName, world: World, people: Population, sim: Callable[[], _Simulation]
+    name: PolicyName,
+    world: World,
+    people: Population,
+    sim: Callable[[], _Simulation] | None = None,
 ) -> Policy:
+    """The named policy for ``world``; ``predicted`` reads the model of the running ``sim``."""
     half_life_s = world.lead_half_life_hours * HOUR_S
     if name is PolicyName.TRADITIONAL:
         return ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60)
     if name is PolicyName.PREDICTED:
+        if sim is None:
+            raise ValueError("the predicted policy reads the model of a running simulation")
+        running = sim
         probabilities = model_probabilities(
-            lambda: sim().model, now=lambda: sim().now, max_age_s=3 * REFIT_EVERY_S
+            lambda: running().model, now=lambda: running().now, max_age_s=3 * REFIT_EVERY_S
         )
         return _FallbackPolicy(
             SlotPolicy(name.value, probabilities, half_life_s, seed=world.seed),

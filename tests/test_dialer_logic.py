@@ -1,21 +1,28 @@
 """The dialer's own decisions, with an in-memory PBX: a failing policy falls back to the
 conventional rule for that request and says so; a broken row costs that request only;
-an attempt Asterisk never started is dialled again and not counted."""
+an attempt Asterisk never started is dialled again and not counted; the contact model
+dying mid-run (refit failing, model stale) hands planning to the conventional rule,
+counted in `scheduler status`, until it comes back."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from scheduler import requests
-from scheduler.dialer import Dialer, DialerConfig
+from scheduler.contact_model import fit
+from scheduler.dialer import Dialer, DialerConfig, status_report
+from scheduler.model_keeper import ModelKeeper
 from scheduler.originate import DialOrder
 from scheduler.outcomes import AttemptOutcome
 from scheduler.policy import Plan
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
+from scheduler.slot_policy import SlotPolicy, model_probabilities
 from spillway.storage import AsyncStore, SqliteStore
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -118,4 +125,63 @@ async def test_an_attempt_asterisk_never_started_is_dialled_again_uncounted(
     assert pbx.dialled == ["+4520123431", "+4520123431"]
     [row] = store.query("SELECT status, attempts FROM callback_requests WHERE id = ?", (request,))
     assert (row["status"], row["attempts"]) == ("done", 1)
+    db.close()
+
+
+async def test_the_model_dying_mid_run_falls_back_to_the_conventional_rule_and_says_so(
+    store: SqliteStore,
+) -> None:
+    clock = [datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")).timestamp()]
+    first, second, third = (_add(store, f"+452012345{i}") for i in (1, 2, 3))
+    db = AsyncStore(store)
+    keeper = ModelKeeper(db, refit_every_s=60, clock=lambda: clock[0])
+    await keeper.refit()  # no attempts yet: the cold-start priors
+    policy = SlotPolicy(
+        "predicted",
+        # Sharpened to the model's mean, so the choice is "now" (a flat office-hours curve).
+        model_probabilities(keeper.current, now=lambda: clock[0], max_age_s=3600, sharpen=1e6),
+    )
+    dialer = Dialer(
+        db,
+        FakePbx(),
+        CallingRules(holiday_country=None),
+        DialerConfig(status_poll_s=0.01, node="t", max_in_flight=1),
+        policy=policy,
+        clock=lambda: clock[0],
+    )
+    dialer.model_fitted_at = keeper.fitted_at
+
+    async def dial_one() -> dict[str, object]:
+        assert await dialer.tick() == 1
+        await dialer.wait_idle(5)
+        [attempt] = store.query(
+            "SELECT * FROM callback_attempts ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        )
+        return attempt
+
+    attempt = await dial_one()
+    assert (attempt["request_id"], attempt["policy"]) == (first, "predicted")
+    assert attempt["probability"] is not None
+
+    # The model dies: its refit fails, and the one it has goes stale.
+    def broken(*args: object, **kwargs: object) -> None:
+        raise MemoryError("the model could not be fitted")
+
+    keeper.fitter = broken  # type: ignore[assignment]
+    with pytest.raises(MemoryError):
+        await keeper.refit()
+    clock[0] += 2 * 3600
+    attempt = await dial_one()
+    assert (attempt["request_id"], attempt["policy"]) == (second, "traditional")
+    assert dialer.fallbacks == 1
+    assert "stale" in (dialer.last_error or "")
+    await db.run(dialer._heartbeat, False)
+    [node] = status_report(store, clock[0])["nodes"]
+    assert node["policy_fallbacks"] == 1 and node["model_age_h"] == 2.0
+
+    # It comes back: the next plan is the model's again.
+    keeper.fitter = fit
+    await keeper.refit()
+    attempt = await dial_one()
+    assert (attempt["request_id"], attempt["policy"]) == (third, "predicted")
     db.close()

@@ -85,6 +85,12 @@ def main(
         return
     if world is None:
         raise typer.BadParameter("--world FILE is needed", param_hint="--world")
+    if replay and policy is PolicyName.PREDICTED:
+        raise typer.BadParameter(
+            "--replay estimates another policy from the predicted policy's logged decisions; "
+            "choose --policy traditional, segment_oracle or oracle",
+            param_hint="--policy",
+        )
     loaded = load_world(world)
     started = time.perf_counter()
     run = _run(loaded, policy, quiet=as_json)
@@ -96,7 +102,7 @@ def main(
             if policy is PolicyName.PREDICTED
             else _run(loaded, PolicyName.PREDICTED, quiet=as_json)
         )
-        target = make_policy(policy, loaded, logged.people, lambda: _no_sim())
+        target = make_policy(policy, loaded, logged.people)
         estimate = ips_first_attempt(logged, target, loaded.rules.calling_rules())
         result["replay"] = {
             "logged_policy": "predicted",
@@ -118,10 +124,6 @@ def main(
             f"{r['simulated_first_attempt_contact_rate']:.3f} "
             f"({r['matched']} of {r['decisions']} logged decisions matched)"
         )
-
-
-def _no_sim() -> Any:
-    raise RuntimeError("a target policy for replay needs no running simulation")
 
 
 def _table(results: dict[str, dict[str, Any]], title: str) -> None:

@@ -1,0 +1,182 @@
+"""The contact-probability model and the slot policy: pure functions over data, no sockets.
+
+Cold start follows business hours (and the industry's shape); segment data
+moves the estimate; a failed attempt lowers that customer's estimate for
+that slot only; a learned model's probabilities are calibrated on data drawn
+from known probabilities; the policy never proposes a moment the rules
+refuse, logs a probability with each choice, and prefers a clearly better
+hour over a slightly earlier one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from scheduler.contact_model import SLOTS, AttemptLog, cold_start_prior, fit, slot_of
+from scheduler.rules import CallingRules, RequestFacts, refusal
+from scheduler.slot_policy import (
+    ModelUnavailable,
+    SlotPolicy,
+    candidates,
+    fixed_probabilities,
+    model_probabilities,
+)
+
+CPH = ZoneInfo("Europe/Copenhagen")
+NOW = datetime(2026, 3, 3, 9, 30, tzinfo=CPH).timestamp()  # a Tuesday morning
+
+
+def _log(
+    rows: list[tuple[str, str, int, bool]], industry: dict[str, str] | None = None
+) -> AttemptLog:
+    """(customer, segment, slot, answered) rows."""
+    return AttemptLog(
+        customer=[r[0] for r in rows],
+        segment=[r[1] for r in rows],
+        slot=np.array([r[2] for r in rows], dtype=np.int64),
+        attempt_no=np.ones(len(rows), dtype=np.int64),
+        answered=np.array([r[3] for r in rows], dtype=np.bool_),
+        industry=industry or {},
+    )
+
+
+def test_cold_start_follows_business_hours_and_the_industry() -> None:
+    office = cold_start_prior()
+    assert office[slot_of(1, 10)] > office[slot_of(1, 19)] > office[slot_of(1, 3)]
+    assert office[slot_of(6, 10)] < office[slot_of(1, 10)]  # Sundays are quieter
+    it = cold_start_prior("it")
+    assert it[slot_of(0, 9)] < it[slot_of(1, 9)]  # Monday-morning meetings
+    consumer = cold_start_prior("consumer")
+    assert consumer[slot_of(1, 18)] > consumer[slot_of(1, 11)]  # evenings
+    model = fit(_log([]), now=NOW)
+    assert np.allclose(model.mean("+4520000000", "new_segment"), office)
+
+
+def test_segment_data_moves_the_estimate_towards_what_happened() -> None:
+    tuesday_10, tuesday_15 = slot_of(1, 10), slot_of(1, 15)
+    rows = [(f"c{i}", "shops", tuesday_10, False) for i in range(60)]
+    rows += [(f"d{i}", "shops", tuesday_15, i % 10 < 8) for i in range(60)]
+    model = fit(_log(rows), now=NOW)
+    mean = model.mean("someone new", "shops")
+    prior = cold_start_prior()
+    assert mean[tuesday_10] < prior[tuesday_10] / 2
+    assert mean[tuesday_15] > 0.6
+    # Another segment learned nothing from this one.
+    assert np.allclose(model.mean("x", "other"), prior)
+
+
+def test_a_failed_attempt_lowers_that_customers_estimate_for_that_slot_only() -> None:
+    slot = slot_of(2, 11)
+    base = [(f"c{i}", "shops", slot, i % 2 == 0) for i in range(40)]
+    before = fit(_log(base), now=NOW)
+    after = fit(_log([*base, ("alice", "shops", slot, False)]), now=NOW)
+    alice_before = before.mean("alice", "shops")
+    alice_after = after.mean("alice", "shops")
+    assert alice_after[slot] < alice_before[slot]
+    # Her reachability is lower everywhere, but that slot fell the most.
+    drop = alice_before - alice_after
+    assert drop[slot] == pytest.approx(drop.max())
+    # Someone else's estimate for the slot barely moved.
+    assert abs(after.mean("bob", "shops")[slot] - before.mean("bob", "shops")[slot]) < 0.01
+
+
+def test_probabilities_are_calibrated_on_data_drawn_from_known_ones() -> None:
+    rng = np.random.default_rng(3)
+    truth = np.clip(cold_start_prior() * rng.uniform(0.5, 1.8, SLOTS), 0, 0.9)
+    slots = rng.integers(0, SLOTS, size=60_000)
+    answered = rng.random(60_000) < truth[slots]
+    log = AttemptLog(
+        customer=[f"c{i % 20_000}" for i in range(60_000)],
+        segment=["shops"] * 60_000,
+        slot=slots.astype(np.int64),
+        attempt_no=np.ones(60_000, dtype=np.int64),
+        answered=answered,
+    )
+    model = fit(log, now=NOW, gbm=False)
+    predicted = model.segment_mean("shops")[slots]
+    order = np.argsort(predicted)
+    for chunk in np.array_split(order, 10):
+        assert abs(predicted[chunk].mean() - answered[chunk].mean()) < 0.04
+
+
+def test_the_boosted_part_is_blended_only_when_it_earns_its_weight() -> None:
+    rng = np.random.default_rng(5)
+    n = 8_000
+    slots = rng.integers(0, SLOTS, size=n)
+    log = AttemptLog(
+        customer=[f"c{i}" for i in range(n)],
+        segment=["shops"] * n,
+        slot=slots.astype(np.int64),
+        attempt_no=rng.integers(1, 4, size=n).astype(np.int64),
+        answered=rng.random(n) < 0.3,
+    )
+    model = fit(log, now=NOW)
+    assert model.holdout_log_loss is not None  # the blend was chosen on held-out rows
+    assert 0.0 <= model.gbm_weight <= 1.0
+    probabilities = model.mean("c1", "shops", 2)
+    assert probabilities.shape == (SLOTS,) and np.all((probabilities > 0) & (probabilities < 1))
+
+
+RULES = CallingRules(holiday_country="DK")
+
+
+def _facts(**overrides: object) -> RequestFacts:
+    values: dict[str, object] = {
+        "phone": "+4520123456",
+        "timezone": "Europe/Copenhagen",
+        "created_at": NOW,
+        "segment": "shops",
+    }
+    values.update(overrides)
+    return RequestFacts(**values)  # type: ignore[arg-type]
+
+
+def test_candidates_are_only_moments_the_rules_allow() -> None:
+    facts = _facts(last_attempt_at=NOW - 600)  # ten minutes ago: the gap keeps the next hour
+    found = candidates(RULES, facts, NOW, half_life_s=86400)
+    assert found, "some hour in three days must be allowed"
+    for candidate in found:
+        assert refusal(RULES, facts, candidate.at) is None
+        local = datetime.fromtimestamp(candidate.at, CPH)
+        assert 8 <= local.hour < 20 and local.weekday() != 6
+    assert found[0].at >= NOW - 600 + RULES.min_gap_s
+    values = [c.lead_value for c in found]
+    assert values == sorted(values, reverse=True)  # a lead is worth less the longer it waits
+
+
+def test_the_policy_waits_for_a_clearly_better_hour_and_says_why() -> None:
+    evening = np.full(SLOTS, 0.1)
+    evening[[slot_of(d, h) for d in range(7) for h in (17, 18, 19)]] = 0.6
+    policy = SlotPolicy("oracle", fixed_probabilities(lambda f: evening), explores=False)
+    plan = policy.plan(_facts(), NOW, None, RULES)
+    assert plan.at is not None
+    when = datetime.fromtimestamp(plan.at, CPH)
+    assert (when.date(), when.hour) == (datetime.fromtimestamp(NOW, CPH).date(), 17)
+    assert plan.probability == 1.0 and "60%" in plan.reason
+    # A flat curve: call now.
+    flat = SlotPolicy("oracle", fixed_probabilities(lambda f: np.full(SLOTS, 0.3)), explores=False)
+    assert flat.plan(_facts(), NOW, None, RULES).at == NOW
+
+
+def test_thompson_choices_log_their_probability() -> None:
+    model = fit(_log([]), now=NOW)
+    policy = SlotPolicy(
+        "predicted", model_probabilities(lambda: model, now=lambda: NOW, max_age_s=3600), seed=1
+    )
+    plans = [policy.plan(_facts(), NOW, None, RULES) for _ in range(30)]
+    assert all(p.at is not None and refusal(RULES, _facts(), p.at) is None for p in plans)
+    assert all(p.probability is not None and 0 < p.probability <= 1 for p in plans)
+
+
+def test_a_missing_or_stale_model_is_refused_so_the_dialer_falls_back() -> None:
+    missing = model_probabilities(lambda: None, now=lambda: NOW, max_age_s=3600)
+    with pytest.raises(ModelUnavailable, match="no contact model"):
+        missing(_facts(), np.random.default_rng(0), 1)
+    old = fit(_log([]), now=NOW - 7200)
+    stale = model_probabilities(lambda: old, now=lambda: NOW, max_age_s=3600)
+    with pytest.raises(ModelUnavailable, match="stale"):
+        stale(_facts(), np.random.default_rng(0), 1)
