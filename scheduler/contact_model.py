@@ -188,6 +188,30 @@ class ContactModel:
         w = self.gbm_weight
         return _sigmoid((1 - w) * _logit(hier) + w * _logit(boosted))
 
+    def mean_many(self, customers: Sequence[str], segments: Sequence[str | None]) -> FloatArray:
+        """``[n, 168]`` P(answer) for many requests at once (the Beta-binomial part)."""
+        seg_mean = self.seg_alpha / (self.seg_alpha + self.seg_beta)
+        prior_rows = {
+            s: cold_start_prior(self.industry.get(s or "default"))
+            for s in set(segments)
+            if self._segment_index(s) is None
+        }
+        base = np.vstack(
+            [
+                seg_mean[index] if (index := self._segment_index(s)) is not None else prior_rows[s]
+                for s in segments
+            ]
+        )
+        people = np.array([self.customers.get(c, -1) for c in customers])
+        known = people >= 0
+        mean = base.copy()
+        if known.any():
+            rows = people[known]
+            m = np.clip(base[known] * self.cust_factor[rows, None], 0.005, 0.97)
+            tries, answers = self.cust_tries[rows], self.cust_answers[rows]
+            mean[known] = (m * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+        return np.asarray(mean, dtype=np.float64)
+
     def sample(
         self,
         rng: np.random.Generator,

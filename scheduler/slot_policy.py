@@ -40,9 +40,11 @@ from spillway.errors import SpillwayError
 HOUR_S = 3600.0
 PROPENSITY_DRAWS = 32
 PAST_DEADLINE = 0.75  # a contact after the deadline is worth a quarter less
-# Thompson draws as if from this many times the data: plain Thompson sampling (1)
-# spent about a fifth of first attempts exploring hours already known to be poor.
-THOMPSON_SHARPEN = 4.0
+# Thompson draws as if from this many times the data. Measured on the shipped
+# worlds (docs/PERFORMANCE.md): plain Thompson sampling (1) spent about a fifth
+# of first attempts exploring hours already known to be poor; every request
+# teaches the segment's curve, so little exploration is needed. 16 keeps some.
+THOMPSON_SHARPEN = 16.0
 
 
 class ModelUnavailable(SpillwayError):
