@@ -419,13 +419,19 @@ def _with_gbm(
         random_state=seed,
     )
     booster.fit(features[:split], y_fit[:split])
-    # The blend weight, chosen on the most recent fifth (the Beta-binomial part
-    # of a held-out attempt is read from the model fitted on everything: a
-    # small optimism in its favour, so the GBM has to earn its weight).
+    # The blend weight, chosen on the most recent fifth. The Beta-binomial part
+    # of a held-out attempt comes from a fit on the attempts before it, so
+    # neither part has seen the answers it is judged on.
     held = slice(split, len(y_fit))
     offset = len(log) - len(y_fit)
     held_rows = np.arange(split, len(y_fit)) + offset
-    hier = _hier_rows(model, seg_codes[held_rows], cust_codes[held_rows], log.slot[held_rows])
+    earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
+    hier = _point_means(
+        earlier,
+        [log.customer[i] for i in held_rows],
+        [log.segment[i] for i in held_rows],
+        log.slot[held_rows],
+    )
     boosted = booster.predict_proba(features[held])[:, 1]
     losses = {
         w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
@@ -451,17 +457,34 @@ def _with_gbm(
     )
 
 
-def _hier_rows(
+def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
+    """The first ``stop`` attempts of ``log``."""
+    return AttemptLog(
+        customer=log.customer[:stop],
+        segment=log.segment[:stop],
+        slot=log.slot[:stop],
+        attempt_no=log.attempt_no[:stop],
+        answered=log.answered[:stop],
+        industry=log.industry,
+    )
+
+
+def _point_means(
     model: ContactModel,
-    seg_codes: NDArray[np.int64],
-    cust_codes: NDArray[np.int64],
+    customers: Sequence[str],
+    segments: Sequence[str],
     slots: NDArray[np.int64],
 ) -> FloatArray:
-    """The Beta-binomial mean for many (customer, slot) pairs at once."""
-    seg_mean = model.seg_alpha / (model.seg_alpha + model.seg_beta)
-    mean = np.clip(seg_mean[seg_codes, slots] * model.cust_factor[cust_codes], 0.005, 0.97)
-    answers = model.cust_answers[cust_codes, slots]
-    tries = model.cust_tries[cust_codes, slots]
-    alpha = mean * CUSTOMER_STRENGTH + answers
-    beta = (1 - mean) * CUSTOMER_STRENGTH + tries - answers
-    return np.asarray(alpha / (alpha + beta), dtype=np.float64)
+    """The Beta-binomial mean for many (customer, segment, slot) triples at once."""
+    curves = {s: model.segment_mean(s) for s in set(segments)}
+    base = np.array([curves[s][k] for s, k in zip(segments, slots, strict=True)])
+    people = np.array([model.customers.get(c, -1) for c in customers])
+    mean = base.copy()
+    known = people >= 0
+    if known.any():
+        rows, where = people[known], slots[known]
+        m = np.clip(base[known] * model.cust_factor[rows], 0.005, 0.97)
+        answers = model.cust_answers[rows, where]
+        tries = model.cust_tries[rows, where]
+        mean[known] = (m * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+    return np.asarray(mean, dtype=np.float64)

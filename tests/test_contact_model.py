@@ -103,22 +103,38 @@ def test_probabilities_are_calibrated_on_data_drawn_from_known_ones() -> None:
         assert abs(predicted[chunk].mean() - answered[chunk].mean()) < 0.04
 
 
-def test_the_boosted_part_is_blended_only_when_it_earns_its_weight() -> None:
-    rng = np.random.default_rng(5)
-    n = 8_000
+def _attempt_effect_log(n: int, later_factor: float, seed: int) -> AttemptLog:
+    """Answers that depend on the hour and, by ``later_factor``, on attempt >= 3."""
+    rng = np.random.default_rng(seed)
     slots = rng.integers(0, SLOTS, size=n)
-    log = AttemptLog(
+    attempts = rng.integers(1, 6, size=n)
+    p = cold_start_prior()[slots] * np.where(attempts >= 3, later_factor, 1.0)
+    return AttemptLog(
         customer=[f"c{i}" for i in range(n)],
         segment=["shops"] * n,
         slot=slots.astype(np.int64),
-        attempt_no=rng.integers(1, 4, size=n).astype(np.int64),
-        answered=rng.random(n) < 0.3,
+        attempt_no=attempts.astype(np.int64),
+        answered=rng.random(n) < np.clip(p, 0, 0.95),
     )
-    model = fit(log, now=NOW)
-    assert model.holdout_log_loss is not None  # the blend was chosen on held-out rows
-    assert 0.0 <= model.gbm_weight <= 1.0
-    probabilities = model.mean("c1", "shops", 2)
-    assert probabilities.shape == (SLOTS,) and np.all((probabilities > 0) & (probabilities < 1))
+
+
+def test_the_boosted_part_is_blended_in_only_when_it_earns_its_weight() -> None:
+    # The attempt number matters (later attempts answered far less): the booster,
+    # which sees it, takes the blend and reproduces the effect.
+    model = fit(_attempt_effect_log(30_000, 0.2, seed=5), now=NOW)
+    assert model.gbm_weight >= 0.5 and model.holdout_log_loss is not None
+    tuesday_11 = slot_of(1, 11)
+    first, fourth = (
+        model.mean("new", "shops", 1)[tuesday_11],
+        model.mean("new", "shops", 4)[tuesday_11],
+    )
+    assert fourth < first / 2
+    # It does not: the blend stays with the Beta-binomial part.
+    flat = fit(_attempt_effect_log(30_000, 1.0, seed=6), now=NOW)
+    assert flat.gbm_weight <= 0.25
+    # Thompson draws carry the booster's shift too.
+    draws = model.sample(np.random.default_rng(0), "new", "shops", 4, draws=200, sharpen=16)
+    assert draws[:, tuesday_11].mean() == pytest.approx(fourth, abs=0.05)
 
 
 RULES = CallingRules(holiday_country="DK")
