@@ -428,8 +428,8 @@ def _with_gbm(
     earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
     hier = _point_means(
         earlier,
-        [log.customer[i] for i in held_rows],
-        [log.segment[i] for i in held_rows],
+        [log.customer[int(i)] for i in held_rows],
+        [log.segment[int(i)] for i in held_rows],
         log.slot[held_rows],
     )
     boosted = booster.predict_proba(features[held])[:, 1]
