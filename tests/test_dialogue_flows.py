@@ -284,6 +284,19 @@ async def test_a_callback_reads_the_number_back_and_asks_when(  # type: ignore[n
     assert row["not_after"] - row["not_before"] == 4 * 3600
 
 
+async def test_a_time_the_classifier_reads_as_a_complaint_still_answers_when(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # Heard over the phone as "This afternoon is best." (the recogniser's
+    # punctuation): the classifier calls it a complaint; it is the answer.
+    d = make("20 12 34 56")
+    actions = await talk(d, "can someone call me back", "This afternoon is best.")
+    assert actions == ["callback_confirm", "callback_recorded"]
+    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
+    assert row["not_before"] is not None and row["not_after"] is not None
+    assert store.query("SELECT * FROM cases") == []
+
+
 async def test_a_time_named_with_the_request_is_confirmed_not_asked(  # type: ignore[no-untyped-def]
     make, store: SqliteStore
 ) -> None:

@@ -40,6 +40,7 @@ queue:
 storage:
   {storage}
 callbacks:
+  policy: traditional  # crash safety, not timing: every callback is due at once
   weekdays: [0, 24]
   saturday: [0, 24]
   sunday: [0, 24]

@@ -275,6 +275,10 @@ class Dialogue(CallbackSteps):
             )
         if self.state is State.ASK_PRODUCT:
             return "product" in intent.entities
+        if self.state is State.CONFIRM_CALLBACK and self._window_in(intent.text) is not None:
+            # "This afternoon is best" answers "when suits you?", whatever the
+            # classifier makes of it (it read it as a complaint).
+            return True
         if self.state in (State.ASK_PHONE, State.CONFIRM_CALLBACK):
             return "phone" in intent.entities or "order_number" in intent.entities
         return False

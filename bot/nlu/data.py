@@ -129,6 +129,22 @@ def load_nlu_data(project_dir: Path = PROJECT_DIR) -> NluData:
     files = sorted(data_dir.rglob("*.yml")) + sorted(data_dir.rglob("*.yaml"))
     if not files:
         raise NluError(f"no NLU data found under {data_dir}")
+    return load_nlu_files(files, str(data_dir))
+
+
+HELDOUT_FILE = Path(__file__).resolve().parent / "heldout.yml"
+"""Caller phrasings written apart from the training data, never trained on."""
+
+
+def load_heldout(path: Path = HELDOUT_FILE, project_dir: Path = PROJECT_DIR) -> NluData:
+    """A held-out test set (Rasa NLU format), with the project's synonyms and lookups."""
+    project = load_nlu_data(project_dir)
+    held = load_nlu_files([path], str(path))
+    return NluData(held.examples, project.synonyms, project.lookups, project.regexes)
+
+
+def load_nlu_files(files: list[Path], where: str) -> NluData:
+    """Intent examples, synonyms, lookups and regexes from Rasa NLU YAML files."""
     examples: list[NluExample] = []
     synonyms: dict[str, str] = {}
     lookups: dict[str, list[str]] = defaultdict(list)
@@ -151,7 +167,7 @@ def load_nlu_data(project_dir: Path = PROJECT_DIR) -> NluData:
             elif "regex" in item:
                 regexes[str(item["regex"])].extend(_examples_block(block))
     if not examples:
-        raise NluError(f"no intent examples found under {data_dir}")
+        raise NluError(f"no intent examples found in {where}")
     return NluData(
         tuple(examples),
         synonyms,

@@ -76,12 +76,14 @@ class WhisperStream:
         *,
         language: str | None,
         beam_size: int,
+        prompt: str | None = None,
     ) -> None:
         self._model = model
         self._executor = executor
         self._format = audio_format
         self._language = language
         self._beam_size = beam_size
+        self._prompt = prompt
         self._chunks: list[AudioChunk] = []
         self._closed = False
 
@@ -103,6 +105,9 @@ class WhisperStream:
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=False,
+            # The words callers use with a shop: "stock" is then heard as
+            # stock, not "star" (tests/test_spoken_call.py).
+            initial_prompt=self._prompt,
         )
         parts = list(segments)
         if not parts:
@@ -157,8 +162,10 @@ class WhisperEngine:
         max_workers: int | None = None,
         language: str | None = "en",
         beam_size: int = 1,
+        prompt: str | None = None,
     ) -> None:
         self._model = model
+        self._prompt = prompt
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whisper")
         self._language = language
@@ -171,6 +178,7 @@ class WhisperEngine:
             audio_format,
             language=self._language,
             beam_size=self._beam_size,
+            prompt=self._prompt,
         )
 
     async def prewarm(

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.nlu.data import PROJECT_DIR, load_nlu_data
+from bot.nlu.data import PROJECT_DIR, load_heldout, load_nlu_data
 from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.evaluation import EngineReport, default_split, evaluate_fallback, evaluate_rasa
 from bot.nlu.fallback import FallbackNlu
@@ -167,9 +167,22 @@ def evaluate(
     test_fraction: Annotated[float, typer.Option(help="Share held out per intent.")] = 0.25,
     rasa: Annotated[bool, typer.Option("--rasa/--no-rasa", help="Also evaluate Rasa.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    heldout: Annotated[
+        Path | None,
+        typer.Option(
+            "--heldout",
+            help="Train on all the training data and test on this file instead of a split "
+            "(bot/nlu/heldout.yml: caller phrasings written apart from the training data).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
-    """Per-intent precision and recall of both engines on one held-out split."""
-    train_data, test_data = default_split(project, test_fraction, seed)
+    """Per-intent precision and recall of both engines on a held-out split, or on a
+    held-out file (--heldout)."""
+    if heldout is not None:
+        train_data, test_data = load_nlu_data(project), load_heldout(heldout, project)
+    else:
+        train_data, test_data = default_split(project, test_fraction, seed)
     reports = [evaluate_fallback(train_data, test_data, seed)]
     if rasa:
         reports.append(asyncio.run(evaluate_rasa(train_data, test_data, RasaInstall())))

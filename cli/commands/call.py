@@ -1,0 +1,335 @@
+"""`spillway call --script FILE`: a spoken test call through Asterisk into the overflow route.
+
+In the sandbox it makes the simulated agents busy (so the call overflows to
+the bot), runs Spillway's controller and bot in this process unless
+`spillway serve` is already listening, and places the call. Against a real
+PBX, ``--dial`` names what to call (``PJSIP/600``, ``Local/600@from-internal``)
+and ``--caller-host`` the address the PBX reaches this host's caller on.
+The JSON has the shape of `spillway chat --script --json`: one object per
+line (said, heard, intent, bot's reply, latency), then the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.speech.piper_tts import PiperTts, VoiceFiles
+from cli.commands.serve import call_bot
+from cli.context import app_context
+from cli.spoken_call import (
+    CallerSide,
+    CallLine,
+    LineTiming,
+    call_records,
+    parse_call_script,
+    speak_script,
+)
+from dialplan.sandbox import Sandbox
+from models.discover import require_model
+from spillway.ami import AmiClient, AmiEndpoint
+from spillway.audio import SLIN8
+from spillway.call import Bot
+from spillway.errors import InputError, PbxError
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store, open_store
+
+console = Console(stderr=True)
+END_WAIT_S = 20.0  # after the script, for the bot's last reply and its decision
+CALLER_VOICE_LENGTH_SCALE = 1.08  # a touch slower than the bot, so the two are told apart
+
+
+class Transport(StrEnum):
+    websocket = "websocket"
+    audiosocket = "audiosocket"
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+@contextlib.asynccontextmanager
+async def controller_for(
+    settings: Settings, store: Store, bot: Bot | None = None
+) -> AsyncIterator[str]:
+    """`spillway serve` in this process (with ``bot``, or the configured one), unless one
+    already listens; yields which."""
+    from agi.controller import running_controller
+
+    c = settings.controller
+    if _listening(c.advertise_host, c.fastagi_port):
+        yield f"the running `spillway serve` on port {c.fastagi_port}"
+        return
+    if bot is not None:
+        async with running_controller(settings, bot, store=store):
+            yield "an in-process controller (the given bot)"
+        return
+    astore = AsyncStore(store)
+    try:
+        async with (
+            call_bot(settings, astore) as (bot, description),
+            running_controller(settings, bot, store=store),
+        ):
+            yield f"an in-process controller ({description})"
+    finally:
+        astore.close()
+
+
+async def busy_agents(ami: AmiClient, settings: Settings) -> list[str]:
+    """Sandbox: one Local call holding each simulated agent, so the next caller overflows."""
+    held = []
+    for i in range(1, settings.queue.agents + 1):
+        tag = f"busy{i}x{uuid.uuid4().hex[:6]}"
+        await ami.action(
+            {
+                "Action": "Originate",
+                "Channel": f"Local/agent{i}@spillway-agents/n",
+                "Application": "Wait",
+                "Data": "600",
+                "ChannelId": tag,
+                "OtherChannelId": f"{tag}-2",
+                "Async": "true",
+            }
+        )
+        held.append(tag)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        out = await ami.command(f"queue show {settings.queue.name}")
+        if settings.queue.agents == 0 or "(Not in use)" not in out:
+            return held
+        await asyncio.sleep(0.2)
+    raise PbxError("the simulated agents did not all become busy within 10 s")
+
+
+async def hang_up(ami: AmiClient, uniqueids: list[str]) -> None:
+    channels = {
+        str(m.get("Uniqueid")): str(m.get("Channel"))
+        for m in await ami.action({"Action": "CoreShowChannels"}, as_list=True)
+    }
+    for uid in uniqueids:
+        if uid in channels:
+            with contextlib.suppress(Exception):
+                await ami.action({"Action": "Hangup", "Channel": channels[uid]})
+
+
+@dataclass(frozen=True, slots=True)
+class CallSpec:
+    """One spoken call to place: its script and the caller's number."""
+
+    script: str
+    source: str
+    caller_id: str
+
+
+@dataclass
+class PlacedCall:
+    spec: CallSpec
+    records: list[dict[str, Any]]
+    wav: bytes
+
+
+async def place_calls(
+    settings: Settings,
+    specs: list[CallSpec],
+    *,
+    dial: str | None = None,
+    caller_host: str = "127.0.0.1",
+    bot: Bot | None = None,
+    concurrency: int = 1,
+    quiet_s: float = 0.9,
+    status: Any = None,
+) -> list[PlacedCall]:
+    """Place the spoken calls, ``concurrency`` at a time, under one controller."""
+    scripts = [parse_call_script(spec.script, spec.source) for spec in specs]
+    if settings.pbx.mode == "sandbox" and dial is None:
+        sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
+        await asyncio.to_thread(sandbox.build)
+        await asyncio.to_thread(sandbox.start)
+        await sandbox.wait_ready(timeout_s=60)
+    voice = require_model(settings.speech.piper_voice)
+    files = VoiceFiles.from_model(
+        voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
+    )
+    tts = await asyncio.to_thread(
+        PiperTts.load, files, output_format=SLIN8, length_scale=CALLER_VOICE_LENGTH_SCALE
+    )
+    store = open_store(settings.storage)
+    ami = await AmiClient.connect(
+        AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
+    )
+    held: list[str] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(spec: CallSpec, lines: list[CallLine]) -> PlacedCall:
+        async with gate:
+            caller = CallerSide(host=caller_host)
+            try:
+                call_id, timings = await _one_call(
+                    ami, store, caller, spec, lines, tts, dial=dial, quiet_s=quiet_s
+                )
+            finally:
+                await caller.close()
+            records = await asyncio.to_thread(call_records, store, call_id, timings)
+            return PlacedCall(spec, records, caller.wav())
+
+    try:
+        async with controller_for(settings, store, bot) as which:
+            if status:
+                status(f"controller: {which}")
+            if dial is None and settings.pbx.mode == "sandbox":
+                held = await busy_agents(ami, settings)
+            return list(
+                await asyncio.gather(
+                    *(one(s, lines) for s, lines in zip(specs, scripts, strict=True))
+                )
+            )
+    finally:
+        await hang_up(ami, held)
+        await ami.close()
+        tts.close()
+        store.close()
+
+
+async def _one_call(
+    ami: AmiClient,
+    store: Store,
+    caller: CallerSide,
+    spec: CallSpec,
+    lines: list[CallLine],
+    tts: PiperTts,
+    *,
+    dial: str | None,
+    quiet_s: float,
+) -> tuple[str, list[LineTiming]]:
+    await caller.start("127.0.0.1" if caller.host == "127.0.0.1" else "0.0.0.0")
+    tag = f"call{uuid.uuid4().hex[:10]}"
+    action = caller.originate_action(spec.caller_id, tag)
+    if dial is not None:
+        action["Channel"] = dial
+    await ami.action(action)
+    try:
+        await asyncio.wait_for(caller.connected.wait(), 15)
+    except TimeoutError as exc:
+        raise PbxError(
+            "the call never reached the test caller's AudioSocket",
+            hint=f"is app_audiosocket loaded, and can the PBX reach {caller.host}:{caller.port}?",
+        ) from exc
+    timings = await speak_script(
+        ami, caller, lines, tts.synthesize, caller_uid=f"{tag}-caller", quiet_s=quiet_s
+    )
+    # Until the bot has decided how the call ends (it hangs up after its
+    # goodbye, or hands the caller to the queue), then end the call.
+    call_id = f"{tag}-in"
+    await _wait_for_outcome(store, call_id, END_WAIT_S)
+    await hang_up(ami, [f"{tag}-caller"])
+    await _wait_for_outcome(store, call_id, 10.0)
+    return call_id, timings
+
+
+async def _wait_for_outcome(store: Store, call_id: str, timeout_s: float) -> str | None:
+    """The call's outcome once the controller has written it (None: not within the time)."""
+    for _ in range(int(timeout_s / 0.2)):
+        rows = await asyncio.to_thread(
+            store.query, "SELECT outcome FROM calls WHERE call_id = :c", {"c": call_id}
+        )
+        if rows and rows[0]["outcome"]:
+            return str(rows[0]["outcome"])
+        await asyncio.sleep(0.2)
+    return None
+
+
+def call(
+    ctx: typer.Context,
+    script: Annotated[
+        Path,
+        typer.Option(
+            "--script",
+            help="What the caller says, one line each: words (spoken by a Piper voice after the "
+            "bot's reply), '<barge> words' (over the bot's reply), <dtmf 1234#>, <silence>.",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    caller_id: Annotated[str, typer.Option("--caller-id", help="The caller's number.")] = (
+        "4520123456"
+    ),
+    transport: Annotated[
+        Transport | None,
+        typer.Option("--transport", help="The bot's media transport (default: as configured)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The turns and result as JSON.")] = False,
+    wav: Annotated[
+        Path | None, typer.Option("--wav", help="Save what the caller heard as a WAV file.")
+    ] = None,
+    dial: Annotated[
+        str | None,
+        typer.Option(
+            "--dial",
+            help="A real PBX: the channel to call instead of the sandbox's overflow route "
+            "(e.g. PJSIP/600, Local/600@from-internal).",
+        ),
+    ] = None,
+    caller_host: Annotated[
+        str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
+    ] = "127.0.0.1",
+) -> None:
+    """Place a spoken test call through Asterisk into the overflow route, and show each turn
+    (said, heard, understood, answered, latency) and the outcome."""
+    settings = app_context(ctx).settings
+    if transport is not None:
+        settings = settings.model_copy(
+            update={
+                "controller": settings.controller.model_copy(update={"transport": transport.value})
+            }
+        )
+    try:
+        text = script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read script {script}: {exc}") from exc
+    [placed] = asyncio.run(
+        place_calls(
+            settings,
+            [CallSpec(text, str(script), caller_id)],
+            dial=dial,
+            caller_host=caller_host,
+            status=None if as_json else console.print,
+        )
+    )
+    records = placed.records
+    if wav is not None:
+        wav.write_bytes(placed.wav)
+    if as_json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    show_turns(records, title=f"spoken call, caller {caller_id}")
+
+
+def show_turns(records: list[dict[str, Any]], *, title: str) -> None:
+    table = Table(title=title)
+    for column in ("caller says", "recogniser heard", "intent", "bot says", "ms"):
+        table.add_column(column, overflow="fold")
+    for r in records[:-1]:
+        intent = f"{r['intent']} {r['confidence']:.2f}" if r["intent"] else "-"
+        latency = str(r["latency_ms"]) if r["latency_ms"] is not None else "-"
+        table.add_row(r["caller"], r["heard"] or "-", intent, r["bot"] or "-", latency)
+    Console().print(table)
+    result = records[-1]
+    Console().print(
+        f"outcome: {result['outcome']}, case {result['case_id'] or '-'}, callback "
+        f"{result['callback_id'] or '-'}, SMS {len(result['sms'])}"
+    )

@@ -1,0 +1,356 @@
+"""A spoken test call: what `spillway call --script` and the demo place.
+
+A Piper caller voice speaks a script through Asterisk into the overflow
+route, the way an admin tests a deployment. The caller's half of an
+Originate'd Local channel runs ``AudioSocket()`` to :class:`CallerSide`, a
+small server on this host: it is the caller's mouth (a 20 ms frame every
+20 ms, speech or silence, as a phone sends) and ear (every frame heard, with
+its arrival time and audio, for the latency and the WAV of what the caller
+heard). Keys are pressed with AMI ``PlayDTMF`` on the caller's channel.
+
+After the call, what the recogniser heard, the intent and what the bot said
+are read from the controller's own records (``transcript_turns``), matched
+to the script lines by time; the outcome, case, callback and SMS from
+``calls``, ``callback_requests`` and ``sms_outbox``.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import contextlib
+import io
+import math
+import time
+import uuid
+import wave
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from agi.audiosocket import AudioFrame, FrameParser, HangupFrame, encode
+from agi.pacing import FramePacer
+from bot.dialogue.inputs import Dtmf, Silence, TextTurn
+from cli.commands.chat import ScriptLine, parse_caller_line
+from spillway.ami import AmiClient
+from spillway.audio import SLIN8
+from spillway.errors import InputError, PbxError
+from spillway.storage import Store
+
+FRAME_BYTES = SLIN8.frame_bytes(20)
+SILENCE = b"\x00" * FRAME_BYTES
+HEARD_RMS = 200.0  # a frame the caller hears as sound; line silence and dither sit far below
+BARGE_TAG = "<barge>"
+
+
+def rms(pcm: bytes) -> float:
+    samples = array.array("h", pcm[: len(pcm) - len(pcm) % 2])
+    if not samples:
+        return 0.0
+    return math.sqrt(sum(s * s for s in samples) / len(samples))
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """One frame that reached the caller."""
+
+    at: float  # time.monotonic() on arrival
+    rms: float
+
+
+@dataclass
+class CallerSide:
+    """The caller's end of one call (an AudioSocket server)."""
+
+    host: str = "127.0.0.1"
+    call_uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
+    heard: list[Heard] = field(default_factory=list)
+    audio: list[bytes] = field(default_factory=list)  # what was heard, frame by frame
+    connected: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    port: int = 0
+    _out: deque[bytes] = field(default_factory=deque)
+    _said: list[tuple[float, float]] = field(default_factory=list)  # (start, end) monotonic
+    _server: asyncio.Server | None = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    async def start(self, bind_host: str = "127.0.0.1") -> None:
+        self._server = await asyncio.start_server(self._on_connect, bind_host, 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def originate_action(
+        self, number: str, tag: str, channel: str = "Local/s@spillway-inbound/n"
+    ) -> dict[str, Any]:
+        """AMI Originate: ``channel`` is called; its other end is this caller."""
+        return {
+            "Action": "Originate",
+            "Channel": channel,
+            "Application": "AudioSocket",
+            "Data": f"{self.call_uuid},{self.host}:{self.port}",
+            "CallerID": f"Spillway Test Caller <{number}>",
+            "ChannelId": f"{tag}-caller",
+            "OtherChannelId": f"{tag}-in",
+            "Async": "true",
+        }
+
+    def say(self, pcm: bytes) -> None:
+        """Queue speech (8 kHz s16le) to be sent from the next frame on."""
+        for start in range(0, len(pcm), FRAME_BYTES):
+            self._out.append(pcm[start : start + FRAME_BYTES].ljust(FRAME_BYTES, b"\x00"))
+
+    @property
+    def talking(self) -> bool:
+        return bool(self._out)
+
+    async def finish_saying(self) -> None:
+        while self._out and not self.ended.is_set():  # noqa: ASYNC110 (the sender drains it)
+            await asyncio.sleep(0.02)
+
+    def last_said(self) -> tuple[float, float]:
+        """(first, last) send time of the most recent sentence."""
+        return self._said[-1]
+
+    def heard_sound_between(self, start: float, end: float) -> list[Heard]:
+        return [h for h in self.heard if start <= h.at < end and h.rms >= HEARD_RMS]
+
+    async def wait_for_sound(self, timeout_s: float, *, after: float = 0.0) -> float | None:
+        """Until the caller hears sound (after ``after``); its time, or None."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not self.ended.is_set():
+            for h in self.heard_sound_between(after, math.inf):
+                return h.at
+            await asyncio.sleep(0.02)
+        return None
+
+    async def wait_for_quiet(self, quiet_s: float, timeout_s: float) -> float | None:
+        """Until the bot has been quiet ``quiet_s`` after speaking; the last sound's time."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not self.ended.is_set():
+            loud = [h.at for h in self.heard[-200:] if h.rms >= HEARD_RMS]
+            if loud and time.monotonic() - loud[-1] >= quiet_s:
+                return loud[-1]
+            await asyncio.sleep(0.05)
+        return None
+
+    def wav(self) -> bytes:
+        """What the caller heard, as a WAV file (8 kHz mono)."""
+        out = io.BytesIO()
+        with wave.open(out, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SLIN8.sample_rate_hz)
+            w.writeframes(b"".join(self.audio))
+        return out.getvalue()
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.connected.is_set():  # one call per caller
+            writer.close()
+            return
+        self.connected.set()
+        sender = asyncio.create_task(self._send(writer))
+        self._tasks.append(sender)
+        parser = FrameParser()
+        try:
+            while data := await reader.read(4096):
+                now = time.monotonic()
+                for frame in parser.feed(data):
+                    if isinstance(frame, AudioFrame):
+                        self.heard.append(Heard(now, rms(frame.audio)))
+                        self.audio.append(frame.audio)
+                    elif isinstance(frame, HangupFrame):
+                        return
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self.ended.set()
+            sender.cancel()
+            writer.close()
+
+    async def _send(self, writer: asyncio.StreamWriter) -> None:
+        pacer = FramePacer(frame_ms=20, lead_frames=0)
+        speaking_since: float | None = None
+        with contextlib.suppress(ConnectionError, OSError):
+            while True:
+                await pacer.wait_turn()
+                if self._out:
+                    frame = self._out.popleft()
+                    now = time.monotonic()
+                    if speaking_since is None:
+                        speaking_since = now
+                        self._said.append((now, now))
+                    self._said[-1] = (speaking_since, now)
+                else:
+                    frame = SILENCE
+                    speaking_since = None
+                writer.write(encode(AudioFrame(frame, 8000)))
+                await writer.drain()
+
+
+@dataclass(frozen=True, slots=True)
+class CallLine:
+    """One script line: speech (maybe barging in), keys, or silence."""
+
+    line: ScriptLine
+    barge: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.line.raw
+
+
+def parse_call_script(text: str, source: str = "script") -> list[CallLine]:
+    """The chat script format, plus ``<barge> words`` for speech over the bot's reply."""
+    found: list[CallLine] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        barge = stripped.lower().startswith(BARGE_TAG)
+        if barge:
+            stripped = stripped[len(BARGE_TAG) :].strip()
+            if not stripped:
+                raise InputError(f"{source} line {number}: <barge> needs words to say")
+        try:
+            event = parse_caller_line(stripped)
+        except ValueError as exc:
+            raise InputError(f"{source} line {number}: {exc}") from exc
+        found.append(CallLine(ScriptLine(number, stripped, event), barge))
+    if not found:
+        raise InputError(f"{source}: no caller lines")
+    return found
+
+
+@dataclass
+class LineTiming:
+    line: CallLine
+    ended_wall: float  # time.time() when the caller finished (speech, keys, or the silence)
+    latency_ms: float | None  # end of the caller's speech to the first bot audio heard (None: not
+    # speech, or no reply heard: a failure, not a fast reply)
+
+
+async def press(ami: AmiClient, channel: str, keys: str) -> None:
+    for key in keys:
+        # "Async: false": panoramisk trips over the "DTMF successfully queued" reply otherwise.
+        await ami.action(
+            {
+                "Action": "PlayDTMF",
+                "Channel": channel,
+                "Digit": key,
+                "Duration": "120",
+                "Async": "false",
+            }
+        )
+        await asyncio.sleep(0.2)
+
+
+async def channel_of(ami: AmiClient, uniqueid: str, timeout_s: float = 5.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for message in await ami.action({"Action": "CoreShowChannels"}, as_list=True):
+            if message.get("Uniqueid") == uniqueid:
+                return str(message["Channel"])
+        await asyncio.sleep(0.05)
+    raise PbxError(f"the test call's channel ({uniqueid}) is gone")
+
+
+async def speak_script(
+    ami: AmiClient,
+    caller: CallerSide,
+    lines: list[CallLine],
+    render: Any,
+    *,
+    caller_uid: str,
+    quiet_s: float = 0.9,
+    turn_timeout_s: float = 30.0,
+) -> list[LineTiming]:
+    """Speak ``lines`` one by one after each bot reply; return when each ended and its latency.
+
+    ``render(text) -> pcm`` is the caller's voice (awaitable).
+    """
+    timings: list[LineTiming] = []
+    await caller.wait_for_sound(turn_timeout_s)
+    for line in lines:
+        if caller.ended.is_set():
+            break
+        if line.barge:
+            # Over the bot's reply: half a second after it starts talking.
+            await caller.wait_for_sound(turn_timeout_s, after=time.monotonic() - 0.05)
+            await asyncio.sleep(0.5)
+        else:
+            await caller.wait_for_quiet(quiet_s, turn_timeout_s)
+        event = line.line.event
+        start = time.monotonic()
+        if isinstance(event, Dtmf):
+            await press(ami, await channel_of(ami, caller_uid), event.digits)
+            ended = time.monotonic()
+        elif isinstance(event, Silence):
+            await asyncio.sleep(0.1)
+            ended = time.monotonic()
+        else:
+            caller.say(await render(line.text))
+            await caller.finish_saying()
+            ended = caller.last_said()[1] + 0.02
+        first = await caller.wait_for_sound(turn_timeout_s, after=max(ended, start))
+        # Only after speech: the caller hears its own keypad tones, and a silence has no end.
+        spoken = isinstance(event, TextTurn)
+        latency = (first - ended) * 1000 if first is not None and spoken else None
+        timings.append(LineTiming(line, time.time() - (time.monotonic() - ended), latency))
+    return timings
+
+
+def call_records(store: Store, call_id: str, timings: list[LineTiming]) -> list[dict[str, Any]]:
+    """One record per script line (said, heard, intent, bot, latency), then the result."""
+    turns = store.query(
+        "SELECT at, speaker, text, intent, confidence FROM transcript_turns "
+        "WHERE call_id = :c ORDER BY id",
+        {"c": call_id},
+    )
+    records: list[dict[str, Any]] = []
+    callers = [t for t in turns if t["speaker"] == "caller"]
+    for index, timing in enumerate(timings):
+        # The caller turn the bot recorded after this line ended, before the next one did.
+        until = timings[index + 1].ended_wall if index + 1 < len(timings) else float("inf")
+        heard = next((t for t in callers if timing.ended_wall - 0.5 <= t["at"] < until), None)
+        bot = None
+        if heard is not None:
+            bot = next((t for t in turns if t["speaker"] == "bot" and t["at"] >= heard["at"]), None)
+        records.append(
+            {
+                "caller": timing.line.text,
+                "heard": heard["text"] if heard else None,
+                "intent": heard["intent"] if heard else None,
+                "confidence": round(heard["confidence"], 3)
+                if heard and heard["confidence"] is not None
+                else None,
+                "bot": bot["text"] if bot else None,
+                "latency_ms": round(timing.latency_ms) if timing.latency_ms is not None else None,
+            }
+        )
+    [call] = store.query("SELECT * FROM calls WHERE call_id = :c", {"c": call_id}) or [{}]
+    callbacks = store.query(
+        "SELECT id FROM callback_requests WHERE call_id = :c ORDER BY id", {"c": call_id}
+    )
+    sms = store.query(
+        "SELECT id, body, status FROM sms_outbox WHERE call_id = :c ORDER BY id",
+        {"c": call_id},
+    )
+    records.append(
+        {
+            "outcome": call.get("outcome"),
+            "case_id": call.get("case_id"),
+            "callback_id": callbacks[0]["id"] if callbacks else None,
+            "sms": [dict(s) for s in sms],
+            "call_id": call_id,
+        }
+    )
+    return records

@@ -1,0 +1,79 @@
+"""Which speech recogniser the bot uses: the configured one, or on ``auto`` one that
+understands the bot's language.
+
+``speech.asr_engine: auto`` (the default) takes an installed English Vosk
+model when there is one (streaming, cheapest per call), and otherwise
+Whisper tiny.en, which the package index carries and so every fresh install
+has. Pure: the settings and a "which models are installed" lookup in, a
+:class:`RecogniserChoice` out; `spillway doctor` and the bot's assembly use
+the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from models.registry import REGISTRY, ModelKind, get_spec
+from spillway.errors import InputError
+from spillway.settings import SpeechSettings
+
+Engine = Literal["vosk", "whisper"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecogniserChoice:
+    engine: Engine
+    model: str
+    language: str  # the model's language ("en-US", "ko-KR", "en", "multi")
+    why: str
+
+
+def model_language(name: str) -> str:
+    """A model's language from the registry; "unknown" for a model it does not list."""
+    try:
+        return get_spec(name).language
+    except InputError:
+        return "unknown"
+
+
+def _vosk_models_for(language: str) -> list[str]:
+    """Registered Vosk models for ``language`` ("en"), smallest first (as listed)."""
+    return [
+        spec.name
+        for spec in REGISTRY
+        if spec.kind is ModelKind.VOSK and same_language(spec.language, language)
+    ]
+
+
+def same_language(a: str, b: str) -> bool:
+    """Whether two language tags name one language ("en-US", "en_US" and "en" do; "multi"
+    matches all)."""
+    if "multi" in (a, b) or "any" in (a, b):
+        return True
+    return a.replace("_", "-").split("-")[0].lower() == b.replace("_", "-").split("-")[0].lower()
+
+
+def choose_recogniser(
+    speech: SpeechSettings, installed: Callable[[str], bool], *, language: str = "en"
+) -> RecogniserChoice:
+    """The recogniser for these settings; ``installed(name)``: is that model here?"""
+    if speech.asr_engine == "vosk":
+        name = speech.vosk_model
+        return RecogniserChoice("vosk", name, model_language(name), "speech.asr_engine: vosk")
+    if speech.asr_engine == "whisper":
+        name = speech.whisper_model
+        return RecogniserChoice("whisper", name, model_language(name), "speech.asr_engine: whisper")
+    for name in _vosk_models_for(language):
+        if installed(name):
+            return RecogniserChoice(
+                "vosk", name, model_language(name), f"auto: {name} is installed"
+            )
+    name = speech.whisper_model
+    return RecogniserChoice(
+        "whisper",
+        name,
+        model_language(name),
+        f"auto: no {language} Vosk model installed, so Whisper ({name})",
+    )

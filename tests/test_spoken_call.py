@@ -1,0 +1,97 @@
+"""`spillway call --script`: every scripted flow in tests/scripts, spoken by a Piper caller
+voice through the sandbox Asterisk into the overflow route, over both media transports.
+
+The real path: Asterisk, the transport, VAD and endpointing, Whisper tiny.en
+(the English default), the fallback NLU, the dialogue, Piper. Calls run four
+at a time under one controller (outcomes, not latency, are asserted here; the
+latency is measured in bench/bench_conversations.py). The outcome each flow
+must reach is the one its text replay reaches in tests/test_chat_script.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.assembly import DialogueFactory, SpeechModels, build_nlu
+from bot.backends.demo_data import seed_demo
+from bot.voice_bot import SpeechBot, VoiceBotConfig
+from cli.commands.call import CallSpec, PlacedCall, place_calls
+from spillway.storage import SqliteStore
+from tests.call_harness import routing_settings
+from tests.conftest import PbxHandle
+from tests.test_chat_script import CALLER, EXPECTED, SCRIPTS
+from tests.voice_caller import speech_models
+
+__all__ = ["speech_models"]  # the fixture
+pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.asyncio(loop_scope="session")]
+
+# The dialogue's outcome as the controller records it for the call.
+CALL_OUTCOME = {"resolved": "bot:done", "callback": "bot:done", "transferred": "bot:handoff"}
+OTHER_CALLER = "4599887766"  # not a customer of the demo shop
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "spoken.db")
+    store.migrate()
+    seed_demo(store)
+    yield store
+    store.close()
+
+
+async def _place_all(
+    pbx: PbxHandle, shop: SqliteStore, models: SpeechModels, transport: str
+) -> dict[str, PlacedCall]:
+    settings = routing_settings(pbx.settings, transport, agents=0)
+    settings = settings.model_copy(
+        update={"storage": settings.storage.model_copy(update={"sqlite_path": shop.path})}
+    )
+    nlu = build_nlu(settings, use_rasa=False)
+    bot = SpeechBot(
+        models,
+        DialogueFactory.from_settings(settings, nlu, shop),
+        VoiceBotConfig.from_settings(settings),
+    )
+    specs = [
+        CallSpec(
+            (SCRIPTS / f"{name}.txt").read_text(),
+            name,
+            (CALLER if EXPECTED[name][0] else OTHER_CALLER).lstrip("+"),
+        )
+        for name in sorted(EXPECTED)
+    ]
+    try:
+        placed = await place_calls(settings, specs, bot=bot, concurrency=4, quiet_s=1.2)
+    finally:
+        await nlu.aclose()
+    return {p.spec.source: p for p in placed}
+
+
+@pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
+async def test_every_script_reaches_its_outcome_spoken(
+    pbx: PbxHandle, shop: SqliteStore, speech_models: SpeechModels, transport: str
+) -> None:
+    calls = await _place_all(pbx, shop, speech_models, transport)
+    wrong = []
+    for name, (_caller, outcome, _actions, sms_texts) in sorted(EXPECTED.items()):
+        *turns, result = calls[name].records
+        # A spoken call always has a caller id: a complaint's photo link goes to it by SMS
+        # (in the text replay of bad_input there is no number to send it to).
+        expected = (CALL_OUTCOME[outcome], len(sms_texts) or int(name == "bad_input"))
+        got = (result["outcome"], len(result["sms"]))
+        if got != expected:
+            heard = [(t["caller"], t["heard"], t["intent"]) for t in turns]
+            wrong.append(f"{name}: {got}, expected {expected}: {heard}")
+            continue
+        assert (result["callback_id"] is not None) == (outcome == "callback"), name
+        if name == "complaint":
+            assert result["case_id"] and "upload photos" in result["sms"][0]["body"]
+        for turn in turns:
+            if not turn["caller"].startswith("<"):
+                # Every spoken line was heard, and answered.
+                assert turn["heard"], (name, turn)
+        assert len(calls[name].wav) > 8000  # the caller heard the bot
+    assert not wrong, "\n".join(wrong)
