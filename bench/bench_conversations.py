@@ -1,0 +1,164 @@
+"""The conversation benchmark: N simultaneous spoken conversations through the sandbox.
+
+Each conversation (bench/conversations/shop.yaml) is spoken by a Piper caller
+voice through a throw-away sandbox Asterisk into the overflow route, with the
+default English path (Whisper tiny.en unless an English Vosk model is
+installed; Rasa when it answers at the configured URL, else the fallback NLU).
+It reports, per number of simultaneous calls:
+
+- latency from the end of the caller's speech to the first bot audio heard,
+  p50 and p95, over every spoken turn; a reply never heard is a failure and
+  counts as infinitely late (it is not dropped);
+- the share of spoken turns whose intent was recognised correctly;
+- the share of conversations that reached their expected outcome.
+
+Run: ``PYTHONPATH=. python -m bench.bench_conversations --calls 1,4,6,8 --runs 2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.harness import own_sandbox_settings, percentile
+from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
+from bot.backends.demo_data import seed_demo
+from bot.voice_bot import SpeechBot, VoiceBotConfig
+from cli.commands.call import CallSpec, place_calls
+from dialplan.sandbox import Sandbox
+from spillway.settings import Settings
+from spillway.storage import SqliteStore
+
+CONVERSATIONS = Path(__file__).parent / "conversations" / "shop.yaml"
+
+
+def load_conversations(path: Path = CONVERSATIONS) -> list[dict[str, Any]]:
+    return list(yaml.safe_load(path.read_text()))
+
+
+def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:
+    script = "\n".join(str(line[0]) for line in conversation["lines"]) + "\n"
+    return CallSpec(script, f"{conversation['name']}#{copy}", conversation["caller_id"])
+
+
+def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, Any]:
+    by_name = {c["name"]: c for c in conversations}
+    latencies: list[float] = []
+    intents_right = intents_total = reached = 0
+    misses: list[str] = []
+    for call in placed:
+        conversation = by_name[call.spec.source.split("#")[0]]
+        *turns, result = call.records
+        reached += result["outcome"] == conversation["outcome"]
+        if result["outcome"] != conversation["outcome"]:
+            misses.append(f"{call.spec.source}: outcome {result['outcome']}")
+        for (said, expected), turn in zip(conversation["lines"], turns, strict=False):
+            if expected is None:
+                continue
+            intents_total += 1
+            intents_right += turn["intent"] == expected
+            if turn["intent"] != expected:
+                misses.append(
+                    f"{call.spec.source}: {said!r} heard {turn['heard']!r} as {turn['intent']}"
+                )
+            latencies.append(turn["latency_ms"] if turn["latency_ms"] is not None else math.inf)
+        # Lines the call never got to (it ended early) count as unheard replies.
+        for _said, expected in conversation["lines"][len(turns) :]:
+            if expected is not None:
+                intents_total += 1
+                latencies.append(math.inf)
+    heard = [v for v in latencies if math.isfinite(v)]
+    return {
+        "turns": len(latencies),
+        "unheard": len(latencies) - len(heard),
+        "p50_ms": percentile(latencies, 0.5) if latencies else None,
+        "p95_ms": percentile(latencies, 0.95) if latencies else None,
+        "mean_heard_ms": round(statistics.mean(heard)) if heard else None,
+        "intent_accuracy": round(intents_right / max(intents_total, 1), 4),
+        "outcome_rate": round(reached / max(len(placed), 1), 4),
+        "misses": misses,
+    }
+
+
+async def run(settings: Settings, calls: list[int], runs: int) -> dict[str, Any]:
+    conversations = load_conversations()
+    models = await asyncio.to_thread(load_speech_models, settings)
+    nlu = build_nlu(settings)
+    results: dict[str, Any] = {}
+    try:
+        for n in calls:
+            samples = []
+            for run_no in range(runs):
+                with tempfile.TemporaryDirectory() as tmp:
+                    shop = SqliteStore(Path(tmp) / "shop.db")
+                    shop.migrate()
+                    seed_demo(shop)
+                    run_settings = settings.model_copy(
+                        update={
+                            "storage": settings.storage.model_copy(
+                                update={"sqlite_path": shop.path}
+                            )
+                        }
+                    )
+                    bot = SpeechBot(
+                        models,
+                        DialogueFactory.from_settings(run_settings, nlu, shop),
+                        VoiceBotConfig.from_settings(run_settings),
+                    )
+                    specs = [spec_of(conversations[i % len(conversations)], i) for i in range(n)]
+                    started = time.perf_counter()
+                    placed = await place_calls(run_settings, specs, bot=bot, concurrency=n)
+                    elapsed = time.perf_counter() - started
+                    shop.close()
+                scored = score(conversations, placed)
+                scored["seconds"] = round(elapsed, 1)
+                samples.append(scored)
+                print(json.dumps({"calls": n, "run": run_no + 1, **scored}), flush=True)
+            results[str(n)] = samples
+    finally:
+        await nlu.aclose()
+        models.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", default="1,4,6,8")
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    settings = own_sandbox_settings("bench-conv", queue={"agents": 0})
+    sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
+    sandbox.build()
+    sandbox.start()
+    try:
+        asyncio.run(sandbox.wait_ready(timeout_s=60))
+        choice = recogniser_for(settings)
+        report = {
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
+            "results": asyncio.run(
+                run(settings, [int(n) for n in args.calls.split(",")], args.runs)
+            ),
+        }
+    finally:
+        sandbox.remove()
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
