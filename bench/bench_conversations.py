@@ -44,7 +44,15 @@ CONVERSATIONS = Path(__file__).parent / "conversations" / "shop.yaml"
 
 
 def load_conversations(path: Path = CONVERSATIONS) -> list[dict[str, Any]]:
-    return list(yaml.safe_load(path.read_text()))
+    conversations = list(yaml.safe_load(path.read_text()))
+    for c in conversations:
+        for said, _intent in c["lines"]:
+            # YAML reads a bare yes/no as a boolean: every line must be text.
+            if not isinstance(said, str):
+                raise ValueError(
+                    f"{path}: {c['name']}: quote {said!r} (YAML read it as {type(said).__name__})"
+                )
+    return conversations
 
 
 def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:

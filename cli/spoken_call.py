@@ -123,8 +123,10 @@ class CallerSide:
     def heard_sound_between(self, start: float, end: float) -> list[Heard]:
         return [h for h in self.heard if start <= h.at < end and h.rms >= HEARD_RMS]
 
-    async def wait_for_sound(self, timeout_s: float, *, after: float = 0.0) -> float | None:
-        """Until the caller hears sound (after ``after``); its time, or None."""
+    async def wait_for_sound(self, timeout_s: float, *, after: float | None = None) -> float | None:
+        """Until the caller hears sound (after ``after``, default: from now); its time, or None."""
+        if after is None:
+            after = time.monotonic()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and not self.ended.is_set():
             for h in self.heard_sound_between(after, math.inf):
@@ -278,7 +280,7 @@ async def speak_script(
     ``render(text) -> pcm`` is the caller's voice (awaitable).
     """
     timings: list[LineTiming] = []
-    await caller.wait_for_sound(turn_timeout_s)
+    await caller.wait_for_sound(turn_timeout_s, after=0.0)  # the greeting (it may have begun)
     for line in lines:
         if caller.ended.is_set():
             break

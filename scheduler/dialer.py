@@ -59,6 +59,7 @@ class DialerConfig:
     caller_id: str = "Spillway <4500000000>"
     ring_s: int = 30
     agent_wait_s: int = 60
+    agent_first: bool = False
     pacing: int = 0
     max_in_flight: int = 20
     poll_interval_s: float = 2.0
@@ -77,6 +78,7 @@ class DialerConfig:
             caller_id=cb.caller_id,
             ring_s=cb.ring_s,
             agent_wait_s=cb.agent_wait_s,
+            agent_first=cb.dial_first == "agent",
             pacing=cb.pacing,
             max_in_flight=cb.max_in_flight,
             poll_interval_s=cb.poll_interval_s,
@@ -228,6 +230,7 @@ class Dialer:
                     self.config.caller_id,
                     self.config.ring_s,
                     self.config.agent_wait_s,
+                    agent_first=self.config.agent_first,
                 )
                 await self.pbx.originate(order)
                 self.dialled += 1
@@ -245,7 +248,9 @@ class Dialer:
 
     async def _outcome(self, attempt: Attempt) -> AttemptOutcome:
         """Poll Asterisk's record of the attempt until it is final."""
-        limit = self.config.ring_s + 15
+        limit = (
+            self.config.ring_s + 15 + (self.config.agent_wait_s if self.config.agent_first else 0)
+        )
         deadline = time.monotonic() + limit
         while True:
             status = await self.pbx.status(attempt.id)

@@ -20,6 +20,9 @@ from spillway.errors import AmiError
 ASTDB_FAMILY = "spillway-attempt"
 DIAL_CONTEXT = "spillway-callback-dial"
 CONNECT_CONTEXT = "spillway-callback-connect"
+# Agent first: queue for an agent, then dial the customer.
+AGENT_CONTEXT = "spillway-callback-agent"
+CUSTOMER_CONTEXT = "spillway-callback-customer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class DialOrder:
     ring_s: int
     agent_wait_s: int
     queue_priority: int = 20
+    agent_first: bool = False  # an agent on the line before the customer's phone rings
 
     def channel_dial(self) -> str:
         return self.dial_string.format(e164=self.phone, digits=self.phone.lstrip("+"))
@@ -64,14 +68,20 @@ def originate_action(order: DialOrder) -> dict[str, Any]:
         "__SPILLWAY_AGENT_WAIT_S": str(order.agent_wait_s),
         "__SPILLWAY_CB_PRIO": str(order.queue_priority),
     }
+    if order.agent_first:
+        channel, context = f"Local/s@{AGENT_CONTEXT}", CUSTOMER_CONTEXT
+        timeout_s = order.agent_wait_s + 10
+    else:
+        channel, context = f"Local/s@{DIAL_CONTEXT}", CONNECT_CONTEXT
+        timeout_s = order.ring_s + 10
     return {
         "Action": "Originate",
-        "Channel": f"Local/s@{DIAL_CONTEXT}",
-        "Context": CONNECT_CONTEXT,
+        "Channel": channel,
+        "Context": context,
         "Exten": "s",
         "Priority": "1",
         "CallerID": order.caller_id,
-        "Timeout": str((order.ring_s + 10) * 1000),
+        "Timeout": str(timeout_s * 1000),
         "ChannelId": order.attempt_id,
         "OtherChannelId": f"{order.attempt_id}-2",
         "Async": "true",

@@ -2,7 +2,9 @@
 
 The dialplan that dials the customer (``spillway-callback-dial``) writes the
 attempt's status into Asterisk's own database (AstDB
-``spillway-attempt/<attempt id>``): ``dialling`` when it starts, ``ANSWER``
+``spillway-attempt/<attempt id>``): ``AGENT`` while an agent-first attempt
+waits in the queue (``NOAGENT`` if none takes it), ``dialling`` when the
+customer's phone starts ringing, ``ANSWER``
 the moment the customer answers, ``NOAGENT`` or ``MACHINE`` when the connect
 step finds no agent or an answering machine, else Dial's ``DIALSTATUS``.
 :func:`outcome_of` maps that to an :class:`AttemptOutcome`.
@@ -48,6 +50,6 @@ def outcome_of(status: str | None) -> AttemptOutcome | None:
     if status is None:
         return AttemptOutcome.NOT_STARTED
     status = status.strip().upper()
-    if status == "DIALLING":
+    if status in ("DIALLING", "AGENT"):  # ringing the customer, or (agent first) queued
         return None
     return DIALSTATUS_OUTCOMES.get(status, AttemptOutcome.FAILED)

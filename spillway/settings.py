@@ -261,7 +261,10 @@ class CallbackSettings(_Section):
     dial_string: str = "Local/{digits}@spillway-sim-customer"
     caller_id: str = "Spillway <4500000000>"
     ring_s: int = Field(30, ge=5, le=180)
-    # How long an answered customer waits in the queue for an agent.
+    # customer: ring the customer, then queue them for an agent (ahead of callers);
+    # agent: queue for an agent first, then ring the customer while the agent listens.
+    dial_first: Literal["customer", "agent"] = "customer"
+    # How long an answered customer (or, agent first, the attempt) waits for an agent.
     agent_wait_s: int = Field(60, ge=5, le=600)
     # Calling hours in the customer's local time, [start, end); null: no calls that day.
     weekdays: HoursWindow = (8.0, 20.0)

@@ -6,6 +6,7 @@ counted in `scheduler status`, until it comes back."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from scheduler import requests
 from scheduler.contact_model import fit
 from scheduler.dialer import Dialer, DialerConfig, status_report
 from scheduler.model_keeper import ModelKeeper
-from scheduler.originate import DialOrder
+from scheduler.originate import DialOrder, originate_action
 from scheduler.outcomes import AttemptOutcome
 from scheduler.policy import Plan
 from scheduler.requests import NewRequest, RequestSource
@@ -185,3 +186,24 @@ async def test_the_model_dying_mid_run_falls_back_to_the_conventional_rule_and_s
     attempt = await dial_one()
     assert (attempt["request_id"], attempt["policy"]) == (third, "predicted")
     db.close()
+
+
+async def test_the_originate_action_for_customer_first_and_agent_first() -> None:
+    order = DialOrder("cb-1", 7, "+4520123456", "PJSIP/{e164}@trunk", "Shop <1>", 30, 60)
+    first = originate_action(order)
+    assert (first["Channel"], first["Context"], first["Timeout"]) == (
+        "Local/s@spillway-callback-dial",
+        "spillway-callback-connect",
+        "40000",
+    )
+    agent = originate_action(dataclasses.replace(order, agent_first=True))
+    # The attempt queues for an agent (up to agent_wait_s), then dials the customer.
+    assert (agent["Channel"], agent["Context"], agent["Timeout"]) == (
+        "Local/s@spillway-callback-agent",
+        "spillway-callback-customer",
+        "70000",
+    )
+    assert (
+        agent["ChannelId"] == "cb-1"
+        and "__SPILLWAY_DIAL=PJSIP/+4520123456@trunk" in agent["Variable"]
+    )

@@ -177,3 +177,58 @@ def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
     while not queue.empty():
         out.append(queue.get_nowait())
     return out
+
+
+def _in_order(events: asyncio.Queue[Any]) -> list[dict[str, str]]:
+    found = []
+    while not events.empty():
+        found.append(dict(events.get_nowait()))
+    return found
+
+
+async def test_agent_first_puts_an_agent_on_the_line_before_the_customer_rings(
+    scene: Scene,
+) -> None:
+    phone = "+4520123471"
+    await scene.customer(phone, "answer")
+    request_id = scene.add(phone)
+    with scene.pbx.ami.subscribe("UserEvent", "Newchannel", "AgentConnect") as events:
+        dialer = scene.dialer(agent_first=True)
+        assert await dialer.tick() == 1
+        await dialer.wait_idle(30)
+    seen = _in_order(events)
+    # app_queue's own word that an agent took the attempt.
+    agent = next(i for i, e in enumerate(seen) if e.get("Event") == "AgentConnect")
+    dial = next(i for i, e in enumerate(seen) if e.get("UserEvent") == "SpillwayCallbackDial")
+    customer = next(
+        i
+        for i, e in enumerate(seen)
+        if e.get("Event") == "Newchannel" and e.get("Context") == "spillway-sim-customer"
+    )
+    assert agent < dial < customer, seen
+    assert seen[dial]["First"] == "agent"
+    assert [a["outcome"] for a in scene.attempts(request_id)] == ["answered"]
+    assert scene.row(request_id)["status"] == "done"
+
+
+async def test_agent_first_with_no_agent_free_never_rings_the_customer(scene: Scene) -> None:
+    await apply_settings(scene.pbx, routing_settings(scene.pbx.settings, agents=0))
+    phone = "+4520123472"
+    await scene.customer(phone, "answer")
+    request_id = scene.add(phone)
+    with scene.pbx.ami.subscribe("Newchannel") as events:
+        dialer = scene.dialer(agent_first=True)
+        dialer.pbx.free_agents = _always_free  # type: ignore[method-assign]
+        assert await dialer.tick() == 1
+        await dialer.wait_idle(30)
+    contexts = {e.get("Context") for e in _in_order(events)}
+    assert "spillway-sim-customer" not in contexts
+    assert [a["outcome"] for a in scene.attempts(request_id)] == ["no_agent"]
+    row = scene.row(request_id)
+    assert row["status"] == "pending" and row["attempts"] == 1  # tried again later
+
+
+async def _always_free(queue: str) -> int:
+    # The capacity check would hold the attempt back (no agent is free); this test
+    # is about what Asterisk does when the queue has nobody to take it.
+    return 1
