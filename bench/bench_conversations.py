@@ -4,7 +4,9 @@ Each conversation (bench/conversations/shop.yaml) is spoken by a Piper caller
 voice through a throw-away sandbox Asterisk into the overflow route, with the
 default English path (Whisper tiny.en unless an English Vosk model is
 installed; Rasa when it answers at the configured URL, else the fallback NLU).
-It reports, per number of simultaneous calls:
+Each level places every conversation at least once, ``N`` at a time (so
+one call means the seven conversations one after another). It reports, per
+number of simultaneous calls:
 
 - latency from the end of the caller's speech to the first bot audio heard,
   p50 and p95, over every spoken turn; a reply never heard is a failure and
@@ -99,9 +101,47 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
     }
 
 
-async def run(settings: Settings, calls: list[int], runs: int) -> dict[str, Any]:
+def with_variant(models: Any, variant: str) -> Any:
+    """The speech models with one Whisper try applied (``baseline``: as shipped)."""
+    if variant == "baseline":
+        return models
+    from bot.assembly import SpeechModels, whisper_prompt
+    from bot.speech.whisper_asr import WhisperEngine
+
+    asr = models.asr
+    if not isinstance(asr, WhisperEngine):
+        raise SystemExit(f"--variant {variant} needs the Whisper recogniser")
+    tries = {
+        "no_timestamps": {"prompt": whisper_prompt(), "timestamps": False},
+        "no_prompt": {"prompt": None, "timestamps": True},
+    }
+    engine = WhisperEngine(asr._model, max_workers=1, language="en", **tries[variant])
+    return SpeechModels(asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad)
+
+
+async def run(
+    settings: Settings, calls: list[int], runs: int, variants: list[str]
+) -> dict[str, Any]:
     conversations = load_conversations()
-    models = await asyncio.to_thread(load_speech_models, settings)
+    loaded = await asyncio.to_thread(load_speech_models, settings)
+    results: dict[str, Any] = {}
+    try:
+        for variant in variants:
+            models = with_variant(loaded, variant)
+            results[variant] = await _levels(settings, models, conversations, calls, runs, variant)
+    finally:
+        loaded.close()
+    return results
+
+
+async def _levels(
+    settings: Settings,
+    models: Any,
+    conversations: list[dict[str, Any]],
+    calls: list[int],
+    runs: int,
+    variant: str,
+) -> dict[str, Any]:
     nlu = build_nlu(settings)
     results: dict[str, Any] = {}
     try:
@@ -124,7 +164,11 @@ async def run(settings: Settings, calls: list[int], runs: int) -> dict[str, Any]
                         DialogueFactory.from_settings(run_settings, nlu, shop),
                         VoiceBotConfig.from_settings(run_settings),
                     )
-                    specs = [spec_of(conversations[i % len(conversations)], i) for i in range(n)]
+                    # At least every conversation once; n of them at a time.
+                    total = max(n, len(conversations))
+                    specs = [
+                        spec_of(conversations[i % len(conversations)], i) for i in range(total)
+                    ]
                     started = time.perf_counter()
                     placed = await place_calls(run_settings, specs, bot=bot, concurrency=n)
                     elapsed = time.perf_counter() - started
@@ -132,11 +176,16 @@ async def run(settings: Settings, calls: list[int], runs: int) -> dict[str, Any]
                 scored = score(conversations, placed)
                 scored["seconds"] = round(elapsed, 1)
                 samples.append(scored)
-                print(json.dumps({"calls": n, "run": run_no + 1, **scored}), flush=True)
+                print(
+                    json.dumps(
+                        {"variant": variant, "calls": n, "run": run_no + 1, "placed": total}
+                        | scored
+                    ),
+                    flush=True,
+                )
             results[str(n)] = samples
     finally:
         await nlu.aclose()
-        models.close()
     return results
 
 
@@ -145,6 +194,11 @@ def main() -> None:
     parser.add_argument("--calls", default="1,4,6,8")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--variants",
+        default="baseline",
+        help="Whisper tries to measure in the same run: baseline, no_timestamps, no_prompt",
+    )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})
     sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
@@ -157,7 +211,12 @@ def main() -> None:
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
             "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
             "results": asyncio.run(
-                run(settings, [int(n) for n in args.calls.split(",")], args.runs)
+                run(
+                    settings,
+                    [int(n) for n in args.calls.split(",")],
+                    args.runs,
+                    args.variants.split(","),
+                )
             ),
         }
     finally:

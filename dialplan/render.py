@@ -56,6 +56,7 @@ SANDBOX_EMPTY_FILES = (
     "chan_websocket.conf",
     "queuerules.conf",
     "musiconhold.conf",
+    "amd.conf",
 )
 
 # Loaded explicitly (autoload = no): fast start, nothing listening beyond loopback.
@@ -95,6 +96,7 @@ SANDBOX_MODULES = (
     "app_dial",
     "app_queue",
     "app_audiosocket",
+    "app_amd",
     "app_playback",
     "app_echo",
     "app_record",
@@ -179,6 +181,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "sip_user": SOFTPHONE_USER,
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
         "spool": callback_spool(settings),
+        "cb": settings.callbacks,
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))

@@ -50,6 +50,7 @@ def outcome_of(status: str | None) -> AttemptOutcome | None:
     if status is None:
         return AttemptOutcome.NOT_STARTED
     status = status.strip().upper()
-    if status in ("DIALLING", "AGENT"):  # ringing the customer, or (agent first) queued
+    # Ringing the customer; (agent first) queued for an agent; AMD() still listening.
+    if status in ("DIALLING", "AGENT", "AMD"):
         return None
     return DIALSTATUS_OUTCOMES.get(status, AttemptOutcome.FAILED)

@@ -266,6 +266,9 @@ class CallbackSettings(_Section):
     dial_first: Literal["customer", "agent"] = "customer"
     # How long an answered customer (or, agent first, the attempt) waits for an agent.
     agent_wait_s: int = Field(60, ge=5, le=600)
+    # Asterisk's AMD() on the customer's answer: an answering machine is recorded as
+    # "machine", hung up and tried again later (needs app_amd).
+    amd: bool = False
     # Calling hours in the customer's local time, [start, end); null: no calls that day.
     weekdays: HoursWindow = (8.0, 20.0)
     saturday: HoursWindow = (10.0, 16.0)

@@ -232,3 +232,27 @@ async def _always_free(queue: str) -> int:
     # The capacity check would hold the attempt back (no agent is free); this test
     # is about what Asterisk does when the queue has nobody to take it.
     return 1
+
+
+async def test_with_amd_an_answering_machine_is_recorded_and_tried_again(scene: Scene) -> None:
+    base = routing_settings(scene.pbx.settings, agents=3)
+    settings = base.model_copy(
+        update={"callbacks": base.callbacks.model_copy(update={"amd": True})}
+    )
+    await apply_settings(scene.pbx, settings)
+    machine, person = "+4520123481", "+4520123482"
+    await scene.customer(machine, "machine")
+    await scene.customer(person, "answer", hold_s=3)
+    ids = {phone: scene.add(phone) for phone in (machine, person)}
+    with scene.pbx.ami.subscribe("UserEvent") as events:
+        dialer = scene.dialer(ring_s=8)
+        assert await dialer.tick() == 2
+        await dialer.wait_idle(40)
+    seen = _in_order(events)
+    assert [e["UserEvent"] for e in seen if e.get("UserEvent") == "SpillwayCallbackMachine"] == [
+        "SpillwayCallbackMachine"
+    ]
+    assert [a["outcome"] for a in scene.attempts(ids[machine])] == ["machine"]
+    assert scene.row(ids[machine])["status"] == "pending"  # tried again later
+    assert [a["outcome"] for a in scene.attempts(ids[person])] == ["answered"]
+    assert scene.row(ids[person])["status"] == "done"

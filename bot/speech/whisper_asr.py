@@ -77,6 +77,7 @@ class WhisperStream:
         language: str | None,
         beam_size: int,
         prompt: str | None = None,
+        timestamps: bool = True,
     ) -> None:
         self._model = model
         self._executor = executor
@@ -84,6 +85,7 @@ class WhisperStream:
         self._language = language
         self._beam_size = beam_size
         self._prompt = prompt
+        self._timestamps = timestamps
         self._chunks: list[AudioChunk] = []
         self._closed = False
 
@@ -104,7 +106,9 @@ class WhisperStream:
             # and cross-utterance conditioning would only add latency.
             vad_filter=False,
             condition_on_previous_text=False,
-            without_timestamps=False,
+            # Segment times place the words in the utterance; without them
+            # Whisper decodes fewer tokens (docs/PERFORMANCE.md has both).
+            without_timestamps=not self._timestamps,
             # The words callers use with a shop: "stock" is then heard as
             # stock, not "star" (tests/test_spoken_call.py).
             initial_prompt=self._prompt,
@@ -163,9 +167,11 @@ class WhisperEngine:
         language: str | None = "en",
         beam_size: int = 1,
         prompt: str | None = None,
+        timestamps: bool = True,
     ) -> None:
         self._model = model
         self._prompt = prompt
+        self._timestamps = timestamps
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whisper")
         self._language = language
@@ -179,6 +185,7 @@ class WhisperEngine:
             language=self._language,
             beam_size=self._beam_size,
             prompt=self._prompt,
+            timestamps=self._timestamps,
         )
 
     async def prewarm(
