@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -256,3 +256,27 @@ async def test_with_amd_an_answering_machine_is_recorded_and_tried_again(scene: 
     assert scene.row(ids[machine])["status"] == "pending"  # tried again later
     assert [a["outcome"] for a in scene.attempts(ids[person])] == ["answered"]
     assert scene.row(ids[person])["status"] == "done"
+
+
+async def test_nothing_is_dialled_on_a_holiday_and_the_next_day_is_planned(scene: Scene) -> None:
+    zone = ZoneInfo("Europe/Copenhagen")
+    today = datetime.now(zone).date()
+    rules = CallingRules(
+        windows=((0.0, 24.0),) * 7,
+        holiday_country=None,
+        extra_holidays=frozenset({today}),
+        min_gap_s=0,
+        expiry_s=3 * 86400,
+    )
+    phone = "+4520123491"
+    await scene.customer(phone, "answer")
+    request_id = scene.add(phone)
+    with scene.pbx.ami.subscribe("UserEvent") as events:
+        dialer = scene.dialer(rules)
+        assert await dialer.tick() == 0
+        await asyncio.sleep(0.5)
+    assert not [e for e in _in_order(events) if e.get("UserEvent") == "SpillwayCallbackDial"]
+    row = scene.row(request_id)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone)
+    assert row["status"] == "pending" and row["not_before"] == tomorrow.timestamp()
+    assert scene.attempts(request_id) == []
