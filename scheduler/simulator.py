@@ -302,17 +302,11 @@ def simulate(
             # An agent must be free; otherwise the call waits for the first one to be.
             while sim.agents_free_at and sim.agents_free_at[0] <= at:
                 heapq.heappop(sim.agents_free_at)
-            if len(sim.agents_free_at) >= world.rules.agents:
-                free = sim.agents_free_at[0]
-                later = next_allowed(sim.rules, sim.facts(request), free)
-                if later is None:
-                    request.closed = True
-                else:
-                    heapq.heappush(events, (later, order, 1, request.id))
-                    order += 1
-                continue
-            if refusal(sim.rules, sim.facts(request), at) is not None:
-                later = next_allowed(sim.rules, sim.facts(request), at)
+            busy = len(sim.agents_free_at) >= world.rules.agents
+            if busy or refusal(sim.rules, sim.facts(request), at) is not None:
+                # Later: when an agent is free, at the first moment the rules allow.
+                start_from = sim.agents_free_at[0] if busy else at
+                later = next_allowed(sim.rules, sim.facts(request), start_from)
                 if later is None:
                     request.closed = True
                 else:
