@@ -111,11 +111,14 @@ def with_variant(models: Any, variant: str) -> Any:
     asr = models.asr
     if not isinstance(asr, WhisperEngine):
         raise SystemExit(f"--variant {variant} needs the Whisper recogniser")
-    tries = {
-        "no_timestamps": {"prompt": whisper_prompt(), "timestamps": False},
-        "no_prompt": {"prompt": None, "timestamps": True},
+    tries: dict[str, tuple[str | None, bool]] = {  # (prompt, timestamps)
+        "no_timestamps": (whisper_prompt(), False),
+        "no_prompt": (None, True),
     }
-    engine = WhisperEngine(asr._model, max_workers=1, language="en", **tries[variant])
+    prompt, timestamps = tries[variant]
+    engine = WhisperEngine(
+        asr._model, max_workers=1, language="en", prompt=prompt, timestamps=timestamps
+    )
     return SpeechModels(asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad)
 
 
