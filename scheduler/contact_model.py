@@ -25,6 +25,7 @@ a refit makes a new one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,6 +126,18 @@ def _borrowed(counts: FloatArray) -> FloatArray:
     return np.asarray(near + pooled.reshape(counts.shape), dtype=np.float64)
 
 
+def _shrunk(
+    base: FloatArray, factor: FloatArray | float, tries: FloatArray, answers: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """A customer's Beta(alpha, beta): the segment's ``base`` scaled by their reachability
+    ``factor``, worth CUSTOMER_STRENGTH attempts, updated with their own ``tries`` and
+    ``answers`` (arrays broadcast: one customer's 168 slots, or many rows)."""
+    mean = np.clip(base * factor, 0.005, 0.97)
+    alpha = mean * CUSTOMER_STRENGTH + answers
+    beta = (1 - mean) * CUSTOMER_STRENGTH + tries - answers
+    return alpha, beta
+
+
 def _logit(p: FloatArray) -> FloatArray:
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.asarray(np.log(p / (1 - p)), dtype=np.float64)
@@ -142,7 +155,6 @@ class ContactModel:
     seg_alpha: FloatArray  # [segments, 168]
     seg_beta: FloatArray
     customers: dict[str, int]
-    cust_segment: NDArray[np.int64]  # [customers]
     cust_tries: FloatArray  # [customers, 168]
     cust_answers: FloatArray
     cust_factor: FloatArray  # [customers]: reachability against the segment
@@ -171,45 +183,36 @@ class ContactModel:
         index = self.customers.get(customer)
         if index is None:
             return base * CUSTOMER_STRENGTH, (1 - base) * CUSTOMER_STRENGTH
-        mean = np.clip(base * self.cust_factor[index], 0.005, 0.97)
-        tries, answers = self.cust_tries[index], self.cust_answers[index]
-        alpha = mean * CUSTOMER_STRENGTH + answers
-        beta = (1 - mean) * CUSTOMER_STRENGTH + tries - answers
-        return alpha, beta
+        return _shrunk(
+            base, self.cust_factor[index], self.cust_tries[index], self.cust_answers[index]
+        )
 
     # -- the blend ------------------------------------------------------------------------------
     def mean(self, customer: str, segment: str | None, attempt_no: int = 1) -> FloatArray:
         """P(answer) per slot: the blend of both parts."""
-        alpha, beta = self.posterior(customer, segment)
-        hier = alpha / (alpha + beta)
+        hier = self._hier_mean(customer, segment)
         if self.gbm is None or self.gbm_weight == 0.0:
-            return np.asarray(hier, dtype=np.float64)
+            return hier
         boosted = self._gbm_slots(customer, segment, attempt_no)
         w = self.gbm_weight
         return _sigmoid((1 - w) * _logit(hier) + w * _logit(boosted))
 
     def mean_many(self, customers: Sequence[str], segments: Sequence[str | None]) -> FloatArray:
         """``[n, 168]`` P(answer) for many requests at once (the Beta-binomial part)."""
-        seg_mean = self.seg_alpha / (self.seg_alpha + self.seg_beta)
-        prior_rows = {
-            s: cold_start_prior(self.industry.get(s or "default"))
-            for s in set(segments)
-            if self._segment_index(s) is None
-        }
-        base = np.vstack(
-            [
-                seg_mean[index] if (index := self._segment_index(s)) is not None else prior_rows[s]
-                for s in segments
-            ]
-        )
+        curves = {s: self.segment_mean(s) for s in set(segments)}
+        base = np.vstack([curves[s] for s in segments])
         people = np.array([self.customers.get(c, -1) for c in customers])
         known = people >= 0
         mean = base.copy()
         if known.any():
             rows = people[known]
-            m = np.clip(base[known] * self.cust_factor[rows, None], 0.005, 0.97)
-            tries, answers = self.cust_tries[rows], self.cust_answers[rows]
-            mean[known] = (m * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+            alpha, beta = _shrunk(
+                base[known],
+                self.cust_factor[rows, None],
+                self.cust_tries[rows],
+                self.cust_answers[rows],
+            )
+            mean[known] = alpha / (alpha + beta)
         return np.asarray(mean, dtype=np.float64)
 
     def sample(
@@ -241,9 +244,10 @@ class ContactModel:
         curves = rng.beta(alpha * sharpen, beta * sharpen, size=(draws, SLOTS))
         person = self.customers.get(customer)
         if person is not None:
-            mean = np.clip(curves * self.cust_factor[person], 0.005, 0.97)
-            tries, answers = self.cust_tries[person], self.cust_answers[person]
-            curves = (mean * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+            a, b = _shrunk(
+                curves, self.cust_factor[person], self.cust_tries[person], self.cust_answers[person]
+            )
+            curves = a / (a + b)
         if self.gbm is not None and self.gbm_weight > 0.0:
             # The booster's view shifts every draw by the same amount.
             shift = self.mean(customer, segment, attempt_no) - self._hier_mean(customer, segment)
@@ -333,8 +337,6 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         .reshape(n_cust, SLOTS)
         .astype(float)
     )
-    cust_segment = np.zeros(n_cust, dtype=np.int64)
-    cust_segment[cust_codes] = seg_codes  # a customer's latest segment
     expected = np.bincount(cust_codes, weights=seg_mean[seg_codes, log.slot], minlength=n_cust)
     got = cust_answers.sum(axis=1)
     factor = (got + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)
@@ -344,7 +346,6 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         seg_alpha=seg_alpha,
         seg_beta=seg_beta,
         customers=customers,
-        cust_segment=cust_segment,
         cust_tries=cust_tries,
         cust_answers=cust_answers,
         cust_factor=factor,
@@ -439,21 +440,12 @@ def _with_gbm(
     }
     best = min(losses, key=losses.__getitem__)
     booster.fit(features, y_fit)  # the final booster sees every row
-    return ContactModel(
-        segments=model.segments,
-        seg_alpha=model.seg_alpha,
-        seg_beta=model.seg_beta,
-        customers=model.customers,
-        cust_segment=model.cust_segment,
-        cust_tries=model.cust_tries,
-        cust_answers=model.cust_answers,
-        cust_factor=model.cust_factor,
-        industry=model.industry,
-        attempts=model.attempts,
-        fitted_at=model.fitted_at,
+    return dataclasses.replace(
+        model,
         gbm=booster if best < 1.0 else None,
         gbm_weight=1.0 - best,
         holdout_log_loss=losses[best],
+        _gbm_cache={},
     )
 
 
@@ -483,8 +475,11 @@ def _point_means(
     known = people >= 0
     if known.any():
         rows, where = people[known], slots[known]
-        m = np.clip(base[known] * model.cust_factor[rows], 0.005, 0.97)
-        answers = model.cust_answers[rows, where]
-        tries = model.cust_tries[rows, where]
-        mean[known] = (m * CUSTOMER_STRENGTH + answers) / (CUSTOMER_STRENGTH + tries)
+        alpha, beta = _shrunk(
+            base[known],
+            model.cust_factor[rows],
+            model.cust_tries[rows, where],
+            model.cust_answers[rows, where],
+        )
+        mean[known] = alpha / (alpha + beta)
     return np.asarray(mean, dtype=np.float64)
