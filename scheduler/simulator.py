@@ -119,6 +119,9 @@ class _Simulation:
     agents_free_at: list[float] = field(default_factory=list)
     now: float = 0.0
 
+    def segment_of(self, customer: int) -> str:
+        return self.world.segments[int(self.people.segment[customer])].name
+
     def facts(self, request: SimRequest) -> RequestFacts:
         people = self.people
         return RequestFacts(
@@ -128,7 +131,7 @@ class _Simulation:
             attempts=len(request.attempts),
             last_attempt_at=request.attempts[-1] if request.attempts else None,
             number_attempts_by_day=self.by_number_day.get(request.customer, {}),
-            segment=self.world.segments[int(people.segment[request.customer])].name,
+            segment=self.segment_of(request.customer),
         )
 
     def plan(self, request: SimRequest, last: AttemptOutcome | None) -> Plan:
@@ -138,13 +141,9 @@ class _Simulation:
         return plan
 
     def refit(self) -> None:
-        customers = [self.people.ids[a.customer] for a in self.attempts]
-        segments = [
-            self.world.segments[int(self.people.segment[a.customer])].name for a in self.attempts
-        ]
         log = AttemptLog(
-            customer=customers,
-            segment=segments,
+            customer=[self.people.ids[a.customer] for a in self.attempts],
+            segment=[self.segment_of(a.customer) for a in self.attempts],
             slot=np.array(
                 [slot_of(a.local_weekday, a.local_hour) for a in self.attempts], dtype=np.int64
             ),
@@ -164,8 +163,9 @@ class _Simulation:
         answered = bool(self.rng.random() < p)
         believed = None
         if self.model is not None:
-            segment = self.world.segments[int(self.people.segment[customer])].name
-            mean = self.model.mean(self.people.ids[customer], segment, len(request.attempts) + 1)
+            mean = self.model.mean(
+                self.people.ids[customer], self.segment_of(customer), len(request.attempts) + 1
+            )
             believed = float(mean[slot])
         request.attempts.append(self.now)
         days = self.by_number_day.setdefault(customer, {})

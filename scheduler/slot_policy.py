@@ -66,15 +66,10 @@ def candidates(
     earliest: float,
     *,
     half_life_s: float,
-    deadline_at: float | None = None,
-    horizon_s: float | None = None,
 ) -> list[Candidate]:
     """The first allowed moment of every local hour from ``earliest`` to the expiry."""
     end = expiry(rules, facts)
-    if horizon_s is not None:
-        end = min(end, earliest + horizon_s)
-    if deadline_at is None:
-        deadline_at = deadline(rules, facts.created_at, facts.timezone)
+    deadline_at = deadline(rules, facts.created_at, facts.timezone)
     tz = ZoneInfo(facts.timezone)
     found: list[Candidate] = []
     at = earliest
@@ -86,10 +81,8 @@ def candidates(
             later = next_allowed(rules, facts, at, refused=why)
             if later is None:
                 break
-            if later >= next_hour:
-                at = later  # jump straight to the next allowed moment
-                continue
-            at = later
+            at = later  # straight to the next allowed moment (this hour or a later one)
+            continue
         when = datetime.fromtimestamp(at, tz)
         value = 0.5 ** ((at - facts.created_at) / half_life_s)
         if at > deadline_at:
