@@ -33,7 +33,7 @@ from typing import Any
 from scheduler import requests
 from scheduler.originate import DialOrder, Originator
 from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of
-from scheduler.policy import ConventionalPolicy, Plan, Policy
+from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.requests import RequestStatus
 from scheduler.rules import (
     FINAL_RULES,
@@ -170,6 +170,11 @@ class Dialer:
         self.config = config
         self.fallback = ConventionalPolicy(retry_backoff_s=config.retry_backoff_s)
         self.policy: Policy = policy or self.fallback
+        self._planner: Policy = (
+            self.fallback
+            if policy is None
+            else FallbackPolicy(policy, self.fallback, self._policy_failed)
+        )
         self.clock = clock
         self.in_flight: dict[str, asyncio.Task[None]] = {}
         self.dialled = 0
@@ -400,14 +405,12 @@ class Dialer:
         *,
         traditional: bool,
     ) -> Plan:
-        if traditional or self.policy is self.fallback:
-            return self.fallback.plan(facts, now, outcome, self.rules)
-        try:
-            return self.policy.plan(facts, now, outcome, self.rules)
-        except Exception as exc:  # the prediction failed: the conventional rule, said so
-            self.fallbacks += 1
-            self._error(f"policy {self.policy.name} failed, using the conventional rule: {exc}")
-            return self.fallback.plan(facts, now, outcome, self.rules)
+        planner = self.fallback if traditional else self._planner
+        return planner.plan(facts, now, outcome, self.rules)
+
+    def _policy_failed(self, exc: Exception) -> None:
+        self.fallbacks += 1
+        self._error(f"policy {self.policy.name} failed, using the conventional rule: {exc}")
 
     def _open_attempts(self) -> list[Attempt]:
         rows = self.store.store.query(

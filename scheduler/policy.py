@@ -10,6 +10,7 @@ asked for a traditional callback get.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,3 +55,29 @@ class ConventionalPolicy:
             return Plan(None, self.name, 1.0, "no allowed time before the request expires")
         why = "as soon as allowed" if last is None else f"retry after {last.value}"
         return Plan(at, self.name, 1.0, why)
+
+
+@dataclass
+class FallbackPolicy:
+    """``inner``, with ``fallback`` for any request it fails on (``on_failure`` is told why).
+
+    The one fallback mechanism: the dialer's (which logs and counts) and the
+    simulator's use it.
+    """
+
+    inner: Policy
+    fallback: Policy
+    on_failure: Callable[[Exception], None] = lambda _exc: None
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan:
+        try:
+            return self.inner.plan(facts, now, last, rules)
+        except Exception as exc:  # the prediction failed: the conventional rule, for this one
+            self.on_failure(exc)
+            return self.fallback.plan(facts, now, last, rules)

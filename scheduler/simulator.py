@@ -27,7 +27,7 @@ import numpy as np
 
 from scheduler.contact_model import AttemptLog, ContactModel, fit, slot_of
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import ConventionalPolicy, Plan, Policy
+from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.rules import (
     HOUR_S,
     CallingRules,
@@ -98,7 +98,6 @@ class SimRun:
     requests: list[SimRequest]
     attempts: list[SimAttempt]
     model: ContactModel | None
-    models: list[ContactModel]  # one per refit, for the learning curve
     decisions: list[Decision]  # every plan, for offline evaluation (replay)
 
 
@@ -111,7 +110,6 @@ class _Simulation:
     uses_model: bool
     rng: np.random.Generator
     model: ContactModel | None = None
-    models: list[ContactModel] = field(default_factory=list)
     requests: list[SimRequest] = field(default_factory=list)
     attempts: list[SimAttempt] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -152,7 +150,6 @@ class _Simulation:
             industry={s.name: s.industry for s in self.world.segments if s.industry},
         )
         self.model = fit(log, now=self.now)
-        self.models.append(self.model)
 
     def dial(self, request: SimRequest, last_plan: Plan) -> bool:
         """One attempt now; whether the customer answered."""
@@ -206,7 +203,8 @@ def make_policy(
         probabilities = model_probabilities(
             lambda: running().model, now=lambda: running().now, max_age_s=3 * REFIT_EVERY_S
         )
-        return _FallbackPolicy(
+        # As in the dialer: the conventional rule whenever the model is unavailable.
+        return FallbackPolicy(
             SlotPolicy(name.value, probabilities, half_life_s, seed=world.seed),
             ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60),
         )
@@ -219,34 +217,11 @@ def make_policy(
     return SlotPolicy(name.value, table, half_life_s, explores=False)
 
 
-@dataclass
-class _FallbackPolicy:
-    """The dialer's fallback, in small: the conventional rule while the model is unavailable."""
-
-    inner: SlotPolicy
-    fallback: ConventionalPolicy
-    fallbacks: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def plan(
-        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
-    ) -> Plan:
-        try:
-            return self.inner.plan(facts, now, last, rules)
-        except Exception:  # the model is missing or failed: conventional, counted
-            self.fallbacks += 1
-            return self.fallback.plan(facts, now, last, rules)
-
-
 def simulate(
     world: World,
     policy: PolicyName,
     *,
     progress: Callable[[float], None] | None = None,
-    rules: CallingRules | None = None,
 ) -> SimRun:
     """Run ``world`` under ``policy`` to the last request's close."""
     rng = np.random.default_rng(world.seed)
@@ -257,7 +232,7 @@ def simulate(
     chosen = make_policy(policy, world, people, lambda: sim_box[0])
     sim = _Simulation(
         world,
-        rules or world.rules.calling_rules(),
+        world.rules.calling_rules(),
         people,
         chosen,
         policy is PolicyName.PREDICTED,
@@ -334,6 +309,5 @@ def simulate(
         sim.requests,
         sim.attempts,
         sim.model,
-        sim.models,
         sim.decisions,
     )
