@@ -25,13 +25,14 @@ import time
 import uuid
 import wave
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from agi.audiosocket import AudioFrame, FrameParser, HangupFrame, encode
 from agi.pacing import FramePacer
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
-from cli.commands.chat import ScriptLine, parse_caller_line
+from cli.commands.chat import ScriptLine, parse_script
 from spillway.ami import AmiClient
 from spillway.audio import SLIN8
 from spillway.errors import InputError, PbxError
@@ -211,25 +212,22 @@ class CallLine:
 
 
 def parse_call_script(text: str, source: str = "script") -> list[CallLine]:
-    """The chat script format, plus ``<barge> words`` for speech over the bot's reply."""
-    found: list[CallLine] = []
+    """The chat script format (:func:`cli.commands.chat.parse_script`), plus
+    ``<barge> words`` for speech over the bot's reply."""
+    plain: list[str] = []
+    barged: set[int] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        barge = stripped.lower().startswith(BARGE_TAG)
-        if barge:
+        if stripped.lower().startswith(BARGE_TAG):
             stripped = stripped[len(BARGE_TAG) :].strip()
             if not stripped:
                 raise InputError(f"{source} line {number}: <barge> needs words to say")
-        try:
-            event = parse_caller_line(stripped)
-        except ValueError as exc:
-            raise InputError(f"{source} line {number}: {exc}") from exc
-        found.append(CallLine(ScriptLine(number, stripped, event), barge))
-    if not found:
+            barged.add(number)
+        plain.append(stripped)
+    lines = parse_script("\n".join(plain), source)
+    if not lines:
         raise InputError(f"{source}: no caller lines")
-    return found
+    return [CallLine(line, line.line_no in barged) for line in lines]
 
 
 @dataclass
@@ -269,7 +267,7 @@ async def speak_script(
     ami: AmiClient,
     caller: CallerSide,
     lines: list[CallLine],
-    render: Any,
+    render: Callable[[str], Awaitable[bytes]],
     *,
     caller_uid: str,
     quiet_s: float = 0.9,
@@ -277,7 +275,7 @@ async def speak_script(
 ) -> list[LineTiming]:
     """Speak ``lines`` one by one after each bot reply; return when each ended and its latency.
 
-    ``render(text) -> pcm`` is the caller's voice (awaitable).
+    ``render(text)`` is the caller's voice: 8 kHz s16le.
     """
     timings: list[LineTiming] = []
     await caller.wait_for_sound(turn_timeout_s, after=0.0)  # the greeting (it may have begun)

@@ -23,6 +23,7 @@ from agi.call_log import CallLog
 from agi.controller import CallController, running_controller
 from agi.fastagi import FastAgiServer
 from agi.media_server import MediaServer
+from cli.spoken_call import channel_of, press
 from dialplan.check import reload
 from dialplan.sandbox import Sandbox
 from spillway.call import Bot
@@ -116,29 +117,11 @@ class Harness:
 
     async def channel_of(self, uniqueid: str, timeout_s: float = 5.0) -> str:
         """The channel name for a uniqueid (AMI actions want names)."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            response = await self.pbx.ami.action({"Action": "CoreShowChannels"}, as_list=True)
-            for message in response:
-                if message.get("Uniqueid") == uniqueid:
-                    return str(message["Channel"])
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no channel with uniqueid {uniqueid}")
+        return await channel_of(self.pbx.ami, uniqueid, timeout_s)
 
     async def press(self, call: SimCall, digit: str) -> None:
         """The caller presses a key (DTMF sent from the caller's side)."""
-        channel = await self.channel_of(call.caller_uid)
-        await self.pbx.ami.action(
-            # "Async: false" because panoramisk trips over the "DTMF successfully
-            # queued" reply of an action without that header.
-            {
-                "Action": "PlayDTMF",
-                "Channel": channel,
-                "Digit": digit,
-                "Duration": "120",
-                "Async": "false",
-            }
-        )
+        await press(self.pbx.ami, await self.channel_of(call.caller_uid), digit)
 
     async def hangup(self, call: SimCall) -> None:
         with contextlib.suppress(Exception):

@@ -1,0 +1,36 @@
+"""The script format of `spillway call`: the chat format plus ``<barge> words``."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.inputs import Dtmf, Silence, TextTurn
+from cli.spoken_call import parse_call_script
+from spillway.errors import InputError
+
+
+def test_barge_lines_keys_silence_and_comments() -> None:
+    lines = parse_call_script(
+        "# a comment\nwhere is my order\n\n<barge> stop, the other one\n<dtmf 10042#>\n<silence>\n"
+    )
+    assert [(c.line.line_no, c.text, c.barge) for c in lines] == [
+        (2, "where is my order", False),
+        (4, "stop, the other one", True),
+        (5, "<dtmf 10042#>", False),
+        (6, "<silence>", False),
+    ]
+    assert isinstance(lines[1].line.event, TextTurn)
+    assert isinstance(lines[2].line.event, Dtmf) and isinstance(lines[3].line.event, Silence)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("hello\n<barge>\n", "line 2: <barge> needs words"),
+        ("hello\n<dtmf 12x>\n", "line 2: <dtmf 12x>"),
+        ("# only a comment\n", "no caller lines"),
+    ],
+)
+def test_a_bad_line_is_named(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_call_script(text, "s.txt")
