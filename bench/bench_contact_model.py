@@ -15,9 +15,6 @@ docs/PERFORMANCE.md. Run: ``python -m bench.bench_contact_model --runs 3``.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -25,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.harness import machine, write_report
 from scheduler.contact_model import SLOTS, AttemptLog, cold_start_prior, fit
 from scheduler.sim_report import kpis
 from scheduler.simulator import PolicyName, simulate
@@ -135,16 +133,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     report = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": machine(),
         "runs": args.runs,
         "fit": bench_fit(args.runs, args.attempts),
         "scoring": bench_scoring(args.runs, args.pending),
         "simulation": bench_simulation(args.runs),
     }
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

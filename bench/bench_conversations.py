@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import json
 import math
-import os
-import platform
 import statistics
 import tempfile
 import time
@@ -33,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from bench.harness import own_sandbox_settings, percentile
+from bench.harness import machine, own_sandbox_settings, percentile, write_report
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
 from bot.voice_bot import SpeechBot, VoiceBotConfig
@@ -211,7 +209,7 @@ def main() -> None:
         asyncio.run(sandbox.wait_ready(timeout_s=60))
         choice = recogniser_for(settings)
         report = {
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+            "machine": machine(),
             "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
             "results": asyncio.run(
                 run(
@@ -224,10 +222,7 @@ def main() -> None:
         }
     finally:
         sandbox.remove()
-    text = json.dumps(report, indent=2)
-    if args.out:
-        args.out.write_text(text)
-    print(text)
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

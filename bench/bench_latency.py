@@ -42,7 +42,6 @@ import dataclasses
 import itertools
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -60,6 +59,7 @@ if str(ROOT) not in sys.path:
 from agi.media_server import MediaServer, MediaServerConfig  # noqa: E402
 from bench.caller_sim import Caller, CallerRecord, CallerScript  # noqa: E402
 from bench.harness import (  # noqa: E402
+    machine,
     machine_busy_s,
     own_sandbox_settings,
     percentile,
@@ -307,18 +307,6 @@ async def settle(ami: Any) -> None:
         if "0 active channels" in out:
             return
         await asyncio.sleep(0.2)
-
-
-def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
 def start_bot_process(bot: str, settings: Settings, db_path: Path) -> subprocess.Popen[str]:

@@ -27,7 +27,6 @@ import difflib
 import gc
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -35,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.harness import machine
 from bot.speech.asr import chunks_from_pcm, transcribe
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from bot.speech.vad import SileroVad
@@ -359,18 +359,7 @@ def main() -> None:
                 args.json.write_text(json.dumps(result, indent=1))
             return
     results: dict[str, Any] = {
-        "machine": {
-            "nproc": os.cpu_count(),
-            "cpu": next(
-                (
-                    ln.split(":", 1)[1].strip()
-                    for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                    if ln.startswith("model name")
-                ),
-                platform.processor(),
-            ),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         # The benchmark machine is shared; the load says how much to trust the figures.
         "loadavg_start": os.getloadavg(),
     }

@@ -6,7 +6,9 @@ per-run instance name (``Sandbox.remove()`` deletes it afterwards).
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,24 @@ def machine_busy_s() -> float:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> dict[str, Any]:
+    """The machine a benchmark ran on: cores, CPU model, Python."""
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
+def write_report(report: dict[str, Any], out: Path | None) -> None:
+    """Print a benchmark's JSON report, and keep it in ``out`` if given."""
+    text = json.dumps(report, indent=2)
+    if out:
+        out.write_text(text)
+    print(text)
