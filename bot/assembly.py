@@ -30,8 +30,8 @@ from bot.speech.asr import AsrEngine
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from bot.speech.prompt_cache import PromptCache
 from bot.speech.vad import VadModel, load_vad_model
-from models.discover import find_model, require_model
-from models.recogniser import RecogniserChoice, choose_recogniser
+from models.discover import require_model
+from models.recogniser import RecogniserChoice, installed_recogniser
 from spillway.audio import AudioFormat
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -115,7 +115,7 @@ def new_vad_pool(workers: int | None = None) -> ThreadPoolExecutor:
 
 def recogniser_for(settings: Settings) -> RecogniserChoice:
     """The recogniser ``speech.asr_engine`` names, or on ``auto`` one that understands English."""
-    return choose_recogniser(settings.speech, lambda name: find_model(name) is not None)
+    return installed_recogniser(settings.speech)
 
 
 def whisper_prompt() -> str:

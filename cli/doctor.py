@@ -99,11 +99,10 @@ async def check_pbx(settings: Settings) -> list[Check]:
 
 def check_models(settings: Settings) -> list[Check]:
     """The configured speech models: installed as packages or fetched into the cache."""
-    from models.discover import find_model, require_model
-    from models.recogniser import choose_recogniser, model_language, same_language
+    from models.discover import require_model
+    from models.recogniser import installed_recogniser, model_language, same_language
 
-    root = settings.paths.cache_dir / "models"
-    choice = choose_recogniser(settings.speech, lambda name: find_model(name, root) is not None)
+    choice = installed_recogniser(settings.speech, settings.paths.cache_dir / "models")
     asr_model = choice.model
     checks = []
     # The bot speaks (and its dialogue is written) in its voice's language.

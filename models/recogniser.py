@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from models.discover import find_model
 from models.registry import REGISTRY, ModelKind, get_spec
 from spillway.errors import InputError
 from spillway.settings import SpeechSettings
@@ -77,3 +79,10 @@ def choose_recogniser(
         model_language(name),
         f"auto: no {language} Vosk model installed, so Whisper ({name})",
     )
+
+
+def installed_recogniser(
+    speech: SpeechSettings, models_dir: Path | None = None
+) -> RecogniserChoice:
+    """:func:`choose_recogniser` over the models installed here (packages, or ``models_dir``)."""
+    return choose_recogniser(speech, lambda name: find_model(name, models_dir) is not None)
