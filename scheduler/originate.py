@@ -20,9 +20,8 @@ from spillway.errors import AmiError
 ASTDB_FAMILY = "spillway-attempt"
 DIAL_CONTEXT = "spillway-callback-dial"
 CONNECT_CONTEXT = "spillway-callback-connect"
-# Agent first: queue for an agent, then dial the customer.
+# Agent first: queue for an agent, then (the other half) the dial step above.
 AGENT_CONTEXT = "spillway-callback-agent"
-CUSTOMER_CONTEXT = "spillway-callback-customer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +66,10 @@ def originate_action(order: DialOrder) -> dict[str, Any]:
         "__SPILLWAY_RING_S": str(order.ring_s),
         "__SPILLWAY_AGENT_WAIT_S": str(order.agent_wait_s),
         "__SPILLWAY_CB_PRIO": str(order.queue_priority),
+        "__SPILLWAY_FIRST": "agent" if order.agent_first else "customer",
     }
     if order.agent_first:
-        channel, context = f"Local/s@{AGENT_CONTEXT}", CUSTOMER_CONTEXT
+        channel, context = f"Local/s@{AGENT_CONTEXT}", DIAL_CONTEXT
         timeout_s = order.agent_wait_s + 10
     else:
         channel, context = f"Local/s@{DIAL_CONTEXT}", CONNECT_CONTEXT

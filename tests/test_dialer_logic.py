@@ -200,9 +200,11 @@ async def test_the_originate_action_for_customer_first_and_agent_first() -> None
     # The attempt queues for an agent (up to agent_wait_s), then dials the customer.
     assert (agent["Channel"], agent["Context"], agent["Timeout"]) == (
         "Local/s@spillway-callback-agent",
-        "spillway-callback-customer",
+        "spillway-callback-dial",
         "70000",
     )
+    assert "__SPILLWAY_FIRST=agent" in agent["Variable"]
+    assert "__SPILLWAY_FIRST=customer" in first["Variable"]
     assert (
         agent["ChannelId"] == "cb-1"
         and "__SPILLWAY_DIAL=PJSIP/+4520123456@trunk" in agent["Variable"]
