@@ -99,25 +99,38 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
     }
 
 
-def with_variant(models: Any, variant: str) -> Any:
-    """The speech models with one Whisper try applied (``baseline``: as shipped)."""
+def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Settings]:
+    """The speech models and settings with one try applied (``baseline``: as shipped)."""
     if variant == "baseline":
-        return models
+        return models, settings
+    if variant == "no_speculation":
+        speech = settings.speech.model_copy(update={"speculate_pause_ms": 0})
+        return models, settings.model_copy(update={"speech": speech})
     from bot.assembly import SpeechModels, whisper_prompt
-    from bot.speech.whisper_asr import WhisperEngine
+    from bot.speech.whisper_asr import DEFAULT_WINDOW_S, WhisperEngine
 
     asr = models.asr
     if not isinstance(asr, WhisperEngine):
         raise SystemExit(f"--variant {variant} needs the Whisper recogniser")
-    tries: dict[str, tuple[str | None, bool]] = {  # (prompt, timestamps)
-        "no_timestamps": (whisper_prompt(), False),
-        "no_prompt": (None, True),
+    tries: dict[str, tuple[str | None, float | None]] = {  # (prompt, window_s)
+        "window_30s": (whisper_prompt(), None),  # faster-whisper's own 30 s window
+        "no_prompt": (None, DEFAULT_WINDOW_S),
     }
-    prompt, timestamps = tries[variant]
+    if variant not in tries:
+        raise SystemExit(f"unknown variant {variant!r}")
+    prompt, window_s = tries[variant]
     engine = WhisperEngine(
-        asr._model, max_workers=1, language="en", prompt=prompt, timestamps=timestamps
+        asr._model, max_workers=1, language="en", prompt=prompt, window_s=window_s
     )
-    return SpeechModels(asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad)
+    return SpeechModels(
+        asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad
+    ), settings
+
+
+def _speculation(models: Any) -> dict[str, int]:
+    """Whisper's speculative decodes so far: kept (the final) and dropped."""
+    stats = getattr(models.asr, "speculation", None)
+    return {"kept": stats.kept, "dropped": stats.dropped} if stats else {"kept": 0, "dropped": 0}
 
 
 async def run(
@@ -128,8 +141,8 @@ async def run(
     results: dict[str, Any] = {}
     try:
         for variant in variants:
-            models = with_variant(loaded, variant)
-            results[variant] = await _levels(settings, models, conversations, calls, runs, variant)
+            models, tried = with_variant(loaded, settings, variant)
+            results[variant] = await _levels(tried, models, conversations, calls, runs, variant)
     finally:
         loaded.close()
     return results
@@ -165,17 +178,21 @@ async def _levels(
                         DialogueFactory.from_settings(run_settings, nlu, shop),
                         VoiceBotConfig.from_settings(run_settings),
                     )
-                    # At least every conversation once; n of them at a time.
-                    total = max(n, len(conversations))
+                    # Every conversation at least once, and each of the n lines
+                    # busy twice over, so most of the run has n calls at once.
+                    total = max(2 * n, len(conversations))
                     specs = [
                         spec_of(conversations[i % len(conversations)], i) for i in range(total)
                     ]
+                    before = _speculation(models)
                     started = time.perf_counter()
                     placed = await place_calls(run_settings, specs, bot=bot, concurrency=n)
                     elapsed = time.perf_counter() - started
                     shop.close()
                 scored = score(conversations, placed)
                 scored["seconds"] = round(elapsed, 1)
+                after = _speculation(models)
+                scored["speculative_decodes"] = {k: after[k] - before[k] for k in after}
                 samples.append(scored)
                 print(
                     json.dumps(
@@ -198,7 +215,7 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="baseline",
-        help="Whisper tries to measure in the same run: baseline, no_timestamps, no_prompt",
+        help="tries to measure in the same run: baseline, window_30s, no_prompt, no_speculation",
     )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})

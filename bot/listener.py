@@ -27,6 +27,7 @@ from bot.speech.asr import AsrEngine
 from bot.speech.endpointing import (
     BargeIn,
     EndpointConfig,
+    Paused,
     SpeechGate,
     SpeechStarted,
     UtteranceEnded,
@@ -63,6 +64,7 @@ class ListenerConfig:
             endpoint=EndpointConfig(
                 end_silence_ms=float(speech.endpoint_silence_ms),
                 bargein_min_voiced_ms=float(speech.bargein_min_voiced_ms),
+                pause_ms=float(speech.speculate_pause_ms) if speech.speculate_pause_ms else None,
             )
         )
 
@@ -115,7 +117,9 @@ class CallListener:
         self.barged = asyncio.Event()
         self.bargeins: list[BargeIn] = []
         self.error: BaseException | None = None
-        self._asr_queue: asyncio.Queue[AudioChunk | UtteranceEnded | None] = asyncio.Queue()
+        self._asr_queue: asyncio.Queue[AudioChunk | Paused | UtteranceEnded | None] = (
+            asyncio.Queue()
+        )
         self._vad_queue: asyncio.Queue[AudioChunk | None] = asyncio.Queue()
         self._vad_pool = vad_pool
         self._tasks: list[asyncio.Task[None]] = []
@@ -224,6 +228,8 @@ class CallListener:
         for event in events:
             if isinstance(event, SpeechStarted):
                 self.inputs.put_nowait(event)
+            elif isinstance(event, Paused):
+                self._asr_queue.put_nowait(event)
             elif isinstance(event, UtteranceEnded):
                 self._asr_queue.put_nowait(event)
                 # Wall-clock marks for the latency breakdown (bench_latency --breakdown).
@@ -239,7 +245,10 @@ class CallListener:
         ``AcceptWaveform`` call and thread-pool hop has a fixed cost that
         20 ms frames pay fifty times a second. What is still pending when the
         utterance ends is fed before the final result, so nothing is lost and
-        the endpoint waits for at most one batch.
+        the endpoint waits for at most one batch. At a pause the same happens
+        before the stream may start a speculative decode; the end then tells
+        the stream where the speech ended, so it knows whether that decode
+        heard everything.
         """
         pending: list[AudioChunk] = []
         pending_ms = 0.0
@@ -259,15 +268,18 @@ class CallListener:
                 )
                 pending, pending_ms = [], 0.0
                 # The utterance just ended: its reply waits on this batch.
-                urgent = item is not None and not isinstance(item, AudioChunk)
+                urgent = isinstance(item, UtteranceEnded)
                 async with asyncio.timeout(self.config.asr_timeout_s):
                     await self.stream.accept(batch, urgent=urgent)
             if item is None:
                 break
             if isinstance(item, AudioChunk):
                 continue
+            if isinstance(item, Paused):
+                await self.stream.speculate(item.end_ms)
+                continue
             async with asyncio.timeout(self.config.asr_timeout_s):
-                final = await self.stream.end_utterance()
+                final = await self.stream.end_utterance(speech_end_ms=item.end_ms)
             self.inputs.put_nowait(
                 _Heard(
                     final.text.strip() if final else "",

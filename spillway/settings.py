@@ -189,6 +189,9 @@ class SpeechSettings(_Section):
     sample_rate_hz: Literal[8000, 16000] = 8000
     endpoint_silence_ms: int = Field(300, ge=50, le=5000)
     bargein_min_voiced_ms: int = Field(150, ge=20, le=2000)
+    # Whisper starts decoding after this much silence and keeps the result if
+    # the caller stays quiet to the endpoint; 0 turns speculation off.
+    speculate_pause_ms: int = Field(150, ge=0, le=5000)
     vosk_beam: float = Field(8.0, gt=0)
     vosk_max_active: int = Field(2000, ge=100)
     # Idle recognisers kept warm between calls (each holds its graph cache:

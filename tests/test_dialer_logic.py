@@ -25,6 +25,8 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.slot_policy import SlotPolicy, model_probabilities
 from spillway.storage import AsyncStore, SqliteStore
+from tests.prometheus import parse_exposition
+from web.metrics import exposition, read_metrics
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0)
@@ -179,6 +181,10 @@ async def test_the_model_dying_mid_run_falls_back_to_the_conventional_rule_and_s
     await db.run(dialer._heartbeat, False)
     [node] = status_report(store, clock[0])["nodes"]
     assert node["policy_fallbacks"] == 1 and node["model_age_h"] == 2.0
+    # ... and so do the metrics Prometheus scrapes (GET /metrics).
+    scraped = parse_exposition(exposition(read_metrics(store, clock[0]), stale_after_s=60))
+    assert scraped["spillway_scheduler_policy_fallbacks_total"] == {(("node", "t"),): 1.0}
+    assert scraped["spillway_scheduler_model_age_seconds"] == {(("node", "t"),): 7200.0}
 
     # It comes back: the next plan is the model's again.
     keeper.fitter = fit

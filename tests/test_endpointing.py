@@ -13,6 +13,7 @@ from bot.speech.endpointing import (
     Endpointer,
     EndpointEvent,
     EndReason,
+    Paused,
     SpeechGate,
     SpeechStarted,
     UtteranceEnded,
@@ -47,6 +48,7 @@ def test_utterance_ends_after_configured_trailing_silence() -> None:
     events = run(ep, "." * 20 + "S" * 40 + "." * 30)
     assert events == [
         SpeechStarted(200.0),
+        Paused(200.0, 600.0),  # 150 ms in: a speculative decode may start
         UtteranceEnded(200.0, 600.0, EndReason.SILENCE),
     ]
     assert not ep.in_utterance
@@ -55,8 +57,29 @@ def test_utterance_ends_after_configured_trailing_silence() -> None:
 def test_pause_shorter_than_endpoint_keeps_the_utterance_open() -> None:
     ep = Endpointer(EndpointConfig(end_silence_ms=300, start_min_voiced_ms=50))
     events = run(ep, "S" * 20 + "." * 29 + "S" * 20 + "." * 30)
-    # 290 ms pause < 300 ms: one utterance covering both words.
-    assert events == [SpeechStarted(0.0), UtteranceEnded(0.0, 690.0, EndReason.SILENCE)]
+    # 290 ms pause < 300 ms: one utterance covering both words. Each silence
+    # pauses once; the first pause's speech end (200) is not the utterance's
+    # (690), so a transcript taken there would be thrown away.
+    assert events == [
+        SpeechStarted(0.0),
+        Paused(0.0, 200.0),
+        Paused(0.0, 690.0),
+        UtteranceEnded(0.0, 690.0, EndReason.SILENCE),
+    ]
+
+
+def test_no_pause_events_when_speculation_is_off_or_the_pause_is_short() -> None:
+    off = Endpointer(EndpointConfig(end_silence_ms=300, start_min_voiced_ms=50, pause_ms=None))
+    assert run(off, "S" * 20 + "." * 30) == [
+        SpeechStarted(0.0),
+        UtteranceEnded(0.0, 200.0, EndReason.SILENCE),
+    ]
+    # A 100 ms gap inside a sentence is below the 150 ms pause: nothing to speculate on.
+    ep = Endpointer(EndpointConfig(end_silence_ms=300, start_min_voiced_ms=50))
+    events = run(ep, "S" * 20 + "." * 10 + "S" * 20)
+    assert events == [SpeechStarted(0.0)]
+    with pytest.raises(ValueError, match="pause_ms"):
+        EndpointConfig(pause_ms=0)
 
 
 @pytest.mark.parametrize("silence_ms", [200, 500, 800])

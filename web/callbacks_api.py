@@ -7,6 +7,9 @@ POST return the first request instead of a second one. Every 4xx answer is
 fault. Requests go through :func:`scheduler.requests.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
 refused numbers (premium-rate and the like) recorded as ``invalid_number``.
+
+The same application serves ``GET /metrics`` (Prometheus, :mod:`web.metrics`)
+behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
+from web.metrics import CONTENT_TYPE, exposition, read_metrics
 
 
 class CallbackIn(BaseModel):
@@ -174,9 +178,20 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             return _error(404, "not_found", f"no callback request {raw}")
         return JSONResponse(_view(row))
 
+    # A node whose heartbeat is three polls old has stopped (or lost its database).
+    stale_after_s = 3 * settings.callbacks.poll_interval_s + 5.0
+
+    async def metrics(request: Request) -> Response:
+        if (refused := await guard(request)) is not None:
+            return refused
+        snapshot = await store.run(read_metrics, store.store, time.time())
+        body = exposition(snapshot, stale_after_s=stale_after_s)
+        return Response(body, media_type=CONTENT_TYPE)
+
     return Starlette(
         routes=[
             Route("/callbacks", post, methods=["POST"]),
             Route("/callbacks/{request_id}", get, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ]
     )

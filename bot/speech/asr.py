@@ -36,8 +36,21 @@ class AsrStream(Protocol):
         """
         ...
 
-    async def end_utterance(self) -> Transcript | None:
-        """The endpointer closed the utterance: return its final result (None if empty)."""
+    async def speculate(self, speech_end_ms: float) -> None:
+        """The caller paused after speech ending at ``speech_end_ms`` (call time).
+
+        An engine that decodes only at the endpoint may start on what it has;
+        a streaming engine has nothing to do.
+        """
+        ...
+
+    async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
+        """The endpointer closed the utterance: return its final result (None if empty).
+
+        ``speech_end_ms`` is where the utterance's speech ended; when a
+        speculation started at a pause with the same speech end, the caller
+        said nothing after it and its result is the final one.
+        """
         ...
 
     async def aclose(self) -> None:

@@ -6,6 +6,9 @@ emits events:
 
 * :class:`SpeechStarted` once the caller has been voiced for
   ``start_min_voiced_ms`` (so a click does not open an utterance);
+* :class:`Paused` once per silence inside an utterance, after ``pause_ms``
+  (default 150 ms): an engine that decodes at the endpoint can start then,
+  and keep the result if the caller stays quiet until the endpoint;
 * :class:`UtteranceEnded` after ``end_silence_ms`` of trailing silence
   (default 300 ms) or when the utterance reaches ``max_utterance_ms``;
 * :class:`BargeIn` while the bot is speaking, once the caller has been voiced
@@ -52,6 +55,8 @@ class EndpointConfig:
     bargein_min_voiced_ms: float = 150.0
     voiced_gap_ms: float = 60.0
     max_utterance_ms: float = 15000.0
+    # None: no Paused events (no speculative decoding).
+    pause_ms: float | None = 150.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -64,6 +69,8 @@ class EndpointConfig:
                 raise ValueError(f"{name} must be positive")
         if self.voiced_gap_ms < 0:
             raise ValueError("voiced_gap_ms must not be negative")
+        if self.pause_ms is not None and self.pause_ms <= 0:
+            raise ValueError("pause_ms must be positive (or None)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,18 @@ class SpeechStarted:
     """The caller started an utterance at ``start_ms`` (first voiced frame)."""
 
     start_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class Paused:
+    """The caller has been quiet for ``pause_ms`` after speech that ended at ``end_ms``.
+
+    If the utterance then ends with the same ``end_ms``, the caller said
+    nothing more: a transcript of the audio up to here is the final one.
+    """
+
+    start_ms: float
+    end_ms: float
 
 
 class EndReason(StrEnum):
@@ -95,7 +114,7 @@ class BargeIn:
     voiced_ms: float
 
 
-EndpointEvent = SpeechStarted | UtteranceEnded | BargeIn
+EndpointEvent = SpeechStarted | Paused | UtteranceEnded | BargeIn
 
 
 class _VoicedRun:
@@ -136,6 +155,7 @@ class Endpointer:
         self._utt_start_ms = 0.0
         self._last_voiced_end_ms = 0.0
         self._trailing_silence_ms = 0.0
+        self._paused = False
 
     def update(self, frame: VadFrame, *, bot_speaking: bool = False) -> list[EndpointEvent]:
         events: list[EndpointEvent] = []
@@ -154,13 +174,18 @@ class Endpointer:
         if frame.is_speech:
             self._trailing_silence_ms = 0.0
             self._last_voiced_end_ms = frame.end_ms
+            self._paused = False
         else:
             self._trailing_silence_ms += frame.duration_ms
+        pause_ms = self.config.pause_ms
         if self._trailing_silence_ms >= self.config.end_silence_ms:
             events.append(self._end(EndReason.SILENCE))
         elif frame.end_ms - self._utt_start_ms >= self.config.max_utterance_ms:
             self._last_voiced_end_ms = frame.end_ms
             events.append(self._end(EndReason.MAX_LENGTH))
+        elif pause_ms is not None and not self._paused and self._trailing_silence_ms >= pause_ms:
+            self._paused = True
+            events.append(Paused(self._utt_start_ms, self._last_voiced_end_ms))
         return events
 
     def _bargein(self, frame: VadFrame, bot_speaking: bool) -> list[EndpointEvent]:
@@ -180,6 +205,7 @@ class Endpointer:
     def _end(self, reason: EndReason) -> UtteranceEnded:
         self.in_utterance = False
         self._trailing_silence_ms = 0.0
+        self._paused = False
         return UtteranceEnded(self._utt_start_ms, self._last_voiced_end_ms, reason)
 
     def reset(self) -> None:
@@ -189,6 +215,7 @@ class Endpointer:
         self._barged = False
         self.in_utterance = False
         self._trailing_silence_ms = 0.0
+        self._paused = False
 
 
 class SpeechGate:

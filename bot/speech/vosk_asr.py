@@ -269,7 +269,10 @@ class VoskStream:
             engine=ENGINE_NAME,
         )
 
-    async def end_utterance(self) -> Transcript | None:
+    async def speculate(self, speech_end_ms: float) -> None:
+        """Nothing to start: Vosk has decoded the speech as it came."""
+
+    async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
         async with self._lock:
             if self._closed:
                 raise RuntimeError("stream is closed")

@@ -4,6 +4,17 @@ Whisper is not a streaming model, so the stream buffers the speech frames of
 an utterance and transcribes them when the endpointer closes it (no partials).
 CTranslate2 runs int8 on the CPU with a bounded number of threads; the model
 is loaded once (:func:`load_whisper_model`) and shared by every call.
+
+Whisper was trained on 30-second windows, and faster-whisper pads every
+utterance to one: the encoder then spends most of a turn's decode on
+silence (tiny.en on 2 cores: 190-240 ms of encoder for a 30 s window, 40 ms
+for 15 s). :class:`WhisperDecoder` encodes a 15-second window instead (the
+endpointer's longest utterance), padded with silent *audio* so the model
+sees where speech stops, and greedily decodes the text. In a short window
+tiny.en sometimes loops on its own first words ("Yes? Yes? Yes?"), so the
+repeat is cut (:func:`cut_repeat`); measured over the test scripts' lines it
+hears as well as the 30 s window at under half the time (docs/PERFORMANCE.md).
+Longer audio, or an unset language, takes faster-whisper's own path.
 """
 
 from __future__ import annotations
@@ -11,12 +22,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
 from bot.speech.resample import pcm16_to_float, resample_float
 from bot.types import Transcript
 from spillway.audio import AudioChunk, AudioFormat
@@ -24,7 +37,14 @@ from spillway.errors import ModelError
 
 ENGINE_NAME = "whisper"
 WHISPER_RATE_HZ = 16000
+# Whisper's mel frames are 10 ms apart; the encoder halves them.
+_HOP_SAMPLES = 160
 _REQUIRED = ("model.bin", "config.json", "tokenizer.json")
+# The endpointer's longest utterance (EndpointConfig.max_utterance_ms) fits.
+DEFAULT_WINDOW_S = 15.0
+# faster-whisper's defaults for "this window holds no speech".
+_NO_SPEECH_PROB = 0.6
+_NO_SPEECH_LOGPROB = -1.0
 
 
 def load_whisper_model(
@@ -65,28 +85,156 @@ def load_whisper_model(
         ) from exc
 
 
-class WhisperStream:
-    """Buffers one utterance of speech frames; transcribes it at the endpoint."""
+def cut_repeat(ids: Sequence[int], *, probe: int = 3) -> list[int]:
+    """The tokens up to where the decoder starts over with its own first ``probe`` tokens.
+
+    A short utterance ("yes", "the grey sofa") in a short window can make
+    tiny.en repeat the whole utterance until its length limit. A caller who
+    really repeats their opening words ("no, no") loses only the repeat,
+    which means the same to the dialogue.
+    """
+    ids = list(ids)
+    for k in range(1, len(ids)):
+        n = min(probe, k, len(ids) - k)
+        if ids[k : k + n] == ids[:n] and n == min(probe, k):
+            return ids[:k]
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One utterance's text; times in seconds from the start of the audio."""
+
+    text: str
+    start_s: float
+    end_s: float
+    confidence: float | None
+
+
+class WhisperDecoder:
+    """Turns one utterance of 16 kHz audio into text (thread-safe; no per-call state)."""
 
     def __init__(
         self,
         model: Any,
-        executor: ThreadPoolExecutor,
-        audio_format: AudioFormat,
         *,
         language: str | None,
         beam_size: int,
         prompt: str | None = None,
-        timestamps: bool = True,
+        window_s: float | None = DEFAULT_WINDOW_S,
     ) -> None:
         self._model = model
-        self._executor = executor
-        self._format = audio_format
         self._language = language
         self._beam_size = beam_size
         self._prompt = prompt
-        self._timestamps = timestamps
+        self._window_samples = int(window_s * WHISPER_RATE_HZ) if window_s else 0
+        self._tokenizer: Any = None
+        self._prompt_ids: list[int] = []
+        if self._window_samples and language:
+            from faster_whisper.tokenizer import Tokenizer
+
+            self._tokenizer = Tokenizer(
+                model.hf_tokenizer,
+                model.model.is_multilingual,
+                task="transcribe",
+                language=language,
+            )
+            previous = self._tokenizer.encode(" " + prompt.strip()) if prompt else []
+            # The same prompt faster-whisper builds for initial_prompt, half the context at most.
+            self._prompt_ids = model.get_prompt(
+                self._tokenizer, previous[-(model.max_length // 2 - 1) :], without_timestamps=True
+            )
+
+    def decode(self, audio: np.ndarray) -> Decoded:
+        # Leave a little silence after the speech inside the window.
+        if self._tokenizer is not None and len(audio) <= self._window_samples - 4 * _HOP_SAMPLES:
+            return self._windowed(audio)
+        return self._full(audio)
+
+    def _windowed(self, audio: np.ndarray) -> Decoded:
+        import ctranslate2
+
+        padded = np.zeros(self._window_samples, dtype=np.float32)
+        padded[: len(audio)] = audio
+        frames = self._window_samples // _HOP_SAMPLES
+        features = self._model.feature_extractor(padded)[:, :frames]
+        duration_s = len(audio) / WHISPER_RATE_HZ
+        result = self._model.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
+            [self._prompt_ids],
+            beam_size=self._beam_size,
+            # Speech runs at 2-4 tokens a second; the limit bounds a loop's cost.
+            max_length=len(self._prompt_ids) + 16 + int(8 * duration_s),
+            return_scores=True,
+            return_no_speech_prob=True,
+        )[0]
+        ids = cut_repeat([t for t in result.sequences_ids[0] if t < self._tokenizer.eot])
+        logprob = float(result.scores[0])
+        if result.no_speech_prob > _NO_SPEECH_PROB and logprob < _NO_SPEECH_LOGPROB:
+            return Decoded("", 0.0, 0.0, None)
+        text = self._tokenizer.decode(ids).strip()
+        return Decoded(text, 0.0, duration_s, float(np.exp(logprob)) if text else None)
+
+    def _full(self, audio: np.ndarray) -> Decoded:
+        segments, _info = self._model.transcribe(
+            audio,
+            language=self._language,
+            beam_size=self._beam_size,
+            # The endpointer already cut the utterance; Whisper's own VAD
+            # and cross-utterance conditioning would only add latency.
+            vad_filter=False,
+            condition_on_previous_text=False,
+            # The words callers use with a shop: "stock" is then heard as
+            # stock, not "star" (tests/test_spoken_call.py).
+            initial_prompt=self._prompt,
+        )
+        parts = list(segments)
+        if not parts:
+            return Decoded("", 0.0, 0.0, None)
+        text = " ".join(p.text.strip() for p in parts).strip()
+        logprob = float(np.mean([p.avg_logprob for p in parts]))
+        return Decoded(text, float(parts[0].start), float(parts[-1].end), float(np.exp(logprob)))
+
+
+@dataclass(slots=True)
+class _Speculation:
+    """A decode started at a pause, over the first ``chunks`` chunks of the utterance."""
+
+    speech_end_ms: float
+    chunks: int
+    future: Future[Decoded]
+
+
+@dataclass(slots=True)
+class SpeculationStats:
+    """How the speculative decodes of an engine went (for benchmarks and logs)."""
+
+    kept: int = 0  # the caller said nothing more: its result was the final one
+    dropped: int = 0  # the caller went on, or the result was not needed
+
+
+class WhisperStream:
+    """Buffers one utterance of speech frames; transcribes it at the endpoint.
+
+    At a pause (:meth:`speculate`) it starts decoding what it has, behind
+    the pool's final decodes; if the utterance then ends with the same
+    speech end, that result is the final one, and the reply does not wait
+    for a decode after the endpoint's silence.
+    """
+
+    def __init__(
+        self,
+        decoder: WhisperDecoder,
+        executor: PriorityPool,
+        audio_format: AudioFormat,
+        stats: SpeculationStats,
+    ) -> None:
+        self._decoder = decoder
+        self._executor = executor
+        self._format = audio_format
+        self._stats = stats
         self._chunks: list[AudioChunk] = []
+        self._speculation: _Speculation | None = None
         self._closed = False
 
     async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
@@ -97,65 +245,81 @@ class WhisperStream:
         self._chunks.append(chunk)
         return []
 
-    def _transcribe(self, audio: np.ndarray) -> tuple[str, float, float, float | None]:
-        segments, _info = self._model.transcribe(
-            audio,
-            language=self._language,
-            beam_size=self._beam_size,
-            # The endpointer already cut the utterance; Whisper's own VAD
-            # and cross-utterance conditioning would only add latency.
-            vad_filter=False,
-            condition_on_previous_text=False,
-            # Segment times place the words in the utterance; without them
-            # Whisper decodes fewer tokens (docs/PERFORMANCE.md has both).
-            without_timestamps=not self._timestamps,
-            # The words callers use with a shop: "stock" is then heard as
-            # stock, not "star" (tests/test_spoken_call.py).
-            initial_prompt=self._prompt,
-        )
-        parts = list(segments)
-        if not parts:
-            return "", 0.0, 0.0, None
-        text = " ".join(p.text.strip() for p in parts).strip()
-        logprob = float(np.mean([p.avg_logprob for p in parts]))
-        return text, float(parts[0].start), float(parts[-1].end), float(np.exp(logprob))
+    def _decode_pcm(self, pcm: bytes) -> Decoded:
+        """In the pool: resample and decode (neither belongs on the event loop)."""
+        audio = resample_float(pcm16_to_float(pcm), self._format.sample_rate_hz, WHISPER_RATE_HZ)
+        return self._decoder.decode(audio)
 
-    async def end_utterance(self) -> Transcript | None:
+    def _submit(self, chunks: list[AudioChunk], priority: int) -> Future[Decoded]:
+        return self._executor.submit(
+            self._decode_pcm, b"".join(c.audio for c in chunks), priority=priority
+        )
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation.future.cancel()  # a queued one never runs
+            self._stats.dropped += 1
+            self._speculation = None
+
+    async def speculate(self, speech_end_ms: float) -> None:
+        if self._closed:
+            raise RuntimeError("stream is closed")
+        self._drop_speculation()
+        if self._chunks:
+            future = self._submit(list(self._chunks), NORMAL)
+            self._speculation = _Speculation(speech_end_ms, len(self._chunks), future)
+
+    async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
         if self._closed:
             raise RuntimeError("stream is closed")
         chunks, self._chunks = self._chunks, []
+        spec, self._speculation = self._speculation, None
+        future: Future[Decoded] | None = None
+        if spec is not None and speech_end_ms is not None and spec.speech_end_ms == speech_end_ms:
+            if spec.future.cancel():
+                # Still queued behind other work: decode it now, as a final.
+                future = self._submit(chunks[: spec.chunks], URGENT)
+            else:
+                future = spec.future
+            chunks = chunks[: spec.chunks]
+            self._stats.kept += 1
+        elif spec is not None:
+            spec.future.cancel()
+            self._stats.dropped += 1
         if not chunks:
             return None
-        pcm = b"".join(c.audio for c in chunks)
-        audio = resample_float(pcm16_to_float(pcm), self._format.sample_rate_hz, WHISPER_RATE_HZ)
-        loop = asyncio.get_running_loop()
-        text, start_s, end_s, confidence = await loop.run_in_executor(
-            self._executor, self._transcribe, audio
-        )
-        if not text:
+        if future is None:
+            future = self._submit(chunks, URGENT)
+        decoded = await asyncio.wrap_future(future)
+        if not decoded.text:
             return None
-        # Whisper's segment times are relative to the buffer; speech frames
-        # of one utterance are contiguous, so offset by the first chunk.
+        # Times are relative to the buffer; speech frames of one utterance
+        # are contiguous, so offset by the first chunk.
         base_ms = chunks[0].start_ms
         return Transcript(
-            text=text,
+            text=decoded.text,
             is_final=True,
-            start_ms=base_ms + start_s * 1000.0,
+            start_ms=base_ms + decoded.start_s * 1000.0,
             end_ms=min(
-                base_ms + end_s * 1000.0,
+                base_ms + decoded.end_s * 1000.0,
                 chunks[-1].start_ms + self._format.duration_ms(len(chunks[-1].audio)),
             ),
-            confidence=confidence,
+            confidence=decoded.confidence,
             engine=ENGINE_NAME,
         )
 
     async def aclose(self) -> None:
         self._closed = True
+        self._drop_speculation()
         self._chunks = []
 
 
 class WhisperEngine:
-    """A shared Whisper model; ``max_workers`` utterances are transcribed at once."""
+    """A shared Whisper model; ``max_workers`` utterances are transcribed at once.
+
+    ``window_s``: the encoder window for utterances that fit it (None:
+    faster-whisper's 30-second path for every utterance).
+    """
 
     name = ENGINE_NAME
 
@@ -167,26 +331,19 @@ class WhisperEngine:
         language: str | None = "en",
         beam_size: int = 1,
         prompt: str | None = None,
-        timestamps: bool = True,
+        window_s: float | None = DEFAULT_WINDOW_S,
     ) -> None:
         self._model = model
-        self._prompt = prompt
-        self._timestamps = timestamps
+        self.decoder = WhisperDecoder(
+            model, language=language, beam_size=beam_size, prompt=prompt, window_s=window_s
+        )
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="whisper")
-        self._language = language
-        self._beam_size = beam_size
+        # Final decodes (a caller is waiting) run ahead of speculative ones.
+        self._executor = PriorityPool(workers, thread_name_prefix="whisper")
+        self.speculation = SpeculationStats()
 
     def open_stream(self, audio_format: AudioFormat) -> WhisperStream:
-        return WhisperStream(
-            self._model,
-            self._executor,
-            audio_format,
-            language=self._language,
-            beam_size=self._beam_size,
-            prompt=self._prompt,
-            timestamps=self._timestamps,
-        )
+        return WhisperStream(self.decoder, self._executor, audio_format, self.speculation)
 
     async def prewarm(
         self, utterances: Sequence[bytes], audio_format: AudioFormat, *, recognizers: int

@@ -1,4 +1,4 @@
-"""`spillway web serve`: the web application (the callback API) under uvicorn."""
+"""`spillway web serve`: the web application (callback API, Prometheus metrics) under uvicorn."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ app = typer.Typer(help="The web application: the callback API.", no_args_is_help
 
 @app.command("serve")
 def serve(ctx: typer.Context) -> None:
-    """Serve POST /callbacks and GET /callbacks/{id} on web.bind_host:web.port."""
+    """Serve POST /callbacks, GET /callbacks/{id} and GET /metrics on web.bind_host:web.port."""
     state = app_context(ctx)
     settings = state.settings
     setup_logging(settings.logging, verbose=state.verbose)
