@@ -89,12 +89,20 @@ class CallController:
         self.bot_time_limit_s = bot_time_limit_s
         self.calls: dict[str, LiveCall] = {}
         self._by_media: dict[str, str] = {}
+        # Calls routed to the bot and not yet back from it (admission control).
+        self.bot_calls: set[str] = set()
+        self.max_bot_calls = settings.controller.bot_call_limit()
         # Tests and the benchmark watch these to see a bot call start and end.
         self.bot_started: list[CallContext] = []
 
     @property
     def bot_ready(self) -> bool:
         return self.bot is not None and self._bot_ready()
+
+    @property
+    def bot_full(self) -> bool:
+        """The bot has as many calls as ``controller.max_bot_calls`` allows."""
+        return len(self.bot_calls) >= self.max_bot_calls
 
     @property
     def bot_speaks_offer(self) -> bool:
@@ -130,7 +138,10 @@ class CallController:
         self, session: AgiSession, live: LiveCall, decision: Decision, *, offer: bool = False
     ) -> None:
         call_id = live.context.call_id
-        if decision.route is Route.BOT:
+        if decision.route is not Route.BOT:
+            self.bot_calls.discard(call_id)
+        else:
+            self.bot_calls.add(call_id)
             media_id = str(uuid.uuid4())
             live.context = CallContext(
                 call_id=call_id,
@@ -180,20 +191,24 @@ class CallController:
             transport=self.settings.controller.transport,
         )
         state = queue_state_from_args(request.args)
-        decision = route_new_call(state, self.policy, bot_ready=self.bot_ready)
+        decision = route_new_call(
+            state, self.policy, bot_ready=self.bot_ready, bot_full=self.bot_full
+        )
         await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
         await self._route(session, live, decision)
 
     async def offer(self, session: AgiSession) -> None:
         """Waited past max_wait: the bot makes the offer, or the dialplan's DTMF menu does."""
         live = self._call(session)
-        decision = route_offer(bot_ready=self.bot_ready, bot_speaks_offer=self.bot_speaks_offer)
+        decision = route_offer(
+            bot_ready=self.bot_ready, bot_speaks_offer=self.bot_speaks_offer, bot_full=self.bot_full
+        )
         await self._route(session, live, decision, offer=True)
 
     async def choice(self, session: AgiSession) -> None:
         live = self._call(session)
         digits = session.request.args[0] if session.request.args else ""
-        decision = route_menu_choice(digits, bot_ready=self.bot_ready)
+        decision = route_menu_choice(digits, bot_ready=self.bot_ready, bot_full=self.bot_full)
         await self.sink.turn(live.context.call_id, "caller", f"DTMF {digits or '(none)'}")
         if decision.route is Route.WAIT:
             await session.set_variable("SPILLWAY_PRIO", str(RETURN_PRIORITY))
@@ -201,6 +216,7 @@ class CallController:
 
     async def after_bot(self, session: AgiSession) -> None:
         live = self._call(session)
+        self.bot_calls.discard(live.context.call_id)
         media_status = session.request.args[0] if session.request.args else ""
         outcome = live.outcome
         decision = route_after_bot(outcome.route if outcome else None, media_status)
@@ -268,6 +284,7 @@ class CallController:
     async def hangup(self, session: AgiSession) -> None:
         call_id = session.request.unique_id
         live = self.calls.pop(call_id, None)
+        self.bot_calls.discard(call_id)
         if live is not None and live.context.media_id:
             self._by_media.pop(live.context.media_id, None)
         stage = session.request.args[0] if session.request.args else ""

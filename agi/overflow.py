@@ -60,13 +60,15 @@ def queue_state_from_args(args: list[str]) -> QueueState | None:
 
 
 def route_new_call(
-    state: QueueState | None, policy: OverflowPolicy, *, bot_ready: bool
+    state: QueueState | None, policy: OverflowPolicy, *, bot_ready: bool, bot_full: bool = False
 ) -> Decision:
     """Queue or bot for a call that just arrived.
 
     The bot takes the call when no agent is free and, counting this call, at
     least ``min_waiting`` callers would be waiting. Anything unknown (no
-    state, no bot) means the queue: humans are the safe default.
+    state, no bot) means the queue: humans are the safe default. So does a
+    bot at its call limit (``bot_full``): one more call would slow every
+    caller it is already talking to.
     """
     if state is None:
         return Decision(Route.QUEUE, "queue state unknown")
@@ -80,10 +82,12 @@ def route_new_call(
         )
     if not bot_ready:
         return Decision(Route.QUEUE, "overflow wanted but the bot is not ready")
+    if bot_full:
+        return Decision(Route.QUEUE, "overflow wanted but the bot is at its call limit")
     return Decision(Route.BOT, f"no agent free, {waiting_with_this} waiting")
 
 
-def route_offer(*, bot_ready: bool, bot_speaks_offer: bool) -> Decision:
+def route_offer(*, bot_ready: bool, bot_speaks_offer: bool, bot_full: bool = False) -> Decision:
     """Who makes the offer to a caller who waited past max_wait.
 
     Our bot, when it is up and can speak it (the caller may then answer by
@@ -94,10 +98,12 @@ def route_offer(*, bot_ready: bool, bot_speaks_offer: bool) -> Decision:
         return Decision(Route.OFFER, "the bot is not ready: the DTMF menu")
     if not bot_speaks_offer:
         return Decision(Route.OFFER, "the bot cannot speak the offer: the DTMF menu")
+    if bot_full:
+        return Decision(Route.OFFER, "the bot is at its call limit: the DTMF menu")
     return Decision(Route.BOT, "the bot makes the offer")
 
 
-def route_menu_choice(digits: str | None, *, bot_ready: bool) -> Decision:
+def route_menu_choice(digits: str | None, *, bot_ready: bool, bot_full: bool = False) -> Decision:
     """The caller's answer to the offer menu; silence or nonsense means keep waiting."""
     choice = (digits or "").strip()[:1]
     route = MENU_CHOICES.get(choice)
@@ -105,6 +111,8 @@ def route_menu_choice(digits: str | None, *, bot_ready: bool) -> Decision:
         return Decision(Route.WAIT, f"no valid choice ({choice!r})")
     if route is Route.BOT and not bot_ready:
         return Decision(Route.WAIT, "chose the bot but it is not ready")
+    if route is Route.BOT and bot_full:
+        return Decision(Route.WAIT, "chose the bot but it is at its call limit")
     return Decision(route, f"chose {choice}")
 
 

@@ -148,6 +148,16 @@ class ControllerSettings(_Section):
     max_connections_per_peer: int | None = Field(None, ge=1)
     # Asterisk answers an AGI command in milliseconds; a peer that does not is cut.
     agi_reply_timeout_s: float = Field(10.0, gt=0, le=300)
+    # Bot calls at once; beyond it callers stay with the queue (or its DTMF menu)
+    # before the decoders fall behind. Unset: 4 per CPU core (measured on 2 cores:
+    # 8 calls keep the reply p95 under 1.5 s, docs/PERFORMANCE.md).
+    max_bot_calls: int | None = Field(None, ge=1)
+
+    def bot_call_limit(self) -> int:
+        """``max_bot_calls``, or 4 per CPU core of this machine."""
+        import os
+
+        return self.max_bot_calls or 4 * (os.cpu_count() or 1)
 
 
 class QueueSettings(_Section):

@@ -50,3 +50,30 @@ async def test_call_after_n_busy_agents_reaches_the_bot_within_a_second(
             (call.call_id,),
         )
         assert {"speaker": "caller", "text": "DTMF 2"} in turns
+
+
+async def test_beyond_the_bots_call_limit_callers_stay_with_the_queue(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    """Admission control: at ``controller.max_bot_calls`` the next caller waits for a human
+    (and the bot takes callers again as soon as one of its calls is back in the queue)."""
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", bot=MenuBot(), transport="audiosocket", agents=0, max_wait_s=60
+    ) as h:
+        h.controller.max_bot_calls = 1
+        with pbx.ami.subscribe("UserEvent") as events:
+            first = await h.call("4577770001")
+            await h.bot_started(first.call_id, 5)
+            second = await h.call("4577770002")
+            deadline = time.monotonic() + 5
+            while not any(e.get("Uniqueid") == second.call_id for e in await h.queue_entries()):
+                assert time.monotonic() < deadline, "the second caller never reached the queue"
+                await asyncio.sleep(0.1)
+            assert h.controller.calls[second.call_id].bot_started_at is None
+            assert h.controller.bot_calls == {first.call_id}
+            # The first caller goes back to the queue: the bot has room again.
+            await h.press(first, "2")
+            await wait_event(events, 10, UserEvent="SpillwayRequeue")
+            assert h.controller.bot_calls == set()
+            third = await h.call("4577770003")
+            await h.bot_started(third.call_id, 5)

@@ -12,6 +12,7 @@ from agi.overflow import (
     route_after_bot,
     route_menu_choice,
     route_new_call,
+    route_offer,
 )
 from spillway.call import BOT_END_ROUTES, MENU_CHOICES, Route
 from spillway.settings import QueueSettings
@@ -142,3 +143,14 @@ def test_every_route_is_an_extension_of_spillway_route() -> None:
     route_section = extensions.split("[spillway-route]", 1)[1].split("\n[", 1)[0]
     for route in Route:
         assert f"exten => {route.value},1," in route_section, route
+
+
+def test_a_bot_at_its_call_limit_leaves_callers_with_the_humans() -> None:
+    decision = route_new_call(QueueState(0, 3), POLICY, bot_ready=True, bot_full=True)
+    assert decision.route is Route.QUEUE and "call limit" in decision.reason
+    # The offer falls to the dialplan's DTMF menu, which needs nothing of the bot.
+    offer = route_offer(bot_ready=True, bot_speaks_offer=True, bot_full=True)
+    assert offer.route is Route.OFFER and "call limit" in offer.reason
+    assert route_menu_choice("1", bot_ready=True, bot_full=True).route is Route.WAIT
+    # A callback or a human needs no bot.
+    assert route_menu_choice("3", bot_ready=True, bot_full=True).route is Route.CALLBACK
