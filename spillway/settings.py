@@ -155,8 +155,6 @@ class ControllerSettings(_Section):
 
     def bot_call_limit(self) -> int:
         """``max_bot_calls``, or 4 per CPU core of this machine."""
-        import os
-
         return self.max_bot_calls or 4 * (os.cpu_count() or 1)
 
 

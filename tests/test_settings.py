@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from spillway.errors import ConfigError
-from spillway.settings import load_settings
+from spillway.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -111,3 +111,11 @@ def test_cli_exits_2_with_one_line(
     assert len(lines) == 1, result.stderr
     assert expected in lines[0]
     assert result.stdout == ""
+
+
+def test_the_bots_call_limit_is_set_or_four_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(controller={"max_bot_calls": 3}).controller.bot_call_limit() == 3
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert Settings().controller.bot_call_limit() == 8
+    with pytest.raises(ValidationError, match="max_bot_calls"):
+        Settings(controller={"max_bot_calls": 0})
