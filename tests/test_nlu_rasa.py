@@ -257,3 +257,27 @@ async def test_conversation_completes_when_rasa_dies_mid_call(
         await engine.aclose()
         db.close()
     await _wait_restarted(server, restarts, pid)  # leave the service as we found it
+
+
+async def test_a_taken_port_is_refused_before_a_second_rasa_loads(tmp_path: Path) -> None:
+    """Another `nlu serve` (or anything) on the port: a clear error, no Rasa spawned.
+
+    Spawning one anyway loaded a model for half a minute, failed to bind, and,
+    because the other server answered /status, looked ready: restarted forever.
+    """
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    squatter = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = squatter.sockets[0].getsockname()[1]
+    server = RasaServer(RasaInstall(cache_dir=tmp_path), tmp_path / "no-model.tar.gz", port=port)
+    try:
+        assert await server.port_taken()
+        with pytest.raises(NluError, match="already listens"):
+            await asyncio.wait_for(server.supervise(asyncio.Event()), 10)
+        assert server.pid is None and server.restarts == 0
+    finally:
+        squatter.close()
+        await squatter.wait_closed()
+    assert not await server.port_taken()

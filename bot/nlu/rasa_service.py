@@ -296,6 +296,19 @@ class RasaServer:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=grace_s)
 
+    async def port_taken(self) -> bool:
+        """Whether something already listens on our port (another Rasa, or anything else)."""
+        try:
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port), 2.0
+            )
+        except (OSError, TimeoutError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+
     async def supervise(
         self,
         stop: asyncio.Event,
@@ -304,12 +317,35 @@ class RasaServer:
         min_backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,
     ) -> None:
-        """Keep the server up until ``stop`` is set; restart it when it dies."""
+        """Keep the server up until ``stop`` is set; restart it when it dies.
+
+        A port someone else holds is refused at the start (NluError), and
+        waited out with back-off later: a second Rasa on a taken port loads
+        its model (a core for half a minute), fails to bind, and dies, and
+        the other server's answers would have made it look ready.
+        """
         backoff = min_backoff_s
         started_once = False
         try:
             while not stop.is_set():
                 if not self.running:
+                    if await self.port_taken():
+                        if not started_once:
+                            raise NluError(
+                                f"something already listens on {self.url} "
+                                "(another `spillway nlu serve`?); not starting a second Rasa",
+                                hint="stop it, or set nlu.rasa_url to a free port",
+                            )
+                        log.error(
+                            "Rasa is down and %s is taken by another process; "
+                            "trying again in %.0fs",
+                            self.url,
+                            backoff,
+                        )
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), backoff)
+                        backoff = min(backoff * 2, max_backoff_s)
+                        continue
                     if started_once:
                         self.restarts += 1
                         log.warning("Rasa is down; restarting (restart #%d)", self.restarts)
