@@ -95,8 +95,9 @@ def cut_repeat(ids: Sequence[int], *, probe: int = 3) -> list[int]:
     """
     ids = list(ids)
     for k in range(1, len(ids)):
-        n = min(probe, k, len(ids) - k)
-        if ids[k : k + n] == ids[:n] and n == min(probe, k):
+        n = min(probe, k)
+        # A slice cut short by the end is shorter than ids[:n], so never equal.
+        if ids[k : k + n] == ids[:n]:
             return ids[:k]
     return ids
 
@@ -273,9 +274,10 @@ class WhisperStream:
         if self._closed:
             raise RuntimeError("stream is closed")
         chunks, self._chunks = self._chunks, []
-        spec, self._speculation = self._speculation, None
+        spec = self._speculation
         future: Future[Decoded] | None = None
         if spec is not None and speech_end_ms is not None and spec.speech_end_ms == speech_end_ms:
+            self._speculation = None
             if spec.future.cancel():
                 # Still queued behind other work: decode it now, as a final.
                 future = self._submit(chunks[: spec.chunks], URGENT)
@@ -283,9 +285,8 @@ class WhisperStream:
                 future = spec.future
             chunks = chunks[: spec.chunks]
             self._stats.kept += 1
-        elif spec is not None:
-            spec.future.cancel()
-            self._stats.dropped += 1
+        else:
+            self._drop_speculation()
         if not chunks:
             return None
         if future is None:
