@@ -217,9 +217,14 @@ def make_policy(
     return SlotPolicy(name.value, table, half_life_s, explores=False)
 
 
+PolicyFactory = Callable[[World, Population, Callable[[], _Simulation]], Policy]
+"""``(world, people, running simulation) -> policy``: a policy outside the four named ones
+(the benchmark's bound, which reads the running simulation's attempts)."""
+
+
 def simulate(
     world: World,
-    policy: PolicyName,
+    policy: PolicyName | PolicyFactory,
     *,
     progress: Callable[[float], None] | None = None,
 ) -> SimRun:
@@ -229,7 +234,10 @@ def simulate(
     incoming = arrivals(world, people, rng)
     # The answers have their own stream, so every policy meets the same customers and requests.
     sim_box: list[_Simulation] = []
-    chosen = make_policy(policy, world, people, lambda: sim_box[0])
+    if isinstance(policy, PolicyName):
+        chosen = make_policy(policy, world, people, lambda: sim_box[0])
+    else:
+        chosen = policy(world, people, lambda: sim_box[0])
     sim = _Simulation(
         world,
         world.rules.calling_rules(),
@@ -304,7 +312,7 @@ def simulate(
         progress(1.0)
     return SimRun(
         world,
-        policy.value,
+        chosen.name,
         people,
         sim.requests,
         sim.attempts,

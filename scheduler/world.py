@@ -28,6 +28,8 @@ from spillway.errors import InputError
 from spillway.settings import TimeZoneName
 
 MAX_PROB = 0.95
+# Where a customer's personal peak hours may fall: weekdays 08-18 local.
+PEAK_SLOTS = [d * 24 + h for d in range(5) for h in range(8, 18)]
 Hours = tuple[float, float] | None
 
 
@@ -147,7 +149,6 @@ def population(world: World, rng: np.random.Generator) -> Population:
     seg_index: list[int] = []
     zones: list[str] = []
     rows: list[FloatArray] = []
-    weekday_work = [d * 24 + h for d in range(5) for h in range(8, 18)]
     for s, segment in enumerate(world.segments):
         base = segment.matrix()
         noise = segment.customer_noise
@@ -156,7 +157,7 @@ def population(world: World, rng: np.random.Generator) -> Population:
         matrix = base * person * cell
         if segment.personal_peak is not None and segment.personal_peak.hours:
             for row in matrix:
-                peak = rng.choice(weekday_work, size=segment.personal_peak.hours, replace=False)
+                peak = rng.choice(PEAK_SLOTS, size=segment.personal_peak.hours, replace=False)
                 row[peak] *= segment.personal_peak.boost
         rows.extend(np.clip(matrix, 0.0, MAX_PROB))
         ids.extend(f"{segment.name}-{i:06d}" for i in range(segment.count))

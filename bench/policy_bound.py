@@ -1,0 +1,184 @@
+"""What any learner could reach on a world: the slot policy fed the exact Bayes posterior.
+
+The issue's goal is set against ``oracle``, the slot policy fed each
+customer's *true* probabilities, which include draws no policy can observe
+(each customer's noise and personal peak hours). This benchmark asks how
+far the same decision rule gets when it knows everything that *can* be
+known: the world's own generator (the segment's matrix, its noise and its
+peak settings, as written in the world file) and every answer the customer
+gave so far. Its beliefs are the posterior mean of the customer's matrix,
+by importance sampling from that generator: ``samples`` prior matrices per
+segment, each weighted by the likelihood of the customer's attempt history.
+For a customer never called this is the generator's mean, which is what
+``segment_oracle`` knows plus the expected peaks and noise.
+
+No learner that sees only the attempt log can beat this in expectation
+with the same decision rule (up to the sampling error): where it closes
+less than 70% of the traditional-oracle gap, no such policy can close more.
+
+    PYTHONPATH=. python -m bench.policy_bound configs/worlds/*.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scheduler.contact_model import SLOTS, FloatArray, slot_of
+from scheduler.policy import Policy
+from scheduler.rules import HOUR_S, RequestFacts
+from scheduler.sim_report import kpis
+from scheduler.simulator import PolicyName, SimAttempt, SimRun, simulate
+from scheduler.slot_policy import SlotPolicy
+from scheduler.world import MAX_PROB, PEAK_SLOTS, Population, Segment, World, load_world
+
+NAME = "posterior_bound"
+PEAKS = np.array(PEAK_SLOTS)
+
+
+def prior_samples(segment: Segment, samples: int, rng: np.random.Generator) -> FloatArray:
+    """``[samples, 168]`` customer matrices drawn as :func:`scheduler.world.population` draws."""
+    noise = segment.customer_noise
+    person = np.exp(rng.normal(0, noise, size=(samples, 1)))
+    cell = np.exp(rng.normal(0, noise / 2, size=(samples, SLOTS)))
+    matrix = segment.matrix() * person * cell
+    peak = segment.personal_peak
+    if peak is not None and peak.hours:
+        chosen = np.argsort(rng.random((samples, len(PEAKS))), axis=1)[:, : peak.hours]
+        rows = np.repeat(np.arange(samples), peak.hours)
+        matrix[rows, PEAKS[chosen].ravel()] *= peak.boost
+    return np.asarray(np.clip(matrix, 0.0, MAX_PROB), dtype=np.float64)
+
+
+class PosteriorBeliefs:
+    """Each customer's posterior mean matrix from their attempts in the running simulation."""
+
+    def __init__(
+        self,
+        world: World,
+        people: Population,
+        attempts: Callable[[], Sequence[SimAttempt]],
+        samples: int,
+    ) -> None:
+        rng = np.random.default_rng([world.seed, 99])
+        self.prior = [prior_samples(s, samples, rng) for s in world.segments]
+        self.log_p = [np.log(np.maximum(p, 1e-9)) for p in self.prior]
+        self.log_q = [np.log(np.maximum(1 - p, 1e-9)) for p in self.prior]
+        self.prior_mean = [p.mean(axis=0) for p in self.prior]
+        self.people = people
+        self.index = {pid: i for i, pid in enumerate(people.ids)}
+        self.attempts = attempts
+        self.seen = 0
+        self.history: dict[int, list[tuple[int, bool]]] = {}
+        self.ess: list[float] = []  # effective sample size of each posterior with history
+
+    def _catch_up(self) -> None:
+        log = self.attempts()
+        for attempt in log[self.seen :]:
+            slot = slot_of(attempt.local_weekday, attempt.local_hour)
+            self.history.setdefault(attempt.customer, []).append((slot, attempt.answered))
+        self.seen = len(log)
+
+    def mean(self, customer: int) -> FloatArray:
+        self._catch_up()
+        seg = int(self.people.segment[customer])
+        past = self.history.get(customer)
+        if not past:
+            return self.prior_mean[seg]
+        slots = np.array([s for s, _ in past])
+        answered = np.array([a for _, a in past])
+        log_w = self.log_p[seg][:, slots[answered]].sum(axis=1)
+        log_w += self.log_q[seg][:, slots[~answered]].sum(axis=1)
+        w = np.exp(log_w - log_w.max())
+        w /= w.sum()
+        self.ess.append(float(1.0 / np.sum(w**2)))
+        return np.asarray(w @ self.prior[seg], dtype=np.float64)
+
+
+class BoundPolicyFactory:
+    """The simulator's policy factory for the bound; keeps the beliefs for their statistics."""
+
+    def __init__(self, samples: int) -> None:
+        self.samples = samples
+        self.beliefs: PosteriorBeliefs | None = None
+
+    def __call__(self, world: World, people: Population, running: Callable[[], Any]) -> Policy:
+        beliefs = PosteriorBeliefs(world, people, lambda: running().attempts, self.samples)
+        self.beliefs = beliefs
+
+        def probabilities(facts: RequestFacts, rng: np.random.Generator, draws: int) -> FloatArray:
+            row = beliefs.mean(beliefs.index[facts.phone])
+            return np.repeat(row.reshape(1, SLOTS), draws, axis=0)
+
+        return SlotPolicy(NAME, probabilities, world.lead_half_life_hours * HOUR_S, explores=False)
+
+
+def gap_closed(policy: float, traditional: float, oracle: float) -> float | None:
+    gap = oracle - traditional
+    return None if gap <= 0 else (policy - traditional) / gap
+
+
+def compare(world: World, samples: int) -> dict[str, object]:
+    """Every policy and the bound on one world: first-attempt contact and the gap closed."""
+    runs: dict[str, SimRun] = {}
+    seconds: dict[str, float] = {}
+    for name in PolicyName:
+        started = time.perf_counter()
+        runs[name.value] = simulate(world, name)
+        seconds[name.value] = time.perf_counter() - started
+    factory = BoundPolicyFactory(samples)
+    started = time.perf_counter()
+    runs[NAME] = simulate(world, factory)
+    seconds[NAME] = time.perf_counter() - started
+    found = {k: kpis(run) for k, run in runs.items()}
+    ess = factory.beliefs.ess if factory.beliefs is not None else []
+    return {
+        "seed": world.seed,
+        "first_attempt_contact_rate": {
+            k: v["first_attempt_contact_rate"] for k, v in found.items()
+        },
+        "attempts_per_contact": {k: v["mean_attempts_per_contact"] for k, v in found.items()},
+        "posterior_effective_samples_median": float(np.median(ess)) if ess else None,
+        "posteriors_with_history": len(ess),
+        "seconds": {k: round(v, 2) for k, v in seconds.items()},
+    }
+
+
+def over_seeds(world: World, seeds: list[int], samples: int) -> dict[str, object]:
+    """:func:`compare` on ``world`` re-drawn with each seed; the gap closed by the means."""
+    per_seed = [compare(world.model_copy(update={"seed": seed}), samples) for seed in seeds]
+    names = [p.value for p in PolicyName] + [NAME]
+    mean = {
+        k: float(np.mean([r["first_attempt_contact_rate"][k] for r in per_seed]))  # type: ignore[index]
+        for k in names
+    }
+    return {
+        "mean_first_attempt_contact_rate": mean,
+        "gap_closed_by_the_means": {
+            k: gap_closed(mean[k], mean["traditional"], mean["oracle"]) for k in names
+        },
+        "runs": per_seed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("worlds", nargs="+", type=Path)
+    parser.add_argument("--samples", type=int, default=20_000)
+    parser.add_argument("--seeds", default="", help="comma-separated; default: the world's own")
+    args = parser.parse_args()
+    for path in args.worlds:
+        world = load_world(path)
+        seeds = [int(s) for s in args.seeds.split(",") if s] or [world.seed]
+        result = over_seeds(world, seeds, args.samples)
+        print(json.dumps({"world": path.stem, **result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

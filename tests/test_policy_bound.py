@@ -1,0 +1,86 @@
+"""The benchmark's bound: the slot policy fed the exact posterior under the world's generator.
+
+Its prior samples are drawn as the world draws its customers (checked
+against :func:`scheduler.world.population`); with no noise and no peaks the
+posterior is the segment's curve and the run is segment_oracle's to the
+last call; history moves a customer's posterior the way their answers say.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.policy_bound import BoundPolicyFactory, PosteriorBeliefs, gap_closed, prior_samples
+from scheduler.contact_model import slot_of
+from scheduler.sim_report import kpis
+from scheduler.simulator import PolicyName, SimAttempt, simulate
+from scheduler.world import World, population
+from tests.test_simulator import small_world
+
+
+def _without_policy(result: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in result.items() if k != "policy"}
+
+
+def test_prior_samples_are_drawn_as_the_world_draws_its_customers() -> None:
+    world = World.model_validate(small_world())
+    segment = world.segments[0]
+    people = population(world, np.random.default_rng(1))
+    truth = people.truth[people.segment == 0]  # 600 customers of the households segment
+    samples = prior_samples(segment, 20_000, np.random.default_rng(2))
+    assert samples.shape == (20_000, 168)
+    assert samples.min() >= 0.0 and samples.max() <= 0.95
+    # The mean over 600 customers has a standard error of about 0.01 per cell.
+    assert np.abs(samples.mean(axis=0) - truth.mean(axis=0)).max() < 0.05
+    assert abs(samples.std() - truth.std()) < 0.01
+
+
+def test_without_noise_or_peaks_the_bound_is_segment_oracle_call_for_call() -> None:
+    plain = small_world()
+    for segment in plain["segments"]:  # type: ignore[attr-defined]
+        segment["customer_noise"] = 0.0
+        segment["personal_peak"] = None
+    world = World.model_validate(plain)
+    bound = kpis(simulate(world, BoundPolicyFactory(64)))
+    oracle = kpis(simulate(world, PolicyName.SEGMENT_ORACLE))
+    assert bound["policy"] == "posterior_bound"
+    assert _without_policy(bound) == _without_policy(oracle)
+
+
+def test_a_customers_answers_move_their_posterior() -> None:
+    world = World.model_validate(small_world())
+    people = population(world, np.random.default_rng(world.seed))
+    tuesday_ten, thursday_eleven = (1, 10), (3, 11)
+
+    def tries(customer: int, day_hour: tuple[int, int], answered: bool) -> list[SimAttempt]:
+        day, hour = day_hour
+        return [
+            SimAttempt(i, customer, 1, 0.0, answered, "posterior_bound", 1.0, day, hour)
+            for i in range(6)
+        ]
+
+    history = [
+        *tries(0, tuesday_ten, True),  # customer 0 answered six times on Tuesdays at ten
+        *tries(1, tuesday_ten, True),  # customer 1 too, and missed six calls on Thursdays at 11
+        *tries(1, thursday_eleven, False),
+        *tries(2, thursday_eleven, False),  # customer 2 only missed those
+    ]
+    beliefs = PosteriorBeliefs(world, people, lambda: history, 20_000)
+    prior = beliefs.prior_mean[0]
+    answered_slot, failed_slot = slot_of(*tuesday_ten), slot_of(*thursday_eleven)
+    answers_only, both, misses_only = beliefs.mean(0), beliefs.mean(1), beliefs.mean(2)
+    assert answers_only[answered_slot] > prior[answered_slot] + 0.2
+    # Six answers also say the customer is easy to reach at all (the noise is per
+    # customer as well as per cell), so every slot rises; the misses pull one back.
+    assert answers_only[failed_slot] > prior[failed_slot]
+    assert both[failed_slot] < answers_only[failed_slot]
+    assert misses_only[failed_slot] < prior[failed_slot]
+    assert beliefs.mean(3) is prior  # never called: the generator's mean
+    assert len(beliefs.ess) == 3 and all(0 < e < 20_000 for e in beliefs.ess)
+
+
+def test_gap_closed() -> None:
+    assert gap_closed(0.5, 0.3, 0.7) == pytest.approx(0.5)
+    assert gap_closed(0.2, 0.3, 0.7) == pytest.approx(-0.25)  # worse than calling at once
+    assert gap_closed(0.3, 0.3, 0.3) is None
