@@ -4,8 +4,12 @@ Two parts, combined:
 
 1. **Hierarchical Beta-binomial**, by hour-of-week slot (168: Monday 00-01
    local is slot 0). Each segment's estimate starts from a cold-start prior
-   (business hours, or the industry's default shape) worth a few attempts,
-   and is updated with the segment's attempts (a slot's prior also borrows
+   (business hours, or the industry's default shape) worth a few attempts
+   (how many, the segment's own data choose by their marginal likelihood, so
+   a segment that answers at other hours than the defaults soon leaves them
+   behind), and is updated with the segment's attempts, each retry counted by
+   how much less retries answer than first attempts, since they go to the
+   customers who missed a call (a slot's prior also borrows
    from its neighbouring hours and the same hour on other weekdays, because
    a caller busy at ten is often busy at eleven, up to a fixed strength so
    that its own data wins once there is some). Each customer is shrunk
@@ -33,6 +37,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import betaln
 
 SLOTS = 168
 PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
@@ -41,10 +46,14 @@ FACTOR_STRENGTH = 3.0  # pseudo-answers tying a customer's reachability to 1
 NEIGHBOUR_WEIGHT = 0.5
 WEEKDAY_POOL_WEIGHT = 0.15
 BORROW_STRENGTH = 24.0  # at most this many pseudo-attempts borrowed from other slots
+# (prior, borrowed) strengths a segment's prior may have; the data choose (empirical Bayes).
+STRENGTHS = ((PRIOR_STRENGTH, BORROW_STRENGTH), (3.0, 6.0), (1.0, 2.0))
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
 BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
 MAX_ATTEMPT_FEATURE = 6
+ATTEMPT_ROUNDS = 2  # refinements of the segment curve by attempt number
+ATTEMPT_STRENGTH = 10.0  # pseudo-answers tying an attempt number's share to 1
 RATE_BUCKETS = 10
 
 FloatArray = NDArray[np.float64]
@@ -300,6 +309,40 @@ def _codes(values: Sequence[str]) -> tuple[dict[str, int], NDArray[np.int64]]:
     return table, codes
 
 
+def _segment_posterior(
+    prior: FloatArray, tries: FloatArray, answers: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Each segment's Beta(alpha, beta) by slot, its prior strength chosen by the data.
+
+    A slot's prior is the cold-start curve, moved by what nearby slots saw
+    (:func:`_borrowed`). How much that prior is worth is chosen per segment
+    among ``STRENGTHS`` by the marginal likelihood of the segment's own
+    counts (empirical Bayes): where the attempts agree with the cold-start
+    curve it stays strong, and a segment that answers at other hours than
+    the defaults expect (night-shift workers) soon leaves it behind.
+    """
+    borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
+    best: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    for prior_strength, borrow_strength in STRENGTHS:
+        rate = (borrowed_answers + prior * prior_strength) / (borrowed_tries + prior_strength)
+        strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
+        a0 = np.clip(rate, 1e-3, 1 - 1e-3) * strength
+        b0 = strength - a0
+        evidence = (betaln(a0 + answers, b0 + tries - answers) - betaln(a0, b0)).sum(axis=1)
+        alpha, beta = a0 + answers, b0 + tries - answers
+        if best is None:
+            best = (evidence, alpha, beta)
+            continue
+        better = evidence > best[0]
+        best = (
+            np.where(better, evidence, best[0]),
+            np.where(better[:, None], alpha, best[1]),
+            np.where(better[:, None], beta, best[2]),
+        )
+    assert best is not None
+    return best[1], best[2]
+
+
 def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> ContactModel:
     """Fit both parts on ``log`` (pure; seconds for a million attempts)."""
     segments, seg_codes = _codes(log.segment)
@@ -307,7 +350,6 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
     n_seg, n_cust = max(len(segments), 1), len(customers)
     answered = log.answered.astype(np.float64)
     flat_seg = seg_codes * SLOTS + log.slot
-    seg_tries = np.bincount(flat_seg, minlength=n_seg * SLOTS).reshape(n_seg, SLOTS).astype(float)
     seg_answers = (
         np.bincount(flat_seg, weights=answered, minlength=n_seg * SLOTS)
         .reshape(n_seg, SLOTS)
@@ -319,14 +361,26 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         if names
         else np.zeros((1, SLOTS))
     )
-    # A slot's prior: the cold-start curve, moved by what nearby slots saw (worth at
-    # most BORROW_STRENGTH attempts, so a slot's own data wins once it has some).
-    borrowed_tries, borrowed_answers = _borrowed(seg_tries), _borrowed(seg_answers)
-    borrowed_rate = (borrowed_answers + prior * PRIOR_STRENGTH) / (borrowed_tries + PRIOR_STRENGTH)
-    strength = PRIOR_STRENGTH + np.minimum(borrowed_tries, BORROW_STRENGTH)
-    seg_alpha = borrowed_rate * strength + seg_answers
-    seg_beta = (1 - borrowed_rate) * strength + seg_tries - seg_answers
-    seg_mean = seg_alpha / (seg_alpha + seg_beta)
+    # Retries go to customers who did not answer before, who are on average harder
+    # to reach: counted as plain tries, the hours where retries fall would look
+    # worse than they are for the next new customer. So a try counts as much as
+    # its attempt number's share of answers against the curve (1 for a first
+    # attempt), and the curve and those shares are refined in turn.
+    attempt_index = np.minimum(log.attempt_no, MAX_ATTEMPT_FEATURE) - 1
+    answers_by_attempt = np.bincount(attempt_index, weights=answered, minlength=MAX_ATTEMPT_FEATURE)
+    weight = np.ones(len(log))
+    for round_no in range(1 + ATTEMPT_ROUNDS):
+        weighted = np.bincount(flat_seg, weights=weight, minlength=n_seg * SLOTS)
+        seg_weighted = np.maximum(weighted.reshape(n_seg, SLOTS), seg_answers)
+        seg_alpha, seg_beta = _segment_posterior(prior, seg_weighted, seg_answers)
+        seg_mean = seg_alpha / (seg_alpha + seg_beta)
+        if round_no == ATTEMPT_ROUNDS:
+            break
+        expected_by_attempt = np.bincount(
+            attempt_index, weights=seg_mean[seg_codes, log.slot], minlength=MAX_ATTEMPT_FEATURE
+        )
+        share = (answers_by_attempt + ATTEMPT_STRENGTH) / (expected_by_attempt + ATTEMPT_STRENGTH)
+        weight = (share / share[0])[attempt_index]
 
     flat_cust = cust_codes * SLOTS + log.slot
     cust_tries = (

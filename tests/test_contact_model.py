@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from scheduler import contact_model
 from scheduler.contact_model import SLOTS, AttemptLog, cold_start_prior, fit, slot_of
 from scheduler.rules import CallingRules, RequestFacts, refusal
 from scheduler.slot_policy import (
@@ -67,6 +68,61 @@ def test_segment_data_moves_the_estimate_towards_what_happened() -> None:
     assert mean[tuesday_15] > 0.6
     # Another segment learned nothing from this one.
     assert np.allclose(model.mean("x", "other"), prior)
+
+
+def _drawn_log(truth: np.ndarray, tries_per_slot: int, seed: int) -> AttemptLog:
+    """``tries_per_slot`` attempts in every weekday slot 8-20, answered with ``truth``."""
+    rng = np.random.default_rng(seed)
+    slots = [slot_of(d, h) for d in range(5) for h in range(8, 20)] * tries_per_slot
+    return _log([(f"c{i}", "crew", s, bool(rng.random() < truth[s])) for i, s in enumerate(slots)])
+
+
+def test_a_segment_that_defies_the_cold_start_curve_soon_leaves_it_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Night-shift workers: hardly reachable by day, best in the evening (the defaults
+    say the opposite). The data choose a weak prior, so 240 attempts show it."""
+    night = np.full(SLOTS, 0.05)
+    for day in range(5):
+        night[slot_of(day, 17) : slot_of(day, 20)] = 0.5
+    weekday = [slot_of(d, h) for d in range(5) for h in range(8, 20)]
+
+    def error() -> float:
+        means = [fit(_drawn_log(night, 4, seed), now=NOW).segment_mean("crew") for seed in range(5)]
+        return float(np.mean([np.abs(m[weekday] - night[weekday]).mean() for m in means]))
+
+    chosen = error()
+    monkeypatch.setattr(contact_model, "STRENGTHS", contact_model.STRENGTHS[:1])
+    always_strong = error()
+    assert chosen < 0.1 and chosen < always_strong * 0.6
+    monkeypatch.undo()
+    # A segment that answers as the defaults expect keeps the strong prior.
+    typical = fit(_drawn_log(cold_start_prior(), 4, seed=2), now=NOW)
+    strength = typical.seg_alpha[0] + typical.seg_beta[0]
+    assert strength[slot_of(1, 11)] >= 4 + contact_model.PRIOR_STRENGTH  # 4 tries, and more
+
+
+def test_retries_to_harder_customers_do_not_make_their_hour_look_worse() -> None:
+    """Tuesday 18:00 and Thursday 18:00 answer alike for new customers (half of them), but
+    Tuesday's tries are mostly retries to people who missed a call, who answer less.
+    The curve a new customer is planned with must not hold that against Tuesday."""
+    tuesday, thursday = slot_of(1, 18), slot_of(3, 18)
+    rows: list[tuple[str, str, int, bool, int]] = []
+    rows += [(f"n{i}", "crew", tuesday, i % 2 == 0, 1) for i in range(100)]
+    rows += [(f"t{i}", "crew", thursday, i % 2 == 0, 1) for i in range(100)]
+    # Retries (second attempts) answer at 0.3: 60 of 200, on Tuesdays only.
+    rows += [(f"r{i}", "crew", tuesday, i % 10 < 3, 2) for i in range(200)]
+    log = AttemptLog(
+        customer=[r[0] for r in rows],
+        segment=[r[1] for r in rows],
+        slot=np.array([r[2] for r in rows], dtype=np.int64),
+        attempt_no=np.array([r[4] for r in rows], dtype=np.int64),
+        answered=np.array([r[3] for r in rows], dtype=np.bool_),
+    )
+    mean = fit(log, now=NOW, gbm=False).mean("someone new", "crew")
+    pooled = (50 + 60) / 300  # what plain counting says of Tuesday
+    assert mean[tuesday] > pooled + 0.05
+    assert abs(mean[tuesday] - mean[thursday]) < abs(pooled - mean[thursday]) / 2
 
 
 def test_a_failed_attempt_lowers_that_customers_estimate_for_that_slot_only() -> None:
