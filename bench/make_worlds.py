@@ -49,6 +49,11 @@ OFFICE = {(0, 7): 0.1, (7, 8): 0.5, (8, 9): 0.8, (12, 13): 0.6, (17, 18): 0.7, (
 EVENING = {(0, 8): 0.1, (8, 16): 0.35, (16, 17): 0.7, (17, 21): 1.0, (21, 22): 0.5, (22, 24): 0.1}
 WEEKEND_LOW = {5: 0.5, 6: 0.3}
 MONDAY_MEETINGS = {(0, 8, 10): 0.15}
+MONTH: dict[str, Any] = {
+    "start": "2026-03-02T00:00:00+01:00",
+    "days": 28,
+    "lead_half_life_hours": 24,
+}
 RULES: dict[str, Any] = {
     "calling_hours": {"weekdays": [8, 20], "saturday": [10, 16], "sunday": None},
     "holidays": "DK",
@@ -77,10 +82,9 @@ def segment(name: str, count: int, matrix: list[list[float]], **extra: Any) -> d
 def worlds() -> dict[str, dict[str, Any]]:
     b2b = shape(base=0.55, hours=OFFICE, days=WEEKEND_LOW, cells=MONDAY_MEETINGS)
     consumer = shape(base=0.6, hours=EVENING, days={5: 0.8, 6: 0.6})
-    common = {"start": "2026-03-02T00:00:00+01:00", "days": 28, "lead_half_life_hours": 24}
     return {
         "b2b_monday_meetings": {
-            **common,
+            **MONTH,
             "seed": 7,
             "rules": RULES,
             "segments": [
@@ -95,7 +99,7 @@ def worlds() -> dict[str, dict[str, Any]]:
             ],
         },
         "consumers_evening": {
-            **common,
+            **MONTH,
             "seed": 11,
             "rules": RULES,
             "segments": [
@@ -103,7 +107,7 @@ def worlds() -> dict[str, dict[str, Any]]:
             ],
         },
         "time_zones": {
-            **common,
+            **MONTH,
             "seed": 13,
             "rules": RULES,
             "segments": [
@@ -129,7 +133,7 @@ def worlds() -> dict[str, dict[str, Any]]:
         # Tuned so that `traditional` lands near the material's figures: about
         # 23% reached on the first attempt and 45% within three.
         "calibrated_traditional": {
-            **common,
+            **MONTH,
             "seed": 17,
             "rules": RULES,
             "segments": [
@@ -144,7 +148,7 @@ def worlds() -> dict[str, dict[str, Any]]:
             ],
         },
         "repeat_customers_16w": {
-            **common,
+            **MONTH,
             "days": 112,
             "seed": 19,
             "rules": RULES,
@@ -157,7 +161,6 @@ def worlds() -> dict[str, dict[str, Any]]:
 
 
 def other_shapes() -> dict[str, dict[str, Any]]:
-    common = {"start": "2026-03-02T00:00:00+01:00", "days": 28, "lead_half_life_hours": 24}
     night = {(0, 8): 0.05, (8, 14): 0.1, (14, 17): 0.5, (17, 20): 1.0, (20, 24): 0.6}
     trades = {
         (0, 7): 0.05,
@@ -172,14 +175,14 @@ def other_shapes() -> dict[str, dict[str, Any]]:
     return {
         # The segment of the issue's format example: 400 IT customers, 12 requests a day.
         "issue_example": {
-            **common,
+            **MONTH,
             "seed": 7,
             "rules": RULES,
             "segments": [segment("it_services", 400, b2b, industry="it", requests_per_day=12)],
         },
         # No industry, so the cold-start prior is office hours; they answer in the evening.
         "night_shift_no_industry": {
-            **common,
+            **MONTH,
             "seed": 5,
             "rules": RULES,
             "segments": [
@@ -199,7 +202,7 @@ def other_shapes() -> dict[str, dict[str, Any]]:
         },
         # Tradespeople at breakfast, lunch and the end of the day; little noise, no peaks.
         "trades_low_noise": {
-            **common,
+            **MONTH,
             "seed": 3,
             "rules": RULES,
             "segments": [

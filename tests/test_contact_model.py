@@ -32,14 +32,16 @@ NOW = datetime(2026, 3, 3, 9, 30, tzinfo=CPH).timestamp()  # a Tuesday morning
 
 
 def _log(
-    rows: list[tuple[str, str, int, bool]], industry: dict[str, str] | None = None
+    rows: list[tuple[str, str, int, bool]],
+    industry: dict[str, str] | None = None,
+    attempt_no: list[int] | None = None,
 ) -> AttemptLog:
-    """(customer, segment, slot, answered) rows."""
+    """(customer, segment, slot, answered) rows; first attempts unless ``attempt_no`` says."""
     return AttemptLog(
         customer=[r[0] for r in rows],
         segment=[r[1] for r in rows],
         slot=np.array([r[2] for r in rows], dtype=np.int64),
-        attempt_no=np.ones(len(rows), dtype=np.int64),
+        attempt_no=np.array(attempt_no or [1] * len(rows), dtype=np.int64),
         answered=np.array([r[3] for r in rows], dtype=np.bool_),
         industry=industry or {},
     )
@@ -70,10 +72,13 @@ def test_segment_data_moves_the_estimate_towards_what_happened() -> None:
     assert np.allclose(model.mean("x", "other"), prior)
 
 
+WEEKDAY_CALLING = [slot_of(d, h) for d in range(5) for h in range(8, 20)]
+
+
 def _drawn_log(truth: np.ndarray, tries_per_slot: int, seed: int) -> AttemptLog:
     """``tries_per_slot`` attempts in every weekday slot 8-20, answered with ``truth``."""
     rng = np.random.default_rng(seed)
-    slots = [slot_of(d, h) for d in range(5) for h in range(8, 20)] * tries_per_slot
+    slots = WEEKDAY_CALLING * tries_per_slot
     return _log([(f"c{i}", "crew", s, bool(rng.random() < truth[s])) for i, s in enumerate(slots)])
 
 
@@ -85,7 +90,7 @@ def test_a_segment_that_defies_the_cold_start_curve_soon_leaves_it_behind(
     night = np.full(SLOTS, 0.05)
     for day in range(5):
         night[slot_of(day, 17) : slot_of(day, 20)] = 0.5
-    weekday = [slot_of(d, h) for d in range(5) for h in range(8, 20)]
+    weekday = WEEKDAY_CALLING
 
     def error() -> float:
         means = [fit(_drawn_log(night, 4, seed), now=NOW).segment_mean("crew") for seed in range(5)]
@@ -107,18 +112,11 @@ def test_retries_to_harder_customers_do_not_make_their_hour_look_worse() -> None
     Tuesday's tries are mostly retries to people who missed a call, who answer less.
     The curve a new customer is planned with must not hold that against Tuesday."""
     tuesday, thursday = slot_of(1, 18), slot_of(3, 18)
-    rows: list[tuple[str, str, int, bool, int]] = []
-    rows += [(f"n{i}", "crew", tuesday, i % 2 == 0, 1) for i in range(100)]
-    rows += [(f"t{i}", "crew", thursday, i % 2 == 0, 1) for i in range(100)]
+    rows = [(f"n{i}", "crew", tuesday, i % 2 == 0) for i in range(100)]
+    rows += [(f"t{i}", "crew", thursday, i % 2 == 0) for i in range(100)]
     # Retries (second attempts) answer at 0.3: 60 of 200, on Tuesdays only.
-    rows += [(f"r{i}", "crew", tuesday, i % 10 < 3, 2) for i in range(200)]
-    log = AttemptLog(
-        customer=[r[0] for r in rows],
-        segment=[r[1] for r in rows],
-        slot=np.array([r[2] for r in rows], dtype=np.int64),
-        attempt_no=np.array([r[4] for r in rows], dtype=np.int64),
-        answered=np.array([r[3] for r in rows], dtype=np.bool_),
-    )
+    rows += [(f"r{i}", "crew", tuesday, i % 10 < 3) for i in range(200)]
+    log = _log(rows, attempt_no=[1] * 200 + [2] * 200)
     mean = fit(log, now=NOW, gbm=False).mean("someone new", "crew")
     pooled = (50 + 60) / 300  # what plain counting says of Tuesday
     assert mean[tuesday] > pooled + 0.05
