@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from spillway.settings import Settings, load_settings
+from spillway.settings import ConfigSource, Settings, find_config, load_settings
 
 
 @dataclass
@@ -20,10 +20,19 @@ class AppContext:
     _settings: Settings | None = field(default=None, repr=False)
 
     @property
+    def config_source(self) -> ConfigSource:
+        """The file read (``--config``, ``$SPILLWAY_CONFIG``, /etc, ~/.config), or none."""
+        return find_config(self.config_path)
+
+    @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            self._settings = load_settings(self.config_source.path, use_default_path=False)
         return self._settings
+
+    def announce_config(self) -> None:
+        """Say on stderr which configuration file is in force (services, `config show`)."""
+        typer.echo(self.config_source.describe(), err=True)
 
     def reload(self) -> Settings:
         self._settings = None

@@ -69,8 +69,9 @@ def root(
         typer.Option(
             "--config",
             "-c",
-            help="YAML config file (default: $SPILLWAY_CONFIG, ./configs/spillway.yaml, "
-            "/etc/spillway/spillway.yaml).",
+            help="YAML config file (default: $SPILLWAY_CONFIG, else "
+            "/etc/spillway/spillway.yaml, else ~/.config/spillway/spillway.yaml; never the "
+            "current folder's).",
         ),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,

@@ -1,7 +1,9 @@
 """Settings: read once at the edge into validated, immutable objects.
 
-Sources, lowest priority first: built-in defaults, the YAML file
-(``configs/spillway.yaml`` or ``--config``/``$SPILLWAY_CONFIG``), the secrets
+Sources, lowest priority first: built-in defaults, the YAML file (``--config``,
+else ``$SPILLWAY_CONFIG``, else ``/etc/spillway/spillway.yaml``, else
+``~/.config/spillway/spillway.yaml``: never a file found relative to the
+current directory, see :func:`find_config`), the secrets
 file (``~/.config/spillway/secrets.env``, dotenv format) and ``SPILLWAY_*``
 environment variables (nested keys joined with ``__``, e.g.
 ``SPILLWAY_PBX__AMI_PORT=5038``). Secrets are refused in the YAML file, which is
@@ -15,6 +17,7 @@ import logging
 import os
 import string
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,6 +34,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
@@ -54,6 +58,8 @@ SECRET_KEYS = (
     ("web", "api_token"),
 )
 
+
+DB_FILE_NAME = "spillway.db"
 
 # "~" in a configured path means the home of the user running Spillway.
 ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
@@ -172,7 +178,8 @@ class StorageSettings(_Section):
     """Where calls, callbacks and shop data are kept."""
 
     backend: Literal["sqlite", "postgres"] = "sqlite"
-    sqlite_path: ExpandedPath = Field(default_factory=lambda: paths.data_dir() / "spillway.db")
+    # Unset: <paths.data_dir>/spillway.db (Settings fills it in from paths.data_dir).
+    sqlite_path: ExpandedPath = Field(default_factory=lambda: paths.data_dir() / DB_FILE_NAME)
     postgres_dsn: SecretStr | None = None
     busy_timeout_ms: int = Field(5000, ge=0)
 
@@ -263,13 +270,23 @@ class SmsSettings(_Section):
 
 HoursWindow = tuple[float, float] | None
 
+# The sandbox's simulated customers: a context that exists only in the sandbox.
+SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
+SANDBOX_DIAL_STRING = f"Local/{{digits}}@{SANDBOX_CUSTOMER_CONTEXT}"
+
+
+def sandbox_only_dial_string(dial_string: str) -> bool:
+    """Whether ``dial_string`` dials into a context only the sandbox has."""
+    return f"@{SANDBOX_CUSTOMER_CONTEXT}" in dial_string.replace(" ", "")
+
 
 class CallbackSettings(_Section):
     """The callback scheduler: how it dials, and the calling rules it never breaks."""
 
     # What Asterisk dials for a customer: {e164} (+4520123456) or {digits} (4520123456).
-    # The sandbox's simulated customers by default; on a real PBX e.g. PJSIP/{e164}@trunk.
-    dial_string: str = "Local/{digits}@spillway-sim-customer"
+    # The sandbox's simulated customers by default; with pbx.mode: host a real trunk,
+    # e.g. PJSIP/{e164}@my-trunk (refused there: the sandbox's context, see below).
+    dial_string: str = SANDBOX_DIAL_STRING
     caller_id: str = "Spillway <4500000000>"
     ring_s: int = Field(30, ge=5, le=180)
     # customer: ring the customer, then queue them for an agent (ahead of callers);
@@ -378,6 +395,57 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     paths: PathSettings = Field(default_factory=PathSettings)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _paths_follow_data_dir(cls, data: Any) -> Any:
+        """An unset ``storage.sqlite_path`` lives in ``paths.data_dir`` (as configured)."""
+        if not isinstance(data, dict):
+            return data
+        storage = data.get("storage")
+        if isinstance(storage, BaseModel) or (
+            storage is not None and not isinstance(storage, dict)
+        ):
+            return data  # a section given whole (already built), or bad input pydantic names
+        if storage is not None and storage.get("sqlite_path") is not None:
+            return data
+        where = data.get("paths")
+        if isinstance(where, PathSettings):
+            folder: Any = where.data_dir
+        elif isinstance(where, dict) and where.get("data_dir") is not None:
+            folder = where["data_dir"]
+        else:
+            folder = paths.data_dir()
+        if not isinstance(folder, str | Path):
+            return data  # not a path: the paths section's own check names the key
+        return {
+            **data,
+            "storage": {**(storage or {}), "sqlite_path": Path(folder).expanduser() / DB_FILE_NAME},
+        }
+
+    @field_validator("callbacks")
+    @classmethod
+    def _host_mode_dials_a_real_trunk(
+        cls, value: CallbackSettings, info: ValidationInfo
+    ) -> CallbackSettings:
+        pbx = info.data.get("pbx")
+        if (
+            isinstance(pbx, PbxSettings)
+            and pbx.mode == "host"
+            and sandbox_only_dial_string(value.dial_string)
+        ):
+            raise PydanticCustomError(
+                "host_dial_string",
+                "a dial string of this PBX's trunk with pbx.mode: host, e.g. {example} "
+                "({context} exists only in the sandbox, so every callback would fail)",
+                {
+                    "example": "PJSIP/{e164}@my-trunk",
+                    "context": SANDBOX_CUSTOMER_CONTEXT,
+                    "key": "callbacks.dial_string",
+                    "value": value.dial_string,
+                },
+            )
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -402,15 +470,51 @@ class Settings(BaseSettings):
         return self.pbx.ami_secret.get_secret_value()
 
 
-def default_config_path() -> Path | None:
-    """``$SPILLWAY_CONFIG``, else ``./configs/spillway.yaml``, else ``/etc/spillway``."""
+SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
+
+
+def user_config() -> Path:
+    """``~/.config/spillway/spillway.yaml``: the last place a configuration is looked for."""
+    return Path.home() / ".config" / "spillway" / "spillway.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """Which configuration file is in force, and how it was chosen (None: no file)."""
+
+    path: Path | None
+    how: str  # "--config", "$SPILLWAY_CONFIG", "the system file", "the user file", ""
+
+    def describe(self) -> str:
+        """One line for `config show` and every service's start: the file read, or none."""
+        if self.path is None:
+            return (
+                f"configuration: no file read (built-in defaults); looked for --config, "
+                f"$SPILLWAY_CONFIG, {SYSTEM_CONFIG} and {user_config()}"
+            )
+        return f"configuration: {self.path.resolve()} (from {self.how})"
+
+
+def find_config(given: Path | None = None) -> ConfigSource:
+    """The configuration file, by an order that does not depend on the current folder:
+    ``--config``, ``$SPILLWAY_CONFIG``, ``/etc/spillway/spillway.yaml``,
+    ``~/.config/spillway/spillway.yaml``. A file named by ``--config`` or
+    ``$SPILLWAY_CONFIG`` must exist (reading it fails with its name); the two
+    standard places are taken when they hold a file."""
+    if given is not None:
+        return ConfigSource(given.expanduser(), "--config")
     env = os.environ.get("SPILLWAY_CONFIG")
     if env:
-        return Path(env).expanduser()
-    for candidate in (Path("configs/spillway.yaml"), Path("/etc/spillway/spillway.yaml")):
+        return ConfigSource(Path(env).expanduser(), "$SPILLWAY_CONFIG")
+    for candidate, how in ((SYSTEM_CONFIG, "the system file"), (user_config(), "the user file")):
         if candidate.is_file():
-            return candidate
-    return None
+            return ConfigSource(candidate, how)
+    return ConfigSource(None, "")
+
+
+def default_config_path() -> Path | None:
+    """The file :func:`find_config` picks when no ``--config`` is given (None: none)."""
+    return find_config().path
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -481,13 +585,17 @@ def _source_of(key: str, path: Path | None, secrets: Path | None) -> str:
 
 def _describe(error: Any, path: Path | None, secrets: Path | None) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    context = error.get("ctx") or {}
+    value = error.get("input")
+    if "key" in context:
+        # A check across sections (Settings' own validators) names the key it is about.
+        key, value = str(context["key"]), context.get("value")
     source = _source_of(key, path, secrets)
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"config error: {key}: unknown key{source}"
     if kind == "missing":
         return f"config error: {key}: missing{source}"
-    value = error.get("input")
     shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
     msg = str(error["msg"])
     expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg

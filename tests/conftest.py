@@ -25,7 +25,11 @@ import pytest_asyncio
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="spillway-tests-"))
 os.environ["SPILLWAY_SECRETS_FILE"] = str(_SESSION_TMP / "secrets.env")
 os.environ["SPILLWAY_DATA"] = str(_SESSION_TMP / "data")
-os.environ.pop("SPILLWAY_CONFIG", None)
+# The checkout's example configuration, named explicitly: Spillway never reads a
+# file from the current folder, and /etc or ~/.config must not leak in.
+os.environ["SPILLWAY_CONFIG"] = str(
+    Path(__file__).resolve().parent.parent / "configs" / "spillway.yaml"
+)
 for _name in list(os.environ):
     if _name.startswith("SPILLWAY_") and "__" in _name:
         del os.environ[_name]

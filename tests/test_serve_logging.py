@@ -88,3 +88,5 @@ async def test_serve_logs_each_routing_decision_as_json_lines(tmp_path: Path) ->
     )
     assert "4520123456" not in err.decode()
     assert any(m.startswith("serving: FastAGI") for m in messages), messages
+    # Which configuration file is in force is said at start.
+    assert f"configuration: {tmp_path / 'none.yaml'} (from $SPILLWAY_CONFIG)" in err.decode()

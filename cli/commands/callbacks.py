@@ -289,6 +289,7 @@ def run(
     """Run the callback dialer until Ctrl-C or SIGTERM (several may share one database)."""
     state = app_context(ctx)
     settings = state.settings
+    state.announce_config()
     setup_logging(settings.logging, verbose=state.verbose)
 
     async def main() -> None:

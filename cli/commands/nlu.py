@@ -86,6 +86,7 @@ def serve(
 ) -> None:
     """Train if needed, run `rasa run --enable-api` on nlu.rasa_url and restart it if it dies."""
     host, port = _host_port(_settings(ctx).nlu.rasa_url)
+    app_context(ctx).announce_config()
     rasa = RasaInstall()
     model, _ = train_model(rasa, project)
     server = RasaServer(rasa, model, host=host, port=port)

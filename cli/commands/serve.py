@@ -98,6 +98,7 @@ def serve(ctx: typer.Context) -> None:
     """Run the call controller: FastAGI routing and the bot's media server."""
     state = app_context(ctx)
     settings = state.settings
+    state.announce_config()
     # One line per routing decision and per outcome (INFO), numbers masked.
     setup_logging(settings.logging, verbose=state.verbose)
     try:

@@ -21,6 +21,7 @@ def serve(ctx: typer.Context) -> None:
     """Serve POST /callbacks, GET /callbacks/{id} and GET /metrics on web.bind_host:web.port."""
     state = app_context(ctx)
     settings = state.settings
+    state.announce_config()
     setup_logging(settings.logging, verbose=state.verbose)
     if settings.web.api_token is None:
         raise SpillwayError(
