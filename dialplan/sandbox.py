@@ -255,6 +255,8 @@ class Sandbox:
             raise PbxError("the sandbox is not built", hint="spillway pbx sandbox up")
         with file_lock(self.pbx_dir / f".{self.instance}.lock"):
             running = self.pid()
+            if running is not None:
+                self._refuse_another_secret()
             self.write_config()
             if running is not None:
                 # Already up: pick up the configuration just written.
@@ -279,6 +281,31 @@ class Sandbox:
             self._process = process
             self.pid_file.write_text(f"{process.pid}\n")
             return process.pid
+
+    def running_secret(self) -> str | None:
+        """The AMI secret in this instance's written manager_spillway.conf (None: none)."""
+        try:
+            text = (self.base / "etc" / "manager_spillway.conf").read_text(encoding="utf-8")
+        except OSError:
+            return None
+        for line in text.splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip() == "secret":
+                return value.strip()
+        return None
+
+    def _refuse_another_secret(self) -> None:
+        """A running sandbox keeps its AMI secret: a client holding another one (a typo
+        in $SPILLWAY_PBX__AMI_SECRET) must not rewrite it and lock out everyone else."""
+        written = self.running_secret()
+        if written is not None and written != self.ami_secret:
+            raise PbxError(
+                f"the running sandbox {self.instance!r} has another AMI secret than the one "
+                "configured here, so this one would be refused; its configuration is left "
+                "as it is",
+                hint="check SPILLWAY_PBX__AMI_SECRET and the secrets file; to give the sandbox "
+                "this secret: spillway pbx sandbox down, then up",
+            )
 
     def ami_endpoint(self) -> AmiEndpoint:
         pbx = self.settings.pbx

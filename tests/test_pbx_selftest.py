@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from agi.fastagi import FastAgiServer
 from cli.selftest import SelftestRoute, place_selftest_call
+from dialplan.sandbox import Sandbox
+from spillway.ami import AmiClient
+from spillway.errors import PbxError
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
@@ -40,3 +45,17 @@ async def test_sandbox_loads_required_modules_and_binds_loopback_only(pbx: PbxHa
     assert str(settings["AsteriskVersion"]).startswith("22.")
     http = pbx.cli("http show status")
     assert f"127.0.0.1:{pbx.settings.pbx.http_port}" in http
+
+
+async def test_a_wrong_secret_never_rewrites_the_running_sandbox(pbx: PbxHandle) -> None:
+    """`spillway call` with a mistyped AMI secret starts the sandbox it finds running: that
+    must fail with the reason, not rewrite manager_spillway.conf to the bad secret."""
+    etc = pbx.sandbox.base / "etc" / "manager_spillway.conf"
+    before = etc.read_text()
+    wrong = Sandbox(pbx.settings, ami_secret="not-the-secret")
+    with pytest.raises(PbxError, match="another AMI secret"):
+        await asyncio.to_thread(wrong.start)
+    assert etc.read_text() == before
+    # Everyone holding the right secret still logs in.
+    ami = await AmiClient.connect(pbx.sandbox.ami_endpoint())
+    await ami.close()
