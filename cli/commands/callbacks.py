@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -27,7 +28,7 @@ from scheduler.requests import FINAL_STATUSES, RequestStatus
 from scheduler.spool import import_spool
 from spillway.errors import InputError
 from spillway.logs import setup_logging
-from spillway.phone import mask_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import AsyncStore, Store, open_store
 
 app = typer.Typer(
@@ -51,8 +52,25 @@ class StatusChoice(StrEnum):
     invalid_number = "invalid_number"
 
 
-def _time(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+def _time(ts: float | None, zone: ZoneInfo) -> str:
+    """A moment in the shop's time zone, with the zone's abbreviation (CET, CEST)."""
+    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"
+
+
+def _shop_zone(ctx: typer.Context) -> ZoneInfo:
+    return ZoneInfo(app_context(ctx).settings.shop.timezone)
+
+
+def phone_filter(number: str, region: str) -> tuple[str, dict[str, Any]]:
+    """SQL matching the requests of ``number`` given in any form (national, E.164, 00...)."""
+    e164 = normalise_phone(number, region)
+    if e164 is None:
+        raise InputError(
+            f"{number!r} is not a phone number",
+            hint="e.g. --phone 20123456 or --phone +4520123456",
+        )
+    # A number kept as given (status invalid_number) is found by what was typed, too.
+    return "phone IN (:e164, :typed)", {"e164": e164, "typed": number.strip()}
 
 
 @contextlib.contextmanager
@@ -74,11 +92,23 @@ def _request(db: Store, request_id: int) -> Any:
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[StatusChoice, typer.Option(help="Which requests.")] = StatusChoice.open,
+    status: Annotated[
+        StatusChoice | None,
+        typer.Option(help="Which requests (default: open ones; with --phone, all)."),
+    ] = None,
+    phone: Annotated[
+        str | None,
+        typer.Option(
+            "--phone", help="Only this customer's requests: the number as national or E.164."
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
-    """List callback requests (numbers masked in the table)."""
+    """List callback requests (numbers masked in the table, times in the shop's zone)."""
+    settings = app_context(ctx).settings
+    if status is None:
+        status = StatusChoice.all if phone else StatusChoice.open
     params: dict[str, Any]
     if status is StatusChoice.open:
         where, params = "status IN ('pending', 'dialling')", dict[str, Any]()
@@ -86,6 +116,9 @@ def list_(
         where, params = "1 = 1", {}
     else:
         where, params = "status = :s", {"s": status.value}
+    if phone is not None:
+        by_phone, phone_params = phone_filter(phone, settings.shop.country)
+        where, params = f"({where}) AND {by_phone}", {**params, **phone_params}
     with _store(ctx) as db:
         rows = db.query(
             f"SELECT * FROM callback_requests WHERE {where} ORDER BY id DESC LIMIT :limit",
@@ -94,7 +127,12 @@ def list_(
     if as_json:
         print(json.dumps([describe(r) for r in rows], indent=2, default=str))
         return
-    table = Table(title=f"callback requests ({status.value})")
+    zone = ZoneInfo(settings.shop.timezone)
+    table = Table(
+        title=f"callback requests ({status.value}"
+        f"{', ' + mask_phone(params['e164']) if phone else ''}), "
+        f"times in {zone.key}"
+    )
     for column in ("id", "phone", "status", "attempts", "next attempt", "source", "reason"):
         table.add_column(column)
     for r in rows:
@@ -103,7 +141,7 @@ def list_(
             mask_phone(r["phone"]),
             r["status"],
             str(r["attempts"]),
-            _time(r["not_before"]) if r["status"] == "pending" else "-",
+            _time(r["not_before"], zone) if r["status"] == "pending" else "-",
             r["source"],
             escape(str(r["reason"] or "")),
         )
@@ -119,7 +157,10 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
     if as_json:
         print(json.dumps(data, indent=2, default=str))
         return
-    console.print(f"[bold]request {request_id}[/]: {data['status']}, {data['phone']}")
+    zone = _shop_zone(ctx)
+    console.print(
+        f"[bold]request {request_id}[/]: {data['status']}, {data['phone']} (times in {zone.key})"
+    )
     for key in (
         "source",
         "reason",
@@ -130,11 +171,11 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         "last_error",
     ):
         value = data.get(key)
-        shown = _time(value) if key in ("created_at", "not_before") else value
+        shown = _time(value, zone) if key in ("created_at", "not_before") else value
         console.print(f"  {key}: {escape(str(shown))}")
     for a in data["attempts_made"]:
         console.print(
-            f"  attempt {a['attempt_no']} at {_time(a['started_at'])}: "
+            f"  attempt {a['attempt_no']} at {_time(a['started_at'], zone)}: "
             f"{a['outcome'] or 'under way'} ({a['policy']})"
         )
 
