@@ -8,15 +8,31 @@ the request, its attempts, the rules and the model in, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.contact_model import SLOTS, ContactModel, slot_of
-from scheduler.rules import CallingRules, RequestFacts, deadline, expiry, refusal
+from scheduler.rules import (
+    CallingRules,
+    Refusal,
+    RequestFacts,
+    Rule,
+    deadline,
+    expiry,
+    refusal,
+)
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+OPEN_STATUSES = ("pending", "dialling")
+# Fewer past calls than hours in the week (one each, on average) teach the model
+# next to nothing: its cold-start prior alone weighs PRIOR_STRENGTH calls per hour.
+MIN_CALLS_TO_LEARN = SLOTS
+
+
+def _when(ts: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +60,8 @@ class Explanation:
     expires_at: float
     factors: list[str]
     week: list[HourCell] = field(default_factory=list)  # the next 168 hours
+    # What happens next and what was promised, each line true of this request.
+    timeline: list[str] = field(default_factory=list)
 
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
@@ -61,6 +79,7 @@ class Explanation:
             "deadline_at": self.deadline_at,
             "expires_at": self.expires_at,
             "factors": self.factors,
+            "timeline": self.timeline,
             "week": [
                 {
                     "day": DAYS[c.weekday],
@@ -82,18 +101,29 @@ def explain(
     *,
     now: float,
     configured_policy: str,
+    first_attempt_at: float | None = None,
 ) -> Explanation:
-    """The plain-words explanation of one request's timing (pure)."""
+    """The plain-words explanation of one request's timing (pure).
+
+    ``first_attempt_at``: when the first call to this request started (None: none yet).
+    """
     traditional = bool(row.get("traditional"))
     policy = "traditional" if traditional or configured_policy == "traditional" else "predicted"
+    status = str(row["status"])
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1)
     tz = ZoneInfo(facts.timezone)
+    if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
+        # Not planned yet: not_before is still the start of the time the customer asked
+        # for (or the rules' next allowed moment), so no hour before it is offered.
+        facts = replace(facts, not_before=row["not_before"])
     start = datetime.fromtimestamp(now, tz).replace(minute=0, second=0, microsecond=0)
     week = []
     for offset in range(SLOTS):
         local = start + timedelta(hours=offset)
         at = max(local.timestamp(), now)
         why = refusal(rules, facts, at)
+        if status not in OPEN_STATUSES:
+            why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
         slot = slot_of(local.weekday(), local.hour)
         week.append(
             HourCell(
@@ -105,19 +135,71 @@ def explain(
                 why.reason if why else "",
             )
         )
+    deadline_at = deadline(rules, facts.created_at, facts.timezone)
+    planned_at = row.get("not_before") if status == "pending" else None
     return Explanation(
         request_id=int(row["id"]),
         timezone=facts.timezone,
-        status=str(row["status"]),
+        status=status,
         policy=policy,
-        planned_at=row.get("not_before"),
+        planned_at=planned_at,
         plan_probability=row.get("plan_probability"),
         plan_reason=row.get("plan_reason"),
-        deadline_at=deadline(rules, facts.created_at, facts.timezone),
+        deadline_at=deadline_at,
         expires_at=expiry(rules, facts),
         factors=_factors(row, facts, model, policy, traditional),
         week=week,
+        timeline=_timeline(
+            row, week, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
+        ),
     )
+
+
+def _timeline(
+    row: dict[str, Any],
+    week: list[HourCell],
+    zone: ZoneInfo,
+    *,
+    now: float,
+    deadline_at: float,
+    first_attempt_at: float | None,
+) -> list[str]:
+    """The next call and the promise, said so that neither contradicts the other."""
+    status = str(row["status"])
+    if status not in OPEN_STATUSES:
+        why = f" ({row['last_error']})" if row.get("last_error") else ""
+        return [f"No further calls: this request is {status.replace('_', ' ')}{why}."]
+    if first_attempt_at is not None and first_attempt_at <= deadline_at:
+        promise = (
+            f"Promised a first call by {_when(deadline_at, zone)}: kept "
+            f"(first call {_when(first_attempt_at, zone)})."
+        )
+    elif deadline_at < now:
+        promise = f"Promised a first call by {_when(deadline_at, zone)}: not kept."
+    else:
+        promise = f"Promised a first call by {_when(deadline_at, zone)}."
+    lines = [promise]
+    planned_at = row.get("not_before")
+    if status == "dialling":
+        lines.append("A call to you is under way now.")
+    elif not planned_at or planned_at <= now:
+        lines.append("Next call: now, as soon as an agent is free.")
+    else:
+        line = f"Next call planned: {_when(planned_at, zone)}"
+        if first_attempt_at is None and planned_at > deadline_at >= now:
+            if any(c.allowed and c.starts_at < deadline_at for c in week):
+                line += (
+                    ", later than promised: that hour is judged the likelier to reach you"
+                    if row.get("planned_by") == "predicted"
+                    else ", later than promised"
+                )
+            else:
+                line += (
+                    ", later than promised: the calling rules and the time you asked for "
+                    "allow no call before then"
+                )
+        lines.append(line + ".")
+    return lines
 
 
 def _factors(
@@ -129,8 +211,10 @@ def _factors(
 ) -> list[str]:
     said = []
     if traditional:
+        # Who set the flag is not recorded (the customer, or a pilot's CSV): say what is.
         said.append(
-            "You asked for a traditional callback: we call as soon as the calling rules "
+            f"This request is marked for a traditional callback (it came in through "
+            f"{row.get('source') or 'an unknown door'}): we call as soon as the calling rules "
             "allow, and try again after a fixed wait. No prediction is used."
         )
     elif policy == "traditional":
@@ -151,6 +235,13 @@ def _factors(
         shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
         said.append(
             f"We have no past calls for customers like you ({segment}) yet, so we assume {shape}."
+        )
+    elif model.attempts < MIN_CALLS_TO_LEARN:
+        industry = model.industry.get(segment)
+        shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
+        said.append(
+            f"Only {model.attempts} past calls so far: too few to learn when customers like "
+            f"you ({segment}) answer, so we still mostly assume {shape}."
         )
     else:
         said.append(

@@ -6,13 +6,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 from typer.testing import CliRunner
 
 from cli.main import app
 from scheduler import requests
+from scheduler.contact_model import AttemptLog, fit
+from scheduler.explain import Explanation, explain
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.rules import CallingRules, RequestFacts
 from spillway.storage import SqliteStore
 
 
@@ -100,3 +107,98 @@ def test_explaining_a_request_that_does_not_exist_says_so(
     )
     assert result.exit_code != 0
     assert "no callback request 999" in str(result.exception) + result.output
+
+
+# -- every statement true of the request (the pure explanation) --------------------------
+ZONE = ZoneInfo("Europe/Copenhagen")
+WED_9 = datetime(2026, 7, 1, 9, 0, tzinfo=ZONE).timestamp()  # an ordinary Wednesday
+
+
+def _explained(
+    log: AttemptLog | None = None, *, first_attempt_at: float | None = None, **row: object
+) -> Explanation:
+    data: dict[str, Any] = {
+        "id": 1,
+        "status": "pending",
+        "source": "csv",
+        "traditional": 0,
+        "not_before": None,
+        "not_after": None,
+        "planned_by": None,
+        "plan_probability": None,
+        "plan_reason": None,
+        "last_error": None,
+        **row,
+    }
+    facts = RequestFacts(
+        phone="+4520123456",
+        timezone="Europe/Copenhagen",
+        created_at=WED_9,
+        not_after=data["not_after"],
+        segment="shops",
+    )
+    empty = AttemptLog([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
+    model = fit(log or empty, now=WED_9, gbm=False)
+    return explain(
+        data,
+        facts,
+        CallingRules(),
+        model,
+        now=WED_9,
+        configured_policy="predicted",
+        first_attempt_at=first_attempt_at,
+    )
+
+
+def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
+    result = _explained(
+        not_before=datetime(2026, 7, 1, 14, 45, tzinfo=ZONE).timestamp(), planned_by="predicted"
+    )
+    assert result.timeline == [
+        "Promised a first call by Wed 01 Jul 13:00.",
+        "Next call planned: Wed 01 Jul 14:45, later than promised: that hour is judged "
+        "the likelier to reach you.",
+    ]
+
+
+def test_the_best_hours_lie_inside_the_window_the_customer_asked_for() -> None:
+    start = datetime(2026, 7, 2, 14, 0, tzinfo=ZONE).timestamp()
+    end = datetime(2026, 7, 2, 17, 0, tzinfo=ZONE).timestamp()
+    result = _explained(not_before=start, not_after=end)
+    best = result.best_hours()
+    assert best and all(start <= c.starts_at < end for c in best)
+    assert result.timeline[1] == (
+        "Next call planned: Thu 02 Jul 14:00, later than promised: the calling rules and the "
+        "time you asked for allow no call before then."
+    )
+
+
+def test_a_cancelled_request_has_no_next_call() -> None:
+    result = _explained(
+        status="cancelled", not_before=WED_9 + 3600, last_error="cancelled by an admin"
+    )
+    assert result.planned_at is None
+    assert result.timeline == [
+        "No further calls: this request is cancelled (cancelled by an admin)."
+    ]
+    assert result.best_hours() == []
+
+
+def test_two_past_calls_are_not_called_learning() -> None:
+    log = AttemptLog(
+        ["+4520123456", "+4520123456"],
+        ["shops", "shops"],
+        np.array([10, 11]),
+        np.array([1, 2]),
+        np.array([False, True]),
+    )
+    factors = " ".join(_explained(log).factors)
+    assert "Only 2 past calls so far: too few to learn" in factors
+    assert "learned from 2 past calls" not in factors
+
+
+def test_a_request_flagged_traditional_does_not_claim_the_customer_asked() -> None:
+    factors = _explained(traditional=1, source="csv").factors
+    assert "You asked" not in factors[0]
+    assert factors[0].startswith("This request is marked for a traditional callback")
+    assert "(it came in through csv)" in factors[0]

@@ -21,8 +21,8 @@ from rich.text import Text
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
 from scheduler.contact_model import fit
-from scheduler.dialer import load_facts
-from scheduler.explain import DAYS, Explanation, explain
+from scheduler.dialer import attempt_rows, load_facts
+from scheduler.explain import DAYS, OPEN_STATUSES, Explanation, explain
 from scheduler.model_keeper import read_attempt_log
 from scheduler.rules import rules_from_settings
 
@@ -52,8 +52,15 @@ def explain_command(
         with db.transaction() as tx:
             facts = load_facts(tx, row, default_timezone=cb.default_timezone, counting_claim=False)
         model = fit(read_attempt_log(db, cb.segment_industry), now=now)
+        made = attempt_rows(db, request_id)
     result = explain(
-        row, facts, rules_from_settings(settings), model, now=now, configured_policy=cb.policy
+        row,
+        facts,
+        rules_from_settings(settings),
+        model,
+        now=now,
+        configured_policy=cb.policy,
+        first_attempt_at=min((a["started_at"] for a in made), default=None),
     )
     if as_json:
         print(json.dumps(result.as_json(), indent=2))
@@ -70,19 +77,15 @@ def show(result: Explanation) -> None:
     console.print(
         f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
     )
+    for line in result.timeline:
+        console.print(line, markup=False)
     if result.planned_at:
-        chance = (
-            f", chosen with probability {result.plan_probability:.0%}"
-            if result.plan_probability is not None and result.policy == "predicted"
-            else ""
-        )
-        console.print(f"Next call planned: {_when(result.planned_at, zone)}{chance}")
-    if result.plan_reason:
-        console.print(f"  ({result.plan_reason})", markup=False)
-    console.print(
-        f"Promised by: {_when(result.deadline_at, zone)}; "
-        f"given up after: {_when(result.expires_at, zone)}"
-    )
+        if result.plan_probability is not None and result.policy == "predicted":
+            console.print(f"  chosen with probability {result.plan_probability:.0%}")
+        if result.plan_reason:
+            console.print(f"  ({result.plan_reason})", markup=False)
+    if result.status in OPEN_STATUSES:
+        console.print(f"Given up after: {_when(result.expires_at, zone)}")
     console.print()
     for factor in result.factors:
         console.print(f"- {factor}", markup=False, soft_wrap=False)
