@@ -32,6 +32,7 @@ from agi.overflow import (
     route_new_call,
     route_offer,
 )
+from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
 from spillway.call import (
@@ -116,6 +117,7 @@ class CallController:
         server.route("after-bot", self.after_bot)
         server.route("callback", self.callback)
         server.route("hangup", self.hangup)
+        SelftestRoute().install(server)  # `spillway doctor --call`
 
     # -- FastAGI routes ------------------------------------------------------
     def _call(self, session: AgiSession) -> LiveCall:

@@ -6,12 +6,15 @@ wrong, the command that fixes it. Checks never raise: a failure is a row.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
 
 from dialplan.render import REQUIRED_MODULES
+from scheduler.dialer import status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
 from spillway.settings import Settings
@@ -198,15 +201,117 @@ def check_sms(settings: Settings) -> Check:
     return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
 
 
+def controller_address(settings: Settings) -> tuple[str, int]:
+    """Where this host reaches its own FastAGI listener (a wildcard bind: loopback)."""
+    c = settings.controller
+    host = c.bind_host if c.bind_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return host, c.fastagi_port
+
+
+async def check_controller(settings: Settings) -> Check:
+    """`spillway serve`: something listens on the FastAGI port the dialplan asks."""
+    host, port = controller_address(settings)
+    name = "call controller (serve)"
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
+    except (OSError, TimeoutError) as exc:
+        return Check(
+            name,
+            False,
+            f"nothing listens on FastAGI {host}:{port} ({exc.__class__.__name__}): callers "
+            "get the dialplan's fallback, never the bot",
+            "spillway serve",
+        )
+    writer.close()
+    return Check(name, True, f"FastAGI {host}:{port} listening")
+
+
+def check_scheduler(settings: Settings, now: float | None = None) -> Check:
+    """`spillway scheduler run`: at least one dialer node with a fresh heartbeat."""
+    name = "callback scheduler"
+    try:
+        store = open_store(settings.storage)
+        try:
+            report = status_report(
+                store, now or time.time(), poll_interval_s=settings.callbacks.poll_interval_s
+            )
+        finally:
+            store.close()
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "check storage.sqlite_path")
+    up = [n["node"] for n in report["nodes"] if n["state"] == "up"]
+    if not up:
+        seen = min((n["seen_s_ago"] for n in report["nodes"]), default=None)
+        last = f"last heartbeat {seen} s ago" if seen is not None else "no node ever ran"
+        return Check(
+            name,
+            False,
+            f"no dialer node is up ({last}); {report['due_now']} request(s) due are not dialled",
+            "spillway scheduler run",
+        )
+    return Check(name, True, f"{len(up)} node(s) up: {', '.join(up)}")
+
+
+async def check_call(settings: Settings) -> Check:
+    """`doctor --call`: one real call Asterisk -> Spillway's FastAGI -> Asterisk.
+
+    Into the running `spillway serve` when it listens; else into a FastAGI
+    listener of our own for the length of the call.
+    """
+    from agi.fastagi import FastAgiServer
+    from cli.selftest import SelftestRoute, place_selftest_call
+
+    name = "test call"
+    secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
+    if not secret:
+        return Check(name, False, "no AMI secret configured", "set SPILLWAY_PBX__AMI_SECRET")
+    served = (await check_controller(settings)).ok
+    route: SelftestRoute | None = None
+    server: FastAgiServer | None = None
+    try:
+        if not served:
+            route, server = SelftestRoute(), FastAgiServer()
+            route.install(server)
+            await server.start(settings.controller.bind_host, settings.controller.fastagi_port)
+        ami = await AmiClient.connect(AmiEndpoint.from_settings(settings.pbx, secret))
+        try:
+            result = await place_selftest_call(ami, route, timeout_s=15)
+        finally:
+            await ami.close()
+    except SpillwayError as exc:
+        return Check(name, False, str(exc), "spillway dialplan check; spillway doctor")
+    finally:
+        if server is not None:
+            await server.close()
+    ok = result.user_event.get("Status") == "SUCCESS" and result.reply.startswith("ok:hello:")
+    into = "the running `spillway serve`" if served else "a FastAGI listener of the doctor's"
+    detail = (
+        f"Asterisk -> {into} -> Asterisk in {result.elapsed_ms:.0f} ms "
+        f"(AGI status {result.user_event.get('Status', '?')}, reply {result.reply!r})"
+    )
+    return Check(name, ok, detail, "" if ok else "spillway dialplan install; spillway serve")
+
+
 async def run_checks(
-    settings: Settings, *, extra: list[Callable[[], Awaitable[Check]]] | None = None
+    settings: Settings,
+    *,
+    extra: list[Callable[[], Awaitable[Check]]] | None = None,
+    services: bool = True,
+    call: bool = False,
 ) -> list[Check]:
+    """Every check; ``services``: also whether serve and the scheduler run (the demo,
+    which runs neither for long, leaves them out); ``call``: a real test call."""
     checks = [check_database(settings)]
     checks += await check_pbx(settings)
     checks += check_models(settings)
     checks.append(await check_nlu(settings))
     checks.append(await check_shop(settings))
     checks.append(check_sms(settings))
+    if services:
+        checks.append(await check_controller(settings))
+        checks.append(check_scheduler(settings))
+    if call:
+        checks.append(await check_call(settings))
     for more in extra or []:
         checks.append(await more())
     return checks

@@ -87,11 +87,22 @@ def version() -> None:
 
 
 @app.command()
-def doctor(ctx: typer.Context) -> None:
-    """Check AMI, Asterisk and its modules, models, the NLU server and the database."""
+def doctor(
+    ctx: typer.Context,
+    call: Annotated[
+        bool,
+        typer.Option(
+            "--call",
+            help="Also place a real test call: Asterisk -> Spillway's FastAGI -> Asterisk "
+            "(into the running `spillway serve`, else a listener of the doctor's own).",
+        ),
+    ] = False,
+) -> None:
+    """Check AMI, Asterisk and its modules, models, the NLU server, the database, and that
+    `spillway serve` and the callback scheduler run."""
     settings = app_context(ctx).settings
     setup_logging(settings.logging, verbose=app_context(ctx).verbose)
-    if not print_checks(console, asyncio.run(run_checks(settings))):
+    if not print_checks(console, asyncio.run(run_checks(settings, call=call))):
         raise typer.Exit(1)
 
 

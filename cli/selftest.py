@@ -12,12 +12,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agi.fastagi import AgiSession, FastAgiServer
+from agi.selftest_route import SELFTEST_ROUTE, SelftestRoute
 from spillway.ami import AmiClient
 from spillway.errors import PbxError
 
-SELFTEST_ROUTE = "selftest"
 SELFTEST_CONTEXT = "spillway-selftest"
+__all__ = [
+    "SELFTEST_CONTEXT",
+    "SELFTEST_ROUTE",
+    "SelftestResult",
+    "SelftestRoute",
+    "place_selftest_call",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +38,18 @@ class SelftestResult:
     elapsed_ms: float = 0.0
 
 
-class SelftestRoute:
-    """The FastAGI side of the self-test; each session resolves one waiter."""
-
-    def __init__(self) -> None:
-        self.sessions: asyncio.Queue[tuple[AgiSession, str | None, str]] = asyncio.Queue()
-
-    async def __call__(self, session: AgiSession) -> None:
-        marker = await session.get_variable("SPILLWAY_SELFTEST")
-        reply = f"ok:{session.request.params.get('greeting', '')}:{marker}"
-        await session.set_variable("SPILLWAY_REPLY", reply)
-        await self.sessions.put((session, marker, reply))
-
-    def install(self, server: FastAgiServer) -> None:
-        server.route(SELFTEST_ROUTE, self)
-
-
 def _as_dict(message: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(message).items()}
 
 
 async def place_selftest_call(
-    ami: AmiClient, route: SelftestRoute, *, timeout_s: float = 10.0
+    ami: AmiClient, route: SelftestRoute | None, *, timeout_s: float = 10.0
 ) -> SelftestResult:
-    """Originate a Local channel into the self-test context and collect the evidence."""
+    """Originate a Local channel into the self-test context and collect the evidence.
+
+    ``route``: our own route (its session is evidence too); None: the running
+    `spillway serve` answers, and Asterisk's UserEvent is the evidence.
+    """
     started = time.monotonic()
     seen: list[str] = []
     with ami.subscribe("*") as events:
@@ -71,7 +65,11 @@ async def place_selftest_call(
         )
         try:
             async with asyncio.timeout(timeout_s):
-                session, marker, reply = await route.sessions.get()
+                session = None
+                marker: str | None = None
+                reply = ""
+                if route is not None:
+                    session, marker, reply = await route.sessions.get()
                 user_event: dict[str, str] = {}
                 while not user_event:
                     event = _as_dict(await events.get())
@@ -84,6 +82,19 @@ async def place_selftest_call(
                 f"(events seen: {', '.join(seen) or 'none'})",
                 hint="is `spillway-selftest` in the dialplan and the FastAGI port reachable?",
             ) from exc
+    if session is None:
+        reply = user_event.get("Reply", "")
+        marker = reply.rsplit(":", 1)[-1] or None
+        return SelftestResult(
+            channel=user_event.get("Channel", ""),
+            unique_id=user_event.get("Uniqueid", ""),
+            params={},
+            marker=marker,
+            reply=reply,
+            user_event=user_event,
+            events=seen,
+            elapsed_ms=(time.monotonic() - started) * 1000,
+        )
     return SelftestResult(
         channel=session.request.channel,
         unique_id=session.request.unique_id,

@@ -447,8 +447,21 @@ class Dialer:
         self.last_error = message
 
 
-def status_report(store: Any, now: float) -> dict[str, Any]:
-    """What `spillway scheduler status` shows: due now, in flight, lag, the nodes."""
+# A node beats once per poll; one that missed this many beats is down (stopped,
+# crashed or stuck), however recently it was seen in absolute terms.
+MISSED_HEARTBEATS = 3
+MIN_DOWN_AFTER_S = 5.0
+
+
+def down_after_s(poll_interval_s: float) -> float:
+    """How long without a heartbeat makes a dialer node down."""
+    return max(MISSED_HEARTBEATS * poll_interval_s, MIN_DOWN_AFTER_S)
+
+
+def status_report(store: Any, now: float, *, poll_interval_s: float = 2.0) -> dict[str, Any]:
+    """What `spillway scheduler status` shows: due now, in flight, lag, the nodes (each up
+    or down by its heartbeat: ``poll_interval_s`` is how often nodes beat)."""
+    silent_s = down_after_s(poll_interval_s)
     due = store.query(
         "SELECT count(*) AS n, min(coalesce(not_before, created_at)) AS oldest "
         "FROM callback_requests WHERE status = 'pending' "
@@ -469,6 +482,7 @@ def status_report(store: Any, now: float) -> dict[str, Any]:
             {
                 "node": n["node"],
                 "seen_s_ago": round(now - n["heartbeat_at"], 1),
+                "state": "down" if now - n["heartbeat_at"] > silent_s else "up",
                 "dialled": n["dialled"],
                 "policy_fallbacks": n["policy_fallbacks"],
                 "model_age_h": (

@@ -352,8 +352,9 @@ def run(
 @scheduler_app.command("status")
 def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Due now, in flight, lag, and each dialer node's last heartbeat and error."""
+    poll_s = app_context(ctx).settings.callbacks.poll_interval_s
     with _store(ctx) as db:
-        report = status_report(db, time.time())
+        report = status_report(db, time.time(), poll_interval_s=poll_s)
     if as_json:
         print(json.dumps(report, indent=2))
         return
@@ -363,6 +364,12 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(f"by status: {report['by_status']}")
     for n in report["nodes"]:
         console.print(
-            f"  node {escape(n['node'])}: seen {n['seen_s_ago']} s ago, dialled {n['dialled']}"
+            f"  node {escape(n['node'])}: "
+            + (
+                f"up, seen {n['seen_s_ago']} s ago"
+                if n["state"] == "up"
+                else f"down (no heartbeat for {n['seen_s_ago']} s; nodes beat every {poll_s:g} s)"
+            )
+            + f", dialled {n['dialled']}"
             + (f", last error: {escape(n['last_error'])}" if n["last_error"] else "")
         )
