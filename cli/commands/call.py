@@ -30,6 +30,7 @@ from rich.table import Table
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.commands.serve import call_bot
 from cli.context import app_context
+from cli.scratch import scratch_settings
 from cli.spoken_call import (
     CallerSide,
     CallLine,
@@ -287,6 +288,14 @@ def call(
     caller_host: Annotated[
         str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
     ] = "127.0.0.1",
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Use the live database: callbacks, cases and text messages are real "
+            "(default: a throw-away copy).",
+        ),
+    ] = False,
 ) -> None:
     """Place a spoken test call through Asterisk into the overflow route, and show each turn
     (said, heard, understood, answered, latency) and the outcome."""
@@ -301,15 +310,24 @@ def call(
         text = script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read script {script}: {exc}") from exc
-    [placed] = asyncio.run(
-        place_calls(
-            settings,
-            [CallSpec(text, str(script), caller_id)],
-            dial=dial,
-            caller_host=caller_host,
-            status=None if as_json else console.print,
+    c = settings.controller
+    if not live and _listening(c.advertise_host, c.fastagi_port):
+        raise InputError(
+            f"a `spillway serve` listens on FastAGI port {c.fastagi_port}: it would take this "
+            "call and write what it creates (callbacks, cases, text messages) to the live "
+            "database",
+            hint="stop it for a test call on a throw-away copy, or pass --live",
         )
-    )
+    with scratch_settings(settings, live=live, say=console.print) as settings:
+        [placed] = asyncio.run(
+            place_calls(
+                settings,
+                [CallSpec(text, str(script), caller_id)],
+                dial=dial,
+                caller_host=caller_host,
+                status=None if as_json else console.print,
+            )
+        )
     records = placed.records
     if wav is not None:
         wav.write_bytes(placed.wav)

@@ -10,6 +10,7 @@ lines starting with ``#`` are comments, blank lines are skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import uuid
@@ -28,6 +29,7 @@ from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.result import DialogueTurn, result_summary
 from bot.nlu.engine import NluEngine
 from cli.context import app_context
+from cli.scratch import scratch_settings
 from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
@@ -210,23 +212,37 @@ def chat(
             "--nlu", help="auto: Rasa when it answers, else the fallback; fallback: never Rasa."
         ),
     ] = NluChoice.auto,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Use the live database: callbacks, cases and text messages are real "
+            "(default: a throw-away copy).",
+        ),
+    ] = False,
 ) -> None:
-    """Chat with the bot (typed text in, the bot's text out), or replay a script."""
+    """Chat with the bot (typed text in, the bot's text out), or replay a script. What the
+    conversation creates goes to a throw-away copy of the database unless --live."""
     state = app_context(ctx)
-    settings = state.settings
-    if script is None:
-        asyncio.run(
-            run_interactive(settings, caller_id=caller_id, nlu_choice=nlu, verbose=state.verbose)
+    lines = None
+    if script is not None:
+        try:
+            text = script.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read script {script}: {exc}") from exc
+        lines = parse_script(text, str(script))
+    say = functools.partial(typer.echo, err=True)
+    with scratch_settings(state.settings, live=live, say=say) as settings:
+        if lines is None:
+            asyncio.run(
+                run_interactive(
+                    settings, caller_id=caller_id, nlu_choice=nlu, verbose=state.verbose
+                )
+            )
+            return
+        records = asyncio.run(
+            run_script(settings, lines, caller_id=caller_id, nlu_choice=nlu, source=str(script))
         )
-        return
-    try:
-        text = script.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read script {script}: {exc}") from exc
-    lines = parse_script(text, str(script))
-    records = asyncio.run(
-        run_script(settings, lines, caller_id=caller_id, nlu_choice=nlu, source=str(script))
-    )
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
