@@ -16,11 +16,18 @@ def print_checks(console: Console, checks: list[Check]) -> bool:
     table.add_column("found")
     table.add_column("what to run")
     for check in checks:
+        mark = (
+            "[red]FAIL[/]"
+            if not check.ok
+            else "[yellow]WARN[/]"
+            if check.warning
+            else "[green]OK[/]"
+        )
         table.add_row(
             check.name,
-            "[green]OK[/]" if check.ok else "[red]FAIL[/]",
+            mark,
             check.detail,
-            "" if check.ok else check.fix,
+            check.fix if not check.ok or check.warning else "",
         )
     console.print(table)
     ok = all(c.ok for c in checks)
