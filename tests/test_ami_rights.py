@@ -12,8 +12,8 @@ from spillway.settings import Settings
 
 def _host(folder: Path) -> Settings:
     return Settings(
-        pbx={"mode": "host", "asterisk_config_dir": str(folder)},  # type: ignore[arg-type]
-        callbacks={"dial_string": "PJSIP/{e164}@trunk"},  # type: ignore[arg-type]
+        pbx={"mode": "host", "asterisk_config_dir": str(folder)},
+        callbacks={"dial_string": "PJSIP/{e164}@trunk"},
     )
 
 

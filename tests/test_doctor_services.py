@@ -22,8 +22,8 @@ from tests.conftest import PbxHandle
 
 def _settings(store: SqliteStore, port: int) -> Settings:
     return Settings(
-        storage={"sqlite_path": str(store.path)},  # type: ignore[arg-type]
-        controller={"fastagi_port": port},  # type: ignore[arg-type]
+        storage={"sqlite_path": str(store.path)},
+        controller={"fastagi_port": port},
     )
 
 

@@ -77,8 +77,8 @@ def show(result: Explanation) -> None:
     console.print(
         f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
     )
-    for line in result.timeline:
-        console.print(line, markup=False)
+    for statement in result.timeline:
+        console.print(statement, markup=False)
     if result.planned_at:
         if result.plan_probability is not None and result.policy == "predicted":
             console.print(f"  chosen with probability {result.plan_probability:.0%}")
