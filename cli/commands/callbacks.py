@@ -218,15 +218,22 @@ def import_spool_(ctx: typer.Context) -> None:
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
-    for name, reason in report.bad:
-        console.print(
-            f"{folder / 'bad' / name}: {reason}", style="red", markup=False, soft_wrap=True
-        )
+    for what, entries in (
+        ("set aside in bad/", report.bad),
+        ("left for the next run", report.failed),
+    ):
+        for name, reason in entries:
+            console.print(
+                f"{folder / 'new' / name}: {what}: {reason}",
+                style="red",
+                markup=False,
+                soft_wrap=True,
+            )
     console.print(
         f"{len(report.imported)} request(s) imported from {folder}, "
-        f"{len(report.bad)} file(s) set aside"
+        f"{len(report.bad)} file(s) set aside, {len(report.failed)} left for the next run"
     )
-    if report.bad:
+    if report.bad or report.failed:
         raise typer.Exit(1)
 
 
