@@ -20,16 +20,16 @@ import errno
 import logging
 import os
 import secrets
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from spillway.errors import InputError
+from spillway.plain_files import OPEN_FLAGS, NotPlain, read_plain
 
 log = logging.getLogger(__name__)
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_READ = OPEN_FLAGS | os.O_NOFOLLOW
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _FOLDER_MODE = 0o770
 _FILE_MODE = 0o660
@@ -56,18 +56,6 @@ class NotAFolder(InputError):
 def shown(name: str) -> str:
     """A file name as it may be printed: control characters and stray bytes escaped."""
     return name if name.isprintable() else ascii(name)[1:-1]
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 def _exists(dir_fd: int, name: str) -> bool:
@@ -149,24 +137,9 @@ class SpoolFolder:
                 raise EntryRefused(_ENTRY_ERRORS[exc.errno]) from None
             raise
         try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                raise EntryRefused(f"{_kind(info.st_mode)}, not a file")
-            if info.st_nlink != 1:
-                raise EntryRefused("a file with other hard links: refused")
-            if info.st_size > max_bytes:
-                raise EntryRefused(f"larger than {max_bytes} bytes ({info.st_size} bytes)")
-            chunks: list[bytes] = []
-            size = 0
-            while size <= max_bytes:  # it may have grown since fstat
-                chunk = os.read(fd, max_bytes + 1 - size)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            if size > max_bytes:
-                raise EntryRefused(f"larger than {max_bytes} bytes (it grew while read)")
-            return b"".join(chunks)
+            return read_plain(fd, max_bytes, single_link=True)
+        except NotPlain as exc:
+            raise EntryRefused(str(exc)) from None
         finally:
             os.close(fd)
 

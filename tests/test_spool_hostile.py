@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from scheduler import daemon
 from scheduler.spool import SpoolFileError, SpoolReport, import_spool, parse_spool_file
 from spillway.errors import SpillwayError
 from spillway.storage import SqliteStore
+from tests.hostile_files import finishes
 from tests.test_callback_spool import run_daemon_until_recorded
 
 NOW = 1_780_000_000.0
@@ -224,23 +224,12 @@ def test_a_folder_named_like_a_file_is_set_aside(store: SqliteStore, spool: Path
     assert _phones(store) == ["+4544444444"]
 
 
-def _in_thread(fn: object, timeout_s: float) -> tuple[bool, object]:
-    """Run ``fn`` in a thread; (finished, result). A hang fails the test, not the suite."""
-    result: list[object] = []
-    thread = threading.Thread(target=lambda: result.append(fn()), daemon=True)  # type: ignore[operator]
-    thread.start()
-    thread.join(timeout_s)
-    return (not thread.is_alive(), result[0] if result else None)
-
-
 def test_a_fifo_neither_hangs_nor_stops_the_import(store: SqliteStore, spool: Path) -> None:
     fifo = spool / "new" / "x.json"
     os.mkfifo(fifo)
     _good(spool)
-    finished, report = _in_thread(lambda: _import(store, spool), 5)
-    if not finished:  # let the stuck reader go before failing
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-    assert finished, "import-spool hung on a FIFO"
+    report = finishes(lambda: _import(store, spool), 5, fifo=fifo)
+    assert report is not None, "import-spool hung on a FIFO"
     assert isinstance(report, SpoolReport)
     assert [name for name, _ in report.bad] == ["x.json"]
     assert "FIFO" in dict(report.bad)["x.json"]
