@@ -140,3 +140,20 @@ async def test_the_api_answers_422_to_a_key_replayed_with_another_body(
     assert str(first.json()["id"]) in error["message"]
     [row] = store.query("SELECT reason FROM callback_requests")
     assert row["reason"] == "web form"
+
+
+def test_a_second_spool_file_for_the_same_call_with_other_details_is_set_aside(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    (spool / "new").mkdir(parents=True)
+    for name, phone in (("a.json", "4533333333"), ("b.json", "4544444444")):
+        body = {"version": 1, "phone": phone, "call_id": "c1", "requested_at": NOW}
+        (spool / "new" / name).write_text(json.dumps(body))
+    report = import_spool(store, spool, region="DK", default_timezone="UTC", now=NOW)
+    assert len(report.imported) == 1
+    [(name, reason)] = report.bad
+    assert name == "b.json" and "already used for request" in reason
+    assert [r["phone"] for r in store.query("SELECT phone FROM callback_requests")] == [
+        "+4533333333"
+    ]
