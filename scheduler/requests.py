@@ -111,10 +111,14 @@ def stored_key(request: NewRequest) -> str | None:
     return f"{request.source.value}:{request.idempotency_key}"
 
 
+# Set by a door from its clock, not asked by the customer: a replay a second later
+# must not differ by them.
+_NOT_ASKED = ("idempotency_key", "deadline", "expires_at")
+
+
 def fingerprint(request: NewRequest) -> str:
     """A hash of everything ``request`` asks for, its key aside (pure)."""
-    asked = {f.name: getattr(request, f.name) for f in fields(request)}
-    del asked["idempotency_key"]
+    asked = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in _NOT_ASKED}
     asked["context"] = dict(request.context)
     text = json.dumps(asked, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

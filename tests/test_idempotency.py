@@ -157,3 +157,19 @@ def test_a_second_spool_file_for_the_same_call_with_other_details_is_set_aside(
     assert [r["phone"] for r in store.query("SELECT phone FROM callback_requests")] == [
         "+4533333333"
     ]
+
+
+def test_what_a_door_derives_from_its_clock_is_no_different_request(store: SqliteStore) -> None:
+    def asked(expires_at: float) -> NewRequest:
+        return NewRequest(
+            "+4520123456",
+            RequestSource.CSV,
+            "x",
+            deadline=expires_at - 3600,
+            expires_at=expires_at,
+            idempotency_key="crm-1",
+        )
+
+    first = _record(store, asked(NOW + 72 * 3600))
+    again = _record(store, asked(NOW + 72 * 3600 + 1.5))  # the same row, imported later
+    assert again.replayed and again.id == first.id
