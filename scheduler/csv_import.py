@@ -2,21 +2,31 @@
 
 Columns (a header row is required; only ``phone`` must be there):
 ``phone, name, reason, timezone, segment, consent, traditional, not_before,
-not_after, idempotency_key``. Times are ISO 8601 (``2026-03-02T14:00+01:00``;
-without an offset, the customer's time zone). ``consent`` and ``traditional``
-are yes/no, true/false or 1/0.
+not_after, idempotency_key``. Columns are separated by commas, semicolons
+(a Danish Excel's default), tabs or bars: the one that makes a ``phone``
+column of the header is taken. Other columns (a CRM's ``note``) are ignored
+with a warning, or refused with ``strict``. Times are ISO 8601
+(``2026-03-02T14:00+01:00``; without an offset, the customer's time zone).
+``consent`` and ``traditional`` are yes/no, true/false or 1/0.
+
+A quote left open swallows the rows after it into one field: a field that
+runs over several lines and holds what looks like a row of its own is
+refused with the lines it spans, so no row vanishes silently. A field past
+the csv module's limit (an open quote, or not a CSV at all) ends the reading
+with its line. Refused numbers are kept whole in :class:`RowError` and masked
+when printed, unless asked for in full.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.requests import NewRequest, RequestSource
-from spillway.phone import callable_phone, timezone_for
+from spillway.phone import callable_phone, mask_phone, normalise_phone, timezone_for
 
 COLUMNS = (
     "phone",
@@ -31,65 +41,164 @@ COLUMNS = (
     "idempotency_key",
 )
 MAX_ROWS = 100_000
+DELIMITERS = (",", ";", "\t", "|")
 _TRUE = {"1", "yes", "y", "true", "t", "ja"}
 _FALSE = {"", "0", "no", "n", "false", "f", "nej"}
+# A time outside these years is a typo or a hostile value, not a callback window.
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC).timestamp()
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
 
 
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
     reason: str
+    phone: str | None = None  # the number refused, kept whole; masked when printed
+
+    def text(self, *, full: bool = False) -> str:
+        if self.phone is None:
+            return f"line {self.line}: {self.reason}"
+        shown = self.phone if full else _masked(self.phone)
+        return f"line {self.line}: phone {shown!r}: {self.reason}"
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return self.text()
+
+
+def _masked(value: str) -> str:
+    # A value with a number in it is masked; one with hardly any digits holds none.
+    return mask_phone(value) if sum(c.isdigit() for c in value) > 2 else value
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedCsv:
     requests: list[tuple[int, NewRequest]]  # (line, request)
     errors: list[RowError]
+    warnings: list[str] = field(default_factory=list)
 
 
 class CsvError(ValueError):
     """The file as a whole is unusable (no header, no phone column)."""
 
 
-def parse_csv(text: str, *, region: str, default_timezone: str) -> ParsedCsv:
-    """Every row as a request, or as an error naming its line (pure)."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
+class _PhoneRefused(ValueError):
+    def __init__(self, phone: str, problem: str) -> None:
+        super().__init__(problem)
+        self.phone = phone
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that makes a ``phone`` column of the header; a comma if none does."""
+    first = text.split("\n", 1)[0]
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([first], delimiter=delimiter), [])
+        if "phone" in (cell.strip().lower() for cell in cells):
+            return delimiter
+    return ","
+
+
+def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
+    """The header's column names, normalised, and the warnings about them."""
+    header = [name.strip().lower() for name in names]
+    if not header:
         raise CsvError("the file is empty: expected a header row with at least 'phone'")
-    header = [(name or "").strip().lower() for name in reader.fieldnames]
     if "phone" not in header:
-        raise CsvError(f"no 'phone' column in the header ({', '.join(header) or 'nothing'})")
+        shown = ", ".join(header)[:300] or "nothing"
+        raise CsvError(
+            f"no 'phone' column in the header ({shown}); columns may be separated by "
+            "commas, semicolons, tabs or bars"
+        )
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if twice:
+        raise CsvError(f"column(s) named twice: {', '.join(map(repr, twice))}")
     unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
+    if unknown and strict:
         raise CsvError(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
-    reader.fieldnames = header
+    warnings = [
+        f"column {name!r} is not one Spillway reads: ignored (--strict refuses it)"
+        for name in unknown
+    ]
+    return header, warnings
+
+
+def parse_csv(text: str, *, region: str, default_timezone: str, strict: bool = False) -> ParsedCsv:
+    """Every row as a request, or as an error naming its line (pure)."""
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        names = next(reader, [])
+    except csv.Error as exc:
+        raise CsvError(f"line 1: the header is not readable: {exc}") from None
+    header, warnings = _header(names, strict)
     good: list[tuple[int, NewRequest]] = []
     errors: list[RowError] = []
-    for row in reader:
-        line = reader.line_num
+    while True:
+        line = reader.line_num + 1  # where this row starts
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            errors.append(RowError(line, _unreadable(exc)))
+            break
+        if cells is None:
+            break
+        if not cells:  # a blank line
+            continue
         if len(good) + len(errors) >= MAX_ROWS:
             errors.append(RowError(line, f"more than {MAX_ROWS} rows: the rest is not read"))
             break
+        if reader.line_num > line and _swallows_rows(cells, header, delimiter, region):
+            errors.append(
+                RowError(
+                    line,
+                    f"a quoted field runs on over lines {line} to {reader.line_num} and holds "
+                    "what looks like rows of their own: an unterminated quote? "
+                    "Nothing from these lines is imported",
+                )
+            )
+            continue
         try:
-            good.append((line, _request(row, region, default_timezone)))
+            good.append((line, _request(header, cells, region, default_timezone)))
+        except _PhoneRefused as exc:
+            errors.append(RowError(line, str(exc), exc.phone))
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
-    return ParsedCsv(good, errors)
+    return ParsedCsv(good, errors, warnings)
 
 
-def _request(row: dict[str, str | None], region: str, default_timezone: str) -> NewRequest:
-    if None in row:
+def _unreadable(exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        return (
+            f"a field longer than {csv.field_size_limit()} characters "
+            "(an unterminated quote?): the rest of the file is not read"
+        )
+    return f"not readable as CSV ({exc}): the rest of the file is not read"
+
+
+def _swallows_rows(cells: list[str], header: list[str], delimiter: str, region: str) -> bool:
+    """Whether a field of this multi-line row holds a line that looks like a row."""
+    phone_at = header.index("phone")
+    for cell in cells:
+        for piece in cell.splitlines()[1:]:
+            inner = next(csv.reader([piece], delimiter=delimiter), [])
+            if len(inner) < 2:
+                continue
+            if len(inner) == len(header) >= 3:
+                return True
+            if phone_at < len(inner) and normalise_phone(inner[phone_at].strip(), region):
+                return True
+    return False
+
+
+def _request(header: list[str], cells: list[str], region: str, default_timezone: str) -> NewRequest:
+    if len(cells) > len(header):
         raise ValueError("more fields than the header has")
-    value = {k: (v or "").strip() for k, v in row.items() if k}
+    value = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in COLUMNS}
     phone = value.get("phone", "")
     if not phone:
         raise ValueError("phone is empty")
     e164, problem = callable_phone(phone, region)
     if e164 is None:
-        raise ValueError(f"phone {phone!r}: {problem}")
+        raise _PhoneRefused(phone, problem or "not a valid phone number")
     tz = value.get("timezone") or timezone_for(e164, default_timezone)
     try:
         zone = ZoneInfo(tz)
@@ -132,4 +241,10 @@ def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
         raise ValueError(f"{name} {text!r}: expected an ISO 8601 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.timestamp()
+    try:
+        at = moment.timestamp()
+    except (OverflowError, ValueError):
+        at = float("nan")
+    if not _EARLIEST <= at < _LATEST:
+        raise ValueError(f"{name} {text!r}: not a time between the years 2000 and 2100")
+    return at

@@ -4,7 +4,8 @@ When AMI drops or Asterisk restarts, the dialer stops dialling, reconnects
 with back-off (1 s doubling to 30 s), and reconciles the attempts that were
 in flight from Asterisk's own record before it dials anything new. Beside
 it, and whether or not AMI is up, the callback spool (requests the DTMF
-menu took while `spillway serve` was down) is imported on every poll.
+menu took while `spillway serve` was down) is imported on every poll; if that
+task ever dies, it is logged and started again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from dialplan.spool import callback_spool
 from scheduler.dialer import Dialer, DialerConfig
@@ -27,12 +29,23 @@ from spillway.storage import AsyncStore
 
 log = logging.getLogger(__name__)
 
+# A background task that died is started again after this long (not at once: a bug
+# that kills it at every start must not spin a core).
+RESTART_AFTER_S = 5.0
+
 
 async def run_scheduler(
     settings: Settings, store: AsyncStore, stop: asyncio.Event, *, node: str = ""
 ) -> None:
     """Dial until ``stop``; survive AMI disconnects and Asterisk restarts."""
-    background = [asyncio.create_task(_import_spool(settings, store, stop), name="callback-spool")]
+    background = [
+        asyncio.create_task(
+            _restarting(
+                "callback spool import", lambda: _import_spool(settings, store, stop), stop
+            ),
+            name="callback-spool",
+        )
+    ]
     keeper: ModelKeeper | None = None
     if settings.callbacks.policy == "predicted":
         keeper = ModelKeeper(
@@ -86,9 +99,27 @@ async def _dial(
             await ami.close()
 
 
+async def _restarting(what: str, run: Callable[[], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Run ``run()`` until ``stop``; if it dies, log why and start it again."""
+    while not stop.is_set():
+        try:
+            await run()
+        except Exception as exc:  # a dead task imports nothing and says nothing: not again
+            log.error(
+                "scheduler: the %s task died (%s: %s); restarting in %.0f s",
+                what,
+                type(exc).__name__,
+                exc,
+                RESTART_AFTER_S,
+                exc_info=True,
+            )
+            await _sleep(stop, RESTART_AFTER_S)
+
+
 async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Event) -> None:
     folder = callback_spool(settings).local
     cb = settings.callbacks
+    last_error = ""
     while not stop.is_set():
         try:
             report = await store.run(
@@ -100,15 +131,20 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                     now=time.time(),
                 )
             )
-            if report.imported or report.bad:
+            if report.imported or report.bad or report.failed:
                 log.info(
-                    "callback spool: %d imported, %d set aside",
+                    "callback spool: %d imported, %d set aside, %d left for the next poll",
                     len(report.imported),
                     len(report.bad),
+                    len(report.failed),
                 )
+            last_error = ""
         except (SpillwayError, OSError) as exc:
-            # The files stay where they are; the next poll tries again.
-            log.error("callback spool %s: %s", folder, exc)
+            # The files stay where they are; the next poll tries again. The same
+            # error on every poll is logged once, until it changes or clears.
+            if str(exc) != last_error:
+                log.error("callback spool %s: %s", folder, exc)
+            last_error = str(exc)
         await _sleep(stop, cb.poll_interval_s)
 
 

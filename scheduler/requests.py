@@ -10,17 +10,25 @@ sees it; it is never dialled.
 
 :func:`claim_due` and :func:`close` are the dialer's side, on the shared
 claim, lease and retry pattern of :mod:`spillway.leases`.
+
+An idempotency key is the door's own (an ``Idempotency-Key`` header, a CSV
+column, a call id); it is stored as ``<door>:<key>`` so that keys from
+different doors never meet, with a hash of what was asked: the same key with
+a different request is refused (:class:`KeyReused`), never answered with the
+first request as if it were the same.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
 from scheduler.policy import Plan
+from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
@@ -78,7 +86,42 @@ class NewRequest:
     consent: bool = False
     # The customer chose a traditional callback: no AI timing.
     traditional: bool = False
+    # The door's own key; stored as "<source>:<key>" (see stored_key).
     idempotency_key: str | None = None
+
+
+class KeyReused(InputError):
+    """An idempotency key came back with a different request: refused, nothing recorded."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, key: str, request_id: int) -> None:
+        super().__init__(
+            f"the idempotency key {key!r} was already used for request {request_id}, "
+            "with different details"
+        )
+        self.key = key
+        self.request_id = request_id
+
+
+def stored_key(request: NewRequest) -> str | None:
+    """The idempotency key as stored: namespaced by the door, so doors cannot collide."""
+    if not request.idempotency_key:
+        return None
+    return f"{request.source.value}:{request.idempotency_key}"
+
+
+# Set by a door from its clock, not asked by the customer: a replay a second later
+# must not differ by them.
+_NOT_ASKED = ("idempotency_key", "deadline", "expires_at")
+
+
+def fingerprint(request: NewRequest) -> str:
+    """A hash of everything ``request`` asks for, its key aside (pure)."""
+    asked = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in _NOT_ASKED}
+    asked["context"] = dict(request.context)
+    text = json.dumps(asked, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def request_row(
@@ -108,7 +151,8 @@ def request_row(
         "segment": request.segment,
         "consent": int(request.consent),
         "traditional": int(request.traditional),
-        "idempotency_key": request.idempotency_key,
+        "idempotency_key": stored_key(request),
+        "idempotency_hash": fingerprint(request) if request.idempotency_key else None,
         "status": (RequestStatus.PENDING if e164 else RequestStatus.INVALID_NUMBER).value,
         "last_error": why_not or None,
         "context": json.dumps(dict(request.context), sort_keys=True, default=str),
@@ -144,16 +188,21 @@ def record(
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
-    The same ``idempotency_key`` twice returns the first request unchanged.
+    The same ``idempotency_key`` twice returns the first request unchanged, if
+    it asks the same; with a different request it raises :class:`KeyReused`.
     """
-    if request.idempotency_key:
+    key = stored_key(request)
+    if key is not None:
         [*same] = tx.query(
-            "SELECT id, status, phone, last_error FROM callback_requests "
+            "SELECT id, status, phone, last_error, idempotency_hash FROM callback_requests "
             "WHERE idempotency_key = :k",
-            {"k": request.idempotency_key},
+            {"k": key},
         )
         if same:
             row = same[0]
+            # A key stored before hashes were kept (NULL) cannot be compared: it replays.
+            if row["idempotency_hash"] not in (None, fingerprint(request)):
+                raise KeyReused(str(request.idempotency_key), row["id"])
             return Recorded(
                 row["id"],
                 RequestStatus(row["status"]),

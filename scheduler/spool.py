@@ -2,22 +2,28 @@
 
 The dialplan's callback script (:mod:`dialplan.agi_scripts.callback_spool`)
 writes one JSON file per call into ``new/`` of the spool folder. Each file is
-read (pure :func:`parse_spool_file`), recorded through the one owner of
-callback requests with the idempotency key ``spool:<call id>``, and only then
-removed: a crash between the two records nothing twice. A file that cannot
-be used goes to ``bad/`` with a ``.error`` file beside it saying why, and the
-rest of the spool still goes in.
+read (:class:`scheduler.spool_folder.SpoolFolder`: never through a link, its
+type and size checked before a byte is read), checked field by field (pure
+:func:`parse_spool_file`), recorded through the one owner of callback
+requests with the call id as its idempotency key (stored as
+``spool:<call id>``), and only then removed: a crash between the two records
+nothing twice. An entry that cannot be used goes to ``bad/`` with a
+``.error`` file beside it saying why, and the rest of the spool still goes
+in: one file's failure never stops the loop.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from scheduler.requests import NewRequest, RequestSource, record
+from scheduler.requests import KeyReused, NewRequest, RequestSource, record
+from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
+from spillway.errors import StorageError
 from spillway.storage import Store
 
 log = logging.getLogger(__name__)
@@ -25,6 +31,10 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 16_384
 MAX_FILES_PER_RUN = 1_000
+# A request older than this is no callback any more (and an absurd time, such as
+# -1e20, would break every display of it): the file is set aside.
+MAX_AGE_S = 30 * 86_400
+_FIELDS = ("version", "phone", "call_id", "channel", "requested_at", "source")
 
 
 class SpoolFileError(ValueError):
@@ -34,38 +44,71 @@ class SpoolFileError(ValueError):
 @dataclass(frozen=True, slots=True)
 class SpoolReport:
     imported: list[int] = field(default_factory=list)  # request ids
-    bad: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    bad: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason): in bad/
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): left in new/
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _text(body: dict[str, Any], name: str, *, limit: int, required: bool) -> str:
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise SpoolFileError(f"{name}: a non-empty string of at most {limit} characters needed")
+    if not value.isprintable():
+        raise SpoolFileError(f"{name}: control characters are not allowed")
+    return value
+
+
+def _requested_at(value: Any, now: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpoolFileError("requested_at: a number (UNIX seconds) needed")
+    try:
+        asked = float(value)
+    except OverflowError:
+        asked = math.inf
+    if not math.isfinite(asked) or asked < now - MAX_AGE_S:
+        raise SpoolFileError(
+            f"requested_at: {str(value)[:30]} is not a time in the last {MAX_AGE_S // 86_400} days"
+        )
+    # The file's clock is the PBX's: a time in the future is not believed.
+    return min(asked, now)
 
 
 def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
-    """A spool file's request and when the caller asked (pure)."""
+    """A spool file's request and when the caller asked (pure); every field checked."""
     if len(data) > MAX_FILE_BYTES:
         raise SpoolFileError(f"larger than {MAX_FILE_BYTES} bytes")
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SpoolFileError(f"not JSON: {exc}") from exc
+        body = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, 5,000 digits
+        raise SpoolFileError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise SpoolFileError("not JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise SpoolFileError("not a JSON object")
-    if body.get("version") != FORMAT_VERSION:
-        raise SpoolFileError(f"version {body.get('version')!r}, expected {FORMAT_VERSION}")
-    phone, call_id = body.get("phone"), body.get("call_id")
-    for name, value in (("phone", phone), ("call_id", call_id)):
-        if not isinstance(value, str) or not value.strip() or len(value) > 80:
-            raise SpoolFileError(f"{name}: a non-empty string of at most 80 characters needed")
-    asked = body.get("requested_at")
-    if isinstance(asked, bool) or not isinstance(asked, int | float):
-        raise SpoolFileError("requested_at: a number (UNIX seconds) needed")
-    # The file's clock is the PBX's: a time in the future is not believed.
-    asked = min(float(asked), now)
-    assert isinstance(phone, str) and isinstance(call_id, str)
+    unknown = sorted(name for name in body if name not in _FIELDS)
+    if unknown:
+        raise SpoolFileError(f"unknown field(s): {', '.join(map(repr, unknown))[:200]}")
+    version = body.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise SpoolFileError(f"version {json.dumps(version)[:20]}, expected {FORMAT_VERSION}")
+    phone = _text(body, "phone", limit=80, required=True)
+    call_id = _text(body, "call_id", limit=80, required=True)
+    channel = _text(body, "channel", limit=200, required=False)
+    if body.get("source", "spool") != "spool":
+        raise SpoolFileError("source: 'spool' expected")
+    asked = _requested_at(body.get("requested_at"), now)
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
         reason="DTMF menu while the controller was down",
         call_id=call_id,
-        context={"channel": str(body.get("channel", ""))[:120]},
-        idempotency_key=f"spool:{call_id}",
+        context={"channel": channel[:120]},
+        idempotency_key=call_id,
     )
     return request, asked
 
@@ -73,40 +116,58 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
 def import_spool(
     store: Store, spool: Path, *, region: str, default_timezone: str, now: float
 ) -> SpoolReport:
-    """Record every file in ``spool``/new; set the bad ones aside. Blocking: run in a worker."""
+    """Record every file in ``spool``/new; set the bad ones aside. Blocking: run in a worker.
+
+    A database that cannot begin or commit (:class:`StorageError`) stops the
+    run: the files stay for the next one.
+    """
     report = SpoolReport()
-    new = spool / "new"
+    with SpoolFolder.open(spool) as folder:
+        if folder is None:
+            return report
+        for name in folder.names(".json")[:MAX_FILES_PER_RUN]:
+            try:
+                _import_one(store, folder, name, report, region, default_timezone, now)
+            except StorageError:
+                raise
+            except Exception as exc:  # this file only: the rest of the spool still goes in
+                log.error("callback spool: %s left in new/: %s", shown(name), exc)
+                report.failed.append((shown(name), str(exc)))
+    return report
+
+
+def _import_one(
+    store: Store,
+    folder: SpoolFolder,
+    name: str,
+    report: SpoolReport,
+    region: str,
+    default_timezone: str,
+    now: float,
+) -> None:
     try:
-        names = sorted(p.name for p in new.iterdir() if p.suffix == ".json")
-    except FileNotFoundError:
-        return report
-    for name in names[:MAX_FILES_PER_RUN]:
-        path = new / name
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:  # another node imported it meanwhile
-            continue
-        try:
-            request, asked = parse_spool_file(data, now=now)
-        except SpoolFileError as exc:
-            _set_aside(spool, path, str(exc))
-            report.bad.append((name, str(exc)))
-            continue
+        data = folder.read(name, max_bytes=MAX_FILE_BYTES)
+        if data is None:  # another node imported it meanwhile
+            return
+        request, asked = parse_spool_file(data, now=now)
         with store.transaction() as tx:
             recorded = record(
                 tx, request, region=region, now=asked, default_timezone=default_timezone
             )
-        # Recorded (or already there, from a run that died before this line): done.
-        path.unlink(missing_ok=True)
-        report.imported.append(recorded.id)
-        if not recorded.replayed:
-            log.info("callback spool: %s recorded as request %d", name, recorded.id)
-    return report
-
-
-def _set_aside(spool: Path, path: Path, reason: str) -> None:
-    bad = spool / "bad"
-    bad.mkdir(exist_ok=True)
-    log.error("callback spool: %s set aside in %s: %s", path.name, bad, reason)
-    (bad / f"{path.name}.error").write_text(reason + "\n", encoding="utf-8")
-    os.replace(path, bad / path.name)
+    except (EntryRefused, SpoolFileError, KeyReused) as exc:
+        reason = str(exc)
+        target = folder.set_aside(name, reason)
+        log.error(
+            "callback spool: %s set aside in %s/bad as %s: %s",
+            shown(name),
+            folder.path,
+            shown(target or "-"),
+            reason,
+        )
+        report.bad.append((shown(name), reason))
+        return
+    # Recorded (or already there, from a run that died before this line): done.
+    folder.remove(name)
+    report.imported.append(recorded.id)
+    if not recorded.replayed:
+        log.info("callback spool: %s recorded as request %d", shown(name), recorded.id)

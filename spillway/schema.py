@@ -224,6 +224,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE scheduler_nodes ADD COLUMN model_fitted_at REAL",
         ),
     ),
+    Migration(
+        7,
+        "idempotency keys namespaced by the door they came in by, with a hash of the request",
+        (
+            # A replayed key with a different request is refused by comparing hashes;
+            # rows from before this have none and replay as before.
+            "ALTER TABLE callback_requests ADD COLUMN idempotency_hash TEXT",
+            # Keys become "<source>:<key>", so a CSV key "spool:<call id>" can no longer
+            # pass for the spool's. Spool keys were stored as "spool:<call id>" already.
+            "UPDATE callback_requests SET idempotency_key = source || ':' || idempotency_key "
+            "WHERE idempotency_key IS NOT NULL AND source <> 'spool'",
+        ),
+    ),
 )
 
 

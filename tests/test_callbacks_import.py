@@ -31,7 +31,7 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         (9, "+4520123456"),
     ]
     assert [str(e) for e in parsed.errors] == [
-        "line 3: phone '+4590123456': a premium-rate number is not called back",
+        "line 3: phone '+********56': a premium-rate number is not called back",
         "line 4: phone 'not a number': not a valid phone number",
         "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
         "line 7: not_before 'tomorrow': expected an ISO 8601 time",
@@ -47,7 +47,11 @@ def test_each_bad_row_is_named_by_its_line() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("", "the file is empty"), ("name\nx\n", "no 'phone' column"), ("phone,colour\n", "unknown")],
+    [
+        ("", "the file is empty"),
+        ("name\nx\n", "no 'phone' column"),
+        ("phone,Phone\n", "named twice"),
+    ],
 )
 def test_an_unusable_file_is_one_error(text: str, message: str) -> None:
     with pytest.raises(CsvError, match=message):
@@ -65,8 +69,11 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
         app, ["--config", str(config), "callbacks", "import", str(csv_file)]
     )
     assert result.exit_code == 1, result.output
-    assert "line 3: phone '+4590123456': a premium-rate number" in result.output
-    assert "2 request(s) added, 1 merged into open ones, 5 row(s) refused" in result.output
+    assert "line 3: phone '+********56': a premium-rate number" in result.output
+    assert (
+        "2 request(s) added, 1 merged into open ones, 0 already there, 5 row(s) refused"
+        in result.output
+    )
     rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
     assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
         ("+4520123456", "csv", "Europe/Copenhagen", 0),

@@ -2,7 +2,8 @@
 
 Every request needs ``Authorization: Bearer <web.api_token>``. A body is at
 most ``web.max_body_bytes``; an ``Idempotency-Key`` header makes a retried
-POST return the first request instead of a second one. Every 4xx answer is
+POST return the first request instead of a second one (the same key with a
+different body gets 422 ``idempotency_key_reused``). Every 4xx answer is
 ``{"error": {"code": ..., "message": ..., "field": ...}}`` naming the field at
 fault. Requests go through :func:`scheduler.requests.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
@@ -163,7 +164,10 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                 )
             return recorded, dict(row)
 
-        recorded, row = await store.run(record)
+        try:
+            recorded, row = await store.run(record)
+        except requests.KeyReused as exc:  # same key, other body: as payment APIs answer
+            return _error(422, exc.code, exc.message, "Idempotency-Key")
         status = 200 if recorded.replayed or recorded.merged else 201
         return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
 

@@ -21,13 +21,14 @@ from rich.table import Table
 from cli.context import app_context
 from dialplan.spool import callback_spool
 from scheduler import requests
-from scheduler.csv_import import CsvError, parse_csv
+from scheduler.csv_file import read_csv_file
+from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, RequestStatus
 from scheduler.spool import import_spool
 from spillway.errors import InputError
-from spillway.logs import setup_logging
+from spillway.logs import mask_numbers, setup_logging
 from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -39,6 +40,9 @@ scheduler_app = typer.Typer(
 )
 console = Console()
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
+FullOption = Annotated[
+    bool, typer.Option("--full", help="Whole numbers and names instead of masked ones.")
+]
 
 
 class StatusChoice(StrEnum):
@@ -89,6 +93,22 @@ def _request(db: Store, request_id: int) -> Any:
     return rows[0]
 
 
+def _masked(data: Any) -> Any:
+    """A request as listed by default: its number and name masked, and numbers in its text."""
+    if isinstance(data, str):
+        return mask_numbers(data)
+    if isinstance(data, list):
+        return [_masked(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    shown = {key: _masked(value) for key, value in data.items()}
+    if isinstance(data.get("phone"), str):
+        shown["phone"] = mask_phone(data["phone"])
+    if isinstance(data.get("name"), str):
+        shown["name"] = " ".join(word[:1] + "***" for word in data["name"].split())
+    return shown
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -104,8 +124,9 @@ def list_(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     as_json: JsonOption = False,
+    full: FullOption = False,
 ) -> None:
-    """List callback requests (numbers masked in the table, times in the shop's zone)."""
+    """List callback requests (numbers and names masked unless --full; times in the shop's zone)."""
     settings = app_context(ctx).settings
     if status is None:
         status = StatusChoice.all if phone else StatusChoice.open
@@ -124,8 +145,9 @@ def list_(
             f"SELECT * FROM callback_requests WHERE {where} ORDER BY id DESC LIMIT :limit",
             {**params, "limit": limit},
         )
+    views = [describe(r) if full else _masked(describe(r)) for r in rows]
     if as_json:
-        print(json.dumps([describe(r) for r in rows], indent=2, default=str))
+        print(json.dumps(views, indent=2, default=str))
         return
     zone = ZoneInfo(settings.shop.timezone)
     table = Table(
@@ -135,10 +157,10 @@ def list_(
     )
     for column in ("id", "phone", "status", "attempts", "next attempt", "source", "reason"):
         table.add_column(column)
-    for r in rows:
+    for r in views:
         table.add_row(
             str(r["id"]),
-            mask_phone(r["phone"]),
+            r["phone"],
             r["status"],
             str(r["attempts"]),
             _time(r["not_before"], zone) if r["status"] == "pending" else "-",
@@ -204,41 +226,59 @@ def import_(
     file: Annotated[
         Path, typer.Argument(help="CSV with a header row; see `spillway callbacks import --help`.")
     ],
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="The file's encoding (default: UTF-8, else Windows-1252 with a warning)."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Refuse columns Spillway does not read.")
+    ] = False,
+    full: FullOption = False,
 ) -> None:
     """Import requests from CSV: columns phone, name, reason, timezone, segment, consent,
-    traditional, not_before, not_after, idempotency_key. Bad rows are reported by line; the
-    good rows go in."""
+    traditional, not_before, not_after, idempotency_key, separated by commas, semicolons or
+    tabs. Bad rows are reported by line (numbers masked unless --full); the good rows go in."""
     settings = app_context(ctx).settings
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {file}: {exc}") from exc
-    try:
+        text = read_csv_file(file, encoding=encoding)
         parsed = parse_csv(
-            text, region=settings.shop.country, default_timezone=settings.callbacks.default_timezone
+            text.text,
+            region=settings.shop.country,
+            default_timezone=settings.callbacks.default_timezone,
+            strict=strict,
         )
     except CsvError as exc:
         raise InputError(f"{file}: {exc}") from exc
-    added = merged = 0
+    for warning in text.warnings + parsed.warnings:
+        console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
+    errors = list(parsed.errors)
+    added = merged = already = 0
     with _store(ctx) as db:
         with db.transaction() as tx:
-            for _line, request in parsed.requests:
-                recorded = requests.record(
-                    tx,
-                    request,
-                    region=settings.shop.country,
-                    now=time.time(),
-                    default_timezone=settings.callbacks.default_timezone,
-                )
+            for line, request in parsed.requests:
+                try:
+                    recorded = requests.record(
+                        tx,
+                        request,
+                        region=settings.shop.country,
+                        now=time.time(),
+                        default_timezone=settings.callbacks.default_timezone,
+                    )
+                except requests.KeyReused as exc:
+                    errors.append(RowError(line, exc.message))
+                    continue
                 merged += recorded.merged
-                added += not recorded.merged
-    for error in parsed.errors:
-        console.print(f"{file} {error}", style="red", markup=False, soft_wrap=True)
+                already += recorded.replayed
+                added += not (recorded.merged or recorded.replayed)
+    for error in sorted(errors, key=lambda e: e.line):
+        console.print(f"{file} {error.text(full=full)}", style="red", markup=False, soft_wrap=True)
     console.print(
-        f"{added} request(s) added, {merged} merged into open ones, "
-        f"{len(parsed.errors)} row(s) refused"
+        f"{added} request(s) added, {merged} merged into open ones, {already} already there, "
+        f"{len(errors)} row(s) refused"
     )
-    if parsed.errors:
+    if errors:
         raise typer.Exit(1)
 
 
@@ -259,15 +299,22 @@ def import_spool_(ctx: typer.Context) -> None:
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
-    for name, reason in report.bad:
-        console.print(
-            f"{folder / 'bad' / name}: {reason}", style="red", markup=False, soft_wrap=True
-        )
+    for what, entries in (
+        ("set aside in bad/", report.bad),
+        ("left for the next run", report.failed),
+    ):
+        for name, reason in entries:
+            console.print(
+                f"{folder / 'new' / name}: {what}: {reason}",
+                style="red",
+                markup=False,
+                soft_wrap=True,
+            )
     console.print(
         f"{len(report.imported)} request(s) imported from {folder}, "
-        f"{len(report.bad)} file(s) set aside"
+        f"{len(report.bad)} file(s) set aside, {len(report.failed)} left for the next run"
     )
-    if report.bad:
+    if report.bad or report.failed:
         raise typer.Exit(1)
 
 

@@ -48,7 +48,13 @@ def spool_request(spool_dir: str, request: dict) -> str:
     tmp_path = os.path.join(tmp_dir, name)
     final = os.path.join(new_dir, name)
     data = json.dumps(request, sort_keys=True).encode("utf-8")
-    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o660)
+    # Anyone in Asterisk's group can plant a link at tmp/<name>: remove whatever is
+    # there and create the file afresh, never writing through a link.
+    try:
+        os.unlink(tmp_path)
+    except FileNotFoundError:
+        pass
+    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o660)
     try:
         os.write(fd, data)
         os.fsync(fd)

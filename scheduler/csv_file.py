@@ -1,0 +1,92 @@
+"""A CSV file for import, read with care: its type first, its size capped, its encoding known.
+
+The file is opened without blocking (a FIFO with no writer cannot hang the
+import) and checked with ``fstat`` before a byte is read: only a regular file
+is read (a FIFO, a device such as ``/dev/zero`` or a folder is one clear
+error), and only up to :data:`MAX_CSV_BYTES`. Text is decoded with the
+encoding given, else as UTF-8 (with or without a byte-order mark), UTF-16
+with its mark (Excel's "Unicode text"), and where UTF-8 fails as
+Windows-1252 (Latin-1 where that fails too), with a warning that says so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scheduler.csv_import import MAX_ROWS, CsvError
+from spillway.plain_files import OPEN_FLAGS, NotPlain, TooLarge, read_plain
+
+# 100,000 rows of a few hundred bytes each fit with room to spare.
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CsvText:
+    text: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_csv_file(path: Path, *, encoding: str | None = None) -> CsvText:
+    """The text of the CSV file at ``path``; :class:`CsvError` says why not."""
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except OSError as exc:
+        raise CsvError(f"cannot read it: {exc.strerror}") from None
+    try:
+        data = read_plain(fd, MAX_CSV_BYTES)
+    except TooLarge as exc:
+        raise CsvError(
+            f"larger than {MAX_CSV_BYTES // (1024 * 1024)} MB ({exc.size} bytes); "
+            f"split it (at most {MAX_ROWS} rows a file)"
+        ) from None
+    except NotPlain as exc:
+        raise CsvError(f"{exc}: give a CSV file") from None
+    except OSError as exc:
+        raise CsvError(f"cannot read it: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    return decode_csv(data, encoding)
+
+
+def decode_csv(data: bytes, encoding: str | None) -> CsvText:
+    """``data`` as text (pure): the encoding given, or the likeliest one, and why."""
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise CsvError(
+                f"unknown encoding {encoding!r} (try utf-8, cp1252 or latin-1)"
+            ) from None
+        try:
+            return CsvText(data.decode(name), name)
+        except UnicodeDecodeError as exc:
+            raise CsvError(f"not {name} text: {_where(data, exc)}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return CsvText(data.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError as exc:
+            raise CsvError(f"not UTF-16 text: {_where(data, exc)}") from None
+    try:
+        return CsvText(data.decode("utf-8-sig"), "utf-8")
+    except UnicodeDecodeError as exc:
+        where = _where(data, exc)
+    for fallback, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+        try:
+            text = data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        warning = (
+            f"not UTF-8 ({where}): read as {label}; "
+            "if letters look wrong, give the right one with --encoding"
+        )
+        return CsvText(text, fallback, [warning])
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _where(data: bytes, exc: UnicodeDecodeError) -> str:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"line {line} has byte 0x{data[exc.start]:02x}"
