@@ -183,7 +183,11 @@ async def run_daemon_until_recorded(tmp_path: Path, spool: Path, store: SqliteSt
     """`scheduler run` with AMI unreachable, until a request is recorded (10 s at most)."""
     settings = Settings(
         pbx={"mode": "host", "ami_port": 1, "ami_secret": "x"},
-        callbacks={"spool_dir": str(spool), "poll_interval_s": 0.1},
+        callbacks={
+            "spool_dir": str(spool),
+            "poll_interval_s": 0.1,
+            "dial_string": "PJSIP/{e164}@trunk",
+        },
         paths={"cache_dir": str(tmp_path / "c"), "data_dir": str(tmp_path / "d")},
     )
     astore = AsyncStore(store)
@@ -215,7 +219,12 @@ def test_the_spool_folder_has_two_names_in_the_sandbox(tmp_path: Path) -> None:
     assert dirs.pbx == "/spillway/t1/spool/callbacks"
     assert dirs.local == tmp_path / "pbx/root/spillway/t1/spool/callbacks"
     assert dirs.script == "/spillway/t1/agi-bin/spillway-callback-spool.py"
-    host = callback_spool(Settings(pbx={"mode": "host"}, callbacks={"spool_dir": "/srv/spool"}))
+    host = callback_spool(
+        Settings(
+            pbx={"mode": "host"},
+            callbacks={"spool_dir": "/srv/spool", "dial_string": "PJSIP/{e164}@trunk"},
+        )
+    )
     assert (str(host.local), host.pbx, host.script) == (
         "/srv/spool",
         "/srv/spool",
