@@ -26,6 +26,7 @@ from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
 from dialplan.sandbox import Sandbox
 from spillway.ami import AmiClient
+from spillway.call import CallOutcome
 from spillway.errors import NluError
 from spillway.settings import Settings
 from spillway.storage import open_store
@@ -131,7 +132,7 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     answered = any(t["intent"] == "order_status" for t in turns) and any(
         "10042" in (t["bot"] or "").replace(" ", "") for t in turns
     )
-    ok = answered and result["outcome"] == "bot:done"
+    ok = answered and result["outcome"] == CallOutcome.RESOLVED
     colour = "green" if ok else "red"
     console.print(
         f"[{colour}]spoken call outcome: {result['outcome']}; the order question was "
@@ -164,7 +165,7 @@ async def demo_conversation(settings: Settings, console: Console) -> bool:
         understood = f"{turn['intent']} {turn['confidence']:.2f} ({turn['engine']})"
         table.add_row(turn["caller"], understood, turn["bot"])
     console.print(table)
-    resolved = result.get("outcome") == "resolved"
+    resolved = result.get("outcome") == CallOutcome.RESOLVED
     colour = "green" if resolved else "red"
     console.print(f"[{colour}]conversation outcome: {result.get('outcome')}[/]")
     return resolved

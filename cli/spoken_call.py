@@ -337,18 +337,17 @@ def call_records(store: Store, call_id: str, timings: list[LineTiming]) -> list[
             }
         )
     [call] = store.query("SELECT * FROM calls WHERE call_id = :c", {"c": call_id}) or [{}]
-    callbacks = store.query(
-        "SELECT id FROM callback_requests WHERE call_id = :c ORDER BY id", {"c": call_id}
-    )
     sms = store.query(
         "SELECT id, body, status FROM sms_outbox WHERE call_id = :c ORDER BY id",
         {"c": call_id},
     )
     records.append(
         {
+            # The words of `spillway chat --json` (spillway.call.CallOutcome).
             "outcome": call.get("outcome"),
             "case_id": call.get("case_id"),
-            "callback_id": callbacks[0]["id"] if callbacks else None,
+            # The request the call ended in: recorded by it, or an open one it joined.
+            "callback_id": call.get("callback_id"),
             "sms": [dict(s) for s in sms],
             "call_id": call_id,
         }

@@ -97,7 +97,7 @@ async def test_unknown_order_hands_over_after_two_retries(make) -> None:  # type
     )
     assert actions.count("order_not_found") == 2
     assert d.turns[-1].reply.transfer
-    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
 
 
 async def test_stock_sold_out_gives_restock_date(make) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +132,7 @@ async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore
     await talk(d, "my vase arrived broken and I am not happy")
     reply = d.turns[-1].reply
     assert reply.transfer and d.result is not None
-    assert d.result.outcome is Outcome.TRANSFERRED and d.result.case_id is not None
+    assert d.result.outcome is Outcome.HANDOFF and d.result.case_id is not None
     assert d.result.case_id in reply.text
     case = store.query("SELECT * FROM cases")[0]
     assert case["case_id"] == d.result.case_id and case["phone"] == DEMO_CALLER
@@ -155,7 +155,7 @@ async def test_silent_caller_reprompted_twice_then_handed_over(make) -> None:  #
     d = make()
     actions = await talk(d, Silence(), TextTurn("   "), Silence())
     assert actions == ["reprompt", "reprompt", "transfer_no_match"]
-    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
     assert (await d.handle(TextTurn("hello?"))).action == "ended"
 
 
