@@ -110,8 +110,8 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
 
     A Piper caller voice asks about their parcel through the sandbox Asterisk
     and the real media path; the bot (the configured recogniser, English by
-    default) answers. Shows the turn table with timings; saves what the caller
-    heard as a WAV file.
+    default) answers. Shows the turn table with timings; saves the call as a
+    stereo WAV file (left the caller, right the bot, with its pauses).
     """
     from cli.commands.call import CallSpec, place_calls, show_turns
 
@@ -136,7 +136,7 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     colour = "green" if ok else "red"
     console.print(
         f"[{colour}]spoken call outcome: {result['outcome']}; the order question was "
-        f"{'answered' if answered else 'NOT answered'}[/]; what the caller heard: {wav}"
+        f"{'answered' if answered else 'NOT answered'}[/]; the call (left caller, right bot): {wav}"
     )
     return ok
 

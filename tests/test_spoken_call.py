@@ -41,9 +41,15 @@ def shop(tmp_path: Path) -> Iterator[SqliteStore]:
     store.close()
 
 
-async def _place_all(
-    pbx: PbxHandle, shop: SqliteStore, models: SpeechModels, transport: str
-) -> dict[str, PlacedCall]:
+async def place_spoken(
+    pbx: PbxHandle,
+    shop: SqliteStore,
+    models: SpeechModels,
+    transport: str,
+    specs: list[CallSpec],
+    concurrency: int = 1,
+) -> list[PlacedCall]:
+    """`spillway call`'s path for ``specs``, with the speech bot on the seeded ``shop``."""
     settings = routing_settings(pbx.settings, transport, agents=0)
     settings = settings.model_copy(
         update={"storage": settings.storage.model_copy(update={"sqlite_path": shop.path})}
@@ -54,6 +60,15 @@ async def _place_all(
         DialogueFactory.from_settings(settings, nlu, shop),
         VoiceBotConfig.from_settings(settings),
     )
+    try:
+        return await place_calls(settings, specs, bot=bot, concurrency=concurrency, quiet_s=1.2)
+    finally:
+        await nlu.aclose()
+
+
+async def _place_all(
+    pbx: PbxHandle, shop: SqliteStore, models: SpeechModels, transport: str
+) -> dict[str, PlacedCall]:
     specs = [
         CallSpec(
             (SCRIPTS / f"{name}.txt").read_text(),
@@ -62,10 +77,7 @@ async def _place_all(
         )
         for name in sorted(EXPECTED)
     ]
-    try:
-        placed = await place_calls(settings, specs, bot=bot, concurrency=4, quiet_s=1.2)
-    finally:
-        await nlu.aclose()
+    placed = await place_spoken(pbx, shop, models, transport, specs, concurrency=4)
     return {p.spec.source: p for p in placed}
 
 
