@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any
 
-from spillway.call import CallEvent, CallEventKind, CallStage
+from spillway.call import CallEvent, CallEventKind, CallOutcome, CallStage
 from spillway.storage import AsyncStore, Store
 
 log = logging.getLogger(__name__)
@@ -132,36 +132,38 @@ class CallLog:
     async def outcome(
         self,
         call_id: str,
-        outcome: str,
+        outcome: CallOutcome,
         *,
         intent: str | None = None,
         case_id: str | None = None,
         summary: str | None = None,
+        callback_id: int | None = None,
     ) -> None:
         log.info(
-            "call %s outcome %s (intent %s, case %s)",
+            "call %s outcome %s (intent %s, case %s, callback %s)",
             call_id,
-            outcome,
+            outcome.value,
             intent or "-",
             case_id or "-",
+            callback_id or "-",
         )
         await self._ensure(call_id)
         await self._write(
             "outcome",
             "UPDATE calls SET outcome = :outcome, intent = COALESCE(:intent, intent), "
-            "case_id = COALESCE(:case_id, case_id), summary = COALESCE(:summary, summary) "
-            "WHERE call_id = :id",
+            "case_id = COALESCE(:case_id, case_id), summary = COALESCE(:summary, summary), "
+            "callback_id = COALESCE(:callback_id, callback_id) WHERE call_id = :id",
             {
                 "id": call_id,
-                "outcome": outcome,
+                "outcome": outcome.value,
                 "intent": intent,
                 "case_id": case_id,
                 "summary": summary,
+                "callback_id": callback_id,
             },
         )
-        await self.event(
-            CallEvent(call_id, CallEventKind.OUTCOME, {"outcome": outcome, "intent": intent})
-        )
+        data = {"outcome": outcome.value, "intent": intent, "callback_id": callback_id}
+        await self.event(CallEvent(call_id, CallEventKind.OUTCOME, data))
         await self.flush()
 
     async def end(self, call_id: str) -> None:
@@ -175,14 +177,12 @@ class CallLog:
         await self.flush()
 
 
-STALE_OUTCOME = "controller restarted"
-
-
 def close_stale_calls(store: Store, now: float) -> list[str]:
     """Worker thread: end every call left open by a controller that died; their ids.
 
     A call record still open when a controller starts belongs to a process
-    that is gone (the dialplan has already sent those callers to the queue).
+    that is gone (the dialplan has already sent those callers to the queue):
+    one with no outcome yet failed (the event says why).
     """
     with store.transaction() as tx:
         rows = tx.query("SELECT call_id, stage FROM calls WHERE ended_at IS NULL")
@@ -193,7 +193,7 @@ def close_stale_calls(store: Store, now: float) -> list[str]:
                 {
                     "at": now,
                     "stage": CallStage.ENDED.value,
-                    "outcome": STALE_OUTCOME,
+                    "outcome": CallOutcome.FAILED.value,
                     "id": row["call_id"],
                 },
             )

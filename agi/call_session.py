@@ -88,8 +88,9 @@ async def _report(sink: EventSink, call: CallContext, outcome: BotOutcome) -> No
     await sink.stage(call.call_id, stage, route=outcome.route.value, reason=outcome.reason)
     await sink.outcome(
         call.call_id,
-        f"bot:{outcome.route.value}",
+        outcome.call_outcome,
         intent=outcome.handoff.intent or None,
         case_id=outcome.handoff.case_id or None,
         summary=outcome.handoff.summary or None,
+        callback_id=outcome.callback_id,
     )

@@ -42,6 +42,7 @@ from spillway.call import (
     CallContext,
     CallEvent,
     CallEventKind,
+    CallOutcome,
     CallStage,
     EventSink,
     Route,
@@ -228,7 +229,7 @@ class CallController:
             prio = outcome.handoff.priority if outcome is not None else RETURN_PRIORITY
             await session.set_variable("SPILLWAY_PRIO", str(max(1, prio)))
         if outcome is None:
-            await self.sink.outcome(live.context.call_id, "bot:failed")
+            await self.sink.outcome(live.context.call_id, CallOutcome.FAILED)
         await self._route(session, live, decision)
 
     async def callback(self, session: AgiSession) -> None:
@@ -267,10 +268,16 @@ class CallController:
                 recorded.problem,
             )
             await self._refuse_callback(call_id, f"callback number: {recorded.problem}")
+            if outcome is not None:
+                # The bot said callback; the caller is back in the queue for a person.
+                await self.sink.outcome(call_id, CallOutcome.HANDOFF)
             return
         await session.set_variable("SPILLWAY_CALLBACK_ID", str(recorded.id))
-        await self.sink.stage(live.context.call_id, CallStage.CALLBACK, request_id=recorded.id)
-        await self.sink.outcome(live.context.call_id, "callback")
+        await self.sink.stage(
+            live.context.call_id, CallStage.CALLBACK, request_id=recorded.id, merged=recorded.merged
+        )
+        # The request's id also when it joined one already open for the number.
+        await self.sink.outcome(live.context.call_id, CallOutcome.CALLBACK, callback_id=recorded.id)
 
     async def _refuse_callback(self, call_id: str, reason: str) -> None:
         """No callback id: the dialplan sends the caller back to the queue."""

@@ -65,7 +65,6 @@ from bot.dialogue.prompts import (
     OFFER_WAIT,
     fixed_prompts,
 )
-from bot.dialogue.result import Outcome
 from bot.listener import CallerGone, CallListener, ListenerConfig
 from bot.nlu.intents import ANSWERS, Intent
 from bot.speech.resample import resample_pcm16
@@ -77,6 +76,7 @@ from spillway.call import (
     CallContext,
     CallEvent,
     CallEventKind,
+    CallOutcome,
     CallStage,
     EventSink,
     HandoffContext,
@@ -209,7 +209,7 @@ class SpeechBot:
                 why = f"media {media.end.value if media.end else 'ended'}"
                 log.warning("call %s: %s mid-call; handing over", call.call_id, why)
                 await sink.event(CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": why}))
-                return _handoff(dialogue, why)
+                return _handoff(dialogue, why, CallOutcome.FAILED)
             dialogue.hang_up()
             await sink.event(CallEvent(call.call_id, CallEventKind.CALLER_GONE, {}))
             return _outcome(dialogue, "caller hung up")
@@ -220,7 +220,7 @@ class SpeechBot:
             await sink.event(
                 CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": repr(exc)[:300]})
             )
-            return _handoff(dialogue, f"bot error: {type(exc).__name__}")
+            return _handoff(dialogue, f"bot error: {type(exc).__name__}", CallOutcome.FAILED)
         finally:
             if listener is not None:
                 await listener.aclose()
@@ -430,19 +430,24 @@ def _handover(dialogue: Dialogue, reason: str) -> HandoffContext:
     )
 
 
-def _handoff(dialogue: Dialogue, reason: str) -> BotOutcome:
-    return BotOutcome(Route.HANDOFF, _handover(dialogue, reason), reason=reason)
+def _handoff(
+    dialogue: Dialogue, reason: str, outcome: CallOutcome = CallOutcome.HANDOFF
+) -> BotOutcome:
+    """A person takes over; ``outcome`` says whether the bot chose to or failed."""
+    return BotOutcome(Route.HANDOFF, _handover(dialogue, reason), reason=reason, outcome=outcome)
 
 
 def _outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
-    """How the call continues after the dialogue ended."""
+    """How the call continues after the dialogue ended, and what happened on it."""
     result = dialogue.hang_up()
     reason = reason or result.reason
-    if result.outcome is Outcome.TRANSFERRED:
-        return BotOutcome(Route.HANDOFF, _handover(dialogue, result.reason), reason=reason)
-    if result.outcome is Outcome.CALLBACK:
+    if result.outcome is CallOutcome.HANDOFF:
+        handoff = _handover(dialogue, result.reason)
+        return BotOutcome(Route.HANDOFF, handoff, reason=reason, outcome=CallOutcome.HANDOFF)
+    if result.outcome is CallOutcome.CALLBACK:
         # The dialogue already recorded the request (callback_requests, source
-        # 'bot'); the dialplan's callback step would record it a second time.
+        # 'bot'), or joined an open one; the dialplan's callback step would
+        # record it a second time.
         return BotOutcome(
             Route.DONE,
             HandoffContext(
@@ -450,9 +455,12 @@ def _outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
                 summary=f"callback request {result.callback_id} recorded by the bot",
             ),
             reason=f"callback {result.callback_id} recorded",
+            outcome=CallOutcome.CALLBACK,
+            callback_id=result.callback_id,
         )
     return BotOutcome(
         Route.DONE,
         HandoffContext(intent=result.intents[-1] if result.intents else ""),
         reason=reason,
+        outcome=result.outcome,
     )

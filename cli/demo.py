@@ -26,6 +26,7 @@ from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
 from dialplan.sandbox import Sandbox
 from spillway.ami import AmiClient
+from spillway.call import CallOutcome
 from spillway.errors import NluError
 from spillway.settings import Settings
 from spillway.storage import open_store
@@ -110,8 +111,8 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
 
     A Piper caller voice asks about their parcel through the sandbox Asterisk
     and the real media path; the bot (the configured recogniser, English by
-    default) answers. Shows the turn table with timings; saves what the caller
-    heard as a WAV file.
+    default) answers. Shows the turn table with timings; saves the call as a
+    stereo WAV file (left the caller, right the bot, with its pauses).
     """
     from cli.commands.call import CallSpec, place_calls, show_turns
 
@@ -132,11 +133,11 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     answered = any(t["intent"] == "order_status" for t in turns) and any(
         "10042" in (t["bot"] or "").replace(" ", "") for t in turns
     )
-    ok = answered and result["outcome"] == "bot:done"
+    ok = answered and result["outcome"] == CallOutcome.RESOLVED
     colour = "green" if ok else "red"
     console.print(
         f"[{colour}]spoken call outcome: {result['outcome']}; the order question was "
-        f"{'answered' if answered else 'NOT answered'}[/]; what the caller heard: {wav}"
+        f"{'answered' if answered else 'NOT answered'}[/]; the call (left caller, right bot): {wav}"
     )
     return ok
 
@@ -165,7 +166,7 @@ async def demo_conversation(settings: Settings, console: Console) -> bool:
         understood = f"{turn['intent']} {turn['confidence']:.2f} ({turn['engine']})"
         table.add_row(turn["caller"], understood, turn["bot"])
     console.print(table)
-    resolved = result.get("outcome") == "resolved"
+    resolved = result.get("outcome") == CallOutcome.RESOLVED
     colour = "green" if resolved else "red"
     console.print(f"[{colour}]conversation outcome: {result.get('outcome')}[/]")
     return resolved

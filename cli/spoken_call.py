@@ -5,8 +5,10 @@ route, the way an admin tests a deployment. The caller's half of an
 Originate'd Local channel runs ``AudioSocket()`` to :class:`CallerSide`, a
 small server on this host: it is the caller's mouth (a 20 ms frame every
 20 ms, speech or silence, as a phone sends) and ear (every frame heard, with
-its arrival time and audio, for the latency and the WAV of what the caller
-heard). Keys are pressed with AMI ``PlayDTMF`` on the caller's channel.
+its arrival time and audio, for the latency). Both sides, with their times,
+make the call's recording (:mod:`cli.call_wav`: left the caller, right the
+bot, on the call's timeline). Keys are pressed with AMI ``PlayDTMF`` on the
+caller's channel.
 
 After the call, what the recogniser heard, the intent and what the bot said
 are read from the controller's own records (``transcript_turns``), matched
@@ -19,11 +21,9 @@ from __future__ import annotations
 import array
 import asyncio
 import contextlib
-import io
 import math
 import time
 import uuid
-import wave
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -32,13 +32,15 @@ from typing import Any
 from agi.audiosocket import AudioFrame, FrameParser, HangupFrame, encode
 from agi.pacing import FramePacer
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
+from cli.call_wav import call_wav
 from cli.commands.chat import ScriptLine, parse_script
 from spillway.ami import AmiClient
 from spillway.audio import SLIN8
 from spillway.errors import InputError, PbxError
 from spillway.storage import Store
 
-FRAME_BYTES = SLIN8.frame_bytes(20)
+FRAME_MS = 20
+FRAME_BYTES = SLIN8.frame_bytes(FRAME_MS)
 SILENCE = b"\x00" * FRAME_BYTES
 HEARD_RMS = 200.0  # a frame the caller hears as sound; line silence and dither sit far below
 BARGE_TAG = "<barge>"
@@ -70,8 +72,12 @@ class CallerSide:
     connected: asyncio.Event = field(default_factory=asyncio.Event)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     port: int = 0
+    # The call's span on time.monotonic(): connected, and hung up (None: not yet).
+    connected_at: float | None = None
+    ended_at: float | None = None
     _out: deque[bytes] = field(default_factory=deque)
     _said: list[tuple[float, float]] = field(default_factory=list)  # (start, end) monotonic
+    _spoken: list[tuple[float, bytes]] = field(default_factory=list)  # speech frames, sent at
     _server: asyncio.Server | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -146,19 +152,20 @@ class CallerSide:
         return None
 
     def wav(self) -> bytes:
-        """What the caller heard, as a WAV file (8 kHz mono)."""
-        out = io.BytesIO()
-        with wave.open(out, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(SLIN8.sample_rate_hz)
-            w.writeframes(b"".join(self.audio))
-        return out.getvalue()
+        """The call as a listener hears it: 8 kHz stereo WAV, left the caller, right the bot,
+        from the answer to the hang-up (or now), silence where nobody speaks."""
+        if self.connected_at is None:
+            return call_wav(0.0, 0.0, [], [], rate_hz=SLIN8.sample_rate_hz)
+        end = self.ended_at if self.ended_at is not None else time.monotonic()
+        # A frame heard at ``at`` began a frame's length earlier.
+        heard = [(h.at - FRAME_MS / 1000, a) for h, a in zip(self.heard, self.audio, strict=True)]
+        return call_wav(self.connected_at, end, self._spoken, heard, rate_hz=SLIN8.sample_rate_hz)
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.connected.is_set():  # one call per caller
             writer.close()
             return
+        self.connected_at = time.monotonic()
         self.connected.set()
         sender = asyncio.create_task(self._send(writer))
         self._tasks.append(sender)
@@ -175,6 +182,7 @@ class CallerSide:
         except (ConnectionError, OSError):
             pass
         finally:
+            self.ended_at = time.monotonic()
             self.ended.set()
             sender.cancel()
             writer.close()
@@ -192,6 +200,7 @@ class CallerSide:
                         speaking_since = now
                         self._said.append((now, now))
                     self._said[-1] = (speaking_since, now)
+                    self._spoken.append((now, frame))
                 else:
                     frame = SILENCE
                     speaking_since = None
@@ -337,18 +346,17 @@ def call_records(store: Store, call_id: str, timings: list[LineTiming]) -> list[
             }
         )
     [call] = store.query("SELECT * FROM calls WHERE call_id = :c", {"c": call_id}) or [{}]
-    callbacks = store.query(
-        "SELECT id FROM callback_requests WHERE call_id = :c ORDER BY id", {"c": call_id}
-    )
     sms = store.query(
         "SELECT id, body, status FROM sms_outbox WHERE call_id = :c ORDER BY id",
         {"c": call_id},
     )
     records.append(
         {
+            # The words of `spillway chat --json` (spillway.call.CallOutcome).
             "outcome": call.get("outcome"),
             "case_id": call.get("case_id"),
-            "callback_id": callbacks[0]["id"] if callbacks else None,
+            # The request the call ended in: recorded by it, or an open one it joined.
+            "callback_id": call.get("callback_id"),
             "sms": [dict(s) for s in sms],
             "call_id": call_id,
         }

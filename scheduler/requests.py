@@ -216,22 +216,33 @@ def record(
             row["status"] = RequestStatus.CANCELLED.value
             row["last_error"] = "the number is on the do-not-call list"
         else:
-            open_rows = tx.query(
-                "SELECT id, status, context FROM callback_requests WHERE phone = :p "
-                "AND status IN (:a, :b) ORDER BY id LIMIT 1",
-                {"p": row["phone"], "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1]},
-            )
-            if open_rows:
-                return _merge(tx, open_rows[0], row)
+            existing = _open_request_for(tx, row["phone"])
+            if existing is not None:
+                return _merge(tx, existing, row)
     row_id = tx.insert("callback_requests", row)
     return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
 
-def _merge(tx: Transaction, existing: Row, new: dict[str, Any]) -> Recorded:
-    """The new request joins the open one: its source and reason are kept in the context."""
+def _open_request_for(tx: Transaction, phone: str, *, other_than: int = 0) -> Row | None:
+    """The oldest open request for ``phone`` (not request ``other_than``), if any."""
+    rows = tx.query(
+        "SELECT id, status, context FROM callback_requests WHERE phone = :p "
+        "AND status IN (:a, :b) AND id <> :other ORDER BY id LIMIT 1",
+        {"p": phone, "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1], "other": other_than},
+    )
+    return rows[0] if rows else None
+
+
+def _merge(tx: Transaction, existing: Row, new: Mapping[str, Any]) -> Recorded:
+    """The new request joins the open one: its source, reason and call are kept in the context."""
     context = json.loads(existing["context"] or "{}")
     context.setdefault("merged", []).append(
-        {"source": new["source"], "reason": new["reason"], "at": new["created_at"]}
+        {
+            "source": new["source"],
+            "reason": new["reason"],
+            "call_id": new["call_id"],
+            "at": new["created_at"],
+        }
     )
     tx.execute(
         "UPDATE callback_requests SET context = :c, "
@@ -354,24 +365,62 @@ def update_pending(
     request_id: int,
     *,
     region: str,
+    now: float,
     phone: str | None = None,
     window: tuple[float | None, float | None] | None = None,
-) -> bool:
-    """Change the number or the customer's window of a request not yet dialled."""
+) -> int | None:
+    """Change the number or the customer's window of a request not yet dialled.
+
+    Returns the id the request goes by now, None when nothing changed (the
+    number cannot be called, or the request is no longer pending). A new
+    number is taken in like a new request's (:func:`record`): when another
+    open request already waits for it, this one joins that one, is closed,
+    and the other's id is returned; a number on the do-not-call list cancels it.
+    """
+    [*rows] = tx.query(
+        "SELECT * FROM callback_requests WHERE id = :id AND status = :pending",
+        {"id": request_id, "pending": RequestStatus.PENDING.value},
+    )
+    if not rows:
+        return None
+    row = rows[0]
     sets: dict[str, Any] = {}
     if phone is not None:
         e164, _why = callable_phone(phone, region)
         if e164 is None:
-            return False
+            return None
+        if e164 != row["phone"]:
+            if is_opted_out(tx, e164):
+                _close_at_intake(tx, request_id, e164, "the number is on the do-not-call list", now)
+                return request_id
+            existing = _open_request_for(tx, e164, other_than=request_id)
+            if existing is not None:
+                merged = _merge(tx, existing, {**row, "created_at": now})
+                _close_at_intake(tx, request_id, e164, f"merged into request {merged.id}", now)
+                return merged.id
         sets["phone"] = e164
     if window is not None:
         sets["not_before"], sets["not_after"] = window
         sets["planned_by"] = None  # the policy plans again, inside the new window
-    if not sets:
-        return True
-    assignments = ", ".join(f"{k} = :{k}" for k in sets)
-    changed = tx.execute(
-        f"UPDATE callback_requests SET {assignments} WHERE id = :id AND status = :pending",
-        {**sets, "id": request_id, "pending": RequestStatus.PENDING.value},
+    if sets:
+        assignments = ", ".join(f"{k} = :{k}" for k in sets)
+        tx.execute(
+            f"UPDATE callback_requests SET {assignments} WHERE id = :id",
+            {**sets, "id": request_id},
+        )
+    return request_id
+
+
+def _close_at_intake(tx: Transaction, request_id: int, phone: str, why: str, now: float) -> None:
+    """A pending request that will not be dialled itself: cancelled, with the reason."""
+    tx.execute(
+        "UPDATE callback_requests SET phone = :p, status = :cancelled, closed_at = :now, "
+        "last_error = :why WHERE id = :id",
+        {
+            "p": phone,
+            "cancelled": RequestStatus.CANCELLED.value,
+            "now": now,
+            "why": why,
+            "id": request_id,
+        },
     )
-    return changed == 1

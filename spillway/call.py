@@ -3,7 +3,8 @@
 Both sides import this module and never each other: who is calling
 (:class:`CallContext`), where the dialplan sends the caller next
 (:class:`Route`), what the bot asks for when it ends (:class:`BotOutcome`
-with its :class:`HandoffContext`), and the one :class:`EventSink` that every
+with its :class:`HandoffContext`), how a call ended in the one vocabulary every
+report uses (:class:`CallOutcome`), and the one :class:`EventSink` that every
 stage of a call reports to, with typed :class:`CallEventKind` events.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -139,13 +141,63 @@ class HandoffContext:
         }
 
 
+class CallOutcome(StrEnum):
+    """How a call ended: the one vocabulary of the call record (``calls.outcome``),
+    `spillway chat --json`, `spillway call --json`, ``/metrics`` and the console.
+
+    Where the caller goes next is the :class:`Route`; this is what happened.
+    A bot that failed still hands the caller over (route ``handoff``), but the
+    call is ``failed``; a callback recorded by the bot ends the bot's leg with
+    route ``done``, but the call is ``callback``.
+    """
+
+    RESOLVED = "resolved"  # the bot answered what the caller called about
+    HANDOFF = "handoff"  # a person takes over: the bot handed over, or the caller chose the queue
+    CALLBACK = (
+        "callback"  # a callback request holds (its id in ``calls.callback_id``, merged or not)
+    )
+    HANGUP = "hangup"  # the caller hung up before they were helped
+    FAILED = "failed"  # the bot or the controller failed; the caller went to the queue
+
+
+# What a bot's end route means when the bot says no more (the DTMF menu bot).
+ROUTE_OUTCOMES: dict[Route, CallOutcome] = {
+    Route.DONE: CallOutcome.RESOLVED,
+    Route.HANDOFF: CallOutcome.HANDOFF,
+    Route.WAIT: CallOutcome.HANDOFF,
+    Route.OFFER: CallOutcome.HANDOFF,
+    Route.CALLBACK: CallOutcome.CALLBACK,
+}
+
+
+def containment(calls_by_outcome: Mapping[str, int]) -> float | None:
+    """The share of ended bot calls the bot resolved alone: resolved / calls (None: no calls).
+
+    Only the outcomes of :class:`CallOutcome` count; calls still under way do not.
+    """
+    words = {o.value for o in CallOutcome}
+    ended = sum(n for outcome, n in calls_by_outcome.items() if outcome in words)
+    return calls_by_outcome.get(CallOutcome.RESOLVED, 0) / ended if ended else None
+
+
 @dataclass(frozen=True, slots=True)
 class BotOutcome:
-    """How the bot wants the call to continue once its media leg ends."""
+    """How the bot wants the call to continue once its media leg ends, and what happened."""
 
     route: Route
     handoff: HandoffContext = field(default_factory=HandoffContext)
     reason: str = ""
+    # What happened on the call; None: what the route implies (ROUTE_OUTCOMES).
+    outcome: CallOutcome | None = None
+    # The callback request the bot recorded or joined, when it did.
+    callback_id: int | None = None
+
+    @property
+    def call_outcome(self) -> CallOutcome:
+        """What happened on the call, for the call record."""
+        if self.outcome is not None:
+            return self.outcome
+        return ROUTE_OUTCOMES.get(self.route, CallOutcome.FAILED)
 
 
 class EventSink(Protocol):
@@ -170,11 +222,12 @@ class EventSink(Protocol):
     async def outcome(
         self,
         call_id: str,
-        outcome: str,
+        outcome: CallOutcome,
         *,
         intent: str | None = None,
         case_id: str | None = None,
         summary: str | None = None,
+        callback_id: int | None = None,
     ) -> None: ...
 
     async def end(self, call_id: str) -> None: ...

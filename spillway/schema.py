@@ -237,6 +237,35 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE idempotency_key IS NOT NULL AND source <> 'spool'",
         ),
     ),
+    Migration(
+        8,
+        "call outcomes in one vocabulary (spillway.call.CallOutcome), with the callback's id",
+        (
+            # The callback request a call ended in, also one it joined.
+            "ALTER TABLE calls ADD COLUMN callback_id INTEGER",
+            # The words before, by what happened. 'bot:done' was every call the
+            # bot ended itself: a callback it recorded says so in its summary; a
+            # caller who hung up left a caller_gone event (counted as hung up:
+            # whether they had been answered first was not recorded).
+            "UPDATE calls SET outcome = 'callback' WHERE outcome = 'bot:done' "
+            "AND summary LIKE 'callback request % recorded by the bot'",
+            "UPDATE calls SET outcome = 'hangup' WHERE outcome = 'bot:done' AND EXISTS "
+            "(SELECT 1 FROM call_events e WHERE e.call_id = calls.call_id "
+            "AND e.kind = 'caller_gone')",
+            "UPDATE calls SET outcome = 'resolved' WHERE outcome = 'bot:done'",
+            # A hand-over after the bot or its media failed.
+            "UPDATE calls SET outcome = 'failed' WHERE outcome = 'bot:handoff' AND EXISTS "
+            "(SELECT 1 FROM call_events e WHERE e.call_id = calls.call_id "
+            "AND e.kind = 'bot_error')",
+            "UPDATE calls SET outcome = 'handoff' "
+            "WHERE outcome IN ('bot:handoff', 'bot:wait', 'bot:offer')",
+            "UPDATE calls SET outcome = 'callback' WHERE outcome IN ('bot:callback', 'callback')",
+            "UPDATE calls SET outcome = 'failed' "
+            "WHERE outcome IN ('bot:failed', 'controller restarted')",
+            "UPDATE calls SET callback_id = (SELECT MIN(r.id) FROM callback_requests r "
+            "WHERE r.call_id = calls.call_id) WHERE outcome = 'callback'",
+        ),
+    ),
 )
 
 

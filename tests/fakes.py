@@ -11,7 +11,7 @@ from typing import Any
 
 from agi.media_session import BaseMediaSession
 from spillway.audio import SLIN8, AudioFormat
-from spillway.call import CallEvent, CallEventKind, CallStage
+from spillway.call import CallEvent, CallEventKind, CallOutcome, CallStage
 from spillway.media import MediaEnd
 
 
@@ -105,14 +105,21 @@ class RecordingSink:
     async def outcome(
         self,
         call_id: str,
-        outcome: str,
+        outcome: CallOutcome,
         *,
         intent: str | None = None,
         case_id: str | None = None,
         summary: str | None = None,
+        callback_id: int | None = None,
     ) -> None:
         self.outcomes.append(
-            {"call_id": call_id, "outcome": outcome, "intent": intent, "case_id": case_id}
+            {
+                "call_id": call_id,
+                "outcome": outcome,
+                "intent": intent,
+                "case_id": case_id,
+                "callback_id": callback_id,
+            }
         )
 
     async def end(self, call_id: str) -> None:

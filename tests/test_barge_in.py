@@ -80,4 +80,4 @@ async def test_caller_talking_over_the_greeting_stops_the_bot_within_200_ms(
     assert bargeins[0]["voiced_ms"] >= min_voiced_ms
     callers = [t for t in turns if t["speaker"] == "caller"]
     assert callers and callers[0]["intent"] == "human_agent", turns
-    assert row["outcome"] == "bot:handoff" and row["intent"] == "human_agent", row
+    assert row["outcome"] == "handoff" and row["intent"] == "human_agent", row

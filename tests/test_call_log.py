@@ -14,7 +14,7 @@ from agi.call_log import CallLog
 from agi.controller import running_controller
 from agi.menu_bot import MenuBot
 from dialplan.sandbox import free_port
-from spillway.call import CallEvent, CallEventKind, CallStage
+from spillway.call import CallEvent, CallEventKind, CallOutcome, CallStage
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -40,7 +40,7 @@ async def test_writes_land_in_order_and_outcome_waits_for_them(
         await log.stage("c1", stage)
     await log.turn("c1", "caller", "where is my order", intent="order_status", confidence=0.9)
     await log.turn("c1", "bot", "order 10042 is on its way")
-    await log.outcome("c1", "bot:done", intent="order_status")
+    await log.outcome("c1", CallOutcome.RESOLVED, intent="order_status")
     # outcome() returned: everything before it is on disk, in the order it was reported.
     stages = [
         e["data"]
@@ -56,7 +56,7 @@ async def test_writes_land_in_order_and_outcome_waits_for_them(
     assert [t["speaker"] for t in turns] == ["caller", "bot"]
     [call] = store.query("SELECT * FROM calls")
     assert (call["caller"], call["outcome"], call["stage"]) == (
-        "+4520123456", "bot:done", "understood"
+        "+4520123456", "resolved", "understood"
     )  # fmt: skip
 
 
@@ -117,7 +117,7 @@ async def test_calls_left_open_by_a_dead_controller_are_closed_at_start_up(
     async with running_controller(settings, MenuBot(), store=store):
         rows = {r["call_id"]: r for r in store.query("SELECT * FROM calls")}
         assert rows["dead-1"]["stage"] == "ended" and rows["dead-1"]["ended_at"] is not None
-        assert rows["dead-1"]["outcome"] == "controller restarted"
+        assert rows["dead-1"]["outcome"] == "failed"  # the event says why
         assert rows["done-1"]["outcome"] is None  # a finished call is left as it was
         events = store.query(
             "SELECT call_id, data FROM call_events WHERE kind = 'controller_restarted'"

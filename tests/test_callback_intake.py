@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from agi.call_log import CallLog
-from agi.controller import CallController
+from agi.controller import CallController, LiveCall
 from agi.fastagi import FastAgiServer
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource, RequestStatus
+from spillway.call import BotOutcome, CallContext, Route
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -88,6 +89,45 @@ async def test_a_callback_for_a_call_the_controller_never_saw_is_refused(tmp_pat
         ]
         # (The unknown call has no calls row, so only the known call's event is kept.)
         assert sum("callback refused" in r for r in reasons) == 1, reasons
+    finally:
+        await server.close()
+        await log.flush()
+        astore.close()
+        store.close()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_callback_step_records_what_happened_with_the_requests_id(
+    tmp_path: Path,
+) -> None:
+    # The menu bot's key 3 sends the caller to the dialplan's callback step.
+    store = SqliteStore(tmp_path / "calls.db")
+    store.migrate()
+    with store.transaction() as tx:
+        # The caller already waits for a callback: theirs joins it (merged).
+        earlier = requests.record(
+            tx, NewRequest("4520123456", RequestSource.API, "x"), region="DK", now=1.0
+        ).id
+    astore = AsyncStore(store)
+    log = CallLog(astore)
+    controller = CallController(Settings(), astore, log, None)
+    server = FastAgiServer()
+    controller.install(server)
+    await server.start("127.0.0.1", 0)
+    try:
+        for call_id, caller in (("3000.1", "4520123456"), ("3000.2", "4590123456")):
+            await log.start(call_id, caller=caller, channel="Local/x", transport="websocket")
+            controller.calls[call_id] = LiveCall(
+                CallContext(call_id, caller),
+                outcome=BotOutcome(Route.CALLBACK, reason="pressed 3"),
+                last_route=Route.CALLBACK,
+            )
+            await _agi(server.port, "callback", call_id, {})
+        await log.flush()
+        rows = {r["call_id"]: r for r in store.query("SELECT * FROM calls")}
+        assert (rows["3000.1"]["outcome"], rows["3000.1"]["callback_id"]) == ("callback", earlier)
+        # A premium-rate number is not called back: the caller is back in the queue.
+        assert (rows["3000.2"]["outcome"], rows["3000.2"]["callback_id"]) == ("handoff", None)
     finally:
         await server.close()
         await log.flush()

@@ -42,7 +42,7 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     ),
     "order_unknown": (
         None,
-        "transferred",
+        "handoff",
         ["confirm_order_number", "order_not_found"] * 2
         + ["confirm_order_number", "transfer_order_not_found"],
         [],
@@ -57,16 +57,16 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     ),
     "return_outside_window": (
         None,
-        "transferred",
+        "handoff",
         ["ask_order_number", "confirm_order_number", "return_ineligible", "transfer"],
         [],
     ),
-    "complaint": (CALLER, "transferred", ["complaint_case"], ["upload photos for case"]),
-    "human_agent": (None, "transferred", ["transfer"], []),
+    "complaint": (CALLER, "handoff", ["complaint_case"], ["upload photos for case"]),
+    "human_agent": (None, "handoff", ["transfer"], []),
     "opening_hours": (None, "resolved", ["opening_hours", "goodbye"], []),
     "callback": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], []),
-    "silent_caller": (None, "transferred", ["reprompt", "reprompt", "transfer_no_match"], []),
-    "bad_input": (None, "transferred", ["reprompt", "reprompt", "stock", "complaint_case"], []),
+    "silent_caller": (None, "handoff", ["reprompt", "reprompt", "transfer_no_match"], []),
+    "bad_input": (None, "handoff", ["reprompt", "reprompt", "stock", "complaint_case"], []),
 }  # fmt: skip
 
 
@@ -115,6 +115,18 @@ def test_scripted_conversation(name: str, seeded_env: dict[str, str]) -> None:
         assert last["case_id"] and last["case_id"] in turns[-1]["bot"]
     else:
         assert last["case_id"] is None
+
+
+def test_a_caller_who_hangs_up_mid_question_hung_up(
+    tmp_path: Path, seeded_env: dict[str, str]
+) -> None:
+    # Answered once, then gone in the middle of the second question: the call
+    # did not resolve what they were asking (it counted as resolved before).
+    path = tmp_path / "gone.txt"
+    path.write_text("what are your opening hours\nwhere is my package\n")
+    *turns, last = run_script(seeded_env, path, CALLER)
+    assert [t["action"] for t in turns] == ["opening_hours", "offer_order"]
+    assert last["outcome"] == "hangup"
 
 
 def test_order_status_speaks_carrier_tracking_and_delivery(seeded_env: dict[str, str]) -> None:

@@ -19,6 +19,8 @@ from bot.nlu.data import load_nlu_data
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
 from bot.types import ParsedIntent
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
 from spillway.errors import BackendError, NluError
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -95,7 +97,7 @@ async def test_unknown_order_hands_over_after_two_retries(make) -> None:  # type
     )
     assert actions.count("order_not_found") == 2
     assert d.turns[-1].reply.transfer
-    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
 
 
 async def test_stock_sold_out_gives_restock_date(make) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +132,7 @@ async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore
     await talk(d, "my vase arrived broken and I am not happy")
     reply = d.turns[-1].reply
     assert reply.transfer and d.result is not None
-    assert d.result.outcome is Outcome.TRANSFERRED and d.result.case_id is not None
+    assert d.result.outcome is Outcome.HANDOFF and d.result.case_id is not None
     assert d.result.case_id in reply.text
     case = store.query("SELECT * FROM cases")[0]
     assert case["case_id"] == d.result.case_id and case["phone"] == DEMO_CALLER
@@ -153,7 +155,7 @@ async def test_silent_caller_reprompted_twice_then_handed_over(make) -> None:  #
     d = make()
     actions = await talk(d, Silence(), TextTurn("   "), Silence())
     assert actions == ["reprompt", "reprompt", "transfer_no_match"]
-    assert d.result is not None and d.result.outcome is Outcome.TRANSFERRED
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
     assert (await d.handle(TextTurn("hello?"))).action == "ended"
 
 
@@ -319,6 +321,33 @@ async def test_a_wrong_number_is_corrected_and_the_request_follows(  # type: ign
     assert "30 12 34 56" in d.turns[1].reply.text
     [row] = store.query("SELECT phone FROM callback_requests")
     assert row["phone"] == "+4530123456"  # one request, its number corrected
+
+
+async def test_a_changed_number_with_an_open_request_joins_it(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # The person already waits for a callback on their other number (they
+    # pressed 3 at the queue's menu earlier); changing to it during the call
+    # must not leave two pending requests for them.
+    with store.transaction() as tx:
+        earlier = requests.record(
+            tx, NewRequest("30123456", RequestSource.MENU, "queue overflow"), region="DK", now=NOW
+        ).id
+    d = make("20 12 34 56")
+    actions = await talk(d, "please call me back", Dtmf("30123456#"), "any time")
+    assert actions == ["callback_confirm", "callback_confirm", "callback_recorded"]
+    pending = store.query(
+        "SELECT id, phone, context FROM callback_requests WHERE status = 'pending'"
+    )
+    assert [(r["id"], r["phone"]) for r in pending] == [(earlier, "+4530123456")]
+    [joined] = json.loads(pending[0]["context"])["merged"]
+    assert (joined["source"], joined["call_id"]) == ("bot", "t1")
+    [bots] = store.query(
+        "SELECT status, last_error FROM callback_requests WHERE id <> :e", {"e": earlier}
+    )
+    assert (bots["status"], bots["last_error"]) == ("cancelled", f"merged into request {earlier}")
+    # The call's callback is the request that will be dialled.
+    assert d.callback_id == earlier and d.hang_up().callback_id == earlier
 
 
 async def test_hanging_up_before_saying_when_keeps_the_request(  # type: ignore[no-untyped-def]

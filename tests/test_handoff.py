@@ -62,6 +62,6 @@ async def test_bot_transfer_lands_in_queue_with_context_on_agent_channel(
             {
                 "intent": "agent_request",
                 "case_id": f"C-{call.call_id[-8:]}",
-                "outcome": "bot:handoff",
+                "outcome": "handoff",
             }
         ]

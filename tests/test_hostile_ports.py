@@ -148,7 +148,7 @@ async def test_hostile_input_on_every_port_leaves_the_call_alone(
             assert requeue["CallId"] == call.call_id
             assert [x.call_id for x in h.controller.bot_started] == [call.call_id]
             rows = h.rows("SELECT outcome FROM calls WHERE call_id = ?", (call.call_id,))
-            assert rows == [{"outcome": "bot:wait"}]
+            assert rows == [{"outcome": "handoff"}]
             routes = h.rows(
                 "SELECT data FROM call_events WHERE call_id = ? AND kind = 'route' ORDER BY id",
                 (call.call_id,),

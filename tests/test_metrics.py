@@ -22,7 +22,8 @@ NOW = 1_780_000_000.0
 
 
 def _fill(store: SqliteStore) -> None:
-    """Two nodes (one silent for an hour), three requests, four attempts, two bot calls."""
+    """Two nodes (one silent for an hour), three requests, four attempts, four calls: two
+    the bot ended, one under way, one an agent took from the queue."""
     for node, beat, fallbacks, fitted in (
         ("a", NOW - 1, 0, NOW - 600),
         ("b", NOW - 3600, 4, None),
@@ -52,10 +53,15 @@ def _fill(store: SqliteStore) -> None:
             "VALUES (?, ?, '+4520123451', ?, ?, ?, ?, 1, 10, 0.5, ?)",
             (f"att-{n}", ids[0], n + 1, NOW - 60, ended, outcome, policy),
         )
-    for call_id, outcome in (("c1", "resolved"), ("c2", "handed_over")):
+    for call_id, outcome, ended in (
+        ("c1", "resolved", NOW - 10),
+        ("c2", "handoff", NOW - 10),
+        ("c3", None, None),  # under way
+        ("c4", None, NOW - 10),  # never reached the bot
+    ):
         store.execute(
-            "INSERT INTO calls (call_id, started_at, outcome) VALUES (?, ?, ?)",
-            (call_id, NOW - 100, outcome),
+            "INSERT INTO calls (call_id, started_at, ended_at, outcome) VALUES (?, ?, ?, ?)",
+            (call_id, NOW - 100, ended, outcome),
         )
 
 
@@ -80,10 +86,16 @@ def test_the_scrape_says_what_the_database_holds(store: SqliteStore) -> None:
         (("outcome", "no_answer"), ("policy", "predicted")): 1.0,
     }
     assert got["spillway_callback_attempts_in_flight"] == {(): 1.0}
+    # Every word of the one vocabulary, so that a dashboard's sums never miss one.
     assert got["spillway_bot_calls_total"] == {
-        (("outcome", "handed_over"),): 1.0,
+        (("outcome", "callback"),): 0.0,
+        (("outcome", "failed"),): 0.0,
+        (("outcome", "handoff"),): 1.0,
+        (("outcome", "hangup"),): 0.0,
+        (("outcome", "in_progress"),): 1.0,
         (("outcome", "resolved"),): 1.0,
     }
+    assert got["spillway_bot_containment_ratio"] == {(): 0.5}
 
 
 def test_an_empty_installation_scrapes_cleanly(store: SqliteStore) -> None:

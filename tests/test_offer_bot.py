@@ -20,7 +20,7 @@ from bot.backends.demo_data import seed_demo
 from bot.dialogue.prompts import OFFER_BOT, OFFER_PROMPT, OFFER_REPROMPT, OFFER_WAIT
 from bot.listener import ListenerConfig
 from bot.voice_bot import SpeechBot, VoiceBotConfig
-from spillway.call import RETURN_PRIORITY, CallContext, CallEventKind, Route
+from spillway.call import RETURN_PRIORITY, CallContext, CallEventKind, CallOutcome, Route
 from spillway.media import MediaEnd
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -108,8 +108,9 @@ async def test_key_1_goes_on_to_the_conversation(
     assert lines[:2] == [OFFER_PROMPT, OFFER_BOT], lines
     assert Settings().shop.opening_hours in lines[2], lines
     assert len(lines) == 3, lines
-    # The caller hangs up, served: the call is done.
+    # The caller hangs up, served: the call is done, and resolved.
     assert outcome.route is Route.DONE, outcome
+    assert outcome.call_outcome is CallOutcome.RESOLVED
 
 
 async def test_a_caller_without_a_number_is_asked_for_one_on_callback(
@@ -127,6 +128,8 @@ async def test_a_caller_without_a_number_is_asked_for_one_on_callback(
     assert outcome.route is not Route.CALLBACK
     assert len(lines) == 2 and "number" in lines[1].lower(), lines
     assert store.query("SELECT * FROM callback_requests") == []
+    # Gone while asked for their number: hung up, not done.
+    assert outcome.call_outcome is CallOutcome.HANGUP, outcome
 
 
 @pytest.mark.parametrize("end", [MediaEnd.ERROR, MediaEnd.IDLE, MediaEnd.FLOOD])
@@ -143,6 +146,7 @@ async def test_a_media_failure_mid_call_hands_the_caller_over(
     outcome = await bot.run(media, call, log)
     assert outcome.route is Route.HANDOFF, outcome
     assert outcome.reason == f"media {end.value}"
+    assert outcome.call_outcome is CallOutcome.FAILED  # a person takes over a failed call
     errors = [e.data for e in log.events if e.kind is CallEventKind.BOT_ERROR]
     assert errors == [{"error": f"media {end.value}"}]
     assert CallEventKind.CALLER_GONE not in log.kinds(call.call_id)

@@ -119,7 +119,9 @@ async def test_saying_call_me_back_records_a_callback_request(
     assert rows[0]["call_id"] == vc.call_id
     assert rows[0]["source"] == "bot" and rows[0]["reason"] == "callback_request"
     assert rows[0]["not_after"] is not None  # the caller's afternoon
-    assert call["outcome"] == "bot:done" and call["transport"] == transport, call
+    # What happened, with the request it ended in (words of spillway.call.CallOutcome).
+    assert call["outcome"] == "callback" and call["transport"] == transport, call
+    assert call["callback_id"] == rows[0]["id"], call
     bot_lines = [t["text"] for t in turns if t["speaker"] == "bot"]
     assert any("44 55 66 77" in line and "When suits you" in line for line in bot_lines), turns
     assert any("afternoon" in line and "Goodbye" in line for line in bot_lines), turns
@@ -158,7 +160,7 @@ async def test_saying_i_will_keep_waiting_puts_the_caller_back_ahead(
     assert (rejoin["Position"], rejoin["Count"]) == ("1", "2"), rejoin
     by_id = {e["Uniqueid"]: e for e in entries}
     assert by_id[vc.call_id]["Position"] == "1" and by_id[later]["Position"] == "2"
-    assert call["outcome"] == "bot:wait", call
+    assert call["outcome"] == "handoff", call
     callers = [t for t in turns if t["speaker"] == "caller"]
     assert len(callers) == 1 and "keep waiting" in callers[0]["text"].lower(), turns
 
@@ -184,7 +186,7 @@ async def test_pressing_2_at_the_offer_goes_back_to_the_queue(
             barged = vc.events("barge_in")
 
     assert requeue["QueuePriority"] == str(RETURN_PRIORITY)
-    assert call["outcome"] == "bot:wait", call
+    assert call["outcome"] == "handoff", call
     assert [t["text"] for t in turns if t["speaker"] == "caller"] == ["DTMF 2"], turns
     assert [b["by"] for b in barged] == ["dtmf"], barged  # the key cut the offer short
 

@@ -44,7 +44,7 @@ async def test_call_after_n_busy_agents_reaches_the_bot_within_a_second(
             requeue = await wait_event(events, 10, UserEvent="SpillwayRequeue")
             assert requeue["CallId"] == call.call_id
         rows = h.rows("SELECT transport, outcome FROM calls WHERE call_id = ?", (call.call_id,))
-        assert rows == [{"transport": transport, "outcome": "bot:wait"}]
+        assert rows == [{"transport": transport, "outcome": "handoff"}]
         turns = h.rows(
             "SELECT speaker, text FROM transcript_turns WHERE call_id = ? ORDER BY id",
             (call.call_id,),

@@ -66,7 +66,7 @@ async def test_caller_asks_for_order_10042_and_hears_its_status(
         stages = {e["stage"] for e in vc.events("stage")}
 
     # The call record: transcript, outcome, and the stages on the way.
-    assert row["outcome"] == "bot:done", row
+    assert row["outcome"] == "resolved", row
     assert row["transport"] == "websocket"
     callers = [t for t in turns if t["speaker"] == "caller"]
     bots = [t for t in turns if t["speaker"] == "bot"]

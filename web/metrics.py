@@ -8,6 +8,11 @@ The collector reads that state on each scrape (in the store's worker thread,
 never on the event loop); :func:`read_metrics` is the pure part, tested on a
 real SQLite database.
 
+The bot's calls are counted by how they ended, in the one vocabulary of
+:class:`spillway.call.CallOutcome` (every word present, zero or not), with
+the containment, resolved / ended bot calls, computed the same way the
+console does (:func:`spillway.call.containment`).
+
 What the metrics say about the best-time-to-call fallback (issue 12): a node
 whose model failed or went stale counts the plans the conventional rule made
 in ``spillway_scheduler_policy_fallbacks_total``, and
@@ -23,6 +28,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from spillway.call import CallOutcome, containment
 from spillway.storage import Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -47,7 +53,12 @@ class MetricsSnapshot:
     requests_by_status: dict[str, int]
     attempts_by_outcome: dict[tuple[str, str], int]  # (outcome, policy) of ended attempts
     attempts_in_flight: int
-    calls_by_outcome: dict[str, int]
+    calls_by_outcome: dict[str, int]  # every CallOutcome word, and in_progress
+
+    @property
+    def containment(self) -> float | None:
+        """Resolved / ended bot calls (None: no bot call has ended)."""
+        return containment(self.calls_by_outcome)
 
 
 def read_metrics(store: Store, now: float) -> MetricsSnapshot:
@@ -79,10 +90,14 @@ def read_metrics(store: Store, now: float) -> MetricsSnapshot:
         )
     }
     [open_row] = store.query("SELECT COUNT(*) AS n FROM callback_attempts WHERE ended_at IS NULL")
-    calls = {
-        (r["outcome"] or "in_progress"): int(r["n"])
-        for r in store.query("SELECT outcome, COUNT(*) AS n FROM calls GROUP BY outcome")
-    }
+    # A call that ended with no outcome never reached the bot (an agent took it
+    # from the queue): not one of the bot's calls.
+    calls = {o.value: 0 for o in CallOutcome}
+    for r in store.query(
+        "SELECT outcome, COUNT(*) AS n FROM calls WHERE outcome IS NOT NULL "
+        "OR ended_at IS NULL GROUP BY outcome"
+    ):
+        calls[r["outcome"] or "in_progress"] = int(r["n"])
     return MetricsSnapshot(nodes, requests, attempts, int(open_row["n"]), calls)
 
 
@@ -148,6 +163,12 @@ def metric_families(snapshot: MetricsSnapshot, *, stale_after_s: float) -> Itera
     for outcome, count in sorted(snapshot.calls_by_outcome.items()):
         calls.add_metric([outcome], count)
     yield calls
+    if snapshot.containment is not None:
+        yield GaugeMetricFamily(
+            "spillway_bot_containment_ratio",
+            "Share of the bot's ended calls it resolved alone (resolved / ended bot calls)",
+            value=snapshot.containment,
+        )
 
 
 class _Snapshot(Collector):

@@ -123,8 +123,13 @@ class CallbackBackend(Protocol):
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> None:
-        """Change the number or the window of a request that has not been dialled yet."""
+    ) -> int:
+        """Change the number or the window of a request that has not been dialled yet.
+
+        Returns the id the request goes by now: a new number that already has
+        an open request joins that one (the same duplicate check as a new
+        request), and its id is returned.
+        """
         ...
 
 

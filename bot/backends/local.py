@@ -197,9 +197,12 @@ class LocalCallbacks:
         request_id: int,
         phone: str | None,
         window: tuple[float | None, float | None] | None,
-    ) -> None:
+    ) -> int:
         with self._db.store.transaction() as tx:
-            requests.update_pending(tx, request_id, region=self._region, phone=phone, window=window)
+            now_id = requests.update_pending(
+                tx, request_id, region=self._region, now=self._clock(), phone=phone, window=window
+            )
+        return request_id if now_id is None else now_id
 
     async def update_callback(
         self,
@@ -207,8 +210,8 @@ class LocalCallbacks:
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> None:
-        await _lookup(
+    ) -> int:
+        return await _lookup(
             self._db, "cannot update the callback request", self._update, request_id, phone, window
         )
 

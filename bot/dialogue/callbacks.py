@@ -73,7 +73,10 @@ class CallbackSteps:
                 )
             )
         else:
-            await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
+            # A number that already has an open request joins it: that one is ours now.
+            self.callback_id = await self.backends.callbacks.update_callback(
+                self.callback_id, phone=phone
+            )
         self._callback_phone = phone
         spoken = phone_text(phone, self.config.country)
         if window is not None:

@@ -141,7 +141,9 @@ class Dialogue(CallbackSteps):
             # The request was recorded before the caller said when: it stands.
             self._finish(Outcome.CALLBACK, "caller hung up after the callback was recorded")
         if self.result is None:
-            self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "caller hung up")
+            # Resolved only if they hung up on "anything else?" after an answer, not mid-flow.
+            answered = self._served and self.state is State.ANYTHING_ELSE
+            self._finish(Outcome.RESOLVED if answered else Outcome.HANGUP, "caller hung up")
         assert self.result is not None
         return self.result
 
@@ -537,7 +539,7 @@ class Dialogue(CallbackSteps):
 
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
         """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
-        self._finish(Outcome.TRANSFERRED, action)
+        self._finish(Outcome.HANDOFF, action)
         return Reply(text, action, transfer=True, cached_prefix=text if fixed else "")
 
     def _goodbye(self) -> Reply:

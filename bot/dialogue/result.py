@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any
 
 from bot.backends import SmsMessage
 from bot.dialogue.inputs import CallerInput
 from bot.types import ParsedIntent, Reply
+from spillway.call import CallOutcome
 
-
-class Outcome(StrEnum):
-    RESOLVED = "resolved"
-    TRANSFERRED = "transferred"
-    CALLBACK = "callback"
-    HANGUP = "hangup"
+# The dialogue ends in the call's own vocabulary (resolved, handoff, callback,
+# hangup): what `spillway chat` reports is what the call record says.
+Outcome = CallOutcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -275,7 +275,12 @@ def call(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The turns and result as JSON.")] = False,
     wav: Annotated[
-        Path | None, typer.Option("--wav", help="Save what the caller heard as a WAV file.")
+        Path | None,
+        typer.Option(
+            "--wav",
+            help="Save the call as a stereo WAV file on its own timeline: left the caller, "
+            "right the bot, silence where nobody speaks.",
+        ),
     ] = None,
     dial: Annotated[
         str | None,
