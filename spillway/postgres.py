@@ -231,6 +231,24 @@ class PostgresStore(Store):
                 hint="is pg_dump installed, and of the server's version or newer?",
             )
 
+    def restore(self, source: Path) -> None:
+        done = subprocess.run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--dbname",
+                self.dsn,
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise StorageError(f"pg_restore failed: {mask_url_credentials(done.stderr.strip())}")
+
     def close(self) -> None:
         with self._lock:
             for conn in self._free:

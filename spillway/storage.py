@@ -88,6 +88,14 @@ class Store(ABC):
     def backup(self, target: Path) -> None:
         """A consistent copy of the whole database in ``target``, taken while others write."""
 
+    @abstractmethod
+    def restore(self, source: Path) -> None:
+        """Replace the whole database with the backup in ``source``."""
+
+    def has_data(self) -> bool:
+        """Whether any table holds a row (a live database, not a fresh one)."""
+        return any(self.table_counts().values())
+
     def execute(self, sql: str, params: Params = ()) -> int:
         with self.transaction() as tx:
             return int(tx.execute(sql, params))
@@ -248,6 +256,20 @@ class SqliteStore(Store):
                 dest.close()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot back up {self.path} to {target}: {exc}") from exc
+
+    def restore(self, source: Path) -> None:
+        try:
+            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                [(check,)] = src.execute("PRAGMA integrity_check").fetchall()
+                if check != "ok":
+                    raise StorageError(f"{source} is damaged: {check}")
+                with self._lock:
+                    src.backup(self._conn)
+            finally:
+                src.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot restore {self.path} from {source}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:
