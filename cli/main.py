@@ -27,6 +27,7 @@ from cli.commands import models as models_cmd
 from cli.commands import nlu as nlu_cmd
 from cli.commands import pbx as pbx_cmd
 from cli.commands import serve as serve_cmd
+from cli.commands import services as services_cmd
 from cli.commands import simulate as simulate_cmd
 from cli.commands import sms as sms_cmd
 from cli.commands import web as web_cmd
@@ -59,6 +60,7 @@ app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(simulate_cmd.app, name="simulate")
 app.command("call")(call_cmd.call)
 app.command("serve")(serve_cmd.serve)
+app.command("install-services")(services_cmd.install_services)
 console = Console()
 err_console = Console(stderr=True)
 
