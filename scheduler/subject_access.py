@@ -21,6 +21,7 @@ from scheduler.explain import Explanation, explain
 from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import rules_from_settings
+from spillway.audit import audit
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
 from spillway.settings import Settings
@@ -61,12 +62,19 @@ def person_rows(store: Store, e164: str) -> dict[str, list[Row]]:
     return found
 
 
-def export_person(store: Store, e164: str, settings: Settings, *, now: float) -> SubjectExport:
+def export_person(
+    store: Store, e164: str, settings: Settings, *, now: float, actor: str | None = None
+) -> SubjectExport:
     """What :mod:`spillway.personal_data` says is stored about ``e164``, and why its
-    open callbacks are timed as they are."""
+    open callbacks are timed as they are; ``actor``: recorded in the audit log."""
     tables = person_rows(store, e164)
     open_rows = [r for r in tables["callback_requests"] if r["status"] in OPEN_STATUSES]
-    return SubjectExport(e164, now, tables, explain_requests(store, open_rows, settings, now=now))
+    found = SubjectExport(e164, now, tables, explain_requests(store, open_rows, settings, now=now))
+    if actor is not None:
+        with store.transaction() as tx:
+            rows = {name: len(rows) for name, rows in tables.items()}
+            audit(tx, actor=actor, action="export", rows=rows, now=now)
+    return found
 
 
 def explain_requests(

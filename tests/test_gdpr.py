@@ -129,6 +129,8 @@ async def test_the_cli_asks_before_it_forgets(world: SqliteStore, tmp_path: Path
     done = runner.invoke(app, ["gdpr", "export", BO, "--out", str(out)], env=env)
     assert done.exit_code == 0, done.output
     assert json.loads(out.read_text())["phone"] == "+45" + BO
+    [exported] = world.query("SELECT * FROM gdpr_audit")
+    assert exported["action"] == "export" and exported["rows"] > 0
     refused = runner.invoke(app, ["gdpr", "forget", BO], input="n\n", env=env)
     assert refused.exit_code == 1
     assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows > 0

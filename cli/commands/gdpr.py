@@ -65,7 +65,9 @@ def export(
     callback's timing (the right of access, GDPR Art. 15)."""
     e164 = _e164(ctx, phone)
     with _store(ctx) as db:
-        found = export_person(db, e164, app_context(ctx).settings, now=time.time())
+        found = export_person(
+            db, e164, app_context(ctx).settings, now=time.time(), actor=current_actor()
+        )
     text = json.dumps(found.as_json(), indent=2, default=str, ensure_ascii=False)
     if out is None:
         print(text)
