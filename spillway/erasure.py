@@ -46,7 +46,7 @@ def forget(store: Store, e164: str, *, key: bytes, actor: str, now: float) -> Er
         for table in reversed(PERSONAL_DATA):
             rows[table.name] = erase_rows(tx, table, forms, e164=e164, key=key)
         audit(tx, actor=actor, action="forget", rows=rows, now=now)
-    store.scrub()
+    store.scrub(tuple(t.name for t in PERSONAL_DATA))
     return Erased(rows, cancelled)
 
 

@@ -208,12 +208,12 @@ class PostgresStore(Store):
                 for n in sorted(names)
             }
 
-    def scrub(self) -> None:
-        # Deleted tuples stay in the table's pages until VACUUM reclaims them.
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        # Deleted tuples stay in the tables' pages until VACUUM reclaims them.
         conn = self._connect()
         try:
             conn.autocommit = True
-            conn.execute("VACUUM")
+            conn.execute("VACUUM " + ", ".join(check_identifier(t) for t in tables))
         finally:
             conn.close()
 

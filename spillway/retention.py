@@ -109,7 +109,7 @@ def apply_retention(
         if not dry_run and any(counted.values()):
             audit(tx, actor=actor, action="retention", rows=counted, now=now)
     if not dry_run and any(counted.values()):
-        store.scrub()
+        store.scrub(tuple(t.name for t in PERSONAL_DATA))
     return counted
 
 

@@ -81,8 +81,9 @@ class Store(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def scrub(self) -> None:
-        """Make deleted rows unreadable from the files on disk (after an erasure)."""
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        """Make rows deleted from ``tables`` (empty: all) unreadable from the files on
+        disk, after an erasure."""
 
     @abstractmethod
     def backup(self, target: Path) -> None:
@@ -238,9 +239,10 @@ class SqliteStore(Store):
                 if not name.startswith("_")
             }
 
-    def scrub(self) -> None:
-        # The write-ahead log still holds the pages as they were before the
-        # erasure; a checkpoint copies the new ones in and empties it.
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        # secure_delete zeroed the deleted rows in every table, but the write-ahead
+        # log still holds pages as they were before the erasure; a checkpoint
+        # copies the new ones in and empties it.
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -24,7 +24,7 @@ from scheduler.dialer import Dialer, DialerConfig
 from scheduler.rules import CallingRules
 from scheduler.spool import import_spool
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import AsyncStore, Store
 from tests.test_dialer_logic import FakePbx
 from web.callbacks_api import create_app
 
@@ -33,7 +33,7 @@ TOKEN = "t0ken-for-gdpr"
 
 
 async def fill_through_every_door(
-    store: SqliteStore, tmp_path: Path, *, national: str, call_id: str, opt_out: bool
+    store: Store, tmp_path: Path, *, national: str, call_id: str, opt_out: bool
 ) -> None:
     """Everything Spillway can store about the number ``45`` + ``national``."""
     db = AsyncStore(store)

@@ -18,7 +18,7 @@ from scheduler.daemon import run_scheduler
 from scheduler.model_keeper import read_attempt_log
 from spillway.retention import MONTH_S, Periods, apply_retention, hold, release
 from spillway.settings import GdprSettings, Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import AsyncStore, SqliteStore, Transaction
 
 NOW = time.time()
 PERIODS = Periods.from_settings(GdprSettings())  # 24 months for numbers, 12 for call times
@@ -53,9 +53,9 @@ def _person(store: SqliteStore, phone: str, at: float, *, attempts: int = 1) -> 
 
 
 def _attempt(
-    tx: object, rid: int, phone: str, at: float, *, weekday: int, hour: int, answered: bool
+    tx: Transaction, rid: int, phone: str, at: float, *, weekday: int, hour: int, answered: bool
 ) -> None:
-    tx.insert(  # type: ignore[attr-defined]
+    tx.insert(
         "callback_attempts",
         {
             "id": uuid.uuid4().hex,
