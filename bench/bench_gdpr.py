@@ -26,6 +26,7 @@ Medians over ``--runs``. The databases are built in a temporary folder
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -193,16 +194,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the databases here")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--parts", default="export,forget,retention", help="which of export,forget,retention"
+    )
     args = parser.parse_args()
     rng = random.Random(22)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-gdpr-"))
     folder.mkdir(parents=True, exist_ok=True)
-    report = {
-        "machine": machine(),
-        "export": bench_export(folder, args.runs, rng),
-        "forget": bench_forget(folder, args.runs, rng),
-        "retention": bench_retention(folder),
-    }
+    parts = set(args.parts.split(","))
+    report: dict[str, Any] = {"machine": machine(), "load_average_at_start": os.getloadavg()}
+    if "export" in parts:
+        report["export"] = bench_export(folder, args.runs, rng)
+    if "forget" in parts:
+        report["forget"] = bench_forget(folder, args.runs, rng)
+    if "retention" in parts:
+        report["retention"] = bench_retention(folder)
+    report["load_average_at_end"] = os.getloadavg()
     write_report(report, args.json)
 
 
