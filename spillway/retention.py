@@ -18,7 +18,7 @@ from typing import Any
 
 from spillway.aggregates import fold_attempts
 from spillway.audit import audit
-from spillway.personal_data import PERSONAL_DATA, Period, person_where, table
+from spillway.personal_data import PERSONAL_DATA, Erasure, Period, person_where, table
 from spillway.phone import phone_forms
 from spillway.settings import GdprSettings
 from spillway.storage import Row, Store, check_identifier
@@ -104,7 +104,11 @@ def apply_retention(
             if spec.deletes_rows:
                 counted[spec.name] = tx.execute(f"DELETE FROM {name} WHERE {where}", params)
             else:
-                sets = ", ".join(f"{check_identifier(c.name)} = NULL" for c in spec.columns)
+                sets = ", ".join(
+                    f"{check_identifier(c.name)} = NULL"
+                    for c in spec.columns
+                    if c.erasure is Erasure.BLANK
+                )
                 counted[spec.name] = tx.execute(f"UPDATE {name} SET {sets} WHERE {where}", params)
         if not dry_run and any(counted.values()):
             audit(tx, actor=actor, action="retention", rows=counted, now=now)

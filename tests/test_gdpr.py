@@ -142,3 +142,14 @@ async def test_the_cli_asks_before_it_forgets(world: SqliteStore, tmp_path: Path
         app, ["gdpr", "forget", ANNA, "--yes"], env={**env, "SPILLWAY_GDPR__HASH_KEY": ""}
     )
     assert isinstance(no_key.exception, ConfigError) and "gdpr.hash_key" in str(no_key.exception)
+
+
+async def test_gdpr_key_creates_the_secret_once(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.env"
+    runner = CliRunner()
+    done = runner.invoke(app, ["gdpr", "key"], env={"SPILLWAY_SECRETS_FILE": str(secrets)})
+    assert done.exit_code == 0, done.output
+    [line] = secrets.read_text().splitlines()
+    assert line.startswith("SPILLWAY_GDPR__HASH_KEY=") and len(line) > 40
+    again = runner.invoke(app, ["gdpr", "key"], env={"SPILLWAY_SECRETS_FILE": str(secrets)})
+    assert "already set" in again.output and secrets.read_text().splitlines() == [line]

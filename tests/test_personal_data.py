@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spillway.personal_data import NOT_PERSONAL, PERSONAL_DATA, unmapped
+from spillway.personal_data import NOT_PERSONAL, PERSONAL_DATA, Erasure, Period, unmapped
 from spillway.schema import MIGRATIONS, Migration
 from spillway.storage import SqliteStore
 
@@ -56,3 +56,12 @@ def test_a_migration_adding_an_unmapped_column_fails(
         assert unmapped_columns(db) == [column]
     finally:
         db.close()
+
+
+def test_what_retention_does_needs_no_key() -> None:
+    # Retention runs without the keyed-hash secret: a table that expires either
+    # deletes its rows or blanks columns, and a keyed hash is kept until erased.
+    for table in PERSONAL_DATA:
+        if table.period is not Period.UNTIL_ERASED:
+            assert table.clock is not None, table.name
+            assert all(c.erasure is not Erasure.KEYED_HASH for c in table.columns), table.name
