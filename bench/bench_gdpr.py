@@ -16,8 +16,10 @@ Run:
   before each run.
 - retention: the same database, whose attempts are spread over the past 23
   months: those past the call times' 12 months (about half) are folded into
-  the aggregates and deleted, in one run (the daemon's first daily run on an
-  old database; later runs remove one day's worth).
+  the aggregates and deleted, in one run as `spillway gdpr retention` does it,
+  and on a copy in the daemon's batches (how long each batch holds the
+  database is how long the dialer may wait). The daemon's first daily run on
+  an old database is this one; later runs remove one day's worth.
 
 Medians over ``--runs``. The databases are built in a temporary folder
 (``--keep DIR`` to reuse one) and never touch the configured database.
@@ -41,6 +43,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.harness import machine, write_report  # noqa: E402
+from scheduler.daemon import RETENTION_BATCH_ROWS  # noqa: E402
 from scheduler.subject_access import export_person, person_rows  # noqa: E402
 from spillway.erasure import forget  # noqa: E402
 from spillway.retention import Periods, apply_retention  # noqa: E402
@@ -157,11 +160,17 @@ def bench_export(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def bench_forget(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
+def _large_database(folder: Path, rng: random.Random) -> SqliteStore:
+    """The 1,000,000-attempt database (built once per folder)."""
     store = SqliteStore(folder / "forget.db")
     store.migrate()
     if not store.query("SELECT 1 FROM callback_requests LIMIT 1"):
         _background(store, 1_000_000 - 100, rng)
+    return store
+
+
+def bench_forget(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
+    store = _large_database(folder, rng)
     total = store.query("SELECT count(*) AS n FROM callback_attempts")[0]["n"] + 100
     times = []
     for _ in range(runs):
@@ -180,13 +189,36 @@ def bench_forget(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def bench_retention(folder: Path) -> dict[str, Any]:
+def bench_retention(folder: Path, rng: random.Random) -> dict[str, Any]:
+    periods = Periods.from_settings(GdprSettings())
+    source = _large_database(folder, rng)
+    source.backup(folder / "retention.db")  # the same old rows, for the batched run
+    source.close()
     store = SqliteStore(folder / "forget.db")
     started = time.perf_counter()
-    removed = apply_retention(store, Periods.from_settings(GdprSettings()), now=NOW)
+    removed = apply_retention(store, periods, now=NOW)
     took = time.perf_counter() - started
     store.close()
-    return {"rows_removed": sum(removed.values()), "retention_s": round(took, 3)}
+    # As the scheduler daemon runs it: batches of RETENTION_BATCH_ROWS per table.
+    store = SqliteStore(folder / "retention.db")
+    batches, batched_rows = [], 0
+    while True:
+        started = time.perf_counter()
+        batch = apply_retention(store, periods, now=NOW, batch_rows=RETENTION_BATCH_ROWS)
+        batches.append(time.perf_counter() - started)
+        batched_rows += sum(batch.values())
+        if not any(batch.values()):
+            break
+    store.close()
+    return {
+        "rows_removed": sum(removed.values()),
+        "retention_s": round(took, 3),
+        "batched_rows_removed": batched_rows,
+        "batched_total_s": round(sum(batches), 3),
+        "batches": len(batches),
+        "batch_median_s": round(statistics.median(batches), 3),
+        "batch_max_s": round(max(batches), 3),
+    }
 
 
 def main() -> None:
@@ -208,7 +240,7 @@ def main() -> None:
     if "forget" in parts:
         report["forget"] = bench_forget(folder, args.runs, rng)
     if "retention" in parts:
-        report["retention"] = bench_retention(folder)
+        report["retention"] = bench_retention(folder, rng)
     report["load_average_at_end"] = os.getloadavg()
     write_report(report, args.json)
 

@@ -119,6 +119,7 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
 
 
 RETENTION_EVERY_S = 86400.0
+RETENTION_BATCH_ROWS = 2000
 
 
 async def _retention(
@@ -128,11 +129,19 @@ async def _retention(
     periods = Periods.from_settings(settings.gdpr)
     while not stop.is_set():
         try:
-            removed = await store.run(
-                lambda: apply_retention(store.store, periods, now=time.time())
-            )
-            if any(removed.values()):
-                log.info("retention: %d row(s) past their period removed", sum(removed.values()))
+            removed = 0
+            # In batches, so that the dialer's own database work goes on in between.
+            while not stop.is_set():
+                batch = await store.run(
+                    lambda: apply_retention(
+                        store.store, periods, now=time.time(), batch_rows=RETENTION_BATCH_ROWS
+                    )
+                )
+                removed += sum(batch.values())
+                if not any(batch.values()):
+                    break
+            if removed:
+                log.info("retention: %d row(s) past their period removed", removed)
         except Exception as exc:  # whatever it was, dialling goes on; tried again tomorrow
             log.error("retention failed: %s", exc)
         await _sleep(stop, every_s)

@@ -91,6 +91,7 @@ class Table:
     # Attempts are folded into contact_aggregates before they go, so the
     # contact model keeps what it learned from them.
     feeds_aggregates: bool = False
+    key: str = "id"  # the primary key (retention works through it in batches)
 
     @property
     def deletes_rows(self) -> bool:
@@ -123,6 +124,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
         (Link("caller"),),
         Period.CALL_TIMES,
         "started_at",
+        key="call_id",
     ),
     Table(
         "call_events",
@@ -208,6 +210,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
         _cols(_DELETE, phone=Category.PHONE, name=Category.NAME, email=Category.EMAIL),
         (Link("phone"),),
         Period.UNTIL_ERASED,
+        key="phone",
     ),
     Table(
         "orders",
@@ -219,6 +222,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
         ),
         (Link("customer_phone"),),
         Period.UNTIL_ERASED,
+        key="number",
     ),
     Table(
         "do_not_call",
@@ -226,6 +230,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
         _cols(Erasure.KEYED_HASH, phone=Category.PHONE),
         (Link("phone"),),
         Period.UNTIL_ERASED,
+        key="phone",
     ),
     Table(
         "gdpr_holds",
@@ -233,6 +238,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
         _cols(_DELETE, phone=Category.PHONE, reason=Category.FREE_TEXT),
         (Link("phone"),),
         Period.UNTIL_ERASED,
+        key="phone",
     ),
 )
 

@@ -73,9 +73,22 @@ def _expiring(name: str) -> str | None:
 
 
 def apply_retention(
-    store: Store, periods: Periods, *, now: float, dry_run: bool = False, actor: str = "retention"
+    store: Store,
+    periods: Periods,
+    *,
+    now: float,
+    dry_run: bool = False,
+    actor: str = "retention",
+    batch_rows: int | None = None,
 ) -> dict[str, int]:
-    """Remove (or, ``dry_run``, count) the rows past their period; rows per table."""
+    """Remove (or, ``dry_run``, count) the rows past their period; rows per table.
+
+    ``batch_rows``: at most this many rows of each table in this call, so that a
+    daemon sharing the database can call it again and again with its other work
+    in between, until it removes nothing. A table that filled its batch may have
+    more rows to remove, so the tables after it (their parents) wait for a later
+    call: a parent row never goes before its children.
+    """
     counted: dict[str, int] = {}
     with store.transaction() as tx:
         held = tuple(
@@ -94,6 +107,15 @@ def apply_retention(
             where, params = found
             params |= periods.cutoffs(now)
             name = check_identifier(spec.name)
+            if batch_rows is not None and not dry_run:
+                # This batch's keys first: the fold and the delete then act on
+                # exactly these rows, and the search stops at the first ones found.
+                key = check_identifier(spec.key)
+                keys = tx.query(
+                    f"SELECT {key} AS k FROM {name} WHERE {where} LIMIT {int(batch_rows)}", params
+                )
+                params = {f"k{i}": r["k"] for i, r in enumerate(keys)}
+                where = f"{key} IN ({', '.join(':' + p for p in params) or 'NULL'})"
             if dry_run:
                 counted[spec.name] = int(
                     tx.query(f"SELECT count(*) AS n FROM {name} WHERE {where}", params)[0]["n"]
@@ -110,6 +132,8 @@ def apply_retention(
                     if c.erasure is Erasure.BLANK
                 )
                 counted[spec.name] = tx.execute(f"UPDATE {name} SET {sets} WHERE {where}", params)
+            if batch_rows is not None and counted[spec.name] >= batch_rows:
+                break
         if not dry_run and any(counted.values()):
             audit(tx, actor=actor, action="retention", rows=counted, now=now)
     if not dry_run and any(counted.values()):

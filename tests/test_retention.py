@@ -197,3 +197,30 @@ async def test_the_scheduler_daemon_applies_retention(tmp_path: Path) -> None:
         astore.close()
     assert _counts(store, "+4520000006") == dict.fromkeys(_counts(store, "x"), 0)
     store.close()
+
+
+def test_in_batches_it_removes_the_same_rows_children_first(tmp_path: Path) -> None:
+    stores = []
+    for name in ("whole", "batched"):
+        db = SqliteStore(tmp_path / f"{name}.db")
+        db.migrate()
+        _person(db, "+4520000001", OLD_NUMBER, attempts=3)
+        _person(db, "+4520000002", OLD_CALL, attempts=2)
+        _person(db, "+4520000003", RECENT)
+        stores.append(db)
+    whole, batched = stores
+    removed = apply_retention(whole, PERIODS, now=NOW)
+    calls, total = 0, dict.fromkeys(removed, 0)
+    while any((batch := apply_retention(batched, PERIODS, now=NOW, batch_rows=1)).values()):
+        calls += 1
+        assert all(n <= 1 for n in batch.values())
+        for name, n in batch.items():
+            total[name] += n
+    assert total == removed and calls > 3
+    for phone in ("+4520000001", "+4520000002", "+4520000003"):
+        assert _counts(batched, phone) == _counts(whole, phone)
+    assert batched.query("SELECT * FROM contact_aggregates") == whole.query(
+        "SELECT * FROM contact_aggregates"
+    )
+    for db in stores:
+        db.close()
