@@ -110,3 +110,29 @@ def _set_aside(spool: Path, path: Path, reason: str) -> None:
     log.error("callback spool: %s set aside in %s: %s", path.name, bad, reason)
     (bad / f"{path.name}.error").write_text(reason + "\n", encoding="utf-8")
     os.replace(path, bad / path.name)
+
+
+def forget_spooled(spool: Path, forms: tuple[str, ...]) -> int:
+    """Remove the spool files (waiting in ``new/``, or set aside in ``bad/`` with their
+    ``.error``) that hold any of a forgotten person's number ``forms``; how many.
+
+    Erasure reaches these copies too, and a waiting file would otherwise
+    record the person again after they were forgotten.
+    """
+    needles = [form.encode() for form in forms]
+    removed = 0
+    for folder in (spool / "new", spool / "bad"):
+        try:
+            paths = [p for p in folder.iterdir() if p.suffix == ".json"]
+        except FileNotFoundError:
+            continue
+        for path in paths:
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # imported meanwhile
+                continue
+            if any(needle in data for needle in needles):
+                path.unlink(missing_ok=True)
+                path.with_name(path.name + ".error").unlink(missing_ok=True)
+                removed += 1
+    return removed

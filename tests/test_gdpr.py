@@ -153,3 +153,25 @@ async def test_gdpr_key_creates_the_secret_once(tmp_path: Path) -> None:
     assert line.startswith("SPILLWAY_GDPR__HASH_KEY=") and len(line) > 40
     again = runner.invoke(app, ["gdpr", "key"], env={"SPILLWAY_SECRETS_FILE": str(secrets)})
     assert "already set" in again.output and secrets.read_text().splitlines() == [line]
+
+
+async def test_forget_reaches_the_callback_spool(world: SqliteStore, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    for folder, name, phone in (
+        ("new", "waiting.json", "45" + ANNA),
+        ("bad", "broken.json", "+45" + ANNA),
+        ("bad", "other.json", "45" + BO),
+    ):
+        (spool / folder).mkdir(parents=True, exist_ok=True)
+        (spool / folder / name).write_text(json.dumps({"version": 1, "phone": phone}))
+    (spool / "bad" / "broken.json.error").write_text("requested_at: missing\n")
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(world.path),
+        "SPILLWAY_GDPR__HASH_KEY": KEY.decode(),
+        "SPILLWAY_CALLBACKS__SPOOL_DIR": str(spool),
+    }
+    done = CliRunner().invoke(app, ["gdpr", "forget", ANNA, "--yes"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "callback spool files: 2" in done.output
+    left = sorted(p.relative_to(spool).as_posix() for p in spool.rglob("*") if p.is_file())
+    assert left == ["bad/other.json"]

@@ -19,11 +19,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.context import app_context
+from dialplan.spool import callback_spool
+from scheduler.spool import forget_spooled
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, current_actor
 from spillway.erasure import forget as erase_person
 from spillway.errors import InputError
-from spillway.phone import mask_phone, normalise_phone
+from spillway.phone import mask_phone, normalise_phone, phone_forms
 from spillway.processing_record import processing_record
 from spillway.retention import Periods, apply_retention, hold, holds, release
 from spillway.secrets import generate_secret, set_secret
@@ -82,8 +84,9 @@ def forget(
     phone: PhoneArg,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Erase a person everywhere (GDPR Art. 17): their calls, transcripts, callbacks, cases
-    and messages go, open callbacks are cancelled, a do-not-call entry stays as a keyed hash."""
+    """Erase a person everywhere (GDPR Art. 17): their calls, transcripts, callbacks, cases,
+    messages and callback spool files go, open callbacks are cancelled, a do-not-call entry
+    stays as a keyed hash."""
     settings = app_context(ctx).settings
     e164 = _e164(ctx, phone)
     key = settings.gdpr.require_hash_key()
@@ -93,7 +96,8 @@ def forget(
         raise typer.Exit(1)
     with _store(ctx) as db:
         erased = erase_person(db, e164, key=key, actor=current_actor(), now=time.time())
-    for name, n in erased.rows.items():
+    spooled = forget_spooled(callback_spool(settings).local, phone_forms(e164))
+    for name, n in {**erased.rows, "callback spool files": spooled}.items():
         if n:
             console.print(f"  {name}: {n}", markup=False)
     console.print(
