@@ -22,10 +22,12 @@ from cli.commands import db as db_cmd
 from cli.commands import demo_seed as demo_seed_cmd
 from cli.commands import dialplan as dialplan_cmd
 from cli.commands import explain as explain_cmd
+from cli.commands import gdpr as gdpr_cmd
 from cli.commands import models as models_cmd
 from cli.commands import nlu as nlu_cmd
 from cli.commands import pbx as pbx_cmd
 from cli.commands import serve as serve_cmd
+from cli.commands import services as services_cmd
 from cli.commands import simulate as simulate_cmd
 from cli.commands import sms as sms_cmd
 from cli.commands import web as web_cmd
@@ -54,9 +56,11 @@ callbacks_cmd.app.command("explain")(explain_cmd.explain_command)
 app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.add_typer(web_cmd.app, name="web")
+app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(simulate_cmd.app, name="simulate")
 app.command("call")(call_cmd.call)
 app.command("serve")(serve_cmd.serve)
+app.command("install-services")(services_cmd.install_services)
 console = Console()
 err_console = Console(stderr=True)
 

@@ -4,8 +4,9 @@ When AMI drops or Asterisk restarts, the dialer stops dialling, reconnects
 with back-off (1 s doubling to 30 s), and reconciles the attempts that were
 in flight from Asterisk's own record before it dials anything new. Beside
 it, and whether or not AMI is up, the callback spool (requests the DTMF
-menu took while `spillway serve` was down) is imported on every poll; if that
-task ever dies, it is logged and started again.
+menu took while `spillway serve` was down) is imported on every poll (if that
+task ever dies, it is logged and started again), and personal data past its
+retention period is removed once a day.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiError, SpillwayError
+from spillway.retention import Periods, apply_retention
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 
@@ -46,6 +48,10 @@ async def run_scheduler(
             name="callback-spool",
         )
     ]
+    if settings.gdpr.daily_retention:
+        background.append(
+            asyncio.create_task(_retention(settings, store, stop), name="gdpr-retention")
+        )
     keeper: ModelKeeper | None = None
     if settings.callbacks.policy == "predicted":
         keeper = ModelKeeper(
@@ -146,6 +152,35 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                 log.error("callback spool %s: %s", folder, exc)
             last_error = str(exc)
         await _sleep(stop, cb.poll_interval_s)
+
+
+RETENTION_EVERY_S = 86400.0
+RETENTION_BATCH_ROWS = 2000
+
+
+async def _retention(
+    settings: Settings, store: AsyncStore, stop: asyncio.Event, every_s: float = RETENTION_EVERY_S
+) -> None:
+    """Personal data past its period removed at start and once a day (spillway.retention)."""
+    periods = Periods.from_settings(settings.gdpr)
+    while not stop.is_set():
+        try:
+            removed = 0
+            # In batches, so that the dialer's own database work goes on in between.
+            while not stop.is_set():
+                batch = await store.run(
+                    lambda: apply_retention(
+                        store.store, periods, now=time.time(), batch_rows=RETENTION_BATCH_ROWS
+                    )
+                )
+                removed += sum(batch.values())
+                if not any(batch.values()):
+                    break
+            if removed:
+                log.info("retention: %d row(s) past their period removed", removed)
+        except Exception as exc:  # whatever it was, dialling goes on; tried again tomorrow
+            log.error("retention failed: %s", exc)
+        await _sleep(stop, every_s)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

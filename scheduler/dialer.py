@@ -27,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler import requests
@@ -68,6 +68,7 @@ class DialerConfig:
     retry_backoff_s: float = 7200.0
     default_timezone: str = "Europe/Copenhagen"
     node: str = ""
+    hash_key: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, node: str = "") -> DialerConfig:
@@ -86,6 +87,11 @@ class DialerConfig:
             retry_backoff_s=cb.retry_backoff_minutes * 60,
             default_timezone=cb.default_timezone,
             node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
+            hash_key=(
+                settings.gdpr.hash_key.get_secret_value().encode()
+                if settings.gdpr.hash_key
+                else None
+            ),
         )
 
     @property
@@ -120,9 +126,17 @@ DEFERRED = _Deferred()
 
 
 def load_facts(
-    tx: Transaction, row: Row, *, default_timezone: str, counting_claim: bool
+    tx: Transaction,
+    row: Row,
+    *,
+    default_timezone: str,
+    counting_claim: bool,
+    hash_key: bytes | None = None,
 ) -> RequestFacts:
-    """The rule facts of a request row; ``counting_claim``: its attempts include this claim."""
+    """The rule facts of a request row; ``counting_claim``: its attempts include this claim.
+
+    ``hash_key``: the ``gdpr.hash_key`` secret, so that a do-not-call entry an
+    erasure kept as a keyed hash still stops the call."""
     tz = row["timezone"] or default_timezone
     since = (row["created_at"] or 0) - 8 * 86400
     started = [
@@ -142,7 +156,7 @@ def load_facts(
         created_at=row["created_at"],
         attempts=int(row["attempts"]) - (1 if counting_claim else 0),
         last_attempt_at=last[0]["at"] if last else None,
-        opted_out=requests.is_opted_out(tx, row["phone"]),
+        opted_out=requests.is_opted_out(tx, row["phone"], hash_key=hash_key),
         number_attempts_by_day=attempts_by_day(started, tz),
         not_before=None,  # the policy's own not_before is what made it due
         not_after=row["not_after"],
@@ -316,7 +330,11 @@ class Dialer:
 
     def _start(self, tx: Transaction, row: Row, now: float) -> Attempt | _Deferred:
         facts = load_facts(
-            tx, row, default_timezone=self.config.default_timezone, counting_claim=True
+            tx,
+            row,
+            default_timezone=self.config.default_timezone,
+            counting_claim=True,
+            hash_key=self.config.hash_key,
         )
         why = refusal(self.rules, facts, now)
         if why is not None:

@@ -19,27 +19,55 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scheduler.contact_model import AttemptLog, ContactModel, fit
 from scheduler.slot_policy import SlotPolicy, model_probabilities
+from spillway.aggregates import COUNTED, aggregate_rows
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Store
+from spillway.storage import AsyncStore, Row, Store
 
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 2_000_000
+ANONYMOUS = ""  # the "customer" of attempts kept only as aggregate counts
 ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome"
 
 
 def read_attempt_log(
     store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
 ) -> AttemptLog:
-    """The finished attempts, oldest first (at most ``limit``, the most recent)."""
+    """The finished attempts, oldest first (at most ``limit``, the most recent).
+
+    Attempts that retention or erasure removed live on as anonymous counts
+    (:mod:`spillway.aggregates`); they come first, as the oldest, one row per
+    try under no customer, so the model keeps the hour-of-week shape they
+    taught it (while room is left under ``limit``).
+    """
     rows = store.query(
         f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
-        "FROM callback_attempts WHERE outcome IS NOT NULL AND outcome NOT IN "
-        "('not_started', 'lost') ORDER BY started_at DESC LIMIT :n) AS recent "
+        f"FROM callback_attempts WHERE {COUNTED} ORDER BY started_at DESC LIMIT :n) AS recent "
         "ORDER BY started_at",
         {"n": limit},
     )
-    return AttemptLog.from_rows(rows, industry)
+    with store.transaction() as tx:
+        counts = aggregate_rows(tx)
+    return AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
+
+
+def _expanded(counts: list[Row], room: int) -> list[Row]:
+    """Aggregate counts as attempt rows of an anonymous customer (at most ``room``)."""
+    rows: list[Row] = []
+    for c in counts:
+        if len(rows) >= room:
+            break
+        slot = {
+            "phone": ANONYMOUS,
+            "segment": c["segment"],
+            "local_weekday": c["local_weekday"],
+            "local_hour": c["local_hour"],
+            "attempt_no": c["attempt_no"],
+        }
+        answers = int(c["answers"])
+        rows += [{**slot, "outcome": "answered"}] * answers
+        rows += [{**slot, "outcome": "no_answer"}] * (int(c["tries"]) - answers)
+    return rows[: max(room, 0)]
 
 
 class ModelKeeper:

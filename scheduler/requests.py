@@ -30,6 +30,7 @@ from typing import Any
 from scheduler.policy import Plan
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
+from spillway.personal_data import keyed_hash
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
 
@@ -185,11 +186,13 @@ def record(
     region: str,
     now: float,
     default_timezone: str = "Europe/Copenhagen",
+    hash_key: bytes | None = None,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
     The same ``idempotency_key`` twice returns the first request unchanged, if
     it asks the same; with a different request it raises :class:`KeyReused`.
+    ``hash_key``: see :func:`is_opted_out` (the dialer checks again before it dials).
     """
     key = stored_key(request)
     if key is not None:
@@ -212,7 +215,7 @@ def record(
             )
     row = request_row(request, region=region, now=now, default_timezone=default_timezone)
     if row["status"] == RequestStatus.PENDING.value:
-        if is_opted_out(tx, row["phone"]):
+        if is_opted_out(tx, row["phone"], hash_key=hash_key):
             row["status"] = RequestStatus.CANCELLED.value
             row["last_error"] = "the number is on the do-not-call list"
         else:
@@ -259,8 +262,11 @@ def _merge(tx: Transaction, existing: Row, new: Mapping[str, Any]) -> Recorded:
     return Recorded(existing["id"], RequestStatus(existing["status"]), new["phone"], merged=True)
 
 
-def is_opted_out(tx: Transaction, phone: str) -> bool:
-    return bool(tx.query("SELECT 1 FROM do_not_call WHERE phone = :p", {"p": phone}))
+def is_opted_out(tx: Transaction, phone: str, *, hash_key: bytes | None = None) -> bool:
+    """Whether ``phone`` is on the do-not-call list: as itself, or (``hash_key``: the
+    ``gdpr.hash_key`` secret) as the keyed hash an erasure left in its place."""
+    forms = {"p": phone, "h": keyed_hash(phone, hash_key) if hash_key else phone}
+    return bool(tx.query("SELECT 1 FROM do_not_call WHERE phone IN (:p, :h)", forms))
 
 
 def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str) -> str | None:

@@ -14,9 +14,11 @@ in: one file's failure never stops the loop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
 from spillway.errors import StorageError
+from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store
 
 log = logging.getLogger(__name__)
@@ -171,3 +174,43 @@ def _import_one(
     report.imported.append(recorded.id)
     if not recorded.replayed:
         log.info("callback spool: %s recorded as request %d", shown(name), recorded.id)
+
+
+def forget_spooled(spool: Path, forms: tuple[str, ...]) -> int:
+    """Remove the spool files (waiting in ``new/``, or set aside in ``bad/`` with their
+    ``.error``) that hold any of a forgotten person's number ``forms``; how many.
+
+    Erasure reaches these copies too, and a waiting file would otherwise
+    record the person again after they were forgotten. Each name is opened
+    as the import opens it (no link followed, no FIFO waited on, no file
+    over the spool's size read), relative to its folder's descriptor.
+    """
+    needles = [form.encode() for form in forms]
+    removed = 0
+    for sub in ("new", "bad"):
+        try:
+            dir_fd = os.open(spool / sub, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except (FileNotFoundError, NotADirectoryError, OSError):
+            continue
+        try:
+            for name in os.listdir(dir_fd):
+                if name.endswith(".error"):
+                    continue
+                try:
+                    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+                except OSError:  # imported meanwhile, or a link: nothing of theirs to read
+                    continue
+                try:
+                    data = read_plain(fd, MAX_FILE_BYTES)
+                except (NotPlain, OSError):
+                    continue
+                finally:
+                    os.close(fd)
+                if any(needle in data for needle in needles):
+                    for gone in (name, name + ".error"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(gone, dir_fd=dir_fd)
+                    removed += 1
+        finally:
+            os.close(dir_fd)
+    return removed

@@ -65,6 +65,30 @@ def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
 
 
+def phone_forms(e164: str) -> tuple[str, ...]:
+    """Every form a stored copy of ``e164`` may take: E.164, without its ``+``, with
+    ``00``, and the national forms (with and without the trunk prefix).
+
+    Caller IDs arrive as Asterisk has them (``4520123456``, ``20123456``), so a
+    search for one person looks for all of them.
+
+    >>> phone_forms("+4520123456")
+    ('+4520123456', '004520123456', '20123456', '4520123456')
+    """
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return (e164,)
+    digits = e164.lstrip("+")
+    national = "".join(
+        c
+        for c in phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if c.isdigit()
+    )
+    significant = phonenumbers.national_significant_number(parsed)
+    return tuple(sorted({e164, digits, "00" + digits, national, significant}))
+
+
 def mask_phone(number: str) -> str:
     """A number as it may appear in a log: all but the last two digits hidden."""
     digits = [c for c in number if c.isdigit()]

@@ -13,14 +13,17 @@ dialers never claim the same row and never wait for each other.
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from spillway.errors import StorageError
 from spillway.schema import MIGRATIONS, Migration
+from spillway.secrets import mask_url_credentials
 from spillway.storage import Params, Row, Store, Transaction, check_identifier
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -204,6 +207,47 @@ class PostgresStore(Store):
                 n: int(tx.query(f"SELECT count(*) AS n FROM {check_identifier(n)}")[0]["n"])
                 for n in sorted(names)
             }
+
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        # Deleted tuples stay in the tables' pages until VACUUM reclaims them.
+        conn = self._connect()
+        try:
+            conn.autocommit = True
+            conn.execute("VACUUM " + ", ".join(check_identifier(t) for t in tables))
+        finally:
+            conn.close()
+
+    def backup(self, target: Path) -> None:
+        # pg_dump reads one snapshot, so the copy is consistent while others write.
+        done = subprocess.run(
+            ["pg_dump", "--format=custom", "--file", str(target), "--dbname", self.dsn],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise StorageError(
+                f"pg_dump failed: {mask_url_credentials(done.stderr.strip())}",
+                hint="is pg_dump installed, and of the server's version or newer?",
+            )
+
+    def restore(self, source: Path) -> None:
+        done = subprocess.run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--dbname",
+                self.dsn,
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise StorageError(f"pg_restore failed: {mask_url_credentials(done.stderr.strip())}")
 
     def close(self) -> None:
         with self._lock:

@@ -266,6 +266,44 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE r.call_id = calls.call_id) WHERE outcome = 'callback'",
         ),
     ),
+    Migration(
+        9,
+        "data protection: audit log, holds, anonymous contact aggregates",
+        (
+            # Who erased or expired personal data, when and how many rows; never the number.
+            """CREATE TABLE gdpr_audit (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                rows INTEGER NOT NULL,
+                detail TEXT NOT NULL DEFAULT '{}'
+            )""",
+            # A person with an access request in progress: retention skips them.
+            """CREATE TABLE gdpr_holds (
+                phone TEXT PRIMARY KEY,
+                reason TEXT,
+                held_at REAL NOT NULL,
+                held_by TEXT NOT NULL
+            )""",
+            # What the contact model learned from attempts that retention or erasure
+            # removed: answers and tries per segment, hour of the week and attempt number.
+            """CREATE TABLE contact_aggregates (
+                segment TEXT NOT NULL,
+                local_weekday INTEGER NOT NULL,
+                local_hour INTEGER NOT NULL,
+                attempt_no INTEGER NOT NULL,
+                tries INTEGER NOT NULL,
+                answers INTEGER NOT NULL,
+                PRIMARY KEY (segment, local_weekday, local_hour, attempt_no)
+            )""",
+            "CREATE INDEX callback_attempts_started ON callback_attempts(started_at)",
+            "CREATE INDEX calls_caller ON calls(caller)",
+            "CREATE INDEX callback_requests_call ON callback_requests(call_id)",
+            "CREATE INDEX cases_phone ON cases(phone)",
+            "CREATE INDEX sms_outbox_phone ON sms_outbox(phone)",
+        ),
+    ),
 )
 
 

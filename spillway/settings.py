@@ -56,6 +56,7 @@ SECRET_KEYS = (
     ("sms", "api_token"),
     ("dashboard", "password_hash"),
     ("web", "api_token"),
+    ("gdpr", "hash_key"),
 )
 
 
@@ -361,6 +362,30 @@ class DashboardSettings(_Section):
     password_hash: SecretStr | None = None
 
 
+class GdprSettings(_Section):
+    """Data protection: how long personal data is kept, and the key of its keyed hashes."""
+
+    # Callback requests, cases and SMS (rows that carry a phone number), in months.
+    phone_numbers_months: int = Field(24, ge=1)
+    # Calls, their transcripts and the callback attempts (when someone was called), in months.
+    call_times_months: int = Field(12, ge=1)
+    # The scheduler daemon applies retention once a day; false: only `spillway gdpr retention`.
+    daily_retention: bool = True
+    # HMAC key for the numbers kept as keyed hashes (a forgotten person's do-not-call
+    # entry): SPILLWAY_GDPR__HASH_KEY or the secrets file, never the YAML.
+    hash_key: SecretStr | None = None
+
+    def require_hash_key(self) -> bytes:
+        """The keyed-hash secret, or a ConfigError saying how to create it."""
+        if self.hash_key is None or not self.hash_key.get_secret_value():
+            raise ConfigError(
+                "config error: gdpr.hash_key is missing: expected a secret from "
+                f"SPILLWAY_GDPR__HASH_KEY or the secrets file {paths.secrets_file()}",
+                hint="`spillway gdpr key` creates one",
+            )
+        return self.hash_key.get_secret_value().encode()
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_lines: bool = False
@@ -392,6 +417,7 @@ class Settings(BaseSettings):
     callbacks: CallbackSettings = CallbackSettings()
     web: WebSettings = WebSettings()
     dashboard: DashboardSettings = DashboardSettings()
+    gdpr: GdprSettings = GdprSettings()
     logging: LoggingSettings = LoggingSettings()
     paths: PathSettings = Field(default_factory=PathSettings)
 

@@ -80,6 +80,23 @@ class Store(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        """Make rows deleted from ``tables`` (empty: all) unreadable from the files on
+        disk, after an erasure."""
+
+    @abstractmethod
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the whole database in ``target``, taken while others write."""
+
+    @abstractmethod
+    def restore(self, source: Path) -> None:
+        """Replace the whole database with the backup in ``source``."""
+
+    def has_data(self) -> bool:
+        """Whether any table holds a row (a live database, not a fresh one)."""
+        return any(self.table_counts().values())
+
     def execute(self, sql: str, params: Params = ()) -> int:
         with self.transaction() as tx:
             return int(tx.execute(sql, params))
@@ -144,6 +161,9 @@ class SqliteStore(Store):
                 self.db.enable_wal()
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows are overwritten with zeros, so an erased number cannot
+            # be read from the file's free pages (spillway.erasure).
+            conn.execute("PRAGMA secure_delete = ON")
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         self._conn = conn
@@ -218,6 +238,40 @@ class SqliteStore(Store):
                 for name in self.db.table_names()
                 if not name.startswith("_")
             }
+
+    def scrub(self, tables: tuple[str, ...] = ()) -> None:
+        # secure_delete zeroed the deleted rows in every table, but the write-ahead
+        # log still holds pages as they were before the erasure; a checkpoint
+        # copies the new ones in and empties it.
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def backup(self, target: Path) -> None:
+        # SQLite's online backup API: a consistent copy, page by page, that
+        # starts over when another connection writes in between.
+        try:
+            dest = sqlite3.connect(str(target))
+            try:
+                with self._lock:
+                    self._conn.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot back up {self.path} to {target}: {exc}") from exc
+
+    def restore(self, source: Path) -> None:
+        try:
+            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            try:
+                [(check,)] = src.execute("PRAGMA integrity_check").fetchall()
+                if check != "ok":
+                    raise StorageError(f"{source} is damaged: {check}")
+                with self._lock:
+                    src.backup(self._conn)
+            finally:
+                src.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot restore {self.path} from {source}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:

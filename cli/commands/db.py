@@ -1,23 +1,48 @@
-"""`spillway db ...`: the database schema and its contents."""
+"""`spillway db ...`: the database schema, its contents, backups and restores."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.context import app_context
-from spillway.storage import open_store
+from spillway.errors import InputError
+from spillway.schema import latest_version
+from spillway.storage import Store, open_store
 
 app = typer.Typer(help="Inspect and migrate Spillway's database.", no_args_is_help=True)
 console = Console()
 
 
 @app.command("migrate")
-def migrate(ctx: typer.Context) -> None:
-    """Apply pending schema migrations (they are recorded in _migrations)."""
-    store = open_store(app_context(ctx).settings.storage, migrate=False)
+def migrate(
+    ctx: typer.Context,
+    backup_first: Annotated[
+        bool,
+        typer.Option(
+            "--backup/--no-backup", help="Back the database up first (into <data_dir>/backups)."
+        ),
+    ] = True,
+) -> None:
+    """Apply pending schema migrations (they are recorded in _migrations); a database with
+    data is backed up first."""
+    settings = app_context(ctx).settings
+    store = open_store(settings.storage, migrate=False)
     try:
+        done = {r["version"] for r in store.applied_migrations()}
+        if backup_first and done and max(done) < latest_version() and store.has_data():
+            folder = settings.paths.data_dir / "backups"
+            folder.mkdir(parents=True, exist_ok=True)
+            suffix = ".db" if store.backend == "sqlite" else ".dump"
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
+            _backup(store, target)
+            console.print(f"backed up to {target}", markup=False)
         applied = store.migrate()
     finally:
         store.close()
@@ -47,3 +72,56 @@ def status(ctx: typer.Context) -> None:
         console.print(counts)
     finally:
         store.close()
+
+
+def _backup(store: Store, target: Path) -> None:
+    # Written beside the target and renamed, so a file of that name is always whole.
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    store.backup(partial)
+    partial.replace(target)
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """A consistent copy of the database while the daemons run (SQLite's online backup
+    API; pg_dump's custom format for PostgreSQL)."""
+    if file.exists() and not force:
+        raise InputError(f"{file} exists", hint="choose another name, or --force")
+    store = open_store(app_context(ctx).settings.storage, migrate=False)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        _backup(store, file)
+    finally:
+        store.close()
+    console.print(f"database backed up to {file}", markup=False)
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file `spillway db backup` wrote.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a database that holds data.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup. A database that holds data is only overwritten
+    with --force (stop `spillway serve` and `spillway scheduler run` first)."""
+    if not file.is_file():
+        raise InputError(f"no backup at {file}")
+    store = open_store(app_context(ctx).settings.storage, migrate=False)
+    try:
+        if store.has_data() and not force:
+            raise InputError(
+                "the database holds data; restoring would overwrite it",
+                hint="stop the services, `spillway db backup` it, then restore with --force",
+            )
+        store.restore(file)
+        store.migrate()  # a backup from an older version is brought up to date
+    finally:
+        store.close()
+    console.print(f"database restored from {file}", markup=False)

@@ -20,11 +20,8 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
-from scheduler.contact_model import fit
-from scheduler.dialer import attempt_rows, load_facts
-from scheduler.explain import DAYS, OPEN_STATUSES, Explanation, explain
-from scheduler.model_keeper import read_attempt_log
-from scheduler.rules import rules_from_settings
+from scheduler.explain import DAYS, Explanation
+from scheduler.subject_access import explain_requests
 
 console = Console()
 SHADES = "·░▒▓█"  # under 10%, 25%, 40%, 55%, and above
@@ -45,23 +42,8 @@ def explain_command(
     """Why this callback is planned when it is: the main factors and the chance of reaching
     the customer at each hour of the coming week (their local time)."""
     settings = app_context(ctx).settings
-    cb = settings.callbacks
-    now = time.time()
     with _store(ctx) as db:
-        row = dict(_request(db, request_id))
-        with db.transaction() as tx:
-            facts = load_facts(tx, row, default_timezone=cb.default_timezone, counting_claim=False)
-        model = fit(read_attempt_log(db, cb.segment_industry), now=now)
-        made = attempt_rows(db, request_id)
-    result = explain(
-        row,
-        facts,
-        rules_from_settings(settings),
-        model,
-        now=now,
-        configured_policy=cb.policy,
-        first_attempt_at=min((a["started_at"] for a in made), default=None),
-    )
+        [result] = explain_requests(db, [_request(db, request_id)], settings, now=time.time())
     if as_json:
         print(json.dumps(result.as_json(), indent=2))
         return

@@ -1,0 +1,249 @@
+"""Data-protection benchmarks: one person's export, and their erasure from a large database.
+
+Run:
+    SPILLWAY_SECRETS_FILE=$(mktemp) ~/.cache/spillway/venv/bin/python \
+        bench/bench_gdpr.py --runs 5 --json /tmp/gdpr.json
+
+- export: a customer with 1,000 callback requests (one still open) and 10,000
+  attempts, among 100,000 other attempts; `spillway gdpr export`'s work
+  (every mapped table, and the open callback's timing explanation over a
+  contact model fitted from all attempts, as `callbacks explain` does it).
+  Goal: under 1 s. The rows alone are timed too.
+- forget: one customer (10 requests, 100 attempts, a call with its
+  transcript, a case, an SMS, a do-not-call entry) in a SQLite database of
+  1,000,000 attempts; `spillway gdpr forget`'s work, secure delete and the
+  WAL checkpoint included. Goal: under 5 s. The customer is written again
+  before each run.
+- retention: the same database, whose attempts are spread over the past 23
+  months: those past the call times' 12 months (about half) are folded into
+  the aggregates and deleted, in one run as `spillway gdpr retention` does it,
+  and on a copy in the daemon's batches (how long each batch holds the
+  database is how long the dialer may wait). The daemon's first daily run on
+  an old database is this one; later runs remove one day's worth.
+
+Medians over ``--runs``. The databases are built in a temporary folder
+(``--keep DIR`` to reuse one) and never touch the configured database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness import machine, write_report  # noqa: E402
+from scheduler.daemon import RETENTION_BATCH_ROWS  # noqa: E402
+from scheduler.subject_access import export_person, person_rows  # noqa: E402
+from spillway.erasure import forget  # noqa: E402
+from spillway.retention import Periods, apply_retention  # noqa: E402
+from spillway.settings import GdprSettings, Settings  # noqa: E402
+from spillway.storage import SqliteStore  # noqa: E402
+
+NOW = time.time()
+KEY = b"bench-key"
+SUBJECT = "+4520123456"
+ATTEMPT_SQL = (
+    "INSERT INTO callback_attempts (id, request_id, phone, attempt_no, started_at, ended_at, "
+    "outcome, local_weekday, local_hour, hours_since_request, segment, policy) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'predicted')"
+)
+
+
+def _fill(
+    store: SqliteStore, phone: str, requests: int, attempts: int, *, at: float, rng: random.Random
+) -> None:
+    """``requests`` requests for ``phone`` (the last one open) with ``attempts`` attempts,
+    inside the caller's transaction."""
+    conn = store.db.conn
+    ids = []
+    for n in range(requests):
+        status = "pending" if n == requests - 1 else "done"
+        ids.append(
+            conn.execute(
+                "INSERT INTO callback_requests (phone, source, created_at, status, segment, "
+                "timezone) VALUES (?, 'api', ?, ?, 'b2b', 'Europe/Copenhagen')",
+                (phone, at, status),
+            ).lastrowid
+        )
+    rows = []
+    for n in range(attempts):
+        started = at - rng.random() * 300 * 86400
+        rows.append(
+            (
+                uuid.uuid4().hex,
+                ids[n % requests],
+                phone,
+                1 + n % 3,
+                started,
+                started + 30,
+                "answered" if rng.random() < 0.3 else "no_answer",
+                rng.randrange(7),
+                rng.randrange(24),
+                1.0,
+                "b2b",
+            )
+        )
+    conn.executemany(ATTEMPT_SQL, rows)
+
+
+def _filled(
+    store: SqliteStore, phone: str, requests: int, attempts: int, rng: random.Random
+) -> None:
+    store.db.conn.execute("BEGIN")
+    _fill(store, phone, requests, attempts, at=NOW - 3600, rng=rng)
+    store.db.conn.execute("COMMIT")
+
+
+def _person_extras(store: SqliteStore, phone: str) -> None:
+    call_id = uuid.uuid4().hex
+    with store.transaction() as tx:
+        tx.insert("calls", {"call_id": call_id, "caller": phone.lstrip("+"), "started_at": NOW})
+        for i in range(6):
+            tx.insert(
+                "transcript_turns",
+                {"call_id": call_id, "at": NOW, "speaker": "caller", "text": f"turn {i}"},
+            )
+        tx.insert("cases", {"phone": phone, "reason": "broken", "created_at": NOW})
+        tx.insert(
+            "sms_outbox",
+            {"idempotency_key": call_id, "phone": phone, "body": "x", "created_at": NOW},
+        )
+        tx.insert("do_not_call", {"phone": phone, "source": "caller", "added_at": NOW})
+
+
+def _background(store: SqliteStore, attempts: int, rng: random.Random) -> None:
+    """Other customers: ten attempts over two requests each, 10,000 customers a commit."""
+    conn = store.db.conn
+    for first in range(0, attempts // 10, 10_000):
+        conn.execute("BEGIN")
+        for n in range(first, min(first + 10_000, attempts // 10)):
+            at = NOW - rng.random() * 400 * 86400
+            _fill(store, f"+4531{n:06d}", 2, 10, at=at, rng=rng)
+        conn.execute("COMMIT")
+
+
+def bench_export(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
+    store = SqliteStore(folder / "export.db")
+    store.migrate()
+    if not store.query("SELECT 1 FROM callback_requests LIMIT 1"):
+        _background(store, 100_000, rng)
+        _filled(store, SUBJECT, 1_000, 10_000, rng)
+        _person_extras(store, SUBJECT)
+    settings = Settings()
+    rows_s, full_s = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        found = person_rows(store, SUBJECT)
+        rows_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        export = export_person(store, SUBJECT, settings, now=time.time())
+        full_s.append(time.perf_counter() - started)
+    store.close()
+    return {
+        "attempts_in_database": 110_000,
+        "rows_exported": sum(len(r) for r in found.values()),
+        "open_callbacks_explained": len(export.explanations),
+        "rows_median_s": round(statistics.median(rows_s), 3),
+        "export_median_s": round(statistics.median(full_s), 3),
+        "export_runs_s": [round(s, 3) for s in full_s],
+    }
+
+
+def _large_database(folder: Path, rng: random.Random) -> SqliteStore:
+    """The 1,000,000-attempt database (built once per folder)."""
+    store = SqliteStore(folder / "forget.db")
+    store.migrate()
+    if not store.query("SELECT 1 FROM callback_requests LIMIT 1"):
+        _background(store, 1_000_000 - 100, rng)
+    return store
+
+
+def bench_forget(folder: Path, runs: int, rng: random.Random) -> dict[str, Any]:
+    store = _large_database(folder, rng)
+    total = store.query("SELECT count(*) AS n FROM callback_attempts")[0]["n"] + 100
+    times = []
+    for _ in range(runs):
+        _filled(store, SUBJECT, 10, 100, rng)
+        _person_extras(store, SUBJECT)
+        started = time.perf_counter()
+        erased = forget(store, SUBJECT, key=KEY, actor="bench", now=time.time())
+        times.append(time.perf_counter() - started)
+        store.execute("DELETE FROM do_not_call")
+    store.close()
+    return {
+        "attempts_in_database": total,
+        "rows_erased": erased.total,
+        "forget_median_s": round(statistics.median(times), 3),
+        "forget_runs_s": [round(s, 3) for s in times],
+    }
+
+
+def bench_retention(folder: Path, rng: random.Random) -> dict[str, Any]:
+    periods = Periods.from_settings(GdprSettings())
+    source = _large_database(folder, rng)
+    source.backup(folder / "retention.db")  # the same old rows, for the batched run
+    source.close()
+    store = SqliteStore(folder / "forget.db")
+    started = time.perf_counter()
+    removed = apply_retention(store, periods, now=NOW)
+    took = time.perf_counter() - started
+    store.close()
+    # As the scheduler daemon runs it: batches of RETENTION_BATCH_ROWS per table.
+    store = SqliteStore(folder / "retention.db")
+    batches, batched_rows = [], 0
+    while True:
+        started = time.perf_counter()
+        batch = apply_retention(store, periods, now=NOW, batch_rows=RETENTION_BATCH_ROWS)
+        batches.append(time.perf_counter() - started)
+        batched_rows += sum(batch.values())
+        if not any(batch.values()):
+            break
+    store.close()
+    return {
+        "rows_removed": sum(removed.values()),
+        "retention_s": round(took, 3),
+        "batched_rows_removed": batched_rows,
+        "batched_total_s": round(sum(batches), 3),
+        "batches": len(batches),
+        "batch_median_s": round(statistics.median(batches), 3),
+        "batch_max_s": round(max(batches), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the databases here")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--parts", default="export,forget,retention", help="which of export,forget,retention"
+    )
+    args = parser.parse_args()
+    rng = random.Random(22)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-gdpr-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = set(args.parts.split(","))
+    report: dict[str, Any] = {"machine": machine(), "load_average_at_start": os.getloadavg()}
+    if "export" in parts:
+        report["export"] = bench_export(folder, args.runs, rng)
+    if "forget" in parts:
+        report["forget"] = bench_forget(folder, args.runs, rng)
+    if "retention" in parts:
+        report["retention"] = bench_retention(folder, rng)
+    report["load_average_at_end"] = os.getloadavg()
+    write_report(report, args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""`spillway gdpr ...`: access, erasure, retention, holds and the record of processing.
+
+A thin layer over :mod:`scheduler.subject_access`, :mod:`spillway.erasure`,
+:mod:`spillway.retention` and :mod:`spillway.processing_record`, all driven
+by the map of personal data (:mod:`spillway.personal_data`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from cli.context import app_context
+from dialplan.spool import callback_spool
+from scheduler.spool import forget_spooled
+from scheduler.subject_access import export_person
+from spillway.audit import audit_log, current_actor
+from spillway.erasure import forget as erase_person
+from spillway.errors import InputError
+from spillway.phone import mask_phone, normalise_phone, phone_forms
+from spillway.processing_record import processing_record
+from spillway.retention import Periods, apply_retention, hold, holds, release
+from spillway.secrets import generate_secret, set_secret
+from spillway.storage import open_store
+
+app = typer.Typer(
+    help="Data protection: export or forget a person, apply retention, hold, the Art. 30 record.",
+    no_args_is_help=True,
+)
+console = Console()
+PhoneArg = Annotated[str, typer.Argument(help="The person's number, national or E.164.")]
+
+
+@contextlib.contextmanager
+def _store(ctx: typer.Context) -> Any:
+    db = open_store(app_context(ctx).settings.storage)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _e164(ctx: typer.Context, raw: str) -> str:
+    e164 = normalise_phone(raw, app_context(ctx).settings.shop.country)
+    if e164 is None:
+        raise InputError(f"{raw!r} is not a phone number", hint="e.g. 20123456 or +4520123456")
+    return e164
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the JSON here (default: stdout).")
+    ] = None,
+) -> None:
+    """Everything stored about a person, as JSON, with the explanation of each open
+    callback's timing (the right of access, GDPR Art. 15)."""
+    e164 = _e164(ctx, phone)
+    with _store(ctx) as db:
+        found = export_person(
+            db, e164, app_context(ctx).settings, now=time.time(), actor=current_actor()
+        )
+    text = json.dumps(found.as_json(), indent=2, default=str, ensure_ascii=False)
+    if out is None:
+        print(text)
+        return
+    out.write_text(text + "\n", encoding="utf-8")
+    console.print(f"{found.rows} row(s) about {mask_phone(e164)} written to {out}", markup=False)
+
+
+@app.command("forget")
+def forget(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a person everywhere (GDPR Art. 17): their calls, transcripts, callbacks, cases,
+    messages and callback spool files go, open callbacks are cancelled, a do-not-call entry
+    stays as a keyed hash."""
+    settings = app_context(ctx).settings
+    e164 = _e164(ctx, phone)
+    key = settings.gdpr.require_hash_key()
+    if not yes and not typer.confirm(
+        f"Erase everything stored about {e164}? This cannot be undone."
+    ):
+        raise typer.Exit(1)
+    with _store(ctx) as db:
+        erased = erase_person(db, e164, key=key, actor=current_actor(), now=time.time())
+    spooled = forget_spooled(callback_spool(settings).local, phone_forms(e164))
+    for name, n in {**erased.rows, "callback spool files": spooled}.items():
+        if n:
+            console.print(f"  {name}: {n}", markup=False)
+    console.print(
+        f"{erased.total} row(s) erased or anonymised, {erased.cancelled} open callback(s) cancelled"
+    )
+
+
+@app.command("retention")
+def retention(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be removed.")
+    ] = False,
+) -> None:
+    """Remove personal data past its retention period (gdpr.* settings); held people stay,
+    the contact model's anonymous aggregates are kept."""
+    settings = app_context(ctx).settings
+    with _store(ctx) as db:
+        counted = apply_retention(
+            db,
+            Periods.from_settings(settings.gdpr),
+            now=time.time(),
+            dry_run=dry_run,
+            actor=current_actor(),
+        )
+    for name, n in counted.items():
+        if n:
+            console.print(f"  {name}: {n}", markup=False)
+    verb = "would be removed" if dry_run else "removed"
+    console.print(f"{sum(counted.values())} row(s) past their retention period {verb}")
+
+
+@app.command("hold")
+def hold_(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    reason: Annotated[str, typer.Option(help="Why (e.g. the access request's reference).")] = "",
+) -> None:
+    """Keep a person's data from retention (an access request in progress) until released."""
+    e164 = _e164(ctx, phone)
+    with _store(ctx) as db:
+        placed = hold(db, e164, reason=reason, actor=current_actor(), now=time.time())
+    console.print(f"{mask_phone(e164)} {'held' if placed else 'was already held'}")
+
+
+@app.command("release")
+def release_(ctx: typer.Context, phone: PhoneArg) -> None:
+    """Let retention reach a held person's data again."""
+    e164 = _e164(ctx, phone)
+    with _store(ctx) as db:
+        released = release(db, e164, actor=current_actor(), now=time.time())
+    console.print(f"{mask_phone(e164)} {'released' if released else 'was not held'}")
+
+
+@app.command("holds")
+def holds_(ctx: typer.Context) -> None:
+    """The people on hold."""
+    with _store(ctx) as db:
+        for row in holds(db):
+            console.print(
+                f"{row['phone']}  held {_time(row['held_at'])} by {escape(row['held_by'])}"
+                f"  {escape(row['reason'] or '')}"
+            )
+
+
+@app.command("audit")
+def audit_(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+) -> None:
+    """The audit log: who exported, erased, expired or held data, when, and how many rows."""
+    with _store(ctx) as db:
+        for row in audit_log(db, limit=limit):
+            console.print(
+                f"{_time(row['at'])}  {row['action']:<9} by {row['actor']}: "
+                f"{row['rows']} row(s) {row['detail']}",
+                markup=False,
+            )
+
+
+@app.command("record")
+def record(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write it here.")] = None,
+) -> None:
+    """The record of processing activities (GDPR Art. 30), as Markdown, from the
+    configuration and the map of personal data."""
+    text = processing_record(app_context(ctx).settings)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"record of processing written to {out}", markup=False)
+
+
+@app.command("key")
+def key(ctx: typer.Context) -> None:
+    """Create the keyed-hash secret (gdpr.hash_key) in the secrets file, if there is none."""
+    settings = app_context(ctx).settings
+    if settings.gdpr.hash_key is not None:
+        console.print("gdpr.hash_key is already set")
+        return
+    path = set_secret("SPILLWAY_GDPR__HASH_KEY", generate_secret())
+    console.print(
+        f"gdpr.hash_key written to {path}; restart the scheduler so it reads it", markup=False
+    )
+
+
+def _time(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"

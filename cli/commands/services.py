@@ -1,0 +1,70 @@
+"""`spillway install-services`: systemd units for serve, scheduler, web and nlu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli.context import app_context
+from spillway.errors import InputError
+from spillway.services import CACHE_DIR, CONFIG_DIR, DATA_DIR, Layout, unit_files
+
+console = Console()
+
+
+def install_services(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option(help="The dedicated user the services run as.")] = "spillway",
+    prefix: Annotated[Path, typer.Option(help="Where the unit files go.")] = Path(
+        "/etc/systemd/system"
+    ),
+    data_dir: Annotated[Path, typer.Option(help="The writable data folder.")] = DATA_DIR,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the units instead of writing them.")
+    ] = False,
+) -> None:
+    """Write systemd units (restart on failure, secrets from an EnvironmentFile, a dedicated
+    user, hardening, readiness checks) for serve, scheduler, web and nlu."""
+    settings = app_context(ctx).settings
+    spool = settings.callbacks.spool_dir
+    layout = Layout(
+        user=user,
+        data_dir=data_dir,
+        cache_dir=CACHE_DIR,
+        config_dir=CONFIG_DIR,
+        extra_writable=(spool,) if spool is not None else (),
+    )
+    units = unit_files(settings, layout)
+    if dry_run:
+        for name, text in units.items():
+            print(f"# {prefix / name}\n{text}")
+        return
+    try:
+        prefix.mkdir(parents=True, exist_ok=True)
+        for name, text in units.items():
+            (prefix / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write units into {prefix}: {exc}", hint="run it as root") from exc
+    names = " ".join(units)
+    console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False)
+    for step in (
+        f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
+        f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}",
+        f"install -d -m 0755 {layout.config_dir}",
+        f"install -o {user} -g {user} -m 0600 /dev/null {layout.secrets_file}",
+        "systemctl daemon-reload",
+        f"systemctl enable --now {names}",
+    ):
+        console.print(f"  {step}", markup=False)
+    if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
+        console.print(
+            f"warning: {layout.python} is in a home folder, which ProtectHome hides from the "
+            "services: install Spillway into /opt/spillway (docs/OPERATIONS.md) and run this "
+            "with its Python",
+            style="yellow",
+            markup=False,
+        )
+    console.print("docs/OPERATIONS.md walks through it.")

@@ -1,0 +1,362 @@
+"""The map of personal data: which columns of the schema hold it, and what becomes of them.
+
+One declaration beside :mod:`spillway.schema`. Each table that holds personal
+data names its personal columns with their category, how a person's rows
+are found (a phone column, or a link to a parent table's rows), how long
+rows are kept (:class:`Period`, counted from the table's ``clock`` column),
+and what erasure does to each column: delete the row, blank the column, or
+replace it with a keyed hash (HMAC) so that a count or a do-not-call check
+survives. Every other text column is listed in :data:`NOT_PERSONAL` with
+the reason; ``tests/test_personal_data.py`` fails when a migration adds a
+text, blob or phone-like column that neither mentions.
+
+Export (:mod:`scheduler.subject_access`), erasure (:mod:`spillway.erasure`),
+retention (:mod:`spillway.retention`) and the record of processing
+(:mod:`spillway.processing_record`) all read this map.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from spillway.storage import check_identifier
+
+
+class Category(StrEnum):
+    """What kind of personal data a column holds (the record of processing lists them)."""
+
+    PHONE = "phone number"
+    NAME = "name"
+    EMAIL = "e-mail address"
+    FREE_TEXT = "free text"
+    TRANSCRIPT = "transcript"
+    CONTACT_TIME = "timestamp of contact"
+    IDENTIFIER = "delivery identifier"
+    AUDIO = "audio"
+
+
+class Erasure(StrEnum):
+    """What erasure (and expiry) does to a column."""
+
+    DELETE_ROW = "delete the row"
+    BLANK = "blank the column"
+    KEYED_HASH = "replace it with a keyed hash (HMAC)"
+
+
+class Period(StrEnum):
+    """How long a table's rows are kept; the months come from the ``gdpr`` settings."""
+
+    PHONE_NUMBERS = "phone_numbers"  # gdpr.phone_numbers_months (24)
+    CALL_TIMES = "call_times"  # gdpr.call_times_months (12)
+    UNTIL_ERASED = "until_erased"  # no automatic expiry: an opt-out, the shop's own records
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    category: Category
+    erasure: Erasure
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How a table's rows belong to a person.
+
+    ``parent`` None: ``column`` holds the person's number. Otherwise ``column``
+    holds the key (``parent_key``) of one of the parent table's rows that
+    belong to them. ``owned``: the row exists only for its parent (a call's
+    transcript, a request's attempts), so it expires with the parent too.
+    """
+
+    column: str
+    parent: str | None = None
+    parent_key: str = ""
+    owned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    purpose: str
+    columns: tuple[Column, ...]
+    links: tuple[Link, ...]
+    period: Period
+    clock: str | None = None  # the time column retention counts from
+    # Attempts are folded into contact_aggregates before they go, so the
+    # contact model keeps what it learned from them.
+    feeds_aggregates: bool = False
+    key: str = "id"  # the primary key (retention works through it in batches)
+
+    @property
+    def deletes_rows(self) -> bool:
+        return any(c.erasure is Erasure.DELETE_ROW for c in self.columns)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def _cols(erasure: Erasure, **categories: Category) -> tuple[Column, ...]:
+    return tuple(Column(name, category, erasure) for name, category in categories.items())
+
+
+_DELETE = Erasure.DELETE_ROW
+_CALL = Link("call_id", "calls", "call_id")
+
+# Parents before children: export reads in this order, erasure deletes in reverse.
+PERSONAL_DATA: tuple[Table, ...] = (
+    Table(
+        "calls",
+        "the record of a call the bot or the menu took",
+        _cols(
+            _DELETE,
+            caller=Category.PHONE,
+            started_at=Category.CONTACT_TIME,
+            answered_at=Category.CONTACT_TIME,
+            ended_at=Category.CONTACT_TIME,
+            summary=Category.FREE_TEXT,
+        ),
+        (Link("caller"),),
+        Period.CALL_TIMES,
+        "started_at",
+        key="call_id",
+    ),
+    Table(
+        "call_events",
+        "what happened during a call, step by step",
+        _cols(_DELETE, at=Category.CONTACT_TIME, data=Category.FREE_TEXT),
+        (Link("call_id", "calls", "call_id", owned=True),),
+        Period.CALL_TIMES,
+        "at",
+    ),
+    Table(
+        "transcript_turns",
+        "what the caller and the bot said",
+        _cols(_DELETE, at=Category.CONTACT_TIME, text=Category.TRANSCRIPT),
+        (Link("call_id", "calls", "call_id", owned=True),),
+        Period.CALL_TIMES,
+        "at",
+    ),
+    Table(
+        "callback_requests",
+        "a callback the person asked for",
+        _cols(
+            _DELETE,
+            phone=Category.PHONE,
+            name=Category.NAME,
+            reason=Category.FREE_TEXT,
+            context=Category.FREE_TEXT,
+            idempotency_key=Category.FREE_TEXT,
+            created_at=Category.CONTACT_TIME,
+            not_before=Category.CONTACT_TIME,
+            not_after=Category.CONTACT_TIME,
+            closed_at=Category.CONTACT_TIME,
+        ),
+        (Link("phone"), _CALL),
+        Period.PHONE_NUMBERS,
+        "created_at",
+    ),
+    Table(
+        "callback_attempts",
+        "each time the person was called back, and how it ended",
+        _cols(
+            _DELETE,
+            phone=Category.PHONE,
+            started_at=Category.CONTACT_TIME,
+            ended_at=Category.CONTACT_TIME,
+        ),
+        (Link("phone"), Link("request_id", "callback_requests", "id", owned=True)),
+        Period.CALL_TIMES,
+        "started_at",
+        feeds_aggregates=True,
+    ),
+    Table(
+        "cases",
+        "a complaint or question handed to the staff",
+        _cols(
+            _DELETE,
+            phone=Category.PHONE,
+            reason=Category.FREE_TEXT,
+            context=Category.FREE_TEXT,
+            created_at=Category.CONTACT_TIME,
+        ),
+        (Link("phone"), _CALL),
+        Period.PHONE_NUMBERS,
+        "created_at",
+    ),
+    Table(
+        "sms_outbox",
+        "text messages sent to the person (links, confirmations)",
+        _cols(
+            _DELETE,
+            phone=Category.PHONE,
+            body=Category.FREE_TEXT,
+            last_error=Category.FREE_TEXT,
+            created_at=Category.CONTACT_TIME,
+            sent_at=Category.CONTACT_TIME,
+        ),
+        (Link("phone"), _CALL),
+        Period.PHONE_NUMBERS,
+        "created_at",
+    ),
+    Table(
+        "customers",
+        "the local shop's customer record",
+        _cols(_DELETE, phone=Category.PHONE, name=Category.NAME, email=Category.EMAIL),
+        (Link("phone"),),
+        Period.UNTIL_ERASED,
+        key="phone",
+    ),
+    Table(
+        "orders",
+        "the local shop's orders (kept for its books; the person's link is blanked)",
+        _cols(
+            Erasure.BLANK,
+            customer_phone=Category.PHONE,
+            tracking_number=Category.IDENTIFIER,
+        ),
+        (Link("customer_phone"),),
+        Period.UNTIL_ERASED,
+        key="number",
+    ),
+    Table(
+        "do_not_call",
+        "the person asked not to be called (kept so they are not called again)",
+        _cols(Erasure.KEYED_HASH, phone=Category.PHONE),
+        (Link("phone"),),
+        Period.UNTIL_ERASED,
+        key="phone",
+    ),
+    Table(
+        "gdpr_holds",
+        "an access request in progress: retention skips the person until it is released",
+        _cols(_DELETE, phone=Category.PHONE, reason=Category.FREE_TEXT),
+        (Link("phone"),),
+        Period.UNTIL_ERASED,
+        key="phone",
+    ),
+)
+
+# Text and phone-like columns that hold no personal data, and why.
+NOT_PERSONAL: dict[str, dict[str, str]] = {
+    "calls": {
+        "call_id": "Spillway's own id of the call",
+        "channel": "the Asterisk channel (trunk or endpoint name)",
+        "transport": "how the audio travelled",
+        "stage": "how far the call got",
+        "intent": "the topic the bot recognised",
+        "outcome": "how the call ended",
+        "case_id": "the id of a case (its row is mapped)",
+    },
+    "call_events": {"call_id": "link to the call", "kind": "the event's type"},
+    "transcript_turns": {
+        "call_id": "link to the call",
+        "speaker": "caller or bot",
+        "intent": "the topic the bot recognised",
+    },
+    "callback_requests": {
+        "source": "which door the request came in by",
+        "call_id": "link to the call",
+        "status": "where the request stands",
+        "last_error": "why a request was not called (the product's own words)",
+        "timezone": "a time zone (from the number's country)",
+        "segment": "the customer group the call centre assigned",
+        "planned_by": "the policy that planned the call",
+        "plan_reason": "the policy's own words on its choice",
+    },
+    "callback_attempts": {
+        "id": "Spillway's own id of the attempt",
+        "outcome": "how the attempt ended",
+        "detail": "Asterisk's reason code",
+        "segment": "the customer group",
+        "policy": "the policy that chose the time",
+        "node": "the dialer that dialled",
+    },
+    "products": {"sku": "a product", "name": "a product's name"},
+    "orders": {
+        "number": "the order's number",
+        "status": "the order's state",
+        "carrier": "a carrier",
+    },
+    "order_lines": {"order_number": "link to the order", "product_name": "a product's name"},
+    "cases": {
+        "case_id": "the case's reference",
+        "order_number": "the order's number",
+        "call_id": "link to the call",
+        "status": "where the case stands",
+    },
+    "sms_outbox": {
+        "idempotency_key": "Spillway's own key of the message",
+        "call_id": "link to the call",
+        "status": "where the message stands",
+    },
+    "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
+    "scheduler_nodes": {"node": "a dialer's name", "last_error": "the dialer's last error"},
+    "gdpr_audit": {
+        "actor": "the admin who acted (accountability; no customer data)",
+        "action": "export, forget, retention, hold or release",
+        "detail": "rows per table, never the number",
+    },
+    "gdpr_holds": {"held_by": "the admin who placed the hold"},
+    "contact_aggregates": {"segment": "the customer group (anonymous counts)"},
+}
+
+
+# A column with such a name may hold a number whatever its type.
+PHONE_LIKE = re.compile(r"phone|caller|callee|msisdn|number|mobile|contact|cli$", re.IGNORECASE)
+
+
+def needs_entry(column: str, sql_type: str) -> bool:
+    """Whether the map must mention a column: text, blob (or untyped), or phone-like."""
+    kind = sql_type.upper()
+    textual = not kind or any(t in kind for t in ("TEXT", "CHAR", "CLOB", "BLOB", "JSON"))
+    return textual or bool(PHONE_LIKE.search(column))
+
+
+def unmapped(columns: Iterable[tuple[str, str, str]]) -> list[str]:
+    """``table.column`` of each (table, column, SQL type) that needs an entry and has none."""
+    known = {(t.name, c.name) for t in PERSONAL_DATA for c in t.columns}
+    known |= {(t.name, link.column) for t in PERSONAL_DATA for link in t.links}
+    known |= {(t, c) for t, cols in NOT_PERSONAL.items() for c in cols}
+    return [
+        f"{t}.{c}"
+        for t, c, kind in columns
+        if not t.startswith("_") and (t, c) not in known and needs_entry(c, kind)
+    ]
+
+
+def table(name: str) -> Table:
+    return next(t for t in PERSONAL_DATA if t.name == name)
+
+
+def keyed_hash(e164: str, key: bytes) -> str:
+    """The number as an HMAC-SHA256 under the secret ``key``: equal numbers match, and
+    without the key nobody can try all numbers against it."""
+    return "hmac:" + hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
+
+
+def person_where(name: str, forms: tuple[str, ...], *, prefix: str = "f") -> tuple[str, Any]:
+    """A WHERE clause selecting the rows of table ``name`` that belong to the person
+    whose number has the stored ``forms``, and its named parameters."""
+    params = {f"{prefix}{i}": form for i, form in enumerate(forms)}
+    in_forms = "(" + ", ".join(f":{p}" for p in params) + ")"
+    return _where(name, in_forms), params
+
+
+def _where(name: str, in_forms: str) -> str:
+    parts = []
+    for link in table(name).links:
+        col = check_identifier(link.column)
+        if link.parent is None:
+            parts.append(f"{col} IN {in_forms}")
+        else:
+            parts.append(
+                f"{col} IN (SELECT {check_identifier(link.parent_key)} FROM "
+                f"{check_identifier(link.parent)} WHERE {_where(link.parent, in_forms)})"
+            )
+    return "(" + " OR ".join(parts) + ")"

@@ -1,0 +1,104 @@
+"""Backups: a copy taken while a writer writes is whole; restore does not overwrite a live
+database unless forced; `db migrate` backs a database with data up first."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from spillway.errors import InputError
+from spillway.schema import MIGRATIONS
+from spillway.storage import SqliteStore
+
+runner = CliRunner()
+
+
+def _env(path: Path, tmp_path: Path) -> dict[str, str]:
+    return {"SPILLWAY_STORAGE__SQLITE_PATH": str(path), "SPILLWAY_DATA": str(tmp_path / "data")}
+
+
+def _call(store: SqliteStore, n: int) -> None:
+    store.insert(
+        "calls",
+        {
+            "call_id": f"c{n}",
+            "caller": "+4520123456",
+            "started_at": time.time(),
+            "summary": "x" * 500,
+        },
+    )
+
+
+def test_a_backup_taken_while_a_writer_writes_is_whole(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    SqliteStore(path).migrate()
+    stop = threading.Event()
+    written = [0]
+
+    def writer() -> None:  # the scheduler's own connection, writing all along
+        db = SqliteStore(path)
+        while not stop.is_set():
+            _call(db, written[0])
+            written[0] += 1
+        db.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while written[0] < 200:
+            time.sleep(0.01)
+        target = tmp_path / "copy.db"
+        done = runner.invoke(app, ["db", "backup", str(target)], env=_env(path, tmp_path))
+        during = written[0]
+    finally:
+        stop.set()
+        thread.join()
+    assert done.exit_code == 0, done.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    [(rows,)] = copy.execute("SELECT count(*) FROM calls").fetchall()
+    copy.close()
+    assert 200 <= rows <= max(during, written[0])
+
+
+def test_restore_refuses_a_live_database_unless_forced(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    db = SqliteStore(path)
+    db.migrate()
+    _call(db, 1)
+    env = _env(path, tmp_path)
+    assert runner.invoke(app, ["db", "backup", str(tmp_path / "b.db")], env=env).exit_code == 0
+    _call(db, 2)
+    refused = runner.invoke(app, ["db", "restore", str(tmp_path / "b.db")], env=env)
+    assert isinstance(refused.exception, InputError)
+    assert len(db.query("SELECT * FROM calls")) == 2
+    done = runner.invoke(app, ["db", "restore", str(tmp_path / "b.db"), "--force"], env=env)
+    assert done.exit_code == 0, done.output
+    assert [r["call_id"] for r in db.query("SELECT call_id FROM calls")] == ["c1"]
+    db.close()
+
+
+def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as m:
+        m.setattr("spillway.storage.MIGRATIONS", MIGRATIONS[:-1])
+        db = SqliteStore(path)
+        db.migrate()
+        _call(db, 1)
+        db.close()
+    done = runner.invoke(app, ["db", "migrate"], env=_env(path, tmp_path))
+    assert done.exit_code == 0, done.output
+    [backup] = (tmp_path / "data" / "backups").iterdir()
+    copy = sqlite3.connect(backup)
+    assert copy.execute("SELECT max(version) FROM _migrations").fetchall() == [
+        (MIGRATIONS[-2].version,)
+    ]
+    assert copy.execute("SELECT call_id FROM calls").fetchall() == [("c1",)]
+    copy.close()
+    assert f"applied migration {MIGRATIONS[-1].version}" in done.output

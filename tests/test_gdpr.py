@@ -1,0 +1,177 @@
+"""Access and erasure over a database filled through every door: export finds all of it,
+`forget` leaves nothing readable (not even in the database file's bytes) but the
+do-not-call entry as a keyed hash, which still stops a call; the audit log keeps no number."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from scheduler import requests
+from scheduler.dialer import Dialer, DialerConfig
+from scheduler.requests import NewRequest, RequestSource
+from scheduler.subject_access import export_person
+from spillway.erasure import forget
+from spillway.errors import ConfigError
+from spillway.personal_data import PERSONAL_DATA, keyed_hash
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, SqliteStore
+from tests.gdpr_world import ALWAYS, fill_through_every_door
+from tests.test_dialer_logic import FakePbx
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+KEY = b"k3y-for-the-tests"
+ANNA, BO = "20123456", "31987654"  # the person forgotten, and a bystander
+SETTINGS = Settings()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> SqliteStore:
+    store = SqliteStore(tmp_path / "world.db")
+    store.migrate()
+    await fill_through_every_door(store, tmp_path, national=ANNA, call_id="c-anna", opt_out=True)
+    await fill_through_every_door(store, tmp_path, national=BO, call_id="c-bo", opt_out=False)
+    return store
+
+
+def _forms(national: str) -> list[bytes]:
+    spaced = " ".join(national[i : i + 2] for i in range(0, 8, 2))
+    return [f"+45{national}".encode(), f"45{national}".encode(), national.encode(), spaced.encode()]
+
+
+async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
+    found = export_person(world, "+45" + BO, SETTINGS, now=time.time())
+    data = found.as_json()["data"]
+    expected = {t.name for t in PERSONAL_DATA} - {"do_not_call", "gdpr_holds"}
+    assert set(data) == expected
+    assert len(data["callback_requests"]) == 2 and len(data["callback_attempts"]) == 2
+    [open_request] = [r for r in data["callback_requests"] if r["status"] == "pending"]
+    sources = {m["source"] for m in json.loads(open_request["context"])["merged"]}
+    assert sources == {"api", "spool"}
+    [timing] = found.as_json()["callback_timing"]
+    assert timing["request_id"] == open_request["id"] and len(timing["week"]) == 168
+    assert any("most likely to answer" in f for f in timing["factors"])
+    anna = export_person(world, "+45" + ANNA, SETTINGS, now=time.time()).as_json()["data"]
+    assert [r["phone"] for r in anna["do_not_call"]] == ["+45" + ANNA]
+    assert not any(str(r).count(BO) for rows in anna.values() for r in rows)
+
+
+async def test_forget_leaves_nothing_but_the_hashed_do_not_call_entry(world: SqliteStore) -> None:
+    before = export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows
+    erased = forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
+    assert erased.rows["calls"] == 1 and erased.rows["do_not_call"] == 1
+    assert export_person(world, "+45" + ANNA, SETTINGS, now=time.time()).rows == 0
+    assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows == before
+    [entry] = world.query("SELECT phone FROM do_not_call")
+    assert entry["phone"] == keyed_hash("+45" + ANNA, KEY)
+    [audit] = world.query("SELECT * FROM gdpr_audit")
+    assert (audit["actor"], audit["action"], audit["rows"]) == ("dpo", "forget", erased.total)
+    # The shop keeps its order for the books, without the link to them.
+    [order] = world.query("SELECT * FROM orders WHERE number = :n", {"n": "O-c-anna"})
+    assert order["customer_phone"] is None and order["tracking_number"] is None
+    # The contact model keeps the counts of their two attempts.
+    [tries] = world.query("SELECT sum(tries) AS n FROM contact_aggregates")
+    assert tries["n"] == 2
+    path = world.path
+    world.close()
+    raw = path.read_bytes() + (
+        path.with_name(path.name + "-wal").read_bytes()
+        if path.with_name(path.name + "-wal").exists()
+        else b""
+    )
+    for form in _forms(ANNA):
+        assert form not in raw, form
+    assert all(form in raw for form in _forms(BO)[:1])
+
+
+async def test_a_forgotten_number_is_not_called_again(world: SqliteStore) -> None:
+    forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
+    with world.transaction() as tx:
+        assert requests.is_opted_out(tx, "+45" + ANNA, hash_key=KEY)
+        assert not requests.is_opted_out(tx, "+45" + ANNA)  # without the key nothing matches
+        at_intake = requests.record(
+            tx, NewRequest(ANNA, RequestSource.API), region="DK", now=time.time(), hash_key=KEY
+        )
+        assert at_intake.status == "cancelled"
+        # A door that does not know the key records it; the dialer, which does, refuses it.
+        unknowing = requests.record(
+            tx, NewRequest(ANNA, RequestSource.CSV), region="DK", now=time.time()
+        )
+    pbx = FakePbx()
+    db = AsyncStore(world)
+    dialer = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="t", hash_key=KEY))
+    await dialer.tick()
+    await dialer.wait_idle(5)
+    db.close()
+    assert "+45" + ANNA not in pbx.dialled
+    [row] = world.query("SELECT status FROM callback_requests WHERE id = :i", {"i": unknowing.id})
+    assert row["status"] == "cancelled"
+
+
+async def test_forget_cancels_open_callbacks(world: SqliteStore) -> None:
+    erased = forget(world, "+45" + BO, key=KEY, actor="dpo", now=time.time())
+    assert erased.cancelled == 1 and erased.rows["callback_requests"] == 2
+    assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows == 0
+
+
+async def test_the_cli_asks_before_it_forgets(world: SqliteStore, tmp_path: Path) -> None:
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(world.path),
+        "SPILLWAY_GDPR__HASH_KEY": KEY.decode(),
+    }
+    runner = CliRunner()
+    out = tmp_path / "bo.json"
+    done = runner.invoke(app, ["gdpr", "export", BO, "--out", str(out)], env=env)
+    assert done.exit_code == 0, done.output
+    assert json.loads(out.read_text())["phone"] == "+45" + BO
+    [exported] = world.query("SELECT * FROM gdpr_audit")
+    assert exported["action"] == "export" and exported["rows"] > 0
+    refused = runner.invoke(app, ["gdpr", "forget", BO], input="n\n", env=env)
+    assert refused.exit_code == 1
+    assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows > 0
+    done = runner.invoke(app, ["gdpr", "forget", "+45" + BO, "--yes"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 open callback(s) cancelled" in done.output
+    assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows == 0
+    no_key = runner.invoke(
+        app, ["gdpr", "forget", ANNA, "--yes"], env={**env, "SPILLWAY_GDPR__HASH_KEY": ""}
+    )
+    assert isinstance(no_key.exception, ConfigError) and "gdpr.hash_key" in str(no_key.exception)
+
+
+async def test_gdpr_key_creates_the_secret_once(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.env"
+    runner = CliRunner()
+    done = runner.invoke(app, ["gdpr", "key"], env={"SPILLWAY_SECRETS_FILE": str(secrets)})
+    assert done.exit_code == 0, done.output
+    [line] = secrets.read_text().splitlines()
+    assert line.startswith("SPILLWAY_GDPR__HASH_KEY=") and len(line) > 40
+    again = runner.invoke(app, ["gdpr", "key"], env={"SPILLWAY_SECRETS_FILE": str(secrets)})
+    assert "already set" in again.output and secrets.read_text().splitlines() == [line]
+
+
+async def test_forget_reaches_the_callback_spool(world: SqliteStore, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    for folder, name, phone in (
+        ("new", "waiting.json", "45" + ANNA),
+        ("bad", "broken.json", "+45" + ANNA),
+        ("bad", "other.json", "45" + BO),
+    ):
+        (spool / folder).mkdir(parents=True, exist_ok=True)
+        (spool / folder / name).write_text(json.dumps({"version": 1, "phone": phone}))
+    (spool / "bad" / "broken.json.error").write_text("requested_at: missing\n")
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(world.path),
+        "SPILLWAY_GDPR__HASH_KEY": KEY.decode(),
+        "SPILLWAY_CALLBACKS__SPOOL_DIR": str(spool),
+    }
+    done = CliRunner().invoke(app, ["gdpr", "forget", ANNA, "--yes"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "callback spool files: 2" in done.output
+    left = sorted(p.relative_to(spool).as_posix() for p in spool.rglob("*") if p.is_file())
+    assert left == ["bad/other.json"]
