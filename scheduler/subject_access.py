@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduler.contact_model import fit
-from scheduler.dialer import load_facts
+from scheduler.dialer import attempt_rows, load_facts
 from scheduler.explain import Explanation, explain
 from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import OPEN_STATUSES

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
-from scheduler.explain import DAYS, Explanation
+from scheduler.explain import DAYS, OPEN_STATUSES, Explanation
 from scheduler.subject_access import explain_requests
 
 console = Console()
