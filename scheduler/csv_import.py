@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,7 +55,13 @@ class CsvError(ValueError):
     """The file as a whole is unusable (no header, no phone column)."""
 
 
-def parse_csv(text: str, *, region: str, default_timezone: str) -> ParsedCsv:
+def parse_csv(
+    text: str,
+    *,
+    region: str,
+    default_timezone: str,
+    allowed_countries: Collection[str] | None = None,
+) -> ParsedCsv:
     """Every row as a request, or as an error naming its line (pure)."""
     reader = csv.DictReader(io.StringIO(text))
     if reader.fieldnames is None:
@@ -74,20 +81,25 @@ def parse_csv(text: str, *, region: str, default_timezone: str) -> ParsedCsv:
             errors.append(RowError(line, f"more than {MAX_ROWS} rows: the rest is not read"))
             break
         try:
-            good.append((line, _request(row, region, default_timezone)))
+            good.append((line, _request(row, region, default_timezone, allowed_countries)))
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
     return ParsedCsv(good, errors)
 
 
-def _request(row: dict[str, str | None], region: str, default_timezone: str) -> NewRequest:
+def _request(
+    row: dict[str, str | None],
+    region: str,
+    default_timezone: str,
+    allowed_countries: Collection[str] | None = None,
+) -> NewRequest:
     if None in row:
         raise ValueError("more fields than the header has")
     value = {k: (v or "").strip() for k, v in row.items() if k}
     phone = value.get("phone", "")
     if not phone:
         raise ValueError("phone is empty")
-    e164, problem = callable_phone(phone, region)
+    e164, problem = callable_phone(phone, region, allowed_countries=allowed_countries)
     if e164 is None:
         raise ValueError(f"phone {phone!r}: {problem}")
     tz = value.get("timezone") or timezone_for(e164, default_timezone)

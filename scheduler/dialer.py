@@ -38,7 +38,9 @@ from scheduler.requests import RequestStatus
 from scheduler.rules import (
     FINAL_RULES,
     CallingRules,
+    Refusal,
     RequestFacts,
+    Rule,
     attempts_by_day,
     local,
     next_allowed,
@@ -149,6 +151,15 @@ def load_facts(
         expires_at=row["expires_at"],
         segment=row["segment"],
     )
+
+
+def _closing_status(why: Refusal) -> RequestStatus:
+    """The final status of a request a rule refuses for good, as intake would record it."""
+    if why.rule is Rule.DO_NOT_CALL:
+        return RequestStatus.CANCELLED
+    if why.rule is Rule.DESTINATION:
+        return RequestStatus.INVALID_NUMBER
+    return RequestStatus.UNREACHED
 
 
 class Dialer:
@@ -322,12 +333,7 @@ class Dialer:
         if why is not None:
             later = None if why.rule in FINAL_RULES else next_allowed(self.rules, facts, now)
             if later is None:
-                status = (
-                    RequestStatus.CANCELLED
-                    if why.rule.value == "do_not_call"
-                    else RequestStatus.UNREACHED
-                )
-                requests.close(tx, row["id"], status, now=now, error=why.reason)
+                requests.close(tx, row["id"], _closing_status(why), now=now, error=why.reason)
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
@@ -387,6 +393,13 @@ class Dialer:
             facts = load_facts(
                 tx, row, default_timezone=self.config.default_timezone, counting_claim=False
             )
+            why = refusal(self.rules, facts, now)
+            if why is not None and why.rule in FINAL_RULES:
+                # Opted out while it rang (or out of attempts): say so, not "no time left".
+                requests.close(
+                    tx, attempt.request_id, _closing_status(why), now=now, error=why.reason
+                )
+                return
             plan = self._plan(facts, now, outcome, traditional=bool(row["traditional"]))
             if plan.at is None:
                 requests.close(

@@ -15,7 +15,7 @@ claim, lease and retry pattern of :mod:`spillway.leases`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -82,16 +82,22 @@ class NewRequest:
 
 
 def request_row(
-    request: NewRequest, *, region: str, now: float, default_timezone: str = "Europe/Copenhagen"
+    request: NewRequest,
+    *,
+    region: str,
+    now: float,
+    default_timezone: str = "Europe/Copenhagen",
+    allowed_countries: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The ``callback_requests`` row for ``request`` (pure): number normalised, status set.
 
     A number that cannot be read, or one of a kind that is never called back
     (premium-rate, shared-cost, toll-free ...), is kept (in E.164 where it can
     be read, else as given) with status ``invalid_number`` and the reason in
-    ``last_error``.
+    ``last_error``; so is a number outside ``allowed_countries`` (None: the
+    shop's ``region`` only).
     """
-    e164, why_not = callable_phone(request.phone, region)
+    e164, why_not = callable_phone(request.phone, region, allowed_countries=allowed_countries)
     phone = e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40]
     return {
         "phone": phone,
@@ -141,10 +147,12 @@ def record(
     region: str,
     now: float,
     default_timezone: str = "Europe/Copenhagen",
+    allowed_countries: Collection[str] | None = None,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
     The same ``idempotency_key`` twice returns the first request unchanged.
+    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
     """
     if request.idempotency_key:
         [*same] = tx.query(
@@ -161,7 +169,13 @@ def record(
                 row["last_error"],
                 replayed=True,
             )
-    row = request_row(request, region=region, now=now, default_timezone=default_timezone)
+    row = request_row(
+        request,
+        region=region,
+        now=now,
+        default_timezone=default_timezone,
+        allowed_countries=allowed_countries,
+    )
     if row["status"] == RequestStatus.PENDING.value:
         if is_opted_out(tx, row["phone"]):
             row["status"] = RequestStatus.CANCELLED.value

@@ -7,7 +7,7 @@ request may be dialled. The dialer re-checks :func:`refusal` right before it
 dials, so a number opted out after planning is never called.
 
 Rules: calling windows per weekday, public holidays (the holidays package),
-the do-not-call list, attempts per request and per number per day and per
+the do-not-call list, the countries callbacks may dial, attempts per request and per number per day and per
 week, a minimum gap between attempts, the deadline and the expiry. Agent
 capacity is the dialer's (it needs the live queue).
 """
@@ -22,7 +22,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import holidays
+import phonenumbers
 
+from spillway.phone import destination_refusal
 from spillway.settings import Settings
 
 HOUR_S = 3600.0
@@ -52,6 +54,9 @@ class CallingRules:
     min_gap_s: float = HOUR_S
     deadline_business_hours: float = 4.0
     expiry_s: float = 72 * HOUR_S
+    # Where a callback may dial (ISO country codes, "001" for satellite and other
+    # non-geographic services); empty: not checked here (the settings always fill it).
+    allowed_regions: frozenset[str] = frozenset()
 
     def window(self, day: date) -> tuple[float, float] | None:
         return self.windows[day.weekday()]
@@ -103,13 +108,59 @@ def local(at: float, timezone: str) -> datetime:
 
 
 def expiry(rules: CallingRules, facts: RequestFacts) -> float:
-    return facts.expires_at if facts.expires_at is not None else facts.created_at + rules.expiry_s
+    """The hard stop: no attempt from this moment on (the deadline is only a target)."""
+    if facts.expires_at is not None:
+        return facts.expires_at
+    return calling_expiry(rules, facts.created_at, facts.timezone)
+
+
+# (id(rules), start, zone) -> (rules, expiry): refusal() asks for every slot it checks.
+_EXPIRY_MEMO: dict[tuple[int, float, str], tuple[CallingRules, float]] = {}
+
+
+def calling_expiry(rules: CallingRules, start: float, timezone: str) -> float:
+    """``expiry_s`` after ``start``, not counting days with no calling hours.
+
+    A public holiday or a closed weekday (local) between ``start`` and the
+    expiry moves the expiry a day later, so a request made before Christmas
+    or a long weekend still has its ``expiry_s`` worth of calling days (a
+    request made on 24 December after hours is not closed unreached on the
+    27th without a call).
+    """
+    key = (id(rules), start, timezone)
+    found = _EXPIRY_MEMO.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    tz = ZoneInfo(timezone)
+    end = start + rules.expiry_s
+    day = datetime.fromtimestamp(start, tz).date()
+    for _ in range(400):  # a year of closed days is a configuration, not a calendar
+        if datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() >= end:
+            break
+        if rules.window(day) is None or is_holiday(rules, day):
+            end += DAY_S
+        day += timedelta(days=1)
+    if len(_EXPIRY_MEMO) > 100_000:
+        _EXPIRY_MEMO.clear()
+    _EXPIRY_MEMO[key] = (rules, end)
+    return end
+
+
+@functools.lru_cache(maxsize=4096)
+def destination(phone: str, allowed: frozenset[str]) -> str:
+    """Why ``phone`` (E.164) may not be dialled from here ('' when it may)."""
+    try:
+        parsed = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return "not a valid phone number"
+    return destination_refusal(parsed, allowed)
 
 
 class Rule(StrEnum):
     """Which rule refused a moment."""
 
     DO_NOT_CALL = "do_not_call"
+    DESTINATION = "destination"
     MAX_ATTEMPTS = "max_attempts"
     EXPIRED = "expired"
     HOLIDAY = "holiday"
@@ -122,7 +173,7 @@ class Rule(StrEnum):
 
 
 # Refusals that no later moment can lift.
-FINAL_RULES = frozenset({Rule.DO_NOT_CALL, Rule.MAX_ATTEMPTS, Rule.EXPIRED})
+FINAL_RULES = frozenset({Rule.DO_NOT_CALL, Rule.DESTINATION, Rule.MAX_ATTEMPTS, Rule.EXPIRED})
 # Refusals that hold until the next calling window opens.
 WINDOW_RULES = frozenset({Rule.HOLIDAY, Rule.CLOSED_DAY, Rule.OUTSIDE_HOURS})
 
@@ -144,6 +195,8 @@ def refusal(
     """
     if facts.opted_out:
         return Refusal(Rule.DO_NOT_CALL, "the number is on the do-not-call list")
+    if rules.allowed_regions and (far := destination(facts.phone, rules.allowed_regions)):
+        return Refusal(Rule.DESTINATION, far)
     if facts.attempts >= rules.max_attempts:
         return Refusal(
             Rule.MAX_ATTEMPTS, f"{facts.attempts} attempts made, at most {rules.max_attempts}"
@@ -339,4 +392,5 @@ def rules_from_settings(settings: Settings) -> CallingRules:
         min_gap_s=cb.min_gap_minutes * 60,
         deadline_business_hours=cb.deadline_business_hours,
         expiry_s=cb.expiry_hours * 3600,
+        allowed_regions=settings.callback_countries(),
     )

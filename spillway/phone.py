@@ -7,6 +7,8 @@ tried once more that way before it is refused.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import phonenumbers
 
 
@@ -49,8 +51,34 @@ CALLABLE_TYPES = frozenset(
 )
 
 
-def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
+# The "region" of satellite and other international services (+870 Inmarsat,
+# +8816 Iridium ...): no country, and among the dearest destinations to dial.
+NON_GEOGRAPHIC = "001"
+
+
+def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[str]) -> str:
+    """Why a number may not be called given the countries callbacks may dial ('' if it may).
+
+    ``allowed``: ISO country codes (``DK``), or ``001`` for satellite and other
+    non-geographic services. Dialling abroad costs the shop money, and
+    high-cost destinations are how toll fraud pays.
+    """
+    where = phonenumbers.region_code_for_number(parsed) or "??"
+    if where in allowed:
+        return ""
+    place = "a satellite or international service" if where == NON_GEOGRAPHIC else where
+    return (
+        f"a number in {place} (+{parsed.country_code}) is not called back: "
+        f"callbacks.allowed_countries is {', '.join(sorted(allowed)) or 'empty'}"
+    )
+
+
+def callable_phone(
+    number: str, region: str = "DK", *, allowed_countries: Collection[str] | None = None
+) -> tuple[str | None, str]:
     """``number`` in E.164 if a callback may dial it, else None; and why not.
+
+    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
 
     >>> callable_phone("20123456")
     ('+4520123456', '')
@@ -62,6 +90,11 @@ def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
     if kind not in CALLABLE_TYPES:
         name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
         return None, f"a {name} number is not called back"
+    why_not = destination_refusal(
+        parsed, (region,) if allowed_countries is None else allowed_countries
+    )
+    if why_not:
+        return None, why_not
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
 
 

@@ -24,7 +24,9 @@ not a number,Bob,,,,,,
 
 
 def test_each_bad_row_is_named_by_its_line() -> None:
-    parsed = parse_csv(CSV, region="DK", default_timezone="Europe/Copenhagen")
+    parsed = parse_csv(
+        CSV, region="DK", default_timezone="Europe/Copenhagen", allowed_countries={"DK", "US"}
+    )
     assert [(line, r.phone) for line, r in parsed.requests] == [
         (2, "+4520123456"),
         (5, "+12125550123"),
@@ -60,7 +62,9 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     csv_file = tmp_path / "callbacks.csv"
     csv_file.write_text(CSV)
     config = tmp_path / "c.yaml"
-    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    config.write_text(
+        f"storage:\n  sqlite_path: {store.path}\ncallbacks:\n  allowed_countries: [DK, US]\n"
+    )
     result = CliRunner().invoke(
         app, ["--config", str(config), "callbacks", "import", str(csv_file)]
     )

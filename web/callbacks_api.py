@@ -28,7 +28,8 @@ from starlette.routing import Route
 
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
-from spillway.settings import Settings
+from spillway.errors import ConfigError
+from spillway.settings import MIN_API_TOKEN_CHARS, Settings
 from spillway.storage import AsyncStore, Store
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
 
@@ -70,9 +71,14 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
 
 def _authorised(request: Request, token: str | None) -> bool:
     given = request.headers.get("authorization", "")
-    if token is None or not given.lower().startswith("bearer "):
+    if not token or not given.lower().startswith("bearer "):
         return False
-    return hmac.compare_digest(given[7:].strip().encode(), token.encode())
+    # Only the spaces and tabs HTTP allows around a value: str.strip() would also
+    # remove U+00A0 and friends, turning "Bearer <NBSP>" into an empty token.
+    presented = given[7:].strip(" \t")
+    if not presented:
+        return False
+    return hmac.compare_digest(presented.encode(), token.encode())
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
@@ -96,11 +102,19 @@ def _get(store: Store, request_id: int) -> dict[str, Any] | None:
 def create_app(settings: Settings, store: AsyncStore) -> Starlette:
     """The web application over ``store`` (one bounded worker thread for the database)."""
     web = settings.web
-    token = web.api_token.get_secret_value() if web.api_token is not None else None
+    try:
+        token: str | None = web.require_api_token()
+    except ConfigError:
+        token = None  # `web serve` refuses to start; an embedded app answers 503
 
     async def guard(request: Request) -> JSONResponse | None:
         if token is None:
-            return _error(503, "no_token", "the API is off: set SPILLWAY_WEB__API_TOKEN")
+            return _error(
+                503,
+                "no_token",
+                f"the API is off: set SPILLWAY_WEB__API_TOKEN (at least "
+                f"{MIN_API_TOKEN_CHARS} characters)",
+            )
         if not _authorised(request, token):
             return _error(401, "unauthorised", "a valid 'Authorization: Bearer <token>' is needed")
         return None

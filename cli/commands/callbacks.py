@@ -174,7 +174,10 @@ def import_(
         raise InputError(f"cannot read {file}: {exc}") from exc
     try:
         parsed = parse_csv(
-            text, region=settings.shop.country, default_timezone=settings.callbacks.default_timezone
+            text,
+            region=settings.shop.country,
+            default_timezone=settings.callbacks.default_timezone,
+            allowed_countries=settings.callback_countries(),
         )
     except CsvError as exc:
         raise InputError(f"{file}: {exc}") from exc
@@ -188,6 +191,7 @@ def import_(
                     region=settings.shop.country,
                     now=time.time(),
                     default_timezone=settings.callbacks.default_timezone,
+                    allowed_countries=settings.callback_countries(),
                 )
                 merged += recorded.merged
                 added += not recorded.merged

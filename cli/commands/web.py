@@ -22,12 +22,7 @@ def serve(ctx: typer.Context) -> None:
     state = app_context(ctx)
     settings = state.settings
     setup_logging(settings.logging, verbose=state.verbose)
-    if settings.web.api_token is None:
-        raise SpillwayError(
-            "the callback API needs a token: set SPILLWAY_WEB__API_TOKEN "
-            "(or put it in the secrets file)",
-            hint="spillway web serve refuses to run an API anyone could use",
-        )
+    settings.web.require_api_token()  # none, empty or short: a config error naming the key
     db = open_store(settings.storage)
     store = AsyncStore(db)
     config = uvicorn.Config(

