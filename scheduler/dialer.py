@@ -333,7 +333,9 @@ class Dialer:
         if why is not None:
             later = None if why.rule in FINAL_RULES else next_allowed(self.rules, facts, now)
             if later is None:
-                requests.close(tx, row["id"], _closing_status(why), now=now, error=why.reason)
+                requests.close(
+                    tx, row["id"], _closing_status(why), now=now, error=why.reason, uncount=True
+                )
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
@@ -343,7 +345,14 @@ class Dialer:
             # A first attempt nobody planned yet: the policy picks its time too.
             plan = self._plan(facts, now, None, traditional=traditional)
             if plan.at is None:
-                requests.close(tx, row["id"], RequestStatus.UNREACHED, now=now, error=plan.reason)
+                requests.close(
+                    tx,
+                    row["id"],
+                    RequestStatus.UNREACHED,
+                    now=now,
+                    error=plan.reason,
+                    uncount=True,
+                )
                 return DEFERRED
             if plan.at > now + PLAN_SLACK_S:
                 requests.release(tx, row["id"], not_before=plan.at, uncount=True, plan=plan)

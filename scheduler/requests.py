@@ -304,9 +304,18 @@ def close(
     now: float,
     error: str | None = None,
     lease: LeaseSpec = DIAL_LEASE,
+    uncount: bool = False,
 ) -> None:
-    """End an attempt: a final status closes the request, ``pending`` puts it back."""
+    """End an attempt: a final status closes the request, ``pending`` puts it back.
+
+    ``uncount``: the claim was no attempt (the rules refused it before dialling).
+    """
     finish(tx, lease, request_id, status.value, error)
+    if uncount:
+        tx.execute(
+            "UPDATE callback_requests SET attempts = attempts - 1 WHERE id = :id",
+            {"id": request_id},
+        )
     if status in FINAL_STATUSES:
         tx.execute(
             "UPDATE callback_requests SET closed_at = :now WHERE id = :id",
