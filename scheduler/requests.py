@@ -182,18 +182,39 @@ def record(
             row["last_error"] = "the number is on the do-not-call list"
         else:
             open_rows = tx.query(
-                "SELECT id, status, context FROM callback_requests WHERE phone = :p "
+                "SELECT id, status, context, not_before, expires_at FROM callback_requests "
+                "WHERE phone = :p "
                 "AND status IN (:a, :b) ORDER BY id LIMIT 1",
                 {"p": row["phone"], "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1]},
             )
             if open_rows:
-                return _merge(tx, open_rows[0], row)
+                return _merge(tx, open_rows[0], row, request)
     row_id = tx.insert("callback_requests", row)
     return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
 
-def _merge(tx: Transaction, existing: Row, new: dict[str, Any]) -> Recorded:
-    """The new request joins the open one: its source and reason are kept in the context."""
+def _merge(tx: Transaction, existing: Row, new: dict[str, Any], request: NewRequest) -> Recorded:
+    """The new request joins the open one: its source and reason are kept in the context.
+
+    The customer's latest word on when to call wins: a window or time zone the
+    new request gives replaces the open one's (which the policy then plans
+    again), so a merge never lets a customer be called earlier than asked.
+    """
+    if request.not_before is not None or request.not_after is not None or request.timezone:
+        window: dict[str, Any] = {"id": existing["id"], "na": new["not_after"]}
+        sets = ["not_after = :na"]
+        if request.timezone:
+            sets.append("timezone = :tz")
+            window["tz"] = new["timezone"]
+        if new["expires_at"] is not None:
+            sets.append("expires_at = :exp")
+            window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
+        if existing["status"] == RequestStatus.PENDING.value:
+            sets.append("planned_by = NULL")  # planned again, inside the new window
+            if request.not_before is not None:
+                sets.append("not_before = :nb")
+                window["nb"] = request.not_before
+        tx.execute(f"UPDATE callback_requests SET {', '.join(sets)} WHERE id = :id", window)
     context = json.loads(existing["context"] or "{}")
     context.setdefault("merged", []).append(
         {"source": new["source"], "reason": new["reason"], "at": new["created_at"]}

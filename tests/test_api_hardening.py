@@ -96,3 +96,90 @@ async def test_web_serve_refuses_to_start_with_an_empty_or_short_token(
         assert done.returncode != 0, done.stderr
         assert "web.api_token" in done.stderr + done.stdout
         assert f"at least {MIN_API_TOKEN_CHARS} characters" in done.stderr + done.stdout
+
+
+CPH = ZoneInfo("Europe/Copenhagen")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _next_weekday_at(hour: int, days_ahead: int = 1) -> datetime:
+    """A working day (not a Danish holiday) ``days_ahead`` or more ahead, at ``hour`` local."""
+    import holidays
+
+    day = datetime.now(CPH).date() + timedelta(days=days_ahead)
+    closed = holidays.country_holidays("DK", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=CPH)
+
+
+async def test_windows_that_can_never_be_honoured_get_a_422_naming_the_field(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    now = datetime.now(CPH)
+    tomorrow = _next_weekday_at(10)
+    cases = {
+        "past": ({"not_before": now - timedelta(days=2), "not_after": now - timedelta(days=1)}, "not_after"),
+        "inverted": ({"not_before": tomorrow + timedelta(hours=2), "not_after": tomorrow}, "not_after"),
+        "night only": ({"not_before": tomorrow.replace(hour=21), "not_after": tomorrow.replace(hour=23)}, "not_after"),
+        "a year ahead": ({"not_before": now + timedelta(days=365)}, "not_before"),
+    }  # fmt: skip
+    for name, (window, field) in cases.items():
+        body = {"phone": "+4520123456", **{k: _iso(v) for k, v in window.items()}}
+        answer = await client.post("/callbacks", json=body, headers=AUTH)
+        assert answer.status_code == 422, (name, answer.text)
+        assert answer.json()["error"]["field"] == field, name
+    assert store.query("SELECT * FROM callback_requests") == []
+
+
+async def test_a_window_five_days_ahead_gets_an_expiry_that_covers_it(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    later = _next_weekday_at(10, days_ahead=5)
+    answer = await client.post(
+        "/callbacks", json={"phone": "+4520123456", "not_before": _iso(later)}, headers=AUTH
+    )
+    assert answer.status_code == 201, answer.text
+    [row] = store.query("SELECT * FROM callback_requests")
+    # 72 h of calling days from the window's start, not from the request.
+    assert row["expires_at"] >= later.timestamp() + 72 * 3600
+    assert row["not_before"] == later.timestamp()
+
+
+async def test_a_merged_request_keeps_the_later_window_and_zone(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    first = await client.post("/callbacks", json={"phone": "+4520123456"}, headers=AUTH)
+    assert first.status_code == 201
+    later = _next_weekday_at(14, days_ahead=2)
+    body = {
+        "phone": "+4520123456",
+        "not_before": _iso(later),
+        "not_after": _iso(later + timedelta(hours=2)),
+        "timezone": "Europe/Berlin",
+    }
+    second = await client.post("/callbacks", json=body, headers=AUTH)
+    assert second.status_code == 200 and second.json()["merged"]
+    [row] = store.query("SELECT * FROM callback_requests")
+    assert row["not_before"] == later.timestamp()
+    assert row["not_after"] == later.timestamp() + 7200
+    assert row["timezone"] == "Europe/Berlin" and row["planned_by"] is None
+
+
+async def test_a_time_without_an_offset_is_the_customers_local_time(
+    client: httpx.AsyncClient, store: SqliteStore
+) -> None:
+    # The same rule as the CSV import: the request's zone, else the number's.
+    later = _next_weekday_at(15, days_ahead=2)
+    naive = later.replace(tzinfo=None).isoformat()
+    answer = await client.post(
+        "/callbacks",
+        json={"phone": "+4520123456", "not_before": naive, "timezone": "America/New_York"},
+        headers=AUTH,
+    )
+    assert answer.status_code == 201, answer.text
+    [row] = store.query("SELECT * FROM callback_requests")
+    assert row["not_before"] == later.replace(tzinfo=ZoneInfo("America/New_York")).timestamp()

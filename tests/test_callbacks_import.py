@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
 import pytest
 from typer.testing import CliRunner
 
@@ -11,8 +13,19 @@ from cli.main import app
 from scheduler.csv_import import CsvError, parse_csv
 from spillway.storage import SqliteStore
 
-CSV = """phone,name,timezone,not_before,not_after,traditional,consent,segment
-20 12 34 56,Anna,,2026-03-02T14:00,2026-03-02T16:00,no,yes,consumer
+
+def _working_day() -> date:
+    """A Danish working day a few days ahead: the window must be one the rules can honour."""
+    day = date.today() + timedelta(days=3)
+    closed = holidays.country_holidays("DK", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return day
+
+
+DAY = _working_day().isoformat()
+CSV = f"""phone,name,timezone,not_before,not_after,traditional,consent,segment
+20 12 34 56,Anna,,{DAY}T14:00,{DAY}T16:00,no,yes,consumer
 +4590123456,Premium,,,,,,
 not a number,Bob,,,,,,
 +12125550123,Carl,America/New_York,,,yes,yes,b2b

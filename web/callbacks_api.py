@@ -28,7 +28,10 @@ from starlette.routing import Route
 
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.rules import rules_from_settings
+from scheduler.windows import local_epoch, window_expiry, window_problem
 from spillway.errors import ConfigError
+from spillway.phone import callable_phone, timezone_for
 from spillway.settings import MIN_API_TOKEN_CHARS, Settings
 from spillway.storage import AsyncStore, Store
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
@@ -102,6 +105,8 @@ def _get(store: Store, request_id: int) -> dict[str, Any] | None:
 def create_app(settings: Settings, store: AsyncStore) -> Starlette:
     """The web application over ``store`` (one bounded worker thread for the database)."""
     web = settings.web
+    rules = rules_from_settings(settings)
+    countries = settings.callback_countries()
     try:
         token: str | None = web.require_api_token()
     except ConfigError:
@@ -149,6 +154,29 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             return _error(
                 422, "invalid_field", "Idempotency-Key: 1 to 100 characters", "Idempotency-Key"
             )
+        now = time.time()
+        e164, _why = callable_phone(given.phone, settings.shop.country, allowed_countries=countries)
+        # A time without an offset is the customer's local time, as in the CSV import.
+        zone = given.timezone or timezone_for(
+            e164 or given.phone, settings.callbacks.default_timezone
+        )
+        not_before = local_epoch(given.not_before, zone) if given.not_before else None
+        not_after = local_epoch(given.not_after, zone) if given.not_after else None
+        expires_at = None
+        if e164 is not None:  # a number never called has no window to honour
+            problem = window_problem(
+                rules,
+                phone=e164,
+                now=now,
+                timezone=zone,
+                not_before=not_before,
+                not_after=not_after,
+            )
+            if problem is not None:
+                return _error(422, "invalid_field", problem.message, problem.field)
+            expires_at = window_expiry(
+                rules, now=now, timezone=zone, not_before=not_before, not_after=not_after
+            )
         new = NewRequest(
             phone=given.phone,
             source=RequestSource.API,
@@ -158,8 +186,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             segment=given.segment,
             consent=given.consent,
             traditional=given.traditional,
-            not_before=given.not_before.timestamp() if given.not_before else None,
-            not_after=given.not_after.timestamp() if given.not_after else None,
+            not_before=not_before,
+            not_after=not_after,
+            expires_at=expires_at,
             idempotency_key=key,
         )
 
@@ -169,8 +198,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     tx,
                     new,
                     region=settings.shop.country,
-                    now=time.time(),
+                    now=now,
                     default_timezone=settings.callbacks.default_timezone,
+                    allowed_countries=countries,
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import signal
 import time
@@ -20,11 +21,13 @@ from rich.table import Table
 from cli.context import app_context
 from dialplan.spool import callback_spool
 from scheduler import requests
-from scheduler.csv_import import CsvError, parse_csv
+from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.windows import window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import setup_logging
 from spillway.phone import mask_phone
@@ -182,9 +185,25 @@ def import_(
     except CsvError as exc:
         raise InputError(f"{file}: {exc}") from exc
     added = merged = 0
+    errors = list(parsed.errors)
+    rules = rules_from_settings(settings)
     with _store(ctx) as db:
         with db.transaction() as tx:
-            for _line, request in parsed.requests:
+            for line, request in parsed.requests:
+                # The same window rules as the API: refused if never honoured, else covered.
+                now = time.time()
+                zone = request.timezone or settings.callbacks.default_timezone
+                nb, na = request.not_before, request.not_after
+                problem = window_problem(
+                    rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
+                )
+                if problem is not None:
+                    errors.append(RowError(line, problem.message))
+                    continue
+                expires_at = window_expiry(
+                    rules, now=now, timezone=zone, not_before=nb, not_after=na
+                )
+                request = dataclasses.replace(request, expires_at=expires_at)
                 recorded = requests.record(
                     tx,
                     request,
@@ -195,13 +214,12 @@ def import_(
                 )
                 merged += recorded.merged
                 added += not recorded.merged
-    for error in parsed.errors:
+    for error in sorted(errors, key=lambda e: e.line):
         console.print(f"{file} {error}", style="red", markup=False, soft_wrap=True)
     console.print(
-        f"{added} request(s) added, {merged} merged into open ones, "
-        f"{len(parsed.errors)} row(s) refused"
+        f"{added} request(s) added, {merged} merged into open ones, {len(errors)} row(s) refused"
     )
-    if parsed.errors:
+    if errors:
         raise typer.Exit(1)
 
 
