@@ -7,8 +7,8 @@ request may be dialled. The dialer re-checks :func:`refusal` right before it
 dials, so a number opted out after planning is never called.
 
 Rules: calling windows per weekday, public holidays (the holidays package),
-the do-not-call list, the countries callbacks may dial, attempts per request and per number per day and per
-week, a minimum gap between attempts, the deadline and the expiry. Agent
+the do-not-call list, the countries callbacks may dial, attempts per request
+and per number per day and per week, a minimum gap between attempts, the deadline and the expiry. Agent
 capacity is the dialer's (it needs the live queue).
 """
 

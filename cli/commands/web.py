@@ -8,7 +8,6 @@ import typer
 import uvicorn
 
 from cli.context import app_context
-from spillway.errors import SpillwayError
 from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
 from web.callbacks_api import create_app
