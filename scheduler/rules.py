@@ -8,7 +8,10 @@ dials, so a number opted out after planning is never called.
 
 Rules: calling windows per weekday, public holidays (the holidays package),
 the do-not-call list, the countries callbacks may dial, attempts per request
-and per number per day and per week, a minimum gap between attempts, the deadline and the expiry. Agent
+and per number per day and per week, a minimum gap between attempts, and the
+expiry (the hard stop). A request's deadline is not a rule: it is the promise
+the policy aims at (:func:`deadline`), and a request past it may still be
+called until it expires. Agent
 capacity is the dialer's (it needs the live queue).
 """
 
