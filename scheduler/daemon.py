@@ -89,6 +89,7 @@ async def _dial(
 async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Event) -> None:
     folder = callback_spool(settings).local
     cb = settings.callbacks
+    failing: str | None = None  # the error being waited out: logged once, not every poll
     while not stop.is_set():
         try:
             report = await store.run(
@@ -106,9 +107,12 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                     len(report.imported),
                     len(report.bad),
                 )
+            failing = None
         except (SpillwayError, OSError) as exc:
             # The files stay where they are; the next poll tries again.
-            log.error("callback spool %s: %s", folder, exc)
+            if str(exc) != failing:
+                log.error("callback spool %s: %s", folder, exc)
+            failing = str(exc)
         await _sleep(stop, cb.poll_interval_s)
 
 

@@ -48,7 +48,8 @@ from scheduler.rules import (
 )
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Row, Transaction
+from spillway.errors import StorageError
+from spillway.storage import AsyncStore, Row, Transaction, is_storage_fault
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -110,6 +111,8 @@ class Attempt:
     started_at: float
 
 
+# The longest wait between tries while the database cannot be written.
+STORAGE_BACKOFF_MAX_S = 60.0
 # A plan this close to now is dialled now (not released and claimed again).
 PLAN_SLACK_S = 60.0
 
@@ -191,21 +194,60 @@ class Dialer:
         self.dialled = 0
         self.fallbacks = 0  # plans the conventional rule made because the policy failed
         self.last_error: str | None = None
+        # The storage fault being waited out (None: none), and the current back-off.
+        self.storage_fault: str | None = None
+        self.storage_backoff_s = 0.0
         # The age of the model behind the policy, for `scheduler status` (None: no model).
         self.model_fitted_at: Callable[[], float | None] = lambda: None
 
     # -- the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        """Reconcile, then tick until ``stop``; in-flight attempts are left to Asterisk."""
-        await self.store.run(self._heartbeat, True)
-        await self.reconcile()
+        """Reconcile, then tick until ``stop``; in-flight attempts are left to Asterisk.
+
+        A storage fault (a full disk, a read-only database, PostgreSQL gone)
+        stops nothing: it is logged once, the claims and attempts in flight
+        are kept, and the loop tries again with back-off until it clears.
+        """
+        reconciled = False
         while not stop.is_set():
-            await self.tick()
-            await self.store.run(self._heartbeat, False)
             try:
-                await asyncio.wait_for(stop.wait(), self.config.poll_interval_s)
+                if not reconciled:
+                    await self.store.run(self._heartbeat, True)
+                    await self.reconcile()
+                    reconciled = True
+                await self.tick()
+                await self.store.run(self._heartbeat, False)
+                wait_s = self._storage_ok()
+            except StorageError as exc:
+                wait_s = self._storage_fault(exc)
+            try:
+                await asyncio.wait_for(stop.wait(), wait_s)
             except TimeoutError:
                 pass
+
+    def _storage_fault(self, exc: StorageError) -> float:
+        """Log a storage fault once (not per retry); the seconds to wait before the next try."""
+        self.storage_backoff_s = min(max(1.0, self.storage_backoff_s * 2), STORAGE_BACKOFF_MAX_S)
+        message = f"storage fault: {exc.message}"
+        if message != self.storage_fault:
+            log.error(
+                "%s; keeping %d attempt(s) in flight and their claims, retrying every %.0f s "
+                "up to %.0f s until it clears",
+                message,
+                len(self.in_flight),
+                self.storage_backoff_s,
+                STORAGE_BACKOFF_MAX_S,
+            )
+            self.storage_fault = message
+        self.last_error = message
+        return self.storage_backoff_s
+
+    def _storage_ok(self) -> float:
+        if self.storage_fault is not None:
+            log.warning("storage fault cleared (%s): dialling again", self.storage_fault)
+            self.storage_fault = None
+        self.storage_backoff_s = 0.0
+        return self.config.poll_interval_s
 
     async def tick(self) -> int:
         """Dial what the free capacity allows; how many attempts were started."""
@@ -256,7 +298,12 @@ class Dialer:
         except Exception as exc:  # this attempt only; reconcile settles it from Asterisk
             self._error(f"attempt {attempt.id} for request {attempt.request_id}: {exc}")
             return
-        await self.store.run(self._finish, attempt, outcome, self.clock())
+        while True:  # the outcome is known; a storage fault only delays writing it
+            try:
+                await self.store.run(self._finish, attempt, outcome, self.clock())
+                break
+            except StorageError as exc:
+                await asyncio.sleep(self._storage_fault(exc))
         try:
             await self.pbx.forget(attempt.id)
         except Exception as exc:  # a stale AstDB key costs nothing
@@ -319,6 +366,8 @@ class Dialer:
             try:
                 return self._start(tx, row, now)
             except Exception as exc:  # a broken row: that request only
+                if is_storage_fault(exc):
+                    raise  # the database, not the row: nothing is closed, the loop waits
                 self._error(f"request {row['id']}: {exc}")
                 requests.close(
                     tx, row["id"], RequestStatus.UNREACHED, now=now, error=f"broken: {exc}"
