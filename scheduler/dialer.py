@@ -46,9 +46,9 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
+from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
-from spillway.errors import StorageError
 from spillway.storage import AsyncStore, Row, Transaction, is_storage_fault
 
 log = logging.getLogger(__name__)

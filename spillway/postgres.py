@@ -85,7 +85,7 @@ def _rollback(conn: Any) -> None:
     """Roll back, keeping the error that ended the transaction (a dead connection cannot)."""
     try:
         conn.rollback()
-    except Exception:  # noqa: BLE001 - the connection is dropped; the first error says why
+    except Exception:  # the connection is dropped; the first error says why
         pass
 
 
