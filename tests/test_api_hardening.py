@@ -8,6 +8,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -185,3 +186,57 @@ async def test_a_time_without_an_offset_is_the_customers_local_time(
     assert answer.status_code == 201, answer.text
     [row] = store.query("SELECT * FROM callback_requests")
     assert row["not_before"] == later.replace(tzinfo=ZoneInfo("America/New_York")).timestamp()
+
+
+@pytest.mark.parametrize("depth", [1000, 5000])
+async def test_deeply_nested_json_is_a_400(client: httpx.AsyncClient, depth: int) -> None:
+    for body in ("[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth):
+        answer = await client.post("/callbacks", content=body.encode()[:16000], headers=AUTH)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize(
+    "raw", ["²", "١٢", "1" * 20, "9" * 5000, "99999999999999999999", "-1", "0x10"]
+)
+async def test_odd_ids_are_a_404(client: httpx.AsyncClient, raw: str) -> None:
+    answer = await client.get(f"/callbacks/{raw}", headers=AUTH)
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"]["code"] == "not_found"
+
+
+async def test_posts_are_served_while_a_big_csv_import_runs(tmp_path: Path) -> None:
+    from spillway.phone import callable_phone
+
+    rows, n = ["phone,name"], 100_000
+    while len(rows) <= 5000:
+        n += 1
+        if callable_phone(f"+4520{n:06d}")[0]:
+            rows.append(f"+4520{n:06d},row {len(rows)}")
+    (tmp_path / "big.csv").write_text("\n".join(rows) + "\n")
+    db_path = tmp_path / "shared.db"
+    (tmp_path / "c.yaml").write_text(f"storage:\n  sqlite_path: {db_path}\n")
+    # The API's own wait for the write lock is short: only short import transactions fit.
+    store = SqliteStore(db_path, busy_timeout_ms=1000)
+    store.migrate()
+    c, db = await _client(Settings(web={"api_token": TOKEN}), store)
+    env = {**os.environ, "SPILLWAY_SECRETS_FILE": str(tmp_path / "none.env")}
+    importer = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "--config", str(tmp_path / "c.yaml"),
+        "callbacks", "import", str(tmp_path / "big.csv"),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    statuses: list[int] = []
+    deadline = time.monotonic() + 120
+    async with c:
+        i = 0
+        while importer.returncode is None and time.monotonic() < deadline:
+            i += 1
+            answer = await c.post("/callbacks", json={"phone": f"+4531{i:06d}"}, headers=AUTH)
+            statuses.append(answer.status_code)
+            await asyncio.sleep(0.02)
+    out, err = await asyncio.wait_for(importer.communicate(), 120)
+    db.close()
+    store.close()
+    assert b"5000 request(s) added" in out, err
+    assert len(statuses) >= 10 and set(statuses) <= {200, 201}, statuses

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -30,11 +32,13 @@ from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.windows import local_epoch, window_expiry, window_problem
-from spillway.errors import ConfigError
+from spillway.errors import ConfigError, StorageError
 from spillway.phone import callable_phone, timezone_for
 from spillway.settings import MIN_API_TOKEN_CHARS, Settings
 from spillway.storage import AsyncStore, Store
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
+
+log = logging.getLogger(__name__)
 
 
 class CallbackIn(BaseModel):
@@ -64,6 +68,10 @@ class CallbackIn(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("an IANA time zone name such as Europe/Copenhagen") from None
         return value
+
+
+_ID = re.compile(r"[0-9]{1,19}")
+_MAX_ID = 2**63 - 1
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -141,6 +149,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             data = json.loads(body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return _error(400, "invalid_json", f"the body is not JSON: {exc}")
+        except RecursionError:  # a few KB of "[[[[..." nest deeper than the parser goes
+            return _error(400, "invalid_json", "the body is nested too deeply")
         if not isinstance(data, dict):
             return _error(400, "invalid_json", "the body must be a JSON object")
         try:
@@ -207,7 +217,13 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                 )
             return recorded, dict(row)
 
-        recorded, row = await store.run(record)
+        try:
+            recorded, row = await store.run(record)
+        except StorageError as exc:  # the database is locked, full or gone: try again later
+            log.error("callback API: %s", exc)
+            answer = _error(503, "storage", "the request could not be stored now; try again")
+            answer.headers["Retry-After"] = "5"
+            return answer
         status = 200 if recorded.replayed or recorded.merged else 201
         return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
 
@@ -215,8 +231,10 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         if (refused := await guard(request)) is not None:
             return refused
         raw = request.path_params["request_id"]
-        if not raw.isdigit():
-            return _error(404, "not_found", f"no callback request {raw!r}")
+        # ASCII digits that fit a 64-bit row id: "²" is a digit to str.isdigit(), and a
+        # 20-digit id overflows SQLite's integer (a 5,000-digit one, Python's int()).
+        if _ID.fullmatch(raw) is None or int(raw) > _MAX_ID:
+            return _error(404, "not_found", f"no callback request {raw[:40]!r}")
         row = await store.run(_get, store.store, int(raw))
         if row is None:
             return _error(404, "not_found", f"no callback request {raw}")

@@ -24,7 +24,7 @@ from scheduler import requests
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
-from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.windows import window_expiry, window_problem
@@ -40,6 +40,9 @@ scheduler_app = typer.Typer(
     help="The callback dialer: run it, or see how it is doing.", no_args_is_help=True
 )
 console = Console()
+# `callbacks import` holds the write lock this long at a time, then lets others in.
+IMPORT_BATCH_S = 0.1
+IMPORT_PAUSE_S = 0.1
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
 
 
@@ -187,33 +190,45 @@ def import_(
     added = merged = 0
     errors = list(parsed.errors)
     rules = rules_from_settings(settings)
+    ready: list[NewRequest] = []
+    for line, request in parsed.requests:
+        # The same window rules as the API: refused if never honoured, else covered.
+        now = time.time()
+        zone = request.timezone or settings.callbacks.default_timezone
+        nb, na = request.not_before, request.not_after
+        problem = window_problem(
+            rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
+        )
+        if problem is not None:
+            errors.append(RowError(line, problem.message))
+            continue
+        expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
+        ready.append(dataclasses.replace(request, expires_at=expires_at))
     with _store(ctx) as db:
-        with db.transaction() as tx:
-            for line, request in parsed.requests:
-                # The same window rules as the API: refused if never honoured, else covered.
-                now = time.time()
-                zone = request.timezone or settings.callbacks.default_timezone
-                nb, na = request.not_before, request.not_after
-                problem = window_problem(
-                    rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
-                )
-                if problem is not None:
-                    errors.append(RowError(line, problem.message))
-                    continue
-                expires_at = window_expiry(
-                    rules, now=now, timezone=zone, not_before=nb, not_after=na
-                )
-                request = dataclasses.replace(request, expires_at=expires_at)
-                recorded = requests.record(
-                    tx,
-                    request,
-                    region=settings.shop.country,
-                    now=time.time(),
-                    default_timezone=settings.callbacks.default_timezone,
-                    allowed_countries=settings.callback_countries(),
-                )
-                merged += recorded.merged
-                added += not recorded.merged
+        # Short transactions with a pause between them: the API, the bot and the
+        # dialer write in the pauses instead of timing out behind one long import.
+        # SQLite's busy wait re-polls at most every 100 ms and queues nobody, so a
+        # pause that long lets every waiting writer in.
+        rows = iter(ready)
+        while True:
+            started = time.monotonic()
+            with db.transaction() as tx:
+                for request in rows:
+                    recorded = requests.record(
+                        tx,
+                        request,
+                        region=settings.shop.country,
+                        now=time.time(),
+                        default_timezone=settings.callbacks.default_timezone,
+                        allowed_countries=settings.callback_countries(),
+                    )
+                    merged += recorded.merged
+                    added += not recorded.merged
+                    if time.monotonic() - started >= IMPORT_BATCH_S:
+                        break
+                else:
+                    break
+            time.sleep(IMPORT_PAUSE_S)
     for error in sorted(errors, key=lambda e: e.line):
         console.print(f"{file} {error}", style="red", markup=False, soft_wrap=True)
     console.print(
