@@ -49,7 +49,7 @@ from scheduler.rules import (
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Row, Transaction, is_storage_fault
+from spillway.storage import AsyncStore, Row, Store, Transaction, is_storage_fault
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -497,9 +497,10 @@ class Dialer:
         now = self.clock()
         self.store.store.execute(
             "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
-            "policy_fallbacks, model_fitted_at) VALUES (:n, :now, :now, :d, :e, :f, :m) "
+            "policy_fallbacks, model_fitted_at, state) "
+            "VALUES (:n, :now, :now, :d, :e, :f, :m, :state) "
             "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, dialled = :d, "
-            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m"
+            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m, state = :state"
             + (", started_at = :now" if starting else ""),
             {
                 "n": self.config.node,
@@ -508,6 +509,7 @@ class Dialer:
                 "e": self.last_error,
                 "f": self.fallbacks,
                 "m": self.model_fitted_at(),
+                "state": DIALLING_STATE,
             },
         )
 
@@ -516,6 +518,25 @@ class Dialer:
         if message != self.last_error:
             log.warning("%s", message)
         self.last_error = message
+
+
+# A node's state while it is connected to AMI and dialling.
+DIALLING_STATE = "dialling"
+
+
+def node_not_dialling(store: Store, node: str, now: float, state: str) -> None:
+    """Record a node that is up but cannot dial (AMI login failed ...), with its heartbeat.
+
+    Without it a node that never logs in to AMI writes no row, and
+    `scheduler status` and /metrics show nothing at all.
+    """
+    store.execute(
+        "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
+        "last_error_at, state) VALUES (:n, :now, :now, 0, :s, :now, :s) "
+        "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, last_error = :s, "
+        "last_error_at = :now, state = :s",
+        {"n": node, "now": now, "s": state[:300]},
+    )
 
 
 def status_report(store: Any, now: float) -> dict[str, Any]:
@@ -539,6 +560,8 @@ def status_report(store: Any, now: float) -> dict[str, Any]:
         "nodes": [
             {
                 "node": n["node"],
+                "state": n["state"],
+                "up_s": round(now - n["started_at"], 1),
                 "seen_s_ago": round(now - n["heartbeat_at"], 1),
                 "dialled": n["dialled"],
                 "policy_fallbacks": n["policy_fallbacks"],

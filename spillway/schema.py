@@ -224,6 +224,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE scheduler_nodes ADD COLUMN model_fitted_at REAL",
         ),
     ),
+    Migration(
+        7,
+        "scheduler node state: dialling, or why not (AMI login failed ...)",
+        ("ALTER TABLE scheduler_nodes ADD COLUMN state TEXT",),
+    ),
 )
 
 
