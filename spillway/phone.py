@@ -110,13 +110,55 @@ def mask_phone(number: str) -> str:
     )
 
 
-def timezone_for(e164: str, default: str) -> str:
-    """The customer's IANA time zone from their number (the first one it may be in)."""
+# Where most people live in countries whose mobile numbers do not say which of
+# several zones they are in (phonenumbers gives every zone of +7 for a Moscow
+# mobile, Asia/Almaty first): the zone a number of unknown place is most likely in.
+MOST_POPULOUS_ZONE = {
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "CA": "America/Toronto",
+    "CD": "Africa/Kinshasa",
+    "CL": "America/Santiago",
+    "ID": "Asia/Jakarta",
+    "KZ": "Asia/Almaty",
+    "MN": "Asia/Ulaanbaatar",
+    "MX": "America/Mexico_City",
+    "RU": "Europe/Moscow",
+    "US": "America/New_York",
+}
+
+
+def timezone_choice(e164: str, default: str) -> tuple[str, str]:
+    """The customer's IANA time zone from their number, and how it was chosen.
+
+    One zone for the number: that one. Several (a mobile in a country with
+    several zones): ``default`` if it is one of them (the shop's own zone),
+    else the zone where most of that country's people live, else ``default``.
+    """
     from phonenumbers import timezone as number_timezones
 
     try:
-        zones = number_timezones.time_zones_for_number(phonenumbers.parse(e164))
+        parsed = phonenumbers.parse(e164)
+        zones = number_timezones.time_zones_for_number(parsed)
     except phonenumbers.NumberParseException:
-        return default
+        return default, "the shop's time zone: the number cannot be read"
     usable = [z for z in zones if z and z != "Etc/Unknown"]
-    return usable[0] if usable else default
+    if len(usable) == 1:
+        return usable[0], "the time zone of the number"
+    if not usable:
+        return default, "the shop's time zone: the number does not say"
+    region = phonenumbers.region_code_for_number(parsed)
+    if default in usable:
+        return default, f"the shop's time zone, one of the {len(usable)} the number may be in"
+    main = MOST_POPULOUS_ZONE.get(region or "")
+    if main in usable:
+        return (
+            main,
+            f"where most people in {region} live: the number may be in {len(usable)} zones",
+        )
+    return default, f"the shop's time zone: the number may be in {len(usable)} zones"
+
+
+def timezone_for(e164: str, default: str) -> str:
+    """The customer's IANA time zone from their number (see :func:`timezone_choice`)."""
+    return timezone_choice(e164, default)[0]

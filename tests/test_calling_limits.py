@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import requests
+from scheduler.contact_model import AttemptLog, fit
+from scheduler.explain import explain
 from scheduler.policy import ConventionalPolicy
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import (
@@ -23,7 +25,7 @@ from scheduler.rules import (
     refusal,
     rules_from_settings,
 )
-from spillway.phone import callable_phone
+from spillway.phone import callable_phone, timezone_for
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 
@@ -115,3 +117,43 @@ def test_the_deadline_is_a_target_and_the_expiry_the_hard_stop() -> None:
     assert refusal(rules, f, stop - 3600) is None
     why = refusal(rules, f, stop)
     assert why is not None and why.rule is Rule.EXPIRED
+
+
+@pytest.mark.parametrize(
+    ("number", "zone"),
+    [
+        ("+79161234567", "Europe/Moscow"),  # a Moscow mobile: phonenumbers lists Almaty first
+        ("+74951234567", "Europe/Moscow"),
+        ("+61412345678", "Australia/Sydney"),
+        ("+12125550123", "America/New_York"),
+        ("+4520123456", "Europe/Copenhagen"),
+    ],
+)
+def test_the_time_zone_of_a_number_in_a_country_with_several(number: str, zone: str) -> None:
+    assert timezone_for(number, "Europe/Copenhagen") == zone
+
+
+def test_the_zone_the_request_gives_wins_and_explain_says_where_it_came_from(
+    store: SqliteStore,
+) -> None:
+    with store.transaction() as tx:
+        given = requests.record(
+            tx,
+            NewRequest("+79161234567", RequestSource.API, timezone="Asia/Vladivostok"),
+            region="RU",
+            now=time.time(),
+        )
+        guessed = requests.record(
+            tx, NewRequest("+79161234568", RequestSource.API), region="RU", now=time.time()
+        )
+    rows = {r["id"]: r for r in store.query("SELECT * FROM callback_requests")}
+    assert rows[given.id]["timezone"] == "Asia/Vladivostok"
+    assert rows[guessed.id]["timezone"] == "Europe/Moscow"
+    model = fit(AttemptLog.from_rows([]), now=time.time(), gbm=False)
+    said = {}
+    for rid in (given.id, guessed.id):
+        row = rows[rid]
+        f = facts(phone=row["phone"], timezone=row["timezone"], created_at=row["created_at"])
+        said[rid] = explain(row, f, CallingRules(), model, now=time.time(), configured_policy="x")
+    assert "Asia/Vladivostok (the time zone given with your request)" in said[given.id].factors[-1]
+    assert "Europe/Moscow (where most people in RU live" in said[guessed.id].factors[-1]
