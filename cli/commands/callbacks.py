@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from cli.context import app_context
+from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import requests
 from scheduler.csv_import import CsvError, RowError, parse_csv
@@ -106,12 +106,12 @@ def list_(
     for r in rows:
         table.add_row(
             str(r["id"]),
-            mask_phone(r["phone"]),
-            r["status"],
+            shown(mask_phone(r["phone"])),
+            shown(r["status"]),
             str(r["attempts"]),
             _time(r["not_before"]) if r["status"] == "pending" else "-",
-            r["source"],
-            escape(str(r["reason"] or "")),
+            shown(r["source"]),
+            shown(r["reason"] or ""),
         )
     console.print(table)
 
@@ -125,7 +125,7 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
     if as_json:
         print(json.dumps(data, indent=2, default=str))
         return
-    console.print(f"[bold]request {request_id}[/]: {data['status']}, {data['phone']}")
+    console.print(f"[bold]request {request_id}[/]: {shown(data['status'])}, {shown(data['phone'])}")
     for key in (
         "source",
         "reason",
@@ -136,12 +136,12 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         "last_error",
     ):
         value = data.get(key)
-        shown = _time(value) if key in ("created_at", "not_before") else value
-        console.print(f"  {key}: {escape(str(shown))}")
+        value_text = _time(value) if key in ("created_at", "not_before") else value
+        console.print(f"  {key}: {shown(value_text)}")
     for a in data["attempts_made"]:
         console.print(
             f"  attempt {a['attempt_no']} at {_time(a['started_at'])}: "
-            f"{a['outcome'] or 'under way'} ({a['policy']})"
+            f"{shown(a['outcome'] or 'under way')} ({shown(a['policy'])})"
         )
 
 
@@ -230,7 +230,7 @@ def import_(
                     break
             time.sleep(IMPORT_PAUSE_S)
     for error in sorted(errors, key=lambda e: e.line):
-        console.print(f"{file} {error}", style="red", markup=False, soft_wrap=True)
+        console.print(plain(f"{file} {error}"), style="red", markup=False, soft_wrap=True)
     console.print(
         f"{added} request(s) added, {merged} merged into open ones, {len(errors)} row(s) refused"
     )
@@ -257,7 +257,7 @@ def import_spool_(ctx: typer.Context) -> None:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
     for name, reason in report.bad:
         console.print(
-            f"{folder / 'bad' / name}: {reason}", style="red", markup=False, soft_wrap=True
+            plain(f"{folder / 'bad' / name}: {reason}"), style="red", markup=False, soft_wrap=True
         )
     console.print(
         f"{len(report.imported)} request(s) imported from {folder}, "
@@ -306,7 +306,7 @@ def optout(
                 ):
                     bad += 1
                     console.print(
-                        f"{where}: {raw!r} is not a phone number",
+                        plain(f"{where}: {raw!r} is not a phone number"),
                         style="red",
                         markup=False,
                         soft_wrap=True,
@@ -358,6 +358,6 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(f"by status: {report['by_status']}")
     for n in report["nodes"]:
         console.print(
-            f"  node {escape(n['node'])}: seen {n['seen_s_ago']} s ago, dialled {n['dialled']}"
-            + (f", last error: {escape(n['last_error'])}" if n["last_error"] else "")
+            f"  node {shown(n['node'])}: seen {n['seen_s_ago']} s ago, dialled {n['dialled']}"
+            + (f", last error: {shown(n['last_error'])}" if n["last_error"] else "")
         )
