@@ -48,10 +48,10 @@ async def test_an_empty_or_short_token_turns_the_api_off(store: SqliteStore, tok
     async with c:
         for header in (b"Bearer ", b"Bearer \xa0", f"Bearer {token}".encode()):
             answer = await c.post(
-                "/callbacks", json={"phone": "+4520123456"}, headers={"Authorization": header}
+                "/callbacks", json={"phone": "+4520123456"}, headers={b"Authorization": header}
             )
             assert answer.status_code == 503, (token, header)
-            assert (await c.get("/metrics", headers={"Authorization": header})).status_code == 503
+            assert (await c.get("/metrics", headers={b"Authorization": header})).status_code == 503
     db.close()
     assert store.query("SELECT * FROM callback_requests") == []
     with pytest.raises(ConfigError, match=rf"web\.api_token .*at least {MIN_API_TOKEN_CHARS}"):
@@ -62,10 +62,10 @@ async def test_a_blank_bearer_is_never_accepted(client: httpx.AsyncClient) -> No
     # As they arrive on the wire: latin-1 NBSP, UTF-8 EM SPACE, plain blanks.
     for header in (b"Bearer \xa0", b"Bearer ", "Bearer \u2003".encode(), b"bearer  \t"):
         answer = await client.post(
-            "/callbacks", json={"phone": "+4520123456"}, headers={"Authorization": header}
+            "/callbacks", json={"phone": "+4520123456"}, headers={b"Authorization": header}
         )
         assert answer.status_code == 401, header
-        assert (await client.get("/metrics", headers={"Authorization": header})).status_code == 401
+        assert (await client.get("/metrics", headers={b"Authorization": header})).status_code == 401
 
 
 @pytest.mark.parametrize("token", ["", "short"])
