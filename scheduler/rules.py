@@ -117,8 +117,8 @@ def expiry(rules: CallingRules, facts: RequestFacts) -> float:
     return calling_expiry(rules, facts.created_at, facts.timezone)
 
 
-# (id(rules), start, zone) -> (rules, expiry): refusal() asks for every slot it checks.
-_EXPIRY_MEMO: dict[tuple[int, float, str], tuple[CallingRules, float]] = {}
+# (id(rules), first day, last day) -> (rules, closed days): many requests share their days.
+_CLOSED_MEMO: dict[tuple[int, date, date], tuple[CallingRules, int]] = {}
 
 
 def calling_expiry(rules: CallingRules, start: float, timezone: str) -> float:
@@ -130,23 +130,29 @@ def calling_expiry(rules: CallingRules, start: float, timezone: str) -> float:
     request made on 24 December after hours is not closed unreached on the
     27th without a call).
     """
-    key = (id(rules), start, timezone)
-    found = _EXPIRY_MEMO.get(key)
-    if found is not None and found[0] is rules:
-        return found[1]
     tz = ZoneInfo(timezone)
     end = start + rules.expiry_s
-    day = datetime.fromtimestamp(start, tz).date()
-    for _ in range(400):  # a year of closed days is a configuration, not a calendar
-        if datetime(day.year, day.month, day.day, tzinfo=tz).timestamp() >= end:
-            break
+    first = datetime.fromtimestamp(start, tz).date()
+    last = datetime.fromtimestamp(end, tz).date()
+    return end + _closed_days(rules, first, last) * DAY_S
+
+
+def _closed_days(rules: CallingRules, first: date, last: date) -> int:
+    """Days without calling hours from ``first``, each one pushing ``last`` a day on."""
+    key = (id(rules), first, last)
+    found = _CLOSED_MEMO.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    closed, day = 0, first
+    while day <= last and closed < 400:  # a year of closed days is a configuration error
         if rules.window(day) is None or is_holiday(rules, day):
-            end += DAY_S
+            closed += 1
+            last += timedelta(days=1)
         day += timedelta(days=1)
-    if len(_EXPIRY_MEMO) > 100_000:
-        _EXPIRY_MEMO.clear()
-    _EXPIRY_MEMO[key] = (rules, end)
-    return end
+    if len(_CLOSED_MEMO) > 100_000:
+        _CLOSED_MEMO.clear()
+    _CLOSED_MEMO[key] = (rules, closed)
+    return closed
 
 
 @functools.lru_cache(maxsize=4096)
@@ -204,7 +210,12 @@ def refusal(
         return Refusal(
             Rule.MAX_ATTEMPTS, f"{facts.attempts} attempts made, at most {rules.max_attempts}"
         )
-    if at >= expiry(rules, facts):
+    # The plain expiry first: the days without calling hours only ever add to it.
+    if (
+        at >= facts.expires_at
+        if facts.expires_at is not None
+        else at >= facts.created_at + rules.expiry_s and at >= expiry(rules, facts)
+    ):
         return Refusal(Rule.EXPIRED, "the request has expired")
     if when is None:
         when = local(at, facts.timezone)
