@@ -6,7 +6,14 @@ POST return the first request instead of a second one. Every 4xx answer is
 ``{"error": {"code": ..., "message": ..., "field": ...}}`` naming the field at
 fault. Requests go through :func:`scheduler.requests.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
-refused numbers (premium-rate and the like) recorded as ``invalid_number``.
+refused numbers (premium-rate, outside ``callbacks.allowed_countries`` and the
+like) recorded as ``invalid_number``.
+
+The customer's window (``not_before``/``not_after``; a time without an offset
+is the customer's local time) is checked by :mod:`scheduler.windows`: one
+that can never be honoured (past, inverted, more than 30 days ahead, no
+calling hours in it) is a 422 naming the field; one that starts later gets an
+expiry that covers it. A merge keeps the later request's window and zone.
 
 The same application serves ``GET /metrics`` (Prometheus, :mod:`web.metrics`)
 behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``.
