@@ -288,7 +288,13 @@ class CallController:
     def _record_callback(self, request: NewRequest) -> Recorded:
         """Worker thread: the request, through the scheduler's one owner of requests."""
         with self.store.store.transaction() as tx:
-            return requests.record(tx, request, region=self.settings.shop.country, now=time.time())
+            return requests.record(
+                tx,
+                request,
+                region=self.settings.shop.country,
+                now=time.time(),
+                allowed_countries=self.settings.callback_countries(),
+            )
 
     async def hangup(self, session: AgiSession) -> None:
         call_id = session.request.unique_id

@@ -291,7 +291,7 @@ def check_scheduler(settings: Settings, now: float | None = None) -> Check:
             store.close()
     except SpillwayError as exc:
         return Check(name, False, str(exc), "check storage.sqlite_path")
-    up = [n["node"] for n in report["nodes"] if n["state"] == "up"]
+    up = [n["node"] for n in report["nodes"] if n["up"]]
     if not up:
         seen = min((n["seen_s_ago"] for n in report["nodes"]), default=None)
         last = f"last heartbeat {seen} s ago" if seen is not None else "no node ever ran"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -121,7 +122,14 @@ def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
     return header, warnings
 
 
-def parse_csv(text: str, *, region: str, default_timezone: str, strict: bool = False) -> ParsedCsv:
+def parse_csv(
+    text: str,
+    *,
+    region: str,
+    default_timezone: str,
+    strict: bool = False,
+    allowed_countries: Collection[str] | None = None,
+) -> ParsedCsv:
     """Every row as a request, or as an error naming its line (pure)."""
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -157,7 +165,9 @@ def parse_csv(text: str, *, region: str, default_timezone: str, strict: bool = F
             )
             continue
         try:
-            good.append((line, _request(header, cells, region, default_timezone)))
+            good.append(
+                (line, _request(header, cells, region, default_timezone, allowed_countries))
+            )
         except _PhoneRefused as exc:
             errors.append(RowError(line, str(exc), exc.phone))
         except ValueError as exc:
@@ -189,14 +199,20 @@ def _swallows_rows(cells: list[str], header: list[str], delimiter: str, region: 
     return False
 
 
-def _request(header: list[str], cells: list[str], region: str, default_timezone: str) -> NewRequest:
+def _request(
+    header: list[str],
+    cells: list[str],
+    region: str,
+    default_timezone: str,
+    allowed_countries: Collection[str] | None = None,
+) -> NewRequest:
     if len(cells) > len(header):
         raise ValueError("more fields than the header has")
     value = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in COLUMNS}
     phone = value.get("phone", "")
     if not phone:
         raise ValueError("phone is empty")
-    e164, problem = callable_phone(phone, region)
+    e164, problem = callable_phone(phone, region, allowed_countries=allowed_countries)
     if e164 is None:
         raise _PhoneRefused(phone, problem or "not a valid phone number")
     tz = value.get("timezone") or timezone_for(e164, default_timezone)

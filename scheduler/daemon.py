@@ -18,13 +18,13 @@ import time
 from collections.abc import Awaitable, Callable
 
 from dialplan.spool import callback_spool
-from scheduler.dialer import Dialer, DialerConfig
+from scheduler.dialer import Dialer, DialerConfig, node_not_dialling
 from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.originate import AmiOriginator
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from spillway.ami import AmiClient, AmiEndpoint
-from spillway.errors import AmiError, SpillwayError
+from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
 from spillway.retention import Periods, apply_retention
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
@@ -87,6 +87,7 @@ async def _dial(
             ami = await AmiClient.connect(endpoint)
         except AmiError as exc:
             log.warning("scheduler: %s; trying again in %.0f s", exc, backoff_s)
+            await _record_not_dialling(store, config.node, exc)
             await _sleep(stop, backoff_s)
             backoff_s = min(backoff_s * 2, 30.0)
             continue
@@ -120,6 +121,17 @@ async def _restarting(what: str, run: Callable[[], Awaitable[None]], stop: async
                 exc_info=True,
             )
             await _sleep(stop, RESTART_AFTER_S)
+
+
+async def _record_not_dialling(store: AsyncStore, node: str, exc: AmiError) -> None:
+    """The node's row says why it is not dialling (a storage fault only skips this beat)."""
+    why = "authentication" if isinstance(exc, AmiAuthError) else exc.message
+    try:
+        await store.run(
+            node_not_dialling, store.store, node, time.time(), f"AMI login failed: {why}"
+        )
+    except StorageError as fault:
+        log.warning("scheduler: cannot record the node's state: %s", fault)
 
 
 async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Event) -> None:

@@ -38,15 +38,18 @@ from scheduler.requests import RequestStatus
 from scheduler.rules import (
     FINAL_RULES,
     CallingRules,
+    Refusal,
     RequestFacts,
+    Rule,
     attempts_by_day,
     local,
     next_allowed,
     refusal,
 )
+from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Row, Transaction
+from spillway.storage import AsyncStore, Row, Store, Transaction, is_storage_fault
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -114,6 +117,8 @@ class Attempt:
     started_at: float
 
 
+# The longest wait between tries while the database cannot be written.
+STORAGE_BACKOFF_MAX_S = 60.0
 # A plan this close to now is dialled now (not released and claimed again).
 PLAN_SLACK_S = 60.0
 
@@ -165,6 +170,15 @@ def load_facts(
     )
 
 
+def _closing_status(why: Refusal) -> RequestStatus:
+    """The final status of a request a rule refuses for good, as intake would record it."""
+    if why.rule is Rule.DO_NOT_CALL:
+        return RequestStatus.CANCELLED
+    if why.rule is Rule.DESTINATION:
+        return RequestStatus.INVALID_NUMBER
+    return RequestStatus.UNREACHED
+
+
 class Dialer:
     """One dialer node."""
 
@@ -194,21 +208,60 @@ class Dialer:
         self.dialled = 0
         self.fallbacks = 0  # plans the conventional rule made because the policy failed
         self.last_error: str | None = None
+        # The storage fault being waited out (None: none), and the current back-off.
+        self.storage_fault: str | None = None
+        self.storage_backoff_s = 0.0
         # The age of the model behind the policy, for `scheduler status` (None: no model).
         self.model_fitted_at: Callable[[], float | None] = lambda: None
 
     # -- the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        """Reconcile, then tick until ``stop``; in-flight attempts are left to Asterisk."""
-        await self.store.run(self._heartbeat, True)
-        await self.reconcile()
+        """Reconcile, then tick until ``stop``; in-flight attempts are left to Asterisk.
+
+        A storage fault (a full disk, a read-only database, PostgreSQL gone)
+        stops nothing: it is logged once, the claims and attempts in flight
+        are kept, and the loop tries again with back-off until it clears.
+        """
+        reconciled = False
         while not stop.is_set():
-            await self.tick()
-            await self.store.run(self._heartbeat, False)
             try:
-                await asyncio.wait_for(stop.wait(), self.config.poll_interval_s)
+                if not reconciled:
+                    await self.store.run(self._heartbeat, True)
+                    await self.reconcile()
+                    reconciled = True
+                await self.tick()
+                await self.store.run(self._heartbeat, False)
+                wait_s = self._storage_ok()
+            except StorageError as exc:
+                wait_s = self._storage_fault(exc)
+            try:
+                await asyncio.wait_for(stop.wait(), wait_s)
             except TimeoutError:
                 pass
+
+    def _storage_fault(self, exc: StorageError) -> float:
+        """Log a storage fault once (not per retry); the seconds to wait before the next try."""
+        self.storage_backoff_s = min(max(1.0, self.storage_backoff_s * 2), STORAGE_BACKOFF_MAX_S)
+        message = f"storage fault: {exc.message}"
+        if message != self.storage_fault:
+            log.error(
+                "%s; keeping %d attempt(s) in flight and their claims, retrying every %.0f s "
+                "up to %.0f s until it clears",
+                message,
+                len(self.in_flight),
+                self.storage_backoff_s,
+                STORAGE_BACKOFF_MAX_S,
+            )
+            self.storage_fault = message
+        self.last_error = message
+        return self.storage_backoff_s
+
+    def _storage_ok(self) -> float:
+        if self.storage_fault is not None:
+            log.warning("storage fault cleared (%s): dialling again", self.storage_fault)
+            self.storage_fault = None
+        self.storage_backoff_s = 0.0
+        return self.config.poll_interval_s
 
     async def tick(self) -> int:
         """Dial what the free capacity allows; how many attempts were started."""
@@ -259,7 +312,12 @@ class Dialer:
         except Exception as exc:  # this attempt only; reconcile settles it from Asterisk
             self._error(f"attempt {attempt.id} for request {attempt.request_id}: {exc}")
             return
-        await self.store.run(self._finish, attempt, outcome, self.clock())
+        while True:  # the outcome is known; a storage fault only delays writing it
+            try:
+                await self.store.run(self._finish, attempt, outcome, self.clock())
+                break
+            except StorageError as exc:
+                await asyncio.sleep(self._storage_fault(exc))
         try:
             await self.pbx.forget(attempt.id)
         except Exception as exc:  # a stale AstDB key costs nothing
@@ -322,6 +380,8 @@ class Dialer:
             try:
                 return self._start(tx, row, now)
             except Exception as exc:  # a broken row: that request only
+                if is_storage_fault(exc):
+                    raise  # the database, not the row: nothing is closed, the loop waits
                 self._error(f"request {row['id']}: {exc}")
                 requests.close(
                     tx, row["id"], RequestStatus.UNREACHED, now=now, error=f"broken: {exc}"
@@ -340,12 +400,9 @@ class Dialer:
         if why is not None:
             later = None if why.rule in FINAL_RULES else next_allowed(self.rules, facts, now)
             if later is None:
-                status = (
-                    RequestStatus.CANCELLED
-                    if why.rule.value == "do_not_call"
-                    else RequestStatus.UNREACHED
+                requests.close(
+                    tx, row["id"], _closing_status(why), now=now, error=why.reason, uncount=True
                 )
-                requests.close(tx, row["id"], status, now=now, error=why.reason)
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
@@ -355,7 +412,14 @@ class Dialer:
             # A first attempt nobody planned yet: the policy picks its time too.
             plan = self._plan(facts, now, None, traditional=traditional)
             if plan.at is None:
-                requests.close(tx, row["id"], RequestStatus.UNREACHED, now=now, error=plan.reason)
+                requests.close(
+                    tx,
+                    row["id"],
+                    RequestStatus.UNREACHED,
+                    now=now,
+                    error=plan.reason,
+                    uncount=True,
+                )
                 return DEFERRED
             if plan.at > now + PLAN_SLACK_S:
                 requests.release(tx, row["id"], not_before=plan.at, uncount=True, plan=plan)
@@ -405,6 +469,13 @@ class Dialer:
             facts = load_facts(
                 tx, row, default_timezone=self.config.default_timezone, counting_claim=False
             )
+            why = refusal(self.rules, facts, now)
+            if why is not None and why.rule in FINAL_RULES:
+                # Opted out while it rang (or out of attempts): say so, not "no time left".
+                requests.close(
+                    tx, attempt.request_id, _closing_status(why), now=now, error=why.reason
+                )
+                return
             plan = self._plan(facts, now, outcome, traditional=bool(row["traditional"]))
             if plan.at is None:
                 requests.close(
@@ -444,9 +515,10 @@ class Dialer:
         now = self.clock()
         self.store.store.execute(
             "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
-            "policy_fallbacks, model_fitted_at) VALUES (:n, :now, :now, :d, :e, :f, :m) "
+            "policy_fallbacks, model_fitted_at, state) "
+            "VALUES (:n, :now, :now, :d, :e, :f, :m, :state) "
             "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, dialled = :d, "
-            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m"
+            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m, state = :state"
             + (", started_at = :now" if starting else ""),
             {
                 "n": self.config.node,
@@ -455,6 +527,7 @@ class Dialer:
                 "e": self.last_error,
                 "f": self.fallbacks,
                 "m": self.model_fitted_at(),
+                "state": DIALLING_STATE,
             },
         )
 
@@ -463,6 +536,25 @@ class Dialer:
         if message != self.last_error:
             log.warning("%s", message)
         self.last_error = message
+
+
+# A node's state while it is connected to AMI and dialling.
+DIALLING_STATE = "dialling"
+
+
+def node_not_dialling(store: Store, node: str, now: float, state: str) -> None:
+    """Record a node that is up but cannot dial (AMI login failed ...), with its heartbeat.
+
+    Without it a node that never logs in to AMI writes no row, and
+    `scheduler status` and /metrics show nothing at all.
+    """
+    store.execute(
+        "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
+        "last_error_at, state) VALUES (:n, :now, :now, 0, :s, :now, :s) "
+        "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, last_error = :s, "
+        "last_error_at = :now, state = :s",
+        {"n": node, "now": now, "s": state[:300]},
+    )
 
 
 # A node beats once per poll; one that missed this many beats is down (stopped,
@@ -499,8 +591,12 @@ def status_report(store: Any, now: float, *, poll_interval_s: float = 2.0) -> di
         "nodes": [
             {
                 "node": n["node"],
+                # up: the node beats (down: it missed its heartbeats); state: whether
+                # it dials, or why not ("AMI login failed: authentication").
+                "up": now - n["heartbeat_at"] <= silent_s,
+                "state": n["state"],
+                "up_s": round(now - n["started_at"], 1),
                 "seen_s_ago": round(now - n["heartbeat_at"], 1),
-                "state": "down" if now - n["heartbeat_at"] > silent_s else "up",
                 "dialled": n["dialled"],
                 "policy_fallbacks": n["policy_fallbacks"],
                 "model_age_h": (

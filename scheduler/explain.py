@@ -23,6 +23,7 @@ from scheduler.rules import (
     expiry,
     refusal,
 )
+from spillway.phone import timezone_choice
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OPEN_STATUSES = ("pending", "dialling")
@@ -267,4 +268,13 @@ def _factors(
     )
     if row.get("not_after"):
         said.append("The time window you asked for is kept.")
+    said.append(f"Your local time is taken to be {facts.timezone} ({_zone_why(facts)}).")
     return said
+
+
+def _zone_why(facts: RequestFacts) -> str:
+    """How the request's time zone was chosen: given with it, or from the number."""
+    zone, why = timezone_choice(facts.phone, "")
+    if zone == facts.timezone:
+        return why
+    return "the time zone given with your request" if zone else "the shop's time zone"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -126,16 +126,22 @@ def fingerprint(request: NewRequest) -> str:
 
 
 def request_row(
-    request: NewRequest, *, region: str, now: float, default_timezone: str = "Europe/Copenhagen"
+    request: NewRequest,
+    *,
+    region: str,
+    now: float,
+    default_timezone: str = "Europe/Copenhagen",
+    allowed_countries: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The ``callback_requests`` row for ``request`` (pure): number normalised, status set.
 
     A number that cannot be read, or one of a kind that is never called back
     (premium-rate, shared-cost, toll-free ...), is kept (in E.164 where it can
     be read, else as given) with status ``invalid_number`` and the reason in
-    ``last_error``.
+    ``last_error``; so is a number outside ``allowed_countries`` (None: the
+    shop's ``region`` only).
     """
-    e164, why_not = callable_phone(request.phone, region)
+    e164, why_not = callable_phone(request.phone, region, allowed_countries=allowed_countries)
     phone = e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40]
     return {
         "phone": phone,
@@ -187,12 +193,14 @@ def record(
     now: float,
     default_timezone: str = "Europe/Copenhagen",
     hash_key: bytes | None = None,
+    allowed_countries: Collection[str] | None = None,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
     The same ``idempotency_key`` twice returns the first request unchanged, if
     it asks the same; with a different request it raises :class:`KeyReused`.
     ``hash_key``: see :func:`is_opted_out` (the dialer checks again before it dials).
+    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
     """
     key = stored_key(request)
     if key is not None:
@@ -213,7 +221,13 @@ def record(
                 row["last_error"],
                 replayed=True,
             )
-    row = request_row(request, region=region, now=now, default_timezone=default_timezone)
+    row = request_row(
+        request,
+        region=region,
+        now=now,
+        default_timezone=default_timezone,
+        allowed_countries=allowed_countries,
+    )
     if row["status"] == RequestStatus.PENDING.value:
         if is_opted_out(tx, row["phone"], hash_key=hash_key):
             row["status"] = RequestStatus.CANCELLED.value
@@ -221,7 +235,7 @@ def record(
         else:
             existing = _open_request_for(tx, row["phone"])
             if existing is not None:
-                return _merge(tx, existing, row)
+                return _merge(tx, existing, row, request)
     row_id = tx.insert("callback_requests", row)
     return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
@@ -229,15 +243,40 @@ def record(
 def _open_request_for(tx: Transaction, phone: str, *, other_than: int = 0) -> Row | None:
     """The oldest open request for ``phone`` (not request ``other_than``), if any."""
     rows = tx.query(
-        "SELECT id, status, context FROM callback_requests WHERE phone = :p "
+        "SELECT id, status, context, not_before, expires_at FROM callback_requests "
+        "WHERE phone = :p "
         "AND status IN (:a, :b) AND id <> :other ORDER BY id LIMIT 1",
         {"p": phone, "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1], "other": other_than},
     )
     return rows[0] if rows else None
 
 
-def _merge(tx: Transaction, existing: Row, new: Mapping[str, Any]) -> Recorded:
-    """The new request joins the open one: its source, reason and call are kept in the context."""
+def _merge(
+    tx: Transaction, existing: Row, new: Mapping[str, Any], request: NewRequest | None = None
+) -> Recorded:
+    """The new request joins the open one: its source, reason and call are kept in the context.
+
+    The customer's latest word on when to call wins: a window or time zone the
+    new ``request`` gives replaces the open one's (which the policy then plans
+    again), so a merge never lets a customer be called earlier than asked.
+    """
+    if request is not None and (
+        request.not_before is not None or request.not_after is not None or request.timezone
+    ):
+        window: dict[str, Any] = {"id": existing["id"], "na": new["not_after"]}
+        sets = ["not_after = :na"]
+        if request.timezone:
+            sets.append("timezone = :tz")
+            window["tz"] = new["timezone"]
+        if new["expires_at"] is not None:
+            sets.append("expires_at = :exp")
+            window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
+        if existing["status"] == RequestStatus.PENDING.value:
+            sets.append("planned_by = NULL")  # planned again, inside the new window
+            if request.not_before is not None:
+                sets.append("not_before = :nb")
+                window["nb"] = request.not_before
+        tx.execute(f"UPDATE callback_requests SET {', '.join(sets)} WHERE id = :id", window)
     context = json.loads(existing["context"] or "{}")
     context.setdefault("merged", []).append(
         {
@@ -356,9 +395,18 @@ def close(
     now: float,
     error: str | None = None,
     lease: LeaseSpec = DIAL_LEASE,
+    uncount: bool = False,
 ) -> None:
-    """End an attempt: a final status closes the request, ``pending`` puts it back."""
+    """End an attempt: a final status closes the request, ``pending`` puts it back.
+
+    ``uncount``: the claim was no attempt (the rules refused it before dialling).
+    """
     finish(tx, lease, request_id, status.value, error)
+    if uncount:
+        tx.execute(
+            "UPDATE callback_requests SET attempts = attempts - 1 WHERE id = :id",
+            {"id": request_id},
+        )
     if status in FINAL_STATUSES:
         tx.execute(
             "UPDATE callback_requests SET closed_at = :now WHERE id = :id",

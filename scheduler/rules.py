@@ -7,8 +7,11 @@ request may be dialled. The dialer re-checks :func:`refusal` right before it
 dials, so a number opted out after planning is never called.
 
 Rules: calling windows per weekday, public holidays (the holidays package),
-the do-not-call list, attempts per request and per number per day and per
-week, a minimum gap between attempts, the deadline and the expiry. Agent
+the do-not-call list, the countries callbacks may dial, attempts per request
+and per number per day and per week, a minimum gap between attempts, and the
+expiry (the hard stop). A request's deadline is not a rule: it is the promise
+the policy aims at (:func:`deadline`), and a request past it may still be
+called until it expires. Agent
 capacity is the dialer's (it needs the live queue).
 """
 
@@ -22,7 +25,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import holidays
+import phonenumbers
 
+from spillway.phone import destination_refusal
 from spillway.settings import Settings
 
 HOUR_S = 3600.0
@@ -52,6 +57,9 @@ class CallingRules:
     min_gap_s: float = HOUR_S
     deadline_business_hours: float = 4.0
     expiry_s: float = 72 * HOUR_S
+    # Where a callback may dial (ISO country codes, "001" for satellite and other
+    # non-geographic services); empty: not checked here (the settings always fill it).
+    allowed_regions: frozenset[str] = frozenset()
 
     def window(self, day: date) -> tuple[float, float] | None:
         return self.windows[day.weekday()]
@@ -103,13 +111,65 @@ def local(at: float, timezone: str) -> datetime:
 
 
 def expiry(rules: CallingRules, facts: RequestFacts) -> float:
-    return facts.expires_at if facts.expires_at is not None else facts.created_at + rules.expiry_s
+    """The hard stop: no attempt from this moment on (the deadline is only a target)."""
+    if facts.expires_at is not None:
+        return facts.expires_at
+    return calling_expiry(rules, facts.created_at, facts.timezone)
+
+
+# (id(rules), first day, last day) -> (rules, closed days): many requests share their days.
+_CLOSED_MEMO: dict[tuple[int, date, date], tuple[CallingRules, int]] = {}
+
+
+def calling_expiry(rules: CallingRules, start: float, timezone: str) -> float:
+    """``expiry_s`` after ``start``, not counting days with no calling hours.
+
+    A public holiday or a closed weekday (local) between ``start`` and the
+    expiry moves the expiry a day later, so a request made before Christmas
+    or a long weekend still has its ``expiry_s`` worth of calling days (a
+    request made on 24 December after hours is not closed unreached on the
+    27th without a call).
+    """
+    tz = ZoneInfo(timezone)
+    end = start + rules.expiry_s
+    first = datetime.fromtimestamp(start, tz).date()
+    last = datetime.fromtimestamp(end, tz).date()
+    return end + _closed_days(rules, first, last) * DAY_S
+
+
+def _closed_days(rules: CallingRules, first: date, last: date) -> int:
+    """Days without calling hours from ``first``, each one pushing ``last`` a day on."""
+    key = (id(rules), first, last)
+    found = _CLOSED_MEMO.get(key)
+    if found is not None and found[0] is rules:
+        return found[1]
+    closed, day = 0, first
+    while day <= last and closed < 400:  # a year of closed days is a configuration error
+        if rules.window(day) is None or is_holiday(rules, day):
+            closed += 1
+            last += timedelta(days=1)
+        day += timedelta(days=1)
+    if len(_CLOSED_MEMO) > 100_000:
+        _CLOSED_MEMO.clear()
+    _CLOSED_MEMO[key] = (rules, closed)
+    return closed
+
+
+@functools.lru_cache(maxsize=4096)
+def destination(phone: str, allowed: frozenset[str]) -> str:
+    """Why ``phone`` (E.164) may not be dialled from here ('' when it may)."""
+    try:
+        parsed = phonenumbers.parse(phone)
+    except phonenumbers.NumberParseException:
+        return "not a valid phone number"
+    return destination_refusal(parsed, allowed)
 
 
 class Rule(StrEnum):
     """Which rule refused a moment."""
 
     DO_NOT_CALL = "do_not_call"
+    DESTINATION = "destination"
     MAX_ATTEMPTS = "max_attempts"
     EXPIRED = "expired"
     HOLIDAY = "holiday"
@@ -122,7 +182,7 @@ class Rule(StrEnum):
 
 
 # Refusals that no later moment can lift.
-FINAL_RULES = frozenset({Rule.DO_NOT_CALL, Rule.MAX_ATTEMPTS, Rule.EXPIRED})
+FINAL_RULES = frozenset({Rule.DO_NOT_CALL, Rule.DESTINATION, Rule.MAX_ATTEMPTS, Rule.EXPIRED})
 # Refusals that hold until the next calling window opens.
 WINDOW_RULES = frozenset({Rule.HOLIDAY, Rule.CLOSED_DAY, Rule.OUTSIDE_HOURS})
 
@@ -144,11 +204,18 @@ def refusal(
     """
     if facts.opted_out:
         return Refusal(Rule.DO_NOT_CALL, "the number is on the do-not-call list")
+    if rules.allowed_regions and (far := destination(facts.phone, rules.allowed_regions)):
+        return Refusal(Rule.DESTINATION, far)
     if facts.attempts >= rules.max_attempts:
         return Refusal(
             Rule.MAX_ATTEMPTS, f"{facts.attempts} attempts made, at most {rules.max_attempts}"
         )
-    if at >= expiry(rules, facts):
+    # The plain expiry first: the days without calling hours only ever add to it.
+    if (
+        at >= facts.expires_at
+        if facts.expires_at is not None
+        else at >= facts.created_at + rules.expiry_s and at >= expiry(rules, facts)
+    ):
         return Refusal(Rule.EXPIRED, "the request has expired")
     if when is None:
         when = local(at, facts.timezone)
@@ -339,4 +406,5 @@ def rules_from_settings(settings: Settings) -> CallingRules:
         min_gap_s=cb.min_gap_minutes * 60,
         deadline_business_hours=cb.deadline_business_hours,
         expiry_s=cb.expiry_hours * 3600,
+        allowed_regions=settings.callback_countries(),
     )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from scheduler.rules import calling_expiry
 from scheduler.simulator import SimRun
 from scheduler.world import lead_value
 
@@ -84,6 +85,7 @@ def rule_violations(run: SimRun) -> list[str]:
     by_number_week: dict[tuple[int, Any], int] = defaultdict(int)
     holiday_cache: dict[int, Any] = {}
     created = {r.id: r.created_at for r in run.requests}
+    calling = rules.calling_rules()
     for a in sorted(run.attempts, key=lambda a: a.at):
         zone = ZoneInfo(run.people.timezone[a.customer])
         when = datetime.fromtimestamp(a.at, zone)
@@ -104,7 +106,8 @@ def rule_violations(run: SimRun) -> list[str]:
             found.append(f"request {a.request}: attempt {len(earlier) + 1} over the maximum")
         if earlier and a.at - earlier[-1] < rules.min_gap_minutes * 60 - 1e-6:
             found.append(f"request {a.request}: attempts {a.at - earlier[-1]:.0f} s apart")
-        if a.at >= created[a.request] + rules.expiry_hours * 3600:
+        # The expiry as documented: expiry_hours of days with calling hours.
+        if a.at >= calling_expiry(calling, created[a.request], run.people.timezone[a.customer]):
             found.append(f"request {a.request}: attempt after its expiry")
         earlier.append(a.at)
         day_key = (a.customer, when.date())

@@ -7,6 +7,8 @@ tried once more that way before it is refused.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import phonenumbers
 
 
@@ -49,8 +51,34 @@ CALLABLE_TYPES = frozenset(
 )
 
 
-def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
+# The "region" of satellite and other international services (+870 Inmarsat,
+# +8816 Iridium ...): no country, and among the dearest destinations to dial.
+NON_GEOGRAPHIC = "001"
+
+
+def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[str]) -> str:
+    """Why a number may not be called given the countries callbacks may dial ('' if it may).
+
+    ``allowed``: ISO country codes (``DK``), or ``001`` for satellite and other
+    non-geographic services. Dialling abroad costs the shop money, and
+    high-cost destinations are how toll fraud pays.
+    """
+    where = phonenumbers.region_code_for_number(parsed) or "??"
+    if where in allowed:
+        return ""
+    place = "a satellite or international service" if where == NON_GEOGRAPHIC else where
+    return (
+        f"a number in {place} (+{parsed.country_code}) is not called back: "
+        f"callbacks.allowed_countries is {', '.join(sorted(allowed)) or 'empty'}"
+    )
+
+
+def callable_phone(
+    number: str, region: str = "DK", *, allowed_countries: Collection[str] | None = None
+) -> tuple[str | None, str]:
     """``number`` in E.164 if a callback may dial it, else None; and why not.
+
+    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
 
     >>> callable_phone("20123456")
     ('+4520123456', '')
@@ -62,6 +90,11 @@ def callable_phone(number: str, region: str = "DK") -> tuple[str | None, str]:
     if kind not in CALLABLE_TYPES:
         name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
         return None, f"a {name} number is not called back"
+    why_not = destination_refusal(
+        parsed, (region,) if allowed_countries is None else allowed_countries
+    )
+    if why_not:
+        return None, why_not
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
 
 
@@ -101,13 +134,55 @@ def mask_phone(number: str) -> str:
     )
 
 
-def timezone_for(e164: str, default: str) -> str:
-    """The customer's IANA time zone from their number (the first one it may be in)."""
+# Where most people live in countries whose mobile numbers do not say which of
+# several zones they are in (phonenumbers gives every zone of +7 for a Moscow
+# mobile, Asia/Almaty first): the zone a number of unknown place is most likely in.
+MOST_POPULOUS_ZONE = {
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "CA": "America/Toronto",
+    "CD": "Africa/Kinshasa",
+    "CL": "America/Santiago",
+    "ID": "Asia/Jakarta",
+    "KZ": "Asia/Almaty",
+    "MN": "Asia/Ulaanbaatar",
+    "MX": "America/Mexico_City",
+    "RU": "Europe/Moscow",
+    "US": "America/New_York",
+}
+
+
+def timezone_choice(e164: str, default: str) -> tuple[str, str]:
+    """The customer's IANA time zone from their number, and how it was chosen.
+
+    One zone for the number: that one. Several (a mobile in a country with
+    several zones): ``default`` if it is one of them (the shop's own zone),
+    else the zone where most of that country's people live, else ``default``.
+    """
     from phonenumbers import timezone as number_timezones
 
     try:
-        zones = number_timezones.time_zones_for_number(phonenumbers.parse(e164))
+        parsed = phonenumbers.parse(e164)
+        zones = number_timezones.time_zones_for_number(parsed)
     except phonenumbers.NumberParseException:
-        return default
+        return default, "the shop's time zone: the number cannot be read"
     usable = [z for z in zones if z and z != "Etc/Unknown"]
-    return usable[0] if usable else default
+    if len(usable) == 1:
+        return usable[0], "the time zone of the number"
+    if not usable:
+        return default, "the shop's time zone: the number does not say"
+    region = phonenumbers.region_code_for_number(parsed)
+    if default in usable:
+        return default, f"the shop's time zone, one of the {len(usable)} the number may be in"
+    main = MOST_POPULOUS_ZONE.get(region or "")
+    if main in usable:
+        return (
+            main,
+            f"where most people in {region} live: the number may be in {len(usable)} zones",
+        )
+    return default, f"the shop's time zone: the number may be in {len(usable)} zones"
+
+
+def timezone_for(e164: str, default: str) -> str:
+    """The customer's IANA time zone from their number (see :func:`timezone_choice`)."""
+    return timezone_choice(e164, default)[0]

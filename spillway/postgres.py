@@ -84,6 +84,14 @@ class _PgTransaction(Transaction):
         return rid if isinstance(rid, int) else 0
 
 
+def _rollback(conn: Any) -> None:
+    """Roll back, keeping the error that ended the transaction (a dead connection cannot)."""
+    try:
+        conn.rollback()
+    except Exception:  # the connection is dropped; the first error says why
+        pass
+
+
 class PostgresStore(Store):
     """PostgreSQL through a small pool of psycopg connections."""
 
@@ -136,13 +144,17 @@ class PostgresStore(Store):
         with self._connection() as conn:
             try:
                 yield _PgTransaction(conn)
+            except self._psycopg.OperationalError as exc:
+                # The server gone, a full disk, a read-only standby: a fault to wait out.
+                _rollback(conn)
+                raise StorageError(f"PostgreSQL: {exc}".strip()) from exc
             except BaseException:
-                conn.rollback()
+                _rollback(conn)
                 raise
             try:
                 conn.commit()
             except self._psycopg.Error as exc:
-                conn.rollback()
+                _rollback(conn)
                 raise StorageError(f"commit failed: {exc}") from exc
 
     def migrate(self) -> list[Migration]:

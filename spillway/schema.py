@@ -304,6 +304,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX sms_outbox_phone ON sms_outbox(phone)",
         ),
     ),
+    Migration(
+        10,
+        "scheduler node state: dialling, or why not (AMI login failed ...)",
+        ("ALTER TABLE scheduler_nodes ADD COLUMN state TEXT",),
+    ),
 )
 
 

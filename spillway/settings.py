@@ -281,6 +281,10 @@ def sandbox_only_dial_string(dial_string: str) -> bool:
     return f"@{SANDBOX_CUSTOMER_CONTEXT}" in dial_string.replace(" ", "")
 
 
+# The shortest API token `spillway web serve` accepts (generate_secret gives 32).
+MIN_API_TOKEN_CHARS = 16
+
+
 class CallbackSettings(_Section):
     """The callback scheduler: how it dials, and the calling rules it never breaks."""
 
@@ -303,6 +307,11 @@ class CallbackSettings(_Section):
     saturday: HoursWindow = (10.0, 16.0)
     sunday: HoursWindow = None
     holidays: str | None = "DK"  # a country code of the holidays package; null: none
+    # Where callbacks may dial: ISO country codes, "001" for satellite and other
+    # non-geographic services; empty: the shop's country (shop.country) only.
+    # Any other number is recorded as invalid_number at every door, and checked
+    # again right before dialling.
+    allowed_countries: tuple[Annotated[str, Field(pattern=r"^([A-Z]{2}|001)$")], ...] = ()
     extra_holidays: tuple[date, ...] = ()
     max_attempts: int = Field(6, ge=1)
     max_per_number_day: int = Field(3, ge=1)
@@ -352,6 +361,27 @@ class WebSettings(_Section):
     # Bearer token for the API: SPILLWAY_WEB__API_TOKEN or the secrets file, never the YAML.
     api_token: SecretStr | None = None
     max_body_bytes: int = Field(16384, ge=256, le=1_048_576)
+    # A connection that has not sent a whole request head in this time is closed
+    # (a client that never finishes its headers must not hold a file descriptor).
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    # Open connections at once, and from one address; beyond them new ones are closed
+    # at once. Kept well under the process's file-descriptor limit.
+    max_connections: int = Field(512, ge=1)
+    max_connections_per_peer: int = Field(64, ge=1)
+
+    def require_api_token(self) -> str:
+        """The API token, or a ConfigError naming the key when it is missing or too short."""
+        token = self.api_token.get_secret_value() if self.api_token is not None else ""
+        if len(token.strip()) < MIN_API_TOKEN_CHARS:
+            problem = "is missing" if not token.strip() else f"has {len(token.strip())} characters"
+            raise ConfigError(
+                f"config error: web.api_token {problem}: expected at least "
+                f"{MIN_API_TOKEN_CHARS} characters from SPILLWAY_WEB__API_TOKEN or the "
+                f"secrets file {paths.secrets_file()}",
+                hint="spillway web serve refuses to run an API anyone could guess; "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(24))'` makes one",
+            )
+        return token
 
 
 class DashboardSettings(_Section):
@@ -484,6 +514,10 @@ class Settings(BaseSettings):
         # The YAML file arrives as init kwargs; the environment and the
         # secrets file must override it, so init goes last.
         return (env_settings, dotenv_settings, init_settings)
+
+    def callback_countries(self) -> frozenset[str]:
+        """Where callbacks may dial: ``callbacks.allowed_countries``, else the shop's country."""
+        return frozenset(self.callbacks.allowed_countries or (self.shop.country,))
 
     def require_ami_secret(self) -> str:
         """The AMI secret, or a ConfigError saying where to put it."""

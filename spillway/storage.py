@@ -110,6 +110,18 @@ class Store(ABC):
             return int(tx.insert(table, row))
 
 
+def is_storage_fault(exc: BaseException) -> bool:
+    """A fault of the database itself (a full disk, a read-only file, the server gone),
+    as opposed to a fault of one row or statement: wait it out, do not blame the row."""
+    if isinstance(exc, StorageError | sqlite3.OperationalError):
+        return True
+    # psycopg's OperationalError, without importing psycopg where it is not used.
+    return any(
+        c.__name__ == "OperationalError" and c.__module__.startswith("psycopg")
+        for c in type(exc).__mro__
+    )
+
+
 def check_identifier(name: str) -> str:
     # Table and column names are interpolated into SQL; only allow plain names.
     if not name.replace("_", "").isalnum():
@@ -178,14 +190,33 @@ class SqliteStore(Store):
                 raise StorageError(f"cannot start a transaction on {self.path}: {exc}") from exc
             try:
                 yield _SqliteTransaction(self._conn)
+            except sqlite3.OperationalError as exc:
+                # A full disk, a read-only file, a lock held too long, an I/O error:
+                # a storage fault the caller may wait out, not a bug in a statement.
+                self._rollback()
+                raise StorageError(f"database {self.path}: {exc}") from exc
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise StorageError(f"commit failed on {self.path}: {exc}") from exc
+
+    def _rollback(self) -> None:
+        """Roll back what is left of a transaction, keeping the error that ended it.
+
+        A failed COMMIT (a full disk) may have ended the transaction already; a
+        ROLLBACK then raises "no transaction is active", which would hide the
+        real error.
+        """
+        if not self._conn.in_transaction:
+            return
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the connection is in trouble; the original error says why
 
     def migrate(self) -> list[Migration]:
         with self._lock:

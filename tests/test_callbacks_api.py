@@ -20,7 +20,7 @@ from spillway.storage import AsyncStore, SqliteStore
 from web.callbacks_api import create_app
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-TOKEN = "t0ken-for-tests"
+TOKEN = "t0ken-for-tests-0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
+import holidays
 import pytest
 from typer.testing import CliRunner
 
@@ -11,8 +13,19 @@ from cli.main import app
 from scheduler.csv_import import CsvError, parse_csv
 from spillway.storage import SqliteStore
 
-CSV = """phone,name,timezone,not_before,not_after,traditional,consent,segment
-20 12 34 56,Anna,,2026-03-02T14:00,2026-03-02T16:00,no,yes,consumer
+
+def _working_day() -> date:
+    """A Danish working day a few days ahead: the window must be one the rules can honour."""
+    day = date.today() + timedelta(days=3)
+    closed = holidays.country_holidays("DK", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in closed:
+        day += timedelta(days=1)
+    return day
+
+
+DAY = _working_day().isoformat()
+CSV = f"""phone,name,timezone,not_before,not_after,traditional,consent,segment
+20 12 34 56,Anna,,{DAY}T14:00,{DAY}T16:00,no,yes,consumer
 +4590123456,Premium,,,,,,
 not a number,Bob,,,,,,
 +12125550123,Carl,America/New_York,,,yes,yes,b2b
@@ -24,7 +37,9 @@ not a number,Bob,,,,,,
 
 
 def test_each_bad_row_is_named_by_its_line() -> None:
-    parsed = parse_csv(CSV, region="DK", default_timezone="Europe/Copenhagen")
+    parsed = parse_csv(
+        CSV, region="DK", default_timezone="Europe/Copenhagen", allowed_countries={"DK", "US"}
+    )
     assert [(line, r.phone) for line, r in parsed.requests] == [
         (2, "+4520123456"),
         (5, "+12125550123"),
@@ -64,7 +79,9 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     csv_file = tmp_path / "callbacks.csv"
     csv_file.write_text(CSV)
     config = tmp_path / "c.yaml"
-    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    config.write_text(
+        f"storage:\n  sqlite_path: {store.path}\ncallbacks:\n  allowed_countries: [DK, US]\n"
+    )
     result = CliRunner().invoke(
         app, ["--config", str(config), "callbacks", "import", str(csv_file)]
     )

@@ -17,7 +17,7 @@ from tests.prometheus import parse_exposition
 from web.callbacks_api import create_app
 from web.metrics import exposition, read_metrics
 
-TOKEN = "metrics-t0ken"
+TOKEN = "metrics-t0ken-0123"
 NOW = 1_780_000_000.0
 
 

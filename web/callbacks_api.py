@@ -7,7 +7,14 @@ different body gets 422 ``idempotency_key_reused``). Every 4xx answer is
 ``{"error": {"code": ..., "message": ..., "field": ...}}`` naming the field at
 fault. Requests go through :func:`scheduler.requests.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
-refused numbers (premium-rate and the like) recorded as ``invalid_number``.
+refused numbers (premium-rate, outside ``callbacks.allowed_countries`` and the
+like) recorded as ``invalid_number``.
+
+The customer's window (``not_before``/``not_after``; a time without an offset
+is the customer's local time) is checked by :mod:`scheduler.windows`: one
+that can never be honoured (past, inverted, more than 30 days ahead, no
+calling hours in it) is a 422 naming the field; one that starts later gets an
+expiry that covers it. A merge keeps the later request's window and zone.
 
 The same application serves ``GET /metrics`` (Prometheus, :mod:`web.metrics`)
 behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``.
@@ -17,6 +24,8 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -29,9 +38,15 @@ from starlette.routing import Route
 
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
-from spillway.settings import Settings
+from scheduler.rules import rules_from_settings
+from scheduler.windows import local_epoch, window_expiry, window_problem
+from spillway.errors import ConfigError, StorageError
+from spillway.phone import callable_phone, timezone_for
+from spillway.settings import MIN_API_TOKEN_CHARS, Settings
 from spillway.storage import AsyncStore, Store
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
+
+log = logging.getLogger(__name__)
 
 
 class CallbackIn(BaseModel):
@@ -63,6 +78,10 @@ class CallbackIn(BaseModel):
         return value
 
 
+_ID = re.compile(r"[0-9]{1,19}")
+_MAX_ID = 2**63 - 1
+
+
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}}, status_code=status
@@ -71,9 +90,14 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
 
 def _authorised(request: Request, token: str | None) -> bool:
     given = request.headers.get("authorization", "")
-    if token is None or not given.lower().startswith("bearer "):
+    if not token or not given.lower().startswith("bearer "):
         return False
-    return hmac.compare_digest(given[7:].strip().encode(), token.encode())
+    # Only the spaces and tabs HTTP allows around a value: str.strip() would also
+    # remove U+00A0 and friends, turning "Bearer <NBSP>" into an empty token.
+    presented = given[7:].strip(" \t")
+    if not presented:
+        return False
+    return hmac.compare_digest(presented.encode(), token.encode())
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
@@ -97,11 +121,21 @@ def _get(store: Store, request_id: int) -> dict[str, Any] | None:
 def create_app(settings: Settings, store: AsyncStore) -> Starlette:
     """The web application over ``store`` (one bounded worker thread for the database)."""
     web = settings.web
-    token = web.api_token.get_secret_value() if web.api_token is not None else None
+    rules = rules_from_settings(settings)
+    countries = settings.callback_countries()
+    try:
+        token: str | None = web.require_api_token()
+    except ConfigError:
+        token = None  # `web serve` refuses to start; an embedded app answers 503
 
     async def guard(request: Request) -> JSONResponse | None:
         if token is None:
-            return _error(503, "no_token", "the API is off: set SPILLWAY_WEB__API_TOKEN")
+            return _error(
+                503,
+                "no_token",
+                f"the API is off: set SPILLWAY_WEB__API_TOKEN (at least "
+                f"{MIN_API_TOKEN_CHARS} characters)",
+            )
         if not _authorised(request, token):
             return _error(401, "unauthorised", "a valid 'Authorization: Bearer <token>' is needed")
         return None
@@ -123,6 +157,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             data = json.loads(body or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return _error(400, "invalid_json", f"the body is not JSON: {exc}")
+        except RecursionError:  # a few KB of "[[[[..." nest deeper than the parser goes
+            return _error(400, "invalid_json", "the body is nested too deeply")
         if not isinstance(data, dict):
             return _error(400, "invalid_json", "the body must be a JSON object")
         try:
@@ -136,6 +172,29 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             return _error(
                 422, "invalid_field", "Idempotency-Key: 1 to 100 characters", "Idempotency-Key"
             )
+        now = time.time()
+        e164, _why = callable_phone(given.phone, settings.shop.country, allowed_countries=countries)
+        # A time without an offset is the customer's local time, as in the CSV import.
+        zone = given.timezone or timezone_for(
+            e164 or given.phone, settings.callbacks.default_timezone
+        )
+        not_before = local_epoch(given.not_before, zone) if given.not_before else None
+        not_after = local_epoch(given.not_after, zone) if given.not_after else None
+        expires_at = None
+        if e164 is not None:  # a number never called has no window to honour
+            problem = window_problem(
+                rules,
+                phone=e164,
+                now=now,
+                timezone=zone,
+                not_before=not_before,
+                not_after=not_after,
+            )
+            if problem is not None:
+                return _error(422, "invalid_field", problem.message, problem.field)
+            expires_at = window_expiry(
+                rules, now=now, timezone=zone, not_before=not_before, not_after=not_after
+            )
         new = NewRequest(
             phone=given.phone,
             source=RequestSource.API,
@@ -145,8 +204,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             segment=given.segment,
             consent=given.consent,
             traditional=given.traditional,
-            not_before=given.not_before.timestamp() if given.not_before else None,
-            not_after=given.not_after.timestamp() if given.not_after else None,
+            not_before=not_before,
+            not_after=not_after,
+            expires_at=expires_at,
             idempotency_key=key,
         )
 
@@ -156,8 +216,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     tx,
                     new,
                     region=settings.shop.country,
-                    now=time.time(),
+                    now=now,
                     default_timezone=settings.callbacks.default_timezone,
+                    allowed_countries=countries,
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}
@@ -168,6 +229,11 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             recorded, row = await store.run(record)
         except requests.KeyReused as exc:  # same key, other body: as payment APIs answer
             return _error(422, exc.code, exc.message, "Idempotency-Key")
+        except StorageError as exc:  # the database is locked, full or gone: try again later
+            log.error("callback API: %s", exc)
+            answer = _error(503, "storage", "the request could not be stored now; try again")
+            answer.headers["Retry-After"] = "5"
+            return answer
         status = 200 if recorded.replayed or recorded.merged else 201
         return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
 
@@ -175,8 +241,10 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         if (refused := await guard(request)) is not None:
             return refused
         raw = request.path_params["request_id"]
-        if not raw.isdigit():
-            return _error(404, "not_found", f"no callback request {raw!r}")
+        # ASCII digits that fit a 64-bit row id: "²" is a digit to str.isdigit(), and a
+        # 20-digit id overflows SQLite's integer (a 5,000-digit one, Python's int()).
+        if _ID.fullmatch(raw) is None or int(raw) > _MAX_ID:
+            return _error(404, "not_found", f"no callback request {raw[:40]!r}")
         row = await store.run(_get, store.store, int(raw))
         if row is None:
             return _error(404, "not_found", f"no callback request {raw}")

@@ -43,6 +43,7 @@ class NodeState:
     dialled: int
     policy_fallbacks: int
     model_age_s: float | None
+    state: str | None = None  # "dialling", or why not ("AMI login failed: authentication")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +73,10 @@ def read_metrics(store: Store, now: float) -> MetricsSnapshot:
             model_age_s=None
             if r["model_fitted_at"] is None
             else max(0.0, now - r["model_fitted_at"]),
+            state=r["state"],
         )
         for r in store.query(
-            "SELECT node, heartbeat_at, dialled, policy_fallbacks, model_fitted_at "
+            "SELECT node, heartbeat_at, dialled, policy_fallbacks, model_fitted_at, state "
             "FROM scheduler_nodes ORDER BY node"
         )
     ]
@@ -129,14 +131,22 @@ def metric_families(snapshot: MetricsSnapshot, *, stale_after_s: float) -> Itera
         "Age of the contact model behind the node's policy (absent: no model)",
         labels=["node"],
     )
+    dialling = GaugeMetricFamily(
+        "spillway_scheduler_dialling",
+        "1 if the node is connected to AMI and dialling; 0 if it is up but cannot dial "
+        "(the state label says why, e.g. AMI login failed: authentication)",
+        labels=["node", "state"],
+    )
     for n in snapshot.nodes:
         up.add_metric([n.node], 1.0 if n.heartbeat_age_s <= stale_after_s else 0.0)
+        if n.state is not None:
+            dialling.add_metric([n.node, n.state], 1.0 if n.state == "dialling" else 0.0)
         heartbeat.add_metric([n.node], n.heartbeat_age_s)
         dialled.add_metric([n.node], n.dialled)
         fallbacks.add_metric([n.node], n.policy_fallbacks)
         if n.model_age_s is not None:
             model_age.add_metric([n.node], n.model_age_s)
-    yield from (up, heartbeat, dialled, fallbacks, model_age)
+    yield from (up, heartbeat, dialled, fallbacks, model_age, dialling)
 
     requests = GaugeMetricFamily(
         "spillway_callback_requests", "Callback requests by status", labels=["status"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import signal
 import time
@@ -15,18 +16,20 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from cli.context import app_context
+from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import requests
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
-from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
+from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.windows import window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
 from spillway.phone import mask_phone, normalise_phone
@@ -39,6 +42,9 @@ scheduler_app = typer.Typer(
     help="The callback dialer: run it, or see how it is doing.", no_args_is_help=True
 )
 console = Console()
+# `callbacks import` holds the write lock this long at a time, then lets others in.
+IMPORT_BATCH_S = 0.1
+IMPORT_PAUSE_S = 0.1
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
 FullOption = Annotated[
     bool, typer.Option("--full", help="Whole numbers and names instead of masked ones.")
@@ -160,12 +166,12 @@ def list_(
     for r in views:
         table.add_row(
             str(r["id"]),
-            r["phone"],
-            r["status"],
+            shown(r["phone"]),
+            shown(r["status"]),
             str(r["attempts"]),
             _time(r["not_before"], zone) if r["status"] == "pending" else "-",
-            r["source"],
-            escape(str(r["reason"] or "")),
+            shown(r["source"]),
+            shown(r["reason"] or ""),
         )
     console.print(table)
 
@@ -181,7 +187,8 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         return
     zone = _shop_zone(ctx)
     console.print(
-        f"[bold]request {request_id}[/]: {data['status']}, {data['phone']} (times in {zone.key})"
+        f"[bold]request {request_id}[/]: {shown(data['status'])}, {shown(data['phone'])} "
+        f"(times in {zone.key})"
     )
     for key in (
         "source",
@@ -193,12 +200,12 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         "last_error",
     ):
         value = data.get(key)
-        shown = _time(value, zone) if key in ("created_at", "not_before") else value
-        console.print(f"  {key}: {escape(str(shown))}")
+        value_text = _time(value, zone) if key in ("created_at", "not_before") else value
+        console.print(f"  {key}: {shown(value_text)}")
     for a in data["attempts_made"]:
         console.print(
             f"  attempt {a['attempt_no']} at {_time(a['started_at'], zone)}: "
-            f"{a['outcome'] or 'under way'} ({a['policy']})"
+            f"{shown(a['outcome'] or 'under way')} ({shown(a['policy'])})"
         )
 
 
@@ -248,32 +255,63 @@ def import_(
             region=settings.shop.country,
             default_timezone=settings.callbacks.default_timezone,
             strict=strict,
+            allowed_countries=settings.callback_countries(),
         )
     except CsvError as exc:
         raise InputError(f"{file}: {exc}") from exc
     for warning in text.warnings + parsed.warnings:
         console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
-    errors = list(parsed.errors)
     added = merged = already = 0
+    errors = list(parsed.errors)
+    rules = rules_from_settings(settings)
+    ready: list[tuple[int, NewRequest]] = []
+    for line, request in parsed.requests:
+        # The same window rules as the API: refused if never honoured, else covered.
+        now = time.time()
+        zone = request.timezone or settings.callbacks.default_timezone
+        nb, na = request.not_before, request.not_after
+        problem = window_problem(
+            rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
+        )
+        if problem is not None:
+            errors.append(RowError(line, problem.message))
+            continue
+        expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
+        ready.append((line, dataclasses.replace(request, expires_at=expires_at)))
     with _store(ctx) as db:
-        with db.transaction() as tx:
-            for line, request in parsed.requests:
-                try:
-                    recorded = requests.record(
-                        tx,
-                        request,
-                        region=settings.shop.country,
-                        now=time.time(),
-                        default_timezone=settings.callbacks.default_timezone,
-                    )
-                except requests.KeyReused as exc:
-                    errors.append(RowError(line, exc.message))
-                    continue
-                merged += recorded.merged
-                already += recorded.replayed
-                added += not (recorded.merged or recorded.replayed)
+        # Short transactions with a pause between them: the API, the bot and the
+        # dialer write in the pauses instead of timing out behind one long import.
+        # SQLite's busy wait re-polls at most every 100 ms and queues nobody, so a
+        # pause that long lets every waiting writer in.
+        rows = iter(ready)
+        while True:
+            started = time.monotonic()
+            with db.transaction() as tx:
+                for line, request in rows:
+                    try:
+                        recorded = requests.record(
+                            tx,
+                            request,
+                            region=settings.shop.country,
+                            now=time.time(),
+                            default_timezone=settings.callbacks.default_timezone,
+                            allowed_countries=settings.callback_countries(),
+                        )
+                    except requests.KeyReused as exc:
+                        errors.append(RowError(line, exc.message))
+                        continue
+                    merged += recorded.merged
+                    already += recorded.replayed
+                    added += not (recorded.merged or recorded.replayed)
+                    if time.monotonic() - started >= IMPORT_BATCH_S:
+                        break
+                else:
+                    break
+            time.sleep(IMPORT_PAUSE_S)
     for error in sorted(errors, key=lambda e: e.line):
-        console.print(f"{file} {error.text(full=full)}", style="red", markup=False, soft_wrap=True)
+        console.print(
+            plain(f"{file} {error.text(full=full)}"), style="red", markup=False, soft_wrap=True
+        )
     console.print(
         f"{added} request(s) added, {merged} merged into open ones, {already} already there, "
         f"{len(errors)} row(s) refused"
@@ -305,7 +343,7 @@ def import_spool_(ctx: typer.Context) -> None:
     ):
         for name, reason in entries:
             console.print(
-                f"{folder / 'new' / name}: {what}: {reason}",
+                plain(f"{folder / 'new' / name}: {what}: {reason}"),
                 style="red",
                 markup=False,
                 soft_wrap=True,
@@ -357,7 +395,7 @@ def optout(
                 ):
                     bad += 1
                     console.print(
-                        f"{where}: {raw!r} is not a phone number",
+                        plain(f"{where}: {raw!r} is not a phone number"),
                         style="red",
                         markup=False,
                         soft_wrap=True,
@@ -411,12 +449,12 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(f"by status: {report['by_status']}")
     for n in report["nodes"]:
         console.print(
-            f"  node {escape(n['node'])}: "
+            f"  node {shown(n['node'])}: "
             + (
-                f"up, seen {n['seen_s_ago']} s ago"
-                if n["state"] == "up"
+                f"up ({shown(n['state'] or 'starting')}), seen {n['seen_s_ago']} s ago"
+                if n["up"]
                 else f"down (no heartbeat for {n['seen_s_ago']} s; nodes beat every {poll_s:g} s)"
             )
             + f", dialled {n['dialled']}"
-            + (f", last error: {escape(n['last_error'])}" if n["last_error"] else "")
+            + (f", last error: {shown(n['last_error'])}" if n["last_error"] else "")
         )

@@ -30,6 +30,7 @@ from bot.dialogue.result import DialogueTurn, result_summary
 from bot.nlu.engine import NluEngine
 from cli.context import app_context
 from cli.scratch import scratch_settings
+from cli.terminal_text import shown
 from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
@@ -105,15 +106,6 @@ def turn_record(raw: str, turn: DialogueTurn) -> dict[str, Any]:
         "action": turn.reply.action,
         "bot": turn.reply.text,
     }
-
-
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def shown(text: str) -> str:
-    """Text safe to print on a terminal: control characters (escape sequences) as ``\\xNN``,
-    Rich markup escaped. Typed or scripted input must not drive the terminal."""
-    return escape(_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 async def run_script(

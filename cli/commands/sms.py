@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from bot.backends.sms import OUTBOX_STATUSES, SendReport, outbox_counts, outbox_entries
 from bot.backends.sms_sender import NO_GATEWAY_HINT, build_gateway, build_sender
 from cli.context import app_context
+from cli.terminal_text import shown
 from spillway.errors import ConfigError
 from spillway.logs import setup_logging
 from spillway.settings import Settings
@@ -67,13 +67,13 @@ def outbox(
         table.add_column(column, justify="right" if column in ("id", "tries") else "left")
     colour = {"sent": "green", "failed": "red", "sending": "yellow"}
     for e in entries:
-        text = escape(e.body)  # whole: the link in it is what an operator checks
+        text = shown(e.body)  # whole: the link in it is what an operator checks
         if e.last_error and e.status != "sent":
-            text += f"\n[red]{escape(e.last_error)}[/]"
+            text += f"\n[red]{shown(e.last_error)}[/]"
         table.add_row(
             str(e.id),
             f"[{colour.get(e.status, 'cyan')}]{e.status}[/]",
-            e.phone,
+            shown(e.phone),
             str(e.attempts),
             _time(e.created_at),
             _time(e.sent_at),

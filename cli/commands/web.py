@@ -8,10 +8,10 @@ import typer
 import uvicorn
 
 from cli.context import app_context
-from spillway.errors import SpillwayError
 from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
 from web.callbacks_api import create_app
+from web.connection_guard import ConnectionLimits, OncePerInterval, guarded_protocol
 
 app = typer.Typer(help="The web application: the callback API.", no_args_is_help=True)
 
@@ -23,23 +23,33 @@ def serve(ctx: typer.Context) -> None:
     settings = state.settings
     state.announce_config()
     setup_logging(settings.logging, verbose=state.verbose)
-    if settings.web.api_token is None:
-        raise SpillwayError(
-            "the callback API needs a token: set SPILLWAY_WEB__API_TOKEN "
-            "(or put it in the secrets file)",
-            hint="spillway web serve refuses to run an API anyone could use",
-        )
+    settings.web.require_api_token()  # none, empty or short: a config error naming the key
+    web = settings.web
+    limits = ConnectionLimits.under_fd_limit(
+        web.header_timeout_s, web.max_connections, web.max_connections_per_peer
+    )
     db = open_store(settings.storage)
     store = AsyncStore(db)
     config = uvicorn.Config(
         create_app(settings, store),
-        host=settings.web.bind_host,
-        port=settings.web.port,
+        host=web.bind_host,
+        port=web.port,
+        http=guarded_protocol(limits),
+        # uvicorn's own limits besides ours: idle keep-alive and a request head's
+        # size (its limit_concurrency would count the same connections we cap).
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
         log_config=None,  # our logging, numbers masked
         access_log=False,
     )
+
+    async def main() -> None:
+        # "Too many open files" (and any other loop error) once per 10 s, with a count.
+        asyncio.get_running_loop().set_exception_handler(OncePerInterval())
+        await uvicorn.Server(config).serve()
+
     try:
-        asyncio.run(uvicorn.Server(config).serve())
+        asyncio.run(main())
     finally:
         store.close()
         db.close()

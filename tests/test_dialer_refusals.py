@@ -1,0 +1,76 @@
+"""The dialer's last word before and after each attempt (issue 20): a number the
+allowed countries no longer cover is not dialled, and a number opted out while its
+call rings is closed as opted out, not as "no allowed time"."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+
+from scheduler import requests
+from scheduler.dialer import Dialer, DialerConfig
+from scheduler.originate import DialOrder
+from scheduler.requests import NewRequest, RequestSource
+from spillway.storage import AsyncStore, SqliteStore
+from tests.test_dialer_logic import ALWAYS, FakePbx
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+def _add(store: SqliteStore, phone: str, *, allowed: set[str] | None = None) -> int:
+    with store.transaction() as tx:
+        return requests.record(
+            tx,
+            NewRequest(phone, RequestSource.API, "t"),
+            region="DK",
+            now=time.time(),
+            allowed_countries=allowed,
+        ).id
+
+
+async def test_a_number_outside_the_allowed_countries_is_not_dialled(store: SqliteStore) -> None:
+    # Recorded while Sweden was allowed; the list is Denmark only when the dialer runs.
+    far = _add(store, "+46701234567", allowed={"DK", "SE"})
+    near = _add(store, "+4520123471")
+    pbx = FakePbx()
+    db = AsyncStore(store)
+    rules = dataclasses.replace(ALWAYS, allowed_regions=frozenset({"DK"}))
+    dialer = Dialer(db, pbx, rules, DialerConfig(status_poll_s=0.01, node="t"))
+    assert await dialer.tick() == 1
+    await dialer.wait_idle(5)
+    assert pbx.dialled == ["+4520123471"]
+    rows = {r["id"]: r for r in store.query("SELECT * FROM callback_requests")}
+    assert rows[near]["status"] == "done"
+    assert rows[far]["status"] == "invalid_number" and rows[far]["attempts"] == 0
+    assert "allowed_countries" in rows[far]["last_error"]
+    db.close()
+
+
+@dataclasses.dataclass
+class OptOutWhileRinging(FakePbx):
+    """The customer opts out (by SMS, by the admin) while the callback rings."""
+
+    store: SqliteStore | None = None
+
+    async def originate(self, order: DialOrder) -> None:
+        await super().originate(order)
+        assert self.store is not None
+        with self.store.transaction() as tx:
+            requests.opt_out(tx, order.phone, source="admin", now=time.time(), region="DK")
+
+
+async def test_opting_out_while_the_call_rings_closes_the_request_as_opted_out(
+    store: SqliteStore,
+) -> None:
+    request = _add(store, "+4520123472")
+    pbx = OptOutWhileRinging(statuses={"+4520123472": "NOANSWER"}, store=store)
+    db = AsyncStore(store)
+    dialer = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="t"))
+    assert await dialer.tick() == 1
+    await dialer.wait_idle(5)
+    [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request,))
+    assert row["status"] == "cancelled", row
+    assert row["last_error"] == "the number is on the do-not-call list"
+    db.close()
