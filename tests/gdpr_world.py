@@ -23,6 +23,7 @@ from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.rules import CallingRules
 from scheduler.spool import import_spool
+from spillway.call import CallOutcome
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from tests.test_dialer_logic import FakePbx
@@ -55,7 +56,9 @@ async def fill_through_every_door(
         await SmsOutbox(db).enqueue(
             e164, f"Upload photos for {case.case_id}", idempotency_key=f"{call_id}-sms"
         )
-        await log.outcome(call_id, "bot:case", case_id=case.case_id, summary=f"case from {e164}")
+        await log.outcome(
+            call_id, CallOutcome.RESOLVED, case_id=case.case_id, summary=f"case from {e164}"
+        )
         await LocalCallbacks(db).request_callback(CallbackRequest(e164, "complaint", call_id))
         # The dialer reaches them: that request is done, with its attempt.
         pbx = FakePbx()
