@@ -27,10 +27,11 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler import requests
+from scheduler.callback_context import CallbackBrief, callback_brief
 from scheduler.originate import DialOrder, Originator
 from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of
 from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
@@ -106,6 +107,7 @@ class Attempt:
     phone: str
     attempt_no: int
     started_at: float
+    brief: CallbackBrief = field(default_factory=CallbackBrief)  # what callers are told
 
 
 # A plan this close to now is dialled now (not released and claimed again).
@@ -236,6 +238,8 @@ class Dialer:
                     self.config.ring_s,
                     self.config.agent_wait_s,
                     agent_first=self.config.agent_first,
+                    topic=attempt.brief.topic,
+                    handoff=attempt.brief.handoff,
                 )
                 await self.pbx.originate(order)
                 self.dialled += 1
@@ -344,7 +348,14 @@ class Dialer:
                 return DEFERRED
             requests.keep_plan(tx, row["id"], plan)
             planned_by, probability = plan.policy, plan.probability
-        attempt = Attempt(f"cb-{uuid.uuid4().hex}", row["id"], row["phone"], row["attempts"], now)
+        attempt = Attempt(
+            f"cb-{uuid.uuid4().hex}",
+            row["id"],
+            row["phone"],
+            row["attempts"],
+            now,
+            callback_brief(row["id"], row["reason"], row["context"]),
+        )
         when = local(now, facts.timezone)
         tx.insert(
             "callback_attempts",

@@ -11,20 +11,26 @@ rest of the spool still goes in.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from scheduler.requests import NewRequest, RequestSource, record
-from spillway.storage import Store
+from spillway.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 16_384
 MAX_FILES_PER_RUN = 1_000
+DEFAULT_REASON = "DTMF menu while the controller was down"
+# What a new request made on a callback ("no agent was free, call me back
+# another time") keeps from the request it was dialled for: what it was about.
+CARRIED_CONTEXT = ("topic", "intent", "intents", "order_number", "case_id", "summary")
 
 
 class SpoolFileError(ValueError):
@@ -59,15 +65,36 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
     # The file's clock is the PBX's: a time in the future is not believed.
     asked = min(float(asked), now)
     assert isinstance(phone, str) and isinstance(call_id, str)
+    reason = body.get("reason")
+    context: dict[str, Any] = {"channel": str(body.get("channel", ""))[:120]}
+    after = body.get("after_request")
+    if isinstance(after, int) and not isinstance(after, bool):
+        context["after_request"] = after
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
-        reason="DTMF menu while the controller was down",
+        reason=reason[:80] if isinstance(reason, str) and reason.strip() else DEFAULT_REASON,
         call_id=call_id,
-        context={"channel": str(body.get("channel", ""))[:120]},
+        context=context,
         idempotency_key=f"spool:{call_id}",
     )
     return request, asked
+
+
+def with_earlier_context(tx: Transaction, request: NewRequest) -> NewRequest:
+    """A request made on a callback keeps what the earlier request was about."""
+    after = request.context.get("after_request")
+    if after is None:
+        return request
+    rows = tx.query("SELECT context FROM callback_requests WHERE id = :id", {"id": after})
+    try:
+        earlier = json.loads(rows[0]["context"] or "{}") if rows else {}
+    except ValueError:
+        earlier = {}
+    if not isinstance(earlier, dict):
+        return request
+    carried = {k: earlier[k] for k in CARRIED_CONTEXT if k in earlier}
+    return dataclasses.replace(request, context={**carried, **request.context})
 
 
 def import_spool(
@@ -94,7 +121,11 @@ def import_spool(
             continue
         with store.transaction() as tx:
             recorded = record(
-                tx, request, region=region, now=asked, default_timezone=default_timezone
+                tx,
+                with_earlier_context(tx, request),
+                region=region,
+                now=asked,
+                default_timezone=default_timezone,
             )
         # Recorded (or already there, from a run that died before this line): done.
         path.unlink(missing_ok=True)
