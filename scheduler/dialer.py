@@ -33,7 +33,7 @@ from typing import Any
 from scheduler import requests
 from scheduler.callback_context import CallbackBrief, callback_brief
 from scheduler.originate import DialOrder, Originator
-from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of
+from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of, outcome_when_gone
 from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.requests import RequestStatus
 from scheduler.rules import (
@@ -272,7 +272,7 @@ class Dialer:
                     # Never reached the dial step: was it ever originated?
                     return AttemptOutcome.LOST if live else AttemptOutcome.NOT_STARTED
                 if not live:
-                    return AttemptOutcome.LOST
+                    return outcome_when_gone(status)
                 deadline = time.monotonic() + limit  # still ringing or queued: keep watching
             await asyncio.sleep(self.config.status_poll_s)
 
@@ -288,7 +288,7 @@ class Dialer:
             status = await self.pbx.status(attempt.id)
             outcome = outcome_of(status)
             if outcome is None and attempt.id not in live:
-                outcome = AttemptOutcome.LOST
+                outcome = outcome_when_gone(status)
             if outcome is AttemptOutcome.NOT_STARTED and attempt.id in live:
                 outcome = None  # originated, not yet at the dial step
             log.warning(

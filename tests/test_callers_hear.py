@@ -44,6 +44,7 @@ from tests.call_harness import (
     routing_settings,
 )
 from tests.conftest import PbxHandle
+from tests.test_pbx_sounds import ORDER_CONTEXT
 from tests.voice_caller import CallerSide
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.asyncio(loop_scope="session")]
@@ -248,15 +249,6 @@ def _dialer(pbx: PbxHandle, store: SqliteStore, **config: Any) -> Dialer:
         **config,
     )
     return Dialer(AsyncStore(store), AmiOriginator(pbx.ami), ALWAYS, cfg)
-
-
-ORDER_CONTEXT = {
-    "intents": ["order_status", "callback_request"],
-    "topic": "order_status",
-    "order_number": "10043",
-    "case_id": None,
-    "last_caller_text": "where is my order",
-}
 
 
 async def test_a_called_back_customer_hears_who_calls_and_why_within_2_s_then_a_new_request(
