@@ -378,6 +378,14 @@ class Dialer:
 
     def _finish(self, attempt: Attempt, outcome: AttemptOutcome, now: float) -> None:
         with self.store.store.transaction() as tx:
+            ended = tx.query(
+                "SELECT ended_at FROM callback_attempts WHERE id = :id", {"id": attempt.id}
+            )
+            if not ended or ended[0]["ended_at"] is not None:
+                # Settled already: by the node that dialled it, while this one (restarted
+                # beside it) watched it from reconcile. Its status, read after that node
+                # forgot it, says nothing ("never started" would dial it again).
+                return
             if outcome is AttemptOutcome.NOT_STARTED:
                 # Asterisk never dialled it: no attempt, due again at once.
                 tx.execute("DELETE FROM callback_attempts WHERE id = :id", {"id": attempt.id})
