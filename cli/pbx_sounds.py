@@ -89,7 +89,10 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
         return SoundsResult(target, missing=str(exc))
     finally:
         tts.close()
-    written = await asyncio.to_thread(write_sounds, target, rendered, voice)
+    try:
+        written = await asyncio.to_thread(write_sounds, target, rendered, voice)
+    except OSError as exc:  # not Asterisk's sounds folder, or not ours to write
+        return SoundsResult(target, missing=f"cannot write there: {exc.strerror or exc}")
     return SoundsResult(target, written)
 
 

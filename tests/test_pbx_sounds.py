@@ -222,3 +222,17 @@ def test_an_answered_customer_hearing_the_announcement_still_holds_the_attempt()
     assert outcome_when_gone("INTRO") is AttemptOutcome.ANSWERED
     assert outcome_when_gone("dialling") is AttemptOutcome.LOST
     assert outcome_when_gone(None) is AttemptOutcome.LOST
+
+
+async def test_a_sounds_folder_that_cannot_be_written_is_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("piper")
+    from cli.pbx_sounds import describe, render_sounds
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    settings = make_settings(paths={"cache_dir": str(Path.home() / ".cache" / "spillway")})
+    result = await render_sounds(settings, blocked / "spillway" / "en")
+    assert result.written == [] and result.missing is not None
+    assert "cannot write there" in describe(result) and "Asterisk's own sounds" in describe(result)
