@@ -26,6 +26,7 @@ from agi.media_server import MediaServer, MediaServerConfig
 from agi.overflow import (
     Decision,
     OverflowPolicy,
+    menu_offers_bot,
     queue_state_from_args,
     route_after_bot,
     route_menu_choice,
@@ -206,6 +207,10 @@ class CallController:
         decision = route_offer(
             bot_ready=self.bot_ready, bot_speaks_offer=self.bot_speaks_offer, bot_full=self.bot_full
         )
+        if decision.route is Route.OFFER:
+            # The menu offers key 1 (the bot) only when choosing it would reach the bot.
+            bot_key = menu_offers_bot(bot_ready=self.bot_ready, bot_full=self.bot_full)
+            await session.set_variable("SPILLWAY_MENU_BOT", "yes" if bot_key else "no")
         await self._route(session, live, decision, offer=True)
 
     async def choice(self, session: AgiSession) -> None:

@@ -103,6 +103,11 @@ def route_offer(*, bot_ready: bool, bot_speaks_offer: bool, bot_full: bool = Fal
     return Decision(Route.BOT, "the bot makes the offer")
 
 
+def menu_offers_bot(*, bot_ready: bool, bot_full: bool = False) -> bool:
+    """Whether the DTMF menu may offer key 1: only when choosing it would reach the bot."""
+    return route_menu_choice("1", bot_ready=bot_ready, bot_full=bot_full).route is Route.BOT
+
+
 def route_menu_choice(digits: str | None, *, bot_ready: bool, bot_full: bool = False) -> Decision:
     """The caller's answer to the offer menu; silence or nonsense means keep waiting."""
     choice = (digits or "").strip()[:1]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from spillway.settings import Settings
 
@@ -124,6 +125,7 @@ SANDBOX_MODULES = (
     "func_hangupcause",
     "func_db",
     "func_json",
+    "func_env",
     "format_wav",
     "format_pcm",
     "format_sln",
@@ -182,6 +184,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
         "spool": callback_spool(settings),
         "cb": settings.callbacks,
+        "snd": sound_dirs(settings).pbx,
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))

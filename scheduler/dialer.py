@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scheduler import requests
+from scheduler.callback_context import CallbackBrief, callback_brief
 from scheduler.originate import DialOrder, Originator
-from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of
+from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of, outcome_when_gone
 from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.requests import RequestStatus
 from scheduler.rules import (
@@ -115,6 +116,7 @@ class Attempt:
     phone: str
     attempt_no: int
     started_at: float
+    brief: CallbackBrief = field(default_factory=CallbackBrief)  # what callers are told
 
 
 # The longest wait between tries while the database cannot be written.
@@ -303,6 +305,8 @@ class Dialer:
                     self.config.ring_s,
                     self.config.agent_wait_s,
                     agent_first=self.config.agent_first,
+                    topic=attempt.brief.topic,
+                    handoff=attempt.brief.handoff,
                 )
                 await self.pbx.originate(order)
                 self.dialled += 1
@@ -340,7 +344,7 @@ class Dialer:
                     # Never reached the dial step: was it ever originated?
                     return AttemptOutcome.LOST if live else AttemptOutcome.NOT_STARTED
                 if not live:
-                    return AttemptOutcome.LOST
+                    return outcome_when_gone(status)
                 deadline = time.monotonic() + limit  # still ringing or queued: keep watching
             await asyncio.sleep(self.config.status_poll_s)
 
@@ -356,7 +360,7 @@ class Dialer:
             status = await self.pbx.status(attempt.id)
             outcome = outcome_of(status)
             if outcome is None and attempt.id not in live:
-                outcome = AttemptOutcome.LOST
+                outcome = outcome_when_gone(status)
             if outcome is AttemptOutcome.NOT_STARTED and attempt.id in live:
                 outcome = None  # originated, not yet at the dial step
             log.warning(
@@ -426,7 +430,14 @@ class Dialer:
                 return DEFERRED
             requests.keep_plan(tx, row["id"], plan)
             planned_by, probability = plan.policy, plan.probability
-        attempt = Attempt(f"cb-{uuid.uuid4().hex}", row["id"], row["phone"], row["attempts"], now)
+        attempt = Attempt(
+            f"cb-{uuid.uuid4().hex}",
+            row["id"],
+            row["phone"],
+            row["attempts"],
+            now,
+            callback_brief(row["id"], row["reason"], row["context"]),
+        )
         when = local(now, facts.timezone)
         tx.insert(
             "callback_attempts",
@@ -449,6 +460,14 @@ class Dialer:
 
     def _finish(self, attempt: Attempt, outcome: AttemptOutcome, now: float) -> None:
         with self.store.store.transaction() as tx:
+            ended = tx.query(
+                "SELECT ended_at FROM callback_attempts WHERE id = :id", {"id": attempt.id}
+            )
+            if not ended or ended[0]["ended_at"] is not None:
+                # Settled already: by the node that dialled it, while this one (restarted
+                # beside it) watched it from reconcile. Its status, read after that node
+                # forgot it, says nothing ("never started" would dial it again).
+                return
             if outcome is AttemptOutcome.NOT_STARTED:
                 # Asterisk never dialled it: no attempt, due again at once.
                 tx.execute("DELETE FROM callback_attempts WHERE id = :id", {"id": attempt.id})

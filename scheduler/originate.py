@@ -11,10 +11,11 @@ dialling again.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from spillway.ami import AmiClient
+from spillway.call import HandoffContext
 from spillway.errors import AmiError
 
 ASTDB_FAMILY = "spillway-attempt"
@@ -37,6 +38,10 @@ class DialOrder:
     agent_wait_s: int
     queue_priority: int = 20
     agent_first: bool = False  # an agent on the line before the customer's phone rings
+    # What the call is about: the customer's announcement ("... about your
+    # order") and what the agent is handed, as a bot hand-over would.
+    topic: str = ""
+    handoff: HandoffContext = field(default_factory=HandoffContext)
 
     def channel_dial(self) -> str:
         return self.dial_string.format(e164=self.phone, digits=self.phone.lstrip("+"))
@@ -67,7 +72,15 @@ def originate_action(order: DialOrder) -> dict[str, Any]:
         "__SPILLWAY_AGENT_WAIT_S": str(order.agent_wait_s),
         "__SPILLWAY_CB_PRIO": str(order.queue_priority),
         "__SPILLWAY_FIRST": "agent" if order.agent_first else "customer",
+        # The call's id and number for the agent and for the callback spool
+        # (a new request from the "call me back another time" key).
+        "__SPILLWAY_CALL_ID": order.attempt_id,
+        "__SPILLWAY_CALLER": order.phone,
+        "__SPILLWAY_CB_TOPIC": order.topic,
     }
+    handoff = order.handoff.channel_variables()
+    handoff.pop("SPILLWAY_PRIO", None)  # the callback's own priority is SPILLWAY_CB_PRIO
+    variables.update(handoff)
     if order.agent_first:
         channel, context = f"Local/s@{AGENT_CONTEXT}", DIAL_CONTEXT
         timeout_s = order.agent_wait_s + 10

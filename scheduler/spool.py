@@ -15,6 +15,7 @@ in: one file's failure never stops the loop.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import math
@@ -27,7 +28,7 @@ from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
-from spillway.storage import Store
+from spillway.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,20 @@ MAX_FILES_PER_RUN = 1_000
 # A request older than this is no callback any more (and an absurd time, such as
 # -1e20, would break every display of it): the file is set aside.
 MAX_AGE_S = 30 * 86_400
-_FIELDS = ("version", "phone", "call_id", "channel", "requested_at", "source")
+_FIELDS = (
+    "version",
+    "phone",
+    "call_id",
+    "channel",
+    "requested_at",
+    "source",
+    "reason",
+    "after_request",
+)
+DEFAULT_REASON = "DTMF menu while the controller was down"
+# What a new request made on a callback ("no agent was free, call me back
+# another time") keeps from the request it was dialled for: what it was about.
+CARRIED_CONTEXT = ("topic", "intent", "intents", "order_number", "case_id", "summary")
 
 
 class SpoolFileError(ValueError):
@@ -105,15 +119,38 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
     if body.get("source", "spool") != "spool":
         raise SpoolFileError("source: 'spool' expected")
     asked = _requested_at(body.get("requested_at"), now)
+    reason = _text(body, "reason", limit=80, required=False)
+    context: dict[str, Any] = {"channel": channel[:120]}
+    after = body.get("after_request")
+    if after is not None:
+        if type(after) is not int or not 0 < after < 2**53:
+            raise SpoolFileError("after_request: a request id (a positive whole number) expected")
+        context["after_request"] = after
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
-        reason="DTMF menu while the controller was down",
+        reason=reason or DEFAULT_REASON,
         call_id=call_id,
-        context={"channel": channel[:120]},
+        context=context,
         idempotency_key=call_id,
     )
     return request, asked
+
+
+def with_earlier_context(tx: Transaction, request: NewRequest) -> NewRequest:
+    """A request made on a callback keeps what the earlier request was about."""
+    after = request.context.get("after_request")
+    if after is None:
+        return request
+    rows = tx.query("SELECT context FROM callback_requests WHERE id = :id", {"id": after})
+    try:
+        earlier = json.loads(rows[0]["context"] or "{}") if rows else {}
+    except ValueError:
+        earlier = {}
+    if not isinstance(earlier, dict):
+        return request
+    carried = {k: earlier[k] for k in CARRIED_CONTEXT if k in earlier}
+    return dataclasses.replace(request, context={**carried, **request.context})
 
 
 def import_spool(
@@ -155,7 +192,11 @@ def _import_one(
         request, asked = parse_spool_file(data, now=now)
         with store.transaction() as tx:
             recorded = record(
-                tx, request, region=region, now=asked, default_timezone=default_timezone
+                tx,
+                with_earlier_context(tx, request),
+                region=region,
+                now=asked,
+                default_timezone=default_timezone,
             )
     except (EntryRefused, SpoolFileError, KeyReused) as exc:
         reason = str(exc)

@@ -136,6 +136,9 @@ class PbxSettings(_Section):
     sip_port: int = Field(15060, ge=1, le=65535)
     http_port: int = Field(18088, ge=1, le=65535)
     asterisk_config_dir: ExpandedPath = Path("/etc/asterisk")
+    # Asterisk's sounds folder (astdatadir/sounds); the prompts Asterisk plays
+    # itself (the DTMF menu, the callback announcement) go into spillway/<language>.
+    sounds_dir: ExpandedPath = Path("/var/lib/asterisk/sounds")
     sandbox_instance: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -302,6 +305,10 @@ class CallbackSettings(_Section):
     # Asterisk's AMD() on the customer's answer: an answering machine is recorded as
     # "machine", hung up and tried again later (needs app_amd).
     amd: bool = False
+    # Whisper what the callback is about to the agent who takes it, before the
+    # customer is put through (the customer waits the 2 s it takes). Off: the
+    # agent has the SPILLWAY_* variables and the SpillwayHandoff event.
+    agent_whisper: bool = False
     # Calling hours in the customer's local time, [start, end); null: no calls that day.
     weekdays: HoursWindow = (8.0, 20.0)
     saturday: HoursWindow = (10.0, 16.0)

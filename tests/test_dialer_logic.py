@@ -6,6 +6,7 @@ counted in `scheduler status`, until it comes back."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -215,3 +216,43 @@ async def test_the_originate_action_for_customer_first_and_agent_first() -> None
         agent["ChannelId"] == "cb-1"
         and "__SPILLWAY_DIAL=PJSIP/+4520123456@trunk" in agent["Variable"]
     )
+
+
+@dataclass
+class SharedPbx(FakePbx):
+    """One Asterisk for two dialer nodes: an attempt under way is live, a forgotten one gone."""
+
+    async def live_attempts(self) -> set[str]:
+        return {a for a, status in self.by_attempt.items() if status == "INTRO"}
+
+    async def forget(self, attempt_id: str) -> None:
+        self.by_attempt.pop(attempt_id, None)
+
+
+async def test_a_node_watching_another_nodes_attempt_never_dials_it_again(
+    store: SqliteStore,
+) -> None:
+    request = _add(store, "+4520123441")
+    # The customer answered and hears the announcement: under way.
+    pbx = SharedPbx(statuses={"+4520123441": "INTRO"})
+    db = AsyncStore(store)
+    a = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="a"))
+    # Node b starts beside a and polls more slowly; ring_s -14: its wait for a status
+    # (ring_s + 15 s) is 1 s, after which "no status, no channel" means never started.
+    b = Dialer(db, pbx, ALWAYS, DialerConfig(ring_s=-14, status_poll_s=0.3, node="b"))
+    assert await a.tick() == 1
+    while not pbx.by_attempt:  # noqa: ASYNC110 (a's task originates it)
+        await asyncio.sleep(0.01)
+    assert await b.reconcile() == 1  # a's attempt, under way: b watches it too
+    [attempt] = pbx.by_attempt
+    await asyncio.sleep(0.05)  # b has looked once (under way) and waits for its next poll
+    pbx.by_attempt[attempt] = "ANSWER"  # reached: a settles it and forgets its status
+    await a.wait_idle(5)
+    await b.wait_idle(5)  # b then reads no status at all
+    assert pbx.dialled == ["+4520123441"]
+    [row] = store.query("SELECT status, attempts FROM callback_requests WHERE id = ?", (request,))
+    assert (row["status"], row["attempts"]) == ("done", 1)
+    [done] = store.query("SELECT outcome FROM callback_attempts")
+    assert done["outcome"] == "answered"
+    assert await b.tick() == 0 and pbx.dialled == ["+4520123441"]
+    db.close()

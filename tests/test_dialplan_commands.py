@@ -66,7 +66,11 @@ def test_render_masks_secrets_unless_asked(tmp_path: Path, pbx_settings: Setting
 
     result = run(tmp_path, env, "render", "--out", str(masked))
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in masked.iterdir()) == sorted([*SPILLWAY_FILES, "agi-bin"])
+    assert sorted(p.name for p in masked.iterdir()) == sorted(
+        [*SPILLWAY_FILES, "agi-bin", "sounds"]
+    )
+    # The prompts Asterisk plays itself, in the shop's words and the bot's voice.
+    assert (masked / "sounds" / "spillway" / "en" / "menu_offer.wav").is_file()
     # The DTMF menu's callback script, ready for the PBX's agi-bin folder.
     script = masked / "agi-bin" / "spillway-callback-spool.py"
     assert script.stat().st_mode & 0o111 and "asterisk.agi" in script.read_text()

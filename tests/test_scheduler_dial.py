@@ -127,7 +127,8 @@ async def test_outcomes_come_from_asterisk_and_failures_are_rescheduled(scene: S
 async def test_never_more_in_flight_than_agents_free_plus_pacing(scene: Scene) -> None:
     phones = [f"+45201235{i:02d}" for i in range(6)]
     for phone in phones:
-        await scene.customer(phone, "answer", hold_s=3)
+        # Long enough to hear who is calling and reach an agent.
+        await scene.customer(phone, "answer", hold_s=12)
         scene.add(phone)
     dialer = scene.dialer(pacing=0, max_in_flight=20)
     # Three agents, none busy: three callbacks at a time, never more.

@@ -92,9 +92,15 @@ async def test_asterisk_restarting_mid_dial_loses_no_callback_and_doubles_none(
             return len(store.query("SELECT id FROM callback_attempts")) == len(CUSTOMERS)
 
         await _until("every customer dialled", all_dialled, 30, store)
-        await asyncio.sleep(2.0)  # the answering ones are through to an agent, the rest ring
-        open_before = store.query("SELECT phone FROM callback_attempts WHERE ended_at IS NULL")
-        assert sorted(r["phone"] for r in open_before) == sorted(RING)
+
+        def open_phones() -> list[str]:
+            rows = store.query("SELECT phone FROM callback_attempts WHERE ended_at IS NULL")
+            return sorted(r["phone"] for r in rows)
+
+        # The answering ones hear who is calling and are through to an agent; the rest ring.
+        await _until(
+            "the answering customers reached", lambda: open_phones() == sorted(RING), 20, store
+        )
 
         restarted_at = time.time()
         await asyncio.to_thread(sandbox.stop)

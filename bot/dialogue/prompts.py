@@ -140,6 +140,69 @@ PROMPTS: dict[str, Prompt] = {
         "All right, I'll put you back in the queue. You keep your place.", fixed=True
     ),
     "offer_bot": Prompt("Great. How can I help you?", fixed=True),
+    # -- played by Asterisk itself (rendered into sound files at `spillway dialplan
+    # render`/`install`; the keys are the file names, dialplan/sounds.py:SOUND_KEYS) --
+    # The DTMF menu, when the bot cannot make the offer; the first key only while
+    # the bot can take the call.
+    "menu_offer": Prompt(
+        "Sorry, all our colleagues are busy right now. Press 1 to talk to our automated "
+        "assistant. Press 2 to keep your place in the queue. Or press 3 to be called back.",
+        fixed=True,
+    ),
+    "menu_offer_no_bot": Prompt(
+        "Sorry, all our colleagues are busy right now. Press 2 to keep your place in the "
+        "queue, or press 3 to be called back.",
+        fixed=True,
+    ),
+    "menu_no_input": Prompt("Sorry, I didn't hear a key.", fixed=True),
+    "menu_keep_place": Prompt(
+        "You keep your place in the queue. A colleague will be with you as soon as possible.",
+        fixed=True,
+    ),
+    # A called-back customer, the moment they answer: who calls, and why.
+    "callback_intro": Prompt(
+        "Hello, this is {shop}, returning your call, as you asked. Please hold on, "
+        "I'm connecting you to a colleague.",
+        fixed=True,
+    ),
+    "callback_intro_order": Prompt(
+        "Hello, this is {shop}, returning your call about your order. Please hold on, "
+        "I'm connecting you to a colleague.",
+        fixed=True,
+    ),
+    "callback_intro_return": Prompt(
+        "Hello, this is {shop}, returning your call about your return. Please hold on, "
+        "I'm connecting you to a colleague.",
+        fixed=True,
+    ),
+    "callback_intro_complaint": Prompt(
+        "Hello, this is {shop}, returning your call about the problem you reported. "
+        "Please hold on, I'm connecting you to a colleague.",
+        fixed=True,
+    ),
+    "callback_intro_stock": Prompt(
+        "Hello, this is {shop}, returning your call about the product you asked about. "
+        "Please hold on, I'm connecting you to a colleague.",
+        fixed=True,
+    ),
+    # No colleague came in time.
+    "callback_no_agent": Prompt(
+        "We're very sorry, all our colleagues are still busy. Press 1 and we'll call you "
+        "back at another time. Press 2 to keep waiting for a colleague.",
+        fixed=True,
+    ),
+    "callback_again_recorded": Prompt(
+        "Thank you. We'll call you back at another time. Goodbye!", fixed=True
+    ),
+    "callback_no_agent_goodbye": Prompt(
+        "We're sorry we couldn't connect you this time. Goodbye!", fixed=True
+    ),
+    # Whispered to the agent who takes a callback, before the customer is put through.
+    "agent_whisper": Prompt("A callback customer.", fixed=True),
+    "agent_whisper_order": Prompt("A callback about an order.", fixed=True),
+    "agent_whisper_return": Prompt("A callback about a return.", fixed=True),
+    "agent_whisper_complaint": Prompt("A callback about a complaint.", fixed=True),
+    "agent_whisper_stock": Prompt("A callback about a product.", fixed=True),
 }
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 
 from cli.context import app_context
+from cli.pbx_sounds import describe, render_sounds
 from dialplan import install as installer
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
 from dialplan.render import (
@@ -28,6 +29,7 @@ from dialplan.render import (
     softphone_password,
 )
 from dialplan.sandbox import Sandbox
+from dialplan.sounds import LANGUAGE, sound_dirs
 from dialplan.spool import install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import InputError, PbxError
@@ -156,8 +158,8 @@ def render(
         typer.Option("--with-secrets", help="Write the real AMI secret and SIP password."),
     ] = False,
 ) -> None:
-    """Write the include-able *_spillway.conf files, and the callback spool script, into a
-    folder (secrets masked)."""
+    """Write the include-able *_spillway.conf files, the callback spool script and the
+    prompts Asterisk plays (rendered with the bot's voice) into a folder (secrets masked)."""
     settings = app_context(ctx).settings
     secret = settings.require_ami_secret() if with_secrets else None
     out.mkdir(parents=True, exist_ok=True)
@@ -172,6 +174,13 @@ def render(
         f"wrote {script}: copy it into Asterisk's agi-bin folder (it needs Python 3 and "
         "pyst2 on the PBX); the DTMF menu runs it to take callbacks while Spillway is down"
     )
+    sounds = asyncio.run(render_sounds(settings, out / "sounds" / "spillway" / LANGUAGE))
+    console.print(describe(sounds))
+    if sounds.missing is None:
+        console.print(
+            f"copy them into {sound_dirs(settings).pbx} on the PBX (the dialplan plays them "
+            "from there; `dialplan install` puts them there itself)"
+        )
     if secret is None:
         console.print(f"secrets are masked ({SECRET_MASK}); --with-secrets writes them")
 
@@ -228,6 +237,8 @@ def install(
     folder = target or settings.pbx.asterisk_config_dir
     files = real_files(settings, source)
     text = installer.diff(folder, files, freepbx=freepbx)
+    # The prompts first: the dialplan that plays them may already be installed.
+    console.print(describe(asyncio.run(render_sounds(settings))))
     if not text:
         console.print(f"{folder} is up to date; nothing to install")
         return

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from cli.context import app_context
+from cli.pbx_sounds import describe, render_sounds
 from dialplan.sandbox import Sandbox
 from spillway.errors import PbxError
 from spillway.secrets import generate_secret, set_secret
@@ -39,6 +40,8 @@ async def bring_up(sandbox: Sandbox) -> None:
     """Build (once), configure, start and wait for AMI."""
     with console.status("building the Debian sid root (once, about a minute)"):
         sandbox.build(log=lambda line: console.print(line))
+    with console.status("rendering the prompts Asterisk plays (once per wording)"):
+        console.print(describe(await render_sounds(sandbox.settings)))
     pid = sandbox.start()
     with console.status("waiting for Asterisk to answer on AMI"):
         await sandbox.wait_ready()

@@ -70,9 +70,15 @@ def spool_request(spool_dir: str, request: dict) -> str:
     return final
 
 
-def request_from(env: dict, caller: str, call_id: str) -> dict:
-    """The spool record for this call, from the AGI environment and channel variables."""
-    return {
+def request_from(
+    env: dict, caller: str, call_id: str, reason: str = "", after_request: str = ""
+) -> dict:
+    """The spool record for this call, from the AGI environment and channel variables.
+
+    ``reason`` and ``after_request`` are set on a called-back customer's
+    channel (no agent was free; the request it was dialled for).
+    """
+    request = {
         "version": FORMAT_VERSION,
         "phone": caller or env.get("agi_callerid", ""),
         "call_id": call_id or env.get("agi_uniqueid", ""),
@@ -80,6 +86,11 @@ def request_from(env: dict, caller: str, call_id: str) -> dict:
         "requested_at": time.time(),
         "source": "spool",
     }
+    if reason:
+        request["reason"] = reason[:80]
+    if after_request.isdigit():
+        request["after_request"] = int(after_request)
+    return request
 
 
 def main(argv: list) -> int:
@@ -96,7 +107,9 @@ def main(argv: list) -> int:
             raise ValueError("no spool folder given: AGI(spillway-callback-spool.py,<folder>)")
         caller = agi.get_variable("SPILLWAY_CALLER")
         call_id = agi.get_variable("SPILLWAY_CALL_ID")
-        request = request_from(agi.env, caller, call_id)
+        reason = agi.get_variable("SPILLWAY_CALLBACK_REASON")
+        after = agi.get_variable("SPILLWAY_REQUEST_ID")
+        request = request_from(agi.env, caller, call_id, reason or "", after or "")
         spool_request(argv[1], request)
         agi.set_variable("SPILLWAY_CALLBACK_ID", "spool:" + safe_name(str(request["call_id"])))
         return 0

@@ -1,0 +1,108 @@
+"""Render the prompts Asterisk plays itself (DTMF menu, callback announcement) with our voice.
+
+Why here: the words are the prompt catalogue's (``bot/dialogue/prompts.py``,
+the one language pack) and the voice is the bot's Piper (floor 3), while the
+keys the dialplan plays, their folder and the file format are the dialplan's
+(``dialplan/sounds.py``, floor 1, which cannot import the bot). The CLI is
+the floor that may use both, and it is what runs at `dialplan render` /
+`install` and `pbx sandbox up` time.
+
+Renders go through the bot's prompt cache (one rendering per voice and
+text, shared with `spillway serve`), and a folder whose files already match
+the words and voice is left alone, so re-running costs nothing. Without the
+Piper voice nothing is written and the reason is returned: the dialplan then
+plays Asterisk's own sounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.dialogue.prompts import say
+from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
+from spillway.audio import SLIN8, AudioFormat
+from spillway.errors import ModelError
+from spillway.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SoundsResult:
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+    missing: str | None = None  # why nothing could be rendered
+
+
+def sound_texts(settings: Settings) -> dict[str, str]:
+    """What each prompt Asterisk plays says, in the shop's words."""
+    return {key: say(key, shop=settings.shop.name) for key in SOUND_KEYS}
+
+
+class _LazyPiper:
+    """The bot's Piper voice at 8 kHz, loaded only if something must be rendered."""
+
+    output_format: AudioFormat = SLIN8
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.voice_id = settings.speech.piper_voice
+        self._tts: object | None = None
+
+    def _load(self) -> object:
+        from bot.speech.piper_tts import PiperTts, VoiceFiles
+        from models.discover import require_model
+
+        model = require_model(self.voice_id)
+        files = VoiceFiles.from_model(model.path / f"{self.voice_id}.onnx", self.voice_id)
+        return PiperTts.load(files, threads=self.settings.speech.tts_threads, output_format=SLIN8)
+
+    async def synthesize(self, text: str) -> bytes:
+        from bot.speech.piper_tts import PiperTts
+
+        if self._tts is None:
+            self._tts = await asyncio.to_thread(self._load)
+        assert isinstance(self._tts, PiperTts)
+        return await self._tts.synthesize(text)
+
+    def close(self) -> None:
+        close = getattr(self._tts, "close", None)
+        if close is not None:
+            close()
+
+
+async def render_sounds(settings: Settings, folder: Path | None = None) -> SoundsResult:
+    """Render every stale prompt into ``folder`` (default: where Asterisk plays them from)."""
+    from bot.speech.prompt_cache import PromptCache
+
+    target = folder or sound_dirs(settings).local
+    texts = sound_texts(settings)
+    voice = settings.speech.piper_voice
+    todo = await asyncio.to_thread(stale_keys, target, texts, voice)
+    if not todo:
+        return SoundsResult(target)
+    tts = _LazyPiper(settings)
+    cache = PromptCache(settings.paths.cache_dir / "prompts", tts)
+    try:
+        rendered = {key: (texts[key], await cache.get(texts[key])) for key in todo}
+    except (ModelError, ImportError) as exc:
+        return SoundsResult(target, missing=str(exc))
+    finally:
+        tts.close()
+    try:
+        written = await asyncio.to_thread(write_sounds, target, rendered, voice)
+    except OSError as exc:  # not Asterisk's sounds folder, or not ours to write
+        return SoundsResult(target, missing=f"cannot write there: {exc.strerror or exc}")
+    return SoundsResult(target, written)
+
+
+def describe(result: SoundsResult) -> str:
+    """One line for the console."""
+    if result.missing:
+        return (
+            f"prompts NOT rendered into {result.folder}: {result.missing}; until they are, "
+            "the DTMF menu and the callback announcement use Asterisk's own sounds"
+        )
+    if not result.written:
+        return f"prompts in {result.folder} are up to date"
+    return f"rendered {len(result.written)} prompt(s) into {result.folder}"

@@ -1,0 +1,151 @@
+"""The sound files Asterisk plays itself: which prompts, where they live, how they are written.
+
+The DTMF menu, the called-back customer's announcement and the agent's
+whisper are played by Asterisk, not by the bot, so their wording is rendered
+into sound files ahead of time (`spillway dialplan render`/`install`,
+`spillway pbx sandbox up`). The words are the prompt catalogue's
+(``bot/dialogue/prompts.py``, one key per prompt, so that another language
+pack supplies the same keys); this floor only names the keys the dialplan
+plays, where the files go, and writes them. Synthesis is the bot's (a floor
+above): the CLI joins the two (``cli/pbx_sounds.py``).
+
+Files are 8 kHz 16-bit mono WAV, which every Asterisk plays without
+transcoding to a narrow-band call. A manifest beside them records the text
+and voice of each, so an unchanged prompt is not rendered again. The
+dialplan checks that a file exists (``STAT``) before it plays it and falls
+back to Asterisk's own sounds, so a missing file never means silence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import wave
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dialplan.layout import SandboxLayout
+from spillway.settings import Settings
+
+# The language pack the files come from; a second pack (Danish) gets its own folder.
+LANGUAGE = "en"
+SAMPLE_RATE_HZ = 8000
+MANIFEST = "spillway-sounds.json"
+
+# What a callback was about (the request's intent), as the file-name suffix of
+# the topic's announcement and whisper; anything else gets the general one.
+CALLBACK_TOPICS: dict[str, str] = {
+    "order_status": "order",
+    "return_item": "return",
+    "complaint": "complaint",
+    "stock_check": "stock",
+}
+
+# Every prompt the dialplan plays, by its catalogue key (= the file's name).
+SOUND_KEYS: tuple[str, ...] = (
+    "menu_offer",
+    "menu_offer_no_bot",
+    "menu_no_input",
+    "menu_keep_place",
+    "callback_intro",
+    *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),
+    "callback_no_agent",
+    "callback_again_recorded",
+    "callback_no_agent_goodbye",
+    "agent_whisper",
+    *(f"agent_whisper_{t}" for t in CALLBACK_TOPICS.values()),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SoundDirs:
+    local: Path  # the folder as this host sees it (where the files are written)
+    pbx: str  # the same folder as Asterisk sees it (what the dialplan plays)
+
+
+def sound_dirs(settings: Settings) -> SoundDirs:
+    """Where the rendered prompts live: the sandbox instance's folder, or ``pbx.sounds_dir``."""
+    if settings.pbx.mode == "sandbox":
+        layout = SandboxLayout.from_settings(settings)
+        relative = f"sounds/spillway/{LANGUAGE}"
+        return SoundDirs(layout.outside(relative), layout.inside(relative))
+    folder = settings.pbx.sounds_dir / "spillway" / LANGUAGE
+    return SoundDirs(folder, str(folder))
+
+
+def callback_topic(reason: str, context: Mapping[str, Any]) -> str:
+    """The topic of a callback request ("order", ...), or "" when it is not known.
+
+    The bot keeps what the call was about in ``context["topic"]`` (the reason
+    is then "callback_request"); the controller's menu route in
+    ``context["intent"]``; other sources may give it as the reason itself.
+    """
+    intents = context.get("intents")
+    candidates = [context.get("topic"), reason, context.get("intent")]
+    if isinstance(intents, list):
+        candidates += list(reversed(intents))
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate in CALLBACK_TOPICS:
+            return CALLBACK_TOPICS[candidate]
+    return ""
+
+
+def fingerprint(voice: str, text: str) -> str:
+    """What a file was rendered from; a changed text or voice renders it again."""
+    return hashlib.sha256(f"{voice}\n{SAMPLE_RATE_HZ}\n{text}".encode()).hexdigest()[:16]
+
+
+def read_manifest(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def stale_keys(folder: Path, texts: Mapping[str, str], voice: str) -> list[str]:
+    """The keys whose file is missing or was rendered from other words or another voice."""
+    manifest = read_manifest(folder)
+    return [
+        key
+        for key, text in texts.items()
+        if manifest.get(key) != fingerprint(voice, text) or not (folder / f"{key}.wav").is_file()
+    ]
+
+
+def wav_bytes(pcm: bytes) -> bytes:
+    """8 kHz 16-bit mono PCM as a WAV file's bytes."""
+    import io
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE_HZ)
+        w.writeframes(pcm)
+    return out.getvalue()
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` all at once (Asterisk never plays half a file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def write_sounds(folder: Path, rendered: Mapping[str, tuple[str, bytes]], voice: str) -> list[Path]:
+    """Write each key's PCM (with the text it says) as ``<key>.wav``; update the manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(folder)
+    written = []
+    for key, (text, pcm) in rendered.items():
+        path = folder / f"{key}.wav"
+        _replace(path, wav_bytes(pcm))
+        manifest[key] = fingerprint(voice, text)
+        written.append(path)
+    _replace(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+    return written
