@@ -200,6 +200,10 @@ class SpeechSettings(_Section):
     # Whisper starts decoding after this much silence and keeps the result if
     # the caller stays quiet to the endpoint; 0 turns speculation off.
     speculate_pause_ms: int = Field(150, ge=0, le=5000)
+    # Below this recogniser confidence (Whisper: exp of the mean token log-probability;
+    # Vosk: mean word confidence) the bot asks "could you say that again?" and acts on
+    # nothing. 0.37 = exp(-1), Whisper's own threshold for a failed decode.
+    min_asr_confidence: float = Field(0.37, ge=0, le=1)
     vosk_beam: float = Field(8.0, gt=0)
     vosk_max_active: int = Field(2000, ge=100)
     # Idle recognisers kept warm between calls (each holds its graph cache:
