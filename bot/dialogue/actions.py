@@ -45,6 +45,7 @@ class ActionSteps:
     _callback_window: CallbackWindow | None
     _proposal: str
     _declines: int
+    _failures: int
 
     def _ask(
         self,
@@ -63,6 +64,9 @@ class ActionSteps:
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
         raise NotImplementedError
 
+    def _give_up(self) -> Reply:
+        raise NotImplementedError
+
     def handover_context(self) -> DialogueContext:
         raise NotImplementedError
 
@@ -79,10 +83,14 @@ class ActionSteps:
 
     def _propose(self, proposal: str, text: str) -> Reply:
         """Say what the bot understood and will do, and wait for a yes."""
-        repeated = self.state is State.CONFIRM_ACTION and self._proposal == proposal
+        if self.state is State.CONFIRM_ACTION and self._proposal == proposal:
+            # The same guess again instead of a yes: it must still end in a hand-over.
+            self._failures += 1
+            if self._failures > self.config.max_reprompts:
+                return self._give_up()
+            return self._ask(text, f"confirm_{proposal}", progress=False)
         self._proposal = proposal
-        # The same guess proposed again and again must still end in a hand-over.
-        return self._ask(text, f"confirm_{proposal}", State.CONFIRM_ACTION, progress=not repeated)
+        return self._ask(text, f"confirm_{proposal}", State.CONFIRM_ACTION)
 
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
