@@ -139,18 +139,39 @@ class ActionSteps:
 
     # -- the answer ------------------------------------------------------------
 
+    def _answer(self, intent: ParsedIntent | None, digits: str) -> str | None:
+        """The caller's answer to a question that leads to a side effect: "yes", "no",
+        "unsure" (a yes too faint to act on: below ``min_yes_confidence``) or None."""
+        if digits == "1":
+            return "yes"
+        if digits == "2" or (intent is not None and intent.name == Intent.DENY):
+            return "no"
+        if intent is not None and intent.name == Intent.AFFIRM:
+            return "yes" if intent.confidence >= self.config.min_yes_confidence else "unsure"
+        return None
+
+    def _yes_unsure(self) -> Reply:
+        """Ask for a clear yes or no (it counts towards the hand-over like a reprompt)."""
+        self._failures += 1
+        if self._failures > self.config.max_reprompts:
+            return self._give_up()
+        return Reply(say("yes_unsure"), "yes_unsure", cached_prefix=say("yes_unsure"))
+
     async def _confirm_action(self, intent: ParsedIntent | None, digits: str) -> Reply | None:
         """Yes: act. No: ask again, then offer a colleague. Anything else: ask again."""
+        answer = self._answer(intent, digits)
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
             phone = callable_phone(digits.rstrip("#"), self.config.country)[0]
             if phone is not None:
                 self._proposal = ""
                 return await self._callback_number(phone)
-        if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+        if answer == "yes":
             proposal, self._proposal = self._proposal, ""
             return await self._carry_out(proposal)
-        if (intent and intent.name == Intent.DENY) or digits == "2":
+        if answer == "unsure":
+            return self._yes_unsure()
+        if answer == "no":
             proposal, self._proposal = self._proposal, ""
             if proposal == TRACKING_SMS:
                 return self._read_tracking()

@@ -27,6 +27,9 @@ class DialogueConfig:
     max_reprompts: int = 2
     # Below this recogniser confidence an utterance is asked again, never acted on.
     min_asr_confidence: float = 0.0
+    # A yes that leads to a case, an SMS or a callback must be at least this sure
+    # (calibrated NLU confidence); a fainter one is asked again ("was that a yes?").
+    min_yes_confidence: float = 0.9
     # The calling rules, to tell a caller when the scheduler will call (None: not said).
     calling_rules: CallingRules | None = None
     # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
@@ -45,6 +48,7 @@ class DialogueConfig:
             photo_upload_url=settings.shop.photo_upload_url,
             calling_rules=rules_from_settings(settings),
             min_asr_confidence=settings.speech.min_asr_confidence,
+            min_yes_confidence=settings.nlu.min_yes_confidence,
         )
 
 

@@ -270,11 +270,12 @@ class Dialogue(CallbackSteps, ActionSteps):
             product = clean_product(entities.get("product"))
             return await self._stock(product) if product else None
         if state is State.RETURN_LABEL:
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._answer(intent, digits)
+            if answer == "yes":
                 return await self._with_phone("return_label")
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer == "no":
                 return self._anything_else("No problem. ")
-            return None
+            return self._yes_unsure() if answer == "unsure" else None
         if state is State.OFFER_HUMAN:
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)

@@ -109,6 +109,10 @@ PROMPTS: dict[str, Prompt] = {
         "If that number is wrong, type the right one followed by the hash key."
     ),
     "confirm_when": Prompt(" {when}"),
+    "yes_unsure": Prompt(
+        "Sorry, was that a yes? Please say yes or no, or press 1 for yes and 2 for no.",
+        fixed=True,
+    ),
     "declined_guess": Prompt("Sorry, I got that wrong. What can I help you with?"),
     "declined_again": Prompt(
         "Sorry, I got that wrong again. Would you like to talk to a colleague?"
