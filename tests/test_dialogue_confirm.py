@@ -15,6 +15,7 @@ from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.phrasing import digit_groups, spell_digits
 from bot.dialogue.result import Outcome
 from bot.types import ParsedIntent
+from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.test_dialogue_flows import NOW, backends, make, nlu, talk
 
@@ -53,11 +54,16 @@ async def test_a_confident_wrong_guess_opens_no_case_and_sends_no_sms(
 
 
 async def test_an_angry_refund_request_gets_no_photo_link(  # type: ignore[no-untyped-def]
-    make, store: SqliteStore
+    make, backends: Backends, store: SqliteStore
 ) -> None:
-    d = make(DEMO_CALLER)
-    await talk(d, "Your company is useless, I want my money back")
-    assert d.turns[-1].reply.action != "complaint_case"
+    line = "Your company is useless, I want my money back"
+    # Read as a complaint (as the engine in the report did): asked, nothing sent.
+    d = Dialogue(_Sure(), backends, caller_id=DEMO_CALLER, call_id="m2", clock=lambda: NOW)
+    await d.start()
+    assert (await d.handle(TextTurn(line))).action == "confirm_complaint"
+    assert d.sms == [] and d.case_id is None
+    # The fallback reads it as a return: the order is offered, nothing sent either.
+    await talk(make(DEMO_CALLER), line)
     assert _side_effects(store) == (0, 0, 0)
 
 
@@ -115,7 +121,7 @@ async def test_a_guessed_callback_is_read_back_before_it_is_recorded(  # type: i
 async def test_an_unsure_recogniser_is_asked_again_and_nothing_happens(  # type: ignore[no-untyped-def]
     make, store: SqliteStore
 ) -> None:
-    d = make(DEMO_CALLER, min_asr_confidence=0.37)
+    d = make(DEMO_CALLER, min_asr_confidence=0.5)
     reply = await (await _started(d)).handle(TextTurn("my vase arrived broken", asr_confidence=0.2))
     assert reply.action == "reprompt_unclear" and reply.text == "Sorry, could you say that again?"
     assert d.turns[-1].intent is None and d.intents == [] and d.state is State.MAIN
@@ -197,6 +203,19 @@ async def test_a_tracking_number_is_sent_by_sms_only_after_a_yes(  # type: ignor
     assert sms["phone"] == "+4520123456" and "00340434161094042" in sms["body"]
 
 
-def test_config_default_acts_on_any_recogniser_confidence() -> None:
-    # The dialogue's own default leaves the floor to the settings (0.37 there).
-    assert DialogueConfig().min_asr_confidence == 0.0
+def test_the_settings_set_both_floors() -> None:
+    config = DialogueConfig.from_settings(Settings())
+    assert (config.min_asr_confidence, config.min_yes_confidence) == (0.5, 0.9)
+
+
+async def test_a_faint_yes_is_asked_again_and_a_key_settles_it(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # "okay then" is a yes to the classifier, but not a sure one (0.7): before a
+    # case is opened the caller is asked for a clear yes or a key.
+    d = make(DEMO_CALLER)
+    actions = await talk(d, "the lamp is broken", "okay then")
+    assert actions == ["confirm_complaint", "yes_unsure"]
+    assert "press 1 for yes" in d.turns[-1].reply.text and _side_effects(store) == (0, 0, 0)
+    assert (await d.handle(Dtmf("1"))).action == "complaint_case"
+    assert _side_effects(store)[:2] == (1, 1)
