@@ -74,7 +74,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     Intent.RETURN_ITEM: frozenset({"sms:return"}),
     Intent.ORDER_STATUS: frozenset({"sms:tracking"}),
 }
-_ORDER_FOR = {Intent.ORDER_STATUS: "10042#", Intent.RETURN_ITEM: "10046#"}
+_ORDER_FOR: dict[str, str] = {Intent.ORDER_STATUS: "10042#", Intent.RETURN_ITEM: "10046#"}
 
 
 @dataclass(frozen=True, slots=True)
