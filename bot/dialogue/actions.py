@@ -103,6 +103,11 @@ class ActionSteps:
             text = say("confirm_complaint")
         return self._propose(COMPLAINT, text)
 
+    async def propose_callback(self) -> Reply:
+        """A callback asked for in words (at the overflow offer): read back and asked
+        first on a known number; a number the caller types in is their own yes."""
+        return await self._with_phone("callback_guess")
+
     def _propose_callback(self, phone: str) -> Reply:
         window = self._callback_window
         when = say("confirm_when", when=self._callback_when(phone)) if window else ""
