@@ -10,8 +10,8 @@ docs/PERFORMANCE.md, h2-bot-understanding). Entities come from rules:
 order numbers from spoken-digit normalisation, products from the lookup
 table, annotated examples and synonyms in the data.
 
-Training (with its five calibration folds) takes a few seconds, so the model is built at start-up and
-passed in explicitly; nothing here is module-global.
+Training (with its five calibration folds) takes a few seconds, so the model
+is built at start-up and passed in explicitly; nothing here is module-global.
 """
 
 from __future__ import annotations
