@@ -205,9 +205,9 @@ class SpeechSettings(_Section):
     speculate_pause_ms: int = Field(150, ge=0, le=5000)
     # Below this recogniser confidence (Whisper: exp of the mean token log-probability;
     # Vosk: mean word confidence) the bot asks "could you say that again?" and acts on
-    # nothing. Whisper tiny.en on Piper speech at 8 kHz: 0.67-0.89 clean, 0.43-0.45 for
-    # what it misheard in noise (docs/PERFORMANCE.md, h2-bot-understanding).
-    min_asr_confidence: float = Field(0.5, ge=0, le=1)
+    # nothing. 0.37 = exp(-1), Whisper's own threshold for a failed decode; right
+    # decodes of digits score as low as 0.42 (docs/PERFORMANCE.md, h2-bot-understanding).
+    min_asr_confidence: float = Field(0.37, ge=0, le=1)
     vosk_beam: float = Field(8.0, gt=0)
     vosk_max_active: int = Field(2000, ge=100)
     # Idle recognisers kept warm between calls (each holds its graph cache:

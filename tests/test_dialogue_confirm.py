@@ -121,7 +121,7 @@ async def test_a_guessed_callback_is_read_back_before_it_is_recorded(  # type: i
 async def test_an_unsure_recogniser_is_asked_again_and_nothing_happens(  # type: ignore[no-untyped-def]
     make, store: SqliteStore
 ) -> None:
-    d = make(DEMO_CALLER, min_asr_confidence=0.5)
+    d = make(DEMO_CALLER, min_asr_confidence=0.37)
     reply = await (await _started(d)).handle(TextTurn("my vase arrived broken", asr_confidence=0.2))
     assert reply.action == "reprompt_unclear" and reply.text == "Sorry, could you say that again?"
     assert d.turns[-1].intent is None and d.intents == [] and d.state is State.MAIN
@@ -205,7 +205,7 @@ async def test_a_tracking_number_is_sent_by_sms_only_after_a_yes(  # type: ignor
 
 def test_the_settings_set_both_floors() -> None:
     config = DialogueConfig.from_settings(Settings())
-    assert (config.min_asr_confidence, config.min_yes_confidence) == (0.5, 0.9)
+    assert (config.min_asr_confidence, config.min_yes_confidence) == (0.37, 0.9)
 
 
 async def test_a_faint_yes_is_asked_again_and_a_key_settles_it(  # type: ignore[no-untyped-def]
