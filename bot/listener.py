@@ -345,4 +345,4 @@ class CallListener:
                 # Noise with no words: keep listening for the rest of the window.
                 deadline = time.monotonic() + cfg.no_input_timeout_s
                 continue
-            return TextTurn(item.text)
+            return TextTurn(item.text, asr_confidence=item.confidence)

@@ -267,6 +267,9 @@ class SpeechBot:
             await dialogue.start()
             if isinstance(event, TextTurn):
                 dialogue.hint_callback_time(event.text)  # "call me back after five"
+            if answer.guessed:
+                # Words, not a key: "a colleague will call you back on ..., is that right?"
+                return await dialogue.propose_callback()
             return await self._understand_and_decide(bc, Dtmf("9"), synthetic=True)
         if answer.route is Route.BOT:
             greeting = await dialogue.start()

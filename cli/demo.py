@@ -31,8 +31,9 @@ from spillway.errors import NluError
 from spillway.settings import Settings
 from spillway.storage import open_store
 
-# A known caller (the demo shop's customer) asks about their parcel.
-DEMO_CONVERSATION = "where is my package\nyes\nno thanks, goodbye\n"
+# A known caller (the demo shop's customer) asks about their parcel, and would
+# rather hear the tracking number (read in groups) than get it by SMS.
+DEMO_CONVERSATION = "where is my package\nyes\nno thanks\nno thanks, goodbye\n"
 
 
 async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: float = 300) -> None:

@@ -195,6 +195,9 @@ class NluSettings(_Section):
     timeout_ms: int = Field(800, ge=50)
     retry_after_s: float = Field(5.0, ge=0)
     min_confidence: float = Field(0.45, ge=0, le=1)
+    # A yes that leads to a case, an SMS or a callback must be at least this sure;
+    # a fainter one is asked again (docs/PERFORMANCE.md, h2-bot-understanding).
+    min_yes_confidence: float = Field(0.9, ge=0, le=1)
 
 
 class SpeechSettings(_Section):
@@ -211,6 +214,11 @@ class SpeechSettings(_Section):
     # Whisper starts decoding after this much silence and keeps the result if
     # the caller stays quiet to the endpoint; 0 turns speculation off.
     speculate_pause_ms: int = Field(150, ge=0, le=5000)
+    # Below this recogniser confidence (Whisper: exp of the mean token log-probability;
+    # Vosk: mean word confidence) the bot asks "could you say that again?" and acts on
+    # nothing. 0.37 = exp(-1), Whisper's own threshold for a failed decode; right
+    # decodes of digits score as low as 0.42 (docs/PERFORMANCE.md, h2-bot-understanding).
+    min_asr_confidence: float = Field(0.37, ge=0, le=1)
     vosk_beam: float = Field(8.0, gt=0)
     vosk_max_active: int = Field(2000, ge=100)
     # Idle recognisers kept warm between calls (each holds its graph cache:

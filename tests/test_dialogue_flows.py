@@ -68,8 +68,11 @@ async def test_order_offered_from_caller_id(make) -> None:  # type: ignore[no-un
     d = make("20 12 34 56")
     assert await talk(d, "where is my package", "yes") == ["offer_order", "order_status"]
     text = d.turns[-1].reply.text
-    assert "GLS" in text and "00340434161094042" in text and "tomorrow" in text
-    assert d.state is State.ANYTHING_ELSE
+    assert "GLS" in text and "tomorrow" in text and "text message" in text
+    # The 17-digit tracking number: offered by SMS; "no" reads it out in groups.
+    assert (await d.handle(TextTurn("no"))).action == "tracking_read"
+    assert "0 0 3 4, 0 4 3 4, 1 6 1, 0 9 4, 0 4 2" in d.turns[-1].reply.text
+    assert d.state is State.ANYTHING_ELSE and d.sms == []
     assert (await d.handle(TextTurn("no thanks"))).end_call
     assert d.result is not None and d.result.outcome is Outcome.RESOLVED
 
@@ -129,7 +132,8 @@ async def test_return_outside_window_respects_config(make) -> None:  # type: ign
 
 async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
     d = make(DEMO_CALLER)
-    await talk(d, "my vase arrived broken and I am not happy")
+    await talk(d, "my vase arrived broken and I am not happy", "yes")
+    assert d.turns[0].reply.action == "confirm_complaint"
     reply = d.turns[-1].reply
     assert reply.transfer and d.result is not None
     assert d.result.outcome is Outcome.HANDOFF and d.result.case_id is not None
@@ -267,7 +271,7 @@ async def test_a_callback_keeps_its_reason_and_what_it_was_about(  # type: ignor
     make, store: SqliteStore
 ) -> None:
     d = make(DEMO_CALLER)
-    await talk(d, "where is my order", "actually just call me back")
+    await talk(d, "where is my order", "actually just call me back", "yes")
     [row] = store.query("SELECT reason, context FROM callback_requests")
     assert row["reason"] == "callback_request"
     assert json.loads(row["context"])["topic"] == "order_status"
@@ -277,9 +281,9 @@ async def test_a_callback_reads_the_number_back_and_asks_when(  # type: ignore[n
     make, store: SqliteStore
 ) -> None:
     d = make("20 12 34 56")
-    actions = await talk(d, "can someone call me back", "tomorrow morning please")
-    assert actions == ["callback_confirm", "callback_recorded"]
-    assert "20 12 34 56" in d.turns[0].reply.text  # read back before anything is final
+    actions = await talk(d, "can someone call me back", "yes", "tomorrow morning please")
+    assert actions == ["confirm_callback", "callback_confirm", "callback_recorded"]
+    assert "20 12 34 56" in d.turns[0].reply.text  # read back before anything is recorded
     assert "tomorrow morning, between eight and twelve" in d.turns[-1].reply.text
     [row] = store.query("SELECT phone, not_before, not_after, status FROM callback_requests")
     assert row["phone"] == "+4520123456" and row["status"] == "pending"
@@ -292,8 +296,8 @@ async def test_a_time_the_classifier_reads_as_a_complaint_still_answers_when(  #
     # Heard over the phone as "This afternoon is best." (the recogniser's
     # punctuation): the classifier calls it a complaint; it is the answer.
     d = make("20 12 34 56")
-    actions = await talk(d, "can someone call me back", "This afternoon is best.")
-    assert actions == ["callback_confirm", "callback_recorded"]
+    actions = await talk(d, "can someone call me back", "yes", "This afternoon is best.")
+    assert actions == ["confirm_callback", "callback_confirm", "callback_recorded"]
     [row] = store.query("SELECT not_before, not_after FROM callback_requests")
     assert row["not_before"] is not None and row["not_after"] is not None
     assert store.query("SELECT * FROM cases") == []
@@ -304,10 +308,10 @@ async def test_a_time_named_with_the_request_is_confirmed_not_asked(  # type: ig
 ) -> None:
     d = make("20 12 34 56")
     assert await talk(d, "call me back after seven", "yes") == [
-        "callback_confirm",
+        "confirm_callback",
         "callback_recorded",
     ]
-    assert "after seven" in d.turns[0].reply.text and "Is that right?" in d.turns[0].reply.text
+    assert "after seven" in d.turns[0].reply.text and "is that right?" in d.turns[0].reply.text
     [row] = store.query("SELECT not_before, not_after FROM callback_requests")
     assert row["not_before"] is not None and row["not_after"] is None
 
@@ -317,7 +321,7 @@ async def test_a_wrong_number_is_corrected_and_the_request_follows(  # type: ign
 ) -> None:
     d = make("20 12 34 56")
     actions = await talk(d, "please call me back", Dtmf("30123456#"), "any time")
-    assert actions == ["callback_confirm", "callback_confirm", "callback_recorded"]
+    assert actions == ["confirm_callback", "callback_confirm", "callback_recorded"]
     assert "30 12 34 56" in d.turns[1].reply.text
     [row] = store.query("SELECT phone FROM callback_requests")
     assert row["phone"] == "+4530123456"  # one request, its number corrected
@@ -354,7 +358,7 @@ async def test_hanging_up_before_saying_when_keeps_the_request(  # type: ignore[
     make, store: SqliteStore
 ) -> None:
     d = make("20 12 34 56")
-    assert await talk(d, "please call me back") == ["callback_confirm"]
+    assert await talk(d, "please call me back", "yes") == ["confirm_callback", "callback_confirm"]
     assert d.hang_up().outcome is Outcome.CALLBACK
     [row] = store.query("SELECT status FROM callback_requests")
     assert row["status"] == "pending"

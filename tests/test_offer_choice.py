@@ -82,6 +82,14 @@ def test_words(text: str, intent: str | None, route: Route | None, carry: bool) 
     assert answer.reason
 
 
+def test_a_callback_in_words_is_a_guess_a_key_or_number_is_not() -> None:
+    # Words are read back and confirmed by the dialogue before a request is recorded.
+    assert offer_answer(intent="callback_request", text="Please call me back.").guessed
+    assert offer_answer(intent="out_of_scope", text="could you ring me back").guessed
+    assert not offer_answer(intent="out_of_scope", text="3.").guessed
+    assert not offer_answer(digits="3").guessed
+
+
 async def test_the_shop_nlu_feeds_the_mapping() -> None:
     nlu = build_nlu(Settings(), use_rasa=False)
     try:

@@ -88,9 +88,11 @@ async def _later_caller(h: Harness) -> str:
 async def test_saying_call_me_back_records_a_callback_request(
     pbx: PbxHandle, tmp_path: Path, speech_models: SpeechModels, transport: str
 ) -> None:
-    # The callback steps of the dialogue: the number read back, when suits the
-    # caller ("this afternoon"), the request recorded by the bot with that window.
+    # The callback steps of the dialogue: the number read back and confirmed (words
+    # are a guess: nothing is recorded before the yes), when suits the caller
+    # ("this afternoon"), the request recorded by the bot with that window.
     please = await speech_models.tts.synthesize("Please call me back.")
+    yes = await speech_models.tts.synthesize("Yes.")
     afternoon = await speech_models.tts.synthesize("This afternoon, please.")
     number = "4544556677"
     with pbx.ami.subscribe("UserEvent", "Hangup") as events:
@@ -102,7 +104,12 @@ async def test_saying_call_me_back_records_a_callback_request(
             await asyncio.sleep(1.5)  # talks over the offer (barge-in)
             vc.caller.say(please)
             await vc.caller.finish_saying()
-            # "We'll call you back on 44 55 66 77. When suits you best? ..."
+            # "... call you back on 44 55 66 77, is that right? ..."
+            await vc.caller.wait_for_sound(15)
+            await vc.caller.wait_for_quiet(1.0, 30)
+            vc.caller.say(yes)
+            await vc.caller.finish_saying()
+            # "Thank you. When suits you best? ..."
             await vc.caller.wait_for_sound(15)
             await vc.caller.wait_for_quiet(1.0, 30)
             vc.caller.say(afternoon)
@@ -123,7 +130,8 @@ async def test_saying_call_me_back_records_a_callback_request(
     assert call["outcome"] == "callback" and call["transport"] == transport, call
     assert call["callback_id"] == rows[0]["id"], call
     bot_lines = [t["text"] for t in turns if t["speaker"] == "bot"]
-    assert any("44 55 66 77" in line and "When suits you" in line for line in bot_lines), turns
+    assert any("44 55 66 77" in line and "is that right?" in line for line in bot_lines), turns
+    assert any("When suits you" in line for line in bot_lines), turns
     assert any("afternoon" in line and "Goodbye" in line for line in bot_lines), turns
     caller = [t for t in turns if t["speaker"] == "caller"]
     assert caller[0]["intent"] == "callback_request" and "call me back" in caller[0]["text"].lower()

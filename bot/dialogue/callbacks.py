@@ -55,9 +55,13 @@ class CallbackSteps:
     def handover_context(self) -> DialogueContext:
         raise NotImplementedError
 
-    async def _callback_number(self, phone: str) -> Reply:
+    async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
-        number back and ask when suits them, unless they said so already."""
+        number back and ask when suits them, unless they said so already.
+
+        ``confirmed_when``: the caller already said yes to this number (and to
+        the time they named: then recorded and done; :mod:`bot.dialogue.actions`).
+        """
         window = self._callback_window
         span = (window.not_before, window.not_after) if window else (None, None)
         if self.callback_id is None:
@@ -78,8 +82,13 @@ class CallbackSteps:
                 self.callback_id, phone=phone
             )
         self._callback_phone = phone
+        if confirmed_when and window is not None:
+            return self._callback_done()
         spoken = phone_text(phone, self.config.country)
-        if window is not None:
+        if confirmed_when:
+            # The number was read back with the proposal: only "when" is left.
+            text = say("callback_ask_when")
+        elif window is not None:
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
             text = say("callback_confirm", phone=spoken)

@@ -25,6 +25,11 @@ class DialogueConfig:
     timezone: str = "Europe/Copenhagen"
     country: str = "DK"
     max_reprompts: int = 2
+    # Below this recogniser confidence an utterance is asked again, never acted on.
+    min_asr_confidence: float = 0.0
+    # A yes that leads to a case, an SMS or a callback must be at least this sure
+    # (calibrated NLU confidence); a fainter one is asked again ("was that a yes?").
+    min_yes_confidence: float = 0.9
     # The calling rules, to tell a caller when the scheduler will call (None: not said).
     calling_rules: CallingRules | None = None
     # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
@@ -42,6 +47,8 @@ class DialogueConfig:
             return_label_url=settings.shop.return_label_url,
             photo_upload_url=settings.shop.photo_upload_url,
             calling_rules=rules_from_settings(settings),
+            min_asr_confidence=settings.speech.min_asr_confidence,
+            min_yes_confidence=settings.nlu.min_yes_confidence,
         )
 
 
@@ -55,5 +62,7 @@ class State(StrEnum):
     OFFER_HUMAN = "offer_human"
     ASK_PHONE = "ask_phone"
     CONFIRM_CALLBACK = "confirm_callback"
+    # A proposed side effect (case, SMS, callback) waits for the caller's yes.
+    CONFIRM_ACTION = "confirm_action"
     ANYTHING_ELSE = "anything_else"
     ENDED = "ended"

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class TextTurn:
-    """What the caller said (a final transcript) or typed."""
+    """What the caller said (a final transcript) or typed.
+
+    ``asr_confidence``: the recogniser's own confidence in the words (Whisper's
+    mean token probability, Vosk's mean word confidence), None when typed.
+    """
 
     text: str
+    asr_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

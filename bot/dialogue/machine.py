@@ -9,9 +9,13 @@ the intent parser and the back-ends passed in, so the voice bot and
 
 Flows (the shop's top reasons for calling): order status (offered from the
 caller's number when they have exactly one open order, else asked for and
-confirmed), stock, returns (eligibility from the return window, label by SMS),
-complaints (case + photo-upload SMS + hand-over), opening hours, callback
-requests and hand-over to a human. Silence or input that is not understood is
+confirmed; a long tracking number offered by SMS or read in groups), stock,
+returns (eligibility from the return window, label by SMS), complaints (case +
+photo-upload SMS + hand-over), opening hours, callback requests and hand-over
+to a human. A case, an SMS or a callback happens only after the caller said yes
+to what the bot understood (:mod:`bot.dialogue.actions`). A second topic in the
+same call reuses the order and the phone number the call already knows. Silence,
+input that is not understood, or words the recogniser was unsure of are
 re-prompted at most ``max_reprompts`` times, then the caller is handed over.
 """
 
@@ -25,6 +29,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.backends import Backends, Order, SmsMessage
+from bot.dialogue.actions import TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
@@ -32,11 +37,17 @@ from bot.dialogue.phrasing import (
     Calendar,
     clean_product,
     items_text,
+    offers_tracking_sms,
     order_status_text,
     spell_digits,
     valid_order_number,
 )
-from bot.dialogue.prompts import REPROMPT_NOT_UNDERSTOOD, REPROMPT_SILENCE, say
+from bot.dialogue.prompts import (
+    REPROMPT_NOT_UNDERSTOOD,
+    REPROMPT_SILENCE,
+    REPROMPT_UNCLEAR,
+    say,
+)
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
@@ -64,7 +75,7 @@ _MENU = {
 }
 
 
-class Dialogue(CallbackSteps):
+class Dialogue(CallbackSteps, ActionSteps):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(
@@ -97,6 +108,12 @@ class Dialogue(CallbackSteps):
         self._purpose = ""
         self._pending_number: str | None = None
         self._offered: Order | None = None
+        # What the call already knows, for a second topic: the order talked about
+        # (looked up or confirmed) and a phone number the caller gave.
+        self._order: Order | None = None
+        self._known_phone: str | None = None
+        self._proposal = ""
+        self._declines = 0
         self._return_order: Order | None = None
         self._phone_purpose = ""
         self._callback_phone: str | None = None
@@ -121,6 +138,11 @@ class Dialogue(CallbackSteps):
         if self.result is not None:
             return Reply("", "ended", end_call=True)
         intent: ParsedIntent | None = None
+        if isinstance(event, TextTurn) and self._unsure(event):
+            # The recogniser itself doubts what it heard: ask again, act on nothing.
+            reply = self._reprompt(unclear=True)
+            self.turns.append(DialogueTurn(event, None, reply))
+            return reply
         if isinstance(event, TextTurn):
             text = event.text[:MAX_INPUT_CHARS].strip()
             if text:
@@ -160,6 +182,10 @@ class Dialogue(CallbackSteps):
         )
 
     # -- the machine --------------------------------------------------------
+
+    def _unsure(self, event: TextTurn) -> bool:
+        confidence = event.asr_confidence
+        return confidence is not None and confidence < self.config.min_asr_confidence
 
     async def understand(self, text: str) -> ParsedIntent:
         """What ``text`` means, from the NLU engine (which applies the confidence floor).
@@ -211,7 +237,7 @@ class Dialogue(CallbackSteps):
                 # An order number keyed in without a question: an order status call.
                 return await self._start_order("status", {"order_number": digits})
             name = _MENU.get(digits) if digits else (intent.name if intent else None)
-            return await self._topic(name, entities)
+            return await self._topic(name, entities, keyed=bool(digits))
 
         # In the middle of a flow the caller may change the subject.
         if intent is not None and intent.name in TOPICS and not self._answers_state(intent):
@@ -246,11 +272,12 @@ class Dialogue(CallbackSteps):
             product = clean_product(entities.get("product"))
             return await self._stock(product) if product else None
         if state is State.RETURN_LABEL:
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._answer(intent, digits)
+            if answer == "yes":
                 return await self._with_phone("return_label")
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer == "no":
                 return self._anything_else("No problem. ")
-            return None
+            return self._yes_unsure() if answer == "unsure" else None
         if state is State.OFFER_HUMAN:
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)
@@ -259,6 +286,8 @@ class Dialogue(CallbackSteps):
             return None
         if state is State.CONFIRM_CALLBACK:
             return await self._confirm_callback(event, intent, digits, entities)
+        if state is State.CONFIRM_ACTION:
+            return await self._confirm_action(intent, digits)
         if state is State.ASK_PHONE:
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
@@ -285,7 +314,10 @@ class Dialogue(CallbackSteps):
             return "phone" in intent.entities or "order_number" in intent.entities
         return False
 
-    async def _topic(self, name: str | None, entities: dict[str, str]) -> Reply | None:
+    async def _topic(
+        self, name: str | None, entities: dict[str, str], *, keyed: bool = False
+    ) -> Reply | None:
+        """Start the flow of topic ``name``; ``keyed``: chosen by a key, not a guess."""
         if name == Intent.ORDER_STATUS:
             return await self._start_order("status", entities)
         if name == Intent.RETURN_ITEM:
@@ -296,14 +328,14 @@ class Dialogue(CallbackSteps):
                 return await self._stock(product)
             return self._ask(say("ask_product"), "ask_product", State.ASK_PRODUCT)
         if name == Intent.COMPLAINT:
-            return await self._complaint(entities)
+            return await self._propose_complaint(entities)
         if name == Intent.OPENING_HOURS:
             self._served += 1
             return self._anything_else(
                 say("opening_hours", hours=self.config.opening_hours), "opening_hours"
             )
         if name == Intent.CALLBACK_REQUEST:
-            return await self._with_phone("callback")
+            return await self._with_phone("callback" if keyed else "callback_guess")
         if name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
         return None
@@ -315,6 +347,11 @@ class Dialogue(CallbackSteps):
         number = valid_order_number(entities.get("order_number"))
         if number:
             return self._confirm_order(number)
+        known = self._order
+        product = (entities.get("product") or "").lower()
+        if known is not None and (not product or any(product in i.lower() for i in known.items)):
+            # "I also want to return the vase": the order just talked about, confirmed.
+            return self._offer_order(known)
         if self.caller_phone:
             orders = await self.backends.orders.orders_for_phone(self.caller_phone)
             if purpose == "status":
@@ -322,17 +359,16 @@ class Dialogue(CallbackSteps):
             else:
                 candidates = [o for o in orders if o.status == "delivered"]
             if len(candidates) == 1:
-                offered = self._offered = candidates[0]
-                return self._ask(
-                    say(
-                        "offer_order",
-                        order=spell_digits(offered.number),
-                        items=items_text(offered),
-                    ),
-                    "offer_order",
-                    State.OFFER_ORDER,
-                )
+                return self._offer_order(candidates[0])
         return self._ask_order("")
+
+    def _offer_order(self, order: Order) -> Reply:
+        self._offered = order
+        return self._ask(
+            say("offer_order", order=spell_digits(order.number), items=items_text(order)),
+            "offer_order",
+            State.OFFER_ORDER,
+        )
 
     def _ask_order(self, prefix: str) -> Reply:
         return self._ask(
@@ -363,9 +399,17 @@ class Dialogue(CallbackSteps):
         return self._order_found(order)
 
     def _order_found(self, order: Order) -> Reply:
+        self._order = order
         if self._purpose == "return":
             return self._return_eligibility(order)
         self._served += 1
+        if offers_tracking_sms(order):
+            # A long number is hard to note down from speech: offered by SMS first.
+            status = order_status_text(order, self.calendar, tracking=False)
+            self._proposal = TRACKING_SMS
+            return self._ask(
+                status + say("offer_tracking_sms"), "order_status", State.CONFIRM_ACTION
+            )
         return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
 
     def _return_eligibility(self, order: Order) -> Reply:
@@ -429,42 +473,29 @@ class Dialogue(CallbackSteps):
             text = say("sold_out", product=product.name)
         return self._anything_else(text, "stock")
 
-    async def _complaint(self, entities: dict[str, str]) -> Reply:
-        number = valid_order_number(entities.get("order_number")) or self._pending_number
-        case = await self.backends.cases.create_case(
-            self._last_text[:300],
-            phone=self.caller_phone,
-            order_number=number,
-            call_id=self.call_id,
-            context=self.handover_context().as_json(),
-        )
-        self.case_id = case.case_id
-        sms = ""
-        if self.caller_phone:
-            url = self.config.photo_upload_url.format(
-                case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
-            )
-            await self._send_sms(
-                say("sms_photo_upload", shop=self.config.shop_name, case=case.case_id, url=url),
-                f"case:{case.case_id}",
-            )
-            sms = say("complaint_sms_sent")
-        return self._transfer(say("complaint_case", case=case.case_id, sms=sms), "complaint_case")
-
     async def _with_phone(self, purpose: str) -> Reply:
-        self._phone_purpose = purpose
-        if purpose == "callback" and self._callback_window is None:
+        """Go on with ``purpose`` on the number the call knows, or ask for one.
+
+        A callback the NLU guessed (``callback_guess``) on a number the caller
+        did not type is proposed first; a typed number is the caller's own act.
+        """
+        if purpose in ("callback", "callback_guess") and self._callback_window is None:
             # "Call me back this afternoon": the time named with the request.
             self._callback_window = self._window_in(self._last_text)
-        if self.caller_phone and callable_phone(self.caller_phone, self.config.country)[0]:
-            return await self._phone_given(self.caller_phone)
-        return self._ask(
-            say("ask_phone"),
-            "ask_phone",
-            State.ASK_PHONE,
-        )
+        known = self._known_phone or self.caller_phone
+        phone = callable_phone(known, self.config.country)[0] if known else None
+        if phone is not None and purpose == "callback_guess":
+            return self._propose_callback(phone)
+        self._phone_purpose = "callback" if purpose == "callback_guess" else purpose
+        if phone is not None:
+            return await self._phone_given(phone)
+        prompt = "ask_phone_for_sms" if purpose == TRACKING_SMS else "ask_phone"
+        return self._ask(say(prompt), prompt, State.ASK_PHONE)
 
     async def _phone_given(self, phone: str) -> Reply:
+        self._known_phone = phone
+        if self._phone_purpose == TRACKING_SMS:
+            return await self._send_tracking(phone)
         if self._phone_purpose == "return_label":
             order = self._return_order
             assert order is not None
@@ -480,14 +511,6 @@ class Dialogue(CallbackSteps):
                 "return_label_sent",
             )
         return await self._callback_number(phone)
-
-    async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:
-        to = phone or self.caller_phone
-        assert to is not None
-        message = await self.backends.sms.enqueue(
-            to, body, idempotency_key=f"{self.call_id}:{key}", call_id=self.call_id
-        )
-        self.sms.append(message)
 
     # -- prompts, failures and endings --------------------------------------
 
@@ -525,10 +548,12 @@ class Dialogue(CallbackSteps):
         self._last_prompt = text
         return Reply(text, action)
 
-    def _reprompt(self, *, silence: bool) -> Reply:
+    def _reprompt(self, *, silence: bool = False, unclear: bool = False) -> Reply:
         self._failures += 1
         if self._failures > self.config.max_reprompts:
             return self._give_up()
+        if unclear:
+            return Reply(REPROMPT_UNCLEAR, "reprompt_unclear", cached_prefix=REPROMPT_UNCLEAR)
         opener = REPROMPT_SILENCE if silence else REPROMPT_NOT_UNDERSTOOD
         return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
 

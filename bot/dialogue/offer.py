@@ -43,12 +43,14 @@ class OfferAnswer:
 
     ``carry`` is set when the answer was a request the bot can serve: the
     dialogue takes that utterance as its first turn, so the caller need not
-    repeat it.
+    repeat it. ``guessed``: a callback asked for in words rather than by key or
+    menu number: the dialogue reads it back and asks before recording it.
     """
 
     route: Route | None
     reason: str
     carry: bool = False
+    guessed: bool = False
 
 
 def offer_answer(
@@ -70,7 +72,7 @@ def offer_answer(
     if spoken in MENU_CHOICES:
         return OfferAnswer(MENU_CHOICES[spoken], f"said {spoken}")
     if intent == Intent.CALLBACK_REQUEST or _CALLBACK_RE.search(words):
-        return OfferAnswer(Route.CALLBACK, "asked to be called back")
+        return OfferAnswer(Route.CALLBACK, "asked to be called back", guessed=True)
     if _WAIT_RE.search(words):
         return OfferAnswer(Route.WAIT, "said they will keep waiting")
     if _BOT_RE.search(words):

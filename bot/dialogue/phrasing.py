@@ -1,4 +1,8 @@
-"""How the bot words numbers, dates, orders and phone numbers (pure, no I/O)."""
+"""How the bot words numbers, dates, orders and phone numbers (pure, no I/O).
+
+The sentences themselves are in the prompt catalogue (:mod:`bot.dialogue.prompts`);
+this module picks them and fills them in.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,37 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from bot.backends import Order
+from bot.dialogue.prompts import say
 
 _ORDER_NUMBER_RE = re.compile(r"^\d{4,12}$")
+LONG_NUMBER_CHARS = 7
+"""From this length on a number is read in groups (and a tracking number offered by SMS)."""
+_GROUP_CHARS = 4
+
+
+def digit_groups(number: str) -> list[str]:
+    """A long number cut into groups of 3-4, as people read them out.
+
+    "00340434161094042" -> ["0034", "0434", "161", "094", "042"]; up to six
+    characters it stays one group.
+    """
+    number = number.replace(" ", "")
+    if len(number) < LONG_NUMBER_CHARS:
+        return [number] if number else []
+    count = -(-len(number) // _GROUP_CHARS)  # ceil: as few groups as keep them <= 4
+    base, extra = divmod(len(number), count)
+    groups, start = [], 0
+    for i in range(count):
+        size = base + (1 if i < extra else 0)
+        groups.append(number[start : start + size])
+        start += size
+    return groups
 
 
 def spell_digits(number: str) -> str:
-    """ "10042" -> "1 0 0 4 2", so that it is read out digit by digit."""
-    return " ".join(number)
+    """ "10042" -> "1 0 0 4 2", so that it is read out digit by digit; a long number in
+    groups with a pause (a comma) between them: "0 0 3 4, 0 4 3 4, 1 6 1, ..."."""
+    return ", ".join(" ".join(group) for group in digit_groups(number))
 
 
 def valid_order_number(value: str | None) -> str | None:
@@ -74,25 +102,35 @@ class Calendar:
         return f"on {self.date_text(ts)}"
 
 
-def order_status_text(order: Order, calendar: Calendar) -> str:
-    """Where an order is, in one or a few sentences."""
-    head = f"Order {spell_digits(order.number)}{items_text(order)}"
+def order_status_text(order: Order, calendar: Calendar, *, tracking: bool = True) -> str:
+    """Where an order is, in one or a few sentences.
+
+    ``tracking``: read the tracking number out (in groups); without it the
+    caller is offered it by SMS instead.
+    """
+    head = {"order": spell_digits(order.number), "items": items_text(order)}
     if order.status in ("placed", "packing"):
-        text = f"{head} is being packed and hasn't shipped yet."
+        text = say("order_packing", **head)
         if order.expected_delivery_at:
-            text += f" We expect to deliver it {calendar.when(order.expected_delivery_at)}."
+            text += say("order_packing_expected", when=calendar.when(order.expected_delivery_at))
         return text
     if order.status == "shipped":
-        text = f"{head} has been shipped"
-        text += f" with {order.carrier}." if order.carrier else "."
-        if order.tracking_number:
-            text += f" The tracking number is {order.tracking_number}."
+        carrier = say("order_carrier", carrier=order.carrier) if order.carrier else ""
+        text = say("order_shipped", carrier=carrier, **head)
         if order.expected_delivery_at:
-            text += f" Delivery is expected {calendar.when(order.expected_delivery_at)}."
+            text += say("order_delivery_expected", when=calendar.when(order.expected_delivery_at))
+        if order.tracking_number and tracking:
+            text += say("order_tracking", tracking=spell_digits(order.tracking_number))
         return text
     if order.status == "delivered":
         when = f" {calendar.when(order.delivered_at)}" if order.delivered_at else ""
-        return f"{head} was delivered{when}."
+        return say("order_delivered", when=when, **head)
     if order.status == "cancelled":
-        return f"{head} was cancelled."
-    return f"{head} has the status {order.status}."
+        return say("order_cancelled", **head)
+    return say("order_other_status", status=order.status, **head)
+
+
+def offers_tracking_sms(order: Order) -> bool:
+    """A shipped order's tracking number long enough to be better sent than read."""
+    number = order.tracking_number or ""
+    return order.status == "shipped" and len(number.replace(" ", "")) >= LONG_NUMBER_CHARS

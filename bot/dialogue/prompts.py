@@ -63,6 +63,22 @@ PROMPTS: dict[str, Prompt] = {
         "Order {order}{items} was delivered {age_days} days ago, which is outside our "
         "{window}-day return window. Would you like to talk to a colleague about it?"
     ),
+    "order_packing": Prompt("Order {order}{items} is being packed and hasn't shipped yet."),
+    "order_packing_expected": Prompt(" We expect to deliver it {when}."),
+    "order_shipped": Prompt("Order {order}{items} has been shipped{carrier}."),
+    "order_carrier": Prompt(" with {carrier}"),
+    "order_delivery_expected": Prompt(" Delivery is expected {when}."),
+    # A long number is spelled in groups of 3-4 with a comma (a pause) between them.
+    "order_tracking": Prompt(" The tracking number is {tracking}."),
+    "order_delivered": Prompt("Order {order}{items} was delivered{when}."),
+    "order_cancelled": Prompt("Order {order}{items} was cancelled."),
+    "order_other_status": Prompt("Order {order}{items} has the status {status}."),
+    "offer_tracking_sms": Prompt(
+        " It has a long tracking number. Shall I send it to you by text message? "
+        "If you say no, I'll read it out."
+    ),
+    "tracking_read": Prompt("The tracking number is {tracking}. "),
+    "tracking_sms_sent": Prompt("I've sent you the tracking number by text message. "),
     "return_label_sent": Prompt(
         "I've sent you a text message with a link to your return label. Print it, "
         "pack the item and drop it at any parcel shop. "
@@ -79,12 +95,37 @@ PROMPTS: dict[str, Prompt] = {
     ),
     "sold_out": Prompt("Sorry, the {product} is sold out, and we don't have a date yet. "),
     # -- complaints and callbacks --------------------------------------------
+    # Before a case, an SMS or a callback the bot says what it understood and asks.
+    "confirm_complaint_order": Prompt(
+        "I'm sorry to hear that. You'd like to report a problem with order {order}{items}, "
+        "is that right?"
+    ),
+    "confirm_complaint": Prompt(
+        "I'm sorry to hear that. You'd like to report a problem with something you "
+        "received, is that right?"
+    ),
+    "confirm_callback": Prompt(
+        "You'd like a colleague to call you back on {phone}{when}, is that right? "
+        "If that number is wrong, type the right one followed by the hash key."
+    ),
+    "confirm_when": Prompt(" {when}"),
+    "yes_unsure": Prompt(
+        "Sorry, was that a yes? Please say yes or no, or press 1 for yes and 2 for no.",
+        fixed=True,
+    ),
+    "declined_guess": Prompt("Sorry, I got that wrong. What can I help you with?"),
+    "declined_again": Prompt(
+        "Sorry, I got that wrong again. Would you like to talk to a colleague?"
+    ),
     "complaint_case": Prompt(
         "I'm sorry to hear that. I've opened case {case}{sms}. I'm putting you through "
         "to a colleague now, who can see case {case}."
     ),
     "complaint_sms_sent": Prompt(" and sent you a text message with a link to upload photos"),
     "ask_phone": Prompt("Please type your phone number on the keypad, followed by the hash key."),
+    "ask_phone_for_sms": Prompt(
+        "To send it, please type your mobile number on the keypad, followed by the hash key."
+    ),
     "callback_confirm": Prompt(
         "Thank you. We'll call you back on {phone}. When suits you best? For example this "
         "afternoon, tomorrow morning, or any time. If that number is wrong, type the right one "
@@ -94,15 +135,24 @@ PROMPTS: dict[str, Prompt] = {
         "Thank you. We'll call you back on {phone} {when}. Is that right? If the number is "
         "wrong, type the right one followed by the hash key."
     ),
+    "callback_ask_when": Prompt(
+        "Thank you. When suits you best? For example this afternoon, tomorrow morning, "
+        "or any time. If that number is wrong, type the right one followed by the hash key."
+    ),
     "callback_recorded": Prompt("Thank you. We'll call you back on {phone} {when}. Goodbye!"),
     "callback_asap": Prompt("as soon as a colleague is free"),
     "callback_from": Prompt("from {hour} o'clock {day}"),
     # -- text messages (not spoken) -------------------------------------------
     "sms_photo_upload": Prompt("{shop}: upload photos for case {case} here: {url}"),
     "sms_return_label": Prompt("{shop}: your return label for order {order}: {url}"),
+    "sms_tracking": Prompt(
+        "{shop}: order {order} is on its way{carrier}. Tracking number: {tracking}"
+    ),
     # -- not understood, hand-over and goodbye --------------------------------
     "reprompt_not_understood": Prompt("Sorry, I didn't understand.", fixed=True),
     "reprompt_silence": Prompt("Sorry, I didn't hear anything.", fixed=True),
+    # The recogniser was unsure of what it heard: nothing is acted on.
+    "reprompt_unclear": Prompt("Sorry, could you say that again?", fixed=True),
     "empathy": Prompt("I understand you're frustrated, and I'll do my best to help. "),
     "transfer_upset": Prompt(
         "I can hear this is really frustrating. "
@@ -213,6 +263,7 @@ def say(action: str, **values: object) -> str:
 
 REPROMPT_NOT_UNDERSTOOD = say("reprompt_not_understood")
 REPROMPT_SILENCE = say("reprompt_silence")
+REPROMPT_UNCLEAR = say("reprompt_unclear")
 OFFER_PROMPT = say("offer")
 OFFER_REPROMPT = say("offer_reprompt")
 OFFER_WAIT = say("offer_wait")
@@ -232,4 +283,5 @@ def fixed_prompts() -> list[str]:
         OFFER_BOT,
         REPROMPT_NOT_UNDERSTOOD,
         REPROMPT_SILENCE,
+        REPROMPT_UNCLEAR,
     ]

@@ -1,0 +1,255 @@
+"""The dialogue's steps with side effects on a real person: say what was understood, then act.
+
+A mixin of :class:`bot.dialogue.machine.Dialogue`. A case, a text message or a
+callback rests on a guess (of the recogniser and of the classifier), so before
+any of them the bot says what it understood ("You'd like to report a problem
+with order 1 0 0 4 3, is that right?") and acts only on a yes (or key 1). A no
+is not a dead end: the caller is asked again what they want, and after a
+second wrong guess offered a colleague. Anything else (noise, mumbling, an
+unclear answer) changes nothing and is asked again.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from bot.backends import Backends, Order, SmsMessage
+from bot.dialogue.config import DialogueConfig, State
+from bot.dialogue.phrasing import items_text, phone_text, spell_digits, valid_order_number
+from bot.dialogue.prompts import say
+from bot.dialogue.result import DialogueContext
+from bot.dialogue.time_phrases import CallbackWindow
+from bot.nlu.intents import Intent
+from bot.types import ParsedIntent, Reply
+from spillway.phone import callable_phone
+
+# What the bot proposes to do; each is carried out only after the caller's yes.
+COMPLAINT = "complaint"
+CALLBACK = "callback"
+TRACKING_SMS = "tracking_sms"
+
+
+class ActionSteps:
+    """Proposals and their side effects; the dialogue provides the state and helpers."""
+
+    config: DialogueConfig
+    backends: Backends
+    call_id: str
+    caller_phone: str | None
+    case_id: str | None
+    sms: list[SmsMessage]
+    state: State
+    _last_text: str
+    _order: Order | None
+    _known_phone: str | None
+    _callback_window: CallbackWindow | None
+    _proposal: str
+    _declines: int
+    _failures: int
+
+    def _ask(
+        self,
+        text: str,
+        action: str,
+        state: State | None = None,
+        *,
+        prompt: str = "",
+        progress: bool = True,
+    ) -> Reply:
+        raise NotImplementedError
+
+    def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
+        raise NotImplementedError
+
+    def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _give_up(self) -> Reply:
+        raise NotImplementedError
+
+    def handover_context(self) -> DialogueContext:
+        raise NotImplementedError
+
+    async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _callback_when(self, phone: str) -> str:
+        raise NotImplementedError
+
+    async def _with_phone(self, purpose: str) -> Reply:
+        raise NotImplementedError
+
+    # -- proposing ----------------------------------------------------------
+
+    def _propose(self, proposal: str, text: str) -> Reply:
+        """Say what the bot understood and will do, and wait for a yes."""
+        if self.state is State.CONFIRM_ACTION and self._proposal == proposal:
+            # The same guess again instead of a yes: it must still end in a hand-over.
+            self._failures += 1
+            if self._failures > self.config.max_reprompts:
+                return self._give_up()
+            return self._ask(text, f"confirm_{proposal}", progress=False)
+        self._proposal = proposal
+        return self._ask(text, f"confirm_{proposal}", State.CONFIRM_ACTION)
+
+    async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
+        order = await self._complaint_order(entities)
+        self._order = order or self._order
+        if order is not None:
+            text = say(
+                "confirm_complaint_order", order=spell_digits(order.number), items=items_text(order)
+            )
+        else:
+            text = say("confirm_complaint")
+        return self._propose(COMPLAINT, text)
+
+    async def propose_callback(self) -> Reply:
+        """A callback asked for in words (at the overflow offer): read back and asked
+        first on a known number; a number the caller types in is their own yes."""
+        return await self._with_phone("callback_guess")
+
+    def _propose_callback(self, phone: str) -> Reply:
+        window = self._callback_window
+        when = say("confirm_when", when=self._callback_when(phone)) if window else ""
+        self._known_phone = phone
+        return self._propose(
+            CALLBACK,
+            say("confirm_callback", phone=phone_text(phone, self.config.country), when=when),
+        )
+
+    async def _complaint_order(self, entities: dict[str, str]) -> Order | None:
+        """The order a fault is about: named, already talked about, or the caller's only one.
+
+        Among the caller's delivered orders the one with the product named
+        ("the vase arrived smashed") is chosen.
+        """
+        number = valid_order_number(entities.get("order_number"))
+        if number:
+            return await self.backends.orders.find_order(number)
+        product = (entities.get("product") or "").lower()
+        known = self._order
+        if known is not None and (not product or _has_item(known, product)):
+            return known
+        if not self.caller_phone:
+            return None
+        delivered = [
+            o
+            for o in await self.backends.orders.orders_for_phone(self.caller_phone)
+            if o.status == "delivered"
+        ]
+        named = [o for o in delivered if product and _has_item(o, product)]
+        if len(named) == 1:
+            return named[0]
+        return delivered[0] if len(delivered) == 1 and not product else None
+
+    # -- the answer ------------------------------------------------------------
+
+    def _answer(self, intent: ParsedIntent | None, digits: str) -> str | None:
+        """The caller's answer to a question that leads to a side effect: "yes", "no",
+        "unsure" (a yes too faint to act on: below ``min_yes_confidence``) or None."""
+        if digits == "1":
+            return "yes"
+        if digits == "2" or (intent is not None and intent.name == Intent.DENY):
+            return "no"
+        if intent is not None and intent.name == Intent.AFFIRM:
+            return "yes" if intent.confidence >= self.config.min_yes_confidence else "unsure"
+        return None
+
+    def _yes_unsure(self) -> Reply:
+        """Ask for a clear yes or no (it counts towards the hand-over like a reprompt)."""
+        self._failures += 1
+        if self._failures > self.config.max_reprompts:
+            return self._give_up()
+        return Reply(say("yes_unsure"), "yes_unsure", cached_prefix=say("yes_unsure"))
+
+    async def _confirm_action(self, intent: ParsedIntent | None, digits: str) -> Reply | None:
+        """Yes: act. No: ask again, then offer a colleague. Anything else: ask again."""
+        answer = self._answer(intent, digits)
+        if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
+            # Another number typed in: the caller's own act, and their yes.
+            phone = callable_phone(digits.rstrip("#"), self.config.country)[0]
+            if phone is not None:
+                self._proposal = ""
+                return await self._callback_number(phone)
+        if answer == "yes":
+            proposal, self._proposal = self._proposal, ""
+            return await self._carry_out(proposal)
+        if answer == "unsure":
+            return self._yes_unsure()
+        if answer == "no":
+            proposal, self._proposal = self._proposal, ""
+            if proposal == TRACKING_SMS:
+                return self._read_tracking()
+            self._declines += 1
+            if self._declines >= 2:
+                return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
+            return self._ask(say("declined_guess"), "declined_guess", State.MAIN, progress=False)
+        return None
+
+    async def _carry_out(self, proposal: str) -> Reply:
+        if proposal == COMPLAINT:
+            return await self._open_case()
+        if proposal == CALLBACK:
+            assert self._known_phone is not None
+            return await self._callback_number(self._known_phone, confirmed_when=True)
+        return await self._with_phone("tracking_sms")
+
+    # -- the side effects ---------------------------------------------------
+
+    async def _open_case(self) -> Reply:
+        number = self._order.number if self._order else None
+        case = await self.backends.cases.create_case(
+            self._last_text[:300],
+            phone=self.caller_phone,
+            order_number=number,
+            call_id=self.call_id,
+            context=self.handover_context().as_json(),
+        )
+        self.case_id = case.case_id
+        sms = ""
+        if self.caller_phone:
+            url = self.config.photo_upload_url.format(
+                case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
+            )
+            await self._send_sms(
+                say("sms_photo_upload", shop=self.config.shop_name, case=case.case_id, url=url),
+                f"case:{case.case_id}",
+            )
+            sms = say("complaint_sms_sent")
+        return self._transfer(say("complaint_case", case=case.case_id, sms=sms), "complaint_case")
+
+    async def _send_tracking(self, phone: str) -> Reply:
+        order = self._order
+        assert order is not None and order.tracking_number
+        carrier = say("order_carrier", carrier=order.carrier) if order.carrier else ""
+        await self._send_sms(
+            say(
+                "sms_tracking",
+                shop=self.config.shop_name,
+                order=order.number,
+                carrier=carrier,
+                tracking=order.tracking_number,
+            ),
+            f"tracking:{order.number}",
+            phone,
+        )
+        return self._anything_else(say("tracking_sms_sent"), "tracking_sms_sent")
+
+    def _read_tracking(self) -> Reply:
+        order = self._order
+        assert order is not None and order.tracking_number
+        return self._anything_else(
+            say("tracking_read", tracking=spell_digits(order.tracking_number)), "tracking_read"
+        )
+
+    async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:
+        to = phone or self.caller_phone
+        assert to is not None
+        message = await self.backends.sms.enqueue(
+            to, body, idempotency_key=f"{self.call_id}:{key}", call_id=self.call_id
+        )
+        self.sms.append(message)
+
+
+def _has_item(order: Order, product: str) -> bool:
+    return any(product in item.lower() or item.lower() in product for item in order.items)

@@ -1,0 +1,221 @@
+"""The bot acts only on what it understood (issue 19, items 5, 7 and 4).
+
+A case, an SMS or a callback only after the caller said yes to what the bot
+understood; a recogniser unsure of its words is asked again; a second topic
+reuses what the call already knows; long numbers are read in groups and offered
+by SMS. Driven by the real NLU engine (fallback classifier) over the demo shop.
+"""
+
+from __future__ import annotations
+
+from bot.backends import Backends
+from bot.backends.demo_data import DEMO_CALLER
+from bot.dialogue.inputs import Dtmf, TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.phrasing import digit_groups, spell_digits
+from bot.dialogue.result import Outcome
+from bot.types import ParsedIntent
+from spillway.settings import Settings
+from spillway.storage import SqliteStore
+from tests.test_dialogue_flows import NOW, backends, make, nlu, talk
+
+__all__ = ["backends", "make", "nlu"]  # the fixtures
+
+
+def _side_effects(store: SqliteStore) -> tuple[int, int, int]:
+    cases = len(store.query("SELECT case_id FROM cases"))
+    sms = len(store.query("SELECT id FROM sms_outbox"))
+    callbacks = len(store.query("SELECT id FROM callback_requests"))
+    return cases, sms, callbacks
+
+
+class _Sure:
+    """The classifier as it was on the mumbling: a complaint, 0.99, whatever was said."""
+
+    async def parse(self, text: str) -> ParsedIntent:
+        return ParsedIntent("complaint", 0.99, {}, "fallback", text)
+
+
+async def test_a_confident_wrong_guess_opens_no_case_and_sends_no_sms(
+    backends: Backends, store: SqliteStore
+) -> None:
+    # "uhh hmm yeah so the thing with the uh", heard as below, read as a complaint
+    # with 0.99: the bot says what it understood and waits for a yes.
+    d = Dialogue(_Sure(), backends, caller_id=DEMO_CALLER, call_id="m1", clock=lambda: NOW)
+    await d.start()
+    reply = await d.handle(TextTurn("You and Yasal the thing with you"))
+    assert reply.action == "confirm_complaint" and "is that right?" in reply.text
+    assert not reply.transfer and _side_effects(store) == (0, 0, 0)
+    # More mumbling is no yes: asked again, then handed over, nothing done on the way.
+    for _ in range(3):
+        await d.handle(TextTurn("You and Yasal the thing with you"))
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
+    assert d.result.case_id is None and d.sms == [] and _side_effects(store) == (0, 0, 0)
+
+
+async def test_an_angry_refund_request_gets_no_photo_link(  # type: ignore[no-untyped-def]
+    make, backends: Backends, store: SqliteStore
+) -> None:
+    line = "Your company is useless, I want my money back"
+    # Read as a complaint (as the engine in the report did): asked, nothing sent.
+    d = Dialogue(_Sure(), backends, caller_id=DEMO_CALLER, call_id="m2", clock=lambda: NOW)
+    await d.start()
+    assert (await d.handle(TextTurn(line))).action == "confirm_complaint"
+    assert d.sms == [] and d.case_id is None
+    # The fallback reads it as a return: the order is offered, nothing sent either.
+    await talk(make(DEMO_CALLER), line)
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_a_broken_item_then_yes_is_a_complaint_not_an_order_status(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make(DEMO_CALLER)
+    actions = await talk(d, "My headphones arrived broken", "yes")
+    assert actions == ["confirm_complaint", "complaint_case"]
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
+    assert d.result.case_id is not None and _side_effects(store)[:2] == (1, 1)
+
+
+async def test_a_no_asks_again_and_a_second_no_offers_a_colleague(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make(DEMO_CALLER)
+    actions = await talk(d, "the lamp is broken", "no", "it came damaged", "no", "yes")
+    assert actions == [
+        "confirm_complaint",
+        "declined_guess",
+        "confirm_complaint",
+        "declined_again",
+        "transfer",
+    ]
+    assert "What can I help you with?" in d.turns[1].reply.text
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_a_complaint_names_the_order_it_is_about(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # The caller's only delivered order (the boots) is named in the question.
+    d = make(DEMO_CALLER)
+    assert await talk(d, "the boots are falling apart") == ["confirm_complaint"]
+    assert "order 1 0 0 4 6 with leather boots, is that right?" in d.turns[0].reply.text
+    await d.handle(TextTurn("yes"))
+    [case] = store.query("SELECT order_number FROM cases")
+    assert case["order_number"] == "10046"
+
+
+async def test_a_guessed_callback_is_read_back_before_it_is_recorded(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make("20 12 34 56")
+    assert await talk(d, "call me back please", "no") == ["confirm_callback", "declined_guess"]
+    assert _side_effects(store) == (0, 0, 0)
+    # Hanging up at the question records nothing either.
+    other = make("20 12 34 56")
+    await talk(other, "can someone ring me")
+    other.hang_up()
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_an_unsure_recogniser_is_asked_again_and_nothing_happens(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make(DEMO_CALLER, min_asr_confidence=0.37)
+    reply = await (await _started(d)).handle(TextTurn("my vase arrived broken", asr_confidence=0.2))
+    assert reply.action == "reprompt_unclear" and reply.text == "Sorry, could you say that again?"
+    assert d.turns[-1].intent is None and d.intents == [] and d.state is State.MAIN
+    # Heard clearly, the same words are understood (and confirmed first).
+    reply = await d.handle(TextTurn("my vase arrived broken", asr_confidence=0.8))
+    assert reply.action == "confirm_complaint"
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def _started(d: Dialogue) -> Dialogue:
+    await d.start()
+    return d
+
+
+# -- item 7: a second topic reuses what the call knows --------------------------
+
+
+async def test_a_return_after_a_status_reuses_the_order_just_read(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    actions = await talk(
+        d, "where is my order", Dtmf("10043#"), "yes", "I also want to return the vase", "yes"
+    )
+    assert actions == [
+        "ask_order_number",
+        "confirm_order_number",
+        "order_status",
+        "offer_order",
+        "return_eligible",
+    ]
+    assert "order 1 0 0 4 3 with ceramic vase" in d.turns[3].reply.text
+    assert d.turns[3].reply.action != "ask_order_number"
+
+
+async def test_a_callback_after_a_return_label_reuses_the_typed_number(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make()  # no caller id: the number is typed for the label
+    actions = await talk(
+        d, "I want to return something", Dtmf("10043#"), "yes", "yes", Dtmf("20123456#")
+    )
+    assert actions[-1] == "return_label_sent"
+    await d.handle(TextTurn("can someone call me back tomorrow morning"))
+    reply = d.turns[-1].reply
+    assert reply.action == "confirm_callback" and "20 12 34 56" in reply.text
+    await d.handle(TextTurn("yes"))
+    [row] = store.query("SELECT phone FROM callback_requests")
+    assert row["phone"] == "+4520123456"
+
+
+async def test_a_complaint_after_a_status_is_about_that_order(make) -> None:  # type: ignore[no-untyped-def]
+    d = make()
+    await talk(d, "where is my order", Dtmf("10043#"), "yes", "the vase arrived smashed")
+    reply = d.turns[-1].reply
+    assert reply.action == "confirm_complaint" and "order 1 0 0 4 3" in reply.text
+
+
+# -- item 4: long numbers --------------------------------------------------------
+
+
+def test_long_numbers_are_cut_into_groups_of_three_or_four() -> None:
+    assert digit_groups("00340434161094042") == ["0034", "0434", "161", "094", "042"]
+    assert spell_digits("10042") == "1 0 0 4 2"  # short: one group
+    for length in range(7, 41):
+        groups = digit_groups("7" * length)
+        assert "".join(groups) == "7" * length
+        assert all(3 <= len(g) <= 4 for g in groups), (length, groups)
+
+
+async def test_a_tracking_number_is_sent_by_sms_only_after_a_yes(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    d = make()  # no caller id: the number to text is typed in
+    actions = await talk(d, "where is my order", Dtmf("10042#"), "yes")
+    assert actions[-1] == "order_status" and _side_effects(store) == (0, 0, 0)
+    assert "00340434161094042" not in d.turns[-1].reply.text
+    actions = await talk(d, "yes", Dtmf("20123456#"))
+    assert actions == ["ask_phone_for_sms", "tracking_sms_sent"]
+    [sms] = store.query("SELECT phone, body FROM sms_outbox")
+    assert sms["phone"] == "+4520123456" and "00340434161094042" in sms["body"]
+
+
+def test_the_settings_set_both_floors() -> None:
+    config = DialogueConfig.from_settings(Settings())
+    assert (config.min_asr_confidence, config.min_yes_confidence) == (0.37, 0.9)
+
+
+async def test_a_faint_yes_is_asked_again_and_a_key_settles_it(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # "okay then" is a yes to the classifier, but not a sure one (0.7): before a
+    # case is opened the caller is asked for a clear yes or a key.
+    d = make(DEMO_CALLER)
+    actions = await talk(d, "the lamp is broken", "okay then")
+    assert actions == ["confirm_complaint", "yes_unsure"]
+    assert "press 1 for yes" in d.turns[-1].reply.text and _side_effects(store) == (0, 0, 0)
+    assert (await d.handle(Dtmf("1"))).action == "complaint_case"
+    assert _side_effects(store)[:2] == (1, 1)
