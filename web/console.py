@@ -1,0 +1,273 @@
+"""The operations console's routes: Overview, Callbacks, a request's detail, Health,
+``GET /api/kpis`` and the CSV export.
+
+Pages are rendered on the server (:mod:`web.pages`); the Overview's live part
+is a fragment htmx polls every few seconds. Every database read runs on the
+store's worker thread, KPIs and all, so the event loop never waits on disk.
+:class:`web.auth.RequireLogin` has let the request in before any of these runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from scheduler import requests as callback_requests
+from scheduler.explain import DAYS
+from scheduler.requests import FINAL_STATUSES, RequestStatus
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+from web.auth import current_user, require_role
+from web.console_data import (
+    POLICY_CHOICES,
+    SOURCE_CHOICES,
+    STATUS_CHOICES,
+    FilterError,
+    ModelCache,
+    RequestFilter,
+    list_requests,
+    overview_live,
+    request_detail,
+    requests_csv,
+)
+from web.csrf import checked_form
+from web.health import health_checks
+from web.kpi_rows import kpi_rows
+from web.kpis import WINDOW_KEYS, Window, bot_kpis, callback_kpis, daily_series, window
+from web.pages import render
+from web.users import Role
+
+LIVE_POLL_S = 5
+
+
+def stale_after_s(settings: Settings) -> float:
+    """A scheduler node whose heartbeat is three polls old has stopped (as /metrics says)."""
+    return 3 * settings.callbacks.poll_interval_s + 5.0
+
+
+def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
+    """Both halves' KPIs for the window, and the daily series (worker thread)."""
+    requests_, calls = kpi_rows(store, w)
+    return {
+        "window": {
+            "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
+            "until": datetime.fromtimestamp(w.until, ZoneInfo(w.zone)).isoformat(),
+            "time_zone": w.zone,
+            "label": w.label,
+        },
+        "callbacks": callback_kpis(requests_),
+        "bot": bot_kpis(calls),
+        "daily": daily_series(requests_, w.zone),
+    }
+
+
+def _day(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, f"{name}: a date such as 2026-03-02, not {raw!r}") from None
+
+
+def _instant(raw: str, name: str, zone: str) -> float:
+    """An ISO date or date-time; without an offset it is in the console's time zone."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name}: an ISO date or time such as 2026-03-02T08:00:00+01:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.timestamp()
+
+
+def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
+    zone = settings.shop.timezone
+    stale_s = stale_after_s(settings)
+    models = ModelCache(settings.callbacks.model_refit_minutes * 60)
+
+    async def overview(request: Request) -> Response:
+        key = request.query_params.get("window", "today")
+        try:
+            w = window(
+                key,
+                zone,
+                time.time(),
+                since=_day(request.query_params.get("since"), "since"),
+                until=_day(request.query_params.get("until"), "until"),
+            )
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        figures = await store.run(compute_kpis, store.store, w)
+        return render(
+            request,
+            "overview.html",
+            {
+                "page": "overview",
+                "w": w,
+                "windows": WINDOW_KEYS,
+                "k": figures,
+                "series_json": json.dumps(figures["daily"]),
+                "poll_s": LIVE_POLL_S,
+            },
+        )
+
+    async def live(request: Request) -> Response:
+        data = await store.run(
+            lambda: overview_live(store.store, time.time(), stale_after_s=stale_s)
+        )
+        return render(request, "live.html", {"live": data, "now": time.time()})
+
+    def _filter(request: Request) -> RequestFilter:
+        try:
+            return RequestFilter.parse(dict(request.query_params))
+        except FilterError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    async def callbacks_page(request: Request) -> Response:
+        f = _filter(request)
+        rows, total = await store.run(list_requests, store.store, f, zone)
+        return render(
+            request,
+            "callbacks.html",
+            {
+                "page": "callbacks",
+                "f": f,
+                "rows": rows,
+                "total": total,
+                "statuses": STATUS_CHOICES,
+                "policies": POLICY_CHOICES,
+                "sources": SOURCE_CHOICES,
+                "export_query": f.query_string(),
+            },
+        )
+
+    async def export(request: Request) -> Response:
+        f = _filter(request)
+        rows, _ = await store.run(lambda: list_requests(store.store, f, zone, limit=None))
+        return Response(
+            requests_csv(rows, zone),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="callbacks.csv"'},
+        )
+
+    def _request_id(request: Request) -> int:
+        raw = request.path_params["request_id"]
+        if not raw.isdigit() or len(raw) > 18:
+            raise HTTPException(404, f"no callback request {raw!r}")
+        return int(raw)
+
+    async def detail(request: Request) -> Response:
+        request_id = _request_id(request)
+        found = await store.run(
+            request_detail, store.store, request_id, settings, models, time.time()
+        )
+        if found is None:
+            raise HTTPException(404, f"no callback request {request_id}")
+        row, attempts, why = found
+        by_day: dict[int, list[Any]] = {}
+        for cell in why.week:
+            by_day.setdefault(cell.weekday, []).append(cell)
+        first = why.week[0].weekday if why.week else 0
+        heatmap = [
+            (DAYS[(first + i) % 7], sorted(by_day.get((first + i) % 7, []), key=lambda c: c.hour))
+            for i in range(7)
+        ]
+        refused: dict[str, int] = {}
+        for cell in why.week:
+            if not cell.allowed:
+                refused[cell.reason] = refused.get(cell.reason, 0) + 1
+        return render(
+            request,
+            "request.html",
+            {
+                "page": "callbacks",
+                "r": row,
+                "context": json.loads(row.get("context") or "{}"),
+                "attempts": attempts,
+                "why": why,
+                "heatmap": heatmap,
+                "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
+                "best": why.best_hours(),
+                "may_cancel": current_user(request).role >= Role.SUPERVISOR
+                and RequestStatus(row["status"]) not in FINAL_STATUSES,
+            },
+        )
+
+    async def cancel(request: Request) -> Response:
+        await checked_form(request)
+        user = require_role(request, Role.SUPERVISOR)
+        request_id = _request_id(request)
+
+        def close() -> bool:
+            with store.store.transaction() as tx:
+                rows = tx.query(
+                    "SELECT status FROM callback_requests WHERE id = :id", {"id": request_id}
+                )
+                if not rows or RequestStatus(rows[0]["status"]) in FINAL_STATUSES:
+                    return False
+                callback_requests.close(
+                    tx,
+                    request_id,
+                    RequestStatus.CANCELLED,
+                    now=time.time(),
+                    error=f"cancelled by {user.name} in the console",
+                )
+                return True
+
+        if not await store.run(close):
+            raise HTTPException(409, f"request {request_id} is not open")
+        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+    async def health(request: Request) -> Response:
+        checks = await store.run(
+            lambda: health_checks(store.store, settings, time.time(), stale_after_s=stale_s)
+        )
+        return render(request, "health.html", {"page": "health", "checks": checks})
+
+    async def api_kpis(request: Request) -> Response:
+        now = time.time()
+        params = request.query_params
+        try:
+            since = (
+                _instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
+            )
+            until = _instant(params["until"], "until", zone) if "until" in params else now
+        except ValueError as exc:
+            field = str(exc).split(":")[0]
+            return JSONResponse(
+                {"error": {"code": "invalid_field", "message": str(exc), "field": field}}, 400
+            )
+        if until <= since:
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "invalid_field",
+                        "message": "until must be after since",
+                        "field": "until",
+                    }
+                },
+                400,
+            )
+        figures = await store.run(compute_kpis, store.store, Window("range", since, until, zone))
+        del figures["daily"]
+        return JSONResponse(figures)
+
+    return [
+        Route("/", overview, methods=["GET"]),
+        Route("/live", live, methods=["GET"]),
+        Route("/requests", callbacks_page, methods=["GET"]),
+        Route("/requests/{request_id}", detail, methods=["GET"]),
+        Route("/requests/{request_id}/cancel", cancel, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/api/kpis", api_kpis, methods=["GET"]),
+        Route("/export/callbacks.csv", export, methods=["GET"]),
+    ]
