@@ -1,0 +1,194 @@
+"""The console in a real headless Chromium (Debian's package, driven by Playwright) against a
+real `spillway web serve` with the hand-counted history of tests/console_seed.py.
+
+One server and one browser for the module. Set ``SPILLWAY_CONSOLE_SCREENSHOT=PATH`` to keep
+the Overview's screenshot (docs/console-overview.png is taken this way).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dialplan.sandbox import free_port
+from spillway.storage import SqliteStore
+from tests.console_seed import seed
+from web.users import Role, entry, secret_name
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "browser test password"
+ROOT = Path(__file__).resolve().parent.parent
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's chromium (./dev installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running `spillway web serve` over a seeded database; its URL and database path."""
+    folder = tmp_path_factory.mktemp("console")
+    db_path = folder / "console.db"
+    store = SqliteStore(db_path)
+    store.migrate()
+    seed(store, time.time())
+    store.close()
+    secrets = folder / "secrets.env"
+    secrets.write_text(
+        f"{secret_name('lead')}={entry(Role.SUPERVISOR, PASSWORD)}\n"
+        f"SPILLWAY_WEB__SESSION_SECRET={'k' * 40}\n"
+    )
+    secrets.chmod(0o600)
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SPILLWAY_")},
+        "SPILLWAY_SECRETS_FILE": str(secrets),
+        "SPILLWAY_DATA": str(folder / "data"),
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(db_path),
+        "SPILLWAY_WEB__PORT": str(port),
+        "SPILLWAY_WEB__API_TOKEN": "browser-test-token-0123456789",
+    }
+    log = (folder / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli", "web", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((folder / "serve.log").read_text()) from None
+                time.sleep(0.2)
+        yield {"url": url, "db": db_path}
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+    """A logged-in page (through the login form, as a person would)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.goto(console["url"] + "/")
+    assert "/login" in tab.url  # not logged in yet: sent to the form
+    tab.fill("input[name=username]", "lead")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("form[action='/login'] button[type=submit]")
+    tab.wait_for_url(console["url"] + "/")
+    yield tab
+    context.close()
+
+
+def test_the_overview_shows_the_seeded_month_and_a_live_call(
+    page: Any, console: dict[str, Any], tmp_path: Path
+) -> None:
+    page.goto(console["url"] + "/?window=30d")
+    assert "Last 30 days" in page.inner_text("#window-label")
+    assert "(Europe/Copenhagen)" in page.inner_text("#window-label")
+    assert page.inner_text("[data-kpi=requests]") == "6"
+    assert page.inner_text("[data-kpi=contact_rate]") == "60%"
+    assert page.inner_text("[data-kpi=first_attempt_contact_rate]") == "40%"
+    assert page.inner_text("[data-kpi=containment_rate]") == "40%"
+    assert page.inner_text("[data-kpi=turn_latency_p95]") == "970.0"
+    page.wait_for_selector("#live-calls")  # htmx loaded the live part
+    assert "********88" in page.inner_text("#live-calls")
+    assert "node-a" in page.inner_text("#nodes")
+    assert "5" in page.inner_text("#due-soon")
+    # A call that starts now shows up on the next poll, with its number masked.
+    store = SqliteStore(console["db"])
+    store.insert(
+        "calls",
+        {
+            "call_id": "new-1",
+            "caller": "+4540404077",
+            "started_at": time.time(),
+            "stage": "greeting",
+        },
+    )
+    store.close()
+    sync_api.expect(page.locator("#live-calls")).to_contain_text("greeting", timeout=12_000)
+    assert "+4540404077" not in page.content()
+    # Chart.js drew the daily chart (the page has no inline script: CSP allows none).
+    assert page.locator("#daily-chart").evaluate("canvas => canvas.width") > 0
+    shot = tmp_path / "overview.png"
+    page.screenshot(path=str(shot), full_page=True)
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the screenshot is blank"
+    if target := os.environ.get("SPILLWAY_CONSOLE_SCREENSHOT"):
+        shutil.copy(shot, target)
+
+
+def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any]) -> None:
+    page.goto(console["url"] + "/requests")
+    all_ids = page.locator("#requests tbody a").all_inner_texts()
+    assert all_ids == ["7", "6", "5", "4", "3", "2", "1"]
+    page.select_option("select[name=status]", "done")
+    page.select_option("select[name=policy]", "predicted")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/requests?status=done&policy=predicted**")
+    assert page.locator("#requests tbody a").all_inner_texts() == ["7", "2", "1"]
+    href = page.get_attribute("#export", "href")
+    assert href is not None and "status=done" in href and "policy=predicted" in href
+    export = page.request.get(console["url"] + href)
+    assert export.ok
+    rows = list(csv.reader(io.StringIO(export.text())))
+    assert [r[0] for r in rows[1:]] == ["7", "2", "1"]
+    assert not any("+4520123401" in cell for row in rows for cell in row)
+
+
+def test_a_request_s_detail_and_the_health_page(page: Any, console: dict[str, Any]) -> None:
+    page.goto(console["url"] + "/requests")
+    page.click("#requests a[href='/requests/3']")
+    assert page.inner_text("#phone") == "+4520123403"  # whole on its own page only
+    assert page.locator("#attempts tbody tr").count() == 3
+    assert page.locator("#heatmap tbody tr").count() == 7
+    assert page.locator("#factors li").count() >= 3
+    page.click("nav a[href='/health']")
+    assert "scheduler node node-a" in page.inner_text("#checks")
+    page.click("form.logout button")
+    page.wait_for_url("**/login")
+    page.goto(console["url"] + "/health")
+    assert "/login" in page.url
