@@ -46,6 +46,9 @@ from web.pages import render
 from web.users import Role
 
 LIVE_POLL_S = 5
+# The Overview's figures are reused this long: a month of a million attempts takes
+# seconds to count on SQLite (docs/PERFORMANCE.md), and a wallboard polls all day.
+KPI_CACHE_S = 60.0
 
 
 def stale_after_s(settings: Settings) -> float:
@@ -67,6 +70,26 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         "bot": bot_kpis(calls),
         "daily": daily_series(requests_, w.zone),
     }
+
+
+class KpiCache:
+    """The last figures per window, reused for ``ttl_s``; the page says when they were counted."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._figures: dict[tuple[str, float, float], tuple[float, dict[str, Any]]] = {}
+
+    async def get(self, store: AsyncStore, w: Window, now: float) -> dict[str, Any]:
+        # Rolling windows (today, 7d, 30d) are one entry each; a range is its own.
+        key = (w.key, w.since, w.until) if w.key == "range" else (w.key, 0.0, 0.0)
+        hit = self._figures.get(key)
+        if hit is not None and now - hit[0] <= self.ttl_s:
+            return hit[1]
+        figures = await store.run(compute_kpis, store.store, w)
+        figures["counted_at"] = now
+        self._figures = {k: v for k, v in self._figures.items() if now - v[0] <= self.ttl_s}
+        self._figures[key] = (now, figures)
+        return figures
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -93,20 +116,22 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
     models = ModelCache(settings.callbacks.model_refit_minutes * 60)
+    kpi_cache = KpiCache(KPI_CACHE_S)
 
     async def overview(request: Request) -> Response:
         key = request.query_params.get("window", "today")
+        now = time.time()
         try:
             w = window(
                 key,
                 zone,
-                time.time(),
+                now,
                 since=_day(request.query_params.get("since"), "since"),
                 until=_day(request.query_params.get("until"), "until"),
             )
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        figures = await store.run(compute_kpis, store.store, w)
+        figures = await kpi_cache.get(store, w, now)
         return render(
             request,
             "overview.html",
