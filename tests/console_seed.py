@@ -56,6 +56,10 @@ CALLS: list[tuple[str, str | None, str | None, str | None, list[tuple[float, flo
     ("c5", "callback", "order_status", None, []),
 ]
 
+# What the callers said (a number in it, which the console masks) and the bot's reply.
+HEARD = "where is my parcel, my number is 20 12 34 99"
+REPLY = "Your parcel is on its way."
+
 # Reasons a spreadsheet would run as formulas: the CSV export neutralises them.
 REASONS = {5: "@SUM(A1)", 6: '=HYPERLINK("http://evil.example")'}
 
@@ -161,10 +165,33 @@ def seed(store: Store, now: float) -> None:
                 },
             )
             for end_s, audio_s in turns:
-                for kind, at in (("endpoint", end_s), ("first_audio", audio_s)):
+                # Recognised 100 ms and understood 150 ms after the end of speech.
+                for kind, at, data in (
+                    ("endpoint", end_s, {}),
+                    ("stage", end_s + 0.1, {"stage": "recognised", "text": HEARD}),
+                    ("stage", end_s + 0.15, {"stage": "understood", "intent": intent}),
+                    ("first_audio", audio_s, {}),
+                ):
                     tx.insert(
                         "call_events",
-                        {"call_id": call_id, "at": start + 10 + at, "kind": kind, "data": "{}"},
+                        {
+                            "call_id": call_id,
+                            "at": start + 10 + at,
+                            "kind": kind,
+                            "data": json.dumps(data),
+                        },
+                    )
+            if turns:
+                for speaker, text, offset in (("caller", HEARD, 9.0), ("bot", REPLY, 11.0)):
+                    tx.insert(
+                        "transcript_turns",
+                        {
+                            "call_id": call_id,
+                            "at": start + offset,
+                            "speaker": speaker,
+                            "text": text,
+                            "intent": intent if speaker == "caller" else None,
+                        },
                     )
             if reason:
                 data = {"stage": "handoff", "route": "handoff", "reason": reason}

@@ -79,6 +79,8 @@ GUARDED = [
     ("GET", "/requests"),
     ("GET", "/requests/1"),
     ("POST", "/requests/5/cancel"),
+    ("GET", "/calls"),
+    ("GET", "/calls/c1"),
     ("GET", "/health"),
     ("GET", "/api/kpis"),
     ("GET", "/export/callbacks.csv"),
@@ -282,3 +284,39 @@ async def test_each_page_shows_the_seeded_figures(db: AsyncStore) -> None:
     assert "caller asked for a person: 1" in overview
     assert "scheduler node node-a" in health and "spillway doctor" in health
     assert detail.count("no_answer") == 2 and "Chance of reaching the customer" in detail
+
+
+async def test_the_calls_page_lists_bot_calls_by_outcome_class(db: AsyncStore) -> None:
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        every = (await client.get("/calls")).text
+        handed = (await client.get("/calls?outcome=handoff")).text
+        live = (await client.get("/calls?outcome=in_progress")).text
+        bad = await client.get("/calls?outcome=lost")
+    listed = re.findall(r'<a href="/calls/([^"]+)">', every)
+    assert sorted(listed) == ["c1", "c2", "c3", "c4", "c5", "live-1"]  # not the agent's call
+    # The older word bot:handoff counts as a hand-over, with its reason.
+    assert re.findall(r'<a href="/calls/([^"]+)">', handed) == ["c3", "c4"]
+    assert "low confidence" in handed and "bot:handoff" in handed
+    assert re.findall(r'<a href="/calls/([^"]+)">', live) == ["live-1"]
+    assert "+4530999988" not in every and bad.status_code == 400
+
+
+async def test_a_call_s_page_has_its_transcript_and_turn_timings(db: AsyncStore) -> None:
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        page = (await client.get("/calls/c1")).text
+        missing = await client.get("/calls/nope")
+    turns = re.findall(
+        r"<tr><td>[\d:]+</td><td>[^<]*</td>\s*<td>([\d.]+)</td><td>([\d.]+)</td>"
+        r"<td>([\d.]+)</td><td>([\d.]+)</td>",
+        page,
+    )
+    # Recognised after 100 ms, understood 50 ms later, first audio at 400 and 800 ms.
+    assert [tuple(float(v) for v in t) for t in turns] == [
+        (100.0, 50.0, 250.0, 400.0),
+        (100.0, 50.0, 650.0, 800.0),
+    ]
+    assert "Your parcel is on its way." in page
+    assert "20 12 34 99" not in page and "where is my parcel" in page  # the number masked
+    assert missing.status_code == 404

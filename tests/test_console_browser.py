@@ -11,20 +11,17 @@ import csv
 import io
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from dialplan.sandbox import free_port
+from bench.console_server import running_console
 from spillway.storage import SqliteStore
 from tests.console_seed import seed
-from web.users import Role, entry, secret_name
+from web.users import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,7 +35,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "browser test password"
-ROOT = Path(__file__).resolve().parent.parent
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
 if not CHROMIUM.exists():
@@ -54,45 +50,10 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     store.migrate()
     seed(store, time.time())
     store.close()
-    secrets = folder / "secrets.env"
-    secrets.write_text(
-        f"{secret_name('lead')}={entry(Role.SUPERVISOR, PASSWORD)}\n"
-        f"SPILLWAY_WEB__SESSION_SECRET={'k' * 40}\n"
-    )
-    secrets.chmod(0o600)
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SPILLWAY_")},
-        "SPILLWAY_SECRETS_FILE": str(secrets),
-        "SPILLWAY_DATA": str(folder / "data"),
-        "SPILLWAY_STORAGE__SQLITE_PATH": str(db_path),
-        "SPILLWAY_WEB__PORT": str(port),
-        "SPILLWAY_WEB__API_TOKEN": "browser-test-token-0123456789",
-    }
-    log = (folder / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "web", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/login", timeout=1)
-                break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((folder / "serve.log").read_text()) from None
-                time.sleep(0.2)
+    with running_console(
+        folder, db_path, user="lead", password=PASSWORD, role=Role.SUPERVISOR
+    ) as url:
         yield {"url": url, "db": db_path}
-    finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -179,13 +140,18 @@ def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any])
     assert not any("+4520123401" in cell for row in rows for cell in row)
 
 
-def test_a_request_s_detail_and_the_health_page(page: Any, console: dict[str, Any]) -> None:
+def test_a_request_s_detail_the_calls_and_the_health_page(page: Any, console: dict[str, Any]) -> None:
     page.goto(console["url"] + "/requests")
     page.click("#requests a[href='/requests/3']")
     assert page.inner_text("#phone") == "+4520123403"  # whole on its own page only
     assert page.locator("#attempts tbody tr").count() == 3
     assert page.locator("#heatmap tbody tr").count() == 7
     assert page.locator("#factors li").count() >= 3
+    page.click("nav a[href='/calls']")
+    page.select_option("select[name=outcome]", "handoff")
+    page.click("#call-filters button[type=submit]")
+    page.wait_for_url("**/calls?outcome=handoff**")
+    assert page.locator("#calls tbody a").all_inner_texts() == ["c3", "c4"]
     page.click("nav a[href='/health']")
     assert "scheduler node node-a" in page.inner_text("#checks")
     page.click("form.logout button")

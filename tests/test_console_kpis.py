@@ -83,9 +83,10 @@ def test_containment_is_resolved_over_bot_calls() -> None:
 
 
 def test_a_turn_runs_from_the_end_of_speech_to_the_first_reply_audio() -> None:
-    # Two endpoints before one reply (the caller went on): the wait starts at the first.
+    # The caller paused and went on: the wait starts when they were done. The last
+    # endpoint was never answered (they hung up): no turn.
     events = [(10.0, "endpoint"), (10.2, "endpoint"), (10.5, "first_audio"), (12.0, "endpoint")]
-    assert turn_latencies_ms(events) == pytest.approx([500.0])
+    assert turn_latencies_ms(events) == pytest.approx([300.0])
 
 
 def test_the_median_hour_and_attempts_per_contact_follow_the_simulator() -> None:

@@ -1,4 +1,5 @@
-"""The operations console's routes: Overview, Callbacks, a request's detail, Health,
+"""The operations console's routes: Overview, Callbacks, a request's detail, Calls, a call's
+detail, Health,
 ``GET /api/kpis`` and the CSV export.
 
 Pages are rendered on the server (:mod:`web.pages`); the Overview's live part
@@ -26,6 +27,8 @@ from scheduler.requests import FINAL_STATUSES, RequestStatus
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.auth import current_user, require_role
+from web.call_timeline import event_data
+from web.calls_data import CALL_OUTCOME_CHOICES, call_detail, list_calls
 from web.console_data import (
     POLICY_CHOICES,
     SOURCE_CHOICES,
@@ -252,6 +255,45 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
             raise HTTPException(409, f"request {request_id} is not open")
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
+    async def calls_page(request: Request) -> Response:
+        params = request.query_params
+        outcome = params.get("outcome", "")
+        if outcome and outcome not in CALL_OUTCOME_CHOICES:
+            raise HTTPException(400, f"outcome: one of {', '.join(CALL_OUTCOME_CHOICES)}")
+        since, until = _day(params.get("since"), "since"), _day(params.get("until"), "until")
+        rows, total = await store.run(list_calls, store.store, outcome, since, until, zone)
+        return render(
+            request,
+            "calls.html",
+            {
+                "page": "calls",
+                "rows": rows,
+                "total": total,
+                "outcome": outcome,
+                "outcomes": CALL_OUTCOME_CHOICES,
+                "since": since,
+                "until": until,
+            },
+        )
+
+    async def call_page(request: Request) -> Response:
+        call_id = request.path_params["call_id"][:200]
+        found = await store.run(call_detail, store.store, call_id)
+        if found is None:
+            raise HTTPException(404, f"no call {call_id!r}")
+        call, transcript, events, call_turns = found
+        return render(
+            request,
+            "call.html",
+            {
+                "page": "calls",
+                "c": call,
+                "transcript": transcript,
+                "events": [{**e, "info": event_data(e["data"])} for e in events],
+                "turns": call_turns,
+            },
+        )
+
     async def health(request: Request) -> Response:
         checks = await store.run(
             lambda: health_checks(store.store, settings, time.time(), stale_after_s=stale_s)
@@ -292,6 +334,8 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
         Route("/requests", callbacks_page, methods=["GET"]),
         Route("/requests/{request_id}", detail, methods=["GET"]),
         Route("/requests/{request_id}/cancel", cancel, methods=["POST"]),
+        Route("/calls", calls_page, methods=["GET"]),
+        Route("/calls/{call_id}", call_page, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/api/kpis", api_kpis, methods=["GET"]),
         Route("/export/callbacks.csv", export, methods=["GET"]),

@@ -22,6 +22,7 @@ from scheduler.explain import Explanation, explain
 from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import RequestSource, RequestStatus
 from scheduler.rules import rules_from_settings
+from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from spillway.settings import Settings
 from spillway.storage import Store
@@ -163,8 +164,8 @@ def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
                 local_time(r["not_before"], zone, "%Y-%m-%dT%H:%M:%S%z")
                 if r["status"] == "pending"
                 else "",
-                r["reason"],
-                r["last_error"],
+                mask_numbers(r["reason"] or ""),
+                mask_numbers(r["last_error"] or ""),
             )
         )
     return out.getvalue()

@@ -8,11 +8,10 @@ hand-over reason and turn latencies from its events.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from typing import Any
 
 from spillway.storage import Store
+from web.call_timeline import event_data
 from web.kpis import HANDOFF, CallRecord, RequestRecord, Window, outcome_class, turn_latencies_ms
 
 # The policy a request is counted under: the one that planned its first attempt, else
@@ -80,7 +79,7 @@ def call_records(store: Store, since: float, until: float) -> list[CallRecord]:
         if e["kind"] != "stage":
             timings[e["call_id"]].append((float(e["at"]), str(e["kind"])))
         elif e["call_id"] in handoffs:
-            reason = _reason(e["data"])
+            reason = handoff_reason(e["data"])
             if reason:
                 reasons[e["call_id"]] = reason  # the last one said
     return [
@@ -94,12 +93,9 @@ def call_records(store: Store, since: float, until: float) -> list[CallRecord]:
     ]
 
 
-def _reason(data: str | None) -> str | None:
-    try:
-        parsed: Any = json.loads(data or "{}")
-    except ValueError:
-        return None
-    reason = parsed.get("reason") if isinstance(parsed, dict) else None
+def handoff_reason(data: str | None) -> str | None:
+    """The reason a ``stage`` event's data gives, if any."""
+    reason = event_data(data).get("reason")
     return str(reason) if reason else None
 
 

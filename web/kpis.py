@@ -20,7 +20,7 @@ outcome was recorded):
 - ``calls``; ``containment_rate`` = resolved / calls; ``handoff_rate`` =
   handed to a person / calls; ``outcomes`` per class;
 - ``handoff_reasons`` and ``intents``: counts;
-- ``turn_latency_ms``: from the end of the caller's utterance to the first
+- ``turn_latency_ms``: from the caller's last end of speech to the first
   audio of the bot's reply, ``p50`` and ``p95`` over all turns.
 
 A rate with nothing to count is ``None``, not 0.
@@ -69,6 +69,11 @@ def outcome_class(stored: str | None) -> str | None:
     if stored in OUTCOME_CLASSES:
         return stored
     return _OLD_OUTCOMES.get(stored, FAILED)
+
+
+def stored_words(kpi_class: str) -> list[str]:
+    """Every stored ``calls.outcome`` word of one KPI class (for a filter in SQL)."""
+    return [kpi_class, *(word for word, c in _OLD_OUTCOMES.items() if c == kpi_class)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +137,15 @@ def turn_latencies_ms(events: Iterable[tuple[float, str]]) -> list[float]:
     """Per turn of one call: the caller's end of speech to the reply's first audio.
 
     ``events`` are ``(at, kind)`` of the kinds ``endpoint`` and ``first_audio``,
-    in any order; an endpoint the bot never answered (the caller went on, or
-    hung up) has no latency.
+    in any order. The wait starts at the caller's *last* end of speech before
+    the reply (they may pause and go on: the bot answers when they are done);
+    an endpoint the bot never answered (the caller hung up) has no latency.
     """
     latencies = []
     waiting: float | None = None
     for at, kind in sorted(events):
         if kind == "endpoint":
-            waiting = at if waiting is None else waiting
+            waiting = at
         elif kind == "first_audio" and waiting is not None:
             latencies.append((at - waiting) * 1000.0)
             waiting = None

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from web.csrf import csrf_token
 
@@ -32,6 +33,8 @@ def percent(value: float | None) -> str:
 
 
 templates.env.filters["masked"] = lambda phone: mask_phone(phone or "")
+# Free text (what a caller said, a reason, a summary) with any phone number in it masked.
+templates.env.filters["masked_text"] = lambda text: mask_numbers(str(text))
 templates.env.filters["percent"] = percent
 
 
