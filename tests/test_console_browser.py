@@ -140,7 +140,9 @@ def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any])
     assert not any("+4520123401" in cell for row in rows for cell in row)
 
 
-def test_a_request_s_detail_the_calls_and_the_health_page(page: Any, console: dict[str, Any]) -> None:
+def test_a_request_s_detail_the_calls_and_the_health_page(
+    page: Any, console: dict[str, Any]
+) -> None:
     page.goto(console["url"] + "/requests")
     page.click("#requests a[href='/requests/3']")
     assert page.inner_text("#phone") == "+4520123403"  # whole on its own page only
