@@ -63,12 +63,14 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-async def _login(client: httpx.AsyncClient, user: str, password: str = PASSWORD) -> httpx.Response:
+async def _login(
+    client: httpx.AsyncClient, user: str, password: str = PASSWORD, *, next_page: str = ""
+) -> httpx.Response:
+    """Through the form, as a browser does: its CSRF token, and ``next`` when given."""
     form = await client.get("/login")
-    return await client.post(
-        "/login",
-        data={"username": user, "password": password, "csrf_token": _csrf(form.text)},
-    )
+    assert {"username", "password", "csrf_token"} <= set(re.findall(r'name="([a-z_]+)"', form.text))
+    data = {"username": user, "password": password, "csrf_token": _csrf(form.text)}
+    return await client.post("/login", data={**data, "next": next_page} if next_page else data)
 
 
 # Every route of the console, as a browser or a script would ask for it.
@@ -135,19 +137,7 @@ async def test_login_answers_with_a_strict_expiring_cookie_and_a_redirect(
     db: AsyncStore,
 ) -> None:
     async with _client(_settings(), db) as client:
-        form = await client.get("/login?next=/requests")
-        assert {"username", "password", "csrf_token"} <= set(
-            re.findall(r'name="([a-z_]+)"', form.text)
-        )
-        answer = await client.post(
-            "/login",
-            data={
-                "username": "vera",
-                "password": PASSWORD,
-                "csrf_token": _csrf(form.text),
-                "next": "/requests",
-            },
-        )
+        answer = await _login(client, "vera", next_page="/requests")
         assert answer.status_code == 303 and answer.headers["location"] == "/requests"
         cookie = answer.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
@@ -159,16 +149,7 @@ async def test_login_answers_with_a_strict_expiring_cookie_and_a_redirect(
 
 async def test_login_goes_only_to_this_site(db: AsyncStore) -> None:
     async with _client(_settings(), db) as client:
-        form = await client.get("/login")
-        answer = await client.post(
-            "/login",
-            data={
-                "username": "vera",
-                "password": PASSWORD,
-                "csrf_token": _csrf(form.text),
-                "next": "//evil.example/",
-            },
-        )
+        answer = await _login(client, "vera", next_page="//evil.example/")
     assert answer.headers["location"] == "/"
 
 
