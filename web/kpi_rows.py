@@ -70,10 +70,11 @@ def call_records(store: Store, since: float, until: float) -> list[CallRecord]:
     reasons: dict[str, str] = {}
     handoffs = {c["call_id"] for c in calls if outcome_class(c["outcome"]) == HANDOFF}
     for e in store.query(
-        "SELECT e.call_id, e.at, e.kind, e.data FROM call_events e "
-        "JOIN calls c ON c.call_id = e.call_id WHERE c.started_at >= :since "
-        "AND c.started_at < :until AND c.outcome IS NOT NULL "
-        "AND e.kind IN ('endpoint', 'first_audio', 'stage') ORDER BY e.at",
+        # turn_latencies_ms sorts each call's events itself; reasons are read in order.
+        "SELECT e.call_id, e.at, e.kind, e.data FROM call_events e WHERE e.call_id IN "
+        "(SELECT call_id FROM calls WHERE started_at >= :since AND started_at < :until "
+        "AND outcome IS NOT NULL) AND e.kind IN ('endpoint', 'first_audio', 'stage') "
+        "ORDER BY e.call_id, e.at",
         window,
     ):
         if e["kind"] != "stage":
