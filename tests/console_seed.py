@@ -147,6 +147,8 @@ def seed(store: Store, now: float) -> None:
                         "local_hour": 10,
                         "hours_since_request": round((started - created) / H, 3),
                         "policy": planned_by or "traditional",
+                        # What the predicting policy expected; the conventional rule says 1.
+                        "probability": 0.6 if planned_by == "predicted" else 1.0,
                         "node": "node-a",
                     },
                 )

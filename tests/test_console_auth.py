@@ -83,6 +83,7 @@ GUARDED = [
     ("POST", "/requests/5/cancel"),
     ("GET", "/calls"),
     ("GET", "/calls/c1"),
+    ("GET", "/model"),
     ("GET", "/health"),
     ("GET", "/api/kpis"),
     ("GET", "/export/callbacks.csv"),
@@ -301,3 +302,14 @@ async def test_a_call_s_page_has_its_transcript_and_turn_timings(db: AsyncStore)
     assert "Your parcel is on its way." in page
     assert "20 12 34 99" not in page and "where is my parcel" in page  # the number masked
     assert missing.status_code == 404
+
+
+async def test_the_model_page_has_calibration_from_real_outcomes(db: AsyncStore) -> None:
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        page = (await client.get("/model")).text
+    # The four predicted attempts expected 60 %; three of them were answered.
+    cells = r"<tr><td>60% to 70%</td><td>(\d+)</td><td>(\d+)%</td><td>(\d+)%</td></tr>"
+    row = re.search(cells, page)
+    assert row is not None and row.groups() == ("4", "60", "75")
+    assert 'data-segment="default"' in page and "node-a" in page

@@ -140,8 +140,8 @@ def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any])
     assert not any("+4520123401" in cell for row in rows for cell in row)
 
 
-def test_a_request_s_detail_the_calls_and_the_health_page(
-    page: Any, console: dict[str, Any]
+def test_a_request_s_detail_the_calls_the_model_and_health(
+    page: Any, console: dict[str, Any], tmp_path: Path
 ) -> None:
     page.goto(console["url"] + "/requests")
     page.click("#requests a[href='/requests/3']")
@@ -154,6 +154,10 @@ def test_a_request_s_detail_the_calls_and_the_health_page(
     page.click("#call-filters button[type=submit]")
     page.wait_for_url("**/calls?outcome=handoff**")
     assert page.locator("#calls tbody a").all_inner_texts() == ["c3", "c4"]
+    page.click("nav a[href='/model']")
+    assert "60% to 70%" in page.inner_text("#calibration")
+    assert page.locator("#reliability-chart").evaluate("canvas => canvas.width") > 0
+    page.screenshot(path=str(tmp_path / "model.png"), full_page=True)
     page.click("nav a[href='/health']")
     assert "scheduler node node-a" in page.inner_text("#checks")
     page.click("form.logout button")

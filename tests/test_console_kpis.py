@@ -109,3 +109,15 @@ def test_windows_name_their_span_and_time_zone() -> None:
     assert span.until - span.since == 86400
     with pytest.raises(ValueError, match="since first"):
         window("range", ZONE, now, since=date(2026, 3, 2), until=date(2026, 3, 1))
+
+
+def test_the_reliability_curve_bins_predictions_against_answers() -> None:
+    from web.model_view import reliability
+
+    pairs = [(0.05, False), (0.15, True), (0.12, False), (0.95, True), (1.0, True)]
+    bins = reliability(pairs)
+    assert [(b.low, b.attempts, b.mean_predicted, b.observed) for b in bins] == [
+        (0.0, 1, 0.05, 0.0),
+        (0.1, 2, 0.135, 0.5),
+        (0.9, 2, 0.975, 1.0),  # a probability of 1 falls in the last bin
+    ]

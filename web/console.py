@@ -1,5 +1,5 @@
 """The operations console's routes: Overview, Callbacks, a request's detail, Calls, a call's
-detail, Health,
+detail, Model, Health,
 ``GET /api/kpis`` and the CSV export.
 
 Pages are rendered on the server (:mod:`web.pages`); the Overview's live part
@@ -45,6 +45,7 @@ from web.csrf import checked_form
 from web.health import health_checks
 from web.kpi_rows import kpi_rows
 from web.kpis import WINDOW_KEYS, Window, bot_kpis, callback_kpis, daily_series, window
+from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
 from web.pages import render
 from web.users import Role
 
@@ -294,6 +295,32 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
             },
         )
 
+    async def model_page(request: Request) -> Response:
+        now = time.time()
+
+        def read() -> tuple[Any, ...]:
+            model = models.get(store.store, settings.callbacks.segment_industry, now)
+            live = overview_live(store.store, now, stale_after_s=stale_s)
+            return model, calibration_pairs(store.store), live["nodes"]
+
+        model, pairs, nodes = await store.run(read)
+        bins = reliability(pairs)
+        return render(
+            request,
+            "model.html",
+            {
+                "page": "model",
+                "facts": model_facts(model),
+                "nodes": nodes,
+                "bins": bins,
+                "bins_json": json.dumps(
+                    [{"predicted": b.mean_predicted, "observed": b.observed} for b in bins]
+                ),
+                "heatmaps": segment_heatmaps(model),
+                "max_age_h": settings.callbacks.model_max_age_hours,
+            },
+        )
+
     async def health(request: Request) -> Response:
         checks = await store.run(
             lambda: health_checks(store.store, settings, time.time(), stale_after_s=stale_s)
@@ -336,6 +363,7 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
         Route("/requests/{request_id}/cancel", cancel, methods=["POST"]),
         Route("/calls", calls_page, methods=["GET"]),
         Route("/calls/{call_id}", call_page, methods=["GET"]),
+        Route("/model", model_page, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/api/kpis", api_kpis, methods=["GET"]),
         Route("/export/callbacks.csv", export, methods=["GET"]),

@@ -227,6 +227,9 @@ def overview_live(store: Store, now: float, *, stale_after_s: float) -> dict[str
             **n,
             "age_s": max(0.0, now - n["heartbeat_at"]),
             "up": now - n["heartbeat_at"] <= stale_after_s,
+            "model_age_h": None
+            if n["model_fitted_at"] is None
+            else max(0.0, now - n["model_fitted_at"]) / 3600,
         }
         for n in store.query(
             "SELECT node, heartbeat_at, dialled, policy_fallbacks, model_fitted_at, last_error "
