@@ -40,19 +40,37 @@ def check_secrets_file(path: Path) -> str | None:
     return None
 
 
-def set_secret(name: str, value: str, *, path: Path | None = None) -> Path:
-    """Add or replace ``name=value`` in the secrets file (mode 0600); return its path."""
-    target = path or paths.secrets_file()
+def _secret_lines(target: Path) -> list[str]:
+    return target.read_text(encoding="utf-8").splitlines() if target.exists() else []
+
+
+def _write_secret_lines(target: Path, lines: list[str]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    lines = target.read_text(encoding="utf-8").splitlines() if target.exists() else []
-    lines = [line for line in lines if not line.startswith(f"{name}=")]
-    lines.append(f"{name}={value}")
     tmp = target.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     tmp.replace(target)
+
+
+def set_secret(name: str, value: str, *, path: Path | None = None) -> Path:
+    """Add or replace ``name=value`` in the secrets file (mode 0600); return its path."""
+    target = path or paths.secrets_file()
+    lines = [line for line in _secret_lines(target) if not line.startswith(f"{name}=")]
+    lines.append(f"{name}={value}")
+    _write_secret_lines(target, lines)
     return target
+
+
+def remove_secret(name: str, *, path: Path | None = None) -> bool:
+    """Remove ``name`` from the secrets file; False when it was not there."""
+    target = path or paths.secrets_file()
+    lines = _secret_lines(target)
+    kept = [line for line in lines if not line.startswith(f"{name}=")]
+    if len(kept) == len(lines):
+        return False
+    _write_secret_lines(target, kept)
+    return True
 
 
 def generate_secret() -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ SECRET_KEYS = (
     ("dashboard", "password_hash"),
     ("web", "api_token"),
     ("gdpr", "hash_key"),
+    ("web", "users"),
+    ("web", "session_secret"),
 )
 
 
@@ -368,8 +371,31 @@ class CallbackSettings(_Section):
         return value
 
 
+WEB_ROLES = ("viewer", "supervisor", "admin")
+WEB_USER_NAME = r"^[a-z0-9][a-z0-9._-]{0,31}$"
+
+
+def _web_users(value: dict[str, str]) -> dict[str, str]:
+    for name, entry in value.items():
+        role, _, password_hash = entry.partition(":")
+        if not re.match(WEB_USER_NAME, name):
+            raise PydanticCustomError(
+                "web_user",
+                "user names of lowercase letters, digits, '.', '_' or '-' (not {name!r})",
+                {"name": name},
+            )
+        if role not in WEB_ROLES or not password_hash.startswith("$argon2"):
+            raise PydanticCustomError(
+                "web_user",
+                "ROLE:ARGON2-HASH with a role of viewer, supervisor or admin for {name!r}; "
+                "`spillway web user add` writes it",
+                {"name": name},
+            )
+    return value
+
+
 class WebSettings(_Section):
-    """The web application: the callback API (and the dashboard, later)."""
+    """The web application: the callback API, /metrics and the operations console."""
 
     bind_host: str = "127.0.0.1"
     port: int = Field(18081, ge=1, le=65535)
@@ -397,6 +423,21 @@ class WebSettings(_Section):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(24))'` makes one",
             )
         return token
+
+    # The console's users, one secrets-file line each
+    # (SPILLWAY_WEB__USERS__<name>=<role>:<argon2 hash>); `spillway web user add` writes them.
+    users: Annotated[dict[str, str], AfterValidator(_web_users)] = {}
+    # Signs the session cookie; `spillway web user add` creates it. Unset: a random key per
+    # start of `spillway web serve` (everyone logs in again after a restart).
+    session_secret: SecretStr | None = None
+    # A session ends this long after its login, however busy (a wallboard polls all day).
+    session_hours: float = Field(12.0, gt=0, le=24 * 7)
+    # Send the cookie over HTTPS only; set it when a TLS proxy fronts the console.
+    cookie_https_only: bool = False
+    # Failed logins allowed per user name and per client address in login_window_minutes.
+    login_failures_per_user: int = Field(5, ge=1)
+    login_failures_per_address: int = Field(20, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
 
 
 class DashboardSettings(_Section):

@@ -1,1 +1,1 @@
-"""The web application: the callback API (and later the dashboard), one floor below the CLI."""
+"""The web application: the operations console, the callback API and /metrics (floor 4)."""

@@ -1,4 +1,5 @@
-"""`spillway web serve`: the web application (callback API, Prometheus metrics) under uvicorn."""
+"""`spillway web serve`: the web application (console, callback API, Prometheus metrics) under
+uvicorn; `spillway web user ...` manages the console's users."""
 
 from __future__ import annotations
 
@@ -7,18 +8,23 @@ import asyncio
 import typer
 import uvicorn
 
+from cli.commands.web_users import app as users_app
 from cli.context import app_context
 from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
-from web.callbacks_api import create_app
+from web.app import create_web_app
 from web.connection_guard import ConnectionLimits, OncePerInterval, guarded_protocol
 
-app = typer.Typer(help="The web application: the callback API.", no_args_is_help=True)
+app = typer.Typer(
+    help="The web application: the console, the callback API and /metrics.",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="user")
 
 
 @app.command("serve")
 def serve(ctx: typer.Context) -> None:
-    """Serve POST /callbacks, GET /callbacks/{id} and GET /metrics on web.bind_host:web.port."""
+    """Serve the console, the callback API and /metrics on web.bind_host:web.port."""
     state = app_context(ctx)
     settings = state.settings
     state.announce_config()
@@ -31,7 +37,7 @@ def serve(ctx: typer.Context) -> None:
     db = open_store(settings.storage)
     store = AsyncStore(db)
     config = uvicorn.Config(
-        create_app(settings, store),
+        create_web_app(settings, store),
         host=web.bind_host,
         port=web.port,
         http=guarded_protocol(limits),

@@ -1,0 +1,81 @@
+"""`spillway web user add|list|remove`: the console's users, kept in the secrets file.
+
+A user is one line, ``SPILLWAY_WEB__USERS__<name>=<role>:<argon2 hash>``; the
+password is read from standard input (never an argument, which `ps` shows)
+and only its hash is stored. The first user added also gets the key that
+signs the session cookie (``SPILLWAY_WEB__SESSION_SECRET``), so sessions
+survive a restart of `spillway web serve`. The server reads its users when it
+starts: restart it after a change.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from cli.context import app_context
+from spillway.errors import InputError
+from spillway.secrets import generate_secret, remove_secret, set_secret
+from web.users import Role, entry, secret_name, valid_name
+
+app = typer.Typer(help="The console's users (kept in the secrets file).", no_args_is_help=True)
+MIN_PASSWORD_CHARS = 10
+RESTART = "restart `spillway web serve` to apply it"
+
+
+class RoleChoice(StrEnum):
+    viewer = "viewer"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The user name (lowercase letters, digits, . _ -).")],
+    role: Annotated[RoleChoice, typer.Option(help="What the user may do.")] = RoleChoice.viewer,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Add a user, or replace their role and password."""
+    if not valid_name(name):
+        raise InputError(f"user name {name!r}: 1 to 32 lowercase letters, digits, '.', '_' or '-'")
+    if not password_stdin:
+        raise InputError(
+            "give the password on standard input with --password-stdin",
+            hint="printf '%s' \"$PASSWORD\" | spillway web user add anna --role viewer "
+            "--password-stdin",
+        )
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise InputError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    settings = app_context(ctx).settings
+    path = set_secret(secret_name(name), entry(Role.named(role.value), password))
+    if settings.web.session_secret is None:
+        set_secret("SPILLWAY_WEB__SESSION_SECRET", generate_secret() + generate_secret())
+    typer.echo(f"user {name} ({role.value}) is in {path}; {RESTART}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """The users and their roles (never the hashes)."""
+    users = app_context(ctx).settings.web.users
+    if not users:
+        typer.echo("no users: spillway web user add NAME --role admin --password-stdin")
+        return
+    for name in sorted(users):
+        typer.echo(f"{name}\t{users[name].partition(':')[0]}")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The user to remove.")]
+) -> None:
+    """Remove a user; their sessions end when the server restarts."""
+    if not valid_name(name) or not remove_secret(secret_name(name)):
+        raise InputError(f"no user {name!r}", hint="spillway web user list")
+    typer.echo(f"user {name} removed; {RESTART}")

@@ -1,0 +1,166 @@
+"""The console in a real headless Chromium (Debian's package, driven by Playwright) against a
+real `spillway web serve` with the hand-counted history of tests/console_seed.py.
+
+One server and one browser for the module. Set ``SPILLWAY_CONSOLE_SCREENSHOT=PATH`` to keep
+the Overview's screenshot (docs/console-overview.png is taken this way).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.console_server import running_console
+from spillway.storage import SqliteStore
+from tests.console_seed import seed
+from web.users import Role
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "browser test password"
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
+if not CHROMIUM.exists():
+    pytest.skip("needs Debian's chromium (./dev installs it)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A running `spillway web serve` over a seeded database; its URL and database path."""
+    folder = tmp_path_factory.mktemp("console")
+    db_path = folder / "console.db"
+    store = SqliteStore(db_path)
+    store.migrate()
+    seed(store, time.time())
+    store.close()
+    with running_console(
+        folder, db_path, user="lead", password=PASSWORD, role=Role.SUPERVISOR
+    ) as url:
+        yield {"url": url, "db": db_path}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+    """A logged-in page (through the login form, as a person would)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.goto(console["url"] + "/")
+    assert "/login" in tab.url  # not logged in yet: sent to the form
+    tab.fill("input[name=username]", "lead")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("form[action='/login'] button[type=submit]")
+    tab.wait_for_url(console["url"] + "/")
+    yield tab
+    context.close()
+
+
+def test_the_overview_shows_the_seeded_month_and_a_live_call(
+    page: Any, console: dict[str, Any], tmp_path: Path
+) -> None:
+    page.goto(console["url"] + "/?window=30d")
+    assert "Last 30 days" in page.inner_text("#window-label")
+    assert "(Europe/Copenhagen)" in page.inner_text("#window-label")
+    assert page.inner_text("[data-kpi=requests]") == "6"
+    assert page.inner_text("[data-kpi=contact_rate]") == "60%"
+    assert page.inner_text("[data-kpi=first_attempt_contact_rate]") == "40%"
+    assert page.inner_text("[data-kpi=containment_rate]") == "40%"
+    assert page.inner_text("[data-kpi=turn_latency_p95]") == "970.0"
+    page.wait_for_selector("#live-calls")  # htmx loaded the live part
+    assert "********88" in page.inner_text("#live-calls")
+    assert "node-a" in page.inner_text("#nodes")
+    assert "5" in page.inner_text("#due-soon")
+    # A call that starts now shows up on the next poll, with its number masked.
+    store = SqliteStore(console["db"])
+    store.insert(
+        "calls",
+        {
+            "call_id": "new-1",
+            "caller": "+4540404077",
+            "started_at": time.time(),
+            "stage": "greeting",
+        },
+    )
+    store.close()
+    sync_api.expect(page.locator("#live-calls")).to_contain_text("greeting", timeout=12_000)
+    assert "+4540404077" not in page.content()
+    # Chart.js drew the daily chart (the page has no inline script: CSP allows none).
+    assert page.locator("#daily-chart").evaluate("canvas => canvas.width") > 0
+    shot = tmp_path / "overview.png"
+    page.screenshot(path=str(shot), full_page=True)
+    from PIL import Image
+
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the screenshot is blank"
+    if target := os.environ.get("SPILLWAY_CONSOLE_SCREENSHOT"):
+        shutil.copy(shot, target)
+
+
+def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any]) -> None:
+    page.goto(console["url"] + "/requests")
+    all_ids = page.locator("#requests tbody a").all_inner_texts()
+    assert all_ids == ["7", "6", "5", "4", "3", "2", "1"]
+    page.select_option("select[name=status]", "done")
+    page.select_option("select[name=policy]", "predicted")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/requests?status=done&policy=predicted**")
+    assert page.locator("#requests tbody a").all_inner_texts() == ["7", "2", "1"]
+    href = page.get_attribute("#export", "href")
+    assert href is not None and "status=done" in href and "policy=predicted" in href
+    export = page.request.get(console["url"] + href)
+    assert export.ok
+    rows = list(csv.reader(io.StringIO(export.text())))
+    assert [r[0] for r in rows[1:]] == ["7", "2", "1"]
+    assert not any("+4520123401" in cell for row in rows for cell in row)
+
+
+def test_a_request_s_detail_the_calls_the_model_and_health(
+    page: Any, console: dict[str, Any], tmp_path: Path
+) -> None:
+    page.goto(console["url"] + "/requests")
+    page.click("#requests a[href='/requests/3']")
+    assert page.inner_text("#phone") == "+4520123403"  # whole on its own page only
+    assert page.locator("#attempts tbody tr").count() == 3
+    assert page.locator("#heatmap tbody tr").count() == 7
+    assert page.locator("#factors li").count() >= 3
+    page.click("nav a[href='/calls']")
+    page.select_option("select[name=outcome]", "handoff")
+    page.click("#call-filters button[type=submit]")
+    page.wait_for_url("**/calls?outcome=handoff**")
+    assert page.locator("#calls tbody a").all_inner_texts() == ["c3", "c4"]
+    page.click("nav a[href='/model']")
+    assert "60% to 70%" in page.inner_text("#calibration")
+    assert page.locator("#reliability-chart").evaluate("canvas => canvas.width") > 0
+    page.screenshot(path=str(tmp_path / "model.png"), full_page=True)
+    page.click("nav a[href='/health']")
+    assert "scheduler node node-a" in page.inner_text("#checks")
+    page.click("form.logout button")
+    page.wait_for_url("**/login")
+    page.goto(console["url"] + "/health")
+    assert "/login" in page.url

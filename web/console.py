@@ -1,0 +1,370 @@
+"""The operations console's routes: Overview, Callbacks, a request's detail, Calls, a call's
+detail, Model, Health,
+``GET /api/kpis`` and the CSV export.
+
+Pages are rendered on the server (:mod:`web.pages`); the Overview's live part
+is a fragment htmx polls every few seconds. Every database read runs on the
+store's worker thread, KPIs and all, so the event loop never waits on disk.
+:class:`web.auth.RequireLogin` has let the request in before any of these runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from scheduler import requests as callback_requests
+from scheduler.explain import DAYS
+from scheduler.requests import FINAL_STATUSES, RequestStatus
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Store
+from web.auth import current_user, require_role
+from web.call_timeline import event_data
+from web.calls_data import CALL_OUTCOME_CHOICES, call_detail, list_calls
+from web.console_data import (
+    POLICY_CHOICES,
+    SOURCE_CHOICES,
+    STATUS_CHOICES,
+    FilterError,
+    ModelCache,
+    RequestFilter,
+    list_requests,
+    overview_live,
+    request_detail,
+    requests_csv,
+)
+from web.csrf import checked_form
+from web.health import health_checks
+from web.kpi_rows import kpi_rows
+from web.kpis import WINDOW_KEYS, Window, bot_kpis, callback_kpis, daily_series, window
+from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
+from web.pages import render
+from web.users import Role
+
+LIVE_POLL_S = 5
+# The Overview's figures are reused this long: a month of a million attempts takes
+# seconds to count on SQLite (docs/PERFORMANCE.md), and a wallboard polls all day.
+KPI_CACHE_S = 60.0
+
+
+def stale_after_s(settings: Settings) -> float:
+    """A scheduler node whose heartbeat is three polls old has stopped (as /metrics says)."""
+    return 3 * settings.callbacks.poll_interval_s + 5.0
+
+
+def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
+    """Both halves' KPIs for the window, and the daily series (worker thread)."""
+    requests_, calls = kpi_rows(store, w)
+    return {
+        "window": {
+            "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
+            "until": datetime.fromtimestamp(w.until, ZoneInfo(w.zone)).isoformat(),
+            "time_zone": w.zone,
+            "label": w.label,
+        },
+        "callbacks": callback_kpis(requests_),
+        "bot": bot_kpis(calls),
+        "daily": daily_series(requests_, w.zone),
+    }
+
+
+class KpiCache:
+    """The last figures per window, reused for ``ttl_s``; the page says when they were counted."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._figures: dict[tuple[str, float, float], tuple[float, dict[str, Any]]] = {}
+
+    async def get(self, store: AsyncStore, w: Window, now: float) -> dict[str, Any]:
+        # Rolling windows (today, 7d, 30d) are one entry each; a range is its own.
+        key = (w.key, w.since, w.until) if w.key == "range" else (w.key, 0.0, 0.0)
+        hit = self._figures.get(key)
+        if hit is not None and now - hit[0] <= self.ttl_s:
+            return hit[1]
+        figures = await store.run(compute_kpis, store.store, w)
+        figures["counted_at"] = now
+        self._figures = {k: v for k, v in self._figures.items() if now - v[0] <= self.ttl_s}
+        self._figures[key] = (now, figures)
+        return figures
+
+
+def _day(raw: str | None, name: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise HTTPException(400, f"{name}: a date such as 2026-03-02, not {raw!r}") from None
+
+
+def _instant(raw: str, name: str, zone: str) -> float:
+    """An ISO date or date-time; without an offset it is in the console's time zone."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name}: an ISO date or time such as 2026-03-02T08:00:00+01:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.timestamp()
+
+
+def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
+    zone = settings.shop.timezone
+    stale_s = stale_after_s(settings)
+    models = ModelCache(settings.callbacks.model_refit_minutes * 60)
+    kpi_cache = KpiCache(KPI_CACHE_S)
+
+    async def overview(request: Request) -> Response:
+        key = request.query_params.get("window", "today")
+        now = time.time()
+        try:
+            w = window(
+                key,
+                zone,
+                now,
+                since=_day(request.query_params.get("since"), "since"),
+                until=_day(request.query_params.get("until"), "until"),
+            )
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        figures = await kpi_cache.get(store, w, now)
+        return render(
+            request,
+            "overview.html",
+            {
+                "page": "overview",
+                "w": w,
+                "windows": WINDOW_KEYS,
+                "k": figures,
+                "series_json": json.dumps(figures["daily"]),
+                "poll_s": LIVE_POLL_S,
+            },
+        )
+
+    async def live(request: Request) -> Response:
+        data = await store.run(
+            lambda: overview_live(store.store, time.time(), stale_after_s=stale_s)
+        )
+        return render(request, "live.html", {"live": data, "now": time.time()})
+
+    def _filter(request: Request) -> RequestFilter:
+        try:
+            return RequestFilter.parse(dict(request.query_params))
+        except FilterError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    async def callbacks_page(request: Request) -> Response:
+        f = _filter(request)
+        rows, total = await store.run(list_requests, store.store, f, zone)
+        return render(
+            request,
+            "callbacks.html",
+            {
+                "page": "callbacks",
+                "f": f,
+                "rows": rows,
+                "total": total,
+                "statuses": STATUS_CHOICES,
+                "policies": POLICY_CHOICES,
+                "sources": SOURCE_CHOICES,
+                "export_query": f.query_string(),
+            },
+        )
+
+    async def export(request: Request) -> Response:
+        f = _filter(request)
+        rows, _ = await store.run(lambda: list_requests(store.store, f, zone, limit=None))
+        return Response(
+            requests_csv(rows, zone),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="callbacks.csv"'},
+        )
+
+    def _request_id(request: Request) -> int:
+        raw = request.path_params["request_id"]
+        if not raw.isdigit() or len(raw) > 18:
+            raise HTTPException(404, f"no callback request {raw!r}")
+        return int(raw)
+
+    async def detail(request: Request) -> Response:
+        request_id = _request_id(request)
+        found = await store.run(
+            request_detail, store.store, request_id, settings, models, time.time()
+        )
+        if found is None:
+            raise HTTPException(404, f"no callback request {request_id}")
+        row, attempts, why = found
+        by_day: dict[int, list[Any]] = {}
+        for cell in why.week:
+            by_day.setdefault(cell.weekday, []).append(cell)
+        first = why.week[0].weekday if why.week else 0
+        heatmap = [
+            (DAYS[(first + i) % 7], sorted(by_day.get((first + i) % 7, []), key=lambda c: c.hour))
+            for i in range(7)
+        ]
+        refused: dict[str, int] = {}
+        for cell in why.week:
+            if not cell.allowed:
+                refused[cell.reason] = refused.get(cell.reason, 0) + 1
+        return render(
+            request,
+            "request.html",
+            {
+                "page": "callbacks",
+                "r": row,
+                "context": json.loads(row.get("context") or "{}"),
+                "attempts": attempts,
+                "why": why,
+                "heatmap": heatmap,
+                "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
+                "best": why.best_hours(),
+                "may_cancel": current_user(request).role >= Role.SUPERVISOR
+                and RequestStatus(row["status"]) not in FINAL_STATUSES,
+            },
+        )
+
+    async def cancel(request: Request) -> Response:
+        await checked_form(request)
+        user = require_role(request, Role.SUPERVISOR)
+        request_id = _request_id(request)
+
+        def close() -> bool:
+            with store.store.transaction() as tx:
+                rows = tx.query(
+                    "SELECT status FROM callback_requests WHERE id = :id", {"id": request_id}
+                )
+                if not rows or RequestStatus(rows[0]["status"]) in FINAL_STATUSES:
+                    return False
+                callback_requests.close(
+                    tx,
+                    request_id,
+                    RequestStatus.CANCELLED,
+                    now=time.time(),
+                    error=f"cancelled by {user.name} in the console",
+                )
+                return True
+
+        if not await store.run(close):
+            raise HTTPException(409, f"request {request_id} is not open")
+        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+
+    async def calls_page(request: Request) -> Response:
+        params = request.query_params
+        outcome = params.get("outcome", "")
+        if outcome and outcome not in CALL_OUTCOME_CHOICES:
+            raise HTTPException(400, f"outcome: one of {', '.join(CALL_OUTCOME_CHOICES)}")
+        since, until = _day(params.get("since"), "since"), _day(params.get("until"), "until")
+        rows, total = await store.run(list_calls, store.store, outcome, since, until, zone)
+        return render(
+            request,
+            "calls.html",
+            {
+                "page": "calls",
+                "rows": rows,
+                "total": total,
+                "outcome": outcome,
+                "outcomes": CALL_OUTCOME_CHOICES,
+                "since": since,
+                "until": until,
+            },
+        )
+
+    async def call_page(request: Request) -> Response:
+        call_id = request.path_params["call_id"][:200]
+        found = await store.run(call_detail, store.store, call_id)
+        if found is None:
+            raise HTTPException(404, f"no call {call_id!r}")
+        call, transcript, events, call_turns = found
+        return render(
+            request,
+            "call.html",
+            {
+                "page": "calls",
+                "c": call,
+                "transcript": transcript,
+                "events": [{**e, "info": event_data(e["data"])} for e in events],
+                "turns": call_turns,
+            },
+        )
+
+    async def model_page(request: Request) -> Response:
+        now = time.time()
+
+        def read() -> tuple[Any, ...]:
+            model = models.get(store.store, settings.callbacks.segment_industry, now)
+            live = overview_live(store.store, now, stale_after_s=stale_s)
+            return model, calibration_pairs(store.store), live["nodes"]
+
+        model, pairs, nodes = await store.run(read)
+        bins = reliability(pairs)
+        return render(
+            request,
+            "model.html",
+            {
+                "page": "model",
+                "facts": model_facts(model),
+                "nodes": nodes,
+                "bins": bins,
+                "bins_json": json.dumps(
+                    [{"predicted": b.mean_predicted, "observed": b.observed} for b in bins]
+                ),
+                "heatmaps": segment_heatmaps(model),
+                "max_age_h": settings.callbacks.model_max_age_hours,
+            },
+        )
+
+    async def health(request: Request) -> Response:
+        checks = await store.run(
+            lambda: health_checks(store.store, settings, time.time(), stale_after_s=stale_s)
+        )
+        return render(request, "health.html", {"page": "health", "checks": checks})
+
+    async def api_kpis(request: Request) -> Response:
+        now = time.time()
+        params = request.query_params
+        try:
+            since = (
+                _instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
+            )
+            until = _instant(params["until"], "until", zone) if "until" in params else now
+        except ValueError as exc:
+            field = str(exc).split(":")[0]
+            return JSONResponse(
+                {"error": {"code": "invalid_field", "message": str(exc), "field": field}}, 400
+            )
+        if until <= since:
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "invalid_field",
+                        "message": "until must be after since",
+                        "field": "until",
+                    }
+                },
+                400,
+            )
+        figures = await store.run(compute_kpis, store.store, Window("range", since, until, zone))
+        del figures["daily"]
+        return JSONResponse(figures)
+
+    return [
+        Route("/", overview, methods=["GET"]),
+        Route("/live", live, methods=["GET"]),
+        Route("/requests", callbacks_page, methods=["GET"]),
+        Route("/requests/{request_id}", detail, methods=["GET"]),
+        Route("/requests/{request_id}/cancel", cancel, methods=["POST"]),
+        Route("/calls", calls_page, methods=["GET"]),
+        Route("/calls/{call_id}", call_page, methods=["GET"]),
+        Route("/model", model_page, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/api/kpis", api_kpis, methods=["GET"]),
+        Route("/export/callbacks.csv", export, methods=["GET"]),
+    ]

@@ -1,0 +1,239 @@
+"""What the console's pages show, read from the database (run on the store's worker thread).
+
+The Callbacks list and its CSV export share one :class:`RequestFilter`, so
+the export holds exactly the rows the list shows. CSV cells that a
+spreadsheet would run as a formula (starting ``= + - @``, tab or carriage
+return) are neutralised with a leading apostrophe. Phone numbers are masked
+in the list and the export; only a request's own detail page shows it whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from scheduler.contact_model import ContactModel, fit
+from scheduler.dialer import attempt_rows, load_facts
+from scheduler.explain import Explanation, explain
+from scheduler.model_keeper import read_attempt_log
+from scheduler.requests import RequestSource, RequestStatus
+from scheduler.rules import rules_from_settings
+from spillway.logs import mask_numbers
+from spillway.phone import mask_phone
+from spillway.settings import Settings
+from spillway.storage import Store
+from web.kpi_rows import POLICY_SQL
+from web.kpis import window
+from web.pages import local_time
+
+LIST_LIMIT = 500
+STATUS_CHOICES = ("open", *(s.value for s in RequestStatus))
+SOURCE_CHOICES = tuple(s.value for s in RequestSource)
+POLICY_CHOICES = ("predicted", "traditional", "unplanned")
+
+
+class FilterError(ValueError):
+    """A filter value the list cannot use; the message names the parameter."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFilter:
+    """The Callbacks list's filters; empty means any."""
+
+    status: str = ""
+    policy: str = ""
+    source: str = ""
+    since: date | None = None  # local days of creation, inclusive
+    until: date | None = None
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> RequestFilter:
+        """From query parameters; raises FilterError naming the parameter at fault."""
+        chosen = {k: (params.get(k) or "").strip() for k in ("status", "policy", "source")}
+        for key, allowed in (
+            ("status", STATUS_CHOICES),
+            ("policy", POLICY_CHOICES),
+            ("source", SOURCE_CHOICES),
+        ):
+            if chosen[key] and chosen[key] not in allowed:
+                raise FilterError(f"{key}: one of {', '.join(allowed)}, not {chosen[key]!r}")
+        days: dict[str, date | None] = {}
+        for key in ("since", "until"):
+            raw = (params.get(key) or "").strip()
+            try:
+                days[key] = date.fromisoformat(raw) if raw else None
+            except ValueError:
+                raise FilterError(f"{key}: a date such as 2026-03-02, not {raw!r}") from None
+        return cls(chosen["status"], chosen["policy"], chosen["source"], **days)
+
+    def query_string(self) -> str:
+        pairs = {
+            "status": self.status,
+            "policy": self.policy,
+            "source": self.source,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
+        }
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    def where(self, zone: str) -> tuple[str, dict[str, Any]]:
+        """The SQL condition over ``callback_requests r`` and its parameters."""
+        parts, params = ["1 = 1"], dict[str, Any]()
+        if self.status == "open":
+            parts.append("r.status IN ('pending', 'dialling')")
+        elif self.status:
+            parts.append("r.status = :status")
+            params["status"] = self.status
+        if self.source:
+            parts.append("r.source = :source")
+            params["source"] = self.source
+        if self.policy == "unplanned":
+            parts.append(f"{POLICY_SQL} IS NULL")
+        elif self.policy:
+            parts.append(f"{POLICY_SQL} = :policy")
+            params["policy"] = self.policy
+        if self.since or self.until:
+            span = window(
+                "range",
+                zone,
+                0.0,
+                since=self.since or date(1970, 1, 2),
+                until=self.until or date(9998, 12, 30),
+            )
+            parts.append("r.created_at >= :since AND r.created_at < :until")
+            params.update(since=span.since, until=span.until)
+        return " AND ".join(parts), params
+
+
+def list_requests(
+    store: Store, f: RequestFilter, zone: str, *, limit: int | None = LIST_LIMIT
+) -> tuple[list[dict[str, Any]], int]:
+    """The requests the filter selects, newest first (at most ``limit``), and how many match."""
+    where, params = f.where(zone)
+    [count] = store.query(f"SELECT COUNT(*) AS n FROM callback_requests r WHERE {where}", params)
+    tail = " LIMIT :limit" if limit is not None else ""
+    rows = store.query(
+        f"SELECT r.*, {POLICY_SQL} AS policy FROM callback_requests r WHERE {where} "
+        f"ORDER BY r.id DESC{tail}",
+        {**params, "limit": limit} if limit is not None else params,
+    )
+    return rows, int(count["n"])
+
+
+CSV_COLUMNS = (
+    "id",
+    "phone",
+    "status",
+    "source",
+    "policy",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "reason",
+    "problem",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading ``= + - @`` gets an apostrophe."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
+    """The rows as CSV (numbers masked, times ISO in ``zone``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        writer.writerow(
+            neutralise(v)
+            for v in (
+                r["id"],
+                mask_phone(r["phone"]),
+                r["status"],
+                r["source"],
+                r["policy"] or "unplanned",
+                r["attempts"],
+                local_time(r["created_at"], zone, "%Y-%m-%dT%H:%M:%S%z"),
+                local_time(r["not_before"], zone, "%Y-%m-%dT%H:%M:%S%z")
+                if r["status"] == "pending"
+                else "",
+                mask_numbers(r["reason"] or ""),
+                mask_numbers(r["last_error"] or ""),
+            )
+        )
+    return out.getvalue()
+
+
+class ModelCache:
+    """The contact model fitted from the attempts table, refitted as often as the dialer does.
+
+    Fitting reads every attempt: a detail page must not pay that each time.
+    """
+
+    def __init__(self, refit_s: float) -> None:
+        self.refit_s = refit_s
+        self._fitted: tuple[float, ContactModel] | None = None
+
+    def get(self, store: Store, segment_industry: dict[str, str], now: float) -> ContactModel:
+        if self._fitted is None or now - self._fitted[0] > self.refit_s:
+            self._fitted = (now, fit(read_attempt_log(store, segment_industry), now=now))
+        return self._fitted[1]
+
+
+def request_detail(
+    store: Store, request_id: int, settings: Settings, models: ModelCache, now: float
+) -> tuple[dict[str, Any], list[dict[str, Any]], Explanation] | None:
+    """A request, its attempts and the explanation `spillway callbacks explain` prints."""
+    rows = store.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
+    if not rows:
+        return None
+    row = dict(rows[0])
+    cb = settings.callbacks
+    with store.transaction() as tx:
+        facts = load_facts(tx, row, default_timezone=cb.default_timezone, counting_claim=False)
+    model = models.get(store, cb.segment_industry, now)
+    why = explain(
+        row, facts, rules_from_settings(settings), model, now=now, configured_policy=cb.policy
+    )
+    return row, attempt_rows(store, request_id), why
+
+
+def overview_live(store: Store, now: float, *, stale_after_s: float) -> dict[str, Any]:
+    """The Overview's live parts: calls in progress, callbacks due within the hour, nodes."""
+    calls = store.query(
+        "SELECT call_id, caller, started_at, stage, intent FROM calls "
+        "WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 50"
+    )
+    due = store.query(
+        "SELECT id, phone, status, not_before, attempts, source FROM callback_requests "
+        "WHERE status IN ('pending', 'dialling') AND (not_before IS NULL OR not_before < :soon) "
+        "ORDER BY COALESCE(not_before, created_at) LIMIT 50",
+        {"soon": now + 3600},
+    )
+    [due_count] = store.query(
+        "SELECT COUNT(*) AS n FROM callback_requests WHERE status IN ('pending', 'dialling') "
+        "AND (not_before IS NULL OR not_before < :soon)",
+        {"soon": now + 3600},
+    )
+    nodes = [
+        {
+            **n,
+            "age_s": max(0.0, now - n["heartbeat_at"]),
+            "up": now - n["heartbeat_at"] <= stale_after_s,
+            "model_age_h": None
+            if n["model_fitted_at"] is None
+            else max(0.0, now - n["model_fitted_at"]) / 3600,
+        }
+        for n in store.query(
+            "SELECT node, heartbeat_at, dialled, policy_fallbacks, model_fitted_at, last_error "
+            "FROM scheduler_nodes ORDER BY node"
+        )
+    ]
+    return {"calls": calls, "due": due, "due_count": int(due_count["n"]), "nodes": nodes}

@@ -1,0 +1,104 @@
+"""The rows behind the KPIs, read from the database (worker thread); :mod:`web.kpis` counts.
+
+One query per half: per callback request created in the window, the facts of
+its attempts (grouped in SQL, so a month of a million attempts comes back as
+one row per request); per bot call started in the window, its outcome, intent,
+hand-over reason and turn latencies from its events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from spillway.storage import Store
+from web.call_timeline import event_data
+from web.kpis import HANDOFF, CallRecord, RequestRecord, Window, outcome_class, turn_latencies_ms
+
+# The policy a request is counted under: the one that planned its first attempt, else
+# the one that plans it now. The list's filter uses the same expression.
+POLICY_SQL = (
+    "COALESCE((SELECT a1.policy FROM callback_attempts a1 WHERE a1.request_id = r.id "
+    "AND a1.attempt_no = 1 LIMIT 1), r.planned_by)"
+)
+
+_WINDOW = "created_at >= :since AND created_at < :until"
+_REQUESTS = f"SELECT id, created_at, status, planned_by FROM callback_requests WHERE {_WINDOW}"
+# Grouped from the attempts' side: SQLite walks callback_attempts_request once per
+# request, about three times faster than a LEFT JOIN grouped by request.
+_ATTEMPTS = f"""
+SELECT a.request_id,
+       COUNT(*) AS attempts,
+       MIN(CASE WHEN a.attempt_no = 1 THEN a.policy END) AS first_policy,
+       MAX(CASE WHEN a.attempt_no = 1 AND a.outcome = 'answered' THEN 1 ELSE 0 END)
+           AS first_answered,
+       MIN(CASE WHEN a.outcome = 'answered' THEN a.started_at END) AS contacted_at
+FROM callback_attempts a
+WHERE a.request_id IN (SELECT id FROM callback_requests WHERE {_WINDOW})
+GROUP BY a.request_id
+"""
+
+
+def request_records(store: Store, since: float, until: float) -> list[RequestRecord]:
+    """Every callback request created in [since, until), with its attempts' facts."""
+    window = {"since": since, "until": until}
+    made = {r["request_id"]: r for r in store.query(_ATTEMPTS, window)}
+    records = []
+    for r in store.query(_REQUESTS, window):
+        a = made.get(r["id"])
+        records.append(
+            RequestRecord(
+                created_at=float(r["created_at"]),
+                status=str(r["status"]),
+                policy=(a["first_policy"] if a else None) or r["planned_by"],
+                attempts=int(a["attempts"]) if a else 0,
+                first_attempt_answered=bool(a and a["first_answered"]),
+                contacted_at=a["contacted_at"] if a else None,
+            )
+        )
+    return records
+
+
+def call_records(store: Store, since: float, until: float) -> list[CallRecord]:
+    """Every call started in [since, until) that recorded an outcome."""
+    window = {"since": since, "until": until}
+    calls = store.query(
+        "SELECT call_id, outcome, intent FROM calls WHERE started_at >= :since "
+        "AND started_at < :until AND outcome IS NOT NULL",
+        window,
+    )
+    timings: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    reasons: dict[str, str] = {}
+    handoffs = {c["call_id"] for c in calls if outcome_class(c["outcome"]) == HANDOFF}
+    for e in store.query(
+        # turn_latencies_ms sorts each call's events itself; reasons are read in order.
+        "SELECT e.call_id, e.at, e.kind, e.data FROM call_events e WHERE e.call_id IN "
+        "(SELECT call_id FROM calls WHERE started_at >= :since AND started_at < :until "
+        "AND outcome IS NOT NULL) AND e.kind IN ('endpoint', 'first_audio', 'stage') "
+        "ORDER BY e.call_id, e.at",
+        window,
+    ):
+        if e["kind"] != "stage":
+            timings[e["call_id"]].append((float(e["at"]), str(e["kind"])))
+        elif e["call_id"] in handoffs:
+            reason = handoff_reason(e["data"])
+            if reason:
+                reasons[e["call_id"]] = reason  # the last one said
+    return [
+        CallRecord(
+            outcome=c["outcome"],
+            intent=c["intent"],
+            handoff_reason=reasons.get(c["call_id"]),
+            turn_latencies_ms=tuple(turn_latencies_ms(timings[c["call_id"]])),
+        )
+        for c in calls
+    ]
+
+
+def handoff_reason(data: str | None) -> str | None:
+    """The reason a ``stage`` event's data gives, if any."""
+    reason = event_data(data).get("reason")
+    return str(reason) if reason else None
+
+
+def kpi_rows(store: Store, w: Window) -> tuple[list[RequestRecord], list[CallRecord]]:
+    return request_records(store, w.since, w.until), call_records(store, w.since, w.until)

@@ -1,0 +1,240 @@
+"""The console's KPIs, computed in this one place: pure functions over rows.
+
+Both halves of Spillway are counted here, for the Overview's tiles and for
+``GET /api/kpis`` alike (:mod:`web.kpi_rows` reads the rows):
+
+Callbacks, over the requests *created* in the window:
+- ``requests``: all of them; ``invalid_number``: those that could never be
+  dialled; the rates below count the others;
+- ``first_attempt_contact_rate``: reached on their first attempt;
+- ``contact_rate``: reached at all (an attempt answered);
+- ``mean_attempts_per_contact``: every attempt made for them / those reached
+  (as ``spillway simulate --json`` counts it);
+- ``median_hours_to_contact``: from the request to the answered attempt;
+- ``pending``: still open (waiting or being dialled);
+- ``by_policy``: the same per policy, the one that planned the first attempt
+  (``unplanned``: no plan yet).
+
+The bot, over the calls *started* in the window that reached the bot (an
+outcome was recorded):
+- ``calls``; ``containment_rate`` = resolved / calls; ``handoff_rate`` =
+  handed to a person / calls; ``outcomes`` per class;
+- ``handoff_reasons`` and ``intents``: counts;
+- ``turn_latency_ms``: from the caller's last end of speech to the first
+  audio of the bot's reply, ``p50`` and ``p95`` over all turns.
+
+A rate with nothing to count is ``None``, not 0.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+OPEN_STATUSES = frozenset({"pending", "dialling"})
+UNPLANNED = "unplanned"
+
+# The bot's outcome classes (spillway.call.CallOutcome once issue 14's vocabulary lands).
+RESOLVED, HANDOFF, CALLBACK, HANGUP, FAILED = "resolved", "handoff", "callback", "hangup", "failed"
+OUTCOME_CLASSES = (RESOLVED, HANDOFF, CALLBACK, HANGUP, FAILED)
+# The words stored before that vocabulary, by what they meant.
+_OLD_OUTCOMES = {
+    "bot:done": RESOLVED,
+    "bot:handoff": HANDOFF,
+    "bot:wait": HANDOFF,
+    "bot:offer": HANDOFF,
+    "bot:callback": CALLBACK,
+    "bot:failed": FAILED,
+    "controller restarted": FAILED,
+}
+
+
+def outcome_class(stored: str | None) -> str | None:
+    """The KPI class of a stored ``calls.outcome``; None: not a bot call (or still going).
+
+    The one place that maps the call record's words to what the KPIs count:
+    the new words (resolved, handoff, callback, hangup, failed) are their own
+    class, the older ``bot:<route>`` words the class they meant, anything
+    else unknown counts as failed.
+    """
+    if stored is None:
+        return None
+    if stored in OUTCOME_CLASSES:
+        return stored
+    return _OLD_OUTCOMES.get(stored, FAILED)
+
+
+def stored_words(kpi_class: str) -> list[str]:
+    """Every stored ``calls.outcome`` word of one KPI class (for a filter in SQL)."""
+    return [kpi_class, *(word for word, c in _OLD_OUTCOMES.items() if c == kpi_class)]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One callback request and what its attempts achieved."""
+
+    created_at: float
+    status: str
+    policy: str | None  # the policy that planned its first attempt (or its plan so far)
+    attempts: int
+    first_attempt_answered: bool
+    contacted_at: float | None  # when an attempt was answered
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One call that reached the bot."""
+
+    outcome: str | None  # as stored in calls.outcome
+    intent: str | None
+    handoff_reason: str | None
+    turn_latencies_ms: tuple[float, ...] = ()
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _callback_figures(records: Sequence[RequestRecord]) -> dict[str, Any]:
+    callable_ = [r for r in records if r.status != "invalid_number"]
+    contacted = [r for r in callable_ if r.contacted_at is not None]
+    hours = [(r.contacted_at - r.created_at) / 3600 for r in contacted if r.contacted_at]
+    attempts = sum(r.attempts for r in callable_)
+    return {
+        "requests": len(records),
+        "invalid_number": len(records) - len(callable_),
+        "first_attempt_contact_rate": _share(
+            sum(r.first_attempt_answered for r in callable_), len(callable_)
+        ),
+        "contact_rate": _share(len(contacted), len(callable_)),
+        "mean_attempts_per_contact": round(attempts / len(contacted), 4) if contacted else None,
+        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
+        "pending": sum(r.status in OPEN_STATUSES for r in records),
+        "attempts": attempts,
+    }
+
+
+def callback_kpis(records: Iterable[RequestRecord]) -> dict[str, Any]:
+    """The callback half's KPIs, overall and per policy."""
+    rows = list(records)
+    arms: dict[str, list[RequestRecord]] = defaultdict(list)
+    for r in rows:
+        arms[r.policy or UNPLANNED].append(r)
+    return {
+        **_callback_figures(rows),
+        "by_policy": {arm: _callback_figures(arms[arm]) for arm in sorted(arms)},
+    }
+
+
+def turn_latencies_ms(events: Iterable[tuple[float, str]]) -> list[float]:
+    """Per turn of one call: the caller's end of speech to the reply's first audio.
+
+    ``events`` are ``(at, kind)`` of the kinds ``endpoint`` and ``first_audio``,
+    in any order. The wait starts at the caller's *last* end of speech before
+    the reply (they may pause and go on: the bot answers when they are done);
+    an endpoint the bot never answered (the caller hung up) has no latency.
+    """
+    latencies = []
+    waiting: float | None = None
+    for at, kind in sorted(events):
+        if kind == "endpoint":
+            waiting = at
+        elif kind == "first_audio" and waiting is not None:
+            latencies.append((at - waiting) * 1000.0)
+            waiting = None
+    return latencies
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
+    """The bot half's KPIs over the calls that reached the bot."""
+    bot_calls = [c for c in calls if outcome_class(c.outcome) is not None]
+    classes = Counter(outcome_class(c.outcome) for c in bot_calls)
+    latencies = [ms for c in bot_calls for ms in c.turn_latencies_ms]
+    reasons = Counter(
+        c.handoff_reason or "unknown" for c in bot_calls if outcome_class(c.outcome) == HANDOFF
+    )
+    return {
+        "calls": len(bot_calls),
+        "containment_rate": _share(classes[RESOLVED], len(bot_calls)),
+        "handoff_rate": _share(classes[HANDOFF], len(bot_calls)),
+        "outcomes": {name: classes[name] for name in OUTCOME_CLASSES},
+        "handoff_reasons": dict(reasons.most_common()),
+        "intents": dict(Counter(c.intent for c in bot_calls if c.intent).most_common()),
+        "turn_latency_ms": {
+            "p50": _percentile(latencies, 50),
+            "p95": _percentile(latencies, 95),
+            "turns": len(latencies),
+        },
+    }
+
+
+def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, Any]]:
+    """Requests and contact rate per local day of creation, for the Overview's chart."""
+    tz = ZoneInfo(zone)
+    days: dict[date, list[RequestRecord]] = defaultdict(list)
+    for r in records:
+        days[datetime.fromtimestamp(r.created_at, tz).date()].append(r)
+    return [
+        {
+            "day": day.isoformat(),
+            "requests": len(days[day]),
+            "contact_rate": _callback_figures(days[day])["contact_rate"],
+        }
+        for day in sorted(days)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A KPI window: [since, until) in epoch seconds, and how to name it."""
+
+    key: str  # today, 7d, 30d or range
+    since: float
+    until: float
+    zone: str
+
+    @property
+    def label(self) -> str:
+        tz = ZoneInfo(self.zone)
+        start = datetime.fromtimestamp(self.since, tz).strftime("%Y-%m-%d %H:%M")
+        end = datetime.fromtimestamp(self.until, tz).strftime("%Y-%m-%d %H:%M")
+        name = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}.get(
+            self.key, "Chosen range"
+        )
+        return f"{name}: {start} to {end} ({self.zone})"
+
+
+WINDOW_KEYS = ("today", "7d", "30d", "range")
+
+
+def window(
+    key: str, zone: str, now: float, *, since: date | None = None, until: date | None = None
+) -> Window:
+    """The window ``key`` in time zone ``zone`` at ``now``; ``range``: local days since..until.
+
+    Raises ValueError for an unknown key or a range without both days in order.
+    """
+    tz = ZoneInfo(zone)
+    if key == "today":
+        midnight = datetime.combine(datetime.fromtimestamp(now, tz).date(), time(), tz)
+        return Window(key, midnight.timestamp(), now, zone)
+    if key in ("7d", "30d"):
+        return Window(key, now - int(key[:-1]) * 86400.0, now, zone)
+    if key == "range":
+        if since is None or until is None or until < since:
+            raise ValueError("a range needs since and until dates, since first")
+        start = datetime.combine(since, time(), tz)
+        end = datetime.combine(until + timedelta(days=1), time(), tz)
+        return Window(key, start.timestamp(), end.timestamp(), zone)
+    raise ValueError(f"unknown window {key!r}: one of {', '.join(WINDOW_KEYS)}")

@@ -1,0 +1,69 @@
+// The console's charts, drawn from JSON the page carries in a
+// <script type="application/json"> (so no page needs an inline script):
+// the Overview's requests and contact rate per day, the Model page's reliability curve.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  var bins = document.getElementById("reliability-series");
+  var curve = document.getElementById("reliability-chart");
+  if (bins && curve && typeof Chart !== "undefined") {
+    var points = JSON.parse(bins.textContent || "[]").map(function (b) {
+      return { x: Math.round(b.predicted * 1000) / 10, y: Math.round(b.observed * 1000) / 10 };
+    });
+    new Chart(curve, {
+      type: "scatter",
+      data: {
+        datasets: [
+          { label: "answered (%)", data: points, showLine: true, borderColor: "#1b6e3a", backgroundColor: "#1b6e3a" },
+          { label: "calibrated", data: [{ x: 0, y: 0 }, { x: 100, y: 100 }], showLine: true, borderColor: "#999", borderDash: [4, 4], pointRadius: 0 },
+        ],
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        scales: {
+          x: { min: 0, max: 100, title: { display: true, text: "predicted (%)" } },
+          y: { min: 0, max: 100, title: { display: true, text: "answered (%)" } },
+        },
+      },
+    });
+  }
+
+  var data = document.getElementById("daily-series");
+  var canvas = document.getElementById("daily-chart");
+  if (!data || !canvas || typeof Chart === "undefined") {
+    return;
+  }
+  var series = JSON.parse(data.textContent || "[]");
+  new Chart(canvas, {
+    data: {
+      labels: series.map(function (d) { return d.day; }),
+      datasets: [
+        {
+          type: "bar",
+          label: "requests",
+          data: series.map(function (d) { return d.requests; }),
+          backgroundColor: "#9ec5e8",
+          yAxisID: "count",
+        },
+        {
+          type: "line",
+          label: "reached (%)",
+          data: series.map(function (d) {
+            return d.contact_rate === null ? null : Math.round(d.contact_rate * 1000) / 10;
+          }),
+          borderColor: "#1b6e3a",
+          backgroundColor: "#1b6e3a",
+          yAxisID: "rate",
+        },
+      ],
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: {
+        count: { type: "linear", position: "left", beginAtZero: true },
+        rate: { type: "linear", position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } },
+      },
+    },
+  });
+});
