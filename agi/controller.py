@@ -299,6 +299,7 @@ class CallController:
                 region=self.settings.shop.country,
                 now=time.time(),
                 allowed_countries=self.settings.callback_countries(),
+                hash_key=self.settings.gdpr.hash_key_bytes(),
             )
 
     async def hangup(self, session: AgiSession) -> None:

@@ -147,6 +147,8 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                     region=settings.shop.country,
                     default_timezone=cb.default_timezone,
                     now=time.time(),
+                    allowed_countries=settings.callback_countries(),
+                    hash_key=settings.gdpr.hash_key_bytes(),
                 )
             )
             if report.imported or report.bad or report.failed:

@@ -91,11 +91,7 @@ class DialerConfig:
             retry_backoff_s=cb.retry_backoff_minutes * 60,
             default_timezone=cb.default_timezone,
             node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
-            hash_key=(
-                settings.gdpr.hash_key.get_secret_value().encode()
-                if settings.gdpr.hash_key
-                else None
-            ),
+            hash_key=settings.gdpr.hash_key_bytes(),
         )
 
     @property

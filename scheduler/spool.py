@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,14 @@ def with_earlier_context(tx: Transaction, request: NewRequest) -> NewRequest:
 
 
 def import_spool(
-    store: Store, spool: Path, *, region: str, default_timezone: str, now: float
+    store: Store,
+    spool: Path,
+    *,
+    region: str,
+    default_timezone: str,
+    now: float,
+    allowed_countries: Collection[str] | None = None,
+    hash_key: bytes | None = None,
 ) -> SpoolReport:
     """Record every file in ``spool``/new; set the bad ones aside. Blocking: run in a worker.
 
@@ -167,7 +175,17 @@ def import_spool(
             return report
         for name in folder.names(".json")[:MAX_FILES_PER_RUN]:
             try:
-                _import_one(store, folder, name, report, region, default_timezone, now)
+                _import_one(
+                    store,
+                    folder,
+                    name,
+                    report,
+                    region,
+                    default_timezone,
+                    now,
+                    allowed_countries=allowed_countries,
+                    hash_key=hash_key,
+                )
             except StorageError:
                 raise
             except Exception as exc:  # this file only: the rest of the spool still goes in
@@ -184,6 +202,9 @@ def _import_one(
     region: str,
     default_timezone: str,
     now: float,
+    *,
+    allowed_countries: Collection[str] | None,
+    hash_key: bytes | None,
 ) -> None:
     try:
         data = folder.read(name, max_bytes=MAX_FILE_BYTES)
@@ -197,6 +218,8 @@ def _import_one(
                 region=region,
                 now=asked,
                 default_timezone=default_timezone,
+                allowed_countries=allowed_countries,
+                hash_key=hash_key,
             )
     except (EntryRefused, SpoolFileError, KeyReused) as exc:
         reason = str(exc)

@@ -152,6 +152,9 @@ PERSONAL_DATA: tuple[Table, ...] = (
             reason=Category.FREE_TEXT,
             context=Category.FREE_TEXT,
             idempotency_key=Category.FREE_TEXT,
+            # A hash of the request, number included: a number can be found from it
+            # by trying them all, so it goes with the row.
+            idempotency_hash=Category.FREE_TEXT,
             created_at=Category.CONTACT_TIME,
             not_before=Category.CONTACT_TIME,
             not_after=Category.CONTACT_TIME,
@@ -296,7 +299,11 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "status": "where the message stands",
     },
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
-    "scheduler_nodes": {"node": "a dialer's name", "last_error": "the dialer's last error"},
+    "scheduler_nodes": {
+        "node": "a dialer's name",
+        "last_error": "the dialer's last error",
+        "state": "whether the dialer dials, or why not",
+    },
     "gdpr_audit": {
         "actor": "the admin who acted (accountability; no customer data)",
         "action": "export, forget, retention, hold or release",

@@ -461,6 +461,12 @@ class GdprSettings(_Section):
     # entry): SPILLWAY_GDPR__HASH_KEY or the secrets file, never the YAML.
     hash_key: SecretStr | None = None
 
+    def hash_key_bytes(self) -> bytes | None:
+        """The keyed-hash secret as the intake doors and the dialer use it (None: unset)."""
+        if self.hash_key is None or not self.hash_key.get_secret_value():
+            return None
+        return self.hash_key.get_secret_value().encode()
+
     def require_hash_key(self) -> bytes:
         """The keyed-hash secret, or a ConfigError saying how to create it."""
         if self.hash_key is None or not self.hash_key.get_secret_value():

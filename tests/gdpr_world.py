@@ -30,7 +30,7 @@ from tests.test_dialer_logic import FakePbx
 from web.callbacks_api import create_app
 
 ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0)
-TOKEN = "t0ken-for-gdpr"
+TOKEN = "t0ken-for-gdpr-0123456789"
 
 
 async def fill_through_every_door(
@@ -92,7 +92,12 @@ async def fill_through_every_door(
         (spool / "new").mkdir(parents=True)
         (spool / "new" / f"{call_id}.json").write_text(
             json.dumps(
-                {"version": 1, "phone": "45" + national, "call_id": call_id, "requested_at": 1.0}
+                {
+                    "version": 1,
+                    "phone": "45" + national,
+                    "call_id": call_id,
+                    "requested_at": time.time(),
+                }
             )
         )
         report = import_spool(

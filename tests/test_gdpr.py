@@ -175,3 +175,49 @@ async def test_forget_reaches_the_callback_spool(world: SqliteStore, tmp_path: P
     assert "callback spool files: 2" in done.output
     left = sorted(p.relative_to(spool).as_posix() for p in spool.rglob("*") if p.is_file())
     assert left == ["bad/other.json"]
+
+
+async def test_the_api_and_the_spool_refuse_a_forgotten_number_at_intake(
+    world: SqliteStore, tmp_path: Path
+) -> None:
+    """Doors that know the key close a forgotten person's new request at once (before
+    the fix only the dialer matched the hash, so the request sat pending until then)."""
+    import httpx
+
+    from scheduler.spool import import_spool
+    from web.callbacks_api import create_app
+
+    forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
+    token = "t" * 32
+    settings = Settings(web={"api_token": token}, gdpr={"hash_key": KEY.decode()})
+    db = AsyncStore(world)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings, db)), base_url="http://api"
+    ) as client:
+        answer = await client.post(
+            "/callbacks",
+            json={"phone": ANNA, "reason": "web form"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    db.close()
+    assert answer.status_code in (200, 201), answer.text
+    assert answer.json()["status"] == "cancelled"
+    spool = tmp_path / "spool-again"
+    (spool / "new").mkdir(parents=True)
+    (spool / "new" / "again.json").write_text(
+        json.dumps(
+            {"version": 1, "phone": "45" + ANNA, "call_id": "again", "requested_at": time.time()}
+        )
+    )
+    report = import_spool(
+        world,
+        spool,
+        region="DK",
+        default_timezone="Europe/Copenhagen",
+        now=time.time(),
+        hash_key=KEY,
+    )
+    [row] = world.query(
+        "SELECT status FROM callback_requests WHERE id = :i", {"i": report.imported[0]}
+    )
+    assert row["status"] == "cancelled"

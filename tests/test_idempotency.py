@@ -25,7 +25,7 @@ from spillway.storage import AsyncStore, SqliteStore
 from web.callbacks_api import create_app
 
 NOW = 1_780_000_000.0
-TOKEN = "t0ken-for-tests"
+TOKEN = "t0ken-for-tests-0123456789"
 
 
 def _record(store: SqliteStore, request: NewRequest) -> requests.Recorded:

@@ -180,7 +180,11 @@ async def test_the_scheduler_daemon_applies_retention(tmp_path: Path) -> None:
     _person(store, "+4520000006", OLD_NUMBER)
     settings = Settings(
         pbx={"mode": "host", "ami_port": 1, "ami_secret": "x"},
-        callbacks={"spool_dir": str(tmp_path / "spool"), "poll_interval_s": 0.1},
+        callbacks={
+            "spool_dir": str(tmp_path / "spool"),
+            "poll_interval_s": 0.1,
+            "dial_string": "PJSIP/{e164}@trunk",
+        },
         paths={"cache_dir": str(tmp_path / "c"), "data_dir": str(tmp_path / "d")},
     )
     astore = AsyncStore(store)

@@ -219,6 +219,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     now=now,
                     default_timezone=settings.callbacks.default_timezone,
                     allowed_countries=countries,
+                    hash_key=settings.gdpr.hash_key_bytes(),
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}

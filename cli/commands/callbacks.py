@@ -296,6 +296,7 @@ def import_(
                             now=time.time(),
                             default_timezone=settings.callbacks.default_timezone,
                             allowed_countries=settings.callback_countries(),
+                            hash_key=settings.gdpr.hash_key_bytes(),
                         )
                     except requests.KeyReused as exc:
                         errors.append(RowError(line, exc.message))
@@ -334,6 +335,8 @@ def import_spool_(ctx: typer.Context) -> None:
                 region=settings.shop.country,
                 default_timezone=settings.callbacks.default_timezone,
                 now=time.time(),
+                allowed_countries=settings.callback_countries(),
+                hash_key=settings.gdpr.hash_key_bytes(),
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
