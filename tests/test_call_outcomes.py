@@ -82,8 +82,13 @@ def test_old_words_in_the_database_are_mapped_by_the_migration(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = SqliteStore(tmp_path / "old.db")
+    [at] = [
+        i
+        for i, m in enumerate(storage.MIGRATIONS)
+        if m.name.startswith("call outcomes in one vocabulary")
+    ]
     with monkeypatch.context() as before:
-        before.setattr(storage, "MIGRATIONS", storage.MIGRATIONS[:-1])
+        before.setattr(storage, "MIGRATIONS", storage.MIGRATIONS[:at])
         store.migrate()
     with store.transaction() as tx:
         requests.record(
@@ -100,7 +105,7 @@ def test_old_words_in_the_database_are_mapped_by_the_migration(
                 "INSERT INTO call_events (call_id, at, kind) VALUES (?, 1.5, ?)",
                 (f"call-{n}", event),
             )
-    assert [m.version for m in store.migrate()] == [storage.MIGRATIONS[-1].version]
+    assert storage.MIGRATIONS[at].version in [m.version for m in store.migrate()]
     rows = store.query("SELECT call_id, outcome, callback_id FROM calls ORDER BY started_at")
     by_id = {r["call_id"]: r for r in rows}
     got = [by_id[f"call-{n}"]["outcome"] for n in range(len(LEGACY))]
