@@ -88,8 +88,8 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     assert result.exit_code == 1, result.output
     assert "line 3: phone '+********56': a premium-rate number" in result.output
     assert (
-        "2 request(s) added, 1 merged into open ones, 0 already there, 5 row(s) refused"
-        in result.output
+        "2 request(s) added, 1 merged into open ones, 0 already there, "
+        "0 closed at intake (do-not-call list), 5 row(s) refused" in result.output
     )
     rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
     assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
@@ -98,3 +98,19 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     ]
     listed = CliRunner().invoke(app, ["--config", str(config), "callbacks", "list"])
     assert "+********56" in listed.output and "+4520123456" not in listed.output
+
+
+def test_a_row_for_a_do_not_call_number_is_not_counted_as_added(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    store.insert("do_not_call", {"phone": "+4520123456", "source": "admin", "added_at": 1.0})
+    csv_file = tmp_path / "callbacks.csv"
+    csv_file.write_text("phone,name\n20 12 34 56,Anna\n31 98 76 54,Bo\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "callbacks", "import", str(csv_file)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 request(s) added" in result.output
+    assert "1 closed at intake (do-not-call list)" in result.output

@@ -105,3 +105,24 @@ def test_host_mode_refuses_the_sandbox_dial_string(tmp_path: Path) -> None:
     config.write_text('pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n')
     assert load_settings(config).callbacks.dial_string == "PJSIP/{e164}@my-trunk"
     assert Settings().callbacks.dial_string.endswith("@spillway-sim-customer")
+
+
+def test_config_show_never_prints_a_users_password_hash(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPILLWAY_WEB__USERS__ANNA", "supervisor:$argon2id$v=19$m=65536$secret")
+    result = CliRunner().invoke(app, ["config", "show"])
+    assert result.exit_code == 0, result.output
+    assert "argon2id" not in result.stdout
+    assert json.loads(result.stdout)["web"]["users"] == {"anna": "supervisor:**********"}
+
+
+def test_config_check_refuses_a_short_api_token(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPILLWAY_WEB__API_TOKEN", "short")
+    result = CliRunner().invoke(app, ["config", "check"])
+    # `spillway` (cli.main:main) turns a ConfigError into its one line and exit code 2.
+    assert isinstance(result.exception, ConfigError), result.output
+    assert result.exception.exit_code == 2
+    assert "web.api_token has 5 characters" in str(result.exception)

@@ -261,7 +261,7 @@ def import_(
         raise InputError(f"{file}: {exc}") from exc
     for warning in text.warnings + parsed.warnings:
         console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
-    added = merged = already = 0
+    added = merged = already = closed = 0
     errors = list(parsed.errors)
     rules = rules_from_settings(settings)
     ready: list[tuple[int, NewRequest]] = []
@@ -303,7 +303,11 @@ def import_(
                         continue
                     merged += recorded.merged
                     already += recorded.replayed
-                    added += not (recorded.merged or recorded.replayed)
+                    fresh = not (recorded.merged or recorded.replayed)
+                    # Recorded but closed at intake (do-not-call): never to be dialled.
+                    refused_now = fresh and recorded.status is not RequestStatus.PENDING
+                    closed += refused_now
+                    added += fresh and not refused_now
                     if time.monotonic() - started >= IMPORT_BATCH_S:
                         break
                 else:
@@ -315,7 +319,8 @@ def import_(
         )
     console.print(
         f"{added} request(s) added, {merged} merged into open ones, {already} already there, "
-        f"{len(errors)} row(s) refused"
+        f"{closed} closed at intake (do-not-call list), {len(errors)} row(s) refused",
+        soft_wrap=True,
     )
     if errors:
         raise typer.Exit(1)

@@ -18,7 +18,10 @@ console = Console()
 def check(ctx: typer.Context) -> None:
     """Validate the configuration; exit 2 with one line naming the bad key."""
     state = app_context(ctx)
-    state.settings  # noqa: B018 - loading is the check
+    settings = state.settings  # loading is most of the check
+    if settings.web.api_token is not None:
+        # Set but too short is refused by `web serve`: say so here, not at start-up.
+        settings.web.require_api_token()
     source = state.config_source
     console.print(
         f"configuration OK ({source.path.resolve()}, from {source.how})"
@@ -36,5 +39,11 @@ def show(ctx: typer.Context) -> None:
     state = app_context(ctx)
     settings = state.settings
     state.announce_config()
-    text = json.dumps(settings.model_dump(mode="json"), default=str)
+    data = settings.model_dump(mode="json")
+    # The console's users are secrets-file lines holding password hashes: roles only.
+    users = data.get("web", {}).get("users") or {}
+    data["web"]["users"] = {
+        name: line.split(":", 1)[0] + ":**********" for name, line in users.items()
+    }
+    text = json.dumps(data, default=str)
     console.print_json(mask_url_credentials(text))
