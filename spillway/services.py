@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,7 +41,8 @@ class Layout:
     """Where an installation keeps things, and who runs it."""
 
     user: str = "spillway"
-    python: Path = Path(sys.executable)
+    # The Python that runs this command (read when a layout is made, not at import).
+    python: Path = field(default_factory=lambda: Path(sys.executable))
     config_dir: Path = CONFIG_DIR
     data_dir: Path = DATA_DIR
     cache_dir: Path = CACHE_DIR

@@ -73,3 +73,14 @@ def test_the_readiness_check_waits_for_the_port() -> None:
         assert wait_for_port("127.0.0.1", server.getsockname()[1], 2)
         port = server.getsockname()[1]
     assert not wait_for_port("127.0.0.1", port, 0.2)
+
+
+def test_a_dry_run_warns_when_the_python_is_in_a_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", "/root/.cache/spillway/venv/bin/python")
+    done = CliRunner().invoke(app, ["install-services", "--prefix", str(tmp_path), "--dry-run"])
+    assert done.exit_code == 0, done.output
+    assert "ProtectHome hides" in done.stderr and "would not start" in done.stderr

@@ -38,6 +38,15 @@ def install_services(
         extra_writable=(spool,) if spool is not None else (),
     )
     units = unit_files(settings, layout)
+    if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
+        # Said first, and on stderr, so a --dry-run's units on stdout stay clean.
+        Console(stderr=True).print(
+            f"warning: {layout.python} is in a home folder, which ProtectHome hides from the "
+            "services: these units would not start. Install Spillway into /opt/spillway "
+            "(docs/OPERATIONS.md) and run this with its Python",
+            style="yellow",
+            markup=False,
+        )
     if dry_run:
         for name, text in units.items():
             print(f"# {prefix / name}\n{text}")
@@ -59,12 +68,4 @@ def install_services(
         f"systemctl enable --now {names}",
     ):
         console.print(f"  {step}", markup=False)
-    if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
-        console.print(
-            f"warning: {layout.python} is in a home folder, which ProtectHome hides from the "
-            "services: install Spillway into /opt/spillway (docs/OPERATIONS.md) and run this "
-            "with its Python",
-            style="yellow",
-            markup=False,
-        )
     console.print("docs/OPERATIONS.md walks through it.")
