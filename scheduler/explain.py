@@ -184,7 +184,17 @@ def _timeline(
     if status == "dialling":
         lines.append("A call to you is under way now.")
     elif not planned_at or planned_at <= now:
-        lines.append("Next call: now, as soon as an agent is free.")
+        # Due, but only callable now if the rules allow this hour: else the first that does.
+        opens = next((c.starts_at for c in week if c.allowed and c.starts_at + 3600 > now), None)
+        if opens is not None and opens <= now:
+            lines.append("Next call: now, as soon as an agent is free.")
+        elif opens is not None:
+            lines.append(
+                f"Next call: {_when(opens, zone)}, when calls are allowed again "
+                "(not now: see the hours below)."
+            )
+        else:
+            lines.append("Next call: none allowed in the coming week (see the hours below).")
     else:
         line = f"Next call planned: {_when(planned_at, zone)}"
         if first_attempt_at is None and planned_at > deadline_at >= now:

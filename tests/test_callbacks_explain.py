@@ -115,7 +115,11 @@ WED_9 = datetime(2026, 7, 1, 9, 0, tzinfo=ZONE).timestamp()  # an ordinary Wedne
 
 
 def _explained(
-    log: AttemptLog | None = None, *, first_attempt_at: float | None = None, **row: object
+    log: AttemptLog | None = None,
+    *,
+    first_attempt_at: float | None = None,
+    now: float = WED_9,
+    **row: object,
 ) -> Explanation:
     data: dict[str, Any] = {
         "id": 1,
@@ -133,18 +137,18 @@ def _explained(
     facts = RequestFacts(
         phone="+4520123456",
         timezone="Europe/Copenhagen",
-        created_at=WED_9,
+        created_at=min(WED_9, now),
         not_after=data["not_after"],
         segment="shops",
     )
     empty = AttemptLog([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool))
-    model = fit(log or empty, now=WED_9, gbm=False)
+    model = fit(log or empty, now=now, gbm=False)
     return explain(
         data,
         facts,
         CallingRules(),
         model,
-        now=WED_9,
+        now=now,
         configured_policy="predicted",
         first_attempt_at=first_attempt_at,
     )
@@ -202,3 +206,12 @@ def test_a_request_flagged_traditional_does_not_claim_the_customer_asked() -> No
     assert "You asked" not in factors[0]
     assert factors[0].startswith("This request is marked for a traditional callback")
     assert "(it came in through csv)" in factors[0]
+
+
+def test_a_due_request_outside_the_calling_hours_is_not_called_now() -> None:
+    late = datetime(2026, 7, 1, 22, 29, tzinfo=ZONE).timestamp()  # Wednesday evening
+    result = _explained(now=late)
+    assert "Next call: now, as soon as an agent is free." not in result.timeline
+    assert result.timeline[1] == (
+        "Next call: Thu 02 Jul 08:00, when calls are allowed again (not now: see the hours below)."
+    )
