@@ -338,8 +338,13 @@ async def test_a_changed_number_with_an_open_request_joins_it(  # type: ignore[n
             tx, NewRequest("30123456", RequestSource.MENU, "queue overflow"), region="DK", now=NOW
         ).id
     d = make("20 12 34 56")
-    actions = await talk(d, "please call me back", Dtmf("30123456#"), "any time")
-    assert actions == ["callback_confirm", "callback_confirm", "callback_recorded"]
+    actions = await talk(d, "please call me back", "yes", Dtmf("30123456#"), "any time")
+    assert actions == [
+        "confirm_callback",  # what it understood, asked first (a callback is a side effect)
+        "callback_confirm",
+        "callback_confirm",
+        "callback_recorded",
+    ]
     pending = store.query(
         "SELECT id, phone, context FROM callback_requests WHERE status = 'pending'"
     )

@@ -459,7 +459,8 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         console.print(
             f"  node {shown(n['node'])}: "
             + (
-                f"up ({shown(n['state'] or 'starting')}), seen {n['seen_s_ago']} s ago"
+                f"up, seen {n['seen_s_ago']} s ago"
+                + (f" ({shown(n['state'])})" if n["state"] not in (None, "dialling") else "")
                 if n["up"]
                 else f"down (no heartbeat for {n['seen_s_ago']} s; nodes beat every {poll_s:g} s)"
             )
