@@ -441,7 +441,8 @@ class WebSettings(_Section):
 
 
 class DashboardSettings(_Section):
-    """The KPI dashboard."""
+    """Unused: the console is served by `spillway web serve` (the ``web`` section). Kept so
+    that a configuration written from an older example still loads."""
 
     bind_host: str = "127.0.0.1"
     port: int = Field(18080, ge=1, le=65535)
