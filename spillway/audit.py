@@ -34,5 +34,27 @@ def audit(tx: Transaction, *, actor: str, action: str, rows: Mapping[str, int], 
     )
 
 
+def entries(store: Store) -> list[dict[str, object]]:
+    """Every audit record, oldest first (none when the table does not exist yet)."""
+    if "gdpr_audit" not in store.table_counts():  # a database from before the audit log
+        return []
+    rows = store.query("SELECT at, actor, action, rows, detail FROM gdpr_audit ORDER BY at")
+    return [dict(r) for r in rows]
+
+
+def keep_newer(store: Store, before: list[dict[str, object]]) -> list[dict[str, object]]:
+    """After a restore: put back the audit records made after the backup's last one.
+
+    A restore must not erase the record of erasures: they are what an admin
+    must redo on the restored data. Returns the records put back.
+    """
+    newest = store.query("SELECT max(at) AS at FROM gdpr_audit")[0]["at"]
+    kept = [e for e in before if newest is None or float(str(e["at"])) > float(newest)]
+    with store.transaction() as tx:
+        for entry in kept:
+            tx.insert("gdpr_audit", entry)
+    return kept
+
+
 def audit_log(store: Store, *, limit: int = 50) -> list[Row]:
     return store.query("SELECT * FROM gdpr_audit ORDER BY id DESC LIMIT :n", {"n": limit})

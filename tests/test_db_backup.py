@@ -102,3 +102,20 @@ def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert copy.execute("SELECT call_id FROM calls").fetchall() == [("c1",)]
     copy.close()
     assert f"applied migration {MIGRATIONS[-1].version}" in done.output
+
+
+def test_a_restore_keeps_the_record_of_erasures_made_after_the_backup(tmp_path: Path) -> None:
+    from spillway.erasure import forget
+
+    path = tmp_path / "live.db"
+    db = SqliteStore(path)
+    db.migrate()
+    _call(db, 1)
+    env = _env(path, tmp_path)
+    assert runner.invoke(app, ["db", "backup", str(tmp_path / "b.db")], env=env).exit_code == 0
+    forget(db, "+4520123456", key=b"k", actor="dpo", now=time.time())
+    done = runner.invoke(app, ["db", "restore", str(tmp_path / "b.db"), "--force"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 of them erased data the backup still holds" in " ".join(done.output.split())
+    assert [r["action"] for r in db.query("SELECT action FROM gdpr_audit")] == ["forget"]
+    db.close()

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import app_context
+from spillway import audit
 from spillway.errors import InputError
 from spillway.schema import latest_version
 from spillway.storage import Store, open_store
@@ -120,8 +121,20 @@ def restore(
                 "the database holds data; restoring would overwrite it",
                 hint="stop the services, `spillway db backup` it, then restore with --force",
             )
+        before = audit.entries(store)
         store.restore(file)
         store.migrate()  # a backup from an older version is brought up to date
+        kept = audit.keep_newer(store, before)
     finally:
         store.close()
     console.print(f"database restored from {file}", markup=False)
+    # Retention runs again by itself; an erasure of a person must be redone by hand.
+    erasures = [e for e in kept if e["action"] == "forget"]
+    if kept:
+        console.print(
+            f"kept {len(kept)} audit record(s) made after this backup; {len(erasures)} of them "
+            "erased data the backup still holds: run `spillway gdpr forget` again for each "
+            "(`spillway gdpr audit` lists them; docs/OPERATIONS.md)",
+            style="yellow" if erasures else None,
+            markup=False,
+        )
