@@ -221,3 +221,15 @@ async def test_the_api_and_the_spool_refuse_a_forgotten_number_at_intake(
         "SELECT status FROM callback_requests WHERE id = :i", {"i": report.imported[0]}
     )
     assert row["status"] == "cancelled"
+
+
+async def test_the_audit_log_names_its_time_zone(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "a.db")
+    store.migrate()
+    winter = 1796300000.0  # a December day: Copenhagen is on CET
+    forget(store, "+45" + ANNA, key=KEY, actor="dpo", now=winter)
+    store.close()
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "a.db")}
+    done = CliRunner().invoke(app, ["gdpr", "audit"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "CET" in done.output and "forget" in done.output

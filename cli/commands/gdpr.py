@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cli.commands.callbacks import _shop_zone, _time
 from cli.context import app_context
 from dialplan.spool import callback_spool
 from scheduler.spool import forget_spooled
@@ -155,10 +155,11 @@ def release_(ctx: typer.Context, phone: PhoneArg) -> None:
 @app.command("holds")
 def holds_(ctx: typer.Context) -> None:
     """The people on hold."""
+    zone = _shop_zone(ctx)
     with _store(ctx) as db:
         for row in holds(db):
             console.print(
-                f"{row['phone']}  held {_time(row['held_at'])} by {escape(row['held_by'])}"
+                f"{row['phone']}  held {_time(row['held_at'], zone)} by {escape(row['held_by'])}"
                 f"  {escape(row['reason'] or '')}"
             )
 
@@ -169,10 +170,11 @@ def audit_(
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
 ) -> None:
     """The audit log: who exported, erased, expired or held data, when, and how many rows."""
+    zone = _shop_zone(ctx)
     with _store(ctx) as db:
         for row in audit_log(db, limit=limit):
             console.print(
-                f"{_time(row['at'])}  {row['action']:<9} by {row['actor']}: "
+                f"{_time(row['at'], zone)}  {row['action']:<9} by {row['actor']}: "
                 f"{row['rows']} row(s) {row['detail']}",
                 markup=False,
             )
@@ -204,7 +206,3 @@ def key(ctx: typer.Context) -> None:
     console.print(
         f"gdpr.hash_key written to {path}; restart the scheduler so it reads it", markup=False
     )
-
-
-def _time(ts: float | None) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
