@@ -14,8 +14,21 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from spillway.settings import Settings
+
+# `--live` of `spillway chat` and `spillway call`: the one door to the real database.
+LiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--live",
+        help="Use the live database: callbacks, cases and text messages are real "
+        "(default: a throw-away copy).",
+    ),
+]
 
 
 def copy_sqlite(source: Path, target: Path) -> None:

@@ -30,7 +30,7 @@ from rich.table import Table
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.commands.serve import call_bot
 from cli.context import app_context
-from cli.scratch import scratch_settings
+from cli.scratch import LiveOption, scratch_settings
 from cli.spoken_call import (
     CallerSide,
     CallLine,
@@ -293,14 +293,7 @@ def call(
     caller_host: Annotated[
         str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
     ] = "127.0.0.1",
-    live: Annotated[
-        bool,
-        typer.Option(
-            "--live",
-            help="Use the live database: callbacks, cases and text messages are real "
-            "(default: a throw-away copy).",
-        ),
-    ] = False,
+    live: LiveOption = False,
 ) -> None:
     """Place a spoken test call through Asterisk into the overflow route, and show each turn
     (said, heard, understood, answered, latency) and the outcome."""

@@ -29,7 +29,7 @@ from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.result import DialogueTurn, result_summary
 from bot.nlu.engine import NluEngine
 from cli.context import app_context
-from cli.scratch import scratch_settings
+from cli.scratch import LiveOption, scratch_settings
 from cli.terminal_text import shown
 from spillway.errors import InputError
 from spillway.settings import Settings
@@ -204,14 +204,7 @@ def chat(
             "--nlu", help="auto: Rasa when it answers, else the fallback; fallback: never Rasa."
         ),
     ] = NluChoice.auto,
-    live: Annotated[
-        bool,
-        typer.Option(
-            "--live",
-            help="Use the live database: callbacks, cases and text messages are real "
-            "(default: a throw-away copy).",
-        ),
-    ] = False,
+    live: LiveOption = False,
 ) -> None:
     """Chat with the bot (typed text in, the bot's text out), or replay a script. What the
     conversation creates goes to a throw-away copy of the database unless --live."""

@@ -7,17 +7,16 @@ by the map of personal data (:mod:`spillway.personal_data`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli.commands.callbacks import _shop_zone, _time
+from cli.commands.callbacks import _shop_zone, _store, _time
 from cli.context import app_context
 from dialplan.spool import callback_spool
 from scheduler.spool import forget_spooled
@@ -29,7 +28,6 @@ from spillway.phone import mask_phone, normalise_phone, phone_forms
 from spillway.processing_record import processing_record
 from spillway.retention import Periods, apply_retention, hold, holds, release
 from spillway.secrets import generate_secret, set_secret
-from spillway.storage import open_store
 
 app = typer.Typer(
     help="Data protection: export or forget a person, apply retention, hold, the Art. 30 record.",
@@ -37,15 +35,6 @@ app = typer.Typer(
 )
 console = Console()
 PhoneArg = Annotated[str, typer.Argument(help="The person's number, national or E.164.")]
-
-
-@contextlib.contextmanager
-def _store(ctx: typer.Context) -> Any:
-    db = open_store(app_context(ctx).settings.storage)
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def _e164(ctx: typer.Context, raw: str) -> str:
