@@ -87,7 +87,12 @@ def test_sounds_go_to_the_sandbox_instance_or_the_pbx_sounds_folder() -> None:
     sandbox = sound_dirs(make_settings(pbx={"sandbox_instance": "x1"}))
     assert sandbox.pbx == "/spillway/x1/sounds/spillway/en"
     assert str(sandbox.local).endswith("/pbx/root/spillway/x1/sounds/spillway/en")
-    host = sound_dirs(make_settings(pbx={"mode": "host", "sounds_dir": "/srv/sounds"}))
+    host = sound_dirs(
+        make_settings(
+            pbx={"mode": "host", "sounds_dir": "/srv/sounds"},
+            callbacks={"dial_string": "PJSIP/{e164}@trunk"},
+        )
+    )
     assert (str(host.local), host.pbx) == ("/srv/sounds/spillway/en", "/srv/sounds/spillway/en")
 
 
