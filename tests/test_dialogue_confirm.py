@@ -131,6 +131,18 @@ async def test_an_unsure_recogniser_is_asked_again_and_nothing_happens(  # type:
     assert _side_effects(store) == (0, 0, 0)
 
 
+async def test_a_number_heard_unsurely_is_read_back_not_asked_again(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # The read-back is the check for a number: the spoken suite's "10044" (heard right,
+    # confidence under the floor) was asked again until the caller gave up.
+    d = make(DEMO_CALLER, min_asr_confidence=0.37)
+    await talk(d, "what is the status of my order", "no")
+    reply = await d.handle(TextTurn("10044", asr_confidence=0.2))
+    assert reply.action == "confirm_order_number" and "1 0 0 4 4" in reply.text
+    assert _side_effects(store) == (0, 0, 0)
+
+
 async def _started(d: Dialogue) -> Dialogue:
     await d.start()
     return d
