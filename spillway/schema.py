@@ -309,6 +309,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         "scheduler node state: dialling, or why not (AMI login failed ...)",
         ("ALTER TABLE scheduler_nodes ADD COLUMN state TEXT",),
     ),
+    Migration(
+        11,
+        "each request's timing (predicted or conventional) and why; simulated rows marked",
+        (
+            # 'predicted' or 'conventional'. NULL on requests from before: they follow
+            # callbacks.policy, as they always did.
+            "ALTER TABLE callback_requests ADD COLUMN timing TEXT",
+            # Why the request has that timing: 'policy' (callbacks.policy), 'pilot' (the
+            # pilot split drew it at intake) or 'customer' (the customer asked for a
+            # plain callback; always conventional, and reported apart in a pilot).
+            "ALTER TABLE callback_requests ADD COLUMN timing_reason TEXT",
+            # Written by `spillway simulate --store`; `spillway db purge-simulated` removes it.
+            "ALTER TABLE callback_requests ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 
