@@ -59,8 +59,8 @@ log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 500
 _DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
-# What a recogniser writes for a number said alone ("10044", "20 12 34 56.").
-_SPOKEN_NUMBER_RE = re.compile(r"[\d][\d \-]{2,}[\d]\.?")
+# What a recogniser writes for a number ("10044", "20 12 34 56", "100-44").
+_SPOKEN_NUMBER_RE = re.compile(r"\d[\d \-]{2,}\d")
 _SWEAR_RE = re.compile(
     r"\b(fuck\w*|shit\w*|damn\w*|crap\w*|bastard\w*|bloody|bollocks|arse\w*|ass|asshole\w*"
     r"|piss\w*|wtf|idiot\w*|stupid)\b",
@@ -187,9 +187,9 @@ class Dialogue(CallbackSteps, ActionSteps):
 
     def _unsure(self, event: TextTurn) -> bool:
         confidence = event.asr_confidence
-        if _SPOKEN_NUMBER_RE.fullmatch(event.text.strip()):
-            # A number alone is read back and confirmed before anything acts on it, and
-            # Whisper is least sure of exactly these (a correctly heard order number
+        if _SPOKEN_NUMBER_RE.search(event.text):
+            # A number is read back and confirmed before anything acts on it, and
+            # Whisper is least sure of exactly these (a correctly heard "Order 10044"
             # fell under the floor): the read-back is the check, not a "say it again".
             return False
         return confidence is not None and confidence < self.config.min_asr_confidence
