@@ -198,24 +198,20 @@ def _unreadable(exc: csv.Error) -> str:
 
 
 def _quote_left_open(text: str, line: int, delimiter: str) -> bool:
-    """Whether the row starting at ``line`` is cut off by the end of the file inside a quote.
+    """Whether the last row, starting at ``line``, is cut off by the end of the file inside
+    a quote (the csv module then hands back what it has, as if the quote had closed).
 
-    The csv module then hands back what it has, as if the quote had closed; only the
-    last row can end so, and only it is parsed again, strictly.
+    Only that row is parsed again, strictly.
     """
     rest = text.split("\n", line - 1)[-1] if line > 1 else text
     if '"' not in rest:
         return False
     try:
-        rows = list(csv.reader(io.StringIO(rest), delimiter=delimiter, strict=True))
+        for _row in csv.reader(io.StringIO(rest), delimiter=delimiter, strict=True):
+            pass
     except csv.Error as exc:
-        return "unexpected end of data" in str(exc) and _one_row(rest, delimiter)
+        return "unexpected end of data" in str(exc)
     return False
-
-
-def _one_row(rest: str, delimiter: str) -> bool:
-    """Whether ``rest`` is read as a single row (so the open quote is this row's)."""
-    return len([r for r in csv.reader(io.StringIO(rest), delimiter=delimiter) if r]) == 1
 
 
 def _swallows_rows(cells: list[str], header: list[str], delimiter: str, region: str) -> bool:
