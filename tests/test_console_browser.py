@@ -8,8 +8,8 @@ the Overview's screenshot (docs/console-overview.png is taken this way).
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import os
 import shutil
 import time
