@@ -154,6 +154,7 @@ async def test_forget_asks_first_then_export_finds_nothing(
 ) -> None:
     store, settings = world
     async with _client(world, "ada") as (client, token):
+        typo = await client.post(f"{PAGE}/search", data={"phone": "2012x", "csrf_token": token})
         found = await client.post(
             f"{PAGE}/search", data={"phone": "20 12 34 56", "csrf_token": token}
         )
@@ -169,6 +170,7 @@ async def test_forget_asks_first_then_export_finds_nothing(
         )
         exported = await client.post(f"{PAGE}/export", data={"phone": ANNA, "csrf_token": token})
         bo = await client.post(f"{PAGE}/export", data={"phone": BO, "csrf_token": token})
+    assert typo.status_code == 400 and "is not a phone number" in typo.text
     # The search normalises the number as the CLI does and counts per table of the map.
     assert found.status_code == 200 and "+4520123456: " in found.text
     assert re.search(r"<td>callback_requests</td><td>\d+</td>", found.text)

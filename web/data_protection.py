@@ -77,12 +77,16 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
     def admin(request: Request) -> User:
         return require_role(request, Role.ADMIN)
 
+    def number(form: FormData) -> tuple[str, str | None]:
+        """The form's number as typed, and in E.164 (None: not a number)."""
+        raw = str(form.get("phone", "")).strip()[:40]
+        return raw, normalise_phone(raw, region)
+
     async def posted(request: Request) -> tuple[User, FormData, str]:
         """The admin, their CSRF-checked form, and the form's number in E.164."""
         user = admin(request)
         form = await checked_form(request)
-        raw = str(form.get("phone", "")).strip()[:40]
-        e164 = normalise_phone(raw, region)
+        raw, e164 = number(form)
         if e164 is None:
             raise HTTPException(
                 400, f"{raw!r} is not a phone number (e.g. 20123456 or +4520123456)"
@@ -109,7 +113,11 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         return await page(request)
 
     async def search(request: Request) -> Response:
-        _, _, e164 = await posted(request)
+        admin(request)
+        raw, e164 = number(await checked_form(request))
+        if e164 is None:
+            problem = f"{raw!r} is not a phone number: e.g. 20123456 or +4520123456"
+            return await page(request, status=400, problem=problem)
         found = await store.run(what_is_held, store.store, e164, hash_key())
         return await page(request, found=found)
 
