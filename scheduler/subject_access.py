@@ -46,12 +46,18 @@ def iso_time(ts: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).isoformat(timespec="seconds")
 
 
-def with_iso_times(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """``row`` with each time field (:data:`TIME_FIELD`) given as :func:`iso_time`."""
-    return {
-        k: iso_time(float(v), zone) if TIME_FIELD.match(k) and isinstance(v, int | float) else v
-        for k, v in row.items()
-    }
+def with_iso_times(rows: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """``rows`` (of one table: the same fields) with each time field (:data:`TIME_FIELD`)
+    given as :func:`iso_time`."""
+    times = [k for k in rows[0] if TIME_FIELD.match(k)] if rows else []
+    converted = []
+    for row in rows:
+        out = dict(row)
+        for k in times:
+            if isinstance(v := out[k], int | float):
+                out[k] = iso_time(float(v), zone)
+        converted.append(out)
+    return converted
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +80,9 @@ class SubjectExport:
             "time_zone": self.zone,
             "purposes": {t.name: t.purpose for t in PERSONAL_DATA if self.tables.get(t.name)},
             "data": {
-                name: [with_iso_times(r, zone) for r in rows]
-                for name, rows in self.tables.items()
-                if rows
+                name: with_iso_times(rows, zone) for name, rows in self.tables.items() if rows
             },
-            "callback_timing": [with_iso_times(e.as_json(), zone) for e in self.explanations],
+            "callback_timing": with_iso_times([e.as_json() for e in self.explanations], zone),
         }
 
     def json_text(self) -> str:
