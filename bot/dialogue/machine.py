@@ -53,7 +53,7 @@ from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from spillway.errors import BackendError, NluError
-from spillway.phone import callable_phone, normalise_phone
+from spillway.phone import normalise_phone
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +298,7 @@ class Dialogue(CallbackSteps, ActionSteps):
         if state is State.ASK_PHONE:
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
-            phone = callable_phone(raw, self.config.country)[0] if raw else None
+            phone = self.config.callable(raw) if raw else None
             if phone is None:
                 return None
             return await self._phone_given(phone)
@@ -490,7 +490,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             # "Call me back this afternoon": the time named with the request.
             self._callback_window = self._window_in(self._last_text)
         known = self._known_phone or self.caller_phone
-        phone = callable_phone(known, self.config.country)[0] if known else None
+        phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":
             return self._propose_callback(phone)
         self._phone_purpose = "callback" if purpose == "callback_guess" else purpose
