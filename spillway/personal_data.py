@@ -165,6 +165,20 @@ PERSONAL_DATA: tuple[Table, ...] = (
         "created_at",
     ),
     Table(
+        "callback_request_keys",
+        "the idempotency key of a request that joined an open request of the person",
+        _cols(
+            _DELETE,
+            idempotency_key=Category.FREE_TEXT,
+            idempotency_hash=Category.FREE_TEXT,
+            created_at=Category.CONTACT_TIME,
+        ),
+        (Link("request_id", "callback_requests", "id", owned=True),),
+        Period.PHONE_NUMBERS,
+        "created_at",
+        key="idempotency_key",
+    ),
+    Table(
         "callback_attempts",
         "each time the person was called back, and how it ended",
         _cols(
