@@ -279,9 +279,11 @@ def _merge(
             window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
         if existing["status"] == RequestStatus.PENDING.value:
             sets.append("planned_by = NULL")  # planned again, inside the new window
-            if request.not_before is not None:
-                sets.append("not_before = :nb")
-                window["nb"] = request.not_before
+        if request.not_before is not None:
+            # Also while the request is ringing: release() never brings the next
+            # attempt before it.
+            sets.append("not_before = :nb")
+            window["nb"] = request.not_before
         tx.execute(f"UPDATE callback_requests SET {', '.join(sets)} WHERE id = :id", window)
     if new["idempotency_key"] is not None:
         tx.insert(
@@ -380,9 +382,13 @@ def release(
     (who chose the time, with what probability, why) for the attempt's log
     and for `spillway callbacks explain`.
     """
+    # Never before the not_before already stored: a claimed request's is in the past,
+    # unless a request that joined it while it rang named a later start.
     tx.execute(
-        "UPDATE callback_requests SET status = :pending, not_before = :nb, claimed_at = NULL, "
-        "attempts = attempts - :u WHERE id = :id",
+        "UPDATE callback_requests SET status = :pending, not_before = CASE "
+        "WHEN :nb IS NULL THEN not_before "
+        "WHEN not_before IS NULL OR :nb > not_before THEN :nb ELSE not_before END, "
+        "claimed_at = NULL, attempts = attempts - :u WHERE id = :id",
         {
             "pending": RequestStatus.PENDING.value,
             "nb": not_before,

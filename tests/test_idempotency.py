@@ -190,3 +190,26 @@ def test_what_a_door_derives_from_its_clock_is_no_different_request(store: Sqlit
     first = _record(store, asked(NOW + 72 * 3600))
     again = _record(store, asked(NOW + 72 * 3600 + 1.5))  # the same row, imported later
     assert again.replayed and again.id == first.id
+
+
+def test_a_window_given_while_the_request_rings_holds_for_the_next_attempt(
+    store: SqliteStore,
+) -> None:
+    # The merge took the new window's end but not its start while the request was
+    # ringing: the next attempt came when the retry fell, before the customer's new start.
+    first = _record(store, NewRequest("+4520123456", RequestSource.API, "x"))
+    with store.transaction() as tx:
+        claimed = requests.claim_due(tx, now=NOW + 1)
+    assert claimed is not None and claimed["id"] == first.id
+    later = NewRequest(
+        "+4520123456", RequestSource.API, "y", not_before=NOW + 3 * 3600, not_after=NOW + 5 * 3600
+    )
+    assert _record(store, later).merged
+    with store.transaction() as tx:
+        requests.release(tx, first.id, not_before=NOW + 600, uncount=False)
+    [row] = store.query("SELECT not_before, not_after, status FROM callback_requests")
+    assert (row["not_before"], row["not_after"], row["status"]) == (
+        NOW + 3 * 3600,
+        NOW + 5 * 3600,
+        "pending",
+    )
