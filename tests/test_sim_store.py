@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from scheduler import sim_store
+from scheduler.model_keeper import read_attempt_log
 from scheduler.sim_report import kpis
 from scheduler.simulator import PolicyName, simulate
 from scheduler.world import World, load_world
@@ -229,3 +230,11 @@ async def test_the_console_labels_the_simulated_rows(tmp_path: Path) -> None:
     assert labelled[str(fake["id"])] and not labelled[str(real["id"])]
     assert detail.status_code == 200 and 'id="simulated-badge"' in detail.text
     assert plain.status_code == 200 and "simulated-badge" not in plain.text
+
+
+def test_simulated_attempts_never_teach_the_contact_model(store: SqliteStore) -> None:
+    seed(store, time.time())
+    real = len(read_attempt_log(store))
+    run = simulate(_world(), PolicyName.PREDICTED)
+    sim_store.write(store, sim_store.stored_rows(run, time.time(), label="t"), pause_s=0.0)
+    assert len(read_attempt_log(store)) == real
