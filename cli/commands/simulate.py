@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -198,6 +199,13 @@ def _check_target(storage: StorageSettings, *, alongside_real: bool) -> None:
 
 
 def _write(storage: StorageSettings, run: SimRun, label: str) -> None:
+    store_run(storage, run, label, say=lambda line: console.print(line, markup=False))
+
+
+def store_run(
+    storage: StorageSettings, run: SimRun, label: str, *, say: Callable[[str], None]
+) -> sim_store.StoredPeriod:
+    """Write ``run`` into the database, dated to end by now; say what, where and how to undo."""
     period = sim_store.stored_rows(run, time.time(), label=label)
     db = open_store(storage)
     try:
@@ -207,13 +215,12 @@ def _write(storage: StorageSettings, run: SimRun, label: str) -> None:
     attempts = sum(len(r.attempts) for r in period.requests)
     since = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.since))
     until = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.until))
-    console.print(
+    say(
         f"wrote {written} simulated callback request(s) and {attempts} attempt(s), "
         f"{since} to {until}, into {database_name(storage)}; they are marked simulated "
-        "(the console labels them); remove them with: spillway db purge-simulated",
-        markup=False,
-        soft_wrap=True,
+        "(the console labels them); remove them with: spillway db purge-simulated"
     )
+    return period
 
 
 def _table(results: dict[str, dict[str, Any]], title: str) -> None:
