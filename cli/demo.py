@@ -24,7 +24,8 @@ from rich.table import Table
 
 from agi.fastagi import FastAgiServer
 from bot.backends.demo_data import DEMO_CALLER, seed_demo
-from cli.demo_console import prepare_demo_console
+from cli import demo_screenshot as screenshot
+from cli.demo_console import DemoConsole, prepare_demo_console
 from cli.doctor import check_nlu, run_checks
 from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
@@ -112,8 +113,25 @@ async def run_demo(
     checks = await run_checks(settings, services=False)
     checks_ok = print_checks(console, checks)
     # Last: a simulated month to look at in the console (its own database and secrets).
-    await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
+    demo = await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
+    await asyncio.to_thread(demo_screenshot, demo, console, config_path)
     return checks_ok and conversation_ok and spoken_ok
+
+
+def demo_screenshot(demo: DemoConsole, console: Console, config_path: Path | None) -> None:
+    """The Overview of the demo's month in headless Chromium, saved to a path it prints."""
+    why_not = screenshot.missing()
+    if why_not is not None:
+        console.print(f"[yellow]no screenshot of the console[/]: {why_not}")
+        return
+    with console.status("taking a screenshot of the console's Overview (headless Chromium)"):
+        shot = screenshot.screenshot_overview(
+            demo,
+            demo.folder / "overview.png",
+            data_dir=demo.folder / "data",
+            config_path=config_path,
+        )
+    console.print(f"the console's Overview of the simulated month: {shot}", markup=False)
 
 
 async def demo_spoken_call(settings: Settings, console: Console) -> bool:

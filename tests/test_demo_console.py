@@ -3,6 +3,7 @@ that works with what it prints (and never touches the configured database or sec
 
 from __future__ import annotations
 
+import io
 import re
 import shlex
 from pathlib import Path
@@ -10,8 +11,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from PIL import Image
 from rich.console import Console
 
+from cli import demo_screenshot as screenshot
 from cli.demo_console import prepare_demo_console
 from spillway import paths
 from spillway.settings import Settings, load_settings
@@ -66,3 +69,16 @@ async def test_the_demo_console_opens_on_the_simulated_month_with_the_printed_lo
     assert 'id="simulated-note"' in overview.text
     shown = re.search(r'data-kpi="requests">(\d+)<', overview.text)
     assert shown and int(shown.group(1)) == len(demo.period.requests) > 100
+
+
+@pytest.mark.skipif(screenshot.missing() is not None, reason=str(screenshot.missing()))
+def test_the_demo_screenshot_shows_the_overview_of_the_month(tmp_path: Path) -> None:
+    settings = Settings(paths={"cache_dir": tmp_path / "cache", "data_dir": tmp_path / "data"})
+    demo = prepare_demo_console(settings, Console(file=io.StringIO()), config_path=CONFIG)
+    shot = screenshot.screenshot_overview(
+        demo, tmp_path / "overview.png", data_dir=tmp_path / "served", config_path=CONFIG
+    )
+    with Image.open(shot) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert image.width >= 1280
+    assert colours is not None and len(colours) > 50, "the screenshot is blank"
