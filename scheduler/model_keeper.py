@@ -27,9 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 2_000_000
 ANONYMOUS = ""  # the "customer" of attempts kept only as aggregate counts
-# Simulated customers (`spillway simulate --store`) never teach the model real customers'
-# hours: they are there to be looked at in the console, and purged.
-NOT_SIMULATED = "request_id NOT IN (SELECT id FROM callback_requests WHERE simulated = 1)"
 ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome"
 
 
@@ -45,8 +42,7 @@ def read_attempt_log(
     """
     rows = store.query(
         f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
-        f"FROM callback_attempts WHERE {COUNTED} AND {NOT_SIMULATED} "
-        "ORDER BY started_at DESC LIMIT :n) AS recent "
+        f"FROM callback_attempts WHERE {COUNTED} ORDER BY started_at DESC LIMIT :n) AS recent "
         "ORDER BY started_at",
         {"n": limit},
     )

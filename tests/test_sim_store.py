@@ -22,7 +22,8 @@ from scheduler.model_keeper import read_attempt_log
 from scheduler.sim_report import kpis
 from scheduler.simulator import PolicyName, simulate
 from scheduler.world import World, load_world
-from spillway.settings import Settings
+from spillway.retention import Periods, apply_retention
+from spillway.settings import GdprSettings, Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_seed import seed
 from tests.test_console_auth import TOKEN, _login, _settings
@@ -238,3 +239,14 @@ def test_simulated_attempts_never_teach_the_contact_model(store: SqliteStore) ->
     run = simulate(_world(), PolicyName.PREDICTED)
     sim_store.write(store, sim_store.stored_rows(run, time.time(), label="t"), pause_s=0.0)
     assert len(read_attempt_log(store)) == real
+
+
+def test_retention_never_folds_simulated_attempts_into_the_aggregates(
+    store: SqliteStore,
+) -> None:
+    run = simulate(_world(), PolicyName.PREDICTED)
+    sim_store.write(store, sim_store.stored_rows(run, time.time(), label="t"), pause_s=0.0)
+    later = time.time() + 3 * 365 * 86400.0  # every simulated row past its period
+    removed = apply_retention(store, Periods.from_settings(GdprSettings()), now=later)
+    assert removed["callback_attempts"] == len(run.attempts)
+    assert store.query("SELECT COUNT(*) AS n FROM contact_aggregates")[0]["n"] == 0

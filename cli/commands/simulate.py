@@ -199,7 +199,9 @@ def _check_target(storage: StorageSettings, *, alongside_real: bool) -> None:
 
 
 def _write(storage: StorageSettings, run: SimRun, label: str) -> None:
-    store_run(storage, run, label, say=lambda line: console.print(line, markup=False))
+    store_run(
+        storage, run, label, say=lambda line: console.print(line, markup=False, soft_wrap=True)
+    )
 
 
 def store_run(
