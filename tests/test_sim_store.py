@@ -23,8 +23,8 @@ from scheduler.sim_report import kpis
 from scheduler.simulator import PolicyName, simulate
 from scheduler.world import World, load_world
 from spillway.retention import Periods, apply_retention
-from spillway.settings import GdprSettings, Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.settings import GdprSettings, Settings, StorageSettings
+from spillway.storage import AsyncStore, SqliteStore, open_store
 from tests.console_seed import seed
 from tests.test_console_auth import TOKEN, _login, _settings
 from web.app import create_web_app
@@ -250,3 +250,27 @@ def test_retention_never_folds_simulated_attempts_into_the_aggregates(
     removed = apply_retention(store, Periods.from_settings(GdprSettings()), now=later)
     assert removed["callback_attempts"] == len(run.attempts)
     assert store.query("SELECT COUNT(*) AS n FROM contact_aggregates")[0]["n"] == 0
+
+
+def test_store_count_and_purge_on_postgres(pg_dsn: str) -> None:
+    store = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn))
+    try:
+        seed(store, time.time())
+        # The seed writes its own ids; the sequence then goes on after them.
+        store.query(
+            "SELECT setval(pg_get_serial_sequence('callback_requests', 'id'), "
+            "(SELECT MAX(id) FROM callback_requests))"
+        )
+        real = store.query("SELECT * FROM callback_requests ORDER BY id")
+        run = simulate(_world(), PolicyName.PILOT)
+        expected = kpis(run)
+        period = sim_store.stored_rows(run, time.time(), label="t")
+        assert sim_store.write(store, period, pause_s=0.0) == len(run.requests)
+        figures = compute_kpis(store, Window("range", period.since, period.until, "UTC"))
+        assert figures["simulated_requests"] == expected["requests"]
+        assert sim_store.count_real(store) == len(real)
+        removed = sim_store.purge(store, pause_s=0.0)
+        assert removed == sim_store.Purged(len(run.requests), len(run.attempts))
+        assert store.query("SELECT * FROM callback_requests ORDER BY id") == real
+    finally:
+        store.close()
