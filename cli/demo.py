@@ -4,7 +4,9 @@ Brings up the sandbox PBX, starts Spillway's FastAGI listener, places one call
 through Asterisk into it, loads the demo shop and has the bot's dialogue (with
 the Rasa service) answer a known customer's question; then places the spoken
 overflow call (the agents busy, a Piper caller voice asking about an order
-through the real media path), and runs the doctor.
+through the real media path), runs the doctor, and ends with a simulated
+pilot month in a console database of its own (:mod:`cli.demo_console`),
+printing the command, URL and login that open it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from agi.fastagi import FastAgiServer
 from bot.backends.demo_data import DEMO_CALLER, seed_demo
+from cli import demo_screenshot as screenshot
+from cli.demo_console import DemoConsole, prepare_demo_console
 from cli.doctor import check_nlu, run_checks
 from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
@@ -75,7 +80,9 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
     raise NluError(f"Rasa did not answer within {timeout_s:g} s", hint=f"see {log_path}")
 
 
-async def run_demo(settings: Settings, sandbox: Sandbox, console: Console) -> bool:
+async def run_demo(
+    settings: Settings, sandbox: Sandbox, console: Console, *, config_path: Path | None = None
+) -> bool:
     """Run the demo; return whether everything passed."""
     await ensure_nlu_service(settings, console)
     server = FastAgiServer(max_connections=settings.controller.max_connections)
@@ -104,7 +111,27 @@ async def run_demo(settings: Settings, sandbox: Sandbox, console: Console) -> bo
     spoken_ok = await demo_spoken_call(settings, console)
     # The demo runs the controller and no scheduler only for its own calls.
     checks = await run_checks(settings, services=False)
-    return print_checks(console, checks) and conversation_ok and spoken_ok
+    checks_ok = print_checks(console, checks)
+    # Last: a simulated month to look at in the console (its own database and secrets).
+    demo = await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
+    await asyncio.to_thread(demo_screenshot, demo, console, config_path)
+    return checks_ok and conversation_ok and spoken_ok
+
+
+def demo_screenshot(demo: DemoConsole, console: Console, config_path: Path | None) -> None:
+    """The Overview of the demo's month in headless Chromium, saved to a path it prints."""
+    why_not = screenshot.missing()
+    if why_not is not None:
+        console.print(f"[yellow]no screenshot of the console[/]: {why_not}")
+        return
+    with console.status("taking a screenshot of the console's Overview (headless Chromium)"):
+        shot = screenshot.screenshot_overview(
+            demo,
+            demo.folder / "overview.png",
+            data_dir=demo.folder / "data",
+            config_path=config_path,
+        )
+    console.print(f"the console's Overview of the simulated month: {shot}", markup=False)
 
 
 async def demo_spoken_call(settings: Settings, console: Console) -> bool:

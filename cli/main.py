@@ -130,7 +130,9 @@ def demo(ctx: typer.Context) -> None:
 
     async def main() -> bool:
         await pbx_cmd.bring_up(sandbox)
-        return await run_demo(state.settings, sandbox, console)
+        return await run_demo(
+            state.settings, sandbox, console, config_path=state.config_source.path
+        )
 
     if not asyncio.run(main()):
         raise typer.Exit(1)

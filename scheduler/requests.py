@@ -64,6 +64,7 @@ class RequestSource(StrEnum):
     SPOOL = "spool"  # the DTMF menu while the controller was down
     API = "api"
     CSV = "csv"
+    SIMULATE = "simulate"  # `spillway simulate --store`: fake customers (simulated = 1)
 
 
 @dataclass(frozen=True, slots=True)

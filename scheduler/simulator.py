@@ -15,6 +15,7 @@ log, independently of this code.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 from collections.abc import Callable
@@ -49,6 +50,48 @@ class PolicyName(StrEnum):
     PREDICTED = "predicted"
     SEGMENT_ORACLE = "segment_oracle"
     ORACLE = "oracle"
+    # A pilot: each request drawn at its arrival to the predicted or the traditional policy.
+    PILOT = "pilot"
+
+
+# The policies `spillway simulate report` compares (a pilot is a mix of two of them).
+COMPARED = (
+    PolicyName.TRADITIONAL,
+    PolicyName.PREDICTED,
+    PolicyName.SEGMENT_ORACLE,
+    PolicyName.ORACLE,
+)
+PILOT_SHARE_PREDICTED = 0.5
+PREDICTED_ARM, CONVENTIONAL_ARM = "predicted", "conventional"
+
+
+def pilot_arm(seed: int, customer_id: str, created_at: float) -> str:
+    """The pilot arm of one simulated request: ``predicted`` or ``conventional``.
+
+    Random per request and reproducible: a hash of the world's seed, the
+    customer and the request's arrival time (a customer who asks twice may
+    land in either arm each time, as in a real per-request pilot).
+    """
+    digest = hashlib.blake2b(f"{seed}:{customer_id}:{created_at!r}".encode(), digest_size=8)
+    draw = int.from_bytes(digest.digest(), "big") / 2.0**64
+    return PREDICTED_ARM if draw < PILOT_SHARE_PREDICTED else CONVENTIONAL_ARM
+
+
+@dataclass(frozen=True, slots=True)
+class PilotPolicy:
+    """Each request planned by the arm :func:`pilot_arm` drew for it, at every attempt."""
+
+    predicted: Policy
+    conventional: Policy
+    seed: int
+    name: str = PolicyName.PILOT.value
+
+    def plan(
+        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
+    ) -> Plan:
+        arm = pilot_arm(self.seed, facts.phone, facts.created_at)
+        chosen = self.predicted if arm == PREDICTED_ARM else self.conventional
+        return chosen.plan(facts, now, last, rules)
 
 
 @dataclass(slots=True)
@@ -196,6 +239,12 @@ def make_policy(
     half_life_s = world.lead_half_life_hours * HOUR_S
     if name is PolicyName.TRADITIONAL:
         return ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60)
+    if name is PolicyName.PILOT:
+        return PilotPolicy(
+            make_policy(PolicyName.PREDICTED, world, people, sim),
+            make_policy(PolicyName.TRADITIONAL, world, people, sim),
+            world.seed,
+        )
     if name is PolicyName.PREDICTED:
         if sim is None:
             raise ValueError("the predicted policy reads the model of a running simulation")
@@ -243,7 +292,7 @@ def simulate(
         world.rules.calling_rules(),
         people,
         chosen,
-        policy is PolicyName.PREDICTED,
+        policy in (PolicyName.PREDICTED, PolicyName.PILOT),
         np.random.default_rng([world.seed, 1]),
     )
     sim_box.append(sim)

@@ -43,7 +43,7 @@ from web.console_data import (
 )
 from web.csrf import checked_form
 from web.health import health_checks
-from web.kpi_rows import kpi_rows
+from web.kpi_rows import kpi_rows, simulated_requests
 from web.kpis import WINDOW_KEYS, Window, bot_kpis, callback_kpis, daily_series, window
 from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
 from web.pages import render
@@ -73,6 +73,8 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         "callbacks": callback_kpis(requests_),
         "bot": bot_kpis(calls),
         "daily": daily_series(requests_, w.zone),
+        # The Overview says so when simulated requests are counted (`simulate --store`).
+        "simulated_requests": simulated_requests(store, w.since, w.until),
     }
 
 

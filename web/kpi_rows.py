@@ -100,5 +100,14 @@ def handoff_reason(data: str | None) -> str | None:
     return str(reason) if reason else None
 
 
+def simulated_requests(store: Store, since: float, until: float) -> int:
+    """How many callback requests created in [since, until) are simulated (for a note)."""
+    [row] = store.query(
+        f"SELECT COUNT(*) AS n FROM callback_requests WHERE simulated = 1 AND {_WINDOW}",
+        {"since": since, "until": until},
+    )
+    return int(row["n"])
+
+
 def kpi_rows(store: Store, w: Window) -> tuple[list[RequestRecord], list[CallRecord]]:
     return request_records(store, w.since, w.until), call_records(store, w.since, w.until)

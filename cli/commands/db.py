@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.commands.simulate import database_name
 from cli.context import app_context
+from scheduler import sim_store
 from spillway import audit
 from spillway.errors import InputError
 from spillway.schema import latest_version
@@ -138,3 +140,21 @@ def restore(
             style="yellow" if erasures else None,
             markup=False,
         )
+
+
+@app.command("purge-simulated")
+def purge_simulated(ctx: typer.Context) -> None:
+    """Remove what `spillway simulate --store` wrote: the simulated callback requests and
+    their attempts. Real requests are not touched."""
+    storage = app_context(ctx).settings.storage
+    store = open_store(storage)
+    try:
+        removed = sim_store.purge(store)
+    finally:
+        store.close()
+    console.print(
+        f"removed {removed.requests} simulated callback request(s) and {removed.attempts} "
+        f"attempt(s) from {database_name(storage)}",
+        markup=False,
+        soft_wrap=True,
+    )

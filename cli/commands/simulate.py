@@ -1,8 +1,11 @@
 """`spillway simulate`: the scheduler core on a simulated clock against a YAML world.
 
 ``spillway simulate --world FILE --policy traditional|predicted|segment_oracle|oracle [--json]``
-runs one policy; ``--replay`` estimates the chosen policy's first-attempt
-contact rate from the predicted policy's logged decisions (inverse
+runs one policy (``pilot``: each request drawn to predicted or traditional);
+``--store`` also writes the simulated requests and attempts into the
+configured database, marked simulated and dated to end by now
+(``spillway db purge-simulated`` removes them); ``--replay`` estimates the
+chosen policy's first-attempt contact rate from the predicted policy's logged decisions (inverse
 propensity scoring) and puts it beside the policy's own run.
 ``spillway simulate report --world FILE ... --out DIR`` writes the HTML
 report with its charts.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,11 +24,17 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cli.context import app_context
+from scheduler import sim_store
 from scheduler.offline_eval import ips_first_attempt
 from scheduler.sim_charts import write_report
 from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, SimRun, make_policy, simulate
+from scheduler.simulator import COMPARED, PolicyName, SimRun, make_policy, simulate
 from scheduler.world import World, load_world
+from spillway.errors import InputError
+from spillway.secrets import mask_url_credentials
+from spillway.settings import StorageSettings
+from spillway.storage import open_store
 
 app = typer.Typer(
     help="Simulate callback timing policies against a world (YAML); see docs/SIMULATION.md.",
@@ -79,6 +89,25 @@ def main(
             help="Estimate POLICY offline from the predicted policy's logged decisions (IPS).",
         ),
     ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="The world's random seed (default: its own).")
+    ] = None,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Also write the simulated requests and attempts into the configured "
+            "database, marked simulated, dated to end by now (remove: `spillway db "
+            "purge-simulated`).",
+        ),
+    ] = False,
+    alongside_real: Annotated[
+        bool,
+        typer.Option(
+            "--alongside-real",
+            help="With --store: write even though the database holds real callback requests.",
+        ),
+    ] = False,
 ) -> None:
     """Run one policy over a world; print its KPIs."""
     if ctx.invoked_subcommand is not None:
@@ -91,7 +120,16 @@ def main(
             "choose --policy traditional, segment_oracle or oracle",
             param_hint="--policy",
         )
+    if replay and policy is PolicyName.PILOT:
+        raise typer.BadParameter(
+            "--replay estimates one policy; a pilot mixes two", param_hint="--policy"
+        )
     loaded = load_world(world)
+    if seed is not None:
+        loaded = loaded.model_copy(update={"seed": seed})
+    storage = app_context(ctx).settings.storage if store else None
+    if storage is not None:
+        _check_target(storage, alongside_real=alongside_real)
     started = time.perf_counter()
     run = _run(loaded, policy, quiet=as_json)
     result: dict[str, Any] = kpis(run)
@@ -112,6 +150,9 @@ def main(
             "snips_first_attempt_contact_rate": estimate.snips,
             "simulated_first_attempt_contact_rate": result["first_attempt_contact_rate"],
         }
+    if storage is not None:
+        label = f"simulated: world {world.name}, policy {policy.value}, seed {loaded.seed}"
+        _write(storage, run, label)
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -124,6 +165,64 @@ def main(
             f"{r['simulated_first_attempt_contact_rate']:.3f} "
             f"({r['matched']} of {r['decisions']} logged decisions matched)"
         )
+
+
+def database_name(storage: StorageSettings) -> str:
+    """The database as an admin knows it: the SQLite file, or the PostgreSQL DSN masked."""
+    if storage.backend == "sqlite":
+        return f"SQLite {storage.sqlite_path.resolve()}"
+    dsn = storage.postgres_dsn.get_secret_value() if storage.postgres_dsn else ""
+    return f"PostgreSQL {mask_url_credentials(dsn)}"
+
+
+def _check_target(storage: StorageSettings, *, alongside_real: bool) -> None:
+    """Refuse before simulating: a second simulated period, or real requests not agreed to."""
+    db = open_store(storage)
+    try:
+        there = sim_store.count_simulated(db)
+        real = sim_store.count_real(db)
+    finally:
+        db.close()
+    name = database_name(storage)
+    if there.requests:
+        raise InputError(
+            f"{name} already holds {there.requests} simulated callback request(s)",
+            hint="remove them first: spillway db purge-simulated",
+        )
+    if real and not alongside_real:
+        raise InputError(
+            f"{name} holds {real} real callback request(s); simulated customers would be "
+            "counted beside them in the console",
+            hint="use a database of its own (--config with another storage.sqlite_path), "
+            "or --alongside-real to write there anyway (marked simulated, removable)",
+        )
+
+
+def _write(storage: StorageSettings, run: SimRun, label: str) -> None:
+    store_run(
+        storage, run, label, say=lambda line: console.print(line, markup=False, soft_wrap=True)
+    )
+
+
+def store_run(
+    storage: StorageSettings, run: SimRun, label: str, *, say: Callable[[str], None]
+) -> sim_store.StoredPeriod:
+    """Write ``run`` into the database, dated to end by now; say what, where and how to undo."""
+    period = sim_store.stored_rows(run, time.time(), label=label)
+    db = open_store(storage)
+    try:
+        written = sim_store.write(db, period)
+    finally:
+        db.close()
+    attempts = sum(len(r.attempts) for r in period.requests)
+    since = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.since))
+    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.until))
+    say(
+        f"wrote {written} simulated callback request(s) and {attempts} attempt(s), "
+        f"{since} to {until}, into {database_name(storage)}; they are marked simulated "
+        "(the console labels them); remove them with: spillway db purge-simulated"
+    )
+    return period
 
 
 def _table(results: dict[str, dict[str, Any]], title: str) -> None:
@@ -148,7 +247,7 @@ def report(
     sections = []
     for path in worlds:
         world = load_world(path)
-        runs = {p.value: _run(world, p, quiet=False) for p in PolicyName}
+        runs = {p.value: _run(world, p, quiet=False) for p in COMPARED}
         sections.append(
             (path.stem, {name: kpis(run) for name, run in runs.items()}, runs["predicted"])
         )
