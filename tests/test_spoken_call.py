@@ -139,6 +139,7 @@ def _check(name: str, placed: PlacedCall) -> str | None:
 
 
 @pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
+@pytest.mark.timeout(600)  # 14 calls four at a time, and the misheard ones once more
 async def test_every_script_reaches_its_outcome_spoken(
     pbx: PbxHandle,
     shop: SqliteStore,
