@@ -324,6 +324,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE callback_requests ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
         ),
     ),
+    Migration(
+        12,
+        "shadow mode: the predicted first-attempt plan logged beside the conventional one",
+        (
+            # One row per request planned in shadow mode (callbacks.policy: shadow): the
+            # conventional first attempt that was dialled and the predicted one that was
+            # not, each with the contact model's P(answer) in its hour of the week.
+            """CREATE TABLE shadow_plans (
+                request_id INTEGER NOT NULL PRIMARY KEY,
+                planned_at REAL NOT NULL,
+                conventional_at REAL NOT NULL,
+                conventional_probability REAL NOT NULL,
+                predicted_at REAL NOT NULL,
+                predicted_probability REAL NOT NULL,
+                predicted_propensity REAL,
+                same_slot INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX shadow_plans_planned ON shadow_plans(planned_at)",
+        ),
+    ),
 )
 
 

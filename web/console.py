@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from scheduler import requests as callback_requests
 from scheduler.explain import DAYS
+from scheduler.pilot_report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -107,13 +108,7 @@ def _day(raw: str | None, name: str) -> date | None:
 
 def _instant(raw: str, name: str, zone: str) -> float:
     """An ISO date or date-time; without an offset it is in the console's time zone."""
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{name}: an ISO date or time such as 2026-03-02T08:00:00+01:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.timestamp()
+    return instant(raw, name, zone)
 
 
 def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
