@@ -283,6 +283,27 @@ def pilot_report(
     }
 
 
+def _is_rate(key: str) -> bool:
+    return key.endswith("rate") or key.startswith("contact_within")
+
+
+def shown_value(key: str, value: float | None) -> str:
+    """A KPI's value as the CLI and the console show it (rates in %)."""
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if _is_rate(key) else f"{value:.2f}"
+
+
+def shown_difference(kpi: dict[str, Any]) -> str:
+    """A KPI's difference and interval as shown: points for rates, units otherwise."""
+    if kpi["difference"] is None or kpi["interval"] is None:
+        return "-"
+    low, high = kpi["interval"]
+    if _is_rate(kpi["key"]):
+        return f"{kpi['difference'] * 100:+.1f} pts [{low * 100:+.1f}, {high * 100:+.1f}]"
+    return f"{kpi['difference']:+.2f} [{low:+.2f}, {high:+.2f}]"
+
+
 def instant(raw: str, name: str, zone: str) -> float:
     """An ISO date or date-time; without an offset it is in ``zone``. ValueError names ``name``."""
     try:

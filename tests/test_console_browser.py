@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from bench.console_server import running_console
+from cli.main import app
 from spillway.storage import SqliteStore
 from tests.console_seed import seed
+from tests.pilot_seed import seed_pilot
 from web.users import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -64,20 +69,26 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+@contextmanager
+def logged_in(browser: Any, url: str) -> Iterator[Any]:
     """A logged-in page (through the login form, as a person would)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
-    tab.goto(console["url"] + "/")
+    tab.goto(url + "/")
     assert "/login" in tab.url  # not logged in yet: sent to the form
     tab.fill("input[name=username]", "lead")
     tab.fill("input[name=password]", PASSWORD)
     tab.click("form[action='/login'] button[type=submit]")
-    tab.wait_for_url(console["url"] + "/")
+    tab.wait_for_url(url + "/")
     yield tab
     context.close()
+
+
+@pytest.fixture
+def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+    with logged_in(browser, console["url"]) as tab:
+        yield tab
 
 
 def test_the_overview_shows_the_seeded_month_and_a_live_call(
@@ -164,3 +175,44 @@ def test_a_request_s_detail_the_calls_the_model_and_health(
     page.wait_for_url("**/login")
     page.goto(console["url"] + "/health")
     assert "/login" in page.url
+
+
+def test_the_pilot_page_equals_report_pilot_json(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Seeded pilot data: the page's figures are those of `spillway report pilot --json`."""
+    folder = tmp_path_factory.mktemp("pilot")
+    db_path = folder / "pilot.db"
+    store = SqliteStore(db_path)
+    store.migrate()
+    seed_pilot(store, time.time())
+    store.close()
+    config = folder / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {db_path}\n")
+    result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    with (
+        running_console(folder, db_path, user="lead", password=PASSWORD) as url,
+        logged_in(browser, url) as tab,
+    ):
+        tab.click("nav a[href='/pilot']")
+        tab.wait_for_url("**/pilot")
+        kpis = [report["primary"], *report["secondary"]]
+        assert tab.locator("#pilot-kpis tbody tr").count() == len(kpis)
+        for kpi in kpis:
+            row = tab.locator(f"#pilot-kpis tr[data-kpi={kpi['key']}]")
+            assert float(row.get_attribute("data-difference")) == kpi["difference"]
+            assert [
+                float(row.get_attribute("data-low")),
+                float(row.get_attribute("data-high")),
+            ] == (kpi["interval"])
+            assert row.locator(".verdict").inner_text() == kpi["verdict_text"]
+        primary = tab.locator("#pilot-kpis tr[data-kpi=first_attempt_contact_rate]")
+        # As the command prints it: 60 % - 30 % = +30 points, [-11.8, +60.1].
+        assert primary.locator(".difference").inner_text() == "+30.0 pts [-11.8, +60.1]"
+        assert report["primary"]["interval"] == [-0.1177, 0.6011]
+        cost = tab.locator("#pilot-money tr[data-arm=predicted] .cost").inner_text()
+        assert cost == f"{report['money']['arms']['predicted']['cost_per_callback']:.2f}"
+        assert "2 request(s)" in tab.inner_text("#pilot-opted-out")
+        assert "+45207000" not in tab.content()  # no customer's number on the page

@@ -15,29 +15,17 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import app_context
-from scheduler.pilot_report import pilot_report_from_store, pilot_window
+from scheduler.pilot_report import (
+    pilot_report_from_store,
+    pilot_window,
+    shown_difference,
+    shown_value,
+)
 from spillway.errors import InputError
 from spillway.storage import open_store
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
 console = Console()
-
-
-def _value(kpi: dict[str, Any], value: float | None) -> str:
-    if value is None:
-        return "-"
-    if kpi["key"].endswith("rate") or kpi["key"].startswith("contact_within"):
-        return f"{value:.1%}"
-    return f"{value:.2f}"
-
-
-def _difference(kpi: dict[str, Any]) -> str:
-    if kpi["difference"] is None:
-        return "-"
-    low, high = kpi["interval"]
-    if kpi["key"].endswith("rate") or kpi["key"].startswith("contact_within"):
-        return f"{kpi['difference'] * 100:+.1f} pts [{low * 100:+.1f}, {high * 100:+.1f}]"
-    return f"{kpi['difference']:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -53,9 +41,9 @@ def _print(report: dict[str, Any]) -> None:
     for kpi in [report["primary"], *report["secondary"]]:
         table.add_row(
             kpi["label"] + (" (primary)" if kpi is report["primary"] else ""),
-            _value(kpi, kpi["predicted"]),
-            _value(kpi, kpi["conventional"]),
-            _difference(kpi),
+            shown_value(kpi["key"], kpi["predicted"]),
+            shown_value(kpi["key"], kpi["conventional"]),
+            shown_difference(kpi),
             f"{kpi['n']['predicted']} / {kpi['n']['conventional']}",
             f"{kpi['n_needed_per_arm'] or '-'} ({kpi['detectable_effect']})",
             kpi["verdict_text"],
@@ -68,7 +56,7 @@ def _print(report: dict[str, Any]) -> None:
     out = report["opted_out"]
     console.print(
         f"Opted out of AI timing (in neither arm): {out['requests']} requests, "
-        f"contact rate {_value({'key': 'rate'}, out['contact_rate'])}"
+        f"contact rate {shown_value('contact_rate', out['contact_rate'])}"
     )
     money = report["money"]
     table = Table(title=money["formula"])
