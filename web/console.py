@@ -106,11 +106,6 @@ def _day(raw: str | None, name: str) -> date | None:
         raise HTTPException(400, f"{name}: a date such as 2026-03-02, not {raw!r}") from None
 
 
-def _instant(raw: str, name: str, zone: str) -> float:
-    """An ISO date or date-time; without an offset it is in the console's time zone."""
-    return instant(raw, name, zone)
-
-
 def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
@@ -327,9 +322,9 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
         params = request.query_params
         try:
             since = (
-                _instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
+                instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
             )
-            until = _instant(params["until"], "until", zone) if "until" in params else now
+            until = instant(params["until"], "until", zone) if "until" in params else now
         except ValueError as exc:
             field = str(exc).split(":")[0]
             return JSONResponse(
