@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,15 +46,20 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium (./dev installs it)", allow_module_level=True)
 
 
+def seeded_database(db_path: Path, seeder: Callable[[SqliteStore, float], None]) -> Path:
+    """A new database at ``db_path``, migrated and seeded relative to now."""
+    store = SqliteStore(db_path)
+    store.migrate()
+    seeder(store, time.time())
+    store.close()
+    return db_path
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A running `spillway web serve` over a seeded database; its URL and database path."""
     folder = tmp_path_factory.mktemp("console")
-    db_path = folder / "console.db"
-    store = SqliteStore(db_path)
-    store.migrate()
-    seed(store, time.time())
-    store.close()
+    db_path = seeded_database(folder / "console.db", seed)
     with running_console(
         folder, db_path, user="lead", password=PASSWORD, role=Role.SUPERVISOR
     ) as url:
@@ -182,11 +187,7 @@ def test_the_pilot_page_equals_report_pilot_json(
 ) -> None:
     """Seeded pilot data: the page's figures are those of `spillway report pilot --json`."""
     folder = tmp_path_factory.mktemp("pilot")
-    db_path = folder / "pilot.db"
-    store = SqliteStore(db_path)
-    store.migrate()
-    seed_pilot(store, time.time())
-    store.close()
+    db_path = seeded_database(folder / "pilot.db", seed_pilot)
     config = folder / "c.yaml"
     config.write_text(f"storage:\n  sqlite_path: {db_path}\n")
     result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot", "--json"])

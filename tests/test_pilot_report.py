@@ -33,7 +33,7 @@ from spillway.settings import PilotRoiSettings, PilotSettings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import make_settings
 from tests.pilot_seed import EXPECTED, seed_pilot
-from tests.test_dialer_logic import FakePbx
+from tests.test_dialer_logic import BrokenPolicy, FakePbx
 
 ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0)
 
@@ -223,17 +223,8 @@ def test_the_shadow_policy_uses_the_conventional_plan(store: SqliteStore) -> Non
     assert plan.shadow.same_slot is False
     # Only first attempts are shadowed; a failing prediction leaves the plan alone.
     assert policy.plan(facts, now, AttemptOutcome.NO_ANSWER, ALWAYS).shadow is None
-    policy.predicted = BrokenPredicted()
+    policy.predicted = BrokenPolicy()
     assert policy.plan(facts, now, None, ALWAYS).shadow is None and len(failures) == 1
-
-
-class BrokenPredicted:
-    name = "predicted"
-
-    def plan(
-        self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
-    ) -> Plan:
-        raise RuntimeError("no model")
 
 
 @pytest.mark.asyncio(loop_scope="session")
