@@ -333,8 +333,12 @@ def pilot_report_from_store(
     tz = ZoneInfo(zone)
     window: dict[str, Any] = {
         # 0: from the pilot's first request (no --since given).
-        "since": datetime.fromtimestamp(since, tz).isoformat() if since > 0 else "the start",
-        "until": datetime.fromtimestamp(until, tz).isoformat(),
+        "since": (
+            datetime.fromtimestamp(since, tz).isoformat(timespec="seconds")
+            if since > 0
+            else "the pilot's start"
+        ),
+        "until": datetime.fromtimestamp(until, tz).isoformat(timespec="seconds"),
         "time_zone": zone,
     }
     return pilot_report(

@@ -31,7 +31,7 @@ console = Console()
 def _print(report: dict[str, Any]) -> None:
     w = report["window"]
     console.print(
-        f"[bold]Pilot[/]: requests created {w['since']} to {w['until']} ({w['time_zone']}); "
+        f"[bold]Pilot[/]: requests created from {w['since']} to {w['until']} ({w['time_zone']}); "
         f"intervals {report['confidence']:.0%}"
     )
     table = Table(title="predicted against conventional timing")
