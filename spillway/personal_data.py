@@ -285,6 +285,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "segment": "the customer group the call centre assigned",
         "planned_by": "the policy that planned the call",
         "plan_reason": "the policy's own words on its choice",
+        "timing": "predicted or conventional timing (migration 11)",
+        "timing_reason": "why: the policy, the pilot's draw, or the customer's choice",
     },
     "callback_attempts": {
         "id": "Spillway's own id of the attempt",
