@@ -92,7 +92,7 @@ def pilot_rows(store: Store, since: float, until: float) -> PilotRows:
 
 
 def _r(value: float | None, places: int = 4) -> float | None:
-    return None if value is None or not math.isfinite(value) else round(value, places)
+    return None if value is None or not math.isfinite(value) else round(float(value), places)
 
 
 def _verdict(interval: Interval | None, better: str) -> str | None:

@@ -29,6 +29,7 @@ from scipy.stats import norm
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20260
+BOOTSTRAP_CELLS = 2_000_000  # resampled values held at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +87,15 @@ def bootstrap_difference(
     """
     rng = np.random.default_rng(seed)
     xa, xb = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    da = statistic(xa[rng.integers(0, len(xa), size=(resamples, len(xa)))])
-    db = statistic(xb[rng.integers(0, len(xb), size=(resamples, len(xb)))])
-    diffs = da - db
+    # In batches of resamples, so that a pilot of 100,000 requests needs tens of MB, not GB.
+    batch = max(1, BOOTSTRAP_CELLS // max(len(xa), len(xb)))
+    parts = []
+    for start in range(0, resamples, batch):
+        k = min(batch, resamples - start)
+        da = statistic(xa[rng.integers(0, len(xa), size=(k, len(xa)))])
+        db = statistic(xb[rng.integers(0, len(xb), size=(k, len(xb)))])
+        parts.append(da - db)
+    diffs = np.concatenate(parts)
     diffs = diffs[np.isfinite(diffs)]
     low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
     return Interval(float(low), float(high))
