@@ -72,6 +72,17 @@ async def run_scheduler(
                 await task
 
 
+def planning_policy(
+    settings: Settings, keeper: ModelKeeper | None, *, retry_backoff_s: float
+) -> Policy | None:
+    """The policy ``callbacks.policy`` names (None: the dialer's conventional rule alone)."""
+    if keeper is None:
+        return None
+    if settings.callbacks.policy == "shadow":
+        return shadow_policy(settings, keeper, retry_backoff_s=retry_backoff_s)
+    return predicted_policy(settings, keeper)
+
+
 async def _dial(
     settings: Settings,
     store: AsyncStore,
@@ -81,11 +92,7 @@ async def _dial(
 ) -> None:
     config = DialerConfig.from_settings(settings, node=node)
     rules = rules_from_settings(settings)
-    policy: Policy | None = None
-    if keeper is not None and settings.callbacks.policy == "shadow":
-        policy = shadow_policy(settings, keeper, retry_backoff_s=config.retry_backoff_s)
-    elif keeper is not None:
-        policy = predicted_policy(settings, keeper)
+    policy = planning_policy(settings, keeper, retry_backoff_s=config.retry_backoff_s)
     backoff_s = 1.0
     while not stop.is_set():
         try:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from scheduler import requests
 from scheduler.contact_facts import RequestRecord
+from scheduler.daemon import planning_policy
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.model_keeper import ModelKeeper
 from scheduler.outcomes import AttemptOutcome
@@ -260,3 +261,22 @@ async def test_shadow_mode_dials_conventionally_and_logs_the_predicted_plan(
     estimate = shadow_report(store, clock[0] - 60, clock[0] + 60)
     assert estimate["requests"] == 1 and estimate["conventional_observed"] == 1.0
     db.close()
+
+
+def test_the_daemon_plans_by_the_configured_policy(store: SqliteStore) -> None:
+    keeper = ModelKeeper(AsyncStore(store), refit_every_s=60)
+    shadow = make_settings(callbacks={"policy": "shadow"})
+    planner = planning_policy(shadow, keeper, retry_backoff_s=900)
+    assert isinstance(planner, ShadowPolicy)
+    assert (
+        planner.conventional.plan(  # the conventional rule with the dialer's back-off
+            RequestFacts(phone="+4520123456", timezone="UTC", created_at=0.0),
+            0.0,
+            AttemptOutcome.BUSY,
+            ALWAYS,
+        ).at
+        == 900.0
+    )
+    predicted = planning_policy(make_settings(), keeper, retry_backoff_s=900)
+    assert predicted is not None and predicted.name == "predicted"
+    assert planning_policy(shadow, None, retry_backoff_s=900) is None
