@@ -4,6 +4,7 @@ and estimate."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from datetime import datetime
@@ -21,13 +22,19 @@ from scheduler.daemon import planning_policy
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.model_keeper import ModelKeeper
 from scheduler.outcomes import AttemptOutcome
-from scheduler.pilot_report import PilotRows, pilot_report
+from scheduler.pilot_report import PilotRows, pilot_report, pilot_report_from_store
 from scheduler.pilot_roi import pilot_roi
 from scheduler.pilot_stats import n_for_means, n_for_proportions, newcombe, wilson
-from scheduler.policy import ConventionalPolicy, Plan
+from scheduler.policy import ConventionalPolicy, Plan, ShadowPlan
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
-from scheduler.shadow import ShadowOutcome, ShadowPolicy, shadow_estimate, shadow_report
+from scheduler.shadow import (
+    ShadowOutcome,
+    ShadowPolicy,
+    record_shadow,
+    shadow_estimate,
+    shadow_report,
+)
 from scheduler.shadow import shadow_policy as make_shadow_policy
 from spillway.errors import InputError
 from spillway.settings import PilotRoiSettings, PilotSettings
@@ -280,3 +287,27 @@ def test_the_daemon_plans_by_the_configured_policy(store: SqliteStore) -> None:
     predicted = planning_policy(make_settings(), keeper, retry_backoff_s=900)
     assert predicted is not None and predicted.name == "predicted"
     assert planning_policy(shadow, None, retry_backoff_s=900) is None
+
+
+def test_the_report_and_the_shadow_log_on_postgres(pg_dsn: str) -> None:
+    from spillway.postgres import PostgresStore
+
+    pg = PostgresStore(pg_dsn)
+    pg.migrate()
+    try:
+        now = time.time()
+        seed_pilot(pg, now)
+        plan = Plan(now, "traditional", 1.0, shadow=ShadowPlan(now + 3600, 0.4, 0.2, 0.5, False))
+        with pg.transaction() as tx:
+            record_shadow(tx, 1000, plan, now)
+            # Planned again (a new window): the later plan replaces the first.
+            record_shadow(tx, 1000, dataclasses.replace(plan, at=now + 60), now)
+        [logged] = pg.query("SELECT * FROM shadow_plans")
+        assert logged["conventional_at"] == now + 60 and logged["predicted_probability"] == 0.4
+        report = pilot_report_from_store(pg, PilotSettings(), 0.0, now + 1, "Europe/Copenhagen")
+        assert report["primary"]["interval"] == [-0.1177, 0.6011]
+        assert report["opted_out"]["requests"] == 2
+        assert report["shadow"]["requests"] == 1  # request 1000's first attempt was answered
+        assert report["shadow"]["conventional_observed"] == 1.0
+    finally:
+        pg.close()
