@@ -21,7 +21,6 @@ from bot.dialogue.result import DialogueContext
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
-from spillway.phone import callable_phone
 
 # What the bot proposes to do; each is carried out only after the caller's yes.
 COMPLAINT = "complaint"
@@ -167,7 +166,7 @@ class ActionSteps:
         answer = self._answer(intent, digits)
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
-            phone = callable_phone(digits.rstrip("#"), self.config.country)[0]
+            phone = self.config.callable(digits.rstrip("#"))
             if phone is not None:
                 self._proposal = ""
                 return await self._callback_number(phone)
