@@ -5,7 +5,10 @@ Counted over the requests the pilot split drew (``timing`` 'predicted' or
 Customers who opted out of AI timing (``timing_reason`` 'customer') are in
 neither arm: they chose their timing, so counting them would bias the
 conventional arm; they are reported apart. "Contact" and "attempt" mean what
-they mean on the console (:mod:`scheduler.contact_facts`).
+they mean on the console (:mod:`scheduler.contact_facts`). Intention to treat:
+a request counts in the arm it was drawn into, also when the conventional rule
+planned it because the model was missing or stale (that is part of what
+predicted timing delivers).
 
 Per KPI: both arms, the difference predicted - conventional with its
 ``1 - alpha`` interval (:mod:`scheduler.pilot_stats`: Newcombe's hybrid
