@@ -12,8 +12,8 @@ predicted timing delivers).
 
 Per KPI: both arms, the difference predicted - conventional with its
 ``1 - alpha`` interval (:mod:`scheduler.pilot_stats`: Newcombe's hybrid
-score interval for the two rates, a percentile bootstrap for attempts per
-contact and the median hours), the units per arm against the units needed to
+score interval for the two rates, the delta method for attempts per contact,
+a percentile bootstrap for the median hours), the units per arm against the units needed to
 detect ``callbacks.pilot.evidence``'s effect, and a verdict only when the
 interval excludes zero. `spillway report pilot` and the console's Pilot page
 both show :func:`pilot_report`'s dict, so their figures are the same.
@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from scheduler.contact_facts import (
     RequestRecord,
@@ -46,13 +44,14 @@ from scheduler.pilot_stats import (
     n_for_means,
     n_for_proportions,
     newcombe,
-    ratio_of_sums,
+    ratio_difference,
 )
 from scheduler.shadow import shadow_report
 from spillway.settings import PilotEvidenceSettings, PilotSettings
 from spillway.storage import Store
 
 ARMS = ("predicted", "conventional")
+Arms = dict[str, list[RequestRecord]]  # the requests of each arm
 WITHIN_ATTEMPTS = 3
 # Baseline first-attempt contact rate for the sample size before the conventional arm
 # has any (the material's "before": 23 %).
@@ -141,7 +140,7 @@ def _kpi(
 def _rate_kpi(
     key: str,
     label: str,
-    arms: dict[str, list[RequestRecord]],
+    arms: Arms,
     hit: Callable[[RequestRecord], bool],
     ev: PilotEvidenceSettings,
 ) -> dict[str, Any]:
@@ -182,20 +181,19 @@ def _pooled_sd(samples: Sequence[Sequence[float]]) -> float | None:
 BOOTSTRAP = f"percentile bootstrap over requests, {BOOTSTRAP_RESAMPLES} resamples"
 
 
-def _attempts_kpi(
-    arms: dict[str, list[RequestRecord]], ev: PilotEvidenceSettings
-) -> dict[str, Any]:
+def _attempts_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
     callable_ = {a: [r for r in arms[a] if r.callable] for a in ARMS}
-    pairs = {a: np.array([[r.attempts, r.reached] for r in callable_[a]], float) for a in ARMS}
     contacts = {a: sum(r.reached for r in callable_[a]) for a in ARMS}
     values = {
         a: sum(r.attempts for r in callable_[a]) / contacts[a] if contacts[a] else None
         for a in ARMS
     }
+    columns = {
+        a: ([float(r.attempts) for r in callable_[a]], [float(r.reached) for r in callable_[a]])
+        for a in ARMS
+    }
     interval = (
-        bootstrap_difference(
-            pairs["predicted"], pairs["conventional"], ratio_of_sums, alpha=ev.alpha
-        )
+        ratio_difference(*columns["predicted"], *columns["conventional"], alpha=ev.alpha)
         if all(c >= 2 for c in contacts.values())
         else None
     )
@@ -207,13 +205,13 @@ def _attempts_kpi(
         values,
         contacts,
         interval,
-        BOOTSTRAP,
+        "delta method for each ratio, normal interval with unequal variances",
         n_for_means(sd, ev.min_effect_attempts, ev.alpha, ev.power) if sd else None,
         f"-{ev.min_effect_attempts:g} attempts",
     )
 
 
-def _hours_kpi(arms: dict[str, list[RequestRecord]], ev: PilotEvidenceSettings) -> dict[str, Any]:
+def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
     hours = {
         a: [h for r in arms[a] if r.callable and (h := r.hours_to_contact) is not None]
         for a in ARMS

@@ -8,11 +8,15 @@ Pure functions over numbers, tested against hand-computed values
   proportions (method 10 of Newcombe 1998; it keeps its coverage near 95 % at
   the 20 to 30 callbacks a day a pilot starts with, where the Wald interval
   does not);
+- :func:`ratio_difference`: the difference of two ratio estimators (attempts
+  per contact: all attempts over the requests reached) with the delta
+  method's variance for each arm and a normal (Welch-type, unequal
+  variances) interval: it is a formula, so it can be checked by hand and
+  costs nothing at 100,000 requests;
 - :func:`bootstrap_difference`: a percentile bootstrap interval for the
-  difference of any statistic of two independent samples (attempts per
-  contact is a ratio, hours to contact a median: neither has a simple
-  variance); resampled requests, a fixed seed so that the same data give the
-  same interval in the CLI and on the console;
+  difference of any statistic of two independent samples (the median hours
+  to contact has no simple variance); resampled requests, a fixed seed so
+  that the same data give the same interval in the CLI and on the console;
 - :func:`n_for_proportions` and :func:`n_for_means`: the size per arm needed
   to detect an effect with a two-sided test at ``alpha`` with ``power``.
 """
@@ -67,6 +71,34 @@ def newcombe(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05) -> Interva
     )
 
 
+def ratio_difference(
+    top_a: Sequence[float],
+    bottom_a: Sequence[float],
+    top_b: Sequence[float],
+    bottom_b: Sequence[float],
+    alpha: float = 0.05,
+) -> Interval:
+    """Interval of ``sum(top_a)/sum(bottom_a) - sum(top_b)/sum(bottom_b)`` (per-unit pairs).
+
+    Each ratio R = sum(t) / sum(b) over n units has the delta method's variance
+    sum((t_i - R b_i)^2) / (n - 1) / (n mean(b)^2); needs n >= 2 and sum(b) > 0.
+    """
+
+    def ratio_and_variance(top: Sequence[float], bottom: Sequence[float]) -> tuple[float, float]:
+        t, b = np.asarray(top, dtype=np.float64), np.asarray(bottom, dtype=np.float64)
+        n = len(t)
+        if n < 2 or b.sum() <= 0:
+            raise ValueError("a ratio needs two units and a non-zero denominator")
+        ratio = float(t.sum() / b.sum())
+        residual = t - ratio * b
+        return ratio, float((residual**2).sum() / (n - 1) / (n * b.mean() ** 2))
+
+    ra, va = ratio_and_variance(top_a, bottom_a)
+    rb, vb = ratio_and_variance(top_b, bottom_b)
+    half = _z(alpha) * math.sqrt(va + vb)
+    return Interval(ra - rb - half, ra - rb + half)
+
+
 Statistic = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 """Rows of resampled values ``[resamples, n]`` -> the statistic per row ``[resamples]``."""
 
@@ -99,13 +131,6 @@ def bootstrap_difference(
     diffs = diffs[np.isfinite(diffs)]
     low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
     return Interval(float(low), float(high))
-
-
-def ratio_of_sums(rows: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Per resample ``[resamples, n, 2]``: sum of column 0 / sum of column 1 (inf: none)."""
-    top, bottom = rows[..., 0].sum(axis=-1), rows[..., 1].sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1), np.inf)
 
 
 def median(rows: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -101,10 +101,16 @@ def test_the_hand_counted_pilot(config: Path, store: SqliteStore) -> None:
     assert attempts["predicted"] == round(EXPECTED["attempts_per_contact"]["predicted"], 4)
     assert attempts["conventional"] == 4.4 and attempts["n"] == {"predicted": 9, "conventional": 5}
     assert attempts["difference"] == round(19 / 9 - 4.4, 4)
-    assert attempts["method"].startswith("percentile bootstrap")
-    assert attempts["interval"][0] <= attempts["difference"] <= attempts["interval"][1]
+    assert attempts["method"].startswith("delta method")
+    # By hand: residuals t - R b of the predicted arm (R = 19/9): six of -1.1111, -0.1111,
+    # 0.8889, 1.8889 and 4 (the one never reached): sum of squares 27.7778, / 9 / (10 x 0.9^2)
+    # = 0.38104; conventional (R = 4.4): three of -3.4, two of -2.4, five of 3: 91.2 / 9 /
+    # (10 x 0.5^2) = 4.05333. -2.28889 +- 1.96 sqrt(4.43437) = [-6.4162, 1.8384]
+    assert attempts["interval"] == [-6.4162, 1.8384]
+    assert attempts["verdict"] is None
     assert (hours["predicted"], hours["conventional"], hours["difference"]) == (3.0, 6.0, -3.0)
     assert hours["interval"][0] <= -3.0 <= hours["interval"][1]
+    assert hours["method"].startswith("percentile bootstrap")
     # The same data give the same intervals (the bootstrap's seed is fixed).
     assert report_json(config)["secondary"] == report["secondary"]
 
