@@ -26,6 +26,7 @@ from cli.commands import gdpr as gdpr_cmd
 from cli.commands import models as models_cmd
 from cli.commands import nlu as nlu_cmd
 from cli.commands import pbx as pbx_cmd
+from cli.commands import report as report_cmd
 from cli.commands import serve as serve_cmd
 from cli.commands import services as services_cmd
 from cli.commands import simulate as simulate_cmd
@@ -58,6 +59,7 @@ app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.add_typer(web_cmd.app, name="web")
 app.add_typer(gdpr_cmd.app, name="gdpr")
 app.add_typer(simulate_cmd.app, name="simulate")
+app.add_typer(report_cmd.app, name="report")
 app.command("call")(call_cmd.call)
 app.command("serve")(serve_cmd.serve)
 app.command("install-services")(services_cmd.install_services)

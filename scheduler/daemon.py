@@ -21,7 +21,9 @@ from dialplan.spool import callback_spool
 from scheduler.dialer import Dialer, DialerConfig, node_not_dialling
 from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.originate import AmiOriginator
+from scheduler.policy import Policy
 from scheduler.rules import rules_from_settings
+from scheduler.shadow import shadow_policy
 from scheduler.spool import import_spool
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
@@ -53,7 +55,7 @@ async def run_scheduler(
             asyncio.create_task(_retention(settings, store, stop), name="gdpr-retention")
         )
     keeper: ModelKeeper | None = None
-    if settings.callbacks.policy == "predicted":
+    if settings.callbacks.policy in ("predicted", "shadow"):
         keeper = ModelKeeper(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,
@@ -70,6 +72,17 @@ async def run_scheduler(
                 await task
 
 
+def planning_policy(
+    settings: Settings, keeper: ModelKeeper | None, *, retry_backoff_s: float
+) -> Policy | None:
+    """The policy ``callbacks.policy`` names (None: the dialer's conventional rule alone)."""
+    if keeper is None:
+        return None
+    if settings.callbacks.policy == "shadow":
+        return shadow_policy(settings, keeper, retry_backoff_s=retry_backoff_s)
+    return predicted_policy(settings, keeper)
+
+
 async def _dial(
     settings: Settings,
     store: AsyncStore,
@@ -79,7 +92,7 @@ async def _dial(
 ) -> None:
     config = DialerConfig.from_settings(settings, node=node)
     rules = rules_from_settings(settings)
-    policy = predicted_policy(settings, keeper) if keeper is not None else None
+    policy = planning_policy(settings, keeper, retry_backoff_s=config.retry_backoff_s)
     backoff_s = 1.0
     while not stop.is_set():
         try:

@@ -47,6 +47,7 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
+from scheduler.shadow import record_shadow
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -421,6 +422,7 @@ class Dialer:
                     uncount=True,
                 )
                 return DEFERRED
+            record_shadow(tx, row["id"], plan, now)  # shadow mode: the plan not used
             if plan.at > now + PLAN_SLACK_S:
                 requests.release(tx, row["id"], not_before=plan.at, uncount=True, plan=plan)
                 return DEFERRED

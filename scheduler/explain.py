@@ -109,7 +109,11 @@ def explain(
     ``first_attempt_at``: when the first call to this request started (None: none yet).
     """
     traditional = bool(row.get("traditional"))
-    policy = "traditional" if traditional or configured_policy == "traditional" else "predicted"
+    policy = (
+        "traditional"
+        if traditional or configured_policy in ("traditional", "shadow")
+        else "predicted"
+    )
     status = str(row["status"])
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1)
     tz = ZoneInfo(facts.timezone)

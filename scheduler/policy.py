@@ -19,6 +19,22 @@ from scheduler.rules import CallingRules, RequestFacts, next_allowed
 
 
 @dataclass(frozen=True, slots=True)
+class ShadowPlan:
+    """Shadow mode: the predicted plan that was not used, beside the one that was.
+
+    ``*_probability``: the contact model's P(answer) in each plan's hour of the
+    week (its mean, not a Thompson draw); ``propensity``: the share of draws
+    with which the predicted policy chose its moment.
+    """
+
+    predicted_at: float
+    predicted_probability: float
+    conventional_probability: float
+    propensity: float | None
+    same_slot: bool  # both plans fall in the same local hour
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The next attempt: when, with what probability the policy chose it, and why."""
 
@@ -26,6 +42,7 @@ class Plan:
     policy: str
     probability: float | None = None
     reason: str = ""
+    shadow: ShadowPlan | None = None  # shadow mode only: the plan logged beside this one
 
 
 class Policy(Protocol):

@@ -193,6 +193,20 @@ PERSONAL_DATA: tuple[Table, ...] = (
         feeds_aggregates=True,
     ),
     Table(
+        "shadow_plans",
+        "shadow mode: when the person would have been called back by the predicted timing",
+        _cols(
+            _DELETE,
+            planned_at=Category.CONTACT_TIME,
+            conventional_at=Category.CONTACT_TIME,
+            predicted_at=Category.CONTACT_TIME,
+        ),
+        (Link("request_id", "callback_requests", "id", owned=True),),
+        Period.CALL_TIMES,
+        "planned_at",
+        key="request_id",
+    ),
+    Table(
         "cases",
         "a complaint or question handed to the staff",
         _cols(

@@ -340,6 +340,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX callback_request_keys_request ON callback_request_keys(request_id)",
         ),
     ),
+    Migration(
+        13,
+        "shadow mode: the predicted first-attempt plan logged beside the conventional one",
+        (
+            # One row per request planned in shadow mode (callbacks.policy: shadow): the
+            # conventional first attempt that was dialled and the predicted one that was
+            # not, each with the contact model's P(answer) in its hour of the week.
+            """CREATE TABLE shadow_plans (
+                request_id INTEGER NOT NULL PRIMARY KEY,
+                planned_at REAL NOT NULL,
+                conventional_at REAL NOT NULL,
+                conventional_probability REAL NOT NULL,
+                predicted_at REAL NOT NULL,
+                predicted_probability REAL NOT NULL,
+                predicted_propensity REAL,
+                same_slot INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX shadow_plans_planned ON shadow_plans(planned_at)",
+        ),
+    ),
 )
 
 

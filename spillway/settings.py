@@ -299,6 +299,32 @@ def sandbox_only_dial_string(dial_string: str) -> bool:
 MIN_API_TOKEN_CHARS = 16
 
 
+class PilotRoiSettings(_Section):
+    """What a callback costs and earns, for the pilot's ROI (`spillway report pilot`)."""
+
+    staff_cost_per_hour: float = Field(35.0, ge=0)  # an agent's hour, all costs included
+    minutes_per_attempt: float = Field(6.75, ge=0)  # agent time one attempt takes
+    lead_value: float = Field(0.0, ge=0)  # what reaching a customer is worth; 0: not counted
+    investment: float = Field(0.0, ge=0)  # what the predicted timing cost over the pilot
+
+
+class PilotEvidenceSettings(_Section):
+    """The effect the pilot is sized to detect, and how sure it must be."""
+
+    alpha: float = Field(0.05, gt=0, lt=0.5)  # the intervals are 1 - alpha (95 %)
+    power: float = Field(0.8, gt=0.5, lt=1)
+    min_effect_points: float = Field(5.0, gt=0, le=100)  # contact rates, percentage points
+    min_effect_attempts: float = Field(0.3, gt=0)  # attempts per contact
+    min_effect_hours: float = Field(2.0, gt=0)  # hours to first contact
+
+
+class PilotSettings(_Section):
+    """The pilot that compares predicted with conventional timing."""
+
+    roi: PilotRoiSettings = PilotRoiSettings()
+    evidence: PilotEvidenceSettings = PilotEvidenceSettings()
+
+
 class CallbackSettings(_Section):
     """The callback scheduler: how it dials, and the calling rules it never breaks."""
 
@@ -347,8 +373,9 @@ class CallbackSettings(_Section):
     default_timezone: TimeZoneName = "Europe/Copenhagen"
     # When to call: "predicted" (the contact model, explored with Thompson
     # sampling, inside the rules; the conventional rule whenever the model is
-    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off).
-    policy: Literal["predicted", "traditional"] = "predicted"
+    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off);
+    # "shadow": the conventional plan is dialled and the predicted one logged beside it.
+    policy: Literal["predicted", "traditional", "shadow"] = "predicted"
     lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
     model_refit_minutes: float = Field(30, gt=0)
     model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
@@ -362,6 +389,7 @@ class CallbackSettings(_Section):
     pbx_spool_dir: str | None = None
     # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
     spool_script: str = "spillway-callback-spool.py"
+    pilot: PilotSettings = PilotSettings()
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

@@ -2,7 +2,7 @@
 
 A bot call with its transcript, a complaint case and its SMS, callback
 requests from the bot, CSV, the API and the menu's spool, the dialer's
-attempts (an in-memory PBX), an opt-out, and the local shop's customer
+attempts (an in-memory PBX, in shadow mode), an opt-out, and the local shop's customer
 record: for the person under test and for a bystander whose data must stay.
 """
 
@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 
 from agi.call_log import CallLog
 from bot.backends import CallbackRequest
@@ -21,7 +22,9 @@ from bot.backends.sms import SmsOutbox
 from scheduler import requests
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.policy import ConventionalPolicy
 from scheduler.rules import CallingRules
+from scheduler.shadow import ShadowPolicy
 from scheduler.spool import import_spool
 from spillway.call import CallOutcome
 from spillway.settings import Settings
@@ -31,6 +34,7 @@ from web.callbacks_api import create_app
 
 ALWAYS = CallingRules(windows=((0.0, 24.0),) * 7, holiday_country=None, min_gap_s=0)
 TOKEN = "t0ken-for-gdpr-0123456789"
+FLAT = np.full(168, 0.3)  # the contact model, as shadow mode asks it
 
 
 async def fill_through_every_door(
@@ -62,7 +66,11 @@ async def fill_through_every_door(
         await LocalCallbacks(db).request_callback(CallbackRequest(e164, "complaint", call_id))
         # The dialer reaches them: that request is done, with its attempt.
         pbx = FakePbx()
-        dialer = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="gdpr"))
+        # In shadow mode, so that the predicted plan is logged beside each first attempt.
+        shadow = ShadowPolicy(ConventionalPolicy(), ConventionalPolicy(), lambda _f: FLAT)
+        dialer = Dialer(
+            db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="gdpr"), policy=shadow
+        )
         await dialer.tick()
         await dialer.wait_idle(5)
         # CSV, then a busy attempt: pending again, with a second attempt.

@@ -84,6 +84,7 @@ GUARDED = [
     ("GET", "/calls"),
     ("GET", "/calls/c1"),
     ("GET", "/model"),
+    ("GET", "/pilot"),
     ("GET", "/health"),
     ("GET", "/api/kpis"),
     ("GET", "/export/callbacks.csv"),

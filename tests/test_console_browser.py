@@ -13,15 +13,19 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from bench.console_server import running_console
+from cli.main import app
 from spillway.storage import SqliteStore
 from tests.console_seed import seed
+from tests.pilot_seed import seed_pilot
 from web.users import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,15 +46,20 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's chromium (./dev installs it)", allow_module_level=True)
 
 
+def seeded_database(db_path: Path, seeder: Callable[[SqliteStore, float], None]) -> Path:
+    """A new database at ``db_path``, migrated and seeded relative to now."""
+    store = SqliteStore(db_path)
+    store.migrate()
+    seeder(store, time.time())
+    store.close()
+    return db_path
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A running `spillway web serve` over a seeded database; its URL and database path."""
     folder = tmp_path_factory.mktemp("console")
-    db_path = folder / "console.db"
-    store = SqliteStore(db_path)
-    store.migrate()
-    seed(store, time.time())
-    store.close()
+    db_path = seeded_database(folder / "console.db", seed)
     with running_console(
         folder, db_path, user="lead", password=PASSWORD, role=Role.SUPERVISOR
     ) as url:
@@ -65,20 +74,26 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+@contextmanager
+def logged_in(browser: Any, url: str) -> Iterator[Any]:
     """A logged-in page (through the login form, as a person would)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(10_000)
-    tab.goto(console["url"] + "/")
+    tab.goto(url + "/")
     assert "/login" in tab.url  # not logged in yet: sent to the form
     tab.fill("input[name=username]", "lead")
     tab.fill("input[name=password]", PASSWORD)
     tab.click("form[action='/login'] button[type=submit]")
-    tab.wait_for_url(console["url"] + "/")
+    tab.wait_for_url(url + "/")
     yield tab
     context.close()
+
+
+@pytest.fixture
+def page(browser: Any, console: dict[str, Any]) -> Iterator[Any]:
+    with logged_in(browser, console["url"]) as tab:
+        yield tab
 
 
 def test_the_overview_shows_the_seeded_month_and_a_live_call(
@@ -171,11 +186,7 @@ def test_a_request_s_detail_the_calls_the_model_and_health(
 def admin_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A second server whose one user is an admin, with its own hash key and spool."""
     folder = tmp_path_factory.mktemp("admin-console")
-    db_path = folder / "console.db"
-    store = SqliteStore(db_path)
-    store.migrate()
-    seed(store, time.time())
-    store.close()
+    db_path = seeded_database(folder / "console.db", seed)
     extra = {
         "SPILLWAY_GDPR__HASH_KEY": "browser-test-hash-key",
         "SPILLWAY_CALLBACKS__SPOOL_DIR": str(folder / "spool"),
@@ -223,3 +234,40 @@ def test_an_admin_searches_holds_exports_and_forgets_a_number(
     assert all(r[0].endswith(("CET", "CEST")) for r in rows)  # the shop's zone
     assert "20123403" not in audit
     context.close()
+
+
+def test_the_pilot_page_equals_report_pilot_json(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Seeded pilot data: the page's figures are those of `spillway report pilot --json`."""
+    folder = tmp_path_factory.mktemp("pilot")
+    db_path = seeded_database(folder / "pilot.db", seed_pilot)
+    config = folder / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {db_path}\n")
+    result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    with (
+        running_console(folder, db_path, user="lead", password=PASSWORD) as url,
+        logged_in(browser, url) as tab,
+    ):
+        tab.click("nav a[href='/pilot']")
+        tab.wait_for_url("**/pilot")
+        kpis = [report["primary"], *report["secondary"]]
+        assert tab.locator("#pilot-kpis tbody tr").count() == len(kpis)
+        for kpi in kpis:
+            row = tab.locator(f"#pilot-kpis tr[data-kpi={kpi['key']}]")
+            assert float(row.get_attribute("data-difference")) == kpi["difference"]
+            assert [
+                float(row.get_attribute("data-low")),
+                float(row.get_attribute("data-high")),
+            ] == (kpi["interval"])
+            assert row.locator(".verdict").inner_text() == kpi["verdict_text"]
+        primary = tab.locator("#pilot-kpis tr[data-kpi=first_attempt_contact_rate]")
+        # As the command prints it: 60 % - 30 % = +30 points, [-11.8, +60.1].
+        assert primary.locator(".difference").inner_text() == "+30.0 pts [-11.8, +60.1]"
+        assert report["primary"]["interval"] == [-0.1177, 0.6011]
+        cost = tab.locator("#pilot-money tr[data-arm=predicted] .cost").inner_text()
+        assert cost == f"{report['money']['arms']['predicted']['cost_per_callback']:.2f}"
+        assert "2 request(s)" in tab.inner_text("#pilot-opted-out")
+        assert "+45207000" not in tab.content()  # no customer's number on the page

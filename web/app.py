@@ -26,6 +26,7 @@ from web.callbacks_api import create_app as create_api
 from web.console import console_routes
 from web.data_protection import data_protection_routes
 from web.pages import STATIC_DIR
+from web.pilot_page import pilot_routes
 from web.users import UserBook
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_web_app(settings: Settings, store: AsyncStore) -> Starlette:
             *login_routes(users, LoginLimit.from_settings(web)),
             *console_routes(settings, store),
             *data_protection_routes(settings, store),
+            *pilot_routes(settings, store),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             Mount("", app=create_api(settings, store)),
         ],

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from scheduler import requests as callback_requests
 from scheduler.explain import DAYS
+from scheduler.pilot_report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -105,17 +106,6 @@ def _day(raw: str | None, name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise HTTPException(400, f"{name}: a date such as 2026-03-02, not {raw!r}") from None
-
-
-def _instant(raw: str, name: str, zone: str) -> float:
-    """An ISO date or date-time; without an offset it is in the console's time zone."""
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{name}: an ISO date or time such as 2026-03-02T08:00:00+01:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(zone))
-    return moment.timestamp()
 
 
 def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
@@ -334,9 +324,9 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
         params = request.query_params
         try:
             since = (
-                _instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
+                instant(params["since"], "since", zone) if "since" in params else now - 30 * 86400
             )
-            until = _instant(params["until"], "until", zone) if "until" in params else now
+            until = instant(params["until"], "until", zone) if "until" in params else now
         except ValueError as exc:
             field = str(exc).split(":")[0]
             return JSONResponse(

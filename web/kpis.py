@@ -3,7 +3,8 @@
 Both halves of Spillway are counted here, for the Overview's tiles and for
 ``GET /api/kpis`` alike (:mod:`web.kpi_rows` reads the rows):
 
-Callbacks, over the requests *created* in the window:
+Callbacks, over the requests *created* in the window (what "contact" and "attempt"
+mean: :mod:`scheduler.contact_facts`, which the pilot's report counts with too):
 - ``requests``: all of them; ``invalid_number``: those that could never be
   dialled; the rates below count the others;
 - ``first_attempt_contact_rate``: reached on their first attempt;
@@ -28,7 +29,6 @@ A rate with nothing to count is ``None``, not 0.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +38,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-OPEN_STATUSES = frozenset({"pending", "dialling"})
+from scheduler.contact_facts import RequestRecord, callback_figures, share
+
 UNPLANNED = "unplanned"
 
 # The bot's outcome classes (spillway.call.CallOutcome once issue 14's vocabulary lands).
@@ -77,18 +78,6 @@ def stored_words(kpi_class: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One callback request and what its attempts achieved."""
-
-    created_at: float
-    status: str
-    policy: str | None  # the policy that planned its first attempt (or its plan so far)
-    attempts: int
-    first_attempt_answered: bool
-    contacted_at: float | None  # when an attempt was answered
-
-
-@dataclass(frozen=True, slots=True)
 class CallRecord:
     """One call that reached the bot."""
 
@@ -98,29 +87,6 @@ class CallRecord:
     turn_latencies_ms: tuple[float, ...] = ()
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def _callback_figures(records: Sequence[RequestRecord]) -> dict[str, Any]:
-    callable_ = [r for r in records if r.status != "invalid_number"]
-    contacted = [r for r in callable_ if r.contacted_at is not None]
-    hours = [(r.contacted_at - r.created_at) / 3600 for r in contacted if r.contacted_at]
-    attempts = sum(r.attempts for r in callable_)
-    return {
-        "requests": len(records),
-        "invalid_number": len(records) - len(callable_),
-        "first_attempt_contact_rate": _share(
-            sum(r.first_attempt_answered for r in callable_), len(callable_)
-        ),
-        "contact_rate": _share(len(contacted), len(callable_)),
-        "mean_attempts_per_contact": round(attempts / len(contacted), 4) if contacted else None,
-        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
-        "pending": sum(r.status in OPEN_STATUSES for r in records),
-        "attempts": attempts,
-    }
-
-
 def callback_kpis(records: Iterable[RequestRecord]) -> dict[str, Any]:
     """The callback half's KPIs, overall and per policy."""
     rows = list(records)
@@ -128,8 +94,8 @@ def callback_kpis(records: Iterable[RequestRecord]) -> dict[str, Any]:
     for r in rows:
         arms[r.policy or UNPLANNED].append(r)
     return {
-        **_callback_figures(rows),
-        "by_policy": {arm: _callback_figures(arms[arm]) for arm in sorted(arms)},
+        **callback_figures(rows),
+        "by_policy": {arm: callback_figures(arms[arm]) for arm in sorted(arms)},
     }
 
 
@@ -166,8 +132,8 @@ def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
     )
     return {
         "calls": len(bot_calls),
-        "containment_rate": _share(classes[RESOLVED], len(bot_calls)),
-        "handoff_rate": _share(classes[HANDOFF], len(bot_calls)),
+        "containment_rate": share(classes[RESOLVED], len(bot_calls)),
+        "handoff_rate": share(classes[HANDOFF], len(bot_calls)),
         "outcomes": {name: classes[name] for name in OUTCOME_CLASSES},
         "handoff_reasons": dict(reasons.most_common()),
         "intents": dict(Counter(c.intent for c in bot_calls if c.intent).most_common()),
@@ -189,7 +155,7 @@ def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, 
         {
             "day": day.isoformat(),
             "requests": len(days[day]),
-            "contact_rate": _callback_figures(days[day])["contact_rate"],
+            "contact_rate": callback_figures(days[day])["contact_rate"],
         }
         for day in sorted(days)
     ]

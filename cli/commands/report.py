@@ -1,0 +1,109 @@
+"""`spillway report pilot`: the pilot's evidence (predicted against conventional timing) and money.
+
+The figures are :func:`scheduler.pilot_report.pilot_report`'s, the same the
+console's Pilot page shows; ``--json`` prints them as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cli.context import app_context
+from scheduler.pilot_report import (
+    pilot_report_from_store,
+    pilot_window,
+    shown_difference,
+    shown_value,
+)
+from spillway.errors import InputError
+from spillway.storage import open_store
+
+app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
+console = Console()
+
+
+def _print(report: dict[str, Any]) -> None:
+    w = report["window"]
+    console.print(
+        f"[bold]Pilot[/]: requests created from {w['since']} to {w['until']} ({w['time_zone']}); "
+        f"intervals {report['confidence']:.0%}"
+    )
+    table = Table(title="predicted against conventional timing")
+    for column in ("KPI", "predicted", "conventional", "difference [interval]", "n per arm",
+                   "needed", "verdict"):  # fmt: skip
+        table.add_column(column)
+    for kpi in [report["primary"], *report["secondary"]]:
+        table.add_row(
+            kpi["label"] + (" (primary)" if kpi is report["primary"] else ""),
+            shown_value(kpi["key"], kpi["predicted"]),
+            shown_value(kpi["key"], kpi["conventional"]),
+            shown_difference(kpi),
+            f"{kpi['n']['predicted']} / {kpi['n']['conventional']}",
+            f"{kpi['n_needed_per_arm'] or '-'} ({kpi['detectable_effect']})",
+            kpi["verdict_text"],
+        )
+    console.print(table)
+    console.print(
+        "Methods: "
+        + "; ".join(sorted({k["method"] for k in [report["primary"], *report["secondary"]]}))
+    )
+    out = report["opted_out"]
+    console.print(
+        f"Opted out of AI timing (in neither arm): {out['requests']} requests, "
+        f"contact rate {shown_value('contact_rate', out['contact_rate'])}"
+    )
+    money = report["money"]
+    table = Table(title=money["formula"])
+    for column in ("arm", "callbacks", "attempts", "cost per callback", "ROI"):
+        table.add_column(column)
+    for arm, m in money["arms"].items():
+        roi = "baseline" if m.get("baseline") else ("-" if m["roi"] is None else f"{m['roi']:.1%}")
+        cpc = "-" if m["cost_per_callback"] is None else f"{m['cost_per_callback']:.2f}"
+        table.add_row(arm, str(m["callbacks"]), str(m["attempts"]), cpc, roi)
+    console.print(table)
+    terms = money["terms"]
+    console.print(
+        f"saved cost {terms['saved_cost']}, extra revenue {terms['extra_revenue']}, "
+        f"investment {terms['investment']}" + (f" ({money['note']})" if money["note"] else "")
+    )
+    shadow = report["shadow"]
+    if shadow and shadow["requests"]:
+        console.print(
+            f"Shadow mode: {shadow['requests']} conventional first attempts, "
+            f"{shadow['conventional_observed']:.1%} answered "
+            f"(the model expected {shadow['conventional_expected']:.1%}); the predicted plan "
+            f"would have reached {shadow['estimate']:.1%} ({shadow['method']})"
+        )
+
+
+@app.command("pilot")
+def pilot(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="Requests created from (ISO; default: the start).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="... until before (ISO; default: now).")] = None,
+) -> None:
+    """The pilot: per KPI both arms, the difference with its interval, sample sizes, ROI."""
+    settings = app_context(ctx).settings
+    zone = settings.shop.timezone
+    try:
+        start, end = pilot_window(since, until, zone, time.time())
+    except ValueError as exc:
+        raise InputError(str(exc), hint="e.g. --since 2026-03-02 --until 2026-03-16") from None
+    db = open_store(settings.storage)
+    try:
+        report = pilot_report_from_store(db, settings.callbacks.pilot, start, end, zone)
+    finally:
+        db.close()
+    if as_json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(report)

@@ -1,0 +1,122 @@
+"""What a callback request's attempts achieved, and what "contact" and "attempt" mean.
+
+The one definition both the console's KPIs (:mod:`web.kpis`) and the pilot's
+report (:mod:`scheduler.pilot_report`) count with:
+
+- an *attempt* is a row of ``callback_attempts`` (a call that was dialled);
+- a request is *reached* (contact) when one of its attempts was ``answered``;
+  the first such attempt is its contact, its ``started_at`` the contact time;
+- a request whose number could never be dialled (``invalid_number``) is no
+  callback: the rates count the others (*callable* requests);
+- attempts per contact is every attempt made for the callable requests over
+  those reached (as ``spillway simulate --json`` counts it).
+
+:func:`attempt_facts_sql` groups the attempts per request in SQL (a month of a
+million attempts comes back as one row per request), :func:`request_record`
+turns a request row and its facts into a :class:`RequestRecord`.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.requests import OPEN_STATUSES, RequestStatus
+
+INVALID_NUMBER = RequestStatus.INVALID_NUMBER.value
+ANSWERED = "answered"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One callback request and what its attempts achieved."""
+
+    created_at: float
+    status: str
+    policy: str | None  # the policy that planned its first attempt (or its plan so far)
+    attempts: int
+    first_attempt_answered: bool
+    contacted_at: float | None  # when an attempt was answered
+    contact_attempt_no: int | None = None  # which attempt was answered (1: the first)
+
+    @property
+    def callable(self) -> bool:
+        return self.status != INVALID_NUMBER
+
+    @property
+    def reached(self) -> bool:
+        return self.contacted_at is not None
+
+    def reached_within(self, attempts: int) -> bool:
+        """Reached on one of its first ``attempts`` attempts."""
+        return self.contact_attempt_no is not None and self.contact_attempt_no <= attempts
+
+    @property
+    def hours_to_contact(self) -> float | None:
+        if self.contacted_at is None:
+            return None
+        return (self.contacted_at - self.created_at) / 3600
+
+
+def attempt_facts_sql(request_ids: str) -> str:
+    """Per request of the subquery ``request_ids`` (``SELECT id ...``): its attempts' facts.
+
+    Grouped from the attempts' side: SQLite walks callback_attempts_request
+    once per request, about three times faster than a LEFT JOIN grouped by request.
+    """
+    return f"""
+SELECT a.request_id,
+       COUNT(*) AS attempts,
+       MIN(CASE WHEN a.attempt_no = 1 THEN a.policy END) AS first_policy,
+       MAX(CASE WHEN a.attempt_no = 1 AND a.outcome = '{ANSWERED}' THEN 1 ELSE 0 END)
+           AS first_answered,
+       MIN(CASE WHEN a.outcome = '{ANSWERED}' THEN a.started_at END) AS contacted_at,
+       MIN(CASE WHEN a.outcome = '{ANSWERED}' THEN a.attempt_no END) AS contact_attempt_no
+FROM callback_attempts a
+WHERE a.request_id IN ({request_ids})
+GROUP BY a.request_id
+"""
+
+
+def request_record(r: Mapping[str, Any], facts: Mapping[str, Any] | None) -> RequestRecord:
+    """A request row (``created_at``, ``status``, ``planned_by``) and its attempts' facts."""
+    return RequestRecord(
+        created_at=float(r["created_at"]),
+        status=str(r["status"]),
+        policy=(facts["first_policy"] if facts else None) or r["planned_by"],
+        attempts=int(facts["attempts"]) if facts else 0,
+        first_attempt_answered=bool(facts and facts["first_answered"]),
+        contacted_at=facts["contacted_at"] if facts else None,
+        contact_attempt_no=(
+            int(facts["contact_attempt_no"])
+            if facts and facts["contact_attempt_no"] is not None
+            else None
+        ),
+    )
+
+
+def share(part: int, whole: int) -> float | None:
+    """``part / whole`` to four places; None (not 0) with nothing to count."""
+    return round(part / whole, 4) if whole else None
+
+
+def callback_figures(records: Sequence[RequestRecord]) -> dict[str, Any]:
+    """Requests, rates, attempts per contact and median hours to contact of ``records``."""
+    callable_ = [r for r in records if r.callable]
+    contacted = [r for r in callable_ if r.reached]
+    hours = [h for r in contacted if (h := r.hours_to_contact) is not None]
+    attempts = sum(r.attempts for r in callable_)
+    return {
+        "requests": len(records),
+        "invalid_number": len(records) - len(callable_),
+        "first_attempt_contact_rate": share(
+            sum(r.first_attempt_answered for r in callable_), len(callable_)
+        ),
+        "contact_rate": share(len(contacted), len(callable_)),
+        "mean_attempts_per_contact": round(attempts / len(contacted), 4) if contacted else None,
+        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
+        "pending": sum(r.status in OPEN_STATUSES for r in records),
+        "attempts": attempts,
+    }

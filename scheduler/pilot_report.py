@@ -1,0 +1,350 @@
+"""The pilot's evidence: predicted against conventional timing, per KPI, with intervals.
+
+Counted over the requests the pilot split drew (``timing`` 'predicted' or
+'conventional' with ``timing_reason`` 'pilot') created in the window.
+Customers who opted out of AI timing (``timing_reason`` 'customer') are in
+neither arm: they chose their timing, so counting them would bias the
+conventional arm; they are reported apart. "Contact" and "attempt" mean what
+they mean on the console (:mod:`scheduler.contact_facts`). Intention to treat:
+a request counts in the arm it was drawn into, also when the conventional rule
+planned it because the model was missing or stale (that is part of what
+predicted timing delivers).
+
+Per KPI: both arms, the difference predicted - conventional with its
+``1 - alpha`` interval (:mod:`scheduler.pilot_stats`: Newcombe's hybrid
+score interval for the two rates, the delta method for attempts per contact,
+a percentile bootstrap for the median hours), the units per arm against the units needed to
+detect ``callbacks.pilot.evidence``'s effect, and a verdict only when the
+interval excludes zero. `spillway report pilot` and the console's Pilot page
+both show :func:`pilot_report`'s dict, so their figures are the same.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scheduler.contact_facts import (
+    RequestRecord,
+    attempt_facts_sql,
+    callback_figures,
+    request_record,
+)
+from scheduler.pilot_roi import pilot_roi
+from scheduler.pilot_stats import (
+    BOOTSTRAP_RESAMPLES,
+    Interval,
+    bootstrap_difference,
+    median,
+    n_for_means,
+    n_for_proportions,
+    newcombe,
+    ratio_difference,
+)
+from scheduler.shadow import shadow_report
+from spillway.settings import PilotEvidenceSettings, PilotSettings
+from spillway.storage import Store
+
+ARMS = ("predicted", "conventional")
+Arms = dict[str, list[RequestRecord]]  # the requests of each arm
+WITHIN_ATTEMPTS = 3
+# Baseline first-attempt contact rate for the sample size before the conventional arm
+# has any (the material's "before": 23 %).
+PRIOR_BASELINE = 0.23
+
+_IN_PILOT = (
+    "(timing IN ('predicted', 'conventional') AND timing_reason = 'pilot') "
+    "OR timing_reason = 'customer'"
+)
+_WINDOW = f"created_at >= :since AND created_at < :until AND ({_IN_PILOT})"
+_REQUESTS = (
+    "SELECT id, created_at, status, planned_by, timing, timing_reason, simulated "
+    f"FROM callback_requests WHERE {_WINDOW}"
+)
+_ATTEMPTS = attempt_facts_sql(f"SELECT id FROM callback_requests WHERE {_WINDOW}")
+
+
+@dataclass
+class PilotRows:
+    """The pilot's requests: per arm, the customers' own choices apart, simulated counted."""
+
+    arms: dict[str, list[RequestRecord]] = field(default_factory=lambda: {a: [] for a in ARMS})
+    opted_out: list[RequestRecord] = field(default_factory=list)
+    simulated: dict[str, int] = field(default_factory=lambda: {a: 0 for a in ARMS})
+
+
+def pilot_rows(store: Store, since: float, until: float) -> PilotRows:
+    """The pilot's requests created in [since, until), with their attempts' facts."""
+    window = {"since": since, "until": until}
+    made = {r["request_id"]: r for r in store.query(_ATTEMPTS, window)}
+    rows = PilotRows()
+    for r in store.query(_REQUESTS, window):
+        record = request_record(r, made.get(r["id"]))
+        if r["timing_reason"] == "customer":
+            rows.opted_out.append(record)
+        else:
+            rows.arms[r["timing"]].append(record)
+            rows.simulated[r["timing"]] += bool(r["simulated"])
+    return rows
+
+
+def _r(value: float | None, places: int = 4) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(float(value), places)
+
+
+def _verdict(interval: Interval | None, better: str) -> str | None:
+    if interval is None or not interval.excludes_zero():
+        return None
+    higher = interval.low > 0
+    return "predicted better" if higher == (better == "higher") else "predicted worse"
+
+
+def _kpi(
+    key: str,
+    label: str,
+    better: str,
+    values: dict[str, float | None],
+    n: dict[str, int],
+    interval: Interval | None,
+    method: str,
+    needed: int | None,
+    effect: str,
+) -> dict[str, Any]:
+    p, c = values["predicted"], values["conventional"]
+    diff = p - c if p is not None and c is not None and interval is not None else None
+    verdict = _verdict(interval, better)
+    return {
+        "key": key,
+        "label": label,
+        "better": better,
+        "predicted": _r(p),
+        "conventional": _r(c),
+        "difference": _r(diff),
+        "interval": [_r(interval.low), _r(interval.high)] if interval else None,
+        "method": method,
+        "n": n,
+        "n_needed_per_arm": needed,
+        "detectable_effect": effect,
+        "enough": needed is not None and min(n.values()) >= needed,
+        "verdict": verdict,
+        "verdict_text": verdict
+        or ("no verdict: the interval covers 0" if interval else "no verdict: too few data"),
+    }
+
+
+def _rate_kpi(
+    key: str,
+    label: str,
+    arms: Arms,
+    hit: Callable[[RequestRecord], bool],
+    ev: PilotEvidenceSettings,
+) -> dict[str, Any]:
+    callable_ = {a: [r for r in arms[a] if r.callable] for a in ARMS}
+    x = {a: sum(hit(r) for r in callable_[a]) for a in ARMS}
+    n = {a: len(callable_[a]) for a in ARMS}
+    values = {a: x[a] / n[a] if n[a] else None for a in ARMS}
+    interval = (
+        newcombe(x["predicted"], n["predicted"], x["conventional"], n["conventional"], ev.alpha)
+        if all(n.values())
+        else None
+    )
+    baseline = values["conventional"]
+    if baseline is None or not 0 < baseline < 1:
+        baseline = PRIOR_BASELINE
+    effect = ev.min_effect_points / 100
+    return _kpi(
+        key,
+        label,
+        "higher",
+        values,
+        n,
+        interval,
+        "Newcombe hybrid score interval (Wilson)",
+        n_for_proportions(baseline, effect, ev.alpha, ev.power),
+        f"+{ev.min_effect_points:g} points from {baseline:.0%}",
+    )
+
+
+def _pooled_sd(samples: Sequence[Sequence[float]]) -> float | None:
+    usable = [s for s in samples if len(s) >= 2]
+    if not usable:
+        return None
+    dof = sum(len(s) - 1 for s in usable)
+    return math.sqrt(sum(statistics.variance(s) * (len(s) - 1) for s in usable) / dof)
+
+
+BOOTSTRAP = f"percentile bootstrap over requests, {BOOTSTRAP_RESAMPLES} resamples"
+
+
+def _attempts_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
+    callable_ = {a: [r for r in arms[a] if r.callable] for a in ARMS}
+    contacts = {a: sum(r.reached for r in callable_[a]) for a in ARMS}
+    values = {
+        a: sum(r.attempts for r in callable_[a]) / contacts[a] if contacts[a] else None
+        for a in ARMS
+    }
+    columns = {
+        a: ([float(r.attempts) for r in callable_[a]], [float(r.reached) for r in callable_[a]])
+        for a in ARMS
+    }
+    interval = (
+        ratio_difference(*columns["predicted"], *columns["conventional"], alpha=ev.alpha)
+        if all(c >= 2 for c in contacts.values())
+        else None
+    )
+    sd = _pooled_sd([[float(r.attempts) for r in callable_[a] if r.reached] for a in ARMS])
+    return _kpi(
+        "attempts_per_contact",
+        "Attempts per contact",
+        "lower",
+        values,
+        contacts,
+        interval,
+        "delta method for each ratio, normal interval with unequal variances",
+        n_for_means(sd, ev.min_effect_attempts, ev.alpha, ev.power) if sd else None,
+        f"-{ev.min_effect_attempts:g} attempts",
+    )
+
+
+def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
+    hours = {
+        a: [h for r in arms[a] if r.callable and (h := r.hours_to_contact) is not None]
+        for a in ARMS
+    }
+    values = {a: statistics.median(hours[a]) if hours[a] else None for a in ARMS}
+    interval = (
+        bootstrap_difference(hours["predicted"], hours["conventional"], median, alpha=ev.alpha)
+        if all(len(h) >= 2 for h in hours.values())
+        else None
+    )
+    sd = _pooled_sd(list(hours.values()))
+    # A median needs pi/2 times the units a mean does (its efficiency under normality).
+    needed = (
+        math.ceil(n_for_means(sd, ev.min_effect_hours, ev.alpha, ev.power) * math.pi / 2)
+        if sd
+        else None
+    )
+    return _kpi(
+        "median_hours_to_contact",
+        "Hours to first contact (median)",
+        "lower",
+        values,
+        {a: len(hours[a]) for a in ARMS},
+        interval,
+        BOOTSTRAP,
+        needed,
+        f"-{ev.min_effect_hours:g} h",
+    )
+
+
+def pilot_report(
+    rows: PilotRows,
+    settings: PilotSettings,
+    *,
+    window: dict[str, Any] | None = None,
+    shadow: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The pilot's KPIs, intervals, sample sizes, verdicts and money (what the CLI prints)."""
+    ev = settings.evidence
+    arms = rows.arms
+    return {
+        "window": window or {},
+        "confidence": round(1 - ev.alpha, 4),
+        "power": ev.power,
+        "arms": {a: {**callback_figures(arms[a]), "simulated": rows.simulated[a]} for a in ARMS},
+        "primary": _rate_kpi(
+            "first_attempt_contact_rate",
+            "First-attempt contact rate",
+            arms,
+            lambda r: r.first_attempt_answered,
+            ev,
+        ),
+        "secondary": [
+            _rate_kpi(
+                "contact_within_3_attempts",
+                f"Contact within {WITHIN_ATTEMPTS} attempts",
+                arms,
+                lambda r: r.reached_within(WITHIN_ATTEMPTS),
+                ev,
+            ),
+            _attempts_kpi(arms, ev),
+            _hours_kpi(arms, ev),
+        ],
+        "opted_out": {
+            **callback_figures(rows.opted_out),
+            "note": "customers who asked for a plain callback: conventional, in neither arm",
+        },
+        "money": pilot_roi(arms, settings.roi),
+        "shadow": shadow,
+    }
+
+
+def _is_rate(key: str) -> bool:
+    return key.endswith("rate") or key.startswith("contact_within")
+
+
+def shown_value(key: str, value: float | None) -> str:
+    """A KPI's value as the CLI and the console show it (rates in %)."""
+    if value is None:
+        return "-"
+    return f"{value:.1%}" if _is_rate(key) else f"{value:.2f}"
+
+
+def shown_difference(kpi: dict[str, Any]) -> str:
+    """A KPI's difference and interval as shown: points for rates, units otherwise."""
+    if kpi["difference"] is None or kpi["interval"] is None:
+        return "-"
+    low, high = kpi["interval"]
+    if _is_rate(kpi["key"]):
+        return f"{kpi['difference'] * 100:+.1f} pts [{low * 100:+.1f}, {high * 100:+.1f}]"
+    return f"{kpi['difference']:+.2f} [{low:+.2f}, {high:+.2f}]"
+
+
+def instant(raw: str, name: str, zone: str) -> float:
+    """An ISO date or date-time; without an offset it is in ``zone``. ValueError names ``name``."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name}: an ISO date or time such as 2026-03-02T08:00:00+01:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    return moment.timestamp()
+
+
+def pilot_window(
+    since: str | None, until: str | None, zone: str, now: float
+) -> tuple[float, float]:
+    """[since, until) of the report: the whole pilot up to now unless told."""
+    start = instant(since, "since", zone) if since else 0.0
+    end = instant(until, "until", zone) if until else now
+    if end <= start:
+        raise ValueError("until: must be after since")
+    return start, end
+
+
+def pilot_report_from_store(
+    store: Store, settings: PilotSettings, since: float, until: float, zone: str
+) -> dict[str, Any]:
+    """Read and count (worker thread): the pilot's report for [since, until)."""
+    tz = ZoneInfo(zone)
+    window: dict[str, Any] = {
+        # 0: from the pilot's first request (no --since given).
+        "since": (
+            datetime.fromtimestamp(since, tz).isoformat(timespec="seconds")
+            if since > 0
+            else "the pilot's start"
+        ),
+        "until": datetime.fromtimestamp(until, tz).isoformat(timespec="seconds"),
+        "time_zone": zone,
+    }
+    return pilot_report(
+        pilot_rows(store, since, until),
+        settings,
+        window=window,
+        shadow=shadow_report(store, since, until),
+    )
