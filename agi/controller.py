@@ -36,6 +36,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler.timing_choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,
     Bot,
@@ -300,6 +301,7 @@ class CallController:
                 now=time.time(),
                 allowed_countries=self.settings.callback_countries(),
                 hash_key=self.settings.gdpr.hash_key_bytes(),
+                timing=TimingConfig.from_settings(self.settings),
             )
 
     async def hangup(self, session: AgiSession) -> None:

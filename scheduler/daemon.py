@@ -23,6 +23,7 @@ from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.originate import AmiOriginator
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.timing_choice import TimingConfig
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
 from spillway.retention import Periods, apply_retention
@@ -53,7 +54,8 @@ async def run_scheduler(
             asyncio.create_task(_retention(settings, store, stop), name="gdpr-retention")
         )
     keeper: ModelKeeper | None = None
-    if settings.callbacks.policy == "predicted":
+    # A pilot's predicted arm needs the model whatever callbacks.policy says.
+    if settings.callbacks.policy == "predicted" or settings.callbacks.pilot.share_predicted:
         keeper = ModelKeeper(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,
@@ -149,6 +151,7 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                     now=time.time(),
                     allowed_countries=settings.callback_countries(),
                     hash_key=settings.gdpr.hash_key_bytes(),
+                    timing=TimingConfig.from_settings(settings),
                 )
             )
             if report.imported or report.bad or report.failed:

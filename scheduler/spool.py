@@ -27,6 +27,7 @@ from typing import Any
 
 from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
+from scheduler.timing_choice import TimingConfig
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store, Transaction
@@ -163,6 +164,7 @@ def import_spool(
     now: float,
     allowed_countries: Collection[str] | None = None,
     hash_key: bytes | None = None,
+    timing: TimingConfig | None = None,
 ) -> SpoolReport:
     """Record every file in ``spool``/new; set the bad ones aside. Blocking: run in a worker.
 
@@ -185,6 +187,7 @@ def import_spool(
                     now,
                     allowed_countries=allowed_countries,
                     hash_key=hash_key,
+                    timing=timing,
                 )
             except StorageError:
                 raise
@@ -205,6 +208,7 @@ def _import_one(
     *,
     allowed_countries: Collection[str] | None,
     hash_key: bytes | None,
+    timing: TimingConfig | None,
 ) -> None:
     try:
         data = folder.read(name, max_bytes=MAX_FILE_BYTES)
@@ -220,6 +224,7 @@ def _import_one(
                 default_timezone=default_timezone,
                 allowed_countries=allowed_countries,
                 hash_key=hash_key,
+                timing=timing,
             )
     except (EntryRefused, SpoolFileError, KeyReused) as exc:
         reason = str(exc)

@@ -236,6 +236,14 @@ PERSONAL_DATA: tuple[Table, ...] = (
         key="phone",
     ),
     Table(
+        "ai_timing_optout",
+        "the person asked for plain callbacks, without AI timing (kept until erased)",
+        _cols(_DELETE, phone=Category.PHONE),
+        (Link("phone"),),
+        Period.UNTIL_ERASED,
+        key="phone",
+    ),
+    Table(
         "gdpr_holds",
         "an access request in progress: retention skips the person until it is released",
         _cols(_DELETE, phone=Category.PHONE, reason=Category.FREE_TEXT),
@@ -271,6 +279,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "segment": "the customer group the call centre assigned",
         "planned_by": "the policy that planned the call",
         "plan_reason": "the policy's own words on its choice",
+        "timing": "predicted or conventional timing",
+        "timing_reason": "why the request has its timing (policy, pilot, customer)",
     },
     "callback_attempts": {
         "id": "Spillway's own id of the attempt",
@@ -299,6 +309,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "status": "where the message stands",
     },
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
+    "ai_timing_optout": {"source": "who added the entry (admin)"},
     "scheduler_nodes": {
         "node": "a dialer's name",
         "last_error": "the dialer's last error",

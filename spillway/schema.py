@@ -324,6 +324,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE callback_requests ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
         ),
     ),
+    Migration(
+        12,
+        "numbers that opted out of AI timing for good: always a plain (conventional) callback",
+        (
+            # `spillway callbacks optout --ai-timing PHONE`; E.164, like do_not_call.
+            """CREATE TABLE ai_timing_optout (
+                phone TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                added_at REAL NOT NULL
+            )""",
+        ),
+    ),
 )
 
 

@@ -299,6 +299,17 @@ def sandbox_only_dial_string(dial_string: str) -> bool:
 MIN_API_TOKEN_CHARS = 16
 
 
+class PilotSettings(_Section):
+    """A pilot of the predicted timing against the conventional one, split at intake."""
+
+    # The share of new requests drawn to the predicted timing (the rest conventional),
+    # per request from a hash of its id; null: no pilot (callbacks.policy decides).
+    share_predicted: float | None = Field(None, ge=0, le=1)
+    # Only requests of these queues or teams (the door's queue, else the request's
+    # segment, else queue.name); empty: every request.
+    queues: tuple[str, ...] = ()
+
+
 class CallbackSettings(_Section):
     """The callback scheduler: how it dials, and the calling rules it never breaks."""
 
@@ -349,6 +360,8 @@ class CallbackSettings(_Section):
     # sampling, inside the rules; the conventional rule whenever the model is
     # missing, stale or fails) or "traditional" (as soon as allowed, then back-off).
     policy: Literal["predicted", "traditional"] = "predicted"
+    # A pilot overrides the policy for the requests it covers (docs: configs/spillway.yaml).
+    pilot: PilotSettings = PilotSettings()
     lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
     model_refit_minutes: float = Field(30, gt=0)
     model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule

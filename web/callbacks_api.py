@@ -39,6 +39,7 @@ from starlette.routing import Route
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
+from scheduler.timing_choice import TimingConfig
 from scheduler.windows import local_epoch, window_expiry, window_problem
 from spillway.errors import ConfigError, StorageError
 from spillway.phone import callable_phone, timezone_for
@@ -220,6 +221,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     default_timezone=settings.callbacks.default_timezone,
                     allowed_countries=countries,
                     hash_key=settings.gdpr.hash_key_bytes(),
+                    timing=TimingConfig.from_settings(settings),
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}

@@ -29,6 +29,7 @@ from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.timing_choice import TimingConfig
 from scheduler.windows import window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
@@ -278,6 +279,7 @@ def import_(
             continue
         expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
         ready.append((line, dataclasses.replace(request, expires_at=expires_at)))
+    timing = TimingConfig.from_settings(settings)
     with _store(ctx) as db:
         # Short transactions with a pause between them: the API, the bot and the
         # dialer write in the pauses instead of timing out behind one long import.
@@ -297,6 +299,7 @@ def import_(
                             default_timezone=settings.callbacks.default_timezone,
                             allowed_countries=settings.callback_countries(),
                             hash_key=settings.gdpr.hash_key_bytes(),
+                            timing=timing,
                         )
                     except requests.KeyReused as exc:
                         errors.append(RowError(line, exc.message))
@@ -342,6 +345,7 @@ def import_spool_(ctx: typer.Context) -> None:
                 now=time.time(),
                 allowed_countries=settings.callback_countries(),
                 hash_key=settings.gdpr.hash_key_bytes(),
+                timing=TimingConfig.from_settings(settings),
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
