@@ -79,6 +79,21 @@ class TimingChoice:
     reason: TimingReason
 
 
+def asks_conventional(value: str | None) -> bool:
+    """A door's ``timing`` field (API, CSV): ``conventional`` asks for a plain callback;
+    empty leaves it to intake. Anything else is a ValueError that says what is accepted
+    (a customer may refuse the prediction, not order it)."""
+    text = (value or "").strip().lower()
+    if text == Timing.CONVENTIONAL.value:
+        return True
+    if not text:
+        return False
+    raise ValueError(
+        f"timing {value!r}: expected 'conventional' (a plain callback) or nothing "
+        "(callbacks.policy or the pilot decide)"
+    )
+
+
 def pilot_draw(request_id: int) -> float:
     """A number in [0, 1) fixed by the request id: uniform over ids, reproducible."""
     digest = hashlib.sha256(_PILOT_SALT + str(int(request_id)).encode()).digest()

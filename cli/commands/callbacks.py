@@ -21,7 +21,7 @@ from rich.table import Table
 from cli.context import app_context
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
-from scheduler import requests
+from scheduler import requests, timing_optout
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
@@ -376,9 +376,24 @@ def optout(
         Path | None,
         typer.Option("--file", help="A do-not-call list (Robinson list): one number a line."),
     ] = None,
+    ai_timing: Annotated[
+        bool,
+        typer.Option(
+            "--ai-timing",
+            help="Not a do-not-call entry: this number's callbacks are never timed by the "
+            "model (always a plain callback, as soon as the rules allow).",
+        ),
+    ] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="With --ai-timing: undo it for the number.")
+    ] = False,
 ) -> None:
-    """Put numbers on the do-not-call list; their open requests are cancelled."""
+    """Put numbers on the do-not-call list (their open requests are cancelled), or, with
+    --ai-timing, opt a number out of AI timing for good."""
     settings = app_context(ctx).settings
+    if ai_timing or remove:
+        _optout_ai_timing(ctx, number, ai_timing=ai_timing, remove=remove, file=file)
+        return
     numbers: list[tuple[str, str]] = []
     if number:
         numbers.append(("argument", number))
@@ -415,6 +430,41 @@ def optout(
     console.print(f"{len(numbers) - bad} number(s) on the do-not-call list, {bad} refused")
     if bad:
         raise typer.Exit(1)
+
+
+def _optout_ai_timing(
+    ctx: typer.Context, number: str | None, *, ai_timing: bool, remove: bool, file: Path | None
+) -> None:
+    """`callbacks optout --ai-timing [--remove] NUMBER`."""
+    if file is not None or not number:
+        raise InputError(
+            "--ai-timing takes one number (no --file)",
+            hint="spillway callbacks optout --ai-timing +4520123456",
+        )
+    if not ai_timing:
+        raise InputError(
+            "--remove goes with --ai-timing",
+            hint="spillway callbacks optout --ai-timing --remove +4520123456",
+        )
+    region = app_context(ctx).settings.shop.country
+    with _store(ctx) as db, db.transaction() as tx:
+        if remove:
+            e164, was_on = timing_optout.remove(tx, number, region=region)
+        else:
+            e164 = timing_optout.add(tx, number, source="admin", now=time.time(), region=region)
+            was_on = True
+    if e164 is None:
+        console.print(plain(f"{number!r} is not a phone number"), style="red", markup=False)
+        raise typer.Exit(1)
+    if not remove:
+        console.print(
+            f"{mask_phone(e164)}: every callback is a plain one from now on (no AI timing), "
+            "its open requests too"
+        )
+    elif was_on:
+        console.print(f"{mask_phone(e164)}: callbacks timed as anyone's again (new requests)")
+    else:
+        console.print(f"{mask_phone(e164)} was not opted out of AI timing: nothing changed")
 
 
 @scheduler_app.command("run")
