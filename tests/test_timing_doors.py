@@ -118,3 +118,25 @@ def test_optout_ai_timing_is_permanent_until_removed(tmp_path: Path, store: Sqli
         app, ["--config", str(config), "callbacks", "optout", "--remove", "+4520123431"]
     )
     assert refused.exit_code != 0 and "--ai-timing" in str(refused.exception)
+
+
+def test_explain_says_which_timing_and_why(tmp_path: Path, store: SqliteStore) -> None:
+    config = _config(tmp_path, store, "callbacks:\n  pilot:\n    share_predicted: 0.0\n")
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_text("phone,timing\n20123441,conventional\n20123442,\n")
+    CliRunner().invoke(app, ["--config", str(config), "callbacks", "import", str(csv_file)])
+    ids = {r["phone"]: r["id"] for r in store.query("SELECT id, phone FROM callback_requests")}
+
+    def explain(phone: str) -> str:
+        result = CliRunner().invoke(
+            app, ["--config", str(config), "callbacks", "explain", str(ids[phone])]
+        )
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    asked = explain("+4520123441")
+    assert "Timing: conventional (the customer asked for a plain callback)" in asked
+    assert "You asked for a plain callback" in asked
+    drawn = explain("+4520123442")
+    assert "Timing: conventional (drawn by the pilot split at intake)" in drawn
+    assert "drawn at random for the conventional way" in drawn
