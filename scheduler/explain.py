@@ -73,6 +73,11 @@ class Explanation:
     timing: str = Timing.PREDICTED.value  # predicted or conventional
     timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
 
+    def timing_text(self) -> str:
+        """Which timing the request has and why, in a few words (CLI, console)."""
+        default = "callbacks.policy (recorded before intake chose)"
+        return f"{self.timing} ({TIMING_REASONS.get(self.timing_reason or '', default)})"
+
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
         return sorted(allowed, key=lambda c: c.probability, reverse=True)[:n]

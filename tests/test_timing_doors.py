@@ -4,6 +4,9 @@ the CSV's ``timing`` column (a bad value names its line), `spillway callbacks op
 
 from __future__ import annotations
 
+import html
+import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -140,3 +143,23 @@ def test_explain_says_which_timing_and_why(tmp_path: Path, store: SqliteStore) -
     drawn = explain("+4520123442")
     assert "Timing: conventional (drawn by the pilot split at intake)" in drawn
     assert "drawn at random for the conventional way" in drawn
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_consoles_request_page_shows_the_timing_and_why(store: SqliteStore) -> None:
+    from tests.console_seed import seed
+    from tests.test_console_auth import _client, _login, _settings
+
+    seed(store, time.time())
+    store.execute(
+        "UPDATE callback_requests SET timing = 'conventional', timing_reason = 'customer' "
+        "WHERE id = 1"
+    )
+    db = AsyncStore(store)
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        page = (await client.get("/requests/1")).text
+    db.close()
+    found = re.search(r'<dd id="timing">([^<]*)</dd>', page)
+    assert found, "no timing on the request's page"
+    assert html.unescape(found.group(1)) == "conventional (the customer asked for a plain callback)"

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
-from scheduler.explain import DAYS, OPEN_STATUSES, TIMING_REASONS, Explanation
+from scheduler.explain import DAYS, OPEN_STATUSES, Explanation
 from scheduler.subject_access import explain_requests
 
 console = Console()
@@ -50,14 +50,6 @@ def explain_command(
     show(result)
 
 
-def timing_line(result: Explanation) -> str:
-    """Which timing the request has and why, in a few words."""
-    why = TIMING_REASONS.get(
-        result.timing_reason or "", "callbacks.policy (set before intake chose)"
-    )
-    return f"{result.timing} ({why})"
-
-
 def _when(ts: float | None, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M") if ts else "-"
 
@@ -67,7 +59,7 @@ def show(result: Explanation) -> None:
     console.print(
         f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
     )
-    console.print(f"Timing: {timing_line(result)}", markup=False)
+    console.print(f"Timing: {result.timing_text()}", markup=False)
     for statement in result.timeline:
         console.print(statement, markup=False)
     if result.planned_at:
