@@ -27,7 +27,7 @@ from typing import Any
 
 from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing_choice import TimingConfig, asks_conventional
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store, Transaction
@@ -49,6 +49,7 @@ _FIELDS = (
     "source",
     "reason",
     "after_request",
+    "timing",  # "conventional": the menu's plain-callback key
 )
 DEFAULT_REASON = "DTMF menu while the controller was down"
 # What a new request made on a callback ("no agent was free, call me back
@@ -128,9 +129,17 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
         if type(after) is not int or not 0 < after < 2**53:
             raise SpoolFileError("after_request: a request id (a positive whole number) expected")
         context["after_request"] = after
+    timing = body.get("timing")
+    try:
+        plain = asks_conventional(timing) if isinstance(timing, str | None) else None
+    except ValueError as exc:
+        raise SpoolFileError(str(exc)) from None
+    if plain is None:
+        raise SpoolFileError("timing: 'conventional' or nothing expected")
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
+        traditional=plain,
         reason=reason or DEFAULT_REASON,
         call_id=call_id,
         context=context,
