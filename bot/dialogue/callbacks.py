@@ -32,6 +32,7 @@ class CallbackSteps:
 
     config: DialogueConfig
     backends: Backends
+    state: State
     clock: Callable[[], float]
     call_id: str
     caller_phone: str | None
