@@ -26,6 +26,7 @@ from agi.media_server import MediaServer, MediaServerConfig
 from agi.overflow import (
     Decision,
     OverflowPolicy,
+    menu_asks_plain,
     menu_offers_bot,
     queue_state_from_args,
     route_after_bot,
@@ -36,6 +37,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler.timing_choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,
     Bot,
@@ -260,6 +262,8 @@ class CallController:
             reason=outcome.handoff.intent if outcome is not None else "queue overflow",
             call_id=live.context.call_id,
             context=context,
+            # The DTMF menu's plain-callback key (the dialplan's callback step).
+            traditional=menu_asks_plain(await session.get_variable("SPILLWAY_TIMING")),
         )
         recorded = await self.store.run(self._record_callback, request)
         live.last_route = None  # one request per visit to the callback step
@@ -300,6 +304,7 @@ class CallController:
                 now=time.time(),
                 allowed_countries=self.settings.callback_countries(),
                 hash_key=self.settings.gdpr.hash_key_bytes(),
+                timing=TimingConfig.from_settings(self.settings),
             )
 
     async def hangup(self, session: AgiSession) -> None:

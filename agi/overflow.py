@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scheduler.timing_choice import asks_conventional
 from spillway.call import BOT_END_ROUTES, MENU_CHOICES, Route
 from spillway.settings import QueueSettings
 
@@ -128,3 +129,13 @@ def route_after_bot(requested: Route | None, media_status: str) -> Decision:
     if requested not in BOT_END_ROUTES:
         return Decision(Route.WAIT, f"the bot asked for {requested}, not allowed after the bot")
     return Decision(requested, "the bot's outcome")
+
+
+def menu_asks_plain(timing: str | None) -> bool:
+    """Whether the DTMF menu's callback step took the plain-callback key: the dialplan
+    sets ``SPILLWAY_TIMING`` to ``conventional`` for it (empty otherwise). Anything
+    else a channel carries is not the caller's word: the request is timed as anyone's."""
+    try:
+        return asks_conventional(timing)
+    except ValueError:
+        return False

@@ -15,6 +15,7 @@ import jinja2
 
 from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
+from spillway.call import PLAIN_CALLBACK_KEY
 from spillway.settings import Settings
 
 SECRET_MASK = "********"
@@ -185,6 +186,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "spool": callback_spool(settings),
         "cb": settings.callbacks,
         "snd": sound_dirs(settings).pbx,
+        "plain_key": PLAIN_CALLBACK_KEY,
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))

@@ -50,6 +50,7 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_offer_no_bot",
     "menu_no_input",
     "menu_keep_place",
+    "menu_callback_timing",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),
     "callback_no_agent",

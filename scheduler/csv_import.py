@@ -1,13 +1,15 @@
 """Callback requests from a CSV file: every bad row named by its line, the good rows kept.
 
 Columns (a header row is required; only ``phone`` must be there):
-``phone, name, reason, timezone, segment, consent, traditional, not_before,
-not_after, idempotency_key``. Columns are separated by commas, semicolons
+``phone, name, reason, timezone, segment, consent, traditional, timing,
+not_before, not_after, idempotency_key``. Columns are separated by commas, semicolons
 (a Danish Excel's default), tabs or bars: the one that makes a ``phone``
 column of the header is taken. Other columns (a CRM's ``note``) are ignored
 with a warning, or refused with ``strict``. Times are ISO 8601
 (``2026-03-02T14:00+01:00``; without an offset, the customer's time zone).
-``consent`` and ``traditional`` are yes/no, true/false or 1/0.
+``consent`` and ``traditional`` are yes/no, true/false or 1/0; ``timing``
+``conventional`` (the customer asked for a plain callback, like
+``traditional: yes``) or empty.
 
 A quote left open swallows the rows after it into one field: a field that
 runs over several lines and holds what looks like a row of its own is
@@ -27,6 +29,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.timing_choice import asks_conventional
 from spillway.phone import callable_phone, mask_phone, normalise_phone, timezone_for
 
 COLUMNS = (
@@ -37,6 +40,7 @@ COLUMNS = (
     "segment",
     "consent",
     "traditional",
+    "timing",
     "not_before",
     "not_after",
     "idempotency_key",
@@ -262,7 +266,8 @@ def _request(
         timezone=tz,
         segment=value.get("segment", "")[:40] or None,
         consent=_flag(value.get("consent", ""), "consent"),
-        traditional=_flag(value.get("traditional", ""), "traditional"),
+        traditional=_flag(value.get("traditional", ""), "traditional")
+        or asks_conventional(value.get("timing")),
         not_before=not_before,
         not_after=not_after,
         idempotency_key=value.get("idempotency_key", "")[:100] or None,

@@ -25,6 +25,7 @@ from scheduler.policy import Policy
 from scheduler.rules import rules_from_settings
 from scheduler.shadow import shadow_policy
 from scheduler.spool import import_spool
+from scheduler.timing_choice import TimingConfig
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
 from spillway.retention import Periods, apply_retention
@@ -55,7 +56,8 @@ async def run_scheduler(
             asyncio.create_task(_retention(settings, store, stop), name="gdpr-retention")
         )
     keeper: ModelKeeper | None = None
-    if settings.callbacks.policy in ("predicted", "shadow"):
+    # A pilot's predicted arm needs the model whatever callbacks.policy says.
+    if settings.callbacks.policy in ("predicted", "shadow") or settings.callbacks.pilot.share_predicted:
         keeper = ModelKeeper(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,
@@ -162,6 +164,7 @@ async def _import_spool(settings: Settings, store: AsyncStore, stop: asyncio.Eve
                     now=time.time(),
                     allowed_countries=settings.callback_countries(),
                     hash_key=settings.gdpr.hash_key_bytes(),
+                    timing=TimingConfig.from_settings(settings),
                 )
             )
             if report.imported or report.bad or report.failed:

@@ -48,6 +48,7 @@ from scheduler.rules import (
     refusal,
 )
 from scheduler.shadow import record_shadow
+from scheduler.timing_choice import Timing, planned_timing
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -74,6 +75,8 @@ class DialerConfig:
     default_timezone: str = "Europe/Copenhagen"
     node: str = ""
     hash_key: bytes | None = field(default=None, repr=False)
+    # callbacks.policy: the timing of requests that have none stored (from before).
+    policy: str = "predicted"
 
     @classmethod
     def from_settings(cls, settings: Settings, *, node: str = "") -> DialerConfig:
@@ -93,6 +96,7 @@ class DialerConfig:
             default_timezone=cb.default_timezone,
             node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
             hash_key=settings.gdpr.hash_key_bytes(),
+            policy=cb.policy,
         )
 
     @property
@@ -407,11 +411,10 @@ class Dialer:
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
-        traditional = bool(row["traditional"])
         planned_by, probability = row["planned_by"], row["plan_probability"]
         if planned_by is None:
             # A first attempt nobody planned yet: the policy picks its time too.
-            plan = self._plan(facts, now, None, traditional=traditional)
+            plan = self._plan(facts, now, None, row)
             if plan.at is None:
                 requests.close(
                     tx,
@@ -493,7 +496,7 @@ class Dialer:
                     tx, attempt.request_id, _closing_status(why), now=now, error=why.reason
                 )
                 return
-            plan = self._plan(facts, now, outcome, traditional=bool(row["traditional"]))
+            plan = self._plan(facts, now, outcome, row)
             if plan.at is None:
                 requests.close(
                     tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=plan.reason
@@ -508,10 +511,17 @@ class Dialer:
         facts: RequestFacts,
         now: float,
         outcome: AttemptOutcome | None,
-        *,
-        traditional: bool,
+        row: Row,
     ) -> Plan:
-        planner = self.fallback if traditional else self._planner
+        """Plan by the request's own timing: the rule for conventional, the model for
+        predicted (the rule when it fails), callbacks.policy for rows without one."""
+        timing = planned_timing(
+            row["timing"], traditional=bool(row["traditional"]), policy=self.config.policy
+        )
+        # Shadow mode's policy dials the conventional plan and logs the predicted one
+        # beside it; never for a customer who asked for a plain callback.
+        shadowed = self.config.policy == "shadow" and row["timing_reason"] != "customer"
+        planner = self._planner if timing is Timing.PREDICTED or shadowed else self.fallback
         return planner.plan(facts, now, outcome, self.rules)
 
     def _policy_failed(self, exc: Exception) -> None:

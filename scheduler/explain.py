@@ -23,6 +23,7 @@ from scheduler.rules import (
     expiry,
     refusal,
 )
+from scheduler.timing_choice import Timing, TimingReason, planned_timing
 from spillway.phone import timezone_choice
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -30,6 +31,12 @@ OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
 # next to nothing: its cold-start prior alone weighs PRIOR_STRENGTH calls per hour.
 MIN_CALLS_TO_LEARN = SLOTS
+# Why a request has its timing, for admins (the CLI, the console's request page).
+TIMING_REASONS = {
+    TimingReason.POLICY.value: "callbacks.policy",
+    TimingReason.PILOT.value: "drawn by the pilot split at intake",
+    TimingReason.CUSTOMER.value: "the customer asked for a plain callback",
+}
 
 
 def _when(ts: float, zone: ZoneInfo) -> str:
@@ -63,6 +70,13 @@ class Explanation:
     week: list[HourCell] = field(default_factory=list)  # the next 168 hours
     # What happens next and what was promised, each line true of this request.
     timeline: list[str] = field(default_factory=list)
+    timing: str = Timing.PREDICTED.value  # predicted or conventional
+    timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
+
+    def timing_text(self) -> str:
+        """Which timing the request has and why, in a few words (CLI, console)."""
+        default = "callbacks.policy (recorded before intake chose)"
+        return f"{self.timing} ({TIMING_REASONS.get(self.timing_reason or '', default)})"
 
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
@@ -74,6 +88,8 @@ class Explanation:
             "timezone": self.timezone,
             "status": self.status,
             "policy": self.policy,
+            "timing": self.timing,
+            "timing_reason": self.timing_reason,
             "planned_at": self.planned_at,
             "plan_probability": self.plan_probability,
             "plan_reason": self.plan_reason,
@@ -109,11 +125,8 @@ def explain(
     ``first_attempt_at``: when the first call to this request started (None: none yet).
     """
     traditional = bool(row.get("traditional"))
-    policy = (
-        "traditional"
-        if traditional or configured_policy in ("traditional", "shadow")
-        else "predicted"
-    )
+    timing = planned_timing(row.get("timing"), traditional=traditional, policy=configured_policy)
+    policy = "traditional" if timing is Timing.CONVENTIONAL else "predicted"
     status = str(row["status"])
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1)
     tz = ZoneInfo(facts.timezone)
@@ -153,6 +166,8 @@ def explain(
         deadline_at=deadline_at,
         expires_at=expiry(rules, facts),
         factors=_factors(row, facts, model, policy, traditional),
+        timing=timing.value,
+        timing_reason=row.get("timing_reason"),
         week=week,
         timeline=_timeline(
             row, week, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
@@ -217,6 +232,11 @@ def _timeline(
     return lines
 
 
+def policy_words(policy: str) -> str:
+    """A policy's name as a customer reads it."""
+    return "conventional" if policy == "traditional" else "predicted"
+
+
 def _factors(
     row: dict[str, Any],
     facts: RequestFacts,
@@ -225,7 +245,18 @@ def _factors(
     traditional: bool,
 ) -> list[str]:
     said = []
-    if traditional:
+    reason = row.get("timing_reason")
+    if reason == TimingReason.PILOT.value:
+        said.append(
+            "This call centre is comparing two ways of timing callbacks; this request was "
+            f"drawn at random for the {policy_words(policy)} way, and keeps it."
+        )
+    if reason == TimingReason.CUSTOMER.value:
+        said.append(
+            "You asked for a plain callback, without AI timing: we call as soon as the "
+            "calling rules allow, and try again after a fixed wait. No prediction is used."
+        )
+    elif traditional:
         # Who set the flag is not recorded (the customer, or a pilot's CSV): say what is.
         said.append(
             f"This request is marked for a traditional callback (it came in through "
@@ -234,7 +265,8 @@ def _factors(
         )
     elif policy == "traditional":
         said.append(
-            "This call centre uses the conventional rule: as soon as the calling rules "
+            ("It" if reason == TimingReason.PILOT.value else "This call centre")
+            + " uses the conventional rule: as soon as the calling rules "
             "allow, then again after a fixed wait."
         )
     else:

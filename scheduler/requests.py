@@ -27,7 +27,15 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from scheduler import timing_optout
 from scheduler.policy import Plan
+from scheduler.timing_choice import (
+    Timing,
+    TimingConfig,
+    TimingReason,
+    choose_timing,
+    request_queue,
+)
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.personal_data import keyed_hash
@@ -195,8 +203,14 @@ def record(
     default_timezone: str = "Europe/Copenhagen",
     hash_key: bytes | None = None,
     allowed_countries: Collection[str] | None = None,
+    timing: TimingConfig | None = None,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
+
+    ``timing``: how intake chooses the request's timing (callbacks.policy and
+    pilot, :mod:`scheduler.timing_choice`; None: the predicted policy, no
+    pilot). A customer who asked for a plain callback (``traditional``), or
+    whose number opted out of AI timing, gets ``conventional`` at every door.
 
     The same ``idempotency_key`` twice returns the first request unchanged, if
     it asks the same; with a different request it raises :class:`KeyReused`.
@@ -235,6 +249,9 @@ def record(
         default_timezone=default_timezone,
         allowed_countries=allowed_countries,
     )
+    customer_asked = request.traditional or timing_optout.opted_out_of_ai_timing(
+        tx, row["phone"], hash_key=hash_key
+    )
     if row["status"] == RequestStatus.PENDING.value:
         if is_opted_out(tx, row["phone"], hash_key=hash_key):
             row["status"] = RequestStatus.CANCELLED.value
@@ -242,8 +259,20 @@ def record(
         else:
             existing = _open_request_for(tx, row["phone"])
             if existing is not None:
-                return _merge(tx, existing, row, request)
+                return _merge(tx, existing, {**row, "customer_asked": customer_asked}, request)
     row_id = tx.insert("callback_requests", row)
+    # Chosen once the id is known: the pilot's draw is a hash of it.
+    config = timing or TimingConfig()
+    choice = choose_timing(
+        config,
+        request_id=row_id,
+        customer_asked=customer_asked,
+        queue=request_queue(request.context, request.segment, config.default_queue),
+    )
+    tx.execute(
+        "UPDATE callback_requests SET timing = :t, timing_reason = :r WHERE id = :id",
+        {"t": choice.timing.value, "r": choice.reason.value, "id": row_id},
+    )
     return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
 
 
@@ -317,6 +346,18 @@ def _merge(
             "id": existing["id"],
         },
     )
+    if new.get("customer_asked"):
+        # The customer's latest word: a plain callback, whatever the open one had.
+        tx.execute(
+            "UPDATE callback_requests SET timing = :t, timing_reason = :r, "
+            "planned_by = CASE WHEN status = 'pending' THEN NULL ELSE planned_by END "
+            "WHERE id = :id",
+            {
+                "t": Timing.CONVENTIONAL.value,
+                "r": TimingReason.CUSTOMER.value,
+                "id": existing["id"],
+            },
+        )
     return Recorded(existing["id"], RequestStatus(existing["status"]), new["phone"], merged=True)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
+from scheduler.timing_choice import TimingConfig, asks_conventional
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store, Transaction
@@ -48,6 +49,7 @@ _FIELDS = (
     "source",
     "reason",
     "after_request",
+    "timing",  # "conventional": the menu's plain-callback key
 )
 DEFAULT_REASON = "DTMF menu while the controller was down"
 # What a new request made on a callback ("no agent was free, call me back
@@ -127,9 +129,17 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
         if type(after) is not int or not 0 < after < 2**53:
             raise SpoolFileError("after_request: a request id (a positive whole number) expected")
         context["after_request"] = after
+    timing = body.get("timing")
+    try:
+        plain = asks_conventional(timing) if isinstance(timing, str | None) else None
+    except ValueError as exc:
+        raise SpoolFileError(str(exc)) from None
+    if plain is None:
+        raise SpoolFileError("timing: 'conventional' or nothing expected")
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
+        traditional=plain,
         reason=reason or DEFAULT_REASON,
         call_id=call_id,
         context=context,
@@ -163,6 +173,7 @@ def import_spool(
     now: float,
     allowed_countries: Collection[str] | None = None,
     hash_key: bytes | None = None,
+    timing: TimingConfig | None = None,
 ) -> SpoolReport:
     """Record every file in ``spool``/new; set the bad ones aside. Blocking: run in a worker.
 
@@ -185,6 +196,7 @@ def import_spool(
                     now,
                     allowed_countries=allowed_countries,
                     hash_key=hash_key,
+                    timing=timing,
                 )
             except StorageError:
                 raise
@@ -205,6 +217,7 @@ def _import_one(
     *,
     allowed_countries: Collection[str] | None,
     hash_key: bytes | None,
+    timing: TimingConfig | None,
 ) -> None:
     try:
         data = folder.read(name, max_bytes=MAX_FILE_BYTES)
@@ -220,6 +233,7 @@ def _import_one(
                 default_timezone=default_timezone,
                 allowed_countries=allowed_countries,
                 hash_key=hash_key,
+                timing=timing,
             )
     except (EntryRefused, SpoolFileError, KeyReused) as exc:
         reason = str(exc)

@@ -39,6 +39,11 @@ RETURN_PRIORITY = 10
 # The offer's keys, as every prompt announces them (the dialplan's DTMF menu,
 # the menu bot and the speech bot alike).
 MENU_CHOICES: dict[str, Route] = {"1": Route.BOT, "2": Route.WAIT, "3": Route.CALLBACK}
+# After "3" (call me back) the DTMF menu says the time is chosen to suit the caller;
+# this key asks for a plain callback instead (no AI timing). The dialplan sets
+# SPILLWAY_TIMING=conventional for it, which the controller and the spool script
+# pass on to intake.
+PLAIN_CALLBACK_KEY = "9"
 
 # What the bot may ask for when it ends; anything else goes back to the queue.
 BOT_END_ROUTES = frozenset({Route.WAIT, Route.HANDOFF, Route.CALLBACK, Route.DONE, Route.OFFER})

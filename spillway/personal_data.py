@@ -264,6 +264,14 @@ PERSONAL_DATA: tuple[Table, ...] = (
         key="phone",
     ),
     Table(
+        "ai_timing_optout",
+        "the person asked for plain callbacks, without AI timing (kept until erased)",
+        _cols(_DELETE, phone=Category.PHONE),
+        (Link("phone"),),
+        Period.UNTIL_ERASED,
+        key="phone",
+    ),
+    Table(
         "gdpr_holds",
         "an access request in progress: retention skips the person until it is released",
         _cols(_DELETE, phone=Category.PHONE, reason=Category.FREE_TEXT),
@@ -329,6 +337,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "status": "where the message stands",
     },
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
+    "ai_timing_optout": {"source": "who added the entry (admin)"},
     "scheduler_nodes": {
         "node": "a dialer's name",
         "last_error": "the dialer's last error",

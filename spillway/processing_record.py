@@ -135,6 +135,8 @@ def processing_record(settings: Settings) -> str:
         "- Erasure: `spillway gdpr forget PHONE`; the audit log (`spillway gdpr audit`) records",
         "  who erased how many rows and when, never the number.",
         "- Objection to calls: the do-not-call list (`spillway callbacks optout`).",
+        "- Objection to AI timing: a plain callback on request (bot, menu key 9, API, CSV), or",
+        "  for good (`spillway callbacks optout --ai-timing PHONE`).",
         "",
         "## Security measures",
         "",

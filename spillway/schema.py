@@ -360,6 +360,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX shadow_plans_planned ON shadow_plans(planned_at)",
         ),
     ),
+    Migration(
+        14,
+        "numbers that opted out of AI timing for good: always a plain (conventional) callback",
+        (
+            # `spillway callbacks optout --ai-timing PHONE`; E.164, like do_not_call.
+            """CREATE TABLE ai_timing_optout (
+                phone TEXT PRIMARY KEY,
+                source TEXT NOT NULL,
+                added_at REAL NOT NULL
+            )""",
+        ),
+    ),
 )
 
 

@@ -319,8 +319,15 @@ class PilotEvidenceSettings(_Section):
 
 
 class PilotSettings(_Section):
-    """The pilot that compares predicted with conventional timing."""
+    """A pilot of the predicted timing against the conventional one, split at intake,
+    and what it is measured and costed by (`spillway report pilot`)."""
 
+    # The share of new requests drawn to the predicted timing (the rest conventional),
+    # per request from a hash of its id; null: no pilot (callbacks.policy decides).
+    share_predicted: float | None = Field(None, ge=0, le=1)
+    # Only requests of these queues or teams (the door's queue, else the request's
+    # segment, else queue.name); empty: every request.
+    queues: tuple[str, ...] = ()
     roi: PilotRoiSettings = PilotRoiSettings()
     evidence: PilotEvidenceSettings = PilotEvidenceSettings()
 
@@ -376,6 +383,8 @@ class CallbackSettings(_Section):
     # missing, stale or fails) or "traditional" (as soon as allowed, then back-off);
     # "shadow": the conventional plan is dialled and the predicted one logged beside it.
     policy: Literal["predicted", "traditional", "shadow"] = "predicted"
+    # A pilot overrides the policy for the requests it covers (docs: configs/spillway.yaml).
+    pilot: PilotSettings = PilotSettings()
     lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
     model_refit_minutes: float = Field(30, gt=0)
     model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
@@ -389,7 +398,6 @@ class CallbackSettings(_Section):
     pbx_spool_dir: str | None = None
     # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
     spool_script: str = "spillway-callback-spool.py"
-    pilot: PilotSettings = PilotSettings()
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

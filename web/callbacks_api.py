@@ -39,6 +39,7 @@ from starlette.routing import Route
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
+from scheduler.timing_choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_expiry, window_problem
 from spillway.errors import ConfigError, StorageError
 from spillway.phone import callable_phone, timezone_for
@@ -61,8 +62,16 @@ class CallbackIn(BaseModel):
     segment: str | None = Field(None, max_length=40)
     consent: bool = False
     traditional: bool = False
+    # "conventional": the customer asked for a plain callback, not one timed by the model.
+    timing: str | None = Field(None, max_length=40)
     not_before: datetime | None = None
     not_after: datetime | None = None
+
+    @field_validator("timing")
+    @classmethod
+    def _timing(cls, value: str | None) -> str | None:
+        asks_conventional(value)  # the one rule of the API and the CSV: raises when wrong
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -110,6 +119,9 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "next_attempt_at": row["not_before"] if row["status"] == "pending" else None,
         "created_at": row["created_at"],
         "problem": row["last_error"],
+        # Which timing the request got at intake, and why (policy, pilot, customer).
+        "timing": row["timing"],
+        "timing_reason": row["timing_reason"],
     }
 
 
@@ -203,7 +215,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             timezone=given.timezone,
             segment=given.segment,
             consent=given.consent,
-            traditional=given.traditional,
+            traditional=given.traditional or asks_conventional(given.timing),
             not_before=not_before,
             not_after=not_after,
             expires_at=expires_at,
@@ -220,6 +232,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     default_timezone=settings.callbacks.default_timezone,
                     allowed_countries=countries,
                     hash_key=settings.gdpr.hash_key_bytes(),
+                    timing=TimingConfig.from_settings(settings),
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}

@@ -132,6 +132,14 @@ class CallbackBackend(Protocol):
         """
         ...
 
+    async def callback_timing(self, request_id: int) -> str | None:
+        """The timing intake gave the request: 'predicted', 'conventional' (None: unknown)."""
+        ...
+
+    async def plain_callback(self, request_id: int) -> bool:
+        """The customer asked for a plain callback (no AI timing); False: no longer open."""
+        ...
+
 
 class SmsBackend(Protocol):
     async def enqueue(

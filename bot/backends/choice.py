@@ -15,6 +15,7 @@ import time
 from bot.backends import Backends
 from bot.backends.local import Clock, local_backends
 from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
+from scheduler.timing_choice import TimingConfig
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -61,7 +62,9 @@ def build_backends(
     settings: Settings, store: Store | AsyncStore, clock: Clock = time.time
 ) -> Backends:
     """The dialogue's back-ends for these settings (close with ``await backends.aclose()``)."""
-    local = local_backends(store, clock, region=settings.shop.country)
+    local = local_backends(
+        store, clock, region=settings.shop.country, timing=TimingConfig.from_settings(settings)
+    )
     if not uses_shop_api(settings):
         return local
     client = shopify_client(settings)

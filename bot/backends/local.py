@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 from bot.backends import Backends, CallbackRequest, Case, Order, Product
 from bot.backends.sms import SmsOutbox
-from scheduler import requests
+from scheduler import requests, timing_optout
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.timing_choice import TimingConfig
 from spillway.errors import BackendError, StorageError
 from spillway.storage import AsyncStore, Row, Store, Transaction
 
@@ -170,14 +171,40 @@ class LocalCases:
 class LocalCallbacks:
     """Callback requests from the bot (source 'bot'), recorded by the scheduler's owner."""
 
-    def __init__(self, db: AsyncStore, clock: Clock = time.time, *, region: str = "DK") -> None:
+    def __init__(
+        self,
+        db: AsyncStore,
+        clock: Clock = time.time,
+        *,
+        region: str = "DK",
+        timing: TimingConfig | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._region = region
+        self._timing = timing
 
     def _record(self, request: NewRequest) -> int:
         with self._db.store.transaction() as tx:
-            return requests.record(tx, request, region=self._region, now=self._clock()).id
+            return requests.record(
+                tx, request, region=self._region, now=self._clock(), timing=self._timing
+            ).id
+
+    def _timing_of(self, request_id: int) -> str | None:
+        rows = self._db.store.query(
+            "SELECT timing FROM callback_requests WHERE id = :id", {"id": request_id}
+        )
+        return rows[0]["timing"] if rows else None
+
+    async def callback_timing(self, request_id: int) -> str | None:
+        return await _lookup(self._db, "cannot read the callback", self._timing_of, request_id)
+
+    def _plain(self, request_id: int) -> bool:
+        with self._db.store.transaction() as tx:
+            return timing_optout.ask_plain(tx, request_id)
+
+    async def plain_callback(self, request_id: int) -> bool:
+        return await _lookup(self._db, "cannot change the callback", self._plain, request_id)
 
     async def request_callback(self, request: CallbackRequest) -> int:
         new = NewRequest(
@@ -217,14 +244,19 @@ class LocalCallbacks:
 
 
 def local_backends(
-    store: Store | AsyncStore, clock: Clock = time.time, *, region: str = "DK"
+    store: Store | AsyncStore,
+    clock: Clock = time.time,
+    *,
+    region: str = "DK",
+    timing: TimingConfig | None = None,
 ) -> Backends:
-    """All back-ends on the local store; ``region`` reads numbers without a country code."""
+    """All back-ends on the local store; ``region`` reads numbers without a country code;
+    ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot)."""
     db = store if isinstance(store, AsyncStore) else AsyncStore(store)
     return Backends(
         orders=LocalOrders(db),
         inventory=LocalInventory(db),
         cases=LocalCases(db, clock),
-        callbacks=LocalCallbacks(db, clock, region=region),
+        callbacks=LocalCallbacks(db, clock, region=region, timing=timing),
         sms=SmsOutbox(db, clock),
     )

@@ -16,12 +16,14 @@ from bot.backends import Backends, CallbackRequest
 from bot.dialogue.config import DialogueConfig, State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, phone_text
+from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.prompts import say
 from bot.dialogue.result import DialogueContext, Outcome
 from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_hour
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
+from scheduler.timing_choice import Timing
 from spillway.phone import timezone_for
 
 
@@ -30,6 +32,7 @@ class CallbackSteps:
 
     config: DialogueConfig
     backends: Backends
+    state: State
     clock: Callable[[], float]
     call_id: str
     caller_phone: str | None
@@ -37,6 +40,8 @@ class CallbackSteps:
     intents: list[str]
     _callback_phone: str | None
     _callback_window: CallbackWindow | None
+    # The timing intake gave the request ('predicted', 'conventional'); None: not asked.
+    _callback_timing: str | None = None
 
     def _ask(
         self,
@@ -82,6 +87,7 @@ class CallbackSteps:
                 self.callback_id, phone=phone
             )
         self._callback_phone = phone
+        self._callback_timing = await self.backends.callbacks.callback_timing(self.callback_id)
         if confirmed_when and window is not None:
             return self._callback_done()
         spoken = phone_text(phone, self.config.country)
@@ -92,6 +98,9 @@ class CallbackSteps:
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
             text = say("callback_confirm", phone=spoken)
+        if self._callback_timing == Timing.PREDICTED.value:
+            # Transparency: the model times the call, and the caller may refuse it.
+            text = f"{text} {say('callback_timing_note')}"
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
 
     async def _confirm_callback(
@@ -101,7 +110,16 @@ class CallbackSteps:
         digits: str,
         entities: dict[str, str],
     ) -> Reply | None:
-        """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number."""
+        """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number;
+        or a plain callback asked for (confirmed first: it is a guess from words)."""
+        if self.state is State.CONFIRM_PLAIN:
+            return await self._confirm_plain(intent, digits)
+        if isinstance(event, TextTurn) and asks_plain_callback(event.text):
+            if self._callback_timing == Timing.PREDICTED.value:
+                return self._ask(
+                    say("callback_plain_confirm"), "callback_plain_confirm", State.CONFIRM_PLAIN
+                )
+            return self._callback_done()  # plain already: nothing to change
         raw = digits or entities.get("phone") or entities.get("order_number") or ""
         other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone:
@@ -116,6 +134,22 @@ class CallbackSteps:
                 )
                 self._callback_window = window
         return self._callback_done()
+
+    async def _confirm_plain(self, intent: ParsedIntent | None, digits: str) -> Reply | None:
+        """The answer to "a plain callback ...: is that right?"; anything else is asked again."""
+        if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            if self.callback_id is not None and await self.backends.callbacks.plain_callback(
+                self.callback_id
+            ):
+                self._callback_timing = Timing.CONVENTIONAL.value
+            return self._callback_done()
+        if (intent and intent.name == Intent.DENY) or digits == "2":
+            return self._callback_done()  # as it was: timed by the model
+        return None
+
+    def _answers_when(self, text: str) -> bool:
+        """Whether ``text`` answers "when suits you?" (a time, or a plain callback)."""
+        return self._window_in(text) is not None or asks_plain_callback(text)
 
     def hint_callback_time(self, text: str) -> None:
         """A time the caller named before the callback steps began (at the overflow offer)."""

@@ -71,6 +71,8 @@ class State(StrEnum):
     OFFER_HUMAN = "offer_human"
     ASK_PHONE = "ask_phone"
     CONFIRM_CALLBACK = "confirm_callback"
+    # "A plain callback, without picking the time: is that right?"
+    CONFIRM_PLAIN = "confirm_plain"
     # A proposed side effect (case, SMS, callback) waits for the caller's yes.
     CONFIRM_ACTION = "confirm_action"
     ANYTHING_ELSE = "anything_else"

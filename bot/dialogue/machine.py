@@ -291,7 +291,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             if (intent and intent.name == Intent.DENY) or digits == "2":
                 return self._anything_else("All right. ")
             return None
-        if state is State.CONFIRM_CALLBACK:
+        if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
             return await self._confirm_callback(event, intent, digits, entities)
         if state is State.CONFIRM_ACTION:
             return await self._confirm_action(intent, digits)
@@ -313,7 +313,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             )
         if self.state is State.ASK_PRODUCT:
             return "product" in intent.entities
-        if self.state is State.CONFIRM_CALLBACK and self._window_in(intent.text) is not None:
+        if self.state is State.CONFIRM_CALLBACK and self._answers_when(intent.text):
             # "This afternoon is best" answers "when suits you?", whatever the
             # classifier makes of it (it read it as a complaint).
             return True

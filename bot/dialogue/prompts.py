@@ -253,6 +253,25 @@ PROMPTS: dict[str, Prompt] = {
     "agent_whisper_return": Prompt("A callback about a return.", fixed=True),
     "agent_whisper_complaint": Prompt("A callback about a complaint.", fixed=True),
     "agent_whisper_stock": Prompt("A callback about a product.", fixed=True),
+    # -- added by timing-choice --
+    # One sentence after the callback confirmation, when the model times the call.
+    "callback_timing_note": Prompt(
+        "We pick the time you're most likely to be free; for a plain callback instead, "
+        "just say plain callback.",
+        fixed=True,
+    ),
+    # The caller seemed to ask for a plain callback: confirmed before it is changed.
+    "callback_plain_confirm": Prompt(
+        "A plain callback, as soon as a colleague is free, without picking the time for "
+        "you. Is that right? Please say yes or no.",
+        fixed=True,
+    ),
+    # The DTMF menu's callback step: before the request is taken (Asterisk plays it).
+    "menu_callback_timing": Prompt(
+        "We'll call you back at the time you're most likely to be free. For a plain "
+        "callback as soon as we can instead, press 9 now.",
+        fixed=True,
+    ),
 }
 
 

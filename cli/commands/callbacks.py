@@ -21,7 +21,7 @@ from rich.table import Table
 from cli.context import app_context
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
-from scheduler import requests
+from scheduler import requests, timing_optout
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
@@ -29,6 +29,7 @@ from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.timing_choice import TimingConfig
 from scheduler.windows import window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
@@ -278,6 +279,7 @@ def import_(
             continue
         expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
         ready.append((line, dataclasses.replace(request, expires_at=expires_at)))
+    timing = TimingConfig.from_settings(settings)
     with _store(ctx) as db:
         # Short transactions with a pause between them: the API, the bot and the
         # dialer write in the pauses instead of timing out behind one long import.
@@ -297,6 +299,7 @@ def import_(
                             default_timezone=settings.callbacks.default_timezone,
                             allowed_countries=settings.callback_countries(),
                             hash_key=settings.gdpr.hash_key_bytes(),
+                            timing=timing,
                         )
                     except requests.KeyReused as exc:
                         errors.append(RowError(line, exc.message))
@@ -342,6 +345,7 @@ def import_spool_(ctx: typer.Context) -> None:
                 now=time.time(),
                 allowed_countries=settings.callback_countries(),
                 hash_key=settings.gdpr.hash_key_bytes(),
+                timing=TimingConfig.from_settings(settings),
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
@@ -372,9 +376,24 @@ def optout(
         Path | None,
         typer.Option("--file", help="A do-not-call list (Robinson list): one number a line."),
     ] = None,
+    ai_timing: Annotated[
+        bool,
+        typer.Option(
+            "--ai-timing",
+            help="Not a do-not-call entry: this number's callbacks are never timed by the "
+            "model (always a plain callback, as soon as the rules allow).",
+        ),
+    ] = False,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="With --ai-timing: undo it for the number.")
+    ] = False,
 ) -> None:
-    """Put numbers on the do-not-call list; their open requests are cancelled."""
+    """Put numbers on the do-not-call list (their open requests are cancelled), or, with
+    --ai-timing, opt a number out of AI timing for good."""
     settings = app_context(ctx).settings
+    if ai_timing or remove:
+        _optout_ai_timing(ctx, number, ai_timing=ai_timing, remove=remove, file=file)
+        return
     numbers: list[tuple[str, str]] = []
     if number:
         numbers.append(("argument", number))
@@ -411,6 +430,41 @@ def optout(
     console.print(f"{len(numbers) - bad} number(s) on the do-not-call list, {bad} refused")
     if bad:
         raise typer.Exit(1)
+
+
+def _optout_ai_timing(
+    ctx: typer.Context, number: str | None, *, ai_timing: bool, remove: bool, file: Path | None
+) -> None:
+    """`callbacks optout --ai-timing [--remove] NUMBER`."""
+    if file is not None or not number:
+        raise InputError(
+            "--ai-timing takes one number (no --file)",
+            hint="spillway callbacks optout --ai-timing +4520123456",
+        )
+    if not ai_timing:
+        raise InputError(
+            "--remove goes with --ai-timing",
+            hint="spillway callbacks optout --ai-timing --remove +4520123456",
+        )
+    region = app_context(ctx).settings.shop.country
+    with _store(ctx) as db, db.transaction() as tx:
+        if remove:
+            e164, was_on = timing_optout.remove(tx, number, region=region)
+        else:
+            e164 = timing_optout.add(tx, number, source="admin", now=time.time(), region=region)
+            was_on = True
+    if e164 is None:
+        console.print(plain(f"{number!r} is not a phone number"), style="red", markup=False)
+        raise typer.Exit(1)
+    if not remove:
+        console.print(
+            f"{mask_phone(e164)}: every callback is a plain one from now on (no AI timing), "
+            "its open requests too"
+        )
+    elif was_on:
+        console.print(f"{mask_phone(e164)}: callbacks timed as anyone's again (new requests)")
+    else:
+        console.print(f"{mask_phone(e164)} was not opted out of AI timing: nothing changed")
 
 
 @scheduler_app.command("run")

@@ -59,6 +59,7 @@ def show(result: Explanation) -> None:
     console.print(
         f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
     )
+    console.print(f"Timing: {result.timing_text()}", markup=False)
     for statement in result.timeline:
         console.print(statement, markup=False)
     if result.planned_at:

@@ -71,7 +71,12 @@ def spool_request(spool_dir: str, request: dict) -> str:
 
 
 def request_from(
-    env: dict, caller: str, call_id: str, reason: str = "", after_request: str = ""
+    env: dict,
+    caller: str,
+    call_id: str,
+    reason: str = "",
+    after_request: str = "",
+    timing: str = "",
 ) -> dict:
     """The spool record for this call, from the AGI environment and channel variables.
 
@@ -90,6 +95,8 @@ def request_from(
         request["reason"] = reason[:80]
     if after_request.isdigit():
         request["after_request"] = int(after_request)
+    if timing == "conventional":  # the menu's plain-callback key (SPILLWAY_TIMING)
+        request["timing"] = timing
     return request
 
 
@@ -109,7 +116,8 @@ def main(argv: list) -> int:
         call_id = agi.get_variable("SPILLWAY_CALL_ID")
         reason = agi.get_variable("SPILLWAY_CALLBACK_REASON")
         after = agi.get_variable("SPILLWAY_REQUEST_ID")
-        request = request_from(agi.env, caller, call_id, reason or "", after or "")
+        timing = agi.get_variable("SPILLWAY_TIMING")
+        request = request_from(agi.env, caller, call_id, reason or "", after or "", timing or "")
         spool_request(argv[1], request)
         agi.set_variable("SPILLWAY_CALLBACK_ID", "spool:" + safe_name(str(request["call_id"])))
         return 0
