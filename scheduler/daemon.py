@@ -57,7 +57,8 @@ async def run_scheduler(
         )
     keeper: ModelKeeper | None = None
     # A pilot's predicted arm needs the model whatever callbacks.policy says.
-    if settings.callbacks.policy in ("predicted", "shadow") or settings.callbacks.pilot.share_predicted:
+    policy = settings.callbacks.policy
+    if policy in ("predicted", "shadow") or settings.callbacks.pilot.share_predicted:
         keeper = ModelKeeper(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,

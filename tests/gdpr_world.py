@@ -19,7 +19,7 @@ from agi.call_log import CallLog
 from bot.backends import CallbackRequest
 from bot.backends.local import LocalCallbacks, LocalCases
 from bot.backends.sms import SmsOutbox
-from scheduler import requests
+from scheduler import requests, timing_optout
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.policy import ConventionalPolicy
@@ -125,7 +125,10 @@ async def fill_through_every_door(
             },
         )
         if opt_out:
-            # They asked never to be called again (their open request is cancelled).
+            with store.transaction() as tx:
+                # First they asked for plain callbacks, never timed by the model.
+                timing_optout.add(tx, national, source="caller", now=time.time(), region="DK")
+            # Then never to be called again (their open request is cancelled).
             with store.transaction() as tx:
                 requests.opt_out(tx, national, source="caller", now=time.time(), region="DK")
     finally:

@@ -50,7 +50,8 @@ def _forms(national: str) -> list[bytes]:
 async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
     found = export_person(world, "+45" + BO, SETTINGS, now=time.time())
     data = found.as_json()["data"]
-    expected = {t.name for t in PERSONAL_DATA} - {"do_not_call", "gdpr_holds"}
+    # Only the opted-out person (Anna) asked for plain callbacks: Bo's are timed by the model.
+    expected = {t.name for t in PERSONAL_DATA} - {"do_not_call", "gdpr_holds", "ai_timing_optout"}
     assert set(data) == expected
     assert len(data["callback_requests"]) == 2 and len(data["callback_attempts"]) == 2
     [open_request] = [r for r in data["callback_requests"] if r["status"] == "pending"]
@@ -61,6 +62,7 @@ async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
     assert any("most likely to answer" in f for f in timing["factors"])
     anna = export_person(world, "+45" + ANNA, SETTINGS, now=time.time()).as_json()["data"]
     assert [r["phone"] for r in anna["do_not_call"]] == ["+45" + ANNA]
+    assert [r["phone"] for r in anna["ai_timing_optout"]] == ["+45" + ANNA]
     assert not any(str(r).count(BO) for rows in anna.values() for r in rows)
 
 
