@@ -25,9 +25,16 @@ API_TOKEN = "console-server-token-0123456789"
 
 @contextmanager
 def running_console(
-    folder: Path, db_path: Path, *, user: str, password: str, role: Role = Role.VIEWER
+    folder: Path,
+    db_path: Path,
+    *,
+    user: str,
+    password: str,
+    role: Role = Role.VIEWER,
+    postgres_dsn: str | None = None,
 ) -> Iterator[str]:
-    """Start the server over ``db_path`` with one user; yield its URL; stop it."""
+    """Start the server over ``db_path`` (or the PostgreSQL database ``postgres_dsn``) with
+    one user; yield its URL; stop it."""
     secrets = folder / "secrets.env"
     secrets.write_text(
         f"{secret_name(user)}={entry(role, password)}\nSPILLWAY_WEB__SESSION_SECRET={'k' * 40}\n"
@@ -42,6 +49,11 @@ def running_console(
         "SPILLWAY_WEB__PORT": str(port),
         "SPILLWAY_WEB__API_TOKEN": API_TOKEN,
     }
+    if postgres_dsn:
+        env |= {
+            "SPILLWAY_STORAGE__BACKEND": "postgres",
+            "SPILLWAY_STORAGE__POSTGRES_DSN": postgres_dsn,
+        }
     log_path = folder / "serve.log"
     url = f"http://127.0.0.1:{port}"
     with log_path.open("w") as log:
