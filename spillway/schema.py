@@ -45,6 +45,18 @@ _RETIME_TURNS = (
     f"UPDATE call_events SET turn_ms = CASE WHEN kind = 'first_audio' THEN {_TURN_MS} END "
     "WHERE (kind = 'first_audio' OR turn_ms IS NOT NULL) AND "
 )
+# One attempt more: the facts move on from where they stood, without counting again.
+_ADD_ATTEMPT = """
+    contact_attempts = contact_attempts + 1,
+    first_attempt_answered = CASE WHEN NEW.attempt_no = 1 AND NEW.outcome = 'answered'
+        THEN 1 ELSE first_attempt_answered END,
+    contacted_at = CASE WHEN NEW.outcome = 'answered'
+        AND (contacted_at IS NULL OR NEW.started_at < contacted_at)
+        THEN NEW.started_at ELSE contacted_at END,
+    first_attempt_policy = CASE WHEN NEW.attempt_no = 1
+        AND (first_attempt_policy IS NULL OR NEW.policy < first_attempt_policy)
+        THEN NEW.policy ELSE first_attempt_policy END
+"""
 _CONTACT_FACTS_COMMON = (
     "ALTER TABLE callback_requests ADD COLUMN contact_attempts INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE callback_requests ADD COLUMN first_attempt_answered INTEGER NOT NULL DEFAULT 0",
@@ -67,8 +79,7 @@ _CONTACT_FACTS_COMMON = (
 # `simulate --store`, a restore): nothing that writes attempts can forget them.
 _CONTACT_FACTS_SQLITE_TRIGGERS = (
     "CREATE TRIGGER callback_attempts_facts_insert AFTER INSERT ON callback_attempts "
-    f"BEGIN UPDATE callback_requests SET {_RECOUNT_CONTACT_FACTS} "
-    "WHERE id = NEW.request_id; END",
+    f"BEGIN UPDATE callback_requests SET {_ADD_ATTEMPT} WHERE id = NEW.request_id; END",
     "CREATE TRIGGER callback_attempts_facts_update AFTER UPDATE OF request_id, attempt_no, "
     "started_at, outcome, policy ON callback_attempts "
     f"BEGIN UPDATE callback_requests SET {_RECOUNT_CONTACT_FACTS} "
@@ -91,7 +102,9 @@ _CONTACT_FACTS_POSTGRES_TRIGGERS = (
     "IF TG_OP <> 'INSERT' THEN "
     f"UPDATE callback_requests SET {_RECOUNT_CONTACT_FACTS} WHERE id = OLD.request_id; "
     "END IF; "
-    "IF TG_OP <> 'DELETE' THEN "
+    "IF TG_OP = 'INSERT' THEN "
+    f"UPDATE callback_requests SET {_ADD_ATTEMPT} WHERE id = NEW.request_id; "
+    "ELSIF TG_OP = 'UPDATE' THEN "
     f"UPDATE callback_requests SET {_RECOUNT_CONTACT_FACTS} WHERE id = NEW.request_id; "
     "END IF; "
     "RETURN NULL; "

@@ -66,9 +66,13 @@ def write_history(store: Store, now: float, seed: int) -> None:
             attempt_no = 1 if rng.random() < 0.1 else no
             started = row["created_at"] + rng.uniform(0, 3 * DAY_S)
             attempt_id = f"a{rid}-{no}"
+            # Most start open (the dialer); some are written ended (simulate --store).
+            ended = rng.random() < 0.3
             store.insert(
                 "callback_attempts",
                 {
+                    "outcome": rng.choice(OUTCOMES) if ended else None,
+                    "ended_at": started + 30 if ended else None,
                     "id": attempt_id,
                     "request_id": rid,
                     "phone": row["phone"],
@@ -83,6 +87,8 @@ def write_history(store: Store, now: float, seed: int) -> None:
             attempts.append((attempt_id, rid, row["phone"], started))
     rng.shuffle(attempts)
     for attempt_id, _, _, started in attempts:
+        if rng.random() < 0.3:
+            continue
         if rng.random() < 0.1:
             store.execute("DELETE FROM callback_attempts WHERE id = :id", {"id": attempt_id})
         else:

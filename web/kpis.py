@@ -268,7 +268,7 @@ def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, 
 def local_days(w: Window) -> list[tuple[date, float, float]]:
     """The window cut at local midnights: each local day and its part [start, end) of it."""
     tz = ZoneInfo(w.zone)
-    days = []
+    days: list[tuple[date, float, float]] = []
     day = datetime.fromtimestamp(w.since, tz).date()
     while True:
         start = datetime.combine(day, time(), tz).timestamp()
