@@ -25,8 +25,10 @@ def running_console(
     password: str,
     role: Role = Role.VIEWER,
     env_extra: dict[str, str] | None = None,
+    postgres_dsn: str | None = None,
 ) -> Iterator[str]:
-    """Start the server over ``db_path`` with one user; yield its URL; stop it.
+    """Start the server over ``db_path`` (or the PostgreSQL database ``postgres_dsn``) with
+    one user; yield its URL; stop it.
 
     ``env_extra``: more ``SPILLWAY_*`` settings for the server (a test's own
     ``gdpr.hash_key`` and spool folder).
@@ -43,5 +45,10 @@ def running_console(
         "SPILLWAY_WEB__API_TOKEN": API_TOKEN,
         **(env_extra or {}),
     }
+    if postgres_dsn:
+        env |= {
+            "SPILLWAY_STORAGE__BACKEND": "postgres",
+            "SPILLWAY_STORAGE__POSTGRES_DSN": postgres_dsn,
+        }
     with serving(env, folder / "serve.log") as url:
         yield url

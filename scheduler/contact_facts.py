@@ -19,7 +19,7 @@ turns a request row and its facts into a :class:`RequestRecord`.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,21 +102,61 @@ def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+@dataclass(frozen=True, slots=True)
+class RequestTally:
+    """What the callback KPIs count over a set of requests: summed in SQL, or from records."""
+
+    requests: int = 0
+    invalid_number: int = 0
+    first_attempt_answered: int = 0  # of the callable ones (not invalid_number)
+    contacted: int = 0  # callable ones reached
+    attempts: int = 0  # made for the callable ones
+    pending: int = 0
+
+    def __add__(self, other: RequestTally) -> RequestTally:
+        return RequestTally(
+            *(getattr(self, f) + getattr(other, f) for f in RequestTally.__dataclass_fields__)
+        )
+
+
+def tally(records: Iterable[RequestRecord]) -> RequestTally:
+    """The counts over ``records`` (the definitions the console's SQL sums, :mod:`web.kpi_rows`)."""
+    rows = list(records)
+    callable_ = [r for r in rows if r.status != "invalid_number"]
+    return RequestTally(
+        requests=len(rows),
+        invalid_number=len(rows) - len(callable_),
+        first_attempt_answered=sum(r.first_attempt_answered for r in callable_),
+        contacted=sum(r.contacted_at is not None for r in callable_),
+        attempts=sum(r.attempts for r in callable_),
+        pending=sum(r.status in OPEN_STATUSES for r in rows),
+    )
+
+
+def hours_to_contact(records: Iterable[RequestRecord]) -> list[float]:
+    """From request to the answered attempt, for each callable request reached."""
+    return [
+        (r.contacted_at - r.created_at) / 3600
+        for r in records
+        if r.status != "invalid_number" and r.contacted_at
+    ]
+
+
+def tally_figures(t: RequestTally, hours: Sequence[float]) -> dict[str, Any]:
+    """Requests, rates, attempts per contact and median hours to contact of a tally."""
+    callable_ = t.requests - t.invalid_number
+    return {
+        "requests": t.requests,
+        "invalid_number": t.invalid_number,
+        "first_attempt_contact_rate": share(t.first_attempt_answered, callable_),
+        "contact_rate": share(t.contacted, callable_),
+        "mean_attempts_per_contact": round(t.attempts / t.contacted, 4) if t.contacted else None,
+        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
+        "pending": t.pending,
+        "attempts": t.attempts,
+    }
+
+
 def callback_figures(records: Sequence[RequestRecord]) -> dict[str, Any]:
     """Requests, rates, attempts per contact and median hours to contact of ``records``."""
-    callable_ = [r for r in records if r.callable]
-    contacted = [r for r in callable_ if r.reached]
-    hours = [h for r in contacted if (h := r.hours_to_contact) is not None]
-    attempts = sum(r.attempts for r in callable_)
-    return {
-        "requests": len(records),
-        "invalid_number": len(records) - len(callable_),
-        "first_attempt_contact_rate": share(
-            sum(r.first_attempt_answered for r in callable_), len(callable_)
-        ),
-        "contact_rate": share(len(contacted), len(callable_)),
-        "mean_attempts_per_contact": round(attempts / len(contacted), 4) if contacted else None,
-        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
-        "pending": sum(r.status in OPEN_STATUSES for r in records),
-        "attempts": attempts,
-    }
+    return tally_figures(tally(records), hours_to_contact(records))

@@ -159,6 +159,7 @@ PERSONAL_DATA: tuple[Table, ...] = (
             not_before=Category.CONTACT_TIME,
             not_after=Category.CONTACT_TIME,
             closed_at=Category.CONTACT_TIME,
+            contacted_at=Category.CONTACT_TIME,
         ),
         (Link("phone"), _CALL),
         Period.PHONE_NUMBERS,
@@ -309,6 +310,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "plan_reason": "the policy's own words on its choice",
         "timing": "predicted or conventional timing",
         "timing_reason": "why: the policy, a pilot's draw, or the customer's choice",
+        "contact_attempts": "how many attempts were made (kept from the attempts)",
+        "first_attempt_policy": "the policy that planned the first attempt",
     },
     "callback_attempts": {
         "id": "Spillway's own id of the attempt",

@@ -71,6 +71,10 @@ class _PgTransaction(Transaction):
         names = [d.name for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
+    def values(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        cursor = self._conn.execute(translate(sql), params or None)
+        return [] if cursor.description is None else list(cursor.fetchall())
+
     def insert(self, table: str, row: Mapping[str, Any]) -> int:
         cols = [check_identifier(c) for c in row]
         sql = (
@@ -174,7 +178,8 @@ class PostgresStore(Store):
                     if migration.version in done:
                         continue
                     try:
-                        for statement in migration.statements:
+                        statements = migration.postgres_statements
+                        for statement in statements or migration.statements:
                             conn.execute(translate_ddl(statement))
                         conn.execute(
                             "INSERT INTO _migrations (version, name, applied_at) "

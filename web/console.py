@@ -44,8 +44,15 @@ from web.console_data import (
 )
 from web.csrf import checked_form
 from web.health import health_checks
-from web.kpi_rows import kpi_rows, simulated_requests
-from web.kpis import WINDOW_KEYS, Window, bot_kpis, callback_kpis, daily_series, window
+from web.kpi_rows import bot_facts, request_tallies, simulated_requests
+from web.kpis import (
+    WINDOW_KEYS,
+    Window,
+    bot_kpis_from,
+    callback_kpis_from,
+    daily_series_from,
+    window,
+)
 from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
 from web.pages import render
 from web.users import Role
@@ -63,7 +70,7 @@ def stale_after_s(settings: Settings) -> float:
 
 def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
     """Both halves' KPIs for the window, and the daily series (worker thread)."""
-    requests_, calls = kpi_rows(store, w)
+    by_policy, hours, by_day = request_tallies(store, w)
     return {
         "window": {
             "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
@@ -71,9 +78,9 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
             "time_zone": w.zone,
             "label": w.label,
         },
-        "callbacks": callback_kpis(requests_),
-        "bot": bot_kpis(calls),
-        "daily": daily_series(requests_, w.zone),
+        "callbacks": callback_kpis_from(by_policy, hours),
+        "bot": bot_kpis_from(*bot_facts(store, w.since, w.until)),
+        "daily": daily_series_from(by_day),
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated_requests(store, w.since, w.until),
     }

@@ -1,72 +1,173 @@
 """The rows behind the KPIs, read from the database (worker thread); :mod:`web.kpis` counts.
 
-One query per half: per callback request created in the window, the facts of
-its attempts (grouped in SQL, so a month of a million attempts comes back as
-one row per request); per bot call started in the window, its outcome, intent,
-hand-over reason and turn latencies from its events.
+The callback half reads each request's contact facts, which the database
+keeps beside the request from its attempts (migration 15's triggers): one
+indexed aggregate per local day and policy, and the hours to contact of the
+requests reached, instead of a scan of a month's million attempts.
+:func:`scanned_request_records` counts the same facts from the attempts (the
+definition; a test holds the two equal). The bot half: per bot call started
+in the window, its outcome and intent, the latency of each turn (paired in
+SQL) and the hand-over reason of the calls handed over.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
+from typing import Any
 
 from scheduler.contact_facts import attempt_facts_sql, request_record
 from spillway.storage import Store
 from web.call_timeline import event_data
-from web.kpis import HANDOFF, CallRecord, RequestRecord, Window, outcome_class, turn_latencies_ms
+from web.kpis import (
+    HANDOFF,
+    UNPLANNED,
+    CallRecord,
+    RequestRecord,
+    RequestTally,
+    Window,
+    local_days,
+    outcome_class,
+    stored_words,
+    turn_latencies_ms,
+)
 
 # The policy a request is counted under: the one that planned its first attempt, else
 # the one that plans it now. The list's filter uses the same expression.
-POLICY_SQL = (
-    "COALESCE((SELECT a1.policy FROM callback_attempts a1 WHERE a1.request_id = r.id "
-    "AND a1.attempt_no = 1 LIMIT 1), r.planned_by)"
-)
+POLICY_SQL = "COALESCE(r.first_attempt_policy, r.planned_by)"
 
 _WINDOW = "created_at >= :since AND created_at < :until"
 _REQUESTS = f"SELECT id, created_at, status, planned_by FROM callback_requests WHERE {_WINDOW}"
+# The definition the stored facts keep (scheduler.contact_facts), grouped from the attempts.
 _ATTEMPTS = attempt_facts_sql(f"SELECT id FROM callback_requests WHERE {_WINDOW}")
+_CALLABLE = "r.status <> 'invalid_number'"
+_TALLIES = f"""
+WITH days (day, day_start, day_end) AS (VALUES {{days}})
+SELECT d.day, {POLICY_SQL} AS policy,
+       COUNT(*) AS requests,
+       SUM(CASE WHEN {_CALLABLE} THEN 0 ELSE 1 END) AS invalid_number,
+       SUM(CASE WHEN {_CALLABLE} THEN r.first_attempt_answered ELSE 0 END)
+           AS first_attempt_answered,
+       SUM(CASE WHEN {_CALLABLE} AND r.contacted_at IS NOT NULL THEN 1 ELSE 0 END)
+           AS contacted,
+       SUM(CASE WHEN {_CALLABLE} THEN r.contact_attempts ELSE 0 END) AS attempts,
+       SUM(CASE WHEN r.status IN ('pending', 'dialling') THEN 1 ELSE 0 END) AS pending
+FROM days d
+JOIN callback_requests r ON r.created_at >= d.day_start AND r.created_at < d.day_end
+GROUP BY d.day, {POLICY_SQL}
+"""
+_HOURS = f"""
+SELECT {POLICY_SQL} AS policy, (r.contacted_at - r.created_at) / 3600 AS hours
+FROM callback_requests r
+WHERE r.{_WINDOW} AND {_CALLABLE} AND r.contacted_at IS NOT NULL
+"""
 
 
-def request_records(store: Store, since: float, until: float) -> list[RequestRecord]:
-    """Every callback request created in [since, until), with its attempts' facts."""
+def request_tallies(
+    store: Store, w: Window
+) -> tuple[dict[str, RequestTally], dict[str, list[float]], dict[date, RequestTally]]:
+    """The requests created in the window: counted per policy, their hours to contact per
+    policy, and counted per local day of creation."""
+    days = local_days(w)
+    params: dict[str, Any] = {"since": w.since, "until": w.until}
+    values = []
+    for i, (day, start, end) in enumerate(days):
+        values.append(f"(:day{i}, :start{i}, :end{i})")
+        params.update({f"day{i}": day.isoformat(), f"start{i}": start, f"end{i}": end})
+    by_policy: dict[str, RequestTally] = defaultdict(RequestTally)
+    by_day: dict[date, RequestTally] = defaultdict(RequestTally)
+    if values:
+        for row in store.query(_TALLIES.format(days=", ".join(values)), params):
+            t = RequestTally(*(int(row[f]) for f in RequestTally.__dataclass_fields__))
+            by_policy[row["policy"] or UNPLANNED] += t
+            by_day[date.fromisoformat(row["day"])] += t
+    hours: dict[str, list[float]] = defaultdict(list)
+    for policy, hour in store.values(_HOURS, params):
+        hours[policy or UNPLANNED].append(float(hour))
+    return dict(by_policy), dict(hours), dict(by_day)
+
+
+def scanned_request_records(store: Store, since: float, until: float) -> list[RequestRecord]:
+    """Every callback request created in [since, until), its facts counted from its attempts."""
     window = {"since": since, "until": until}
     made = {r["request_id"]: r for r in store.query(_ATTEMPTS, window)}
     return [request_record(r, made.get(r["id"])) for r in store.query(_REQUESTS, window)]
 
 
-def call_records(store: Store, since: float, until: float) -> list[CallRecord]:
-    """Every call started in [since, until) that recorded an outcome."""
-    window = {"since": since, "until": until}
-    calls = store.query(
-        "SELECT call_id, outcome, intent FROM calls WHERE started_at >= :since "
-        "AND started_at < :until AND outcome IS NOT NULL",
-        window,
-    )
-    timings: dict[str, list[tuple[float, str]]] = defaultdict(list)
+_BOT_CALLS = (
+    "SELECT call_id FROM calls WHERE started_at >= :since AND started_at < :until "
+    "AND outcome IS NOT NULL"
+)
+# Each reply's turn latency, kept on its first audio event by migration 15's triggers.
+_TURNS = (
+    f"SELECT e.turn_ms FROM call_events e WHERE e.call_id IN ({_BOT_CALLS}) "
+    "AND e.turn_ms IS NOT NULL"
+)
+# The definition the stored turn times keep: every endpoint and first audio of the calls.
+_TURN_EVENTS = (
+    f"SELECT e.call_id, e.at, e.kind FROM call_events e WHERE e.call_id IN ({_BOT_CALLS}) "
+    "AND e.kind IN ('endpoint', 'first_audio')"
+)
+
+
+def _handoff_reasons(store: Store, window: dict[str, Any]) -> dict[str, str]:
+    """The reason each call handed over in the window gave (the last one said)."""
+    words = {f"w{i}": word for i, word in enumerate(stored_words(HANDOFF))}
     reasons: dict[str, str] = {}
-    handoffs = {c["call_id"] for c in calls if outcome_class(c["outcome"]) == HANDOFF}
-    for e in store.query(
-        # turn_latencies_ms sorts each call's events itself; reasons are read in order.
-        "SELECT e.call_id, e.at, e.kind, e.data FROM call_events e WHERE e.call_id IN "
+    for call_id, data in store.values(
+        "SELECT e.call_id, e.data FROM call_events e WHERE e.kind = 'stage' AND e.call_id IN "
         "(SELECT call_id FROM calls WHERE started_at >= :since AND started_at < :until "
-        "AND outcome IS NOT NULL) AND e.kind IN ('endpoint', 'first_audio', 'stage') "
-        "ORDER BY e.call_id, e.at",
-        window,
+        f"AND outcome IN ({', '.join(':' + k for k in words)})) ORDER BY e.call_id, e.at",
+        {**window, **words},
     ):
-        if e["kind"] != "stage":
-            timings[e["call_id"]].append((float(e["at"]), str(e["kind"])))
-        elif e["call_id"] in handoffs:
-            reason = handoff_reason(e["data"])
-            if reason:
-                reasons[e["call_id"]] = reason  # the last one said
+        reason = handoff_reason(data)
+        if reason:
+            reasons[call_id] = reason
+    return reasons
+
+
+def bot_facts(
+    store: Store, since: float, until: float
+) -> tuple[dict[tuple[str, str | None], int], list[str | None], list[float]]:
+    """For :func:`web.kpis.bot_kpis_from`, over the calls started in [since, until) that
+    recorded an outcome: their number per (outcome, intent), the reason of each call
+    handed over, and every turn's latency as stored."""
+    window: dict[str, Any] = {"since": since, "until": until}
+    calls = {
+        (outcome, intent): int(n)
+        for outcome, intent, n in store.values(
+            "SELECT outcome, intent, COUNT(*) FROM calls WHERE started_at >= :since "
+            "AND started_at < :until AND outcome IS NOT NULL GROUP BY outcome, intent",
+            window,
+        )
+    }
+    handed_over = sum(n for (outcome, _), n in calls.items() if outcome_class(outcome) == HANDOFF)
+    reasons: list[str | None] = list(_handoff_reasons(store, window).values())
+    reasons += [None] * (handed_over - len(reasons))
+    latencies = [float(ms) for (ms,) in store.values(_TURNS, window)]
+    return calls, reasons, latencies
+
+
+def scanned_call_records(store: Store, since: float, until: float) -> list[CallRecord]:
+    """Every call started in [since, until) that recorded an outcome, its turns paired from
+    its events (the definition the stored turn times keep)."""
+    window: dict[str, Any] = {"since": since, "until": until}
+    events: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for call_id, at, kind in store.values(_TURN_EVENTS, window):
+        events[call_id].append((float(at), str(kind)))
+    reasons = _handoff_reasons(store, window)
     return [
         CallRecord(
-            outcome=c["outcome"],
-            intent=c["intent"],
-            handoff_reason=reasons.get(c["call_id"]),
-            turn_latencies_ms=tuple(turn_latencies_ms(timings[c["call_id"]])),
+            outcome=outcome,
+            intent=intent,
+            handoff_reason=reasons.get(call_id) if outcome_class(outcome) == HANDOFF else None,
+            turn_latencies_ms=tuple(turn_latencies_ms(events[call_id])),
         )
-        for c in calls
+        for call_id, outcome, intent in store.values(
+            "SELECT call_id, outcome, intent FROM calls WHERE started_at >= :since "
+            "AND started_at < :until AND outcome IS NOT NULL",
+            window,
+        )
     ]
 
 
@@ -83,7 +184,3 @@ def simulated_requests(store: Store, since: float, until: float) -> int:
         {"since": since, "until": until},
     )
     return int(row["n"])
-
-
-def kpi_rows(store: Store, w: Window) -> tuple[list[RequestRecord], list[CallRecord]]:
-    return request_records(store, w.since, w.until), call_records(store, w.since, w.until)

@@ -30,7 +30,7 @@ A rate with nothing to count is ``None``, not 0.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -38,7 +38,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from scheduler.contact_facts import RequestRecord, callback_figures, share
+from scheduler.contact_facts import (
+    RequestRecord,
+    RequestTally,
+    hours_to_contact,
+    share,
+    tally,
+    tally_figures,
+)
 
 UNPLANNED = "unplanned"
 
@@ -87,16 +94,29 @@ class CallRecord:
     turn_latencies_ms: tuple[float, ...] = ()
 
 
+def callback_kpis_from(
+    by_policy: Mapping[str, RequestTally], hours: Mapping[str, Sequence[float]]
+) -> dict[str, Any]:
+    """The callback half's KPIs, overall and per policy, from each policy's tally and hours."""
+    return {
+        **tally_figures(
+            sum(by_policy.values(), RequestTally()), [h for arm in hours.values() for h in arm]
+        ),
+        "by_policy": {
+            arm: tally_figures(by_policy[arm], hours.get(arm, ())) for arm in sorted(by_policy)
+        },
+    }
+
+
 def callback_kpis(records: Iterable[RequestRecord]) -> dict[str, Any]:
     """The callback half's KPIs, overall and per policy."""
-    rows = list(records)
     arms: dict[str, list[RequestRecord]] = defaultdict(list)
-    for r in rows:
+    for r in records:
         arms[r.policy or UNPLANNED].append(r)
-    return {
-        **callback_figures(rows),
-        "by_policy": {arm: callback_figures(arms[arm]) for arm in sorted(arms)},
-    }
+    return callback_kpis_from(
+        {arm: tally(rows) for arm, rows in arms.items()},
+        {arm: hours_to_contact(rows) for arm, rows in arms.items()},
+    )
 
 
 def turn_latencies_ms(events: Iterable[tuple[float, str]]) -> list[float]:
@@ -122,43 +142,79 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
 
-def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
-    """The bot half's KPIs over the calls that reached the bot."""
-    bot_calls = [c for c in calls if outcome_class(c.outcome) is not None]
-    classes = Counter(outcome_class(c.outcome) for c in bot_calls)
-    latencies = [ms for c in bot_calls for ms in c.turn_latencies_ms]
-    reasons = Counter(
-        c.handoff_reason or "unknown" for c in bot_calls if outcome_class(c.outcome) == HANDOFF
-    )
+def bot_kpis_from(
+    calls: Mapping[tuple[str, str | None], int],
+    handoff_reasons: Iterable[str | None],
+    turn_latencies: Sequence[float],
+) -> dict[str, Any]:
+    """The bot half's KPIs from the number of calls per (stored outcome, intent), the
+    reason of each call handed over (None: not said) and the latency of every turn."""
+    classes: Counter[str | None] = Counter()
+    intents: Counter[str] = Counter()
+    for (outcome, intent), n in calls.items():
+        classes[outcome_class(outcome)] += n
+        if intent:
+            intents[intent] += n
+    bot_calls = classes.total() - classes[None]
+    reasons = Counter(reason or "unknown" for reason in handoff_reasons)
     return {
-        "calls": len(bot_calls),
-        "containment_rate": share(classes[RESOLVED], len(bot_calls)),
-        "handoff_rate": share(classes[HANDOFF], len(bot_calls)),
+        "calls": bot_calls,
+        "containment_rate": share(classes[RESOLVED], bot_calls),
+        "handoff_rate": share(classes[HANDOFF], bot_calls),
         "outcomes": {name: classes[name] for name in OUTCOME_CLASSES},
         "handoff_reasons": dict(reasons.most_common()),
-        "intents": dict(Counter(c.intent for c in bot_calls if c.intent).most_common()),
+        "intents": dict(intents.most_common()),
         "turn_latency_ms": {
-            "p50": _percentile(latencies, 50),
-            "p95": _percentile(latencies, 95),
-            "turns": len(latencies),
+            "p50": _percentile(turn_latencies, 50),
+            "p95": _percentile(turn_latencies, 95),
+            "turns": len(turn_latencies),
         },
     }
 
 
-def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, Any]]:
+def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
+    """The bot half's KPIs over the calls that reached the bot."""
+    bot_calls = [c for c in calls if outcome_class(c.outcome) is not None]
+    return bot_kpis_from(
+        Counter((str(c.outcome), c.intent) for c in bot_calls),
+        [c.handoff_reason for c in bot_calls if outcome_class(c.outcome) == HANDOFF],
+        [ms for c in bot_calls for ms in c.turn_latencies_ms],
+    )
+
+
+def daily_series_from(days: Mapping[date, RequestTally]) -> list[dict[str, Any]]:
     """Requests and contact rate per local day of creation, for the Overview's chart."""
+    return [
+        {
+            "day": day.isoformat(),
+            "requests": days[day].requests,
+            "contact_rate": tally_figures(days[day], ())["contact_rate"],
+        }
+        for day in sorted(days)
+    ]
+
+
+def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, Any]]:
+    """:func:`daily_series_from` over records."""
     tz = ZoneInfo(zone)
     days: dict[date, list[RequestRecord]] = defaultdict(list)
     for r in records:
         days[datetime.fromtimestamp(r.created_at, tz).date()].append(r)
-    return [
-        {
-            "day": day.isoformat(),
-            "requests": len(days[day]),
-            "contact_rate": callback_figures(days[day])["contact_rate"],
-        }
-        for day in sorted(days)
-    ]
+    return daily_series_from({day: tally(rows) for day, rows in days.items()})
+
+
+def local_days(w: Window) -> list[tuple[date, float, float]]:
+    """The window cut at local midnights: each local day and its part [start, end) of it."""
+    tz = ZoneInfo(w.zone)
+    days: list[tuple[date, float, float]] = []
+    day = datetime.fromtimestamp(w.since, tz).date()
+    while True:
+        start = datetime.combine(day, time(), tz).timestamp()
+        if start >= w.until:
+            return days
+        end = datetime.combine(day + timedelta(days=1), time(), tz).timestamp()
+        days.append((day, max(start, w.since), min(end, w.until)))
+        day += timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

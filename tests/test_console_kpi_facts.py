@@ -1,0 +1,222 @@
+"""The facts the console's KPIs read (kept by migration 15's triggers) equal the scan they replace.
+
+Each request's contact facts and each reply's turn time are kept by the
+database from the attempts and events. On a random history, written the way
+the dialer writes (an attempt inserted, then its outcome set, sometimes
+deleted), with events out of order and on the same instant, the KPIs from
+the stored facts must equal the KPIs counted from the attempts and events
+(``web.kpi_rows.scanned_*``), on SQLite and PostgreSQL, after the backfill
+of an older database, and after erasure and retention removed rows.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import spillway.storage
+from spillway.erasure import forget
+from spillway.retention import Periods, apply_retention
+from spillway.schema import MIGRATIONS
+from spillway.storage import SqliteStore, Store
+from web.console import compute_kpis
+from web.kpi_rows import scanned_call_records, scanned_request_records
+from web.kpis import Window, bot_kpis, callback_kpis, daily_series, window
+
+ZONE = "Europe/Copenhagen"
+DAY_S = 86400.0
+STATUSES = ("pending", "dialling", "done", "unreached", "cancelled", "invalid_number")
+POLICIES = ("predicted", "traditional", None)
+OUTCOMES = ("answered", "no_answer", "busy", "machine", None)
+CALL_OUTCOMES = ("resolved", "handoff", "callback", "hangup", "failed", "bot:wait", "odd", None)
+
+
+def _phone(rng: random.Random) -> str:
+    return f"+452000{rng.randrange(40):04d}"
+
+
+def write_history(store: Store, now: float, seed: int) -> None:
+    """A random history of requests, attempts, calls and events, as the product writes it."""
+    rng = random.Random(seed)
+    with store.transaction() as tx:
+        for rid in range(1, 301):
+            created = now - rng.uniform(0, 40 * DAY_S)
+            tx.insert(
+                "callback_requests",
+                {
+                    "id": rid,
+                    "phone": _phone(rng),
+                    "source": "api",
+                    "created_at": created,
+                    "status": rng.choice(STATUSES),
+                    "planned_by": rng.choice(POLICIES),
+                },
+            )
+    attempts: list[tuple[str, int, str, float]] = []
+    for rid in range(1, 301):
+        for no in range(1, rng.randrange(0, 6) + 1):
+            [row] = store.query("SELECT * FROM callback_requests WHERE id = :id", {"id": rid})
+            # Now and then a second attempt numbered 1 (one the dialer never started).
+            attempt_no = 1 if rng.random() < 0.1 else no
+            started = row["created_at"] + rng.uniform(0, 3 * DAY_S)
+            attempt_id = f"a{rid}-{no}"
+            # Most start open (the dialer); some are written ended (simulate --store).
+            ended = rng.random() < 0.3
+            store.insert(
+                "callback_attempts",
+                {
+                    "outcome": rng.choice(OUTCOMES) if ended else None,
+                    "ended_at": started + 30 if ended else None,
+                    "id": attempt_id,
+                    "request_id": rid,
+                    "phone": row["phone"],
+                    "attempt_no": attempt_no,
+                    "started_at": started,
+                    "local_weekday": 0,
+                    "local_hour": 10,
+                    "hours_since_request": 1.0,
+                    "policy": rng.choice(("predicted", "traditional")),
+                },
+            )
+            attempts.append((attempt_id, rid, row["phone"], started))
+    rng.shuffle(attempts)
+    for attempt_id, _, _, started in attempts:
+        if rng.random() < 0.3:
+            continue
+        if rng.random() < 0.1:
+            store.execute("DELETE FROM callback_attempts WHERE id = :id", {"id": attempt_id})
+        else:
+            store.execute(
+                "UPDATE callback_attempts SET ended_at = :at, outcome = :o WHERE id = :id",
+                {"at": started + 30, "o": rng.choice(OUTCOMES), "id": attempt_id},
+            )
+    events: list[dict[str, Any]] = []
+    for i in range(200):
+        call_id = f"call{i}"
+        started = now - rng.uniform(0, 40 * DAY_S)
+        outcome = rng.choice(CALL_OUTCOMES)
+        store.insert(
+            "calls",
+            {
+                "call_id": call_id,
+                "caller": _phone(rng),
+                "started_at": started,
+                "ended_at": started + 60,
+                "stage": "ended",
+                "intent": rng.choice(("order_status", "callback", None)),
+                "outcome": outcome,
+            },
+        )
+        at = started
+        for _ in range(rng.randrange(0, 8)):
+            # Same instants now and then: the order (at, kind) decides, as sorted() does.
+            at += rng.choice((0.0, 0.0, rng.uniform(0.1, 2.0)))
+            events.append(
+                {
+                    "call_id": call_id,
+                    "at": at,
+                    "kind": rng.choice(("endpoint", "first_audio")),
+                    "data": "{}",
+                }
+            )
+        if rng.random() < 0.5:
+            reason = rng.choice(("asked for a person", "", "not understood"))
+            data = json.dumps({"stage": "handoff", "reason": reason} if reason else {})
+            events.append({"call_id": call_id, "at": at + 1, "kind": "stage", "data": data})
+    rng.shuffle(events)  # written out of order
+    for event in events:
+        store.insert("call_events", event)
+    for event_id in rng.sample(range(1, len(events) + 1), len(events) // 10):
+        store.execute("DELETE FROM call_events WHERE id = :id", {"id": event_id})
+
+
+def scanned(store: Store, w: Window) -> dict[str, Any]:
+    """The KPIs counted the old way: from every attempt and every event."""
+    requests = scanned_request_records(store, w.since, w.until)
+    return {
+        "callbacks": callback_kpis(requests),
+        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
+        "daily": daily_series(requests, w.zone),
+    }
+
+
+def assert_stored_equals_scan(store: Store, now: float) -> None:
+    windows = [window(key, ZONE, now) for key in ("today", "7d", "30d")]
+    windows.append(Window("range", now - 45 * DAY_S, now + 1, ZONE))
+    for w in windows:
+        stored = compute_kpis(store, w)
+        assert {k: stored[k] for k in ("callbacks", "bot", "daily")} == scanned(store, w), w.key
+
+
+def test_the_stored_facts_give_the_scanned_kpis(store: SqliteStore) -> None:
+    now = time.time()
+    write_history(store, now, seed=1)
+    figures = compute_kpis(store, Window("range", now - 45 * DAY_S, now + 1, ZONE))
+    assert figures["callbacks"]["requests"] == 300 and figures["bot"]["turn_latency_ms"]["turns"]
+    assert_stored_equals_scan(store, now)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_the_stored_facts_give_the_scanned_kpis_on_postgres(pg_dsn: str, seed: int) -> None:
+    from spillway.postgres import PostgresStore
+
+    store = PostgresStore(pg_dsn)
+    try:
+        store.migrate()
+        now = time.time()
+        write_history(store, now, seed=seed)
+        assert_stored_equals_scan(store, now)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def older_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteStore]:
+    """A database migrated up to the one before the contact facts."""
+    facts = next(i for i, m in enumerate(MIGRATIONS) if "contact_attempts" in "".join(m.statements))
+    monkeypatch.setattr(spillway.storage, "MIGRATIONS", MIGRATIONS[:facts])
+    store = SqliteStore(tmp_path / "older.db")
+    store.migrate()
+    monkeypatch.setattr(spillway.storage, "MIGRATIONS", MIGRATIONS)
+    yield store
+    store.close()
+
+
+def test_the_migration_backfills_the_facts_of_an_older_database(older_store: SqliteStore) -> None:
+    now = time.time()
+    write_history(older_store, now, seed=4)
+    assert older_store.migrate()
+    assert_stored_equals_scan(older_store, now)
+
+
+def test_erasure_and_retention_keep_the_facts_right(store: SqliteStore) -> None:
+    now = time.time()
+    write_history(store, now, seed=5)
+    for phone in {r["phone"] for r in store.query("SELECT phone FROM callback_requests LIMIT 5")}:
+        forget(store, phone, key=b"k" * 32, actor="test", now=now)
+    # Attempts and calls older than 20 days go; the requests (kept longer) stay.
+    removed = apply_retention(store, Periods(400 * DAY_S, 20 * DAY_S), now=now)
+    assert removed["callback_attempts"] and removed["call_events"]
+    assert_stored_equals_scan(store, now)
+
+
+def test_the_kpi_query_reads_no_attempts_and_no_raw_events(store: SqliteStore) -> None:
+    """The KPIs are an indexed aggregate of the stored facts, not a scan of the attempts."""
+    now = time.time()
+    write_history(store, now, seed=6)
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    try:
+        compute_kpis(store, window("30d", ZONE, now))
+    finally:
+        store.db.conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert reads
+    assert not [s for s in reads if "callback_attempts" in s]
+    assert not [s for s in reads if "'first_audio'" in s or "'endpoint'" in s]
