@@ -244,6 +244,8 @@ async def test_the_audit_log_names_its_time_zone(tmp_path: Path) -> None:
 NOT_TIMES = {"confidence", "plan_probability", "hours_since_request", "probability"}
 # shadow_plans: the model's P(answer) at each plan's hour, and the predicted choice's propensity.
 NOT_TIMES |= {"conventional_probability", "predicted_probability", "predicted_propensity"}
+# call_events.turn_ms: a reply's turn latency, a duration.
+NOT_TIMES |= {"turn_ms"}
 
 
 async def test_the_export_gives_times_as_iso_8601_in_the_shops_zone(
