@@ -61,7 +61,9 @@ def build_backends(
     settings: Settings, store: Store | AsyncStore, clock: Clock = time.time
 ) -> Backends:
     """The dialogue's back-ends for these settings (close with ``await backends.aclose()``)."""
-    local = local_backends(store, clock, region=settings.shop.country)
+    local = local_backends(
+        store, clock, region=settings.shop.country, language=settings.shop.language
+    )
     if not uses_shop_api(settings):
         return local
     client = shopify_client(settings)
