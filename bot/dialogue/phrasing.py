@@ -92,7 +92,7 @@ class Calendar:
         return (datetime.fromtimestamp(ts, self.tz).date() - self.today()).days
 
     def date_text(self, ts: float) -> str:
-        """ "Thursday 3 December", "torsdag den 3. december" (the pack's names, not the locale's)."""
+        """ "Thursday 3 December", "torsdag den 3. december": the pack's names, not the locale's."""
         day = datetime.fromtimestamp(ts, self.tz)
         reading = active_pack().reading
         return say(

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, Prompt, load_pack
 
-__all__ = ["Prompt", "PROMPTS", "active_pack", "fixed_prompts", "say", "use_language"]
+__all__ = ["PROMPTS", "Prompt", "active_pack", "fixed_prompts", "say", "use_language"]
 
 _active: LanguagePack = load_pack(DEFAULT_LANGUAGE)
 
