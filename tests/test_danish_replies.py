@@ -6,12 +6,16 @@ Driven by keys and a stand-in parser, so it tests the replies, not the Danish NL
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
+import typer
+from typer.testing import CliRunner
 
 from bot.backends import Backends
 from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
@@ -21,6 +25,7 @@ from bot.dialogue.inputs import Dtmf, TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig
 from bot.dialogue.phrasing import Calendar, hour_text, spell_digits
 from bot.types import ParsedIntent
+from cli.commands import chat, demo_seed
 from spillway.storage import AsyncStore, SqliteStore
 
 # Thursday 3 December 2026, 10:00 in Copenhagen.
@@ -128,3 +133,23 @@ def test_danish_reading_of_dates_hours_and_numbers() -> None:
     prompts.use_language("en")
     assert cal.when(NOW + 8 * DAY_S) == "on Friday 11 December"
     assert hour_text(14) == "two" and hour_text(9.5) == "nine 30"
+
+
+def test_spillway_chat_language_da(tmp_path: Path) -> None:
+    """`spillway demo seed` then `spillway chat --language da --script`: Danish replies."""
+    app = typer.Typer()
+    app.add_typer(chat.app, name="chat")
+    app.command("seed")(demo_seed.seed)
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "shop.db")}
+    runner = CliRunner()
+    assert runner.invoke(app, ["seed"], env=env, catch_exceptions=False).exit_code == 0
+    script = tmp_path / "da.txt"
+    script.write_text("<dtmf 10046#>\n<dtmf 1>\n")
+    args = ["chat", "--script", str(script), "--json", "--nlu", "fallback", "--language", "da"]
+    result = runner.invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert records[0]["bot"] == "Det er ordrenummer 1 0 0 4 6. Er det rigtigt?"
+    assert records[1]["bot"].startswith("Ordre 1 0 0 4 6 med læderstøvler blev leveret for 5 dage")
+    english = runner.invoke(app, args[:-2], env=env, catch_exceptions=False)
+    assert json.loads(english.stdout)[0]["bot"] == "That's order number 1 0 0 4 6. Is that right?"

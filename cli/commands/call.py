@@ -30,6 +30,7 @@ from rich.table import Table
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.commands.serve import call_bot
 from cli.context import app_context
+from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
 from cli.spoken_call import (
     CallerSide,
@@ -294,10 +295,11 @@ def call(
         str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
     ] = "127.0.0.1",
     live: LiveOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Place a spoken test call through Asterisk into the overflow route, and show each turn
     (said, heard, understood, answered, latency) and the outcome."""
-    settings = app_context(ctx).settings
+    settings = with_language(app_context(ctx).settings, language)
     if transport is not None:
         settings = settings.model_copy(
             update={
