@@ -1,0 +1,82 @@
+"""The espeak-ng voice (the one that always works) and which voice each language gets."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+
+import pytest
+
+from bot.speech.espeak_tts import EspeakTts, espeak_path, wav_pcm
+from cli.pbx_sounds import sound_texts
+from dialplan.sounds import sound_dirs
+from models.voice import choose_voice
+from spillway.audio import AudioFormat
+from spillway.errors import ModelError
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.skipif(espeak_path() is None, reason="espeak-ng is not installed")
+
+SENTENCE = "Ordre 1 0 0 4 2 med trådløse høretelefoner er sendt med GLS."
+
+
+@pytest.mark.parametrize("rate_hz", [8000, 16000])
+async def test_danish_speech_at_the_calls_rate(rate_hz: int) -> None:
+    tts = EspeakTts("da", output_format=AudioFormat(rate_hz))
+    try:
+        pcm = await tts.synthesize(SENTENCE)
+    finally:
+        tts.close()
+    seconds = len(pcm) / 2 / rate_hz
+    assert 2.0 < seconds < 8.0, seconds  # a sentence, at the call's rate (not 22.05 kHz)
+    assert max(abs(int.from_bytes(pcm[i : i + 2], "little", signed=True))
+               for i in range(0, len(pcm), 200)) > 1000  # fmt: skip
+
+
+async def test_synthesis_never_blocks_the_event_loop() -> None:
+    tts = EspeakTts("da")
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    try:
+        started = time.perf_counter()
+        chunks = [c async for c in tts.stream(" ".join([SENTENCE] * 12))]
+        took = time.perf_counter() - started
+    finally:
+        task.cancel()
+        tts.close()
+    assert len(chunks) >= 12
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    # The loop kept running while espeak-ng worked (a blocked loop shows one long gap).
+    assert len(ticks) > took / 0.05 and max(gaps) < max(0.5, took / 2), (took, max(gaps))
+
+
+def test_wav_parsing_refuses_what_is_not_a_wav() -> None:
+    with pytest.raises(ModelError, match="no WAV"):
+        wav_pcm(b"not a wav at all")
+
+
+def test_danish_gets_espeak_until_the_piper_voice_is_installed() -> None:
+    speech = make_settings().speech
+    weak = choose_voice("da", speech, lambda name: False)
+    assert (weak.engine, weak.voice, weak.weak) == ("espeak", "da", True)
+    assert "da_DK-talesyntese-medium is not installed" in weak.why
+    good = choose_voice("da", speech, lambda name: name == "da_DK-talesyntese-medium")
+    assert (good.engine, good.voice, good.weak) == ("piper", "da_DK-talesyntese-medium", False)
+    english = choose_voice("en", speech, lambda name: True)
+    assert (english.engine, english.voice) == ("piper", speech.piper_voice)
+
+
+def test_sounds_asterisk_plays_follow_the_language() -> None:
+    danish = make_settings(shop={"language": "da"})
+    texts = sound_texts(danish)
+    assert texts["menu_offer"].startswith("Beklager, alle vores medarbejdere er optaget")
+    assert texts["agent_whisper_order"] == "Et tilbagekald om en ordre."
+    assert sound_dirs(danish).pbx.endswith("/sounds/spillway/da")
+    assert sound_texts(make_settings())["menu_offer"].startswith("Sorry, all our colleagues")
