@@ -29,6 +29,7 @@ class VoiceChoice:
     engine: VoiceEngine
     voice: str  # a Piper model name, or an espeak-ng voice ("da")
     why: str
+    piper: str = ""  # the Piper voice the language would rather use ("": the pack names none)
 
     @property
     def voice_id(self) -> str:
@@ -53,10 +54,10 @@ def choose_voice(
         else pack.voices.get("piper", "")
     )
     if piper and installed(piper):
-        return VoiceChoice(language, "piper", piper, f"{piper} is installed")
+        return VoiceChoice(language, "piper", piper, f"{piper} is installed", piper)
     espeak = pack.voices["espeak"]
     missing = f"{piper} is not installed" if piper else f"the {language} pack names no Piper voice"
-    return VoiceChoice(language, "espeak", espeak, f"{missing}, so espeak-ng ({espeak})")
+    return VoiceChoice(language, "espeak", espeak, f"{missing}, so espeak-ng ({espeak})", piper)
 
 
 def installed_voice(

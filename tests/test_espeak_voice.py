@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,15 @@ def test_sounds_asterisk_plays_follow_the_language() -> None:
     assert texts["agent_whisper_order"] == "Et tilbagekald om en ordre."
     assert sound_dirs(danish).pbx.endswith("/sounds/spillway/da")
     assert sound_texts(make_settings())["menu_offer"].startswith("Sorry, all our colleagues")
+
+
+def test_doctor_names_each_languages_voice_and_warns_for_espeak(tmp_path: Path) -> None:
+    from cli.doctor import check_voices
+
+    settings = make_settings(paths={"cache_dir": str(tmp_path)}, shop={"language": "da"})
+    checks = {c.name: c for c in check_voices(settings)}
+    danish = checks["voice da (shop.language)"]
+    assert danish.ok and danish.warning and "espeak-ng da, a weak (robotic) voice" in danish.detail
+    assert danish.fix == "spillway models fetch da_DK-talesyntese-medium"
+    english = checks["voice en"]
+    assert english.detail.startswith("Piper en_US-joe-medium") and not english.warning
