@@ -93,3 +93,44 @@ def test_doctor_names_each_languages_voice_and_warns_for_espeak(tmp_path: Path) 
     assert danish.fix == "spillway models fetch da_DK-talesyntese-medium"
     english = checks["voice en"]
     assert english.detail.startswith("Piper en_US-joe-medium") and not english.warning
+
+
+async def test_danish_menu_and_callback_sounds_rendered_and_played(tmp_path: Path) -> None:
+    """A Danish shop: the dialplan plays .../spillway/da, rendered in Danish by its voice."""
+    import wave
+
+    from cli.pbx_sounds import render_sounds
+    from dialplan.render import render_spillway
+    from dialplan.sounds import SOUND_KEYS, read_manifest
+
+    settings = make_settings(
+        paths={"cache_dir": str(tmp_path / "cache")},
+        shop={"language": "da"},
+        callbacks={"agent_whisper": True},
+    )
+    [dialplan] = [
+        f.text
+        for f in render_spillway(settings, ami_secret=None)
+        if f.name == "extensions_spillway.conf"
+    ]
+    folder = sound_dirs(settings).pbx
+    assert folder.endswith("/spillway/da") and f"{folder}/menu_no_input" in dialplan
+    result = await render_sounds(settings, tmp_path / "da")
+    assert result.missing is None and len(result.written) == len(SOUND_KEYS)
+    with wave.open(str(tmp_path / "da" / "callback_intro_order.wav")) as w:
+        assert w.getframerate() == 8000 and w.getnframes() > 8000 * 3
+    assert set(read_manifest(tmp_path / "da")) == set(SOUND_KEYS)
+
+
+def test_the_test_caller_speaks_the_shops_language() -> None:
+    """`spillway call --language da`: the spoken test caller speaks Danish (espeak-ng)."""
+    from cli.commands.call import caller_voice
+    from cli.language import Language, with_language
+
+    danish = with_language(make_settings(), Language.da)
+    assert danish.shop.language == "da"
+    voice = caller_voice(danish)
+    try:
+        assert voice.voice_id == "espeak-ng:da" and voice.output_format.sample_rate_hz == 8000
+    finally:
+        voice.close()

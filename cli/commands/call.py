@@ -27,6 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.commands.serve import call_bot
 from cli.context import app_context
@@ -46,6 +47,7 @@ from spillway.ami import AmiClient, AmiEndpoint
 from spillway.audio import SLIN8
 from spillway.call import Bot
 from spillway.errors import InputError, PbxError
+from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -163,13 +165,7 @@ async def place_calls(
         await asyncio.to_thread(sandbox.build)
         await asyncio.to_thread(sandbox.start)
         await sandbox.wait_ready(timeout_s=60)
-    voice = require_model(settings.speech.piper_voice)
-    files = VoiceFiles.from_model(
-        voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
-    )
-    tts = await asyncio.to_thread(
-        PiperTts.load, files, output_format=SLIN8, length_scale=CALLER_VOICE_LENGTH_SCALE
-    )
+    tts = await asyncio.to_thread(caller_voice, settings)
     store = open_store(settings.storage)
     ami = await AmiClient.connect(
         AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
@@ -207,13 +203,26 @@ async def place_calls(
         store.close()
 
 
+def caller_voice(settings: Settings) -> PiperTts | EspeakTts:
+    """The test caller's voice: Piper in English (as always); in another language the
+    caller speaks it with espeak-ng (robotic, but the one voice every install has)."""
+    language = settings.shop.language
+    if language != DEFAULT_LANGUAGE:
+        return EspeakTts(load_pack(language).voices["espeak"], output_format=SLIN8)
+    voice = require_model(settings.speech.piper_voice)
+    files = VoiceFiles.from_model(
+        voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
+    )
+    return PiperTts.load(files, output_format=SLIN8, length_scale=CALLER_VOICE_LENGTH_SCALE)
+
+
 async def _one_call(
     ami: AmiClient,
     store: Store,
     caller: CallerSide,
     spec: CallSpec,
     lines: list[CallLine],
-    tts: PiperTts,
+    tts: PiperTts | EspeakTts,
     *,
     dial: str | None,
     quiet_s: float,
