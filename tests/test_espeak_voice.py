@@ -134,3 +134,35 @@ def test_the_test_caller_speaks_the_shops_language() -> None:
         assert voice.voice_id == "espeak-ng:da" and voice.output_format.sample_rate_hz == 8000
     finally:
         voice.close()
+
+
+@pytest.mark.speech
+async def test_a_danish_shops_bot_renders_its_danish_openers_with_espeak(tmp_path: Path) -> None:
+    """`spillway serve` for a Danish shop: the overflow offer and the greeting in Danish, in
+    the Danish voice (espeak-ng here), cached before the first call."""
+    pytest.importorskip("faster_whisper")
+    from bot.voice_bot import SpeechBot
+    from cli.commands.serve import call_bot
+    from spillway.settings import Settings
+    from spillway.storage import AsyncStore, SqliteStore
+
+    settings = Settings(
+        speech={"asr_engine": "whisper"},
+        shop={"language": "da"},
+        paths={"cache_dir": str(tmp_path)},
+        storage={"sqlite_path": str(tmp_path / "s.db")},
+    )
+    store = SqliteStore(tmp_path / "s.db")
+    store.migrate()
+    astore = AsyncStore(store)
+    try:
+        async with call_bot(settings, astore) as (bot, _description):
+            assert isinstance(bot, SpeechBot) and bot.models.tts.voice_id == "espeak-ng:da"
+            texts = await bot.fixed_prompts()
+            assert texts[0].startswith("Hej, du har ringet til Spillway Demo Shop.")
+            assert texts[1].startswith("Beklager, alle vores medarbejdere er optaget")
+            audio = await bot.models.prompts.get(texts[1])
+            assert len(audio) > 2 * 8000 * 5  # several seconds of Danish at 8 kHz
+    finally:
+        astore.close()
+        store.close()
