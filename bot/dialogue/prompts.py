@@ -36,11 +36,6 @@ def active_pack() -> LanguagePack:
     return _active
 
 
-def prompts() -> Mapping[str, Prompt]:
-    """The active pack's prompts by id."""
-    return _active.prompts
-
-
 def say(action: str, **values: object) -> str:
     """The wording of ``action`` in the active pack with ``values`` filled in."""
     return _active.say(action, **values)
