@@ -27,11 +27,13 @@ from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.fallback import FallbackNlu
 from bot.nlu.rasa_client import RasaClient
 from bot.speech.asr import AsrEngine
+from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from bot.speech.prompt_cache import PromptCache
 from bot.speech.vad import VadModel, load_vad_model
 from models.discover import require_model
 from models.recogniser import RecogniserChoice, installed_recogniser
+from models.voice import installed_voice
 from spillway.audio import AudioFormat
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
@@ -76,7 +78,8 @@ class SpeechModels:
     """Everything the voice bot loads once per process.
 
     ``asr`` is a Vosk or Whisper engine (one shared model, a bounded decode
-    pool), ``tts`` one Piper voice behind its lock, ``prompts`` the disk cache
+    pool), ``tts`` the language's voice (Piper, or espeak-ng where the language's
+    Piper voice is not installed: :func:`load_tts`), ``prompts`` the disk cache
     of fixed prompts rendered by ``tts``, ``vad`` the Silero network (each call
     gets its own detector from it: the detector has state),
     ``vad_pool`` the bounded thread pool every call's VAD runs in (never on
@@ -84,7 +87,7 @@ class SpeechModels:
     """
 
     asr: AsrEngine
-    tts: PiperTts
+    tts: PiperTts | EspeakTts
     prompts: PromptCache
     vad: VadModel
     vad_pool: ThreadPoolExecutor = field(default_factory=lambda: new_vad_pool())
@@ -151,14 +154,22 @@ def load_asr(settings: Settings) -> AsrEngine:
     return VoskEngine(model, max_workers=speech.asr_threads, pool_size=speech.vosk_pool_size)
 
 
+def load_tts(settings: Settings, output_format: AudioFormat) -> PiperTts | EspeakTts:
+    """The voice of the shop's language (models/voice.py), rendering at ``output_format``."""
+    choice = installed_voice(settings.shop.language, settings.speech)
+    if choice.engine == "espeak":
+        log.warning("voice for %s: %s (a weak voice)", choice.language, choice.why)
+        return EspeakTts(choice.voice, output_format=output_format)
+    voice = require_model(choice.voice)
+    files = VoiceFiles.from_model(voice.path / f"{choice.voice}.onnx", choice.voice)
+    return PiperTts.load(files, threads=settings.speech.tts_threads, output_format=output_format)
+
+
 def load_speech_models(settings: Settings) -> SpeechModels:
     """Load VAD, ASR and TTS from the settings; one ModelError names what is missing."""
     speech = settings.speech
     vad = load_vad_model()
-    voice = require_model(speech.piper_voice)
-    files = VoiceFiles.from_model(voice.path / f"{speech.piper_voice}.onnx", speech.piper_voice)
-    output_format = AudioFormat(speech.sample_rate_hz)
-    tts = PiperTts.load(files, threads=speech.tts_threads, output_format=output_format)
+    tts = load_tts(settings, AudioFormat(speech.sample_rate_hz))
     try:
         asr = load_asr(settings)
     except BaseException:

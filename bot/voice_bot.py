@@ -58,13 +58,7 @@ from bot.assembly import SpeechModels
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue
 from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
-from bot.dialogue.prompts import (
-    OFFER_BOT,
-    OFFER_PROMPT,
-    OFFER_REPROMPT,
-    OFFER_WAIT,
-    fixed_prompts,
-)
+from bot.dialogue.prompts import fixed_prompts, say
 from bot.listener import CallerGone, CallListener, ListenerConfig
 from bot.nlu.intents import ANSWERS, Intent
 from bot.speech.resample import resample_pcm16
@@ -232,7 +226,7 @@ class SpeechBot:
         the caller chose the bot, the dialogue's first reply to speak.
         """
         await bc.event(CallEventKind.OFFER, transport=bc.call.transport)
-        prompt = OFFER_PROMPT
+        prompt = say("offer")
         answer = OfferAnswer(None, "no answer")
         event: CallerInput = Silence()
         for _attempt in range(OFFER_ATTEMPTS):
@@ -258,7 +252,7 @@ class SpeechBot:
             )
             if answer.route is not None:
                 break
-            prompt = OFFER_REPROMPT
+            prompt = say("offer_reprompt")
         bc.listener.single_keys = False
         dialogue = bc.dialogue
         if answer.route is Route.CALLBACK:
@@ -275,9 +269,9 @@ class SpeechBot:
             greeting = await dialogue.start()
             if answer.carry:
                 return await self._understand_and_decide(bc, event)
-            return _fixed(OFFER_BOT, greeting.action)
+            return _fixed(say("offer_bot"), greeting.action)
         # Keep waiting: chosen, or no usable answer twice (never dropped).
-        await self._speak(bc, _fixed(OFFER_WAIT, "offer_wait"))
+        await self._speak(bc, _fixed(say("offer_wait"), "offer_wait"))
         return BotOutcome(
             Route.WAIT,
             HandoffContext(summary=f"overflow offer: {answer.reason}", priority=RETURN_PRIORITY),

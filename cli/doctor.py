@@ -153,22 +153,24 @@ async def check_pbx(settings: Settings) -> list[Check]:
 
 
 def check_models(settings: Settings) -> list[Check]:
-    """The configured speech models: installed as packages or fetched into the cache."""
+    """The configured speech models: installed as packages or fetched into the cache; and
+    which voice each language pack speaks with (a warning for a weak one)."""
     from models.discover import require_model
-    from models.recogniser import installed_recogniser, model_language, same_language
+    from models.recogniser import installed_recogniser, same_language
 
-    choice = installed_recogniser(settings.speech, settings.paths.cache_dir / "models")
+    models_dir = settings.paths.cache_dir / "models"
+    choice = installed_recogniser(settings.speech, models_dir)
     asr_model = choice.model
     checks = []
-    # The bot speaks (and its dialogue is written) in its voice's language.
-    voice_language = model_language(settings.speech.piper_voice)
-    if not same_language(choice.language, voice_language):
+    # The bot speaks (and its dialogue is written) in the shop's language pack.
+    language = settings.shop.language
+    if not same_language(choice.language, language):
         checks.append(
             Check(
                 "ASR language",
                 False,
                 f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
-                f"{voice_language}: callers will not be understood",
+                f"{language}: callers will not be understood",
                 "speech.asr_engine: auto (an English Vosk model if installed, else Whisper "
                 "tiny.en)",
             )
@@ -177,14 +179,48 @@ def check_models(settings: Settings) -> list[Check]:
         checks.append(
             Check("ASR language", True, f"{choice.model} ({choice.language}): {choice.why}")
         )
-    for kind, name in (("ASR model", asr_model), ("TTS voice", settings.speech.piper_voice)):
-        try:
-            found = require_model(name, settings.paths.cache_dir / "models")
-            checks.append(Check(f"{kind} {name}", True, f"{found.path} ({found.source})"))
-        except SpillwayError as exc:
-            checks.append(
-                Check(f"{kind} {name}", False, exc.message, f"spillway models fetch {name}")
+    try:
+        found = require_model(asr_model, models_dir)
+        checks.append(Check(f"ASR model {asr_model}", True, f"{found.path} ({found.source})"))
+    except SpillwayError as exc:
+        checks.append(
+            Check(
+                f"ASR model {asr_model}", False, exc.message, f"spillway models fetch {asr_model}"
             )
+        )
+    return checks + check_voices(settings)
+
+
+def check_voices(settings: Settings) -> list[Check]:
+    """Which voice each language speaks with; espeak-ng (robotic) is a warning, and so is
+    no voice at all for a language nobody speaks here; for the shop's language a failure."""
+    from bot.speech.espeak_tts import espeak_path
+    from models.discover import find_model
+    from models.voice import installed_voice
+    from spillway.language_pack import available_languages
+
+    models_dir = settings.paths.cache_dir / "models"
+    checks = []
+    for code in available_languages():
+        voice = installed_voice(code, settings.speech, models_dir)
+        shop = code == settings.shop.language
+        name = f"voice {code}" + (" (shop.language)" if shop else "")
+        if voice.engine == "piper":
+            found = find_model(voice.voice, models_dir)
+            where = f"{found.path} ({found.source})" if found else ""
+            checks.append(Check(name, True, f"Piper {voice.voice}: {where}"))
+            continue
+        fix = f"spillway models fetch {voice.piper}" if voice.piper else ""
+        if espeak_path() is None:
+            checks.append(
+                Check(name, not shop, f"no voice: {voice.why}, and espeak-ng is missing",
+                      f"{fix}, or apt-get install espeak-ng", warning=not shop)
+            )  # fmt: skip
+            continue
+        checks.append(
+            Check(name, True, f"espeak-ng {voice.voice}, a weak (robotic) voice: {voice.why}",
+                  fix, warning=True)
+        )  # fmt: skip
     return checks
 
 

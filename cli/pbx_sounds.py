@@ -1,16 +1,17 @@
 """Render the prompts Asterisk plays itself (DTMF menu, callback announcement) with our voice.
 
-Why here: the words are the prompt catalogue's (``bot/dialogue/prompts.py``,
-the one language pack) and the voice is the bot's Piper (floor 3), while the
-keys the dialplan plays, their folder and the file format are the dialplan's
+Why here: the words are the shop's language pack's (``shop.language``,
+``spillway/languages/<code>/prompts.yaml``) and the voice is the bot's (Piper,
+or espeak-ng for a language without an installed Piper voice; floor 3), while
+the keys the dialplan plays, their folder and the file format are the dialplan's
 (``dialplan/sounds.py``, floor 1, which cannot import the bot). The CLI is
 the floor that may use both, and it is what runs at `dialplan render` /
 `install` and `pbx sandbox up` time.
 
 Renders go through the bot's prompt cache (one rendering per voice and
 text, shared with `spillway serve`), and a folder whose files already match
-the words and voice is left alone, so re-running costs nothing. Without the
-Piper voice nothing is written and the reason is returned: the dialplan then
+the words and voice is left alone, so re-running costs nothing. Without a
+voice nothing is written and the reason is returned: the dialplan then
 plays Asterisk's own sounds.
 """
 
@@ -19,12 +20,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.dialogue.prompts import say
 from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
+from models.voice import installed_voice
 from spillway.audio import SLIN8, AudioFormat
 from spillway.errors import ModelError
+from spillway.language_pack import load_pack
 from spillway.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.speech.espeak_tts import EspeakTts
+    from bot.speech.piper_tts import PiperTts
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,40 +42,32 @@ class SoundsResult:
 
 
 def sound_texts(settings: Settings) -> dict[str, str]:
-    """What each prompt Asterisk plays says, in the shop's words."""
-    return {key: say(key, shop=settings.shop.name) for key in SOUND_KEYS}
+    """What each prompt Asterisk plays says, in the shop's words and language."""
+    pack = load_pack(settings.shop.language)
+    return {key: pack.say(key, shop=settings.shop.name) for key in SOUND_KEYS}
 
 
-class _LazyPiper:
-    """The bot's Piper voice at 8 kHz, loaded only if something must be rendered."""
+class _LazyVoice:
+    """The bot's voice for the shop's language at 8 kHz, loaded only if something must be
+    rendered."""
 
     output_format: AudioFormat = SLIN8
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, voice_id: str) -> None:
         self.settings = settings
-        self.voice_id = settings.speech.piper_voice
-        self._tts: object | None = None
-
-    def _load(self) -> object:
-        from bot.speech.piper_tts import PiperTts, VoiceFiles
-        from models.discover import require_model
-
-        model = require_model(self.voice_id)
-        files = VoiceFiles.from_model(model.path / f"{self.voice_id}.onnx", self.voice_id)
-        return PiperTts.load(files, threads=self.settings.speech.tts_threads, output_format=SLIN8)
+        self.voice_id = voice_id
+        self._tts: PiperTts | EspeakTts | None = None
 
     async def synthesize(self, text: str) -> bytes:
-        from bot.speech.piper_tts import PiperTts
+        from bot.assembly import load_tts
 
         if self._tts is None:
-            self._tts = await asyncio.to_thread(self._load)
-        assert isinstance(self._tts, PiperTts)
+            self._tts = await asyncio.to_thread(load_tts, self.settings, SLIN8)
         return await self._tts.synthesize(text)
 
     def close(self) -> None:
-        close = getattr(self._tts, "close", None)
-        if close is not None:
-            close()
+        if self._tts is not None:
+            self._tts.close()
 
 
 async def render_sounds(settings: Settings, folder: Path | None = None) -> SoundsResult:
@@ -77,11 +76,12 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
 
     target = folder or sound_dirs(settings).local
     texts = sound_texts(settings)
-    voice = settings.speech.piper_voice
+    choice = installed_voice(settings.shop.language, settings.speech)
+    voice = choice.voice_id
     todo = await asyncio.to_thread(stale_keys, target, texts, voice)
     if not todo:
         return SoundsResult(target)
-    tts = _LazyPiper(settings)
+    tts = _LazyVoice(settings, voice)
     cache = PromptCache(settings.paths.cache_dir / "prompts", tts)
     try:
         rendered = {key: (texts[key], await cache.get(texts[key])) for key in todo}

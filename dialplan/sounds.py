@@ -3,9 +3,9 @@
 The DTMF menu, the called-back customer's announcement and the agent's
 whisper are played by Asterisk, not by the bot, so their wording is rendered
 into sound files ahead of time (`spillway dialplan render`/`install`,
-`spillway pbx sandbox up`). The words are the prompt catalogue's
-(``bot/dialogue/prompts.py``, one key per prompt, so that another language
-pack supplies the same keys); this floor only names the keys the dialplan
+`spillway pbx sandbox up`). The words are the shop's language pack's
+(``spillway/languages/<shop.language>/prompts.yaml``, the same keys in every
+pack); this floor only names the keys the dialplan
 plays, where the files go, and writes them. Synthesis is the bot's (a floor
 above): the CLI joins the two (``cli/pbx_sounds.py``).
 
@@ -30,8 +30,6 @@ from typing import Any
 from dialplan.layout import SandboxLayout
 from spillway.settings import Settings
 
-# The language pack the files come from; a second pack (Danish) gets its own folder.
-LANGUAGE = "en"
 SAMPLE_RATE_HZ = 8000
 MANIFEST = "spillway-sounds.json"
 
@@ -68,12 +66,14 @@ class SoundDirs:
 
 
 def sound_dirs(settings: Settings) -> SoundDirs:
-    """Where the rendered prompts live: the sandbox instance's folder, or ``pbx.sounds_dir``."""
+    """Where the rendered prompts live: the sandbox instance's folder, or ``pbx.sounds_dir``;
+    one folder per language (``shop.language``), so the dialplan plays the shop's."""
+    language = settings.shop.language
     if settings.pbx.mode == "sandbox":
         layout = SandboxLayout.from_settings(settings)
-        relative = f"sounds/spillway/{LANGUAGE}"
+        relative = f"sounds/spillway/{language}"
         return SoundDirs(layout.outside(relative), layout.inside(relative))
-    folder = settings.pbx.sounds_dir / "spillway" / LANGUAGE
+    folder = settings.pbx.sounds_dir / "spillway" / language
     return SoundDirs(folder, str(folder))
 
 

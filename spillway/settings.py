@@ -237,6 +237,9 @@ class ShopSettings(_Section):
     """The shop the bot speaks for."""
 
     name: str = "Spillway Demo Shop"
+    # The language pack the bot speaks and the sounds Asterisk plays are in
+    # (spillway/languages/<code>): en or da.
+    language: Literal["en", "da"] = "en"
     country: str = Field("DK", pattern=r"^[A-Z]{2}$")
     timezone: TimeZoneName = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"

@@ -530,3 +530,47 @@ def test_cli_handles_the_fetched_silero_onnx_model(
     listed = runner.invoke(app, ["list"], env={"COLUMNS": "250"})
     row = next(line for line in listed.output.splitlines() if "silero-vad-onnx" in line)
     assert "fetched" in row and "sha256" in row
+
+
+def test_danish_piper_voice_fetched_then_chosen(server: tuple[str, Served], tmp_path: Path) -> None:
+    """da_DK-talesyntese-medium: the registry's files, fetched from a local mirror of the
+    same paths, installed, and then the Danish pack speaks with it instead of espeak-ng."""
+    import dataclasses
+
+    from models.voice import installed_voice
+    from tests.conftest import make_settings
+
+    base, served = server
+    spec = get_spec("da_DK-talesyntese-medium")
+    upstream = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+    assert [f.url for f in spec.files] == [
+        f"{upstream}/da/da_DK/talesyntese/medium/da_DK-talesyntese-medium.onnx",
+        f"{upstream}/da/da_DK/talesyntese/medium/da_DK-talesyntese-medium.onnx.json",
+    ]
+    assert spec.kind is ModelKind.PIPER and spec.language == "da_DK" and "MIT" in spec.licence
+    # Stand-in files with their own checksums: the code path is the real one.
+    bodies = [b"\x08\x01fake-danish-onnx" * 500, b'{"audio": {"sample_rate": 22050}}']
+    files = []
+    for remote, body in zip(spec.files, bodies, strict=True):
+        path = remote.url.removeprefix(upstream)
+        served.files[path] = body
+        files.append(
+            dataclasses.replace(
+                remote,
+                url=f"{base}{path}",
+                md5=hashlib.md5(body).hexdigest(),
+                sha256=hashlib.sha256(body).hexdigest(),
+                size_bytes=len(body),
+            )
+        )
+    models = tmp_path / "models"
+    speech = make_settings().speech
+    assert installed_voice("da", speech, models).engine == "espeak"
+    result = fetch_model(
+        dataclasses.replace(spec, files=tuple(files)), dest_root=models, download_root=tmp_path
+    )
+    assert "sha256 ok" in result.verification
+    folder = models / "da_DK-talesyntese-medium"
+    assert (folder / "da_DK-talesyntese-medium.onnx").read_bytes() == bodies[0]
+    chosen = installed_voice("da", speech, models)
+    assert (chosen.engine, chosen.voice, chosen.weak) == ("piper", spec.name, False)

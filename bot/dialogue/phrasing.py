@@ -1,7 +1,8 @@
 """How the bot words numbers, dates, orders and phone numbers (pure, no I/O).
 
-The sentences themselves are in the prompt catalogue (:mod:`bot.dialogue.prompts`);
-this module picks them and fills them in.
+The sentences themselves are in the prompt catalogue (:mod:`bot.dialogue.prompts`)
+and the names of days, months and hours in the language pack's reading
+(``reading.yaml``); this module picks them and fills them in.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from bot.backends import Order
-from bot.dialogue.prompts import say
+from bot.dialogue.prompts import active_pack, say
 
 _ORDER_NUMBER_RE = re.compile(r"^\d{4,12}$")
 LONG_NUMBER_CHARS = 7
 """From this length on a number is read in groups (and a tracking number offered by SMS)."""
-_GROUP_CHARS = 4
 
 
 def digit_groups(number: str) -> list[str]:
@@ -31,7 +31,8 @@ def digit_groups(number: str) -> list[str]:
     number = number.replace(" ", "")
     if len(number) < LONG_NUMBER_CHARS:
         return [number] if number else []
-    count = -(-len(number) // _GROUP_CHARS)  # ceil: as few groups as keep them <= 4
+    group_chars = active_pack().reading.digit_group_chars
+    count = -(-len(number) // group_chars)  # ceil: as few groups as keep them <= 4
     base, extra = divmod(len(number), count)
     groups, start = [], 0
     for i in range(count):
@@ -64,7 +65,9 @@ def clean_product(value: str | None) -> str | None:
 
 def items_text(order: Order) -> str:
     """The order's items as ' with a kettle, a mug'; nothing for an order without lines."""
-    return f" with {', '.join(order.items)}" if order.items else ""
+    if not order.items:
+        return ""
+    return say("order_items", items=say("item_separator").join(order.items))
 
 
 def phone_text(phone: str, country: str) -> str:
@@ -89,17 +92,37 @@ class Calendar:
         return (datetime.fromtimestamp(ts, self.tz).date() - self.today()).days
 
     def date_text(self, ts: float) -> str:
+        """ "Thursday 3 December", "torsdag den 3. december": the pack's names, not the locale's."""
         day = datetime.fromtimestamp(ts, self.tz)
-        return f"{day:%A} {day.day} {day:%B}"
+        reading = active_pack().reading
+        return say(
+            "date",
+            weekday=reading.weekdays[day.weekday()],
+            day=day.day,
+            month=reading.months[day.month - 1],
+        )
 
     def when(self, ts: float) -> str:
         days = self.days_from_today(ts)
-        named = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days)
+        named = {0: "day_today", 1: "day_tomorrow", -1: "day_yesterday"}.get(days)
+        date_text = self.date_text(ts)
         if named:
-            return f"{named}, {self.date_text(ts)}"
+            return say("when_named_day", named=say(named), date=date_text)
         if days < 0:
-            return f"{-days} days ago, on {self.date_text(ts)}"
-        return f"on {self.date_text(ts)}"
+            return say("when_days_ago", days=-days, date=date_text)
+        return say("when_on_date", date=date_text)
+
+
+def hour_text(hour: float) -> str:
+    """14.5 -> "two 30" in English, "fjorten 30" in Danish (the pack's words for hours)."""
+    whole = int(hour) % 24
+    minutes = round((hour % 1) * 60)
+    name = active_pack().reading.hour_words[whole]
+    return (
+        say("hour", hour=name)
+        if minutes == 0
+        else say("hour_minutes", hour=name, minutes=f"{minutes:02d}")
+    )
 
 
 def order_status_text(order: Order, calendar: Calendar, *, tracking: bool = True) -> str:

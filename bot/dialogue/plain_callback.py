@@ -21,6 +21,15 @@ _PLAIN_RE = re.compile(
 )
 
 
+# The same in Danish, as the Danish pack's note invites it ("sig almindeligt opkald").
+_PLAIN_DA_RE = re.compile(
+    r"\b(?:almindeligt?|normalt?|helt\s+almindeligt?)\s+(?:opkald|tilbageopkald)"
+    r"|\buden\s+(?:ai|a\.i\.|forudsigelse)"
+    r"|\bring\s+(?:bare\s+)?(?:til\s+mig\s+)?(?:op\s+)?(?:når\s+som\s+helst|hvornår\s+som\s+helst)",
+    re.IGNORECASE,
+)
+
+
 def asks_plain_callback(text: str) -> bool:
     """Whether ``text`` asks for a plain callback rather than one timed by the model."""
-    return bool(_PLAIN_RE.search(text))
+    return bool(_PLAIN_RE.search(text) or _PLAIN_DA_RE.search(text))

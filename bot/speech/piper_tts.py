@@ -6,19 +6,16 @@ and starve the decoders), synthesis is serialised by a lock (one session, one
 request at a time), and every call runs in a one-thread executor so the event
 loop never waits on it.
 
-Replies are synthesised sentence by sentence (:meth:`PiperTts.stream`): the
-first sentence is returned as soon as it is ready, and the next one is already
-being rendered while the first plays.
+Replies are synthesised sentence by sentence (:meth:`PiperTts.stream`, shared
+with the espeak-ng voice in :mod:`bot.speech.synthesis`): the first sentence is
+returned as soon as it is ready, and the next one is already being rendered
+while the first plays.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,38 +24,11 @@ from typing import Any
 import numpy as np
 
 from bot.speech.resample import float_to_pcm16, resample_float
-from spillway.audio import SLIN8, AudioChunk, AudioFormat
+from bot.speech.synthesis import ThreadedTts, split_for_speech, split_sentences
+from spillway.audio import SLIN8, AudioFormat
 from spillway.errors import ModelError
 
-# Sentence ends: ., !, ? (and runs of them) followed by whitespace.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-# Clause ends inside a sentence: , ; : followed by whitespace.
-_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
-# A first sentence at least this long is spoken clause first (see split_for_speech).
-FIRST_CLAUSE_SPLIT_MIN_CHARS = 20
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a reply into sentences so the first can be spoken early."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-
-
-def split_for_speech(text: str) -> list[str]:
-    """Sentences, with the first one's first clause on its own.
-
-    What the caller waits for is the first piece's synthesis, which grows with
-    its length: "Sorry," renders in a fraction of "Sorry, I didn't
-    understand." and the rest renders while it plays. Only the first sentence
-    is split, so the rest of the reply keeps Piper's whole-sentence prosody.
-    """
-    pieces = split_sentences(text)
-    if pieces and len(pieces[0]) >= FIRST_CLAUSE_SPLIT_MIN_CHARS:
-        head = _CLAUSE_END.split(pieces[0], maxsplit=1)
-        if len(head) == 2 and head[0] and head[1]:
-            pieces[0:1] = head
-    return pieces
+__all__ = ["PiperTts", "VoiceFiles", "load_piper_voice", "split_for_speech", "split_sentences"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +83,7 @@ def load_piper_voice(files: VoiceFiles, *, threads: int = 1) -> Any:
     return PiperVoice(session=session, config=config)
 
 
-class PiperTts:
+class PiperTts(ThreadedTts):
     """A loaded Piper voice that renders s16le mono at ``output_format``'s rate."""
 
     def __init__(
@@ -165,60 +135,3 @@ class PiperTts:
         return float_to_pcm16(
             resample_float(audio, self.voice_rate_hz, self.output_format.sample_rate_hz)
         )
-
-    async def synthesize(self, text: str) -> bytes:
-        """The whole text, rendered in the synthesis thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.synthesize_pcm, text)
-
-    async def stream(
-        self,
-        text: str,
-        *,
-        start_ms: float = 0.0,
-        lead: Callable[[], Awaitable[bytes]] | None = None,
-    ) -> AsyncIterator[AudioChunk]:
-        """One chunk per piece (``split_for_speech``); the next renders while this one plays.
-
-        Only one piece per reply waits in the shared synthesis pool at a time:
-        queueing a whole reply at once would put every other call's first
-        sentence behind it. ``lead`` is audio already rendered (a cached fixed
-        opener, at this voice's output format): it is yielded first, while the
-        first piece of ``text`` renders.
-        """
-        loop = asyncio.get_running_loop()
-        pieces = split_for_speech(text)
-        offset_ms = start_ms
-
-        def submit(index: int) -> asyncio.Future[bytes] | None:
-            if index >= len(pieces):
-                return None
-            return loop.run_in_executor(self._executor, self.synthesize_pcm, pieces[index])
-
-        future = submit(0)
-        try:
-            if lead is not None:
-                pcm = await lead()
-                yield AudioChunk(pcm, self.output_format, offset_ms)
-                offset_ms += self.output_format.duration_ms(len(pcm))
-            for index in range(len(pieces)):
-                assert future is not None
-                pcm = await future
-                future = submit(index + 1)
-                if pcm:
-                    yield AudioChunk(pcm, self.output_format, offset_ms)
-                    offset_ms += self.output_format.duration_ms(len(pcm))
-        finally:
-            # A barge-in stops the reply: drop the piece not yet started.
-            if future is not None:
-                future.cancel()
-
-    def time_to_first_audio_s(self, text: str) -> float:
-        """Blocking: seconds until the first sentence's audio exists (benchmarks)."""
-        started = time.perf_counter()
-        first = split_for_speech(text)[0]
-        self.synthesize_pcm(first)
-        return time.perf_counter() - started
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)

@@ -27,9 +27,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.commands.serve import call_bot
 from cli.context import app_context
+from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
 from cli.spoken_call import (
     CallerSide,
@@ -45,6 +47,7 @@ from spillway.ami import AmiClient, AmiEndpoint
 from spillway.audio import SLIN8
 from spillway.call import Bot
 from spillway.errors import InputError, PbxError
+from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -162,13 +165,7 @@ async def place_calls(
         await asyncio.to_thread(sandbox.build)
         await asyncio.to_thread(sandbox.start)
         await sandbox.wait_ready(timeout_s=60)
-    voice = require_model(settings.speech.piper_voice)
-    files = VoiceFiles.from_model(
-        voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
-    )
-    tts = await asyncio.to_thread(
-        PiperTts.load, files, output_format=SLIN8, length_scale=CALLER_VOICE_LENGTH_SCALE
-    )
+    tts = await asyncio.to_thread(caller_voice, settings)
     store = open_store(settings.storage)
     ami = await AmiClient.connect(
         AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
@@ -206,13 +203,26 @@ async def place_calls(
         store.close()
 
 
+def caller_voice(settings: Settings) -> PiperTts | EspeakTts:
+    """The test caller's voice: Piper in English (as always); in another language the
+    caller speaks it with espeak-ng (robotic, but the one voice every install has)."""
+    language = settings.shop.language
+    if language != DEFAULT_LANGUAGE:
+        return EspeakTts(load_pack(language).voices["espeak"], output_format=SLIN8)
+    voice = require_model(settings.speech.piper_voice)
+    files = VoiceFiles.from_model(
+        voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
+    )
+    return PiperTts.load(files, output_format=SLIN8, length_scale=CALLER_VOICE_LENGTH_SCALE)
+
+
 async def _one_call(
     ami: AmiClient,
     store: Store,
     caller: CallerSide,
     spec: CallSpec,
     lines: list[CallLine],
-    tts: PiperTts,
+    tts: PiperTts | EspeakTts,
     *,
     dial: str | None,
     quiet_s: float,
@@ -294,10 +304,11 @@ def call(
         str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
     ] = "127.0.0.1",
     live: LiveOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Place a spoken test call through Asterisk into the overflow route, and show each turn
     (said, heard, understood, answered, latency) and the outcome."""
-    settings = app_context(ctx).settings
+    settings = with_language(app_context(ctx).settings, language)
     if transport is not None:
         settings = settings.model_copy(
             update={

@@ -29,6 +29,7 @@ from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.result import DialogueTurn, result_summary
 from bot.nlu.engine import NluEngine
 from cli.context import app_context
+from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
 from cli.terminal_text import shown
 from spillway.errors import InputError
@@ -205,6 +206,7 @@ def chat(
         ),
     ] = NluChoice.auto,
     live: LiveOption = False,
+    language: LanguageOption = None,
 ) -> None:
     """Chat with the bot (typed text in, the bot's text out), or replay a script. What the
     conversation creates goes to a throw-away copy of the database unless --live."""
@@ -217,7 +219,8 @@ def chat(
             raise InputError(f"cannot read script {script}: {exc}") from exc
         lines = parse_script(text, str(script))
     say = functools.partial(typer.echo, err=True)
-    with scratch_settings(state.settings, live=live, say=say) as settings:
+    configured = with_language(state.settings, language)
+    with scratch_settings(configured, live=live, say=say) as settings:
         if lines is None:
             asyncio.run(
                 run_interactive(

@@ -29,7 +29,7 @@ from dialplan.render import (
     softphone_password,
 )
 from dialplan.sandbox import Sandbox
-from dialplan.sounds import LANGUAGE, sound_dirs
+from dialplan.sounds import sound_dirs
 from dialplan.spool import install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import InputError, PbxError
@@ -174,7 +174,9 @@ def render(
         f"wrote {script}: copy it into Asterisk's agi-bin folder (it needs Python 3 and "
         "pyst2 on the PBX); the DTMF menu runs it to take callbacks while Spillway is down"
     )
-    sounds = asyncio.run(render_sounds(settings, out / "sounds" / "spillway" / LANGUAGE))
+    sounds = asyncio.run(
+        render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
+    )
     console.print(describe(sounds))
     if sounds.missing is None:
         console.print(

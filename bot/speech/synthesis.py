@@ -1,0 +1,117 @@
+"""What every voice shares: one synthesis thread, sentence-by-sentence streaming.
+
+A voice (:class:`bot.speech.piper_tts.PiperTts`, :class:`bot.speech.espeak_tts.EspeakTts`)
+renders text into s16le mono at its ``output_format`` in :meth:`synthesize_pcm`
+(blocking); this base runs that in a one-thread executor so the event loop never
+waits on it, and streams a reply piece by piece (:func:`split_for_speech`): the
+first piece is returned as soon as it is ready while the next one renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from spillway.audio import AudioChunk, AudioFormat
+
+# Sentence ends: ., !, ? (and runs of them) followed by whitespace.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# Clause ends inside a sentence: , ; : followed by whitespace.
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+# A first sentence at least this long is spoken clause first (see split_for_speech).
+FIRST_CLAUSE_SPLIT_MIN_CHARS = 20
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a reply into sentences so the first can be spoken early."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def split_for_speech(text: str) -> list[str]:
+    """Sentences, with the first one's first clause on its own.
+
+    What the caller waits for is the first piece's synthesis, which grows with
+    its length: "Sorry," renders in a fraction of "Sorry, I didn't
+    understand." and the rest renders while it plays. Only the first sentence
+    is split, so the rest of the reply keeps Piper's whole-sentence prosody.
+    """
+    pieces = split_sentences(text)
+    if pieces and len(pieces[0]) >= FIRST_CLAUSE_SPLIT_MIN_CHARS:
+        head = _CLAUSE_END.split(pieces[0], maxsplit=1)
+        if len(head) == 2 and head[0] and head[1]:
+            pieces[0:1] = head
+    return pieces
+
+
+class ThreadedTts:
+    """A voice whose blocking :meth:`synthesize_pcm` runs in its own one-thread executor."""
+
+    voice_id: str
+    output_format: AudioFormat
+    _executor: ThreadPoolExecutor
+
+    def synthesize_pcm(self, text: str) -> bytes:
+        """Blocking: the whole text as s16le at the output rate."""
+        raise NotImplementedError
+
+    async def synthesize(self, text: str) -> bytes:
+        """The whole text, rendered in the synthesis thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.synthesize_pcm, text)
+
+    async def stream(
+        self,
+        text: str,
+        *,
+        start_ms: float = 0.0,
+        lead: Callable[[], Awaitable[bytes]] | None = None,
+    ) -> AsyncIterator[AudioChunk]:
+        """One chunk per piece (``split_for_speech``); the next renders while this one plays.
+
+        Only one piece per reply waits in the shared synthesis pool at a time:
+        queueing a whole reply at once would put every other call's first
+        sentence behind it. ``lead`` is audio already rendered (a cached fixed
+        opener, at this voice's output format): it is yielded first, while the
+        first piece of ``text`` renders.
+        """
+        loop = asyncio.get_running_loop()
+        pieces = split_for_speech(text)
+        offset_ms = start_ms
+
+        def submit(index: int) -> asyncio.Future[bytes] | None:
+            if index >= len(pieces):
+                return None
+            return loop.run_in_executor(self._executor, self.synthesize_pcm, pieces[index])
+
+        future = submit(0)
+        try:
+            if lead is not None:
+                pcm = await lead()
+                yield AudioChunk(pcm, self.output_format, offset_ms)
+                offset_ms += self.output_format.duration_ms(len(pcm))
+            for index in range(len(pieces)):
+                assert future is not None
+                pcm = await future
+                future = submit(index + 1)
+                if pcm:
+                    yield AudioChunk(pcm, self.output_format, offset_ms)
+                    offset_ms += self.output_format.duration_ms(len(pcm))
+        finally:
+            # A barge-in stops the reply: drop the piece not yet started.
+            if future is not None:
+                future.cancel()
+
+    def time_to_first_audio_s(self, text: str) -> float:
+        """Blocking: seconds until the first sentence's audio exists (benchmarks)."""
+        started = time.perf_counter()
+        first = split_for_speech(text)[0]
+        self.synthesize_pcm(first)
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)

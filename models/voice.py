@@ -1,0 +1,67 @@
+"""Which voice the bot speaks a language with: the pack's Piper voice, else espeak-ng.
+
+A language pack (``spillway/languages/<code>/pack.yaml``) names a Piper voice
+and an espeak-ng voice. The neural Piper voice is used where it is installed;
+otherwise espeak-ng, which every install has (Debian's package) but which
+sounds robotic: a *weak* voice, which ``spillway doctor`` warns about. For the
+shop's language ``speech.piper_voice`` is used when it speaks that language
+(the English default, en_US-joe-medium, ships as a pip package).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from models.discover import find_model
+from models.recogniser import model_language, same_language
+from spillway.language_pack import load_pack
+from spillway.settings import SpeechSettings
+
+VoiceEngine = Literal["piper", "espeak"]
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceChoice:
+    language: str  # the pack's code ("da")
+    engine: VoiceEngine
+    voice: str  # a Piper model name, or an espeak-ng voice ("da")
+    why: str
+    piper: str = ""  # the Piper voice the language would rather use ("": the pack names none)
+
+    @property
+    def voice_id(self) -> str:
+        """The name the voice's renderings are cached under (a Piper model's own name)."""
+        return self.voice if self.engine == "piper" else f"espeak-ng:{self.voice}"
+
+    @property
+    def weak(self) -> bool:
+        """Robotic: callers understand it, but it is no voice to greet customers with."""
+        return self.engine == "espeak"
+
+
+def choose_voice(
+    language: str, speech: SpeechSettings, installed: Callable[[str], bool]
+) -> VoiceChoice:
+    """The voice for ``language``; ``installed(name)``: is that Piper model here?"""
+    pack = load_pack(language)
+    configured = speech.piper_voice
+    piper = (
+        configured
+        if same_language(model_language(configured), language)
+        else pack.voices.get("piper", "")
+    )
+    if piper and installed(piper):
+        return VoiceChoice(language, "piper", piper, f"{piper} is installed", piper)
+    espeak = pack.voices["espeak"]
+    missing = f"{piper} is not installed" if piper else f"the {language} pack names no Piper voice"
+    return VoiceChoice(language, "espeak", espeak, f"{missing}, so espeak-ng ({espeak})", piper)
+
+
+def installed_voice(
+    language: str, speech: SpeechSettings, models_dir: Path | None = None
+) -> VoiceChoice:
+    """:func:`choose_voice` over the models installed here (packages, or ``models_dir``)."""
+    return choose_voice(language, speech, lambda name: find_model(name, models_dir) is not None)

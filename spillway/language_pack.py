@@ -1,0 +1,149 @@
+"""Language packs: one folder per language with what the bot says and how it reads things out.
+
+Each pack is package data under ``spillway/languages/<code>/`` with the same
+keys in every pack (tests/test_language_packs.py checks they match):
+
+* ``pack.yaml`` - the language's name and locale, and the default recogniser
+  and voice per engine (``recognisers``: engine -> model; ``voices``: engine
+  -> voice);
+* ``prompts.yaml`` - every caller-facing sentence by id: a string, or
+  ``{text: ..., fixed: true}`` for wording that carries no caller data (at
+  most the shop's name) and may be played from the prompt cache;
+* ``reading.yaml`` - how things are read aloud: weekday and month names,
+  the words for hours, how many digits a group of a long number has.
+
+The NLU side of a pack (``nlu/``, ``heldout.yml``, grammar files) sits in the
+same folder and is loaded by the NLU code. :func:`load_pack` reads a pack
+once and keeps it; a missing file or key is a :class:`ConfigError` naming it.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from spillway.errors import ConfigError
+
+DEFAULT_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """One reply's wording; ``fixed``: no caller data, so it may be cached."""
+
+    text: str
+    fixed: bool = False
+
+    def placeholders(self) -> frozenset[str]:
+        """The ``{names}`` the wording fills in."""
+        return frozenset(f for _, f, _, _ in string.Formatter().parse(self.text) if f)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a language reads things out (the words the sentences are filled with)."""
+
+    weekdays: tuple[str, ...]  # Monday first
+    months: tuple[str, ...]  # January first
+    hour_words: tuple[str, ...]  # the words for the hours 0-23 as the bot says them
+    digit_group_chars: int  # at most this many digits per group of a long number
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePack:
+    code: str  # "en", "da"
+    name: str  # "English", "Dansk"
+    locale: str  # "en-US", "da-DK"
+    recognisers: Mapping[str, str]  # engine -> default model ("whisper" -> "whisper-base")
+    voices: Mapping[str, str]  # engine -> default voice ("piper" -> ..., "espeak" -> "da")
+    prompts: Mapping[str, Prompt]
+    reading: Reading
+
+    def say(self, action: str, **values: object) -> str:
+        """The wording of ``action`` with ``values`` filled in."""
+        return self.prompts[action].text.format(**values)
+
+
+def _root() -> Any:
+    return resources.files("spillway") / "languages"
+
+
+def available_languages() -> tuple[str, ...]:
+    """The codes of the packs shipped with Spillway, sorted."""
+    return tuple(sorted(p.name for p in _root().iterdir() if (p / "pack.yaml").is_file()))
+
+
+def _read(code: str, filename: str) -> dict[str, Any]:
+    path = _root() / code / filename
+    where = f"language pack {code!r}: {filename}"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{where} is missing") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping at the top")
+    return data
+
+
+def _need(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise ConfigError(f"{where}: the key {key!r} is missing")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: {key!r} must be a {kind.__name__}")
+    return value
+
+
+def _prompt(key: str, raw: object, where: str) -> Prompt:
+    if isinstance(raw, str):
+        return Prompt(raw)
+    if isinstance(raw, dict) and isinstance(raw.get("text"), str) and set(raw) <= {"text", "fixed"}:
+        return Prompt(raw["text"], bool(raw.get("fixed", False)))
+    raise ConfigError(f"{where}: {key!r} must be a string or {{text: ..., fixed: true}}")
+
+
+def _words(data: Mapping[str, Any], key: str, count: int, where: str) -> tuple[str, ...]:
+    words = _need(data, key, list, where)
+    if len(words) != count or not all(isinstance(w, str) and w for w in words):
+        raise ConfigError(f"{where}: {key!r} must list {count} words")
+    return tuple(words)
+
+
+@functools.cache
+def load_pack(code: str) -> LanguagePack:
+    """The pack for ``code`` (read once); ConfigError naming the missing file or key."""
+    if code not in available_languages():
+        raise ConfigError(
+            f"no language pack {code!r}", hint=f"known: {', '.join(available_languages())}"
+        )
+    pack = _read(code, "pack.yaml")
+    where = f"language pack {code!r}: pack.yaml"
+    prompts_where = f"language pack {code!r}: prompts.yaml"
+    prompts = {
+        str(k): _prompt(str(k), v, prompts_where) for k, v in _read(code, "prompts.yaml").items()
+    }
+    reading = _read(code, "reading.yaml")
+    reading_where = f"language pack {code!r}: reading.yaml"
+    return LanguagePack(
+        code=code,
+        name=_need(pack, "name", str, where),
+        locale=_need(pack, "locale", str, where),
+        recognisers=MappingProxyType(dict(_need(pack, "recognisers", dict, where))),
+        voices=MappingProxyType(dict(_need(pack, "voices", dict, where))),
+        prompts=MappingProxyType(prompts),
+        reading=Reading(
+            weekdays=_words(reading, "weekdays", 7, reading_where),
+            months=_words(reading, "months", 12, reading_where),
+            hour_words=_words(reading, "hour_words", 24, reading_where),
+            digit_group_chars=_need(reading, "digit_group_chars", int, reading_where),
+        ),
+    )

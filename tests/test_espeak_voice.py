@@ -1,0 +1,168 @@
+"""The espeak-ng voice (the one that always works) and which voice each language gets."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.speech.espeak_tts import EspeakTts, espeak_path, wav_pcm
+from cli.pbx_sounds import sound_texts
+from dialplan.sounds import sound_dirs
+from models.voice import choose_voice
+from spillway.audio import AudioFormat
+from spillway.errors import ModelError
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.skipif(espeak_path() is None, reason="espeak-ng is not installed")
+
+SENTENCE = "Ordre 1 0 0 4 2 med trådløse høretelefoner er sendt med GLS."
+
+
+@pytest.mark.parametrize("rate_hz", [8000, 16000])
+async def test_danish_speech_at_the_calls_rate(rate_hz: int) -> None:
+    tts = EspeakTts("da", output_format=AudioFormat(rate_hz))
+    try:
+        pcm = await tts.synthesize(SENTENCE)
+    finally:
+        tts.close()
+    seconds = len(pcm) / 2 / rate_hz
+    assert 2.0 < seconds < 8.0, seconds  # a sentence, at the call's rate (not 22.05 kHz)
+    assert max(abs(int.from_bytes(pcm[i : i + 2], "little", signed=True))
+               for i in range(0, len(pcm), 200)) > 1000  # fmt: skip
+
+
+async def test_synthesis_never_blocks_the_event_loop() -> None:
+    tts = EspeakTts("da")
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    try:
+        started = time.perf_counter()
+        chunks = [c async for c in tts.stream(" ".join([SENTENCE] * 12))]
+        took = time.perf_counter() - started
+    finally:
+        task.cancel()
+        tts.close()
+    assert len(chunks) >= 12
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    # The loop kept running while espeak-ng worked (a blocked loop shows one long gap).
+    assert len(ticks) > took / 0.05 and max(gaps) < max(0.5, took / 2), (took, max(gaps))
+
+
+def test_wav_parsing_refuses_what_is_not_a_wav() -> None:
+    with pytest.raises(ModelError, match="no WAV"):
+        wav_pcm(b"not a wav at all")
+
+
+def test_danish_gets_espeak_until_the_piper_voice_is_installed() -> None:
+    speech = make_settings().speech
+    weak = choose_voice("da", speech, lambda name: False)
+    assert (weak.engine, weak.voice, weak.weak) == ("espeak", "da", True)
+    assert "da_DK-talesyntese-medium is not installed" in weak.why
+    good = choose_voice("da", speech, lambda name: name == "da_DK-talesyntese-medium")
+    assert (good.engine, good.voice, good.weak) == ("piper", "da_DK-talesyntese-medium", False)
+    english = choose_voice("en", speech, lambda name: True)
+    assert (english.engine, english.voice) == ("piper", speech.piper_voice)
+
+
+def test_sounds_asterisk_plays_follow_the_language() -> None:
+    danish = make_settings(shop={"language": "da"})
+    texts = sound_texts(danish)
+    assert texts["menu_offer"].startswith("Beklager, alle vores medarbejdere er optaget")
+    assert texts["agent_whisper_order"] == "Et tilbagekald om en ordre."
+    assert sound_dirs(danish).pbx.endswith("/sounds/spillway/da")
+    assert sound_texts(make_settings())["menu_offer"].startswith("Sorry, all our colleagues")
+
+
+def test_doctor_names_each_languages_voice_and_warns_for_espeak(tmp_path: Path) -> None:
+    from cli.doctor import check_voices
+
+    settings = make_settings(paths={"cache_dir": str(tmp_path)}, shop={"language": "da"})
+    checks = {c.name: c for c in check_voices(settings)}
+    danish = checks["voice da (shop.language)"]
+    assert danish.ok and danish.warning and "espeak-ng da, a weak (robotic) voice" in danish.detail
+    assert danish.fix == "spillway models fetch da_DK-talesyntese-medium"
+    english = checks["voice en"]
+    assert english.detail.startswith("Piper en_US-joe-medium") and not english.warning
+
+
+async def test_danish_menu_and_callback_sounds_rendered_and_played(tmp_path: Path) -> None:
+    """A Danish shop: the dialplan plays .../spillway/da, rendered in Danish by its voice."""
+    import wave
+
+    from cli.pbx_sounds import render_sounds
+    from dialplan.render import render_spillway
+    from dialplan.sounds import SOUND_KEYS, read_manifest
+
+    settings = make_settings(
+        paths={"cache_dir": str(tmp_path / "cache")},
+        shop={"language": "da"},
+        callbacks={"agent_whisper": True},
+    )
+    [dialplan] = [
+        f.text
+        for f in render_spillway(settings, ami_secret=None)
+        if f.name == "extensions_spillway.conf"
+    ]
+    folder = sound_dirs(settings).pbx
+    assert folder.endswith("/spillway/da") and f"{folder}/menu_no_input" in dialplan
+    result = await render_sounds(settings, tmp_path / "da")
+    assert result.missing is None and len(result.written) == len(SOUND_KEYS)
+    with wave.open(str(tmp_path / "da" / "callback_intro_order.wav")) as w:
+        assert w.getframerate() == 8000 and w.getnframes() > 8000 * 3
+    assert set(read_manifest(tmp_path / "da")) == set(SOUND_KEYS)
+
+
+def test_the_test_caller_speaks_the_shops_language() -> None:
+    """`spillway call --language da`: the spoken test caller speaks Danish (espeak-ng)."""
+    from cli.commands.call import caller_voice
+    from cli.language import Language, with_language
+
+    danish = with_language(make_settings(), Language.da)
+    assert danish.shop.language == "da"
+    voice = caller_voice(danish)
+    try:
+        assert voice.voice_id == "espeak-ng:da" and voice.output_format.sample_rate_hz == 8000
+    finally:
+        voice.close()
+
+
+@pytest.mark.speech
+async def test_a_danish_shops_bot_renders_its_danish_openers_with_espeak(tmp_path: Path) -> None:
+    """`spillway serve` for a Danish shop: the overflow offer and the greeting in Danish, in
+    the Danish voice (espeak-ng here), cached before the first call."""
+    pytest.importorskip("faster_whisper")
+    from bot.voice_bot import SpeechBot
+    from cli.commands.serve import call_bot
+    from spillway.settings import Settings
+    from spillway.storage import AsyncStore, SqliteStore
+
+    settings = Settings(
+        speech={"asr_engine": "whisper"},
+        shop={"language": "da"},
+        paths={"cache_dir": str(tmp_path)},
+        storage={"sqlite_path": str(tmp_path / "s.db")},
+    )
+    store = SqliteStore(tmp_path / "s.db")
+    store.migrate()
+    astore = AsyncStore(store)
+    try:
+        async with call_bot(settings, astore) as (bot, _description):
+            assert isinstance(bot, SpeechBot) and bot.models.tts.voice_id == "espeak-ng:da"
+            texts = await bot.fixed_prompts()
+            assert texts[0].startswith("Hej, du har ringet til Spillway Demo Shop.")
+            assert texts[1].startswith("Beklager, alle vores medarbejdere er optaget")
+            audio = await bot.models.prompts.get(texts[1])
+            assert len(audio) > 2 * 8000 * 5  # several seconds of Danish at 8 kHz
+    finally:
+        astore.close()
+        store.close()

@@ -1,0 +1,94 @@
+"""The language packs: the same prompt ids, placeholders and cache flags in every pack,
+readings complete, and a clear error naming what is missing (spillway/languages/)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import prompts
+from spillway import language_pack
+from spillway.errors import ConfigError
+from spillway.language_pack import available_languages, load_pack
+from tests.conftest import make_settings
+
+PACKS = available_languages()
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    yield
+    prompts.use_language("en")
+
+
+def test_english_and_danish_are_shipped() -> None:
+    assert {"en", "da"} <= set(PACKS)
+
+
+@pytest.mark.parametrize(("a", "b"), list(combinations(PACKS, 2)))
+def test_every_pack_has_every_prompt_with_the_same_placeholders(a: str, b: str) -> None:
+    one, other = load_pack(a), load_pack(b)
+    assert sorted(set(one.prompts) - set(other.prompts)) == [], f"missing in {b}"
+    assert sorted(set(other.prompts) - set(one.prompts)) == [], f"missing in {a}"
+    for key, prompt in one.prompts.items():
+        theirs = other.prompts[key]
+        assert prompt.placeholders() == theirs.placeholders(), key
+        # Cached wording is cached in every language (and carries no caller data).
+        assert prompt.fixed == theirs.fixed, key
+
+
+@pytest.mark.parametrize("code", PACKS)
+def test_pack_names_a_voice_and_recogniser(code: str) -> None:
+    pack = load_pack(code)
+    assert pack.voices.get("espeak"), "espeak-ng is the voice that always works"
+    assert pack.voices.get("piper") and pack.recognisers.get("whisper")
+    assert pack.locale.split("-")[0] == code
+
+
+def _copy_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "languages"
+    shutil.copytree(Path(language_pack.__file__).parent / "languages", root)
+    monkeypatch.setattr(language_pack, "_root", lambda: root)
+    load_pack.cache_clear()
+    return root
+
+
+def test_a_pack_that_misses_a_key_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy_pack(tmp_path, monkeypatch)
+    try:
+        reading = root / "da" / "reading.yaml"
+        reading.write_text(reading.read_text().replace("months:", "monthz:"))
+        with pytest.raises(ConfigError, match=r"'da': reading.yaml: the key 'months' is missing"):
+            load_pack("da")
+        (root / "da" / "prompts.yaml").unlink()
+        with pytest.raises(ConfigError, match=r"'da': prompts.yaml is missing"):
+            load_pack("da")
+        with pytest.raises(ConfigError, match="no language pack 'xx'"):
+            load_pack("xx")
+    finally:
+        load_pack.cache_clear()
+
+
+def test_shop_language_is_checked_and_named() -> None:
+    assert make_settings().shop.language == "en"
+    assert make_settings(shop={"language": "da"}).shop.language == "da"
+
+
+def test_a_bad_shop_language_names_the_key(tmp_path: Path) -> None:
+    from spillway.settings import load_settings
+
+    config = tmp_path / "spillway.yaml"
+    config.write_text("shop:\n  language: sv\n")
+    with pytest.raises(ConfigError, match=r"shop\.language"):
+        load_settings(config)
+
+
+def test_say_follows_the_chosen_language() -> None:
+    assert prompts.say("goodbye", shop="X") == "Thank you for calling X. Goodbye!"
+    prompts.use_language("da")
+    assert prompts.say("goodbye", shop="X") == "Tak, fordi du ringede til X. Farvel!"
+    assert prompts.fixed_prompts()[0].startswith("Beklager, alle vores medarbejdere")
