@@ -328,6 +328,16 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "carrier": "a carrier",
     },
     "order_lines": {"order_number": "link to the order", "product_name": "a product's name"},
+    "product_names": {
+        "sku": "a product",
+        "language": "a language pack's code",
+        "name": "a product's name in that language",
+    },
+    "order_line_names": {
+        "order_number": "link to the order",
+        "language": "a language pack's code",
+        "name": "a product's name in that language",
+    },
     "cases": {
         "case_id": "the case's reference",
         "order_number": "the order's number",
