@@ -25,9 +25,19 @@ API_TOKEN = "console-server-token-0123456789"
 
 @contextmanager
 def running_console(
-    folder: Path, db_path: Path, *, user: str, password: str, role: Role = Role.VIEWER
+    folder: Path,
+    db_path: Path,
+    *,
+    user: str,
+    password: str,
+    role: Role = Role.VIEWER,
+    env_extra: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Start the server over ``db_path`` with one user; yield its URL; stop it."""
+    """Start the server over ``db_path`` with one user; yield its URL; stop it.
+
+    ``env_extra``: more ``SPILLWAY_*`` settings for the server (a test's own
+    ``gdpr.hash_key`` and spool folder).
+    """
     secrets = folder / "secrets.env"
     secrets.write_text(
         f"{secret_name(user)}={entry(role, password)}\nSPILLWAY_WEB__SESSION_SECRET={'k' * 40}\n"
@@ -41,6 +51,7 @@ def running_console(
         "SPILLWAY_STORAGE__SQLITE_PATH": str(db_path),
         "SPILLWAY_WEB__PORT": str(port),
         "SPILLWAY_WEB__API_TOKEN": API_TOKEN,
+        **(env_extra or {}),
     }
     log_path = folder / "serve.log"
     url = f"http://127.0.0.1:{port}"

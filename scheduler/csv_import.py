@@ -140,6 +140,7 @@ def parse_csv(
     header, warnings = _header(names, strict)
     good: list[tuple[int, NewRequest]] = []
     errors: list[RowError] = []
+    last = 0  # where the last row started
     while True:
         line = reader.line_num + 1  # where this row starts
         try:
@@ -151,6 +152,7 @@ def parse_csv(
             break
         if not cells:  # a blank line
             continue
+        last = line
         if len(good) + len(errors) >= MAX_ROWS:
             errors.append(RowError(line, f"more than {MAX_ROWS} rows: the rest is not read"))
             break
@@ -172,6 +174,17 @@ def parse_csv(
             errors.append(RowError(line, str(exc), exc.phone))
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
+    refused = {e.line for e in errors}
+    if last and last not in refused and _quote_left_open(text, last, delimiter):
+        # The file ends inside the last row's quote: what that row holds is a guess.
+        good = [(at, request) for at, request in good if at != last]
+        errors.append(
+            RowError(
+                last,
+                "a quote opened in this row is never closed (an unterminated quote?): "
+                "the row is not imported",
+            )
+        )
     return ParsedCsv(good, errors, warnings)
 
 
@@ -182,6 +195,23 @@ def _unreadable(exc: csv.Error) -> str:
             "(an unterminated quote?): the rest of the file is not read"
         )
     return f"not readable as CSV ({exc}): the rest of the file is not read"
+
+
+def _quote_left_open(text: str, line: int, delimiter: str) -> bool:
+    """Whether the last row, starting at ``line``, is cut off by the end of the file inside
+    a quote (the csv module then hands back what it has, as if the quote had closed).
+
+    Only that row is parsed again, strictly.
+    """
+    rest = text.split("\n", line - 1)[-1] if line > 1 else text
+    if '"' not in rest:
+        return False
+    try:
+        for _row in csv.reader(io.StringIO(rest), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _swallows_rows(cells: list[str], header: list[str], delimiter: str, region: str) -> bool:

@@ -210,6 +210,12 @@ def record(
             "SELECT id, status, phone, last_error, idempotency_hash FROM callback_requests "
             "WHERE idempotency_key = :k",
             {"k": key},
+        ) or tx.query(
+            # A keyed request that joined an open one: the one it joined.
+            "SELECT r.id, r.status, r.phone, r.last_error, k.idempotency_hash "
+            "FROM callback_request_keys k JOIN callback_requests r ON r.id = k.request_id "
+            "WHERE k.idempotency_key = :k",
+            {"k": key},
         )
         if same:
             row = same[0]
@@ -296,6 +302,16 @@ def _merge(
                 sets.append("not_before = :nb")
                 window["nb"] = request.not_before
         tx.execute(f"UPDATE callback_requests SET {', '.join(sets)} WHERE id = :id", window)
+    if new["idempotency_key"] is not None:
+        tx.insert(
+            "callback_request_keys",
+            {
+                "idempotency_key": new["idempotency_key"],
+                "request_id": existing["id"],
+                "idempotency_hash": new["idempotency_hash"],
+                "created_at": new["created_at"],
+            },
+        )
     context = json.loads(existing["context"] or "{}")
     context.setdefault("merged", []).append(
         {
@@ -470,7 +486,9 @@ def update_pending(
                 return request_id
             existing = _open_request_for(tx, e164, other_than=request_id)
             if existing is not None:
-                merged = _merge(tx, existing, {**row, "created_at": now})
+                # Its key stays with its own row, closed below.
+                joined = {**row, "created_at": now, "idempotency_key": None}
+                merged = _merge(tx, existing, joined)
                 _close_at_intake(tx, request_id, e164, f"merged into request {merged.id}", now)
                 return merged.id
         sets["phone"] = e164

@@ -165,6 +165,20 @@ PERSONAL_DATA: tuple[Table, ...] = (
         "created_at",
     ),
     Table(
+        "callback_request_keys",
+        "the idempotency key of a request that joined an open request of the person",
+        _cols(
+            _DELETE,
+            idempotency_key=Category.FREE_TEXT,
+            idempotency_hash=Category.FREE_TEXT,
+            created_at=Category.CONTACT_TIME,
+        ),
+        (Link("request_id", "callback_requests", "id", owned=True),),
+        Period.PHONE_NUMBERS,
+        "created_at",
+        key="idempotency_key",
+    ),
+    Table(
         "callback_attempts",
         "each time the person was called back, and how it ended",
         _cols(
@@ -271,6 +285,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "segment": "the customer group the call centre assigned",
         "planned_by": "the policy that planned the call",
         "plan_reason": "the policy's own words on its choice",
+        "timing": "predicted or conventional timing",
+        "timing_reason": "why: the policy, a pilot's draw, or the customer's choice",
     },
     "callback_attempts": {
         "id": "Spillway's own id of the attempt",

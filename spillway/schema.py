@@ -324,6 +324,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE callback_requests ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0",
         ),
     ),
+    Migration(
+        12,
+        "the idempotency keys of requests that joined an open request",
+        (
+            # A keyed request that joined another left no row of its own, so its key
+            # was unknown and a replay joined again (a second merge entry, the window
+            # moved again). Its key is kept here, against the request it joined.
+            """CREATE TABLE callback_request_keys (
+                idempotency_key TEXT PRIMARY KEY,
+                request_id INTEGER NOT NULL,
+                idempotency_hash TEXT,
+                created_at REAL NOT NULL
+            )""",
+            "CREATE INDEX callback_request_keys_request ON callback_request_keys(request_id)",
+        ),
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import time
@@ -164,3 +165,61 @@ def test_a_request_s_detail_the_calls_the_model_and_health(
     page.wait_for_url("**/login")
     page.goto(console["url"] + "/health")
     assert "/login" in page.url
+
+
+@pytest.fixture(scope="module")
+def admin_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A second server whose one user is an admin, with its own hash key and spool."""
+    folder = tmp_path_factory.mktemp("admin-console")
+    db_path = folder / "console.db"
+    store = SqliteStore(db_path)
+    store.migrate()
+    seed(store, time.time())
+    store.close()
+    extra = {
+        "SPILLWAY_GDPR__HASH_KEY": "browser-test-hash-key",
+        "SPILLWAY_CALLBACKS__SPOOL_DIR": str(folder / "spool"),
+    }
+    with running_console(
+        folder, db_path, user="dpo", password=PASSWORD, role=Role.ADMIN, env_extra=extra
+    ) as url:
+        yield {"url": url, "db": db_path}
+
+
+def test_an_admin_searches_holds_exports_and_forgets_a_number(
+    browser: Any, admin_console: dict[str, Any]
+) -> None:
+    url = admin_console["url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.goto(url + "/login")
+    tab.fill("input[name=username]", "dpo")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("form[action='/login'] button[type=submit]")
+    tab.wait_for_url(url + "/")
+    tab.click("nav a[href='/data-protection']")
+    tab.fill("#search input[name=phone]", "20 12 34 03")
+    tab.click("#search button[type=submit]")
+    assert "+4520123403: " in tab.inner_text("#found h3")
+    assert "callback_requests" in tab.inner_text("#found table")
+    tab.fill("#found input[name=reason]", "SAR-42")
+    tab.click("#found form[action$='/hold'] button")
+    tab.wait_for_url(url + "/data-protection")
+    assert "SAR-42" in tab.inner_text("#holds")
+    tab.fill("#search input[name=phone]", "+4520123403")
+    tab.click("#search button[type=submit]")
+    with tab.expect_download() as download:
+        tab.click("#found form[action$='/export'] button")
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["phone"] == "+4520123403" and exported["data"]["callback_requests"]
+    tab.click("#found form[action$='/forget'] button")
+    assert "Erase everything stored about +4520123403?" in tab.inner_text("#confirm")
+    tab.click("#confirm button.danger")
+    assert "+4520123403 is forgotten" in tab.inner_text("#forgotten")
+    audit = tab.inner_text("#audit")
+    rows = [line.split("\t") for line in audit.splitlines()[1:]]
+    assert [(r[1], r[2]) for r in rows] == [("forget", "dpo"), ("export", "dpo"), ("hold", "dpo")]
+    assert all(r[0].endswith(("CET", "CEST")) for r in rows)  # the shop's zone
+    assert "20123403" not in audit
+    context.close()

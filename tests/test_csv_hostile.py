@@ -290,3 +290,19 @@ def test_list_masks_numbers_and_names_unless_full(tmp_path: Path, store: SqliteS
     )
     for whole in ("+4520123456", "Anna Berg", "20 12 34 99"):
         assert whole in full.output
+
+
+def test_a_quote_left_open_in_the_last_row_is_named_not_imported() -> None:
+    # The csv module hands back the last row as if its quote had closed at the end of
+    # the file; that row was imported with a guessed name and reason.
+    text = 'phone,name,reason\n+4520123457,Bob,parcel\n+4520123456,"Anna,wants a refund\n'
+    parsed = parse_csv(text, region="DK", default_timezone="UTC")
+    assert [line for line, _ in parsed.requests] == [2]
+    [error] = parsed.errors
+    assert error.line == 3 and "never closed" in str(error)
+
+
+def test_a_quoted_last_row_and_a_literal_inch_mark_still_go_in() -> None:
+    text = 'phone,name,reason\n+4520123457,Bob,5" screen\n+4520123456,"Anna",x'
+    parsed = parse_csv(text, region="DK", default_timezone="UTC")
+    assert parsed.errors == [] and [line for line, _ in parsed.requests] == [2, 3]

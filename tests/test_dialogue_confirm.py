@@ -8,6 +8,8 @@ by SMS. Driven by the real NLU engine (fallback classifier) over the demo shop.
 
 from __future__ import annotations
 
+import pytest
+
 from bot.backends import Backends
 from bot.backends.demo_data import DEMO_CALLER
 from bot.dialogue.inputs import Dtmf, TextTurn
@@ -139,6 +141,19 @@ async def test_a_number_heard_unsurely_is_read_back_not_asked_again(  # type: ig
     d = make(DEMO_CALLER, min_asr_confidence=0.37)
     await talk(d, "what is the status of my order", "no")
     reply = await d.handle(TextTurn("10044", asr_confidence=0.2))
+    assert reply.action == "confirm_order_number" and "1 0 0 4 4" in reply.text
+    assert _side_effects(store) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("heard", ["Order 10044", "it's 100-44", "my order is 1 0 0 4 4."])
+async def test_a_number_in_a_sentence_heard_unsurely_is_read_back(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore, heard: str
+) -> None:
+    # The same for a number inside a few words: the spoken suite's "Order 10044", heard
+    # right under the floor, was asked again and the scripted caller's "yes" went astray.
+    d = make(DEMO_CALLER, min_asr_confidence=0.37)
+    await talk(d, "what is the status of my order", "no")
+    reply = await d.handle(TextTurn(heard, asr_confidence=0.2))
     assert reply.action == "confirm_order_number" and "1 0 0 4 4" in reply.text
     assert _side_effects(store) == (0, 0, 0)
 

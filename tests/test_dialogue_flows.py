@@ -250,6 +250,25 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
     assert (row["phone"], row["status"]) == ("+4520123456", "pending")
 
 
+@pytest.mark.parametrize(
+    ("allowed", "actions"),
+    [
+        ((), ["ask_phone", "reprompt"]),
+        (("DK", "SE"), ["ask_phone", "callback_confirm", "callback_recorded"]),
+    ],
+)
+async def test_the_bot_takes_a_number_from_every_country_callbacks_may_dial(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore, allowed: tuple[str, ...], actions: list[str]
+) -> None:
+    # The bot allowed only the shop's country where the API, CSV and spool allowed
+    # callbacks.allowed_countries: a Swedish customer of a Danish shop was refused by phone.
+    d = make(allowed_countries=allowed)
+    said = await talk(d, "please call me back", Dtmf("0046701234567#"), "yes")
+    assert said[: len(actions)] == actions
+    phones = [r["phone"] for r in store.query("SELECT phone FROM callback_requests")]
+    assert phones == (["+46701234567"] if allowed else [])
+
+
 async def test_a_number_with_its_country_code_is_a_phone_not_an_order(  # type: ignore[no-untyped-def]
     make, nlu: NluEngine, store: SqliteStore
 ) -> None:

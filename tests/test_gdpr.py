@@ -5,8 +5,11 @@ do-not-call entry as a keyed hash, which still stops a call; the audit log keeps
 from __future__ import annotations
 
 import json
+import re
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +18,7 @@ from cli.main import app
 from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.requests import NewRequest, RequestSource
-from scheduler.subject_access import export_person
+from scheduler.subject_access import TIME_FIELD, export_person
 from spillway.erasure import forget
 from spillway.errors import ConfigError
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
@@ -233,3 +236,43 @@ async def test_the_audit_log_names_its_time_zone(tmp_path: Path) -> None:
     done = CliRunner().invoke(app, ["gdpr", "audit"], env=env)
     assert done.exit_code == 0, done.output
     assert "CET" in done.output and "forget" in done.output
+
+
+# The REAL columns of mapped tables that are numbers, not moments.
+NOT_TIMES = {"confidence", "plan_probability", "hours_since_request", "probability"}
+
+
+async def test_the_export_gives_times_as_iso_8601_in_the_shops_zone(
+    world: SqliteStore, tmp_path: Path
+) -> None:
+    """Before the fix `gdpr export` wrote epoch seconds (``"created_at": 1796300000.1``)."""
+    out = tmp_path / "bo.json"
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(world.path)}
+    done = CliRunner().invoke(app, ["gdpr", "export", BO, "--out", str(out)], env=env)
+    assert done.exit_code == 0, done.output
+    exported = json.loads(out.read_text())
+    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    assert exported["time_zone"] == "Europe/Copenhagen"
+    assert iso.match(exported["exported_at"])
+    offset = datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%z")
+    assert exported["exported_at"].endswith(f"{offset[:3]}:{offset[3:]}")
+    seen = 0
+    for rows in exported["data"].values():
+        for row in rows:
+            for name, value in row.items():
+                if TIME_FIELD.match(name) and value is not None:
+                    assert isinstance(value, str) and iso.match(value), (name, value)
+                    seen += 1
+    assert seen >= 15  # calls, events, turns, requests, attempts, cases, sms, orders
+    [timing] = exported["callback_timing"]
+    assert iso.match(timing["deadline_at"]) and iso.match(timing["expires_at"])
+
+
+def test_every_real_column_of_the_map_is_a_time_or_a_number(store: SqliteStore) -> None:
+    """A new time column named otherwise would be exported as epoch seconds again."""
+    for spec in PERSONAL_DATA:
+        for col in store.query(f"PRAGMA table_info({spec.name})"):
+            if col["type"] == "REAL":
+                assert TIME_FIELD.match(col["name"]) or col["name"] in NOT_TIMES, (
+                    f"{spec.name}.{col['name']}: name it *_at, or add it to NOT_TIMES"
+                )

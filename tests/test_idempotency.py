@@ -43,6 +43,23 @@ def test_the_same_key_with_another_request_is_refused(store: SqliteStore) -> Non
     assert store.query("SELECT COUNT(*) AS n FROM callback_requests") == [{"n": 1}]
 
 
+def test_a_keyed_request_that_joined_an_open_one_replays_without_joining_again(
+    store: SqliteStore,
+) -> None:
+    # Its key was not kept (the request left no row of its own): a replay joined again,
+    # adding a second merge entry; with another body it was not refused.
+    first = _record(store, NewRequest("+4520123456", RequestSource.API, "x", idempotency_key="a"))
+    joined = NewRequest("+4520123456", RequestSource.API, "y", idempotency_key="b")
+    merged = _record(store, joined)
+    again = _record(store, joined)
+    assert merged.merged and merged.id == first.id
+    assert again.replayed and again.id == first.id and not again.merged
+    [row] = store.query("SELECT context FROM callback_requests")
+    assert len(json.loads(row["context"])["merged"]) == 1
+    with pytest.raises(KeyReused):
+        _record(store, NewRequest("+4520123456", RequestSource.API, "z", idempotency_key="b"))
+
+
 def test_a_csv_key_cannot_pass_for_a_spool_file(store: SqliteStore, tmp_path: Path) -> None:
     # The CSV row came first, keyed like the spool's file for call 1780000.42.
     _record(

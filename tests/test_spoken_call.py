@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.assembly import DialogueFactory, SpeechModels, build_nlu
 from bot.backends.demo_data import seed_demo
+from bot.nlu.engine import NluEngine
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from cli.commands.call import CallSpec, PlacedCall, place_calls
 from spillway.storage import SqliteStore
@@ -67,7 +69,11 @@ async def place_spoken(
 
 
 async def _place_all(
-    pbx: PbxHandle, shop: SqliteStore, models: SpeechModels, transport: str
+    pbx: PbxHandle,
+    shop: SqliteStore,
+    models: SpeechModels,
+    transport: str,
+    only: list[str] | None = None,
 ) -> dict[str, PlacedCall]:
     specs = [
         CallSpec(
@@ -75,35 +81,94 @@ async def _place_all(
             name,
             (CALLER if EXPECTED[name][0] else OTHER_CALLER).lstrip("+"),
         )
-        for name in sorted(EXPECTED)
+        for name in only or sorted(EXPECTED)
     ]
     placed = await place_spoken(pbx, shop, models, transport, specs, concurrency=4)
     return {p.spec.source: p for p in placed}
 
 
+MAX_MISHEARD = 2  # scripts per transport whose caller the recogniser misheard, of 14
+
+
+async def _meaning(nlu: NluEngine, text: str) -> tuple[str, list[tuple[str, str]]]:
+    """What a line means to the bot out of context: its intent and entities."""
+    parsed = await nlu.parse(text)
+    return parsed.name, sorted(parsed.entities.items())
+
+
+async def _misheard(nlu: NluEngine, turns: list[dict[str, Any]]) -> list[str]:
+    """The spoken lines whose transcript means something else than what was said.
+
+    Whisper tiny.en is not deterministic across machines: the same rendered line,
+    shifted by a few milliseconds, is now and then heard as another word ("bye" as
+    "Right.") or another number ("10044" as "100 4044"). The dialogue cannot reach
+    the script's outcome from a line it was not told; that is the recogniser's error
+    (measured in bench/bench_speech.py), not the call's.
+    """
+    found = []
+    for turn in turns:
+        said, heard = turn["caller"], turn["heard"] or ""
+        if said.startswith("<"):
+            continue
+        if await _meaning(nlu, said) != await _meaning(nlu, heard):
+            found.append(f"{said!r} heard as {heard!r}")
+    return found
+
+
+def _check(name: str, placed: PlacedCall) -> str | None:
+    """What is wrong with a call against its script's expected outcome, or None."""
+    _caller, outcome, _actions, sms_texts = EXPECTED[name]
+    *turns, result = placed.records
+    # A spoken call always has a caller id: a complaint's photo link goes to it by SMS
+    # (in the text replay of bad_input there is no number to send it to).
+    # The call record says what the chat replay says, in the same words.
+    expected = (outcome, len(sms_texts) or int(name == "bad_input"))
+    got = (result["outcome"], len(result["sms"]))
+    if got != expected:
+        heard = [(t["caller"], t["heard"], t["intent"]) for t in turns]
+        return f"{name}: {got}, expected {expected}: {heard}"
+    assert (result["callback_id"] is not None) == (outcome == "callback"), name
+    if name == "complaint":
+        assert result["case_id"] and "upload photos" in result["sms"][0]["body"]
+    for turn in turns:
+        if not turn["caller"].startswith("<"):
+            # Every spoken line was heard, and answered.
+            assert turn["heard"], (name, turn)
+    assert len(placed.wav) > 8000  # the caller heard the bot
+    return None
+
+
 @pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
 async def test_every_script_reaches_its_outcome_spoken(
-    pbx: PbxHandle, shop: SqliteStore, speech_models: SpeechModels, transport: str
+    pbx: PbxHandle,
+    shop: SqliteStore,
+    speech_models: SpeechModels,
+    transport: str,
+    tmp_path: Path,
 ) -> None:
     calls = await _place_all(pbx, shop, speech_models, transport)
-    wrong = []
-    for name, (_caller, outcome, _actions, sms_texts) in sorted(EXPECTED.items()):
-        *turns, result = calls[name].records
-        # A spoken call always has a caller id: a complaint's photo link goes to it by SMS
-        # (in the text replay of bad_input there is no number to send it to).
-        # The call record says what the chat replay says, in the same words.
-        expected = (outcome, len(sms_texts) or int(name == "bad_input"))
-        got = (result["outcome"], len(result["sms"]))
-        if got != expected:
-            heard = [(t["caller"], t["heard"], t["intent"]) for t in turns]
-            wrong.append(f"{name}: {got}, expected {expected}: {heard}")
-            continue
-        assert (result["callback_id"] is not None) == (outcome == "callback"), name
-        if name == "complaint":
-            assert result["case_id"] and "upload photos" in result["sms"][0]["body"]
-        for turn in turns:
-            if not turn["caller"].startswith("<"):
-                # Every spoken line was heard, and answered.
-                assert turn["heard"], (name, turn)
-        assert len(calls[name].wav) > 8000  # the caller heard the bot
-    assert not wrong, "\n".join(wrong)
+    wrong = {name: _check(name, calls[name]) for name in sorted(EXPECTED)}
+    nlu = build_nlu(pbx.settings, use_rasa=False)
+    try:
+        misheard = {
+            name: found
+            for name, problem in wrong.items()
+            if problem is not None and (found := await _misheard(nlu, calls[name].records[:-1]))
+        }
+    finally:
+        await nlu.aclose()
+    # A call the recogniser misheard is placed once more; any other wrong outcome fails.
+    assert len(misheard) <= MAX_MISHEARD, misheard
+    if misheard:
+        # On a shop as it was before the first calls (a callback would otherwise join the first).
+        fresh = SqliteStore(tmp_path / "again.db")
+        try:
+            fresh.migrate()
+            seed_demo(fresh)
+            again = await _place_all(pbx, fresh, speech_models, transport, only=sorted(misheard))
+        finally:
+            fresh.close()
+        for name in misheard:
+            wrong[name] = _check(name, again[name])
+    problems = [problem for problem in wrong.values() if problem is not None]
+    assert not problems, "\n".join(problems) + f"\nmisheard the first time: {misheard}"

@@ -24,6 +24,7 @@ from spillway.storage import AsyncStore
 from web.auth import SESSION_COOKIE, LoginLimit, RequireLogin, SecurityHeaders, login_routes
 from web.callbacks_api import create_app as create_api
 from web.console import console_routes
+from web.data_protection import data_protection_routes
 from web.pages import STATIC_DIR
 from web.users import UserBook
 
@@ -46,6 +47,7 @@ def create_web_app(settings: Settings, store: AsyncStore) -> Starlette:
         routes=[
             *login_routes(users, LoginLimit.from_settings(web)),
             *console_routes(settings, store),
+            *data_protection_routes(settings, store),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             Mount("", app=create_api(settings, store)),
         ],

@@ -20,7 +20,6 @@ from bot.dialogue.prompts import say
 from bot.dialogue.steps import DialogueSteps
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
-from spillway.phone import callable_phone
 
 # What the bot proposes to do; each is carried out only after the caller's yes.
 COMPLAINT = "complaint"
@@ -119,7 +118,7 @@ class ActionSteps(DialogueSteps):
         answer = self._answer(intent, digits)
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
-            phone = callable_phone(digits.rstrip("#"), self.config.country)[0]
+            phone = self.config.callable(digits.rstrip("#"))
             if phone is not None:
                 self._proposal = ""
                 return await self._callback_number(phone)

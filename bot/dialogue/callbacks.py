@@ -22,7 +22,7 @@ from bot.dialogue.time_phrases import CallbackWindow, callback_window, spoken_ho
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
-from spillway.phone import callable_phone, timezone_for
+from spillway.phone import timezone_for
 
 
 class CallbackSteps(DialogueSteps):
@@ -76,7 +76,7 @@ class CallbackSteps(DialogueSteps):
     ) -> Reply | None:
         """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number."""
         raw = digits or entities.get("phone") or entities.get("order_number") or ""
-        other = callable_phone(raw, self.config.country)[0] if len(raw) >= 6 else None
+        other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone:
             return await self._callback_number(other)
         if (intent and intent.name == Intent.DENY) or digits == "2":

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.types import ParsedIntent
 from scheduler.rules import CallingRules, rules_from_settings
+from spillway.phone import callable_phone
 from spillway.settings import Settings
 
 
@@ -24,6 +25,8 @@ class DialogueConfig:
     return_window_days: int = 30
     timezone: str = "Europe/Copenhagen"
     country: str = "DK"
+    # Where callbacks may dial (callbacks.allowed_countries; empty: ``country`` only).
+    allowed_countries: tuple[str, ...] = ()
     max_reprompts: int = 2
     # Below this recogniser confidence an utterance is asked again, never acted on.
     min_asr_confidence: float = 0.0
@@ -44,12 +47,18 @@ class DialogueConfig:
             return_window_days=settings.shop.return_window_days,
             timezone=settings.shop.timezone,
             country=settings.shop.country,
+            allowed_countries=tuple(sorted(settings.callback_countries())),
             return_label_url=settings.shop.return_label_url,
             photo_upload_url=settings.shop.photo_upload_url,
             calling_rules=rules_from_settings(settings),
             min_asr_confidence=settings.speech.min_asr_confidence,
             min_yes_confidence=settings.nlu.min_yes_confidence,
         )
+
+    def callable(self, number: str) -> str | None:
+        """``number`` in E.164 if a callback may dial it (the API's and CSV's check), else None."""
+        allowed = self.allowed_countries or None
+        return callable_phone(number, self.country, allowed_countries=allowed)[0]
 
 
 class State(StrEnum):

@@ -53,14 +53,14 @@ from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from spillway.errors import BackendError, NluError
-from spillway.phone import callable_phone, normalise_phone
+from spillway.phone import normalise_phone
 
 log = logging.getLogger(__name__)
 
 MAX_INPUT_CHARS = 500
 _DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
-# What a recogniser writes for a number said alone ("10044", "20 12 34 56.").
-_SPOKEN_NUMBER_RE = re.compile(r"[\d][\d \-]{2,}[\d]\.?")
+# What a recogniser writes for a number ("10044", "20 12 34 56", "100-44").
+_SPOKEN_NUMBER_RE = re.compile(r"\d[\d \-]{2,}\d")
 _SWEAR_RE = re.compile(
     r"\b(fuck\w*|shit\w*|damn\w*|crap\w*|bastard\w*|bloody|bollocks|arse\w*|ass|asshole\w*"
     r"|piss\w*|wtf|idiot\w*|stupid)\b",
@@ -187,9 +187,9 @@ class Dialogue(CallbackSteps, ActionSteps):
 
     def _unsure(self, event: TextTurn) -> bool:
         confidence = event.asr_confidence
-        if _SPOKEN_NUMBER_RE.fullmatch(event.text.strip()):
-            # A number alone is read back and confirmed before anything acts on it, and
-            # Whisper is least sure of exactly these (a correctly heard order number
+        if _SPOKEN_NUMBER_RE.search(event.text):
+            # A number is read back and confirmed before anything acts on it, and
+            # Whisper is least sure of exactly these (a correctly heard "Order 10044"
             # fell under the floor): the read-back is the check, not a "say it again".
             return False
         return confidence is not None and confidence < self.config.min_asr_confidence
@@ -298,7 +298,7 @@ class Dialogue(CallbackSteps, ActionSteps):
         if state is State.ASK_PHONE:
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
-            phone = callable_phone(raw, self.config.country)[0] if raw else None
+            phone = self.config.callable(raw) if raw else None
             if phone is None:
                 return None
             return await self._phone_given(phone)
@@ -490,7 +490,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             # "Call me back this afternoon": the time named with the request.
             self._callback_window = self._window_in(self._last_text)
         known = self._known_phone or self.caller_phone
-        phone = callable_phone(known, self.config.country)[0] if known else None
+        phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":
             return self._propose_callback(phone)
         self._phone_purpose = "callback" if purpose == "callback_guess" else purpose

@@ -7,7 +7,6 @@ by the map of personal data (:mod:`spillway.personal_data`).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -19,13 +18,11 @@ from rich.markup import escape
 from cli.commands.callbacks import _shop_zone, _store
 from cli.context import app_context
 from cli.request_card import moment
-from dialplan.spool import callback_spool
-from scheduler.spool import forget_spooled
+from scheduler.forget_person import forget_everywhere
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, current_actor
-from spillway.erasure import forget as erase_person
 from spillway.errors import InputError
-from spillway.phone import mask_phone, normalise_phone, phone_forms
+from spillway.phone import mask_phone, normalise_phone
 from spillway.processing_record import processing_record
 from spillway.retention import Periods, apply_retention, hold, holds, release
 from spillway.secrets import generate_secret, set_secret
@@ -60,7 +57,7 @@ def export(
         found = export_person(
             db, e164, app_context(ctx).settings, now=time.time(), actor=current_actor()
         )
-    text = json.dumps(found.as_json(), indent=2, default=str, ensure_ascii=False)
+    text = found.json_text()
     if out is None:
         print(text)
         return
@@ -79,19 +76,18 @@ def forget(
     stays as a keyed hash."""
     settings = app_context(ctx).settings
     e164 = _e164(ctx, phone)
-    key = settings.gdpr.require_hash_key()
+    settings.gdpr.require_hash_key()  # before asking: without it nothing can be erased
     if not yes and not typer.confirm(
         f"Erase everything stored about {e164}? This cannot be undone."
     ):
         raise typer.Exit(1)
     with _store(ctx) as db:
-        erased = erase_person(db, e164, key=key, actor=current_actor(), now=time.time())
-    spooled = forget_spooled(callback_spool(settings).local, phone_forms(e164))
-    for name, n in {**erased.rows, "callback spool files": spooled}.items():
-        if n:
-            console.print(f"  {name}: {n}", markup=False)
+        done = forget_everywhere(db, e164, settings, actor=current_actor(), now=time.time())
+    for name, n in done.counts.items():
+        console.print(f"  {name}: {n}", markup=False)
     console.print(
-        f"{erased.total} row(s) erased or anonymised, {erased.cancelled} open callback(s) cancelled"
+        f"{done.erased.total} row(s) erased or anonymised, "
+        f"{done.erased.cancelled} open callback(s) cancelled"
     )
 
 

@@ -1,0 +1,246 @@
+"""The console's data-protection page: admin only, CSRF on every action, and it uses the
+library: forget through the console leaves nothing for export, the download is the JSON
+`gdpr export` writes, the audit log names the console user and never the number."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from scheduler.subject_access import export_person
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, SqliteStore
+from tests.gdpr_world import fill_through_every_door
+from web.app import create_web_app
+from web.users import Role, entry
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+PASSWORD = "a long test password"
+USERS = {
+    "ada": entry(Role.ADMIN, PASSWORD),
+    "sam": entry(Role.SUPERVISOR, PASSWORD),
+    "vera": entry(Role.VIEWER, PASSWORD),
+}
+ANNA, BO = "20123456", "31987654"  # the person forgotten, and a bystander
+KEY = "k3y-for-the-console-tests"
+PAGE = "/data-protection"
+# Every route of the page, and a form that would act if the role allowed it.
+ROUTES = [
+    ("GET", PAGE, {}),
+    ("POST", f"{PAGE}/search", {"phone": BO}),
+    ("POST", f"{PAGE}/export", {"phone": BO}),
+    ("POST", f"{PAGE}/forget", {"phone": BO}),
+    ("POST", f"{PAGE}/forget", {"phone": BO, "confirm": "+45" + BO}),
+    ("POST", f"{PAGE}/hold", {"phone": BO, "reason": "SAR-7"}),
+    ("POST", f"{PAGE}/release", {"phone": BO}),
+]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def world(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Settings]]:
+    store = SqliteStore(tmp_path / "world.db")
+    store.migrate()
+    await fill_through_every_door(store, tmp_path, national=ANNA, call_id="c-anna", opt_out=True)
+    await fill_through_every_door(store, tmp_path, national=BO, call_id="c-bo", opt_out=False)
+    settings = Settings(
+        web={"users": USERS, "session_secret": "s" * 40},
+        gdpr={"hash_key": KEY},
+        callbacks={"spool_dir": str(tmp_path / "spool")},
+    )
+    yield store, settings
+    store.close()
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+@asynccontextmanager
+async def _client(
+    world: tuple[SqliteStore, Settings], user: str | None
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """A client logged in as ``user`` (None: no session), and its CSRF token."""
+    store, settings = world
+    db = AsyncStore(store)
+    transport = httpx.ASGITransport(app=create_web_app(settings, db))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+            token = _csrf((await client.get("/login")).text)
+            if user is not None:
+                done = await client.post(
+                    "/login", data={"username": user, "password": PASSWORD, "csrf_token": token}
+                )
+                assert done.status_code == 303
+                token = _csrf((await client.get("/")).text)
+            yield client, token
+    finally:
+        db.close()
+
+
+def _audit(store: SqliteStore) -> list[dict[str, object]]:
+    return [dict(r) for r in store.query("SELECT * FROM gdpr_audit ORDER BY id")]
+
+
+@pytest.mark.parametrize("user", ["vera", "sam"])
+@pytest.mark.parametrize(("method", "path", "form"), ROUTES)
+async def test_a_viewer_or_supervisor_gets_403_everywhere(
+    world: tuple[SqliteStore, Settings], user: str, method: str, path: str, form: dict[str, str]
+) -> None:
+    store, _ = world
+    before = export_person(store, "+45" + BO, world[1], now=time.time()).rows
+    async with _client(world, user) as (client, token):
+        answer = await client.request(
+            method, path, data={**form, "csrf_token": token} if method == "POST" else None
+        )
+        home = await client.get("/")
+    assert answer.status_code == 403, answer.text
+    assert "+45" + BO not in answer.text
+    assert "Data protection" not in home.text  # no link to a page they may not open
+    assert export_person(store, "+45" + BO, world[1], now=time.time()).rows == before
+    assert _audit(store) == []
+
+
+@pytest.mark.parametrize(("method", "path", "form"), ROUTES)
+async def test_an_admin_may_use_every_route(
+    world: tuple[SqliteStore, Settings], method: str, path: str, form: dict[str, str]
+) -> None:
+    async with _client(world, "ada") as (client, token):
+        answer = await client.request(
+            method, path, data={**form, "csrf_token": token} if method == "POST" else None
+        )
+    assert answer.status_code in (200, 303), answer.text
+
+
+@pytest.mark.parametrize(("method", "path", "form"), ROUTES)
+async def test_nothing_is_answered_without_a_session(
+    world: tuple[SqliteStore, Settings], method: str, path: str, form: dict[str, str]
+) -> None:
+    async with _client(world, None) as (client, token):
+        answer = await client.request(
+            method, path, data={**form, "csrf_token": token} if method == "POST" else None
+        )
+    assert answer.status_code in (401, 303)
+    if answer.status_code == 303:
+        assert answer.headers["location"].startswith("/login")
+    assert _audit(world[0]) == []
+
+
+@pytest.mark.parametrize(("method", "path", "form"), [r for r in ROUTES if r[0] == "POST"])
+async def test_an_admins_form_without_its_csrf_token_is_refused(
+    world: tuple[SqliteStore, Settings], method: str, path: str, form: dict[str, str]
+) -> None:
+    store, settings = world
+    before = export_person(store, "+45" + BO, settings, now=time.time()).rows
+    async with _client(world, "ada") as (client, _):
+        missing = await client.post(path, data=form)
+        forged = await client.post(path, data={**form, "csrf_token": "forged"})
+    assert missing.status_code == 403 and forged.status_code == 403
+    assert export_person(store, "+45" + BO, settings, now=time.time()).rows == before
+    assert _audit(store) == [] and store.query("SELECT * FROM gdpr_holds") == []
+
+
+async def test_forget_asks_first_then_export_finds_nothing(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    store, settings = world
+    async with _client(world, "ada") as (client, token):
+        typo = await client.post(f"{PAGE}/search", data={"phone": "2012x", "csrf_token": token})
+        found = await client.post(
+            f"{PAGE}/search", data={"phone": "20 12 34 56", "csrf_token": token}
+        )
+        asked = await client.post(f"{PAGE}/forget", data={"phone": ANNA, "csrf_token": token})
+        assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows > 10
+        wrong = await client.post(  # a confirmation of another number only asks again
+            f"{PAGE}/forget", data={"phone": ANNA, "confirm": "+45" + BO, "csrf_token": token}
+        )
+        assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows > 10
+        done = await client.post(
+            f"{PAGE}/forget",
+            data={"phone": "+45" + ANNA, "confirm": "+45" + ANNA, "csrf_token": token},
+        )
+        exported = await client.post(f"{PAGE}/export", data={"phone": ANNA, "csrf_token": token})
+        bo = await client.post(f"{PAGE}/export", data={"phone": BO, "csrf_token": token})
+    assert typo.status_code == 400 and "is not a phone number" in typo.text
+    # The search normalises the number as the CLI does and counts per table of the map.
+    assert found.status_code == 200 and "+4520123456: " in found.text
+    assert re.search(r"<td>callback_requests</td><td>\d+</td>", found.text)
+    assert re.search(r'id="opt-out">yes<', found.text)
+    # The confirmation repeats the number and the counts.
+    assert "Erase everything stored about +4520123456?" in asked.text
+    assert re.search(r"<td>transcript_turns</td><td>2</td>", asked.text)
+    assert 'name="confirm" value="+4520123456"' in asked.text
+    assert "Erase everything stored about +4520123456?" in wrong.text
+    assert "is forgotten" not in wrong.text
+    assert "is forgotten" in done.text and "open callback(s) cancelled" in done.text
+    assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
+    assert json.loads(exported.text)["data"] == {}
+    assert json.loads(bo.text)["data"]["callback_requests"]  # the bystander stays
+    actions = [(a["action"], a["actor"]) for a in _audit(store)]
+    assert actions == [("forget", "ada"), ("export", "ada"), ("export", "ada")]
+
+
+async def test_the_download_is_what_gdpr_export_writes(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    store, settings = world
+    async with _client(world, "ada") as (client, token):
+        answer = await client.post(f"{PAGE}/export", data={"phone": BO, "csrf_token": token})
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == 'attachment; filename="subject-4531987654.json"'
+    got = json.loads(answer.text)
+    cli = export_person(store, "+45" + BO, settings, now=time.time()).as_json()
+    assert got["phone"] == "+45" + BO and got["data"] == cli["data"]
+    assert got["time_zone"] == "Europe/Copenhagen"
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", got["exported_at"])
+
+
+async def test_hold_and_release_with_the_console_user_in_the_audit_log(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    async with _client(world, "ada") as (client, token):
+        no_reason = await client.post(f"{PAGE}/hold", data={"phone": BO, "csrf_token": token})
+        held = await client.post(
+            f"{PAGE}/hold", data={"phone": BO, "reason": "SAR-2026-17", "csrf_token": token}
+        )
+        page = await client.get(PAGE)
+        searched = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+        released = await client.post(f"{PAGE}/release", data={"phone": BO, "csrf_token": token})
+        after = await client.get(PAGE)
+    assert no_reason.status_code == 400
+    assert held.status_code == 303 and released.status_code == 303
+    holds = page.text.split('id="holds"')[1].split("</table>")[0]
+    assert "SAR-2026-17" in holds and "ada" in holds
+    assert "<td>+********54</td>" in holds and "<td>+4531987654<" not in holds  # shown masked
+    assert "by ada: SAR-2026-17" in searched.text
+    assert "nobody is held" in after.text
+    audit = after.text.split('id="audit"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\w+)</td><td>(\w+)</td>", audit)
+    assert [(action, actor) for _, action, actor in rows] == [("release", "ada"), ("hold", "ada")]
+    assert all(re.search(r" CES?T$", when) for when, _, _ in rows)  # the shop's zone
+    assert not re.search(r"3198|98 ?76|31 98", audit)  # never the number
+
+
+async def test_forget_without_the_hash_key_says_so_and_erases_nothing(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    store, settings = world
+    no_key = (
+        store,
+        settings.model_copy(update={"gdpr": settings.gdpr.model_copy(update={"hash_key": None})}),
+    )
+    async with _client(no_key, "ada") as (client, token):
+        answer = await client.post(
+            f"{PAGE}/forget", data={"phone": BO, "confirm": "+45" + BO, "csrf_token": token}
+        )
+    assert answer.status_code == 409 and "gdpr.hash_key" in answer.text
+    assert export_person(store, "+45" + BO, settings, now=time.time()).rows > 10

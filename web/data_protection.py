@@ -1,0 +1,175 @@
+"""The console's data-protection page (admin only): search, export, forget, hold, release, audit.
+
+Every route needs the ``admin`` role (a viewer or supervisor gets 403,
+:class:`web.auth.RequireLogin` has already refused anyone without a session)
+and every action is a POST carrying the session's CSRF token. The number
+travels only in posted forms, never in a URL, so it stays out of access
+logs, the browser's history and ``Referer``.
+
+Nothing here erases or exports on its own: the search counts the rows
+:func:`scheduler.subject_access.person_rows` finds, the export is
+:func:`scheduler.subject_access.export_person` (the same JSON `spillway gdpr
+export` writes), forget is :func:`scheduler.forget_person.forget_everywhere`,
+hold and release are :mod:`spillway.retention`'s; each records the console
+user as the actor in the audit log. Forget asks first: a confirmation that
+repeats the number and what will go.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from scheduler.forget_person import forget_everywhere
+from scheduler.requests import is_opted_out
+from scheduler.subject_access import export_person, person_rows
+from spillway.audit import audit_log
+from spillway.errors import ConfigError
+from spillway.personal_data import PERSONAL_DATA
+from spillway.phone import normalise_phone
+from spillway.retention import hold, holds, release
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Row, Store
+from web.auth import require_role
+from web.csrf import checked_form
+from web.pages import render
+from web.users import Role, User
+
+PAGE = "/data-protection"
+AUDIT_ROWS = 50
+REASON_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What is stored about one number: rows per table of the map, its hold, its opt-out."""
+
+    phone: str
+    counts: dict[str, int]  # mapped table -> the person's rows, only where there are some
+    hold: Row | None
+    opted_out: bool  # on the do-not-call list, as the number or as its keyed hash
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def what_is_held(store: Store, e164: str, hash_key: bytes | None) -> Held:
+    """Count the person's rows (the rows export would give and erasure would remove)."""
+    found = person_rows(store, e164)
+    counts = {t.name: len(found[t.name]) for t in PERSONAL_DATA if found[t.name]}
+    with store.transaction() as tx:
+        opted_out = is_opted_out(tx, e164, hash_key=hash_key)
+    held = found["gdpr_holds"][0] if found["gdpr_holds"] else None
+    return Held(e164, counts, held, opted_out)
+
+
+def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]:
+    region = settings.shop.country
+
+    def admin(request: Request) -> User:
+        return require_role(request, Role.ADMIN)
+
+    def number(form: FormData) -> tuple[str, str | None]:
+        """The form's number as typed, and in E.164 (None: not a number)."""
+        raw = str(form.get("phone", "")).strip()[:40]
+        return raw, normalise_phone(raw, region)
+
+    async def posted(request: Request) -> tuple[User, FormData, str]:
+        """The admin, their CSRF-checked form, and the form's number in E.164."""
+        user = admin(request)
+        form = await checked_form(request)
+        raw, e164 = number(form)
+        if e164 is None:
+            raise HTTPException(
+                400, f"{raw!r} is not a phone number (e.g. 20123456 or +4520123456)"
+            )
+        return user, form, e164
+
+    def hash_key() -> bytes | None:
+        return settings.gdpr.hash_key_bytes()
+
+    async def page(request: Request, *, status: int = 200, **context: Any) -> Response:
+        def read() -> tuple[list[Row], list[Row]]:
+            return holds(store.store), audit_log(store.store, limit=AUDIT_ROWS)
+
+        held_list, entries = await store.run(read)
+        return render(
+            request,
+            "data_protection.html",
+            {"page": "data-protection", "holds": held_list, "audit": entries, **context},
+            status_code=status,
+        )
+
+    async def show(request: Request) -> Response:
+        admin(request)
+        return await page(request)
+
+    async def search(request: Request) -> Response:
+        admin(request)
+        raw, e164 = number(await checked_form(request))
+        if e164 is None:
+            problem = f"{raw!r} is not a phone number: e.g. 20123456 or +4520123456"
+            return await page(request, status=400, problem=problem)
+        found = await store.run(what_is_held, store.store, e164, hash_key())
+        return await page(request, found=found)
+
+    async def export(request: Request) -> Response:
+        user, _, e164 = await posted(request)
+        found = await store.run(
+            lambda: export_person(store.store, e164, settings, now=time.time(), actor=user.name)
+        )
+        name = "subject-" + e164.lstrip("+") + ".json"
+        return Response(
+            found.json_text() + "\n",
+            media_type="application/json; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    async def forget(request: Request) -> Response:
+        user, form, e164 = await posted(request)
+        if form.get("confirm") != e164:
+            found = await store.run(what_is_held, store.store, e164, hash_key())
+            return await page(request, confirm=found)
+        try:
+            done = await store.run(
+                lambda: forget_everywhere(
+                    store.store, e164, settings, actor=user.name, now=time.time()
+                )
+            )
+        except ConfigError as exc:
+            return await page(request, status=409, problem=str(exc))
+        return await page(request, forgotten=done, forgotten_phone=e164)
+
+    async def hold_(request: Request) -> Response:
+        user, form, e164 = await posted(request)
+        reason = str(form.get("reason", "")).strip()[:REASON_CHARS]
+        if not reason:
+            raise HTTPException(
+                400, "a hold needs its reason (e.g. the access request's reference)"
+            )
+        await store.run(
+            lambda: hold(store.store, e164, reason=reason, actor=user.name, now=time.time())
+        )
+        return RedirectResponse(PAGE, status_code=303)
+
+    async def release_(request: Request) -> Response:
+        user, _, e164 = await posted(request)
+        await store.run(lambda: release(store.store, e164, actor=user.name, now=time.time()))
+        return RedirectResponse(PAGE, status_code=303)
+
+    return [
+        Route(PAGE, show, methods=["GET"]),
+        Route(f"{PAGE}/search", search, methods=["POST"]),
+        Route(f"{PAGE}/export", export, methods=["POST"]),
+        Route(f"{PAGE}/forget", forget, methods=["POST"]),
+        Route(f"{PAGE}/hold", hold_, methods=["POST"]),
+        Route(f"{PAGE}/release", release_, methods=["POST"]),
+    ]
