@@ -34,10 +34,13 @@ from cli.commands import sms as sms_cmd
 from cli.commands import web as web_cmd
 from cli.context import AppContext, app_context
 from cli.doctor import run_checks
+from cli.help_format import no_types_on_flags
 from cli.report import print_checks
 from spillway import __version__
 from spillway.errors import SpillwayError
 from spillway.logs import setup_logging
+
+no_types_on_flags()  # before any help is printed
 
 app = typer.Typer(
     help="Spillway: a local-first overflow voice bot and smart-callback engine for Asterisk.",

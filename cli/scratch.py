@@ -10,7 +10,6 @@ database and says so.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Annotated
 import typer
 
 from spillway.settings import Settings
+from spillway.storage import open_store
 
 # `--live` of `spillway chat` and `spillway call`: the one door to the real database.
 LiveOption = Annotated[
@@ -31,11 +31,22 @@ LiveOption = Annotated[
 ]
 
 
-def copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy of ``source`` (WAL included), read-only on the source."""
-    with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src:
-        with contextlib.closing(sqlite3.connect(target)) as dst:
-            src.backup(dst)
+def _hint_when_no_shop(settings: Settings, say: Callable[[str], None], live_name: str) -> None:
+    """Say how to get a shop to talk about when the database in use has none: with no
+    orders and no products the bot cannot look anything up, and a new admin would
+    not know why."""
+    if settings.shop.api_url is not None:
+        return  # orders and stock come from the shop's own API
+    store = open_store(settings.storage, migrate=False)
+    try:
+        counts = store.table_counts()
+    finally:
+        store.close()
+    if not counts.get("orders") and not counts.get("products"):
+        say(
+            "the shop has no orders or products, so the bot cannot look any up: "
+            f"`spillway demo seed` loads a demo shop into {live_name}"
+        )
 
 
 @contextlib.contextmanager
@@ -47,12 +58,17 @@ def scratch_settings(
     live_name = "PostgreSQL" if storage.backend == "postgres" else str(storage.sqlite_path)
     if live:
         say(f"--live: callbacks, cases and text messages go to the live database {live_name}")
+        _hint_when_no_shop(settings, say, live_name)
         yield settings
         return
     with tempfile.TemporaryDirectory(prefix="spillway-scratch-") as folder:
         scratch = Path(folder) / "scratch.db"
         if storage.backend == "sqlite" and storage.sqlite_path.is_file():
-            copy_sqlite(storage.sqlite_path, scratch)
+            live_store = open_store(storage, migrate=False)
+            try:
+                live_store.backup(scratch)
+            finally:
+                live_store.close()
             say(
                 f"using a throw-away copy of {live_name}: nothing this call does reaches the "
                 "live database (--live to use it)"
@@ -62,8 +78,10 @@ def scratch_settings(
                 f"using an empty throw-away database (no copy of {live_name} is made): "
                 "nothing this call does reaches the live database (--live to use it)"
             )
-        yield settings.model_copy(
+        scratch_one = settings.model_copy(
             update={
                 "storage": storage.model_copy(update={"backend": "sqlite", "sqlite_path": scratch})
             }
         )
+        _hint_when_no_shop(scratch_one, say, live_name)
+        yield scratch_one

@@ -168,7 +168,9 @@ def request_row(
         "consent": int(request.consent),
         "traditional": int(request.traditional),
         "idempotency_key": stored_key(request),
-        "idempotency_hash": fingerprint(request) if request.idempotency_key else None,
+        # Kept for every request, keyed or not: a replay without a key (the same CSV
+        # imported again) is then told from a new request for the same number.
+        "idempotency_hash": fingerprint(request),
         "status": (RequestStatus.PENDING if e164 else RequestStatus.INVALID_NUMBER).value,
         "last_error": why_not or None,
         "context": json.dumps(dict(request.context), sort_keys=True, default=str),
@@ -259,6 +261,14 @@ def record(
         else:
             existing = _open_request_for(tx, row["phone"])
             if existing is not None:
+                if _carries(existing, row["idempotency_hash"]):
+                    # The very request again (a re-imported file): already there.
+                    return Recorded(
+                        existing["id"],
+                        RequestStatus(existing["status"]),
+                        row["phone"],
+                        replayed=True,
+                    )
                 return _merge(tx, existing, {**row, "customer_asked": customer_asked}, request)
     row_id = tx.insert("callback_requests", row)
     # Chosen once the id is known: the pilot's draw is a hash of it.
@@ -279,12 +289,21 @@ def record(
 def _open_request_for(tx: Transaction, phone: str, *, other_than: int = 0) -> Row | None:
     """The oldest open request for ``phone`` (not request ``other_than``), if any."""
     rows = tx.query(
-        "SELECT id, status, context, not_before, expires_at FROM callback_requests "
-        "WHERE phone = :p "
+        "SELECT id, status, context, not_before, expires_at, idempotency_hash "
+        "FROM callback_requests WHERE phone = :p "
         "AND status IN (:a, :b) AND id <> :other ORDER BY id LIMIT 1",
         {"p": phone, "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1], "other": other_than},
     )
     return rows[0] if rows else None
+
+
+def _carries(existing: Row, asked_hash: str) -> bool:
+    """Whether the open request ``existing`` already holds the request hashed ``asked_hash``:
+    as itself, or as one that joined it (pure)."""
+    if existing["idempotency_hash"] == asked_hash:
+        return True
+    merged = json.loads(existing["context"] or "{}").get("merged", [])
+    return any(entry.get("hash") == asked_hash for entry in merged)
 
 
 def _merge(
@@ -332,6 +351,8 @@ def _merge(
             "reason": new["reason"],
             "call_id": new["call_id"],
             "at": new["created_at"],
+            # What it asked, so that the same request again is seen as already there.
+            "hash": new.get("idempotency_hash"),
         }
     )
     tx.execute(

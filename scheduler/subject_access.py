@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.contact_model import fit
+from scheduler.contact_model import ContactModel, fit
 from scheduler.dialer import attempt_rows, load_facts
 from scheduler.explain import Explanation, explain
 from scheduler.model_keeper import read_attempt_log
@@ -125,14 +125,21 @@ def export_person(
 
 
 def explain_requests(
-    store: Store, rows: Sequence[Row], settings: Settings, *, now: float
+    store: Store,
+    rows: Sequence[Row],
+    settings: Settings,
+    *,
+    now: float,
+    model: ContactModel | None = None,
 ) -> list[Explanation]:
-    """The timing explanation of each request row, over a model fitted from the attempts
-    now, as the scheduler daemon fits it."""
+    """The timing explanation of each request row (the one `spillway callbacks explain`,
+    the console and a subject-access export all give), over ``model`` or else one fitted
+    from the attempts now, as the scheduler daemon fits it."""
     if not rows:
         return []
     cb = settings.callbacks
-    model = fit(read_attempt_log(store, cb.segment_industry), now=now)
+    if model is None:
+        model = fit(read_attempt_log(store, cb.segment_industry), now=now)
     rules = rules_from_settings(settings)
     explained = []
     for row in rows:

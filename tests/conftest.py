@@ -45,6 +45,34 @@ def make_settings(**sections: dict[str, Any]) -> Settings:
     return Settings(**sections)  # type: ignore[arg-type]
 
 
+# A real trunk's dial string: host mode refuses the sandbox's.
+HOST_DIAL_STRING = "PJSIP/{e164}@trunk"
+
+
+def host_settings(
+    *,
+    pbx: dict[str, Any] | None = None,
+    callbacks: dict[str, Any] | None = None,
+    **sections: dict[str, Any],
+) -> Settings:
+    """Host-mode settings (``pbx.mode: host``, a trunk's dial string), plus ``sections``."""
+    return make_settings(
+        pbx={"mode": "host", **(pbx or {})},
+        callbacks={"dial_string": HOST_DIAL_STRING, **(callbacks or {})},
+        **sections,
+    )
+
+
+def unreachable_ami_settings(tmp_path: Path, spool: Path) -> Settings:
+    """Host mode with AMI on a port nothing listens on: `scheduler run` polls its spool
+    and its database every 0.1 s, and never dials."""
+    return host_settings(
+        pbx={"ami_port": 1, "ami_secret": "x"},
+        callbacks={"spool_dir": str(spool), "poll_interval_s": 0.1},
+        paths={"cache_dir": str(tmp_path / "c"), "data_dir": str(tmp_path / "d")},
+    )
+
+
 @pytest.fixture(scope="session")
 def joe_tts() -> Iterator[PiperTts]:
     """Piper en_US-joe-medium at 8 kHz, loaded once for the tests that need English speech."""

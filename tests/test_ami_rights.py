@@ -8,13 +8,11 @@ from pathlib import Path
 from cli.doctor import ami_write_rights, check_ami_rights
 from dialplan.render import render_spillway
 from spillway.settings import Settings
+from tests.conftest import host_settings
 
 
 def _host(folder: Path) -> Settings:
-    return Settings(
-        pbx={"mode": "host", "asterisk_config_dir": str(folder)},
-        callbacks={"dial_string": "PJSIP/{e164}@trunk"},
-    )
+    return host_settings(pbx={"asterisk_config_dir": str(folder)})
 
 
 def test_the_rendered_user_has_no_rights_nothing_uses() -> None:

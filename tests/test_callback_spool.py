@@ -26,6 +26,7 @@ from scheduler.daemon import run_scheduler
 from scheduler.spool import SpoolFileError, import_spool, parse_spool_file
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
+from tests.conftest import host_settings, unreachable_ami_settings
 
 NOW = 1_780_000_000.0
 
@@ -181,15 +182,7 @@ def test_a_uniqueid_cannot_lead_the_file_out_of_the_spool() -> None:
 
 async def run_daemon_until_recorded(tmp_path: Path, spool: Path, store: SqliteStore) -> None:
     """`scheduler run` with AMI unreachable, until a request is recorded (10 s at most)."""
-    settings = Settings(
-        pbx={"mode": "host", "ami_port": 1, "ami_secret": "x"},
-        callbacks={
-            "spool_dir": str(spool),
-            "poll_interval_s": 0.1,
-            "dial_string": "PJSIP/{e164}@trunk",
-        },
-        paths={"cache_dir": str(tmp_path / "c"), "data_dir": str(tmp_path / "d")},
-    )
+    settings = unreachable_ami_settings(tmp_path, spool)
     astore = AsyncStore(store)
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_scheduler(settings, astore, stop, node="t"))
@@ -219,12 +212,7 @@ def test_the_spool_folder_has_two_names_in_the_sandbox(tmp_path: Path) -> None:
     assert dirs.pbx == "/spillway/t1/spool/callbacks"
     assert dirs.local == tmp_path / "pbx/root/spillway/t1/spool/callbacks"
     assert dirs.script == "/spillway/t1/agi-bin/spillway-callback-spool.py"
-    host = callback_spool(
-        Settings(
-            pbx={"mode": "host"},
-            callbacks={"spool_dir": "/srv/spool", "dial_string": "PJSIP/{e164}@trunk"},
-        )
-    )
+    host = callback_spool(host_settings(callbacks={"spool_dir": "/srv/spool"}))
     assert (str(host.local), host.pbx, host.script) == (
         "/srv/spool",
         "/srv/spool",

@@ -215,3 +215,47 @@ def test_a_due_request_outside_the_calling_hours_is_not_called_now() -> None:
     assert result.timeline[1] == (
         "Next call: Thu 02 Jul 08:00, when calls are allowed again (not now: see the hours below)."
     )
+
+
+def test_the_console_gives_the_explanation_the_command_gives(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """One loader: a promise kept by the first call is said on the console page too."""
+    from spillway.settings import Settings
+    from web.console_data import ModelCache, request_detail
+
+    request_id = _request(store, "+4520123456")
+    [row] = store.query("SELECT created_at FROM callback_requests WHERE id = ?", (request_id,))
+    store.insert(
+        "callback_attempts",
+        {
+            "id": uuid.uuid4().hex,
+            "request_id": request_id,
+            "phone": "+4520123456",
+            "attempt_no": 1,
+            "started_at": row["created_at"] + 60,
+            "ended_at": row["created_at"] + 90,
+            "outcome": "no_answer",
+            "local_weekday": 1,
+            "local_hour": 10,
+            "hours_since_request": 0.02,
+            "segment": "shops",
+            "policy": "predicted",
+        },
+    )
+    config = _config(tmp_path, store)
+    command = CliRunner().invoke(
+        app, ["--config", str(config), "callbacks", "explain", str(request_id), "--json"]
+    )
+    assert command.exit_code == 0, command.output
+    said = json.loads(command.stdout)["timeline"]
+    assert ": kept (first call" in said[0]
+    detail = request_detail(
+        store,
+        request_id,
+        Settings(storage={"sqlite_path": store.path}),
+        ModelCache(60),
+        time.time(),
+    )
+    assert detail is not None
+    assert detail[2].timeline == said

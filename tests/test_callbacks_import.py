@@ -114,3 +114,26 @@ def test_a_row_for_a_do_not_call_number_is_not_counted_as_added(
     assert result.exit_code == 0, result.output
     assert "1 request(s) added" in result.output
     assert "1 closed at intake (do-not-call list)" in result.output
+
+
+def test_importing_the_same_file_again_finds_every_request_already_there(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """A replay is not a merge: nothing is added to the open requests' history either."""
+    csv_file = tmp_path / "callbacks.csv"
+    csv_file.write_text(
+        "phone,name,reason,idempotency_key\n"
+        "20 12 34 56,Anna,order,\n"
+        "20 12 34 56,Anna,return,k-2\n"  # joins Anna's open request
+        "31 98 76 54,Bo,,k-3\n"
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    command = ["--config", str(config), "callbacks", "import", str(csv_file)]
+    first = CliRunner().invoke(app, command)
+    assert "2 request(s) added, 1 merged into open ones, 0 already there" in first.output
+    contexts = [r["context"] for r in store.query("SELECT context FROM callback_requests")]
+    again = CliRunner().invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert "0 request(s) added, 0 merged into open ones, 3 already there" in again.output
+    assert [r["context"] for r in store.query("SELECT context FROM callback_requests")] == contexts

@@ -56,8 +56,58 @@ def test_times_are_in_the_shops_zone_and_say_so(config: Path, store: SqliteStore
     assert "2026-07-01 12:00 CEST" in listed
     shown = _invoke(config, "show", str(request_id))
     assert "times in Europe/Copenhagen" in shown
-    assert "not_before: 2026-07-01 12:00 CEST" in shown
-    assert "created_at: 2026-07-01 11:00 CEST" in shown
+    assert "next call not before 2026-07-01 12:00 CEST" in shown
+    assert "created:   2026-07-01 11:00 CEST" in shown
+
+
+def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore) -> None:
+    """Name, reason, timing, window, deadline and expiry in the shop's zone, the plan,
+    each attempt with its time and outcome, and where the explanation is."""
+    request_id = _request(
+        store,
+        "+4520123456",
+        name="Anna Jensen",
+        not_before=NOT_BEFORE,
+        not_after=NOT_BEFORE + 2 * 3600,
+        deadline=NOT_BEFORE + 3600,
+        expires_at=NOT_BEFORE + 86400,
+    )
+    store.execute(
+        "UPDATE callback_requests SET timing = 'conventional', timing_reason = 'customer', "
+        "attempts = 1, planned_by = 'traditional', plan_probability = 0.5 WHERE id = ?",
+        (request_id,),
+    )
+    store.insert(
+        "callback_attempts",
+        {
+            "id": "a1",
+            "request_id": request_id,
+            "phone": "+4520123456",
+            "attempt_no": 1,
+            "started_at": NOT_BEFORE,
+            "ended_at": NOT_BEFORE + 30,
+            "outcome": "no_answer",
+            "local_weekday": 2,
+            "local_hour": 12,
+            "hours_since_request": 1.0,
+            "policy": "traditional",
+        },
+    )
+    shown = _invoke(config, "show", str(request_id))
+    for line in (
+        "number:    +4520123456",
+        "name:      Anna Jensen",
+        "reason:    t",
+        "source:    api",
+        "timing:    conventional (the customer asked for a plain callback)",
+        "window:    2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
+        "deadline:  2026-07-01 13:00 CEST",
+        "expires:   2026-07-02 12:00 CEST",
+        "planned by traditional, answer chance 50%",
+        "1. 2026-07-01 12:00 CEST: no_answer, ended 2026-07-01 12:00 CEST",
+        f"spillway callbacks explain {request_id}",
+    ):
+        assert line in shown, (line, shown)
 
 
 @pytest.mark.parametrize("typed", ["20 12 34 56", "+45 20 12 34 56", "004520123456"])

@@ -51,6 +51,21 @@ def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
     result = runner.invoke(app, [*path, "--help"], env={"SPILLWAY_PBX__AMI_PORT": "broken"})
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+    # A flag takes no value: nothing beside it may read like one (`--json <bool>`).
+    assert "<bool>" not in result.output, result.output
+
+
+def test_a_negative_flag_is_the_other_half_of_its_positive_one() -> None:
+    """`--x/--no-x` or a plain flag: never a lone `--no-x` beside `--x/--no-x` elsewhere."""
+    lone = [
+        (" ".join(path), opt)
+        for path, command in COMMANDS
+        for param in getattr(command, "params", [])
+        if getattr(param, "is_flag", False)
+        for opt in param.opts
+        if opt.startswith("--no-")
+    ]
+    assert lone == []
 
 
 def test_the_module_the_demo_spawns_runs_the_cli() -> None:

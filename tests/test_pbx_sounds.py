@@ -34,7 +34,7 @@ from scheduler.spool import parse_spool_file, with_earlier_context
 from spillway.call import HandoffContext
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
-from tests.conftest import make_settings
+from tests.conftest import host_settings, make_settings
 
 
 def extensions(settings: Settings) -> str:
@@ -87,12 +87,7 @@ def test_sounds_go_to_the_sandbox_instance_or_the_pbx_sounds_folder() -> None:
     sandbox = sound_dirs(make_settings(pbx={"sandbox_instance": "x1"}))
     assert sandbox.pbx == "/spillway/x1/sounds/spillway/en"
     assert str(sandbox.local).endswith("/pbx/root/spillway/x1/sounds/spillway/en")
-    host = sound_dirs(
-        make_settings(
-            pbx={"mode": "host", "sounds_dir": "/srv/sounds"},
-            callbacks={"dial_string": "PJSIP/{e164}@trunk"},
-        )
-    )
+    host = sound_dirs(host_settings(pbx={"sounds_dir": "/srv/sounds"}))
     assert (str(host.local), host.pbx) == ("/srv/sounds/spillway/en", "/srv/sounds/spillway/en")
 
 

@@ -17,8 +17,9 @@ from scheduler.contact_model import fit
 from scheduler.daemon import run_scheduler
 from scheduler.model_keeper import read_attempt_log
 from spillway.retention import MONTH_S, Periods, apply_retention, hold, release
-from spillway.settings import GdprSettings, Settings
+from spillway.settings import GdprSettings
 from spillway.storage import AsyncStore, SqliteStore, Transaction
+from tests.conftest import unreachable_ami_settings
 
 NOW = time.time()
 PERIODS = Periods.from_settings(GdprSettings())  # 24 months for numbers, 12 for call times
@@ -178,15 +179,7 @@ async def test_the_scheduler_daemon_applies_retention(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "d.db")
     store.migrate()
     _person(store, "+4520000006", OLD_NUMBER)
-    settings = Settings(
-        pbx={"mode": "host", "ami_port": 1, "ami_secret": "x"},
-        callbacks={
-            "spool_dir": str(tmp_path / "spool"),
-            "poll_interval_s": 0.1,
-            "dial_string": "PJSIP/{e164}@trunk",
-        },
-        paths={"cache_dir": str(tmp_path / "c"), "data_dir": str(tmp_path / "d")},
-    )
+    settings = unreachable_ami_settings(tmp_path, tmp_path / "spool")
     astore = AsyncStore(store)
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_scheduler(settings, astore, stop, node="t"))

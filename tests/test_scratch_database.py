@@ -79,3 +79,17 @@ def test_call_refuses_a_running_serve_without_live(tmp_path: Path) -> None:
     assert isinstance(result.exception, InputError)
     assert "would take this call" in str(result.exception)
     assert not (tmp_path / "live.db").exists()
+
+
+def test_chat_on_a_database_with_no_shop_names_demo_seed(tmp_path: Path) -> None:
+    empty = tmp_path / "fresh.db"
+    _outcome, said = _chat(empty)
+    assert "the shop has no orders or products" in said
+    assert f"`spillway demo seed` loads a demo shop into {empty}" in said
+    _outcome, said = _chat(empty, "--live")
+    assert "`spillway demo seed`" in said
+
+
+def test_chat_on_a_seeded_shop_gives_no_seed_hint(live_db: Path) -> None:
+    _outcome, said = _chat(live_db)
+    assert "demo seed" not in said

@@ -17,11 +17,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from scheduler.contact_model import ContactModel, fit
-from scheduler.dialer import attempt_rows, load_facts
-from scheduler.explain import Explanation, explain
+from scheduler.dialer import attempt_rows
+from scheduler.explain import Explanation
 from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import RequestSource, RequestStatus
-from scheduler.rules import rules_from_settings
+from scheduler.subject_access import explain_requests
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from spillway.settings import Settings
@@ -195,13 +195,8 @@ def request_detail(
     if not rows:
         return None
     row = dict(rows[0])
-    cb = settings.callbacks
-    with store.transaction() as tx:
-        facts = load_facts(tx, row, default_timezone=cb.default_timezone, counting_claim=False)
-    model = models.get(store, cb.segment_industry, now)
-    why = explain(
-        row, facts, rules_from_settings(settings), model, now=now, configured_policy=cb.policy
-    )
+    model = models.get(store, settings.callbacks.segment_industry, now)
+    [why] = explain_requests(store, [row], settings, now=now, model=model)
     return row, attempt_rows(store, request_id), why
 
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot.backends import Backends, Order, SmsMessage
-from bot.dialogue.config import DialogueConfig, State
+from bot.backends import Order
+from bot.dialogue.config import State
 from bot.dialogue.phrasing import items_text, phone_text, spell_digits, valid_order_number
 from bot.dialogue.prompts import say
-from bot.dialogue.result import DialogueContext
-from bot.dialogue.time_phrases import CallbackWindow
+from bot.dialogue.steps import DialogueSteps
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
 
@@ -28,55 +27,8 @@ CALLBACK = "callback"
 TRACKING_SMS = "tracking_sms"
 
 
-class ActionSteps:
-    """Proposals and their side effects; the dialogue provides the state and helpers."""
-
-    config: DialogueConfig
-    backends: Backends
-    call_id: str
-    caller_phone: str | None
-    case_id: str | None
-    sms: list[SmsMessage]
-    state: State
-    _last_text: str
-    _order: Order | None
-    _known_phone: str | None
-    _callback_window: CallbackWindow | None
-    _proposal: str
-    _declines: int
-    _failures: int
-
-    def _ask(
-        self,
-        text: str,
-        action: str,
-        state: State | None = None,
-        *,
-        prompt: str = "",
-        progress: bool = True,
-    ) -> Reply:
-        raise NotImplementedError
-
-    def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
-        raise NotImplementedError
-
-    def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
-        raise NotImplementedError
-
-    def _give_up(self) -> Reply:
-        raise NotImplementedError
-
-    def handover_context(self) -> DialogueContext:
-        raise NotImplementedError
-
-    async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
-        raise NotImplementedError
-
-    def _callback_when(self, phone: str) -> str:
-        raise NotImplementedError
-
-    async def _with_phone(self, purpose: str) -> Reply:
-        raise NotImplementedError
+class ActionSteps(DialogueSteps):
+    """Proposals and their side effects; the state and helpers are declared in DialogueSteps."""
 
     # -- proposing ----------------------------------------------------------
 

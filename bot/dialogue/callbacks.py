@@ -8,17 +8,17 @@ the caller's window ("this afternoon") or a corrected number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.backends import Backends, CallbackRequest
-from bot.dialogue.config import DialogueConfig, State
+from bot.backends import CallbackRequest
+from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.prompts import say
-from bot.dialogue.result import DialogueContext, Outcome
+from bot.dialogue.result import Outcome
+from bot.dialogue.steps import DialogueSteps
 from bot.dialogue.time_phrases import CallbackWindow, callback_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
@@ -27,38 +27,11 @@ from scheduler.timing_choice import Timing
 from spillway.phone import timezone_for
 
 
-class CallbackSteps:
-    """The callback flow; the dialogue provides the state and the helpers declared here."""
+class CallbackSteps(DialogueSteps):
+    """The callback flow; the state and helpers are declared in DialogueSteps."""
 
-    config: DialogueConfig
-    backends: Backends
-    state: State
-    clock: Callable[[], float]
-    call_id: str
-    caller_phone: str | None
-    callback_id: int | None
-    intents: list[str]
-    _callback_phone: str | None
-    _callback_window: CallbackWindow | None
     # The timing intake gave the request ('predicted', 'conventional'); None: not asked.
     _callback_timing: str | None = None
-
-    def _ask(
-        self,
-        text: str,
-        action: str,
-        state: State | None = None,
-        *,
-        prompt: str = "",
-        progress: bool = True,
-    ) -> Reply:
-        raise NotImplementedError
-
-    def _finish(self, outcome: Outcome, reason: str) -> None:
-        raise NotImplementedError
-
-    def handover_context(self) -> DialogueContext:
-        raise NotImplementedError
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import signal
 import time
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import app_context
+from cli.request_card import moment, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import requests, timing_optout
@@ -61,11 +61,6 @@ class StatusChoice(StrEnum):
     unreached = "unreached"
     cancelled = "cancelled"
     invalid_number = "invalid_number"
-
-
-def _time(ts: float | None, zone: ZoneInfo) -> str:
-    """A moment in the shop's time zone, with the zone's abbreviation (CET, CEST)."""
-    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"
 
 
 def _shop_zone(ctx: typer.Context) -> ZoneInfo:
@@ -170,7 +165,7 @@ def list_(
             shown(r["phone"]),
             shown(r["status"]),
             str(r["attempts"]),
-            _time(r["not_before"], zone) if r["status"] == "pending" else "-",
+            moment(r["not_before"], zone) if r["status"] == "pending" else "-",
             shown(r["source"]),
             shown(r["reason"] or ""),
         )
@@ -186,28 +181,15 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
     if as_json:
         print(json.dumps(data, indent=2, default=str))
         return
-    zone = _shop_zone(ctx)
-    console.print(
-        f"[bold]request {request_id}[/]: {shown(data['status'])}, {shown(data['phone'])} "
-        f"(times in {zone.key})"
+    settings = app_context(ctx).settings
+    card = request_card(
+        data,
+        data["attempts_made"],
+        zone=ZoneInfo(settings.shop.timezone),
+        configured_policy=settings.callbacks.policy,
     )
-    for key in (
-        "source",
-        "reason",
-        "timezone",
-        "segment",
-        "created_at",
-        "not_before",
-        "last_error",
-    ):
-        value = data.get(key)
-        value_text = _time(value, zone) if key in ("created_at", "not_before") else value
-        console.print(f"  {key}: {shown(value_text)}")
-    for a in data["attempts_made"]:
-        console.print(
-            f"  attempt {a['attempt_no']} at {_time(a['started_at'], zone)}: "
-            f"{shown(a['outcome'] or 'under way')} ({shown(a['policy'])})"
-        )
+    for line in card:
+        console.print(line, soft_wrap=True)
 
 
 @app.command("cancel")

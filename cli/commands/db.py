@@ -15,7 +15,7 @@ from cli.context import app_context
 from scheduler import sim_store
 from spillway import audit
 from spillway.errors import InputError
-from spillway.schema import latest_version
+from spillway.schema import MIGRATIONS, latest_version
 from spillway.storage import Store, open_store
 
 app = typer.Typer(help="Inspect and migrate Spillway's database.", no_args_is_help=True)
@@ -57,16 +57,30 @@ def migrate(
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Show the applied migrations and the rows per table."""
+    """Show the applied migrations, any pending ones, and the rows per table."""
     settings = app_context(ctx).settings
     store = open_store(settings.storage, migrate=False)
     try:
         table = Table(title=f"{store.backend}: {settings.storage.sqlite_path}")
         table.add_column("migration")
         table.add_column("name")
-        for row in store.applied_migrations():
+        applied = store.applied_migrations()
+        for row in applied:
             table.add_row(str(row["version"]), row["name"])
         console.print(table)
+        done = {row["version"] for row in applied}
+        pending = [m for m in MIGRATIONS if m.version not in done]
+        if pending:
+            console.print(
+                f"{len(pending)} migration(s) pending "
+                f"({', '.join(f'{m.version} {m.name}' for m in pending)}): "
+                "apply them with `spillway db migrate` (it backs the database up first)",
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
+        else:
+            console.print(f"schema is up to date (v{latest_version()})")
         counts = Table(title="rows")
         counts.add_column("table")
         counts.add_column("rows", justify="right")

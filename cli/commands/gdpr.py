@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli.commands.callbacks import _shop_zone, _store, _time
+from cli.commands.callbacks import _shop_zone, _store
 from cli.context import app_context
+from cli.request_card import moment
 from scheduler.forget_person import forget_everywhere
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, current_actor
@@ -144,7 +145,7 @@ def holds_(ctx: typer.Context) -> None:
     with _store(ctx) as db:
         for row in holds(db):
             console.print(
-                f"{row['phone']}  held {_time(row['held_at'], zone)} by {escape(row['held_by'])}"
+                f"{row['phone']}  held {moment(row['held_at'], zone)} by {escape(row['held_by'])}"
                 f"  {escape(row['reason'] or '')}"
             )
 
@@ -159,7 +160,7 @@ def audit_(
     with _store(ctx) as db:
         for row in audit_log(db, limit=limit):
             console.print(
-                f"{_time(row['at'], zone)}  {row['action']:<9} by {row['actor']}: "
+                f"{moment(row['at'], zone)}  {row['action']:<9} by {row['actor']}: "
                 f"{row['rows']} row(s) {row['detail']}",
                 markup=False,
             )

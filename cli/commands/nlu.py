@@ -107,16 +107,19 @@ def parse(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="What the caller said (as ASR writes it).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    no_rasa: Annotated[bool, typer.Option("--no-rasa", help="Use only the fallback.")] = False,
+    rasa: Annotated[
+        bool,
+        typer.Option("--rasa/--no-rasa", help="Ask Rasa first (--no-rasa: the fallback only)."),
+    ] = True,
 ) -> None:
     """Understand one utterance: Rasa if it answers in time, else the fallback."""
     settings = _settings(ctx)
 
     async def run() -> dict[str, object]:
-        rasa = None if no_rasa else RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms)
+        rasa_client = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if rasa else None
         engine = NluEngine(
             FallbackNlu.train(load_nlu_data()),
-            rasa,
+            rasa_client,
             NluEngineConfig(
                 confidence_threshold=settings.nlu.min_confidence,
                 retry_after_s=settings.nlu.retry_after_s,

@@ -1,0 +1,95 @@
+"""The typed base of the dialogue's step mixins: the state and helpers they share.
+
+:class:`bot.dialogue.machine.Dialogue` is built from mixins (the callback
+flow, the confirmed actions) that call the machine's helpers (``_ask``,
+``_transfer`` ...) and each other's steps. Each is declared here once, with its
+signature, so that every mixin is type-checked against the same one; the
+machine and the mixins provide the bodies (a test checks none is left over).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.backends import Backends, Order, SmsMessage
+from bot.dialogue.config import DialogueConfig, State
+from bot.dialogue.result import DialogueContext, Outcome
+from bot.dialogue.time_phrases import CallbackWindow
+from bot.types import Reply
+
+
+class DialogueSteps:
+    """What one call's dialogue holds, and the helpers its steps call."""
+
+    config: DialogueConfig
+    backends: Backends
+    clock: Callable[[], float]
+    call_id: str
+    caller_phone: str | None
+    callback_id: int | None
+    case_id: str | None
+    intents: list[str]
+    sms: list[SmsMessage]
+    state: State
+    _last_text: str
+    _order: Order | None
+    _known_phone: str | None
+    _callback_phone: str | None
+    _callback_window: CallbackWindow | None
+    _proposal: str
+    _declines: int
+    _failures: int
+
+    # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
+
+    def _ask(
+        self,
+        text: str,
+        action: str,
+        state: State | None = None,
+        *,
+        prompt: str = "",
+        progress: bool = True,
+    ) -> Reply:
+        """Ask the next question; ``progress`` (the caller got further) clears the failures."""
+        raise NotImplementedError
+
+    def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
+        raise NotImplementedError
+
+    def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _give_up(self) -> Reply:
+        raise NotImplementedError
+
+    def _finish(self, outcome: Outcome, reason: str) -> None:
+        raise NotImplementedError
+
+    def handover_context(self) -> DialogueContext:
+        raise NotImplementedError
+
+    # -- provided by the callback flow (bot.dialogue.callbacks.CallbackSteps) --
+
+    async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _callback_when(self, phone: str) -> str:
+        raise NotImplementedError
+
+    async def _with_phone(self, purpose: str) -> Reply:
+        raise NotImplementedError
+
+
+# The helpers above that something else must provide (a test checks Dialogue does).
+PROVIDED_ELSEWHERE = (
+    "_ask",
+    "_anything_else",
+    "_transfer",
+    "_give_up",
+    "_finish",
+    "handover_context",
+    "_callback_number",
+    "_callback_when",
+    "_with_phone",
+)

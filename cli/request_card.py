@@ -1,0 +1,100 @@
+"""What `spillway callbacks show ID` prints: one request as an admin needs to see it.
+
+A pure function over the request's row and its attempts: who (number, name),
+why (reason, source), where it stands (status, timing, the plan), when (the
+customer's window, the deadline and the expiry, in the shop's zone, named),
+every attempt with its time and outcome, and the command that explains the
+timing. Stored values are escaped for the terminal (:func:`shown`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cli.terminal_text import shown
+
+# Why a request has the timing it has (the contract of migration 11).
+_TIMING_REASONS = {
+    "policy": "from callbacks.policy",
+    "pilot": "drawn by the pilot split at intake",
+    "customer": "the customer asked for a plain callback",
+}
+
+
+def moment(ts: float | None, zone: ZoneInfo) -> str:
+    """A moment in ``zone``, with the zone's abbreviation (CET, CEST); '-' for none."""
+    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"
+
+
+def _timing(row: Mapping[str, Any], configured_policy: str) -> str:
+    if row.get("timing"):
+        why = _TIMING_REASONS.get(str(row.get("timing_reason")), row.get("timing_reason"))
+        return f"{row['timing']}" + (f" ({why})" if why else "")
+    if row.get("traditional"):
+        return "conventional (flagged traditional)"
+    return f"{configured_policy} (from callbacks.policy)"
+
+
+def _plan(row: Mapping[str, Any], zone: ZoneInfo) -> str:
+    status = str(row["status"])
+    if status == "dialling":
+        return f"a call is under way (claimed {moment(row.get('claimed_at'), zone)})"
+    if status != "pending":
+        return f"closed {moment(row.get('closed_at'), zone)}: no more calls"
+    when = f"next call not before {moment(row.get('not_before'), zone)}"
+    if row.get("planned_by") is None:
+        return f"{when}; not planned yet (the dialer plans it on its next poll)"
+    probability = row.get("plan_probability")
+    chance = f", answer chance {probability:.0%}" if probability is not None else ""
+    reason = f": {row['plan_reason']}" if row.get("plan_reason") else ""
+    return f"{when}, planned by {row['planned_by']}{chance}{reason}"
+
+
+def request_card(
+    row: Mapping[str, Any],
+    attempts: Sequence[Mapping[str, Any]],
+    *,
+    zone: ZoneInfo,
+    configured_policy: str,
+) -> list[str]:
+    """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped)."""
+    request_id = row["id"]
+    window = (
+        f"{moment(row.get('not_before'), zone)} to {moment(row.get('not_after'), zone)}"
+        if row.get("not_after")
+        else "none asked: any hour the calling rules allow"
+    )
+    context = row.get("context") or {}
+    merged = (json.loads(context) if isinstance(context, str) else context).get("merged", [])
+    lines = [
+        f"[bold]request {request_id}[/]: {shown(row['status'])} (times in {zone.key})",
+        f"  number:    {shown(row['phone'])}",
+        f"  name:      {shown(row.get('name') or '-')}",
+        f"  reason:    {shown(row.get('reason') or '-')}",
+        f"  source:    {shown(row['source'])}"
+        + (f" (call {shown(row['call_id'])})" if row.get("call_id") else ""),
+        f"  created:   {moment(row.get('created_at'), zone)}",
+        f"  timing:    {shown(_timing(row, configured_policy))}",
+        f"  window:    {window}",
+        f"  customer's zone: {shown(row.get('timezone') or '-')}",
+        f"  deadline:  {moment(row.get('deadline'), zone)} (the target)",
+        f"  expires:   {moment(row.get('expires_at'), zone)} (no call after it)",
+        f"  plan:      {shown(_plan(row, zone))}",
+    ]
+    if row.get("last_error"):
+        lines.append(f"  last error: {shown(row['last_error'])}")
+    if merged:
+        lines.append(f"  joined by: {len(merged)} later request(s) for the same number")
+    lines.append(f"  attempts:  {len(attempts)}")
+    for a in attempts:
+        ended = f", ended {moment(a['ended_at'], zone)}" if a.get("ended_at") else ""
+        lines.append(
+            f"    {a['attempt_no']}. {moment(a['started_at'], zone)}: "
+            f"{shown(a.get('outcome') or 'under way')}{ended} (planned by {shown(a['policy'])})"
+        )
+    lines.append(f"  why this timing: spillway callbacks explain {request_id}")
+    return lines

@@ -1,0 +1,38 @@
+"""`spillway db status`: pending migrations are named, with the command that applies them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cli.main import app
+from spillway.schema import latest_version
+from spillway.storage import SqliteStore
+
+
+def _status(tmp_path: Path, database: Path) -> str:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {database}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "db", "status"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_database_behind_the_code_names_the_migrate_command(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    store = SqliteStore(database)
+    store.migrate()  # to the latest version ...
+    store.execute("DELETE FROM _migrations WHERE version = ?", (latest_version(),))
+    store.close()  # ... then set one back, as a database from the last release is
+    shown = _status(tmp_path, database)
+    assert f"1 migration(s) pending ({latest_version()} " in shown
+    assert "spillway db migrate" in shown
+
+
+def test_an_up_to_date_database_says_so(tmp_path: Path, store: SqliteStore) -> None:
+    shown = _status(tmp_path, store.path)
+    assert f"schema is up to date (v{latest_version()})" in shown
+    assert "spillway db migrate" not in shown
