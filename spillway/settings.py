@@ -238,6 +238,8 @@ class ShopSettings(_Section):
 
     name: str = "Spillway Demo Shop"
     country: str = Field("DK", pattern=r"^[A-Z]{2}$")
+    # The language pack callers are understood (and answered) in: spillway/languages/<code>.
+    language: Literal["en", "da"] = "en"
     timezone: TimeZoneName = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = Field(30, ge=0)
