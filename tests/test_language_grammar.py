@@ -104,11 +104,13 @@ def test_the_same_order_number_entity_in_every_language(
 
 
 def test_danish_letters_survive_cleaning() -> None:
-    assert clean_text("Rød elkedel, TRÅDLØSE høretelefoner!") == "rød elkedel trådløse høretelefoner"
+    assert (
+        clean_text("Rød elkedel, TRÅDLØSE høretelefoner!") == "rød elkedel trådløse høretelefoner"
+    )
 
 
 def test_a_grammar_without_a_table_is_a_clear_error() -> None:
-    with pytest.raises(NluError, match="numbers.teens"):
+    with pytest.raises(NluError, match=r"numbers\.teens"):
         NumberGrammar.from_tables({"digits": {"en": 1}, "tens": {}})
 
 

@@ -87,7 +87,9 @@ def test_every_pack_knows_every_product_of_the_shop(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_held_out_line_is_trained_on(language: str) -> None:
     training = {_plain(e.text) for e in load_nlu_data(project_dir(language)).examples}
-    held = [_plain(e.text) for e in load_heldout(heldout_file(language), project_dir(language)).examples]
+    held = [
+        _plain(e.text) for e in load_heldout(heldout_file(language), project_dir(language)).examples
+    ]
     assert len(set(held)) == len(held)
     assert sorted(set(held) & training) == []
 
@@ -117,7 +119,10 @@ def test_an_unknown_language_is_a_clear_error() -> None:
 
 def test_the_packs_are_package_data() -> None:
     # Shipped in the wheel (pyproject's package-data), found beside the package.
-    assert language_dir("da").parent == Path(__file__).resolve().parent.parent / "spillway" / "languages"
+    assert (
+        language_dir("da").parent
+        == Path(__file__).resolve().parent.parent / "spillway" / "languages"
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -19,6 +19,7 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -67,7 +68,9 @@ class TimeGrammar:
             hours = {str(k): int(v) for k, v in _table(t, "hours").items()}
             say_hours = {int(k): str(v) for k, v in _table(t, "say_hours").items()}
             parts_table = _table(t, "parts")
-            parts = {str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()}
+            parts = {
+                str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
+            }
             part_words = tuple((str(w), str(k)) for k, v in parts_table.items() for w in v["words"])
             part_names = {str(k): str(v["words"][0]) for k, v in parts_table.items()}
             prefix = str(t.get("hour_prefix", ""))
@@ -107,7 +110,7 @@ class TimeGrammar:
         return int(hour_text), int(minute_text or 0)
 
 
-def _table(t: dict[str, object], key: str) -> dict[object, object]:
+def _table(t: dict[str, object], key: str) -> dict[Any, Any]:
     value = t[key]
     if not isinstance(value, dict):
         raise NluError(f"grammar time.{key} must be a table")

@@ -28,9 +28,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from bot.nlu.data import NluData
+from bot.nlu.data import DEFAULT_LANGUAGE, NluData
 from bot.nlu.intents import Intent
-from bot.nlu.data import DEFAULT_LANGUAGE
 from bot.nlu.spoken_numbers import NumberGrammar, find_numbers, number_grammar
 from bot.types import ParsedIntent
 
@@ -152,7 +151,9 @@ class FallbackNlu:
     ) -> FallbackNlu:
         """Learn ``data`` (the pack of ``language``: its numbers are read by its grammar)."""
         rules = EntityRules.from_data(data, language)
-        texts = [_features_text(clean_text(e.text, max_chars), rules.grammar) for e in data.examples]
+        texts = [
+            _features_text(clean_text(e.text, max_chars), rules.grammar) for e in data.examples
+        ]
         labels = [e.intent for e in data.examples]
         pipeline = Pipeline(
             [

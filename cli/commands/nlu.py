@@ -39,6 +39,8 @@ ProjectOpt = Annotated[
         help="Rasa project directory (config, domain, data); default: the language's pack.",
     ),
 ]
+
+
 def _check_language(value: str | None) -> str | None:
     if value is not None and value not in LANGUAGES:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(LANGUAGES)}")
