@@ -138,3 +138,14 @@ def test_the_fallback_on_the_packs_held_out_set(language: str) -> None:
     assert accuracy is None or accuracy >= 0.9, report
     if language == "da":
         assert report.order_numbers >= 4
+
+
+async def test_the_bot_understands_the_shops_language() -> None:
+    # The production engine learns the pack of shop.language (its words and its numbers).
+    from bot.assembly import build_nlu
+    from spillway.settings import Settings
+
+    settings = Settings.model_validate({"shop": {"language": "da"}})
+    nlu = build_nlu(settings, use_rasa=False)
+    parsed = await nlu.parse("hvor er min pakke ordre en nul nul fire to")
+    assert (parsed.name, parsed.entities.get("order_number")) == ("order_status", "10042")
