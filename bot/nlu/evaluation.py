@@ -37,6 +37,9 @@ from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_service import RasaInstall, RasaServer, train_model
 
 
+RASA_READY_TIMEOUT_S = 600.0
+
+
 @dataclass(frozen=True, slots=True)
 class IntentScore:
     intent: str
@@ -152,7 +155,8 @@ async def evaluate_rasa(
     server = RasaServer(install, model_path, port=free_loopback_port())
     server.start()
     try:
-        await server.wait_ready()
+        # Loading a model takes minutes on a busy machine; an evaluation can wait.
+        await server.wait_ready(RASA_READY_TIMEOUT_S)
         client = RasaClient(server.url, timeout_ms=10_000)
         try:
             started = time.perf_counter()
