@@ -149,3 +149,37 @@ async def test_the_bot_understands_the_shops_language() -> None:
     nlu = build_nlu(settings, use_rasa=False)
     parsed = await nlu.parse("hvor er min pakke ordre en nul nul fire to")
     assert (parsed.name, parsed.entities.get("order_number")) == ("order_status", "10042")
+
+
+@pytest.mark.parametrize(
+    ("args", "intent", "order"),
+    [
+        (
+            ["--language", "da", "hvor er min pakke ordre en nul nul fire to"],
+            "order_status",
+            "10042",
+        ),
+        (["where is order one zero zero four two"], "order_status", "10042"),
+    ],
+)
+def test_nlu_parse_takes_the_language(args: list[str], intent: str, order: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["nlu", "parse", "--no-rasa", "--json", *args])
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert (parsed["intent"], parsed["entities"].get("order_number")) == (intent, order)
+
+
+def test_nlu_refuses_an_unknown_language() -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["nlu", "parse", "--no-rasa", "--language", "xx", "hej"])
+    assert result.exit_code != 0
+    assert "not one of en, da" in result.output

@@ -36,7 +36,6 @@ from bot.nlu.fallback import FallbackNlu, clean_text
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_service import RasaInstall, RasaServer, train_model
 
-
 RASA_READY_TIMEOUT_S = 600.0
 
 
