@@ -3,7 +3,7 @@ unwanted side-effect rate on a held-out set with noise (issue 19, item 5).
 
 Run: ~/.cache/spillway/venv/bin/python bench/bench_understanding.py [--rasa] [--png FILE]
 
-Over ``bot/nlu/heldout_calls.yml`` (caller turns as a recogniser writes them,
+Over ``spillway/languages/en/heldout_calls.yml`` (caller turns as a recogniser writes them,
 with mumbling and background talk; never trained on) it reports, per engine:
 
 - intent accuracy of the raw top intent, and after the engine's confidence
@@ -52,7 +52,7 @@ from bot.types import ParsedIntent  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import AsyncStore, SqliteStore  # noqa: E402
 
-HELDOUT_CALLS = ROOT / "bot" / "nlu" / "heldout_calls.yml"
+HELDOUT_CALLS = ROOT / "spillway" / "languages" / "en" / "heldout_calls.yml"
 NOW = 1_750_000_000.0
 MAX_TURNS = 8
 BINS = 5
@@ -395,7 +395,7 @@ def plot(all_figures: list[EngineFigures], path: Path) -> None:
         )
     ax.set_xlabel("confidence (mean in bin)")
     ax.set_ylabel("share right")
-    ax.set_title("Reliability on bot/nlu/heldout_calls.yml")
+    ax.set_title("Reliability on spillway/languages/en/heldout_calls.yml")
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from bot.backends import Backends
 from bot.backends.choice import build_backends
 from bot.dialogue.machine import Dialogue, DialogueConfig, IntentParser
-from bot.nlu.data import load_nlu_data
+from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.fallback import FallbackNlu
 from bot.nlu.rasa_client import RasaClient
@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 
 
 def build_nlu(settings: Settings, *, use_rasa: bool = True) -> NluEngine:
-    """The production NLU engine: the fallback trained now, Rasa in front unless told not."""
-    fallback = FallbackNlu.train(load_nlu_data())
+    """The production NLU engine: the fallback trained now on the pack of ``shop.language``,
+    Rasa in front unless told not (serve that language's model: `nlu serve --language`)."""
+    language = settings.shop.language
+    fallback = FallbackNlu.train(load_nlu_data(project_dir(language)), language=language)
     rasa = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if use_rasa else None
     config = NluEngineConfig(
         confidence_threshold=settings.nlu.min_confidence,

@@ -24,6 +24,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -73,6 +74,11 @@ class LanguagePack:
 
 def _root() -> Any:
     return resources.files("spillway") / "languages"
+
+
+def pack_dir(code: str) -> Path:
+    """The folder of pack ``code`` (the NLU engines read their Rasa project from it)."""
+    return Path(str(_root() / code))
 
 
 def available_languages() -> tuple[str, ...]:

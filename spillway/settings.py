@@ -237,8 +237,8 @@ class ShopSettings(_Section):
     """The shop the bot speaks for."""
 
     name: str = "Spillway Demo Shop"
-    # The language pack the bot speaks and the sounds Asterisk plays are in
-    # (spillway/languages/<code>): en or da.
+    # The language pack callers are understood and answered in, and the sounds
+    # Asterisk plays are in (spillway/languages/<code>): en or da.
     language: Literal["en", "da"] = "en"
     country: str = Field("DK", pattern=r"^[A-Z]{2}$")
     timezone: TimeZoneName = "Europe/Copenhagen"

@@ -1,4 +1,4 @@
-"""The held-out NLU set (bot/nlu/heldout.yml): written apart from the training data,
+"""The held-out NLU set (spillway/languages/en/heldout.yml): written apart from the training data,
 never trained on, and the fallback classifier's floor on it (how callers actually
 describe faults, callbacks with a time, short answers)."""
 

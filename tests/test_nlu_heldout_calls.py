@@ -1,6 +1,6 @@
-"""The held-out calls with noise (bot/nlu/heldout_calls.yml): never trained on; the fallback
-classifier's accuracy and calibration on it, and the unwanted side-effect rate of whole
-simulated calls through the dialogue (bench/bench_understanding.py)."""
+"""The held-out calls with noise (spillway/languages/en/heldout_calls.yml): never trained
+on; the fallback classifier's accuracy and calibration on it, and the unwanted side-effect
+rate of whole simulated calls through the dialogue (bench/bench_understanding.py)."""
 
 from __future__ import annotations
 

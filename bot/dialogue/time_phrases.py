@@ -1,35 +1,31 @@
 """When a caller wants to be called back, from what they say: a window in their local time.
 
 "this afternoon", "tomorrow morning", "after five", "not before ten",
-"before noon", "at three", "this evening", "any time" / "as soon as
-possible". :func:`callback_window` is a pure function of the words, the
-moment and the time zone; :func:`say_window` words a window back
-("this afternoon, between two and five").
+"before noon", "at three", "this evening", "in two hours", "any time" / "as
+soon as possible"; in Danish "i eftermiddag", "i morgen formiddag", "efter
+klokken fem", "om to timer", "hurtigst muligt". :func:`callback_window` is a
+pure function of the words, the moment, the time zone and the language;
+:func:`say_window` words a window back ("this afternoon, between two and
+five", "i eftermiddag, mellem klokken to og fem").
+
+The words are tables in each language pack (``grammar.yaml``, ``time``); the
+rules (a part of the day, after, before, at, between, in N hours, any time,
+tomorrow) are the same for every language.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "noon": 12, "midday": 12,
-}  # fmt: skip
-_WORDS = {v: k for k, v in _NUMBERS.items() if k not in ("noon", "midday")}
-_PARTS = {"morning": (8, 12), "afternoon": (12, 17), "evening": (17, 20), "lunch": (11, 13)}
-_HOUR = (
-    r"(\d{1,2}(?::\d{2})?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|noon|midday)"
-)
-_AMPM = r"\s*(am|pm|a\.m\.|p\.m\.|o'?clock)?"
-_ANY = re.compile(r"\b(any ?time|whenever|as soon as possible|asap|right away|now)\b")
-_AFTER = re.compile(rf"\b(after|not before|from|later than)\s+{_HOUR}{_AMPM}")
-_BEFORE = re.compile(rf"\b(before|not after|by|until|no later than)\s+{_HOUR}{_AMPM}")
-_AT = re.compile(rf"\b(at|around|about)\s+{_HOUR}{_AMPM}")
-_BETWEEN = re.compile(rf"\bbetween\s+{_HOUR}{_AMPM}\s+and\s+{_HOUR}{_AMPM}")
+import yaml
+
+from bot.nlu.data import DEFAULT_LANGUAGE, language_dir
+from spillway.errors import NluError
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +38,106 @@ class CallbackWindow:
     any_time: bool = False  # "any time", "as soon as possible": no preference
 
 
-def _hour(text: str, ampm: str | None, *, afternoon_default: bool) -> float:
-    """An hour from "5", "5:30", "five", "noon", with am/pm or a business-hours guess."""
-    if text in _NUMBERS:
-        hour, minute = _NUMBERS[text], 0
-    else:
+def _alternatives(words: list[str]) -> str:
+    # Longest first, so that "not before" wins over "before" and "tolv" over "to".
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class TimeGrammar:
+    """One language's time words and the patterns built from them."""
+
+    hours: dict[str, int]
+    say_hours: dict[int, str]
+    parts: dict[str, tuple[int, int]]
+    part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
+    part_names: dict[str, str]  # part -> the word said back
+    tomorrow: tuple[str, ...]
+    say: dict[str, str]
+    any_re: re.Pattern[str]
+    after_re: re.Pattern[str]
+    before_re: re.Pattern[str]
+    at_re: re.Pattern[str]
+    between_re: re.Pattern[str]
+    in_hours_re: re.Pattern[str]
+    in_hours_numbers: dict[str, float]
+
+    @classmethod
+    def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
+        try:
+            hours = {str(k): int(v) for k, v in _table(t, "hours").items()}
+            say_hours = {int(k): str(v) for k, v in _table(t, "say_hours").items()}
+            parts_table = _table(t, "parts")
+            parts = {
+                str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
+            }
+            part_words = tuple((str(w), str(k)) for k, v in parts_table.items() for w in v["words"])
+            part_names = {str(k): str(v["words"][0]) for k, v in parts_table.items()}
+            prefix = str(t.get("hour_prefix", ""))
+            hour = rf"{prefix}(\d{{1,2}}(?::\d{{2}})?|{_alternatives(list(hours))})"
+            suffix = rf"\s*{t['hour_suffix']}?(?![a-zæøå])"
+            hour_re = hour + suffix
+
+            def keyed(key: str) -> re.Pattern[str]:
+                return re.compile(rf"\b({_alternatives(_list(t, key))})\s+{hour_re}")
+
+            between = rf"\b{t['between']}\s+{hour_re}\s+{t['between_and']}\s+{hour_re}"
+            return cls(
+                hours=hours,
+                say_hours=say_hours,
+                parts=parts,
+                part_words=part_words,
+                part_names=part_names,
+                tomorrow=tuple(_list(t, "tomorrow")),
+                say={str(k): str(v) for k, v in _table(t, "say").items()},
+                any_re=re.compile(rf"\b({_alternatives(_list(t, 'any_time'))})\b"),
+                after_re=keyed("after"),
+                before_re=keyed("before"),
+                at_re=keyed("at"),
+                between_re=re.compile(between),
+                in_hours_re=re.compile(rf"\b{t['in_hours']}\b"),
+                in_hours_numbers={
+                    str(k): float(v) for k, v in _table(t, "in_hours_numbers").items()
+                },
+            )
+        except (KeyError, IndexError, TypeError, ValueError, re.error) as exc:
+            raise NluError(f"bad time grammar: {exc}") from exc
+
+    def hour_value(self, text: str) -> tuple[int, int]:
+        if text in self.hours:
+            return self.hours[text], 0
         hour_text, _, minute_text = text.partition(":")
-        hour, minute = int(hour_text), int(minute_text or 0)
+        return int(hour_text), int(minute_text or 0)
+
+
+def _table(t: dict[str, object], key: str) -> dict[Any, Any]:
+    value = t[key]
+    if not isinstance(value, dict):
+        raise NluError(f"grammar time.{key} must be a table")
+    return value
+
+
+def _list(t: dict[str, object], key: str) -> list[str]:
+    value = t[key]
+    if not isinstance(value, list):
+        raise NluError(f"grammar time.{key} must be a list")
+    return [str(v) for v in value]
+
+
+@functools.cache
+def time_grammar(language: str = DEFAULT_LANGUAGE) -> TimeGrammar:
+    """The time grammar of ``language``'s pack (read once)."""
+    path = language_dir(language) / "grammar.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    return TimeGrammar.from_tables(doc.get("time") or {})
+
+
+def _hour(g: TimeGrammar, text: str, ampm: str | None, *, afternoon_default: bool) -> float:
+    """An hour from "5", "5:30", "five", "noon", with am/pm or a business-hours guess."""
+    hour, minute = g.hour_value(text)
     marker = (ampm or "").replace(".", "")
     if marker == "pm" and hour < 12:
         hour += 12
@@ -59,53 +148,53 @@ def _hour(text: str, ampm: str | None, *, afternoon_default: bool) -> float:
     return min(hour + minute / 60, 24.0)
 
 
-def callback_window(text: str, now: float, timezone: str) -> CallbackWindow | None:
+def callback_window(
+    text: str, now: float, timezone: str, language: str = DEFAULT_LANGUAGE
+) -> CallbackWindow | None:
     """The window ``text`` names, or None when it names no time."""
-    words = " ".join(re.sub(r"[^a-z0-9:' .]+", " ", text.lower()).split())
+    g = time_grammar(language)
+    words = " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
     tz = ZoneInfo(timezone)
     here = datetime.fromtimestamp(now, tz)
-    if _ANY.search(words):
-        return CallbackWindow(None, None, "as soon as possible", any_time=True)
+    if g.any_re.search(words):
+        return CallbackWindow(None, None, g.say["any_time"], any_time=True)
     day = here.date()
-    day_words = "today"
-    if "tomorrow" in words:
-        day, day_words = day + timedelta(days=1), "tomorrow"
+    tomorrow = any(w in words for w in g.tomorrow)
+    if tomorrow:
+        day += timedelta(days=1)
     start: float | None = None
     end: float | None = None
-    part = next((p for p in _PARTS if p in words), None)
+    part = next((p for w, p in g.part_words if w in words), None)
     if part is not None:
-        start, end = _PARTS[part]
-    if (m := _BETWEEN.search(words)) is not None:
-        start = _hour(m.group(1), m.group(2), afternoon_default=True)
-        end = _hour(m.group(3), m.group(4), afternoon_default=True)
+        start, end = g.parts[part]
+    if (m := g.in_hours_re.search(words)) is not None and not tomorrow:
+        # "in two hours": from then, for an hour (a caller who says it means soon).
+        opens = here.hour + here.minute / 60 + g.in_hours_numbers[m.group("n")]
+        start, end = min(opens, 24.0), min(opens + 1, 24.0)
+    elif (m := g.between_re.search(words)) is not None:
+        start = _hour(g, m.group(1), m.group(2), afternoon_default=True)
+        end = _hour(g, m.group(3), m.group(4), afternoon_default=True)
     else:
-        if (m := _AFTER.search(words)) is not None:
-            start = _hour(m.group(2), m.group(3), afternoon_default=True)
+        if (m := g.after_re.search(words)) is not None:
+            start = _hour(g, m.group(2), m.group(3), afternoon_default=True)
             end = end if end is not None and end > start else None
             words = words[: m.start()] + words[m.end() :]  # "not before ten" is no "before"
-        if (m := _BEFORE.search(words)) is not None:
-            end = _hour(m.group(2), m.group(3), afternoon_default=False)
+        if (m := g.before_re.search(words)) is not None:
+            end = _hour(g, m.group(2), m.group(3), afternoon_default=False)
             start = start if start is not None and start < end else None
-        if (m := _AT.search(words)) is not None and start is None and end is None:
-            at = _hour(m.group(2), m.group(3), afternoon_default=True)
+        if (m := g.at_re.search(words)) is not None and start is None and end is None:
+            at = _hour(g, m.group(2), m.group(3), afternoon_default=True)
             start, end = max(at - 0.25, 0.0), min(at + 0.75, 24.0)
-    if start is None and end is None and day_words == "today":
+    if start is None and end is None and not tomorrow:
         return None
-    if day_words == "today" and end is not None and _at(day, end, tz) <= now:
-        day, day_words = day + timedelta(days=1), "tomorrow"  # "this morning", said at three
-    begin = (
-        _at(day, start, tz)
-        if start is not None
-        else (None if day_words == "today" else _at(day, 0, tz))
-    )
-    finish = (
-        _at(day, end, tz)
-        if end is not None
-        else (None if day_words == "today" else _at(day, 24, tz))
-    )
+    if not tomorrow and end is not None and _at(day, end, tz) <= now:
+        day, tomorrow = day + timedelta(days=1), True  # "this morning", said at three
+    begin = _at(day, start, tz) if start is not None else (_at(day, 0, tz) if tomorrow else None)
+    finish = _at(day, end, tz) if end is not None else (_at(day, 24, tz) if tomorrow else None)
     if begin is not None and begin < now:
         begin = None
-    return CallbackWindow(begin, finish, say_window(day_words, part, start, end))
+    day_key = "tomorrow" if tomorrow else "today"
+    return CallbackWindow(begin, finish, say_window(day_key, part, start, end, language))
 
 
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:
@@ -113,24 +202,41 @@ def _at(day: date, hour: float, tz: ZoneInfo) -> float:
     return (midnight + timedelta(hours=hour)).timestamp()
 
 
-def spoken_hour(hour: float) -> str:
+def spoken_hour(hour: float, language: str = DEFAULT_LANGUAGE) -> str:
     """14.5 -> "two 30" (as the bot says a time of day)."""
+    g = time_grammar(language)
     whole = int(hour) % 12 or 12
     minutes = round((hour % 1) * 60)
-    name = _WORDS.get(whole, str(whole))
+    name = g.say_hours.get(whole, str(whole))
     return name if minutes == 0 else f"{name} {minutes:02d}"
 
 
-def say_window(day_words: str, part: str | None, start: float | None, end: float | None) -> str:
-    """ "this afternoon, between twelve and five", "tomorrow after five"."""
+def say_window(
+    day_key: str,
+    part: str | None,
+    start: float | None,
+    end: float | None,
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
+    """ "this afternoon, between twelve and five", "tomorrow after five";
+    ``day_key`` is "today" or "tomorrow", ``part`` a part of the day's key."""
+    g = time_grammar(language)
+    day = g.say[day_key]
     if part is not None:
-        lead = f"{'this' if day_words == 'today' else day_words} {part}"
+        name = g.part_names[part]
+        lead = (
+            g.say["this_part"].format(part=name)
+            if day_key == "today"
+            else g.say["day_part"].format(day=day, part=name)
+        )
     else:
-        lead = day_words
+        lead = day
     if start is not None and end is not None:
-        return f"{lead}, between {spoken_hour(start)} and {spoken_hour(end)}"
+        return g.say["between"].format(
+            lead=lead, start=spoken_hour(start, language), end=spoken_hour(end, language)
+        )
     if start is not None:
-        return f"{lead} after {spoken_hour(start)}"
+        return g.say["after"].format(lead=lead, start=spoken_hour(start, language))
     if end is not None:
-        return f"{lead} before {spoken_hour(end)}"
+        return g.say["before"].format(lead=lead, end=spoken_hour(end, language))
     return lead

@@ -1,7 +1,9 @@
 """The Rasa NLU training data, read as plain Python objects.
 
-Both NLU engines learn from the one Rasa project in ``bot/nlu/rasa``: Rasa reads
-it itself, the in-process fallback classifier reads it through this module.
+Each language pack (``spillway/languages/<code>/``) holds one Rasa project in
+``nlu/`` and a held-out set ``heldout.yml``; both NLU engines learn from the
+pack's project: Rasa reads it itself, the in-process fallback classifier reads
+it through this module.
 Only the parts of the Rasa YAML format the project uses are understood:
 intents with annotated examples (``[text](entity)`` and
 ``[text]{"entity": ..., "value": ...}``), synonyms, lookup tables and regexes.
@@ -23,9 +25,31 @@ from pathlib import Path
 import yaml
 
 from spillway.errors import NluError
+from spillway.language_pack import DEFAULT_LANGUAGE, available_languages, pack_dir
 
-PROJECT_DIR = Path(__file__).resolve().parent / "rasa"
-"""The Rasa project shipped with Spillway."""
+LANGUAGES: tuple[str, ...] = available_languages()
+"""The languages Spillway ships a pack for."""
+
+
+def language_dir(language: str) -> Path:
+    """The pack folder of ``language`` (``spillway/languages/<code>``)."""
+    if language not in LANGUAGES:
+        raise NluError(f"no language pack {language!r}; known: {', '.join(LANGUAGES)}")
+    return pack_dir(language)
+
+
+def project_dir(language: str = DEFAULT_LANGUAGE) -> Path:
+    """The Rasa project (config, domain, data) of ``language``."""
+    return language_dir(language) / "nlu"
+
+
+def heldout_file(language: str = DEFAULT_LANGUAGE) -> Path:
+    """Caller phrasings of ``language`` written apart from its training data."""
+    return language_dir(language) / "heldout.yml"
+
+
+PROJECT_DIR = project_dir(DEFAULT_LANGUAGE)
+"""The English Rasa project shipped with Spillway."""
 
 _ANNOTATION_RE = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
 
@@ -132,7 +156,7 @@ def load_nlu_data(project_dir: Path = PROJECT_DIR) -> NluData:
     return load_nlu_files(files, str(data_dir))
 
 
-HELDOUT_FILE = Path(__file__).resolve().parent / "heldout.yml"
+HELDOUT_FILE = heldout_file(DEFAULT_LANGUAGE)
 """Caller phrasings written apart from the training data, never trained on."""
 
 

@@ -118,7 +118,7 @@ class NluEngine:
         found = rules.extract(cleaned)
         for key, value in intent.entities.items():
             if key == "order_number":
-                digits = value if value.isdigit() else words_to_digits(value)
+                digits = value if value.isdigit() else words_to_digits(value, rules.grammar)
                 # "a size eight" is not an order number, whatever DIET thinks.
                 if digits and rules.min_order_digits <= len(digits) <= rules.max_order_digits:
                     entities[key] = digits

@@ -28,16 +28,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from bot.nlu.data import NluData
+from bot.nlu.data import DEFAULT_LANGUAGE, NluData
 from bot.nlu.intents import Intent
-from bot.nlu.spoken_numbers import find_numbers
+from bot.nlu.spoken_numbers import NumberGrammar, find_numbers, number_grammar
 from bot.types import ParsedIntent
 
 OUT_OF_SCOPE = Intent.OUT_OF_SCOPE
 MAX_INPUT_CHARS = 500
 """Longer input is truncated: no caller says more than this in one turn."""
 
-_CLEAN_RE = re.compile(r"[^a-z0-9' ]+")
+# Danish letters are letters: "rød", "få", "løbesko" (no English line has them).
+_CLEAN_RE = re.compile(r"[^a-z0-9æøåéü' ]+")
 _SPACES_RE = re.compile(r"\s+")
 _DIGITS_RE = re.compile(r"\d+")
 
@@ -49,11 +50,11 @@ def clean_text(text: str, max_chars: int = MAX_INPUT_CHARS) -> str:
     return _SPACES_RE.sub(" ", text).strip()[:max_chars].strip()
 
 
-def _features_text(text: str) -> str:
+def _features_text(text: str, grammar: NumberGrammar) -> str:
     """Number runs become one token so that any order number looks the same."""
     out: list[str] = []
     last = 0
-    for span in find_numbers(text):
+    for span in find_numbers(text, grammar):
         out.append(text[last : span.start])
         out.append(" num " if len(span.digits) >= 4 else span.text)
         last = span.end
@@ -67,17 +68,19 @@ class EntityRules:
 
     products: dict[str, str]
     """Surface form (lower case) -> canonical product name."""
+    grammar: NumberGrammar
+    """The pack's spoken numbers."""
     min_order_digits: int = 4
     max_order_digits: int = 12
 
     @classmethod
-    def from_data(cls, data: NluData) -> EntityRules:
-        return cls(products=data.entity_values("product"))
+    def from_data(cls, data: NluData, language: str = DEFAULT_LANGUAGE) -> EntityRules:
+        return cls(products=data.entity_values("product"), grammar=number_grammar(language))
 
     def extract(self, text: str) -> dict[str, str]:
         """Find ``order_number`` and ``product`` in cleaned text."""
         entities: dict[str, str] = {}
-        for span in find_numbers(text):
+        for span in find_numbers(text, self.grammar):
             if self.min_order_digits <= len(span.digits) <= self.max_order_digits:
                 entities["order_number"] = span.digits
                 break
@@ -139,9 +142,18 @@ class FallbackNlu:
 
     @classmethod
     def train(
-        cls, data: NluData, *, seed: int = 42, max_chars: int = MAX_INPUT_CHARS
+        cls,
+        data: NluData,
+        *,
+        seed: int = 42,
+        max_chars: int = MAX_INPUT_CHARS,
+        language: str = DEFAULT_LANGUAGE,
     ) -> FallbackNlu:
-        texts = [_features_text(clean_text(e.text, max_chars)) for e in data.examples]
+        """Learn ``data`` (the pack of ``language``: its numbers are read by its grammar)."""
+        rules = EntityRules.from_data(data, language)
+        texts = [
+            _features_text(clean_text(e.text, max_chars), rules.grammar) for e in data.examples
+        ]
         labels = [e.intent for e in data.examples]
         pipeline = Pipeline(
             [
@@ -164,7 +176,7 @@ class FallbackNlu:
         )
         temperature = _calibrate(pipeline, texts, labels, seed)
         pipeline.fit(texts, labels)
-        return cls(pipeline, EntityRules.from_data(data), max_chars, temperature)
+        return cls(pipeline, rules, max_chars, temperature)
 
     @property
     def intents(self) -> list[str]:
@@ -172,7 +184,7 @@ class FallbackNlu:
 
     def classify(self, text: str) -> tuple[str, float]:
         """The most likely intent of cleaned ``text`` and its probability."""
-        features = _features_text(text)
+        features = _features_text(text, self.rules.grammar)
         # Text without one known word (noise, a foreign language, a wall of
         # "x") would still get a confident-looking guess from the char n-grams.
         if not any(word in self._vocabulary for word in features.split()):

@@ -1,10 +1,10 @@
 """The one vocabulary of intents: what a caller can want, by name.
 
 The dialogue, its DTMF menu, the overflow offer and the fallback classifier
-use these names, and the Rasa project (``bot/nlu/rasa``) must declare exactly
+use these names, and the Rasa project (``spillway/languages/<code>/nlu``) must declare exactly
 these (``tests/test_intents.py`` checks ``domain.yml`` and the training data).
-Adding an intent: a member here, its examples in ``rasa/data/nlu.yml``, its
-name in ``rasa/domain.yml``, and its flow in :mod:`bot.dialogue.machine`.
+Adding an intent: a member here, its examples in each pack's ``nlu/data/nlu.yml``, its
+name in ``nlu/domain.yml``, and its flow in :mod:`bot.dialogue.machine`.
 """
 
 from __future__ import annotations

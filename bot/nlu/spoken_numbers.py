@@ -2,80 +2,110 @@
 
 Speech recognisers write what callers say: order numbers arrive as words
 ("one oh oh four two", "double five eight two one", "ten thousand and forty
-two") or, from some engines, as digits with spaces ("1 0 0 4 2"). This module
-finds runs of number words in a transcript and turns each into one digit
-string. It is pure and has no state, so both NLU engines share it.
+two", Danish "en nul nul fire to", "ti tusind og toogfyrre") or, from some
+engines, as digits with spaces ("1 0 0 4 2"). This module finds runs of number
+words in a transcript and turns each into one digit string. It is pure and has
+no state, so both NLU engines share it.
+
+The words are tables in each language pack (``grammar.yaml``, ``numbers``);
+what differs between languages in the algorithm is one switch: English says
+the tens first ("twenty one"), Danish the unit first ("en og tyve", written
+"enogtyve"), so :class:`NumberGrammar` builds the Danish compounds from the
+tables and reads "unit and tens" as one pair.
 
 Two readings exist for a run: callers mostly read a number digit by digit
-("one zero zero four two"), sometimes in pairs ("one hundred forty two" is
-rare, "forty two" as the last two digits is common). A run that contains a
-scale word (hundred, thousand) is read as a cardinal number; any other run is
-read as a sequence of digit groups that are concatenated.
+("one zero zero four two"), sometimes in pairs ("forty two" as the last two
+digits is common; Danes read phone numbers in pairs: "femogfyrre enogfirs
+tolv"). A run that contains a scale word (hundred, thousand) is read as a
+cardinal number; any other run is read as a sequence of digit groups that are
+concatenated.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-_DIGITS: dict[str, int] = {
-    "zero": 0,
-    "oh": 0,
-    "o": 0,
-    "nought": 0,
-    "naught": 0,
-    "nil": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
-_TEENS: dict[str, int] = {
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS: dict[str, int] = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fourty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_SCALES: dict[str, int] = {"hundred": 100, "thousand": 1000}
-_REPEATS: dict[str, int] = {"double": 2, "triple": 3}
+import yaml
 
-_TOKEN_RE = re.compile(r"[a-z]+|\d+")
-# "o" and "oh" are numbers only next to other number words ("one oh four"),
-# never on their own ("oh i see").
-_WEAK = frozenset({"o", "oh", "nil"})
+from bot.nlu.data import DEFAULT_LANGUAGE, language_dir
+from spillway.errors import NluError
+
+_TOKEN_RE = re.compile(r"[a-zæøåéü]+|\d+")
 
 
-def _is_number_word(token: str) -> bool:
-    return (
-        token.isdigit()
-        or token in _DIGITS
-        or token in _TEENS
-        or token in _TENS
-        or token in _SCALES
-        or token in _REPEATS
-    )
+@dataclass(frozen=True, slots=True)
+class NumberGrammar:
+    """One language's number words (from its pack's ``grammar.yaml``)."""
+
+    digits: dict[str, int]
+    teens: dict[str, int]
+    tens: dict[str, int]
+    scales: dict[str, int]
+    repeats: dict[str, int]
+    weak: frozenset[str]
+    joiner: str
+    unit_before_tens: bool
+    compounds: dict[str, int]
+    """Words that are a whole pair: "enogtyve" = 21 (built, not listed)."""
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, object]) -> NumberGrammar:
+        def table(key: str) -> dict[str, int]:
+            value = tables.get(key)
+            if not isinstance(value, dict):
+                raise NluError(f"grammar numbers.{key} must be a table of word: number")
+            return {str(k): int(v) for k, v in value.items()}
+
+        digits, tens = table("digits"), table("tens")
+        unit_first = bool(tables.get("unit_before_tens", False))
+        joiner = str(tables.get("joiner", ""))
+        compounds = (
+            {f"{u}{joiner}{t}": tv + uv for u, uv in digits.items() if uv for t, tv in tens.items()}
+            if unit_first
+            else {}
+        )
+        weak = tables.get("weak", [])
+        return cls(
+            digits=digits,
+            teens=table("teens"),
+            tens=tens,
+            scales=table("scales"),
+            repeats=table("repeats"),
+            weak=frozenset(str(w) for w in weak) if isinstance(weak, list) else frozenset(),
+            joiner=joiner,
+            unit_before_tens=unit_first,
+            compounds=compounds,
+        )
+
+    def is_number_word(self, token: str) -> bool:
+        return (
+            token.isdigit()
+            or token in self.digits
+            or token in self.teens
+            or token in self.tens
+            or token in self.compounds
+            or token in self.scales
+            or token in self.repeats
+        )
+
+    def pair_value(self, token: str) -> int | None:
+        """The value of a word that is a whole group by itself (teens, compounds)."""
+        if token in self.teens:
+            return self.teens[token]
+        return self.compounds.get(token)
+
+
+@functools.cache
+def number_grammar(language: str = DEFAULT_LANGUAGE) -> NumberGrammar:
+    """The number grammar of ``language``'s pack (read once)."""
+    path = language_dir(language) / "grammar.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    return NumberGrammar.from_tables(doc.get("numbers") or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +118,27 @@ class NumberSpan:
     digits: str
 
 
-def _read_cardinal(tokens: list[str]) -> str | None:
+def _read_cardinal(tokens: list[str], g: NumberGrammar) -> str | None:
     """Read "ten thousand and forty two" as 10042; None if it is not a number."""
     total = 0
     current = 0
     seen = False
     for token in tokens:
-        if token == "and":
+        if token == g.joiner:
             continue
+        pair = g.pair_value(token)
         if token.isdigit():
             current += int(token)
-        elif token in _DIGITS:
-            current += _DIGITS[token]
-        elif token in _TEENS:
-            current += _TEENS[token]
-        elif token in _TENS:
-            current += _TENS[token]
-        elif token == "hundred":
-            current = max(current, 1) * 100
-        elif token == "thousand":
-            total += max(current, 1) * 1000
+        elif token in g.digits:
+            current += g.digits[token]
+        elif pair is not None:
+            current += pair
+        elif token in g.tens:
+            current += g.tens[token]
+        elif token in g.scales and g.scales[token] < 1000:
+            current = max(current, 1) * g.scales[token]
+        elif token in g.scales:
+            total += max(current, 1) * g.scales[token]
             current = 0
         else:
             return None
@@ -115,32 +146,43 @@ def _read_cardinal(tokens: list[str]) -> str | None:
     return str(total + current) if seen else None
 
 
-def _read_sequence(tokens: list[str]) -> str | None:
+def _read_sequence(tokens: list[str], g: NumberGrammar) -> str | None:
     """Read digit by digit, with "double"/"triple" and two-digit groups."""
     out: list[str] = []
     repeat = 1
     i = 0
     while i < len(tokens):
         token = tokens[i]
-        if token in _REPEATS:
-            repeat = _REPEATS[token]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        pair = g.pair_value(token)
+        if token in g.repeats:
+            repeat = g.repeats[token]
             i += 1
             continue
         if token.isdigit():
             group = token
-        elif token in _DIGITS:
-            group = str(_DIGITS[token])
-        elif token in _TEENS:
-            group = str(_TEENS[token])
-        elif token in _TENS:
-            tens = _TENS[token]
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-            if nxt in _DIGITS and _DIGITS[nxt] > 0:
-                group = str(tens + _DIGITS[nxt])
+        elif (
+            g.unit_before_tens
+            and token in g.digits
+            and g.digits[token] > 0
+            and nxt == g.joiner
+            and i + 2 < len(tokens)
+            and tokens[i + 2] in g.tens
+        ):
+            group = str(g.tens[tokens[i + 2]] + g.digits[token])  # "fire og tyve"
+            i += 2
+        elif token in g.digits:
+            group = str(g.digits[token])
+        elif pair is not None:
+            group = str(pair)
+        elif token in g.tens:
+            tens = g.tens[token]
+            if not g.unit_before_tens and nxt in g.digits and g.digits[nxt] > 0:
+                group = str(tens + g.digits[nxt])  # "forty two"
                 i += 1
             else:
                 group = str(tens)
-        elif token == "and":
+        elif token == g.joiner:
             i += 1
             continue
         else:
@@ -151,7 +193,11 @@ def _read_sequence(tokens: list[str]) -> str | None:
     return "".join(out) or None
 
 
-def words_to_digits(phrase: str) -> str | None:
+def _tokens(phrase: str) -> list[str]:
+    return _TOKEN_RE.findall(phrase.lower().replace("-", " "))
+
+
+def words_to_digits(phrase: str, grammar: NumberGrammar | None = None) -> str | None:
     """Turn one phrase of number words into digits, or None if it has none.
 
     >>> words_to_digits("five five eight two one")
@@ -159,50 +205,59 @@ def words_to_digits(phrase: str) -> str | None:
     >>> words_to_digits("one double oh four two")
     '10042'
     """
-    tokens = [t for t in _TOKEN_RE.findall(phrase.lower().replace("-", " "))]
+    g = grammar or number_grammar()
+    tokens = _tokens(phrase)
     if not tokens:
         return None
-    if any(t in _SCALES for t in tokens):
-        return _read_cardinal(tokens)
-    return _read_sequence(tokens)
+    if any(t in g.scales for t in tokens):
+        return _read_cardinal(tokens, g)
+    return _read_sequence(tokens, g)
 
 
-def find_numbers(text: str) -> list[NumberSpan]:
+def _joins(g: NumberGrammar, words: list[str], j: int) -> bool:
+    """Whether the joiner after ``words[j]`` belongs to the number run."""
+    if j + 2 >= len(words) or words[j + 1] != g.joiner:
+        return False
+    here, after = words[j], words[j + 2]
+    if here in g.scales:
+        return g.is_number_word(after)  # "hundred and two"
+    # "fire og tyve": a unit, the joiner, then tens.
+    return g.unit_before_tens and here in g.digits and after in g.tens
+
+
+def find_numbers(text: str, grammar: NumberGrammar | None = None) -> list[NumberSpan]:
     """Find every run of number words in ``text`` and read it as digits.
 
-    A run is a maximal sequence of number words (and "and" between a scale
-    word and a number). A run made only of weak words ("oh") is ignored.
+    A run is a maximal sequence of number words (and the joiner between a scale
+    word and a number, or in Danish between a unit and its tens). A run made
+    only of weak words ("oh", Danish "en") is ignored.
     """
+    g = grammar or number_grammar()
     lowered = text.lower()
     matches = list(_TOKEN_RE.finditer(lowered))
+    words = [m.group() for m in matches]
     spans: list[NumberSpan] = []
     i = 0
     while i < len(matches):
-        if not _is_number_word(matches[i].group()):
+        if not g.is_number_word(words[i]):
             i += 1
             continue
         j = i
         while j + 1 < len(matches):
-            nxt = matches[j + 1].group()
-            if _is_number_word(nxt):
+            if g.is_number_word(words[j + 1]):
                 j += 1
-            elif (
-                nxt == "and"
-                and matches[j].group() in _SCALES
-                and j + 2 < len(matches)
-                and _is_number_word(matches[j + 2].group())
-            ):
-                j += 1
+            elif _joins(g, words, j):
+                j += 2
             else:
                 break
-        run = [m.group() for m in matches[i : j + 1]]
+        run = words[i : j + 1]
         # Repeat words and weak zeros at the edges of a run are not numbers
         # ("double check", "oh one two" keeps "oh" since it leads digits).
-        while run and (run[-1] in _REPEATS or (run[-1] in _WEAK and len(run) == 1)):
+        while run and (run[-1] in g.repeats or (run[-1] in g.weak and len(run) == 1)):
             run.pop()
             j -= 1
-        if run and not all(t in _WEAK for t in run):
-            digits = words_to_digits(" ".join(run))
+        if run and not all(t in g.weak for t in run):
+            digits = words_to_digits(" ".join(run), g)
             if digits is not None:
                 start, end = matches[i].start(), matches[j].end()
                 spans.append(NumberSpan(start, end, text[start:end], digits))
@@ -210,11 +265,11 @@ def find_numbers(text: str) -> list[NumberSpan]:
     return spans
 
 
-def normalise_numbers(text: str) -> str:
+def normalise_numbers(text: str, grammar: NumberGrammar | None = None) -> str:
     """Replace each run of number words in ``text`` by its digits."""
     out: list[str] = []
     last = 0
-    for span in find_numbers(text):
+    for span in find_numbers(text, grammar):
         out.append(text[last : span.start])
         out.append(span.digits)
         last = span.end

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.nlu.data import PROJECT_DIR, load_heldout, load_nlu_data
+from bot.nlu.data import LANGUAGES, load_heldout, load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.evaluation import EngineReport, default_split, evaluate_fallback, evaluate_rasa
 from bot.nlu.fallback import FallbackNlu
@@ -33,7 +33,28 @@ console = Console()
 err_console = Console(stderr=True)
 
 ProjectOpt = Annotated[
-    Path, typer.Option("--project", help="Rasa project directory (config, domain, data).")
+    Path | None,
+    typer.Option(
+        "--project",
+        help="Rasa project directory (config, domain, data); default: the language's pack.",
+    ),
+]
+
+
+def _check_language(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(LANGUAGES)}")
+    return value
+
+
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        callback=lambda value: _check_language(value),
+        help=f"The language pack ({' | '.join(LANGUAGES)}); default: shop.language.",
+        show_default=False,
+    ),
 ]
 PythonOpt = Annotated[
     Path, typer.Option("--python", help="Python 3.8-3.10 interpreter for Rasa's own venv.")
@@ -42,6 +63,15 @@ PythonOpt = Annotated[
 
 def _settings(ctx: typer.Context) -> Settings:
     return app_context(ctx).settings
+
+
+def _language(ctx: typer.Context, language: str | None) -> str:
+    """The --language given, else the setting ``shop.language``."""
+    return language or _settings(ctx).shop.language
+
+
+def _project(ctx: typer.Context, project: Path | None, language: str | None) -> Path:
+    return project or project_dir(_language(ctx, language))
 
 
 def _host_port(url: str) -> tuple[str, int]:
@@ -68,13 +98,15 @@ def install(
 
 @app.command()
 def train(
-    project: ProjectOpt = PROJECT_DIR,
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    language: LanguageOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Retrain even if cached.")] = False,
 ) -> None:
-    """Train the Rasa NLU model (cached by a hash of the project files)."""
+    """Train the language's Rasa NLU model (cached by a hash of the project files)."""
     rasa = RasaInstall()
     started = time.monotonic()
-    path, trained = train_model(rasa, project, force=force)
+    path, trained = train_model(rasa, _project(ctx, project, language), force=force)
     verb = "trained" if trained else "cached"
     console.print(f"{verb}: {path} ({time.monotonic() - started:.1f}s)")
 
@@ -82,13 +114,14 @@ def train(
 @app.command()
 def serve(
     ctx: typer.Context,
-    project: ProjectOpt = PROJECT_DIR,
+    project: ProjectOpt = None,
+    language: LanguageOpt = None,
 ) -> None:
     """Train if needed, run `rasa run --enable-api` on nlu.rasa_url and restart it if it dies."""
     host, port = _host_port(_settings(ctx).nlu.rasa_url)
     app_context(ctx).announce_config()
     rasa = RasaInstall()
-    model, _ = train_model(rasa, project)
+    model, _ = train_model(rasa, _project(ctx, project, language))
     server = RasaServer(rasa, model, host=host, port=port)
 
     async def run() -> None:
@@ -111,14 +144,16 @@ def parse(
         bool,
         typer.Option("--rasa/--no-rasa", help="Ask Rasa first (--no-rasa: the fallback only)."),
     ] = True,
+    language: LanguageOpt = None,
 ) -> None:
     """Understand one utterance: Rasa if it answers in time, else the fallback."""
     settings = _settings(ctx)
+    code = _language(ctx, language)
 
     async def run() -> dict[str, object]:
         rasa_client = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if rasa else None
         engine = NluEngine(
-            FallbackNlu.train(load_nlu_data()),
+            FallbackNlu.train(load_nlu_data(project_dir(code)), language=code),
             rasa_client,
             NluEngineConfig(
                 confidence_threshold=settings.nlu.min_confidence,
@@ -149,6 +184,11 @@ def _report_table(report: EngineReport) -> Table:
             f"{report.engine}: accuracy {report.accuracy:.3f} "
             f"(train {report.n_train}, test {report.n_test}, "
             f"train {report.train_s:.1f}s, {report.mean_parse_ms:.1f} ms/parse)"
+            + (
+                f"; order numbers {report.order_numbers_right}/{report.order_numbers}"
+                if report.order_numbers
+                else ""
+            )
         )
     )
     for column in ("intent", "precision", "recall", "f1", "support"):
@@ -166,7 +206,9 @@ def _report_table(report: EngineReport) -> Table:
 
 @app.command()
 def evaluate(
-    project: ProjectOpt = PROJECT_DIR,
+    ctx: typer.Context,
+    project: ProjectOpt = None,
+    language: LanguageOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the held-out split.")] = 42,
     test_fraction: Annotated[float, typer.Option(help="Share held out per intent.")] = 0.25,
     rasa: Annotated[bool, typer.Option("--rasa/--no-rasa", help="Also evaluate Rasa.")] = True,
@@ -176,22 +218,32 @@ def evaluate(
         typer.Option(
             "--heldout",
             help="Train on all the training data and test on this file instead of a split "
-            "(bot/nlu/heldout.yml: caller phrasings written apart from the training data).",
+            "(spillway/languages/<code>/heldout.yml: caller phrasings written apart from "
+            "the training data).",
             dir_okay=False,
         ),
     ] = None,
 ) -> None:
     """Per-intent precision and recall of both engines on a held-out split, or on a
     held-out file (--heldout)."""
+    code = _language(ctx, language)
+    where = _project(ctx, project, language)
     if heldout is not None:
-        train_data, test_data = load_nlu_data(project), load_heldout(heldout, project)
+        train_data, test_data = load_nlu_data(where), load_heldout(heldout, where)
     else:
-        train_data, test_data = default_split(project, test_fraction, seed)
-    reports = [evaluate_fallback(train_data, test_data, seed)]
+        train_data, test_data = default_split(where, test_fraction, seed)
+    reports = [evaluate_fallback(train_data, test_data, seed, language=code)]
     if rasa:
-        reports.append(asyncio.run(evaluate_rasa(train_data, test_data, RasaInstall())))
+        reports.append(
+            asyncio.run(evaluate_rasa(train_data, test_data, RasaInstall(), language=code))
+        )
     if as_json:
-        typer.echo(json.dumps([asdict(r) for r in reports], indent=2))
+        typer.echo(
+            json.dumps(
+                [asdict(r) | {"order_number_accuracy": r.order_number_accuracy} for r in reports],
+                indent=2,
+            )
+        )
         return
     for report in reports:
         console.print(_report_table(report))
