@@ -130,7 +130,7 @@ class CallbackSteps(DialogueSteps):
 
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
-        return callback_window(text, self.clock(), tz)
+        return callback_window(text, self.clock(), tz, self.config.language)
 
     def _callback_done(self) -> Reply:
         phone = self._callback_phone
