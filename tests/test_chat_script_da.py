@@ -1,0 +1,84 @@
+"""`spillway chat --language da --script FILE --json`: Danish scripted conversations.
+
+Twelve flows written as Danish callers speak (tests/scripts_da), replayed through
+the Danish pack's fallback classifier against a database seeded with `spillway demo
+seed` (which loads the Danish product and order-line names). Each must reach the
+same actions and outcome as its English counterpart in tests/test_chat_script.py:
+the language changes the words, never the flow.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_chat_script import CALLER, app
+from tests.test_chat_script import seeded_env as seeded_env  # the fixture
+
+SCRIPTS = Path(__file__).parent / "scripts_da"
+
+# script -> (caller id, outcome, actions turn by turn, SMS count)
+EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
+    "ordrestatus_nummer": (
+        CALLER, "resolved", ["offer_order", "order_status", "tracking_sms_sent", "goodbye"], 1
+    ),
+    "ordrestatus_dtmf": (
+        None, "resolved", ["ask_order_number", "confirm_order_number", "order_status", "goodbye"], 0
+    ),
+    "ordrestatus_talt": (
+        None,
+        "resolved",
+        ["confirm_order_number", "ask_order_number", "confirm_order_number", "order_status",
+         "goodbye"],
+        0,
+    ),
+    "ordre_ukendt": (
+        None,
+        "handoff",
+        ["confirm_order_number", "order_not_found"] * 2
+        + ["confirm_order_number", "transfer_order_not_found"],
+        0,
+    ),
+    "lager": (None, "resolved", ["stock", "ask_topic", "stock", "goodbye"], 0),
+    "retur_inden_for": (
+        CALLER, "resolved", ["offer_order", "return_eligible", "return_label_sent", "goodbye"], 1
+    ),
+    "klage": (CALLER, "handoff", ["confirm_complaint", "complaint_case"], 1),
+    "menneske": (None, "handoff", ["transfer"], 0),
+    "aabningstider": (None, "resolved", ["opening_hours", "goodbye"], 0),
+    "tilbageopkald": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], 0),
+    "tilbageopkald_tid": (CALLER, "callback", ["confirm_callback", "callback_recorded"], 0),
+    "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_match"], 0),
+}  # fmt: skip
+
+
+def _run(env: dict[str, str], path: Path, caller_id: str | None) -> list[dict[str, Any]]:
+    args = ["chat", "--script", str(path), "--json", "--nlu", "fallback", "--language", "da"]
+    if caller_id:
+        args += ["--caller-id", caller_id]
+    result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.stdout))
+
+
+def test_every_danish_script_has_an_expectation() -> None:
+    assert sorted(p.stem for p in SCRIPTS.glob("*.txt")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_danish_scripted_conversation(name: str, seeded_env: dict[str, str]) -> None:
+    caller_id, outcome, actions, sms = EXPECTED[name]
+    *turns, last = _run(seeded_env, SCRIPTS / f"{name}.txt", caller_id)
+    assert ([t["action"] for t in turns], last["outcome"], len(last["sms"])) == (
+        actions,
+        outcome,
+        sms,
+    )
+    spoken = " ".join(t["bot"] for t in turns)
+    # Danish words, not English ones: the pack answered.
+    assert not {"Thank you", "Goodbye", "order number", "Is that right"} & set(spoken.split(". "))
+    assert any(word in spoken for word in ("Tak", "Farvel", "ordre", "kollega", "Hej"))
