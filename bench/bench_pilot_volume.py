@@ -1,0 +1,164 @@
+"""First-attempt contact at a pilot's volume (20-30 requests a day), over several seeds.
+
+Runs each world under each policy for every seed in one process and prints
+mean and spread (sample standard deviation) of first-attempt contact, over
+the month and week by week, plus how far ``predicted`` trails
+``segment_oracle`` and how often a week of ``predicted`` fell below
+``traditional`` of the same seed. Only the seed differs between runs of a
+world, so every policy meets the same customers and requests per seed.
+
+``--variant`` runs the same seeds with one experimental change (a
+hypothesis about why ``predicted`` learns slowly at this volume); see
+:data:`VARIANTS` and docs/SIMULATION.md ("Learning at pilot volume").
+
+    PYTHONPATH=. python -m bench.bench_pilot_volume configs/worlds/pilot/*.yaml --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from scheduler import contact_model, simulator
+from scheduler.sim_report import kpis
+from scheduler.simulator import PolicyName, simulate
+from scheduler.world import load_world
+
+POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
+
+
+@contextmanager
+def _sharpen(value: float) -> Iterator[None]:
+    original = simulator.model_probabilities
+    simulator.model_probabilities = functools.partial(original, sharpen=value)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        simulator.model_probabilities = original  # type: ignore[assignment]
+
+
+@contextmanager
+def _strengths(strengths: tuple[tuple[float, float], ...]) -> Iterator[None]:
+    original = contact_model.STRENGTHS
+    contact_model.STRENGTHS = strengths
+    try:
+        yield
+    finally:
+        contact_model.STRENGTHS = original
+
+
+@contextmanager
+def _refit_every(seconds: float) -> Iterator[None]:
+    original = simulator.REFIT_EVERY_S
+    simulator.REFIT_EVERY_S = seconds
+    try:
+        yield
+    finally:
+        simulator.REFIT_EVERY_S = original
+
+
+@contextmanager
+def _unchanged() -> Iterator[None]:
+    yield
+
+
+# One change each, against today's code ("today").
+VARIANTS: dict[str, Callable[[], Any]] = {
+    "today": _unchanged,
+    # Thompson draws as sharp as the posterior says (no x16), and two in between.
+    "sharpen_1": lambda: _sharpen(1.0),
+    "sharpen_4": lambda: _sharpen(4.0),
+    "sharpen_64": lambda: _sharpen(64.0),
+    # The prior's strength fixed at its strongest (no choice on few counts), or its weakest.
+    "prior_strong_only": lambda: _strengths((contact_model.STRENGTHS[0],)),
+    "prior_weak_only": lambda: _strengths((contact_model.STRENGTHS[-1],)),
+    # The refit every 6 hours instead of daily.
+    "refit_6h": lambda: _refit_every(6 * 3600.0),
+}
+
+
+def run(
+    paths: Sequence[Path], seeds: Sequence[int], variant: str = "today"
+) -> dict[str, dict[str, Any]]:
+    """``{world: {policy: {"month": [rate per seed], "weeks": [[rate per seed] per week]}}}``."""
+    results: dict[str, dict[str, Any]] = {}
+    with VARIANTS[variant]():
+        for path in paths:
+            world = load_world(path)
+            per_policy: dict[str, Any] = {}
+            for policy in POLICIES:
+                month: list[float] = []
+                weeks: list[list[float]] = []
+                for seed in seeds:
+                    figures = kpis(simulate(world.model_copy(update={"seed": seed}), policy))
+                    month.append(figures["first_attempt_contact_rate"])
+                    for i, week in enumerate(figures["weekly"][:4]):
+                        if len(weeks) <= i:
+                            weeks.append([])
+                        weeks[i].append(week["first_attempt_contact_rate"])
+                per_policy[policy.value] = {"month": month, "weeks": weeks}
+            results[f"{path.parent.name}/{path.stem}"] = per_policy
+    return results
+
+
+def _pct(values: Sequence[float]) -> str:
+    mean = statistics.fmean(values) * 100
+    spread = statistics.stdev(values) * 100 if len(values) > 1 else 0.0
+    return f"{mean:.1f} ± {spread:.1f}"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """A markdown table: month and weeks 1-4 per world and policy, mean ± sd over seeds (%)."""
+    lines = [
+        "| world | policy | month | week 1 | week 2 | week 3 | week 4 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, per_policy in results.items():
+        for policy, figures in per_policy.items():
+            weeks = [_pct(w) for w in figures["weeks"]]
+            lines.append(f"| {name} | {policy} | {_pct(figures['month'])} | {' | '.join(weeks)} |")
+        predicted, segment, traditional = (
+            per_policy["predicted"],
+            per_policy["segment_oracle"],
+            per_policy["traditional"],
+        )
+        gap = [s - p for s, p in zip(segment["month"], predicted["month"], strict=True)]
+        below = sum(
+            p < t
+            for pw, tw in zip(predicted["weeks"], traditional["weeks"], strict=True)
+            for p, t in zip(pw, tw, strict=True)
+        )
+        weeks_run = sum(len(w) for w in predicted["weeks"])
+        lines.append(
+            f"| {name} | gap to segment_oracle | {_pct(gap)} | "
+            f"predicted < traditional in {below} of {weeks_run} weeks | | | |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("worlds", nargs="+", type=Path)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="today")
+    parser.add_argument("--json", action="store_true", help="the raw rates as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(args.worlds, range(1, args.seeds + 1), args.variant)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
+        print(table(results))
+    print(f"({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
