@@ -79,13 +79,19 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     # The prior's strength fixed at its strongest (no choice on few counts), or its weakest.
     "prior_strong_only": lambda: _strengths((contact_model.STRENGTHS[0],)),
     "prior_weak_only": lambda: _strengths((contact_model.STRENGTHS[-1],)),
+    # A finer choice of strengths, and one with a stronger top.
+    "prior_finer": lambda: _strengths(((12.0, 24.0), (6.0, 12.0), (3.0, 6.0), (1.0, 2.0))),
+    "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
     # The refit every 6 hours instead of daily.
     "refit_6h": lambda: _refit_every(6 * 3600.0),
 }
 
 
 def run(
-    paths: Sequence[Path], seeds: Sequence[int], variant: str = "today"
+    paths: Sequence[Path],
+    seeds: Sequence[int],
+    variant: str = "today",
+    policies: Sequence[PolicyName] = POLICIES,
 ) -> dict[str, dict[str, Any]]:
     """``{world: {policy: {"month": [rate per seed], "weeks": [[rate per seed] per week]}}}``."""
     results: dict[str, dict[str, Any]] = {}
@@ -93,7 +99,7 @@ def run(
         for path in paths:
             world = load_world(path)
             per_policy: dict[str, Any] = {}
-            for policy in POLICIES:
+            for policy in policies:
                 month: list[float] = []
                 weeks: list[list[float]] = []
                 for seed in seeds:
@@ -124,6 +130,8 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         for policy, figures in per_policy.items():
             weeks = [_pct(w) for w in figures["weeks"]]
             lines.append(f"| {name} | {policy} | {_pct(figures['month'])} | {' | '.join(weeks)} |")
+        if not {"predicted", "segment_oracle", "traditional"} <= per_policy.keys():
+            continue
         predicted, segment, traditional = (
             per_policy["predicted"],
             per_policy["segment_oracle"],
@@ -135,11 +143,33 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             for pw, tw in zip(predicted["weeks"], traditional["weeks"], strict=True)
             for p, t in zip(pw, tw, strict=True)
         )
+        oracle_below = sum(
+            s < t
+            for sw, tw in zip(segment["weeks"], traditional["weeks"], strict=True)
+            for s, t in zip(sw, tw, strict=True)
+        )
         weeks_run = sum(len(w) for w in predicted["weeks"])
         lines.append(
             f"| {name} | gap to segment_oracle | {_pct(gap)} | "
-            f"predicted < traditional in {below} of {weeks_run} weeks | | | |"
+            f"weeks below traditional: predicted {below} of {weeks_run}, "
+            f"segment_oracle {oracle_below} of {weeks_run} | | | |"
         )
+    return "\n".join(lines)
+
+
+def paired(
+    baseline: dict[str, dict[str, Any]], variant: dict[str, dict[str, Any]], policy: str
+) -> str:
+    """The variant's month rate minus the baseline's, seed by seed (points, mean ± sd)."""
+    lines = ["| world | variant - baseline (points) |", "|---|---|"]
+    for name, per_policy in variant.items():
+        diffs = [
+            v - b
+            for v, b in zip(
+                per_policy[policy]["month"], baseline[name][policy]["month"], strict=True
+            )
+        ]
+        lines.append(f"| {name} | {_pct(diffs)} |")
     return "\n".join(lines)
 
 
@@ -148,11 +178,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("worlds", nargs="+", type=Path)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="today")
+    parser.add_argument(
+        "--policies",
+        default=",".join(p.value for p in POLICIES),
+        help="comma-separated (default: traditional,predicted,segment_oracle)",
+    )
+    parser.add_argument(
+        "--against",
+        choices=sorted(VARIANTS),
+        help="also run this variant on the same seeds; print paired differences of predicted",
+    )
     parser.add_argument("--json", action="store_true", help="the raw rates as JSON")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = run(args.worlds, range(1, args.seeds + 1), args.variant)
-    if args.json:
+    policies = [PolicyName(p) for p in args.policies.split(",")]
+    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
+    if args.against:
+        baseline = run(args.worlds, range(1, args.seeds + 1), args.against, policies)
+        print(f"{args.variant} against {args.against}; seeds 1..{args.seeds}")
+        print(paired(baseline, results, PolicyName.PREDICTED.value))
+    elif args.json:
         print(json.dumps(results))
     else:
         print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
