@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from scheduler import contact_model, simulator
 from scheduler.sim_report import kpis
@@ -37,21 +37,31 @@ POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORA
 @contextmanager
 def _sharpen(value: float) -> Iterator[None]:
     original = simulator.model_probabilities
-    simulator.model_probabilities = functools.partial(original, sharpen=value)  # type: ignore[assignment]
+    simulator.model_probabilities = functools.partial(original, sharpen=value)
     try:
         yield
     finally:
-        simulator.model_probabilities = original  # type: ignore[assignment]
+        simulator.model_probabilities = original
 
 
 @contextmanager
 def _strengths(strengths: tuple[tuple[float, float], ...]) -> Iterator[None]:
     original = contact_model.STRENGTHS
-    contact_model.STRENGTHS = strengths
+    contact_model.STRENGTHS = cast(Any, strengths)  # a shorter or longer grid than the fixed three
     try:
         yield
     finally:
         contact_model.STRENGTHS = original
+
+
+@contextmanager
+def _margin(nats: float) -> Iterator[None]:
+    original = contact_model.STRENGTH_MARGIN_NATS
+    contact_model.STRENGTH_MARGIN_NATS = nats
+    try:
+        yield
+    finally:
+        contact_model.STRENGTH_MARGIN_NATS = original
 
 
 @contextmanager
@@ -69,7 +79,7 @@ def _unchanged() -> Iterator[None]:
     yield
 
 
-# One change each, against today's code ("today").
+# One change each, against the code as it is ("today").
 VARIANTS: dict[str, Callable[[], Any]] = {
     "today": _unchanged,
     # Thompson draws as sharp as the posterior says (no x16), and two in between.
@@ -79,6 +89,11 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     # The prior's strength fixed at its strongest (no choice on few counts), or its weakest.
     "prior_strong_only": lambda: _strengths((contact_model.STRENGTHS[0],)),
     "prior_weak_only": lambda: _strengths((contact_model.STRENGTHS[-1],)),
+    # A weaker prior only when it explains the counts better by a margin (log evidence);
+    # 0 is the plain maximum (the code before the pilot-volume work), 2 the default since.
+    "prior_margin_0": lambda: _margin(0.0),
+    "prior_margin_2": lambda: _margin(2.0),
+    "prior_margin_5": lambda: _margin(5.0),
     # A finer choice of strengths, and one with a stronger top.
     "prior_finer": lambda: _strengths(((12.0, 24.0), (6.0, 12.0), (3.0, 6.0), (1.0, 2.0))),
     "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
