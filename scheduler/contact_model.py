@@ -48,6 +48,12 @@ WEEKDAY_POOL_WEIGHT = 0.15
 BORROW_STRENGTH = 24.0  # at most this many pseudo-attempts borrowed from other slots
 # (prior, borrowed) strengths a segment's prior may have; the data choose (empirical Bayes).
 STRENGTHS = ((PRIOR_STRENGTH, BORROW_STRENGTH), (3.0, 6.0), (1.0, 2.0))
+# How much better (log marginal likelihood, nats) a weaker prior must explain a segment's
+# counts before it replaces a stronger one. On the few hundred attempts of a pilot month a
+# weaker prior often wins by chance, and the segment's curve turns noisy: a margin of 2
+# gained 2.0 points of first-attempt contact on time_zones at pilot volume (10 seeds),
+# level elsewhere and at full volume (docs/SIMULATION.md, "Learning at pilot volume").
+STRENGTH_MARGIN_NATS = 2.0
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
 BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
@@ -309,6 +315,23 @@ def _codes(values: Sequence[str]) -> tuple[dict[str, int], NDArray[np.int64]]:
     return table, codes
 
 
+def prior_choice(evidence: FloatArray, margin_nats: float) -> NDArray[np.int64]:
+    """Which prior strength each segment gets: an index into ``STRENGTHS`` per column.
+
+    ``evidence``: ``[strengths, segments]`` log marginal likelihoods, strongest
+    prior first. The strongest is kept unless a weaker one explains the
+    segment's counts better by more than ``margin_nats`` than every stronger
+    one still in the running (0: the plain empirical-Bayes maximum).
+    """
+    chosen = np.zeros(evidence.shape[1], dtype=np.int64)
+    best = evidence[0].copy()
+    for index in range(1, evidence.shape[0]):
+        better = evidence[index] > best + margin_nats
+        chosen = np.where(better, index, chosen)
+        best = np.where(better, evidence[index], best)
+    return chosen
+
+
 def _segment_posterior(
     prior: FloatArray, tries: FloatArray, answers: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -317,30 +340,24 @@ def _segment_posterior(
     A slot's prior is the cold-start curve, moved by what nearby slots saw
     (:func:`_borrowed`). How much that prior is worth is chosen per segment
     among ``STRENGTHS`` by the marginal likelihood of the segment's own
-    counts (empirical Bayes): where the attempts agree with the cold-start
-    curve it stays strong, and a segment that answers at other hours than
-    the defaults expect (night-shift workers) soon leaves it behind.
+    counts (empirical Bayes, :func:`prior_choice`): where the attempts agree
+    with the cold-start curve it stays strong, and a segment that answers at
+    other hours than the defaults expect (night-shift workers) soon leaves it
+    behind.
     """
     borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
-    best: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    evidence, alphas, betas = [], [], []
     for prior_strength, borrow_strength in STRENGTHS:
         rate = (borrowed_answers + prior * prior_strength) / (borrowed_tries + prior_strength)
         strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
         a0 = np.clip(rate, 1e-3, 1 - 1e-3) * strength
         b0 = strength - a0
-        evidence = (betaln(a0 + answers, b0 + tries - answers) - betaln(a0, b0)).sum(axis=1)
-        alpha, beta = a0 + answers, b0 + tries - answers
-        if best is None:
-            best = (evidence, alpha, beta)
-            continue
-        better = evidence > best[0]
-        best = (
-            np.where(better, evidence, best[0]),
-            np.where(better[:, None], alpha, best[1]),
-            np.where(better[:, None], beta, best[2]),
-        )
-    assert best is not None
-    return best[1], best[2]
+        evidence.append((betaln(a0 + answers, b0 + tries - answers) - betaln(a0, b0)).sum(axis=1))
+        alphas.append(a0 + answers)
+        betas.append(b0 + tries - answers)
+    chosen = prior_choice(np.vstack(evidence), STRENGTH_MARGIN_NATS)
+    rows = np.arange(prior.shape[0])
+    return np.stack(alphas)[chosen, rows], np.stack(betas)[chosen, rows]
 
 
 def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> ContactModel:

@@ -250,3 +250,19 @@ def test_a_missing_or_stale_model_is_refused_so_the_dialer_falls_back() -> None:
     stale = model_probabilities(lambda: old, now=lambda: NOW, max_age_s=3600)
     with pytest.raises(ModelUnavailable, match="stale"):
         stale(_facts(), np.random.default_rng(0), 1)
+
+
+def test_a_weaker_prior_needs_clearly_better_evidence_to_replace_the_strongest() -> None:
+    # Log marginal likelihoods per strength (strongest first) for three segments: a
+    # weaker prior 1 nat better (a few hundred counts at pilot volume say that by
+    # chance), one 10 nats better (a segment that defies the cold-start curve), and
+    # the middle strength clearly best.
+    evidence = np.array(
+        [
+            [-100.0, -100.0, -100.0],
+            [-99.5, -95.0, -80.0],
+            [-99.0, -90.0, -79.5],
+        ]
+    )
+    chosen = contact_model.prior_choice(evidence, contact_model.STRENGTH_MARGIN_NATS)
+    assert chosen.tolist() == [0, 2, 1]

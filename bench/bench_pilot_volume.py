@@ -1,0 +1,224 @@
+"""First-attempt contact at a pilot's volume (20-30 requests a day), over several seeds.
+
+Runs each world under each policy for every seed in one process and prints
+mean and spread (sample standard deviation) of first-attempt contact, over
+the month and week by week, plus how far ``predicted`` trails
+``segment_oracle`` and how often a week of ``predicted`` fell below
+``traditional`` of the same seed. Only the seed differs between runs of a
+world, so every policy meets the same customers and requests per seed.
+
+``--variant`` runs the same seeds with one experimental change (a
+hypothesis about why ``predicted`` learns slowly at this volume); see
+:data:`VARIANTS` and docs/SIMULATION.md ("Learning at pilot volume").
+
+    PYTHONPATH=. python -m bench.bench_pilot_volume configs/worlds/pilot/*.yaml --seeds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from scheduler import contact_model, simulator
+from scheduler.sim_report import kpis
+from scheduler.simulator import PolicyName, simulate
+from scheduler.world import load_world
+
+POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
+
+
+@contextmanager
+def _sharpen(value: float) -> Iterator[None]:
+    original = simulator.model_probabilities
+    simulator.model_probabilities = functools.partial(original, sharpen=value)
+    try:
+        yield
+    finally:
+        simulator.model_probabilities = original
+
+
+@contextmanager
+def _strengths(strengths: tuple[tuple[float, float], ...]) -> Iterator[None]:
+    original = contact_model.STRENGTHS
+    contact_model.STRENGTHS = cast(Any, strengths)  # a shorter or longer grid than the fixed three
+    try:
+        yield
+    finally:
+        contact_model.STRENGTHS = original
+
+
+@contextmanager
+def _margin(nats: float) -> Iterator[None]:
+    original = contact_model.STRENGTH_MARGIN_NATS
+    contact_model.STRENGTH_MARGIN_NATS = nats
+    try:
+        yield
+    finally:
+        contact_model.STRENGTH_MARGIN_NATS = original
+
+
+@contextmanager
+def _refit_every(seconds: float) -> Iterator[None]:
+    original = simulator.REFIT_EVERY_S
+    simulator.REFIT_EVERY_S = seconds
+    try:
+        yield
+    finally:
+        simulator.REFIT_EVERY_S = original
+
+
+@contextmanager
+def _unchanged() -> Iterator[None]:
+    yield
+
+
+# One change each, against the code as it is ("today").
+VARIANTS: dict[str, Callable[[], Any]] = {
+    "today": _unchanged,
+    # Thompson draws as sharp as the posterior says (no x16), and two in between.
+    "sharpen_1": lambda: _sharpen(1.0),
+    "sharpen_4": lambda: _sharpen(4.0),
+    "sharpen_64": lambda: _sharpen(64.0),
+    # The prior's strength fixed at its strongest (no choice on few counts), or its weakest.
+    "prior_strong_only": lambda: _strengths((contact_model.STRENGTHS[0],)),
+    "prior_weak_only": lambda: _strengths((contact_model.STRENGTHS[-1],)),
+    # A weaker prior only when it explains the counts better by a margin (log evidence);
+    # 0 is the plain maximum (the code before the pilot-volume work), 2 the default since.
+    "prior_margin_0": lambda: _margin(0.0),
+    "prior_margin_2": lambda: _margin(2.0),
+    "prior_margin_5": lambda: _margin(5.0),
+    # A finer choice of strengths, and one with a stronger top.
+    "prior_finer": lambda: _strengths(((12.0, 24.0), (6.0, 12.0), (3.0, 6.0), (1.0, 2.0))),
+    "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
+    # The refit every 6 hours instead of daily.
+    "refit_6h": lambda: _refit_every(6 * 3600.0),
+}
+
+
+def run(
+    paths: Sequence[Path],
+    seeds: Sequence[int],
+    variant: str = "today",
+    policies: Sequence[PolicyName] = POLICIES,
+) -> dict[str, dict[str, Any]]:
+    """``{world: {policy: {"month": [rate per seed], "weeks": [[rate per seed] per week]}}}``."""
+    results: dict[str, dict[str, Any]] = {}
+    with VARIANTS[variant]():
+        for path in paths:
+            world = load_world(path)
+            per_policy: dict[str, Any] = {}
+            for policy in policies:
+                month: list[float] = []
+                weeks: list[list[float]] = []
+                for seed in seeds:
+                    figures = kpis(simulate(world.model_copy(update={"seed": seed}), policy))
+                    month.append(figures["first_attempt_contact_rate"])
+                    for i, week in enumerate(figures["weekly"][:4]):
+                        if len(weeks) <= i:
+                            weeks.append([])
+                        weeks[i].append(week["first_attempt_contact_rate"])
+                per_policy[policy.value] = {"month": month, "weeks": weeks}
+            results[f"{path.parent.name}/{path.stem}"] = per_policy
+    return results
+
+
+def _pct(values: Sequence[float]) -> str:
+    mean = statistics.fmean(values) * 100
+    spread = statistics.stdev(values) * 100 if len(values) > 1 else 0.0
+    return f"{mean:.1f} ± {spread:.1f}"
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    """A markdown table: month and weeks 1-4 per world and policy, mean ± sd over seeds (%)."""
+    lines = [
+        "| world | policy | month | week 1 | week 2 | week 3 | week 4 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, per_policy in results.items():
+        for policy, figures in per_policy.items():
+            weeks = [_pct(w) for w in figures["weeks"]]
+            lines.append(f"| {name} | {policy} | {_pct(figures['month'])} | {' | '.join(weeks)} |")
+        if not {"predicted", "segment_oracle", "traditional"} <= per_policy.keys():
+            continue
+        predicted, segment, traditional = (
+            per_policy["predicted"],
+            per_policy["segment_oracle"],
+            per_policy["traditional"],
+        )
+        gap = [s - p for s, p in zip(segment["month"], predicted["month"], strict=True)]
+        below = sum(
+            p < t
+            for pw, tw in zip(predicted["weeks"], traditional["weeks"], strict=True)
+            for p, t in zip(pw, tw, strict=True)
+        )
+        oracle_below = sum(
+            s < t
+            for sw, tw in zip(segment["weeks"], traditional["weeks"], strict=True)
+            for s, t in zip(sw, tw, strict=True)
+        )
+        weeks_run = sum(len(w) for w in predicted["weeks"])
+        lines.append(
+            f"| {name} | gap to segment_oracle | {_pct(gap)} | "
+            f"weeks below traditional: predicted {below} of {weeks_run}, "
+            f"segment_oracle {oracle_below} of {weeks_run} | | | |"
+        )
+    return "\n".join(lines)
+
+
+def paired(
+    baseline: dict[str, dict[str, Any]], variant: dict[str, dict[str, Any]], policy: str
+) -> str:
+    """The variant's month rate minus the baseline's, seed by seed (points, mean ± sd)."""
+    lines = ["| world | variant - baseline (points) |", "|---|---|"]
+    for name, per_policy in variant.items():
+        diffs = [
+            v - b
+            for v, b in zip(
+                per_policy[policy]["month"], baseline[name][policy]["month"], strict=True
+            )
+        ]
+        lines.append(f"| {name} | {_pct(diffs)} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("worlds", nargs="+", type=Path)
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
+    parser.add_argument("--variant", choices=sorted(VARIANTS), default="today")
+    parser.add_argument(
+        "--policies",
+        default=",".join(p.value for p in POLICIES),
+        help="comma-separated (default: traditional,predicted,segment_oracle)",
+    )
+    parser.add_argument(
+        "--against",
+        choices=sorted(VARIANTS),
+        help="also run this variant on the same seeds; print paired differences of predicted",
+    )
+    parser.add_argument("--json", action="store_true", help="the raw rates as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    policies = [PolicyName(p) for p in args.policies.split(",")]
+    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
+    if args.against:
+        baseline = run(args.worlds, range(1, args.seeds + 1), args.against, policies)
+        print(f"{args.variant} against {args.against}; seeds 1..{args.seeds}")
+        print(paired(baseline, results, PolicyName.PREDICTED.value))
+    elif args.json:
+        print(json.dumps(results))
+    else:
+        print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
+        print(table(results))
+    print(f"({time.perf_counter() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
