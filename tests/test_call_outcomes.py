@@ -90,10 +90,11 @@ def test_old_words_in_the_database_are_mapped_by_the_migration(
     with monkeypatch.context() as before:
         before.setattr(storage, "MIGRATIONS", storage.MIGRATIONS[:at])
         store.migrate()
-    with store.transaction() as tx:
-        requests.record(
-            tx, NewRequest("20123456", RequestSource.BOT, call_id="call-1"), region="DK", now=1.0
-        )
+    # As the bot recorded it then (today's intake code needs the tables of today).
+    store.execute(
+        "INSERT INTO callback_requests (phone, source, call_id, created_at) "
+        "VALUES ('+4520123456', 'bot', 'call-1', 1.0)"
+    )
     for n, (word, event, summary, _now) in enumerate(LEGACY):
         store.execute(
             "INSERT INTO calls (call_id, started_at, ended_at, outcome, summary) "
