@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from scheduler import requests
 from scheduler.contact_model import AttemptLog, fit
-from scheduler.explain import Explanation, explain
+from scheduler.explain import DAYS, Explanation, explain
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from spillway.storage import SqliteStore
@@ -86,6 +86,11 @@ def test_explain_shows_the_factors_the_week_and_why_hours_are_refused(
     assert "Chance of reaching you" in text.output
     assert sum(text.output.count(day) for day in ("Mon ", "Tue ", "Wed ", "Sun ")) >= 4
     assert "outside the calling hours" in text.output or "expired" in text.output
+    # Without colour (a log, a mail, NO_COLOR) refused hours are still told apart, and
+    # the shades are named: they were only grey and green before.
+    rows = [line for line in text.output.splitlines() if line[:4] in {f"{d[:3]} " for d in DAYS}]
+    assert len(rows) == 7 and all(len(row.split(maxsplit=1)[1]) == 24 for row in rows)
+    assert any("-" in row for row in rows) and "- no calls then" in text.output
 
 
 def test_a_traditional_callback_is_explained_as_such(tmp_path: Path, store: SqliteStore) -> None:

@@ -25,6 +25,8 @@ from scheduler.subject_access import explain_requests
 
 console = Console()
 SHADES = "·░▒▓█"  # under 10%, 25%, 40%, 55%, and above
+REFUSED = "-"  # no calls then: told apart without colour too
+LEGEND = "· under 10%  ░ 10-25%  ▒ 25-40%  ▓ 40-55%  █ 55% or more  - no calls then"
 
 
 def _shade(probability: float) -> str:
@@ -83,9 +85,10 @@ def show(result: Explanation) -> None:
         day = (first + offset) % 7
         line = Text(f"{DAYS[day][:3]}   ")
         for _hour, p, allowed in sorted(by_day.get(day, [])):
-            line.append(_shade(p), style="green" if allowed else "grey35")
+            line.append(_shade(p) if allowed else REFUSED, style="green" if allowed else "grey35")
         console.print(line)
-    console.print("(grey: no calls then; see the reasons below)")
+    console.print(LEGEND, markup=False)
+    console.print("(the reasons for the hours without calls are below)")
     reasons: dict[str, int] = {}
     for cell in result.week:
         if not cell.allowed:
