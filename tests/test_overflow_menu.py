@@ -80,7 +80,9 @@ async def test_callback_choice_records_a_callback_request(pbx: PbxHandle, tmp_pa
             call = await h.call("4533333333")
             await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
             await h.press(call, "3")
-            done = await wait_event(events, 5, UserEvent="SpillwayCallback")
+            # First the sentence on the callback's timing, when its sound is installed
+            # (about 8 s, then 3 s for the plain-callback key): then the request.
+            done = await wait_event(events, 20, UserEvent="SpillwayCallback")
             assert done["CallId"] == call.call_id
             # The caller hears the goodbye and the call ends by itself.
             await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
