@@ -5,7 +5,9 @@ and an espeak-ng voice. The neural Piper voice is used where it is installed;
 otherwise espeak-ng, which every install has (Debian's package) but which
 sounds robotic: a *weak* voice, which ``spillway doctor`` warns about. For the
 shop's language ``speech.piper_voice`` is used when it speaks that language
-(the English default, en_US-joe-medium, ships as a pip package).
+(the English default, en_US-joe-medium, ships as a pip package); that one is
+required: missing, it is the error ``spillway serve`` falls back to the DTMF
+menu for, as for any configured model.
 """
 
 from __future__ import annotations
@@ -48,13 +50,19 @@ def choose_voice(
     """The voice for ``language``; ``installed(name)``: is that Piper model here?"""
     pack = load_pack(language)
     configured = speech.piper_voice
-    piper = (
-        configured
-        if same_language(model_language(configured), language)
-        else pack.voices.get("piper", "")
-    )
+    # A voice the registry does not list speaks the language its name starts with
+    # (Piper's names are <locale>-<speaker>-<quality>: "en_US-joe-medium").
+    spoken = model_language(configured)
+    if spoken == "unknown":
+        spoken = configured.split("-", 1)[0]
+    piper = configured if same_language(spoken, language) else pack.voices.get("piper", "")
     if piper and installed(piper):
         return VoiceChoice(language, "piper", piper, f"{piper} is installed", piper)
+    if piper and piper == configured:
+        # The admin's own voice for this language (speech.piper_voice): a missing one is
+        # an error to fix (the bot answers with the DTMF menu and names the model), never
+        # a silent change to a robotic voice.
+        return VoiceChoice(language, "piper", piper, f"{piper} is not installed", piper)
     espeak = pack.voices["espeak"]
     missing = f"{piper} is not installed" if piper else f"the {language} pack names no Piper voice"
     return VoiceChoice(language, "espeak", espeak, f"{missing}, so espeak-ng ({espeak})", piper)

@@ -72,6 +72,10 @@ def test_danish_gets_espeak_until_the_piper_voice_is_installed() -> None:
     assert (good.engine, good.voice, good.weak) == ("piper", "da_DK-talesyntese-medium", False)
     english = choose_voice("en", speech, lambda name: True)
     assert (english.engine, english.voice) == ("piper", speech.piper_voice)
+    # The configured voice of the shop's language is required, not swapped for espeak:
+    # serve answers with the DTMF menu and names the missing model (test_voice_call.py).
+    missing = choose_voice("en", speech, lambda name: False)
+    assert (missing.engine, missing.voice) == ("piper", speech.piper_voice)
 
 
 def test_sounds_asterisk_plays_follow_the_language() -> None:

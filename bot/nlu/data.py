@@ -27,7 +27,10 @@ import yaml
 from spillway.errors import NluError
 from spillway.language_pack import DEFAULT_LANGUAGE, available_languages, pack_dir
 
-LANGUAGES: tuple[str, ...] = available_languages()
+LANGUAGES: tuple[str, ...] = (
+    DEFAULT_LANGUAGE,
+    *(code for code in available_languages() if code != DEFAULT_LANGUAGE),
+)
 """The languages Spillway ships a pack for."""
 
 
