@@ -37,7 +37,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing.choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,
     Bot,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.timing_choice import asks_conventional
+from scheduler.timing.choice import asks_conventional
 from spillway.call import BOT_END_ROUTES, MENU_CHOICES, Route
 from spillway.settings import QueueSettings
 

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from bench.harness import machine, write_report
-from scheduler.contact_model import SLOTS, AttemptLog, cold_start_prior, fit
-from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, simulate
-from scheduler.world import load_world
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import PolicyName, simulate
+from scheduler.simulation.world import load_world
+from scheduler.timing.contact_model import SLOTS, AttemptLog, cold_start_prior, fit
 from spillway.paths import repo_root
 
 SEGMENTS = ("it", "consumer", "wholesale", "retail", "public")

@@ -5,7 +5,7 @@ Run:
 
 For each size, two arms of half the requests each (first-attempt contact 38 %
 against 23 %, as the material's "after" and "before"; attempts until contact
-geometric, at most 6) are counted by :func:`scheduler.pilot_report.pilot_report`
+geometric, at most 6) are counted by :func:`scheduler.pilot.report.pilot_report`
 in process: the statistics only (reading the rows is the KPI query's cost,
 measured by bench/bench_console.py). Prints seconds and the process's peak memory.
 """
@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler.contact_facts import RequestRecord
-from scheduler.pilot_report import PilotRows, pilot_report
+from scheduler.pilot.report import PilotRows, pilot_report
 from spillway.settings import PilotSettings
 
 MAX_ATTEMPTS = 6

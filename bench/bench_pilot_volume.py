@@ -26,10 +26,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from scheduler import contact_model, simulator
-from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, simulate
-from scheduler.world import load_world
+from scheduler.simulation import simulator
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import PolicyName, simulate
+from scheduler.simulation.world import load_world
+from scheduler.timing import contact_model
 
 POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
 

@@ -30,20 +30,20 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.contact_model import SLOTS, FloatArray, slot_of
-from scheduler.policy import Policy
 from scheduler.rules import HOUR_S, RequestFacts
-from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, SimAttempt, SimRun, simulate
-from scheduler.slot_policy import SlotPolicy
-from scheduler.world import MAX_PROB, PEAK_SLOTS, Population, Segment, World, load_world
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import PolicyName, SimAttempt, SimRun, simulate
+from scheduler.simulation.world import MAX_PROB, PEAK_SLOTS, Population, Segment, World, load_world
+from scheduler.timing.contact_model import SLOTS, FloatArray, slot_of
+from scheduler.timing.policy import Policy
+from scheduler.timing.slot_policy import SlotPolicy
 
 NAME = "posterior_bound"
 PEAKS = np.array(PEAK_SLOTS)
 
 
 def prior_samples(segment: Segment, samples: int, rng: np.random.Generator) -> FloatArray:
-    """``[samples, 168]`` customer matrices drawn as :func:`scheduler.world.population` draws."""
+    """``[samples, 168]`` customer matrices, drawn as ``simulation.world.population`` draws."""
     noise = segment.customer_noise
     person = np.exp(rng.normal(0, noise, size=(samples, 1)))
     cell = np.exp(rng.normal(0, noise / 2, size=(samples, SLOTS)))

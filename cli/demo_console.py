@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from cli.commands.simulate import store_run
-from scheduler.sim_store import StoredPeriod
-from scheduler.simulator import PolicyName, simulate
-from scheduler.world import load_world
+from scheduler.simulation.simulator import PolicyName, simulate
+from scheduler.simulation.store import StoredPeriod
+from scheduler.simulation.world import load_world
 from spillway.paths import repo_root
 from spillway.secrets import generate_secret, set_secret
 from spillway.settings import Settings

@@ -1,7 +1,7 @@
 """What a callback request's attempts achieved, and what "contact" and "attempt" mean.
 
 The one definition both the console's KPIs (:mod:`web.kpis`) and the pilot's
-report (:mod:`scheduler.pilot_report`) count with:
+report (:mod:`scheduler.pilot.report`) count with:
 
 - an *attempt* is a row of ``callback_attempts`` (a call that was dialled);
 - a request is *reached* (contact) when one of its attempts was ``answered``;

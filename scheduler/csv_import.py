@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.requests import NewRequest, RequestSource
-from scheduler.timing_choice import asks_conventional
+from scheduler.timing.choice import asks_conventional
 from spillway.phone import callable_phone, mask_phone, normalise_phone, timezone_for
 
 COLUMNS = (

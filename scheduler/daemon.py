@@ -19,13 +19,13 @@ from collections.abc import Awaitable, Callable
 
 from dialplan.spool import callback_spool
 from scheduler.dialer import Dialer, DialerConfig, node_not_dialling
-from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.originate import AmiOriginator
-from scheduler.policy import Policy
 from scheduler.rules import rules_from_settings
-from scheduler.shadow import shadow_policy
 from scheduler.spool import import_spool
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing.choice import TimingConfig
+from scheduler.timing.model_keeper import ModelKeeper, predicted_policy
+from scheduler.timing.policy import Policy
+from scheduler.timing.shadow import shadow_policy
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
 from spillway.retention import Periods, apply_retention

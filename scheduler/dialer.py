@@ -34,7 +34,6 @@ from scheduler import requests
 from scheduler.callback_context import CallbackBrief, callback_brief
 from scheduler.originate import DialOrder, Originator
 from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of, outcome_when_gone
-from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.requests import RequestStatus
 from scheduler.rules import (
     FINAL_RULES,
@@ -47,8 +46,9 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
-from scheduler.shadow import record_shadow
-from scheduler.timing_choice import Timing, planned_timing
+from scheduler.timing.choice import Timing, planned_timing
+from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
+from scheduler.timing.shadow import record_shadow
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings

@@ -27,15 +27,15 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from scheduler import timing_optout
-from scheduler.policy import Plan
-from scheduler.timing_choice import (
+from scheduler.timing import optout as timing_optout
+from scheduler.timing.choice import (
     Timing,
     TimingConfig,
     TimingReason,
     choose_timing,
     request_queue,
 )
+from scheduler.timing.policy import Plan
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.personal_data import keyed_hash
@@ -210,7 +210,7 @@ def record(
     """Record ``request``; a second open request for the same number joins the first.
 
     ``timing``: how intake chooses the request's timing (callbacks.policy and
-    pilot, :mod:`scheduler.timing_choice`; None: the predicted policy, no
+    pilot, :mod:`scheduler.timing.choice`; None: the predicted policy, no
     pilot). A customer who asked for a plain callback (``traditional``), or
     whose number opted out of AI timing, gets ``conventional`` at every door.
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from scheduler.requests import KeyReused, NewRequest, RequestSource, record
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
-from scheduler.timing_choice import TimingConfig, asks_conventional
+from scheduler.timing.choice import TimingConfig, asks_conventional
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store, Transaction

@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.contact_model import ContactModel, fit
 from scheduler.dialer import attempt_rows, load_facts
-from scheduler.explain import Explanation, explain
-from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import rules_from_settings
+from scheduler.timing.contact_model import ContactModel, fit
+from scheduler.timing.explain import Explanation, explain
+from scheduler.timing.model_keeper import read_attempt_log
 from spillway.audit import audit
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms

@@ -2,7 +2,7 @@
 
 Before retention or erasure removes callback attempts, :func:`fold_attempts`
 adds them to ``contact_aggregates``, so the contact model
-(:func:`scheduler.model_keeper.read_attempt_log`) keeps learning from what
+(:func:`scheduler.timing.model_keeper.read_attempt_log`) keeps learning from what
 they taught it without keeping who was called or when. The counts carry no
 number and no date; they are kept without limit.
 """

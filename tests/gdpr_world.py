@@ -19,13 +19,14 @@ from agi.call_log import CallLog
 from bot.backends import CallbackRequest
 from bot.backends.local import LocalCallbacks, LocalCases
 from bot.backends.sms import SmsOutbox
-from scheduler import requests, timing_optout
+from scheduler import requests
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
-from scheduler.policy import ConventionalPolicy
 from scheduler.rules import CallingRules
-from scheduler.shadow import ShadowPolicy
 from scheduler.spool import import_spool
+from scheduler.timing import optout as timing_optout
+from scheduler.timing.policy import ConventionalPolicy
+from scheduler.timing.shadow import ShadowPolicy
 from spillway.call import CallOutcome
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store

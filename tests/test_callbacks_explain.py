@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from scheduler import requests
-from scheduler.contact_model import AttemptLog, fit
-from scheduler.explain import DAYS, Explanation, explain
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
+from scheduler.timing.contact_model import AttemptLog, fit
+from scheduler.timing.explain import DAYS, Explanation, explain
 from spillway.storage import SqliteStore
 
 

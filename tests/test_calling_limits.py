@@ -11,9 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import requests
-from scheduler.contact_model import AttemptLog, fit
-from scheduler.explain import explain
-from scheduler.policy import ConventionalPolicy
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import (
     CallingRules,
@@ -25,6 +22,9 @@ from scheduler.rules import (
     refusal,
     rules_from_settings,
 )
+from scheduler.timing.contact_model import AttemptLog, fit
+from scheduler.timing.explain import explain
+from scheduler.timing.policy import ConventionalPolicy
 from spillway.phone import callable_phone, timezone_for
 from spillway.settings import Settings
 from spillway.storage import SqliteStore

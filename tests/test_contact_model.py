@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from scheduler import contact_model
-from scheduler.contact_model import SLOTS, AttemptLog, cold_start_prior, fit, slot_of
 from scheduler.rules import CallingRules, RequestFacts, refusal
-from scheduler.slot_policy import (
+from scheduler.timing import contact_model
+from scheduler.timing.contact_model import SLOTS, AttemptLog, cold_start_prior, fit, slot_of
+from scheduler.timing.slot_policy import (
     ModelUnavailable,
     SlotPolicy,
     candidates,

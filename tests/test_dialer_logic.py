@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import requests
-from scheduler.contact_model import fit
 from scheduler.dialer import Dialer, DialerConfig, status_report
-from scheduler.model_keeper import ModelKeeper
 from scheduler.originate import DialOrder, originate_action
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import Plan
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
-from scheduler.slot_policy import SlotPolicy, model_probabilities
+from scheduler.timing.contact_model import fit
+from scheduler.timing.model_keeper import ModelKeeper
+from scheduler.timing.policy import Plan
+from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
 from spillway.storage import AsyncStore, SqliteStore
 from tests.prometheus import parse_exposition
 from web.metrics import exposition, read_metrics

@@ -118,3 +118,80 @@ def test_the_check_fails_on_a_real_tree_with_an_upward_import(tmp_path: Path) ->
     assert [str(v) for v in check_tree(tmp_path)] == [
         "spillway/bad.py:1: imports agi.controller (agi is above spillway)"
     ]
+
+
+# Rooms inside scheduler/: timing (when to call), simulation (worlds and runs),
+# pilot (the two arms compared) and, flat beside them, the request store and
+# the dialler. Timing is pure decisions, so it never reaches for the dialler or
+# the simulator; nothing but the simulation room itself (and the CLI above)
+# runs the simulator.
+DIALLING = {
+    "scheduler.dialer",
+    "scheduler.daemon",
+    "scheduler.originate",
+    "scheduler.spool",
+    "scheduler.spool_folder",
+    "scheduler.csv_import",
+    "scheduler.csv_file",
+    "scheduler.callback_context",
+}
+ROOM_BANS: dict[str, dict[str, str]] = {
+    "scheduler.timing": {
+        **{m: "timing never uses the dialler" for m in DIALLING},
+        "scheduler.simulation": "timing never uses the simulator",
+        "scheduler.pilot": "timing never uses the pilot",
+    },
+    "scheduler.pilot": {"scheduler.simulation": "the pilot reports real requests"},
+}
+FLAT_BANS = {"scheduler.simulation": "only the simulation room runs the simulator"}
+
+
+def _room_of(rel: str) -> str:
+    parts = Path(rel).with_suffix("").parts
+    return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+def check_rooms(rel: str, source: str) -> list[Violation]:
+    """The room violations of one module under ``scheduler/`` (pure)."""
+    room = _room_of(rel)
+    bans = dict(ROOM_BANS.get(room, {}))
+    if room == "scheduler":
+        bans.update(FLAT_BANS)
+    problems = []
+    for line, module in _imports(ast.parse(source, filename=rel)):
+        if module == "scheduler":  # ``from scheduler import x``: resolve the names
+            tree = ast.parse(source)
+            names = [
+                f"scheduler.{a.name}"
+                for n in ast.walk(tree)
+                if isinstance(n, ast.ImportFrom) and n.module == "scheduler" and n.lineno == line
+                for a in n.names
+            ]
+        else:
+            names = [module]
+        for name in names:
+            for banned, why in bans.items():
+                if name == banned or name.startswith(banned + "."):
+                    problems.append(Violation(rel, line, name, why))
+    return problems
+
+
+def test_scheduler_rooms_keep_apart() -> None:
+    problems = []
+    for file in sorted((ROOT / "scheduler").rglob("*.py")):
+        rel = str(file.relative_to(ROOT))
+        problems.extend(check_rooms(rel, file.read_text()))
+    assert not problems, "room violations:\n" + "\n".join(map(str, problems))
+
+
+def test_the_room_check_catches_timing_using_the_dialler() -> None:
+    bad = "from scheduler import dialer\nfrom scheduler.simulation.world import World\n"
+    found = check_rooms("scheduler/timing/x.py", bad)
+    assert [(v.line, v.imported) for v in found] == [
+        (1, "scheduler.dialer"),
+        (2, "scheduler.simulation.world"),
+    ]
+    assert check_rooms("scheduler/timing/x.py", "from scheduler.rules import Rules\n") == []
+    assert [v.why for v in check_rooms("scheduler/dialer.py", bad)] == [
+        "only the simulation room runs the simulator"
+    ]

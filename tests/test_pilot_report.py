@@ -20,22 +20,22 @@ from scheduler import requests
 from scheduler.contact_facts import RequestRecord
 from scheduler.daemon import planning_policy
 from scheduler.dialer import Dialer, DialerConfig
-from scheduler.model_keeper import ModelKeeper
 from scheduler.outcomes import AttemptOutcome
-from scheduler.pilot_report import PilotRows, pilot_report, pilot_report_from_store
-from scheduler.pilot_roi import pilot_roi
-from scheduler.pilot_stats import n_for_means, n_for_proportions, newcombe, wilson
-from scheduler.policy import ConventionalPolicy, Plan, ShadowPlan
+from scheduler.pilot.report import PilotRows, pilot_report, pilot_report_from_store
+from scheduler.pilot.roi import pilot_roi
+from scheduler.pilot.stats import n_for_means, n_for_proportions, newcombe, wilson
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
-from scheduler.shadow import (
+from scheduler.timing.model_keeper import ModelKeeper
+from scheduler.timing.policy import ConventionalPolicy, Plan, ShadowPlan
+from scheduler.timing.shadow import (
     ShadowOutcome,
     ShadowPolicy,
     record_shadow,
     shadow_estimate,
     shadow_report,
 )
-from scheduler.shadow import shadow_policy as make_shadow_policy
+from scheduler.timing.shadow import shadow_policy as make_shadow_policy
 from spillway.errors import InputError
 from spillway.settings import PilotRoiSettings, PilotSettings
 from spillway.storage import AsyncStore, SqliteStore

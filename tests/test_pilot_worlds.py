@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scheduler.world import arrivals, load_world, population
+from scheduler.simulation.world import arrivals, load_world, population
 
 WORLDS = Path(__file__).resolve().parent.parent / "configs" / "worlds"
 SHIPPED = sorted(WORLDS.glob("*.yaml"))

@@ -1,7 +1,7 @@
 """The benchmark's bound: the slot policy fed the exact posterior under the world's generator.
 
 Its prior samples are drawn as the world draws its customers (checked
-against :func:`scheduler.world.population`); with no noise and no peaks the
+against :func:`scheduler.simulation.world.population`); with no noise and no peaks the
 posterior is the segment's curve and the run is segment_oracle's to the
 last call; history moves a customer's posterior the way their answers say.
 """
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from bench.policy_bound import BoundPolicyFactory, PosteriorBeliefs, gap_closed, prior_samples
-from scheduler.contact_model import slot_of
-from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, SimAttempt, simulate
-from scheduler.world import World, population
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import PolicyName, SimAttempt, simulate
+from scheduler.simulation.world import World, population
+from scheduler.timing.contact_model import slot_of
 from tests.test_simulator import small_world
 
 

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler.contact_model import fit
 from scheduler.daemon import run_scheduler
-from scheduler.model_keeper import read_attempt_log
+from scheduler.timing.contact_model import fit
+from scheduler.timing.model_keeper import read_attempt_log
 from spillway.retention import MONTH_S, Periods, apply_retention, hold, release
 from spillway.settings import GdprSettings
 from spillway.storage import AsyncStore, SqliteStore, Transaction

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import sim_store
-from scheduler.model_keeper import read_attempt_log
-from scheduler.sim_report import kpis
-from scheduler.simulator import PolicyName, simulate
-from scheduler.world import World, load_world
+from scheduler.simulation import store as sim_store
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import PolicyName, simulate
+from scheduler.simulation.world import World, load_world
+from scheduler.timing.model_keeper import read_attempt_log
 from spillway.retention import Periods, apply_retention
 from spillway.settings import GdprSettings, Settings, StorageSettings
 from spillway.storage import AsyncStore, SqliteStore, open_store

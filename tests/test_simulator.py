@@ -19,10 +19,10 @@ import yaml
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler.offline_eval import ips_first_attempt
-from scheduler.sim_report import kpis, rule_violations
-from scheduler.simulator import PolicyName, make_policy, simulate
-from scheduler.world import World, load_world
+from scheduler.simulation.offline_eval import ips_first_attempt
+from scheduler.simulation.report import kpis, rule_violations
+from scheduler.simulation.simulator import PolicyName, make_policy, simulate
+from scheduler.simulation.world import World, load_world
 from spillway.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from scheduler import requests, timing_optout
+from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import Plan
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
-from scheduler.timing_choice import (
+from scheduler.timing import optout as timing_optout
+from scheduler.timing.choice import (
     Timing,
     TimingConfig,
     TimingReason,
@@ -26,6 +26,7 @@ from scheduler.timing_choice import (
     pilot_draw,
     planned_timing,
 )
+from scheduler.timing.policy import Plan
 from spillway.erasure import forget
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import FakePbx

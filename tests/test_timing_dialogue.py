@@ -18,7 +18,7 @@ from bot.dialogue.prompts import say
 from bot.nlu.data import load_nlu_data
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
-from scheduler.timing_choice import Timing, TimingConfig
+from scheduler.timing.choice import Timing, TimingConfig
 from spillway.storage import AsyncStore, SqliteStore
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from scheduler.csv_import import parse_csv
-from scheduler.timing_choice import Timing, TimingConfig, choose_timing
+from scheduler.timing.choice import Timing, TimingConfig, choose_timing
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from web.callbacks_api import create_app

@@ -39,7 +39,7 @@ from starlette.routing import Route
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
-from scheduler.timing_choice import TimingConfig, asks_conventional
+from scheduler.timing.choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_expiry, window_problem
 from spillway.errors import ConfigError, StorageError
 from spillway.phone import callable_phone, timezone_for

@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from scheduler import requests as callback_requests
-from scheduler.explain import DAYS
-from scheduler.pilot_report import instant
+from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.timing.explain import DAYS
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.auth import current_user, require_role

@@ -16,12 +16,12 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from scheduler.contact_model import ContactModel, fit
 from scheduler.dialer import attempt_rows
-from scheduler.explain import Explanation
-from scheduler.model_keeper import read_attempt_log
 from scheduler.requests import RequestSource, RequestStatus
 from scheduler.subject_access import explain_requests
+from scheduler.timing.contact_model import ContactModel, fit
+from scheduler.timing.explain import Explanation
+from scheduler.timing.model_keeper import read_attempt_log
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from spillway.settings import Settings

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.contact_model import ContactModel, slot_of
-from scheduler.explain import DAYS
+from scheduler.timing.contact_model import ContactModel, slot_of
+from scheduler.timing.explain import DAYS
 from spillway.storage import Store
 
 BINS = 10

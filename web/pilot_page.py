@@ -1,6 +1,6 @@
 """The console's Pilot page: predicted against conventional timing, and what it is worth.
 
-The figures are :func:`scheduler.pilot_report.pilot_report_from_store`'s, the
+The figures are :func:`scheduler.pilot.report.pilot_report_from_store`'s, the
 same `spillway report pilot --json` prints (one computation, so the page and
 the command agree to the digit); counted on the store's worker thread. The
 page names no customer: it shows counts only.
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scheduler.pilot_report import (
+from scheduler.pilot.report import (
     pilot_report_from_store,
     pilot_window,
     shown_difference,

@@ -15,7 +15,7 @@ import time
 from bot.backends import Backends
 from bot.backends.local import Clock, local_backends
 from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing.choice import TimingConfig
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store

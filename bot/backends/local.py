@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 from bot.backends import Backends, CallbackRequest, Case, Order, Product
 from bot.backends.sms import SmsOutbox
-from scheduler import requests, timing_optout
+from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing import optout as timing_optout
+from scheduler.timing.choice import TimingConfig
 from spillway.errors import BackendError, StorageError
 from spillway.storage import AsyncStore, Row, Store, Transaction
 

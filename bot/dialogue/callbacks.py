@@ -23,7 +23,7 @@ from bot.dialogue.time_phrases import CallbackWindow, callback_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
-from scheduler.timing_choice import Timing
+from scheduler.timing.choice import Timing
 from spillway.phone import timezone_for
 
 

@@ -21,7 +21,7 @@ from cli.context import app_context
 from cli.request_card import moment, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
-from scheduler import requests, timing_optout
+from scheduler import requests
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
@@ -29,7 +29,8 @@ from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
-from scheduler.timing_choice import TimingConfig
+from scheduler.timing import optout as timing_optout
+from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging

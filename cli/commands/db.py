@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cli.commands.simulate import database_name
 from cli.context import app_context
-from scheduler import sim_store
+from scheduler.simulation import store as sim_store
 from spillway import audit
 from spillway.errors import InputError
 from spillway.schema import MIGRATIONS, latest_version

@@ -20,8 +20,8 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
-from scheduler.explain import DAYS, OPEN_STATUSES, Explanation
 from scheduler.subject_access import explain_requests
+from scheduler.timing.explain import DAYS, OPEN_STATUSES, Explanation
 
 console = Console()
 SHADES = "·░▒▓█"  # under 10%, 25%, 40%, 55%, and above

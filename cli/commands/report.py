@@ -1,6 +1,6 @@
 """`spillway report pilot`: the pilot's evidence (predicted against conventional timing) and money.
 
-The figures are :func:`scheduler.pilot_report.pilot_report`'s, the same the
+The figures are :func:`scheduler.pilot.report.pilot_report`'s, the same the
 console's Pilot page shows; ``--json`` prints them as they are.
 """
 
@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.context import app_context
-from scheduler.pilot_report import (
+from scheduler.pilot.report import (
     pilot_report_from_store,
     pilot_window,
     shown_difference,

@@ -25,12 +25,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.context import app_context
-from scheduler import sim_store
-from scheduler.offline_eval import ips_first_attempt
-from scheduler.sim_charts import write_report
-from scheduler.sim_report import kpis
-from scheduler.simulator import COMPARED, PolicyName, SimRun, make_policy, simulate
-from scheduler.world import World, load_world
+from scheduler.simulation import store as sim_store
+from scheduler.simulation.charts import write_report
+from scheduler.simulation.offline_eval import ips_first_attempt
+from scheduler.simulation.report import kpis
+from scheduler.simulation.simulator import COMPARED, PolicyName, SimRun, make_policy, simulate
+from scheduler.simulation.world import World, load_world
 from spillway.errors import InputError
 from spillway.secrets import mask_url_credentials
 from spillway.settings import StorageSettings

@@ -10,7 +10,7 @@ reason ``customer``; so do the number's requests already open.
 
 from __future__ import annotations
 
-from scheduler.timing_choice import Timing, TimingReason
+from scheduler.timing.choice import Timing, TimingReason
 from spillway.personal_data import keyed_hash
 from spillway.phone import normalise_phone
 from spillway.storage import Transaction

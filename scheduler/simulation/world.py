@@ -22,8 +22,8 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from scheduler.contact_model import SLOTS, FloatArray
 from scheduler.rules import HOUR_S, CallingRules
+from scheduler.timing.contact_model import SLOTS, FloatArray
 from spillway.errors import InputError
 from spillway.settings import TimeZoneName
 

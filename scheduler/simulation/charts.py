@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.simulator import SimRun
-from scheduler.world import segment_truth
+from scheduler.simulation.simulator import SimRun
+from scheduler.simulation.world import segment_truth
 
 # The callback material's figures: traditional callbacks against AI-timed ones.
 MATERIAL = {

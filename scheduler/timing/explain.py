@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.contact_model import SLOTS, ContactModel, slot_of
 from scheduler.rules import (
     CallingRules,
     Refusal,
@@ -23,7 +22,8 @@ from scheduler.rules import (
     expiry,
     refusal,
 )
-from scheduler.timing_choice import Timing, TimingReason, planned_timing
+from scheduler.timing.choice import Timing, TimingReason, planned_timing
+from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
 from spillway.phone import timezone_choice
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

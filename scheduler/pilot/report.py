@@ -11,7 +11,7 @@ planned it because the model was missing or stale (that is part of what
 predicted timing delivers).
 
 Per KPI: both arms, the difference predicted - conventional with its
-``1 - alpha`` interval (:mod:`scheduler.pilot_stats`: Newcombe's hybrid
+``1 - alpha`` interval (:mod:`scheduler.pilot.stats`: Newcombe's hybrid
 score interval for the two rates, the delta method for attempts per contact,
 a percentile bootstrap for the median hours), the units per arm against the units needed to
 detect ``callbacks.pilot.evidence``'s effect, and a verdict only when the
@@ -35,8 +35,8 @@ from scheduler.contact_facts import (
     callback_figures,
     request_record,
 )
-from scheduler.pilot_roi import pilot_roi
-from scheduler.pilot_stats import (
+from scheduler.pilot.roi import pilot_roi
+from scheduler.pilot.stats import (
     BOOTSTRAP_RESAMPLES,
     Interval,
     bootstrap_difference,
@@ -46,7 +46,7 @@ from scheduler.pilot_stats import (
     newcombe,
     ratio_difference,
 )
-from scheduler.shadow import shadow_report
+from scheduler.timing.shadow import shadow_report
 from spillway.settings import PilotEvidenceSettings, PilotSettings
 from spillway.storage import Store
 

@@ -3,7 +3,7 @@
 :class:`ShadowPolicy` plans every request by the conventional rule (that is
 what is dialled, and what the attempt records as its policy); for a first
 attempt it also asks the predicted policy and the contact model, and hangs
-the result on the plan (:class:`scheduler.policy.ShadowPlan`). The dialer
+the result on the plan (:class:`scheduler.timing.policy.ShadowPlan`). The dialer
 writes it to ``shadow_plans`` (:func:`record_shadow`).
 
 What would the predicted plan have reached? :func:`shadow_estimate` answers
@@ -34,11 +34,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.contact_facts import ANSWERED
-from scheduler.contact_model import FloatArray, slot_of
-from scheduler.model_keeper import ModelKeeper, predicted_policy
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import ConventionalPolicy, Plan, Policy, ShadowPlan
 from scheduler.rules import CallingRules, RequestFacts
+from scheduler.timing.contact_model import FloatArray, slot_of
+from scheduler.timing.model_keeper import ModelKeeper, predicted_policy
+from scheduler.timing.policy import ConventionalPolicy, Plan, Policy, ShadowPlan
 from spillway.settings import Settings
 from spillway.storage import Store, Transaction
 

@@ -1,7 +1,7 @@
 """A simulated period in the database: `spillway simulate --store` and `db purge-simulated`.
 
 :func:`stored_rows` turns a run into the callback requests and attempts it
-made, the same ones :func:`scheduler.sim_report.kpis` counts, moved a whole
+made, the same ones :func:`scheduler.simulation.report.kpis` counts, moved a whole
 number of weeks (in each customer's own calendar, so every attempt keeps its
 local weekday and hour, and so the calling hours still hold) so that the
 period ends in the week before ``now``. Every request is marked
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from scheduler.outcomes import AttemptOutcome
 from scheduler.requests import RequestSource, RequestStatus
 from scheduler.rules import calling_expiry
-from scheduler.simulator import (
+from scheduler.simulation.simulator import (
     CONVENTIONAL_ARM,
     PREDICTED_ARM,
     UNANSWERED_HOLD_S,

@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from scheduler.contact_model import SLOTS, ContactModel, FloatArray, slot_of
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import Plan
 from scheduler.rules import CallingRules, RequestFacts, deadline, expiry, next_allowed, refusal
+from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot_of
+from scheduler.timing.policy import Plan
 from spillway.errors import SpillwayError
 
 HOUR_S = 3600.0

@@ -1,11 +1,11 @@
 """The daemon's contact model: refitted on a schedule from the attempts table, off the loop.
 
 Every ``callbacks.model_refit_minutes`` the keeper reads the finished attempts
-(the most recent :data:`MAX_ROWS`), fits :func:`scheduler.contact_model.fit`
+(the most recent :data:`MAX_ROWS`), fits :func:`scheduler.timing.contact_model.fit`
 in its own worker thread and swaps the new model in. A refit that fails is
 logged and the previous model stays, until it is older than
 ``callbacks.model_max_age_hours``: then the policy raises
-:class:`~scheduler.slot_policy.ModelUnavailable` and the dialer uses the
+:class:`~scheduler.timing.slot_policy.ModelUnavailable` and the dialer uses the
 conventional rule (and counts it, see `spillway scheduler status`).
 """
 
@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from scheduler.contact_model import AttemptLog, ContactModel, fit
-from scheduler.slot_policy import SlotPolicy, model_probabilities
+from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
+from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
 from spillway.aggregates import COUNTED, aggregate_rows
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store

@@ -1,8 +1,8 @@
 """The simulator: the real scheduler core on a simulated clock, against a simulated population.
 
 The same calling rules (:mod:`scheduler.rules`), policies
-(:mod:`scheduler.policy`, :mod:`scheduler.slot_policy`), contact model and
-refit (:func:`scheduler.contact_model.fit`, once a simulated day from the
+(:mod:`scheduler.timing.policy`, :mod:`scheduler.timing.slot_policy`), contact model and
+refit (:func:`scheduler.timing.contact_model.fit`, once a simulated day from the
 attempt log) as the daemon; only AMI is replaced, by a draw from the
 customer's true answer probability at the attempt's local hour. Agents are
 a capacity: an answered call holds one for ``talk_minutes``, an unanswered
@@ -26,9 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.contact_model import AttemptLog, ContactModel, fit, slot_of
 from scheduler.outcomes import AttemptOutcome
-from scheduler.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.rules import (
     HOUR_S,
     CallingRules,
@@ -38,8 +36,10 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
-from scheduler.slot_policy import SlotPolicy, fixed_probabilities, model_probabilities
-from scheduler.world import Population, World, arrivals, population, segment_truth
+from scheduler.simulation.world import Population, World, arrivals, population, segment_truth
+from scheduler.timing.contact_model import AttemptLog, ContactModel, fit, slot_of
+from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
+from scheduler.timing.slot_policy import SlotPolicy, fixed_probabilities, model_probabilities
 
 UNANSWERED_HOLD_S = 30.0
 REFIT_EVERY_S = 86400.0

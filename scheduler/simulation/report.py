@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from scheduler.rules import calling_expiry
-from scheduler.simulator import SimRun
-from scheduler.world import lead_value
+from scheduler.simulation.simulator import SimRun
+from scheduler.simulation.world import lead_value
 
 WEEK_S = 7 * 86400.0
 

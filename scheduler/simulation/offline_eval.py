@@ -1,7 +1,7 @@
 """Offline evaluation: what another policy would have achieved, from logged decisions alone.
 
 Every plan is logged with the probability with which its policy chose it
-(:class:`scheduler.policy.Plan`). Inverse propensity scoring re-weights the
+(:class:`scheduler.timing.policy.Plan`). Inverse propensity scoring re-weights the
 logged first attempts that a target policy would have chosen the same way:
 an unbiased estimate of the target's first-attempt contact rate, without
 dialling anyone. `spillway simulate --replay` checks the estimate against
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.policy import Policy
 from scheduler.rules import CallingRules
-from scheduler.simulator import SimRun
+from scheduler.simulation.simulator import SimRun
+from scheduler.timing.policy import Policy
 
 SAME_CHOICE_S = 1.0  # two plans for the same moment (both pick the same candidate hour)
 

@@ -1,0 +1,1 @@
+"""The pilot: predicted against conventional timing on real requests, with statistics and ROI."""
