@@ -194,6 +194,16 @@ PERSONAL_DATA: tuple[Table, ...] = (
         feeds_aggregates=True,
     ),
     Table(
+        "customer_signals",
+        "when the person visited the web shop, opened an e-mail, called or replied: "
+        "evidence of the hours they can be reached, for the callback's timing",
+        _cols(_DELETE, phone=Category.PHONE, at=Category.CONTACT_TIME),
+        (Link("phone"),),
+        Period.CALL_TIMES,
+        "at",
+        key="event_id",
+    ),
+    Table(
         "shadow_plans",
         "shadow mode: when the person would have been called back by the predicted timing",
         _cols(
@@ -351,6 +361,12 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     },
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
     "ai_timing_optout": {"source": "who added the entry (admin)"},
+    "customer_signals": {
+        "event_id": "the sender's id of the event (makes a resend harmless)",
+        "kind": "web_visit, email_open, inbound_call, sms_reply or the shop's own kind",
+        "source": "where the event came from (api, csv, controller)",
+        "received_at": "when Spillway learned of the event",
+    },
     "scheduler_nodes": {
         "node": "a dialer's name",
         "last_error": "the dialer's last error",

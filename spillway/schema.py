@@ -509,6 +509,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        17,
+        "the customer's own signals (web visits, e-mail opens, inbound calls, SMS replies): "
+        "timestamped evidence of the hours they are reachable",
+        (
+            # One row per event; event_id makes every intake idempotent (POST /signals,
+            # `spillway signals import`, the controller's inbound call). at is the
+            # event's own time (epoch seconds, UTC); received_at when we learned of it.
+            """CREATE TABLE customer_signals (
+                event_id TEXT PRIMARY KEY,
+                phone TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                at REAL NOT NULL,
+                source TEXT NOT NULL,
+                received_at REAL NOT NULL
+            )""",
+            "CREATE INDEX customer_signals_phone_at ON customer_signals(phone, at)",
+            "CREATE INDEX customer_signals_at ON customer_signals(at)",
+        ),
+    ),
 )
 
 

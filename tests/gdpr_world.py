@@ -19,10 +19,11 @@ from agi.call_log import CallLog
 from bot.backends import CallbackRequest
 from bot.backends.local import LocalCallbacks, LocalCases
 from bot.backends.sms import SmsOutbox
-from scheduler import requests
+from scheduler import requests, signals
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.rules import CallingRules
+from scheduler.signals import SignalEvent, SignalKind
 from scheduler.spool import import_spool
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.policy import ConventionalPolicy
@@ -125,6 +126,10 @@ async def fill_through_every_door(
                 "created_at": time.time(),
             },
         )
+        with store.transaction() as tx:
+            # The shop told us they opened an e-mail (a signal of their hours).
+            event = SignalEvent(e164, SignalKind.EMAIL_OPEN, time.time() - 3600)
+            signals.record(tx, f"open-{call_id}", event, source="api", now_s=time.time())
         if opt_out:
             with store.transaction() as tx:
                 # First they asked for plain callbacks, never timed by the model.
