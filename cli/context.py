@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from spillway.settings import ConfigSource, Settings, find_config, load_settings
+from spillway.config_file import ConfigSource, find_config, load_settings
+from spillway.settings import Settings
 
 
 @dataclass

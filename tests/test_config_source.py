@@ -11,9 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from spillway import settings as settings_module
+from spillway import config_file as settings_module
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import Settings, load_settings
+from spillway.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "configs" / "spillway.yaml"

@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app as cli_app
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import load_settings
 
 PASSWORD = "a long test password"
 

@@ -17,7 +17,8 @@ from rich.console import Console
 from cli import demo_screenshot as screenshot
 from cli.demo_console import prepare_demo_console
 from spillway import paths
-from spillway.settings import Settings, load_settings
+from spillway.config_file import load_settings
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 from tests.test_console_auth import _csrf
 from web.app import create_web_app

@@ -79,7 +79,7 @@ def test_shop_language_is_checked_and_named() -> None:
 
 
 def test_a_bad_shop_language_names_the_key(tmp_path: Path) -> None:
-    from spillway.settings import load_settings
+    from spillway.config_file import load_settings
 
     config = tmp_path / "spillway.yaml"
     config.write_text("shop:\n  language: sv\n")

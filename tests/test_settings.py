@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import Settings, load_settings
+from spillway.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 

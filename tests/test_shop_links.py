@@ -15,8 +15,8 @@ import typer
 from typer.testing import CliRunner
 
 from cli.commands import chat, demo_seed
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import load_settings
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO = Path(__file__).resolve().parent.parent

@@ -1,0 +1,184 @@
+"""The configuration file: where it is looked for, how it is read, and how a problem
+becomes one line.
+
+The search order does not depend on the current folder: ``--config``, else
+``$SPILLWAY_CONFIG``, else ``/etc/spillway/spillway.yaml``, else
+``~/.config/spillway/spillway.yaml`` (:func:`find_config`). The YAML is read without
+aliases and must not hold secrets; the secrets file and ``SPILLWAY_*`` variables
+override it. Any problem becomes one :class:`ConfigError` line that names the key, the
+value, what was expected and where the value came from. The sections themselves are
+:mod:`spillway.settings`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_settings.exceptions import SettingsError
+
+from spillway import paths
+from spillway.errors import ConfigError
+from spillway.secrets import check_secrets_file
+from spillway.settings import SECRET_KEYS, Settings
+
+SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
+
+
+def user_config() -> Path:
+    """``~/.config/spillway/spillway.yaml``: the last place a configuration is looked for."""
+    return Path.home() / ".config" / "spillway" / "spillway.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """Which configuration file is in force, and how it was chosen (None: no file)."""
+
+    path: Path | None
+    how: str  # "--config", "$SPILLWAY_CONFIG", "the system file", "the user file", ""
+
+    def describe(self) -> str:
+        """One line for `config show` and every service's start: the file read, or none."""
+        if self.path is None:
+            return (
+                f"configuration: no file read (built-in defaults); looked for --config, "
+                f"$SPILLWAY_CONFIG, {SYSTEM_CONFIG} and {user_config()}"
+            )
+        return f"configuration: {self.path.resolve()} (from {self.how})"
+
+
+def find_config(given: Path | None = None) -> ConfigSource:
+    """The configuration file, by an order that does not depend on the current folder:
+    ``--config``, ``$SPILLWAY_CONFIG``, ``/etc/spillway/spillway.yaml``,
+    ``~/.config/spillway/spillway.yaml``. A file named by ``--config`` or
+    ``$SPILLWAY_CONFIG`` must exist (reading it fails with its name); the two
+    standard places are taken when they hold a file."""
+    if given is not None:
+        return ConfigSource(given.expanduser(), "--config")
+    env = os.environ.get("SPILLWAY_CONFIG")
+    if env:
+        return ConfigSource(Path(env).expanduser(), "$SPILLWAY_CONFIG")
+    for candidate, how in ((SYSTEM_CONFIG, "the system file"), (user_config(), "the user file")):
+        if candidate.is_file():
+            return ConfigSource(candidate, how)
+    return ConfigSource(None, "")
+
+
+def default_config_path() -> Path | None:
+    """The file :func:`find_config` picks when no ``--config`` is given (None: none)."""
+    return find_config().path
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: a few nested ``*refs`` can expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed here", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _utf8(raw: bytes, what: Path) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"config error: {what} line {line}: not UTF-8 text "
+            f"(byte 0x{raw[exc.start]:02x}): expected a UTF-8 file",
+            hint=f"iconv -f latin1 -t utf-8 {what}",
+        ) from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = _utf8(path.read_bytes(), path)
+    except OSError as exc:
+        raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.load(text, Loader=_NoAliasLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"config error: {path}{where}: invalid YAML: {problem}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config error: {path}: expected a mapping of sections at the top")
+    for section, key in SECRET_KEYS:
+        sect = data.get(section)
+        if isinstance(sect, dict) and key in sect:
+            env = f"SPILLWAY_{section.upper()}__{key.upper()}"
+            raise ConfigError(
+                f"config error: {section}.{key} must not be in {path}: expected it from "
+                f"{env} or the secrets file {paths.secrets_file()}"
+            )
+    return data
+
+
+def _source_of(key: str, path: Path | None, secrets: Path | None) -> str:
+    """Where the value of ``key`` (``pbx.ami_port``) came from, for the error line."""
+    env = "SPILLWAY_" + key.upper().replace(".", "__")
+    section_env = "SPILLWAY_" + key.split(".", 1)[0].upper()
+    for name in (env, section_env):
+        if name in os.environ:
+            return f" (from ${name})"
+    if secrets is not None:
+        text = secrets.read_bytes().decode("utf-8", "replace")
+        names = {line.split("=", 1)[0].strip().upper() for line in text.splitlines()}
+        if env in names or section_env in names:
+            return f" (in the secrets file {secrets})"
+    return f" (in {path})" if path is not None else ""
+
+
+def _describe(error: Any, path: Path | None, secrets: Path | None) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    context = error.get("ctx") or {}
+    value = error.get("input")
+    if "key" in context:
+        # A check across sections (Settings' own validators) names the key it is about.
+        key, value = str(context["key"]), context.get("value")
+    source = _source_of(key, path, secrets)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"config error: {key}: unknown key{source}"
+    if kind == "missing":
+        return f"config error: {key}: missing{source}"
+    shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
+    msg = str(error["msg"])
+    expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
+    return f"config error: {key} = {shown}: expected {expected}{source}"
+
+
+def load_settings(config_path: Path | None = None, *, use_default_path: bool = True) -> Settings:
+    """Load and validate the settings; raise one ConfigError line on any problem."""
+    path = config_path or (default_config_path() if use_default_path else None)
+    data = _read_yaml(path) if path is not None else {}
+    secrets: Path | None = paths.secrets_file()
+    if secrets is not None and secrets.is_file():
+        warning = check_secrets_file(secrets)
+        if warning:
+            logging.getLogger(__name__).warning(warning)
+        _utf8(secrets.read_bytes(), secrets)
+    else:
+        secrets = None
+    try:
+        return Settings(_env_file=secrets, **data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0], path, secrets)) from exc
+    except SettingsError as exc:
+        # A section given whole in the environment (SPILLWAY_PBX=...) that is not JSON.
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        raise ConfigError(
+            f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
+            f'such as {{"ami_port": 5038}}, or SPILLWAY_{field.upper()}__<KEY>=value per key'
+        ) from exc
