@@ -53,7 +53,7 @@ def admin_endpoint(settings: Settings) -> AmiEndpoint:
             "config error: pbx.ami_admin_secret is missing: this needs the admin AMI user "
             f"({pbx.ami_admin_username}); expected a secret from SPILLWAY_PBX__AMI_ADMIN_SECRET "
             f"or the secrets file {paths.secrets_file()}",
-            hint="set it, then `spillway dialplan install` renders the admin user "
-            "(see docs/DIALPLAN.md, AMI users)",
+            hint="set it and install the user it renders: `spillway dialplan install "
+            "--no-reload`, then `asterisk -rx 'manager reload'` (docs/DIALPLAN.md, AMI users)",
         )
     return AmiEndpoint(pbx.host, pbx.ami_port, pbx.ami_admin_username, secret, pbx.ami_timeout_s)
