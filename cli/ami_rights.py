@@ -38,7 +38,7 @@ async def allowed_actions(endpoint: AmiEndpoint) -> list[str]:
     finally:
         await ami.close()
     first = response[0] if isinstance(response, list) else response
-    return [str(key) for key in first if str(key) not in ("Response", "ActionID")]
+    return [str(key) for key in first if str(key) not in ("Response", "ActionID", "content")]
 
 
 async def check_ami_rights(settings: Settings) -> Check:
