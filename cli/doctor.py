@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from dialplan.render import REQUIRED_MODULES
 from scheduler.dialer import status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
@@ -28,57 +27,6 @@ class Check:
     detail: str
     fix: str = ""
     warning: bool = False  # passes, but the admin should act on it
-
-
-# AMI write rights that reach beyond calls: `command` runs any CLI command
-# (`core stop now`, a dialplan with System()), `system` restarts and reconfigures.
-RISKY_AMI_RIGHTS = ("command", "system")
-
-
-def ami_write_rights(manager_conf: str, username: str) -> list[str] | None:
-    """The ``write =`` rights of ``[username]`` in a manager.conf text (None: not there)."""
-    section: str | None = None
-    rights: list[str] | None = None
-    for raw in manager_conf.splitlines():
-        line = raw.split(";", 1)[0].strip()
-        if line.startswith("[") and "]" in line:
-            section = line[1 : line.index("]")].strip()
-        elif section == username and "=" in line:
-            key, value = (part.strip() for part in line.split("=", 1))
-            if key == "write":
-                rights = [r.strip().lower() for r in value.split(",") if r.strip()]
-    return rights
-
-
-def check_ami_rights(settings: Settings) -> Check:
-    """Warn when the live AMI user may run CLI commands or system actions."""
-    from dialplan.layout import SandboxLayout
-
-    name = "AMI user's rights"
-    if settings.pbx.mode == "sandbox":
-        folder = SandboxLayout.from_settings(settings).outside("etc")
-    else:
-        folder = settings.pbx.asterisk_config_dir
-    user = settings.pbx.ami_username
-    for conf in ("manager_spillway.conf", "manager_custom.conf", "manager.conf"):
-        try:
-            rights = ami_write_rights((folder / conf).read_text(errors="replace"), user)
-        except OSError:
-            continue
-        if rights is None:
-            continue
-        risky = [r for r in rights if r in RISKY_AMI_RIGHTS or r == "all"]
-        where = f"{folder / conf} [{user}] write = {','.join(rights)}"
-        if risky:
-            return Check(
-                name,
-                True,
-                f"{where}: {', '.join(risky)} reach beyond placing calls",
-                "grant only what is used (see the comments in manager_spillway.conf)",
-                warning=True,
-            )
-        return Check(name, True, where)
-    return Check(name, True, f"cannot read [{user}] in {folder} (not checked)")
 
 
 def check_database(settings: Settings) -> Check:
@@ -132,24 +80,14 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
             )
         )
-        for module in REQUIRED_MODULES:
-            try:
-                await ami.action({"Action": "ModuleCheck", "Module": module})
-                checks.append(Check(f"module {module}", True, "loaded"))
-            except SpillwayError:
-                checks.append(
-                    Check(
-                        f"module {module}",
-                        False,
-                        "not loaded",
-                        f"asterisk -rx 'module load {module}.so'",
-                    )
-                )
     except SpillwayError as exc:
         checks.append(Check("Asterisk version", False, str(exc), start_fix))
+        return checks
     finally:
         await ami.close()
-    return checks
+    from cli.ami_rights import check_modules
+
+    return checks + await check_modules(settings)
 
 
 def check_models(settings: Settings) -> list[Check]:
@@ -391,7 +329,9 @@ async def run_checks(
     which runs neither for long, leaves them out); ``call``: a real test call."""
     checks = [check_database(settings)]
     checks += await check_pbx(settings)
-    checks.append(check_ami_rights(settings))
+    from cli.ami_rights import check_ami_rights
+
+    checks.append(await check_ami_rights(settings))
     checks += check_models(settings)
     checks.append(await check_nlu(settings))
     checks.append(await check_shop(settings))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import jinja2
 
+from dialplan.ami_users import ADMIN_WRITE, DIALLING_WRITE, admin_secret_for
 from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from spillway.call import PLAIN_CALLBACK_KEY
@@ -172,14 +173,24 @@ def softphone_password(ami_secret: str) -> str:
 
 
 def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[RenderedFile]:
-    """The include-able files; secrets are masked when ``ami_secret`` is None."""
+    """The include-able files; secrets are masked when ``ami_secret`` is None.
+
+    The admin AMI user is rendered only where it has a secret (see
+    :mod:`dialplan.ami_users`); masked, it is shown when one is configured.
+    """
     env = _environment()
+    admin_secret = admin_secret_for(settings, ami_secret or SECRET_MASK)
+    if ami_secret is None and admin_secret is not None:
+        admin_secret = SECRET_MASK
     context = {
         "pbx": settings.pbx,
         "c": settings.controller,
         "q": settings.queue,
         "members": queue_members(settings),
         "secret": ami_secret if ami_secret is not None else SECRET_MASK,
+        "admin_secret": admin_secret,
+        "dialling_write": ",".join(DIALLING_WRITE),
+        "admin_write": ",".join(ADMIN_WRITE),
         "ami_permit": settings.controller.advertise_host,
         "sip_user": SOFTPHONE_USER,
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,

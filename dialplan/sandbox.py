@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dialplan.ami_users import admin_secret_for
 from dialplan.layout import SandboxLayout
 from dialplan.render import render_sandbox
 from dialplan.spool import SANDBOX_AGI_BIN, callback_spool, copy_pyst2, install_script
@@ -283,14 +284,18 @@ class Sandbox:
             return process.pid
 
     def running_secret(self) -> str | None:
-        """The AMI secret in this instance's written manager_spillway.conf (None: none)."""
+        """The dialling user's AMI secret in this instance's written manager_spillway.conf
+        (None: none)."""
         try:
             text = (self.base / "etc" / "manager_spillway.conf").read_text(encoding="utf-8")
         except OSError:
             return None
+        section = None
         for line in text.splitlines():
             key, sep, value = line.partition("=")
-            if sep and key.strip() == "secret":
+            if line.startswith("["):
+                section = line.strip().strip("[]")
+            elif sep and key.strip() == "secret" and section == self.settings.pbx.ami_username:
                 return value.strip()
         return None
 
@@ -308,6 +313,14 @@ class Sandbox:
             )
 
     def ami_endpoint(self) -> AmiEndpoint:
+        """The admin AMI user's (tests, benchmarks and tools that reload or run CLI commands)."""
+        pbx = self.settings.pbx
+        secret = admin_secret_for(self.settings, self.ami_secret)
+        assert secret is not None  # the sandbox always has one
+        return AmiEndpoint(pbx.host, pbx.ami_port, pbx.ami_admin_username, secret)
+
+    def dialling_endpoint(self) -> AmiEndpoint:
+        """The dialling AMI user's (the scheduler's): originate and read only."""
         pbx = self.settings.pbx
         return AmiEndpoint(pbx.host, pbx.ami_port, pbx.ami_username, self.ami_secret)
 

@@ -23,6 +23,9 @@ DIAL_CONTEXT = "spillway-callback-dial"
 CONNECT_CONTEXT = "spillway-callback-connect"
 # Agent first: queue for an agent, then (the other half) the dial step above.
 AGENT_CONTEXT = "spillway-callback-agent"
+# Forgets an attempt's AstDB entry (an Originate, so the dialling AMI user needs
+# no `system` right for DBDel).
+FORGET_CONTEXT = "spillway-callback-forget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,22 @@ def originate_action(order: DialOrder) -> dict[str, Any]:
     }
 
 
+def forget_action(attempt_id: str) -> dict[str, Any]:
+    """The AMI Originate that has the dialplan delete ``attempt_id``'s AstDB entry.
+
+    The Local channel's other half runs ``spillway-callback-forget``, deletes the
+    key and hangs up unanswered: nothing is dialled and nothing bridges.
+    """
+    return {
+        "Action": "Originate",
+        "Channel": f"Local/s@{FORGET_CONTEXT}/n",
+        "Application": "NoOp",
+        "Timeout": "5000",
+        "Async": "true",
+        "Variable": [f"__SPILLWAY_FORGET={attempt_id}"],
+    }
+
+
 def free_agents_in(events: list[Any], queue: str) -> int:
     """Members of ``queue`` who can take a call now, from a QueueStatus event list."""
     free = 0
@@ -122,7 +141,10 @@ class AmiOriginator:
 
     async def originate(self, order: DialOrder) -> None:
         """Queue the Originate; Asterisk answers at once, the dial goes on by itself."""
-        action = originate_action(order)
+        await self._queue(originate_action(order), "Originate")
+
+    async def _queue(self, action: dict[str, Any], what: str) -> None:
+        """Send an async Originate; raise AmiError unless Asterisk queued it."""
         # as_list=False: the "successfully queued" answer, not the OriginateResponse
         # that follows the ring; the outcome is read from AstDB.
         response = await asyncio.wait_for(
@@ -130,7 +152,7 @@ class AmiOriginator:
         )
         first = response[0] if isinstance(response, list) else response
         if str(first.get("Response", "")).lower() not in ("success", ""):
-            raise AmiError(f"AMI Originate refused: {first.get('Message', 'no message')}")
+            raise AmiError(f"AMI {what} refused: {first.get('Message', 'no message')}")
 
     async def status(self, attempt_id: str) -> str | None:
         """The attempt's status in AstDB (None: Asterisk never started it)."""
@@ -158,8 +180,8 @@ class AmiOriginator:
         return free_agents_in(response if isinstance(response, list) else [response], queue)
 
     async def forget(self, attempt_id: str) -> None:
-        """Drop the attempt's AstDB entry once its outcome is stored."""
-        await self._send({"Action": "DBDel", "Family": ASTDB_FAMILY, "Key": attempt_id})
+        """Drop the attempt's AstDB entry once its outcome is stored (the dialplan does)."""
+        await self._queue(forget_action(attempt_id), "Originate (forget)")
 
     async def _send(self, action: dict[str, Any]) -> Any:
         try:

@@ -43,6 +43,7 @@ from spillway.errors import ConfigError
 # Keys that hold secrets; they must never appear in the YAML file.
 SECRET_KEYS = (
     ("pbx", "ami_secret"),
+    ("pbx", "ami_admin_secret"),
     ("storage", "postgres_dsn"),
     ("shop", "api_token"),
     ("sms", "api_token"),
@@ -126,6 +127,11 @@ class PbxSettings(_Section):
     ami_port: int = Field(15038, ge=1, le=65535)
     ami_username: str = "spillway"
     ami_secret: SecretStr | None = None
+    # A second AMI user for the admin tools that need more than dialling
+    # (`dialplan install`'s reload, the doctor's module probes, test calls);
+    # the dialler's own user may only originate and read.
+    ami_admin_username: str = "spillway-admin"
+    ami_admin_secret: SecretStr | None = None
     ami_timeout_s: float = Field(5.0, gt=0)
     sip_port: int = Field(15060, ge=1, le=65535)
     http_port: int = Field(18088, ge=1, le=65535)
@@ -621,3 +627,10 @@ class Settings(BaseSettings):
                 hint="`spillway pbx sandbox up` creates one for the sandbox",
             )
         return self.pbx.ami_secret.get_secret_value()
+
+    def ami_admin_secret(self) -> str | None:
+        """The admin AMI user's secret (None: not configured)."""
+        secret = self.pbx.ami_admin_secret
+        value = secret.get_secret_value() if secret is not None else ""
+        return value or None
+

@@ -1,45 +1,70 @@
-"""The AMI user gets only the write rights something uses, and the doctor warns on the
-ones that reach beyond calls (command, system)."""
+"""The dialling AMI user may only originate and read; the admin tools have their own
+user, rendered only where its secret is set (no sockets here; the live side is
+tests/test_ami_rights_live.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
 
-from cli.doctor import ami_write_rights, check_ami_rights
-from dialplan.render import render_spillway
+from cli.ami_rights import risky_rights
+from dialplan.ami_users import admin_endpoint
+from dialplan.render import SECRET_MASK, render_spillway
+from scheduler.originate import FORGET_CONTEXT, forget_action
+from spillway.errors import ConfigError
 from spillway.settings import Settings
 from tests.conftest import host_settings
 
 
-def _host(folder: Path) -> Settings:
-    return host_settings(pbx={"asterisk_config_dir": str(folder)})
+def _sections(text: str) -> dict[str, dict[str, str]]:
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+        elif "=" in line:
+            key, value = (part.strip() for part in line.split("=", 1))
+            current[key] = value
+    return sections
 
 
-def test_the_rendered_user_has_no_rights_nothing_uses() -> None:
+def _manager(settings: Settings, secret: str | None) -> dict[str, dict[str, str]]:
     [manager] = [
-        f for f in render_spillway(Settings(), ami_secret="x") if f.name.startswith("manager")
+        f for f in render_spillway(settings, ami_secret=secret) if f.name.startswith("manager")
     ]
-    rights = ami_write_rights(manager.text, "spillway")
-    assert rights is not None
-    assert "agent" not in rights and "user" not in rights
-    assert {"originate", "call", "reporting"} <= set(rights)
+    return _sections(manager.text)
 
 
-def test_the_doctor_warns_on_command_and_system(tmp_path: Path) -> None:
-    (tmp_path / "manager_spillway.conf").write_text(
-        "[other]\nwrite = all\n[spillway]\nsecret = s\n"
-        "write = system,call,originate,command,reporting ; the old default\n"
-    )
-    check = check_ami_rights(_host(tmp_path))
-    assert check.ok and check.warning
-    assert "system, command reach beyond placing calls" in check.detail
-    (tmp_path / "manager_spillway.conf").write_text(
-        "[spillway]\nwrite = originate,call,reporting\n"
-    )
-    quiet = check_ami_rights(_host(tmp_path))
-    assert quiet.ok and not quiet.warning
+def test_the_dialling_user_may_only_originate_and_report() -> None:
+    users = _manager(host_settings(), "s")
+    assert set(users) == {"spillway"}  # host mode, no admin secret: no admin user
+    assert users["spillway"]["write"] == "originate,reporting"
 
 
-def test_an_unreadable_user_is_said_not_checked(tmp_path: Path) -> None:
-    check = check_ami_rights(_host(tmp_path))
-    assert check.ok and not check.warning and "not checked" in check.detail
+def test_the_admin_user_is_rendered_only_with_its_secret() -> None:
+    users = _manager(host_settings(pbx={"ami_admin_secret": "adm"}), "s")
+    assert users["spillway-admin"]["secret"] == "adm"
+    assert "command" in users["spillway-admin"]["write"].split(",")
+    assert users["spillway"]["write"] == "originate,reporting"
+    masked = _manager(host_settings(pbx={"ami_admin_secret": "adm"}), None)
+    assert masked["spillway-admin"]["secret"] == SECRET_MASK
+    # The sandbox always has one, derived from the dialling secret unless set.
+    sandbox = _manager(Settings(), "s")
+    assert sandbox["spillway-admin"]["secret"] not in ("", "s", SECRET_MASK)
+
+
+def test_an_admin_tool_without_the_admin_secret_names_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"pbx\.ami_admin_secret"):
+        admin_endpoint(host_settings(pbx={"ami_secret": "s"}))
+
+
+def test_forgetting_an_attempt_is_an_originate_not_a_dbdel() -> None:
+    action = forget_action("cb-0123abcd")
+    assert action["Action"] == "Originate"
+    assert action["Channel"] == f"Local/s@{FORGET_CONTEXT}/n"
+    assert action["Variable"] == ["__SPILLWAY_FORGET=cb-0123abcd"]
+
+
+def test_listed_actions_reveal_command_and_system() -> None:
+    assert risky_rights(["Ping", "Originate", "DBGet", "QueueStatus"]) == []
+    assert risky_rights(["Ping", "Command", "ModuleLoad", "DBDel"]) == ["command", "system"]

@@ -41,9 +41,10 @@ from cli.spoken_call import (
     parse_call_script,
     speak_script,
 )
+from dialplan.ami_users import admin_endpoint
 from dialplan.sandbox import Sandbox
 from models.discover import require_model
-from spillway.ami import AmiClient, AmiEndpoint
+from spillway.ami import AmiClient
 from spillway.audio import SLIN8
 from spillway.call import Bot
 from spillway.errors import InputError, PbxError
@@ -167,9 +168,8 @@ async def place_calls(
         await sandbox.wait_ready(timeout_s=60)
     tts = await asyncio.to_thread(caller_voice, settings)
     store = open_store(settings.storage)
-    ami = await AmiClient.connect(
-        AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
-    )
+    # The admin AMI user: a test call hangs up channels, plays DTMF and reads the queue.
+    ami = await AmiClient.connect(admin_endpoint(settings))
     held: list[str] = []
     gate = asyncio.Semaphore(concurrency)
 

@@ -20,6 +20,7 @@ from rich.syntax import Syntax
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
 from dialplan import install as installer
+from dialplan.ami_users import admin_endpoint, admin_secret_for
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
 from dialplan.render import (
     SECRET_MASK,
@@ -68,7 +69,8 @@ FreePbxOption = Annotated[
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value a rendering contains, to mask in what is shown."""
     secret = settings.require_ami_secret()
-    return [secret, softphone_password(secret)]
+    admin = admin_secret_for(settings, secret)
+    return [secret, softphone_password(secret)] + ([admin] if admin else [])
 
 
 def mask(text: str, secrets: list[str]) -> str:
@@ -104,7 +106,8 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
 
 
 def ami_endpoint(settings: Settings) -> AmiEndpoint:
-    return AmiEndpoint.from_settings(settings.pbx, settings.require_ami_secret())
+    """`install --reload` reloads and reads back through the CLI: the admin AMI user."""
+    return admin_endpoint(settings)
 
 
 async def check_files(settings: Settings, files: list[RenderedFile]) -> CheckReport:
