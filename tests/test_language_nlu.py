@@ -40,7 +40,7 @@ def _keys(tree: object, prefix: str = "") -> set[str]:
     for key, value in tree.items():
         path = f"{prefix}{key}"
         out.add(path)
-        if key in ("numbers", "time", "say", "parts"):
+        if key in ("numbers", "time", "say", "parts", "answers"):
             out |= _keys(value, path + ".")
         elif prefix.endswith("parts."):
             out |= {f"{path}.{k}" for k in value}

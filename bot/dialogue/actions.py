@@ -3,10 +3,13 @@
 A mixin of :class:`bot.dialogue.machine.Dialogue`. A case, a text message or a
 callback rests on a guess (of the recogniser and of the classifier), so before
 any of them the bot says what it understood ("You'd like to report a problem
-with order 1 0 0 4 3, is that right?") and acts only on a yes (or key 1). A no
-is not a dead end: the caller is asked again what they want, and after a
-second wrong guess offered a colleague. Anything else (noise, mumbling, an
-unclear answer) changes nothing and is asked again.
+with order 1 0 0 4 3, is that right?") and acts only on a plain yes (or key 1;
+:mod:`bot.dialogue.plain_yes`). A no is not a dead end: the caller is asked
+again what they want, and after a second wrong guess offered a colleague.
+Anything else (noise, mumbling, "yes but ...", words the recogniser was unsure
+of) changes nothing: asked again once ("please say yes or no, or press 1 ..."),
+then the safe path, where nothing is done: a colleague takes over, or a
+tracking number is read out instead of sent.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from urllib.parse import quote
 
 from bot.backends import Order
 from bot.dialogue.config import State
+from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import items_text, phone_text, spell_digits, valid_order_number
+from bot.dialogue.plain_yes import Heard, Next, answer_to_proposal, next_step, plain_answers
 from bot.dialogue.prompts import say
 from bot.dialogue.steps import DialogueSteps
-from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
 
 # What the bot proposes to do; each is carried out only after the caller's yes.
@@ -29,6 +33,10 @@ TRACKING_SMS = "tracking_sms"
 
 class ActionSteps(DialogueSteps):
     """Proposals and their side effects; the state and helpers are declared in DialogueSteps."""
+
+    # Unclear answers to the question ``_unclear_question`` (one re-ask, then the safe path).
+    _unclear_answers: int = 0
+    _unclear_question: str = ""
 
     # -- proposing ----------------------------------------------------------
 
@@ -95,16 +103,23 @@ class ActionSteps(DialogueSteps):
 
     # -- the answer ------------------------------------------------------------
 
-    def _answer(self, intent: ParsedIntent | None, digits: str) -> str | None:
-        """The caller's answer to a question that leads to a side effect: "yes", "no",
-        "unsure" (a yes too faint to act on: below ``min_yes_confidence``) or None."""
-        if digits == "1":
-            return "yes"
-        if digits == "2" or (intent is not None and intent.name == Intent.DENY):
-            return "no"
-        if intent is not None and intent.name == Intent.AFFIRM:
-            return "yes" if intent.confidence >= self.config.min_yes_confidence else "unsure"
-        return None
+    def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
+        """What follows the caller's answer to a question that leads to a side effect."""
+        said = event if isinstance(event, TextTurn) else TextTurn("")
+        answer = answer_to_proposal(
+            Heard(digits, said.text, intent, said.asr_confidence),
+            plain_answers(self.config.language),
+            min_asr_confidence=self.config.min_asr_confidence,
+            min_yes_confidence=self.config.min_yes_confidence,
+        )
+        order = self._return_order.number if self._return_order else ""
+        question = f"{self.state}:{self._proposal}:{order}"
+        before = self._unclear_answers if self._unclear_question == question else 0
+        step = next_step(answer, before)
+        unclear = step is Next.ASK_AGAIN
+        self._unclear_question = question if unclear else ""
+        self._unclear_answers = before + 1 if unclear else 0
+        return step
 
     def _yes_unsure(self) -> Reply:
         """Ask for a clear yes or no (it counts towards the hand-over like a reprompt)."""
@@ -113,29 +128,49 @@ class ActionSteps(DialogueSteps):
             return self._give_up()
         return Reply(say("yes_unsure"), "yes_unsure", cached_prefix=say("yes_unsure"))
 
-    async def _confirm_action(self, intent: ParsedIntent | None, digits: str) -> Reply | None:
-        """Yes: act. No: ask again, then offer a colleague. Anything else: ask again."""
-        answer = self._answer(intent, digits)
+    def _unclear_twice(self, proposal: str) -> Reply:
+        """The safe path: nothing done, and the caller hears what happens next."""
+        if proposal == TRACKING_SMS:
+            return self._read_tracking(say("yes_unclear_read"))
+        return self._transfer(say("yes_unclear_transfer"), "transfer_unclear", fixed=True)
+
+    async def _confirm_action(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str
+    ) -> Reply:
+        """Yes: act. No: ask again, then offer a colleague. Unclear: ask once, then nothing."""
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
             phone = self.config.callable(digits.rstrip("#"))
             if phone is not None:
                 self._proposal = ""
                 return await self._callback_number(phone)
-        if answer == "yes":
-            proposal, self._proposal = self._proposal, ""
-            return await self._carry_out(proposal)
-        if answer == "unsure":
+        step = self._plain_next(event, intent, digits)
+        if step is Next.ASK_AGAIN:
             return self._yes_unsure()
-        if answer == "no":
-            proposal, self._proposal = self._proposal, ""
-            if proposal == TRACKING_SMS:
-                return self._read_tracking()
-            self._declines += 1
-            if self._declines >= 2:
-                return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
-            return self._ask(say("declined_guess"), "declined_guess", State.MAIN, progress=False)
-        return None
+        proposal, self._proposal = self._proposal, ""
+        if step is Next.ACT:
+            return await self._carry_out(proposal)
+        if step is Next.SAFE_PATH:
+            return self._unclear_twice(proposal)
+        if proposal == TRACKING_SMS:
+            return self._read_tracking()
+        self._declines += 1
+        if self._declines >= 2:
+            return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
+        return self._ask(say("declined_guess"), "declined_guess", State.MAIN, progress=False)
+
+    async def _confirm_return_label(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str
+    ) -> Reply:
+        """The answer to "shall I text you a return label?": a plain yes before the SMS."""
+        step = self._plain_next(event, intent, digits)
+        if step is Next.ACT:
+            return await self._with_phone("return_label")
+        if step is Next.DECLINE:
+            return self._anything_else(say("declined_offer"))
+        if step is Next.ASK_AGAIN:
+            return self._yes_unsure()
+        return self._unclear_twice("return_label")
 
     async def _carry_out(self, proposal: str) -> Reply:
         if proposal == COMPLAINT:
@@ -186,11 +221,12 @@ class ActionSteps(DialogueSteps):
         )
         return self._anything_else(say("tracking_sms_sent"), "tracking_sms_sent")
 
-    def _read_tracking(self) -> Reply:
+    def _read_tracking(self, prefix: str = "") -> Reply:
         order = self._order
         assert order is not None and order.tracking_number
         return self._anything_else(
-            say("tracking_read", tracking=spell_digits(order.tracking_number)), "tracking_read"
+            prefix + say("tracking_read", tracking=spell_digits(order.tracking_number)),
+            "tracking_read",
         )
 
     async def _send_sms(self, body: str, key: str, phone: str | None = None) -> None:

@@ -13,7 +13,7 @@ confirmed; a long tracking number offered by SMS or read in groups), stock,
 returns (eligibility from the return window, label by SMS), complaints (case +
 photo-upload SMS + hand-over), opening hours, callback requests and hand-over
 to a human. A case, an SMS or a callback happens only after the caller said yes
-to what the bot understood (:mod:`bot.dialogue.actions`). A second topic in the
+to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second topic in the
 same call reuses the order and the phone number the call already knows. Silence,
 input that is not understood, or words the recogniser was unsure of are
 re-prompted at most ``max_reprompts`` times, then the caller is handed over.
@@ -276,12 +276,7 @@ class Dialogue(CallbackSteps, ActionSteps):
             product = clean_product(entities.get("product"))
             return await self._stock(product) if product else None
         if state is State.RETURN_LABEL:
-            answer = self._answer(intent, digits)
-            if answer == "yes":
-                return await self._with_phone("return_label")
-            if answer == "no":
-                return self._anything_else(say("declined_offer"))
-            return self._yes_unsure() if answer == "unsure" else None
+            return await self._confirm_return_label(event, intent, digits)
         if state is State.OFFER_HUMAN:
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)
@@ -291,7 +286,7 @@ class Dialogue(CallbackSteps, ActionSteps):
         if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
             return await self._confirm_callback(event, intent, digits, entities)
         if state is State.CONFIRM_ACTION:
-            return await self._confirm_action(intent, digits)
+            return await self._confirm_action(event, intent, digits)
         if state is State.ASK_PHONE:
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.

@@ -33,6 +33,7 @@ class DialogueSteps:
     state: State
     _last_text: str
     _order: Order | None
+    _return_order: Order | None
     _known_phone: str | None
     _callback_phone: str | None
     _callback_window: CallbackWindow | None

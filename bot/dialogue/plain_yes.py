@@ -1,0 +1,148 @@
+"""Whether an answer to "is that right?" is a plain yes, and what follows from it (pure).
+
+Before a case, an SMS or a callback the bot says what it understood and asks.
+The classifier alone is no judge of the answer: noise heard as "ah yes the"
+or "so yeah" was read as a sure yes, and a case or a callback followed. So
+only a plain yes acts: key 1, or an answer made wholly of the language pack's
+plain yes phrases (``grammar.yaml``, ``answers.plain_yes``: "yes", "yes that's
+right", "ja tak"), heard by the recogniser at least as surely as
+``speech.min_asr_confidence`` and read by the classifier as a yes at least as
+surely as ``nlu.min_yes_confidence``. A plain no (key 2, the pack's
+``answers.plain_no`` or the classifier's no) declines. Anything else is unclear:
+asked again once with clear instructions ("please say yes or no, or press
+1 ..."), then the safe path, where nothing is done (:mod:`bot.dialogue.actions`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import yaml
+
+from bot.nlu.data import language_dir
+from bot.nlu.fallback import clean_text
+from bot.nlu.intents import Intent
+from bot.types import ParsedIntent
+from spillway.errors import NluError
+
+# Unclear answers to one question before the safe path: one re-ask, no more.
+MAX_UNCLEAR = 1
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNCLEAR = "unclear"
+
+
+class Next(StrEnum):
+    """What the dialogue does with an answer to a question that leads to a side effect."""
+
+    ACT = "act"  # the plain yes: carry the proposal out
+    DECLINE = "decline"  # no: nothing done, the caller is asked what they want
+    ASK_AGAIN = "ask_again"  # "please say yes or no, or press 1 for yes and 2 for no"
+    SAFE_PATH = "safe_path"  # unclear twice: nothing done, a colleague or the words read out
+
+
+@dataclass(frozen=True, slots=True)
+class PlainAnswers:
+    """One language's plain yes and no phrases (its pack's ``grammar.yaml``, ``answers``)."""
+
+    yes_phrases: tuple[str, ...]
+    no_phrases: tuple[str, ...]
+    yes: re.Pattern[str]
+    no: re.Pattern[str]
+
+    @classmethod
+    def from_lists(cls, yes: Iterable[str], no: Iterable[str]) -> PlainAnswers:
+        yes_phrases = _cleaned(yes, "answers.plain_yes")
+        no_phrases = _cleaned(no, "answers.plain_no")
+        return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases))
+
+    def plain(self, text: str) -> Answer:
+        """YES or NO if all of ``text`` is plain yes (or no) phrases, else UNCLEAR."""
+        said = clean_text(text.replace("\u2019", "'"))
+        if self.yes.fullmatch(said):
+            return Answer.YES
+        if self.no.fullmatch(said):
+            return Answer.NO
+        return Answer.UNCLEAR
+
+
+def _cleaned(phrases: Iterable[str], key: str) -> tuple[str, ...]:
+    """The phrases as the recogniser's words are cleaned, longest first."""
+    cleaned = sorted({clean_text(str(p)) for p in phrases} - {""}, key=len, reverse=True)
+    if not cleaned:
+        raise NluError(f"grammar {key} must list at least one phrase")
+    return tuple(cleaned)
+
+
+def _whole(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern for one or more of ``phrases`` and nothing else ("yes that's right")."""
+    one = "|".join(re.escape(p) for p in phrases)
+    return re.compile(rf"(?:{one})(?: (?:{one}))*")
+
+
+@functools.cache
+def plain_answers(language: str) -> PlainAnswers:
+    """The plain answers of ``language``'s pack (read once); a bad pack names its key."""
+    path = language_dir(language) / "grammar.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    answers = doc.get("answers")
+    if not isinstance(answers, dict):
+        raise NluError(f"{path}: grammar answers must be a table with plain_yes and plain_no")
+    for key in ("plain_yes", "plain_no"):
+        if not isinstance(answers.get(key), list):
+            raise NluError(f"{path}: grammar answers.{key} must be a list of phrases")
+    return PlainAnswers.from_lists(answers["plain_yes"], answers["plain_no"])
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """One answer as it reached the dialogue: keys, or words with what was made of them."""
+
+    digits: str = ""
+    text: str = ""
+    intent: ParsedIntent | None = None
+    asr_confidence: float | None = None  # the recogniser's own; None: typed or not given
+
+
+def answer_to_proposal(
+    heard: Heard, answers: PlainAnswers, *, min_asr_confidence: float, min_yes_confidence: float
+) -> Answer:
+    """The caller's answer to a question that leads to a side effect."""
+    if heard.digits == "1":
+        return Answer.YES
+    if heard.digits == "2":
+        return Answer.NO
+    intent = heard.intent
+    if intent is None or heard.digits:
+        return Answer.UNCLEAR
+    plain = answers.plain(heard.text)
+    if plain is Answer.NO or intent.name == Intent.DENY:
+        return Answer.NO  # a no acts on nothing, so the classifier's no is enough
+    faint = heard.asr_confidence is not None and heard.asr_confidence < min_asr_confidence
+    if (
+        plain is Answer.YES
+        and not faint
+        and intent.name == Intent.AFFIRM
+        and intent.confidence >= min_yes_confidence
+    ):
+        return Answer.YES
+    return Answer.UNCLEAR
+
+
+def next_step(answer: Answer, unclear_before: int) -> Next:
+    """What follows ``answer``, given how many unclear answers this question already had."""
+    if answer is Answer.YES:
+        return Next.ACT
+    if answer is Answer.NO:
+        return Next.DECLINE
+    return Next.ASK_AGAIN if unclear_before < MAX_UNCLEAR else Next.SAFE_PATH

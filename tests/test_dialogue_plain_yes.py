@@ -1,0 +1,289 @@
+"""Only a plain yes acts (issue 19, item 5): the pure decision in English and Danish, and
+the dialogue over the demo shop, where a mumble after "is that right?" creates no case,
+SMS or callback, is asked again once with clear instructions, then takes the safe path.
+
+No sockets: the decision is a function over data; the dialogue runs on a stand-in
+classifier that reads every answer as a sure yes (as noise was read: "so yeah" ->
+affirm), so only the plain-yes rule stands between a mumble and a side effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from bot.backends import Backends
+from bot.backends.demo_data import DEMO_CALLER, seed_demo
+from bot.backends.local import local_backends
+from bot.dialogue import prompts
+from bot.dialogue.inputs import Dtmf, TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig
+from bot.dialogue.plain_yes import (
+    Answer,
+    Heard,
+    Next,
+    PlainAnswers,
+    answer_to_proposal,
+    next_step,
+    plain_answers,
+)
+from bot.dialogue.result import Outcome
+from bot.nlu.data import LANGUAGES, load_nlu_data, project_dir
+from bot.nlu.engine import NluEngine
+from bot.nlu.fallback import FallbackNlu
+from bot.types import ParsedIntent
+from spillway.errors import NluError
+from spillway.storage import AsyncStore, SqliteStore
+
+NOW = 1_750_000_000.0
+FLOORS = {"min_asr_confidence": 0.37, "min_yes_confidence": 0.9}
+
+
+def _yes_to(text: str, confidence: float = 0.99) -> Heard:
+    """``text`` as the classifier read it: a sure yes."""
+    return Heard(text=text, intent=ParsedIntent("affirm", confidence, {}, "test", text))
+
+
+def _decide(language: str, heard: Heard) -> Answer:
+    return answer_to_proposal(heard, plain_answers(language), **FLOORS)
+
+
+# -- the pure decision -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "yes"),
+        ("en", "Yes."),
+        ("en", "Yeah, that's right."),
+        ("en", "yes please"),
+        ("en", "That\u2019s correct"),
+        ("en", "yes yes"),
+        ("da", "ja"),
+        ("da", "Ja tak."),
+        ("da", "ja, det er rigtigt"),
+        ("da", "korrekt"),
+        ("da", "Præcis!"),
+    ],
+)
+def test_a_plain_yes_is_a_yes(language: str, said: str) -> None:
+    assert _decide(language, _yes_to(said)) is Answer.YES
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        # The noise callers of the held-out set, read by the classifier as a sure yes.
+        ("en", "ah yes the"),
+        ("en", "so yeah"),
+        ("en", "yes and no and"),
+        ("en", "uhh hmm yeah so the thing with the uh"),
+        ("en", "is this thing on"),
+        ("en", "can you hear me"),
+        ("en", "yes but it was the other order"),
+        ("en", "okay then"),
+        ("en", ""),
+        ("da", "øh ja altså den der"),
+        ("da", "ja men det var den anden ordre"),
+        ("da", "kan du høre mig"),
+        ("da", "nå ja så"),
+    ],
+)
+def test_a_mumble_or_a_yes_but_is_unclear(language: str, said: str) -> None:
+    assert _decide(language, _yes_to(said)) is Answer.UNCLEAR
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_plain_yes_the_recogniser_doubted_is_unclear(language: str) -> None:
+    word = "yes" if language == "en" else "ja"
+    heard = _yes_to(word)
+    faint = Heard(text=word, intent=heard.intent, asr_confidence=0.2)
+    sure = Heard(text=word, intent=heard.intent, asr_confidence=0.8)
+    assert _decide(language, faint) is Answer.UNCLEAR
+    assert _decide(language, sure) is Answer.YES
+
+
+def test_a_plain_yes_the_classifier_doubts_is_unclear() -> None:
+    assert _decide("en", _yes_to("yes", confidence=0.7)) is Answer.UNCLEAR
+    not_a_yes = Heard(text="yes", intent=ParsedIntent("complaint", 0.99, {}, "test", "yes"))
+    assert _decide("en", not_a_yes) is Answer.UNCLEAR
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        ("en", "no", "out_of_scope"),  # a plain no, whatever the classifier made of it
+        ("en", "nope not right", "deny"),  # the classifier's no
+        ("da", "nej tak", "out_of_scope"),
+        ("da", "nej det var ikke det", "deny"),
+    ],
+)
+def test_a_no_is_a_no(language: str, said: str, intent: str) -> None:
+    heard = Heard(text=said, intent=ParsedIntent(intent, 0.6, {}, "test", said))
+    assert _decide(language, heard) is Answer.NO
+
+
+def test_keys_settle_it_whatever_the_words() -> None:
+    answers = plain_answers("en")
+    assert answer_to_proposal(Heard(digits="1"), answers, **FLOORS) is Answer.YES
+    assert answer_to_proposal(Heard(digits="2"), answers, **FLOORS) is Answer.NO
+    assert answer_to_proposal(Heard(digits="7"), answers, **FLOORS) is Answer.UNCLEAR
+
+
+def test_unclear_is_asked_again_once_then_the_safe_path() -> None:
+    assert next_step(Answer.UNCLEAR, 0) is Next.ASK_AGAIN
+    assert next_step(Answer.UNCLEAR, 1) is Next.SAFE_PATH
+    assert next_step(Answer.YES, 1) is Next.ACT
+    assert next_step(Answer.NO, 1) is Next.DECLINE
+
+
+def test_an_empty_list_names_its_key() -> None:
+    with pytest.raises(NluError, match=r"answers\.plain_yes"):
+        PlainAnswers.from_lists([], ["no"])
+
+
+# -- the packs: the same rule in every language -----------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_every_plain_answer_is_one_to_the_packs_classifier(language: str) -> None:
+    # The list and the classifier agree: a plain yes is a sure yes, a plain no a no,
+    # so that a caller's "ja tak" is never asked again for the classifier's doubt.
+    nlu = NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+    answers = plain_answers(language)
+    assert len(answers.yes_phrases) >= 5 and len(answers.no_phrases) >= 3
+    for answer, phrases in ((Answer.YES, answers.yes_phrases), (Answer.NO, answers.no_phrases)):
+        for phrase in phrases:
+            parsed = await nlu.parse(phrase)
+            heard = Heard(text=phrase, intent=parsed)
+            assert _decide(language, heard) is answer, (language, phrase, parsed)
+
+
+# -- the dialogue: a mumble after "is that right?" has no side effect -----------------
+
+
+class _AlwaysYes:
+    """Every answer a sure yes, and the first line a complaint or a callback request:
+    the classifier as it was on the noise that made a case and a callback."""
+
+    def __init__(self, first: str) -> None:
+        self.first = first
+
+    async def parse(self, text: str) -> ParsedIntent:
+        name, self.first = self.first or "affirm", ""
+        return ParsedIntent(name, 0.99, {}, "test", text)
+
+
+@pytest.fixture(autouse=True)
+def _english_after() -> Iterator[None]:
+    yield
+    prompts.use_language("en")
+
+
+@pytest_asyncio.fixture
+async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
+    seed_demo(store, NOW)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: NOW)
+    db.close()
+
+
+def _side_effects(store: SqliteStore) -> tuple[int, int, int]:
+    return (
+        len(store.query("SELECT case_id FROM cases")),
+        len(store.query("SELECT id FROM sms_outbox")),
+        len(store.query("SELECT id FROM callback_requests")),
+    )
+
+
+async def _call(backends: Backends, first: str, language: str, *said: str) -> Dialogue:
+    d = Dialogue(
+        _AlwaysYes(first),
+        backends,
+        DialogueConfig(language=language),
+        caller_id=DEMO_CALLER,
+        call_id="py1",
+        clock=lambda: NOW,
+    )
+    await d.start()
+    for line in said:
+        await d.handle(TextTurn(line))
+    return d
+
+
+MUMBLES = {
+    "en": ("is this thing on", "so yeah", "ah yes the"),
+    "da": ("hallo er der nogen", "nå ja så", "øh ja altså den der"),
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("first", ["complaint", "callback_request"])
+async def test_a_mumble_after_is_that_right_creates_nothing(
+    demo: Backends, store: SqliteStore, language: str, first: str
+) -> None:
+    opening, *mumbles = MUMBLES[language]
+    d = await _call(demo, first, language, opening, mumbles[0])
+    [asked, again] = [t.reply for t in d.turns]
+    assert asked.action.startswith("confirm_") and again.action == "yes_unsure"
+    # Clear instructions: say yes or no, or press a key.
+    assert again.text == prompts.say("yes_unsure")
+    assert "1" in again.text and "2" in again.text
+    assert _side_effects(store) == (0, 0, 0)
+    # A second mumble: the safe path. Nothing done, a colleague told to take over.
+    reply = await d.handle(TextTurn(mumbles[1]))
+    assert reply.action == "transfer_unclear" and reply.transfer
+    assert reply.text == prompts.say("yes_unclear_transfer")
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
+    assert d.case_id is None and d.callback_id is None and d.sms == []
+    assert _side_effects(store) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(("language", "yes"), [("en", "yes please"), ("da", "ja tak")])
+async def test_a_plain_yes_after_the_re_ask_acts(
+    demo: Backends, store: SqliteStore, language: str, yes: str
+) -> None:
+    d = await _call(demo, "complaint", language, MUMBLES[language][0], "uh", yes)
+    assert [t.reply.action for t in d.turns] == [
+        "confirm_complaint",
+        "yes_unsure",
+        "complaint_case",
+    ]
+    assert _side_effects(store)[:2] == (1, 1)
+
+
+async def test_key_1_after_the_re_ask_acts(demo: Backends, store: SqliteStore) -> None:
+    d = await _call(demo, "callback_request", "en", "can someone ring me", "so yeah")
+    assert (await d.handle(Dtmf("1"))).action == "callback_confirm"
+    assert _side_effects(store) == (0, 0, 1)
+
+
+async def test_a_mumble_after_the_tracking_sms_offer_reads_it_out(
+    demo: Backends, store: SqliteStore
+) -> None:
+    # "honey where are my keys" made Rasa send a tracking SMS: the noise after the
+    # offer was a yes. Now the number is read out and nothing is sent.
+    d = await _call(demo, "order_status", "en", "where is my parcel")
+    reply = await d.handle(Dtmf("10042#"))
+    assert reply.action == "confirm_order_number"
+    assert (await d.handle(TextTurn("yes"))).action == "order_status"
+    assert (await d.handle(TextTurn("honey where are my keys"))).action == "yes_unsure"
+    reply = await d.handle(TextTurn("shh the baby is sleeping"))
+    assert reply.action == "tracking_read" and not reply.transfer
+    assert reply.text.startswith(prompts.say("yes_unclear_read"))
+    assert "Is there anything else" in reply.text
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_a_mumble_after_the_return_label_offer_sends_nothing(
+    demo: Backends, store: SqliteStore
+) -> None:
+    d = await _call(demo, "return_item", "en", "i want to return the boots")
+    assert d.turns[-1].reply.action == "offer_order"
+    assert (await d.handle(TextTurn("yes"))).action == "return_eligible"
+    assert (await d.handle(TextTurn("so yeah"))).action == "yes_unsure"
+    assert (await d.handle(TextTurn("ah yes the"))).action == "transfer_unclear"
+    assert _side_effects(store) == (0, 0, 0)
