@@ -376,6 +376,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "actor": "the admin who acted (accountability; no customer data)",
         "action": "export, forget, retention, hold or release",
         "detail": "rows per table, never the number",
+        "reason": "why a hold was released, in the admin's words (one holding the number "
+        "is refused: spillway.audit.checked_reason)",
     },
     "gdpr_holds": {"held_by": "the admin who placed the hold"},
     "contact_aggregates": {"segment": "the customer group (anonymous counts)"},

@@ -40,7 +40,7 @@ ROUTES = [
     ("POST", f"{PAGE}/forget", {"phone": BO}),
     ("POST", f"{PAGE}/forget", {"phone": BO, "confirm": "+45" + BO}),
     ("POST", f"{PAGE}/hold", {"phone": BO, "reason": "SAR-7"}),
-    ("POST", f"{PAGE}/release", {"phone": BO}),
+    ("POST", f"{PAGE}/release", {"phone": BO, "reason": "SAR-7 answered"}),
 ]
 
 
@@ -214,7 +214,16 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
         )
         page = await client.get(PAGE)
         searched = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
-        released = await client.post(f"{PAGE}/release", data={"phone": BO, "csrf_token": token})
+        bare = await client.post(f"{PAGE}/release", data={"phone": BO, "csrf_token": token})
+        with_number = await client.post(
+            f"{PAGE}/release",
+            data={"phone": BO, "reason": "rang 31 98 76 54", "csrf_token": token},
+        )
+        still = await client.get(PAGE)
+        released = await client.post(
+            f"{PAGE}/release",
+            data={"phone": BO, "reason": "SAR-2026-17 answered", "csrf_token": token},
+        )
         after = await client.get(PAGE)
     assert no_reason.status_code == 400
     assert held.status_code == 303 and released.status_code == 303
@@ -222,10 +231,16 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
     assert "SAR-2026-17" in holds and "ada" in holds
     assert "<td>+********54</td>" in holds and "<td>+4531987654<" not in holds  # shown masked
     assert "by ada: SAR-2026-17" in searched.text
+    assert bare.status_code == 400 and "a release needs its reason" in bare.text
+    assert with_number.status_code == 400 and "must never keep it" in with_number.text
+    assert "SAR-2026-17" in still.text.split('id="holds"')[1]  # still held
     assert "nobody is held" in after.text
     audit = after.text.split('id="audit"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\w+)</td><td>(\w+)</td>", audit)
-    assert [(action, actor) for _, action, actor in rows] == [("release", "ada"), ("hold", "ada")]
+    assert [(action, actor) for _, action, actor in rows][:2] == [
+        ("release", "ada"), ("hold", "ada")
+    ]  # fmt: skip
+    assert '<td class="reason">SAR-2026-17 answered</td>' in audit
     assert all(re.search(r" CES?T$", when) for when, _, _ in rows)  # the shop's zone
     assert not re.search(r"3198|98 ?76|31 98", audit)  # never the number
 

@@ -30,8 +30,8 @@ from starlette.routing import Route
 from scheduler.forget_person import forget_everywhere
 from scheduler.requests import is_opted_out
 from scheduler.subject_access import export_person, person_rows
-from spillway.audit import audit_log
-from spillway.errors import ConfigError
+from spillway.audit import REASON_CHARS, audit_log, checked_reason
+from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
 from spillway.phone import normalise_phone
 from spillway.retention import hold, holds, release
@@ -44,7 +44,6 @@ from web.users import Role, User
 
 PAGE = "/data-protection"
 AUDIT_ROWS = 50
-REASON_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +160,15 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         return RedirectResponse(PAGE, status_code=303)
 
     async def release_(request: Request) -> Response:
-        user, _, e164 = await posted(request)
-        await store.run(lambda: release(store.store, e164, actor=user.name, now=time.time()))
+        user, form, e164 = await posted(request)
+        reason = str(form.get("reason", ""))
+        try:
+            checked_reason(reason, e164)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        await store.run(
+            lambda: release(store.store, e164, reason=reason, actor=user.name, now=time.time())
+        )
         return RedirectResponse(PAGE, status_code=303)
 
     return [
