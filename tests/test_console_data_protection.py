@@ -186,7 +186,10 @@ async def test_forget_asks_first_then_export_finds_nothing(
     assert json.loads(exported.text)["data"] == {}
     assert json.loads(bo.text)["data"]["callback_requests"]  # the bystander stays
     actions = [(a["action"], a["actor"]) for a in _audit(store)]
-    assert actions == [("forget", "ada"), ("export", "ada"), ("export", "ada")]
+    # The typo looked nothing up; the search and both confirmations did.
+    assert actions == [("search", "ada")] * 3 + [
+        ("forget", "ada"), ("export", "ada"), ("export", "ada")
+    ]  # fmt: skip
 
 
 async def test_the_download_is_what_gdpr_export_writes(
@@ -237,8 +240,8 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
     assert "nobody is held" in after.text
     audit = after.text.split('id="audit"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\w+)</td><td>(\w+)</td>", audit)
-    assert [(action, actor) for _, action, actor in rows][:2] == [
-        ("release", "ada"), ("hold", "ada")
+    assert [(action, actor) for _, action, actor in rows] == [
+        ("release", "ada"), ("search", "ada"), ("hold", "ada")
     ]  # fmt: skip
     assert '<td class="reason">SAR-2026-17 answered</td>' in audit
     assert all(re.search(r" CES?T$", when) for when, _, _ in rows)  # the shop's zone
@@ -259,3 +262,28 @@ async def test_forget_without_the_hash_key_says_so_and_erases_nothing(
         )
     assert answer.status_code == 409 and "gdpr.hash_key" in answer.text
     assert export_person(store, "+45" + BO, settings, now=time.time()).rows > 10
+
+
+async def test_a_search_is_audited_without_the_number(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """Who looked a person up, when, and how many rows per table; the number nowhere in the
+    log (stored or shown), and a search that looked nothing up leaves no record."""
+    store, _ = world
+    before = time.time()
+    async with _client(world, "ada") as (client, token):
+        typo = await client.post(f"{PAGE}/search", data={"phone": "31x", "csrf_token": token})
+        found = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+        page = await client.get(PAGE)
+    assert typo.status_code == 400 and found.status_code == 200
+    [entry] = _audit(store)
+    assert (entry["action"], entry["actor"]) == ("search", "ada")
+    assert before <= float(str(entry["at"])) <= time.time()
+    counts = json.loads(str(entry["detail"]))
+    assert counts["callback_requests"] >= 1 and entry["rows"] == sum(counts.values())
+    shown = f"<td>callback_requests</td><td>{counts['callback_requests']}</td>"
+    assert shown in found.text
+    stored = json.dumps(entry)
+    assert not any(form in stored for form in ("31987654", "4531987654"))
+    audit = page.text.split('id="audit"')[1].split("</table>")[0]
+    assert "<td>search</td><td>ada</td>" in audit and "3198" not in audit
