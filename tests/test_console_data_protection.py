@@ -181,7 +181,7 @@ async def test_forget_asks_first_then_export_finds_nothing(
     assert 'name="confirm" value="+4520123456"' in asked.text
     assert "Erase everything stored about +4520123456?" in wrong.text
     assert "is forgotten" not in wrong.text
-    assert "is forgotten" in done.text and "open callback(s) cancelled" in done.text
+    assert done.status_code == 303 and done.headers["location"] == PAGE
     assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
     assert json.loads(exported.text)["data"] == {}
     assert json.loads(bo.text)["data"]["callback_requests"]  # the bystander stays
@@ -287,3 +287,30 @@ async def test_a_search_is_audited_without_the_number(
     assert not any(form in stored for form in ("31987654", "4531987654"))
     audit = page.text.split('id="audit"')[1].split("</table>")[0]
     assert "<td>search</td><td>ada</td>" in audit and "3198" not in audit
+
+
+async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """POST/redirect/GET: the confirmed forget answers 303 to the page; the page shows what
+    went once (number masked), and reloading it shows and writes nothing more."""
+    store, settings = world
+    async with _client(world, "ada") as (client, token):
+        done = await client.post(
+            f"{PAGE}/forget", data={"phone": ANNA, "confirm": "+45" + ANNA, "csrf_token": token}
+        )
+        assert done.status_code == 303 and done.headers["location"] == PAGE
+        assert "is forgotten" not in done.text  # the result is not the POST's own page
+        shown = await client.get(done.headers["location"])
+        audit_after = _audit(store)
+        reloaded = await client.get(PAGE)
+    assert shown.status_code == 200
+    result = shown.text.split('id="forgotten"')[1].split("</section>")[0]
+    assert "+********56 is forgotten" in result and "open callback(s) cancelled" in result
+    assert re.search(r"<li>transcript_turns: 2</li>", result)
+    example = 'placeholder="20123456 or +4520123456"'  # the search field's example is Anna's
+    assert "20123456" not in shown.text.replace(example, "")
+    assert 'id="forgotten"' not in reloaded.text  # shown once
+    assert _audit(store) == audit_after  # the reload wrote nothing
+    assert [a["action"] for a in audit_after].count("forget") == 1
+    assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0

@@ -34,7 +34,7 @@ from scheduler.subject_access import export_person, person_rows
 from spillway.audit import REASON_CHARS, audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
-from spillway.phone import normalise_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.retention import hold, holds, release
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
@@ -45,6 +45,7 @@ from web.users import Role, User
 
 PAGE = "/data-protection"
 AUDIT_ROWS = 50
+FORGOTTEN = "forgotten"  # the session's key for the last forget's result
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,9 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
 
     async def show(request: Request) -> Response:
         admin(request)
-        return await page(request)
+        # What the last forget did, shown once: a reload of this page shows and writes nothing.
+        forgotten = request.session.pop(FORGOTTEN, None)
+        return await page(request, forgotten=forgotten)
 
     async def look_up(user: User, e164: str) -> Held:
         return await store.run(
@@ -161,7 +164,15 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
             )
         except ConfigError as exc:
             return await page(request, status=409, problem=str(exc))
-        return await page(request, forgotten=done, forgotten_phone=e164)
+        # POST/redirect/GET: the answer is a 303 to the page, which shows what went (from
+        # the session, with the number masked), so a reload repeats the GET, not the erasure.
+        request.session[FORGOTTEN] = {
+            "phone": mask_phone(e164),
+            "total": done.erased.total,
+            "cancelled": done.erased.cancelled,
+            "counts": done.counts,
+        }
+        return RedirectResponse(PAGE, status_code=303)
 
     async def hold_(request: Request) -> Response:
         user, form, e164 = await posted(request)
