@@ -17,8 +17,9 @@ after one warm-up):
 - the KPI query (web.console.compute_kpis, in process) for today, 7 and 30 days, and
   beside it the scan it replaced (every attempt and turn event counted again in Python,
   web.kpi_rows.scanned_*), so that the two compare as a ratio on a shared machine;
-- the Overview (``GET /?window=...``) over HTTP, time to first byte: the first one of a
-  window (it counts the figures) and later ones (they reuse them for a minute);
+- the Overview (``GET /?window=...``) and the Pilot page (``GET /pilot``) over HTTP,
+  time to first byte: the first one (it counts the figures) and later ones (they reuse
+  them for a minute, web.figure_cache);
 - ``GET /api/kpis`` (counted on every request) for 7 and 30 days, time to first byte.
 
 Nothing outside the temporary folder is touched (own secrets file, own port).
@@ -68,6 +69,8 @@ REQUEST_COLUMNS = (
     "attempts",
     "planned_by",
     "reason",
+    "timing",
+    "timing_reason",
 )
 ATTEMPT_COLUMNS = (
     "id", "request_id", "phone", "attempt_no", "started_at", "ended_at", "outcome",
@@ -113,9 +116,12 @@ def history(requests: int, attempts: int, calls: int, now: float) -> History:
                  0, 10, no, policy)
             )  # fmt: skip
         status = "done" if answered_at else ("pending" if created > now - 86400 else "unreached")
+        # A pilot split the Pilot page counts: the two arms as the policies planned them.
+        timing = "predicted" if policy == "predicted" else "conventional"
         h.requests.append(
-            (rid, f"+45{rid:08d}", "api", created, status, per_request, policy, "bench")
-        )
+            (rid, f"+45{rid:08d}", "api", created, status, per_request, policy, "bench",
+             timing, "pilot")
+        )  # fmt: skip
     for i in range(calls):
         start = now - rng.uniform(0, 30 * 86400)
         outcome = rng.choice(["resolved", "resolved", "handoff", "callback", "hangup"])
@@ -257,11 +263,17 @@ def measure_http(url: str, runs: int) -> dict[str, str]:
         )
         for key in ("today", "7d", "30d"):
             # The first Overview of a window counts its figures; later ones within a
-            # minute reuse them (web.console.KpiCache).
+            # minute reuse them (web.figure_cache.FigureCache).
             first = time_to_first_byte(client, f"/?window={key}") * 1000
             results[f"TTFB Overview {key}, counted"] = f"once   {first:7.1f} ms"
             samples = [time_to_first_byte(client, f"/?window={key}") for _ in range(runs)]
             results[f"TTFB Overview {key}, reused"] = spread_ms(samples)
+        # The Pilot page (the whole pilot up to now): counted once, then reused for a
+        # minute from the cache it shares with the Overview (web.figure_cache).
+        first = time_to_first_byte(client, "/pilot") * 1000
+        results["TTFB Pilot, counted"] = f"once   {first:7.1f} ms"
+        samples = [time_to_first_byte(client, "/pilot") for _ in range(runs)]
+        results["TTFB Pilot, reused"] = spread_ms(samples)
         for key in ("7d", "30d"):
             since = datetime.fromtimestamp(time.time() - int(key[:-1]) * 86400).isoformat()
             path = f"/api/kpis?since={since}"
