@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaln
+from threadpoolctl import threadpool_limits
 
 SLOTS = 168
 PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
@@ -56,6 +57,9 @@ STRENGTHS = ((PRIOR_STRENGTH, BORROW_STRENGTH), (3.0, 6.0), (1.0, 2.0))
 STRENGTH_MARGIN_NATS = 2.0
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
+# OpenMP threads of the booster's fit and predictions (None: one per core, the library's
+# default, which a loaded machine makes 3-4x slower; bench/bench_gdpr.py compares both).
+GBM_THREADS: int | None = 1
 BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
 MAX_ATTEMPT_FEATURE = 6
 ATTEMPT_ROUNDS = 2  # refinements of the segment curve by attempt number
@@ -295,7 +299,8 @@ class ContactModel:
                     np.full(SLOTS, key[2]),
                 ]
             )
-            cached = np.asarray(self.gbm.predict_proba(features)[:, 1], dtype=np.float64)
+            with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):  # as in the fit
+                cached = np.asarray(self.gbm.predict_proba(features)[:, 1], dtype=np.float64)
             self._gbm_cache[key] = cached
         return cached
 
@@ -479,11 +484,26 @@ def _with_gbm(
 ) -> ContactModel:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
+    # One OpenMP thread: on a PBX the cores are busy with calls, and a booster of at most
+    # GBM_MAX_ROWS rows fitted with a thread per core spends its time waiting for the
+    # others (bench/bench_gdpr.py's export under load; docs/PERFORMANCE.md).
+    with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):
+        return _fit_gbm(HistGradientBoostingClassifier, model, log, seg_codes, cust_codes, seed)
+
+
+def _fit_gbm(
+    booster_class: Any,
+    model: ContactModel,
+    log: AttemptLog,
+    seg_codes: NDArray[np.int64],
+    cust_codes: NDArray[np.int64],
+    seed: int,
+) -> ContactModel:
     features = _gbm_features(log, seg_codes, cust_codes)
     y = log.answered.astype(np.float64)
     features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
     split = int(len(y_fit) * 0.8)
-    booster = HistGradientBoostingClassifier(
+    booster = booster_class(
         max_iter=80,
         learning_rate=0.1,
         max_leaf_nodes=31,
