@@ -68,7 +68,7 @@ def stale_after_s(settings: Settings) -> float:
 
 def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
     """Both halves' KPIs for the window, and the daily series (worker thread)."""
-    by_policy, hours, by_day = request_tallies(store, w)
+    by_policy, medians, by_day = request_tallies(store, w)
     return {
         "window": {
             "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
@@ -76,7 +76,7 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
             "time_zone": w.zone,
             "label": w.label,
         },
-        "callbacks": callback_kpis_from(by_policy, hours),
+        "callbacks": callback_kpis_from(by_policy, medians),
         "bot": bot_kpis_from(*bot_facts(store, w.since, w.until)),
         "daily": daily_series_from(by_day),
         # The Overview says so when simulated requests are counted (`simulate --store`).
