@@ -14,7 +14,8 @@ on it, logs in through
 the form, and measures (median, 90th percentile and worst of ``--runs`` runs,
 after one warm-up):
 
-- the KPI query (web.console.compute_kpis, in process) for today, 7 and 30 days, and
+- the KPI query (web.console.compute_kpis, in process) for today, 7 and 30 days (on
+  PostgreSQL also with the medians fetched and taken in Python, as before), and
   beside it the scan it replaced (every attempt and turn event counted again in Python,
   web.kpi_rows.scanned_*), so that the two compare as a ratio on a shared machine;
 - the Overview (``GET /?window=...``) and the Pilot page (``GET /pilot``) over HTTP,
@@ -221,6 +222,20 @@ def scan_kpis(store: Store, w: Window) -> dict[str, Any]:
     }
 
 
+class FetchingMedians:
+    """The PostgreSQL store as the KPIs saw it before: every reached request's hours and
+    every turn's latency fetched and their medians taken in Python (web.kpi_rows reads
+    ``backend``; everything else is the store's)."""
+
+    backend = "postgres, medians fetched"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 def spread_ms(samples: list[float]) -> str:
     """Median, 90th percentile and worst, in ms."""
     ms = sorted(x * 1000 for x in samples)
@@ -309,6 +324,14 @@ def main() -> None:
             results[f"kpi query {key}"] = spread_ms(kpis)
             # SQLite works in this process: its CPU time is what a quiet machine would take.
             results[f"kpi query {key}, CPU of this process"] = spread_ms(cpu)
+            if dsn:  # the same query with the medians taken here, as before (one run: a ratio)
+                fetched = timed(
+                    lambda w=w: compute_kpis(FetchingMedians(store), w),  # type: ignore[misc,arg-type]
+                    args.runs,
+                )
+                results[f"kpi query {key}, medians fetched (before)"] = spread_ms(fetched)
+                ratio = statistics.median(fetched) / statistics.median(kpis)
+                results[f"kpi medians fetched / on server {key}"] = f"{ratio:.2f} x"
             if not args.no_scan:
                 scan = timed(lambda w=w: scan_kpis(store, w), args.runs)  # type: ignore[misc]
                 results[f"kpi scan {key} (before)"] = spread_ms(scan)
