@@ -484,60 +484,49 @@ def _with_gbm(
 ) -> ContactModel:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    # One OpenMP thread: on a PBX the cores are busy with calls, and a booster of at most
-    # GBM_MAX_ROWS rows fitted with a thread per core spends its time waiting for the
-    # others (bench/bench_gdpr.py's export under load; docs/PERFORMANCE.md).
+    # One OpenMP thread (GBM_THREADS): on a PBX the cores are busy with calls, and a
+    # booster of at most GBM_MAX_ROWS rows fitted with a thread per core spends its time
+    # waiting for the others (bench/bench_gdpr.py times an export both ways).
     with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):
-        return _fit_gbm(HistGradientBoostingClassifier, model, log, seg_codes, cust_codes, seed)
-
-
-def _fit_gbm(
-    booster_class: Any,
-    model: ContactModel,
-    log: AttemptLog,
-    seg_codes: NDArray[np.int64],
-    cust_codes: NDArray[np.int64],
-    seed: int,
-) -> ContactModel:
-    features = _gbm_features(log, seg_codes, cust_codes)
-    y = log.answered.astype(np.float64)
-    features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
-    split = int(len(y_fit) * 0.8)
-    booster = booster_class(
-        max_iter=80,
-        learning_rate=0.1,
-        max_leaf_nodes=31,
-        categorical_features=[0],
-        random_state=seed,
-    )
-    booster.fit(features[:split], y_fit[:split])
-    # The blend weight, chosen on the most recent fifth. The Beta-binomial part
-    # of a held-out attempt comes from a fit on the attempts before it, so
-    # neither part has seen the answers it is judged on.
-    held = slice(split, len(y_fit))
-    offset = len(log) - len(y_fit)
-    held_rows = np.arange(split, len(y_fit)) + offset
-    earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
-    hier = _point_means(
-        earlier,
-        [log.customer[int(i)] for i in held_rows],
-        [log.segment[int(i)] for i in held_rows],
-        log.slot[held_rows],
-    )
-    boosted = booster.predict_proba(features[held])[:, 1]
-    losses = {
-        w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
-        for w in BLEND_WEIGHTS
-    }
-    best = min(losses, key=losses.__getitem__)
-    booster.fit(features, y_fit)  # the final booster sees every row
-    return dataclasses.replace(
-        model,
-        gbm=booster if best < 1.0 else None,
-        gbm_weight=1.0 - best,
-        holdout_log_loss=losses[best],
-        _gbm_cache={},
-    )
+        features = _gbm_features(log, seg_codes, cust_codes)
+        y = log.answered.astype(np.float64)
+        features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
+        split = int(len(y_fit) * 0.8)
+        booster = HistGradientBoostingClassifier(
+            max_iter=80,
+            learning_rate=0.1,
+            max_leaf_nodes=31,
+            categorical_features=[0],
+            random_state=seed,
+        )
+        booster.fit(features[:split], y_fit[:split])
+        # The blend weight, chosen on the most recent fifth. The Beta-binomial part
+        # of a held-out attempt comes from a fit on the attempts before it, so
+        # neither part has seen the answers it is judged on.
+        held = slice(split, len(y_fit))
+        offset = len(log) - len(y_fit)
+        held_rows = np.arange(split, len(y_fit)) + offset
+        earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
+        hier = _point_means(
+            earlier,
+            [log.customer[int(i)] for i in held_rows],
+            [log.segment[int(i)] for i in held_rows],
+            log.slot[held_rows],
+        )
+        boosted = booster.predict_proba(features[held])[:, 1]
+        losses = {
+            w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
+            for w in BLEND_WEIGHTS
+        }
+        best = min(losses, key=losses.__getitem__)
+        booster.fit(features, y_fit)  # the final booster sees every row
+        return dataclasses.replace(
+            model,
+            gbm=booster if best < 1.0 else None,
+            gbm_weight=1.0 - best,
+            holdout_log_loss=losses[best],
+            _gbm_cache={},
+        )
 
 
 def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
