@@ -53,8 +53,8 @@ from bench.console_server import running_console  # noqa: E402
 from spillway.schema import MIGRATIONS  # noqa: E402
 from spillway.storage import SqliteStore, Store  # noqa: E402
 from web.console import compute_kpis  # noqa: E402
-from web.kpi_rows import scanned_call_records, scanned_request_records  # noqa: E402
-from web.kpis import Window, bot_kpis, callback_kpis, daily_series, window  # noqa: E402
+from web.kpi_rows import scanned_kpis  # noqa: E402
+from web.kpis import window  # noqa: E402
 
 ZONE = "Europe/Copenhagen"
 OUTCOMES = ["no_answer"] * 5 + ["answered"] * 3 + ["busy", "machine"]
@@ -212,16 +212,6 @@ def database(folder: Path, h: History, postgres: bool) -> Iterator[tuple[Store, 
             store.close()
 
 
-def scan_kpis(store: Store, w: Window) -> dict[str, Any]:
-    """The KPIs as counted before the stored facts: every attempt and turn event read."""
-    requests = scanned_request_records(store, w.since, w.until)
-    return {
-        "callbacks": callback_kpis(requests),
-        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
-        "daily": daily_series(requests, w.zone),
-    }
-
-
 class FetchingMedians:
     """The PostgreSQL store as the KPIs saw it before: every reached request's hours and
     every turn's latency fetched and their medians taken in Python (web.kpi_rows reads
@@ -333,7 +323,7 @@ def main() -> None:
                 ratio = statistics.median(fetched) / statistics.median(kpis)
                 results[f"kpi medians fetched / on server {key}"] = f"{ratio:.2f} x"
             if not args.no_scan:
-                scan = timed(lambda w=w: scan_kpis(store, w), args.runs)  # type: ignore[misc]
+                scan = timed(lambda w=w: scanned_kpis(store, w), args.runs)  # type: ignore[misc]
                 results[f"kpi scan {key} (before)"] = spread_ms(scan)
                 ratio = statistics.median(scan) / statistics.median(kpis)
                 results[f"kpi scan / query {key}"] = f"{ratio:.1f} x"

@@ -26,8 +26,8 @@ from spillway.retention import Periods, apply_retention
 from spillway.schema import MIGRATIONS
 from spillway.storage import SqliteStore, Store
 from web.console import compute_kpis
-from web.kpi_rows import scanned_call_records, scanned_request_records
-from web.kpis import Window, bot_kpis, callback_kpis, daily_series, window
+from web.kpi_rows import scanned_kpis
+from web.kpis import Window, window
 
 ZONE = "Europe/Copenhagen"
 DAY_S = 86400.0
@@ -136,22 +136,14 @@ def write_history(store: Store, now: float, seed: int) -> None:
         store.execute("DELETE FROM call_events WHERE id = :id", {"id": event_id})
 
 
-def scanned(store: Store, w: Window) -> dict[str, Any]:
-    """The KPIs counted the old way: from every attempt and every event."""
-    requests = scanned_request_records(store, w.since, w.until)
-    return {
-        "callbacks": callback_kpis(requests),
-        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
-        "daily": daily_series(requests, w.zone),
-    }
-
-
 def assert_stored_equals_scan(store: Store, now: float) -> None:
     windows = [window(key, ZONE, now) for key in ("today", "7d", "30d")]
     windows.append(Window("range", now - 45 * DAY_S, now + 1, ZONE))
     for w in windows:
         stored = compute_kpis(store, w)
-        assert {k: stored[k] for k in ("callbacks", "bot", "daily")} == scanned(store, w), w.key
+        assert {k: stored[k] for k in ("callbacks", "bot", "daily")} == scanned_kpis(store, w), (
+            w.key
+        )
 
 
 def test_the_stored_facts_give_the_scanned_kpis(store: SqliteStore) -> None:
@@ -264,7 +256,7 @@ def test_postgres_takes_the_medians_where_the_rows_are(pg_dsn: str) -> None:
         turns = grown["bot"]["turn_latency_ms"]["turns"]
         assert turns == figures["bot"]["turn_latency_ms"]["turns"] + 40
         assert after.rows == before.rows
-        assert {k: grown[k] for k in ("callbacks", "bot", "daily")} == scanned(store, w)
+        assert {k: grown[k] for k in ("callbacks", "bot", "daily")} == scanned_kpis(store, w)
     finally:
         store.close()
 

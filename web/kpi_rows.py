@@ -29,6 +29,9 @@ from web.kpis import (
     RequestTally,
     TurnLatency,
     Window,
+    bot_kpis,
+    callback_kpis,
+    daily_series,
     local_days,
     outcome_class,
     stored_words,
@@ -110,6 +113,17 @@ def request_tallies(
             by_policy[row["policy"] or UNPLANNED] += t
             by_day[date.fromisoformat(row["day"])] += t
     return dict(by_policy), hour_medians(store, params), dict(by_day)
+
+
+def scanned_kpis(store: Store, w: Window) -> dict[str, Any]:
+    """The KPIs as the definition counts them, from every attempt and turn event of the
+    window (what the stored facts must equal: the facts test, bench/bench_console.py)."""
+    requests = scanned_request_records(store, w.since, w.until)
+    return {
+        "callbacks": callback_kpis(requests),
+        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
+        "daily": daily_series(requests, w.zone),
+    }
 
 
 def scanned_request_records(store: Store, since: float, until: float) -> list[RequestRecord]:
