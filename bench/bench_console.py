@@ -14,11 +14,13 @@ on it, logs in through
 the form, and measures (median, 90th percentile and worst of ``--runs`` runs,
 after one warm-up):
 
-- the KPI query (web.console.compute_kpis, in process) for today, 7 and 30 days, and
+- the KPI query (web.console.compute_kpis, in process) for today, 7 and 30 days (on
+  PostgreSQL also with the medians fetched and taken in Python, as before), and
   beside it the scan it replaced (every attempt and turn event counted again in Python,
   web.kpi_rows.scanned_*), so that the two compare as a ratio on a shared machine;
-- the Overview (``GET /?window=...``) over HTTP, time to first byte: the first one of a
-  window (it counts the figures) and later ones (they reuse them for a minute);
+- the Overview (``GET /?window=...``) and the Pilot page (``GET /pilot``) over HTTP,
+  time to first byte: the first one (it counts the figures) and later ones (they reuse
+  them for a minute, web.figure_cache);
 - ``GET /api/kpis`` (counted on every request) for 7 and 30 days, time to first byte.
 
 Nothing outside the temporary folder is touched (own secrets file, own port).
@@ -51,8 +53,8 @@ from bench.console_server import running_console  # noqa: E402
 from spillway.schema import MIGRATIONS  # noqa: E402
 from spillway.storage import SqliteStore, Store  # noqa: E402
 from web.console import compute_kpis  # noqa: E402
-from web.kpi_rows import scanned_call_records, scanned_request_records  # noqa: E402
-from web.kpis import Window, bot_kpis, callback_kpis, daily_series, window  # noqa: E402
+from web.kpi_rows import scanned_kpis  # noqa: E402
+from web.kpis import window  # noqa: E402
 
 ZONE = "Europe/Copenhagen"
 OUTCOMES = ["no_answer"] * 5 + ["answered"] * 3 + ["busy", "machine"]
@@ -68,6 +70,8 @@ REQUEST_COLUMNS = (
     "attempts",
     "planned_by",
     "reason",
+    "timing",
+    "timing_reason",
 )
 ATTEMPT_COLUMNS = (
     "id", "request_id", "phone", "attempt_no", "started_at", "ended_at", "outcome",
@@ -113,9 +117,12 @@ def history(requests: int, attempts: int, calls: int, now: float) -> History:
                  0, 10, no, policy)
             )  # fmt: skip
         status = "done" if answered_at else ("pending" if created > now - 86400 else "unreached")
+        # A pilot split the Pilot page counts: the two arms as the policies planned them.
+        timing = "predicted" if policy == "predicted" else "conventional"
         h.requests.append(
-            (rid, f"+45{rid:08d}", "api", created, status, per_request, policy, "bench")
-        )
+            (rid, f"+45{rid:08d}", "api", created, status, per_request, policy, "bench",
+             timing, "pilot")
+        )  # fmt: skip
     for i in range(calls):
         start = now - rng.uniform(0, 30 * 86400)
         outcome = rng.choice(["resolved", "resolved", "handoff", "callback", "hangup"])
@@ -205,14 +212,18 @@ def database(folder: Path, h: History, postgres: bool) -> Iterator[tuple[Store, 
             store.close()
 
 
-def scan_kpis(store: Store, w: Window) -> dict[str, Any]:
-    """The KPIs as counted before the stored facts: every attempt and turn event read."""
-    requests = scanned_request_records(store, w.since, w.until)
-    return {
-        "callbacks": callback_kpis(requests),
-        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
-        "daily": daily_series(requests, w.zone),
-    }
+class FetchingMedians:
+    """The PostgreSQL store as the KPIs saw it before: every reached request's hours and
+    every turn's latency fetched and their medians taken in Python (web.kpi_rows reads
+    ``backend``; everything else is the store's)."""
+
+    backend = "postgres, medians fetched"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 def spread_ms(samples: list[float]) -> str:
@@ -257,11 +268,17 @@ def measure_http(url: str, runs: int) -> dict[str, str]:
         )
         for key in ("today", "7d", "30d"):
             # The first Overview of a window counts its figures; later ones within a
-            # minute reuse them (web.console.KpiCache).
+            # minute reuse them (web.figure_cache.FigureCache).
             first = time_to_first_byte(client, f"/?window={key}") * 1000
             results[f"TTFB Overview {key}, counted"] = f"once   {first:7.1f} ms"
             samples = [time_to_first_byte(client, f"/?window={key}") for _ in range(runs)]
             results[f"TTFB Overview {key}, reused"] = spread_ms(samples)
+        # The Pilot page (the whole pilot up to now): counted once, then reused for a
+        # minute from the cache it shares with the Overview (web.figure_cache).
+        first = time_to_first_byte(client, "/pilot") * 1000
+        results["TTFB Pilot, counted"] = f"once   {first:7.1f} ms"
+        samples = [time_to_first_byte(client, "/pilot") for _ in range(runs)]
+        results["TTFB Pilot, reused"] = spread_ms(samples)
         for key in ("7d", "30d"):
             since = datetime.fromtimestamp(time.time() - int(key[:-1]) * 86400).isoformat()
             path = f"/api/kpis?since={since}"
@@ -297,16 +314,31 @@ def main() -> None:
             results[f"kpi query {key}"] = spread_ms(kpis)
             # SQLite works in this process: its CPU time is what a quiet machine would take.
             results[f"kpi query {key}, CPU of this process"] = spread_ms(cpu)
+            if dsn:  # the same query with the medians taken here, as before (one run: a ratio)
+                fetched = timed(
+                    lambda w=w: compute_kpis(FetchingMedians(store), w),  # type: ignore[misc,arg-type]
+                    args.runs,
+                )
+                results[f"kpi query {key}, medians fetched (before)"] = spread_ms(fetched)
+                ratio = statistics.median(fetched) / statistics.median(kpis)
+                results[f"kpi medians fetched / on server {key}"] = f"{ratio:.2f} x"
             if not args.no_scan:
-                scan = timed(lambda w=w: scan_kpis(store, w), args.runs)  # type: ignore[misc]
+                scan = timed(lambda w=w: scanned_kpis(store, w), args.runs)  # type: ignore[misc]
                 results[f"kpi scan {key} (before)"] = spread_ms(scan)
                 ratio = statistics.median(scan) / statistics.median(kpis)
                 results[f"kpi scan / query {key}"] = f"{ratio:.1f} x"
+        for name, value in results.items():  # before the server: a failed start keeps them
+            print(f"{name:42s} {value}", flush=True)
         with running_console(
-            folder, folder / "console.db", user="bench", password=PASSWORD, postgres_dsn=dsn
+            folder,
+            folder / "console.db",
+            user="bench",
+            password=PASSWORD,
+            postgres_dsn=dsn,
+            start_timeout_s=300,
         ) as url:
-            results |= measure_http(url, args.runs)
-    for name, value in results.items():
+            served = measure_http(url, args.runs)
+    for name, value in served.items():
         print(f"{name:42s} {value}")
     print(f"(runs: {args.runs}, after one warm-up)")
 

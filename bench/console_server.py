@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cli.console_server import serving
+from cli.console_server import START_TIMEOUT_S, serving
 from web.users import Role, entry, secret_name
 
 API_TOKEN = "console-server-token-0123456789"
@@ -26,6 +26,7 @@ def running_console(
     role: Role = Role.VIEWER,
     env_extra: dict[str, str] | None = None,
     postgres_dsn: str | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[str]:
     """Start the server over ``db_path`` (or the PostgreSQL database ``postgres_dsn``) with
     one user; yield its URL; stop it.
@@ -50,5 +51,5 @@ def running_console(
             "SPILLWAY_STORAGE__BACKEND": "postgres",
             "SPILLWAY_STORAGE__POSTGRES_DSN": postgres_dsn,
         }
-    with serving(env, folder / "serve.log") as url:
+    with serving(env, folder / "serve.log", start_timeout_s=start_timeout_s) as url:
         yield url

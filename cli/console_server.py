@@ -26,9 +26,16 @@ START_TIMEOUT_S = 30.0
 
 @contextmanager
 def serving(
-    env: Mapping[str, str], log_path: Path, *, config_path: Path | None = None
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    config_path: Path | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[str]:
-    """Start the server with ``env`` (secrets file, database ...) on a free port; yield its URL."""
+    """Start the server with ``env`` (secrets file, database ...) on a free port; yield its URL.
+
+    ``start_timeout_s``: how long it may take to answer (a bench's large store on a
+    loaded machine takes longer than a test's)."""
     port = free_port()
     child_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SPILLWAY_")},
@@ -47,7 +54,7 @@ def serving(
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + START_TIMEOUT_S
+            deadline = time.monotonic() + start_timeout_s
             while True:
                 try:
                     httpx.get(f"{url}/login", timeout=1)

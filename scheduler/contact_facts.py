@@ -144,6 +144,12 @@ def hours_to_contact(records: Iterable[RequestRecord]) -> list[float]:
 
 def tally_figures(t: RequestTally, hours: Sequence[float]) -> dict[str, Any]:
     """Requests, rates, attempts per contact and median hours to contact of a tally."""
+    return tally_figures_with(t, statistics.median(hours) if hours else None)
+
+
+def tally_figures_with(t: RequestTally, median_hours: float | None) -> dict[str, Any]:
+    """:func:`tally_figures` with the median hours to contact already known (a database
+    that computes it where the rows are: web.kpi_rows on PostgreSQL)."""
     callable_ = t.requests - t.invalid_number
     return {
         "requests": t.requests,
@@ -151,7 +157,7 @@ def tally_figures(t: RequestTally, hours: Sequence[float]) -> dict[str, Any]:
         "first_attempt_contact_rate": share(t.first_attempt_answered, callable_),
         "contact_rate": share(t.contacted, callable_),
         "mean_attempts_per_contact": round(t.attempts / t.contacted, 4) if t.contacted else None,
-        "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
+        "median_hours_to_contact": None if median_hours is None else round(median_hours, 3),
         "pending": t.pending,
         "attempts": t.attempts,
     }

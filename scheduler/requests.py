@@ -38,7 +38,7 @@ from scheduler.timing.choice import (
 from scheduler.timing.policy import Plan
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
-from spillway.personal_data import keyed_hash
+from spillway.number_lists import DO_NOT_CALL
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
 
@@ -385,20 +385,14 @@ def _merge(
 def is_opted_out(tx: Transaction, phone: str, *, hash_key: bytes | None = None) -> bool:
     """Whether ``phone`` is on the do-not-call list: as itself, or (``hash_key``: the
     ``gdpr.hash_key`` secret) as the keyed hash an erasure left in its place."""
-    forms = {"p": phone, "h": keyed_hash(phone, hash_key) if hash_key else phone}
-    return bool(tx.query("SELECT 1 FROM do_not_call WHERE phone IN (:p, :h)", forms))
+    return DO_NOT_CALL.holds(tx, phone, hash_key=hash_key)
 
 
 def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str) -> str | None:
     """Put ``phone`` on the do-not-call list and cancel its open requests; its E.164 form."""
-    e164 = normalise_phone(phone, region)
+    e164 = DO_NOT_CALL.put(tx, phone, source=source, now=now, region=region)
     if e164 is None:
         return None
-    tx.execute(
-        "INSERT INTO do_not_call (phone, source, added_at) VALUES (:p, :s, :at) "
-        "ON CONFLICT (phone) DO NOTHING",
-        {"p": e164, "s": source, "at": now},
-    )
     tx.execute(
         "UPDATE callback_requests SET status = :cancelled, closed_at = :at, "
         "last_error = 'the number is on the do-not-call list' "

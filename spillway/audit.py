@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 from collections.abc import Mapping
 
+from spillway.errors import InputError
+from spillway.phone import phone_forms
 from spillway.storage import Row, Store, Transaction
+
+REASON_CHARS = 200
 
 
 def current_actor() -> str:
@@ -21,7 +26,37 @@ def current_actor() -> str:
         return "unknown"
 
 
-def audit(tx: Transaction, *, actor: str, action: str, rows: Mapping[str, int], now: float) -> None:
+def checked_reason(reason: str | None, e164: str) -> str:
+    """The admin's reason for an action on ``e164``, fit for the audit log.
+
+    Refuses an empty reason (a release must say why) and one that holds the
+    person's number in any form, spaces and dashes aside: the log outlives
+    an erasure, so it must never keep the number.
+    """
+    text = " ".join((reason or "").split())[:REASON_CHARS]
+    if not text:
+        raise InputError(
+            "a release needs its reason",
+            hint="say why, e.g. --reason 'access request SAR-17 answered'",
+        )
+    digits = re.sub(r"\D", "", text)
+    if any(form.lstrip("+") in digits for form in phone_forms(e164)):
+        raise InputError(
+            "the reason holds the person's number, and the audit log must never keep it",
+            hint="name the access request by its reference instead",
+        )
+    return text
+
+
+def audit(
+    tx: Transaction,
+    *,
+    actor: str,
+    action: str,
+    rows: Mapping[str, int],
+    now: float,
+    reason: str | None = None,
+) -> None:
     tx.insert(
         "gdpr_audit",
         {
@@ -30,6 +65,7 @@ def audit(tx: Transaction, *, actor: str, action: str, rows: Mapping[str, int], 
             "action": action,
             "rows": sum(rows.values()),
             "detail": json.dumps({k: v for k, v in rows.items() if v}, sort_keys=True),
+            "reason": reason,
         },
     )
 
@@ -38,8 +74,9 @@ def entries(store: Store) -> list[dict[str, object]]:
     """Every audit record, oldest first (none when the table does not exist yet)."""
     if "gdpr_audit" not in store.table_counts():  # a database from before the audit log
         return []
-    rows = store.query("SELECT at, actor, action, rows, detail FROM gdpr_audit ORDER BY at")
-    return [dict(r) for r in rows]
+    rows = store.query("SELECT * FROM gdpr_audit ORDER BY at")
+    # Without its id: a record put back by keep_newer gets a fresh one.
+    return [{k: v for k, v in dict(r).items() if k != "id"} for r in rows]
 
 
 def keep_newer(store: Store, before: list[dict[str, object]]) -> list[dict[str, object]]:

@@ -374,8 +374,10 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     },
     "gdpr_audit": {
         "actor": "the admin who acted (accountability; no customer data)",
-        "action": "export, forget, retention, hold or release",
+        "action": "export, forget, retention, hold, release or search",
         "detail": "rows per table, never the number",
+        "reason": "why a hold was released, in the admin's words (one holding the number "
+        "is refused: spillway.audit.checked_reason)",
     },
     "gdpr_holds": {"held_by": "the admin who placed the hold"},
     "contact_aggregates": {"segment": "the customer group (anonymous counts)"},

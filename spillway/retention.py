@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spillway.aggregates import fold_attempts
-from spillway.audit import audit
+from spillway.audit import audit, checked_reason
 from spillway.personal_data import PERSONAL_DATA, Erasure, Period, person_where, table
 from spillway.phone import phone_forms
 from spillway.settings import GdprSettings
@@ -151,12 +151,25 @@ def hold(store: Store, e164: str, *, reason: str, actor: str, now: float) -> boo
     return True
 
 
-def release(store: Store, e164: str, *, actor: str, now: float) -> bool:
-    """Let retention reach ``e164``'s data again; False if it was not held."""
+def release(store: Store, e164: str, *, reason: str, actor: str, now: float) -> bool:
+    """Let retention reach ``e164``'s data again; False if it was not held.
+
+    ``reason`` (why the hold ends) goes into the audit log; an empty one, or one
+    holding the number, raises :class:`spillway.errors.InputError` before anything
+    changes (:func:`spillway.audit.checked_reason`).
+    """
+    why = checked_reason(reason, e164)
     with store.transaction() as tx:
         released = tx.execute("DELETE FROM gdpr_holds WHERE phone = :p", {"p": e164})
         if released:
-            audit(tx, actor=actor, action="release", rows={"gdpr_holds": released}, now=now)
+            audit(
+                tx,
+                actor=actor,
+                action="release",
+                rows={"gdpr_holds": released},
+                now=now,
+                reason=why,
+            )
     return bool(released)
 
 

@@ -529,6 +529,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX customer_signals_at ON customer_signals(at)",
         ),
     ),
+    # 18 and 19 are taken by other branches; the numbers need not be contiguous.
+    Migration(
+        20,
+        "why a hold was released: the admin's reason in the audit log (never the number)",
+        ("ALTER TABLE gdpr_audit ADD COLUMN reason TEXT",),
+    ),
 )
 
 

@@ -227,10 +227,17 @@ def test_an_admin_searches_holds_exports_and_forgets_a_number(
     tab.click("#found form[action$='/forget'] button")
     assert "Erase everything stored about +4520123403?" in tab.inner_text("#confirm")
     tab.click("#confirm button.danger")
-    assert "+4520123403 is forgotten" in tab.inner_text("#forgotten")
+    tab.wait_for_url(url + "/data-protection")  # POST/redirect/GET
+    assert "+********03 is forgotten" in tab.inner_text("#forgotten")
     audit = tab.inner_text("#audit")
     rows = [line.split("\t") for line in audit.splitlines()[1:]]
-    assert [(r[1], r[2]) for r in rows] == [("forget", "dpo"), ("export", "dpo"), ("hold", "dpo")]
+    # Each look-up (two searches, forget's confirmation) is audited too.
+    assert [(r[1], r[2]) for r in rows] == [
+        (action, "dpo") for action in ("forget", "search", "export", "search", "hold", "search")
+    ]
+    tab.reload()  # a reload repeats the GET: nothing shown again, nothing written
+    assert tab.locator("#forgotten").count() == 0
+    assert tab.inner_text("#audit") == audit
     assert all(r[0].endswith(("CET", "CEST")) for r in rows)  # the shop's zone
     assert "20123403" not in audit
     context.close()

@@ -40,7 +40,7 @@ ROUTES = [
     ("POST", f"{PAGE}/forget", {"phone": BO}),
     ("POST", f"{PAGE}/forget", {"phone": BO, "confirm": "+45" + BO}),
     ("POST", f"{PAGE}/hold", {"phone": BO, "reason": "SAR-7"}),
-    ("POST", f"{PAGE}/release", {"phone": BO}),
+    ("POST", f"{PAGE}/release", {"phone": BO, "reason": "SAR-7 answered"}),
 ]
 
 
@@ -181,12 +181,15 @@ async def test_forget_asks_first_then_export_finds_nothing(
     assert 'name="confirm" value="+4520123456"' in asked.text
     assert "Erase everything stored about +4520123456?" in wrong.text
     assert "is forgotten" not in wrong.text
-    assert "is forgotten" in done.text and "open callback(s) cancelled" in done.text
+    assert done.status_code == 303 and done.headers["location"] == PAGE
     assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
     assert json.loads(exported.text)["data"] == {}
     assert json.loads(bo.text)["data"]["callback_requests"]  # the bystander stays
     actions = [(a["action"], a["actor"]) for a in _audit(store)]
-    assert actions == [("forget", "ada"), ("export", "ada"), ("export", "ada")]
+    # The typo looked nothing up; the search and both confirmations did.
+    assert actions == [("search", "ada")] * 3 + [
+        ("forget", "ada"), ("export", "ada"), ("export", "ada")
+    ]  # fmt: skip
 
 
 async def test_the_download_is_what_gdpr_export_writes(
@@ -214,7 +217,16 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
         )
         page = await client.get(PAGE)
         searched = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
-        released = await client.post(f"{PAGE}/release", data={"phone": BO, "csrf_token": token})
+        bare = await client.post(f"{PAGE}/release", data={"phone": BO, "csrf_token": token})
+        with_number = await client.post(
+            f"{PAGE}/release",
+            data={"phone": BO, "reason": "rang 31 98 76 54", "csrf_token": token},
+        )
+        still = await client.get(PAGE)
+        released = await client.post(
+            f"{PAGE}/release",
+            data={"phone": BO, "reason": "SAR-2026-17 answered", "csrf_token": token},
+        )
         after = await client.get(PAGE)
     assert no_reason.status_code == 400
     assert held.status_code == 303 and released.status_code == 303
@@ -222,10 +234,16 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
     assert "SAR-2026-17" in holds and "ada" in holds
     assert "<td>+********54</td>" in holds and "<td>+4531987654<" not in holds  # shown masked
     assert "by ada: SAR-2026-17" in searched.text
+    assert bare.status_code == 400 and "a release needs its reason" in bare.text
+    assert with_number.status_code == 400 and "must never keep it" in with_number.text
+    assert "SAR-2026-17" in still.text.split('id="holds"')[1]  # still held
     assert "nobody is held" in after.text
     audit = after.text.split('id="audit"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]+)</td><td>(\w+)</td><td>(\w+)</td>", audit)
-    assert [(action, actor) for _, action, actor in rows] == [("release", "ada"), ("hold", "ada")]
+    assert [(action, actor) for _, action, actor in rows] == [
+        ("release", "ada"), ("search", "ada"), ("hold", "ada")
+    ]  # fmt: skip
+    assert '<td class="reason">SAR-2026-17 answered</td>' in audit
     assert all(re.search(r" CES?T$", when) for when, _, _ in rows)  # the shop's zone
     assert not re.search(r"3198|98 ?76|31 98", audit)  # never the number
 
@@ -244,3 +262,55 @@ async def test_forget_without_the_hash_key_says_so_and_erases_nothing(
         )
     assert answer.status_code == 409 and "gdpr.hash_key" in answer.text
     assert export_person(store, "+45" + BO, settings, now=time.time()).rows > 10
+
+
+async def test_a_search_is_audited_without_the_number(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """Who looked a person up, when, and how many rows per table; the number nowhere in the
+    log (stored or shown), and a search that looked nothing up leaves no record."""
+    store, _ = world
+    before = time.time()
+    async with _client(world, "ada") as (client, token):
+        typo = await client.post(f"{PAGE}/search", data={"phone": "31x", "csrf_token": token})
+        found = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+        page = await client.get(PAGE)
+    assert typo.status_code == 400 and found.status_code == 200
+    [entry] = _audit(store)
+    assert (entry["action"], entry["actor"]) == ("search", "ada")
+    assert before <= float(str(entry["at"])) <= time.time()
+    counts = json.loads(str(entry["detail"]))
+    assert counts["callback_requests"] >= 1 and entry["rows"] == sum(counts.values())
+    shown = f"<td>callback_requests</td><td>{counts['callback_requests']}</td>"
+    assert shown in found.text
+    stored = json.dumps(entry)
+    assert not any(form in stored for form in ("31987654", "4531987654"))
+    audit = page.text.split('id="audit"')[1].split("</table>")[0]
+    assert "<td>search</td><td>ada</td>" in audit and "3198" not in audit
+
+
+async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """POST/redirect/GET: the confirmed forget answers 303 to the page; the page shows what
+    went once (number masked), and reloading it shows and writes nothing more."""
+    store, settings = world
+    async with _client(world, "ada") as (client, token):
+        done = await client.post(
+            f"{PAGE}/forget", data={"phone": ANNA, "confirm": "+45" + ANNA, "csrf_token": token}
+        )
+        assert done.status_code == 303 and done.headers["location"] == PAGE
+        assert "is forgotten" not in done.text  # the result is not the POST's own page
+        shown = await client.get(done.headers["location"])
+        audit_after = _audit(store)
+        reloaded = await client.get(PAGE)
+    assert shown.status_code == 200
+    result = shown.text.split('id="forgotten"')[1].split("</section>")[0]
+    assert "+********56 is forgotten" in result and "open callback(s) cancelled" in result
+    assert re.search(r"<li>transcript_turns: 2</li>", result)
+    example = 'placeholder="20123456 or +4520123456"'  # the search field's example is Anna's
+    assert "20123456" not in shown.text.replace(example, "")
+    assert 'id="forgotten"' not in reloaded.text  # shown once
+    assert _audit(store) == audit_after  # the reload wrote nothing
+    assert [a["action"] for a in audit_after].count("forget") == 1
+    assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0

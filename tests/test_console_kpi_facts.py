@@ -26,8 +26,8 @@ from spillway.retention import Periods, apply_retention
 from spillway.schema import MIGRATIONS
 from spillway.storage import SqliteStore, Store
 from web.console import compute_kpis
-from web.kpi_rows import scanned_call_records, scanned_request_records
-from web.kpis import Window, bot_kpis, callback_kpis, daily_series, window
+from web.kpi_rows import scanned_kpis
+from web.kpis import Window, window
 
 ZONE = "Europe/Copenhagen"
 DAY_S = 86400.0
@@ -136,22 +136,14 @@ def write_history(store: Store, now: float, seed: int) -> None:
         store.execute("DELETE FROM call_events WHERE id = :id", {"id": event_id})
 
 
-def scanned(store: Store, w: Window) -> dict[str, Any]:
-    """The KPIs counted the old way: from every attempt and every event."""
-    requests = scanned_request_records(store, w.since, w.until)
-    return {
-        "callbacks": callback_kpis(requests),
-        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
-        "daily": daily_series(requests, w.zone),
-    }
-
-
 def assert_stored_equals_scan(store: Store, now: float) -> None:
     windows = [window(key, ZONE, now) for key in ("today", "7d", "30d")]
     windows.append(Window("range", now - 45 * DAY_S, now + 1, ZONE))
     for w in windows:
         stored = compute_kpis(store, w)
-        assert {k: stored[k] for k in ("callbacks", "bot", "daily")} == scanned(store, w), w.key
+        assert {k: stored[k] for k in ("callbacks", "bot", "daily")} == scanned_kpis(store, w), (
+            w.key
+        )
 
 
 def test_the_stored_facts_give_the_scanned_kpis(store: SqliteStore) -> None:
@@ -220,3 +212,85 @@ def test_the_kpi_query_reads_no_attempts_and_no_raw_events(store: SqliteStore) -
     assert reads
     assert not [s for s in reads if "callback_attempts" in s]
     assert not [s for s in reads if "'first_audio'" in s or "'endpoint'" in s]
+
+
+class RowCounter:
+    """A store that counts the rows its queries send back (the rest is the store's)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.rows = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        rows = self._store.query(sql, params)
+        self.rows += len(rows)
+        return rows
+
+    def values(self, sql: str, params: Any = ()) -> list[Any]:
+        rows = self._store.values(sql, params)
+        self.rows += len(rows)
+        return rows
+
+
+def test_postgres_takes_the_medians_where_the_rows_are(pg_dsn: str) -> None:
+    """On PostgreSQL the median hours to contact and the turn percentiles are the server's
+    (percentile_cont): the rows the KPIs fetch do not grow with the requests reached or the
+    turns taken (they used to: one row each), and the figures still equal the scan."""
+    from spillway.postgres import PostgresStore
+
+    store = PostgresStore(pg_dsn)
+    try:
+        store.migrate()
+        now = time.time()
+        write_history(store, now, seed=7)
+        w = Window("range", now - 45 * DAY_S, now + 1, ZONE)
+        before = RowCounter(store)
+        figures = compute_kpis(before, w)  # type: ignore[arg-type]
+        more_reached_and_more_turns(store, 40)
+        after = RowCounter(store)
+        grown = compute_kpis(after, w)  # type: ignore[arg-type]
+        assert grown["callbacks"]["requests"] == figures["callbacks"]["requests"] + 40
+        turns = grown["bot"]["turn_latency_ms"]["turns"]
+        assert turns == figures["bot"]["turn_latency_ms"]["turns"] + 40
+        assert after.rows == before.rows
+        assert {k: grown[k] for k in ("callbacks", "bot", "daily")} == scanned_kpis(store, w)
+    finally:
+        store.close()
+
+
+def more_reached_and_more_turns(store: Store, n: int) -> None:
+    """``n`` more requests reached (each beside a reached one: same day and policy) and
+    ``n`` more turns in calls already counted."""
+    reached = store.query(
+        "SELECT id, phone, created_at, planned_by FROM callback_requests "
+        "WHERE contacted_at IS NOT NULL AND status <> 'invalid_number' ORDER BY id"
+    )
+    calls = store.query(
+        "SELECT call_id, started_at FROM calls WHERE outcome IN "
+        "('resolved', 'handoff', 'callback', 'hangup', 'failed') ORDER BY call_id"
+    )
+    assert len(reached) >= n // 4 and len(calls) >= n // 4
+    with store.transaction() as tx:
+        for i in range(n):
+            like = reached[i % len(reached)]
+            rid = 10_000 + i
+            created = like["created_at"] + 1
+            tx.insert(
+                "callback_requests",
+                {"id": rid, "phone": like["phone"], "source": "api", "created_at": created,
+                 "status": "done", "planned_by": like["planned_by"]},
+            )  # fmt: skip
+            tx.insert(
+                "callback_attempts",
+                {"id": f"more{i}", "request_id": rid, "phone": like["phone"], "attempt_no": 1,
+                 "started_at": created + 3600 * (1 + i % 7), "ended_at": created + 3700,
+                 "outcome": "answered", "local_weekday": 0, "local_hour": 10,
+                 "hours_since_request": 1.0, "policy": "predicted"},
+            )  # fmt: skip
+            call = calls[i % len(calls)]
+            at = call["started_at"] + 10_000 + 10 * i  # after every event of the call
+            for kind, when in (("endpoint", at), ("first_audio", at + 0.2 + 0.01 * i)):
+                tx.insert("call_events", {"call_id": call["call_id"], "at": when, "kind": kind})

@@ -11,6 +11,7 @@ hour over a slightly earlier one.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -266,3 +267,30 @@ def test_a_weaker_prior_needs_clearly_better_evidence_to_replace_the_strongest()
     )
     chosen = contact_model.prior_choice(evidence, contact_model.STRENGTH_MARGIN_NATS)
     assert chosen.tolist() == [0, 2, 1]
+
+
+def test_the_booster_is_fitted_and_asked_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenMP's thread per core made a subject-access export's fit 3-4x slower on a busy
+    machine (bench/bench_gdpr.py): the booster is fitted and asked on one thread."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_info
+
+    seen: list[tuple[str, list[int]]] = []
+
+    def recording(name: str) -> Any:
+        real = getattr(HistGradientBoostingClassifier, name)
+
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            threads = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+            seen.append((name, threads))
+            return real(self, *args, **kwargs)
+
+        return call
+
+    for name in ("fit", "predict_proba"):
+        monkeypatch.setattr(HistGradientBoostingClassifier, name, recording(name))
+    model = fit(_attempt_effect_log(30_000, 0.2, seed=5), now=NOW)
+    assert model.gbm is not None
+    model.mean("new", "shops", 4)  # asks the booster for a fresh key
+    assert {name for name, _ in seen} == {"fit", "predict_proba"}
+    assert all(threads and set(threads) == {1} for _, threads in seen), seen

@@ -16,6 +16,7 @@ from cli.main import app
 from scheduler.daemon import run_scheduler
 from scheduler.timing.contact_model import fit
 from scheduler.timing.model_keeper import read_attempt_log
+from spillway.errors import InputError
 from spillway.retention import MONTH_S, Periods, apply_retention, hold, release
 from spillway.settings import GdprSettings
 from spillway.storage import AsyncStore, SqliteStore, Transaction
@@ -108,7 +109,7 @@ def test_rows_past_their_period_go_and_the_others_stay(store: SqliteStore) -> No
     assert _counts(store, "+4520000003") == dict.fromkeys(_counts(store, "x"), 1)
     # Held: nothing of theirs goes, until released.
     assert _counts(store, "+4520000004")["attempts"] == 3
-    assert release(store, "+4520000004", actor="dpo", now=NOW)
+    assert release(store, "+4520000004", reason="access request 17 answered", actor="dpo", now=NOW)
     assert apply_retention(store, PERIODS, now=NOW)["callback_attempts"] == 3
     assert _counts(store, "+4520000004")["requests"] == 0
     # The aggregates keep all eight attempts that went, without a number.
@@ -166,12 +167,47 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     assert held.exit_code == 0 and "held" in held.output
     dry = runner.invoke(app, ["gdpr", "retention", "--dry-run"], env=env)
     assert "0 row(s) past their retention period would be removed" in dry.output
-    runner.invoke(app, ["gdpr", "release", "+4520123405"], env=env)
+    released = runner.invoke(
+        app, ["gdpr", "release", "+4520123405", "--reason", "ticket 9 answered"], env=env
+    )
+    assert released.exit_code == 0 and "released" in released.output, released.output
     dry = runner.invoke(app, ["gdpr", "retention", "--dry-run"], env=env)
     assert "7 row(s) past their retention period would be removed" in dry.output, dry.output
     done = runner.invoke(app, ["gdpr", "retention"], env=env)
     assert "7 row(s) past their retention period removed" in done.output
     assert _counts(store, "+4520123405") == dict.fromkeys(_counts(store, "x"), 0)
+
+
+def test_a_release_says_why_and_the_audit_log_shows_it(store: SqliteStore) -> None:
+    """`gdpr release` without a reason (or with the person's number in it) is refused and
+    changes nothing; with one, the reason is in gdpr_audit.reason and in `gdpr audit`."""
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(store.path)}
+    runner = CliRunner()
+    runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-9"], env=env)
+    bare = runner.invoke(app, ["gdpr", "release", "20123405"], env=env)
+    blank = runner.invoke(app, ["gdpr", "release", "20123405", "--reason", "  "], env=env)
+    number = runner.invoke(
+        app, ["gdpr", "release", "20123405", "--reason", "called 20 12 34 05 back"], env=env
+    )
+    for refused in (bare, blank, number):  # the CLI's entry point prints it as one line
+        assert isinstance(refused.exception, InputError), refused.output
+    assert "a release needs its reason" in str(bare.exception)
+    assert "a release needs its reason" in str(blank.exception)
+    assert "must never keep it" in str(number.exception)
+    assert store.query("SELECT phone FROM gdpr_holds") == [{"phone": "+4520123405"}]
+    done = runner.invoke(
+        app, ["gdpr", "release", "20123405", "--reason", "SAR-9  answered"], env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert store.query("SELECT phone FROM gdpr_holds") == []
+    rows = store.query("SELECT action, reason FROM gdpr_audit ORDER BY id")
+    assert [(r["action"], r["reason"]) for r in rows] == [
+        ("hold", None), ("release", "SAR-9 answered")
+    ]  # fmt: skip
+    listing = runner.invoke(app, ["gdpr", "audit"], env=env)
+    assert "reason: SAR-9 answered" in listing.output, listing.output
+    with pytest.raises(InputError):
+        release(store, "+4520123405", reason="", actor="dpo", now=NOW)
 
 
 @pytest.mark.asyncio(loop_scope="session")

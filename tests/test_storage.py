@@ -19,7 +19,10 @@ def test_migrations_are_applied_once_in_order_and_recorded(tmp_path: Path) -> No
     assert [m.version for m in applied] == [m.version for m in MIGRATIONS]
     assert store.migrate() == []
     rows = store.applied_migrations()
-    assert [r["version"] for r in rows] == list(range(1, latest_version() + 1))
+    versions = [m.version for m in MIGRATIONS]
+    # Rising and unique; a gap is allowed (a number held for another branch's migration).
+    assert [r["version"] for r in rows] == versions == sorted(set(versions))
+    assert versions[-1] == latest_version()
     assert all(r["applied_at"] > 0 and r["name"] for r in rows)
     store.close()
 

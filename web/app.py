@@ -25,6 +25,7 @@ from web.auth import SESSION_COOKIE, LoginLimit, RequireLogin, SecurityHeaders, 
 from web.callbacks_api import create_app as create_api
 from web.console import console_routes
 from web.data_protection import data_protection_routes
+from web.figure_cache import FigureCache
 from web.pages import STATIC_DIR
 from web.pilot_page import pilot_routes
 from web.users import UserBook
@@ -44,12 +45,13 @@ def create_web_app(settings: Settings, store: AsyncStore) -> Starlette:
             "(`spillway web user add` creates one in the secrets file)"
         )
         session_key = secrets.token_urlsafe(32)
+    figures = FigureCache()  # the Overview's and the Pilot page's, counted once a minute
     app = Starlette(
         routes=[
             *login_routes(users, LoginLimit.from_settings(web)),
-            *console_routes(settings, store),
+            *console_routes(settings, store, figures),
             *data_protection_routes(settings, store),
-            *pilot_routes(settings, store),
+            *pilot_routes(settings, store, figures),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
             Mount("", app=create_api(settings, store)),
         ],

@@ -43,6 +43,7 @@ from web.console_data import (
     requests_csv,
 )
 from web.csrf import checked_form
+from web.figure_cache import FigureCache
 from web.health import health_checks
 from web.kpi_rows import bot_facts, request_tallies, simulated_requests
 from web.kpis import (
@@ -58,9 +59,6 @@ from web.pages import render
 from web.users import Role
 
 LIVE_POLL_S = 5
-# The Overview's figures are reused this long: a month of a million attempts takes
-# seconds to count on SQLite (docs/PERFORMANCE.md), and a wallboard polls all day.
-KPI_CACHE_S = 60.0
 
 
 def stale_after_s(settings: Settings) -> float:
@@ -70,7 +68,7 @@ def stale_after_s(settings: Settings) -> float:
 
 def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
     """Both halves' KPIs for the window, and the daily series (worker thread)."""
-    by_policy, hours, by_day = request_tallies(store, w)
+    by_policy, medians, by_day = request_tallies(store, w)
     return {
         "window": {
             "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
@@ -78,32 +76,12 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
             "time_zone": w.zone,
             "label": w.label,
         },
-        "callbacks": callback_kpis_from(by_policy, hours),
+        "callbacks": callback_kpis_from(by_policy, medians),
         "bot": bot_kpis_from(*bot_facts(store, w.since, w.until)),
         "daily": daily_series_from(by_day),
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated_requests(store, w.since, w.until),
     }
-
-
-class KpiCache:
-    """The last figures per window, reused for ``ttl_s``; the page says when they were counted."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self.ttl_s = ttl_s
-        self._figures: dict[tuple[str, float, float], tuple[float, dict[str, Any]]] = {}
-
-    async def get(self, store: AsyncStore, w: Window, now: float) -> dict[str, Any]:
-        # Rolling windows (today, 7d, 30d) are one entry each; a range is its own.
-        key = (w.key, w.since, w.until) if w.key == "range" else (w.key, 0.0, 0.0)
-        hit = self._figures.get(key)
-        if hit is not None and now - hit[0] <= self.ttl_s:
-            return hit[1]
-        figures = await store.run(compute_kpis, store.store, w)
-        figures["counted_at"] = now
-        self._figures = {k: v for k, v in self._figures.items() if now - v[0] <= self.ttl_s}
-        self._figures[key] = (now, figures)
-        return figures
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -115,11 +93,19 @@ def _day(raw: str | None, name: str) -> date | None:
         raise HTTPException(400, f"{name}: a date such as 2026-03-02, not {raw!r}") from None
 
 
-def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
+def overview_key(w: Window) -> tuple[object, ...]:
+    """What the Overview's figures depend on: a rolling window (today, 7d, 30d) is one
+    entry per time zone, a chosen range its own."""
+    if w.key == "range":
+        return ("overview", w.key, w.zone, w.since, w.until)
+    return ("overview", w.key, w.zone)
+
+
+def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
+    """The console's pages; ``figures`` is the application's one :class:`FigureCache`."""
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
     models = ModelCache(settings.callbacks.model_refit_minutes * 60)
-    kpi_cache = KpiCache(KPI_CACHE_S)
 
     async def overview(request: Request) -> Response:
         key = request.query_params.get("window", "today")
@@ -134,7 +120,7 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
             )
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        figures = await kpi_cache.get(store, w, now)
+        k = await figures.get(overview_key(w), now, lambda: store.run(compute_kpis, store.store, w))
         return render(
             request,
             "overview.html",
@@ -142,8 +128,8 @@ def console_routes(settings: Settings, store: AsyncStore) -> list[Route]:
                 "page": "overview",
                 "w": w,
                 "windows": WINDOW_KEYS,
-                "k": figures,
-                "series_json": json.dumps(figures["daily"]),
+                "k": k,
+                "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
             },
         )

@@ -11,8 +11,9 @@ Nothing here erases or exports on its own: the search counts the rows
 :func:`scheduler.subject_access.export_person` (the same JSON `spillway gdpr
 export` writes), forget is :func:`scheduler.forget_person.forget_everywhere`,
 hold and release are :mod:`spillway.retention`'s; each records the console
-user as the actor in the audit log. Forget asks first: a confirmation that
-repeats the number and what will go.
+user as the actor in the audit log, and so does a look-up (:func:`looked_up`:
+who searched, when, how many rows per table, never the number). Forget asks
+first: a confirmation that repeats the number and what will go.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from starlette.routing import Route
 from scheduler.forget_person import forget_everywhere
 from scheduler.requests import is_opted_out
 from scheduler.subject_access import export_person, person_rows
-from spillway.audit import audit_log
-from spillway.errors import ConfigError
+from spillway.audit import REASON_CHARS, audit, audit_log, checked_reason
+from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
-from spillway.phone import normalise_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.retention import hold, holds, release
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
@@ -44,7 +45,7 @@ from web.users import Role, User
 
 PAGE = "/data-protection"
 AUDIT_ROWS = 50
-REASON_CHARS = 200
+FORGOTTEN = "forgotten"  # the session's key for the last forget's result
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,18 @@ def what_is_held(store: Store, e164: str, hash_key: bytes | None) -> Held:
         opted_out = is_opted_out(tx, e164, hash_key=hash_key)
     held = found["gdpr_holds"][0] if found["gdpr_holds"] else None
     return Held(e164, counts, held, opted_out)
+
+
+def looked_up(store: Store, e164: str, hash_key: bytes | None, *, actor: str, now: float) -> Held:
+    """:func:`what_is_held`, recorded in the audit log as a ``search`` by ``actor``.
+
+    Looking a person up discloses what is kept about them, so it is accounted
+    for like an export: who, when and how many rows per table, never the number.
+    """
+    found = what_is_held(store, e164, hash_key)
+    with store.transaction() as tx:
+        audit(tx, actor=actor, action="search", rows=found.counts, now=now)
+    return found
 
 
 def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]:
@@ -110,16 +123,22 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
 
     async def show(request: Request) -> Response:
         admin(request)
-        return await page(request)
+        # What the last forget did, shown once: a reload of this page shows and writes nothing.
+        forgotten = request.session.pop(FORGOTTEN, None)
+        return await page(request, forgotten=forgotten)
+
+    async def look_up(user: User, e164: str) -> Held:
+        return await store.run(
+            lambda: looked_up(store.store, e164, hash_key(), actor=user.name, now=time.time())
+        )
 
     async def search(request: Request) -> Response:
-        admin(request)
+        user = admin(request)
         raw, e164 = number(await checked_form(request))
-        if e164 is None:
+        if e164 is None:  # nothing was looked up
             problem = f"{raw!r} is not a phone number: e.g. 20123456 or +4520123456"
             return await page(request, status=400, problem=problem)
-        found = await store.run(what_is_held, store.store, e164, hash_key())
-        return await page(request, found=found)
+        return await page(request, found=await look_up(user, e164))
 
     async def export(request: Request) -> Response:
         user, _, e164 = await posted(request)
@@ -135,9 +154,8 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
 
     async def forget(request: Request) -> Response:
         user, form, e164 = await posted(request)
-        if form.get("confirm") != e164:
-            found = await store.run(what_is_held, store.store, e164, hash_key())
-            return await page(request, confirm=found)
+        if form.get("confirm") != e164:  # the confirmation shows what is held: a look-up
+            return await page(request, confirm=await look_up(user, e164))
         try:
             done = await store.run(
                 lambda: forget_everywhere(
@@ -146,7 +164,15 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
             )
         except ConfigError as exc:
             return await page(request, status=409, problem=str(exc))
-        return await page(request, forgotten=done, forgotten_phone=e164)
+        # POST/redirect/GET: the answer is a 303 to the page, which shows what went (from
+        # the session, with the number masked), so a reload repeats the GET, not the erasure.
+        request.session[FORGOTTEN] = {
+            "phone": mask_phone(e164),
+            "total": done.erased.total,
+            "cancelled": done.erased.cancelled,
+            "counts": done.counts,
+        }
+        return RedirectResponse(PAGE, status_code=303)
 
     async def hold_(request: Request) -> Response:
         user, form, e164 = await posted(request)
@@ -161,8 +187,15 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         return RedirectResponse(PAGE, status_code=303)
 
     async def release_(request: Request) -> Response:
-        user, _, e164 = await posted(request)
-        await store.run(lambda: release(store.store, e164, actor=user.name, now=time.time()))
+        user, form, e164 = await posted(request)
+        reason = str(form.get("reason", ""))
+        try:
+            checked_reason(reason, e164)
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        await store.run(
+            lambda: release(store.store, e164, reason=reason, actor=user.name, now=time.time())
+        )
         return RedirectResponse(PAGE, status_code=303)
 
     return [

@@ -3,7 +3,8 @@
 The callback half reads each request's contact facts, which the database
 keeps beside the request from its attempts (migration 15's triggers): one
 indexed aggregate per local day and policy, and the hours to contact of the
-requests reached, instead of a scan of a month's million attempts.
+requests reached (PostgreSQL takes the medians itself, ``percentile_cont``),
+instead of a scan of a month's million attempts.
 :func:`scanned_request_records` counts the same facts from the attempts (the
 definition; a test holds the two equal). The bot half: per bot call started
 in the window, its outcome and intent, the latency of each turn (paired in
@@ -23,9 +24,14 @@ from web.kpis import (
     HANDOFF,
     UNPLANNED,
     CallRecord,
+    HourMedians,
     RequestRecord,
     RequestTally,
+    TurnLatency,
     Window,
+    bot_kpis,
+    callback_kpis,
+    daily_series,
     local_days,
     outcome_class,
     stored_words,
@@ -56,18 +62,43 @@ FROM days d
 JOIN callback_requests r ON r.created_at >= d.day_start AND r.created_at < d.day_end
 GROUP BY d.day, {POLICY_SQL}
 """
-_HOURS = f"""
-SELECT {POLICY_SQL} AS policy, (r.contacted_at - r.created_at) / 3600 AS hours
+_REACHED = f"""
 FROM callback_requests r
 WHERE r.{_WINDOW} AND {_CALLABLE} AND r.contacted_at IS NOT NULL
 """
+_HOURS = f"SELECT {POLICY_SQL} AS policy, (r.contacted_at - r.created_at) / 3600 AS hours"
+# PostgreSQL takes the medians where the rows are: one row per policy and one for all
+# (GROUPING 1), instead of every reached request's hours sent over to be sorted here.
+_HOUR_MEDIANS = f"""
+SELECT {POLICY_SQL} AS policy, GROUPING({POLICY_SQL}) AS overall,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY (r.contacted_at - r.created_at) / 3600)
+           AS median
+{_REACHED}
+GROUP BY GROUPING SETS (({POLICY_SQL}), ())
+"""
+
+
+def hour_medians(store: Store, params: dict[str, Any]) -> HourMedians:
+    """The median hours to contact of the requests created in the window (``params``)."""
+    if store.backend == "postgres":
+        rows = store.query(_HOUR_MEDIANS, params)
+        by_policy = {r["policy"] or UNPLANNED: r["median"] for r in rows if not r["overall"]}
+        overall = [r["median"] for r in rows if r["overall"]]
+        return HourMedians(
+            float(overall[0]) if overall and overall[0] is not None else None,
+            {k: float(v) for k, v in by_policy.items() if v is not None},
+        )
+    hours: dict[str, list[float]] = defaultdict(list)
+    for policy, hour in store.values(_HOURS + _REACHED, params):
+        hours[policy or UNPLANNED].append(float(hour))
+    return HourMedians.of(hours)
 
 
 def request_tallies(
     store: Store, w: Window
-) -> tuple[dict[str, RequestTally], dict[str, list[float]], dict[date, RequestTally]]:
-    """The requests created in the window: counted per policy, their hours to contact per
-    policy, and counted per local day of creation."""
+) -> tuple[dict[str, RequestTally], HourMedians, dict[date, RequestTally]]:
+    """The requests created in the window: counted per policy, their median hours to
+    contact, and counted per local day of creation."""
     days = local_days(w)
     params: dict[str, Any] = {"since": w.since, "until": w.until}
     values = []
@@ -81,10 +112,18 @@ def request_tallies(
             t = RequestTally(*(int(row[f]) for f in RequestTally.__dataclass_fields__))
             by_policy[row["policy"] or UNPLANNED] += t
             by_day[date.fromisoformat(row["day"])] += t
-    hours: dict[str, list[float]] = defaultdict(list)
-    for policy, hour in store.values(_HOURS, params):
-        hours[policy or UNPLANNED].append(float(hour))
-    return dict(by_policy), dict(hours), dict(by_day)
+    return dict(by_policy), hour_medians(store, params), dict(by_day)
+
+
+def scanned_kpis(store: Store, w: Window) -> dict[str, Any]:
+    """The KPIs as the definition counts them, from every attempt and turn event of the
+    window (what the stored facts must equal: the facts test, bench/bench_console.py)."""
+    requests = scanned_request_records(store, w.since, w.until)
+    return {
+        "callbacks": callback_kpis(requests),
+        "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
+        "daily": daily_series(requests, w.zone),
+    }
 
 
 def scanned_request_records(store: Store, since: float, until: float) -> list[RequestRecord]:
@@ -99,10 +138,29 @@ _BOT_CALLS = (
     "AND outcome IS NOT NULL"
 )
 # Each reply's turn latency, kept on its first audio event by migration 15's triggers.
-_TURNS = (
-    f"SELECT e.turn_ms FROM call_events e WHERE e.call_id IN ({_BOT_CALLS}) "
-    "AND e.turn_ms IS NOT NULL"
+_TURNS_OF = f"FROM call_events e WHERE e.call_id IN ({_BOT_CALLS}) AND e.turn_ms IS NOT NULL"
+_TURNS = f"SELECT e.turn_ms {_TURNS_OF}"
+# PostgreSQL: the two percentiles where the rows are (linear, as numpy's default).
+_TURN_PERCENTILES = (
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY e.turn_ms) AS p50, "
+    "percentile_cont(0.95) WITHIN GROUP (ORDER BY e.turn_ms) AS p95, "
+    f"COUNT(*) AS turns {_TURNS_OF}"
 )
+
+
+def turn_latency(store: Store, window: dict[str, Any]) -> TurnLatency:
+    """The turn latency of the bot calls started in the window."""
+    if store.backend == "postgres":
+        [row] = store.query(_TURN_PERCENTILES, window)
+        p50, p95 = row["p50"], row["p95"]
+        return TurnLatency(
+            None if p50 is None else float(p50),
+            None if p95 is None else float(p95),
+            int(row["turns"]),
+        )
+    return TurnLatency.of([float(ms) for (ms,) in store.values(_TURNS, window)])
+
+
 # The definition the stored turn times keep: every endpoint and first audio of the calls.
 _TURN_EVENTS = (
     f"SELECT e.call_id, e.at, e.kind FROM call_events e WHERE e.call_id IN ({_BOT_CALLS}) "
@@ -128,10 +186,10 @@ def _handoff_reasons(store: Store, window: dict[str, Any]) -> dict[str, str]:
 
 def bot_facts(
     store: Store, since: float, until: float
-) -> tuple[dict[tuple[str, str | None], int], list[str | None], list[float]]:
+) -> tuple[dict[tuple[str, str | None], int], list[str | None], TurnLatency]:
     """For :func:`web.kpis.bot_kpis_from`, over the calls started in [since, until) that
     recorded an outcome: their number per (outcome, intent), the reason of each call
-    handed over, and every turn's latency as stored."""
+    handed over, and the turns' latency as stored."""
     window: dict[str, Any] = {"since": since, "until": until}
     calls = {
         (outcome, intent): int(n)
@@ -144,8 +202,7 @@ def bot_facts(
     handed_over = sum(n for (outcome, _), n in calls.items() if outcome_class(outcome) == HANDOFF)
     reasons: list[str | None] = list(_handoff_reasons(store, window).values())
     reasons += [None] * (handed_over - len(reasons))
-    latencies = [float(ms) for (ms,) in store.values(_TURNS, window)]
-    return calls, reasons, latencies
+    return calls, reasons, turn_latency(store, window)
 
 
 def scanned_call_records(store: Store, since: float, until: float) -> list[CallRecord]:

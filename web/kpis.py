@@ -29,6 +29,7 @@ A rate with nothing to count is ``None``, not 0.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from scheduler.contact_facts import (
     share,
     tally,
     tally_figures,
+    tally_figures_with,
 )
 
 UNPLANNED = "unplanned"
@@ -94,16 +96,50 @@ class CallRecord:
     turn_latencies_ms: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class HourMedians:
+    """The median hours to contact: over every policy, and per policy (None: nobody reached).
+
+    Counted here from the hours (SQLite), or by the database where the rows are
+    (PostgreSQL's ``percentile_cont``, web.kpi_rows): the same median either way.
+    """
+
+    overall: float | None
+    by_policy: Mapping[str, float | None]
+
+    @classmethod
+    def of(cls, hours: Mapping[str, Sequence[float]]) -> HourMedians:
+        every = [h for arm in hours.values() for h in arm]
+        return cls(
+            statistics.median(every) if every else None,
+            {arm: statistics.median(v) for arm, v in hours.items() if v},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnLatency:
+    """The bot's turn latency over a window: median, 95th percentile (linear between the
+    two nearest turns, as numpy and PostgreSQL's ``percentile_cont`` take it) and turns."""
+
+    p50: float | None
+    p95: float | None
+    turns: int
+
+    @classmethod
+    def of(cls, latencies_ms: Sequence[float]) -> TurnLatency:
+        return cls(_percentile(latencies_ms, 50), _percentile(latencies_ms, 95), len(latencies_ms))
+
+
 def callback_kpis_from(
-    by_policy: Mapping[str, RequestTally], hours: Mapping[str, Sequence[float]]
+    by_policy: Mapping[str, RequestTally], medians: HourMedians
 ) -> dict[str, Any]:
-    """The callback half's KPIs, overall and per policy, from each policy's tally and hours."""
+    """The callback half's KPIs, overall and per policy, from each policy's tally and the
+    median hours to contact."""
     return {
-        **tally_figures(
-            sum(by_policy.values(), RequestTally()), [h for arm in hours.values() for h in arm]
-        ),
+        **tally_figures_with(sum(by_policy.values(), RequestTally()), medians.overall),
         "by_policy": {
-            arm: tally_figures(by_policy[arm], hours.get(arm, ())) for arm in sorted(by_policy)
+            arm: tally_figures_with(by_policy[arm], medians.by_policy.get(arm))
+            for arm in sorted(by_policy)
         },
     }
 
@@ -115,7 +151,7 @@ def callback_kpis(records: Iterable[RequestRecord]) -> dict[str, Any]:
         arms[r.policy or UNPLANNED].append(r)
     return callback_kpis_from(
         {arm: tally(rows) for arm, rows in arms.items()},
-        {arm: hours_to_contact(rows) for arm, rows in arms.items()},
+        HourMedians.of({arm: hours_to_contact(rows) for arm, rows in arms.items()}),
     )
 
 
@@ -139,16 +175,16 @@ def turn_latencies_ms(events: Iterable[tuple[float, str]]) -> list[float]:
 
 
 def _percentile(values: Sequence[float], q: float) -> float | None:
-    return round(float(np.percentile(values, q)), 1) if values else None
+    return float(np.percentile(values, q)) if values else None
 
 
 def bot_kpis_from(
     calls: Mapping[tuple[str, str | None], int],
     handoff_reasons: Iterable[str | None],
-    turn_latencies: Sequence[float],
+    latency: TurnLatency,
 ) -> dict[str, Any]:
     """The bot half's KPIs from the number of calls per (stored outcome, intent), the
-    reason of each call handed over (None: not said) and the latency of every turn."""
+    reason of each call handed over (None: not said) and the turns' latency."""
     classes: Counter[str | None] = Counter()
     intents: Counter[str] = Counter()
     for (outcome, intent), n in calls.items():
@@ -165,9 +201,9 @@ def bot_kpis_from(
         "handoff_reasons": dict(reasons.most_common()),
         "intents": dict(intents.most_common()),
         "turn_latency_ms": {
-            "p50": _percentile(turn_latencies, 50),
-            "p95": _percentile(turn_latencies, 95),
-            "turns": len(turn_latencies),
+            "p50": None if latency.p50 is None else round(latency.p50, 1),
+            "p95": None if latency.p95 is None else round(latency.p95, 1),
+            "turns": latency.turns,
         },
     }
 
@@ -178,7 +214,7 @@ def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
     return bot_kpis_from(
         Counter((str(c.outcome), c.intent) for c in bot_calls),
         [c.handoff_reason for c in bot_calls if outcome_class(c.outcome) == HANDOFF],
-        [ms for c in bot_calls for ms in c.turn_latencies_ms],
+        TurnLatency.of([ms for c in bot_calls for ms in c.turn_latencies_ms]),
     )
 
 

@@ -20,7 +20,7 @@ from cli.context import app_context
 from cli.request_card import moment
 from scheduler.forget_person import forget_everywhere
 from scheduler.subject_access import export_person
-from spillway.audit import audit_log, current_actor
+from spillway.audit import audit_log, checked_reason, current_actor
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
 from spillway.processing_record import processing_record
@@ -130,11 +130,22 @@ def hold_(
 
 
 @app.command("release")
-def release_(ctx: typer.Context, phone: PhoneArg) -> None:
-    """Let retention reach a held person's data again."""
+def release_(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why the hold ends (e.g. 'SAR-17 answered'); required, kept in the audit "
+            "log, never the number."
+        ),
+    ] = "",
+) -> None:
+    """Let retention reach a held person's data again; the reason goes into the audit log."""
     e164 = _e164(ctx, phone)
+    checked_reason(reason, e164)  # refused before the database is opened
     with _store(ctx) as db:
-        released = release(db, e164, actor=current_actor(), now=time.time())
+        released = release(db, e164, reason=reason, actor=current_actor(), now=time.time())
     console.print(f"{mask_phone(e164)} {'released' if released else 'was not held'}")
 
 
@@ -161,8 +172,10 @@ def audit_(
         for row in audit_log(db, limit=limit):
             console.print(
                 f"{moment(row['at'], zone)}  {row['action']:<9} by {row['actor']}: "
-                f"{row['rows']} row(s) {row['detail']}",
+                f"{row['rows']} row(s) {row['detail']}"
+                + (f"  reason: {row['reason']}" if row["reason"] else ""),
                 markup=False,
+                soft_wrap=True,
             )
 
 

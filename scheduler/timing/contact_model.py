@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaln
+from threadpoolctl import threadpool_limits
 
 SLOTS = 168
 PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
@@ -56,6 +57,9 @@ STRENGTHS = ((PRIOR_STRENGTH, BORROW_STRENGTH), (3.0, 6.0), (1.0, 2.0))
 STRENGTH_MARGIN_NATS = 2.0
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
+# OpenMP threads of the booster's fit and predictions (None: one per core, the library's
+# default, which a loaded machine makes 3-4x slower; bench/bench_gdpr.py compares both).
+GBM_THREADS: int | None = 1
 BLEND_WEIGHTS = (1.0, 0.75, 0.5, 0.25, 0.0)  # weight of the Beta-binomial part
 MAX_ATTEMPT_FEATURE = 6
 ATTEMPT_ROUNDS = 2  # refinements of the segment curve by attempt number
@@ -295,7 +299,8 @@ class ContactModel:
                     np.full(SLOTS, key[2]),
                 ]
             )
-            cached = np.asarray(self.gbm.predict_proba(features)[:, 1], dtype=np.float64)
+            with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):  # as in the fit
+                cached = np.asarray(self.gbm.predict_proba(features)[:, 1], dtype=np.float64)
             self._gbm_cache[key] = cached
         return cached
 
@@ -479,45 +484,49 @@ def _with_gbm(
 ) -> ContactModel:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    features = _gbm_features(log, seg_codes, cust_codes)
-    y = log.answered.astype(np.float64)
-    features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
-    split = int(len(y_fit) * 0.8)
-    booster = HistGradientBoostingClassifier(
-        max_iter=80,
-        learning_rate=0.1,
-        max_leaf_nodes=31,
-        categorical_features=[0],
-        random_state=seed,
-    )
-    booster.fit(features[:split], y_fit[:split])
-    # The blend weight, chosen on the most recent fifth. The Beta-binomial part
-    # of a held-out attempt comes from a fit on the attempts before it, so
-    # neither part has seen the answers it is judged on.
-    held = slice(split, len(y_fit))
-    offset = len(log) - len(y_fit)
-    held_rows = np.arange(split, len(y_fit)) + offset
-    earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
-    hier = _point_means(
-        earlier,
-        [log.customer[int(i)] for i in held_rows],
-        [log.segment[int(i)] for i in held_rows],
-        log.slot[held_rows],
-    )
-    boosted = booster.predict_proba(features[held])[:, 1]
-    losses = {
-        w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
-        for w in BLEND_WEIGHTS
-    }
-    best = min(losses, key=losses.__getitem__)
-    booster.fit(features, y_fit)  # the final booster sees every row
-    return dataclasses.replace(
-        model,
-        gbm=booster if best < 1.0 else None,
-        gbm_weight=1.0 - best,
-        holdout_log_loss=losses[best],
-        _gbm_cache={},
-    )
+    # One OpenMP thread (GBM_THREADS): on a PBX the cores are busy with calls, and a
+    # booster of at most GBM_MAX_ROWS rows fitted with a thread per core spends its time
+    # waiting for the others (bench/bench_gdpr.py times an export both ways).
+    with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):
+        features = _gbm_features(log, seg_codes, cust_codes)
+        y = log.answered.astype(np.float64)
+        features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
+        split = int(len(y_fit) * 0.8)
+        booster = HistGradientBoostingClassifier(
+            max_iter=80,
+            learning_rate=0.1,
+            max_leaf_nodes=31,
+            categorical_features=[0],
+            random_state=seed,
+        )
+        booster.fit(features[:split], y_fit[:split])
+        # The blend weight, chosen on the most recent fifth. The Beta-binomial part
+        # of a held-out attempt comes from a fit on the attempts before it, so
+        # neither part has seen the answers it is judged on.
+        held = slice(split, len(y_fit))
+        offset = len(log) - len(y_fit)
+        held_rows = np.arange(split, len(y_fit)) + offset
+        earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
+        hier = _point_means(
+            earlier,
+            [log.customer[int(i)] for i in held_rows],
+            [log.segment[int(i)] for i in held_rows],
+            log.slot[held_rows],
+        )
+        boosted = booster.predict_proba(features[held])[:, 1]
+        losses = {
+            w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
+            for w in BLEND_WEIGHTS
+        }
+        best = min(losses, key=losses.__getitem__)
+        booster.fit(features, y_fit)  # the final booster sees every row
+        return dataclasses.replace(
+            model,
+            gbm=booster if best < 1.0 else None,
+            gbm_weight=1.0 - best,
+            holdout_log_loss=losses[best],
+            _gbm_cache={},
+        )
 
 
 def _prefix(log: AttemptLog, stop: int) -> AttemptLog:

@@ -1,18 +1,18 @@
 """Numbers that opted out of AI timing for good: every request of theirs is a plain callback.
 
 ``spillway callbacks optout --ai-timing PHONE`` adds one (``--remove`` takes
-it away). Kept like the do-not-call list, in E.164 (``ai_timing_optout``),
-and in the personal-data map, so that export shows it and ``gdpr forget``
-removes it. Intake (:func:`scheduler.requests.record`) looks a number up
-here at every door, and the request then gets ``conventional`` timing with
-reason ``customer``; so do the number's requests already open.
+it away). Kept as the do-not-call list is, by one :mod:`spillway.number_lists`
+class, in E.164 (``ai_timing_optout``), and in the personal-data map, so that
+export shows it and ``gdpr forget`` removes it. Intake
+(:func:`scheduler.requests.record`) looks a number up here at every door, and
+the request then gets ``conventional`` timing with reason ``customer``; so do
+the number's requests already open.
 """
 
 from __future__ import annotations
 
 from scheduler.timing.choice import Timing, TimingReason
-from spillway.personal_data import keyed_hash
-from spillway.phone import normalise_phone
+from spillway.number_lists import AI_TIMING_OPTOUT
 from spillway.storage import Transaction
 
 _OPEN = ("pending", "dialling")
@@ -20,20 +20,14 @@ _OPEN = ("pending", "dialling")
 
 def opted_out_of_ai_timing(tx: Transaction, phone: str, *, hash_key: bytes | None = None) -> bool:
     """Whether ``phone`` (E.164) asked never to have its callbacks timed by the model."""
-    forms = {"p": phone, "h": keyed_hash(phone, hash_key) if hash_key else phone}
-    return bool(tx.query("SELECT 1 FROM ai_timing_optout WHERE phone IN (:p, :h)", forms))
+    return AI_TIMING_OPTOUT.holds(tx, phone, hash_key=hash_key)
 
 
 def add(tx: Transaction, phone: str, *, source: str, now: float, region: str) -> str | None:
     """Opt ``phone`` out of AI timing, its open requests too; its E.164 form (None: no number)."""
-    e164 = normalise_phone(phone, region)
+    e164 = AI_TIMING_OPTOUT.put(tx, phone, source=source, now=now, region=region)
     if e164 is None:
         return None
-    tx.execute(
-        "INSERT INTO ai_timing_optout (phone, source, added_at) VALUES (:p, :s, :at) "
-        "ON CONFLICT (phone) DO NOTHING",
-        {"p": e164, "s": source, "at": now},
-    )
     # planned_by NULL: a pending request's next attempt is planned again, by the rule.
     tx.execute(
         "UPDATE callback_requests SET timing = :t, timing_reason = :r, "
@@ -75,8 +69,4 @@ def remove(tx: Transaction, phone: str, *, region: str) -> tuple[str | None, boo
     Requests already recorded keep the timing they have: the choice was made
     at their intake; the number's next requests are timed as anyone's.
     """
-    e164 = normalise_phone(phone, region)
-    if e164 is None:
-        return None, False
-    removed = tx.execute("DELETE FROM ai_timing_optout WHERE phone = :p", {"p": e164})
-    return e164, removed > 0
+    return AI_TIMING_OPTOUT.take_off(tx, phone, region=region)
