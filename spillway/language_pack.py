@@ -5,7 +5,8 @@ keys in every pack (tests/test_language_packs.py checks they match):
 
 * ``pack.yaml`` - the language's name and locale, and the default recogniser
   and voice per engine (``recognisers``: engine -> model; ``voices``: engine
-  -> voice);
+  -> voice), and the recogniser's initial prompt and beams (``recogniser_prompt``,
+  ``recogniser_beam_size``);
 * ``prompts.yaml`` - every caller-facing sentence by id: a string, or
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
@@ -64,6 +65,9 @@ class LanguagePack:
     locale: str  # "en-US", "da-DK"
     recognisers: Mapping[str, str]  # engine -> default model ("whisper" -> "whisper-base")
     voices: Mapping[str, str]  # engine -> default voice ("piper" -> ..., "espeak" -> "da")
+    # Whisper's initial prompt: the shop's topics in the language ({products} filled in).
+    recogniser_prompt: str
+    recogniser_beam_size: int  # Whisper's beams unless speech.whisper_beam_size says
     prompts: Mapping[str, Prompt]
     reading: Reading
 
@@ -145,6 +149,8 @@ def load_pack(code: str) -> LanguagePack:
         locale=_need(pack, "locale", str, where),
         recognisers=MappingProxyType(dict(_need(pack, "recognisers", dict, where))),
         voices=MappingProxyType(dict(_need(pack, "voices", dict, where))),
+        recogniser_prompt=_need(pack, "recogniser_prompt", str, where),
+        recogniser_beam_size=_need(pack, "recogniser_beam_size", int, where),
         prompts=MappingProxyType(prompts),
         reading=Reading(
             weekdays=_words(reading, "weekdays", 7, reading_where),

@@ -210,6 +210,9 @@ class SpeechSettings(_Section):
     asr_engine: Literal["auto", "vosk", "whisper"] = "auto"
     vosk_model: str = "vosk-model-small-en-us-0.15"
     whisper_model: str = "whisper-tiny.en"
+    # Beams Whisper keeps while decoding (1: greedy, the fastest); unset: the language
+    # pack's (English 1; Danish 5, which hears the weak base model's Danish better).
+    whisper_beam_size: int | None = Field(None, ge=1, le=10)
     piper_voice: str = "en_US-joe-medium"
     sample_rate_hz: Literal[8000, 16000] = 8000
     endpoint_silence_ms: int = Field(300, ge=50, le=5000)
