@@ -6,7 +6,7 @@ keys in every pack (tests/test_language_packs.py checks they match):
 * ``pack.yaml`` - the language's name and locale, and the default recogniser
   and voice per engine (``recognisers``: engine -> model; ``voices``: engine
   -> voice), and the recogniser's initial prompt and beams (``recogniser_prompt``,
-  ``recogniser_beam_size``);
+  ``recogniser_beam_size``), and what the demo's caller says (``demo_conversation``);
 * ``prompts.yaml`` - every caller-facing sentence by id: a string, or
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
@@ -68,6 +68,8 @@ class LanguagePack:
     # Whisper's initial prompt: the shop's topics in the language ({products} filled in).
     recogniser_prompt: str
     recogniser_beam_size: int  # Whisper's beams unless speech.whisper_beam_size says
+    demo_conversation: tuple[str, ...]  # what `spillway demo`'s caller says, line by line
+    recogniser_weak: str  # why the recogniser this machine gives the pack is weak ("": it is not)
     prompts: Mapping[str, Prompt]
     reading: Reading
 
@@ -151,6 +153,10 @@ def load_pack(code: str) -> LanguagePack:
         voices=MappingProxyType(dict(_need(pack, "voices", dict, where))),
         recogniser_prompt=_need(pack, "recogniser_prompt", str, where),
         recogniser_beam_size=_need(pack, "recogniser_beam_size", int, where),
+        demo_conversation=tuple(
+            str(line) for line in _need(pack, "demo_conversation", list, where)
+        ),
+        recogniser_weak=_need(pack, "recogniser_weak", str, where),
         prompts=MappingProxyType(prompts),
         reading=Reading(
             weekdays=_words(reading, "weekdays", 7, reading_where),

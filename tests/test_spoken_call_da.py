@@ -18,6 +18,7 @@ the scripts that need no fragile words reach their outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,7 +69,8 @@ def shop(tmp_path: Path) -> Iterator[SqliteStore]:
     store.close()
 
 
-def test_the_danish_bot_hears_with_whisper_base_forced_to_danish(
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_danish_bot_hears_with_whisper_base_forced_to_danish(
     danish_models: SpeechModels,
 ) -> None:
     assert danish_models.asr.name == "whisper"
@@ -95,7 +97,7 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         for name in sorted(EXPECTED)
     ]
     placed = await place_spoken(
-        PbxHandle(danish, pbx.ami), shop, danish_models, "websocket", specs, concurrency=4
+        dataclasses.replace(pbx, settings=danish), shop, danish_models, "websocket", specs, concurrency=4
     )
     calls: dict[str, PlacedCall] = {p.spec.source: p for p in placed}
     pack = load_pack("da")
@@ -103,26 +105,32 @@ async def test_danish_scripts_spoken_through_the_sandbox(
     tally = WerTally()
     reached: list[str] = []
     report: list[str] = []
+    problems: list[str] = []
     for name in sorted(EXPECTED):
         *turns, result = calls[name].records
         outcome = result["outcome"]
-        # Never dropped: whatever was heard, the caller is left with an answer or a person.
-        assert outcome in KEPT, (name, outcome, turns)
-        assert len(calls[name].wav) > 8000, name  # the caller heard the bot
+        # Never dropped: the bot never fails the caller; a call the script ran out on
+        # ends with the test caller hanging up while the bot still waits for an answer.
+        if outcome not in KEPT | {"hangup"} or len(calls[name].wav) <= 8000:
+            problems.append(f"{name}: ended {outcome}")
         # Answered in Danish: the bot's first words are the Danish pack's greeting.
         said_by_bot = shop.query(
-            "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' ORDER BY id",
+            "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' "
+            "ORDER BY id",
             {"c": result["call_id"]},
         )
-        assert said_by_bot and said_by_bot[0]["text"].startswith(greeting), (name, said_by_bot)
+        if not (said_by_bot and said_by_bot[0]["text"].startswith(greeting)):
+            problems.append(f"{name}: not greeted in Danish: {said_by_bot[:1]}")
         for turn in turns:
             said, heard = str(turn["caller"]), str(turn["heard"] or "")
             if said.startswith("<"):
                 continue
             tally = tally.add(said, heard, language="da")
-            words = set(re.findall(r"[a-zæøå]+", heard.lower()))
-            assert len(words & ENGLISH) < 2, (name, said, heard)
-            report.append(f"{name}: {said!r} heard as {heard!r}")
+            report.append(f"{name}: {said!r} heard as {heard!r} -> {turn['intent']}")
+            if len(set(re.findall(r"[a-zæøå]+", heard.lower())) & ENGLISH) >= 2:
+                problems.append(f"{name}: {said!r} heard as English: {heard!r}")
+            if heard and not turn["bot"]:
+                problems.append(f"{name}: {said!r} heard as {heard!r} but not answered")
         if outcome == EXPECTED[name][1]:
             reached.append(name)
     summary = (
@@ -130,7 +138,8 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         f"{len(reached)}/{len(EXPECTED)} reached their outcome ({', '.join(reached)})"
     )
     print(summary + "\n" + "\n".join(report))
-    heard_any = [line for line in report if not line.endswith("heard as ''")]
+    heard_any = [line for line in report if "heard as ''" not in line]
     assert heard_any, "the recogniser returned no Danish text at all"
+    assert not problems, "\n".join(problems) + "\n" + summary
     missed = [name for name in ROBUST if name not in reached]
     assert not missed, f"{missed} did not reach their outcome\n{summary}"
