@@ -136,6 +136,17 @@ def load_asr(settings: Settings) -> AsrEngine:
     """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
     speech = settings.speech
     choice = recogniser_for(settings)
+    if choice.engine == "sherpa":
+        from bot.speech.sherpa_asr import SherpaEngine, load_sherpa_whisper
+
+        found = require_model(choice.model)
+        recogniser = load_sherpa_whisper(
+            found.path,
+            name=choice.model,
+            language=settings.shop.language,
+            threads=speech.asr_threads,
+        )
+        return SherpaEngine(recogniser)
     if choice.engine == "whisper":
         from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 

@@ -5,7 +5,9 @@ understands the bot's language.
 the shop's language when there is one (streaming, cheapest per call), and
 otherwise Whisper: ``speech.whisper_model`` when it hears that language, else
 the language pack's Whisper model (English: tiny.en; Danish: base,
-multilingual, forced to Danish, since no Vosk Danish model exists). Pure:
+multilingual, forced to Danish, since no Vosk Danish model exists). A
+language pack's sherpa-onnx model (Danish: Whisper small), once fetched, is
+taken before Whisper. Pure:
 the settings and a "which models are installed" lookup in, a
 :class:`RecogniserChoice` out; `spillway doctor` and the bot's assembly use
 the same answer.
@@ -24,7 +26,7 @@ from spillway.errors import InputError
 from spillway.language_pack import load_pack
 from spillway.settings import SpeechSettings
 
-Engine = Literal["vosk", "whisper"]
+Engine = Literal["vosk", "whisper", "sherpa"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,9 @@ def choose_recogniser(
     if speech.asr_engine == "vosk":
         name = speech.vosk_model
         return RecogniserChoice("vosk", name, model_language(name), "speech.asr_engine: vosk")
+    if speech.asr_engine == "sherpa":
+        name = speech.sherpa_model
+        return RecogniserChoice("sherpa", name, model_language(name), "speech.asr_engine: sherpa")
     if speech.asr_engine == "whisper":
         name = speech.whisper_model
         if "whisper_model" not in speech.model_fields_set:
@@ -85,6 +90,12 @@ def choose_recogniser(
             return RecogniserChoice(
                 "vosk", name, model_language(name), f"auto: {name} is installed"
             )
+    sherpa = load_pack(language).recognisers.get("sherpa")
+    if sherpa and installed(sherpa):
+        # Fetched on purpose: a stronger recogniser for the language than Whisper base.
+        return RecogniserChoice(
+            "sherpa", sherpa, model_language(sherpa), f"auto: {sherpa} is installed"
+        )
     name = _whisper_for(speech.whisper_model, language)
     return RecogniserChoice(
         "whisper",

@@ -97,7 +97,12 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         for name in sorted(EXPECTED)
     ]
     placed = await place_spoken(
-        dataclasses.replace(pbx, settings=danish), shop, danish_models, "websocket", specs, concurrency=4
+        dataclasses.replace(pbx, settings=danish),
+        shop,
+        danish_models,
+        "websocket",
+        specs,
+        concurrency=4,
     )
     calls: dict[str, PlacedCall] = {p.spec.source: p for p in placed}
     pack = load_pack("da")
@@ -115,8 +120,7 @@ async def test_danish_scripts_spoken_through_the_sandbox(
             problems.append(f"{name}: ended {outcome}")
         # Answered in Danish: the bot's first words are the Danish pack's greeting.
         said_by_bot = shop.query(
-            "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' "
-            "ORDER BY id",
+            "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' ORDER BY id",
             {"c": result["call_id"]},
         )
         if not (said_by_bot and said_by_bot[0]["text"].startswith(greeting)):
