@@ -181,7 +181,7 @@ def join_model(model: JoinedModel, root: Path | None = None) -> Path:
             for piece in model.halves:
                 part = hashlib.sha256()
                 with _located(piece).open("rb") as handle:
-                    for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    while block := handle.read(1 << 20):
                         part.update(block)
                         whole.update(block)
                         out.write(block)

@@ -39,8 +39,9 @@ from tests.test_spoken_call import OTHER_CALLER, place_spoken
 pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.asyncio(loop_scope="session")]
 
 # Scripts whose outcome does not hang on a word the recogniser mishears: the silent
-# caller is handed to a colleague after the Danish reprompts.
-ROBUST = ("stille",)
+# caller is handed to a colleague after the Danish reprompts; "hvor er min pakke" is
+# heard as "... min pakke" and the yeses as "Ja." (a known caller: order, SMS, goodbye).
+ROBUST = ("stille", "ordrestatus_nummer")
 # An outcome that leaves the caller with someone: never "abandoned" or "error".
 KEPT = {"resolved", "handoff", "callback"}
 # Words only English writes: a line heard as English means the language was not forced.
@@ -118,6 +119,14 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         # ends with the test caller hanging up while the bot still waits for an answer.
         if outcome not in KEPT | {"hangup"} or len(calls[name].wav) <= 8000:
             problems.append(f"{name}: ended {outcome}")
+        # Misheard or not, nothing reaches a real person that the script did not ask for.
+        _caller, expected, _actions, sms = EXPECTED[name]
+        if (
+            len(result["sms"]) > sms
+            or (result["callback_id"] is not None and expected != "callback")
+            or (result["case_id"] is not None and name != "klage")
+        ):
+            problems.append(f"{name}: an unwanted side effect: {result}")
         # Answered in Danish: the bot's first words are the Danish pack's greeting.
         said_by_bot = shop.query(
             "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' ORDER BY id",
