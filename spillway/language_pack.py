@@ -130,6 +130,14 @@ def _words(data: Mapping[str, Any], key: str, count: int, where: str) -> tuple[s
     return tuple(words)
 
 
+def _lines(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    lines = _need(data, key, list, where)
+    # YAML reads a bare yes or no as a boolean: such a line must be quoted.
+    if not lines or not all(isinstance(line, str) and line for line in lines):
+        raise ConfigError(f"{where}: {key!r} must list quoted lines of text")
+    return tuple(lines)
+
+
 @functools.cache
 def load_pack(code: str) -> LanguagePack:
     """The pack for ``code`` (read once); ConfigError naming the missing file or key."""
@@ -153,9 +161,7 @@ def load_pack(code: str) -> LanguagePack:
         voices=MappingProxyType(dict(_need(pack, "voices", dict, where))),
         recogniser_prompt=_need(pack, "recogniser_prompt", str, where),
         recogniser_beam_size=_need(pack, "recogniser_beam_size", int, where),
-        demo_conversation=tuple(
-            str(line) for line in _need(pack, "demo_conversation", list, where)
-        ),
+        demo_conversation=_lines(pack, "demo_conversation", where),
         recogniser_weak=_need(pack, "recogniser_weak", str, where),
         prompts=MappingProxyType(prompts),
         reading=Reading(
