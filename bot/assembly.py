@@ -35,6 +35,7 @@ from models.discover import require_model
 from models.recogniser import RecogniserChoice, installed_recogniser
 from models.voice import installed_voice
 from spillway.audio import AudioFormat
+from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 
@@ -119,30 +120,49 @@ def new_vad_pool(workers: int | None = None) -> ThreadPoolExecutor:
 
 
 def recogniser_for(settings: Settings) -> RecogniserChoice:
-    """The recogniser ``speech.asr_engine`` names, or on ``auto`` one that understands English."""
-    return installed_recogniser(settings.speech)
+    """The recogniser ``speech.asr_engine`` names, or on ``auto`` one that understands the
+    shop's language."""
+    return installed_recogniser(settings.speech, language=settings.shop.language)
 
 
-def whisper_prompt() -> str:
-    """Whisper's initial prompt: what a shop's callers talk about, and its product names."""
-    products = ", ".join(load_nlu_data().lookups.get("product", ()))
-    return (
-        "A customer calls the shop about an order, a delivery, stock, a return, a refund, "
-        f"a complaint or a callback. Products: {products}."
-    )
+def whisper_prompt(language: str = DEFAULT_LANGUAGE) -> str:
+    """Whisper's initial prompt, from the pack: what a shop's callers talk about, in their
+    language, and its product names (the pack's NLU lookup)."""
+    products = ", ".join(load_nlu_data(project_dir(language)).lookups.get("product", ()))
+    return load_pack(language).recogniser_prompt.format(products=products)
 
 
 def load_asr(settings: Settings) -> AsrEngine:
     """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
     speech = settings.speech
     choice = recogniser_for(settings)
+    if choice.engine == "sherpa":
+        from bot.speech.sherpa_asr import SherpaEngine, load_sherpa_whisper
+
+        found = require_model(choice.model)
+        recogniser = load_sherpa_whisper(
+            found.path,
+            name=choice.model,
+            language=settings.shop.language,
+            threads=speech.asr_threads,
+        )
+        return SherpaEngine(recogniser)
     if choice.engine == "whisper":
         from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 
         found = require_model(choice.model)
         model = load_whisper_model(found.path, name=choice.model, cpu_threads=speech.asr_threads)
         # One utterance at a time per worker; Whisper already uses asr_threads each.
-        return WhisperEngine(model, max_workers=1, language="en", prompt=whisper_prompt())
+        # The language is forced: multilingual base left to detect it takes Danish spoken
+        # by espeak for Norwegian or English now and then.
+        language = settings.shop.language
+        return WhisperEngine(
+            model,
+            max_workers=1,
+            language=language,
+            beam_size=speech.whisper_beam_size or load_pack(language).recogniser_beam_size,
+            prompt=whisper_prompt(language),
+        )
     from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 
     found = require_model(choice.model)

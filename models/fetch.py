@@ -191,7 +191,7 @@ def safe_unpack(archive: Path, dest: Path, model: str) -> None:
     # Pick the format by name (a truncated zip has no directory for is_zipfile
     # to find) and only sniff when the name says nothing.
     as_zip = name.endswith((".zip", ".whl")) or (
-        not name.endswith((".tar", ".tar.gz", ".tgz")) and zipfile.is_zipfile(archive)
+        not name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2")) and zipfile.is_zipfile(archive)
     )
     try:
         if as_zip:
@@ -204,7 +204,7 @@ def safe_unpack(archive: Path, dest: Path, model: str) -> None:
                 # Reading each member checks its CRC, so corruption surfaces here.
                 zf.extractall(dest)
             return
-        if name.endswith((".tar", ".tar.gz", ".tgz")) or tarfile.is_tarfile(archive):
+        if name.endswith((".tar", ".tar.gz", ".tgz", ".tar.bz2")) or tarfile.is_tarfile(archive):
             with tarfile.open(archive) as tf:
                 for member in tf.getmembers():
                     if (why := _member_problem(member.name)) is not None:

@@ -1,10 +1,14 @@
 """Which speech recogniser the bot uses: the configured one, or on ``auto`` one that
 understands the bot's language.
 
-``speech.asr_engine: auto`` (the default) takes an installed English Vosk
-model when there is one (streaming, cheapest per call), and otherwise
-Whisper tiny.en, which the package index carries and so every fresh install
-has. Pure: the settings and a "which models are installed" lookup in, a
+``speech.asr_engine: auto`` (the default) takes an installed Vosk model of
+the shop's language when there is one (streaming, cheapest per call), and
+otherwise Whisper: ``speech.whisper_model`` when it hears that language, else
+the language pack's Whisper model (English: tiny.en; Danish: base,
+multilingual, forced to Danish, since no Vosk Danish model exists). A
+language pack's sherpa-onnx model (Danish: Whisper small), once fetched, is
+taken before Whisper. Pure:
+the settings and a "which models are installed" lookup in, a
 :class:`RecogniserChoice` out; `spillway doctor` and the bot's assembly use
 the same answer.
 """
@@ -19,9 +23,10 @@ from typing import Literal
 from models.discover import find_model
 from models.registry import REGISTRY, ModelKind, get_spec
 from spillway.errors import InputError
+from spillway.language_pack import load_pack
 from spillway.settings import SpeechSettings
 
-Engine = Literal["vosk", "whisper"]
+Engine = Literal["vosk", "whisper", "sherpa"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,14 @@ def same_language(a: str, b: str) -> bool:
     return a.replace("_", "-").split("-")[0].lower() == b.replace("_", "-").split("-")[0].lower()
 
 
+def _whisper_for(name: str, language: str) -> str:
+    """``name`` if it hears ``language``, else the language pack's Whisper model: tiny.en
+    (the English default) hears no Danish, so a Danish shop gets the pack's base."""
+    if same_language(model_language(name), language):
+        return name
+    return load_pack(language).recognisers.get("whisper", name)
+
+
 def choose_recogniser(
     speech: SpeechSettings, installed: Callable[[str], bool], *, language: str = "en"
 ) -> RecogniserChoice:
@@ -64,15 +77,26 @@ def choose_recogniser(
     if speech.asr_engine == "vosk":
         name = speech.vosk_model
         return RecogniserChoice("vosk", name, model_language(name), "speech.asr_engine: vosk")
+    if speech.asr_engine == "sherpa":
+        name = speech.sherpa_model
+        return RecogniserChoice("sherpa", name, model_language(name), "speech.asr_engine: sherpa")
     if speech.asr_engine == "whisper":
         name = speech.whisper_model
+        if "whisper_model" not in speech.model_fields_set:
+            name = _whisper_for(name, language)
         return RecogniserChoice("whisper", name, model_language(name), "speech.asr_engine: whisper")
     for name in _vosk_models_for(language):
         if installed(name):
             return RecogniserChoice(
                 "vosk", name, model_language(name), f"auto: {name} is installed"
             )
-    name = speech.whisper_model
+    sherpa = load_pack(language).recognisers.get("sherpa")
+    if sherpa and installed(sherpa):
+        # Fetched on purpose: a stronger recogniser for the language than Whisper base.
+        return RecogniserChoice(
+            "sherpa", sherpa, model_language(sherpa), f"auto: {sherpa} is installed"
+        )
+    name = _whisper_for(speech.whisper_model, language)
     return RecogniserChoice(
         "whisper",
         name,
@@ -82,7 +106,9 @@ def choose_recogniser(
 
 
 def installed_recogniser(
-    speech: SpeechSettings, models_dir: Path | None = None
+    speech: SpeechSettings, models_dir: Path | None = None, *, language: str = "en"
 ) -> RecogniserChoice:
     """:func:`choose_recogniser` over the models installed here (packages, or ``models_dir``)."""
-    return choose_recogniser(speech, lambda name: find_model(name, models_dir) is not None)
+    return choose_recogniser(
+        speech, lambda name: find_model(name, models_dir) is not None, language=language
+    )

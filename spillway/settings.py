@@ -203,10 +203,16 @@ class NluSettings(_Section):
 class SpeechSettings(_Section):
     """Speech recognition, endpointing and synthesis."""
 
-    # auto: an installed English Vosk model, else Whisper tiny.en (models/recogniser.py).
-    asr_engine: Literal["auto", "vosk", "whisper"] = "auto"
+    # auto: an installed Vosk model of the shop's language, else the language pack's
+    # sherpa-onnx model if fetched, else Whisper (models/recogniser.py).
+    asr_engine: Literal["auto", "vosk", "whisper", "sherpa"] = "auto"
     vosk_model: str = "vosk-model-small-en-us-0.15"
     whisper_model: str = "whisper-tiny.en"
+    # sherpa-onnx offline Whisper export (`spillway models fetch sherpa-onnx-whisper-small`).
+    sherpa_model: str = "sherpa-onnx-whisper-small"
+    # Beams Whisper keeps while decoding (1: greedy, the fastest); unset: the language
+    # pack's (English 1; Danish 5, which hears the weak base model's Danish better).
+    whisper_beam_size: int | None = Field(None, ge=1, le=10)
     piper_voice: str = "en_US-joe-medium"
     sample_rate_hz: Literal[8000, 16000] = 8000
     endpoint_silence_ms: int = Field(300, ge=50, le=5000)

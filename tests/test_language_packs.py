@@ -92,3 +92,19 @@ def test_say_follows_the_chosen_language() -> None:
     prompts.use_language("da")
     assert prompts.say("goodbye", shop="X") == "Tak, fordi du ringede til X. Farvel!"
     assert prompts.fixed_prompts()[0].startswith("Beklager, alle vores medarbejdere")
+
+
+def test_a_demo_line_yaml_reads_as_a_boolean_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_pack("en").demo_conversation[1] == "yes"
+    assert load_pack("da").recogniser_prompt.count("{products}") == 1
+    assert load_pack("en").recogniser_prompt.count("{products}") == 1
+    root = _copy_pack(tmp_path, monkeypatch)
+    try:
+        pack = root / "en" / "pack.yaml"
+        pack.write_text(pack.read_text().replace('- "yes"', "- yes"))
+        with pytest.raises(ConfigError, match="'demo_conversation' must list quoted lines"):
+            load_pack("en")
+    finally:
+        load_pack.cache_clear()

@@ -6,6 +6,8 @@ when the recogniser's language is not the bot's."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from models.recogniser import choose_recogniser, same_language
 from spillway.settings import Settings, SpeechSettings
 
@@ -47,3 +49,16 @@ def test_doctor_warns_when_the_recogniser_does_not_hear_the_bots_language() -> N
     assert "hears ko-KR, but the bot speaks en:" in language.detail
     [language, *_] = check_models(Settings())
     assert language.ok and "whisper-tiny.en" in language.detail
+
+
+def test_doctor_names_each_languages_recogniser_and_warns_for_a_weak_one(tmp_path: Path) -> None:
+    from cli.doctor import check_recognisers
+
+    # An empty models directory: nothing fetched, only what pip packages ship.
+    settings = Settings(paths={"cache_dir": str(tmp_path)})
+    checks = {c.name: c for c in check_recognisers(settings)}
+    english, danish = checks["recogniser en (shop.language)"], checks["recogniser da"]
+    assert english.ok and not english.warning and "whisper-tiny.en" in english.detail
+    assert danish.ok and danish.warning and "whisper whisper-base" in danish.detail
+    assert "weak: Whisper base hears most Danish words wrong" in danish.detail
+    assert danish.fix == "spillway models fetch sherpa-onnx-whisper-small"

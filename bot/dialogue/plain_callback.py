@@ -6,30 +6,38 @@ at the hour the contact model picks. It is a guess from words, so the
 dialogue confirms it before the request is changed
 (:mod:`bot.dialogue.callbacks`). "Any time" alone stays what it was, a
 window with no limit.
+
+The words are patterns in each language pack (``grammar.yaml``,
+``plain_callback``); a caller is heard in every pack's words, as a Dane who
+says "a normal callback" still means it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
-_PLAIN_RE = re.compile(
-    r"\b(?:plain|normal|regular|ordinary|traditional|conventional|simple|usual)\s+call\s*back"
-    r"|\bwithout\s+(?:the\s+)?(?:ai|a\.i\.|prediction|predicting|algorithm)"
-    r"|\b(?:don'?t|do\s+not|no)\s+(?:use\s+)?(?:the\s+)?(?:ai|a\.i\.|prediction|algorithm)\b"
-    r"|\bjust\s+call\s+(?:me\s+)?(?:back\s+)?(?:at\s+)?(?:any\s*time|whenever)",
-    re.IGNORECASE,
-)
+import yaml
+
+from bot.nlu.data import language_dir
+from spillway.errors import NluError
+from spillway.language_pack import available_languages
 
 
-# The same in Danish, as the Danish pack's note invites it ("sig almindeligt opkald").
-_PLAIN_DA_RE = re.compile(
-    r"\b(?:almindeligt?|normalt?|helt\s+almindeligt?)\s+(?:opkald|tilbageopkald)"
-    r"|\buden\s+(?:ai|a\.i\.|forudsigelse)"
-    r"|\bring\s+(?:bare\s+)?(?:til\s+mig\s+)?(?:op\s+)?(?:når\s+som\s+helst|hvornår\s+som\s+helst)",
-    re.IGNORECASE,
-)
+@functools.cache
+def plain_callback_pattern(language: str) -> re.Pattern[str]:
+    """The pack's ``plain_callback`` patterns, as one case-blind alternation (read once)."""
+    path = language_dir(language) / "grammar.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    patterns = doc.get("plain_callback")
+    if not isinstance(patterns, list) or not patterns:
+        raise NluError(f"{path}: plain_callback must list the patterns of a plain callback")
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def asks_plain_callback(text: str) -> bool:
     """Whether ``text`` asks for a plain callback rather than one timed by the model."""
-    return bool(_PLAIN_RE.search(text) or _PLAIN_DA_RE.search(text))
+    return any(plain_callback_pattern(code).search(text) for code in available_languages())
