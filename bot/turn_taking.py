@@ -81,19 +81,20 @@ def answer_early(turn: TurnSoFar, rules: EarlyAnswerRules) -> EarlyReason | None
     """Why the bot may answer ``turn`` now, at the pause; None: wait for the endpoint."""
     if not rules.enabled or turn.intent is None or not turn.text.strip():
         return None
-    if turn.confidence < rules.min_confidence:
-        return None
     words = _WORD.findall(turn.text)
     digits = _DIGIT.findall(turn.text)
     number = "".join(_DIGIT.findall(turn.order_number or ""))
     if (
         rules.order_digits > 0
         and len(number) == rules.order_digits
-        # The number is the whole utterance, give or take "it's" / "order".
+        # The number is the whole utterance, give or take "it's" / "order"; its
+        # length is the evidence (a bare number's intent is rarely sure).
         and len(digits) == rules.order_digits
         and len(words) <= rules.max_words
     ):
         return EarlyReason.ORDER_NUMBER
+    if turn.confidence < rules.min_confidence:
+        return None
     reason = _SHORT_ANSWERS.get(Intent(turn.intent)) if turn.intent in set(Intent) else None
     if reason is not None and not digits and 0 < len(words) <= rules.max_words:
         return reason
