@@ -38,12 +38,13 @@ async def test_a_repeated_piece_is_served_from_memory_and_counted() -> None:
     first = await _say(voice, reply)
     assert len(voice.rendered) == 3
     again = await _say(voice, "Order 10043 has shipped. Is there anything else?")
-    assert again.endswith("Is there anything else?".encode() * 2)
+    assert again.endswith(b"Is there anything else?" * 2)
     # Only the new piece was rendered; the audio is the same as rendered before.
     assert voice.rendered[3:] == ["Order 10043 has shipped."]
     assert await _say(voice, reply) == first and len(voice.rendered) == 4
     stats = voice.pieces.stats
-    reply_chars = sum(len(p) for p in ("Sorry,", "I did not catch that.", "Is there anything else?"))
+    pieces = ("Sorry,", "I did not catch that.", "Is there anything else?")
+    reply_chars = sum(len(p) for p in pieces)
     order_chars = len("Order 10043 has shipped.")
     assert stats.requested_chars == 2 * reply_chars + order_chars + len("Is there anything else?")
     assert stats.rendered_chars == reply_chars + order_chars
