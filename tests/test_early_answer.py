@@ -197,4 +197,3 @@ async def test_a_caller_who_goes_on_stops_the_early_answer_and_is_heard_whole(
     assert spoken[-1]["action"] == "offer_order"
     recognised = [d["text"] for k, d in events if k == str(CallStage.RECOGNISED)]
     assert len(recognised) == 2
-
