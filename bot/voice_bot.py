@@ -370,6 +370,9 @@ class SpeechBot:
         ahead = RenderedAhead(self._reply_audio(reply)) if _synthesised(reply) else None
         try:
             final = await listener.next_input()
+            while isinstance(final, Silence) and listener.gate.endpointer.in_utterance:
+                # Still talking after the pause (the no-input window is not for this).
+                final = await listener.next_input()
         except BaseException:
             dialogue.rewind(mark)
             if ahead is not None:
