@@ -12,7 +12,18 @@ number of simultaneous calls:
   p50 and p95, over every spoken turn; a reply never heard is a failure and
   counts as infinitely late (it is not dropped);
 - the share of spoken turns whose intent was recognised correctly;
-- the share of conversations that reached their expected outcome.
+- the share of conversations that reached their expected outcome;
+- talk-over: spoken turns where the caller heard the bot while still saying
+  their line (an answer started at a pause too early), and its total length;
+- the share of reply characters the in-memory piece cache
+  (``speech.reply_cache_pieces``) served without rendering;
+- the bot's CPU per call: this process's CPU seconds over the bot's call
+  seconds (it also holds the simulated callers' Piper voice, so it is an
+  upper bound), what ``controller.cpu_per_bot_call`` is set from.
+
+Variants measured in one run: ``baseline`` (as shipped), ``before`` (no early
+answer, no piece cache: issue 25's "today"), ``no_early`` (the piece cache
+only), ``no_speculation`` and the Whisper tries.
 
 Run: ``PYTHONPATH=. python -m bench.bench_conversations --calls 1,4,6,8 --runs 2``.
 """
@@ -23,17 +34,19 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 from bench.harness import machine, own_sandbox_settings, percentile, write_report
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
+from bot.speech.piece_cache import PieceCache
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from cli.commands.call import CallSpec, place_calls
 from dialplan.sandbox import Sandbox
@@ -63,7 +76,8 @@ def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:
 def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, Any]:
     by_name = {c["name"]: c for c in conversations}
     latencies: list[float] = []
-    intents_right = intents_total = reached = 0
+    intents_right = intents_total = reached = talk_overs = 0
+    talk_over_ms = 0.0
     misses: list[str] = []
     for call in placed:
         conversation = by_name[call.spec.source.split("#")[0]]
@@ -81,6 +95,11 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
                     f"{call.spec.source}: {said!r} heard {turn['heard']!r} as {turn['intent']}"
                 )
             latencies.append(turn["latency_ms"] if turn["latency_ms"] is not None else math.inf)
+            over = turn.get("talked_over_ms") or 0.0
+            if over > 0:
+                talk_overs += 1
+                talk_over_ms += over
+                misses.append(f"{call.spec.source}: {said!r} talked over for {over:.0f} ms")
         # Lines the call never got to (it ended early) count as unheard replies.
         for _said, expected in conversation["lines"][len(turns) :]:
             if expected is not None:
@@ -95,6 +114,8 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
         "mean_heard_ms": round(statistics.mean(heard)) if heard else None,
         "intent_accuracy": round(intents_right / max(intents_total, 1), 4),
         "outcome_rate": round(reached / max(len(placed), 1), 4),
+        "talk_over_turns": talk_overs,
+        "talk_over_ms": round(talk_over_ms),
         "misses": misses,
     }
 
@@ -103,6 +124,13 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     """The speech models and settings with one try applied (``baseline``: as shipped)."""
     if variant == "baseline":
         return models, settings
+    off: dict[str, dict[str, Any]] = {
+        "before": {"early_answer": False, "reply_cache_pieces": 0},
+        "no_early": {"early_answer": False},
+    }
+    if variant in off:
+        speech = settings.speech.model_copy(update=off[variant])
+        return models, settings.model_copy(update={"speech": speech})
     if variant == "no_speculation":
         speech = settings.speech.model_copy(update={"speculate_pause_ms": 0})
         return models, settings.model_copy(update={"speech": speech})
@@ -133,6 +161,31 @@ def _speculation(models: Any) -> dict[str, int]:
     return {"kept": stats.kept, "dropped": stats.dropped} if stats else {"kept": 0, "dropped": 0}
 
 
+class _TimedBot:
+    """The bot, counting the seconds its calls lasted (for CPU per call)."""
+
+    def __init__(self, bot: SpeechBot) -> None:
+        self.bot = bot
+        self.call_seconds = 0.0
+        self.speaks_offer = bot.speaks_offer
+
+    async def fixed_prompts(self) -> list[str]:
+        return await self.bot.fixed_prompts()
+
+    async def run(self, media: Any, call: Any, sink: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await self.bot.run(media, call, sink)
+        finally:
+            self.call_seconds += time.perf_counter() - started
+
+
+def _pieces(models: Any) -> tuple[int, int]:
+    """Reply characters asked of the voice so far, and those rendered (not cached)."""
+    cache = getattr(models.tts, "pieces", None)
+    return (cache.stats.requested_chars, cache.stats.rendered_chars) if cache else (0, 0)
+
+
 async def run(
     settings: Settings, calls: list[int], runs: int, variants: list[str]
 ) -> dict[str, Any]:
@@ -158,6 +211,9 @@ async def _levels(
 ) -> dict[str, Any]:
     nlu = build_nlu(settings)
     results: dict[str, Any] = {}
+    # Each variant starts with a cold piece cache of its own size (0: none).
+    pieces = settings.speech.reply_cache_pieces
+    models.tts.pieces = PieceCache(pieces) if pieces else None
     try:
         for n in calls:
             samples = []
@@ -173,10 +229,12 @@ async def _levels(
                             )
                         }
                     )
-                    bot = SpeechBot(
-                        models,
-                        DialogueFactory.from_settings(run_settings, nlu, shop),
-                        VoiceBotConfig.from_settings(run_settings),
+                    bot = _TimedBot(
+                        SpeechBot(
+                            models,
+                            DialogueFactory.from_settings(run_settings, nlu, shop),
+                            VoiceBotConfig.from_settings(run_settings),
+                        )
                     )
                     # Every conversation at least once, and each of the n lines
                     # busy twice over, so most of the run has n calls at once.
@@ -185,12 +243,25 @@ async def _levels(
                         spec_of(conversations[i % len(conversations)], i) for i in range(total)
                     ]
                     before = _speculation(models)
+                    chars_before = _pieces(models)
+                    load_before = os.getloadavg()[0]
+                    cpu_before = time.process_time()
                     started = time.perf_counter()
-                    placed = await place_calls(run_settings, specs, bot=bot, concurrency=n)
+                    placed = await place_calls(
+                        run_settings, specs, bot=cast(Any, bot), concurrency=n
+                    )
                     elapsed = time.perf_counter() - started
+                    cpu_s = time.process_time() - cpu_before
                     shop.close()
                 scored = score(conversations, placed)
                 scored["seconds"] = round(elapsed, 1)
+                scored["cpu_per_bot_call"] = round(cpu_s / max(bot.call_seconds, 1e-9), 3)
+                asked, rendered = (
+                    b - a for a, b in zip(chars_before, _pieces(models), strict=True)
+                )
+                scored["reply_chars"] = {"asked": asked, "rendered": rendered}
+                scored["cache_saved_share"] = round(1 - rendered / asked, 3) if asked else None
+                scored["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
                 after = _speculation(models)
                 scored["speculative_decodes"] = {k: after[k] - before[k] for k in after}
                 samples.append(scored)
@@ -215,7 +286,8 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="baseline",
-        help="tries to measure in the same run: baseline, window_30s, no_prompt, no_speculation",
+        help="tries to measure in the same run: baseline, before, no_early, window_30s, "
+        "no_prompt, no_speculation",
     )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})

@@ -28,6 +28,7 @@ from bot.nlu.fallback import FallbackNlu
 from bot.nlu.rasa_client import RasaClient
 from bot.speech.asr import AsrEngine
 from bot.speech.espeak_tts import EspeakTts
+from bot.speech.piece_cache import PieceCache
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from bot.speech.prompt_cache import PromptCache
 from bot.speech.vad import VadModel, load_vad_model
@@ -192,6 +193,8 @@ def load_speech_models(settings: Settings) -> SpeechModels:
     speech = settings.speech
     vad = load_vad_model()
     tts = load_tts(settings, AudioFormat(speech.sample_rate_hz))
+    if speech.reply_cache_pieces:
+        tts.pieces = PieceCache(speech.reply_cache_pieces)
     try:
         asr = load_asr(settings)
     except BaseException:

@@ -28,6 +28,7 @@ from bot.speech.endpointing import (
     BargeIn,
     EndpointConfig,
     Paused,
+    Resumed,
     SpeechGate,
     SpeechStarted,
     UtteranceEnded,
@@ -56,6 +57,9 @@ class ListenerConfig:
     asr_timeout_s: float = 10.0
     # Speech is fed to the recogniser in batches of at least this much audio.
     asr_feed_ms: float = 100.0
+    # Hand the speculative transcript at a pause to the bot (speech.early_answer),
+    # so it can prepare its reply before the endpoint (bot/turn_taking.py).
+    tentatives: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ListenerConfig:
@@ -65,7 +69,8 @@ class ListenerConfig:
                 end_silence_ms=float(speech.endpoint_silence_ms),
                 bargein_min_voiced_ms=float(speech.bargein_min_voiced_ms),
                 pause_ms=float(speech.speculate_pause_ms) if speech.speculate_pause_ms else None,
-            )
+            ),
+            tentatives=speech.early_answer and speech.speculate_pause_ms > 0,
         )
 
 
@@ -83,7 +88,22 @@ class _Heard:
     end_ms: float
 
 
-_Input = _Heard | Dtmf | SpeechStarted | None  # None: the caller's audio ended
+@dataclass(frozen=True, slots=True)
+class TentativeTurn:
+    """What the caller said up to a pause (the speculative transcript).
+
+    The utterance may go on: the bot prepares its reply on it, and speaks it
+    before the endpoint only when it is complete on its own (bot/turn_taking.py).
+    ``pause`` numbers the pause, for :meth:`CallListener.went_on`.
+    """
+
+    text: str
+    confidence: float | None
+    end_ms: float
+    pause: int
+
+
+_Input = _Heard | Dtmf | SpeechStarted | TentativeTurn | None  # None: the audio ended
 
 
 class CallListener:
@@ -126,6 +146,18 @@ class CallListener:
         self._call_ms = 0.0
         # At the offer a single key is the whole answer: no wait for more keys.
         self.single_keys = False
+        # Pauses and resumptions so far: a tentative turn is current while no
+        # speech followed its pause (see went_on).
+        self._pauses = 0
+        self._pauses_fed = 0
+        self._resumed_after = 0
+        self._ended_after = 0
+        # An answer started at this pause is being spoken: speech stops it.
+        self.early_pause: int | None = None
+        # The speech end of an utterance already answered at its pause; its
+        # final transcript is not a new turn.
+        self.answered_end_ms: float | None = None
+        self.heard_end_ms: float | None = None
 
     def start(self) -> None:
         guarded = (
@@ -218,11 +250,24 @@ class CallListener:
             for chunk, frame_decisions in zip(batch, decisions, strict=True):
                 await self._gate(chunk, frame_decisions)
 
+    def went_on(self, turn: TentativeTurn) -> bool:
+        """The caller spoke again after ``turn``'s pause (it was not their whole turn)."""
+        return self._resumed_after >= turn.pause
+
     async def _gate(self, chunk: AudioChunk, decisions: list[VadFrame]) -> None:
         speech, events = self.gate.push(chunk, decisions, bot_speaking=self.speaking)
         for event in events:
             if isinstance(event, BargeIn):
                 await self._barge(event, "voice")
+            elif isinstance(event, Paused):
+                self._pauses += 1
+            elif isinstance(event, UtteranceEnded):
+                self._ended_after = self._pauses
+            elif isinstance(event, Resumed):
+                self._resumed_after = self._pauses
+                if self.early_pause is not None and self.early_pause <= self._pauses:
+                    # The bot answered at the pause, but the caller had not finished.
+                    await self._barge(None, "resumed")
         for piece in speech:
             self._asr_queue.put_nowait(piece)
         for event in events:
@@ -277,6 +322,13 @@ class CallListener:
                 continue
             if isinstance(item, Paused):
                 await self.stream.speculate(item.end_ms)
+                # The n-th pause here is the n-th the gate counted (one queue, in order).
+                self._pauses_fed += 1
+                tentative = getattr(self.stream, "tentative", None)
+                if self.config.tentatives and tentative is not None:
+                    self._tasks.append(
+                        asyncio.create_task(self._tentative(tentative, item, self._pauses_fed))
+                    )
                 continue
             async with asyncio.timeout(self.config.asr_timeout_s):
                 final = await self.stream.end_utterance(speech_end_ms=item.end_ms)
@@ -287,6 +339,20 @@ class CallListener:
                     item.start_ms,
                     item.end_ms,
                 )
+            )
+
+    async def _tentative(
+        self, tentative: Callable[[], Coroutine[Any, Any, Any]], pause: Paused, number: int
+    ) -> None:
+        """The speculative transcript of the pause, queued for the bot when it is done."""
+        try:
+            result = await tentative()
+        except Exception:  # a failed speculation only means no early reply
+            log.debug("call %s: no tentative transcript", self.call_id, exc_info=True)
+            return
+        if result is not None and result.text.strip():
+            self.inputs.put_nowait(
+                TentativeTurn(result.text.strip(), result.confidence, pause.end_ms, number)
             )
 
     async def _keys(self) -> None:
@@ -316,6 +382,13 @@ class CallListener:
 
     async def next_input(self) -> CallerInput:
         """The caller's next turn: words, keys, or Silence after the no-input timeout."""
+        item = await self.next_turn(tentative=False)
+        assert not isinstance(item, TentativeTurn)
+        return item
+
+    async def next_turn(self, *, tentative: bool = True) -> CallerInput | TentativeTurn:
+        """:meth:`next_input`, or a :class:`TentativeTurn` at a pause while it is
+        current (the caller has not spoken again and the utterance not ended)."""
         cfg = self.config
         deadline = time.monotonic() + cfg.no_input_timeout_s
         while True:
@@ -341,6 +414,16 @@ class CallListener:
                 continue
             if isinstance(item, Dtmf):
                 return item
+            if isinstance(item, TentativeTurn):
+                current = item.pause > self._resumed_after and item.pause > self._ended_after
+                if tentative and current:
+                    return item
+                continue
+            if self.answered_end_ms is not None and item.end_ms == self.answered_end_ms:
+                # Answered at its pause already (the bot did not wait for the endpoint).
+                self.answered_end_ms = None
+                continue
+            self.heard_end_ms = item.end_ms
             if not item.text:
                 # Noise with no words: keep listening for the rest of the window.
                 deadline = time.monotonic() + cfg.no_input_timeout_s

@@ -59,9 +59,12 @@ from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue
 from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
 from bot.dialogue.prompts import fixed_prompts, say
-from bot.listener import CallerGone, CallListener, ListenerConfig
+from bot.dialogue.rewind import WouldAct
+from bot.listener import CallerGone, CallListener, ListenerConfig, TentativeTurn
 from bot.nlu.intents import ANSWERS, Intent
+from bot.speech.ahead import RenderedAhead
 from bot.speech.resample import resample_pcm16
+from bot.turn_taking import EarlyAnswerRules, TurnSoFar, answer_early
 from bot.types import ParsedIntent, Reply
 from spillway.audio import AudioChunk
 from spillway.call import (
@@ -97,10 +100,15 @@ class VoiceBotConfig:
     tts_timeout_s: float = 10.0
     play_timeout_s: float = 120.0
     max_turns: int = 40
+    # When a reply prepared at the caller's pause may be spoken there.
+    early: EarlyAnswerRules = field(default_factory=EarlyAnswerRules)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoiceBotConfig:
-        return cls(listen=ListenerConfig.from_settings(settings))
+        return cls(
+            listen=ListenerConfig.from_settings(settings),
+            early=EarlyAnswerRules.from_settings(settings),
+        )
 
 
 @dataclass(slots=True)
@@ -193,7 +201,10 @@ class SpeechBot:
                 if turns > self.config.max_turns:
                     return _handoff(dialogue, "too many turns")
                 await sink.stage(call.call_id, CallStage.LISTENING)
-                event = await listener.next_input()
+                event = await listener.next_turn()
+                if isinstance(event, TentativeTurn):
+                    await self._tentative(bc, event)
+                    continue
                 await self._speak(bc, await self._understand_and_decide(bc, event))
             return _outcome(dialogue)
         except CallerGone:
@@ -282,10 +293,21 @@ class SpeechBot:
         self, bc: _BotCall, event: CallerInput, *, synthetic: bool = False
     ) -> Reply:
         """``synthetic``: an input the bot made up (a menu key): not in the transcript."""
+        reply = await bc.dialogue.handle(event)
+        await self._report_turn(bc, event, bc.dialogue.turns[-1].intent, synthetic=synthetic)
+        return reply
+
+    async def _report_turn(
+        self,
+        bc: _BotCall,
+        event: CallerInput,
+        intent: ParsedIntent | None,
+        *,
+        synthetic: bool = False,
+    ) -> None:
+        """The caller's turn as recognised and understood, to the sink."""
         if isinstance(event, TextTurn):
             await bc.sink.stage(bc.call_id, CallStage.RECOGNISED, text=event.text[:200])
-        reply = await bc.dialogue.handle(event)
-        intent = bc.dialogue.turns[-1].intent
         if intent is not None:
             await bc.sink.stage(
                 bc.call_id,
@@ -297,7 +319,79 @@ class SpeechBot:
             )
         if not synthetic:
             await bc.caller_turn(event, intent)
-        return reply
+
+    async def _tentative(self, bc: _BotCall, turn: TentativeTurn) -> None:
+        """A turn taken at the caller's first pause, on the speculative transcript.
+
+        The dialogue answers on trust (:meth:`Dialogue.mark`; a turn that would
+        act on a real person waits for the endpoint instead). A complete answer
+        on its own (:func:`bot.turn_taking.answer_early`) is spoken at once; if
+        the caller goes on speaking, the bot stops, the dialogue is rewound and
+        the turn continues as one utterance. Anything else has its first piece
+        rendered while the endpoint comes, and is spoken then if the caller
+        said nothing more; otherwise it is dropped and the final transcript
+        answered as usual.
+        """
+        dialogue, listener = bc.dialogue, bc.listener
+        said = TextTurn(turn.text, asr_confidence=turn.confidence)
+        mark = dialogue.mark()
+        try:
+            reply = await dialogue.handle(said)
+        except WouldAct:
+            dialogue.rewind(mark)
+            return
+        except BaseException:
+            dialogue.rewind(mark)
+            raise
+        intent = dialogue.turns[-1].intent
+        so_far = TurnSoFar(
+            turn.text,
+            intent.name if intent else None,
+            intent.confidence if intent else 0.0,
+            intent.entities.get("order_number") if intent else None,
+        )
+        early = answer_early(so_far, self.config.early)
+        if early is not None and not listener.went_on(turn):
+            listener.early_pause = turn.pause
+            try:
+                await self._report_turn(bc, said, intent)
+                await self._speak(bc, reply, early=early.value)
+            except BaseException:
+                dialogue.rewind(mark)
+                raise
+            finally:
+                listener.early_pause = None
+            if listener.went_on(turn):
+                dialogue.rewind(mark)  # not their whole turn: it goes on as one utterance
+                return
+            dialogue.commit(mark)
+            listener.answered_end_ms = turn.end_ms
+            return
+        ahead = RenderedAhead(self._reply_audio(reply)) if _synthesised(reply) else None
+        try:
+            final = await listener.next_input()
+            while isinstance(final, Silence) and listener.gate.endpointer.in_utterance:
+                # Still talking after the pause (the no-input window is not for this).
+                final = await listener.next_input()
+        except BaseException:
+            dialogue.rewind(mark)
+            if ahead is not None:
+                await ahead.aclose()
+            raise
+        if (
+            isinstance(final, TextTurn)
+            and final.text == turn.text
+            and listener.heard_end_ms == turn.end_ms
+        ):
+            dialogue.commit(mark)
+            await self._report_turn(bc, final, intent)
+            await self._speak(bc, reply, ahead=ahead)
+            return
+        if ahead is not None:
+            await ahead.aclose()
+        dialogue.rewind(mark)
+        assert not isinstance(final, TentativeTurn)
+        await self._speak(bc, await self._understand_and_decide(bc, final))
 
     def _reply_audio(self, reply: Reply) -> AsyncIterator[AudioChunk]:
         """Piper's pieces of the reply, after its fixed opener (prompt cache) if it has one."""
@@ -307,12 +401,15 @@ class SpeechBot:
         lead = functools.partial(self.models.prompts.get, prefix)
         return self.models.tts.stream(reply.text[len(prefix) :].strip(), lead=lead)
 
-    async def _speak(self, bc: _BotCall, reply: Reply) -> None:
+    async def _speak(
+        self, bc: _BotCall, reply: Reply, *, ahead: RenderedAhead | None = None, early: str = ""
+    ) -> None:
         """Say ``reply``; stops at once on barge-in. Raises CallerGone if the call ended.
 
         Fixed wording (``cached_prefix`` is the whole text) plays from the
         prompt cache in one piece; anything else is synthesised sentence by
-        sentence, after its fixed opener if it has one.
+        sentence, after its fixed opener if it has one (``ahead``: already
+        rendering). ``early``: why it is spoken at the caller's pause.
         """
         media, listener = bc.media, bc.listener
         if media.closed.is_set():
@@ -333,7 +430,11 @@ class SpeechBot:
                 await media.play(resample_pcm16(pcm, tts.output_format.sample_rate_hz, out_rate))
                 await bc.event(CallEventKind.FIRST_AUDIO)
             else:
-                sentences = cast(AsyncGenerator[AudioChunk, None], self._reply_audio(reply))
+                sentences = (
+                    ahead.stream()
+                    if ahead is not None
+                    else cast(AsyncGenerator[AudioChunk, None], self._reply_audio(reply))
+                )
                 first = True
                 try:
                     while not listener.barged.is_set():
@@ -353,6 +454,8 @@ class SpeechBot:
                             await bc.event(CallEventKind.FIRST_AUDIO)
                 finally:
                     await sentences.aclose()
+                    if ahead is not None:
+                        await ahead.aclose()
             await _wait_any(
                 (media.wait_played(), listener.barged.wait(), media.closed.wait()),
                 self.config.play_timeout_s,
@@ -366,7 +469,13 @@ class SpeechBot:
             action=reply.action,
             barged=listener.barged.is_set(),
             elapsed_ms=round((self.clock() - started) * 1000),
+            **({"early": early} if early else {}),
         )
+
+
+def _synthesised(reply: Reply) -> bool:
+    """Whether ``reply`` is rendered by the voice (not played whole from the prompt cache)."""
+    return bool(reply.text) and reply.cached_prefix != reply.text
 
 
 def _fixed(text: str, action: str) -> Reply:

@@ -245,6 +245,8 @@ class LineTiming:
     ended_wall: float  # time.time() when the caller finished (speech, keys, or the silence)
     latency_ms: float | None  # end of the caller's speech to the first bot audio heard (None: not
     # speech, or no reply heard: a failure, not a fast reply)
+    # Bot audio the caller heard while still saying the line (talk-over), in ms.
+    talked_over_ms: float = 0.0
 
 
 async def press(ami: AmiClient, channel: str, keys: str) -> None:
@@ -313,7 +315,10 @@ async def speak_script(
         # Only after speech: the caller hears its own keypad tones, and a silence has no end.
         spoken = isinstance(event, TextTurn)
         latency = (first - ended) * 1000 if first is not None and spoken else None
-        timings.append(LineTiming(line, time.time() - (time.monotonic() - ended), latency))
+        over = len(caller.heard_sound_between(caller.last_said()[0], ended)) if spoken else 0
+        timings.append(
+            LineTiming(line, time.time() - (time.monotonic() - ended), latency, over * FRAME_MS)
+        )
     return timings
 
 
@@ -343,6 +348,7 @@ def call_records(store: Store, call_id: str, timings: list[LineTiming]) -> list[
                 else None,
                 "bot": bot["text"] if bot else None,
                 "latency_ms": round(timing.latency_ms) if timing.latency_ms is not None else None,
+                "talked_over_ms": timing.talked_over_ms,
             }
         )
     [call] = store.query("SELECT * FROM calls WHERE call_id = :c", {"c": call_id}) or [{}]

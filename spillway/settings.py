@@ -159,13 +159,17 @@ class ControllerSettings(_Section):
     # Asterisk answers an AGI command in milliseconds; a peer that does not is cut.
     agi_reply_timeout_s: float = Field(10.0, gt=0, le=300)
     # Bot calls at once; beyond it callers stay with the queue (or its DTMF menu)
-    # before the decoders fall behind. Unset: 4 per CPU core (measured on 2 cores:
-    # 8 calls keep the reply p95 under 1.5 s, docs/PERFORMANCE.md).
+    # before the decoders fall behind. Unset: this machine's cores divided by
+    # cpu_per_bot_call.
     max_bot_calls: int | None = Field(None, ge=1)
+    # Cores one bot call keeps busy (VAD, decoding, synthesis, media), measured by
+    # bench/bench_conversations.py (docs/PERFORMANCE.md); sets the unset call limit.
+    cpu_per_bot_call: float = Field(0.25, gt=0, le=16)
 
     def bot_call_limit(self) -> int:
-        """``max_bot_calls``, or 4 per CPU core of this machine."""
-        return self.max_bot_calls or 4 * (os.cpu_count() or 1)
+        """``max_bot_calls``, or as many calls as this machine's cores hold."""
+        cores = os.cpu_count() or 1
+        return self.max_bot_calls or max(1, int(cores / self.cpu_per_bot_call + 1e-9))
 
 
 class QueueSettings(_Section):
@@ -234,6 +238,15 @@ class SpeechSettings(_Section):
     vosk_prewarm: int = Field(8, ge=0, le=256)
     asr_threads: int = Field(2, ge=1, le=64)
     tts_threads: int = Field(1, ge=1, le=64)
+    # Answer at the first pause when what was said is complete on its own
+    # ("yes", "no thanks", an order number; bot/turn_taking.py); the bot stops
+    # and the turn goes on if the caller keeps talking.
+    early_answer: bool = True
+    # An order number of this many digits is complete at the pause (0: never early).
+    early_order_digits: int = Field(5, ge=0, le=20)
+    # Reply pieces (clauses) kept rendered in memory, least recently used dropped
+    # first; 0: render every piece afresh.
+    reply_cache_pieces: int = Field(256, ge=0, le=100000)
 
 
 class ShopSettings(_Section):

@@ -14,6 +14,7 @@ from bot.speech.endpointing import (
     EndpointEvent,
     EndReason,
     Paused,
+    Resumed,
     SpeechGate,
     SpeechStarted,
     UtteranceEnded,
@@ -59,10 +60,12 @@ def test_pause_shorter_than_endpoint_keeps_the_utterance_open() -> None:
     events = run(ep, "S" * 20 + "." * 29 + "S" * 20 + "." * 30)
     # 290 ms pause < 300 ms: one utterance covering both words. Each silence
     # pauses once; the first pause's speech end (200) is not the utterance's
-    # (690), so a transcript taken there would be thrown away.
+    # (690), so a transcript taken there would be thrown away, and an answer
+    # started at it stops when the caller speaks again (Resumed).
     assert events == [
         SpeechStarted(0.0),
         Paused(0.0, 200.0),
+        Resumed(490.0),
         Paused(0.0, 690.0),
         UtteranceEnded(0.0, 690.0, EndReason.SILENCE),
     ]

@@ -114,9 +114,21 @@ def test_cli_exits_2_with_one_line(
     assert result.stdout == ""
 
 
-def test_the_bots_call_limit_is_set_or_four_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_bots_call_limit_is_set_or_follows_the_measured_cpu_per_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     assert Settings(controller={"max_bot_calls": 3}).controller.bot_call_limit() == 3
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    assert Settings().controller.bot_call_limit() == 8
+    measured = Settings().controller.cpu_per_bot_call
+    assert Settings().controller.bot_call_limit() == int(2 / measured)
+    # No constant per core: the limit follows what one call was measured to cost.
+    assert Settings(controller={"cpu_per_bot_call": 0.4}).controller.bot_call_limit() == 5
+    assert Settings(controller={"cpu_per_bot_call": 0.1}).controller.bot_call_limit() == 20
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert Settings(controller={"cpu_per_bot_call": 0.4}).controller.bot_call_limit() == 20
+    # A call that needs more than the machine has still gets one call.
+    assert Settings(controller={"cpu_per_bot_call": 16}).controller.bot_call_limit() == 1
     with pytest.raises(ValidationError, match="max_bot_calls"):
         Settings(controller={"max_bot_calls": 0})
+    with pytest.raises(ValidationError, match="cpu_per_bot_call"):
+        Settings(controller={"cpu_per_bot_call": 0})

@@ -44,6 +44,7 @@ from bot.dialogue.phrasing import (
 )
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
+from bot.dialogue.rewind import Rewindable
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
@@ -72,7 +73,7 @@ _MENU = {
 }
 
 
-class Dialogue(CallbackSteps, ActionSteps):
+class Dialogue(CallbackSteps, ActionSteps, Rewindable):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(

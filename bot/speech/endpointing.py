@@ -9,6 +9,8 @@ emits events:
 * :class:`Paused` once per silence inside an utterance, after ``pause_ms``
   (default 150 ms): an engine that decodes at the endpoint can start then,
   and keep the result if the caller stays quiet until the endpoint;
+* :class:`Resumed` when the caller speaks again after a :class:`Paused` in
+  the same utterance (an answer started at the pause must stop);
 * :class:`UtteranceEnded` after ``end_silence_ms`` of trailing silence
   (default 300 ms) or when the utterance reaches ``max_utterance_ms``;
 * :class:`BargeIn` while the bot is speaking, once the caller has been voiced
@@ -92,6 +94,13 @@ class Paused:
     end_ms: float
 
 
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """The caller spoke again at ``at_ms`` after pausing: the utterance goes on."""
+
+    at_ms: float
+
+
 class EndReason(StrEnum):
     SILENCE = "silence"
     MAX_LENGTH = "max_length"
@@ -114,7 +123,7 @@ class BargeIn:
     voiced_ms: float
 
 
-EndpointEvent = SpeechStarted | Paused | UtteranceEnded | BargeIn
+EndpointEvent = SpeechStarted | Paused | Resumed | UtteranceEnded | BargeIn
 
 
 class _VoicedRun:
@@ -172,6 +181,8 @@ class Endpointer:
                 events.append(SpeechStarted(self._utt_start_ms))
             return events
         if frame.is_speech:
+            if self._paused:
+                events.append(Resumed(frame.start_ms))
             self._trailing_silence_ms = 0.0
             self._last_voiced_end_ms = frame.end_ms
             self._paused = False

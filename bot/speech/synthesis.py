@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.speech.piece_cache import PieceCache
 from spillway.audio import AudioChunk, AudioFormat
 
 # Sentence ends: ., !, ? (and runs of them) followed by whitespace.
@@ -54,6 +55,8 @@ class ThreadedTts:
     voice_id: str
     output_format: AudioFormat
     _executor: ThreadPoolExecutor
+    # Rendered pieces reused across replies and calls (None: render every piece).
+    pieces: PieceCache | None = None
 
     def synthesize_pcm(self, text: str) -> bytes:
         """Blocking: the whole text as s16le at the output rate."""
@@ -86,7 +89,22 @@ class ThreadedTts:
         def submit(index: int) -> asyncio.Future[bytes] | None:
             if index >= len(pieces):
                 return None
-            return loop.run_in_executor(self._executor, self.synthesize_pcm, pieces[index])
+            cache, piece = self.pieces, pieces[index]
+            cached = cache.get(piece) if cache is not None else None
+            if cached is not None:
+                done: asyncio.Future[bytes] = loop.create_future()
+                done.set_result(cached)
+                return done
+            future = loop.run_in_executor(self._executor, self.synthesize_pcm, piece)
+            if cache is not None:
+                future.add_done_callback(
+                    lambda f: (
+                        cache.put(piece, f.result())
+                        if not f.cancelled() and f.exception() is None
+                        else None
+                    )
+                )
+            return future
 
         future = submit(0)
         try:

@@ -292,7 +292,27 @@ class WhisperStream:
         if future is None:
             future = self._submit(chunks, URGENT)
         decoded = await asyncio.wrap_future(future)
-        if not decoded.text:
+        return self._transcript(decoded, chunks)
+
+    async def tentative(self) -> Transcript | None:
+        """The speculative decode's result, once done (None: none, superseded or cancelled).
+
+        What the caller said up to the pause, for a reply prepared before the
+        endpoint (:mod:`bot.turn_taking`); the speculation stays the stream's.
+        """
+        spec = self._speculation
+        if spec is None:
+            return None
+        chunks = self._chunks[: spec.chunks]
+        # asyncio.wait, not await: a cancelled listener must not cancel the decode.
+        waiter = asyncio.wrap_future(spec.future)
+        await asyncio.wait([waiter])
+        if waiter.cancelled() or waiter.exception() is not None:
+            return None
+        return self._transcript(waiter.result(), chunks)
+
+    def _transcript(self, decoded: Decoded, chunks: list[AudioChunk]) -> Transcript | None:
+        if not decoded.text or not chunks:
             return None
         # Times are relative to the buffer; speech frames of one utterance
         # are contiguous, so offset by the first chunk.

@@ -1,0 +1,72 @@
+"""Rendered reply pieces are reused: a piece asked for again is not rendered again.
+
+A stand-in voice counts its renders (no Piper needed); the cache is the real one.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.speech.piece_cache import PieceCache
+from bot.speech.synthesis import ThreadedTts
+from spillway.audio import SLIN8
+
+
+class _CountingVoice(ThreadedTts):
+    voice_id = "counting"
+    output_format = SLIN8
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(1)
+        self.rendered: list[str] = []
+
+    def synthesize_pcm(self, text: str) -> bytes:
+        self.rendered.append(text)
+        return text.encode() * 2
+
+
+async def _say(voice: ThreadedTts, text: str) -> bytes:
+    return b"".join([chunk.audio async for chunk in voice.stream(text)])
+
+
+async def test_a_repeated_piece_is_served_from_memory_and_counted() -> None:
+    voice = _CountingVoice()
+    voice.pieces = PieceCache(8)
+    reply = "Sorry, I did not catch that. Is there anything else?"
+    first = await _say(voice, reply)
+    assert len(voice.rendered) == 3
+    again = await _say(voice, "Order 10043 has shipped. Is there anything else?")
+    assert again.endswith(b"Is there anything else?" * 2)
+    # Only the new piece was rendered; the audio is the same as rendered before.
+    assert voice.rendered[3:] == ["Order 10043 has shipped."]
+    assert await _say(voice, reply) == first and len(voice.rendered) == 4
+    stats = voice.pieces.stats
+    pieces = ("Sorry,", "I did not catch that.", "Is there anything else?")
+    reply_chars = sum(len(p) for p in pieces)
+    order_chars = len("Order 10043 has shipped.")
+    assert stats.requested_chars == 2 * reply_chars + order_chars + len("Is there anything else?")
+    assert stats.rendered_chars == reply_chars + order_chars
+    assert stats.saved_share == pytest.approx(1 - stats.rendered_chars / stats.requested_chars)
+    voice.close()
+
+
+async def test_without_a_cache_every_piece_is_rendered() -> None:
+    voice = _CountingVoice()
+    await _say(voice, "Goodbye.")
+    await _say(voice, "Goodbye.")
+    assert voice.rendered == ["Goodbye.", "Goodbye."]
+    voice.close()
+
+
+def test_the_least_recently_used_piece_goes_first() -> None:
+    cache = PieceCache(2)
+    cache.put("a", b"1")
+    cache.put("b", b"2")
+    assert cache.get("a") == b"1"  # "a" is now the most recent
+    cache.put("c", b"3")
+    assert cache.get("b") is None and cache.get("a") == b"1" and cache.get("c") == b"3"
+    assert len(cache) == 2
+    with pytest.raises(ValueError):
+        PieceCache(0)
