@@ -1,0 +1,190 @@
+"""Over the real sandbox: two workers behind one PBX, one of them killed (kill -9) mid-call.
+
+Each worker is its own process (bench/worker_process.py: `running_controller`
+with the DTMF menu bot), both sharing one database. Worker ``a`` holds one bot
+call at most, so the second caller is passed on to ``b``; when ``a`` dies its
+caller reaches the human queue while ``b``'s caller goes on with the bot, and
+new calls go to ``b``. ``a`` restarting closes its own open call only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialplan.sandbox import free_port
+from spillway.settings import Settings
+from spillway.storage import SqliteStore
+from spillway.worker_settings import WorkerSettings
+from tests.call_harness import Harness, apply_settings, clear_channels, routing_settings, wait_event
+from tests.conftest import PbxHandle
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerProcess:
+    """`python -m bench.worker_process` for one worker; its stdout lines, as they come."""
+
+    def __init__(self, settings: Settings, db: Path) -> None:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "SPILLWAY_WORKER_SETTINGS": settings.model_dump_json(),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.worker_process", str(db), "menu"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+
+    async def wait_line(self, match: Callable[[str], bool], timeout_s: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if match(line):
+                    return line
+            assert self.proc.poll() is None, f"worker exited: {self.lines}"
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no such line within {timeout_s} s: {self.lines}")
+
+    def bot_calls(self) -> list[str]:
+        return [json.loads(ln)["bot"] for ln in self.lines if ln.startswith("{")]
+
+    async def reached_bot(self, call_id: str) -> None:
+        await self.wait_line(lambda ln: ln.startswith("{") and json.loads(ln)["bot"] == call_id)
+
+    def kill(self) -> None:
+        """kill -9: no goodbye on any socket."""
+        self.proc.kill()
+        self.proc.wait(5)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(Exception):
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def worker_settings(base: Settings, name: str, max_bot_calls: int) -> Settings:
+    controller = base.controller.model_copy(update={"worker": name, "max_bot_calls": max_bot_calls})
+    return base.model_copy(update={"controller": controller})
+
+
+@contextlib.asynccontextmanager
+async def two_workers(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> AsyncIterator[tuple[Harness, Settings, dict[str, WorkerProcess]]]:
+    base = routing_settings(pbx.settings, transport, agents=0, overflow_min_waiting=0)
+    workers = tuple(
+        WorkerSettings(
+            name=name,
+            fastagi=f"127.0.0.1:{free_port()}",
+            websocket_port=free_port(),
+            audiosocket_port=free_port(),
+        )
+        for name in ("a", "b")
+    )
+    settings = base.model_copy(update={"pbx": base.pbx.model_copy(update={"workers": workers})})
+    await apply_settings(pbx, settings)
+    db = tmp_path / "calls.db"
+    store = SqliteStore(db)
+    store.migrate()
+    procs: dict[str, WorkerProcess] = {}
+    try:
+        # a takes one bot call at most: the second caller must be passed on to b.
+        for name, limit in (("a", 1), ("b", 4)):
+            procs[name] = WorkerProcess(worker_settings(settings, name, limit), db)
+        for proc in procs.values():
+            await proc.wait_line(lambda ln: ln == "READY")
+        harness = Harness(pbx, settings, None, store, None)  # type: ignore[arg-type]
+        yield harness, settings, procs
+    finally:
+        await clear_channels(pbx)
+        for proc in procs.values():
+            proc.stop()
+        store.close()
+
+
+def row(store: SqliteStore, call_id: str) -> dict[str, Any]:
+    rows = store.query("SELECT * FROM calls WHERE call_id = ?", (call_id,))
+    return rows[0] if rows else {}
+
+
+async def until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "audiosocket"])
+async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
+    pbx: PbxHandle, tmp_path: Path, transport: str
+) -> None:
+    async with two_workers(pbx, tmp_path, transport) as (h, _settings, w):
+        with pbx.ami.subscribe("QueueCallerJoin", "Hangup", "UserEvent") as events:
+            first = await h.call("4511111111")
+            await w["a"].reached_bot(first.call_id)
+            # a is at its call limit: it says so and the dialplan asks b.
+            second = await h.call("4522222222")
+            await w["b"].reached_bot(second.call_id)
+            assert second.call_id not in w["a"].bot_calls()
+            await until(lambda: row(h.store, second.call_id).get("worker") == "b")
+            assert row(h.store, first.call_id)["worker"] == "a"
+            await asyncio.sleep(0.5)  # audio flows both ways on both calls
+
+            w["a"].kill()
+            join = await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=first.call_id)
+            assert join["Queue"] == h.settings.queue.name
+            # A new caller: a is down, so b takes it (its media address, not a's).
+            third = await h.call("4533333333")
+            await w["b"].reached_bot(third.call_id)
+            bot_event = await wait_event(
+                events, 5, Event="UserEvent", UserEvent="SpillwayBot", CallId=third.call_id
+            )
+            b = h.settings.pbx.workers[1]
+            assert bot_event["Worker"] == f"agi://{b.fastagi}"
+            await asyncio.sleep(1.0)
+            seen: list[dict[str, str]] = []
+            while not events.empty():
+                seen.append({str(k): str(v) for k, v in dict(events.get_nowait()).items()})
+            ids = (first.call_id, second.call_id, third.call_id)
+            # Nobody was hung up on; b's callers are still with b's bot, not in the queue.
+            assert [e for e in seen if e.get("Event") == "Hangup" and e["Uniqueid"] in ids] == []
+            queued = {e["Uniqueid"] for e in seen if e.get("Event") == "QueueCallerJoin"}
+            assert queued.isdisjoint({second.call_id, third.call_id})
+
+        # a comes back: it closes its own open call, never b's live ones.
+        w["a"] = WorkerProcess(worker_settings(h.settings, "a", 1), tmp_path / "calls.db")
+        await w["a"].wait_line(lambda ln: ln == "READY")
+        assert row(h.store, first.call_id)["ended_at"] is not None
+        assert row(h.store, first.call_id)["outcome"] == "failed"
+        assert row(h.store, second.call_id)["ended_at"] is None
+        assert row(h.store, third.call_id)["ended_at"] is None
