@@ -61,14 +61,19 @@ def _distinct(workers: tuple[WorkerSettings, ...]) -> tuple[WorkerSettings, ...]
     """No two workers share a name or a FastAGI address (the dialplan tells them apart by both)."""
     seen_names: set[str] = set()
     seen_agi: set[str] = set()
-    for w in workers:
+    for i, w in enumerate(workers):
+        # "key": the error line names the entry (Settings' error text reads it).
         if w.name in seen_names:
             raise PydanticCustomError(
-                "worker_name", "distinct worker names, not {name} twice", {"name": w.name}
+                "worker_name",
+                "a name no other worker has",
+                {"key": f"pbx.workers.{i}.name", "value": w.name},
             )
         if w.fastagi in seen_agi:
             raise PydanticCustomError(
-                "worker_fastagi", "distinct FastAGI addresses, not {addr} twice", {"addr": w.fastagi}
+                "worker_fastagi",
+                "an address no other worker has",
+                {"key": f"pbx.workers.{i}.fastagi", "value": w.fastagi},
             )
         seen_names.add(w.name)
         seen_agi.add(w.fastagi)
