@@ -612,7 +612,9 @@ class Settings(BaseSettings):
 
     @field_validator("controller")
     @classmethod
-    def _worker_is_listed(cls, value: ControllerSettings, info: ValidationInfo) -> ControllerSettings:
+    def _worker_is_listed(
+        cls, value: ControllerSettings, info: ValidationInfo
+    ) -> ControllerSettings:
         pbx = info.data.get("pbx")
         if isinstance(pbx, PbxSettings):
             check_own_worker(value.worker, pbx.workers)

@@ -96,5 +96,7 @@ def check_own_worker(name: str, workers: tuple[WorkerSettings, ...]) -> None:
         else "empty: pbx.workers lists no workers"
     )
     raise PydanticCustomError(
-        "own_worker", "{expected}", {"expected": expected, "key": "controller.worker", "value": name}
+        "own_worker",
+        "{expected}",
+        {"expected": expected, "key": "controller.worker", "value": name},
     )

@@ -59,7 +59,11 @@ def test_workers_are_read_in_order_with_their_media_addresses(tmp_path: Path) ->
 def test_no_workers_listed_is_the_one_controller() -> None:
     settings = make_settings(controller={"advertise_host": "10.1.1.1", "fastagi_port": 4000})
     (only,) = workers_of(settings)
-    assert (only.name, only.agi_url, only.media_connection) == ("", "agi://10.1.1.1:4000", "spillway-media")
+    assert (only.name, only.agi_url, only.media_connection) == (
+        "",
+        "agi://10.1.1.1:4000",
+        "spillway-media",
+    )
     assert own_worker(settings) == only
     assert as_worker(settings) is settings
 
@@ -111,7 +115,9 @@ def test_a_worker_must_know_which_it_is() -> None:
 
 
 def test_a_worker_listens_where_its_entry_says() -> None:
-    settings = make_settings(pbx={"workers": TWO}, controller={"worker": "b", "bind_host": "0.0.0.0"})
+    settings = make_settings(
+        pbx={"workers": TWO}, controller={"worker": "b", "bind_host": "0.0.0.0"}
+    )
     c = as_worker(settings).controller
     assert (c.fastagi_port, c.websocket_port, c.audiosocket_port) == (4574, 8765, 9092)
     assert (c.bind_host, c.advertise_host) == ("0.0.0.0", "192.168.5.12")
@@ -197,7 +203,7 @@ def _controller(max_bot_calls: int) -> tuple[CallController, RecordingSink]:
 
 
 async def test_a_full_worker_says_so_and_lets_the_call_go() -> None:
-    controller, sink = _controller(max_bot_calls=1)
+    controller, _ = _controller(max_bot_calls=1)
     taken = _session("c1", "inbound", "0", "3")
     await controller.inbound(taken)
     assert taken.set["SPILLWAY_ROUTE"] == "bot" and "SPILLWAY_FULL" not in taken.set
