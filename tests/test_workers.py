@@ -18,7 +18,7 @@ from agi.menu_bot import MenuBot
 from dialplan.render import render_spillway
 from spillway.call import Route
 from spillway.errors import ConfigError
-from spillway.settings import load_settings
+from spillway.settings import Settings, load_settings
 from spillway.storage import AsyncStore, SqliteStore
 from spillway.workers import MEDIA_CONNECTION, as_worker, own_worker, passes_on, workers_of
 from tests.conftest import make_settings
@@ -273,3 +273,26 @@ async def test_a_restarting_worker_closes_only_its_own_open_calls(tmp_path: Path
     finally:
         astore.close()
         store.close()
+
+
+def test_dialplan_render_takes_the_worker_list(tmp_path: Path, pbx_settings: Settings) -> None:
+    from tests.test_dialplan_commands import cli_env, run
+
+    workers = (
+        '[{"name": "a", "fastagi": "10.0.0.11:4573"}, {"name": "b", "fastagi": "10.0.0.12:4573"}]'
+    )
+    env = cli_env(pbx_settings, SPILLWAY_PBX__WORKERS=workers)
+    result = run(tmp_path, env, "render", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    ws = (tmp_path / "out" / "websocket_client_spillway.conf").read_text()
+    assert re.findall(r"^uri = (.+)$", ws, re.M) == [
+        "ws://10.0.0.11:18765/media",
+        "ws://10.0.0.12:18765/media",
+    ]
+    bad = cli_env(pbx_settings, SPILLWAY_PBX__WORKERS='[{"name": "a", "fastagi": "nowhere"}]')
+    result = run(tmp_path, bad, "render", "--out", str(tmp_path / "bad"))
+    assert isinstance(result.exception, ConfigError)
+    assert (
+        "pbx.workers.0.fastagi = 'nowhere': expected host:port, e.g. 10.0.0.11:4573 (from "
+        "$SPILLWAY_PBX__WORKERS)" in str(result.exception)
+    )
