@@ -11,11 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -23,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bench.worker_process import WorkerProcess
 from dialplan.sandbox import free_port
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
@@ -31,65 +27,6 @@ from tests.call_harness import Harness, apply_settings, clear_channels, routing_
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class WorkerProcess:
-    """`python -m bench.worker_process` for one worker; its stdout lines, as they come."""
-
-    def __init__(self, settings: Settings, db: Path) -> None:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "SPILLWAY_WORKER_SETTINGS": settings.model_dump_json(),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.worker_process", str(db), "menu"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.strip())
-
-    async def wait_line(self, match: Callable[[str], bool], timeout_s: float = 15.0) -> str:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                if match(line):
-                    return line
-            assert self.proc.poll() is None, f"worker exited: {self.lines}"
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no such line within {timeout_s} s: {self.lines}")
-
-    def bot_calls(self) -> list[str]:
-        return [json.loads(ln)["bot"] for ln in self.lines if ln.startswith("{")]
-
-    async def reached_bot(self, call_id: str) -> None:
-        await self.wait_line(lambda ln: ln.startswith("{") and json.loads(ln)["bot"] == call_id)
-
-    def kill(self) -> None:
-        """kill -9: no goodbye on any socket."""
-        self.proc.kill()
-        self.proc.wait(5)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(Exception):
-                assert self.proc.stdin is not None
-                self.proc.stdin.close()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 def worker_settings(base: Settings, name: str, max_bot_calls: int) -> Settings:
@@ -122,7 +59,7 @@ async def two_workers(
         for name, limit in (("a", 1), ("b", 4)):
             procs[name] = WorkerProcess(worker_settings(settings, name, limit), db)
         for proc in procs.values():
-            await proc.wait_line(lambda ln: ln == "READY")
+            await proc.ready()
         harness = Harness(pbx, settings, None, store, None)  # type: ignore[arg-type]
         yield harness, settings, procs
     finally:
@@ -155,7 +92,7 @@ async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
             # a is at its call limit: it says so and the dialplan asks b.
             second = await h.call("4522222222")
             await w["b"].reached_bot(second.call_id)
-            assert second.call_id not in w["a"].bot_calls()
+            assert second.call_id not in w["a"].reports("bot")
             await until(lambda: row(h.store, second.call_id).get("worker") == "b")
             assert row(h.store, first.call_id)["worker"] == "a"
             await asyncio.sleep(0.5)  # audio flows both ways on both calls
@@ -183,7 +120,7 @@ async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
 
         # a comes back: it closes its own open call, never b's live ones.
         w["a"] = WorkerProcess(worker_settings(h.settings, "a", 1), tmp_path / "calls.db")
-        await w["a"].wait_line(lambda ln: ln == "READY")
+        await w["a"].ready()
         assert row(h.store, first.call_id)["ended_at"] is not None
         assert row(h.store, first.call_id)["outcome"] == "failed"
         assert row(h.store, second.call_id)["ended_at"] is None
