@@ -222,8 +222,10 @@ class CallController:
             transport=self.settings.controller.transport,
             claim=not passes_on(wanted.route, decision.route),
         )
-        await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
+        # After _route, which takes the bot's slot before its first round trip to
+        # Asterisk: calls arriving together must not all see a free slot.
         await self._route(session, live, decision, wanted=wanted.route)
+        await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
 
     async def offer(self, session: AgiSession) -> None:
         """Waited past max_wait: the bot makes the offer, or the dialplan's DTMF menu does."""

@@ -3,6 +3,7 @@ tells the dialplan (full, its media address) and whose open calls a restart clos
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -180,6 +181,7 @@ class FakeAgi:
     set: dict[str, str] = field(default_factory=dict)
 
     async def set_variable(self, name: str, value: str) -> None:
+        await asyncio.sleep(0)  # a round trip to Asterisk: other calls run meanwhile
         self.set[name] = value
 
     async def get_variable(self, name: str) -> str | None:
@@ -216,6 +218,15 @@ async def test_a_full_worker_says_so_and_lets_the_call_go() -> None:
         choice = _session(f"k{digits}", "choice", digits)
         await controller.choice(choice)
         assert ("SPILLWAY_FULL" in choice.set) is full, digits
+
+
+async def test_calls_arriving_together_never_exceed_the_limit() -> None:
+    controller, _ = _controller(max_bot_calls=2)
+    sessions = [_session(f"c{i}", "inbound", "0", "3") for i in range(5)]
+    await asyncio.gather(*(controller.inbound(s) for s in sessions))
+    routes = [s.set["SPILLWAY_ROUTE"] for s in sessions]
+    assert routes.count("bot") == 2 and routes.count("queue") == 3
+    assert [s.set.get("SPILLWAY_FULL") for s in sessions].count("yes") == 3
 
 
 async def test_an_agent_free_is_not_passed_on() -> None:
