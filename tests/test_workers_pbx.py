@@ -36,9 +36,9 @@ def worker_settings(base: Settings, name: str, max_bot_calls: int) -> Settings:
 
 @contextlib.asynccontextmanager
 async def two_workers(
-    pbx: PbxHandle, tmp_path: Path, transport: str
+    pbx: PbxHandle, tmp_path: Path, transport: str, limits: tuple[int, int] = (1, 4), **queue: Any
 ) -> AsyncIterator[tuple[Harness, Settings, dict[str, WorkerProcess]]]:
-    base = routing_settings(pbx.settings, transport, agents=0, overflow_min_waiting=0)
+    base = routing_settings(pbx.settings, transport, agents=0, overflow_min_waiting=0, **queue)
     workers = tuple(
         WorkerSettings(
             name=name,
@@ -55,8 +55,7 @@ async def two_workers(
     store.migrate()
     procs: dict[str, WorkerProcess] = {}
     try:
-        # a takes one bot call at most: the second caller must be passed on to b.
-        for name, limit in (("a", 1), ("b", 4)):
+        for name, limit in zip(("a", "b"), limits, strict=True):
             procs[name] = WorkerProcess(worker_settings(settings, name, limit), db)
         for proc in procs.values():
             await proc.ready()
@@ -85,6 +84,7 @@ async def until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
 async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
     pbx: PbxHandle, tmp_path: Path, transport: str
 ) -> None:
+    # a takes one bot call at most: the second caller must be passed on to b.
     async with two_workers(pbx, tmp_path, transport) as (h, _settings, w):
         with pbx.ami.subscribe("QueueCallerJoin", "Hangup", "UserEvent") as events:
             first = await h.call("4511111111")
@@ -125,3 +125,34 @@ async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
         assert row(h.store, first.call_id)["outcome"] == "failed"
         assert row(h.store, second.call_id)["ended_at"] is None
         assert row(h.store, third.call_id)["ended_at"] is None
+
+
+async def getvar(pbx: PbxHandle, h: Harness, uniqueid: str, name: str) -> str:
+    channel = await h.channel_of(uniqueid)
+    reply = await pbx.ami.action({"Action": "Getvar", "Channel": channel, "Variable": name})
+    return str(dict(reply).get("Value", ""))
+
+
+async def test_every_worker_full_means_the_queue_then_the_menu_and_a_freed_worker_takes_key_1(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    async with two_workers(pbx, tmp_path, "websocket", limits=(1, 1), max_wait_s=2) as (h, _, w):
+        with pbx.ami.subscribe("QueueCallerJoin", "Hangup", "UserEvent") as events:
+            first, second = await h.call("4511111111"), await h.call("4522222222")
+            await w["a"].reached_bot(first.call_id)
+            await w["b"].reached_bot(second.call_id)
+            # Both full: the third caller waits in the queue, then gets the DTMF
+            # menu without the bot key (no worker could take it).
+            third = await h.call("4533333333")
+            await wait_event(events, 10, Event="QueueCallerJoin", Uniqueid=third.call_id)
+            offer = await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=third.call_id)
+            assert offer["By"] == "menu"
+            assert await getvar(pbx, h, third.call_id, "SPILLWAY_MENU_BOT") == "no"
+            # b's caller leaves; key 1 at the menu now reaches b's bot.
+            await h.hangup(second)
+            await wait_event(events, 5, Event="Hangup", Uniqueid=second.call_id)
+            await asyncio.sleep(0.5)  # b hears of the hangup (its `h` route)
+            await h.press(third, "1")
+            await w["b"].reached_bot(third.call_id)
+            assert third.call_id not in w["a"].reports("bot")
+            await until(lambda: row(h.store, third.call_id).get("worker") == "b")
