@@ -48,6 +48,7 @@ from dialplan.sandbox import Sandbox, free_port  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
 from spillway.errors import AmiError  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
+from spillway.storage import SqliteStore  # noqa: E402
 from spillway.worker_settings import WorkerSettings  # noqa: E402
 
 FRAME_MS = 20.0
@@ -170,6 +171,9 @@ async def run_layout(
         plan = [("a", n, "")]
     else:
         plan = [("a", (n + 1) // 2, "0"), ("b", n - (n + 1) // 2 or 1, "1")]
+    store = SqliteStore(db)  # migrated once: workers migrating together would race
+    store.migrate()
+    store.close()
     procs = [
         WorkerProcess(as_worker_with_limit(settings, name, limit), db, "echo", cpus)
         for name, limit, cpus in plan
