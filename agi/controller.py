@@ -54,7 +54,7 @@ from spillway.media import MediaSession
 from spillway.phone import mask_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
-from spillway.workers import as_worker, own_worker, passes_on
+from spillway.workers import as_worker, own_worker, passes_on, workers_of
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ class CallController:
         self.bot_started: list[CallContext] = []
         # Which of pbx.workers this is: its media address goes to the dialplan.
         self.worker = own_worker(settings)
+        self.has_peers = len(workers_of(settings)) > 1
 
     @property
     def bot_ready(self) -> bool:
@@ -159,8 +160,9 @@ class CallController:
         call_id = live.context.call_id
         if wanted is not None and passes_on(wanted, decision.route):
             await session.set_variable("SPILLWAY_FULL", "yes")
-            # The next worker may take the call; one that asks us again is rebuilt.
-            self.calls.pop(call_id, None)
+            if self.has_peers:
+                # The next worker may take the call; one that asks us again is rebuilt.
+                self.calls.pop(call_id, None)
         if decision.route is not Route.BOT:
             self.bot_calls.discard(call_id)
         else:
