@@ -42,35 +42,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.harness import machine, own_sandbox_settings, percentile, write_report  # noqa: E402
-from bench.worker_process import WorkerProcess  # noqa: E402
+from bench.worker_process import WorkerProcess, as_worker_with_limit, local_workers  # noqa: E402
 from dialplan.check import reload  # noqa: E402
-from dialplan.sandbox import Sandbox, free_port  # noqa: E402
+from dialplan.sandbox import Sandbox  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
 from spillway.errors import AmiError  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
-from spillway.worker_settings import WorkerSettings  # noqa: E402
 
 FRAME_MS = 20.0
 HEALTHY_SHARE = 0.9
-
-
-def layout_settings(base: Settings, names: tuple[str, ...]) -> Settings:
-    workers = tuple(
-        WorkerSettings(
-            name=name,
-            fastagi=f"127.0.0.1:{free_port()}",
-            websocket_port=free_port(),
-            audiosocket_port=free_port(),
-        )
-        for name in names
-    )
-    return base.model_copy(update={"pbx": base.pbx.model_copy(update={"workers": workers})})
-
-
-def as_worker_with_limit(settings: Settings, name: str, limit: int) -> Settings:
-    controller = settings.controller.model_copy(update={"worker": name, "max_bot_calls": limit})
-    return settings.model_copy(update={"controller": controller})
 
 
 async def quiet(ami: AmiClient, timeout_s: float = 30.0) -> None:
@@ -162,7 +143,7 @@ async def run_layout(
     db: Path,
 ) -> dict[str, Any]:
     names = ("a",) if layout == "one" else ("a", "b")
-    settings = layout_settings(base, names)
+    settings = local_workers(base, names)
     sandbox.settings = settings
     await asyncio.to_thread(sandbox.write_config)
     await ami.command("core reload")

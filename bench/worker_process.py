@@ -37,6 +37,7 @@ from spillway.call import BotOutcome, CallContext, EventSink, Route  # noqa: E40
 from spillway.media import MediaSession  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
+from spillway.worker_settings import WorkerSettings  # noqa: E402
 
 
 class TimedEcho:
@@ -84,6 +85,30 @@ async def serve(settings: Settings, db_path: Path, bot_kind: str) -> None:
             await asyncio.to_thread(sys.stdin.read)
     finally:
         store.close()
+
+
+def local_workers(base: Settings, names: tuple[str, ...]) -> Settings:
+    """``base`` with ``pbx.workers`` listing ``names`` on this machine's free ports."""
+    from dialplan.sandbox import free_port
+
+    workers = tuple(
+        WorkerSettings(
+            name=name,
+            fastagi=f"127.0.0.1:{free_port()}",
+            websocket_port=free_port(),
+            audiosocket_port=free_port(),
+        )
+        for name in names
+    )
+    return base.model_copy(update={"pbx": base.pbx.model_copy(update={"workers": workers})})
+
+
+def as_worker_with_limit(settings: Settings, name: str, max_bot_calls: int) -> Settings:
+    """The settings worker ``name`` runs with, taking at most ``max_bot_calls`` bot calls."""
+    controller = settings.controller.model_copy(
+        update={"worker": name, "max_bot_calls": max_bot_calls}
+    )
+    return settings.model_copy(update={"controller": controller})
 
 
 class WorkerProcess:

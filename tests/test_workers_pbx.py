@@ -18,20 +18,13 @@ from typing import Any
 
 import pytest
 
-from bench.worker_process import WorkerProcess
-from dialplan.sandbox import free_port
+from bench.worker_process import WorkerProcess, as_worker_with_limit, local_workers
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
-from spillway.worker_settings import WorkerSettings
 from tests.call_harness import Harness, apply_settings, clear_channels, routing_settings, wait_event
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
-
-
-def worker_settings(base: Settings, name: str, max_bot_calls: int) -> Settings:
-    controller = base.controller.model_copy(update={"worker": name, "max_bot_calls": max_bot_calls})
-    return base.model_copy(update={"controller": controller})
 
 
 @contextlib.asynccontextmanager
@@ -39,16 +32,7 @@ async def two_workers(
     pbx: PbxHandle, tmp_path: Path, transport: str, limits: tuple[int, int] = (1, 4), **queue: Any
 ) -> AsyncIterator[tuple[Harness, Settings, dict[str, WorkerProcess]]]:
     base = routing_settings(pbx.settings, transport, agents=0, overflow_min_waiting=0, **queue)
-    workers = tuple(
-        WorkerSettings(
-            name=name,
-            fastagi=f"127.0.0.1:{free_port()}",
-            websocket_port=free_port(),
-            audiosocket_port=free_port(),
-        )
-        for name in ("a", "b")
-    )
-    settings = base.model_copy(update={"pbx": base.pbx.model_copy(update={"workers": workers})})
+    settings = local_workers(base, ("a", "b"))
     await apply_settings(pbx, settings)
     db = tmp_path / "calls.db"
     store = SqliteStore(db)
@@ -56,7 +40,7 @@ async def two_workers(
     procs: dict[str, WorkerProcess] = {}
     try:
         for name, limit in zip(("a", "b"), limits, strict=True):
-            procs[name] = WorkerProcess(worker_settings(settings, name, limit), db)
+            procs[name] = WorkerProcess(as_worker_with_limit(settings, name, limit), db)
         for proc in procs.values():
             await proc.ready()
         harness = Harness(pbx, settings, None, store, None)  # type: ignore[arg-type]
@@ -119,7 +103,7 @@ async def test_a_killed_worker_loses_no_caller_and_new_calls_go_to_the_other(
             assert queued.isdisjoint({second.call_id, third.call_id})
 
         # a comes back: it closes its own open call, never b's live ones.
-        w["a"] = WorkerProcess(worker_settings(h.settings, "a", 1), tmp_path / "calls.db")
+        w["a"] = WorkerProcess(as_worker_with_limit(h.settings, "a", 1), tmp_path / "calls.db")
         await w["a"].ready()
         assert row(h.store, first.call_id)["ended_at"] is not None
         assert row(h.store, first.call_id)["outcome"] == "failed"
