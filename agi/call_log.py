@@ -26,10 +26,15 @@ log = logging.getLogger(__name__)
 
 
 class CallLog:
-    """Writes calls, call_events and transcript_turns."""
+    """Writes calls, call_events and transcript_turns.
 
-    def __init__(self, store: AsyncStore) -> None:
+    ``worker``: this process's name in ``pbx.workers`` ("" when none are listed),
+    kept in ``calls.worker`` so a worker that restarts closes only its own calls.
+    """
+
+    def __init__(self, store: AsyncStore, *, worker: str = "") -> None:
         self.store = store
+        self.worker = worker
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -58,19 +63,33 @@ class CallLog:
     async def _ensure(self, call_id: str) -> None:
         await self._write(
             "ensure call",
-            "INSERT INTO calls (call_id, started_at, stage) VALUES (:id, :at, :stage) "
-            "ON CONFLICT (call_id) DO NOTHING",
-            {"id": call_id, "at": time.time(), "stage": CallStage.STARTED.value},
+            "INSERT INTO calls (call_id, started_at, stage, worker) "
+            "VALUES (:id, :at, :stage, :worker) ON CONFLICT (call_id) DO NOTHING",
+            {"id": call_id, "at": time.time(), "stage": CallStage.STARTED.value,
+             "worker": self.worker},
+        )  # fmt: skip
+
+    async def claim(self, call_id: str) -> None:
+        """This worker has the call now (another was full or has gone)."""
+        await self._ensure(call_id)
+        await self._write(
+            "claim",
+            "UPDATE calls SET worker = :worker WHERE call_id = :id",
+            {"id": call_id, "worker": self.worker},
         )
 
-    async def start(self, call_id: str, *, caller: str, channel: str, transport: str) -> None:
+    async def start(
+        self, call_id: str, *, caller: str, channel: str, transport: str, claim: bool = True
+    ) -> None:
+        """The call's record; ``claim`` False (this worker passes the call on) names this
+        worker only when no other has written the record, in whichever order they commit."""
         now = time.time()
         await self._write(
             "start",
             "INSERT INTO calls (call_id, caller, channel, transport, started_at, answered_at, "
-            "stage) VALUES (:id, :caller, :channel, :transport, :at, :at, :stage) "
-            "ON CONFLICT (call_id) DO UPDATE SET caller = :caller, channel = :channel, "
-            "transport = :transport",
+            "stage, worker) VALUES (:id, :caller, :channel, :transport, :at, :at, :stage, "
+            ":worker) ON CONFLICT (call_id) DO UPDATE SET caller = :caller, channel = :channel, "
+            f"transport = :transport{', worker = :worker' if claim else ''}",
             {
                 "id": call_id,
                 "caller": caller,
@@ -78,6 +97,7 @@ class CallLog:
                 "transport": transport,
                 "at": now,
                 "stage": CallStage.STARTED.value,
+                "worker": self.worker,
             },
         )
         await self.event(
@@ -177,15 +197,19 @@ class CallLog:
         await self.flush()
 
 
-def close_stale_calls(store: Store, now: float) -> list[str]:
-    """Worker thread: end every call left open by a controller that died; their ids.
+def close_stale_calls(store: Store, now: float, worker: str = "") -> list[str]:
+    """Worker thread: end every call ``worker`` left open when it died; their ids.
 
-    A call record still open when a controller starts belongs to a process
-    that is gone (the dialplan has already sent those callers to the queue):
-    one with no outcome yet failed (the event says why).
+    A call record of this worker still open when it starts belongs to its
+    process that is gone (the dialplan has already sent those callers to the
+    queue): one with no outcome yet failed (the event says why). The other
+    workers' open calls are theirs, and live.
     """
     with store.transaction() as tx:
-        rows = tx.query("SELECT call_id, stage FROM calls WHERE ended_at IS NULL")
+        rows = tx.query(
+            "SELECT call_id, stage FROM calls WHERE ended_at IS NULL AND worker = :worker",
+            {"worker": worker},
+        )
         for row in rows:
             tx.execute(
                 "UPDATE calls SET ended_at = :at, stage = :stage, "

@@ -54,6 +54,7 @@ from spillway.media import MediaSession
 from spillway.phone import mask_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
+from spillway.workers import as_worker, own_worker, passes_on, workers_of
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,9 @@ class CallController:
         self.max_bot_calls = settings.controller.bot_call_limit()
         # Tests and the benchmark watch these to see a bot call start and end.
         self.bot_started: list[CallContext] = []
+        # Which of pbx.workers this is: its media address goes to the dialplan.
+        self.worker = own_worker(settings)
+        self.has_peers = len(workers_of(settings)) > 1
 
     @property
     def bot_ready(self) -> bool:
@@ -124,7 +128,7 @@ class CallController:
         SelftestRoute().install(server)  # `spillway doctor --call`
 
     # -- FastAGI routes ------------------------------------------------------
-    def _call(self, session: AgiSession) -> LiveCall:
+    async def _call(self, session: AgiSession) -> LiveCall:
         call_id = session.request.unique_id
         live = self.calls.get(call_id)
         if live is None:
@@ -138,12 +142,27 @@ class CallController:
                 )
             )
             self.calls[call_id] = live
+            # Another worker had it (and is full or gone): the call is ours now.
+            await self.sink.claim(call_id)
         return live
 
     async def _route(
-        self, session: AgiSession, live: LiveCall, decision: Decision, *, offer: bool = False
+        self,
+        session: AgiSession,
+        live: LiveCall,
+        decision: Decision,
+        *,
+        offer: bool = False,
+        wanted: Route | None = None,
     ) -> None:
+        """Tell the dialplan ``decision``; ``wanted``: what a worker with room would have
+        decided (the dialplan asks the next worker when this one cannot take the bot)."""
         call_id = live.context.call_id
+        if wanted is not None and passes_on(wanted, decision.route):
+            await session.set_variable("SPILLWAY_FULL", "yes")
+            if self.has_peers:
+                # The next worker may take the call; one that asks us again is rebuilt.
+                self.calls.pop(call_id, None)
         if decision.route is not Route.BOT:
             self.bot_calls.discard(call_id)
         else:
@@ -161,6 +180,9 @@ class CallController:
             live.outcome = None
             self._by_media[media_id] = call_id
             await session.set_variable("SPILLWAY_MEDIA_ID", media_id)
+            # This worker's own media address: the call's audio must reach its dialogue.
+            await session.set_variable("SPILLWAY_MEDIA_WS", self.worker.media_connection)
+            await session.set_variable("SPILLWAY_MEDIA_AS", self.worker.audiosocket)
             await session.set_variable("SPILLWAY_TRANSPORT", live.context.transport)
         await session.set_variable("SPILLWAY_ROUTE", decision.route.value)
         live.last_route = decision.route
@@ -190,22 +212,26 @@ class CallController:
             )
         )
         self.calls[request.unique_id] = live
+        state = queue_state_from_args(request.args)
+        decision = route_new_call(
+            state, self.policy, bot_ready=self.bot_ready, bot_full=self.bot_full
+        )
+        wanted = route_new_call(state, self.policy, bot_ready=True)
         await self.sink.start(
             request.unique_id,
             caller=request.caller_id,
             channel=request.channel,
             transport=self.settings.controller.transport,
+            claim=not passes_on(wanted.route, decision.route),
         )
-        state = queue_state_from_args(request.args)
-        decision = route_new_call(
-            state, self.policy, bot_ready=self.bot_ready, bot_full=self.bot_full
-        )
+        # After _route, which takes the bot's slot before its first round trip to
+        # Asterisk: calls arriving together must not all see a free slot.
+        await self._route(session, live, decision, wanted=wanted.route)
         await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
-        await self._route(session, live, decision)
 
     async def offer(self, session: AgiSession) -> None:
         """Waited past max_wait: the bot makes the offer, or the dialplan's DTMF menu does."""
-        live = self._call(session)
+        live = await self._call(session)
         decision = route_offer(
             bot_ready=self.bot_ready, bot_speaks_offer=self.bot_speaks_offer, bot_full=self.bot_full
         )
@@ -213,19 +239,21 @@ class CallController:
             # The menu offers key 1 (the bot) only when choosing it would reach the bot.
             bot_key = menu_offers_bot(bot_ready=self.bot_ready, bot_full=self.bot_full)
             await session.set_variable("SPILLWAY_MENU_BOT", "yes" if bot_key else "no")
-        await self._route(session, live, decision, offer=True)
+        wanted = route_offer(bot_ready=True, bot_speaks_offer=self.bot_speaks_offer)
+        await self._route(session, live, decision, offer=True, wanted=wanted.route)
 
     async def choice(self, session: AgiSession) -> None:
-        live = self._call(session)
+        live = await self._call(session)
         digits = session.request.args[0] if session.request.args else ""
         decision = route_menu_choice(digits, bot_ready=self.bot_ready, bot_full=self.bot_full)
         await self.sink.turn(live.context.call_id, "caller", f"DTMF {digits or '(none)'}")
         if decision.route is Route.WAIT:
             await session.set_variable("SPILLWAY_PRIO", str(RETURN_PRIORITY))
-        await self._route(session, live, decision)
+        wanted = route_menu_choice(digits, bot_ready=True)
+        await self._route(session, live, decision, wanted=wanted.route)
 
     async def after_bot(self, session: AgiSession) -> None:
-        live = self._call(session)
+        live = await self._call(session)
         self.bot_calls.discard(live.context.call_id)
         media_status = session.request.args[0] if session.request.args else ""
         outcome = live.outcome
@@ -359,10 +387,12 @@ async def running_controller(
 ) -> AsyncIterator[tuple[CallController, FastAgiServer, MediaServer]]:
     """FastAGI and media listeners with one controller, for `spillway serve` and tests."""
     own_store = store is None
+    settings = as_worker(settings)  # listen where this worker's pbx.workers entry says
+    worker = own_worker(settings).name
     db = store if store is not None else open_store(settings.storage)
     astore = AsyncStore(db)
     media_up = False
-    call_log = CallLog(astore)
+    call_log = CallLog(astore, worker=worker)
     controller = CallController(
         settings,
         astore,
@@ -379,7 +409,8 @@ async def running_controller(
     controller.install(fastagi)
     media = MediaServer(MediaServerConfig.from_settings(settings.controller), controller.on_media)
     try:
-        stale = await astore.run(close_stale_calls, db, time.time())
+        # Only this worker's: the other workers' open calls are live.
+        stale = await astore.run(close_stale_calls, db, time.time(), worker)
         if stale:
             log.warning("closed %d call record(s) left open by a previous run", len(stale))
         await fastagi.start(settings.controller.bind_host, settings.controller.fastagi_port)

@@ -18,6 +18,7 @@ from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from spillway.call import PLAIN_CALLBACK_KEY
 from spillway.settings import Settings
+from spillway.workers import workers_of
 
 SECRET_MASK = "********"
 
@@ -198,6 +199,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "cb": settings.callbacks,
         "snd": sound_dirs(settings).pbx,
         "plain_key": PLAIN_CALLBACK_KEY,
+        "workers": workers_of(settings),
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))

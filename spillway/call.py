@@ -208,7 +208,11 @@ class BotOutcome:
 class EventSink(Protocol):
     """What a call session and a bot may report (``agi.call_log.CallLog`` stores it)."""
 
-    async def start(self, call_id: str, *, caller: str, channel: str, transport: str) -> None: ...
+    async def start(
+        self, call_id: str, *, caller: str, channel: str, transport: str, claim: bool = True
+    ) -> None:
+        """A call began; ``claim``: this worker keeps it (False: it passes it on)."""
+        ...
 
     async def stage(self, call_id: str, stage: CallStage, **data: Any) -> None: ...
 
@@ -236,6 +240,10 @@ class EventSink(Protocol):
     ) -> None: ...
 
     async def end(self, call_id: str) -> None: ...
+
+    async def claim(self, call_id: str) -> None:
+        """This worker has taken over a call another worker started (``calls.worker``)."""
+        ...
 
 
 class Bot(Protocol):

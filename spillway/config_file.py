@@ -129,7 +129,9 @@ def _source_of(key: str, path: Path | None, secrets: Path | None) -> str:
     """Where the value of ``key`` (``pbx.ami_port``) came from, for the error line."""
     env = "SPILLWAY_" + key.upper().replace(".", "__")
     section_env = "SPILLWAY_" + key.split(".", 1)[0].upper()
-    for name in (env, section_env):
+    # The key itself, or a list or section holding it (SPILLWAY_PBX__WORKERS='[...]').
+    parts = key.upper().split(".")
+    for name in ("SPILLWAY_" + "__".join(parts[:n]) for n in range(len(parts), 0, -1)):
         if name in os.environ:
             return f" (from ${name})"
     if secrets is not None:

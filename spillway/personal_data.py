@@ -302,6 +302,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "intent": "the topic the bot recognised",
         "outcome": "how the call ended",
         "case_id": "the id of a case (its row is mapped)",
+        "worker": "which Spillway worker had the call",
     },
     "call_events": {"call_id": "link to the call", "kind": "the event's type"},
     "transcript_turns": {

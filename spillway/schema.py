@@ -529,7 +529,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX customer_signals_at ON customer_signals(at)",
         ),
     ),
-    # 18 and 19 are taken by other branches; the numbers need not be contiguous.
+    Migration(
+        18,
+        "which worker (pbx.workers) has each call, so a worker that restarts closes only "
+        "its own open calls",
+        (
+            # "" is the one worker of a configuration that lists none (and every older call).
+            "ALTER TABLE calls ADD COLUMN worker TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX calls_open_by_worker ON calls(worker) WHERE ended_at IS NULL",
+        ),
+    ),
     Migration(
         20,
         "why a hold was released: the admin's reason in the audit log (never the number)",

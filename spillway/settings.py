@@ -39,6 +39,7 @@ from pydantic_settings import (
 
 from spillway import paths
 from spillway.errors import ConfigError
+from spillway.worker_settings import WORKER_NAME, WorkerList, check_own_worker
 
 # Keys that hold secrets; they must never appear in the YAML file.
 SECRET_KEYS = (
@@ -140,6 +141,9 @@ class PbxSettings(_Section):
     # itself (the DTMF menu, the callback announcement) go into spillway/<language>.
     sounds_dir: ExpandedPath = Path("/var/lib/asterisk/sounds")
     sandbox_instance: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    # Several `spillway serve` workers, asked in this order (docs/OPERATIONS.md);
+    # empty: the one worker at controller.advertise_host and its ports.
+    workers: WorkerList = ()
 
 
 class ControllerSettings(_Section):
@@ -165,6 +169,8 @@ class ControllerSettings(_Section):
     # Cores one bot call keeps busy (VAD, decoding, synthesis, media), measured by
     # bench/bench_conversations.py (docs/PERFORMANCE.md); sets the unset call limit.
     cpu_per_bot_call: float = Field(0.25, gt=0, le=16)
+    # Which of pbx.workers this process is; it then listens on that entry's ports.
+    worker: str = Field("", pattern=f"^$|{WORKER_NAME}")
 
     def bot_call_limit(self) -> int:
         """``max_bot_calls``, or as many calls as this machine's cores hold."""
@@ -618,6 +624,16 @@ class Settings(BaseSettings):
                     "value": value.dial_string,
                 },
             )
+        return value
+
+    @field_validator("controller")
+    @classmethod
+    def _worker_is_listed(
+        cls, value: ControllerSettings, info: ValidationInfo
+    ) -> ControllerSettings:
+        pbx = info.data.get("pbx")
+        if isinstance(pbx, PbxSettings):
+            check_own_worker(value.worker, pbx.workers)
         return value
 
     @classmethod

@@ -81,8 +81,11 @@ class RecordingSink:
     turns: list[Turn] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    claimed: list[str] = field(default_factory=list)
 
-    async def start(self, call_id: str, *, caller: str, channel: str, transport: str) -> None:
+    async def start(
+        self, call_id: str, *, caller: str, channel: str, transport: str, claim: bool = True
+    ) -> None:
         await self.stage(call_id, CallStage.STARTED, caller=caller, transport=transport)
 
     async def stage(self, call_id: str, stage: CallStage, **data: Any) -> None:
@@ -124,6 +127,9 @@ class RecordingSink:
 
     async def end(self, call_id: str) -> None:
         self.ended.append(call_id)
+
+    async def claim(self, call_id: str) -> None:
+        self.claimed.append(call_id)
 
     def bot_lines(self, call_id: str) -> list[str]:
         return [t.text for t in self.turns if t.call_id == call_id and t.speaker == "bot"]

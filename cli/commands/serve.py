@@ -27,6 +27,7 @@ from spillway.logs import setup_logging
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 from spillway.tasks import cancel_and_wait
+from spillway.workers import own_worker
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,11 @@ def serve(ctx: typer.Context) -> None:
     """Run the call controller: FastAGI routing and the bot's media server."""
     state = app_context(ctx)
     settings = state.settings
+    # Before the models load: workers listed and no name of this one is refused.
+    worker = own_worker(settings)
     state.announce_config()
+    if worker.name:
+        typer.echo(f"spillway serve: worker {worker.name} ({worker.agi_url}) of pbx.workers")
     # One line per routing decision and per outcome (INFO), numbers masked.
     setup_logging(settings.logging, verbose=state.verbose)
     try:
