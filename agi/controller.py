@@ -37,6 +37,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler.signals import SignalKind
 from scheduler.timing.choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,
@@ -51,7 +52,7 @@ from spillway.call import (
     Route,
 )
 from spillway.media import MediaSession
-from spillway.phone import mask_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 
@@ -196,6 +197,14 @@ class CallController:
             channel=request.channel,
             transport=self.settings.controller.transport,
         )
+        caller = normalise_phone(request.caller_id, self.settings.shop.country)
+        if caller is not None:  # an anonymous caller ID says nothing about anyone's hours
+            await self.sink.signal(
+                f"call:{request.unique_id}",
+                phone=caller,
+                kind=SignalKind.INBOUND_CALL,
+                at_s=time.time(),
+            )
         state = queue_state_from_args(request.args)
         decision = route_new_call(
             state, self.policy, bot_ready=self.bot_ready, bot_full=self.bot_full

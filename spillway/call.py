@@ -237,6 +237,11 @@ class EventSink(Protocol):
 
     async def end(self, call_id: str) -> None: ...
 
+    async def signal(self, event_id: str, *, phone: str, kind: str, at_s: float) -> None:
+        """A signal of the caller's hours (``phone`` in E.164), stored with the call's log
+        (``customer_signals``; a second report of ``event_id`` changes nothing)."""
+        ...
+
 
 class Bot(Protocol):
     """A bot as the call session sees it; the transport stays hidden behind the session."""

@@ -38,6 +38,7 @@ class Category(StrEnum):
     TRANSCRIPT = "transcript"
     CONTACT_TIME = "timestamp of contact"
     IDENTIFIER = "delivery identifier"
+    CUSTOMER_ID = "the shop's customer id"
     AUDIO = "audio"
 
 
@@ -202,6 +203,16 @@ PERSONAL_DATA: tuple[Table, ...] = (
         Period.CALL_TIMES,
         "at",
         key="event_id",
+    ),
+    Table(
+        "signal_customer_ids",
+        "the shop's own id of the person, mapped to their number so that the signals "
+        "the shop sends by customer id reach them",
+        _cols(_DELETE, customer_id=Category.CUSTOMER_ID, phone=Category.PHONE),
+        (Link("phone"),),
+        Period.PHONE_NUMBERS,
+        "mapped_at",
+        key="customer_id",
     ),
     Table(
         "shadow_plans",

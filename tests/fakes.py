@@ -81,6 +81,7 @@ class RecordingSink:
     turns: list[Turn] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(self, call_id: str, *, caller: str, channel: str, transport: str) -> None:
         await self.stage(call_id, CallStage.STARTED, caller=caller, transport=transport)
@@ -124,6 +125,9 @@ class RecordingSink:
 
     async def end(self, call_id: str) -> None:
         self.ended.append(call_id)
+
+    async def signal(self, event_id: str, *, phone: str, kind: str, at_s: float) -> None:
+        self.signals.append({"id": event_id, "phone": phone, "kind": kind, "at": at_s})
 
     def bot_lines(self, call_id: str) -> list[str]:
         return [t.text for t in self.turns if t.call_id == call_id and t.speaker == "bot"]

@@ -19,7 +19,11 @@ def test_migrations_are_applied_once_in_order_and_recorded(tmp_path: Path) -> No
     assert [m.version for m in applied] == [m.version for m in MIGRATIONS]
     assert store.migrate() == []
     rows = store.applied_migrations()
-    assert [r["version"] for r in rows] == list(range(1, latest_version() + 1))
+    # Every migration, in order; a number may be missing (each helper of a session has
+    # its own, and they are merged in any order).
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(set(versions)) and versions[-1] == latest_version()
+    assert [r["version"] for r in rows] == versions
     assert all(r["applied_at"] > 0 and r["name"] for r in rows)
     store.close()
 
