@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler import signals
 from scheduler.signal_customers import customer_id_problem, phones_for
-from scheduler.signals import SignalEvent, valid_kind
+from scheduler.signals import SignalEvent, SignalKind, valid_kind
 from spillway.phone import normalise_phone
 from spillway.storage import Transaction
 
@@ -35,6 +35,8 @@ EARLIEST_S = 946_684_800.0  # 2000-01-01 UTC
 # A little ahead of our clock is another machine's clock; more is a wrong time.
 FUTURE_SLACK_S = 3600.0
 _NUMBER = re.compile(r"[0-9]{9,11}(\.[0-9]*)?")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_KNOWN_KINDS = frozenset(SignalKind)
 
 
 class EventRefused(ValueError):
@@ -85,7 +87,7 @@ class EventReader:
         """The event ``fields`` describe (values of JSON, or a CSV row's text)."""
         event_id = self._event_id(fields.get("id"))
         kind = _text(fields.get("kind"), "kind")
-        if not valid_kind(kind):
+        if kind not in _KNOWN_KINDS and not valid_kind(kind):
             raise EventRefused(
                 "kind",
                 f"{kind[:40]!r}: web_visit, email_open, inbound_call, sms_reply, or a kind "
@@ -116,7 +118,7 @@ class EventReader:
             return None
         if not isinstance(value, str):
             raise EventRefused("id", "a string or an integer")
-        if len(value) > MAX_ID_CHARS or any(ord(c) < 32 for c in value):
+        if len(value) > MAX_ID_CHARS or _CONTROL.search(value) is not None:
             raise EventRefused("id", f"1 to {MAX_ID_CHARS} printable characters")
         return value
 

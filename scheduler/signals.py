@@ -84,7 +84,11 @@ def record_many(
 
     An id stored before, or twice in ``events``, is stored once (the first).
     """
-    rows = [insert_params(i, e, source=source, now_s=now_s) for i, e in events]
+    # The rows spelled out here rather than through insert_params: a million calls show.
+    rows = [
+        {"id": i, "phone": e.phone, "kind": e.kind, "at": e.at_s, "source": source, "now": now_s}
+        for i, e in events
+    ]
     return tx.execute_many(INSERT_SQL, rows)
 
 

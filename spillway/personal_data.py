@@ -373,7 +373,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
     "ai_timing_optout": {"source": "who added the entry (admin)"},
     "customer_signals": {
-        "event_id": "the sender's id of the event (makes a resend harmless)",
+        "event_id": "the sender's id of the event, or a hash of the row sent without one "
+        "(makes a resend harmless; the row goes with the person)",
         "kind": "web_visit, email_open, inbound_call, sms_reply or the shop's own kind",
         "source": "where the event came from (api, csv, controller)",
         "received_at": "when Spillway learned of the event",
