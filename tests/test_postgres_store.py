@@ -33,9 +33,7 @@ def test_parameters_translate_outside_string_literals() -> None:
 def test_migrations_and_the_store_interface(pg_dsn: str) -> None:
     store = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn))
     try:
-        assert [r["version"] for r in store.applied_migrations()] == [
-            m.version for m in MIGRATIONS
-        ]
+        assert [r["version"] for r in store.applied_migrations()] == [m.version for m in MIGRATIONS]
         assert MIGRATIONS[-1].version == latest_version()
         assert PostgresStore(pg_dsn).migrate() == []  # recorded: applied once
         now = time.time()
