@@ -19,6 +19,8 @@ import logging
 import time
 from typing import Any
 
+from scheduler import signals
+from scheduler.signals import SignalEvent
 from spillway.call import CallEvent, CallEventKind, CallOutcome, CallStage
 from spillway.storage import AsyncStore, Store
 
@@ -195,6 +197,15 @@ class CallLog:
         )
         await self.event(CallEvent(call_id, CallEventKind.STAGE, {"stage": CallStage.ENDED.value}))
         await self.flush()
+
+    async def signal(self, event_id: str, *, phone: str, kind: str, at_s: float) -> None:
+        """Queue a signal of the caller's hours, committed with the call's other rows."""
+        event = SignalEvent(phone, kind, at_s)
+        await self._write(
+            "signal",
+            signals.INSERT_SQL,
+            signals.insert_params(event_id, event, source="controller", now_s=time.time()),
+        )
 
 
 def close_stale_calls(store: Store, now: float, worker: str = "") -> list[str]:

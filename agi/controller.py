@@ -37,6 +37,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler.signals import SignalKind
 from scheduler.timing.choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,
@@ -51,7 +52,7 @@ from spillway.call import (
     Route,
 )
 from spillway.media import MediaSession
-from spillway.phone import mask_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
 from spillway.workers import as_worker, own_worker, passes_on, workers_of
@@ -227,6 +228,14 @@ class CallController:
         # After _route, which takes the bot's slot before its first round trip to
         # Asterisk: calls arriving together must not all see a free slot.
         await self._route(session, live, decision, wanted=wanted.route)
+        caller = normalise_phone(request.caller_id, self.settings.shop.country)
+        if caller is not None:  # an anonymous caller ID says nothing about anyone's hours
+            await self.sink.signal(
+                f"call:{request.unique_id}",
+                phone=caller,
+                kind=SignalKind.INBOUND_CALL,
+                at_s=time.time(),
+            )
         await session.set_variable("SPILLWAY_WAIT_S", str(self.policy.max_wait_s))
 
     async def offer(self, session: AgiSession) -> None:

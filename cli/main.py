@@ -29,6 +29,7 @@ from cli.commands import pbx as pbx_cmd
 from cli.commands import report as report_cmd
 from cli.commands import serve as serve_cmd
 from cli.commands import services as services_cmd
+from cli.commands import signals as signals_cmd
 from cli.commands import simulate as simulate_cmd
 from cli.commands import sms as sms_cmd
 from cli.commands import web as web_cmd
@@ -62,6 +63,7 @@ app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(callbacks_cmd.scheduler_app, name="scheduler")
 app.add_typer(web_cmd.app, name="web")
 app.add_typer(gdpr_cmd.app, name="gdpr")
+app.add_typer(signals_cmd.app, name="signals")
 app.add_typer(simulate_cmd.app, name="simulate")
 app.add_typer(report_cmd.app, name="report")
 app.command("call")(call_cmd.call)

@@ -30,18 +30,23 @@ class CsvText:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_csv_file(path: Path, *, encoding: str | None = None) -> CsvText:
-    """The text of the CSV file at ``path``; :class:`CsvError` says why not."""
+def read_csv_file(
+    path: Path, *, encoding: str | None = None, max_bytes: int = MAX_CSV_BYTES, rows: int = MAX_ROWS
+) -> CsvText:
+    """The text of the CSV file at ``path``; :class:`CsvError` says why not.
+
+    ``max_bytes`` and ``rows``: the cap, and the rows the refusal says fit in a file.
+    """
     try:
         fd = os.open(path, OPEN_FLAGS)
     except OSError as exc:
         raise CsvError(f"cannot read it: {exc.strerror}") from None
     try:
-        data = read_plain(fd, MAX_CSV_BYTES)
+        data = read_plain(fd, max_bytes)
     except TooLarge as exc:
         raise CsvError(
-            f"larger than {MAX_CSV_BYTES // (1024 * 1024)} MB ({exc.size} bytes); "
-            f"split it (at most {MAX_ROWS} rows a file)"
+            f"larger than {max_bytes // (1024 * 1024)} MB ({exc.size} bytes); "
+            f"split it (at most {rows} rows a file)"
         ) from None
     except NotPlain as exc:
         raise CsvError(f"{exc}: give a CSV file") from None

@@ -92,12 +92,13 @@ class _PhoneRefused(ValueError):
         self.phone = phone
 
 
-def _delimiter(text: str) -> str:
-    """The delimiter that makes a ``phone`` column of the header; a comma if none does."""
+def delimiter_for(text: str, columns: Collection[str] = ("phone",)) -> str:
+    """The delimiter that makes one of ``columns`` a column of the header; a comma if none
+    does (the signals import sniffs with its own columns)."""
     first = text.split("\n", 1)[0]
     for delimiter in DELIMITERS:
         cells = next(csv.reader([first], delimiter=delimiter), [])
-        if "phone" in (cell.strip().lower() for cell in cells):
+        if any(cell.strip().lower() in columns for cell in cells):
             return delimiter
     return ","
 
@@ -135,7 +136,7 @@ def parse_csv(
     allowed_countries: Collection[str] | None = None,
 ) -> ParsedCsv:
     """Every row as a request, or as an error naming its line (pure)."""
-    delimiter = _delimiter(text)
+    delimiter = delimiter_for(text)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         names = next(reader, [])
@@ -150,7 +151,7 @@ def parse_csv(
         try:
             cells = next(reader, None)
         except csv.Error as exc:
-            errors.append(RowError(line, _unreadable(exc)))
+            errors.append(RowError(line, unreadable(exc)))
             break
         if cells is None:
             break
@@ -179,7 +180,7 @@ def parse_csv(
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
     refused = {e.line for e in errors}
-    if last and last not in refused and _quote_left_open(text, last, delimiter):
+    if last and last not in refused and quote_left_open(text, last, delimiter):
         # The file ends inside the last row's quote: what that row holds is a guess.
         good = [(at, request) for at, request in good if at != last]
         errors.append(
@@ -192,7 +193,7 @@ def parse_csv(
     return ParsedCsv(good, errors, warnings)
 
 
-def _unreadable(exc: csv.Error) -> str:
+def unreadable(exc: csv.Error) -> str:
     if "field larger than field limit" in str(exc):
         return (
             f"a field longer than {csv.field_size_limit()} characters "
@@ -201,7 +202,7 @@ def _unreadable(exc: csv.Error) -> str:
     return f"not readable as CSV ({exc}): the rest of the file is not read"
 
 
-def _quote_left_open(text: str, line: int, delimiter: str) -> bool:
+def quote_left_open(text: str, line: int, delimiter: str) -> bool:
     """Whether the last row, starting at ``line``, is cut off by the end of the file inside
     a quote (the csv module then hands back what it has, as if the quote had closed).
 

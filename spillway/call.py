@@ -245,6 +245,11 @@ class EventSink(Protocol):
         """This worker has taken over a call another worker started (``calls.worker``)."""
         ...
 
+    async def signal(self, event_id: str, *, phone: str, kind: str, at_s: float) -> None:
+        """A signal of the caller's hours (``phone`` in E.164), stored with the call's log
+        (``customer_signals``; a second report of ``event_id`` changes nothing)."""
+        ...
+
 
 class Bot(Protocol):
     """A bot as the call session sees it; the transport stays hidden behind the session."""

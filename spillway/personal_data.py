@@ -38,6 +38,7 @@ class Category(StrEnum):
     TRANSCRIPT = "transcript"
     CONTACT_TIME = "timestamp of contact"
     IDENTIFIER = "delivery identifier"
+    CUSTOMER_ID = "the shop's customer id"
     AUDIO = "audio"
 
 
@@ -204,6 +205,16 @@ PERSONAL_DATA: tuple[Table, ...] = (
         key="event_id",
     ),
     Table(
+        "signal_customer_ids",
+        "the shop's own id of the person, mapped to their number so that the signals "
+        "the shop sends by customer id reach them",
+        _cols(_DELETE, customer_id=Category.CUSTOMER_ID, phone=Category.PHONE),
+        (Link("phone"),),
+        Period.PHONE_NUMBERS,
+        "mapped_at",
+        key="customer_id",
+    ),
+    Table(
         "shadow_plans",
         "shadow mode: when the person would have been called back by the predicted timing",
         _cols(
@@ -363,7 +374,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     "do_not_call": {"source": "who added the entry (admin, robinson, caller)"},
     "ai_timing_optout": {"source": "who added the entry (admin)"},
     "customer_signals": {
-        "event_id": "the sender's id of the event (makes a resend harmless)",
+        "event_id": "the sender's id of the event, or a hash of the row sent without one "
+        "(makes a resend harmless; the row goes with the person)",
         "kind": "web_visit, email_open, inbound_call, sms_reply or the shop's own kind",
         "source": "where the event came from (api, csv, controller)",
         "received_at": "when Spillway learned of the event",

@@ -16,7 +16,7 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,14 @@ class _PgTransaction(Transaction):
     def execute(self, sql: str, params: Params = ()) -> int:
         cursor = self._conn.execute(translate(sql), params or None)
         return int(cursor.rowcount)
+
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        if not rows:
+            return 0
+        with self._conn.cursor() as cursor:
+            # psycopg pipelines the rows; rowcount is their sum.
+            cursor.executemany(translate(sql), rows)
+            return int(cursor.rowcount)
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         cursor = self._conn.execute(translate(sql), params or None)

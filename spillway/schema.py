@@ -540,6 +540,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        19,
+        "a shop's customer ids mapped to phone numbers, so that its signals keyed by "
+        "customer id reach the customer's number",
+        (
+            # One number per customer id (a re-mapping replaces it); mapped_at is when
+            # it was last set, so an unused mapping expires like a phone number.
+            """CREATE TABLE signal_customer_ids (
+                customer_id TEXT PRIMARY KEY,
+                phone TEXT NOT NULL,
+                mapped_at REAL NOT NULL
+            )""",
+            "CREATE INDEX signal_customer_ids_phone ON signal_customer_ids(phone)",
+            "CREATE INDEX signal_customer_ids_mapped ON signal_customer_ids(mapped_at)",
+        ),
+    ),
+    Migration(
         20,
         "why a hold was released: the admin's reason in the audit log (never the number)",
         ("ALTER TABLE gdpr_audit ADD COLUMN reason TEXT",),

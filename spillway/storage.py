@@ -56,6 +56,11 @@ class Transaction(ABC):
     def insert(self, table: str, row: Mapping[str, Any]) -> int:
         """Insert one row; return its integer row id (0 when the key is not an integer)."""
 
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        """Run one statement once per row of parameters; the rows it changed, summed.
+        The backends send it in one go (a bulk import's statements, not one each)."""
+        return sum(self.execute(sql, row) for row in rows)
+
 
 class Store(ABC):
     """The storage interface the rest of Spillway uses."""
@@ -144,6 +149,9 @@ class _SqliteTransaction(Transaction):
 
     def execute(self, sql: str, params: Params = ()) -> int:
         return self._conn.execute(sql, params).rowcount
+
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        return self._conn.executemany(sql, rows).rowcount
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         cursor = self._conn.execute(sql, params)

@@ -82,6 +82,7 @@ class RecordingSink:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     claimed: list[str] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(
         self, call_id: str, *, caller: str, channel: str, transport: str, claim: bool = True
@@ -130,6 +131,9 @@ class RecordingSink:
 
     async def claim(self, call_id: str) -> None:
         self.claimed.append(call_id)
+
+    async def signal(self, event_id: str, *, phone: str, kind: str, at_s: float) -> None:
+        self.signals.append({"id": event_id, "phone": phone, "kind": kind, "at": at_s})
 
     def bot_lines(self, call_id: str) -> list[str]:
         return [t.text for t in self.turns if t.call_id == call_id and t.speaker == "bot"]

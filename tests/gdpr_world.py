@@ -19,7 +19,7 @@ from agi.call_log import CallLog
 from bot.backends import CallbackRequest
 from bot.backends.local import LocalCallbacks, LocalCases
 from bot.backends.sms import SmsOutbox
-from scheduler import requests, signals
+from scheduler import requests, signal_customers, signals
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.rules import CallingRules
@@ -98,6 +98,23 @@ async def fill_through_every_door(
                 headers={"Authorization": f"Bearer {TOKEN}"},
             )
             assert answer.status_code in (200, 201, 202), answer.text
+            # The web shop knows them by its own id, mapped to their number, and sends a
+            # visit by that id (POST /signals resolves it).
+            with store.transaction() as tx:
+                signal_customers.map_customer(tx, f"shop-{call_id}", e164, now_s=time.time())
+            answer = await client.post(
+                "/signals",
+                json=[
+                    {
+                        "id": f"visit-{call_id}",
+                        "customer_id": f"shop-{call_id}",
+                        "kind": "web_visit",
+                        "at": time.time() - 7200,
+                    }
+                ],
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+            assert answer.status_code == 200 and answer.json()["stored"] == 1, answer.text
         spool = tmp_path / f"spool-{national}"
         (spool / "new").mkdir(parents=True)
         (spool / "new" / f"{call_id}.json").write_text(

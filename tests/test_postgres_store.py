@@ -8,10 +8,11 @@ import time
 
 import pytest
 
-from scheduler import requests
+from scheduler import requests, signal_customers, signals
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.signals import SignalEvent
 from spillway.postgres import PostgresStore, translate, translate_ddl
-from spillway.schema import latest_version
+from spillway.schema import MIGRATIONS, latest_version
 from spillway.settings import StorageSettings
 from spillway.storage import open_store
 
@@ -33,9 +34,8 @@ def test_parameters_translate_outside_string_literals() -> None:
 def test_migrations_and_the_store_interface(pg_dsn: str) -> None:
     store = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn))
     try:
-        assert [r["version"] for r in store.applied_migrations()] == list(
-            range(1, latest_version() + 1)
-        )
+        assert [r["version"] for r in store.applied_migrations()] == [m.version for m in MIGRATIONS]
+        assert MIGRATIONS[-1].version == latest_version()
         assert PostgresStore(pg_dsn).migrate() == []  # recorded: applied once
         now = time.time()
         with store.transaction() as tx:
@@ -85,3 +85,19 @@ def test_two_dialers_never_claim_the_same_request(pg_dsn: str) -> None:
     assert sorted(every) == sorted(set(every)) and len(every) == 60
     assert sum(1 for part in claimed if part) >= 2  # they really shared the work
     store.close()
+
+
+def test_signals_in_bulk_count_only_the_new_and_a_mapping_is_replaced(pg_dsn: str) -> None:
+    store = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn))
+    try:
+        events = [(f"e{i}", SignalEvent("+4520123456", "web_visit", 1e9 + i)) for i in range(3)]
+        with store.transaction() as tx:
+            # One id twice in the batch: stored once, counted once.
+            assert signals.record_many(tx, [*events, events[0]], source="api", now_s=1.0) == 3
+        with store.transaction() as tx:
+            assert signals.record_many(tx, events, source="api", now_s=2.0) == 0
+            signal_customers.map_customer(tx, "C-1", "+4520123456", now_s=1.0)
+            signal_customers.map_customer(tx, "C-1", "+4520123457", now_s=2.0)
+            assert signal_customers.phones_for(tx, ["C-1", "C-2"]) == {"C-1": "+4520123457"}
+    finally:
+        store.close()

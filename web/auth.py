@@ -26,6 +26,7 @@ import hmac
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -47,13 +48,13 @@ from web.users import Role, User, UserBook
 SESSION_COOKIE = "spillway_session"
 # Open to anyone: the login form and the one stylesheet it uses.
 PUBLIC_PATHS = frozenset({"/login", "/static/console.css"})
-# The callback API and /metrics check their own bearer token (web.callbacks_api).
-BEARER_ONLY_PREFIXES = ("/callbacks", "/metrics")
+# The callback and signals APIs and /metrics check their own bearer token (web.api_http).
+BEARER_ONLY_PREFIXES = ("/callbacks", "/signals", "/metrics")
 # Read by scripts with the API's bearer token, or by a logged-in browser.
 BEARER_OR_SESSION_PATHS = frozenset({"/api/kpis", "/export/callbacks.csv"})
 
 
-def bearer_matches(request_headers: dict[str, str], token: str | None) -> bool:
+def bearer_matches(request_headers: Mapping[str, str], token: str | None) -> bool:
     """Whether the ``Authorization: Bearer`` header carries ``token`` (never an empty one)."""
     given = request_headers.get("authorization", "")
     if not token or not given.lower().startswith("bearer "):

@@ -1,6 +1,6 @@
 """The callback API: ``POST /callbacks`` and ``GET /callbacks/{id}``, JSON in and out.
 
-Every request needs ``Authorization: Bearer <web.api_token>``. A body is at
+Every request needs ``Authorization: Bearer <web.api_token>`` (:mod:`web.api_http`). A body is at
 most ``web.max_body_bytes``; an ``Idempotency-Key`` header makes a retried
 POST return the first request instead of a second one (the same key with a
 different body gets 422 ``idempotency_key_reused``). Every 4xx answer is
@@ -17,14 +17,12 @@ calling hours in it) is a 422 naming the field; one that starts later gets an
 expiry that covers it. A merge keeps the later request's window and zone.
 
 The same application serves ``GET /metrics`` (Prometheus, :mod:`web.metrics`)
-behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``.
+behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``;
+and ``POST /signals`` (:mod:`web.signals_api`), the customers' signals.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
 import re
 import time
 from datetime import datetime
@@ -41,13 +39,13 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_expiry, window_problem
-from spillway.errors import ConfigError, StorageError
+from spillway.errors import StorageError
 from spillway.phone import callable_phone, timezone_for
-from spillway.settings import MIN_API_TOKEN_CHARS, Settings
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
+from web.api_http import api_error, parse_json, read_body, storage_busy, token_guard
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
-
-log = logging.getLogger(__name__)
+from web.signals_api import signal_routes
 
 
 class CallbackIn(BaseModel):
@@ -91,24 +89,6 @@ _ID = re.compile(r"[0-9]{1,19}")
 _MAX_ID = 2**63 - 1
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "field": field}}, status_code=status
-    )
-
-
-def _authorised(request: Request, token: str | None) -> bool:
-    given = request.headers.get("authorization", "")
-    if not token or not given.lower().startswith("bearer "):
-        return False
-    # Only the spaces and tabs HTTP allows around a value: str.strip() would also
-    # remove U+00A0 and friends, turning "Bearer <NBSP>" into an empty token.
-    presented = given[7:].strip(" \t")
-    if not presented:
-        return False
-    return hmac.compare_digest(presented.encode(), token.encode())
-
-
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -135,53 +115,28 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
     web = settings.web
     rules = rules_from_settings(settings)
     countries = settings.callback_countries()
-    try:
-        token: str | None = web.require_api_token()
-    except ConfigError:
-        token = None  # `web serve` refuses to start; an embedded app answers 503
-
-    async def guard(request: Request) -> JSONResponse | None:
-        if token is None:
-            return _error(
-                503,
-                "no_token",
-                f"the API is off: set SPILLWAY_WEB__API_TOKEN (at least "
-                f"{MIN_API_TOKEN_CHARS} characters)",
-            )
-        if not _authorised(request, token):
-            return _error(401, "unauthorised", "a valid 'Authorization: Bearer <token>' is needed")
-        return None
+    guard = token_guard(web)
 
     async def post(request: Request) -> JSONResponse:
         if (refused := await guard(request)) is not None:
             return refused
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > web.max_body_bytes):
-            return _error(413, "too_large", f"the body may be at most {web.max_body_bytes} bytes")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > web.max_body_bytes:
-                return _error(
-                    413, "too_large", f"the body may be at most {web.max_body_bytes} bytes"
-                )
-        try:
-            data = json.loads(body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return _error(400, "invalid_json", f"the body is not JSON: {exc}")
-        except RecursionError:  # a few KB of "[[[[..." nest deeper than the parser goes
-            return _error(400, "invalid_json", "the body is nested too deeply")
+        body = await read_body(request, web.max_body_bytes)
+        if isinstance(body, JSONResponse):
+            return body
+        data = parse_json(body)
+        if isinstance(data, JSONResponse):
+            return data
         if not isinstance(data, dict):
-            return _error(400, "invalid_json", "the body must be a JSON object")
+            return api_error(400, "invalid_json", "the body must be a JSON object")
         try:
             given = CallbackIn.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or None
-            return _error(422, "invalid_field", f"{field}: {first['msg']}", field)
+            return api_error(422, "invalid_field", f"{field}: {first['msg']}", field)
         key = request.headers.get("idempotency-key")
         if key is not None and not 1 <= len(key) <= 100:
-            return _error(
+            return api_error(
                 422, "invalid_field", "Idempotency-Key: 1 to 100 characters", "Idempotency-Key"
             )
         now = time.time()
@@ -203,7 +158,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                 not_after=not_after,
             )
             if problem is not None:
-                return _error(422, "invalid_field", problem.message, problem.field)
+                return api_error(422, "invalid_field", problem.message, problem.field)
             expires_at = window_expiry(
                 rules, now=now, timezone=zone, not_before=not_before, not_after=not_after
             )
@@ -242,12 +197,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         try:
             recorded, row = await store.run(record)
         except requests.KeyReused as exc:  # same key, other body: as payment APIs answer
-            return _error(422, exc.code, exc.message, "Idempotency-Key")
+            return api_error(422, exc.code, exc.message, "Idempotency-Key")
         except StorageError as exc:  # the database is locked, full or gone: try again later
-            log.error("callback API: %s", exc)
-            answer = _error(503, "storage", "the request could not be stored now; try again")
-            answer.headers["Retry-After"] = "5"
-            return answer
+            return storage_busy("request", exc)
         status = 200 if recorded.replayed or recorded.merged else 201
         return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
 
@@ -258,10 +210,10 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         # ASCII digits that fit a 64-bit row id: "²" is a digit to str.isdigit(), and a
         # 20-digit id overflows SQLite's integer (a 5,000-digit one, Python's int()).
         if _ID.fullmatch(raw) is None or int(raw) > _MAX_ID:
-            return _error(404, "not_found", f"no callback request {raw[:40]!r}")
+            return api_error(404, "not_found", f"no callback request {raw[:40]!r}")
         row = await store.run(_get, store.store, int(raw))
         if row is None:
-            return _error(404, "not_found", f"no callback request {raw}")
+            return api_error(404, "not_found", f"no callback request {raw}")
         return JSONResponse(_view(row))
 
     # A node whose heartbeat is three polls old has stopped (or lost its database).
@@ -279,5 +231,6 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             Route("/callbacks", post, methods=["POST"]),
             Route("/callbacks/{request_id}", get, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *signal_routes(settings, store, guard),
         ]
     )

@@ -1,0 +1,210 @@
+"""One event of a signals door, read and checked: what ``POST /signals`` and
+``spillway signals import`` share.
+
+An event has ``kind`` (:func:`scheduler.signals.valid_kind`), ``at`` (ISO 8601;
+without an offset the shop's time zone; or epoch seconds), and the customer
+as ``phone`` (any form, stored in E.164) or ``customer_id`` (mapped to a
+number by :mod:`scheduler.signal_customers`), never both. ``id`` is the
+sender's event id, which makes a resend harmless; a CSV row without one gets
+an id made from its content (the same row imported twice is stored once).
+Every refusal names the field at fault (:class:`EventRefused`); reading is
+pure, and only :func:`resolve` reads the database (the customer ids).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from scheduler import signals
+from scheduler.signal_customers import customer_id_problem, phones_for
+from scheduler.signals import SignalEvent, SignalKind, valid_kind
+from spillway.phone import normalise_phone
+from spillway.storage import Transaction
+
+FIELDS = ("id", "phone", "customer_id", "kind", "at")
+MAX_ID_CHARS = 100
+# Earlier than this is a typo or a hostile value, not a customer's visit.
+EARLIEST_S = 946_684_800.0  # 2000-01-01 UTC
+# A little ahead of our clock is another machine's clock; more is a wrong time.
+FUTURE_SLACK_S = 3600.0
+_NUMBER = re.compile(r"[0-9]{9,11}(\.[0-9]*)?")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_KNOWN_KINDS = frozenset(SignalKind)
+
+
+class EventRefused(ValueError):
+    """One event is wrong: ``field`` says which of its fields, the message why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class SignalProblem:
+    """A refused event: ``where`` is its index in a batch, or its line in a CSV file."""
+
+    where: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingSignal:
+    """An event as read: its customer by number (E.164) or by the shop's id."""
+
+    event_id: str | None  # None: made from the content when stored
+    kind: str
+    at_s: float
+    phone: str | None
+    customer_id: str | None
+
+
+@lru_cache(maxsize=65_536)
+def _e164(raw: str, region: str) -> str | None:
+    # A customer's events repeat their number: phonenumbers is the import's slowest step.
+    return normalise_phone(raw, region)
+
+
+@dataclass(frozen=True, slots=True)
+class EventReader:
+    """Reads events for one shop: its region (numbers) and time zone (times without offset)."""
+
+    region: str
+    zone: ZoneInfo
+    now_s: float
+    id_required: bool = True
+
+    def read(self, fields: Mapping[str, object]) -> IncomingSignal:
+        """The event ``fields`` describe (values of JSON, or a CSV row's text)."""
+        event_id = self._event_id(fields.get("id"))
+        kind = _text(fields.get("kind"), "kind")
+        if kind not in _KNOWN_KINDS and not valid_kind(kind):
+            raise EventRefused(
+                "kind",
+                f"{kind[:40]!r}: web_visit, email_open, inbound_call, sms_reply, or a kind "
+                "of your own in lower-case letters, digits and _ (at most 32)",
+            )
+        at_s = self._at(fields.get("at"))
+        phone_raw = _text(fields.get("phone"), "phone")
+        customer = _text(fields.get("customer_id"), "customer_id")
+        if phone_raw and customer:
+            raise EventRefused("customer_id", "give phone or customer_id, not both")
+        if customer:
+            if (problem := customer_id_problem(customer)) is not None:
+                raise EventRefused("customer_id", problem)
+            return IncomingSignal(event_id, kind, at_s, None, customer)
+        if not phone_raw:
+            raise EventRefused("phone", "phone (or customer_id) is missing")
+        e164 = _e164(phone_raw, self.region)
+        if e164 is None:
+            raise EventRefused("phone", "not a valid phone number")
+        return IncomingSignal(event_id, kind, at_s, e164, None)
+
+    def _event_id(self, value: object) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if value is None or value == "":
+            if self.id_required:
+                raise EventRefused("id", "the event's id is missing (it makes a resend harmless)")
+            return None
+        if not isinstance(value, str):
+            raise EventRefused("id", "a string or an integer")
+        if len(value) > MAX_ID_CHARS or _CONTROL.search(value) is not None:
+            raise EventRefused("id", f"1 to {MAX_ID_CHARS} printable characters")
+        return value
+
+    def _at(self, value: object) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            at_s = float(value)
+        else:
+            text = _text(value, "at")
+            if not text:
+                raise EventRefused("at", "the event's time is missing")
+            at_s = self._parse_time(text)
+        if not math.isfinite(at_s) or at_s < EARLIEST_S:
+            raise EventRefused("at", "not a time after the year 2000")
+        if at_s > self.now_s + FUTURE_SLACK_S:
+            raise EventRefused("at", "in the future (a time without an offset is the shop's)")
+        return at_s
+
+    def _parse_time(self, text: str) -> float:
+        if _NUMBER.fullmatch(text):
+            return float(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise EventRefused(
+                "at", f"{text[:40]!r}: expected ISO 8601 (2026-03-02T14:05:00+01:00)"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)
+        try:
+            return moment.timestamp()
+        except (OverflowError, ValueError):
+            return float("nan")
+
+
+def _text(value: object, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise EventRefused(field, "a string")
+    return value.strip()
+
+
+def content_id(phone: str, kind: str, at_s: float) -> str:
+    """The id of an event sent without one: the same event gets the same id."""
+    digest = hashlib.sha256(f"{phone}|{kind}|{at_s!r}".encode()).hexdigest()
+    return f"content:{digest[:40]}"
+
+
+def resolve(
+    tx: Transaction, events: Sequence[tuple[int, IncomingSignal]]
+) -> tuple[list[tuple[str, SignalEvent]], list[SignalProblem]]:
+    """Each event with its id and number, or a problem for an unmapped customer id."""
+    mapped = phones_for(tx, (e.customer_id for _, e in events if e.customer_id is not None))
+    ready: list[tuple[str, SignalEvent]] = []
+    problems: list[SignalProblem] = []
+    for where, event in events:
+        phone = event.phone
+        if phone is None:
+            phone = mapped.get(event.customer_id or "")
+            if phone is None:
+                problems.append(
+                    SignalProblem(
+                        where,
+                        "customer_id",
+                        f"no number is mapped to customer id {event.customer_id!r} "
+                        "(spillway signals map)",
+                    )
+                )
+                continue
+        event_id = event.event_id or content_id(phone, event.kind, event.at_s)
+        ready.append((event_id, SignalEvent(phone, event.kind, event.at_s)))
+    return ready, problems
+
+
+def store_events(
+    tx: Transaction,
+    events: Sequence[tuple[int, IncomingSignal]],
+    *,
+    source: str,
+    now_s: float,
+    all_or_nothing: bool,
+) -> tuple[int, list[SignalProblem]]:
+    """Resolve and store ``events`` in one bulk statement: how many were new, and the
+    events refused (an unmapped customer id). ``all_or_nothing``: one refused event
+    stores none (the API's batch); otherwise the others go in (a CSV file's rows)."""
+    ready, problems = resolve(tx, events)
+    if problems and all_or_nothing:
+        return 0, problems
+    return signals.record_many(tx, ready, source=source, now_s=now_s), problems
