@@ -8,8 +8,9 @@ same customers, requests and answers under:
 - ``predicted_signals``: the contact model tilted by each customer's signals;
 - ``segment_oracle`` and ``oracle``: the slot policy fed the segment's and the
   customer's true probabilities (the issue's goal is set against ``oracle``);
-- with ``--bound``: the posterior bound of bench/policy_bound.py (what any
-  learner of the attempt log could reach, without signals).
+- with ``--bound N``: the posterior bound of bench/policy_bound.py with N
+  samples, without and with the signals (what any learner of the attempt log,
+  and of the attempt log and the signals, could reach with this decision rule).
 
 It reports mean first-attempt contact and the share of the traditional-oracle
 gap each closes (by the means over seeds), and attempts per contact.
@@ -74,7 +75,12 @@ def one_seed(world: World, settings: SignalSettings, bound_samples: int | None) 
         "oracle": lambda: simulate(world, PolicyName.ORACLE),
     }
     if bound_samples:
-        runs["posterior_bound"] = lambda: simulate(world, BoundPolicyFactory(bound_samples))
+        runs["bound_no_signals"] = lambda: simulate(
+            without_signals(world), BoundPolicyFactory(bound_samples)
+        )
+        runs["bound_signals"] = lambda: simulate(
+            world, BoundPolicyFactory(bound_samples, signals=True)
+        )
     found: dict[str, dict[str, Any]] = {}
     seconds: dict[str, float] = {}
     for name, run in runs.items():
