@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -28,7 +29,8 @@ from scheduler.timing.signal_evidence import (
     tilt,
 )
 from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
-from spillway.settings import Settings
+from spillway.errors import ConfigError
+from spillway.settings import load_settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import FakePbx
 
@@ -147,13 +149,14 @@ def test_reasons_name_the_signals_near_the_hour() -> None:
     ]
 
 
-def test_signal_settings_are_read_and_a_bad_one_names_its_key() -> None:
-    cb = Settings.model_validate(
-        {"callbacks": {"signal_half_life_days": 7, "signal_horizon_days": 30}}
-    ).callbacks
+def test_signal_settings_are_read_and_a_bad_one_names_its_key(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("callbacks:\n  signal_half_life_days: 7\n  signal_horizon_days: 30\n")
+    cb = load_settings(config).callbacks
     assert SignalSettings.from_settings(cb) == SignalSettings(7 * DAY_S, 30 * DAY_S, 1.0)
-    with pytest.raises(Exception, match="signal_strength"):
-        Settings.model_validate({"callbacks": {"signal_strength": -1}})
+    config.write_text("callbacks:\n  signal_strength: -1\n")
+    with pytest.raises(ConfigError, match=r"callbacks\.signal_strength = -1"):
+        load_settings(config)
 
 
 class SeeingPolicy:
