@@ -25,6 +25,9 @@ OTHER_OUT = repo_root() / "bench" / "worlds"
 # callbacks a day): the same customers and hours, fewer requests, four weeks.
 PILOT_OUT = OUT / "pilot"
 PILOT_REQUESTS_PER_DAY = 24
+# The shipped worlds with the customers' own signals (issue 23): a month of history
+# before the start, and rates a web shop with a newsletter might see.
+SIGNALS_OUT = OUT / "signals"
 PILOT_DAYS = 28
 
 
@@ -237,6 +240,38 @@ def at_pilot_volume(
     return {**world, "days": days, "segments": segments}
 
 
+def with_signals(world: dict[str, Any], block: dict[str, float]) -> dict[str, Any]:
+    """``world`` with the same ``signals:`` block in every segment."""
+    return {**world, "segments": [{**s, "signals": dict(block)} for s in world["segments"]]}
+
+
+def signal_worlds() -> dict[str, dict[str, Any]]:
+    """Office customers visit the site about twice a week and open a weekly newsletter
+    or two, mostly at hours they would also take a call; consumers browse more, on
+    the phone, in the evening. A third of requests came through the overflow bot."""
+    office = {
+        "history_days": 28,
+        "web_visits_per_week": 2.0,
+        "email_opens_per_week": 1.5,
+        "fidelity": 0.8,
+        "inbound_call_share": 0.3,
+    }
+    consumer = {
+        "history_days": 28,
+        "web_visits_per_week": 2.5,
+        "email_opens_per_week": 1.0,
+        "app_opens_per_week": 1.0,
+        "fidelity": 0.8,
+        "inbound_call_share": 0.3,
+    }
+    shipped = worlds()
+    return {
+        "b2b_monday_meetings": with_signals(shipped["b2b_monday_meetings"], office),
+        "calibrated_traditional": with_signals(shipped["calibrated_traditional"], office),
+        "consumers_evening": with_signals(shipped["consumers_evening"], consumer),
+    }
+
+
 def pilot_worlds() -> dict[str, dict[str, Any]]:
     return {name: at_pilot_volume(world) for name, world in worlds().items()}
 
@@ -248,6 +283,7 @@ def main() -> None:
         (OTHER_OUT, other_shapes()),
         (PILOT_OUT, pilot_worlds()),
         (OTHER_OUT / "pilot", {n: at_pilot_volume(w) for n, w in other_shapes().items()}),
+        (SIGNALS_OUT, signal_worlds()),
     )
     for out, made in made_all:
         out.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,12 @@ No learner that sees only the attempt log can beat this in expectation
 with the same decision rule (up to the sampling error): where it closes
 less than 70% of the traditional-oracle gap, no such policy can close more.
 
+With ``signals=True`` (a world with a ``signals:`` block) each sample is also
+weighted by the likelihood of the customer's signal events before now under
+the world's own signal generator (a share ``fidelity`` in proportion to the
+sampled matrix, the rest on waking hours): the bound for a learner that sees
+the attempt log and the signals (bench/signals_ablation.py runs it).
+
     PYTHONPATH=. python -m bench.policy_bound configs/worlds/*.yaml
 """
 
@@ -31,11 +37,14 @@ from typing import Any
 import numpy as np
 
 from scheduler.rules import HOUR_S, RequestFacts
+from scheduler.signals import SignalEvent
 from scheduler.simulation.report import kpis
+from scheduler.simulation.signal_world import WAKING
 from scheduler.simulation.simulator import PolicyName, SimAttempt, SimRun, simulate
 from scheduler.simulation.world import MAX_PROB, PEAK_SLOTS, Population, Segment, World, load_world
 from scheduler.timing.contact_model import SLOTS, FloatArray, slot_of
 from scheduler.timing.policy import Policy
+from scheduler.timing.signal_evidence import local_slots
 from scheduler.timing.slot_policy import SlotPolicy
 
 NAME = "posterior_bound"
@@ -65,12 +74,23 @@ class PosteriorBeliefs:
         people: Population,
         attempts: Callable[[], Sequence[SimAttempt]],
         samples: int,
+        signals: bool = False,
     ) -> None:
         rng = np.random.default_rng([world.seed, 99])
         self.prior = [prior_samples(s, samples, rng) for s in world.segments]
         self.log_p = [np.log(np.maximum(p, 1e-9)) for p in self.prior]
         self.log_q = [np.log(np.maximum(1 - p, 1e-9)) for p in self.prior]
         self.prior_mean = [p.mean(axis=0) for p in self.prior]
+        # log P(an event falls in slot s | the sampled matrix), per segment with signals.
+        self.log_share: list[FloatArray | None] = []
+        for seg, segment in zip(self.prior, world.segments, strict=True):
+            block = segment.signals
+            if not signals or block is None:
+                self.log_share.append(None)
+                continue
+            own = seg / np.maximum(seg.sum(axis=1, keepdims=True), 1e-12)
+            share = block.fidelity * own + (1 - block.fidelity) * WAKING / WAKING.sum()
+            self.log_share.append(np.log(np.maximum(share, 1e-12)))
         self.people = people
         self.index = {pid: i for i, pid in enumerate(people.ids)}
         self.attempts = attempts
@@ -85,16 +105,25 @@ class PosteriorBeliefs:
             self.history.setdefault(attempt.customer, []).append((slot, attempt.answered))
         self.seen = len(log)
 
-    def mean(self, customer: int) -> FloatArray:
+    def mean(self, customer: int, signals: Sequence[SignalEvent] = ()) -> FloatArray:
         self._catch_up()
         seg = int(self.people.segment[customer])
         past = self.history.get(customer)
-        if not past:
+        log_share = self.log_share[seg]
+        # The generator's own events (a request's inbound call says nothing about the hours).
+        events = [e.at_s for e in signals if e.kind != "inbound_call"]
+        if not past and (log_share is None or not events):
             return self.prior_mean[seg]
-        slots = np.array([s for s, _ in past])
-        answered = np.array([a for _, a in past])
-        log_w = self.log_p[seg][:, slots[answered]].sum(axis=1)
-        log_w += self.log_q[seg][:, slots[~answered]].sum(axis=1)
+        log_w = np.zeros(len(self.prior[seg]))
+        if past:
+            slots = np.array([s for s, _ in past])
+            answered = np.array([a for _, a in past])
+            log_w += self.log_p[seg][:, slots[answered]].sum(axis=1)
+            log_w += self.log_q[seg][:, slots[~answered]].sum(axis=1)
+        if log_share is not None and events:
+            zone = self.people.timezone[customer]
+            counts = np.bincount(local_slots(events, zone), minlength=SLOTS).astype(np.float64)
+            log_w += log_share @ counts
         w = np.exp(log_w - log_w.max())
         w /= w.sum()
         self.ess.append(float(1.0 / np.sum(w**2)))
@@ -104,16 +133,19 @@ class PosteriorBeliefs:
 class BoundPolicyFactory:
     """The simulator's policy factory for the bound; keeps the beliefs for their statistics."""
 
-    def __init__(self, samples: int) -> None:
+    def __init__(self, samples: int, signals: bool = False) -> None:
         self.samples = samples
+        self.signals = signals
         self.beliefs: PosteriorBeliefs | None = None
 
     def __call__(self, world: World, people: Population, running: Callable[[], Any]) -> Policy:
-        beliefs = PosteriorBeliefs(world, people, lambda: running().attempts, self.samples)
+        beliefs = PosteriorBeliefs(
+            world, people, lambda: running().attempts, self.samples, self.signals
+        )
         self.beliefs = beliefs
 
         def probabilities(facts: RequestFacts, rng: np.random.Generator, draws: int) -> FloatArray:
-            row = beliefs.mean(beliefs.index[facts.phone])
+            row = beliefs.mean(beliefs.index[facts.phone], facts.signals)
             return np.repeat(row.reshape(1, SLOTS), draws, axis=0)
 
         return SlotPolicy(NAME, probabilities, world.lead_half_life_hours * HOUR_S, explores=False)

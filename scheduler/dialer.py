@@ -27,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scheduler import requests
@@ -46,6 +46,7 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
+from scheduler.signals import signals_for
 from scheduler.timing.choice import Timing, planned_timing
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.shadow import record_shadow
@@ -77,6 +78,8 @@ class DialerConfig:
     hash_key: bytes | None = field(default=None, repr=False)
     # callbacks.policy: the timing of requests that have none stored (from before).
     policy: str = "predicted"
+    # callbacks.signal_horizon_days: how far back the customer's signals are read for planning.
+    signal_horizon_s: float = 90 * 86400.0
 
     @classmethod
     def from_settings(cls, settings: Settings, *, node: str = "") -> DialerConfig:
@@ -97,6 +100,7 @@ class DialerConfig:
             node=node or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}",
             hash_key=settings.gdpr.hash_key_bytes(),
             policy=cb.policy,
+            signal_horizon_s=cb.signal_horizon_days * 86400.0,
         )
 
     @property
@@ -414,7 +418,7 @@ class Dialer:
         planned_by, probability = row["planned_by"], row["plan_probability"]
         if planned_by is None:
             # A first attempt nobody planned yet: the policy picks its time too.
-            plan = self._plan(facts, now, None, row)
+            plan = self._plan(tx, facts, now, None, row)
             if plan.at is None:
                 requests.close(
                     tx,
@@ -496,7 +500,7 @@ class Dialer:
                     tx, attempt.request_id, _closing_status(why), now=now, error=why.reason
                 )
                 return
-            plan = self._plan(facts, now, outcome, row)
+            plan = self._plan(tx, facts, now, outcome, row)
             if plan.at is None:
                 requests.close(
                     tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=plan.reason
@@ -508,6 +512,7 @@ class Dialer:
 
     def _plan(
         self,
+        tx: Transaction,
         facts: RequestFacts,
         now: float,
         outcome: AttemptOutcome | None,
@@ -522,6 +527,12 @@ class Dialer:
         # beside it; never for a customer who asked for a plain callback.
         shadowed = self.config.policy == "shadow" and row["timing_reason"] != "customer"
         planner = self._planner if timing is Timing.PREDICTED or shadowed else self.fallback
+        if planner is not self.fallback:
+            # The customer's own recent signals, read in this transaction (the model's tilt).
+            found = signals_for(
+                tx, [facts.phone], since_s=now - self.config.signal_horizon_s, until_s=now
+            )
+            facts = replace(facts, signals=tuple(found[facts.phone]))
         return planner.plan(facts, now, outcome, self.rules)
 
     def _policy_failed(self, exc: Exception) -> None:

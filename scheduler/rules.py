@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import phonenumbers
 
+from scheduler.signals import SignalEvent
 from spillway.phone import destination_refusal
 from spillway.settings import Settings
 
@@ -82,6 +83,9 @@ class RequestFacts:
     not_after: float | None = None
     expires_at: float | None = None
     segment: str | None = None  # for the contact model; no rule reads it
+    # The customer's own recent signals, oldest first, for the contact model's
+    # per-customer tilt (scheduler/timing/signal_evidence.py); no rule reads them.
+    signals: tuple[SignalEvent, ...] = ()
 
 
 @functools.lru_cache(maxsize=64)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,9 +26,11 @@ from zoneinfo import ZoneInfo
 from scheduler.dialer import attempt_rows, load_facts
 from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import rules_from_settings
+from scheduler.signals import signals_for
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import Explanation, explain
 from scheduler.timing.model_keeper import read_attempt_log
+from scheduler.timing.signal_evidence import SignalSettings
 from spillway.audit import audit
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
@@ -141,12 +143,16 @@ def explain_requests(
     if model is None:
         model = fit(read_attempt_log(store, cb.segment_industry), now=now)
     rules = rules_from_settings(settings)
+    signals = SignalSettings.from_settings(cb)
     explained = []
     for row in rows:
         with store.transaction() as tx:
             facts = load_facts(
                 tx, dict(row), default_timezone=cb.default_timezone, counting_claim=False
             )
+            # The customer's recent signals, as the dialer reads them when it plans.
+            recent = signals_for(tx, [facts.phone], since_s=now - signals.horizon_s, until_s=now)
+            facts = replace(facts, signals=tuple(recent[facts.phone]))
         made = attempt_rows(store, int(row["id"]))
         explained.append(
             explain(
@@ -157,6 +163,8 @@ def explain_requests(
                 now=now,
                 configured_policy=cb.policy,
                 first_attempt_at=min((a["started_at"] for a in made), default=None),
+                signal_settings=signals,
+                language=settings.shop.language,
             )
         )
     return explained

@@ -413,6 +413,12 @@ class CallbackSettings(_Section):
     lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
     model_refit_minutes: float = Field(30, gt=0)
     model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
+    # The customer's own signals (web visits, e-mail opens, calls) tilt their predicted
+    # hours: a signal's weight halves every N days, and none counts past the horizon;
+    # strength: how far they move the model (0: not at all, 1: as the evidence says).
+    signal_half_life_days: float = Field(14, gt=0)
+    signal_horizon_days: float = Field(90, gt=0, le=3660)
+    signal_strength: float = Field(1.0, ge=0, le=5)
     # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
     segment_industry: dict[str, str] = {}
     # Where the DTMF menu's callback script leaves requests while `spillway serve`

@@ -19,7 +19,7 @@ import hashlib
 import heapq
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -36,9 +36,11 @@ from scheduler.rules import (
     next_allowed,
     refusal,
 )
+from scheduler.simulation.signal_world import SimSignals, has_signals
 from scheduler.simulation.world import Population, World, arrivals, population, segment_truth
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit, slot_of
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
+from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import SlotPolicy, fixed_probabilities, model_probabilities
 
 UNANSWERED_HOLD_S = 30.0
@@ -153,6 +155,7 @@ class _Simulation:
     uses_model: bool
     rng: np.random.Generator
     model: ContactModel | None = None
+    signals: SimSignals | None = None  # the world's signals (None: it has none)
     requests: list[SimRequest] = field(default_factory=list)
     attempts: list[SimAttempt] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -177,6 +180,8 @@ class _Simulation:
 
     def plan(self, request: SimRequest, last: AttemptOutcome | None) -> Plan:
         facts = self.facts(request)
+        if self.signals is not None:
+            facts = replace(facts, signals=self.signals.until(request.customer, self.now))
         plan = self.policy.plan(facts, self.now, last, self.rules)
         self.decisions.append(Decision(request.id, facts, self.now, last, plan))
         return plan
@@ -234,14 +239,16 @@ def make_policy(
     world: World,
     people: Population,
     sim: Callable[[], _Simulation] | None = None,
+    signals: SignalSettings | None = SignalSettings(),
 ) -> Policy:
-    """The named policy for ``world``; ``predicted`` reads the model of the running ``sim``."""
+    """The named policy for ``world``; ``predicted`` reads the model of the running ``sim``
+    (and the customer's signals as ``signals`` says; None: not at all)."""
     half_life_s = world.lead_half_life_hours * HOUR_S
     if name is PolicyName.TRADITIONAL:
         return ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60)
     if name is PolicyName.PILOT:
         return PilotPolicy(
-            make_policy(PolicyName.PREDICTED, world, people, sim),
+            make_policy(PolicyName.PREDICTED, world, people, sim, signals),
             make_policy(PolicyName.TRADITIONAL, world, people, sim),
             world.seed,
         )
@@ -250,7 +257,10 @@ def make_policy(
             raise ValueError("the predicted policy reads the model of a running simulation")
         running = sim
         probabilities = model_probabilities(
-            lambda: running().model, now=lambda: running().now, max_age_s=3 * REFIT_EVERY_S
+            lambda: running().model,
+            now=lambda: running().now,
+            max_age_s=3 * REFIT_EVERY_S,
+            signals=signals,
         )
         # As in the dialer: the conventional rule whenever the model is unavailable.
         return FallbackPolicy(
@@ -276,15 +286,17 @@ def simulate(
     policy: PolicyName | PolicyFactory,
     *,
     progress: Callable[[float], None] | None = None,
+    signals: SignalSettings | None = SignalSettings(),
 ) -> SimRun:
-    """Run ``world`` under ``policy`` to the last request's close."""
+    """Run ``world`` under ``policy`` to the last request's close (``signals``: how
+    ``predicted`` weighs the customers' signals, when the world has any)."""
     rng = np.random.default_rng(world.seed)
     people = population(world, rng)
     incoming = arrivals(world, people, rng)
     # The answers have their own stream, so every policy meets the same customers and requests.
     sim_box: list[_Simulation] = []
     if isinstance(policy, PolicyName):
-        chosen = make_policy(policy, world, people, lambda: sim_box[0])
+        chosen = make_policy(policy, world, people, lambda: sim_box[0], signals)
     else:
         chosen = policy(world, people, lambda: sim_box[0])
     sim = _Simulation(
@@ -295,6 +307,8 @@ def simulate(
         policy in (PolicyName.PREDICTED, PolicyName.PILOT),
         np.random.default_rng([world.seed, 1]),
     )
+    if has_signals(world):
+        sim.signals = SimSignals(world, people, sim.rules.expiry_s)
     sim_box.append(sim)
     # Events: (time, order, kind, payload). Kinds: 0 arrival, 1 due.
     events: list[tuple[float, int, int, Any]] = []
@@ -328,6 +342,8 @@ def simulate(
                 deadline(sim.rules, at, people.timezone[int(payload)]),
             )
             sim.requests.append(request)
+            if sim.signals is not None:
+                sim.signals.arrived(request.customer, at)
             outcome: AttemptOutcome | None = None
         else:
             request = sim.requests[int(payload)]

@@ -75,6 +75,25 @@ class PersonalPeak(_Strict):
     boost: float = Field(3.0, gt=0)
 
 
+class SegmentSignals(_Strict):
+    """The customers' own signals (:mod:`scheduler.simulation.signal_world` draws them).
+
+    Rates are mean events per customer per week; 0 means none of that kind.
+    ``fidelity``: the share of events drawn from the customer's own hourly
+    answer curve (personal peaks and noise included); the rest fall uniformly
+    on waking hours (07-23 local). ``inbound_call_share``: the share of
+    requests that came through the overflow bot, whose own time is an
+    ``inbound_call`` signal.
+    """
+
+    history_days: float = Field(28, ge=0, le=366)  # events before the start, visible then
+    web_visits_per_week: float = Field(0.0, ge=0, le=1000)
+    email_opens_per_week: float = Field(0.0, ge=0, le=1000)
+    app_opens_per_week: float = Field(0.0, ge=0, le=1000)
+    fidelity: float = Field(0.8, ge=0, le=1)
+    inbound_call_share: float = Field(0.0, ge=0, le=1)
+
+
 class Segment(_Strict):
     name: str = Field(min_length=1, max_length=64)
     count: int = Field(ge=1, le=1_000_000)
@@ -87,6 +106,7 @@ class Segment(_Strict):
     # Each request is for a new customer drawn from the whole segment (False), or
     # for one of the segment's customers who asked before, when there are any.
     repeat_share: float = Field(0.0, ge=0, le=1)
+    signals: SegmentSignals | None = None  # missing: the customers send no signals
 
     @field_validator("answer_prob")
     @classmethod

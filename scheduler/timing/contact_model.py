@@ -196,9 +196,16 @@ class ContactModel:
         a, b = self.seg_alpha[index], self.seg_beta[index]
         return np.asarray(a / (a + b), dtype=np.float64)
 
-    def posterior(self, customer: str, segment: str | None) -> tuple[FloatArray, FloatArray]:
-        """Beta(alpha, beta) per slot for this customer (the Beta-binomial part only)."""
+    def posterior(
+        self, customer: str, segment: str | None, tilt: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
+        """Beta(alpha, beta) per slot for this customer (the Beta-binomial part only).
+
+        ``tilt``: a factor per slot on the customer's prior, from their own signals
+        (:mod:`scheduler.timing.signal_evidence`); their answers update the tilted prior."""
         base = self.segment_mean(segment)
+        if tilt is not None:
+            base = np.clip(base * tilt, 0.001, 0.97)
         index = self.customers.get(customer)
         if index is None:
             return base * CUSTOMER_STRENGTH, (1 - base) * CUSTOMER_STRENGTH
@@ -207,9 +214,15 @@ class ContactModel:
         )
 
     # -- the blend ------------------------------------------------------------------------------
-    def mean(self, customer: str, segment: str | None, attempt_no: int = 1) -> FloatArray:
-        """P(answer) per slot: the blend of both parts."""
-        hier = self._hier_mean(customer, segment)
+    def mean(
+        self,
+        customer: str,
+        segment: str | None,
+        attempt_no: int = 1,
+        tilt: FloatArray | None = None,
+    ) -> FloatArray:
+        """P(answer) per slot: the blend of both parts (``tilt``: see :meth:`posterior`)."""
+        hier = self._hier_mean(customer, segment, tilt)
         if self.gbm is None or self.gbm_weight == 0.0:
             return hier
         boosted = self._gbm_slots(customer, segment, attempt_no)
@@ -242,6 +255,7 @@ class ContactModel:
         attempt_no: int = 1,
         draws: int = 1,
         sharpen: float = 1.0,
+        tilt: FloatArray | None = None,
     ) -> FloatArray:
         """Thompson draws ``[draws, 168]`` of this customer's probabilities.
 
@@ -252,7 +266,8 @@ class ContactModel:
         drawn from its posterior, and the customer's own history is applied
         to each draw (their reachability and their answers slot by slot). A
         new customer's own deviations cannot be learned before their first
-        call, so drawing them would only add noise to the choice.
+        call, so drawing them would only add noise to the choice; their own
+        signals (``tilt``, see :meth:`posterior`) move each draw.
         """
         index = self._segment_index(segment)
         if index is None:
@@ -261,6 +276,8 @@ class ContactModel:
         else:
             alpha, beta = self.seg_alpha[index], self.seg_beta[index]
         curves = rng.beta(alpha * sharpen, beta * sharpen, size=(draws, SLOTS))
+        if tilt is not None:
+            curves = np.clip(curves * tilt, 0.001, 0.97)
         person = self.customers.get(customer)
         if person is not None:
             a, b = _shrunk(
@@ -269,12 +286,16 @@ class ContactModel:
             curves = a / (a + b)
         if self.gbm is not None and self.gbm_weight > 0.0:
             # The booster's view shifts every draw by the same amount.
-            shift = self.mean(customer, segment, attempt_no) - self._hier_mean(customer, segment)
+            shift = self.mean(customer, segment, attempt_no, tilt) - self._hier_mean(
+                customer, segment, tilt
+            )
             curves = np.clip(curves + shift, 0.001, 0.999)
         return np.asarray(curves, dtype=np.float64)
 
-    def _hier_mean(self, customer: str, segment: str | None) -> FloatArray:
-        alpha, beta = self.posterior(customer, segment)
+    def _hier_mean(
+        self, customer: str, segment: str | None, tilt: FloatArray | None = None
+    ) -> FloatArray:
+        alpha, beta = self.posterior(customer, segment, tilt)
         return np.asarray(alpha / (alpha + beta), dtype=np.float64)
 
     def _gbm_slots(self, customer: str, segment: str | None, attempt_no: int) -> FloatArray:

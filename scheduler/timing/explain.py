@@ -24,6 +24,8 @@ from scheduler.rules import (
 )
 from scheduler.timing.choice import Timing, TimingReason, planned_timing
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
+from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
+from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -119,16 +121,30 @@ def explain(
     now: float,
     configured_policy: str,
     first_attempt_at: float | None = None,
+    signal_settings: SignalSettings | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Explanation:
     """The plain-words explanation of one request's timing (pure).
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
+    ``signal_settings``: how the customer's signals (``facts.signals``) weigh, as the
+    predicted policy weighs them (None: not used); the signals that raised the chosen
+    hour are named in the shop's ``language``.
     """
     traditional = bool(row.get("traditional"))
     timing = planned_timing(row.get("timing"), traditional=traditional, policy=configured_policy)
     policy = "traditional" if timing is Timing.CONVENTIONAL else "predicted"
     status = str(row["status"])
-    probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1)
+    moved = None
+    if signal_settings is not None and facts.signals:
+        moved = tilt(
+            facts.signals,
+            model.segment_mean(facts.segment),
+            now_s=now,
+            timezone=facts.timezone,
+            settings=signal_settings,
+        )
+    probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
     if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
         # Not planned yet: not_before is still the start of the time the customer asked
@@ -155,6 +171,15 @@ def explain(
         )
     deadline_at = deadline(rules, facts.created_at, facts.timezone)
     planned_at = row.get("not_before") if status == "pending" else None
+    factors = _factors(row, facts, model, policy, traditional)
+    if moved is not None and signal_settings is not None and policy == "predicted":
+        chosen = _chosen_slot(planned_at, week, tz)
+        if chosen is not None:
+            found = reasons(
+                facts.signals, chosen, now_s=now, timezone=facts.timezone, settings=signal_settings
+            )
+            raised = moved[chosen] > 1.0 and bool(found)
+            factors.insert(-1, signal_words(found, len(facts.signals), raised, load_pack(language)))
     return Explanation(
         request_id=int(row["id"]),
         timezone=facts.timezone,
@@ -165,7 +190,7 @@ def explain(
         plan_reason=row.get("plan_reason"),
         deadline_at=deadline_at,
         expires_at=expiry(rules, facts),
-        factors=_factors(row, facts, model, policy, traditional),
+        factors=factors,
         timing=timing.value,
         timing_reason=row.get("timing_reason"),
         week=week,
@@ -230,6 +255,33 @@ def _timeline(
                 )
         lines.append(line + ".")
     return lines
+
+
+def _chosen_slot(planned_at: float | None, week: list[HourCell], zone: ZoneInfo) -> int | None:
+    """The slot of the planned call, else of the best allowed hour of the coming week."""
+    if planned_at:
+        when = datetime.fromtimestamp(planned_at, zone)
+        return slot_of(when.weekday(), when.hour)
+    best = max((c for c in week if c.allowed), key=lambda c: c.probability, default=None)
+    return None if best is None else slot_of(best.weekday, best.hour)
+
+
+def signal_words(found: list[SignalReason], total: int, raised: bool, pack: LanguagePack) -> str:
+    """The signals that raised the chosen hour, in the pack's words (or that none did)."""
+    if not raised:
+        return pack.say("explain_signals_unused", count=total)
+    said = []
+    for reason in found[:3]:
+        when = pack.say(
+            "explain_signal_when",
+            day=pack.reading.weekdays[reason.weekday],
+            part=pack.say(f"explain_part_{reason.part_of_day}"),
+        )
+        key = f"explain_signal_{reason.kind}"
+        if key not in pack.prompts:
+            key = "explain_signal_other"
+        said.append(pack.say(key, when=when, count=reason.count, kind=reason.kind))
+    return pack.say("explain_signals_moved", signals="; ".join(said))
 
 
 def policy_words(policy: str) -> str:

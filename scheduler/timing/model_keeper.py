@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
+from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
 from spillway.aggregates import COUNTED, aggregate_rows
 from spillway.settings import Settings
@@ -137,7 +138,10 @@ def predicted_policy(
     """The predicted policy over the keeper's model, as configured."""
     cb = settings.callbacks
     probabilities = model_probabilities(
-        keeper.current, now=keeper.clock, max_age_s=cb.model_max_age_hours * 3600
+        keeper.current,
+        now=keeper.clock,
+        max_age_s=cb.model_max_age_hours * 3600,
+        signals=SignalSettings.from_settings(cb),
     )
     return SlotPolicy(
         "predicted",

@@ -35,6 +35,7 @@ from scheduler.outcomes import AttemptOutcome
 from scheduler.rules import CallingRules, RequestFacts, deadline, expiry, next_allowed, refusal
 from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot_of
 from scheduler.timing.policy import Plan
+from scheduler.timing.signal_evidence import SignalSettings, tilt
 from spillway.errors import SpillwayError
 
 HOUR_S = 3600.0
@@ -142,8 +143,12 @@ def model_probabilities(
     now: Callable[[], float],
     max_age_s: float,
     sharpen: float = THOMPSON_SHARPEN,
+    signals: SignalSettings | None = SignalSettings(),
 ) -> Probabilities:
-    """Thompson draws from the latest model; :class:`ModelUnavailable` when missing or stale."""
+    """Thompson draws from the latest model; :class:`ModelUnavailable` when missing or stale.
+
+    The customer's own signals (``facts.signals``) tilt their prior as ``signals`` says
+    (None: signals are not used)."""
 
     def probabilities(facts: RequestFacts, rng: np.random.Generator, draws: int) -> FloatArray:
         model = model_source()
@@ -152,7 +157,18 @@ def model_probabilities(
         age_s = now() - model.fitted_at
         if age_s > max_age_s:
             raise ModelUnavailable(f"the contact model is {age_s / 3600:.1f} h old (stale)")
-        return model.sample(rng, facts.phone, facts.segment, facts.attempts + 1, draws, sharpen)
+        moved = None
+        if signals is not None and facts.signals:
+            moved = tilt(
+                facts.signals,
+                model.segment_mean(facts.segment),
+                now_s=now(),
+                timezone=facts.timezone,
+                settings=signals,
+            )
+        return model.sample(
+            rng, facts.phone, facts.segment, facts.attempts + 1, draws, sharpen, moved
+        )
 
     return probabilities
 
