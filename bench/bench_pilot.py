@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler.contact_facts import RequestRecord
 from scheduler.pilot.report import PilotRows, pilot_report
-from spillway.settings import PilotSettings
+from spillway.callback_settings import PilotSettings
 
 MAX_ATTEMPTS = 6
 

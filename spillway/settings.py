@@ -12,18 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import string
-from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationInfo,
@@ -38,7 +32,19 @@ from pydantic_settings import (
 )
 
 from spillway import paths
+from spillway.callback_settings import (
+    SANDBOX_CUSTOMER_CONTEXT,
+    CallbackSettings,
+    sandbox_only_dial_string,
+)
 from spillway.errors import ConfigError
+from spillway.settings_types import (
+    ExpandedPath,
+    HttpUrlText,
+    Section,
+    TimeZoneName,
+    template_check,
+)
 from spillway.worker_settings import WORKER_NAME, WorkerList, check_own_worker
 
 # Keys that hold secrets; they must never appear in the YAML file.
@@ -58,69 +64,8 @@ SECRET_KEYS = (
 
 DB_FILE_NAME = "spillway.db"
 
-# "~" in a configured path means the home of the user running Spillway.
-ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
 
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PydanticCustomError("http_url", "an http:// or https:// URL")
-    return value
-
-
-HttpUrlText = Annotated[str, AfterValidator(_http_url)]
-
-
-def _time_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PydanticCustomError(
-            "time_zone", "an IANA time zone name such as Europe/Copenhagen"
-        ) from None
-    return value
-
-
-TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
-
-
-def _template_check(*allowed: str) -> Callable[[str], str]:
-    """A validator for a link template: an http(s) URL using only ``allowed`` placeholders."""
-    names = ", ".join(f"{{{a}}}" for a in allowed)
-
-    def check(value: str) -> str:
-        try:
-            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)]
-        except ValueError as exc:
-            raise PydanticCustomError(
-                "url_template",
-                "a URL template with {names} placeholders ({problem})",
-                {"names": names, "problem": str(exc)},
-            ) from exc
-        for name, spec, conv in fields:
-            if name is None:
-                continue
-            if name not in allowed or spec or conv:
-                raise PydanticCustomError(
-                    "url_template",
-                    "a URL template whose placeholders are {names}, not {unknown}",
-                    {
-                        "names": names,
-                        "unknown": f"{{{name}{'!' + conv if conv else ''}"
-                        f"{':' + spec if spec else ''}}}",
-                    },
-                )
-        return _http_url(value)
-
-    return check
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class PbxSettings(_Section):
+class PbxSettings(Section):
     """How to reach Asterisk, and the sandbox's ports."""
 
     mode: Literal["sandbox", "host"] = "sandbox"
@@ -146,7 +91,7 @@ class PbxSettings(_Section):
     workers: WorkerList = ()
 
 
-class ControllerSettings(_Section):
+class ControllerSettings(Section):
     """Our own listeners: FastAGI for call control and the media servers."""
 
     bind_host: str = "127.0.0.1"
@@ -178,7 +123,7 @@ class ControllerSettings(_Section):
         return self.max_bot_calls or max(1, int(cores / self.cpu_per_bot_call + 1e-9))
 
 
-class QueueSettings(_Section):
+class QueueSettings(Section):
     """The human queue and when the bot takes over."""
 
     name: str = Field("spillway-support", pattern=r"^[A-Za-z0-9_-]+$")
@@ -188,7 +133,7 @@ class QueueSettings(_Section):
     agent_ring_s: int = Field(15, ge=1)
 
 
-class StorageSettings(_Section):
+class StorageSettings(Section):
     """Where calls, callbacks and shop data are kept."""
 
     backend: Literal["sqlite", "postgres"] = "sqlite"
@@ -198,7 +143,7 @@ class StorageSettings(_Section):
     busy_timeout_ms: int = Field(5000, ge=0)
 
 
-class NluSettings(_Section):
+class NluSettings(Section):
     """Intent recognition: the Rasa service and the in-process fallback."""
 
     rasa_url: str = "http://127.0.0.1:15005"
@@ -210,7 +155,7 @@ class NluSettings(_Section):
     min_yes_confidence: float = Field(0.9, ge=0, le=1)
 
 
-class SpeechSettings(_Section):
+class SpeechSettings(Section):
     """Speech recognition, endpointing and synthesis."""
 
     # auto: an installed Vosk model of the shop's language, else the language pack's
@@ -255,7 +200,7 @@ class SpeechSettings(_Section):
     reply_cache_pieces: int = Field(256, ge=0, le=100000)
 
 
-class ShopSettings(_Section):
+class ShopSettings(Section):
     """The shop the bot speaks for."""
 
     name: str = "Spillway Demo Shop"
@@ -271,15 +216,15 @@ class ShopSettings(_Section):
     api_token: SecretStr | None = None
     api_timeout_s: float = Field(5.0, gt=0)
     # Links sent by SMS; {order} / {case} are filled in (URL-quoted) per message.
-    return_label_url: Annotated[str, AfterValidator(_template_check("order"))] = (
+    return_label_url: Annotated[str, AfterValidator(template_check("order"))] = (
         "https://shop.example/returns/{order}"
     )
-    photo_upload_url: Annotated[str, AfterValidator(_template_check("case", "order"))] = (
+    photo_upload_url: Annotated[str, AfterValidator(template_check("case", "order"))] = (
         "https://shop.example/cases/{case}/photos"
     )
 
 
-class SmsSettings(_Section):
+class SmsSettings(Section):
     """The SMS gateway (messages wait in an outbox table until sent)."""
 
     gateway_url: HttpUrlText | None = None
@@ -308,134 +253,8 @@ class SmsSettings(_Section):
         return value
 
 
-HoursWindow = tuple[float, float] | None
-
-# The sandbox's simulated customers: a context that exists only in the sandbox.
-SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
-SANDBOX_DIAL_STRING = f"Local/{{digits}}@{SANDBOX_CUSTOMER_CONTEXT}"
-
-
-def sandbox_only_dial_string(dial_string: str) -> bool:
-    """Whether ``dial_string`` dials into a context only the sandbox has."""
-    return f"@{SANDBOX_CUSTOMER_CONTEXT}" in dial_string.replace(" ", "")
-
-
 # The shortest API token `spillway web serve` accepts (generate_secret gives 32).
 MIN_API_TOKEN_CHARS = 16
-
-
-class PilotRoiSettings(_Section):
-    """What a callback costs and earns, for the pilot's ROI (`spillway report pilot`)."""
-
-    staff_cost_per_hour: float = Field(35.0, ge=0)  # an agent's hour, all costs included
-    minutes_per_attempt: float = Field(6.75, ge=0)  # agent time one attempt takes
-    lead_value: float = Field(0.0, ge=0)  # what reaching a customer is worth; 0: not counted
-    investment: float = Field(0.0, ge=0)  # what the predicted timing cost over the pilot
-
-
-class PilotEvidenceSettings(_Section):
-    """The effect the pilot is sized to detect, and how sure it must be."""
-
-    alpha: float = Field(0.05, gt=0, lt=0.5)  # the intervals are 1 - alpha (95 %)
-    power: float = Field(0.8, gt=0.5, lt=1)
-    min_effect_points: float = Field(5.0, gt=0, le=100)  # contact rates, percentage points
-    min_effect_attempts: float = Field(0.3, gt=0)  # attempts per contact
-    min_effect_hours: float = Field(2.0, gt=0)  # hours to first contact
-
-
-class PilotSettings(_Section):
-    """A pilot of the predicted timing against the conventional one, split at intake,
-    and what it is measured and costed by (`spillway report pilot`)."""
-
-    # The share of new requests drawn to the predicted timing (the rest conventional),
-    # per request from a hash of its id; null: no pilot (callbacks.policy decides).
-    share_predicted: float | None = Field(None, ge=0, le=1)
-    # Only requests of these queues or teams (the door's queue, else the request's
-    # segment, else queue.name); empty: every request.
-    queues: tuple[str, ...] = ()
-    roi: PilotRoiSettings = PilotRoiSettings()
-    evidence: PilotEvidenceSettings = PilotEvidenceSettings()
-
-
-class CallbackSettings(_Section):
-    """The callback scheduler: how it dials, and the calling rules it never breaks."""
-
-    # What Asterisk dials for a customer: {e164} (+4520123456) or {digits} (4520123456).
-    # The sandbox's simulated customers by default; with pbx.mode: host a real trunk,
-    # e.g. PJSIP/{e164}@my-trunk (refused there: the sandbox's context, see below).
-    dial_string: str = SANDBOX_DIAL_STRING
-    caller_id: str = "Spillway <4500000000>"
-    ring_s: int = Field(30, ge=5, le=180)
-    # customer: ring the customer, then queue them for an agent (ahead of callers);
-    # agent: queue for an agent first, then ring the customer while the agent listens.
-    dial_first: Literal["customer", "agent"] = "customer"
-    # How long an answered customer (or, agent first, the attempt) waits for an agent.
-    agent_wait_s: int = Field(60, ge=5, le=600)
-    # Asterisk's AMD() on the customer's answer: an answering machine is recorded as
-    # "machine", hung up and tried again later (needs app_amd).
-    amd: bool = False
-    # Whisper what the callback is about to the agent who takes it, before the
-    # customer is put through (the customer waits the 2 s it takes). Off: the
-    # agent has the SPILLWAY_* variables and the SpillwayHandoff event.
-    agent_whisper: bool = False
-    # Calling hours in the customer's local time, [start, end); null: no calls that day.
-    weekdays: HoursWindow = (8.0, 20.0)
-    saturday: HoursWindow = (10.0, 16.0)
-    sunday: HoursWindow = None
-    holidays: str | None = "DK"  # a country code of the holidays package; null: none
-    # Where callbacks may dial: ISO country codes, "001" for satellite and other
-    # non-geographic services; empty: the shop's country (shop.country) only.
-    # Any other number is recorded as invalid_number at every door, and checked
-    # again right before dialling.
-    allowed_countries: tuple[Annotated[str, Field(pattern=r"^([A-Z]{2}|001)$")], ...] = ()
-    extra_holidays: tuple[date, ...] = ()
-    max_attempts: int = Field(6, ge=1)
-    max_per_number_day: int = Field(3, ge=1)
-    max_per_number_week: int = Field(8, ge=1)
-    min_gap_minutes: float = Field(60, ge=0)
-    retry_backoff_minutes: float = Field(120, ge=0)
-    deadline_business_hours: float = Field(4, gt=0)
-    expiry_hours: float = Field(72, gt=0)
-    # Callbacks in flight beyond the agents that are free right now (0: never more).
-    pacing: int = Field(0, ge=0)
-    max_in_flight: int = Field(20, ge=1)
-    poll_interval_s: float = Field(2.0, gt=0, le=60)
-    # A request claimed by a dialer that then went silent is taken up again after this.
-    lease_timeout_s: float = Field(600, gt=0)
-    default_timezone: TimeZoneName = "Europe/Copenhagen"
-    # When to call: "predicted" (the contact model, explored with Thompson
-    # sampling, inside the rules; the conventional rule whenever the model is
-    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off);
-    # "shadow": the conventional plan is dialled and the predicted one logged beside it.
-    policy: Literal["predicted", "traditional", "shadow"] = "predicted"
-    # A pilot overrides the policy for the requests it covers (docs: configs/spillway.yaml).
-    pilot: PilotSettings = PilotSettings()
-    lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
-    model_refit_minutes: float = Field(30, gt=0)
-    model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
-    # The customer's own signals (web visits, e-mail opens, calls) tilt their predicted
-    # hours: a signal's weight halves every N days, and none counts past the horizon;
-    # strength: how far they move the model (0: not at all, 1: as the evidence says).
-    signal_half_life_days: float = Field(14, gt=0)
-    signal_horizon_days: float = Field(90, gt=0, le=3660)
-    signal_strength: float = Field(1.0, ge=0, le=5)
-    # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
-    segment_industry: dict[str, str] = {}
-    # Where the DTMF menu's callback script leaves requests while `spillway serve`
-    # is down, as this host sees it; null: the sandbox's folder, or
-    # <data_dir>/spool/callbacks. The scheduler imports from here.
-    spool_dir: ExpandedPath | None = None
-    # The same folder as Asterisk sees it, when that differs (a container, a chroot).
-    pbx_spool_dir: str | None = None
-    # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
-    spool_script: str = "spillway-callback-spool.py"
-
-    @field_validator("weekdays", "saturday", "sunday")
-    @classmethod
-    def _window(cls, value: HoursWindow) -> HoursWindow:
-        if value is not None and not 0 <= value[0] < value[1] <= 24:
-            raise PydanticCustomError("hours", "[start, end) hours with 0 <= start < end <= 24")
-        return value
 
 
 WEB_ROLES = ("viewer", "supervisor", "admin")
@@ -461,7 +280,7 @@ def _web_users(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-class WebSettings(_Section):
+class WebSettings(Section):
     """The web application: the callback API, /metrics and the operations console."""
 
     bind_host: str = "127.0.0.1"
@@ -493,7 +312,7 @@ class WebSettings(_Section):
 
     # The console's users, one secrets-file line each
     # (SPILLWAY_WEB__USERS__<name>=<role>:<argon2 hash>); `spillway web user add` writes them.
-    users: Annotated[dict[str, str], AfterValidator(_web_users)] = {}
+    users: Annotated[dict[str, str], AfterValidator(_web_users)] = Field(default_factory=dict)
     # Signs the session cookie; `spillway web user add` creates it. Unset: a random key per
     # start of `spillway web serve` (everyone logs in again after a restart).
     session_secret: SecretStr | None = None
@@ -507,7 +326,7 @@ class WebSettings(_Section):
     login_window_minutes: int = Field(15, ge=1)
 
 
-class DashboardSettings(_Section):
+class DashboardSettings(Section):
     """Unused: the console is served by `spillway web serve` (the ``web`` section). Kept so
     that a configuration written from an older example still loads."""
 
@@ -516,7 +335,7 @@ class DashboardSettings(_Section):
     password_hash: SecretStr | None = None
 
 
-class GdprSettings(_Section):
+class GdprSettings(Section):
     """Data protection: how long personal data is kept, and the key of its keyed hashes."""
 
     # Callback requests, cases and SMS (rows that carry a phone number), in months.
@@ -546,12 +365,12 @@ class GdprSettings(_Section):
         return self.hash_key.get_secret_value().encode()
 
 
-class LoggingSettings(_Section):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     json_lines: bool = False
 
 
-class PathSettings(_Section):
+class PathSettings(Section):
     cache_dir: ExpandedPath = Field(default_factory=paths.cache_dir)
     data_dir: ExpandedPath = Field(default_factory=paths.data_dir)
 
@@ -674,4 +493,3 @@ class Settings(BaseSettings):
         secret = self.pbx.ami_admin_secret
         value = secret.get_secret_value() if secret is not None else ""
         return value or None
-

@@ -36,8 +36,8 @@ from scheduler.timing.shadow import (
     shadow_report,
 )
 from scheduler.timing.shadow import shadow_policy as make_shadow_policy
+from spillway.callback_settings import PilotRoiSettings, PilotSettings
 from spillway.errors import InputError
-from spillway.settings import PilotRoiSettings, PilotSettings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import make_settings
 from tests.pilot_seed import EXPECTED, seed_pilot

@@ -29,8 +29,8 @@ from scheduler.timing.signal_evidence import (
     tilt,
 )
 from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import load_settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import FakePbx
 

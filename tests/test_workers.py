@@ -18,8 +18,9 @@ from agi.controller import CallController
 from agi.menu_bot import MenuBot
 from dialplan.render import render_spillway
 from spillway.call import Route
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
-from spillway.settings import Settings, load_settings
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from spillway.workers import MEDIA_CONNECTION, as_worker, own_worker, passes_on, workers_of
 from tests.conftest import make_settings

@@ -47,7 +47,7 @@ from scheduler.pilot.stats import (
     ratio_difference,
 )
 from scheduler.timing.shadow import shadow_report
-from spillway.settings import PilotEvidenceSettings, PilotSettings
+from spillway.callback_settings import PilotEvidenceSettings, PilotSettings
 from spillway.storage import Store
 
 ARMS = ("predicted", "conventional")

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scheduler.contact_facts import RequestRecord
-from spillway.settings import PilotRoiSettings
+from spillway.callback_settings import PilotRoiSettings
 
 
 def _round(value: float | None, places: int = 2) -> float | None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scheduler.rules import HOUR_S, CallingRules
 from scheduler.timing.contact_model import SLOTS, FloatArray
 from spillway.errors import InputError
-from spillway.settings import TimeZoneName
+from spillway.settings_types import TimeZoneName
 
 MAX_PROB = 0.95
 # Where a customer's personal peak hours may fall: weekdays 08-18 local.

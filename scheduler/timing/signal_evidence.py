@@ -38,7 +38,7 @@ import numpy as np
 
 from scheduler.signals import SignalEvent
 from scheduler.timing.contact_model import SLOTS, FloatArray
-from spillway.settings import CallbackSettings
+from spillway.callback_settings import CallbackSettings
 
 DAY_S = 86400.0
 HOUR_S = 3600.0

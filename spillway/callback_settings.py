@@ -1,0 +1,137 @@
+"""The ``callbacks`` section of the settings: how the scheduler dials (the dial string,
+the calling rules, the timing policy and its pilot, ROI and evidence thresholds, the
+customer's signals). The sandbox's dial string lives here too, so that host mode can
+refuse it (:class:`spillway.settings.Settings`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from spillway.settings_types import ExpandedPath, HoursWindow, Section, TimeZoneName
+
+SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
+SANDBOX_DIAL_STRING = f"Local/{{digits}}@{SANDBOX_CUSTOMER_CONTEXT}"
+
+
+def sandbox_only_dial_string(dial_string: str) -> bool:
+    """Whether ``dial_string`` dials into a context only the sandbox has."""
+    return f"@{SANDBOX_CUSTOMER_CONTEXT}" in dial_string.replace(" ", "")
+
+
+class PilotRoiSettings(Section):
+    """What a callback costs and earns, for the pilot's ROI (`spillway report pilot`)."""
+
+    staff_cost_per_hour: float = Field(35.0, ge=0)  # an agent's hour, all costs included
+    minutes_per_attempt: float = Field(6.75, ge=0)  # agent time one attempt takes
+    lead_value: float = Field(0.0, ge=0)  # what reaching a customer is worth; 0: not counted
+    investment: float = Field(0.0, ge=0)  # what the predicted timing cost over the pilot
+
+
+class PilotEvidenceSettings(Section):
+    """The effect the pilot is sized to detect, and how sure it must be."""
+
+    alpha: float = Field(0.05, gt=0, lt=0.5)  # the intervals are 1 - alpha (95 %)
+    power: float = Field(0.8, gt=0.5, lt=1)
+    min_effect_points: float = Field(5.0, gt=0, le=100)  # contact rates, percentage points
+    min_effect_attempts: float = Field(0.3, gt=0)  # attempts per contact
+    min_effect_hours: float = Field(2.0, gt=0)  # hours to first contact
+
+
+class PilotSettings(Section):
+    """A pilot of the predicted timing against the conventional one, split at intake,
+    and what it is measured and costed by (`spillway report pilot`)."""
+
+    # The share of new requests drawn to the predicted timing (the rest conventional),
+    # per request from a hash of its id; null: no pilot (callbacks.policy decides).
+    share_predicted: float | None = Field(None, ge=0, le=1)
+    # Only requests of these queues or teams (the door's queue, else the request's
+    # segment, else queue.name); empty: every request.
+    queues: tuple[str, ...] = ()
+    roi: PilotRoiSettings = PilotRoiSettings()
+    evidence: PilotEvidenceSettings = PilotEvidenceSettings()
+
+
+class CallbackSettings(Section):
+    """The callback scheduler: how it dials, and the calling rules it never breaks."""
+
+    # What Asterisk dials for a customer: {e164} (+4520123456) or {digits} (4520123456).
+    # The sandbox's simulated customers by default; with pbx.mode: host a real trunk,
+    # e.g. PJSIP/{e164}@my-trunk (refused there: the sandbox's context, see below).
+    dial_string: str = SANDBOX_DIAL_STRING
+    caller_id: str = "Spillway <4500000000>"
+    ring_s: int = Field(30, ge=5, le=180)
+    # customer: ring the customer, then queue them for an agent (ahead of callers);
+    # agent: queue for an agent first, then ring the customer while the agent listens.
+    dial_first: Literal["customer", "agent"] = "customer"
+    # How long an answered customer (or, agent first, the attempt) waits for an agent.
+    agent_wait_s: int = Field(60, ge=5, le=600)
+    # Asterisk's AMD() on the customer's answer: an answering machine is recorded as
+    # "machine", hung up and tried again later (needs app_amd).
+    amd: bool = False
+    # Whisper what the callback is about to the agent who takes it, before the
+    # customer is put through (the customer waits the 2 s it takes). Off: the
+    # agent has the SPILLWAY_* variables and the SpillwayHandoff event.
+    agent_whisper: bool = False
+    # Calling hours in the customer's local time, [start, end); null: no calls that day.
+    weekdays: HoursWindow = (8.0, 20.0)
+    saturday: HoursWindow = (10.0, 16.0)
+    sunday: HoursWindow = None
+    holidays: str | None = "DK"  # a country code of the holidays package; null: none
+    # Where callbacks may dial: ISO country codes, "001" for satellite and other
+    # non-geographic services; empty: the shop's country (shop.country) only.
+    # Any other number is recorded as invalid_number at every door, and checked
+    # again right before dialling.
+    allowed_countries: tuple[Annotated[str, Field(pattern=r"^([A-Z]{2}|001)$")], ...] = ()
+    extra_holidays: tuple[date, ...] = ()
+    max_attempts: int = Field(6, ge=1)
+    max_per_number_day: int = Field(3, ge=1)
+    max_per_number_week: int = Field(8, ge=1)
+    min_gap_minutes: float = Field(60, ge=0)
+    retry_backoff_minutes: float = Field(120, ge=0)
+    deadline_business_hours: float = Field(4, gt=0)
+    expiry_hours: float = Field(72, gt=0)
+    # Callbacks in flight beyond the agents that are free right now (0: never more).
+    pacing: int = Field(0, ge=0)
+    max_in_flight: int = Field(20, ge=1)
+    poll_interval_s: float = Field(2.0, gt=0, le=60)
+    # A request claimed by a dialer that then went silent is taken up again after this.
+    lease_timeout_s: float = Field(600, gt=0)
+    default_timezone: TimeZoneName = "Europe/Copenhagen"
+    # When to call: "predicted" (the contact model, explored with Thompson
+    # sampling, inside the rules; the conventional rule whenever the model is
+    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off);
+    # "shadow": the conventional plan is dialled and the predicted one logged beside it.
+    policy: Literal["predicted", "traditional", "shadow"] = "predicted"
+    # A pilot overrides the policy for the requests it covers (docs: configs/spillway.yaml).
+    pilot: PilotSettings = PilotSettings()
+    lead_half_life_hours: float = Field(24, gt=0)  # a lead's value halves every N hours
+    model_refit_minutes: float = Field(30, gt=0)
+    model_max_age_hours: float = Field(24, gt=0)  # older than this: stale, conventional rule
+    # The customer's own signals (web visits, e-mail opens, calls) tilt their predicted
+    # hours: a signal's weight halves every N days, and none counts past the horizon;
+    # strength: how far they move the model (0: not at all, 1: as the evidence says).
+    signal_half_life_days: float = Field(14, gt=0)
+    signal_horizon_days: float = Field(90, gt=0, le=3660)
+    signal_strength: float = Field(1.0, ge=0, le=5)
+    # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
+    segment_industry: dict[str, str] = Field(default_factory=dict)
+    # Where the DTMF menu's callback script leaves requests while `spillway serve`
+    # is down, as this host sees it; null: the sandbox's folder, or
+    # <data_dir>/spool/callbacks. The scheduler imports from here.
+    spool_dir: ExpandedPath | None = None
+    # The same folder as Asterisk sees it, when that differs (a container, a chroot).
+    pbx_spool_dir: str | None = None
+    # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
+    spool_script: str = "spillway-callback-spool.py"
+
+    @field_validator("weekdays", "saturday", "sunday")
+    @classmethod
+    def _window(cls, value: HoursWindow) -> HoursWindow:
+        if value is not None and not 0 <= value[0] < value[1] <= 24:
+            raise PydanticCustomError("hours", "[start, end) hours with 0 <= start < end <= 24")
+        return value

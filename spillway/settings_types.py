@@ -1,0 +1,80 @@
+"""The building blocks of the settings' sections: the frozen section base that refuses
+unknown keys, and the checked value types (an http(s) URL, an IANA time zone, a link
+template with named placeholders) whose errors become one config line naming the key.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
+
+# "~" in a configured path means the home of the user running Spillway.
+ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
+
+# Calling hours in local time, [start, end); None: no calls that day.
+HoursWindow = tuple[float, float] | None
+
+
+def http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PydanticCustomError("http_url", "an http:// or https:// URL")
+    return value
+
+
+HttpUrlText = Annotated[str, AfterValidator(http_url)]
+
+
+def time_zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "time_zone", "an IANA time zone name such as Europe/Copenhagen"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(time_zone_name)]
+
+
+def template_check(*allowed: str) -> Callable[[str], str]:
+    """A validator for a link template: an http(s) URL using only ``allowed`` placeholders."""
+    names = ", ".join(f"{{{a}}}" for a in allowed)
+
+    def check(value: str) -> str:
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)]
+        except ValueError as exc:
+            raise PydanticCustomError(
+                "url_template",
+                "a URL template with {names} placeholders ({problem})",
+                {"names": names, "problem": str(exc)},
+            ) from exc
+        for name, spec, conv in fields:
+            if name is None:
+                continue
+            if name not in allowed or spec or conv:
+                raise PydanticCustomError(
+                    "url_template",
+                    "a URL template whose placeholders are {names}, not {unknown}",
+                    {
+                        "names": names,
+                        "unknown": f"{{{name}{'!' + conv if conv else ''}"
+                        f"{':' + spec if spec else ''}}}",
+                    },
+                )
+        return http_url(value)
+
+    return check
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
