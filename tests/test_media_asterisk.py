@@ -16,6 +16,7 @@ import pytest
 
 from agi.media_server import MediaServer, MediaServerConfig
 from spillway.media import MediaSession
+from spillway.workers import own_worker
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.timeout(120)]
 
@@ -45,13 +46,21 @@ async def test_real_asterisk_streams_caller_audio(pbx: Any, transport: str) -> N
         await session.hangup()
 
     media_id = str(uuid.uuid4())
+    worker = own_worker(pbx.settings)
     config = MediaServerConfig.from_settings(pbx.settings.controller)
     async with MediaServer(config, bot):
         await pbx.originate(
             "Local/bot@spillway-route",
             application="Playback",
             data=PROMPT,
-            variables={"SPILLWAY_MEDIA_ID": media_id, "SPILLWAY_TRANSPORT": transport},
+            # What the controller sets when it routes a call to the bot: the media id,
+            # the transport and its own media address (agi/controller.py).
+            variables={
+                "SPILLWAY_MEDIA_ID": media_id,
+                "SPILLWAY_TRANSPORT": transport,
+                "SPILLWAY_MEDIA_WS": worker.media_connection,
+                "SPILLWAY_MEDIA_AS": worker.audiosocket,
+            },
         )
         session, loud = await asyncio.wait_for(sessions.get(), 20)
         assert session.transport == transport

@@ -338,11 +338,12 @@ def test_import_spool_names_each_bad_file_in_one_line_and_imports_the_rest(
     result = CliRunner().invoke(app, ["--config", str(config), "callbacks", "import-spool"])
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    lines = result.output.splitlines()
-    assert [line for line in lines if "0-dir.json" in line] == [
-        f"{spool}/new/0-dir.json: set aside in bad/: a folder, not a file"
-    ]
-    assert any("a-nan.json: set aside in bad/: not JSON: NaN" in line for line in lines)
+    # The terminal may fold a long temporary path over two lines: compare without
+    # the whitespace, and count each file's report once.
+    bare = "".join(result.output.split())
+    assert bare.count("0-dir.json") == 1
+    assert f"{spool}/new/0-dir.json:setasideinbad/:afolder,notafile" in bare
+    assert "a-nan.json:setasideinbad/:notJSON:NaN" in bare
     said = " ".join(result.output.split())
     assert "1 request(s) imported" in said and "2 file(s) set aside" in said
     assert _phones(store) == ["+4533333333"]

@@ -35,6 +35,7 @@ from bot.types import Transcript
 from models.discover import require_model
 from spillway.audio import AudioChunk
 from spillway.media import MediaSession
+from spillway.workers import own_worker
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.speech, pytest.mark.timeout(180)]
 pytest.importorskip("vosk")
@@ -116,7 +117,13 @@ async def test_vosk_partials_and_final_from_a_real_call(
             "Local/bot@spillway-route",
             application="Playback",
             data=CALLER_AUDIO,
-            variables={"SPILLWAY_MEDIA_ID": str(uuid.uuid4()), "SPILLWAY_TRANSPORT": transport},
+            # As the controller routes a call to the bot: its own media address too.
+            variables={
+                "SPILLWAY_MEDIA_ID": str(uuid.uuid4()),
+                "SPILLWAY_TRANSPORT": transport,
+                "SPILLWAY_MEDIA_WS": own_worker(pbx.settings).media_connection,
+                "SPILLWAY_MEDIA_AS": own_worker(pbx.settings).audiosocket,
+            },
         )
         # Playback ends, the caller's half hangs up, and frames() ends.
         await asyncio.wait_for(done.wait(), 40)
