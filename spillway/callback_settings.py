@@ -6,16 +6,43 @@ refuse it (:class:`spillway.settings.Settings`).
 
 from __future__ import annotations
 
+import string
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from spillway.settings_types import ExpandedPath, HoursWindow, Section, TimeZoneName
 
 SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
 SANDBOX_DIAL_STRING = f"Local/{{digits}}@{SANDBOX_CUSTOMER_CONTEXT}"
+
+
+DIAL_FIELDS = ("e164", "digits")
+
+
+def dial_string_check(value: str) -> str:
+    """A dial string names the customer's number once or more, by ``{e164}`` or
+    ``{digits}`` only: any other placeholder would fail at dial time, and none at all
+    would dial the same number for every customer."""
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "dial_string",
+            "a dial string such as PJSIP/{e164}@my-trunk ({problem})",
+            {"problem": str(exc)},
+        ) from exc
+    unknown = sorted({f for f in fields if f not in DIAL_FIELDS})
+    if unknown or not fields:
+        raise PydanticCustomError(
+            "dial_string",
+            "a dial string with the customer's number as {e164} or {digits}, "
+            "e.g. PJSIP/{e164}@my-trunk ({problem})",
+            {"problem": f"{{{unknown[0]}}} is neither" if unknown else "it has neither"},
+        )
+    return value
 
 
 def sandbox_only_dial_string(dial_string: str) -> bool:
@@ -62,7 +89,7 @@ class CallbackSettings(Section):
     # What Asterisk dials for a customer: {e164} (+4520123456) or {digits} (4520123456).
     # The sandbox's simulated customers by default; with pbx.mode: host a real trunk,
     # e.g. PJSIP/{e164}@my-trunk (refused there: the sandbox's context, see below).
-    dial_string: str = SANDBOX_DIAL_STRING
+    dial_string: Annotated[str, AfterValidator(dial_string_check)] = SANDBOX_DIAL_STRING
     caller_id: str = "Spillway <4500000000>"
     ring_s: int = Field(30, ge=5, le=180)
     # customer: ring the customer, then queue them for an agent (ahead of callers);

@@ -108,6 +108,28 @@ def test_host_mode_refuses_the_sandbox_dial_string(tmp_path: Path) -> None:
     assert Settings().callbacks.dial_string.endswith("@spillway-sim-customer")
 
 
+@pytest.mark.parametrize(
+    ("dial_string", "problem"),
+    [
+        ("PJSIP/{phone}@my-trunk", "({phone} is neither)"),  # a KeyError at dial time
+        ("PJSIP/my-trunk", "(it has neither)"),  # every customer the same number
+        ("PJSIP/{e164@my-trunk", "(expected '}' before end of string)"),
+    ],
+)
+def test_a_dial_string_must_name_the_customers_number(
+    tmp_path: Path, dial_string: str, problem: str
+) -> None:
+    config = tmp_path / "host.yaml"
+    config.write_text(f"pbx:\n  mode: host\ncallbacks:\n  dial_string: '{dial_string}'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    message = str(caught.value)
+    assert message.startswith(f"config error: callbacks.dial_string = '{dial_string}': expected")
+    assert problem in message and f"(in {config})" in message
+    config.write_text("callbacks:\n  dial_string: 'PJSIP/00{digits}@my-trunk'\n")
+    assert load_settings(config).callbacks.dial_string == "PJSIP/00{digits}@my-trunk"
+
+
 def test_config_show_never_prints_a_users_password_hash(
     elsewhere: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
