@@ -222,6 +222,18 @@ def test_a_due_request_outside_the_calling_hours_is_not_called_now() -> None:
     )
 
 
+def test_a_time_asked_for_in_a_refused_hour_is_not_said_to_be_planned() -> None:
+    # Imported with "not before 22:00": the calling hours end at 20:00 (the second
+    # walkthrough's request 470 said "Next call planned: 22:00").
+    asked = datetime(2026, 7, 1, 22, 0, tzinfo=ZONE).timestamp()
+    result = _explained(not_before=asked)
+    assert not any(line.startswith("Next call planned") for line in result.timeline)
+    assert result.timeline[1] == (
+        "Next call: Thu 02 Jul 08:00, the first hour the calling rules allow after "
+        "Wed 01 Jul 22:00 (see the hours below)."
+    )
+
+
 def test_the_console_gives_the_explanation_the_command_gives(
     tmp_path: Path, store: SqliteStore
 ) -> None:

@@ -240,6 +240,21 @@ def _timeline(
         else:
             lines.append("Next call: none allowed in the coming week (see the hours below).")
     else:
+        # A time the customer asked for (not before 22:00) may fall in an hour the
+        # calling rules refuse: the dialler then waits for the first allowed hour.
+        cell = next((c for c in week if c.starts_at <= planned_at < c.starts_at + 3600), None)
+        if cell is not None and not cell.allowed:
+            opens = next(
+                (c.starts_at for c in week if c.allowed and c.starts_at > planned_at), None
+            )
+            if opens is None:
+                lines.append("Next call: none allowed in the coming week (see the hours below).")
+                return lines
+            lines.append(
+                f"Next call: {_when(opens, zone)}, the first hour the calling rules allow "
+                f"after {_when(planned_at, zone)} (see the hours below)."
+            )
+            return lines
         line = f"Next call planned: {_when(planned_at, zone)}"
         if first_attempt_at is None and planned_at > deadline_at >= now:
             if any(c.allowed and c.starts_at < deadline_at for c in week):
