@@ -47,11 +47,24 @@ async def check_ami_rights(settings: Settings) -> Check:
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     user = settings.pbx.ami_username
     if not secret:
-        return Check(name, True, f"[{user}] not checked (no AMI secret)")
+        # Unknown is not OK: say so, as a warning the admin can act on.
+        return Check(
+            name,
+            True,
+            f"[{user}] not checked (no AMI secret)",
+            "set pbx.ami_secret, then spillway doctor",
+            warning=True,
+        )
     try:
         actions = await allowed_actions(AmiEndpoint.from_settings(settings.pbx, secret))
     except SpillwayError as exc:
-        return Check(name, True, f"[{user}] not checked: {exc}")
+        return Check(
+            name,
+            True,
+            f"[{user}] not checked: {exc}",
+            "start Asterisk, then spillway doctor",
+            warning=True,
+        )
     risky = risky_rights(actions)
     if risky:
         return Check(

@@ -68,3 +68,15 @@ def test_forgetting_an_attempt_is_an_originate_not_a_dbdel() -> None:
 def test_listed_actions_reveal_command_and_system() -> None:
     assert risky_rights(["Ping", "Originate", "DBGet", "QueueStatus"]) == []
     assert risky_rights(["Ping", "Command", "ModuleLoad", "DBDel"]) == ["command", "system"]
+
+
+async def test_rights_that_could_not_be_checked_are_a_warning_not_ok() -> None:
+    # The second walkthrough: "AMI user's rights OK ... not checked" with AMI down.
+    from cli.ami_rights import check_ami_rights
+    from spillway.settings import Settings
+
+    no_secret = await check_ami_rights(Settings())
+    assert no_secret.warning and "not checked" in no_secret.detail and no_secret.fix
+    down = Settings(pbx={"ami_secret": "x" * 16, "ami_port": 1})
+    unreachable = await check_ami_rights(down)
+    assert unreachable.warning and "not checked" in unreachable.detail and unreachable.fix
