@@ -26,19 +26,17 @@ def current_actor() -> str:
         return "unknown"
 
 
-def checked_reason(reason: str | None, e164: str) -> str:
+def checked_reason(reason: str | None, e164: str, *, action: str = "release") -> str:
     """The admin's reason for an action on ``e164``, fit for the audit log.
 
-    Refuses an empty reason (a release must say why) and one that holds the
+    Refuses an empty reason (a hold or a release must say why) and one that holds the
     person's number in any form, spaces and dashes aside: the log outlives
     an erasure, so it must never keep the number.
     """
     text = " ".join((reason or "").split())[:REASON_CHARS]
     if not text:
-        raise InputError(
-            "a release needs its reason",
-            hint="say why, e.g. --reason 'access request SAR-17 answered'",
-        )
+        example = "access request SAR-17" + (" answered" if action == "release" else "")
+        raise InputError(f"a {action} needs its reason", hint=f"say why, e.g. --reason '{example}'")
     digits = re.sub(r"\D", "", text)
     if any(form.lstrip("+") in digits for form in phone_forms(e164)):
         raise InputError(

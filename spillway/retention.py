@@ -142,12 +142,16 @@ def apply_retention(
 
 
 def hold(store: Store, e164: str, *, reason: str, actor: str, now: float) -> bool:
-    """Keep ``e164``'s data from retention until :func:`release`; False if already held."""
+    """Keep ``e164``'s data from retention until :func:`release`; False if already held.
+
+    ``reason`` (e.g. the access request's reference) is checked as a release's is.
+    """
+    why = checked_reason(reason, e164, action="hold")
     with store.transaction() as tx:
         if tx.query("SELECT 1 FROM gdpr_holds WHERE phone = :p", {"p": e164}):
             return False
-        tx.insert("gdpr_holds", {"phone": e164, "reason": reason, "held_at": now, "held_by": actor})
-        audit(tx, actor=actor, action="hold", rows={"gdpr_holds": 1}, now=now)
+        tx.insert("gdpr_holds", {"phone": e164, "reason": why, "held_at": now, "held_by": actor})
+        audit(tx, actor=actor, action="hold", rows={"gdpr_holds": 1}, now=now, reason=why)
     return True
 
 

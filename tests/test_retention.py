@@ -163,6 +163,11 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     _person(store, "+4520123405", OLD_NUMBER)
     env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(store.path)}
     runner = CliRunner()
+    # A hold says why, as a release does (the second walkthrough held with no reason).
+    for bad in ([], ["--reason", " "], ["--reason", "call 20 12 34 05"]):
+        refused = runner.invoke(app, ["gdpr", "hold", "20123405", *bad], env=env)
+        assert isinstance(refused.exception, InputError), refused.output
+    assert store.query("SELECT * FROM gdpr_holds") == []
     held = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "ticket 9"], env=env)
     assert held.exit_code == 0 and "held" in held.output
     dry = runner.invoke(app, ["gdpr", "retention", "--dry-run"], env=env)
@@ -202,7 +207,7 @@ def test_a_release_says_why_and_the_audit_log_shows_it(store: SqliteStore) -> No
     assert store.query("SELECT phone FROM gdpr_holds") == []
     rows = store.query("SELECT action, reason FROM gdpr_audit ORDER BY id")
     assert [(r["action"], r["reason"]) for r in rows] == [
-        ("hold", None), ("release", "SAR-9 answered")
+        ("hold", "SAR-9"), ("release", "SAR-9 answered")
     ]  # fmt: skip
     listing = runner.invoke(app, ["gdpr", "audit"], env=env)
     assert "reason: SAR-9 answered" in listing.output, listing.output

@@ -31,7 +31,7 @@ from starlette.routing import Route
 from scheduler.forget_person import forget_everywhere
 from scheduler.requests import is_opted_out
 from scheduler.subject_access import export_person, person_rows
-from spillway.audit import REASON_CHARS, audit, audit_log, checked_reason
+from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
 from spillway.phone import mask_phone, normalise_phone
@@ -176,11 +176,11 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
 
     async def hold_(request: Request) -> Response:
         user, form, e164 = await posted(request)
-        reason = str(form.get("reason", "")).strip()[:REASON_CHARS]
-        if not reason:
-            raise HTTPException(
-                400, "a hold needs its reason (e.g. the access request's reference)"
-            )
+        reason = str(form.get("reason", ""))
+        try:
+            checked_reason(reason, e164, action="hold")
+        except InputError as exc:
+            raise HTTPException(400, str(exc)) from exc
         await store.run(
             lambda: hold(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )

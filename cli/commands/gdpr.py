@@ -120,10 +120,17 @@ def retention(
 def hold_(
     ctx: typer.Context,
     phone: PhoneArg,
-    reason: Annotated[str, typer.Option(help="Why (e.g. the access request's reference).")] = "",
+    reason: Annotated[
+        str,
+        typer.Option(
+            help="Why (e.g. the access request's reference); required, kept in the audit "
+            "log, never the number."
+        ),
+    ] = "",
 ) -> None:
     """Keep a person's data from retention (an access request in progress) until released."""
     e164 = _e164(ctx, phone)
+    checked_reason(reason, e164, action="hold")  # refused before the database is opened
     with _store(ctx) as db:
         placed = hold(db, e164, reason=reason, actor=current_actor(), now=time.time())
     console.print(f"{mask_phone(e164)} {'held' if placed else 'was already held'}")
