@@ -29,9 +29,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -140,6 +142,8 @@ class Run:
     failed: int = 0
     htmx_errors: int = 0
     polls: int = 0
+    # Why each failure failed ("404 /live", "net::ERR_ABORTED /live"), tallied in the report.
+    reasons: Counter[str] = field(default_factory=Counter)
     samples: list[tuple[float, int]] = field(default_factory=list)
 
 
@@ -153,12 +157,15 @@ def open_tab(browser: Any, url: str, run: Run) -> tuple[Any, Any]:
     def on_response(response: Any) -> None:
         if response.url.startswith(url):
             run.served += 1
-            run.failed += response.status >= 400
+            if response.status >= 400:
+                run.failed += 1
+                run.reasons[f"{response.status} {urlsplit(response.url).path}"] += 1
             run.polls += "/live" in response.url
 
     def on_failed(request: Any) -> None:
         if request.url.startswith(url):
             run.failed += 1
+            run.reasons[f"{request.failure} {urlsplit(request.url).path}"] += 1
 
     tab.on("response", on_response)
     tab.on("requestfailed", on_failed)
@@ -189,7 +196,7 @@ def one_run(args: argparse.Namespace, sync_api: Any) -> Run:
                 )
                 tabs = [open_tab(browser, url, run) for _ in range(args.tabs)]
                 run.open_b = server_rss(pid)
-                run.chromium_open_b = chromium_pss()
+                run.chromium_open_b = run.chromium_peak_b = chromium_pss()
                 start = time.monotonic()
                 end = start + args.minutes * 60
                 while time.monotonic() < end:
@@ -244,7 +251,8 @@ def main() -> None:
             f"{mib(r.open_b)}, peak {mib(r.peak_b)}, slope {mib(r.slope_b_per_min)} MiB/min; "
             f"Chromium PSS {mib(r.chromium_open_b)} open, peak {mib(r.chromium_peak_b)} MiB; "
             f"served {r.served} ({r.polls} polls), failed {r.failed} "
-            f"(htmx errors {r.htmx_errors}); load average {os.getloadavg()[0]:.2f}",
+            f"(htmx errors {r.htmx_errors}; {dict(r.reasons)}); "
+            f"load average {os.getloadavg()[0]:.2f}",
             flush=True,
         )
 
