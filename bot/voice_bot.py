@@ -353,9 +353,18 @@ class SpeechBot:
         early = answer_early(so_far, self.config.early)
         if early is not None and not listener.went_on(turn):
             listener.early_pause = turn.pause
+            # The transcript gets this turn only once it stands: a caller who
+            # goes on speaking never said it, and the bot's cut-off reply is
+            # answered again on the whole utterance.
             try:
-                await self._report_turn(bc, said, intent)
-                await self._speak(bc, reply, early=early.value)
+                # The live stages now; the transcript line once the turn stands.
+                await self._report_turn(bc, said, intent, synthetic=True)
+                await self._speak(bc, reply, early=early.value, record=False)
+            except CallerGone:
+                if not listener.went_on(turn):
+                    dialogue.commit(mark)  # heard, then hung up: their last turn stands
+                    await self._record_early(bc, said, intent, reply)
+                raise
             except BaseException:
                 dialogue.rewind(mark)
                 raise
@@ -365,6 +374,7 @@ class SpeechBot:
                 dialogue.rewind(mark)  # not their whole turn: it goes on as one utterance
                 return
             dialogue.commit(mark)
+            await self._record_early(bc, said, intent, reply)
             listener.answered_end_ms = turn.end_ms
             return
         ahead = RenderedAhead(self._reply_audio(reply)) if _synthesised(reply) else None
@@ -393,6 +403,13 @@ class SpeechBot:
         assert not isinstance(final, TentativeTurn)
         await self._speak(bc, await self._understand_and_decide(bc, final))
 
+    async def _record_early(
+        self, bc: _BotCall, said: TextTurn, intent: ParsedIntent | None, reply: Reply
+    ) -> None:
+        """An early answer that stood: the caller's turn, then the bot's, in the transcript."""
+        await bc.caller_turn(said, intent)
+        await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
+
     def _reply_audio(self, reply: Reply) -> AsyncIterator[AudioChunk]:
         """Piper's pieces of the reply, after its fixed opener (prompt cache) if it has one."""
         prefix = reply.cached_prefix
@@ -402,7 +419,13 @@ class SpeechBot:
         return self.models.tts.stream(reply.text[len(prefix) :].strip(), lead=lead)
 
     async def _speak(
-        self, bc: _BotCall, reply: Reply, *, ahead: RenderedAhead | None = None, early: str = ""
+        self,
+        bc: _BotCall,
+        reply: Reply,
+        *,
+        ahead: RenderedAhead | None = None,
+        early: str = "",
+        record: bool = True,
     ) -> None:
         """Say ``reply``; stops at once on barge-in. Raises CallerGone if the call ended.
 
@@ -410,11 +433,14 @@ class SpeechBot:
         prompt cache in one piece; anything else is synthesised sentence by
         sentence, after its fixed opener if it has one (``ahead``: already
         rendering). ``early``: why it is spoken at the caller's pause.
+        ``record``: False when the caller's turn may yet be taken back (an
+        early answer): the caller decides whether it enters the transcript.
         """
         media, listener = bc.media, bc.listener
         if media.closed.is_set():
             raise CallerGone
-        await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
+        if record:
+            await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
         if not reply.text:
             return
         await bc.sink.stage(bc.call_id, CallStage.SPEAKING, action=reply.action)
