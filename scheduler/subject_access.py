@@ -6,7 +6,10 @@ The rows come from every table of the map of personal data
 exported is exactly what erasure would remove. For each open callback the
 export adds the plain-words explanation of its timing, the same one
 `spillway callbacks explain` gives (:func:`explain_requests`): the right of
-access covers how the callback time is computed too.
+access covers how the callback time is computed too. The explanation uses
+the contact model the scheduler stored at its last refit, and fits one
+only when none is fresh (:mod:`scheduler.timing.model_source`), so an export
+takes a fraction of a second, not the seconds of a fit.
 
 Times are stored as UNIX seconds; the export gives them as ISO 8601 in the
 shop's time zone, with its offset (``2026-12-03T23:20:21+01:00``): a person
@@ -27,11 +30,11 @@ from scheduler.dialer import attempt_rows, load_facts
 from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import rules_from_settings
 from scheduler.signals import signals_for
-from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import Explanation, explain
-from scheduler.timing.model_keeper import read_attempt_log
+from scheduler.timing.model_source import ModelSource, model_source
 from scheduler.timing.signal_evidence import SignalSettings
 from spillway.audit import audit
+from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
 from spillway.settings import Settings
@@ -132,18 +135,20 @@ def explain_requests(
     settings: Settings,
     *,
     now: float,
-    model: ContactModel | None = None,
+    source: ModelSource | None = None,
 ) -> list[Explanation]:
     """The timing explanation of each request row (the one `spillway callbacks explain`,
-    the console and a subject-access export all give), over ``model`` or else one fitted
-    from the attempts now, as the scheduler daemon fits it."""
+    the console and a subject-access export all give), over ``source`` or else the model
+    the scheduler daemon stored, or one fitted from the attempts now
+    (:func:`~scheduler.timing.model_source.model_source`); each says which."""
     if not rows:
         return []
     cb = settings.callbacks
-    if model is None:
-        model = fit(read_attempt_log(store, cb.segment_industry), now=now)
+    if source is None:
+        source = model_source(store, settings, now=now)
     rules = rules_from_settings(settings)
     signals = SignalSettings.from_settings(cb)
+    note = source.note(load_pack(settings.shop.language), cb.model_max_age_hours)
     explained = []
     for row in rows:
         with store.transaction() as tx:
@@ -154,17 +159,23 @@ def explain_requests(
             recent = signals_for(tx, [facts.phone], since_s=now - signals.horizon_s, until_s=now)
             facts = replace(facts, signals=tuple(recent[facts.phone]))
         made = attempt_rows(store, int(row["id"]))
+        why = explain(
+            dict(row),
+            facts,
+            rules,
+            source.for_customer(store, facts.phone),
+            now=now,
+            configured_policy=cb.policy,
+            first_attempt_at=min((a["started_at"] for a in made), default=None),
+            signal_settings=signals,
+            language=settings.shop.language,
+        )
         explained.append(
-            explain(
-                dict(row),
-                facts,
-                rules,
-                model,
-                now=now,
-                configured_policy=cb.policy,
-                first_attempt_at=min((a["started_at"] for a in made), default=None),
-                signal_settings=signals,
-                language=settings.shop.language,
+            replace(
+                why,
+                model_source=source.why.value,
+                model_fitted_at=source.fitted_at,
+                model_note=note,
             )
         )
     return explained

@@ -560,6 +560,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         "why a hold was released: the admin's reason in the audit log (never the number)",
         ("ALTER TABLE gdpr_audit ADD COLUMN reason TEXT",),
     ),
+    Migration(
+        22,
+        "the contact model the scheduler fitted last, stored for `callbacks explain` and "
+        "`gdpr export`, so that they need not fit one from every attempt",
+        (
+            # One row per model (name 'contact'), replaced at each refit. body: the
+            # model without its customers, as JSON (scheduler.timing.stored_model);
+            # fingerprint: the code and settings that fitted it (else not used).
+            """CREATE TABLE fitted_models (
+                name TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                fitted_at REAL NOT NULL,
+                body TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 

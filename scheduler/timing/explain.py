@@ -74,6 +74,11 @@ class Explanation:
     timeline: list[str] = field(default_factory=list)
     timing: str = Timing.PREDICTED.value  # predicted or conventional
     timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
+    # Which contact model gave the probabilities (scheduler.timing.model_source): "stored"
+    # (the scheduler's last refit) or why one was fitted now; when it was fitted; in words.
+    model_source: str | None = None
+    model_fitted_at: float | None = None
+    model_note: str = ""
 
     def timing_text(self) -> str:
         """Which timing the request has and why, in a few words (CLI, console)."""
@@ -99,6 +104,9 @@ class Explanation:
             "expires_at": self.expires_at,
             "factors": self.factors,
             "timeline": self.timeline,
+            "model_source": self.model_source,
+            "model_fitted_at": self.model_fitted_at,
+            "model_note": self.model_note,
             "week": [
                 {
                     "day": DAYS[c.weekday],
