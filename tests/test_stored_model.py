@@ -66,9 +66,20 @@ def _fill(store: SqliteStore, customers: int = 700, each: int = 9) -> None:
             p = (0.6 if attempt_no == 1 else 0.08) * (1.3 if 9 <= hour < 17 else 0.6)
             outcome = "answered" if rng.random() < p else "no_answer"
             rows.append(
-                (uuid.uuid4().hex, request_id, phone, attempt_no, at, at + 30, outcome,
-                 rng.randrange(7), hour, 1.0, segment)
-            )  # fmt: skip
+                (
+                    uuid.uuid4().hex,
+                    request_id,
+                    phone,
+                    attempt_no,
+                    at,
+                    at + 30,
+                    outcome,
+                    rng.randrange(7),
+                    hour,
+                    1.0,
+                    segment,
+                )
+            )
     store.db.conn.executemany(SQL, rows)
     store.db.conn.commit()
 
@@ -104,7 +115,8 @@ def test_a_stored_model_gives_each_customer_what_the_fit_gives(filled: SqliteSto
         for attempt_no in (1, 2, 5, 9):
             for t in (None, tilt):
                 assert np.array_equal(
-                    mine.mean(phone, segment, attempt_no, t), model.mean(phone, segment, attempt_no, t)
+                    mine.mean(phone, segment, attempt_no, t),
+                    model.mean(phone, segment, attempt_no, t),
                 )
         a, b = np.random.default_rng(3), np.random.default_rng(3)
         assert np.array_equal(
@@ -178,10 +190,14 @@ def test_export_explains_over_the_stored_model_without_fitting(
     [
         ("UPDATE fitted_models SET body = 'not json'", Why.UNREADABLE),
         ("UPDATE fitted_models SET body = substr(body, 1, length(body) - 400)", Why.UNREADABLE),
-        ("UPDATE fitted_models SET body = replace(body, '\"format\": 1', '\"format\": 0')",
-         Why.UNREADABLE),  # fmt: skip
-        ("UPDATE fitted_models SET body = replace(body, '\"shape\": [', '\"shape\": [1, ')",
-         Why.UNREADABLE),  # fmt: skip
+        (
+            "UPDATE fitted_models SET body = replace(body, '\"format\": 1', '\"format\": 0')",
+            Why.UNREADABLE,
+        ),
+        (
+            "UPDATE fitted_models SET body = replace(body, '\"shape\": [', '\"shape\": [1, ')",
+            Why.UNREADABLE,
+        ),
         ("UPDATE fitted_models SET fitted_at = fitted_at - 25 * 3600", Why.STALE),
         ("UPDATE fitted_models SET fingerprint = 'another version'", Why.CHANGED),
     ],
