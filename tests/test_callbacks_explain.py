@@ -266,6 +266,8 @@ def test_the_console_gives_the_explanation_the_command_gives(
     )
     assert command.exit_code == 0, command.output
     said = json.loads(command.stdout)["timeline"]
+    note = json.loads(command.stdout)["model_note"]
+    assert "fitted just now" in note  # no scheduler has stored one here
     assert ": kept (first call" in said[0]
     detail = request_detail(
         store,
@@ -276,3 +278,4 @@ def test_the_console_gives_the_explanation_the_command_gives(
     )
     assert detail is not None
     assert detail[2].timeline == said
+    assert detail[2].model_note == note

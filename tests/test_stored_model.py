@@ -4,8 +4,10 @@ fitted by this code with these settings, and a damaged one never stops an export
 
 from __future__ import annotations
 
+import html
 import logging
 import random
+import re
 import time
 import uuid
 from pathlib import Path
@@ -221,3 +223,21 @@ def test_other_settings_do_not_use_a_model_fitted_with_others(filled: SqliteStor
     other = Settings(callbacks={"segment_industry": {"b2b": "it"}})
     assert model_source(filled, other, now=NOW).why is Why.CHANGED
     assert model_source(filled, Settings(), now=NOW).why is Why.STORED
+
+
+@ASYNC
+async def test_the_consoles_request_page_says_which_model(store: SqliteStore) -> None:
+    from tests.console_seed import seed
+    from tests.test_console_auth import _client, _login, _settings
+
+    seed(store, time.time())
+    settings = _settings()
+    db = AsyncStore(store)
+    await ModelKeeper(db, refit_every_s=60, industry=settings.callbacks.segment_industry).refit()
+    async with _client(settings, db) as client:
+        await _login(client, "vera")
+        page = (await client.get("/requests/1")).text
+    db.close()
+    found = re.search(r'<p id="model-note" class="small">([^<]*)</p>', page)
+    assert found, "no model note on the request's page"
+    assert "the scheduler last fitted" in html.unescape(found.group(1))

@@ -27,6 +27,7 @@ fitted it (:func:`fitting_fingerprint`).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import inspect
 import json
@@ -92,20 +93,26 @@ class StoredModel:
 def fitting_fingerprint(industry: Mapping[str, str], max_rows: int) -> str:
     """What a stored model is valid for: the format, the model's code (its constants
     included) and the settings the fit reads. Any change invalidates stored models."""
-    try:
-        code = inspect.getsource(contact_model)
-    except (OSError, TypeError):  # no source shipped: the format version alone
-        code = ""
     basis = json.dumps(
         {
             "format": FORMAT_VERSION,
-            "code": hashlib.sha256(code.encode()).hexdigest(),
+            "code": _code_hash(),
             "industry": sorted(industry.items()),
             "max_rows": max_rows,
         },
         sort_keys=True,
     )
     return hashlib.sha256(basis.encode()).hexdigest()
+
+
+@functools.cache
+def _code_hash() -> str:
+    """A hash of the model's module (read once per process)."""
+    try:
+        code = inspect.getsource(contact_model)
+    except (OSError, TypeError):  # no source shipped: the format version alone
+        code = ""
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 class TabulatedBooster:
