@@ -218,6 +218,12 @@ def test_a_damaged_stale_or_foreign_model_is_not_used(
     assert ("unreadable" in caplog.text) == (why is Why.UNREADABLE)
 
 
+def test_a_database_without_the_table_explains_all_the_same(filled: SqliteStore) -> None:
+    filled.execute("DROP TABLE fitted_models")
+    [said] = export_person(filled, SUBJECT, Settings(), now=NOW).explanations
+    assert said.model_source == "none" and len(said.week) == 168
+
+
 def test_other_settings_do_not_use_a_model_fitted_with_others(filled: SqliteStore) -> None:
     _keep(filled, Settings())
     other = Settings(callbacks={"segment_industry": {"b2b": "it"}})

@@ -106,10 +106,14 @@ def load_stored(
     store: Store, fingerprint: str, *, now: float, max_age_s: float
 ) -> tuple[StoredModel | None, Why]:
     """The stored model if it may be used now, and why (not)."""
-    rows = store.query(
-        "SELECT fingerprint, fitted_at, body FROM fitted_models WHERE name = :name",
-        {"name": MODEL_NAME},
-    )
+    try:
+        rows = store.query(
+            "SELECT fingerprint, fitted_at, body FROM fitted_models WHERE name = :name",
+            {"name": MODEL_NAME},
+        )
+    except Exception as exc:  # a database opened without migration 22: fit, as before
+        log.warning("no stored contact model to read (%s): fitting one now", exc)
+        return None, Why.NONE
     if not rows:
         return None, Why.NONE
     row = rows[0]
