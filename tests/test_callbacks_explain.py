@@ -158,6 +158,7 @@ def _explained(
         model,
         now=now,
         configured_policy="predicted",
+        history=CallHistory(),
         first_attempt_at=first_attempt_at,
     )
 

@@ -224,8 +224,8 @@ def explain(
     *,
     now: float,
     configured_policy: str,
+    history: CallHistory,
     first_attempt_at: float | None = None,
-    history: CallHistory | None = None,
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> Explanation:
@@ -233,7 +233,8 @@ def explain(
     with the factors and the chance of an answer in each hour of the coming week.
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
-    ``history``: the calls made to the number so far (None: none). ``signal_settings``:
+    ``history``: the calls made to the number so far (:func:`history_words` says them).
+    ``signal_settings``:
     how the customer's signals (``facts.signals``) weigh, as the predicted policy weighs
     them (None: not used); the signals that raised the chosen hour are named in the
     shop's ``language``.
@@ -271,7 +272,7 @@ def explain(
         for h in planned.hours
     ]
     pack = load_pack(language)
-    factors = _factors(row, facts, model, policy, traditional, history or CallHistory(), pack)
+    factors = _factors(row, facts, model, policy, traditional, history, pack)
     if moved is not None and signal_settings is not None and policy == "predicted":
         chosen = _chosen_slot(planned.planned_at, week, tz)
         if chosen is not None:
