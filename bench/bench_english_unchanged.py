@@ -204,13 +204,13 @@ def main() -> None:
         finally:
             for tree in trees.values():
                 _drop(tree)
-    figures = summarise(rounds)
+    table = summarise(rounds)
     report = {
         "before": revs["before"],
         "after": revs["after"],
         "merges_between": _between(revs["before"], revs["after"]),
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
-        "figures": figures,
+        "figures": table,
         "failures": failures,
     }
     text = json.dumps(report, indent=2)
@@ -218,7 +218,7 @@ def main() -> None:
         args.out.write_text(text)
     print(text)
     print(f"\n{'figure':<40} {'before':>10} {'after':>10} {'ratio':>7}")
-    for key, row in figures.items():
+    for key, row in table.items():
         cells = [row["before"]["median"], row["after"]["median"], row["ratio"]]
         shown = ["-" if v is None else f"{v:.4g}" for v in cells]
         print(f"{key:<40} {shown[0]:>10} {shown[1]:>10} {shown[2]:>7}")
