@@ -35,7 +35,7 @@ def test_the_conventional_timing_is_accepted_by_the_name_every_screen_shows(
 ) -> None:
     settings = load_settings(write(tmp_path, "callbacks:\n  policy: conventional\n"))
     assert settings.callbacks.policy == "traditional"  # its stored name
-    with pytest.raises(ConfigError, match="callbacks.policy"):
+    with pytest.raises(ConfigError, match=r"callbacks\.policy"):
         load_settings(write(tmp_path, "callbacks:\n  policy: whenever\n"))
 
 
