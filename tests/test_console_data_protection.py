@@ -266,9 +266,7 @@ async def test_a_second_hold_from_the_console_adds_its_reason(
     assert 'id="held"' not in again.text  # said once
     assert "SAR-1; SAR-2" in shown.text.split('id="holds"')[1]
     assert "Add a reason to the hold" in searched.text  # offered while held
-    holds = [
-        (a["action"], a["actor"], a["reason"]) for a in _audit(store) if a["action"] == "hold"
-    ]
+    holds = [(a["action"], a["actor"], a["reason"]) for a in _audit(store) if a["action"] == "hold"]
     assert holds == [("hold", "ada", "SAR-1"), ("hold", "ada", "SAR-2")]
 
 
