@@ -447,6 +447,7 @@ class Settings(BaseSettings):
                     "context": SANDBOX_CUSTOMER_CONTEXT,
                     "key": "callbacks.dial_string",
                     "value": value.dial_string,
+                    "with_keys": "pbx.mode",  # the error line names where each came from
                 },
             )
         return value
