@@ -12,14 +12,15 @@ value, what was expected and where the value came from. The sections themselves 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
@@ -214,9 +215,47 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
     except ValidationError as exc:
         raise ConfigError(_describe(exc.errors()[0], data, path, secrets)) from exc
     except SettingsError as exc:
-        # A section given whole in the environment (SPILLWAY_PBX=...) that is not JSON.
+        # A list or section given in the environment or the secrets file that is not JSON.
         field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        given = dict(os.environ)
+        if "DotEnv" in str(exc) and secrets is not None:
+            given = _secrets_values(secrets)
+        found = _not_json(field, given)
+        if found is not None:
+            name, key = found
+            raise ConfigError(
+                f"config error: {key} from ${name} is not valid JSON: expected a list or "
+                f"mapping in JSON, as the file's YAML would give it (e.g. '[\"a\", \"b\"]')"
+            ) from exc
         raise ConfigError(
             f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
             f'such as {{"ami_port": 5038}}, or SPILLWAY_{field.upper()}__<KEY>=value per key'
         ) from exc
+
+
+def _secrets_values(secrets: Path) -> dict[str, str]:
+    text = secrets.read_bytes().decode("utf-8", "replace")
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {name.strip(): value.strip().strip("'\"") for name, value in pairs}
+
+
+def _not_json(section: str, given: dict[str, str]) -> tuple[str, str] | None:
+    """The variable (``SPILLWAY_PBX__AMI_PERMIT``) and its key (``pbx.ami_permit``) of a list
+    or mapping in ``section`` that ``given`` sets to something that is not JSON, if any:
+    pydantic-settings reads such values as JSON and names only the section when it fails."""
+    model = Settings.model_fields[section].annotation if section in Settings.model_fields else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    prefix = f"SPILLWAY_{section.upper()}__"
+    for name, value in given.items():
+        if not name.upper().startswith(prefix):
+            continue
+        key = name[len(prefix) :].lower().split("__")[0]
+        spec = model.model_fields.get(key)
+        if spec is None or get_origin(spec.annotation) not in (tuple, list, dict):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            return name, f"{section}.{key}"
+    return None
