@@ -180,3 +180,23 @@ def test_the_cli_names_the_variable_not_the_file(tmp_path: Path) -> None:
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE)"), lines
     assert "spillway.yaml" not in lines[0]
+
+
+def test_a_list_in_the_environment_that_is_not_json_names_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic-settings reads a list from the environment as JSON and names only the
+    section when it fails; the line names the variable and its key."""
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(OK_YAML)
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", "10.0.0.0/24")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, use_default_path=False)
+    assert str(refused.value).startswith(
+        "config error: pbx.ami_permit from $SPILLWAY_PBX__AMI_PERMIT is not valid JSON"
+    )
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", '["10.0.0.0/24"]')
+    assert load_settings(config, use_default_path=False).pbx.ami_permit == (
+        "10.0.0.0/255.255.255.0",
+    )
