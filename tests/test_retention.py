@@ -191,12 +191,12 @@ def test_a_second_hold_keeps_its_reason(store: SqliteStore) -> None:
     first = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-1"], env=env)
     second = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-2"], env=env)
     assert first.exit_code == 0 and second.exit_code == 0, second.output
-    assert "is held" in first.output
-    assert "already held: the hold stands, and the reason was added" in second.output
-    [held] = store.query("SELECT reason FROM gdpr_holds")
-    assert held["reason"] == "SAR-1; SAR-2"
     rows = store.query("SELECT action, reason FROM gdpr_audit ORDER BY id")
     assert [(r["action"], r["reason"]) for r in rows] == [("hold", "SAR-1"), ("hold", "SAR-2")]
+    [held] = store.query("SELECT reason FROM gdpr_holds")
+    assert held["reason"] == "SAR-1; SAR-2"
+    assert "already held: the hold stands, and the reason was added" in second.output
+    assert "is held" in first.output
     # The same reason again is still on record in the log, and not repeated in the hold.
     hold(store, "+4520123405", reason="SAR-2", actor="dpo", now=NOW)
     assert store.query("SELECT reason FROM gdpr_holds")[0]["reason"] == "SAR-1; SAR-2"
