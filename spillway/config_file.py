@@ -225,7 +225,7 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
             name, key = found
             raise ConfigError(
                 f"config error: {key} from ${name} is not valid JSON: expected a list or "
-                f"mapping in JSON, as the file's YAML would give it (e.g. '[\"a\", \"b\"]')"
+                f'mapping in JSON, as the file\'s YAML would give it (e.g. \'["a", "b"]\')'
             ) from exc
         raise ConfigError(
             f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
