@@ -146,7 +146,7 @@ def _in_file(data: Any, key: str) -> bool:
     return True
 
 
-def source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
+def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
     """Where the value of ``key`` in force came from, as the error line says it.
 
     The sources in their order of priority (:meth:`Settings.settings_customise_sources`):
@@ -179,11 +179,11 @@ def _describe(error: Any, data: dict[str, Any], path: Path | None, secrets: Path
         key, value = str(context["key"]), context.get("value")
     kind = error["type"]
     # A missing key's source is the entry that lacks it.
-    sources = [source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)]
+    sources = [_source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)]
     # A check across sections also names the source of each other key it read (a
     # host-mode check fails as much from where pbx.mode was set as from the dial string).
     for other in str(context.get("with_keys", "")).split():
-        found = source_of(other, data, path, secrets)
+        found = _source_of(other, data, path, secrets)
         sources.append(f"{other} {'at its built-in default' if found == DEFAULT else found}")
     source = f" ({'; '.join(sources)})"
     if not error["loc"] and "key" not in context:  # a check of the whole file
