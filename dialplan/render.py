@@ -192,7 +192,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "admin_secret": admin_secret,
         "dialling_write": ",".join(DIALLING_WRITE),
         "admin_write": ",".join(ADMIN_WRITE),
-        "ami_permit": settings.controller.advertise_host,
+        "ami_permit": settings.pbx.ami_permit,
         "sip_user": SOFTPHONE_USER,
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
         "spool": callback_spool(settings),
