@@ -82,8 +82,9 @@ class PbxSettings(Section):
     ami_timeout_s: float = Field(5.0, gt=0)
     # Where both AMI users may log in from (the rendered manager_spillway.conf's
     # `permit` lines; everything else is denied): the hosts running the scheduler,
-    # `serve` and the admin tools. Loopback by default.
-    ami_permit: AclNetworks = ("127.0.0.1/255.255.255.255",)
+    # `serve` and the admin tools. Unset: controller.advertise_host and each worker's
+    # FastAGI host, the addresses the PBX already knows us by (loopback if none is IPv4).
+    ami_permit: AclNetworks | None = None
     sip_port: int = Field(15060, ge=1, le=65535)
     http_port: int = Field(18088, ge=1, le=65535)
     asterisk_config_dir: ExpandedPath = Path("/etc/asterisk")

@@ -104,11 +104,28 @@ def _permits(settings: Settings) -> dict[str, list[str]]:
 def test_both_ami_users_permit_the_configured_networks() -> None:
     loopback = ["deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255"]
     assert _permits(Settings()) == {"spillway": loopback, "spillway-admin": loopback}
-    # advertise_host is where Asterisk reaches Spillway, not where AMI logins come from.
+    # Unset, the hosts the PBX already knows Spillway by: advertise_host and each
+    # worker's FastAGI host (an install on another machine keeps logging in).
     moved = host_settings(
+        controller={"advertise_host": "10.0.0.7"},
+        pbx={
+            "ami_admin_secret": "a",
+            "workers": [
+                {"name": "a", "fastagi": "10.0.0.7:4573"},
+                {"name": "b", "fastagi": "10.0.0.8:4573"},
+            ],
+        },
+    )
+    assert _permits(moved)["spillway"] == [
+        "deny = 0.0.0.0/0.0.0.0",
+        "permit = 10.0.0.7/255.255.255.255",
+        "permit = 10.0.0.8/255.255.255.255",
+    ]
+    # A name cannot be an ACL entry: loopback, until pbx.ami_permit says otherwise.
+    named = host_settings(
         controller={"advertise_host": "spillway.lan"}, pbx={"ami_admin_secret": "a"}
     )
-    assert _permits(moved)["spillway"] == loopback
+    assert _permits(named)["spillway"] == loopback
     wide = host_settings(pbx={"ami_admin_secret": "a", "ami_permit": ["127.0.0.1", "10.0.0.0/24"]})
     lines = [
         "deny = 0.0.0.0/0.0.0.0",

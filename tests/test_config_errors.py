@@ -190,13 +190,20 @@ def test_a_list_in_the_environment_that_is_not_json_names_its_variable(
     config = tmp_path / "spillway.yaml"
     config.write_bytes(OK_YAML)
     monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "none.env"))
-    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", "10.0.0.0/24")
+    monkeypatch.setenv("SPILLWAY_PBX__WORKERS", "a:10.0.0.7:4573")
     with pytest.raises(ConfigError) as refused:
         load_settings(config, use_default_path=False)
     assert str(refused.value).startswith(
-        "config error: pbx.ami_permit from $SPILLWAY_PBX__AMI_PERMIT is not valid JSON"
+        "config error: pbx.workers from $SPILLWAY_PBX__WORKERS is not valid JSON"
     )
-    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", '["10.0.0.0/24"]')
+    monkeypatch.delenv("SPILLWAY_PBX__WORKERS")
+    # One network needs no JSON (a single string is a list of one); a list does.
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", "10.0.0.0/24")
     assert load_settings(config, use_default_path=False).pbx.ami_permit == (
         "10.0.0.0/255.255.255.0",
+    )
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", '["10.0.0.0/24", "127.0.0.1"]')
+    assert load_settings(config, use_default_path=False).pbx.ami_permit == (
+        "10.0.0.0/255.255.255.0",
+        "127.0.0.1/255.255.255.255",
     )
