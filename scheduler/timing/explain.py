@@ -22,7 +22,7 @@ from scheduler.rules import (
     expiry,
     refusal,
 )
-from scheduler.timing.choice import Timing, TimingReason, planned_timing
+from scheduler.timing.choice import Timing, TimingReason, planned_timing, policy_word
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
@@ -43,6 +43,60 @@ TIMING_REASONS = {
 
 def _when(ts: float, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M")
+
+
+def timing_text(timing: str, timing_reason: str | None) -> str:
+    """Which timing a request has and why, in a few words (`callbacks show`, `explain`,
+    the console)."""
+    default = "callbacks.policy (recorded before intake chose)"
+    return f"{timing} ({TIMING_REASONS.get(timing_reason or '', default)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Hour:
+    """One hour of the coming week, in the customer's local time, and whether a call may
+    fall in it (``refused``: the rule that says no)."""
+
+    weekday: int
+    hour: int
+    starts_at: float
+    refused: Refusal | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refused is None
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """What a request was promised and when its next call is: the part of the explanation
+    that needs no contact model, and all that `callbacks show` says of the plan."""
+
+    request_id: int
+    timezone: str  # the customer's: the timeline's times are in it
+    status: str
+    timing: str  # predicted or conventional
+    timing_reason: str | None
+    planned_at: float | None
+    deadline_at: float
+    expires_at: float
+    hours: list[Hour]  # the next 168
+    # What happens next and what was promised, each line true of this request.
+    timeline: list[str]
+
+    def timing_text(self) -> str:
+        return timing_text(self.timing, self.timing_reason)
+
+
+@dataclass(frozen=True, slots=True)
+class CallHistory:
+    """The calls made to a request's number so far, as the attempts table holds them
+    (finished ones: an attempt that never started is no call)."""
+
+    own: int = 0  # for this request
+    calls: int = 0  # for the number, this request's included
+    answered: int = 0  # of ``calls``
+    simulated: bool = False  # the request is a simulated one (the model never learns from it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +136,7 @@ class Explanation:
 
     def timing_text(self) -> str:
         """Which timing the request has and why, in a few words (CLI, console)."""
-        default = "callbacks.policy (recorded before intake chose)"
-        return f"{self.timing} ({TIMING_REASONS.get(self.timing_reason or '', default)})"
+        return timing_text(self.timing, self.timing_reason)
 
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
@@ -120,6 +173,57 @@ class Explanation:
         }
 
 
+def promise(
+    row: dict[str, Any],
+    facts: RequestFacts,
+    rules: CallingRules,
+    *,
+    now: float,
+    configured_policy: str,
+    first_attempt_at: float | None = None,
+) -> Promise:
+    """When ``row`` was promised a first call, when its next call is and when it is given
+    up (pure): what `callbacks show` and `callbacks explain` both say of it.
+
+    ``first_attempt_at``: when the first call to this request started (None: none yet).
+    """
+    timing = planned_timing(
+        row.get("timing"), traditional=bool(row.get("traditional")), policy=configured_policy
+    )
+    status = str(row["status"])
+    tz = ZoneInfo(facts.timezone)
+    if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
+        # Not planned yet: not_before is still the start of the time the customer asked
+        # for (or the rules' next allowed moment), so no hour before it is offered.
+        facts = replace(facts, not_before=row["not_before"])
+    start = datetime.fromtimestamp(now, tz).replace(minute=0, second=0, microsecond=0)
+    hours = []
+    for offset in range(SLOTS):
+        local = start + timedelta(hours=offset)
+        at = max(local.timestamp(), now)
+        why = refusal(rules, facts, at)
+        if status not in OPEN_STATUSES:
+            why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
+        hours.append(Hour(local.weekday(), local.hour, at, why))
+    # A deadline stored with the request (the simulator's, from its world's rules) is the
+    # one it was given, as a stored expiry is (rules.expiry); else the shop's rules say it.
+    deadline_at = row.get("deadline") or deadline(rules, facts.created_at, facts.timezone)
+    return Promise(
+        request_id=int(row["id"]),
+        timezone=facts.timezone,
+        status=status,
+        timing=timing.value,
+        timing_reason=row.get("timing_reason"),
+        planned_at=row.get("not_before") if status == "pending" else None,
+        deadline_at=deadline_at,
+        expires_at=expiry(rules, facts),
+        hours=hours,
+        timeline=_timeline(
+            row, hours, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
+        ),
+    )
+
+
 def explain(
     row: dict[str, Any],
     facts: RequestFacts,
@@ -128,21 +232,31 @@ def explain(
     *,
     now: float,
     configured_policy: str,
+    history: CallHistory,
     first_attempt_at: float | None = None,
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> Explanation:
-    """The plain-words explanation of one request's timing (pure).
+    """The plain-words explanation of one request's timing (pure): its :func:`promise`,
+    with the factors and the chance of an answer in each hour of the coming week.
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
-    ``signal_settings``: how the customer's signals (``facts.signals``) weigh, as the
-    predicted policy weighs them (None: not used); the signals that raised the chosen
-    hour are named in the shop's ``language``.
+    ``history``: the calls made to the number so far (:func:`history_words` says them).
+    ``signal_settings``:
+    how the customer's signals (``facts.signals``) weigh, as the predicted policy weighs
+    them (None: not used); the signals that raised the chosen hour are named in the
+    shop's ``language``.
     """
+    planned = promise(
+        row,
+        facts,
+        rules,
+        now=now,
+        configured_policy=configured_policy,
+        first_attempt_at=first_attempt_at,
+    )
     traditional = bool(row.get("traditional"))
-    timing = planned_timing(row.get("timing"), traditional=traditional, policy=configured_policy)
-    policy = "traditional" if timing is Timing.CONVENTIONAL else "predicted"
-    status = str(row["status"])
+    policy = "traditional" if planned.timing == Timing.CONVENTIONAL else "predicted"
     moved = None
     if signal_settings is not None and facts.signals:
         moved = tilt(
@@ -154,63 +268,48 @@ def explain(
         )
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
-    if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
-        # Not planned yet: not_before is still the start of the time the customer asked
-        # for (or the rules' next allowed moment), so no hour before it is offered.
-        facts = replace(facts, not_before=row["not_before"])
-    start = datetime.fromtimestamp(now, tz).replace(minute=0, second=0, microsecond=0)
-    week = []
-    for offset in range(SLOTS):
-        local = start + timedelta(hours=offset)
-        at = max(local.timestamp(), now)
-        why = refusal(rules, facts, at)
-        if status not in OPEN_STATUSES:
-            why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
-        slot = slot_of(local.weekday(), local.hour)
-        week.append(
-            HourCell(
-                local.weekday(),
-                local.hour,
-                at,
-                float(probabilities[slot]),
-                why is None,
-                why.reason if why else "",
-            )
+    week = [
+        HourCell(
+            h.weekday,
+            h.hour,
+            h.starts_at,
+            float(probabilities[slot_of(h.weekday, h.hour)]),
+            h.refused is None,
+            h.refused.reason if h.refused else "",
         )
-    deadline_at = deadline(rules, facts.created_at, facts.timezone)
-    planned_at = row.get("not_before") if status == "pending" else None
-    factors = _factors(row, facts, model, policy, traditional)
+        for h in planned.hours
+    ]
+    pack = load_pack(language)
+    factors = _factors(row, facts, model, policy, traditional, history, pack)
     if moved is not None and signal_settings is not None and policy == "predicted":
-        chosen = _chosen_slot(planned_at, week, tz)
+        chosen = _chosen_slot(planned.planned_at, week, tz)
         if chosen is not None:
             found = reasons(
                 facts.signals, chosen, now_s=now, timezone=facts.timezone, settings=signal_settings
             )
             raised = moved[chosen] > 1.0 and bool(found)
-            factors.insert(-1, signal_words(found, len(facts.signals), raised, load_pack(language)))
+            factors.insert(-1, signal_words(found, len(facts.signals), raised, pack))
     return Explanation(
-        request_id=int(row["id"]),
-        timezone=facts.timezone,
-        status=status,
+        request_id=planned.request_id,
+        timezone=planned.timezone,
+        status=planned.status,
         policy=policy,
-        planned_at=planned_at,
+        planned_at=planned.planned_at,
         plan_probability=row.get("plan_probability"),
         plan_reason=row.get("plan_reason"),
-        deadline_at=deadline_at,
-        expires_at=expiry(rules, facts),
+        deadline_at=planned.deadline_at,
+        expires_at=planned.expires_at,
         factors=factors,
-        timing=timing.value,
-        timing_reason=row.get("timing_reason"),
+        timing=planned.timing,
+        timing_reason=planned.timing_reason,
         week=week,
-        timeline=_timeline(
-            row, week, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
-        ),
+        timeline=planned.timeline,
     )
 
 
 def _timeline(
     row: dict[str, Any],
-    week: list[HourCell],
+    week: list[Hour],
     zone: ZoneInfo,
     *,
     now: float,
@@ -223,15 +322,15 @@ def _timeline(
         why = f" ({row['last_error']})" if row.get("last_error") else ""
         return [f"No further calls: this request is {status.replace('_', ' ')}{why}."]
     if first_attempt_at is not None and first_attempt_at <= deadline_at:
-        promise = (
+        promised = (
             f"Promised a first call by {_when(deadline_at, zone)}: kept "
             f"(first call {_when(first_attempt_at, zone)})."
         )
     elif deadline_at < now:
-        promise = f"Promised a first call by {_when(deadline_at, zone)}: not kept."
+        promised = f"Promised a first call by {_when(deadline_at, zone)}: not kept."
     else:
-        promise = f"Promised a first call by {_when(deadline_at, zone)}."
-    lines = [promise]
+        promised = f"Promised a first call by {_when(deadline_at, zone)}."
+    lines = [promised]
     planned_at = row.get("not_before")
     if status == "dialling":
         lines.append("A call to you is under way now.")
@@ -307,24 +406,21 @@ def signal_words(found: list[SignalReason], total: int, raised: bool, pack: Lang
     return pack.say("explain_signals_moved", signals="; ".join(said))
 
 
-def policy_words(policy: str) -> str:
-    """A policy's name as a customer reads it."""
-    return "conventional" if policy == "traditional" else "predicted"
-
-
 def _factors(
     row: dict[str, Any],
     facts: RequestFacts,
     model: ContactModel,
     policy: str,
     traditional: bool,
+    history: CallHistory,
+    pack: LanguagePack,
 ) -> list[str]:
     said = []
     reason = row.get("timing_reason")
     if reason == TimingReason.PILOT.value:
         said.append(
             "This call centre is comparing two ways of timing callbacks; this request was "
-            f"drawn at random for the {policy_words(policy)} way, and keeps it."
+            f"drawn at random for the {policy_word(policy)} way, and keeps it."
         )
     if reason == TimingReason.CUSTOMER.value:
         said.append(
@@ -334,7 +430,7 @@ def _factors(
     elif traditional:
         # Who set the flag is not recorded (the customer, or a pilot's CSV): say what is.
         said.append(
-            f"This request is marked for a traditional callback (it came in through "
+            f"This request is marked for conventional timing (it came in through "
             f"{row.get('source') or 'an unknown door'}): we call as soon as the calling rules "
             "allow, and try again after a fixed wait. No prediction is used."
         )
@@ -370,18 +466,7 @@ def _factors(
             f"Customers like you ({segment}): how often they answered at each hour of the "
             f"week, learned from {model.attempts} past calls to all customers."
         )
-    person = model.customers.get(facts.phone)
-    if person is None:
-        said.append(
-            "We have not called this number before, so nothing about you personally is used."
-        )
-    else:
-        tries = int(model.cust_tries[person].sum())
-        answers = int(model.cust_answers[person].sum())
-        said.append(
-            f"Your own history with us: {answers} of {tries} calls answered; an hour in "
-            "which you did not answer counts against that hour for you."
-        )
+    said.append(history_words(history, learned=facts.phone in model.customers, pack=pack))
     said.append(
         "The calling rules always come first: only calling hours in your local time, no "
         "public holidays, no number on the do-not-call list, a limit on attempts and a "
@@ -391,6 +476,27 @@ def _factors(
         said.append("The time window you asked for is kept.")
     said.append(f"Your local time is taken to be {facts.timezone} ({_zone_why(facts)}).")
     return said
+
+
+def history_words(history: CallHistory, *, learned: bool, pack: LanguagePack) -> str:
+    """The calls made to the number so far, counted from the attempts themselves, and
+    whether the model learned from them, in the pack's words."""
+    if not history.calls:
+        return pack.say("explain_history_none")
+    said = pack.say(
+        "explain_history_calls",
+        calls=history.calls,
+        own=history.own,
+        other=history.calls - history.own,
+        answered=history.answered,
+    )
+    if learned:
+        used = "explain_history_learned"
+    elif history.simulated:
+        used = "explain_history_simulated"
+    else:
+        used = "explain_history_not_learned"
+    return f"{said} {pack.say(used)}"
 
 
 def _zone_why(facts: RequestFacts) -> str:
