@@ -202,6 +202,7 @@ def request_promise(store: Store, row: Row, settings: Settings, *, now: float) -
         now=now,
         configured_policy=settings.callbacks.policy,
         first_attempt_at=first_attempt_at,
+        language=settings.shop.language,
     )
 
 

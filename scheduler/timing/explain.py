@@ -1,9 +1,11 @@
 """Why a callback is planned when it is: the facts behind `spillway callbacks explain ID`.
 
 This is also the customer's right of access to how their callback time is
-computed, so everything here is said in plain words. :func:`explain` is pure:
-the request, its attempts, the rules and the model in, an
-:class:`Explanation` out; the CLI only draws it.
+computed, so everything here is said in plain words, in the shop's language:
+every sentence to the customer is a language-pack key (``explain_*`` in
+spillway/languages/<lang>/prompts.yaml). :func:`explain` is pure: the
+request, its attempts, the rules and the model in, an :class:`Explanation`
+out; the CLI only draws it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reaso
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
+# The weekdays as the admin's views and the JSON's ``day`` field name them; the
+# sentences to the customer take theirs from the language pack.
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
@@ -41,8 +45,23 @@ TIMING_REASONS = {
 }
 
 
-def _when(ts: float, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M")
+def _when(ts: float, zone: ZoneInfo, pack: LanguagePack) -> str:
+    """A moment in the customer's local time, as the shop's language writes it."""
+    local = datetime.fromtimestamp(ts, zone)
+    return pack.say(
+        "explain_when",
+        weekday=pack.reading.weekdays[local.weekday()],
+        day=local.day,
+        month=pack.reading.months[local.month - 1],
+        hour=local.hour,
+        minute=local.minute,
+    )
+
+
+def _status_word(status: str, pack: LanguagePack) -> str:
+    """A closed request's status in the shop's language (an unknown one as it is)."""
+    key = f"explain_status_{status}"
+    return pack.say(key) if key in pack.prompts else status.replace("_", " ")
 
 
 def timing_text(timing: str, timing_reason: str | None) -> str:
@@ -181,12 +200,15 @@ def promise(
     now: float,
     configured_policy: str,
     first_attempt_at: float | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> Promise:
     """When ``row`` was promised a first call, when its next call is and when it is given
     up (pure): what `callbacks show` and `callbacks explain` both say of it.
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
+    ``language``: the shop's, which the timeline is said in.
     """
+    pack = load_pack(language)
     timing = planned_timing(
         row.get("timing"), traditional=bool(row.get("traditional")), policy=configured_policy
     )
@@ -203,7 +225,8 @@ def promise(
         at = max(local.timestamp(), now)
         why = refusal(rules, facts, at)
         if status not in OPEN_STATUSES:
-            why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
+            closed = pack.say("explain_hour_closed", status=_status_word(status, pack))
+            why = Refusal(Rule.EXPIRED, closed)
         hours.append(Hour(local.weekday(), local.hour, at, why))
     # A deadline stored with the request (the simulator's, from its world's rules) is the
     # one it was given, as a stored expiry is (rules.expiry); else the shop's rules say it.
@@ -219,7 +242,13 @@ def promise(
         expires_at=expiry(rules, facts),
         hours=hours,
         timeline=_timeline(
-            row, hours, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
+            row,
+            hours,
+            tz,
+            pack,
+            now=now,
+            deadline_at=deadline_at,
+            first_attempt_at=first_attempt_at,
         ),
     )
 
@@ -244,8 +273,8 @@ def explain(
     ``history``: the calls made to the number so far (:func:`history_words` says them).
     ``signal_settings``:
     how the customer's signals (``facts.signals``) weigh, as the predicted policy weighs
-    them (None: not used); the signals that raised the chosen hour are named in the
-    shop's ``language``.
+    them (None: not used).
+    ``language``: the shop's; the timeline and the factors are said in it.
     """
     planned = promise(
         row,
@@ -254,6 +283,7 @@ def explain(
         now=now,
         configured_policy=configured_policy,
         first_attempt_at=first_attempt_at,
+        language=language,
     )
     traditional = bool(row.get("traditional"))
     policy = "traditional" if planned.timing == Timing.CONVENTIONAL else "predicted"
@@ -311,6 +341,7 @@ def _timeline(
     row: dict[str, Any],
     week: list[Hour],
     zone: ZoneInfo,
+    pack: LanguagePack,
     *,
     now: float,
     deadline_at: float,
@@ -319,33 +350,32 @@ def _timeline(
     """The next call and the promise, said so that neither contradicts the other."""
     status = str(row["status"])
     if status not in OPEN_STATUSES:
-        why = f" ({row['last_error']})" if row.get("last_error") else ""
-        return [f"No further calls: this request is {status.replace('_', ' ')}{why}."]
+        word = _status_word(status, pack)
+        if row.get("last_error"):
+            return [pack.say("explain_closed_why", status=word, why=row["last_error"])]
+        return [pack.say("explain_closed", status=word)]
+    promised_by = _when(deadline_at, zone, pack)
     if first_attempt_at is not None and first_attempt_at <= deadline_at:
-        promised = (
-            f"Promised a first call by {_when(deadline_at, zone)}: kept "
-            f"(first call {_when(first_attempt_at, zone)})."
+        promised = pack.say(
+            "explain_promise_kept", deadline=promised_by, first=_when(first_attempt_at, zone, pack)
         )
     elif deadline_at < now:
-        promised = f"Promised a first call by {_when(deadline_at, zone)}: not kept."
+        promised = pack.say("explain_promise_not_kept", deadline=promised_by)
     else:
-        promised = f"Promised a first call by {_when(deadline_at, zone)}."
+        promised = pack.say("explain_promise", deadline=promised_by)
     lines = [promised]
     planned_at = row.get("not_before")
     if status == "dialling":
-        lines.append("A call to you is under way now.")
+        lines.append(pack.say("explain_call_under_way"))
     elif not planned_at or planned_at <= now:
         # Due, but only callable now if the rules allow this hour: else the first that does.
         opens = next((c.starts_at for c in week if c.allowed and c.starts_at + 3600 > now), None)
         if opens is not None and opens <= now:
-            lines.append("Next call: now, as soon as an agent is free.")
+            lines.append(pack.say("explain_next_now"))
         elif opens is not None:
-            lines.append(
-                f"Next call: {_when(opens, zone)}, when calls are allowed again "
-                "(not now: see the hours below)."
-            )
+            lines.append(pack.say("explain_next_reopens", when=_when(opens, zone, pack)))
         else:
-            lines.append("Next call: none allowed in the coming week (see the hours below).")
+            lines.append(pack.say("explain_next_none"))
     else:
         # A time the customer asked for (not before 22:00) may fall in an hour the
         # calling rules refuse: the dialler then waits for the first allowed hour.
@@ -355,27 +385,25 @@ def _timeline(
                 (c.starts_at for c in week if c.allowed and c.starts_at > planned_at), None
             )
             if opens is None:
-                lines.append("Next call: none allowed in the coming week (see the hours below).")
+                lines.append(pack.say("explain_next_none"))
                 return lines
             lines.append(
-                f"Next call: {_when(opens, zone)}, the first hour the calling rules allow "
-                f"after {_when(planned_at, zone)} (see the hours below)."
+                pack.say(
+                    "explain_next_after_asked",
+                    when=_when(opens, zone, pack),
+                    asked=_when(planned_at, zone, pack),
+                )
             )
             return lines
-        line = f"Next call planned: {_when(planned_at, zone)}"
+        key = "explain_planned"
         if first_attempt_at is None and planned_at > deadline_at >= now:
-            if any(c.allowed and c.starts_at < deadline_at for c in week):
-                line += (
-                    ", later than promised: that hour is judged the likelier to reach you"
-                    if row.get("planned_by") == "predicted"
-                    else ", later than promised"
-                )
+            if not any(c.allowed and c.starts_at < deadline_at for c in week):
+                key = "explain_planned_late_rules"
+            elif row.get("planned_by") == "predicted":
+                key = "explain_planned_late_likelier"
             else:
-                line += (
-                    ", later than promised: the calling rules and the time you asked for "
-                    "allow no call before then"
-                )
-        lines.append(line + ".")
+                key = "explain_planned_late"
+        lines.append(pack.say(key, when=_when(planned_at, zone, pack)))
     return lines
 
 
@@ -418,63 +446,39 @@ def _factors(
     said = []
     reason = row.get("timing_reason")
     if reason == TimingReason.PILOT.value:
-        said.append(
-            "This call centre is comparing two ways of timing callbacks; this request was "
-            f"drawn at random for the {policy_word(policy)} way, and keeps it."
-        )
+        way = pack.say(f"explain_way_{policy_word(policy)}")
+        said.append(pack.say("explain_pilot", way=way))
     if reason == TimingReason.CUSTOMER.value:
-        said.append(
-            "You asked for a plain callback, without AI timing: we call as soon as the "
-            "calling rules allow, and try again after a fixed wait. No prediction is used."
-        )
+        said.append(pack.say("explain_plain_asked"))
     elif traditional:
         # Who set the flag is not recorded (the customer, or a pilot's CSV): say what is.
-        said.append(
-            f"This request is marked for conventional timing (it came in through "
-            f"{row.get('source') or 'an unknown door'}): we call as soon as the calling rules "
-            "allow, and try again after a fixed wait. No prediction is used."
-        )
+        door = row.get("source") or pack.say("explain_door_unknown")
+        said.append(pack.say("explain_marked_conventional", door=door))
     elif policy == "traditional":
-        said.append(
-            ("It" if reason == TimingReason.PILOT.value else "This call centre")
-            + " uses the conventional rule: as soon as the calling rules "
-            "allow, then again after a fixed wait."
-        )
+        pilot = reason == TimingReason.PILOT.value
+        said.append(pack.say("explain_conventional_pilot" if pilot else "explain_conventional"))
     else:
-        said.append(
-            "We pick the hour in which you are most likely to answer, sooner rather than "
-            "later: a callback is worth less the longer you wait for it, and after the "
-            "deadline we promised it counts for less still."
-        )
+        said.append(pack.say("explain_predicted"))
     segment = facts.segment or "default"
-    seg_index = model.segments.get(segment)
-    if seg_index is None:
-        industry = model.industry.get(segment)
-        shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
-        said.append(
-            f"We have no past calls for customers like you ({segment}) yet, so we assume {shape}."
-        )
+    industry = model.industry.get(segment)
+    shape = (
+        pack.say("explain_shape_industry", industry=industry)
+        if industry
+        else pack.say("explain_shape_business_hours")
+    )
+    if model.segments.get(segment) is None:
+        said.append(pack.say("explain_segment_new", segment=segment, shape=shape))
     elif model.attempts < MIN_CALLS_TO_LEARN:
-        industry = model.industry.get(segment)
-        shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
         said.append(
-            f"Only {model.attempts} past calls so far: too few to learn when customers like "
-            f"you ({segment}) answer, so we still mostly assume {shape}."
+            pack.say("explain_segment_few", calls=model.attempts, segment=segment, shape=shape)
         )
     else:
-        said.append(
-            f"Customers like you ({segment}): how often they answered at each hour of the "
-            f"week, learned from {model.attempts} past calls to all customers."
-        )
+        said.append(pack.say("explain_segment_learned", segment=segment, calls=model.attempts))
     said.append(history_words(history, learned=facts.phone in model.customers, pack=pack))
-    said.append(
-        "The calling rules always come first: only calling hours in your local time, no "
-        "public holidays, no number on the do-not-call list, a limit on attempts and a "
-        "gap between them."
-    )
+    said.append(pack.say("explain_rules_first"))
     if row.get("not_after"):
-        said.append("The time window you asked for is kept.")
-    said.append(f"Your local time is taken to be {facts.timezone} ({_zone_why(facts)}).")
+        said.append(pack.say("explain_window_kept"))
+    said.append(pack.say("explain_zone", zone=facts.timezone, why=_zone_why(facts, pack)))
     return said
 
 
@@ -499,9 +503,11 @@ def history_words(history: CallHistory, *, learned: bool, pack: LanguagePack) ->
     return f"{said} {pack.say(used)}"
 
 
-def _zone_why(facts: RequestFacts) -> str:
+def _zone_why(facts: RequestFacts, pack: LanguagePack) -> str:
     """How the request's time zone was chosen: given with it, or from the number."""
-    zone, why = timezone_choice(facts.phone, "")
-    if zone == facts.timezone:
-        return why
-    return "the time zone given with your request" if zone else "the shop's time zone"
+    choice = timezone_choice(facts.phone, "")
+    if choice.zone == facts.timezone:
+        return pack.say(
+            f"explain_zone_{choice.how.value}", count=choice.zones, region=choice.region
+        )
+    return pack.say("explain_zone_given" if choice.zone else "explain_zone_shop")
