@@ -23,6 +23,7 @@ from scheduler.signals import SignalEvent
 from scheduler.subject_access import request_promise
 from scheduler.timing.contact_model import SLOTS, AttemptLog, ContactModel, fit
 from scheduler.timing.explain import CallHistory, Explanation, explain
+from scheduler.timing.model_source import ModelSource, Why
 from scheduler.timing.signal_evidence import SignalSettings
 from spillway.language_pack import LanguagePack, load_pack
 from spillway.phone import ZoneHow
@@ -186,9 +187,15 @@ def used(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
     yield keys
 
 
+def _model_notes(pack: LanguagePack) -> list[str]:
+    """The line saying which contact model was used, for each reason (model_source)."""
+    model = fit(_log(400), now=WED_9, gbm=False)
+    return [ModelSource(why, fitted=model).note(pack, 24) for why in Why]
+
+
 def test_a_danish_shops_explanation_has_no_english_sentence(used: set[str]) -> None:
     da, en = load_pack("da"), load_pack("en")
-    lines = _lines(_every_path("da"))
+    lines = _lines(_every_path("da")) + _model_notes(da)
     # Every path was taken: each explanation key is said (a path left out would hide one).
     assert sorted(set(_explain_keys(da)) - used - UNREACHED) == []
     # Each line is a Danish wording (the calls-so-far line: two sentences in one).
