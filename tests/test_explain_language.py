@@ -257,3 +257,24 @@ def test_a_danish_shops_promise_and_console_page_are_danish(store: SqliteStore) 
 def test_closed_hours_are_said_in_the_shops_language() -> None:
     said = _explained("da", status="cancelled")
     assert {c.reason for c in said.week} == {"anmodningen er annulleret: ingen flere opkald"}
+
+
+def test_every_refused_hour_gives_the_rules_reason_in_the_shops_language() -> None:
+    """The calling rules' reasons (scheduler/rules.py) reach the customer in the week's
+    hours (explain, gdpr export): in Danish for a Danish shop, as the pack words them."""
+    da, en = load_pack("da"), load_pack("en")
+    reasons = {c.reason for e in _every_path("da") for c in e.week if c.reason}
+    danish = [_pattern(da.prompts[k].text) for k in da.prompts if k.startswith("rule_")]
+    danish.append(_pattern(da.prompts["explain_hour_closed"].text))
+    assert len(reasons) >= 4, reasons  # outside hours, closed days, before the time asked, ...
+    for reason in reasons:
+        assert any(re.fullmatch(p, reason) for p in danish), reason
+        # No English weekday, and no English wording of a rule.
+        assert not any(day in reason for day in en.reading.weekdays), reason
+        for key in (k for k in en.prompts if k.startswith("rule_")):
+            for literal, *_ in string.Formatter().parse(en.prompts[key].text):
+                if len(literal.strip(" .,:;()")) >= 4:
+                    assert literal.strip(" .,:;()") not in reason, (key, reason)
+    # English, as before: the same rule in English words, weekday named in English.
+    english = {c.reason for e in _every_path("en") for c in e.week if c.reason}
+    assert any(r.startswith("outside the calling hours (") for r in english), english

@@ -225,8 +225,9 @@ def promise(
         at = max(local.timestamp(), now)
         why = refusal(rules, facts, at)
         if status not in OPEN_STATUSES:
-            closed = pack.say("explain_hour_closed", status=_status_word(status, pack))
-            why = Refusal(Rule.EXPIRED, closed)
+            why = Refusal(
+                Rule.EXPIRED, "explain_hour_closed", (("status", _status_word(status, pack)),)
+            )
         hours.append(Hour(local.weekday(), local.hour, at, why))
     # A deadline stored with the request (the simulator's, from its world's rules) is the
     # one it was given, as a stored expiry is (rules.expiry); else the shop's rules say it.
@@ -298,6 +299,7 @@ def explain(
         )
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
+    pack = load_pack(language)
     week = [
         HourCell(
             h.weekday,
@@ -305,11 +307,10 @@ def explain(
             h.starts_at,
             float(probabilities[slot_of(h.weekday, h.hour)]),
             h.refused is None,
-            h.refused.reason if h.refused else "",
+            h.refused.said(pack) if h.refused else "",
         )
         for h in planned.hours
     ]
-    pack = load_pack(language)
     factors = _factors(row, facts, model, policy, traditional, history, pack)
     if moved is not None and signal_settings is not None and policy == "predicted":
         chosen = _chosen_slot(planned.planned_at, week, tz)
