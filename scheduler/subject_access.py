@@ -29,8 +29,9 @@ from scheduler.rules import rules_from_settings
 from scheduler.signals import signals_for
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import Explanation, explain
-from scheduler.timing.model_keeper import read_attempt_log
+from scheduler.timing.model_keeper import read_attempt_log, season_calendar
 from scheduler.timing.signal_evidence import SignalSettings
+from scheduler.timing.slot_policy import calendar_season
 from spillway.audit import audit
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
@@ -140,8 +141,14 @@ def explain_requests(
     if not rows:
         return []
     cb = settings.callbacks
+    seasons = season_calendar(settings)
     if model is None:
-        model = fit(read_attempt_log(store, cb.segment_industry), now=now)
+        model = fit(
+            read_attempt_log(
+                store, cb.segment_industry, seasons=seasons, timezone=cb.default_timezone
+            ),
+            now=now,
+        )
     rules = rules_from_settings(settings)
     signals = SignalSettings.from_settings(cb)
     explained = []
@@ -165,6 +172,7 @@ def explain_requests(
                 first_attempt_at=min((a["started_at"] for a in made), default=None),
                 signal_settings=signals,
                 language=settings.shop.language,
+                season_of=calendar_season(seasons) if seasons.periods else None,
             )
         )
     return explained

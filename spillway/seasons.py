@@ -104,7 +104,7 @@ def parse_calendar(text: str, source: str, region: str | None = None) -> SeasonC
     extra = sorted(set(data) - {"periods"})
     if extra:
         raise ConfigError(f"season calendar {source}: unknown key {extra[0]!r} (only 'periods')")
-    items = next(v for k, v in root.value if k.value == "periods").value
+    items = [] if root is None else next(v for k, v in root.value if k.value == "periods").value
     periods: list[SeasonPeriod] = []
     for index, (raw, node) in enumerate(zip(data["periods"], items, strict=True)):
         line = node.start_mark.line + 1

@@ -25,6 +25,7 @@ from scheduler.rules import (
 from scheduler.timing.choice import Timing, TimingReason, planned_timing
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
+from scheduler.timing.slot_policy import SeasonOf
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
@@ -33,6 +34,9 @@ OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
 # next to nothing: its cold-start prior alone weighs PRIOR_STRENGTH calls per hour.
 MIN_CALLS_TO_LEARN = SLOTS
+HOUR_S = 3600.0
+# A season's learned effect is named only when it is at least this (a tenth more or less).
+SEASON_WORTH_SAYING = 0.1
 # Why a request has its timing, for admins (the CLI, the console's request page).
 TIMING_REASONS = {
     TimingReason.POLICY.value: "callbacks.policy",
@@ -123,13 +127,15 @@ def explain(
     first_attempt_at: float | None = None,
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
+    season_of: SeasonOf | None = None,
 ) -> Explanation:
     """The plain-words explanation of one request's timing (pure).
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
     ``signal_settings``: how the customer's signals (``facts.signals``) weigh, as the
     predicted policy weighs them (None: not used); the signals that raised the chosen
-    hour are named in the shop's ``language``.
+    hour are named in the shop's ``language``. ``season_of``: the configured season
+    calendar (school holidays); a season that moved the planned time is named.
     """
     traditional = bool(row.get("traditional"))
     timing = planned_timing(row.get("timing"), traditional=traditional, policy=configured_policy)
@@ -159,12 +165,13 @@ def explain(
         if status not in OPEN_STATUSES:
             why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
         slot = slot_of(local.weekday(), local.hour)
+        season = season_of(facts, local.date()) if season_of is not None else None
         week.append(
             HourCell(
                 local.weekday(),
                 local.hour,
                 at,
-                float(probabilities[slot]),
+                float(probabilities[slot]) * model.season_factor(facts.segment, season),
                 why is None,
                 why.reason if why else "",
             )
@@ -180,6 +187,10 @@ def explain(
             )
             raised = moved[chosen] > 1.0 and bool(found)
             factors.insert(-1, signal_words(found, len(facts.signals), raised, load_pack(language)))
+    if season_of is not None and policy == "predicted":
+        said = season_words(facts, week, planned_at, tz, model, season_of, load_pack(language))
+        if said is not None:
+            factors.insert(-1, said)
     return Explanation(
         request_id=int(row["id"]),
         timezone=facts.timezone,
@@ -297,6 +308,42 @@ def signal_words(found: list[SignalReason], total: int, raised: bool, pack: Lang
             key = "explain_signal_other"
         said.append(pack.say(key, when=when, count=reason.count, kind=reason.kind))
     return pack.say("explain_signals_moved", signals="; ".join(said))
+
+
+def season_words(
+    facts: RequestFacts,
+    week: list[HourCell],
+    planned_at: float | None,
+    zone: ZoneInfo,
+    model: ContactModel,
+    season_of: SeasonOf,
+    pack: LanguagePack,
+) -> str | None:
+    """The season that moved the planned time, in the pack's words; None when none did.
+
+    A season moved it when the first allowed hour lies in a season the model learned
+    the segment answers less in, and the plan waits until after it (or the plan lies
+    in a season they answer more in, and the first allowed hour does not)."""
+    first = next((c.starts_at for c in week if c.allowed), None)
+    if planned_at is None or first is None or planned_at < first + HOUR_S:
+        return None
+    then = season_of(facts, datetime.fromtimestamp(first, zone).date())
+    planned = season_of(facts, datetime.fromtimestamp(planned_at, zone).date())
+    if then == planned:
+        return None
+    if then is not None:
+        factor = model.season_factor(facts.segment, then)
+        if factor <= 1 - SEASON_WORTH_SAYING:
+            return pack.say(
+                "explain_season_avoided", season=then, percent=round(100 - 100 * factor)
+            )
+    if planned is not None:
+        factor = model.season_factor(facts.segment, planned)
+        if factor >= 1 + SEASON_WORTH_SAYING:
+            return pack.say(
+                "explain_season_sought", season=planned, percent=round(100 * factor - 100)
+            )
+    return None
 
 
 def policy_words(policy: str) -> str:

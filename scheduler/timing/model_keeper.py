@@ -16,11 +16,19 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
 from scheduler.timing.signal_evidence import SignalSettings
-from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
+from scheduler.timing.slot_policy import (
+    SlotPolicy,
+    calendar_season,
+    model_probabilities,
+    model_season_factor,
+)
 from spillway.aggregates import COUNTED, aggregate_rows
+from spillway.seasons import NO_SEASONS, SeasonCalendar, calendar_for
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
 
@@ -28,11 +36,21 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 2_000_000
 ANONYMOUS = ""  # the "customer" of attempts kept only as aggregate counts
-ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome"
+ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome, started_at"
+
+
+def season_calendar(settings: Settings) -> SeasonCalendar:
+    """``callbacks.seasons_file`` for ``callbacks.season_region`` (empty: none configured)."""
+    return calendar_for(settings.callbacks.seasons_file, settings.callbacks.season_region)
 
 
 def read_attempt_log(
-    store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
+    store: Store,
+    industry: Mapping[str, str] | None = None,
+    *,
+    limit: int = MAX_ROWS,
+    seasons: SeasonCalendar = NO_SEASONS,
+    timezone: str = "Europe/Copenhagen",
 ) -> AttemptLog:
     """The finished attempts, oldest first (at most ``limit``, the most recent).
 
@@ -40,6 +58,9 @@ def read_attempt_log(
     (:mod:`spillway.aggregates`); they come first, as the oldest, one row per
     try under no customer, so the model keeps the hour-of-week shape they
     taught it (while room is left under ``limit``).
+
+    ``seasons``: each attempt's season is that of its date in ``timezone`` (the shop's:
+    a season calendar is a region's), so the model learns each season's factor.
     """
     rows = store.query(
         f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
@@ -49,6 +70,12 @@ def read_attempt_log(
     )
     with store.transaction() as tx:
         counts = aggregate_rows(tx)
+    if seasons.periods:
+        zone = ZoneInfo(timezone)
+        rows = [
+            {**r, "season": seasons.season_on(datetime.fromtimestamp(r["started_at"], zone).date())}
+            for r in rows
+        ]
     return AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
 
 
@@ -82,12 +109,16 @@ class ModelKeeper:
         industry: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         fitter: Callable[..., ContactModel] = fit,
+        seasons: SeasonCalendar = NO_SEASONS,
+        timezone: str = "Europe/Copenhagen",
     ) -> None:
         self.store = store
         self.refit_every_s = refit_every_s
         self.industry = dict(industry or {})
         self.clock = clock
         self.fitter = fitter
+        self.seasons = seasons
+        self.timezone = timezone
         self.model: ContactModel | None = None
         self.last_error: str | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillway-model")
@@ -100,7 +131,11 @@ class ModelKeeper:
 
     async def refit(self) -> ContactModel:
         """One refit now; the new model replaces the old only when it succeeded."""
-        attempts = await self.store.run(read_attempt_log, self.store.store, self.industry)
+        attempts = await self.store.run(
+            lambda: read_attempt_log(
+                self.store.store, self.industry, seasons=self.seasons, timezone=self.timezone
+            )
+        )
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         model = await loop.run_in_executor(
@@ -143,9 +178,12 @@ def predicted_policy(
         max_age_s=cb.model_max_age_hours * 3600,
         signals=SignalSettings.from_settings(cb),
     )
+    seasons = season_calendar(settings)
     return SlotPolicy(
         "predicted",
         probabilities,
         half_life_s=cb.lead_half_life_hours * 3600,
         seed=seed if seed is not None else int(time.time()),
+        season_of=calendar_season(seasons) if seasons.periods else None,
+        season_factor=model_season_factor(keeper.current) if seasons.periods else None,
     )

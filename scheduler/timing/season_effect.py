@@ -79,8 +79,12 @@ class SeasonRows:
         cell = self.segments[inside] * len(self.names) + self.codes[inside]
         size = self.n_segments * len(self.names)
         shape = (self.n_segments, len(self.names))
-        got = np.bincount(cell, weights=answered[inside], minlength=size).reshape(shape)
-        wanted = np.bincount(cell, weights=expected[inside], minlength=size).reshape(shape)
+        got: FloatArray = np.asarray(
+            np.bincount(cell, weights=answered[inside], minlength=size), dtype=np.float64
+        ).reshape(shape)
+        wanted: FloatArray = np.asarray(
+            np.bincount(cell, weights=expected[inside], minlength=size), dtype=np.float64
+        ).reshape(shape)
         factors = (got + SEASON_STRENGTH) / (wanted + SEASON_STRENGTH)
         return SeasonEffect(dict(self.names), factors, got, wanted)
 
