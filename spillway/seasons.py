@@ -89,8 +89,10 @@ def parse_calendar(text: str, source: str, region: str | None = None) -> SeasonC
     """The calendar in ``text`` (YAML); a :class:`ConfigError` names ``source``, the line
     and the key of the first bad period."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        # Every value as text (BaseLoader): the dates are checked below, where a bad one
+        # is named by its key, not by PyYAML's own date parser.
+        root = yaml.compose(text, Loader=yaml.BaseLoader)
+        data: Any = yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -63,7 +63,7 @@ def read_attempt_log(
     a season calendar is a region's), so the model learns each season's factor.
     """
     rows = store.query(
-        f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
+        f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS} "
         f"FROM callback_attempts WHERE {COUNTED} ORDER BY started_at DESC LIMIT :n) AS recent "
         "ORDER BY started_at",
         {"n": limit},

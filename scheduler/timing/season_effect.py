@@ -85,6 +85,18 @@ class SeasonRows:
         wanted: FloatArray = np.asarray(
             np.bincount(cell, weights=expected[inside], minlength=size), dtype=np.float64
         ).reshape(shape)
+        # The curve the expectations come from was fitted on every week; how far off it is
+        # outside the seasons corrects it inside them, so the first factor is already near
+        # its mark instead of creeping there one refinement at a time.
+        outside = ~inside
+        level = (
+            np.bincount(self.segments[outside], answered[outside], self.n_segments)
+            + SEASON_STRENGTH
+        ) / (
+            np.bincount(self.segments[outside], expected[outside], self.n_segments)
+            + SEASON_STRENGTH
+        )
+        wanted = wanted * level[:, None]
         factors = (got + SEASON_STRENGTH) / (wanted + SEASON_STRENGTH)
         return SeasonEffect(dict(self.names), factors, got, wanted)
 
