@@ -6,14 +6,19 @@ factor the contact model learned for the customer's segment, and nothing else.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+import time
+import uuid
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.simulation.report import rule_violations
 from scheduler.simulation.simulator import PolicyName, SimRun, simulate
@@ -282,3 +287,46 @@ def test_the_daemon_reads_each_attempts_season_from_the_calendar(store: SqliteSt
     log = read_attempt_log(store, seasons=calendar, timezone="Europe/Copenhagen")
     assert list(log.season) == ["", "vinterferie", "vinterferie"]
     assert set(read_attempt_log(store).season) == {""}  # no calendar: no season
+
+
+def test_the_cli_explain_names_a_configured_season(tmp_path: Path, store: SqliteStore) -> None:
+    """`spillway callbacks explain` with callbacks.seasons_file: the shop's calls in the
+    season went unanswered, so a plan after it is explained by the season."""
+    now = time.time()
+    today = datetime.fromtimestamp(now, ZONE).date()
+    calendar = tmp_path / "seasons.yaml"
+    first, last = today - timedelta(days=12), today + timedelta(days=1)
+    calendar.write_text(f"periods:\n  - {{name: vinterferie, from: {first}, to: {last}}}\n")
+    phone = "+4520123456"
+    done = _request(store, phone)
+    for n in range(120):
+        in_season = n % 2 == 0
+        at = now - 86400 * (1 + n % 10 if in_season else 20 + n % 10)
+        store.insert(
+            "callback_attempts",
+            {
+                "id": uuid.uuid4().hex, "request_id": done, "phone": f"+45201{n:05d}",
+                "attempt_no": 1, "started_at": at, "ended_at": at + 30,
+                "outcome": "no_answer" if in_season or n % 4 == 1 else "answered",
+                "local_weekday": 1, "local_hour": 10, "hours_since_request": 1.0,
+                "segment": "shops", "policy": "predicted",
+            },
+        )  # fmt: skip
+    store.execute("UPDATE callback_requests SET status = 'done' WHERE id = ?", (done,))
+    request_id = _request(store, phone)
+    after = datetime.combine(last + timedelta(days=1), datetime.min.time(), ZONE) + timedelta(
+        hours=10
+    )
+    store.execute(
+        "UPDATE callback_requests SET not_before = ?, planned_by = 'predicted' WHERE id = ?",
+        (after.timestamp(), request_id),
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"storage:\n  sqlite_path: {store.path}\ncallbacks:\n  seasons_file: {calendar}\n"
+    )
+    args = ["--config", str(config), "callbacks", "explain", str(request_id), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    factors = json.loads(result.stdout)["factors"]
+    assert any("fall in vinterferie" in f and "less often" in f for f in factors), factors
