@@ -199,9 +199,7 @@ class ContactModel:
     def season_factor(self, segment: str | None, season: str | None) -> float:
         """How much more (above 1) or less the segment answers in ``season`` (1: no data)."""
         index = self._segment_index(segment)
-        if self.seasons is None or not season or index is None:
-            return 1.0
-        return self.seasons.factor(index, season)
+        return 1.0 if self.seasons is None or index is None else self.seasons.factor(index, season)
 
     def segment_mean(self, segment: str | None) -> FloatArray:
         index = self._segment_index(segment)
@@ -435,12 +433,11 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         seg_weighted = np.maximum(weighted.reshape(n_seg, SLOTS), seg_answers)
         seg_alpha, seg_beta = _segment_posterior(prior, seg_weighted, seg_answers)
         seg_mean = seg_alpha / (seg_alpha + seg_beta)
+        point = seg_mean[seg_codes, log.slot] * in_season  # the answers each try should get
         if round_no == rounds:
             break
-        expected_by_attempt = np.bincount(
-            attempt_index, weights=seg_mean[seg_codes, log.slot], minlength=MAX_ATTEMPT_FEATURE
-        )
-        share = (answers_by_attempt + ATTEMPT_STRENGTH) / (expected_by_attempt + ATTEMPT_STRENGTH)
+        by_attempt = np.bincount(attempt_index, weights=point, minlength=MAX_ATTEMPT_FEATURE)
+        share = (answers_by_attempt + ATTEMPT_STRENGTH) / (by_attempt + ATTEMPT_STRENGTH)
         weight = (share / share[0])[attempt_index]
         if season_rows is not None:
             seasons = season_rows.learn(answered, seg_mean[seg_codes, log.slot] * weight)
@@ -455,7 +452,6 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         .reshape(n_cust, SLOTS)
         .astype(float)
     )
-    point = seg_mean[seg_codes, log.slot] * in_season
     expected = np.bincount(cust_codes, weights=point, minlength=n_cust)
     got = cust_answers.sum(axis=1)
     factor = (got + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)

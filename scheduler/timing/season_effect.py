@@ -42,8 +42,8 @@ class SeasonEffect:
     answers: FloatArray  # the answers each factor was learned from
     expected: FloatArray
 
-    def factor(self, segment_index: int, season: str) -> float:
-        column = self.names.get(season)
+    def factor(self, segment_index: int, season: str | None) -> float:
+        column = self.names.get(season) if season else None
         if column is None or segment_index >= self.factors.shape[0]:
             return 1.0
         return float(self.factors[segment_index, column])
