@@ -271,6 +271,11 @@ def test_explain_names_the_season_that_moved_the_time(
     # Without the calendar nothing is said of seasons.
     plain = explain(row, facts, CallingRules(), model, now=now, configured_policy="predicted")
     assert not any("sommerferie" in f for f in plain.factors)
+    # The week's chances carry the factor in the holiday's hours, and only there.
+    factor = model.season_factor("b2b", "sommerferie")
+    for cell, before in zip(result.week, plain.week, strict=True):
+        in_it = _in_holiday(facts, datetime.fromtimestamp(cell.starts_at, ZONE).date())
+        assert cell.probability == pytest.approx(before.probability * (factor if in_it else 1))
 
 
 def replace_created(now: float) -> RequestFacts:
