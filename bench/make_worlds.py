@@ -29,6 +29,10 @@ PILOT_REQUESTS_PER_DAY = 24
 # before the start, and rates a web shop with a newsletter might see.
 SIGNALS_OUT = OUT / "signals"
 PILOT_DAYS = 28
+# The shipped worlds with a school holiday (issue 23): the Danish summer holiday of 2026
+# (configs/seasons/dk-school-holidays.yaml) in the middle of six weeks.
+SEASONS_OUT = OUT / "seasons"
+SUMMER_2026 = {"name": "sommerferie", "from": "2026-06-27", "to": "2026-08-09"}
 
 
 def shape(
@@ -272,6 +276,27 @@ def signal_worlds() -> dict[str, dict[str, Any]]:
     }
 
 
+def season_worlds() -> dict[str, dict[str, Any]]:
+    """B2B customers answer half as often in the summer holiday (IT services: many are
+    away) and wholesale 0.7 as often (the warehouse keeps going); consumers a little
+    more often (at home). The policies know the holiday's dates, never its factors."""
+    shipped = worlds()
+
+    def holiday(world: dict[str, Any], factors: dict[str, float]) -> dict[str, Any]:
+        segments = [
+            {**s, "seasons": [{**SUMMER_2026, "answer_factor": factors[s["name"]]}]}
+            for s in world["segments"]
+        ]
+        return {**world, "start": "2026-06-15T00:00:00+02:00", "days": 42, "segments": segments}
+
+    return {
+        "b2b_summer_holiday": holiday(
+            shipped["b2b_monday_meetings"], {"it_services": 0.5, "wholesale": 0.7}
+        ),
+        "consumers_summer_holiday": holiday(shipped["consumers_evening"], {"households": 1.2}),
+    }
+
+
 def pilot_worlds() -> dict[str, dict[str, Any]]:
     return {name: at_pilot_volume(world) for name, world in worlds().items()}
 
@@ -284,6 +309,7 @@ def main() -> None:
         (PILOT_OUT, pilot_worlds()),
         (OTHER_OUT / "pilot", {n: at_pilot_volume(w) for n, w in other_shapes().items()}),
         (SIGNALS_OUT, signal_worlds()),
+        (SEASONS_OUT, season_worlds()),
     )
     for out, made in made_all:
         out.mkdir(parents=True, exist_ok=True)

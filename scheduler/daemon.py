@@ -23,7 +23,7 @@ from scheduler.originate import AmiOriginator
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.timing.choice import TimingConfig
-from scheduler.timing.model_keeper import ModelKeeper, predicted_policy
+from scheduler.timing.model_keeper import ModelKeeper, predicted_policy, season_calendar
 from scheduler.timing.policy import Policy
 from scheduler.timing.shadow import shadow_policy
 from spillway.ami import AmiClient, AmiEndpoint
@@ -63,6 +63,8 @@ async def run_scheduler(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,
             industry=settings.callbacks.segment_industry,
+            seasons=season_calendar(settings),
+            timezone=settings.callbacks.default_timezone,
         )
         background.append(asyncio.create_task(keeper.run(stop), name="contact-model"))
     try:

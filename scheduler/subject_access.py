@@ -31,8 +31,10 @@ from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import RequestFacts, rules_from_settings
 from scheduler.signals import signals_for
 from scheduler.timing.explain import CallHistory, Explanation, Promise, explain, promise
+from scheduler.timing.model_keeper import season_calendar
 from scheduler.timing.model_source import ModelSource, model_source
 from scheduler.timing.signal_evidence import SignalSettings
+from scheduler.timing.slot_policy import calendar_season
 from spillway.aggregates import FINISHED
 from spillway.audit import audit
 from spillway.language_pack import load_pack
@@ -156,6 +158,7 @@ def explain_requests(
     if not rows:
         return []
     cb = settings.callbacks
+    seasons = season_calendar(settings)
     if source is None:
         source = model_source(store, settings, now=now)
     rules = rules_from_settings(settings)
@@ -179,6 +182,7 @@ def explain_requests(
             history=history,
             signal_settings=signals,
             language=settings.shop.language,
+            season_of=calendar_season(seasons) if seasons.periods else None,
         )
         explained.append(
             replace(

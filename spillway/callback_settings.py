@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import string
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from spillway.errors import ConfigError
+from spillway.seasons import load_calendar
 from spillway.settings_types import ExpandedPath, HoursWindow, Section, TimeZoneName
 
 SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
@@ -146,6 +149,11 @@ class CallbackSettings(Section):
     signal_half_life_days: float = Field(14, gt=0)
     signal_horizon_days: float = Field(90, gt=0, le=3660)
     signal_strength: float = Field(1.0, ge=0, le=5)
+    # School holidays and other seasons (configs/seasons/dk-school-holidays.yaml): the
+    # contact model learns how much each segment answers in them; never a calling rule.
+    # season_region picks the periods that carry a region (null: only those without).
+    season_region: str | None = Field(None, min_length=1, max_length=64)
+    seasons_file: ExpandedPath | None = None
     # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
     segment_industry: dict[str, str] = Field(default_factory=dict)
     # Where the DTMF menu's callback script leaves requests while `spillway serve`
@@ -162,6 +170,19 @@ class CallbackSettings(Section):
     def _policy_word(cls, value: object) -> object:
         # Every screen says "conventional"; an admin who writes what they read is right.
         return "traditional" if value == "conventional" else value
+
+    @field_validator("seasons_file")
+    @classmethod
+    def _seasons(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        # Read once here, so a bad calendar stops the start with its line and key.
+        if value is not None:
+            try:
+                load_calendar(value, info.data.get("season_region"))
+            except ConfigError as exc:
+                raise PydanticCustomError(
+                    "seasons_file", "{problem}", {"problem": str(exc)}
+                ) from None
+        return value
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

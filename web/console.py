@@ -25,6 +25,7 @@ from scheduler import requests as callback_requests
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
 from scheduler.timing.explain import DAYS
+from scheduler.timing.model_keeper import season_calendar
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.auth import current_user, require_role
@@ -105,7 +106,11 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
     """The console's pages; ``figures`` is the application's one :class:`FigureCache`."""
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
-    models = ModelCache(settings.callbacks.model_refit_minutes * 60)
+    models = ModelCache(
+        settings.callbacks.model_refit_minutes * 60,
+        seasons=season_calendar(settings),
+        timezone=settings.callbacks.default_timezone,
+    )
 
     async def overview(request: Request) -> Response:
         key = request.query_params.get("window", "today")

@@ -25,6 +25,7 @@ from scheduler.timing.model_keeper import read_attempt_log
 from scheduler.timing.model_source import ModelSource, model_source
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
+from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.settings import Settings
 from spillway.storage import Store
 from web.kpi_rows import POLICY_SQL
@@ -179,14 +180,25 @@ class ModelCache:
     Fitting reads every attempt: a detail page must not pay that each time.
     """
 
-    def __init__(self, refit_s: float) -> None:
+    def __init__(
+        self,
+        refit_s: float,
+        *,
+        seasons: SeasonCalendar = NO_SEASONS,
+        timezone: str = "Europe/Copenhagen",
+    ) -> None:
         self.refit_s = refit_s
+        self.seasons = seasons  # the configured season calendar, as the dialer's keeper has it
+        self.timezone = timezone
         self._fitted: tuple[float, ContactModel] | None = None
         self._source: tuple[float, ModelSource] | None = None
 
     def get(self, store: Store, segment_industry: dict[str, str], now: float) -> ContactModel:
         if self._fitted is None or now - self._fitted[0] > self.refit_s:
-            self._fitted = (now, fit(read_attempt_log(store, segment_industry), now=now))
+            log = read_attempt_log(
+                store, segment_industry, seasons=self.seasons, timezone=self.timezone
+            )
+            self._fitted = (now, fit(log, now=now))
         return self._fitted[1]
 
     def source(self, store: Store, settings: Settings, now: float) -> ModelSource:

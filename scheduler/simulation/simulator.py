@@ -37,11 +37,26 @@ from scheduler.rules import (
     refusal,
 )
 from scheduler.simulation.signal_world import SimSignals, has_signals
-from scheduler.simulation.world import Population, World, arrivals, population, segment_truth
+from scheduler.simulation.world import (
+    MAX_PROB,
+    Population,
+    World,
+    arrivals,
+    has_seasons,
+    population,
+    season_of,
+    segment_truth,
+    true_season_factor,
+)
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit, slot_of
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.signal_evidence import SignalSettings
-from scheduler.timing.slot_policy import SlotPolicy, fixed_probabilities, model_probabilities
+from scheduler.timing.slot_policy import (
+    SlotPolicy,
+    fixed_probabilities,
+    model_probabilities,
+    model_season_factor,
+)
 
 UNANSWERED_HOLD_S = 30.0
 REFIT_EVERY_S = 86400.0
@@ -109,6 +124,7 @@ class SimAttempt:
     local_hour: int
     # The model's P(answer) for this call when it was placed (None: no model), for calibration.
     predicted_p: float | None = None
+    season: str | None = None  # the segment's season on the local date (None: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +212,7 @@ class _Simulation:
             attempt_no=np.array([a.attempt_no for a in self.attempts], dtype=np.int64),
             answered=np.array([a.answered for a in self.attempts], dtype=np.bool_),
             industry={s.name: s.industry for s in self.world.segments if s.industry},
+            season=[a.season or "" for a in self.attempts] if has_seasons(self.world) else (),
         )
         self.model = fit(log, now=self.now)
 
@@ -205,6 +222,10 @@ class _Simulation:
         when = local(self.now, self.people.timezone[customer])
         slot = slot_of(when.weekday(), when.hour)
         p = float(self.people.truth[customer, slot])
+        segment = self.world.segments[int(self.people.segment[customer])]
+        season = segment.season_on(when.date())
+        if season is not None:  # school holidays: the segment answers more or less often
+            p = min(MAX_PROB, p * season.answer_factor)
         answered = bool(self.rng.random() < p)
         believed = None
         if self.model is not None:
@@ -227,6 +248,7 @@ class _Simulation:
                 when.weekday(),
                 when.hour,
                 believed,
+                None if season is None else season.name,
             )
         )
         hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S
@@ -264,7 +286,14 @@ def make_policy(
         )
         # As in the dialer: the conventional rule whenever the model is unavailable.
         return FallbackPolicy(
-            SlotPolicy(name.value, probabilities, half_life_s, seed=world.seed),
+            SlotPolicy(
+                name.value,
+                probabilities,
+                half_life_s,
+                seed=world.seed,
+                season_of=season_of(world),
+                season_factor=model_season_factor(lambda: running().model),
+            ),
             ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60),
         )
     index = {pid: i for i, pid in enumerate(people.ids)}
@@ -273,7 +302,14 @@ def make_policy(
     else:
         truth = segment_truth(world)
         table = fixed_probabilities(lambda facts: truth[int(people.segment[index[facts.phone]])])
-    return SlotPolicy(name.value, table, half_life_s, explores=False)
+    return SlotPolicy(
+        name.value,
+        table,
+        half_life_s,
+        explores=False,
+        season_of=season_of(world),
+        season_factor=true_season_factor(world),
+    )
 
 
 PolicyFactory = Callable[[World, Population, Callable[[], _Simulation]], Policy]

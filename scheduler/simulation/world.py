@@ -12,17 +12,25 @@ so a world always makes the same month.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from scheduler.rules import HOUR_S, CallingRules
+from scheduler.rules import HOUR_S, CallingRules, RequestFacts
 from scheduler.timing.contact_model import SLOTS, FloatArray
 from spillway.errors import InputError
 from spillway.settings_types import TimeZoneName
@@ -94,6 +102,25 @@ class SegmentSignals(_Strict):
     inbound_call_share: float = Field(0.0, ge=0, le=1)
 
 
+class SeasonSpec(_Strict):
+    """A season of a segment: from ``from`` to ``to`` (local dates, inclusive) its customers
+    answer ``answer_factor`` times as often. The policies know the season's name and dates
+    (the configured calendar of a real deployment), never the factor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field("holiday", min_length=1, max_length=64)
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    answer_factor: float = Field(ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeasonSpec:
+        if self.last < self.first:
+            raise ValueError(f"'to' ({self.last}) is before 'from' ({self.first})")
+        return self
+
+
 class Segment(_Strict):
     name: str = Field(min_length=1, max_length=64)
     count: int = Field(ge=1, le=1_000_000)
@@ -107,6 +134,11 @@ class Segment(_Strict):
     # for one of the segment's customers who asked before, when there are any.
     repeat_share: float = Field(0.0, ge=0, le=1)
     signals: SegmentSignals | None = None  # missing: the customers send no signals
+    seasons: list[SeasonSpec] = Field(default_factory=list)  # school holidays and the like
+
+    def season_on(self, day: date) -> SeasonSpec | None:
+        """The segment's season on a local date (None: an ordinary day)."""
+        return next((p for p in self.seasons if p.first <= day <= p.last), None)
 
     @field_validator("answer_prob")
     @classmethod
@@ -203,10 +235,10 @@ def arrivals(world: World, people: Population, rng: np.random.Generator) -> list
         tz = ZoneInfo(segment.timezone)
         first = world.start.astimezone(tz).date()
         for day in range(world.days):
-            date = first + timedelta(days=day)
-            if date.weekday() >= 5:
+            today = first + timedelta(days=day)
+            if today.weekday() >= 5:
                 continue
-            opening = datetime(date.year, date.month, date.day, 8, tzinfo=tz).timestamp()
+            opening = datetime(today.year, today.month, today.day, 8, tzinfo=tz).timestamp()
             for _ in range(int(rng.poisson(segment.requests_per_day))):
                 at = opening + float(rng.uniform(0, 10 * HOUR_S))
                 if asked and rng.random() < segment.repeat_share:
@@ -220,6 +252,32 @@ def arrivals(world: World, people: Population, rng: np.random.Generator) -> list
     found = [a for a in found if start <= a.at < end]
     found.sort(key=lambda a: (a.at, a.customer))
     return found
+
+
+def has_seasons(world: World) -> bool:
+    return any(s.seasons for s in world.segments)
+
+
+def season_of(world: World) -> Callable[[RequestFacts, date], str | None] | None:
+    """What a policy knows of the world's seasons: the name on each local date of the
+    customer's segment (a deployment's calendar); None when the world has no seasons."""
+    if not has_seasons(world):
+        return None
+    by_name = {s.name: s for s in world.segments}
+
+    def named(facts: RequestFacts, day: date) -> str | None:
+        found = by_name[facts.segment or ""].season_on(day)
+        return None if found is None else found.name
+
+    return named
+
+
+def true_season_factor(world: World) -> Callable[[RequestFacts, str], float]:
+    """A season's true factor for the customer's segment (what the oracles know)."""
+    by_name = {s.name: s for s in world.segments}
+    return lambda facts, season: next(
+        (p.answer_factor for p in by_name[facts.segment or ""].seasons if p.name == season), 1.0
+    )
 
 
 def segment_truth(world: World) -> FloatArray:

@@ -22,6 +22,8 @@ Two parts, combined:
    the lowest log-loss on the most recent fifth of the attempts (a time
    split); with too little data the weight is all on the first part.
 
+Seasons (school holidays) get a factor per segment: :mod:`scheduler.timing.season_effect`.
+
 :func:`fit` is a pure function of the attempt log, so the daemon's refit,
 the simulator and the benchmark run the same code. The model is immutable;
 a refit makes a new one.
@@ -39,6 +41,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaln
 from threadpoolctl import threadpool_limits
+
+from scheduler.timing.season_effect import SEASON_ROUNDS, SeasonEffect, SeasonRows
 
 SLOTS = 168
 PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
@@ -106,6 +110,7 @@ class AttemptLog:
     attempt_no: NDArray[np.int64]  # 1 for the first attempt of a request
     answered: NDArray[np.bool_]
     industry: Mapping[str, str] = field(default_factory=dict)  # segment -> industry
+    season: Sequence[str] = ()  # per attempt: the season's name, "" for none; (): no seasons
 
     def __len__(self) -> int:
         return len(self.answered)
@@ -125,6 +130,7 @@ class AttemptLog:
             attempt_no=np.array([int(r["attempt_no"]) for r in rows], dtype=np.int64),
             answered=np.array([r["outcome"] == "answered" for r in rows], dtype=np.bool_),
             industry=dict(industry or {}),
+            season=[str(r.get("season") or "") for r in rows],
         )
 
 
@@ -183,11 +189,17 @@ class ContactModel:
     gbm: Any = None  # HistGradientBoostingClassifier, or None
     gbm_weight: float = 0.0  # the GBM's share of the blend, in logit space
     holdout_log_loss: float | None = None
+    seasons: SeasonEffect | None = None  # learned season factors; None: no season in the log
     _gbm_cache: dict[tuple[int, int, int], FloatArray] = field(default_factory=dict)
 
     # -- the Beta-binomial part -----------------------------------------------------------
     def _segment_index(self, segment: str | None) -> int | None:
         return self.segments.get(segment or "default")
+
+    def season_factor(self, segment: str | None, season: str | None) -> float:
+        """How much more (above 1) or less the segment answers in ``season`` (1: no data)."""
+        index = self._segment_index(segment)
+        return 1.0 if self.seasons is None or index is None else self.seasons.factor(index, season)
 
     def segment_mean(self, segment: str | None) -> FloatArray:
         index = self._segment_index(segment)
@@ -412,18 +424,24 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
     attempt_index = np.minimum(log.attempt_no, MAX_ATTEMPT_FEATURE) - 1
     answers_by_attempt = np.bincount(attempt_index, weights=answered, minlength=MAX_ATTEMPT_FEATURE)
     weight = np.ones(len(log))
-    for round_no in range(1 + ATTEMPT_ROUNDS):
-        weighted = np.bincount(flat_seg, weights=weight, minlength=n_seg * SLOTS)
+    # A try in a season counts as its season's factor (1 without seasons: the same sums).
+    season_rows = SeasonRows.of(log.season, seg_codes, n_seg)
+    in_season, seasons = np.ones(len(log)), None
+    rounds = ATTEMPT_ROUNDS + (0 if season_rows is None else SEASON_ROUNDS)
+    for round_no in range(1 + rounds):
+        weighted = np.bincount(flat_seg, weights=weight * in_season, minlength=n_seg * SLOTS)
         seg_weighted = np.maximum(weighted.reshape(n_seg, SLOTS), seg_answers)
         seg_alpha, seg_beta = _segment_posterior(prior, seg_weighted, seg_answers)
         seg_mean = seg_alpha / (seg_alpha + seg_beta)
-        if round_no == ATTEMPT_ROUNDS:
+        point = seg_mean[seg_codes, log.slot] * in_season  # the answers each try should get
+        if round_no == rounds:
             break
-        expected_by_attempt = np.bincount(
-            attempt_index, weights=seg_mean[seg_codes, log.slot], minlength=MAX_ATTEMPT_FEATURE
-        )
-        share = (answers_by_attempt + ATTEMPT_STRENGTH) / (expected_by_attempt + ATTEMPT_STRENGTH)
+        by_attempt = np.bincount(attempt_index, weights=point, minlength=MAX_ATTEMPT_FEATURE)
+        share = (answers_by_attempt + ATTEMPT_STRENGTH) / (by_attempt + ATTEMPT_STRENGTH)
         weight = (share / share[0])[attempt_index]
+        if season_rows is not None:
+            seasons = season_rows.learn(answered, seg_mean[seg_codes, log.slot] * weight)
+            in_season = season_rows.per_attempt(seasons)
 
     flat_cust = cust_codes * SLOTS + log.slot
     cust_tries = (
@@ -434,7 +452,7 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         .reshape(n_cust, SLOTS)
         .astype(float)
     )
-    expected = np.bincount(cust_codes, weights=seg_mean[seg_codes, log.slot], minlength=n_cust)
+    expected = np.bincount(cust_codes, weights=point, minlength=n_cust)
     got = cust_answers.sum(axis=1)
     factor = (got + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)
 
@@ -449,6 +467,7 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         industry=dict(log.industry),
         attempts=len(log),
         fitted_at=now,
+        seasons=seasons,
     )
     if not gbm or len(log) < GBM_MIN_ATTEMPTS:
         return model
@@ -552,14 +571,8 @@ def _with_gbm(
 
 def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
     """The first ``stop`` attempts of ``log``."""
-    return AttemptLog(
-        customer=log.customer[:stop],
-        segment=log.segment[:stop],
-        slot=log.slot[:stop],
-        attempt_no=log.attempt_no[:stop],
-        answered=log.answered[:stop],
-        industry=log.industry,
-    )
+    columns = (f.name for f in dataclasses.fields(log) if f.name != "industry")
+    return dataclasses.replace(log, **{name: getattr(log, name)[:stop] for name in columns})
 
 
 def _point_means(

@@ -27,6 +27,7 @@ from scheduler.rules import (
 from scheduler.timing.choice import Timing, TimingReason, planned_timing, policy_word
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
+from scheduler.timing.slot_policy import SeasonOf
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
@@ -37,6 +38,9 @@ OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
 # next to nothing: its cold-start prior alone weighs PRIOR_STRENGTH calls per hour.
 MIN_CALLS_TO_LEARN = SLOTS
+HOUR_S = 3600.0
+# A season's learned effect is named only when it is at least this (a tenth more or less).
+SEASON_WORTH_SAYING = 0.1
 # Why a request has its timing, for admins (the CLI, the console's request page).
 TIMING_REASONS = {
     TimingReason.POLICY.value: "callbacks.policy",
@@ -266,6 +270,7 @@ def explain(
     first_attempt_at: float | None = None,
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
+    season_of: SeasonOf | None = None,
 ) -> Explanation:
     """The plain-words explanation of one request's timing (pure): its :func:`promise`,
     with the factors and the chance of an answer in each hour of the coming week.
@@ -276,6 +281,8 @@ def explain(
     how the customer's signals (``facts.signals``) weigh, as the predicted policy weighs
     them (None: not used).
     ``language``: the shop's; the timeline and the factors are said in it.
+    ``season_of``: the configured season calendar (school holidays); a season that
+    moved the planned time is named.
     """
     planned = promise(
         row,
@@ -300,12 +307,19 @@ def explain(
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
     pack = load_pack(language)
+
+    def season_factor(starts_at: float) -> float:
+        if season_of is None:
+            return 1.0
+        season = season_of(facts, datetime.fromtimestamp(starts_at, tz).date())
+        return model.season_factor(facts.segment, season)
+
     week = [
         HourCell(
             h.weekday,
             h.hour,
             h.starts_at,
-            float(probabilities[slot_of(h.weekday, h.hour)]),
+            float(probabilities[slot_of(h.weekday, h.hour)]) * season_factor(h.starts_at),
             h.refused is None,
             h.refused.said(pack) if h.refused else "",
         )
@@ -320,6 +334,10 @@ def explain(
             )
             raised = moved[chosen] > 1.0 and bool(found)
             factors.insert(-1, signal_words(found, len(facts.signals), raised, pack))
+    if season_of is not None and policy == "predicted":
+        said = season_words(facts, week, planned.planned_at, tz, model, season_of, pack)
+        if said is not None:
+            factors.insert(-1, said)
     return Explanation(
         request_id=planned.request_id,
         timezone=planned.timezone,
@@ -433,6 +451,42 @@ def signal_words(found: list[SignalReason], total: int, raised: bool, pack: Lang
             key = "explain_signal_other"
         said.append(pack.say(key, when=when, count=reason.count, kind=reason.kind))
     return pack.say("explain_signals_moved", signals="; ".join(said))
+
+
+def season_words(
+    facts: RequestFacts,
+    week: list[HourCell],
+    planned_at: float | None,
+    zone: ZoneInfo,
+    model: ContactModel,
+    season_of: SeasonOf,
+    pack: LanguagePack,
+) -> str | None:
+    """The season that moved the planned time, in the pack's words; None when none did.
+
+    A season moved it when the first allowed hour lies in a season the model learned
+    the segment answers less in, and the plan waits until after it (or the plan lies
+    in a season they answer more in, and the first allowed hour does not)."""
+    first = next((c.starts_at for c in week if c.allowed), None)
+    if planned_at is None or first is None or planned_at < first + HOUR_S:
+        return None
+    then = season_of(facts, datetime.fromtimestamp(first, zone).date())
+    planned = season_of(facts, datetime.fromtimestamp(planned_at, zone).date())
+    if then == planned:
+        return None
+    if then is not None:
+        factor = model.season_factor(facts.segment, then)
+        if factor <= 1 - SEASON_WORTH_SAYING:
+            return pack.say(
+                "explain_season_avoided", season=then, percent=round(100 - 100 * factor)
+            )
+    if planned is not None:
+        factor = model.season_factor(facts.segment, planned)
+        if factor >= 1 + SEASON_WORTH_SAYING:
+            return pack.say(
+                "explain_season_sought", season=planned, percent=round(100 * factor - 100)
+            )
+    return None
 
 
 def _factors(

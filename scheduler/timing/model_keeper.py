@@ -20,10 +20,17 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
 from scheduler.timing.signal_evidence import SignalSettings
-from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
+from scheduler.timing.slot_policy import (
+    SlotPolicy,
+    calendar_season,
+    model_probabilities,
+    model_season_factor,
+)
 from scheduler.timing.stored_model import (
     AttemptWindow,
     fitting_fingerprint,
@@ -31,6 +38,7 @@ from scheduler.timing.stored_model import (
     stored_form,
 )
 from spillway.aggregates import COUNTED, aggregate_rows
+from spillway.seasons import NO_SEASONS, SeasonCalendar, calendar_for
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
 
@@ -38,11 +46,21 @@ log = logging.getLogger(__name__)
 
 MAX_ROWS = 2_000_000
 ANONYMOUS = ""  # the "customer" of attempts kept only as aggregate counts
-ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome"
+ATTEMPT_COLUMNS = "phone, segment, local_weekday, local_hour, attempt_no, outcome, started_at"
+
+
+def season_calendar(settings: Settings) -> SeasonCalendar:
+    """``callbacks.seasons_file`` for ``callbacks.season_region`` (empty: none configured)."""
+    return calendar_for(settings.callbacks.seasons_file, settings.callbacks.season_region)
 
 
 def read_attempt_log(
-    store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
+    store: Store,
+    industry: Mapping[str, str] | None = None,
+    *,
+    limit: int = MAX_ROWS,
+    seasons: SeasonCalendar = NO_SEASONS,
+    timezone: str = "Europe/Copenhagen",
 ) -> AttemptLog:
     """The finished attempts, oldest first (at most ``limit``, the most recent).
 
@@ -50,16 +68,24 @@ def read_attempt_log(
     (:mod:`spillway.aggregates`); they come first, as the oldest, one row per
     try under no customer, so the model keeps the hour-of-week shape they
     taught it (while room is left under ``limit``).
+
+    ``seasons``: each attempt's season is that of its date in ``timezone`` (the shop's:
+    a season calendar is a region's), so the model learns each season's factor.
     """
-    return read_attempt_window(store, industry, limit=limit)[0]
+    return read_attempt_window(store, industry, limit=limit, seasons=seasons, timezone=timezone)[0]
 
 
 def read_attempt_window(
-    store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
+    store: Store,
+    industry: Mapping[str, str] | None = None,
+    *,
+    limit: int = MAX_ROWS,
+    seasons: SeasonCalendar = NO_SEASONS,
+    timezone: str = "Europe/Copenhagen",
 ) -> tuple[AttemptLog, AttemptWindow]:
     """:func:`read_attempt_log`, and which attempts it read (by start time)."""
     rows = store.query(
-        f"SELECT {ATTEMPT_COLUMNS}, started_at FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
+        f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS} "
         f"FROM callback_attempts WHERE {COUNTED} ORDER BY started_at DESC LIMIT :n) AS recent "
         "ORDER BY started_at",
         {"n": limit},
@@ -70,6 +96,12 @@ def read_attempt_window(
         rows[0]["started_at"] if rows and len(rows) >= limit else None,
         rows[-1]["started_at"] if rows else None,
     )
+    if seasons.periods:
+        zone = ZoneInfo(timezone)
+        rows = [
+            {**r, "season": seasons.season_on(datetime.fromtimestamp(r["started_at"], zone).date())}
+            for r in rows
+        ]
     log = AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
     return log, window
 
@@ -105,6 +137,8 @@ class ModelKeeper:
         clock: Callable[[], float] = time.time,
         fitter: Callable[..., ContactModel] = fit,
         keep: bool = True,
+        seasons: SeasonCalendar = NO_SEASONS,
+        timezone: str = "Europe/Copenhagen",
     ) -> None:
         """``keep``: store each new model for the explanations (`callbacks explain`)."""
         self.store = store
@@ -112,6 +146,8 @@ class ModelKeeper:
         self.industry = dict(industry or {})
         self.clock = clock
         self.fitter = fitter
+        self.seasons = seasons
+        self.timezone = timezone
         self.model: ContactModel | None = None
         self.last_error: str | None = None
         self.keep = keep
@@ -127,7 +163,9 @@ class ModelKeeper:
     async def refit(self) -> ContactModel:
         """One refit now; the new model replaces the old only when it succeeded."""
         attempts, window = await self.store.run(
-            read_attempt_window, self.store.store, self.industry
+            lambda: read_attempt_window(
+                self.store.store, self.industry, seasons=self.seasons, timezone=self.timezone
+            )
         )
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
@@ -142,7 +180,9 @@ class ModelKeeper:
             time.perf_counter() - started,
             model.gbm_weight,
         )
-        if self.keep:
+        if self.keep and model.seasons is None:
+            # The stored form carries no season factors: explanations fit their own then
+            # (model_source, Why.SEASONS).
             await self._store_model(model, window)
         return model
 
@@ -185,9 +225,12 @@ def predicted_policy(
         max_age_s=cb.model_max_age_hours * 3600,
         signals=SignalSettings.from_settings(cb),
     )
+    seasons = season_calendar(settings)
     return SlotPolicy(
         "predicted",
         probabilities,
         half_life_s=cb.lead_half_life_hours * 3600,
         seed=seed if seed is not None else int(time.time()),
+        season_of=calendar_season(seasons) if seasons.periods else None,
+        season_factor=model_season_factor(keeper.current) if seasons.periods else None,
     )

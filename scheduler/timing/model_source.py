@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from scheduler.timing.contact_model import ContactModel, fit
-from scheduler.timing.model_keeper import MAX_ROWS, read_attempt_log
+from scheduler.timing.model_keeper import MAX_ROWS, read_attempt_log, season_calendar
 from scheduler.timing.stored_model import (
     MODEL_NAME,
     StoredModel,
@@ -45,6 +45,7 @@ class Why(StrEnum):
     STALE = "stale"  # older than callbacks.model_max_age_hours
     CHANGED = "changed"  # fitted by other code or with other settings
     UNREADABLE = "unreadable"  # corrupt: logged
+    SEASONS = "seasons"  # a season calendar is in use: the stored form has no season factors
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,14 @@ def load_stored(
 def model_source(store: Store, settings: Settings, *, now: float) -> ModelSource:
     """The stored model if fresh, else one fitted from the attempts now (and why)."""
     cb = settings.callbacks
+    calendar = season_calendar(settings)
+    if calendar.periods:
+        # The keeper stores no model with season factors (its stored form has none yet):
+        # fit one as the dialer's, with the calendar.
+        attempts = read_attempt_log(
+            store, cb.segment_industry, seasons=calendar, timezone=cb.default_timezone
+        )
+        return ModelSource(Why.SEASONS, fitted=fit(attempts, now=now))
     fingerprint = fitting_fingerprint(cb.segment_industry, MAX_ROWS)
     stored, why = load_stored(store, fingerprint, now=now, max_age_s=cb.model_max_age_hours * 3600)
     if stored is not None:

@@ -6,7 +6,10 @@ allowed moment). Each is worth
 
     P(answer in that hour-of-week slot) x 0.5 ** (hours since the request / half-life)
 
-and half that again once past the deadline. The policy takes the best. Where
+and a quarter less once past the deadline, times the season's factor on that
+day (school holidays: how much more or less the segment answers then, as the
+model learned it; 1 outside every season or with no calendar). A season only
+weighs a candidate: it never removes one. The policy takes the best. Where
 the probabilities come from is the only difference between the policies
 the simulator compares:
 
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -37,6 +40,7 @@ from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot
 from scheduler.timing.policy import Plan
 from scheduler.timing.signal_evidence import SignalSettings, tilt
 from spillway.errors import SpillwayError
+from spillway.seasons import SeasonCalendar
 
 HOUR_S = 3600.0
 PROPENSITY_DRAWS = 32
@@ -59,6 +63,13 @@ class Candidate:
     at: float
     slot: int
     lead_value: float  # 0.5 ** (age / half-life), halved past the deadline
+    season: str | None = None  # the season of the local date (school holidays); None: none
+
+
+SeasonOf = Callable[[RequestFacts, date], "str | None"]
+"""``(facts, local date) -> season name``: which season a request's local date is in."""
+SeasonFactor = Callable[[RequestFacts, str], float]
+"""``(facts, season) -> factor``: how much more (above 1) or less the customer answers then."""
 
 
 def candidates(
@@ -67,6 +78,7 @@ def candidates(
     earliest: float,
     *,
     half_life_s: float,
+    season_of: SeasonOf | None = None,
 ) -> list[Candidate]:
     """The first allowed moment of every local hour from ``earliest`` to the expiry."""
     end = expiry(rules, facts)
@@ -88,7 +100,8 @@ def candidates(
         value = 0.5 ** ((at - facts.created_at) / half_life_s)
         if at > deadline_at:
             value *= PAST_DEADLINE
-        found.append(Candidate(at, slot_of(when.weekday(), when.hour), value))
+        season = season_of(facts, when.date()) if season_of is not None else None
+        found.append(Candidate(at, slot_of(when.weekday(), when.hour), value, season))
         at = max(next_hour, at + 1.0)
     return found
 
@@ -106,6 +119,8 @@ class SlotPolicy:
     half_life_s: float = 24 * HOUR_S
     explores: bool = True  # Thompson draws (the propensity is then estimated)
     seed: int = 0
+    season_of: SeasonOf | None = None  # no calendar: no season weighs any hour
+    season_factor: SeasonFactor | None = None
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,11 +130,18 @@ class SlotPolicy:
         self, facts: RequestFacts, now: float, last: AttemptOutcome | None, rules: CallingRules
     ) -> Plan:
         earliest = now if last is None else now + rules.min_gap_s
-        options = candidates(rules, facts, earliest, half_life_s=self.half_life_s)
+        options = candidates(
+            rules, facts, earliest, half_life_s=self.half_life_s, season_of=self.season_of
+        )
         if not options:
             return Plan(None, self.name, 1.0, "no allowed time before the request expires")
         slots = np.array([c.slot for c in options])
         values = np.array([c.lead_value for c in options])
+        if self.season_factor is not None and any(c.season for c in options):
+            seasonal = self.season_factor
+            values = values * np.array(
+                [seasonal(facts, c.season) if c.season else 1.0 for c in options]
+            )
         draws = PROPENSITY_DRAWS + 1 if self.explores else 1
         probs = self.probabilities(facts, self.rng, draws)
         scores = probs[:, slots] * values
@@ -133,7 +155,8 @@ class SlotPolicy:
             # Never 0: the choice was made, so its probability is at least one in the draws.
             max(propensity, 1.0 / (PROPENSITY_DRAWS + 1)),
             f"P(answer) {probs[0, chosen.slot]:.0%} in this hour, "
-            f"lead value {chosen.lead_value:.2f}",
+            f"lead value {chosen.lead_value:.2f}"
+            + (f", season {chosen.season}" if chosen.season else ""),
         )
 
 
@@ -171,6 +194,21 @@ def model_probabilities(
         )
 
     return probabilities
+
+
+def model_season_factor(model_source: Callable[[], ContactModel | None]) -> SeasonFactor:
+    """The season factors the latest model learned (1 with no model)."""
+
+    def factor(facts: RequestFacts, season: str) -> float:
+        model = model_source()
+        return 1.0 if model is None else model.season_factor(facts.segment, season)
+
+    return factor
+
+
+def calendar_season(calendar: SeasonCalendar) -> SeasonOf:
+    """A configured calendar's season of a date (the deployment's region)."""
+    return lambda _facts, day: calendar.season_on(day)
 
 
 def fixed_probabilities(table: Callable[[RequestFacts], FloatArray]) -> Probabilities:
