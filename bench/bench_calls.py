@@ -73,6 +73,28 @@ class TimingEchoBot:
         return BotOutcome(Route.DONE, reason="bench")
 
 
+async def originate_caller(ami: AmiClient, i: int, tag: str) -> None:
+    """Simulated caller ``i`` (number 45 and ``i``) into ``spillway-inbound``, without waiting.
+
+    The caller's side runs the sandbox's ``spillway-sim-caller``; its channel
+    ids are ``<tag>-caller`` and ``<tag>-in`` (the inbound side, the call id
+    the bot sees). Raises AmiError when Asterisk refuses or stops answering.
+    """
+    await ami.action(
+        {
+            "Action": "Originate",
+            "Channel": "Local/s@spillway-inbound/n",
+            "Context": "spillway-sim-caller",
+            "Exten": "s",
+            "Priority": "1",
+            "CallerID": f"Bench <45{i:08d}>",
+            "ChannelId": f"{tag}-caller",
+            "OtherChannelId": f"{tag}-in",
+            "Async": "true",
+        }
+    )
+
+
 async def hangup_all(ami: AmiClient, bot: TimingEchoBot) -> None:
     with contextlib.suppress(Exception):
         await ami.action({"Action": "Hangup", "Channel": "/^(Local|WebSocket|AudioSocket)/"})
@@ -101,19 +123,7 @@ async def step(
     originate_error = ""
     for i in range(n):
         try:
-            await ami.action(
-                {
-                    "Action": "Originate",
-                    "Channel": "Local/s@spillway-inbound/n",
-                    "Context": "spillway-sim-caller",
-                    "Exten": "s",
-                    "Priority": "1",
-                    "CallerID": f"Bench <45{i:08d}>",
-                    "ChannelId": f"{run_tag}-{n}-{i}-caller",
-                    "OtherChannelId": f"{run_tag}-{n}-{i}-in",
-                    "Async": "true",
-                }
-            )
+            await originate_caller(ami, i, f"{run_tag}-{n}-{i}")
         except AmiError as exc:  # an overloaded Asterisk stops answering AMI
             originate_error = f"call {i + 1}: {exc}"
             break

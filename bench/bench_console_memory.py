@@ -41,20 +41,10 @@ if str(ROOT) not in sys.path:
 
 from bench.bench_console import PASSWORD, history, load_sqlite  # noqa: E402
 from bench.console_server import running_console  # noqa: E402
+from cli.chromium import headless_chromium, missing  # noqa: E402
 from web.console import LIVE_POLL_S  # noqa: E402
 from web.users import Role  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 USER = "lead"
 MIB = 1024 * 1024
 # Counted in each page: htmx's own error events (a poll that failed, timed out or was refused).
@@ -178,7 +168,7 @@ def open_tab(browser: Any, url: str, run: Run) -> tuple[Any, Any]:
     return context, tab
 
 
-def one_run(args: argparse.Namespace, sync_api: Any) -> Run:
+def one_run(args: argparse.Namespace) -> Run:
     run = Run()
     with tempfile.TemporaryDirectory(prefix="bench-console-memory-") as tmp:
         folder = Path(tmp)
@@ -190,10 +180,7 @@ def one_run(args: argparse.Namespace, sync_api: Any) -> Run:
         ) as url:  # fmt: skip
             pid = server_pid()
             run.before_b = server_rss(pid)
-            with sync_api.sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-                )
+            with headless_chromium() as browser:
                 tabs = [open_tab(browser, url, run) for _ in range(args.tabs)]
                 run.open_b = server_rss(pid)
                 run.chromium_open_b = run.chromium_peak_b = chromium_pss()
@@ -209,7 +196,6 @@ def one_run(args: argparse.Namespace, sync_api: Any) -> Run:
                 run.failed += run.htmx_errors
                 for context, _ in tabs:
                     context.close()
-                browser.close()
     rss_values = [run.open_b, *(b for _, b in run.samples)]
     run.peak_b = max(rss_values)
     if len(run.samples) >= 2:
@@ -233,9 +219,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--calls", type=int, default=2_000)
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit("needs Debian's chromium (/usr/bin/chromium)")
-    from playwright import sync_api
+    if (why := missing()) is not None:
+        sys.exit(f"needs Playwright and Debian's Chromium: {why}")
 
     print(
         f"{args.tabs} tabs on /?window=30d polling /live every {LIVE_POLL_S} s for "
@@ -244,7 +229,7 @@ def main() -> None:
     )
     runs: list[Run] = []
     for i in range(args.runs):
-        r = one_run(args, sync_api)
+        r = one_run(args)
         runs.append(r)
         print(
             f"run {i + 1}: server RSS before {mib(r.before_b)} MiB, at {args.tabs} tabs "

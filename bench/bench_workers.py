@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bench_calls import originate_caller  # noqa: E402
 from bench.harness import machine, own_sandbox_settings, percentile, write_report  # noqa: E402
 from bench.worker_process import WorkerProcess, as_worker_with_limit, local_workers  # noqa: E402
 from dialplan.check import reload  # noqa: E402
@@ -72,22 +73,9 @@ async def one_step(
     """N callers at once; who reached a bot, how fast, and how evenly their audio came."""
     originated: dict[str, float] = {}
     for i in range(n):
-        call_id = f"{tag}-{i}-in"
-        originated[call_id] = time.monotonic()
+        originated[f"{tag}-{i}-in"] = time.monotonic()
         with contextlib.suppress(AmiError):
-            await ami.action(
-                {
-                    "Action": "Originate",
-                    "Channel": "Local/s@spillway-inbound/n",
-                    "Context": "spillway-sim-caller",
-                    "Exten": "s",
-                    "Priority": "1",
-                    "CallerID": f"Bench <45{i:08d}>",
-                    "ChannelId": f"{tag}-{i}-caller",
-                    "OtherChannelId": call_id,
-                    "Async": "true",
-                }
-            )
+            await originate_caller(ami, i, f"{tag}-{i}")
 
     def started() -> dict[str, tuple[float, int]]:
         out = {}

@@ -4,47 +4,27 @@ Serves the console as the demo prints it (:mod:`cli.console_server`, the
 demo's database and secrets), logs in through the form as a person would,
 opens the stored month's range, waits for the live part and the chart, and
 saves a full-page PNG. Needs Playwright (the dev extra) and Debian's
-``chromium`` (Playwright's own browser download cannot reach its host here);
-without them the demo says so and goes on.
+``chromium`` (:mod:`cli.chromium`); without them the demo says so and goes on.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cli.chromium import headless_chromium, missing
 from cli.console_server import serving
 from cli.demo_console import DemoConsole
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+__all__ = ["missing", "screenshot_overview"]
+
 TIMEOUT_MS = 15_000
-
-
-def missing() -> str | None:
-    """Why no screenshot can be taken here, or None."""
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install 'spillway[dev]')"
-    if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (apt install chromium)"
-    return None
 
 
 def screenshot_overview(
     demo: DemoConsole, target: Path, *, data_dir: Path, config_path: Path | None = None
 ) -> Path:
     """The Overview of ``demo``'s month as a PNG at ``target``; its path."""
-    from playwright.sync_api import sync_playwright
-
     env = {
         "SPILLWAY_SECRETS_FILE": str(demo.secrets_file),
         "SPILLWAY_STORAGE__SQLITE_PATH": str(demo.database),
@@ -53,22 +33,18 @@ def screenshot_overview(
     wanted = urlsplit(demo.url)
     with (
         serving(env, demo.folder / "serve.log", config_path=config_path) as url,
-        sync_playwright() as playwright,
+        headless_chromium() as browser,
     ):
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{url}/login")
-            page.fill("input[name=username]", demo.user)
-            page.fill("input[name=password]", demo.password)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url(f"{url}/")
-            page.goto(f"{url}{wanted.path}?{wanted.query}")
-            page.wait_for_selector("#live-calls")  # htmx loaded the live part
-            page.wait_for_function("() => document.querySelector('#daily-chart')?.width > 0")
-            page.wait_for_timeout(500)  # Chart.js animates its first draw
-            page.screenshot(path=str(target), full_page=True)
-        finally:
-            browser.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(f"{url}/login")
+        page.fill("input[name=username]", demo.user)
+        page.fill("input[name=password]", demo.password)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(f"{url}/")
+        page.goto(f"{url}{wanted.path}?{wanted.query}")
+        page.wait_for_selector("#live-calls")  # htmx loaded the live part
+        page.wait_for_function("() => document.querySelector('#daily-chart')?.width > 0")
+        page.wait_for_timeout(500)  # Chart.js animates its first draw
+        page.screenshot(path=str(target), full_page=True)
     return target

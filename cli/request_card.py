@@ -4,7 +4,9 @@ A pure function over the request's row and its attempts: who (number, name),
 why (reason, source), where it stands (status, timing, the plan), when (the
 customer's window, the deadline and the expiry, in the shop's zone, named),
 every attempt with its time and outcome, and the command that explains the
-timing. Stored values are escaped for the terminal (:func:`shown`).
+timing. The promise, the next call and the timing are the ones `callbacks
+explain` gives (:class:`scheduler.timing.explain.Promise`), never worked out
+here a second time. Stored values are escaped for the terminal (:func:`shown`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cli.terminal_text import shown
-
-# Why a request has the timing it has (the contract of migration 11).
-_TIMING_REASONS = {
-    "policy": "from callbacks.policy",
-    "pilot": "drawn by the pilot split at intake",
-    "customer": "the customer asked for a plain callback",
-}
+from scheduler.timing.choice import policy_word
+from scheduler.timing.explain import Promise
 
 
 def moment(ts: float | None, zone: ZoneInfo) -> str:
@@ -30,38 +27,30 @@ def moment(ts: float | None, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"
 
 
-def _timing(row: Mapping[str, Any], configured_policy: str) -> str:
-    if row.get("timing"):
-        why = _TIMING_REASONS.get(str(row.get("timing_reason")), row.get("timing_reason"))
-        return f"{row['timing']}" + (f" ({why})" if why else "")
-    if row.get("traditional"):
-        return "conventional (flagged traditional)"
-    return f"{configured_policy} (from callbacks.policy)"
-
-
-def _plan(row: Mapping[str, Any], zone: ZoneInfo) -> str:
+def _planner(row: Mapping[str, Any], zone: ZoneInfo) -> str | None:
+    """Who planned the next call, with what chance and why (None: a closed request)."""
     status = str(row["status"])
     if status == "dialling":
         return f"a call is under way (claimed {moment(row.get('claimed_at'), zone)})"
     if status != "pending":
-        return f"closed {moment(row.get('closed_at'), zone)}: no more calls"
-    when = f"next call not before {moment(row.get('not_before'), zone)}"
+        return None
     if row.get("planned_by") is None:
-        return f"{when}; not planned yet (the dialer plans it on its next poll)"
+        return "not yet (the dialer plans it on its next poll)"
     probability = row.get("plan_probability")
     chance = f", answer chance {probability:.0%}" if probability is not None else ""
     reason = f": {row['plan_reason']}" if row.get("plan_reason") else ""
-    return f"{when}, planned by {row['planned_by']}{chance}{reason}"
+    return f"by {policy_word(str(row['planned_by']))}{chance}{reason}"
 
 
 def request_card(
     row: Mapping[str, Any],
     attempts: Sequence[Mapping[str, Any]],
+    planned: Promise,
     *,
     zone: ZoneInfo,
-    configured_policy: str,
 ) -> list[str]:
-    """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped)."""
+    """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped);
+    ``planned``: its promise and next call, as `callbacks explain` says them."""
     request_id = row["id"]
     window = (
         f"{moment(row.get('not_before'), zone)} to {moment(row.get('not_after'), zone)}"
@@ -78,13 +67,20 @@ def request_card(
         f"  source:    {shown(row['source'])}"
         + (f" (call {shown(row['call_id'])})" if row.get("call_id") else ""),
         f"  created:   {moment(row.get('created_at'), zone)}",
-        f"  timing:    {shown(_timing(row, configured_policy))}",
+        f"  timing:    {shown(planned.timing_text())}",
         f"  window:    {window}",
         f"  customer's zone: {shown(row.get('timezone') or '-')}",
-        f"  deadline:  {moment(row.get('deadline'), zone)} (the target)",
-        f"  expires:   {moment(row.get('expires_at'), zone)} (no call after it)",
-        f"  plan:      {shown(_plan(row, zone))}",
+        f"  deadline:  {moment(planned.deadline_at, zone)} (the first call promised by then)",
+        f"  expires:   {moment(planned.expires_at, zone)} (no call after it)",
     ]
+    # The words `callbacks explain` says; its times are in the customer's zone.
+    theirs = "" if planned.timezone == zone.key else f" (times in {planned.timezone})"
+    lines.append(f"  plan:      {shown(' '.join(planned.timeline) + theirs)}")
+    planner = _planner(row, zone)
+    if planner is not None:
+        lines.append(f"  planned:   {shown(planner)}")
+    if row.get("closed_at"):
+        lines.append(f"  closed:    {moment(row['closed_at'], zone)}")
     if row.get("last_error"):
         lines.append(f"  last error: {shown(row['last_error'])}")
     if merged:
@@ -94,7 +90,8 @@ def request_card(
         ended = f", ended {moment(a['ended_at'], zone)}" if a.get("ended_at") else ""
         lines.append(
             f"    {a['attempt_no']}. {moment(a['started_at'], zone)}: "
-            f"{shown(a.get('outcome') or 'under way')}{ended} (planned by {shown(a['policy'])})"
+            f"{shown(a.get('outcome') or 'under way')}{ended} "
+            f"(planned by {shown(policy_word(str(a['policy'])))})"
         )
     lines.append(f"  why this timing: spillway callbacks explain {request_id}")
     return lines

@@ -12,6 +12,7 @@ it does the softphone's password) unless ``pbx.ami_admin_secret`` is set.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
 from spillway import paths
 from spillway.ami import AmiEndpoint
@@ -22,6 +23,24 @@ from spillway.settings import Settings
 # an action runs when the user holds any one of its flags).
 DIALLING_WRITE = ("originate", "reporting")
 ADMIN_WRITE = ("system", "call", "originate", "command", "reporting")
+
+
+def permitted_networks(settings: Settings) -> tuple[str, ...]:
+    """Where both users may log in from: ``pbx.ami_permit``, or by default the hosts
+    Spillway runs on as the PBX knows them (``controller.advertise_host`` and each
+    worker's FastAGI host, as written; loopback when none is an IPv4 address)."""
+    if settings.pbx.ami_permit is not None:
+        return settings.pbx.ami_permit
+    hosts = [settings.controller.advertise_host, *(w.fastagi_host for w in settings.pbx.workers)]
+    networks: list[str] = []
+    for host in hosts:
+        try:
+            network = ipaddress.IPv4Network(host).with_netmask
+        except ValueError:
+            continue  # a name or IPv6: an ACL needs IPv4 networks (pbx.ami_permit)
+        if network not in networks:
+            networks.append(network)
+    return tuple(networks) or ("127.0.0.1/255.255.255.255",)
 
 
 def derived_admin_secret(ami_secret: str) -> str:

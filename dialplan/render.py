@@ -13,7 +13,12 @@ from dataclasses import dataclass
 
 import jinja2
 
-from dialplan.ami_users import ADMIN_WRITE, DIALLING_WRITE, admin_secret_for
+from dialplan.ami_users import (
+    ADMIN_WRITE,
+    DIALLING_WRITE,
+    admin_secret_for,
+    permitted_networks,
+)
 from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from spillway.call import PLAIN_CALLBACK_KEY
@@ -192,7 +197,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "admin_secret": admin_secret,
         "dialling_write": ",".join(DIALLING_WRITE),
         "admin_write": ",".join(ADMIN_WRITE),
-        "ami_permit": settings.controller.advertise_host,
+        "ami_permit": permitted_networks(settings),
         "sip_user": SOFTPHONE_USER,
         "sip_password": softphone_password(ami_secret) if ami_secret is not None else SECRET_MASK,
         "spool": callback_spool(settings),

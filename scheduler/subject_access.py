@@ -6,7 +6,10 @@ The rows come from every table of the map of personal data
 exported is exactly what erasure would remove. For each open callback the
 export adds the plain-words explanation of its timing, the same one
 `spillway callbacks explain` gives (:func:`explain_requests`): the right of
-access covers how the callback time is computed too.
+access covers how the callback time is computed too. The explanation uses
+the contact model the scheduler stored at its last refit, and fits one
+only when none is fresh (:mod:`scheduler.timing.model_source`), so an export
+takes a fraction of a second, not the seconds of a fit.
 
 Times are stored as UNIX seconds; the export gives them as ISO 8601 in the
 shop's time zone, with its offset (``2026-12-03T23:20:21+01:00``): a person
@@ -25,17 +28,18 @@ from zoneinfo import ZoneInfo
 
 from scheduler.dialer import attempt_rows, load_facts
 from scheduler.requests import OPEN_STATUSES
-from scheduler.rules import rules_from_settings
+from scheduler.rules import RequestFacts, rules_from_settings
 from scheduler.signals import signals_for
-from scheduler.timing.contact_model import ContactModel, fit
-from scheduler.timing.explain import Explanation, explain
-from scheduler.timing.model_keeper import read_attempt_log
+from scheduler.timing.explain import CallHistory, Explanation, Promise, explain, promise
+from scheduler.timing.model_source import ModelSource, model_source
 from scheduler.timing.signal_evidence import SignalSettings
+from spillway.aggregates import FINISHED
 from spillway.audit import audit
+from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
 from spillway.settings import Settings
-from spillway.storage import Row, Store, check_identifier
+from spillway.storage import Row, Store, Transaction, check_identifier
 
 # The columns (and explanation fields) that hold a moment in UNIX seconds: ``at``,
 # ``*_at`` and a request's window. tests/test_gdpr.py fails when a mapped
@@ -51,15 +55,26 @@ def iso_time(ts: float, zone: ZoneInfo) -> str:
 def with_iso_times(rows: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
     """``rows`` (of one table: the same fields) with each time field (:data:`TIME_FIELD`)
     given as :func:`iso_time`."""
-    times = [k for k in rows[0] if TIME_FIELD.match(k)] if rows else []
-    converted = []
-    for row in rows:
-        out = dict(row)
-        for k in times:
-            if isinstance(v := out[k], int | float):
-                out[k] = iso_time(float(v), zone)
-        converted.append(out)
-    return converted
+    return [in_iso_times(dict(row), zone) for row in rows]
+
+
+def in_iso_times(data: Any, zone: ZoneInfo) -> Any:
+    """JSON-able ``data`` with every time field (:data:`TIME_FIELD`) at any depth (a
+    merged request's ``at`` in a context too) given as :func:`iso_time`."""
+    if isinstance(data, list):
+        return [in_iso_times(item, zone) for item in data]
+    if not isinstance(data, dict):
+        return data
+    return {
+        key: (
+            iso_time(float(value), zone)
+            if TIME_FIELD.match(str(key))
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            else in_iso_times(value, zone)
+        )
+        for key, value in data.items()
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,39 +147,93 @@ def explain_requests(
     settings: Settings,
     *,
     now: float,
-    model: ContactModel | None = None,
+    source: ModelSource | None = None,
 ) -> list[Explanation]:
     """The timing explanation of each request row (the one `spillway callbacks explain`,
-    the console and a subject-access export all give), over ``model`` or else one fitted
-    from the attempts now, as the scheduler daemon fits it."""
+    the console and a subject-access export all give), over ``source`` or else the model
+    the scheduler daemon stored, or one fitted from the attempts now
+    (:func:`~scheduler.timing.model_source.model_source`); each says which."""
     if not rows:
         return []
     cb = settings.callbacks
-    if model is None:
-        model = fit(read_attempt_log(store, cb.segment_industry), now=now)
+    if source is None:
+        source = model_source(store, settings, now=now)
     rules = rules_from_settings(settings)
     signals = SignalSettings.from_settings(cb)
+    note = source.note(load_pack(settings.shop.language), cb.model_max_age_hours)
     explained = []
     for row in rows:
+        facts, first_attempt_at = _request_facts(store, row, settings, now=now)
         with store.transaction() as tx:
-            facts = load_facts(
-                tx, dict(row), default_timezone=cb.default_timezone, counting_claim=False
-            )
             # The customer's recent signals, as the dialer reads them when it plans.
             recent = signals_for(tx, [facts.phone], since_s=now - signals.horizon_s, until_s=now)
-            facts = replace(facts, signals=tuple(recent[facts.phone]))
-        made = attempt_rows(store, int(row["id"]))
+            history = call_history(tx, row)
+        why = explain(
+            dict(row),
+            replace(facts, signals=tuple(recent[facts.phone])),
+            rules,
+            source.for_customer(store, facts.phone),
+            now=now,
+            configured_policy=cb.policy,
+            first_attempt_at=first_attempt_at,
+            history=history,
+            signal_settings=signals,
+            language=settings.shop.language,
+        )
         explained.append(
-            explain(
-                dict(row),
-                facts,
-                rules,
-                model,
-                now=now,
-                configured_policy=cb.policy,
-                first_attempt_at=min((a["started_at"] for a in made), default=None),
-                signal_settings=signals,
-                language=settings.shop.language,
+            replace(
+                why,
+                model_source=source.why.value,
+                model_fitted_at=source.fitted_at,
+                model_note=note,
             )
         )
     return explained
+
+
+def request_promise(store: Store, row: Row, settings: Settings, *, now: float) -> Promise:
+    """What ``row`` was promised and when its next call is, as :func:`explain_requests`
+    says it (`spillway callbacks show`: no contact model needed)."""
+    facts, first_attempt_at = _request_facts(store, row, settings, now=now)
+    return promise(
+        dict(row),
+        facts,
+        rules_from_settings(settings),
+        now=now,
+        configured_policy=settings.callbacks.policy,
+        first_attempt_at=first_attempt_at,
+        language=settings.shop.language,
+    )
+
+
+def _request_facts(
+    store: Store, row: Row, settings: Settings, *, now: float
+) -> tuple[RequestFacts, float | None]:
+    """The rule facts of ``row`` as the dialer loads them, and when its first call started."""
+    with store.transaction() as tx:
+        facts = load_facts(
+            tx,
+            dict(row),
+            default_timezone=settings.callbacks.default_timezone,
+            counting_claim=False,
+        )
+    made = attempt_rows(store, int(row["id"]))
+    return facts, min((a["started_at"] for a in made), default=None)
+
+
+def call_history(tx: Transaction, row: Row) -> CallHistory:
+    """The finished calls to ``row``'s number, this request's and its other requests'
+    (simulated ones too: the explanation says the model never learns from them)."""
+    [counted] = tx.query(
+        "SELECT count(*) AS calls, "
+        "coalesce(sum(CASE WHEN request_id = :id THEN 1 ELSE 0 END), 0) AS own, "
+        "coalesce(sum(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS answered "
+        f"FROM callback_attempts WHERE phone = :phone AND {FINISHED}",
+        {"id": row["id"], "phone": row["phone"]},
+    )
+    return CallHistory(
+        own=int(counted["own"]),
+        calls=int(counted["calls"]),
+        answered=int(counted["answered"]),
+        simulated=bool(row.get("simulated")),
+    )

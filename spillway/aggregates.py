@@ -13,13 +13,13 @@ from typing import Any
 
 from spillway.storage import Row, Transaction
 
+# The attempts that were calls: they ended, and they started (a lost or never started
+# attempt rang no one).
+FINISHED = "outcome IS NOT NULL AND outcome NOT IN ('not_started', 'lost')"
 # The attempts the contact model learns from (the same filter as its reader): finished
 # ones, never a simulated customer's (`spillway simulate --store`), which is there to be
 # looked at in the console and purged, not to teach real customers' hours.
-COUNTED = (
-    "outcome IS NOT NULL AND outcome NOT IN ('not_started', 'lost') "
-    "AND request_id NOT IN (SELECT id FROM callback_requests WHERE simulated = 1)"
-)
+COUNTED = f"{FINISHED} AND request_id NOT IN (SELECT id FROM callback_requests WHERE simulated = 1)"
 
 
 def fold_attempts(tx: Transaction, where: str, params: Any) -> int:

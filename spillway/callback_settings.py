@@ -131,7 +131,8 @@ class CallbackSettings(Section):
     default_timezone: TimeZoneName = "Europe/Copenhagen"
     # When to call: "predicted" (the contact model, explored with Thompson
     # sampling, inside the rules; the conventional rule whenever the model is
-    # missing, stale or fails) or "traditional" (as soon as allowed, then back-off);
+    # missing, stale or fails) or "conventional" (as soon as allowed, then back-off;
+    # stored and simulated under its older name "traditional", also accepted here);
     # "shadow": the conventional plan is dialled and the predicted one logged beside it.
     policy: Literal["predicted", "traditional", "shadow"] = "predicted"
     # A pilot overrides the policy for the requests it covers (docs: configs/spillway.yaml).
@@ -155,6 +156,12 @@ class CallbackSettings(Section):
     pbx_spool_dir: str | None = None
     # The script as Asterisk runs it: a name in its agi-bin folder, or a full path.
     spool_script: str = "spillway-callback-spool.py"
+
+    @field_validator("policy", mode="before")
+    @classmethod
+    def _policy_word(cls, value: object) -> object:
+        # Every screen says "conventional"; an admin who writes what they read is right.
+        return "traditional" if value == "conventional" else value
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

@@ -12,14 +12,15 @@ value, what was expected and where the value came from. The sections themselves 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
@@ -28,6 +29,7 @@ from spillway.secrets import check_secrets_file
 from spillway.settings import SECRET_KEYS, Settings
 
 SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
+DEFAULT = "the built-in default"  # the source of a value set nowhere
 
 
 def user_config() -> Path:
@@ -125,32 +127,67 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _source_of(key: str, path: Path | None, secrets: Path | None) -> str:
-    """Where the value of ``key`` (``pbx.ami_port``) came from, for the error line."""
-    env = "SPILLWAY_" + key.upper().replace(".", "__")
-    section_env = "SPILLWAY_" + key.split(".", 1)[0].upper()
-    # The key itself, or a list or section holding it (SPILLWAY_PBX__WORKERS='[...]').
+def _env_names(key: str) -> list[str]:
+    """The variables that can carry ``key`` (``pbx.ami_port``): the key itself, then each
+    list or section holding it (``SPILLWAY_PBX__WORKERS='[...]'``, ``SPILLWAY_PBX='{...}'``)."""
     parts = key.upper().split(".")
-    for name in ("SPILLWAY_" + "__".join(parts[:n]) for n in range(len(parts), 0, -1)):
-        if name in os.environ:
-            return f" (from ${name})"
+    return ["SPILLWAY_" + "__".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def _in_file(data: Any, key: str) -> bool:
+    """Whether the YAML ``data`` sets ``key`` (list entries by their index: ``pbx.workers.0``)."""
+    for part in key.split("."):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return False
+    return True
+
+
+def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
+    """Where the value of ``key`` in force came from, as the error line says it.
+
+    The sources in their order of priority (:meth:`Settings.settings_customise_sources`):
+    an environment variable (named as set: pydantic-settings reads them in any case),
+    the secrets file, the YAML file, else the built-in default.
+    """
+    names = _env_names(key)
+    environment = {
+        name.upper(): name for name in os.environ if name.upper().startswith("SPILLWAY_")
+    }
+    for name in names:
+        if name in environment:
+            return f"from ${environment[name]}"
     if secrets is not None:
         text = secrets.read_bytes().decode("utf-8", "replace")
-        names = {line.split("=", 1)[0].strip().upper() for line in text.splitlines()}
-        if env in names or section_env in names:
-            return f" (in the secrets file {secrets})"
-    return f" (in {path})" if path is not None else ""
+        given = {line.split("=", 1)[0].strip().upper() for line in text.splitlines()}
+        if any(name in given for name in names):
+            return f"in the secrets file {secrets}"
+    if path is not None and _in_file(data, key):
+        return f"in {path}"
+    return DEFAULT
 
 
-def _describe(error: Any, path: Path | None, secrets: Path | None) -> str:
+def _describe(error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     context = error.get("ctx") or {}
     value = error.get("input")
     if "key" in context:
         # A check across sections (Settings' own validators) names the key it is about.
         key, value = str(context["key"]), context.get("value")
-    source = _source_of(key, path, secrets)
     kind = error["type"]
+    # A missing key's source is the entry that lacks it.
+    sources = [_source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)]
+    # A check across sections also names the source of each other key it read (a
+    # host-mode check fails as much from where pbx.mode was set as from the dial string).
+    for other in str(context.get("with_keys", "")).split():
+        found = _source_of(other, data, path, secrets)
+        sources.append(f"{other} {'at its built-in default' if found == DEFAULT else found}")
+    source = f" ({'; '.join(sources)})"
+    if not error["loc"] and "key" not in context:  # a check of the whole file
+        source = f" (in {path})" if path is not None else ""
     if kind == "extra_forbidden":
         return f"config error: {key}: unknown key{source}"
     if kind == "missing":
@@ -176,11 +213,49 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
     try:
         return Settings(_env_file=secrets, **data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0], path, secrets)) from exc
+        raise ConfigError(_describe(exc.errors()[0], data, path, secrets)) from exc
     except SettingsError as exc:
-        # A section given whole in the environment (SPILLWAY_PBX=...) that is not JSON.
+        # A list or section given in the environment or the secrets file that is not JSON.
         field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        given = dict(os.environ)
+        if "DotEnv" in str(exc) and secrets is not None:
+            given = _secrets_values(secrets)
+        found = _not_json(field, given)
+        if found is not None:
+            name, key = found
+            raise ConfigError(
+                f"config error: {key} from ${name} is not valid JSON: expected a list or "
+                f'mapping in JSON, as the file\'s YAML would give it (e.g. \'["a", "b"]\')'
+            ) from exc
         raise ConfigError(
             f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
             f'such as {{"ami_port": 5038}}, or SPILLWAY_{field.upper()}__<KEY>=value per key'
         ) from exc
+
+
+def _secrets_values(secrets: Path) -> dict[str, str]:
+    text = secrets.read_bytes().decode("utf-8", "replace")
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {name.strip(): value.strip().strip("'\"") for name, value in pairs}
+
+
+def _not_json(section: str, given: dict[str, str]) -> tuple[str, str] | None:
+    """The variable (``SPILLWAY_PBX__AMI_PERMIT``) and its key (``pbx.ami_permit``) of a list
+    or mapping in ``section`` that ``given`` sets to something that is not JSON, if any:
+    pydantic-settings reads such values as JSON and names only the section when it fails."""
+    model = Settings.model_fields[section].annotation if section in Settings.model_fields else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return None
+    prefix = f"SPILLWAY_{section.upper()}__"
+    for name, value in given.items():
+        if not name.upper().startswith(prefix):
+            continue
+        key = name[len(prefix) :].lower().split("__")[0]
+        spec = model.model_fields.get(key)
+        if spec is None or get_origin(spec.annotation) not in (tuple, list, dict):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            return name, f"{section}.{key}"
+    return None

@@ -21,11 +21,18 @@ from spillway.settings import LoggingSettings
 # between them: phone numbers. Not part of a longer token, so call ids
 # ("1733080000.42"), ports, tracking numbers (17+ digits) and hex ids stay.
 _PHONE_RE = re.compile(r"(?<![\w.:/+-])\+?\d(?:[ -]?\d){7,14}(?!\w|[.:/-]\w)")
+# A number inside a channel or dial string: ``Local/4520123456@spillway``,
+# ``PJSIP/+4520123456@trunk``, ``sip:+4520123456@host``, ``tel:+4520123456``.
+# The slash and colon keep them out of the rule above (for paths and ports).
+_CHANNEL_PHONE_RE = re.compile(
+    r"(?<=[A-Za-z0-9]/)\+?\d{8,15}(?=@)|(?<=sip:|tel:)\+?\d{8,15}(?=[@;,\s]|$)"
+)
 
 
 def mask_numbers(text: str) -> str:
     """``text`` with every phone number in it masked (last two digits kept)."""
-    return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    text = _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
+    return _CHANNEL_PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 class MaskPhoneNumbers(logging.Filter):

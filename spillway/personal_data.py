@@ -394,6 +394,13 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
     },
     "gdpr_holds": {"held_by": "the admin who placed the hold"},
     "contact_aggregates": {"segment": "the customer group (anonymous counts)"},
+    "fitted_models": {
+        "name": "which model",
+        "fingerprint": "a hash of the code and settings that fitted it",
+        "body": "the contact model by customer group and hour of the week, without its "
+        "customers: no number, no customer's own counts (scheduler.timing.stored_model); "
+        "anonymous like contact_aggregates",
+    },
 }
 
 

@@ -8,6 +8,8 @@ tried once more that way before it is refused.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
 
 import phonenumbers
 
@@ -152,7 +154,30 @@ MOST_POPULOUS_ZONE = {
 }
 
 
-def timezone_choice(e164: str, default: str) -> tuple[str, str]:
+class ZoneHow(StrEnum):
+    """How :func:`timezone_choice` chose a zone (the explanation says it in the shop's
+    language: pack key ``explain_zone_<value>``)."""
+
+    UNREADABLE = "unreadable"  # the shop's zone: the number cannot be read
+    NUMBER = "number"  # the number's one zone
+    SILENT = "silent"  # the shop's zone: the number names none
+    SHOP_AMONG = "shop_among"  # the shop's zone, one of the number's ``zones``
+    POPULOUS = "populous"  # where most people in ``region`` live, of ``zones``
+    SHOP_AMBIGUOUS = "shop_ambiguous"  # the shop's zone: the number may be in ``zones``
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneChoice:
+    """A customer's IANA zone and how it was chosen (``zones``: how many the number may
+    be in; ``region``: its country)."""
+
+    zone: str
+    how: ZoneHow
+    zones: int = 1
+    region: str = ""
+
+
+def timezone_choice(e164: str, default: str) -> ZoneChoice:
     """The customer's IANA time zone from their number, and how it was chosen.
 
     One zone for the number: that one. Several (a mobile in a country with
@@ -165,24 +190,21 @@ def timezone_choice(e164: str, default: str) -> tuple[str, str]:
         parsed = phonenumbers.parse(e164)
         zones = number_timezones.time_zones_for_number(parsed)
     except phonenumbers.NumberParseException:
-        return default, "the shop's time zone: the number cannot be read"
+        return ZoneChoice(default, ZoneHow.UNREADABLE, 0)
     usable = [z for z in zones if z and z != "Etc/Unknown"]
     if len(usable) == 1:
-        return usable[0], "the time zone of the number"
+        return ZoneChoice(usable[0], ZoneHow.NUMBER)
     if not usable:
-        return default, "the shop's time zone: the number does not say"
-    region = phonenumbers.region_code_for_number(parsed)
+        return ZoneChoice(default, ZoneHow.SILENT, 0)
+    region = phonenumbers.region_code_for_number(parsed) or ""
     if default in usable:
-        return default, f"the shop's time zone, one of the {len(usable)} the number may be in"
-    main = MOST_POPULOUS_ZONE.get(region or "")
+        return ZoneChoice(default, ZoneHow.SHOP_AMONG, len(usable), region)
+    main = MOST_POPULOUS_ZONE.get(region)
     if main in usable:
-        return (
-            main,
-            f"where most people in {region} live: the number may be in {len(usable)} zones",
-        )
-    return default, f"the shop's time zone: the number may be in {len(usable)} zones"
+        return ZoneChoice(main, ZoneHow.POPULOUS, len(usable), region)
+    return ZoneChoice(default, ZoneHow.SHOP_AMBIGUOUS, len(usable), region)
 
 
 def timezone_for(e164: str, default: str) -> str:
     """The customer's IANA time zone from their number (see :func:`timezone_choice`)."""
-    return timezone_choice(e164, default)[0]
+    return timezone_choice(e164, default).zone

@@ -14,6 +14,7 @@ daemon runs :func:`apply_retention` once a day.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from spillway.aggregates import fold_attempts
@@ -24,6 +25,7 @@ from spillway.settings import GdprSettings
 from spillway.storage import Row, Store, check_identifier
 
 MONTH_S = 365.25 / 12 * 86400
+REASONS_JOINED = "; "  # between the reasons of a hold placed more than once
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,18 +143,45 @@ def apply_retention(
     return counted
 
 
-def hold(store: Store, e164: str, *, reason: str, actor: str, now: float) -> bool:
-    """Keep ``e164``'s data from retention until :func:`release`; False if already held.
+class Held(StrEnum):
+    """What :func:`hold` did."""
+
+    PLACED = "placed"  # the person was not held; now they are
+    REASON_ADDED = "reason_added"  # they were already held: the hold stands, with this reason too
+
+
+# What a hold did, after the (masked) number: `gdpr hold` and the console say the same.
+HOLD_SAYS = {
+    Held.PLACED: "is held",
+    Held.REASON_ADDED: "was already held: the hold stands, and the reason was added to it",
+}
+
+
+def hold(store: Store, e164: str, *, reason: str, actor: str, now: float) -> Held:
+    """Keep ``e164``'s data from retention until :func:`release`.
 
     ``reason`` (e.g. the access request's reference) is checked as a release's is.
+    A person already held stays held, and the new reason is kept all the same (a
+    second access request must be on record as much as the first): added to the
+    hold's reasons and written to the audit log.
     """
     why = checked_reason(reason, e164, action="hold")
     with store.transaction() as tx:
-        if tx.query("SELECT 1 FROM gdpr_holds WHERE phone = :p", {"p": e164}):
-            return False
-        tx.insert("gdpr_holds", {"phone": e164, "reason": why, "held_at": now, "held_by": actor})
+        found = tx.query("SELECT reason FROM gdpr_holds WHERE phone = :p", {"p": e164})
+        if not found:
+            tx.insert(
+                "gdpr_holds", {"phone": e164, "reason": why, "held_at": now, "held_by": actor}
+            )
+            audit(tx, actor=actor, action="hold", rows={"gdpr_holds": 1}, now=now, reason=why)
+            return Held.PLACED
+        reasons = [r for r in (found[0]["reason"] or "").split(REASONS_JOINED) if r]
+        if why not in reasons:
+            tx.execute(
+                "UPDATE gdpr_holds SET reason = :r WHERE phone = :p",
+                {"r": REASONS_JOINED.join([*reasons, why]), "p": e164},
+            )
         audit(tx, actor=actor, action="hold", rows={"gdpr_holds": 1}, now=now, reason=why)
-    return True
+    return Held.REASON_ADDED
 
 
 def release(store: Store, e164: str, *, reason: str, actor: str, now: float) -> bool:

@@ -561,6 +561,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ("ALTER TABLE gdpr_audit ADD COLUMN reason TEXT",),
     ),
     Migration(
+        22,
+        "the contact model the scheduler fitted last, stored for `callbacks explain` and "
+        "`gdpr export`, so that they need not fit one from every attempt",
+        (
+            # One row per model (name 'contact'), replaced at each refit. body: the
+            # model without its customers, as JSON (scheduler.timing.stored_model);
+            # fingerprint: the code and settings that fitted it (else not used).
+            """CREATE TABLE fitted_models (
+                name TEXT PRIMARY KEY,
+                fingerprint TEXT NOT NULL,
+                fitted_at REAL NOT NULL,
+                body TEXT NOT NULL
+            )""",
+        ),
+    ),
+    Migration(
         23,
         "the console's KPIs find the simulated requests and the calls' stages by index, "
         "not by reading every request and every event",
@@ -568,7 +584,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             # Few or none: `simulate --store` writes them (web.kpi_rows.simulated_requests).
             "CREATE INDEX callback_requests_simulated ON callback_requests(created_at) "
             "WHERE simulated = 1",
-            # The hand-over reasons: one stage event a few per call among all its events.
+            # The hand-over reasons: a few stage events per call among all its events.
             "CREATE INDEX call_events_stages ON call_events(call_id, at) WHERE kind = 'stage'",
         ),
     ),

@@ -39,6 +39,7 @@ from spillway.callback_settings import (
 )
 from spillway.errors import ConfigError
 from spillway.settings_types import (
+    AclNetworks,
     ExpandedPath,
     HttpUrlText,
     Section,
@@ -79,6 +80,11 @@ class PbxSettings(Section):
     ami_admin_username: str = "spillway-admin"
     ami_admin_secret: SecretStr | None = None
     ami_timeout_s: float = Field(5.0, gt=0)
+    # Where both AMI users may log in from (the rendered manager_spillway.conf's
+    # `permit` lines; everything else is denied): the hosts running the scheduler,
+    # `serve` and the admin tools. Unset: controller.advertise_host and each worker's
+    # FastAGI host, the addresses the PBX already knows us by (loopback if none is IPv4).
+    ami_permit: AclNetworks | None = None
     sip_port: int = Field(15060, ge=1, le=65535)
     http_port: int = Field(18088, ge=1, le=65535)
     asterisk_config_dir: ExpandedPath = Path("/etc/asterisk")
@@ -447,6 +453,7 @@ class Settings(BaseSettings):
                     "context": SANDBOX_CUSTOMER_CONTEXT,
                     "key": "callbacks.dial_string",
                     "value": value.dial_string,
+                    "with_keys": "pbx.mode",  # the error line names where each came from
                 },
             )
         return value

@@ -1,10 +1,12 @@
 """The building blocks of the settings' sections: the frozen section base that refuses
 unknown keys, and the checked value types (an http(s) URL, an IANA time zone, a link
-template with named placeholders) whose errors become one config line naming the key.
+template with named placeholders, a list of networks for an ACL) whose errors become
+one config line naming the key.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 # "~" in a configured path means the home of the user running Spillway.
@@ -74,6 +76,44 @@ def template_check(*allowed: str) -> Callable[[str], str]:
         return http_url(value)
 
     return check
+
+
+def acl_network(value: str) -> str:
+    """One IPv4 network of an Asterisk ACL (``permit =``), written as Asterisk reads it:
+    ``10.0.0.0/255.255.255.0`` (a bare address is that one host). Host bits set
+    (``10.0.0.5/24``) are refused rather than silently widened. IPv4 only: the rendered
+    users deny 0.0.0.0/0.0.0.0 first, and Asterisk applies IPv4 rules to IPv4 peers only."""
+    try:
+        network = ipaddress.IPv4Network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "acl_network",
+            "an IPv4 network such as 127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5 "
+            "({problem})",
+            {"problem": str(exc)},
+        ) from None
+    return network.with_netmask
+
+
+def _one_is_a_list(value: object) -> object:
+    """A single network given as a string is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+def _some(networks: tuple[str, ...]) -> tuple[str, ...]:
+    if not networks:
+        raise PydanticCustomError(
+            "acl_empty", "at least one network (with none, every login is denied)"
+        )
+    return networks
+
+
+# The networks an ACL permits, at least one.
+AclNetworks = Annotated[
+    tuple[Annotated[str, AfterValidator(acl_network)], ...],
+    BeforeValidator(_one_is_a_list),
+    AfterValidator(_some),
+]
 
 
 class Section(BaseModel):

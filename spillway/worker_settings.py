@@ -98,5 +98,10 @@ def check_own_worker(name: str, workers: tuple[WorkerSettings, ...]) -> None:
     raise PydanticCustomError(
         "own_worker",
         "{expected}",
-        {"expected": expected, "key": "controller.worker", "value": name},
+        {
+            "expected": expected,
+            "key": "controller.worker",
+            "value": name,
+            "with_keys": "pbx.workers",
+        },
     )

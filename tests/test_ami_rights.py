@@ -4,12 +4,16 @@ tests/test_ami_rights_live.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from cli.ami_rights import risky_rights
 from dialplan.ami_users import admin_endpoint
 from dialplan.render import SECRET_MASK, render_spillway
 from scheduler.originate import FORGET_CONTEXT, forget_action
+from spillway.config_file import load_settings
 from spillway.errors import ConfigError
 from spillway.settings import Settings
 from tests.conftest import host_settings
@@ -80,3 +84,70 @@ async def test_rights_that_could_not_be_checked_are_a_warning_not_ok() -> None:
     down = Settings(pbx={"ami_secret": "x" * 16, "ami_port": 1})
     unreachable = await check_ami_rights(down)
     assert unreachable.warning and "not checked" in unreachable.detail and unreachable.fix
+
+
+def _permits(settings: Settings) -> dict[str, list[str]]:
+    """Each rendered user's ACL lines (deny and permit), in order."""
+    [manager] = [
+        f for f in render_spillway(settings, ami_secret="s") if f.name.startswith("manager")
+    ]
+    users: dict[str, list[str]] = {}
+    for raw in manager.text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = users.setdefault(line.strip("[]"), [])
+        elif line.startswith(("permit", "deny")):
+            current.append(" ".join(line.split()))
+    return users
+
+
+def test_both_ami_users_permit_the_configured_networks() -> None:
+    loopback = ["deny = 0.0.0.0/0.0.0.0", "permit = 127.0.0.1/255.255.255.255"]
+    assert _permits(Settings()) == {"spillway": loopback, "spillway-admin": loopback}
+    # Unset, the hosts the PBX already knows Spillway by: advertise_host and each
+    # worker's FastAGI host (an install on another machine keeps logging in).
+    moved = host_settings(
+        controller={"advertise_host": "10.0.0.7"},
+        pbx={
+            "ami_admin_secret": "a",
+            "workers": [
+                {"name": "a", "fastagi": "10.0.0.7:4573"},
+                {"name": "b", "fastagi": "10.0.0.8:4573"},
+            ],
+        },
+    )
+    assert _permits(moved)["spillway"] == [
+        "deny = 0.0.0.0/0.0.0.0",
+        "permit = 10.0.0.7/255.255.255.255",
+        "permit = 10.0.0.8/255.255.255.255",
+    ]
+    # A name cannot be an ACL entry: loopback, until pbx.ami_permit says otherwise.
+    named = host_settings(
+        controller={"advertise_host": "spillway.lan"}, pbx={"ami_admin_secret": "a"}
+    )
+    assert _permits(named)["spillway"] == loopback
+    wide = host_settings(pbx={"ami_admin_secret": "a", "ami_permit": ["127.0.0.1", "10.0.0.0/24"]})
+    lines = [
+        "deny = 0.0.0.0/0.0.0.0",
+        "permit = 127.0.0.1/255.255.255.255",
+        "permit = 10.0.0.0/255.255.255.0",
+    ]
+    assert _permits(wide) == {"spillway": lines, "spillway-admin": lines}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (["10.0.0.5/24"],
+         r"pbx\.ami_permit\.0 = '10\.0\.0\.5/24': expected an IPv4 network .*host bits set"),
+        (["127.0.0.1", "spillway.lan"],
+         r"pbx\.ami_permit\.1 = 'spillway\.lan': expected an IPv4 network"),
+        (["fd00::/64"], r"pbx\.ami_permit\.0 = 'fd00::/64': expected an IPv4 network"),
+        ([], r"pbx\.ami_permit = \[\]: expected at least one network"),
+    ],
+)  # fmt: skip
+def test_a_bad_ami_permit_names_the_key(tmp_path: Path, value: list[str], problem: str) -> None:
+    config = tmp_path / "spillway.yaml"
+    config.write_text(yaml.safe_dump({"pbx": {"ami_permit": value}}))
+    with pytest.raises(ConfigError, match=problem):
+        load_settings(config, use_default_path=False)

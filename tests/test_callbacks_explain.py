@@ -19,7 +19,7 @@ from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing.contact_model import AttemptLog, fit
-from scheduler.timing.explain import DAYS, Explanation, explain
+from scheduler.timing.explain import DAYS, CallHistory, Explanation, explain
 from spillway.storage import SqliteStore
 
 
@@ -74,7 +74,10 @@ def test_explain_shows_the_factors_the_week_and_why_hours_are_refused(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["policy"] == "predicted" and len(data["week"]) == 168
-    assert any("1 of 2 calls answered" in f for f in data["factors"])
+    assert (
+        "Calls to this number so far: 2 (0 for this request, 2 for other requests), 1 "
+        "answered. An hour in which you did not answer counts against that hour for you."
+    ) in data["factors"]
     refused = [c for c in data["week"] if not c["allowed"]]
     assert refused and all(c["reason"] for c in refused)
     assert all(0 < c["probability"] < 1 for c in data["week"])
@@ -155,6 +158,7 @@ def _explained(
         model,
         now=now,
         configured_policy="predicted",
+        history=CallHistory(),
         first_attempt_at=first_attempt_at,
     )
 
@@ -209,7 +213,7 @@ def test_two_past_calls_are_not_called_learning() -> None:
 def test_a_request_flagged_traditional_does_not_claim_the_customer_asked() -> None:
     factors = _explained(traditional=1, source="csv").factors
     assert "You asked" not in factors[0]
-    assert factors[0].startswith("This request is marked for a traditional callback")
+    assert factors[0].startswith("This request is marked for conventional timing")
     assert "(it came in through csv)" in factors[0]
 
 
@@ -266,6 +270,8 @@ def test_the_console_gives_the_explanation_the_command_gives(
     )
     assert command.exit_code == 0, command.output
     said = json.loads(command.stdout)["timeline"]
+    note = json.loads(command.stdout)["model_note"]
+    assert "fitted just now" in note  # no scheduler has stored one here
     assert ": kept (first call" in said[0]
     detail = request_detail(
         store,
@@ -276,3 +282,66 @@ def test_the_console_gives_the_explanation_the_command_gives(
     )
     assert detail is not None
     assert detail[2].timeline == said
+    assert detail[2].model_note == note
+
+
+def test_a_simulated_requests_own_calls_are_counted(tmp_path: Path, store: SqliteStore) -> None:
+    """`spillway simulate --store` requests: six attempts, explained as "We have not
+    called this number before" because the model (rightly) never learns from simulated
+    calls, and the sentence asked the model instead of the attempts (issue 19)."""
+    from scheduler.simulation import store as sim_store
+    from scheduler.simulation.simulator import PolicyName, simulate
+    from scheduler.simulation.world import load_world
+
+    run = simulate(
+        load_world(Path("configs/worlds/consumers_evening.yaml")), PolicyName.TRADITIONAL
+    )
+    period = sim_store.stored_rows(run, time.time(), label="test")
+    sim_store.write(store, period, pause_s=0)
+    [row] = store.query(
+        "SELECT id, attempts FROM callback_requests WHERE simulated = 1 AND attempts >= 3 "
+        "ORDER BY id LIMIT 1"
+    )
+    [answered] = store.query(
+        "SELECT count(*) AS n FROM callback_attempts WHERE request_id = ? AND outcome = 'answered'",
+        (row["id"],),
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config",
+            str(_config(tmp_path, store)),
+            "callbacks",
+            "explain",
+            str(row["id"]),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    factors = " ".join(json.loads(result.stdout)["factors"])
+    assert "We have not called this number before" not in factors
+    n = row["attempts"]
+    assert (
+        f"Calls to this number so far: {n} ({n} for this request, 0 for other requests), "
+        f"{answered['n']} answered. These calls were simulated, and the model never learns "
+        "from simulated calls"
+    ) in factors
+
+
+def test_calls_the_model_has_not_learned_from_yet_are_still_counted() -> None:
+    """A model fitted before the number's calls ended (the console's cached one)."""
+    history = CallHistory(own=1, calls=3, answered=0)
+    factors = " ".join(
+        explain(
+            {"id": 1, "status": "pending", "source": "api", "traditional": 0},
+            RequestFacts(phone="+4520123456", timezone="Europe/Copenhagen", created_at=WED_9),
+            CallingRules(),
+            fit(AttemptLog.from_rows([]), now=WED_9, gbm=False),
+            now=WED_9,
+            configured_policy="predicted",
+            history=history,
+        ).factors
+    )
+    assert "We have not called this number before" not in factors
+    assert "Calls to this number so far: 3 (1 for this request, 2 for other requests)" in factors
+    assert "The model has not learned from them yet" in factors

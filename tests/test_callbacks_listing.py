@@ -7,11 +7,13 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from cli.request_card import moment
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from spillway.storage import SqliteStore
@@ -56,8 +58,9 @@ def test_times_are_in_the_shops_zone_and_say_so(config: Path, store: SqliteStore
     assert "2026-07-01 12:00 CEST" in listed
     shown = _invoke(config, "show", str(request_id))
     assert "times in Europe/Copenhagen" in shown
-    assert "next call not before 2026-07-01 12:00 CEST" in shown
     assert "created:   2026-07-01 11:00 CEST" in shown
+    # Four calling hours after 11:00 (the default deadline), in the shop's zone.
+    assert "deadline:  2026-07-01 15:00 CEST" in shown
 
 
 def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore) -> None:
@@ -101,10 +104,10 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "source:    api",
         "timing:    conventional (the customer asked for a plain callback)",
         "window:    2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
-        "deadline:  2026-07-01 13:00 CEST",
         "expires:   2026-07-02 12:00 CEST",
-        "planned by traditional, answer chance 50%",
-        "1. 2026-07-01 12:00 CEST: no_answer, ended 2026-07-01 12:00 CEST",
+        "planned:   by conventional, answer chance 50%",
+        "1. 2026-07-01 12:00 CEST: no_answer, ended 2026-07-01 12:00 CEST "
+        "(planned by conventional)",
         f"spillway callbacks explain {request_id}",
     ):
         assert line in shown, (line, shown)
@@ -134,3 +137,77 @@ def test_a_search_for_something_that_is_no_number_says_so(config: Path) -> None:
     )
     assert result.exit_code != 0
     assert "'anna' is not a phone number" in str(result.exception)
+
+
+def test_show_gives_the_promise_and_the_next_call_explain_gives(
+    config: Path, store: SqliteStore
+) -> None:
+    """A request as every door records it (no deadline stored): `show` said "deadline: -"
+    and "not planned yet" while `explain` gave a promise and a next call (issue 19)."""
+    request_id = _request(store, "+4520123456")
+    explained = json.loads(_invoke(config, "explain", str(request_id), "--json"))
+    shown = _invoke(config, "show", str(request_id))
+    zone = ZoneInfo("Europe/Copenhagen")
+    assert f"deadline:  {moment(explained['deadline_at'], zone)}" in shown
+    assert f"expires:   {moment(explained['expires_at'], zone)}" in shown
+    plan = next(line for line in shown.splitlines() if line.startswith("  plan:"))
+    assert plan.split(":", 1)[1].strip() == " ".join(explained["timeline"])
+    as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
+    assert as_json["promise"]["timeline"] == explained["timeline"]
+
+
+def test_the_rule_based_timing_has_one_name_wherever_it_is_shown(
+    config: Path, store: SqliteStore
+) -> None:
+    """The rows say 'traditional' (planned_by, an attempt's policy); `show` and `explain`
+    said "planned by traditional" beside "timing: conventional" (issue 19)."""
+    request_id = _request(store, "+4520123456", traditional=True)
+    store.execute(
+        "UPDATE callback_requests SET planned_by = 'traditional', plan_probability = 1.0 "
+        "WHERE id = ?",
+        (request_id,),
+    )
+    store.insert(
+        "callback_attempts",
+        {
+            "id": "a1",
+            "request_id": request_id,
+            "phone": "+4520123456",
+            "attempt_no": 1,
+            "started_at": NOT_BEFORE,
+            "ended_at": NOT_BEFORE + 30,
+            "outcome": "no_answer",
+            "local_weekday": 2,
+            "local_hour": 12,
+            "hours_since_request": 1.0,
+            "policy": "traditional",
+        },
+    )
+    for command in ("show", "explain"):
+        said = _invoke(config, command, str(request_id))
+        assert "conventional" in said, said
+        assert "traditional" not in said.lower(), said
+
+
+def test_list_json_gives_the_tables_masks_and_times_with_the_shops_offset(
+    config: Path, store: SqliteStore
+) -> None:
+    """`--json` gave epoch seconds; now ISO 8601 with the shop's offset (the merged
+    request's time in the context too), and the number masked as in the table."""
+    request_id = _request(store, "+4520123456", not_before=NOT_BEFORE)
+    _request(store, "20123456")  # merged into the open one
+    [listed] = json.loads(_invoke(config, "list", "--json"))
+    assert listed["id"] == request_id
+    assert listed["created_at"] == "2026-07-01T11:00:00+02:00"
+    assert listed["not_before"] == "2026-07-01T12:00:00+02:00"
+    assert [m["at"] for m in listed["context"]["merged"]] == ["2026-07-01T11:00:00+02:00"]
+    table = _invoke(config, "list")
+    [row] = [line for line in table.splitlines() if line.startswith(f"│ {request_id} ")]
+    assert row.split("│")[2].strip() == listed["phone"] == "+********56"
+    # A winter moment has the winter offset: the zone's, not a fixed one.
+    store.execute(
+        "UPDATE callback_requests SET not_before = ? WHERE id = ?",
+        (datetime(2026, 12, 1, 9, 0, tzinfo=UTC).timestamp(), request_id),
+    )
+    [listed] = json.loads(_invoke(config, "list", "--json"))
+    assert listed["not_before"] == "2026-12-01T10:00:00+01:00"

@@ -23,7 +23,7 @@ from scheduler.rules import (
     rules_from_settings,
 )
 from scheduler.timing.contact_model import AttemptLog, fit
-from scheduler.timing.explain import explain
+from scheduler.timing.explain import CallHistory, explain
 from scheduler.timing.policy import ConventionalPolicy
 from spillway.phone import callable_phone, timezone_for
 from spillway.settings import Settings
@@ -154,6 +154,14 @@ def test_the_zone_the_request_gives_wins_and_explain_says_where_it_came_from(
     for rid in (given.id, guessed.id):
         row = rows[rid]
         f = facts(phone=row["phone"], timezone=row["timezone"], created_at=row["created_at"])
-        said[rid] = explain(row, f, CallingRules(), model, now=time.time(), configured_policy="x")
+        said[rid] = explain(
+            row,
+            f,
+            CallingRules(),
+            model,
+            now=time.time(),
+            configured_policy="x",
+            history=CallHistory(),
+        )
     assert "Asia/Vladivostok (the time zone given with your request)" in said[given.id].factors[-1]
     assert "Europe/Moscow (where most people in RU live" in said[guessed.id].factors[-1]

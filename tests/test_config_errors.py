@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from spillway.config_file import load_settings
+from spillway.errors import ConfigError
 from spillway.secrets import mask_url_credentials
 from tests.test_settings import _spillway
 
@@ -128,3 +130,80 @@ def test_a_busy_fastagi_port_is_one_line(tmp_path: Path) -> None:
     assert code != 0
     assert f"cannot listen for FastAGI on 127.0.0.1:{port}" in lines[-1], lines
     assert "Traceback" not in "\n".join(lines)
+
+
+SANDBOX_DIAL = "Local/{digits}@spillway-sim-customer"
+
+
+@pytest.mark.parametrize(
+    ("yaml", "env", "sources"),
+    [
+        # The admin's file says sandbox; host mode came from the environment.
+        (b"pbx:\n  mode: sandbox\n", {"SPILLWAY_PBX__MODE": "host"},
+         "(the built-in default; pbx.mode from $SPILLWAY_PBX__MODE)"),
+        (b"callbacks:\n  dial_string: '" + SANDBOX_DIAL.encode() + b"'\n",
+         {"SPILLWAY_PBX__MODE": "host"}, "(in {file}; pbx.mode from $SPILLWAY_PBX__MODE)"),
+        (b"pbx:\n  mode: host\ncallbacks:\n  dial_string: PJSIP/{e164}@trunk\n",
+         {"SPILLWAY_CALLBACKS__DIAL_STRING": SANDBOX_DIAL},
+         "(from $SPILLWAY_CALLBACKS__DIAL_STRING; pbx.mode in {file})"),
+        (b"pbx:\n  mode: host\n", {}, "(the built-in default; pbx.mode in {file})"),
+        # A whole section in the environment carries the key too.
+        (b"pbx:\n  mode: sandbox\n", {"SPILLWAY_PBX": '{"mode": "host"}'},
+         "(the built-in default; pbx.mode from $SPILLWAY_PBX)"),
+    ],
+    ids=["mode-from-env", "dial-in-file-mode-from-env", "dial-from-env", "default-dial", "section"],
+)  # fmt: skip
+def test_a_host_mode_error_names_where_each_value_came_from(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    yaml: bytes,
+    env: dict[str, str],
+    sources: str,
+) -> None:
+    """The host-mode check reads two keys; the line names the true source of each: the
+    environment variable that set it, the file that did, or the built-in default (the
+    new admin was told "(in spillway.yaml)" for a mode their environment had set)."""
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(yaml)
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "none.env"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, use_default_path=False)
+    line = str(refused.value)
+    assert line.startswith(f"config error: callbacks.dial_string = {SANDBOX_DIAL!r}")
+    assert line.endswith(" " + sources.format(file=config)), line
+
+
+def test_the_cli_names_the_variable_not_the_file(tmp_path: Path) -> None:
+    code, lines, _ = _run(tmp_path, env={"SPILLWAY_PBX__MODE": "host"})
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE)"), lines
+    assert "spillway.yaml" not in lines[0]
+
+
+def test_a_list_in_the_environment_that_is_not_json_names_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic-settings reads a list from the environment as JSON and names only the
+    section when it fails; the line names the variable and its key."""
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(OK_YAML)
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "none.env"))
+    monkeypatch.setenv("SPILLWAY_PBX__WORKERS", "a:10.0.0.7:4573")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, use_default_path=False)
+    assert str(refused.value).startswith(
+        "config error: pbx.workers from $SPILLWAY_PBX__WORKERS is not valid JSON"
+    )
+    monkeypatch.delenv("SPILLWAY_PBX__WORKERS")
+    # One network needs no JSON (a single string is a list of one); a list does.
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", "10.0.0.0/24")
+    assert load_settings(config, use_default_path=False).pbx.ami_permit == (
+        "10.0.0.0/255.255.255.0",
+    )
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_PERMIT", '["10.0.0.0/24", "127.0.0.1"]')
+    assert load_settings(config, use_default_path=False).pbx.ami_permit == (
+        "10.0.0.0/255.255.255.0",
+        "127.0.0.1/255.255.255.255",
+    )

@@ -248,6 +248,28 @@ async def test_hold_and_release_with_the_console_user_in_the_audit_log(
     assert not re.search(r"3198|98 ?76|31 98", audit)  # never the number
 
 
+async def test_a_second_hold_from_the_console_adds_its_reason(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    store, _ = world
+    async with _client(world, "ada") as (client, token):
+        for reason in ("SAR-1", "SAR-2"):
+            done = await client.post(
+                f"{PAGE}/hold", data={"phone": BO, "reason": reason, "csrf_token": token}
+            )
+            assert done.status_code == 303
+            shown = await client.get(PAGE)
+        again = await client.get(PAGE)
+        searched = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+    said = shown.text.split('id="held"')[1].split("</p>")[0]
+    assert "+********54 was already held: the hold stands, and the reason was added" in said
+    assert 'id="held"' not in again.text  # said once
+    assert "SAR-1; SAR-2" in shown.text.split('id="holds"')[1]
+    assert "Add a reason to the hold" in searched.text  # offered while held
+    holds = [(a["action"], a["actor"], a["reason"]) for a in _audit(store) if a["action"] == "hold"]
+    assert holds == [("hold", "ada", "SAR-1"), ("hold", "ada", "SAR-2")]
+
+
 async def test_forget_without_the_hash_key_says_so_and_erases_nothing(
     world: tuple[SqliteStore, Settings],
 ) -> None:

@@ -34,6 +34,7 @@ from bot.nlu.data import LANGUAGES, load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
 from bot.types import ParsedIntent
+from scheduler.timing.choice import Timing, TimingConfig
 from spillway.errors import NluError
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -287,3 +288,78 @@ async def test_a_mumble_after_the_return_label_offer_sends_nothing(
     assert (await d.handle(TextTurn("so yeah"))).action == "yes_unsure"
     assert (await d.handle(TextTurn("ah yes the"))).action == "transfer_unclear"
     assert _side_effects(store) == (0, 0, 0)
+
+
+# -- switching an open callback to a plain one is a side effect too -----------------
+
+PLAIN_ASKED = {"en": ("can someone ring me", "a plain callback please"),
+               "da": ("kan nogen ringe mig op", "bare et almindeligt opkald tak")}  # fmt: skip
+
+
+@pytest_asyncio.fixture
+async def timed(store: SqliteStore) -> AsyncIterator[Backends]:
+    """The demo shop where the bot's callbacks are timed by the model (so the caller may
+    ask for a plain one instead)."""
+    seed_demo(store, NOW)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: NOW, timing=TimingConfig(policy=Timing.PREDICTED))
+    db.close()
+
+
+def _timing(store: SqliteStore) -> str:
+    [row] = store.query("SELECT timing FROM callback_requests")
+    return str(row["timing"])
+
+
+async def _plain_asked(backends: Backends, language: str) -> Dialogue:
+    asked, plain = PLAIN_ASKED[language]
+    d = await _call(backends, "callback_request", language, asked)
+    await d.handle(Dtmf("1"))  # yes to the callback on the caller's number
+    assert (await d.handle(TextTurn(plain))).action == "callback_plain_confirm"
+    return d
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_mumble_never_makes_a_callback_plain(
+    timed: Backends, store: SqliteStore, language: str
+) -> None:
+    # The classifier reads "so yeah" as a sure yes; the request must stay timed by the model.
+    d = await _plain_asked(timed, language)
+    assert _timing(store) == "predicted"
+    _, *mumbles = MUMBLES[language]
+    again = await d.handle(TextTurn(mumbles[0]))
+    assert again.action == "yes_unsure" and again.text == prompts.say("yes_unsure")
+    assert _timing(store) == "predicted"
+    # Unclear twice: the safe path. The request stays as it was, and the caller hears so,
+    # and when they will be called.
+    reply = await d.handle(TextTurn(mumbles[1]))
+    assert reply.action == "callback_recorded" and reply.end_call
+    assert reply.text.startswith(prompts.say("yes_unclear_keep"))
+    assert _timing(store) == "predicted"
+    assert d.result is not None and d.result.outcome is Outcome.CALLBACK
+
+
+@pytest.mark.parametrize(("language", "yes"), [("en", "yes that's right"), ("da", "ja tak")])
+async def test_a_plain_yes_makes_the_callback_plain(
+    timed: Backends, store: SqliteStore, language: str, yes: str
+) -> None:
+    d = await _plain_asked(timed, language)
+    assert (await d.handle(TextTurn(MUMBLES[language][1]))).action == "yes_unsure"
+    reply = await d.handle(TextTurn(yes))
+    assert reply.action == "callback_recorded"
+    assert not reply.text.startswith(prompts.say("yes_unclear_keep"))
+    assert _timing(store) == "conventional"
+
+
+@pytest.mark.parametrize(
+    ("answer", "timing"),
+    [(Dtmf("1"), "conventional"), (Dtmf("2"), "predicted"), (TextTurn("no thanks"), "predicted")],
+)
+async def test_key_1_makes_the_callback_plain_and_a_no_keeps_it(
+    timed: Backends, store: SqliteStore, answer: Dtmf | TextTurn, timing: str
+) -> None:
+    d = await _plain_asked(timed, "en")
+    reply = await d.handle(answer)
+    assert reply.action == "callback_recorded"
+    assert not reply.text.startswith(prompts.say("yes_unclear_keep"))
+    assert _timing(store) == timing

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli.commands.dialplan import placement_hints
 from cli.main import app
 from dialplan.install import BACKUP_DIR
 from dialplan.render import SECRET_MASK, SPILLWAY_FILES, softphone_password
+from dialplan.sounds import sound_dirs
 from spillway.errors import InputError, PbxError
 from spillway.settings import Settings
-from tests.conftest import PbxHandle
+from tests.conftest import PbxHandle, host_settings
 
 runner = CliRunner()
 
@@ -74,6 +76,12 @@ def test_render_masks_secrets_unless_asked(tmp_path: Path, pbx_settings: Setting
     # The DTMF menu's callback script, ready for the PBX's agi-bin folder.
     script = masked / "agi-bin" / "spillway-callback-spool.py"
     assert script.stat().st_mode & 0o111 and "asterisk.agi" in script.read_text()
+    # What it says to do with them names the folder the sandbox's Asterisk plays from, as
+    # this host sees it, never the chroot's own name for it.
+    dirs = sound_dirs(pbx_settings)
+    said = result.output  # printed unwrapped: a path is never split
+    assert f"render them into {dirs.local} " in said, result.output
+    assert dirs.pbx not in said.replace(str(dirs.local), ""), result.output
     manager = (masked / "manager_spillway.conf").read_text()
     assert f"secret = {SECRET_MASK}" in manager
     for path in masked.glob("*.conf"):
@@ -90,6 +98,23 @@ def test_render_masks_secrets_unless_asked(tmp_path: Path, pbx_settings: Setting
     # Masked files must never reach a PBX.
     result = run(tmp_path, env, "install", "--from", str(masked), "--target", str(tmp_path), "-y")
     assert isinstance(result.exception, InputError)
+
+
+def test_render_says_where_the_target_pbx_reads_the_prompts(tmp_path: Path) -> None:
+    """The sandbox needs no copying (its own commands put the files in place, and the
+    chroot's folder name is meaningless outside it); a host PBX reads pbx.sounds_dir."""
+    sandbox = Settings(pbx={"sandbox_instance": "walk"}, paths={"cache_dir": str(tmp_path)})
+    hints = placement_hints(sandbox)
+    dirs = sound_dirs(sandbox)
+    assert dirs.pbx == "/spillway/walk/sounds/spillway/en"
+    assert f"render them into {dirs.local} " in hints.sounds
+    assert str(dirs.local).startswith(str(tmp_path))
+    assert dirs.pbx not in hints.sounds.replace(str(dirs.local), "")
+    assert "spillway pbx sandbox up" in hints.sounds and "spillway pbx sandbox up" in hints.script
+    host = host_settings(pbx={"sounds_dir": "/usr/share/asterisk/sounds"}, shop={"language": "da"})
+    said = placement_hints(host).sounds
+    assert said.startswith("copy them into /usr/share/asterisk/sounds/spillway/da on the PBX")
+    assert "sandbox" not in said + placement_hints(host).script
 
 
 @pytest.mark.asterisk

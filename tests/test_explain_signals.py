@@ -19,7 +19,7 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, fit
-from scheduler.timing.explain import Explanation, explain
+from scheduler.timing.explain import CallHistory, Explanation, explain
 from scheduler.timing.signal_evidence import SignalSettings
 from spillway.storage import SqliteStore
 
@@ -58,6 +58,7 @@ def _explained(signals: tuple[SignalEvent, ...], language: str, planned_at: floa
         fit(empty, now=MON_9, gbm=False),
         now=MON_9,
         configured_policy="predicted",
+        history=CallHistory(),
         signal_settings=SignalSettings(),
         language=language,
     )

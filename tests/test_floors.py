@@ -127,6 +127,7 @@ def test_the_check_fails_on_a_real_tree_with_an_upward_import(tmp_path: Path) ->
 # runs the simulator.
 DIALLING = {
     "scheduler.dialer",
+    "scheduler.dialer_nodes",
     "scheduler.daemon",
     "scheduler.originate",
     "scheduler.spool",

@@ -19,6 +19,7 @@ from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.subject_access import TIME_FIELD, export_person
+from scheduler.timing.model_keeper import ModelKeeper
 from spillway.erasure import forget
 from spillway.errors import ConfigError
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
@@ -67,6 +68,10 @@ async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
 
 
 async def test_forget_leaves_nothing_but_the_hashed_do_not_call_entry(world: SqliteStore) -> None:
+    # The scheduler has stored the contact model it fitted on both (what an export's
+    # explanation reuses): it holds neither number, so nothing of it needs erasing.
+    await ModelKeeper(AsyncStore(world), refit_every_s=60).refit()
+    assert world.query("SELECT count(*) AS n FROM fitted_models")[0]["n"] == 1
     before = export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows
     erased = forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
     assert erased.rows["calls"] == 1 and erased.rows["do_not_call"] == 1

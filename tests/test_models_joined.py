@@ -59,6 +59,29 @@ def test_a_changed_joined_file_is_joined_again(tmp_path: Path) -> None:
     assert file_digest(target / "model.bin") == WHISPER_BASE.sha256
 
 
+def test_a_failed_swap_never_deletes_the_only_copy_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An older copy stands at the target; the new one cannot be renamed in and
+    # the old one cannot be put back either: the old copy must stay, aside.
+    target = tmp_path / "whisper-base"
+    target.mkdir()
+    (target / "model.bin").write_bytes(b"an older copy")
+    real_rename = Path.rename
+
+    def rename(self: Path, to: str | Path) -> Path:
+        if Path(to) == target:
+            raise OSError("rename refused")
+        return real_rename(self, to)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="rename refused"):
+        join_model(WHISPER_BASE, tmp_path)
+    (aside,) = tmp_path.iterdir()
+    assert aside.name.startswith(".whisper-base.old-")
+    assert (aside / "model.bin").read_bytes() == b"an older copy"
+
+
 def test_halves_in_the_wrong_order_are_refused_and_leave_nothing(tmp_path: Path) -> None:
     swapped = dataclasses.replace(WHISPER_BASE, halves=WHISPER_BASE.halves[::-1])
     with pytest.raises(ModelError, match=r"joined model\.bin is 145217532 bytes with SHA-256"):

@@ -183,6 +183,26 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     assert _counts(store, "+4520123405") == dict.fromkeys(_counts(store, "x"), 0)
 
 
+def test_a_second_hold_keeps_its_reason(store: SqliteStore) -> None:
+    """Holding a person already held (a second access request) keeps the hold and records
+    the new reason, in the hold and in the audit log, and `gdpr hold` says so."""
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(store.path)}
+    runner = CliRunner()
+    first = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-1"], env=env)
+    second = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-2"], env=env)
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    rows = store.query("SELECT action, reason FROM gdpr_audit ORDER BY id")
+    assert [(r["action"], r["reason"]) for r in rows] == [("hold", "SAR-1"), ("hold", "SAR-2")]
+    [held] = store.query("SELECT reason FROM gdpr_holds")
+    assert held["reason"] == "SAR-1; SAR-2"
+    assert "already held: the hold stands, and the reason was added" in second.output
+    assert "is held" in first.output
+    # The same reason again is still on record in the log, and not repeated in the hold.
+    hold(store, "+4520123405", reason="SAR-2", actor="dpo", now=NOW)
+    assert store.query("SELECT reason FROM gdpr_holds")[0]["reason"] == "SAR-1; SAR-2"
+    assert len(store.query("SELECT 1 FROM gdpr_audit WHERE reason = 'SAR-2'")) == 2
+
+
 def test_a_release_says_why_and_the_audit_log_shows_it(store: SqliteStore) -> None:
     """`gdpr release` without a reason (or with the person's number in it) is refused and
     changes nothing; with one, the reason is in gdpr_audit.reason and in `gdpr audit`."""

@@ -24,6 +24,11 @@ from spillway.logs import MaskPhoneNumbers, mask_numbers
         ("call 1733080000.42 -> bot", "call 1733080000.42 -> bot"),  # call ids stay
         ("tracking 00340434161094042, order 10042", "tracking 00340434161094042, order 10042"),
         ("listening on 127.0.0.1:14573", "listening on 127.0.0.1:14573"),
+        # Numbers inside channels and dial strings too (callbacks list --json's context).
+        ("Local/4520123456@spillway-cb", "Local/********56@spillway-cb"),
+        ("PJSIP/+4520123456@trunk", "PJSIP/+********56@trunk"),
+        ("sip:+4520123456@pbx.example", "sip:+********56@pbx.example"),
+        ("GET /api/requests/12345678901 200", "GET /api/requests/12345678901 200"),
     ],
 )
 def test_phone_numbers_are_masked_and_nothing_else(text: str, masked: str) -> None:

@@ -30,6 +30,15 @@ def test_shipped_example_config_is_valid() -> None:
     assert not str(settings.storage.sqlite_path).startswith("~")  # "~" expanded
 
 
+def test_the_conventional_timing_is_accepted_by_the_name_every_screen_shows(
+    tmp_path: Path,
+) -> None:
+    settings = load_settings(write(tmp_path, "callbacks:\n  policy: conventional\n"))
+    assert settings.callbacks.policy == "traditional"  # its stored name
+    with pytest.raises(ConfigError, match=r"callbacks\.policy"):
+        load_settings(write(tmp_path, "callbacks:\n  policy: whenever\n"))
+
+
 def test_settings_are_immutable() -> None:
     settings = load_settings(use_default_path=False)
     with pytest.raises(ValidationError):

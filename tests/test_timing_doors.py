@@ -163,3 +163,27 @@ async def test_the_consoles_request_page_shows_the_timing_and_why(store: SqliteS
     found = re.search(r'<dd id="timing">([^<]*)</dd>', page)
     assert found, "no timing on the request's page"
     assert html.unescape(found.group(1)) == "conventional (the customer asked for a plain callback)"
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_console_calls_the_rule_based_timing_conventional(store: SqliteStore) -> None:
+    """The rows say 'traditional' (planned_by, an attempt's policy); the pages said it
+    beside "timing: conventional" (issue 19). The filter's value stays what is stored."""
+    from tests.console_seed import seed
+    from tests.test_console_auth import _client, _login, _settings
+
+    seed(store, time.time())
+    db = AsyncStore(store)
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        pages = {
+            path: (await client.get(path)).text
+            for path in ("/", "/requests", "/requests/4", "/requests?policy=traditional")
+        }
+    db.close()
+    for path, page in pages.items():
+        text = html.unescape(re.sub(r"<[^>]*>", " ", page))
+        assert "traditional" not in text, (path, text)
+    assert re.search(r"<td>\s*conventional\s*</td>", pages["/requests/4"])
+    assert re.search(r"<td>\s*conventional\s*</td>", pages["/requests?policy=traditional"])
+    assert '<option value="traditional" >conventional</option>' in pages["/requests"]

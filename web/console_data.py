@@ -22,6 +22,7 @@ from scheduler.subject_access import explain_requests
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import read_attempt_log
+from scheduler.timing.model_source import ModelSource, model_source
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from spillway.settings import Settings
@@ -172,7 +173,8 @@ def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
 
 
 class ModelCache:
-    """The contact model fitted from the attempts table, refitted as often as the dialer does.
+    """The contact model fitted from the attempts table, refitted as often as the dialer does
+    (the Model page); and the model the request pages explain with (:meth:`source`).
 
     Fitting reads every attempt: a detail page must not pay that each time.
     """
@@ -180,11 +182,18 @@ class ModelCache:
     def __init__(self, refit_s: float) -> None:
         self.refit_s = refit_s
         self._fitted: tuple[float, ContactModel] | None = None
+        self._source: tuple[float, ModelSource] | None = None
 
     def get(self, store: Store, segment_industry: dict[str, str], now: float) -> ContactModel:
         if self._fitted is None or now - self._fitted[0] > self.refit_s:
             self._fitted = (now, fit(read_attempt_log(store, segment_industry), now=now))
         return self._fitted[1]
+
+    def source(self, store: Store, settings: Settings, now: float) -> ModelSource:
+        """The scheduler's stored model while fresh, else one fitted now (kept as long)."""
+        if self._source is None or now - self._source[0] > self.refit_s:
+            self._source = (now, model_source(store, settings, now=now))
+        return self._source[1]
 
 
 def request_detail(
@@ -195,8 +204,8 @@ def request_detail(
     if not rows:
         return None
     row = dict(rows[0])
-    model = models.get(store, settings.callbacks.segment_industry, now)
-    [why] = explain_requests(store, [row], settings, now=now, model=model)
+    source = models.source(store, settings, now)
+    [why] = explain_requests(store, [row], settings, now=now, source=source)
     return row, attempt_rows(store, request_id), why
 
 

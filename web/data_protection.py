@@ -35,7 +35,7 @@ from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
 from spillway.phone import mask_phone, normalise_phone
-from spillway.retention import hold, holds, release
+from spillway.retention import HOLD_SAYS, hold, holds, release
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
 from web.auth import require_role
@@ -46,6 +46,7 @@ from web.users import Role, User
 PAGE = "/data-protection"
 AUDIT_ROWS = 50
 FORGOTTEN = "forgotten"  # the session's key for the last forget's result
+HELD = "held"  # the session's key for what the last hold did
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         admin(request)
         # What the last forget did, shown once: a reload of this page shows and writes nothing.
         forgotten = request.session.pop(FORGOTTEN, None)
-        return await page(request, forgotten=forgotten)
+        return await page(request, forgotten=forgotten, held=request.session.pop(HELD, None))
 
     async def look_up(user: User, e164: str) -> Held:
         return await store.run(
@@ -181,9 +182,11 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
             checked_reason(reason, e164, action="hold")
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
-        await store.run(
+        done = await store.run(
             lambda: hold(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )
+        # Said once on the page the redirect shows, as `gdpr hold` says it.
+        request.session[HELD] = f"{mask_phone(e164)} {HOLD_SAYS[done]}"
         return RedirectResponse(PAGE, status_code=303)
 
     async def release_(request: Request) -> Response:

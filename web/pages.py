@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from scheduler.timing.choice import policy_word
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from web.csrf import csrf_token
@@ -36,6 +37,8 @@ templates.env.filters["masked"] = lambda phone: mask_phone(phone or "")
 # Free text (what a caller said, a reason, a summary) with any phone number in it masked.
 templates.env.filters["masked_text"] = lambda text: mask_numbers(str(text))
 templates.env.filters["percent"] = percent
+# A policy's stored name as every page says it: the rule-based timing is "conventional".
+templates.env.filters["policy"] = lambda name: policy_word(str(name)) if name else name
 
 
 def render(

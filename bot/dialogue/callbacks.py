@@ -16,6 +16,7 @@ from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
+from bot.dialogue.plain_yes import Next
 from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
@@ -86,7 +87,7 @@ class CallbackSteps(DialogueSteps):
         """The answer to "we'll call you on ...; when suits you?": a time, yes, or a number;
         or a plain callback asked for (confirmed first: it is a guess from words)."""
         if self.state is State.CONFIRM_PLAIN:
-            return await self._confirm_plain(intent, digits)
+            return await self._confirm_plain(event, intent, digits)
         if isinstance(event, TextTurn) and asks_plain_callback(event.text):
             if self._callback_timing == Timing.PREDICTED.value:
                 return self._ask(
@@ -108,17 +109,25 @@ class CallbackSteps(DialogueSteps):
                 self._callback_window = window
         return self._callback_done()
 
-    async def _confirm_plain(self, intent: ParsedIntent | None, digits: str) -> Reply | None:
-        """The answer to "a plain callback ...: is that right?"; anything else is asked again."""
-        if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+    async def _confirm_plain(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str
+    ) -> Reply:
+        """The answer to "a plain callback ...: is that right?". Changing the request is a
+        side effect, so only a plain yes (key 1, or the pack's plain yes words above the
+        floors: :mod:`bot.dialogue.plain_yes`) changes it; a no keeps it; anything else is
+        asked again once, then the request stays as it was and the caller hears so."""
+        step = self._plain_next(event, intent, digits)
+        if step is Next.ASK_AGAIN:
+            return self._yes_unsure()
+        if step is Next.ACT:
             if self.callback_id is not None and await self.backends.callbacks.plain_callback(
                 self.callback_id
             ):
                 self._callback_timing = Timing.CONVENTIONAL.value
             return self._callback_done()
-        if (intent and intent.name == Intent.DENY) or digits == "2":
-            return self._callback_done()  # as it was: timed by the model
-        return None
+        if step is Next.SAFE_PATH:
+            return self._callback_done(say("yes_unclear_keep"))
+        return self._callback_done()  # no: as it was, timed by the model
 
     def _answers_when(self, text: str) -> bool:
         """Whether ``text`` answers "when suits you?" (a time, or a plain callback)."""
@@ -132,11 +141,12 @@ class CallbackSteps(DialogueSteps):
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
         return callback_window(text, self.clock(), tz, self.config.language)
 
-    def _callback_done(self) -> Reply:
+    def _callback_done(self, prefix: str = "") -> Reply:
         phone = self._callback_phone
         assert phone is not None
         reply = Reply(
-            say(
+            prefix
+            + say(
                 "callback_recorded",
                 phone=phone_text(phone, self.config.country),
                 when=self._callback_when(phone),

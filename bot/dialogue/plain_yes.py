@@ -1,8 +1,9 @@
 """Whether an answer to "is that right?" is a plain yes, and what follows from it (pure).
 
-Before a case, an SMS or a callback the bot says what it understood and asks.
-The classifier alone is no judge of the answer: noise heard as "ah yes the"
-or "so yeah" was read as a sure yes, and a case or a callback followed. So
+Before a case, an SMS or a callback (or turning one into a plain callback) the bot
+says what it understood and asks. The classifier alone is no judge of the answer:
+noise heard as "ah yes the" or "so yeah" was read as a sure yes, and a case or a
+callback followed. So
 only a plain yes acts: key 1, or an answer made wholly of the language pack's
 plain yes phrases (``grammar.yaml``, ``answers.plain_yes``: "yes", "yes that's
 right", "ja tak"), heard by the recogniser at least as surely as

@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.config import DialogueConfig, State
+from bot.dialogue.inputs import CallerInput
+from bot.dialogue.plain_yes import Next
 from bot.dialogue.result import DialogueContext, Outcome
 from bot.dialogue.time_phrases import CallbackWindow
-from bot.types import Reply
+from bot.types import ParsedIntent, Reply
 
 
 class DialogueSteps:
@@ -81,6 +83,14 @@ class DialogueSteps:
     async def _with_phone(self, purpose: str) -> Reply:
         raise NotImplementedError
 
+    # -- provided by the confirmed actions (bot.dialogue.actions.ActionSteps) --
+
+    def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
+        raise NotImplementedError
+
+    def _yes_unsure(self) -> Reply:
+        raise NotImplementedError
+
 
 # The helpers above that something else must provide (a test checks Dialogue does).
 PROVIDED_ELSEWHERE = (
@@ -93,4 +103,6 @@ PROVIDED_ELSEWHERE = (
     "_callback_number",
     "_callback_when",
     "_with_phone",
+    "_plain_next",
+    "_yes_unsure",
 )

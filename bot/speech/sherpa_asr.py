@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bot.speech.resample import pcm16_to_float, resample_float
+from bot.speech.utterance_buffer import UtteranceBuffer
 from bot.types import Transcript
 from spillway.audio import AudioChunk, AudioFormat
 from spillway.errors import ModelError
@@ -106,51 +106,39 @@ class SherpaStream:
     ) -> None:
         self._recogniser = recogniser
         self._executor = executor
-        self._format = audio_format
-        self._chunks: list[AudioChunk] = []
-        self._closed = False
+        self._buffer = UtteranceBuffer(audio_format)
 
     async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
-        if self._closed:
-            raise RuntimeError("stream is closed")
-        if chunk.format != self._format:
-            raise ValueError(f"stream opened for {self._format}, got {chunk.format}")
-        self._chunks.append(chunk)
+        self._buffer.add(chunk)
         return []
 
     async def speculate(self, speech_end_ms: float) -> None:
         """Nothing: an offline decode of part of an utterance would be thrown away."""
-        if self._closed:
-            raise RuntimeError("stream is closed")
+        self._buffer.check_open()
 
-    def _decode(self, pcm: bytes) -> str:
-        audio = resample_float(pcm16_to_float(pcm), self._format.sample_rate_hz, SHERPA_RATE_HZ)
-        return decode_utterance(self._recogniser, audio)
+    def _decode(self, chunks: list[AudioChunk]) -> str:
+        """In the pool: resample and decode (neither belongs on the event loop)."""
+        return decode_utterance(self._recogniser, self._buffer.samples(chunks, SHERPA_RATE_HZ))
 
     async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
-        if self._closed:
-            raise RuntimeError("stream is closed")
-        chunks, self._chunks = self._chunks, []
+        chunks = self._buffer.take()
         if not chunks:
             return None
-        pcm = b"".join(c.audio for c in chunks)
-        text = await asyncio.wrap_future(self._executor.submit(self._decode, pcm))
+        text = await asyncio.wrap_future(self._executor.submit(self._decode, chunks))
         if not text:
             return None
-        last = chunks[-1]
         return Transcript(
             text=text,
             is_final=True,
             start_ms=chunks[0].start_ms,
-            end_ms=last.start_ms + self._format.duration_ms(len(last.audio)),
+            end_ms=self._buffer.end_ms(chunks),
             # sherpa-onnx's offline Whisper reports no score: no confidence, not a made-up one.
             confidence=None,
             engine=ENGINE_NAME,
         )
 
     async def aclose(self) -> None:
-        self._closed = True
-        self._chunks = []
+        self._buffer.close()
 
 
 class SherpaEngine:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
-from bot.speech.resample import pcm16_to_float, resample_float
+from bot.speech.utterance_buffer import UtteranceBuffer
 from bot.types import Transcript
 from spillway.audio import AudioChunk, AudioFormat
 from spillway.errors import ModelError
@@ -232,29 +232,21 @@ class WhisperStream:
     ) -> None:
         self._decoder = decoder
         self._executor = executor
-        self._format = audio_format
         self._stats = stats
-        self._chunks: list[AudioChunk] = []
+        self._buffer = UtteranceBuffer(audio_format)
         self._speculation: _Speculation | None = None
-        self._closed = False
 
     async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
-        if self._closed:
-            raise RuntimeError("stream is closed")
-        if chunk.format != self._format:
-            raise ValueError(f"stream opened for {self._format}, got {chunk.format}")
-        self._chunks.append(chunk)
+        self._buffer.add(chunk)
         return []
 
-    def _decode_pcm(self, pcm: bytes) -> Decoded:
+    def _decode_chunks(self, chunks: list[AudioChunk]) -> Decoded:
         """In the pool: resample and decode (neither belongs on the event loop)."""
-        audio = resample_float(pcm16_to_float(pcm), self._format.sample_rate_hz, WHISPER_RATE_HZ)
-        return self._decoder.decode(audio)
+        return self._decoder.decode(self._buffer.samples(chunks, WHISPER_RATE_HZ))
 
     def _submit(self, chunks: list[AudioChunk], priority: int) -> Future[Decoded]:
-        return self._executor.submit(
-            self._decode_pcm, b"".join(c.audio for c in chunks), priority=priority
-        )
+        # ``chunks`` is the stream's no longer: a copy or a taken utterance.
+        return self._executor.submit(self._decode_chunks, chunks, priority=priority)
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
@@ -263,17 +255,14 @@ class WhisperStream:
             self._speculation = None
 
     async def speculate(self, speech_end_ms: float) -> None:
-        if self._closed:
-            raise RuntimeError("stream is closed")
+        self._buffer.check_open()
         self._drop_speculation()
-        if self._chunks:
-            future = self._submit(list(self._chunks), NORMAL)
-            self._speculation = _Speculation(speech_end_ms, len(self._chunks), future)
+        if chunks := list(self._buffer.chunks):
+            future = self._submit(chunks, NORMAL)
+            self._speculation = _Speculation(speech_end_ms, len(chunks), future)
 
     async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
-        if self._closed:
-            raise RuntimeError("stream is closed")
-        chunks, self._chunks = self._chunks, []
+        chunks = self._buffer.take()
         spec = self._speculation
         future: Future[Decoded] | None = None
         if spec is not None and speech_end_ms is not None and spec.speech_end_ms == speech_end_ms:
@@ -303,7 +292,7 @@ class WhisperStream:
         spec = self._speculation
         if spec is None:
             return None
-        chunks = self._chunks[: spec.chunks]
+        chunks = self._buffer.chunks[: spec.chunks]
         # asyncio.wait, not await: a cancelled listener must not cancel the decode.
         waiter = asyncio.wrap_future(spec.future)
         await asyncio.wait([waiter])
@@ -321,18 +310,14 @@ class WhisperStream:
             text=decoded.text,
             is_final=True,
             start_ms=base_ms + decoded.start_s * 1000.0,
-            end_ms=min(
-                base_ms + decoded.end_s * 1000.0,
-                chunks[-1].start_ms + self._format.duration_ms(len(chunks[-1].audio)),
-            ),
+            end_ms=min(base_ms + decoded.end_s * 1000.0, self._buffer.end_ms(chunks)),
             confidence=decoded.confidence,
             engine=ENGINE_NAME,
         )
 
     async def aclose(self) -> None:
-        self._closed = True
+        self._buffer.close()
         self._drop_speculation()
-        self._chunks = []
 
 
 class WhisperEngine:

@@ -246,22 +246,24 @@ async def _one_call(
     # Until the bot has decided how the call ends (it hangs up after its
     # goodbye, or hands the caller to the queue), then end the call.
     call_id = f"{tag}-in"
-    await _wait_for_outcome(store, call_id, END_WAIT_S)
+    await _wait_for_call(store, call_id, "outcome", END_WAIT_S)
     await hang_up(ami, [f"{tag}-caller"])
-    await _wait_for_outcome(store, call_id, 10.0)
+    # The record is complete (its length known) once the controller closed it.
+    await _wait_for_call(store, call_id, "ended_at", 10.0)
     return call_id, timings
 
 
-async def _wait_for_outcome(store: Store, call_id: str, timeout_s: float) -> str | None:
-    """The call's outcome once the controller has written it (None: not within the time)."""
+async def _wait_for_call(store: Store, call_id: str, column: str, timeout_s: float) -> bool:
+    """Whether the controller wrote the call's ``column`` (outcome, ended_at) in time."""
+    assert column in {"outcome", "ended_at"}  # a column name, never input
     for _ in range(int(timeout_s / 0.2)):
         rows = await asyncio.to_thread(
-            store.query, "SELECT outcome FROM calls WHERE call_id = :c", {"c": call_id}
+            store.query, f"SELECT {column} FROM calls WHERE call_id = :c", {"c": call_id}
         )
-        if rows and rows[0]["outcome"]:
-            return str(rows[0]["outcome"])
+        if rows and rows[0][column] is not None:
+            return True
         await asyncio.sleep(0.2)
-    return None
+    return False
 
 
 def call(

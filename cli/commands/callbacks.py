@@ -29,6 +29,7 @@ from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_expiry, window_problem
@@ -149,10 +150,11 @@ def list_(
             {**params, "limit": limit},
         )
     views = [describe(r) if full else _masked(describe(r)) for r in rows]
-    if as_json:
-        print(json.dumps(views, indent=2, default=str))
-        return
     zone = ZoneInfo(settings.shop.timezone)
+    if as_json:
+        # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
+        print(json.dumps(in_iso_times(views, zone), indent=2, default=str))
+        return
     table = Table(
         title=f"callback requests ({status.value}"
         f"{', ' + mask_phone(params['e164']) if phone else ''}), "
@@ -175,21 +177,25 @@ def list_(
 
 @app.command("show")
 def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> None:
-    """One request and every attempt made for it."""
+    """One request and every attempt made for it; its promise and next call as
+    `callbacks explain` gives them."""
+    settings = app_context(ctx).settings
+    zone = ZoneInfo(settings.shop.timezone)
     with _store(ctx) as db:
-        data = describe(_request(db, request_id))
+        row = _request(db, request_id)
+        planned = request_promise(db, row, settings, now=time.time())
+        data = describe(row)
         data["attempts_made"] = attempt_rows(db, request_id)
     if as_json:
-        print(json.dumps(data, indent=2, default=str))
+        data["promise"] = {
+            "deadline_at": planned.deadline_at,
+            "expires_at": planned.expires_at,
+            "timezone": planned.timezone,
+            "timeline": planned.timeline,
+        }
+        print(json.dumps(in_iso_times(data, zone), indent=2, default=str))
         return
-    settings = app_context(ctx).settings
-    card = request_card(
-        data,
-        data["attempts_made"],
-        zone=ZoneInfo(settings.shop.timezone),
-        configured_policy=settings.callbacks.policy,
-    )
-    for line in card:
+    for line in request_card(data, data["attempts_made"], planned, zone=zone):
         console.print(line, soft_wrap=True)
 
 

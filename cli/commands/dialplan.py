@@ -10,6 +10,7 @@ ones, since the PBX needs them.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -150,6 +151,41 @@ def _show_diff(text: str) -> None:
         console.print(text, markup=False, highlight=False, soft_wrap=True, end="")
 
 
+@dataclass(frozen=True, slots=True)
+class PlacementHints:
+    """What `render` tells the admin to do with the callback script and the prompts."""
+
+    script: str
+    sounds: str
+
+
+def placement_hints(settings: Settings) -> PlacementHints:
+    """Where the rendered script and prompts go, as the PBX that runs them reads them.
+
+    The sandbox's Asterisk runs in a chroot, so the folder its dialplan names
+    (``/spillway/<instance>/sounds/...``) means nothing on a real PBX, and the sandbox
+    needs no copying at all: `pbx sandbox up` and `dialplan install` put both in
+    place. A host PBX reads ``pbx.sounds_dir``: that is the folder to name.
+    """
+    if settings.pbx.mode == "sandbox":
+        return PlacementHints(
+            script="the sandbox has its own copy (`spillway pbx sandbox up` installs it); "
+            "for a real PBX, copy this one into Asterisk's agi-bin folder (it needs Python 3 "
+            "and pyst2 there): the DTMF menu runs it to take callbacks while Spillway is down",
+            sounds="nothing to copy for the sandbox: `spillway pbx sandbox up` and `spillway "
+            f"dialplan install` render them into {sound_dirs(settings).local} (its Asterisk "
+            "plays them from there); for a real PBX, set pbx.mode: host and render again, "
+            "and they go into pbx.sounds_dir",
+        )
+    return PlacementHints(
+        script="copy it into Asterisk's agi-bin folder on the PBX (it needs Python 3 and "
+        "pyst2 there); the DTMF menu runs it to take callbacks while Spillway is down",
+        sounds=f"copy them into {sound_dirs(settings).pbx} on the PBX (pbx.sounds_dir/spillway/"
+        f"{settings.shop.language}: the dialplan plays them from there; `spillway dialplan "
+        "install` on the PBX puts them there itself)",
+    )
+
+
 @app.command("render")
 def render(
     ctx: typer.Context,
@@ -173,19 +209,14 @@ def render(
             path.chmod(0o600)
         console.print(f"wrote {path}")
     script = install_script(out / "agi-bin")
-    console.print(
-        f"wrote {script}: copy it into Asterisk's agi-bin folder (it needs Python 3 and "
-        "pyst2 on the PBX); the DTMF menu runs it to take callbacks while Spillway is down"
-    )
+    hints = placement_hints(settings)
+    console.print(f"wrote {script}: {hints.script}", markup=False, soft_wrap=True)
     sounds = asyncio.run(
         render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
     )
     console.print(describe(sounds))
     if sounds.missing is None:
-        console.print(
-            f"copy them into {sound_dirs(settings).pbx} on the PBX (the dialplan plays them "
-            "from there; `dialplan install` puts them there itself)"
-        )
+        console.print(hints.sounds, markup=False, soft_wrap=True)
     if secret is None:
         console.print(f"secrets are masked ({SECRET_MASK}); --with-secrets writes them")
 

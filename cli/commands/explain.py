@@ -2,8 +2,9 @@
 
 The main factors, the planned time, and the probability by hour of the
 coming week as a small heatmap in the customer's local time (refused hours
-dimmed, with the reasons listed). The model is fitted from the attempts
-table now, with the same code the scheduler daemon refits with.
+dimmed, with the reasons listed). The model is the one the scheduler daemon
+stored at its last refit, or, when none is fresh, one fitted from the
+attempts table now with the same code (the output says which).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def show(result: Explanation) -> None:
     console.print()
     for factor in result.factors:
         console.print(f"- {factor}", markup=False, soft_wrap=False)
+    if result.model_note:
+        console.print(result.model_note, markup=False)
     console.print()
     console.print("Chance of reaching you, by hour of the coming week (darker is likelier):")
     console.print("      " + "".join(f"{h:<3d}" if h % 3 == 0 else "" for h in range(24)))

@@ -24,7 +24,7 @@ from spillway.audit import audit_log, checked_reason, current_actor
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
 from spillway.processing_record import processing_record
-from spillway.retention import Periods, apply_retention, hold, holds, release
+from spillway.retention import HOLD_SAYS, Periods, apply_retention, hold, holds, release
 from spillway.secrets import generate_secret, set_secret
 
 app = typer.Typer(
@@ -132,8 +132,8 @@ def hold_(
     e164 = _e164(ctx, phone)
     checked_reason(reason, e164, action="hold")  # refused before the database is opened
     with _store(ctx) as db:
-        placed = hold(db, e164, reason=reason, actor=current_actor(), now=time.time())
-    console.print(f"{mask_phone(e164)} {'held' if placed else 'was already held'}")
+        done = hold(db, e164, reason=reason, actor=current_actor(), now=time.time())
+    console.print(f"{mask_phone(e164)} {HOLD_SAYS[done]}", markup=False)
 
 
 @app.command("release")

@@ -131,6 +131,15 @@ def choose_timing(
     return TimingChoice(config.policy, TimingReason.POLICY)
 
 
+def policy_word(policy: str) -> str:
+    """The one word a user sees for a policy's stored name (a request's ``planned_by``, an
+    attempt's ``policy``, ``callbacks.policy``): the rule-based timing is ``conventional``
+    wherever it is shown, though the rows and the configuration call it ``traditional``;
+    a name that is no timing (a simulated oracle's) is shown as it is."""
+    timing = POLICY_TIMING.get(policy)
+    return policy if timing is None or policy == "shadow" else timing.value
+
+
 def planned_timing(timing: str | None, *, traditional: bool, policy: str) -> Timing:
     """The timing the dialer plans a stored request by.
 

@@ -1,9 +1,11 @@
 """Why a callback is planned when it is: the facts behind `spillway callbacks explain ID`.
 
 This is also the customer's right of access to how their callback time is
-computed, so everything here is said in plain words. :func:`explain` is pure:
-the request, its attempts, the rules and the model in, an
-:class:`Explanation` out; the CLI only draws it.
+computed, so everything here is said in plain words, in the shop's language:
+every sentence to the customer is a language-pack key (``explain_*`` in
+spillway/languages/<lang>/prompts.yaml). :func:`explain` is pure: the
+request, its attempts, the rules and the model in, an :class:`Explanation`
+out; the CLI only draws it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from scheduler.rules import (
     expiry,
     refusal,
 )
-from scheduler.timing.choice import Timing, TimingReason, planned_timing
+from scheduler.timing.choice import Timing, TimingReason, planned_timing, policy_word
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
+# The weekdays as the admin's views and the JSON's ``day`` field name them; the
+# sentences to the customer take theirs from the language pack.
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
@@ -41,8 +45,77 @@ TIMING_REASONS = {
 }
 
 
-def _when(ts: float, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M")
+def _when(ts: float, zone: ZoneInfo, pack: LanguagePack) -> str:
+    """A moment in the customer's local time, as the shop's language writes it."""
+    local = datetime.fromtimestamp(ts, zone)
+    return pack.say(
+        "explain_when",
+        weekday=pack.reading.weekdays[local.weekday()],
+        day=local.day,
+        month=pack.reading.months[local.month - 1],
+        hour=local.hour,
+        minute=local.minute,
+    )
+
+
+def _status_word(status: str, pack: LanguagePack) -> str:
+    """A closed request's status in the shop's language (an unknown one as it is)."""
+    key = f"explain_status_{status}"
+    return pack.say(key) if key in pack.prompts else status.replace("_", " ")
+
+
+def timing_text(timing: str, timing_reason: str | None) -> str:
+    """Which timing a request has and why, in a few words (`callbacks show`, `explain`,
+    the console)."""
+    default = "callbacks.policy (recorded before intake chose)"
+    return f"{timing} ({TIMING_REASONS.get(timing_reason or '', default)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Hour:
+    """One hour of the coming week, in the customer's local time, and whether a call may
+    fall in it (``refused``: the rule that says no)."""
+
+    weekday: int
+    hour: int
+    starts_at: float
+    refused: Refusal | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.refused is None
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """What a request was promised and when its next call is: the part of the explanation
+    that needs no contact model, and all that `callbacks show` says of the plan."""
+
+    request_id: int
+    timezone: str  # the customer's: the timeline's times are in it
+    status: str
+    timing: str  # predicted or conventional
+    timing_reason: str | None
+    planned_at: float | None
+    deadline_at: float
+    expires_at: float
+    hours: list[Hour]  # the next 168
+    # What happens next and what was promised, each line true of this request.
+    timeline: list[str]
+
+    def timing_text(self) -> str:
+        return timing_text(self.timing, self.timing_reason)
+
+
+@dataclass(frozen=True, slots=True)
+class CallHistory:
+    """The calls made to a request's number so far, as the attempts table holds them
+    (finished ones: an attempt that never started is no call)."""
+
+    own: int = 0  # for this request
+    calls: int = 0  # for the number, this request's included
+    answered: int = 0  # of ``calls``
+    simulated: bool = False  # the request is a simulated one (the model never learns from it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +147,15 @@ class Explanation:
     timeline: list[str] = field(default_factory=list)
     timing: str = Timing.PREDICTED.value  # predicted or conventional
     timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
+    # Which contact model gave the probabilities (scheduler.timing.model_source): "stored"
+    # (the scheduler's last refit) or why one was fitted now; when it was fitted; in words.
+    model_source: str | None = None
+    model_fitted_at: float | None = None
+    model_note: str = ""
 
     def timing_text(self) -> str:
         """Which timing the request has and why, in a few words (CLI, console)."""
-        default = "callbacks.policy (recorded before intake chose)"
-        return f"{self.timing} ({TIMING_REASONS.get(self.timing_reason or '', default)})"
+        return timing_text(self.timing, self.timing_reason)
 
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
@@ -99,6 +176,9 @@ class Explanation:
             "expires_at": self.expires_at,
             "factors": self.factors,
             "timeline": self.timeline,
+            "model_source": self.model_source,
+            "model_fitted_at": self.model_fitted_at,
+            "model_note": self.model_note,
             "week": [
                 {
                     "day": DAYS[c.weekday],
@@ -112,6 +192,68 @@ class Explanation:
         }
 
 
+def promise(
+    row: dict[str, Any],
+    facts: RequestFacts,
+    rules: CallingRules,
+    *,
+    now: float,
+    configured_policy: str,
+    first_attempt_at: float | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> Promise:
+    """When ``row`` was promised a first call, when its next call is and when it is given
+    up (pure): what `callbacks show` and `callbacks explain` both say of it.
+
+    ``first_attempt_at``: when the first call to this request started (None: none yet).
+    ``language``: the shop's, which the timeline is said in.
+    """
+    pack = load_pack(language)
+    timing = planned_timing(
+        row.get("timing"), traditional=bool(row.get("traditional")), policy=configured_policy
+    )
+    status = str(row["status"])
+    tz = ZoneInfo(facts.timezone)
+    if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
+        # Not planned yet: not_before is still the start of the time the customer asked
+        # for (or the rules' next allowed moment), so no hour before it is offered.
+        facts = replace(facts, not_before=row["not_before"])
+    start = datetime.fromtimestamp(now, tz).replace(minute=0, second=0, microsecond=0)
+    hours = []
+    for offset in range(SLOTS):
+        local = start + timedelta(hours=offset)
+        at = max(local.timestamp(), now)
+        why = refusal(rules, facts, at)
+        if status not in OPEN_STATUSES:
+            why = Refusal(
+                Rule.EXPIRED, "explain_hour_closed", (("status", _status_word(status, pack)),)
+            )
+        hours.append(Hour(local.weekday(), local.hour, at, why))
+    # A deadline stored with the request (the simulator's, from its world's rules) is the
+    # one it was given, as a stored expiry is (rules.expiry); else the shop's rules say it.
+    deadline_at = row.get("deadline") or deadline(rules, facts.created_at, facts.timezone)
+    return Promise(
+        request_id=int(row["id"]),
+        timezone=facts.timezone,
+        status=status,
+        timing=timing.value,
+        timing_reason=row.get("timing_reason"),
+        planned_at=row.get("not_before") if status == "pending" else None,
+        deadline_at=deadline_at,
+        expires_at=expiry(rules, facts),
+        hours=hours,
+        timeline=_timeline(
+            row,
+            hours,
+            tz,
+            pack,
+            now=now,
+            deadline_at=deadline_at,
+            first_attempt_at=first_attempt_at,
+        ),
+    )
+
+
 def explain(
     row: dict[str, Any],
     facts: RequestFacts,
@@ -120,21 +262,32 @@ def explain(
     *,
     now: float,
     configured_policy: str,
+    history: CallHistory,
     first_attempt_at: float | None = None,
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> Explanation:
-    """The plain-words explanation of one request's timing (pure).
+    """The plain-words explanation of one request's timing (pure): its :func:`promise`,
+    with the factors and the chance of an answer in each hour of the coming week.
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
-    ``signal_settings``: how the customer's signals (``facts.signals``) weigh, as the
-    predicted policy weighs them (None: not used); the signals that raised the chosen
-    hour are named in the shop's ``language``.
+    ``history``: the calls made to the number so far (:func:`history_words` says them).
+    ``signal_settings``:
+    how the customer's signals (``facts.signals``) weigh, as the predicted policy weighs
+    them (None: not used).
+    ``language``: the shop's; the timeline and the factors are said in it.
     """
+    planned = promise(
+        row,
+        facts,
+        rules,
+        now=now,
+        configured_policy=configured_policy,
+        first_attempt_at=first_attempt_at,
+        language=language,
+    )
     traditional = bool(row.get("traditional"))
-    timing = planned_timing(row.get("timing"), traditional=traditional, policy=configured_policy)
-    policy = "traditional" if timing is Timing.CONVENTIONAL else "predicted"
-    status = str(row["status"])
+    policy = "traditional" if planned.timing == Timing.CONVENTIONAL else "predicted"
     moved = None
     if signal_settings is not None and facts.signals:
         moved = tilt(
@@ -146,64 +299,50 @@ def explain(
         )
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
-    if status == "pending" and row.get("planned_by") is None and row.get("not_before"):
-        # Not planned yet: not_before is still the start of the time the customer asked
-        # for (or the rules' next allowed moment), so no hour before it is offered.
-        facts = replace(facts, not_before=row["not_before"])
-    start = datetime.fromtimestamp(now, tz).replace(minute=0, second=0, microsecond=0)
-    week = []
-    for offset in range(SLOTS):
-        local = start + timedelta(hours=offset)
-        at = max(local.timestamp(), now)
-        why = refusal(rules, facts, at)
-        if status not in OPEN_STATUSES:
-            why = Refusal(Rule.EXPIRED, f"the request is {status.replace('_', ' ')}: no more calls")
-        slot = slot_of(local.weekday(), local.hour)
-        week.append(
-            HourCell(
-                local.weekday(),
-                local.hour,
-                at,
-                float(probabilities[slot]),
-                why is None,
-                why.reason if why else "",
-            )
+    pack = load_pack(language)
+    week = [
+        HourCell(
+            h.weekday,
+            h.hour,
+            h.starts_at,
+            float(probabilities[slot_of(h.weekday, h.hour)]),
+            h.refused is None,
+            h.refused.said(pack) if h.refused else "",
         )
-    deadline_at = deadline(rules, facts.created_at, facts.timezone)
-    planned_at = row.get("not_before") if status == "pending" else None
-    factors = _factors(row, facts, model, policy, traditional)
+        for h in planned.hours
+    ]
+    factors = _factors(row, facts, model, policy, traditional, history, pack)
     if moved is not None and signal_settings is not None and policy == "predicted":
-        chosen = _chosen_slot(planned_at, week, tz)
+        chosen = _chosen_slot(planned.planned_at, week, tz)
         if chosen is not None:
             found = reasons(
                 facts.signals, chosen, now_s=now, timezone=facts.timezone, settings=signal_settings
             )
             raised = moved[chosen] > 1.0 and bool(found)
-            factors.insert(-1, signal_words(found, len(facts.signals), raised, load_pack(language)))
+            factors.insert(-1, signal_words(found, len(facts.signals), raised, pack))
     return Explanation(
-        request_id=int(row["id"]),
-        timezone=facts.timezone,
-        status=status,
+        request_id=planned.request_id,
+        timezone=planned.timezone,
+        status=planned.status,
         policy=policy,
-        planned_at=planned_at,
+        planned_at=planned.planned_at,
         plan_probability=row.get("plan_probability"),
         plan_reason=row.get("plan_reason"),
-        deadline_at=deadline_at,
-        expires_at=expiry(rules, facts),
+        deadline_at=planned.deadline_at,
+        expires_at=planned.expires_at,
         factors=factors,
-        timing=timing.value,
-        timing_reason=row.get("timing_reason"),
+        timing=planned.timing,
+        timing_reason=planned.timing_reason,
         week=week,
-        timeline=_timeline(
-            row, week, tz, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
-        ),
+        timeline=planned.timeline,
     )
 
 
 def _timeline(
     row: dict[str, Any],
-    week: list[HourCell],
+    week: list[Hour],
     zone: ZoneInfo,
+    pack: LanguagePack,
     *,
     now: float,
     deadline_at: float,
@@ -212,33 +351,32 @@ def _timeline(
     """The next call and the promise, said so that neither contradicts the other."""
     status = str(row["status"])
     if status not in OPEN_STATUSES:
-        why = f" ({row['last_error']})" if row.get("last_error") else ""
-        return [f"No further calls: this request is {status.replace('_', ' ')}{why}."]
+        word = _status_word(status, pack)
+        if row.get("last_error"):
+            return [pack.say("explain_closed_why", status=word, why=row["last_error"])]
+        return [pack.say("explain_closed", status=word)]
+    promised_by = _when(deadline_at, zone, pack)
     if first_attempt_at is not None and first_attempt_at <= deadline_at:
-        promise = (
-            f"Promised a first call by {_when(deadline_at, zone)}: kept "
-            f"(first call {_when(first_attempt_at, zone)})."
+        promised = pack.say(
+            "explain_promise_kept", deadline=promised_by, first=_when(first_attempt_at, zone, pack)
         )
     elif deadline_at < now:
-        promise = f"Promised a first call by {_when(deadline_at, zone)}: not kept."
+        promised = pack.say("explain_promise_not_kept", deadline=promised_by)
     else:
-        promise = f"Promised a first call by {_when(deadline_at, zone)}."
-    lines = [promise]
+        promised = pack.say("explain_promise", deadline=promised_by)
+    lines = [promised]
     planned_at = row.get("not_before")
     if status == "dialling":
-        lines.append("A call to you is under way now.")
+        lines.append(pack.say("explain_call_under_way"))
     elif not planned_at or planned_at <= now:
         # Due, but only callable now if the rules allow this hour: else the first that does.
         opens = next((c.starts_at for c in week if c.allowed and c.starts_at + 3600 > now), None)
         if opens is not None and opens <= now:
-            lines.append("Next call: now, as soon as an agent is free.")
+            lines.append(pack.say("explain_next_now"))
         elif opens is not None:
-            lines.append(
-                f"Next call: {_when(opens, zone)}, when calls are allowed again "
-                "(not now: see the hours below)."
-            )
+            lines.append(pack.say("explain_next_reopens", when=_when(opens, zone, pack)))
         else:
-            lines.append("Next call: none allowed in the coming week (see the hours below).")
+            lines.append(pack.say("explain_next_none"))
     else:
         # A time the customer asked for (not before 22:00) may fall in an hour the
         # calling rules refuse: the dialler then waits for the first allowed hour.
@@ -248,27 +386,25 @@ def _timeline(
                 (c.starts_at for c in week if c.allowed and c.starts_at > planned_at), None
             )
             if opens is None:
-                lines.append("Next call: none allowed in the coming week (see the hours below).")
+                lines.append(pack.say("explain_next_none"))
                 return lines
             lines.append(
-                f"Next call: {_when(opens, zone)}, the first hour the calling rules allow "
-                f"after {_when(planned_at, zone)} (see the hours below)."
+                pack.say(
+                    "explain_next_after_asked",
+                    when=_when(opens, zone, pack),
+                    asked=_when(planned_at, zone, pack),
+                )
             )
             return lines
-        line = f"Next call planned: {_when(planned_at, zone)}"
+        key = "explain_planned"
         if first_attempt_at is None and planned_at > deadline_at >= now:
-            if any(c.allowed and c.starts_at < deadline_at for c in week):
-                line += (
-                    ", later than promised: that hour is judged the likelier to reach you"
-                    if row.get("planned_by") == "predicted"
-                    else ", later than promised"
-                )
+            if not any(c.allowed and c.starts_at < deadline_at for c in week):
+                key = "explain_planned_late_rules"
+            elif row.get("planned_by") == "predicted":
+                key = "explain_planned_late_likelier"
             else:
-                line += (
-                    ", later than promised: the calling rules and the time you asked for "
-                    "allow no call before then"
-                )
-        lines.append(line + ".")
+                key = "explain_planned_late"
+        lines.append(pack.say(key, when=_when(planned_at, zone, pack)))
     return lines
 
 
@@ -299,95 +435,80 @@ def signal_words(found: list[SignalReason], total: int, raised: bool, pack: Lang
     return pack.say("explain_signals_moved", signals="; ".join(said))
 
 
-def policy_words(policy: str) -> str:
-    """A policy's name as a customer reads it."""
-    return "conventional" if policy == "traditional" else "predicted"
-
-
 def _factors(
     row: dict[str, Any],
     facts: RequestFacts,
     model: ContactModel,
     policy: str,
     traditional: bool,
+    history: CallHistory,
+    pack: LanguagePack,
 ) -> list[str]:
     said = []
     reason = row.get("timing_reason")
     if reason == TimingReason.PILOT.value:
-        said.append(
-            "This call centre is comparing two ways of timing callbacks; this request was "
-            f"drawn at random for the {policy_words(policy)} way, and keeps it."
-        )
+        way = pack.say(f"explain_way_{policy_word(policy)}")
+        said.append(pack.say("explain_pilot", way=way))
     if reason == TimingReason.CUSTOMER.value:
-        said.append(
-            "You asked for a plain callback, without AI timing: we call as soon as the "
-            "calling rules allow, and try again after a fixed wait. No prediction is used."
-        )
+        said.append(pack.say("explain_plain_asked"))
     elif traditional:
         # Who set the flag is not recorded (the customer, or a pilot's CSV): say what is.
-        said.append(
-            f"This request is marked for a traditional callback (it came in through "
-            f"{row.get('source') or 'an unknown door'}): we call as soon as the calling rules "
-            "allow, and try again after a fixed wait. No prediction is used."
-        )
+        door = row.get("source") or pack.say("explain_door_unknown")
+        said.append(pack.say("explain_marked_conventional", door=door))
     elif policy == "traditional":
-        said.append(
-            ("It" if reason == TimingReason.PILOT.value else "This call centre")
-            + " uses the conventional rule: as soon as the calling rules "
-            "allow, then again after a fixed wait."
-        )
+        pilot = reason == TimingReason.PILOT.value
+        said.append(pack.say("explain_conventional_pilot" if pilot else "explain_conventional"))
     else:
-        said.append(
-            "We pick the hour in which you are most likely to answer, sooner rather than "
-            "later: a callback is worth less the longer you wait for it, and after the "
-            "deadline we promised it counts for less still."
-        )
+        said.append(pack.say("explain_predicted"))
     segment = facts.segment or "default"
-    seg_index = model.segments.get(segment)
-    if seg_index is None:
-        industry = model.industry.get(segment)
-        shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
-        said.append(
-            f"We have no past calls for customers like you ({segment}) yet, so we assume {shape}."
-        )
-    elif model.attempts < MIN_CALLS_TO_LEARN:
-        industry = model.industry.get(segment)
-        shape = f"the usual pattern for {industry}" if industry else "ordinary business hours"
-        said.append(
-            f"Only {model.attempts} past calls so far: too few to learn when customers like "
-            f"you ({segment}) answer, so we still mostly assume {shape}."
-        )
-    else:
-        said.append(
-            f"Customers like you ({segment}): how often they answered at each hour of the "
-            f"week, learned from {model.attempts} past calls to all customers."
-        )
-    person = model.customers.get(facts.phone)
-    if person is None:
-        said.append(
-            "We have not called this number before, so nothing about you personally is used."
-        )
-    else:
-        tries = int(model.cust_tries[person].sum())
-        answers = int(model.cust_answers[person].sum())
-        said.append(
-            f"Your own history with us: {answers} of {tries} calls answered; an hour in "
-            "which you did not answer counts against that hour for you."
-        )
-    said.append(
-        "The calling rules always come first: only calling hours in your local time, no "
-        "public holidays, no number on the do-not-call list, a limit on attempts and a "
-        "gap between them."
+    industry = model.industry.get(segment)
+    shape = (
+        pack.say("explain_shape_industry", industry=industry)
+        if industry
+        else pack.say("explain_shape_business_hours")
     )
+    if model.segments.get(segment) is None:
+        said.append(pack.say("explain_segment_new", segment=segment, shape=shape))
+    elif model.attempts < MIN_CALLS_TO_LEARN:
+        said.append(
+            pack.say("explain_segment_few", calls=model.attempts, segment=segment, shape=shape)
+        )
+    else:
+        said.append(pack.say("explain_segment_learned", segment=segment, calls=model.attempts))
+    said.append(history_words(history, learned=facts.phone in model.customers, pack=pack))
+    said.append(pack.say("explain_rules_first"))
     if row.get("not_after"):
-        said.append("The time window you asked for is kept.")
-    said.append(f"Your local time is taken to be {facts.timezone} ({_zone_why(facts)}).")
+        said.append(pack.say("explain_window_kept"))
+    said.append(pack.say("explain_zone", zone=facts.timezone, why=_zone_why(facts, pack)))
     return said
 
 
-def _zone_why(facts: RequestFacts) -> str:
+def history_words(history: CallHistory, *, learned: bool, pack: LanguagePack) -> str:
+    """The calls made to the number so far, counted from the attempts themselves, and
+    whether the model learned from them, in the pack's words."""
+    if not history.calls:
+        return pack.say("explain_history_none")
+    said = pack.say(
+        "explain_history_calls",
+        calls=history.calls,
+        own=history.own,
+        other=history.calls - history.own,
+        answered=history.answered,
+    )
+    if learned:
+        used = "explain_history_learned"
+    elif history.simulated:
+        used = "explain_history_simulated"
+    else:
+        used = "explain_history_not_learned"
+    return f"{said} {pack.say(used)}"
+
+
+def _zone_why(facts: RequestFacts, pack: LanguagePack) -> str:
     """How the request's time zone was chosen: given with it, or from the number."""
-    zone, why = timezone_choice(facts.phone, "")
-    if zone == facts.timezone:
-        return why
-    return "the time zone given with your request" if zone else "the shop's time zone"
+    choice = timezone_choice(facts.phone, "")
+    if choice.zone == facts.timezone:
+        return pack.say(
+            f"explain_zone_{choice.how.value}", count=choice.zones, region=choice.region
+        )
+    return pack.say("explain_zone_given" if choice.zone else "explain_zone_shop")

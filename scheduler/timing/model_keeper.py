@@ -7,6 +7,10 @@ logged and the previous model stays, until it is older than
 ``callbacks.model_max_age_hours``: then the policy raises
 :class:`~scheduler.timing.slot_policy.ModelUnavailable` and the dialer uses the
 conventional rule (and counts it, see `spillway scheduler status`).
+
+Each new model is also stored, without its customers, for the explanations
+(`callbacks explain`, `gdpr export`: :mod:`scheduler.timing.stored_model`);
+a model that cannot be stored is logged and dialled with all the same.
 """
 
 from __future__ import annotations
@@ -20,6 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
 from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import SlotPolicy, model_probabilities
+from scheduler.timing.stored_model import (
+    AttemptWindow,
+    fitting_fingerprint,
+    save_model,
+    stored_form,
+)
 from spillway.aggregates import COUNTED, aggregate_rows
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
@@ -41,15 +51,27 @@ def read_attempt_log(
     try under no customer, so the model keeps the hour-of-week shape they
     taught it (while room is left under ``limit``).
     """
+    return read_attempt_window(store, industry, limit=limit)[0]
+
+
+def read_attempt_window(
+    store: Store, industry: Mapping[str, str] | None = None, *, limit: int = MAX_ROWS
+) -> tuple[AttemptLog, AttemptWindow]:
+    """:func:`read_attempt_log`, and which attempts it read (by start time)."""
     rows = store.query(
-        f"SELECT {ATTEMPT_COLUMNS} FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
+        f"SELECT {ATTEMPT_COLUMNS}, started_at FROM (SELECT {ATTEMPT_COLUMNS}, started_at "
         f"FROM callback_attempts WHERE {COUNTED} ORDER BY started_at DESC LIMIT :n) AS recent "
         "ORDER BY started_at",
         {"n": limit},
     )
     with store.transaction() as tx:
         counts = aggregate_rows(tx)
-    return AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
+    window = AttemptWindow(
+        rows[0]["started_at"] if rows and len(rows) >= limit else None,
+        rows[-1]["started_at"] if rows else None,
+    )
+    log = AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
+    return log, window
 
 
 def _expanded(counts: list[Row], room: int) -> list[Row]:
@@ -82,7 +104,9 @@ class ModelKeeper:
         industry: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
         fitter: Callable[..., ContactModel] = fit,
+        keep: bool = True,
     ) -> None:
+        """``keep``: store each new model for the explanations (`callbacks explain`)."""
         self.store = store
         self.refit_every_s = refit_every_s
         self.industry = dict(industry or {})
@@ -90,6 +114,8 @@ class ModelKeeper:
         self.fitter = fitter
         self.model: ContactModel | None = None
         self.last_error: str | None = None
+        self.keep = keep
+        self.fingerprint = fitting_fingerprint(self.industry, MAX_ROWS)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillway-model")
 
     def current(self) -> ContactModel | None:
@@ -100,7 +126,9 @@ class ModelKeeper:
 
     async def refit(self) -> ContactModel:
         """One refit now; the new model replaces the old only when it succeeded."""
-        attempts = await self.store.run(read_attempt_log, self.store.store, self.industry)
+        attempts, window = await self.store.run(
+            read_attempt_window, self.store.store, self.industry
+        )
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         model = await loop.run_in_executor(
@@ -114,7 +142,21 @@ class ModelKeeper:
             time.perf_counter() - started,
             model.gbm_weight,
         )
+        if self.keep:
+            await self._store_model(model, window)
         return model
+
+    async def _store_model(self, model: ContactModel, window: AttemptWindow) -> None:
+        """Store ``model`` for the explanations; a failure is logged, never raised (the
+        dialer has its model; an explanation fits its own meanwhile)."""
+        loop = asyncio.get_running_loop()
+        try:
+            stored = await loop.run_in_executor(
+                self._pool, lambda: stored_form(model, window, self.fingerprint)
+            )
+            await self.store.run(save_model, self.store.store, stored)
+        except Exception as exc:
+            log.warning("contact model not stored for the explanations: %s", exc)
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
