@@ -225,6 +225,11 @@ class FetchingMedians:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[FetchingMedians]:
+        with self._store.reading() as reader:
+            yield FetchingMedians(reader)  # type: ignore[arg-type]
+
 
 def spread_ms(samples: list[float]) -> str:
     """Median, 90th percentile and worst, in ms."""

@@ -576,6 +576,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        23,
+        "the console's KPIs find the simulated requests and the calls' stages by index, "
+        "not by reading every request and every event",
+        (
+            # Few or none: `simulate --store` writes them (web.kpi_rows.simulated_requests).
+            "CREATE INDEX callback_requests_simulated ON callback_requests(created_at) "
+            "WHERE simulated = 1",
+            # The hand-over reasons: a few stage events per call among all its events.
+            "CREATE INDEX call_events_stages ON call_events(call_id, at) WHERE kind = 'stage'",
+        ),
+    ),
 )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -60,6 +60,16 @@ class Transaction(ABC):
         """Run one statement once per row of parameters; the rows it changed, summed.
         The backends send it in one go (a bulk import's statements, not one each)."""
         return sum(self.execute(sql, row) for row in rows)
+
+
+class Reader(Protocol):
+    """Reads that belong together (a report's figures): what :meth:`Store.reading` yields."""
+
+    backend: str
+
+    def query(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    def values(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]: ...
 
 
 class Store(ABC):
@@ -122,6 +132,13 @@ class Store(ABC):
     def insert(self, table: str, row: Mapping[str, Any]) -> int:
         with self.transaction() as tx:
             return int(tx.insert(table, row))
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """Several reads for one report (the console's KPIs). Here each runs as
+        :meth:`query` runs it; PostgreSQL reads them from one read-only snapshot, each
+        statement planned for its own parameters (spillway.postgres)."""
+        yield self
 
 
 def is_storage_fault(exc: BaseException) -> bool:

@@ -15,6 +15,7 @@ import json
 import random
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,13 @@ class RowCounter:
         self.rows += len(rows)
         return rows
 
+    @contextmanager
+    def reading(self) -> Iterator[RowCounter]:
+        with self._store.reading() as reader:
+            counter = RowCounter(reader)  # type: ignore[arg-type]
+            yield counter
+            self.rows += counter.rows
+
 
 def test_postgres_takes_the_medians_where_the_rows_are(pg_dsn: str) -> None:
     """On PostgreSQL the median hours to contact and the turn percentiles are the server's
@@ -262,10 +270,11 @@ def test_postgres_takes_the_medians_where_the_rows_are(pg_dsn: str) -> None:
 
 
 def more_reached_and_more_turns(store: Store, n: int) -> None:
-    """``n`` more requests reached (each beside a reached one: same day and policy) and
-    ``n`` more turns in calls already counted."""
+    """``n`` more requests reached (each beside a reached one: same day, policy and status)
+    and ``n`` more turns in calls already counted."""
     reached = store.query(
-        "SELECT id, phone, created_at, planned_by FROM callback_requests "
+        "SELECT id, phone, created_at, planned_by, status, "
+        "COALESCE(first_attempt_policy, planned_by) AS policy FROM callback_requests "
         "WHERE contacted_at IS NOT NULL AND status <> 'invalid_number' ORDER BY id"
     )
     calls = store.query(
@@ -281,14 +290,14 @@ def more_reached_and_more_turns(store: Store, n: int) -> None:
             tx.insert(
                 "callback_requests",
                 {"id": rid, "phone": like["phone"], "source": "api", "created_at": created,
-                 "status": "done", "planned_by": like["planned_by"]},
+                 "status": like["status"], "planned_by": like["planned_by"]},
             )  # fmt: skip
             tx.insert(
                 "callback_attempts",
                 {"id": f"more{i}", "request_id": rid, "phone": like["phone"], "attempt_no": 1,
                  "started_at": created + 3600 * (1 + i % 7), "ended_at": created + 3700,
                  "outcome": "answered", "local_weekday": 0, "local_hour": 10,
-                 "hours_since_request": 1.0, "policy": "predicted"},
+                 "hours_since_request": 1.0, "policy": like["policy"]},
             )  # fmt: skip
             call = calls[i % len(calls)]
             at = call["started_at"] + 10_000 + 10 * i  # after every event of the call

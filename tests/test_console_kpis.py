@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from spillway.storage import SqliteStore
+from spillway.storage import SqliteStore, Store
 from tests.console_seed import EXPECTED_30D, seed
 from web.console import compute_kpis
 from web.kpis import (
@@ -35,7 +36,22 @@ def _subset(actual: dict, expected: dict) -> dict:
     }
 
 
-def test_the_seeded_month_gives_the_hand_counted_figures(store: SqliteStore) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def either_store(request: pytest.FixtureRequest, store: SqliteStore) -> Iterator[Store]:
+    """The SQLite store, and a PostgreSQL one (its SQL differs: the medians, the snapshot)."""
+    if request.param == "sqlite":
+        yield store
+        return
+    from spillway.postgres import PostgresStore
+
+    pg = PostgresStore(request.getfixturevalue("pg_dsn"))
+    pg.migrate()
+    yield pg
+    pg.close()
+
+
+def test_the_seeded_month_gives_the_hand_counted_figures(either_store: Store) -> None:
+    store = either_store
     now = time.time()
     seed(store, now)
     figures = compute_kpis(store, Window("30d", now - 30 * 86400, now + 1, ZONE))
@@ -43,7 +59,8 @@ def test_the_seeded_month_gives_the_hand_counted_figures(store: SqliteStore) -> 
     assert _subset(figures["bot"], EXPECTED_30D["bot"]) == EXPECTED_30D["bot"]
 
 
-def test_a_window_counts_only_what_was_created_in_it(store: SqliteStore) -> None:
+def test_a_window_counts_only_what_was_created_in_it(either_store: Store) -> None:
+    store = either_store
     now = time.time()
     seed(store, now)
     # The last 6 hours: request 4 (answered at once), 5 (open) and 6 (no number).

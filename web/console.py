@@ -68,8 +68,12 @@ def stale_after_s(settings: Settings) -> float:
 
 
 def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
-    """Both halves' KPIs for the window, and the daily series (worker thread)."""
-    by_policy, medians, by_day = request_tallies(store, w)
+    """Both halves' KPIs for the window, and the daily series (worker thread), read
+    together (:meth:`spillway.storage.Store.reading`)."""
+    with store.reading() as reader:
+        by_policy, medians, by_day = request_tallies(reader, w)
+        bot = bot_facts(reader, w.since, w.until)
+        simulated = simulated_requests(reader, w.since, w.until)
     return {
         "window": {
             "since": datetime.fromtimestamp(w.since, ZoneInfo(w.zone)).isoformat(),
@@ -78,10 +82,10 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
             "label": w.label,
         },
         "callbacks": callback_kpis_from(by_policy, medians),
-        "bot": bot_kpis_from(*bot_facts(store, w.since, w.until)),
+        "bot": bot_kpis_from(*bot),
         "daily": daily_series_from(by_day),
         # The Overview says so when simulated requests are counted (`simulate --store`).
-        "simulated_requests": simulated_requests(store, w.since, w.until),
+        "simulated_requests": simulated,
     }
 
 

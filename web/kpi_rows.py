@@ -3,8 +3,11 @@
 The callback half reads each request's contact facts, which the database
 keeps beside the request from its attempts (migration 15's triggers): one
 indexed aggregate per local day and policy, and the hours to contact of the
-requests reached (PostgreSQL takes the medians itself, ``percentile_cont``),
-instead of a scan of a month's million attempts.
+requests reached (PostgreSQL takes the medians itself, ``percentile_cont``, in
+one pass: one filtered aggregate per policy the tallies found reached),
+instead of a scan of a month's million attempts. The reads come from one
+:meth:`~spillway.storage.Store.reading` (PostgreSQL: one snapshot, each
+statement planned for its window).
 :func:`scanned_request_records` counts the same facts from the attempts (the
 definition; a test holds the two equal). The bot half: per bot call started
 in the window, its outcome and intent, the latency of each turn (paired in
@@ -14,11 +17,12 @@ SQL) and the hand-over reason of the calls handed over.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from scheduler.contact_facts import attempt_facts_sql, request_record
-from spillway.storage import Store
+from spillway.storage import Reader, Store
 from web.call_timeline import event_data
 from web.kpis import (
     HANDOFF,
@@ -47,46 +51,49 @@ _REQUESTS = f"SELECT id, created_at, status, planned_by FROM callback_requests W
 # The definition the stored facts keep (scheduler.contact_facts), grouped from the attempts.
 _ATTEMPTS = attempt_facts_sql(f"SELECT id FROM callback_requests WHERE {_WINDOW}")
 _CALLABLE = "r.status <> 'invalid_number'"
+# Grouped by status too (RequestTally.of_status counts it as tally() does): summing a CASE
+# per row and per figure cost PostgreSQL 40 % more CPU; the day is its number in the window.
 _TALLIES = f"""
 WITH days (day, day_start, day_end) AS (VALUES {{days}})
-SELECT d.day, {POLICY_SQL} AS policy,
-       COUNT(*) AS requests,
-       SUM(CASE WHEN {_CALLABLE} THEN 0 ELSE 1 END) AS invalid_number,
-       SUM(CASE WHEN {_CALLABLE} THEN r.first_attempt_answered ELSE 0 END)
-           AS first_attempt_answered,
-       SUM(CASE WHEN {_CALLABLE} AND r.contacted_at IS NOT NULL THEN 1 ELSE 0 END)
-           AS contacted,
-       SUM(CASE WHEN {_CALLABLE} THEN r.contact_attempts ELSE 0 END) AS attempts,
-       SUM(CASE WHEN r.status IN ('pending', 'dialling') THEN 1 ELSE 0 END) AS pending
+SELECT d.day, {POLICY_SQL} AS policy, r.status, COUNT(*), SUM(r.first_attempt_answered),
+       COUNT(r.contacted_at), SUM(r.contact_attempts)
 FROM days d
 JOIN callback_requests r ON r.created_at >= d.day_start AND r.created_at < d.day_end
-GROUP BY d.day, {POLICY_SQL}
+GROUP BY d.day, {POLICY_SQL}, r.status
 """
 _REACHED = f"""
 FROM callback_requests r
 WHERE r.{_WINDOW} AND {_CALLABLE} AND r.contacted_at IS NOT NULL
 """
 _HOURS = f"SELECT {POLICY_SQL} AS policy, (r.contacted_at - r.created_at) / 3600 AS hours"
-# PostgreSQL takes the medians where the rows are: one row per policy and one for all
-# (GROUPING 1), instead of every reached request's hours sent over to be sorted here.
-_HOUR_MEDIANS = f"""
-SELECT {POLICY_SQL} AS policy, GROUPING({POLICY_SQL}) AS overall,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY (r.contacted_at - r.created_at) / 3600)
-           AS median
-{_REACHED}
-GROUP BY GROUPING SETS (({POLICY_SQL}), ())
-"""
+_MEDIAN = "percentile_cont(0.5) WITHIN GROUP (ORDER BY (r.contacted_at - r.created_at) / 3600)"
 
 
-def hour_medians(store: Store, params: dict[str, Any]) -> HourMedians:
-    """The median hours to contact of the requests created in the window (``params``)."""
+def _hour_medians_sql(arms: int) -> str:
+    """PostgreSQL's medians where the rows are, in one pass and one row: over all, and
+    one per arm (``:arm0``...) as a filtered aggregate. (Grouped by policy with a
+    grouping set for all, the rows were sorted by policy first, spilling to disk at
+    PostgreSQL's default work_mem, and sorted again per group and for all.)"""
+    per_arm = "".join(
+        f", {_MEDIAN} FILTER (WHERE COALESCE(NULLIF({POLICY_SQL}, ''), :unplanned) = :arm{i})"
+        for i in range(arms)
+    )
+    return f"SELECT {_MEDIAN}{per_arm} {_REACHED}"
+
+
+def hour_medians(store: Reader, params: dict[str, Any], reached: Sequence[str] = ()) -> HourMedians:
+    """The median hours to contact of the requests created in the window (``params``);
+    ``reached``: the arms with a request reached (PostgreSQL counts only theirs)."""
     if store.backend == "postgres":
-        rows = store.query(_HOUR_MEDIANS, params)
-        by_policy = {r["policy"] or UNPLANNED: r["median"] for r in rows if not r["overall"]}
-        overall = [r["median"] for r in rows if r["overall"]]
+        if not reached:
+            return HourMedians(None, {})
+        arms = {f"arm{i}": arm for i, arm in enumerate(reached)}
+        [(overall, *medians)] = store.values(
+            _hour_medians_sql(len(arms)), {**params, **arms, "unplanned": UNPLANNED}
+        )
         return HourMedians(
-            float(overall[0]) if overall and overall[0] is not None else None,
-            {k: float(v) for k, v in by_policy.items() if v is not None},
+            None if overall is None else float(overall),
+            {arm: float(m) for arm, m in zip(reached, medians, strict=True) if m is not None},
         )
     hours: dict[str, list[float]] = defaultdict(list)
     for policy, hour in store.values(_HOURS + _REACHED, params):
@@ -95,24 +102,27 @@ def hour_medians(store: Store, params: dict[str, Any]) -> HourMedians:
 
 
 def request_tallies(
-    store: Store, w: Window
+    store: Reader, w: Window
 ) -> tuple[dict[str, RequestTally], HourMedians, dict[date, RequestTally]]:
     """The requests created in the window: counted per policy, their median hours to
     contact, and counted per local day of creation."""
     days = local_days(w)
     params: dict[str, Any] = {"since": w.since, "until": w.until}
     values = []
-    for i, (day, start, end) in enumerate(days):
-        values.append(f"(:day{i}, :start{i}, :end{i})")
-        params.update({f"day{i}": day.isoformat(), f"start{i}": start, f"end{i}": end})
+    for i, (_, start, end) in enumerate(days):
+        values.append(f"({i}, :start{i}, :end{i})")
+        params.update({f"start{i}": start, f"end{i}": end})
     by_policy: dict[str, RequestTally] = defaultdict(RequestTally)
     by_day: dict[date, RequestTally] = defaultdict(RequestTally)
     if values:
-        for row in store.query(_TALLIES.format(days=", ".join(values)), params):
-            t = RequestTally(*(int(row[f]) for f in RequestTally.__dataclass_fields__))
-            by_policy[row["policy"] or UNPLANNED] += t
-            by_day[date.fromisoformat(row["day"])] += t
-    return dict(by_policy), hour_medians(store, params), dict(by_day)
+        for day, policy, status, *sums in store.values(
+            _TALLIES.format(days=", ".join(values)), params
+        ):
+            t = RequestTally.of_status(str(status), *(int(n or 0) for n in sums))
+            by_policy[policy or UNPLANNED] += t
+            by_day[days[int(day)][0]] += t
+    reached = sorted(arm for arm, t in by_policy.items() if t.contacted)
+    return dict(by_policy), hour_medians(store, params, reached), dict(by_day)
 
 
 def scanned_kpis(store: Store, w: Window) -> dict[str, Any]:
@@ -148,7 +158,7 @@ _TURN_PERCENTILES = (
 )
 
 
-def turn_latency(store: Store, window: dict[str, Any]) -> TurnLatency:
+def turn_latency(store: Reader, window: dict[str, Any]) -> TurnLatency:
     """The turn latency of the bot calls started in the window."""
     if store.backend == "postgres":
         [row] = store.query(_TURN_PERCENTILES, window)
@@ -168,7 +178,7 @@ _TURN_EVENTS = (
 )
 
 
-def _handoff_reasons(store: Store, window: dict[str, Any]) -> dict[str, str]:
+def _handoff_reasons(store: Reader, window: dict[str, Any]) -> dict[str, str]:
     """The reason each call handed over in the window gave (the last one said)."""
     words = {f"w{i}": word for i, word in enumerate(stored_words(HANDOFF))}
     reasons: dict[str, str] = {}
@@ -185,7 +195,7 @@ def _handoff_reasons(store: Store, window: dict[str, Any]) -> dict[str, str]:
 
 
 def bot_facts(
-    store: Store, since: float, until: float
+    store: Reader, since: float, until: float
 ) -> tuple[dict[tuple[str, str | None], int], list[str | None], TurnLatency]:
     """For :func:`web.kpis.bot_kpis_from`, over the calls started in [since, until) that
     recorded an outcome: their number per (outcome, intent), the reason of each call
@@ -234,7 +244,7 @@ def handoff_reason(data: str | None) -> str | None:
     return str(reason) if reason else None
 
 
-def simulated_requests(store: Store, since: float, until: float) -> int:
+def simulated_requests(store: Reader, since: float, until: float) -> int:
     """How many callback requests created in [since, until) are simulated (for a note)."""
     [row] = store.query(
         f"SELECT COUNT(*) AS n FROM callback_requests WHERE simulated = 1 AND {_WINDOW}",
