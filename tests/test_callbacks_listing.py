@@ -154,6 +154,9 @@ def test_show_gives_the_promise_and_the_next_call_explain_gives(
     assert plan.split(":", 1)[1].strip() == " ".join(explained["timeline"])
     as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
     assert as_json["promise"]["timeline"] == explained["timeline"]
+    # One deadline in it, not the empty stored column beside the promise's.
+    assert as_json["deadline"] == as_json["promise"]["deadline_at"] is not None
+    assert as_json["expires_at"] == as_json["promise"]["expires_at"] is not None
 
 
 def test_the_rule_based_timing_has_one_name_wherever_it_is_shown(

@@ -187,6 +187,9 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         data = describe(row)
         data["attempts_made"] = attempt_rows(db, request_id)
     if as_json:
+        # One deadline and one expiry: the promise's (the stored columns hold one only
+        # for a simulated request, and the promise already prefers it then).
+        data["deadline"], data["expires_at"] = planned.deadline_at, planned.expires_at
         data["promise"] = {
             "deadline_at": planned.deadline_at,
             "expires_at": planned.expires_at,
