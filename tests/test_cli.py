@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 import typer.main
 from typer.testing import CliRunner
 
@@ -16,11 +17,15 @@ runner = CliRunner()
 
 
 def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Every command in the tree (Typer vendors its own Click, so duck-type groups)."""
+    """Every command in the tree (Typer vendors its own Click, so duck-type groups).
+
+    Through list_commands/get_command: the root group loads its commands lazily.
+    """
     yield path, command
-    if hasattr(command, "commands"):
-        for name, sub in command.commands.items():
-            yield from walk(sub, (*path, name))
+    if hasattr(command, "list_commands"):
+        ctx = typer.Context(command)
+        for name in command.list_commands(ctx):
+            yield from walk(command.get_command(ctx, name), (*path, name))
 
 
 COMMANDS = list(walk(typer.main.get_command(app)))

@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import typer
-import uvicorn
 
 from cli.commands.web_users import app as users_app
 from cli.context import app_context
 from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
-from web.app import create_web_app
-from web.connection_guard import ConnectionLimits, OncePerInterval, guarded_protocol
 
 app = typer.Typer(
     help="The web application: the console, the callback API and /metrics.",
@@ -25,6 +22,12 @@ app.add_typer(users_app, name="user")
 @app.command("serve")
 def serve(ctx: typer.Context) -> None:
     """Serve the console, the callback API and /metrics on web.bind_host:web.port."""
+    # Imported here: the web app and uvicorn cost `spillway web user ...` ~1 s at start-up.
+    import uvicorn
+
+    from web.app import create_web_app
+    from web.connection_guard import ConnectionLimits, OncePerInterval, guarded_protocol
+
     state = app_context(ctx)
     settings = state.settings
     state.announce_config()

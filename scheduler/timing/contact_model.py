@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln
 from threadpoolctl import threadpool_limits
 
 from scheduler.timing.season_effect import SEASON_ROUNDS, SeasonEffect, SeasonRows
@@ -383,6 +382,10 @@ def _segment_posterior(
     other hours than the defaults expect (night-shift workers) soon leaves it
     behind.
     """
+    # Imported here, not at the top: scipy costs light CLI commands (`callbacks list`,
+    # `gdpr export`) ~0.3 s at start-up, and only fitting needs it.
+    from scipy.special import betaln
+
     borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
     evidence, alphas, betas = [], [], []
     for prior_strength, borrow_strength in STRENGTHS:
