@@ -105,8 +105,31 @@ class SubjectExport:
         }
 
     def json_text(self) -> str:
-        """The export as `spillway gdpr export` writes it (and the console downloads it)."""
-        return json.dumps(self.as_json(), indent=2, default=str, ensure_ascii=False)
+        """The export as `spillway gdpr export` writes it (and the console downloads it).
+
+        Indented, but each stored row on one line: Python's C encoder writes only
+        unindented JSON, and an indented dump of a customer with 10,000 attempts took
+        most of the command's time (0.95 s of 1.3 s).
+        """
+        parts = []
+        for key, value in self.as_json().items():
+            if key == "data":
+                tables = [
+                    f"    {_compact(name)}: [\n"
+                    + ",\n".join(f"      {_compact(row)}" for row in rows)
+                    + "\n    ]"
+                    for name, rows in value.items()
+                ]
+                text = "{\n" + ",\n".join(tables) + "\n  }" if tables else "{}"
+            else:
+                text = json.dumps(value, indent=2, default=str, ensure_ascii=False)
+                text = text.replace("\n", "\n  ")
+            parts.append(f"  {_compact(key)}: {text}")
+        return "{\n" + ",\n".join(parts) + "\n}"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 def person_rows(store: Store, e164: str) -> dict[str, list[Row]]:

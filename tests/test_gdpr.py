@@ -65,6 +65,15 @@ async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
     assert [r["phone"] for r in anna["do_not_call"]] == ["+45" + ANNA]
     assert [r["phone"] for r in anna["ai_timing_optout"]] == ["+45" + ANNA]
     assert not any(str(r).count(BO) for rows in anna.values() for r in rows)
+    # The file is that export, with each stored row on a line of its own.
+    text = found.json_text()
+    assert json.loads(text) == json.loads(json.dumps(found.as_json(), default=str))
+    one_line = [
+        json.loads(line.strip().rstrip(","))
+        for line in text.splitlines()
+        if line.strip().startswith("{") and line.strip().rstrip(",").endswith("}")
+    ]
+    assert all(row in one_line for rows in data.values() for row in rows)
 
 
 async def test_forget_leaves_nothing_but_the_hashed_do_not_call_entry(world: SqliteStore) -> None:
