@@ -15,6 +15,9 @@ Run:
   timed too. ``--thread-per-core`` adds that fallback with the booster
   fitted on a thread per core (the library's default, before), for the ratio.
   An export that did not use the stored model when it should is a failure.
+  ``--seasons FILE [--season-region R]``: as a shop with that season calendar
+  (``callbacks.seasons_file``) has it: the keeper dates each attempt into its
+  season and stores the season factors with the model.
 - forget: one customer (10 requests, 100 attempts, a call with its
   transcript, a case, an SMS, a do-not-call entry) in a SQLite database of
   1,000,000 attempts; `spillway gdpr forget`'s work, secure delete and the
@@ -52,7 +55,11 @@ from bench.harness import machine, write_report  # noqa: E402
 from scheduler.daemon import RETENTION_BATCH_ROWS  # noqa: E402
 from scheduler.subject_access import export_person, person_rows  # noqa: E402
 from scheduler.timing import contact_model  # noqa: E402
-from scheduler.timing.model_keeper import MAX_ROWS, read_attempt_window  # noqa: E402
+from scheduler.timing.model_keeper import (  # noqa: E402
+    MAX_ROWS,
+    read_attempt_window,
+    season_calendar,
+)
 from scheduler.timing.stored_model import (  # noqa: E402
     fitting_fingerprint,
     save_model,
@@ -148,11 +155,17 @@ def _background(store: SqliteStore, attempts: int, rng: random.Random) -> None:
 
 def _keeper_refit(store: SqliteStore, settings: Settings) -> float:
     """What the scheduler daemon's keeper does at each refit: read, fit, store; seconds."""
-    industry = settings.callbacks.segment_industry
+    cb = settings.callbacks
+    industry, calendar = cb.segment_industry, season_calendar(settings)
     started = time.perf_counter()
-    log, window = read_attempt_window(store, industry)
+    log, window = read_attempt_window(
+        store, industry, seasons=calendar, timezone=cb.default_timezone
+    )
     model = contact_model.fit(log, now=time.time())
-    save_model(store, stored_form(model, window, fitting_fingerprint(industry, MAX_ROWS)))
+    fingerprint = fitting_fingerprint(
+        industry, MAX_ROWS, seasons=calendar, timezone=cb.default_timezone
+    )
+    save_model(store, stored_form(model, window, fingerprint))
     return time.perf_counter() - started
 
 
@@ -170,7 +183,12 @@ def _unstored_export(store: SqliteStore, settings: Settings) -> tuple[float, str
 
 
 def bench_export(
-    folder: Path, runs: int, rng: random.Random, *, thread_per_core: bool = False
+    folder: Path,
+    runs: int,
+    rng: random.Random,
+    *,
+    thread_per_core: bool = False,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     store = SqliteStore(folder / "export.db")
     store.migrate()
@@ -178,7 +196,7 @@ def bench_export(
         _background(store, 100_000, rng)
         _filled(store, SUBJECT, 1_000, 10_000, rng)
         _person_extras(store, SUBJECT)
-    settings = Settings()
+    settings = settings or Settings()
     refit_s = _keeper_refit(store, settings)
     rows_s, stored_s, fitted_s, per_core_s = [], [], [], []
     failures = 0
@@ -205,6 +223,7 @@ def bench_export(
     store.close()
     report: dict[str, Any] = {
         "attempts_in_database": 110_000,
+        "seasons_file": str(settings.callbacks.seasons_file or ""),
         "rows_exported": sum(len(r) for r in found.values()),
         "open_callbacks_explained": len(export.explanations),
         "failures": failures,
@@ -302,6 +321,8 @@ def main() -> None:
         action="store_true",
         help="also time the export without a stored model with the booster on a thread per core",
     )
+    parser.add_argument("--seasons", type=Path, help="a season calendar (callbacks.seasons_file)")
+    parser.add_argument("--season-region", help="callbacks.season_region with --seasons")
     parser.add_argument(
         "--parts", default="export,forget,retention", help="which of export,forget,retention"
     )
@@ -312,8 +333,13 @@ def main() -> None:
     parts = set(args.parts.split(","))
     report: dict[str, Any] = {"machine": machine(), "load_average_at_start": os.getloadavg()}
     if "export" in parts:
+        seasons = {"seasons_file": str(args.seasons), "season_region": args.season_region}
         report["export"] = bench_export(
-            folder, args.runs, rng, thread_per_core=args.thread_per_core
+            folder,
+            args.runs,
+            rng,
+            thread_per_core=args.thread_per_core,
+            settings=Settings(callbacks=seasons) if args.seasons else None,
         )
     if "forget" in parts:
         report["forget"] = bench_forget(folder, args.runs, rng)
