@@ -18,6 +18,9 @@ Run:
   Then the whole command, ``spillway gdpr export PHONE --out FILE``, as a new
   process on that database (CLI start-up included), ``--runs`` times; a run
   that exits non-zero or writes no export is a failure.
+  ``--seasons FILE [--season-region R]``: as a shop with that season calendar
+  (``callbacks.seasons_file``) has it: the keeper dates each attempt into its
+  season and stores the season factors with the model.
 - forget: one customer (10 requests, 100 attempts, a call with its
   transcript, a case, an SMS, a do-not-call entry) in a SQLite database of
   1,000,000 attempts; `spillway gdpr forget`'s work, secure delete and the
@@ -56,7 +59,11 @@ from bench.harness import machine, write_report  # noqa: E402
 from scheduler.daemon import RETENTION_BATCH_ROWS  # noqa: E402
 from scheduler.subject_access import export_person, person_rows  # noqa: E402
 from scheduler.timing import contact_model  # noqa: E402
-from scheduler.timing.model_keeper import MAX_ROWS, read_attempt_window  # noqa: E402
+from scheduler.timing.model_keeper import (  # noqa: E402
+    MAX_ROWS,
+    read_attempt_window,
+    season_calendar,
+)
 from scheduler.timing.stored_model import (  # noqa: E402
     fitting_fingerprint,
     save_model,
@@ -152,11 +159,17 @@ def _background(store: SqliteStore, attempts: int, rng: random.Random) -> None:
 
 def _keeper_refit(store: SqliteStore, settings: Settings) -> float:
     """What the scheduler daemon's keeper does at each refit: read, fit, store; seconds."""
-    industry = settings.callbacks.segment_industry
+    cb = settings.callbacks
+    industry, calendar = cb.segment_industry, season_calendar(settings)
     started = time.perf_counter()
-    log, window = read_attempt_window(store, industry)
+    log, window = read_attempt_window(
+        store, industry, seasons=calendar, timezone=cb.default_timezone
+    )
     model = contact_model.fit(log, now=time.time())
-    save_model(store, stored_form(model, window, fitting_fingerprint(industry, MAX_ROWS)))
+    fingerprint = fitting_fingerprint(
+        industry, MAX_ROWS, seasons=calendar, timezone=cb.default_timezone
+    )
+    save_model(store, stored_form(model, window, fingerprint))
     return time.perf_counter() - started
 
 
@@ -173,10 +186,16 @@ def _unstored_export(store: SqliteStore, settings: Settings) -> tuple[float, str
     return took, export.explanations[0].model_source
 
 
-def _command_export(folder: Path, runs: int) -> tuple[list[float], int]:
+def _command_export(folder: Path, runs: int, settings: Settings) -> tuple[list[float], int]:
     """``spillway gdpr export`` as an admin runs it, on the export database: seconds, failures."""
     config = folder / "export.yaml"
-    config.write_text(f"storage:\n  sqlite_path: {folder / 'export.db'}\n")
+    cb = settings.callbacks
+    calendar = (
+        f"callbacks:\n  seasons_file: {cb.seasons_file}\n  season_region: {cb.season_region}\n"
+        if cb.seasons_file
+        else ""
+    )
+    config.write_text(f"storage:\n  sqlite_path: {folder / 'export.db'}\n{calendar}")
     out = folder / "export.json"
     argv = [sys.executable, "-m", "cli", "--config", str(config), "gdpr", "export", SUBJECT]
     env = os.environ | {"PYTHONPATH": str(ROOT)}
@@ -193,7 +212,12 @@ def _command_export(folder: Path, runs: int) -> tuple[list[float], int]:
 
 
 def bench_export(
-    folder: Path, runs: int, rng: random.Random, *, thread_per_core: bool = False
+    folder: Path,
+    runs: int,
+    rng: random.Random,
+    *,
+    thread_per_core: bool = False,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     store = SqliteStore(folder / "export.db")
     store.migrate()
@@ -201,7 +225,7 @@ def bench_export(
         _background(store, 100_000, rng)
         _filled(store, SUBJECT, 1_000, 10_000, rng)
         _person_extras(store, SUBJECT)
-    settings = Settings()
+    settings = settings or Settings()
     refit_s = _keeper_refit(store, settings)
     rows_s, stored_s, fitted_s, per_core_s = [], [], [], []
     failures = 0
@@ -226,10 +250,11 @@ def bench_export(
                 contact_model.GBM_THREADS = 1
     [size] = store.query("SELECT length(body) AS n FROM fitted_models")
     store.close()
-    command_s, command_failures = _command_export(folder, runs)
+    command_s, command_failures = _command_export(folder, runs, settings)
     failures += command_failures
     report: dict[str, Any] = {
         "attempts_in_database": 110_000,
+        "seasons_file": str(settings.callbacks.seasons_file or ""),
         "rows_exported": sum(len(r) for r in found.values()),
         "open_callbacks_explained": len(export.explanations),
         "failures": failures,
@@ -330,6 +355,8 @@ def main() -> None:
         action="store_true",
         help="also time the export without a stored model with the booster on a thread per core",
     )
+    parser.add_argument("--seasons", type=Path, help="a season calendar (callbacks.seasons_file)")
+    parser.add_argument("--season-region", help="callbacks.season_region with --seasons")
     parser.add_argument(
         "--parts", default="export,forget,retention", help="which of export,forget,retention"
     )
@@ -340,8 +367,13 @@ def main() -> None:
     parts = set(args.parts.split(","))
     report: dict[str, Any] = {"machine": machine(), "load_average_at_start": os.getloadavg()}
     if "export" in parts:
+        seasons = {"seasons_file": str(args.seasons), "season_region": args.season_region}
         report["export"] = bench_export(
-            folder, args.runs, rng, thread_per_core=args.thread_per_core
+            folder,
+            args.runs,
+            rng,
+            thread_per_core=args.thread_per_core,
+            settings=Settings(callbacks=seasons) if args.seasons else None,
         )
     if "forget" in parts:
         report["forget"] = bench_forget(folder, args.runs, rng)

@@ -96,14 +96,21 @@ def read_attempt_window(
         rows[0]["started_at"] if rows and len(rows) >= limit else None,
         rows[-1]["started_at"] if rows else None,
     )
-    if seasons.periods:
-        zone = ZoneInfo(timezone)
-        rows = [
-            {**r, "season": seasons.season_on(datetime.fromtimestamp(r["started_at"], zone).date())}
-            for r in rows
-        ]
+    rows = with_seasons(rows, seasons, timezone)
     log = AttemptLog.from_rows([*_expanded(counts, limit - len(rows)), *rows], industry)
     return log, window
+
+
+def with_seasons(rows: list[Row], seasons: SeasonCalendar, timezone: str) -> list[Row]:
+    """``rows`` (with ``started_at``), each with the ``season`` of its date in ``timezone``
+    (unchanged without a calendar): as the fit reads them, and an explanation too."""
+    if not seasons.periods:
+        return rows
+    zone = ZoneInfo(timezone)
+    return [
+        {**r, "season": seasons.season_on(datetime.fromtimestamp(r["started_at"], zone).date())}
+        for r in rows
+    ]
 
 
 def _expanded(counts: list[Row], room: int) -> list[Row]:
@@ -151,7 +158,9 @@ class ModelKeeper:
         self.model: ContactModel | None = None
         self.last_error: str | None = None
         self.keep = keep
-        self.fingerprint = fitting_fingerprint(self.industry, MAX_ROWS)
+        self.fingerprint = fitting_fingerprint(
+            self.industry, MAX_ROWS, seasons=seasons, timezone=timezone
+        )
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillway-model")
 
     def current(self) -> ContactModel | None:
@@ -180,9 +189,7 @@ class ModelKeeper:
             time.perf_counter() - started,
             model.gbm_weight,
         )
-        if self.keep and model.seasons is None:
-            # The stored form carries no season factors: explanations fit their own then
-            # (model_source, Why.SEASONS).
+        if self.keep:
             await self._store_model(model, window)
         return model
 

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from scheduler.timing.contact_model import ContactModel, fit
-from scheduler.timing.model_keeper import MAX_ROWS, read_attempt_log, season_calendar
+from scheduler.timing.model_keeper import (
+    MAX_ROWS,
+    read_attempt_log,
+    season_calendar,
+    with_seasons,
+)
 from scheduler.timing.stored_model import (
     MODEL_NAME,
     StoredModel,
@@ -29,6 +34,7 @@ from scheduler.timing.stored_model import (
 )
 from spillway.aggregates import COUNTED
 from spillway.language_pack import LanguagePack
+from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.settings import Settings
 from spillway.storage import Store
 
@@ -45,17 +51,19 @@ class Why(StrEnum):
     STALE = "stale"  # older than callbacks.model_max_age_hours
     CHANGED = "changed"  # fitted by other code or with other settings
     UNREADABLE = "unreadable"  # corrupt: logged
-    SEASONS = "seasons"  # a season calendar is in use: the stored form has no season factors
 
 
 @dataclass(frozen=True)
 class ModelSource:
     """The model an explanation uses: ``stored`` (then each customer's part is read from
-    their attempts, :meth:`for_customer`) or ``fitted`` now from every attempt."""
+    their attempts, :meth:`for_customer`, their seasons read from ``seasons`` in
+    ``timezone`` as the keeper read them) or ``fitted`` now from every attempt."""
 
     why: Why
     stored: StoredModel | None = None
     fitted: ContactModel | None = None
+    seasons: SeasonCalendar = NO_SEASONS
+    timezone: str = "Europe/Copenhagen"
 
     @property
     def fitted_at(self) -> float:
@@ -74,7 +82,10 @@ class ModelSource:
         if self.fitted is not None:
             return self.fitted
         assert self.stored is not None
-        return customer_model(self.stored, phone, customer_attempts(store, self.stored, phone))
+        attempts = customer_attempts(
+            store, self.stored, phone, seasons=self.seasons, timezone=self.timezone
+        )
+        return customer_model(self.stored, phone, attempts)
 
     def note(self, pack: LanguagePack, max_age_hours: float) -> str:
         """Which model the explanation used, in the pack's words."""
@@ -84,23 +95,32 @@ class ModelSource:
         return pack.say("explain_model_fitted", attempts=self.attempts, why=why)
 
 
-def customer_attempts(store: Store, stored: StoredModel, phone: str) -> list[dict[str, object]]:
+def customer_attempts(
+    store: Store,
+    stored: StoredModel,
+    phone: str,
+    *,
+    seasons: SeasonCalendar = NO_SEASONS,
+    timezone: str = "Europe/Copenhagen",
+) -> list[dict[str, object]]:
     """``phone``'s finished attempts among those the stored model was fitted on, oldest
-    first (as :func:`~scheduler.timing.model_keeper.read_attempt_log` reads them)."""
+    first, each with its season (as :func:`~scheduler.timing.model_keeper.read_attempt_log`
+    reads them with the same calendar and timezone)."""
     window = stored.window
     if window.through_started_at is None:
         return []
     since = "" if window.since_started_at is None else "AND started_at >= :since "
-    return store.query(
-        "SELECT segment, local_weekday, local_hour, attempt_no, outcome FROM callback_attempts "
-        f"WHERE phone = :phone AND {COUNTED} AND started_at <= :through {since}"
-        "ORDER BY started_at",
+    rows = store.query(
+        "SELECT segment, local_weekday, local_hour, attempt_no, outcome, started_at "
+        f"FROM callback_attempts WHERE phone = :phone AND {COUNTED} "
+        f"AND started_at <= :through {since}ORDER BY started_at",
         {
             "phone": phone,
             "through": window.through_started_at,
             "since": window.since_started_at,
         },
     )
+    return with_seasons(rows, seasons, timezone)
 
 
 def load_stored(
@@ -136,16 +156,12 @@ def load_stored(
 def model_source(store: Store, settings: Settings, *, now: float) -> ModelSource:
     """The stored model if fresh, else one fitted from the attempts now (and why)."""
     cb = settings.callbacks
-    calendar = season_calendar(settings)
-    if calendar.periods:
-        # The keeper stores no model with season factors (its stored form has none yet):
-        # fit one as the dialer's, with the calendar.
-        attempts = read_attempt_log(
-            store, cb.segment_industry, seasons=calendar, timezone=cb.default_timezone
-        )
-        return ModelSource(Why.SEASONS, fitted=fit(attempts, now=now))
-    fingerprint = fitting_fingerprint(cb.segment_industry, MAX_ROWS)
+    calendar, zone = season_calendar(settings), cb.default_timezone
+    fingerprint = fitting_fingerprint(
+        cb.segment_industry, MAX_ROWS, seasons=calendar, timezone=zone
+    )
     stored, why = load_stored(store, fingerprint, now=now, max_age_s=cb.model_max_age_hours * 3600)
     if stored is not None:
-        return ModelSource(why, stored=stored)
-    return ModelSource(why, fitted=fit(read_attempt_log(store, cb.segment_industry), now=now))
+        return ModelSource(why, stored=stored, seasons=calendar, timezone=zone)
+    attempts = read_attempt_log(store, cb.segment_industry, seasons=calendar, timezone=zone)
+    return ModelSource(why, fitted=fit(attempts, now=now))

@@ -7,7 +7,8 @@ in the ``fitted_models`` table, and an explanation reuses it while it is fresh
 (:mod:`scheduler.timing.model_source`).
 
 What is stored is the model *without* its customers: the segments' curves
-(Beta parameters by hour of the week), the booster's share of the blend, and
+(Beta parameters by hour of the week), the season factors by segment (when
+the attempts carried seasons), the booster's share of the blend, and
 the booster as its predictions over every input it is ever asked about
 (segment x attempt number x contact-rate bucket x hour of the week; those
 are its only features, all discrete), so no per-customer part, no phone
@@ -21,7 +22,8 @@ The format is plain data: JSON, with each array as base64 of little-endian
 float64 and its shape, checked on reading. Nothing is unpickled (a pickled
 scikit-learn model would run code from the database and break at the next
 scikit-learn upgrade). A model is valid only for the code and settings that
-fitted it (:func:`fitting_fingerprint`).
+fitted it (:func:`fitting_fingerprint`), the season calendar and the
+timezone its attempts' seasons were read in included.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from scheduler.timing import contact_model
+from scheduler.timing import contact_model, season_effect
 from scheduler.timing.contact_model import (
     FACTOR_STRENGTH,
     MAX_ATTEMPT_FEATURE,
@@ -49,9 +51,12 @@ from scheduler.timing.contact_model import (
     FloatArray,
     slot_of,
 )
+from scheduler.timing.season_effect import SeasonEffect
+from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.storage import Store
 
-FORMAT_VERSION = 1  # of the stored text; a change makes every stored model unreadable
+# Of the stored text; a change makes every stored model unreadable. 2: the season factors.
+FORMAT_VERSION = 2
 MODEL_NAME = "contact"  # the row of fitted_models the daemon keeps
 # The booster's table: segment (code + 1; 0 is a segment the fit never saw), attempt
 # number (0..MAX_ATTEMPT_FEATURE), contact-rate bucket (0..RATE_BUCKETS), hour of the week.
@@ -88,28 +93,51 @@ class StoredModel:
     holdout_log_loss: float | None
     gbm_table: FloatArray | None  # [segments + 1, ATTEMPT_VALUES, RATE_VALUES, 168]
     window: AttemptWindow
+    seasons: SeasonEffect | None = None  # the learned season factors; None: no season seen
 
 
-def fitting_fingerprint(industry: Mapping[str, str], max_rows: int) -> str:
+def fitting_fingerprint(
+    industry: Mapping[str, str],
+    max_rows: int,
+    *,
+    seasons: SeasonCalendar = NO_SEASONS,
+    timezone: str = "Europe/Copenhagen",
+) -> str:
     """What a stored model is valid for: the format, the model's code (its constants
-    included) and the settings the fit reads. Any change invalidates stored models."""
+    included) and the settings the fit reads, the season calendar among them (its
+    periods, its region and the timezone an attempt's date is read in, which decide
+    each attempt's season). Any change invalidates stored models."""
     basis = json.dumps(
         {
             "format": FORMAT_VERSION,
             "code": _code_hash(),
             "industry": sorted(industry.items()),
             "max_rows": max_rows,
+            "seasons": _calendar_basis(seasons, timezone),
         },
         sort_keys=True,
     )
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
+def _calendar_basis(calendar: SeasonCalendar, timezone: str) -> dict[str, Any] | None:
+    """What of a season calendar the fit depends on (None: no calendar, so no timezone)."""
+    if not calendar.periods:
+        return None
+    return {
+        "periods": [  # in order: the first period covering a day names its season
+            [p.name, p.first.isoformat(), p.last.isoformat(), p.region] for p in calendar.periods
+        ],
+        "region": calendar.region,
+        "timezone": timezone,
+    }
+
+
 @functools.cache
 def _code_hash() -> str:
-    """A hash of the model's module (read once per process)."""
+    """A hash of the model's modules (read once per process)."""
     try:
-        code = inspect.getsource(contact_model)
+        code = inspect.getsource(contact_model) + inspect.getsource(season_effect)
     except (OSError, TypeError):  # no source shipped: the format version alone
         code = ""
     return hashlib.sha256(code.encode()).hexdigest()
@@ -164,6 +192,7 @@ def stored_form(model: ContactModel, window: AttemptWindow, fingerprint: str) ->
         holdout_log_loss=model.holdout_log_loss,
         gbm_table=None if booster is None else _tabulated(booster, len(model.segments)),
         window=window,
+        seasons=model.seasons,
     )
 
 
@@ -171,8 +200,9 @@ def customer_model(
     stored: StoredModel, customer: str, attempts: Sequence[Mapping[str, Any]]
 ) -> ContactModel:
     """The model as a fit gives it for ``customer``, from their own finished ``attempts``
-    (``callback_attempts`` rows in the fit's window, oldest first): the same arithmetic
-    as :func:`~scheduler.timing.contact_model.fit`, for one customer."""
+    (``callback_attempts`` rows in the fit's window, oldest first, each with its
+    ``season`` as the fit read it): the same arithmetic as
+    :func:`~scheduler.timing.contact_model.fit`, for one customer."""
     n_seg = len(stored.segments)
     seg_mean = stored.seg_alpha / (stored.seg_alpha + stored.seg_beta)
     booster = None if stored.gbm_table is None else TabulatedBooster(stored.gbm_table)
@@ -190,6 +220,7 @@ def customer_model(
         gbm=booster,
         gbm_weight=stored.gbm_weight,
         holdout_log_loss=stored.holdout_log_loss,
+        seasons=stored.seasons,
     )
     if not attempts:
         return base
@@ -197,15 +228,24 @@ def customer_model(
         [slot_of(int(r["local_weekday"]), int(r["local_hour"])) for r in attempts], dtype=np.int64
     )
     answered = np.array([r["outcome"] == "answered" for r in attempts]).astype(np.float64)
+    names = [str(r["segment"] or "default") for r in attempts]
+    codes = [stored.segments.get(name, n_seg) for name in names]
     # Each attempt's segment curve at its hour (a segment the fit never saw: its prior).
     at_slot = np.array(
         [
-            seg_mean[code, k]
-            if (code := stored.segments.get(str(r["segment"] or "default"), n_seg)) < n_seg
-            else base.segment_mean(str(r["segment"] or "default"))[k]
-            for r, k in zip(attempts, slots, strict=True)
+            seg_mean[code, k] if code < n_seg else base.segment_mean(name)[k]
+            for name, code, k in zip(names, codes, slots, strict=True)
         ]
     )
+    if stored.seasons is not None:
+        # A try in a season counts as its factor, as in the fit (1 outside every season).
+        effect = stored.seasons
+        at_slot = at_slot * np.array(
+            [
+                effect.factor(code, str(r.get("season") or ""))
+                for code, r in zip(codes, attempts, strict=True)
+            ]
+        )
     one = np.zeros(len(attempts), dtype=np.int64)
     tries = np.bincount(slots, minlength=SLOTS).reshape(1, SLOTS).astype(float)
     answers = np.bincount(slots, weights=answered, minlength=SLOTS).reshape(1, SLOTS).astype(float)
@@ -226,6 +266,7 @@ def customer_model(
         gbm=booster,
         gbm_weight=base.gbm_weight,
         holdout_log_loss=base.holdout_log_loss,
+        seasons=base.seasons,
     )
 
 
@@ -239,6 +280,12 @@ def to_text(stored: StoredModel) -> str:
     arrays = {"seg_alpha": stored.seg_alpha, "seg_beta": stored.seg_beta}
     if stored.gbm_table is not None:
         arrays["gbm_table"] = stored.gbm_table
+    seasons = None
+    if stored.seasons is not None:
+        seasons = sorted(stored.seasons.names, key=stored.seasons.names.__getitem__)
+        arrays["season_factors"] = stored.seasons.factors
+        arrays["season_answers"] = stored.seasons.answers
+        arrays["season_expected"] = stored.seasons.expected
     return json.dumps(
         {
             "format": FORMAT_VERSION,
@@ -252,6 +299,7 @@ def to_text(stored: StoredModel) -> str:
             "holdout_log_loss": stored.holdout_log_loss,
             "since_started_at": stored.window.since_started_at,
             "through_started_at": stored.window.through_started_at,
+            "seasons": seasons,  # the season of each column of the season arrays
             "arrays": {name: _array(a) for name, a in arrays.items()},
         }
     )
@@ -317,6 +365,7 @@ def from_text(text: str) -> StoredModel:
     if not 0.0 <= weight <= 1.0 or (weight > 0.0 and table is None):
         raise UnreadableModel("the booster's share does not match its table")
     loss = _number(raw.get("holdout_log_loss"), "holdout_log_loss", optional=True)
+    seasons = _read_seasons(raw.get("seasons"), arrays, rows)
     return StoredModel(
         fingerprint=str(raw.get("fingerprint", "")),
         fitted_at=float(_number(raw.get("fitted_at"), "fitted_at")),
@@ -333,7 +382,31 @@ def from_text(text: str) -> StoredModel:
             _number(raw.get("since_started_at"), "since_started_at", optional=True),
             _number(raw.get("through_started_at"), "through_started_at", optional=True),
         ),
+        seasons=seasons,
     )
+
+
+def _read_seasons(raw: Any, arrays: dict[str, Any], rows: int) -> SeasonEffect | None:
+    """The season factors (None when the fit saw no season), checked as every field."""
+    stored = {name for name in arrays if name.startswith("season_")}
+    if raw is None:
+        if stored:
+            raise UnreadableModel("season arrays without their seasons")
+        return None
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(name, str) and name for name in raw)
+        or len(set(raw)) != len(raw)
+    ):
+        raise UnreadableModel("the seasons are not distinct names")
+    shape = (rows, len(raw))
+    factors = _read_array(arrays.get("season_factors"), shape)
+    answers = _read_array(arrays.get("season_answers"), shape)
+    expected = _read_array(arrays.get("season_expected"), shape)
+    if (factors <= 0).any() or (answers < 0).any() or (expected < 0).any():
+        raise UnreadableModel("a season factor is not positive or its counts are negative")
+    return SeasonEffect({name: i for i, name in enumerate(raw)}, factors, answers, expected)
 
 
 # -- the fitted_models table -----------------------------------------------------------------
