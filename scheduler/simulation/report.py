@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from scheduler.rules import calling_expiry
-from scheduler.simulation.simulator import SimRun
+from scheduler.simulation.simulator import SimRequest, SimRun
 from scheduler.simulation.world import lead_value
 
 WEEK_S = 7 * 86400.0
@@ -32,10 +32,7 @@ def kpis(run: SimRun) -> dict[str, Any]:
     contacted = [r for r in requests if r.contacted_at is not None]
     hours = [(r.contacted_at - r.created_at) / 3600 for r in contacted if r.contacted_at]
     half_life = run.world.lead_half_life_hours
-    start = run.world.start.timestamp()
-    weeks: dict[int, list[Any]] = defaultdict(list)
-    for r in requests:
-        weeks[int((r.created_at - start) // WEEK_S)].append(r)
+    weeks = by_week(run)
     weekly = []
     for week in sorted(weeks):
         members = weeks[week]
@@ -68,6 +65,15 @@ def kpis(run: SimRun) -> dict[str, Any]:
         "mean_lead_value": round(sum(lead_value(h, half_life) for h in hours) / n, 4),
         "weekly": weekly,
     }
+
+
+def by_week(run: SimRun) -> dict[int, list[SimRequest]]:
+    """The run's requests by the week they were made in (0: the world's first seven days)."""
+    start = run.world.start.timestamp()
+    weeks: dict[int, list[SimRequest]] = defaultdict(list)
+    for r in run.requests:
+        weeks[int((r.created_at - start) // WEEK_S)].append(r)
+    return weeks
 
 
 def _share(part: int, whole: int) -> float:

@@ -50,6 +50,15 @@ def without_signals(world: World) -> World:
     return world.model_copy(update={"segments": segments})
 
 
+def kinds_sent(world: World) -> list[str]:
+    """The signal kinds some segment of ``world`` sends (inbound calls last), in RATES order."""
+    blocks = [s.signals for s in world.segments if s.signals is not None]
+    sent = [kind for kind, key in RATES if any(getattr(b, key) > 0 for b in blocks)]
+    if any(b.inbound_call_share > 0 for b in blocks):
+        sent.append(SignalKind.INBOUND_CALL.value)
+    return sent
+
+
 def only_kinds(world: World, kinds: set[str]) -> World:
     """``world`` with the rates of every other kind set to 0 (inbound calls kept if named)."""
     segments = []

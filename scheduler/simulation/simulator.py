@@ -40,6 +40,7 @@ from scheduler.simulation.signal_world import SimSignals, has_signals
 from scheduler.simulation.world import (
     MAX_PROB,
     Population,
+    Segment,
     World,
     arrivals,
     has_seasons,
@@ -80,6 +81,19 @@ COMPARED = (
 )
 PILOT_SHARE_PREDICTED = 0.5
 PREDICTED_ARM, CONVENTIONAL_ARM = "predicted", "conventional"
+# The shop's own zone: where a customer is assumed to live when their zone is withheld.
+SHOP_ZONE: str = Segment.model_fields["timezone"].default
+
+
+class Withheld(StrEnum):
+    """A data source the policy and its model are denied, for the ablation per source
+    (bench/signals_ablation.py): the world itself is unchanged, only what they know."""
+
+    # Every segment's industry unused: the business-hours prior for all of them.
+    INDUSTRY = "industry"
+    # Every customer assumed in the shop's zone: the model learns, and the policy plans,
+    # in the shop's hours; the calling rules still hold in the customer's own zone.
+    TIME_ZONE = "time_zone"
 
 
 def pilot_arm(seed: int, customer_id: str, created_at: float) -> str:
@@ -162,6 +176,11 @@ class SimRun:
     decisions: list[Decision]  # every plan, for offline evaluation (replay)
 
 
+def _day_hour(at: float, zone: str) -> tuple[int, int]:
+    when = local(at, zone)
+    return when.weekday(), when.hour
+
+
 @dataclass
 class _Simulation:
     world: World
@@ -172,6 +191,7 @@ class _Simulation:
     rng: np.random.Generator
     model: ContactModel | None = None
     signals: SimSignals | None = None  # the world's signals (None: it has none)
+    withheld: frozenset[Withheld] = frozenset()
     requests: list[SimRequest] = field(default_factory=list)
     attempts: list[SimAttempt] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -198,20 +218,27 @@ class _Simulation:
         facts = self.facts(request)
         if self.signals is not None:
             facts = replace(facts, signals=self.signals.until(request.customer, self.now))
+        if Withheld.TIME_ZONE in self.withheld:
+            facts = replace(facts, timezone=SHOP_ZONE)
         plan = self.policy.plan(facts, self.now, last, self.rules)
         self.decisions.append(Decision(request.id, facts, self.now, last, plan))
         return plan
 
+    def _learned_slot(self, attempt: SimAttempt) -> int:
+        """The attempt's hour of the week as the model learns it (the shop's, if withheld)."""
+        if Withheld.TIME_ZONE in self.withheld:
+            return slot_of(*_day_hour(attempt.at, SHOP_ZONE))
+        return slot_of(attempt.local_weekday, attempt.local_hour)
+
     def refit(self) -> None:
+        industry = {s.name: s.industry for s in self.world.segments if s.industry}
         log = AttemptLog(
             customer=[self.people.ids[a.customer] for a in self.attempts],
             segment=[self.segment_of(a.customer) for a in self.attempts],
-            slot=np.array(
-                [slot_of(a.local_weekday, a.local_hour) for a in self.attempts], dtype=np.int64
-            ),
+            slot=np.array([self._learned_slot(a) for a in self.attempts], dtype=np.int64),
             attempt_no=np.array([a.attempt_no for a in self.attempts], dtype=np.int64),
             answered=np.array([a.answered for a in self.attempts], dtype=np.bool_),
-            industry={s.name: s.industry for s in self.world.segments if s.industry},
+            industry={} if Withheld.INDUSTRY in self.withheld else industry,
             season=[a.season or "" for a in self.attempts] if has_seasons(self.world) else (),
         )
         self.model = fit(log, now=self.now)
@@ -232,7 +259,8 @@ class _Simulation:
             mean = self.model.mean(
                 self.people.ids[customer], self.segment_of(customer), len(request.attempts) + 1
             )
-            believed = float(mean[slot])
+            zone = SHOP_ZONE if Withheld.TIME_ZONE in self.withheld else None
+            believed = float(mean[slot if zone is None else slot_of(*_day_hour(self.now, zone))])
         request.attempts.append(self.now)
         days = self.by_number_day.setdefault(customer, {})
         days[when.date()] = days.get(when.date(), 0) + 1
@@ -323,9 +351,11 @@ def simulate(
     *,
     progress: Callable[[float], None] | None = None,
     signals: SignalSettings | None = SignalSettings(),
+    withheld: frozenset[Withheld] = frozenset(),
 ) -> SimRun:
     """Run ``world`` under ``policy`` to the last request's close (``signals``: how
-    ``predicted`` weighs the customers' signals, when the world has any)."""
+    ``predicted`` weighs the customers' signals, when the world has any; ``withheld``:
+    the data sources the policy and its model are denied)."""
     rng = np.random.default_rng(world.seed)
     people = population(world, rng)
     incoming = arrivals(world, people, rng)
@@ -342,6 +372,7 @@ def simulate(
         chosen,
         policy in (PolicyName.PREDICTED, PolicyName.PILOT),
         np.random.default_rng([world.seed, 1]),
+        withheld=withheld,
     )
     if has_signals(world):
         sim.signals = SimSignals(world, people, sim.rules.expiry_s)
