@@ -500,7 +500,17 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     console.print(
         f"due now: {report['due_now']}, in flight: {report['in_flight']}, lag: {report['lag_s']} s"
     )
-    console.print(f"by status: {report['by_status']}")
+    counts = ", ".join(f"{status} {n}" for status, n in sorted(report["by_status"].items()))
+    console.print(f"requests by status: {counts or 'none'}")
+    if not any(n["up"] for n in report["nodes"]):
+        # Said first: due requests wait until a node runs.
+        console.print(
+            "no dialer node is running"
+            + ("" if report["nodes"] else " (none has ever run here)")
+            + ": nothing is dialled; start one with `spillway scheduler run` "
+            "(or the spillway-scheduler service)",
+            markup=False,
+        )
     for n in report["nodes"]:
         console.print(
             f"  node {shown(n['node'])}: "
