@@ -238,8 +238,10 @@ def import_(
     full: FullOption = False,
 ) -> None:
     """Import requests from CSV: columns phone, name, reason, timezone, segment, consent,
-    traditional, not_before, not_after, idempotency_key, separated by commas, semicolons or
-    tabs. Bad rows are reported by line (numbers masked unless --full); the good rows go in."""
+    timing ('conventional': the customer asked for a plain callback; the older column
+    traditional, yes/no, says the same), not_before, not_after, idempotency_key, separated
+    by commas, semicolons or tabs. Bad rows are reported by line (numbers masked unless
+    --full); the good rows go in."""
     settings = app_context(ctx).settings
     try:
         text = read_csv_file(file, encoding=encoding)
