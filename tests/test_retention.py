@@ -183,6 +183,16 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     assert _counts(store, "+4520123405") == dict.fromkeys(_counts(store, "x"), 0)
 
 
+def test_the_holds_list_masks_numbers_and_says_when_nobody_is_held(store: SqliteStore) -> None:
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(store.path)}
+    runner = CliRunner()
+    assert runner.invoke(app, ["gdpr", "holds"], env=env).output.strip() == "nobody is on hold"
+    runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "SAR-1"], env=env)
+    shown = runner.invoke(app, ["gdpr", "holds"], env=env).output
+    assert "+********05" in shown and "20123405" not in shown and "SAR-1" in shown
+    assert "+4520123405" in runner.invoke(app, ["gdpr", "holds", "--full"], env=env).output
+
+
 def test_a_second_hold_keeps_its_reason(store: SqliteStore) -> None:
     """Holding a person already held (a second access request) keeps the hold and records
     the new reason, in the hold and in the audit log, and `gdpr hold` says so."""

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cli.commands.callbacks import _shop_zone, _store
+from cli.commands.callbacks import FullOption, _shop_zone, _store
 from cli.context import app_context
 from cli.request_card import moment
 from scheduler.forget_person import forget_everywhere
@@ -157,15 +157,20 @@ def release_(
 
 
 @app.command("holds")
-def holds_(ctx: typer.Context) -> None:
-    """The people on hold."""
+def holds_(ctx: typer.Context, full: FullOption = False) -> None:
+    """The people on hold (numbers masked unless --full, as everywhere)."""
     zone = _shop_zone(ctx)
     with _store(ctx) as db:
-        for row in holds(db):
-            console.print(
-                f"{row['phone']}  held {moment(row['held_at'], zone)} by {escape(row['held_by'])}"
-                f"  {escape(row['reason'] or '')}"
-            )
+        held = holds(db)
+    if not held:
+        console.print("nobody is on hold")
+        return
+    for row in held:
+        phone = row["phone"] if full else mask_phone(row["phone"])
+        console.print(
+            f"{phone}  held {moment(row['held_at'], zone)} by {escape(row['held_by'])}"
+            f"  {escape(row['reason'] or '')}"
+        )
 
 
 @app.command("audit")
