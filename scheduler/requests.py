@@ -323,6 +323,10 @@ def _merge(
         if request.timezone:
             sets.append("timezone = :tz")
             window["tz"] = new["timezone"]
+        if request.not_before is not None or request.not_after is not None:
+            # The promise follows the window (None: counted from the open request's creation).
+            sets.append("deadline = :dl")
+            window["dl"] = new["deadline"]
         if new["expires_at"] is not None:
             sets.append("expires_at = :exp")
             window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
