@@ -42,6 +42,19 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo) -> str | None:
     return f"by {policy_word(str(row['planned_by']))}{chance}{reason}"
 
 
+def _expiry(row: Mapping[str, Any], planned: Promise, zone: ZoneInfo) -> str:
+    """The expiry, and the end of the customer's window when no call may come after it."""
+    ends = row.get("not_after")
+    if ends and ends < planned.expires_at:
+        # The request stays open until its expiry (then closed unreached), but the
+        # customer's window ends first: saying "no call after" the expiry would be false.
+        return (
+            f"{moment(planned.expires_at, zone)} (closed then; calls only inside the window "
+            f"asked, so no call after {moment(ends, zone)})"
+        )
+    return f"{moment(planned.expires_at, zone)} (no call after it)"
+
+
 def request_card(
     row: Mapping[str, Any],
     attempts: Sequence[Mapping[str, Any]],
@@ -71,7 +84,7 @@ def request_card(
         f"  window:    {window}",
         f"  customer's zone: {shown(row.get('timezone') or '-')}",
         f"  deadline:  {moment(planned.deadline_at, zone)} (the first call promised by then)",
-        f"  expires:   {moment(planned.expires_at, zone)} (no call after it)",
+        f"  expires:   {_expiry(row, planned, zone)}",
     ]
     # The words `callbacks explain` says; its times are in the customer's zone.
     theirs = "" if planned.timezone == zone.key else f" (times in {planned.timezone})"

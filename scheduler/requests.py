@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
+from scheduler.rules import CallingRules
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import (
     Timing,
@@ -36,6 +37,7 @@ from scheduler.timing.choice import (
     request_queue,
 )
 from scheduler.timing.policy import Plan
+from scheduler.windows import window_deadline
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
@@ -206,6 +208,7 @@ def record(
     hash_key: bytes | None = None,
     allowed_countries: Collection[str] | None = None,
     timing: TimingConfig | None = None,
+    rules: CallingRules | None = None,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
@@ -218,6 +221,9 @@ def record(
     it asks the same; with a different request it raises :class:`KeyReused`.
     ``hash_key``: see :func:`is_opted_out` (the dialer checks again before it dials).
     ``allowed_countries``: where callbacks may dial (None: ``region`` only).
+    ``rules``: the calling rules, to promise a later window's first call inside it
+    (:func:`scheduler.windows.window_deadline`) when the door has not (None: the
+    deadline counts from the creation).
     """
     key = stored_key(request)
     if key is not None:
@@ -251,6 +257,14 @@ def record(
         default_timezone=default_timezone,
         allowed_countries=allowed_countries,
     )
+    if rules is not None and row["deadline"] is None:
+        row["deadline"] = window_deadline(
+            rules,
+            now=now,
+            timezone=row["timezone"],
+            not_before=request.not_before,
+            not_after=request.not_after,
+        )
     customer_asked = request.traditional or timing_optout.opted_out_of_ai_timing(
         tx, row["phone"], hash_key=hash_key
     )
@@ -323,6 +337,10 @@ def _merge(
         if request.timezone:
             sets.append("timezone = :tz")
             window["tz"] = new["timezone"]
+        if request.not_before is not None or request.not_after is not None:
+            # The promise follows the window (None: counted from the open request's creation).
+            sets.append("deadline = :dl")
+            window["dl"] = new["deadline"]
         if new["expires_at"] is not None:
             sets.append("expires_at = :exp")
             window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
@@ -501,8 +519,12 @@ def update_pending(
     now: float,
     phone: str | None = None,
     window: tuple[float | None, float | None] | None = None,
+    rules: CallingRules | None = None,
 ) -> int | None:
     """Change the number or the customer's window of a request not yet dialled.
+
+    ``rules``: the calling rules, to move the promise into the new window (None:
+    it counts from the creation again).
 
     Returns the id the request goes by now, None when nothing changed (the
     number cannot be called, or the request is no longer pending). A new
@@ -537,6 +559,17 @@ def update_pending(
     if window is not None:
         sets["not_before"], sets["not_after"] = window
         sets["planned_by"] = None  # the policy plans again, inside the new window
+        sets["deadline"] = (
+            None
+            if rules is None
+            else window_deadline(
+                rules,
+                now=now,
+                timezone=row["timezone"],
+                not_before=window[0],
+                not_after=window[1],
+            )
+        )
     if sets:
         assignments = ", ".join(f"{k} = :{k}" for k in sets)
         tx.execute(

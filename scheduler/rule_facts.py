@@ -10,9 +10,35 @@ report shows what the rules would say.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from scheduler import requests
-from scheduler.rules import RequestFacts, attempts_by_day
+from scheduler.rules import CallingRules, RequestFacts, attempts_by_day, expiry, promised_by
 from spillway.storage import Row, Transaction
+
+
+def row_facts(row: Row | dict[str, Any], *, default_timezone: str) -> RequestFacts:
+    """The facts the request row holds itself (no attempts, no do-not-call look-up)."""
+    return RequestFacts(
+        phone=row["phone"],
+        timezone=row["timezone"] or default_timezone,
+        created_at=row["created_at"],
+        not_before=None,  # the policy's own not_before is what made it due
+        not_after=row["not_after"],
+        expires_at=row["expires_at"],
+        segment=row["segment"],
+        deadline_at=row["deadline"],
+    )
+
+
+def promise_times(
+    rules: CallingRules, row: Row | dict[str, Any], *, default_timezone: str
+) -> tuple[float, float]:
+    """``(deadline, expiry)`` of a request row, as its promise gives them (no queries):
+    what `callbacks list --json` shows beside `show`."""
+    facts = row_facts(row, default_timezone=default_timezone)
+    return promised_by(rules, facts), expiry(rules, facts)
 
 
 def load_facts(
@@ -27,7 +53,8 @@ def load_facts(
 
     ``hash_key``: the ``gdpr.hash_key`` secret, so that a do-not-call entry an
     erasure kept as a keyed hash still stops the call."""
-    tz = row["timezone"] or default_timezone
+    facts = row_facts(row, default_timezone=default_timezone)
+    tz = facts.timezone
     since = (row["created_at"] or 0) - 8 * 86400
     started = [
         r["started_at"]
@@ -40,16 +67,10 @@ def load_facts(
         "SELECT max(started_at) AS at FROM callback_attempts WHERE request_id = :id",
         {"id": row["id"]},
     )
-    return RequestFacts(
-        phone=row["phone"],
-        timezone=tz,
-        created_at=row["created_at"],
+    return replace(
+        facts,
         attempts=int(row["attempts"]) - (1 if counting_claim else 0),
         last_attempt_at=last[0]["at"] if last else None,
         opted_out=requests.is_opted_out(tx, row["phone"], hash_key=hash_key),
         number_attempts_by_day=attempts_by_day(started, tz),
-        not_before=None,  # the policy's own not_before is what made it due
-        not_after=row["not_after"],
-        expires_at=row["expires_at"],
-        segment=row["segment"],
     )

@@ -10,7 +10,8 @@ Rules: calling windows per weekday, public holidays (the holidays package),
 the do-not-call list, the countries callbacks may dial, attempts per request
 and per number per day and per week, a minimum gap between attempts, and the
 expiry (the hard stop). A request's deadline is not a rule: it is the promise
-the policy aims at (:func:`deadline`), and a request past it may still be
+the policy aims at (:func:`deadline`, counted from the start of a later
+window the customer asked for), and a request past it may still be
 called until it expires. Agent
 capacity is the dialer's (it needs the live queue).
 """
@@ -86,6 +87,9 @@ class RequestFacts:
     # The customer's own recent signals, oldest first, for the contact model's
     # per-customer tilt (scheduler/timing/signal_evidence.py); no rule reads them.
     signals: tuple[SignalEvent, ...] = ()
+    # The promise made at intake (counted from the window the customer asked for);
+    # None: counted from ``created_at`` (:func:`promised_by`).
+    deadline_at: float | None = None
 
 
 @functools.lru_cache(maxsize=64)
@@ -383,7 +387,35 @@ def _next_opening(rules: CallingRules, at: float, tz: ZoneInfo) -> float:
     return at + DAY_S
 
 
-def deadline(rules: CallingRules, created_at: float, timezone: str) -> float:
+def deadline(
+    rules: CallingRules,
+    created_at: float,
+    timezone: str,
+    *,
+    not_before: float | None = None,
+    not_after: float | None = None,
+) -> float:
+    """``deadline_business_hours`` of calling-window time after ``created_at`` (local).
+
+    A customer who asked for a later window (``not_before``) is promised a first
+    call within that many calling hours of the window's start, and never after
+    its end (``not_after``): the promise a contact centre makes is "in the time
+    you asked for", not a moment before the customer wants a call.
+    """
+    promised = _business_hours_after(rules, max(created_at, not_before or created_at), timezone)
+    if not_after is not None and not_after < promised:
+        return not_after
+    return promised
+
+
+def promised_by(rules: CallingRules, facts: RequestFacts) -> float:
+    """The deadline ``facts`` was given at intake (stored), else the rules' from its creation."""
+    if facts.deadline_at is not None:
+        return facts.deadline_at
+    return deadline(rules, facts.created_at, facts.timezone, not_after=facts.not_after)
+
+
+def _business_hours_after(rules: CallingRules, created_at: float, timezone: str) -> float:
     """``deadline_business_hours`` of calling-window time after ``created_at`` (local)."""
     left_s = rules.deadline_business_hours * HOUR_S
     tz = ZoneInfo(timezone)

@@ -8,7 +8,8 @@ refused with the field at fault, rather than recorded as pending and later
 closed unreached without a call. A window that starts later than now gets
 its own expiry: ``expiry_hours`` of calling days counted from the window's
 start, and never before its end, so a customer who asks to be called in
-five days is not expired after three.
+five days is not expired after three, and its own deadline: the promise counts
+from the window's start and never runs past its end (:func:`scheduler.rules.deadline`).
 
 One rule for a time given without an offset, at every door: it is the
 customer's local time (the zone given with the request, else the zone of
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler.rules import DAY_S, CallingRules, RequestFacts, calling_expiry, next_allowed
+from scheduler.rules import (
+    DAY_S,
+    CallingRules,
+    RequestFacts,
+    calling_expiry,
+    deadline,
+    next_allowed,
+)
 
 # The furthest ahead a customer's window may start (or end).
 MAX_AHEAD_S = 30 * DAY_S
@@ -58,6 +66,24 @@ def window_expiry(
     if not_after is not None:
         end = max(end, not_after)
     return end
+
+
+def window_deadline(
+    rules: CallingRules,
+    *,
+    now: float,
+    timezone: str,
+    not_before: float | None,
+    not_after: float | None,
+) -> float | None:
+    """The first call promised inside the window (None: the usual one, counted from ``now``).
+
+    Stored with the request at intake: the dialer later overwrites ``not_before``
+    with its plan, so the window's start is not there to count from afterwards.
+    """
+    if (not_before is None or not_before <= now) and not_after is None:
+        return None
+    return deadline(rules, now, timezone, not_before=not_before, not_after=not_after)
 
 
 def window_problem(

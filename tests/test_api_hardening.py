@@ -170,6 +170,9 @@ async def test_a_merged_request_keeps_the_later_window_and_zone(
     assert row["not_before"] == later.timestamp()
     assert row["not_after"] == later.timestamp() + 7200
     assert row["timezone"] == "Europe/Berlin" and row["planned_by"] is None
+    # The promise moves with the window: inside it, not counted from the first request.
+    assert row["deadline"] is not None
+    assert later.timestamp() < row["deadline"] <= later.timestamp() + 7200
 
 
 async def test_a_time_without_an_offset_is_the_customers_local_time(

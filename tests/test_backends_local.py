@@ -85,3 +85,28 @@ def test_phone_normalisation() -> None:
     assert normalise_phone("0046 70 123 45 67", "DK") == "+46701234567"
     assert normalise_phone("12") is None
     assert normalise_phone("not a number") is None
+
+
+async def test_a_time_the_caller_asked_for_is_promised_inside_it(store: SqliteStore) -> None:
+    """The bot's callbacks were promised from the call ("by 19:50 on Friday") though the
+    caller asked for Monday afternoon (issue 19 item 18); moved with a new window too."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from scheduler.rules import CallingRules
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    friday = datetime(2026, 3, 6, 15, 50, tzinfo=zone).timestamp()
+    monday_13 = datetime(2026, 3, 9, 13, tzinfo=zone).timestamp()
+    db = AsyncStore(store)
+    backends = local_backends(db, clock=lambda: friday, rules=CallingRules())
+    cb_id = await backends.callbacks.request_callback(
+        CallbackRequest(DEMO_CALLER, "order_status", not_before=monday_13)
+    )
+    [cb] = store.query("SELECT deadline FROM callback_requests WHERE id = :i", {"i": cb_id})
+    assert cb["deadline"] == monday_13 + 4 * 3600  # four calling hours from the window's start
+    tuesday_9 = monday_13 + 20 * 3600
+    await backends.callbacks.update_callback(cb_id, window=(tuesday_9, tuesday_9 + 3600))
+    [cb] = store.query("SELECT deadline FROM callback_requests WHERE id = :i", {"i": cb_id})
+    db.close()
+    assert cb["deadline"] == tuesday_9 + 3600  # the window's end: shorter than four hours

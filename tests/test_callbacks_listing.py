@@ -214,3 +214,55 @@ def test_list_json_gives_the_tables_masks_and_times_with_the_shops_offset(
     )
     [listed] = json.loads(_invoke(config, "list", "--json"))
     assert listed["not_before"] == "2026-12-01T10:00:00+01:00"
+
+
+def _a_later_window(days: int = 3) -> tuple[datetime, datetime]:
+    """13:00 to 16:00 (Copenhagen) on the first working day ``days`` or more from now."""
+    from datetime import timedelta
+
+    from scheduler.rules import CallingRules, is_holiday
+
+    zone = ZoneInfo("Europe/Copenhagen")
+    day = datetime.now(zone).date() + timedelta(days=days)
+    while day.weekday() >= 5 or is_holiday(CallingRules(), day):
+        day += timedelta(days=1)
+    start = datetime(day.year, day.month, day.day, 13, tzinfo=zone)
+    return start, start + timedelta(hours=3)
+
+
+def test_a_later_window_is_promised_inside_it_not_before_it(
+    config: Path, store: SqliteStore, tmp_path: Path
+) -> None:
+    """Imported for Monday 13:00-16:00 on a Friday, `show` and `explain` said "Promised a
+    first call by Fri 19:50. Next call planned: Mon 13:00, later than promised" (issue 19
+    item 18): the promise now counts from the window's start and ends with the window."""
+    start, end = _a_later_window()
+    csv_file = tmp_path / "later.csv"
+    csv_file.write_text(
+        f"phone,not_before,not_after\n+4520123456,{start.isoformat()},{end.isoformat()}\n"
+    )
+    CliRunner().invoke(app, ["--config", str(config), "callbacks", "import", str(csv_file)])
+    [request_id] = [r["id"] for r in store.query("SELECT id FROM callback_requests")]
+    explained = json.loads(_invoke(config, "explain", str(request_id), "--json"))
+    assert start.timestamp() < explained["deadline_at"] <= end.timestamp()
+    said = " ".join(explained["timeline"]) + _invoke(config, "explain", str(request_id))
+    assert "later than promised" not in said
+    shown = _invoke(config, "show", str(request_id))
+    assert "later than promised" not in shown
+    zone = ZoneInfo("Europe/Copenhagen")
+    assert f"deadline:  {moment(end.timestamp(), zone)}" in shown
+    # The request stays open until its expiry, but no call comes after the window.
+    expires = next(line for line in shown.splitlines() if "expires:" in line)
+    assert f"no call after {moment(end.timestamp(), zone)}" in expires, expires
+
+
+def test_list_json_gives_the_deadline_and_expiry_show_gives(
+    config: Path, store: SqliteStore
+) -> None:
+    """A fresh request: `list --json` gave the empty stored columns ("deadline": null)
+    while `show --json` gave the promise's (issue 19 item 18)."""
+    request_id = _request(store, "+4520123456")
+    [listed] = json.loads(_invoke(config, "list", "--json"))
+    shown = json.loads(_invoke(config, "show", str(request_id), "--json"))
+    assert listed["deadline"] == shown["deadline"] is not None
+    assert listed["expires_at"] == shown["expires_at"] is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,38 @@ def test_the_deadline_is_four_business_hours() -> None:
     # Before Easter: Maundy Thursday and Good Friday are Danish holidays, so an
     # hour on Wednesday evening, then three on Saturday from 10:00.
     assert deadline(RULES, at(2026, 4, 1, 19), "Europe/Copenhagen") == at(2026, 4, 4, 13)
+
+
+def test_a_later_window_is_promised_from_its_start_and_by_its_end() -> None:
+    """Asked on Friday for Monday 13:00-16:00, the promise was Friday 19:50 (issue 19
+    item 18); now it counts from the window's start and never runs past its end."""
+    friday = at(2026, 3, 6, 15, 50)
+    monday_13, monday_16 = at(2026, 3, 9, 13), at(2026, 3, 9, 16)
+    zone = "Europe/Copenhagen"
+    assert deadline(RULES, friday, zone, not_before=monday_13) == at(2026, 3, 9, 17)
+    assert deadline(RULES, friday, zone, not_before=monday_13, not_after=monday_16) == monday_16
+    # A window that has already begun changes nothing; a long one keeps the four hours.
+    assert deadline(RULES, friday, zone, not_before=friday - 60) == deadline(RULES, friday, zone)
+    late = at(2026, 3, 10, 20)
+    assert deadline(RULES, friday, zone, not_before=monday_13, not_after=late) == at(2026, 3, 9, 17)
+
+
+def test_the_policy_aims_at_the_promise_stored_with_the_request() -> None:
+    """The dialer's policy counted its deadline from the creation too: every hour of a
+    later window was "past the deadline" and worth a quarter less."""
+    from scheduler.timing.slot_policy import PAST_DEADLINE, candidates
+
+    f = facts(
+        created_at=at(2026, 3, 6, 15, 50),
+        not_before=at(2026, 3, 9, 13),
+        not_after=at(2026, 3, 9, 16),
+        deadline_at=at(2026, 3, 9, 16),
+    )
+    found = candidates(RULES, f, at(2026, 3, 9, 13), half_life_s=1e12)
+    assert [round(c.lead_value, 6) for c in found] == [1.0, 1.0, 1.0]
+    # Without it (a request from a door that stores none), counted from the creation.
+    plain = candidates(RULES, replace(f, deadline_at=None), at(2026, 3, 9, 13), half_life_s=1e12)
+    assert [round(c.lead_value, 6) for c in plain] == [PAST_DEADLINE] * 3
 
 
 def test_planning_many_agrees_with_the_rules_one_by_one() -> None:

@@ -145,6 +145,25 @@ def test_explain_says_which_timing_and_why(tmp_path: Path, store: SqliteStore) -
     assert "drawn at random for the conventional way" in drawn
 
 
+def test_the_policys_timing_is_said_to_be_the_one_of_the_requests_arrival(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """After callbacks.policy became conventional, an older request still said "Timing:
+    predicted (callbacks.policy)", as if today's setting gave it (issue 19 item 18)."""
+    config = _config(tmp_path, store, "callbacks:\n  policy: predicted\n")
+    csv_file = tmp_path / "in.csv"
+    csv_file.write_text("phone\n20123443\n")
+    CliRunner().invoke(app, ["--config", str(config), "callbacks", "import", str(csv_file)])
+    [request_id] = [r["id"] for r in store.query("SELECT id FROM callback_requests")]
+    config = _config(tmp_path, store, "callbacks:\n  policy: traditional\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "callbacks", "explain", str(request_id)]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Timing: predicted (callbacks.policy when the request arrived)" in said
+
+
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_consoles_request_page_shows_the_timing_and_why(store: SqliteStore) -> None:
     from tests.console_seed import seed

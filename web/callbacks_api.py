@@ -38,7 +38,7 @@ from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import TimingConfig, asks_conventional
-from scheduler.windows import local_epoch, window_expiry, window_problem
+from scheduler.windows import local_epoch, window_deadline, window_expiry, window_problem
 from spillway.errors import StorageError
 from spillway.phone import callable_phone, timezone_for
 from spillway.settings import Settings
@@ -147,7 +147,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         )
         not_before = local_epoch(given.not_before, zone) if given.not_before else None
         not_after = local_epoch(given.not_after, zone) if given.not_after else None
-        expires_at = None
+        expires_at = promised = None
         if e164 is not None:  # a number never called has no window to honour
             problem = window_problem(
                 rules,
@@ -162,6 +162,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             expires_at = window_expiry(
                 rules, now=now, timezone=zone, not_before=not_before, not_after=not_after
             )
+            promised = window_deadline(
+                rules, now=now, timezone=zone, not_before=not_before, not_after=not_after
+            )
         new = NewRequest(
             phone=given.phone,
             source=RequestSource.API,
@@ -174,6 +177,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             not_before=not_before,
             not_after=not_after,
             expires_at=expires_at,
+            deadline=promised,
             idempotency_key=key,
         )
 

@@ -15,6 +15,7 @@ import time
 from bot.backends import Backends
 from bot.backends.local import Clock, local_backends
 from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
+from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import TimingConfig
 from spillway.errors import ConfigError
 from spillway.settings import Settings
@@ -68,6 +69,7 @@ def build_backends(
         region=settings.shop.country,
         timing=TimingConfig.from_settings(settings),
         language=settings.shop.language,
+        rules=rules_from_settings(settings),
     )
     if not uses_shop_api(settings):
         return local

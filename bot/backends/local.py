@@ -16,6 +16,7 @@ from bot.backends import Backends, CallbackRequest, Case, Order, Product
 from bot.backends.sms import SmsOutbox
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
+from scheduler.rules import CallingRules
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from spillway.errors import BackendError, StorageError
@@ -196,16 +197,24 @@ class LocalCallbacks:
         *,
         region: str = "DK",
         timing: TimingConfig | None = None,
+        rules: CallingRules | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._region = region
         self._timing = timing
+        # The promise of a time the caller asked for counts from its start.
+        self._rules = rules
 
     def _record(self, request: NewRequest) -> int:
         with self._db.store.transaction() as tx:
             return requests.record(
-                tx, request, region=self._region, now=self._clock(), timing=self._timing
+                tx,
+                request,
+                region=self._region,
+                now=self._clock(),
+                timing=self._timing,
+                rules=self._rules,
             ).id
 
     def _timing_of(self, request_id: int) -> str | None:
@@ -245,7 +254,13 @@ class LocalCallbacks:
     ) -> int:
         with self._db.store.transaction() as tx:
             now_id = requests.update_pending(
-                tx, request_id, region=self._region, now=self._clock(), phone=phone, window=window
+                tx,
+                request_id,
+                region=self._region,
+                now=self._clock(),
+                phone=phone,
+                window=window,
+                rules=self._rules,
             )
         return request_id if now_id is None else now_id
 
@@ -268,6 +283,7 @@ def local_backends(
     region: str = "DK",
     timing: TimingConfig | None = None,
     language: str = "en",
+    rules: CallingRules | None = None,
 ) -> Backends:
     """All back-ends on the local store; ``region`` reads numbers without a country code;
     ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot);
@@ -277,6 +293,6 @@ def local_backends(
         orders=LocalOrders(db, language),
         inventory=LocalInventory(db, language),
         cases=LocalCases(db, clock),
-        callbacks=LocalCallbacks(db, clock, region=region, timing=timing),
+        callbacks=LocalCallbacks(db, clock, region=region, timing=timing, rules=rules),
         sms=SmsOutbox(db, clock),
     )

@@ -27,12 +27,13 @@ from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
+from scheduler.rule_facts import promise_times
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
-from scheduler.windows import window_expiry, window_problem
+from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
 from spillway.phone import mask_phone, normalise_phone
@@ -152,6 +153,13 @@ def list_(
     views = [describe(r) if full else _masked(describe(r)) for r in rows]
     zone = ZoneInfo(settings.shop.timezone)
     if as_json:
+        # The promise's deadline and expiry, as `show --json` gives them (the stored
+        # columns are empty unless the customer asked for a window).
+        rules = rules_from_settings(settings)
+        for view, row in zip(views, rows, strict=True):
+            view["deadline"], view["expires_at"] = promise_times(
+                rules, row, default_timezone=settings.callbacks.default_timezone
+            )
         # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
         print(json.dumps(in_iso_times(views, zone), indent=2, default=str))
         return
@@ -272,7 +280,8 @@ def import_(
             errors.append(RowError(line, problem.message))
             continue
         expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
-        ready.append((line, dataclasses.replace(request, expires_at=expires_at)))
+        promised = window_deadline(rules, now=now, timezone=zone, not_before=nb, not_after=na)
+        ready.append((line, dataclasses.replace(request, expires_at=expires_at, deadline=promised)))
     timing = TimingConfig.from_settings(settings)
     with _store(ctx) as db:
         # Short transactions with a pause between them: the API, the bot and the

@@ -20,8 +20,8 @@ from scheduler.rules import (
     Refusal,
     RequestFacts,
     Rule,
-    deadline,
     expiry,
+    promised_by,
     refusal,
 )
 from scheduler.timing.choice import Timing, TimingReason, planned_timing, policy_word
@@ -43,7 +43,8 @@ HOUR_S = 3600.0
 SEASON_WORTH_SAYING = 0.1
 # Why a request has its timing, for admins (the CLI, the console's request page).
 TIMING_REASONS = {
-    TimingReason.POLICY.value: "callbacks.policy",
+    # Chosen once, at intake: a later change of callbacks.policy does not move it.
+    TimingReason.POLICY.value: "callbacks.policy when the request arrived",
     TimingReason.PILOT.value: "drawn by the pilot split at intake",
     TimingReason.CUSTOMER.value: "the customer asked for a plain callback",
 }
@@ -233,9 +234,10 @@ def promise(
                 Rule.EXPIRED, "explain_hour_closed", (("status", _status_word(status, pack)),)
             )
         hours.append(Hour(local.weekday(), local.hour, at, why))
-    # A deadline stored with the request (the simulator's, from its world's rules) is the
-    # one it was given, as a stored expiry is (rules.expiry); else the shop's rules say it.
-    deadline_at = row.get("deadline") or deadline(rules, facts.created_at, facts.timezone)
+    # A deadline stored with the request (the simulator's, or one counted from the window
+    # the customer asked for) is the one it was given, as a stored expiry is
+    # (rules.expiry); else the shop's rules say it: the one the dialer aims at.
+    deadline_at = row.get("deadline") or promised_by(rules, facts)
     return Promise(
         request_id=int(row["id"]),
         timezone=facts.timezone,

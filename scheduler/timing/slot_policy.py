@@ -35,7 +35,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from scheduler.outcomes import AttemptOutcome
-from scheduler.rules import CallingRules, RequestFacts, deadline, expiry, next_allowed, refusal
+from scheduler.rules import (
+    CallingRules,
+    RequestFacts,
+    expiry,
+    next_allowed,
+    promised_by,
+    refusal,
+)
 from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot_of
 from scheduler.timing.policy import Plan
 from scheduler.timing.signal_evidence import SignalSettings, tilt
@@ -82,7 +89,7 @@ def candidates(
 ) -> list[Candidate]:
     """The first allowed moment of every local hour from ``earliest`` to the expiry."""
     end = expiry(rules, facts)
-    deadline_at = deadline(rules, facts.created_at, facts.timezone)
+    deadline_at = promised_by(rules, facts)
     tz = ZoneInfo(facts.timezone)
     found: list[Candidate] = []
     at = earliest
