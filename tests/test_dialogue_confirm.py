@@ -120,6 +120,23 @@ async def test_a_guessed_callback_is_read_back_before_it_is_recorded(  # type: i
     assert _side_effects(store) == (0, 0, 0)
 
 
+async def test_a_time_named_at_the_callback_proposal_is_said_back_not_a_complaint(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    """The conversation benchmark's caller: "can you call me back later", then, at
+    "a colleague will call you back on ..., is that right?", "this afternoon is best".
+    The classifier reads that as a complaint; it is the time, said back with the
+    proposal, and the yes records the callback in that window."""
+    d = make("20 12 34 56")
+    actions = await talk(d, "can you call me back later", "this afternoon is best")
+    assert actions == ["confirm_callback", "confirm_callback"]
+    assert "afternoon" in d.turns[-1].reply.text and _side_effects(store) == (0, 0, 0)
+    await talk(d, "yes")
+    assert _side_effects(store) == (0, 0, 1)
+    [request] = store.query("SELECT not_before, not_after FROM callback_requests")
+    assert request["not_after"] is not None  # the afternoon's end
+
+
 async def test_an_unsure_recogniser_is_asked_again_and_nothing_happens(  # type: ignore[no-untyped-def]
     make, store: SqliteStore
 ) -> None:

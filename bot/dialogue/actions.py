@@ -68,13 +68,17 @@ class ActionSteps(DialogueSteps):
         return await self._with_phone("callback_guess")
 
     def _propose_callback(self, phone: str) -> Reply:
+        self._known_phone = phone
+        return self._propose(CALLBACK, self._callback_proposal(phone))
+
+    def _propose_callback_again(self, phone: str) -> Reply:
+        """The proposal with the time the caller just named (an answer: no failure counted)."""
+        return self._ask(self._callback_proposal(phone), f"confirm_{CALLBACK}", progress=False)
+
+    def _callback_proposal(self, phone: str) -> str:
         window = self._callback_window
         when = say("confirm_when", when=self._callback_when(phone)) if window else ""
-        self._known_phone = phone
-        return self._propose(
-            CALLBACK,
-            say("confirm_callback", phone=phone_text(phone, self.config.country), when=when),
-        )
+        return say("confirm_callback", phone=phone_text(phone, self.config.country), when=when)
 
     async def _complaint_order(self, entities: dict[str, str]) -> Order | None:
         """The order a fault is about: named, already talked about, or the caller's only one.
@@ -138,6 +142,13 @@ class ActionSteps(DialogueSteps):
         self, event: CallerInput, intent: ParsedIntent | None, digits: str
     ) -> Reply:
         """Yes: act. No: ask again, then offer a colleague. Unclear: ask once, then nothing."""
+        if self._proposal == CALLBACK and isinstance(event, TextTurn):
+            window = self._window_in(event.text)
+            if window is not None and self._known_phone is not None:
+                # "This afternoon is best": the time, not a yes (nor a new topic). The
+                # proposal is said again with it, and the yes still decides.
+                self._callback_window = window
+                return self._propose_callback_again(self._known_phone)
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
             phone = self.config.callable(digits.rstrip("#"))

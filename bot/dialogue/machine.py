@@ -29,7 +29,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.backends import Backends, Order, SmsMessage
-from bot.dialogue.actions import TRACKING_SMS, ActionSteps
+from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
@@ -309,6 +309,13 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
         if self.state is State.CONFIRM_CALLBACK and self._answers_when(intent.text):
             # "This afternoon is best" answers "when suits you?", whatever the
             # classifier makes of it (it read it as a complaint).
+            return True
+        if (
+            self.state is State.CONFIRM_ACTION
+            and self._proposal == CALLBACK
+            and self._window_in(intent.text) is not None
+        ):
+            # ... and "a colleague will call you back on ..., is that right?" too.
             return True
         if self.state in (State.ASK_PHONE, State.CONFIRM_CALLBACK):
             return "phone" in intent.entities or "order_number" in intent.entities

@@ -80,6 +80,9 @@ class DialogueSteps:
     def _callback_when(self, phone: str) -> str:
         raise NotImplementedError
 
+    def _window_in(self, text: str) -> CallbackWindow | None:
+        raise NotImplementedError
+
     async def _with_phone(self, purpose: str) -> Reply:
         raise NotImplementedError
 
@@ -102,6 +105,7 @@ PROVIDED_ELSEWHERE = (
     "handover_context",
     "_callback_number",
     "_callback_when",
+    "_window_in",
     "_with_phone",
     "_plain_next",
     "_yes_unsure",
