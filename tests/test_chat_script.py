@@ -177,7 +177,17 @@ def test_turns_after_the_call_ended_are_an_error(
         app, ["chat", "--script", str(path), "--nlu", "fallback"], env=seeded_env
     )
     assert isinstance(result.exception, InputError)
+    assert result.exception.exit_code == 2
     assert "line 2: the call already ended at line 1" in str(result.exception)
+    # The call up to its end is shown first: the author sees why it ended.
+    assert "you: bye" in result.stdout and "outcome:" in result.stdout
+    result = CliRunner().invoke(
+        app, ["chat", "--script", str(path), "--nlu", "fallback", "--json"], env=seeded_env
+    )
+    assert isinstance(result.exception, InputError) and result.exception.exit_code == 2
+    *turns, last = json.loads(result.stdout)
+    assert [t["caller"] for t in turns] == ["bye"] and turns[0]["action"] == "goodbye"
+    assert last["outcome"] == "hangup"  # as without the extra line
 
 
 def test_control_characters_in_chat_input_are_not_sent_to_the_terminal() -> None:

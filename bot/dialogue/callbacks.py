@@ -12,6 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRequest
+from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
@@ -27,12 +28,19 @@ from scheduler.rules import RequestFacts, next_allowed
 from scheduler.timing.choice import Timing
 from spillway.phone import timezone_for
 
+# A time the caller named: called from then, within the hour.
+_CLOCK_WINDOW_S = 3600.0
+
 
 class CallbackSteps(DialogueSteps):
     """The callback flow; the state and helpers are declared in DialogueSteps."""
 
     # The timing intake gave the request ('predicted', 'conventional'); None: not asked.
     _callback_timing: str | None = None
+    # A time given as digits, read back and not yet confirmed.
+    _pending_window: CallbackWindow | None = None
+    # Answers to "when suits you?" the bot did not understand (asked again once).
+    _when_unclear: int = 0
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -98,16 +106,63 @@ class CallbackSteps(DialogueSteps):
         other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone:
             return await self._callback_number(other)
-        if (intent and intent.name == Intent.DENY) or digits == "2":
-            return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
-        if isinstance(event, TextTurn):
-            window = self._window_in(event.text)
-            if window is not None and self.callback_id is not None:
-                await self.backends.callbacks.update_callback(
-                    self.callback_id, window=(window.not_before, window.not_after)
+        yes = (intent is not None and intent.name == Intent.AFFIRM) or digits == "1"
+        no = (intent is not None and intent.name == Intent.DENY) or digits == "2"
+        pending, self._pending_window = self._pending_window, None
+        if pending is not None and (yes or no):
+            # The answer to "so we'll call you at two o'clock today: is that right?".
+            if no:
+                return self._ask(
+                    say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
                 )
-                self._callback_window = window
-        return self._callback_done()
+            await self._keep_window(pending)
+            return self._callback_done()
+        if no:
+            return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
+        said = event.text if isinstance(event, TextTurn) else digits
+        # Only a time ("14", "at 2 pm"): placed within the calling hours and read back.
+        hour = clock_hour(said, self.config.language)
+        if hour is not None:
+            return self._read_back_clock(hour)
+        window = self._window_in(said) if isinstance(event, TextTurn) else None
+        if window is not None:
+            await self._keep_window(window)
+            return self._callback_done()
+        if yes or not said:
+            return self._callback_done()  # the number is right, no time: said in the goodbye
+        return self._when_not_understood(say("callback_when_unclear"))
+
+    async def _keep_window(self, window: CallbackWindow) -> None:
+        if self.callback_id is not None:
+            await self.backends.callbacks.update_callback(
+                self.callback_id, window=(window.not_before, window.not_after)
+            )
+        self._callback_window = window
+
+    def _read_back_clock(self, hour: float) -> Reply:
+        """A time given as digits ("14", "2 pm"): on the first day the calling rules allow
+        it, read back and kept only after a yes (reading digits as a time is a guess)."""
+        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        at = first_slot(hour, self.clock(), tz, self.config.calling_rules)
+        if at is None:
+            return self._when_not_understood(say("callback_when_closed", hour=hour_text(hour)))
+        day = Calendar(ZoneInfo(tz), self.clock).when(at)
+        words = say("callback_at", hour=hour_text(hour), day=day)
+        self._pending_window = CallbackWindow(at, at + _CLOCK_WINDOW_S, words)
+        phone = phone_text(self._callback_phone or "", self.config.country)
+        return self._ask(
+            say("callback_check_when", phone=phone, when=words),
+            "callback_check_when",
+            State.CONFIRM_CALLBACK,
+        )
+
+    def _when_not_understood(self, text: str) -> Reply:
+        """Asked again once; then the request stays without a time, and the caller hears so
+        (never an answer the bot did not understand silently taken as "as soon as")."""
+        self._when_unclear += 1
+        if self._when_unclear > 1:
+            return self._callback_done(say("callback_when_kept"))
+        return self._ask(text, "callback_when_unclear", State.CONFIRM_CALLBACK, progress=False)
 
     async def _confirm_plain(
         self, event: CallerInput, intent: ParsedIntent | None, digits: str
@@ -131,7 +186,11 @@ class CallbackSteps(DialogueSteps):
 
     def _answers_when(self, text: str) -> bool:
         """Whether ``text`` answers "when suits you?" (a time, or a plain callback)."""
-        return self._window_in(text) is not None or asks_plain_callback(text)
+        return (
+            self._window_in(text) is not None
+            or clock_hour(text, self.config.language) is not None
+            or asks_plain_callback(text)
+        )
 
     def hint_callback_time(self, text: str) -> None:
         """A time the caller named before the callback steps began (at the overflow offer)."""

@@ -61,6 +61,7 @@ class TimeGrammar:
     between_re: re.Pattern[str]
     in_hours_re: re.Pattern[str]
     in_hours_numbers: dict[str, float]
+    clock_re: re.Pattern[str]  # an answer that is only a time in digits ("kl. 14", "2 pm")
 
     @classmethod
     def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
@@ -81,6 +82,11 @@ class TimeGrammar:
             def keyed(key: str) -> re.Pattern[str]:
                 return re.compile(rf"\b({_alternatives(_list(t, key))})\s+{hour_re}")
 
+            clock = (
+                rf"^(?:(?:{_alternatives(_list(t, 'at'))})\s+)?{prefix}"
+                rf"(?:(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?|(?P<hm>\d{{3,4}}))"
+                rf"\s*(?P<marker>{t['hour_suffix']})?$"
+            )
             between = rf"\b{t['between']}\s+{hour_re}\s+{t['between_and']}\s+{hour_re}"
             return cls(
                 hours=hours,
@@ -99,6 +105,7 @@ class TimeGrammar:
                 in_hours_numbers={
                     str(k): float(v) for k, v in _table(t, "in_hours_numbers").items()
                 },
+                clock_re=re.compile(clock),
             )
         except (KeyError, IndexError, TypeError, ValueError, re.error) as exc:
             raise NluError(f"bad time grammar: {exc}") from exc

@@ -58,6 +58,15 @@ class ScriptLine:
     event: CallerInput
 
 
+class ScriptOverrun(InputError):
+    """The script goes on after the call ended; ``records``: the call up to its end,
+    outcome last, shown before the error (the author sees why it ended)."""
+
+    def __init__(self, message: str, records: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
 def parse_caller_line(raw: str) -> CallerInput:
     """One caller turn: text, ``<silence>`` or ``<dtmf KEYS>``; ValueError when malformed."""
     text = raw.strip()
@@ -128,8 +137,10 @@ async def run_script(
         ended_at = 0
         for line in lines:
             if dialogue.ended:
-                raise InputError(
-                    f"{source} line {line.line_no}: the call already ended at line {ended_at}"
+                records.append(result_summary(dialogue.hang_up()))
+                raise ScriptOverrun(
+                    f"{source} line {line.line_no}: the call already ended at line {ended_at}",
+                    records,
                 )
             await dialogue.handle(line.event)
             records.append(turn_record(line.raw, dialogue.turns[-1]))
@@ -228,9 +239,19 @@ def chat(
                 )
             )
             return
-        records = asyncio.run(
-            run_script(settings, lines, caller_id=caller_id, nlu_choice=nlu, source=str(script))
-        )
+        try:
+            records = asyncio.run(
+                run_script(settings, lines, caller_id=caller_id, nlu_choice=nlu, source=str(script))
+            )
+        except ScriptOverrun as exc:
+            # The transcript first, then the error naming the line (exit 2).
+            show_transcript(exc.records, as_json=as_json)
+            raise
+    show_transcript(records, as_json=as_json)
+
+
+def show_transcript(records: list[dict[str, Any]], *, as_json: bool) -> None:
+    """The turns and the outcome (last), as JSON or for a person."""
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
