@@ -27,8 +27,8 @@ __all__ = ["backends", "make", "nlu"]  # the fixtures
 CPH = ZoneInfo("Europe/Copenhagen")
 
 
-def _local(*args: int) -> float:
-    return datetime(*args, tzinfo=CPH).timestamp()  # type: ignore[misc]
+def _local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=CPH).timestamp()
 
 
 async def test_a_confirmed_number_is_not_told_how_to_correct_it(make) -> None:  # type: ignore[no-untyped-def]

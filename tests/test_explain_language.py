@@ -241,7 +241,7 @@ def test_a_danish_shops_promise_and_console_page_are_danish(store: SqliteStore) 
             tx, NewRequest(PHONE, RequestSource.API, "t", segment="shops"), region="DK", now=now
         ).id
     [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request_id,))
-    settings = Settings(storage={"sqlite_path": store.path}, shop={"language": "da"})  # type: ignore[arg-type]
+    settings = Settings(storage={"sqlite_path": store.path}, shop={"language": "da"})
     planned = request_promise(store, row, settings, now=now)
     assert planned.timeline[0].startswith("Vi lovede at ringe første gang senest ")
     detail = request_detail(store, request_id, settings, ModelCache(60), now)
