@@ -35,7 +35,7 @@ import inspect
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -252,21 +252,14 @@ def customer_model(
     # bincount, as in fit: the same sums in the same order, so the same bits.
     expected = np.bincount(one, weights=at_slot, minlength=1)
     factor = (answers.sum(axis=1) + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)
-    return ContactModel(
-        segments=base.segments,
-        seg_alpha=base.seg_alpha,
-        seg_beta=base.seg_beta,
+    # The stored model with this one customer's part (a cache of its own, as _with_gbm's).
+    return replace(
+        base,
         customers={customer: 0},
         cust_tries=tries,
         cust_answers=answers,
         cust_factor=factor,
-        industry=base.industry,
-        attempts=base.attempts,
-        fitted_at=base.fitted_at,
-        gbm=booster,
-        gbm_weight=base.gbm_weight,
-        holdout_log_loss=base.holdout_log_loss,
-        seasons=base.seasons,
+        _gbm_cache={},
     )
 
 
