@@ -4,9 +4,14 @@ The endpointer closes an utterance after ``speech.endpoint_silence_ms`` of
 silence (300 ms); at the first pause (``speech.speculate_pause_ms``, 150 ms)
 the recogniser already has a speculative transcript. When that transcript is
 a complete answer on its own, the bot need not wait out the rest of the
-silence: "yes", "no thanks", "goodbye", or an order number of the shop's
-length (``speech.early_order_digits``). Anything longer or less sure waits
-for the endpoint as before (its reply is still prepared at the pause).
+silence: "yes", "no thanks", "goodbye", an order number of the shop's
+length (``speech.early_order_digits``), or a finished question about one of
+the shop's topics ("Where is my package?": the recogniser's question mark,
+a sure intent). A statement is not finished by its full stop ("I bought
+some boots from you." goes on "I want to return them."), so it waits for
+the endpoint as before, as does anything less sure (its reply is still
+prepared at the pause). A question whose answer would act on a real person
+(a hand-over, a case) never gets here: the dialogue refuses it at the pause.
 
 If the caller goes on speaking after all, the bot stops at once, the
 dialogue is rewound (:mod:`bot.dialogue.rewind`) and the turn continues as
@@ -23,7 +28,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.nlu.intents import Intent
+from bot.nlu.intents import TOPICS, Intent
 from spillway.settings import Settings
 
 _DIGIT = re.compile(r"\d")
@@ -36,6 +41,7 @@ class EarlyReason(StrEnum):
     YES_NO = "yes_no"
     CLOSING = "closing"
     ORDER_NUMBER = "order_number"
+    QUESTION = "question"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,10 @@ class EarlyAnswerRules:
     min_confidence: float = 0.9
     # "yes", "yes please", "no thanks goodbye": a short answer has at most this many words.
     max_words: int = 3
+    # A finished question on a topic ("Where is my package?") is answered at the pause.
+    questions: bool = True
+    # ... when it has at least this many words ("Where?" alone is not a request).
+    min_question_words: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EarlyAnswerRules:
@@ -56,6 +66,7 @@ class EarlyAnswerRules:
             enabled=settings.speech.early_answer,
             order_digits=settings.speech.early_order_digits,
             min_confidence=settings.nlu.min_yes_confidence,
+            questions=settings.speech.early_questions,
         )
 
 
@@ -98,4 +109,11 @@ def answer_early(turn: TurnSoFar, rules: EarlyAnswerRules) -> EarlyReason | None
     reason = _SHORT_ANSWERS.get(Intent(turn.intent)) if turn.intent in set(Intent) else None
     if reason is not None and not digits and 0 < len(words) <= rules.max_words:
         return reason
+    if (
+        rules.questions
+        and turn.intent in TOPICS
+        and turn.text.rstrip().endswith("?")
+        and len(words) >= rules.min_question_words
+    ):
+        return EarlyReason.QUESTION
     return None

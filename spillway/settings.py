@@ -201,6 +201,9 @@ class SpeechSettings(Section):
     early_answer: bool = True
     # An order number of this many digits is complete at the pause (0: never early).
     early_order_digits: int = Field(5, ge=0, le=20)
+    # A finished question on one of the shop's topics ("Where is my package?", a sure
+    # intent) is answered at the pause too; a statement waits for the endpoint.
+    early_questions: bool = True
     # Reply pieces (clauses) kept rendered in memory, least recently used dropped
     # first; 0: render every piece afresh.
     reply_cache_pieces: int = Field(256, ge=0, le=100000)

@@ -38,8 +38,14 @@ RULES = EarlyAnswerRules(order_digits=5, min_confidence=0.9)
         ("100431", "order_status", 0.95, "100431", None),
         ("Yes, but the order I mean is", "affirm", 0.95, None, None),  # a long answer
         ("Yes.", "affirm", 0.6, None, None),  # a faint yes
-        ("I bought some boots from you.", "return_item", 0.97, None, None),  # a topic
-        ("Where is my package?", "order_status", 0.99, None, None),
+        # A finished question on a topic is complete; a statement may go on.
+        ("Where is my package?", "order_status", 0.99, None, EarlyReason.QUESTION),
+        ("Do you have the red kettle in stock?", "stock_check", 0.95, None, EarlyReason.QUESTION),
+        ("I bought some boots from you.", "return_item", 0.97, None, None),
+        ("I want to return my boots.", "return_item", 0.99, None, None),
+        ("Where is my package?", "order_status", 0.7, None, None),  # not sure of it
+        ("Where?", "order_status", 0.95, None, None),  # too short to be a request
+        ("What is the weather like?", "out_of_scope", 0.95, None, None),  # not a topic
         ("yes 100", "affirm", 0.99, None, None),  # digits in a yes: a number begun
         ("", "affirm", 0.99, None, None),
         ("Yes.", None, 0.0, None, None),
@@ -59,6 +65,10 @@ def test_the_settings_turn_early_answers_off_and_set_the_order_length() -> None:
     six = EarlyAnswerRules.from_settings(Settings(speech={"early_order_digits": 6}))
     assert answer_early(TurnSoFar("100431", "order_status", 0.9, "100431"), six) is not None
     assert answer_early(TurnSoFar("10043", "order_status", 0.9, "10043"), six) is None
+    question = TurnSoFar("Where is my package?", "order_status", 0.99)
+    assert answer_early(question, EarlyAnswerRules.from_settings(Settings())) is not None
+    no_q = EarlyAnswerRules.from_settings(Settings(speech={"early_questions": False}))
+    assert answer_early(question, no_q) is None
     never = EarlyAnswerRules(order_digits=0)
     assert answer_early(TurnSoFar("10043", "order_status", 0.99, "10043"), never) is None
 
