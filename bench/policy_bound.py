@@ -38,6 +38,7 @@ import numpy as np
 
 from scheduler.rules import HOUR_S, RequestFacts
 from scheduler.signals import SignalEvent
+from scheduler.simulation.ablation import gap_closed
 from scheduler.simulation.report import kpis
 from scheduler.simulation.signal_world import WAKING
 from scheduler.simulation.simulator import PolicyName, SimAttempt, SimRun, simulate
@@ -149,11 +150,6 @@ class BoundPolicyFactory:
             return np.repeat(row.reshape(1, SLOTS), draws, axis=0)
 
         return SlotPolicy(NAME, probabilities, world.lead_half_life_hours * HOUR_S, explores=False)
-
-
-def gap_closed(policy: float, traditional: float, oracle: float) -> float | None:
-    gap = oracle - traditional
-    return None if gap <= 0 else (policy - traditional) / gap
 
 
 def compare(world: World, samples: int) -> dict[str, object]:

@@ -1,15 +1,14 @@
 """The ablation per data source: a run can deny the policy and its model the segments'
-industry or the customers' time zones, without changing the world, and the bench has a
+industry or the customers' time zones, without changing the world, and the ablation has a
 predicted row for each signal kind a world sends."""
 
 from __future__ import annotations
 
-from bench.signals_ablation import per_source
+from scheduler.simulation.ablation import per_source
 from scheduler.simulation.report import kpis
 from scheduler.simulation.signal_world import kinds_sent
 from scheduler.simulation.simulator import SHOP_ZONE, PolicyName, Withheld, simulate
 from scheduler.simulation.world import World, load_world
-from scheduler.timing.signal_evidence import SignalSettings
 from spillway.paths import repo_root
 
 WORLDS = repo_root() / "configs" / "worlds"
@@ -49,7 +48,7 @@ def test_the_ablation_has_a_row_per_kind_sent_and_per_source_left_out() -> None:
     office = load_world(WORLDS / "signals" / "b2b_monday_meetings.yaml")
     assert kinds_sent(office) == ["web_visit", "email_open", "inbound_call"]
     assert kinds_sent(load_world(WORLDS / "time_zones.yaml")) == []
-    assert list(per_source(consumers, SignalSettings())) == [
+    assert [v.name for v in per_source(consumers)] == [
         "predicted_no_signals",
         "only_web_visit",
         "only_email_open",

@@ -8,7 +8,11 @@ configured database, marked simulated and dated to end by now
 chosen policy's first-attempt contact rate from the predicted policy's logged decisions (inverse
 propensity scoring) and puts it beside the policy's own run.
 ``spillway simulate report --world FILE ... --out DIR`` writes the HTML
-report with its charts.
+report with its charts; ``--ablation [--seeds 1,2,3]`` adds which data
+matters (:mod:`scheduler.simulation.ablation`): ``predicted`` with no
+signals, each signal kind alone, all, and industry or time zone left out,
+as first-attempt contact and the share of the traditional-oracle gap closed,
+in the shop's language (``--language``); ``--json`` prints the figures.
 """
 
 from __future__ import annotations
@@ -26,12 +30,24 @@ from rich.table import Table
 
 from cli.context import app_context
 from scheduler.simulation import store as sim_store
+from scheduler.simulation.ablation import (
+    ALL_SIGNALS,
+    NO_SIGNALS,
+    ORACLE,
+    SEGMENT_ORACLE,
+    TRADITIONAL,
+    Ablation,
+    ablation,
+)
+from scheduler.simulation.ablation_text import AblationView, ablation_view
 from scheduler.simulation.charts import write_report
 from scheduler.simulation.offline_eval import ips_first_attempt
 from scheduler.simulation.report import kpis
+from scheduler.simulation.signal_world import has_signals
 from scheduler.simulation.simulator import COMPARED, PolicyName, SimRun, make_policy, simulate
 from scheduler.simulation.world import World, load_world
 from spillway.errors import InputError
+from spillway.language_pack import load_pack
 from spillway.secrets import mask_url_credentials
 from spillway.settings import StorageSettings
 from spillway.storage import open_store
@@ -235,22 +251,117 @@ def _table(results: dict[str, dict[str, Any]], title: str) -> None:
     Console().print(table)
 
 
+def _seeds(text: str | None, world: World) -> list[int]:
+    if text is None:
+        return [world.seed]
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        seeds = []
+    if not seeds:
+        raise typer.BadParameter("comma-separated whole numbers, e.g. 1,2,3", param_hint="--seeds")
+    return seeds
+
+
+def _ablation(world: World, seeds: list[int], runs: dict[str, SimRun], *, quiet: bool) -> Ablation:
+    """The ablation per data source, reusing the report's four runs for the world's seed."""
+    known = {
+        TRADITIONAL: runs[PolicyName.TRADITIONAL.value],
+        ALL_SIGNALS if has_signals(world) else NO_SIGNALS: runs[PolicyName.PREDICTED.value],
+        SEGMENT_ORACLE: runs[PolicyName.SEGMENT_ORACLE.value],
+        ORACLE: runs[PolicyName.ORACLE.value],
+    }
+    if quiet:
+        return ablation(world, seeds, known=known)
+    with Progress(
+        TextColumn("{task.description:>22}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ablation", total=1.0)
+
+        def step(row: str, done: float) -> None:
+            progress.update(task, description=row, completed=done)
+
+        return ablation(world, seeds, known=known, progress=step)
+
+
+def _ablation_table(view: AblationView) -> None:
+    shown = 4 if view.per_seed_shown else 3
+    table = Table(title=view.title, caption=view.note)
+    table.add_column(view.columns[0])
+    for column in view.columns[1:shown]:
+        table.add_column(column, justify="right")
+    for line in view.lines:
+        cells = (line.first_attempt_contact, line.gap_closed, line.gap_closed_per_seed)
+        table.add_row(line.label, *cells[: shown - 1])
+    Console().print(table)
+
+
 @app.command("report")
 def report(
+    ctx: typer.Context,
     worlds: Annotated[list[Path], typer.Option("--world", help="World files; repeat for several.")],
     out: Annotated[
         Path, typer.Option("--out", help="Folder for index.html and the charts.")
     ] = Path("build/simulation"),
+    with_ablation: Annotated[
+        bool,
+        typer.Option(
+            "--ablation",
+            help="Also which data matters: predicted with no signals, each signal kind "
+            "alone, all signals, and industry or time zone left out, as first-attempt "
+            "contact and the share of the traditional-oracle gap closed (one run per row and "
+            "seed, the report's own four reused for the world's seed).",
+        ),
+    ] = False,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            "--seeds",
+            help="With --ablation: the seeds to average over, comma-separated "
+            "(default: the world's own; single runs vary by several points).",
+        ),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="The ablation's words (default: shop.language)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The KPIs (and the ablation) as JSON on stdout.")
+    ] = False,
 ) -> None:
     """All four policies on each world: an HTML page with PNG charts (KPIs against the
-    material's figures, learning curve, learned and true heatmaps, reliability curve)."""
+    material's figures, learning curve, learned and true heatmaps, reliability curve);
+    with --ablation, which data matters per data source, as a table and a chart."""
+    if seeds is not None and not with_ablation:
+        raise typer.BadParameter("--seeds goes with --ablation", param_hint="--seeds")
+    pack = None
+    if with_ablation:
+        pack = load_pack(language or app_context(ctx).settings.shop.language)
     sections = []
+    views: dict[str, AblationView] = {}
+    found: dict[str, Any] = {}
     for path in worlds:
         world = load_world(path)
-        runs = {p.value: _run(world, p, quiet=False) for p in COMPARED}
+        chosen = _seeds(seeds, world) if with_ablation else []
+        runs = {p.value: _run(world, p, quiet=as_json) for p in COMPARED}
         sections.append(
             (path.stem, {name: kpis(run) for name, run in runs.items()}, runs["predicted"])
         )
-        _table({name: k for name, k in sections[-1][1].items()}, path.name)
-    index = write_report(out, sections)
+        found[path.stem] = {"kpis": sections[-1][1]}
+        if not as_json:
+            _table({name: k for name, k in sections[-1][1].items()}, path.name)
+        if pack is not None:
+            result = _ablation(world, chosen, runs, quiet=as_json)
+            views[path.stem] = ablation_view(pack, path.stem, result)
+            found[path.stem]["ablation"] = result.as_json()
+            if not as_json:
+                _ablation_table(views[path.stem])
+    index = write_report(out, sections, views)
+    if as_json:
+        print(json.dumps(found, indent=2))
     console.print(f"wrote {index}")

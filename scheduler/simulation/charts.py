@@ -3,19 +3,22 @@
 For each world: the four policies' KPIs side by side against the material's
 traditional and AI-timed figures, the learning curve of the contact rates
 over the simulated weeks, the learned hour-of-week heatmap beside the true
-one, and the reliability curve of the model's probabilities.
+one, and the reliability curve of the model's probabilities; with
+``--ablation``, which data matters (:mod:`scheduler.simulation.ablation_text`):
+its table and a chart of each row's first-attempt contact.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from scheduler.simulation.ablation_text import AblationView
 from scheduler.simulation.simulator import SimRun
 from scheduler.simulation.world import segment_truth
 
@@ -135,10 +138,60 @@ def reliability_chart(curve: Sequence[dict[str, float]], path: Path, title: str)
     plt.close(fig)
 
 
+def ablation_chart(view: AblationView, path: Path) -> None:
+    """Each row's first-attempt contact as a bar, labelled with the share of the gap closed."""
+    plt = _plt()
+    lines = view.lines
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(lines) + 1.2))
+    rates = [100 * line.first_attempt_contact_rate for line in lines]
+    bars = ax.barh([line.label for line in lines], rates, color="#58c")
+    for bar, line in zip(bars, lines, strict=True):
+        ax.text(
+            bar.get_width() + 0.5,
+            bar.get_y() + bar.get_height() / 2,
+            line.gap_closed,
+            va="center",
+            fontsize=8,
+        )
+    ax.invert_yaxis()
+    ax.set_xlim(0, max([*rates, 1.0]) * 1.15)
+    ax.set_xlabel(f"{view.chart_axis} (%); {view.chart_note}")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(view.title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _ablation_html(name: str, view: AblationView) -> list[str]:
+    shown = 4 if view.per_seed_shown else 3
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in view.columns[:shown])
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(line.label)}</th>"
+        + "".join(
+            f"<td>{html.escape(v)}</td>"
+            for v in (line.first_attempt_contact, line.gap_closed, line.gap_closed_per_seed)[
+                : shown - 1
+            ]
+        )
+        + "</tr>"
+        for line in view.lines
+    )
+    return [
+        f"<h3>{html.escape(view.heading)}</h3>",
+        f"<table><caption>{html.escape(view.title)}</caption><tr>{header}</tr>{body}</table>",
+        f"<p>{html.escape(view.note)}</p>",
+        f"<img src='{name}-ablation.png'>",
+    ]
+
+
 def write_report(
-    out: Path, worlds: Sequence[tuple[str, dict[str, dict[str, Any]], SimRun]]
+    out: Path,
+    worlds: Sequence[tuple[str, dict[str, dict[str, Any]], SimRun]],
+    ablations: Mapping[str, AblationView] | None = None,
 ) -> Path:
-    """``worlds``: (name, KPIs by policy, the predicted run). Returns the index.html path."""
+    """``worlds``: (name, KPIs by policy, the predicted run); ``ablations``: the ablation per
+    data source of the worlds that have one, by name. Returns the index.html path."""
     out.mkdir(parents=True, exist_ok=True)
     parts = [
         "<!doctype html><meta charset=utf-8><title>Spillway callback simulation</title>",
@@ -171,6 +224,10 @@ def write_report(
             f"<img src='{name}-heatmap.png'>",
             f"<img src='{name}-reliability.png'>" if curve else "<p>(no model probabilities)</p>",
         ]
+        view = (ablations or {}).get(name)
+        if view is not None:
+            ablation_chart(view, out / f"{name}-ablation.png")
+            parts += _ablation_html(name, view)
         (out / f"{name}.json").write_text(json.dumps(kpis, indent=2))
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")
