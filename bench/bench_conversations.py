@@ -19,7 +19,9 @@ number of simultaneous calls:
   (``speech.reply_cache_pieces``) served without rendering;
 - the bot's CPU per call: this process's CPU seconds over the bot's call
   seconds (it also holds the simulated callers' Piper voice, so it is an
-  upper bound), what ``controller.cpu_per_bot_call`` is set from.
+  upper bound), and the whole machine's busy CPU seconds over the same call
+  seconds (Asterisk, Rasa and the callers included; anything else running on
+  the machine too), what ``controller.cpu_per_bot_call`` is set from.
 
 Variants measured in one run: ``baseline`` (as shipped), ``before`` (no early
 answer, no piece cache: issue 25's "today"), ``no_early`` (the piece cache
@@ -43,7 +45,13 @@ from typing import Any, cast
 
 import yaml
 
-from bench.harness import machine, own_sandbox_settings, percentile, write_report
+from bench.harness import (
+    machine,
+    machine_busy_s,
+    own_sandbox_settings,
+    percentile,
+    write_report,
+)
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
 from bot.speech.piece_cache import PieceCache
@@ -246,16 +254,21 @@ async def _levels(
                     chars_before = _pieces(models)
                     load_before = os.getloadavg()[0]
                     cpu_before = time.process_time()
+                    busy_before = machine_busy_s()
                     started = time.perf_counter()
                     placed = await place_calls(
                         run_settings, specs, bot=cast(Any, bot), concurrency=n
                     )
                     elapsed = time.perf_counter() - started
                     cpu_s = time.process_time() - cpu_before
+                    busy_s = machine_busy_s() - busy_before
                     shop.close()
                 scored = score(conversations, placed)
                 scored["seconds"] = round(elapsed, 1)
                 scored["cpu_per_bot_call"] = round(cpu_s / max(bot.call_seconds, 1e-9), 3)
+                # The whole machine's busy cores per call: Asterisk, Rasa, the callers'
+                # voice and anything else running included (an upper bound on a shared box).
+                scored["machine_cpu_per_call"] = round(busy_s / max(bot.call_seconds, 1e-9), 3)
                 asked, rendered = (
                     b - a for a, b in zip(chars_before, _pieces(models), strict=True)
                 )
