@@ -105,11 +105,13 @@ def signals_for(
         params["since"] = since_s
         params["until"] = until_s if until_s is not None else float("inf")
         marks = ", ".join(f":p{i}" for i in range(len(chunk)))
-        rows = tx.query(
+        # Rows as tuples: the dialer reads a customer's hundred events at every plan,
+        # and a dict per row cost as much as the database's own work.
+        rows = tx.values(
             f"SELECT phone, kind, at FROM customer_signals WHERE phone IN ({marks}) "
             "AND at >= :since AND at < :until ORDER BY phone, at",
             params,
         )
-        for row in rows:
-            found[row["phone"]].append(SignalEvent(row["phone"], row["kind"], float(row["at"])))
+        for phone, kind, at in rows:
+            found[phone].append(SignalEvent(phone, kind, float(at)))
     return found

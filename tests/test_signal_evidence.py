@@ -66,6 +66,22 @@ def test_local_slots_follow_the_customers_zone_across_summer_time() -> None:
     assert list(local_slots([_at(5, 15)], "Europe/Copenhagen")) == [slot_of(3, 15)]
 
 
+@pytest.mark.parametrize(
+    "zone", ["Europe/Copenhagen", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
+)
+def test_local_slots_agree_with_the_clock_on_the_wall_every_half_hour_of_a_year(
+    zone: str,
+) -> None:
+    # Every half hour of 2026 (both DST changes; Lord Howe's are of half an hour), each read
+    # at once and against the local time datetime gives: the slot is that weekday and hour.
+    start = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
+    moments = start + 1800.0 * np.arange(2 * 24 * 365) + 7.0
+    wall = [datetime.fromtimestamp(t, ZoneInfo(zone)) for t in moments.tolist()]
+    expected = [slot_of(w.weekday(), w.hour) for w in wall]
+    assert local_slots(moments, zone).tolist() == expected
+    assert local_slots(moments.tolist()[::-1], zone).tolist() == expected[::-1]
+
+
 def test_signals_move_a_customers_plan_towards_their_active_hours() -> None:
     now = _at(23, 8, 0)  # Monday 23 March, 08:00
     model = _empty_model(now)

@@ -78,26 +78,47 @@ def _waking() -> FloatArray:
 WAKING_SHARE = _waking()
 
 
+# The zones' UTC offsets (seconds) by UTC hour since the epoch: the customers of one
+# deployment share a few zones and the hours of the signal horizon (90 days are 2,160
+# hours), so planning 100,000 requests asks for the same few thousand again and again.
+_OFFSETS: dict[str, dict[int, float]] = {}
+_OFFSETS_KEPT = 1 << 17  # hours kept per zone before its table is started again
+
+
+def _utc_offset_s(timezone: str, hour: int) -> float:
+    """The zone's UTC offset in the UTC hour ``hour`` since the epoch (DST changes on hours)."""
+    delta = datetime.fromtimestamp(hour * HOUR_S, ZoneInfo(timezone)).utcoffset()
+    return delta.total_seconds() if delta else 0.0
+
+
 def local_slots(at_s: Sequence[float] | FloatArray, timezone: str) -> np.ndarray:
     """The local hour-of-week slot of each moment (Monday 00-01 is 0)."""
-    zone = ZoneInfo(timezone)
-    offsets: dict[int, float] = {}  # the zone's UTC offset, by UTC hour (DST changes on hours)
-    out = np.empty(len(at_s), dtype=np.int64)
-    for i, at in enumerate(at_s):
-        hour = int(at // HOUR_S)
-        offset = offsets.get(hour)
-        if offset is None:
-            delta = datetime.fromtimestamp(hour * HOUR_S, zone).utcoffset()
-            offset = offsets[hour] = delta.total_seconds() if delta else 0.0
-        # 1970-01-01 was a Thursday: slot 3 * 24 of the week.
-        local_hours = int((at + offset) // HOUR_S)
-        out[i] = (local_hours + 3 * 24) % SLOTS
-    return out
+    at = np.asarray(at_s, dtype=np.float64).reshape(-1)
+    known = _OFFSETS.get(timezone)
+    if known is None:
+        ZoneInfo(timezone)  # an unknown zone raises here, as it always did, moments or not
+        known = _OFFSETS.setdefault(timezone, {})
+    if len(known) > _OFFSETS_KEPT:
+        known.clear()
+    offsets = np.array(
+        [
+            known[h] if h in known else known.setdefault(h, _utc_offset_s(timezone, h))
+            for h in np.floor_divide(at, HOUR_S).astype(np.int64).tolist()
+        ],
+        dtype=np.float64,
+    )
+    local_hours = np.floor_divide(at + offsets, HOUR_S).astype(np.int64)
+    # 1970-01-01 was a Thursday: slot 3 * 24 of the week.
+    return np.asarray((local_hours + 3 * 24) % SLOTS, dtype=np.int64)
 
 
 def weights(signals: Sequence[SignalEvent], now_s: float, settings: SignalSettings) -> FloatArray:
     """Each signal's weight now: halved every half-life, 0 past the horizon or in the future."""
-    at = np.array([s.at_s for s in signals], dtype=np.float64)
+    return _weights_at(np.array([s.at_s for s in signals], dtype=np.float64), now_s, settings)
+
+
+def _weights_at(at: FloatArray, now_s: float, settings: SignalSettings) -> FloatArray:
+    """:func:`weights` of the signals' times ``at`` (epoch seconds)."""
     age = now_s - at
     w = 0.5 ** (np.maximum(age, 0.0) / settings.half_life_s)
     return np.asarray(np.where((age >= 0) & (age <= settings.horizon_s), w, 0.0))
@@ -117,8 +138,8 @@ def slot_weights(
     """The weighted events per local slot."""
     counts = np.zeros(SLOTS)
     if signals:
-        w = weights(signals, now_s, settings)
-        np.add.at(counts, local_slots([s.at_s for s in signals], timezone), w)
+        at = np.array([s.at_s for s in signals], dtype=np.float64)
+        np.add.at(counts, local_slots(at, timezone), _weights_at(at, now_s, settings))
     return counts
 
 
