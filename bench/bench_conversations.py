@@ -87,6 +87,8 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
     intents_right = intents_total = reached = talk_overs = 0
     talk_over_ms = 0.0
     misses: list[str] = []
+    # Each spoken turn's latency beside what was said, to see which turns were answered early.
+    per_turn: list[tuple[str, float | None]] = []
     for call in placed:
         conversation = by_name[call.spec.source.split("#")[0]]
         *turns, result = call.records
@@ -103,6 +105,7 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
                     f"{call.spec.source}: {said!r} heard {turn['heard']!r} as {turn['intent']}"
                 )
             latencies.append(turn["latency_ms"] if turn["latency_ms"] is not None else math.inf)
+            per_turn.append((said, turn["latency_ms"]))
             over = turn.get("talked_over_ms") or 0.0
             if over > 0:
                 talk_overs += 1
@@ -125,6 +128,7 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
         "talk_over_turns": talk_overs,
         "talk_over_ms": round(talk_over_ms),
         "misses": misses,
+        "per_turn_ms": per_turn,
     }
 
 

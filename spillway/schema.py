@@ -588,6 +588,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX call_events_stages ON call_events(call_id, at) WHERE kind = 'stage'",
         ),
     ),
+    Migration(
+        24,
+        "a customer's signals are read from the index alone when the dialer plans their "
+        "callback, not looked up row by row in the table",
+        (
+            # signals_for reads (phone, kind, at) for one customer at every plan; with kind
+            # in the index the read never visits the table (docs/PERFORMANCE.md).
+            "CREATE INDEX customer_signals_phone_at_kind ON customer_signals(phone, at, kind)",
+            "DROP INDEX customer_signals_phone_at",
+        ),
+    ),
 )
 
 
