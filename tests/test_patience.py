@@ -194,6 +194,7 @@ def test_simulate_report_shows_every_kpi_and_the_frontier(tmp_path: Path) -> Non
         "the material's figures (traditional → AI-timed)",
         "23.0% → 38.0%",
         "predicted, patience 2 h",
+        "predicted, patience 12 h",
         "predicted, patience 24 h (this configuration)",
         "predicted, patience 72 h",
     ):
@@ -217,7 +218,7 @@ def test_simulate_report_frontier_as_json_reuses_the_reports_runs(tmp_path: Path
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)["tiny"]
     points = {p["patience_hours"]: p for p in found["frontier"]["predicted"]}
-    assert sorted(points) == [2.0, 4.0, 8.0, 24.0, 72.0]
+    assert sorted(points) == [2.0, 4.0, 8.0, 12.0, 24.0, 72.0]
     kpis = found["kpis"]
     assert (
         points[24.0]["first_attempt_contact_rate"]

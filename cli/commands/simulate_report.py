@@ -180,7 +180,7 @@ def report(
             "--frontier",
             help="Also first-attempt contact against time to contact (median, mean) and the "
             "share reached within the promised deadline, for the predicted policy with a "
-            "patience (callbacks.patience_hours) of 2, 4, 8, 24 and 72 hours, beside the "
+            "patience (callbacks.patience_hours) of 2, 4, 8, 12, 24 and 72 hours, beside the "
             "traditional rule (one run per setting and seed).",
         ),
     ] = False,

@@ -22,7 +22,7 @@ from scheduler.simulation.simulator import PolicyName, SimRun, simulate
 from scheduler.simulation.world import World
 
 # The settings the report measures: from calling soon to waiting days for the best hour.
-FRONTIER_PATIENCE_HOURS = (2.0, 4.0, 8.0, 24.0, 72.0)
+FRONTIER_PATIENCE_HOURS = (2.0, 4.0, 8.0, 12.0, 24.0, 72.0)
 
 
 @dataclass(frozen=True, slots=True)
