@@ -42,7 +42,15 @@ from scheduler.simulation.ablation import gap_closed
 from scheduler.simulation.report import kpis
 from scheduler.simulation.signal_world import WAKING
 from scheduler.simulation.simulator import PolicyName, SimAttempt, SimRun, simulate
-from scheduler.simulation.world import MAX_PROB, PEAK_SLOTS, Population, Segment, World, load_world
+from scheduler.simulation.world import (
+    MAX_PROB,
+    PEAK_SLOTS,
+    Population,
+    Segment,
+    World,
+    load_world,
+    patience_hours,
+)
 from scheduler.timing.contact_model import SLOTS, FloatArray, slot_of
 from scheduler.timing.policy import Policy
 from scheduler.timing.signal_evidence import local_slots
@@ -149,7 +157,7 @@ class BoundPolicyFactory:
             row = beliefs.mean(beliefs.index[facts.phone], facts.signals)
             return np.repeat(row.reshape(1, SLOTS), draws, axis=0)
 
-        return SlotPolicy(NAME, probabilities, world.lead_half_life_hours * HOUR_S, explores=False)
+        return SlotPolicy(NAME, probabilities, patience_hours(world) * HOUR_S, explores=False)
 
 
 def compare(world: World, samples: int) -> dict[str, object]:

@@ -147,10 +147,10 @@ def test_the_policy_aims_at_the_promise_stored_with_the_request() -> None:
         not_after=at(2026, 3, 9, 16),
         deadline_at=at(2026, 3, 9, 16),
     )
-    found = candidates(RULES, f, at(2026, 3, 9, 13), half_life_s=1e12)
+    found = candidates(RULES, f, at(2026, 3, 9, 13), patience_s=1e12)
     assert [round(c.lead_value, 6) for c in found] == [1.0, 1.0, 1.0]
     # Without it (a request from a door that stores none), counted from the creation.
-    plain = candidates(RULES, replace(f, deadline_at=None), at(2026, 3, 9, 13), half_life_s=1e12)
+    plain = candidates(RULES, replace(f, deadline_at=None), at(2026, 3, 9, 13), patience_s=1e12)
     assert [round(c.lead_value, 6) for c in plain] == [PAST_DEADLINE] * 3
 
 

@@ -208,7 +208,7 @@ def _facts(**overrides: object) -> RequestFacts:
 
 def test_candidates_are_only_moments_the_rules_allow() -> None:
     facts = _facts(last_attempt_at=NOW - 600)  # ten minutes ago: the gap keeps the next hour
-    found = candidates(RULES, facts, NOW, half_life_s=86400)
+    found = candidates(RULES, facts, NOW, patience_s=86400)
     assert found, "some hour in three days must be allowed"
     for candidate in found:
         assert refusal(RULES, facts, candidate.at) is None

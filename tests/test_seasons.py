@@ -150,6 +150,7 @@ def _holiday_world(factor: float) -> World:
             "days": 42,
             "seed": 1,
             "lead_half_life_hours": 96,
+            "patience_hours": 96,
             "rules": {"agents": 5, "max_attempts": 4},
             "segments": [
                 {
@@ -224,10 +225,8 @@ def test_a_season_never_removes_a_candidate_hour() -> None:
     candidate lies in a season the customers hardly answer in."""
     facts = _facts(datetime(2026, 7, 6, 9, 0, tzinfo=ZONE))
     rules = CallingRules()
-    plain = candidates(rules, facts, facts.created_at, half_life_s=86400.0)
-    seasonal = candidates(
-        rules, facts, facts.created_at, half_life_s=86400.0, season_of=_in_holiday
-    )
+    plain = candidates(rules, facts, facts.created_at, patience_s=86400.0)
+    seasonal = candidates(rules, facts, facts.created_at, patience_s=86400.0, season_of=_in_holiday)
     assert [c.at for c in plain] == [c.at for c in seasonal] and plain
     assert all(c.season == "sommerferie" for c in seasonal)
     policy = SlotPolicy(

@@ -215,4 +215,4 @@ def test_seeds_without_ablation_is_refused(tmp_path: Path) -> None:
         app, ["simulate", "report", "--world", str(world), "--seeds", "1,2"]
     )
     assert result.exit_code == 2
-    assert "--seeds goes with --ablation" in result.output
+    assert "--seeds goes with --ablation or --frontier" in result.output

@@ -37,6 +37,7 @@ KEYS = {
     "mean_attempts_per_request",
     "mean_attempts_per_contact",
     "median_hours_to_contact",
+    "mean_hours_to_contact",
     "mean_lead_value",
     "weekly",
 }

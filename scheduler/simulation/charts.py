@@ -1,11 +1,15 @@
 """`spillway simulate report`: an HTML page with PNG charts (matplotlib) over simulated runs.
 
-For each world: the four policies' KPIs side by side against the material's
-traditional and AI-timed figures, the learning curve of the contact rates
+For each world: every KPI of the four policies as a table in the language
+pack's words (:mod:`scheduler.simulation.kpi_text`), the rates and times side
+by side in a chart against the material's traditional and AI-timed figures
+(the measures ``predicted`` loses as well as those it wins), the learning curve of the contact rates
 over the simulated weeks, the learned hour-of-week heatmap beside the true
 one, and the reliability curve of the model's probabilities; with
 ``--ablation``, which data matters (:mod:`scheduler.simulation.ablation_text`):
-its table and a chart of each row's first-attempt contact.
+its table and a chart of each row's first-attempt contact; with ``--frontier``,
+first-attempt contact against time to contact per patience
+(:mod:`scheduler.simulation.frontier_text`): its table and a chart.
 """
 
 from __future__ import annotations
@@ -19,15 +23,21 @@ from typing import Any
 import numpy as np
 
 from scheduler.simulation.ablation_text import AblationView
+from scheduler.simulation.frontier_text import FrontierView
+from scheduler.simulation.kpi_text import MATERIAL, KpiView
 from scheduler.simulation.simulator import SimRun
 from scheduler.simulation.world import segment_truth
 
-# The callback material's figures: traditional callbacks against AI-timed ones.
-MATERIAL = {
-    "first_attempt_contact_rate": (0.23, 0.38),
-    "contact_rate": (0.45, 0.72),
-    "mean_attempts_per_contact": (3.2, 1.8),
-}
+# The measures charted side by side: wins and losses alike.
+CHARTED = (
+    "first_attempt_contact_rate",
+    "contact_rate",
+    "contact_within_deadline_rate",
+    "mean_attempts_per_contact",
+    "median_hours_to_contact",
+    "mean_hours_to_contact",
+)
+RATES = ("first_attempt_contact_rate", "contact_rate", "contact_within_deadline_rate")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -40,21 +50,30 @@ def _plt() -> Any:
     return plt
 
 
-def kpi_chart(kpis: dict[str, dict[str, Any]], path: Path, title: str) -> None:
+def kpi_chart(
+    kpis: dict[str, dict[str, Any]],
+    path: Path,
+    title: str,
+    labels: Mapping[str, str],
+    material_labels: tuple[str, str],
+) -> None:
+    """Each charted KPI per policy (rates in %), the material's figures as lines."""
     plt = _plt()
-    names = list(MATERIAL)
-    fig, axes = plt.subplots(1, len(names), figsize=(12, 3.6))
-    for ax, key in zip(axes, names, strict=True):
+    fig, axes = plt.subplots(1, len(CHARTED), figsize=(16, 3.8))
+    for ax, key in zip(axes, CHARTED, strict=True):
         policies = list(kpis)
-        values = [kpis[p][key] for p in policies]
+        scale = 100.0 if key in RATES else 1.0
+        values = [(kpis[p].get(key) or 0.0) * scale for p in policies]
         ax.bar(policies, values, color=["#888", "#2a7", "#58c", "#c84"][: len(policies)])
-        traditional, ai = MATERIAL[key]
-        ax.axhline(
-            traditional, color="#444", linestyle="--", linewidth=1, label="material: traditional"
-        )
-        ax.axhline(ai, color="#2a7", linestyle=":", linewidth=1.5, label="material: AI-timed")
-        ax.set_title(key.replace("_", " "), fontsize=9)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        if key in MATERIAL:
+            traditional, ai = (scale * v for v in MATERIAL[key])
+            ax.axhline(
+                traditional, color="#444", linestyle="--", linewidth=1, label=material_labels[0]
+            )
+            ax.axhline(ai, color="#2a7", linestyle=":", linewidth=1.5, label=material_labels[1])
+        unit = " (%)" if key in RATES else (" (h)" if "hours" in key else "")
+        ax.set_title(labels.get(key, key) + unit, fontsize=8)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     axes[0].legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
@@ -163,6 +182,63 @@ def ablation_chart(view: AblationView, path: Path) -> None:
     plt.close(fig)
 
 
+def frontier_chart(view: FrontierView, path: Path) -> None:
+    """First-attempt contact (%) against median hours to contact, a point per setting."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    shown = [line for line in view.lines if line.point.median_hours_to_contact is not None]
+    xs = [line.point.median_hours_to_contact or 0.0 for line in shown]
+    ys = [100 * line.point.first_attempt_contact_rate for line in shown]
+    ordered = [
+        (x, y) for x, y, line in zip(xs, ys, shown, strict=True) if line.point.patience_hours
+    ]
+    if ordered:
+        ax.plot([x for x, _ in ordered], [y for _, y in ordered], color="#2a7", linewidth=1)
+    for x, y, line in zip(xs, ys, shown, strict=True):
+        traditional = line.point.patience_hours is None
+        ax.plot(x, y, marker="s" if traditional else "o", color="#888" if traditional else "#2a7")
+        ax.annotate(line.label, (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlim(0, max([*xs, 1.0]) * 1.6)  # room for the labels on the right
+    ax.set_xlabel(view.chart_x)
+    ax.set_ylabel(f"{view.columns[1]} (%)")
+    ax.set_title(view.title, fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _rows_html(header: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in header)
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+        + "".join(f"<td>{html.escape(v)}</td>" for v in cells)
+        + "</tr>"
+        for label, cells in rows
+    )
+    return f"<tr>{head}</tr>{body}"
+
+
+def _kpi_html(view: KpiView) -> list[str]:
+    header = (view.kpi_column, *view.policies, view.material_column)
+    rows = [(line.label, (*line.values, line.material)) for line in view.lines]
+    return [
+        f"<table><caption>{html.escape(view.title)}</caption>{_rows_html(header, rows)}</table>",
+        f"<p>{html.escape(view.note)}</p>",
+    ]
+
+
+def _frontier_html(name: str, view: FrontierView) -> list[str]:
+    rows = [(line.label, line.cells) for line in view.lines]
+    return [
+        f"<h3>{html.escape(view.heading)}</h3>",
+        f"<table><caption>{html.escape(view.title)}</caption>"
+        f"{_rows_html(view.columns, rows)}</table>",
+        f"<p>{html.escape(view.note)}</p>",
+        f"<img src='{name}-frontier.png'>",
+    ]
+
+
 def _ablation_html(name: str, view: AblationView) -> list[str]:
     shown = 4 if view.per_seed_shown else 3
     header = "".join(f"<th>{html.escape(c)}</th>" for c in view.columns[:shown])
@@ -188,10 +264,13 @@ def _ablation_html(name: str, view: AblationView) -> list[str]:
 def write_report(
     out: Path,
     worlds: Sequence[tuple[str, dict[str, dict[str, Any]], SimRun]],
+    kpi_views: Mapping[str, KpiView],
     ablations: Mapping[str, AblationView] | None = None,
+    frontiers: Mapping[str, FrontierView] | None = None,
 ) -> Path:
-    """``worlds``: (name, KPIs by policy, the predicted run); ``ablations``: the ablation per
-    data source of the worlds that have one, by name. Returns the index.html path."""
+    """``worlds``: (name, KPIs by policy, the predicted run); ``kpi_views``: their KPIs in
+    words, by name; ``ablations``, ``frontiers``: the ablation per data source and the
+    patience frontier of the worlds that have one, by name. Returns the index.html path."""
     out.mkdir(parents=True, exist_ok=True)
     parts = [
         "<!doctype html><meta charset=utf-8><title>Spillway callback simulation</title>",
@@ -199,27 +278,19 @@ def write_report(
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
         "text-align:right}</style>",
         "<h1>Callback timing: simulated policies</h1>",
-        "<p>Material's figures (traditional / AI-timed): first-attempt contact 23% / 38%, "
-        "contact 45% / 72%, attempts 3.2 / 1.8.</p>",
     ]
     for name, kpis, predicted in worlds:
-        kpi_chart(kpis, out / f"{name}-kpis.png", name)
+        words = kpi_views[name]
+        labels = {line.key: line.label for line in words.lines}
+        kpi_chart(kpis, out / f"{name}-kpis.png", name, labels, words.chart_material)
         learning_chart(kpis, out / f"{name}-learning.png", name)
         heatmap_chart(predicted, out / f"{name}-heatmap.png")
         curve = reliability(predicted)
         if curve:
             reliability_chart(curve, out / f"{name}-reliability.png", f"{name}: reliability")
-        keys = [k for k in next(iter(kpis.values())) if k not in ("weekly", "policy")]
-        header = "".join(f"<th>{html.escape(p)}</th>" for p in kpis)
-        body = "".join(
-            f"<tr><th>{html.escape(k)}</th>"
-            + "".join(f"<td>{html.escape(str(kpis[p][k]))}</td>" for p in kpis)
-            + "</tr>"
-            for k in keys
-        )
         parts += [
             f"<h2>{html.escape(name)}</h2>",
-            f"<table><tr><th></th>{header}</tr>{body}</table>",
+            *_kpi_html(words),
             f"<img src='{name}-kpis.png'><img src='{name}-learning.png'>",
             f"<img src='{name}-heatmap.png'>",
             f"<img src='{name}-reliability.png'>" if curve else "<p>(no model probabilities)</p>",
@@ -228,6 +299,10 @@ def write_report(
         if view is not None:
             ablation_chart(view, out / f"{name}-ablation.png")
             parts += _ablation_html(name, view)
+        line = (frontiers or {}).get(name)
+        if line is not None:
+            frontier_chart(line, out / f"{name}-frontier.png")
+            parts += _frontier_html(name, line)
         (out / f"{name}.json").write_text(json.dumps(kpis, indent=2))
     index = out / "index.html"
     index.write_text("\n".join(parts), encoding="utf-8")

@@ -27,10 +27,10 @@ def kpis(run: SimRun) -> dict[str, Any]:
     """The KPIs of one run (every request counts; the run went on until each was closed)."""
     requests = run.requests
     n = len(requests) or 1
-    first_answered = {a.request for a in run.attempts if a.attempt_no == 1 and a.answered}
+    first_answered = answered_first(run)
     within3 = {a.request for a in run.attempts if a.attempt_no <= 3 and a.answered}
     contacted = [r for r in requests if r.contacted_at is not None]
-    hours = [(r.contacted_at - r.created_at) / 3600 for r in contacted if r.contacted_at]
+    hours = hours_to_contact(run)
     half_life = run.world.lead_half_life_hours
     weeks = by_week(run)
     weekly = []
@@ -56,15 +56,33 @@ def kpis(run: SimRun) -> dict[str, Any]:
         "first_attempt_contact_rate": _share(len(first_answered), n),
         "contact_rate": _share(len(contacted), n),
         "contact_within_3_attempts_rate": _share(len(within3), n),
-        "contact_within_deadline_rate": _share(
-            sum(1 for r in contacted if r.contacted_at and r.contacted_at <= r.deadline_at), n
-        ),
+        "contact_within_deadline_rate": _share(within_deadline(run), n),
         "mean_attempts_per_request": round(len(run.attempts) / n, 4),
         "mean_attempts_per_contact": round(len(run.attempts) / max(len(contacted), 1), 4),
         "median_hours_to_contact": round(statistics.median(hours), 3) if hours else None,
+        "mean_hours_to_contact": round(statistics.fmean(hours), 3) if hours else None,
         "mean_lead_value": round(sum(lead_value(h, half_life) for h in hours) / n, 4),
         "weekly": weekly,
     }
+
+
+def answered_first(run: SimRun) -> set[int]:
+    """The requests whose first attempt was answered."""
+    return {a.request for a in run.attempts if a.attempt_no == 1 and a.answered}
+
+
+def hours_to_contact(run: SimRun) -> list[float]:
+    """Hours from each contacted request to its contact (the uncontacted have none)."""
+    return [
+        (r.contacted_at - r.created_at) / 3600 for r in run.requests if r.contacted_at is not None
+    ]
+
+
+def within_deadline(run: SimRun) -> int:
+    """How many requests were reached by the deadline they were promised."""
+    return sum(
+        1 for r in run.requests if r.contacted_at is not None and r.contacted_at <= r.deadline_at
+    )
 
 
 def by_week(run: SimRun) -> dict[int, list[SimRequest]]:

@@ -44,6 +44,7 @@ from scheduler.simulation.world import (
     World,
     arrivals,
     has_seasons,
+    patience_hours,
     population,
     season_of,
     segment_truth,
@@ -293,7 +294,7 @@ def make_policy(
 ) -> Policy:
     """The named policy for ``world``; ``predicted`` reads the model of the running ``sim``
     (and the customer's signals as ``signals`` says; None: not at all)."""
-    half_life_s = world.lead_half_life_hours * HOUR_S
+    patience_s = patience_hours(world) * HOUR_S
     if name is PolicyName.TRADITIONAL:
         return ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60)
     if name is PolicyName.PILOT:
@@ -317,7 +318,7 @@ def make_policy(
             SlotPolicy(
                 name.value,
                 probabilities,
-                half_life_s,
+                patience_s,
                 seed=world.seed,
                 season_of=season_of(world),
                 season_factor=model_season_factor(lambda: running().model),
@@ -333,7 +334,7 @@ def make_policy(
     return SlotPolicy(
         name.value,
         table,
-        half_life_s,
+        patience_s,
         explores=False,
         season_of=season_of(world),
         season_factor=true_season_factor(world),

@@ -32,6 +32,7 @@ from pydantic import (
 
 from scheduler.rules import HOUR_S, CallingRules, RequestFacts
 from scheduler.timing.contact_model import SLOTS, FloatArray
+from spillway.callback_settings import DEFAULT_PATIENCE_HOURS
 from spillway.errors import InputError
 from spillway.settings_types import TimeZoneName
 
@@ -159,7 +160,9 @@ class World(_Strict):
     start: datetime
     days: int = Field(ge=1, le=366)
     seed: int = 0
-    lead_half_life_hours: float = Field(24, gt=0)
+    lead_half_life_hours: float = Field(24, gt=0)  # the leads' true worth (mean_lead_value)
+    # The policies' patience (callbacks.patience_hours); null: the scheduler's default.
+    patience_hours: float | None = Field(None, gt=0, le=24 * 30)
     rules: WorldRules = WorldRules()
     segments: list[Segment] = Field(min_length=1)
 
@@ -169,6 +172,11 @@ class World(_Strict):
         if value.tzinfo is None:
             raise ValueError("an ISO 8601 time with its offset, e.g. 2026-03-02T00:00:00+01:00")
         return value
+
+
+def patience_hours(world: World) -> float:
+    """The patience the world's policies plan with (its own, else the scheduler's default)."""
+    return DEFAULT_PATIENCE_HOURS if world.patience_hours is None else world.patience_hours
 
 
 def load_world(path: Path) -> World:

@@ -236,7 +236,7 @@ def predicted_policy(
     return SlotPolicy(
         "predicted",
         probabilities,
-        half_life_s=cb.lead_half_life_hours * 3600,
+        patience_s=cb.patience_hours * 3600,
         seed=seed if seed is not None else int(time.time()),
         season_of=calendar_season(seasons) if seasons.periods else None,
         season_factor=model_season_factor(keeper.current) if seasons.periods else None,

@@ -4,12 +4,15 @@ Candidates are the allowed moments (hard rules first: :func:`scheduler.rules.ref
 from now to the request's expiry, one per local hour (the hour's first
 allowed moment). Each is worth
 
-    P(answer in that hour-of-week slot) x 0.5 ** (hours since the request / half-life)
+    P(answer in that hour-of-week slot) x 0.5 ** (hours since the request / patience)
 
 and a quarter less once past the deadline, times the season's factor on that
 day (school holidays: how much more or less the segment answers then, as the
 model learned it; 1 outside every season or with no calendar). A season only
-weighs a candidate: it never removes one. The policy takes the best. Where
+weighs a candidate: it never removes one. The policy takes the best. The patience
+(``callbacks.patience_hours``) is the trade-off of first-attempt contact
+against time: a wait of that many hours for a likelier hour must double the
+chance of an answer (shorter: sooner calls, fewer answered first). Where
 the probabilities come from is the only difference between the policies
 the simulator compares:
 
@@ -46,6 +49,7 @@ from scheduler.rules import (
 from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot_of
 from scheduler.timing.policy import Plan
 from scheduler.timing.signal_evidence import SignalSettings, tilt
+from spillway.callback_settings import DEFAULT_PATIENCE_HOURS
 from spillway.errors import SpillwayError
 from spillway.seasons import SeasonCalendar
 
@@ -69,7 +73,7 @@ class ModelUnavailable(SpillwayError):
 class Candidate:
     at: float
     slot: int
-    lead_value: float  # 0.5 ** (age / half-life), halved past the deadline
+    lead_value: float  # 0.5 ** (age / patience), a quarter less past the deadline
     season: str | None = None  # the season of the local date (school holidays); None: none
 
 
@@ -84,7 +88,7 @@ def candidates(
     facts: RequestFacts,
     earliest: float,
     *,
-    half_life_s: float,
+    patience_s: float,
     season_of: SeasonOf | None = None,
 ) -> list[Candidate]:
     """The first allowed moment of every local hour from ``earliest`` to the expiry."""
@@ -104,7 +108,7 @@ def candidates(
             at = later  # straight to the next allowed moment (this hour or a later one)
             continue
         when = datetime.fromtimestamp(at, tz)
-        value = 0.5 ** ((at - facts.created_at) / half_life_s)
+        value = 0.5 ** ((at - facts.created_at) / patience_s)
         if at > deadline_at:
             value *= PAST_DEADLINE
         season = season_of(facts, when.date()) if season_of is not None else None
@@ -123,7 +127,7 @@ class SlotPolicy:
 
     name: str
     probabilities: Probabilities
-    half_life_s: float = 24 * HOUR_S
+    patience_s: float = DEFAULT_PATIENCE_HOURS * HOUR_S  # a contact's worth halves every N s
     explores: bool = True  # Thompson draws (the propensity is then estimated)
     seed: int = 0
     season_of: SeasonOf | None = None  # no calendar: no season weighs any hour
@@ -138,7 +142,7 @@ class SlotPolicy:
     ) -> Plan:
         earliest = now if last is None else now + rules.min_gap_s
         options = candidates(
-            rules, facts, earliest, half_life_s=self.half_life_s, season_of=self.season_of
+            rules, facts, earliest, patience_s=self.patience_s, season_of=self.season_of
         )
         if not options:
             return Plan(None, self.name, 1.0, "no allowed time before the request expires")
