@@ -8,6 +8,7 @@ gaps), not with :mod:`scheduler.rules`, so a bug there cannot hide itself.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from datetime import datetime
@@ -33,6 +34,7 @@ def kpis(run: SimRun) -> dict[str, Any]:
     hours = hours_to_contact(run)
     half_life = run.world.lead_half_life_hours
     weeks = by_week(run)
+    told = [r for r in requests if told_a_window(r)]
     weekly = []
     for week in sorted(weeks):
         members = weeks[week]
@@ -53,6 +55,11 @@ def kpis(run: SimRun) -> dict[str, Any]:
         "requests": len(requests),
         "calls_placed": len(run.attempts),
         "rule_violations": len(rule_violations(run)),
+        "told_window_requests": len(told),
+        "first_attempts_outside_told_window": len(outside_told_window(run)),
+        "told_window_contact_rate": (
+            _share(sum(inside(r, r.contacted_at) for r in told), len(told)) if told else None
+        ),
         "first_attempt_contact_rate": _share(len(first_answered), n),
         "contact_rate": _share(len(contacted), n),
         "contact_within_3_attempts_rate": _share(len(within3), n),
@@ -64,6 +71,33 @@ def kpis(run: SimRun) -> dict[str, Any]:
         "mean_lead_value": round(sum(lead_value(h, half_life) for h in hours) / n, 4),
         "weekly": weekly,
     }
+
+
+def told_a_window(request: SimRequest) -> bool:
+    """Whether the caller named a window, and was told it back."""
+    return request.not_before is not None or request.not_after is not None
+
+
+def inside(request: SimRequest, at: float | None) -> bool:
+    """Whether ``at`` lies in the window ``request``'s caller was told (from its start, or
+    from the request when it had begun, to its end, exclusive); None: never."""
+    if at is None:
+        return False
+    start = request.created_at if request.not_before is None else request.not_before
+    end = math.inf if request.not_after is None else request.not_after
+    return start <= at < end
+
+
+def outside_told_window(run: SimRun) -> list[int]:
+    """The requests with a told window whose first attempt fell outside it (the exceptions)."""
+    by_id = {r.id: r for r in run.requests}
+    return [
+        a.request
+        for a in run.attempts
+        if a.attempt_no == 1
+        and told_a_window(by_id[a.request])
+        and not inside(by_id[a.request], a.at)
+    ]
 
 
 def answered_first(run: SimRun) -> set[int]:
@@ -108,7 +142,7 @@ def rule_violations(run: SimRun) -> list[str]:
     by_number_day: dict[tuple[int, Any], int] = defaultdict(int)
     by_number_week: dict[tuple[int, Any], int] = defaultdict(int)
     holiday_cache: dict[int, Any] = {}
-    created = {r.id: r.created_at for r in run.requests}
+    by_id = {r.id: r for r in run.requests}
     calling = rules.calling_rules()
     for a in sorted(run.attempts, key=lambda a: a.at):
         zone = ZoneInfo(run.people.timezone[a.customer])
@@ -130,8 +164,12 @@ def rule_violations(run: SimRun) -> list[str]:
             found.append(f"request {a.request}: attempt {len(earlier) + 1} over the maximum")
         if earlier and a.at - earlier[-1] < rules.min_gap_minutes * 60 - 1e-6:
             found.append(f"request {a.request}: attempts {a.at - earlier[-1]:.0f} s apart")
-        # The expiry as documented: expiry_hours of days with calling hours.
-        if a.at >= calling_expiry(calling, created[a.request], run.people.timezone[a.customer]):
+        # The expiry as documented: expiry_hours of days with calling hours, counted from
+        # the told window's start and never before its end.
+        request = by_id[a.request]
+        counted_from = max(request.created_at, request.not_before or request.created_at)
+        ends = calling_expiry(calling, counted_from, run.people.timezone[a.customer])
+        if a.at >= max(ends, request.not_after or ends):
             found.append(f"request {a.request}: attempt after its expiry")
         earlier.append(a.at)
         day_key = (a.customer, when.date())

@@ -37,8 +37,10 @@ from scheduler.rules import (
     refusal,
 )
 from scheduler.simulation.signal_world import SimSignals, has_signals
+from scheduler.simulation.told_window import ToldWindow, told_windows
 from scheduler.simulation.world import (
     MAX_PROB,
+    Arrival,
     Population,
     Segment,
     World,
@@ -59,6 +61,7 @@ from scheduler.timing.slot_policy import (
     model_probabilities,
     model_season_factor,
 )
+from scheduler.windows import window_deadline, window_expiry
 
 UNANSWERED_HOLD_S = 30.0
 REFIT_EVERY_S = 86400.0
@@ -162,6 +165,11 @@ class SimRequest:
     attempts: list[float] = field(default_factory=list)
     contacted_at: float | None = None
     closed: bool = False
+    # The window the caller named and was told back (UNIX seconds; None: none named),
+    # and the expiry that covers it (None: the rules' own, from ``created_at``).
+    not_before: float | None = None
+    not_after: float | None = None
+    expires_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -212,7 +220,11 @@ class _Simulation:
             attempts=len(request.attempts),
             last_attempt_at=request.attempts[-1] if request.attempts else None,
             number_attempts_by_day=self.by_number_day.get(request.customer, {}),
+            not_before=request.not_before,
+            not_after=request.not_after,
+            expires_at=request.expires_at,
             segment=self.segment_of(request.customer),
+            deadline_at=request.deadline_at,
         )
 
     def plan(self, request: SimRequest, last: AttemptOutcome | None) -> Plan:
@@ -283,6 +295,25 @@ class _Simulation:
         hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S
         heapq.heappush(self.agents_free_at, self.now + hold_s)
         return answered
+
+
+def _arrived(sim: _Simulation, arrival: Arrival, told: ToldWindow | None) -> SimRequest:
+    """A new request, promised as production promises it: from its creation, or inside
+    the window the caller was told (:mod:`scheduler.windows`, as at intake)."""
+    zone = sim.people.timezone[arrival.customer]
+    request = SimRequest(len(sim.requests), arrival.customer, arrival.at, 0.0)
+    if told is None:
+        request.deadline_at = deadline(sim.rules, arrival.at, zone)
+        return request
+    nb, na = told.not_before, told.not_after
+    request.not_before, request.not_after = nb, na
+    rules = sim.rules
+    promised = window_deadline(rules, now=arrival.at, timezone=zone, not_before=nb, not_after=na)
+    request.deadline_at = promised if promised is not None else deadline(rules, arrival.at, zone)
+    request.expires_at = window_expiry(
+        rules, now=arrival.at, timezone=zone, not_before=nb, not_after=na
+    )
+    return request
 
 
 def make_policy(
@@ -381,8 +412,9 @@ def simulate(
     # Events: (time, order, kind, payload). Kinds: 0 arrival, 1 due.
     events: list[tuple[float, int, int, Any]] = []
     order = 0
+    windows = told_windows(world, people, incoming)
     for arrival in incoming:
-        events.append((arrival.at, order, 0, arrival.customer))
+        events.append((arrival.at, order, 0, order))  # the payload: the arrival's index
         order += 1
     heapq.heapify(events)
     plans: dict[int, Plan] = {}
@@ -403,12 +435,7 @@ def simulate(
             last_report = at
             progress(min(1.0, (at - start) / (horizon - start + sim.rules.expiry_s)))
         if kind == 0:
-            request = SimRequest(
-                len(sim.requests),
-                int(payload),
-                at,
-                deadline(sim.rules, at, people.timezone[int(payload)]),
-            )
+            request = _arrived(sim, incoming[int(payload)], windows[int(payload)])
             sim.requests.append(request)
             if sim.signals is not None:
                 sim.signals.arrived(request.customer, at)

@@ -134,6 +134,9 @@ class Segment(_Strict):
     # Each request is for a new customer drawn from the whole segment (False), or
     # for one of the segment's customers who asked before, when there are any.
     repeat_share: float = Field(0.0, ge=0, le=1)
+    # The share of requests whose caller names a window ("this afternoon", "tomorrow
+    # morning"; :mod:`scheduler.simulation.told_window`); 0: none does.
+    asks_window: float = Field(0.0, ge=0, le=1)
     signals: SegmentSignals | None = None  # missing: the customers send no signals
     seasons: list[SeasonSpec] = Field(default_factory=list)  # school holidays and the like
 
