@@ -249,10 +249,25 @@ def with_signals(world: dict[str, Any], block: dict[str, float]) -> dict[str, An
     return {**world, "segments": [{**s, "signals": dict(block)} for s in world["segments"]]}
 
 
+# The share of requests whose caller names a window ("this afternoon", "tomorrow
+# morning"). A guess, not a measurement: the bot asks every caller "When suits you best?
+# For example this afternoon, tomorrow morning, or any time" (prompts callback_confirm),
+# and a callback form can ask the same; many answer "any time" or nothing the bot takes
+# as a time, and imported requests seldom carry one. A quarter is a middle figure that
+# makes the windows matter to the policy; a pilot's requests with a not_after measure it.
+ASKS_WINDOW = 0.25
+
+
+def with_windows(world: dict[str, Any], share: float = ASKS_WINDOW) -> dict[str, Any]:
+    """``world`` with ``share`` of each segment's callers naming a window (``asks_window``)."""
+    return {**world, "segments": [{**s, "asks_window": share} for s in world["segments"]]}
+
+
 def signal_worlds() -> dict[str, dict[str, Any]]:
     """Office customers visit the site about twice a week and open a weekly newsletter
     or two, mostly at hours they would also take a call; consumers browse more, on
-    the phone, in the evening. A third of requests came through the overflow bot."""
+    the phone, in the evening. A third of requests came through the overflow bot; a
+    quarter of callers name a window ("this afternoon", "tomorrow morning")."""
     office = {
         "history_days": 28,
         "web_visits_per_week": 2.0,
@@ -270,9 +285,11 @@ def signal_worlds() -> dict[str, dict[str, Any]]:
     }
     shipped = worlds()
     return {
-        "b2b_monday_meetings": with_signals(shipped["b2b_monday_meetings"], office),
-        "calibrated_traditional": with_signals(shipped["calibrated_traditional"], office),
-        "consumers_evening": with_signals(shipped["consumers_evening"], consumer),
+        "b2b_monday_meetings": with_windows(with_signals(shipped["b2b_monday_meetings"], office)),
+        "calibrated_traditional": with_windows(
+            with_signals(shipped["calibrated_traditional"], office)
+        ),
+        "consumers_evening": with_windows(with_signals(shipped["consumers_evening"], consumer)),
     }
 
 
