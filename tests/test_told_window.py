@@ -23,6 +23,7 @@ from bot.dialogue.time_phrases import callback_window
 from scheduler.simulation.kpi_text import kpi_view
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, SimRun, simulate
+from scheduler.simulation.store import stored_rows
 from scheduler.simulation.told_window import Phrase, phrase_for, told_window
 from scheduler.simulation.world import World, load_world
 from spillway.errors import InputError
@@ -168,3 +169,27 @@ def test_the_report_labels_the_window_kpis_in_both_languages() -> None:
     english = kpi_view(load_pack("en"), "w", {"p": result}).lines
     labels = {line.key: line.label for line in english}
     assert labels["first_attempts_outside_told_window"] == "first attempts outside the told window"
+
+
+def test_a_stored_month_keeps_each_told_windows_end() -> None:
+    run = simulate(World.model_validate(_world(0.5, days=3)), PolicyName.TRADITIONAL)
+    period = stored_rows(run, run.world.start.timestamp() + 30 * 86400, label="w")
+
+    def wall_clock(at: float, zone: str, weeks: int = 0) -> datetime:
+        """``at`` on the local clock, ``weeks`` later (rows are moved in the local calendar)."""
+        return datetime.fromtimestamp(at, ZoneInfo(zone)).replace(tzinfo=None) + timedelta(
+            weeks=weeks
+        )
+
+    told = 0
+    for request, stored in zip(run.requests, period.requests, strict=True):
+        if request.not_after is None:
+            assert stored.row["not_after"] is None
+            continue
+        told += 1
+        assert request.expires_at is not None
+        zone, weeks = stored.row["timezone"], period.weeks_moved
+        for key, at in (("not_after", request.not_after), ("expires_at", request.expires_at)):
+            moved = wall_clock(stored.row[key], zone)
+            assert abs((moved - wall_clock(at, zone, weeks)).total_seconds()) < 1e-3, key
+    assert told > 10

@@ -146,7 +146,14 @@ def stored_rows(run: SimRun, now: float, *, label: str) -> StoredPeriod:
                     "source": RequestSource.SIMULATE.value,
                     "created_at": created,
                     "deadline": move(r.deadline_at, zone),
-                    "expires_at": move(calling_expiry(rules, r.created_at, zone), zone),
+                    "expires_at": move(
+                        calling_expiry(rules, r.created_at, zone)
+                        if r.expires_at is None
+                        else r.expires_at,
+                        zone,
+                    ),
+                    # The window the caller was told (its start: the dialer's plan since).
+                    "not_after": None if r.not_after is None else move(r.not_after, zone),
                     "status": (
                         RequestStatus.DONE
                         if r.contacted_at is not None
