@@ -75,7 +75,7 @@ def test_local_slots_agree_with_the_clock_on_the_wall_every_half_hour_of_a_year(
     # Every half hour of 2026 (both DST changes; Lord Howe's are of half an hour), each read
     # at once and against the local time datetime gives: the slot is that weekday and hour.
     start = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC")).timestamp()
-    moments = start + 1800.0 * np.arange(2 * 24 * 365) + 7.0
+    moments = start + 1800.0 * np.arange(2 * 24 * 365, dtype=np.float64) + 7.0
     wall = [datetime.fromtimestamp(t, ZoneInfo(zone)) for t in moments.tolist()]
     expected = [slot_of(w.weekday(), w.hour) for w in wall]
     assert local_slots(moments, zone).tolist() == expected
