@@ -31,6 +31,7 @@ from spillway.config_file import load_settings
 from spillway.errors import ConfigError, InputError
 from spillway.language_pack import load_pack
 from spillway.paths import repo_root
+from tests.tiny_worlds import tiny_world
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MONDAY_9 = datetime(2026, 3, 2, 9, tzinfo=CPH).timestamp()
@@ -165,20 +166,10 @@ def test_every_kpi_in_words_units_and_the_materials_column() -> None:
         kpi_view(load_pack("en"), "w", {"p": {**kpis["predicted"], "new_kpi": 1}})
 
 
-def _tiny_world(path: Path) -> Path:
-    """The shipped consumer world cut to three days and a few customers."""
-    world = load_world(repo_root() / "configs" / "worlds" / "consumers_evening.yaml")
-    data = world.model_dump(mode="json")
-    data["days"] = 3
-    for segment in data["segments"]:
-        segment["count"] = 150
-        segment["requests_per_day"] = 8.0
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 def test_simulate_report_shows_every_kpi_and_the_frontier(tmp_path: Path) -> None:
-    world = _tiny_world(tmp_path / "tiny.yaml")
+    world = tiny_world(
+        repo_root() / "configs" / "worlds" / "consumers_evening.yaml", tmp_path / "tiny.yaml"
+    )
     out = tmp_path / "report"
     result = CliRunner().invoke(
         app,
@@ -207,7 +198,9 @@ def test_simulate_report_shows_every_kpi_and_the_frontier(tmp_path: Path) -> Non
 
 
 def test_simulate_report_frontier_as_json_reuses_the_reports_runs(tmp_path: Path) -> None:
-    world = _tiny_world(tmp_path / "tiny.yaml")
+    world = tiny_world(
+        repo_root() / "configs" / "worlds" / "consumers_evening.yaml", tmp_path / "tiny.yaml"
+    )
     result = CliRunner().invoke(
         app,
         [

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -29,6 +28,7 @@ from scheduler.simulation.simulator import PolicyName, Withheld
 from scheduler.simulation.world import World, load_world
 from spillway.language_pack import load_pack
 from spillway.paths import repo_root
+from tests.tiny_worlds import tiny_world
 
 WORLDS = repo_root() / "configs" / "worlds"
 
@@ -148,19 +148,8 @@ def test_the_words_are_the_packs_and_every_figure_a_percentage() -> None:
     assert english.per_seed_shown and "seeds 1, 2" in english.title
 
 
-def _tiny_signals_world(path: Path) -> Path:
-    """The shipped consumer world with signals, cut to three days and a few customers."""
-    data = _consumers().model_dump(mode="json", by_alias=True)
-    data["days"] = 3
-    for segment in data["segments"]:
-        segment["count"] = 150
-        segment["requests_per_day"] = 8.0
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
 def test_simulate_report_ablation_prints_the_rows(tmp_path: Path) -> None:
-    world = _tiny_signals_world(tmp_path / "tiny.yaml")
+    world = tiny_world(WORLDS / "signals" / "consumers_evening.yaml", tmp_path / "tiny.yaml")
     out = tmp_path / "report"
     result = CliRunner().invoke(
         app,
@@ -189,7 +178,7 @@ def test_simulate_report_ablation_prints_the_rows(tmp_path: Path) -> None:
 
 
 def test_simulate_report_ablation_as_json(tmp_path: Path) -> None:
-    world = _tiny_signals_world(tmp_path / "tiny.yaml")
+    world = tiny_world(WORLDS / "signals" / "consumers_evening.yaml", tmp_path / "tiny.yaml")
     result = CliRunner().invoke(
         app,
         [
@@ -210,7 +199,7 @@ def test_simulate_report_ablation_as_json(tmp_path: Path) -> None:
 
 
 def test_seeds_without_ablation_is_refused(tmp_path: Path) -> None:
-    world = _tiny_signals_world(tmp_path / "tiny.yaml")
+    world = tiny_world(WORLDS / "signals" / "consumers_evening.yaml", tmp_path / "tiny.yaml")
     result = CliRunner().invoke(
         app, ["simulate", "report", "--world", str(world), "--seeds", "1,2"]
     )
