@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
-from cli.spoken_call import parse_call_script
+from cli.spoken_call import parse_call_script, render_lines
 from spillway.errors import InputError
 
 
@@ -34,3 +34,20 @@ def test_barge_lines_keys_silence_and_comments() -> None:
 def test_a_bad_line_is_named(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         parse_call_script(text, "s.txt")
+
+
+async def test_spoken_lines_are_rendered_once_before_the_calls() -> None:
+    rendered: list[str] = []
+
+    async def render(text: str) -> bytes:
+        rendered.append(text)
+        return text.encode()
+
+    first = parse_call_script("where is my order\n<dtmf 12345#>\nyes", "a.txt")
+    second = parse_call_script("yes\n<silence>\n<barge> stop", "b.txt")
+    voice = await render_lines([first, second], render)
+    # Each distinct spoken line once, keys and silence never.
+    assert sorted(rendered) == ["stop", "where is my order", "yes"]
+    assert await voice("yes") == b"yes"
+    assert len(rendered) == 3  # served from what was rendered, not again
+    assert await voice("something else") == b"something else"  # not in a script: rendered

@@ -17,7 +17,7 @@ import json
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +39,7 @@ from cli.spoken_call import (
     LineTiming,
     call_records,
     parse_call_script,
+    render_lines,
     speak_script,
 )
 from dialplan.ami_users import admin_endpoint
@@ -167,6 +168,7 @@ async def place_calls(
         await asyncio.to_thread(sandbox.start)
         await sandbox.wait_ready(timeout_s=60)
     tts = await asyncio.to_thread(caller_voice, settings)
+    voice = await render_lines(scripts, tts.synthesize)
     store = open_store(settings.storage)
     # The admin AMI user: a test call hangs up channels, plays DTMF and reads the queue.
     ami = await AmiClient.connect(admin_endpoint(settings))
@@ -178,7 +180,7 @@ async def place_calls(
             caller = CallerSide(host=caller_host)
             try:
                 call_id, timings = await _one_call(
-                    ami, store, caller, spec, lines, tts, dial=dial, quiet_s=quiet_s
+                    ami, store, caller, spec, lines, voice, dial=dial, quiet_s=quiet_s
                 )
             finally:
                 await caller.close()
@@ -222,7 +224,7 @@ async def _one_call(
     caller: CallerSide,
     spec: CallSpec,
     lines: list[CallLine],
-    tts: PiperTts | EspeakTts,
+    voice: Callable[[str], Awaitable[bytes]],
     *,
     dial: str | None,
     quiet_s: float,
@@ -241,7 +243,7 @@ async def _one_call(
             hint=f"is app_audiosocket loaded, and can the PBX reach {caller.host}:{caller.port}?",
         ) from exc
     timings = await speak_script(
-        ami, caller, lines, tts.synthesize, caller_uid=f"{tag}-caller", quiet_s=quiet_s
+        ami, caller, lines, voice, caller_uid=f"{tag}-caller", quiet_s=quiet_s
     )
     # Until the bot has decided how the call ends (it hangs up after its
     # goodbye, or hands the caller to the queue), then end the call.
