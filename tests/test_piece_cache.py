@@ -5,11 +5,10 @@ A stand-in voice counts its renders (no Piper needed); the cache is the real one
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from bot.speech.piece_cache import PieceCache
+from bot.speech.priority_pool import PriorityPool
 from bot.speech.synthesis import ThreadedTts
 from spillway.audio import SLIN8
 
@@ -19,7 +18,7 @@ class _CountingVoice(ThreadedTts):
     output_format = SLIN8
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(1)
+        self._executor = PriorityPool(1)
         self.rendered: list[str] = []
 
     def synthesize_pcm(self, text: str) -> bytes:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 
+from bot.speech.priority_pool import PriorityPool
 from bot.speech.resample import resample_pcm16
 from bot.speech.synthesis import ThreadedTts
 from spillway.audio import SLIN8, AudioFormat
@@ -77,7 +77,7 @@ class EspeakTts(ThreadedTts):
         self.voice_id = f"espeak-ng:{voice}"
         self.output_format = output_format
         self.speed_wpm = speed_wpm
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
+        self._executor = PriorityPool(1, thread_name_prefix="espeak")
 
     def synthesize_pcm(self, text: str) -> bytes:
         """Blocking: the whole text as s16le at the output rate."""

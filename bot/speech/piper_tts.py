@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bot.speech.priority_pool import PriorityPool
 from bot.speech.resample import float_to_pcm16, resample_float
 from bot.speech.synthesis import ThreadedTts, split_for_speech, split_sentences
 from spillway.audio import SLIN8, AudioFormat
@@ -104,7 +104,7 @@ class PiperTts(ThreadedTts):
         self._lock = threading.Lock()
         # One worker: the lock would serialise more anyway, and a queue of
         # requests is cheaper than idle threads contending for it.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piper")
+        self._executor = PriorityPool(1, thread_name_prefix="piper")
 
     @classmethod
     def load(

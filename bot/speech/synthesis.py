@@ -1,10 +1,18 @@
-"""What every voice shares: one synthesis thread, sentence-by-sentence streaming.
+"""What every voice shares: a synthesis pool, sentence-by-sentence streaming.
 
 A voice (:class:`bot.speech.piper_tts.PiperTts`, :class:`bot.speech.espeak_tts.EspeakTts`)
 renders text into s16le mono at its ``output_format`` in :meth:`synthesize_pcm`
-(blocking); this base runs that in a one-thread executor so the event loop never
-waits on it, and streams a reply piece by piece (:func:`split_for_speech`): the
-first piece is returned as soon as it is ready while the next one renders.
+(blocking); this base runs that in the voice's bounded thread pool so the event
+loop never waits on it, and streams a reply piece by piece
+(:func:`split_for_speech`): the first piece is returned as soon as it is ready
+while the next one renders.
+
+The pool runs a reply's first piece ahead of later ones
+(:class:`~bot.speech.priority_pool.PriorityPool`). A caller is waiting in
+silence for a first piece; a later piece has the previous piece's playing
+time (a second or more) to render in. With ten calls at once, first pieces
+in arrival order waited behind other calls' later pieces: 1.6 s median
+(docs/PERFORMANCE.md, "Ten calls at once").
 """
 
 from __future__ import annotations
@@ -13,9 +21,9 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from bot.speech.piece_cache import PieceCache
+from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
 from spillway.audio import AudioChunk, AudioFormat
 
 # Sentence ends: ., !, ? (and runs of them) followed by whitespace.
@@ -50,11 +58,11 @@ def split_for_speech(text: str) -> list[str]:
 
 
 class ThreadedTts:
-    """A voice whose blocking :meth:`synthesize_pcm` runs in its own one-thread executor."""
+    """A voice whose blocking :meth:`synthesize_pcm` runs in its own priority pool."""
 
     voice_id: str
     output_format: AudioFormat
-    _executor: ThreadPoolExecutor
+    _executor: PriorityPool
     # Rendered pieces reused across replies and calls (None: render every piece).
     pieces: PieceCache | None = None
 
@@ -63,9 +71,8 @@ class ThreadedTts:
         raise NotImplementedError
 
     async def synthesize(self, text: str) -> bytes:
-        """The whole text, rendered in the synthesis thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.synthesize_pcm, text)
+        """The whole text, rendered in the synthesis pool (behind any reply's first piece)."""
+        return await asyncio.wrap_future(self._executor.submit(self.synthesize_pcm, text))
 
     async def stream(
         self,
@@ -95,7 +102,12 @@ class ThreadedTts:
                 done: asyncio.Future[bytes] = loop.create_future()
                 done.set_result(cached)
                 return done
-            future = loop.run_in_executor(self._executor, self.synthesize_pcm, piece)
+            # Piece 0 is what the caller waits for (a lead covers it only briefly).
+            future = asyncio.wrap_future(
+                self._executor.submit(
+                    self.synthesize_pcm, piece, priority=URGENT if index == 0 else NORMAL
+                )
+            )
             if cache is not None:
                 future.add_done_callback(
                     lambda f: (
