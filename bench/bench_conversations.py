@@ -23,9 +23,16 @@ number of simultaneous calls:
   seconds (Asterisk, Rasa and the callers included; anything else running on
   the machine too), what ``controller.cpu_per_bot_call`` is set from.
 
-Variants measured in one run: ``baseline`` (as shipped), ``before`` (no early
-answer, no piece cache: issue 25's "today"), ``no_early`` (the piece cache
-only), ``no_speculation`` and the Whisper tries.
+Variants measured in one run: ``baseline`` (as shipped), ``before`` (issue
+25's "today": no early answer, no piece cache, reply pieces rendered in
+arrival order, one two-thread Whisper decode at a time in a 15 s window),
+``decoding_before`` (only the recogniser as it was), ``no_early`` (the piece
+cache only), ``no_speculation`` and the Whisper tries.
+
+The test callers' lines are rendered before the calls start
+(:func:`cli.spoken_call.render_lines`), so their voice takes no CPU from the
+bot; the callers of one level therefore start and speak in step, and the
+first turns of a level are ten requests ending together.
 
 Run: ``PYTHONPATH=. python -m bench.bench_conversations --calls 1,4,6,8 --runs 2``.
 """
@@ -134,8 +141,14 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
 
 def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Settings]:
     """The speech models and settings with one try applied (``baseline``: as shipped)."""
+    # Only "before" renders in arrival order; every other variant as shipped.
+    models.tts.first_piece_first = variant != "before"
     if variant == "baseline":
         return models, settings
+    if variant == "before":
+        models = _decoding_before(models, settings)
+    if variant == "decoding_before":
+        return _decoding_before(models, settings), settings
     off: dict[str, dict[str, Any]] = {
         "before": {"early_answer": False, "reply_cache_pieces": 0},
         "no_early": {"early_answer": False},
@@ -165,6 +178,22 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     return SpeechModels(
         asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad
     ), settings
+
+
+def _decoding_before(models: Any, settings: Settings) -> Any:
+    """The recogniser as issue 25 found it: one two-thread decode at a time, 15 s windows."""
+    from bot.assembly import SpeechModels, whisper_prompt
+    from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
+    from models.discover import require_model
+
+    if not isinstance(models.asr, WhisperEngine):
+        raise SystemExit("the before variants need the Whisper recogniser")
+    found = require_model(settings.speech.whisper_model)
+    model = load_whisper_model(found.path, cpu_threads=settings.speech.asr_threads, workers=1)
+    engine = WhisperEngine(
+        model, max_workers=1, language="en", prompt=whisper_prompt(), short_window_s=None
+    )
+    return SpeechModels(asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad)
 
 
 def _speculation(models: Any) -> dict[str, int]:
@@ -303,7 +332,8 @@ def main() -> None:
     parser.add_argument(
         "--variants",
         default="baseline",
-        help="tries to measure in the same run: baseline, before, no_early, window_30s, "
+        help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
+        "window_30s, "
         "no_prompt, no_speculation",
     )
     args = parser.parse_args()

@@ -152,14 +152,18 @@ def load_asr(settings: Settings) -> AsrEngine:
         from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 
         found = require_model(choice.model)
-        model = load_whisper_model(found.path, name=choice.model, cpu_threads=speech.asr_threads)
-        # One utterance at a time per worker; Whisper already uses asr_threads each.
+        # asr_threads one-thread decodes at a time: ten callers ending at once are
+        # all heard 1.46 x sooner than one two-thread decode at a time, and one
+        # decode alone takes as long (docs/PERFORMANCE.md, "Ten callers at once").
+        model = load_whisper_model(
+            found.path, name=choice.model, cpu_threads=1, workers=speech.asr_threads
+        )
         # The language is forced: multilingual base left to detect it takes Danish spoken
         # by espeak for Norwegian or English now and then.
         language = settings.shop.language
         return WhisperEngine(
             model,
-            max_workers=1,
+            max_workers=speech.asr_threads,
             language=language,
             beam_size=speech.whisper_beam_size or load_pack(language).recogniser_beam_size,
             prompt=whisper_prompt(language),

@@ -124,6 +124,18 @@ def test_the_window_hears_each_line_once_and_as_the_full_path_does(
     assert errors["window"] <= max(errors["full"], 1), errors
 
 
+def test_a_short_utterance_gets_the_cheaper_short_window(model: object) -> None:
+    second = WHISPER_RATE_HZ
+    decoder = WhisperDecoder(model, language="en", beam_size=1, window_s=15.0, short_window_s=10.0)
+    assert decoder.window_for(3 * second) == 10 * second
+    assert decoder.window_for(12 * second) == 15 * second
+    assert decoder.window_for(16 * second) == 0  # faster-whisper's own 30 s path
+    only_long = WhisperDecoder(
+        model, language="en", beam_size=1, window_s=15.0, short_window_s=None
+    )
+    assert only_long.window_for(3 * second) == 15 * second
+
+
 def test_noise_is_no_words_and_long_audio_takes_the_full_path(
     model: object, spoken: list[np.ndarray]
 ) -> None:

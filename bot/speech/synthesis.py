@@ -65,6 +65,9 @@ class ThreadedTts:
     _executor: PriorityPool
     # Rendered pieces reused across replies and calls (None: render every piece).
     pieces: PieceCache | None = None
+    # A reply's first piece runs ahead of queued later pieces (False: arrival order,
+    # as before; benchmarks measure both).
+    first_piece_first: bool = True
 
     def synthesize_pcm(self, text: str) -> bytes:
         """Blocking: the whole text as s16le at the output rate."""
@@ -105,7 +108,9 @@ class ThreadedTts:
             # Piece 0 is what the caller waits for (a lead covers it only briefly).
             future = asyncio.wrap_future(
                 self._executor.submit(
-                    self.synthesize_pcm, piece, priority=URGENT if index == 0 else NORMAL
+                    self.synthesize_pcm,
+                    piece,
+                    priority=URGENT if index == 0 and self.first_piece_first else NORMAL,
                 )
             )
             if cache is not None:

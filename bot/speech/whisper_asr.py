@@ -10,7 +10,10 @@ utterance to one: the encoder then spends most of a turn's decode on
 silence (tiny.en on 2 cores: 190-240 ms of encoder for a 30 s window, 40 ms
 for 15 s). :class:`WhisperDecoder` encodes a 15-second window instead (the
 endpointer's longest utterance), padded with silent *audio* so the model
-sees where speech stops, and greedily decodes the text. In a short window
+sees where speech stops, and greedily decodes the text. An utterance that
+fits 10 seconds (nearly all of them) gets a 10-second window: 1.25 x
+cheaper, with the same word errors over the English held-out lines (49
+against 48 of 781 words; 6 s doubled them; bench/bench_decode_burst.py). In a short window
 tiny.en sometimes loops on its own first words ("Yes? Yes? Yes?"), so the
 repeat is cut (:func:`cut_repeat`); measured over the test scripts' lines it
 hears as well as the 30 s window at under half the time (docs/PERFORMANCE.md).
@@ -42,6 +45,8 @@ _HOP_SAMPLES = 160
 _REQUIRED = ("model.bin", "config.json", "tokenizer.json")
 # The endpointer's longest utterance (EndpointConfig.max_utterance_ms) fits.
 DEFAULT_WINDOW_S = 15.0
+# Shorter utterances: a cheaper encode, heard as well (see the module docstring).
+SHORT_WINDOW_S = 10.0
 # faster-whisper's defaults for "this window holds no speech".
 _NO_SPEECH_PROB = 0.6
 _NO_SPEECH_LOGPROB = -1.0
@@ -53,6 +58,7 @@ def load_whisper_model(
     name: str = "",
     cpu_threads: int = 2,
     compute_type: str = "int8",
+    workers: int = 1,
 ) -> Any:
     """Load a CTranslate2 Whisper model directory (as faster-whisper publishes them)."""
     name = name or model_dir.name
@@ -75,7 +81,8 @@ def load_whisper_model(
             device="cpu",
             compute_type=compute_type,
             cpu_threads=cpu_threads,
-            num_workers=1,
+            # Decodes that can run at once (each with cpu_threads).
+            num_workers=workers,
             local_files_only=True,
         )
     except Exception as exc:
@@ -123,12 +130,15 @@ class WhisperDecoder:
         beam_size: int,
         prompt: str | None = None,
         window_s: float | None = DEFAULT_WINDOW_S,
+        short_window_s: float | None = SHORT_WINDOW_S,
     ) -> None:
         self._model = model
         self._language = language
         self._beam_size = beam_size
         self._prompt = prompt
         self._window_samples = int(window_s * WHISPER_RATE_HZ) if window_s else 0
+        short = int(short_window_s * WHISPER_RATE_HZ) if short_window_s else 0
+        self._short_samples = short if 0 < short < self._window_samples else 0
         self._tokenizer: Any = None
         self._prompt_ids: list[int] = []
         if self._window_samples and language:
@@ -146,18 +156,48 @@ class WhisperDecoder:
                 self._tokenizer, previous[-(model.max_length // 2 - 1) :], without_timestamps=True
             )
 
-    def decode(self, audio: np.ndarray) -> Decoded:
-        # Leave a little silence after the speech inside the window.
-        if self._tokenizer is not None and len(audio) <= self._window_samples - 4 * _HOP_SAMPLES:
-            return self._windowed(audio)
-        return self._full(audio)
+    @property
+    def model(self) -> Any:
+        """The loaded faster-whisper model (shared, read-only)."""
+        return self._model
 
-    def _windowed(self, audio: np.ndarray) -> Decoded:
+    @property
+    def prompt(self) -> str | None:
+        return self._prompt
+
+    @property
+    def window_samples(self) -> int:
+        """The padded window's length at 16 kHz (0: faster-whisper's own 30 s path)."""
+        return self._window_samples
+
+    @property
+    def prompt_ids(self) -> list[int]:
+        return self._prompt_ids
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._tokenizer
+
+    def window_for(self, samples: int) -> int:
+        """The padded window an utterance of ``samples`` is decoded in (0: the 30 s path)."""
+        if self._tokenizer is None:
+            return 0
+        for window in (self._short_samples, self._window_samples):
+            # Leave a little silence after the speech inside the window.
+            if window and samples <= window - 4 * _HOP_SAMPLES:
+                return window
+        return 0
+
+    def decode(self, audio: np.ndarray) -> Decoded:
+        window = self.window_for(len(audio))
+        return self._windowed(audio, window) if window else self._full(audio)
+
+    def _windowed(self, audio: np.ndarray, window: int) -> Decoded:
         import ctranslate2
 
-        padded = np.zeros(self._window_samples, dtype=np.float32)
+        padded = np.zeros(window, dtype=np.float32)
         padded[: len(audio)] = audio
-        frames = self._window_samples // _HOP_SAMPLES
+        frames = window // _HOP_SAMPLES
         features = self._model.feature_extractor(padded)[:, :frames]
         duration_s = len(audio) / WHISPER_RATE_HZ
         result = self._model.model.generate(
@@ -324,7 +364,10 @@ class WhisperEngine:
     """A shared Whisper model; ``max_workers`` utterances are transcribed at once.
 
     ``window_s``: the encoder window for utterances that fit it (None:
-    faster-whisper's 30-second path for every utterance).
+    faster-whisper's 30-second path for every utterance); ``short_window_s``
+    the cheaper one for utterances that fit it (None: only ``window_s``).
+    Give the model as many CTranslate2 workers as ``max_workers``, or the
+    decodes queue inside it.
     """
 
     name = ENGINE_NAME
@@ -338,10 +381,16 @@ class WhisperEngine:
         beam_size: int = 1,
         prompt: str | None = None,
         window_s: float | None = DEFAULT_WINDOW_S,
+        short_window_s: float | None = SHORT_WINDOW_S,
     ) -> None:
         self._model = model
         self.decoder = WhisperDecoder(
-            model, language=language, beam_size=beam_size, prompt=prompt, window_s=window_s
+            model,
+            language=language,
+            beam_size=beam_size,
+            prompt=prompt,
+            window_s=window_s,
+            short_window_s=short_window_s,
         )
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
         # Final decodes (a caller is waiting) run ahead of speculative ones.
