@@ -142,7 +142,7 @@ def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, A
 def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Settings]:
     """The speech models and settings with one try applied (``baseline``: as shipped)."""
     # Only "before" renders in arrival order; every other variant as shipped.
-    models.tts.first_piece_first = variant != "before"
+    models.tts.by_deadline = variant != "before"
     if variant == "baseline":
         return models, settings
     if variant == "before":

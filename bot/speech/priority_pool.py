@@ -5,7 +5,8 @@ callers talk at once the queue holds a job per call, and FIFO order makes a
 caller who has just stopped talking (whose reply everyone is waiting for)
 queue behind callers who are still mid-sentence, whose decoding can lag
 without anyone noticing. Jobs here carry a priority (lower runs first; FIFO
-within one priority), so the end of an utterance jumps the queue.
+within one priority), so the end of an utterance jumps the queue. A priority
+may also be a deadline in seconds (earliest first: the synthesis pool).
 
 Same contract as ``concurrent.futures.ThreadPoolExecutor`` where used:
 ``submit`` returns a ``concurrent.futures.Future`` (wrap it with
@@ -27,7 +28,7 @@ T = TypeVar("T")
 URGENT = 0
 NORMAL = 1
 
-_Job = tuple[int, int, Future[Any], Callable[..., Any], tuple[Any, ...]]
+_Job = tuple[float, int, Future[Any], Callable[..., Any], tuple[Any, ...]]
 
 
 class PriorityPool:
@@ -47,7 +48,7 @@ class PriorityPool:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, fn: Callable[..., T], /, *args: Any, priority: int = NORMAL) -> Future[T]:
+    def submit(self, fn: Callable[..., T], /, *args: Any, priority: float = NORMAL) -> Future[T]:
         future: Future[T] = Future()
         with self._ready:
             if self._closed:

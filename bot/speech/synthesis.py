@@ -7,12 +7,15 @@ loop never waits on it, and streams a reply piece by piece
 (:func:`split_for_speech`): the first piece is returned as soon as it is ready
 while the next one renders.
 
-The pool runs a reply's first piece ahead of later ones
-(:class:`~bot.speech.priority_pool.PriorityPool`). A caller is waiting in
-silence for a first piece; a later piece has the previous piece's playing
-time (a second or more) to render in. With ten calls at once, first pieces
-in arrival order waited behind other calls' later pieces: 1.6 s median
-(docs/PERFORMANCE.md, "Ten calls at once").
+The pool runs the piece whose caller needs it soonest
+(:class:`~bot.speech.priority_pool.PriorityPool` ordered by deadline). A
+reply's first piece is due at once: its caller is waiting in silence. A later
+piece is due when the piece before it has played, so it has that piece's
+playing time (a second or more) to render in, and other calls' first pieces
+go ahead of it meanwhile; it is never starved, because its deadline comes.
+With ten calls at once and pieces in arrival order, first pieces waited
+behind other calls' later pieces: 1.6 s median (docs/PERFORMANCE.md, "Ten
+callers at once").
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from bot.speech.piece_cache import PieceCache
-from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
+from bot.speech.priority_pool import PriorityPool
 from spillway.audio import AudioChunk, AudioFormat
 
 # Sentence ends: ., !, ? (and runs of them) followed by whitespace.
@@ -65,17 +68,26 @@ class ThreadedTts:
     _executor: PriorityPool
     # Rendered pieces reused across replies and calls (None: render every piece).
     pieces: PieceCache | None = None
-    # A reply's first piece runs ahead of queued later pieces (False: arrival order,
-    # as before; benchmarks measure both).
-    first_piece_first: bool = True
+    # Pieces render by deadline (False: in arrival order, as before; benchmarks
+    # measure both).
+    by_deadline: bool = True
+    # A later piece is due after this share of the previous piece's playing time
+    # (the rest is left for rendering it).
+    SLACK_SHARE = 0.5
 
     def synthesize_pcm(self, text: str) -> bytes:
         """Blocking: the whole text as s16le at the output rate."""
         raise NotImplementedError
 
     async def synthesize(self, text: str) -> bytes:
-        """The whole text, rendered in the synthesis pool (behind any reply's first piece)."""
-        return await asyncio.wrap_future(self._executor.submit(self.synthesize_pcm, text))
+        """The whole text, rendered in the synthesis pool (due now)."""
+        return await asyncio.wrap_future(
+            self._executor.submit(self.synthesize_pcm, text, priority=self._due(0.0))
+        )
+
+    def _due(self, slack_s: float) -> float:
+        """A piece's place in the pool: its deadline (monotonic s), or arrival order."""
+        return time.monotonic() + slack_s if self.by_deadline else 0.0
 
     async def stream(
         self,
@@ -96,7 +108,8 @@ class ThreadedTts:
         pieces = split_for_speech(text)
         offset_ms = start_ms
 
-        def submit(index: int) -> asyncio.Future[bytes] | None:
+        def submit(index: int, slack_s: float = 0.0) -> asyncio.Future[bytes] | None:
+            """Piece ``index``, due ``slack_s`` from now (when the caller needs it)."""
             if index >= len(pieces):
                 return None
             cache, piece = self.pieces, pieces[index]
@@ -105,13 +118,8 @@ class ThreadedTts:
                 done: asyncio.Future[bytes] = loop.create_future()
                 done.set_result(cached)
                 return done
-            # Piece 0 is what the caller waits for (a lead covers it only briefly).
             future = asyncio.wrap_future(
-                self._executor.submit(
-                    self.synthesize_pcm,
-                    piece,
-                    priority=URGENT if index == 0 and self.first_piece_first else NORMAL,
-                )
+                self._executor.submit(self.synthesize_pcm, piece, priority=self._due(slack_s))
             )
             if cache is not None:
                 future.add_done_callback(
@@ -132,7 +140,9 @@ class ThreadedTts:
             for index in range(len(pieces)):
                 assert future is not None
                 pcm = await future
-                future = submit(index + 1)
+                # Needed once this piece has played (it starts now, or later).
+                playing_s = self.output_format.duration_ms(len(pcm)) / 1000
+                future = submit(index + 1, self.SLACK_SHARE * playing_s)
                 if pcm:
                     yield AudioChunk(pcm, self.output_format, offset_ms)
                     offset_ms += self.output_format.duration_ms(len(pcm))
