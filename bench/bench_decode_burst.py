@@ -26,6 +26,7 @@ Run: ``PYTHONPATH=. python -m bench.bench_decode_burst --runs 5``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -177,6 +178,7 @@ def main() -> None:
         )
         one_thread.decode(audios[0])  # warm
         spoken = heldout_lines()[: args.window_lines]
+        load_before = os.getloadavg()[0]
         runs = []
         for _ in range(args.runs):
             run = burst(engine.decoder, audios)
@@ -198,6 +200,7 @@ def main() -> None:
         ratio = [r["one_by_one_last_ready_ms"] / r["one_batch_ms"] for r in runs]
         report = {
             "machine": machine(),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             "calls": args.calls,
             "runs": args.runs,
             "burst": summary,
