@@ -189,7 +189,10 @@ def load_tts(settings: Settings, output_format: AudioFormat) -> PiperTts | Espea
         return EspeakTts(choice.voice, output_format=output_format)
     voice = require_model(choice.voice)
     files = VoiceFiles.from_model(voice.path / f"{choice.voice}.onnx", choice.voice)
-    return PiperTts.load(files, threads=settings.speech.tts_threads, output_format=output_format)
+    speech = settings.speech
+    return PiperTts.load(
+        files, threads=speech.tts_threads, output_format=output_format, workers=speech.tts_workers
+    )
 
 
 def load_speech_models(settings: Settings) -> SpeechModels:

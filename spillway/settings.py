@@ -195,6 +195,8 @@ class SpeechSettings(Section):
     vosk_prewarm: int = Field(8, ge=0, le=256)
     asr_threads: int = Field(2, ge=1, le=64)
     tts_threads: int = Field(1, ge=1, le=64)
+    # Piper renders at a time (each with tts_threads); espeak-ng renders one at a time.
+    tts_workers: int = Field(2, ge=1, le=64)
     # Answer at the first pause when what was said is complete on its own
     # ("yes", "no thanks", an order number; bot/turn_taking.py); the bot stops
     # and the turn goes on if the caller keeps talking.

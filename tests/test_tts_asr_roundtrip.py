@@ -186,3 +186,24 @@ async def test_a_long_reply_does_not_hold_up_another_calls_first_sentence(
     # One piece per reply waits in the shared pool: the other call's sentence
     # comes out second or third, not after all six of the long reply's.
     assert order.index("short") <= 2, order
+
+
+async def test_two_renders_at_once_hear_as_one_at_a_time(
+    tts8: PiperTts, whisper: WhisperEngine
+) -> None:
+    # speech.tts_workers: two renders share one voice (Piper locks its phonemizer; the
+    # ONNX session runs from both threads). Each must still be the sentence, whole.
+    both = PiperTts(tts8._voice, tts8.voice_id, output_format=SLIN8, workers=2)
+    sentences = ["Thank you for calling.", "Can I help you with anything else?"] * 3
+    try:
+        rendered = await asyncio.gather(*(both.synthesize(s) for s in sentences))
+    finally:
+        both.close()
+    for sentence, pcm in zip(sentences, rendered, strict=True):
+        stream = whisper.open_stream(SLIN8)
+        [final] = [t async for t in transcribe(stream, chunks_from_pcm(pcm, SLIN8))]
+        await stream.aclose()
+        heard, said = words_and_digits(final.text)[0], words_and_digits(sentence)[0]
+        # Whole and in order; Piper's sampled noise may cost a word ("chipped").
+        assert len(heard) == len(said), final.text
+        assert sum(h != w for h, w in zip(heard, said, strict=True)) <= 1, final.text

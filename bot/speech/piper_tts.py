@@ -15,7 +15,6 @@ while the first plays.
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +92,7 @@ class PiperTts(ThreadedTts):
         *,
         output_format: AudioFormat = SLIN8,
         length_scale: float | None = None,
+        workers: int = 1,
     ) -> None:
         from piper.config import SynthesisConfig
 
@@ -101,10 +101,11 @@ class PiperTts(ThreadedTts):
         self.output_format = output_format
         self.voice_rate_hz = int(voice.config.sample_rate)
         self._syn_config = SynthesisConfig(length_scale=length_scale)
-        self._lock = threading.Lock()
-        # One worker: the lock would serialise more anyway, and a queue of
-        # requests is cheaper than idle threads contending for it.
-        self._executor = PriorityPool(1, thread_name_prefix="piper")
+        # ``workers`` renders at a time. Piper (>= 1.3) locks its espeak-ng
+        # phonemizer itself, and an ONNX Runtime session runs from several
+        # threads at once; with ten calls, two one-thread renders keep both
+        # cores busy where one left a queue (docs/PERFORMANCE.md).
+        self._executor = PriorityPool(workers, thread_name_prefix="piper")
 
     @classmethod
     def load(
@@ -114,21 +115,22 @@ class PiperTts(ThreadedTts):
         threads: int = 1,
         output_format: AudioFormat = SLIN8,
         length_scale: float | None = None,
+        workers: int = 1,
     ) -> PiperTts:
         return cls(
             load_piper_voice(files, threads=threads),
             files.voice_id,
             output_format=output_format,
             length_scale=length_scale,
+            workers=workers,
         )
 
     def synthesize_pcm(self, text: str) -> bytes:
         """Blocking: the whole text as s16le at the output rate."""
-        with self._lock:
-            parts = [
-                chunk.audio_float_array
-                for chunk in self._voice.synthesize(text, syn_config=self._syn_config)
-            ]
+        parts = [
+            chunk.audio_float_array
+            for chunk in self._voice.synthesize(text, syn_config=self._syn_config)
+        ]
         if not parts:
             return b""
         audio = np.concatenate(parts)
