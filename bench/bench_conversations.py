@@ -31,8 +31,10 @@ cache only), ``no_speculation`` and the Whisper tries.
 
 The test callers' lines are rendered before the calls start
 (:func:`cli.spoken_call.render_lines`), so their voice takes no CPU from the
-bot; the callers of one level therefore start and speak in step, and the
-first turns of a level are ten requests ending together.
+bot. The first N calls of a level start together and speak in step (their
+first turns are N requests ending in the same second); ``--stagger-s S``
+spreads their starts evenly over S seconds instead, as overflow calls
+arrive. Later calls start as earlier ones end.
 
 Run: ``PYTHONPATH=. python -m bench.bench_conversations --calls 1,4,6,8 --runs 2``.
 """
@@ -228,7 +230,11 @@ def _pieces(models: Any) -> tuple[int, int]:
 
 
 async def run(
-    settings: Settings, calls: list[int], runs: int, variants: list[str]
+    settings: Settings,
+    calls: list[int],
+    runs: int,
+    variants: list[str],
+    stagger_s: float = 0.0,
 ) -> dict[str, Any]:
     conversations = load_conversations()
     loaded = await asyncio.to_thread(load_speech_models, settings)
@@ -236,7 +242,9 @@ async def run(
     try:
         for variant in variants:
             models, tried = with_variant(loaded, settings, variant)
-            results[variant] = await _levels(tried, models, conversations, calls, runs, variant)
+            results[variant] = await _levels(
+                tried, models, conversations, calls, runs, variant, stagger_s
+            )
     finally:
         loaded.close()
     return results
@@ -249,6 +257,7 @@ async def _levels(
     calls: list[int],
     runs: int,
     variant: str,
+    stagger_s: float = 0.0,
 ) -> dict[str, Any]:
     nlu = build_nlu(settings)
     results: dict[str, Any] = {}
@@ -290,7 +299,11 @@ async def _levels(
                     busy_before = machine_busy_s()
                     started = time.perf_counter()
                     placed = await place_calls(
-                        run_settings, specs, bot=cast(Any, bot), concurrency=n
+                        run_settings,
+                        specs,
+                        bot=cast(Any, bot),
+                        concurrency=n,
+                        stagger_s=stagger_s,
                     )
                     elapsed = time.perf_counter() - started
                     cpu_s = time.process_time() - cpu_before
@@ -330,6 +343,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
+        "--stagger-s",
+        type=float,
+        default=0.0,
+        help="spread the first N calls' starts evenly over this many seconds (0: together)",
+    )
+    parser.add_argument(
         "--variants",
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
@@ -347,12 +366,14 @@ def main() -> None:
         report = {
             "machine": machine(),
             "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
+            "stagger_s": args.stagger_s,
             "results": asyncio.run(
                 run(
                     settings,
                     [int(n) for n in args.calls.split(",")],
                     args.runs,
                     args.variants.split(","),
+                    args.stagger_s,
                 )
             ),
         }

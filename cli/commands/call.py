@@ -159,8 +159,14 @@ async def place_calls(
     concurrency: int = 1,
     quiet_s: float = 0.9,
     status: Any = None,
+    stagger_s: float = 0.0,
 ) -> list[PlacedCall]:
-    """Place the spoken calls, ``concurrency`` at a time, under one controller."""
+    """Place the spoken calls, ``concurrency`` at a time, under one controller.
+
+    ``stagger_s``: the first ``concurrency`` calls start evenly spread over this
+    many seconds instead of together (overflow calls arrive one by one); later
+    calls start as earlier ones end.
+    """
     scripts = [parse_call_script(spec.script, spec.source) for spec in specs]
     if settings.pbx.mode == "sandbox" and dial is None:
         sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
@@ -175,7 +181,9 @@ async def place_calls(
     held: list[str] = []
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(spec: CallSpec, lines: list[CallLine]) -> PlacedCall:
+    async def one(index: int, spec: CallSpec, lines: list[CallLine]) -> PlacedCall:
+        if index < concurrency:
+            await asyncio.sleep(index * stagger_s / concurrency)
         async with gate:
             caller = CallerSide(host=caller_host)
             try:
@@ -195,7 +203,10 @@ async def place_calls(
                 held = await busy_agents(ami, settings)
             return list(
                 await asyncio.gather(
-                    *(one(s, lines) for s, lines in zip(specs, scripts, strict=True))
+                    *(
+                        one(i, s, lines)
+                        for i, (s, lines) in enumerate(zip(specs, scripts, strict=True))
+                    )
                 )
             )
     finally:
