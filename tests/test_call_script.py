@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
+from cli.commands.call import start_delay_s
 from cli.spoken_call import parse_call_script, render_lines
 from spillway.errors import InputError
 
@@ -51,3 +52,8 @@ async def test_spoken_lines_are_rendered_once_before_the_calls() -> None:
     assert await voice("yes") == b"yes"
     assert len(rendered) == 3  # served from what was rendered, not again
     assert await voice("something else") == b"something else"  # not in a script: rendered
+
+
+def test_the_first_calls_start_spread_over_the_stagger() -> None:
+    assert [start_delay_s(i, 4, 8.0) for i in range(6)] == [0.0, 2.0, 4.0, 6.0, 0.0, 0.0]
+    assert start_delay_s(3, 4, 0.0) == 0.0  # together, as before

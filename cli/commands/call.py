@@ -182,9 +182,9 @@ async def place_calls(
     gate = asyncio.Semaphore(concurrency)
 
     async def one(index: int, spec: CallSpec, lines: list[CallLine]) -> PlacedCall:
-        if index < concurrency:
-            await asyncio.sleep(index * stagger_s / concurrency)
         async with gate:
+            # Inside the gate: the first calls hold their lines while they wait.
+            await asyncio.sleep(start_delay_s(index, concurrency, stagger_s))
             caller = CallerSide(host=caller_host)
             try:
                 call_id, timings = await _one_call(
@@ -214,6 +214,12 @@ async def place_calls(
         await ami.close()
         tts.close()
         store.close()
+
+
+def start_delay_s(index: int, concurrency: int, stagger_s: float) -> float:
+    """When call ``index`` starts once it has a line: the first ``concurrency`` evenly
+    over ``stagger_s``; every later one at once (it follows a call that ended)."""
+    return index * stagger_s / concurrency if index < concurrency else 0.0
 
 
 def caller_voice(settings: Settings) -> PiperTts | EspeakTts:
