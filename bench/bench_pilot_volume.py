@@ -7,7 +7,7 @@ the month and week by week, plus how far ``predicted`` trails
 ``traditional`` of the same seed. Only the seed differs between runs of a
 world, so every policy meets the same customers and requests per seed.
 
-Under the table, ``predicted`` minus ``traditional`` week by week, paired
+Under the table, ``predicted`` (then ``segment_oracle``) minus ``traditional`` week by week, paired
 seed by seed, with a 95 % t interval over the seeds (:func:`week_differences`):
 whether a week where the mean of ``predicted`` falls below ``traditional``'s
 is more than the seeds' noise.
