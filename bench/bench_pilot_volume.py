@@ -7,6 +7,11 @@ the month and week by week, plus how far ``predicted`` trails
 ``traditional`` of the same seed. Only the seed differs between runs of a
 world, so every policy meets the same customers and requests per seed.
 
+Under the table, ``predicted`` (then ``segment_oracle``) minus ``traditional`` week by week, paired
+seed by seed, with a 95 % t interval over the seeds (:func:`week_differences`):
+whether a week where the mean of ``predicted`` falls below ``traditional``'s
+is more than the seeds' noise.
+
 ``--variant`` runs the same seeds with one experimental change (a
 hypothesis about why ``predicted`` learns slowly at this volume); see
 :data:`VARIANTS` and docs/SIMULATION.md ("Learning at pilot volume").
@@ -23,8 +28,11 @@ import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
+
+from scipy.stats import t as student_t
 
 from scheduler.simulation import simulator
 from scheduler.simulation.report import kpis
@@ -173,6 +181,57 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class WeekDifference:
+    """One week's paired difference of first-attempt contact, in points, over the seeds."""
+
+    week: int
+    mean_points: float
+    low_points: float  # the 95 % t interval of the mean (nan with one seed)
+    high_points: float
+    seeds_below: int  # seeds in which the first policy fell below the second
+    seeds: int
+
+
+def week_differences(
+    first: Sequence[Sequence[float]], second: Sequence[Sequence[float]], confidence: float = 0.95
+) -> list[WeekDifference]:
+    """``first - second`` per week (rates per seed, paired by seed): mean, t interval, points."""
+    found = []
+    for i, (a, b) in enumerate(zip(first, second, strict=True)):
+        diffs = [100 * (x - y) for x, y in zip(a, b, strict=True)]
+        mean = statistics.fmean(diffs)
+        if len(diffs) > 1:
+            sem = statistics.stdev(diffs) / len(diffs) ** 0.5
+            half = float(student_t.ppf((1 + confidence) / 2, len(diffs) - 1)) * sem
+        else:
+            half = float("nan")
+        below = sum(d < 0 for d in diffs)
+        found.append(WeekDifference(i + 1, mean, mean - half, mean + half, below, len(diffs)))
+    return found
+
+
+def difference_table(
+    results: dict[str, dict[str, Any]], first: str = "predicted", second: str = "traditional"
+) -> str:
+    """A markdown table: ``first - second`` per world and week, mean [95 % t interval], points."""
+    lines = [
+        f"| world | {first} - {second}, points: week 1 | week 2 | week 3 | week 4 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, per_policy in results.items():
+        if not {first, second} <= per_policy.keys():
+            continue
+        weeks = week_differences(per_policy[first]["weeks"], per_policy[second]["weeks"])
+        cells = [
+            f"{w.mean_points:+.1f} [{w.low_points:+.1f}, {w.high_points:+.1f}]"
+            f" ({w.seeds_below}/{w.seeds} below)"
+            for w in weeks
+        ]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def paired(
     baseline: dict[str, dict[str, Any]], variant: dict[str, dict[str, Any]], policy: str
 ) -> str:
@@ -218,6 +277,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
         print(table(results))
+        print()
+        print(difference_table(results))
+        print()
+        print(difference_table(results, "segment_oracle"))
     print(f"({time.perf_counter() - started:.0f} s)")
 
 
