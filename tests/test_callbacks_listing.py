@@ -266,3 +266,45 @@ def test_list_json_gives_the_deadline_and_expiry_show_gives(
     shown = json.loads(_invoke(config, "show", str(request_id), "--json"))
     assert listed["deadline"] == shown["deadline"] is not None
     assert listed["expires_at"] == shown["expires_at"] is not None
+
+
+def test_the_table_says_conventional_and_the_json_keeps_the_stored_codes(
+    config: Path, store: SqliteStore
+) -> None:
+    conventional = _request(store, "+4520123456")
+    predicted = _request(store, "+4520999999")
+    store.execute(
+        "UPDATE callback_requests SET timing = 'conventional', timing_reason = 'pilot', "
+        "planned_by = 'traditional' WHERE id = ?",
+        (conventional,),
+    )
+    store.execute(
+        "UPDATE callback_requests SET timing = 'predicted', timing_reason = 'pilot', "
+        "planned_by = 'predicted' WHERE id = ?",
+        (predicted,),
+    )
+    table = _invoke(config, "list")
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if "****" in line}
+    assert "conventional" in rows[str(conventional)] and "predicted" in rows[str(predicted)]
+    assert "traditional" not in table  # the stored policy name is no word for a user
+    # Scripts keep the stored codes, documented in docs/OPERATIONS.md.
+    listed = {r["id"]: r for r in json.loads(_invoke(config, "list", "--json"))}
+    assert listed[conventional]["planned_by"] == "traditional"
+    assert listed[conventional]["timing"] == "conventional"
+    assert listed[predicted]["planned_by"] == "predicted"
+
+
+def test_every_json_code_is_documented() -> None:
+    from scheduler.requests import RequestSource, RequestStatus
+    from scheduler.simulation.simulator import PolicyName
+    from scheduler.timing.choice import POLICY_TIMING, Timing, TimingReason
+
+    doc = (Path(__file__).parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    section = doc.split("## Codes in `--json`", 1)[1].split("\n## ", 1)[0]
+    # A pilot draws each request to one of the two: it plans nothing itself.
+    planners = [p.value for p in PolicyName if p is not PolicyName.PILOT]
+    codes = [*RequestStatus, *RequestSource, *Timing, *TimingReason, *POLICY_TIMING, *planners]
+    for code in codes:
+        assert f"`{code}`" in section, code
+    for field in ("planned_by", "first_attempt_policy", "timing_reason", "traditional"):
+        assert f"`{field}`" in section, field
