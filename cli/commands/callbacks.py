@@ -32,7 +32,7 @@ from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
-from scheduler.timing.choice import TimingConfig, planned_timing
+from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
@@ -135,7 +135,7 @@ def list_(
 
     --json gives the stored codes (docs/OPERATIONS.md, "Codes in --json"): a request's
     ``planned_by`` and ``first_attempt_policy`` name the policy as configured
-    ("traditional"), which the table, `show`, `explain` and the console call conventional.
+    ("traditional"), which `show`, `explain` and the console call conventional.
     """
     settings = app_context(ctx).settings
     if status is None:
@@ -173,22 +173,15 @@ def list_(
         f"{', ' + mask_phone(params['e164']) if phone else ''}), "
         f"times in {zone.key}"
     )
-    columns = ("id", "phone", "status", "attempts", "next attempt", "timing", "source", "reason")
-    for column in columns:
+    for column in ("id", "phone", "status", "attempts", "next attempt", "source", "reason"):
         table.add_column(column)
     for r in views:
-        # The timing in the words of `show`, `explain` and the console ("conventional",
-        # never the stored policy name "traditional"); --json keeps the stored codes.
-        timing = planned_timing(
-            r["timing"], traditional=bool(r["traditional"]), policy=settings.callbacks.policy
-        )
         table.add_row(
             str(r["id"]),
             shown(r["phone"]),
             shown(r["status"]),
             str(r["attempts"]),
             moment(r["not_before"], zone) if r["status"] == "pending" else "-",
-            timing.value,
             shown(r["source"]),
             shown(r["reason"] or ""),
         )
