@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -206,7 +207,7 @@ def test_two_past_calls_are_not_called_learning() -> None:
         np.array([False, True]),
     )
     factors = " ".join(_explained(log).factors)
-    assert "Only 2 past calls so far: too few to learn" in factors
+    assert "The model has learned from only 2 calls so far: too few to know" in factors
     assert "learned from 2 past calls" not in factors
 
 
@@ -345,3 +346,32 @@ def test_calls_the_model_has_not_learned_from_yet_are_still_counted() -> None:
     assert "We have not called this number before" not in factors
     assert "Calls to this number so far: 3 (1 for this request, 2 for other requests)" in factors
     assert "The model has not learned from them yet" in factors
+
+
+@pytest.mark.parametrize(
+    ("language", "denial"), [("en", "no past calls"), ("da", "ingen tidligere opkald")]
+)
+def test_calls_so_far_are_never_denied_by_the_segment_sentence(language: str, denial: str) -> None:
+    """A simulated customer with six calls was told "We have no past calls for customers
+    like you" beside "Calls to this number so far: 6": the model (rightly) learned from
+    none of them, and the sentence now says what the model learned, not what happened."""
+    from spillway.language_pack import load_pack
+
+    pack = load_pack(language)
+    factors = explain(
+        {"id": 1, "status": "unreached", "source": "simulate", "traditional": 0},
+        RequestFacts(
+            phone="+4520123456", timezone="Europe/Copenhagen", created_at=WED_9, segment="shops"
+        ),
+        CallingRules(),
+        fit(AttemptLog.from_rows([]), now=WED_9, gbm=False),
+        now=WED_9,
+        configured_policy="predicted",
+        history=CallHistory(own=6, calls=6, answered=0, simulated=True),
+        language=language,
+    ).factors
+    shape = pack.say("explain_shape_business_hours")
+    assert pack.say("explain_segment_new", segment="shops", shape=shape) in factors
+    calls = pack.say("explain_history_calls", calls=6, own=6, other=0, answered=0)
+    assert any(f.startswith(calls) for f in factors)
+    assert not any(denial in f for f in factors), factors

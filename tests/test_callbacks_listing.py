@@ -266,3 +266,35 @@ def test_list_json_gives_the_deadline_and_expiry_show_gives(
     shown = json.loads(_invoke(config, "show", str(request_id), "--json"))
     assert listed["deadline"] == shown["deadline"] is not None
     assert listed["expires_at"] == shown["expires_at"] is not None
+
+
+def test_the_json_keeps_the_stored_codes_and_the_table_no_policy_name(
+    config: Path, store: SqliteStore
+) -> None:
+    request_id = _request(store, "+4520123456")
+    store.execute(
+        "UPDATE callback_requests SET timing = 'conventional', timing_reason = 'pilot', "
+        "planned_by = 'traditional' WHERE id = ?",
+        (request_id,),
+    )
+    assert "traditional" not in _invoke(config, "list")
+    assert "planned:   by conventional" in _invoke(config, "show", str(request_id))
+    # Scripts keep the stored codes, documented in docs/OPERATIONS.md.
+    [listed] = json.loads(_invoke(config, "list", "--json"))
+    assert (listed["planned_by"], listed["timing"]) == ("traditional", "conventional")
+
+
+def test_every_json_code_is_documented() -> None:
+    from scheduler.requests import RequestSource, RequestStatus
+    from scheduler.simulation.simulator import PolicyName
+    from scheduler.timing.choice import POLICY_TIMING, Timing, TimingReason
+
+    doc = (Path(__file__).parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    section = doc.split("## Codes in `--json`", 1)[1].split("\n## ", 1)[0]
+    # A pilot draws each request to one of the two: it plans nothing itself.
+    planners = [p.value for p in PolicyName if p is not PolicyName.PILOT]
+    codes = [*RequestStatus, *RequestSource, *Timing, *TimingReason, *POLICY_TIMING, *planners]
+    for code in codes:
+        assert f"`{code}`" in section, code
+    for field in ("planned_by", "first_attempt_policy", "timing_reason", "traditional"):
+        assert f"`{field}`" in section, field

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from cli.commands import chat, demo_seed
 from spillway.errors import InputError
+from spillway.language_pack import load_pack
 
 SCRIPTS = Path(__file__).parent / "scripts"
 CALLER = "+4520123456"
@@ -195,3 +196,33 @@ def test_control_characters_in_chat_input_are_not_sent_to_the_terminal() -> None
 
     assert shown("hi \x1b[2J\x1b]0;pwned\x07 there\r") == "hi \\x1b[2J\\x1b]0;pwned\\x07 there\\x0d"
     assert "\x1b" not in shown("\x1b[31mred")
+
+
+@pytest.mark.parametrize(
+    ("language", "lines"),
+    [
+        ("en", ["can you call me back later", "hmm", "mm"]),
+        ("en", ["can you call me back later", "at 14", "hmm", "mm"]),
+        ("da", ["kan I ringe mig op senere", "øh", "hmm"]),
+        ("da", ["kan I ringe mig op senere", "klokken 14", "øh", "hmm"]),
+    ],
+)
+def test_a_filler_to_when_suits_you_is_never_a_yes(
+    language: str, lines: list[str], tmp_path: Path, seeded_env: dict[str, str]
+) -> None:
+    # The pack's own fallback classifier read "hmm" (0.54) and "mm" (0.87) as yes, and
+    # the callback was settled and the call ended. Each filler is asked again, once,
+    # with what to say; the second leaves the request without a time, and says so.
+    first, *answers = lines
+    path = tmp_path / "fillers.txt"
+    path.write_text("\n".join([first, "<dtmf 20123456#>", *answers]) + "\n")
+    args = ["chat", "--script", str(path), "--json", "--nlu", "fallback", "--language", language]
+    result = CliRunner().invoke(app, args, env=seeded_env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    *turns, last = json.loads(result.stdout)
+    fillers = turns[-2:]
+    assert fillers[0]["action"] in ("callback_when_unclear", "callback_check_unclear")
+    assert fillers[1]["action"] == "callback_recorded"
+    kept = load_pack(language).prompts["callback_when_kept"].text
+    assert fillers[1]["bot"].startswith(kept)  # "I still didn't catch a time ..."
+    assert last["outcome"] == "callback"

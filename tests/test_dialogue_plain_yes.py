@@ -363,3 +363,66 @@ async def test_key_1_makes_the_callback_plain_and_a_no_keeps_it(
     assert reply.action == "callback_recorded"
     assert not reply.text.startswith(prompts.say("yes_unclear_keep"))
     assert _timing(store) == timing
+
+
+# -- "when suits you?": a filler read as a yes ends nothing ---------------------------
+
+FILLERS = {"en": ("hmm", "hm", "um", "mm"), "da": ("øh", "hmm", "øhm", "mm")}
+CLOCK = {"en": "14", "da": "klokken 14"}
+
+
+def _window(store: SqliteStore) -> tuple[object, object]:
+    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
+    return row["not_before"], row["not_after"]
+
+
+async def _asked_when(backends: Backends, language: str) -> Dialogue:
+    """A callback on the caller's number, confirmed with key 1: "when suits you best?"."""
+    d = await _call(backends, "callback_request", language, PLAIN_ASKED[language][0])
+    assert (await d.handle(Dtmf("1"))).action == "callback_confirm"
+    return d
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("which", range(4))
+async def test_a_filler_to_when_suits_you_is_asked_again(
+    demo: Backends, store: SqliteStore, language: str, which: int
+) -> None:
+    # The classifier reads the filler as a sure yes (as the English fallback read
+    # "hmm" and "mm"); it must not end the call nor settle the request.
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(FILLERS[language][which]))
+    assert reply.action == "callback_when_unclear" and not reply.end_call and not d.ended
+    assert reply.text == prompts.say("callback_when_unclear")  # says what to answer
+    assert _window(store) == (None, None)
+    # A time after the re-ask is kept.
+    reply = await d.handle(TextTurn(CLOCK[language]))
+    assert reply.action == "callback_check_when"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_filler_after_the_time_read_back_keeps_nothing_until_a_plain_yes(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language)
+    assert (await d.handle(TextTurn(CLOCK[language]))).action == "callback_check_when"
+    reply = await d.handle(TextTurn(FILLERS[language][0]))
+    assert reply.action == "callback_check_unclear" and not d.ended
+    assert "1" in reply.text and "2" in reply.text  # the keys, as well as the words
+    assert _window(store) == (None, None)
+    reply = await d.handle(TextTurn(plain_answers(language).yes_phrases[-1]))
+    assert reply.action == "callback_recorded" and reply.end_call
+    assert _window(store)[0] is not None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_two_fillers_after_the_time_read_back_pick_no_time(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language)
+    await d.handle(TextTurn(CLOCK[language]))
+    await d.handle(TextTurn(FILLERS[language][0]))
+    reply = await d.handle(TextTurn(FILLERS[language][1]))
+    assert reply.action == "callback_recorded"
+    assert reply.text.startswith(prompts.say("callback_when_kept"))
+    assert _window(store) == (None, None)

@@ -28,7 +28,6 @@ from spillway.storage import AsyncStore, SqliteStore
 from tests.gdpr_world import ALWAYS, fill_through_every_door
 from tests.test_dialer_logic import FakePbx
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 KEY = b"k3y-for-the-tests"
 ANNA, BO = "20123456", "31987654"  # the person forgotten, and a bystander
 SETTINGS = Settings()

@@ -182,7 +182,7 @@ def test_export_explains_over_the_stored_model_without_fitting(
     settings = Settings()
     fitted = export_person(filled, SUBJECT, settings, now=NOW + 60).explanations[0]
     assert fitted.model_source == "none" and "fitted just now" in fitted.model_note
-    assert "the scheduler has stored none" in fitted.model_note
+    assert "the scheduler has stored no contact model yet" in fitted.model_note
     _keep(filled, settings)
 
     def no_fit(*args: object, **kwargs: object) -> None:

@@ -20,7 +20,14 @@ from bot.backends import Order
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import items_text, phone_text, spell_digits, valid_order_number
-from bot.dialogue.plain_yes import Heard, Next, answer_to_proposal, next_step, plain_answers
+from bot.dialogue.plain_yes import (
+    Answer,
+    Heard,
+    Next,
+    answer_to_proposal,
+    next_step,
+    plain_answers,
+)
 from bot.dialogue.prompts import say
 from bot.dialogue.steps import DialogueSteps
 from bot.types import ParsedIntent, Reply
@@ -107,15 +114,19 @@ class ActionSteps(DialogueSteps):
 
     # -- the answer ------------------------------------------------------------
 
-    def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
-        """What follows the caller's answer to a question that leads to a side effect."""
+    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
+        """The caller's answer as yes (a plain yes only), no, or unclear."""
         said = event if isinstance(event, TextTurn) else TextTurn("")
-        answer = answer_to_proposal(
+        return answer_to_proposal(
             Heard(digits, said.text, intent, said.asr_confidence),
             plain_answers(self.config.language),
             min_asr_confidence=self.config.min_asr_confidence,
             min_yes_confidence=self.config.min_yes_confidence,
         )
+
+    def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
+        """What follows the caller's answer to a question that leads to a side effect."""
+        answer = self._plain_answer(event, intent, digits)
         order = self._return_order.number if self._return_order else ""
         question = f"{self.state}:{self._proposal}:{order}"
         before = self._unclear_answers if self._unclear_question == question else 0

@@ -17,7 +17,7 @@ from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
-from bot.dialogue.plain_yes import Next
+from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
@@ -106,8 +106,11 @@ class CallbackSteps(DialogueSteps):
         other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone:
             return await self._callback_number(other)
-        yes = (intent is not None and intent.name == Intent.AFFIRM) or digits == "1"
-        no = (intent is not None and intent.name == Intent.DENY) or digits == "2"
+        # A yes ends the call with the request as it stands, so only a plain yes is one
+        # (key 1, or the pack's plain yes words): a filler ("hmm", "øh") the classifier
+        # read as a yes is unclear, and asked again (bot.dialogue.plain_yes).
+        answer = self._plain_answer(event, intent, digits)
+        yes, no = answer is Answer.YES, answer is Answer.NO
         pending, self._pending_window = self._pending_window, None
         if pending is not None and (yes or no):
             # The answer to "so we'll call you at two o'clock today: is that right?".
@@ -130,6 +133,14 @@ class CallbackSteps(DialogueSteps):
             return self._callback_done()
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
+        if pending is not None:
+            # Neither a yes, a no nor another time: the time read back is asked about again.
+            self._pending_window = pending
+            phone = phone_text(self._callback_phone or "", self.config.country)
+            return self._when_not_understood(
+                say("callback_check_unclear", phone=phone, when=pending.words),
+                "callback_check_unclear",
+            )
         return self._when_not_understood(say("callback_when_unclear"))
 
     async def _keep_window(self, window: CallbackWindow) -> None:
@@ -156,13 +167,14 @@ class CallbackSteps(DialogueSteps):
             State.CONFIRM_CALLBACK,
         )
 
-    def _when_not_understood(self, text: str) -> Reply:
+    def _when_not_understood(self, text: str, action: str = "callback_when_unclear") -> Reply:
         """Asked again once; then the request stays without a time, and the caller hears so
         (never an answer the bot did not understand silently taken as "as soon as")."""
         self._when_unclear += 1
         if self._when_unclear > 1:
+            self._pending_window = None  # a time read back and never confirmed is not kept
             return self._callback_done(say("callback_when_kept"))
-        return self._ask(text, "callback_when_unclear", State.CONFIRM_CALLBACK, progress=False)
+        return self._ask(text, action, State.CONFIRM_CALLBACK, progress=False)
 
     async def _confirm_plain(
         self, event: CallerInput, intent: ParsedIntent | None, digits: str

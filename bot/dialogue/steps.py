@@ -14,7 +14,7 @@ from collections.abc import Callable
 from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.config import DialogueConfig, State
 from bot.dialogue.inputs import CallerInput
-from bot.dialogue.plain_yes import Next
+from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.result import DialogueContext, Outcome
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.types import ParsedIntent, Reply
@@ -88,6 +88,9 @@ class DialogueSteps:
 
     # -- provided by the confirmed actions (bot.dialogue.actions.ActionSteps) --
 
+    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
+        raise NotImplementedError
+
     def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
         raise NotImplementedError
 
@@ -107,6 +110,7 @@ PROVIDED_ELSEWHERE = (
     "_callback_when",
     "_window_in",
     "_with_phone",
+    "_plain_answer",
     "_plain_next",
     "_yes_unsure",
 )

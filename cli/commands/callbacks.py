@@ -131,7 +131,12 @@ def list_(
     as_json: JsonOption = False,
     full: FullOption = False,
 ) -> None:
-    """List callback requests (numbers and names masked unless --full; times in the shop's zone)."""
+    """List callback requests (numbers and names masked unless --full; times in the shop's zone).
+
+    --json gives the stored codes (docs/OPERATIONS.md, "Codes in --json"): a request's
+    ``planned_by`` and ``first_attempt_policy`` name the policy as configured
+    ("traditional"), which `show`, `explain` and the console call conventional.
+    """
     settings = app_context(ctx).settings
     if status is None:
         status = StatusChoice.all if phone else StatusChoice.open
