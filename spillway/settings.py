@@ -119,7 +119,7 @@ class ControllerSettings(Section):
     max_bot_calls: int | None = Field(None, ge=1)
     # Cores one bot call keeps busy (VAD, decoding, synthesis, media), measured by
     # bench/bench_conversations.py (docs/PERFORMANCE.md); sets the unset call limit.
-    cpu_per_bot_call: float = Field(0.25, gt=0, le=16)
+    cpu_per_bot_call: float = Field(0.2, gt=0, le=16)
     # Which of pbx.workers this process is; it then listens on that entry's ports.
     worker: str = Field("", pattern=f"^$|{WORKER_NAME}")
 
