@@ -2,8 +2,9 @@
 
 One :class:`PiperTts` per process holds one loaded voice. ONNX Runtime runs
 with a bounded number of intra-op threads (the default would take every core
-and starve the decoders), synthesis is serialised by a lock (one session, one
-request at a time), and every call runs in a one-thread executor so the event
+and starve the decoders), ``speech.tts_workers`` renders share the one session
+(Piper locks its espeak-ng phonemizer itself), and every render runs in the
+voice's pool (ordered by deadline, :mod:`bot.speech.synthesis`) so the event
 loop never waits on it.
 
 Replies are synthesised sentence by sentence (:meth:`PiperTts.stream`, shared
