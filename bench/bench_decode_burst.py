@@ -40,8 +40,13 @@ import yaml
 from bench.harness import machine, percentile, write_report
 from bench.wer import word_errors, words
 from bot.assembly import load_speech_models
-from bot.speech.resample import resample_pcm16
-from bot.speech.whisper_asr import WhisperDecoder, WhisperEngine, load_whisper_model
+from bot.speech.resample import pcm16_to_float, resample_float
+from bot.speech.whisper_asr import (
+    WHISPER_RATE_HZ,
+    WhisperDecoder,
+    WhisperEngine,
+    load_whisper_model,
+)
 from cli.commands.call import caller_voice
 from models.discover import require_model
 from spillway.settings import Settings
@@ -76,23 +81,19 @@ def heldout_lines(path: Path = HELDOUT) -> list[str]:
 
 def to_float16k(pcm8k: bytes) -> np.ndarray:
     """8 kHz s16le (the callers' voice) as Whisper's 16 kHz float samples."""
-    samples = np.frombuffer(resample_pcm16(pcm8k, 8000, 16000), dtype=np.int16)
-    return samples.astype(np.float32) / 32768.0
+    return resample_float(pcm16_to_float(pcm8k), 8000, WHISPER_RATE_HZ)
 
 
 def batched_generate(decoder: WhisperDecoder, audios: list[np.ndarray]) -> list[str]:
     """One CTranslate2 ``generate`` over every utterance's padded window."""
     import ctranslate2
 
-    model, window = decoder.model, decoder.window_samples
-    frames = window // 160
-    features = []
-    for audio in audios:
-        padded = np.zeros(window, dtype=np.float32)
-        padded[: len(audio)] = audio
-        features.append(model.feature_extractor(padded)[:, :frames])
-    longest_s = max(len(a) for a in audios) / 16000
-    results = model.model.generate(
+    # The window the decoder itself would use for the longest of them.
+    longest = max(len(a) for a in audios)
+    window = decoder.window_for(longest)
+    features = [decoder.window_features(audio, window) for audio in audios]
+    longest_s = longest / WHISPER_RATE_HZ
+    results = decoder.model.model.generate(
         ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(features))),
         [decoder.prompt_ids] * len(audios),
         beam_size=1,

@@ -166,11 +166,6 @@ class WhisperDecoder:
         return self._prompt
 
     @property
-    def window_samples(self) -> int:
-        """The padded window's length at 16 kHz (0: faster-whisper's own 30 s path)."""
-        return self._window_samples
-
-    @property
     def prompt_ids(self) -> list[int]:
         return self._prompt_ids
 
@@ -192,13 +187,17 @@ class WhisperDecoder:
         window = self.window_for(len(audio))
         return self._windowed(audio, window) if window else self._full(audio)
 
+    def window_features(self, audio: np.ndarray, window: int) -> np.ndarray:
+        """Log-mel features of ``audio`` padded with silent audio to ``window`` samples."""
+        padded = np.zeros(window, dtype=np.float32)
+        padded[: len(audio)] = audio
+        features: np.ndarray = self._model.feature_extractor(padded)[:, : window // _HOP_SAMPLES]
+        return features
+
     def _windowed(self, audio: np.ndarray, window: int) -> Decoded:
         import ctranslate2
 
-        padded = np.zeros(window, dtype=np.float32)
-        padded[: len(audio)] = audio
-        frames = window // _HOP_SAMPLES
-        features = self._model.feature_extractor(padded)[:, :frames]
+        features = self.window_features(audio, window)
         duration_s = len(audio) / WHISPER_RATE_HZ
         result = self._model.model.generate(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
