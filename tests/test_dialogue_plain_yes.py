@@ -426,3 +426,31 @@ async def test_two_fillers_after_the_time_read_back_pick_no_time(
     assert reply.action == "callback_recorded"
     assert reply.text.startswith(prompts.say("callback_when_kept"))
     assert _window(store) == (None, None)
+
+
+ASKED_WITH_WINDOW = {"en": "can someone ring me this afternoon",
+                     "da": "kan nogen ringe mig op i eftermiddag"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_filler_after_the_number_and_window_read_back_is_asked_about_them(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    # "We'll call you back on X this afternoon. Is that right?": the caller named the
+    # window, so a filler gets that question again with its keys, not "which time?".
+    # No caller id: the caller types their number, their own yes to it.
+    d = Dialogue(_AlwaysYes("callback_request"), demo, DialogueConfig(language=language),
+                 caller_id=None, call_id="py2", clock=lambda: NOW)  # fmt: skip
+    await d.start()
+    assert (await d.handle(TextTurn(ASKED_WITH_WINDOW[language]))).action == "ask_phone"
+    asked = await d.handle(Dtmf(DEMO_CALLER.removeprefix("+45")))
+    assert asked.action == "callback_confirm" and "?" in asked.text
+    reply = await d.handle(TextTurn(FILLERS[language][0]))
+    assert reply.action == "callback_check_unclear" and not d.ended
+    assert "1" in reply.text and "2" in reply.text
+    window = _window(store)
+    assert window[0] is not None  # the caller's own window, recorded with the request
+    reply = await d.handle(TextTurn(FILLERS[language][1]))
+    assert reply.action == "callback_recorded" and reply.end_call
+    assert reply.text.startswith(prompts.say("yes_unclear_keep"))
+    assert _window(store) == window  # kept as the caller named it

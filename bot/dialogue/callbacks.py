@@ -41,6 +41,9 @@ class CallbackSteps(DialogueSteps):
     _pending_window: CallbackWindow | None = None
     # Answers to "when suits you?" the bot did not understand (asked again once).
     _when_unclear: int = 0
+    # The last question read back the number with the caller's own window ("... this
+    # afternoon. Is that right?"): an unclear answer is asked about that, not a time.
+    _window_asked: bool = False
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -73,6 +76,7 @@ class CallbackSteps(DialogueSteps):
         if confirmed_when and window is not None:
             return self._callback_done()
         spoken = phone_text(phone, self.config.country)
+        self._window_asked = not confirmed_when and window is not None
         if confirmed_when:
             # The number was read back with the proposal: only "when" is left.
             text = say("callback_ask_when")
@@ -112,6 +116,7 @@ class CallbackSteps(DialogueSteps):
         answer = self._plain_answer(event, intent, digits)
         yes, no = answer is Answer.YES, answer is Answer.NO
         pending, self._pending_window = self._pending_window, None
+        window_asked, self._window_asked = self._window_asked, False
         if pending is not None and (yes or no):
             # The answer to "so we'll call you at two o'clock today: is that right?".
             if no:
@@ -141,7 +146,24 @@ class CallbackSteps(DialogueSteps):
                 say("callback_check_unclear", phone=phone, when=pending.words),
                 "callback_check_unclear",
             )
+        if window_asked and self._callback_window is not None:
+            return self._window_not_understood(self._callback_window)
         return self._when_not_understood(say("callback_when_unclear"))
+
+    def _window_not_understood(self, window: CallbackWindow) -> Reply:
+        """Neither yes nor no to the number and window read back: asked again once, with
+        the keys; then the request stays as recorded (the caller named that window)."""
+        self._when_unclear += 1
+        if self._when_unclear > 1:
+            return self._callback_done(say("yes_unclear_keep"))
+        self._window_asked = True
+        phone = phone_text(self._callback_phone or "", self.config.country)
+        return self._ask(
+            say("callback_check_unclear", phone=phone, when=window.words),
+            "callback_check_unclear",
+            State.CONFIRM_CALLBACK,
+            progress=False,
+        )
 
     async def _keep_window(self, window: CallbackWindow) -> None:
         if self.callback_id is not None:
