@@ -159,6 +159,7 @@ def _every_path(language: str) -> list[Explanation]:
         say(phone="+000", timezone="Europe/Copenhagen"),
         say(not_before=THU_15, planned_by="predicted", signals=opens),
         say(not_before=_at(2, 19, 0), planned_by="predicted", signals=opens),
+        say(not_before=_at(2, 19, 0), planned_by="predicted", signals=opens[:1]),
     ]
 
 
@@ -214,6 +215,16 @@ def test_a_danish_shops_explanation_has_no_english_sentence(used: set[str]) -> N
     # Moments are written the Danish way, with the pack's weekday and month names.
     assert "Vi lovede at ringe første gang senest onsdag d. 1. juli kl. 13.00." in lines
     assert any("torsdag d. 2. juli kl. 15.00" in line for line in lines)
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_one_signal_is_not_counted_as_many(language: str) -> None:
+    """"Your 1 recent visits" / "dine 1 seneste besøg": one event gets its own sentence."""
+    one = (SignalEvent(PHONE, "email_open", THU_15 - 7 * 86400 + 600),)
+    said = _explained(language, not_before=_at(2, 19, 0), planned_by="predicted", signals=one)
+    pack = load_pack(language)
+    assert pack.say("explain_signals_unused_one", count=1) in said.factors
+    assert not any(" 1 " in line for line in said.factors)
 
 
 def test_the_english_explanation_says_every_key_the_danish_one_says(used: set[str]) -> None:

@@ -440,7 +440,8 @@ def _chosen_slot(planned_at: float | None, week: list[HourCell], zone: ZoneInfo)
 def signal_words(found: list[SignalReason], total: int, raised: bool, pack: LanguagePack) -> str:
     """The signals that raised the chosen hour, in the pack's words (or that none did)."""
     if not raised:
-        return pack.say("explain_signals_unused", count=total)
+        key = "explain_signals_unused_one" if total == 1 else "explain_signals_unused"
+        return pack.say(key, count=total)
     said = []
     for reason in found[:3]:
         when = pack.say(
