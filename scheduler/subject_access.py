@@ -86,6 +86,7 @@ class SubjectExport:
     tables: dict[str, list[Row]]  # table -> the person's rows, as stored
     explanations: list[Explanation]  # one per open callback
     zone: str = "UTC"  # the shop's time zone: the export's times are given in it
+    language: str = "en"  # the shop's language: the purposes are said in it
 
     @property
     def rows(self) -> int:
@@ -97,7 +98,11 @@ class SubjectExport:
             "phone": self.phone,
             "exported_at": iso_time(self.exported_at, zone),
             "time_zone": self.zone,
-            "purposes": {t.name: t.purpose for t in PERSONAL_DATA if self.tables.get(t.name)},
+            "purposes": {
+                t.name: load_pack(self.language).say(f"purpose_{t.name}")
+                for t in PERSONAL_DATA
+                if self.tables.get(t.name)
+            },
             "data": {
                 name: with_iso_times(rows, zone) for name, rows in self.tables.items() if rows
             },
@@ -158,6 +163,7 @@ def export_person(
         tables,
         explain_requests(store, open_rows, settings, now=now),
         zone=settings.shop.timezone,
+        language=settings.shop.language,
     )
     if actor is not None:
         with store.transaction() as tx:

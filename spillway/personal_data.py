@@ -83,8 +83,10 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """A table holding personal data; why it holds it is said in the language packs
+    (``purpose_<name>`` in spillway/languages/<lang>/prompts.yaml), for the export."""
+
     name: str
-    purpose: str
     columns: tuple[Column, ...]
     links: tuple[Link, ...]
     period: Period
@@ -113,7 +115,6 @@ _CALL = Link("call_id", "calls", "call_id")
 PERSONAL_DATA: tuple[Table, ...] = (
     Table(
         "calls",
-        "the record of a call the bot or the menu took",
         _cols(
             _DELETE,
             caller=Category.PHONE,
@@ -129,7 +130,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "call_events",
-        "what happened during a call, step by step",
         _cols(_DELETE, at=Category.CONTACT_TIME, data=Category.FREE_TEXT),
         (Link("call_id", "calls", "call_id", owned=True),),
         Period.CALL_TIMES,
@@ -137,7 +137,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "transcript_turns",
-        "what the caller and the bot said",
         _cols(_DELETE, at=Category.CONTACT_TIME, text=Category.TRANSCRIPT),
         (Link("call_id", "calls", "call_id", owned=True),),
         Period.CALL_TIMES,
@@ -145,7 +144,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "callback_requests",
-        "a callback the person asked for",
         _cols(
             _DELETE,
             phone=Category.PHONE,
@@ -168,7 +166,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "callback_request_keys",
-        "the idempotency key of a request that joined an open request of the person",
         _cols(
             _DELETE,
             idempotency_key=Category.FREE_TEXT,
@@ -182,7 +179,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "callback_attempts",
-        "each time the person was called back, and how it ended",
         _cols(
             _DELETE,
             phone=Category.PHONE,
@@ -196,8 +192,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "customer_signals",
-        "when the person visited the web shop, opened an e-mail, called or replied: "
-        "evidence of the hours they can be reached, for the callback's timing",
         _cols(_DELETE, phone=Category.PHONE, at=Category.CONTACT_TIME),
         (Link("phone"),),
         Period.CALL_TIMES,
@@ -206,8 +200,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "signal_customer_ids",
-        "the shop's own id of the person, mapped to their number so that the signals "
-        "the shop sends by customer id reach them",
         _cols(_DELETE, customer_id=Category.CUSTOMER_ID, phone=Category.PHONE),
         (Link("phone"),),
         Period.PHONE_NUMBERS,
@@ -216,7 +208,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "shadow_plans",
-        "shadow mode: when the person would have been called back by the predicted timing",
         _cols(
             _DELETE,
             planned_at=Category.CONTACT_TIME,
@@ -230,7 +221,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "cases",
-        "a complaint or question handed to the staff",
         _cols(
             _DELETE,
             phone=Category.PHONE,
@@ -244,7 +234,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "sms_outbox",
-        "text messages sent to the person (links, confirmations)",
         _cols(
             _DELETE,
             phone=Category.PHONE,
@@ -259,7 +248,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "customers",
-        "the local shop's customer record",
         _cols(_DELETE, phone=Category.PHONE, name=Category.NAME, email=Category.EMAIL),
         (Link("phone"),),
         Period.UNTIL_ERASED,
@@ -267,7 +255,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "orders",
-        "the local shop's orders (kept for its books; the person's link is blanked)",
         _cols(
             Erasure.BLANK,
             customer_phone=Category.PHONE,
@@ -279,7 +266,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "do_not_call",
-        "the person asked not to be called (kept so they are not called again)",
         _cols(Erasure.KEYED_HASH, phone=Category.PHONE),
         (Link("phone"),),
         Period.UNTIL_ERASED,
@@ -287,7 +273,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "ai_timing_optout",
-        "the person asked for plain callbacks, without AI timing (kept until erased)",
         _cols(_DELETE, phone=Category.PHONE),
         (Link("phone"),),
         Period.UNTIL_ERASED,
@@ -295,7 +280,6 @@ PERSONAL_DATA: tuple[Table, ...] = (
     ),
     Table(
         "gdpr_holds",
-        "an access request in progress: retention skips the person until it is released",
         _cols(_DELETE, phone=Category.PHONE, reason=Category.FREE_TEXT),
         (Link("phone"),),
         Period.UNTIL_ERASED,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, Category, Period
 from spillway.settings import Settings
 
@@ -118,9 +119,13 @@ def processing_record(settings: Settings) -> str:
         "| data | kept | on erasure |",
         "|---|---|---|",
     ]
+    # The record is written in English (for the controller's files); the purposes are
+    # the English pack's, the same words a data subject's export gives.
+    english = load_pack("en")
     for t in PERSONAL_DATA:
+        purpose = english.say(f"purpose_{t.name}")
         erasure = "; ".join(sorted({c.erasure.value for c in t.columns}))
-        lines.append(f"| {t.name}: {t.purpose} | {_period(t.period, settings)} | {erasure} |")
+        lines.append(f"| {t.name}: {purpose} | {_period(t.period, settings)} | {erasure} |")
     when = "daily in the scheduler" if settings.gdpr.daily_retention else "on demand"
     lines += [
         "",

@@ -219,7 +219,7 @@ def test_a_danish_shops_explanation_has_no_english_sentence(used: set[str]) -> N
 
 @pytest.mark.parametrize("language", ["en", "da"])
 def test_one_signal_is_not_counted_as_many(language: str) -> None:
-    """"Your 1 recent visits" / "dine 1 seneste besøg": one event gets its own sentence."""
+    """One event gets its own sentence (not "your 1 recent visits", "dine 1 seneste besøg")."""
     one = (SignalEvent(PHONE, "email_open", THU_15 - 7 * 86400 + 600),)
     said = _explained(language, not_before=_at(2, 19, 0), planned_by="predicted", signals=one)
     pack = load_pack(language)

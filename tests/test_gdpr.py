@@ -22,6 +22,7 @@ from scheduler.subject_access import TIME_FIELD, export_person
 from scheduler.timing.model_keeper import ModelKeeper
 from spillway.erasure import forget
 from spillway.errors import ConfigError
+from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -295,3 +296,21 @@ def test_every_real_column_of_the_map_is_a_time_or_a_number(store: SqliteStore) 
                 assert TIME_FIELD.match(col["name"]) or col["name"] in NOT_TIMES, (
                     f"{spec.name}.{col['name']}: name it *_at, or add it to NOT_TIMES"
                 )
+
+
+async def test_a_danish_shops_export_gives_its_purposes_in_danish(world: SqliteStore) -> None:
+    """The purposes are read by the data subject: in the shop's language, one per table."""
+    danish = Settings(shop={"language": "da"})
+    found = export_person(world, "+45" + BO, danish, now=time.time())
+    purposes = found.as_json()["purposes"]
+    pack = load_pack("da")
+    assert purposes["callback_requests"] == "et tilbageopkald, personen bad om"
+    assert purposes == {
+        name: pack.say(f"purpose_{name}") for name, rows in found.tables.items() if rows
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_every_table_of_personal_data_has_a_purpose_in_every_pack(language: str) -> None:
+    pack = load_pack(language)
+    assert all(f"purpose_{t.name}" in pack.prompts for t in PERSONAL_DATA)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from cli.main import app
+from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA
 from spillway.processing_record import processing_record
 from spillway.settings import Settings
@@ -16,7 +17,7 @@ def test_a_local_installation_says_nothing_leaves_the_machine() -> None:
     assert "None: no gateway or remote service is configured." in text
     assert "Nothing leaves this machine unless a gateway" in text
     for table in PERSONAL_DATA:
-        assert f"| {table.name}: {table.purpose} |" in text
+        assert f"| {table.name}: {load_pack('en').say('purpose_' + table.name)} |" in text
     for column in ("callback_requests.phone", "transcript_turns.text", "customers.email"):
         assert column in text
     assert "| calls: the record of a call the bot or the menu took | 12 months |" in text
