@@ -298,3 +298,17 @@ def test_every_json_code_is_documented() -> None:
         assert f"`{code}`" in section, code
     for field in ("planned_by", "first_attempt_policy", "timing_reason", "traditional"):
         assert f"`{field}`" in section, field
+
+
+def test_the_list_never_shows_a_call_the_rules_refuse(config: Path, store: SqliteStore) -> None:
+    """A window on a Sunday (no calling hours by default) has no call to show; a start
+    before the calling hours shows the hour they open."""
+    sunday_8 = datetime(2026, 7, 5, 8, 0, tzinfo=ZoneInfo("Europe/Copenhagen")).timestamp()
+    _request(store, "+4520123456", not_before=sunday_8, not_after=sunday_8 + 4 * 3600)
+    early = datetime(2026, 7, 1, 5, 0, tzinfo=ZoneInfo("Europe/Copenhagen")).timestamp()
+    _request(store, "+4520123457", not_before=early)
+    listed = _invoke(config, "list")
+    assert "earliest call" in listed
+    assert "2026-07-05 08:00" not in listed
+    assert "none allowed before it expires" in listed
+    assert "2026-07-01 08:00 CEST" in listed and "2026-07-01 05:00" not in listed

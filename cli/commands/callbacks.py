@@ -27,8 +27,8 @@ from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.daemon import run_scheduler
 from scheduler.dialer import attempt_rows, describe, status_report
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
-from scheduler.rule_facts import promise_times
-from scheduler.rules import rules_from_settings
+from scheduler.rule_facts import promise_times, row_facts
+from scheduler.rules import CallingRules, next_allowed, rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
@@ -37,7 +37,8 @@ from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
 from spillway.phone import mask_phone, normalise_phone
-from spillway.storage import AsyncStore, Store, open_store
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, Row, Store, open_store
 
 app = typer.Typer(
     help="Callback requests: list, show, cancel, import, opt out.", no_args_is_help=True
@@ -173,19 +174,29 @@ def list_(
         f"{', ' + mask_phone(params['e164']) if phone else ''}), "
         f"times in {zone.key}"
     )
-    for column in ("id", "phone", "status", "attempts", "next attempt", "source", "reason"):
+    for column in ("id", "phone", "status", "attempts", "earliest call", "source", "reason"):
         table.add_column(column)
-    for r in views:
+    rules = rules_from_settings(settings)
+    for r, row in zip(views, rows, strict=True):
         table.add_row(
             str(r["id"]),
             shown(r["phone"]),
             shown(r["status"]),
             str(r["attempts"]),
-            moment(r["not_before"], zone) if r["status"] == "pending" else "-",
+            _earliest_call(rules, row, settings, zone) if r["status"] == "pending" else "-",
             shown(r["source"]),
             shown(r["reason"] or ""),
         )
     console.print(table)
+
+
+def _earliest_call(rules: CallingRules, row: Row, settings: Settings, zone: ZoneInfo) -> str:
+    """The first moment from the request's start the calling rules allow it to be dialled
+    (the timing may choose a later one; a past one is due), or that there is none:
+    never a time the rules refuse."""
+    facts = row_facts(row, default_timezone=settings.callbacks.default_timezone)
+    at = next_allowed(rules, facts, row["not_before"] or facts.created_at)
+    return "none allowed before it expires" if at is None else moment(at, zone)
 
 
 @app.command("show")
