@@ -10,6 +10,7 @@ import io
 import re
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -314,3 +315,16 @@ async def test_the_model_page_has_calibration_from_real_outcomes(db: AsyncStore)
     row = re.search(cells, page)
     assert row is not None and row.groups() == ("4", "60", "75")
     assert 'data-segment="default"' in page and "node-a" in page
+
+
+async def test_the_export_gives_iso_times_and_empty_cells(db: AsyncStore) -> None:
+    """Times as ISO 8601 with a colon in the offset; no time is an empty cell, not a "-"
+    that a spreadsheet would read as a formula (and the export then neutralise)."""
+    async with _client(_settings(), db) as client:
+        await _login(client, "vera")
+        export = (await client.get("/export/callbacks.csv")).text
+    header, *rows = list(csv.reader(io.StringIO(export)))
+    created = [datetime.fromisoformat(r[header.index("created_at")]) for r in rows]
+    assert all(t.utcoffset() is not None for t in created)
+    assert all(re.search(r"[+-]\d\d:\d\d$", r[header.index("created_at")]) for r in rows)
+    assert "'-" not in [cell for row in rows for cell in row]

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from scheduler.dialer import attempt_rows
 from scheduler.requests import RequestSource, RequestStatus
-from scheduler.subject_access import explain_requests
+from scheduler.subject_access import explain_requests, iso_time
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import read_attempt_log
@@ -30,7 +31,6 @@ from spillway.settings import Settings
 from spillway.storage import Store
 from web.kpi_rows import POLICY_SQL
 from web.kpis import window
-from web.pages import local_time
 
 LIST_LIMIT = 500
 STATUS_CHOICES = ("open", *(s.value for s in RequestStatus))
@@ -147,6 +147,12 @@ def neutralise(cell: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _iso(ts: float | None, zone: str) -> str:
+    """ISO 8601 with the offset as ``+01:00``; an empty cell for no time (a "-" placeholder
+    would be read as a formula by a spreadsheet, and neutralised)."""
+    return iso_time(ts, ZoneInfo(zone)) if ts else ""
+
+
 def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
     """The rows as CSV (numbers masked, times ISO in ``zone``)."""
     out = io.StringIO()
@@ -162,10 +168,8 @@ def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
                 r["source"],
                 r["policy"] or "unplanned",
                 r["attempts"],
-                local_time(r["created_at"], zone, "%Y-%m-%dT%H:%M:%S%z"),
-                local_time(r["not_before"], zone, "%Y-%m-%dT%H:%M:%S%z")
-                if r["status"] == "pending"
-                else "",
+                _iso(r["created_at"], zone),
+                _iso(r["not_before"], zone) if r["status"] == "pending" else "",
                 mask_numbers(r["reason"] or ""),
                 mask_numbers(r["last_error"] or ""),
             )
