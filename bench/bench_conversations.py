@@ -235,6 +235,7 @@ async def run(
     runs: int,
     variants: list[str],
     stagger_s: float = 0.0,
+    think_s: float = 0.0,
 ) -> dict[str, Any]:
     conversations = load_conversations()
     loaded = await asyncio.to_thread(load_speech_models, settings)
@@ -243,7 +244,7 @@ async def run(
         for variant in variants:
             models, tried = with_variant(loaded, settings, variant)
             results[variant] = await _levels(
-                tried, models, conversations, calls, runs, variant, stagger_s
+                tried, models, conversations, calls, runs, variant, stagger_s, think_s
             )
     finally:
         loaded.close()
@@ -258,6 +259,7 @@ async def _levels(
     runs: int,
     variant: str,
     stagger_s: float = 0.0,
+    think_s: float = 0.0,
 ) -> dict[str, Any]:
     nlu = build_nlu(settings)
     results: dict[str, Any] = {}
@@ -304,6 +306,7 @@ async def _levels(
                         bot=cast(Any, bot),
                         concurrency=n,
                         stagger_s=stagger_s,
+                        think_s=think_s,
                     )
                     elapsed = time.perf_counter() - started
                     cpu_s = time.process_time() - cpu_before
@@ -349,6 +352,14 @@ def main() -> None:
         help="spread the first N calls' starts evenly over this many seconds (0: together)",
     )
     parser.add_argument(
+        "--think-s",
+        type=float,
+        default=0.0,
+        help="each test caller pauses a further 0 to this many seconds (uniform, seeded) "
+        "before each line, as people take varying time to answer (0: callers started "
+        "together speak in step)",
+    )
+    parser.add_argument(
         "--variants",
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
@@ -367,6 +378,7 @@ def main() -> None:
             "machine": machine(),
             "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
             "stagger_s": args.stagger_s,
+            "think_s": args.think_s,
             "results": asyncio.run(
                 run(
                     settings,
@@ -374,6 +386,7 @@ def main() -> None:
                     args.runs,
                     args.variants.split(","),
                     args.stagger_s,
+                    args.think_s,
                 )
             ),
         }

@@ -303,10 +303,13 @@ async def speak_script(
     caller_uid: str,
     quiet_s: float = 0.9,
     turn_timeout_s: float = 30.0,
+    think_s: Callable[[], float] | None = None,
 ) -> list[LineTiming]:
     """Speak ``lines`` one by one after each bot reply; return when each ended and its latency.
 
-    ``render(text)`` is the caller's voice: 8 kHz s16le.
+    ``render(text)`` is the caller's voice: 8 kHz s16le. ``think_s()``: a further pause
+    before each line after the bot's quiet, as people take varying time to answer
+    (None: none, so callers started together speak in step).
     """
     timings: list[LineTiming] = []
     await caller.wait_for_sound(turn_timeout_s, after=0.0)  # the greeting (it may have begun)
@@ -319,6 +322,8 @@ async def speak_script(
             await asyncio.sleep(0.5)
         else:
             await caller.wait_for_quiet(quiet_s, turn_timeout_s)
+            if think_s is not None:
+                await asyncio.sleep(think_s())
         event = line.line.event
         start = time.monotonic()
         if isinstance(event, Dtmf):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
-from cli.commands.call import start_delay_s
+from cli.commands.call import start_delay_s, think_pauses
 from cli.spoken_call import parse_call_script, render_lines
 from spillway.errors import InputError
 
@@ -57,3 +57,13 @@ async def test_spoken_lines_are_rendered_once_before_the_calls() -> None:
 def test_the_first_calls_start_spread_over_the_stagger() -> None:
     assert [start_delay_s(i, 4, 8.0) for i in range(6)] == [0.0, 2.0, 4.0, 6.0, 0.0, 0.0]
     assert start_delay_s(3, 4, 0.0) == 0.0  # together, as before
+
+
+def test_callers_pause_a_varying_seeded_time_before_answering() -> None:
+    assert think_pauses(0, 0.0) is None  # in step, as before
+    first, again, other = think_pauses(0, 1.0), think_pauses(0, 1.0), think_pauses(1, 1.0)
+    assert first is not None and again is not None and other is not None
+    pauses = [first() for _ in range(50)]
+    assert all(0.0 <= p <= 1.0 for p in pauses) and max(pauses) - min(pauses) > 0.5
+    assert [again() for _ in range(50)] == pauses  # the same call pauses alike in every run
+    assert [other() for _ in range(50)] != pauses  # two callers are not in step

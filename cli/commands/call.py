@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import socket
 import time
 import uuid
@@ -160,12 +161,15 @@ async def place_calls(
     quiet_s: float = 0.9,
     status: Any = None,
     stagger_s: float = 0.0,
+    think_s: float = 0.0,
 ) -> list[PlacedCall]:
     """Place the spoken calls, ``concurrency`` at a time, under one controller.
 
     ``stagger_s``: the first ``concurrency`` calls start evenly spread over this
     many seconds instead of together (overflow calls arrive one by one); later
-    calls start as earlier ones end.
+    calls start as earlier ones end. ``think_s``: each caller pauses a further
+    0 to ``think_s`` seconds (uniform, seeded by the call's place in the list)
+    before each line, as people take varying time to answer.
     """
     scripts = [parse_call_script(spec.script, spec.source) for spec in specs]
     if settings.pbx.mode == "sandbox" and dial is None:
@@ -188,7 +192,15 @@ async def place_calls(
             caller = CallerSide(host=caller_host)
             try:
                 call_id, timings = await _one_call(
-                    ami, store, caller, spec, lines, voice, dial=dial, quiet_s=quiet_s
+                    ami,
+                    store,
+                    caller,
+                    spec,
+                    lines,
+                    voice,
+                    dial=dial,
+                    quiet_s=quiet_s,
+                    think_s=think_pauses(index, think_s),
                 )
             finally:
                 await caller.close()
@@ -222,6 +234,15 @@ def start_delay_s(index: int, concurrency: int, stagger_s: float) -> float:
     return index * stagger_s / concurrency if index < concurrency else 0.0
 
 
+def think_pauses(index: int, think_s: float) -> Callable[[], float] | None:
+    """Call ``index``'s pauses before its lines: 0 to ``think_s`` seconds, uniform, the
+    same for the same call in every run (None for 0: callers answer at once)."""
+    if think_s <= 0:
+        return None
+    rng = random.Random(index)
+    return lambda: rng.uniform(0.0, think_s)
+
+
 def caller_voice(settings: Settings) -> PiperTts | EspeakTts:
     """The test caller's voice: Piper in English (as always); in another language the
     caller speaks it with espeak-ng (robotic, but the one voice every install has)."""
@@ -245,6 +266,7 @@ async def _one_call(
     *,
     dial: str | None,
     quiet_s: float,
+    think_s: Callable[[], float] | None = None,
 ) -> tuple[str, list[LineTiming]]:
     await caller.start("127.0.0.1" if caller.host == "127.0.0.1" else "0.0.0.0")
     tag = f"call{uuid.uuid4().hex[:10]}"
@@ -260,7 +282,7 @@ async def _one_call(
             hint=f"is app_audiosocket loaded, and can the PBX reach {caller.host}:{caller.port}?",
         ) from exc
     timings = await speak_script(
-        ami, caller, lines, voice, caller_uid=f"{tag}-caller", quiet_s=quiet_s
+        ami, caller, lines, voice, caller_uid=f"{tag}-caller", quiet_s=quiet_s, think_s=think_s
     )
     # Until the bot has decided how the call ends (it hangs up after its
     # goodbye, or hands the caller to the queue), then end the call.
