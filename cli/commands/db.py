@@ -15,6 +15,7 @@ from cli.context import app_context
 from scheduler.simulation import store as sim_store
 from spillway import audit
 from spillway.errors import InputError
+from spillway.private_files import private_folder
 from spillway.schema import MIGRATIONS, latest_version
 from spillway.storage import Store, open_store
 
@@ -111,7 +112,7 @@ def backup(
         raise InputError(f"{file} exists", hint="choose another name, or --force")
     store = open_store(app_context(ctx).settings.storage, migrate=False)
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(file.parent)
         _backup(store, file)
     finally:
         store.close()
