@@ -46,7 +46,7 @@ def migrate(
             stamp = time.strftime("%Y%m%d-%H%M%S")
             target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
             _backup(store, target)
-            console.print(f"backed up to {target}", markup=False)
+            console.print(f"backed up to {target}", markup=False, soft_wrap=True)
         applied = store.migrate()
     finally:
         store.close()
@@ -62,7 +62,9 @@ def status(ctx: typer.Context) -> None:
     settings = app_context(ctx).settings
     store = open_store(settings.storage, migrate=False)
     try:
-        table = Table(title=f"{store.backend}: {settings.storage.sqlite_path}")
+        # The path on a line of its own, never wrapped: it is copied whole.
+        console.print(f"{store.backend}: {settings.storage.sqlite_path}", soft_wrap=True)
+        table = Table(title="migrations")
         table.add_column("migration")
         table.add_column("name")
         applied = store.applied_migrations()
@@ -116,7 +118,7 @@ def backup(
         _backup(store, file)
     finally:
         store.close()
-    console.print(f"database backed up to {file}", markup=False)
+    console.print(f"database backed up to {file}", markup=False, soft_wrap=True)
 
 
 @app.command("restore")
@@ -144,7 +146,7 @@ def restore(
         kept = audit.keep_newer(store, before)
     finally:
         store.close()
-    console.print(f"database restored from {file}", markup=False)
+    console.print(f"database restored from {file}", markup=False, soft_wrap=True)
     # Retention runs again by itself; an erasure of a person must be redone by hand.
     erasures = [e for e in kept if e["action"] == "forget"]
     if kept:
@@ -154,6 +156,7 @@ def restore(
             "(`spillway gdpr audit` lists them; docs/OPERATIONS.md)",
             style="yellow" if erasures else None,
             markup=False,
+            soft_wrap=True,
         )
 
 
