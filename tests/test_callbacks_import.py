@@ -50,7 +50,8 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         "line 3: phone '+********56': a premium-rate number is not called back",
         "line 4: phone 'not a number': not a valid phone number",
         "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
-        "line 7: not_before 'tomorrow': expected an ISO 8601 time",
+        "line 7: not_before 'tomorrow': expected an ISO 8601 time "
+        "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)",
         "line 8: traditional 'maybe': expected yes or no",
     ]
     anna = parsed.requests[0][1]
