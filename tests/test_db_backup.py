@@ -94,7 +94,11 @@ def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         db.migrate()
         _call(db, 1)
         db.close()
-    done = runner.invoke(app, ["db", "migrate"], env=_env(path, tmp_path))
+    old_mask = os.umask(0o022)  # the usual one, under which files came out 0644
+    try:
+        done = runner.invoke(app, ["db", "migrate"], env=_env(path, tmp_path))
+    finally:
+        os.umask(old_mask)
     assert done.exit_code == 0, done.output
     [backup] = (tmp_path / "data" / "backups").iterdir()
     copy = sqlite3.connect(backup)
@@ -104,6 +108,9 @@ def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert copy.execute("SELECT call_id FROM calls").fetchall() == [("c1",)]
     copy.close()
     assert f"applied migration {MIGRATIONS[-1].version}" in done.output
+    # Personal data: the copy and the folder made for it are their owner's only.
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
 
 
 def test_a_restore_keeps_the_record_of_erasures_made_after_the_backup(tmp_path: Path) -> None:

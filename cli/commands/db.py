@@ -41,7 +41,7 @@ def migrate(
         done = {r["version"] for r in store.applied_migrations()}
         if backup_first and done and max(done) < latest_version() and store.has_data():
             folder = settings.paths.data_dir / "backups"
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
             suffix = ".db" if store.backend == "sqlite" else ".dump"
             stamp = time.strftime("%Y%m%d-%H%M%S")
             target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
