@@ -16,6 +16,7 @@ from dialplan.ami_users import admin_endpoint
 from dialplan.render import REQUIRED_MODULES
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
+from spillway.paths import secrets_file
 from spillway.settings import Settings
 
 # A right that reaches beyond placing calls, and an action that only it allows
@@ -52,7 +53,9 @@ async def check_ami_rights(settings: Settings) -> Check:
             name,
             True,
             f"[{user}] not checked (no AMI secret)",
-            "set pbx.ami_secret, then spillway doctor",
+            # Secrets never go in the YAML (the config refuses them there).
+            f"set SPILLWAY_PBX__AMI_SECRET or put it in the secrets file {secrets_file()}, "
+            "then spillway doctor",
             warning=True,
         )
     try:

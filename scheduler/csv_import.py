@@ -290,7 +290,10 @@ def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{name} {text!r}: expected an ISO 8601 time") from None
+        raise ValueError(
+            f"{name} {text!r}: expected an ISO 8601 time "
+            "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     try:

@@ -325,22 +325,23 @@ def _merge(
 ) -> Recorded:
     """The new request joins the open one: its source, reason and call are kept in the context.
 
-    The customer's latest word on when to call wins: a window or time zone the
-    new ``request`` gives replaces the open one's (which the policy then plans
-    again), so a merge never lets a customer be called earlier than asked.
+    The customer's latest word on when to call wins: a window the new
+    ``request`` names (with its time zone) replaces the open one's (which the
+    policy then plans again), so a merge never lets a customer be called earlier
+    than asked. A request that names no window leaves the open one's untouched:
+    a door may fill in a time zone on its own (the CSV import does, from the
+    number), and that alone must not drop the end the customer asked for.
+    The new request's name fills an empty one and is kept in the history.
     """
-    if request is not None and (
-        request.not_before is not None or request.not_after is not None or request.timezone
-    ):
+    if request is not None and (request.not_before is not None or request.not_after is not None):
         window: dict[str, Any] = {"id": existing["id"], "na": new["not_after"]}
         sets = ["not_after = :na"]
         if request.timezone:
             sets.append("timezone = :tz")
             window["tz"] = new["timezone"]
-        if request.not_before is not None or request.not_after is not None:
-            # The promise follows the window (None: counted from the open request's creation).
-            sets.append("deadline = :dl")
-            window["dl"] = new["deadline"]
+        # The promise follows the window (None: counted from the open request's creation).
+        sets.append("deadline = :dl")
+        window["dl"] = new["deadline"]
         if new["expires_at"] is not None:
             sets.append("expires_at = :exp")
             window["exp"] = max(new["expires_at"], existing["expires_at"] or 0)
@@ -368,6 +369,7 @@ def _merge(
             "source": new["source"],
             "reason": new["reason"],
             "call_id": new["call_id"],
+            "name": new.get("name"),
             "at": new["created_at"],
             # What it asked, so that the same request again is seen as already there.
             "hash": new.get("idempotency_hash"),
@@ -375,11 +377,13 @@ def _merge(
     )
     tx.execute(
         "UPDATE callback_requests SET context = :c, "
+        "name = CASE WHEN name IS NULL OR name = '' THEN :name ELSE name END, "
         "consent = CASE WHEN :consent > consent THEN :consent ELSE consent END, "
         "traditional = CASE WHEN :traditional > traditional THEN :traditional "
         "ELSE traditional END WHERE id = :id",
         {
             "c": json.dumps(context, sort_keys=True, default=str),
+            "name": new.get("name"),
             "consent": new["consent"],
             "traditional": new["traditional"],
             "id": existing["id"],

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from spillway.errors import StorageError
+from spillway.private_files import create_private
 from spillway.schema import MIGRATIONS, Migration
 from spillway.secrets import mask_url_credentials
 from spillway.storage import Params, Reader, Row, Store, Transaction, check_identifier
@@ -292,6 +293,10 @@ class PostgresStore(Store):
 
     def backup(self, target: Path) -> None:
         # pg_dump reads one snapshot, so the copy is consistent while others write.
+        try:
+            create_private(target)  # pg_dump truncates it and keeps its 0600
+        except OSError as exc:
+            raise StorageError(f"cannot write the backup {target}: {exc}") from exc
         done = subprocess.run(
             ["pg_dump", "--format=custom", "--file", str(target), "--dbname", self.dsn],
             capture_output=True,

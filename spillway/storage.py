@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 import sqlite_utils
 
 from spillway.errors import ConfigError, StorageError
+from spillway.private_files import create_private, private_folder
 from spillway.schema import MIGRATIONS, Migration
 from spillway.settings import StorageSettings
 
@@ -196,7 +197,10 @@ class SqliteStore(Store):
         self.path = path
         try:
             if str(path) != ":memory:":
-                path.parent.mkdir(parents=True, exist_ok=True)
+                # Personal data: owner-only from the first byte (SQLite gives the
+                # -wal and -shm files the same mode).
+                private_folder(path.parent)
+                create_private(path)
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing
             # commits behind our back in the middle of a transaction.
             conn = sqlite3.connect(
@@ -318,13 +322,14 @@ class SqliteStore(Store):
         # SQLite's online backup API: a consistent copy, page by page, that
         # starts over when another connection writes in between.
         try:
+            create_private(target)  # owner-only before a page is copied
             dest = sqlite3.connect(str(target))
             try:
                 with self._lock:
                     self._conn.backup(dest)
             finally:
                 dest.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot back up {self.path} to {target}: {exc}") from exc
 
     def restore(self, source: Path) -> None:

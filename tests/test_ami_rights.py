@@ -151,3 +151,16 @@ def test_a_bad_ami_permit_names_the_key(tmp_path: Path, value: list[str], proble
     config.write_text(yaml.safe_dump({"pbx": {"ami_permit": value}}))
     with pytest.raises(ConfigError, match=problem):
         load_settings(config, use_default_path=False)
+
+
+async def test_the_missing_secret_hint_names_the_environment_or_the_secrets_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Secrets never go in the YAML: the hint must not send the admin there."""
+    from cli.ami_rights import check_ami_rights
+
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "secrets.env"))
+    check = await check_ami_rights(Settings())
+    assert "SPILLWAY_PBX__AMI_SECRET" in check.fix
+    assert str(tmp_path / "secrets.env") in check.fix
+    assert "set pbx.ami_secret" not in check.fix

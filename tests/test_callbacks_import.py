@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         "line 3: phone '+********56': a premium-rate number is not called back",
         "line 4: phone 'not a number': not a valid phone number",
         "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
-        "line 7: not_before 'tomorrow': expected an ISO 8601 time",
+        "line 7: not_before 'tomorrow': expected an ISO 8601 time "
+        "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)",
         "line 8: traditional 'maybe': expected yes or no",
     ]
     anna = parsed.requests[0][1]
@@ -137,3 +139,31 @@ def test_importing_the_same_file_again_finds_every_request_already_there(
     assert again.exit_code == 0, again.output
     assert "0 request(s) added, 0 merged into open ones, 3 already there" in again.output
     assert [r["context"] for r in store.query("SELECT context FROM callback_requests")] == contexts
+
+
+def test_a_row_without_a_window_merged_later_keeps_the_window_and_its_name(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """The import fills a time zone from the number; that alone must not drop the
+    customer's window end (they would be called after the hour they asked for)."""
+    first, second, third = (tmp_path / f"m{i}.csv" for i in (1, 2, 3))
+    first.write_text(f"phone,name,not_before,not_after\n70707070,Anne A,{DAY}T10:00,{DAY}T12:00\n")
+    second.write_text("phone,name,reason\n70707070,Bent B,invoice\n")
+    third.write_text("phone,name\n31 98 76 54,\n31 98 76 54,Carla C\n")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    for csv_file in (first, second, third):
+        result = CliRunner().invoke(
+            app, ["--config", str(config), "callbacks", "import", str(csv_file)]
+        )
+        assert result.exit_code == 0, result.output
+    anne, carla = store.query(
+        "SELECT name, not_before, not_after, context FROM callback_requests ORDER BY id"
+    )
+    assert anne["not_before"] is not None and anne["not_after"] is not None
+    assert anne["not_after"] - anne["not_before"] == 2 * 3600
+    assert anne["name"] == "Anne A"
+    [joined] = json.loads(anne["context"])["merged"]
+    assert joined["name"] == "Bent B" and joined["reason"] == "invoice"
+    # An open request without a name takes the one that joined it.
+    assert carla["name"] == "Carla C"

@@ -312,3 +312,19 @@ def test_the_list_never_shows_a_call_the_rules_refuse(config: Path, store: Sqlit
     assert "2026-07-05 08:00" not in listed
     assert "none allowed before it expires" in listed
     assert "2026-07-01 08:00 CEST" in listed and "2026-07-01 05:00" not in listed
+
+
+def test_the_masking_in_json_is_as_operations_says(config: Path, store: SqliteStore) -> None:
+    """docs/OPERATIONS.md: `list --json` masks unless --full; `show --json` gives them whole."""
+    request_id = _request(store, "+4520123456", name="Anne Andersen")
+    [listed] = json.loads(_invoke(config, "list", "--json"))
+    assert listed["phone"] != "+4520123456" and listed["name"] != "Anne Andersen"
+    [whole] = json.loads(_invoke(config, "list", "--json", "--full"))
+    assert (whole["phone"], whole["name"]) == ("+4520123456", "Anne Andersen")
+    shown = json.loads(_invoke(config, "show", str(request_id), "--json"))
+    assert (shown["phone"], shown["name"]) == ("+4520123456", "Anne Andersen")
+    doc = (Path(__file__).parents[1] / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    section = " ".join(doc.split("## Codes in `--json`", 1)[1].split("\n## ", 1)[0].split())
+    assert (
+        "`show --json` (one request, asked for by its id, like `show`) gives them whole" in section
+    )

@@ -3,7 +3,9 @@ database unless forced; `db migrate` backs a database with data up first."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 import time
 from pathlib import Path
@@ -92,7 +94,11 @@ def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         db.migrate()
         _call(db, 1)
         db.close()
-    done = runner.invoke(app, ["db", "migrate"], env=_env(path, tmp_path))
+    old_mask = os.umask(0o022)  # the usual one, under which files came out 0644
+    try:
+        done = runner.invoke(app, ["db", "migrate"], env=_env(path, tmp_path))
+    finally:
+        os.umask(old_mask)
     assert done.exit_code == 0, done.output
     [backup] = (tmp_path / "data" / "backups").iterdir()
     copy = sqlite3.connect(backup)
@@ -102,6 +108,9 @@ def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert copy.execute("SELECT call_id FROM calls").fetchall() == [("c1",)]
     copy.close()
     assert f"applied migration {MIGRATIONS[-1].version}" in done.output
+    # Personal data: the copy and the folder made for it are their owner's only.
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
 
 
 def test_a_restore_keeps_the_record_of_erasures_made_after_the_backup(tmp_path: Path) -> None:
@@ -119,3 +128,49 @@ def test_a_restore_keeps_the_record_of_erasures_made_after_the_backup(tmp_path: 
     assert "1 of them erased data the backup still holds" in " ".join(done.output.split())
     assert [r["action"] for r in db.query("SELECT action FROM gdpr_audit")] == ["forget"]
     db.close()
+
+
+def test_the_database_and_its_backups_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """They hold personal data: 0600 whatever the umask (the folders made for them 0700)."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "data" / "spillway.db"
+        db = SqliteStore(path)
+        db.migrate()
+        _call(db, 1)
+        for made in (path, path.with_name("spillway.db-wal"), path.with_name("spillway.db-shm")):
+            assert stat.S_IMODE(made.stat().st_mode) == 0o600, made
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        target = tmp_path / "backups" / "b.db"
+        done = runner.invoke(app, ["db", "backup", str(target)], env=_env(path, tmp_path))
+        assert done.exit_code == 0, done.output
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+        db.close()
+    finally:
+        os.umask(old)
+
+
+def test_a_postgres_dump_is_readable_by_its_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_dump writes where it is told with the umask's mode: the file is made 0600 first."""
+    import subprocess
+
+    from spillway import postgres
+
+    def fake_pg_dump(argv: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        target = Path(argv[argv.index("--file") + 1])
+        with target.open("w") as out:  # as pg_dump does: truncate, keep the mode
+            out.write("dump")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(postgres.subprocess, "run", fake_pg_dump)
+    store = object.__new__(postgres.PostgresStore)  # no server: only backup() is used
+    store.dsn = "postgresql://spillway@localhost/spillway"
+    old = os.umask(0o022)
+    try:
+        store.backup(tmp_path / "dump.pg")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "dump.pg").stat().st_mode) == 0o600

@@ -36,3 +36,15 @@ def test_an_up_to_date_database_says_so(tmp_path: Path, store: SqliteStore) -> N
     shown = _status(tmp_path, store.path)
     assert f"schema is up to date (v{latest_version()})" in shown
     assert "spillway db migrate" not in shown
+
+
+def test_the_database_path_is_never_wrapped(tmp_path: Path) -> None:
+    """On an empty database the table is narrow: its title wrapped the path mid-name."""
+    database = tmp_path / "a" / "rather" / "long" / "folder" / "spillway.db"
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {database}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "db", "status"], env={"COLUMNS": "40"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"sqlite: {database}" in result.output.splitlines()

@@ -151,7 +151,7 @@ async def test_the_cli_asks_before_it_forgets(world: SqliteStore, tmp_path: Path
     [exported] = world.query("SELECT * FROM gdpr_audit")
     assert exported["action"] == "export" and exported["rows"] > 0
     refused = runner.invoke(app, ["gdpr", "forget", BO], input="n\n", env=env)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 1 and "Nothing erased." in refused.output
     assert export_person(world, "+45" + BO, SETTINGS, now=time.time()).rows > 0
     done = runner.invoke(app, ["gdpr", "forget", "+45" + BO, "--yes"], env=env)
     assert done.exit_code == 0, done.output

@@ -317,3 +317,32 @@ def test_the_report_and_the_shadow_log_on_postgres(pg_dsn: str) -> None:
         assert report["shadow"]["conventional_observed"] == 1.0
     finally:
         pg.close()
+
+
+def test_the_money_line_says_what_is_missing_instead_of_none(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """An empty pilot printed "saved cost None, extra revenue None"."""
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    result = CliRunner().invoke(app, ["--config", str(bare), "report", "pilot"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())  # as one line, whatever Rich wrapped
+    assert "None" not in shown
+    assert "saved cost and extra revenue not computed: both arms need callbacks" in shown
+    assert "investment not configured: set callbacks.pilot.roi.investment" in shown
+    seed_pilot(store, time.time())
+    seeded = CliRunner().invoke(app, ["--config", str(bare), "report", "pilot"])
+    shown = " ".join(seeded.output.split())
+    assert "extra revenue not counted: set callbacks.pilot.roi.lead_value" in shown
+
+
+def test_the_money_line_gives_the_configured_terms(config: Path, store: SqliteStore) -> None:
+    seed_pilot(store, time.time())
+    result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
+    assert result.exit_code == 0, result.output
+    money = report_json(config)["money"]["terms"]
+    assert (
+        f"saved cost {money['saved_cost']:.2f}, extra revenue {money['extra_revenue']:.2f}; "
+        "investment 50.00" in " ".join(result.output.split())
+    )

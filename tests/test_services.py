@@ -84,3 +84,24 @@ def test_a_dry_run_warns_when_the_python_is_in_a_home_folder(
     done = CliRunner().invoke(app, ["install-services", "--prefix", str(tmp_path), "--dry-run"])
     assert done.exit_code == 0, done.output
     assert "ProtectHome hides" in done.stderr and "would not start" in done.stderr
+
+
+def test_the_commands_to_run_are_one_line_each_in_a_narrow_terminal(tmp_path: Path) -> None:
+    """Pasted into a shell, a command wrapped at the terminal's width fails."""
+    done = CliRunner().invoke(
+        app, ["install-services", "--prefix", str(tmp_path / "units")], env={"COLUMNS": "40"}
+    )
+    assert done.exit_code == 0, done.output
+    lines = done.stdout.splitlines()
+    assert (
+        "  useradd --system --home-dir /var/lib/spillway --shell /usr/sbin/nologin spillway"
+        in lines
+    )
+    assert (
+        "  install -d -o spillway -g spillway -m 0750 /var/lib/spillway /var/cache/spillway"
+        in lines
+    )
+    steps = [line for line in lines if line.startswith("  ")]
+    assert len(steps) == 6 and all(
+        line.split()[0] in ("useradd", "install", "systemctl") for line in steps
+    )

@@ -108,7 +108,7 @@ def _spillway(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     [
         ("pbx:\n  ami_port: notaport\n", ["config", "check"], "pbx.ami_port = 'notaport'"),
         ("queue:\n  agentz: 2\n", ["doctor"], "queue.agentz: unknown key"),
-        ("", ["pbx", "sandbox", "status"], "pbx.ami_secret is missing"),
+        ("", ["pbx", "sandbox", "cli", "core", "show", "version"], "pbx.ami_secret is missing"),
     ],
 )
 def test_cli_exits_2_with_one_line(
@@ -141,3 +141,21 @@ def test_the_bots_call_limit_is_set_or_follows_the_measured_cpu_per_call(
         Settings(controller={"max_bot_calls": 0})
     with pytest.raises(ValidationError, match="cpu_per_bot_call"):
         Settings(controller={"cpu_per_bot_call": 0})
+
+
+def test_sandbox_status_before_the_first_up_says_not_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No AMI secret yet is a sandbox not built, not a configuration error."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.delenv("SPILLWAY_PBX__AMI_SECRET", raising=False)
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "none.env"))
+    path = write(tmp_path, f"paths:\n  cache_dir: {tmp_path / 'cache'}\n")
+    result = CliRunner().invoke(app, ["--config", str(path), "pbx", "sandbox", "status"])
+    assert result.exit_code == 1, result.output
+    assert "built: False  running: False" in result.output and "(not built)" in result.output
+    assert "spillway pbx sandbox up" in result.output
+    assert "ami_secret" not in result.output

@@ -15,6 +15,7 @@ from cli.context import app_context
 from scheduler.simulation import store as sim_store
 from spillway import audit
 from spillway.errors import InputError
+from spillway.private_files import private_folder
 from spillway.schema import MIGRATIONS, latest_version
 from spillway.storage import Store, open_store
 
@@ -40,12 +41,12 @@ def migrate(
         done = {r["version"] for r in store.applied_migrations()}
         if backup_first and done and max(done) < latest_version() and store.has_data():
             folder = settings.paths.data_dir / "backups"
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)
             suffix = ".db" if store.backend == "sqlite" else ".dump"
             stamp = time.strftime("%Y%m%d-%H%M%S")
             target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
             _backup(store, target)
-            console.print(f"backed up to {target}", markup=False)
+            console.print(f"backed up to {target}", markup=False, soft_wrap=True)
         applied = store.migrate()
     finally:
         store.close()
@@ -61,7 +62,9 @@ def status(ctx: typer.Context) -> None:
     settings = app_context(ctx).settings
     store = open_store(settings.storage, migrate=False)
     try:
-        table = Table(title=f"{store.backend}: {settings.storage.sqlite_path}")
+        # The path on a line of its own, never wrapped: it is copied whole.
+        console.print(f"{store.backend}: {settings.storage.sqlite_path}", soft_wrap=True)
+        table = Table(title="migrations")
         table.add_column("migration")
         table.add_column("name")
         applied = store.applied_migrations()
@@ -111,11 +114,11 @@ def backup(
         raise InputError(f"{file} exists", hint="choose another name, or --force")
     store = open_store(app_context(ctx).settings.storage, migrate=False)
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(file.parent)
         _backup(store, file)
     finally:
         store.close()
-    console.print(f"database backed up to {file}", markup=False)
+    console.print(f"database backed up to {file}", markup=False, soft_wrap=True)
 
 
 @app.command("restore")
@@ -143,7 +146,7 @@ def restore(
         kept = audit.keep_newer(store, before)
     finally:
         store.close()
-    console.print(f"database restored from {file}", markup=False)
+    console.print(f"database restored from {file}", markup=False, soft_wrap=True)
     # Retention runs again by itself; an erasure of a person must be redone by hand.
     erasures = [e for e in kept if e["action"] == "forget"]
     if kept:
@@ -153,6 +156,7 @@ def restore(
             "(`spillway gdpr audit` lists them; docs/OPERATIONS.md)",
             style="yellow" if erasures else None,
             markup=False,
+            soft_wrap=True,
         )
 
 

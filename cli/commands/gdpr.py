@@ -80,6 +80,7 @@ def forget(
     if not yes and not typer.confirm(
         f"Erase everything stored about {e164}? This cannot be undone."
     ):
+        console.print("Nothing erased.")
         raise typer.Exit(1)
     with _store(ctx) as db:
         done = forget_everywhere(db, e164, settings, actor=current_actor(), now=time.time())

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
-from dialplan.sandbox import Sandbox
+from dialplan.sandbox import Sandbox, SandboxStatus
 from spillway.errors import PbxError
 from spillway.secrets import generate_secret, set_secret
 from spillway.settings import Settings
@@ -67,12 +67,29 @@ def down(ctx: typer.Context) -> None:
 @sandbox_app.command("status")
 def status(ctx: typer.Context) -> None:
     """Show whether the sandbox is built, running and answering on AMI."""
-    result = asyncio.run(sandbox_for(ctx).status())
+    settings = app_context(ctx).settings
+    secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
+    # Before the first `up` there is no AMI secret yet: that is a sandbox not built
+    # or not running, not a configuration error.
+    sandbox = Sandbox(settings, ami_secret=secret)
+    pid = sandbox.pid()
+    if secret or pid is None:
+        result = asyncio.run(sandbox.status())
+    else:
+        result = SandboxStatus(
+            sandbox.built,
+            True,
+            pid,
+            sandbox.asterisk_version(),
+            False,
+            "no AMI secret configured: SPILLWAY_PBX__AMI_SECRET",
+        )
     console.print(
         f"built: {result.built}  running: {result.running}  pid: {result.pid}  "
         f"AMI: {'ok' if result.ami_ok else 'no'}  {result.version or ''}  ({result.detail})"
     )
     if not result.running:
+        console.print("start it with `spillway pbx sandbox up`", markup=False)
         raise typer.Exit(1)
 
 

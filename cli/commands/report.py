@@ -28,6 +28,31 @@ app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
 console = Console()
 
 
+_ROI = "callbacks.pilot.roi"
+
+
+def money_terms(money: dict[str, Any]) -> str:
+    """The ROI's terms in a line; a term that is missing says why and what to set (pure)."""
+    terms, roi = money["terms"], money["settings"]
+    if terms["saved_cost"] is None:
+        # Only computed when both arms have callbacks (money["note"] says so).
+        counted = f"saved cost and extra revenue not computed: {money['note']}"
+    else:
+        extra = (
+            f"extra revenue {terms['extra_revenue']:.2f}"
+            if roi["lead_value"] > 0
+            else f"extra revenue not counted: set {_ROI}.lead_value (what reaching a customer "
+            "is worth)"
+        )
+        counted = f"saved cost {terms['saved_cost']:.2f}, {extra}"
+    invested = (
+        f"investment {terms['investment']:.2f}"
+        if terms["investment"] > 0
+        else f"investment not configured: set {_ROI}.investment to see the ROI"
+    )
+    return f"{counted}; {invested}"
+
+
 def _print(report: dict[str, Any]) -> None:
     w = report["window"]
     console.print(
@@ -67,11 +92,7 @@ def _print(report: dict[str, Any]) -> None:
         cpc = "-" if m["cost_per_callback"] is None else f"{m['cost_per_callback']:.2f}"
         table.add_row(arm, str(m["callbacks"]), str(m["attempts"]), cpc, roi)
     console.print(table)
-    terms = money["terms"]
-    console.print(
-        f"saved cost {terms['saved_cost']}, extra revenue {terms['extra_revenue']}, "
-        f"investment {terms['investment']}" + (f" ({money['note']})" if money["note"] else "")
-    )
+    console.print(money_terms(money), markup=False)
     shadow = report["shadow"]
     if shadow and shadow["requests"]:
         console.print(

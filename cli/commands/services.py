@@ -46,6 +46,7 @@ def install_services(
             "(docs/OPERATIONS.md) and run this with its Python",
             style="yellow",
             markup=False,
+            soft_wrap=True,
         )
     if dry_run:
         for name, text in units.items():
@@ -58,7 +59,8 @@ def install_services(
     except OSError as exc:
         raise InputError(f"cannot write units into {prefix}: {exc}", hint="run it as root") from exc
     names = " ".join(units)
-    console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False)
+    # Not wrapped at the terminal's width: each command is pasted into a shell whole.
+    console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False, soft_wrap=True)
     for step in (
         f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
         f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}",
@@ -67,5 +69,5 @@ def install_services(
         "systemctl daemon-reload",
         f"systemctl enable --now {names}",
     ):
-        console.print(f"  {step}", markup=False)
+        console.print(f"  {step}", markup=False, soft_wrap=True)
     console.print("docs/OPERATIONS.md walks through it.")
