@@ -46,7 +46,8 @@ class Decision:
 # hear the menu again; the next one keeps their place in the queue.
 MENU_WRONG_KEYS_REPEATED = 1
 # What a caller who pressed a key the menu does not offer hears.
-KEY_NOT_OFFERED = "menu_key_not_offered"
+KEY_NOT_OFFERED = "menu_key_not_offered"  # "... Here are the choices again."
+KEY_NOT_OFFERED_AGAIN = "menu_key_not_offered_again"
 KEEP_PLACE = "menu_keep_place"
 
 
@@ -164,7 +165,7 @@ def route_menu_choice(
         return Decision(
             Route.WAIT,
             f"key {choice!r} is not offered{why}, {wrong_keys + 1} such keys: keep waiting",
-            (KEY_NOT_OFFERED, KEEP_PLACE),
+            (KEY_NOT_OFFERED_AGAIN, KEEP_PLACE),
         )
     return Decision(route, f"chose {choice}")
 

@@ -49,6 +49,7 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_no_input",
     "menu_keep_place",
     "menu_key_not_offered",
+    "menu_key_not_offered_again",
     "menu_callback_timing",
     "menu_callback_recorded",
     "call_goodbye",

@@ -17,7 +17,12 @@ from tests.conftest import make_settings
 from tests.test_pbx_sounds import extensions
 from tests.test_workers import _controller, _session
 
-NEW_PROMPTS = ("menu_key_not_offered", "menu_callback_recorded", "call_goodbye")
+NEW_PROMPTS = (
+    "menu_key_not_offered",
+    "menu_key_not_offered_again",
+    "menu_callback_recorded",
+    "call_goodbye",
+)
 
 # Asterisk's English stock sounds the Spillway dialplan may name as a fallback.
 STOCK = (
@@ -34,7 +39,7 @@ def test_a_second_key_not_offered_keeps_the_callers_place() -> None:
     assert first.route is Route.MENU_AGAIN and first.say == ("menu_key_not_offered",)
     second = route_menu_choice("4", bot_ready=True, wrong_keys=MENU_WRONG_KEYS_REPEATED)
     assert second.route is Route.WAIT
-    assert second.say == ("menu_key_not_offered", "menu_keep_place")
+    assert second.say == ("menu_key_not_offered_again", "menu_keep_place")
     # A right key after a wrong one is taken as any other.
     assert route_menu_choice("3", bot_ready=True, wrong_keys=1).route is Route.CALLBACK
 
@@ -53,6 +58,21 @@ def test_key_1_is_judged_by_what_the_menu_said() -> None:
     assert menu_offers_bot(bot_ready=True) and not menu_offers_bot(bot_ready=False)
 
 
+def test_whatever_the_caller_is_told_ends_with_what_happens_next() -> None:
+    # Either the menu plays again (it names the keys), or "you keep your place ...".
+    for digits in ("", "1", "2", "3", "4", "*", "9"):
+        for wrong in (0, 1, 2):
+            for ready, full, offered in [(True, False, True), (False, False, None),
+                                         (True, True, True), (True, False, False)]:  # fmt: skip
+                d = route_menu_choice(
+                    digits, bot_ready=ready, bot_full=full, wrong_keys=wrong, bot_offered=offered
+                )
+                if d.route is Route.MENU_AGAIN:
+                    assert d.say == ("menu_key_not_offered",), d
+                elif d.say:
+                    assert d.route is Route.WAIT and d.say[-1] == "menu_keep_place", d
+
+
 def test_every_offered_key_says_nothing_first() -> None:
     for key, route in MENU_CHOICES.items():
         decision = route_menu_choice(key, bot_ready=True, bot_offered=True)
@@ -68,7 +88,7 @@ def test_what_the_decision_says_is_a_rendered_prompt_in_every_pack(language: str
         for wrong in (0, 1)
         for key in route_menu_choice(digits, bot_ready=False, wrong_keys=wrong).say
     }
-    assert said == {"menu_key_not_offered", "menu_keep_place"}
+    assert said == {"menu_key_not_offered", "menu_key_not_offered_again", "menu_keep_place"}
     for key in said:
         assert key in SOUND_KEYS
         assert pack.say(key, shop="Shop")
@@ -86,7 +106,7 @@ async def test_the_controller_passes_the_decision_and_its_words_to_the_dialplan(
     second = _session("w1", "choice", "4", "1", "no")
     await controller.choice(second)
     assert second.set["SPILLWAY_ROUTE"] == "wait"
-    assert second.set["SPILLWAY_SAY"] == "menu_key_not_offered&menu_keep_place"
+    assert second.set["SPILLWAY_SAY"] == "menu_key_not_offered_again&menu_keep_place"
     chosen = _session("w2", "choice", "2", "0", "no")
     await controller.choice(chosen)
     assert (chosen.set["SPILLWAY_ROUTE"], chosen.set["SPILLWAY_SAY"]) == ("wait", "")
