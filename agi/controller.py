@@ -28,6 +28,7 @@ from agi.overflow import (
     OverflowPolicy,
     menu_asks_plain,
     menu_offers_bot,
+    parse_count,
     queue_state_from_args,
     route_after_bot,
     route_menu_choice,
@@ -253,12 +254,25 @@ class CallController:
 
     async def choice(self, session: AgiSession) -> None:
         live = await self._call(session)
-        digits = session.request.args[0] if session.request.args else ""
-        decision = route_menu_choice(digits, bot_ready=self.bot_ready, bot_full=self.bot_full)
+        # The key, the keys not on offer already pressed, whether the menu offered key 1.
+        args = [*session.request.args, "", "", ""]
+        digits, wrong_keys = args[0], parse_count(args[1]) or 0
+        bot_offered = {"yes": True, "no": False}.get(args[2].strip())
+        decision = route_menu_choice(
+            digits,
+            bot_ready=self.bot_ready,
+            bot_full=self.bot_full,
+            wrong_keys=wrong_keys,
+            bot_offered=bot_offered,
+        )
         await self.sink.turn(live.context.call_id, "caller", f"DTMF {digits or '(none)'}")
         if decision.route is Route.WAIT:
             await session.set_variable("SPILLWAY_PRIO", str(RETURN_PRIORITY))
-        wanted = route_menu_choice(digits, bot_ready=True)
+        # What the dialplan plays first (always set: an earlier worker's words do not stand).
+        await session.set_variable("SPILLWAY_SAY", "&".join(decision.say))
+        wanted = route_menu_choice(
+            digits, bot_ready=True, wrong_keys=wrong_keys, bot_offered=bot_offered
+        )
         await self._route(session, live, decision, wanted=wanted.route)
 
     async def after_bot(self, session: AgiSession) -> None:

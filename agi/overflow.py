@@ -38,6 +38,17 @@ class OverflowPolicy:
 class Decision:
     route: Route
     reason: str
+    # Our prompts (sound keys) the dialplan plays before it carries out the route.
+    say: tuple[str, ...] = ()
+
+
+# How many keys the DTMF menu does not offer a caller may press at one offer and
+# hear the menu again; the next one keeps their place in the queue.
+MENU_WRONG_KEYS_REPEATED = 1
+# What a caller who pressed a key the menu does not offer hears.
+KEY_NOT_OFFERED = "menu_key_not_offered"  # "... Here are the choices again."
+KEY_NOT_OFFERED_AGAIN = "menu_key_not_offered_again"
+KEEP_PLACE = "menu_keep_place"
 
 
 def parse_count(text: str | None) -> int | None:
@@ -109,16 +120,53 @@ def menu_offers_bot(*, bot_ready: bool, bot_full: bool = False) -> bool:
     return route_menu_choice("1", bot_ready=bot_ready, bot_full=bot_full).route is Route.BOT
 
 
-def route_menu_choice(digits: str | None, *, bot_ready: bool, bot_full: bool = False) -> Decision:
-    """The caller's answer to the offer menu; silence or nonsense means keep waiting."""
+def route_menu_choice(
+    digits: str | None,
+    *,
+    bot_ready: bool,
+    bot_full: bool = False,
+    wrong_keys: int = 0,
+    bot_offered: bool | None = None,
+) -> Decision:
+    """The caller's answer to the offer menu.
+
+    ``wrong_keys``: keys the menu does not offer already pressed at this offer;
+    ``bot_offered``: whether the menu said "press 1" (the dialplan's
+    SPILLWAY_MENU_BOT; None when not known: then it did if the bot can take the
+    call now, as :func:`menu_offers_bot` decides). No key means keep waiting
+    (the dialplan has already said so). A key the menu does not offer is told
+    to the caller, who hears the menu once more; a second one keeps their place.
+    """
     choice = (digits or "").strip()[:1]
+    if not choice:
+        return Decision(Route.WAIT, "no key")
     route = MENU_CHOICES.get(choice)
+    why = ""
+    if route is Route.BOT:
+        can_take = bot_ready and not bot_full
+        why = (
+            ""
+            if can_take
+            else (" (the bot is not ready)" if not bot_ready else " (the bot is at its call limit)")
+        )
+        offered = can_take if bot_offered is None else bot_offered
+        if not offered:
+            route = None
+        elif not can_take:
+            # Offered, but the bot has gone since: the caller keeps their place.
+            return Decision(Route.WAIT, f"chose the bot{why}", (KEEP_PLACE,))
     if route is None:
-        return Decision(Route.WAIT, f"no valid choice ({choice!r})")
-    if route is Route.BOT and not bot_ready:
-        return Decision(Route.WAIT, "chose the bot but it is not ready")
-    if route is Route.BOT and bot_full:
-        return Decision(Route.WAIT, "chose the bot but it is at its call limit")
+        if wrong_keys < MENU_WRONG_KEYS_REPEATED:
+            return Decision(
+                Route.MENU_AGAIN,
+                f"key {choice!r} is not offered{why}: the menu again",
+                (KEY_NOT_OFFERED,),
+            )
+        return Decision(
+            Route.WAIT,
+            f"key {choice!r} is not offered{why}, {wrong_keys + 1} such keys: keep waiting",
+            (KEY_NOT_OFFERED_AGAIN, KEEP_PLACE),
+        )
     return Decision(route, f"chose {choice}")
 
 

@@ -48,7 +48,11 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_offer_no_bot",
     "menu_no_input",
     "menu_keep_place",
+    "menu_key_not_offered",
+    "menu_key_not_offered_again",
     "menu_callback_timing",
+    "menu_callback_recorded",
+    "call_goodbye",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),
     "callback_no_agent",
@@ -57,6 +61,21 @@ SOUND_KEYS: tuple[str, ...] = (
     "agent_whisper",
     *(f"agent_whisper_{t}" for t in CALLBACK_TOPICS.values()),
 )
+
+
+# The language of Asterisk's own sounds (core sounds, as installed by the sandbox
+# and most distributions). A dialplan for another language never falls back to
+# them: a Danish caller must not hear English after pressing a key.
+STOCK_SOUNDS_LANGUAGE = "en"
+# What plays instead when neither our prompt nor a stock sound in the caller's
+# language is there: a tone, which says no words in the wrong language.
+NO_WORDS = "beep"
+
+
+def stock_fallback(language: str, sounds: str) -> str:
+    """Asterisk's own ``sounds`` (``a&b``) as the fallback for a missing prompt, when
+    they speak the shop's ``language``; otherwise a tone."""
+    return sounds if language == STOCK_SOUNDS_LANGUAGE else NO_WORDS
 
 
 @dataclass(frozen=True, slots=True)

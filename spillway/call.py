@@ -30,6 +30,7 @@ class Route(StrEnum):
     CALLBACK = "callback"  # record a callback request, then goodbye
     HANDOFF = "handoff"  # the bot hands the caller to a human, with context
     DONE = "done"  # the bot answered everything: goodbye
+    MENU_AGAIN = "menu-again"  # a key the DTMF menu does not offer: the menu once more
 
 
 # Where a caller who comes back to the queue lands: ahead of everyone who

@@ -101,9 +101,17 @@ def test_menu_choices(digits: str, route: Route) -> None:
     assert route_menu_choice(digits, bot_ready=True).route is route
 
 
-@pytest.mark.parametrize("digits", ["", None, "9", "*", "#", " "])
-def test_silence_or_nonsense_at_the_menu_keeps_waiting(digits: str | None) -> None:
-    assert route_menu_choice(digits, bot_ready=True).route is Route.WAIT
+@pytest.mark.parametrize("digits", ["", None, " "])
+def test_silence_at_the_menu_keeps_waiting(digits: str | None) -> None:
+    # The dialplan has already said "you keep your place" (menu_keep_place).
+    decision = route_menu_choice(digits, bot_ready=True)
+    assert (decision.route, decision.say) == (Route.WAIT, ())
+
+
+@pytest.mark.parametrize("digits", ["9", "*", "4", "0"])
+def test_a_key_the_menu_does_not_offer_plays_the_menu_again(digits: str) -> None:
+    decision = route_menu_choice(digits, bot_ready=True)
+    assert (decision.route, decision.say) == (Route.MENU_AGAIN, ("menu_key_not_offered",))
 
 
 def test_menu_uses_the_first_key_only() -> None:
@@ -111,9 +119,10 @@ def test_menu_uses_the_first_key_only() -> None:
     assert route_menu_choice(" 2", bot_ready=True).route is Route.WAIT
 
 
-def test_choosing_the_bot_when_it_is_not_ready_keeps_waiting() -> None:
+def test_key_1_when_the_bot_is_not_ready_is_a_key_not_offered() -> None:
+    # The menu offers key 1 only when the bot can take the call (menu_offers_bot).
     decision = route_menu_choice("1", bot_ready=False)
-    assert decision.route is Route.WAIT
+    assert decision.route is Route.MENU_AGAIN
     assert "not ready" in decision.reason
     # Callback does not need the bot.
     assert route_menu_choice("3", bot_ready=False).route is Route.CALLBACK
@@ -151,6 +160,6 @@ def test_a_bot_at_its_call_limit_leaves_callers_with_the_humans() -> None:
     # The offer falls to the dialplan's DTMF menu, which needs nothing of the bot.
     offer = route_offer(bot_ready=True, bot_speaks_offer=True, bot_full=True)
     assert offer.route is Route.OFFER and "call limit" in offer.reason
-    assert route_menu_choice("1", bot_ready=True, bot_full=True).route is Route.WAIT
+    assert route_menu_choice("1", bot_ready=True, bot_full=True).route is Route.MENU_AGAIN
     # A callback or a human needs no bot.
     assert route_menu_choice("3", bot_ready=True, bot_full=True).route is Route.CALLBACK

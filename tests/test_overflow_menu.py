@@ -204,3 +204,35 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
             "status": "pending",
         }
         assert list((spool / "new").iterdir()) == []
+
+
+async def test_a_key_the_menu_does_not_offer_is_told_and_the_menu_repeats_once(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    # The sandbox shop speaks English and has no rendered prompts: what the caller
+    # is told comes from spillway-say's fallback (Asterisk's "invalid option").
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+    ) as h:
+        with pbx.ami.subscribe("UserEvent", "Newexten") as events:
+            call = await h.call("4533333344")
+            await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+            await wait_event(events, 5, Application="Read", Uniqueid=call.call_id)
+            await h.press(call, "4")
+            told = await wait_event(
+                events, 10, Context="spillway-say", Application="Playback", Uniqueid=call.call_id
+            )
+            assert "pm-invalid-option" in told["AppData"]
+            # The same menu again (not a new offer), then a second key not on offer.
+            await wait_event(events, 10, Extension="menu-again", Uniqueid=call.call_id)
+            await wait_event(events, 10, Application="Read", Uniqueid=call.call_id)
+            await h.press(call, "4")
+            requeue = await wait_event(events, 15, UserEvent="SpillwayRequeue")
+        assert requeue["CallId"] == call.call_id
+        routes = h.rows(
+            "SELECT data FROM call_events WHERE call_id = ? AND kind = 'route' ORDER BY id",
+            (call.call_id,),
+        )
+        chosen = [json.loads(r["data"])["route"] for r in routes]
+        start = chosen.index("offer")
+        assert chosen[start : start + 3] == ["offer", "menu-again", "wait"], chosen
