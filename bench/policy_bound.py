@@ -22,6 +22,10 @@ the world's own signal generator (a share ``fidelity`` in proportion to the
 sampled matrix, the rest on waking hours): the bound for a learner that sees
 the attempt log and the signals (bench/signals_ablation.py runs it).
 
+A world with seasons (school holidays) is the generator too: an attempt made in a
+season is weighed with the sampled probability times the season's true factor, and
+the policy weighs each hour by it, as ``oracle`` and ``segment_oracle`` do.
+
     PYTHONPATH=. python -m bench.policy_bound configs/worlds/*.yaml
 """
 
@@ -50,6 +54,8 @@ from scheduler.simulation.world import (
     World,
     load_world,
     patience_hours,
+    season_of,
+    true_season_factor,
 )
 from scheduler.timing.contact_model import SLOTS, FloatArray, slot_of
 from scheduler.timing.policy import Policy
@@ -89,6 +95,8 @@ class PosteriorBeliefs:
         self.prior = [prior_samples(s, samples, rng) for s in world.segments]
         self.log_p = [np.log(np.maximum(p, 1e-9)) for p in self.prior]
         self.log_q = [np.log(np.maximum(1 - p, 1e-9)) for p in self.prior]
+        # Each segment's seasons' true factors, by name (the generator's, as the oracles know).
+        self.factors = [{p.name: p.answer_factor for p in s.seasons} for s in world.segments]
         self.prior_mean = [p.mean(axis=0) for p in self.prior]
         # log P(an event falls in slot s | the sampled matrix), per segment with signals.
         self.log_share: list[FloatArray | None] = []
@@ -104,14 +112,17 @@ class PosteriorBeliefs:
         self.index = {pid: i for i, pid in enumerate(people.ids)}
         self.attempts = attempts
         self.seen = 0
-        self.history: dict[int, list[tuple[int, bool]]] = {}
+        # (slot, answered, the season's factor then: 1 outside every season)
+        self.history: dict[int, list[tuple[int, bool, float]]] = {}
         self.ess: list[float] = []  # effective sample size of each posterior with history
 
     def _catch_up(self) -> None:
         log = self.attempts()
         for attempt in log[self.seen :]:
             slot = slot_of(attempt.local_weekday, attempt.local_hour)
-            self.history.setdefault(attempt.customer, []).append((slot, attempt.answered))
+            seg = int(self.people.segment[attempt.customer])
+            factor = self.factors[seg].get(attempt.season, 1.0) if attempt.season else 1.0
+            self.history.setdefault(attempt.customer, []).append((slot, attempt.answered, factor))
         self.seen = len(log)
 
     def mean(self, customer: int, signals: Sequence[SignalEvent] = ()) -> FloatArray:
@@ -125,10 +136,18 @@ class PosteriorBeliefs:
             return self.prior_mean[seg]
         log_w = np.zeros(len(self.prior[seg]))
         if past:
-            slots = np.array([s for s, _ in past])
-            answered = np.array([a for _, a in past])
-            log_w += self.log_p[seg][:, slots[answered]].sum(axis=1)
-            log_w += self.log_q[seg][:, slots[~answered]].sum(axis=1)
+            slots = np.array([s for s, _, _ in past])
+            answered = np.array([a for _, a, _ in past])
+            factors = np.array([f for _, _, f in past])
+            plain = factors == 1.0
+            log_w += self.log_p[seg][:, slots[answered & plain]].sum(axis=1)
+            log_w += self.log_q[seg][:, slots[~answered & plain]].sum(axis=1)
+            if not plain.all():  # in a season: the sample's probability times its factor
+                p = np.clip(self.prior[seg][:, slots[~plain]] * factors[~plain], 0.0, MAX_PROB)
+                hit = answered[~plain]
+                log_w += np.where(
+                    hit, np.log(np.maximum(p, 1e-9)), np.log(np.maximum(1 - p, 1e-9))
+                ).sum(axis=1)
         if log_share is not None and events:
             zone = self.people.timezone[customer]
             counts = np.bincount(local_slots(events, zone), minlength=SLOTS).astype(np.float64)
@@ -157,7 +176,14 @@ class BoundPolicyFactory:
             row = beliefs.mean(beliefs.index[facts.phone], facts.signals)
             return np.repeat(row.reshape(1, SLOTS), draws, axis=0)
 
-        return SlotPolicy(NAME, probabilities, patience_hours(world) * HOUR_S, explores=False)
+        return SlotPolicy(
+            NAME,
+            probabilities,
+            patience_hours(world) * HOUR_S,
+            explores=False,
+            season_of=season_of(world),
+            season_factor=true_season_factor(world),
+        )
 
 
 def compare(world: World, samples: int) -> dict[str, object]:

@@ -23,7 +23,9 @@ The rows, the runs and the gap-closed arithmetic are the library's
 (scheduler/simulation/ablation.py, which `spillway simulate report --ablation`
 also uses); this adds the bound rows, the rate scale and the Markdown table.
 It reports mean first-attempt contact and the share of the traditional-oracle
-gap each closes (by the means over seeds), and attempts per contact.
+gap each closes (by the means over seeds), attempts per contact, and, over
+the seeds, the calling rules broken and the first attempts outside the window
+the caller was told (both must be 0).
 ``--rate-scale`` multiplies every signal rate (100 events a week and more show
 what signals could do if there were many).
 

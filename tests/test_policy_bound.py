@@ -84,3 +84,43 @@ def test_gap_closed() -> None:
     assert gap_closed(0.5, 0.3, 0.7) == pytest.approx(0.5)
     assert gap_closed(0.2, 0.3, 0.7) == pytest.approx(-0.25)  # worse than calling at once
     assert gap_closed(0.3, 0.3, 0.3) is None
+
+
+def _with_a_season(factor: float, hours: float = 24, **segment: object) -> World:
+    """small_world with a season in its first week (local dates) in every segment;
+    ``hours``: the patience and the lead's half-life."""
+    plain = small_world(patience_hours=hours, lead_half_life_hours=hours)
+    for s in plain["segments"]:  # type: ignore[attr-defined]
+        s.update(segment)
+        s["seasons"] = [
+            {"name": "ferie", "from": "2026-03-02", "to": "2026-03-08", "answer_factor": factor}
+        ]
+    return World.model_validate(plain)
+
+
+def test_a_miss_in_a_season_of_few_answers_says_less_about_the_hour() -> None:
+    world = _with_a_season(0.2)
+    people = population(world, np.random.default_rng(world.seed))
+    day, hour = 1, 19
+    history = [
+        *(SimAttempt(i, 0, 1, 0.0, False, "b", 1.0, day, hour) for i in range(6)),
+        *(SimAttempt(i, 1, 1, 0.0, False, "b", 1.0, day, hour, season="ferie") for i in range(6)),
+    ]
+    beliefs = PosteriorBeliefs(world, people, lambda: history, 20_000)
+    slot = slot_of(day, hour)
+    prior = beliefs.prior_mean[0][slot]
+    ordinary, in_season = beliefs.mean(0)[slot], beliefs.mean(1)[slot]
+    # Six misses on ordinary days pull the hour down; in a season where the customer
+    # answers a fifth as often, the same misses are mostly the season's doing.
+    assert ordinary < in_season < prior
+    assert in_season - ordinary > 0.05
+
+
+def test_with_seasons_and_without_noise_the_bound_is_segment_oracle_call_for_call() -> None:
+    # In the first week everyone answers a third as often: with four days' patience a
+    # request late in it waits for the next week, and the bound weighs the hours by the
+    # factor as segment_oracle does.
+    world = _with_a_season(0.3, 96, customer_noise=0.0, personal_peak=None)
+    bound = kpis(simulate(world, BoundPolicyFactory(64)))
+    oracle = kpis(simulate(world, PolicyName.SEGMENT_ORACLE))
+    assert _without_policy(bound) == _without_policy(oracle)

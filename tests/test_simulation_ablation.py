@@ -105,6 +105,7 @@ def _seed(seed: int, traditional: float, row: float, oracle: float) -> SeedResul
         first_attempt_contact_rate=rates,
         attempts_per_contact={"traditional": 3.0, "predicted_signals": 2.0 + seed, "oracle": 1.5},
         rule_violations={"traditional": 0, "predicted_signals": seed, "oracle": 0},
+        told_window_exceptions={"traditional": 0, "predicted_signals": 2 * seed, "oracle": 0},
     )
 
 
@@ -123,12 +124,15 @@ def test_the_gap_is_closed_by_the_means_over_the_seeds() -> None:
     assert row.gap_closed_share_per_seed == pytest.approx((0.5, 1.0))
     assert row.attempts_per_contact == pytest.approx(3.5)
     assert row.rule_violations == 3
+    assert row.told_window_exceptions == 6  # the told-window exceptions, over the seeds
     assert found.row("traditional").gap_closed_share == pytest.approx(0.0)
     assert found.row("oracle").gap_closed_share == pytest.approx(1.0)
     assert found.seeds == (1, 2)
     as_json = found.as_json()
     assert as_json["gap_closed_by_the_means"]["predicted_signals"] == pytest.approx(0.667)
     assert as_json["signals_gap_closed_per_seed"] == [0.5, 1.0]
+    assert as_json["first_attempts_outside_told_window"]["predicted_signals"] == 6
+    assert as_json["runs"][1]["first_attempts_outside_told_window"]["predicted_signals"] == 4
 
 
 def test_the_words_are_the_packs_and_every_figure_a_percentage() -> None:
@@ -191,6 +195,9 @@ def test_simulate_report_ablation_as_json(tmp_path: Path) -> None:
     assert set(found) == {"kpis", "ablation"}
     rates = found["ablation"]["mean_first_attempt_contact_rate"]
     assert "only_inbound_call" in rates and "no_time_zone" in rates
+    # Every row's told-window exceptions are counted from its run (the rules allow none).
+    outside = found["ablation"]["first_attempts_outside_told_window"]
+    assert set(outside) == set(rates) and set(outside.values()) == {0}
     # The report's own four runs are the ablation's rows for the world's seed.
     assert rates["traditional"] == found["kpis"]["traditional"]["first_attempt_contact_rate"]
     assert rates["predicted_signals"] == found["kpis"]["predicted"]["first_attempt_contact_rate"]

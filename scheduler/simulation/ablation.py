@@ -150,6 +150,8 @@ class SeedResult:
     attempts_per_contact: Mapping[str, float]
     rule_violations: Mapping[str, int]
     seconds: Mapping[str, float] = field(default_factory=dict)  # only the runs made here
+    # first attempts outside the window the caller was told (the exceptions), by row
+    told_window_exceptions: Mapping[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -157,6 +159,7 @@ class SeedResult:
             "first_attempt_contact_rate": dict(self.first_attempt_contact_rate),
             "attempts_per_contact": dict(self.attempts_per_contact),
             "rule_violations": dict(self.rule_violations),
+            "first_attempts_outside_told_window": dict(self.told_window_exceptions),
             "seconds": dict(self.seconds),
         }
 
@@ -197,6 +200,9 @@ def measure_seed(
         attempts_per_contact={k: v["mean_attempts_per_contact"] for k, v in found.items()},
         rule_violations={k: v["rule_violations"] for k, v in found.items()},
         seconds=seconds,
+        told_window_exceptions={
+            k: v["first_attempts_outside_told_window"] for k, v in found.items()
+        },
     )
 
 
@@ -211,6 +217,7 @@ class AblationRow:
     gap_closed_share_per_seed: tuple[float | None, ...]
     attempts_per_contact: float  # mean over seeds
     rule_violations: int  # over all seeds
+    told_window_exceptions: int = 0  # first attempts outside the told window, over all seeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +252,9 @@ class Ablation:
                 r.name: round(r.attempts_per_contact, 3) for r in self.rows
             },
             "rule_violations": {r.name: r.rule_violations for r in self.rows},
+            "first_attempts_outside_told_window": {
+                r.name: r.told_window_exceptions for r in self.rows
+            },
         }
         if any(r.name == ALL_SIGNALS for r in self.rows):
             found["signals_gap_closed_per_seed"] = found["gap_closed_per_seed"][ALL_SIGNALS]
@@ -289,6 +299,7 @@ def summarise(world: World, rows: Sequence[Variant], per_seed: Sequence[SeedResu
                 ),
                 attempts_per_contact=mean([s.attempts_per_contact[name] for s in per_seed]),
                 rule_violations=sum(s.rule_violations[name] for s in per_seed),
+                told_window_exceptions=sum(s.told_window_exceptions.get(name, 0) for s in per_seed),
             )
         )
     return Ablation(
