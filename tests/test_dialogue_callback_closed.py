@@ -181,7 +181,7 @@ def _window(store: SqliteStore) -> tuple[float | None, float | None]:
         ("da", "vi ringer ikke op om søndagen", "Hvornår passer det dig ellers?"),
     ],
 )
-async def test_a_closed_sunday_is_not_promised_nor_recorded(  # type: ignore[no-untyped-def]
+async def test_a_closed_sunday_is_not_promised_nor_recorded(
     language: str, why: str, ask: str, demo: Backends, store: SqliteStore
 ) -> None:
     d = await _call(
@@ -201,7 +201,7 @@ async def test_a_closed_sunday_is_not_promised_nor_recorded(  # type: ignore[no-
     assert _window(store) == (None, None)
 
 
-async def test_a_second_closed_window_keeps_the_request_without_a_time(  # type: ignore[no-untyped-def]
+async def test_a_second_closed_window_keeps_the_request_without_a_time(
     demo: Backends, store: SqliteStore
 ) -> None:
     d = await _call(demo, "en", SATURDAY_NIGHT, "call me back please", "yes", "tomorrow morning")
@@ -212,7 +212,7 @@ async def test_a_second_closed_window_keeps_the_request_without_a_time(  # type:
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
-async def test_a_window_named_with_the_request_is_refused_before_the_yes(  # type: ignore[no-untyped-def]
+async def test_a_window_named_with_the_request_is_refused_before_the_yes(
     language: str, demo: Backends, store: SqliteStore
 ) -> None:
     ask = {"en": "call me back tomorrow morning", "da": "ring mig op i morgen formiddag"}
@@ -234,7 +234,7 @@ async def test_a_window_named_with_the_request_is_refused_before_the_yes(  # typ
         ("da", "i morgen formiddag, mellem klokken ti og tolv"),
     ],
 )
-async def test_a_saturday_morning_is_read_back_and_kept_clipped(  # type: ignore[no-untyped-def]
+async def test_a_saturday_morning_is_read_back_and_kept_clipped(
     language: str, words: str, demo: Backends, store: SqliteStore
 ) -> None:
     d = await _call(
@@ -250,7 +250,7 @@ async def test_a_saturday_morning_is_read_back_and_kept_clipped(  # type: ignore
     ("language", "why"),
     [("en", "public holidays, and Friday 25 December"), ("da", "fredag den 25. december")],
 )
-async def test_the_day_before_a_holiday_tomorrow_is_not_promised(  # type: ignore[no-untyped-def]
+async def test_the_day_before_a_holiday_tomorrow_is_not_promised(
     language: str, why: str, demo: Backends, store: SqliteStore
 ) -> None:
     d = await _call(

@@ -215,6 +215,9 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
             prefix = say("empathy")
         if intent is not None and intent.name == Intent.GOODBYE:
+            if self.state is State.MAIN and not self.turns and not self._served:
+                # Heard first, before anything: maybe a misheard greeting. Asked once.
+                return self._ask(say("goodbye_first_turn"), "goodbye_check", progress=False)
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
