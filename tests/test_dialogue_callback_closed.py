@@ -128,6 +128,12 @@ def test_windows_the_rules_allow_are_kept_as_named() -> None:
     assert fit_window(evening, RULES, SATURDAY_MORNING, CPH).fit is Fit.NO_HOURS
     # No rules configured, "any time", an open end: nothing to check here.
     assert fit_window(evening, None, SATURDAY_MORNING, CPH).window == evening
+    # "After five" on a Saturday (calls end at four): that day has none; on a Monday it is kept.
+    after = callback_window("after five", SATURDAY_MORNING, CPH)
+    assert after is not None and after.not_after is None
+    assert fit_window(after, RULES, SATURDAY_MORNING, CPH).fit is Fit.NO_HOURS
+    after = callback_window("after five", monday, CPH)
+    assert after is not None and fit_window(after, RULES, monday, CPH).window == after
     anytime = callback_window("any time", SATURDAY_NIGHT, CPH)
     assert anytime is not None and fit_window(anytime, RULES, SATURDAY_NIGHT, CPH).fit is Fit.FITS
 

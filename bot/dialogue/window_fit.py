@@ -52,9 +52,11 @@ def fit_window(
     language: str = DEFAULT_LANGUAGE,
 ) -> WindowFit:
     """``window`` as far as the calling rules allow calls in it."""
-    if rules is None or window.any_time or window.not_after is None:
+    if rules is None or window.any_time:
         return WindowFit(Fit.FITS, window)
     tz = ZoneInfo(timezone)
+    if window.not_after is None:
+        return _open_ended(window, rules, now, tz, language)
     finish = window.not_after
     # A window that ends at midnight belongs to the day before.
     day = datetime.fromtimestamp(finish - 1, tz).date()
@@ -80,6 +82,21 @@ def fit_window(
     return WindowFit(
         Fit.CLIPPED, replace(window, not_before=begin, not_after=hi, words=words), day, hours
     )
+
+
+def _open_ended(
+    window: CallbackWindow, rules: CallingRules, now: float, tz: ZoneInfo, language: str
+) -> WindowFit:
+    """ "Today after five": kept as named when its day has calling hours after then (the
+    dialer calls from then on); refused, as the words promise that day, when it has none."""
+    if window.not_before is None:
+        return WindowFit(Fit.FITS, window)
+    day = datetime.fromtimestamp(window.not_before, tz).date()
+    same_day = replace(window, not_after=_at(day + timedelta(days=1), 0, tz))
+    fitted = fit_window(same_day, rules, now, str(tz), language)
+    if fitted.window is None:
+        return fitted
+    return WindowFit(Fit.FITS, window, fitted.day, fitted.hours)
 
 
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:
