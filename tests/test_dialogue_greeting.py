@@ -2,8 +2,10 @@
 
 The Danish pack taught "hej", "hejsa" and "god dag" as goodbyes, so a caller
 who said "hej" heard "Tak, fordi du ringede ... Farvel!" and was hung up on.
-The packs have no greeting intent: a greeting alone is out of scope, and the
-greeting's question is asked again with the keys. A goodbye heard at the first
+The packs have no greeting intent: a greeting is out of scope for the
+classifier, and a greeting alone at the first turn (the pack's ``greetings``,
+whatever the classifier made of it) gets the greeting's question again with
+examples and the keys. A goodbye heard at the first
 turn, before anything was done (a misheard greeting, most likely), is asked
 about once ("Is there anything I can help you with?") rather than ending the
 call; a second one ends it. English and Danish, on each pack's fallback classifier.
@@ -21,13 +23,15 @@ from bot.backends import Backends
 from bot.backends.demo_data import seed_demo
 from bot.backends.local import local_backends
 from bot.dialogue import prompts
+from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig
+from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.result import Outcome
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
 from bot.nlu.intents import Intent
+from bot.types import ParsedIntent
 from spillway.language_pack import load_pack
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -88,9 +92,30 @@ async def test_a_greeting_at_the_first_turn_asks_again_with_the_keys(
 ) -> None:
     d = await _first_turn(demo, language, said)
     reply = d.turns[-1].reply
-    assert reply.action == "reprompt" and not reply.end_call and not d.ended, reply.text
-    keys = load_pack(language).prompts["greet_reprompt"].text
-    assert reply.text.endswith(keys)  # "How can I help you? You can also press 1 ..."
+    assert reply.action == "greet_again" and not reply.end_call and not d.ended, reply.text
+    # "Hello! How can I help you? For example, ... You can also press 1 ..."
+    assert reply.text == load_pack(language).prompts["greet_again"].text
+    assert d.result is None and d.state is State.MAIN
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_greeting_is_one_whatever_the_classifier_made_of_it(language: str) -> None:
+    words = greetings(language)
+    for said in GREETINGS[language]:
+        for name in (Intent.GOODBYE, Intent.OUT_OF_SCOPE, None):
+            heard = _heard(name, said)
+            assert first_turn_prompt(f"{said.capitalize()}!", heard, words) == "greet_again"
+    for said in GOODBYES[language]:  # "hej så længe": a goodbye, asked about
+        heard = _heard(Intent.GOODBYE, said)
+        assert first_turn_prompt(said, heard, words) == "goodbye_first_turn"
+    bye = _heard(Intent.GOODBYE, "hej hej")  # a Danish goodbye, not a greeting
+    assert first_turn_prompt("hej hej", bye, greetings("da")) == "goodbye_first_turn"
+    order = _heard(Intent.ORDER_STATUS, "where is my order")
+    assert first_turn_prompt("where is my order", order, words) is None
+
+
+def _heard(name: str | None, text: str) -> ParsedIntent | None:
+    return None if name is None else ParsedIntent(name, 0.97, {}, "test", text)
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -100,7 +125,7 @@ async def test_a_goodbye_at_the_first_turn_is_asked_about_once(
     bye = GOODBYES[language][0]
     d = await _first_turn(demo, language, bye)
     reply = d.turns[-1].reply
-    assert reply.action == "goodbye_check" and not reply.end_call and not d.ended
+    assert reply.action == "goodbye_first_turn" and not reply.end_call and not d.ended
     assert reply.text == load_pack(language).prompts["goodbye_first_turn"].text
     # Said again: the caller meant it.
     reply = await d.handle(TextTurn(bye))

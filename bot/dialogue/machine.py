@@ -32,6 +32,7 @@ from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
+from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.phrasing import (
     Calendar,
@@ -214,10 +215,12 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
             if self._swears >= 2:
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
             prefix = say("empathy")
+        if self.state is State.MAIN and not self.turns and isinstance(event, TextTurn):
+            # A greeting alone, or a goodbye before anything was done: asked (again).
+            key = first_turn_prompt(event.text, intent, greetings(self.config.language))
+            if key is not None:
+                return self._ask(say(key), key, progress=False)
         if intent is not None and intent.name == Intent.GOODBYE:
-            if self.state is State.MAIN and not self.turns and not self._served:
-                # Heard first, before anything: maybe a misheard greeting. Asked once.
-                return self._ask(say("goodbye_first_turn"), "goodbye_check", progress=False)
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
