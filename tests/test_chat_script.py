@@ -5,11 +5,13 @@ a Rasa service being up) against a database seeded with `spillway demo seed`."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+import yaml
 from typer.testing import CliRunner
 
 from cli.commands import chat, demo_seed
@@ -83,8 +85,22 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
 
 @pytest.fixture(scope="module")
 def seeded_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    db = tmp_path_factory.mktemp("chat") / "shop.db"
-    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(db)}
+    folder = tmp_path_factory.mktemp("chat")
+    db = folder / "shop.db"
+    # Calls allowed every day, all day: a time the scripts name ("this afternoon",
+    # "i morgen formiddag") is checked against the calling rules, and the scripts run
+    # on the real clock, so on a Sunday or the day before a holiday they would differ.
+    config = yaml.safe_load(Path(os.environ["SPILLWAY_CONFIG"]).read_text(encoding="utf-8"))
+    config.setdefault("callbacks", {}).update(
+        {day: [0, 24] for day in ("weekdays", "saturday", "sunday")},
+        holidays=None,
+        extra_holidays=[],
+    )
+    (folder / "spillway.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(db),
+        "SPILLWAY_CONFIG": str(folder / "spillway.yaml"),
+    }
     runner = CliRunner()
     for _ in range(2):  # seeding twice must not duplicate anything
         result = runner.invoke(app, ["seed"], env=env, catch_exceptions=False)

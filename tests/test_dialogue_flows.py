@@ -210,7 +210,7 @@ async def test_backend_and_nlu_failures_hand_over(backends: Backends) -> None:
 
     d = Dialogue(Broken(), backends, call_id="t3", clock=lambda: NOW)
     await d.start()
-    assert (await d.handle(TextTurn("hello"))).action == "reprompt"
+    assert (await d.handle(TextTurn("I have a question"))).action == "reprompt"
 
     class FailingOrders:
         async def find_order(self, number: str) -> None:

@@ -85,7 +85,10 @@ class ActionSteps(DialogueSteps):
     def _callback_proposal(self, phone: str) -> str:
         window = self._callback_window
         when = say("confirm_when", when=self._callback_when(phone)) if window else ""
-        return say("confirm_callback", phone=phone_text(phone, self.config.country), when=when)
+        text = say("confirm_callback", phone=phone_text(phone, self.config.country), when=when)
+        # A window named with no calling hours in it: why first (asked "when" after the yes).
+        refusal = self._window_refusal
+        return f"{refusal} {text}" if refusal else text
 
     async def _complaint_order(self, entities: dict[str, str]) -> Order | None:
         """The order a fault is about: named, already talked about, or the caller's only one.
@@ -158,7 +161,7 @@ class ActionSteps(DialogueSteps):
             if window is not None and self._known_phone is not None:
                 # "This afternoon is best": the time, not a yes (nor a new topic). The
                 # proposal is said again with it, and the yes still decides.
-                self._callback_window = window
+                self._take_window(window)  # the callable part, or none and why
                 return self._propose_callback_again(self._known_phone)
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.

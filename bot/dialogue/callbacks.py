@@ -8,7 +8,7 @@ the caller's window ("this afternoon") or a corrected number.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRequest
@@ -18,10 +18,11 @@ from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.plain_yes import Answer, Next
-from bot.dialogue.prompts import say
+from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
 from bot.dialogue.time_phrases import CallbackWindow, callback_window
+from bot.dialogue.window_fit import Fit, fit_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
@@ -44,6 +45,8 @@ class CallbackSteps(DialogueSteps):
     # The last question read back the number with the caller's own window ("... this
     # afternoon. Is that right?"): an unclear answer is asked about that, not a time.
     _window_asked: bool = False
+    # Why the window the caller named was not kept (no calling hours in it); "": none.
+    _window_refusal: str = ""
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -77,9 +80,19 @@ class CallbackSteps(DialogueSteps):
             return self._callback_done()
         spoken = phone_text(phone, self.config.country)
         self._window_asked = not confirmed_when and window is not None
-        if confirmed_when:
+        refusal, self._window_refusal = self._window_refusal, ""
+        if confirmed_when and refusal:
+            # Why the named window was not kept went with the proposal: the question is left.
+            text = self._ask_when_else(phone)
+        elif confirmed_when:
             # The number was read back with the proposal: only "when" is left.
             text = say("callback_ask_when")
+        elif refusal:
+            text = say(
+                "callback_confirm_closed",
+                phone=spoken,
+                closed=f"{refusal} {self._ask_when_else(phone)}",
+            )
         elif window is not None:
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
@@ -134,7 +147,10 @@ class CallbackSteps(DialogueSteps):
             return self._read_back_clock(hour)
         window = self._window_in(said) if isinstance(event, TextTurn) else None
         if window is not None:
-            await self._keep_window(window)
+            kept, refusal = self._fit(window)
+            if kept is None:
+                return self._window_refused(refusal)
+            await self._keep_window(kept)
             return self._callback_done()
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
@@ -164,6 +180,54 @@ class CallbackSteps(DialogueSteps):
             State.CONFIRM_CALLBACK,
             progress=False,
         )
+
+    def _window_refused(self, refusal: str) -> Reply:
+        """A window with no calling hours in it: not kept; why, and asked again once; then
+        the request stays without a time (the scheduler's first allowed moment)."""
+        self._when_unclear += 1
+        if self._when_unclear > 1:
+            return self._callback_done(say("callback_window_closed_kept"))
+        text = f"{refusal} {self._ask_when_else(self._callback_phone or '')}"
+        return self._ask(text, "callback_window_closed", State.CONFIRM_CALLBACK, progress=False)
+
+    def _ask_when_else(self, phone: str) -> str:
+        """ "When else suits you? For example, say any time, and we'll call you from ..."."""
+        saved, self._callback_window = self._callback_window, None
+        try:
+            planned = self._callback_when(phone)  # the scheduler's first allowed moment
+        finally:
+            self._callback_window = saved
+        return say("callback_window_ask", next=planned)
+
+    def _fit(self, window: CallbackWindow) -> tuple[CallbackWindow | None, str]:
+        """``window`` as far as calls are allowed in it, or None and why it has none."""
+        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        rules = self.config.calling_rules
+        fitted = fit_window(window, rules, self.clock(), tz, self.config.language)
+        if fitted.window is not None:
+            return fitted.window, ""
+        assert fitted.day is not None
+        noon = datetime.combine(fitted.day, time(12), ZoneInfo(tz)).timestamp()
+        day_text = Calendar(ZoneInfo(tz), self.clock).date_text(noon)
+        if fitted.fit is Fit.CLOSED_DAY:
+            weekday = active_pack().reading.weekdays[fitted.day.weekday()]
+            why = say("callback_why_closed_day", weekday=weekday)
+        elif fitted.fit is Fit.HOLIDAY:
+            why = say("callback_why_holiday", date=day_text)
+        else:
+            start, end = fitted.hours or (0.0, 0.0)
+            why = say(
+                "callback_why_hours", date=day_text, start=hour_text(start), end=hour_text(end)
+            )
+        return None, say("callback_window_refused", when=window.words, why=why)
+
+    def _take_window(self, window: CallbackWindow | None) -> None:
+        """A window named with the request: its callable part kept; one with no calling
+        hours in it is not, and why is said with the next question."""
+        if window is None:
+            self._callback_window = None
+            return
+        self._callback_window, self._window_refusal = self._fit(window)
 
     async def _keep_window(self, window: CallbackWindow) -> None:
         if self.callback_id is not None:
@@ -228,7 +292,7 @@ class CallbackSteps(DialogueSteps):
 
     def hint_callback_time(self, text: str) -> None:
         """A time the caller named before the callback steps began (at the overflow offer)."""
-        self._callback_window = self._window_in(text)
+        self._take_window(self._window_in(text))
 
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)

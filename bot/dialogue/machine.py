@@ -32,6 +32,7 @@ from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
+from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.phrasing import (
     Calendar,
@@ -214,6 +215,11 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
             if self._swears >= 2:
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
             prefix = say("empathy")
+        if self.state is State.MAIN and not self.turns and isinstance(event, TextTurn):
+            # A greeting alone, or a goodbye before anything was done: asked (again).
+            key = first_turn_prompt(event.text, intent, greetings(self.config.language))
+            if key is not None:
+                return self._ask(say(key), key, progress=False)
         if intent is not None and intent.name == Intent.GOODBYE:
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
@@ -488,7 +494,7 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
         """
         if purpose in ("callback", "callback_guess") and self._callback_window is None:
             # "Call me back this afternoon": the time named with the request.
-            self._callback_window = self._window_in(self._last_text)
+            self._take_window(self._window_in(self._last_text))
         known = self._known_phone or self.caller_phone
         phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":

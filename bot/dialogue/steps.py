@@ -39,6 +39,8 @@ class DialogueSteps:
     _known_phone: str | None
     _callback_phone: str | None
     _callback_window: CallbackWindow | None
+    # Why the window the caller named was not kept (no calling hours in it); "": none.
+    _window_refusal: str
     _proposal: str
     _declines: int
     _failures: int
@@ -83,6 +85,9 @@ class DialogueSteps:
     def _window_in(self, text: str) -> CallbackWindow | None:
         raise NotImplementedError
 
+    def _take_window(self, window: CallbackWindow | None) -> None:
+        raise NotImplementedError
+
     async def _with_phone(self, purpose: str) -> Reply:
         raise NotImplementedError
 
@@ -109,6 +114,7 @@ PROVIDED_ELSEWHERE = (
     "_callback_number",
     "_callback_when",
     "_window_in",
+    "_take_window",
     "_with_phone",
     "_plain_answer",
     "_plain_next",

@@ -36,6 +36,11 @@ class CallbackWindow:
     not_after: float | None
     words: str  # the window as the bot says it back
     any_time: bool = False  # "any time", "as soon as possible": no preference
+    # What the words named, to say a clipped window back (bot/dialogue/window_fit.py):
+    day_key: str = "today"  # "today" or "tomorrow"
+    part: str | None = None  # a part of the day's key ("morning")
+    start_hour: float | None = None  # local hours as named
+    end_hour: float | None = None
 
 
 def _alternatives(words: list[str]) -> str:
@@ -201,7 +206,15 @@ def callback_window(
     if begin is not None and begin < now:
         begin = None
     day_key = "tomorrow" if tomorrow else "today"
-    return CallbackWindow(begin, finish, say_window(day_key, part, start, end, language))
+    return CallbackWindow(
+        begin,
+        finish,
+        say_window(day_key, part, start, end, language),
+        day_key=day_key,
+        part=part,
+        start_hour=start,
+        end_hour=end,
+    )
 
 
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:

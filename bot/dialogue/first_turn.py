@@ -1,0 +1,52 @@
+"""The caller's first words, before anything was done: a greeting or a goodbye.
+
+A caller who answers the greeting with "hej" or "good morning" wants to be asked
+again, not hung up on: the Danish pack once taught "hej" as a goodbye, and a
+Rasa model trained before that was fixed still hears it so. A goodbye heard
+first (most likely a misheard greeting) is asked about once: "Is there anything
+I can help you with? ... If not, just hang up." :func:`first_turn_prompt` is a
+pure function of the words, the classifier's intent and the pack's greetings
+(``grammar.yaml``, ``greetings``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import yaml
+
+from bot.nlu.data import language_dir
+from bot.nlu.intents import Intent
+from bot.types import ParsedIntent
+from spillway.errors import NluError
+
+
+@functools.cache
+def greetings(language: str) -> frozenset[str]:
+    """The greetings of ``language``'s pack, normalised (read once)."""
+    path = language_dir(language) / "grammar.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    words = doc.get("greetings")
+    if not isinstance(words, list) or not words:
+        raise NluError(f"{path}: grammar greetings must be a list of phrases")
+    return frozenset(_normal(str(w)) for w in words)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+
+
+def first_turn_prompt(
+    text: str, intent: ParsedIntent | None, greeting_words: frozenset[str]
+) -> str | None:
+    """The prompt id for the caller's first words, when they are a greeting alone
+    (``greet_again``) or a goodbye (``goodbye_first_turn``); None: the usual way."""
+    if _normal(text) in greeting_words:
+        return "greet_again"
+    if intent is not None and intent.name == Intent.GOODBYE:
+        return "goodbye_first_turn"
+    return None

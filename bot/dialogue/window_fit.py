@@ -1,0 +1,104 @@
+"""A window the caller named, checked against the calling rules before it is read back.
+
+"Tomorrow morning" said on a Saturday night is a Sunday, and the rules have no
+calling hours then: the bot must not promise it, nor record a window the
+dialer can never honour (the CSV import refuses such a window too:
+:func:`scheduler.windows.window_problem`). "Tomorrow morning" said on a
+Friday is Saturday, when calls start at ten: only the callable part is kept and
+read back ("tomorrow morning, between ten and twelve").
+
+:func:`fit_window` is a pure function of the window, the rules, the moment,
+the time zone and the language; the dialogue words the verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.time_phrases import CallbackWindow, say_window
+from bot.nlu.data import DEFAULT_LANGUAGE
+from scheduler.rules import CallingRules, is_holiday
+
+
+class Fit(StrEnum):
+    """How a named window meets the calling rules."""
+
+    FITS = "fits"  # wholly callable (or open-ended: the dialer finds the first moment)
+    CLIPPED = "clipped"  # partly: the callable part is kept
+    CLOSED_DAY = "closed_day"  # its day has no calling hours (a closed weekday)
+    HOLIDAY = "holiday"  # its day is a public holiday
+    NO_HOURS = "no_hours"  # its day has calling hours, none of them inside the window
+
+
+@dataclass(frozen=True, slots=True)
+class WindowFit:
+    """The verdict, the window that may be recorded (None: none), its day and that
+    day's calling hours (local, ``[start, end)``; None on a closed day)."""
+
+    fit: Fit
+    window: CallbackWindow | None
+    day: date | None = None
+    hours: tuple[float, float] | None = None
+
+
+def fit_window(
+    window: CallbackWindow,
+    rules: CallingRules | None,
+    now: float,
+    timezone: str,
+    language: str = DEFAULT_LANGUAGE,
+) -> WindowFit:
+    """``window`` as far as the calling rules allow calls in it."""
+    if rules is None or window.any_time:
+        return WindowFit(Fit.FITS, window)
+    tz = ZoneInfo(timezone)
+    if window.not_after is None:
+        return _open_ended(window, rules, now, tz, language)
+    finish = window.not_after
+    # A window that ends at midnight belongs to the day before.
+    day = datetime.fromtimestamp(finish - 1, tz).date()
+    start = max(window.not_before if window.not_before is not None else now, _at(day, 0, tz))
+    hours = rules.window(day)
+    if hours is None:
+        return WindowFit(Fit.CLOSED_DAY, None, day)
+    if is_holiday(rules, day):
+        return WindowFit(Fit.HOLIDAY, None, day, hours)
+    lo, hi = max(start, _at(day, hours[0], tz)), min(finish, _at(day, hours[1], tz))
+    if hi <= lo:
+        return WindowFit(Fit.NO_HOURS, None, day, hours)
+    if lo == start and hi == finish:
+        return WindowFit(Fit.FITS, window, day, hours)
+    named = window.part is not None or window.start_hour is not None or window.end_hour is not None
+    words = window.words
+    if named:
+        # Only the ends the calling hours moved are said differently.
+        start_hour = hours[0] if lo > start else window.start_hour
+        end_hour = hours[1] if hi < finish else window.end_hour
+        words = say_window(window.day_key, window.part, start_hour, end_hour, language)
+    begin = lo if window.not_before is not None or lo > now else None
+    return WindowFit(
+        Fit.CLIPPED, replace(window, not_before=begin, not_after=hi, words=words), day, hours
+    )
+
+
+def _open_ended(
+    window: CallbackWindow, rules: CallingRules, now: float, tz: ZoneInfo, language: str
+) -> WindowFit:
+    """ "Today after five": kept as named when its day has calling hours after then (the
+    dialer calls from then on); refused, as the words promise that day, when it has none."""
+    if window.not_before is None:
+        return WindowFit(Fit.FITS, window)
+    day = datetime.fromtimestamp(window.not_before, tz).date()
+    same_day = replace(window, not_after=_at(day + timedelta(days=1), 0, tz))
+    fitted = fit_window(same_day, rules, now, str(tz), language)
+    if fitted.window is None:
+        return fitted
+    return WindowFit(Fit.FITS, window, fitted.day, fitted.hours)
+
+
+def _at(day: date, hour: float, tz: ZoneInfo) -> float:
+    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+    return (midnight + timedelta(hours=hour)).timestamp()
