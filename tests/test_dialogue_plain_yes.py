@@ -454,3 +454,23 @@ async def test_a_filler_after_the_number_and_window_read_back_is_asked_about_the
     assert reply.action == "callback_recorded" and reply.end_call
     assert reply.text.startswith(prompts.say("yes_unclear_keep"))
     assert _window(store) == window  # kept as the caller named it
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("answer", ["no", "key 2"])
+async def test_a_no_to_the_number_and_window_read_back_asks_for_another_time(
+    demo: Backends, store: SqliteStore, language: str, answer: str
+) -> None:
+    # The question says a wrong number is typed, so a no is about the time: the caller
+    # is asked for another, not made to type the number they just typed.
+    d = Dialogue(_AlwaysYes("callback_request"), demo, DialogueConfig(language=language),
+                 caller_id=None, call_id="py3", clock=lambda: NOW)  # fmt: skip
+    await d.start()
+    await d.handle(TextTurn(ASKED_WITH_WINDOW[language]))
+    await d.handle(Dtmf(DEMO_CALLER.removeprefix("+45")))
+    no = Dtmf("2") if answer == "key 2" else TextTurn(plain_answers(language).no_phrases[0])
+    reply = await d.handle(no)
+    assert reply.action == "callback_ask_when" and not d.ended
+    assert reply.text == prompts.say("callback_when_again")
+    reply = await d.handle(TextTurn(CLOCK[language]))
+    assert reply.action == "callback_check_when"

@@ -138,6 +138,12 @@ class CallbackSteps(DialogueSteps):
                 )
             await self._keep_window(pending)
             return self._callback_done()
+        if no and window_asked:
+            # "... tomorrow afternoon. Is that right? If the number is wrong, type the
+            # right one": a no to that is about the time (a number would be typed).
+            return self._ask(
+                say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
+            )
         if no:
             return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
         said = event.text if isinstance(event, TextTurn) else digits
