@@ -223,6 +223,11 @@ class _TimedBot:
             self.call_seconds += time.perf_counter() - started
 
 
+def has_caller_data(piece: str) -> bool:
+    """Whether a reply piece carries what differs from caller to caller (a digit)."""
+    return any(c.isdigit() for c in piece)
+
+
 def _pieces(models: Any) -> tuple[int, int]:
     """Reply characters asked of the voice so far, and those rendered (not cached)."""
     cache = getattr(models.tts, "pieces", None)
@@ -236,6 +241,7 @@ async def run(
     variants: list[str],
     stagger_s: float = 0.0,
     think_s: float = 0.0,
+    only_fixed_warm: bool = False,
 ) -> dict[str, Any]:
     conversations = load_conversations()
     loaded = await asyncio.to_thread(load_speech_models, settings)
@@ -244,7 +250,15 @@ async def run(
         for variant in variants:
             models, tried = with_variant(loaded, settings, variant)
             results[variant] = await _levels(
-                tried, models, conversations, calls, runs, variant, stagger_s, think_s
+                tried,
+                models,
+                conversations,
+                calls,
+                runs,
+                variant,
+                stagger_s,
+                think_s,
+                only_fixed_warm,
             )
     finally:
         loaded.close()
@@ -260,6 +274,7 @@ async def _levels(
     variant: str,
     stagger_s: float = 0.0,
     think_s: float = 0.0,
+    only_fixed_warm: bool = False,
 ) -> dict[str, Any]:
     nlu = build_nlu(settings)
     results: dict[str, Any] = {}
@@ -270,6 +285,10 @@ async def _levels(
         for n in calls:
             samples = []
             for run_no in range(runs):
+                if run_no and only_fixed_warm and models.tts.pieces is not None:
+                    # A later run meets other customers: only pieces without caller data
+                    # (no digit: no order number, date or count) stay warm.
+                    models.tts.pieces.forget_where(has_caller_data)
                 with tempfile.TemporaryDirectory() as tmp:
                     shop = SqliteStore(Path(tmp) / "shop.db")
                     shop.migrate()
@@ -360,6 +379,13 @@ def main() -> None:
         "together speak in step)",
     )
     parser.add_argument(
+        "--only-fixed-warm",
+        action="store_true",
+        help="before each run after the first, drop the cached reply pieces with a digit "
+        "in them (an order number, a date, a count), so later runs meet a cache warmed "
+        "by other customers' calls, not by the same conversations",
+    )
+    parser.add_argument(
         "--variants",
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
@@ -379,6 +405,7 @@ def main() -> None:
             "recogniser": f"{choice.engine} {choice.model} ({choice.why})",
             "stagger_s": args.stagger_s,
             "think_s": args.think_s,
+            "only_fixed_warm": args.only_fixed_warm,
             "results": asyncio.run(
                 run(
                     settings,
@@ -387,6 +414,7 @@ def main() -> None:
                     args.variants.split(","),
                     args.stagger_s,
                     args.think_s,
+                    args.only_fixed_warm,
                 )
             ),
         }

@@ -69,3 +69,12 @@ def test_the_least_recently_used_piece_goes_first() -> None:
     assert len(cache) == 2
     with pytest.raises(ValueError):
         PieceCache(0)
+
+
+def test_pieces_can_be_forgotten_by_their_text() -> None:
+    cache = PieceCache(8)
+    for text in ("Goodbye.", "Order 1 0 0 4 2 has been shipped.", "Is that right?"):
+        cache.put(text, b"pcm")
+    assert cache.forget_where(lambda t: any(c.isdigit() for c in t)) == 1
+    assert len(cache) == 2 and cache.get("Goodbye.") == b"pcm"
+    assert cache.get("Order 1 0 0 4 2 has been shipped.") is None

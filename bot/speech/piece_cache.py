@@ -14,6 +14,7 @@ The key is the piece's text; one cache belongs to one voice at one rate.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -54,6 +55,13 @@ class PieceCache:
             return None
         self._pieces.move_to_end(text)
         return pcm
+
+    def forget_where(self, drop: Callable[[str], bool]) -> int:
+        """Drop the pieces whose text ``drop`` picks; how many went."""
+        gone = [text for text in self._pieces if drop(text)]
+        for text in gone:
+            del self._pieces[text]
+        return len(gone)
 
     def put(self, text: str, pcm: bytes) -> None:
         if not pcm:
