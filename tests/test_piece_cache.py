@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.dialogue.prompts import templated_prompts, use_language
 from bot.speech.piece_cache import PieceCache
 from bot.speech.priority_pool import PriorityPool
-from bot.speech.synthesis import ThreadedTts
+from bot.speech.synthesis import ThreadedTts, fixed_pieces
 from spillway.audio import SLIN8
 
 
@@ -78,3 +79,38 @@ def test_pieces_can_be_forgotten_by_their_text() -> None:
     assert cache.forget_where(lambda t: any(c.isdigit() for c in t)) == 1
     assert len(cache) == 2 and cache.get("Goodbye.") == b"pcm"
     assert cache.get("Order 1 0 0 4 2 has been shipped.") is None
+
+
+def test_the_fixed_pieces_of_templates_are_those_without_a_placeholder() -> None:
+    templates = [
+        "You'd like a colleague to call you back. We'd call you on {phone}, is that right?",
+        "Order {order} has shipped. Is there anything else?",
+        "Sorry, the {product} is sold out. Is there anything else?",
+    ]
+    assert fixed_pieces(templates) == [
+        "You'd like a colleague to call you back.",
+        "Is there anything else?",
+        "Sorry,",
+    ]
+
+
+async def test_warmed_pieces_are_not_rendered_when_a_caller_needs_them() -> None:
+    voice = _CountingVoice()
+    voice.pieces = PieceCache(8)
+    warm = fixed_pieces(["You'd like a colleague to call you back. We'd call you on {phone}."])
+    assert await voice.warm_pieces(warm) == 1
+    assert await voice.warm_pieces(warm) == 0  # already there
+    voice.rendered.clear()
+    await _say(voice, "You'd like a colleague to call you back. We'd call you on 20 12 34 56.")
+    assert voice.rendered == ["We'd call you on 20 12 34 56."]  # only the caller's data
+
+
+def test_every_spoken_template_of_each_pack_has_fixed_pieces_to_warm() -> None:
+    for language in ("en", "da"):
+        use_language(language)
+        try:
+            pieces = fixed_pieces(templated_prompts())
+        finally:
+            use_language("en")
+        assert pieces and not any("{" in p for p in pieces)
+        assert not any(p.startswith("Vi har også set") for p in pieces)  # explanations: read

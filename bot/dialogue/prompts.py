@@ -19,7 +19,15 @@ from collections.abc import Mapping
 
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, Prompt, load_pack
 
-__all__ = ["PROMPTS", "Prompt", "active_pack", "fixed_prompts", "say", "use_language"]
+__all__ = [
+    "PROMPTS",
+    "Prompt",
+    "active_pack",
+    "fixed_prompts",
+    "say",
+    "templated_prompts",
+    "use_language",
+]
 
 _active: LanguagePack = load_pack(DEFAULT_LANGUAGE)
 
@@ -71,3 +79,18 @@ def fixed_prompts() -> list[str]:
     dialogue; hand-over wording is cached the first time it is said.)
     """
     return [say(key) for key in _FIXED_OPENERS]
+
+
+# Pack families that are written, never spoken: the timing explanation, the
+# simulator's report and the data-protection export's purposes.
+_NOT_SPOKEN = ("explain_", "sim_", "purpose_")
+
+
+def templated_prompts() -> list[str]:
+    """The active pack's spoken wordings that carry caller data (``{placeholders}``
+    unfilled): their fixed sentences are worth rendering before the first caller."""
+    return [
+        prompt.text
+        for key, prompt in _active.prompts.items()
+        if "{" in prompt.text and not key.startswith(_NOT_SPOKEN)
+    ]

@@ -56,6 +56,10 @@ class PieceCache:
         self._pieces.move_to_end(text)
         return pcm
 
+    def peek(self, text: str) -> bool:
+        """Whether the piece is cached (not counted, nor made recent)."""
+        return text in self._pieces
+
     def forget_where(self, drop: Callable[[str], bool]) -> int:
         """Drop the pieces whose text ``drop`` picks; how many went."""
         gone = [text for text in self._pieces if drop(text)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from bot.speech.piece_cache import PieceCache
 from bot.speech.priority_pool import PriorityPool
@@ -37,6 +37,8 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # A first sentence at least this long is spoken clause first (see split_for_speech).
 FIRST_CLAUSE_SPLIT_MIN_CHARS = 20
+# Pieces rendered ahead at start-up are due this far off: every caller's piece first.
+WARM_PIECE_SLACK_S = 3600.0
 
 
 def split_sentences(text: str) -> list[str]:
@@ -58,6 +60,17 @@ def split_for_speech(text: str) -> list[str]:
         if len(head) == 2 and head[0] and head[1]:
             pieces[0:1] = head
     return pieces
+
+
+def fixed_pieces(templates: Sequence[str]) -> list[str]:
+    """The pieces (:func:`split_for_speech`) of reply templates that hold no placeholder:
+    "You'd like a colleague to call you back." of "... back. We'd call you on
+    {phone}...". Spoken word for word in every reply made from the template, so
+    they can be rendered once, before any caller waits for them."""
+    found = dict.fromkeys(
+        piece for text in templates for piece in split_for_speech(text) if "{" not in piece
+    )
+    return list(found)
 
 
 class ThreadedTts:
@@ -150,6 +163,25 @@ class ThreadedTts:
             # A barge-in stops the reply: drop the piece not yet started.
             if future is not None:
                 future.cancel()
+
+    async def warm_pieces(self, pieces: Sequence[str]) -> int:
+        """Render ``pieces`` not yet in the piece cache into it, behind any caller's
+        piece (due an hour from now), one at a time; how many were rendered."""
+        cache = self.pieces
+        if cache is None:
+            return 0
+        rendered = 0
+        for piece in pieces:
+            if cache.peek(piece):
+                continue
+            pcm = await asyncio.wrap_future(
+                self._executor.submit(
+                    self.synthesize_pcm, piece, priority=self._due(WARM_PIECE_SLACK_S)
+                )
+            )
+            cache.put(piece, pcm)
+            rendered += 1
+        return rendered
 
     def time_to_first_audio_s(self, text: str) -> float:
         """Blocking: seconds until the first sentence's audio exists (benchmarks)."""
