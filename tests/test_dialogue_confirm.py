@@ -263,3 +263,16 @@ async def test_a_faint_yes_is_asked_again_and_a_key_settles_it(  # type: ignore[
     assert "press 1 for yes" in d.turns[-1].reply.text and _side_effects(store) == (0, 0, 0)
     assert (await d.handle(Dtmf("1"))).action == "complaint_case"
     assert _side_effects(store)[:2] == (1, 1)
+
+
+async def test_a_no_to_a_guess_says_what_to_say_or_press_next(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # "Sorry, I got that wrong. What can I help you with?" left the caller with no
+    # example and no key; the next question names both, and key 0 reaches a colleague.
+    d = make("20 12 34 56")
+    assert await talk(d, "call me back please", "no") == ["confirm_callback", "declined_guess"]
+    text = d.turns[1].reply.text
+    assert "say where is my order" in text and "press 0 for a colleague" in text
+    assert (await d.handle(Dtmf("0"))).transfer
+    assert _side_effects(store) == (0, 0, 0)
