@@ -276,3 +276,15 @@ async def test_a_no_to_a_guess_says_what_to_say_or_press_next(  # type: ignore[n
     assert "say where is my order" in text and "press 0 for a colleague" in text
     assert (await d.handle(Dtmf("0"))).transfer
     assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_a_complaint_is_apologised_for_once(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # The question and the case both opened with "I'm sorry to hear that": heard
+    # twice in two turns. The question says it; the case goes straight to the point.
+    d = make(DEMO_CALLER)
+    assert await talk(d, "the lamp is broken", "yes") == ["confirm_complaint", "complaint_case"]
+    said = " ".join(turn.reply.text for turn in d.turns)
+    assert said.count("sorry to hear") == 1
+    assert d.turns[1].reply.text.startswith("I've opened case")
