@@ -263,3 +263,28 @@ async def test_a_faint_yes_is_asked_again_and_a_key_settles_it(  # type: ignore[
     assert "press 1 for yes" in d.turns[-1].reply.text and _side_effects(store) == (0, 0, 0)
     assert (await d.handle(Dtmf("1"))).action == "complaint_case"
     assert _side_effects(store)[:2] == (1, 1)
+
+
+async def test_a_no_to_a_guess_says_what_to_say_or_press_next(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # "Sorry, I got that wrong. What can I help you with?" left the caller with no
+    # example and no key; the next question names both, and key 0 reaches a colleague.
+    d = make("20 12 34 56")
+    assert await talk(d, "call me back please", "no") == ["confirm_callback", "declined_guess"]
+    text = d.turns[1].reply.text
+    assert "say where is my order" in text and "press 0 for a colleague" in text
+    assert (await d.handle(Dtmf("0"))).transfer
+    assert _side_effects(store) == (0, 0, 0)
+
+
+async def test_a_complaint_is_apologised_for_once(  # type: ignore[no-untyped-def]
+    make, store: SqliteStore
+) -> None:
+    # The question and the case both opened with "I'm sorry to hear that": heard
+    # twice in two turns. The question says it; the case goes straight to the point.
+    d = make(DEMO_CALLER)
+    assert await talk(d, "the lamp is broken", "yes") == ["confirm_complaint", "complaint_case"]
+    said = " ".join(turn.reply.text for turn in d.turns)
+    assert said.count("sorry to hear") == 1
+    assert d.turns[1].reply.text.startswith("I've opened case")
