@@ -35,7 +35,8 @@ def hours(ts: float | None) -> str | None:
         ("after five", "Mon 17:00", None, "today after five"),
         ("not before ten", "Mon 10:00", None, "today after ten"),
         ("before noon", None, "Mon 12:00", "today before twelve"),
-        ("at three", "Mon 14:45", "Mon 15:45", "today, between two 45 and three 45"),
+        # The hour named is said back as that hour (the window around it is kept).
+        ("at three", "Mon 14:45", "Mon 15:45", "today at about three"),
         ("between 2 and 4", "Mon 14:00", "Mon 16:00", "today, between two and four"),
         ("tomorrow after 5 pm", "Tue 17:00", "Wed 00:00", "tomorrow after five"),
         ("any time is fine", None, None, "as soon as possible"),
@@ -57,3 +58,11 @@ def test_this_morning_said_in_the_afternoon_means_tomorrow() -> None:
     window = callback_window("in the morning", three_pm, "Europe/Copenhagen")
     assert window is not None and hours(window.not_before) == "Tue 08:00"
     assert window.words.startswith("tomorrow morning")
+
+
+def test_a_danish_hour_named_alone_is_said_back_as_that_hour() -> None:
+    """ "klokken 14" was read back "mellem klokken et 45 og to 45": a time at night."""
+    window = callback_window("ring tilbage klokken 14", MONDAY_9, "Europe/Copenhagen", "da")
+    assert window is not None
+    assert (hours(window.not_before), hours(window.not_after)) == ("Mon 13:45", "Mon 14:45")
+    assert window.words == "i dag omkring klokken to"

@@ -176,6 +176,7 @@ def callback_window(
         day += timedelta(days=1)
     start: float | None = None
     end: float | None = None
+    around: float | None = None  # an hour named alone ("at two"): said as that hour
     part = next((p for w, p in g.part_words if w in words), None)
     if part is not None:
         start, end = g.parts[part]
@@ -197,6 +198,7 @@ def callback_window(
         if (m := g.at_re.search(words)) is not None and start is None and end is None:
             at = _hour(g, m.group(2), m.group(3), afternoon_default=True)
             start, end = max(at - 0.25, 0.0), min(at + 0.75, 24.0)
+            around = at
     if start is None and end is None and not tomorrow:
         return None
     if not tomorrow and end is not None and _at(day, end, tz) <= now:
@@ -209,7 +211,7 @@ def callback_window(
     return CallbackWindow(
         begin,
         finish,
-        say_window(day_key, part, start, end, language),
+        say_window(day_key, part, start, end, language, around=around),
         day_key=day_key,
         part=part,
         start_hour=start,
@@ -237,9 +239,13 @@ def say_window(
     start: float | None,
     end: float | None,
     language: str = DEFAULT_LANGUAGE,
+    *,
+    around: float | None = None,
 ) -> str:
     """ "this afternoon, between twelve and five", "tomorrow after five";
-    ``day_key`` is "today" or "tomorrow", ``part`` a part of the day's key."""
+    ``day_key`` is "today" or "tomorrow", ``part`` a part of the day's key;
+    ``around``: the hour the caller named ("at two"), said as that hour, not as
+    the window kept around it ("between one 45 and two 45")."""
     g = time_grammar(language)
     day = g.say[day_key]
     if part is not None:
@@ -251,6 +257,8 @@ def say_window(
         )
     else:
         lead = day
+    if around is not None:
+        return g.say["around"].format(lead=lead, hour=spoken_hour(around, language))
     if start is not None and end is not None:
         return g.say["between"].format(
             lead=lead, start=spoken_hour(start, language), end=spoken_hour(end, language)
