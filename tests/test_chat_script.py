@@ -189,13 +189,14 @@ def test_turns_after_the_call_ended_are_an_error(
     tmp_path: Path, seeded_env: dict[str, str]
 ) -> None:
     path = tmp_path / "late.txt"
-    path.write_text("bye\nhello?\n")
+    # A first-turn goodbye is asked about once (bot.dialogue.first_turn); the second ends.
+    path.write_text("bye\nbye\nhello?\n")
     result = CliRunner().invoke(
         app, ["chat", "--script", str(path), "--nlu", "fallback"], env=seeded_env
     )
     assert isinstance(result.exception, InputError)
     assert result.exception.exit_code == 2
-    assert "line 2: the call already ended at line 1" in str(result.exception)
+    assert "line 3: the call already ended at line 2" in str(result.exception)
     # The call up to its end is shown first: the author sees why it ended.
     assert "you: bye" in result.stdout and "outcome:" in result.stdout
     result = CliRunner().invoke(
@@ -203,7 +204,8 @@ def test_turns_after_the_call_ended_are_an_error(
     )
     assert isinstance(result.exception, InputError) and result.exception.exit_code == 2
     *turns, last = json.loads(result.stdout)
-    assert [t["caller"] for t in turns] == ["bye"] and turns[0]["action"] == "goodbye"
+    assert [t["caller"] for t in turns] == ["bye", "bye"]
+    assert [t["action"] for t in turns] == ["goodbye_first_turn", "goodbye"]
     assert last["outcome"] == "hangup"  # as without the extra line
 
 

@@ -161,7 +161,8 @@ def test_a_danish_key_3_ends_with_our_callback_prompt_not_english() -> None:
     assert re.search(r'"\$\{SPILLWAY_CHOICE\}" = "3"\]\?menu-recorded\)', recorded)
     assert f"(menu-recorded),Gosub(spillway-say,s,1(menu_callback_recorded,{NO_WORDS}))" in recorded
     done = _section(text, "exten => done,1", "exten => h,1")
-    assert "call_goodbye" in done and "vm-goodbye" not in done
+    # After the bot, which said goodbye itself: no second goodbye, in no language.
+    assert "Playback" not in done and "spillway-say" not in done and "Hangup()" in done
 
 
 def test_a_wrong_key_is_told_and_the_menu_repeats() -> None:

@@ -101,6 +101,9 @@ async def test_fixed_hand_overs_and_goodbye_are_cacheable_case_numbers_are_not(
     assert reply.action == "transfer_no_match" and reply.cached_prefix == reply.text
     bye = bot.dialogues(caller_id=None, call_id="reply-audio-3")
     await bye.start()
+    # A goodbye at the first turn is asked about once (bot.dialogue.first_turn).
+    asked = await bye.handle(TextTurn("goodbye"))
+    assert asked.action == "goodbye_first_turn" and not asked.end_call
     goodbye = await bye.handle(TextTurn("goodbye"))
     assert goodbye.end_call and goodbye.cached_prefix == goodbye.text
     # A hand-over that names the caller's case is not fixed wording.
