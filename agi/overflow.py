@@ -136,6 +136,8 @@ def route_menu_choice(
     call now, as :func:`menu_offers_bot` decides). No key means keep waiting
     (the dialplan has already said so). A key the menu does not offer is told
     to the caller, who hears the menu once more; a second one keeps their place.
+    Key 1 is taken whenever a bot can take the call now, offered or not: a worker
+    freed since the menu began serves a caller who pressed it.
     """
     choice = (digits or "").strip()[:1]
     if not choice:
@@ -150,9 +152,11 @@ def route_menu_choice(
             else (" (the bot is not ready)" if not bot_ready else " (the bot is at its call limit)")
         )
         offered = can_take if bot_offered is None else bot_offered
-        if not offered:
+        if can_take:
+            pass  # a bot is free now (one freed since the menu began): the caller is served
+        elif not offered:
             route = None
-        elif not can_take:
+        else:
             # Offered, but the bot has gone since: the caller keeps their place.
             return Decision(Route.WAIT, f"chose the bot{why}", (KEEP_PLACE,))
     if route is None:

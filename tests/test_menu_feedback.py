@@ -45,9 +45,13 @@ def test_a_second_key_not_offered_keeps_the_callers_place() -> None:
 
 
 def test_key_1_is_judged_by_what_the_menu_said() -> None:
-    # The menu without key 1: pressing it is a key not offered, even if the bot came up since.
-    assert route_menu_choice("1", bot_ready=True, bot_offered=False).route is Route.MENU_AGAIN
+    # The menu without key 1: pressing it is a key not offered while no bot can take
+    # the call; a bot freed since serves the caller who pressed it
+    # (tests/test_workers_pbx.py: a freed worker takes key 1).
+    assert route_menu_choice("1", bot_ready=True, bot_offered=False).route is Route.BOT
     assert route_menu_choice("1", bot_ready=False, bot_offered=False).route is Route.MENU_AGAIN
+    full = route_menu_choice("1", bot_ready=True, bot_full=True, bot_offered=False)
+    assert full.route is Route.MENU_AGAIN
     # Offered and still up: the bot.
     assert route_menu_choice("1", bot_ready=True, bot_offered=True).route is Route.BOT
     # Offered, but the bot went since: not the caller's mistake; they keep their place.
