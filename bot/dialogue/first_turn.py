@@ -14,9 +14,7 @@ from __future__ import annotations
 import functools
 import re
 
-import yaml
-
-from bot.nlu.data import language_dir
+from bot.nlu.data import grammar_doc, grammar_path
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent
 from spillway.errors import NluError
@@ -25,11 +23,7 @@ from spillway.errors import NluError
 @functools.cache
 def greetings(language: str) -> frozenset[str]:
     """The greetings of ``language``'s pack, normalised (read once)."""
-    path = language_dir(language) / "grammar.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise NluError(f"cannot read the grammar {path}") from exc
+    path, doc = grammar_path(language), grammar_doc(language)
     words = doc.get("greetings")
     if not isinstance(words, list) or not words:
         raise NluError(f"{path}: grammar greetings must be a list of phrases")

@@ -17,9 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-import yaml
-
-from bot.nlu.data import language_dir
+from bot.nlu.data import grammar_doc, grammar_path
 from spillway.errors import NluError
 from spillway.language_pack import available_languages
 
@@ -27,11 +25,7 @@ from spillway.language_pack import available_languages
 @functools.cache
 def plain_callback_pattern(language: str) -> re.Pattern[str]:
     """The pack's ``plain_callback`` patterns, as one case-blind alternation (read once)."""
-    path = language_dir(language) / "grammar.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise NluError(f"cannot read the grammar {path}") from exc
+    path, doc = grammar_path(language), grammar_doc(language)
     patterns = doc.get("plain_callback")
     if not isinstance(patterns, list) or not patterns:
         raise NluError(f"{path}: plain_callback must list the patterns of a plain callback")

@@ -22,9 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-import yaml
-
-from bot.nlu.data import language_dir
+from bot.nlu.data import grammar_doc, grammar_path
 from bot.nlu.fallback import clean_text
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent
@@ -91,11 +89,7 @@ def _whole(phrases: tuple[str, ...]) -> re.Pattern[str]:
 @functools.cache
 def plain_answers(language: str) -> PlainAnswers:
     """The plain answers of ``language``'s pack (read once); a bad pack names its key."""
-    path = language_dir(language) / "grammar.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise NluError(f"cannot read the grammar {path}") from exc
+    path, doc = grammar_path(language), grammar_doc(language)
     answers = doc.get("answers")
     if not isinstance(answers, dict):
         raise NluError(f"{path}: grammar answers must be a table with plain_yes and plain_no")

@@ -22,9 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
-from bot.nlu.data import DEFAULT_LANGUAGE, language_dir
+from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
 
 
@@ -139,11 +137,7 @@ def _list(t: dict[str, object], key: str) -> list[str]:
 @functools.cache
 def time_grammar(language: str = DEFAULT_LANGUAGE) -> TimeGrammar:
     """The time grammar of ``language``'s pack (read once)."""
-    path = language_dir(language) / "grammar.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise NluError(f"cannot read the grammar {path}") from exc
+    doc = grammar_doc(language)
     return TimeGrammar.from_tables(doc.get("time") or {})
 
 

@@ -13,6 +13,7 @@ back as a Rasa project (``write_project``) for evaluation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -21,6 +22,7 @@ import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -39,6 +41,23 @@ def language_dir(language: str) -> Path:
     if language not in LANGUAGES:
         raise NluError(f"no language pack {language!r}; known: {', '.join(LANGUAGES)}")
     return pack_dir(language)
+
+
+def grammar_path(language: str) -> Path:
+    """The pack's ``grammar.yaml`` (numbers, times, plain answers, greetings ...)."""
+    return language_dir(language) / "grammar.yaml"
+
+
+@functools.cache
+def grammar_doc(language: str) -> dict[str, Any]:
+    """``language``'s ``grammar.yaml``, read once; its readers take their own tables
+    from it (NluError, naming the file, when it cannot be read)."""
+    path = grammar_path(language)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise NluError(f"cannot read the grammar {path}") from exc
+    return doc if isinstance(doc, dict) else {}
 
 
 def project_dir(language: str = DEFAULT_LANGUAGE) -> Path:

@@ -27,9 +27,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-import yaml
-
-from bot.nlu.data import DEFAULT_LANGUAGE, language_dir
+from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
 
 _TOKEN_RE = re.compile(r"[a-zæøåéü]+|\d+")
@@ -100,11 +98,7 @@ class NumberGrammar:
 @functools.cache
 def number_grammar(language: str = DEFAULT_LANGUAGE) -> NumberGrammar:
     """The number grammar of ``language``'s pack (read once)."""
-    path = language_dir(language) / "grammar.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise NluError(f"cannot read the grammar {path}") from exc
+    doc = grammar_doc(language)
     return NumberGrammar.from_tables(doc.get("numbers") or {})
 
 
