@@ -15,22 +15,12 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bench.make_worlds import RULES  # the call centre's rules, as the shipped worlds have them
 from spillway.paths import repo_root
 
 OUT = repo_root() / "configs" / "worlds" / "signals_apart"
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAYS = (MON, TUE, WED, THU, FRI)
-# The call centre's rules, as the shipped worlds have them (docs/SIMULATION.md).
-RULES: dict[str, Any] = {
-    "calling_hours": {"weekdays": [8, 20], "saturday": [10, 16], "sunday": None},
-    "holidays": "DK",
-    "max_attempts": 6,
-    "min_gap_minutes": 60,
-    "deadline_hours": 4,
-    "expiry_hours": 72,
-    "agents": 5,
-    "talk_minutes": 6,
-}
 # Danish school holidays of 2026 (local dates, inclusive): summer from the Saturday after
 # the last school day to the end of week 32, autumn is week 42 with its weekends.
 SUMMER_2026 = {"name": "sommerferie", "from": "2026-06-27", "to": "2026-08-09"}
