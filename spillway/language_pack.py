@@ -11,7 +11,9 @@ keys in every pack (tests/test_language_packs.py checks they match):
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
 * ``reading.yaml`` - how things are read aloud: weekday and month names,
-  the words for hours, how many digits a group of a long number has.
+  the words for hours, how many digits a group of a long number has;
+* ``console.yaml`` - every word the operations console shows
+  (:mod:`spillway.console_text` reads and checks it).
 
 The NLU side of a pack (``nlu/``, ``heldout.yml``, grammar files) sits in the
 same folder and is loaded by the NLU code. :func:`load_pack` reads a pack
@@ -104,6 +106,11 @@ def _read(code: str, filename: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping at the top")
     return data
+
+
+def read_pack_file(code: str, filename: str) -> dict[str, Any]:
+    """A YAML file of pack ``code`` as a mapping; ConfigError when missing or malformed."""
+    return _read(code, filename)
 
 
 def _need(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:

@@ -306,6 +306,9 @@ class WebSettings(Section):
     # at once. Kept well under the process's file-descriptor limit.
     max_connections: int = Field(512, ge=1)
     max_connections_per_peer: int = Field(64, ge=1)
+    # The console's language (spillway/languages/<code>/console.yaml); unset: the
+    # shop's language (shop.language), the one the bot speaks.
+    language: Literal["en", "da"] | None = None
 
     def require_api_token(self) -> str:
         """The API token, or a ConfigError naming the key when it is missing or too short."""

@@ -1,0 +1,151 @@
+"""The operations console's words: ``console.yaml`` in each language pack.
+
+Every label, heading, button, message and chart legend the console shows is a
+key of ``spillway/languages/<code>/console.yaml``: a nested mapping whose
+leaves are strings, read as dotted keys (``overview.title``). The English pack
+is the reference: another pack must have exactly its keys, with the same
+``{placeholders}`` in each, or :func:`load_console_text` raises a
+:class:`ConfigError` naming the key, so a missing word is an error when the
+pack is loaded, never a blank on a page. Asking a loaded text for a key it
+does not have is a :class:`ConfigError` too.
+
+The console speaks :func:`console_language`: ``web.language`` when set, else
+the shop's language (``shop.language``, the bot's pack). Dates keep the ISO
+order in every language (Denmark writes dates the ISO way too); weekday and
+month names are the pack's own (``reading.yaml``), and numbers take the
+pack's decimal mark and percent format.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from spillway.errors import ConfigError
+from spillway.language_pack import DEFAULT_LANGUAGE, load_pack, read_pack_file
+from spillway.settings import Settings
+
+FILENAME = "console.yaml"
+
+
+def console_language(settings: Settings) -> str:
+    """The console's language: ``web.language`` when set, else the shop's (the bot's pack)."""
+    return settings.web.language or settings.shop.language
+
+
+def _placeholders(text: str) -> frozenset[str]:
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(text) if f)
+
+
+def _flatten(data: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, where, name + "."))
+        elif isinstance(value, str):
+            flat[name] = value
+        else:  # a bare yes/no/number in YAML: the wording must be quoted
+            raise ConfigError(f"{where}: {name!r} must be a (quoted) string")
+    return flat
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleText:
+    """One language's console wording, and how it writes numbers and dates."""
+
+    code: str  # "da": the page's <html lang>
+    strings: Mapping[str, str]  # dotted key -> wording with {placeholders}
+    weekdays: tuple[str, ...]  # Monday first, from the pack's reading.yaml
+    months: tuple[str, ...]  # January first
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The wording of ``key`` with ``values`` filled in; ConfigError for an unknown key."""
+        try:
+            text = self.strings[key]
+        except KeyError:
+            raise ConfigError(
+                f"language pack {self.code!r}: {FILENAME} has no key {key!r}"
+            ) from None
+        return text.format(**values) if values else text
+
+    def group(self, prefix: str) -> dict[str, str]:
+        """The keys under ``prefix`` (without it): the words a script is given."""
+        start = prefix + "."
+        return {k[len(start) :]: v for k, v in self.strings.items() if k.startswith(start)}
+
+    def json(self, prefix: str) -> str:
+        """:meth:`group` as JSON safe inside a ``<script type="application/json">``."""
+        return json.dumps(self.group(prefix), ensure_ascii=False).replace("<", "\\u003c")
+
+    def number(self, value: float, digits: int = 0) -> str:
+        """``value`` with ``digits`` decimals and the language's decimal mark."""
+        return f"{value:.{digits}f}".replace(".", self.strings["format.decimal_mark"])
+
+    def percent(self, share: float | None, digits: int = 0) -> str:
+        """A share (0.6) as the language writes a percentage ("60%", "60 %"); None: "-"."""
+        if share is None:
+            return "-"
+        return self.strings["format.percent"].format(value=self.number(share * 100, digits))
+
+    def weekday(self, index: int, short: bool = False) -> str:
+        """The name of weekday ``index`` (0: Monday); ``short``: its first three letters."""
+        name = self.weekdays[index % 7]
+        return name[:3] if short else name
+
+    def when(self, ts: float | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """``ts`` in ``zone`` by ``fmt``, the day and month names in this language; None: "-"."""
+        if not ts:
+            return "-"
+        moment = datetime.fromtimestamp(ts, ZoneInfo(zone))
+        words = {
+            "%A": self.weekdays[moment.weekday()],
+            "%a": self.weekdays[moment.weekday()][:3],
+            "%B": self.months[moment.month - 1],
+            "%b": self.months[moment.month - 1][:3],
+        }
+        for code, word in words.items():
+            fmt = fmt.replace(code, word.replace("%", "%%"))
+        return moment.strftime(fmt)
+
+
+def _check_against(reference: Mapping[str, str], strings: Mapping[str, str], where: str) -> None:
+    missing = sorted(set(reference) - set(strings))
+    if missing:
+        raise ConfigError(f"{where}: the key {missing[0]!r} is missing ({len(missing)} in all)")
+    extra = sorted(set(strings) - set(reference))
+    if extra:
+        raise ConfigError(f"{where}: the key {extra[0]!r} is not in the {DEFAULT_LANGUAGE} pack")
+    for key, text in strings.items():
+        if _placeholders(text) != _placeholders(reference[key]):
+            raise ConfigError(
+                f"{where}: {key!r} must fill in {sorted(_placeholders(reference[key]))}"
+            )
+
+
+def _strings(code: str) -> dict[str, str]:
+    where = f"language pack {code!r}: {FILENAME}"
+    return _flatten(read_pack_file(code, FILENAME), where)
+
+
+@functools.cache
+def load_console_text(code: str) -> ConsoleText:
+    """The console's wording in pack ``code`` (read once), checked against the English
+    pack's keys and placeholders; ConfigError naming the file and the key."""
+    pack = load_pack(code)  # an unknown language is named here
+    strings = _strings(code)
+    if code != DEFAULT_LANGUAGE:
+        _check_against(_strings(DEFAULT_LANGUAGE), strings, f"language pack {code!r}: {FILENAME}")
+    return ConsoleText(
+        code=code,
+        strings=MappingProxyType(strings),
+        weekdays=pack.reading.weekdays,
+        months=pack.reading.months,
+    )
