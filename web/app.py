@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from spillway.console_text import console_language, load_console_text
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.auth import SESSION_COOKIE, LoginLimit, RequireLogin, SecurityHeaders, login_routes
@@ -69,4 +70,6 @@ def create_web_app(settings: Settings, store: AsyncStore) -> Starlette:
         ],
     )
     app.state.zone = settings.shop.timezone
+    # The console's words: web.language, else the shop's (a missing key fails here, at start).
+    app.state.text = load_console_text(console_language(settings))
     return app

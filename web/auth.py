@@ -42,7 +42,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spillway.settings import WebSettings
 from web.csrf import checked_form, new_token
-from web.pages import render
+from web.pages import page_text, render, word
 from web.users import Role, User, UserBook
 
 SESSION_COOKIE = "spillway_session"
@@ -83,7 +83,9 @@ def current_user(request: Request) -> User:
 def require_role(request: Request, role: Role) -> User:
     user = current_user(request)
     if user.role < role:
-        raise HTTPException(403, f"this needs the {role.label} role; you are a {user.role.label}")
+        text = page_text(request)
+        needed, held = word(text, "role", role.label), word(text, "role", user.role.label)
+        raise HTTPException(403, text("errors.role", needed=needed, held=held))
     return user
 
 
@@ -208,14 +210,14 @@ def login_routes(users: UserBook, limit: LoginLimit) -> list[Route]:
         wait = limit.retry_after_s(name, address)
         if wait is not None:
             response = form(
-                request, status=429, problem=f"Too many failed logins: try again in {wait} s."
+                request, status=429, problem=page_text(request)("login.too_many", seconds=wait)
             )
             response.headers["Retry-After"] = str(wait)
             return response
         user = users.check(name, password)
         if user is None:
             limit.failed(name, address)
-            return form(request, status=401, problem="Wrong user name or password.")
+            return form(request, status=401, problem=page_text(request)("login.wrong"))
         request.session.clear()  # a new session: nothing carried over from before the login
         request.session.update(user=user.name, login_at=time.time(), csrf=new_token())
         return RedirectResponse(safe_next(str(posted.get("next", "/"))), status_code=303)

@@ -24,8 +24,8 @@ from starlette.routing import Route
 from scheduler import requests as callback_requests
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
-from scheduler.timing.explain import DAYS
 from scheduler.timing.model_keeper import season_calendar
+from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.auth import current_user, require_role
@@ -56,7 +56,7 @@ from web.kpis import (
     window,
 )
 from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
-from web.pages import render
+from web.pages import page_text, render, word
 from web.users import Role
 
 LIVE_POLL_S = 5
@@ -87,6 +87,25 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated,
     }
+
+
+def window_label(text: ConsoleText, w: Window) -> str:
+    """The window as the Overview names it: "Last 7 days: 2026-03-02 08:00 to ... (zone)"."""
+    return text(
+        f"window.{w.key}",
+        start=text.when(w.since, w.zone),
+        end=text.when(w.until, w.zone),
+        zone=w.zone,
+    )
+
+
+def timing_words(text: ConsoleText, timing: str, reason: str | None) -> str:
+    """Which timing a request has and why, as the console's language says it."""
+    return text(
+        "request.timing_value",
+        timing=word(text, "policy", timing),
+        reason=word(text, "timing_reason", reason or "unknown"),
+    )
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -130,6 +149,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
         k = await figures.get(overview_key(w), now, lambda: store.run(compute_kpis, store.store, w))
+        text = page_text(request)
         return render(
             request,
             "overview.html",
@@ -138,6 +158,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "w": w,
                 "windows": WINDOW_KEYS,
                 "k": k,
+                "window_label": window_label(text, w),
                 "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
             },
@@ -185,7 +206,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
     def _request_id(request: Request) -> int:
         raw = request.path_params["request_id"]
         if not raw.isdigit() or len(raw) > 18:
-            raise HTTPException(404, f"no callback request {raw!r}")
+            raise HTTPException(404, page_text(request)("errors.no_request", id=repr(raw)))
         return int(raw)
 
     async def detail(request: Request) -> Response:
@@ -194,14 +215,18 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
             request_detail, store.store, request_id, settings, models, time.time()
         )
         if found is None:
-            raise HTTPException(404, f"no callback request {request_id}")
+            raise HTTPException(404, page_text(request)("errors.no_request", id=request_id))
         row, attempts, why = found
         by_day: dict[int, list[Any]] = {}
         for cell in why.week:
             by_day.setdefault(cell.weekday, []).append(cell)
         first = why.week[0].weekday if why.week else 0
+        text = page_text(request)
         heatmap = [
-            (DAYS[(first + i) % 7], sorted(by_day.get((first + i) % 7, []), key=lambda c: c.hour))
+            (
+                text.weekday(first + i),
+                sorted(by_day.get((first + i) % 7, []), key=lambda c: c.hour),
+            )
             for i in range(7)
         ]
         refused: dict[str, int] = {}
@@ -217,6 +242,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "context": json.loads(row.get("context") or "{}"),
                 "attempts": attempts,
                 "why": why,
+                "timing": timing_words(text, why.timing, why.timing_reason),
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),
@@ -247,7 +273,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 return True
 
         if not await store.run(close):
-            raise HTTPException(409, f"request {request_id} is not open")
+            raise HTTPException(409, page_text(request)("errors.not_open", id=request_id))
         return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
     async def calls_page(request: Request) -> Response:
@@ -275,7 +301,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         call_id = request.path_params["call_id"][:200]
         found = await store.run(call_detail, store.store, call_id)
         if found is None:
-            raise HTTPException(404, f"no call {call_id!r}")
+            raise HTTPException(404, page_text(request)("errors.no_call", id=repr(call_id)))
         call, transcript, events, call_turns = found
         return render(
             request,

@@ -13,6 +13,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from web.page_text import page_text
+
 CSRF_FIELD = "csrf_token"
 
 
@@ -35,7 +37,7 @@ async def checked_form(request: Request) -> FormData:
     given = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if not isinstance(given, str) or not isinstance(expected, str):
-        raise HTTPException(403, "the form's csrf_token is missing: reload the page")
+        raise HTTPException(403, page_text(request)("errors.csrf_missing"))
     if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(403, "the form's csrf_token is wrong: reload the page")
+        raise HTTPException(403, page_text(request)("errors.csrf_wrong"))
     return form

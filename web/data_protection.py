@@ -35,12 +35,12 @@ from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
 from spillway.personal_data import PERSONAL_DATA
 from spillway.phone import mask_phone, normalise_phone
-from spillway.retention import HOLD_SAYS, hold, holds, release
+from spillway.retention import hold, holds, release
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store
 from web.auth import require_role
 from web.csrf import checked_form
-from web.pages import render
+from web.pages import page_text, render
 from web.users import Role, User
 
 PAGE = "/data-protection"
@@ -102,9 +102,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         form = await checked_form(request)
         raw, e164 = number(form)
         if e164 is None:
-            raise HTTPException(
-                400, f"{raw!r} is not a phone number (e.g. 20123456 or +4520123456)"
-            )
+            raise HTTPException(400, page_text(request)("dp.not_a_number", number=repr(raw)))
         return user, form, e164
 
     def hash_key() -> bytes | None:
@@ -137,7 +135,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         user = admin(request)
         raw, e164 = number(await checked_form(request))
         if e164 is None:  # nothing was looked up
-            problem = f"{raw!r} is not a phone number: e.g. 20123456 or +4520123456"
+            problem = page_text(request)("dp.not_a_number", number=repr(raw))
             return await page(request, status=400, problem=problem)
         return await page(request, found=await look_up(user, e164))
 
@@ -185,8 +183,9 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         done = await store.run(
             lambda: hold(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )
-        # Said once on the page the redirect shows, as `gdpr hold` says it.
-        request.session[HELD] = f"{mask_phone(e164)} {HOLD_SAYS[done]}"
+        # Said once on the page the redirect shows, as `gdpr hold` says it (in the
+        # console's language: dp.held_placed / dp.held_reason_added).
+        request.session[HELD] = page_text(request)(f"dp.held_{done.value}", phone=mask_phone(e164))
         return RedirectResponse(PAGE, status_code=303)
 
     async def release_(request: Request) -> Response:

@@ -1,44 +1,99 @@
 """Server-rendered pages: the Jinja2 templates in ``web/templates`` and how they are filled.
 
 Every page gets the logged-in user, the session's CSRF token (every form
-carries it) and the shop's time zone; autoescaping is on.
+carries it), the shop's time zone and the console's words (``t``: a
+:class:`spillway.console_text.ConsoleText`, the language pack's
+``console.yaml`` in the console's language, kept on ``app.state.text``;
+``<html lang>`` is its code). No template holds a word of its own: ``t(key)``
+for text, ``html(key, ...)`` for text with markup (``code(...)``) filled in,
+``| word(group)`` for a stored value (a status, a source, an outcome) as the
+language says it, ``| percent`` and ``| decimal`` for numbers. Autoescaping is on.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.timing.choice import policy_word
+from spillway.console_text import ConsoleText, load_console_text
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from web.csrf import csrf_token
+from web.page_text import page_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
-def local_time(ts: float | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return datetime.fromtimestamp(ts, ZoneInfo(zone)).strftime(fmt) if ts else "-"
+def word(text: ConsoleText, group: str, value: object) -> str:
+    """A stored value (``status``: ``pending``) as the language says it; a value the pack
+    does not know (an older stored word) is shown as stored."""
+    key = f"{group}.{value}"
+    return text(key) if key in text.strings else str(value)
 
 
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0%}"
+def decimal(text: ConsoleText, value: float | None, digits: int | None, fixed: bool) -> str:
+    """A number with the language's decimal mark: rounded to ``digits`` (Jinja's ``round``),
+    or with exactly ``digits`` decimals when ``fixed``; None is "-"."""
+    if value is None:
+        return "-"
+    if fixed and digits is not None:
+        return text.number(value, digits)
+    shown = str(round(value, digits)) if digits is not None else str(value)
+    return shown.replace(".", text("format.decimal_mark"))
+
+
+def _text(context: Context) -> ConsoleText:
+    text = context.get("t")
+    return text if isinstance(text, ConsoleText) else load_console_text(DEFAULT_LANGUAGE)
+
+
+@pass_context
+def _percent(context: Context, value: float | None, digits: int = 0) -> str:
+    return _text(context).percent(value, digits)
+
+
+@pass_context
+def _decimal(
+    context: Context, value: float | None, digits: int | None = None, fixed: bool = False
+) -> str:
+    return decimal(_text(context), value, digits, fixed)
+
+
+@pass_context
+def _word(context: Context, value: object, group: str) -> str:
+    return word(_text(context), group, value)
+
+
+@pass_context
+def _policy(context: Context, name: object) -> str:
+    """A policy's stored name as every page says it: the rule-based timing is
+    "conventional" (scheduler.timing.choice.policy_word), in the console's language."""
+    return word(_text(context), "policy", policy_word(str(name))) if name else "-"
+
+
+def code(snippet: object) -> Markup:
+    """A command or setting, shown as code inside a sentence (:func:`html`)."""
+    return Markup("<code>{}</code>").format(snippet)
 
 
 templates.env.filters["masked"] = lambda phone: mask_phone(phone or "")
 # Free text (what a caller said, a reason, a summary) with any phone number in it masked.
 templates.env.filters["masked_text"] = lambda text: mask_numbers(str(text))
-templates.env.filters["percent"] = percent
-# A policy's stored name as every page says it: the rule-based timing is "conventional".
-templates.env.filters["policy"] = lambda name: policy_word(str(name)) if name else name
+templates.env.filters["percent"] = _percent
+templates.env.filters["decimal"] = _decimal
+templates.env.filters["word"] = _word
+templates.env.filters["policy"] = _policy
 
 
 def render(
@@ -47,6 +102,12 @@ def render(
     """The template ``name`` with the page's common context."""
     user = request.scope.get("state", {}).get("user")
     zone = request.app.state.zone if hasattr(request.app.state, "zone") else "UTC"
+    text = page_text(request)
+
+    def html(key: str, **values: object) -> Markup:
+        """``key``'s wording, escaped, with ``values`` filled in (markup from :func:`code` kept)."""
+        return Markup(escape(text(key))).format(**values)
+
     return templates.TemplateResponse(
         request,
         name,
@@ -54,7 +115,11 @@ def render(
             "user": user,
             "csrf_token": csrf_token(request),
             "zone": zone,
-            "when": lambda ts, fmt="%Y-%m-%d %H:%M": local_time(ts, zone, fmt),
+            "t": text,
+            "html": html,
+            "code": code,
+            "weekday": text.weekday,
+            "when": lambda ts, fmt="%Y-%m-%d %H:%M": text.when(ts, zone, fmt),
             **context,
         },
         status_code=status_code,

@@ -10,6 +10,7 @@ The page names no customer: it shows counts only.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,10 +23,33 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
+from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
-from web.pages import render
+from web.pages import page_text, render
+
+
+def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
+    """The KPI's verdict (the report's ``verdict``, else why there is none) in the
+    console's language; in English it is the report's own ``verdict_text``."""
+    if kpi["verdict"] == "predicted better":
+        return text("pilot.verdicts.better")
+    if kpi["verdict"] == "predicted worse":
+        return text("pilot.verdicts.worse")
+    return text("pilot.verdicts.covers_zero" if kpi["interval"] else "pilot.verdicts.too_few")
+
+
+def localised(text: ConsoleText, shown: str) -> str:
+    """A figure as the report shows it ("+30.0 pts [-11.8, +60.1]", "61.5%") with the
+    language's decimal mark, percent, points and interval separator."""
+    mark = text("format.decimal_mark")
+    if mark == ".":
+        return shown.replace(" pts", " " + text("pilot.points"))
+    shown = shown.replace(", ", "; ").replace(".", mark).replace(" pts", " " + text("pilot.points"))
+    if shown.endswith("%"):
+        return text("format.percent", value=shown[:-1])
+    return shown
 
 
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
@@ -48,6 +72,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 pilot_report_from_store, store.store, settings.callbacks.pilot, start, end, zone
             ),
         )
+        text = page_text(request)
         return render(
             request,
             "pilot.html",
@@ -58,8 +83,9 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "since": since or "",
                 "until": until or "",
                 "policy": settings.callbacks.policy,
-                "shown_value": shown_value,
-                "shown_difference": shown_difference,
+                "shown_value": lambda key, value: localised(text, shown_value(key, value)),
+                "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
+                "verdict": lambda kpi: verdict_words(text, kpi),
             },
         )
 

@@ -1,8 +1,14 @@
 // The console's charts, drawn from JSON the page carries in a
 // <script type="application/json"> (so no page needs an inline script):
 // the Overview's requests and contact rate per day, the Model page's reliability curve.
+// Their words come the same way (#chart-words: the language pack's console.yaml "chart" keys).
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  var wordsData = document.getElementById("chart-words");
+  var words = JSON.parse((wordsData && wordsData.textContent) || "{}");
+  function word(key) {
+    return words[key] || key;
+  }
   var bins = document.getElementById("reliability-series");
   var curve = document.getElementById("reliability-chart");
   if (bins && curve && typeof Chart !== "undefined") {
@@ -13,16 +19,16 @@ document.addEventListener("DOMContentLoaded", function () {
       type: "scatter",
       data: {
         datasets: [
-          { label: "answered (%)", data: points, showLine: true, borderColor: "#1b6e3a", backgroundColor: "#1b6e3a" },
-          { label: "calibrated", data: [{ x: 0, y: 0 }, { x: 100, y: 100 }], showLine: true, borderColor: "#999", borderDash: [4, 4], pointRadius: 0 },
+          { label: word("answered"), data: points, showLine: true, borderColor: "#1b6e3a", backgroundColor: "#1b6e3a" },
+          { label: word("calibrated"), data: [{ x: 0, y: 0 }, { x: 100, y: 100 }], showLine: true, borderColor: "#999", borderDash: [4, 4], pointRadius: 0 },
         ],
       },
       options: {
         animation: false,
         maintainAspectRatio: false,
         scales: {
-          x: { min: 0, max: 100, title: { display: true, text: "predicted (%)" } },
-          y: { min: 0, max: 100, title: { display: true, text: "answered (%)" } },
+          x: { min: 0, max: 100, title: { display: true, text: word("predicted") } },
+          y: { min: 0, max: 100, title: { display: true, text: word("answered") } },
         },
       },
     });
@@ -40,14 +46,14 @@ document.addEventListener("DOMContentLoaded", function () {
       datasets: [
         {
           type: "bar",
-          label: "requests",
+          label: word("requests"),
           data: series.map(function (d) { return d.requests; }),
           backgroundColor: "#9ec5e8",
           yAxisID: "count",
         },
         {
           type: "line",
-          label: "reached (%)",
+          label: word("reached"),
           data: series.map(function (d) {
             return d.contact_rate === null ? null : Math.round(d.contact_rate * 1000) / 10;
           }),
