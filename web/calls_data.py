@@ -12,7 +12,8 @@ from web.kpi_rows import handoff_reason
 from web.kpis import OUTCOME_CLASSES, outcome_class, stored_words, window
 
 CALL_LIMIT = 200
-CALL_OUTCOME_CHOICES = (*OUTCOME_CLASSES, "in_progress")
+IN_PROGRESS = "in_progress"  # a call still going: no outcome yet
+CALL_OUTCOME_CHOICES = (*OUTCOME_CLASSES, IN_PROGRESS)
 
 
 def list_calls(
@@ -20,7 +21,7 @@ def list_calls(
 ) -> tuple[list[dict[str, Any]], int]:
     """The bot's calls (and those in progress), newest first, and how many match."""
     params: dict[str, Any] = {}
-    if outcome == "in_progress":
+    if outcome == IN_PROGRESS:
         parts = ["ended_at IS NULL"]
     elif outcome:
         words = stored_words(outcome)
@@ -57,7 +58,7 @@ def list_calls(
     return [
         {
             **r,
-            "kpi_class": outcome_class(r["outcome"]) or "in progress",
+            "kpi_class": outcome_class(r["outcome"]) or IN_PROGRESS,
             "handoff_reason": reasons.get(r["call_id"], ""),
         }
         for r in rows
@@ -80,5 +81,5 @@ def call_detail(
         "SELECT at, kind, data FROM call_events WHERE call_id = :id ORDER BY at, id",
         {"id": call_id},
     )
-    call = {**rows[0], "kpi_class": outcome_class(rows[0]["outcome"]) or "in progress"}
+    call = {**rows[0], "kpi_class": outcome_class(rows[0]["outcome"]) or IN_PROGRESS}
     return call, transcript, events, turns(events)

@@ -40,6 +40,16 @@ def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
     return text("pilot.verdicts.covers_zero" if kpi["interval"] else "pilot.verdicts.too_few")
 
 
+def money_note(text: ConsoleText, money: dict[str, Any]) -> str:
+    """Why the money has no ROI ("": it has one), as :func:`scheduler.pilot.roi.pilot_roi`
+    decides it, in the console's language."""
+    if not money["note"]:
+        return ""
+    arms = money["arms"]
+    both = arms["predicted"]["callbacks"] and arms["conventional"]["callbacks"]
+    return text("pilot.note_investment" if both else "pilot.note_arms")
+
+
 def localised(text: ConsoleText, shown: str) -> str:
     """A figure as the report shows it ("+30.0 pts [-11.8, +60.1]", "61.5%") with the
     language's decimal mark, percent, points and interval separator."""
@@ -86,6 +96,9 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "shown_value": lambda key, value: localised(text, shown_value(key, value)),
                 "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
                 "verdict": lambda kpi: verdict_words(text, kpi),
+                "money_note": money_note(text, report["money"]),
+                # No since: the report's "the pilot's start", in the console's language.
+                "window_since": report["window"]["since"] if since else text("pilot.start"),
             },
         )
 
