@@ -266,3 +266,31 @@ def test_the_pilot_page_equals_report_pilot_json(
         assert cost == f"{report['money']['arms']['predicted']['cost_per_callback']:.2f}"
         assert "2 request(s)" in tab.inner_text("#pilot-opted-out")
         assert "+45207000" not in tab.content()  # no customer's number on the page
+
+
+def test_a_danish_shop_s_console_and_its_charts_speak_danish(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """shop.language: da: the page is lang="da", the figures Danish ("60 %"), and the
+    chart's legend (drawn by console.js from the page's #chart-words) too."""
+    folder = tmp_path_factory.mktemp("danish")
+    db_path = seeded_database(folder / "console.db", seed)
+    with (
+        running_console(
+            folder,
+            db_path,
+            user="lead",
+            password=PASSWORD,
+            env_extra={"SPILLWAY_SHOP__LANGUAGE": "da"},
+        ) as url,
+        logged_in(browser, url) as tab,
+    ):
+        tab.goto(url + "/?window=30d")
+        assert tab.locator("html").get_attribute("lang") == "da"
+        assert "Seneste 30 dage" in tab.inner_text("#window-label")
+        assert tab.inner_text("[data-kpi=contact_rate]") == "60 %"
+        assert tab.inner_text("[data-kpi=turn_latency_p95]") == "970,0"
+        legend = tab.locator("#daily-chart").evaluate(
+            "canvas => Chart.getChart(canvas).data.datasets.map(d => d.label)"
+        )
+        assert legend == ["anmodninger", "nået (%)"]
