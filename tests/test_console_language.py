@@ -5,6 +5,8 @@ as before, and ``web.language`` overriding ``shop.language`` for the console alo
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 import time
@@ -35,7 +37,7 @@ from spillway.storage import AsyncStore, SqliteStore
 from tests.console_seed import seed
 from tests.pilot_seed import seed_pilot
 from web.calls_data import CALL_OUTCOME_CHOICES
-from web.console_data import POLICY_CHOICES, SOURCE_CHOICES, STATUS_CHOICES
+from web.console_data import CSV_COLUMNS, POLICY_CHOICES, SOURCE_CHOICES, STATUS_CHOICES
 from web.users import Role, entry
 
 PACKS = available_languages()
@@ -76,7 +78,8 @@ def test_every_stored_value_the_console_shows_has_a_word(code: str, store: Sqlit
         *(f"dp.held_{h.value}" for h in Held),
     ]
     report = pilot_report_from_store(store, PilotSettings(), 0.0, 1.0, "UTC")
-    wanted += [f"pilot.kpis.{k['key']}" for k in [report["primary"], *report["secondary"]]]
+    kpis = [report["primary"], *report["secondary"]]
+    wanted += [f"pilot.{group}.{k['key']}" for k in kpis for group in ("kpis", "method")]
     wanted += [f"pilot.explained.{k}" for k in report["money"]["explained"]]
     assert [k for k in wanted if k not in strings] == []
 
@@ -169,6 +172,9 @@ ENGLISH = [
     # stored word on purpose, in a cell of class "small").
     "<td>pending</td>", "<td>done</td>", "<td>unreached</td>", "<td>no_answer</td>",
     "<td>resolved</td>", "<td>handoff</td>", ">pending<", "<small>done</small>",
+    "scheduler node", "heartbeat", "no model yet", "in flight", "not configured",
+    "no call left open", "kept in the secrets file", "call records",
+    "points from", " attempts)", "Newcombe hybrid", "delta method", "doubly robust",
     "Mon ", "Tue ", "Wed ", "in progress", "the pilot's start", ">listening<",
 ]  # fmt: skip
 DANISH = {
@@ -191,12 +197,15 @@ DANISH = {
         "Nået ved første forsøg",
         "konklusion",
         "+30,0 point [-11,8; +60,1]",
+        "(+5 point fra 30 %)",
+        "(-0,3 forsøg)",
+        "percentil-bootstrap over tilbagekald, 2000 gentagelser",
         "Økonomi",
         "pilotens start",
     ],
     "/data-protection": ["Databeskyttelse", "Søg på nummer", "Revisionslog"],
     "/model": ["Kontaktmodel", "Kalibrering", "60 % til 70 %", ">man<"],
-    "/health": ["Systemstatus", "kontrol"],
+    "/health": ["Systemstatus", "kontrol", "opkaldsplanlægger node-a", "livstegn for", "skema v"],
 }
 
 
@@ -257,6 +266,10 @@ async def test_english_pages_are_as_before(db: AsyncStore) -> None:
     assert "reached on the first attempt" in overview and "Overflow bot" in overview
     assert "Plan and why" in pages["/requests/3"] and ">Mon<" in pages["/requests/3"]
     assert "+30.0 pts [-11.8, +60.1]" in pages["/pilot"]
+    # As `spillway report pilot` says them.
+    assert "(+5 points from 30%)" in pages["/pilot"] and "(-0.3 attempts)" in pages["/pilot"]
+    methods = "Newcombe hybrid score interval (Wilson); delta method for each ratio"
+    assert methods in pages["/pilot"]
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -286,11 +299,15 @@ async def test_messages_are_danish_too(db: AsyncStore) -> None:
         search = {"csrf_token": token.group(1)}
         typo = await client.post("/data-protection/search", data={**search, "phone": "abc"})
         missing = await client.get("/requests/999")
+        export = (await client.get("/export/callbacks.csv?status=pending")).text
         found = await client.post("/data-protection/search", data={**search, "phone": "20123401"})
     assert wrong.status_code == 401 and "Forkert brugernavn eller adgangskode." in wrong.text
     assert no_token.status_code == 403 and "genindlæs siden" in no_token.text
     assert typo.status_code == 400 and "er ikke et telefonnummer" in typo.text
     assert missing.status_code == 404 and "intet tilbagekald med nummeret 999" in missing.text
+    # The CSV export stays machine-readable: the same English columns and stored values.
+    header, *rows = list(csv.reader(io.StringIO(export)))
+    assert header == list(CSV_COLUMNS) and {r[header.index("status")] for r in rows} == {"pending"}
     assert found.status_code == 200 and "+4520123401: " in found.text
     shown = ["Spærret mod opkald", "Eksportér (JSON)", "Tilbagehold", "Glem…", ">nej<"]
     assert [w for w in shown if w not in found.text] == []

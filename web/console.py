@@ -342,8 +342,11 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         )
 
     async def health(request: Request) -> Response:
+        text = page_text(request)
         checks = await store.run(
-            lambda: health_checks(store.store, settings, time.time(), stale_after_s=stale_s)
+            lambda: health_checks(
+                store.store, settings, time.time(), stale_after_s=stale_s, text=text
+            )
         )
         return render(request, "health.html", {"page": "health", "checks": checks})
 

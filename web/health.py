@@ -6,15 +6,20 @@ Asterisk's AMI, the speech models, the NLU server and the shop's API; the web
 application checks only what it can see from where it stands: the database,
 the scheduler nodes' heartbeats, the callback backlog, the contact model's
 age, the SMS outbox, calls left open, and its own settings. The page says so.
+
+Every check's name, cause and fix is said in the console's language (the
+``health.*`` keys of the language pack's console.yaml); what an error itself
+says (a database's exception) is shown as it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bot.backends.sms import outbox_counts
-from bot.backends.sms_sender import NO_GATEWAY_HINT
 from scheduler.dialer import status_report
+from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
 from spillway.schema import latest_version
 from spillway.settings import Settings
@@ -34,26 +39,36 @@ class HealthCheck:
     fix: str = ""  # the command (or setting) that fixes it
 
 
-def _database(store: Store) -> HealthCheck:
+def _database(store: Store, t: ConsoleText) -> HealthCheck:
+    name = t("health.name.database")
     try:
         store.check_writable()
         version = max((int(m["version"]) for m in store.applied_migrations()), default=0)
     except SpillwayError as exc:
-        return HealthCheck(
-            "database", False, str(exc), "check storage.sqlite_path and its folder's permissions"
-        )
+        return HealthCheck(name, False, str(exc), t("health.fix.database"))
     if version < latest_version():
-        return HealthCheck(
-            "database",
-            False,
-            f"schema v{version}, this version of Spillway needs v{latest_version()}",
-            "spillway db migrate",
-        )
-    return HealthCheck("database", True, f"{store.backend}, writable, schema v{version}")
+        cause = t("health.cause.schema_old", version=version, latest=latest_version())
+        return HealthCheck(name, False, cause, "spillway db migrate")
+    return HealthCheck(
+        name, True, t("health.cause.database_ok", backend=store.backend, version=version)
+    )
+
+
+def _node(n: dict[str, Any], up: bool, any_alive: bool, t: ConsoleText) -> HealthCheck:
+    error = t("health.cause.last_error", error=n["last_error"]) if n["last_error"] else ""
+    seconds = f"{n['seen_s_ago']:.0f}"
+    return HealthCheck(
+        t("health.name.node", node=n["node"]),
+        up or any_alive,
+        t("health.cause.node_up", seconds=seconds, dialled=n["dialled"], error=error)
+        if up
+        else t("health.cause.node_silent", seconds=seconds, error=error),
+        "" if up else f"spillway scheduler run --node {n['node']}",
+    )
 
 
 def _scheduler(
-    store: Store, now: float, stale_after_s: float, max_age_h: float
+    store: Store, now: float, stale_after_s: float, max_age_h: float, t: ConsoleText
 ) -> list[HealthCheck]:
     report = status_report(store, now)
     checks = []
@@ -62,135 +77,122 @@ def _scheduler(
     if not nodes:
         checks.append(
             HealthCheck(
-                "scheduler",
+                t("health.name.scheduler"),
                 False,
-                "no scheduler node has ever run: callbacks are recorded but nobody dials them",
+                t("health.cause.no_node"),
                 "spillway scheduler run",
             )
         )
     for n in nodes:
         up = n["seen_s_ago"] <= stale_after_s
-        error = f"; its last error: {n['last_error']}" if n["last_error"] else ""
-        checks.append(
-            HealthCheck(
-                f"scheduler node {n['node']}",
-                up or bool(alive),
-                f"heartbeat {n['seen_s_ago']:.0f} s ago, dialled {n['dialled']}{error}"
-                if up
-                else f"silent for {n['seen_s_ago']:.0f} s (stopped, or lost the database){error}",
-                "" if up else f"spillway scheduler run --node {n['node']}",
-            )
-        )
+        checks.append(_node(n, up, bool(alive), t))
         age = n["model_age_h"]
         if up and (age is None or age > max_age_h):
             checks.append(
                 HealthCheck(
-                    f"contact model on {n['node']}",
+                    t("health.name.model", node=n["node"]),
                     False,
-                    "no model yet" if age is None else f"{age:.1f} h old (limit {max_age_h:g} h)",
-                    "the conventional rule plans meanwhile; see `spillway scheduler status` and "
-                    "the node's log for why it does not refit",
+                    t("health.cause.no_model")
+                    if age is None
+                    else t("health.cause.model_old", age=t.number(age, 1), limit=f"{max_age_h:g}"),
+                    t("health.fix.model"),
                 )
             )
         if up and n["policy_fallbacks"]:
             checks.append(
                 HealthCheck(
-                    f"policy fallbacks on {n['node']}",
+                    t("health.name.fallbacks", node=n["node"]),
                     False,
-                    f"{n['policy_fallbacks']} plans made by the conventional rule because the "
-                    "model was missing, stale or failed",
+                    t("health.cause.fallbacks", plans=n["policy_fallbacks"]),
                     "spillway scheduler status",
                 )
             )
     lag = float(report["lag_s"])
     checks.append(
         HealthCheck(
-            "callback backlog",
+            t("health.name.backlog"),
             lag <= BACKLOG_LAG_S,
-            f"{report['due_now']} due now, the oldest waiting {lag / 60:.0f} min, "
-            f"{report['in_flight']} in flight",
-            ""
-            if lag <= BACKLOG_LAG_S
-            else "spillway scheduler status; start more dialers "
-            "(spillway scheduler run) or raise callbacks.max_in_flight",
+            t(
+                "health.cause.backlog",
+                due=report["due_now"],
+                minutes=f"{lag / 60:.0f}",
+                in_flight=report["in_flight"],
+            ),
+            "" if lag <= BACKLOG_LAG_S else t("health.fix.backlog"),
         )
     )
     return checks
 
 
-def _sms(store: Store, settings: Settings) -> HealthCheck:
+def _sms(store: Store, settings: Settings, t: ConsoleText) -> HealthCheck:
     counts = outbox_counts(store)
     waiting = counts["pending"] + counts["sending"]
-    queue = f"outbox: {waiting} waiting, {counts['sent']} sent, {counts['failed']} failed"
+    queue = t("health.cause.outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"])
+    name = t("health.name.sms")
     if settings.sms.gateway_url is None:
-        return HealthCheck(
-            "SMS gateway",
-            waiting == 0,
-            f"not configured, messages stay queued; {queue}",
-            NO_GATEWAY_HINT,
-        )
+        cause = t("health.cause.sms_unset", queue=queue)
+        return HealthCheck(name, waiting == 0, cause, t("health.fix.sms_unset"))
     return HealthCheck(
-        "SMS gateway",
+        name,
         counts["failed"] == 0,
         f"{settings.sms.gateway_url}; {queue}",
         "spillway sms outbox --status failed" if counts["failed"] else "",
     )
 
 
-def _open_calls(store: Store, now: float) -> HealthCheck:
+def _open_calls(store: Store, now: float, t: ConsoleText) -> HealthCheck:
     [row] = store.query(
         "SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL AND started_at < :old",
         {"old": now - STUCK_CALL_S},
     )
     stuck = int(row["n"])
     return HealthCheck(
-        "call records",
+        t("health.name.calls"),
         stuck == 0,
-        f"{stuck} call(s) open for over an hour: their controller stopped mid-call"
-        if stuck
-        else "no call left open",
-        "restart `spillway serve` (it closes them)" if stuck else "",
+        t("health.cause.calls_stuck", calls=stuck) if stuck else t("health.cause.calls_ok"),
+        t("health.fix.calls") if stuck else "",
     )
 
 
-def _web(settings: Settings) -> list[HealthCheck]:
+def _web(settings: Settings, t: ConsoleText) -> list[HealthCheck]:
     token = settings.web.api_token
     admins = [n for n, v in settings.web.users.items() if v.startswith("admin:")]
+    kept = settings.web.session_secret is not None
     return [
         HealthCheck(
-            "callback API token",
+            t("health.name.token"),
             token is not None and bool(token.get_secret_value()),
-            "set" if token is not None else "not set: the API and /metrics answer 503",
-            "" if token is not None else "put SPILLWAY_WEB__API_TOKEN in the secrets file",
+            t("health.cause.token_set") if token is not None else t("health.cause.token_unset"),
+            "" if token is not None else t("health.fix.token"),
         ),
         HealthCheck(
-            "console admin",
+            t("health.name.admin"),
             bool(admins),
-            f"admins: {', '.join(sorted(admins))}" if admins else "no user has the admin role",
+            t("health.cause.admins", names=", ".join(sorted(admins)))
+            if admins
+            else t("health.cause.no_admin"),
             "" if admins else "spillway web user add NAME --role admin --password-stdin",
         ),
         HealthCheck(
-            "session key",
-            settings.web.session_secret is not None,
-            "kept in the secrets file"
-            if settings.web.session_secret is not None
-            else "a random key per start: everyone logs in again after a restart",
-            ""
-            if settings.web.session_secret is not None
-            else "spillway web user add (creates SPILLWAY_WEB__SESSION_SECRET)",
+            t("health.name.session"),
+            kept,
+            t("health.cause.session_kept") if kept else t("health.cause.session_random"),
+            "" if kept else t("health.fix.session"),
         ),
     ]
 
 
 def health_checks(
-    store: Store, settings: Settings, now: float, *, stale_after_s: float
+    store: Store, settings: Settings, now: float, *, stale_after_s: float, text: ConsoleText
 ) -> list[HealthCheck]:
-    """Every check the web application can make (worker thread); never raises."""
-    checks = [_database(store)]
+    """Every check the web application can make (worker thread), said in ``text``'s
+    language; never raises."""
+    checks = [_database(store, text)]
     try:
-        checks += _scheduler(store, now, stale_after_s, settings.callbacks.model_max_age_hours)
-        checks.append(_sms(store, settings))
-        checks.append(_open_calls(store, now))
+        max_age_h = settings.callbacks.model_max_age_hours
+        checks += _scheduler(store, now, stale_after_s, max_age_h, text)
+        checks.append(_sms(store, settings, text))
+        checks.append(_open_calls(store, now, text))
     except SpillwayError as exc:
-        checks.append(HealthCheck("database queries", False, str(exc), "spillway doctor"))
-    return checks + _web(settings)
+        checks.append(HealthCheck(text("health.name.queries"), False, str(exc), "spillway doctor"))
+    return checks + _web(settings, text)

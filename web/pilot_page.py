@@ -9,6 +9,7 @@ The page names no customer: it shows counts only.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
+from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
 from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
@@ -48,6 +50,27 @@ def money_note(text: ConsoleText, money: dict[str, Any]) -> str:
     arms = money["arms"]
     both = arms["predicted"]["callbacks"] and arms["conventional"]["callbacks"]
     return text("pilot.note_investment" if both else "pilot.note_arms")
+
+
+# The detectable effects as scheduler.pilot.report words them, for the console's language.
+_EFFECTS = (
+    (re.compile(r"^([+-][\d.]+) points from (\d+)%$"), "pilot.effect.points"),
+    (re.compile(r"^([+-][\d.]+) attempts$"), "pilot.effect.attempts"),
+    (re.compile(r"^([+-][\d.]+) h$"), "pilot.effect.hours"),
+)
+
+
+def effect_words(text: ConsoleText, effect: str) -> str:
+    """The effect a KPI's sample size is for ("+5 points from 30%") in the console's
+    language; a wording the report has since changed is shown as it is."""
+    mark = text("format.decimal_mark")
+    for pattern, key in _EFFECTS:
+        found = pattern.match(effect)
+        if found:
+            size, *base = found.groups()
+            baseline = text("format.percent", value=base[0]) if base else ""
+            return text(key, size=size.replace(".", mark), baseline=baseline)
+    return effect
 
 
 def localised(text: ConsoleText, shown: str) -> str:
@@ -96,6 +119,14 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "shown_value": lambda key, value: localised(text, shown_value(key, value)),
                 "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
                 "verdict": lambda kpi: verdict_words(text, kpi),
+                "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
+                # How each KPI's interval is counted, each method once.
+                "methods": list(
+                    dict.fromkeys(
+                        text(f"pilot.method.{k['key']}", resamples=BOOTSTRAP_RESAMPLES)
+                        for k in [report["primary"], *report["secondary"]]
+                    )
+                ),
                 "money_note": money_note(text, report["money"]),
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": report["window"]["since"] if since else text("pilot.start"),
