@@ -286,6 +286,23 @@ async def test_forget_without_the_hash_key_says_so_and_erases_nothing(
     assert export_person(store, "+45" + BO, settings, now=time.time()).rows > 10
 
 
+async def test_forget_without_the_hash_key_says_so_before_the_confirmation(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """The first "Forget…" already says the erasure cannot be done (and what to run),
+    instead of a confirmation whose "Yes, erase" then fails."""
+    store, settings = world
+    no_key = (
+        store,
+        settings.model_copy(update={"gdpr": settings.gdpr.model_copy(update={"hash_key": None})}),
+    )
+    async with _client(no_key, "ada") as (client, token):
+        answer = await client.post(f"{PAGE}/forget", data={"phone": BO, "csrf_token": token})
+    assert answer.status_code == 409
+    assert 'id="confirm"' not in answer.text and "Yes, erase" not in answer.text
+    assert "spillway gdpr key" in answer.text and "Nothing was erased." in answer.text
+
+
 async def test_a_search_is_audited_without_the_number(
     world: tuple[SqliteStore, Settings],
 ) -> None:

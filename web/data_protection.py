@@ -153,6 +153,11 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
 
     async def forget(request: Request) -> Response:
         user, form, e164 = await posted(request)
+        if hash_key() is None:  # said before the confirmation, not after it
+            problem = page_text(request)(
+                "dp.no_hash_key", command="spillway gdpr key", serve="spillway web serve"
+            )
+            return await page(request, status=409, problem=problem)
         if form.get("confirm") != e164:  # the confirmation shows what is held: a look-up
             return await page(request, confirm=await look_up(user, e164))
         try:

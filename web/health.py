@@ -158,6 +158,7 @@ def _web(settings: Settings, t: ConsoleText) -> list[HealthCheck]:
     token = settings.web.api_token
     admins = [n for n, v in settings.web.users.items() if v.startswith("admin:")]
     kept = settings.web.session_secret is not None
+    keyed = settings.gdpr.hash_key_bytes() is not None
     return [
         HealthCheck(
             t("health.name.token"),
@@ -178,6 +179,14 @@ def _web(settings: Settings, t: ConsoleText) -> list[HealthCheck]:
             kept,
             t("health.cause.session_kept") if kept else t("health.cause.session_random"),
             "" if kept else t("health.fix.session"),
+        ),
+        # Without it the Data protection page's erasure (and `spillway gdpr forget`)
+        # refuses to run: said here, before someone confirms an erasure.
+        HealthCheck(
+            t("health.name.hash_key"),
+            keyed,
+            t("health.cause.hash_key_set") if keyed else t("health.cause.hash_key_unset"),
+            "" if keyed else "spillway gdpr key",
         ),
     ]
 
