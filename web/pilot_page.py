@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -30,6 +31,12 @@ from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
 from web.pages import page_text, render
+
+
+def shown_time(iso: str) -> str:
+    """A window's end as the console writes times, ``YYYY-MM-DD HH:MM`` (the zone is said
+    beside it), not the report's ISO 8601 with its ``T`` and offset."""
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
 
 
 def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
@@ -129,7 +136,10 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 ),
                 "money_note": money_note(text, report["money"]),
                 # No since: the report's "the pilot's start", in the console's language.
-                "window_since": report["window"]["since"] if since else text("pilot.start"),
+                "window_since": shown_time(report["window"]["since"])
+                if since
+                else text("pilot.start"),
+                "window_until": shown_time(report["window"]["until"]),
             },
         )
 

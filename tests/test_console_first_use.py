@@ -1,0 +1,66 @@
+"""What a Danish shop's team lead met on a first look at the console, fixed: the Health
+page names a missing erasure key, the Model page's staleness limit is a Danish number in a
+Danish sentence, the Pilot page's window is written as the console writes times, the
+Overview's median hours have one decimal, and a request's excluded hours are in hours
+("t"), not "h"."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+from spillway.console_text import load_console_text
+from spillway.settings import Settings
+from spillway.storage import AsyncStore, SqliteStore
+from tests.console_seed import seed
+from tests.pilot_seed import seed_pilot
+from tests.test_console_language import _pages, _settings
+from web.health import health_checks
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def db(store: SqliteStore) -> AsyncIterator[AsyncStore]:
+    now = time.time()
+    seed(store, now)
+    seed_pilot(store, now)
+    async_store = AsyncStore(store)
+    yield async_store
+    async_store.close()
+
+
+def _check(store: SqliteStore, settings: Settings, name: str) -> tuple[bool, str, str]:
+    checks = health_checks(
+        store, settings, time.time(), stale_after_s=60.0, text=load_console_text("da")
+    )
+    found = [c for c in checks if c.name == name]
+    assert len(found) == 1, [c.name for c in checks]
+    return found[0].ok, found[0].cause, found[0].fix
+
+
+def test_health_names_a_missing_erasure_key(store: SqliteStore) -> None:
+    name = "nøgle til sletning (gdpr.hash_key)"
+    ok, cause, fix = _check(store, Settings(), name)
+    assert (ok, fix) == (False, "spillway gdpr key") and "Databeskyttelse" in cause
+    ok, cause, fix = _check(store, Settings(gdpr={"hash_key": "k" * 20}), name)
+    assert (ok, cause, fix) == (True, "sat", "")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_danish_pages_write_danish_numbers_and_times(db: AsyncStore) -> None:
+    pages = await _pages(_settings("da"), db, ["/model", "/pilot", "/?window=30d", "/requests/3"])
+    assert "forældet, når den er ældre end 24 t;" in pages["/model"]  # not "24.0 t"
+    window = pages["/pilot"].split('id="pilot-window-label"')[1].split("</p>")[0]
+    assert re.search(r"til \d{4}-\d\d-\d\d \d\d:\d\d \(", window), window  # not ISO's T+01:00
+    assert "T" not in re.sub(r"<[^>]+>", "", window).split("(")[0].split("til ")[-1]
+    assert "<code>predicted</code> (forudsagt)" in window
+    assert ">og før <input" in pages["/pilot"]
+    overview = pages["/?window=30d"]
+    median = re.search(r'data-kpi="median_hours_to_contact">([^<]+)<', overview)
+    assert median is not None
+    assert re.fullmatch(r"\d+(,\d)?|-", median.group(1)), median.group(1)
+    assert "timer til kontakt (median)</th>" in overview
+    assert re.search(r"<li>\d+ t: ", pages["/requests/3"]) and "h: " not in pages["/requests/3"]
