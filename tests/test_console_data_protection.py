@@ -173,11 +173,16 @@ async def test_forget_asks_first_then_export_finds_nothing(
     assert typo.status_code == 400 and "is not a phone number" in typo.text
     # The search normalises the number as the CLI does and counts per table of the map.
     assert found.status_code == 200 and "+4520123456: " in found.text
-    assert re.search(r"<td>callback_requests</td><td>\d+</td>", found.text)
+    # Each table by the pack's word for it, and its own name (the export's key).
+    assert re.search(
+        r"<td>callbacks <small>\(callback_requests\)</small></td><td>\d+</td>", found.text
+    )
     assert re.search(r'id="opt-out">yes<', found.text)
     # The confirmation repeats the number and the counts.
     assert "Erase everything stored about +4520123456?" in asked.text
-    assert re.search(r"<td>transcript_turns</td><td>2</td>", asked.text)
+    assert re.search(
+        r"<td>call transcripts <small>\(transcript_turns\)</small></td><td>2</td>", asked.text
+    )
     assert 'name="confirm" value="+4520123456"' in asked.text
     assert "Erase everything stored about +4520123456?" in wrong.text
     assert "is forgotten" not in wrong.text
@@ -320,12 +325,16 @@ async def test_a_search_is_audited_without_the_number(
     assert before <= float(str(entry["at"])) <= time.time()
     counts = json.loads(str(entry["detail"]))
     assert counts["callback_requests"] >= 1 and entry["rows"] == sum(counts.values())
-    shown = f"<td>callback_requests</td><td>{counts['callback_requests']}</td>"
+    shown = (
+        f"callbacks <small>(callback_requests)</small></td><td>{counts['callback_requests']}</td>"
+    )
     assert shown in found.text
     stored = json.dumps(entry)
     assert not any(form in stored for form in ("31987654", "4531987654"))
     audit = page.text.split('id="audit"')[1].split("</table>")[0]
     assert "<td>search</td><td>ada</td>" in audit and "3198" not in audit
+    # The rows per table in words, not the stored JSON.
+    assert f"callbacks: {counts['callback_requests']}" in audit and '{"' not in audit
 
 
 async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
@@ -346,7 +355,7 @@ async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
     assert shown.status_code == 200
     result = shown.text.split('id="forgotten"')[1].split("</section>")[0]
     assert "+********56 is forgotten" in result and "open callback(s) cancelled" in result
-    assert re.search(r"<li>transcript_turns: 2</li>", result)
+    assert re.search(r"<li>call transcripts: 2</li>", result)
     example = 'placeholder="20123456 or +4520123456"'  # the search field's example is Anna's
     assert "20123456" not in shown.text.replace(example, "")
     assert 'id="forgotten"' not in reloaded.text  # shown once

@@ -14,6 +14,8 @@ import pytest
 import pytest_asyncio
 
 from spillway.console_text import load_console_text
+from spillway.language_pack import available_languages
+from spillway.personal_data import PERSONAL_DATA
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_seed import seed
@@ -64,3 +66,10 @@ async def test_the_danish_pages_write_danish_numbers_and_times(db: AsyncStore) -
     assert re.fullmatch(r"\d+(,\d)?|-", median.group(1)), median.group(1)
     assert "timer til kontakt (median)</th>" in overview
     assert re.search(r"<li>\d+ t: ", pages["/requests/3"]) and "h: " not in pages["/requests/3"]
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_every_table_of_the_personal_data_map_has_a_word(code: str) -> None:
+    """The Data protection page names the tables it counts in the pack's words."""
+    strings = load_console_text(code).strings
+    assert [t.name for t in PERSONAL_DATA if f"table.{t.name}" not in strings] == []

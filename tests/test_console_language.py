@@ -309,6 +309,9 @@ async def test_messages_are_danish_too(db: AsyncStore) -> None:
     header, *rows = list(csv.reader(io.StringIO(export)))
     assert header == list(CSV_COLUMNS) and {r[header.index("status")] for r in rows} == {"pending"}
     assert found.status_code == 200 and "+4520123401: " in found.text
+    assert re.search(
+        r"<td>tilbagekald <small>\(callback_requests\)</small></td><td>\d+</td>", found.text
+    )
     shown = ["Spærret mod opkald", "Eksportér (JSON)", "Tilbagehold", "Glem…", ">nej<"]
     assert [w for w in shown if w not in found.text] == []
     assert [w for w in ENGLISH if w in found.text] == []

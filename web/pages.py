@@ -12,6 +12,7 @@ language says it, ``| percent`` and ``| decimal`` for numbers. Autoescaping is o
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,20 @@ def _policy(context: Context, name: object) -> str:
     return word(_text(context), "policy", policy_word(str(name))) if name else "-"
 
 
+@pass_context
+def _per_table(context: Context, detail: object) -> str:
+    """An audit entry's rows per table (stored as JSON, ``{"orders": 2}``) in words:
+    "ordrer: 2"; anything else as stored."""
+    try:
+        counts = json.loads(str(detail or ""))
+    except ValueError:
+        return str(detail or "")
+    if not isinstance(counts, dict):
+        return str(detail)
+    text = _text(context)
+    return ", ".join(f"{word(text, 'table', name)}: {n}" for name, n in counts.items())
+
+
 def code(snippet: object) -> Markup:
     """A command or setting, shown as code inside a sentence (:func:`html`)."""
     return Markup("<code>{}</code>").format(snippet)
@@ -94,6 +109,7 @@ templates.env.filters["percent"] = _percent
 templates.env.filters["decimal"] = _decimal
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
+templates.env.filters["per_table"] = _per_table
 
 
 def render(
