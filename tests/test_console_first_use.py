@@ -73,3 +73,14 @@ def test_every_table_of_the_personal_data_map_has_a_word(code: str) -> None:
     """The Data protection page names the tables it counts in the pack's words."""
     strings = load_console_text(code).strings
     assert [t.name for t in PERSONAL_DATA if f"table.{t.name}" not in strings] == []
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_model_and_a_request_say_the_default_segment_and_policy_in_danish(
+    db: AsyncStore,
+) -> None:
+    pages = await _pages(_settings("da"), db, ["/model", "/requests/5"])
+    assert "<h3>standard</h3>" in pages["/model"] and "<h3>default</h3>" not in pages["/model"]
+    assert 'data-segment="default"' in pages["/model"]  # the stored name stays for scripts
+    timing = pages["/requests/5"].split('<dd id="timing">')[1].split("</dd>")[0]
+    assert "efter butikkens indstilling callbacks.policy" in timing and "((" not in timing
