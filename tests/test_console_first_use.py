@@ -84,3 +84,12 @@ async def test_the_model_and_a_request_say_the_default_segment_and_policy_in_dan
     assert 'data-segment="default"' in pages["/model"]  # the stored name stays for scripts
     timing = pages["/requests/5"].split('<dd id="timing">')[1].split("</dd>")[0]
     assert "efter butikkens indstilling callbacks.policy" in timing and "((" not in timing
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: AsyncStore) -> None:
+    pages = await _pages(_settings("da"), db, ["/pilot"])
+    terms = pages["/pilot"].split('id="pilot-terms">')[1].split("</ul>")[0]
+    amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d,]+):", terms)
+    assert len(amounts) == 3 and all(re.fullmatch(r"-?\d+,\d\d", a) for a in amounts), amounts
+    assert "timeløn (staff_cost_per_hour)" in terms
