@@ -93,3 +93,9 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: As
     amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d,]+):", terms)
     assert len(amounts) == 3 and all(re.fullmatch(r"-?\d+,\d\d", a) for a in amounts), amounts
     assert "timeløn (staff_cost_per_hour)" in terms
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_call_s_turn_times_are_whole_milliseconds(db: AsyncStore) -> None:
+    page = (await _pages(_settings("da"), db, ["/calls/c1"]))["/calls/c1"]
+    assert "<td>400</td>" in page and "<td>800</td>" in page and ",0</td>" not in page
