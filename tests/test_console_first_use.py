@@ -99,3 +99,20 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: As
 async def test_a_call_s_turn_times_are_whole_milliseconds(db: AsyncStore) -> None:
     page = (await _pages(_settings("da"), db, ["/calls/c1"]))["/calls/c1"]
     assert "<td>400</td>" in page and "<td>800</td>" in page and ",0</td>" not in page
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(("hours", "shown"), [(24, "24 t"), (1.5, "1,5 t")])
+async def test_the_staleness_limit_from_a_configuration_file(
+    db: AsyncStore, hours: float, shown: str
+) -> None:
+    """A YAML ``model_max_age_hours: 24`` is the float 24.0: still "24 t"."""
+    base = _settings("da")
+    settings = Settings(
+        shop={"language": "da"},
+        web=base.web.model_dump(),
+        callbacks={"model_max_age_hours": hours},
+    )
+    assert isinstance(settings.callbacks.model_max_age_hours, float)
+    page = (await _pages(settings, db, ["/model"]))["/model"]
+    assert f"ældre end {shown};" in page
