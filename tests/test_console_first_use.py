@@ -59,6 +59,7 @@ async def test_the_danish_pages_write_danish_numbers_and_times(db: AsyncStore) -
     assert re.search(r"til \d{4}-\d\d-\d\d \d\d:\d\d \(", window), window  # not ISO's T+01:00
     assert "T" not in re.sub(r"<[^>]+>", "", window).split("(")[0].split("til ")[-1]
     assert "<code>predicted</code> (forudsagt)" in window
+    assert '<span class="small">· optalt kl. ' in window  # not ". optalt", as on the Overview
     assert ">og før <input" in pages["/pilot"]
     overview = pages["/?window=30d"]
     median = re.search(r'data-kpi="median_hours_to_contact">([^<]+)<', overview)
