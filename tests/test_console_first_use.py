@@ -117,3 +117,10 @@ async def test_the_staleness_limit_from_a_configuration_file(
     assert isinstance(settings.callbacks.model_max_age_hours, float)
     page = (await _pages(settings, db, ["/model"]))["/model"]
     assert f"ældre end {shown};" in page
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_callbacks_filter_says_what_open_means(db: AsyncStore) -> None:
+    page = (await _pages(_settings("da"), db, ["/requests"]))["/requests"]
+    assert '<option value="open" >åben (venter eller ringer op)</option>' in page
+    assert ">tastemenu (eftersendt)</option>" in page  # the spool: not a queue ("kø")
