@@ -9,14 +9,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, cold_start_prior, fit, slot_of
+from scheduler.timing.model_keeper import ModelKeeper
 from scheduler.timing.segment_activity import pooled_counts, prior_tilts, read_prior_tilts
 from scheduler.timing.signal_evidence import SignalSettings
-from spillway.storage import SqliteStore
+from spillway.storage import AsyncStore, SqliteStore
 
 CPH = "Europe/Copenhagen"
 DAY_S = 86400.0
@@ -92,9 +94,7 @@ def test_no_pooled_signals_change_nothing() -> None:
     assert np.array_equal(plain.seg_beta, empty.seg_beta)
 
 
-def test_the_refit_pools_the_stored_signals_of_each_segments_customers(
-    store: SqliteStore,
-) -> None:
+def _fill(store: SqliteStore) -> None:
     trades, other, stranger = "+4520111111", "+4520222222", "+4520333333"
     with store.transaction() as tx:
         for phone, segment in ((trades, "trades"), (other, "shops")):
@@ -105,7 +105,27 @@ def test_the_refit_pools_the_stored_signals_of_each_segments_customers(
         # A number with no request belongs to no segment; a future event is not seen yet.
         record(tx, "s1", SignalEvent(stranger, "web_visit", NOW - DAY_S), source="t", now_s=NOW)
         record(tx, "o1", SignalEvent(other, "web_visit", NOW + DAY_S), source="t", now_s=NOW)
+
+
+def test_the_refit_pools_the_stored_signals_of_each_segments_customers(
+    store: SqliteStore,
+) -> None:
+    _fill(store)
     tilts = read_prior_tilts(store, {}, now_s=NOW, settings=SETTINGS)
     assert set(tilts) == {"trades"}
     assert _best_weekday_hour(cold_start_prior(None) * tilts["trades"]) == 15
     assert read_prior_tilts(store, {}, now_s=NOW, settings=SignalSettings(strength=0)) == {}
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_daemons_keeper_fits_with_the_pooled_signals(store: SqliteStore) -> None:
+    _fill(store)
+    db = AsyncStore(store)
+    keeper = ModelKeeper(db, refit_every_s=60, clock=lambda: NOW, keep=False, signals=SETTINGS)
+    model = await keeper.refit()
+    assert set(model.prior_tilt) == {"trades"}
+    assert _best_weekday_hour(model.segment_mean("trades")) == 15
+    # Without the signal settings (as before), no tilt.
+    plain = await ModelKeeper(db, refit_every_s=60, clock=lambda: NOW, keep=False).refit()
+    assert plain.prior_tilt == {} and _best_weekday_hour(plain.segment_mean("trades")) == 9
+    db.close()
