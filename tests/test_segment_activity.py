@@ -16,8 +16,10 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, cold_start_prior, fit, slot_of
 from scheduler.timing.model_keeper import ModelKeeper
+from scheduler.timing.model_source import Why, model_source
 from scheduler.timing.segment_activity import pooled_counts, prior_tilts, read_prior_tilts
 from scheduler.timing.signal_evidence import SignalSettings
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 
 CPH = "Europe/Copenhagen"
@@ -129,3 +131,11 @@ async def test_the_daemons_keeper_fits_with_the_pooled_signals(store: SqliteStor
     plain = await ModelKeeper(db, refit_every_s=60, clock=lambda: NOW, keep=False).refit()
     assert plain.prior_tilt == {} and _best_weekday_hour(plain.segment_mean("trades")) == 9
     db.close()
+
+
+def test_an_explanation_fitting_its_own_model_pools_the_signals_too(store: SqliteStore) -> None:
+    """With no stored model, `callbacks explain` fits one as the daemon's keeper does."""
+    _fill(store)
+    source = model_source(store, Settings(), now=NOW)
+    assert source.why is Why.NONE and source.fitted is not None
+    assert set(source.fitted.prior_tilt) == {"trades"}
