@@ -33,7 +33,10 @@ from scheduler.timing.contact_model import SLOTS, FloatArray, cold_start_prior
 from scheduler.timing.signal_evidence import SignalSettings, local_slots, segment_tilt, weights_at
 from spillway.storage import Store
 
-MAX_EVENTS = 500_000  # the most recent events a refit pools (a segment's shape needs far fewer)
+# The most recent events a refit pools (the older ones weigh little: 14-day half-life).
+# Reading them took 2.2 s with 1,000,000 stored for 100,000 customers, 8.2 s at 500,000
+# (SQLite, load ~10; bench/bench_segment_activity.py).
+MAX_EVENTS = 100_000
 DEFAULT_SEGMENT = "default"
 
 
