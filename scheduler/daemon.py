@@ -26,6 +26,7 @@ from scheduler.timing.choice import TimingConfig
 from scheduler.timing.model_keeper import ModelKeeper, predicted_policy, season_calendar
 from scheduler.timing.policy import Policy
 from scheduler.timing.shadow import shadow_policy
+from scheduler.timing.signal_evidence import SignalSettings
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, SpillwayError, StorageError
 from spillway.retention import Periods, apply_retention
@@ -65,6 +66,7 @@ async def run_scheduler(
             industry=settings.callbacks.segment_industry,
             seasons=season_calendar(settings),
             timezone=settings.callbacks.default_timezone,
+            signals=SignalSettings.from_settings(settings.callbacks),
         )
         background.append(asyncio.create_task(keeper.run(stop), name="contact-model"))
     try:

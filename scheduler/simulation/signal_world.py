@@ -27,7 +27,8 @@ import numpy as np
 
 from scheduler.signals import SignalEvent, SignalKind
 from scheduler.simulation.world import Population, SegmentSignals, World
-from scheduler.timing.contact_model import SLOTS
+from scheduler.timing.contact_model import SLOTS, FloatArray
+from scheduler.timing.signal_evidence import SignalSettings, local_slots, slot_weights, weights_at
 
 HOUR_S = 3600.0
 WEEK_S = 7 * 86400.0
@@ -100,6 +101,7 @@ class SimSignals:
     _drawn: dict[int, tuple[np.ndarray, tuple[SignalEvent, ...]]] = field(default_factory=dict)
     _inbound: dict[int, list[SignalEvent]] = field(default_factory=dict)
     _clocks: dict[str, _LocalClock] = field(default_factory=dict)
+    _slots: dict[int, np.ndarray] = field(default_factory=dict)  # drawn events' local slots
 
     def _block(self, customer: int) -> SegmentSignals | None:
         return self.world.segments[int(self.people.segment[customer])].signals
@@ -175,3 +177,31 @@ class SimSignals:
         if not calls:
             return seen
         return tuple(sorted(seen + tuple(calls), key=lambda e: e.at_s))
+
+    def segment_counts(
+        self, now: float, settings: SignalSettings, zone: str | None = None
+    ) -> dict[int, FloatArray]:
+        """Each segment's weighted events per local slot before ``now``, its customers'
+        pooled (segment index -> 168 counts; segments without signals left out): what a
+        deployment's refit reads from its signals table. ``zone``: every customer taken
+        to live there (their zone withheld); None: their own."""
+        pooled: dict[int, FloatArray] = {}
+        for index, segment in enumerate(self.world.segments):
+            if segment.signals is None:
+                continue
+            counts = np.zeros(SLOTS)
+            for customer in np.flatnonzero(self.people.segment == index).tolist():
+                if customer not in self._drawn:
+                    self._drawn[customer] = self._draw(customer)
+                at = self._drawn[customer][0]
+                if customer not in self._slots:
+                    self._slots[customer] = local_slots(at, zone or self.people.timezone[customer])
+                seen = int(np.searchsorted(at, now, side="left"))
+                weight = weights_at(at[:seen], now, settings)
+                np.add.at(counts, self._slots[customer][:seen], weight)
+                calls = [e for e in self._inbound.get(customer, ()) if e.at_s <= now]
+                if calls:
+                    where = zone or self.people.timezone[customer]
+                    counts += slot_weights(calls, now_s=now, timezone=where, settings=settings)
+            pooled[index] = counts
+        return pooled

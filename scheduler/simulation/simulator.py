@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -52,8 +52,9 @@ from scheduler.simulation.world import (
     segment_truth,
     true_season_factor,
 )
-from scheduler.timing.contact_model import AttemptLog, ContactModel, fit, slot_of
+from scheduler.timing.contact_model import AttemptLog, ContactModel, FloatArray, fit, slot_of
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
+from scheduler.timing.segment_activity import prior_tilts
 from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import (
     SlotPolicy,
@@ -201,6 +202,8 @@ class _Simulation:
     model: ContactModel | None = None
     signals: SimSignals | None = None  # the world's signals (None: it has none)
     withheld: frozenset[Withheld] = frozenset()
+    # How ``predicted`` weighs signals (None: not at all, nor pooled into the priors).
+    signal_settings: SignalSettings | None = None
     requests: list[SimRequest] = field(default_factory=list)
     attempts: list[SimAttempt] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -254,7 +257,17 @@ class _Simulation:
             industry={} if Withheld.INDUSTRY in self.withheld else industry,
             season=[a.season or "" for a in self.attempts] if has_seasons(self.world) else (),
         )
-        self.model = fit(log, now=self.now)
+        self.model = fit(log, now=self.now, prior_tilt=self._prior_tilt(log.industry))
+
+    def _prior_tilt(self, industry: Mapping[str, str]) -> dict[str, FloatArray]:
+        """Each segment's pooled signals as a tilt of its cold-start prior, as the daemon's
+        refit reads them (none without signals, or when ``predicted`` ignores them)."""
+        if self.signals is None or self.signal_settings is None:
+            return {}
+        zone = SHOP_ZONE if Withheld.TIME_ZONE in self.withheld else None
+        pooled = self.signals.segment_counts(self.now, self.signal_settings, zone)
+        counts = {self.world.segments[i].name: row for i, row in pooled.items()}
+        return prior_tilts(counts, industry, self.signal_settings.strength)
 
     def dial(self, request: SimRequest, last_plan: Plan) -> bool:
         """One attempt now; whether the customer answered."""
@@ -405,6 +418,7 @@ def simulate(
         policy in (PolicyName.PREDICTED, PolicyName.PILOT),
         np.random.default_rng([world.seed, 1]),
         withheld=withheld,
+        signal_settings=signals,
     )
     if has_signals(world):
         sim.signals = SimSignals(world, people, sim.rules.expiry_s)

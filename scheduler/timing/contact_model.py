@@ -7,7 +7,10 @@ Two parts, combined:
    (business hours, or the industry's default shape) worth a few attempts
    (how many, the segment's own data choose by their marginal likelihood, so
    a segment that answers at other hours than the defaults soon leaves them
-   behind), and is updated with the segment's attempts, each retry counted by
+   behind; where the shop has its customers' signals, the prior's shape is
+   first moved by the segment's pooled activity, and the data choose between
+   that and the plain shape as they choose its strength), and is updated with
+   the segment's attempts, each retry counted by
    how much less retries answer than first attempts, since they go to the
    customers who missed a call (a slot's prior also borrows
    from its neighbouring hours and the same hour on other weekdays, because
@@ -16,9 +19,9 @@ Two parts, combined:
    towards their segment: first an overall reachability factor (answers
    against what the segment predicts), then per slot, so a failed attempt
    in a slot lowers that customer's estimate for that slot.
-2. **Gradient boosting** (scikit-learn) over segment, weekday, hour, attempt
-   number and the customer's contact rate so far, once there are enough
-   attempts. The two are blended in logit space with the weight that gives
+2. **Gradient boosting** (scikit-learn; :mod:`scheduler.timing.contact_boost`) over
+   segment, weekday, hour, attempt number and the customer's contact rate so far,
+   once there are enough attempts. The two are blended in logit space with the weight that gives
    the lowest log-loss on the most recent fifth of the attempts (a time
    split); with too little data the weight is all on the first part.
 
@@ -31,7 +34,6 @@ a refit makes a new one.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -189,6 +191,10 @@ class ContactModel:
     gbm_weight: float = 0.0  # the GBM's share of the blend, in logit space
     holdout_log_loss: float | None = None
     seasons: SeasonEffect | None = None  # learned season factors; None: no season in the log
+    # segment -> factor per slot on its cold-start prior, from the pooled signals of its
+    # customers (:func:`scheduler.timing.signal_evidence.segment_tilt`); for a segment with
+    # no attempts yet (one with attempts has it in ``seg_alpha``/``seg_beta`` already).
+    prior_tilt: dict[str, FloatArray] = field(default_factory=dict)
     _gbm_cache: dict[tuple[int, int, int], FloatArray] = field(default_factory=dict)
 
     # -- the Beta-binomial part -----------------------------------------------------------
@@ -203,7 +209,9 @@ class ContactModel:
     def segment_mean(self, segment: str | None) -> FloatArray:
         index = self._segment_index(segment)
         if index is None:
-            return cold_start_prior(self.industry.get(segment or "default"))
+            name = segment or "default"
+            plain = cold_start_prior(self.industry.get(name))
+            return tilted_prior(plain, self.prior_tilt.get(name))
         a, b = self.seg_alpha[index], self.seg_beta[index]
         return np.asarray(a / (a + b), dtype=np.float64)
 
@@ -352,6 +360,13 @@ def _codes(values: Sequence[str]) -> tuple[dict[str, int], NDArray[np.int64]]:
     return table, codes
 
 
+def tilted_prior(prior: FloatArray, tilt: FloatArray | None) -> FloatArray:
+    """A cold-start curve moved by a segment's pooled activity (``tilt``: None, unchanged)."""
+    if tilt is None:
+        return prior
+    return np.asarray(np.clip(prior * tilt, 0.001, 0.97), dtype=np.float64)
+
+
 def prior_choice(evidence: FloatArray, margin_nats: float) -> NDArray[np.int64]:
     """Which prior strength each segment gets: an index into ``STRENGTHS`` per column.
 
@@ -370,9 +385,14 @@ def prior_choice(evidence: FloatArray, margin_nats: float) -> NDArray[np.int64]:
 
 
 def _segment_posterior(
-    prior: FloatArray, tries: FloatArray, answers: FloatArray
+    prior: FloatArray, tries: FloatArray, answers: FloatArray, tilted: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
     """Each segment's Beta(alpha, beta) by slot, its prior strength chosen by the data.
+
+    ``tilted``: the same curves moved by each segment's pooled signals (None: none).
+    Then each strength is offered with the tilted shape first and the plain one
+    after it, so the pooled activity leads while there are few counts and the plain
+    shape takes over only where the counts say it is better by the margin.
 
     A slot's prior is the cold-start curve, moved by what nearby slots saw
     (:func:`_borrowed`). How much that prior is worth is chosen per segment
@@ -388,8 +408,11 @@ def _segment_posterior(
 
     borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
     evidence, alphas, betas = [], [], []
-    for prior_strength, borrow_strength in STRENGTHS:
-        rate = (borrowed_answers + prior * prior_strength) / (borrowed_tries + prior_strength)
+    shapes = [prior] if tilted is None else [tilted, prior]
+    for (prior_strength, borrow_strength), shape in (
+        (strengths, shape) for strengths in STRENGTHS for shape in shapes
+    ):
+        rate = (borrowed_answers + shape * prior_strength) / (borrowed_tries + prior_strength)
         strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
         a0 = np.clip(rate, 1e-3, 1 - 1e-3) * strength
         b0 = strength - a0
@@ -401,8 +424,19 @@ def _segment_posterior(
     return np.stack(alphas)[chosen, rows], np.stack(betas)[chosen, rows]
 
 
-def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> ContactModel:
-    """Fit both parts on ``log`` (pure; seconds for a million attempts)."""
+def fit(
+    log: AttemptLog,
+    *,
+    now: float,
+    gbm: bool = True,
+    seed: int = 0,
+    prior_tilt: Mapping[str, FloatArray] | None = None,
+) -> ContactModel:
+    """Fit both parts on ``log`` (pure; seconds for a million attempts).
+
+    ``prior_tilt``: segment -> factor per slot on its cold-start prior, from the pooled
+    signals of its customers (:func:`scheduler.timing.signal_evidence.segment_tilt`)."""
+    tilts = dict(prior_tilt or {})
     segments, seg_codes = _codes(log.segment)
     customers, cust_codes = _codes(log.customer)
     n_seg, n_cust = max(len(segments), 1), len(customers)
@@ -419,6 +453,11 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         if names
         else np.zeros((1, SLOTS))
     )
+    tilted = (
+        np.vstack([tilted_prior(row, tilts.get(s)) for row, s in zip(prior, names, strict=True)])
+        if names and any(s in tilts for s in names)
+        else None
+    )
     # Retries go to customers who did not answer before, who are on average harder
     # to reach: counted as plain tries, the hours where retries fall would look
     # worse than they are for the next new customer. So a try counts as much as
@@ -434,7 +473,7 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
     for round_no in range(1 + rounds):
         weighted = np.bincount(flat_seg, weights=weight * in_season, minlength=n_seg * SLOTS)
         seg_weighted = np.maximum(weighted.reshape(n_seg, SLOTS), seg_answers)
-        seg_alpha, seg_beta = _segment_posterior(prior, seg_weighted, seg_answers)
+        seg_alpha, seg_beta = _segment_posterior(prior, seg_weighted, seg_answers, tilted)
         seg_mean = seg_alpha / (seg_alpha + seg_beta)
         point = seg_mean[seg_codes, log.slot] * in_season  # the answers each try should get
         if round_no == rounds:
@@ -471,132 +510,11 @@ def fit(log: AttemptLog, *, now: float, gbm: bool = True, seed: int = 0) -> Cont
         attempts=len(log),
         fitted_at=now,
         seasons=seasons,
+        prior_tilt=tilts,
     )
     if not gbm or len(log) < GBM_MIN_ATTEMPTS:
         return model
-    return _with_gbm(model, log, seg_codes, cust_codes, seed)
+    # Imported here: the boosted part fits through this module (a held-out refit).
+    from scheduler.timing.contact_boost import with_gbm
 
-
-def _gbm_features(
-    log: AttemptLog, seg_codes: NDArray[np.int64], cust_codes: NDArray[np.int64]
-) -> FloatArray:
-    """Per attempt: segment, weekday, hour, attempt number and the customer's rate *before* it."""
-    n = len(log)
-    answered = log.answered.astype(np.float64)
-    # Running counts per customer, excluding the attempt itself (no leak of its answer).
-    order = np.argsort(cust_codes, kind="stable")
-    sorted_codes = cust_codes[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
-    group_start = np.repeat(starts, np.diff(np.r_[starts, n]))
-    position = np.arange(n) - group_start
-    cum_answers = np.cumsum(answered[order])
-    before_answers = cum_answers - answered[order] - np.r_[0, cum_answers][group_start]
-    tries_before = position.astype(np.float64)
-    rate = np.where(
-        tries_before > 0,
-        1.0
-        + np.minimum(
-            RATE_BUCKETS - 1, np.floor(before_answers / np.maximum(tries_before, 1) * RATE_BUCKETS)
-        ),
-        0.0,
-    )
-    rate_by_attempt = np.empty(n)
-    rate_by_attempt[order] = rate
-    return np.column_stack(
-        [
-            seg_codes,
-            log.slot // 24,
-            log.slot % 24,
-            np.minimum(log.attempt_no, MAX_ATTEMPT_FEATURE),
-            rate_by_attempt,
-        ]
-    ).astype(np.float64)
-
-
-def _log_loss(y: FloatArray, p: FloatArray) -> float:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-
-def _with_gbm(
-    model: ContactModel,
-    log: AttemptLog,
-    seg_codes: NDArray[np.int64],
-    cust_codes: NDArray[np.int64],
-    seed: int,
-) -> ContactModel:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    # One OpenMP thread (GBM_THREADS): on a PBX the cores are busy with calls, and a
-    # booster of at most GBM_MAX_ROWS rows fitted with a thread per core spends its time
-    # waiting for the others (bench/bench_gdpr.py times an export both ways).
-    with threadpool_limits(limits=GBM_THREADS, user_api="openmp"):
-        features = _gbm_features(log, seg_codes, cust_codes)
-        y = log.answered.astype(np.float64)
-        features, y_fit = features[-GBM_MAX_ROWS:], y[-GBM_MAX_ROWS:]
-        split = int(len(y_fit) * 0.8)
-        booster = HistGradientBoostingClassifier(
-            max_iter=80,
-            learning_rate=0.1,
-            max_leaf_nodes=31,
-            categorical_features=[0],
-            random_state=seed,
-        )
-        booster.fit(features[:split], y_fit[:split])
-        # The blend weight, chosen on the most recent fifth. The Beta-binomial part
-        # of a held-out attempt comes from a fit on the attempts before it, so
-        # neither part has seen the answers it is judged on.
-        held = slice(split, len(y_fit))
-        offset = len(log) - len(y_fit)
-        held_rows = np.arange(split, len(y_fit)) + offset
-        earlier = fit(_prefix(log, int(held_rows[0])), now=model.fitted_at, gbm=False)
-        hier = _point_means(
-            earlier,
-            [log.customer[int(i)] for i in held_rows],
-            [log.segment[int(i)] for i in held_rows],
-            log.slot[held_rows],
-        )
-        boosted = booster.predict_proba(features[held])[:, 1]
-        losses = {
-            w: _log_loss(y_fit[held], _sigmoid(w * _logit(hier) + (1 - w) * _logit(boosted)))
-            for w in BLEND_WEIGHTS
-        }
-        best = min(losses, key=losses.__getitem__)
-        booster.fit(features, y_fit)  # the final booster sees every row
-        return dataclasses.replace(
-            model,
-            gbm=booster if best < 1.0 else None,
-            gbm_weight=1.0 - best,
-            holdout_log_loss=losses[best],
-            _gbm_cache={},
-        )
-
-
-def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
-    """The first ``stop`` attempts of ``log``."""
-    columns = (f.name for f in dataclasses.fields(log) if f.name != "industry")
-    return dataclasses.replace(log, **{name: getattr(log, name)[:stop] for name in columns})
-
-
-def _point_means(
-    model: ContactModel,
-    customers: Sequence[str],
-    segments: Sequence[str],
-    slots: NDArray[np.int64],
-) -> FloatArray:
-    """The Beta-binomial mean for many (customer, segment, slot) triples at once."""
-    curves = {s: model.segment_mean(s) for s in set(segments)}
-    base = np.array([curves[s][k] for s, k in zip(segments, slots, strict=True)])
-    people = np.array([model.customers.get(c, -1) for c in customers])
-    mean = base.copy()
-    known = people >= 0
-    if known.any():
-        rows, where = people[known], slots[known]
-        alpha, beta = _shrunk(
-            base[known],
-            model.cust_factor[rows],
-            model.cust_tries[rows, where],
-            model.cust_answers[rows, where],
-        )
-        mean[known] = alpha / (alpha + beta)
-    return np.asarray(mean, dtype=np.float64)
+    return with_gbm(model, log, seg_codes, cust_codes, seed)

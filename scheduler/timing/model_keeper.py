@@ -8,6 +8,10 @@ logged and the previous model stays, until it is older than
 :class:`~scheduler.timing.slot_policy.ModelUnavailable` and the dialer uses the
 conventional rule (and counts it, see `spillway scheduler status`).
 
+Each refit also pools the stored signals by segment, a factor on each segment's
+cold-start prior (:mod:`scheduler.timing.segment_activity`), when the keeper is
+given the signal settings.
+
 Each new model is also stored, without its customers, for the explanations
 (`callbacks explain`, `gdpr export`: :mod:`scheduler.timing.stored_model`);
 a model that cannot be stored is logged and dialled with all the same.
@@ -23,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler.timing.contact_model import AttemptLog, ContactModel, fit
+from scheduler.timing.contact_model import AttemptLog, ContactModel, FloatArray, fit
+from scheduler.timing.segment_activity import read_prior_tilts
 from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import (
     SlotPolicy,
@@ -146,8 +151,11 @@ class ModelKeeper:
         keep: bool = True,
         seasons: SeasonCalendar = NO_SEASONS,
         timezone: str = "Europe/Copenhagen",
+        signals: SignalSettings | None = None,
     ) -> None:
-        """``keep``: store each new model for the explanations (`callbacks explain`)."""
+        """``keep``: store each new model for the explanations (`callbacks explain`);
+        ``signals``: pool the stored signals into the segments' priors (None: not)."""
+        self.signals = signals
         self.store = store
         self.refit_every_s = refit_every_s
         self.industry = dict(industry or {})
@@ -176,10 +184,23 @@ class ModelKeeper:
                 self.store.store, self.industry, seasons=self.seasons, timezone=self.timezone
             )
         )
+        now = self.clock()
+        tilts: dict[str, FloatArray] = {}
+        if self.signals is not None:
+            signals = self.signals
+            tilts = await self.store.run(
+                lambda: read_prior_tilts(
+                    self.store.store,
+                    self.industry,
+                    now_s=now,
+                    settings=signals,
+                    default_timezone=self.timezone,
+                )
+            )
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         model = await loop.run_in_executor(
-            self._pool, lambda: self.fitter(attempts, now=self.clock())
+            self._pool, lambda: self.fitter(attempts, now=now, prior_tilt=tilts)
         )
         self.model = model
         self.last_error = None

@@ -25,6 +25,8 @@ from scheduler.timing.model_keeper import (
     season_calendar,
     with_seasons,
 )
+from scheduler.timing.segment_activity import read_prior_tilts
+from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.stored_model import (
     MODEL_NAME,
     StoredModel,
@@ -164,4 +166,12 @@ def model_source(store: Store, settings: Settings, *, now: float) -> ModelSource
     if stored is not None:
         return ModelSource(why, stored=stored, seasons=calendar, timezone=zone)
     attempts = read_attempt_log(store, cb.segment_industry, seasons=calendar, timezone=zone)
-    return ModelSource(why, fitted=fit(attempts, now=now))
+    # As the daemon's keeper fits: the segments' pooled signals move their priors.
+    tilts = read_prior_tilts(
+        store,
+        cb.segment_industry,
+        now_s=now,
+        settings=SignalSettings.from_settings(cb),
+        default_timezone=zone,
+    )
+    return ModelSource(why, fitted=fit(attempts, now=now, prior_tilt=tilts))

@@ -24,6 +24,12 @@ weighted by the segment's curve, is unchanged: signals say *when*, not
 *whether*. With no signals inside the horizon there is no tilt at all, so a
 customer without signals is planned exactly as before.
 
+The same tilt, of the events of all of a segment's customers pooled
+(:func:`segment_tilt`), moves the segment's cold-start prior before the
+first call outcomes are in: a segment whose customers are active at other
+hours than the defaults expect starts from there (the contact model keeps the
+plain shape as the alternative the call outcomes may choose).
+
 Pure functions over data; tested without sockets (tests/test_signal_evidence.py).
 """
 
@@ -114,10 +120,10 @@ def local_slots(at_s: Sequence[float] | FloatArray, timezone: str) -> np.ndarray
 
 def weights(signals: Sequence[SignalEvent], now_s: float, settings: SignalSettings) -> FloatArray:
     """Each signal's weight now: halved every half-life, 0 past the horizon or in the future."""
-    return _weights_at(np.array([s.at_s for s in signals], dtype=np.float64), now_s, settings)
+    return weights_at(np.array([s.at_s for s in signals], dtype=np.float64), now_s, settings)
 
 
-def _weights_at(at: FloatArray, now_s: float, settings: SignalSettings) -> FloatArray:
+def weights_at(at: FloatArray, now_s: float, settings: SignalSettings) -> FloatArray:
     """:func:`weights` of the signals' times ``at`` (epoch seconds)."""
     age = now_s - at
     w = 0.5 ** (np.maximum(age, 0.0) / settings.half_life_s)
@@ -139,7 +145,7 @@ def slot_weights(
     counts = np.zeros(SLOTS)
     if signals:
         at = np.array([s.at_s for s in signals], dtype=np.float64)
-        np.add.at(counts, local_slots(at, timezone), _weights_at(at, now_s, settings))
+        np.add.at(counts, local_slots(at, timezone), weights_at(at, now_s, settings))
     return counts
 
 
@@ -155,11 +161,24 @@ def tilt(
     if not signals or settings.strength == 0:
         return None
     counts = slot_weights(signals, now_s=now_s, timezone=timezone, settings=settings)
-    total = counts.sum()
-    if total <= 0:
+    return segment_tilt(counts, segment_curve, settings.strength)
+
+
+def segment_tilt(
+    counts: FloatArray, segment_curve: FloatArray, strength: float = 1.0
+) -> FloatArray | None:
+    """The factor per slot on ``segment_curve`` from weighted event ``counts`` per local
+    slot: one customer's (:func:`tilt`), or all of a segment's customers' pooled, which
+    moves the segment's cold-start prior (None when no event counts).
+
+    ``((counts + a) / (expected + a)) ** strength``, scaled so that reachability
+    weighted by the curve is unchanged: the events say *when*, not *whether*.
+    """
+    total = float(np.sum(counts))
+    if total <= 0 or strength == 0:
         return None
     expected = total * expected_share(segment_curve)
-    factor = ((counts + PSEUDO_EVENTS) / (expected + PSEUDO_EVENTS)) ** settings.strength
+    factor = ((counts + PSEUDO_EVENTS) / (expected + PSEUDO_EVENTS)) ** strength
     curve = np.asarray(segment_curve, dtype=np.float64)
     level = float((curve * factor).sum())
     if level > 0:

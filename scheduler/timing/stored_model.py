@@ -252,7 +252,7 @@ def customer_model(
     # bincount, as in fit: the same sums in the same order, so the same bits.
     expected = np.bincount(one, weights=at_slot, minlength=1)
     factor = (answers.sum(axis=1) + FACTOR_STRENGTH) / (expected + FACTOR_STRENGTH)
-    # The stored model with this one customer's part (a cache of its own, as _with_gbm's).
+    # The stored model with this one customer's part (a cache of its own, as with_gbm's).
     return replace(
         base,
         customers={customer: 0},
