@@ -26,6 +26,7 @@ from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.fallback import FallbackNlu
 from bot.nlu.rasa_client import RasaClient
+from bot.nlu.rasa_model import pack_hashes
 from bot.speech.asr import AsrEngine
 from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piece_cache import PieceCache
@@ -49,11 +50,13 @@ def build_nlu(settings: Settings, *, use_rasa: bool = True) -> NluEngine:
     language = settings.shop.language
     fallback = FallbackNlu.train(load_nlu_data(project_dir(language)), language=language)
     rasa = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if use_rasa else None
+    if rasa is not None:
+        pack_hashes()  # read the packs now, not on the event loop at the first call
     config = NluEngineConfig(
         confidence_threshold=settings.nlu.min_confidence,
         retry_after_s=settings.nlu.retry_after_s,
     )
-    return NluEngine(fallback, rasa, config)
+    return NluEngine(fallback, rasa, config, language=language)
 
 
 class DialogueFactory:

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -28,7 +29,7 @@ from bot.nlu.data import project_dir
 from bot.nlu.rasa_service import model_path_for
 from cli import demo_screenshot as screenshot
 from cli.demo_console import DemoConsole, prepare_demo_console
-from cli.doctor import check_nlu, run_checks
+from cli.doctor import check_nlu, run_checks, served_nlu_model
 from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
 from dialplan.sandbox import Sandbox
@@ -60,15 +61,18 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
     the model, about a minute; Rasa itself takes up to a minute to load.
     """
     language = settings.shop.language
-    check = await check_nlu(settings)
-    if check.ok:
+    try:
+        model: str | None = await served_nlu_model(settings)
+    except (httpx.HTTPError, ValueError):
+        model = None  # not answering: started below
+    if model is not None:
         wanted = model_path_for(project_dir(language), settings.paths.cache_dir).name
-        if wanted in check.detail:
+        if wanted in model:
             return True
         if language == DEFAULT_LANGUAGE:
             return True  # an English service the admin trained from a project of their own
         console.print(
-            f"[yellow]Rasa on {settings.nlu.rasa_url} serves another model ({check.detail}), "
+            f"[yellow]Rasa on {settings.nlu.rasa_url} serves another model ({model}), "
             f"not the {language} pack's: the conversation is understood by the {language} "
             "fallback classifier[/] (`spillway nlu serve --language "
             f"{language}` serves it with Rasa)"

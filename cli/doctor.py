@@ -186,19 +186,37 @@ def check_voices(settings: Settings) -> list[Check]:
     return checks
 
 
-async def check_nlu(settings: Settings) -> Check:
+async def served_nlu_model(settings: Settings) -> str:
+    """The model file the Rasa server at ``nlu.rasa_url`` serves ("?" if it names none);
+    httpx.HTTPError or ValueError when it does not answer."""
     url = settings.nlu.rasa_url.rstrip("/") + "/status"
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return str(response.json().get("model_file", "?"))
+
+
+async def check_nlu(settings: Settings) -> Check:
+    # Imported here: the packs' hashes are read only when the NLU is checked.
+    from bot.nlu.rasa_model import pack_hashes, wrong_language
+
     try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            response = await client.get(url)
-            response.raise_for_status()
-            model = response.json().get("model_file", "?")
+        model = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError) as exc:
         return Check(
             "NLU server",
             False,
             f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
             "spillway nlu serve",
+        )
+    other = wrong_language(model, settings.shop.language, pack_hashes())
+    if other is not None:
+        return Check(
+            "NLU server",
+            False,
+            f"{settings.nlu.rasa_url} serves the {other!r} pack's model ({model}), "
+            f"but shop.language is {settings.shop.language!r}: calls use the fallback NLU",
+            f"spillway nlu serve --language {settings.shop.language}",
         )
     return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
 

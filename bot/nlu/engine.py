@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from bot.nlu.fallback import MAX_INPUT_CHARS, OUT_OF_SCOPE, FallbackNlu, clean_text
 from bot.nlu.rasa_client import RasaClient
+from bot.nlu.rasa_model import pack_hashes, served_language, wrong_language
 from bot.nlu.spoken_numbers import words_to_digits
 from bot.types import ParsedIntent
 from spillway.errors import NluError
@@ -65,12 +66,17 @@ class NluEngine:
         fallback: FallbackNlu,
         rasa: RasaClient | None = None,
         config: NluEngineConfig | None = None,
+        *,
+        language: str | None = None,
     ) -> None:
         self.fallback = fallback
         self.rasa = rasa
         self.config = config or NluEngineConfig()
         self._rasa_down_until = 0.0
         self._using_fallback = False
+        # The shop's language: Rasa's model is checked against it once (None: not checked).
+        self._language = language
+        self._model_checked = language is None
 
     @property
     def active_engine(self) -> str:
@@ -90,12 +96,41 @@ class NluEngine:
             intent = self.fallback.parse(cleaned)
         return _phone_entity(self._finish(intent, cleaned), text)
 
+    async def _check_model(self, rasa: RasaClient, language: str) -> None:
+        """Once: a model trained from another language's pack is not used at all."""
+        model_file = str((await rasa.status()).get("model_file", ""))
+        self._model_checked = True
+        other = wrong_language(model_file, language, pack_hashes())
+        if other is not None:
+            log.error(
+                "Rasa at %s serves the %r pack's model (%s), but shop.language is %r: "
+                "using the fallback NLU; run `spillway nlu serve --language %s`",
+                rasa.base_url,
+                other,
+                model_file,
+                language,
+                language,
+            )
+            self.rasa = None
+        elif served_language(model_file, pack_hashes()) is None:
+            log.warning(
+                "Rasa at %s serves %s, not trained from the %r pack as it is now "
+                "(older data, or trained elsewhere); `spillway nlu serve` trains it",
+                rasa.base_url,
+                model_file,
+                language,
+            )
+
     async def _parse_rasa(self, cleaned: str) -> ParsedIntent | None:
         if self.rasa is None or time.monotonic() < self._rasa_down_until:
             return None
         try:
             # The client's own timeout covers each phase; this caps the total.
             async with asyncio.timeout(self.rasa.timeout_ms / 1000):
+                if not self._model_checked and self._language is not None:
+                    await self._check_model(self.rasa, self._language)
+                    if self.rasa is None:
+                        return None
                 intent = await self.rasa.parse(cleaned)
         except (NluError, TimeoutError) as exc:
             self._rasa_down_until = time.monotonic() + self.config.retry_after_s
