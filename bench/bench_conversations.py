@@ -63,7 +63,7 @@ from bench.harness import (
 )
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
-from bot.dialogue.prompts import templated_prompts
+from bot.dialogue.prompts import spoken_prompts
 from bot.speech.piece_cache import PieceCache
 from bot.speech.synthesis import fixed_pieces
 from bot.voice_bot import SpeechBot, VoiceBotConfig
@@ -285,7 +285,7 @@ async def _levels(
     models.tts.pieces = PieceCache(pieces) if pieces else None
     # The fixed sentences of templated replies, rendered as `spillway serve` does at
     # start-up (bot.warm_up): "cold" is a server that has just started.
-    await models.tts.warm_pieces(fixed_pieces(templated_prompts()))
+    await models.tts.warm_pieces(fixed_pieces(spoken_prompts()))
     try:
         for n in calls:
             samples = []

@@ -165,9 +165,11 @@ class SpeechBot:
         self.calls = 0
 
     async def fixed_prompts(self) -> list[str]:
-        """The texts played from the prompt cache (greeting, offer): worth rendering early."""
-        greeting = await self.dialogues(caller_id=None, call_id="prompt-warm-up").start()
-        return [greeting.text, *fixed_prompts()]
+        """The texts played from the prompt cache (greeting, offer, hand-overs, goodbye):
+        worth rendering early."""
+        dialogue = self.dialogues(caller_id=None, call_id="prompt-warm-up")
+        greeting = await dialogue.start()
+        return [greeting.text, *fixed_prompts(dialogue.config.shop_name)]
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
         self.calls += 1

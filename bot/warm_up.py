@@ -1,8 +1,8 @@
 """Start-up work that keeps the first callers from paying for cold models.
 
 Two things are slow the first time and cheap afterwards: rendering the fixed
-prompts (greeting, offer) and the fixed sentences of the other replies with
-Piper, and a fresh Vosk recogniser's first
+prompts (greeting, offer, hand-overs, goodbye) and the fixed sentences of the
+other replies with Piper, and a fresh Vosk recogniser's first
 utterances (its graph cache is empty; see :mod:`bot.speech.vosk_pool`). Both are
 done here, in the background, once per process: `spillway serve` runs it and
 so does the latency benchmark, so the benchmark measures what serve does.
@@ -18,7 +18,7 @@ import time
 from typing import Protocol
 
 from bot.assembly import SpeechModels
-from bot.dialogue.prompts import templated_prompts
+from bot.dialogue.prompts import spoken_prompts
 from bot.speech.synthesis import fixed_pieces
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,10 @@ async def warm_up(bot: PromptSource, models: SpeechModels, *, recognizers: int) 
         texts = await bot.fixed_prompts()
         rendered = await models.prompts.warm(texts)
         log.info("fixed prompts ready (%d rendered now, the rest were cached)", rendered)
-        # The fixed sentences of replies with caller data ("You'd like a colleague to
-        # call you back."): in memory, so a first piece among ten first callers is ready.
-        pieces = await models.tts.warm_pieces(fixed_pieces(templated_prompts()))
+        # The fixed sentences of every other reply ("Thank you." before an order's
+        # status, "Please tell me your order number..."): in memory, so a first piece
+        # among ten first callers is ready.
+        pieces = await models.tts.warm_pieces(fixed_pieces(spoken_prompts()))
         log.info("%d fixed reply pieces rendered into the piece cache", pieces)
         if recognizers <= 0:
             return

@@ -69,12 +69,12 @@ async def test_greeting_and_order_status_in_danish(db: AsyncStore) -> None:
     greeting = await d.start()
     assert greeting.text.startswith("Hej, du har ringet til Spillway Demo Shop.")
     confirm = await d.handle(Dtmf("10043#"))
-    assert confirm.text == "Det er ordrenummer 1 0 0 4 3. Er det rigtigt?"
+    assert confirm.text == "Tak. Det er ordrenummer 1 0 0 4 3. Er det rigtigt?"
     assert (await d.handle(Dtmf("1"))).action == "order_status"
     text = d.turns[-1].reply.text
     # Order number digit by digit, the line's Danish name, the date the Danish way.
     assert text.startswith(
-        "Ordre 1 0 0 4 3 med keramikvase blev leveret i går, onsdag den 2. december."
+        "Tak. Ordre 1 0 0 4 3 med keramikvase blev leveret i går, onsdag den 2. december."
     ), text
 
 
@@ -149,7 +149,12 @@ def test_spillway_chat_language_da(tmp_path: Path) -> None:
     result = runner.invoke(app, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
-    assert records[0]["bot"] == "Det er ordrenummer 1 0 0 4 6. Er det rigtigt?"
-    assert records[1]["bot"].startswith("Ordre 1 0 0 4 6 med læderstøvler blev leveret for 5 dage")
+    assert records[0]["bot"] == "Tak. Det er ordrenummer 1 0 0 4 6. Er det rigtigt?"
+    assert records[1]["bot"].startswith(
+        "Tak. Ordre 1 0 0 4 6 med læderstøvler blev leveret for 5 dage"
+    )
     english = runner.invoke(app, args[:-2], env=env, catch_exceptions=False)
-    assert json.loads(english.stdout)[0]["bot"] == "That's order number 1 0 0 4 6. Is that right?"
+    assert (
+        json.loads(english.stdout)[0]["bot"]
+        == "Thank you. That's order number 1 0 0 4 6. Is that right?"
+    )

@@ -287,4 +287,4 @@ async def test_a_complaint_is_apologised_for_once(  # type: ignore[no-untyped-de
     assert await talk(d, "the lamp is broken", "yes") == ["confirm_complaint", "complaint_case"]
     said = " ".join(turn.reply.text for turn in d.turns)
     assert said.count("sorry to hear") == 1
-    assert d.turns[1].reply.text.startswith("I've opened case")
+    assert d.turns[1].reply.text.startswith("Thank you. I've opened case")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.prompts import templated_prompts, use_language
+from bot.dialogue.prompts import spoken_prompts, use_language
 from bot.speech.piece_cache import PieceCache
 from bot.speech.priority_pool import PriorityPool
 from bot.speech.synthesis import ThreadedTts, fixed_pieces
@@ -109,7 +109,7 @@ def test_every_spoken_template_of_each_pack_has_fixed_pieces_to_warm() -> None:
     for language in ("en", "da"):
         use_language(language)
         try:
-            pieces = fixed_pieces(templated_prompts())
+            pieces = fixed_pieces(spoken_prompts())
         finally:
             use_language("en")
         assert pieces and not any("{" in p for p in pieces)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from dialplan.sounds import SOUND_KEYS
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, Prompt, load_pack
 
 __all__ = [
@@ -25,7 +26,7 @@ __all__ = [
     "active_pack",
     "fixed_prompts",
     "say",
-    "templated_prompts",
+    "spoken_prompts",
     "use_language",
 ]
 
@@ -60,7 +61,8 @@ OFFER_REPROMPT = PROMPTS["offer_reprompt"].text
 OFFER_WAIT = PROMPTS["offer_wait"].text
 OFFER_BOT = PROMPTS["offer_bot"].text
 
-# The fixed openers the voice bot renders into the cache at start-up.
+# The fixed openers the voice bot renders into the cache at start-up, first: they
+# are also the recognisers' warm-up audio (bot/warm_up.py).
 _FIXED_OPENERS = (
     "offer",
     "offer_reprompt",
@@ -71,26 +73,40 @@ _FIXED_OPENERS = (
     "reprompt_unclear",
 )
 
-
-def fixed_prompts() -> list[str]:
-    """The fixed openers the voice bot renders into the cache at start-up, in the active pack.
-
-    (The greeting carries the shop's name: the voice bot renders it from the
-    dialogue; hand-over wording is cached the first time it is said.)
-    """
-    return [say(key) for key in _FIXED_OPENERS]
-
-
 # Pack families that are written, never spoken: the timing explanation, the
-# simulator's report and the data-protection export's purposes.
-_NOT_SPOKEN = ("explain_", "sim_", "purpose_")
+# simulator's report, the data-protection export's purposes, the calling rules'
+# reasons (callbacks explain) and text messages.
+_NOT_SPOKEN = ("explain_", "sim_", "purpose_", "rule_", "sms_")
 
 
-def templated_prompts() -> list[str]:
-    """The active pack's spoken wordings that carry caller data (``{placeholders}``
-    unfilled): their fixed sentences are worth rendering before the first caller."""
+def _spoken_by_the_bot(key: str) -> bool:
+    """Said by the bot in a call (not written, and not one of Asterisk's sound files)."""
+    return not key.startswith(_NOT_SPOKEN) and key not in SOUND_KEYS
+
+
+def fixed_prompts(shop: str = "") -> list[str]:
+    """Every fixed wording the bot plays whole from the prompt cache, in the active
+    pack, the openers first; ``shop`` fills the goodbye's shop name.
+
+    Rendered into the cache at start-up, so the first caller who asks for a
+    colleague does not wait for "I'm putting you through..." to render. (The
+    greeting comes from the dialogue itself; Asterisk's prompts are sound files.)
+    """
+    rest = [
+        _active.say(key, shop=shop)
+        for key, prompt in _active.prompts.items()
+        if prompt.fixed and key != "greet" and key not in _FIXED_OPENERS and _spoken_by_the_bot(key)
+    ]
+    return [*(say(key) for key in _FIXED_OPENERS), *rest]
+
+
+def spoken_prompts() -> list[str]:
+    """The active pack's other spoken wordings, caller data ``{placeholders}`` unfilled
+    ("Thank you. Order {order}{items} has been shipped{carrier}.", "Which product
+    would you like me to check?"): their fixed sentences are worth rendering before
+    the first caller (:func:`bot.speech.synthesis.fixed_pieces`)."""
     return [
         prompt.text
         for key, prompt in _active.prompts.items()
-        if "{" in prompt.text and not key.startswith(_NOT_SPOKEN)
+        if not prompt.fixed and _spoken_by_the_bot(key)
     ]
