@@ -17,6 +17,8 @@ to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second 
 same call reuses the order and the phone number the call already knows. Silence,
 input that is not understood, or words the recogniser was unsure of are
 re-prompted at most ``max_reprompts`` times, then the caller is handed over.
+The order steps are in :mod:`bot.dialogue.orders`, the callback steps in
+:mod:`bot.dialogue.callbacks`.
 """
 
 from __future__ import annotations
@@ -34,13 +36,10 @@ from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import (
     Calendar,
     clean_product,
-    items_text,
-    offers_tracking_sms,
-    order_status_text,
-    spell_digits,
     valid_order_number,
 )
 from bot.dialogue.prompts import say, use_language
@@ -74,7 +73,7 @@ _MENU = {
 }
 
 
-class Dialogue(CallbackSteps, ActionSteps, Rewindable):
+class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(
@@ -352,113 +351,6 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
         if name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
         return None
-
-    # -- orders and returns ---------------------------------------------------
-
-    async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
-        self._purpose = purpose
-        number = valid_order_number(entities.get("order_number"))
-        if number:
-            return self._confirm_order(number)
-        known = self._order
-        product = (entities.get("product") or "").lower()
-        if known is not None and (not product or any(product in i.lower() for i in known.items)):
-            # "I also want to return the vase": the order just talked about, confirmed.
-            return self._offer_order(known)
-        if self.caller_phone:
-            orders = await self.backends.orders.orders_for_phone(self.caller_phone)
-            if purpose == "status":
-                candidates = [o for o in orders if o.is_open]
-            else:
-                candidates = [o for o in orders if o.status == "delivered"]
-            if len(candidates) == 1:
-                return self._offer_order(candidates[0])
-        return self._ask_order("")
-
-    def _offer_order(self, order: Order) -> Reply:
-        self._offered = order
-        return self._ask(
-            say("offer_order", order=spell_digits(order.number), items=items_text(order)),
-            "offer_order",
-            State.OFFER_ORDER,
-        )
-
-    def _ask_order(self, prefix: str) -> Reply:
-        return self._ask(
-            prefix + say("ask_order_number"),
-            "ask_order_number",
-            State.ASK_ORDER,
-            progress=False,
-        )
-
-    def _confirm_order(self, number: str) -> Reply:
-        self._pending_number = number
-        return self._ask(
-            say("confirm_order_number", order=spell_digits(number)),
-            "confirm_order_number",
-            State.CONFIRM_ORDER,
-            # A wrong number confirmed again and again must still end in a hand-over.
-            progress=False,
-        )
-
-    async def _lookup(self, number: str) -> Reply:
-        order = await self.backends.orders.find_order(number)
-        if order is None:
-            return self._fail(
-                say("order_not_found", order=spell_digits(number)),
-                "order_not_found",
-                State.ASK_ORDER,
-            )
-        return self._order_found(order)
-
-    def _order_found(self, order: Order) -> Reply:
-        self._order = order
-        if self._purpose == "return":
-            return self._return_eligibility(order)
-        self._served += 1
-        if offers_tracking_sms(order):
-            # A long number is hard to note down from speech: offered by SMS first.
-            status = order_status_text(order, self.calendar, tracking=False)
-            self._proposal = TRACKING_SMS
-            return self._ask(
-                status + say("offer_tracking_sms"), "order_status", State.CONFIRM_ACTION
-            )
-        return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
-
-    def _return_eligibility(self, order: Order) -> Reply:
-        window = self.config.return_window_days
-        if order.status != "delivered" or order.delivered_at is None:
-            self._served += 1
-            return self._anything_else(
-                say("return_not_delivered", order=spell_digits(order.number), window=window),
-                "return_not_delivered",
-            )
-        age_days = self.calendar.days_from_today(order.delivered_at) * -1
-        if age_days <= window:
-            self._return_order = order
-            last_day = order.delivered_at + window * 86400
-            return self._ask(
-                say(
-                    "return_eligible",
-                    order=spell_digits(order.number),
-                    items=items_text(order),
-                    delivered=self.calendar.when(order.delivered_at),
-                    last_day=self.calendar.date_text(last_day),
-                ),
-                "return_eligible",
-                State.RETURN_LABEL,
-            )
-        return self._ask(
-            say(
-                "return_ineligible",
-                order=spell_digits(order.number),
-                items=items_text(order),
-                age_days=age_days,
-                window=window,
-            ),
-            "return_ineligible",
-            State.OFFER_HUMAN,
-        )
 
     # -- stock, complaints, callbacks ---------------------------------------
 

@@ -44,6 +44,8 @@ class DialogueSteps:
     _proposal: str
     _declines: int
     _failures: int
+    # Questions answered in this call (an order's status, stock, opening hours ...).
+    _served: int
 
     # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
 
@@ -63,6 +65,10 @@ class DialogueSteps:
         raise NotImplementedError
 
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _fail(self, text: str, action: str, state: State) -> Reply:
+        """A turn that did not get the caller further (counts towards hand-over)."""
         raise NotImplementedError
 
     def _give_up(self) -> Reply:
@@ -108,6 +114,7 @@ PROVIDED_ELSEWHERE = (
     "_ask",
     "_anything_else",
     "_transfer",
+    "_fail",
     "_give_up",
     "_finish",
     "handover_context",
