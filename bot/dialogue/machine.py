@@ -43,6 +43,7 @@ from bot.dialogue.phrasing import (
     valid_order_number,
 )
 from bot.dialogue.prompts import say, use_language
+from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.time_phrases import CallbackWindow
@@ -71,6 +72,16 @@ _MENU = {
     "9": Intent.CALLBACK_REQUEST,
     "0": Intent.HUMAN_AGENT,
 }
+
+# The questions answered yes (key 1) or no (key 2).
+_YES_NO_STATES = (
+    State.CONFIRM_ORDER,
+    State.OFFER_ORDER,
+    State.RETURN_LABEL,
+    State.OFFER_HUMAN,
+    State.CONFIRM_ACTION,
+    State.CONFIRM_PLAIN,
+)
 
 
 class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
@@ -208,6 +219,12 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             return self._callback_done()  # no preference: as soon as possible
         if isinstance(event, Silence) or (isinstance(event, TextTurn) and intent is None):
             return self._reprompt(silence=True)
+        if isinstance(event, TextTurn) and asks_repeat(event.text, self.config.language):
+            # "What?", "kan du gentage?": the question again, no misunderstanding counted.
+            return self._repeat()
+        if isinstance(event, Dtmf) and event.digits.rstrip("#") == "0":
+            # Key 0 is a colleague wherever the caller is (the prompts say so).
+            return self._transfer(say("transfer"), fixed=True)
         prefix = ""
         if isinstance(event, TextTurn) and _SWEAR_RE.search(event.text):
             self._swears += 1
@@ -294,6 +311,11 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if state is State.CONFIRM_ACTION:
             return await self._confirm_action(event, intent, digits)
         if state is State.ASK_PHONE:
+            if intent is not None and intent.name == Intent.DENY:
+                # No number to give (after a no to the callback): nothing is done.
+                return self._ask(
+                    say("declined_guess"), "declined_guess", State.MAIN, progress=False
+                )
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
             phone = self.config.callable(raw) if raw else None
@@ -462,6 +484,20 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             return Reply(again, "reprompt_unclear", cached_prefix=again)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
         return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
+
+    def _repeat(self) -> Reply:
+        """The last question again, with how to answer a yes/no one (no failure counted)."""
+        keys = say("repeat_yes_no_keys")
+        question = self._last_prompt
+        if self._asks_yes_no() and keys.strip() not in question:
+            question = f"{question} {keys}"
+        return Reply(say("repeat", question=question), "repeat")
+
+    def _asks_yes_no(self) -> bool:
+        """Whether the last question is answered yes (key 1) or no (key 2)."""
+        if self.state is State.CONFIRM_CALLBACK:
+            return self._pending_window is not None or self._window_asked
+        return self.state in _YES_NO_STATES
 
     def _give_up(self) -> Reply:
         if self.state is State.ANYTHING_ELSE and self._served:

@@ -42,6 +42,8 @@ class DialogueSteps:
     # Why the window the caller named was not kept (no calling hours in it); "": none.
     _window_refusal: str
     _proposal: str
+    # What a phone number asked for is for ("callback", "return_label", ...).
+    _phone_purpose: str
     _declines: int
     _failures: int
     # Questions answered in this call (an order's status, stock, opening hours ...).
