@@ -130,6 +130,16 @@ class CallbackSteps(DialogueSteps):
         yes, no = answer is Answer.YES, answer is Answer.NO
         pending, self._pending_window = self._pending_window, None
         window_asked, self._window_asked = self._window_asked, False
+        said = event.text if isinstance(event, TextTurn) else digits
+        window = self._window_in(said) if isinstance(event, TextTurn) else None
+        if window is not None:
+            # A time named ("not today", "på mandag") is the answer, whatever the
+            # classifier made of it (it read "ikke i dag" as a no).
+            kept, refusal = self._fit(window)
+            if kept is None:
+                return self._window_refused(refusal)
+            await self._keep_window(kept)
+            return self._callback_done()
         if pending is not None and (yes or no):
             # The answer to "so we'll call you at two o'clock today: is that right?".
             if no:
@@ -146,18 +156,10 @@ class CallbackSteps(DialogueSteps):
             )
         if no:
             return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
-        said = event.text if isinstance(event, TextTurn) else digits
         # Only a time ("14", "at 2 pm"): placed within the calling hours and read back.
         hour = clock_hour(said, self.config.language)
         if hour is not None:
             return self._read_back_clock(hour)
-        window = self._window_in(said) if isinstance(event, TextTurn) else None
-        if window is not None:
-            kept, refusal = self._fit(window)
-            if kept is None:
-                return self._window_refused(refusal)
-            await self._keep_window(kept)
-            return self._callback_done()
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
         if pending is not None:
