@@ -19,6 +19,7 @@ import pytest
 from bot.backends import Backends
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.prompts import say, use_language
 from bot.dialogue.time_phrases import callback_window
 from bot.dialogue.window_fit import Fit, fit_window
 from scheduler.rules import CallingRules
@@ -179,3 +180,31 @@ async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
     assert "on Tuesday afternoon, between twelve and five" in reply.text, reply.text
     reply = await d.handle(TextTurn("yes"))
     assert reply.action == "callback_recorded" and _window(store) == (_local(8, 12), _local(8, 17))
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "next week"), ("da", "i overmorgen"), ("da", "i næste uge")]
+)
+async def test_a_time_that_cannot_be_placed_is_said_so(
+    demo: Backends, store: SqliteStore, language: str, said: str
+) -> None:
+    # Never dropped silently: the caller hears it was not booked, and is asked again.
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    use_language(language)
+    assert reply.text.startswith(say("callback_time_unplaced")), reply.text
+    assert not d.ended and _window(store) == (None, None)
+
+
+async def test_a_time_that_cannot_be_placed_with_the_request_is_said_so(demo: Backends) -> None:
+    d = Dialogue(
+        fallback_nlu("en"),
+        demo,
+        DialogueConfig(language="en", calling_rules=RULES),
+        caller_id="20 12 34 56",
+        clock=lambda: MONDAY,
+    )
+    await d.start()
+    reply = await d.handle(TextTurn("call me back next week"))
+    assert reply.action == "confirm_callback", reply.text
+    assert reply.text.startswith("Sorry, I can't book a callback for that time yet."), reply.text

@@ -408,7 +408,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         """
         if purpose in ("callback", "callback_guess") and self._callback_window is None:
             # "Call me back this afternoon": the time named with the request.
-            self._take_window(self._window_in(self._last_text))
+            self._take_window(self._window_in(self._last_text), self._last_text)
         known = self._known_phone or self.caller_phone
         phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":

@@ -93,7 +93,7 @@ class DialogueSteps:
     def _window_in(self, text: str) -> CallbackWindow | None:
         raise NotImplementedError
 
-    def _take_window(self, window: CallbackWindow | None) -> None:
+    def _take_window(self, window: CallbackWindow | None, said: str = "") -> None:
         raise NotImplementedError
 
     async def _with_phone(self, purpose: str) -> Reply:

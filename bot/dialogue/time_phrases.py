@@ -64,6 +64,7 @@ class TimeGrammar:
     weekday_re: re.Pattern[str]
     weekend_re: re.Pattern[str]
     not_today_re: re.Pattern[str]
+    unplaced_re: re.Pattern[str]  # a time named that the rules here cannot place
     say: dict[str, str]
     any_re: re.Pattern[str]
     after_re: re.Pattern[str]
@@ -110,6 +111,7 @@ class TimeGrammar:
                 weekday_re=re.compile(rf"\b({_alternatives([w.lower() for w in weekdays])})s?\b"),
                 weekend_re=re.compile(rf"\b({_alternatives(_list(t, 'weekend'))})\b"),
                 not_today_re=re.compile(rf"\b({_alternatives(_list(t, 'not_today'))})\b"),
+                unplaced_re=re.compile(rf"\b({_alternatives(_list(t, 'unplaced'))})\b"),
                 say={str(k): str(v) for k, v in _table(t, "say").items()},
                 any_re=re.compile(rf"\b({_alternatives(_list(t, 'any_time'))})\b"),
                 after_re=keyed("after"),
@@ -176,6 +178,8 @@ def callback_window(
     here = datetime.fromtimestamp(now, tz)
     if g.any_re.search(words):
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
+    if g.unplaced_re.search(words):
+        return None  # "next week": not placed on a day (names_unplaced_time says so)
     day = here.date()
     day_key, last = _named_day(g, words, day)
     tomorrow = day_key != "today"  # a day other than today was named
@@ -229,6 +233,12 @@ def callback_window(
         start_hour=start,
         end_hour=end,
     )
+
+
+def names_unplaced_time(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``text`` names a time the rules here cannot place ("next week")."""
+    words = " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
+    return time_grammar(language).unplaced_re.search(words) is not None
 
 
 def _named_day(g: TimeGrammar, words: str, today: date) -> tuple[str, date]:
