@@ -39,6 +39,9 @@ from spillway.ami import AmiClient  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
 
+# The dialogue tests' shared fixtures (the demo shop, the language put back).
+pytest_plugins = ("tests.dialogue_fixtures",)
+
 
 def make_settings(**sections: dict[str, Any]) -> Settings:
     """Settings from explicit sections only (no YAML file is read)."""

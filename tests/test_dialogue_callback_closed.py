@@ -11,33 +11,28 @@ fixed clock: the pure decision, then the dialogue over the demo shop.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import pytest_asyncio
 
 from bot.backends import Backends
-from bot.backends.demo_data import seed_demo
-from bot.backends.local import local_backends
-from bot.dialogue import prompts
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.time_phrases import callback_window
 from bot.dialogue.window_fit import Fit, fit_window
-from bot.nlu.data import load_nlu_data, project_dir
-from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
 from scheduler.rules import CallingRules
 from scheduler.windows import window_problem
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import SqliteStore
+from tests.dialogue_fixtures import fallback_nlu
 
 CPH = "Europe/Copenhagen"
 RULES = CallingRules()  # weekdays 8-20, Saturdays 10-16, no Sundays, Danish holidays
 PHONE = "20 12 34 56"
 E164 = "+4520123456"
+
+
+pytestmark = pytest.mark.usefixtures("english_after")
 
 
 def _local(month: int, day: int, hour: int = 0, minute: int = 0) -> float:
@@ -141,28 +136,15 @@ def test_windows_the_rules_allow_are_kept_as_named() -> None:
 # -- the dialogue --------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _english_after() -> Iterator[None]:
-    yield
-    prompts.use_language("en")
-
-
-@pytest_asyncio.fixture
-async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
-    seed_demo(store, SATURDAY_NIGHT)
-    db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: SATURDAY_NIGHT)
-    db.close()
-
-
-@functools.cache
-def _nlu(language: str) -> NluEngine:
-    return NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+@pytest.fixture
+def demo_now() -> float:
+    """The demo shop (tests/dialogue_fixtures.py) is seeded on the Saturday night."""
+    return SATURDAY_NIGHT
 
 
 async def _call(backends: Backends, language: str, now: float, *said: str) -> Dialogue:
     d = Dialogue(
-        _nlu(language),
+        fallback_nlu(language),
         backends,
         DialogueConfig(language=language, calling_rules=RULES),
         caller_id=PHONE,

@@ -13,29 +13,18 @@ call; a second one ends it. English and Danish, on each pack's fallback classifi
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
-import pytest_asyncio
 
 from bot.backends import Backends
-from bot.backends.demo_data import seed_demo
-from bot.backends.local import local_backends
-from bot.dialogue import prompts
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.result import Outcome
-from bot.nlu.data import load_nlu_data, project_dir
-from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent
 from spillway.language_pack import load_pack
-from spillway.storage import AsyncStore, SqliteStore
+from tests.dialogue_fixtures import NOW, fallback_nlu
 
-NOW = 1_750_000_000.0
 GREETINGS = {
     "da": ["hej", "hejsa", "god dag", "goddag", "hallo", "god morgen"],
     "en": ["hi", "hello", "good morning", "hey", "good afternoon"],
@@ -46,28 +35,16 @@ GOODBYES = {
 }
 
 
-@functools.cache
-def _nlu(language: str) -> NluEngine:
-    return NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
-
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Iterator[None]:
-    yield
-    prompts.use_language("en")
-
-
-@pytest_asyncio.fixture
-async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
-    seed_demo(store, NOW)
-    db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: NOW)
-    db.close()
+pytestmark = pytest.mark.usefixtures("english_after")
 
 
 async def _first_turn(backends: Backends, language: str, said: str) -> Dialogue:
     d = Dialogue(
-        _nlu(language), backends, DialogueConfig(language=language), call_id="g1", clock=lambda: NOW
+        fallback_nlu(language),
+        backends,
+        DialogueConfig(language=language),
+        call_id="g1",
+        clock=lambda: NOW,
     )
     await d.start()
     await d.handle(TextTurn(said))
@@ -77,10 +54,10 @@ async def _first_turn(backends: Backends, language: str, said: str) -> Dialogue:
 @pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_greeting_is_no_goodbye(language: str) -> None:
     for said in GREETINGS[language]:
-        parsed = await _nlu(language).parse(said)
+        parsed = await fallback_nlu(language).parse(said)
         assert parsed.name != Intent.GOODBYE, (said, parsed)
     for said in GOODBYES[language]:
-        parsed = await _nlu(language).parse(said)
+        parsed = await fallback_nlu(language).parse(said)
         assert parsed.name == Intent.GOODBYE, (said, parsed)
 
 

@@ -9,7 +9,7 @@ affirm), so only the plain-yes rule stands between a mumble and a side effect.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -37,9 +37,12 @@ from bot.types import ParsedIntent
 from scheduler.timing.choice import Timing, TimingConfig
 from spillway.errors import NluError
 from spillway.storage import AsyncStore, SqliteStore
+from tests.dialogue_fixtures import NOW
 
-NOW = 1_750_000_000.0
 FLOORS = {"min_asr_confidence": 0.37, "min_yes_confidence": 0.9}
+
+
+pytestmark = pytest.mark.usefixtures("english_after")
 
 
 def _yes_to(text: str, confidence: float = 0.99) -> Heard:
@@ -176,20 +179,6 @@ class _AlwaysYes:
     async def parse(self, text: str) -> ParsedIntent:
         name, self.first = self.first or "affirm", ""
         return ParsedIntent(name, 0.99, {}, "test", text)
-
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Iterator[None]:
-    yield
-    prompts.use_language("en")
-
-
-@pytest_asyncio.fixture
-async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
-    seed_demo(store, NOW)
-    db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: NOW)
-    db.close()
 
 
 def _side_effects(store: SqliteStore) -> tuple[int, int, int]:

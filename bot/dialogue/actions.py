@@ -182,6 +182,13 @@ class ActionSteps(DialogueSteps):
         self._declines += 1
         if self._declines >= 2:
             return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
+        if proposal == CALLBACK:
+            # "No" to "we'd call you on ..., is that right?": the number may be wrong, so
+            # the digits that follow are the right one (not an order number).
+            self._phone_purpose = CALLBACK
+            return self._ask(
+                say("declined_callback"), "declined_callback", State.ASK_PHONE, progress=False
+            )
         return self._ask(say("declined_guess"), "declined_guess", State.MAIN, progress=False)
 
     async def _confirm_return_label(

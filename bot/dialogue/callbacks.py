@@ -21,7 +21,7 @@ from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
-from bot.dialogue.time_phrases import CallbackWindow, callback_window
+from bot.dialogue.time_phrases import CallbackWindow, callback_window, names_unplaced_time
 from bot.dialogue.window_fit import Fit, fit_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
@@ -130,6 +130,17 @@ class CallbackSteps(DialogueSteps):
         yes, no = answer is Answer.YES, answer is Answer.NO
         pending, self._pending_window = self._pending_window, None
         window_asked, self._window_asked = self._window_asked, False
+        said = event.text if isinstance(event, TextTurn) else digits
+        window = self._window_in(said) if isinstance(event, TextTurn) else None
+        if window is not None and clock_hour(said, self.config.language) is None:
+            # A time named ("not today", "på mandag") is the answer, whatever the
+            # classifier made of it (it read "ikke i dag" as a no); digits alone
+            # ("14", "at 2") are read back first, below.
+            kept, refusal = self._fit(window)
+            if kept is None:
+                return self._window_refused(refusal)
+            await self._keep_window(kept)
+            return self._callback_done()
         if pending is not None and (yes or no):
             # The answer to "so we'll call you at two o'clock today: is that right?".
             if no:
@@ -146,18 +157,10 @@ class CallbackSteps(DialogueSteps):
             )
         if no:
             return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
-        said = event.text if isinstance(event, TextTurn) else digits
         # Only a time ("14", "at 2 pm"): placed within the calling hours and read back.
         hour = clock_hour(said, self.config.language)
         if hour is not None:
             return self._read_back_clock(hour)
-        window = self._window_in(said) if isinstance(event, TextTurn) else None
-        if window is not None:
-            kept, refusal = self._fit(window)
-            if kept is None:
-                return self._window_refused(refusal)
-            await self._keep_window(kept)
-            return self._callback_done()
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
         if pending is not None:
@@ -170,6 +173,10 @@ class CallbackSteps(DialogueSteps):
             )
         if window_asked and self._callback_window is not None:
             return self._window_not_understood(self._callback_window)
+        if names_unplaced_time(said, self.config.language):
+            return self._when_not_understood(
+                f"{say('callback_time_unplaced')} {self._ask_when_else(self._callback_phone or '')}"
+            )
         return self._when_not_understood(say("callback_when_unclear"))
 
     def _window_not_understood(self, window: CallbackWindow) -> Reply:
@@ -227,11 +234,14 @@ class CallbackSteps(DialogueSteps):
             )
         return None, say("callback_window_refused", when=window.words, why=why)
 
-    def _take_window(self, window: CallbackWindow | None) -> None:
+    def _take_window(self, window: CallbackWindow | None, said: str = "") -> None:
         """A window named with the request: its callable part kept; one with no calling
-        hours in it is not, and why is said with the next question."""
+        hours in it is not, and why is said with the next question, as is a time the bot
+        could not place ("next week": ``said``)."""
         if window is None:
             self._callback_window = None
+            if said and names_unplaced_time(said, self.config.language):
+                self._window_refusal = say("callback_time_unplaced")
             return
         self._callback_window, self._window_refusal = self._fit(window)
 
@@ -298,7 +308,7 @@ class CallbackSteps(DialogueSteps):
 
     def hint_callback_time(self, text: str) -> None:
         """A time the caller named before the callback steps began (at the overflow offer)."""
-        self._take_window(self._window_in(text))
+        self._take_window(self._window_in(text), text)
 
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)

@@ -17,6 +17,8 @@ to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second 
 same call reuses the order and the phone number the call already knows. Silence,
 input that is not understood, or words the recogniser was unsure of are
 re-prompted at most ``max_reprompts`` times, then the caller is handed over.
+The order steps are in :mod:`bot.dialogue.orders`, the callback steps in
+:mod:`bot.dialogue.callbacks`.
 """
 
 from __future__ import annotations
@@ -34,16 +36,14 @@ from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import (
     Calendar,
     clean_product,
-    items_text,
-    offers_tracking_sms,
-    order_status_text,
-    spell_digits,
     valid_order_number,
 )
 from bot.dialogue.prompts import say, use_language
+from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.time_phrases import CallbackWindow
@@ -73,8 +73,18 @@ _MENU = {
     "0": Intent.HUMAN_AGENT,
 }
 
+# The questions answered yes (key 1) or no (key 2).
+_YES_NO_STATES = (
+    State.CONFIRM_ORDER,
+    State.OFFER_ORDER,
+    State.RETURN_LABEL,
+    State.OFFER_HUMAN,
+    State.CONFIRM_ACTION,
+    State.CONFIRM_PLAIN,
+)
 
-class Dialogue(CallbackSteps, ActionSteps, Rewindable):
+
+class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(
@@ -209,6 +219,12 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
             return self._callback_done()  # no preference: as soon as possible
         if isinstance(event, Silence) or (isinstance(event, TextTurn) and intent is None):
             return self._reprompt(silence=True)
+        if isinstance(event, TextTurn) and asks_repeat(event.text, self.config.language):
+            # "What?", "kan du gentage?": the question again, no misunderstanding counted.
+            return self._repeat()
+        if isinstance(event, Dtmf) and event.digits.rstrip("#") == "0":
+            # Key 0 is a colleague wherever the caller is (the prompts say so).
+            return self._transfer(say("transfer"), fixed=True)
         prefix = ""
         if isinstance(event, TextTurn) and _SWEAR_RE.search(event.text):
             self._swears += 1
@@ -295,6 +311,11 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
         if state is State.CONFIRM_ACTION:
             return await self._confirm_action(event, intent, digits)
         if state is State.ASK_PHONE:
+            if intent is not None and intent.name == Intent.DENY:
+                # No number to give (after a no to the callback): nothing is done.
+                return self._ask(
+                    say("declined_guess"), "declined_guess", State.MAIN, progress=False
+                )
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
             phone = self.config.callable(raw) if raw else None
@@ -353,113 +374,6 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
             return self._transfer(say("transfer"), fixed=True)
         return None
 
-    # -- orders and returns ---------------------------------------------------
-
-    async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
-        self._purpose = purpose
-        number = valid_order_number(entities.get("order_number"))
-        if number:
-            return self._confirm_order(number)
-        known = self._order
-        product = (entities.get("product") or "").lower()
-        if known is not None and (not product or any(product in i.lower() for i in known.items)):
-            # "I also want to return the vase": the order just talked about, confirmed.
-            return self._offer_order(known)
-        if self.caller_phone:
-            orders = await self.backends.orders.orders_for_phone(self.caller_phone)
-            if purpose == "status":
-                candidates = [o for o in orders if o.is_open]
-            else:
-                candidates = [o for o in orders if o.status == "delivered"]
-            if len(candidates) == 1:
-                return self._offer_order(candidates[0])
-        return self._ask_order("")
-
-    def _offer_order(self, order: Order) -> Reply:
-        self._offered = order
-        return self._ask(
-            say("offer_order", order=spell_digits(order.number), items=items_text(order)),
-            "offer_order",
-            State.OFFER_ORDER,
-        )
-
-    def _ask_order(self, prefix: str) -> Reply:
-        return self._ask(
-            prefix + say("ask_order_number"),
-            "ask_order_number",
-            State.ASK_ORDER,
-            progress=False,
-        )
-
-    def _confirm_order(self, number: str) -> Reply:
-        self._pending_number = number
-        return self._ask(
-            say("confirm_order_number", order=spell_digits(number)),
-            "confirm_order_number",
-            State.CONFIRM_ORDER,
-            # A wrong number confirmed again and again must still end in a hand-over.
-            progress=False,
-        )
-
-    async def _lookup(self, number: str) -> Reply:
-        order = await self.backends.orders.find_order(number)
-        if order is None:
-            return self._fail(
-                say("order_not_found", order=spell_digits(number)),
-                "order_not_found",
-                State.ASK_ORDER,
-            )
-        return self._order_found(order)
-
-    def _order_found(self, order: Order) -> Reply:
-        self._order = order
-        if self._purpose == "return":
-            return self._return_eligibility(order)
-        self._served += 1
-        if offers_tracking_sms(order):
-            # A long number is hard to note down from speech: offered by SMS first.
-            status = order_status_text(order, self.calendar, tracking=False)
-            self._proposal = TRACKING_SMS
-            return self._ask(
-                status + say("offer_tracking_sms"), "order_status", State.CONFIRM_ACTION
-            )
-        return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
-
-    def _return_eligibility(self, order: Order) -> Reply:
-        window = self.config.return_window_days
-        if order.status != "delivered" or order.delivered_at is None:
-            self._served += 1
-            return self._anything_else(
-                say("return_not_delivered", order=spell_digits(order.number), window=window),
-                "return_not_delivered",
-            )
-        age_days = self.calendar.days_from_today(order.delivered_at) * -1
-        if age_days <= window:
-            self._return_order = order
-            last_day = order.delivered_at + window * 86400
-            return self._ask(
-                say(
-                    "return_eligible",
-                    order=spell_digits(order.number),
-                    items=items_text(order),
-                    delivered=self.calendar.when(order.delivered_at),
-                    last_day=self.calendar.date_text(last_day),
-                ),
-                "return_eligible",
-                State.RETURN_LABEL,
-            )
-        return self._ask(
-            say(
-                "return_ineligible",
-                order=spell_digits(order.number),
-                items=items_text(order),
-                age_days=age_days,
-                window=window,
-            ),
-            "return_ineligible",
-            State.OFFER_HUMAN,
-        )
-
     # -- stock, complaints, callbacks ---------------------------------------
 
     async def _stock(self, product_name: str) -> Reply:
@@ -494,7 +408,7 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
         """
         if purpose in ("callback", "callback_guess") and self._callback_window is None:
             # "Call me back this afternoon": the time named with the request.
-            self._take_window(self._window_in(self._last_text))
+            self._take_window(self._window_in(self._last_text), self._last_text)
         known = self._known_phone or self.caller_phone
         phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":
@@ -570,6 +484,20 @@ class Dialogue(CallbackSteps, ActionSteps, Rewindable):
             return Reply(again, "reprompt_unclear", cached_prefix=again)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
         return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
+
+    def _repeat(self) -> Reply:
+        """The last question again, with how to answer a yes/no one (no failure counted)."""
+        keys = say("repeat_yes_no_keys")
+        question = self._last_prompt
+        if self._asks_yes_no() and keys.strip() not in question:
+            question = f"{question} {keys}"
+        return Reply(say("repeat", question=question), "repeat")
+
+    def _asks_yes_no(self) -> bool:
+        """Whether the last question is answered yes (key 1) or no (key 2)."""
+        if self.state is State.CONFIRM_CALLBACK:
+            return self._pending_window is not None or self._window_asked
+        return self.state in _YES_NO_STATES
 
     def _give_up(self) -> Reply:
         if self.state is State.ANYTHING_ELSE and self._served:

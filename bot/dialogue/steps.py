@@ -42,8 +42,12 @@ class DialogueSteps:
     # Why the window the caller named was not kept (no calling hours in it); "": none.
     _window_refusal: str
     _proposal: str
+    # What a phone number asked for is for ("callback", "return_label", ...).
+    _phone_purpose: str
     _declines: int
     _failures: int
+    # Questions answered in this call (an order's status, stock, opening hours ...).
+    _served: int
 
     # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
 
@@ -63,6 +67,10 @@ class DialogueSteps:
         raise NotImplementedError
 
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
+        raise NotImplementedError
+
+    def _fail(self, text: str, action: str, state: State) -> Reply:
+        """A turn that did not get the caller further (counts towards hand-over)."""
         raise NotImplementedError
 
     def _give_up(self) -> Reply:
@@ -85,7 +93,7 @@ class DialogueSteps:
     def _window_in(self, text: str) -> CallbackWindow | None:
         raise NotImplementedError
 
-    def _take_window(self, window: CallbackWindow | None) -> None:
+    def _take_window(self, window: CallbackWindow | None, said: str = "") -> None:
         raise NotImplementedError
 
     async def _with_phone(self, purpose: str) -> Reply:
@@ -108,6 +116,7 @@ PROVIDED_ELSEWHERE = (
     "_ask",
     "_anything_else",
     "_transfer",
+    "_fail",
     "_give_up",
     "_finish",
     "handover_context",

@@ -2,8 +2,10 @@
 
 "this afternoon", "tomorrow morning", "after five", "not before ten",
 "before noon", "at three", "this evening", "in two hours", "any time" / "as
-soon as possible"; in Danish "i eftermiddag", "i morgen formiddag", "efter
-klokken fem", "om to timer", "hurtigst muligt". :func:`callback_window` is a
+soon as possible", a named day ("on Monday afternoon", "at the weekend", "not
+today": any time from tomorrow); in Danish "i eftermiddag", "i morgen
+formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "på mandag",
+"i weekenden", "ikke i dag". :func:`callback_window` is a
 pure function of the words, the moment, the time zone and the language;
 :func:`say_window` words a window back ("this afternoon, between two and
 five", "i eftermiddag, mellem klokken to og fem").
@@ -24,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
+from spillway.language_pack import load_pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +38,8 @@ class CallbackWindow:
     words: str  # the window as the bot says it back
     any_time: bool = False  # "any time", "as soon as possible": no preference
     # What the words named, to say a clipped window back (bot/dialogue/window_fit.py):
-    day_key: str = "today"  # "today" or "tomorrow"
+    # "today", "tomorrow", "weekday:N" (0 Monday), "weekend" or "not_today" (from tomorrow)
+    day_key: str = "today"
     part: str | None = None  # a part of the day's key ("morning")
     start_hour: float | None = None  # local hours as named
     end_hour: float | None = None
@@ -56,6 +60,11 @@ class TimeGrammar:
     part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
     part_names: dict[str, str]  # part -> the word said back
     tomorrow: tuple[str, ...]
+    weekdays: tuple[str, ...]  # Monday first, as said (the pack's reading.yaml)
+    weekday_re: re.Pattern[str]
+    weekend_re: re.Pattern[str]
+    not_today_re: re.Pattern[str]
+    unplaced_re: re.Pattern[str]  # a time named that the rules here cannot place
     say: dict[str, str]
     any_re: re.Pattern[str]
     after_re: re.Pattern[str]
@@ -67,7 +76,7 @@ class TimeGrammar:
     clock_re: re.Pattern[str]  # an answer that is only a time in digits ("kl. 14", "2 pm")
 
     @classmethod
-    def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
+    def from_tables(cls, t: dict[str, object], weekdays: tuple[str, ...]) -> TimeGrammar:
         try:
             hours = {str(k): int(v) for k, v in _table(t, "hours").items()}
             say_hours = {int(k): str(v) for k, v in _table(t, "say_hours").items()}
@@ -98,6 +107,11 @@ class TimeGrammar:
                 part_words=part_words,
                 part_names=part_names,
                 tomorrow=tuple(_list(t, "tomorrow")),
+                weekdays=weekdays,
+                weekday_re=re.compile(rf"\b({_alternatives([w.lower() for w in weekdays])})s?\b"),
+                weekend_re=re.compile(rf"\b({_alternatives(_list(t, 'weekend'))})\b"),
+                not_today_re=re.compile(rf"\b({_alternatives(_list(t, 'not_today'))})\b"),
+                unplaced_re=re.compile(rf"\b({_alternatives(_list(t, 'unplaced'))})\b"),
                 say={str(k): str(v) for k, v in _table(t, "say").items()},
                 any_re=re.compile(rf"\b({_alternatives(_list(t, 'any_time'))})\b"),
                 after_re=keyed("after"),
@@ -138,7 +152,7 @@ def _list(t: dict[str, object], key: str) -> list[str]:
 def time_grammar(language: str = DEFAULT_LANGUAGE) -> TimeGrammar:
     """The time grammar of ``language``'s pack (read once)."""
     doc = grammar_doc(language)
-    return TimeGrammar.from_tables(doc.get("time") or {})
+    return TimeGrammar.from_tables(doc.get("time") or {}, load_pack(language).reading.weekdays)
 
 
 def _hour(g: TimeGrammar, text: str, ampm: str | None, *, afternoon_default: bool) -> float:
@@ -164,10 +178,13 @@ def callback_window(
     here = datetime.fromtimestamp(now, tz)
     if g.any_re.search(words):
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
+    if g.unplaced_re.search(words):
+        return None  # "next week": not placed on a day (names_unplaced_time says so)
     day = here.date()
-    tomorrow = any(w in words for w in g.tomorrow)
+    day_key, last = _named_day(g, words, day)
+    tomorrow = day_key != "today"  # a day other than today was named
     if tomorrow:
-        day += timedelta(days=1)
+        day = _first_day(day_key, day)
     start: float | None = None
     end: float | None = None
     around: float | None = None  # an hour named alone ("at two"): said as that hour
@@ -197,11 +214,16 @@ def callback_window(
         return None
     if not tomorrow and end is not None and _at(day, end, tz) <= now:
         day, tomorrow = day + timedelta(days=1), True  # "this morning", said at three
+        day_key = "tomorrow"
+    if day_key == "not_today" and (start is not None or end is not None):
+        day_key = "tomorrow"  # "not today, in the morning": tomorrow morning
+    last = max(last, day) if day_key == "weekend" else day
     begin = _at(day, start, tz) if start is not None else (_at(day, 0, tz) if tomorrow else None)
-    finish = _at(day, end, tz) if end is not None else (_at(day, 24, tz) if tomorrow else None)
+    finish = _at(last, end, tz) if end is not None else (_at(last, 24, tz) if tomorrow else None)
+    if day_key == "not_today":
+        finish = None  # any time from tomorrow on
     if begin is not None and begin < now:
         begin = None
-    day_key = "tomorrow" if tomorrow else "today"
     return CallbackWindow(
         begin,
         finish,
@@ -211,6 +233,47 @@ def callback_window(
         start_hour=start,
         end_hour=end,
     )
+
+
+def names_unplaced_time(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``text`` names a time the rules here cannot place ("next week")."""
+    words = " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
+    return time_grammar(language).unplaced_re.search(words) is not None
+
+
+def _named_day(g: TimeGrammar, words: str, today: date) -> tuple[str, date]:
+    """The day the words name ("today", "tomorrow", "weekday:N", "weekend", "not_today"),
+    and the last day it covers (a weekend's Sunday; else the named day or today)."""
+    if g.not_today_re.search(words):
+        return "not_today", today + timedelta(days=1)
+    if any(w in words for w in g.tomorrow):
+        return "tomorrow", today + timedelta(days=1)
+    if (m := g.weekday_re.search(words)) is not None:
+        n = [w.lower() for w in g.weekdays].index(m.group(1))
+        return f"weekday:{n}", _first_day(f"weekday:{n}", today)
+    if g.weekend_re.search(words):
+        # Saturday and Sunday ahead; said at the weekend, the rest of this one.
+        return "weekend", today + timedelta(days=6 - today.weekday())
+    return "today", today
+
+
+def _first_day(day_key: str, today: date) -> date:
+    """The first day ``day_key`` names: a weekday is the next one (in 1 to 7 days)."""
+    if day_key.startswith("weekday:"):
+        ahead = (int(day_key.partition(":")[2]) - today.weekday()) % 7
+        return today + timedelta(days=ahead or 7)
+    if day_key == "weekend":
+        return today + timedelta(days=max(5 - today.weekday(), 0))
+    return today + timedelta(days=1)
+
+
+def say_day(day_key: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "today", "tomorrow", "on Monday", "at the weekend", "from tomorrow"."""
+    g = time_grammar(language)
+    if day_key.startswith("weekday:"):
+        name = g.weekdays[int(day_key.partition(":")[2])]
+        return g.say["weekday"].format(weekday=name)
+    return g.say[day_key]
 
 
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:
@@ -237,11 +300,12 @@ def say_window(
     around: float | None = None,
 ) -> str:
     """ "this afternoon, between twelve and five", "tomorrow after five";
-    ``day_key`` is "today" or "tomorrow", ``part`` a part of the day's key;
+    ``day_key`` is "today", "tomorrow", "weekday:N", "weekend" or "not_today";
+    ``part`` a part of the day's key;
     ``around``: the hour the caller named ("at two"), said as that hour, not as
     the window kept around it ("between one 45 and two 45")."""
     g = time_grammar(language)
-    day = g.say[day_key]
+    day = say_day(day_key, language)
     if part is not None:
         name = g.part_names[part]
         lead = (

@@ -8,7 +8,10 @@ Friday is Saturday, when calls start at ten: only the callable part is kept and
 read back ("tomorrow morning, between ten and twelve").
 
 :func:`fit_window` is a pure function of the window, the rules, the moment,
-the time zone and the language; the dialogue words the verdict.
+the time zone and the language; the dialogue words the verdict. A window over
+several days ("at the weekend") keeps the days the rules allow ("on Saturday",
+when Sundays are closed); "not today" (from tomorrow on) starts on the first
+day with calling hours ("on Monday after eight", said on a Saturday).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from zoneinfo import ZoneInfo
 from bot.dialogue.time_phrases import CallbackWindow, say_window
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
+
+# "Not today" with no calling day in two weeks is not kept.
+_SEARCH_DAYS = 15
 
 
 class Fit(StrEnum):
@@ -60,7 +66,11 @@ def fit_window(
     finish = window.not_after
     # A window that ends at midnight belongs to the day before.
     day = datetime.fromtimestamp(finish - 1, tz).date()
-    start = max(window.not_before if window.not_before is not None else now, _at(day, 0, tz))
+    opens = window.not_before if window.not_before is not None else now
+    first = datetime.fromtimestamp(opens, tz).date()
+    if first < day:
+        return _days(replace(window, not_before=opens), first, day, rules, now, tz, language)
+    start = max(opens, _at(day, 0, tz))
     hours = rules.window(day)
     if hours is None:
         return WindowFit(Fit.CLOSED_DAY, None, day)
@@ -84,6 +94,48 @@ def fit_window(
     )
 
 
+def _days(
+    window: CallbackWindow,
+    first: date,
+    last: date,
+    rules: CallingRules,
+    now: float,
+    tz: ZoneInfo,
+    language: str,
+) -> WindowFit:
+    """A window over the days ``first`` to ``last``, each fitted on its own (the named
+    hours on every day); kept from the first allowed part to the last, said as the one
+    day when only one is allowed. None allowed: the first day's verdict."""
+    assert window.not_before is not None and window.not_after is not None
+    fits: list[WindowFit] = []
+    today = datetime.fromtimestamp(now, tz).date()
+    day = first
+    while day <= last:
+        one = replace(
+            window,
+            not_before=max(window.not_before, _at(day, window.start_hour or 0.0, tz)),
+            not_after=min(window.not_after, _at(day, window.end_hour or 24.0, tz)),
+            day_key="today" if day == today else f"weekday:{day.weekday()}",
+        )
+        one = replace(
+            one, words=say_window(one.day_key, one.part, one.start_hour, one.end_hour, language)
+        )
+        fits.append(fit_window(one, rules, now, str(tz), language))
+        day += timedelta(days=1)
+    kept = [f for f in fits if f.window is not None]
+    if not kept:
+        return fits[0]
+    if len(kept) == len(fits) and all(f.fit is Fit.FITS for f in fits):
+        return WindowFit(Fit.FITS, window, kept[0].day, kept[0].hours)
+    head, tail = kept[0], kept[-1]
+    assert head.window is not None and tail.window is not None
+    words = head.window.words if len(kept) == 1 else window.words
+    clipped = replace(
+        window, not_before=head.window.not_before, not_after=tail.window.not_after, words=words
+    )
+    return WindowFit(Fit.CLIPPED, clipped, head.day, head.hours)
+
+
 def _open_ended(
     window: CallbackWindow, rules: CallingRules, now: float, tz: ZoneInfo, language: str
 ) -> WindowFit:
@@ -92,6 +144,8 @@ def _open_ended(
     if window.not_before is None:
         return WindowFit(Fit.FITS, window)
     day = datetime.fromtimestamp(window.not_before, tz).date()
+    if window.day_key == "not_today":
+        return _from_day(window, day, rules, now, tz, language)
     same_day = replace(window, not_after=_at(day + timedelta(days=1), 0, tz))
     fitted = fit_window(same_day, rules, now, str(tz), language)
     if fitted.window is None:
@@ -102,3 +156,21 @@ def _open_ended(
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:
     midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
     return (midnight + timedelta(hours=hour)).timestamp()
+
+
+def _from_day(
+    window: CallbackWindow, day: date, rules: CallingRules, now: float, tz: ZoneInfo, language: str
+) -> WindowFit:
+    """ "Not today": any time from ``day`` on, so from the first day with calling hours
+    (said as that day and its opening hour when it is not ``day``)."""
+    for ahead in range(_SEARCH_DAYS):
+        on = day + timedelta(days=ahead)
+        hours = rules.window(on)
+        if hours is None or is_holiday(rules, on):
+            continue
+        if ahead == 0:
+            return WindowFit(Fit.FITS, window, on, hours)
+        words = say_window(f"weekday:{on.weekday()}", None, hours[0], None, language)
+        moved = replace(window, not_before=_at(on, hours[0], tz), words=words)
+        return WindowFit(Fit.CLIPPED, moved, on, hours)
+    return WindowFit(Fit.CLOSED_DAY, None, day)

@@ -1,0 +1,146 @@
+"""The dialogue's order steps: which order the caller means, its status, and whether it
+can be returned.
+
+A mixin of :class:`bot.dialogue.machine.Dialogue`, kept apart because finding
+the order is a flow of its own: a number the caller said or typed is read back
+and confirmed before it is looked up; without one, the caller's only open (or,
+for a return, delivered) order is offered from their number, and an order the
+call already talked about is offered again for a second topic. A found order's
+status is read out (a long tracking number offered by SMS first); a return is
+checked against the return window and a label offered, or a colleague when the
+window has passed.
+"""
+
+from __future__ import annotations
+
+from bot.backends import Order
+from bot.dialogue.actions import TRACKING_SMS
+from bot.dialogue.config import State
+from bot.dialogue.phrasing import (
+    Calendar,
+    items_text,
+    offers_tracking_sms,
+    order_status_text,
+    spell_digits,
+    valid_order_number,
+)
+from bot.dialogue.prompts import say
+from bot.dialogue.steps import DialogueSteps
+from bot.types import Reply
+
+
+class OrderSteps(DialogueSteps):
+    """Orders and returns; the state and helpers are declared in DialogueSteps."""
+
+    calendar: Calendar
+    # "status" or "return": what the order is wanted for.
+    _purpose: str
+    # The order number read back and not yet confirmed (or last confirmed).
+    _pending_number: str | None
+    # The order offered from the caller's number, waiting for a yes.
+    _offered: Order | None
+
+    async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
+        self._purpose = purpose
+        number = valid_order_number(entities.get("order_number"))
+        if number:
+            return self._confirm_order(number)
+        known = self._order
+        product = (entities.get("product") or "").lower()
+        if known is not None and (not product or any(product in i.lower() for i in known.items)):
+            # "I also want to return the vase": the order just talked about, confirmed.
+            return self._offer_order(known)
+        if self.caller_phone:
+            orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+            if purpose == "status":
+                candidates = [o for o in orders if o.is_open]
+            else:
+                candidates = [o for o in orders if o.status == "delivered"]
+            if len(candidates) == 1:
+                return self._offer_order(candidates[0])
+        return self._ask_order("")
+
+    def _offer_order(self, order: Order) -> Reply:
+        self._offered = order
+        return self._ask(
+            say("offer_order", order=spell_digits(order.number), items=items_text(order)),
+            "offer_order",
+            State.OFFER_ORDER,
+        )
+
+    def _ask_order(self, prefix: str) -> Reply:
+        return self._ask(
+            prefix + say("ask_order_number"),
+            "ask_order_number",
+            State.ASK_ORDER,
+            progress=False,
+        )
+
+    def _confirm_order(self, number: str) -> Reply:
+        self._pending_number = number
+        return self._ask(
+            say("confirm_order_number", order=spell_digits(number)),
+            "confirm_order_number",
+            State.CONFIRM_ORDER,
+            # A wrong number confirmed again and again must still end in a hand-over.
+            progress=False,
+        )
+
+    async def _lookup(self, number: str) -> Reply:
+        order = await self.backends.orders.find_order(number)
+        if order is None:
+            return self._fail(
+                say("order_not_found", order=spell_digits(number)),
+                "order_not_found",
+                State.ASK_ORDER,
+            )
+        return self._order_found(order)
+
+    def _order_found(self, order: Order) -> Reply:
+        self._order = order
+        if self._purpose == "return":
+            return self._return_eligibility(order)
+        self._served += 1
+        if offers_tracking_sms(order):
+            # A long number is hard to note down from speech: offered by SMS first.
+            status = order_status_text(order, self.calendar, tracking=False)
+            self._proposal = TRACKING_SMS
+            return self._ask(
+                status + say("offer_tracking_sms"), "order_status", State.CONFIRM_ACTION
+            )
+        return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
+
+    def _return_eligibility(self, order: Order) -> Reply:
+        window = self.config.return_window_days
+        if order.status != "delivered" or order.delivered_at is None:
+            self._served += 1
+            return self._anything_else(
+                say("return_not_delivered", order=spell_digits(order.number), window=window),
+                "return_not_delivered",
+            )
+        age_days = self.calendar.days_from_today(order.delivered_at) * -1
+        if age_days <= window:
+            self._return_order = order
+            last_day = order.delivered_at + window * 86400
+            return self._ask(
+                say(
+                    "return_eligible",
+                    order=spell_digits(order.number),
+                    items=items_text(order),
+                    delivered=self.calendar.when(order.delivered_at),
+                    last_day=self.calendar.date_text(last_day),
+                ),
+                "return_eligible",
+                State.RETURN_LABEL,
+            )
+        return self._ask(
+            say(
+                "return_ineligible",
+                order=spell_digits(order.number),
+                items=items_text(order),
+                age_days=age_days,
+                window=window,
+            ),
+            "return_ineligible",
+            State.OFFER_HUMAN,
+        )

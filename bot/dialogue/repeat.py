@@ -1,0 +1,41 @@
+"""Whether the caller asks to hear the last question again (pure).
+
+"What?", "sorry?", "can you repeat that?", "hvad?", "undskyld?", "kan du
+gentage?": a caller who did not catch the question is no misunderstanding. At a
+yes/no question these were read as an unclear answer, and two of them handed the
+caller over. The dialogue repeats the last question, with its instructions and
+keys, and counts nothing against the caller (:mod:`bot.dialogue.machine`).
+
+Whole answers only: the pack's ``grammar.yaml``, ``repeat_requests``, compared
+without punctuation or case ("Sorry, what?" is one too: a request may be made of
+several of the phrases). "Sorry, I meant the other order" is not.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bot.nlu.data import grammar_doc, grammar_path
+from spillway.errors import NluError
+
+
+@functools.cache
+def repeat_pattern(language: str) -> re.Pattern[str]:
+    """One or more of the pack's repeat requests and nothing else (read once)."""
+    path, doc = grammar_path(language), grammar_doc(language)
+    phrases = doc.get("repeat_requests")
+    if not isinstance(phrases, list) or not phrases:
+        raise NluError(f"{path}: grammar repeat_requests must be a list of phrases")
+    cleaned = sorted({_normal(str(p)) for p in phrases} - {""}, key=len, reverse=True)
+    one = "|".join(re.escape(p) for p in cleaned)
+    return re.compile(rf"(?:{one})(?: (?:{one}))*")
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.replace("\u2019", "'").lower()).split())
+
+
+def asks_repeat(text: str, language: str) -> bool:
+    """Whether ``text`` is only a request to hear the last question again."""
+    return repeat_pattern(language).fullmatch(_normal(text)) is not None

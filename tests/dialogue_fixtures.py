@@ -1,0 +1,57 @@
+"""Fixtures shared by the dialogue tests: the pack's fallback classifier, the demo shop,
+and the prompts' language put back to English after each test.
+
+tests/conftest.py loads this module as a plugin, so the fixtures reach every test
+module by name; a module asks for ``english_after`` with
+``pytestmark = pytest.mark.usefixtures("english_after")`` and imports the plain
+helpers (``NOW``, ``fallback_nlu``). ``demo`` seeds the demo shop at
+``demo_now``, which a module overrides with a fixture of that name to run at
+another moment.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from bot.backends import Backends
+from bot.backends.demo_data import seed_demo
+from bot.backends.local import local_backends
+from bot.dialogue import prompts
+from bot.nlu.data import load_nlu_data, project_dir
+from bot.nlu.engine import NluEngine
+from bot.nlu.fallback import FallbackNlu
+from spillway.storage import AsyncStore, SqliteStore
+
+NOW = 1_750_000_000.0
+
+
+@functools.cache
+def fallback_nlu(language: str) -> NluEngine:
+    """``language``'s pack classifier without Rasa (trained once per test run)."""
+    return NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+
+
+@pytest.fixture
+def english_after() -> Iterator[None]:
+    """A test may speak another language; the next one starts in English."""
+    yield
+    prompts.use_language("en")
+
+
+@pytest.fixture
+def demo_now() -> float:
+    """The moment the demo shop is seeded at and its back-ends read the clock."""
+    return NOW
+
+
+@pytest_asyncio.fixture
+async def demo(store: SqliteStore, demo_now: float) -> AsyncIterator[Backends]:
+    """The demo shop's back-ends over the test's SQLite store."""
+    seed_demo(store, demo_now)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: demo_now)
+    db.close()
