@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from bot.nlu.fallback import MAX_INPUT_CHARS, OUT_OF_SCOPE, FallbackNlu, clean_text
 from bot.nlu.rasa_client import RasaClient
-from bot.nlu.rasa_model import pack_hashes, served_language, wrong_language
+from bot.nlu.rasa_model import pack_hashes, served_language
 from bot.nlu.spoken_numbers import words_to_digits
 from bot.types import ParsedIntent
 from spillway.errors import NluError
@@ -100,19 +100,19 @@ class NluEngine:
         """Once: a model trained from another language's pack is not used at all."""
         model_file = str((await rasa.status()).get("model_file", ""))
         self._model_checked = True
-        other = wrong_language(model_file, language, pack_hashes())
-        if other is not None:
+        served = served_language(model_file, pack_hashes())
+        if served is not None and served != language:
             log.error(
                 "Rasa at %s serves the %r pack's model (%s), but shop.language is %r: "
                 "using the fallback NLU; run `spillway nlu serve --language %s`",
                 rasa.base_url,
-                other,
+                served,
                 model_file,
                 language,
                 language,
             )
             self.rasa = None
-        elif served_language(model_file, pack_hashes()) is None:
+        elif served is None:
             log.warning(
                 "Rasa at %s serves %s, not trained from the %r pack as it is now "
                 "(older data, or trained elsewhere); `spillway nlu serve` trains it",
