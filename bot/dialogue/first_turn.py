@@ -14,20 +14,15 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.nlu.data import grammar_doc, grammar_path
+from bot.nlu.data import grammar_list
 from bot.nlu.intents import Intent
 from bot.types import ParsedIntent
-from spillway.errors import NluError
 
 
 @functools.cache
 def greetings(language: str) -> frozenset[str]:
     """The greetings of ``language``'s pack, normalised (read once)."""
-    path, doc = grammar_path(language), grammar_doc(language)
-    words = doc.get("greetings")
-    if not isinstance(words, list) or not words:
-        raise NluError(f"{path}: grammar greetings must be a list of phrases")
-    return frozenset(_normal(str(w)) for w in words)
+    return frozenset(_normal(w) for w in grammar_list(language, "greetings"))
 
 
 def _normal(text: str) -> str:

@@ -17,18 +17,14 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.nlu.data import grammar_doc, grammar_path
-from spillway.errors import NluError
+from bot.nlu.data import grammar_list
 from spillway.language_pack import available_languages
 
 
 @functools.cache
 def plain_callback_pattern(language: str) -> re.Pattern[str]:
     """The pack's ``plain_callback`` patterns, as one case-blind alternation (read once)."""
-    path, doc = grammar_path(language), grammar_doc(language)
-    patterns = doc.get("plain_callback")
-    if not isinstance(patterns, list) or not patterns:
-        raise NluError(f"{path}: plain_callback must list the patterns of a plain callback")
+    patterns = grammar_list(language, "plain_callback", "the patterns of a plain callback")
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 

@@ -16,18 +16,14 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.nlu.data import grammar_doc, grammar_path
-from spillway.errors import NluError
+from bot.nlu.data import grammar_list
 
 
 @functools.cache
 def repeat_pattern(language: str) -> re.Pattern[str]:
     """One or more of the pack's repeat requests and nothing else (read once)."""
-    path, doc = grammar_path(language), grammar_doc(language)
-    phrases = doc.get("repeat_requests")
-    if not isinstance(phrases, list) or not phrases:
-        raise NluError(f"{path}: grammar repeat_requests must be a list of phrases")
-    cleaned = sorted({_normal(str(p)) for p in phrases} - {""}, key=len, reverse=True)
+    phrases = grammar_list(language, "repeat_requests")
+    cleaned = sorted({_normal(p) for p in phrases} - {""}, key=len, reverse=True)
     one = "|".join(re.escape(p) for p in cleaned)
     return re.compile(rf"(?:{one})(?: (?:{one}))*")
 

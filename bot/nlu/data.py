@@ -60,6 +60,15 @@ def grammar_doc(language: str) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+def grammar_list(language: str, key: str, what: str = "phrases") -> list[str]:
+    """The non-empty list ``key`` of ``language``'s ``grammar.yaml`` (NluError naming
+    the file and key when it is missing, empty or not a list)."""
+    items = grammar_doc(language).get(key)
+    if not isinstance(items, list) or not items:
+        raise NluError(f"{grammar_path(language)}: grammar {key} must be a list of {what}")
+    return [str(item) for item in items]
+
+
 def project_dir(language: str = DEFAULT_LANGUAGE) -> Path:
     """The Rasa project (config, domain, data) of ``language``."""
     return language_dir(language) / "nlu"
