@@ -107,7 +107,8 @@ def test_not_today_on_a_saturday_starts_on_monday(language: str, words: str) -> 
 # -- the dialogue --------------------------------------------------------------------
 
 
-async def _asked_when(backends: Backends, language: str) -> Dialogue:
+async def _started(backends: Backends, language: str = "en") -> Dialogue:
+    """A call on Monday morning from a caller with a number, greeted."""
     d = Dialogue(
         fallback_nlu(language),
         backends,
@@ -117,6 +118,11 @@ async def _asked_when(backends: Backends, language: str) -> Dialogue:
         clock=lambda: MONDAY,
     )
     await d.start()
+    return d
+
+
+async def _asked_when(backends: Backends, language: str) -> Dialogue:
+    d = await _started(backends, language)
     await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
     await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
     assert d.state is State.CONFIRM_CALLBACK
@@ -168,14 +174,7 @@ async def test_a_closed_day_gets_the_closed_window_refusal(
 async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
     demo: Backends, store: SqliteStore
 ) -> None:
-    d = Dialogue(
-        fallback_nlu("en"),
-        demo,
-        DialogueConfig(language="en", calling_rules=RULES),
-        caller_id="20 12 34 56",
-        clock=lambda: MONDAY,
-    )
-    await d.start()
+    d = await _started(demo)
     reply = await d.handle(TextTurn("call me back on Tuesday afternoon"))
     assert "on Tuesday afternoon, between twelve and five" in reply.text, reply.text
     reply = await d.handle(TextTurn("yes"))
@@ -197,14 +196,7 @@ async def test_a_time_that_cannot_be_placed_is_said_so(
 
 
 async def test_a_time_that_cannot_be_placed_with_the_request_is_said_so(demo: Backends) -> None:
-    d = Dialogue(
-        fallback_nlu("en"),
-        demo,
-        DialogueConfig(language="en", calling_rules=RULES),
-        caller_id="20 12 34 56",
-        clock=lambda: MONDAY,
-    )
-    await d.start()
+    d = await _started(demo)
     reply = await d.handle(TextTurn("call me back next week"))
     assert reply.action == "confirm_callback", reply.text
     assert reply.text.startswith("Sorry, I can't book a callback for that time yet."), reply.text
