@@ -362,3 +362,38 @@ async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
     assert _audit(store) == audit_after  # the reload wrote nothing
     assert [a["action"] for a in audit_after].count("forget") == 1
     assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
+
+
+async def test_a_hold_or_release_in_a_search_s_result_shows_that_result_again(
+    world: tuple[SqliteStore, Settings],
+) -> None:
+    """Pressing Hold (or Release) under a number found by a search led to a page without
+    the number: the search's result comes back, updated, and once; still never in a URL."""
+    store, _ = world
+    back = {"phone": BO, "back": "found"}
+    async with _client(world, "ada") as (client, token):
+        searched = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+        assert 'name="back" value="found"' in searched.text  # the result's hold form says so
+        held = await client.post(
+            f"{PAGE}/hold", data={**back, "reason": "SAR-9", "csrf_token": token}
+        )
+        after_hold = await client.get(PAGE)
+        reload = await client.get(PAGE)
+        released = await client.post(
+            f"{PAGE}/release", data={**back, "reason": "SAR-9 answered", "csrf_token": token}
+        )
+        after_release = await client.get(PAGE)
+        from_list = await client.post(
+            f"{PAGE}/hold", data={"phone": BO, "reason": "SAR-10", "csrf_token": token}
+        )
+        after_list = await client.get(PAGE)
+    assert held.headers["location"] == PAGE == released.headers["location"]
+    assert "3198" not in held.headers.get("set-cookie", "")
+    found = after_hold.text.split('id="found"')[1].split("</section>")[0]
+    assert "+4531987654: " in found and "by ada: SAR-9" in found
+    assert 'id="found"' not in reload.text  # shown once
+    found = after_release.text.split('id="found"')[1].split("</section>")[0]
+    assert "+4531987654: " in found and re.search(r'id="hold">none<', found)
+    assert from_list.status_code == 303 and 'id="found"' not in after_list.text
+    actions = [a["action"] for a in _audit(store)]
+    assert actions == ["search", "hold", "release", "hold"]  # showing it again is no search

@@ -14,10 +14,16 @@ hold and release are :mod:`spillway.retention`'s; each records the console
 user as the actor in the audit log, and so does a look-up (:func:`looked_up`:
 who searched, when, how many rows per table, never the number). Forget asks
 first: a confirmation that repeats the number and what will go.
+
+Hold and release answer with a redirect (POST/redirect/GET, so a reload repeats
+nothing), and when they were pressed in a search's result the page they lead to
+shows that result again, updated: the number stays on the server (a short-lived
+entry the session names by a random token), not in the URL or the cookie.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +53,9 @@ PAGE = "/data-protection"
 AUDIT_ROWS = 50
 FORGOTTEN = "forgotten"  # the session's key for the last forget's result
 HELD = "held"  # the session's key for what the last hold did
+SHOWN = "shown"  # the session's key for the token of the number a hold or release acted on
+SHOWN_FOR_S = 300.0  # how long the page a hold or release redirects to may show that number
+FROM_FOUND = "found"  # the hidden "back" field of the forms in a search's result
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,29 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
     def hash_key() -> bytes | None:
         return settings.gdpr.hash_key_bytes()
 
+    # The number a hold or release pressed in a search's result acted on, for the page the
+    # redirect shows (token -> number, until): on the server, so it is in no URL or cookie.
+    shown: dict[str, tuple[str, float]] = {}
+
+    def keep_shown(request: Request, form: FormData, e164: str) -> None:
+        if form.get("back") != FROM_FOUND:
+            return
+        now = time.time()
+        for token in [t for t, (_, until) in shown.items() if until < now]:
+            del shown[token]
+        token = secrets.token_urlsafe(16)
+        shown[token] = (e164, now + SHOWN_FOR_S)
+        request.session[SHOWN] = token
+
+    async def shown_again(request: Request) -> Held | None:
+        """What is held about the number the last hold or release acted on (once). Not
+        audited as a search: the hold or release that led here is in the audit log, by
+        the same user, a moment ago."""
+        entry = shown.pop(str(request.session.pop(SHOWN, "")), None)
+        if entry is None or entry[1] < time.time():
+            return None
+        return await store.run(what_is_held, store.store, entry[0], hash_key())
+
     async def page(request: Request, *, status: int = 200, **context: Any) -> Response:
         def read() -> tuple[list[Row], list[Row]]:
             return holds(store.store), audit_log(store.store, limit=AUDIT_ROWS)
@@ -124,7 +156,12 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         admin(request)
         # What the last forget did, shown once: a reload of this page shows and writes nothing.
         forgotten = request.session.pop(FORGOTTEN, None)
-        return await page(request, forgotten=forgotten, held=request.session.pop(HELD, None))
+        return await page(
+            request,
+            forgotten=forgotten,
+            held=request.session.pop(HELD, None),
+            found=await shown_again(request),
+        )
 
     async def look_up(user: User, e164: str) -> Held:
         return await store.run(
@@ -191,6 +228,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         # Said once on the page the redirect shows, as `gdpr hold` says it (in the
         # console's language: dp.held_placed / dp.held_reason_added).
         request.session[HELD] = page_text(request)(f"dp.held_{done.value}", phone=mask_phone(e164))
+        keep_shown(request, form, e164)
         return RedirectResponse(PAGE, status_code=303)
 
     async def release_(request: Request) -> Response:
@@ -203,6 +241,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         await store.run(
             lambda: release(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )
+        keep_shown(request, form, e164)
         return RedirectResponse(PAGE, status_code=303)
 
     return [
