@@ -124,3 +124,29 @@ async def test_the_callbacks_filter_says_what_open_means(db: AsyncStore) -> None
     page = (await _pages(_settings("da"), db, ["/requests"]))["/requests"]
     assert '<option value="open" >åben (venter eller ringer op)</option>' in page
     assert ">tastemenu (eftersendt)</option>" in page  # the spool: not a queue ("kø")
+
+
+PLAN_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # as the console writes times everywhere else
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(
+    ("code", "customer", "to_the_customer"),
+    [
+        ("da", "Kunden fik lovet et første opkald senest ", r"\b(du|dig|din|dit|vi|Vi)\b"),
+        ("en", "The customer was promised a first call by ", r"\b(you|your|we|We)\b"),
+    ],
+)
+async def test_a_request_s_plan_speaks_to_the_team_lead_in_one_time_format(
+    db: AsyncStore, code: str, customer: str, to_the_customer: str
+) -> None:
+    """The plan said "din anmodning" / "your request" (the customer's explanation) and wrote
+    "lør d. 5. dec kl. 14.00" beside "lør 05 dec 14:00"."""
+    pages = await _pages(_settings(code), db, ["/requests/3", "/requests/5"])
+    for path in ("/requests/3", "/requests/5"):
+        plan = pages[path].split('<p id="plan">')[1].split("</p>")[0]
+        words = re.sub(r"<[^>]+>", " ", plan)
+        assert not re.search(to_the_customer, words), words
+        assert len(re.findall(PLAN_TIME, words)) >= 2, words
+        assert not re.search(r"\d", re.sub(PLAN_TIME, "", words)), words  # no other format
+    assert re.search(customer + PLAN_TIME, pages["/requests/5"])

@@ -24,6 +24,8 @@ from starlette.routing import Route
 from scheduler import requests as callback_requests
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.timing.choice import policy_word
+from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import season_calendar
 from spillway.console_text import ConsoleText
 from spillway.settings import Settings
@@ -106,6 +108,28 @@ def timing_words(text: ConsoleText, timing: str, reason: str | None) -> str:
         timing=word(text, "policy", timing),
         reason=word(text, "timing_reason", reason or "unknown"),
     )
+
+
+def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
+    """A request's plan as its page says it: to the team lead, about the customer, each
+    moment in the customer's zone as the console writes times (``plan.*``)."""
+    said = []
+    for line in why.plan_lines:
+        values: dict[str, object] = {k: text.when(v, why.timezone) for k, v in line.times.items()}
+        if line.status is not None:
+            values["status"] = word(text, "status", line.status)
+        if line.why is not None:
+            values["why"] = line.why
+        said.append(text(f"plan.{line.key}", **values))
+    said.append(
+        text(
+            "request.policy_line",
+            policy=word(text, "policy", policy_word(why.policy)),
+            deadline=text.when(why.deadline_at, why.timezone),
+            expires=text.when(why.expires_at, why.timezone),
+        )
+    )
+    return said
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -243,6 +267,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "attempts": attempts,
                 "why": why,
                 "timing": timing_words(text, why.timing, why.timing_reason),
+                "plan": plan_words(text, why),
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),

@@ -26,6 +26,13 @@ from scheduler.rules import (
 )
 from scheduler.timing.choice import Timing, TimingReason, planned_timing, policy_word
 from scheduler.timing.contact_model import SLOTS, ContactModel, slot_of
+from scheduler.timing.plan_timeline import (
+    OPEN_STATUSES,
+    PlanLine,
+    said_to_customer,
+    status_word,
+    timeline,
+)
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
 from scheduler.timing.slot_policy import SeasonOf
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
@@ -34,7 +41,6 @@ from spillway.phone import timezone_choice
 # The weekdays as the admin's views and the JSON's ``day`` field name them; the
 # sentences to the customer take theirs from the language pack.
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-OPEN_STATUSES = ("pending", "dialling")
 # Fewer past calls than hours in the week (one each, on average) teach the model
 # next to nothing: its cold-start prior alone weighs PRIOR_STRENGTH calls per hour.
 MIN_CALLS_TO_LEARN = SLOTS
@@ -48,25 +54,6 @@ TIMING_REASONS = {
     TimingReason.PILOT.value: "drawn by the pilot split at intake",
     TimingReason.CUSTOMER.value: "the customer asked for a plain callback",
 }
-
-
-def _when(ts: float, zone: ZoneInfo, pack: LanguagePack) -> str:
-    """A moment in the customer's local time, as the shop's language writes it."""
-    local = datetime.fromtimestamp(ts, zone)
-    return pack.say(
-        "explain_when",
-        weekday=pack.reading.weekdays[local.weekday()],
-        day=local.day,
-        month=pack.reading.months[local.month - 1],
-        hour=local.hour,
-        minute=local.minute,
-    )
-
-
-def _status_word(status: str, pack: LanguagePack) -> str:
-    """A closed request's status in the shop's language (an unknown one as it is)."""
-    key = f"explain_status_{status}"
-    return pack.say(key) if key in pack.prompts else status.replace("_", " ")
 
 
 def timing_text(timing: str, timing_reason: str | None) -> str:
@@ -105,8 +92,10 @@ class Promise:
     deadline_at: float
     expires_at: float
     hours: list[Hour]  # the next 168
-    # What happens next and what was promised, each line true of this request.
+    # What happens next and what was promised, each line true of this request: said to
+    # the customer, and as facts for another reader's words (the console's).
     timeline: list[str]
+    plan_lines: list[PlanLine]
 
     def timing_text(self) -> str:
         return timing_text(self.timing, self.timing_reason)
@@ -150,6 +139,7 @@ class Explanation:
     week: list[HourCell] = field(default_factory=list)  # the next 168 hours
     # What happens next and what was promised, each line true of this request.
     timeline: list[str] = field(default_factory=list)
+    plan_lines: list[PlanLine] = field(default_factory=list)
     timing: str = Timing.PREDICTED.value  # predicted or conventional
     timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
     # Which contact model gave the probabilities (scheduler.timing.model_source): "stored"
@@ -231,13 +221,16 @@ def promise(
         why = refusal(rules, facts, at)
         if status not in OPEN_STATUSES:
             why = Refusal(
-                Rule.EXPIRED, "explain_hour_closed", (("status", _status_word(status, pack)),)
+                Rule.EXPIRED, "explain_hour_closed", (("status", status_word(status, pack)),)
             )
         hours.append(Hour(local.weekday(), local.hour, at, why))
     # A deadline stored with the request (the simulator's, or one counted from the window
     # the customer asked for) is the one it was given, as a stored expiry is
     # (rules.expiry); else the shop's rules say it: the one the dialer aims at.
     deadline_at = row.get("deadline") or promised_by(rules, facts)
+    lines = timeline(
+        row, hours, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
+    )
     return Promise(
         request_id=int(row["id"]),
         timezone=facts.timezone,
@@ -248,15 +241,8 @@ def promise(
         deadline_at=deadline_at,
         expires_at=expiry(rules, facts),
         hours=hours,
-        timeline=_timeline(
-            row,
-            hours,
-            tz,
-            pack,
-            now=now,
-            deadline_at=deadline_at,
-            first_attempt_at=first_attempt_at,
-        ),
+        timeline=said_to_customer(lines, tz, pack),
+        plan_lines=lines,
     )
 
 
@@ -355,77 +341,8 @@ def explain(
         timing_reason=planned.timing_reason,
         week=week,
         timeline=planned.timeline,
+        plan_lines=planned.plan_lines,
     )
-
-
-def _timeline(
-    row: dict[str, Any],
-    week: list[Hour],
-    zone: ZoneInfo,
-    pack: LanguagePack,
-    *,
-    now: float,
-    deadline_at: float,
-    first_attempt_at: float | None,
-) -> list[str]:
-    """The next call and the promise, said so that neither contradicts the other."""
-    status = str(row["status"])
-    if status not in OPEN_STATUSES:
-        word = _status_word(status, pack)
-        if row.get("last_error"):
-            return [pack.say("explain_closed_why", status=word, why=row["last_error"])]
-        return [pack.say("explain_closed", status=word)]
-    promised_by = _when(deadline_at, zone, pack)
-    if first_attempt_at is not None and first_attempt_at <= deadline_at:
-        promised = pack.say(
-            "explain_promise_kept", deadline=promised_by, first=_when(first_attempt_at, zone, pack)
-        )
-    elif deadline_at < now:
-        promised = pack.say("explain_promise_not_kept", deadline=promised_by)
-    else:
-        promised = pack.say("explain_promise", deadline=promised_by)
-    lines = [promised]
-    planned_at = row.get("not_before")
-    if status == "dialling":
-        lines.append(pack.say("explain_call_under_way"))
-    elif not planned_at or planned_at <= now:
-        # Due, but only callable now if the rules allow this hour: else the first that does.
-        opens = next((c.starts_at for c in week if c.allowed and c.starts_at + 3600 > now), None)
-        if opens is not None and opens <= now:
-            lines.append(pack.say("explain_next_now"))
-        elif opens is not None:
-            lines.append(pack.say("explain_next_reopens", when=_when(opens, zone, pack)))
-        else:
-            lines.append(pack.say("explain_next_none"))
-    else:
-        # A time the customer asked for (not before 22:00) may fall in an hour the
-        # calling rules refuse: the dialler then waits for the first allowed hour.
-        cell = next((c for c in week if c.starts_at <= planned_at < c.starts_at + 3600), None)
-        if cell is not None and not cell.allowed:
-            opens = next(
-                (c.starts_at for c in week if c.allowed and c.starts_at > planned_at), None
-            )
-            if opens is None:
-                lines.append(pack.say("explain_next_none"))
-                return lines
-            lines.append(
-                pack.say(
-                    "explain_next_after_asked",
-                    when=_when(opens, zone, pack),
-                    asked=_when(planned_at, zone, pack),
-                )
-            )
-            return lines
-        key = "explain_planned"
-        if first_attempt_at is None and planned_at > deadline_at >= now:
-            if not any(c.allowed and c.starts_at < deadline_at for c in week):
-                key = "explain_planned_late_rules"
-            elif row.get("planned_by") == "predicted":
-                key = "explain_planned_late_likelier"
-            else:
-                key = "explain_planned_late"
-        lines.append(pack.say(key, when=_when(planned_at, zone, pack)))
-    return lines
 
 
 def _chosen_slot(planned_at: float | None, week: list[HourCell], zone: ZoneInfo) -> int | None:
