@@ -89,6 +89,17 @@ class ConsoleText:
         """``value`` with ``digits`` decimals and the language's decimal mark."""
         return f"{value:.{digits}f}".replace(".", self.strings["format.decimal_mark"])
 
+    def money(self, amount: float | None, currency: str) -> str:
+        """An amount with two decimals, the language's marks and its place for the currency
+        ("1.234,50 DKK", "DKK 1,234.50"); None: "-"."""
+        if amount is None:
+            return "-"
+        written = f"{amount:,.2f}"  # "1,234.50": Python's marks, swapped for the language's
+        shown = self.strings["format.decimal_mark"].join(
+            part.replace(",", self.strings["format.thousands_mark"]) for part in written.split(".")
+        )
+        return self.strings["format.money"].format(amount=shown, currency=currency)
+
     def percent(self, share: float | None, digits: int = 0) -> str:
         """A share (0.6) as the language writes a percentage ("60%", "60 %"); None: "-"."""
         if share is None:

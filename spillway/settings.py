@@ -37,6 +37,7 @@ from spillway.callback_settings import (
     CallbackSettings,
     sandbox_only_dial_string,
 )
+from spillway.currency import with_currency
 from spillway.errors import ConfigError
 from spillway.settings_types import (
     AclNetworks,
@@ -64,6 +65,7 @@ SECRET_KEYS = (
 
 
 DB_FILE_NAME = "spillway.db"
+DEFAULT_COUNTRY = "DK"
 
 
 class PbxSettings(Section):
@@ -218,7 +220,10 @@ class ShopSettings(Section):
     # The language pack callers are understood and answered in, and the sounds
     # Asterisk plays are in (spillway/languages/<code>): en or da.
     language: Literal["en", "da"] = "en"
-    country: str = Field("DK", pattern=r"^[A-Z]{2}$")
+    country: str = Field(DEFAULT_COUNTRY, pattern=r"^[A-Z]{2}$")
+    # The currency of the shop's money (the pilot's costs; the console shows it beside
+    # every amount), ISO 4217; unset or null: the country's (DK: DKK), see spillway.currency.
+    currency: str = Field("DKK", pattern=r"^[A-Z]{3}$")
     timezone: TimeZoneName = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = Field(30, ge=0)
@@ -233,6 +238,11 @@ class ShopSettings(Section):
     photo_upload_url: Annotated[str, AfterValidator(template_check("case", "order"))] = (
         "https://shop.example/cases/{case}/photos"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _currency_of_the_country(cls, data: Any) -> Any:
+        return with_currency(data, DEFAULT_COUNTRY)
 
 
 class SmsSettings(Section):

@@ -263,7 +263,8 @@ def test_the_pilot_page_equals_report_pilot_json(
         assert primary.locator(".difference").inner_text() == "+30.0 pts [-11.8, +60.1]"
         assert report["primary"]["interval"] == [-0.1177, 0.6011]
         cost = tab.locator("#pilot-money tr[data-arm=predicted] .cost").inner_text()
-        assert cost == f"{report['money']['arms']['predicted']['cost_per_callback']:.2f}"
+        # In the shop's currency (DK's by default), as the console's English writes money.
+        assert cost == f"DKK {report['money']['arms']['predicted']['cost_per_callback']:,.2f}"
         assert "2 request(s)" in tab.inner_text("#pilot-opted-out")
         assert "+45207000" not in tab.content()  # no customer's number on the page
 

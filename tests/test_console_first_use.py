@@ -91,8 +91,8 @@ async def test_the_model_and_a_request_say_the_default_segment_and_policy_in_dan
 async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: AsyncStore) -> None:
     pages = await _pages(_settings("da"), db, ["/pilot"])
     terms = pages["/pilot"].split('id="pilot-terms">')[1].split("</ul>")[0]
-    amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d,]+):", terms)
-    assert len(amounts) == 3 and all(re.fullmatch(r"-?\d+,\d\d", a) for a in amounts), amounts
+    amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d.,]+) DKK:", terms)
+    assert len(amounts) == 3 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
     assert "timeløn (staff_cost_per_hour)" in terms
 
 
@@ -150,3 +150,44 @@ async def test_a_request_s_plan_speaks_to_the_team_lead_in_one_time_format(
         assert len(re.findall(PLAN_TIME, words)) >= 2, words
         assert not re.search(r"\d", re.sub(PLAN_TIME, "", words)), words  # no other format
     assert re.search(customer + PLAN_TIME, pages["/requests/5"])
+
+
+def test_the_shop_s_currency_is_its_country_s_unless_set() -> None:
+    assert Settings().shop.currency == "DKK"  # shop.country: DK
+    assert Settings(shop={"country": "SE"}).shop.currency == "SEK"
+    assert Settings(shop={"country": "DE", "currency": None}).shop.currency == "EUR"
+    assert Settings(shop={"country": "DK", "currency": "EUR"}).shop.currency == "EUR"
+    with pytest.raises(ValueError, match="currency"):
+        Settings(shop={"currency": "kr."})
+
+
+def test_money_as_each_language_writes_it() -> None:
+    da, en = load_console_text("da"), load_console_text("en")
+    assert (da.money(1234.5, "DKK"), da.money(-0.3, "DKK")) == ("1.234,50 DKK", "-0,30 DKK")
+    assert (en.money(1234.5, "SEK"), en.money(None, "SEK")) == ("SEK 1,234.50", "-")
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(
+    ("code", "shop", "amount"),
+    [
+        ("da", {}, r"-?\d{1,3}(\.\d{3})*,\d\d DKK"),
+        ("en", {"country": "SE"}, r"SEK -?\d{1,3}(,\d{3})*\.\d\d"),
+        ("en", {"currency": "EUR"}, r"EUR -?\d{1,3}(,\d{3})*\.\d\d"),
+    ],
+)
+async def test_the_pilot_s_amounts_say_their_currency(
+    db: AsyncStore, code: str, shop: dict[str, str], amount: str
+) -> None:
+    """The Pilot page's costs had no currency: each amount says the shop's."""
+    base = _settings(code)
+    settings = Settings(shop={"language": code, **shop}, web=base.web.model_dump())
+    page = (await _pages(settings, db, ["/pilot"]))["/pilot"]
+    table = page.split('id="pilot-money">')[1].split("</table>")[0]
+    rows = re.findall(r'<tr data-arm="\w+">(.*?)</tr>', table, re.S)
+    assert len(rows) == 2
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        assert re.fullmatch(amount, cells[3]) and re.fullmatch(amount, cells[4]), cells
+    terms = page.split('id="pilot-terms">')[1].split("</ul>")[0]
+    assert len(re.findall(rf"<li>[^<:]+ {amount}: ", terms)) == 3, terms

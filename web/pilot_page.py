@@ -135,6 +135,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     )
                 ),
                 "money_note": money_note(text, report["money"]),
+                # Every amount in the shop's currency, as the console's language writes money.
+                "money": lambda amount: text.money(amount, settings.shop.currency),
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": shown_time(report["window"]["since"])
                 if since
