@@ -191,3 +191,74 @@ async def test_the_pilot_s_amounts_say_their_currency(
         assert re.fullmatch(amount, cells[3]) and re.fullmatch(amount, cells[4]), cells
     terms = page.split('id="pilot-terms">')[1].split("</ul>")[0]
     assert len(re.findall(rf"<li>[^<:]+ {amount}: ", terms)) == 3, terms
+
+
+def _simulated(store: SqliteStore, now: float, first_id: int = 100, count: int = 3) -> None:
+    """Simulated requests (`simulate --store`), each with a predicted attempt that expected
+    0.95 and was not answered: a bin of their own (90 % to 100 %)."""
+    with store.transaction() as tx:
+        for rid in range(first_id, first_id + count):
+            tx.insert(
+                "callback_requests",
+                {
+                    "id": rid,
+                    "phone": f"sim:{rid}",
+                    "source": "simulate",
+                    "status": "unreached",
+                    "created_at": now - 7200,
+                    "attempts": 1,
+                    "planned_by": "predicted",
+                    "timezone": "Europe/Copenhagen",
+                    "simulated": 1,
+                },
+            )
+            tx.insert(
+                "callback_attempts",
+                {
+                    "id": f"sim-{rid}",
+                    "request_id": rid,
+                    "phone": f"sim:{rid}",
+                    "attempt_no": 1,
+                    "started_at": now - 3600,
+                    "ended_at": now - 3570,
+                    "outcome": "no_answer",
+                    "local_weekday": 0,
+                    "local_hour": 10,
+                    "hours_since_request": 1.0,
+                    "policy": "predicted",
+                    "probability": 0.95,
+                    "node": "simulate",
+                },
+            )
+
+
+def _calibration(page: str) -> str:
+    return page.split('id="calibration">')[1].split("</table>")[0]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_calibration_is_real_customers_and_says_what_it_left_out(
+    db: AsyncStore, store: SqliteStore
+) -> None:
+    """Simulated attempts were counted in the Model page's calibration without a word."""
+    _simulated(store, time.time())
+    page = (await _pages(_settings("da"), db, ["/model"]))["/model"]
+    assert "<td>60 % til 70 %</td><td>4</td>" in _calibration(page)  # the seeded real ones
+    assert "90 % til 100 %" not in _calibration(page)
+    note = page.split('id="calibration-source">')[1].split("</p>")[0]
+    assert note == "Kun forsøg til rigtige kunder: 3 simulerede forsøg er ikke talt med."
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_calibration_from_simulated_attempts_only_says_so(store: SqliteStore) -> None:
+    _simulated(store, time.time())
+    db = AsyncStore(store)
+    try:
+        page = (await _pages(_settings("en"), db, ["/model"]))["/model"]
+    finally:
+        db.close()
+    assert "<td>90% to 100%</td><td>3</td>" in _calibration(page)
+    note = page.split('id="calibration-source">')[1].split("</p>")[0]
+    assert "these figures come from simulated attempts" in note
+    heading = page.split("<h2>Calibration")[1].split("</h2>")[0]
+    assert 'class="badge simulated"' in heading

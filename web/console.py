@@ -57,7 +57,7 @@ from web.kpis import (
     daily_series_from,
     window,
 )
-from web.model_view import calibration_pairs, model_facts, reliability, segment_heatmaps
+from web.model_view import calibration, model_facts, reliability, segment_heatmaps
 from web.pages import page_text, render, word
 from web.users import Role
 
@@ -346,10 +346,10 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         def read() -> tuple[Any, ...]:
             model = models.get(store.store, settings.callbacks.segment_industry, now)
             live = overview_live(store.store, now, stale_after_s=stale_s)
-            return model, calibration_pairs(store.store), live["nodes"]
+            return model, calibration(store.store), live["nodes"]
 
-        model, pairs, nodes = await store.run(read)
-        bins = reliability(pairs)
+        model, drawn_from, nodes = await store.run(read)
+        bins = reliability(drawn_from.pairs)
         return render(
             request,
             "model.html",
@@ -358,6 +358,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "facts": model_facts(model),
                 "nodes": nodes,
                 "bins": bins,
+                "calibration": drawn_from,
                 "bins_json": json.dumps(
                     [{"predicted": b.mean_predicted, "observed": b.observed} for b in bins]
                 ),

@@ -4,7 +4,10 @@ and the learned hour-of-week heatmap per segment.
 The calibration (reliability) curve is pure: each predicted attempt's
 probability, as the policy expected it when it chose the hour, against
 whether the customer answered, in ten bins. A calibrated model's points lie
-on the diagonal. The heatmaps are the model the console fits from the
+on the diagonal. It is drawn from real customers' attempts; the simulated ones
+(`spillway simulate --store`) are left out and counted, and only when no real
+predicted attempt has ended does the curve come from them, said as such
+(:func:`calibration`). The heatmaps are the model the console fits from the
 attempts table (the same fit the scheduler refits with).
 """
 
@@ -55,15 +58,42 @@ def reliability(pairs: Iterable[tuple[float, bool]], bins: int = BINS) -> list[C
     ]
 
 
-def calibration_pairs(store: Store) -> list[tuple[float, bool]]:
-    """The predicted attempts' probabilities and outcomes (worker thread)."""
+# The predicted attempts that ended, of real (0) or simulated (1) requests; an attempt
+# whose request is gone (forgotten) counts as real.
+_ENDED_PREDICTED = (
+    "FROM callback_attempts a LEFT JOIN callback_requests r ON r.id = a.request_id "
+    "WHERE a.policy = 'predicted' AND a.probability IS NOT NULL AND a.outcome IS NOT NULL "
+    "AND a.outcome NOT IN ('not_started', 'lost') AND COALESCE(r.simulated, 0) = :simulated"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """What the calibration curve is drawn from."""
+
+    pairs: list[tuple[float, bool]]  # (probability expected, answered), newest first
+    simulated: bool  # the pairs are simulated attempts' (no real predicted attempt has ended)
+    simulated_left_out: int  # simulated predicted attempts not counted beside real ones
+
+
+def calibration_pairs(store: Store, *, simulated: bool = False) -> list[tuple[float, bool]]:
+    """The ended predicted attempts' probabilities and outcomes, of real requests or of
+    simulated ones (worker thread)."""
     rows = store.query(
-        "SELECT probability, outcome FROM callback_attempts WHERE policy = 'predicted' "
-        "AND probability IS NOT NULL AND outcome IS NOT NULL "
-        "AND outcome NOT IN ('not_started', 'lost') ORDER BY started_at DESC LIMIT :n",
-        {"n": CALIBRATION_ROWS},
+        f"SELECT a.probability, a.outcome {_ENDED_PREDICTED} ORDER BY a.started_at DESC LIMIT :n",
+        {"n": CALIBRATION_ROWS, "simulated": int(simulated)},
     )
     return [(float(r["probability"]), r["outcome"] == "answered") for r in rows]
+
+
+def calibration(store: Store) -> Calibration:
+    """Real attempts first; the simulated ones only when there is no real one (worker thread)."""
+    real = calibration_pairs(store)
+    if real:
+        [left_out] = store.query(f"SELECT COUNT(*) AS n {_ENDED_PREDICTED}", {"simulated": 1})
+        return Calibration(real, simulated=False, simulated_left_out=int(left_out["n"]))
+    pairs = calibration_pairs(store, simulated=True)
+    return Calibration(pairs, simulated=bool(pairs), simulated_left_out=0)
 
 
 def segment_heatmaps(model: ContactModel) -> list[tuple[str, list[tuple[str, list[float]]]]]:
