@@ -262,3 +262,17 @@ async def test_a_calibration_from_simulated_attempts_only_says_so(store: SqliteS
     assert "these figures come from simulated attempts" in note
     heading = page.split("<h2>Calibration")[1].split("</h2>")[0]
     assert 'class="badge simulated"' in heading
+
+
+def test_an_unset_sms_gateway_with_nothing_waiting_is_ok_and_offers_no_fix(
+    store: SqliteStore,
+) -> None:
+    """The Health page said "sms-gateway ok" beside a fix to run."""
+    ok, cause, fix = _check(store, Settings(), "sms-gateway")
+    assert (ok, fix) == (True, "") and cause.startswith("ikke sat op")
+    store.execute(
+        "INSERT INTO sms_outbox (idempotency_key, phone, body, created_at) "
+        "VALUES ('k1', '+4520123401', 'hej', 0)"
+    )
+    ok, _, fix = _check(store, Settings(), "sms-gateway")
+    assert not ok and "sms.gateway_url" in fix
