@@ -276,3 +276,38 @@ def test_an_unset_sms_gateway_with_nothing_waiting_is_ok_and_offers_no_fix(
     )
     ok, _, fix = _check(store, Settings(), "sms-gateway")
     assert not ok and "sms.gateway_url" in fix
+
+
+def _one_request(store: SqliteStore, created_at: float) -> None:
+    store.insert(
+        "callback_requests",
+        {
+            "id": 1,
+            "phone": "+4520123401",
+            "source": "bot",
+            "status": "pending",
+            "created_at": created_at,
+            "attempts": 0,
+            "timezone": "Europe/Copenhagen",
+        },
+    )
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(("days_ago", "shown"), [(3, "Seneste 7 dage: "), (0, "I dag: ")])
+async def test_the_overview_opens_on_the_last_7_days_when_today_has_nothing_yet(
+    store: SqliteStore, days_ago: int, shown: str
+) -> None:
+    """It opened on "I dag" with every tile at 0 early on a quiet day."""
+    _one_request(store, time.time() - days_ago * 86400)
+    db = AsyncStore(store)
+    try:
+        pages = await _pages(_settings("da"), db, ["/", "/?window=today"])
+    finally:
+        db.close()
+    label = pages["/"].split('id="window-label">')[1].split("</span>")[0]
+    assert label.startswith(shown), label
+    assert ('id="today-empty"' in pages["/"]) == (days_ago > 0)
+    assert re.search(r'data-kpi="requests">1<', pages["/"])
+    asked = pages["/?window=today"]  # the button still shows today, as asked
+    assert 'id="window-label">I dag: ' in asked and 'id="today-empty"' not in asked

@@ -62,6 +62,8 @@ from web.pages import page_text, render, word
 from web.users import Role
 
 LIVE_POLL_S = 5
+# The Overview's window when it is opened on a day with nothing yet (no request, no call).
+EMPTY_TODAY_SHOWS = "7d"
 
 
 def stale_after_s(settings: Settings) -> float:
@@ -89,6 +91,11 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated,
     }
+
+
+def quiet(k: dict[str, Any]) -> bool:
+    """No callback request and no call to the bot in the window's figures."""
+    return not k["callbacks"]["requests"] and not k["bot"]["calls"]
 
 
 def window_label(text: ConsoleText, w: Window) -> str:
@@ -159,6 +166,11 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         timezone=settings.callbacks.default_timezone,
     )
 
+    async def kpis_of(w: Window, now: float) -> dict[str, Any]:
+        return await figures.get(
+            overview_key(w), now, lambda: store.run(compute_kpis, store.store, w)
+        )
+
     async def overview(request: Request) -> Response:
         key = request.query_params.get("window", "today")
         now = time.time()
@@ -172,7 +184,13 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
             )
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        k = await figures.get(overview_key(w), now, lambda: store.run(compute_kpis, store.store, w))
+        k = await kpis_of(w, now)
+        # Opened without a window early in a quiet day: today's tiles would all be 0, so
+        # the last 7 days are shown, and said so; "Today" (?window=today) shows today.
+        today_empty = "window" not in request.query_params and quiet(k)
+        if today_empty:
+            w = window(EMPTY_TODAY_SHOWS, zone, now)
+            k = await kpis_of(w, now)
         text = page_text(request)
         return render(
             request,
@@ -185,6 +203,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "window_label": window_label(text, w),
                 "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
+                "today_empty": today_empty,
             },
         )
 
