@@ -39,8 +39,9 @@ from spillway.ami import AmiClient  # noqa: E402
 from spillway.settings import Settings  # noqa: E402
 from spillway.storage import SqliteStore  # noqa: E402
 
-# The dialogue tests' shared fixtures (the demo shop, the language put back).
-pytest_plugins = ("tests.dialogue_fixtures",)
+# Shared fixtures: the dialogue tests' (the demo shop, the language put back) and the
+# console page tests' (a seeded scratch database).
+pytest_plugins = ("tests.dialogue_fixtures", "tests.console_fixtures")
 
 
 def make_settings(**sections: dict[str, Any]) -> Settings:

@@ -8,30 +8,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
 from spillway.personal_data import PERSONAL_DATA
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
-from tests.console_seed import seed
-from tests.pilot_seed import seed_pilot
-from tests.test_console_language import _pages, _settings
+from tests.console_fixtures import console_pages, console_settings
 from web.health import health_checks
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(store: SqliteStore) -> AsyncIterator[AsyncStore]:
-    now = time.time()
-    seed(store, now)
-    seed_pilot(store, now)
-    async_store = AsyncStore(store)
-    yield async_store
-    async_store.close()
 
 
 def _check(store: SqliteStore, settings: Settings, name: str) -> tuple[bool, str, str]:
@@ -52,8 +38,10 @@ def test_health_names_a_missing_erasure_key(store: SqliteStore) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_the_danish_pages_write_danish_numbers_and_times(db: AsyncStore) -> None:
-    pages = await _pages(_settings("da"), db, ["/model", "/pilot", "/?window=30d", "/requests/3"])
+async def test_the_danish_pages_write_danish_numbers_and_times(console_db: AsyncStore) -> None:
+    pages = await console_pages(
+        console_settings("da"), console_db, ["/model", "/pilot", "/?window=30d", "/requests/3"]
+    )
     assert "forældet, når den er ældre end 24 t;" in pages["/model"]  # not "24.0 t"
     window = pages["/pilot"].split('id="pilot-window-label"')[1].split("</p>")[0]
     assert re.search(r"til \d{4}-\d\d-\d\d \d\d:\d\d \(", window), window  # not ISO's T+01:00
@@ -78,9 +66,9 @@ def test_every_table_of_the_personal_data_map_has_a_word(code: str) -> None:
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_model_and_a_request_say_the_default_segment_and_policy_in_danish(
-    db: AsyncStore,
+    console_db: AsyncStore,
 ) -> None:
-    pages = await _pages(_settings("da"), db, ["/model", "/requests/5"])
+    pages = await console_pages(console_settings("da"), console_db, ["/model", "/requests/5"])
     assert "<h3>standard</h3>" in pages["/model"] and "<h3>default</h3>" not in pages["/model"]
     assert 'data-segment="default"' in pages["/model"]  # the stored name stays for scripts
     timing = pages["/requests/5"].split('<dd id="timing">')[1].split("</dd>")[0]
@@ -88,8 +76,10 @@ async def test_the_model_and_a_request_say_the_default_segment_and_policy_in_dan
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: AsyncStore) -> None:
-    pages = await _pages(_settings("da"), db, ["/pilot"])
+async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(
+    console_db: AsyncStore,
+) -> None:
+    pages = await console_pages(console_settings("da"), console_db, ["/pilot"])
     terms = pages["/pilot"].split('id="pilot-terms">')[1].split("</ul>")[0]
     amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d.,]+) DKK:", terms)
     assert len(amounts) == 3 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
@@ -97,31 +87,31 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(db: As
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_a_call_s_turn_times_are_whole_milliseconds(db: AsyncStore) -> None:
-    page = (await _pages(_settings("da"), db, ["/calls/c1"]))["/calls/c1"]
+async def test_a_call_s_turn_times_are_whole_milliseconds(console_db: AsyncStore) -> None:
+    page = (await console_pages(console_settings("da"), console_db, ["/calls/c1"]))["/calls/c1"]
     assert "<td>400</td>" in page and "<td>800</td>" in page and ",0</td>" not in page
 
 
 @pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize(("hours", "shown"), [(24, "24 t"), (1.5, "1,5 t")])
 async def test_the_staleness_limit_from_a_configuration_file(
-    db: AsyncStore, hours: float, shown: str
+    console_db: AsyncStore, hours: float, shown: str
 ) -> None:
     """A YAML ``model_max_age_hours: 24`` is the float 24.0: still "24 t"."""
-    base = _settings("da")
+    base = console_settings("da")
     settings = Settings(
         shop={"language": "da"},
         web=base.web.model_dump(),
         callbacks={"model_max_age_hours": hours},
     )
     assert isinstance(settings.callbacks.model_max_age_hours, float)
-    page = (await _pages(settings, db, ["/model"]))["/model"]
+    page = (await console_pages(settings, console_db, ["/model"]))["/model"]
     assert f"ældre end {shown};" in page
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_the_callbacks_filter_says_what_open_means(db: AsyncStore) -> None:
-    page = (await _pages(_settings("da"), db, ["/requests"]))["/requests"]
+async def test_the_callbacks_filter_says_what_open_means(console_db: AsyncStore) -> None:
+    page = (await console_pages(console_settings("da"), console_db, ["/requests"]))["/requests"]
     assert '<option value="open" >åben (venter eller ringer op)</option>' in page
     assert ">tastemenu (eftersendt)</option>" in page  # the spool: not a queue ("kø")
 
@@ -138,11 +128,11 @@ PLAN_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"  # as the console writes times everywhe
     ],
 )
 async def test_a_request_s_plan_speaks_to_the_team_lead_in_one_time_format(
-    db: AsyncStore, code: str, customer: str, to_the_customer: str
+    console_db: AsyncStore, code: str, customer: str, to_the_customer: str
 ) -> None:
     """The plan said "din anmodning" / "your request" (the customer's explanation) and wrote
     "lør d. 5. dec kl. 14.00" beside "lør 05 dec 14:00"."""
-    pages = await _pages(_settings(code), db, ["/requests/3", "/requests/5"])
+    pages = await console_pages(console_settings(code), console_db, ["/requests/3", "/requests/5"])
     for path in ("/requests/3", "/requests/5"):
         plan = pages[path].split('<p id="plan">')[1].split("</p>")[0]
         words = re.sub(r"<[^>]+>", " ", plan)
@@ -177,12 +167,12 @@ def test_money_as_each_language_writes_it() -> None:
     ],
 )
 async def test_the_pilot_s_amounts_say_their_currency(
-    db: AsyncStore, code: str, shop: dict[str, str], amount: str
+    console_db: AsyncStore, code: str, shop: dict[str, str], amount: str
 ) -> None:
     """The Pilot page's costs had no currency: each amount says the shop's."""
-    base = _settings(code)
+    base = console_settings(code)
     settings = Settings(shop={"language": code, **shop}, web=base.web.model_dump())
-    page = (await _pages(settings, db, ["/pilot"]))["/pilot"]
+    page = (await console_pages(settings, console_db, ["/pilot"]))["/pilot"]
     table = page.split('id="pilot-money">')[1].split("</table>")[0]
     rows = re.findall(r'<tr data-arm="\w+">(.*?)</tr>', table, re.S)
     assert len(rows) == 2
@@ -238,11 +228,11 @@ def _calibration(page: str) -> str:
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_calibration_is_real_customers_and_says_what_it_left_out(
-    db: AsyncStore, store: SqliteStore
+    console_db: AsyncStore, store: SqliteStore
 ) -> None:
     """Simulated attempts were counted in the Model page's calibration without a word."""
     _simulated(store, time.time())
-    page = (await _pages(_settings("da"), db, ["/model"]))["/model"]
+    page = (await console_pages(console_settings("da"), console_db, ["/model"]))["/model"]
     assert "<td>60 % til 70 %</td><td>4</td>" in _calibration(page)  # the seeded real ones
     assert "90 % til 100 %" not in _calibration(page)
     note = page.split('id="calibration-source">')[1].split("</p>")[0]
@@ -254,7 +244,7 @@ async def test_a_calibration_from_simulated_attempts_only_says_so(store: SqliteS
     _simulated(store, time.time())
     db = AsyncStore(store)
     try:
-        page = (await _pages(_settings("en"), db, ["/model"]))["/model"]
+        page = (await console_pages(console_settings("en"), db, ["/model"]))["/model"]
     finally:
         db.close()
     assert "<td>90% to 100%</td><td>3</td>" in _calibration(page)
@@ -302,7 +292,7 @@ async def test_the_overview_opens_on_the_last_7_days_when_today_has_nothing_yet(
     _one_request(store, time.time() - days_ago * 86400)
     db = AsyncStore(store)
     try:
-        pages = await _pages(_settings("da"), db, ["/", "/?window=today"])
+        pages = await console_pages(console_settings("da"), db, ["/", "/?window=today"])
     finally:
         db.close()
     label = pages["/"].split('id="window-label">')[1].split("</span>")[0]

@@ -9,17 +9,14 @@ import csv
 import io
 import re
 import shutil
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from itertools import combinations
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from scheduler.outcomes import AttemptOutcome
 from scheduler.pilot.report import pilot_report_from_store
@@ -34,15 +31,12 @@ from spillway.language_pack import available_languages, load_pack
 from spillway.retention import Held
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
-from tests.console_seed import seed
-from tests.pilot_seed import seed_pilot
+from tests.console_fixtures import PASSWORD, console_pages, console_settings
 from web.calls_data import CALL_OUTCOME_CHOICES
 from web.console_data import CSV_COLUMNS, POLICY_CHOICES, SOURCE_CHOICES, STATUS_CHOICES
-from web.users import Role, entry
+from web.users import Role
 
 PACKS = available_languages()
-PASSWORD = "a long test password"
-USERS = {"ada": entry(Role.ADMIN, PASSWORD), "sam": entry(Role.SUPERVISOR, PASSWORD)}
 
 
 # -- the packs ----------------------------------------------------------------
@@ -209,43 +203,11 @@ DANISH = {
 }
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def db(store: SqliteStore) -> AsyncIterator[AsyncStore]:
-    now = time.time()
-    seed(store, now)
-    seed_pilot(store, now)
-    async_store = AsyncStore(store)
-    yield async_store
-    async_store.close()
-
-
-def _settings(shop: str, console: str | None = None) -> Settings:
-    web: dict[str, Any] = {"users": USERS, "session_secret": "s" * 40}
-    if console:
-        web["language"] = console
-    return Settings(shop={"language": shop}, web=web)
-
-
-async def _pages(settings: Settings, db: AsyncStore, paths: list[str]) -> dict[str, str]:
-    from web.app import create_web_app
-
-    transport = httpx.ASGITransport(app=create_web_app(settings, db))
-    async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
-        shown = {"/login": (await client.get("/login")).text}
-        token = re.search(r'name="csrf_token" value="([^"]+)"', shown["/login"])
-        assert token is not None
-        data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
-        assert (await client.post("/login", data=data)).status_code == 303
-        for path in paths:
-            answer = await client.get(path)
-            assert answer.status_code == 200, (path, answer.text[:300])
-            shown[path] = answer.text
-        return shown
-
-
 @pytest.mark.asyncio(loop_scope="session")
-async def test_every_page_speaks_danish_for_a_danish_shop(db: AsyncStore) -> None:
-    pages = await _pages(_settings("da"), db, [p for p in DANISH if p != "/login"])
+async def test_every_page_speaks_danish_for_a_danish_shop(console_db: AsyncStore) -> None:
+    pages = await console_pages(
+        console_settings("da"), console_db, [p for p in DANISH if p != "/login"]
+    )
     for path, words in DANISH.items():
         page = pages[path]
         if path != "/live":  # a fragment, without <html>
@@ -258,8 +220,10 @@ async def test_every_page_speaks_danish_for_a_danish_shop(db: AsyncStore) -> Non
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_english_pages_are_as_before(db: AsyncStore) -> None:
-    pages = await _pages(_settings("en"), db, ["/?window=30d", "/requests/3", "/pilot"])
+async def test_english_pages_are_as_before(console_db: AsyncStore) -> None:
+    pages = await console_pages(
+        console_settings("en"), console_db, ["/?window=30d", "/requests/3", "/pilot"]
+    )
     assert '<html lang="en">' in pages["/login"] and "User name" in pages["/login"]
     overview = pages["/?window=30d"]
     assert "Last 30 days" in overview and re.search(r'data-kpi="contact_rate">\d+%<', overview)
@@ -273,18 +237,18 @@ async def test_english_pages_are_as_before(db: AsyncStore) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_web_language_overrides_the_shop_s_for_the_console(db: AsyncStore) -> None:
-    english_console = await _pages(_settings("da", console="en"), db, ["/"])
-    danish_console = await _pages(_settings("en", console="da"), db, ["/"])
+async def test_web_language_overrides_the_shop_s_for_the_console(console_db: AsyncStore) -> None:
+    english_console = await console_pages(console_settings("da", console="en"), console_db, ["/"])
+    danish_console = await console_pages(console_settings("en", console="da"), console_db, ["/"])
     assert '<html lang="en">' in english_console["/"] and "Overview" in english_console["/"]
     assert '<html lang="da">' in danish_console["/"] and "Overblik" in danish_console["/"]
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_messages_are_danish_too(db: AsyncStore) -> None:
+async def test_messages_are_danish_too(console_db: AsyncStore) -> None:
     from web.app import create_web_app
 
-    transport = httpx.ASGITransport(app=create_web_app(_settings("da"), db))
+    transport = httpx.ASGITransport(app=create_web_app(console_settings("da"), console_db))
     async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
         form = (await client.get("/login")).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
