@@ -30,7 +30,14 @@ from scheduler.dialer import attempt_rows, load_facts
 from scheduler.requests import OPEN_STATUSES
 from scheduler.rules import RequestFacts, rules_from_settings
 from scheduler.signals import signals_for
-from scheduler.timing.explain import CallHistory, Explanation, Promise, explain, promise
+from scheduler.timing.explain import (
+    CUSTOMER,
+    CallHistory,
+    Explanation,
+    Promise,
+    explain,
+    promise,
+)
 from scheduler.timing.model_keeper import season_calendar
 from scheduler.timing.model_source import ModelSource, model_source
 from scheduler.timing.signal_evidence import SignalSettings
@@ -179,11 +186,17 @@ def explain_requests(
     *,
     now: float,
     source: ModelSource | None = None,
+    language: str | None = None,
+    reader: str = CUSTOMER,
 ) -> list[Explanation]:
     """The timing explanation of each request row (the one `spillway callbacks explain`,
     the console and a subject-access export all give), over ``source`` or else the model
     the scheduler daemon stored, or one fitted from the attempts now
-    (:func:`~scheduler.timing.model_source.model_source`); each says which."""
+    (:func:`~scheduler.timing.model_source.model_source`); each says which.
+
+    ``language``: what it is said in (None: ``shop.language``, the customer's);
+    ``reader``: the customer, or the team lead (told about the customer: the console).
+    """
     if not rows:
         return []
     cb = settings.callbacks
@@ -192,7 +205,8 @@ def explain_requests(
         source = model_source(store, settings, now=now)
     rules = rules_from_settings(settings)
     signals = SignalSettings.from_settings(cb)
-    note = source.note(load_pack(settings.shop.language), cb.model_max_age_hours)
+    language = language or settings.shop.language
+    note = source.note(load_pack(language), cb.model_max_age_hours)
     explained = []
     for row in rows:
         facts, first_attempt_at = _request_facts(store, row, settings, now=now)
@@ -210,8 +224,9 @@ def explain_requests(
             first_attempt_at=first_attempt_at,
             history=history,
             signal_settings=signals,
-            language=settings.shop.language,
+            language=language,
             season_of=calendar_season(seasons) if seasons.periods else None,
+            reader=reader,
         )
         explained.append(
             replace(

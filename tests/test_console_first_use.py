@@ -11,8 +11,9 @@ import time
 
 import pytest
 
+from scheduler.timing.explain import LEAD_PREFIX, about_the_customer
 from spillway.console_text import load_console_text
-from spillway.language_pack import available_languages
+from spillway.language_pack import available_languages, load_pack
 from spillway.personal_data import PERSONAL_DATA
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -138,6 +139,9 @@ async def test_a_request_s_plan_speaks_to_the_team_lead_in_one_time_format(
         words = re.sub(r"<[^>]+>", " ", plan)
         assert not re.search(to_the_customer, words), words
         assert len(re.findall(PLAN_TIME, words)) >= 2, words
+        factors = pages[path].split('<ul id="factors">')[1].split("</ul>")[0]
+        said = re.sub(r"<[^>]+>", " ", factors)
+        assert said.strip() and not re.search(to_the_customer, said), said
         assert not re.search(r"\d", re.sub(PLAN_TIME, "", words)), words  # no other format
     assert re.search(customer + PLAN_TIME, pages["/requests/5"])
 
@@ -301,3 +305,17 @@ async def test_the_overview_opens_on_the_last_7_days_when_today_has_nothing_yet(
     assert re.search(r'data-kpi="requests">1<', pages["/"])
     asked = pages["/?window=today"]  # the button still shows today, as asked
     assert 'id="window-label">I dag: ' in asked and 'id="today-empty"' not in asked
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_each_sentence_for_the_team_lead_replaces_one_to_the_customer(code: str) -> None:
+    """explain_lead_X stands in for explain_X on the console: the same placeholders."""
+    prompts = load_pack(code).prompts
+    lead = [k for k in prompts if k.startswith(LEAD_PREFIX)]
+    assert lead
+    for key in lead:
+        base = "explain_" + key[len(LEAD_PREFIX) :]
+        assert base in prompts and prompts[base].placeholders() == prompts[key].placeholders()
+    told = about_the_customer(load_pack(code))
+    assert told.say("explain_window_kept") == prompts["explain_lead_window_kept"].text
+    assert load_pack(code).say("explain_window_kept") == prompts["explain_window_kept"].text

@@ -21,9 +21,10 @@ from scheduler.dialer import attempt_rows
 from scheduler.requests import RequestSource, RequestStatus
 from scheduler.subject_access import explain_requests, iso_time
 from scheduler.timing.contact_model import ContactModel, fit
-from scheduler.timing.explain import Explanation
+from scheduler.timing.explain import TEAM_LEAD, Explanation
 from scheduler.timing.model_keeper import read_attempt_log
 from scheduler.timing.model_source import ModelSource, model_source
+from spillway.console_text import console_language
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from spillway.seasons import NO_SEASONS, SeasonCalendar
@@ -221,7 +222,16 @@ def request_detail(
         return None
     row = dict(rows[0])
     source = models.source(store, settings, now)
-    [why] = explain_requests(store, [row], settings, now=now, source=source)
+    # Said to the team lead about the customer, in the console's language.
+    [why] = explain_requests(
+        store,
+        [row],
+        settings,
+        now=now,
+        source=source,
+        language=console_language(settings),
+        reader=TEAM_LEAD,
+    )
     return row, attempt_rows(store, request_id), why
 
 

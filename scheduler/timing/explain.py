@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,29 @@ TIMING_REASONS = {
     TimingReason.PILOT.value: "drawn by the pilot split at intake",
     TimingReason.CUSTOMER.value: "the customer asked for a plain callback",
 }
+
+
+# Who reads an explanation: the customer (`callbacks explain`, a subject-access export) or
+# the team lead (the console's request page), who is told about the customer instead.
+CUSTOMER = "customer"
+TEAM_LEAD = "team_lead"
+LEAD_PREFIX = "explain_lead_"
+
+
+def about_the_customer(pack: LanguagePack) -> LanguagePack:
+    """``pack`` with each sentence that speaks to the customer (``explain_X``) replaced by
+    its wording for the team lead (``explain_lead_X``), where it has one."""
+    prompts = dict(pack.prompts)
+    for key, prompt in pack.prompts.items():
+        if key.startswith(LEAD_PREFIX):
+            prompts["explain_" + key[len(LEAD_PREFIX) :]] = prompt
+    return replace(pack, prompts=MappingProxyType(prompts))
+
+
+def reader_pack(language: str, reader: str) -> LanguagePack:
+    """The pack an explanation for ``reader`` is said from."""
+    pack = load_pack(language)
+    return about_the_customer(pack) if reader == TEAM_LEAD else pack
 
 
 def timing_text(timing: str, timing_reason: str | None) -> str:
@@ -259,6 +283,7 @@ def explain(
     signal_settings: SignalSettings | None = None,
     language: str = DEFAULT_LANGUAGE,
     season_of: SeasonOf | None = None,
+    reader: str = CUSTOMER,
 ) -> Explanation:
     """The plain-words explanation of one request's timing (pure): its :func:`promise`,
     with the factors and the chance of an answer in each hour of the coming week.
@@ -271,6 +296,8 @@ def explain(
     ``language``: the shop's; the timeline and the factors are said in it.
     ``season_of``: the configured season calendar (school holidays); a season that
     moved the planned time is named.
+    ``reader``: :data:`CUSTOMER` (spoken to) or :data:`TEAM_LEAD` (told about the customer,
+    :func:`about_the_customer`).
     """
     planned = promise(
         row,
@@ -294,7 +321,7 @@ def explain(
         )
     probabilities = model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
     tz = ZoneInfo(facts.timezone)
-    pack = load_pack(language)
+    pack = reader_pack(language, reader)
 
     def season_factor(starts_at: float) -> float:
         if season_of is None:
