@@ -2,7 +2,10 @@
 page names a missing erasure key, the Model page's staleness limit is a Danish number in a
 Danish sentence, the Pilot page's window is written as the console writes times, the
 Overview's median hours have one decimal, and a request's excluded hours are in hours
-("t"), not "h"."""
+("t"), not "h". Then (the second walk-through): a request's plan told to the team lead
+about the customer in one time format, the Pilot page's amounts in the shop's currency,
+the calibration from real attempts, the Overview on the last 7 days while today is empty,
+and no fix beside an ok SMS check."""
 
 from __future__ import annotations
 
