@@ -61,8 +61,8 @@ def _kept(said: str, now: float, language: str) -> tuple[Fit, float | None, floa
 @pytest.mark.parametrize(
     ("language", "said", "start", "end", "words"),
     [
-        ("en", "on Monday", _local(14, 8), _local(14, 20), "on Monday"),
-        ("da", "på mandag", _local(14, 8), _local(14, 20), "på mandag"),
+        ("en", "on Wednesday", _local(9, 8), _local(9, 20), "on Wednesday"),
+        ("da", "på onsdag", _local(9, 8), _local(9, 20), "på onsdag"),
         (
             "en",
             "Tuesday afternoon",
@@ -137,8 +137,8 @@ def _window(store: SqliteStore) -> tuple[float | None, float | None]:
 @pytest.mark.parametrize(
     ("language", "said", "heard", "window"),
     [
-        ("en", "on Monday please", "on Monday", (_local(14, 8), _local(14, 20))),
-        ("da", "på mandag", "på mandag", (_local(14, 8), _local(14, 20))),
+        ("en", "on Tuesday please", "on Tuesday", (_local(8, 8), _local(8, 20))),
+        ("da", "på tirsdag", "på tirsdag", (_local(8, 8), _local(8, 20))),
         ("en", "not today", "from tomorrow", (_local(8), None)),
         # The classifier reads "ikke i dag" as a no: the day still answers "when?".
         ("da", "ikke i dag", "fra i morgen", (_local(8), None)),
@@ -182,7 +182,7 @@ async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
 
 
 @pytest.mark.parametrize(
-    ("language", "said"), [("en", "next week"), ("da", "i overmorgen"), ("da", "i næste uge")]
+    ("language", "said"), [("en", "next week"), ("da", "en anden dag"), ("da", "i næste uge")]
 )
 async def test_a_time_that_cannot_be_placed_is_said_so(
     demo: Backends, store: SqliteStore, language: str, said: str

@@ -12,6 +12,10 @@ the time zone and the language; the dialogue words the verdict. A window over
 several days ("at the weekend") keeps the days the rules allow ("on Saturday",
 when Sundays are closed); "not today" (from tomorrow on) starts on the first
 day with calling hours ("on Monday after eight", said on a Saturday).
+
+"On Monday" said on a Monday is today (:mod:`bot.dialogue.time_phrases`) only
+while the calling rules leave ``TODAY_MIN_S`` of it: else the same words a week
+on (the window's ``instead``), said with their date ("on Monday 14 December").
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dialogue.time_phrases import CallbackWindow, say_window
+from bot.dialogue.time_phrases import TODAY_MIN_S, CallbackWindow, say_window, time_left
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
 
@@ -58,6 +62,21 @@ def fit_window(
     language: str = DEFAULT_LANGUAGE,
 ) -> WindowFit:
     """``window`` as far as the calling rules allow calls in it."""
+    fitted = _fit(window, rules, now, timezone, language)
+    if window.instead is None:
+        return fitted
+    if fitted.window is None or time_left(fitted.window, now) < TODAY_MIN_S:
+        return fit_window(window.instead, rules, now, timezone, language)
+    return replace(fitted, window=replace(fitted.window, instead=None))
+
+
+def _fit(
+    window: CallbackWindow,
+    rules: CallingRules | None,
+    now: float,
+    timezone: str,
+    language: str,
+) -> WindowFit:
     if rules is None or window.any_time:
         return WindowFit(Fit.FITS, window)
     tz = ZoneInfo(timezone)
@@ -116,6 +135,7 @@ def _days(
             not_before=max(window.not_before, _at(day, window.start_hour or 0.0, tz)),
             not_after=min(window.not_after, _at(day, window.end_hour or 24.0, tz)),
             day_key="today" if day == today else f"weekday:{day.weekday()}",
+            instead=None,
         )
         one = replace(
             one, words=say_window(one.day_key, one.part, one.start_hour, one.end_hour, language)
