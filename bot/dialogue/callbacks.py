@@ -139,6 +139,8 @@ class CallbackSteps(DialogueSteps):
             kept, refusal = self._fit(window)
             if kept is None:
                 return self._window_refused(refusal)
+            if kept.check:
+                return self._read_back_day(kept)
             await self._keep_window(kept)
             return self._callback_done()
         if pending is not None and (yes or no):
@@ -251,6 +253,18 @@ class CallbackSteps(DialogueSteps):
                 self.callback_id, window=(window.not_before, window.not_after)
             )
         self._callback_window = window
+
+    def _read_back_day(self, window: CallbackWindow) -> Reply:
+        """A day that may be either of two ("on Monday", said on a Monday): read back
+        with the day made plain ("today, Monday", "on Monday 14 December") and kept only
+        after a yes; a no asks when again (bot.dialogue.named_days)."""
+        self._pending_window = window
+        phone = phone_text(self._callback_phone or "", self.config.country)
+        return self._ask(
+            say("callback_check_when", phone=phone, when=window.words),
+            "callback_check_when",
+            State.CONFIRM_CALLBACK,
+        )
 
     def _read_back_clock(self, hour: float) -> Reply:
         """A time given as digits ("14", "2 pm"): on the first day the calling rules allow
