@@ -77,7 +77,7 @@ class DayGrammar:
         cls, t: dict[str, object], weekdays: tuple[str, ...], months: tuple[str, ...]
     ) -> DayGrammar:
         try:
-            ordinals = {str(k): int(v) for k, v in dict(t["ordinals"]).items()}  # type: ignore[call-overload]
+            ordinals = {str(k): int(str(v)) for k, v in _table(t, "ordinals").items()}
             day_names = _alternatives([w.lower() for w in weekdays])
             weekday = rf"\b({day_names})s?\b"
             number = rf"(?P<day>\d{{1,2}}|{_alternatives(list(ordinals))})"
@@ -100,10 +100,17 @@ class DayGrammar:
                 not_today_re=re.compile(rf"\b({_alternatives(_list(t, 'not_today'))})\b"),
                 date_res=date_res,
                 ordinals=ordinals,
-                say={str(k): str(v) for k, v in dict(t["say"]).items()},  # type: ignore[call-overload]
+                say={str(k): str(v) for k, v in _table(t, "say").items()},
             )
         except (KeyError, IndexError, TypeError, ValueError, re.error) as exc:
             raise NluError(f"bad day grammar: {exc}") from exc
+
+
+def _table(t: dict[str, object], key: str) -> dict[object, object]:
+    value = t[key]
+    if not isinstance(value, dict):
+        raise NluError(f"grammar time.{key} must be a table")
+    return value
 
 
 def _list(t: dict[str, object], key: str) -> list[str]:
