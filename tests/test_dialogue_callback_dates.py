@@ -95,6 +95,11 @@ def test_the_31st_in_a_month_without_one_is_the_next_month_with_one() -> None:
     assert named.first == date(2026, 12, 31)
 
 
+def test_the_first_thing_in_the_morning_is_no_date() -> None:
+    window = callback_window("call me the first thing in the morning", MONDAY, CPH, "en")
+    assert window is not None and window.words == "this morning, between eight and twelve"
+
+
 @pytest.mark.parametrize(("language", "said"), [("en", "the 12th"), ("da", "den 12.")])
 def test_a_date_is_no_clock_time(language: str, said: str) -> None:
     # "12th" is no "at 12", and "den 12." no "klokken 12": the whole day is meant.
