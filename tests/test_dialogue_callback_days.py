@@ -376,14 +376,32 @@ async def test_a_weekday_said_on_that_weekday_is_read_back_as_today_and_asked(
     assert _window(store) == (None, _local(7, 20))
 
 
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_no_to_today_offers_next_week(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language)
+    await d.handle(TextTurn(ON_MONDAY[language]))
+    reply = await d.handle(TextTurn(NO[language]))
+    use_language(language)
+    assert reply.text == say(
+        "callback_check_other", phone="20 12 34 56", when=NEXT_MONDAY[language]
+    )
+    assert _window(store) == (None, None)
+    reply = await d.handle(TextTurn(YES[language]))
+    assert reply.action == "callback_recorded" and NEXT_MONDAY[language] in reply.text
+    assert _window(store) == (_local(14, 8), _local(14, 20))
+
+
 @pytest.mark.parametrize(
     ("language", "instead"), [("en", "next Monday"), ("da", "på mandag i næste uge")]
 )
-async def test_a_caller_who_meant_next_week_says_so(
+async def test_a_caller_who_meant_neither_day_is_asked_when(
     demo: Backends, store: SqliteStore, language: str, instead: str
 ) -> None:
     d = await _asked_when(demo, language)
     await d.handle(TextTurn(ON_MONDAY[language]))
+    await d.handle(TextTurn(NO[language]))
     reply = await d.handle(TextTurn(NO[language]))
     assert reply.action == "callback_ask_when" and _window(store) == (None, None), reply.text
     reply = await d.handle(TextTurn(instead))
