@@ -37,7 +37,7 @@ from scheduler.timing.choice import (
     request_queue,
 )
 from scheduler.timing.policy import Plan
-from scheduler.windows import window_deadline
+from scheduler.windows import window_deadline, window_expiry
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
@@ -259,6 +259,15 @@ def record(
     )
     if rules is not None and row["deadline"] is None:
         row["deadline"] = window_deadline(
+            rules,
+            now=now,
+            timezone=row["timezone"],
+            not_before=request.not_before,
+            not_after=request.not_after,
+        )
+    if rules is not None and row["expires_at"] is None:
+        # A window days ahead ("on Monday 14 December") must not expire before it opens.
+        row["expires_at"] = window_expiry(
             rules,
             now=now,
             timezone=row["timezone"],
@@ -567,6 +576,18 @@ def update_pending(
             None
             if rules is None
             else window_deadline(
+                rules,
+                now=now,
+                timezone=row["timezone"],
+                not_before=window[0],
+                not_after=window[1],
+            )
+        )
+        # The expiry covers the new window (None: the usual one, from the creation).
+        sets["expires_at"] = (
+            None
+            if rules is None
+            else window_expiry(
                 rules,
                 now=now,
                 timezone=row["timezone"],

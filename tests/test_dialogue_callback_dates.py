@@ -24,7 +24,8 @@ from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.named_days import named_day
 from bot.dialogue.time_phrases import callback_window, names_unplaced_time
 from bot.dialogue.window_fit import Fit, fit_window
-from scheduler.rules import CallingRules
+from scheduler.rule_facts import row_facts
+from scheduler.rules import CallingRules, next_allowed
 from spillway.storage import SqliteStore
 from tests.dialogue_fixtures import fallback_nlu
 
@@ -268,6 +269,10 @@ async def test_a_date_is_read_back_and_recorded(
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_recorded" and heard in reply.text, reply.text
     assert _window(store) == window
+    # Days ahead, and still callable when the window opens: the request's expiry
+    # covers its window (the usual one, three days from the call, would not).
+    [row] = store.query("SELECT * FROM callback_requests")
+    assert next_allowed(RULES, row_facts(row, default_timezone=CPH), window[0]) == window[0]
 
 
 @pytest.mark.parametrize(("language", "said"), [("en", "the 13th"), ("da", "den 13.")])
