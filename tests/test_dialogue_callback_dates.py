@@ -193,6 +193,9 @@ def test_a_date_is_a_window_on_that_date(
         ("da", "den 13.", Fit.CLOSED_DAY),
         ("en", "December 25", Fit.HOLIDAY),  # Christmas Day
         ("da", "25. december", Fit.HOLIDAY),
+        # Already past this year, so next year's: more than 30 days ahead.
+        ("en", "December 3", Fit.TOO_FAR),
+        ("da", "3. december", Fit.TOO_FAR),
     ],
 )
 def test_a_date_the_rules_close_is_refused(language: str, said: str, fit: Fit) -> None:
@@ -282,4 +285,20 @@ async def test_a_closed_date_gets_the_closed_window_refusal(
     d = await _asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and not d.ended, reply.text
+    assert _window(store) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "why"),
+    [
+        ("en", "December 3", "we can only book a callback up to 30 days ahead"),
+        ("da", "3. december", "vi kan kun bestille et opkald op til 30 dage frem"),
+    ],
+)
+async def test_a_date_too_far_ahead_is_refused_with_why(
+    demo: Backends, store: SqliteStore, language: str, said: str, why: str
+) -> None:
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_window_closed" and why in reply.text, reply.text
     assert _window(store) == (None, None)

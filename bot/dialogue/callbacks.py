@@ -27,6 +27,7 @@ from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
 from scheduler.timing.choice import Timing
+from scheduler.windows import MAX_AHEAD_S
 from spillway.phone import timezone_for
 
 # A time the caller named: called from then, within the hour.
@@ -239,6 +240,8 @@ class CallbackSteps(DialogueSteps):
             why = say("callback_why_closed_day", weekday=weekday)
         elif fitted.fit is Fit.HOLIDAY:
             why = say("callback_why_holiday", date=day_text)
+        elif fitted.fit is Fit.TOO_FAR:
+            why = say("callback_why_too_far", days=round(MAX_AHEAD_S / 86400))
         else:
             start, end = fitted.hours or (0.0, 0.0)
             why = say(

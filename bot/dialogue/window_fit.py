@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from bot.dialogue.time_phrases import TODAY_MIN_S, CallbackWindow, say_window, time_left
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
+from scheduler.windows import MAX_AHEAD_S
 
 # "Not today" with no calling day in two weeks is not kept.
 _SEARCH_DAYS = 15
@@ -41,6 +42,7 @@ class Fit(StrEnum):
     CLOSED_DAY = "closed_day"  # its day has no calling hours (a closed weekday)
     HOLIDAY = "holiday"  # its day is a public holiday
     NO_HOURS = "no_hours"  # its day has calling hours, none of them inside the window
+    TOO_FAR = "too_far"  # it opens more than MAX_AHEAD_S ahead ("3 December", said on the 7th)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,10 @@ def fit_window(
     language: str = DEFAULT_LANGUAGE,
 ) -> WindowFit:
     """``window`` as far as the calling rules allow calls in it."""
+    if window.not_before is not None and window.not_before > now + MAX_AHEAD_S:
+        # As far ahead as a window may be booked at any door (scheduler.windows).
+        day = datetime.fromtimestamp(window.not_before, ZoneInfo(timezone)).date()
+        return WindowFit(Fit.TOO_FAR, None, day)
     fitted = _fit(window, rules, now, timezone, language)
     if window.instead is None:
         return fitted
