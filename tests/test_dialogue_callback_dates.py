@@ -12,12 +12,16 @@ Sundays, Danish public holidays).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 
 from bot.backends import Backends
+from bot.backends.demo_data import seed_demo
+from bot.backends.local import local_backends
 from bot.dialogue.clock_time import clock_hour
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
@@ -26,7 +30,7 @@ from bot.dialogue.time_phrases import callback_window, names_unplaced_time
 from bot.dialogue.window_fit import Fit, fit_window
 from scheduler.rule_facts import row_facts
 from scheduler.rules import CallingRules, next_allowed
-from spillway.storage import SqliteStore
+from spillway.storage import AsyncStore, SqliteStore
 from tests.dialogue_fixtures import fallback_nlu
 
 pytestmark = pytest.mark.usefixtures("english_after")
@@ -42,9 +46,14 @@ def _local(day: int, hour: int = 0, month: int = 12, year: int = 2026) -> float:
 MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
 
 
-@pytest.fixture
-def demo_now() -> float:
-    return MONDAY
+@pytest_asyncio.fixture
+async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
+    """The demo shop's back-ends with the calling rules, as the bot builds them
+    (bot.backends.choice.build_backends): the request's promise follows its window."""
+    seed_demo(store, MONDAY)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: MONDAY, rules=RULES)
+    db.close()
 
 
 def _kept(said: str, language: str) -> tuple[Fit, float | None, float | None, str]:
