@@ -37,7 +37,7 @@ from scheduler.timing.choice import (
     request_queue,
 )
 from scheduler.timing.policy import Plan
-from scheduler.windows import window_deadline
+from scheduler.windows import window_promise
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
@@ -257,14 +257,17 @@ def record(
         default_timezone=default_timezone,
         allowed_countries=allowed_countries,
     )
-    if rules is not None and row["deadline"] is None:
-        row["deadline"] = window_deadline(
+    if rules is not None:
+        # The promise and the expiry follow a window days ahead ("the 12th"), unless given.
+        deadline, expires = window_promise(
             rules,
             now=now,
             timezone=row["timezone"],
             not_before=request.not_before,
             not_after=request.not_after,
         )
+        row["deadline"] = deadline if row["deadline"] is None else row["deadline"]
+        row["expires_at"] = expires if row["expires_at"] is None else row["expires_at"]
     customer_asked = request.traditional or timing_optout.opted_out_of_ai_timing(
         tx, row["phone"], hash_key=hash_key
     )
@@ -563,15 +566,12 @@ def update_pending(
     if window is not None:
         sets["not_before"], sets["not_after"] = window
         sets["planned_by"] = None  # the policy plans again, inside the new window
-        sets["deadline"] = (
-            None
+        # The promise and the expiry follow the new window (None: the usual ones).
+        sets["deadline"], sets["expires_at"] = (
+            (None, None)
             if rules is None
-            else window_deadline(
-                rules,
-                now=now,
-                timezone=row["timezone"],
-                not_before=window[0],
-                not_after=window[1],
+            else window_promise(
+                rules, now=now, timezone=row["timezone"], not_before=window[0], not_after=window[1]
             )
         )
     if sets:

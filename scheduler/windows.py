@@ -68,6 +68,25 @@ def window_expiry(
     return end
 
 
+def window_promise(
+    rules: CallingRules,
+    *,
+    now: float,
+    timezone: str,
+    not_before: float | None,
+    not_after: float | None,
+) -> tuple[float | None, float | None]:
+    """The deadline and the expiry of a request with this window (None: the usual one)."""
+    return (
+        window_deadline(
+            rules, now=now, timezone=timezone, not_before=not_before, not_after=not_after
+        ),
+        window_expiry(
+            rules, now=now, timezone=timezone, not_before=not_before, not_after=not_after
+        ),
+    )
+
+
 def window_deadline(
     rules: CallingRules,
     *,

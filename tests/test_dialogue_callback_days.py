@@ -7,11 +7,17 @@ today" any time from tomorrow (from the first day with calling hours); a day the
 rules close gets the closed-window refusal (bot/dialogue/window_fit.py). English
 and Danish, with a fixed clock and the default rules (weekdays 8-20, Saturdays
 10-16, no Sundays).
+
+"On Monday" said on a Monday is today while the calling hours leave half an hour
+of the window, else next Monday; the bot says which ("today, Monday", "on Monday
+14 December") and asks before it keeps it. A day with a part of the day reads
+naturally ("at the weekend, in the afternoon", "on Saturday afternoon").
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,6 +44,7 @@ def _local(day: int, hour: int = 0) -> float:
 
 MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
 SATURDAY = _local(5, 11)  # Saturday 5 December 2026, 11:00
+SUNDAYS_OPEN = replace(RULES, windows=(*RULES.windows[:6], (10.0, 16.0)))
 
 
 @pytest.fixture
@@ -45,10 +52,12 @@ def demo_now() -> float:
     return MONDAY
 
 
-def _kept(said: str, now: float, language: str) -> tuple[Fit, float | None, float | None, str]:
+def _kept(
+    said: str, now: float, language: str, rules: CallingRules | None = RULES
+) -> tuple[Fit, float | None, float | None, str]:
     window = callback_window(said, now, CPH, language)
     assert window is not None, said
-    fitted = fit_window(window, RULES, now, CPH, language)
+    fitted = fit_window(window, rules, now, CPH, language)
     kept = fitted.window
     return (
         fitted.fit,
@@ -61,8 +70,8 @@ def _kept(said: str, now: float, language: str) -> tuple[Fit, float | None, floa
 @pytest.mark.parametrize(
     ("language", "said", "start", "end", "words"),
     [
-        ("en", "on Monday", _local(14, 8), _local(14, 20), "on Monday"),
-        ("da", "på mandag", _local(14, 8), _local(14, 20), "på mandag"),
+        ("en", "on Wednesday", _local(9, 8), _local(9, 20), "on Wednesday"),
+        ("da", "på onsdag", _local(9, 8), _local(9, 20), "på onsdag"),
         (
             "en",
             "Tuesday afternoon",
@@ -104,25 +113,172 @@ def test_not_today_on_a_saturday_starts_on_monday(language: str, words: str) -> 
     assert _kept(said, SATURDAY, language)[1:] == (_local(7, 8), None, words)
 
 
+# -- a weekday named on that weekday --------------------------------------------------
+
+ON_MONDAY = {"en": "on Monday", "da": "på mandag"}
+TODAY_MONDAY = {"en": "today, Monday", "da": "i dag, mandag"}
+NEXT_MONDAY = {"en": "on Monday 14 December", "da": "mandag den 14. december"}
+QUARTER_TO_EIGHT = datetime(2026, 12, 7, 19, 45, tzinfo=ZoneInfo(CPH)).timestamp()
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_weekday_said_that_morning_is_today_said_as_today(language: str) -> None:
+    window = callback_window(ON_MONDAY[language], MONDAY, CPH, language)
+    assert window is not None and window.check  # a guess: asked about before it is kept
+    assert _kept(ON_MONDAY[language], MONDAY, language)[1:] == (
+        None,
+        _local(7, 20),
+        TODAY_MONDAY[language],
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize(
+    "now", [_local(7, 21), QUARTER_TO_EIGHT], ids=["after hours", "a quarter of an hour left"]
+)
+def test_a_weekday_said_when_its_calling_time_is_over_is_next_week_said_with_its_date(
+    language: str, now: float
+) -> None:
+    assert _kept(ON_MONDAY[language], now, language)[1:] == (
+        _local(14, 8),
+        _local(14, 20),
+        NEXT_MONDAY[language],
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_weekday_said_on_that_weekday_when_it_is_a_holiday_is_next_week(language: str) -> None:
+    closed = replace(RULES, extra_holidays=frozenset({date(2026, 12, 7)}))
+    assert _kept(ON_MONDAY[language], MONDAY, language, closed)[1:] == (
+        _local(14, 8),
+        _local(14, 20),
+        NEXT_MONDAY[language],
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "words"),
+    [
+        ("en", "Monday morning", "on Monday 14 December, in the morning, between eight and twelve"),
+        (
+            "da",
+            "mandag formiddag",
+            "mandag den 14. december om formiddagen, mellem klokken otte og tolv",
+        ),
+    ],
+)
+def test_a_part_of_the_day_already_past_is_next_week(language: str, said: str, words: str) -> None:
+    one_pm = _local(7, 13)
+    assert _kept(said, one_pm, language) == (Fit.FITS, _local(14, 8), _local(14, 12), words)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "words"),
+    [
+        ("en", "Monday afternoon", "today, Monday, in the afternoon, between twelve and five"),
+        ("da", "mandag eftermiddag", "i dag, mandag om eftermiddagen, mellem klokken tolv og fem"),
+    ],
+)
+def test_a_part_of_the_day_still_ahead_is_today(language: str, said: str, words: str) -> None:
+    assert _kept(said, MONDAY, language) == (Fit.FITS, _local(7, 12), _local(7, 17), words)
+
+
+def test_without_calling_rules_today_lasts_until_half_an_hour_before_midnight() -> None:
+    late = datetime(2026, 12, 7, 23, 45, tzinfo=ZoneInfo(CPH)).timestamp()
+    assert _kept("on Monday", _local(7, 21), "en", None)[1:] == (None, _local(8), "today, Monday")
+    assert _kept("on Monday", late, "en", None)[1:] == (_local(14), _local(15), NEXT_MONDAY["en"])
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "next Monday"),
+        ("en", "Monday next week"),
+        ("da", "næste mandag"),
+        ("da", "mandag i næste uge"),
+    ],
+)
+def test_next_monday_said_on_a_monday_is_next_week(language: str, said: str) -> None:
+    window = callback_window(said, MONDAY, CPH, language)
+    assert window is not None and not window.check
+    assert _kept(said, MONDAY, language)[1:] == (
+        _local(14, 8),
+        _local(14, 20),
+        NEXT_MONDAY[language],
+    )
+
+
+# -- a day and a part of the day -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "rules", "words"),
+    [
+        (
+            "en",
+            "weekend afternoon",
+            SUNDAYS_OPEN,
+            "at the weekend, in the afternoon, between twelve and five",
+        ),
+        (
+            "da",
+            "i weekenden om eftermiddagen",
+            SUNDAYS_OPEN,
+            "i weekenden om eftermiddagen, mellem klokken tolv og fem",
+        ),
+        # Sundays closed: the Saturday is kept, and said as a Saturday afternoon.
+        ("en", "weekend afternoon", RULES, "on Saturday afternoon, between twelve and four"),
+        ("da", "weekend eftermiddag", RULES, "på lørdag eftermiddag, mellem klokken tolv og fire"),
+        ("en", "Saturday afternoon", RULES, "on Saturday afternoon, between twelve and four"),
+        ("da", "lørdag eftermiddag", RULES, "på lørdag eftermiddag, mellem klokken tolv og fire"),
+        ("en", "tomorrow at lunch", RULES, "tomorrow at lunchtime, between eleven and one"),
+        (
+            "da",
+            "i morgen ved frokost",
+            RULES,
+            "i morgen ved frokosttid, mellem klokken elleve og et",
+        ),
+        ("en", "around lunch", RULES, "today at lunchtime, between eleven and one"),
+    ],
+)
+def test_a_day_and_a_part_of_the_day_read_naturally(
+    language: str, said: str, rules: CallingRules, words: str
+) -> None:
+    assert _kept(said, MONDAY, language, rules)[3] == words
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "words"),
+    [
+        ("en", "Saturday afternoon", "today, Saturday, in the afternoon, between twelve and four"),
+        ("da", "lørdag eftermiddag", "i dag, lørdag om eftermiddagen, mellem klokken tolv og fire"),
+        ("en", "at the weekend in the afternoon", "this afternoon, between twelve and four"),
+        ("da", "i weekenden om eftermiddagen", "i eftermiddag, mellem klokken tolv og fire"),
+    ],
+)
+def test_a_day_and_a_part_of_the_day_said_on_that_day(language: str, said: str, words: str) -> None:
+    assert _kept(said, SATURDAY, language) == (Fit.CLIPPED, _local(5, 12), _local(5, 16), words)
+
+
 # -- the dialogue --------------------------------------------------------------------
 
 
-async def _started(backends: Backends, language: str = "en") -> Dialogue:
-    """A call on Monday morning from a caller with a number, greeted."""
+async def _started(backends: Backends, language: str = "en", now: float = MONDAY) -> Dialogue:
+    """A call (on Monday morning) from a caller with a number, greeted."""
     d = Dialogue(
         fallback_nlu(language),
         backends,
         DialogueConfig(language=language, calling_rules=RULES),
         caller_id="20 12 34 56",
         call_id="days1",
-        clock=lambda: MONDAY,
+        clock=lambda: now,
     )
     await d.start()
     return d
 
 
-async def _asked_when(backends: Backends, language: str) -> Dialogue:
-    d = await _started(backends, language)
+async def _asked_when(backends: Backends, language: str, now: float = MONDAY) -> Dialogue:
+    d = await _started(backends, language, now)
     await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
     await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
     assert d.state is State.CONFIRM_CALLBACK
@@ -137,8 +293,8 @@ def _window(store: SqliteStore) -> tuple[float | None, float | None]:
 @pytest.mark.parametrize(
     ("language", "said", "heard", "window"),
     [
-        ("en", "on Monday please", "on Monday", (_local(14, 8), _local(14, 20))),
-        ("da", "på mandag", "på mandag", (_local(14, 8), _local(14, 20))),
+        ("en", "on Tuesday please", "on Tuesday", (_local(8, 8), _local(8, 20))),
+        ("da", "på tirsdag", "på tirsdag", (_local(8, 8), _local(8, 20))),
         ("en", "not today", "from tomorrow", (_local(8), None)),
         # The classifier reads "ikke i dag" as a no: the day still answers "when?".
         ("da", "ikke i dag", "fra i morgen", (_local(8), None)),
@@ -182,7 +338,7 @@ async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
 
 
 @pytest.mark.parametrize(
-    ("language", "said"), [("en", "next week"), ("da", "i overmorgen"), ("da", "i næste uge")]
+    ("language", "said"), [("en", "next week"), ("da", "en anden dag"), ("da", "i næste uge")]
 )
 async def test_a_time_that_cannot_be_placed_is_said_so(
     demo: Backends, store: SqliteStore, language: str, said: str
@@ -200,3 +356,75 @@ async def test_a_time_that_cannot_be_placed_with_the_request_is_said_so(demo: Ba
     reply = await d.handle(TextTurn("call me back next week"))
     assert reply.action == "confirm_callback", reply.text
     assert reply.text.startswith("Sorry, I can't book a callback for that time yet."), reply.text
+
+
+YES = {"en": "yes", "da": "ja"}
+NO = {"en": "no", "da": "nej"}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_weekday_said_on_that_weekday_is_read_back_as_today_and_asked(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(ON_MONDAY[language]))
+    assert reply.action == "callback_check_when", reply.text
+    assert TODAY_MONDAY[language] in reply.text and not d.ended
+    assert _window(store) == (None, None)  # not kept before the yes
+    reply = await d.handle(TextTurn(YES[language]))
+    assert reply.action == "callback_recorded" and TODAY_MONDAY[language] in reply.text
+    assert _window(store) == (None, _local(7, 20))
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_no_to_today_offers_next_week(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language)
+    await d.handle(TextTurn(ON_MONDAY[language]))
+    reply = await d.handle(TextTurn(NO[language]))
+    use_language(language)
+    assert reply.text == say(
+        "callback_check_other", phone="20 12 34 56", when=NEXT_MONDAY[language]
+    )
+    assert _window(store) == (None, None)
+    reply = await d.handle(TextTurn(YES[language]))
+    assert reply.action == "callback_recorded" and NEXT_MONDAY[language] in reply.text
+    assert _window(store) == (_local(14, 8), _local(14, 20))
+
+
+@pytest.mark.parametrize(
+    ("language", "instead"), [("en", "next Monday"), ("da", "på mandag i næste uge")]
+)
+async def test_a_caller_who_meant_neither_day_is_asked_when(
+    demo: Backends, store: SqliteStore, language: str, instead: str
+) -> None:
+    d = await _asked_when(demo, language)
+    await d.handle(TextTurn(ON_MONDAY[language]))
+    await d.handle(TextTurn(NO[language]))
+    reply = await d.handle(TextTurn(NO[language]))
+    assert reply.action == "callback_ask_when" and _window(store) == (None, None), reply.text
+    reply = await d.handle(TextTurn(instead))
+    assert reply.action == "callback_recorded" and NEXT_MONDAY[language] in reply.text
+    assert _window(store) == (_local(14, 8), _local(14, 20))
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_weekday_said_that_evening_is_read_back_with_next_weeks_date(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await _asked_when(demo, language, now=_local(7, 21))
+    reply = await d.handle(TextTurn(ON_MONDAY[language]))
+    assert reply.action == "callback_check_when" and NEXT_MONDAY[language] in reply.text
+    await d.handle(TextTurn(YES[language]))
+    assert _window(store) == (_local(14, 8), _local(14, 20))
+
+
+async def test_a_weekend_afternoon_named_with_the_request_reads_naturally(
+    demo: Backends, store: SqliteStore
+) -> None:
+    d = await _started(demo)
+    reply = await d.handle(TextTurn("call me back at the weekend in the afternoon"))
+    assert "on Saturday afternoon, between twelve and four" in reply.text, reply.text
+    await d.handle(TextTurn("yes"))
+    assert _window(store) == (_local(12, 12), _local(12, 16))

@@ -27,6 +27,7 @@ from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
 from scheduler.timing.choice import Timing
+from scheduler.windows import MAX_AHEAD_S
 from spillway.phone import timezone_for
 
 # A time the caller named: called from then, within the hour.
@@ -40,6 +41,9 @@ class CallbackSteps(DialogueSteps):
     _callback_timing: str | None = None
     # A time given as digits, read back and not yet confirmed.
     _pending_window: CallbackWindow | None = None
+    # The other day a day read back may have meant ("today, Monday": next Monday), asked
+    # about after a no to the first.
+    _pending_other: CallbackWindow | None = None
     # Answers to "when suits you?" the bot did not understand (asked again once).
     _when_unclear: int = 0
     # The last question read back the number with the caller's own window ("... this
@@ -129,6 +133,7 @@ class CallbackSteps(DialogueSteps):
         answer = self._plain_answer(event, intent, digits)
         yes, no = answer is Answer.YES, answer is Answer.NO
         pending, self._pending_window = self._pending_window, None
+        other_day, self._pending_other = self._pending_other, None
         window_asked, self._window_asked = self._window_asked, False
         said = event.text if isinstance(event, TextTurn) else digits
         window = self._window_in(said) if isinstance(event, TextTurn) else None
@@ -139,10 +144,18 @@ class CallbackSteps(DialogueSteps):
             kept, refusal = self._fit(window)
             if kept is None:
                 return self._window_refused(refusal)
+            if kept.check:
+                day_after = None  # "today, Monday" may have meant next Monday
+                if kept.day_key.startswith("today_weekday") and window.instead is not None:
+                    day_after = self._fit(window.instead)[0]
+                return self._read_back_day(kept, day_after)
             await self._keep_window(kept)
             return self._callback_done()
         if pending is not None and (yes or no):
             # The answer to "so we'll call you at two o'clock today: is that right?".
+            if no and other_day is not None:
+                # "No" to "today, Monday": "Then shall we call you on Monday 14 December?"
+                return self._read_back_day(other_day, None, "callback_check_other")
             if no:
                 return self._ask(
                     say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
@@ -165,7 +178,7 @@ class CallbackSteps(DialogueSteps):
             return self._callback_done()  # the number is right, no time: said in the goodbye
         if pending is not None:
             # Neither a yes, a no nor another time: the time read back is asked about again.
-            self._pending_window = pending
+            self._pending_window, self._pending_other = pending, other_day
             phone = phone_text(self._callback_phone or "", self.config.country)
             return self._when_not_understood(
                 say("callback_check_unclear", phone=phone, when=pending.words),
@@ -227,6 +240,8 @@ class CallbackSteps(DialogueSteps):
             why = say("callback_why_closed_day", weekday=weekday)
         elif fitted.fit is Fit.HOLIDAY:
             why = say("callback_why_holiday", date=day_text)
+        elif fitted.fit is Fit.TOO_FAR:
+            why = say("callback_why_too_far", days=round(MAX_AHEAD_S / 86400))
         else:
             start, end = fitted.hours or (0.0, 0.0)
             why = say(
@@ -251,6 +266,19 @@ class CallbackSteps(DialogueSteps):
                 self.callback_id, window=(window.not_before, window.not_after)
             )
         self._callback_window = window
+
+    def _read_back_day(
+        self, window: CallbackWindow, other: CallbackWindow | None, key: str = "callback_check_when"
+    ) -> Reply:
+        """A day that may be either of two ("on Monday", said on a Monday): read back
+        with the day made plain ("today, Monday", "on Monday 14 December") and kept only
+        after a yes; a no offers ``other`` (next Monday) if there is one, else asks when
+        again (bot.dialogue.named_days)."""
+        self._pending_window, self._pending_other = window, other
+        phone = phone_text(self._callback_phone or "", self.config.country)
+        return self._ask(
+            say(key, phone=phone, when=window.words), "callback_check_when", State.CONFIRM_CALLBACK
+        )
 
     def _read_back_clock(self, hour: float) -> Reply:
         """A time given as digits ("14", "2 pm"): on the first day the calling rules allow

@@ -3,12 +3,20 @@
 "this afternoon", "tomorrow morning", "after five", "not before ten",
 "before noon", "at three", "this evening", "in two hours", "any time" / "as
 soon as possible", a named day ("on Monday afternoon", "at the weekend", "not
-today": any time from tomorrow); in Danish "i eftermiddag", "i morgen
+today": any time from tomorrow, "the day after tomorrow", "the 12th": the days
+are :mod:`bot.dialogue.named_days`); in Danish "i eftermiddag", "i morgen
 formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "på mandag",
-"i weekenden", "ikke i dag". :func:`callback_window` is a
-pure function of the words, the moment, the time zone and the language;
+"i weekenden", "ikke i dag", "i overmorgen", "den 12.". :func:`callback_window`
+is a pure function of the words, the moment, the time zone and the language;
 :func:`say_window` words a window back ("this afternoon, between two and
-five", "i eftermiddag, mellem klokken to og fem").
+five", "i eftermiddag, mellem klokken to og fem", "at the weekend, in the
+afternoon").
+
+"On Monday" said on a Monday is today while the window named still has
+``TODAY_MIN_S`` of time left, else next Monday; either way the window is marked
+``check`` (read back with the day made plain, "today, Monday" or "on Monday 14
+December", and asked about) and today's carries next week's as ``instead``, for
+when the calling rules leave no time today (:mod:`bot.dialogue.window_fit`).
 
 The words are tables in each language pack (``grammar.yaml``, ``time``); the
 rules (a part of the day, after, before, at, between, in N hours, any time,
@@ -19,14 +27,17 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.dialogue.named_days import NamedDay, named_day, say_day, spans
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
-from spillway.language_pack import load_pack
+
+# A weekday named on that weekday is today only with at least this much time left in it.
+TODAY_MIN_S = 30 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +49,14 @@ class CallbackWindow:
     words: str  # the window as the bot says it back
     any_time: bool = False  # "any time", "as soon as possible": no preference
     # What the words named, to say a clipped window back (bot/dialogue/window_fit.py):
-    # "today", "tomorrow", "weekday:N" (0 Monday), "weekend" or "not_today" (from tomorrow)
+    # "today", "tomorrow", "weekday:N" (0 Monday), "weekend", "not_today" (from
+    # tomorrow), "today_weekday:N" or a date ("on_date:2026-12-14": named_days.py)
     day_key: str = "today"
     part: str | None = None  # a part of the day's key ("morning")
     start_hour: float | None = None  # local hours as named
     end_hour: float | None = None
+    check: bool = False  # the day is a guess between two: read back and asked about
+    instead: CallbackWindow | None = None  # the other day meant, if today has no time left
 
 
 def _alternatives(words: list[str]) -> str:
@@ -58,12 +72,7 @@ class TimeGrammar:
     say_hours: dict[int, str]
     parts: dict[str, tuple[int, int]]
     part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
-    part_names: dict[str, str]  # part -> the word said back
-    tomorrow: tuple[str, ...]
-    weekdays: tuple[str, ...]  # Monday first, as said (the pack's reading.yaml)
-    weekday_re: re.Pattern[str]
-    weekend_re: re.Pattern[str]
-    not_today_re: re.Pattern[str]
+    part_say: dict[str, dict[str, str]]  # part -> "today", "day", "span" -> as said back
     unplaced_re: re.Pattern[str]  # a time named that the rules here cannot place
     say: dict[str, str]
     any_re: re.Pattern[str]
@@ -76,7 +85,7 @@ class TimeGrammar:
     clock_re: re.Pattern[str]  # an answer that is only a time in digits ("kl. 14", "2 pm")
 
     @classmethod
-    def from_tables(cls, t: dict[str, object], weekdays: tuple[str, ...]) -> TimeGrammar:
+    def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
         try:
             hours = {str(k): int(v) for k, v in _table(t, "hours").items()}
             say_hours = {int(k): str(v) for k, v in _table(t, "say_hours").items()}
@@ -85,7 +94,10 @@ class TimeGrammar:
                 str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
             }
             part_words = tuple((str(w), str(k)) for k, v in parts_table.items() for w in v["words"])
-            part_names = {str(k): str(v["words"][0]) for k, v in parts_table.items()}
+            part_say = {
+                str(k): {form: str(v[form]) for form in ("today", "day", "span")}
+                for k, v in parts_table.items()
+            }
             prefix = str(t.get("hour_prefix", ""))
             hour = rf"{prefix}(\d{{1,2}}(?::\d{{2}})?|{_alternatives(list(hours))})"
             suffix = rf"\s*{t['hour_suffix']}?(?![a-zæøå])"
@@ -105,12 +117,7 @@ class TimeGrammar:
                 say_hours=say_hours,
                 parts=parts,
                 part_words=part_words,
-                part_names=part_names,
-                tomorrow=tuple(_list(t, "tomorrow")),
-                weekdays=weekdays,
-                weekday_re=re.compile(rf"\b({_alternatives([w.lower() for w in weekdays])})s?\b"),
-                weekend_re=re.compile(rf"\b({_alternatives(_list(t, 'weekend'))})\b"),
-                not_today_re=re.compile(rf"\b({_alternatives(_list(t, 'not_today'))})\b"),
+                part_say=part_say,
                 unplaced_re=re.compile(rf"\b({_alternatives(_list(t, 'unplaced'))})\b"),
                 say={str(k): str(v) for k, v in _table(t, "say").items()},
                 any_re=re.compile(rf"\b({_alternatives(_list(t, 'any_time'))})\b"),
@@ -152,7 +159,7 @@ def _list(t: dict[str, object], key: str) -> list[str]:
 def time_grammar(language: str = DEFAULT_LANGUAGE) -> TimeGrammar:
     """The time grammar of ``language``'s pack (read once)."""
     doc = grammar_doc(language)
-    return TimeGrammar.from_tables(doc.get("time") or {}, load_pack(language).reading.weekdays)
+    return TimeGrammar.from_tables(doc.get("time") or {})
 
 
 def _hour(g: TimeGrammar, text: str, ampm: str | None, *, afternoon_default: bool) -> float:
@@ -173,25 +180,57 @@ def callback_window(
 ) -> CallbackWindow | None:
     """The window ``text`` names, or None when it names no time."""
     g = time_grammar(language)
-    words = " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
+    words = _normal(text)
     tz = ZoneInfo(timezone)
     here = datetime.fromtimestamp(now, tz)
     if g.any_re.search(words):
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
+    named, words = named_day(words, here.date(), language)
     if g.unplaced_re.search(words):
         return None  # "next week": not placed on a day (names_unplaced_time says so)
-    day = here.date()
-    day_key, last = _named_day(g, words, day)
-    tomorrow = day_key != "today"  # a day other than today was named
-    if tomorrow:
-        day = _first_day(day_key, day)
+    hours = _hours(g, words, here, today=named.key == "today")
+    if hours is None and named.key == "today":
+        return None
+    start, end, around, part = hours or (None, None, None, None)
+    if named.key == "today" and end is not None and _at(here.date(), end, tz) <= now:
+        named = NamedDay(
+            "tomorrow", named.first + timedelta(days=1), named.last + timedelta(days=1)
+        )
+    if named.key == "not_today" and (start is not None or end is not None):
+        named = replace(named, key="tomorrow")  # "not today, in the morning": tomorrow morning
+    window = _on_day(named, start, end, part, around, now, tz, language)
+    if named.instead is None:
+        return window
+    later = _on_day(named.instead, start, end, part, around, now, tz, language)
+    if time_left(window, now) < TODAY_MIN_S:
+        return later  # "Monday morning", said on a Monday afternoon: next Monday
+    return replace(window, instead=later)
+
+
+def time_left(window: CallbackWindow, now: float) -> float:
+    """Seconds of ``window`` still ahead of ``now`` (inf when it has no end)."""
+    if window.not_after is None:
+        return float("inf")
+    return window.not_after - max(window.not_before or now, now)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
+
+
+_Hours = tuple[float | None, float | None, float | None, str | None]
+
+
+def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours | None:
+    """The local hours the words name (start, end, an hour named alone, a part of the
+    day), or None when they name none; "in two hours" counts only said of today."""
     start: float | None = None
     end: float | None = None
     around: float | None = None  # an hour named alone ("at two"): said as that hour
     part = next((p for w, p in g.part_words if w in words), None)
     if part is not None:
         start, end = g.parts[part]
-    if (m := g.in_hours_re.search(words)) is not None and not tomorrow:
+    if (m := g.in_hours_re.search(words)) is not None and today:
         # "in two hours": from then, for an hour (a caller who says it means soon).
         opens = here.hour + here.minute / 60 + g.in_hours_numbers[m.group("n")]
         start, end = min(opens, 24.0), min(opens + 1, 24.0)
@@ -210,70 +249,49 @@ def callback_window(
             at = _hour(g, m.group(2), m.group(3), afternoon_default=True)
             start, end = max(at - 0.25, 0.0), min(at + 0.75, 24.0)
             around = at
-    if start is None and end is None and not tomorrow:
+    if start is None and end is None:
         return None
-    if not tomorrow and end is not None and _at(day, end, tz) <= now:
-        day, tomorrow = day + timedelta(days=1), True  # "this morning", said at three
-        day_key = "tomorrow"
-    if day_key == "not_today" and (start is not None or end is not None):
-        day_key = "tomorrow"  # "not today, in the morning": tomorrow morning
-    last = max(last, day) if day_key == "weekend" else day
-    begin = _at(day, start, tz) if start is not None else (_at(day, 0, tz) if tomorrow else None)
-    finish = _at(last, end, tz) if end is not None else (_at(last, 24, tz) if tomorrow else None)
-    if day_key == "not_today":
+    return start, end, around, part
+
+
+def _on_day(
+    named: NamedDay,
+    start: float | None,
+    end: float | None,
+    part: str | None,
+    around: float | None,
+    now: float,
+    tz: ZoneInfo,
+    language: str,
+) -> CallbackWindow:
+    """The hours named, on the day named (the whole day when no hours were named)."""
+    whole = named.key != "today"  # a day named: from its start to its end
+    begin = _at(named.first, start, tz) if start is not None else None
+    finish = _at(named.last, end, tz) if end is not None else None
+    if whole:
+        begin = begin if begin is not None else _at(named.first, 0, tz)
+        finish = finish if finish is not None else _at(named.last, 24, tz)
+    if named.key == "not_today":
         finish = None  # any time from tomorrow on
     if begin is not None and begin < now:
         begin = None
     return CallbackWindow(
         begin,
         finish,
-        say_window(day_key, part, start, end, language, around=around),
-        day_key=day_key,
+        say_window(named.key, part, start, end, language, around=around),
+        day_key=named.key,
         part=part,
         start_hour=start,
         end_hour=end,
+        check=named.check,
     )
 
 
 def names_unplaced_time(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
     """Whether ``text`` names a time the rules here cannot place ("next week")."""
-    words = " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
+    today = date.today()  # which day is named does not matter here, only what is left
+    _named, words = named_day(_normal(text), today, language)
     return time_grammar(language).unplaced_re.search(words) is not None
-
-
-def _named_day(g: TimeGrammar, words: str, today: date) -> tuple[str, date]:
-    """The day the words name ("today", "tomorrow", "weekday:N", "weekend", "not_today"),
-    and the last day it covers (a weekend's Sunday; else the named day or today)."""
-    if g.not_today_re.search(words):
-        return "not_today", today + timedelta(days=1)
-    if any(w in words for w in g.tomorrow):
-        return "tomorrow", today + timedelta(days=1)
-    if (m := g.weekday_re.search(words)) is not None:
-        n = [w.lower() for w in g.weekdays].index(m.group(1))
-        return f"weekday:{n}", _first_day(f"weekday:{n}", today)
-    if g.weekend_re.search(words):
-        # Saturday and Sunday ahead; said at the weekend, the rest of this one.
-        return "weekend", today + timedelta(days=6 - today.weekday())
-    return "today", today
-
-
-def _first_day(day_key: str, today: date) -> date:
-    """The first day ``day_key`` names: a weekday is the next one (in 1 to 7 days)."""
-    if day_key.startswith("weekday:"):
-        ahead = (int(day_key.partition(":")[2]) - today.weekday()) % 7
-        return today + timedelta(days=ahead or 7)
-    if day_key == "weekend":
-        return today + timedelta(days=max(5 - today.weekday(), 0))
-    return today + timedelta(days=1)
-
-
-def say_day(day_key: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """ "today", "tomorrow", "on Monday", "at the weekend", "from tomorrow"."""
-    g = time_grammar(language)
-    if day_key.startswith("weekday:"):
-        name = g.weekdays[int(day_key.partition(":")[2])]
-        return g.say["weekday"].format(weekday=name)
-    return g.say[day_key]
 
 
 def _at(day: date, hour: float, tz: ZoneInfo) -> float:
@@ -300,21 +318,19 @@ def say_window(
     around: float | None = None,
 ) -> str:
     """ "this afternoon, between twelve and five", "tomorrow after five";
-    ``day_key`` is "today", "tomorrow", "weekday:N", "weekend" or "not_today";
+    ``day_key`` is "today", "tomorrow", "weekday:N", "weekend", "not_today",
+    "today_weekday:N" or a date (:mod:`bot.dialogue.named_days`);
     ``part`` a part of the day's key;
     ``around``: the hour the caller named ("at two"), said as that hour, not as
     the window kept around it ("between one 45 and two 45")."""
     g = time_grammar(language)
     day = say_day(day_key, language)
-    if part is not None:
-        name = g.part_names[part]
-        lead = (
-            g.say["this_part"].format(part=name)
-            if day_key == "today"
-            else g.say["day_part"].format(day=day, part=name)
-        )
-    else:
+    if part is None:
         lead = day
+    elif day_key == "today":
+        lead = g.part_say[part]["today"]
+    else:
+        lead = g.part_say[part]["span" if spans(day_key) else "day"].format(day=day)
     if around is not None:
         return g.say["around"].format(lead=lead, hour=spoken_hour(around, language))
     if start is not None and end is not None:

@@ -12,6 +12,10 @@ the time zone and the language; the dialogue words the verdict. A window over
 several days ("at the weekend") keeps the days the rules allow ("on Saturday",
 when Sundays are closed); "not today" (from tomorrow on) starts on the first
 day with calling hours ("on Monday after eight", said on a Saturday).
+
+"On Monday" said on a Monday is today (:mod:`bot.dialogue.time_phrases`) only
+while the calling rules leave ``TODAY_MIN_S`` of it: else the same words a week
+on (the window's ``instead``), said with their date ("on Monday 14 December").
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dialogue.time_phrases import CallbackWindow, say_window
+from bot.dialogue.time_phrases import TODAY_MIN_S, CallbackWindow, say_window, time_left
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
+from scheduler.windows import MAX_AHEAD_S
 
 # "Not today" with no calling day in two weeks is not kept.
 _SEARCH_DAYS = 15
@@ -37,6 +42,7 @@ class Fit(StrEnum):
     CLOSED_DAY = "closed_day"  # its day has no calling hours (a closed weekday)
     HOLIDAY = "holiday"  # its day is a public holiday
     NO_HOURS = "no_hours"  # its day has calling hours, none of them inside the window
+    TOO_FAR = "too_far"  # it opens more than MAX_AHEAD_S ahead ("3 December", said on the 7th)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,25 @@ def fit_window(
     language: str = DEFAULT_LANGUAGE,
 ) -> WindowFit:
     """``window`` as far as the calling rules allow calls in it."""
+    if window.not_before is not None and window.not_before > now + MAX_AHEAD_S:
+        # As far ahead as a window may be booked at any door (scheduler.windows).
+        day = datetime.fromtimestamp(window.not_before, ZoneInfo(timezone)).date()
+        return WindowFit(Fit.TOO_FAR, None, day)
+    fitted = _fit(window, rules, now, timezone, language)
+    if window.instead is None:
+        return fitted
+    if fitted.window is None or time_left(fitted.window, now) < TODAY_MIN_S:
+        return fit_window(window.instead, rules, now, timezone, language)
+    return replace(fitted, window=replace(fitted.window, instead=None))
+
+
+def _fit(
+    window: CallbackWindow,
+    rules: CallingRules | None,
+    now: float,
+    timezone: str,
+    language: str,
+) -> WindowFit:
     if rules is None or window.any_time:
         return WindowFit(Fit.FITS, window)
     tz = ZoneInfo(timezone)
@@ -116,6 +141,7 @@ def _days(
             not_before=max(window.not_before, _at(day, window.start_hour or 0.0, tz)),
             not_after=min(window.not_after, _at(day, window.end_hour or 24.0, tz)),
             day_key="today" if day == today else f"weekday:{day.weekday()}",
+            instead=None,
         )
         one = replace(
             one, words=say_window(one.day_key, one.part, one.start_hour, one.end_hour, language)

@@ -1,0 +1,313 @@
+"""A date named in a callback-time answer is a window on that date (walk-through, item 3).
+
+"The day after tomorrow", "the 12th", "December 12", "i overmorgen", "den 12.",
+"12. december" were refused as times the bot could not place. Now each is a
+window on its date, fitted to the calling rules like a named weekday, and read
+back with the date ("the day after tomorrow, Wednesday 9 December"). A day of
+the month already past this month is next month's; "next week" on its own is
+still refused, with why. English and Danish, with a fixed clock (Monday 7
+December 2026, 09:00) and the default rules (weekdays 8-20, Saturdays 10-16, no
+Sundays, Danish public holidays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from bot.backends import Backends
+from bot.backends.demo_data import seed_demo
+from bot.backends.local import local_backends
+from bot.dialogue.clock_time import clock_hour
+from bot.dialogue.inputs import TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.named_days import named_day
+from bot.dialogue.time_phrases import callback_window, names_unplaced_time
+from bot.dialogue.window_fit import Fit, fit_window
+from scheduler.rule_facts import row_facts
+from scheduler.rules import CallingRules, next_allowed
+from spillway.storage import AsyncStore, SqliteStore
+from tests.dialogue_fixtures import fallback_nlu
+
+pytestmark = pytest.mark.usefixtures("english_after")
+
+CPH = "Europe/Copenhagen"
+RULES = CallingRules()
+
+
+def _local(day: int, hour: int = 0, month: int = 12, year: int = 2026) -> float:
+    return datetime(year, month, day, hour, tzinfo=ZoneInfo(CPH)).timestamp()
+
+
+MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
+
+
+@pytest_asyncio.fixture
+async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
+    """The demo shop's back-ends with the calling rules, as the bot builds them
+    (bot.backends.choice.build_backends): the request's promise follows its window."""
+    seed_demo(store, MONDAY)
+    db = AsyncStore(store)
+    yield local_backends(db, clock=lambda: MONDAY, rules=RULES)
+    db.close()
+
+
+def _kept(said: str, language: str) -> tuple[Fit, float | None, float | None, str]:
+    window = callback_window(said, MONDAY, CPH, language)
+    assert window is not None, said
+    fitted = fit_window(window, RULES, MONDAY, CPH, language)
+    kept = fitted.window
+    return (
+        fitted.fit,
+        kept.not_before if kept else None,
+        kept.not_after if kept else None,
+        kept.words if kept else "",
+    )
+
+
+# -- the day named, a pure function of the words and today ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "day"),
+    [
+        ("en", "the day after tomorrow", date(2026, 12, 9)),
+        ("da", "i overmorgen", date(2026, 12, 9)),
+        ("en", "the 12th", date(2026, 12, 12)),
+        ("en", "on the twelfth", date(2026, 12, 12)),
+        ("en", "december 12", date(2026, 12, 12)),
+        ("en", "12 december", date(2026, 12, 12)),
+        ("en", "the 12th of december", date(2026, 12, 12)),
+        ("da", "den 12.", date(2026, 12, 12)),
+        ("da", "den tolvte", date(2026, 12, 12)),
+        ("da", "12. december", date(2026, 12, 12)),
+        ("da", "den 12. december", date(2026, 12, 12)),
+        # Already past this month: next month; past this year: next year.
+        ("en", "the 4th", date(2027, 1, 4)),
+        ("da", "den 4.", date(2027, 1, 4)),
+        ("en", "march 3", date(2027, 3, 3)),
+        ("en", "december 3", date(2027, 12, 3)),
+        ("da", "3. december", date(2027, 12, 3)),
+        ("en", "the 7th", date(2026, 12, 7)),  # today
+    ],
+)
+def test_the_date_named(language: str, said: str, day: date) -> None:
+    named, _rest = named_day(said, date(2026, 12, 7), language)
+    assert (named.first, named.last) == (day, day)
+
+
+def test_the_31st_in_a_month_without_one_is_the_next_month_with_one() -> None:
+    named, _rest = named_day("the 31st", date(2026, 11, 5), "en")
+    assert named.first == date(2026, 12, 31)
+
+
+def test_the_first_thing_in_the_morning_is_no_date() -> None:
+    window = callback_window("call me the first thing in the morning", MONDAY, CPH, "en")
+    assert window is not None and window.words == "this morning, between eight and twelve"
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "the 12th"), ("da", "den 12.")])
+def test_a_date_is_no_clock_time(language: str, said: str) -> None:
+    # "12th" is no "at 12", and "den 12." no "klokken 12": the whole day is meant.
+    window = callback_window(said, MONDAY, CPH, language)
+    assert window is not None and window.start_hour is None and window.end_hour is None
+    assert clock_hour(said, language) is None
+
+
+# -- the window kept and said back -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "start", "end", "words"),
+    [
+        (
+            "en",
+            "the day after tomorrow",
+            _local(9, 8),
+            _local(9, 20),
+            "the day after tomorrow, Wednesday 9 December",
+        ),
+        ("da", "i overmorgen", _local(9, 8), _local(9, 20), "i overmorgen, onsdag den 9. december"),
+        ("en", "the 10th", _local(10, 8), _local(10, 20), "on Thursday 10 December"),
+        ("da", "den 10.", _local(10, 8), _local(10, 20), "torsdag den 10. december"),
+        ("en", "December 10", _local(10, 8), _local(10, 20), "on Thursday 10 December"),
+        ("da", "10. december", _local(10, 8), _local(10, 20), "torsdag den 10. december"),
+        # A Saturday: its calling hours.
+        ("en", "the 12th", _local(12, 10), _local(12, 16), "on Saturday 12 December"),
+        ("da", "den 12.", _local(12, 10), _local(12, 16), "lørdag den 12. december"),
+        ("en", "the 8th", _local(8, 8), _local(8, 20), "tomorrow, Tuesday 8 December"),
+        ("da", "den 8.", _local(8, 8), _local(8, 20), "i morgen, tirsdag den 8. december"),
+        ("en", "the 7th", None, _local(7, 20), "today, Monday 7 December"),
+        ("da", "den 7.", None, _local(7, 20), "i dag, mandag den 7. december"),
+        (
+            "en",
+            "the 4th",
+            _local(4, 8, 1, 2027),
+            _local(4, 20, 1, 2027),
+            "on Monday 4 January",
+        ),
+        (
+            "da",
+            "den 4.",
+            _local(4, 8, 1, 2027),
+            _local(4, 20, 1, 2027),
+            "mandag den 4. januar",
+        ),
+        # A date with a part of the day or an hour.
+        (
+            "en",
+            "the day after tomorrow in the afternoon",
+            _local(9, 12),
+            _local(9, 17),
+            "the day after tomorrow, Wednesday 9 December, in the afternoon, "
+            "between twelve and five",
+        ),
+        (
+            "da",
+            "i overmorgen eftermiddag",
+            _local(9, 12),
+            _local(9, 17),
+            "i overmorgen, onsdag den 9. december om eftermiddagen, mellem klokken tolv og fem",
+        ),
+        (
+            "en",
+            "the 12th in the afternoon",
+            _local(12, 12),
+            _local(12, 16),
+            "on Saturday 12 December, in the afternoon, between twelve and four",
+        ),
+        (
+            "da",
+            "den 12. om eftermiddagen",
+            _local(12, 12),
+            _local(12, 16),
+            "lørdag den 12. december om eftermiddagen, mellem klokken tolv og fire",
+        ),
+    ],
+)
+def test_a_date_is_a_window_on_that_date(
+    language: str, said: str, start: float | None, end: float, words: str
+) -> None:
+    assert _kept(said, language)[1:] == (start, end, words)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "fit"),
+    [
+        ("en", "the 13th", Fit.CLOSED_DAY),  # a Sunday
+        ("da", "den 13.", Fit.CLOSED_DAY),
+        ("en", "December 25", Fit.HOLIDAY),  # Christmas Day
+        ("da", "25. december", Fit.HOLIDAY),
+        # Already past this year, so next year's: more than 30 days ahead.
+        ("en", "December 3", Fit.TOO_FAR),
+        ("da", "3. december", Fit.TOO_FAR),
+    ],
+)
+def test_a_date_the_rules_close_is_refused(language: str, said: str, fit: Fit) -> None:
+    assert _kept(said, language)[0] is fit
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "placed"),
+    [
+        ("en", "the day after tomorrow", False),
+        ("da", "i overmorgen", False),
+        ("en", "next week", True),
+        ("da", "i næste uge", True),
+        ("en", "next month", True),
+    ],
+)
+def test_only_times_with_no_day_are_unplaced(language: str, said: str, placed: bool) -> None:
+    assert names_unplaced_time(said, language) is placed
+    assert (callback_window(said, MONDAY, CPH, language) is None) is placed
+
+
+# -- the dialogue --------------------------------------------------------------------
+
+
+async def _asked_when(backends: Backends, language: str) -> Dialogue:
+    d = Dialogue(
+        fallback_nlu(language),
+        backends,
+        DialogueConfig(language=language, calling_rules=RULES),
+        caller_id="20 12 34 56",
+        call_id="dates1",
+        clock=lambda: MONDAY,
+    )
+    await d.start()
+    await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
+    await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
+    assert d.state is State.CONFIRM_CALLBACK
+    return d
+
+
+def _window(store: SqliteStore) -> tuple[float | None, float | None]:
+    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
+    return row["not_before"], row["not_after"]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "heard", "window"),
+    [
+        (
+            "en",
+            "the day after tomorrow",
+            "the day after tomorrow, Wednesday 9 December",
+            (_local(9, 8), _local(9, 20)),
+        ),
+        (
+            "da",
+            "i overmorgen",
+            "i overmorgen, onsdag den 9. december",
+            (_local(9, 8), _local(9, 20)),
+        ),
+        ("en", "on the 12th", "on Saturday 12 December", (_local(12, 10), _local(12, 16))),
+        ("da", "den 12.", "lørdag den 12. december", (_local(12, 10), _local(12, 16))),
+    ],
+)
+async def test_a_date_is_read_back_and_recorded(
+    demo: Backends,
+    store: SqliteStore,
+    language: str,
+    said: str,
+    heard: str,
+    window: tuple[float, float],
+) -> None:
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_recorded" and heard in reply.text, reply.text
+    assert _window(store) == window
+    # Days ahead, and still callable when the window opens: the request's expiry
+    # covers its window (the usual one, three days from the call, would not).
+    [row] = store.query("SELECT * FROM callback_requests")
+    assert next_allowed(RULES, row_facts(row, default_timezone=CPH), window[0]) == window[0]
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "the 13th"), ("da", "den 13.")])
+async def test_a_closed_date_gets_the_closed_window_refusal(
+    demo: Backends, store: SqliteStore, language: str, said: str
+) -> None:
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_window_closed" and not d.ended, reply.text
+    assert _window(store) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "why"),
+    [
+        ("en", "December 3", "we can only book a callback up to 30 days ahead"),
+        ("da", "3. december", "vi kan kun bestille et opkald op til 30 dage frem"),
+    ],
+)
+async def test_a_date_too_far_ahead_is_refused_with_why(
+    demo: Backends, store: SqliteStore, language: str, said: str, why: str
+) -> None:
+    d = await _asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_window_closed" and why in reply.text, reply.text
+    assert _window(store) == (None, None)
