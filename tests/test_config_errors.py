@@ -66,6 +66,17 @@ def _run(
             {"yaml": b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\n"},
             "line 2: invalid YAML: aliases (*name) are not allowed here",
         ),
+        (
+            {
+                "yaml": b"shop:\n  name: Hyggebutikken\n  language: da\nqueue:\n  agents: 3\n"
+                b"shop:\n  language: da\n"
+            },
+            "line 6: invalid YAML: 'shop' is given twice (first on line 1)",
+        ),
+        (
+            {"yaml": b"shop:\n  name: Hyggebutikken\n  name: Other\n"},
+            "line 3: invalid YAML: 'name' is given twice (first on line 2)",
+        ),
     ],
     ids=[
         "latin1-yaml",
@@ -76,6 +87,8 @@ def _run(
         "unknown-secrets-key",
         "world-writable-secrets",
         "yaml-aliases",
+        "duplicate-section",
+        "duplicate-key",
     ],
 )
 def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
