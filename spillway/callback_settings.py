@@ -23,7 +23,14 @@ from pydantic_core import PydanticCustomError
 
 from spillway.errors import ConfigError
 from spillway.seasons import load_calendar
-from spillway.settings_types import ExpandedPath, HoursWindow, Section, TimeZoneName
+from spillway.settings_types import (
+    ExpandedPath,
+    HolidayCountry,
+    HoursWindow,
+    Section,
+    TimeZoneName,
+    hours_shape,
+)
 
 SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
 # callbacks.patience_hours by default: measured on the shipped worlds (docs/SIMULATION.md,
@@ -122,7 +129,7 @@ class CallbackSettings(Section):
     weekdays: HoursWindow = (8.0, 20.0)
     saturday: HoursWindow = (10.0, 16.0)
     sunday: HoursWindow = None
-    holidays: str | None = "DK"  # a country code of the holidays package; null: none
+    holidays: HolidayCountry | None = "DK"  # a country code of the holidays package; null: none
     # Where callbacks may dial: ISO country codes, "001" for satellite and other
     # non-geographic services; empty: the shop's country (shop.country) only.
     # Any other number is recorded as invalid_number at every door, and checked
@@ -216,6 +223,11 @@ class CallbackSettings(Section):
                     "seasons_file", "{problem}", {"problem": str(exc)}
                 ) from None
         return value
+
+    @field_validator("weekdays", "saturday", "sunday", mode="before")
+    @classmethod
+    def _window_shape(cls, value: object) -> object:
+        return hours_shape(value)
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

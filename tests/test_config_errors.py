@@ -77,6 +77,15 @@ def _run(
             {"yaml": b"shop:\n  name: Hyggebutikken\n  name: Other\n"},
             "line 3: invalid YAML: 'name' is given twice (first on line 2)",
         ),
+        (
+            {"yaml": b"callbacks:\n  holidays: XX\n"},
+            "callbacks.holidays = 'XX': expected a country code of the holidays package",
+        ),
+        (
+            {"yaml": b"callbacks:\n  sunday: lukket\n"},
+            "callbacks.sunday = 'lukket': expected [start, end) hours such as [8, 20], "
+            "or null for no calls that day",
+        ),
     ],
     ids=[
         "latin1-yaml",
@@ -89,6 +98,8 @@ def _run(
         "yaml-aliases",
         "duplicate-section",
         "duplicate-key",
+        "unknown-holiday-country",
+        "hours-not-a-pair",
     ],
 )
 def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
@@ -220,3 +231,11 @@ def test_a_list_in_the_environment_that_is_not_json_names_its_variable(
         "10.0.0.0/255.255.255.0",
         "127.0.0.1/255.255.255.255",
     )
+
+
+def test_a_lower_case_holiday_country_is_the_country(tmp_path: Path) -> None:
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(b"callbacks:\n  holidays: dk\n  weekdays: [9, 17]\n")
+    settings = load_settings(config)
+    assert settings.callbacks.holidays == "DK"
+    assert settings.callbacks.weekdays == (9.0, 17.0)
