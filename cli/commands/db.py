@@ -98,8 +98,12 @@ def _backup(store: Store, target: Path) -> None:
     # Written beside the target and renamed, so a file of that name is always whole.
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    store.backup(partial)
-    partial.replace(target)
+    try:
+        store.backup(partial)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half copy left beside the target
+        raise
 
 
 @app.command("backup")
@@ -110,6 +114,13 @@ def backup(
 ) -> None:
     """A consistent copy of the database while the daemons run (SQLite's online backup
     API; pg_dump's custom format for PostgreSQL)."""
+    if file.is_dir():
+        # `db backup /var/backups/spillway/` names the folder: --force could not help.
+        stamp = time.strftime("%Y-%m-%d")
+        raise InputError(
+            f"{file} is a folder: expected the backup's file name",
+            hint=f"spillway db backup {file / f'spillway-{stamp}.db'}",
+        )
     if file.exists() and not force:
         raise InputError(f"{file} exists", hint="choose another name, or --force")
     store = open_store(app_context(ctx).settings.storage, migrate=False)
