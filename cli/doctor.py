@@ -57,7 +57,7 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 "AMI logged in",
                 False,
                 "no AMI secret configured",
-                "set SPILLWAY_PBX__AMI_SECRET (the sandbox creates one: spillway pbx sandbox up)",
+                settings.ami_secret_hint(),
             )
         ]
     endpoint = AmiEndpoint.from_settings(settings.pbx, secret)

@@ -499,9 +499,19 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "config error: pbx.ami_secret is missing: expected a secret from "
                 f"SPILLWAY_PBX__AMI_SECRET or the secrets file {paths.secrets_file()}",
-                hint="`spillway pbx sandbox up` creates one for the sandbox",
+                hint=self.ami_secret_hint(),
             )
         return self.pbx.ami_secret.get_secret_value()
+
+    def ami_secret_hint(self) -> str:
+        """How to get the dialling AMI user's secret: the sandbox makes one; on a real PBX
+        (``pbx.mode: host``) the admin writes one, and the dialplan renders the user."""
+        if self.pbx.mode == "sandbox":
+            return "`spillway pbx sandbox up` creates one for the sandbox"
+        return (
+            f'echo "SPILLWAY_PBX__AMI_SECRET=$(openssl rand -hex 24)" >> {paths.secrets_file()}'
+            ", then `spillway dialplan install` renders the AMI user with it (docs/OPERATIONS.md)"
+        )
 
     def ami_admin_secret(self) -> str | None:
         """The admin AMI user's secret (None: not configured)."""
