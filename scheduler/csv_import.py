@@ -111,7 +111,8 @@ def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
     if "phone" not in header:
         shown = ", ".join(header)[:300] or "nothing"
         raise CsvError(
-            f"no 'phone' column in the header ({shown}); columns may be separated by "
+            f"no 'phone' column in the header ({shown}): expected the column names Spillway "
+            f"reads, in English ({', '.join(COLUMNS)}; only phone is required), separated by "
             "commas, semicolons, tabs or bars"
         )
     twice = sorted({name for name in header if name and header.count(name) > 1})

@@ -67,6 +67,12 @@ def test_each_bad_row_is_named_by_its_line() -> None:
     [
         ("", "the file is empty"),
         ("name\nx\n", "no 'phone' column"),
+        # A Danish spreadsheet's own headings: told the names to use instead.
+        (
+            "Telefon;Navn\n20123456;Bo\n",
+            r"no 'phone' column in the header \(telefon;navn\): expected the column names "
+            r"Spillway reads, in English \(phone, name, reason, timezone,",
+        ),
         ("phone,Phone\n", "named twice"),
     ],
 )
