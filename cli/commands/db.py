@@ -73,7 +73,16 @@ def status(ctx: typer.Context) -> None:
         console.print(table)
         done = {row["version"] for row in applied}
         pending = [m for m in MIGRATIONS if m.version not in done]
-        if pending:
+        if not done:
+            # A new database: one line, not every migration's name.
+            console.print(
+                f"no schema yet: `spillway db migrate` creates it (v{latest_version()}, "
+                f"{len(pending)} migrations)",
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
+        elif pending:
             console.print(
                 f"{len(pending)} migration(s) pending "
                 f"({', '.join(f'{m.version} {m.name}' for m in pending)}): "
