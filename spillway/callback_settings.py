@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from spillway.errors import ConfigError
 from spillway.seasons import load_calendar
 from spillway.settings_types import (
+    DialledCountry,
     ExpandedPath,
     HolidayCountry,
     HoursWindow,
@@ -134,7 +135,7 @@ class CallbackSettings(Section):
     # non-geographic services; empty: the shop's country (shop.country) only.
     # Any other number is recorded as invalid_number at every door, and checked
     # again right before dialling.
-    allowed_countries: tuple[Annotated[str, Field(pattern=r"^([A-Z]{2}|001)$")], ...] = ()
+    allowed_countries: tuple[DialledCountry, ...] = ()
     extra_holidays: tuple[date, ...] = ()
     max_attempts: int = Field(6, ge=1)
     max_per_number_day: int = Field(3, ge=1)

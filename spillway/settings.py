@@ -40,6 +40,7 @@ from spillway.callback_settings import (
 from spillway.errors import ConfigError
 from spillway.settings_types import (
     AclNetworks,
+    CountryCode,
     ExpandedPath,
     HttpUrlText,
     Section,
@@ -218,7 +219,7 @@ class ShopSettings(Section):
     # The language pack callers are understood and answered in, and the sounds
     # Asterisk plays are in (spillway/languages/<code>): en or da.
     language: Literal["en", "da"] = "en"
-    country: str = Field("DK", pattern=r"^[A-Z]{2}$")
+    country: CountryCode = "DK"
     timezone: TimeZoneName = "Europe/Copenhagen"
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = Field(30, ge=0)

@@ -47,6 +47,32 @@ def time_zone_name(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(time_zone_name)]
 
 
+def country_code(value: str) -> str:
+    """An ISO 3166 country code in capitals (``DK``): said so, not as a regular expression."""
+    if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+        raise PydanticCustomError(
+            "country", "a two-letter ISO country code in capitals, such as DK"
+        )
+    return value
+
+
+def dialled_country(value: str) -> str:
+    """A country callbacks may dial: an ISO code, or ``001`` for non-geographic services."""
+    if value != "001" and not (
+        len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
+    ):
+        raise PydanticCustomError(
+            "country",
+            "two-letter ISO country codes in capitals, such as DK or SE, or 001 for satellite "
+            "and other non-geographic services",
+        )
+    return value
+
+
+CountryCode = Annotated[str, AfterValidator(country_code)]
+DialledCountry = Annotated[str, AfterValidator(dialled_country)]
+
+
 def holiday_country(value: str) -> str:
     """A country whose public holidays the scheduler keeps free of calls: a code the
     holidays package knows (``dk`` is taken as ``DK``). Checked here, so that a typo

@@ -86,6 +86,15 @@ def _run(
             "callbacks.sunday = 'lukket': expected [start, end) hours such as [8, 20], "
             "or null for no calls that day",
         ),
+        (
+            {"yaml": b"shop:\n  country: Danmark\n"},
+            "shop.country = 'Danmark': expected a two-letter ISO country code in capitals, "
+            "such as DK (in",
+        ),
+        (
+            {"yaml": b"callbacks:\n  allowed_countries: [DK, Sverige]\n"},
+            "callbacks.allowed_countries.1 = 'Sverige': expected two-letter ISO country codes",
+        ),
     ],
     ids=[
         "latin1-yaml",
@@ -100,6 +109,8 @@ def _run(
         "duplicate-key",
         "unknown-holiday-country",
         "hours-not-a-pair",
+        "country-not-a-code",
+        "dialled-country-not-a-code",
     ],
 )
 def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
