@@ -210,7 +210,13 @@ class CallbackSettings(Section):
     @classmethod
     def _policy_word(cls, value: object) -> object:
         # Every screen says "conventional"; an admin who writes what they read is right.
-        return "traditional" if value == "conventional" else value
+        if value == "conventional":
+            return "traditional"
+        if value not in ("predicted", "traditional", "shadow"):
+            raise PydanticCustomError(
+                "policy", "'predicted', 'conventional' (also called 'traditional') or 'shadow'"
+            )
+        return value
 
     @field_validator("seasons_file")
     @classmethod

@@ -95,6 +95,11 @@ def _run(
             {"yaml": b"callbacks:\n  allowed_countries: [DK, Sverige]\n"},
             "callbacks.allowed_countries.1 = 'Sverige': expected two-letter ISO country codes",
         ),
+        (
+            {"yaml": b"callbacks:\n  policy: smart\n"},
+            "callbacks.policy = 'smart': expected 'predicted', 'conventional' (also called "
+            "'traditional') or 'shadow'",
+        ),
     ],
     ids=[
         "latin1-yaml",
@@ -111,6 +116,7 @@ def _run(
         "hours-not-a-pair",
         "country-not-a-code",
         "dialled-country-not-a-code",
+        "unknown-policy",
     ],
 )
 def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
