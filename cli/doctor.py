@@ -57,7 +57,7 @@ async def check_pbx(settings: Settings) -> list[Check]:
                 "AMI logged in",
                 False,
                 "no AMI secret configured",
-                "set SPILLWAY_PBX__AMI_SECRET (the sandbox creates one: spillway pbx sandbox up)",
+                settings.ami_secret_hint(),
             )
         ]
     endpoint = AmiEndpoint.from_settings(settings.pbx, secret)
@@ -269,6 +269,20 @@ def check_sms(settings: Settings) -> Check:
     return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
 
 
+def check_gdpr_key(settings: Settings) -> Check:
+    """The keyed-hash secret an erasure needs: found missing now, not at the first request."""
+    name = "GDPR hash key"
+    if settings.gdpr.hash_key_bytes() is not None:
+        return Check(name, True, "set (gdpr.hash_key)")
+    return Check(
+        name,
+        True,
+        "not set: `spillway gdpr forget` and the console's erasure refuse until it is",
+        "spillway gdpr key",
+        warning=True,
+    )
+
+
 def controller_address(settings: Settings) -> tuple[str, int]:
     """Where this host reaches its own FastAGI listener (a wildcard bind: loopback)."""
     c = settings.controller
@@ -379,6 +393,7 @@ async def run_checks(
     checks.append(await check_shop(settings))
     checks.append(check_sms(settings))
     if services:
+        checks.append(check_gdpr_key(settings))
         checks.append(await check_controller(settings))
         checks.append(check_scheduler(settings))
     if call:

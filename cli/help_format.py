@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 _typed = TyperOption.display_type_rich
+_typed_argument = TyperArgument.display_type_rich
 
 
 def _flag_has_no_type(self: TyperOption, ctx: Any) -> str | None:
@@ -22,6 +23,16 @@ def _flag_has_no_type(self: TyperOption, ctx: Any) -> str | None:
     return _typed(self, ctx)
 
 
+def _words_not_a_python_list(self: TyperArgument, ctx: Any) -> str | None:
+    # An argument taking several values reads `<str>...`, not Python's `<list[str]>`.
+    shown = _typed_argument(self, ctx)
+    if shown is not None and shown.startswith("<list[") and shown.endswith("]>"):
+        return f"<{shown.removeprefix('<list[').removesuffix(']>')}>..."
+    return shown
+
+
 def no_types_on_flags() -> None:
-    """Make the Rich help leave flags without a type (idempotent)."""
+    """Make the Rich help leave flags without a type, and show an argument of several
+    values as ``<str>...`` (idempotent)."""
     TyperOption.display_type_rich = _flag_has_no_type  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = _words_not_a_python_list  # type: ignore[method-assign,assignment]

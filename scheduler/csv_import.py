@@ -7,7 +7,7 @@ not_before, not_after, idempotency_key``. Columns are separated by commas, semic
 column of the header is taken. Other columns (a CRM's ``note``) are ignored
 with a warning, or refused with ``strict``. Times are ISO 8601
 (``2026-03-02T14:00+01:00``; without an offset, the customer's time zone).
-``consent`` and ``traditional`` are yes/no, true/false or 1/0; ``timing``
+``consent`` and ``traditional`` are yes/no, ja/nej, true/false or 1/0; ``timing``
 ``conventional`` (the customer asked for a plain callback, like
 ``traditional: yes``) or empty.
 
@@ -111,7 +111,8 @@ def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
     if "phone" not in header:
         shown = ", ".join(header)[:300] or "nothing"
         raise CsvError(
-            f"no 'phone' column in the header ({shown}); columns may be separated by "
+            f"no 'phone' column in the header ({shown}): expected the column names Spillway "
+            f"reads, in English ({', '.join(COLUMNS)}; only phone is required), separated by "
             "commas, semicolons, tabs or bars"
         )
     twice = sorted({name for name in header if name and header.count(name) > 1})
@@ -281,7 +282,7 @@ def _flag(text: str, name: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{name} {text!r}: expected yes or no")
+    raise ValueError(f"{name} {text!r}: expected yes or no (also ja/nej, true/false, 1/0)")
 
 
 def _time(text: str, name: str, zone: ZoneInfo) -> float | None:

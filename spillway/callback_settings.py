@@ -23,7 +23,15 @@ from pydantic_core import PydanticCustomError
 
 from spillway.errors import ConfigError
 from spillway.seasons import load_calendar
-from spillway.settings_types import ExpandedPath, HoursWindow, Section, TimeZoneName
+from spillway.settings_types import (
+    DialledCountry,
+    ExpandedPath,
+    HolidayCountry,
+    HoursWindow,
+    Section,
+    TimeZoneName,
+    hours_shape,
+)
 
 SANDBOX_CUSTOMER_CONTEXT = "spillway-sim-customer"
 # callbacks.patience_hours by default: measured on the shipped worlds (docs/SIMULATION.md,
@@ -122,12 +130,12 @@ class CallbackSettings(Section):
     weekdays: HoursWindow = (8.0, 20.0)
     saturday: HoursWindow = (10.0, 16.0)
     sunday: HoursWindow = None
-    holidays: str | None = "DK"  # a country code of the holidays package; null: none
+    holidays: HolidayCountry | None = "DK"  # a country code of the holidays package; null: none
     # Where callbacks may dial: ISO country codes, "001" for satellite and other
     # non-geographic services; empty: the shop's country (shop.country) only.
     # Any other number is recorded as invalid_number at every door, and checked
     # again right before dialling.
-    allowed_countries: tuple[Annotated[str, Field(pattern=r"^([A-Z]{2}|001)$")], ...] = ()
+    allowed_countries: tuple[DialledCountry, ...] = ()
     extra_holidays: tuple[date, ...] = ()
     max_attempts: int = Field(6, ge=1)
     max_per_number_day: int = Field(3, ge=1)
@@ -202,7 +210,13 @@ class CallbackSettings(Section):
     @classmethod
     def _policy_word(cls, value: object) -> object:
         # Every screen says "conventional"; an admin who writes what they read is right.
-        return "traditional" if value == "conventional" else value
+        if value == "conventional":
+            return "traditional"
+        if value not in ("predicted", "traditional", "shadow"):
+            raise PydanticCustomError(
+                "policy", "'predicted', 'conventional' (also called 'traditional') or 'shadow'"
+            )
+        return value
 
     @field_validator("seasons_file")
     @classmethod
@@ -216,6 +230,11 @@ class CallbackSettings(Section):
                     "seasons_file", "{problem}", {"problem": str(exc)}
                 ) from None
         return value
+
+    @field_validator("weekdays", "saturday", "sunday", mode="before")
+    @classmethod
+    def _window_shape(cls, value: object) -> object:
+        return hours_shape(value)
 
     @field_validator("weekdays", "saturday", "sunday")
     @classmethod

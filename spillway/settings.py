@@ -41,6 +41,7 @@ from spillway.currency import with_currency
 from spillway.errors import ConfigError
 from spillway.settings_types import (
     AclNetworks,
+    CountryCode,
     ExpandedPath,
     HttpUrlText,
     Section,
@@ -220,7 +221,7 @@ class ShopSettings(Section):
     # The language pack callers are understood and answered in, and the sounds
     # Asterisk plays are in (spillway/languages/<code>): en or da.
     language: Literal["en", "da"] = "en"
-    country: str = Field(DEFAULT_COUNTRY, pattern=r"^[A-Z]{2}$")
+    country: CountryCode = DEFAULT_COUNTRY
     # The currency of the shop's money (the pilot's costs; the console shows it beside
     # every amount), ISO 4217; unset or null: the country's (DK: DKK), see spillway.currency.
     currency: str = Field("DKK", pattern=r"^[A-Z]{3}$")
@@ -509,9 +510,19 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "config error: pbx.ami_secret is missing: expected a secret from "
                 f"SPILLWAY_PBX__AMI_SECRET or the secrets file {paths.secrets_file()}",
-                hint="`spillway pbx sandbox up` creates one for the sandbox",
+                hint=self.ami_secret_hint(),
             )
         return self.pbx.ami_secret.get_secret_value()
+
+    def ami_secret_hint(self) -> str:
+        """How to get the dialling AMI user's secret: the sandbox makes one; on a real PBX
+        (``pbx.mode: host``) the admin writes one, and the dialplan renders the user."""
+        if self.pbx.mode == "sandbox":
+            return "`spillway pbx sandbox up` creates one for the sandbox"
+        return (
+            f'echo "SPILLWAY_PBX__AMI_SECRET=$(openssl rand -hex 24)" >> {paths.secrets_file()}'
+            ", then `spillway dialplan install` renders the AMI user with it (docs/OPERATIONS.md)"
+        )
 
     def ami_admin_secret(self) -> str | None:
         """The admin AMI user's secret (None: not configured)."""

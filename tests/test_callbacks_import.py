@@ -52,7 +52,7 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
         "line 7: not_before 'tomorrow': expected an ISO 8601 time "
         "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)",
-        "line 8: traditional 'maybe': expected yes or no",
+        "line 8: traditional 'maybe': expected yes or no (also ja/nej, true/false, 1/0)",
     ]
     anna = parsed.requests[0][1]
     assert anna.timezone == "Europe/Copenhagen" and anna.consent and not anna.traditional
@@ -67,6 +67,12 @@ def test_each_bad_row_is_named_by_its_line() -> None:
     [
         ("", "the file is empty"),
         ("name\nx\n", "no 'phone' column"),
+        # A Danish spreadsheet's own headings: told the names to use instead.
+        (
+            "Telefon;Navn\n20123456;Bo\n",
+            r"no 'phone' column in the header \(telefon;navn\): expected the column names "
+            r"Spillway reads, in English \(phone, name, reason, timezone,",
+        ),
         ("phone,Phone\n", "named twice"),
     ],
 )

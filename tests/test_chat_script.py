@@ -244,3 +244,21 @@ def test_a_filler_to_when_suits_you_is_never_a_yes(
     kept = load_pack(language).prompts["callback_when_kept"].text
     assert fillers[1]["bot"].startswith(kept)  # "I still didn't catch a time ..."
     assert last["outcome"] == "callback"
+
+
+def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training the fallback takes tens of seconds: an admin must not think it hung."""
+
+    async def replayed(*_args: object, **_kwargs: object) -> list[dict[str, Any]]:
+        return [{"outcome": "resolved"}]
+
+    monkeypatch.setattr(chat, "run_script", replayed)
+    path = tmp_path / "hello.txt"
+    path.write_text("hej\n")
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"), "SPILLWAY_SHOP__LANGUAGE": "da"}
+    result = CliRunner().invoke(app, ["chat", "--script", str(path), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "training the bot's in-process intent model (da) first" in result.stderr
+    assert json.loads(result.stdout) == [{"outcome": "resolved"}]  # stdout stays the JSON

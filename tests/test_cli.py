@@ -58,6 +58,8 @@ def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
     assert "Usage" in result.output
     # A flag takes no value: nothing beside it may read like one (`--json <bool>`).
     assert "<bool>" not in result.output, result.output
+    # Written for a person: no Python type (`<list[Path]>`), no docstring markup (``x``).
+    assert "list[" not in result.output and "``" not in result.output, result.output
 
 
 def test_a_negative_flag_is_the_other_half_of_its_positive_one() -> None:

@@ -66,6 +66,40 @@ def _run(
             {"yaml": b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a]\n"},
             "line 2: invalid YAML: aliases (*name) are not allowed here",
         ),
+        (
+            {
+                "yaml": b"shop:\n  name: Hyggebutikken\n  language: da\nqueue:\n  agents: 3\n"
+                b"shop:\n  language: da\n"
+            },
+            "line 6: invalid YAML: 'shop' is given twice (first on line 1)",
+        ),
+        (
+            {"yaml": b"shop:\n  name: Hyggebutikken\n  name: Other\n"},
+            "line 3: invalid YAML: 'name' is given twice (first on line 2)",
+        ),
+        (
+            {"yaml": b"callbacks:\n  holidays: XX\n"},
+            "callbacks.holidays = 'XX': expected a country code of the holidays package",
+        ),
+        (
+            {"yaml": b"callbacks:\n  sunday: lukket\n"},
+            "callbacks.sunday = 'lukket': expected [start, end) hours such as [8, 20], "
+            "or null for no calls that day",
+        ),
+        (
+            {"yaml": b"shop:\n  country: Danmark\n"},
+            "shop.country = 'Danmark': expected a two-letter ISO country code in capitals, "
+            "such as DK (in",
+        ),
+        (
+            {"yaml": b"callbacks:\n  allowed_countries: [DK, Sverige]\n"},
+            "callbacks.allowed_countries.1 = 'Sverige': expected two-letter ISO country codes",
+        ),
+        (
+            {"yaml": b"callbacks:\n  policy: smart\n"},
+            "callbacks.policy = 'smart': expected 'predicted', 'conventional' (also called "
+            "'traditional') or 'shadow'",
+        ),
     ],
     ids=[
         "latin1-yaml",
@@ -76,6 +110,13 @@ def _run(
         "unknown-secrets-key",
         "world-writable-secrets",
         "yaml-aliases",
+        "duplicate-section",
+        "duplicate-key",
+        "unknown-holiday-country",
+        "hours-not-a-pair",
+        "country-not-a-code",
+        "dialled-country-not-a-code",
+        "unknown-policy",
     ],
 )
 def test_one_line_and_exit_2(tmp_path: Path, case: dict[str, object], expected: str) -> None:
@@ -207,3 +248,11 @@ def test_a_list_in_the_environment_that_is_not_json_names_its_variable(
         "10.0.0.0/255.255.255.0",
         "127.0.0.1/255.255.255.255",
     )
+
+
+def test_a_lower_case_holiday_country_is_the_country(tmp_path: Path) -> None:
+    config = tmp_path / "spillway.yaml"
+    config.write_bytes(b"callbacks:\n  holidays: dk\n  weekdays: [9, 17]\n")
+    settings = load_settings(config)
+    assert settings.callbacks.holidays == "DK"
+    assert settings.callbacks.weekdays == (9.0, 17.0)

@@ -69,6 +69,32 @@ def test_a_backup_taken_while_a_writer_writes_is_whole(tmp_path: Path) -> None:
     assert 200 <= rows <= max(during, written[0])
 
 
+def test_a_backup_into_a_folder_names_a_file_instead_and_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    SqliteStore(path).migrate()
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    for args in (["db", "backup", str(folder)], ["db", "backup", str(folder), "--force"]):
+        done = runner.invoke(app, args, env=_env(path, tmp_path))
+        assert isinstance(done.exception, InputError), done.output
+        assert done.exception.message == f"{folder} is a folder: expected the backup's file name"
+        assert f"spillway db backup {folder}/spillway-" in (done.exception.hint or "")
+    assert folder.is_dir() and list(tmp_path.glob("*.partial")) == []
+
+
+def test_a_backup_that_fails_midway_leaves_no_partial_file(tmp_path: Path) -> None:
+    from cli.commands.db import _backup
+
+    class Failing:
+        def backup(self, target: Path) -> None:
+            target.write_bytes(b"half a database")
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        _backup(Failing(), tmp_path / "copy.db")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_restore_refuses_a_live_database_unless_forced(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     db = SqliteStore(path)

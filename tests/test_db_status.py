@@ -48,3 +48,10 @@ def test_the_database_path_is_never_wrapped(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert f"sqlite: {database}" in result.output.splitlines()
+
+
+def test_a_new_database_is_one_line_not_every_migrations_name(tmp_path: Path) -> None:
+    shown = _status(tmp_path, tmp_path / "new.db")
+    count = sum(1 for line in shown.splitlines() if line.startswith("no schema yet"))
+    assert count == 1 and f"`spillway db migrate` creates it (v{latest_version()}," in shown
+    assert "pending" not in shown

@@ -105,3 +105,19 @@ def test_the_commands_to_run_are_one_line_each_in_a_narrow_terminal(tmp_path: Pa
     assert len(steps) == 6 and all(
         line.split()[0] in ("useradd", "install", "systemctl") for line in steps
     )
+
+
+def test_it_warns_when_the_services_would_read_another_configuration(tmp_path: Path) -> None:
+    """The units read /etc/spillway/spillway.yaml; ports taken from another file mislead."""
+    config = tmp_path / "shop.yaml"
+    config.write_text("controller:\n  fastagi_port: 24573\n")
+    done = CliRunner().invoke(
+        app, ["--config", str(config), "install-services", "--prefix", str(tmp_path), "--dry-run"]
+    )
+    assert done.exit_code == 0, done.output
+    assert (
+        f"the services will read /etc/spillway/spillway.yaml, but this run read {config} "
+        "and took the units' ports and spool folder from it: "
+        f"install -m 0644 {config} /etc/spillway/spillway.yaml, then run this again"
+    ) in done.stderr
+    assert "wait 127.0.0.1 24573 120" in done.stdout

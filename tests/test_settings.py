@@ -92,6 +92,33 @@ def test_missing_secret_is_a_config_error() -> None:
         settings.require_ami_secret()
 
 
+def test_a_missing_ami_secret_says_what_to_run_in_each_pbx_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from cli.doctor import check_pbx
+
+    secrets = tmp_path / "secrets.env"
+    monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(secrets))
+    monkeypatch.delenv("SPILLWAY_PBX__AMI_SECRET", raising=False)
+    host = load_settings(
+        write(tmp_path, 'pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@t"\n')
+    )
+    sandbox = load_settings(write(tmp_path, ""))
+    with pytest.raises(ConfigError) as caught:
+        host.require_ami_secret()
+    # A real PBX's admin is told to write one, never to build the sandbox.
+    for hint in (caught.value.hint or "", asyncio.run(check_pbx(host))[0].fix):
+        assert "sandbox" not in hint
+        assert f'openssl rand -hex 24)" >> {secrets}' in hint
+        assert "spillway dialplan install" in hint
+    with pytest.raises(ConfigError) as caught:
+        sandbox.require_ami_secret()
+    assert caught.value.hint == "`spillway pbx sandbox up` creates one for the sandbox"
+    assert asyncio.run(check_pbx(sandbox))[0].fix == caught.value.hint
+
+
 def _spillway(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cli", *args],

@@ -41,7 +41,9 @@ from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Store, open_store
 
 app = typer.Typer(
-    help="Callback requests: list, show, cancel, import, opt out.", no_args_is_help=True
+    help="Callback requests: list, show, explain, cancel, import (a CSV, the menu's spool), "
+    "opt out.",
+    no_args_is_help=True,
 )
 scheduler_app = typer.Typer(
     help="The callback dialer: run it, or see how it is doing.", no_args_is_help=True
@@ -135,7 +137,7 @@ def list_(
     """List callback requests (numbers and names masked unless --full; times in the shop's zone).
 
     --json gives the stored codes (docs/OPERATIONS.md, "Codes in --json"): a request's
-    ``planned_by`` and ``first_attempt_policy`` name the policy as configured
+    `planned_by` and `first_attempt_policy` name the policy as configured
     ("traditional"), which `show`, `explain` and the console call conventional.
     """
     settings = app_context(ctx).settings

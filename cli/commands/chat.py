@@ -232,6 +232,11 @@ def chat(
     say = functools.partial(typer.echo, err=True)
     configured = with_language(state.settings, language)
     with scratch_settings(configured, live=live, say=say) as settings:
+        # The fallback's training takes a while (26 s of CPU measured): say so, not silence.
+        say(
+            f"training the bot's in-process intent model ({settings.shop.language}) first: "
+            "this takes up to a minute on a busy machine"
+        )
         if lines is None:
             asyncio.run(
                 run_interactive(

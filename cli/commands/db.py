@@ -73,7 +73,16 @@ def status(ctx: typer.Context) -> None:
         console.print(table)
         done = {row["version"] for row in applied}
         pending = [m for m in MIGRATIONS if m.version not in done]
-        if pending:
+        if not done:
+            # A new database: one line, not every migration's name.
+            console.print(
+                f"no schema yet: `spillway db migrate` creates it (v{latest_version()}, "
+                f"{len(pending)} migrations)",
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
+        elif pending:
             console.print(
                 f"{len(pending)} migration(s) pending "
                 f"({', '.join(f'{m.version} {m.name}' for m in pending)}): "
@@ -98,8 +107,12 @@ def _backup(store: Store, target: Path) -> None:
     # Written beside the target and renamed, so a file of that name is always whole.
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    store.backup(partial)
-    partial.replace(target)
+    try:
+        store.backup(partial)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # no half copy left beside the target
+        raise
 
 
 @app.command("backup")
@@ -110,6 +123,13 @@ def backup(
 ) -> None:
     """A consistent copy of the database while the daemons run (SQLite's online backup
     API; pg_dump's custom format for PostgreSQL)."""
+    if file.is_dir():
+        # `db backup /var/backups/spillway/` names the folder: --force could not help.
+        stamp = time.strftime("%Y-%m-%d")
+        raise InputError(
+            f"{file} is a folder: expected the backup's file name",
+            hint=f"spillway db backup {file / f'spillway-{stamp}.db'}",
+        )
     if file.exists() and not force:
         raise InputError(f"{file} exists", hint="choose another name, or --force")
     store = open_store(app_context(ctx).settings.storage, migrate=False)

@@ -38,9 +38,24 @@ def install_services(
         extra_writable=(spool,) if spool is not None else (),
     )
     units = unit_files(settings, layout)
+    warn = Console(stderr=True)
+    # The units read the file in the configuration folder; their ports and spool folder
+    # come from the one this run read: say so when those differ.
+    read = app_context(ctx).config_source.path
+    unit_config = layout.config_dir / "spillway.yaml"
+    if read is None or read.resolve() != unit_config:
+        todo = f"install -m 0644 {read} {unit_config}" if read else f"write {unit_config}"
+        warn.print(
+            f"warning: the services will read {unit_config}, but this run read "
+            f"{read or 'no file (built-in defaults)'} and took the units' ports and spool "
+            f"folder from it: {todo}, then run this again",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
     if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
         # Said first, and on stderr, so a --dry-run's units on stdout stay clean.
-        Console(stderr=True).print(
+        warn.print(
             f"warning: {layout.python} is in a home folder, which ProtectHome hides from the "
             "services: these units would not start. Install Spillway into /opt/spillway "
             "(docs/OPERATIONS.md) and run this with its Python",

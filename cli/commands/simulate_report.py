@@ -160,7 +160,12 @@ def _ablation_table(view: AblationView) -> None:
 
 def report(
     ctx: typer.Context,
-    worlds: Annotated[list[Path], typer.Option("--world", help="World files; repeat for several.")],
+    worlds: Annotated[
+        list[Path],
+        typer.Option(
+            "--world", metavar="<file>", help="A world file (configs/worlds/); repeat for several."
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Folder for index.html and the charts.")
     ] = Path("build/simulation"),
