@@ -11,12 +11,14 @@ silence (tiny.en on 2 cores: 190-240 ms of encoder for a 30 s window, 40 ms
 for 15 s). :class:`WhisperDecoder` encodes a 15-second window instead (the
 endpointer's longest utterance), padded with silent *audio* so the model
 sees where speech stops, and greedily decodes the text. An utterance that
-fits 10 seconds (nearly all of them) gets a 10-second window: 1.25 x
-cheaper, with the same word errors over the English held-out lines (49
-against 48 of 781 words; 6 s doubled them; bench/bench_decode_burst.py). In a short window
+fits 6 seconds (most answers) gets a 6-second window, one that fits 10
+seconds a 10-second one: cheaper encodes, heard as well over the English
+held-out lines (76, 76 and 76 of 781 words wrong in 6, 10 and 15 s windows
+in one run; 5 s: more, 4 s loops; bench/bench_decode_burst.py). In a short window
 tiny.en sometimes loops on its own first words ("Yes? Yes? Yes?"), so the
-repeat is cut (:func:`cut_repeat`); measured over the test scripts' lines it
-hears as well as the 30 s window at under half the time (docs/PERFORMANCE.md).
+repeat is cut (:func:`cut_repeat`). Utterances queued up behind a decode
+(several callers stopped at once) are decoded as one batch
+(:meth:`WhisperDecoder.decode_many`).
 Longer audio, or an unset language, takes faster-whisper's own path.
 """
 
