@@ -27,7 +27,9 @@ Variants measured in one run: ``baseline`` (as shipped), ``before`` (issue
 25's "today": no early answer, no piece cache, reply pieces rendered in
 arrival order, one two-thread Whisper decode at a time in a 15 s window),
 ``decoding_before`` (only the recogniser as it was), ``no_early`` (the piece
-cache only), ``no_speculation`` and the Whisper tries.
+cache only), ``no_speculation``, ``windows_10s`` (no 6 s window: short
+utterances decoded in the 10 s one, as before), ``no_batch`` (queued
+utterances decoded one by one, as before) and the Whisper tries.
 
 The test callers' lines are rendered before the calls start
 (:func:`cli.spoken_call.render_lines`), so their voice takes no CPU from the
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -54,6 +57,7 @@ from typing import Any, cast
 
 import yaml
 
+from bench.bench_latency import STAGES, reply_segments
 from bench.harness import (
     machine,
     machine_busy_s,
@@ -90,6 +94,28 @@ def load_conversations(path: Path = CONVERSATIONS) -> list[dict[str, Any]]:
 def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:
     script = "\n".join(str(line[0]) for line in conversation["lines"]) + "\n"
     return CallSpec(script, f"{conversation['name']}#{copy}", conversation["caller_id"])
+
+
+def stage_split(db_path: Path, since_wall_s: float) -> dict[str, dict[str, float | None]]:
+    """p50 and p95 of each bot stage (ms), for each call's first reply and for the later ones.
+
+    From the bot's own marks (bench/bench_latency.py's :func:`reply_segments`;
+    a reply prepared at the caller's pause has a negative endpoint->recognised):
+    where a turn's time goes, and whether the first lines of calls started
+    together wait for the recogniser, the NLU or the voice.
+    """
+    names = [f"{a}->{b}" for a, b in itertools.pairwise(STAGES)] + ["endpoint->first_audio"]
+    split: dict[str, dict[str, list[float]]] = {
+        part: {name: [] for name in names} for part in ("first", "later")
+    }
+    for number, reply in reply_segments(db_path, since_wall_s, from_pause=True):
+        for name, ms in reply.items():
+            split["later" if number else "first"][name].append(ms)
+    return {
+        f"{part}_p{q}": {k: round(percentile(v, q / 100)) if v else None for k, v in segs.items()}
+        for part, segs in split.items()
+        for q in (50, 95)
+    }
 
 
 def score(conversations: list[dict[str, Any]], placed: list[Any]) -> dict[str, Any]:
@@ -169,6 +195,19 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     asr = models.asr
     if not isinstance(asr, WhisperEngine):
         raise SystemExit(f"--variant {variant} needs the Whisper recogniser")
+    if variant in ("windows_10s", "no_batch"):
+        # As shipped but for one thing: short utterances take the 10 s window
+        # (no 6 s one), or queued utterances are decoded one by one (no batch).
+        engine = WhisperEngine(
+            asr.decoder.model,
+            max_workers=settings.speech.asr_threads,
+            language="en",
+            prompt=whisper_prompt(),
+            **({"short_windows_s": (10.0,)} if variant == "windows_10s" else {"max_batch": 1}),
+        )
+        return SpeechModels(
+            asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad
+        ), settings
     tries: dict[str, tuple[str | None, float | None]] = {  # (prompt, window_s)
         "window_30s": (whisper_prompt(), None),  # faster-whisper's own 30 s window
         "no_prompt": (None, DEFAULT_WINDOW_S),
@@ -195,7 +234,7 @@ def _decoding_before(models: Any, settings: Settings) -> Any:
     found = require_model(settings.speech.whisper_model)
     model = load_whisper_model(found.path, cpu_threads=settings.speech.asr_threads, workers=1)
     engine = WhisperEngine(
-        model, max_workers=1, language="en", prompt=whisper_prompt(), short_window_s=None
+        model, max_workers=1, language="en", prompt=whisper_prompt(), short_windows_s=()
     )
     return SpeechModels(asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad)
 
@@ -324,6 +363,7 @@ async def _levels(
                     cpu_before = time.process_time()
                     busy_before = machine_busy_s()
                     started = time.perf_counter()
+                    started_wall = time.time()
                     placed = await place_calls(
                         run_settings,
                         specs,
@@ -335,9 +375,11 @@ async def _levels(
                     elapsed = time.perf_counter() - started
                     cpu_s = time.process_time() - cpu_before
                     busy_s = machine_busy_s() - busy_before
+                    stages = stage_split(shop.path, started_wall)
                     shop.close()
                 scored = score(conversations, placed)
                 scored["seconds"] = round(elapsed, 1)
+                scored["stages_ms"] = stages
                 scored["cpu_per_bot_call"] = round(cpu_s / max(bot.call_seconds, 1e-9), 3)
                 # The whole machine's busy cores per call: Asterisk, Rasa, the callers'
                 # voice and anything else running included (an upper bound on a shared box).
@@ -394,8 +436,7 @@ def main() -> None:
         "--variants",
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
-        "window_30s, "
-        "no_prompt, no_speculation",
+        "window_30s, no_prompt, no_speculation, windows_10s, no_batch",
     )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})

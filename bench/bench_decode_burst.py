@@ -137,7 +137,12 @@ def windows(engine: WhisperEngine, texts: list[str], audios: list[np.ndarray]) -
     out: dict[str, Any] = {}
     for window_s in WINDOWS_S:
         decoder = WhisperDecoder(
-            base.model, language="en", beam_size=1, prompt=base.prompt, window_s=window_s
+            base.model,
+            language="en",
+            beam_size=1,
+            prompt=base.prompt,
+            window_s=window_s,
+            short_windows_s=(),  # this window alone
         )
         decoder.decode(audios[0])  # warm
         started = time.perf_counter()

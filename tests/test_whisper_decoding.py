@@ -124,16 +124,41 @@ def test_the_window_hears_each_line_once_and_as_the_full_path_does(
     assert errors["window"] <= max(errors["full"], 1), errors
 
 
-def test_a_short_utterance_gets_the_cheaper_short_window(model: object) -> None:
+def test_a_short_utterance_gets_the_cheapest_window_it_fits(model: object) -> None:
     second = WHISPER_RATE_HZ
-    decoder = WhisperDecoder(model, language="en", beam_size=1, window_s=15.0, short_window_s=10.0)
-    assert decoder.window_for(3 * second) == 10 * second
+    decoder = WhisperDecoder(
+        model, language="en", beam_size=1, window_s=15.0, short_windows_s=(10.0, 6.0)
+    )
+    assert decoder.window_for(3 * second) == 6 * second
+    # Speech must leave a little silence inside the window.
+    assert decoder.window_for(6 * second) == 10 * second
     assert decoder.window_for(12 * second) == 15 * second
     assert decoder.window_for(16 * second) == 0  # faster-whisper's own 30 s path
-    only_long = WhisperDecoder(
-        model, language="en", beam_size=1, window_s=15.0, short_window_s=None
-    )
+    only_long = WhisperDecoder(model, language="en", beam_size=1, window_s=15.0, short_windows_s=())
     assert only_long.window_for(3 * second) == 15 * second
+    # A short window no shorter than the long one is no short window.
+    same = WhisperDecoder(model, language="en", beam_size=1, window_s=6.0, short_windows_s=(10.0,))
+    assert same.window_for(3 * second) == 6 * second
+
+
+def test_utterances_decoded_as_one_batch_are_heard_as_each_alone(
+    model: object, spoken: list[np.ndarray]
+) -> None:
+    decoder = WhisperDecoder(model, language="en", beam_size=1, prompt=whisper_prompt())
+    # Two window lengths and the 30 s path in one batch: each is decoded in its own.
+    long = np.concatenate([spoken[4], np.zeros(7 * WHISPER_RATE_HZ, np.float32), spoken[5]])
+    hiss = np.random.default_rng(3).normal(0, 0.01, WHISPER_RATE_HZ).astype(np.float32)
+    audios = [*spoken, long, hiss, np.zeros(16 * WHISPER_RATE_HZ, np.float32) + spoken[0][:1]]
+    windows = {decoder.window_for(len(a)) for a in audios}
+    assert 0 in windows and len(windows - {0}) >= 2, windows
+    together = decoder.decode_many(audios)
+    alone = [decoder.decode(audio) for audio in audios]
+    assert [d.text for d in together] == [d.text for d in alone]
+    assert [words(d.text) for d in together[: len(LINES)]] == [words(line) for line in LINES]
+    assert together[-2].text == ""  # noise in a batch is still no words
+    for a, b in zip(together, alone, strict=True):
+        assert a.end_s == pytest.approx(b.end_s)
+        assert (a.confidence is None) == (b.confidence is None)
 
 
 def test_noise_is_no_words_and_long_audio_takes_the_full_path(

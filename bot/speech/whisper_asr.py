@@ -11,12 +11,14 @@ silence (tiny.en on 2 cores: 190-240 ms of encoder for a 30 s window, 40 ms
 for 15 s). :class:`WhisperDecoder` encodes a 15-second window instead (the
 endpointer's longest utterance), padded with silent *audio* so the model
 sees where speech stops, and greedily decodes the text. An utterance that
-fits 10 seconds (nearly all of them) gets a 10-second window: 1.25 x
-cheaper, with the same word errors over the English held-out lines (49
-against 48 of 781 words; 6 s doubled them; bench/bench_decode_burst.py). In a short window
+fits 6 seconds (most answers) gets a 6-second window, one that fits 10
+seconds a 10-second one: cheaper encodes, heard as well over the English
+held-out lines (76, 76 and 76 of 781 words wrong in 6, 10 and 15 s windows
+in one run; 5 s: more, 4 s loops; bench/bench_decode_burst.py). In a short window
 tiny.en sometimes loops on its own first words ("Yes? Yes? Yes?"), so the
-repeat is cut (:func:`cut_repeat`); measured over the test scripts' lines it
-hears as well as the 30 s window at under half the time (docs/PERFORMANCE.md).
+repeat is cut (:func:`cut_repeat`). Utterances queued up behind a decode
+(several callers stopped at once) are decoded as one batch
+(:meth:`WhisperDecoder.decode_many`).
 Longer audio, or an unset language, takes faster-whisper's own path.
 """
 
@@ -24,9 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +48,10 @@ _HOP_SAMPLES = 160
 _REQUIRED = ("model.bin", "config.json", "tokenizer.json")
 # The endpointer's longest utterance (EndpointConfig.max_utterance_ms) fits.
 DEFAULT_WINDOW_S = 15.0
-# Shorter utterances: a cheaper encode, heard as well (see the module docstring).
-SHORT_WINDOW_S = 10.0
+# Shorter utterances: cheaper encodes, heard as well (see the module docstring).
+SHORT_WINDOWS_S = (6.0, 10.0)
+# Queued utterances one worker decodes as one batch (docs/PERFORMANCE.md, "Batched decodes").
+MAX_BATCH = 4
 # faster-whisper's defaults for "this window holds no speech".
 _NO_SPEECH_PROB = 0.6
 _NO_SPEECH_LOGPROB = -1.0
@@ -130,15 +135,18 @@ class WhisperDecoder:
         beam_size: int,
         prompt: str | None = None,
         window_s: float | None = DEFAULT_WINDOW_S,
-        short_window_s: float | None = SHORT_WINDOW_S,
+        short_windows_s: Sequence[float] = SHORT_WINDOWS_S,
     ) -> None:
         self._model = model
         self._language = language
         self._beam_size = beam_size
         self._prompt = prompt
         self._window_samples = int(window_s * WHISPER_RATE_HZ) if window_s else 0
-        short = int(short_window_s * WHISPER_RATE_HZ) if short_window_s else 0
-        self._short_samples = short if 0 < short < self._window_samples else 0
+        # Shortest first: an utterance takes the first window it fits.
+        short = {int(w * WHISPER_RATE_HZ) for w in short_windows_s}
+        self._windows = sorted(w for w in short if 0 < w < self._window_samples)
+        if self._window_samples:
+            self._windows.append(self._window_samples)
         self._tokenizer: Any = None
         self._prompt_ids: list[int] = []
         if self._window_samples and language:
@@ -177,15 +185,38 @@ class WhisperDecoder:
         """The padded window an utterance of ``samples`` is decoded in (0: the 30 s path)."""
         if self._tokenizer is None:
             return 0
-        for window in (self._short_samples, self._window_samples):
+        for window in self._windows:
             # Leave a little silence after the speech inside the window.
-            if window and samples <= window - 4 * _HOP_SAMPLES:
+            if samples <= window - 4 * _HOP_SAMPLES:
                 return window
         return 0
 
     def decode(self, audio: np.ndarray) -> Decoded:
-        window = self.window_for(len(audio))
-        return self._windowed(audio, window) if window else self._full(audio)
+        return self.decode_many([audio])[0]
+
+    def decode_many(self, audios: Sequence[np.ndarray]) -> list[Decoded]:
+        """Several utterances at once: one ``generate`` per window length.
+
+        The decoder reads its weights once per token for the whole batch, so
+        ten utterances cost less than ten decodes one by one on one thread
+        (docs/PERFORMANCE.md, "Batched decodes"); each is heard as alone.
+        """
+        decoded: dict[int, Decoded] = {}
+        by_window: dict[int, list[int]] = {}
+        for i, audio in enumerate(audios):
+            window = self.window_for(len(audio))
+            if window:
+                by_window.setdefault(window, []).append(i)
+            else:
+                decoded[i] = self._full(audio)
+        for window, members in by_window.items():
+            results = self._windowed([audios[i] for i in members], window)
+            decoded.update(zip(members, results, strict=True))
+        return [decoded[i] for i in range(len(audios))]
+
+    def decode_each(self, sources: Sequence[Callable[[], np.ndarray]]) -> list[Decoded]:
+        """:meth:`decode_many` of the audio each source returns (a pool's batch function)."""
+        return self.decode_many([source() for source in sources])
 
     def window_features(self, audio: np.ndarray, window: int) -> np.ndarray:
         """Log-mel features of ``audio`` padded with silent audio to ``window`` samples."""
@@ -194,25 +225,29 @@ class WhisperDecoder:
         features: np.ndarray = self._model.feature_extractor(padded)[:, : window // _HOP_SAMPLES]
         return features
 
-    def _windowed(self, audio: np.ndarray, window: int) -> Decoded:
+    def _windowed(self, audios: Sequence[np.ndarray], window: int) -> list[Decoded]:
         import ctranslate2
 
-        features = self.window_features(audio, window)
-        duration_s = len(audio) / WHISPER_RATE_HZ
-        result = self._model.model.generate(
-            ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None])),
-            [self._prompt_ids],
+        features = np.stack([self.window_features(audio, window) for audio in audios])
+        longest_s = max(len(audio) for audio in audios) / WHISPER_RATE_HZ
+        results = self._model.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(features)),
+            [self._prompt_ids] * len(audios),
             beam_size=self._beam_size,
             # Speech runs at 2-4 tokens a second; the limit bounds a loop's cost.
-            max_length=len(self._prompt_ids) + 16 + int(8 * duration_s),
+            max_length=len(self._prompt_ids) + 16 + int(8 * longest_s),
             return_scores=True,
             return_no_speech_prob=True,
-        )[0]
+        )
+        return [self._text(audio, result) for audio, result in zip(audios, results, strict=True)]
+
+    def _text(self, audio: np.ndarray, result: Any) -> Decoded:
         ids = cut_repeat([t for t in result.sequences_ids[0] if t < self._tokenizer.eot])
         logprob = float(result.scores[0])
         if result.no_speech_prob > _NO_SPEECH_PROB and logprob < _NO_SPEECH_LOGPROB:
             return Decoded("", 0.0, 0.0, None)
         text = self._tokenizer.decode(ids).strip()
+        duration_s = len(audio) / WHISPER_RATE_HZ
         return Decoded(text, 0.0, duration_s, float(np.exp(logprob)) if text else None)
 
     def _full(self, audio: np.ndarray) -> Decoded:
@@ -279,13 +314,12 @@ class WhisperStream:
         self._buffer.add(chunk)
         return []
 
-    def _decode_chunks(self, chunks: list[AudioChunk]) -> Decoded:
-        """In the pool: resample and decode (neither belongs on the event loop)."""
-        return self._decoder.decode(self._buffer.samples(chunks, WHISPER_RATE_HZ))
-
     def _submit(self, chunks: list[AudioChunk], priority: int) -> Future[Decoded]:
-        # ``chunks`` is the stream's no longer: a copy or a taken utterance.
-        return self._executor.submit(self._decode_chunks, chunks, priority=priority)
+        # ``chunks`` is the stream's no longer: a copy or a taken utterance. The pool
+        # decodes it with the other callers' utterances queued at the time.
+        # Resampled in the pool too: neither belongs on the event loop.
+        samples = partial(self._buffer.samples, chunks, WHISPER_RATE_HZ)
+        return self._executor.submit_batched(self._decoder.decode_each, samples, priority=priority)
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
@@ -363,10 +397,11 @@ class WhisperEngine:
     """A shared Whisper model; ``max_workers`` utterances are transcribed at once.
 
     ``window_s``: the encoder window for utterances that fit it (None:
-    faster-whisper's 30-second path for every utterance); ``short_window_s``
-    the cheaper one for utterances that fit it (None: only ``window_s``).
+    faster-whisper's 30-second path for every utterance); ``short_windows_s``
+    the cheaper ones for utterances that fit them (empty: only ``window_s``).
     Give the model as many CTranslate2 workers as ``max_workers``, or the
-    decodes queue inside it.
+    decodes queue inside it. ``max_batch``: utterances a worker decodes at
+    once when callers' decodes queue up (1: one by one).
     """
 
     name = ENGINE_NAME
@@ -380,7 +415,8 @@ class WhisperEngine:
         beam_size: int = 1,
         prompt: str | None = None,
         window_s: float | None = DEFAULT_WINDOW_S,
-        short_window_s: float | None = SHORT_WINDOW_S,
+        short_windows_s: Sequence[float] = SHORT_WINDOWS_S,
+        max_batch: int = MAX_BATCH,
     ) -> None:
         self._model = model
         self.decoder = WhisperDecoder(
@@ -389,11 +425,12 @@ class WhisperEngine:
             beam_size=beam_size,
             prompt=prompt,
             window_s=window_s,
-            short_window_s=short_window_s,
+            short_windows_s=short_windows_s,
         )
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
-        # Final decodes (a caller is waiting) run ahead of speculative ones.
-        self._executor = PriorityPool(workers, thread_name_prefix="whisper")
+        # Final decodes (a caller is waiting) run ahead of speculative ones; what
+        # has queued up behind a decode is decoded as one batch.
+        self._executor = PriorityPool(workers, thread_name_prefix="whisper", max_batch=max_batch)
         self.speculation = SpeculationStats()
 
     def open_stream(self, audio_format: AudioFormat) -> WhisperStream:
