@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
 
@@ -95,8 +97,9 @@ class _Decoder:
 
 def test_queued_jobs_of_one_batch_function_run_together_most_urgent_first() -> None:
     pool, _, release = _blocked_pool(max_batch=3)
-    decoder, ran = _Decoder(), []
-    futures = [
+    decoder = _Decoder()
+    ran: list[str] = []
+    futures: list[Future[Any]] = [
         pool.submit_batched(decoder.run, "a", priority=NORMAL),
         pool.submit(ran.append, "plain job"),
         pool.submit_batched(decoder.run, "b", priority=NORMAL),
