@@ -14,7 +14,7 @@ import pytest
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.signals import SignalEvent, record
-from scheduler.timing.contact_model import SLOTS, AttemptLog, cold_start_prior, fit, slot_of
+from scheduler.timing.contact_model import AttemptLog, cold_start_prior, fit, slot_of
 from scheduler.timing.model_keeper import ModelKeeper
 from scheduler.timing.model_source import Why, model_source
 from scheduler.timing.segment_activity import pooled_counts, prior_tilts, read_prior_tilts
@@ -82,27 +82,6 @@ def test_call_outcomes_overrule_the_pooled_activity() -> None:
     assert with_signals[nine] > 0.5 > 0.2 > with_signals[three]
     assert abs(with_signals[nine] - without[nine]) < 0.03
     assert abs(with_signals[three] - without[three]) < 0.03
-
-
-def test_hours_beside_a_pooled_peak_borrow_its_difference_to_the_prior_not_its_level() -> None:
-    # The pooled activity doubles 15-17 on weekdays; the calls there answer about as that
-    # says (55 % against 60 %). 14:00 and 17:00 have no calls of their own.
-    tilt = np.ones(SLOTS)
-    for day in range(5):
-        tilt[slot_of(day, 15)] = tilt[slot_of(day, 16)] = 2.0
-    rows = [(f"c{i}", slot_of(i % 5, 15 + (i // 5) % 2), i % 20 < 11) for i in range(200)]
-    tilted = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"trades": tilt})
-    curve = tilted.segment_mean("trades")
-    prior = cold_start_prior(None) * tilt
-    two, three, five = slot_of(2, 14), slot_of(2, 15), slot_of(2, 17)
-    assert abs(curve[three] - 0.55) < 0.03  # the tilted shape is kept: the calls agree
-    # Beside the peak, the hours keep their own prior, moved by how far the peak's calls
-    # fell short of the peak's prior (borrowing the peak's level lifted 14:00 to 0.39).
-    assert prior[two] - 0.08 < curve[two] <= prior[two]
-    assert prior[five] - 0.08 < curve[five] <= prior[five]
-    # Without signals the plain shape still borrows its neighbours' level, as before.
-    plain = fit(_log(rows), now=NOW, gbm=False).segment_mean("trades")
-    assert plain[two] > 0.4
 
 
 def test_no_pooled_signals_change_nothing() -> None:

@@ -15,10 +15,8 @@ Two parts, combined:
    customers who missed a call (a slot's prior also borrows
    from its neighbouring hours and the same hour on other weekdays, because
    a caller busy at ten is often busy at eleven, up to a fixed strength so
-   that its own data wins once there is some; the shape the pooled signals
-   tilted borrows how far its neighbours answered above or below it, not their
-   level, so its narrow peaks do not spill onto the hours beside them). Each
-   customer is shrunk towards their segment: first an overall reachability factor (answers
+   that its own data wins once there is some). Each customer is shrunk
+   towards their segment: first an overall reachability factor (answers
    against what the segment predicts), then per slot, so a failed attempt
    in a slot lowers that customer's estimate for that slot.
 2. **Gradient boosting** (scikit-learn; :mod:`scheduler.timing.contact_boost`) over
@@ -39,7 +37,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import product
 from typing import Any
 
 import numpy as np
@@ -153,23 +150,6 @@ def _borrowed(counts: FloatArray) -> FloatArray:
     pooled = np.zeros_like(days)
     pooled[..., :5, :] = WEEKDAY_POOL_WEIGHT * (weekdays.sum(axis=-2, keepdims=True) - weekdays)
     return np.asarray(near + pooled.reshape(counts.shape), dtype=np.float64)
-
-
-def _borrowed_against(shape: FloatArray, tries: FloatArray, answers: FloatArray) -> FloatArray:
-    """The answers each slot borrows from others (:func:`_borrowed`) read against ``shape``:
-    what ``shape`` expects of this slot for the borrowed tries, plus how far the other
-    slots' answers were above or below what ``shape`` expected of them there.
-
-    So a slot borrows its neighbours' *difference to their prior*, not their level: beside
-    a peak that answers as its prior said, an hour the prior puts low stays low until its
-    own tries say otherwise. Used for the shape a segment's pooled signals tilted
-    (:func:`_segment_posterior`), whose peaks are narrow: borrowing their level, the hours
-    beside the peak kept its rate (docs/SIMULATION.md, "Cold start: a segment's pooled
-    signals"). The plain cold-start shapes borrow levels as before.
-    """
-    return np.asarray(
-        shape * _borrowed(tries) + _borrowed(answers - tries * shape), dtype=np.float64
-    )
 
 
 def _shrunk(
@@ -415,8 +395,7 @@ def _segment_posterior(
     shape takes over only where the counts say it is better by the margin.
 
     A slot's prior is the cold-start curve, moved by what nearby slots saw
-    (:func:`_borrowed`; for the tilted shape, how far they were from it,
-    :func:`_borrowed_against`). How much that prior is worth is chosen per segment
+    (:func:`_borrowed`). How much that prior is worth is chosen per segment
     among ``STRENGTHS`` by the marginal likelihood of the segment's own
     counts (empirical Bayes, :func:`prior_choice`): where the attempts agree
     with the cold-start curve it stays strong, and a segment that answers at
@@ -427,16 +406,11 @@ def _segment_posterior(
     # `gdpr export`) ~0.3 s at start-up, and only fitting needs it.
     from scipy.special import betaln
 
-    borrowed_tries = _borrowed(tries)
+    borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
     evidence, alphas, betas = [], [], []
     shapes = [prior] if tilted is None else [tilted, prior]
-    # The tilted shape borrows its neighbours' difference to it; the plain one their level.
-    candidates = [
-        (shape, _borrowed_against(shape, tries, answers) if shape is tilted else _borrowed(answers))
-        for shape in shapes
-    ]
-    for (prior_strength, borrow_strength), (shape, borrowed_answers) in product(
-        STRENGTHS, candidates
+    for (prior_strength, borrow_strength), shape in (
+        (strengths, shape) for strengths in STRENGTHS for shape in shapes
     ):
         rate = (borrowed_answers + shape * prior_strength) / (borrowed_tries + prior_strength)
         strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
