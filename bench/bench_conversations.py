@@ -96,7 +96,7 @@ def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:
     return CallSpec(script, f"{conversation['name']}#{copy}", conversation["caller_id"])
 
 
-def stage_split(db_path: Path, since_wall_s: float) -> dict[str, dict[str, float | None]]:
+def stage_split(db_path: Path, since_wall_s: float) -> dict[str, Any]:
     """p50 and p95 of each bot stage (ms), for each call's first reply and for the later ones.
 
     From the bot's own marks (bench/bench_latency.py's :func:`reply_segments`;
@@ -108,10 +108,19 @@ def stage_split(db_path: Path, since_wall_s: float) -> dict[str, dict[str, float
     split: dict[str, dict[str, list[float]]] = {
         part: {name: [] for name in names} for part in ("first", "later")
     }
-    for number, reply in reply_segments(db_path, since_wall_s, from_pause=True):
+    first_lines = []
+    for number, endpoint_at, reply in reply_segments(db_path, since_wall_s, from_pause=True):
         for name, ms in reply.items():
             split["later" if number else "first"][name].append(ms)
+        if not number:
+            first_lines.append(
+                (round(endpoint_at - since_wall_s, 2), round(reply["endpoint->first_audio"]))
+            )
     return {
+        # Each call's first reply: seconds from the run's start to its endpoint, and
+        # ms from the endpoint to its first audio (calls started together end in step).
+        "first_lines": sorted(first_lines),
+    } | {
         f"{part}_p{q}": {k: round(percentile(v, q / 100)) if v else None for k, v in segs.items()}
         for part, segs in split.items()
         for q in (50, 95)

@@ -330,14 +330,15 @@ STAGES = ("endpoint", "recognised", "understood", "first_audio")
 
 def reply_segments(
     db_path: Path, since_wall_s: float, *, from_pause: bool = False
-) -> list[tuple[int, dict[str, float]]]:
+) -> list[tuple[int, float, dict[str, float]]]:
     """Ms between the bot's marks of each reply since ``since_wall_s``, in order.
 
     endpoint (the endpointer saw the trailing silence) -> recognised (final
     transcript) -> understood (NLU and dialogue) -> first_audio (the first
     synthesized sentence handed to the transport). What the caller measures
     beyond these is the trailing silence itself plus the transport both ways.
-    Each reply comes with its number within its call (0: the call's first).
+    Each reply comes with its number within its call (0: the call's first)
+    and its endpoint's wall-clock time.
 
     ``from_pause``: a reply prepared at the caller's first pause, before the
     endpoint (an early answer), keeps the marks it made before the endpoint
@@ -352,7 +353,7 @@ def reply_segments(
             "SELECT call_id, at, kind, data FROM call_events WHERE at >= ? ORDER BY id",
             (since_wall_s,),
         ).fetchall()
-    replies: list[tuple[int, dict[str, float]]] = []
+    replies: list[tuple[int, float, dict[str, float]]] = []
     marks: dict[str, dict[str, float]] = {}
     counts: dict[str, int] = {}
     for call_id, at, kind, data in rows:
@@ -378,7 +379,7 @@ def reply_segments(
             }
             if from_pause:
                 segments["endpoint->first_audio"] = (at - current["endpoint"]) * 1000
-            replies.append((counts.get(call_id, 0), segments))
+            replies.append((counts.get(call_id, 0), current["endpoint"], segments))
             counts[call_id] = counts.get(call_id, 0) + 1
             current.clear()
     return replies
@@ -387,7 +388,7 @@ def reply_segments(
 def breakdown(db_path: Path, since_wall_s: float) -> dict[str, list[float]]:
     """Ms between the bot's marks, per reply, for one step's replies (:func:`reply_segments`)."""
     segments: dict[str, list[float]] = {f"{a}->{b}": [] for a, b in itertools.pairwise(STAGES)}
-    for _, reply in reply_segments(db_path, since_wall_s):
+    for _, _, reply in reply_segments(db_path, since_wall_s):
         for name, ms in reply.items():
             segments[name].append(ms)
     return segments
