@@ -57,7 +57,6 @@ from typing import Any, cast
 
 import yaml
 
-from bench.bench_latency import STAGES, reply_segments
 from bench.harness import (
     machine,
     machine_busy_s,
@@ -65,6 +64,7 @@ from bench.harness import (
     percentile,
     write_report,
 )
+from bench.stages import STAGES, reply_segments
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
 from bot.dialogue.prompts import spoken_prompts
@@ -99,7 +99,7 @@ def spec_of(conversation: dict[str, Any], copy: int) -> CallSpec:
 def stage_split(db_path: Path, since_wall_s: float) -> dict[str, Any]:
     """p50 and p95 of each bot stage (ms), for each call's first reply and for the later ones.
 
-    From the bot's own marks (bench/bench_latency.py's :func:`reply_segments`;
+    From the bot's own marks (bench/stages.py, :func:`reply_segments`;
     a reply prepared at the caller's pause has a negative endpoint->recognised):
     where a turn's time goes, and whether the first lines of calls started
     together wait for the recogniser, the NLU or the voice.
