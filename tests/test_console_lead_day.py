@@ -1,15 +1,18 @@
 """What a Danish team lead still met on a third walk through the console, fixed: a
 request's plan names the default segment as the page does ("standard", not the stored
-"default"), and a closed request's excluded hours speak about the customer, not to them."""
+"default"), a closed request's excluded hours speak about the customer, not to them, and
+cancelling a callback asks first, says what it will do, and says afterwards what it did
+(in Danish, also the request's "Problem")."""
 
 from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from spillway.storage import AsyncStore
-from tests.console_fixtures import console_pages, console_settings
+from tests.console_fixtures import PASSWORD, console_pages, console_settings
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -29,3 +32,47 @@ async def test_a_closed_request_s_hours_speak_about_the_customer(
     hours = re.findall(r"<li>\d+ t: ([^<]+)</li>", page)
     assert hours and all(not re.search(r"\b(dig|du|vi)\b", h) for h in hours), hours
     assert any("uden at kunden blev nået" in h for h in hours), hours
+
+
+async def _cancel(db: AsyncStore, form: dict[str, str]) -> tuple[httpx.Response, str, str]:
+    """Request 5 (pending) cancelled by the admin with ``form``: the answer, then the
+    page the browser follows to, and the request page after."""
+    from web.app import create_web_app
+
+    transport = httpx.ASGITransport(app=create_web_app(console_settings("da"), db))
+    async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+        login = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
+        assert (await client.post("/login", data=data)).status_code == 303
+        before = await client.get("/requests/5")
+        assert 'id="cancel"' in before.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', before.text)
+        assert token is not None
+        answer = await client.post(
+            "/requests/5/cancel", data={"csrf_token": token.group(1), **form}
+        )
+        followed = ""
+        if answer.status_code == 303:
+            followed = (await client.get(answer.headers["location"])).text
+        return answer, followed, (await client.get("/requests/5")).text
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_cancelling_a_callback_is_confirmed_first_and_then_said(
+    console_db: AsyncStore,
+) -> None:
+    page = (await console_pages(console_settings("da"), console_db, ["/requests/5"]))["/requests/5"]
+    form = page.split('<details id="cancel">')[1].split("</details>")[0]
+    assert "Kunden bliver ikke ringet op" in form  # what it does, before it is done
+    assert 'name="confirm" value="yes"' in form and "Ja, annullér tilbagekald nr. 5" in form
+    # One click on the old button (no confirm) cancels nothing.
+    refused, _, after = await _cancel(console_db, {})
+    assert refused.status_code == 400 and "blev ikke annulleret" in refused.text
+    assert "<small>venter</small>" in after
+    done, followed, after = await _cancel(console_db, {"confirm": "yes"})
+    assert done.status_code == 303
+    assert 'id="done">Tilbagekald nr. 5 er annulleret: kunden bliver ikke ringet op' in followed
+    assert '<dd id="problem">annulleret af ada i konsollen</dd>' in after
+    assert 'id="done"' not in after and 'id="cancel"' not in after
