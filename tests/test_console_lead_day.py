@@ -2,7 +2,8 @@
 request's plan names the default segment as the page does ("standard", not the stored
 "default"), a closed request's excluded hours speak about the customer, not to them, and
 cancelling a callback asks first, says what it will do, and says afterwards what it did
-(in Danish, also the request's "Problem")."""
+(in Danish, also the request's "Problem"); and the callers' errands (intents) have
+Danish words on the Overview and the Calls pages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import re
 import httpx
 import pytest
 
+from bot.nlu.intents import Intent
+from spillway.console_text import load_console_text
+from spillway.language_pack import available_languages
 from spillway.storage import AsyncStore
 from tests.console_fixtures import PASSWORD, console_pages, console_settings
 
@@ -76,3 +80,23 @@ async def test_cancelling_a_callback_is_confirmed_first_and_then_said(
     assert 'id="done">Tilbagekald nr. 5 er annulleret: kunden bliver ikke ringet op' in followed
     assert '<dd id="problem">annulleret af ada i konsollen</dd>' in after
     assert 'id="done"' not in after and 'id="cancel"' not in after
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_every_intent_has_a_word_in_the_console(code: str) -> None:
+    strings = load_console_text(code).strings
+    assert [i.value for i in Intent if f"intent.{i.value}" not in strings] == []
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_danish_overview_and_calls_name_the_callers_errands_in_danish(
+    console_db: AsyncStore,
+) -> None:
+    """It listed "order_status: 2", the NLU's own names."""
+    pages = await console_pages(console_settings("da"), console_db, ["/?window=30d", "/calls"])
+    errands = pages["/?window=30d"].split("Henvendelsestyper</h3>")[1].split("</ul>")[0]
+    assert "<li>ordrestatus: 2</li>" in errands and "order_status" not in errands
+    assert "<li>klage: 1</li>" in errands
+    assert (
+        "<td>ordrestatus</td>" in pages["/calls"] and "<td>order_status</td>" not in pages["/calls"]
+    )
