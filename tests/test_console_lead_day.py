@@ -3,11 +3,13 @@ request's plan names the default segment as the page does ("standard", not the s
 "default"), a closed request's excluded hours speak about the customer, not to them, and
 cancelling a callback asks first, says what it will do, and says afterwards what it did
 (in Danish, also the request's "Problem"); and the callers' errands (intents) have
-Danish words on the Overview and the Calls pages."""
+Danish words on the Overview and the Calls pages; the Pilot page says in one sentence
+whether the timing pays, and if it is not proven yet, how many callbacks it takes."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
 from spillway.storage import AsyncStore
 from tests.console_fixtures import PASSWORD, console_pages, console_settings
+from web.pilot_page import in_short
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -100,3 +103,44 @@ async def test_the_danish_overview_and_calls_name_the_callers_errands_in_danish(
     assert (
         "<td>ordrestatus</td>" in pages["/calls"] and "<td>order_status</td>" not in pages["/calls"]
     )
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_pilot_page_says_in_one_sentence_whether_the_timing_pays(
+    console_db: AsyncStore,
+) -> None:
+    """The seeded pilot: 60 % against 30 % at the first attempt, 10 callbacks a group."""
+    page = (await console_pages(console_settings("da"), console_db, ["/pilot"]))["/pilot"]
+    said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
+    assert said.startswith("<strong>Kort sagt:</strong> Endnu ikke bevist: "), said
+    assert "nåede 60,0 % af kunderne ved første forsøg mod 30,0 %" in said
+    assert "med 10 og 10 tilbagekald kan forskellen være tilfældig" in said
+    assert "cirka 1377 tilbagekald i hver gruppe for at se en forskel på +5 point fra 30 %" in said
+
+
+def _primary(verdict: str | None, predicted: float | None = 0.6) -> dict[str, Any]:
+    return {
+        "key": "first_attempt_contact_rate",
+        "predicted": predicted,
+        "conventional": 0.3 if predicted is not None else None,
+        "n": {"predicted": 40, "conventional": 41},
+        "interval": [0.1, 0.5] if predicted is not None else None,
+        "verdict": verdict,
+        "n_needed_per_arm": 30,
+        "detectable_effect": "+5.0 points from 30%",
+    }
+
+
+@pytest.mark.parametrize(
+    ("verdict", "predicted", "start"),
+    [
+        ("predicted better", 0.6, "Den forudsagte timing betaler sig: den nåede 60,0 %"),
+        ("predicted worse", 0.6, "Den forudsagte timing betaler sig ikke: "),
+        (None, None, "Endnu for få pilottilbagekald til at sige noget: 40 med forudsagt"),
+    ],
+)
+def test_the_pilot_s_sentence_for_each_verdict(
+    verdict: str | None, predicted: float | None, start: str
+) -> None:
+    said = in_short(load_console_text("da"), _primary(verdict, predicted))
+    assert said.startswith(start), said
