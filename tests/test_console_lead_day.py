@@ -29,6 +29,12 @@ async def test_a_request_s_plan_names_the_default_segment_as_the_page_does(
     page = (await console_pages(console_settings("da"), console_db, ["/requests/3"]))["/requests/3"]
     assert "<dd>standard</dd>" in page
     assert "i dette segment (standard)" in page and "(default)" not in page
+    # A request older than the recorded choice: why its timing is today's setting, plainly.
+    timing = page.split('<dd id="timing">')[1].split("</dd>")[0]
+    assert timing == (
+        "forudsagt (efter butikkens indstilling callbacks.policy, som den er nu,"
+        " da tilbagekaldet er ældre end registreringen af valget)"
+    ), timing
 
 
 @pytest.mark.asyncio(loop_scope="session")
@@ -144,3 +150,10 @@ def test_the_pilot_s_sentence_for_each_verdict(
 ) -> None:
     said = in_short(load_console_text("da"), _primary(verdict, predicted))
     assert said.startswith(start), said
+
+
+def test_the_danish_console_writes_no_plural_in_brackets() -> None:
+    """ "1 segment(er), 29 kunde(r)", "2 række(r)": a count is named, not bracketed."""
+    strings = load_console_text("da").strings
+    bracketed = {k: v for k, v in strings.items() if re.search(r"\w\((e?r|e)\)", str(v))}
+    assert bracketed == {}
