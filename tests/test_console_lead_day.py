@@ -9,6 +9,7 @@ whether the timing pays, and if it is not proven yet, how many callbacks it take
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ import pytest
 from bot.nlu.intents import Intent
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
-from spillway.storage import AsyncStore
+from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import PASSWORD, console_pages, console_settings
 from web.pilot_page import in_short
 
@@ -157,3 +158,31 @@ def test_the_danish_console_writes_no_plural_in_brackets() -> None:
     strings = load_console_text("da").strings
     bracketed = {k: v for k, v in strings.items() if re.search(r"\w\((e?r|e)\)", str(v))}
     assert bracketed == {}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "da", "en"),
+    [
+        (7, "7 s", "7 s"),
+        (379, "6 min", "6 min"),
+        (3 * 3600, "3 t", "3 h"),
+        (3 * 86400, "3 døgn", "3 d"),
+    ],
+)
+def test_a_time_span_is_written_in_the_unit_a_person_reads(
+    seconds: float, da: str, en: str
+) -> None:
+    assert load_console_text("da").duration(seconds) == da
+    assert load_console_text("en").duration(seconds) == en
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_silent_scheduler_s_heartbeat_is_minutes_ago_not_hundreds_of_seconds(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """node-a last beat six minutes ago: it read "for 379 s siden"."""
+    store.execute("UPDATE scheduler_nodes SET heartbeat_at = :at", {"at": time.time() - 379})
+    pages = await console_pages(console_settings("da"), console_db, ["/live", "/health"])
+    assert "<td>for 6 min siden</td>" in pages["/live"]
+    assert "tavs i 6 min (stoppet" in pages["/health"]
+    assert not re.search(r"\d{3} s\b", pages["/live"] + pages["/health"])
