@@ -4,7 +4,9 @@ request's plan names the default segment as the page does ("standard", not the s
 cancelling a callback asks first, says what it will do, and says afterwards what it did
 (in Danish, also the request's "Problem"); and the callers' errands (intents) have
 Danish words on the Overview and the Calls pages; the Pilot page says in one sentence
-whether the timing pays, and if it is not proven yet, how many callbacks it takes."""
+whether the timing pays, and if it is not proven yet, how many callbacks it takes; a
+request's timing "from today's setting" in plain Danish; counts not bracketed ("række(r)");
+a heartbeat's age in minutes, not "379 s"; the bot's hand-over reasons in Danish."""
 
 from __future__ import annotations
 
@@ -186,3 +188,18 @@ async def test_a_silent_scheduler_s_heartbeat_is_minutes_ago_not_hundreds_of_sec
     assert "<td>for 6 min siden</td>" in pages["/live"]
     assert "tavs i 6 min (stoppet" in pages["/health"]
     assert not re.search(r"\d{3} s\b", pages["/live"] + pages["/health"])
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_bot_s_hand_over_reasons_are_said_in_danish(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """The dialogue stores its action ("transfer": key 0 or "a person, please")."""
+    store.execute(
+        "UPDATE call_events SET data = replace(data, 'caller asked for a person', 'transfer')"
+    )
+    pages = await console_pages(console_settings("da"), console_db, ["/?window=30d", "/calls"])
+    reasons = pages["/?window=30d"].split("Årsager til viderestilling</h3>")[1].split("</ul>")[0]
+    assert "<li>kunden bad om en medarbejder: 1</li>" in reasons, reasons
+    assert "<td>kunden bad om en medarbejder</td>" in pages["/calls"]
+    assert ">transfer<" not in pages["/?window=30d"] + pages["/calls"]
