@@ -6,7 +6,8 @@ cancelling a callback asks first, says what it will do, and says afterwards what
 Danish words on the Overview and the Calls pages; the Pilot page says in one sentence
 whether the timing pays, and if it is not proven yet, how many callbacks it takes; a
 request's timing "from today's setting" in plain Danish; counts not bracketed ("række(r)");
-a heartbeat's age in minutes, not "379 s"; the bot's hand-over reasons in Danish."""
+a heartbeat's age in minutes, not "379 s"; the bot's hand-over reasons in Danish; and
+erasure's confirmation names the customer's callbacks it will cancel."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import pytest
 from bot.nlu.intents import Intent
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import PASSWORD, console_pages, console_settings
 from web.pilot_page import in_short
@@ -203,3 +205,38 @@ async def test_the_bot_s_hand_over_reasons_are_said_in_danish(
     assert "<li>kunden bad om en medarbejder: 1</li>" in reasons, reasons
     assert "<td>kunden bad om en medarbejder</td>" in pages["/calls"]
     assert ">transfer<" not in pages["/?window=30d"] + pages["/calls"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_erasure_s_confirmation_says_the_customer_s_waiting_callback_is_cancelled(
+    console_db: AsyncStore,
+) -> None:
+    """+4520123405 has request 5 pending: forgetting the number cancels it."""
+    from web.app import create_web_app
+
+    base = console_settings("da")
+    settings = Settings(
+        shop={"language": "da"}, web=base.web.model_dump(), gdpr={"hash_key": "k" * 32}
+    )
+    transport = httpx.ASGITransport(app=create_web_app(settings, console_db))
+    async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+        login = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
+        assert (await client.post("/login", data=data)).status_code == 303
+        page = await client.get("/data-protection")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        asked = {}
+        for phone in ("+4520123405", "+4520123403"):  # pending; unreached (closed)
+            form = {"phone": phone, "csrf_token": token.group(1)}
+            asked[phone] = (await client.post("/data-protection/forget", data=form)).text
+    assert 'id="confirm"' in asked["+4520123405"]
+    assert (
+        "Åbne tilbagekald, der venter på et opkald: 1. De annulleres, så kunden bliver ikke"
+        " ringet op." in asked["+4520123405"]
+    )
+    assert (
+        'id="confirm"' in asked["+4520123403"] and 'id="confirm-open"' not in asked["+4520123403"]
+    )
