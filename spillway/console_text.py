@@ -35,6 +35,14 @@ from spillway.settings import Settings
 FILENAME = "console.yaml"
 
 
+# (one unit in seconds, used below this many seconds, its pack key), smallest first.
+DURATION_UNITS = (
+    (1, 120, "format.duration_s"),
+    (60, 7200, "format.duration_min"),
+    (3600, 172800, "format.duration_h"),
+)
+
+
 def console_language(settings: Settings) -> str:
     """The console's language: ``web.language`` when set, else the shop's (the bot's pack)."""
     return settings.web.language or settings.shop.language
@@ -99,6 +107,14 @@ class ConsoleText:
             part.replace(",", self.strings["format.thousands_mark"]) for part in written.split(".")
         )
         return self.strings["format.money"].format(amount=shown, currency=currency)
+
+    def duration(self, seconds: float) -> str:
+        """A time span as a person reads it: seconds up to two minutes, then minutes up to
+        two hours, hours up to two days, then days ("379 s" is "6 min")."""
+        for unit_s, below_s, key in DURATION_UNITS:
+            if seconds < below_s:
+                return self.strings[key].format(n=round(seconds / unit_s))
+        return self.strings["format.duration_d"].format(n=round(seconds / 86400))
 
     def percent(self, share: float | None, digits: int = 0) -> str:
         """A share (0.6) as the language writes a percentage ("60%", "60 %"); None: "-"."""

@@ -179,7 +179,8 @@ async def test_a_viewer_may_not_cancel_and_a_supervisor_may(db: AsyncStore) -> N
     async with _client(_settings(), db) as client:
         await _login(client, "sam")
         page = await client.get("/requests/5")
-        done = await client.post("/requests/5/cancel", data={"csrf_token": _csrf(page.text)})
+        token = _csrf(page.text)
+        done = await client.post("/requests/5/cancel", data={"csrf_token": token, "confirm": "yes"})
         after = await client.get("/requests/5")
     assert done.status_code == 303 and "cancelled by sam in the console" in after.text
 

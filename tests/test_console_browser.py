@@ -295,3 +295,12 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
             "canvas => Chart.getChart(canvas).data.datasets.map(d => d.label)"
         )
         assert legend == ["anmodninger", "nået (%)"]
+        # The live tables' longer Danish headings stay in their own column (the callbacks
+        # due within the hour ran under the schedulers' table at 1280 px).
+        tab.wait_for_selector("#due-soon")
+        spill = tab.evaluate(
+            "() => [...document.querySelectorAll('.live-grid > div')].map(d =>"
+            " Math.max(...[...d.children].map(c => c.getBoundingClientRect().right))"
+            " - d.getBoundingClientRect().right)"
+        )
+        assert spill and max(spill) <= 1, spill

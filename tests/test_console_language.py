@@ -112,8 +112,8 @@ def test_a_wrong_placeholder_or_a_bare_value_is_named(
     root = _copy_packs(tmp_path, monkeypatch)
     path = root / "da" / "console.yaml"
     original = path.read_text(encoding="utf-8")
-    path.write_text(original.replace("for {seconds} s siden", "for {sekunder} s siden"), "utf-8")
-    with pytest.raises(ConfigError, match=r"'nodes.seconds_ago' must fill in \['seconds'\]"):
+    path.write_text(original.replace("for {ago} siden", "for {siden} siden"), "utf-8")
+    with pytest.raises(ConfigError, match=r"'nodes.seconds_ago' must fill in \['ago'\]"):
         load_console_text("da")
     load_console_text.cache_clear()
     path.write_text(original.replace('"yes": "ja"', '"yes": yes'), "utf-8")  # YAML's true

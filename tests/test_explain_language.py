@@ -104,7 +104,7 @@ def _explained(
         timezone,
         min(WED_9, now),
         not_after=data["not_after"],
-        segment="shops",
+        segment=str(data.pop("segment", "shops")),
         signals=signals,
     )
     return explain(
@@ -154,6 +154,7 @@ def _every_path(language: str) -> list[Explanation]:
         say(model=fit(_log(400), now=WED_9, gbm=False), history=CallHistory(1, 3, 1)),
         say(history=CallHistory(2, 2, 0, simulated=True)),
         say(history=CallHistory(1, 3, 0)),
+        say(segment="default"),  # the stored name, said as the pack's word for it
         say(timezone="Asia/Vladivostok"),
         say(phone="+79161234568", timezone="Europe/Moscow"),
         say(phone="+000", timezone="Europe/Copenhagen"),

@@ -11,6 +11,7 @@ store's worker thread, KPIs and all, so the event loop never waits on disk.
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date, datetime
 from typing import Any
@@ -137,6 +138,19 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
         )
     )
     return said
+
+
+# What the console writes into a request it cancels (last_error: kept in English in the
+# database, as the scheduler's own errors are), and how the page says it back.
+CANCELLED_BY = re.compile(r"cancelled by (?P<user>.+) in the console")
+
+
+def problem_words(text: ConsoleText, last_error: str | None) -> str:
+    """A request's last problem for the page: a cancel from the console in its words."""
+    cancelled = CANCELLED_BY.fullmatch(last_error or "")
+    if cancelled:
+        return text("request.cancelled_by", user=cancelled.group("user"))
+    return last_error or ""
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -290,15 +304,21 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),
+                "problem": problem_words(text, row.get("last_error")),
+                "done": request.query_params.get("done"),
                 "may_cancel": current_user(request).role >= Role.SUPERVISOR
                 and RequestStatus(row["status"]) not in FINAL_STATUSES,
             },
         )
 
     async def cancel(request: Request) -> Response:
-        await checked_form(request)
+        form = await checked_form(request)
         user = require_role(request, Role.SUPERVISOR)
         request_id = _request_id(request)
+        if form.get("confirm") != "yes":  # the customer loses the callback: asked first
+            raise HTTPException(
+                400, page_text(request)("request.cancel_unconfirmed", id=request_id)
+            )
 
         def close() -> bool:
             with store.store.transaction() as tx:
@@ -318,7 +338,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
 
         if not await store.run(close):
             raise HTTPException(409, page_text(request)("errors.not_open", id=request_id))
-        return RedirectResponse(f"/requests/{request_id}", status_code=303)
+        return RedirectResponse(f"/requests/{request_id}?done=cancelled", status_code=303)
 
     async def calls_page(request: Request) -> Response:
         params = request.query_params

@@ -35,7 +35,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from scheduler.forget_person import forget_everywhere
-from scheduler.requests import is_opted_out
+from scheduler.requests import OPEN_STATUSES, is_opted_out
 from scheduler.subject_access import export_person, person_rows
 from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
@@ -66,6 +66,7 @@ class Held:
     counts: dict[str, int]  # mapped table -> the person's rows, only where there are some
     hold: Row | None
     opted_out: bool  # on the do-not-call list, as the number or as its keyed hash
+    open_callbacks: int = 0  # its callbacks still waiting for a call (erasure cancels them)
 
     @property
     def total(self) -> int:
@@ -79,7 +80,8 @@ def what_is_held(store: Store, e164: str, hash_key: bytes | None) -> Held:
     with store.transaction() as tx:
         opted_out = is_opted_out(tx, e164, hash_key=hash_key)
     held = found["gdpr_holds"][0] if found["gdpr_holds"] else None
-    return Held(e164, counts, held, opted_out)
+    waiting = sum(r["status"] in OPEN_STATUSES for r in found["callback_requests"])
+    return Held(e164, counts, held, opted_out, waiting)
 
 
 def looked_up(store: Store, e164: str, hash_key: bytes | None, *, actor: str, now: float) -> Held:

@@ -56,13 +56,13 @@ def _database(store: Store, t: ConsoleText) -> HealthCheck:
 
 def _node(n: dict[str, Any], up: bool, any_alive: bool, t: ConsoleText) -> HealthCheck:
     error = t("health.cause.last_error", error=n["last_error"]) if n["last_error"] else ""
-    seconds = f"{n['seen_s_ago']:.0f}"
+    ago = t.duration(n["seen_s_ago"])
     return HealthCheck(
         t("health.name.node", node=n["node"]),
         up or any_alive,
-        t("health.cause.node_up", seconds=seconds, dialled=n["dialled"], error=error)
+        t("health.cause.node_up", ago=ago, dialled=n["dialled"], error=error)
         if up
-        else t("health.cause.node_silent", seconds=seconds, error=error),
+        else t("health.cause.node_silent", ago=ago, error=error),
         "" if up else f"spillway scheduler run --node {n['node']}",
     )
 

@@ -49,6 +49,32 @@ def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
     return text("pilot.verdicts.covers_zero" if kpi["interval"] else "pilot.verdicts.too_few")
 
 
+def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
+    """The primary KPI's verdict as one sentence for a team lead: does the timing pay,
+    is it proven, and if not, how many callbacks it takes."""
+    n = primary["n"]
+    counts = {"n_predicted": n["predicted"], "n_conventional": n["conventional"]}
+    if primary["predicted"] is None or primary["conventional"] is None:
+        return text("pilot.in_short.too_few", **counts)
+    rates = {
+        arm: localised(text, shown_value(primary["key"], primary[arm]))
+        for arm in ("predicted", "conventional")
+    }
+    if primary["verdict"] == "predicted better":
+        return text("pilot.in_short.better", **rates)
+    if primary["verdict"] == "predicted worse":
+        return text("pilot.in_short.worse", **rates)
+    if not primary["interval"] or primary["n_needed_per_arm"] is None:
+        return text("pilot.in_short.too_few", **counts)
+    return text(
+        "pilot.in_short.unproven",
+        **rates,
+        **counts,
+        needed=primary["n_needed_per_arm"],
+        effect=effect_words(text, primary["detectable_effect"]),
+    )
+
+
 def money_note(text: ConsoleText, money: dict[str, Any]) -> str:
     """Why the money has no ROI ("": it has one), as :func:`scheduler.pilot.roi.pilot_roi`
     decides it, in the console's language."""
@@ -126,6 +152,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "shown_value": lambda key, value: localised(text, shown_value(key, value)),
                 "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
                 "verdict": lambda kpi: verdict_words(text, kpi),
+                "in_short": in_short(text, report["primary"]),
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(

@@ -220,14 +220,16 @@ def promise(
     configured_policy: str,
     first_attempt_at: float | None = None,
     language: str = DEFAULT_LANGUAGE,
+    reader: str = CUSTOMER,
 ) -> Promise:
     """When ``row`` was promised a first call, when its next call is and when it is given
     up (pure): what `callbacks show` and `callbacks explain` both say of it.
 
     ``first_attempt_at``: when the first call to this request started (None: none yet).
-    ``language``: the shop's, which the timeline is said in.
+    ``language``: the shop's, which the timeline is said in; ``reader``: to whom (a
+    closed request's status is "not reached" to the team lead, not "we did not reach you").
     """
-    pack = load_pack(language)
+    pack = reader_pack(language, reader)
     timing = planned_timing(
         row.get("timing"), traditional=bool(row.get("traditional")), policy=configured_policy
     )
@@ -307,6 +309,7 @@ def explain(
         configured_policy=configured_policy,
         first_attempt_at=first_attempt_at,
         language=language,
+        reader=reader,
     )
     traditional = bool(row.get("traditional"))
     policy = "traditional" if planned.timing == Timing.CONVENTIONAL else "predicted"
@@ -468,14 +471,16 @@ def _factors(
         if industry
         else pack.say("explain_shape_business_hours")
     )
+    # The stored name "default" in the pack's word for it, as the console's pages say it.
+    named = pack.say("explain_segment_default") if segment == "default" else segment
     if model.segments.get(segment) is None:
-        said.append(pack.say("explain_segment_new", segment=segment, shape=shape))
+        said.append(pack.say("explain_segment_new", segment=named, shape=shape))
     elif model.attempts < MIN_CALLS_TO_LEARN:
         said.append(
-            pack.say("explain_segment_few", calls=model.attempts, segment=segment, shape=shape)
+            pack.say("explain_segment_few", calls=model.attempts, segment=named, shape=shape)
         )
     else:
-        said.append(pack.say("explain_segment_learned", segment=segment, calls=model.attempts))
+        said.append(pack.say("explain_segment_learned", segment=named, calls=model.attempts))
     said.append(history_words(history, learned=facts.phone in model.customers, pack=pack))
     said.append(pack.say("explain_rules_first"))
     if row.get("not_after"):
