@@ -23,7 +23,8 @@ from bot.backends.local import local_backends
 from bot.dialogue import prompts
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
+from bot.nlu.fallback_cache import load_or_train
+from spillway import paths
 from spillway.storage import AsyncStore, SqliteStore
 
 NOW = 1_750_000_000.0
@@ -31,8 +32,10 @@ NOW = 1_750_000_000.0
 
 @functools.cache
 def fallback_nlu(language: str) -> NluEngine:
-    """``language``'s pack classifier without Rasa (trained once per test run)."""
-    return NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+    """``language``'s pack classifier without Rasa (loaded once per test run from the
+    Spillway cache, like the Rasa models and the sandbox PBX; trained there on a miss)."""
+    data = load_nlu_data(project_dir(language))
+    return NluEngine(load_or_train(data, paths.cache_dir(), language=language))
 
 
 @pytest.fixture
