@@ -10,8 +10,9 @@ docs/PERFORMANCE.md, h2-bot-understanding). Entities come from rules:
 order numbers from spoken-digit normalisation, products from the lookup
 table, annotated examples and synonyms in the data.
 
-Training (with its five calibration folds) takes 26 s of CPU, so the model is
-built at start-up and passed in explicitly; nothing here is module-global.
+Training (with its five calibration folds) takes 12-13 s of CPU (26 s on an
+admin's busy machine), so the model is built at start-up and passed in
+explicitly; nothing here is module-global.
 ``bot.nlu.fallback_cache`` keeps the fitted pipeline on disk, keyed by a
 :class:`TrainingPlan`, so a start after the first loads it instead.
 """

@@ -241,7 +241,7 @@ def chat(
     say = functools.partial(typer.echo, err=True)
     configured = with_language(state.settings, language)
     with scratch_settings(configured, live=live, say=say) as settings:
-        # The fallback's first training takes a while (26 s of CPU measured): say so,
+        # The fallback's first training takes a while (12-26 s of CPU measured): say so,
         # not silence. Later starts load it from the cache in well under a second.
         if not fallback_cached(settings):
             say(
