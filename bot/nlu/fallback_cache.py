@@ -1,6 +1,6 @@
 """The fitted fallback classifier kept on disk, so it is trained once per NLU data.
 
-Training the fallback (``bot.nlu.fallback``) costs 26 s of CPU at every start of
+Training the fallback (``bot.nlu.fallback``) costs 12-26 s of CPU at every start of
 `spillway chat`, `spillway serve` and the dialogue tests. :func:`load_or_train`
 stores the fitted pipeline and its temperature in ``<cache_dir>/nlu-fallback/``
 under a key that hashes everything the fit depends on:
