@@ -24,7 +24,7 @@ from bot.backends.choice import build_backends
 from bot.dialogue.machine import Dialogue, DialogueConfig, IntentParser
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine, NluEngineConfig
-from bot.nlu.fallback import FallbackNlu
+from bot.nlu.fallback_cache import load_or_train
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_model import pack_hashes
 from bot.speech.asr import AsrEngine
@@ -45,10 +45,12 @@ log = logging.getLogger(__name__)
 
 
 def build_nlu(settings: Settings, *, use_rasa: bool = True) -> NluEngine:
-    """The production NLU engine: the fallback trained now on the pack of ``shop.language``,
-    Rasa in front unless told not (serve that language's model: `nlu serve --language`)."""
+    """The production NLU engine: the fallback for the pack of ``shop.language`` (trained
+    once, then loaded from ``paths.cache_dir``), Rasa in front unless told not (serve
+    that language's model: `nlu serve --language`)."""
     language = settings.shop.language
-    fallback = FallbackNlu.train(load_nlu_data(project_dir(language)), language=language)
+    data = load_nlu_data(project_dir(language))
+    fallback = load_or_train(data, settings.paths.cache_dir, language=language)
     rasa = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if use_rasa else None
     if rasa is not None:
         pack_hashes()  # read the packs now, not on the event loop at the first call

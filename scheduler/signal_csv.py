@@ -21,7 +21,15 @@ from typing import Any
 
 from scheduler.csv_import import MAX_ROWS, CsvError, delimiter_for, unreadable
 from scheduler.signal_customers import customer_id_problem
-from scheduler.signal_intake import FIELDS, EventReader, EventRefused, IncomingSignal, SignalProblem
+from scheduler.signal_intake import (
+    FIELDS,
+    EventReader,
+    EventRefused,
+    IncomingSignal,
+    SignalProblem,
+    phone_expected,
+    shown_value,
+)
 from spillway.phone import normalise_phone
 
 # A million events of about 60 bytes a row, four times over.
@@ -108,7 +116,7 @@ def _rows(
         try:
             yield line, reader.read(fields)
         except EventRefused as exc:
-            yield SignalProblem(line, exc.field, exc.reason)
+            yield exc.problem(line)
 
 
 def read_mapping_csv(
@@ -144,9 +152,10 @@ def read_mapping_csv(
         if (problem := customer_id_problem(customer)) is not None:
             bad.append(SignalProblem(line, "customer_id", problem))
             continue
-        e164 = normalise_phone(cells[at_phone].strip() if at_phone < len(cells) else "", region)
+        raw = cells[at_phone].strip() if at_phone < len(cells) else ""
+        e164 = normalise_phone(raw, region)
         if e164 is None:
-            bad.append(SignalProblem(line, "phone", "not a valid phone number"))
+            bad.append(SignalProblem(line, "phone", phone_expected(region), shown_value(raw)))
             continue
         good.append((line, customer, e164))
     return good, bad

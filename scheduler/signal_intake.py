@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from scheduler import signals
 from scheduler.signal_customers import customer_id_problem, phones_for
 from scheduler.signals import SignalEvent, SignalKind, valid_kind
-from spillway.phone import normalise_phone
+from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import Transaction
 
 FIELDS = ("id", "phone", "customer_id", "kind", "at")
@@ -40,21 +40,55 @@ _KNOWN_KINDS = frozenset(SignalKind)
 
 
 class EventRefused(ValueError):
-    """One event is wrong: ``field`` says which of its fields, the message why."""
+    """One event is wrong: ``field`` says which of its fields, ``value`` what it held
+    (a number masked, as the callback import shows it), ``reason`` what is expected."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, value: str | None = None) -> None:
         super().__init__(reason)
         self.field = field
         self.reason = reason
+        self.value = value
+
+    def problem(self, where: int) -> SignalProblem:
+        return SignalProblem(where, self.field, self.reason, self.value)
 
 
 @dataclass(frozen=True, slots=True)
 class SignalProblem:
-    """A refused event: ``where`` is its index in a batch, or its line in a CSV file."""
+    """A refused event: ``where`` is its index in a batch, or its line in a CSV file;
+    ``value`` is the refused value as it may be shown (numbers masked), or None."""
 
     where: int
     field: str
     reason: str
+    value: str | None = None
+
+    @property
+    def message(self) -> str:
+        """``'<value>': <reason>`` (the reason alone when there is no value)."""
+        return self.reason if self.value is None else f"{self.value!r}: {self.reason}"
+
+    def text(self) -> str:
+        """``<field> '<value>': <reason>``, the callback import's form."""
+        if not self.field:
+            return self.message
+        if self.value is None:
+            return f"{self.field}: {self.reason}"
+        return f"{self.field} {self.value!r}: {self.reason}"
+
+
+def phone_expected(region: str) -> str:
+    """Why a number is refused, and what would do."""
+    return (
+        f"not a valid phone number: expected a number of {region} "
+        "or one with its country code (+45 20 12 34 56)"
+    )
+
+
+def shown_value(value: str) -> str:
+    """A refused value as a message may show it: a number in it masked (all but its last
+    two digits, as ``spillway callbacks import`` does), at most 40 characters."""
+    return mask_phone(value) if sum(c.isdigit() for c in value) > 2 else value[:40]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +124,9 @@ class EventReader:
         if kind not in _KNOWN_KINDS and not valid_kind(kind):
             raise EventRefused(
                 "kind",
-                f"{kind[:40]!r}: web_visit, email_open, inbound_call, sms_reply, or a kind "
+                "expected web_visit, email_open, inbound_call, sms_reply, or a kind "
                 "of your own in lower-case letters, digits and _ (at most 32)",
+                kind[:40],
             )
         at_s = self._at(fields.get("at"))
         phone_raw = _text(fields.get("phone"), "phone")
@@ -106,7 +141,7 @@ class EventReader:
             raise EventRefused("phone", "phone (or customer_id) is missing")
         e164 = _e164(phone_raw, self.region)
         if e164 is None:
-            raise EventRefused("phone", "not a valid phone number")
+            raise EventRefused("phone", phone_expected(self.region), shown_value(phone_raw))
         return IncomingSignal(event_id, kind, at_s, e164, None)
 
     def _event_id(self, value: object) -> str | None:
@@ -143,7 +178,7 @@ class EventReader:
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise EventRefused(
-                "at", f"{text[:40]!r}: expected ISO 8601 (2026-03-02T14:05:00+01:00)"
+                "at", "expected ISO 8601 (2026-03-02T14:05:00+01:00)", text[:40]
             ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)

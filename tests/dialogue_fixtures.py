@@ -4,7 +4,7 @@ and the prompts' language put back to English after each test.
 tests/conftest.py loads this module as a plugin, so the fixtures reach every test
 module by name; a module asks for ``english_after`` with
 ``pytestmark = pytest.mark.usefixtures("english_after")`` and imports the plain
-helpers (``NOW``, ``fallback_nlu``). ``demo`` seeds the demo shop at
+helpers (``NOW``, ``fallback_nlu``, ``fallback_model``). ``demo`` seeds the demo shop at
 ``demo_now``, which a module overrides with a fixture of that name to run at
 another moment.
 """
@@ -24,15 +24,25 @@ from bot.dialogue import prompts
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
+from bot.nlu.fallback_cache import load_or_train
+from spillway import paths
 from spillway.storage import AsyncStore, SqliteStore
 
 NOW = 1_750_000_000.0
 
 
 @functools.cache
+def fallback_model(language: str) -> FallbackNlu:
+    """``language``'s pack classifier (loaded once per test run from the Spillway cache,
+    like the Rasa models and the sandbox PBX; trained there on a miss)."""
+    data = load_nlu_data(project_dir(language))
+    return load_or_train(data, paths.cache_dir(), language=language)
+
+
+@functools.cache
 def fallback_nlu(language: str) -> NluEngine:
-    """``language``'s pack classifier without Rasa (trained once per test run)."""
-    return NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+    """``language``'s pack classifier without Rasa (:func:`fallback_model`)."""
+    return NluEngine(fallback_model(language))
 
 
 @pytest.fixture

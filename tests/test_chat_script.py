@@ -14,6 +14,9 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
+from bot.nlu.data import load_nlu_data, project_dir
+from bot.nlu.fallback import MAX_INPUT_CHARS, TrainingPlan
+from bot.nlu.fallback_cache import cache_key, cache_path
 from cli.commands import chat, demo_seed
 from spillway.errors import InputError
 from spillway.language_pack import load_pack
@@ -246,10 +249,8 @@ def test_a_filler_to_when_suits_you_is_never_a_yes(
     assert last["outcome"] == "callback"
 
 
-def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Training the fallback takes tens of seconds: an admin must not think it hung."""
+def chat_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> str:
+    """`chat --script` in Danish with the classifier cache at ``cache`` (the replay stubbed)."""
 
     async def replayed(*_args: object, **_kwargs: object) -> list[dict[str, Any]]:
         return [{"outcome": "resolved"}]
@@ -257,8 +258,36 @@ def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
     monkeypatch.setattr(chat, "run_script", replayed)
     path = tmp_path / "hello.txt"
     path.write_text("hej\n")
-    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"), "SPILLWAY_SHOP__LANGUAGE": "da"}
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"),
+        "SPILLWAY_SHOP__LANGUAGE": "da",
+        "SPILLWAY_PATHS__CACHE_DIR": str(cache),
+    }
     result = CliRunner().invoke(app, ["chat", "--script", str(path), "--json"], env=env)
     assert result.exit_code == 0, result.output
-    assert "training the bot's in-process intent model (da) first" in result.stderr
     assert json.loads(result.stdout) == [{"outcome": "resolved"}]  # stdout stays the JSON
+    return result.stderr
+
+
+NOTE = "training the bot's in-process intent model (da) first"
+
+
+def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Training the fallback takes tens of seconds: an admin must not think it hung."""
+    assert NOTE in chat_stderr(tmp_path, monkeypatch, tmp_path / "empty-cache")
+
+
+def test_chat_says_nothing_of_training_when_the_classifier_is_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    data = load_nlu_data(project_dir("da"))
+    plan = TrainingPlan.of(data, seed=42, max_chars=MAX_INPUT_CHARS, language="da")
+    key = cache_key(plan)
+    # Only the file's presence under the key is asked before the start; its content
+    # is checked when it is loaded (tests/test_fallback_cache.py).
+    cache_path(cache, "da", key).parent.mkdir(parents=True)
+    cache_path(cache, "da", key).write_bytes(b"")
+    assert NOTE not in chat_stderr(tmp_path, monkeypatch, cache)

@@ -15,21 +15,20 @@ from bot.backends.local import local_backends
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.result import Outcome
-from bot.nlu.data import load_nlu_data
 from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
 from bot.types import ParsedIntent
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from spillway.errors import BackendError, NluError
 from spillway.storage import AsyncStore, SqliteStore
+from tests.dialogue_fixtures import fallback_model
 
 NOW = 1_750_000_000.0
 
 
 @pytest.fixture(scope="module")
 def nlu() -> NluEngine:
-    return NluEngine(FallbackNlu.train(load_nlu_data()))
+    return NluEngine(fallback_model("en"))
 
 
 @pytest_asyncio.fixture
@@ -222,7 +221,7 @@ async def test_backend_and_nlu_failures_hand_over(backends: Backends) -> None:
     from dataclasses import replace
 
     broken = replace(backends, orders=FailingOrders())  # type: ignore[arg-type]
-    d2 = Dialogue(NluEngine(FallbackNlu.train(load_nlu_data())), broken, caller_id=DEMO_CALLER)
+    d2 = Dialogue(NluEngine(fallback_model("en")), broken, caller_id=DEMO_CALLER)
     await d2.start()
     reply = await d2.handle(TextTurn("where is my order"))
     assert reply.transfer and reply.action == "backend_error"

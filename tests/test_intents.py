@@ -8,8 +8,8 @@ from bot.dialogue.machine import _MENU
 from bot.dialogue.offer import OFFER_BOT_REQUESTS
 from bot.dialogue.prompts import PROMPTS
 from bot.nlu.data import PROJECT_DIR, load_nlu_data
-from bot.nlu.fallback import FallbackNlu
 from bot.nlu.intents import ANSWERS, SELF_SERVICE, TOPICS, Intent
+from tests.dialogue_fixtures import fallback_model
 
 
 def test_the_enum_is_exactly_the_rasa_domain() -> None:
@@ -22,7 +22,7 @@ def test_the_enum_is_exactly_the_training_data() -> None:
 
 
 def test_the_fallback_classifier_learns_exactly_the_enum() -> None:
-    fallback = FallbackNlu.train(load_nlu_data())
+    fallback = fallback_model("en")
     labels = set(fallback.intents)
     assert labels == {i.value for i in Intent}
 

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.data import load_nlu_data, project_dir
+from bot.nlu.data import project_dir
 from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_model import pack_hashes, served_language, wrong_language
 from bot.nlu.rasa_service import model_path_for
 from cli.doctor import check_nlu
 from tests.conftest import make_settings
+from tests.dialogue_fixtures import fallback_model
 
 
 def _model(language: str) -> str:
@@ -88,7 +88,7 @@ def english_rasa() -> Iterator[_FakeRasa]:
 
 
 async def test_a_danish_shop_does_not_use_an_english_rasa(english_rasa: _FakeRasa) -> None:
-    fallback = FallbackNlu.train(load_nlu_data(project_dir("da")), language="da")
+    fallback = fallback_model("da")
     engine = NluEngine(fallback, RasaClient(english_rasa.url, 2000), language="da")
     try:
         for _ in range(2):
@@ -101,7 +101,7 @@ async def test_a_danish_shop_does_not_use_an_english_rasa(english_rasa: _FakeRas
 
 
 async def test_the_shop_s_own_language_model_is_used(english_rasa: _FakeRasa) -> None:
-    fallback = FallbackNlu.train(load_nlu_data(project_dir("en")), language="en")
+    fallback = fallback_model("en")
     engine = NluEngine(fallback, RasaClient(english_rasa.url, 2000), language="en")
     try:
         got = await engine.parse("yes")

@@ -3,6 +3,7 @@ event refusing its whole batch by index and field, customer ids resolved to numb
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,6 +97,23 @@ async def test_a_bad_event_refuses_the_batch_naming_its_index_and_field(
     assert body["errors"] == [{"index": 2, "field": field, "message": body["errors"][0]["message"]}]
     assert body["stored"] == 0
     assert _stored(store) == []  # the good events before it are not stored either
+
+
+async def test_a_refusal_shows_the_value_masked_and_what_is_expected(
+    client: httpx.AsyncClient,
+) -> None:
+    batch = [_event(0, phone="20 12 34 5"), _event(1, kind="Web Visit")]
+    body = (await client.post("/signals", json=batch, headers=AUTH)).json()
+    phone, kind = body["errors"]
+    assert phone["message"] == (
+        "'*****45': not a valid phone number: expected a number of DK "
+        "or one with its country code (+45 20 12 34 56)"
+    )
+    assert kind["message"].startswith("'Web Visit': expected web_visit, email_open,")
+    assert body["error"]["message"].startswith(
+        "event 0: phone '*****45': not a valid phone number: expected"
+    )
+    assert "2012345" not in json.dumps(body)
 
 
 async def test_every_bad_event_is_listed(client: httpx.AsyncClient) -> None:

@@ -62,9 +62,9 @@ def test_bad_rows_are_named_by_line_and_field_and_the_good_ones_stored_once(
     code, out = _spillway(config, "signals", "import", str(file))
     assert code == 1, out
     assert "read as Windows-1252" in out and "column 'note'" in out
-    assert f"{file} line 4: kind: 'Email Open'" in out
-    assert f"{file} line 5: at: 'next tuesday': expected ISO 8601" in out
-    assert f"{file} line 6: phone: not a valid phone number" in out
+    assert f"{file} line 4: kind 'Email Open': expected web_visit, email_open," in out
+    assert f"{file} line 5: at 'next tuesday': expected ISO 8601" in out
+    assert f"{file} line 6: phone '12': not a valid phone number: expected a number of DK" in out
     assert "3 event(s) stored, 0 already there, 3 row(s) refused" in out
     assert _rows(store) == [
         # 14:05 in Copenhagen (no offset: the shop's zone) is 13:05 UTC.
@@ -78,13 +78,34 @@ def test_bad_rows_are_named_by_line_and_field_and_the_good_ones_stored_once(
     assert len(_rows(store)) == 3
 
 
+def test_a_refused_number_is_shown_masked_with_what_is_expected_as_callbacks_do(
+    config: Path, tmp_path: Path
+) -> None:
+    file = tmp_path / "numbers.csv"
+    file.write_text("phone,kind,at\n20 12 34 5,web_visit,2026-03-02T14:05:00Z\n")
+    code, out = _spillway(config, "signals", "import", str(file))
+    assert code == 1, out
+    # The callback import's form (tests/test_callbacks_import.py): the number masked.
+    assert (
+        f"{file} line 2: phone '*****45': not a valid phone number: expected a number of DK "
+        "or one with its country code (+45 20 12 34 56)"
+    ) in out
+    assert "2012345" not in out
+    mapping = tmp_path / "customers.csv"
+    mapping.write_text("customer_id,phone\nC-1,20 12 34 5\n")
+    code, out = _spillway(config, "signals", "map", "--file", str(mapping))
+    assert code == 1 and f"{mapping} line 2: phone '*****45': not a valid phone number" in out
+    assert "2012345" not in out
+
+
 def test_events_by_customer_id_reach_the_mapped_number(
     config: Path, store: SqliteStore, tmp_path: Path
 ) -> None:
     mapping = tmp_path / "customers.csv"
     mapping.write_text("customer_id,phone\nC-1,20123456\nC-2,not a number\nC-3,+4520123457\n")
     code, out = _spillway(config, "signals", "map", "--file", str(mapping))
-    assert code == 1 and f"{mapping} line 3: phone: not a valid phone number" in out, out
+    assert code == 1, out
+    assert f"{mapping} line 3: phone 'not a number': not a valid phone number: expected" in out
     assert "2 customer id(s) mapped, 1 row(s) refused" in out
     code, out = _spillway(config, "signals", "map", "C-3", "20 12 34 58")  # a new number
     assert code == 0, out

@@ -15,11 +15,10 @@ from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.prompts import say
-from bot.nlu.data import load_nlu_data
 from bot.nlu.engine import NluEngine
-from bot.nlu.fallback import FallbackNlu
 from scheduler.timing.choice import Timing, TimingConfig
 from spillway.storage import AsyncStore, SqliteStore
+from tests.dialogue_fixtures import fallback_model
 
 ASYNC = pytest.mark.asyncio(loop_scope="session")
 NOW = 1_750_000_000.0
@@ -27,7 +26,7 @@ NOW = 1_750_000_000.0
 
 @pytest.fixture(scope="module")
 def nlu() -> NluEngine:
-    return NluEngine(FallbackNlu.train(load_nlu_data()))
+    return NluEngine(fallback_model("en"))
 
 
 async def _backends(store: SqliteStore, timing: TimingConfig) -> AsyncIterator[Backends]:

@@ -77,14 +77,14 @@ def read_batch(data: object, reader: EventReader) -> Batch | JSONResponse:
         try:
             events.append((index, reader.read(item)))
         except EventRefused as exc:
-            problems.append(SignalProblem(index, exc.field, exc.reason))
+            problems.append(exc.problem(index))
     return Batch(events, problems)
 
 
 def refusal(problems: list[SignalProblem]) -> JSONResponse:
     """422 naming each bad event by its index and field; the first is ``error``."""
     listed = [
-        {"index": p.where, "field": p.field or None, "message": p.reason}
+        {"index": p.where, "field": p.field or None, "message": p.message}
         for p in problems[:LISTED_PROBLEMS]
     ]
     first = problems[0]
@@ -92,7 +92,7 @@ def refusal(problems: list[SignalProblem]) -> JSONResponse:
     return api_error(
         422,
         "invalid_event",
-        f"event {first.where}: {first.field + ': ' if first.field else ''}{first.reason}; "
+        f"event {first.where}: {first.text()}; "
         f"{len(problems)} bad event(s), none of the batch stored",
         where,
         index=first.where,

@@ -10,8 +10,11 @@ docs/PERFORMANCE.md, h2-bot-understanding). Entities come from rules:
 order numbers from spoken-digit normalisation, products from the lookup
 table, annotated examples and synonyms in the data.
 
-Training (with its five calibration folds) takes a few seconds, so the model
-is built at start-up and passed in explicitly; nothing here is module-global.
+Training (with its five calibration folds) takes 12-13 s of CPU (26 s on an
+admin's busy machine), so the model is built at start-up and passed in
+explicitly; nothing here is module-global.
+``bot.nlu.fallback_cache`` keeps the fitted pipeline on disk, keyed by a
+:class:`TrainingPlan`, so a start after the first loads it instead.
 """
 
 from __future__ import annotations
@@ -125,6 +128,62 @@ def _calibrate(pipeline: Pipeline, texts: list[str], labels: list[str], seed: in
     return fit_temperature(np.asarray(logits), index)
 
 
+def new_pipeline(seed: int) -> Pipeline:
+    """The unfitted classifier: word and character TF-IDF, then a logistic regression."""
+    return Pipeline(
+        [
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
+                        (
+                            "chars",
+                            TfidfVectorizer(
+                                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
+                            ),
+                        ),
+                    ]
+                ),
+            ),
+            ("clf", LogisticRegression(C=20.0, max_iter=2000, random_state=seed)),
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPlan:
+    """Everything a fit depends on, before the fit: the feature texts, their labels,
+    the rules and the unfitted pipeline (``bot.nlu.fallback_cache`` hashes it)."""
+
+    texts: list[str]
+    labels: list[str]
+    rules: EntityRules
+    pipeline: Pipeline
+    seed: int
+    max_chars: int
+
+    @classmethod
+    def of(cls, data: NluData, *, seed: int, max_chars: int, language: str) -> TrainingPlan:
+        rules = EntityRules.from_data(data, language)
+        texts = [
+            _features_text(clean_text(e.text, max_chars), rules.grammar) for e in data.examples
+        ]
+        labels = [e.intent for e in data.examples]
+        return cls(texts, labels, rules, new_pipeline(seed), seed, max_chars)
+
+    def fit(self) -> tuple[Pipeline, float]:
+        """A fitted copy of the pipeline and its calibrated temperature (seconds of CPU)."""
+        pipeline = clone(self.pipeline)
+        temperature = _calibrate(pipeline, self.texts, self.labels, self.seed)
+        pipeline.fit(self.texts, self.labels)
+        return pipeline, temperature
+
+    def model(self, pipeline: Pipeline, temperature: float) -> FallbackNlu:
+        """The classifier from a fitted ``pipeline`` (fresh or loaded from the cache)."""
+        return FallbackNlu(pipeline, self.rules, self.max_chars, temperature)
+
+
 class FallbackNlu:
     """TF-IDF + logistic regression intents (calibrated), rule-based entities."""
 
@@ -150,33 +209,9 @@ class FallbackNlu:
         language: str = DEFAULT_LANGUAGE,
     ) -> FallbackNlu:
         """Learn ``data`` (the pack of ``language``: its numbers are read by its grammar)."""
-        rules = EntityRules.from_data(data, language)
-        texts = [
-            _features_text(clean_text(e.text, max_chars), rules.grammar) for e in data.examples
-        ]
-        labels = [e.intent for e in data.examples]
-        pipeline = Pipeline(
-            [
-                (
-                    "features",
-                    FeatureUnion(
-                        [
-                            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-                            (
-                                "chars",
-                                TfidfVectorizer(
-                                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
-                                ),
-                            ),
-                        ]
-                    ),
-                ),
-                ("clf", LogisticRegression(C=20.0, max_iter=2000, random_state=seed)),
-            ]
-        )
-        temperature = _calibrate(pipeline, texts, labels, seed)
-        pipeline.fit(texts, labels)
-        return cls(pipeline, rules, max_chars, temperature)
+        plan = TrainingPlan.of(data, seed=seed, max_chars=max_chars, language=language)
+        pipeline, temperature = plan.fit()
+        return plan.model(pipeline, temperature)
 
     @property
     def intents(self) -> list[str]:

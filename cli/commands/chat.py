@@ -27,7 +27,9 @@ from bot import assembly
 from bot.assembly import DialogueFactory
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.result import DialogueTurn, result_summary
+from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
+from bot.nlu.fallback_cache import is_cached
 from cli.context import app_context
 from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
@@ -99,6 +101,13 @@ def parse_script(text: str, source: str = "script") -> list[ScriptLine]:
         except ValueError as exc:
             raise InputError(f"{source} line {line_no}: {exc}") from exc
     return lines
+
+
+def fallback_cached(settings: Settings) -> bool:
+    """Whether the fallback for ``shop.language`` is in the cache (no training at start)."""
+    language = settings.shop.language
+    data = load_nlu_data(project_dir(language))
+    return is_cached(data, settings.paths.cache_dir, language=language)
 
 
 def build_nlu(settings: Settings, choice: NluChoice) -> NluEngine:
@@ -232,11 +241,13 @@ def chat(
     say = functools.partial(typer.echo, err=True)
     configured = with_language(state.settings, language)
     with scratch_settings(configured, live=live, say=say) as settings:
-        # The fallback's training takes a while (26 s of CPU measured): say so, not silence.
-        say(
-            f"training the bot's in-process intent model ({settings.shop.language}) first: "
-            "this takes up to a minute on a busy machine"
-        )
+        # The fallback's first training takes a while (12-26 s of CPU measured): say so,
+        # not silence. Later starts load it from the cache in well under a second.
+        if not fallback_cached(settings):
+            say(
+                f"training the bot's in-process intent model ({settings.shop.language}) first: "
+                "this takes up to a minute on a busy machine, once (later starts reuse it)"
+            )
         if lines is None:
             asyncio.run(
                 run_interactive(

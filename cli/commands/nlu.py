@@ -18,7 +18,7 @@ from rich.table import Table
 from bot.nlu.data import LANGUAGES, load_heldout, load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine, NluEngineConfig
 from bot.nlu.evaluation import EngineReport, default_split, evaluate_fallback, evaluate_rasa
-from bot.nlu.fallback import FallbackNlu
+from bot.nlu.fallback_cache import load_or_train
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_service import DEFAULT_PYTHON, RasaInstall, RasaServer, train_model
 from cli.context import app_context
@@ -153,7 +153,9 @@ def parse(
     async def run() -> dict[str, object]:
         rasa_client = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if rasa else None
         engine = NluEngine(
-            FallbackNlu.train(load_nlu_data(project_dir(code)), language=code),
+            load_or_train(
+                load_nlu_data(project_dir(code)), settings.paths.cache_dir, language=code
+            ),
             rasa_client,
             NluEngineConfig(
                 confidence_threshold=settings.nlu.min_confidence,

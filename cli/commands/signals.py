@@ -87,8 +87,7 @@ def import_signals(
 
 
 def _problem_line(file: Path, problem: SignalProblem) -> str:
-    field = f"{problem.field}: " if problem.field else ""
-    return plain(f"{file} line {problem.where}: {field}{problem.reason}")
+    return plain(f"{file} line {problem.where}: {problem.text()}")
 
 
 @app.command("import")
