@@ -124,7 +124,12 @@ INDEX: tuple[LazyCommand | str, ...] = (
         "The SMS outbox: list queued, sent and failed messages; send the due ones.",
         _group("cli.commands.sms", "sms"),
     ),
-    LazyCommand("callbacks", "Callback requests: list, show, cancel, import, opt out.", _callbacks),
+    LazyCommand(
+        "callbacks",
+        "Callback requests: list, show, explain, cancel, import (a CSV, the menu's spool), "
+        "opt out.",
+        _callbacks,
+    ),
     LazyCommand(
         "scheduler",
         "The callback dialer: run it, or see how it is doing.",
