@@ -11,10 +11,12 @@ silence (tiny.en on 2 cores: 190-240 ms of encoder for a 30 s window, 40 ms
 for 15 s). :class:`WhisperDecoder` encodes a 15-second window instead (the
 endpointer's longest utterance), padded with silent *audio* so the model
 sees where speech stops, and greedily decodes the text. An utterance that
-fits 6 seconds (most answers) gets a 6-second window, one that fits 10
-seconds a 10-second one: cheaper encodes, heard as well over the English
-held-out lines (76, 76 and 76 of 781 words wrong in 6, 10 and 15 s windows
-in one run; 5 s: more, 4 s loops; bench/bench_decode_burst.py). In a short window
+fits 10 seconds (nearly all of them) gets a 10-second window: a cheaper
+encode, heard as well over the English held-out lines (76 of 781 words wrong
+in 10 and 15 s windows in one run; bench/bench_decode_burst.py). A 6 s window
+heard those lines as well but order numbers worse (5 against 3 of 24 spoken
+order numbers misheard, and a CI run's "10042" heard as "100042"), so it is
+not the default. In a short window
 tiny.en sometimes loops on its own first words ("Yes? Yes? Yes?"), so the
 repeat is cut (:func:`cut_repeat`). Utterances queued up behind a decode
 (several callers stopped at once) are decoded as one batch
@@ -48,8 +50,9 @@ _HOP_SAMPLES = 160
 _REQUIRED = ("model.bin", "config.json", "tokenizer.json")
 # The endpointer's longest utterance (EndpointConfig.max_utterance_ms) fits.
 DEFAULT_WINDOW_S = 15.0
-# Shorter utterances: cheaper encodes, heard as well (see the module docstring).
-SHORT_WINDOWS_S = (6.0, 10.0)
+# Shorter utterances: a cheaper encode, heard as well (see the module docstring). A
+# 6 s window was tried and not kept: it heard order numbers worse ("10,000 45").
+SHORT_WINDOWS_S = (10.0,)
 # Queued utterances one worker decodes as one batch (docs/PERFORMANCE.md, "Batched decodes").
 MAX_BATCH = 4
 # faster-whisper's defaults for "this window holds no speech".
