@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.nlu import fallback_cache
 from bot.nlu.data import NluData, NluExample, load_nlu_data, project_dir
 from bot.nlu.fallback import FallbackNlu, TrainingPlan, clean_text
 from bot.nlu.fallback_cache import (
@@ -20,6 +19,7 @@ from bot.nlu.fallback_cache import (
     load_or_train,
     write_cached,
 )
+from spillway import atomic_file
 
 LINES = {
     "en": [
@@ -149,7 +149,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(fallback_cache.pickle, "dump", broken)
+    monkeypatch.setattr(atomic_file.os, "fsync", broken)
     with pytest.raises(OSError):
         write_cached(path, pickle.loads(before))
     assert path.read_bytes() == before

@@ -26,6 +26,7 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
@@ -77,43 +78,45 @@ class DayGrammar:
         cls, t: dict[str, object], weekdays: tuple[str, ...], months: tuple[str, ...]
     ) -> DayGrammar:
         try:
-            ordinals = {str(k): int(str(v)) for k, v in _table(t, "ordinals").items()}
+            ordinals = {str(k): int(str(v)) for k, v in time_table(t, "ordinals").items()}
             day_names = _alternatives([w.lower() for w in weekdays])
             weekday = rf"\b({day_names})s?\b"
             number = rf"(?P<day>\d{{1,2}}|{_alternatives(list(ordinals))})"
             month = rf"(?P<month>{_alternatives([m.lower() for m in months])})"
             date_res = tuple(
                 re.compile(r"\b" + str(p).format(n=number, month=month) + r"(?![a-zæøå0-9])")
-                for p in _list(t, "dates")
+                for p in time_list(t, "dates")
             )
             return cls(
                 weekdays=weekdays,
                 months=months,
-                tomorrow=tuple(_list(t, "tomorrow")),
-                overmorrow_re=re.compile(rf"\b({_alternatives(_list(t, 'overmorrow'))})\b"),
+                tomorrow=tuple(time_list(t, "tomorrow")),
+                overmorrow_re=re.compile(rf"\b({_alternatives(time_list(t, 'overmorrow'))})\b"),
                 weekday_re=re.compile(weekday),
                 next_weekday_re=re.compile(
-                    rf"\b(?:{_alternatives(_list(t, 'next'))})\s+({day_names})s?\b"
+                    rf"\b(?:{_alternatives(time_list(t, 'next'))})\s+({day_names})s?\b"
                 ),
-                next_week_re=re.compile(rf"\b({_alternatives(_list(t, 'next_week'))})\b"),
-                weekend_re=re.compile(rf"\b({_alternatives(_list(t, 'weekend'))})\b"),
-                not_today_re=re.compile(rf"\b({_alternatives(_list(t, 'not_today'))})\b"),
+                next_week_re=re.compile(rf"\b({_alternatives(time_list(t, 'next_week'))})\b"),
+                weekend_re=re.compile(rf"\b({_alternatives(time_list(t, 'weekend'))})\b"),
+                not_today_re=re.compile(rf"\b({_alternatives(time_list(t, 'not_today'))})\b"),
                 date_res=date_res,
                 ordinals=ordinals,
-                say={str(k): str(v) for k, v in _table(t, "say").items()},
+                say={str(k): str(v) for k, v in time_table(t, "say").items()},
             )
         except (KeyError, IndexError, TypeError, ValueError, re.error) as exc:
             raise NluError(f"bad day grammar: {exc}") from exc
 
 
-def _table(t: dict[str, object], key: str) -> dict[object, object]:
+def time_table(t: dict[str, object], key: str) -> dict[Any, Any]:
+    """The table ``key`` of a pack's ``time`` grammar (an NluError if it is not one)."""
     value = t[key]
     if not isinstance(value, dict):
         raise NluError(f"grammar time.{key} must be a table")
     return value
 
 
-def _list(t: dict[str, object], key: str) -> list[str]:
+def time_list(t: dict[str, object], key: str) -> list[str]:
+    """The list ``key`` of a pack's ``time`` grammar, as text (an NluError if it is not one)."""
     value = t[key]
     if not isinstance(value, list):
         raise NluError(f"grammar time.{key} must be a list")

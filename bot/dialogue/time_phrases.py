@@ -29,10 +29,9 @@ import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.dialogue.named_days import NamedDay, named_day, say_day, spans
+from bot.dialogue.named_days import NamedDay, named_day, say_day, spans, time_list, time_table
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
 
@@ -87,9 +86,9 @@ class TimeGrammar:
     @classmethod
     def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
         try:
-            hours = {str(k): int(v) for k, v in _table(t, "hours").items()}
-            say_hours = {int(k): str(v) for k, v in _table(t, "say_hours").items()}
-            parts_table = _table(t, "parts")
+            hours = {str(k): int(v) for k, v in time_table(t, "hours").items()}
+            say_hours = {int(k): str(v) for k, v in time_table(t, "say_hours").items()}
+            parts_table = time_table(t, "parts")
             parts = {
                 str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
             }
@@ -104,10 +103,10 @@ class TimeGrammar:
             hour_re = hour + suffix
 
             def keyed(key: str) -> re.Pattern[str]:
-                return re.compile(rf"\b({_alternatives(_list(t, key))})\s+{hour_re}")
+                return re.compile(rf"\b({_alternatives(time_list(t, key))})\s+{hour_re}")
 
             clock = (
-                rf"^(?:(?:{_alternatives(_list(t, 'at'))})\s+)?{prefix}"
+                rf"^(?:(?:{_alternatives(time_list(t, 'at'))})\s+)?{prefix}"
                 rf"(?:(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?|(?P<hm>\d{{3,4}}))"
                 rf"\s*(?P<marker>{t['hour_suffix']})?$"
             )
@@ -118,16 +117,16 @@ class TimeGrammar:
                 parts=parts,
                 part_words=part_words,
                 part_say=part_say,
-                unplaced_re=re.compile(rf"\b({_alternatives(_list(t, 'unplaced'))})\b"),
-                say={str(k): str(v) for k, v in _table(t, "say").items()},
-                any_re=re.compile(rf"\b({_alternatives(_list(t, 'any_time'))})\b"),
+                unplaced_re=re.compile(rf"\b({_alternatives(time_list(t, 'unplaced'))})\b"),
+                say={str(k): str(v) for k, v in time_table(t, "say").items()},
+                any_re=re.compile(rf"\b({_alternatives(time_list(t, 'any_time'))})\b"),
                 after_re=keyed("after"),
                 before_re=keyed("before"),
                 at_re=keyed("at"),
                 between_re=re.compile(between),
                 in_hours_re=re.compile(rf"\b{t['in_hours']}\b"),
                 in_hours_numbers={
-                    str(k): float(v) for k, v in _table(t, "in_hours_numbers").items()
+                    str(k): float(v) for k, v in time_table(t, "in_hours_numbers").items()
                 },
                 clock_re=re.compile(clock),
             )
@@ -139,20 +138,6 @@ class TimeGrammar:
             return self.hours[text], 0
         hour_text, _, minute_text = text.partition(":")
         return int(hour_text), int(minute_text or 0)
-
-
-def _table(t: dict[str, object], key: str) -> dict[Any, Any]:
-    value = t[key]
-    if not isinstance(value, dict):
-        raise NluError(f"grammar time.{key} must be a table")
-    return value
-
-
-def _list(t: dict[str, object], key: str) -> list[str]:
-    value = t[key]
-    if not isinstance(value, list):
-        raise NluError(f"grammar time.{key} must be a list")
-    return [str(v) for v in value]
 
 
 @functools.cache

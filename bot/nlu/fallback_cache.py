@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from bot.nlu import fallback
 from bot.nlu.data import DEFAULT_LANGUAGE, NluData
 from bot.nlu.fallback import MAX_INPUT_CHARS, FallbackNlu, TrainingPlan
+from spillway.atomic_file import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -103,18 +102,8 @@ def read_cached(path: Path, key: str) -> CachedFit | None:
 
 
 def write_cached(path: Path, fit: CachedFit) -> None:
-    """Store ``fit`` at ``path`` atomically (a temporary file renamed over it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(fit, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Store ``fit`` at ``path`` atomically (:func:`spillway.atomic_file.write_atomically`)."""
+    write_atomically(path, pickle.dumps(fit, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def load_or_train(

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from spillway.atomic_file import write_atomically
 from spillway.audio import AudioFormat
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -62,7 +61,7 @@ class PromptCache:
                 return data
             pcm = await self._tts.synthesize(text)
             self.renders += 1
-            await asyncio.to_thread(_write_atomically, path, pcm)
+            await asyncio.to_thread(write_atomically, path, pcm)
             return pcm
 
     async def warm(self, texts: Iterable[str]) -> int:
@@ -78,17 +77,3 @@ def _read_if_exists(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
