@@ -18,10 +18,15 @@ number of simultaneous calls:
 - the share of reply characters the in-memory piece cache
   (``speech.reply_cache_pieces``) served without rendering;
 - the bot's CPU per call: this process's CPU seconds over the bot's call
-  seconds (it also holds the simulated callers' Piper voice, so it is an
-  upper bound), and the whole machine's busy CPU seconds over the same call
+  seconds, and the whole machine's busy CPU seconds over the same call
   seconds (Asterisk, Rasa and the callers included; anything else running on
   the machine too), what ``controller.cpu_per_bot_call`` is set from.
+
+The bot's controller runs in this process and the test callers in one of their
+own (:mod:`bench.caller_process`), as a bot's machine runs `spillway serve`
+alone; ``callers_in_bench`` is the baseline with the callers in this process,
+as the benchmark ran before (their audio loops then share the bot's event loop
+and interpreter lock, and this process's CPU includes them).
 
 Variants measured in one run: ``baseline`` (as shipped), ``before`` (issue
 25's "today": no early answer, no piece cache, reply pieces rendered in
@@ -29,7 +34,10 @@ arrival order, one two-thread Whisper decode at a time in a 15 s window),
 ``decoding_before`` (only the recogniser as it was), ``no_early`` (the piece
 cache only), ``no_speculation``, ``windows_6s`` (utterances that fit 6 s
 decoded in a 6 s window: tried, not kept), ``no_batch`` (queued
-utterances decoded one by one, as before) and the Whisper tries.
+utterances decoded one by one, as before), ``own_pools`` (decodes and
+renders in a pool each, as before ``speech.shared_pool``), ``shared_3``
+(the shared pool with a third worker: tried, not kept), ``callers_in_bench``
+(below) and the Whisper tries.
 
 The test callers' lines are rendered before the calls start
 (:func:`cli.spoken_call.render_lines`), so their voice takes no CPU from the
@@ -45,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import itertools
 import json
 import math
@@ -57,6 +66,8 @@ from typing import Any, cast
 
 import yaml
 
+from agi.controller import running_controller
+from bench.caller_process import CallerJob, place_apart
 from bench.harness import (
     machine,
     machine_busy_s,
@@ -64,11 +75,12 @@ from bench.harness import (
     percentile,
     write_report,
 )
-from bench.stages import STAGES, reply_segments
+from bench.stages import STAGES, reply_segments, reply_stalls_ms
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models, recogniser_for
 from bot.backends.demo_data import seed_demo
 from bot.dialogue.prompts import spoken_prompts
 from bot.speech.piece_cache import PieceCache
+from bot.speech.priority_pool import PriorityPool
 from bot.speech.synthesis import fixed_pieces
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from cli.commands.call import CallSpec, place_calls
@@ -116,7 +128,15 @@ def stage_split(db_path: Path, since_wall_s: float) -> dict[str, Any]:
             first_lines.append(
                 (round(endpoint_at - since_wall_s, 2), round(reply["endpoint->first_audio"]))
             )
+    stalls = reply_stalls_ms(db_path, since_wall_s)
     return {
+        # Silence inside replies: the voice late with a sentence after the first.
+        "stalls": {
+            "replies": len(stalls),
+            "over_100_ms": sum(ms > 100 for ms in stalls),
+            "p95_ms": round(percentile(stalls, 0.95)) if stalls else None,
+            "max_ms": round(max(stalls)) if stalls else None,
+        },
         # Each call's first reply: seconds from the run's start to its endpoint, and
         # ms from the endpoint to its first audio (calls started together end in step).
         "first_lines": sorted(first_lines),
@@ -182,8 +202,10 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     """The speech models and settings with one try applied (``baseline``: as shipped)."""
     # Only "before" renders in arrival order; every other variant as shipped.
     models.tts.by_deadline = variant != "before"
-    if variant == "baseline":
+    if variant in ("baseline", "callers_in_bench"):
         return models, settings
+    if variant == "own_pools":
+        return _own_pools(models, settings), settings
     if variant == "before":
         models = _decoding_before(models, settings)
     if variant == "decoding_before":
@@ -199,24 +221,36 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
         speech = settings.speech.model_copy(update={"speculate_pause_ms": 0})
         return models, settings.model_copy(update={"speech": speech})
     from bot.assembly import SpeechModels, whisper_prompt
-    from bot.speech.whisper_asr import DEFAULT_WINDOW_S, WhisperEngine
+    from bot.speech.whisper_asr import (
+        DEFAULT_WINDOW_S,
+        MAX_BATCH,
+        SHORT_WINDOWS_S,
+        WhisperEngine,
+    )
 
     asr = models.asr
     if not isinstance(asr, WhisperEngine):
         raise SystemExit(f"--variant {variant} needs the Whisper recogniser")
-    if variant in ("windows_6s", "no_batch"):
+    if variant in ("windows_6s", "no_batch", "shared_3"):
         # As shipped but for one thing: utterances that fit 6 s take a 6 s window
         # (tried, not kept), or queued utterances are decoded one by one (no batch).
+        # A new shared pool (its batch size is the pool's), the voice in it too.
+        pool = PriorityPool(
+            settings.speech.asr_threads + (variant == "shared_3"),
+            thread_name_prefix="speech",
+            max_batch=1 if variant == "no_batch" else MAX_BATCH,
+        )
         engine = WhisperEngine(
             asr.decoder.model,
             max_workers=settings.speech.asr_threads,
             language="en",
             prompt=whisper_prompt(),
-            **({"short_windows_s": (6.0, 10.0)} if variant == "windows_6s" else {"max_batch": 1}),
+            executor=pool,
+            short_windows_s=(6.0, 10.0) if variant == "windows_6s" else SHORT_WINDOWS_S,
         )
-        return SpeechModels(
-            asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad
-        ), settings
+        tts = copy.copy(models.tts)
+        tts._executor = pool
+        return SpeechModels(asr=engine, tts=tts, prompts=models.prompts, vad=models.vad), settings
     tries: dict[str, tuple[str | None, float | None]] = {  # (prompt, window_s)
         "window_30s": (whisper_prompt(), None),  # faster-whisper's own 30 s window
         "no_prompt": (None, DEFAULT_WINDOW_S),
@@ -230,6 +264,23 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     return SpeechModels(
         asr=engine, tts=models.tts, prompts=models.prompts, vad=models.vad
     ), settings
+
+
+def _own_pools(models: Any, settings: Settings) -> Any:
+    """Decodes and renders in a pool each, as before ``speech.shared_pool``."""
+    from bot.assembly import SpeechModels
+    from bot.speech.whisper_asr import WhisperEngine
+
+    asr = models.asr
+    engine = WhisperEngine(
+        asr.decoder.model,
+        max_workers=settings.speech.asr_threads,
+        language="en",
+        prompt=asr.decoder.prompt,
+    )
+    tts = copy.copy(models.tts)
+    tts._executor = PriorityPool(settings.speech.tts_workers, thread_name_prefix="piper")
+    return SpeechModels(asr=engine, tts=tts, prompts=models.prompts, vad=models.vad)
 
 
 def _decoding_before(models: Any, settings: Settings) -> Any:
@@ -373,14 +424,19 @@ async def _levels(
                     busy_before = machine_busy_s()
                     started = time.perf_counter()
                     started_wall = time.time()
-                    placed = await place_calls(
-                        run_settings,
-                        specs,
-                        bot=cast(Any, bot),
-                        concurrency=n,
-                        stagger_s=stagger_s,
-                        think_s=think_s,
-                    )
+                    if variant == "callers_in_bench":
+                        placed = await place_calls(
+                            run_settings,
+                            specs,
+                            bot=cast(Any, bot),
+                            concurrency=n,
+                            stagger_s=stagger_s,
+                            think_s=think_s,
+                        )
+                    else:
+                        job = CallerJob(run_settings, specs, n, stagger_s, think_s)
+                        async with running_controller(run_settings, cast(Any, bot), store=shop):
+                            placed = await place_apart(job, Path(tmp))
                     elapsed = time.perf_counter() - started
                     cpu_s = time.process_time() - cpu_before
                     busy_s = machine_busy_s() - busy_before
@@ -445,7 +501,8 @@ def main() -> None:
         "--variants",
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
-        "window_30s, no_prompt, no_speculation, windows_6s, no_batch",
+        "window_30s, no_prompt, no_speculation, windows_6s, no_batch, callers_in_bench, "
+        "own_pools, shared_3",
     )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})

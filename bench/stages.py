@@ -80,3 +80,16 @@ def breakdown(db_path: Path, since_wall_s: float) -> dict[str, list[float]]:
         for name, ms in reply.items():
             segments[name].append(ms)
     return segments
+
+
+def reply_stalls_ms(db_path: Path, since_wall_s: float) -> list[float]:
+    """Each reply's silence inside it (ms) since ``since_wall_s``: a sentence not
+    rendered by the time the one before had played (the bot's ``spoken`` events)."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db_path, timeout=10)) as conn:
+        rows = conn.execute(
+            "SELECT data FROM call_events WHERE at >= ? AND kind = 'spoken' ORDER BY id",
+            (since_wall_s,),
+        ).fetchall()
+    return [float(json.loads(data).get("stalled_ms", 0)) for (data,) in rows]

@@ -31,6 +31,7 @@ from bot.speech.asr import AsrEngine
 from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piece_cache import PieceCache
 from bot.speech.piper_tts import PiperTts, VoiceFiles
+from bot.speech.priority_pool import PriorityPool
 from bot.speech.prompt_cache import PromptCache
 from bot.speech.vad import VadModel, load_vad_model
 from models.discover import require_model
@@ -100,6 +101,8 @@ class SpeechModels:
     prompts: PromptCache
     vad: VadModel
     vad_pool: ThreadPoolExecutor = field(default_factory=lambda: new_vad_pool())
+    # Whisper's decodes and Piper's renders, when they share one pool (speech.shared_pool).
+    speech_pool: PriorityPool | None = None
 
     @property
     def output_format(self) -> AudioFormat:
@@ -115,6 +118,8 @@ class SpeechModels:
         """Stop the engines' thread pools (the models are freed with the objects)."""
         self.asr.close()
         self.tts.close()
+        if self.speech_pool is not None:
+            self.speech_pool.shutdown(wait=True, cancel_futures=True)
         self.vad_pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -138,8 +143,11 @@ def whisper_prompt(language: str = DEFAULT_LANGUAGE) -> str:
     return load_pack(language).recogniser_prompt.format(products=products)
 
 
-def load_asr(settings: Settings) -> AsrEngine:
-    """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load."""
+def load_asr(settings: Settings, *, pool: PriorityPool | None = None) -> AsrEngine:
+    """The configured recogniser (``speech.asr_engine``); ModelError when it cannot load.
+
+    ``pool``: Whisper decodes in it (shared with the voice) instead of a pool of its own.
+    """
     speech = settings.speech
     choice = recogniser_for(settings)
     if choice.engine == "sherpa":
@@ -163,6 +171,8 @@ def load_asr(settings: Settings) -> AsrEngine:
         model = load_whisper_model(
             found.path, name=choice.model, cpu_threads=1, workers=speech.asr_threads
         )
+        # A decode started at a pause is due when the endpoint would come.
+        slack_ms = max(0, speech.endpoint_silence_ms - speech.speculate_pause_ms)
         # The language is forced: multilingual base left to detect it takes Danish spoken
         # by espeak for Norwegian or English now and then.
         language = settings.shop.language
@@ -172,6 +182,8 @@ def load_asr(settings: Settings) -> AsrEngine:
             language=language,
             beam_size=speech.whisper_beam_size or load_pack(language).recogniser_beam_size,
             prompt=whisper_prompt(language),
+            executor=pool,
+            speculative_slack_s=slack_ms / 1000,
         )
     from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 
@@ -186,8 +198,13 @@ def load_asr(settings: Settings) -> AsrEngine:
     return VoskEngine(model, max_workers=speech.asr_threads, pool_size=speech.vosk_pool_size)
 
 
-def load_tts(settings: Settings, output_format: AudioFormat) -> PiperTts | EspeakTts:
-    """The voice of the shop's language (models/voice.py), rendering at ``output_format``."""
+def load_tts(
+    settings: Settings, output_format: AudioFormat, *, pool: PriorityPool | None = None
+) -> PiperTts | EspeakTts:
+    """The voice of the shop's language (models/voice.py), rendering at ``output_format``.
+
+    ``pool``: Piper renders in it (shared with the recogniser); espeak-ng keeps its own.
+    """
     choice = installed_voice(settings.shop.language, settings.speech)
     if choice.engine == "espeak":
         log.warning("voice for %s: %s (a weak voice)", choice.language, choice.why)
@@ -196,23 +213,52 @@ def load_tts(settings: Settings, output_format: AudioFormat) -> PiperTts | Espea
     files = VoiceFiles.from_model(voice.path / f"{choice.voice}.onnx", choice.voice)
     speech = settings.speech
     return PiperTts.load(
-        files, threads=speech.tts_threads, output_format=output_format, workers=speech.tts_workers
+        files,
+        threads=speech.tts_threads,
+        output_format=output_format,
+        workers=speech.tts_workers,
+        executor=pool,
     )
+
+
+def shared_speech_pool(settings: Settings) -> PriorityPool | None:
+    """One pool for Whisper's decodes and Piper's renders, earliest deadline first
+    (None: ``speech.shared_pool`` is off, or the recogniser or voice is another).
+
+    Why: two pools of their own put four busy threads on two cores when ten
+    callers end a sentence at once, and every decode then runs at half speed;
+    one pool of ``asr_threads`` runs each at full speed, the most urgent first
+    (docs/PERFORMANCE.md, "One pool for decodes and renders").
+    """
+    speech = settings.speech
+    if not speech.shared_pool or recogniser_for(settings).engine != "whisper":
+        return None
+    if installed_voice(settings.shop.language, speech).engine == "espeak":
+        return None
+    from bot.speech.whisper_asr import MAX_BATCH
+
+    return PriorityPool(speech.asr_threads, thread_name_prefix="speech", max_batch=MAX_BATCH)
 
 
 def load_speech_models(settings: Settings) -> SpeechModels:
     """Load VAD, ASR and TTS from the settings; one ModelError names what is missing."""
     speech = settings.speech
     vad = load_vad_model()
-    tts = load_tts(settings, AudioFormat(speech.sample_rate_hz))
-    if speech.reply_cache_pieces:
-        tts.pieces = PieceCache(speech.reply_cache_pieces)
+    pool = shared_speech_pool(settings)
     try:
-        asr = load_asr(settings)
+        tts = load_tts(settings, AudioFormat(speech.sample_rate_hz), pool=pool)
+        if speech.reply_cache_pieces:
+            tts.pieces = PieceCache(speech.reply_cache_pieces)
+        try:
+            asr = load_asr(settings, pool=pool)
+        except BaseException:
+            tts.close()
+            raise
     except BaseException:
-        tts.close()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         raise
     prompts = PromptCache(settings.paths.cache_dir / "prompts", tts)
-    models = SpeechModels(asr=asr, tts=tts, prompts=prompts, vad=vad)
+    models = SpeechModels(asr=asr, tts=tts, prompts=prompts, vad=vad, speech_pool=pool)
     log.info("speech models loaded: %s", models.describe())
     return models

@@ -63,6 +63,7 @@ from bot.dialogue.rewind import WouldAct
 from bot.listener import CallerGone, CallListener, ListenerConfig, TentativeTurn
 from bot.nlu.intents import ANSWERS, Intent
 from bot.speech.ahead import RenderedAhead
+from bot.speech.playout_clock import PlayoutClock
 from bot.speech.resample import resample_pcm16
 from bot.turn_taking import EarlyAnswerRules, TurnSoFar, answer_early
 from bot.types import ParsedIntent, Reply
@@ -450,6 +451,9 @@ class SpeechBot:
         out_rate = media.format.sample_rate_hz
         listener.begin_speaking()
         started = self.clock()
+        # Silence the caller heard inside the reply: a sentence that was not
+        # rendered by the time the one before it had played out.
+        playout = PlayoutClock()
         try:
             if reply.cached_prefix == reply.text:
                 pcm = await asyncio.wait_for(
@@ -474,9 +478,9 @@ class SpeechBot:
                             break
                         if listener.barged.is_set():
                             break
-                        await media.play(
-                            resample_pcm16(chunk.audio, chunk.format.sample_rate_hz, out_rate)
-                        )
+                        audio = resample_pcm16(chunk.audio, chunk.format.sample_rate_hz, out_rate)
+                        playout.queued(self.clock(), len(audio) / (2 * out_rate))
+                        await media.play(audio)
                         if first:
                             first = False
                             await bc.event(CallEventKind.FIRST_AUDIO)
@@ -497,6 +501,7 @@ class SpeechBot:
             action=reply.action,
             barged=listener.barged.is_set(),
             elapsed_ms=round((self.clock() - started) * 1000),
+            stalled_ms=round(playout.stalled_s * 1000),
             **({"early": early} if early else {}),
         )
 

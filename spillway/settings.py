@@ -200,6 +200,11 @@ class SpeechSettings(Section):
     tts_threads: int = Field(1, ge=1, le=64)
     # Piper renders at a time (each with tts_threads); espeak-ng renders one at a time.
     tts_workers: int = Field(2, ge=1, le=64)
+    # Whisper's decodes and Piper's renders share one pool of asr_threads workers,
+    # earliest deadline first, instead of a pool each that the cores split between
+    # them: ten callers ending a sentence at once are heard sooner
+    # (docs/PERFORMANCE.md, "One pool for decodes and renders").
+    shared_pool: bool = True
     # Answer at the first pause when what was said is complete on its own
     # ("yes", "no thanks", an order number; bot/turn_taking.py); the bot stops
     # and the turn goes on if the caller keeps talking.

@@ -94,6 +94,7 @@ class PiperTts(ThreadedTts):
         output_format: AudioFormat = SLIN8,
         length_scale: float | None = None,
         workers: int = 1,
+        executor: PriorityPool | None = None,
     ) -> None:
         from piper.config import SynthesisConfig
 
@@ -105,8 +106,10 @@ class PiperTts(ThreadedTts):
         # ``workers`` renders at a time. Piper (>= 1.3) locks its espeak-ng
         # phonemizer itself, and an ONNX Runtime session runs from several
         # threads at once; with ten calls, two one-thread renders keep both
-        # cores busy where one left a queue (docs/PERFORMANCE.md).
-        self._executor = PriorityPool(workers, thread_name_prefix="piper")
+        # cores busy where one left a queue (docs/PERFORMANCE.md). ``executor``: a
+        # pool shared with the recogniser instead (deadline priorities).
+        self._owns_executor = executor is None
+        self._executor = executor or PriorityPool(workers, thread_name_prefix="piper")
 
     @classmethod
     def load(
@@ -117,6 +120,7 @@ class PiperTts(ThreadedTts):
         output_format: AudioFormat = SLIN8,
         length_scale: float | None = None,
         workers: int = 1,
+        executor: PriorityPool | None = None,
     ) -> PiperTts:
         return cls(
             load_piper_voice(files, threads=threads),
@@ -124,6 +128,7 @@ class PiperTts(ThreadedTts):
             output_format=output_format,
             length_scale=length_scale,
             workers=workers,
+            executor=executor,
         )
 
     def synthesize_pcm(self, text: str) -> bytes:

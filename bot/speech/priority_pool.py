@@ -6,7 +6,10 @@ caller who has just stopped talking (whose reply everyone is waiting for)
 queue behind callers who are still mid-sentence, whose decoding can lag
 without anyone noticing. Jobs here carry a priority (lower runs first; FIFO
 within one priority), so the end of an utterance jumps the queue. A priority
-may also be a deadline in seconds (earliest first: the synthesis pool).
+may also be a deadline in seconds (earliest first: the synthesis pool);
+a pool shared by the recogniser and the voice takes deadlines on one clock
+(:func:`due_in`), so a render due in 0.3 s runs before a decode that comes
+later, and a decode due now before a render due later.
 
 Jobs submitted with :meth:`PriorityPool.submit_batched` are run together: a
 worker that takes one also takes the next queued jobs of the same batch
@@ -26,6 +29,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar, cast
@@ -38,6 +42,11 @@ NORMAL = 1
 _Job = tuple[float, int, Future[Any], Callable[..., Any], tuple[Any, ...]]
 # The args of a batched job: its item, and a marker that fn takes a list of items.
 _BATCHED = object()
+
+
+def due_in(seconds: float) -> float:
+    """A deadline priority: ``seconds`` from now on the monotonic clock."""
+    return time.monotonic() + seconds
 
 
 def _batched(job: _Job) -> bool:

@@ -79,6 +79,8 @@ class ThreadedTts:
     voice_id: str
     output_format: AudioFormat
     _executor: PriorityPool
+    # False when the pool is shared with the recogniser (its owner closes it).
+    _owns_executor: bool = True
     # Rendered pieces reused across replies and calls (None: render every piece).
     pieces: PieceCache | None = None
     # Pieces render by deadline (False: in arrival order, as before; benchmarks
@@ -191,4 +193,5 @@ class ThreadedTts:
         return time.perf_counter() - started
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._owns_executor:
+            self._executor.shutdown(wait=True, cancel_futures=True)

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.speech.priority_pool import NORMAL, URGENT, PriorityPool
+from bot.speech.priority_pool import PriorityPool, due_in
 from bot.speech.utterance_buffer import UtteranceBuffer
 from bot.types import Transcript
 from spillway.audio import AudioChunk, AudioFormat
@@ -306,10 +306,12 @@ class WhisperStream:
         executor: PriorityPool,
         audio_format: AudioFormat,
         stats: SpeculationStats,
+        speculative_slack_s: float = 0.0,
     ) -> None:
         self._decoder = decoder
         self._executor = executor
         self._stats = stats
+        self._speculative_slack_s = speculative_slack_s
         self._buffer = UtteranceBuffer(audio_format)
         self._speculation: _Speculation | None = None
 
@@ -317,12 +319,16 @@ class WhisperStream:
         self._buffer.add(chunk)
         return []
 
-    def _submit(self, chunks: list[AudioChunk], priority: int) -> Future[Decoded]:
+    def _submit(self, chunks: list[AudioChunk], slack_s: float = 0.0) -> Future[Decoded]:
         # ``chunks`` is the stream's no longer: a copy or a taken utterance. The pool
         # decodes it with the other callers' utterances queued at the time.
         # Resampled in the pool too: neither belongs on the event loop.
         samples = partial(self._buffer.samples, chunks, WHISPER_RATE_HZ)
-        return self._executor.submit_batched(self._decoder.decode_each, samples, priority=priority)
+        # Due ``slack_s`` from now: a final decode at once (a caller is waiting), a
+        # speculative one when the endpoint would come if the caller stays quiet.
+        return self._executor.submit_batched(
+            self._decoder.decode_each, samples, priority=due_in(slack_s)
+        )
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
@@ -334,7 +340,7 @@ class WhisperStream:
         self._buffer.check_open()
         self._drop_speculation()
         if chunks := list(self._buffer.chunks):
-            future = self._submit(chunks, NORMAL)
+            future = self._submit(chunks, self._speculative_slack_s)
             self._speculation = _Speculation(speech_end_ms, len(chunks), future)
 
     async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript | None:
@@ -345,7 +351,7 @@ class WhisperStream:
             self._speculation = None
             if spec.future.cancel():
                 # Still queued behind other work: decode it now, as a final.
-                future = self._submit(chunks[: spec.chunks], URGENT)
+                future = self._submit(chunks[: spec.chunks])
             else:
                 future = spec.future
             chunks = chunks[: spec.chunks]
@@ -355,7 +361,7 @@ class WhisperStream:
         if not chunks:
             return None
         if future is None:
-            future = self._submit(chunks, URGENT)
+            future = self._submit(chunks)
         decoded = await asyncio.wrap_future(future)
         return self._transcript(decoded, chunks)
 
@@ -404,7 +410,10 @@ class WhisperEngine:
     the cheaper ones for utterances that fit them (empty: only ``window_s``).
     Give the model as many CTranslate2 workers as ``max_workers``, or the
     decodes queue inside it. ``max_batch``: utterances a worker decodes at
-    once when callers' decodes queue up (1: one by one).
+    once when callers' decodes queue up (1: one by one). ``executor``: a pool
+    shared with the voice (deadline priorities; the caller closes it), instead
+    of one of ``max_workers`` of its own. ``speculative_slack_s``: how long
+    after a pause a speculative decode is due (the endpoint's silence left).
     """
 
     name = ENGINE_NAME
@@ -420,6 +429,8 @@ class WhisperEngine:
         window_s: float | None = DEFAULT_WINDOW_S,
         short_windows_s: Sequence[float] = SHORT_WINDOWS_S,
         max_batch: int = MAX_BATCH,
+        executor: PriorityPool | None = None,
+        speculative_slack_s: float = 0.15,
     ) -> None:
         self._model = model
         self.decoder = WhisperDecoder(
@@ -431,13 +442,23 @@ class WhisperEngine:
             short_windows_s=short_windows_s,
         )
         workers = max_workers or max(1, (os.cpu_count() or 2) // 2)
-        # Final decodes (a caller is waiting) run ahead of speculative ones; what
-        # has queued up behind a decode is decoded as one batch.
-        self._executor = PriorityPool(workers, thread_name_prefix="whisper", max_batch=max_batch)
+        # Final decodes (a caller is waiting) are due at once, speculative ones a
+        # little later; what has queued up behind a decode is decoded as one batch.
+        self._owns_executor = executor is None
+        self._executor = executor or PriorityPool(
+            workers, thread_name_prefix="whisper", max_batch=max_batch
+        )
+        self._speculative_slack_s = speculative_slack_s
         self.speculation = SpeculationStats()
 
     def open_stream(self, audio_format: AudioFormat) -> WhisperStream:
-        return WhisperStream(self.decoder, self._executor, audio_format, self.speculation)
+        return WhisperStream(
+            self.decoder,
+            self._executor,
+            audio_format,
+            self.speculation,
+            speculative_slack_s=self._speculative_slack_s,
+        )
 
     async def prewarm(
         self, utterances: Sequence[bytes], audio_format: AudioFormat, *, recognizers: int
@@ -446,4 +467,5 @@ class WhisperEngine:
         return 0
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._owns_executor:
+            self._executor.shutdown(wait=True, cancel_futures=True)
