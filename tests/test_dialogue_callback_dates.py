@@ -12,61 +12,24 @@ Sundays, Danish public holidays).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import pytest_asyncio
 
 from bot.backends import Backends
-from bot.backends.demo_data import seed_demo
-from bot.backends.local import local_backends
 from bot.dialogue.clock_time import clock_hour
 from bot.dialogue.inputs import TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.named_days import named_day
 from bot.dialogue.time_phrases import callback_window, names_unplaced_time
-from bot.dialogue.window_fit import Fit, fit_window
+from bot.dialogue.window_fit import Fit
 from scheduler.rule_facts import row_facts
-from scheduler.rules import CallingRules, next_allowed
-from spillway.storage import AsyncStore, SqliteStore
-from tests.dialogue_fixtures import fallback_nlu
+from scheduler.rules import next_allowed
+from spillway.storage import SqliteStore
+from tests import callback_dialogue_fixtures as fx
+from tests.callback_dialogue_fixtures import CPH, MONDAY, RULES, demo_now, demo_rules  # noqa: F401
+from tests.callback_dialogue_fixtures import local as _local
 
 pytestmark = pytest.mark.usefixtures("english_after")
-
-CPH = "Europe/Copenhagen"
-RULES = CallingRules()
-
-
-def _local(day: int, hour: int = 0, month: int = 12, year: int = 2026) -> float:
-    return datetime(year, month, day, hour, tzinfo=ZoneInfo(CPH)).timestamp()
-
-
-MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
-
-
-@pytest_asyncio.fixture
-async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
-    """The demo shop's back-ends with the calling rules, as the bot builds them
-    (bot.backends.choice.build_backends): the request's promise follows its window."""
-    seed_demo(store, MONDAY)
-    db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: MONDAY, rules=RULES)
-    db.close()
-
-
-def _kept(said: str, language: str) -> tuple[Fit, float | None, float | None, str]:
-    window = callback_window(said, MONDAY, CPH, language)
-    assert window is not None, said
-    fitted = fit_window(window, RULES, MONDAY, CPH, language)
-    kept = fitted.window
-    return (
-        fitted.fit,
-        kept.not_before if kept else None,
-        kept.not_after if kept else None,
-        kept.words if kept else "",
-    )
 
 
 # -- the day named, a pure function of the words and today ---------------------------
@@ -192,7 +155,7 @@ def test_a_date_is_no_clock_time(language: str, said: str) -> None:
 def test_a_date_is_a_window_on_that_date(
     language: str, said: str, start: float | None, end: float, words: str
 ) -> None:
-    assert _kept(said, language)[1:] == (start, end, words)
+    assert fx.kept(said, MONDAY, language)[1:] == (start, end, words)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +171,7 @@ def test_a_date_is_a_window_on_that_date(
     ],
 )
 def test_a_date_the_rules_close_is_refused(language: str, said: str, fit: Fit) -> None:
-    assert _kept(said, language)[0] is fit
+    assert fx.kept(said, MONDAY, language)[0] is fit
 
 
 @pytest.mark.parametrize(
@@ -227,27 +190,6 @@ def test_only_times_with_no_day_are_unplaced(language: str, said: str, placed: b
 
 
 # -- the dialogue --------------------------------------------------------------------
-
-
-async def _asked_when(backends: Backends, language: str) -> Dialogue:
-    d = Dialogue(
-        fallback_nlu(language),
-        backends,
-        DialogueConfig(language=language, calling_rules=RULES),
-        caller_id="20 12 34 56",
-        call_id="dates1",
-        clock=lambda: MONDAY,
-    )
-    await d.start()
-    await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
-    await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
-    assert d.state is State.CONFIRM_CALLBACK
-    return d
-
-
-def _window(store: SqliteStore) -> tuple[float | None, float | None]:
-    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
-    return row["not_before"], row["not_after"]
 
 
 @pytest.mark.parametrize(
@@ -277,10 +219,10 @@ async def test_a_date_is_read_back_and_recorded(
     heard: str,
     window: tuple[float, float],
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_recorded" and heard in reply.text, reply.text
-    assert _window(store) == window
+    assert fx.stored_window(store) == window
     # Days ahead, and still callable when the window opens: the request's expiry
     # covers its window (the usual one, three days from the call, would not).
     [row] = store.query("SELECT * FROM callback_requests")
@@ -291,10 +233,10 @@ async def test_a_date_is_read_back_and_recorded(
 async def test_a_closed_date_gets_the_closed_window_refusal(
     demo: Backends, store: SqliteStore, language: str, said: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and not d.ended, reply.text
-    assert _window(store) == (None, None)
+    assert fx.stored_window(store) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -307,7 +249,7 @@ async def test_a_closed_date_gets_the_closed_window_refusal(
 async def test_a_date_too_far_ahead_is_refused_with_why(
     demo: Backends, store: SqliteStore, language: str, said: str, why: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and why in reply.text, reply.text
-    assert _window(store) == (None, None)
+    assert fx.stored_window(store) == (None, None)
