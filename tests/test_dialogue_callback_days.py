@@ -12,6 +12,9 @@ and Danish, with a fixed clock and the default rules (weekdays 8-20, Saturdays
 of the window, else next Monday; the bot says which ("today, Monday", "on Monday
 14 December") and asks before it keeps it. A day with a part of the day reads
 naturally ("at the weekend, in the afternoon", "on Saturday afternoon").
+"Next week" alone, and "not today, in the morning" when tomorrow is closed:
+tests/test_dialogue_callback_weeks.py. The set-up is shared with the dates' tests
+(tests/callback_dialogue_fixtures.py).
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
 
 
 @pytest.mark.parametrize(
-    ("language", "said"), [("en", "next week"), ("da", "en anden dag"), ("da", "i næste uge")]
+    ("language", "said"), [("en", "next month"), ("da", "en anden dag"), ("da", "næste måned")]
 )
 async def test_a_time_that_cannot_be_placed_is_said_so(
     demo: Backends, store: SqliteStore, language: str, said: str
@@ -300,7 +303,7 @@ async def test_a_time_that_cannot_be_placed_is_said_so(
 
 async def test_a_time_that_cannot_be_placed_with_the_request_is_said_so(demo: Backends) -> None:
     d = await fx.started(demo)
-    reply = await d.handle(TextTurn("call me back next week"))
+    reply = await d.handle(TextTurn("call me back next month"))
     assert reply.action == "confirm_callback", reply.text
     assert reply.text.startswith("Sorry, I can't book a callback for that time yet."), reply.text
 
