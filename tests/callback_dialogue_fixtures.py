@@ -25,6 +25,7 @@ from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.time_phrases import callback_window
 from bot.dialogue.window_fit import Fit, fit_window
+from bot.types import Reply
 from scheduler.rules import CallingRules
 from spillway.storage import SqliteStore
 from tests.dialogue_fixtures import fallback_nlu
@@ -32,6 +33,7 @@ from tests.dialogue_fixtures import fallback_nlu
 CPH = "Europe/Copenhagen"
 RULES = CallingRules()  # weekdays 8-20, Saturdays 10-16, no Sundays, Danish holidays
 PHONE = "20 12 34 56"
+Window = tuple[float | None, float | None]  # a request's not_before, not_after
 YES = {"en": "yes", "da": "ja"}
 NO = {"en": "no", "da": "nej"}
 ASK_CALLBACK = {"en": "can someone call me back", "da": "ring mig op"}
@@ -98,7 +100,22 @@ async def asked_when(backends: Backends, language: str, now: float = MONDAY) -> 
     return d
 
 
-def stored_window(store: SqliteStore) -> tuple[float | None, float | None]:
+def stored_window(store: SqliteStore) -> Window:
     """The one request's window as stored (``not_before``, ``not_after``)."""
     [row] = store.query("SELECT not_before, not_after FROM callback_requests")
     return row["not_before"], row["not_after"]
+
+
+async def asked(d: Dialogue, store: SqliteStore, said: str, action: str) -> Reply:
+    """The reply to ``said``: a question (``action``); the call goes on, no time stored."""
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == action and not d.ended, reply.text
+    assert stored_window(store) == (None, None)
+    return reply
+
+
+async def recorded(d: Dialogue, store: SqliteStore, said: str, heard: str, window: Window) -> None:
+    """``said`` ends the call: ``heard`` in the goodbye, and ``window`` stored."""
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_recorded" and heard in reply.text, reply.text
+    assert stored_window(store) == window
