@@ -328,6 +328,7 @@ async def test_a_date_with_another_weekday_is_asked_about_never_picked(
 async def test_an_answer_naming_neither_day_is_asked_again_then_no_day_is_kept(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
+    """Never a day the caller did not choose: asked once more, then none is kept."""
     d = await fx.asked_when(demo, language)
     await d.handle(TextTurn(MONDAY_THE_12TH[language]))
     # A yes chooses neither day: asked again, once.

@@ -110,8 +110,8 @@ ON_THE_17TH = (_local(17, 8), _local(17, 20))
 @pytest.mark.parametrize(
     ("language", "answer", "heard", "window"),
     [
-        ("en", "Thursday", "on Thursday 17 December", ON_THE_17TH),
-        ("da", "torsdag", "torsdag den 17. december", ON_THE_17TH),
+        pytest.param("en", "Thursday", "on Thursday 17 December", ON_THE_17TH, id="en"),
+        pytest.param("da", "torsdag", "torsdag den 17. december", ON_THE_17TH, id="da"),
         # Tuesday, said on a Monday, is tomorrow; asked about next week, it is next week's.
         ("en", "Tuesday afternoon", "on Tuesday 15 December, in the af", TUESDAY_AFTERNOON),
         ("da", "tirsdag eftermiddag", "tirsdag den 15. december om efterm", TUESDAY_AFTERNOON),
