@@ -6,7 +6,7 @@ module by name; a module asks for ``english_after`` with
 ``pytestmark = pytest.mark.usefixtures("english_after")`` and imports the plain
 helpers (``NOW``, ``fallback_nlu``, ``fallback_model``). ``demo`` seeds the demo shop at
 ``demo_now``, which a module overrides with a fixture of that name to run at
-another moment.
+another moment, and knows the calling rules of ``demo_rules`` (none unless overridden).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
 from bot.nlu.fallback_cache import load_or_train
+from scheduler.rules import CallingRules
 from spillway import paths
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -58,10 +59,18 @@ def demo_now() -> float:
     return NOW
 
 
+@pytest.fixture
+def demo_rules() -> CallingRules | None:
+    """The calling rules the demo shop's back-ends know (None: none)."""
+    return None
+
+
 @pytest_asyncio.fixture
-async def demo(store: SqliteStore, demo_now: float) -> AsyncIterator[Backends]:
+async def demo(
+    store: SqliteStore, demo_now: float, demo_rules: CallingRules | None
+) -> AsyncIterator[Backends]:
     """The demo shop's back-ends over the test's SQLite store."""
     seed_demo(store, demo_now)
     db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: demo_now)
+    yield local_backends(db, clock=lambda: demo_now, rules=demo_rules)
     db.close()

@@ -18,13 +18,13 @@ import pytest
 
 from bot.backends import Backends
 from bot.dialogue.inputs import TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.machine import Dialogue, State
 from bot.dialogue.time_phrases import callback_window
 from bot.dialogue.window_fit import Fit, fit_window
 from scheduler.rules import CallingRules
 from scheduler.windows import window_problem
 from spillway.storage import SqliteStore
-from tests.dialogue_fixtures import fallback_nlu
+from tests.callback_dialogue_fixtures import started, stored_window
 
 CPH = "Europe/Copenhagen"
 RULES = CallingRules()  # weekdays 8-20, Saturdays 10-16, no Sundays, Danish holidays
@@ -143,23 +143,10 @@ def demo_now() -> float:
 
 
 async def _call(backends: Backends, language: str, now: float, *said: str) -> Dialogue:
-    d = Dialogue(
-        fallback_nlu(language),
-        backends,
-        DialogueConfig(language=language, calling_rules=RULES),
-        caller_id=PHONE,
-        call_id="closed1",
-        clock=lambda: now,
-    )
-    await d.start()
+    d = await started(backends, language, now)
     for line in said:
         await d.handle(TextTurn(line))
     return d
-
-
-def _window(store: SqliteStore) -> tuple[float | None, float | None]:
-    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
-    return row["not_before"], row["not_after"]
 
 
 @pytest.mark.parametrize(
@@ -181,12 +168,12 @@ async def test_a_closed_sunday_is_not_promised_nor_recorded(
     assert why in reply.text and ask in reply.text
     assert TOMORROW_MORNING[language] in reply.text  # what was asked for, said back as refused
     assert d.state is State.CONFIRM_CALLBACK and not d.ended
-    assert _window(store) == (None, None)
+    assert stored_window(store) == (None, None)
     # "Any time": recorded, and the goodbye promises the first allowed moment, no Sunday.
     reply = await d.handle(TextTurn(ANY_TIME[language]))
     assert reply.action == "callback_recorded" and reply.end_call
     assert TOMORROW_MORNING[language] not in reply.text
-    assert _window(store) == (None, None)
+    assert stored_window(store) == (None, None)
 
 
 async def test_a_second_closed_window_keeps_the_request_without_a_time(
@@ -196,7 +183,7 @@ async def test_a_second_closed_window_keeps_the_request_without_a_time(
     reply = await d.handle(TextTurn("tomorrow afternoon"))
     assert reply.action == "callback_recorded" and reply.end_call
     assert reply.text.startswith("We can't call you at that time either")
-    assert "tomorrow afternoon" not in reply.text and _window(store) == (None, None)
+    assert "tomorrow afternoon" not in reply.text and stored_window(store) == (None, None)
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -212,7 +199,7 @@ async def test_a_window_named_with_the_request_is_refused_before_the_yes(
     reply = await d.handle(TextTurn(YES[language]))
     assert reply.action == "callback_confirm" and not reply.end_call, reply.text
     assert ANY_TIME[language] in reply.text  # the example
-    assert _window(store) == (None, None)
+    assert stored_window(store) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -231,7 +218,7 @@ async def test_a_saturday_morning_is_read_back_and_kept_clipped(
     )  # fmt: skip
     reply = d.turns[-1].reply
     assert reply.action == "callback_recorded" and words in reply.text, reply.text
-    assert _window(store) == (_local(12, 5, 10), _local(12, 5, 12))
+    assert stored_window(store) == (_local(12, 5, 10), _local(12, 5, 12))
 
 
 @pytest.mark.parametrize(
@@ -247,4 +234,4 @@ async def test_the_day_before_a_holiday_tomorrow_is_not_promised(
     )  # fmt: skip
     reply = d.turns[-1].reply
     assert reply.action == "callback_window_closed" and why in reply.text, reply.text
-    assert _window(store) == (None, None)
+    assert stored_window(store) == (None, None)

@@ -4,69 +4,34 @@
 "12. december" were refused as times the bot could not place. Now each is a
 window on its date, fitted to the calling rules like a named weekday, and read
 back with the date ("the day after tomorrow, Wednesday 9 December"). A day of
-the month already past this month is next month's; "next week" on its own is
-still refused, with why. English and Danish, with a fixed clock (Monday 7
-December 2026, 09:00) and the default rules (weekdays 8-20, Saturdays 10-16, no
-Sundays, Danish public holidays).
+the month already past this month is next month's; "next month" is still
+refused, with why. A date said with a weekday it is not ("Monday the 12th", the
+12th a Saturday) is pointed out, and the caller asked which of the two days
+they meant. English and Danish, with a fixed clock (Monday 7 December 2026,
+09:00) and the default rules (weekdays 8-20, Saturdays 10-16, no Sundays, Danish
+public holidays): tests/callback_dialogue_fixtures.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import pytest_asyncio
 
 from bot.backends import Backends
-from bot.backends.demo_data import seed_demo
-from bot.backends.local import local_backends
 from bot.dialogue.clock_time import clock_hour
 from bot.dialogue.inputs import TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.named_days import named_day
 from bot.dialogue.time_phrases import callback_window, names_unplaced_time
-from bot.dialogue.window_fit import Fit, fit_window
+from bot.dialogue.window_fit import Fit
 from scheduler.rule_facts import row_facts
-from scheduler.rules import CallingRules, next_allowed
-from spillway.storage import AsyncStore, SqliteStore
-from tests.dialogue_fixtures import fallback_nlu
+from scheduler.rules import next_allowed
+from spillway.storage import SqliteStore
+from tests import callback_dialogue_fixtures as fx
+from tests.callback_dialogue_fixtures import CPH, MONDAY, RULES, demo_now, demo_rules  # noqa: F401
+from tests.callback_dialogue_fixtures import local as _local
 
 pytestmark = pytest.mark.usefixtures("english_after")
-
-CPH = "Europe/Copenhagen"
-RULES = CallingRules()
-
-
-def _local(day: int, hour: int = 0, month: int = 12, year: int = 2026) -> float:
-    return datetime(year, month, day, hour, tzinfo=ZoneInfo(CPH)).timestamp()
-
-
-MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
-
-
-@pytest_asyncio.fixture
-async def demo(store: SqliteStore) -> AsyncIterator[Backends]:
-    """The demo shop's back-ends with the calling rules, as the bot builds them
-    (bot.backends.choice.build_backends): the request's promise follows its window."""
-    seed_demo(store, MONDAY)
-    db = AsyncStore(store)
-    yield local_backends(db, clock=lambda: MONDAY, rules=RULES)
-    db.close()
-
-
-def _kept(said: str, language: str) -> tuple[Fit, float | None, float | None, str]:
-    window = callback_window(said, MONDAY, CPH, language)
-    assert window is not None, said
-    fitted = fit_window(window, RULES, MONDAY, CPH, language)
-    kept = fitted.window
-    return (
-        fitted.fit,
-        kept.not_before if kept else None,
-        kept.not_after if kept else None,
-        kept.words if kept else "",
-    )
 
 
 # -- the day named, a pure function of the words and today ---------------------------
@@ -192,7 +157,7 @@ def test_a_date_is_no_clock_time(language: str, said: str) -> None:
 def test_a_date_is_a_window_on_that_date(
     language: str, said: str, start: float | None, end: float, words: str
 ) -> None:
-    assert _kept(said, language)[1:] == (start, end, words)
+    assert fx.kept(said, MONDAY, language)[1:] == (start, end, words)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +173,7 @@ def test_a_date_is_a_window_on_that_date(
     ],
 )
 def test_a_date_the_rules_close_is_refused(language: str, said: str, fit: Fit) -> None:
-    assert _kept(said, language)[0] is fit
+    assert fx.kept(said, MONDAY, language)[0] is fit
 
 
 @pytest.mark.parametrize(
@@ -216,9 +181,10 @@ def test_a_date_the_rules_close_is_refused(language: str, said: str, fit: Fit) -
     [
         ("en", "the day after tomorrow", False),
         ("da", "i overmorgen", False),
-        ("en", "next week", True),
-        ("da", "i næste uge", True),
+        ("en", "next week", False),  # its first day (tests/test_dialogue_callback_days.py)
+        ("da", "i næste uge", False),
         ("en", "next month", True),
+        ("da", "næste måned", True),
     ],
 )
 def test_only_times_with_no_day_are_unplaced(language: str, said: str, placed: bool) -> None:
@@ -227,27 +193,6 @@ def test_only_times_with_no_day_are_unplaced(language: str, said: str, placed: b
 
 
 # -- the dialogue --------------------------------------------------------------------
-
-
-async def _asked_when(backends: Backends, language: str) -> Dialogue:
-    d = Dialogue(
-        fallback_nlu(language),
-        backends,
-        DialogueConfig(language=language, calling_rules=RULES),
-        caller_id="20 12 34 56",
-        call_id="dates1",
-        clock=lambda: MONDAY,
-    )
-    await d.start()
-    await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
-    await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
-    assert d.state is State.CONFIRM_CALLBACK
-    return d
-
-
-def _window(store: SqliteStore) -> tuple[float | None, float | None]:
-    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
-    return row["not_before"], row["not_after"]
 
 
 @pytest.mark.parametrize(
@@ -277,10 +222,10 @@ async def test_a_date_is_read_back_and_recorded(
     heard: str,
     window: tuple[float, float],
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_recorded" and heard in reply.text, reply.text
-    assert _window(store) == window
+    assert fx.stored_window(store) == window
     # Days ahead, and still callable when the window opens: the request's expiry
     # covers its window (the usual one, three days from the call, would not).
     [row] = store.query("SELECT * FROM callback_requests")
@@ -291,10 +236,10 @@ async def test_a_date_is_read_back_and_recorded(
 async def test_a_closed_date_gets_the_closed_window_refusal(
     demo: Backends, store: SqliteStore, language: str, said: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and not d.ended, reply.text
-    assert _window(store) == (None, None)
+    assert fx.stored_window(store) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -307,7 +252,120 @@ async def test_a_closed_date_gets_the_closed_window_refusal(
 async def test_a_date_too_far_ahead_is_refused_with_why(
     demo: Backends, store: SqliteStore, language: str, said: str, why: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and why in reply.text, reply.text
-    assert _window(store) == (None, None)
+    assert fx.stored_window(store) == (None, None)
+
+
+# -- a date said with a weekday it is not ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "day", "other"),
+    [
+        ("en", "monday the 12th", date(2026, 12, 12), date(2026, 12, 14)),
+        ("da", "mandag den 12.", date(2026, 12, 12), date(2026, 12, 14)),
+        ("en", "tuesday 12 december", date(2026, 12, 12), date(2026, 12, 15)),
+        ("da", "fredag den 12. december", date(2026, 12, 12), date(2026, 12, 11)),
+        # The weekday nearest the date is past: the one a week on.
+        ("en", "sunday the 7th", date(2026, 12, 7), date(2026, 12, 13)),
+    ],
+)
+def test_a_date_with_another_weekday_names_both_days(
+    language: str, said: str, day: date, other: date
+) -> None:
+    named, _rest = named_day(said, date(2026, 12, 7), language)
+    assert named.first == day and named.clash is not None and named.clash.first == other
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "saturday the 12th"), ("da", "lørdag den 12.")]
+)
+def test_a_date_with_its_own_weekday_is_one_day(language: str, said: str) -> None:
+    named, rest = named_day(said, date(2026, 12, 7), language)
+    assert named.first == date(2026, 12, 12) and named.clash is None
+    assert rest.split() == []  # the weekday is the date's own, not left for the hours
+
+
+CLASH = {
+    "en": "Sorry, 12 December is a Saturday, not a Monday. Shall we call you back on "
+    "Saturday 12 December or on Monday 14 December? Please say Saturday or Monday.",
+    "da": "Undskyld, den 12. december er en lørdag, ikke en mandag. Skal vi ringe dig op "
+    "lørdag den 12. december eller mandag den 14. december? Sig lørdag eller mandag.",
+}
+UNCLEAR = {
+    "en": "Sorry, I didn't catch which day. Shall we call you back on Saturday 12 December "
+    "or on Monday 14 December? Please say Saturday or Monday.",
+    "da": "Undskyld, jeg hørte ikke, hvilken dag du mente. Skal vi ringe dig op lørdag den 12. "
+    "december eller mandag den 14. december? Sig lørdag eller mandag.",
+}
+MONDAY_THE_12TH = {"en": "Monday the 12th", "da": "mandag den 12."}
+ON_THE_12TH = (_local(12, 10), _local(12, 16))  # a Saturday: its calling hours
+ON_THE_14TH = (_local(14, 8), _local(14, 20))
+
+
+@pytest.mark.parametrize(
+    ("language", "answer", "heard", "window"),
+    [
+        ("en", "Monday", "on Monday 14 December", ON_THE_14TH),
+        ("da", "mandag", "mandag den 14. december", ON_THE_14TH),
+        ("en", "the 12th please", "on Saturday 12 December", ON_THE_12TH),
+        ("da", "lørdag", "lørdag den 12. december", ON_THE_12TH),
+    ],
+)
+async def test_a_date_with_another_weekday_is_asked_about_never_picked(
+    demo: Backends, store: SqliteStore, language: str, answer: str, heard: str, window: fx.Window
+) -> None:
+    """Both days read back, neither kept; the day the answer names is."""
+    d = await fx.asked_when(demo, language)
+    reply = await fx.asked(d, store, MONDAY_THE_12TH[language], "callback_day_clash")
+    assert reply.text == CLASH[language]  # neither day kept before the answer
+    await fx.recorded(d, store, answer, heard, window)
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_an_answer_naming_neither_day_is_asked_again_then_no_day_is_kept(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    """Never a day the caller did not choose: asked once more, then none is kept."""
+    d = await fx.asked_when(demo, language)
+    await d.handle(TextTurn(MONDAY_THE_12TH[language]))
+    # A yes chooses neither day: asked again, once.
+    reply = await fx.asked(d, store, fx.YES[language], "callback_day_clash")
+    assert reply.text == UNCLEAR[language]
+    reply = await d.handle(TextTurn(fx.YES[language]))
+    assert reply.action == "callback_recorded" and fx.stored_window(store) == (None, None)
+
+
+CLOSED_13TH = {
+    "en": "Sorry, 13 December is a Sunday, not a Monday. We can call you back on "
+    "20 12 34 56 on Monday 14 December. Is that right? Please say yes or no.",
+    "da": "Undskyld, den 13. december er en søndag, ikke en mandag. Vi kan ringe dig op på "
+    "20 12 34 56 mandag den 14. december. Er det rigtigt? Sig ja eller nej.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_date_with_another_weekday_on_a_closed_day_offers_the_open_one(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    """The 13th is a Sunday, with no calls: only the Monday is offered, for a yes."""
+    d = await fx.asked_when(demo, language)
+    said = {"en": "Monday the 13th", "da": "mandag den 13."}[language]
+    reply = await fx.asked(d, store, said, "callback_day_clash")
+    assert reply.text == CLOSED_13TH[language]
+    await fx.recorded(d, store, fx.YES[language], "14", ON_THE_14TH)
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_date_with_another_weekday_named_with_the_request_is_asked_about(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await fx.started(demo, language)
+    said = {"en": "can someone call me back on Monday the 12th", "da": "ring mig op mandag den 12."}
+    reply = await d.handle(TextTurn(said[language]))
+    assert CLASH[language] not in reply.text  # the number first: no day said back yet
+    reply = await d.handle(TextTurn(fx.YES[language]))
+    assert reply.text.startswith(CLASH[language]), reply.text
+    await fx.recorded(d, store, {"en": "Saturday", "da": "lørdag"}[language], "12", ON_THE_12TH)

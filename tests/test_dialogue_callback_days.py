@@ -12,6 +12,9 @@ and Danish, with a fixed clock and the default rules (weekdays 8-20, Saturdays
 of the window, else next Monday; the bot says which ("today, Monday", "on Monday
 14 December") and asks before it keeps it. A day with a part of the day reads
 naturally ("at the weekend, in the afternoon", "on Saturday afternoon").
+"Next week" alone, and "not today, in the morning" when tomorrow is closed:
+tests/test_dialogue_callback_weeks.py. The set-up is shared with the dates' tests
+(tests/callback_dialogue_fixtures.py).
 """
 
 from __future__ import annotations
@@ -24,47 +27,18 @@ import pytest
 
 from bot.backends import Backends
 from bot.dialogue.inputs import TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.time_phrases import callback_window
-from bot.dialogue.window_fit import Fit, fit_window
+from bot.dialogue.window_fit import Fit
 from scheduler.rules import CallingRules
 from spillway.storage import SqliteStore
-from tests.dialogue_fixtures import fallback_nlu
+from tests import callback_dialogue_fixtures as fx
+from tests.callback_dialogue_fixtures import CPH, MONDAY, RULES, SATURDAY, demo_now, demo_rules  # noqa: F401
+from tests.callback_dialogue_fixtures import local as _local
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
-CPH = "Europe/Copenhagen"
-RULES = CallingRules()
-
-
-def _local(day: int, hour: int = 0) -> float:
-    return datetime(2026, 12, day, hour, tzinfo=ZoneInfo(CPH)).timestamp()
-
-
-MONDAY = _local(7, 9)  # Monday 7 December 2026, 09:00
-SATURDAY = _local(5, 11)  # Saturday 5 December 2026, 11:00
 SUNDAYS_OPEN = replace(RULES, windows=(*RULES.windows[:6], (10.0, 16.0)))
-
-
-@pytest.fixture
-def demo_now() -> float:
-    return MONDAY
-
-
-def _kept(
-    said: str, now: float, language: str, rules: CallingRules | None = RULES
-) -> tuple[Fit, float | None, float | None, str]:
-    window = callback_window(said, now, CPH, language)
-    assert window is not None, said
-    fitted = fit_window(window, rules, now, CPH, language)
-    kept = fitted.window
-    return (
-        fitted.fit,
-        kept.not_before if kept else None,
-        kept.not_after if kept else None,
-        kept.words if kept else "",
-    )
 
 
 @pytest.mark.parametrize(
@@ -95,13 +69,13 @@ def _kept(
 def test_a_named_day_is_a_window_on_that_day(
     language: str, said: str, start: float, end: float | None, words: str
 ) -> None:
-    _fit, begin, finish, spoken = _kept(said, MONDAY, language)
+    _fit, begin, finish, spoken = fx.kept(said, MONDAY, language)
     assert (begin, finish, spoken) == (start, end, words)
 
 
 @pytest.mark.parametrize(("language", "said"), [("en", "on Sunday"), ("da", "på søndag")])
 def test_a_closed_day_is_refused(language: str, said: str) -> None:
-    assert _kept(said, MONDAY, language)[0] is Fit.CLOSED_DAY
+    assert fx.kept(said, MONDAY, language)[0] is Fit.CLOSED_DAY
 
 
 @pytest.mark.parametrize(
@@ -110,7 +84,7 @@ def test_a_closed_day_is_refused(language: str, said: str) -> None:
 def test_not_today_on_a_saturday_starts_on_monday(language: str, words: str) -> None:
     said = {"en": "not today", "da": "ikke i dag"}[language]
     # Sunday has no calling hours: the first call can come on Monday morning.
-    assert _kept(said, SATURDAY, language)[1:] == (_local(7, 8), None, words)
+    assert fx.kept(said, SATURDAY, language)[1:] == (_local(7, 8), None, words)
 
 
 # -- a weekday named on that weekday --------------------------------------------------
@@ -125,7 +99,7 @@ QUARTER_TO_EIGHT = datetime(2026, 12, 7, 19, 45, tzinfo=ZoneInfo(CPH)).timestamp
 def test_a_weekday_said_that_morning_is_today_said_as_today(language: str) -> None:
     window = callback_window(ON_MONDAY[language], MONDAY, CPH, language)
     assert window is not None and window.check  # a guess: asked about before it is kept
-    assert _kept(ON_MONDAY[language], MONDAY, language)[1:] == (
+    assert fx.kept(ON_MONDAY[language], MONDAY, language)[1:] == (
         None,
         _local(7, 20),
         TODAY_MONDAY[language],
@@ -139,7 +113,7 @@ def test_a_weekday_said_that_morning_is_today_said_as_today(language: str) -> No
 def test_a_weekday_said_when_its_calling_time_is_over_is_next_week_said_with_its_date(
     language: str, now: float
 ) -> None:
-    assert _kept(ON_MONDAY[language], now, language)[1:] == (
+    assert fx.kept(ON_MONDAY[language], now, language)[1:] == (
         _local(14, 8),
         _local(14, 20),
         NEXT_MONDAY[language],
@@ -149,7 +123,7 @@ def test_a_weekday_said_when_its_calling_time_is_over_is_next_week_said_with_its
 @pytest.mark.parametrize("language", ["en", "da"])
 def test_a_weekday_said_on_that_weekday_when_it_is_a_holiday_is_next_week(language: str) -> None:
     closed = replace(RULES, extra_holidays=frozenset({date(2026, 12, 7)}))
-    assert _kept(ON_MONDAY[language], MONDAY, language, closed)[1:] == (
+    assert fx.kept(ON_MONDAY[language], MONDAY, language, closed)[1:] == (
         _local(14, 8),
         _local(14, 20),
         NEXT_MONDAY[language],
@@ -169,7 +143,7 @@ def test_a_weekday_said_on_that_weekday_when_it_is_a_holiday_is_next_week(langua
 )
 def test_a_part_of_the_day_already_past_is_next_week(language: str, said: str, words: str) -> None:
     one_pm = _local(7, 13)
-    assert _kept(said, one_pm, language) == (Fit.FITS, _local(14, 8), _local(14, 12), words)
+    assert fx.kept(said, one_pm, language) == (Fit.FITS, _local(14, 8), _local(14, 12), words)
 
 
 @pytest.mark.parametrize(
@@ -180,13 +154,13 @@ def test_a_part_of_the_day_already_past_is_next_week(language: str, said: str, w
     ],
 )
 def test_a_part_of_the_day_still_ahead_is_today(language: str, said: str, words: str) -> None:
-    assert _kept(said, MONDAY, language) == (Fit.FITS, _local(7, 12), _local(7, 17), words)
+    assert fx.kept(said, MONDAY, language) == (Fit.FITS, _local(7, 12), _local(7, 17), words)
 
 
 def test_without_calling_rules_today_lasts_until_half_an_hour_before_midnight() -> None:
     late = datetime(2026, 12, 7, 23, 45, tzinfo=ZoneInfo(CPH)).timestamp()
-    assert _kept("on Monday", _local(7, 21), "en", None)[1:] == (None, _local(8), "today, Monday")
-    assert _kept("on Monday", late, "en", None)[1:] == (_local(14), _local(15), NEXT_MONDAY["en"])
+    assert fx.kept("on Monday", _local(7, 21), "en", None)[1:] == (None, _local(8), "today, Monday")
+    assert fx.kept("on Monday", late, "en", None)[1:] == (_local(14), _local(15), NEXT_MONDAY["en"])
 
 
 @pytest.mark.parametrize(
@@ -201,7 +175,7 @@ def test_without_calling_rules_today_lasts_until_half_an_hour_before_midnight() 
 def test_next_monday_said_on_a_monday_is_next_week(language: str, said: str) -> None:
     window = callback_window(said, MONDAY, CPH, language)
     assert window is not None and not window.check
-    assert _kept(said, MONDAY, language)[1:] == (
+    assert fx.kept(said, MONDAY, language)[1:] == (
         _local(14, 8),
         _local(14, 20),
         NEXT_MONDAY[language],
@@ -244,7 +218,7 @@ def test_next_monday_said_on_a_monday_is_next_week(language: str, said: str) -> 
 def test_a_day_and_a_part_of_the_day_read_naturally(
     language: str, said: str, rules: CallingRules, words: str
 ) -> None:
-    assert _kept(said, MONDAY, language, rules)[3] == words
+    assert fx.kept(said, MONDAY, language, rules)[3] == words
 
 
 @pytest.mark.parametrize(
@@ -257,37 +231,10 @@ def test_a_day_and_a_part_of_the_day_read_naturally(
     ],
 )
 def test_a_day_and_a_part_of_the_day_said_on_that_day(language: str, said: str, words: str) -> None:
-    assert _kept(said, SATURDAY, language) == (Fit.CLIPPED, _local(5, 12), _local(5, 16), words)
+    assert fx.kept(said, SATURDAY, language) == (Fit.CLIPPED, _local(5, 12), _local(5, 16), words)
 
 
 # -- the dialogue --------------------------------------------------------------------
-
-
-async def _started(backends: Backends, language: str = "en", now: float = MONDAY) -> Dialogue:
-    """A call (on Monday morning) from a caller with a number, greeted."""
-    d = Dialogue(
-        fallback_nlu(language),
-        backends,
-        DialogueConfig(language=language, calling_rules=RULES),
-        caller_id="20 12 34 56",
-        call_id="days1",
-        clock=lambda: now,
-    )
-    await d.start()
-    return d
-
-
-async def _asked_when(backends: Backends, language: str, now: float = MONDAY) -> Dialogue:
-    d = await _started(backends, language, now)
-    await d.handle(TextTurn({"en": "can someone call me back", "da": "ring mig op"}[language]))
-    await d.handle(TextTurn({"en": "yes", "da": "ja"}[language]))
-    assert d.state is State.CONFIRM_CALLBACK
-    return d
-
-
-def _window(store: SqliteStore) -> tuple[float | None, float | None]:
-    [row] = store.query("SELECT not_before, not_after FROM callback_requests")
-    return row["not_before"], row["not_after"]
 
 
 @pytest.mark.parametrize(
@@ -308,10 +255,10 @@ async def test_a_day_is_read_back_and_recorded(
     heard: str,
     window: tuple[float, float | None],
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_recorded" and heard in reply.text, reply.text
-    assert _window(store) == window
+    assert fx.stored_window(store) == window
 
 
 @pytest.mark.parametrize(
@@ -321,76 +268,75 @@ async def test_a_day_is_read_back_and_recorded(
 async def test_a_closed_day_gets_the_closed_window_refusal(
     demo: Backends, store: SqliteStore, language: str, said: str, why: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_window_closed" and why in reply.text, reply.text
-    assert _window(store) == (None, None)
+    assert fx.stored_window(store) == (None, None)
 
 
 async def test_a_day_named_with_the_request_is_read_back_in_the_proposal(
     demo: Backends, store: SqliteStore
 ) -> None:
-    d = await _started(demo)
+    d = await fx.started(demo)
     reply = await d.handle(TextTurn("call me back on Tuesday afternoon"))
     assert "on Tuesday afternoon, between twelve and five" in reply.text, reply.text
     reply = await d.handle(TextTurn("yes"))
-    assert reply.action == "callback_recorded" and _window(store) == (_local(8, 12), _local(8, 17))
+    assert reply.action == "callback_recorded" and fx.stored_window(store) == (
+        _local(8, 12),
+        _local(8, 17),
+    )
 
 
 @pytest.mark.parametrize(
-    ("language", "said"), [("en", "next week"), ("da", "en anden dag"), ("da", "i næste uge")]
+    ("language", "said"), [("en", "next month"), ("da", "en anden dag"), ("da", "næste måned")]
 )
 async def test_a_time_that_cannot_be_placed_is_said_so(
     demo: Backends, store: SqliteStore, language: str, said: str
 ) -> None:
     # Never dropped silently: the caller hears it was not booked, and is asked again.
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     use_language(language)
     assert reply.text.startswith(say("callback_time_unplaced")), reply.text
-    assert not d.ended and _window(store) == (None, None)
+    assert not d.ended and fx.stored_window(store) == (None, None)
 
 
 async def test_a_time_that_cannot_be_placed_with_the_request_is_said_so(demo: Backends) -> None:
-    d = await _started(demo)
-    reply = await d.handle(TextTurn("call me back next week"))
+    d = await fx.started(demo)
+    reply = await d.handle(TextTurn("call me back next month"))
     assert reply.action == "confirm_callback", reply.text
     assert reply.text.startswith("Sorry, I can't book a callback for that time yet."), reply.text
-
-
-YES = {"en": "yes", "da": "ja"}
-NO = {"en": "no", "da": "nej"}
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_weekday_said_on_that_weekday_is_read_back_as_today_and_asked(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(ON_MONDAY[language]))
     assert reply.action == "callback_check_when", reply.text
     assert TODAY_MONDAY[language] in reply.text and not d.ended
-    assert _window(store) == (None, None)  # not kept before the yes
-    reply = await d.handle(TextTurn(YES[language]))
+    assert fx.stored_window(store) == (None, None)  # not kept before the yes
+    reply = await d.handle(TextTurn(fx.YES[language]))
     assert reply.action == "callback_recorded" and TODAY_MONDAY[language] in reply.text
-    assert _window(store) == (None, _local(7, 20))
+    assert fx.stored_window(store) == (None, _local(7, 20))
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_no_to_today_offers_next_week(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     await d.handle(TextTurn(ON_MONDAY[language]))
-    reply = await d.handle(TextTurn(NO[language]))
+    reply = await d.handle(TextTurn(fx.NO[language]))
     use_language(language)
     assert reply.text == say(
         "callback_check_other", phone="20 12 34 56", when=NEXT_MONDAY[language]
     )
-    assert _window(store) == (None, None)
-    reply = await d.handle(TextTurn(YES[language]))
+    assert fx.stored_window(store) == (None, None)
+    reply = await d.handle(TextTurn(fx.YES[language]))
     assert reply.action == "callback_recorded" and NEXT_MONDAY[language] in reply.text
-    assert _window(store) == (_local(14, 8), _local(14, 20))
+    assert fx.stored_window(store) == (_local(14, 8), _local(14, 20))
 
 
 @pytest.mark.parametrize(
@@ -399,32 +345,34 @@ async def test_a_no_to_today_offers_next_week(
 async def test_a_caller_who_meant_neither_day_is_asked_when(
     demo: Backends, store: SqliteStore, language: str, instead: str
 ) -> None:
-    d = await _asked_when(demo, language)
+    d = await fx.asked_when(demo, language)
     await d.handle(TextTurn(ON_MONDAY[language]))
-    await d.handle(TextTurn(NO[language]))
-    reply = await d.handle(TextTurn(NO[language]))
-    assert reply.action == "callback_ask_when" and _window(store) == (None, None), reply.text
+    await d.handle(TextTurn(fx.NO[language]))
+    reply = await d.handle(TextTurn(fx.NO[language]))
+    assert reply.action == "callback_ask_when" and fx.stored_window(store) == (None, None), (
+        reply.text
+    )
     reply = await d.handle(TextTurn(instead))
     assert reply.action == "callback_recorded" and NEXT_MONDAY[language] in reply.text
-    assert _window(store) == (_local(14, 8), _local(14, 20))
+    assert fx.stored_window(store) == (_local(14, 8), _local(14, 20))
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_weekday_said_that_evening_is_read_back_with_next_weeks_date(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
-    d = await _asked_when(demo, language, now=_local(7, 21))
+    d = await fx.asked_when(demo, language, now=_local(7, 21))
     reply = await d.handle(TextTurn(ON_MONDAY[language]))
     assert reply.action == "callback_check_when" and NEXT_MONDAY[language] in reply.text
-    await d.handle(TextTurn(YES[language]))
-    assert _window(store) == (_local(14, 8), _local(14, 20))
+    await d.handle(TextTurn(fx.YES[language]))
+    assert fx.stored_window(store) == (_local(14, 8), _local(14, 20))
 
 
 async def test_a_weekend_afternoon_named_with_the_request_reads_naturally(
     demo: Backends, store: SqliteStore
 ) -> None:
-    d = await _started(demo)
+    d = await fx.started(demo)
     reply = await d.handle(TextTurn("call me back at the weekend in the afternoon"))
     assert "on Saturday afternoon, between twelve and four" in reply.text, reply.text
     await d.handle(TextTurn("yes"))
-    assert _window(store) == (_local(12, 12), _local(12, 16))
+    assert fx.stored_window(store) == (_local(12, 12), _local(12, 16))

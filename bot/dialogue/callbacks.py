@@ -8,12 +8,13 @@ the caller's window ("this afternoon") or a corrected number.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRequest
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
+from bot.dialogue.day_choice import DayChoice, choice_words, chosen, clash_words, window_day
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
@@ -51,6 +52,13 @@ class CallbackSteps(DialogueSteps):
     _window_asked: bool = False
     # Why the window the caller named was not kept (no calling hours in it); "": none.
     _window_refusal: str = ""
+    # "Monday the 12th", the 12th a Saturday: the two days asked about (which one?), and
+    # the question when it was named with the request (asked with the number's read-back).
+    _day_choice: DayChoice | None = None
+    _choice_question: str = ""
+    # After a no to "next week, on Monday ...": that Monday; a weekday named in the answer
+    # to "which day next week?" falls in its week.
+    _asked_week: date | None = None
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -85,7 +93,12 @@ class CallbackSteps(DialogueSteps):
         spoken = phone_text(phone, self.config.country)
         self._window_asked = not confirmed_when and window is not None
         refusal, self._window_refusal = self._window_refusal, ""
-        if confirmed_when and refusal:
+        question, self._choice_question = self._choice_question, ""
+        if question:
+            # "Monday the 12th", the 12th a Saturday: which of the two (bot.dialogue.day_choice).
+            closed = say("callback_confirm_closed", phone=spoken, closed=question)
+            text = question if confirmed_when else closed
+        elif confirmed_when and refusal:
             # Why the named window was not kept went with the proposal: the question is left.
             text = self._ask_when_else(phone)
         elif confirmed_when:
@@ -135,13 +148,21 @@ class CallbackSteps(DialogueSteps):
         pending, self._pending_window = self._pending_window, None
         other_day, self._pending_other = self._pending_other, None
         window_asked, self._window_asked = self._window_asked, False
+        choice, self._day_choice = self._day_choice, None
         said = event.text if isinstance(event, TextTurn) else digits
         window = self._window_in(said) if isinstance(event, TextTurn) else None
+        self._asked_week = None  # "which day next week?" is answered now, or not at all
+        if choice is not None:
+            reply = await self._day_chosen(choice, said, no=no, named=window is not None)
+            if reply is not None:
+                return reply
         if window is not None and clock_hour(said, self.config.language) is None:
             # A time named ("not today", "på mandag") is the answer, whatever the
             # classifier made of it (it read "ikke i dag" as a no); digits alone
             # ("14", "at 2") are read back first, below.
             kept, refusal = self._fit(window)
+            if window.clash is not None:
+                return self._day_clash(window, kept, refusal)
             if kept is None:
                 return self._window_refused(refusal)
             if kept.check:
@@ -156,6 +177,8 @@ class CallbackSteps(DialogueSteps):
             if no and other_day is not None:
                 # "No" to "today, Monday": "Then shall we call you on Monday 14 December?"
                 return self._read_back_day(other_day, None, "callback_check_other")
+            if no and pending.day_key.startswith("next_week:"):
+                return self._ask_which_day(pending)
             if no:
                 return self._ask(
                     say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
@@ -165,6 +188,9 @@ class CallbackSteps(DialogueSteps):
         if no and window_asked:
             # "... tomorrow afternoon. Is that right? If the number is wrong, type the
             # right one": a no to that is about the time (a number would be typed).
+            named = self._callback_window
+            if named is not None and named.day_key.startswith("next_week:"):
+                return self._ask_which_day(named)
             return self._ask(
                 say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
             )
@@ -191,6 +217,66 @@ class CallbackSteps(DialogueSteps):
                 f"{say('callback_time_unplaced')} {self._ask_when_else(self._callback_phone or '')}"
             )
         return self._when_not_understood(say("callback_when_unclear"))
+
+    def _ask_which_day(self, offered: CallbackWindow) -> Reply:
+        """A no to "next week, on Monday 14 December": which day of that week, then (a
+        weekday named in the answer falls in it: "Thursday" is Thursday 17 December)."""
+        day = window_day(offered)
+        self._asked_week = day - timedelta(days=day.weekday())
+        return self._ask(
+            say("callback_which_day_next_week"), "callback_which_day", State.CONFIRM_CALLBACK
+        )
+
+    def _day_clash(
+        self, window: CallbackWindow, kept: CallbackWindow | None, refusal: str
+    ) -> Reply:
+        """ "Monday the 12th", the 12th a Saturday: asked which day (both read back), or
+        the one the rules allow read back for a yes or a no; neither: why not the date."""
+        question = self._clash_question(window, kept)
+        if not question:
+            return self._window_refused(refusal)
+        return self._ask(question, "callback_day_clash", State.CONFIRM_CALLBACK)
+
+    def _clash_question(self, window: CallbackWindow, kept: CallbackWindow | None) -> str:
+        """The question for a date said with a weekday it is not, the answer it waits for
+        set (the choice, or the one day read back); "" when neither day has calling hours."""
+        assert window.clash is not None
+        language = self.config.language
+        other = self._fit(window.clash)[0]
+        wrong = clash_words(window_day(window), window_day(window.clash).weekday(), language)
+        if kept is not None and other is not None:
+            self._day_choice = DayChoice(kept, other)
+            return say("callback_day_clash", **wrong, **choice_words(self._day_choice, language))
+        one = kept or other
+        if one is None:
+            return ""
+        self._pending_window = one
+        phone = phone_text(self._callback_phone or "", self.config.country)
+        return say("callback_day_clash_one", **wrong, phone=phone, when=one.words)
+
+    async def _day_chosen(
+        self, choice: DayChoice, said: str, *, no: bool, named: bool
+    ) -> Reply | None:
+        """The answer to "on Saturday 12 December or on Monday 14 December?": the day it
+        names is kept; a no asks when again; None when it names another time (taken as
+        usual); anything else asks again once, then the request stays without a time."""
+        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        today = datetime.fromtimestamp(self.clock(), ZoneInfo(tz)).date()
+        picked = chosen(said, choice, today, self.config.language)
+        if picked is not None:
+            await self._keep_window(picked)
+            return self._callback_done()
+        if no:
+            return self._ask(
+                say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
+            )
+        if named or clock_hour(said, self.config.language) is not None:
+            return None
+        self._day_choice = choice
+        words = choice_words(choice, self.config.language)
+        return self._when_not_understood(
+            say("callback_day_clash_unclear", **words), "callback_day_clash"
+        )
 
     def _window_not_understood(self, window: CallbackWindow) -> Reply:
         """Neither yes nor no to the number and window read back: asked again once, with
@@ -252,13 +338,19 @@ class CallbackSteps(DialogueSteps):
     def _take_window(self, window: CallbackWindow | None, said: str = "") -> None:
         """A window named with the request: its callable part kept; one with no calling
         hours in it is not, and why is said with the next question, as is a time the bot
-        could not place ("next week": ``said``)."""
+        could not place ("next month": ``said``). A date said with a weekday it is not
+        ("Monday the 12th") is kept as neither: which one is asked with the number."""
         if window is None:
             self._callback_window = None
             if said and names_unplaced_time(said, self.config.language):
                 self._window_refusal = say("callback_time_unplaced")
             return
         self._callback_window, self._window_refusal = self._fit(window)
+        if window.clash is not None:
+            question = self._clash_question(window, self._callback_window)
+            if question:
+                self._callback_window, self._window_refusal = None, ""
+                self._choice_question = question
 
     async def _keep_window(self, window: CallbackWindow) -> None:
         if self.callback_id is not None:
@@ -340,7 +432,8 @@ class CallbackSteps(DialogueSteps):
 
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
-        return callback_window(text, self.clock(), tz, self.config.language)
+        language = self.config.language
+        return callback_window(text, self.clock(), tz, language, week=self._asked_week)
 
     def _callback_done(self, prefix: str = "") -> Reply:
         phone = self._callback_phone

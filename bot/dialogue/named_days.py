@@ -16,7 +16,14 @@ choice back with the date so that the caller can correct it.
 
 A day of the month already past this month is next month's ("the 3rd", said on
 the 5th); a date already past this year ("3 December", said on the 5th) is next
-year's. The words are tables in each language pack (``grammar.yaml``, ``time``).
+year's. A date said with a weekday it is not ("Monday the 12th", the 12th a
+Saturday) is either day: the date, with the named weekday nearest it as the
+``clash`` (Monday the 14th), asked about, never one of them picked silently.
+
+"Next week" alone is next week's Monday, read back with its date and asked about
+(``check``), and moved on to the next day of that week when the calling rules
+close the Monday (``roll_days``). The words are tables in each language pack
+(``grammar.yaml``, ``time``).
 """
 
 from __future__ import annotations
@@ -35,21 +42,29 @@ from spillway.language_pack import load_pack
 # Day keys: "today", "tomorrow", "weekday:N" (0 Monday), "weekend", "not_today" (any
 # time from tomorrow), "today_weekday:N" (a weekday named on that weekday, kept as
 # today), and a date said with its date: "on_date:ISO", "today_date:ISO",
-# "tomorrow_date:ISO", "overmorrow:ISO" (the day after tomorrow).
-DATE_KINDS = ("on_date", "today_date", "tomorrow_date", "overmorrow")
+# "tomorrow_date:ISO", "overmorrow:ISO" (the day after tomorrow), "next_week:ISO" (a day of
+# next week, when the caller said only "next week").
+DATE_KINDS = ("on_date", "today_date", "tomorrow_date", "overmorrow", "next_week")
+# "Not today, in the morning": the first day with calling hours then, in the next two weeks.
+NOT_TODAY_ROLL_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
 class NamedDay:
     """The day named: its key, its first and last day (a weekend's Sunday), whether it
-    is a guess between two days (read back and asked about before it is kept), and the
-    other day it may mean (a weekday said on that weekday: the same weekday a week on)."""
+    is a guess between two days (read back and asked about before it is kept), the
+    other day it may mean (a weekday said on that weekday: the same weekday a week on),
+    the day a weekday said with a date it is not names (``clash``: "Monday the 12th",
+    the Monday nearest the 12th), and how many days after its own the day may move to
+    when the calling rules leave no time in it ("next week": to Tuesday, and so on)."""
 
     key: str
     first: date
     last: date
     check: bool = False
     instead: NamedDay | None = None
+    clash: NamedDay | None = None
+    roll_days: int = 0
 
 
 def _alternatives(words: list[str]) -> str:
@@ -131,9 +146,13 @@ def day_grammar(language: str = DEFAULT_LANGUAGE) -> DayGrammar:
     return DayGrammar.from_tables(time_tables, reading.weekdays, reading.months)
 
 
-def named_day(words: str, today: date, language: str = DEFAULT_LANGUAGE) -> tuple[NamedDay, str]:
+def named_day(
+    words: str, today: date, language: str = DEFAULT_LANGUAGE, *, week: date | None = None
+) -> tuple[NamedDay, str]:
     """The day ``words`` (lower case, punctuation gone) name, said on ``today``, and the
-    words left once the day's own are taken out (so that "the 12th" is no "at 12")."""
+    words left once the day's own are taken out (so that "the 12th" is no "at 12").
+    ``week``: the Monday of the week the caller was asked about ("which day next week?"),
+    in which a weekday named alone falls."""
     g = day_grammar(language)
     if (m := g.not_today_re.search(words)) is not None:
         return NamedDay("not_today", today + timedelta(days=1), today + timedelta(days=1)), _cut(
@@ -148,23 +167,32 @@ def named_day(words: str, today: date, language: str = DEFAULT_LANGUAGE) -> tupl
         if (m := date_re.search(words)) is not None:
             on = _date(g, m, today)
             if on is not None:
-                return _one(_date_key(on, today), on), _cut(words, m)
+                return _with_weekday(g, _one(_date_key(on, today), on), _cut(words, m), today)
     weeks = g.next_week_re.search(words)
     if (m := g.next_weekday_re.search(words) or g.weekday_re.search(words)) is not None:
         n = [w.lower() for w in g.weekdays].index(m.group(1))
         rest = _cut(words, m)
-        if weeks is not None or m.re is g.next_weekday_re:
+        if weeks is not None or m.re is g.next_weekday_re or week is not None:
             # "Monday next week", "next Friday": that weekday in the coming calendar week;
             # "next Friday" said on a Monday may mean this Friday: asked about.
-            monday = today + timedelta(days=7 - today.weekday())
+            monday = week or today + timedelta(days=7 - today.weekday())
             on = monday + timedelta(days=n)
             rest = g.next_week_re.sub(" ", rest)
-            return _one(f"on_date:{on.isoformat()}", on, check=n > today.weekday()), rest
+            check = week is None and n > today.weekday()
+            return _one(f"on_date:{on.isoformat()}", on, check=check), rest
         if n == today.weekday():
             later = today + timedelta(days=7)
             week_on = _one(f"on_date:{later.isoformat()}", later, check=True)
             return NamedDay(f"today_weekday:{n}", today, today, True, week_on), rest
         return _one(f"weekday:{n}", first_day(f"weekday:{n}", today)), rest
+    if weeks is not None:
+        # "Next week" and no day: a good agent offers the first day of that week, with
+        # its date, rather than asking an open "which day?": most callers take it, and
+        # one who had another day in mind says so (then asked which day next week). The
+        # calling rules may move it on within the week (a closed Monday: Tuesday).
+        monday = today + timedelta(days=7 - today.weekday())
+        named = NamedDay(f"next_week:{monday.isoformat()}", monday, monday, True, roll_days=6)
+        return named, _cut(words, weeks)
     if g.weekend_re.search(words):
         # Saturday and Sunday ahead; said at the weekend, the rest of this one.
         sunday = today + timedelta(days=6 - today.weekday())
@@ -174,6 +202,34 @@ def named_day(words: str, today: date, language: str = DEFAULT_LANGUAGE) -> tupl
 
 def _one(key: str, day: date, *, check: bool = False) -> NamedDay:
     return NamedDay(key, day, day, check)
+
+
+def _with_weekday(g: DayGrammar, named: NamedDay, rest: str, today: date) -> tuple[NamedDay, str]:
+    """A date and the weekday said with it ("Monday the 12th"): when the date is another
+    weekday, the named weekday nearest the date (from today on) is the ``clash``."""
+    m = g.weekday_re.search(rest)
+    if m is None:
+        return named, rest
+    n = [w.lower() for w in g.weekdays].index(m.group(1))
+    on = named.first
+    if n == on.weekday():
+        return named, _cut(rest, m)
+    other = on + timedelta(days=(n - on.weekday() + 3) % 7 - 3)
+    if other < today:
+        other += timedelta(days=7)
+    clash = _one(_date_key(other, today), other)
+    return NamedDay(named.key, on, on, named.check, clash=clash), _cut(rest, m)
+
+
+def day_key(on: date, today: date) -> str:
+    """The key a day ahead is said by: "tomorrow", a weekday within the week ("on
+    Monday"), or a date beyond it ("on Monday 21 December")."""
+    ahead = (on - today).days
+    if ahead == 0:
+        return "today"
+    if ahead == 1:
+        return "tomorrow"
+    return f"weekday:{on.weekday()}" if ahead < 7 else f"on_date:{on.isoformat()}"
 
 
 def _cut(words: str, m: re.Match[str]) -> str:
@@ -228,9 +284,16 @@ def spans(day_key: str) -> bool:
     return day_key.partition(":")[0] in ("weekend", "today_weekday", *DATE_KINDS)
 
 
+def say_day_month(on: date, language: str = DEFAULT_LANGUAGE) -> str:
+    """ "12 December", "den 12. december": a date without its weekday."""
+    g = day_grammar(language)
+    return g.say["day_month"].format(day=on.day, month=g.months[on.month - 1])
+
+
 def say_day(day_key: str, language: str = DEFAULT_LANGUAGE) -> str:
     """ "today", "tomorrow", "on Monday", "at the weekend", "from tomorrow", "today,
-    Monday", "on Monday 14 December", "the day after tomorrow, Wednesday 9 December"."""
+    Monday", "on Monday 14 December", "the day after tomorrow, Wednesday 9 December",
+    "next week, on Monday 14 December"."""
     g = day_grammar(language)
     kind, _, value = day_key.partition(":")
     if kind == "weekday":

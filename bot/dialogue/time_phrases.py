@@ -31,7 +31,15 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dialogue.named_days import NamedDay, named_day, say_day, spans, time_list, time_table
+from bot.dialogue.named_days import (
+    NOT_TODAY_ROLL_DAYS,
+    NamedDay,
+    named_day,
+    say_day,
+    spans,
+    time_list,
+    time_table,
+)
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
 
@@ -56,6 +64,13 @@ class CallbackWindow:
     end_hour: float | None = None
     check: bool = False  # the day is a guess between two: read back and asked about
     instead: CallbackWindow | None = None  # the other day meant, if today has no time left
+    # The same hours on the weekday said with a date it is not ("Monday the 12th"): the
+    # caller is asked which of the two they meant.
+    clash: CallbackWindow | None = None
+    # Days after its own the window may move to, the same hours, when the calling rules
+    # leave none in it ("not today, in the morning" said on a Saturday: Monday morning).
+    roll_days: int = 0
+    around_hour: float | None = None  # an hour named alone ("at two"), as said back
 
 
 def _alternatives(words: list[str]) -> str:
@@ -161,18 +176,24 @@ def _hour(g: TimeGrammar, text: str, ampm: str | None, *, afternoon_default: boo
 
 
 def callback_window(
-    text: str, now: float, timezone: str, language: str = DEFAULT_LANGUAGE
+    text: str,
+    now: float,
+    timezone: str,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    week: date | None = None,
 ) -> CallbackWindow | None:
-    """The window ``text`` names, or None when it names no time."""
+    """The window ``text`` names, or None when it names no time; ``week``: the Monday
+    of the week the caller was asked about, in which a weekday named alone falls."""
     g = time_grammar(language)
-    words = _normal(text)
+    words = normal_words(text)
     tz = ZoneInfo(timezone)
     here = datetime.fromtimestamp(now, tz)
     if g.any_re.search(words):
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
-    named, words = named_day(words, here.date(), language)
+    named, words = named_day(words, here.date(), language, week=week)
     if g.unplaced_re.search(words):
-        return None  # "next week": not placed on a day (names_unplaced_time says so)
+        return None  # "next month": not placed on a day (names_unplaced_time says so)
     hours = _hours(g, words, here, today=named.key == "today")
     if hours is None and named.key == "today":
         return None
@@ -182,8 +203,13 @@ def callback_window(
             "tomorrow", named.first + timedelta(days=1), named.last + timedelta(days=1)
         )
     if named.key == "not_today" and (start is not None or end is not None):
-        named = replace(named, key="tomorrow")  # "not today, in the morning": tomorrow morning
+        # "Not today, in the morning": tomorrow morning, or the first morning after it
+        # that the calling rules allow (bot/dialogue/window_fit.py).
+        named = replace(named, key="tomorrow", roll_days=NOT_TODAY_ROLL_DAYS)
     window = _on_day(named, start, end, part, around, now, tz, language)
+    if named.clash is not None:
+        clash = _on_day(named.clash, start, end, part, around, now, tz, language)
+        window = replace(window, clash=clash)
     if named.instead is None:
         return window
     later = _on_day(named.instead, start, end, part, around, now, tz, language)
@@ -199,7 +225,8 @@ def time_left(window: CallbackWindow, now: float) -> float:
     return window.not_after - max(window.not_before or now, now)
 
 
-def _normal(text: str) -> str:
+def normal_words(text: str) -> str:
+    """``text`` in lower case, without punctuation but the time's (":", ".", "'")."""
     return " ".join(re.sub(r"[^a-z0-9æøåé:' .]+", " ", text.lower()).split())
 
 
@@ -269,13 +296,15 @@ def _on_day(
         start_hour=start,
         end_hour=end,
         check=named.check,
+        roll_days=named.roll_days,
+        around_hour=around,
     )
 
 
 def names_unplaced_time(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
-    """Whether ``text`` names a time the rules here cannot place ("next week")."""
+    """Whether ``text`` names a time the rules here cannot place ("next month")."""
     today = date.today()  # which day is named does not matter here, only what is left
-    _named, words = named_day(_normal(text), today, language)
+    _named, words = named_day(normal_words(text), today, language)
     return time_grammar(language).unplaced_re.search(words) is not None
 
 

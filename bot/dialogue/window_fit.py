@@ -11,7 +11,11 @@ read back ("tomorrow morning, between ten and twelve").
 the time zone and the language; the dialogue words the verdict. A window over
 several days ("at the weekend") keeps the days the rules allow ("on Saturday",
 when Sundays are closed); "not today" (from tomorrow on) starts on the first
-day with calling hours ("on Monday after eight", said on a Saturday).
+day with calling hours ("on Monday after eight", said on a Saturday), and "not
+today, in the morning" is the first morning with calling hours ("on Monday
+morning", said on a Saturday: the window's ``roll_days``), as "next week" is the
+first day of next week with calling hours ("next week, on Tuesday 29 December",
+when the Monday is a holiday).
 
 "On Monday" said on a Monday is today (:mod:`bot.dialogue.time_phrases`) only
 while the calling rules leave ``TODAY_MIN_S`` of it: else the same words a week
@@ -25,6 +29,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.dialogue.named_days import day_key
 from bot.dialogue.time_phrases import TODAY_MIN_S, CallbackWindow, say_window, time_left
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
@@ -69,11 +74,55 @@ def fit_window(
         day = datetime.fromtimestamp(window.not_before, ZoneInfo(timezone)).date()
         return WindowFit(Fit.TOO_FAR, None, day)
     fitted = _fit(window, rules, now, timezone, language)
+    if fitted.window is None and window.roll_days:
+        return _roll(window, fitted, rules, now, timezone, language)
     if window.instead is None:
         return fitted
     if fitted.window is None or time_left(fitted.window, now) < TODAY_MIN_S:
         return fit_window(window.instead, rules, now, timezone, language)
     return replace(fitted, window=replace(fitted.window, instead=None))
+
+
+def _roll(
+    window: CallbackWindow,
+    refused: WindowFit,
+    rules: CallingRules | None,
+    now: float,
+    timezone: str,
+    language: str,
+) -> WindowFit:
+    """The same hours on the first of the next ``window.roll_days`` days that allows
+    calls in them, said as that day ("not today, in the morning", said on a Saturday:
+    "on Monday morning"; "next week" with a closed Monday: "next week, on Tuesday ...").
+    None does: ``refused``, the verdict on the window's own day."""
+    assert window.not_after is not None
+    tz = ZoneInfo(timezone)
+    today = datetime.fromtimestamp(now, tz).date()
+    first = datetime.fromtimestamp(window.not_after - 1, tz).date()
+    kind = window.day_key.partition(":")[0]
+    for ahead in range(1, window.roll_days + 1):
+        on = first + timedelta(days=ahead)
+        key = f"{kind}:{on.isoformat()}" if kind == "next_week" else day_key(on, today)
+        words = say_window(
+            key,
+            window.part,
+            window.start_hour,
+            window.end_hour,
+            language,
+            around=window.around_hour,
+        )
+        moved = replace(
+            window,
+            not_before=_at(on, window.start_hour or 0.0, tz),
+            not_after=_at(on, window.end_hour or 24.0, tz),
+            day_key=key,
+            words=words,
+            roll_days=0,
+        )
+        fitted = fit_window(moved, rules, now, timezone, language)
+        if fitted.window is not None:
+            return fitted
+    return refused
 
 
 def _fit(
