@@ -72,13 +72,31 @@ def sandbox_only_dial_string(dial_string: str) -> bool:
     return f"@{SANDBOX_CUSTOMER_CONTEXT}" in dial_string.replace(" ", "")
 
 
-class PilotRoiSettings(Section):
-    """What a callback costs and earns, for the pilot's ROI (`spillway report pilot`)."""
+# The default agent hour: a Danish contact-centre agent's, all costs included (wage,
+# pension, holiday pay, premises, tools: about 300-400 DKK), in DKK. The amount is in
+# shop.currency like every pilot amount; a shop in another currency sets its own, and the
+# pilot report says so while it has not (PilotRoiSettings.staff_cost_in_wrong_currency).
+DEFAULT_STAFF_COST_PER_HOUR = 350.0
+DEFAULT_STAFF_COST_CURRENCY = "DKK"
 
-    staff_cost_per_hour: float = Field(35.0, ge=0)  # an agent's hour, all costs included
+
+class PilotRoiSettings(Section):
+    """What a callback costs and earns, for the pilot's ROI (`spillway report pilot`).
+    Every amount is in ``shop.currency`` (Spillway converts nothing)."""
+
+    # An agent's hour, all costs included, in shop.currency (default: 350 DKK).
+    staff_cost_per_hour: float = Field(DEFAULT_STAFF_COST_PER_HOUR, ge=0)
     minutes_per_attempt: float = Field(6.75, ge=0)  # agent time one attempt takes
     lead_value: float = Field(0.0, ge=0)  # what reaching a customer is worth; 0: not counted
     investment: float = Field(0.0, ge=0)  # what the predicted timing cost over the pilot
+
+    def staff_cost_in_wrong_currency(self, currency: str) -> bool:
+        """Whether ``staff_cost_per_hour`` is the default (an amount in DKK) while the shop's
+        money is in ``currency``, another one: the costs would be DKK figures mislabelled."""
+        return (
+            "staff_cost_per_hour" not in self.model_fields_set
+            and currency != DEFAULT_STAFF_COST_CURRENCY
+        )
 
 
 class PilotEvidenceSettings(Section):

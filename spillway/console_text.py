@@ -1,13 +1,16 @@
 """The operations console's words: ``console.yaml`` in each language pack.
 
 Every label, heading, button, message and chart legend the console shows is a
-key of ``spillway/languages/<code>/console.yaml``: a nested mapping whose
+key of ``spillway/languages/<code>/console.yaml`` (and, under ``cli``, every word the
+admin commands `spillway callbacks` and `spillway gdpr` print): a nested mapping whose
 leaves are strings, read as dotted keys (``overview.title``). The English pack
 is the reference: another pack must have exactly its keys, with the same
 ``{placeholders}`` in each, or :func:`load_console_text` raises a
 :class:`ConfigError` naming the key, so a missing word is an error when the
 pack is loaded, never a blank on a page. Asking a loaded text for a key it
-does not have is a :class:`ConfigError` too.
+does not have is a :class:`ConfigError` too. A wording that counts something has
+two forms, ``key.one`` and ``key.other`` (:meth:`ConsoleText.count`); nouns
+counted inside a sentence are under ``count`` (``count.rows``: "1 row", "2 rows").
 
 The console speaks :func:`console_language`: ``web.language`` when set, else
 the shop's language (``shop.language``, the bot's pack). Dates keep the ISO
@@ -83,6 +86,11 @@ class ConsoleText:
                 f"language pack {self.code!r}: {FILENAME} has no key {key!r}"
             ) from None
         return text.format(**values) if values else text
+
+    def count(self, key: str, n: int, **values: object) -> str:
+        """The wording of ``key`` for ``n`` things, ``n`` filled in: ``key.one`` when ``n``
+        is 1, else ``key.other`` (each pack words both; no "request(s)")."""
+        return self(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
 
     def group(self, prefix: str) -> dict[str, str]:
         """The keys under ``prefix`` (without it): the words a script is given."""

@@ -69,9 +69,20 @@ def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[st
     if where in allowed:
         return ""
     place = "a satellite or international service" if where == NON_GEOGRAPHIC else where
+    refused = f"a number in {place} (+{parsed.country_code}) is not called back"
+    # Said so that an admin whose callbacks.allowed_countries is empty (the default)
+    # sees why a country they never listed is the only one called, and what to change.
+    if not allowed:
+        return (
+            f"{refused}: callbacks may dial no country; list the countries to call in "
+            f"callbacks.allowed_countries (e.g. [DK, {where}]), or leave it empty for "
+            "shop.country only"
+        )
+    dialled = ", ".join(sorted(allowed))
     return (
-        f"a number in {place} (+{parsed.country_code}) is not called back: "
-        f"callbacks.allowed_countries is {', '.join(sorted(allowed)) or 'empty'}"
+        f"{refused}: callbacks dial only {dialled} (callbacks.allowed_countries; when it is "
+        f"empty, shop.country alone); to call it, add {where} to callbacks.allowed_countries "
+        f"(e.g. [{', '.join(sorted({*allowed, where}))}])"
     )
 
 

@@ -150,13 +150,6 @@ class Held(StrEnum):
     REASON_ADDED = "reason_added"  # they were already held: the hold stands, with this reason too
 
 
-# What a hold did, after the (masked) number: `gdpr hold` and the console say the same.
-HOLD_SAYS = {
-    Held.PLACED: "is held",
-    Held.REASON_ADDED: "was already held: the hold stands, and the reason was added to it",
-}
-
-
 def hold(store: Store, e164: str, *, reason: str, actor: str, now: float) -> Held:
     """Keep ``e164``'s data from retention until :func:`release`.
 

@@ -4,7 +4,8 @@ Four units, one per long-running command (the call controller, the callback
 scheduler, the web application and the Rasa NLU service), each under a
 dedicated user, restarted on failure, with the secrets from an
 ``EnvironmentFile`` and systemd's hardening: no new privileges, the whole
-file system read-only except the data and cache folders, a private /tmp, no
+file system read-only except the data and cache folders (and the folders of
+a database or spool configured elsewhere, :func:`database_folder`), a private /tmp, no
 home directories, and only the socket families the services use. Where a
 service listens on a port, ``ExecStartPost`` waits until it accepts
 connections (:func:`wait_for_port`), so the unit is "started" only once it
@@ -20,11 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from spillway.settings import Settings
+from spillway import paths
+from spillway.errors import ConfigError
+from spillway.settings import DB_FILE_NAME, Settings
 
 CONFIG_DIR = Path("/etc/spillway")
 DATA_DIR = Path("/var/lib/spillway")
 CACHE_DIR = Path("/var/cache/spillway")
+# Folders the units' sandbox hides (ProtectHome) or makes private to each service
+# (PrivateTmp): a database there is not the one the admin sees, or not reachable at all.
+HIDDEN_FOLDERS = (Path("/home"), Path("/root"), Path("/run/user"), Path("/tmp"), Path("/var/tmp"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,34 @@ class Layout:
     @property
     def secrets_file(self) -> Path:
         return self.config_dir / "secrets.env"
+
+
+def database_folder(settings: Settings, data_dir: Path) -> Path | None:
+    """The folder of ``storage.sqlite_path`` when the units must make it writable too
+    (it lies outside ``data_dir``), else None.
+
+    SQLite writes beside the file (its -wal, -shm and -journal files), so the folder is
+    made writable, not the file alone. An unset ``storage.sqlite_path`` follows the data
+    folder the units give the service (``SPILLWAY_DATA``): nothing to add. A path the
+    sandbox hides or makes private (a home folder, /tmp) is a ConfigError naming the key.
+    """
+    if settings.storage.backend != "sqlite":
+        return None
+    path = settings.storage.sqlite_path
+    if path == paths.data_dir() / DB_FILE_NAME:
+        return None  # not configured: the service's own default, inside its data folder
+    folder = Path(path).parent
+    if folder.is_relative_to(data_dir):
+        return None
+    for hidden in HIDDEN_FOLDERS:
+        if folder.is_relative_to(hidden):
+            raise ConfigError(
+                f"storage.sqlite_path is {path}, under {hidden}, which the services' "
+                "sandbox hides or keeps private (ProtectHome, PrivateTmp): they would not "
+                "write this database",
+                hint=f"move it under {data_dir}, or unset storage.sqlite_path",
+            )
+    return folder
 
 
 def services(settings: Settings) -> list[Service]:

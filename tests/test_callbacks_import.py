@@ -96,8 +96,8 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     assert result.exit_code == 1, result.output
     assert "line 3: phone '+********56': a premium-rate number" in result.output
     assert (
-        "2 request(s) added, 1 merged into open ones, 0 already there, "
-        "0 closed at intake (do-not-call list), 5 row(s) refused" in result.output
+        "2 requests added, 1 merged into open ones, 0 already there, "
+        "0 closed at intake (do-not-call list), 5 rows refused" in result.output
     )
     rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
     assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
@@ -120,7 +120,7 @@ def test_a_row_for_a_do_not_call_number_is_not_counted_as_added(
         app, ["--config", str(config), "callbacks", "import", str(csv_file)]
     )
     assert result.exit_code == 0, result.output
-    assert "1 request(s) added" in result.output
+    assert "1 request added" in result.output
     assert "1 closed at intake (do-not-call list)" in result.output
 
 
@@ -139,11 +139,11 @@ def test_importing_the_same_file_again_finds_every_request_already_there(
     config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
     command = ["--config", str(config), "callbacks", "import", str(csv_file)]
     first = CliRunner().invoke(app, command)
-    assert "2 request(s) added, 1 merged into open ones, 0 already there" in first.output
+    assert "2 requests added, 1 merged into open ones, 0 already there" in first.output
     contexts = [r["context"] for r in store.query("SELECT context FROM callback_requests")]
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
-    assert "0 request(s) added, 0 merged into open ones, 3 already there" in again.output
+    assert "0 requests added, 0 merged into open ones, 3 already there" in again.output
     assert [r["context"] for r in store.query("SELECT context FROM callback_requests")] == contexts
 
 

@@ -165,3 +165,18 @@ def test_the_zone_the_request_gives_wins_and_explain_says_where_it_came_from(
         )
     assert "Asia/Vladivostok (the time zone given with your request)" in said[given.id].factors[-1]
     assert "Europe/Moscow (where most people in RU live" in said[guessed.id].factors[-1]
+
+
+def test_a_refused_country_names_the_key_and_the_fix_when_the_list_is_empty() -> None:
+    """With callbacks.allowed_countries empty (the default) only shop.country is dialled:
+    the refusal says so, instead of claiming the list holds the shop's country."""
+    countries = Settings(callbacks={"allowed_countries": []}).callback_countries()
+    e164, why = callable_phone("+46701234567", "DK", allowed_countries=countries)
+    assert e164 is None
+    assert why == (
+        "a number in SE (+46) is not called back: callbacks dial only DK "
+        "(callbacks.allowed_countries; when it is empty, shop.country alone); to call it, "
+        "add SE to callbacks.allowed_countries (e.g. [DK, SE])"
+    )
+    _, none = callable_phone("+46701234567", "DK", allowed_countries=())
+    assert "callbacks may dial no country" in none and "callbacks.allowed_countries" in none

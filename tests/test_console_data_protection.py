@@ -354,7 +354,9 @@ async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
         reloaded = await client.get(PAGE)
     assert shown.status_code == 200
     result = shown.text.split('id="forgotten"')[1].split("</section>")[0]
-    assert "+********56 is forgotten" in result and "open callback(s) cancelled" in result
+    assert "+********56 is forgotten" in result and re.search(
+        r"\d+ open callbacks? cancelled", result
+    )
     assert re.search(r"<li>call transcripts: 2</li>", result)
     example = 'placeholder="20123456 or +4520123456"'  # the search field's example is Anna's
     assert "20123456" not in shown.text.replace(example, "")

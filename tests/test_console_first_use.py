@@ -88,6 +88,12 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(
     amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d.,]+) DKK:", terms)
     assert len(amounts) == 3 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
     assert "timeløn (staff_cost_per_hour)" in terms
+    # The agent hour with its currency: the default is a Danish agent's, 350 DKK, not 35.
+    assert (
+        '<li id="pilot-staff-hour">En agenttime koster 350,00 DKK med alle omkostninger '
+        "(callbacks.pilot.roi.staff_cost_per_hour, i shop.currency)" in terms
+    )
+    assert "pilot-staff-hour-warning" not in terms
 
 
 @pytest.mark.asyncio(loop_scope="session")

@@ -99,7 +99,7 @@ def test_the_command_refuses_the_swallowed_lines_with_exit_1(
     result = _import(tmp_path, store, csv_file)
     assert result.exit_code == 1, result.output
     assert "line 2:" in result.output and "unterminated quote" in result.output
-    assert "0 request(s) added" in _said(result)
+    assert "0 requests added" in _said(result)
     assert _phones(store) == []
 
 
@@ -245,8 +245,8 @@ def test_a_re_import_says_nothing_was_added(tmp_path: Path, store: SqliteStore) 
     )
     first = _import(tmp_path, store, csv_file)
     again = _import(tmp_path, store, csv_file)
-    assert "2 request(s) added, 0 merged into open ones, 0 already there" in _said(first)
-    assert "0 request(s) added, 0 merged into open ones, 2 already there" in _said(again)
+    assert "2 requests added, 0 merged into open ones, 0 already there" in _said(first)
+    assert "0 requests added, 0 merged into open ones, 2 already there" in _said(again)
     assert again.exit_code == 0
     csv_file.write_text("phone,name,idempotency_key\n+4520123456,Someone else,crm-1\n")
     changed = _import(tmp_path, store, csv_file)

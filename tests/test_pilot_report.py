@@ -38,6 +38,7 @@ from scheduler.timing.shadow import (
 from scheduler.timing.shadow import shadow_policy as make_shadow_policy
 from spillway.callback_settings import PilotRoiSettings, PilotSettings
 from spillway.errors import InputError
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import make_settings
 from tests.pilot_seed import EXPECTED, seed_pilot
@@ -346,3 +347,41 @@ def test_the_money_line_gives_the_configured_terms(config: Path, store: SqliteSt
         f"saved cost {money['saved_cost']:.2f}, extra revenue {money['extra_revenue']:.2f}; "
         "investment 50.00" in " ".join(result.output.split())
     )
+
+
+def test_the_agent_hour_defaults_to_a_danish_one_in_dkk(tmp_path: Path, store: SqliteStore) -> None:
+    """The default was 35 "an hour" in shop.currency: 35 DKK, a tenth of a Danish agent's
+    loaded hour. It is 350 DKK now, shown with its currency and setting."""
+    assert Settings().callbacks.pilot.roi.staff_cost_per_hour == 350.0
+    assert not Settings().callbacks.pilot.roi.staff_cost_in_wrong_currency("DKK")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    result = CliRunner().invoke(app, ["--config", str(bare), "report", "pilot"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())
+    assert (
+        "An agent's hour costs DKK 350.00, all costs included "
+        "(callbacks.pilot.roi.staff_cost_per_hour, in shop.currency)" in shown
+    )
+    assert "cost per callback (DKK)" in shown and "is unset" not in shown
+
+
+def test_a_shop_in_euro_is_told_the_default_agent_hour_is_in_dkk(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    euro = tmp_path / "euro.yaml"
+    euro.write_text(f"storage:\n  sqlite_path: {store.path}\nshop:\n  country: DE\n")
+    result = CliRunner().invoke(app, ["--config", str(euro), "report", "pilot"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())
+    assert (
+        "callbacks.pilot.roi.staff_cost_per_hour is unset: its default, DKK 350.00, is a "
+        "Danish agent's hour, but the shop's money is in EUR (shop.currency)" in shown
+    )
+    euro.write_text(
+        f"storage:\n  sqlite_path: {store.path}\nshop:\n  country: DE\n"
+        "callbacks:\n  pilot:\n    roi:\n      staff_cost_per_hour: 45\n"
+    )
+    result = CliRunner().invoke(app, ["--config", str(euro), "report", "pilot"])
+    shown = " ".join(result.output.split())
+    assert "costs EUR 45.00" in shown and "is unset" not in shown

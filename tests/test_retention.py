@@ -171,15 +171,15 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     held = runner.invoke(app, ["gdpr", "hold", "20123405", "--reason", "ticket 9"], env=env)
     assert held.exit_code == 0 and "held" in held.output
     dry = runner.invoke(app, ["gdpr", "retention", "--dry-run"], env=env)
-    assert "0 row(s) past their retention period would be removed" in dry.output
+    assert "0 rows past their retention period would be removed" in dry.output
     released = runner.invoke(
         app, ["gdpr", "release", "+4520123405", "--reason", "ticket 9 answered"], env=env
     )
     assert released.exit_code == 0 and "released" in released.output, released.output
     dry = runner.invoke(app, ["gdpr", "retention", "--dry-run"], env=env)
-    assert "7 row(s) past their retention period would be removed" in dry.output, dry.output
+    assert "7 rows past their retention period would be removed" in dry.output, dry.output
     done = runner.invoke(app, ["gdpr", "retention"], env=env)
-    assert "7 row(s) past their retention period removed" in done.output
+    assert "7 rows past their retention period removed" in done.output
     assert _counts(store, "+4520123405") == dict.fromkeys(_counts(store, "x"), 0)
 
 

@@ -9,9 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from cli.main import app
+from spillway.errors import ConfigError
 from spillway.services import wait_for_port
 
 SERVICES = ("serve", "scheduler", "web", "nlu")
@@ -121,3 +122,53 @@ def test_it_warns_when_the_services_would_read_another_configuration(tmp_path: P
         f"install -m 0644 {config} /etc/spillway/spillway.yaml, then run this again"
     ) in done.stderr
     assert "wait 127.0.0.1 24573 120" in done.stdout
+
+
+def _units_with(tmp_path: Path, config_text: str) -> tuple[Result, Path]:
+    config = tmp_path / "spillway.yaml"
+    config.write_text(config_text)
+    out = tmp_path / "units"
+    done = CliRunner().invoke(
+        app, ["--config", str(config), "install-services", "--prefix", str(out)]
+    )
+    return done, out
+
+
+def test_a_database_outside_the_data_folder_is_made_writable(tmp_path: Path) -> None:
+    """ProtectSystem=strict leaves only ReadWritePaths writable: a storage.sqlite_path
+    elsewhere needs its folder there (SQLite writes its -wal and -journal beside it)."""
+    done, units = _units_with(tmp_path, "storage:\n  sqlite_path: /srv/shop/db/calls.db\n")
+    assert done.exit_code == 0, done.output
+    for name in SERVICES:
+        lines = (units / f"spillway-{name}.service").read_text().splitlines()
+        assert "ReadWritePaths=/var/lib/spillway /var/cache/spillway /srv/shop/db" in lines
+    assert (
+        "  install -d -o spillway -g spillway -m 0750 /var/lib/spillway /var/cache/spillway "
+        "/srv/shop/db" in done.output.splitlines()
+    )
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is missing: apt-get install systemd (./dev installs it)")
+    checked = subprocess.run(
+        [analyze, "verify", *map(str, sorted(units.glob("*.service")))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (checked.returncode, checked.stderr.strip(), checked.stdout.strip()) == (0, "", "")
+
+
+def test_a_database_inside_the_data_folder_adds_nothing(tmp_path: Path) -> None:
+    done, units = _units_with(tmp_path, "storage:\n  sqlite_path: /var/lib/spillway/db/calls.db\n")
+    assert done.exit_code == 0, done.output
+    text = (units / "spillway-serve.service").read_text().splitlines()
+    assert "ReadWritePaths=/var/lib/spillway /var/cache/spillway" in text
+
+
+@pytest.mark.parametrize("where", ["/home/admin/spillway.db", "/tmp/spillway.db"])
+def test_a_database_the_sandbox_hides_is_refused_naming_the_key(tmp_path: Path, where: str) -> None:
+    done, units = _units_with(tmp_path, f"storage:\n  sqlite_path: {where}\n")
+    assert isinstance(done.exception, ConfigError)
+    assert str(done.exception).startswith(f"storage.sqlite_path is {where}, under /")
+    assert "unset storage.sqlite_path" in str(done.exception)
+    assert not units.exists()

@@ -344,5 +344,5 @@ def test_import_spool_names_each_bad_file_in_one_line_and_imports_the_rest(
     assert f"{spool}/new/0-dir.json:setasideinbad/:afolder,notafile" in bare
     assert "a-nan.json:setasideinbad/:notJSON:NaN" in bare
     said = " ".join(result.output.split())
-    assert "1 request(s) imported" in said and "2 file(s) set aside" in said
+    assert "1 request imported" in said and "2 files set aside" in said
     assert _phones(store) == ["+4533333333"]

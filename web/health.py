@@ -150,7 +150,7 @@ def _open_calls(store: Store, now: float, t: ConsoleText) -> HealthCheck:
     return HealthCheck(
         t("health.name.calls"),
         stuck == 0,
-        t("health.cause.calls_stuck", calls=stuck) if stuck else t("health.cause.calls_ok"),
+        t.count("health.cause.calls_stuck", stuck) if stuck else t("health.cause.calls_ok"),
         t("health.fix.calls") if stuck else "",
     )
 

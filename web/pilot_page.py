@@ -25,6 +25,7 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
+from scheduler.pilot.roi_text import staff_hour_words
 from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
 from spillway.console_text import ConsoleText
 from spillway.settings import Settings
@@ -162,6 +163,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     )
                 ),
                 "money_note": money_note(text, report["money"]),
+                **staff_hour_words(text, settings.callbacks.pilot.roi, settings.shop.currency),
                 # Every amount in the shop's currency, as the console's language writes money.
                 "money": lambda amount: text.money(amount, settings.shop.currency),
                 # No since: the report's "the pilot's start", in the console's language.

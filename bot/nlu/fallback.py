@@ -19,7 +19,9 @@ explicitly; nothing here is module-global.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,7 @@ from bot.nlu.intents import Intent
 from bot.nlu.spoken_numbers import NumberGrammar, find_numbers, number_grammar
 from bot.types import ParsedIntent
 
+log = logging.getLogger(__name__)
 OUT_OF_SCOPE = Intent.OUT_OF_SCOPE
 MAX_INPUT_CHARS = 500
 """Longer input is truncated: no caller says more than this in one turn."""
@@ -118,14 +121,48 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
 
 
+def class_logits(decision: np.ndarray) -> np.ndarray:
+    """One column of logits per class. With two classes a logistic regression gives one
+    decision value ``d`` per example (the log-odds of the second class): its columns are
+    ``[0, d]``, whose softmax is the regression's own probabilities."""
+    decision = np.asarray(decision, dtype=float)
+    if decision.ndim == 2:
+        return decision
+    return np.column_stack([np.zeros_like(decision), decision])
+
+
+def calibration_folds(labels: list[str]) -> int:
+    """How many folds the calibration can have: CALIBRATION_FOLDS, fewer when the rarest
+    intent has fewer examples than that (each fold needs one of each); 0: none possible
+    (an intent with a single example, or a single intent)."""
+    counts = Counter(labels)
+    if len(counts) < 2:
+        return 0
+    folds = min(CALIBRATION_FOLDS, min(counts.values()))
+    return folds if folds >= 2 else 0
+
+
 def _calibrate(pipeline: Pipeline, texts: list[str], labels: list[str], seed: int) -> float:
     """The temperature from out-of-fold logits: each example scored by a model
-    that never saw it, the noise and mumbling lines of the data included."""
-    folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=seed)
+    that never saw it, the noise and mumbling lines of the data included.
+
+    With too few examples for two folds the confidences stay uncalibrated
+    (temperature 1), and the log says so: nothing to learn the temperature from."""
+    n_folds = calibration_folds(labels)
+    if n_folds == 0:
+        rarest = min(Counter(labels).items(), key=lambda kv: kv[1], default=("-", 0))
+        log.warning(
+            "fallback NLU: confidences left uncalibrated (temperature 1): the intent %r has "
+            "%d example(s), and calibration needs at least 2 of each of at least 2 intents",
+            rarest[0],
+            rarest[1],
+        )
+        return 1.0
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     logits = cross_val_predict(clone(pipeline), texts, labels, cv=folds, method="decision_function")
     classes = sorted(set(labels))
     index = np.array([classes.index(label) for label in labels])
-    return fit_temperature(np.asarray(logits), index)
+    return fit_temperature(class_logits(np.asarray(logits)), index)
 
 
 def new_pipeline(seed: int) -> Pipeline:
@@ -230,7 +267,7 @@ class FallbackNlu:
 
     def probabilities(self, features: str) -> np.ndarray:
         """Calibrated class probabilities (in the order of :attr:`intents`)."""
-        logits = np.asarray(self._pipeline.decision_function([features]))[0]
+        logits = class_logits(np.asarray(self._pipeline.decision_function([features])))[0]
         return np.asarray(softmax(logits / self.temperature))
 
     def parse(self, text: str) -> ParsedIntent:

@@ -34,6 +34,7 @@ from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_deadline, window_expiry, window_problem
+from spillway.console_text import ConsoleText, console_language, load_console_text
 from spillway.errors import InputError
 from spillway.logs import mask_numbers, setup_logging
 from spillway.phone import mask_phone, normalise_phone
@@ -67,6 +68,18 @@ class StatusChoice(StrEnum):
     unreached = "unreached"
     cancelled = "cancelled"
     invalid_number = "invalid_number"
+
+
+def admin_text(ctx: typer.Context) -> ConsoleText:
+    """The words the admin commands print: the language pack's, in the console's language
+    (``web.language``, else ``shop.language``)."""
+    return load_console_text(console_language(app_context(ctx).settings))
+
+
+def _word(text: ConsoleText, group: str, code: str) -> str:
+    """A stored code (a status, a source) in the pack's words; one it has no word for as
+    it is stored."""
+    return text.strings.get(f"{group}.{code}", code)
 
 
 def _shop_zone(ctx: typer.Context) -> ZoneInfo:
@@ -171,34 +184,43 @@ def list_(
         # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
         print(json.dumps(in_iso_times(views, zone), indent=2, default=str))
         return
+    t = admin_text(ctx)
+    if status in (StatusChoice.all, StatusChoice.open):
+        which = t(f"cli.callbacks.{status.value}")
+    else:
+        which = _word(t, "status", status.value)
     table = Table(
-        title=f"callback requests ({status.value}"
-        f"{', ' + mask_phone(params['e164']) if phone else ''}), "
-        f"times in {zone.key}"
+        title=t(
+            "cli.callbacks.title",
+            which=which + (f", {mask_phone(params['e164'])}" if phone else ""),
+            zone=zone.key,
+        )
     )
-    for column in ("id", "phone", "status", "attempts", "earliest call", "source", "reason"):
-        table.add_column(column)
+    for column in ("id", "phone", "status", "attempts", "earliest_call", "source", "reason"):
+        table.add_column(t(f"cli.callbacks.{column}"))
     rules = rules_from_settings(settings)
     for r, row in zip(views, rows, strict=True):
         table.add_row(
             str(r["id"]),
             shown(r["phone"]),
-            shown(r["status"]),
+            shown(_word(t, "status", str(r["status"]))),
             str(r["attempts"]),
-            _earliest_call(rules, row, settings, zone) if r["status"] == "pending" else "-",
-            shown(r["source"]),
+            _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
+            shown(_word(t, "source", str(r["source"]))),
             shown(r["reason"] or ""),
         )
     console.print(table)
 
 
-def _earliest_call(rules: CallingRules, row: Row, settings: Settings, zone: ZoneInfo) -> str:
+def _earliest_call(
+    rules: CallingRules, row: Row, settings: Settings, zone: ZoneInfo, text: ConsoleText
+) -> str:
     """The first moment from the request's start the calling rules allow it to be dialled
     (the timing may choose a later one; a past one is due), or that there is none:
     never a time the rules refuse."""
     facts = row_facts(row, default_timezone=settings.callbacks.default_timezone)
     at = next_allowed(rules, facts, row["not_before"] or facts.created_at)
-    return "none allowed before it expires" if at is None else moment(at, zone)
+    return text("cli.callbacks.none_allowed") if at is None else moment(at, zone)
 
 
 @app.command("show")
@@ -231,10 +253,12 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
 @app.command("cancel")
 def cancel(ctx: typer.Context, request_id: int) -> None:
     """Cancel an open request (an attempt already ringing is left to finish)."""
+    t = admin_text(ctx)
     with _store(ctx) as db:
         row = _request(db, request_id)
         if RequestStatus(row["status"]) in FINAL_STATUSES:
-            raise InputError(f"request {request_id} is already {row['status']}")
+            said = _word(t, "status", str(row["status"]))
+            raise InputError(t("cli.callbacks.already_closed", id=request_id, status=said))
         with db.transaction() as tx:
             requests.close(
                 tx,
@@ -243,7 +267,7 @@ def cancel(ctx: typer.Context, request_id: int) -> None:
                 now=time.time(),
                 error="cancelled by an admin",
             )
-    console.print(f"request {request_id} cancelled")
+    console.print(t("cli.callbacks.cancelled", id=request_id))
 
 
 @app.command("import")
@@ -341,9 +365,16 @@ def import_(
         console.print(
             plain(f"{file} {error.text(full=full)}"), style="red", markup=False, soft_wrap=True
         )
+    t = admin_text(ctx)
     console.print(
-        f"{added} request(s) added, {merged} merged into open ones, {already} already there, "
-        f"{closed} closed at intake (do-not-call list), {len(errors)} row(s) refused",
+        t(
+            "cli.callbacks.imported",
+            requests=t.count("count.requests", added),
+            merged=merged,
+            already=already,
+            closed=closed,
+            rows=t.count("count.rows", len(errors)),
+        ),
         soft_wrap=True,
     )
     if errors:
@@ -370,20 +401,35 @@ def import_spool_(ctx: typer.Context) -> None:
             )
         except OSError as exc:
             raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
+    t = admin_text(ctx)
     for what, entries in (
-        ("set aside in bad/", report.bad),
-        ("left for the next run", report.failed),
+        (t("cli.callbacks.spool_bad"), report.bad),
+        (t("cli.callbacks.spool_failed"), report.failed),
     ):
         for name, reason in entries:
             console.print(
-                plain(f"{folder / 'new' / name}: {what}: {reason}"),
+                plain(
+                    t(
+                        "cli.callbacks.spool_line",
+                        file=folder / "new" / name,
+                        what=what,
+                        reason=reason,
+                    )
+                ),
                 style="red",
                 markup=False,
                 soft_wrap=True,
             )
     console.print(
-        f"{len(report.imported)} request(s) imported from {folder}, "
-        f"{len(report.bad)} file(s) set aside, {len(report.failed)} left for the next run"
+        t(
+            "cli.callbacks.spool_imported",
+            requests=t.count("count.requests", len(report.imported)),
+            folder=folder,
+            files=t.count("count.files", len(report.bad)),
+            left=len(report.failed),
+        ),
+        markup=False,
+        soft_wrap=True,
     )
     if report.bad or report.failed:
         raise typer.Exit(1)
@@ -415,16 +461,21 @@ def optout(
     if ai_timing or remove:
         _optout_ai_timing(ctx, number, ai_timing=ai_timing, remove=remove, file=file)
         return
-    numbers: list[tuple[str, str]] = []
+    t = admin_text(ctx)
+    numbers: list[tuple[str, str, str]] = []  # (where it was given, the number, the source)
     if number:
-        numbers.append(("argument", number))
+        numbers.append((t("cli.callbacks.argument"), number, "admin"))
     if file is not None:
         try:
             lines = file.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read {file}: {exc}") from exc
         numbers += [
-            (f"{file} line {i}", line.split(",")[0].strip())
+            (
+                t("cli.callbacks.file_line", file=file, line=i),
+                line.split(",")[0].strip(),
+                "robinson",
+            )
             for i, line in enumerate(lines, 1)
             if line.strip() and not line.lstrip().startswith("#")
         ]
@@ -433,8 +484,7 @@ def optout(
     bad = 0
     with _store(ctx) as db:
         with db.transaction() as tx:
-            for where, raw in numbers:
-                source = "robinson" if file is not None and where != "argument" else "admin"
+            for where, raw, source in numbers:
                 if (
                     requests.opt_out(
                         tx, raw, source=source, now=time.time(), region=settings.shop.country
@@ -443,12 +493,18 @@ def optout(
                 ):
                     bad += 1
                     console.print(
-                        plain(f"{where}: {raw!r} is not a phone number"),
+                        plain(t("cli.callbacks.not_a_number", where=where, number=repr(raw))),
                         style="red",
                         markup=False,
                         soft_wrap=True,
                     )
-    console.print(f"{len(numbers) - bad} number(s) on the do-not-call list, {bad} refused")
+    console.print(
+        t(
+            "cli.callbacks.opted_out",
+            numbers=t.count("count.numbers", len(numbers) - bad),
+            refused=bad,
+        )
+    )
     if bad:
         raise typer.Exit(1)
 
@@ -474,18 +530,19 @@ def _optout_ai_timing(
         else:
             e164 = timing_optout.add(tx, number, source="admin", now=time.time(), region=region)
             was_on = True
+    t = admin_text(ctx)
     if e164 is None:
-        console.print(plain(f"{number!r} is not a phone number"), style="red", markup=False)
+        said = t(
+            "cli.callbacks.not_a_number", where=t("cli.callbacks.argument"), number=repr(number)
+        )
+        console.print(plain(said), style="red", markup=False)
         raise typer.Exit(1)
     if not remove:
-        console.print(
-            f"{mask_phone(e164)}: every callback is a plain one from now on (no AI timing), "
-            "its open requests too"
-        )
+        console.print(t("cli.callbacks.ai_timing_on", phone=mask_phone(e164)), markup=False)
     elif was_on:
-        console.print(f"{mask_phone(e164)}: callbacks timed as anyone's again (new requests)")
+        console.print(t("cli.callbacks.ai_timing_off", phone=mask_phone(e164)), markup=False)
     else:
-        console.print(f"{mask_phone(e164)} was not opted out of AI timing: nothing changed")
+        console.print(t("cli.callbacks.ai_timing_unchanged", phone=mask_phone(e164)), markup=False)
 
 
 @scheduler_app.command("run")

@@ -2,7 +2,9 @@
 
 The main factors, the planned time, and the probability by hour of the
 coming week as a small heatmap in the customer's local time (refused hours
-dimmed, with the reasons listed). The model is the one the scheduler daemon
+dimmed, with the reasons listed), every word from the language pack in the
+shop's language (the explanation speaks to the customer; the frame around it
+is ``cli.explain`` in console.yaml). The model is the one the scheduler daemon
 stored at its last refit, or, when none is fresh, one fitted from the
 attempts table now with the same code (the output says which).
 """
@@ -11,23 +13,22 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
 from scheduler.subject_access import explain_requests
-from scheduler.timing.explain import DAYS, OPEN_STATUSES, Explanation
+from scheduler.timing.explain import OPEN_STATUSES, TIMING_REASONS, Explanation
+from spillway.console_text import ConsoleText, load_console_text
 
 console = Console()
 SHADES = "·░▒▓█"  # under 10%, 25%, 40%, 55%, and above
 REFUSED = "-"  # no calls then: told apart without colour too
-LEGEND = "· under 10%  ░ 10-25%  ▒ 25-40%  ▓ 40-55%  █ 55% or more  - no calls then"
 
 
 def _shade(probability: float) -> str:
@@ -50,35 +51,51 @@ def explain_command(
     if as_json:
         print(json.dumps(result.as_json(), indent=2))
         return
-    show(result)
+    # Said to the customer, as the explanation's own sentences are: the shop's language.
+    show(result, load_console_text(settings.shop.language))
 
 
-def _when(ts: float | None, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M") if ts else "-"
-
-
-def show(result: Explanation) -> None:
-    zone = ZoneInfo(result.timezone)
-    console.print(
-        f"[bold]Callback {result.request_id}[/] ({result.status}), times in {result.timezone}"
+def timing_words(result: Explanation, text: ConsoleText) -> str:
+    """Which timing the request has and why, in the pack's words."""
+    timing = "conventional" if result.timing == "traditional" else result.timing
+    reason = result.timing_reason if result.timing_reason in TIMING_REASONS else "unknown"
+    return text(
+        "request.timing_value",
+        timing=text.strings.get(f"policy.{timing}", timing),
+        reason=text(f"timing_reason.{reason}"),
     )
-    console.print(f"Timing: {result.timing_text()}", markup=False)
+
+
+def show(result: Explanation, text: ConsoleText) -> None:
+    zone = result.timezone
+    when = text("cli.explain.when")
+    status = text.strings.get(f"status.{result.status}", result.status)
+    console.print(
+        "[bold]"
+        + escape(text("cli.explain.heading", id=result.request_id, status=status, zone=zone))
+        + "[/]"
+    )
+    console.print(text("cli.explain.timing", timing=timing_words(result, text)), markup=False)
     for statement in result.timeline:
         console.print(statement, markup=False)
     if result.planned_at:
         if result.plan_probability is not None and result.policy == "predicted":
-            console.print(f"  chosen with probability {result.plan_probability:.0%}")
+            chance = text.percent(result.plan_probability)
+            console.print(text("cli.explain.chosen", probability=chance), markup=False)
         if result.plan_reason:
             console.print(f"  ({result.plan_reason})", markup=False)
     if result.status in OPEN_STATUSES:
-        console.print(f"Given up after: {_when(result.expires_at, zone)}")
+        console.print(
+            text("cli.explain.given_up", when=text.when(result.expires_at, zone, when)),
+            markup=False,
+        )
     console.print()
     for factor in result.factors:
         console.print(f"- {factor}", markup=False, soft_wrap=False)
     if result.model_note:
         console.print(result.model_note, markup=False)
     console.print()
-    console.print("Chance of reaching you, by hour of the coming week (darker is likelier):")
+    console.print(text("cli.explain.chance"), markup=False)
     console.print("      " + "".join(f"{h:<3d}" if h % 3 == 0 else "" for h in range(24)))
     by_day: dict[int, list[tuple[int, float, bool]]] = {}
     for cell in result.week:
@@ -86,23 +103,30 @@ def show(result: Explanation) -> None:
     first = result.week[0].weekday if result.week else 0
     for offset in range(7):
         day = (first + offset) % 7
-        line = Text(f"{DAYS[day][:3]}   ")
+        line = Text(f"{text.weekday(day, short=True):<3.3}   ")
         for _hour, p, allowed in sorted(by_day.get(day, [])):
             line.append(_shade(p) if allowed else REFUSED, style="green" if allowed else "grey35")
         console.print(line)
-    console.print(LEGEND, markup=False)
-    console.print("(the reasons for the hours without calls are below)")
+    console.print(text("cli.explain.legend"), markup=False)
+    console.print(text("cli.explain.reasons_below"), markup=False)
     reasons: dict[str, int] = {}
     for cell in result.week:
         if not cell.allowed:
             reasons[cell.reason] = reasons.get(cell.reason, 0) + 1
     for reason, hours in sorted(reasons.items(), key=lambda kv: -kv[1])[:6]:
-        console.print(f"  {hours:3d} h: {reason}", markup=False)
+        console.print(
+            "  " + text("cli.explain.refused_hours", hours=f"{hours:3d}", reason=reason),
+            markup=False,
+        )
     best = result.best_hours()
     if best:
-        console.print(
-            "Best allowed hours: "
-            + ", ".join(
-                f"{DAYS[c.weekday][:3]} {c.hour:02d}:00 ({c.probability:.0%})" for c in best
+        best_hours = ", ".join(
+            text(
+                "cli.explain.best_hour",
+                day=text.weekday(c.weekday, short=True),
+                time=f"{c.hour:02d}:00",
+                probability=text.percent(c.probability),
             )
+            for c in best
         )
+        console.print(text("cli.explain.best", hours=best_hours), markup=False)

@@ -21,10 +21,11 @@ from cli.request_card import moment
 from scheduler.forget_person import forget_everywhere
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, checked_reason, current_actor
+from spillway.console_text import ConsoleText, console_language, load_console_text
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
 from spillway.processing_record import processing_record
-from spillway.retention import HOLD_SAYS, Periods, apply_retention, hold, holds, release
+from spillway.retention import Held, Periods, apply_retention, hold, holds, release
 from spillway.secrets import generate_secret, set_secret
 
 app = typer.Typer(
@@ -33,6 +34,11 @@ app = typer.Typer(
 )
 console = Console()
 PhoneArg = Annotated[str, typer.Argument(help="The person's number, national or E.164.")]
+
+
+def _text(ctx: typer.Context) -> ConsoleText:
+    """The words these commands print: the language pack's, in the console's language."""
+    return load_console_text(console_language(app_context(ctx).settings))
 
 
 def _e164(ctx: typer.Context, raw: str) -> str:
@@ -62,7 +68,16 @@ def export(
         print(text)
         return
     out.write_text(text + "\n", encoding="utf-8")
-    console.print(f"{found.rows} row(s) about {mask_phone(e164)} written to {out}", markup=False)
+    t = _text(ctx)
+    console.print(
+        t(
+            "cli.gdpr.exported",
+            rows=t.count("count.rows", found.rows),
+            phone=mask_phone(e164),
+            out=out,
+        ),
+        markup=False,
+    )
 
 
 @app.command("forget")
@@ -77,18 +92,20 @@ def forget(
     settings = app_context(ctx).settings
     e164 = _e164(ctx, phone)
     settings.gdpr.require_hash_key()  # before asking: without it nothing can be erased
-    if not yes and not typer.confirm(
-        f"Erase everything stored about {e164}? This cannot be undone."
-    ):
-        console.print("Nothing erased.")
+    t = _text(ctx)
+    if not yes and not typer.confirm(t("cli.gdpr.forget_confirm", phone=e164)):
+        console.print(t("cli.gdpr.nothing_erased"))
         raise typer.Exit(1)
     with _store(ctx) as db:
         done = forget_everywhere(db, e164, settings, actor=current_actor(), now=time.time())
     for name, n in done.counts.items():
         console.print(f"  {name}: {n}", markup=False)
     console.print(
-        f"{done.erased.total} row(s) erased or anonymised, "
-        f"{done.erased.cancelled} open callback(s) cancelled"
+        t(
+            "cli.gdpr.forgotten",
+            rows=t.count("count.rows", done.erased.total),
+            callbacks=t.count("count.open_callbacks", done.erased.cancelled),
+        )
     )
 
 
@@ -113,8 +130,8 @@ def retention(
     for name, n in counted.items():
         if n:
             console.print(f"  {name}: {n}", markup=False)
-    verb = "would be removed" if dry_run else "removed"
-    console.print(f"{sum(counted.values())} row(s) past their retention period {verb}")
+    said = "cli.gdpr.retention_would" if dry_run else "cli.gdpr.retention_removed"
+    console.print(_text(ctx).count(said, sum(counted.values())))
 
 
 @app.command("hold")
@@ -134,7 +151,8 @@ def hold_(
     checked_reason(reason, e164, action="hold")  # refused before the database is opened
     with _store(ctx) as db:
         done = hold(db, e164, reason=reason, actor=current_actor(), now=time.time())
-    console.print(f"{mask_phone(e164)} {HOLD_SAYS[done]}", markup=False)
+    said = "cli.gdpr.held" if done is Held.PLACED else "cli.gdpr.held_already"
+    console.print(_text(ctx)(said, phone=mask_phone(e164)), markup=False)
 
 
 @app.command("release")
@@ -154,23 +172,30 @@ def release_(
     checked_reason(reason, e164)  # refused before the database is opened
     with _store(ctx) as db:
         released = release(db, e164, reason=reason, actor=current_actor(), now=time.time())
-    console.print(f"{mask_phone(e164)} {'released' if released else 'was not held'}")
+    said = "cli.gdpr.released" if released else "cli.gdpr.not_held"
+    console.print(_text(ctx)(said, phone=mask_phone(e164)), markup=False)
 
 
 @app.command("holds")
 def holds_(ctx: typer.Context, full: FullOption = False) -> None:
     """The people on hold (numbers masked unless --full, as everywhere)."""
     zone = _shop_zone(ctx)
+    t = _text(ctx)
     with _store(ctx) as db:
         held = holds(db)
     if not held:
-        console.print("nobody is on hold")
+        console.print(t("cli.gdpr.nobody_held"))
         return
     for row in held:
         phone = row["phone"] if full else mask_phone(row["phone"])
         console.print(
-            f"{phone}  held {moment(row['held_at'], zone)} by {escape(row['held_by'])}"
-            f"  {escape(row['reason'] or '')}"
+            t(
+                "cli.gdpr.hold_line",
+                phone=phone,
+                when=moment(row["held_at"], zone),
+                who=escape(row["held_by"]),
+                reason=escape(row["reason"] or ""),
+            )
         )
 
 
@@ -181,12 +206,20 @@ def audit_(
 ) -> None:
     """The audit log: who exported, erased, expired or held data, when, and how many rows."""
     zone = _shop_zone(ctx)
+    t = _text(ctx)
     with _store(ctx) as db:
         for row in audit_log(db, limit=limit):
+            action = t.strings.get(f"audit.{row['action']}", row["action"])
             console.print(
-                f"{moment(row['at'], zone)}  {row['action']:<9} by {row['actor']}: "
-                f"{row['rows']} row(s) {row['detail']}"
-                + (f"  reason: {row['reason']}" if row["reason"] else ""),
+                t(
+                    "cli.gdpr.audit_line",
+                    when=moment(row["at"], zone),
+                    action=f"{action:<9}",
+                    actor=row["actor"],
+                    rows=t.count("count.rows", row["rows"]),
+                    detail=row["detail"],
+                )
+                + (t("cli.gdpr.audit_reason", reason=row["reason"]) if row["reason"] else ""),
                 markup=False,
                 soft_wrap=True,
             )
@@ -204,17 +237,16 @@ def record(
         print(text)
     else:
         out.write_text(text, encoding="utf-8")
-        console.print(f"record of processing written to {out}", markup=False)
+        console.print(_text(ctx)("cli.gdpr.record_written", out=out), markup=False)
 
 
 @app.command("key")
 def key(ctx: typer.Context) -> None:
     """Create the keyed-hash secret (gdpr.hash_key) in the secrets file, if there is none."""
     settings = app_context(ctx).settings
+    t = _text(ctx)
     if settings.gdpr.hash_key is not None:
-        console.print("gdpr.hash_key is already set")
+        console.print(t("cli.gdpr.key_set"))
         return
     path = set_secret("SPILLWAY_GDPR__HASH_KEY", generate_secret())
-    console.print(
-        f"gdpr.hash_key written to {path}; restart the scheduler so it reads it", markup=False
-    )
+    console.print(t("cli.gdpr.key_written", path=path), markup=False)

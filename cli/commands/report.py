@@ -21,7 +21,11 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
+from scheduler.pilot.roi_text import staff_hour_words
+from spillway.callback_settings import PilotRoiSettings
+from spillway.console_text import load_console_text
 from spillway.errors import InputError
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.storage import open_store
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
@@ -53,7 +57,9 @@ def money_terms(money: dict[str, Any]) -> str:
     return f"{counted}; {invested}"
 
 
-def _print(report: dict[str, Any]) -> None:
+def _print(report: dict[str, Any], agent_hour: PilotRoiSettings, currency: str) -> None:
+    # The report's words are English; the agent hour's lines are the console's (its pack).
+    text = load_console_text(DEFAULT_LANGUAGE)
     w = report["window"]
     console.print(
         f"[bold]Pilot[/]: requests created from {w['since']} to {w['until']} ({w['time_zone']}); "
@@ -85,7 +91,7 @@ def _print(report: dict[str, Any]) -> None:
     )
     money = report["money"]
     table = Table(title=money["formula"])
-    for column in ("arm", "callbacks", "attempts", "cost per callback", "ROI"):
+    for column in ("arm", "callbacks", "attempts", f"cost per callback ({currency})", "ROI"):
         table.add_column(column)
     for arm, m in money["arms"].items():
         roi = "baseline" if m.get("baseline") else ("-" if m["roi"] is None else f"{m['roi']:.1%}")
@@ -93,6 +99,9 @@ def _print(report: dict[str, Any]) -> None:
         table.add_row(arm, str(m["callbacks"]), str(m["attempts"]), cpc, roi)
     console.print(table)
     console.print(money_terms(money), markup=False)
+    for line in staff_hour_words(text, agent_hour, currency).values():
+        if line:
+            console.print(line, markup=False, soft_wrap=True)
     shadow = report["shadow"]
     if shadow and shadow["requests"]:
         console.print(
@@ -127,4 +136,4 @@ def pilot(
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        _print(report)
+        _print(report, settings.callbacks.pilot.roi, settings.shop.currency)

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cli.context import app_context
 from spillway.errors import InputError
-from spillway.services import CACHE_DIR, CONFIG_DIR, DATA_DIR, Layout, unit_files
+from spillway.services import CACHE_DIR, CONFIG_DIR, DATA_DIR, Layout, database_folder, unit_files
 
 console = Console()
 
@@ -30,12 +30,13 @@ def install_services(
     user, hardening, readiness checks) for serve, scheduler, web and nlu."""
     settings = app_context(ctx).settings
     spool = settings.callbacks.spool_dir
+    database = database_folder(settings, data_dir)
     layout = Layout(
         user=user,
         data_dir=data_dir,
         cache_dir=CACHE_DIR,
         config_dir=CONFIG_DIR,
-        extra_writable=(spool,) if spool is not None else (),
+        extra_writable=tuple(p for p in (database, spool) if p is not None),
     )
     units = unit_files(settings, layout)
     warn = Console(stderr=True)
@@ -78,7 +79,8 @@ def install_services(
     console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False, soft_wrap=True)
     for step in (
         f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
-        f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}",
+        f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}"
+        + (f" {database}" if database is not None else ""),
         f"install -d -m 0755 {layout.config_dir}",
         f"install -o {user} -g {user} -m 0600 /dev/null {layout.secrets_file}",
         "systemctl daemon-reload",
