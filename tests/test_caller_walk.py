@@ -1,0 +1,65 @@
+"""The caller walk: every caller always knows what to do next, in English and Danish.
+
+Pure checks of what the bot and the menus say at the places where a walk through
+the sandbox found a caller left without instructions or in the wrong language: a
+caller the recogniser cannot make out twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.backends import Backends
+from bot.dialogue import prompts
+from bot.dialogue.inputs import TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.types import ParsedIntent
+from spillway.language_pack import load_pack
+
+pytestmark = pytest.mark.usefixtures("english_after")
+
+LANGUAGES = ("en", "da")
+# How each pack names the keypad in its questions.
+PRESS = {"en": "press 1", "da": "trykke 1"}
+
+
+class _Anything:
+    """Never consulted for an unsure transcript; a stand-in for the NLU."""
+
+    async def parse(self, text: str) -> ParsedIntent:
+        return ParsedIntent("nlu_fallback", 0.1, {}, "test", text)
+
+
+def _dialogue(demo: Backends, language: str) -> Dialogue:
+    config = DialogueConfig(language=language, min_asr_confidence=0.37)
+    return Dialogue(_Anything(), demo, config, call_id="walk", clock=lambda: 1_750_000_000.0)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_caller_unclear_twice_hears_the_question_and_its_keys(
+    demo: Backends, language: str
+) -> None:
+    d = _dialogue(demo, language)
+    await d.start()
+    pack = load_pack(language)
+    mumble = TextTurn("mm hm grmbl", asr_confidence=0.1)
+    first = await d.handle(mumble)
+    assert first.text == pack.say("reprompt_unclear")  # "could you say that again?"
+    # Said again, still unclear: not the same "say that again", but the question
+    # and how to answer it on the keypad (the caller's speech is not getting through).
+    second = await d.handle(mumble)
+    assert second.text != first.text
+    assert second.text.startswith(pack.say("reprompt_unclear_again"))
+    assert pack.say("greet_reprompt") in second.text and PRESS[language] in second.text
+    assert second.cached_prefix == pack.say("reprompt_unclear_again")
+    assert not second.transfer and d.state is State.MAIN
+    # A third: a colleague, and the caller is told so.
+    third = await d.handle(mumble)
+    assert third.transfer and third.text == pack.say("transfer_no_match")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_second_unclear_opener_is_rendered_at_start_up(language: str) -> None:
+    prompts.use_language(language)
+    assert load_pack(language).say("reprompt_unclear_again") in prompts.fixed_prompts()
+
