@@ -2,7 +2,7 @@
 
 Pure checks of what the bot and the menus say at the places where a walk through
 the sandbox found a caller left without instructions or in the wrong language: a
-caller the recogniser cannot make out twice.
+caller the recogniser cannot make out twice; the queue's announcement in Danish.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from bot.dialogue import prompts
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.types import ParsedIntent
+from dialplan.render import render_spillway
+from dialplan.sounds import SOUND_KEYS, sound_dirs
 from spillway.language_pack import load_pack
+from spillway.settings import Settings
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
@@ -63,3 +67,33 @@ def test_the_second_unclear_opener_is_rendered_at_start_up(language: str) -> Non
     prompts.use_language(language)
     assert load_pack(language).say("reprompt_unclear_again") in prompts.fixed_prompts()
 
+
+# -- the queue: what everyone waiting hears every 30 s ---------------------------------
+
+
+def _queues(settings: Settings) -> str:
+    [text] = [
+        f.text
+        for f in render_spillway(settings, ami_secret=None)
+        if f.name == "queues_spillway.conf"
+    ]
+    return text
+
+
+def test_a_danish_queue_announces_in_danish_not_asterisks_english() -> None:
+    # A Danish caller kept in the queue by the menu, and a called-back Danish customer
+    # waiting for a colleague, heard Asterisk's English "all of our representatives
+    # are busy" every 30 s.
+    settings = make_settings(shop={"language": "da"})
+    [announce] = [
+        line.split("=", 1)[1].strip()
+        for line in _queues(settings).splitlines()
+        if line.startswith("periodic-announce =")
+    ]
+    assert announce == f"{sound_dirs(settings).pbx}/queue_still_busy"
+    assert "queue_still_busy" in SOUND_KEYS  # rendered at `dialplan install`
+    said = load_pack("da").say("queue_still_busy", shop="Butikken")
+    assert "optaget" in said and "Bliv ved telefonen" in said and "plads i køen" in said
+    # English keeps Asterisk's own words, which every Asterisk has.
+    english = _queues(make_settings(shop={"language": "en"}))
+    assert "periodic-announce = queue-periodic-announce\n" in english
