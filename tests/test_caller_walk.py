@@ -2,7 +2,8 @@
 
 Pure checks of what the bot and the menus say at the places where a walk through
 the sandbox found a caller left without instructions or in the wrong language: a
-caller the recogniser cannot make out twice; the queue's announcement in Danish.
+caller the recogniser cannot make out twice; the queue's announcement in Danish; a
+called-back customer who presses nothing when no colleague is free.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dialplan.sounds import SOUND_KEYS, sound_dirs
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
 from tests.conftest import make_settings
+from tests.test_pbx_sounds import extensions
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
@@ -97,3 +99,47 @@ def test_a_danish_queue_announces_in_danish_not_asterisks_english() -> None:
     # English keeps Asterisk's own words, which every Asterisk has.
     english = _queues(make_settings(shop={"language": "en"}))
     assert "periodic-announce = queue-periodic-announce\n" in english
+
+
+# -- the called-back customer when no colleague comes ---------------------------------
+
+
+def _connect_step(language: str) -> list[str]:
+    """The dialplan lines a called-back customer goes through (comments left out)."""
+    text = extensions(make_settings(shop={"language": language}))
+    step = text[
+        text.index("[spillway-callback-connect]") : text.index("[spillway-callback-reached]")
+    ]
+    return [line.strip() for line in step.splitlines() if line.startswith((" same", "exten"))]
+
+
+def _after(lines: list[str], marker: str) -> list[str]:
+    return lines[next(i for i, line in enumerate(lines) if marker in line) + 1 :]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_called_back_customer_who_presses_nothing_is_called_again_and_told_so(
+    language: str,
+) -> None:
+    # They heard "press 1 and we'll call you back, press 2 to keep waiting" twice and
+    # pressed nothing: the dialplan said "sorry we couldn't connect you, goodbye" and
+    # hung up, and the request's fate was left to the scheduler (closed for good when
+    # that was its last attempt). Now: a request through the spool, as key 1 makes,
+    # and the goodbye says so.
+    lines = _connect_step(language)
+    no_key = _after(lines, "GotoIf($[${SPILLWAY_TRIES} < 2]?sorry)")
+    # No hang-up before the request is taken: the next steps are the spool's.
+    taken = next(i for i, line in enumerate(no_key) if "AGI(" in line and "callback-spool" in line)
+    assert not any("Hangup()" in line for line in no_key[:taken]), no_key[:taken]
+    assert "Set(SPILLWAY_AGAIN_SAY=callback_no_agent_goodbye)" in no_key[0]
+    # What is said once the request is in: the prompt that was chosen (key 1: thanks).
+    spoken = [line for line in no_key[taken:] if "spillway-say,s,1(${SPILLWAY_AGAIN_SAY}," in line]
+    assert spoken, no_key[taken:]
+    assert any("Set(SPILLWAY_AGAIN_SAY=callback_again_recorded)" in line for line in lines[:3])
+    pack = load_pack(language)
+    goodbye = pack.say("callback_no_agent_goodbye", shop="Shop")
+    assert {"en": "call you back", "da": "ringer dig op igen"}[language] in goodbye
+    # Key 1 still thanks them for choosing.
+    assert {"en": "call you back", "da": "ringer dig op"}[language] in pack.say(
+        "callback_again_recorded", shop="Shop"
+    )
