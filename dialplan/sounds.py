@@ -52,6 +52,7 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_key_not_offered_again",
     "menu_callback_timing",
     "menu_callback_recorded",
+    "callback_not_taken",
     "call_goodbye",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),

@@ -143,3 +143,37 @@ def test_a_called_back_customer_who_presses_nothing_is_called_again_and_told_so(
     assert {"en": "call you back", "da": "ringer dig op"}[language] in pack.say(
         "callback_again_recorded", shop="Shop"
     )
+
+
+# -- the callback step that takes no request -------------------------------------------
+
+
+def _callback_step(language: str) -> list[str]:
+    text = extensions(make_settings(shop={"language": language}))
+    step = text[text.index("exten => callback,1") : text.index("exten => callback-spool,1")]
+    return [line.strip() for line in step.splitlines() if line.startswith((" same", "exten"))]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_caller_whose_callback_cannot_be_taken_is_told_and_keeps_their_place(
+    language: str,
+) -> None:
+    # Key 3 from a withheld number (or one the calling rules never dial): the controller
+    # takes no request, and the dialplan put the caller back in the queue without a
+    # word. They had asked to be called back: told nothing, they hang up and wait for
+    # a call that never comes.
+    lines = _callback_step(language)
+    empty = [line for line in lines if '"${SPILLWAY_CALLBACK_ID}" = ""' in line]
+    assert len(empty) == 2, empty  # after the controller, and after the spool
+    assert all(line.endswith("?not-taken)") for line in empty), empty
+    told = _after(lines, "(not-taken)")
+    [not_taken] = [line for line in lines if "(not-taken)" in line]
+    assert "spillway-say,s,1(callback_not_taken," in not_taken
+    assert told[0] == "same => n,Goto(wait,1)"
+    assert "callback_not_taken" in SOUND_KEYS
+    said = load_pack(language).say("callback_not_taken", shop="Shop")
+    can_not, keep = {
+        "en": ("can't call you back", "keep your place in the queue"),
+        "da": ("kan ikke ringe dig op", "beholder din plads i køen"),
+    }[language]
+    assert can_not in said and keep in said
