@@ -20,7 +20,7 @@ from dialplan.ami_users import (
     admin_secret_for,
     permitted_networks,
 )
-from dialplan.sounds import sound_dirs, stock_fallback
+from dialplan.sounds import queue_announcement, sound_dirs, stock_fallback
 from dialplan.spool import callback_spool
 from spillway.call import PLAIN_CALLBACK_KEY
 from spillway.settings import Settings
@@ -204,6 +204,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "spool": callback_spool(settings),
         "cb": settings.callbacks,
         "snd": sound_dirs(settings).pbx,
+        "queue_announce": queue_announcement(settings.shop.language, sound_dirs(settings).pbx),
         "plain_key": PLAIN_CALLBACK_KEY,
         # stock("a&b"): Asterisk's own sounds as a fallback, only in their language.
         "stock": partial(stock_fallback, settings.shop.language),

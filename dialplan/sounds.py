@@ -52,12 +52,14 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_key_not_offered_again",
     "menu_callback_timing",
     "menu_callback_recorded",
+    "callback_not_taken",
     "call_goodbye",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),
     "callback_no_agent",
     "callback_again_recorded",
     "callback_no_agent_goodbye",
+    "queue_still_busy",
     "agent_whisper",
     *(f"agent_whisper_{t}" for t in CALLBACK_TOPICS.values()),
 )
@@ -76,6 +78,21 @@ def stock_fallback(language: str, sounds: str) -> str:
     """Asterisk's own ``sounds`` (``a&b``) as the fallback for a missing prompt, when
     they speak the shop's ``language``; otherwise a tone."""
     return sounds if language == STOCK_SOUNDS_LANGUAGE else NO_WORDS
+
+
+# Asterisk's own words for the queue's periodic announcement ("all of our
+# representatives are busy, please stay on the line").
+STOCK_QUEUE_ANNOUNCEMENT = "queue-periodic-announce"
+
+
+def queue_announcement(language: str, folder: str) -> str:
+    """What the queue says every so often to everyone waiting (a called-back customer
+    too): Asterisk's own words in their language, else our ``queue_still_busy`` in
+    ``folder`` (the queue cannot check that a file exists; a missing one is a
+    skipped announcement, never words in another language)."""
+    if language == STOCK_SOUNDS_LANGUAGE:
+        return STOCK_QUEUE_ANNOUNCEMENT
+    return f"{folder}/queue_still_busy"
 
 
 @dataclass(frozen=True, slots=True)

@@ -479,9 +479,14 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         self._failures += 1
         if self._failures > self.config.max_reprompts:
             return self._give_up()
-        if unclear:
+        if unclear and self._failures == 1:
             again = say("reprompt_unclear")
             return Reply(again, "reprompt_unclear", cached_prefix=again)
+        if unclear:
+            # Said again and still unclear: "say that again" once more would leave the
+            # caller where they were; the question again, with its keys.
+            opener = say("reprompt_unclear_again")
+            return Reply(f"{opener} {self._last_prompt}", "reprompt_unclear", cached_prefix=opener)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
         return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
 

@@ -71,6 +71,7 @@ _FIXED_OPENERS = (
     "reprompt_not_understood",
     "reprompt_silence",
     "reprompt_unclear",
+    "reprompt_unclear_again",
 )
 
 # Pack families that are written, never spoken: the timing explanation, the
