@@ -134,7 +134,11 @@ def with_gbm(
 
 def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
     """The first ``stop`` attempts of ``log``."""
-    columns = (f.name for f in dataclasses.fields(log) if f.name != "industry")
+    columns = (
+        f.name
+        for f in dataclasses.fields(log)
+        if f.name != "industry" and getattr(log, f.name) is not None
+    )
     return dataclasses.replace(log, **{name: getattr(log, name)[:stop] for name in columns})
 
 
