@@ -38,7 +38,7 @@ from scheduler.simulation import simulator
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.world import load_world
-from scheduler.timing import contact_model, tilt_weight
+from scheduler.timing import contact_model
 
 POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
 
@@ -84,16 +84,6 @@ def _refit_every(seconds: float) -> Iterator[None]:
 
 
 @contextmanager
-def _tilt_powers(powers: tuple[float, ...]) -> Iterator[None]:
-    original = tilt_weight.TILT_POWERS
-    tilt_weight.TILT_POWERS = powers
-    try:
-        yield
-    finally:
-        tilt_weight.TILT_POWERS = original
-
-
-@contextmanager
 def _unchanged() -> Iterator[None]:
     yield
 
@@ -118,9 +108,6 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
     # The refit every 6 hours instead of daily.
     "refit_6h": lambda: _refit_every(6 * 3600.0),
-    # Each customer's signal tilt kept whole in every segment, whatever the calls say
-    # (the code before the tilt's weight per segment, scheduler/timing/tilt_weight.py).
-    "tilt_whole": lambda: _tilt_powers((1.0,)),
 }
 
 

@@ -52,11 +52,10 @@ from scheduler.simulation.world import (
     segment_truth,
     true_season_factor,
 )
-from scheduler.timing import tilt_weight
 from scheduler.timing.contact_model import AttemptLog, ContactModel, FloatArray, fit, slot_of
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.segment_activity import prior_tilts
-from scheduler.timing.signal_evidence import SignalSettings, tilt
+from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import (
     SlotPolicy,
     fixed_probabilities,
@@ -145,9 +144,6 @@ class SimAttempt:
     # The model's P(answer) for this call when it was placed (None: no model), for calibration.
     predicted_p: float | None = None
     season: str | None = None  # the segment's season on the local date (None: none)
-    # The customer's own signal tilt in this slot under each power, when the call was placed
-    # (:func:`scheduler.timing.tilt_weight.at_slot`; None: the policy weighs no signal).
-    tilt: FloatArray | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,33 +256,8 @@ class _Simulation:
             answered=np.array([a.answered for a in self.attempts], dtype=np.bool_),
             industry={} if Withheld.INDUSTRY in self.withheld else industry,
             season=[a.season or "" for a in self.attempts] if has_seasons(self.world) else (),
-            tilt=self._attempt_tilts(),
         )
         self.model = fit(log, now=self.now, prior_tilt=self._prior_tilt(log.industry))
-
-    def _attempt_tilts(self) -> FloatArray | None:
-        """Each attempt's tilt row for the fit, as the dialler would log it (None: none
-        recorded, so every segment's tilt is kept whole, as without signals)."""
-        if not any(a.tilt is not None for a in self.attempts):
-            return None
-        ones = np.ones(len(tilt_weight.TILT_POWERS))
-        return np.vstack([ones if a.tilt is None else a.tilt for a in self.attempts])
-
-    def _own_tilt(self, customer: int, slot: int) -> FloatArray | None:
-        """The customer's tilt in ``slot`` (the model's), under each power, as placed now."""
-        if self.signals is None or self.signal_settings is None or self.model is None:
-            return None
-        events = self.signals.until(customer, self.now)
-        zone = SHOP_ZONE if Withheld.TIME_ZONE in self.withheld else None
-        curve = self.model.segment_mean(self.segment_of(customer))
-        factor = tilt(
-            events,
-            curve,
-            now_s=self.now,
-            timezone=zone or self.people.timezone[customer],
-            settings=self.signal_settings,
-        )
-        return None if factor is None else tilt_weight.at_slot(factor, curve, slot)
 
     def _prior_tilt(self, industry: Mapping[str, str]) -> dict[str, FloatArray]:
         """Each segment's pooled signals as a tilt of its cold-start prior, as the daemon's
@@ -309,16 +280,13 @@ class _Simulation:
         if season is not None:  # school holidays: the segment answers more or less often
             p = min(MAX_PROB, p * season.answer_factor)
         answered = bool(self.rng.random() < p)
-        believed, own_tilt = None, None
+        believed = None
         if self.model is not None:
             mean = self.model.mean(
                 self.people.ids[customer], self.segment_of(customer), len(request.attempts) + 1
             )
             zone = SHOP_ZONE if Withheld.TIME_ZONE in self.withheld else None
-            learned = slot if zone is None else slot_of(*_day_hour(self.now, zone))
-            believed = float(mean[learned])
-            if self.uses_model:
-                own_tilt = self._own_tilt(customer, learned)
+            believed = float(mean[slot if zone is None else slot_of(*_day_hour(self.now, zone))])
         request.attempts.append(self.now)
         days = self.by_number_day.setdefault(customer, {})
         days[when.date()] = days.get(when.date(), 0) + 1
@@ -335,7 +303,6 @@ class _Simulation:
                 when.hour,
                 believed,
                 None if season is None else season.name,
-                own_tilt,
             )
         )
         hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S

@@ -134,11 +134,7 @@ def with_gbm(
 
 def _prefix(log: AttemptLog, stop: int) -> AttemptLog:
     """The first ``stop`` attempts of ``log``."""
-    columns = (
-        f.name
-        for f in dataclasses.fields(log)
-        if f.name != "industry" and getattr(log, f.name) is not None
-    )
+    columns = (f.name for f in dataclasses.fields(log) if f.name != "industry")
     return dataclasses.replace(log, **{name: getattr(log, name)[:stop] for name in columns})
 
 

@@ -43,7 +43,6 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from scheduler.timing import tilt_weight
 from scheduler.timing.season_effect import SEASON_ROUNDS, SeasonEffect, SeasonRows
 
 SLOTS = 168
@@ -113,10 +112,6 @@ class AttemptLog:
     answered: NDArray[np.bool_]
     industry: Mapping[str, str] = field(default_factory=dict)  # segment -> industry
     season: Sequence[str] = ()  # per attempt: the season's name, "" for none; (): no seasons
-    # Per attempt, the customer's own signal tilt in its slot when it was placed, under each
-    # power of :data:`scheduler.timing.tilt_weight.TILT_POWERS` ([attempts, powers], ones
-    # for a customer without signals); None: not recorded, every segment's tilt kept whole.
-    tilt: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.answered)
@@ -200,9 +195,6 @@ class ContactModel:
     # customers (:func:`scheduler.timing.signal_evidence.segment_tilt`); for a segment with
     # no attempts yet (one with attempts has it in ``seg_alpha``/``seg_beta`` already).
     prior_tilt: dict[str, FloatArray] = field(default_factory=dict)
-    # segment -> power on its customers' own tilt, as its calls confirmed the signals
-    # (:mod:`scheduler.timing.tilt_weight`); a segment not in it: 1, the whole tilt.
-    tilt_power: dict[str, float] = field(default_factory=dict)
     _gbm_cache: dict[tuple[int, int, int], FloatArray] = field(default_factory=dict)
 
     # -- the Beta-binomial part -----------------------------------------------------------
@@ -223,13 +215,6 @@ class ContactModel:
         a, b = self.seg_alpha[index], self.seg_beta[index]
         return np.asarray(a / (a + b), dtype=np.float64)
 
-    def own_tilt(self, segment: str | None, tilt: FloatArray) -> FloatArray:
-        """A customer's ``tilt`` weighed by how far their segment's calls confirmed it."""
-        power = self.tilt_power.get(segment or "default", 1.0)
-        if power == 1.0:
-            return tilt
-        return tilt_weight.powered(tilt, self.segment_mean(segment), power)
-
     def posterior(
         self, customer: str, segment: str | None, tilt: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray]:
@@ -239,7 +224,7 @@ class ContactModel:
         (:mod:`scheduler.timing.signal_evidence`); their answers update the tilted prior."""
         base = self.segment_mean(segment)
         if tilt is not None:
-            base = np.clip(base * self.own_tilt(segment, tilt), 0.001, 0.97)
+            base = np.clip(base * tilt, 0.001, 0.97)
         index = self.customers.get(customer)
         if index is None:
             return base * CUSTOMER_STRENGTH, (1 - base) * CUSTOMER_STRENGTH
@@ -311,7 +296,7 @@ class ContactModel:
             alpha, beta = self.seg_alpha[index], self.seg_beta[index]
         curves = rng.beta(alpha * sharpen, beta * sharpen, size=(draws, SLOTS))
         if tilt is not None:
-            curves = np.clip(curves * self.own_tilt(segment, tilt), 0.001, 0.97)
+            curves = np.clip(curves * tilt, 0.001, 0.97)
         person = self.customers.get(customer)
         if person is not None:
             a, b = _shrunk(
@@ -439,22 +424,6 @@ def _segment_posterior(
     return np.stack(alphas)[chosen, rows], np.stack(betas)[chosen, rows]
 
 
-def _tilt_powers(
-    log: AttemptLog,
-    names: Sequence[str],
-    seg_codes: NDArray[np.int64],
-    expected: FloatArray,
-    answered: FloatArray,
-) -> dict[str, float]:
-    """Each segment's power on its customers' own tilt, where its calls moved it from 1."""
-    if log.tilt is None or not names:
-        return {}
-    powers = tilt_weight.chosen_powers(
-        seg_codes, len(names), expected, answered, log.tilt, tilt_weight.TILT_MARGIN_NATS
-    )
-    return {name: float(p) for name, p in zip(names, powers, strict=True) if p != 1.0}
-
-
 def fit(
     log: AttemptLog,
     *,
@@ -542,7 +511,6 @@ def fit(
         fitted_at=now,
         seasons=seasons,
         prior_tilt=tilts,
-        tilt_power=_tilt_powers(log, names, seg_codes, point * weight, answered),
     )
     if not gbm or len(log) < GBM_MIN_ATTEMPTS:
         return model
