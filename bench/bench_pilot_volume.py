@@ -126,14 +126,24 @@ def run(
             for policy in policies:
                 month: list[float] = []
                 weeks: list[list[float]] = []
+                per_contact: list[float] = []
+                broken = 0
                 for seed in seeds:
                     figures = kpis(simulate(world.model_copy(update={"seed": seed}), policy))
                     month.append(figures["first_attempt_contact_rate"])
+                    per_contact.append(figures["mean_attempts_per_contact"])
+                    broken += figures["rule_violations"]
+                    broken += figures["first_attempts_outside_told_window"]
                     for i, week in enumerate(figures["weekly"][:4]):
                         if len(weeks) <= i:
                             weeks.append([])
                         weeks[i].append(week["first_attempt_contact_rate"])
-                per_policy[policy.value] = {"month": month, "weeks": weeks}
+                per_policy[policy.value] = {
+                    "month": month,
+                    "weeks": weeks,
+                    "attempts_per_contact": per_contact,
+                    "rules_broken_or_outside_told_window": broken,
+                }
             results[f"{path.parent.name}/{path.stem}"] = per_policy
     return results
 
@@ -232,20 +242,88 @@ def difference_table(
     return "\n".join(lines)
 
 
+def _se(diffs: Sequence[float]) -> str:
+    """Mean ± standard error of paired differences in points, and the seeds up."""
+    points = [100 * d for d in diffs]
+    mean = statistics.fmean(points)
+    se = statistics.stdev(points) / len(points) ** 0.5 if len(points) > 1 else float("nan")
+    return f"{mean:+.1f} ± {se:.1f} ({sum(d > 0 for d in points)}/{len(points)} up)"
+
+
 def paired(
     baseline: dict[str, dict[str, Any]], variant: dict[str, dict[str, Any]], policy: str
 ) -> str:
-    """The variant's month rate minus the baseline's, seed by seed (points, mean ± sd)."""
-    lines = ["| world | variant - baseline (points) |", "|---|---|"]
+    """The variant's rates minus the baseline's, seed by seed: the month and weeks 1-4 in
+    points (mean ± standard error, seeds up), the month's means, attempts per contact and
+    the rules broken or first attempts outside the told window (summed over seeds)."""
+    lines = [
+        "| world | baseline → variant, month | variant - baseline: month | week 1 | week 2 "
+        "| week 3 | week 4 | attempts per contact | rules broken + outside told window |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, per_policy in variant.items():
-        diffs = [
-            v - b
-            for v, b in zip(
-                per_policy[policy]["month"], baseline[name][policy]["month"], strict=True
-            )
+        mine, theirs = per_policy[policy], baseline[name][policy]
+        month = [v - b for v, b in zip(mine["month"], theirs["month"], strict=True)]
+        weeks = [
+            _se([v - b for v, b in zip(vw, bw, strict=True)])
+            for vw, bw in zip(mine["weeks"], theirs["weeks"], strict=True)
         ]
-        lines.append(f"| {name} | {_pct(diffs)} |")
+        lines.append(
+            f"| {name} | {100 * statistics.fmean(theirs['month']):.1f} → "
+            f"{100 * statistics.fmean(mine['month']):.1f} | {_se(month)} | {' | '.join(weeks)} | "
+            f"{statistics.fmean(theirs['attempts_per_contact']):.2f} → "
+            f"{statistics.fmean(mine['attempts_per_contact']):.2f} | "
+            f"{theirs['rules_broken_or_outside_told_window']} / "
+            f"{mine['rules_broken_or_outside_told_window']} |"
+        )
     return "\n".join(lines)
+
+
+def _merge(into: dict[str, dict[str, Any]], one: dict[str, dict[str, Any]]) -> None:
+    """Append one seed's figures (a :func:`run` result) to ``into``, world by policy."""
+    for name, per_policy in one.items():
+        for policy, figures in per_policy.items():
+            kept = into.setdefault(name, {}).setdefault(
+                policy,
+                {
+                    "month": [],
+                    "weeks": [],
+                    "attempts_per_contact": [],
+                    "rules_broken_or_outside_told_window": 0,
+                },
+            )
+            kept["month"] += figures["month"]
+            kept["attempts_per_contact"] += figures["attempts_per_contact"]
+            kept["rules_broken_or_outside_told_window"] += figures[
+                "rules_broken_or_outside_told_window"
+            ]
+            for i, week in enumerate(figures["weeks"]):
+                if len(kept["weeks"]) <= i:
+                    kept["weeks"].append([])
+                kept["weeks"][i] += week
+
+
+def interleaved(
+    paths: Sequence[Path],
+    seeds: Sequence[int],
+    variant: str,
+    against: str,
+    policies: Sequence[PolicyName],
+    lines: bool,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """``variant`` and ``against`` seed by seed, world by world (so a run stopped early
+    still pairs what it ran); with ``lines`` one JSON line per world and seed as it ends."""
+    results: dict[str, dict[str, Any]] = {}
+    baseline: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        for seed in seeds:
+            mine = run([path], [seed], variant, policies)
+            theirs = run([path], [seed], against, policies)
+            _merge(results, mine)
+            _merge(baseline, theirs)
+            if lines:
+                print(json.dumps({"seed": seed, variant: mine, against: theirs}), flush=True)
+    return results, baseline
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -267,12 +345,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     policies = [PolicyName(p) for p in args.policies.split(",")]
-    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
     if args.against:
-        baseline = run(args.worlds, range(1, args.seeds + 1), args.against, policies)
+        results, baseline = interleaved(
+            args.worlds, range(1, args.seeds + 1), args.variant, args.against, policies, args.json
+        )
         print(f"{args.variant} against {args.against}; seeds 1..{args.seeds}")
         print(paired(baseline, results, PolicyName.PREDICTED.value))
-    elif args.json:
+        print(f"({time.perf_counter() - started:.0f} s)")
+        return
+    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
+    if args.json:
         print(json.dumps(results))
     else:
         print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")

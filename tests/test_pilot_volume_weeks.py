@@ -52,3 +52,26 @@ def test_the_table_has_a_row_per_world_with_both_policies() -> None:
     assert len(rows) == 3
     assert rows[2].startswith("| pilot/a | +15.0 [")
     assert rows[2].endswith("(0/2 below) |")
+
+
+def test_paired_gives_the_month_and_weeks_with_standard_errors_merged_seed_by_seed() -> None:
+    from bench.bench_pilot_volume import _merge, paired
+
+    def one(month: float, week: float) -> dict[str, dict[str, object]]:
+        figures = {
+            "month": [month],
+            "weeks": [[week]] * 4,
+            "attempts_per_contact": [2.0],
+            "rules_broken_or_outside_told_window": 0,
+        }
+        return {"w": {"predicted": figures}}
+
+    variant: dict[str, dict[str, object]] = {}
+    baseline: dict[str, dict[str, object]] = {}
+    for v, b in ((0.42, 0.40), (0.44, 0.40)):  # +2 and +4 points
+        _merge(variant, one(v, v))
+        _merge(baseline, one(b, b))
+    row = paired(baseline, variant, "predicted").splitlines()[2]
+    # Mean +3.0, standard error sd / sqrt(2) = 1.414 / 1.414 = 1.0, both seeds up.
+    assert "| 40.0 → 43.0 | +3.0 ± 1.0 (2/2 up) |" in row
+    assert row.count("+3.0 ± 1.0 (2/2 up)") == 5
