@@ -165,7 +165,8 @@ async def test_callback_from_a_premium_rate_number_keeps_the_caller_in_the_queue
             call = await h.call("4590123456")  # a Danish premium-rate number
             await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
             await h.press(call, "3")
-            requeue = await wait_event(events, 10, UserEvent="SpillwayRequeue")
+            # The caller first hears why no call will come (callback_not_taken).
+            requeue = await wait_event(events, 30, UserEvent="SpillwayRequeue")
         assert requeue["CallId"] == call.call_id
         [row] = h.rows("SELECT phone, status, last_error FROM callback_requests")
         assert (row["phone"], row["status"]) == ("+4590123456", "invalid_number")
