@@ -70,7 +70,7 @@ def test_a_request_s_plan_names_the_default_segment_as_the_page_does(
 
 def test_a_closed_request_s_hours_speak_about_the_customer(danish_pages: dict[str, str]) -> None:
     page = danish_pages["/requests/3"]
-    hours = re.findall(r"<li>\d+ t: ([^<]+)</li>", page)
+    hours = re.findall(r"<li>\d+ af ugens timer: ([^<]+)</li>", page)
     assert hours and all(not re.search(r"\b(dig|du|vi)\b", h) for h in hours), hours
     assert any("uden at kunden blev nået" in h for h in hours), hours
 

@@ -186,6 +186,19 @@ def localised(text: ConsoleText, shown: str) -> str:
     return shown
 
 
+# The KPIs counted in hours: the report's figures for them are bare numbers ("3.00").
+HOURS_KPIS = frozenset({"median_hours_to_contact"})
+
+
+def with_unit(text: ConsoleText, key: str, shown: str) -> str:
+    """A KPI's shown figure with its unit where the figure alone does not say it:
+    "3,00 t", "-3,00 t [-17,02; +3,00]" (hours); others, and "-", as they are."""
+    if key not in HOURS_KPIS or shown == "-":
+        return shown
+    figure, bracket, interval = shown.partition(" [")
+    return text("format.duration_h", n=figure) + bracket + interval
+
+
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
     """The Pilot page; its report is kept in ``figures`` (the Overview's cache) for a minute."""
 
@@ -207,8 +220,12 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "since": since or "",
                 "until": until or "",
                 "policy": settings.callbacks.policy,
-                "shown_value": lambda key, value: localised(text, shown_value(key, value)),
-                "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
+                "shown_value": lambda key, value: with_unit(
+                    text, key, localised(text, shown_value(key, value))
+                ),
+                "shown_difference": lambda kpi: with_unit(
+                    text, kpi["key"], localised(text, shown_difference(kpi))
+                ),
                 "verdict": lambda kpi: verdict_words(text, kpi),
                 "in_short": in_short(text, report["primary"]),
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
