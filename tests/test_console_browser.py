@@ -293,6 +293,7 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
         assert tab.inner_text("[data-kpi=turn_latency_p95]") == "970"
         # Whether the timing pays, in one Danish line, honest without a pilot; its link
         # opens the Pilot page for the same 30 days.
+        tab.wait_for_selector("#pilot-pays a")  # fetched once the Overview has loaded
         pays = tab.inner_text("#pilot-pays")
         assert pays.startswith("Betaler timingen sig? Ingen tilbagekald i piloten"), pays
         tab.click("#pilot-pays a")

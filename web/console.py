@@ -60,7 +60,6 @@ from web.kpis import (
 )
 from web.model_view import calibration, model_facts, reliability, segment_heatmaps
 from web.pages import page_text, render, word
-from web.pilot_page import OVERVIEW_PILOT_DAYS, overview_since, pays_words, pilot_figures
 from web.users import Role
 
 LIVE_POLL_S = 5
@@ -207,9 +206,6 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
             w = window(EMPTY_TODAY_SHOWS, zone, now)
             k = await kpis_of(w, now)
         text = page_text(request)
-        # Does the timing pay? The Pilot page's report over the last 30 days, in one line.
-        pilot_since = overview_since(zone, now)
-        pilot = await pilot_figures(settings, store, figures, pilot_since, None, now)
         return render(
             request,
             "overview.html",
@@ -222,8 +218,6 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
                 "today_empty": today_empty,
-                "pilot_pays": pays_words(text, pilot["primary"], OVERVIEW_PILOT_DAYS),
-                "pilot_since": pilot_since,
             },
         )
 

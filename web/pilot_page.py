@@ -6,9 +6,12 @@ the command agree to the digit); counted on the store's worker thread, at most
 once a minute per window (:mod:`web.figure_cache`, shared with the Overview).
 The page names no customer: it shows counts only.
 
-The Overview says in one line whether the timing pays (:func:`pays_words`), from the
-same report over its last :data:`OVERVIEW_PILOT_DAYS` days, the same cache entry the
-Pilot page uses for that window (:func:`pilot_figures`), so the two agree.
+The Overview says in one line whether the timing pays (:func:`pays_words`): the
+report's primary KPI over the last :data:`OVERVIEW_PILOT_DAYS` days, counted by the
+report's own function (:func:`scheduler.pilot.report.primary_from_store`, so it agrees
+with the Pilot page for those days) without the other KPIs' bootstrap, and fetched by
+the Overview after it has loaded (``GET /overview/pilot``), so the Overview's own
+figures never wait for it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from starlette.routing import Route
 from scheduler.pilot.report import (
     pilot_report_from_store,
     pilot_window,
+    primary_from_store,
     shown_difference,
     shown_value,
 )
@@ -200,7 +204,9 @@ def with_unit(text: ConsoleText, key: str, shown: str) -> str:
 
 
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
-    """The Pilot page; its report is kept in ``figures`` (the Overview's cache) for a minute."""
+    """The Pilot page and the Overview's line; their figures are kept in ``figures`` (the
+    Overview's cache) for a minute."""
+    zone = settings.shop.timezone
 
     async def pilot(request: Request) -> Response:
         since = request.query_params.get("since") or None
@@ -247,4 +253,22 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             },
         )
 
-    return [Route("/pilot", pilot, methods=["GET"])]
+    async def overview_line(request: Request) -> Response:
+        """The Overview's line on whether the timing pays (an htmx fragment)."""
+        now = time.time()
+        since = overview_since(zone, now)
+        start, end = pilot_window(since, None, zone, now)
+        primary = await figures.get(
+            ("pilot-primary", since, zone),
+            now,
+            lambda: store.run(
+                primary_from_store, store.store, settings.callbacks.pilot, start, end
+            ),
+        )
+        said = pays_words(page_text(request), primary, OVERVIEW_PILOT_DAYS)
+        return render(request, "pilot_pays.html", {"said": said, "since": since})
+
+    return [
+        Route("/pilot", pilot, methods=["GET"]),
+        Route("/overview/pilot", overview_line, methods=["GET"]),
+    ]
