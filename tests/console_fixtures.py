@@ -28,13 +28,17 @@ PASSWORD = "a long test password"
 USERS = {"ada": entry(Role.ADMIN, PASSWORD), "sam": entry(Role.SUPERVISOR, PASSWORD)}
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def console_db(store: SqliteStore) -> AsyncIterator[AsyncStore]:
-    """The test's scratch database (``store``) with tests.console_seed's and
-    tests.pilot_seed's history, for the web application."""
-    now = time.time()
+def seed_console(store: SqliteStore, now: float) -> None:
+    """tests.console_seed's and tests.pilot_seed's history, relative to ``now``, in ``store``."""
     seed(store, now)
     seed_pilot(store, now)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def console_db(store: SqliteStore) -> AsyncIterator[AsyncStore]:
+    """The test's scratch database (``store``) with :func:`seed_console`'s history, for
+    the web application."""
+    seed_console(store, time.time())
     async_store = AsyncStore(store)
     yield async_store
     async_store.close()

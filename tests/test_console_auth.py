@@ -266,9 +266,12 @@ async def test_each_page_shows_the_seeded_figures(db: AsyncStore) -> None:
     assert (
         'data-kpi="contact_rate">60%' in overview and 'data-kpi="containment_rate">40%' in overview
     )
-    assert "caller asked for a person: 1" in overview
+    # An old free-text reason: "another reason", the stored words beside it.
+    assert 'another reason</span> <span class="small">(caller asked for a person)</span>: 1' in (
+        overview
+    )
     assert "scheduler node node-a" in health and "spillway doctor" in health
-    assert detail.count("no_answer") == 2 and "Chance of reaching the customer" in detail
+    assert detail.count("no answer") == 2 and "Chance of reaching the customer" in detail
 
 
 async def test_the_calls_page_lists_bot_calls_by_outcome_class(db: AsyncStore) -> None:

@@ -94,7 +94,7 @@ def test_the_overview_shows_the_seeded_month_and_a_live_call(
     assert page.inner_text("[data-kpi=contact_rate]") == "60%"
     assert page.inner_text("[data-kpi=first_attempt_contact_rate]") == "40%"
     assert page.inner_text("[data-kpi=containment_rate]") == "40%"
-    assert page.inner_text("[data-kpi=turn_latency_p95]") == "970.0"
+    assert page.inner_text("[data-kpi=turn_latency_p95]") == "970"  # ms: no decimals
     page.wait_for_selector("#live-calls")  # htmx loaded the live part
     assert "********88" in page.inner_text("#live-calls")
     assert "node-a" in page.inner_text("#nodes")
@@ -290,7 +290,16 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
         assert tab.locator("html").get_attribute("lang") == "da"
         assert "Seneste 30 dage" in tab.inner_text("#window-label")
         assert tab.inner_text("[data-kpi=contact_rate]") == "60 %"
-        assert tab.inner_text("[data-kpi=turn_latency_p95]") == "970,0"
+        assert tab.inner_text("[data-kpi=turn_latency_p95]") == "970"
+        # Whether the timing pays, in one Danish line, honest without a pilot; its link
+        # opens the Pilot page for the same 30 days.
+        tab.wait_for_selector("#pilot-pays a")  # fetched once the Overview has loaded
+        pays = tab.inner_text("#pilot-pays")
+        assert pays.startswith("Betaler timingen sig? Ingen tilbagekald i piloten"), pays
+        tab.click("#pilot-pays a")
+        tab.wait_for_url(url + "/pilot?since=*")
+        assert "Endnu for få pilottilbagekald" in tab.inner_text("#pilot-in-short")
+        tab.goto(url + "/?window=30d")
         legend = tab.locator("#daily-chart").evaluate(
             "canvas => Chart.getChart(canvas).data.datasets.map(d => d.label)"
         )

@@ -58,7 +58,9 @@ async def test_the_danish_pages_write_danish_numbers_and_times(console_db: Async
     assert median is not None
     assert re.fullmatch(r"\d+(,\d)?|-", median.group(1)), median.group(1)
     assert "timer til kontakt (median)</th>" in overview
-    assert re.search(r"<li>\d+ t: ", pages["/requests/3"]) and "h: " not in pages["/requests/3"]
+    # Refused hours are a count of the week's hours (it was "168 t:", a duration).
+    refused = re.search(r"<li>\d+ af ugens timer: ", pages["/requests/3"])
+    assert refused and "h: " not in pages["/requests/3"]
 
 
 @pytest.mark.parametrize("code", available_languages())

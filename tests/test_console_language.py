@@ -165,8 +165,8 @@ ENGLISH = [
     "Learned hour of the week", "Chosen with probability",
     # Stored values in their own cells (the Calls page's "stored as" column keeps the
     # stored word on purpose, in a cell of class "small").
-    "<td>pending</td>", "<td>done</td>", "<td>unreached</td>", "<td>no_answer</td>",
-    "<td>resolved</td>", "<td>handoff</td>", ">pending<", "<small>done</small>",
+    "<td>pending</td>", "<td>done</td>", "<td>unreached</td>", "<td>no answer</td>",
+    "<td>resolved</td>", "<td>handed over</td>", ">pending<", "<small>done</small>",
     "scheduler node", "heartbeat", "no model yet", "in flight", "not configured",
     "no call left open", "kept in the secrets file", "call records",
     "points from", " attempts)", "Newcombe hybrid", "delta method", "doubly robust",

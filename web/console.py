@@ -49,7 +49,7 @@ from web.console_data import (
 from web.csrf import checked_form
 from web.figure_cache import FigureCache
 from web.health import health_checks
-from web.kpi_rows import bot_facts, request_tallies, simulated_requests
+from web.kpi_rows import bot_facts, handoff_reason, request_tallies, simulated_requests
 from web.kpis import (
     WINDOW_KEYS,
     Window,
@@ -375,6 +375,15 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "c": call,
                 "transcript": transcript,
                 "events": [{**e, "info": event_data(e["data"])} for e in events],
+                # A handed-over call's reason: the last one a stage gave, as the Calls page.
+                "handoff": next(
+                    (
+                        r
+                        for e in reversed(events)
+                        if e["kind"] == "stage" and (r := handoff_reason(e["data"]))
+                    ),
+                    None,
+                ),
                 "turns": call_turns,
             },
         )

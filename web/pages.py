@@ -7,7 +7,8 @@ carries it), the shop's time zone and the console's words (``t``: a
 ``<html lang>`` is its code). No template holds a word of its own: ``t(key)``
 for text, ``html(key, ...)`` for text with markup (``code(...)``) filled in,
 ``| word(group)`` for a stored value (a status, a source, an outcome) as the
-language says it, ``| percent`` and ``| decimal`` for numbers. Autoescaping is on.
+language says it, ``| handoff`` and ``| request_reason`` for a stored reason,
+``| percent`` and ``| decimal`` for numbers. Autoescaping is on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
 from web.csrf import csrf_token
 from web.page_text import page_text
+from web.reason_words import ReasonWords, handoff_words, request_words
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -97,6 +99,30 @@ def _per_table(context: Context, detail: object) -> str:
     return ", ".join(f"{word(text, 'table', name)}: {n}" for name, n in counts.items())
 
 
+def reason_html(said: ReasonWords) -> Markup:
+    """A stored reason in words, its detail beside them (small), the stored value as the
+    tooltip; any phone number in the free text masked."""
+    words, detail, stored = (mask_numbers(v) for v in (said.words, said.detail, said.stored))
+    if not words:
+        return Markup("-")
+    shown = Markup('<span class="reason" title="{}">{}</span>').format(stored, words)
+    if detail:
+        shown += Markup(' <span class="small">({})</span>').format(detail)
+    return shown
+
+
+@pass_context
+def _handoff(context: Context, stored: object) -> Markup:
+    """A call's hand-over reason as the console says it (:mod:`web.reason_words`)."""
+    return reason_html(handoff_words(_text(context), str(stored) if stored else None))
+
+
+@pass_context
+def _request_reason(context: Context, stored: object) -> Markup:
+    """Why a callback was asked for, as the console says it (:mod:`web.reason_words`)."""
+    return reason_html(request_words(_text(context), str(stored) if stored else None))
+
+
 def code(snippet: object) -> Markup:
     """A command or setting, shown as code inside a sentence (:func:`html`)."""
     return Markup("<code>{}</code>").format(snippet)
@@ -110,6 +136,8 @@ templates.env.filters["decimal"] = _decimal
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
 templates.env.filters["per_table"] = _per_table
+templates.env.filters["handoff"] = _handoff
+templates.env.filters["request_reason"] = _request_reason
 
 
 def render(

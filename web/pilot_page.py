@@ -5,14 +5,22 @@ same `spillway report pilot --json` prints (one computation, so the page and
 the command agree to the digit); counted on the store's worker thread, at most
 once a minute per window (:mod:`web.figure_cache`, shared with the Overview).
 The page names no customer: it shows counts only.
+
+The Overview says in one line whether the timing pays (:func:`pays_words`): the
+report's primary KPI over the last :data:`OVERVIEW_PILOT_DAYS` days, counted by the
+report's own function (:func:`scheduler.pilot.report.primary_from_store`, so it agrees
+with the Pilot page for those days) without the other KPIs' bootstrap, and fetched by
+the Overview after it has loaded (``GET /overview/pilot``), so the Overview's own
+figures never wait for it.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,6 +30,7 @@ from starlette.routing import Route
 from scheduler.pilot.report import (
     pilot_report_from_store,
     pilot_window,
+    primary_from_store,
     shown_difference,
     shown_value,
 )
@@ -76,6 +85,69 @@ def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
     )
 
 
+# The Overview's pilot line counts the pilot's requests created in the last 30 days.
+OVERVIEW_PILOT_DAYS = 30
+
+
+def overview_since(zone: str, now: float, days: int = OVERVIEW_PILOT_DAYS) -> str:
+    """The Pilot page's ``since`` for the Overview's line: the day ``days`` days before
+    today in the shop's zone (from its midnight), as ``?since=`` takes it."""
+    today = datetime.fromtimestamp(now, ZoneInfo(zone)).date()
+    return (today - timedelta(days=days)).isoformat()
+
+
+def pays_words(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
+    """The primary KPI as the Overview's one line: the two first-attempt rates over the
+    last ``days`` days and whether the predicted timing pays, or, honestly, that it is
+    too early to say and how many more callbacks it takes."""
+    n = primary["n"]
+    counts = {"n_predicted": n["predicted"], "n_conventional": n["conventional"], "days": days}
+    if not n["predicted"] and not n["conventional"]:
+        return text("overview.pilot.none", days=days)
+    if primary["predicted"] is None or primary["conventional"] is None:
+        return text("overview.pilot.too_few", **counts)
+    said = {
+        "days": days,
+        **{
+            arm: localised(text, shown_value(primary["key"], primary[arm]))
+            for arm in ("predicted", "conventional")
+        },
+    }
+    if primary["verdict"] == "predicted better":
+        return text("overview.pilot.pays", **said)
+    if primary["verdict"] == "predicted worse":
+        return text("overview.pilot.does_not_pay", **said)
+    needed = primary["n_needed_per_arm"]
+    if not primary["interval"] or needed is None:
+        return text("overview.pilot.too_few", **counts)
+    more = sum(max(0, needed - n[arm]) for arm in ("predicted", "conventional"))
+    if more == 0:  # enough callbacks, and still no difference the size looked for
+        return text("overview.pilot.no_difference", **(said | counts))
+    return text("overview.pilot.too_early", **said, more=more, needed=needed)
+
+
+async def pilot_figures(
+    settings: Settings,
+    store: AsyncStore,
+    figures: FigureCache,
+    since: str | None,
+    until: str | None,
+    now: float,
+) -> dict[str, Any]:
+    """The pilot's report for the window as asked (``?since=&until=``), counted on the
+    store's worker thread and kept in ``figures`` for a minute (keyed by the window as
+    asked: no until is "up to now", one entry per minute). ValueError: a bad window."""
+    zone = settings.shop.timezone
+    start, end = pilot_window(since, until, zone, now)
+    return await figures.get(
+        ("pilot", since, until, zone),
+        now,
+        lambda: store.run(
+            pilot_report_from_store, store.store, settings.callbacks.pilot, start, end, zone
+        ),
+    )
+
+
 def money_note(text: ConsoleText, money: dict[str, Any]) -> str:
     """Why the money has no ROI ("": it has one), as :func:`scheduler.pilot.roi.pilot_roi`
     decides it, in the console's language."""
@@ -119,26 +191,31 @@ def localised(text: ConsoleText, shown: str) -> str:
     return shown
 
 
+# The KPIs counted in hours: the report's figures for them are bare numbers ("3.00").
+HOURS_KPIS = frozenset({"median_hours_to_contact"})
+
+
+def with_unit(text: ConsoleText, key: str, shown: str) -> str:
+    """A KPI's shown figure with its unit where the figure alone does not say it:
+    "3,00 t", "-3,00 t [-17,02; +3,00]" (hours); others, and "-", as they are."""
+    if key not in HOURS_KPIS or shown == "-":
+        return shown
+    figure, bracket, interval = shown.partition(" [")
+    return text("format.duration_h", n=figure) + bracket + interval
+
+
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
-    """The Pilot page; its report is kept in ``figures`` (the Overview's cache) for a minute."""
+    """The Pilot page and the Overview's line; their figures are kept in ``figures`` (the
+    Overview's cache) for a minute."""
     zone = settings.shop.timezone
 
     async def pilot(request: Request) -> Response:
         since = request.query_params.get("since") or None
         until = request.query_params.get("until") or None
-        now = time.time()
         try:
-            start, end = pilot_window(since, until, zone, now)
+            report = await pilot_figures(settings, store, figures, since, until, time.time())
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
-        # Keyed by the window as asked (no until: "up to now", one entry per minute).
-        report = await figures.get(
-            ("pilot", since, until, zone),
-            now,
-            lambda: store.run(
-                pilot_report_from_store, store.store, settings.callbacks.pilot, start, end, zone
-            ),
-        )
         text = page_text(request)
         return render(
             request,
@@ -150,8 +227,12 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "since": since or "",
                 "until": until or "",
                 "policy": settings.callbacks.policy,
-                "shown_value": lambda key, value: localised(text, shown_value(key, value)),
-                "shown_difference": lambda kpi: localised(text, shown_difference(kpi)),
+                "shown_value": lambda key, value: with_unit(
+                    text, key, localised(text, shown_value(key, value))
+                ),
+                "shown_difference": lambda kpi: with_unit(
+                    text, kpi["key"], localised(text, shown_difference(kpi))
+                ),
                 "verdict": lambda kpi: verdict_words(text, kpi),
                 "in_short": in_short(text, report["primary"]),
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
@@ -174,4 +255,22 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             },
         )
 
-    return [Route("/pilot", pilot, methods=["GET"])]
+    async def overview_line(request: Request) -> Response:
+        """The Overview's line on whether the timing pays (an htmx fragment)."""
+        now = time.time()
+        since = overview_since(zone, now)
+        start, end = pilot_window(since, None, zone, now)
+        primary = await figures.get(
+            ("pilot-primary", since, zone),
+            now,
+            lambda: store.run(
+                primary_from_store, store.store, settings.callbacks.pilot, start, end
+            ),
+        )
+        said = pays_words(page_text(request), primary, OVERVIEW_PILOT_DAYS)
+        return render(request, "pilot_pays.html", {"said": said, "since": since})
+
+    return [
+        Route("/pilot", pilot, methods=["GET"]),
+        Route("/overview/pilot", overview_line, methods=["GET"]),
+    ]

@@ -242,6 +242,19 @@ def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
     )
 
 
+def primary_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
+    """The primary KPI, first-attempt contact, with its interval, sample size and verdict:
+    the report's ``primary`` (the console's Overview counts it alone, without the other
+    KPIs' bootstrap, which takes seconds on a large store)."""
+    return _rate_kpi(
+        "first_attempt_contact_rate",
+        "First-attempt contact rate",
+        arms,
+        lambda r: r.first_attempt_answered,
+        ev,
+    )
+
+
 def pilot_report(
     rows: PilotRows,
     settings: PilotSettings,
@@ -257,13 +270,7 @@ def pilot_report(
         "confidence": round(1 - ev.alpha, 4),
         "power": ev.power,
         "arms": {a: {**callback_figures(arms[a]), "simulated": rows.simulated[a]} for a in ARMS},
-        "primary": _rate_kpi(
-            "first_attempt_contact_rate",
-            "First-attempt contact rate",
-            arms,
-            lambda r: r.first_attempt_answered,
-            ev,
-        ),
+        "primary": primary_kpi(arms, ev),
         "secondary": [
             _rate_kpi(
                 "contact_within_3_attempts",
@@ -325,6 +332,14 @@ def pilot_window(
     if end <= start:
         raise ValueError("until: must be after since")
     return start, end
+
+
+def primary_from_store(
+    store: Store, settings: PilotSettings, since: float, until: float
+) -> dict[str, Any]:
+    """Read and count (worker thread): the primary KPI alone for [since, until), as
+    :func:`pilot_report_from_store`'s ``primary`` for the same window."""
+    return primary_kpi(pilot_rows(store, since, until).arms, settings.evidence)
 
 
 def pilot_report_from_store(

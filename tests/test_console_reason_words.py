@@ -1,0 +1,127 @@
+"""Hand-over and callback reasons in plain words (web/reason_words.py), in both languages:
+the bot's codes and phrases ("too many turns", "bot error: TimeoutError", "media idle",
+"transfer_order_not_found"), the intake's ("queue overflow", "csv import", an intent's
+name), with what a code carries beyond the words kept beside them, and the stored value
+in the tooltip; a shop's own text as written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from spillway.console_text import load_console_text
+from spillway.language_pack import available_languages
+from spillway.storage import AsyncStore, SqliteStore
+from tests.console_fixtures import console_pages, console_settings
+from web.reason_words import handoff_words, request_words
+
+# What the bot and the menu store today (bot/voice_bot.py, bot/dialogue, agi/menu_bot.py).
+HANDOFF_CODES = [
+    "transfer",
+    "transfer_upset",
+    "transfer_unclear",
+    "transfer_no_match",
+    "transfer_order_not_found",
+    "transfer_product_not_found",
+    "complaint_case",
+    "backend_error",
+    "too many turns",
+    "caller hung up",
+    "pressed 0",
+    "echo ended",
+    "media error",
+    "media idle",
+    "media flood",
+]
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_every_stored_hand_over_code_has_words_and_no_detail(code: str) -> None:
+    text = load_console_text(code)
+    for stored in HANDOFF_CODES:
+        said = handoff_words(text, stored)
+        assert said.words and said.detail == "" and said.stored == stored, stored
+        assert said.words != stored, stored
+
+
+@pytest.mark.parametrize(
+    ("stored", "da", "en", "detail"),
+    [
+        ("bot error: TimeoutError", "fejl i botten", "the bot failed", "TimeoutError"),
+        ("media ended", "lyden i opkaldet svigtede", "the call's audio failed", "ended"),
+        (
+            "transfer_size_not_found",
+            "botten kom ikke videre",
+            "the bot got no further",
+            "size_not_found",
+        ),
+        ("low confidence", "anden årsag", "another reason", "low confidence"),
+        (None, "ingen årsag gemt", "no reason recorded", ""),
+        ("unknown", "ingen årsag gemt", "no reason recorded", ""),
+    ],
+)
+def test_a_code_s_detail_stays_beside_the_words(
+    stored: str | None, da: str, en: str, detail: str
+) -> None:
+    for code, words in (("da", da), ("en", en)):
+        said = handoff_words(load_console_text(code), stored)
+        assert (said.words, said.detail) == (words, detail)
+
+
+@pytest.mark.parametrize(
+    ("stored", "da", "en"),
+    [
+        (
+            "queue overflow",
+            "kunden valgte tilbagekald i tastemenuen efter at have ventet i kø",
+            "the caller chose a callback in the keypad menu while waiting in the queue",
+        ),
+        ("csv import", "importeret fra en CSV-fil", "imported from a CSV file"),
+        ("web form", "bestilt i en webformular", "asked for in a web form"),
+        ("order_status", "ordrestatus", "order status"),
+        ("callback_request", "vil ringes op", "callback request"),
+        ("Ring om faktura 1234", "Ring om faktura 1234", "Ring om faktura 1234"),
+        ("", "", ""),
+    ],
+)
+def test_a_callback_s_reason_in_words_or_as_the_shop_wrote_it(
+    stored: str, da: str, en: str
+) -> None:
+    assert request_words(load_console_text("da"), stored).words == da
+    assert request_words(load_console_text("en"), stored).words == en
+
+
+def _shown(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_danish_pages_say_the_hand_over_and_callback_reasons_in_words(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """c3 handed over with the bot's "too many turns", c4 with an old free text; request 3
+    came from the keypad menu ("queue overflow")."""
+    store.execute(
+        "UPDATE call_events SET data = replace(data, 'caller asked for a person', 'too many turns')"
+    )
+    store.execute("UPDATE callback_requests SET reason = 'queue overflow' WHERE id = 3")
+    paths = ["/?window=30d", "/calls", "/calls/c3", "/calls/c4", "/requests", "/requests/3"]
+    pages = await console_pages(console_settings("da"), console_db, paths)
+    reasons = _shown(pages["/?window=30d"].split("Årsager til viderestilling</h3>")[1])
+    reasons = reasons.split("Henvendelsestyper")[0]
+    assert "samtalen blev for lang: 1" in reasons and "too many turns" not in reasons
+    # The old free text: "another reason", the stored words kept beside them.
+    assert "anden årsag (low confidence): 1" in reasons, reasons
+    assert (
+        '<span class="reason" title="too many turns">samtalen blev for lang</span>'
+        in (pages["/calls"])
+    )
+    assert (
+        '<dd id="handoff-reason"><span class="reason" title="too many turns">'
+        in (pages["/calls/c3"])
+    )
+    assert "Årsag til viderestilling</dt>" in pages["/calls/c4"]
+    menu = "kunden valgte tilbagekald i tastemenuen efter at have ventet i kø"
+    assert menu in pages["/requests"] and menu in pages["/requests/3"]
+    assert ">queue overflow<" not in pages["/requests"] + pages["/requests/3"]

@@ -1,0 +1,66 @@
+"""Why a call was handed over, and why a callback was asked for, in the console's words.
+
+The stored reasons are the system's own: the dialogue's action (``transfer_no_match``),
+the voice bot's and the menu's phrases (``too many turns``, ``media idle``,
+``bot error: TimeoutError``, ``pressed 0``), the intake's codes (``queue overflow``,
+an intent's name), or a shop's free text (a CSV's or the API's ``reason``). The pages
+show them in the language pack's words (``handoff_reason.*``, ``request_reason.*``,
+``intent.*``); the part a code carries that has no words (an error's class name, a
+dialogue step the pack does not name) stays beside them as detail, and the stored
+value itself is kept for a tooltip. A hand-over reason nobody named is "another reason"
+with the stored text as its detail; a callback's free text is the shop's own words and
+is shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spillway.console_text import ConsoleText
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonWords:
+    """A stored reason as a page shows it."""
+
+    words: str  # in the console's language
+    detail: str  # what the code carries beyond the words ("" when nothing)
+    stored: str  # the value as stored (for a tooltip, and the CSV export)
+
+
+def code_key(stored: str) -> str:
+    """A stored phrase as a pack key: "too many turns" is ``too_many_turns``."""
+    return re.sub(r"\W+", "_", stored.strip().lower()).strip("_")
+
+
+# Codes with a part the pack has no words for: (pattern, the pack key, the group with the detail).
+_HANDOFF_PATTERNS = (
+    (re.compile(r"bot error: (?P<detail>.+)"), "bot_error"),
+    (re.compile(r"media (?P<detail>\w+)"), "media"),
+    (re.compile(r"transfer_(?P<detail>\w+)"), "transfer_other"),
+)
+
+
+def handoff_words(text: ConsoleText, stored: str | None) -> ReasonWords:
+    """A call's hand-over reason (``None`` or "unknown": none was recorded)."""
+    raw = (stored or "").strip()
+    key = code_key(raw) or "unknown"
+    if f"handoff_reason.{key}" in text.strings:
+        return ReasonWords(text(f"handoff_reason.{key}"), "", raw)
+    for pattern, group in _HANDOFF_PATTERNS:
+        found = pattern.fullmatch(raw)
+        if found:
+            return ReasonWords(text(f"handoff_reason.{group}"), found.group("detail"), raw)
+    return ReasonWords(text("handoff_reason.other"), raw, raw)
+
+
+def request_words(text: ConsoleText, stored: str | None) -> ReasonWords:
+    """A callback request's reason: the intake's codes and the bot's intents in words,
+    a shop's own text as written ("" when there is none)."""
+    raw = (stored or "").strip()
+    key = code_key(raw)
+    for group in ("request_reason", "intent"):
+        if key and f"{group}.{key}" in text.strings:
+            return ReasonWords(text(f"{group}.{key}"), "", raw)
+    return ReasonWords(raw, "", raw)
