@@ -107,4 +107,4 @@ def test_english_pages_show_no_stored_code_and_no_bracketed_plural(
     assert "<li>handed over: 2</li>" in en["/?window=30d"]
     assert "<li>hung up: 0</li>" in en["/?window=30d"]
     assert "<td>API</td>" in en["/requests"]
-    assert "segment(s)" not in en["/model"] and "segments: 1, customers: 29" in en["/model"]
+    assert "segment(s)" not in en["/model"] and "1 segment, 29 customers" in en["/model"]

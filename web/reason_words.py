@@ -52,7 +52,7 @@ def handoff_words(text: ConsoleText, stored: str | None) -> ReasonWords:
         found = pattern.fullmatch(raw)
         if found:
             return ReasonWords(text(f"handoff_reason.{group}"), found.group("detail"), raw)
-    return ReasonWords(text("handoff_reason.other"), raw, raw)
+    return ReasonWords(text("handoff_reason.unlisted"), raw, raw)
 
 
 def request_words(text: ConsoleText, stored: str | None) -> ReasonWords:
