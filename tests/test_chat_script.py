@@ -76,7 +76,7 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "human_agent": (None, "handoff", ["transfer"], []),
     "opening_hours": (None, "resolved", ["opening_hours", "goodbye"], []),
     "callback": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], []),
-    "silent_caller": (None, "handoff", ["reprompt", "reprompt", "transfer_no_match"], []),
+    "silent_caller": (None, "handoff", ["reprompt", "reprompt", "transfer_no_input"], []),
     "bad_input": (
         None,
         "handoff",

@@ -52,7 +52,7 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
     "aabningstider": (None, "resolved", ["opening_hours", "goodbye"], 0),
     "tilbageopkald": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], 0),
     "tilbageopkald_tid": (CALLER, "callback", ["confirm_callback", "callback_recorded"], 0),
-    "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_match"], 0),
+    "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_input"], 0),
 }  # fmt: skip
 
 

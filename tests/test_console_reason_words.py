@@ -22,6 +22,7 @@ HANDOFF_CODES = [
     "transfer_upset",
     "transfer_unclear",
     "transfer_no_match",
+    "transfer_no_input",
     "transfer_order_not_found",
     "transfer_product_not_found",
     "complaint_case",

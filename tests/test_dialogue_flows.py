@@ -157,7 +157,8 @@ async def test_callback_without_caller_id_asks_number(make, store: SqliteStore) 
 async def test_silent_caller_reprompted_twice_then_handed_over(make) -> None:  # type: ignore[no-untyped-def]
     d = make()
     actions = await talk(d, Silence(), TextTurn("   "), Silence())
-    assert actions == ["reprompt", "reprompt", "transfer_no_match"]
+    # Told they were not heard, not that they were not understood.
+    assert actions == ["reprompt", "reprompt", "transfer_no_input"]
     assert d.result is not None and d.result.outcome is Outcome.HANDOFF
     assert (await d.handle(TextTurn("hello?"))).action == "ended"
 

@@ -76,7 +76,14 @@ def test_written_wording_and_asterisk_sounds_are_not_warmed(language: str) -> No
 def test_every_fixed_hand_over_and_the_goodbye_are_in_the_start_up_list(language: str) -> None:
     pack = active_pack().prompts
     fixed = fixed_prompts("Spillway Demo Shop")
-    for key in ("transfer", "transfer_no_match", "backend_error", "yes_unsure", "goodbye"):
+    for key in (
+        "transfer",
+        "transfer_no_match",
+        "transfer_no_input",
+        "backend_error",
+        "yes_unsure",
+        "goodbye",
+    ):
         assert pack[key].text.format(shop="Spillway Demo Shop") in fixed, key
     assert fixed[0] == pack["offer"].text  # openers first: the recognisers warm up on them
     assert not any("{" in text for text in fixed)

@@ -478,7 +478,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
     def _reprompt(self, *, silence: bool = False, unclear: bool = False) -> Reply:
         self._failures += 1
         if self._failures > self.config.max_reprompts:
-            return self._give_up()
+            return self._give_up(silence=silence)
         if unclear and self._failures == 1:
             again = say("reprompt_unclear")
             return Reply(again, "reprompt_unclear", cached_prefix=again)
@@ -504,10 +504,12 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             return self._pending_window is not None or self._window_asked
         return self.state in _YES_NO_STATES
 
-    def _give_up(self) -> Reply:
+    def _give_up(self, *, silence: bool = False) -> Reply:
         if self.state is State.ANYTHING_ELSE and self._served:
             return self._goodbye()
-        return self._transfer(say("transfer_no_match"), "transfer_no_match", fixed=True)
+        # A caller the bot could not hear is not told they were not understood.
+        action = "transfer_no_input" if silence else "transfer_no_match"
+        return self._transfer(say(action), action, fixed=True)
 
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
         """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
