@@ -145,6 +145,22 @@ def test_a_called_back_customer_who_presses_nothing_is_called_again_and_told_so(
     )
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_called_back_customer_who_presses_another_key_is_told_it_is_not_offered(
+    language: str,
+) -> None:
+    # "Press 1 ... press 2": a 5 used to bring the same prompt again without a word.
+    lines = _connect_step(language)
+    wrong = _after(lines, "Set(SPILLWAY_TRIES=$[${SPILLWAY_TRIES} + 1])")
+    told = wrong[0]
+    assert '"${SPILLWAY_CHOICE}" != ""' in told and "/menu_key_not_offered)" in told, told
+    assert "?sorry)" in wrong[1]  # then the choices again
+    assert "menu_key_not_offered" in SOUND_KEYS
+    assert {"en": "isn't in the menu", "da": "menuen"}[language] in load_pack(language).say(
+        "menu_key_not_offered", shop="Shop"
+    )
+
+
 # -- the callback step that takes no request -------------------------------------------
 
 
