@@ -36,7 +36,9 @@ cache only), ``no_speculation``, ``windows_6s`` (utterances that fit 6 s
 decoded in a 6 s window: tried, not kept), ``no_batch`` (queued
 utterances decoded one by one, as before), ``own_pools`` (decodes and
 renders in a pool each, as before ``speech.shared_pool``), ``shared_3``
-(the shared pool with a third worker: tried, not kept), ``callers_in_bench``
+(the shared pool with a third worker: tried, not kept), ``slack_quarter``
+(a reply's next sentence due after a quarter of the one before has played,
+not half), ``callers_in_bench``
 (below) and the Whisper tries.
 
 The test callers' lines are rendered before the calls start
@@ -202,7 +204,9 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
     """The speech models and settings with one try applied (``baseline``: as shipped)."""
     # Only "before" renders in arrival order; every other variant as shipped.
     models.tts.by_deadline = variant != "before"
-    if variant in ("baseline", "callers_in_bench"):
+    # A reply's next sentence due after this share of the one before has played.
+    models.tts.SLACK_SHARE = 0.25 if variant == "slack_quarter" else type(models.tts).SLACK_SHARE
+    if variant in ("baseline", "callers_in_bench", "slack_quarter"):
         return models, settings
     if variant == "own_pools":
         return _own_pools(models, settings), settings
@@ -502,7 +506,7 @@ def main() -> None:
         default="baseline",
         help="tries to measure in the same run: baseline, before, decoding_before, no_early, "
         "window_30s, no_prompt, no_speculation, windows_6s, no_batch, callers_in_bench, "
-        "own_pools, shared_3",
+        "own_pools, shared_3, slack_quarter",
     )
     args = parser.parse_args()
     settings = own_sandbox_settings("bench-conv", queue={"agents": 0})
