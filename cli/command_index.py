@@ -133,7 +133,7 @@ INDEX: tuple[LazyCommand | str, ...] = (
     LazyCommand(
         "scheduler",
         "The callback dialer: run it, or see how it is doing.",
-        _group("cli.commands.callbacks", "scheduler", "scheduler_app"),
+        _group("cli.commands.scheduler", "scheduler"),
     ),
     LazyCommand(
         "web",

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
+from cli.admin_words import admin_words
 from cli.commands.simulate import store_run
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.store import StoredPeriod
@@ -78,6 +79,7 @@ def prepare_demo_console(
         storage,
         run,
         f"simulated: world {DEMO_WORLD.name}, policy pilot, seed {world.seed} (the demo)",
+        text=admin_words(settings),
         say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )
     env = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from cli.admin_words import admin_words
 from scheduler.dialer import status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
@@ -321,17 +322,23 @@ def check_scheduler(settings: Settings, now: float | None = None) -> Check:
             store.close()
     except SpillwayError as exc:
         return Check(name, False, str(exc), "check storage.sqlite_path")
+    t = admin_words(settings)
     up = [n["node"] for n in report["nodes"] if n["up"]]
     if not up:
         seen = min((n["seen_s_ago"] for n in report["nodes"]), default=None)
-        last = f"last heartbeat {seen} s ago" if seen is not None else "no node ever ran"
+        last = (
+            t("cli.doctor.last_heartbeat", seen=seen)
+            if seen is not None
+            else t("cli.doctor.never_ran")
+        )
+        due = t.count("cli.doctor.due", report["due_now"])
         return Check(
             name,
             False,
-            f"no dialer node is up ({last}); {report['due_now']} request(s) due are not dialled",
+            t("cli.doctor.scheduler_down", last=last, due=due),
             "spillway scheduler run",
         )
-    return Check(name, True, f"{len(up)} node(s) up: {', '.join(up)}")
+    return Check(name, True, t.count("cli.doctor.nodes_up", len(up), names=", ".join(up)))
 
 
 async def check_call(settings: Settings) -> Check:

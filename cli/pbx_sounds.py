@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
 from models.voice import installed_voice
 from spillway.audio import SLIN8, AudioFormat
+from spillway.console_text import ConsoleText
 from spillway.errors import ModelError
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
@@ -96,13 +97,10 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
     return SoundsResult(target, written)
 
 
-def describe(result: SoundsResult) -> str:
-    """One line for the console."""
+def describe(result: SoundsResult, text: ConsoleText) -> str:
+    """One line for the console, in ``text``'s language."""
     if result.missing:
-        return (
-            f"prompts NOT rendered into {result.folder}: {result.missing}; until they are, "
-            "the DTMF menu and the callback announcement use Asterisk's own sounds"
-        )
+        return text("cli.sounds.not_rendered", folder=result.folder, why=result.missing)
     if not result.written:
-        return f"prompts in {result.folder} are up to date"
-    return f"rendered {len(result.written)} prompt(s) into {result.folder}"
+        return text("cli.sounds.up_to_date", folder=result.folder)
+    return text.count("cli.sounds.rendered", len(result.written), folder=result.folder)

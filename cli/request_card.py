@@ -6,7 +6,9 @@ customer's window, the deadline and the expiry, in the shop's zone, named),
 every attempt with its time and outcome, and the command that explains the
 timing. The promise, the next call and the timing are the ones `callbacks
 explain` gives (:class:`scheduler.timing.explain.Promise`), never worked out
-here a second time. Stored values are escaped for the terminal (:func:`shown`).
+here a second time. Every label and sentence is the console's language pack
+(``cli.show`` in console.yaml), stored codes (status, source, outcome, policy)
+in its words; stored values are escaped for the terminal (:func:`shown`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ from zoneinfo import ZoneInfo
 
 from cli.terminal_text import shown
 from scheduler.timing.choice import policy_word
-from scheduler.timing.explain import Promise
+from scheduler.timing.explain import TIMING_REASONS, Promise
+from spillway.console_text import ConsoleText
+
+# A label and its colon are padded to this many characters: the values line up.
+LABEL_WIDTH = 10
 
 
 def moment(ts: float | None, zone: ZoneInfo) -> str:
@@ -27,32 +33,55 @@ def moment(ts: float | None, zone: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M %Z") if ts else "-"
 
 
-def _planner(row: Mapping[str, Any], zone: ZoneInfo) -> str | None:
+def code_word(text: ConsoleText, group: str, code: str) -> str:
+    """A stored code (a status, a source) in the pack's words; one it has no word for as
+    it is stored."""
+    return text.strings.get(f"{group}.{code}", code)
+
+
+def timing_words(timing: str, timing_reason: str | None, text: ConsoleText) -> str:
+    """Which timing a request has and why, in the pack's words."""
+    timing = "conventional" if timing == "traditional" else timing
+    reason = timing_reason if timing_reason in TIMING_REASONS else "unknown"
+    return text(
+        "request.timing_value",
+        timing=code_word(text, "policy", timing),
+        reason=text(f"timing_reason.{reason}"),
+    )
+
+
+def _policy(text: ConsoleText, stored: object) -> str:
+    return code_word(text, "policy", policy_word(str(stored)))
+
+
+def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str | None:
     """Who planned the next call, with what chance and why (None: a closed request)."""
     status = str(row["status"])
     if status == "dialling":
-        return f"a call is under way (claimed {moment(row.get('claimed_at'), zone)})"
+        return text("cli.show.planned_dialling", when=moment(row.get("claimed_at"), zone))
     if status != "pending":
         return None
     if row.get("planned_by") is None:
-        return "not yet (the dialer plans it on its next poll)"
+        return text("cli.show.planned_not_yet")
     probability = row.get("plan_probability")
-    chance = f", answer chance {probability:.0%}" if probability is not None else ""
+    chance = (
+        text("cli.show.chance", probability=text.percent(probability))
+        if probability is not None
+        else ""
+    )
     reason = f": {row['plan_reason']}" if row.get("plan_reason") else ""
-    return f"by {policy_word(str(row['planned_by']))}{chance}{reason}"
+    return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + chance + reason
 
 
-def _expiry(row: Mapping[str, Any], planned: Promise, zone: ZoneInfo) -> str:
+def _expiry(row: Mapping[str, Any], planned: Promise, zone: ZoneInfo, text: ConsoleText) -> str:
     """The expiry, and the end of the customer's window when no call may come after it."""
     ends = row.get("not_after")
+    expires = moment(planned.expires_at, zone)
     if ends and ends < planned.expires_at:
         # The request stays open until its expiry (then closed unreached), but the
         # customer's window ends first: saying "no call after" the expiry would be false.
-        return (
-            f"{moment(planned.expires_at, zone)} (closed then; calls only inside the window "
-            f"asked, so no call after {moment(ends, zone)})"
-        )
-    return f"{moment(planned.expires_at, zone)} (no call after it)"
+        return text("cli.show.expires_window", when=expires, ends=moment(ends, zone))
+    return text("cli.show.expires_value", when=expires)
 
 
 def request_card(
@@ -61,50 +90,79 @@ def request_card(
     planned: Promise,
     *,
     zone: ZoneInfo,
+    text: ConsoleText,
 ) -> list[str]:
-    """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped);
-    ``planned``: its promise and next call, as `callbacks explain` says them."""
+    """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped),
+    in ``text``'s language; ``planned``: its promise and next call, as `callbacks explain`
+    says them."""
+    t = text
+
+    def line(label: str, value: str) -> str:
+        return f"  {t(f'cli.show.{label}') + ':':<{LABEL_WIDTH}} {value}"
+
     request_id = row["id"]
     window = (
-        f"{moment(row.get('not_before'), zone)} to {moment(row.get('not_after'), zone)}"
+        t(
+            "cli.show.window_value",
+            start=moment(row.get("not_before"), zone),
+            end=moment(row.get("not_after"), zone),
+        )
         if row.get("not_after")
-        else "none asked: any hour the calling rules allow"
+        else t("cli.show.no_window")
     )
     context = row.get("context") or {}
     merged = (json.loads(context) if isinstance(context, str) else context).get("merged", [])
+    source = shown(code_word(t, "source", str(row["source"])))
+    if row.get("call_id"):
+        source = t("cli.show.source_call", source=source, call=shown(row["call_id"]))
+    reason = str(row.get("reason") or "-")
+    status = code_word(t, "status", str(row["status"]))
+    heading = t("cli.show.heading", id=request_id, status=shown(status), zone=zone.key)
     lines = [
-        f"[bold]request {request_id}[/]: {shown(row['status'])} (times in {zone.key})",
-        f"  number:    {shown(row['phone'])}",
-        f"  name:      {shown(row.get('name') or '-')}",
-        f"  reason:    {shown(row.get('reason') or '-')}",
-        f"  source:    {shown(row['source'])}"
-        + (f" (call {shown(row['call_id'])})" if row.get("call_id") else ""),
-        f"  created:   {moment(row.get('created_at'), zone)}",
-        f"  timing:    {shown(planned.timing_text())}",
-        f"  window:    {window}",
-        f"  customer's zone: {shown(row.get('timezone') or '-')}",
-        f"  deadline:  {moment(planned.deadline_at, zone)} (the first call promised by then)",
-        f"  expires:   {_expiry(row, planned, zone)}",
+        f"[bold]{heading}[/]",
+        line("number", shown(row["phone"])),
+        line("name", shown(row.get("name") or "-")),
+        line("reason", shown(code_word(t, "request_reason", reason))),
+        line("source", source),
+        line("created", moment(row.get("created_at"), zone)),
+        line("timing", shown(timing_words(planned.timing, planned.timing_reason, t))),
+        line("window", window),
+        line("customer_zone", shown(row.get("timezone") or "-")),
+        line("deadline", t("cli.show.deadline_value", when=moment(planned.deadline_at, zone))),
+        line("expires", _expiry(row, planned, zone, t)),
     ]
     # The words `callbacks explain` says; its times are in the customer's zone.
-    theirs = "" if planned.timezone == zone.key else f" (times in {planned.timezone})"
-    lines.append(f"  plan:      {shown(' '.join(planned.timeline) + theirs)}")
-    planner = _planner(row, zone)
+    plan = " ".join(planned.timeline)
+    if planned.timezone != zone.key:
+        plan = t("cli.show.plan_zone", plan=plan, zone=planned.timezone)
+    lines.append(line("plan", shown(plan)))
+    planner = _planner(row, zone, t)
     if planner is not None:
-        lines.append(f"  planned:   {shown(planner)}")
+        lines.append(line("planned", shown(planner)))
     if row.get("closed_at"):
-        lines.append(f"  closed:    {moment(row['closed_at'], zone)}")
+        lines.append(line("closed", moment(row["closed_at"], zone)))
     if row.get("last_error"):
-        lines.append(f"  last error: {shown(row['last_error'])}")
+        lines.append(line("last_error", shown(row["last_error"])))
     if merged:
-        lines.append(f"  joined by: {len(merged)} later request(s) for the same number")
-    lines.append(f"  attempts:  {len(attempts)}")
+        lines.append(line("joined", t.count("cli.show.joined_value", len(merged))))
+    lines.append(line("attempts", str(len(attempts))))
     for a in attempts:
-        ended = f", ended {moment(a['ended_at'], zone)}" if a.get("ended_at") else ""
-        lines.append(
-            f"    {a['attempt_no']}. {moment(a['started_at'], zone)}: "
-            f"{shown(a.get('outcome') or 'under way')}{ended} "
-            f"(planned by {shown(policy_word(str(a['policy'])))})"
+        ended = (
+            t("cli.show.attempt_ended", when=moment(a["ended_at"], zone))
+            if a.get("ended_at")
+            else ""
         )
-    lines.append(f"  why this timing: spillway callbacks explain {request_id}")
+        outcome = code_word(t, "attempt", str(a["outcome"])) if a.get("outcome") else None
+        lines.append(
+            "    "
+            + t(
+                "cli.show.attempt",
+                no=a["attempt_no"],
+                when=moment(a["started_at"], zone),
+                outcome=shown(outcome or t("cli.show.under_way")),
+                ended=ended,
+                policy=shown(_policy(t, a["policy"])),
+            )
+        )
+    lines.append(line("why", f"spillway callbacks explain {request_id}"))
     return lines

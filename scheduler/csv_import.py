@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.timing.choice import asks_conventional
+from spillway.console_text import ConsoleText, load_console_text
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.phone import callable_phone, mask_phone, normalise_phone, timezone_for
 
 COLUMNS = (
@@ -83,7 +85,28 @@ class ParsedCsv:
 
 
 class CsvError(ValueError):
-    """The file as a whole is unusable (no header, no phone column)."""
+    """The file as a whole is unusable (no header, no phone column).
+
+    One that counts the columns it names (:meth:`counted`) is a language-pack wording
+    (``cli.csv`` in console.yaml, in singular and plural): ``str()`` is the English one,
+    :meth:`said` the one in another pack."""
+
+    def __init__(self, message: str, *, wording: tuple[str, int, dict[str, str]] | None = None):
+        super().__init__(message)
+        self.wording = wording  # (pack key, how many, its values)
+
+    @classmethod
+    def counted(cls, key: str, n: int, **values: str) -> CsvError:
+        """The error worded by ``key`` for ``n`` things (``key.one``/``key.other``)."""
+        english = load_console_text(DEFAULT_LANGUAGE).count(key, n, **values)
+        return cls(english, wording=(key, n, values))
+
+    def said(self, text: ConsoleText) -> str:
+        """The message in ``text``'s language (a wording the pack has no key for: as raised)."""
+        if self.wording is None:
+            return str(self)
+        key, n, values = self.wording
+        return text.count(key, n, **values)
 
 
 class _PhoneRefused(ValueError):
@@ -117,10 +140,15 @@ def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
         )
     twice = sorted({name for name in header if name and header.count(name) > 1})
     if twice:
-        raise CsvError(f"column(s) named twice: {', '.join(map(repr, twice))}")
+        raise CsvError.counted("cli.csv.named_twice", len(twice), names=", ".join(map(repr, twice)))
     unknown = [name for name in header if name and name not in COLUMNS]
     if unknown and strict:
-        raise CsvError(f"unknown column(s): {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
+        raise CsvError.counted(
+            "cli.csv.unknown_columns",
+            len(unknown),
+            names=", ".join(map(repr, unknown)),
+            known=", ".join(COLUMNS),
+        )
     warnings = [
         f"column {name!r} is not one Spillway reads: ignored (--strict refuses it)"
         for name in unknown

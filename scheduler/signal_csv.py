@@ -69,7 +69,7 @@ def read_signal_csv(text: str, reader: EventReader) -> SignalRows:
         )
     twice = sorted({n for n in header if n and header.count(n) > 1})
     if twice:
-        raise CsvError(f"column(s) named twice: {', '.join(map(repr, twice))}")
+        raise CsvError.counted("cli.csv.named_twice", len(twice), names=", ".join(map(repr, twice)))
     warnings = [
         f"column {name!r} is not one Spillway reads: ignored"
         for name in header

@@ -101,12 +101,12 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "number:    +4520123456",
         "name:      Anna Jensen",
         "reason:    t",
-        "source:    api",
+        "source:    API",  # the stored codes in the pack's words
         "timing:    conventional (the customer asked for a plain callback)",
         "window:    2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
         "expires:   2026-07-02 12:00 CEST",
         "planned:   by conventional, answer chance 50%",
-        "1. 2026-07-01 12:00 CEST: no_answer, ended 2026-07-01 12:00 CEST "
+        "1. 2026-07-01 12:00 CEST: no answer, ended 2026-07-01 12:00 CEST "
         "(planned by conventional)",
         f"spillway callbacks explain {request_id}",
     ):

@@ -28,7 +28,7 @@ def test_a_database_behind_the_code_names_the_migrate_command(tmp_path: Path) ->
     store.execute("DELETE FROM _migrations WHERE version = ?", (latest_version(),))
     store.close()  # ... then set one back, as a database from the last release is
     shown = _status(tmp_path, database)
-    assert f"1 migration(s) pending ({latest_version()} " in shown
+    assert f"1 migration pending ({latest_version()} " in shown
     assert "spillway db migrate" in shown
 
 

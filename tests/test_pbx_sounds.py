@@ -32,6 +32,7 @@ from scheduler.callback_context import callback_brief
 from scheduler.originate import DialOrder, originate_action
 from scheduler.spool import parse_spool_file, with_earlier_context
 from spillway.call import HandoffContext
+from spillway.console_text import load_console_text
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.conftest import host_settings, make_settings
@@ -235,4 +236,5 @@ async def test_a_sounds_folder_that_cannot_be_written_is_one_line_not_a_tracebac
     settings = make_settings(paths={"cache_dir": str(Path.home() / ".cache" / "spillway")})
     result = await render_sounds(settings, blocked / "spillway" / "en")
     assert result.written == [] and result.missing is not None
-    assert "cannot write there" in describe(result) and "Asterisk's own sounds" in describe(result)
+    said = describe(result, load_console_text("en"))
+    assert "cannot write there" in said and "Asterisk's own sounds" in said

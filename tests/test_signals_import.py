@@ -65,7 +65,7 @@ def test_bad_rows_are_named_by_line_and_field_and_the_good_ones_stored_once(
     assert f"{file} line 4: kind 'Email Open': expected web_visit, email_open," in out
     assert f"{file} line 5: at 'next tuesday': expected ISO 8601" in out
     assert f"{file} line 6: phone '12': not a valid phone number: expected a number of DK" in out
-    assert "3 event(s) stored, 0 already there, 3 row(s) refused" in out
+    assert "3 events stored, 0 already there, 3 rows refused" in out
     assert _rows(store) == [
         # 14:05 in Copenhagen (no offset: the shop's zone) is 13:05 UTC.
         ("+4520123456", "email_open", 1_772_456_700.0, "csv"),
@@ -74,7 +74,7 @@ def test_bad_rows_are_named_by_line_and_field_and_the_good_ones_stored_once(
     ]
     # The same file again: each row's id is made from its content, so nothing twice.
     code, out = _spillway(config, "signals", "import", str(file))
-    assert "0 event(s) stored, 3 already there, 3 row(s) refused" in out
+    assert "0 events stored, 3 already there, 3 rows refused" in out
     assert len(_rows(store)) == 3
 
 
@@ -106,7 +106,7 @@ def test_events_by_customer_id_reach_the_mapped_number(
     code, out = _spillway(config, "signals", "map", "--file", str(mapping))
     assert code == 1, out
     assert f"{mapping} line 3: phone 'not a number': not a valid phone number: expected" in out
-    assert "2 customer id(s) mapped, 1 row(s) refused" in out
+    assert "2 customer ids mapped, 1 row refused" in out
     code, out = _spillway(config, "signals", "map", "C-3", "20 12 34 58")  # a new number
     assert code == 0, out
     events = tmp_path / "events.csv"

@@ -172,7 +172,7 @@ def test_cli_outbox_and_send_pending(
     # Without a gateway: one clear line, exit 2, nothing lost.
     refused = runner.invoke(app, ["sms", "send-pending"], env=_env(store))
     assert refused.exit_code != 0 and isinstance(refused.exception, ConfigError)
-    assert "sms.gateway_url is not set: 2 message(s) stay queued" in str(refused.exception)
+    assert "sms.gateway_url is not set: 2 messages stay queued" in str(refused.exception)
     assert outbox_counts(store)["pending"] == 2
 
     gw.reject_next = True  # the first post (c1) is refused for good: exit 1

@@ -1,12 +1,10 @@
-"""`spillway callbacks ...` and `spillway scheduler ...`: the requests, and the dialer daemon."""
+"""`spillway callbacks ...`: the callback requests (the dialer is `spillway scheduler`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
-import signal
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -17,15 +15,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.admin_words import admin_words
 from cli.context import app_context
-from cli.request_card import moment, request_card
+from cli.request_card import code_word, moment, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import requests
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
-from scheduler.daemon import run_scheduler
-from scheduler.dialer import attempt_rows, describe, status_report
+from scheduler.dialer import attempt_rows, describe
 from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rule_facts import promise_times, row_facts
 from scheduler.rules import CallingRules, next_allowed, rules_from_settings
@@ -34,20 +32,17 @@ from scheduler.subject_access import in_iso_times, request_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_deadline, window_expiry, window_problem
-from spillway.console_text import ConsoleText, console_language, load_console_text
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError
-from spillway.logs import mask_numbers, setup_logging
+from spillway.logs import mask_numbers
 from spillway.phone import mask_phone, normalise_phone
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Row, Store, open_store
+from spillway.storage import Row, Store, open_store
 
 app = typer.Typer(
     help="Callback requests: list, show, explain, cancel, import (a CSV, the menu's spool), "
     "opt out.",
     no_args_is_help=True,
-)
-scheduler_app = typer.Typer(
-    help="The callback dialer: run it, or see how it is doing.", no_args_is_help=True
 )
 console = Console()
 # `callbacks import` holds the write lock this long at a time, then lets others in.
@@ -73,13 +68,7 @@ class StatusChoice(StrEnum):
 def admin_text(ctx: typer.Context) -> ConsoleText:
     """The words the admin commands print: the language pack's, in the console's language
     (``web.language``, else ``shop.language``)."""
-    return load_console_text(console_language(app_context(ctx).settings))
-
-
-def _word(text: ConsoleText, group: str, code: str) -> str:
-    """A stored code (a status, a source) in the pack's words; one it has no word for as
-    it is stored."""
-    return text.strings.get(f"{group}.{code}", code)
+    return admin_words(app_context(ctx).settings)
 
 
 def _shop_zone(ctx: typer.Context) -> ZoneInfo:
@@ -188,7 +177,7 @@ def list_(
     if status in (StatusChoice.all, StatusChoice.open):
         which = t(f"cli.callbacks.{status.value}")
     else:
-        which = _word(t, "status", status.value)
+        which = code_word(t, "status", status.value)
     table = Table(
         title=t(
             "cli.callbacks.title",
@@ -203,10 +192,10 @@ def list_(
         table.add_row(
             str(r["id"]),
             shown(r["phone"]),
-            shown(_word(t, "status", str(r["status"]))),
+            shown(code_word(t, "status", str(r["status"]))),
             str(r["attempts"]),
             _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
-            shown(_word(t, "source", str(r["source"]))),
+            shown(code_word(t, "source", str(r["source"]))),
             shown(r["reason"] or ""),
         )
     console.print(table)
@@ -246,7 +235,8 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         }
         print(json.dumps(in_iso_times(data, zone), indent=2, default=str))
         return
-    for line in request_card(data, data["attempts_made"], planned, zone=zone):
+    text = admin_text(ctx)
+    for line in request_card(data, data["attempts_made"], planned, zone=zone, text=text):
         console.print(line, soft_wrap=True)
 
 
@@ -257,7 +247,7 @@ def cancel(ctx: typer.Context, request_id: int) -> None:
     with _store(ctx) as db:
         row = _request(db, request_id)
         if RequestStatus(row["status"]) in FINAL_STATUSES:
-            said = _word(t, "status", str(row["status"]))
+            said = code_word(t, "status", str(row["status"]))
             raise InputError(t("cli.callbacks.already_closed", id=request_id, status=said))
         with db.transaction() as tx:
             requests.close(
@@ -303,7 +293,7 @@ def import_(
             allowed_countries=settings.callback_countries(),
         )
     except CsvError as exc:
-        raise InputError(f"{file}: {exc}") from exc
+        raise InputError(f"{file}: {exc.said(admin_text(ctx))}") from exc
     for warning in text.warnings + parsed.warnings:
         console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
     added = merged = already = closed = 0
@@ -543,69 +533,3 @@ def _optout_ai_timing(
         console.print(t("cli.callbacks.ai_timing_off", phone=mask_phone(e164)), markup=False)
     else:
         console.print(t("cli.callbacks.ai_timing_unchanged", phone=mask_phone(e164)), markup=False)
-
-
-@scheduler_app.command("run")
-def run(
-    ctx: typer.Context,
-    node: Annotated[
-        str, typer.Option(help="This dialer's name (default: host and a random id).")
-    ] = "",
-) -> None:
-    """Run the callback dialer until Ctrl-C or SIGTERM (several may share one database)."""
-    state = app_context(ctx)
-    settings = state.settings
-    state.announce_config()
-    setup_logging(settings.logging, verbose=state.verbose)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        db = open_store(settings.storage)
-        store = AsyncStore(db)
-        try:
-            await run_scheduler(settings, store, stop, node=node)
-        finally:
-            store.close()
-            db.close()
-
-    asyncio.run(main())
-
-
-@scheduler_app.command("status")
-def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Due now, in flight, lag, and each dialer node's last heartbeat and error."""
-    poll_s = app_context(ctx).settings.callbacks.poll_interval_s
-    with _store(ctx) as db:
-        report = status_report(db, time.time(), poll_interval_s=poll_s)
-    if as_json:
-        print(json.dumps(report, indent=2))
-        return
-    console.print(
-        f"due now: {report['due_now']}, in flight: {report['in_flight']}, lag: {report['lag_s']} s"
-    )
-    counts = ", ".join(f"{status} {n}" for status, n in sorted(report["by_status"].items()))
-    console.print(f"requests by status: {counts or 'none'}")
-    if not any(n["up"] for n in report["nodes"]):
-        # Said first: due requests wait until a node runs.
-        console.print(
-            "no dialer node is running"
-            + ("" if report["nodes"] else " (none has ever run here)")
-            + ": nothing is dialled; start one with `spillway scheduler run` "
-            "(or the spillway-scheduler service)",
-            markup=False,
-        )
-    for n in report["nodes"]:
-        console.print(
-            f"  node {shown(n['node'])}: "
-            + (
-                f"up, seen {n['seen_s_ago']} s ago"
-                + (f" ({shown(n['state'])})" if n["state"] not in (None, "dialling") else "")
-                if n["up"]
-                else f"down (no heartbeat for {n['seen_s_ago']} s; nodes beat every {poll_s:g} s)"
-            )
-            + f", dialled {n['dialled']}"
-            + (f", last error: {shown(n['last_error'])}" if n["last_error"] else "")
-        )

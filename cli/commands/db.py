@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.admin_words import admin_words
 from cli.commands.simulate import database_name
 from cli.context import app_context
 from scheduler.simulation import store as sim_store
@@ -83,10 +84,9 @@ def status(ctx: typer.Context) -> None:
                 soft_wrap=True,
             )
         elif pending:
+            names = ", ".join(f"{m.version} {m.name}" for m in pending)
             console.print(
-                f"{len(pending)} migration(s) pending "
-                f"({', '.join(f'{m.version} {m.name}' for m in pending)}): "
-                "apply them with `spillway db migrate` (it backs the database up first)",
+                admin_words(settings).count("cli.db.pending", len(pending), names=names),
                 style="yellow",
                 markup=False,
                 soft_wrap=True,
@@ -153,7 +153,8 @@ def restore(
     with --force (stop `spillway serve` and `spillway scheduler run` first)."""
     if not file.is_file():
         raise InputError(f"no backup at {file}")
-    store = open_store(app_context(ctx).settings.storage, migrate=False)
+    settings = app_context(ctx).settings
+    store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:
             raise InputError(
@@ -170,10 +171,13 @@ def restore(
     # Retention runs again by itself; an erasure of a person must be redone by hand.
     erasures = [e for e in kept if e["action"] == "forget"]
     if kept:
+        t = admin_words(settings)
         console.print(
-            f"kept {len(kept)} audit record(s) made after this backup; {len(erasures)} of them "
-            "erased data the backup still holds: run `spillway gdpr forget` again for each "
-            "(`spillway gdpr audit` lists them; docs/OPERATIONS.md)",
+            t(
+                "cli.db.kept_audit",
+                records=t.count("cli.db.audit_records", len(kept)),
+                erasures=len(erasures),
+            ),
             style="yellow" if erasures else None,
             markup=False,
             soft_wrap=True,
@@ -184,15 +188,21 @@ def restore(
 def purge_simulated(ctx: typer.Context) -> None:
     """Remove what `spillway simulate --store` wrote: the simulated callback requests and
     their attempts. Real requests are not touched."""
-    storage = app_context(ctx).settings.storage
+    settings = app_context(ctx).settings
+    storage = settings.storage
     store = open_store(storage)
     try:
         removed = sim_store.purge(store)
     finally:
         store.close()
+    t = admin_words(settings)
     console.print(
-        f"removed {removed.requests} simulated callback request(s) and {removed.attempts} "
-        f"attempt(s) from {database_name(storage)}",
+        t(
+            "cli.simulate.purged",
+            requests=t.count("cli.simulate.requests", removed.requests),
+            attempts=t.count("cli.simulate.attempts", removed.attempts),
+            database=database_name(storage),
+        ),
         markup=False,
         soft_wrap=True,
     )

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.syntax import Syntax
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
 from dialplan import install as installer
@@ -214,7 +215,7 @@ def render(
     sounds = asyncio.run(
         render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
     )
-    console.print(describe(sounds))
+    console.print(describe(sounds, admin_words(settings)))
     if sounds.missing is None:
         console.print(hints.sounds, markup=False, soft_wrap=True)
     if secret is None:
@@ -274,7 +275,7 @@ def install(
     files = real_files(settings, source)
     text = installer.diff(folder, files, freepbx=freepbx)
     # The prompts first: the dialplan that plays them may already be installed.
-    console.print(describe(asyncio.run(render_sounds(settings))))
+    console.print(describe(asyncio.run(render_sounds(settings)), admin_words(settings)))
     if not text:
         console.print(f"{folder} is up to date; nothing to install")
         return

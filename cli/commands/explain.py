@@ -22,8 +22,9 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
+from cli.request_card import timing_words as request_timing_words
 from scheduler.subject_access import explain_requests
-from scheduler.timing.explain import OPEN_STATUSES, TIMING_REASONS, Explanation
+from scheduler.timing.explain import OPEN_STATUSES, Explanation
 from spillway.console_text import ConsoleText, load_console_text
 
 console = Console()
@@ -57,13 +58,7 @@ def explain_command(
 
 def timing_words(result: Explanation, text: ConsoleText) -> str:
     """Which timing the request has and why, in the pack's words."""
-    timing = "conventional" if result.timing == "traditional" else result.timing
-    reason = result.timing_reason if result.timing_reason in TIMING_REASONS else "unknown"
-    return text(
-        "request.timing_value",
-        timing=text.strings.get(f"policy.{timing}", timing),
-        reason=text(f"timing_reason.{reason}"),
-    )
+    return request_timing_words(result.timing, result.timing_reason, text)
 
 
 def show(result: Explanation, text: ConsoleText) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import typer
 from rich.console import Console
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
 from dialplan.sandbox import Sandbox, SandboxStatus
@@ -41,7 +42,8 @@ async def bring_up(sandbox: Sandbox) -> None:
     with console.status("building the Debian sid root (once, about a minute)"):
         sandbox.build(log=lambda line: console.print(line))
     with console.status("rendering the prompts Asterisk plays (once per wording)"):
-        console.print(describe(await render_sounds(sandbox.settings)))
+        sounds = await render_sounds(sandbox.settings)
+        console.print(describe(sounds, admin_words(sandbox.settings)))
     pid = sandbox.start()
     with console.status("waiting for Asterisk to answer on AMI"):
         await sandbox.wait_ready()

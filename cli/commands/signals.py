@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.admin_words import admin_words
 from cli.commands.callbacks import phone_filter
 from cli.context import app_context
 from cli.request_card import moment
@@ -122,13 +123,19 @@ def import_(
         with _store(ctx) as db:
             good, stored, warnings, problems = import_signals(db, text.text, reader)
     except CsvError as exc:
-        raise InputError(f"{file}: {exc}") from exc
+        raise InputError(f"{file}: {exc.said(admin_words(settings))}") from exc
     for warning in text.warnings + warnings:
         console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
     for problem in sorted(problems, key=lambda p: p.where):
         console.print(_problem_line(file, problem), style="red", markup=False, soft_wrap=True)
+    t = admin_words(settings)
     console.print(
-        f"{stored} event(s) stored, {good - stored} already there, {len(problems)} row(s) refused",
+        t(
+            "cli.signals.imported",
+            events=t.count("cli.signals.events", stored),
+            already=good - stored,
+            rows=t.count("count.rows", len(problems)),
+        ),
         soft_wrap=True,
     )
     if problems:
@@ -173,14 +180,16 @@ def map_(
             text = read_csv_file(file)
             good, bad = read_mapping_csv(text.text, region)
         except CsvError as exc:
-            raise InputError(f"{file}: {exc}") from exc
+            raise InputError(f"{file}: {exc.said(admin_words(settings))}") from exc
         now = time.time()
         with _store(ctx) as db, db.transaction() as tx:
             for _line, cid, number in good:
                 map_customer(tx, cid, number, now_s=now)
         for refused in bad:
             console.print(_problem_line(file, refused), style="red", markup=False, soft_wrap=True)
-        console.print(f"{len(good)} customer id(s) mapped, {len(bad)} row(s) refused")
+        t = admin_words(app_context(ctx).settings)
+        ids = t.count("cli.signals.customer_ids", len(good))
+        console.print(t("cli.signals.mapped", ids=ids, rows=t.count("count.rows", len(bad))))
         if bad:
             raise typer.Exit(1)
         return

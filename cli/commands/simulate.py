@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from cli.admin_words import admin_words
 from cli.commands.simulate_report import print_kpis, report, run_policy
 from cli.context import app_context
 from scheduler.simulation import store as sim_store
@@ -30,6 +31,7 @@ from scheduler.simulation.offline_eval import ips_first_attempt
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, SimRun, make_policy
 from scheduler.simulation.world import load_world
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.language_pack import load_pack
 from spillway.secrets import mask_url_credentials
@@ -105,7 +107,9 @@ def main(
         loaded = loaded.model_copy(update={"seed": seed})
     storage = app_context(ctx).settings.storage if store else None
     if storage is not None:
-        _check_target(storage, alongside_real=alongside_real)
+        _check_target(
+            storage, admin_words(app_context(ctx).settings), alongside_real=alongside_real
+        )
     started = time.perf_counter()
     run = run_policy(loaded, policy, quiet=as_json)
     result: dict[str, Any] = kpis(run)
@@ -128,7 +132,7 @@ def main(
         }
     if storage is not None:
         label = f"simulated: world {world.name}, policy {policy.value}, seed {loaded.seed}"
-        _write(storage, run, label)
+        _write(storage, run, label, admin_words(app_context(ctx).settings))
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -152,7 +156,7 @@ def database_name(storage: StorageSettings) -> str:
     return f"PostgreSQL {mask_url_credentials(dsn)}"
 
 
-def _check_target(storage: StorageSettings, *, alongside_real: bool) -> None:
+def _check_target(storage: StorageSettings, text: ConsoleText, *, alongside_real: bool) -> None:
     """Refuse before simulating: a second simulated period, or real requests not agreed to."""
     db = open_store(storage)
     try:
@@ -163,28 +167,44 @@ def _check_target(storage: StorageSettings, *, alongside_real: bool) -> None:
     name = database_name(storage)
     if there.requests:
         raise InputError(
-            f"{name} already holds {there.requests} simulated callback request(s)",
-            hint="remove them first: spillway db purge-simulated",
+            text(
+                "cli.simulate.holds_simulated",
+                name=name,
+                requests=text.count("cli.simulate.requests", there.requests),
+            ),
+            hint=text("cli.simulate.remove_first"),
         )
     if real and not alongside_real:
         raise InputError(
-            f"{name} holds {real} real callback request(s); simulated customers would be "
-            "counted beside them in the console",
-            hint="use a database of its own (--config with another storage.sqlite_path), "
-            "or --alongside-real to write there anyway (marked simulated, removable)",
+            text(
+                "cli.simulate.holds_real",
+                name=name,
+                requests=text.count("cli.simulate.real_requests", real),
+            ),
+            hint=text("cli.simulate.own_database"),
         )
 
 
-def _write(storage: StorageSettings, run: SimRun, label: str) -> None:
+def _write(storage: StorageSettings, run: SimRun, label: str, text: ConsoleText) -> None:
     store_run(
-        storage, run, label, say=lambda line: console.print(line, markup=False, soft_wrap=True)
+        storage,
+        run,
+        label,
+        text=text,
+        say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )
 
 
 def store_run(
-    storage: StorageSettings, run: SimRun, label: str, *, say: Callable[[str], None]
+    storage: StorageSettings,
+    run: SimRun,
+    label: str,
+    *,
+    text: ConsoleText,
+    say: Callable[[str], None],
 ) -> sim_store.StoredPeriod:
-    """Write ``run`` into the database, dated to end by now; say what, where and how to undo."""
+    """Write ``run`` into the database, dated to end by now; say what, where and how to undo
+    (in ``text``'s language)."""
     period = sim_store.stored_rows(run, time.time(), label=label)
     db = open_store(storage)
     try:
@@ -195,9 +215,14 @@ def store_run(
     since = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.since))
     until = time.strftime("%Y-%m-%d %H:%M", time.localtime(period.until))
     say(
-        f"wrote {written} simulated callback request(s) and {attempts} attempt(s), "
-        f"{since} to {until}, into {database_name(storage)}; they are marked simulated "
-        "(the console labels them); remove them with: spillway db purge-simulated"
+        text(
+            "cli.simulate.wrote",
+            requests=text.count("cli.simulate.requests", written),
+            attempts=text.count("cli.simulate.attempts", attempts),
+            since=since,
+            until=until,
+            database=database_name(storage),
+        )
     )
     return period
 

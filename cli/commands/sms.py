@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot.backends.sms import OUTBOX_STATUSES, SendReport, outbox_counts, outbox_entries
 from bot.backends.sms_sender import NO_GATEWAY_HINT, build_gateway, build_sender
+from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.terminal_text import shown
 from spillway.errors import ConfigError
@@ -92,9 +93,10 @@ async def send_once(settings: Settings, limit: int) -> SendReport:
     try:
         if gateway is None:
             counts = outbox_counts(store)
+            t = admin_words(settings)
+            queued = t.count("cli.sms.queued", counts["pending"] + counts["sending"])
             raise ConfigError(
-                "config error: sms.gateway_url is not set: "
-                f"{counts['pending'] + counts['sending']} message(s) stay queued in the outbox",
+                t("cli.sms.no_gateway", queued=queued),
                 hint=NO_GATEWAY_HINT,
             )
         return await build_sender(settings.sms, db, gateway).send_pending(limit)
