@@ -252,9 +252,7 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
             executor=pool,
             short_windows_s=(6.0, 10.0) if variant == "windows_6s" else SHORT_WINDOWS_S,
         )
-        tts = copy.copy(models.tts)
-        tts._executor = pool
-        return SpeechModels(asr=engine, tts=tts, prompts=models.prompts, vad=models.vad), settings
+        return _with_engine(models, engine, pool), settings
     tries: dict[str, tuple[str | None, float | None]] = {  # (prompt, window_s)
         "window_30s": (whisper_prompt(), None),  # faster-whisper's own 30 s window
         "no_prompt": (None, DEFAULT_WINDOW_S),
@@ -272,7 +270,6 @@ def with_variant(models: Any, settings: Settings, variant: str) -> tuple[Any, Se
 
 def _own_pools(models: Any, settings: Settings) -> Any:
     """Decodes and renders in a pool each, as before ``speech.shared_pool``."""
-    from bot.assembly import SpeechModels
     from bot.speech.whisper_asr import WhisperEngine
 
     asr = models.asr
@@ -282,8 +279,17 @@ def _own_pools(models: Any, settings: Settings) -> Any:
         language="en",
         prompt=asr.decoder.prompt,
     )
+    return _with_engine(
+        models, engine, PriorityPool(settings.speech.tts_workers, thread_name_prefix="piper")
+    )
+
+
+def _with_engine(models: Any, engine: Any, voice_pool: PriorityPool) -> Any:
+    """``models`` with ``engine`` as recogniser and the voice rendering in ``voice_pool``."""
+    from bot.assembly import SpeechModels
+
     tts = copy.copy(models.tts)
-    tts._executor = PriorityPool(settings.speech.tts_workers, thread_name_prefix="piper")
+    tts._executor = voice_pool
     return SpeechModels(asr=engine, tts=tts, prompts=models.prompts, vad=models.vad)
 
 
