@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -110,9 +111,15 @@ async def test_danish_scripts_spoken_through_the_sandbox(
     calls: dict[str, PlacedCall] = {p.spec.source: p for p in placed}
     pack = load_pack("da")
     greeting = pack.say("greet", shop=danish.shop.name).split(".")[0]
+    # The pack's read-backs of a complaint: without an order, and up to the order's number.
+    case_questions = (
+        pack.say("confirm_complaint"),
+        pack.say("confirm_complaint_order", order="\0", items="").split("\0")[0],
+    )
     tally = WerTally()
     reached: list[str] = []
     report: list[str] = []
+    read_back: list[str] = []
     problems: list[str] = []
     for name in sorted(EXPECTED):
         *turns, result = calls[name].records
@@ -121,14 +128,22 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         # ends with the test caller hanging up while the bot still waits for an answer.
         if outcome not in KEPT | {"hangup"} or len(calls[name].wav) <= 8000:
             problems.append(f"{name}: ended {outcome}")
-        # Misheard or not, nothing reaches a real person that the script did not ask for.
+        # Misheard or not, nothing reaches a real person that the bot did not read back
+        # first. The script answers "ja" without listening, so a line misheard as a
+        # complaint, read back and answered "ja", opens a case (and its photo link):
+        # that is the bot confirming, not the bot guessing.
         _caller, expected, _actions, sms = EXPECTED[name]
+        case = result["case_id"]
+        confirmed_case = case is not None and _read_back_and_affirmed(turns, case_questions)
+        case_sms = [m for m in result["sms"] if confirmed_case and case in m["body"]]
         if (
-            len(result["sms"]) > sms
+            len(result["sms"]) - len(case_sms) > sms
             or (result["callback_id"] is not None and expected != "callback")
-            or (result["case_id"] is not None and name != "klage")
+            or (case is not None and name != "klage" and not confirmed_case)
         ):
             problems.append(f"{name}: an unwanted side effect: {result}")
+        elif case is not None and name != "klage":
+            read_back.append(name)
         # Answered in Danish: the bot's first words are the Danish pack's greeting.
         said_by_bot = shop.query(
             "SELECT text FROM transcript_turns WHERE call_id = :c AND speaker = 'bot' ORDER BY id",
@@ -150,7 +165,8 @@ async def test_danish_scripts_spoken_through_the_sandbox(
             reached.append(name)
     summary = (
         f"Danish spoken calls: WER {tally.rate:.0%} over {tally.said_words} words; "
-        f"{len(reached)}/{len(EXPECTED)} reached their outcome ({', '.join(reached)})"
+        f"{len(reached)}/{len(EXPECTED)} reached their outcome ({', '.join(reached)}); "
+        f"a misheard line read back as a complaint and answered yes: {read_back or 'none'}"
     )
     print(summary + "\n" + "\n".join(report))
     heard_any = [line for line in report if "heard as ''" not in line]
@@ -158,3 +174,12 @@ async def test_danish_scripts_spoken_through_the_sandbox(
     assert not problems, "\n".join(problems) + "\n" + summary
     missed = [name for name in ROBUST if name not in reached]
     assert not missed, f"{missed} did not reach their outcome\n{summary}"
+
+
+def _read_back_and_affirmed(turns: list[dict[str, object]], questions: tuple[str, ...]) -> bool:
+    """The bot answered a line with one of ``questions`` and heard the next line as a yes."""
+    return any(
+        any(question in str(asked["bot"] or "") for question in questions)
+        and answer["intent"] == "affirm"
+        for asked, answer in pairwise(turns)
+    )
