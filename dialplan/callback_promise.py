@@ -6,7 +6,7 @@ read out from pre-rendered pieces, as an IVR says a time. The controller picks
 the pieces (:func:`promise_files`); the dialplan plays
 
     ``menu_callback_promise_start`` ("Thank you. We'll call you back on the
-    number you're calling from,"), the hour (``menu_callback_promise_hour_14``:
+    number you're calling from. We aim to call"), the hour (``menu_callback_promise_hour_14``:
     "by two o'clock"), the day (``menu_callback_promise_today``,
     ``..._tomorrow``, ``menu_callback_promise_weekday_0``: "on Monday.") and
     ``menu_callback_promise_end`` ("There's nothing more you need to do. Goodbye.").
@@ -22,8 +22,10 @@ That fixed sentence is chosen at render time to be true of every request the
 menu can make (:func:`fixed_recorded_key`): with no window of their own, a
 request's deadline is ``deadline_business_hours`` of calling hours after the key
 press, so when every day's calling hours are at least that long it falls on the
-day of the press or the next day we make calls ("at the latest on the next day
-we call customers"); otherwise only "at a time when we make calls" is sure.
+day of the press or the next day we make calls ("We aim to call at the latest on
+the next day we call customers"); otherwise only "at a time when we call customers"
+is sure. The deadline is the scheduler's target, not a rule (the predicted timing may
+plan a likelier hour after it; no agent may be free), hence "we aim to".
 
 Pure: no clock, no I/O. The words are the language pack's (same keys in every pack).
 """

@@ -80,12 +80,12 @@ def said(now: float, language: str) -> str:
 def test_the_caller_hears_the_deadline_the_request_carries(now: float, en: str, da: str) -> None:
     english, danish = said(now, "en"), said(now, "da")
     assert english == (
-        "Thank you. We'll call you back on the number you're calling from, "
+        "Thank you. We'll call you back on the number you're calling from. We aim to call "
         f"{en} There's nothing more you need to do. Goodbye."
     )
     assert danish == (
-        f"Tak. Vi ringer dig op på det nummer, du ringer fra, {da} "
-        "Du behøver ikke gøre mere. Farvel."
+        "Tak. Vi ringer dig op på det nummer, du ringer fra. Vi regner med at ringe "
+        f"{da} Du behøver ikke gøre mere. Farvel."
     )
 
 
