@@ -23,7 +23,7 @@ from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
 from agi.handoff import apply_handoff
 from agi.media_server import MediaServer, MediaServerConfig
-from agi.menu_promise import Promise, promise_variables, spoken, stored_promise
+from agi.menu_promise import Promise, fixed_key, promise_variables, spoken, stored_promise
 from agi.overflow import (
     Decision,
     OverflowPolicy,
@@ -340,14 +340,16 @@ class CallController:
         await session.set_variable("SPILLWAY_CALLBACK_ID", str(recorded.id))
         if outcome is None:
             # The DTMF menu's key: the caller hears when (the bot says it itself).
-            said = spoken(promise, self.rules, now=self.clock())
-            for name, value in promise_variables(said).items():
+            now = self.clock()
+            said = spoken(promise, self.rules, now=now)
+            fixed = fixed_key(promise, self.rules, now=now)
+            for name, value in promise_variables(said, fixed).items():
                 await session.set_variable(name, value)
             log.info(
                 "call %s: callback request %d promised %s",
                 call_id,
                 recorded.id,
-                f"{said.hour_file} {said.day_file}" if said else "(the fixed thank-you)",
+                f"{said.hour_file} {said.day_file}" if said else fixed,
             )
         await self.sink.stage(
             live.context.call_id, CallStage.CALLBACK, request_id=recorded.id, merged=recorded.merged

@@ -24,7 +24,10 @@ request's deadline is ``deadline_business_hours`` of calling hours after the key
 press, so when every day's calling hours are at least that long it falls on the
 day of the press or the next day we make calls ("We aim to call at the latest on
 the next day we call customers"); otherwise only "at a time when we call customers"
-is sure. The deadline is the scheduler's target, not a rule (the predicted timing may
+is sure. A request that joined an open one whose own window (asked for by the
+customer) promises later than that hears ``menu_callback_recorded_asked`` ("at the
+time you already asked for") instead (:func:`agi.menu_promise.fixed_key`).
+The deadline is the scheduler's target, not a rule (the predicted timing may
 plan a likelier hour after it; no agent may be free), hence "we aim to".
 
 Pure: no clock, no I/O. The words are the language pack's (same keys in every pack).
@@ -46,9 +49,17 @@ PROMISE_TODAY = "menu_callback_promise_today"
 PROMISE_TOMORROW = "menu_callback_promise_tomorrow"
 PROMISE_WEEKDAY = "menu_callback_promise_weekday"  # {weekday}: one file per weekday
 PROMISE_END = "menu_callback_promise_end"
+# A whole sentence: the request joined an open one with the customer's own later window.
+RECORDED_ASKED = "menu_callback_recorded_asked"
 
 # Played as they are (rendered like every other prompt, SOUND_KEYS).
-PROMISE_SOUND_KEYS: tuple[str, ...] = (PROMISE_START, PROMISE_TODAY, PROMISE_TOMORROW, PROMISE_END)
+PROMISE_SOUND_KEYS: tuple[str, ...] = (
+    PROMISE_START,
+    PROMISE_TODAY,
+    PROMISE_TOMORROW,
+    PROMISE_END,
+    RECORDED_ASKED,
+)
 # Rendered once per value into files of their own (promise_sound_texts).
 PROMISE_TEMPLATE_KEYS: tuple[str, ...] = (PROMISE_HOUR, PROMISE_WEEKDAY)
 

@@ -15,10 +15,18 @@ import pytest
 from agi.call_log import CallLog
 from agi.controller import CallController, LiveCall
 from agi.fastagi import FastAgiServer
-from agi.menu_promise import Promise, promise_variables, spoken, stored_promise
+from agi.menu_promise import (
+    Promise,
+    fixed_key,
+    next_calling_day_end,
+    promise_variables,
+    spoken,
+    stored_promise,
+)
 from cli.pbx_sounds import sound_texts
 from dialplan.callback_promise import (
     RECORDED,
+    RECORDED_ASKED,
     RECORDED_CALLING_HOURS,
     fixed_recorded_key,
     hour_file,
@@ -127,24 +135,37 @@ def test_only_the_hours_a_deadline_can_fall_on_are_rendered() -> None:
 
 def test_the_fixed_thank_you_is_true_of_every_menu_request_over_a_week() -> None:
     # Every key press over two weeks, Christmas included: the scheduler's deadline
-    # falls on the press's day or the next day with calling hours (holidays skipped).
+    # falls by the end of the first day after the press's with calling hours
+    # (holidays skipped): "at the latest on the next day we call customers".
     assert next_calling_day_holds(RULES.windows, RULES.deadline_business_hours)
     tz = ZoneInfo(CPH)
     now = at(14, 0)
     while now < at(29, 0):
-        due = datetime.fromtimestamp(deadline(RULES, now, CPH), tz).date()
-        day = datetime.fromtimestamp(now, tz).date()
-        if RULES.window(day) is None or is_holiday(RULES, day):
-            later = day + timedelta(days=1)
-        else:
-            later = day
-        while RULES.window(later) is None or is_holiday(RULES, later):
-            later += timedelta(days=1)
-        nxt = later + timedelta(days=1)
-        while RULES.window(nxt) is None or is_holiday(RULES, nxt):
-            nxt += timedelta(days=1)
-        assert due <= nxt, datetime.fromtimestamp(now, tz)
+        day = datetime.fromtimestamp(now, tz).date() + timedelta(days=1)
+        while RULES.window(day) is None or is_holiday(RULES, day):
+            day += timedelta(days=1)
+        window = RULES.window(day)
+        assert window is not None
+        end = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(hours=window[1])
+        assert deadline(RULES, now, CPH) <= end.timestamp(), datetime.fromtimestamp(now, tz)
+        assert next_calling_day_end(RULES, now, CPH) == end.timestamp()
         now += 41 * 60
+
+
+def test_a_customers_own_later_window_is_not_promised_as_the_next_day() -> None:
+    now = at(7, 10)  # Monday: the fixed wording promises by Tuesday 20:00
+    assert next_calling_day_end(RULES, now, CPH) == at(8, 20)
+    # Joined an open request the customer asked to be called on in ten days.
+    later = Promise(at(17, 12), CPH, own_window=True)
+    assert spoken(later, RULES, now=now) is None  # too far for the pieces
+    assert fixed_key(later, RULES, now=now) == RECORDED_ASKED
+    # A deadline the fixed wording covers, or one the rules counted (no window): the usual.
+    assert fixed_key(Promise(at(8, 19), CPH, own_window=True), RULES, now=now) == RECORDED
+    assert fixed_key(Promise(at(17, 12), CPH), RULES, now=now) == RECORDED
+    assert fixed_key(None, RULES, now=now) == RECORDED
+    for language in ("en", "da"):
+        asked = load_pack(language).say(RECORDED_ASKED)
+        assert {"en": "you already asked for", "da": "du allerede har bedt om"}[language] in asked
 
 
 def test_short_calling_hours_drop_the_next_day_promise() -> None:
@@ -190,10 +211,12 @@ def test_the_dialplan_gets_the_file_names_or_nothing() -> None:
     assert promise_variables(promise) == {
         "SPILLWAY_PROMISE_HOUR": "menu_callback_promise_hour_14",
         "SPILLWAY_PROMISE_DAY": "menu_callback_promise_today",
+        "SPILLWAY_PROMISE_SAY": RECORDED,
     }
-    assert promise_variables(spoken(None, RULES, now=at(7, 10))) == {
+    assert promise_variables(spoken(None, RULES, now=at(7, 10)), RECORDED_ASKED) == {
         "SPILLWAY_PROMISE_HOUR": "",
         "SPILLWAY_PROMISE_DAY": "",
+        "SPILLWAY_PROMISE_SAY": RECORDED_ASKED,
     }
 
 
@@ -208,7 +231,7 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
                 tx, NewRequest("4520123456", RequestSource.MENU), region="DK", now=at(7, 10)
             )
             assert stored_promise(tx, RULES, plain.id, default_timezone=CPH) == Promise(
-                at(7, 14), CPH
+                at(7, 14), CPH, own_window=False
             )
             # An open request that asked for Wednesday afternoon: a menu press joins it.
             asked = NewRequest(
@@ -220,7 +243,7 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
             )
             assert joined.merged and joined.id == first.id
             promise = stored_promise(tx, RULES, joined.id, default_timezone=CPH)
-            assert promise == Promise(at(9, 17), CPH)
+            assert promise == Promise(at(9, 17), CPH, own_window=True)
             assert stored_promise(tx, RULES, 999, default_timezone=CPH) is None
     finally:
         store.close()
@@ -261,6 +284,7 @@ async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path
         got = await _agi(server.port, "4000.1")
         assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_hour_11"' in got, got
         assert 'SET VARIABLE SPILLWAY_PROMISE_DAY "menu_callback_promise_tomorrow"' in got
+        assert 'SET VARIABLE SPILLWAY_PROMISE_SAY "menu_callback_recorded"' in got
         [row] = store.query("SELECT created_at, deadline, timezone FROM callback_requests")
         # The promise said is the one the scheduler counts for this request (10:30,
         # said as the next whole hour).

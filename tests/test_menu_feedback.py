@@ -164,7 +164,10 @@ def test_a_danish_key_3_ends_with_our_callback_prompt_not_english() -> None:
     # Key 3 (SPILLWAY_CHOICE, kept through the callback step) -> menu_callback_recorded.
     assert re.search(r'"\$\{SPILLWAY_CHOICE\}" = "3"\]\?menu-recorded\)', recorded)
     # The fixed thank-you when no promise was named (the spool) or its files are missing.
-    assert f"(menu-fixed),Gosub(spillway-say,s,1(menu_callback_recorded,{NO_WORDS}))" in recorded
+    # (or the "as you asked" one the controller named: only that name is taken from it).
+    said = '${IF($["${SPILLWAY_PROMISE_SAY}" = "menu_callback_recorded_asked"]'
+    said += "?menu_callback_recorded_asked:menu_callback_recorded)}"
+    assert f"(menu-fixed),Gosub(spillway-say,s,1({said},{NO_WORDS}))" in recorded
     done = _section(text, "exten => done,1", "exten => h,1")
     # After the bot, which said goodbye itself: no second goodbye, in no language.
     assert "Playback" not in done and "spillway-say" not in done and "Hangup()" in done
@@ -178,6 +181,7 @@ def test_key_3_says_the_promise_the_controller_named_only_when_its_files_are_the
     # Cleared before each take: the spool path never plays a promise it did not make.
     take = lines.index("same => n(take),Set(SPILLWAY_PROMISE_HOUR=)")
     assert lines[take + 1] == "same => n,Set(SPILLWAY_PROMISE_DAY=)"
+    assert lines[take + 2] == "same => n,Set(SPILLWAY_PROMISE_SAY=)"
     assert take < next(i for i, line in enumerate(lines) if "AGI(" in line)
     menu = next(i for i, line in enumerate(lines) if line.startswith("same => n(menu-recorded)"))
     # No promise named: the fixed thank-you.
