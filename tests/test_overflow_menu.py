@@ -231,31 +231,44 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
     # dialplan's own menu, and "3" runs the classic AGI spool script in Asterisk.
     spool = callback_spool(pbx.settings).local
     shutil.rmtree(spool / "new", ignore_errors=True)
-    async with routing_harness(
-        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
-    ) as h:
-        await h.server.close()
-        with pbx.ami.subscribe("UserEvent", "Hangup") as events:
-            call = await h.call("4533333399")
-            await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
-            await h.press(call, "3")
-            done = await wait_event(events, 10, UserEvent="SpillwayCallback")
-            assert done["CallId"] == call.call_id
-            assert done["CallbackId"] == f"spool:{call.call_id}"
-            await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
-        assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
-        report = import_spool(
-            h.store, spool, region="DK", default_timezone="Europe/Copenhagen", now=time.time()
-        )
-        assert report.bad == []
-        [row] = h.rows("SELECT phone, source, call_id, status FROM callback_requests")
-        assert row == {
-            "phone": "+4533333399",
-            "source": "spool",
-            "call_id": call.call_id,
-            "status": "pending",
-        }
-        assert list((spool / "new").iterdir()) == []
+    # The fixed thank-you installed (silence, where the sandbox has none rendered).
+    thanks = sound_dirs(pbx.settings).local / "menu_callback_recorded.wav"
+    added = not thanks.exists()
+    if added:
+        thanks.parent.mkdir(parents=True, exist_ok=True)
+        thanks.write_bytes(wav_bytes(b"\0\0" * 800))
+    try:
+        async with routing_harness(
+            pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+        ) as h:
+            await h.server.close()
+            with pbx.ami.subscribe("UserEvent", "Hangup", "Newexten") as events:
+                call = await h.call("4533333399")
+                await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+                await h.press(call, "3")
+                done = await wait_event(events, 10, UserEvent="SpillwayCallback")
+                assert done["CallId"] == call.call_id
+                assert done["CallbackId"] == f"spool:{call.call_id}"
+                # No promise from a controller: the fixed thank-you (true of every menu request).
+                told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
+                assert told["AppData"] == f"{sound_dirs(pbx.settings).pbx}/menu_callback_recorded"
+                await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
+            assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
+            report = import_spool(
+                h.store, spool, region="DK", default_timezone="Europe/Copenhagen", now=time.time()
+            )
+            assert report.bad == []
+            [row] = h.rows("SELECT phone, source, call_id, status FROM callback_requests")
+            assert row == {
+                "phone": "+4533333399",
+                "source": "spool",
+                "call_id": call.call_id,
+                "status": "pending",
+            }
+            assert list((spool / "new").iterdir()) == []
+    finally:
+        if added:
+            thanks.unlink(missing_ok=True)
 
 
 async def test_a_key_the_menu_does_not_offer_is_told_and_the_menu_repeats_once(
