@@ -23,6 +23,7 @@ from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
 from agi.handoff import apply_handoff
 from agi.media_server import MediaServer, MediaServerConfig
+from agi.menu_promise import Promise, fixed_key, promise_variables, spoken, stored_promise
 from agi.overflow import (
     Decision,
     OverflowPolicy,
@@ -38,6 +39,7 @@ from agi.overflow import (
 from agi.selftest_route import SelftestRoute
 from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler.rules import rules_from_settings
 from scheduler.signals import SignalKind
 from scheduler.timing.choice import TimingConfig
 from spillway.call import (
@@ -93,6 +95,9 @@ class CallController:
         self.sink = sink
         self.bot = bot
         self.policy = OverflowPolicy.from_settings(settings.queue)
+        # The calling rules: what a menu caller is promised (the request's deadline).
+        self.rules = rules_from_settings(settings)
+        self.clock: Callable[[], float] = time.time  # UNIX seconds (tests fix it)
         self._bot_ready = bot_ready or (lambda: True)
         self.bot_time_limit_s = bot_time_limit_s
         self.calls: dict[str, LiveCall] = {}
@@ -316,7 +321,7 @@ class CallController:
             # The DTMF menu's plain-callback key (the dialplan's callback step).
             traditional=menu_asks_plain(await session.get_variable("SPILLWAY_TIMING")),
         )
-        recorded = await self.store.run(self._record_callback, request)
+        recorded, promise = await self.store.run(self._record_callback, request)
         live.last_route = None  # one request per visit to the callback step
         if not recorded.will_be_called:
             # Kept for an admin to see, but this caller cannot be called back on
@@ -333,6 +338,19 @@ class CallController:
                 await self.sink.outcome(call_id, CallOutcome.HANDOFF)
             return
         await session.set_variable("SPILLWAY_CALLBACK_ID", str(recorded.id))
+        if outcome is None:
+            # The DTMF menu's key: the caller hears when (the bot says it itself).
+            now = self.clock()
+            said = spoken(promise, self.rules, now=now)
+            fixed = fixed_key(promise, self.rules, now=now)
+            for name, value in promise_variables(said, fixed).items():
+                await session.set_variable(name, value)
+            log.info(
+                "call %s: callback request %d promised %s",
+                call_id,
+                recorded.id,
+                f"{said.hour_file} {said.day_file}" if said else fixed,
+            )
         await self.sink.stage(
             live.context.call_id, CallStage.CALLBACK, request_id=recorded.id, merged=recorded.merged
         )
@@ -345,18 +363,23 @@ class CallController:
             CallEvent(call_id, CallEventKind.ROUTE, {"route": Route.WAIT.value, "reason": reason})
         )
 
-    def _record_callback(self, request: NewRequest) -> Recorded:
-        """Worker thread: the request, through the scheduler's one owner of requests."""
+    def _record_callback(self, request: NewRequest) -> tuple[Recorded, Promise | None]:
+        """Worker thread: the request, through the scheduler's one owner of requests, and
+        the promise it carries as stored (None: it will not be called)."""
         with self.store.store.transaction() as tx:
-            return requests.record(
+            recorded = requests.record(
                 tx,
                 request,
                 region=self.settings.shop.country,
-                now=time.time(),
+                now=self.clock(),
                 allowed_countries=self.settings.callback_countries(),
                 hash_key=self.settings.gdpr.hash_key_bytes(),
                 timing=TimingConfig.from_settings(self.settings),
             )
+            if not recorded.will_be_called:
+                return recorded, None
+            zone = self.settings.callbacks.default_timezone
+            return recorded, stored_promise(tx, self.rules, recorded.id, default_timezone=zone)
 
     async def hangup(self, session: AgiSession) -> None:
         call_id = session.request.unique_id

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dialplan.callback_promise import promise_sound_texts, settings_windows
 from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
 from models.voice import installed_voice
 from spillway.audio import SLIN8, AudioFormat
@@ -43,9 +44,14 @@ class SoundsResult:
 
 
 def sound_texts(settings: Settings) -> dict[str, str]:
-    """What each prompt Asterisk plays says, in the shop's words and language."""
+    """What each prompt Asterisk plays says, in the shop's words and language (by file
+    name: the callback promise's hours and weekdays are a file each)."""
     pack = load_pack(settings.shop.language)
-    return {key: pack.say(key, shop=settings.shop.name) for key in SOUND_KEYS}
+    shop = settings.shop.name
+    texts = {key: pack.say(key, shop=shop) for key in SOUND_KEYS}
+    windows = settings_windows(settings)
+    deadline_hours = settings.callbacks.deadline_business_hours
+    return {**texts, **promise_sound_texts(pack, windows, deadline_hours, shop=shop)}
 
 
 class _LazyVoice:

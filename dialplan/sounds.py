@@ -27,6 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dialplan.callback_promise import (
+    PROMISE_SOUND_KEYS,
+    PROMISE_TEMPLATE_KEYS,
+    RECORDED_CALLING_HOURS,
+)
 from dialplan.layout import SandboxLayout
 from spillway.settings import Settings
 
@@ -52,6 +57,7 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_key_not_offered_again",
     "menu_callback_timing",
     "menu_callback_recorded",
+    *PROMISE_SOUND_KEYS,
     "callback_not_taken",
     "call_goodbye",
     "callback_intro",
@@ -63,6 +69,11 @@ SOUND_KEYS: tuple[str, ...] = (
     "agent_whisper",
     *(f"agent_whisper_{t}" for t in CALLBACK_TOPICS.values()),
 )
+
+# Catalogue prompts only ever rendered into sound files, never played under their own
+# key: the promise's templates (one file per hour, per weekday) and the fixed
+# thank-you's other wording (dialplan/callback_promise.py).
+SOUND_ONLY_KEYS: tuple[str, ...] = (*PROMISE_TEMPLATE_KEYS, RECORDED_CALLING_HOURS)
 
 
 # The language of Asterisk's own sounds (core sounds, as installed by the sandbox

@@ -163,10 +163,43 @@ def test_a_danish_key_3_ends_with_our_callback_prompt_not_english() -> None:
     assert "auth-thankyou" not in recorded and "vm-goodbye" not in recorded
     # Key 3 (SPILLWAY_CHOICE, kept through the callback step) -> menu_callback_recorded.
     assert re.search(r'"\$\{SPILLWAY_CHOICE\}" = "3"\]\?menu-recorded\)', recorded)
-    assert f"(menu-recorded),Gosub(spillway-say,s,1(menu_callback_recorded,{NO_WORDS}))" in recorded
+    # The fixed thank-you when no promise was named (the spool) or its files are missing.
+    # (or the "as you asked" one the controller named: only that name is taken from it).
+    said = '${IF($["${SPILLWAY_PROMISE_SAY}" = "menu_callback_recorded_asked"]'
+    said += "?menu_callback_recorded_asked:menu_callback_recorded)}"
+    assert f"(menu-fixed),Gosub(spillway-say,s,1({said},{NO_WORDS}))" in recorded
     done = _section(text, "exten => done,1", "exten => h,1")
     # After the bot, which said goodbye itself: no second goodbye, in no language.
     assert "Playback" not in done and "spillway-say" not in done and "Hangup()" in done
+
+
+def test_key_3_says_the_promise_the_controller_named_only_when_its_files_are_there() -> None:
+    settings = make_settings(shop={"language": "da"})
+    snd = sound_dirs(settings).pbx
+    step = _section(extensions(settings), "exten => callback,1", "exten => callback-spool,1")
+    lines = [line.strip() for line in step.splitlines() if not line.lstrip().startswith(";")]
+    # Cleared before each take: the spool path never plays a promise it did not make.
+    take = lines.index("same => n(take),Set(SPILLWAY_PROMISE_HOUR=)")
+    assert lines[take + 1] == "same => n,Set(SPILLWAY_PROMISE_DAY=)"
+    assert lines[take + 2] == "same => n,Set(SPILLWAY_PROMISE_SAY=)"
+    assert take < next(i for i, line in enumerate(lines) if "AGI(" in line)
+    menu = next(i for i, line in enumerate(lines) if line.startswith("same => n(menu-recorded)"))
+    # No promise named: the fixed thank-you.
+    assert lines[menu].endswith(
+        '"${SPILLWAY_PROMISE_HOUR}" = "" | "${SPILLWAY_PROMISE_DAY}" = ""]?menu-fixed)'
+    )
+    # Named: played only when all four files are installed, else the fixed thank-you.
+    variables = ("${SPILLWAY_PROMISE_HOUR}", "${SPILLWAY_PROMISE_DAY}")
+    files = (*variables, "menu_callback_promise_start", "menu_callback_promise_end")
+    for name in files:
+        assert f"0${{STAT(e,{snd}/{name}.wav)}}" in lines[menu + 1]
+    assert lines[menu + 1].endswith("?menu-promise:menu-fixed)")
+    assert lines[menu + 2] == (
+        f"same => n(menu-promise),Playback({snd}/menu_callback_promise_start"
+        f"&{snd}/${{SPILLWAY_PROMISE_HOUR}}&{snd}/${{SPILLWAY_PROMISE_DAY}}"
+        f"&{snd}/menu_callback_promise_end)"
+    )
+    assert lines[menu + 3] == "same => n,Hangup()"
 
 
 def test_a_wrong_key_is_told_and_the_menu_repeats() -> None:

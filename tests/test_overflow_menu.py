@@ -19,7 +19,19 @@ from pathlib import Path
 import pytest
 
 from agi.menu_bot import MenuBot
+from agi.menu_promise import Promise, spoken
+from dialplan.callback_promise import (
+    PROMISE_END,
+    PROMISE_START,
+    PROMISE_TODAY,
+    PROMISE_TOMORROW,
+    hour_file,
+    weekday_file,
+)
+from dialplan.sounds import sound_dirs, wav_bytes
 from dialplan.spool import callback_spool
+from scheduler.rule_facts import promise_times
+from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from spillway.call import RETURN_PRIORITY
 from tests.call_harness import routing_harness, wait_event
@@ -85,7 +97,7 @@ async def test_callback_choice_records_a_callback_request(pbx: PbxHandle, tmp_pa
             done = await wait_event(events, 20, UserEvent="SpillwayCallback")
             assert done["CallId"] == call.call_id
             # The caller hears the goodbye and the call ends by itself.
-            await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
+            await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
         rows = h.rows("SELECT * FROM callback_requests")
         assert len(rows) == 1
         assert rows[0]["phone"] == "+4533333333"  # normalised to E.164 at intake
@@ -94,6 +106,45 @@ async def test_callback_choice_records_a_callback_request(pbx: PbxHandle, tmp_pa
         assert str(rows[0]["id"]) == done["CallbackId"]
         call_row = h.rows("SELECT outcome, ended_at FROM calls WHERE call_id = ?", (call.call_id,))
         assert call_row[0]["outcome"] == "callback"
+
+
+async def test_key_3_tells_the_caller_the_promise_the_request_carries(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    # The promise's pieces installed (a tenth of a second of silence each, where the
+    # sandbox has none rendered): the dialplan plays the ones the controller named.
+    folder = sound_dirs(pbx.settings).local
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [PROMISE_START, PROMISE_END, PROMISE_TODAY, PROMISE_TOMORROW]
+    names += [hour_file(h) for h in range(1, 24)] + [weekday_file(d) for d in range(7)]
+    added = [folder / f"{n}.wav" for n in names if not (folder / f"{n}.wav").exists()]
+    for path in added:
+        path.write_bytes(wav_bytes(b"\0\0" * 800))
+    try:
+        async with routing_harness(
+            pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+        ) as h:
+            with pbx.ami.subscribe("UserEvent", "Hangup", "Newexten") as events:
+                call = await h.call("4533333355")
+                await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+                await h.press(call, "3")
+                await wait_event(events, 20, UserEvent="SpillwayCallback", CallId=call.call_id)
+                # The thank-you: the first Playback after the request is recorded.
+                told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
+                await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
+            [row] = h.rows("SELECT * FROM callback_requests")
+        rules = rules_from_settings(pbx.settings)
+        due, _ = promise_times(rules, row, default_timezone="Europe/Copenhagen")
+        said = spoken(Promise(due, row["timezone"]), rules, now=row["created_at"])
+        snd = sound_dirs(pbx.settings).pbx
+        if said is None:  # a deadline no piece can say (past midnight): the fixed thank-you
+            assert told["Context"] == "spillway-say" and "menu_callback_recorded" in told["AppData"]
+        else:
+            pieces = (PROMISE_START, said.hour_file, said.day_file, PROMISE_END)
+            assert told["AppData"] == "&".join(f"{snd}/{p}" for p in pieces)
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
 
 
 async def test_a_dtmf_only_bot_leaves_the_offer_to_the_dialplan_menu(
@@ -180,31 +231,44 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
     # dialplan's own menu, and "3" runs the classic AGI spool script in Asterisk.
     spool = callback_spool(pbx.settings).local
     shutil.rmtree(spool / "new", ignore_errors=True)
-    async with routing_harness(
-        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
-    ) as h:
-        await h.server.close()
-        with pbx.ami.subscribe("UserEvent", "Hangup") as events:
-            call = await h.call("4533333399")
-            await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
-            await h.press(call, "3")
-            done = await wait_event(events, 10, UserEvent="SpillwayCallback")
-            assert done["CallId"] == call.call_id
-            assert done["CallbackId"] == f"spool:{call.call_id}"
-            await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
-        assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
-        report = import_spool(
-            h.store, spool, region="DK", default_timezone="Europe/Copenhagen", now=time.time()
-        )
-        assert report.bad == []
-        [row] = h.rows("SELECT phone, source, call_id, status FROM callback_requests")
-        assert row == {
-            "phone": "+4533333399",
-            "source": "spool",
-            "call_id": call.call_id,
-            "status": "pending",
-        }
-        assert list((spool / "new").iterdir()) == []
+    # The fixed thank-you installed (silence, where the sandbox has none rendered).
+    thanks = sound_dirs(pbx.settings).local / "menu_callback_recorded.wav"
+    added = not thanks.exists()
+    if added:
+        thanks.parent.mkdir(parents=True, exist_ok=True)
+        thanks.write_bytes(wav_bytes(b"\0\0" * 800))
+    try:
+        async with routing_harness(
+            pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+        ) as h:
+            await h.server.close()
+            with pbx.ami.subscribe("UserEvent", "Hangup", "Newexten") as events:
+                call = await h.call("4533333399")
+                await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+                await h.press(call, "3")
+                done = await wait_event(events, 10, UserEvent="SpillwayCallback")
+                assert done["CallId"] == call.call_id
+                assert done["CallbackId"] == f"spool:{call.call_id}"
+                # No promise from a controller: the fixed thank-you (true of every menu request).
+                told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
+                assert told["AppData"] == f"{sound_dirs(pbx.settings).pbx}/menu_callback_recorded"
+                await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
+            assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
+            report = import_spool(
+                h.store, spool, region="DK", default_timezone="Europe/Copenhagen", now=time.time()
+            )
+            assert report.bad == []
+            [row] = h.rows("SELECT phone, source, call_id, status FROM callback_requests")
+            assert row == {
+                "phone": "+4533333399",
+                "source": "spool",
+                "call_id": call.call_id,
+                "status": "pending",
+            }
+            assert list((spool / "new").iterdir()) == []
+    finally:
+        if added:
+            thanks.unlink(missing_ok=True)
 
 
 async def test_a_key_the_menu_does_not_offer_is_told_and_the_menu_repeats_once(

@@ -85,7 +85,7 @@ async def test_over_asterisk_key_3_then_the_plain_key_is_a_plain_callback(
                 await asyncio.sleep(1.5)  # the step's prompt is playing, or its wait
                 await h.press(call, PLAIN_CALLBACK_KEY)
                 await wait_event(events, 10, UserEvent="SpillwayCallback", CallId=call.call_id)
-                await wait_event(events, 10, Event="Hangup", Uniqueid=call.call_id)
+                await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
             [row] = h.rows("SELECT source, timing, timing_reason FROM callback_requests")
             assert row == {"source": "menu", "timing": "conventional", "timing_reason": "customer"}
     finally:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dialplan.sounds import SOUND_KEYS
+from dialplan.sounds import SOUND_KEYS, SOUND_ONLY_KEYS
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, Prompt, load_pack
 
 __all__ = [
@@ -82,7 +82,7 @@ _NOT_SPOKEN = ("explain_", "sim_", "purpose_", "rule_", "sms_")
 
 def _spoken_by_the_bot(key: str) -> bool:
     """Said by the bot in a call (not written, and not one of Asterisk's sound files)."""
-    return not key.startswith(_NOT_SPOKEN) and key not in SOUND_KEYS
+    return not key.startswith(_NOT_SPOKEN) and key not in SOUND_KEYS and key not in SOUND_ONLY_KEYS
 
 
 def fixed_prompts(shop: str = "") -> list[str]:

@@ -1,0 +1,110 @@
+"""The DTMF menu's callback: tell the caller when the call will come.
+
+After the controller records the menu's callback request, it reads back the
+promise the request carries as stored (its deadline: the request's own, or the
+open request's it joined; :func:`scheduler.rule_facts.promise_times`) and names
+the sound files that say it (:func:`dialplan.callback_promise.promise_files`)
+in the channel variables ``SPILLWAY_PROMISE_HOUR`` and ``SPILLWAY_PROMISE_DAY``.
+The dialplan plays them when both are set and installed, else the whole sentence
+named in ``SPILLWAY_PROMISE_SAY``: the fixed thank-you ("at the latest on the next
+day we call customers"), or, when the request joined an open one whose own window
+the customer asked for ends later than that, "at the time you already asked for"
+(:func:`fixed_key`). Nothing is synthesised at call time: the event loop only sets two
+variables, and the database read runs in the store's worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dialplan.callback_promise import (
+    RECORDED,
+    RECORDED_ASKED,
+    SpokenPromise,
+    promise_files,
+    reachable_hours,
+)
+from scheduler.rule_facts import promise_times
+from scheduler.rules import CallingRules, is_holiday
+from spillway.storage import Transaction
+
+PROMISE_HOUR_VAR = "SPILLWAY_PROMISE_HOUR"
+PROMISE_DAY_VAR = "SPILLWAY_PROMISE_DAY"
+PROMISE_SAY_VAR = "SPILLWAY_PROMISE_SAY"
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """A request's promise as stored: its deadline (UNIX seconds) in the customer's zone."""
+
+    deadline_at: float
+    timezone: str
+    # The deadline was stored at intake: counted from a window the customer asked for.
+    own_window: bool = False
+
+
+def stored_promise(
+    tx: Transaction, rules: CallingRules, request_id: int, *, default_timezone: str
+) -> Promise | None:
+    """The promise request ``request_id`` carries (None: no such request)."""
+    rows = tx.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
+    if not rows:
+        return None
+    row = rows[0]
+    deadline_at, _expiry = promise_times(rules, row, default_timezone=default_timezone)
+    zone = row["timezone"] or default_timezone
+    return Promise(deadline_at, zone, own_window=row["deadline"] is not None)
+
+
+def spoken(promise: Promise | None, rules: CallingRules, *, now: float) -> SpokenPromise | None:
+    """The files that say ``promise`` at ``now`` (None: the fixed thank-you says it)."""
+    if promise is None:
+        return None
+    return promise_files(
+        promise.deadline_at,
+        now=now,
+        timezone=promise.timezone,
+        hours=reachable_hours(rules.windows),
+    )
+
+
+def next_calling_day_end(rules: CallingRules, now: float, timezone: str) -> float:
+    """The end of the calling hours of the first day after ``now``'s (local) with any:
+    what the fixed thank-you promises at the latest."""
+    tz = ZoneInfo(timezone)
+    day = datetime.fromtimestamp(now, tz).date()
+    for _ in range(400):
+        day += timedelta(days=1)
+        window = rules.window(day)
+        if window is not None and not is_holiday(rules, day):
+            midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+            return (midnight + timedelta(hours=window[1])).timestamp()
+    return math.inf
+
+
+def fixed_key(promise: Promise | None, rules: CallingRules, *, now: float) -> str:
+    """The whole sentence said when the pieces cannot say ``promise``: the fixed
+    thank-you, unless the request carries the customer's own window ending later than
+    it promises ("at the time you already asked for")."""
+    if (
+        promise is not None
+        and promise.own_window
+        and promise.deadline_at > next_calling_day_end(rules, now, promise.timezone)
+    ):
+        return RECORDED_ASKED
+    return RECORDED
+
+
+def promise_variables(said: SpokenPromise | None, fixed: str = RECORDED) -> dict[str, str]:
+    """The channel variables for the dialplan: the pieces (empty: none), and the whole
+    sentence when they cannot be played."""
+    if said is None:
+        return {PROMISE_HOUR_VAR: "", PROMISE_DAY_VAR: "", PROMISE_SAY_VAR: fixed}
+    return {
+        PROMISE_HOUR_VAR: said.hour_file,
+        PROMISE_DAY_VAR: said.day_file,
+        PROMISE_SAY_VAR: fixed,
+    }
