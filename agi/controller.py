@@ -366,19 +366,20 @@ class CallController:
     def _record_callback(self, request: NewRequest) -> tuple[Recorded, Promise | None]:
         """Worker thread: the request, through the scheduler's one owner of requests, and
         the promise it carries as stored (None: it will not be called)."""
+        zone = self.settings.callbacks.default_timezone
         with self.store.store.transaction() as tx:
             recorded = requests.record(
                 tx,
                 request,
                 region=self.settings.shop.country,
                 now=self.clock(),
+                default_timezone=zone,
                 allowed_countries=self.settings.callback_countries(),
                 hash_key=self.settings.gdpr.hash_key_bytes(),
                 timing=TimingConfig.from_settings(self.settings),
             )
             if not recorded.will_be_called:
                 return recorded, None
-            zone = self.settings.callbacks.default_timezone
             return recorded, stored_promise(tx, self.rules, recorded.id, default_timezone=zone)
 
     async def hangup(self, session: AgiSession) -> None:

@@ -70,6 +70,7 @@ def build_backends(
         timing=TimingConfig.from_settings(settings),
         language=settings.shop.language,
         rules=rules_from_settings(settings),
+        default_timezone=settings.callbacks.default_timezone,
     )
     if not uses_shop_api(settings):
         return local

@@ -198,10 +198,13 @@ class LocalCallbacks:
         region: str = "DK",
         timing: TimingConfig | None = None,
         rules: CallingRules | None = None,
+        default_timezone: str = "Europe/Copenhagen",
     ) -> None:
         self._db = db
         self._clock = clock
         self._region = region
+        # A number with several zones, none of them told by the number: this one.
+        self._default_timezone = default_timezone
         self._timing = timing
         # The promise of a time the caller asked for counts from its start.
         self._rules = rules
@@ -213,6 +216,7 @@ class LocalCallbacks:
                 request,
                 region=self._region,
                 now=self._clock(),
+                default_timezone=self._default_timezone,
                 timing=self._timing,
                 rules=self._rules,
             ).id
@@ -284,6 +288,7 @@ def local_backends(
     timing: TimingConfig | None = None,
     language: str = "en",
     rules: CallingRules | None = None,
+    default_timezone: str = "Europe/Copenhagen",
 ) -> Backends:
     """All back-ends on the local store; ``region`` reads numbers without a country code;
     ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot);
@@ -293,6 +298,13 @@ def local_backends(
         orders=LocalOrders(db, language),
         inventory=LocalInventory(db, language),
         cases=LocalCases(db, clock),
-        callbacks=LocalCallbacks(db, clock, region=region, timing=timing, rules=rules),
+        callbacks=LocalCallbacks(
+            db,
+            clock,
+            region=region,
+            timing=timing,
+            rules=rules,
+            default_timezone=default_timezone,
+        ),
         sms=SmsOutbox(db, clock),
     )
