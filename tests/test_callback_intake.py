@@ -3,19 +3,19 @@ not be called, and the controller records only for calls it sent there itself.""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from agi.call_log import CallLog
-from agi.controller import CallController, LiveCall
-from agi.fastagi import FastAgiServer
+from agi.controller import LiveCall
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource, RequestStatus
 from spillway.call import BotOutcome, CallContext, Route
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import SqliteStore
+from tests.fastagi_peer import agi_request, controller_serving
+
+OTHER = "4590123456"  # a premium-rate number: never called back
 
 
 @pytest.mark.parametrize(
@@ -45,44 +45,22 @@ def test_every_request_is_normalised_or_refused_at_intake(
         assert problem in row["last_error"]
 
 
-async def _agi(port: int, script: str, uniqueid: str, answers: dict[str, bytes]) -> list[str]:
-    """A peer speaking FastAGI: the header, then answers to the commands it is sent."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        f"agi_network_script: {script}\nagi_uniqueid: {uniqueid}\n"
-        "agi_callerid: 4590123456\nagi_channel: Local/x\n\n".encode()
-    )
-    commands = []
-    while line := await asyncio.wait_for(reader.readline(), 5):
-        command = line.decode().strip()
-        commands.append(command)
-        writer.write(answers.get(command.split(" ")[-1], b"200 result=1\n"))
-        await writer.drain()
-    writer.close()
-    return commands
-
-
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_callback_for_a_call_the_controller_never_saw_is_refused(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "calls.db")
     store.migrate()
-    astore = AsyncStore(store)
-    log = CallLog(astore)
-    controller = CallController(Settings(), astore, log, None)
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", 0)
     try:
-        # Straight to the callback route, for a premium-rate number, unasked.
-        got = await _agi(
-            server.port, "callback", "999.1", {"SPILLWAY_CALLER": b"200 result=1 (+4590123456)\n"}
-        )
-        assert not any(c.startswith("SET VARIABLE SPILLWAY_CALLBACK_ID") for c in got), got
-        # Even for a call it knows, but routed elsewhere (to the queue).
-        await _agi(server.port, "inbound", "1000.1", {})
-        got = await _agi(server.port, "callback", "1000.1", {})
-        assert not any(c.startswith("SET VARIABLE SPILLWAY_CALLBACK_ID") for c in got), got
-        await log.flush()
+        async with controller_serving(Settings(), store) as serving:
+            # Straight to the callback route, for a premium-rate number, unasked.
+            premium = {"SPILLWAY_CALLER": b"200 result=1 (+4590123456)\n"}
+            got = await agi_request(
+                serving.port, "callback", "999.1", caller_id=OTHER, answers=premium
+            )
+            assert not any(c.startswith("SET VARIABLE SPILLWAY_CALLBACK_ID") for c in got), got
+            # Even for a call it knows, but routed elsewhere (to the queue).
+            await agi_request(serving.port, "inbound", "1000.1", caller_id=OTHER)
+            got = await agi_request(serving.port, "callback", "1000.1", caller_id=OTHER)
+            assert not any(c.startswith("SET VARIABLE SPILLWAY_CALLBACK_ID") for c in got), got
         assert store.query("SELECT * FROM callback_requests") == []
         reasons = [
             r["data"] for r in store.query("SELECT data FROM call_events WHERE kind = 'route'")
@@ -90,9 +68,6 @@ async def test_a_callback_for_a_call_the_controller_never_saw_is_refused(tmp_pat
         # (The unknown call has no calls row, so only the known call's event is kept.)
         assert sum("callback refused" in r for r in reasons) == 1, reasons
     finally:
-        await server.close()
-        await log.flush()
-        astore.close()
         store.close()
 
 
@@ -108,28 +83,21 @@ async def test_the_callback_step_records_what_happened_with_the_requests_id(
         earlier = requests.record(
             tx, NewRequest("4520123456", RequestSource.API, "x"), region="DK", now=1.0
         ).id
-    astore = AsyncStore(store)
-    log = CallLog(astore)
-    controller = CallController(Settings(), astore, log, None)
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", 0)
     try:
-        for call_id, caller in (("3000.1", "4520123456"), ("3000.2", "4590123456")):
-            await log.start(call_id, caller=caller, channel="Local/x", transport="websocket")
-            controller.calls[call_id] = LiveCall(
-                CallContext(call_id, caller),
-                outcome=BotOutcome(Route.CALLBACK, reason="pressed 3"),
-                last_route=Route.CALLBACK,
-            )
-            await _agi(server.port, "callback", call_id, {})
-        await log.flush()
+        async with controller_serving(Settings(), store) as serving:
+            for call_id, caller in (("3000.1", "4520123456"), ("3000.2", OTHER)):
+                await serving.log.start(
+                    call_id, caller=caller, channel="Local/x", transport="websocket"
+                )
+                serving.controller.calls[call_id] = LiveCall(
+                    CallContext(call_id, caller),
+                    outcome=BotOutcome(Route.CALLBACK, reason="pressed 3"),
+                    last_route=Route.CALLBACK,
+                )
+                await agi_request(serving.port, "callback", call_id, caller_id=OTHER)
         rows = {r["call_id"]: r for r in store.query("SELECT * FROM calls")}
         assert (rows["3000.1"]["outcome"], rows["3000.1"]["callback_id"]) == ("callback", earlier)
         # A premium-rate number is not called back: the caller is back in the queue.
         assert (rows["3000.2"]["outcome"], rows["3000.2"]["callback_id"]) == ("handoff", None)
     finally:
-        await server.close()
-        await log.flush()
-        astore.close()
         store.close()

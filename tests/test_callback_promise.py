@@ -5,16 +5,13 @@ request; the controller names the pieces for the request as stored."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from agi.call_log import CallLog
-from agi.controller import CallController, LiveCall
-from agi.fastagi import FastAgiServer
+from agi.controller import LiveCall
 from agi.menu_promise import (
     Promise,
     fixed_key,
@@ -44,8 +41,9 @@ from scheduler.rules import CallingRules, deadline, is_holiday
 from spillway.call import CallContext, Route
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import SqliteStore
 from tests.conftest import make_settings
+from tests.fastagi_peer import agi_request, controller_serving
 
 CPH = "Europe/Copenhagen"
 RULES = CallingRules()  # weekdays 8-20, Saturday 10-16, no Sunday, 4 calling hours
@@ -249,39 +247,21 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
         store.close()
 
 
-async def _agi(port: int, uniqueid: str) -> list[str]:
-    """The dialplan's callback step over FastAGI; every command answered 200."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        f"agi_network_script: callback\nagi_uniqueid: {uniqueid}\n"
-        "agi_callerid: 4520123456\nagi_channel: Local/x\n\n".encode()
-    )
-    commands = []
-    while line := await asyncio.wait_for(reader.readline(), 5):
-        commands.append(line.decode().strip())
-        writer.write(b"200 result=1\n")
-        await writer.drain()
-    writer.close()
-    return commands
-
-
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "calls.db")
     store.migrate()
-    astore = AsyncStore(store)
-    log = CallLog(astore)
-    controller = CallController(Settings(), astore, log, None)
-    controller.clock = lambda: at(7, 18, 30)  # Monday evening: promised tomorrow by 11
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", 0)
     try:
-        await log.start("4000.1", caller="4520123456", channel="Local/x", transport="websocket")
-        controller.calls["4000.1"] = LiveCall(
-            CallContext("4000.1", "4520123456"), last_route=Route.CALLBACK
-        )
-        got = await _agi(server.port, "4000.1")
+        async with controller_serving(Settings(), store) as serving:
+            # Monday evening: promised tomorrow by 11.
+            serving.controller.clock = lambda: at(7, 18, 30)
+            await serving.log.start(
+                "4000.1", caller="4520123456", channel="Local/x", transport="websocket"
+            )
+            serving.controller.calls["4000.1"] = LiveCall(
+                CallContext("4000.1", "4520123456"), last_route=Route.CALLBACK
+            )
+            got = await agi_request(serving.port, "callback", "4000.1")
         assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_hour_11"' in got, got
         assert 'SET VARIABLE SPILLWAY_PROMISE_DAY "menu_callback_promise_tomorrow"' in got
         assert 'SET VARIABLE SPILLWAY_PROMISE_SAY "menu_callback_recorded"' in got
@@ -292,7 +272,4 @@ async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path
         assert (row["created_at"], row["timezone"]) == (at(7, 18, 30), CPH)
         assert due <= at(8, 11) < due + 3600
     finally:
-        await server.close()
-        await log.flush()
-        astore.close()
         store.close()

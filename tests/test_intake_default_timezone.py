@@ -9,20 +9,18 @@ put in the country's most populous zone instead of the shop's own.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 
-from agi.call_log import CallLog
-from agi.controller import CallController, LiveCall
-from agi.fastagi import FastAgiServer
+from agi.controller import LiveCall
 from bot.backends import CallbackRequest
 from bot.backends.choice import build_backends
 from spillway.call import CallContext, Route
 from spillway.phone import timezone_for
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
+from spillway.storage import SqliteStore
+from tests.fastagi_peer import agi_request, controller_serving
 
 MOBILE = "+61412345678"  # an Australian mobile: eight zones, Perth among them
 PERTH = "Australia/Perth"
@@ -50,39 +48,20 @@ async def test_the_bots_callback_is_recorded_in_the_shops_zone(tmp_path: Path) -
         store.close()
 
 
-async def _callback_step(port: int, uniqueid: str, caller: str) -> None:
-    """The dialplan's callback step over FastAGI; every command answered 200."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        f"agi_network_script: callback\nagi_uniqueid: {uniqueid}\n"
-        f"agi_callerid: {caller}\nagi_channel: Local/x\n\n".encode()
-    )
-    while await asyncio.wait_for(reader.readline(), 5):
-        writer.write(b"200 result=1\n")
-        await writer.drain()
-    writer.close()
-
-
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_menus_callback_is_recorded_in_the_shops_zone(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "menu.db")
     store.migrate()
-    astore = AsyncStore(store)
-    log = CallLog(astore)
-    controller = CallController(SETTINGS, astore, log, None)
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", 0)
     try:
-        await log.start("5000.1", caller=MOBILE, channel="Local/x", transport="websocket")
-        controller.calls["5000.1"] = LiveCall(
-            CallContext("5000.1", MOBILE), last_route=Route.CALLBACK
-        )
-        await _callback_step(server.port, "5000.1", MOBILE)
+        async with controller_serving(SETTINGS, store) as serving:
+            await serving.log.start(
+                "5000.1", caller=MOBILE, channel="Local/x", transport="websocket"
+            )
+            serving.controller.calls["5000.1"] = LiveCall(
+                CallContext("5000.1", MOBILE), last_route=Route.CALLBACK
+            )
+            await agi_request(serving.port, "callback", "5000.1", caller_id=MOBILE)
         [row] = store.query("SELECT phone, source, timezone FROM callback_requests")
         assert (row["phone"], row["source"], row["timezone"]) == (MOBILE, "menu", PERTH)
     finally:
-        await server.close()
-        await log.flush()
-        astore.close()
         store.close()

@@ -3,49 +3,32 @@ time and the caller's number, through the call log; an anonymous caller records 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
 import pytest
 
-from agi.call_log import CallLog
-from agi.controller import CallController
-from agi.fastagi import FastAgiServer
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
-
-
-async def _inbound(port: int, uniqueid: str, caller_id: str) -> None:
-    """A peer speaking FastAGI: the inbound route's header, then an answer to each command."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        f"agi_network_script: inbound\nagi_uniqueid: {uniqueid}\n"
-        f"agi_callerid: {caller_id}\nagi_channel: PJSIP/trunk-1\n\n".encode()
-    )
-    while await asyncio.wait_for(reader.readline(), 5):
-        writer.write(b"200 result=1\n")
-        await writer.drain()
-    writer.close()
+from spillway.storage import SqliteStore
+from tests.fastagi_peer import agi_request, controller_serving
 
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_an_inbound_call_is_a_signal_of_the_callers_hours(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "calls.db")
     store.migrate()
-    astore = AsyncStore(store)
-    log = CallLog(astore)
-    controller = CallController(Settings(), astore, log, None)
-    server = FastAgiServer()
-    controller.install(server)
-    await server.start("127.0.0.1", 0)
     try:
         before = time.time()
-        # Asterisk's caller ID without its "+"; the same call asking twice; no caller ID.
-        await _inbound(server.port, "1700.1", "4520123456")
-        await _inbound(server.port, "1700.1", "4520123456")
-        await _inbound(server.port, "1700.2", "anonymous")
-        await log.flush()
+        async with controller_serving(Settings(), store) as serving:
+            # Asterisk's caller ID without its "+"; the same call asking twice; no caller ID.
+            for uniqueid, caller in (
+                ("1700.1", "4520123456"),
+                ("1700.1", "4520123456"),
+                ("1700.2", "anonymous"),
+            ):
+                await agi_request(
+                    serving.port, "inbound", uniqueid, caller_id=caller, channel="PJSIP/trunk-1"
+                )
         rows = store.query("SELECT * FROM customer_signals")
         assert [(r["event_id"], r["phone"], r["kind"], r["source"]) for r in rows] == [
             ("call:1700.1", "+4520123456", "inbound_call", "controller")
@@ -57,7 +40,4 @@ async def test_an_inbound_call_is_a_signal_of_the_callers_hours(tmp_path: Path) 
             "1700.2",
         ]
     finally:
-        await server.close()
-        await log.flush()
-        astore.close()
         store.close()
