@@ -1,7 +1,8 @@
 """The `spillway` command: a thin Typer layer over the library.
 
-Every SpillwayError becomes one clear line on stderr and its exit code
-(2 for configuration and input errors); nothing else is caught here.
+Every SpillwayError becomes one clear line on stderr, in the admin's language with its
+stable code (:func:`cli.admin_words.error_line`), and its exit code (2 for configuration
+and input errors); nothing else is caught here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 
 from cli.command_index import PRETTY_EXCEPTIONS, RICH_MARKUP_MODE, LazyGroup
-from cli.context import AppContext, app_context
+from cli.context import AppContext, app_context, last_settings
 from cli.help_format import no_types_on_flags
 from spillway import __version__
 from spillway.errors import SpillwayError
@@ -90,7 +91,10 @@ def main() -> None:
     try:
         app()
     except SpillwayError as exc:
-        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        from cli.admin_words import error_line  # here: it reads the language packs
+
+        line = error_line(exc, last_settings())
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

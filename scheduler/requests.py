@@ -43,6 +43,7 @@ from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
+from spillway.wording import Wording
 
 
 class RequestStatus(StrEnum):
@@ -109,8 +110,7 @@ class KeyReused(InputError):
 
     def __init__(self, key: str, request_id: int) -> None:
         super().__init__(
-            f"the idempotency key {key!r} was already used for request {request_id}, "
-            "with different details"
+            Wording("errors.idempotency_key_reused", {"key": repr(key), "request": request_id})
         )
         self.key = key
         self.request_id = request_id

@@ -126,12 +126,11 @@ def backup(
     if file.is_dir():
         # `db backup /var/backups/spillway/` names the folder: --force could not help.
         stamp = time.strftime("%Y-%m-%d")
-        raise InputError(
-            f"{file} is a folder: expected the backup's file name",
-            hint=f"spillway db backup {file / f'spillway-{stamp}.db'}",
+        raise InputError.worded(
+            "backup_is_folder", folder=file, example=file / f"spillway-{stamp}.db"
         )
     if file.exists() and not force:
-        raise InputError(f"{file} exists", hint="choose another name, or --force")
+        raise InputError.worded("backup_exists", file=file)
     store = open_store(app_context(ctx).settings.storage, migrate=False)
     try:
         private_folder(file.parent)
@@ -152,15 +151,12 @@ def restore(
     """Replace the database with a backup. A database that holds data is only overwritten
     with --force (stop `spillway serve` and `spillway scheduler run` first)."""
     if not file.is_file():
-        raise InputError(f"no backup at {file}")
+        raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
     store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:
-            raise InputError(
-                "the database holds data; restoring would overwrite it",
-                hint="stop the services, `spillway db backup` it, then restore with --force",
-            )
+            raise InputError.worded("restore_over_data")
         before = audit.entries(store)
         store.restore(file)
         store.migrate()  # a backup from an older version is brought up to date

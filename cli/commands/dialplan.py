@@ -88,7 +88,7 @@ def read_folder(folder: Path) -> list[RenderedFile]:
     for name in SPILLWAY_FILES:
         path = folder / name
         if not path.is_file():
-            raise InputError(f"{path} is missing", hint="spillway dialplan render --with-secrets")
+            raise InputError.worded("rendered_missing", path=path)
         files.append(RenderedFile(name, path.read_text(encoding="utf-8")))
     return files
 
@@ -100,9 +100,8 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
     files = read_folder(source)
     masked = [f.name for f in files if SECRET_MASK in f.text]
     if masked:
-        raise InputError(
-            f"{', '.join(masked)} in {source} hold masked secrets ({SECRET_MASK})",
-            hint="render them with `spillway dialplan render --with-secrets`",
+        raise InputError.worded(
+            "masked_secrets", files=", ".join(masked), folder=source, mask=SECRET_MASK
         )
     return files
 
