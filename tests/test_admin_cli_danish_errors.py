@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from cli.admin_words import error_line
 from cli.main import app, main
 from scheduler.csv_import import parse_csv
+from spillway import errors
 from spillway.console_text import load_console_text
 from spillway.errors import InputError
 from spillway.storage import SqliteStore
@@ -312,10 +313,67 @@ def test_every_worded_message_in_the_code_has_its_words_in_the_english_pack() ->
         source = path.read_text(encoding="utf-8")
         for cls, name in WORDED.findall(source):
             seen += 1
-            if cls == "InputError" and f"errors.input.{name}" not in en:
-                missing.append(f"{path.relative_to(ROOT)}: errors.input.{name}")
+            key = f"errors.{getattr(errors, cls).code}.{name}"
+            if key not in en:
+                missing.append(f"{path.relative_to(ROOT)}: {key}")
         for key in KEYED.findall(source):
             seen += 1
             if key not in en:
                 missing.append(f"{path.relative_to(ROOT)}: {key}")
     assert seen > 40 and missing == []
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "da",
+            {
+                "migrate": "databaseskemaet er ajour",
+                "status": "databaseskemaet er ajour (v",
+                "backup": "databasen er sikkerhedskopieret til {file}",
+                "restore": "databasen er gendannet fra {file}",
+            },
+        ),
+        (
+            "en",
+            {
+                "migrate": "schema is up to date",
+                "status": "schema is up to date (v",
+                "backup": "database backed up to {file}",
+                "restore": "database restored from {file}",
+            },
+        ),
+    ],
+)
+def test_db_migrate_backup_and_restore_speak_the_admins_language(
+    store: SqliteStore, tmp_path: Path, language: str, said: dict[str, str]
+) -> None:
+    file = tmp_path / "copy.db"
+    env = _env(store, language)
+    for command, args in (
+        ("migrate", ["db", "migrate"]),
+        ("status", ["db", "status"]),
+        ("backup", ["db", "backup", str(file)]),
+        ("restore", ["db", "restore", "--force", str(file)]),
+    ):
+        done = CliRunner().invoke(app, args, env=env)
+        assert done.exit_code == 0, done.output
+        shown = " ".join(done.output.split())
+        assert said[command].format(file=file) in shown, (command, shown)
+    status = CliRunner().invoke(app, ["db", "status"], env=env).output
+    assert ("migreringer" in status) == (language == "da"), status
+
+
+def test_a_pbx_error_has_its_code_and_danish_words_too() -> None:
+    down = errors.PbxError.worded("sandbox_down", instance="walk")
+    assert down.code == "pbx.sandbox_down" and down.exit_code == 1
+    danish = make_settings(shop={"language": "da"})
+    assert error_line(down, danish) == (
+        "sandkassens Asterisk (walk) kører ikke; `check` indlæser filerne i den "
+        "(spillway pbx sandbox up) [pbx.sandbox_down]"
+    )
+    assert str(down) == (
+        "the sandbox Asterisk (walk) is not running; `check` loads the files into it "
+        "(spillway pbx sandbox up)"
+    )
