@@ -1,7 +1,9 @@
 """`spillway doctor`: is everything Spillway needs there and working?
 
 Each check returns a :class:`Check` with what it found and, when something is
-wrong, the command that fixes it. Checks never raise: a failure is a row.
+wrong, the command that fixes it. Checks never raise: a failure is a row. The database,
+SMS, GDPR key, NLU, shop, serve and scheduler checks speak the admin's language
+(``cli.doctor`` in console.yaml); the PBX, model and voice checks are still English.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Check:
 
 
 def check_database(settings: Settings) -> Check:
+    t = admin_words(settings)
+    name = t("cli.doctor.database")
     try:
         store = open_store(settings.storage)
         try:
@@ -39,10 +43,9 @@ def check_database(settings: Settings) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(
-            "database writable", False, str(exc), "check storage.sqlite_path and its folder"
-        )
-    return Check("database writable", True, f"{settings.storage.sqlite_path} (schema v{version})")
+        return Check(name, False, str(exc), t("cli.doctor.database_fix"))
+    path = settings.storage.sqlite_path
+    return Check(name, True, t("cli.doctor.database_ok", path=path, version=version))
 
 
 async def check_pbx(settings: Settings) -> list[Check]:
@@ -201,47 +204,51 @@ async def check_nlu(settings: Settings) -> Check:
     # Imported here: the packs' hashes are read only when the NLU is checked.
     from bot.nlu.rasa_model import pack_hashes, wrong_language
 
+    t = admin_words(settings)
+    name = t("cli.doctor.nlu")
     try:
         model = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError) as exc:
         return Check(
-            "NLU server",
+            name,
             False,
             f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
             "spillway nlu serve",
         )
     other = wrong_language(model, settings.shop.language, pack_hashes())
     if other is not None:
-        return Check(
-            "NLU server",
-            False,
-            f"{settings.nlu.rasa_url} serves the {other!r} pack's model ({model}), "
-            f"but shop.language is {settings.shop.language!r}: calls use the fallback NLU",
-            f"spillway nlu serve --language {settings.shop.language}",
+        wrong = t(
+            "cli.doctor.nlu_wrong_language",
+            url=settings.nlu.rasa_url,
+            other=repr(other),
+            model=model,
+            language=repr(settings.shop.language),
         )
-    return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
+        return Check(name, False, wrong, f"spillway nlu serve --language {settings.shop.language}")
+    return Check(name, True, t("cli.doctor.nlu_ok", url=settings.nlu.rasa_url, model=model))
 
 
 async def check_shop(settings: Settings) -> Check:
     """Which back-end serves orders and stock; for the shop API, whether it answers."""
     from bot.backends.choice import describe_backends, shopify_client
 
-    name = "shop back-end"
+    t = admin_words(settings)
+    name = t("cli.doctor.shop")
     if settings.shop.api_url is None:
         return Check(name, True, describe_backends(settings))
     try:
         client = shopify_client(settings)
     except SpillwayError as exc:
-        return Check(name, False, exc.message, "set SPILLWAY_SHOP__API_TOKEN or unset shop.api_url")
+        return Check(name, False, exc.message, t("cli.doctor.shop_token_fix"))
     try:
         body = await client.get("/shop.json", {})
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check shop.api_url, the token and the network")
+        return Check(name, False, str(exc), t("cli.doctor.shop_fix"))
     finally:
         await client.aclose()
     shop = body.get("shop")
     shop = shop if isinstance(shop, dict) else {}
-    answered = f"answers (shop {shop.get('name', '?')!r})"
+    answered = t("cli.doctor.shop_answers", name=repr(shop.get("name", "?")))
     return Check(name, True, f"{describe_backends(settings)}; {answered}")
 
 
@@ -250,7 +257,8 @@ def check_sms(settings: Settings) -> Check:
     from bot.backends.sms import outbox_counts
     from bot.backends.sms_sender import NO_GATEWAY_HINT
 
-    name = "SMS gateway"
+    t = admin_words(settings)
+    name = t("cli.doctor.sms")
     try:
         store = open_store(settings.storage)
         try:
@@ -258,27 +266,29 @@ def check_sms(settings: Settings) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check storage.sqlite_path")
+        return Check(name, False, str(exc), t("cli.doctor.storage_fix"))
     waiting = counts["pending"] + counts["sending"]
-    queue = f"outbox: {waiting} waiting, {counts['sent']} sent, {counts['failed']} failed"
+    queue = t(
+        "cli.doctor.sms_outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"]
+    )
     if settings.sms.gateway_url is None:
         # Queued messages nobody will send are a problem; an empty outbox is not (yet).
-        return Check(
-            name, waiting == 0, f"not configured, messages stay queued; {queue}", NO_GATEWAY_HINT
-        )
+        unset = t("cli.doctor.sms_unset", queue=queue)
+        return Check(name, waiting == 0, unset, NO_GATEWAY_HINT)
     fix = "spillway sms outbox --status failed" if counts["failed"] else ""
     return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
 
 
 def check_gdpr_key(settings: Settings) -> Check:
     """The keyed-hash secret an erasure needs: found missing now, not at the first request."""
-    name = "GDPR hash key"
+    t = admin_words(settings)
+    name = t("cli.doctor.gdpr_key")
     if settings.gdpr.hash_key_bytes() is not None:
-        return Check(name, True, "set (gdpr.hash_key)")
+        return Check(name, True, t("cli.doctor.gdpr_key_set"))
     return Check(
         name,
         True,
-        "not set: `spillway gdpr forget` and the console's erasure refuse until it is",
+        t("cli.doctor.gdpr_key_unset"),
         "spillway gdpr key",
         warning=True,
     )
@@ -294,24 +304,21 @@ def controller_address(settings: Settings) -> tuple[str, int]:
 async def check_controller(settings: Settings) -> Check:
     """`spillway serve`: something listens on the FastAGI port the dialplan asks."""
     host, port = controller_address(settings)
-    name = "call controller (serve)"
+    t = admin_words(settings)
+    name = t("cli.doctor.controller")
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
     except (OSError, TimeoutError) as exc:
-        return Check(
-            name,
-            False,
-            f"nothing listens on FastAGI {host}:{port} ({exc.__class__.__name__}): callers "
-            "get the dialplan's fallback, never the bot",
-            "spillway serve",
-        )
+        down = t("cli.doctor.controller_down", host=host, port=port, error=type(exc).__name__)
+        return Check(name, False, down, "spillway serve")
     writer.close()
-    return Check(name, True, f"FastAGI {host}:{port} listening")
+    return Check(name, True, t("cli.doctor.controller_up", host=host, port=port))
 
 
 def check_scheduler(settings: Settings, now: float | None = None) -> Check:
     """`spillway scheduler run`: at least one dialer node with a fresh heartbeat."""
-    name = "callback scheduler"
+    t = admin_words(settings)
+    name = t("cli.doctor.scheduler")
     try:
         store = open_store(settings.storage)
         try:
@@ -321,8 +328,7 @@ def check_scheduler(settings: Settings, now: float | None = None) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check storage.sqlite_path")
-    t = admin_words(settings)
+        return Check(name, False, str(exc), t("cli.doctor.storage_fix"))
     up = [n["node"] for n in report["nodes"] if n["up"]]
     if not up:
         seen = min((n["seen_s_ago"] for n in report["nodes"]), default=None)

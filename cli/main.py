@@ -77,12 +77,14 @@ def doctor(
     """Check AMI, Asterisk and its modules, models, the NLU server, the database, and that
     `spillway serve` and the callback scheduler run."""
     # Imported here: the checks pull in httpx and the storage layer (numpy).
+    from cli.admin_words import admin_words
     from cli.doctor import run_checks
     from cli.report import print_checks
 
     settings = app_context(ctx).settings
     setup_logging(settings.logging, verbose=app_context(ctx).verbose)
-    if not print_checks(console, asyncio.run(run_checks(settings, call=call))):
+    checks = asyncio.run(run_checks(settings, call=call))
+    if not print_checks(console, checks, admin_words(settings)):
         raise typer.Exit(1)
 
 
