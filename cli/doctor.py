@@ -1,9 +1,9 @@
 """`spillway doctor`: is everything Spillway needs there and working?
 
 Each check returns a :class:`Check` with what it found and, when something is
-wrong, the command that fixes it. Checks never raise: a failure is a row. The database,
-SMS, GDPR key, NLU, shop, serve and scheduler checks speak the admin's language
-(``cli.doctor`` in console.yaml); the PBX, model and voice checks are still English.
+wrong, the command that fixes it. Checks never raise: a failure is a row. Every check
+speaks the admin's language (``cli.doctor`` in console.yaml); what another module says
+in its own words (a model's choice, an exception) is shown as it says it.
 """
 
 from __future__ import annotations
@@ -50,42 +50,30 @@ def check_database(settings: Settings) -> Check:
 
 async def check_pbx(settings: Settings) -> list[Check]:
     """AMI login, Asterisk version and the required modules."""
+    t = admin_words(settings)
     if settings.pbx.mode == "sandbox":
         start_fix = "spillway pbx sandbox up"
     else:
-        start_fix = "start Asterisk and run `spillway dialplan install`"
+        start_fix = t("cli.doctor.start_asterisk")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
+    logged_in = t("cli.doctor.ami")
     if not secret:
-        return [
-            Check(
-                "AMI logged in",
-                False,
-                "no AMI secret configured",
-                settings.ami_secret_hint(),
-            )
-        ]
+        return [Check(logged_in, False, t("cli.doctor.no_ami_secret"), settings.ami_secret_hint())]
     endpoint = AmiEndpoint.from_settings(settings.pbx, secret)
     try:
         ami = await AmiClient.connect(endpoint)
     except SpillwayError as exc:
-        return [Check("AMI logged in", False, str(exc), start_fix)]
-    checks = [Check("AMI logged in", True, f"{endpoint.username}@{endpoint.host}:{endpoint.port}")]
+        return [Check(logged_in, False, str(exc), start_fix)]
+    checks = [Check(logged_in, True, f"{endpoint.username}@{endpoint.host}:{endpoint.port}")]
+    version_name = t("cli.doctor.asterisk_version")
     try:
         core = await ami.action({"Action": "CoreSettings"})
         version = str(core.get("AsteriskVersion", "?"))
         major = int(version.split(".")[0]) if version[:1].isdigit() else 0
-        checks.append(
-            Check(
-                "Asterisk version",
-                major >= 18,
-                version,
-                ""
-                if major >= 18
-                else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
-            )
-        )
+        too_old = "" if major >= 18 else t("cli.doctor.asterisk_too_old")
+        checks.append(Check(version_name, major >= 18, version, too_old))
     except SpillwayError as exc:
-        checks.append(Check("Asterisk version", False, str(exc), start_fix))
+        checks.append(Check(version_name, False, str(exc), start_fix))
         return checks
     finally:
         await ami.close()
@@ -100,36 +88,30 @@ def check_models(settings: Settings) -> list[Check]:
     from models.discover import require_model
     from models.recogniser import installed_recogniser, same_language
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     choice = installed_recogniser(settings.speech, models_dir, language=settings.shop.language)
     asr_model = choice.model
     checks = []
+    heard = t("cli.doctor.asr_language")
     # The bot speaks (and its dialogue is written) in the shop's language pack.
     language = settings.shop.language
     if not same_language(choice.language, language):
-        checks.append(
-            Check(
-                "ASR language",
-                False,
-                f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
-                f"{language}: callers will not be understood",
-                "speech.asr_engine: auto (a Vosk model of the shop's language if installed, "
-                "else the language pack's Whisper model)",
-            )
+        wrong = t(
+            "cli.doctor.asr_language_wrong",
+            model=choice.model,
+            heard=choice.language,
+            language=language,
         )
+        checks.append(Check(heard, False, wrong, t("cli.doctor.asr_language_fix")))
     else:
-        checks.append(
-            Check("ASR language", True, f"{choice.model} ({choice.language}): {choice.why}")
-        )
+        checks.append(Check(heard, True, f"{choice.model} ({choice.language}): {choice.why}"))
+    model_name = t("cli.doctor.asr_model", model=asr_model)
     try:
         found = require_model(asr_model, models_dir)
-        checks.append(Check(f"ASR model {asr_model}", True, f"{found.path} ({found.source})"))
+        checks.append(Check(model_name, True, f"{found.path} ({found.source})"))
     except SpillwayError as exc:
-        checks.append(
-            Check(
-                f"ASR model {asr_model}", False, exc.message, f"spillway models fetch {asr_model}"
-            )
-        )
+        checks.append(Check(model_name, False, exc.message, f"spillway models fetch {asr_model}"))
     return checks + check_recognisers(settings) + check_voices(settings)
 
 
@@ -139,19 +121,20 @@ def check_recognisers(settings: Settings) -> list[Check]:
     from models.recogniser import installed_recogniser
     from spillway.language_pack import available_languages, load_pack
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
     for code in available_languages():
         pack = load_pack(code)
         choice = installed_recogniser(settings.speech, models_dir, language=code)
-        name = f"recogniser {code}" + (" (shop.language)" if code == settings.shop.language else "")
+        name = t("cli.doctor.recogniser", language=code)
+        name += " (shop.language)" if code == settings.shop.language else ""
         detail = f"{choice.engine} {choice.model}: {choice.why}"
         if pack.recogniser_weak and choice.model == pack.recognisers.get("whisper"):
             better = pack.recognisers.get("sherpa", "")
             fix = f"spillway models fetch {better}" if better else ""
-            checks.append(
-                Check(name, True, f"{detail}; weak: {pack.recogniser_weak}", fix, warning=True)
-            )
+            weak = t("cli.doctor.recogniser_weak", detail=detail, weak=pack.recogniser_weak)
+            checks.append(Check(name, True, weak, fix, warning=True))
         else:
             checks.append(Check(name, True, detail))
     return checks
@@ -165,12 +148,13 @@ def check_voices(settings: Settings) -> list[Check]:
     from models.voice import installed_voice
     from spillway.language_pack import available_languages
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
     for code in available_languages():
         voice = installed_voice(code, settings.speech, models_dir)
         shop = code == settings.shop.language
-        name = f"voice {code}" + (" (shop.language)" if shop else "")
+        name = t("cli.doctor.voice", language=code) + (" (shop.language)" if shop else "")
         if voice.engine == "piper":
             found = find_model(voice.voice, models_dir)
             where = f"{found.path} ({found.source})" if found else ""
@@ -178,15 +162,12 @@ def check_voices(settings: Settings) -> list[Check]:
             continue
         fix = f"spillway models fetch {voice.piper}" if voice.piper else ""
         if espeak_path() is None:
-            checks.append(
-                Check(name, not shop, f"no voice: {voice.why}, and espeak-ng is missing",
-                      f"{fix}, or apt-get install espeak-ng", warning=not shop)
-            )  # fmt: skip
+            none = t("cli.doctor.no_voice", why=voice.why)
+            install = t("cli.doctor.no_voice_fix", fix=fix) if fix else "apt-get install espeak-ng"
+            checks.append(Check(name, not shop, none, install, warning=not shop))
             continue
-        checks.append(
-            Check(name, True, f"espeak-ng {voice.voice}, a weak (robotic) voice: {voice.why}",
-                  fix, warning=True)
-        )  # fmt: skip
+        robotic = t("cli.doctor.espeak_voice", voice=voice.voice, why=voice.why)
+        checks.append(Check(name, True, robotic, fix, warning=True))
     return checks
 
 
@@ -356,10 +337,11 @@ async def check_call(settings: Settings) -> Check:
     from agi.fastagi import FastAgiServer
     from cli.selftest import SelftestRoute, place_selftest_call
 
-    name = "test call"
+    t = admin_words(settings)
+    name = t("cli.doctor.test_call")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     if not secret:
-        return Check(name, False, "no AMI secret configured", "set SPILLWAY_PBX__AMI_SECRET")
+        return Check(name, False, t("cli.doctor.no_ami_secret"), "set SPILLWAY_PBX__AMI_SECRET")
     served = (await check_controller(settings)).ok
     route: SelftestRoute | None = None
     server: FastAgiServer | None = None
@@ -379,10 +361,12 @@ async def check_call(settings: Settings) -> Check:
         if server is not None:
             await server.close()
     ok = result.user_event.get("Status") == "SUCCESS" and result.reply.startswith("ok:hello:")
-    into = "the running `spillway serve`" if served else "a FastAGI listener of the doctor's"
-    detail = (
-        f"Asterisk -> {into} -> Asterisk in {result.elapsed_ms:.0f} ms "
-        f"(AGI status {result.user_event.get('Status', '?')}, reply {result.reply!r})"
+    detail = t(
+        "cli.doctor.test_call_done",
+        into=t("cli.doctor.into_serve" if served else "cli.doctor.into_own"),
+        ms=f"{result.elapsed_ms:.0f}",
+        status=result.user_event.get("Status", "?"),
+        reply=repr(result.reply),
     )
     return Check(name, ok, detail, "" if ok else "spillway dialplan install; spillway serve")
 

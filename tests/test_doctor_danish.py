@@ -95,3 +95,39 @@ def test_the_verdict_when_every_check_passes_is_danish(store: SqliteStore) -> No
     console = Console(width=200, record=True, color_system=None)
     assert print_checks(console, [check_database(settings)], admin_words(settings))
     assert "alle kontroller bestået" in console.export_text()
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "details"),
+    [
+        (
+            "da",
+            ["logget ind på AMI", "AMI-brugerens rettigheder", "stemme da (shop.language)"],
+            ["der er ikke sat nogen AMI-adgangskode", "ikke kontrolleret (ingen AMI-adgangskode)"],
+        ),
+        (
+            "en",
+            ["AMI logged in", "AMI user's rights", "voice en (shop.language)"],
+            ["no AMI secret configured", "not checked (no AMI secret)"],
+        ),
+    ],
+)
+def test_the_pbx_and_voice_checks_speak_the_admins_language(
+    store: SqliteStore, language: str, names: list[str], details: list[str]
+) -> None:
+    from cli.ami_rights import check_ami_rights
+    from cli.doctor import check_pbx, check_voices
+
+    given = _settings(store, language)
+    settings = given.model_copy(update={"pbx": given.pbx.model_copy(update={"ami_secret": None})})
+    checks = [
+        *asyncio.run(check_pbx(settings)),
+        asyncio.run(check_ami_rights(settings)),
+        *check_voices(settings),
+    ]
+    shown_names = [c.name for c in checks]
+    shown_details = " ".join(c.detail for c in checks)
+    for name in names:
+        assert name in shown_names, (name, shown_names)
+    for detail in details:
+        assert detail in shown_details, (detail, shown_details)
