@@ -377,3 +377,15 @@ def test_a_pbx_error_has_its_code_and_danish_words_too() -> None:
         "the sandbox Asterisk (walk) is not running; `check` loads the files into it "
         "(spillway pbx sandbox up)"
     )
+
+
+def test_an_unknown_model_is_named_in_the_admins_language() -> None:
+    from models.registry import get_spec
+
+    with pytest.raises(InputError) as unknown:
+        get_spec("whisper-huge")
+    assert unknown.value.code == "input.unknown_model"
+    assert str(unknown.value).startswith("unknown model 'whisper-huge' (known models: ")
+    danish = error_line(unknown.value, make_settings(shop={"language": "da"}))
+    assert danish.startswith("ukendt model 'whisper-huge' (kendte modeller: ")
+    assert danish.endswith(") [input.unknown_model]")
