@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from cli.admin_words import admin_words
 from cli.doctor import Check
 from dialplan.ami_users import admin_endpoint
 from dialplan.render import REQUIRED_MODULES
@@ -44,7 +45,8 @@ async def allowed_actions(endpoint: AmiEndpoint) -> list[str]:
 
 async def check_ami_rights(settings: Settings) -> Check:
     """Warn when the live dialling user may run CLI commands or system actions."""
-    name = "AMI user's rights"
+    t = admin_words(settings)
+    name = t("cli.doctor.rights")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     user = settings.pbx.ami_username
     if not secret:
@@ -52,10 +54,9 @@ async def check_ami_rights(settings: Settings) -> Check:
         return Check(
             name,
             True,
-            f"[{user}] not checked (no AMI secret)",
+            t("cli.doctor.rights_no_secret", user=user),
             # Secrets never go in the YAML (the config refuses them there).
-            f"set SPILLWAY_PBX__AMI_SECRET or put it in the secrets file {secrets_file()}, "
-            "then spillway doctor",
+            t("cli.doctor.rights_no_secret_fix", file=secrets_file()),
             warning=True,
         )
     try:
@@ -64,8 +65,8 @@ async def check_ami_rights(settings: Settings) -> Check:
         return Check(
             name,
             True,
-            f"[{user}] not checked: {exc}",
-            "start Asterisk, then spillway doctor",
+            t("cli.doctor.rights_not_checked", user=user, error=exc),
+            t("cli.doctor.rights_start_fix"),
             warning=True,
         )
     risky = risky_rights(actions)
@@ -73,36 +74,36 @@ async def check_ami_rights(settings: Settings) -> Check:
         return Check(
             name,
             True,
-            f"[{user}] may run {', '.join(RISKY_RIGHTS[r] for r in risky)}: "
-            f"{', '.join(risky)} reach beyond placing calls",
-            f"write = originate,reporting for [{user}] (`spillway dialplan install` "
-            "renders it; the admin tools use their own user)",
+            t(
+                "cli.doctor.rights_risky",
+                user=user,
+                actions=", ".join(RISKY_RIGHTS[r] for r in risky),
+                rights=", ".join(risky),
+            ),
+            t("cli.doctor.rights_risky_fix", user=user),
             warning=True,
         )
-    return Check(name, True, f"[{user}] may originate and read, no command or system")
+    return Check(name, True, t("cli.doctor.rights_ok", user=user))
 
 
 async def check_modules(settings: Settings) -> list[Check]:
     """The required modules, asked as the admin user (ModuleCheck needs `system`)."""
+    t = admin_words(settings)
     try:
         ami = await AmiClient.connect(admin_endpoint(settings))
     except SpillwayError as exc:
-        return [Check("modules", True, f"not checked: {exc.args[0]}", warning=True)]
+        unchecked = t("cli.doctor.modules_not_checked", error=exc.args[0])
+        return [Check(t("cli.doctor.modules"), True, unchecked, warning=True)]
     checks = []
     try:
         for module in REQUIRED_MODULES:
+            name = t("cli.doctor.module", module=module)
             try:
                 await ami.action({"Action": "ModuleCheck", "Module": module})
-                checks.append(Check(f"module {module}", True, "loaded"))
+                checks.append(Check(name, True, t("cli.doctor.module_loaded")))
             except SpillwayError:
-                checks.append(
-                    Check(
-                        f"module {module}",
-                        False,
-                        "not loaded",
-                        f"asterisk -rx 'module load {module}.so'",
-                    )
-                )
+                load = f"asterisk -rx 'module load {module}.so'"
+                checks.append(Check(name, False, t("cli.doctor.module_not_loaded"), load))
     finally:
         await ami.close()
     return checks

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from spillway.config_file import ConfigSource, find_config, load_settings
+from spillway.errors import SpillwayError
 from spillway.settings import Settings
 
 
@@ -38,6 +39,24 @@ class AppContext:
     def reload(self) -> Settings:
         self._settings = None
         return self.settings
+
+    def __post_init__(self) -> None:
+        _RUNS[:] = [self]  # the run's context, for the error line main() prints
+
+
+_RUNS: list[AppContext] = []
+
+
+def last_settings() -> Settings | None:
+    """The settings of the command that ran last in this process (read now if it had not
+    read them), or None when there is none or they cannot be read: the language of the
+    error line :func:`cli.main.main` prints when a command fails."""
+    if not _RUNS:
+        return None
+    try:
+        return _RUNS[0].settings
+    except SpillwayError:  # the configuration itself is what failed
+        return None
 
 
 def app_context(ctx: typer.Context) -> AppContext:

@@ -28,6 +28,7 @@ from bot.backends.demo_data import DEMO_CALLER, seed_demo
 from bot.nlu.data import project_dir
 from bot.nlu.rasa_service import model_path_for
 from cli import demo_screenshot as screenshot
+from cli.admin_words import admin_words
 from cli.demo_console import DemoConsole, prepare_demo_console
 from cli.doctor import check_nlu, run_checks, served_nlu_model
 from cli.report import print_checks
@@ -141,7 +142,7 @@ async def run_demo(
     spoken_ok = await demo_spoken_call(settings, console)
     # The demo runs the controller and no scheduler only for its own calls.
     checks = await run_checks(settings, services=False)
-    checks_ok = print_checks(console, checks)
+    checks_ok = print_checks(console, checks, admin_words(settings))
     # Last: a simulated month to look at in the console (its own database and secrets).
     demo = await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
     await asyncio.to_thread(demo_screenshot, demo, console, config_path)

@@ -1,7 +1,9 @@
 """`spillway doctor`: is everything Spillway needs there and working?
 
 Each check returns a :class:`Check` with what it found and, when something is
-wrong, the command that fixes it. Checks never raise: a failure is a row.
+wrong, the command that fixes it. Checks never raise: a failure is a row. Every check
+speaks the admin's language (``cli.doctor`` in console.yaml); what another module says
+in its own words (a model's choice, an exception) is shown as it says it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Check:
 
 
 def check_database(settings: Settings) -> Check:
+    t = admin_words(settings)
+    name = t("cli.doctor.database")
     try:
         store = open_store(settings.storage)
         try:
@@ -39,50 +43,37 @@ def check_database(settings: Settings) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(
-            "database writable", False, str(exc), "check storage.sqlite_path and its folder"
-        )
-    return Check("database writable", True, f"{settings.storage.sqlite_path} (schema v{version})")
+        return Check(name, False, str(exc), t("cli.doctor.database_fix"))
+    path = settings.storage.sqlite_path
+    return Check(name, True, t("cli.doctor.database_ok", path=path, version=version))
 
 
 async def check_pbx(settings: Settings) -> list[Check]:
     """AMI login, Asterisk version and the required modules."""
+    t = admin_words(settings)
     if settings.pbx.mode == "sandbox":
         start_fix = "spillway pbx sandbox up"
     else:
-        start_fix = "start Asterisk and run `spillway dialplan install`"
+        start_fix = t("cli.doctor.start_asterisk")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
+    logged_in = t("cli.doctor.ami")
     if not secret:
-        return [
-            Check(
-                "AMI logged in",
-                False,
-                "no AMI secret configured",
-                settings.ami_secret_hint(),
-            )
-        ]
+        return [Check(logged_in, False, t("cli.doctor.no_ami_secret"), settings.ami_secret_hint())]
     endpoint = AmiEndpoint.from_settings(settings.pbx, secret)
     try:
         ami = await AmiClient.connect(endpoint)
     except SpillwayError as exc:
-        return [Check("AMI logged in", False, str(exc), start_fix)]
-    checks = [Check("AMI logged in", True, f"{endpoint.username}@{endpoint.host}:{endpoint.port}")]
+        return [Check(logged_in, False, str(exc), start_fix)]
+    checks = [Check(logged_in, True, f"{endpoint.username}@{endpoint.host}:{endpoint.port}")]
+    version_name = t("cli.doctor.asterisk_version")
     try:
         core = await ami.action({"Action": "CoreSettings"})
         version = str(core.get("AsteriskVersion", "?"))
         major = int(version.split(".")[0]) if version[:1].isdigit() else 0
-        checks.append(
-            Check(
-                "Asterisk version",
-                major >= 18,
-                version,
-                ""
-                if major >= 18
-                else "Spillway needs Asterisk 18 or newer (22.8+ for chan_websocket)",
-            )
-        )
+        too_old = "" if major >= 18 else t("cli.doctor.asterisk_too_old")
+        checks.append(Check(version_name, major >= 18, version, too_old))
     except SpillwayError as exc:
-        checks.append(Check("Asterisk version", False, str(exc), start_fix))
+        checks.append(Check(version_name, False, str(exc), start_fix))
         return checks
     finally:
         await ami.close()
@@ -97,36 +88,30 @@ def check_models(settings: Settings) -> list[Check]:
     from models.discover import require_model
     from models.recogniser import installed_recogniser, same_language
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     choice = installed_recogniser(settings.speech, models_dir, language=settings.shop.language)
     asr_model = choice.model
     checks = []
+    heard = t("cli.doctor.asr_language")
     # The bot speaks (and its dialogue is written) in the shop's language pack.
     language = settings.shop.language
     if not same_language(choice.language, language):
-        checks.append(
-            Check(
-                "ASR language",
-                False,
-                f"the recogniser {choice.model} hears {choice.language}, but the bot speaks "
-                f"{language}: callers will not be understood",
-                "speech.asr_engine: auto (a Vosk model of the shop's language if installed, "
-                "else the language pack's Whisper model)",
-            )
+        wrong = t(
+            "cli.doctor.asr_language_wrong",
+            model=choice.model,
+            heard=choice.language,
+            language=language,
         )
+        checks.append(Check(heard, False, wrong, t("cli.doctor.asr_language_fix")))
     else:
-        checks.append(
-            Check("ASR language", True, f"{choice.model} ({choice.language}): {choice.why}")
-        )
+        checks.append(Check(heard, True, f"{choice.model} ({choice.language}): {choice.why}"))
+    model_name = t("cli.doctor.asr_model", model=asr_model)
     try:
         found = require_model(asr_model, models_dir)
-        checks.append(Check(f"ASR model {asr_model}", True, f"{found.path} ({found.source})"))
+        checks.append(Check(model_name, True, f"{found.path} ({found.source})"))
     except SpillwayError as exc:
-        checks.append(
-            Check(
-                f"ASR model {asr_model}", False, exc.message, f"spillway models fetch {asr_model}"
-            )
-        )
+        checks.append(Check(model_name, False, exc.message, f"spillway models fetch {asr_model}"))
     return checks + check_recognisers(settings) + check_voices(settings)
 
 
@@ -136,19 +121,20 @@ def check_recognisers(settings: Settings) -> list[Check]:
     from models.recogniser import installed_recogniser
     from spillway.language_pack import available_languages, load_pack
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
     for code in available_languages():
         pack = load_pack(code)
         choice = installed_recogniser(settings.speech, models_dir, language=code)
-        name = f"recogniser {code}" + (" (shop.language)" if code == settings.shop.language else "")
+        name = t("cli.doctor.recogniser", language=code)
+        name += " (shop.language)" if code == settings.shop.language else ""
         detail = f"{choice.engine} {choice.model}: {choice.why}"
         if pack.recogniser_weak and choice.model == pack.recognisers.get("whisper"):
             better = pack.recognisers.get("sherpa", "")
             fix = f"spillway models fetch {better}" if better else ""
-            checks.append(
-                Check(name, True, f"{detail}; weak: {pack.recogniser_weak}", fix, warning=True)
-            )
+            weak = t("cli.doctor.recogniser_weak", detail=detail, weak=pack.recogniser_weak)
+            checks.append(Check(name, True, weak, fix, warning=True))
         else:
             checks.append(Check(name, True, detail))
     return checks
@@ -162,12 +148,13 @@ def check_voices(settings: Settings) -> list[Check]:
     from models.voice import installed_voice
     from spillway.language_pack import available_languages
 
+    t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
     for code in available_languages():
         voice = installed_voice(code, settings.speech, models_dir)
         shop = code == settings.shop.language
-        name = f"voice {code}" + (" (shop.language)" if shop else "")
+        name = t("cli.doctor.voice", language=code) + (" (shop.language)" if shop else "")
         if voice.engine == "piper":
             found = find_model(voice.voice, models_dir)
             where = f"{found.path} ({found.source})" if found else ""
@@ -175,15 +162,12 @@ def check_voices(settings: Settings) -> list[Check]:
             continue
         fix = f"spillway models fetch {voice.piper}" if voice.piper else ""
         if espeak_path() is None:
-            checks.append(
-                Check(name, not shop, f"no voice: {voice.why}, and espeak-ng is missing",
-                      f"{fix}, or apt-get install espeak-ng", warning=not shop)
-            )  # fmt: skip
+            none = t("cli.doctor.no_voice", why=voice.why)
+            install = t("cli.doctor.no_voice_fix", fix=fix) if fix else "apt-get install espeak-ng"
+            checks.append(Check(name, not shop, none, install, warning=not shop))
             continue
-        checks.append(
-            Check(name, True, f"espeak-ng {voice.voice}, a weak (robotic) voice: {voice.why}",
-                  fix, warning=True)
-        )  # fmt: skip
+        robotic = t("cli.doctor.espeak_voice", voice=voice.voice, why=voice.why)
+        checks.append(Check(name, True, robotic, fix, warning=True))
     return checks
 
 
@@ -201,47 +185,51 @@ async def check_nlu(settings: Settings) -> Check:
     # Imported here: the packs' hashes are read only when the NLU is checked.
     from bot.nlu.rasa_model import pack_hashes, wrong_language
 
+    t = admin_words(settings)
+    name = t("cli.doctor.nlu")
     try:
         model = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError) as exc:
         return Check(
-            "NLU server",
+            name,
             False,
             f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
             "spillway nlu serve",
         )
     other = wrong_language(model, settings.shop.language, pack_hashes())
     if other is not None:
-        return Check(
-            "NLU server",
-            False,
-            f"{settings.nlu.rasa_url} serves the {other!r} pack's model ({model}), "
-            f"but shop.language is {settings.shop.language!r}: calls use the fallback NLU",
-            f"spillway nlu serve --language {settings.shop.language}",
+        wrong = t(
+            "cli.doctor.nlu_wrong_language",
+            url=settings.nlu.rasa_url,
+            other=repr(other),
+            model=model,
+            language=repr(settings.shop.language),
         )
-    return Check("NLU server", True, f"{settings.nlu.rasa_url} (model {model})")
+        return Check(name, False, wrong, f"spillway nlu serve --language {settings.shop.language}")
+    return Check(name, True, t("cli.doctor.nlu_ok", url=settings.nlu.rasa_url, model=model))
 
 
 async def check_shop(settings: Settings) -> Check:
     """Which back-end serves orders and stock; for the shop API, whether it answers."""
     from bot.backends.choice import describe_backends, shopify_client
 
-    name = "shop back-end"
+    t = admin_words(settings)
+    name = t("cli.doctor.shop")
     if settings.shop.api_url is None:
         return Check(name, True, describe_backends(settings))
     try:
         client = shopify_client(settings)
     except SpillwayError as exc:
-        return Check(name, False, exc.message, "set SPILLWAY_SHOP__API_TOKEN or unset shop.api_url")
+        return Check(name, False, exc.message, t("cli.doctor.shop_token_fix"))
     try:
         body = await client.get("/shop.json", {})
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check shop.api_url, the token and the network")
+        return Check(name, False, str(exc), t("cli.doctor.shop_fix"))
     finally:
         await client.aclose()
     shop = body.get("shop")
     shop = shop if isinstance(shop, dict) else {}
-    answered = f"answers (shop {shop.get('name', '?')!r})"
+    answered = t("cli.doctor.shop_answers", name=repr(shop.get("name", "?")))
     return Check(name, True, f"{describe_backends(settings)}; {answered}")
 
 
@@ -250,7 +238,8 @@ def check_sms(settings: Settings) -> Check:
     from bot.backends.sms import outbox_counts
     from bot.backends.sms_sender import NO_GATEWAY_HINT
 
-    name = "SMS gateway"
+    t = admin_words(settings)
+    name = t("cli.doctor.sms")
     try:
         store = open_store(settings.storage)
         try:
@@ -258,27 +247,29 @@ def check_sms(settings: Settings) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check storage.sqlite_path")
+        return Check(name, False, str(exc), t("cli.doctor.storage_fix"))
     waiting = counts["pending"] + counts["sending"]
-    queue = f"outbox: {waiting} waiting, {counts['sent']} sent, {counts['failed']} failed"
+    queue = t(
+        "cli.doctor.sms_outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"]
+    )
     if settings.sms.gateway_url is None:
         # Queued messages nobody will send are a problem; an empty outbox is not (yet).
-        return Check(
-            name, waiting == 0, f"not configured, messages stay queued; {queue}", NO_GATEWAY_HINT
-        )
+        unset = t("cli.doctor.sms_unset", queue=queue)
+        return Check(name, waiting == 0, unset, NO_GATEWAY_HINT)
     fix = "spillway sms outbox --status failed" if counts["failed"] else ""
     return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
 
 
 def check_gdpr_key(settings: Settings) -> Check:
     """The keyed-hash secret an erasure needs: found missing now, not at the first request."""
-    name = "GDPR hash key"
+    t = admin_words(settings)
+    name = t("cli.doctor.gdpr_key")
     if settings.gdpr.hash_key_bytes() is not None:
-        return Check(name, True, "set (gdpr.hash_key)")
+        return Check(name, True, t("cli.doctor.gdpr_key_set"))
     return Check(
         name,
         True,
-        "not set: `spillway gdpr forget` and the console's erasure refuse until it is",
+        t("cli.doctor.gdpr_key_unset"),
         "spillway gdpr key",
         warning=True,
     )
@@ -294,24 +285,21 @@ def controller_address(settings: Settings) -> tuple[str, int]:
 async def check_controller(settings: Settings) -> Check:
     """`spillway serve`: something listens on the FastAGI port the dialplan asks."""
     host, port = controller_address(settings)
-    name = "call controller (serve)"
+    t = admin_words(settings)
+    name = t("cli.doctor.controller")
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
     except (OSError, TimeoutError) as exc:
-        return Check(
-            name,
-            False,
-            f"nothing listens on FastAGI {host}:{port} ({exc.__class__.__name__}): callers "
-            "get the dialplan's fallback, never the bot",
-            "spillway serve",
-        )
+        down = t("cli.doctor.controller_down", host=host, port=port, error=type(exc).__name__)
+        return Check(name, False, down, "spillway serve")
     writer.close()
-    return Check(name, True, f"FastAGI {host}:{port} listening")
+    return Check(name, True, t("cli.doctor.controller_up", host=host, port=port))
 
 
 def check_scheduler(settings: Settings, now: float | None = None) -> Check:
     """`spillway scheduler run`: at least one dialer node with a fresh heartbeat."""
-    name = "callback scheduler"
+    t = admin_words(settings)
+    name = t("cli.doctor.scheduler")
     try:
         store = open_store(settings.storage)
         try:
@@ -321,8 +309,7 @@ def check_scheduler(settings: Settings, now: float | None = None) -> Check:
         finally:
             store.close()
     except SpillwayError as exc:
-        return Check(name, False, str(exc), "check storage.sqlite_path")
-    t = admin_words(settings)
+        return Check(name, False, str(exc), t("cli.doctor.storage_fix"))
     up = [n["node"] for n in report["nodes"] if n["up"]]
     if not up:
         seen = min((n["seen_s_ago"] for n in report["nodes"]), default=None)
@@ -350,10 +337,11 @@ async def check_call(settings: Settings) -> Check:
     from agi.fastagi import FastAgiServer
     from cli.selftest import SelftestRoute, place_selftest_call
 
-    name = "test call"
+    t = admin_words(settings)
+    name = t("cli.doctor.test_call")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     if not secret:
-        return Check(name, False, "no AMI secret configured", "set SPILLWAY_PBX__AMI_SECRET")
+        return Check(name, False, t("cli.doctor.no_ami_secret"), "set SPILLWAY_PBX__AMI_SECRET")
     served = (await check_controller(settings)).ok
     route: SelftestRoute | None = None
     server: FastAgiServer | None = None
@@ -373,10 +361,12 @@ async def check_call(settings: Settings) -> Check:
         if server is not None:
             await server.close()
     ok = result.user_event.get("Status") == "SUCCESS" and result.reply.startswith("ok:hello:")
-    into = "the running `spillway serve`" if served else "a FastAGI listener of the doctor's"
-    detail = (
-        f"Asterisk -> {into} -> Asterisk in {result.elapsed_ms:.0f} ms "
-        f"(AGI status {result.user_event.get('Status', '?')}, reply {result.reply!r})"
+    detail = t(
+        "cli.doctor.test_call_done",
+        into=t("cli.doctor.into_serve" if served else "cli.doctor.into_own"),
+        ms=f"{result.elapsed_ms:.0f}",
+        status=result.user_event.get("Status", "?"),
+        reply=repr(result.reply),
     )
     return Check(name, ok, detail, "" if ok else "spillway dialplan install; spillway serve")
 

@@ -1,7 +1,8 @@
 """The `spillway` command: a thin Typer layer over the library.
 
-Every SpillwayError becomes one clear line on stderr and its exit code
-(2 for configuration and input errors); nothing else is caught here.
+Every SpillwayError becomes one clear line on stderr, in the admin's language with its
+stable code (:func:`cli.admin_words.error_line`), and its exit code (2 for configuration
+and input errors); nothing else is caught here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 
 from cli.command_index import PRETTY_EXCEPTIONS, RICH_MARKUP_MODE, LazyGroup
-from cli.context import AppContext, app_context
+from cli.context import AppContext, app_context, last_settings
 from cli.help_format import no_types_on_flags
 from spillway import __version__
 from spillway.errors import SpillwayError
@@ -76,12 +77,14 @@ def doctor(
     """Check AMI, Asterisk and its modules, models, the NLU server, the database, and that
     `spillway serve` and the callback scheduler run."""
     # Imported here: the checks pull in httpx and the storage layer (numpy).
+    from cli.admin_words import admin_words
     from cli.doctor import run_checks
     from cli.report import print_checks
 
     settings = app_context(ctx).settings
     setup_logging(settings.logging, verbose=app_context(ctx).verbose)
-    if not print_checks(console, asyncio.run(run_checks(settings, call=call))):
+    checks = asyncio.run(run_checks(settings, call=call))
+    if not print_checks(console, checks, admin_words(settings)):
         raise typer.Exit(1)
 
 
@@ -90,7 +93,10 @@ def main() -> None:
     try:
         app()
     except SpillwayError as exc:
-        err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        from cli.admin_words import error_line  # here: it reads the language packs
+
+        line = error_line(exc, last_settings())
+        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from cli.doctor import Check
+from spillway.console_text import ConsoleText, load_console_text
+from spillway.language_pack import DEFAULT_LANGUAGE
 
 
-def print_checks(console: Console, checks: list[Check]) -> bool:
-    """Print the table; return whether every check passed."""
+def print_checks(console: Console, checks: list[Check], text: ConsoleText | None = None) -> bool:
+    """Print the table in ``text``'s language (the admin's; English when not given);
+    return whether every check passed."""
+    t = text or load_console_text(DEFAULT_LANGUAGE)
     table = Table(title="spillway doctor")
-    table.add_column("check")
+    table.add_column(t("cli.doctor.column_check"))
     table.add_column("", justify="center")
     # Folded, not cut: a path or a command must survive a narrow terminal whole.
-    table.add_column("found", overflow="fold")
-    table.add_column("what to run", overflow="fold")
+    table.add_column(t("cli.doctor.column_found"), overflow="fold")
+    table.add_column(t("cli.doctor.column_fix"), overflow="fold")
     for check in checks:
         mark = (
-            "[red]FAIL[/]"
+            f"[red]{escape(t('cli.doctor.fail'))}[/]"
             if not check.ok
-            else "[yellow]WARN[/]"
+            else f"[yellow]{escape(t('cli.doctor.warn'))}[/]"
             if check.warning
-            else "[green]OK[/]"
+            else f"[green]{escape(t('cli.doctor.ok'))}[/]"
         )
         table.add_row(
             check.name,
@@ -35,9 +40,10 @@ def print_checks(console: Console, checks: list[Check]) -> bool:
     fixes = [c for c in checks if (not c.ok or c.warning) and c.fix]
     if fixes:
         # Each on one unbroken line, to copy from any terminal width.
-        console.print("what to run:")
+        console.print(t("cli.doctor.fixes"), markup=False)
         for check in fixes:
             console.print(f"  {check.fix}", markup=False, soft_wrap=True, highlight=False)
     ok = all(c.ok for c in checks)
-    console.print("[green]all checks passed[/]" if ok else "[red]some checks failed[/]")
+    said = escape(t("cli.doctor.all_passed" if ok else "cli.doctor.some_failed"))
+    console.print(f"[green]{said}[/]" if ok else f"[red]{said}[/]")
     return ok

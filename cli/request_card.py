@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from cli.terminal_text import shown
 from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import TIMING_REASONS, Promise
+from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
 
 # A label and its colon are padded to this many characters: the values line up.
@@ -69,7 +70,8 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str |
         if probability is not None
         else ""
     )
-    reason = f": {row['plan_reason']}" if row.get("plan_reason") else ""
+    said = reason_words(row.get("plan_reason"), text)
+    reason = f": {said}" if said else ""
     return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + chance + reason
 
 

@@ -297,4 +297,4 @@ def get_spec(name: str) -> ModelSpec:
         if name == spec.name or name in spec.aliases:
             return spec
     known = ", ".join(s.name for s in REGISTRY)
-    raise InputError(f"unknown model {name!r}", hint=f"known models: {known}")
+    raise InputError.worded("unknown_model", name=repr(name), known=known)

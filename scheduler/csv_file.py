@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scheduler.csv_import import MAX_ROWS, CsvError
 from spillway.plain_files import OPEN_FLAGS, NotPlain, TooLarge, read_plain
+from spillway.wording import Wording, worded
 
 # 100,000 rows of a few hundred bytes each fit with room to spare.
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -27,7 +28,7 @@ MAX_CSV_BYTES = 64 * 1024 * 1024
 class CsvText:
     text: str
     encoding: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Wording] = field(default_factory=list)
 
 
 def read_csv_file(
@@ -39,19 +40,20 @@ def read_csv_file(
     """
     try:
         fd = os.open(path, OPEN_FLAGS)
+    except FileNotFoundError:
+        raise CsvError(worded("cli.csv.not_found")) from None
     except OSError as exc:
-        raise CsvError(f"cannot read it: {exc.strerror}") from None
+        raise CsvError(worded("cli.csv.cannot_read", problem=exc.strerror)) from None
     try:
         data = read_plain(fd, max_bytes)
     except TooLarge as exc:
         raise CsvError(
-            f"larger than {max_bytes // (1024 * 1024)} MB ({exc.size} bytes); "
-            f"split it (at most {rows} rows a file)"
+            worded("cli.csv.too_large", mb=max_bytes // (1024 * 1024), size=exc.size, rows=rows)
         ) from None
     except NotPlain as exc:
-        raise CsvError(f"{exc}: give a CSV file") from None
+        raise CsvError(worded("cli.csv.not_plain", problem=exc)) from None
     except OSError as exc:
-        raise CsvError(f"cannot read it: {exc.strerror}") from None
+        raise CsvError(worded("cli.csv.cannot_read", problem=exc.strerror)) from None
     finally:
         os.close(fd)
     return decode_csv(data, encoding)
@@ -63,18 +65,20 @@ def decode_csv(data: bytes, encoding: str | None) -> CsvText:
         try:
             name = codecs.lookup(encoding).name
         except LookupError:
-            raise CsvError(
-                f"unknown encoding {encoding!r} (try utf-8, cp1252 or latin-1)"
-            ) from None
+            raise CsvError(worded("cli.csv.unknown_encoding", encoding=repr(encoding))) from None
         try:
             return CsvText(data.decode(name), name)
         except UnicodeDecodeError as exc:
-            raise CsvError(f"not {name} text: {_where(data, exc)}") from None
+            raise CsvError(
+                worded("cli.csv.not_text", encoding=name, where=_where(data, exc))
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return CsvText(data.decode("utf-16"), "utf-16")
         except UnicodeDecodeError as exc:
-            raise CsvError(f"not UTF-16 text: {_where(data, exc)}") from None
+            raise CsvError(
+                worded("cli.csv.not_text", encoding="UTF-16", where=_where(data, exc))
+            ) from None
     try:
         return CsvText(data.decode("utf-8-sig"), "utf-8")
     except UnicodeDecodeError as exc:
@@ -84,14 +88,11 @@ def decode_csv(data: bytes, encoding: str | None) -> CsvText:
             text = data.decode(fallback)
         except UnicodeDecodeError:
             continue
-        warning = (
-            f"not UTF-8 ({where}): read as {label}; "
-            "if letters look wrong, give the right one with --encoding"
-        )
+        warning = worded("cli.csv.not_utf8", where=where, encoding=label)
         return CsvText(text, fallback, [warning])
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
-def _where(data: bytes, exc: UnicodeDecodeError) -> str:
+def _where(data: bytes, exc: UnicodeDecodeError) -> Wording:
     line = data.count(b"\n", 0, exc.start) + 1
-    return f"line {line} has byte 0x{data[exc.start]:02x}"
+    return worded("cli.csv.odd_byte", line=line, byte=f"0x{data[exc.start]:02x}")

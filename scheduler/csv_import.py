@@ -16,7 +16,8 @@ runs over several lines and holds what looks like a row of its own is
 refused with the lines it spans, so no row vanishes silently. A field past
 the csv module's limit (an open quote, or not a CSV at all) ends the reading
 with its line. Refused numbers are kept whole in :class:`RowError` and masked
-when printed, unless asked for in full.
+when printed, unless asked for in full. Every reason is a :class:`Wording` of the
+language pack (``cli.csv`` in console.yaml), said in the admin's language when printed.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.timing.choice import asks_conventional
-from spillway.console_text import ConsoleText, load_console_text
-from spillway.language_pack import DEFAULT_LANGUAGE
-from spillway.phone import callable_phone, mask_phone, normalise_phone, timezone_for
+from spillway.console_text import ConsoleText
+from spillway.phone import mask_phone, normalise_phone, phone_refusal, timezone_for
+from spillway.wording import Wording, say, worded
 
 COLUMNS = (
     "phone",
@@ -59,14 +60,23 @@ _LATEST = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
-    reason: str
+    reason: Wording | str  # a Wording of the pack; a str: a foreign message, as it came
     phone: str | None = None  # the number refused, kept whole; masked when printed
 
-    def text(self, *, full: bool = False) -> str:
+    def wording(self, *, full: bool = False) -> Wording:
+        """The refusal with its line (and the number, masked unless ``full``)."""
         if self.phone is None:
-            return f"line {self.line}: {self.reason}"
+            return worded("cli.csv.row", line=self.line, reason=self.reason)
         shown = self.phone if full else _masked(self.phone)
-        return f"line {self.line}: phone {shown!r}: {self.reason}"
+        return worded("cli.csv.row_phone", line=self.line, phone=repr(shown), reason=self.reason)
+
+    def text(self, *, full: bool = False) -> str:
+        """:meth:`wording` in English."""
+        return str(self.wording(full=full))
+
+    def said(self, text: ConsoleText, *, full: bool = False) -> str:
+        """:meth:`wording` in ``text``'s language."""
+        return self.wording(full=full).said(text)
 
     def __str__(self) -> str:
         return self.text()
@@ -81,38 +91,39 @@ def _masked(value: str) -> str:
 class ParsedCsv:
     requests: list[tuple[int, NewRequest]]  # (line, request)
     errors: list[RowError]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Wording] = field(default_factory=list)
 
 
 class CsvError(ValueError):
-    """The file as a whole is unusable (no header, no phone column).
+    """The file as a whole is unusable (no header, no phone column): a language-pack
+    wording (``cli.csv`` in console.yaml; one that counts columns in singular and
+    plural). ``str()`` is the English one, :meth:`said` the one in another pack."""
 
-    One that counts the columns it names (:meth:`counted`) is a language-pack wording
-    (``cli.csv`` in console.yaml, in singular and plural): ``str()`` is the English one,
-    :meth:`said` the one in another pack."""
-
-    def __init__(self, message: str, *, wording: tuple[str, int, dict[str, str]] | None = None):
-        super().__init__(message)
-        self.wording = wording  # (pack key, how many, its values)
+    def __init__(self, wording: Wording | str) -> None:
+        super().__init__(str(wording))
+        self.wording = wording  # a str: not worded yet (the signals import's own errors)
 
     @classmethod
     def counted(cls, key: str, n: int, **values: str) -> CsvError:
         """The error worded by ``key`` for ``n`` things (``key.one``/``key.other``)."""
-        english = load_console_text(DEFAULT_LANGUAGE).count(key, n, **values)
-        return cls(english, wording=(key, n, values))
+        return cls(Wording(key, values, n))
 
     def said(self, text: ConsoleText) -> str:
-        """The message in ``text``'s language (a wording the pack has no key for: as raised)."""
-        if self.wording is None:
-            return str(self)
-        key, n, values = self.wording
-        return text.count(key, n, **values)
+        """The message in ``text``'s language."""
+        return say(self.wording, text)
 
 
-class _PhoneRefused(ValueError):
-    def __init__(self, phone: str, problem: str) -> None:
-        super().__init__(problem)
+class _Refused(ValueError):
+    """A row refused: why, in the pack's words (and the number, when it is what failed)."""
+
+    def __init__(self, reason: Wording, phone: str | None = None) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
         self.phone = phone
+
+
+def _refused(key: str, **values: object) -> _Refused:
+    return _Refused(worded(f"cli.csv.{key}", **values))
 
 
 def delimiter_for(text: str, columns: Collection[str] = ("phone",)) -> str:
@@ -126,17 +137,19 @@ def delimiter_for(text: str, columns: Collection[str] = ("phone",)) -> str:
     return ","
 
 
-def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
+def _header(names: list[str], strict: bool) -> tuple[list[str], list[Wording]]:
     """The header's column names, normalised, and the warnings about them."""
     header = [name.strip().lower() for name in names]
     if not header:
-        raise CsvError("the file is empty: expected a header row with at least 'phone'")
+        raise CsvError(worded("cli.csv.empty"))
     if "phone" not in header:
-        shown = ", ".join(header)[:300] or "nothing"
+        shown = ", ".join(header)[:300]
         raise CsvError(
-            f"no 'phone' column in the header ({shown}): expected the column names Spillway "
-            f"reads, in English ({', '.join(COLUMNS)}; only phone is required), separated by "
-            "commas, semicolons, tabs or bars"
+            worded(
+                "cli.csv.no_phone_column",
+                header=shown or worded("cli.csv.nothing"),
+                columns=", ".join(COLUMNS),
+            )
         )
     twice = sorted({name for name in header if name and header.count(name) > 1})
     if twice:
@@ -149,10 +162,7 @@ def _header(names: list[str], strict: bool) -> tuple[list[str], list[str]]:
             names=", ".join(map(repr, unknown)),
             known=", ".join(COLUMNS),
         )
-    warnings = [
-        f"column {name!r} is not one Spillway reads: ignored (--strict refuses it)"
-        for name in unknown
-    ]
+    warnings = [worded("cli.csv.column_ignored", name=repr(name)) for name in unknown]
     return header, warnings
 
 
@@ -170,7 +180,7 @@ def parse_csv(
     try:
         names = next(reader, [])
     except csv.Error as exc:
-        raise CsvError(f"line 1: the header is not readable: {exc}") from None
+        raise CsvError(worded("cli.csv.header_unreadable", problem=exc)) from None
     header, warnings = _header(names, strict)
     good: list[tuple[int, NewRequest]] = []
     errors: list[RowError] = []
@@ -188,47 +198,31 @@ def parse_csv(
             continue
         last = line
         if len(good) + len(errors) >= MAX_ROWS:
-            errors.append(RowError(line, f"more than {MAX_ROWS} rows: the rest is not read"))
+            errors.append(RowError(line, worded("cli.csv.too_many_rows", most=MAX_ROWS)))
             break
         if reader.line_num > line and _swallows_rows(cells, header, delimiter, region):
             errors.append(
-                RowError(
-                    line,
-                    f"a quoted field runs on over lines {line} to {reader.line_num} and holds "
-                    "what looks like rows of their own: an unterminated quote? "
-                    "Nothing from these lines is imported",
-                )
+                RowError(line, worded("cli.csv.swallowed", first=line, last=reader.line_num))
             )
             continue
         try:
             good.append(
                 (line, _request(header, cells, region, default_timezone, allowed_countries))
             )
-        except _PhoneRefused as exc:
-            errors.append(RowError(line, str(exc), exc.phone))
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+        except _Refused as exc:
+            errors.append(RowError(line, exc.reason, exc.phone))
     refused = {e.line for e in errors}
     if last and last not in refused and quote_left_open(text, last, delimiter):
         # The file ends inside the last row's quote: what that row holds is a guess.
         good = [(at, request) for at, request in good if at != last]
-        errors.append(
-            RowError(
-                last,
-                "a quote opened in this row is never closed (an unterminated quote?): "
-                "the row is not imported",
-            )
-        )
+        errors.append(RowError(last, worded("cli.csv.quote_open")))
     return ParsedCsv(good, errors, warnings)
 
 
-def unreadable(exc: csv.Error) -> str:
+def unreadable(exc: csv.Error) -> Wording:
     if "field larger than field limit" in str(exc):
-        return (
-            f"a field longer than {csv.field_size_limit()} characters "
-            "(an unterminated quote?): the rest of the file is not read"
-        )
-    return f"not readable as CSV ({exc}): the rest of the file is not read"
+        return worded("cli.csv.field_too_long", most=csv.field_size_limit())
+    return worded("cli.csv.unreadable", problem=exc)
 
 
 def quote_left_open(text: str, line: int, delimiter: str) -> bool:
@@ -271,23 +265,23 @@ def _request(
     allowed_countries: Collection[str] | None = None,
 ) -> NewRequest:
     if len(cells) > len(header):
-        raise ValueError("more fields than the header has")
+        raise _refused("more_fields")
     value = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in COLUMNS}
     phone = value.get("phone", "")
     if not phone:
-        raise ValueError("phone is empty")
-    e164, problem = callable_phone(phone, region, allowed_countries=allowed_countries)
+        raise _refused("phone_empty")
+    e164, problem = phone_refusal(phone, region, allowed_countries=allowed_countries)
     if e164 is None:
-        raise _PhoneRefused(phone, problem or "not a valid phone number")
+        raise _Refused(problem or worded("phone.invalid"), phone)
     tz = value.get("timezone") or timezone_for(e164, default_timezone)
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"timezone {tz!r} is not an IANA time zone name") from None
+        raise _refused("bad_timezone", zone=repr(tz)) from None
     not_before = _time(value.get("not_before", ""), "not_before", zone)
     not_after = _time(value.get("not_after", ""), "not_after", zone)
     if not_before is not None and not_after is not None and not_after <= not_before:
-        raise ValueError("not_after must be later than not_before")
+        raise _refused("window_inverted")
     return NewRequest(
         phone=e164,
         source=RequestSource.CSV,
@@ -296,12 +290,19 @@ def _request(
         timezone=tz,
         segment=value.get("segment", "")[:40] or None,
         consent=_flag(value.get("consent", ""), "consent"),
-        traditional=_flag(value.get("traditional", ""), "traditional")
-        or asks_conventional(value.get("timing")),
+        traditional=_flag(value.get("traditional", ""), "traditional") or _plain(value),
         not_before=not_before,
         not_after=not_after,
         idempotency_key=value.get("idempotency_key", "")[:100] or None,
     )
+
+
+def _plain(value: dict[str, str]) -> bool:
+    """Whether the row's ``timing`` asks for a plain callback (the API's rule)."""
+    try:
+        return asks_conventional(value.get("timing"))
+    except ValueError:
+        raise _refused("bad_timing", value=repr(value.get("timing"))) from None
 
 
 def _flag(text: str, name: str) -> bool:
@@ -310,7 +311,7 @@ def _flag(text: str, name: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{name} {text!r}: expected yes or no (also ja/nej, true/false, 1/0)")
+    raise _refused("bad_flag", name=name, value=repr(text))
 
 
 def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
@@ -319,10 +320,7 @@ def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{name} {text!r}: expected an ISO 8601 time "
-            "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)"
-        ) from None
+        raise _refused("bad_time", name=name, value=repr(text)) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     try:
@@ -330,5 +328,5 @@ def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
     except (OverflowError, ValueError):
         at = float("nan")
     if not _EARLIEST <= at < _LATEST:
-        raise ValueError(f"{name} {text!r}: not a time between the years 2000 and 2100")
+        raise _refused("time_out_of_range", name=name, value=repr(text))
     return at

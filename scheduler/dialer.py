@@ -393,7 +393,7 @@ class Dialer:
                     row["id"],
                     RequestStatus.UNREACHED,
                     now=now,
-                    error=plan.reason,
+                    error=str(plan.reason),
                     uncount=True,
                 )
                 return DEFERRED
@@ -471,7 +471,7 @@ class Dialer:
             plan = self._plan(tx, facts, now, outcome, row)
             if plan.at is None:
                 requests.close(
-                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=plan.reason
+                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=str(plan.reason)
                 )
             else:
                 requests.release(

@@ -36,6 +36,7 @@ from scheduler.timing.choice import (
     choose_timing,
     request_queue,
 )
+from scheduler.timing.plan_reason import PlanReason
 from scheduler.timing.policy import Plan
 from scheduler.windows import window_promise
 from spillway.errors import InputError
@@ -43,6 +44,7 @@ from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
 from spillway.phone import callable_phone, normalise_phone, timezone_for
 from spillway.storage import Row, Transaction
+from spillway.wording import Wording
 
 
 class RequestStatus(StrEnum):
@@ -109,8 +111,7 @@ class KeyReused(InputError):
 
     def __init__(self, key: str, request_id: int) -> None:
         super().__init__(
-            f"the idempotency key {key!r} was already used for request {request_id}, "
-            "with different details"
+            Wording("errors.idempotency_key_reused", {"key": repr(key), "request": request_id})
         )
         self.key = key
         self.request_id = request_id
@@ -482,12 +483,18 @@ def release(
         keep_plan(tx, request_id, plan)
 
 
+def stored_reason(plan: Plan) -> str:
+    """The plan's reason as ``plan_reason`` keeps it: a code and its values (JSON)."""
+    why = plan.reason
+    return (why.stored() if isinstance(why, PlanReason) else why)[:300]
+
+
 def keep_plan(tx: Transaction, request_id: int, plan: Plan) -> None:
     """Record which policy planned the request's next attempt, with what probability and why."""
     tx.execute(
         "UPDATE callback_requests SET planned_by = :by, plan_probability = :p, "
         "plan_reason = :why WHERE id = :id",
-        {"by": plan.policy, "p": plan.probability, "why": plan.reason[:300], "id": request_id},
+        {"by": plan.policy, "p": plan.probability, "why": stored_reason(plan), "id": request_id},
     )
 
 

@@ -89,7 +89,7 @@ def _rows(
         try:
             cells = next(cells_of, None)
         except csv.Error as exc:
-            yield SignalProblem(line, "", unreadable(exc))
+            yield SignalProblem(line, "", str(unreadable(exc)))
             return
         if cells is None:
             return
@@ -139,7 +139,7 @@ def read_mapping_csv(
         try:
             cells = next(cells_of, None)
         except csv.Error as exc:
-            bad.append(SignalProblem(line, "", unreadable(exc)))
+            bad.append(SignalProblem(line, "", str(unreadable(exc))))
             break
         if cells is None:
             break

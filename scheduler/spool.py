@@ -31,6 +31,7 @@ from scheduler.timing.choice import TimingConfig, asks_conventional
 from spillway.errors import StorageError
 from spillway.plain_files import NotPlain, read_plain
 from spillway.storage import Store, Transaction
+from spillway.wording import Wording, worded
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +59,31 @@ CARRIED_CONTEXT = ("topic", "intent", "intents", "order_number", "case_id", "sum
 
 
 class SpoolFileError(ValueError):
-    """This spool file cannot be imported; the message says why."""
+    """This spool file cannot be imported; the message says why (a :class:`Wording` of
+    ``cli.spool`` in console.yaml, or a foreign message as it came)."""
+
+    def __init__(self, reason: Wording | str) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def _refused(key: str, **values: object) -> SpoolFileError:
+    return SpoolFileError(worded(f"cli.spool.{key}", **values))
 
 
 @dataclass(frozen=True, slots=True)
 class SpoolReport:
     imported: list[int] = field(default_factory=list)  # request ids
-    bad: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason): in bad/
+    # (file name, reason): in bad/; the reason in the pack's words, said when shown
+    bad: list[tuple[str, Wording | str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file name, why): left in new/
+
+
+def _reason(exc: EntryRefused | SpoolFileError | KeyReused) -> Wording | str:
+    """Why a file is set aside, in the pack's words where it has them."""
+    if isinstance(exc, KeyReused):
+        return exc.wording or exc.message
+    return exc.reason
 
 
 def _no_constant(name: str) -> Any:
@@ -77,23 +95,21 @@ def _text(body: dict[str, Any], name: str, *, limit: int, required: bool) -> str
     if value is None and not required:
         return ""
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise SpoolFileError(f"{name}: a non-empty string of at most {limit} characters needed")
+        raise _refused("text_needed", name=name, most=limit)
     if not value.isprintable():
-        raise SpoolFileError(f"{name}: control characters are not allowed")
+        raise _refused("control_characters", name=name)
     return value
 
 
 def _requested_at(value: Any, now: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpoolFileError("requested_at: a number (UNIX seconds) needed")
+        raise _refused("requested_at_number")
     try:
         asked = float(value)
     except OverflowError:
         asked = math.inf
     if not math.isfinite(asked) or asked < now - MAX_AGE_S:
-        raise SpoolFileError(
-            f"requested_at: {str(value)[:30]} is not a time in the last {MAX_AGE_S // 86_400} days"
-        )
+        raise _refused("requested_at_old", value=str(value)[:30], days=MAX_AGE_S // 86_400)
     # The file's clock is the PBX's: a time in the future is not believed.
     return min(asked, now)
 
@@ -101,33 +117,34 @@ def _requested_at(value: Any, now: float) -> float:
 def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
     """A spool file's request and when the caller asked (pure); every field checked."""
     if len(data) > MAX_FILE_BYTES:
-        raise SpoolFileError(f"larger than {MAX_FILE_BYTES} bytes")
+        raise _refused("too_large", most=MAX_FILE_BYTES)
     try:
         body = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, NaN, 5,000 digits
-        raise SpoolFileError(f"not JSON: {exc}") from None
+        raise _refused("not_json", problem=exc) from None
     except RecursionError:
-        raise SpoolFileError("not JSON: nested too deeply") from None
+        raise _refused("too_deep") from None
     if not isinstance(body, dict):
-        raise SpoolFileError("not a JSON object")
+        raise _refused("not_object")
     unknown = sorted(name for name in body if name not in _FIELDS)
     if unknown:
-        raise SpoolFileError(f"unknown field(s): {', '.join(map(repr, unknown))[:200]}")
+        names = ", ".join(map(repr, unknown))[:200]
+        raise SpoolFileError(Wording("cli.spool.unknown_fields", {"names": names}, len(unknown)))
     version = body.get("version")
     if type(version) is not int or version != FORMAT_VERSION:
-        raise SpoolFileError(f"version {json.dumps(version)[:20]}, expected {FORMAT_VERSION}")
+        raise _refused("version", version=json.dumps(version)[:20], expected=FORMAT_VERSION)
     phone = _text(body, "phone", limit=80, required=True)
     call_id = _text(body, "call_id", limit=80, required=True)
     channel = _text(body, "channel", limit=200, required=False)
     if body.get("source", "spool") != "spool":
-        raise SpoolFileError("source: 'spool' expected")
+        raise _refused("source")
     asked = _requested_at(body.get("requested_at"), now)
     reason = _text(body, "reason", limit=80, required=False)
     context: dict[str, Any] = {"channel": channel[:120]}
     after = body.get("after_request")
     if after is not None:
         if type(after) is not int or not 0 < after < 2**53:
-            raise SpoolFileError("after_request: a request id (a positive whole number) expected")
+            raise _refused("after_request")
         context["after_request"] = after
     timing = body.get("timing")
     try:
@@ -135,7 +152,7 @@ def parse_spool_file(data: bytes, *, now: float) -> tuple[NewRequest, float]:
     except ValueError as exc:
         raise SpoolFileError(str(exc)) from None
     if plain is None:
-        raise SpoolFileError("timing: 'conventional' or nothing expected")
+        raise _refused("timing")
     request = NewRequest(
         phone=phone,
         source=RequestSource.SPOOL,
@@ -236,8 +253,8 @@ def _import_one(
                 timing=timing,
             )
     except (EntryRefused, SpoolFileError, KeyReused) as exc:
-        reason = str(exc)
-        target = folder.set_aside(name, reason)
+        reason = _reason(exc)
+        target = folder.set_aside(name, str(reason))
         log.error(
             "callback spool: %s set aside in %s/bad as %s: %s",
             shown(name),

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from spillway.errors import InputError
 from spillway.plain_files import OPEN_FLAGS, NotPlain, read_plain
+from spillway.wording import Wording, worded
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +37,23 @@ _FILE_MODE = 0o660
 _MAX_SAME_NAME = 1_000
 # What an open failure says about the entry itself (set it aside), as opposed to
 # the host (out of descriptors, I/O error: leave it for the next run).
+# Why an entry is refused: keys of ``cli.spool`` in console.yaml.
 _ENTRY_ERRORS = {
-    errno.ELOOP: "a symbolic link: refused, not followed",
-    errno.EACCES: "not readable by the scheduler (permission denied)",
-    errno.EPERM: "not readable by the scheduler (operation not permitted)",
-    errno.ENXIO: "a socket, not a file",
-    errno.ENOTDIR: "not a file",
+    errno.ELOOP: "symlink",
+    errno.EACCES: "permission_denied",
+    errno.EPERM: "not_permitted",
+    errno.ENXIO: "socket",
+    errno.ENOTDIR: "not_a_file",
 }
 
 
 class EntryRefused(Exception):
-    """This entry is not a plain file the spool may read; the message says why."""
+    """This entry is not a plain file the spool may read; the message says why (a
+    :class:`Wording` of the pack, or a foreign message as it came)."""
+
+    def __init__(self, reason: Wording | str) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class NotAFolder(InputError):
@@ -134,7 +141,7 @@ class SpoolFolder:
             return None
         except OSError as exc:
             if exc.errno in _ENTRY_ERRORS:
-                raise EntryRefused(_ENTRY_ERRORS[exc.errno]) from None
+                raise EntryRefused(worded(f"cli.spool.{_ENTRY_ERRORS[exc.errno]}")) from None
             raise
         try:
             return read_plain(fd, max_bytes, single_link=True)

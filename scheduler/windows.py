@@ -30,6 +30,7 @@ from scheduler.rules import (
     deadline,
     next_allowed,
 )
+from spillway.wording import Wording, worded
 
 # The furthest ahead a customer's window may start (or end).
 MAX_AHEAD_S = 30 * DAY_S
@@ -37,10 +38,16 @@ MAX_AHEAD_S = 30 * DAY_S
 
 @dataclass(frozen=True, slots=True)
 class WindowProblem:
-    """Why a window is refused, and the field at fault."""
+    """Why a window is refused (in the pack's words: ``window`` in console.yaml), and the
+    field at fault."""
 
     field: str
-    message: str
+    wording: Wording
+
+    @property
+    def message(self) -> str:
+        """Why, in English (the API's answer)."""
+        return str(self.wording)
 
 
 def local_epoch(moment: datetime, timezone: str) -> float:
@@ -118,12 +125,14 @@ def window_problem(
     if not_before is None and not_after is None:
         return None
     if not_after is not None and not_after <= now:
-        return WindowProblem("not_after", "not_after is in the past")
+        return WindowProblem("not_after", worded("customer_window.past"))
     if not_before is not None and not_after is not None and not_after <= not_before:
-        return WindowProblem("not_after", "not_after must be later than not_before")
+        return WindowProblem("not_after", worded("customer_window.inverted"))
     for name, value in (("not_before", not_before), ("not_after", not_after)):
         if value is not None and value > now + MAX_AHEAD_S:
-            return WindowProblem(name, f"{name} is more than {MAX_AHEAD_S / DAY_S:g} days ahead")
+            return WindowProblem(
+                name, worded("customer_window.too_far", name=name, days=f"{MAX_AHEAD_S / DAY_S:g}")
+            )
     facts = RequestFacts(
         phone=phone,
         timezone=timezone,
@@ -137,7 +146,6 @@ def window_problem(
     if next_allowed(rules, facts, max(now, not_before or now)) is None:
         return WindowProblem(
             "not_after" if not_after is not None else "not_before",
-            f"no calling hours between not_before and not_after ({timezone} local time): "
-            "holidays, closed days or hours outside the calling windows",
+            worded("customer_window.no_calling_hours", zone=timezone),
         )
     return None

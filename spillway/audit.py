@@ -35,14 +35,10 @@ def checked_reason(reason: str | None, e164: str, *, action: str = "release") ->
     """
     text = " ".join((reason or "").split())[:REASON_CHARS]
     if not text:
-        example = "access request SAR-17" + (" answered" if action == "release" else "")
-        raise InputError(f"a {action} needs its reason", hint=f"say why, e.g. --reason '{example}'")
+        raise InputError.worded(f"{action}_needs_reason")  # hold_needs_reason, release_...
     digits = re.sub(r"\D", "", text)
     if any(form.lstrip("+") in digits for form in phone_forms(e164)):
-        raise InputError(
-            "the reason holds the person's number, and the audit log must never keep it",
-            hint="name the access request by its reference instead",
-        )
+        raise InputError.worded("reason_holds_number")
     return text
 
 

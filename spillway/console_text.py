@@ -77,7 +77,7 @@ class ConsoleText:
     weekdays: tuple[str, ...]  # Monday first, from the pack's reading.yaml
     months: tuple[str, ...]  # January first
 
-    def __call__(self, key: str, **values: object) -> str:
+    def __call__(self, key: str, /, **values: object) -> str:
         """The wording of ``key`` with ``values`` filled in; ConfigError for an unknown key."""
         try:
             text = self.strings[key]
@@ -87,7 +87,7 @@ class ConsoleText:
             ) from None
         return text.format(**values) if values else text
 
-    def count(self, key: str, n: int, **values: object) -> str:
+    def count(self, key: str, n: int, /, **values: object) -> str:
         """The wording of ``key`` for ``n`` things, ``n`` filled in: ``key.one`` when ``n``
         is 1, else ``key.other`` (each pack words both; no "request(s)")."""
         return self(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)

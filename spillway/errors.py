@@ -4,9 +4,22 @@ Every error a user can see carries a stable ``code`` (for logs, tests and
 support) and a message that says what to do. Lower layers wrap foreign
 exceptions with ``raise SpillwayError(...) from exc``; the CLI turns them into
 one clear line and an exit code. Cancellation is never caught here.
+
+An error raised with :meth:`SpillwayError.worded` has a code of its own under its
+class's (``input.not_a_phone``) and its words in the language packs, keyed by that
+code: ``errors.<code>`` in ``console.yaml``, and its hint ``hints.<code>`` when the
+English pack has one. ``str()`` is the English (logs, tests); :meth:`SpillwayError.said`
+the words of the admin's pack, said where the admin's language is known (the CLI).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from spillway.wording import Wording
+
+if TYPE_CHECKING:
+    from spillway.console_text import ConsoleText
 
 
 class SpillwayError(Exception):
@@ -15,10 +28,39 @@ class SpillwayError(Exception):
     code = "spillway"
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(
+        self,
+        message: str | Wording,
+        *,
+        hint: str | Wording | None = None,
+        code: str | None = None,
+    ) -> None:
+        english = str(message)
+        super().__init__(english)
+        self.message = english
+        self.hint = None if hint is None else str(hint)
+        self.wording = message if isinstance(message, Wording) else None
+        self.hint_wording = hint if isinstance(hint, Wording) else None
+        if code is not None:
+            self.code = code  # this error's own code, under its class's
+
+    @classmethod
+    def worded(cls, name: str, /, **values: object) -> Self:
+        """The error ``<class code>.<name>``, in the words the packs give that code."""
+        # Imported here: console_text imports this module.
+        from spillway.console_text import load_console_text
+        from spillway.language_pack import DEFAULT_LANGUAGE
+
+        code = f"{cls.code}.{name}"
+        hinted = f"hints.{code}" in load_console_text(DEFAULT_LANGUAGE).strings
+        hint = Wording(f"hints.{code}", values) if hinted else None
+        return cls(Wording(f"errors.{code}", values), hint=hint, code=code)
+
+    def said(self, text: ConsoleText) -> str:
+        """The message and its hint in ``text``'s language (as raised, when not worded)."""
+        message = self.wording.said(text) if self.wording else self.message
+        hint = self.hint_wording.said(text) if self.hint_wording else self.hint
+        return f"{message} ({hint})" if hint else message
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

@@ -313,7 +313,7 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "timezone": "a time zone (from the number's country)",
         "segment": "the customer group the call centre assigned",
         "planned_by": "the policy that planned the call",
-        "plan_reason": "the policy's own words on its choice",
+        "plan_reason": "why the policy chose the time (a code and its values)",
         "timing": "predicted or conventional timing",
         "timing_reason": "why: the policy, a pilot's draw, or the customer's choice",
         "contact_attempts": "how many attempts were made (kept from the attempts)",

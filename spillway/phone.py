@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import phonenumbers
 
+from spillway.wording import Wording, worded
+
 
 def _parse_valid(number: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
@@ -58,8 +60,11 @@ CALLABLE_TYPES = frozenset(
 NON_GEOGRAPHIC = "001"
 
 
-def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[str]) -> str:
-    """Why a number may not be called given the countries callbacks may dial ('' if it may).
+def destination_wording(
+    parsed: phonenumbers.PhoneNumber, allowed: Collection[str]
+) -> Wording | None:
+    """Why a number may not be called given the countries callbacks may dial (None if it
+    may), in the pack's words (``phone`` in console.yaml).
 
     ``allowed``: ISO country codes (``DK``), or ``001`` for satellite and other
     non-geographic services. Dialling abroad costs the shop money, and
@@ -67,48 +72,61 @@ def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[st
     """
     where = phonenumbers.region_code_for_number(parsed) or "??"
     if where in allowed:
-        return ""
-    place = "a satellite or international service" if where == NON_GEOGRAPHIC else where
-    refused = f"a number in {place} (+{parsed.country_code}) is not called back"
+        return None
+    place: object = worded("phone.satellite") if where == NON_GEOGRAPHIC else where
+    refused = worded("phone.abroad", place=place, prefix=parsed.country_code)
     # Said so that an admin whose callbacks.allowed_countries is empty (the default)
     # sees why a country they never listed is the only one called, and what to change.
     if not allowed:
-        return (
-            f"{refused}: callbacks may dial no country; list the countries to call in "
-            f"callbacks.allowed_countries (e.g. [DK, {where}]), or leave it empty for "
-            "shop.country only"
-        )
-    dialled = ", ".join(sorted(allowed))
-    return (
-        f"{refused}: callbacks dial only {dialled} (callbacks.allowed_countries; when it is "
-        f"empty, shop.country alone); to call it, add {where} to callbacks.allowed_countries "
-        f"(e.g. [{', '.join(sorted({*allowed, where}))}])"
+        return worded("phone.abroad_no_country", refused=refused, country=where)
+    return worded(
+        "phone.abroad_not_listed",
+        refused=refused,
+        dialled=", ".join(sorted(allowed)),
+        country=where,
+        example=", ".join(sorted({*allowed, where})),
     )
+
+
+def destination_refusal(parsed: phonenumbers.PhoneNumber, allowed: Collection[str]) -> str:
+    """:func:`destination_wording` in English ('' when the number may be called)."""
+    why_not = destination_wording(parsed, allowed)
+    return "" if why_not is None else str(why_not)
+
+
+def phone_refusal(
+    number: str, region: str = "DK", *, allowed_countries: Collection[str] | None = None
+) -> tuple[str | None, Wording | None]:
+    """``number`` in E.164 if a callback may dial it, else None; and why not, in the
+    pack's words (``phone`` in console.yaml).
+
+    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
+    """
+    parsed = parse_phone(number, region)
+    if parsed is None:
+        return None, worded("phone.invalid")
+    kind = phonenumbers.number_type(parsed)
+    if kind not in CALLABLE_TYPES:
+        name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
+        return None, worded("phone.kind_not_called", kind=name)
+    why_not = destination_wording(
+        parsed, (region,) if allowed_countries is None else allowed_countries
+    )
+    if why_not is not None:
+        return None, why_not
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def callable_phone(
     number: str, region: str = "DK", *, allowed_countries: Collection[str] | None = None
 ) -> tuple[str | None, str]:
-    """``number`` in E.164 if a callback may dial it, else None; and why not.
-
-    ``allowed_countries``: where callbacks may dial (None: ``region`` only).
+    """:func:`phone_refusal` with the reason in English ('' when it may be called).
 
     >>> callable_phone("20123456")
     ('+4520123456', '')
     """
-    parsed = parse_phone(number, region)
-    if parsed is None:
-        return None, "not a valid phone number"
-    kind = phonenumbers.number_type(parsed)
-    if kind not in CALLABLE_TYPES:
-        name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
-        return None, f"a {name} number is not called back"
-    why_not = destination_refusal(
-        parsed, (region,) if allowed_countries is None else allowed_countries
-    )
-    if why_not:
-        return None, why_not
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), ""
+    e164, why_not = phone_refusal(number, region, allowed_countries=allowed_countries)
+    return e164, "" if why_not is None else str(why_not)
 
 
 def phone_forms(e164: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from cli.main import app
 from cli.pbx_sounds import SoundsResult, describe
 from scheduler.csv_import import CsvError, parse_csv
 from spillway.console_text import load_console_text
-from spillway.errors import ConfigError, InputError
+from spillway.errors import ConfigError, InputError, SpillwayError
 from spillway.schema import latest_version
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import make_settings
@@ -44,7 +44,9 @@ def _env(store: SqliteStore, language: str = "da") -> dict[str, str]:
 def _run(store: SqliteStore, *args: str, language: str = "da", code: int = 0) -> str:
     done = CliRunner().invoke(app, list(args), env=_env(store, language))
     assert done.exit_code == code, done.output
-    said = done.output + (str(done.exception) if code and done.exception else "")
+    # A failed command's error as `spillway` prints it (cli.main.main), in the admin's language.
+    failed = done.exception if isinstance(done.exception, SpillwayError) else None
+    said = done.output + (failed.said(load_console_text(language)) if code and failed else "")
     assert not any(b in said for b in BRACKETED), said
     return said
 

@@ -111,10 +111,21 @@ def test_render_says_where_the_target_pbx_reads_the_prompts(tmp_path: Path) -> N
     assert str(dirs.local).startswith(str(tmp_path))
     assert dirs.pbx not in hints.sounds.replace(str(dirs.local), "")
     assert "spillway pbx sandbox up" in hints.sounds and "spillway pbx sandbox up" in hints.script
-    host = host_settings(pbx={"sounds_dir": "/usr/share/asterisk/sounds"}, shop={"language": "da"})
+    # Said in the admin's language (web.language, else shop.language).
+    host = host_settings(
+        pbx={"sounds_dir": "/usr/share/asterisk/sounds"},
+        shop={"language": "da"},
+        web={"language": "en"},
+    )
     said = placement_hints(host).sounds
     assert said.startswith("copy them into /usr/share/asterisk/sounds/spillway/da on the PBX")
     assert "sandbox" not in said + placement_hints(host).script
+    danish = host_settings(
+        pbx={"sounds_dir": "/usr/share/asterisk/sounds"}, shop={"language": "da"}
+    )
+    said = placement_hints(danish).sounds
+    assert said.startswith("kopiér dem ind i /usr/share/asterisk/sounds/spillway/da på PBX'en")
+    assert "sandkasse" not in said + placement_hints(danish).script
 
 
 @pytest.mark.asterisk

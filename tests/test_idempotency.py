@@ -170,7 +170,7 @@ def test_a_second_spool_file_for_the_same_call_with_other_details_is_set_aside(
     report = import_spool(store, spool, region="DK", default_timezone="UTC", now=NOW)
     assert len(report.imported) == 1
     [(name, reason)] = report.bad
-    assert name == "b.json" and "already used for request" in reason
+    assert name == "b.json" and "already used for request" in str(reason)
     assert [r["phone"] for r in store.query("SELECT phone FROM callback_requests")] == [
         "+4533333333"
     ]

@@ -61,7 +61,7 @@ def test_the_csv_timing_column_asks_for_a_plain_callback_and_bad_values_name_the
     )
     assert [(line, r.traditional) for line, r in parsed.requests] == [(2, True), (3, False)]
     [error] = parsed.errors
-    assert error.line == 4 and "timing 'soon'" in error.reason
+    assert error.line == 4 and "timing 'soon'" in error.text()
 
 
 def _config(tmp_path: Path, store: SqliteStore, extra: str = "") -> Path:

@@ -38,6 +38,7 @@ from spillway.logs import mask_numbers
 from spillway.phone import mask_phone, normalise_phone
 from spillway.settings import Settings
 from spillway.storage import Row, Store, open_store
+from spillway.wording import say, worded
 
 app = typer.Typer(
     help="Callback requests: list, show, explain, cancel, import (a CSV, the menu's spool), "
@@ -79,10 +80,7 @@ def phone_filter(number: str, region: str) -> tuple[str, dict[str, Any]]:
     """SQL matching the requests of ``number`` given in any form (national, E.164, 00...)."""
     e164 = normalise_phone(number, region)
     if e164 is None:
-        raise InputError(
-            f"{number!r} is not a phone number",
-            hint="e.g. --phone 20123456 or --phone +4520123456",
-        )
+        raise InputError.worded("not_a_phone", number=repr(number))
     # A number kept as given (status invalid_number) is found by what was typed, too.
     return "phone IN (:e164, :typed)", {"e164": e164, "typed": number.strip()}
 
@@ -99,7 +97,7 @@ def _store(ctx: typer.Context) -> Any:
 def _request(db: Store, request_id: int) -> Any:
     rows = db.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
     if not rows:
-        raise InputError(f"no callback request {request_id}", hint="spillway callbacks list")
+        raise InputError.worded("no_request", id=request_id)
     return rows[0]
 
 
@@ -247,8 +245,9 @@ def cancel(ctx: typer.Context, request_id: int) -> None:
     with _store(ctx) as db:
         row = _request(db, request_id)
         if RequestStatus(row["status"]) in FINAL_STATUSES:
-            said = code_word(t, "status", str(row["status"]))
-            raise InputError(t("cli.callbacks.already_closed", id=request_id, status=said))
+            status = str(row["status"])
+            said = worded(f"status.{status}") if f"status.{status}" in t.strings else status
+            raise InputError.worded("already_closed", id=request_id, status=said)
         with db.transaction() as tx:
             requests.close(
                 tx,
@@ -293,9 +292,15 @@ def import_(
             allowed_countries=settings.callback_countries(),
         )
     except CsvError as exc:
-        raise InputError(f"{file}: {exc.said(admin_text(ctx))}") from exc
+        raise InputError.worded("csv_file", file=file, problem=exc.wording) from exc
+    t = admin_text(ctx)
     for warning in text.warnings + parsed.warnings:
-        console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
+        console.print(
+            t("cli.callbacks.file_says", file=file, what=warning.said(t)),
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
     added = merged = already = closed = 0
     errors = list(parsed.errors)
     rules = rules_from_settings(settings)
@@ -309,7 +314,7 @@ def import_(
             rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
         )
         if problem is not None:
-            errors.append(RowError(line, problem.message))
+            errors.append(RowError(line, problem.wording))
             continue
         expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
         promised = window_deadline(rules, now=now, timezone=zone, not_before=nb, not_after=na)
@@ -337,7 +342,7 @@ def import_(
                             timing=timing,
                         )
                     except requests.KeyReused as exc:
-                        errors.append(RowError(line, exc.message))
+                        errors.append(RowError(line, exc.wording or exc.message))
                         continue
                     merged += recorded.merged
                     already += recorded.replayed
@@ -352,10 +357,8 @@ def import_(
                     break
             time.sleep(IMPORT_PAUSE_S)
     for error in sorted(errors, key=lambda e: e.line):
-        console.print(
-            plain(f"{file} {error.text(full=full)}"), style="red", markup=False, soft_wrap=True
-        )
-    t = admin_text(ctx)
+        said = t("cli.callbacks.file_row", file=file, row=error.said(t, full=full))
+        console.print(plain(said), style="red", markup=False, soft_wrap=True)
     console.print(
         t(
             "cli.callbacks.imported",
@@ -390,7 +393,7 @@ def import_spool_(ctx: typer.Context) -> None:
                 timing=TimingConfig.from_settings(settings),
             )
         except OSError as exc:
-            raise InputError(f"cannot read the callback spool {folder}: {exc}") from exc
+            raise InputError.worded("spool_unreadable", folder=folder, problem=exc) from exc
     t = admin_text(ctx)
     for what, entries in (
         (t("cli.callbacks.spool_bad"), report.bad),
@@ -403,7 +406,7 @@ def import_spool_(ctx: typer.Context) -> None:
                         "cli.callbacks.spool_line",
                         file=folder / "new" / name,
                         what=what,
-                        reason=reason,
+                        reason=say(reason, t),
                     )
                 ),
                 style="red",
@@ -459,7 +462,7 @@ def optout(
         try:
             lines = file.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {file}: {exc}") from exc
+            raise InputError.worded("file_unreadable", file=file, problem=exc) from exc
         numbers += [
             (
                 t("cli.callbacks.file_line", file=file, line=i),
@@ -470,7 +473,7 @@ def optout(
             if line.strip() and not line.lstrip().startswith("#")
         ]
     if not numbers:
-        raise InputError("give a number or --file", hint="spillway callbacks optout +4520123456")
+        raise InputError.worded("optout_nothing")
     bad = 0
     with _store(ctx) as db:
         with db.transaction() as tx:
@@ -504,15 +507,9 @@ def _optout_ai_timing(
 ) -> None:
     """`callbacks optout --ai-timing [--remove] NUMBER`."""
     if file is not None or not number:
-        raise InputError(
-            "--ai-timing takes one number (no --file)",
-            hint="spillway callbacks optout --ai-timing +4520123456",
-        )
+        raise InputError.worded("ai_timing_one_number")
     if not ai_timing:
-        raise InputError(
-            "--remove goes with --ai-timing",
-            hint="spillway callbacks optout --ai-timing --remove +4520123456",
-        )
+        raise InputError.worded("remove_needs_ai_timing")
     region = app_context(ctx).settings.shop.country
     with _store(ctx) as db, db.transaction() as tx:
         if remove:

@@ -1,4 +1,5 @@
-"""`spillway db ...`: the database schema, its contents, backups and restores."""
+"""`spillway db ...`: the database schema, its contents, backups and restores (in the
+admin's language: ``cli.db`` in console.yaml; migration names as recorded)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def migrate(
     """Apply pending schema migrations (they are recorded in _migrations); a database with
     data is backed up first."""
     settings = app_context(ctx).settings
+    t = admin_words(settings)
     store = open_store(settings.storage, migrate=False)
     try:
         done = {r["version"] for r in store.applied_migrations()}
@@ -47,27 +49,29 @@ def migrate(
             stamp = time.strftime("%Y%m%d-%H%M%S")
             target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
             _backup(store, target)
-            console.print(f"backed up to {target}", markup=False, soft_wrap=True)
+            console.print(t("cli.db.backed_up_first", file=target), markup=False, soft_wrap=True)
         applied = store.migrate()
     finally:
         store.close()
     if not applied:
-        console.print("schema is up to date")
+        console.print(t("cli.db.up_to_date"), markup=False)
     for migration in applied:
-        console.print(f"applied migration {migration.version}: {migration.name}")
+        said = t("cli.db.applied", version=migration.version, name=migration.name)
+        console.print(said, markup=False, soft_wrap=True)
 
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
     """Show the applied migrations, any pending ones, and the rows per table."""
     settings = app_context(ctx).settings
+    t = admin_words(settings)
     store = open_store(settings.storage, migrate=False)
     try:
         # The path on a line of its own, never wrapped: it is copied whole.
         console.print(f"{store.backend}: {settings.storage.sqlite_path}", soft_wrap=True)
-        table = Table(title="migrations")
-        table.add_column("migration")
-        table.add_column("name")
+        table = Table(title=t("cli.db.migrations_title"))
+        table.add_column(t("cli.db.migration"))
+        table.add_column(t("cli.db.name"))
         applied = store.applied_migrations()
         for row in applied:
             table.add_row(str(row["version"]), row["name"])
@@ -77,8 +81,11 @@ def status(ctx: typer.Context) -> None:
         if not done:
             # A new database: one line, not every migration's name.
             console.print(
-                f"no schema yet: `spillway db migrate` creates it (v{latest_version()}, "
-                f"{len(pending)} migrations)",
+                t(
+                    "cli.db.no_schema",
+                    version=latest_version(),
+                    migrations=t.count("cli.db.migrations", len(pending)),
+                ),
                 style="yellow",
                 markup=False,
                 soft_wrap=True,
@@ -86,16 +93,16 @@ def status(ctx: typer.Context) -> None:
         elif pending:
             names = ", ".join(f"{m.version} {m.name}" for m in pending)
             console.print(
-                admin_words(settings).count("cli.db.pending", len(pending), names=names),
+                t.count("cli.db.pending", len(pending), names=names),
                 style="yellow",
                 markup=False,
                 soft_wrap=True,
             )
         else:
-            console.print(f"schema is up to date (v{latest_version()})")
-        counts = Table(title="rows")
-        counts.add_column("table")
-        counts.add_column("rows", justify="right")
+            console.print(t("cli.db.up_to_date_version", version=latest_version()), markup=False)
+        counts = Table(title=t("cli.db.rows_title"))
+        counts.add_column(t("cli.db.table"))
+        counts.add_column(t("cli.db.rows"), justify="right")
         for name, count in sorted(store.table_counts().items()):
             counts.add_row(name, str(count))
         console.print(counts)
@@ -126,19 +133,19 @@ def backup(
     if file.is_dir():
         # `db backup /var/backups/spillway/` names the folder: --force could not help.
         stamp = time.strftime("%Y-%m-%d")
-        raise InputError(
-            f"{file} is a folder: expected the backup's file name",
-            hint=f"spillway db backup {file / f'spillway-{stamp}.db'}",
+        raise InputError.worded(
+            "backup_is_folder", folder=file, example=file / f"spillway-{stamp}.db"
         )
     if file.exists() and not force:
-        raise InputError(f"{file} exists", hint="choose another name, or --force")
+        raise InputError.worded("backup_exists", file=file)
     store = open_store(app_context(ctx).settings.storage, migrate=False)
     try:
         private_folder(file.parent)
         _backup(store, file)
     finally:
         store.close()
-    console.print(f"database backed up to {file}", markup=False, soft_wrap=True)
+    said = admin_words(app_context(ctx).settings)("cli.db.backed_up", file=file)
+    console.print(said, markup=False, soft_wrap=True)
 
 
 @app.command("restore")
@@ -152,26 +159,23 @@ def restore(
     """Replace the database with a backup. A database that holds data is only overwritten
     with --force (stop `spillway serve` and `spillway scheduler run` first)."""
     if not file.is_file():
-        raise InputError(f"no backup at {file}")
+        raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
     store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:
-            raise InputError(
-                "the database holds data; restoring would overwrite it",
-                hint="stop the services, `spillway db backup` it, then restore with --force",
-            )
+            raise InputError.worded("restore_over_data")
         before = audit.entries(store)
         store.restore(file)
         store.migrate()  # a backup from an older version is brought up to date
         kept = audit.keep_newer(store, before)
     finally:
         store.close()
-    console.print(f"database restored from {file}", markup=False, soft_wrap=True)
+    t = admin_words(settings)
+    console.print(t("cli.db.restored", file=file), markup=False, soft_wrap=True)
     # Retention runs again by itself; an erasure of a person must be redone by hand.
     erasures = [e for e in kept if e["action"] == "forget"]
     if kept:
-        t = admin_words(settings)
         console.print(
             t(
                 "cli.db.kept_audit",

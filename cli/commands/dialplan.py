@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 
 from cli.admin_words import admin_words
@@ -88,7 +89,7 @@ def read_folder(folder: Path) -> list[RenderedFile]:
     for name in SPILLWAY_FILES:
         path = folder / name
         if not path.is_file():
-            raise InputError(f"{path} is missing", hint="spillway dialplan render --with-secrets")
+            raise InputError.worded("rendered_missing", path=path)
         files.append(RenderedFile(name, path.read_text(encoding="utf-8")))
     return files
 
@@ -100,9 +101,8 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
     files = read_folder(source)
     masked = [f.name for f in files if SECRET_MASK in f.text]
     if masked:
-        raise InputError(
-            f"{', '.join(masked)} in {source} hold masked secrets ({SECRET_MASK})",
-            hint="render them with `spillway dialplan render --with-secrets`",
+        raise InputError.worded(
+            "masked_secrets", files=", ".join(masked), folder=source, mask=SECRET_MASK
         )
     return files
 
@@ -116,11 +116,7 @@ async def check_files(settings: Settings, files: list[RenderedFile]) -> CheckRep
     """Load ``files`` into the running sandbox Asterisk and read them back."""
     sandbox = Sandbox(settings, ami_secret=settings.require_ami_secret())
     if sandbox.pid() is None:
-        raise PbxError(
-            f"the sandbox Asterisk ({settings.pbx.sandbox_instance}) is not running; "
-            "`check` loads the files into it",
-            hint="spillway pbx sandbox up",
-        )
+        raise PbxError.worded("sandbox_down", instance=settings.pbx.sandbox_instance)
     ami = await AmiClient.connect(sandbox.ami_endpoint())
     try:
         return await check_in_sandbox(sandbox, ami, files, queue_name=settings.queue.name)
@@ -168,22 +164,19 @@ def placement_hints(settings: Settings) -> PlacementHints:
     needs no copying at all: `pbx sandbox up` and `dialplan install` put both in
     place. A host PBX reads ``pbx.sounds_dir``: that is the folder to name.
     """
+    t = admin_words(settings)
     if settings.pbx.mode == "sandbox":
         return PlacementHints(
-            script="the sandbox has its own copy (`spillway pbx sandbox up` installs it); "
-            "for a real PBX, copy this one into Asterisk's agi-bin folder (it needs Python 3 "
-            "and pyst2 there): the DTMF menu runs it to take callbacks while Spillway is down",
-            sounds="nothing to copy for the sandbox: `spillway pbx sandbox up` and `spillway "
-            f"dialplan install` render them into {sound_dirs(settings).local} (its Asterisk "
-            "plays them from there); for a real PBX, set pbx.mode: host and render again, "
-            "and they go into pbx.sounds_dir",
+            script=t("cli.dialplan.script_sandbox"),
+            sounds=t("cli.dialplan.sounds_sandbox", folder=sound_dirs(settings).local),
         )
     return PlacementHints(
-        script="copy it into Asterisk's agi-bin folder on the PBX (it needs Python 3 and "
-        "pyst2 there); the DTMF menu runs it to take callbacks while Spillway is down",
-        sounds=f"copy them into {sound_dirs(settings).pbx} on the PBX (pbx.sounds_dir/spillway/"
-        f"{settings.shop.language}: the dialplan plays them from there; `spillway dialplan "
-        "install` on the PBX puts them there itself)",
+        script=t("cli.dialplan.script_host"),
+        sounds=t(
+            "cli.dialplan.sounds_host",
+            folder=sound_dirs(settings).pbx,
+            language=settings.shop.language,
+        ),
     )
 
 
@@ -201,6 +194,7 @@ def render(
     """Write the include-able *_spillway.conf files, the callback spool script and the
     prompts Asterisk plays (rendered with the bot's voice) into a folder (secrets masked)."""
     settings = app_context(ctx).settings
+    t = admin_words(settings)
     secret = settings.require_ami_secret() if with_secrets else None
     out.mkdir(parents=True, exist_ok=True)
     for rendered in render_spillway(settings, ami_secret=secret):
@@ -208,18 +202,19 @@ def render(
         path.write_text(rendered.text, encoding="utf-8")
         if secret is not None and rendered.name.startswith(("manager", "pjsip")):
             path.chmod(0o600)
-        console.print(f"wrote {path}")
+        console.print(t("cli.dialplan.wrote", path=path), markup=False, soft_wrap=True)
     script = install_script(out / "agi-bin")
     hints = placement_hints(settings)
-    console.print(f"wrote {script}: {hints.script}", markup=False, soft_wrap=True)
+    said = t("cli.dialplan.wrote_script", path=script, hint=hints.script)
+    console.print(said, markup=False, soft_wrap=True)
     sounds = asyncio.run(
         render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
     )
-    console.print(describe(sounds, admin_words(settings)))
+    console.print(describe(sounds, t))
     if sounds.missing is None:
         console.print(hints.sounds, markup=False, soft_wrap=True)
     if secret is None:
-        console.print(f"secrets are masked ({SECRET_MASK}); --with-secrets writes them")
+        console.print(t("cli.dialplan.masked", mask=SECRET_MASK), markup=False)
 
 
 @app.command("check")
@@ -228,13 +223,14 @@ def check(ctx: typer.Context, source: FromOption = None) -> None:
     settings = app_context(ctx).settings
     report = asyncio.run(check_files(settings, real_files(settings, source)))
     if not report.ok:
-        raise PbxError(
-            "Asterisk did not load the configuration:\n  "
-            + "\n  ".join(mask(e, secrets_of(settings)) for e in report.errors)
-        )
+        errors = "\n  ".join(mask(e, secrets_of(settings)) for e in report.errors)
+        raise PbxError.worded("not_loaded", errors=errors)
+    t = admin_words(settings)
+    ok = f"[green]{escape(t('cli.dialplan.ok'))}[/] "
     for context, output in report.contexts.items():
-        console.print(f"[green]ok[/] {context}: {shown_priorities(output)} priorities loaded")
-    console.print(f"[green]ok[/] queue {settings.queue.name} loaded")
+        said = t("cli.dialplan.context_loaded", context=context, n=shown_priorities(output))
+        console.print(ok + escape(said))
+    console.print(ok + escape(t("cli.dialplan.queue_loaded", queue=settings.queue.name)))
 
 
 @app.command("diff")
@@ -249,7 +245,8 @@ def diff(
     folder = target or settings.pbx.asterisk_config_dir
     text = installer.diff(folder, real_files(settings, source), freepbx=freepbx)
     if not text:
-        console.print(f"{folder} is up to date")
+        said = admin_words(settings)("cli.dialplan.up_to_date", folder=folder)
+        console.print(said, markup=False, soft_wrap=True)
         return
     _show_diff(mask(text, secrets_of(settings)))
 
@@ -271,22 +268,23 @@ def install(
 ) -> None:
     """Back up, write the files into the Asterisk folder, reload through AMI, verify."""
     settings = app_context(ctx).settings
+    t = admin_words(settings)
     folder = target or settings.pbx.asterisk_config_dir
     files = real_files(settings, source)
     text = installer.diff(folder, files, freepbx=freepbx)
     # The prompts first: the dialplan that plays them may already be installed.
-    console.print(describe(asyncio.run(render_sounds(settings)), admin_words(settings)))
+    console.print(describe(asyncio.run(render_sounds(settings)), t))
     if not text:
-        console.print(f"{folder} is up to date; nothing to install")
+        console.print(t("cli.dialplan.nothing_to_install", folder=folder), markup=False)
         return
     _show_diff(mask(text, secrets_of(settings)))
-    if not yes and not typer.confirm(f"Write these changes into {folder}?"):
+    if not yes and not typer.confirm(t("cli.dialplan.confirm", folder=folder)):
         raise typer.Exit(1)
     result = asyncio.run(install_files(settings, folder, files, freepbx=freepbx, reload=reload))
     for path in result.written:
-        console.print(f"wrote {path}")
-    console.print(f"backup of the previous files in {result.backup}")
+        console.print(t("cli.dialplan.wrote", path=path), markup=False, soft_wrap=True)
+    console.print(t("cli.dialplan.backup", folder=result.backup), markup=False, soft_wrap=True)
     if reload:
-        console.print("[green]reloaded and verified[/] through AMI")
+        console.print(f"[green]{escape(t('cli.dialplan.reloaded'))}[/]")
     else:
-        console.print("not reloaded: run `core reload` on the PBX")
+        console.print(t("cli.dialplan.not_reloaded"), markup=False)

@@ -25,6 +25,7 @@ from cli.context import app_context
 from cli.request_card import timing_words as request_timing_words
 from scheduler.subject_access import explain_requests
 from scheduler.timing.explain import OPEN_STATUSES, Explanation
+from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
 
 console = Console()
@@ -77,8 +78,8 @@ def show(result: Explanation, text: ConsoleText) -> None:
         if result.plan_probability is not None and result.policy == "predicted":
             chance = text.percent(result.plan_probability)
             console.print(text("cli.explain.chosen", probability=chance), markup=False)
-        if result.plan_reason:
-            console.print(f"  ({result.plan_reason})", markup=False)
+        if said := reason_words(result.plan_reason, text):
+            console.print(f"  ({said})", markup=False)
     if result.status in OPEN_STATUSES:
         console.print(
             text("cli.explain.given_up", when=text.when(result.expires_at, zone, when)),

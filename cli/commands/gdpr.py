@@ -44,7 +44,7 @@ def _text(ctx: typer.Context) -> ConsoleText:
 def _e164(ctx: typer.Context, raw: str) -> str:
     e164 = normalise_phone(raw, app_context(ctx).settings.shop.country)
     if e164 is None:
-        raise InputError(f"{raw!r} is not a phone number", hint="e.g. 20123456 or +4520123456")
+        raise InputError.worded("not_a_phone", number=repr(raw))
     return e164
 
 

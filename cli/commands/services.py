@@ -73,7 +73,7 @@ def install_services(
         for name, text in units.items():
             (prefix / name).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write units into {prefix}: {exc}", hint="run it as root") from exc
+        raise InputError.worded("units_unwritable", folder=prefix, problem=exc) from exc
     names = " ".join(units)
     # Not wrapped at the terminal's width: each command is pasted into a shell whole.
     console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False, soft_wrap=True)

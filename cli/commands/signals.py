@@ -32,6 +32,7 @@ from scheduler.signal_intake import EventReader, IncomingSignal, SignalProblem, 
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import Store, open_store
+from spillway.wording import say
 
 app = typer.Typer(
     help="The customers' signals (web visits, e-mail opens, calls, SMS replies): import a "
@@ -123,12 +124,13 @@ def import_(
         with _store(ctx) as db:
             good, stored, warnings, problems = import_signals(db, text.text, reader)
     except CsvError as exc:
-        raise InputError(f"{file}: {exc.said(admin_words(settings))}") from exc
-    for warning in text.warnings + warnings:
-        console.print(f"{file}: {warning}", style="yellow", markup=False, soft_wrap=True)
+        raise InputError.worded("csv_file", file=file, problem=exc.wording) from exc
+    t = admin_words(settings)
+    for warning in [*text.warnings, *warnings]:
+        said = t("cli.callbacks.file_says", file=file, what=say(warning, t))
+        console.print(said, style="yellow", markup=False, soft_wrap=True)
     for problem in sorted(problems, key=lambda p: p.where):
         console.print(_problem_line(file, problem), style="red", markup=False, soft_wrap=True)
-    t = admin_words(settings)
     console.print(
         t(
             "cli.signals.imported",
@@ -164,9 +166,7 @@ def map_(
     region = settings.shop.country
     if remove:
         if customer_id is None or phone is not None or file is not None:
-            raise InputError(
-                "--remove takes one CUSTOMER_ID", hint="spillway signals map --remove C-1042"
-            )
+            raise InputError.worded("remove_one_customer_id")
         with _store(ctx) as db, db.transaction() as tx:
             gone = unmap_customer(tx, customer_id)
         console.print(
@@ -175,12 +175,12 @@ def map_(
         return
     if file is not None:
         if customer_id is not None:
-            raise InputError("give CUSTOMER_ID PHONE or --file, not both")
+            raise InputError.worded("map_both")
         try:
             text = read_csv_file(file)
             good, bad = read_mapping_csv(text.text, region)
         except CsvError as exc:
-            raise InputError(f"{file}: {exc.said(admin_words(settings))}") from exc
+            raise InputError.worded("csv_file", file=file, problem=exc.wording) from exc
         now = time.time()
         with _store(ctx) as db, db.transaction() as tx:
             for _line, cid, number in good:
@@ -194,14 +194,12 @@ def map_(
             raise typer.Exit(1)
         return
     if customer_id is None or phone is None:
-        raise InputError(
-            "give CUSTOMER_ID PHONE, or --file", hint="spillway signals map C-1042 20123456"
-        )
+        raise InputError.worded("map_nothing")
     if (why := customer_id_problem(customer_id)) is not None:
         raise InputError(why)
     e164 = normalise_phone(phone, region)
     if e164 is None:
-        raise InputError(f"{phone!r} is not a phone number", hint="e.g. 20123456 or +4520123456")
+        raise InputError.worded("not_a_phone", number=repr(phone))
     with _store(ctx) as db, db.transaction() as tx:
         map_customer(tx, customer_id, e164, now_s=time.time())
     console.print(f"{plain(customer_id)} -> {mask_phone(e164)}", markup=False)

@@ -43,16 +43,12 @@ def add(
 ) -> None:
     """Add a user, or replace their role and password."""
     if not valid_name(name):
-        raise InputError(f"user name {name!r}: 1 to 32 lowercase letters, digits, '.', '_' or '-'")
+        raise InputError.worded("bad_user_name", name=repr(name))
     if not password_stdin:
-        raise InputError(
-            "give the password on standard input with --password-stdin",
-            hint="printf '%s' \"$PASSWORD\" | spillway web user add anna --role viewer "
-            "--password-stdin",
-        )
+        raise InputError.worded("password_stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < MIN_PASSWORD_CHARS:
-        raise InputError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+        raise InputError.worded("password_short", most=MIN_PASSWORD_CHARS)
     settings = app_context(ctx).settings
     path = set_secret(secret_name(name), entry(Role.named(role.value), password))
     if settings.web.session_secret is None:
@@ -77,5 +73,5 @@ def remove(
 ) -> None:
     """Remove a user; their sessions end when the server restarts."""
     if not valid_name(name) or not remove_secret(secret_name(name)):
-        raise InputError(f"no user {name!r}", hint="spillway web user list")
+        raise InputError.worded("no_user", name=repr(name))
     typer.echo(f"user {name} removed; {RESTART}")

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from scheduler.outcomes import AttemptOutcome
 from scheduler.rules import CallingRules, RequestFacts, next_allowed
+from scheduler.timing import plan_reason
+from scheduler.timing.plan_reason import PlanReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,7 @@ class Plan:
     at: float | None  # None: no attempt is possible any more
     policy: str
     probability: float | None = None
-    reason: str = ""
+    reason: PlanReason | str = ""  # a PlanReason: stored as its code and values
     shadow: ShadowPlan | None = None  # shadow mode only: the plan logged beside this one
 
 
@@ -69,8 +71,8 @@ class ConventionalPolicy:
         earliest = now if last is None else now + self.retry_backoff_s
         at = next_allowed(rules, facts, earliest)
         if at is None:
-            return Plan(None, self.name, 1.0, "no allowed time before the request expires")
-        why = "as soon as allowed" if last is None else f"retry after {last.value}"
+            return Plan(None, self.name, 1.0, plan_reason.no_time())
+        why = plan_reason.first() if last is None else plan_reason.retry(last.value)
         return Plan(at, self.name, 1.0, why)
 
 

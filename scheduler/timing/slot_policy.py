@@ -46,6 +46,7 @@ from scheduler.rules import (
     promised_by,
     refusal,
 )
+from scheduler.timing import plan_reason
 from scheduler.timing.contact_model import SLOTS, ContactModel, FloatArray, slot_of
 from scheduler.timing.policy import Plan
 from scheduler.timing.signal_evidence import SignalSettings, tilt
@@ -145,7 +146,7 @@ class SlotPolicy:
             rules, facts, earliest, patience_s=self.patience_s, season_of=self.season_of
         )
         if not options:
-            return Plan(None, self.name, 1.0, "no allowed time before the request expires")
+            return Plan(None, self.name, 1.0, plan_reason.no_time())
         slots = np.array([c.slot for c in options])
         values = np.array([c.lead_value for c in options])
         if self.season_factor is not None and any(c.season for c in options):
@@ -165,9 +166,7 @@ class SlotPolicy:
             self.name,
             # Never 0: the choice was made, so its probability is at least one in the draws.
             max(propensity, 1.0 / (PROPENSITY_DRAWS + 1)),
-            f"P(answer) {probs[0, chosen.slot]:.0%} in this hour, "
-            f"lead value {chosen.lead_value:.2f}"
-            + (f", season {chosen.season}" if chosen.season else ""),
+            plan_reason.chance(float(probs[0, chosen.slot]), chosen.lead_value, chosen.season),
         )
 
 

@@ -1,0 +1,133 @@
+"""`spillway doctor` for a Danish admin: the table's frame (columns, OK/ADVARSEL/FEJL,
+what to run, the verdict) and the database, SMS, GDPR key, serve and scheduler checks in
+Danish; in English for an English admin, as before."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from rich.console import Console
+
+from cli.admin_words import admin_words
+from cli.doctor import check_controller, check_database, check_gdpr_key, check_sms
+from cli.report import print_checks
+from spillway.settings import Settings
+from spillway.storage import SqliteStore
+from tests.conftest import make_settings
+
+
+def _settings(store: SqliteStore, language: str) -> Settings:
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    return make_settings(
+        shop={"language": language},
+        storage={"sqlite_path": str(store.path)},
+        controller={"bind_host": "127.0.0.1", "fastagi_port": port},
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        (
+            "da",
+            [
+                "kontrol",
+                "fundet",
+                "det skal du køre",
+                "databasen kan skrives",
+                "(skema v",
+                "SMS-gateway",
+                "ikke sat op, så beskederne bliver i køen; udbakke: 0 venter, 0 sendt, 0 fejlet",
+                "GDPR-hashnøgle",
+                "ADVARSEL",
+                "opkaldsstyring (serve)",
+                "intet lytter på FastAGI 127.0.0.1:",
+                "FEJL",
+                "det skal du køre:",
+                "nogle kontroller fejlede",
+            ],
+            ["database writable", "what to run", "some checks failed", "WARN", "FAIL"],
+        ),
+        (
+            "en",
+            [
+                "database writable",
+                "(schema v",
+                "not configured, messages stay queued; outbox: 0 waiting, 0 sent, 0 failed",
+                "GDPR hash key",
+                "WARN",
+                "call controller (serve)",
+                "nothing listens on FastAGI 127.0.0.1:",
+                "FAIL",
+                "what to run:",
+                "some checks failed",
+            ],
+            ["databasen", "det skal du køre", "FEJL"],
+        ),
+    ],
+)
+def test_doctors_table_and_checks_speak_the_admins_language(
+    store: SqliteStore, language: str, said: list[str], not_said: list[str]
+) -> None:
+    settings = _settings(store, language)
+    checks = [
+        check_database(settings),
+        check_sms(settings),
+        check_gdpr_key(settings),
+        asyncio.run(check_controller(settings)),
+    ]
+    console = Console(width=400, record=True, color_system=None)
+    assert not print_checks(console, checks, admin_words(settings))
+    shown = " ".join(console.export_text().split())
+    for words in said:
+        assert words in shown, (words, shown)
+    for words in not_said:
+        assert words not in shown, (words, shown)
+
+
+def test_the_verdict_when_every_check_passes_is_danish(store: SqliteStore) -> None:
+    settings = _settings(store, "da")
+    console = Console(width=200, record=True, color_system=None)
+    assert print_checks(console, [check_database(settings)], admin_words(settings))
+    assert "alle kontroller bestået" in console.export_text()
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "details"),
+    [
+        (
+            "da",
+            ["logget ind på AMI", "AMI-brugerens rettigheder", "stemme da (shop.language)"],
+            ["der er ikke sat nogen AMI-adgangskode", "ikke kontrolleret (ingen AMI-adgangskode)"],
+        ),
+        (
+            "en",
+            ["AMI logged in", "AMI user's rights", "voice en (shop.language)"],
+            ["no AMI secret configured", "not checked (no AMI secret)"],
+        ),
+    ],
+)
+def test_the_pbx_and_voice_checks_speak_the_admins_language(
+    store: SqliteStore, language: str, names: list[str], details: list[str]
+) -> None:
+    from cli.ami_rights import check_ami_rights
+    from cli.doctor import check_pbx, check_voices
+
+    given = _settings(store, language)
+    settings = given.model_copy(update={"pbx": given.pbx.model_copy(update={"ami_secret": None})})
+    checks = [
+        *asyncio.run(check_pbx(settings)),
+        asyncio.run(check_ami_rights(settings)),
+        *check_voices(settings),
+    ]
+    shown_names = [c.name for c in checks]
+    shown_details = " ".join(c.detail for c in checks)
+    for name in names:
+        assert name in shown_names, (name, shown_names)
+    for detail in details:
+        assert detail in shown_details, (detail, shown_details)
