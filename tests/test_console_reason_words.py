@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from scheduler.timing.plan_reason import retry
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
 from spillway.storage import AsyncStore, SqliteStore
@@ -126,3 +127,20 @@ async def test_the_danish_pages_say_the_hand_over_and_callback_reasons_in_words(
     menu = "kunden valgte tilbagekald i tastemenuen efter at have ventet i kø"
     assert menu in pages["/requests"] and menu in pages["/requests/3"]
     assert ">queue overflow<" not in pages["/requests"] + pages["/requests/3"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_requests_page_says_why_its_time_was_chosen_in_words(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """The plan's reason is stored as a code and its values (scheduler/timing/plan_reason.py):
+    the request's page words it in the console's language, never the stored JSON."""
+    store.execute(
+        "UPDATE callback_requests SET plan_reason = :why WHERE id = 3",
+        {"why": retry("no_answer").stored()},
+    )
+    for language, words in (("da", "nyt forsøg efter intet svar"), ("en", "retry after no answer")):
+        pages = await console_pages(console_settings(language), console_db, ["/requests/3"])
+        page = pages["/requests/3"]
+        assert f"({words})" in page, language
+        assert '"code"' not in page and "&#34;code&#34;" not in page

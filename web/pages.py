@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from scheduler.timing.choice import policy_word
+from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.logs import mask_numbers
@@ -123,6 +124,13 @@ def _request_reason(context: Context, stored: object) -> Markup:
     return reason_html(request_words(_text(context), str(stored) if stored else None))
 
 
+@pass_context
+def _plan_reason(context: Context, stored: object) -> str:
+    """Why the policy chose a request's time, stored as a code and its values (or, on
+    older rows, an English sentence), in the console's language."""
+    return reason_words(str(stored) if stored else None, _text(context)) or ""
+
+
 def code(snippet: object) -> Markup:
     """A command or setting, shown as code inside a sentence (:func:`html`)."""
     return Markup("<code>{}</code>").format(snippet)
@@ -138,6 +146,7 @@ templates.env.filters["policy"] = _policy
 templates.env.filters["per_table"] = _per_table
 templates.env.filters["handoff"] = _handoff
 templates.env.filters["request_reason"] = _request_reason
+templates.env.filters["plan_reason"] = _plan_reason
 
 
 def render(
