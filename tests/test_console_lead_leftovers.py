@@ -1,0 +1,46 @@
+"""What a Danish team lead met on a fourth walk through the console (and `callbacks
+show`), fixed: a call's length in minutes and seconds as people write them ("2 min.
+5 sek.", "2 min 05 s"), not raw seconds ("125 s"), on the Calls page and a call's own
+page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the pack."""
+
+from __future__ import annotations
+
+import pytest
+
+from spillway.console_text import load_console_text
+from spillway.storage import AsyncStore, SqliteStore
+from tests.console_fixtures import console_pages, console_settings
+
+
+@pytest.mark.parametrize(
+    ("seconds", "da", "en"),
+    [
+        (0, "0 sek.", "0 s"),
+        (44.6, "45 sek.", "45 s"),
+        (59.4, "59 sek.", "59 s"),
+        (59.6, "1 min. 0 sek.", "1 min 00 s"),
+        (125, "2 min. 5 sek.", "2 min 05 s"),
+        (754, "12 min. 34 sek.", "12 min 34 s"),
+        (3599.4, "59 min. 59 sek.", "59 min 59 s"),
+        (3600, "1 t. 0 min.", "1 h 00 min"),
+        (3720, "1 t. 2 min.", "1 h 02 min"),
+        (-3, "0 sek.", "0 s"),  # a clock that stepped back: never a negative length
+    ],
+)
+def test_a_call_s_length_is_written_as_people_read_it(seconds: float, da: str, en: str) -> None:
+    assert load_console_text("da").call_length(seconds) == da
+    assert load_console_text("en").call_length(seconds) == en
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize(("language", "length"), [("da", "2 min. 5 sek."), ("en", "2 min 05 s")])
+async def test_the_calls_page_and_a_call_s_page_show_the_length_in_minutes_and_seconds(
+    console_db: AsyncStore, store: SqliteStore, language: str, length: str
+) -> None:
+    """c1 lasted 125 s: the Calls page said "125 s"."""
+    store.execute("UPDATE calls SET ended_at = started_at + 125 WHERE call_id = 'c1'")
+    pages = await console_pages(console_settings(language), console_db, ["/calls", "/calls/c1"])
+    row = pages["/calls"].split('href="/calls/c1"', 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="length">{length}</td>' in row
+    assert "125 s" not in pages["/calls"]
+    assert f'<dd id="call-length">{length}</dd>' in pages["/calls/c1"]
