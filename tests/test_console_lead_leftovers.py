@@ -5,6 +5,8 @@ page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the pac
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from spillway.console_text import load_console_text
@@ -44,3 +46,41 @@ async def test_the_calls_page_and_a_call_s_page_show_the_length_in_minutes_and_s
     assert f'<td class="length">{length}</td>' in row
     assert "125 s" not in pages["/calls"]
     assert f'<dd id="call-length">{length}</dd>' in pages["/calls/c1"]
+
+
+def _simulated_pilot(store: SqliteStore, now: float, count: int) -> None:
+    """``count`` pilot requests as `simulate --store` writes them (predicted arm)."""
+    with store.transaction() as tx:
+        for rid in range(500, 500 + count):
+            tx.insert(
+                "callback_requests",
+                {
+                    "id": rid,
+                    "phone": f"sim:{rid}",
+                    "source": "simulate",
+                    "status": "done",
+                    "created_at": now - 7200,
+                    "attempts": 1,
+                    "timing": "predicted",
+                    "timing_reason": "pilot",
+                    "timezone": "Europe/Copenhagen",
+                    "simulated": 1,
+                },
+            )
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_pilot_page_says_up_front_when_its_figures_are_simulated(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """The demo's month is all simulated: the Pilot page gave its verdict ("Kort sagt")
+    on it with one small line at the bottom ("Simulerede rækker: 412 forudsagt, ...").
+    A note with the simulated badge now stands above the verdict; none without them."""
+    real = await console_pages(console_settings("da"), console_db, ["/pilot"])
+    assert "pilot-simulated-note" not in real["/pilot"]
+    _simulated_pilot(store, time.time(), 3)
+    page = (await console_pages(console_settings("da"), console_db, ["/pilot"]))["/pilot"]
+    note = page.split('id="pilot-simulated-note">')[1].split("</p>")[0]
+    assert 'class="badge simulated"' in note
+    assert "Ikke rigtige kunder: 3 tilbagekald i tallene her" in note
+    assert page.index("pilot-simulated-note") < page.index('id="pilot-in-short"')
