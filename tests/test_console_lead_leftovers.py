@@ -1,7 +1,8 @@
 """What a Danish team lead met on a fourth walk through the console (and `callbacks
 show`), fixed: a call's length in minutes and seconds as people write them ("2 min.
 5 sek.", "2 min 05 s"), not raw seconds ("125 s"), on the Calls page and a call's own
-page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the pack."""
+page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the pack; and the
+Pilot page says above its verdict when simulated requests are in its figures."""
 
 from __future__ import annotations
 
@@ -84,3 +85,32 @@ async def test_the_pilot_page_says_up_front_when_its_figures_are_simulated(
     assert 'class="badge simulated"' in note
     assert "Ikke rigtige kunder: 3 tilbagekald i tallene her" in note
     assert page.index("pilot-simulated-note") < page.index('id="pilot-in-short"')
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_empty_calls_or_callbacks_list_says_what_to_do_next(store: SqliteStore) -> None:
+    """A new install's Calls and Callbacks pages said only "intet opkald passer" / "intet
+    tilbagekald passer", as if a filter were to blame: they now say where calls and
+    requests come from and what to run; a filter that matches nothing offers to show all."""
+    db = AsyncStore(store)
+    try:
+        pages = await console_pages(
+            console_settings("da"),
+            db,
+            ["/calls", "/requests", "/calls?outcome=handoff", "/requests?status=done"],
+        )
+    finally:
+        db.close()
+
+    def empty(path: str, cell: str) -> str:
+        return pages[path].split(f'id="{cell}">')[1].split("</td>")[0]
+
+    assert "Botten har ikke haft noget opkald endnu" in empty("/calls", "calls-none")
+    assert "<code>spillway doctor</code>" in empty("/calls", "calls-none")
+    assert "Intet tilbagekald endnu" in empty("/requests", "requests-none")
+    assert "<code>spillway callbacks import FILE</code>" in empty("/requests", "requests-none")
+    assert "<code>spillway simulate --store</code>" in empty("/requests", "requests-none")
+    filtered = empty("/calls?outcome=handoff", "calls-none")
+    assert filtered == 'Intet opkald passer til filteret. <a href="/calls">vis alle</a>'
+    filtered = empty("/requests?status=done", "requests-none")
+    assert filtered == 'Intet tilbagekald passer til filteret. <a href="/requests">vis alle</a>'
