@@ -6,7 +6,10 @@ Pilot page says above its verdict when simulated requests are in its figures."""
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -114,3 +117,20 @@ async def test_an_empty_calls_or_callbacks_list_says_what_to_do_next(store: Sqli
     assert filtered == 'Intet opkald passer til filteret. <a href="/calls">vis alle</a>'
     filtered = empty("/requests?status=done", "requests-none")
     assert filtered == 'Intet tilbagekald passer til filteret. <a href="/requests">vis alle</a>'
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_overview_chart_has_every_day_of_the_window_not_only_the_busy_ones(
+    console_db: AsyncStore,
+) -> None:
+    """ "7 dage" drew three bars side by side (the days with requests): a quiet day simply
+    vanished from the axis. Each local day of the window is now there, a quiet one with 0
+    requests and no contact rate (the line breaks there)."""
+    page = (await console_pages(console_settings("da"), console_db, ["/?window=7d"]))["/?window=7d"]
+    series = json.loads(page.split('id="daily-series">')[1].split("</script>")[0])
+    days = [date.fromisoformat(d["day"]) for d in series]
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    assert days == [today - timedelta(days=n) for n in range(7, -1, -1)]
+    quiet = [d for d in series if d["requests"] == 0]
+    assert quiet and all(d["contact_rate"] is None for d in quiet)
+    assert sum(d["requests"] for d in series) > 0

@@ -56,6 +56,7 @@ from web.kpis import (
     bot_kpis_from,
     callback_kpis_from,
     daily_series_from,
+    local_days,
     window,
 )
 from web.model_view import calibration, model_facts, reliability, segment_heatmaps
@@ -88,7 +89,7 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         },
         "callbacks": callback_kpis_from(by_policy, medians),
         "bot": bot_kpis_from(*bot),
-        "daily": daily_series_from(by_day),
+        "daily": daily_series_from(by_day, [day for day, _, _ in local_days(w)]),
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated,
     }
