@@ -126,6 +126,29 @@ def test_the_overview_shows_the_seeded_month_and_a_live_call(
         shutil.copy(shot, target)
 
 
+def test_the_chart_s_contact_rate_is_drawn_over_the_bars(
+    page: Any, console: dict[str, Any]
+) -> None:
+    """Today's bar is the tallest (4 requests) and its contact rate, 33 %, falls inside
+    it: the bar was drawn over the line and hid the point. The line is drawn last now."""
+    page.goto(console["url"] + "/?window=30d")
+    drawn = page.locator("#daily-chart").evaluate(
+        """canvas => {
+          const chart = Chart.getChart(canvas), last = chart.data.labels.length - 1;
+          const point = chart.getDatasetMeta(1).data[last];
+          const bar = chart.getDatasetMeta(0).data[last];
+          const ratio = window.devicePixelRatio;
+          const pixel = canvas.getContext("2d").getImageData(
+            Math.round(point.x * ratio), Math.round(point.y * ratio), 1, 1).data;
+          return {rgb: [pixel[0], pixel[1], pixel[2]], inside: bar.y < point.y,
+                  rate: chart.data.datasets[1].data[last]};
+        }"""
+    )
+    assert drawn["inside"] and drawn["rate"] is not None, drawn  # the point is in the bar
+    line = (0x1B, 0x6E, 0x3A)  # console.js's line colour
+    assert all(abs(a - b) <= 24 for a, b in zip(drawn["rgb"], line, strict=True)), drawn
+
+
 def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any]) -> None:
     page.goto(console["url"] + "/requests")
     all_ids = page.locator("#requests tbody a").all_inner_texts()

@@ -50,6 +50,7 @@ document.addEventListener("DOMContentLoaded", function () {
           data: series.map(function (d) { return d.requests; }),
           backgroundColor: "#9ec5e8",
           yAxisID: "count",
+          order: 1, // drawn first: the line's points stay visible over a tall bar
         },
         {
           type: "line",
@@ -60,6 +61,7 @@ document.addEventListener("DOMContentLoaded", function () {
           borderColor: "#1b6e3a",
           backgroundColor: "#1b6e3a",
           yAxisID: "rate",
+          order: 0,
         },
       ],
     },
