@@ -134,3 +134,36 @@ async def test_the_overview_chart_has_every_day_of_the_window_not_only_the_busy_
     quiet = [d for d in series if d["requests"] == 0]
     assert quiet and all(d["contact_rate"] is None for d in quiet)
     assert sum(d["requests"] for d in series) > 0
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_half_or_backwards_range_says_why_in_the_console_s_language(
+    console_db: AsyncStore,
+) -> None:
+    """A lead who picked only "Fra" on the Overview, or typed a Danish date ("5.12.2026")
+    on the Pilot page, got a bare English error page ("a range needs since and until
+    dates, since first"; "since: an ISO date or time such as ..."), no menu, no way back.
+    The page now shows its default (today; the whole pilot) and says why, in Danish,
+    with what was typed left in the fields."""
+    paths = [
+        "/?window=range&since=2026-12-01",
+        "/?window=range&since=2026-12-05&until=2026-12-01",
+        "/pilot?since=5.12.2026",
+        "/pilot?since=2026-12-05&until=2026-12-01",
+    ]
+    pages = await console_pages(console_settings("da"), console_db, paths)
+    for path in paths[:2]:
+        note = pages[path].split('id="bad-range">')[1].split("</p>")[0]
+        assert note.startswith("Den periode kan ikke vises: vælg både en fra-dato"), note
+        assert note.endswith("I stedet vises i dag.")
+        label = pages[path].split('id="window-label">')[1].split("</span>")[0]
+        assert label.startswith("I dag: "), label
+        assert 'name="since" value="2026-12-0' in pages[path]  # kept, to correct
+    for path in paths[2:]:
+        note = pages[path].split('id="pilot-bad-window">')[1].split("</p>")[0]
+        assert note.startswith("Den periode kan ikke læses: skriv datoerne som år-måned-dag")
+        assert "Tilbagekald oprettet fra pilotens start" in pages[path]
+    assert 'name="since" value="5.12.2026"' in pages["/pilot?since=5.12.2026"]
+    fine = await console_pages(console_settings("da"), console_db, ["/?window=30d", "/pilot"])
+    assert 'id="bad-range"' not in fine["/?window=30d"]
+    assert 'id="pilot-bad-window"' not in fine["/pilot"]

@@ -198,7 +198,13 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 until=_day(request.query_params.get("until"), "until"),
             )
         except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+            if key != "range":
+                raise HTTPException(400, str(exc)) from None
+            # A range picked with one date, or backwards: today, and the page says why.
+            w = window("today", zone, now)
+            bad_range = True
+        else:
+            bad_range = False
         k = await kpis_of(w, now)
         # Opened without a window early in a quiet day: today's tiles would all be 0, so
         # the last 7 days are shown, and said so; "Today" (?window=today) shows today.
@@ -219,6 +225,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
                 "today_empty": today_empty,
+                "bad_range": bad_range,
             },
         )
 

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -214,8 +213,12 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         until = request.query_params.get("until") or None
         try:
             report = await pilot_figures(settings, store, figures, since, until, time.time())
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+            bad_window = False
+        except ValueError:
+            # A date typed as "5.12.2026", or backwards: the whole pilot, and the page
+            # says why (the fields keep what was typed, to correct).
+            report = await pilot_figures(settings, store, figures, None, None, time.time())
+            bad_window = True
         text = page_text(request)
         return render(
             request,
@@ -226,6 +229,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "kpis": [report["primary"], *report["secondary"]],
                 "since": since or "",
                 "until": until or "",
+                "bad_window": bad_window,
                 "policy": settings.callbacks.policy,
                 "shown_value": lambda key, value: with_unit(
                     text, key, localised(text, shown_value(key, value))
@@ -249,7 +253,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "money": lambda amount: text.money(amount, settings.shop.currency),
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": shown_time(report["window"]["since"])
-                if since
+                if since and not bad_window
                 else text("pilot.start"),
                 "window_until": shown_time(report["window"]["until"]),
             },
