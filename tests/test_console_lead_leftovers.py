@@ -167,3 +167,18 @@ async def test_a_half_or_backwards_range_says_why_in_the_console_s_language(
     fine = await console_pages(console_settings("da"), console_db, ["/?window=30d", "/pilot"])
     assert 'id="bad-range"' not in fine["/?window=30d"]
     assert 'id="pilot-bad-window"' not in fine["/pilot"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_closed_request_without_attempts_is_not_waiting_for_one(
+    console_db: AsyncStore,
+) -> None:
+    """Request 6 (an invalid number, closed) said "intet forsøg endnu" (no attempt *yet*)
+    as if a call were coming; the waiting request 5 still says it."""
+    pages = await console_pages(console_settings("da"), console_db, ["/requests/6", "/requests/5"])
+
+    def cell(path: str) -> str:
+        return pages[path].split('id="no-attempt">')[1].split("</td>")[0]
+
+    assert cell("/requests/6") == "intet forsøg: lukket uden opkald"
+    assert cell("/requests/5") == "intet forsøg endnu"
