@@ -182,3 +182,18 @@ async def test_a_closed_request_without_attempts_is_not_waiting_for_one(
 
     assert cell("/requests/6") == "intet forsøg: lukket uden opkald"
     assert cell("/requests/5") == "intet forsøg endnu"
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_call_in_progress_says_so_plainly(console_db: AsyncStore) -> None:
+    """live-1 (still going) read "Udfald: i gang (gemt som -)" and ended on an events
+    table with headings and no row; c3 keeps the stored word beside its outcome."""
+    pages = await console_pages(console_settings("da"), console_db, ["/calls/live-1", "/calls/c3"])
+    live = pages["/calls/live-1"]
+    assert live.split('id="call-outcome">')[1].split("</dd>")[0] == "i gang"
+    assert live.split('id="no-event">')[1].split("</td>")[0] == "ingen hændelser registreret"
+    done = pages["/calls/c3"]
+    assert done.split('id="call-outcome">')[1].split("</dd>")[0] == (
+        "stillet videre (gemt som handoff)"
+    )
+    assert 'id="no-event"' not in done
