@@ -1,8 +1,13 @@
-"""What a Danish team lead met on a fourth walk through the console (and `callbacks
-show`), fixed: a call's length in minutes and seconds as people write them ("2 min.
-5 sek.", "2 min 05 s"), not raw seconds ("125 s"), on the Calls page and a call's own
-page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the pack; and the
-Pilot page says above its verdict when simulated requests are in its figures."""
+"""What a Danish team lead met on a fourth walk through the console, fixed: a call's
+length as people write it ("2 min. 5 sek.", "2 min 05 s", not "125 s") on the Calls page
+and a call's page, by one plain formatter (:meth:`ConsoleText.call_length`) worded in the
+pack; the Pilot page says above its verdict when simulated requests are in its figures;
+an empty Calls or Callbacks list says where rows come from (or offers "vis alle" when a
+filter is to blame); the Overview chart has every day of its window; a half or backwards
+range (Overview) or a Danish-typed date (Pilot) is a note in Danish on the page, not a
+bare English 400; a closed request without attempts is not "waiting" for one; a call in
+progress says so plainly. (`callbacks show`'s alignment: test_admin_cli_danish_counts;
+the chart's line over its bars: test_console_browser.)"""
 
 from __future__ import annotations
 
