@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -327,6 +328,18 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
             "canvas => Chart.getChart(canvas).data.datasets.map(d => d.label)"
         )
         assert legend == ["anmodninger", "nået (%)"]
+        # As drawn: the legend in that order (the line is drawn over the bars, not listed
+        # first), the count axis in whole requests (a day of 4 had steps of 0.5, a quiet
+        # day's "0.2" with an English point), numbers as Danish writes them ("1.234").
+        drawn = tab.locator("#daily-chart").evaluate(
+            "canvas => { const c = Chart.getChart(canvas); return {"
+            " legend: c.legend.legendItems.map(i => i.text),"
+            " ticks: c.scales.count.ticks.map(t => t.label),"
+            " thousands: c.scales.count.getLabelForValue(1234)}; }"
+        )
+        assert drawn["legend"] == ["anmodninger", "nået (%)"], drawn
+        assert drawn["ticks"] and all(re.fullmatch(r"\d+", t) for t in drawn["ticks"]), drawn
+        assert drawn["thousands"] == "1.234", drawn
         # The live tables' longer Danish headings stay in their own column (the callbacks
         # due within the hour ran under the schedulers' table at 1280 px).
         tab.wait_for_selector("#due-soon")
