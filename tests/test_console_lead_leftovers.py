@@ -6,7 +6,8 @@ an empty Calls or Callbacks list says where rows come from (or offers "vis alle"
 filter is to blame); the Overview chart has every day of its window; a half or backwards
 range (Overview) or a Danish-typed date (Pilot) is a note in Danish on the page, not a
 bare English 400; a closed request without attempts is not "waiting" for one; a call in
-progress says so plainly. (`callbacks show`'s alignment: test_admin_cli_danish_counts;
+progress says so plainly; an unfiltered list counts its rows without naming a filter.
+(`callbacks show`'s alignment: test_admin_cli_danish_counts;
 the chart's line over its bars: test_console_browser.)"""
 
 from __future__ import annotations
@@ -202,3 +203,25 @@ async def test_a_call_in_progress_says_so_plainly(console_db: AsyncStore) -> Non
         "stillet videre (gemt som handoff)"
     )
     assert 'id="no-event"' not in done
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_unfiltered_list_counts_its_rows_without_blaming_a_filter(
+    console_db: AsyncStore,
+) -> None:
+    """With no filter set, "6 opkald til botten passer til filteret" named a filter that
+    was not there; a filter set still says the rows match it."""
+    paths = ["/calls", "/calls?outcome=handoff", "/requests", "/requests?status=done"]
+    pages = await console_pages(console_settings("da"), console_db, paths)
+
+    def count(path: str, at: str) -> str:
+        return pages[path].split(f'id="{at}">')[1].split(".")[0]
+
+    assert count("/calls", "calls-count") == "6 opkald til botten i alt"
+    assert count("/calls?outcome=handoff", "calls-count") == (
+        "2 opkald til botten passer til filteret"
+    )
+    assert count("/requests", "match-count").endswith(" tilbagekald i alt")
+    assert count("/requests?status=done", "match-count").endswith(
+        " tilbagekald passer til filteret"
+    )
