@@ -6,7 +6,8 @@ an empty Calls or Callbacks list says where rows come from (or offers "vis alle"
 filter is to blame); the Overview chart has every day of its window; a half or backwards
 range (Overview) or a Danish-typed date (Pilot) is a note in Danish on the page, not a
 bare English 400; a closed request without attempts is not "waiting" for one; a call in
-progress says so plainly; an unfiltered list counts its rows without naming a filter.
+progress says so plainly; an unfiltered list counts its rows without naming a filter;
+the Pilot summary names a secondary KPI proven worse.
 (`callbacks show`'s alignment: test_admin_cli_danish_counts;
 the chart's line over its bars: test_console_browser.)"""
 
@@ -21,7 +22,9 @@ import pytest
 
 from spillway.console_text import load_console_text
 from spillway.storage import AsyncStore, SqliteStore
+from tests import pilot_seed
 from tests.console_fixtures import console_pages, console_settings
+from web.pilot_page import worse_elsewhere
 
 
 @pytest.mark.parametrize(
@@ -225,3 +228,41 @@ async def test_an_unfiltered_list_counts_its_rows_without_blaming_a_filter(
     assert count("/requests?status=done", "match-count").endswith(
         " tilbagekald passer til filteret"
     )
+
+
+def test_the_summary_names_a_secondary_kpi_proven_worse() -> None:
+    """The demo's month: "Endnu ikke bevist: ..." in one line, while the table below said
+    "forudsagt er dårligere" on hours to first contact; the summary now says it too."""
+    text = load_console_text("da")
+    hours = {"key": "median_hours_to_contact", "verdict": "predicted worse"}
+    within = {"key": "contact_within_3_attempts", "verdict": None}
+    assert worse_elsewhere(text, [within, hours]) == (
+        "Bemærk: den forudsagte timing er beviseligt dårligere på "
+        "timer til første kontakt (median)."
+    )
+    assert worse_elsewhere(text, [within, {**hours, "verdict": "predicted better"}]) == ""
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_pilot_page_s_summary_says_what_its_table_proves_worse(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """25 customers a side, each reached on the first attempt: after 10 h with predicted
+    timing, after 1 h with conventional. First-attempt contact is the same; hours to
+    first contact are proven worse, and the summary says so."""
+    rows = [("predicted", "pilot", "done", [10.0])] * 25
+    rows += [("conventional", "pilot", "done", [1.0])] * 25
+    monkeypatch.setattr(pilot_seed, "ROWS", rows)
+    pilot_seed.seed_pilot(store, time.time())
+    db = AsyncStore(store)
+    try:
+        page = (await console_pages(console_settings("da"), db, ["/pilot"]))["/pilot"]
+    finally:
+        db.close()
+    verdict = page.split('data-kpi="median_hours_to_contact"')[1].split("</tr>")[0]
+    assert "forudsagt er dårligere" in verdict
+    said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
+    assert said.endswith(
+        "Bemærk: den forudsagte timing er beviseligt dårligere på "
+        "timer til første kontakt (median)."
+    ), said

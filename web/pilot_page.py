@@ -84,6 +84,16 @@ def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
     )
 
 
+def worse_elsewhere(text: ConsoleText, secondary: list[dict[str, Any]]) -> str:
+    """The secondary KPIs on which predicted timing is proven worse, as a sentence to say
+    after :func:`in_short` ("" when none): the summary must not hide them."""
+    worse = [text(f"pilot.kpis.{k['key']}") for k in secondary if k["verdict"] == "predicted worse"]
+    if not worse:
+        return ""
+    names = ", ".join(name[:1].lower() + name[1:] for name in worse)
+    return text("pilot.in_short.worse_elsewhere", kpis=names)
+
+
 # The Overview's pilot line counts the pilot's requests created in the last 30 days.
 OVERVIEW_PILOT_DAYS = 30
 
@@ -238,7 +248,14 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     text, kpi["key"], localised(text, shown_difference(kpi))
                 ),
                 "verdict": lambda kpi: verdict_words(text, kpi),
-                "in_short": in_short(text, report["primary"]),
+                "in_short": " ".join(
+                    said
+                    for said in (
+                        in_short(text, report["primary"]),
+                        worse_elsewhere(text, report["secondary"]),
+                    )
+                    if said
+                ),
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(
