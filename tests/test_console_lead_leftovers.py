@@ -7,7 +7,7 @@ filter is to blame); the Overview chart has every day of its window; a half or b
 range (Overview) or a Danish-typed date (Pilot) is a note in Danish on the page, not a
 bare English 400; a closed request without attempts is not "waiting" for one; a call in
 progress says so plainly; an unfiltered list counts its rows without naming a filter;
-the Pilot summary names a secondary KPI proven worse.
+the Pilot summary names a secondary KPI proven worse; a call's events are in words.
 (`callbacks show`'s alignment: test_admin_cli_danish_counts;
 the chart's line over its bars: test_console_browser.)"""
 
@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from spillway.call import CallEventKind
 from spillway.console_text import load_console_text
+from spillway.language_pack import available_languages
 from spillway.storage import AsyncStore, SqliteStore
 from tests import pilot_seed
 from tests.console_fixtures import console_pages, console_settings
@@ -266,3 +268,20 @@ async def test_the_pilot_page_s_summary_says_what_its_table_proves_worse(
         "Bemærk: den forudsagte timing er beviseligt dårligere på "
         "timer til første kontakt (median)."
     ), said
+
+
+@pytest.mark.parametrize("code", available_languages())
+def test_every_call_event_kind_has_a_word(code: str) -> None:
+    strings = load_console_text(code).strings
+    assert [k for k in CallEventKind if f"event.{k.value}" not in strings] == []
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_call_s_events_are_named_in_danish(console_db: AsyncStore) -> None:
+    """c3's events read "endpoint", "stage", "first_audio" (the stored codes) on a
+    Danish page; they are in words now, the code kept as the cell's tooltip."""
+    page = (await console_pages(console_settings("da"), console_db, ["/calls/c3"]))["/calls/c3"]
+    events = page.split('id="events">')[1].split("</table>")[0]
+    assert '<td title="endpoint">kunden holdt op med at tale</td>' in events
+    assert '<td title="first_audio">svaret begyndte</td>' in events
+    assert '<td title="stage">trin</td>' in events
