@@ -285,3 +285,17 @@ async def test_a_call_s_events_are_named_in_danish(console_db: AsyncStore) -> No
     assert '<td title="endpoint">kunden holdt op med at tale</td>' in events
     assert '<td title="first_audio">svaret begyndte</td>' in events
     assert '<td title="stage">trin</td>' in events
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_an_older_request_s_timing_reads_without_nested_brackets(
+    console_db: AsyncStore,
+) -> None:
+    """Request 5 predates the record of the timing's choice: its English page read
+    "predicted (callbacks.policy (recorded before intake chose))"."""
+    page = (await console_pages(console_settings("en"), console_db, ["/requests/5"]))["/requests/5"]
+    assert (
+        "predicted (callbacks.policy as set now: the request is older than the record of "
+        "the choice)"
+    ) in page
+    assert "chose))" not in page
