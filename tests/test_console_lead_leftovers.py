@@ -7,13 +7,15 @@ filter is to blame); the Overview chart has every day of its window; a half or b
 range (Overview) or a Danish-typed date (Pilot) is a note in Danish on the page, not a
 bare English 400; a closed request without attempts is not "waiting" for one; a call in
 progress says so plainly; an unfiltered list counts its rows without naming a filter;
-the Pilot summary names a secondary KPI proven worse; a call's events are in words.
+the Pilot summary names a secondary KPI proven worse; a call's events are in words; a
+heat map hour's tooltip reads "mandag 08:00: 5 %; uden for ...", without nested brackets.
 (`callbacks show`'s alignment: test_admin_cli_danish_counts;
 the chart's line over its bars: test_console_browser.)"""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -299,3 +301,17 @@ async def test_an_older_request_s_timing_reads_without_nested_brackets(
         "the choice)"
     ) in page
     assert "chose))" not in page
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_heatmap_hour_s_tooltip_reads_like_the_page(console_db: AsyncStore) -> None:
+    """The hours' tooltips read "mandag 0:00: 5 % (uden for de tider, hvor vi ringer
+    (08:00-20:00 om mandagen, lokal tid))": hour unpadded, brackets nested."""
+    page = (await console_pages(console_settings("da"), console_db, ["/requests/5"]))["/requests/5"]
+    heatmap = page.split('id="heatmap">')[1].split("</table>")[0]
+    titles = re.findall(r'title="([^"]*)"', heatmap)
+    assert len(titles) == 7 * 24
+    assert all(re.match(r"\w+ \d\d:00: \d+ %", title) for title in titles), titles[:3]
+    refused = [title for title in titles if "; " in title]
+    assert refused and not [title for title in titles if "))" in title]
+    assert any("; uden for de tider, hvor vi ringer (08:00-20:00" in title for title in refused)
