@@ -25,8 +25,13 @@ from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
 
-# A label and its colon are padded to this many characters: the values line up.
-LABEL_WIDTH = 10
+
+def aligned(rows: Sequence[tuple[str, str]]) -> list[str]:
+    """``(label, value)`` rows as card lines, each label and its colon padded to the
+    longest label's width so the values line up in any language ("kundens tidszone:" is
+    longer than any English label)."""
+    width = max((len(label) + 1 for label, _ in rows), default=0)
+    return [f"  {label + ':':<{width}} {value}" for label, value in rows]
 
 
 def moment(ts: float | None, zone: ZoneInfo) -> str:
@@ -99,8 +104,10 @@ def request_card(
     says them."""
     t = text
 
-    def line(label: str, value: str) -> str:
-        return f"  {t(f'cli.show.{label}') + ':':<{LABEL_WIDTH}} {value}"
+    rows: list[tuple[str, str]] = []  # (label, value), aligned at the end
+
+    def line(label: str, value: str) -> None:
+        rows.append((t(f"cli.show.{label}"), value))
 
     request_id = row["id"]
     window = (
@@ -120,34 +127,34 @@ def request_card(
     reason = str(row.get("reason") or "-")
     status = code_word(t, "status", str(row["status"]))
     heading = t("cli.show.heading", id=request_id, status=shown(status), zone=zone.key)
-    lines = [
-        f"[bold]{heading}[/]",
-        line("number", shown(row["phone"])),
-        line("name", shown(row.get("name") or "-")),
-        line("reason", shown(code_word(t, "request_reason", reason))),
-        line("source", source),
-        line("created", moment(row.get("created_at"), zone)),
-        line("timing", shown(timing_words(planned.timing, planned.timing_reason, t))),
-        line("window", window),
-        line("customer_zone", shown(row.get("timezone") or "-")),
-        line("deadline", t("cli.show.deadline_value", when=moment(planned.deadline_at, zone))),
-        line("expires", _expiry(row, planned, zone, t)),
-    ]
+    line("number", shown(row["phone"]))
+    line("name", shown(row.get("name") or "-"))
+    line("reason", shown(code_word(t, "request_reason", reason)))
+    line("source", source)
+    line("created", moment(row.get("created_at"), zone))
+    line("timing", shown(timing_words(planned.timing, planned.timing_reason, t)))
+    line("window", window)
+    line("customer_zone", shown(row.get("timezone") or "-"))
+    line("deadline", t("cli.show.deadline_value", when=moment(planned.deadline_at, zone)))
+    line("expires", _expiry(row, planned, zone, t))
     # The words `callbacks explain` says; its times are in the customer's zone.
     plan = " ".join(planned.timeline)
     if planned.timezone != zone.key:
         plan = t("cli.show.plan_zone", plan=plan, zone=planned.timezone)
-    lines.append(line("plan", shown(plan)))
+    line("plan", shown(plan))
     planner = _planner(row, zone, t)
     if planner is not None:
-        lines.append(line("planned", shown(planner)))
+        line("planned", shown(planner))
     if row.get("closed_at"):
-        lines.append(line("closed", moment(row["closed_at"], zone)))
+        line("closed", moment(row["closed_at"], zone))
     if row.get("last_error"):
-        lines.append(line("last_error", shown(row["last_error"])))
+        line("last_error", shown(row["last_error"]))
     if merged:
-        lines.append(line("joined", t.count("cli.show.joined_value", len(merged))))
-    lines.append(line("attempts", str(len(attempts))))
+        line("joined", t.count("cli.show.joined_value", len(merged)))
+    line("attempts", str(len(attempts)))
+    line("why", f"spillway callbacks explain {request_id}")
+    *facts, attempts_line, why_line = aligned(rows)
+    lines = [f"[bold]{heading}[/]", *facts, attempts_line]
     for a in attempts:
         ended = (
             t("cli.show.attempt_ended", when=moment(a["ended_at"], zone))
@@ -166,5 +173,5 @@ def request_card(
                 policy=shown(_policy(t, a["policy"])),
             )
         )
-    lines.append(line("why", f"spillway callbacks explain {request_id}"))
+    lines.append(why_line)
     return lines

@@ -124,6 +124,20 @@ class ConsoleText:
                 return self.strings[key].format(n=round(seconds / unit_s))
         return self.strings["format.duration_d"].format(n=round(seconds / 86400))
 
+    def call_length(self, seconds: float) -> str:
+        """How long a call lasted, to the second, as a person reads it: "45 s",
+        "2 min 05 s", "1 h 02 min" (Danish "45 sek.", "2 min. 5 sek.", "1 t. 2 min.");
+        never below 0 (a clock that stepped back)."""
+        total = max(0, round(seconds))
+        pad = int(self.strings["format.length_pad"])
+        if total < 60:
+            return self.strings["format.length_s"].format(s=total)
+        if total < 3600:
+            minutes, secs = divmod(total, 60)
+            return self.strings["format.length_min"].format(m=minutes, s=f"{secs:0{pad}d}")
+        hours, rest = divmod(total, 3600)
+        return self.strings["format.length_h"].format(h=hours, m=f"{rest // 60:0{pad}d}")
+
     def percent(self, share: float | None, digits: int = 0) -> str:
         """A share (0.6) as the language writes a percentage ("60%", "60 %"); None: "-"."""
         if share is None:

@@ -70,18 +70,18 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
     said = _run(store, "callbacks", "show", str(request_id))
     for danish in (
         f"tilbagekald {request_id}: venter (tider i Europe/Copenhagen)",
-        "  nummer:    +4520123456",
-        "  kilde:     API",
-        "  planlægning: forudsagt (efter butikkens indstilling callbacks.policy",
-        "  tidsrum:   intet ønsket: alle timer, reglerne for opkald tillader",
+        "  nummer:           +4520123456",
+        "  kilde:            API",
+        "  planlægning:      forudsagt (efter butikkens indstilling callbacks.policy",
+        "  tidsrum:          intet ønsket: alle timer, reglerne for opkald tillader",
         "(første opkald er lovet senest da)",
         "(intet opkald derefter)",
-        "  planlagt:  forudsagt, chance for svar 42 %",
-        "  lagt sammen: med 2 senere tilbagekald til samme nummer",
-        "  forsøg:    1",
+        "  planlagt:         forudsagt, chance for svar 42 %",
+        "  lagt sammen:      med 2 senere tilbagekald til samme nummer",
+        "  forsøg:           1",
         ": intet svar, sluttede ",
         "(planlægning: forudsagt)",
-        f"  hvorfor dette tidspunkt: spillway callbacks explain {request_id}",
+        f"  forklaring:       spillway callbacks explain {request_id}",
     ):
         assert danish in said, (danish, said)
     for english in (
@@ -99,12 +99,33 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
     ):
         assert english not in said, (english, said)
     english = _run(store, "callbacks", "show", str(request_id), language="en")
-    assert "  joined by: 2 later requests for the same number" in english
+    assert "  joined by:       2 later requests for the same number" in english
     store.execute(
         "UPDATE callback_requests SET context = ? WHERE id = ?", ('{"merged": [7]}', request_id)
     )
     english = _run(store, "callbacks", "show", str(request_id), language="en")
-    assert "  joined by: 1 later request for the same number" in english
+    assert "  joined by:       1 later request for the same number" in english
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_show_s_values_line_up_whatever_the_labels_length(
+    store: SqliteStore, language: str
+) -> None:
+    """The labels were padded to 10 characters, English's usual length: "kundens
+    tidszone:", "planlægning:", "lagt sammen:" (and "customer's zone:") pushed their
+    values out of line. Every label line's value now starts in one column."""
+    request_id = _request(store, "+4520123456")
+    _attempts(store, request_id, "+4520123456", ["no_answer"])
+    store.execute(
+        "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.42, "
+        "context = ? WHERE id = ?",
+        ('{"merged": [7, 8]}', request_id),
+    )
+    said = _run(store, "callbacks", "show", str(request_id), language=language)
+    labelled = [ln for ln in said.splitlines() if re.match(r"  \S[^:]*: ", ln)]
+    assert len(labelled) >= 12, said
+    columns = {re.match(r"  [^:]+:\s+", ln).end() for ln in labelled}  # type: ignore[union-attr]
+    assert len(columns) == 1, said
 
 
 def test_scheduler_status_speaks_danish(store: SqliteStore) -> None:

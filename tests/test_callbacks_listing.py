@@ -58,9 +58,9 @@ def test_times_are_in_the_shops_zone_and_say_so(config: Path, store: SqliteStore
     assert "2026-07-01 12:00 CEST" in listed
     shown = _invoke(config, "show", str(request_id))
     assert "times in Europe/Copenhagen" in shown
-    assert "created:   2026-07-01 11:00 CEST" in shown
+    assert "created:         2026-07-01 11:00 CEST" in shown
     # Four calling hours after 11:00 (the default deadline), in the shop's zone.
-    assert "deadline:  2026-07-01 15:00 CEST" in shown
+    assert "deadline:        2026-07-01 15:00 CEST" in shown
 
 
 def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore) -> None:
@@ -98,14 +98,14 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
     )
     shown = _invoke(config, "show", str(request_id))
     for line in (
-        "number:    +4520123456",
-        "name:      Anna Jensen",
-        "reason:    t",
-        "source:    API",  # the stored codes in the pack's words
-        "timing:    conventional (the customer asked for a plain callback)",
-        "window:    2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
-        "expires:   2026-07-02 12:00 CEST",
-        "planned:   by conventional, answer chance 50%",
+        "number:          +4520123456",
+        "name:            Anna Jensen",
+        "reason:          t",
+        "source:          API",  # the stored codes in the pack's words
+        "timing:          conventional (the customer asked for a plain callback)",
+        "window:          2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
+        "expires:         2026-07-02 12:00 CEST",
+        "planned:         by conventional, answer chance 50%",
         "1. 2026-07-01 12:00 CEST: no answer, ended 2026-07-01 12:00 CEST "
         "(planned by conventional)",
         f"spillway callbacks explain {request_id}",
@@ -148,8 +148,8 @@ def test_show_gives_the_promise_and_the_next_call_explain_gives(
     explained = json.loads(_invoke(config, "explain", str(request_id), "--json"))
     shown = _invoke(config, "show", str(request_id))
     zone = ZoneInfo("Europe/Copenhagen")
-    assert f"deadline:  {moment(explained['deadline_at'], zone)}" in shown
-    assert f"expires:   {moment(explained['expires_at'], zone)}" in shown
+    assert f"deadline:        {moment(explained['deadline_at'], zone)}" in shown
+    assert f"expires:         {moment(explained['expires_at'], zone)}" in shown
     plan = next(line for line in shown.splitlines() if line.startswith("  plan:"))
     assert plan.split(":", 1)[1].strip() == " ".join(explained["timeline"])
     as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
@@ -250,7 +250,7 @@ def test_a_later_window_is_promised_inside_it_not_before_it(
     shown = _invoke(config, "show", str(request_id))
     assert "later than promised" not in shown
     zone = ZoneInfo("Europe/Copenhagen")
-    assert f"deadline:  {moment(end.timestamp(), zone)}" in shown
+    assert f"deadline:        {moment(end.timestamp(), zone)}" in shown
     # The request stays open until its expiry, but no call comes after the window.
     expires = next(line for line in shown.splitlines() if "expires:" in line)
     assert f"no call after {moment(end.timestamp(), zone)}" in expires, expires
@@ -278,7 +278,7 @@ def test_the_json_keeps_the_stored_codes_and_the_table_no_policy_name(
         (request_id,),
     )
     assert "traditional" not in _invoke(config, "list")
-    assert "planned:   by conventional" in _invoke(config, "show", str(request_id))
+    assert "planned:         by conventional" in _invoke(config, "show", str(request_id))
     # Scripts keep the stored codes, documented in docs/OPERATIONS.md.
     [listed] = json.loads(_invoke(config, "list", "--json"))
     assert (listed["planned_by"], listed["timing"]) == ("traditional", "conventional")

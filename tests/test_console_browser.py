@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -124,6 +125,29 @@ def test_the_overview_shows_the_seeded_month_and_a_live_call(
     assert colours is not None and len(colours) > 50, "the screenshot is blank"
     if target := os.environ.get("SPILLWAY_CONSOLE_SCREENSHOT"):
         shutil.copy(shot, target)
+
+
+def test_the_chart_s_contact_rate_is_drawn_over_the_bars(
+    page: Any, console: dict[str, Any]
+) -> None:
+    """Today's bar is the tallest (4 requests) and its contact rate, 33 %, falls inside
+    it: the bar was drawn over the line and hid the point. The line is drawn last now."""
+    page.goto(console["url"] + "/?window=30d")
+    drawn = page.locator("#daily-chart").evaluate(
+        """canvas => {
+          const chart = Chart.getChart(canvas), last = chart.data.labels.length - 1;
+          const point = chart.getDatasetMeta(1).data[last];
+          const bar = chart.getDatasetMeta(0).data[last];
+          const ratio = window.devicePixelRatio;
+          const pixel = canvas.getContext("2d").getImageData(
+            Math.round(point.x * ratio), Math.round(point.y * ratio), 1, 1).data;
+          return {rgb: [pixel[0], pixel[1], pixel[2]], inside: bar.y < point.y,
+                  rate: chart.data.datasets[1].data[last]};
+        }"""
+    )
+    assert drawn["inside"] and drawn["rate"] is not None, drawn  # the point is in the bar
+    line = (0x1B, 0x6E, 0x3A)  # console.js's line colour
+    assert all(abs(a - b) <= 24 for a, b in zip(drawn["rgb"], line, strict=True)), drawn
 
 
 def test_filters_change_the_list_and_the_csv(page: Any, console: dict[str, Any]) -> None:
@@ -304,6 +328,18 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
             "canvas => Chart.getChart(canvas).data.datasets.map(d => d.label)"
         )
         assert legend == ["anmodninger", "nået (%)"]
+        # As drawn: the legend in that order (the line is drawn over the bars, not listed
+        # first), the count axis in whole requests (a day of 4 had steps of 0.5, a quiet
+        # day's "0.2" with an English point), numbers as Danish writes them ("1.234").
+        drawn = tab.locator("#daily-chart").evaluate(
+            "canvas => { const c = Chart.getChart(canvas); return {"
+            " legend: c.legend.legendItems.map(i => i.text),"
+            " ticks: c.scales.count.ticks.map(t => t.label),"
+            " thousands: c.scales.count.getLabelForValue(1234)}; }"
+        )
+        assert drawn["legend"] == ["anmodninger", "nået (%)"], drawn
+        assert drawn["ticks"] and all(re.fullmatch(r"\d+", t) for t in drawn["ticks"]), drawn
+        assert drawn["thousands"] == "1.234", drawn
         # The live tables' longer Danish headings stay in their own column (the callbacks
         # due within the hour ran under the schedulers' table at 1280 px).
         tab.wait_for_selector("#due-soon")

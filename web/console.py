@@ -56,6 +56,7 @@ from web.kpis import (
     bot_kpis_from,
     callback_kpis_from,
     daily_series_from,
+    local_days,
     window,
 )
 from web.model_view import calibration, model_facts, reliability, segment_heatmaps
@@ -88,7 +89,7 @@ def compute_kpis(store: Store, w: Window) -> dict[str, Any]:
         },
         "callbacks": callback_kpis_from(by_policy, medians),
         "bot": bot_kpis_from(*bot),
-        "daily": daily_series_from(by_day),
+        "daily": daily_series_from(by_day, [day for day, _, _ in local_days(w)]),
         # The Overview says so when simulated requests are counted (`simulate --store`).
         "simulated_requests": simulated,
     }
@@ -197,7 +198,13 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 until=_day(request.query_params.get("until"), "until"),
             )
         except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+            if key != "range":
+                raise HTTPException(400, str(exc)) from None
+            # A range picked with one date, or backwards: today, and the page says why.
+            w = window("today", zone, now)
+            bad_range = True
+        else:
+            bad_range = False
         k = await kpis_of(w, now)
         # Opened without a window early in a quiet day: today's tiles would all be 0, so
         # the last 7 days are shown, and said so; "Today" (?window=today) shows today.
@@ -218,6 +225,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "series_json": json.dumps(k["daily"]),
                 "poll_s": LIVE_POLL_S,
                 "today_empty": today_empty,
+                "bad_range": bad_range,
             },
         )
 

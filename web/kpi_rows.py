@@ -132,7 +132,7 @@ def scanned_kpis(store: Store, w: Window) -> dict[str, Any]:
     return {
         "callbacks": callback_kpis(requests),
         "bot": bot_kpis(scanned_call_records(store, w.since, w.until)),
-        "daily": daily_series(requests, w.zone),
+        "daily": daily_series(requests, w),
     }
 
 

@@ -218,25 +218,31 @@ def bot_kpis(calls: Iterable[CallRecord]) -> dict[str, Any]:
     )
 
 
-def daily_series_from(days: Mapping[date, RequestTally]) -> list[dict[str, Any]]:
-    """Requests and contact rate per local day of creation, for the Overview's chart."""
+def daily_series_from(
+    days: Mapping[date, RequestTally], every_day: Iterable[date] = ()
+) -> list[dict[str, Any]]:
+    """Requests and contact rate per local day of creation, for the Overview's chart; each
+    of ``every_day`` (the window's days) is there, a quiet one with 0 requests and no rate,
+    so the chart's axis is the window's days, not only the busy ones side by side."""
+    filled = {day: RequestTally() for day in every_day} | dict(days)
     return [
         {
             "day": day.isoformat(),
-            "requests": days[day].requests,
-            "contact_rate": tally_figures(days[day], ())["contact_rate"],
+            "requests": filled[day].requests,
+            "contact_rate": tally_figures(filled[day], ())["contact_rate"],
         }
-        for day in sorted(days)
+        for day in sorted(filled)
     ]
 
 
-def daily_series(records: Iterable[RequestRecord], zone: str) -> list[dict[str, Any]]:
-    """:func:`daily_series_from` over records."""
-    tz = ZoneInfo(zone)
+def daily_series(records: Iterable[RequestRecord], w: Window) -> list[dict[str, Any]]:
+    """:func:`daily_series_from` over records, every day of ``w`` there."""
+    tz = ZoneInfo(w.zone)
     days: dict[date, list[RequestRecord]] = defaultdict(list)
     for r in records:
         days[datetime.fromtimestamp(r.created_at, tz).date()].append(r)
-    return daily_series_from({day: tally(rows) for day, rows in days.items()})
+    every_day = [day for day, _, _ in local_days(w)]
+    return daily_series_from({day: tally(rows) for day, rows in days.items()}, every_day)
 
 
 def local_days(w: Window) -> list[tuple[date, float, float]]:

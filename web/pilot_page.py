@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -83,6 +82,16 @@ def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
         needed=primary["n_needed_per_arm"],
         effect=effect_words(text, primary["detectable_effect"]),
     )
+
+
+def worse_elsewhere(text: ConsoleText, secondary: list[dict[str, Any]]) -> str:
+    """The secondary KPIs on which predicted timing is proven worse, as a sentence to say
+    after :func:`in_short` ("" when none): the summary must not hide them."""
+    worse = [text(f"pilot.kpis.{k['key']}") for k in secondary if k["verdict"] == "predicted worse"]
+    if not worse:
+        return ""
+    names = ", ".join(name[:1].lower() + name[1:] for name in worse)
+    return text("pilot.in_short.worse_elsewhere", kpis=names)
 
 
 # The Overview's pilot line counts the pilot's requests created in the last 30 days.
@@ -214,8 +223,12 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         until = request.query_params.get("until") or None
         try:
             report = await pilot_figures(settings, store, figures, since, until, time.time())
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
+            bad_window = False
+        except ValueError:
+            # A date typed as "5.12.2026", or backwards: the whole pilot, and the page
+            # says why (the fields keep what was typed, to correct).
+            report = await pilot_figures(settings, store, figures, None, None, time.time())
+            bad_window = True
         text = page_text(request)
         return render(
             request,
@@ -226,6 +239,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "kpis": [report["primary"], *report["secondary"]],
                 "since": since or "",
                 "until": until or "",
+                "bad_window": bad_window,
                 "policy": settings.callbacks.policy,
                 "shown_value": lambda key, value: with_unit(
                     text, key, localised(text, shown_value(key, value))
@@ -234,7 +248,14 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     text, kpi["key"], localised(text, shown_difference(kpi))
                 ),
                 "verdict": lambda kpi: verdict_words(text, kpi),
-                "in_short": in_short(text, report["primary"]),
+                "in_short": " ".join(
+                    said
+                    for said in (
+                        in_short(text, report["primary"]),
+                        worse_elsewhere(text, report["secondary"]),
+                    )
+                    if said
+                ),
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(
@@ -249,7 +270,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "money": lambda amount: text.money(amount, settings.shop.currency),
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": shown_time(report["window"]["since"])
-                if since
+                if since and not bad_window
                 else text("pilot.start"),
                 "window_until": shown_time(report["window"]["until"]),
             },

@@ -50,6 +50,7 @@ document.addEventListener("DOMContentLoaded", function () {
           data: series.map(function (d) { return d.requests; }),
           backgroundColor: "#9ec5e8",
           yAxisID: "count",
+          order: 1, // drawn first: the line's points stay visible over a tall bar
         },
         {
           type: "line",
@@ -60,14 +61,20 @@ document.addEventListener("DOMContentLoaded", function () {
           borderColor: "#1b6e3a",
           backgroundColor: "#1b6e3a",
           yAxisID: "rate",
+          order: 0,
         },
       ],
     },
     options: {
       animation: false,
       maintainAspectRatio: false,
+      // Numbers as the page's language writes them ("1.234" in Danish), not the browser's.
+      locale: document.documentElement.lang || undefined,
+      // The legend in the datasets' order (their drawing order puts the line first).
+      plugins: { legend: { labels: { sort: function (a, b) { return a.datasetIndex - b.datasetIndex; } } } },
       scales: {
-        count: { type: "linear", position: "left", beginAtZero: true },
+        // Requests are whole: no "0.2" steps on a quiet day's axis.
+        count: { type: "linear", position: "left", beginAtZero: true, ticks: { precision: 0 } },
         rate: { type: "linear", position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } },
       },
     },
