@@ -299,11 +299,15 @@ def _one_request(store: SqliteStore, created_at: float) -> None:
 
 
 @pytest.mark.asyncio(loop_scope="session")
-@pytest.mark.parametrize(("days_ago", "shown"), [(3, "Seneste 7 dage: "), (0, "I dag: ")])
+@pytest.mark.parametrize(
+    ("days_ago", "shown"),
+    [(3, "Seneste 7 dage: "), (10, "Seneste 30 dage: "), (0, "I dag: ")],
+)
 async def test_the_overview_opens_on_the_last_7_days_when_today_has_nothing_yet(
     store: SqliteStore, days_ago: int, shown: str
 ) -> None:
-    """It opened on "I dag" with every tile at 0 early on a quiet day."""
+    """It opened on "I dag" with every tile at 0 early on a quiet day; after a quiet
+    week (or a demo's simulated month that ended days ago), on the last 30 days."""
     _one_request(store, time.time() - days_ago * 86400)
     db = AsyncStore(store)
     try:
@@ -313,6 +317,7 @@ async def test_the_overview_opens_on_the_last_7_days_when_today_has_nothing_yet(
     label = pages["/"].split('id="window-label">')[1].split("</span>")[0]
     assert label.startswith(shown), label
     assert ('id="today-empty"' in pages["/"]) == (days_ago > 0)
+    assert ("de seneste 30 dage vises" in pages["/"]) == (days_ago > 7)
     assert re.search(r'data-kpi="requests">1<', pages["/"])
     asked = pages["/?window=today"]  # the button still shows today, as asked
     assert 'id="window-label">I dag: ' in asked and 'id="today-empty"' not in asked

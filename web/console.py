@@ -64,8 +64,10 @@ from web.pages import page_text, render, word
 from web.users import Role
 
 LIVE_POLL_S = 5
-# The Overview's window when it is opened on a day with nothing yet (no request, no call).
-EMPTY_TODAY_SHOWS = "7d"
+# The Overview's windows, in turn, when it is opened on a day with nothing yet (no
+# request, no call): the first that has something (a new week after a quiet one, or a
+# demo's simulated month that ended days ago, still opens on figures).
+EMPTY_TODAY_SHOWS = ("7d", "30d")
 
 
 def stale_after_s(settings: Settings) -> float:
@@ -210,8 +212,11 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         # the last 7 days are shown, and said so; "Today" (?window=today) shows today.
         today_empty = "window" not in request.query_params and quiet(k)
         if today_empty:
-            w = window(EMPTY_TODAY_SHOWS, zone, now)
-            k = await kpis_of(w, now)
+            for key in EMPTY_TODAY_SHOWS:
+                w = window(key, zone, now)
+                k = await kpis_of(w, now)
+                if not quiet(k):
+                    break
         text = page_text(request)
         return render(
             request,
