@@ -23,7 +23,7 @@ from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
 from agi.handoff import apply_handoff
 from agi.media_server import MediaServer, MediaServerConfig
-from agi.menu_promise import Promise, fixed_key, promise_variables, spoken, stored_promise
+from agi.menu_promise import fixed_key, promise_variables, spoken
 from agi.overflow import (
     Decision,
     OverflowPolicy,
@@ -41,6 +41,7 @@ from scheduler import requests
 from scheduler.requests import NewRequest, Recorded, RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.signals import SignalKind
+from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing.choice import TimingConfig
 from spillway.call import (
     RETURN_PRIORITY,

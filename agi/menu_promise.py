@@ -2,7 +2,7 @@
 
 After the controller records the menu's callback request, it reads back the
 promise the request carries as stored (its deadline: the request's own, or the
-open request's it joined; :func:`scheduler.rule_facts.promise_times`) and names
+open request's it joined; :func:`scheduler.stored_promise.stored_promise`) and names
 the sound files that say it (:func:`dialplan.callback_promise.promise_files`)
 in the channel variables ``SPILLWAY_PROMISE_HOUR`` and ``SPILLWAY_PROMISE_DAY``.
 The dialplan plays them when both are set and installed, else the whole sentence
@@ -16,7 +16,6 @@ variables, and the database read runs in the store's worker thread.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,36 +26,12 @@ from dialplan.callback_promise import (
     promise_files,
     reachable_hours,
 )
-from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules, is_holiday
-from spillway.storage import Transaction
+from scheduler.stored_promise import Promise
 
 PROMISE_HOUR_VAR = "SPILLWAY_PROMISE_HOUR"
 PROMISE_DAY_VAR = "SPILLWAY_PROMISE_DAY"
 PROMISE_SAY_VAR = "SPILLWAY_PROMISE_SAY"
-
-
-@dataclass(frozen=True, slots=True)
-class Promise:
-    """A request's promise as stored: its deadline (UNIX seconds) in the customer's zone."""
-
-    deadline_at: float
-    timezone: str
-    # The deadline was stored at intake: counted from a window the customer asked for.
-    own_window: bool = False
-
-
-def stored_promise(
-    tx: Transaction, rules: CallingRules, request_id: int, *, default_timezone: str
-) -> Promise | None:
-    """The promise request ``request_id`` carries (None: no such request)."""
-    rows = tx.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
-    if not rows:
-        return None
-    row = rows[0]
-    deadline_at, _expiry = promise_times(rules, row, default_timezone=default_timezone)
-    zone = row["timezone"] or default_timezone
-    return Promise(deadline_at, zone, own_window=row["deadline"] is not None)
 
 
 def spoken(promise: Promise | None, rules: CallingRules, *, now: float) -> SpokenPromise | None:

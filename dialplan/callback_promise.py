@@ -113,12 +113,23 @@ def reachable_hours(windows: tuple[Window, ...]) -> frozenset[int]:
     return frozenset(hours)
 
 
-def promise_files(
-    deadline_at: float, *, now: float, timezone: str, hours: frozenset[int]
-) -> SpokenPromise | None:
-    """The files that say ``deadline_at`` to a caller at ``now`` (both UNIX seconds), in
-    the customer's ``timezone``; None when it cannot be said truly from pieces (past,
-    more than six days ahead, an hour not rendered)."""
+@dataclass(frozen=True, slots=True)
+class PromiseTime:
+    """When a promise falls, as a caller is told it: the deadline rounded up to the hour."""
+
+    hour: int  # local, 1-23
+    days_ahead: int  # 0 today, 1 tomorrow, ... (local dates)
+    weekday: int  # 0 = Monday
+    at: datetime  # the whole hour said, local
+
+
+def promise_time(deadline_at: float, *, now: float, timezone: str) -> PromiseTime | None:
+    """The hour and the day ``deadline_at`` is said as to a caller at ``now`` (both UNIX
+    seconds), in the customer's ``timezone``: the deadline rounded up to the whole hour,
+    so never earlier than the promise. None when it cannot be said truly: past, or
+    rounded to midnight (no word for it). The one decision the menu's pieces
+    (:func:`promise_files`) and the speech bot's sentence (``bot.dialogue.promise_words``)
+    both say."""
     if deadline_at <= now:
         return None
     tz = ZoneInfo(timezone)
@@ -126,19 +137,32 @@ def promise_files(
     whole = due.replace(minute=0, second=0, microsecond=0)
     if whole < due:
         whole += timedelta(hours=1)  # never earlier than the promise
-    if whole.hour not in hours:
-        return None  # midnight (no word for it) or an hour not rendered
+    if whole.hour == 0:
+        return None  # midnight: no word for it in the packs' hours
     days = (whole.date() - datetime.fromtimestamp(now, tz).date()).days
-    if days < 0 or days > MAX_WEEKDAY_AHEAD:
+    if days < 0:
         return None
+    return PromiseTime(whole.hour, days, whole.weekday(), whole)
+
+
+def promise_files(
+    deadline_at: float, *, now: float, timezone: str, hours: frozenset[int]
+) -> SpokenPromise | None:
+    """The files that say ``deadline_at`` to a caller at ``now`` (both UNIX seconds), in
+    the customer's ``timezone``; None when it cannot be said truly from pieces (past,
+    more than six days ahead, an hour not rendered)."""
+    when = promise_time(deadline_at, now=now, timezone=timezone)
+    if when is None or when.hour not in hours or when.days_ahead > MAX_WEEKDAY_AHEAD:
+        return None
+    days = when.days_ahead
     day = (
         PROMISE_TODAY
         if days == 0
         else PROMISE_TOMORROW
         if days == 1
-        else weekday_file(whole.weekday())
+        else weekday_file(when.weekday)
     )
-    return SpokenPromise(hour_file(whole.hour), day, whole.hour, days)
+    return SpokenPromise(hour_file(when.hour), day, when.hour, days)
 
 
 def next_calling_day_holds(windows: tuple[Window, ...], deadline_hours: float) -> bool:

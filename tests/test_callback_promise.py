@@ -12,14 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agi.controller import LiveCall
-from agi.menu_promise import (
-    Promise,
-    fixed_key,
-    next_calling_day_end,
-    promise_variables,
-    spoken,
-    stored_promise,
-)
+from agi.menu_promise import fixed_key, next_calling_day_end, promise_variables, spoken
 from cli.pbx_sounds import sound_texts
 from dialplan.callback_promise import (
     RECORDED,
@@ -38,6 +31,7 @@ from dialplan.sounds import SOUND_KEYS
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, deadline, is_holiday
+from scheduler.stored_promise import Promise, stored_promise
 from spillway.call import CallContext, Route
 from spillway.language_pack import load_pack
 from spillway.settings import Settings

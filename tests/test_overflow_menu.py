@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from agi.menu_bot import MenuBot
-from agi.menu_promise import Promise, spoken
+from agi.menu_promise import spoken
 from dialplan.callback_promise import (
     PROMISE_END,
     PROMISE_START,
@@ -33,6 +33,7 @@ from dialplan.spool import callback_spool
 from scheduler.rule_facts import promise_times
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
+from scheduler.stored_promise import Promise
 from spillway.call import RETURN_PRIORITY
 from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle

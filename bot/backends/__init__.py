@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from scheduler.stored_promise import Promise
+
 OPEN_ORDER_STATUSES = frozenset({"placed", "packing", "shipped"})
 """Statuses of orders that have not reached the customer yet."""
 
@@ -138,6 +140,12 @@ class CallbackBackend(Protocol):
 
     async def plain_callback(self, request_id: int) -> bool:
         """The customer asked for a plain callback (no AI timing); False: no longer open."""
+        ...
+
+    async def callback_promise(self, request_id: int) -> Promise | None:
+        """The promise the request carries as stored (its deadline, or the deadline of the
+        open request it joined), what the caller is told; None: unknown (no such request,
+        or a back-end that does not know the calling rules)."""
         ...
 
 

@@ -17,6 +17,7 @@ from bot.backends.sms import SmsOutbox
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules
+from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from spillway.errors import BackendError, StorageError
@@ -229,6 +230,17 @@ class LocalCallbacks:
 
     async def callback_timing(self, request_id: int) -> str | None:
         return await _lookup(self._db, "cannot read the callback", self._timing_of, request_id)
+
+    def _promise_of(self, request_id: int) -> Promise | None:
+        if self._rules is None:
+            return None  # the deadline counts by the rules: not known here
+        with self._db.store.transaction() as tx:
+            return stored_promise(
+                tx, self._rules, request_id, default_timezone=self._default_timezone
+            )
+
+    async def callback_promise(self, request_id: int) -> Promise | None:
+        return await _lookup(self._db, "cannot read the callback", self._promise_of, request_id)
 
     def _plain(self, request_id: int) -> bool:
         with self._db.store.transaction() as tx:

@@ -19,6 +19,7 @@ from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.plain_yes import Answer, Next
+from bot.dialogue.promise_words import promise_sentence
 from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
@@ -27,8 +28,10 @@ from bot.dialogue.window_fit import Fit, fit_window
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
+from scheduler.stored_promise import Promise
 from scheduler.timing.choice import Timing
 from scheduler.windows import MAX_AHEAD_S
+from spillway.errors import BackendError
 from spillway.phone import timezone_for
 
 # A time the caller named: called from then, within the hour.
@@ -40,6 +43,9 @@ class CallbackSteps(DialogueSteps):
 
     # The timing intake gave the request ('predicted', 'conventional'); None: not asked.
     _callback_timing: str | None = None
+    # The promise the request carries as stored (its deadline), said with the goodbye;
+    # read again after every change to the request. None: unknown.
+    _callback_promise: Promise | None = None
     # A time given as digits, read back and not yet confirmed.
     _pending_window: CallbackWindow | None = None
     # The other day a day read back may have meant ("today, Monday": next Monday), asked
@@ -88,6 +94,7 @@ class CallbackSteps(DialogueSteps):
             )
         self._callback_phone = phone
         self._callback_timing = await self.backends.callbacks.callback_timing(self.callback_id)
+        await self._read_promise()
         if confirmed_when and window is not None:
             return self._callback_done()
         spoken = phone_text(phone, self.config.country)
@@ -358,6 +365,20 @@ class CallbackSteps(DialogueSteps):
                 self.callback_id, window=(window.not_before, window.not_after)
             )
         self._callback_window = window
+        await self._read_promise()  # the deadline now counts from the window
+
+    async def _read_promise(self) -> None:
+        """The promise the request carries now (the goodbye says it); a failed read
+        leaves it unknown, and the goodbye says the time the old way."""
+        self._callback_promise = None
+        if self.callback_id is None:
+            return
+        try:
+            self._callback_promise = await self.backends.callbacks.callback_promise(
+                self.callback_id
+            )
+        except BackendError:
+            pass
 
     def _read_back_day(
         self, window: CallbackWindow, other: CallbackWindow | None, key: str = "callback_check_when"
@@ -413,6 +434,7 @@ class CallbackSteps(DialogueSteps):
                 self.callback_id
             ):
                 self._callback_timing = Timing.CONVENTIONAL.value
+                await self._read_promise()
             return self._callback_done()
         if step is Next.SAFE_PATH:
             return self._callback_done(say("yes_unclear_keep"))
@@ -436,18 +458,21 @@ class CallbackSteps(DialogueSteps):
         return callback_window(text, self.clock(), tz, language, week=self._asked_week)
 
     def _callback_done(self, prefix: str = "") -> Reply:
+        """The goodbye: the number, the caller's own window if any, and the promise the
+        request carries as stored ("We aim to call by three o'clock today."), the same
+        the DTMF menu says; unknown, the caller's window or the scheduler's first moment."""
         phone = self._callback_phone
         assert phone is not None
-        reply = Reply(
-            prefix
-            + say(
-                "callback_recorded",
-                phone=phone_text(phone, self.config.country),
-                when=self._callback_when(phone),
-            ),
-            "callback_recorded",
-            end_call=True,
-        )
+        spoken = phone_text(phone, self.config.country)
+        promise = promise_sentence(self._callback_promise, now=self.clock())
+        window = self._callback_window
+        if promise:
+            own = window is not None and not window.any_time
+            when = say("confirm_when", when=window.words) if own and window else ""
+            text = say("callback_recorded_promise", phone=spoken, when=when, promise=promise)
+        else:
+            text = say("callback_recorded", phone=spoken, when=self._callback_when(phone))
+        reply = Reply(prefix + text, "callback_recorded", end_call=True)
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
 

@@ -1,0 +1,42 @@
+"""The promise a callback request carries, as the speech bot says it with its goodbye.
+
+"We aim to call by three o'clock today.", "Vi regner med at ringe senest klokken
+femten i dag.": the request's deadline as stored (its own, counted from the
+caller's window when they asked for one, or the open request's it joined;
+:mod:`scheduler.stored_promise`), in the DTMF menu's words. The hour and the
+day are the menu's one decision (:func:`dialplan.callback_promise.promise_time`:
+the deadline rounded up to the whole hour, never earlier than the promise); the
+bot speaks with TTS, so a whole sentence is said, and a day further than a week
+ahead by its date. "Aim": the deadline is the scheduler's target, not a guarantee.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.dialogue.phrasing import Calendar
+from bot.dialogue.prompts import active_pack, say
+from dialplan.callback_promise import MAX_WEEKDAY_AHEAD, promise_time
+from scheduler.stored_promise import Promise
+
+
+def promise_sentence(promise: Promise | None, *, now: float) -> str:
+    """The sentence that says ``promise`` to a caller at ``now`` in the active pack's
+    words; "" when there is none to say truly (unknown, past, or at midnight)."""
+    if promise is None:
+        return ""
+    when = promise_time(promise.deadline_at, now=now, timezone=promise.timezone)
+    if when is None:
+        return ""
+    reading = active_pack().reading
+    if when.days_ahead == 0:
+        day = say("day_today")
+    elif when.days_ahead == 1:
+        day = say("day_tomorrow")
+    elif when.days_ahead <= MAX_WEEKDAY_AHEAD:
+        day = say("callback_promise_weekday", weekday=reading.weekdays[when.weekday])
+    else:
+        # Further than a week: "on Monday 21 December" (a weekday alone is ambiguous).
+        calendar = Calendar(ZoneInfo(promise.timezone), lambda: now)
+        day = say("when_on_date", date=calendar.date_text(when.at.timestamp()))
+    return say("callback_promise", hour=reading.hour_words[when.hour], day=day)

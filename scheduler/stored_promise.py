@@ -1,0 +1,41 @@
+"""The promise a stored callback request carries: its deadline, in the customer's zone.
+
+Read back after intake by everything that tells the caller when the call will
+come: the DTMF menu (:mod:`agi.menu_promise`) and the speech bot's back-end
+(:mod:`bot.backends.local`). The deadline is the request's own (stored at intake
+when the customer asked for a window), else the rules' from its creation
+(:func:`scheduler.rule_facts.promise_times`); a request that joined an open one
+reads that one's. Moved here from ``agi/menu_promise.py`` so that the bot, on
+the same floor as ``agi/``, reads the same promise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.rule_facts import promise_times
+from scheduler.rules import CallingRules
+from spillway.storage import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """A request's promise as stored: its deadline (UNIX seconds) in the customer's zone."""
+
+    deadline_at: float
+    timezone: str
+    # The deadline was stored at intake: counted from a window the customer asked for.
+    own_window: bool = False
+
+
+def stored_promise(
+    tx: Transaction, rules: CallingRules, request_id: int, *, default_timezone: str
+) -> Promise | None:
+    """The promise request ``request_id`` carries (None: no such request)."""
+    rows = tx.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
+    if not rows:
+        return None
+    row = rows[0]
+    deadline_at, _expiry = promise_times(rules, row, default_timezone=default_timezone)
+    zone = row["timezone"] or default_timezone
+    return Promise(deadline_at, zone, own_window=row["deadline"] is not None)

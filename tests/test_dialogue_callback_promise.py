@@ -1,0 +1,189 @@
+"""The speech bot's goodbye after a callback says the promise the request carries.
+
+"Thank you. We'll call you back on 20 12 34 56. We aim to call by one o'clock
+today. Goodbye!": the request's deadline as stored (counted from the caller's
+own window when they named one, or the open request's it joined), in the DTMF
+menu's words (the same hour and day: :func:`dialplan.callback_promise.promise_time`),
+in English and Danish. Before, the bot said "as soon as a colleague is free" or
+"from eight o'clock tomorrow", which was not the time the scheduler plans for.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.backends import Backends
+from bot.dialogue.inputs import TextTurn
+from bot.dialogue.promise_words import promise_sentence
+from bot.dialogue.prompts import use_language
+from dialplan.callback_promise import promise_files, promise_words
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
+from scheduler.rule_facts import promise_times
+from scheduler.stored_promise import Promise
+from spillway.language_pack import load_pack
+from spillway.storage import SqliteStore
+from tests import callback_dialogue_fixtures as fx
+from tests.callback_dialogue_fixtures import CPH, MONDAY, RULES, demo_now, demo_rules  # noqa: F401
+from tests.callback_dialogue_fixtures import local as _local
+
+pytestmark = pytest.mark.usefixtures("english_after")
+
+ALL_HOURS = frozenset(range(1, 24))
+
+
+def _at(day: int, hour: int, minute: int = 0) -> float:
+    return datetime(2026, 12, day, hour, minute, tzinfo=ZoneInfo(CPH)).timestamp()
+
+
+# -- the words (pure) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("deadline", "en", "da"),
+    [
+        # MONDAY is Monday 7 December 2026, 09:00.
+        (_at(7, 13), "We aim to call by one o'clock today.", "senest klokken tretten i dag."),
+        # 13:20 is said as the next whole hour: never earlier than the promise.
+        (_at(7, 13, 20), "by two o'clock today.", "senest klokken fjorten i dag."),
+        (_at(8, 11), "by eleven o'clock tomorrow.", "senest klokken elleve i morgen."),
+        (_at(10, 12), "by twelve o'clock on Thursday.", "senest klokken tolv på torsdag."),
+        (_at(13, 20), "by eight o'clock on Sunday.", "senest klokken tyve på søndag."),
+        # A week ahead: a weekday alone would be ambiguous, so its date.
+        (
+            _at(14, 15),
+            "by three o'clock on Monday 14 December.",
+            "senest klokken femten mandag den 14. december.",
+        ),
+    ],
+)
+def test_the_promise_is_said_from_the_deadline(deadline: float, en: str, da: str) -> None:
+    promise = Promise(deadline, CPH)
+    use_language("en")
+    english = promise_sentence(promise, now=MONDAY)
+    assert english.startswith("We aim to call by ") and english.endswith(en), english
+    use_language("da")
+    danish = promise_sentence(promise, now=MONDAY)
+    assert danish.startswith("Vi regner med at ringe senest") and danish.endswith(da), danish
+
+
+@pytest.mark.parametrize(
+    "promise",
+    [
+        None,  # unknown: the back-end does not know the rules
+        Promise(MONDAY - 60, CPH),  # past (a joined request overdue)
+        Promise(_at(7, 23, 30), CPH),  # rounded up to midnight: no word for it
+    ],
+)
+def test_no_promise_that_cannot_be_said_truly(promise: Promise | None) -> None:
+    assert promise_sentence(promise, now=MONDAY) == ""
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_bot_says_the_same_hour_and_day_as_the_menu(language: str) -> None:
+    """Every deadline the menu says (to Sunday night), every 20 minutes: the bot's
+    sentence ends with the menu's hour and day pieces (same decision, same words)."""
+    use_language(language)
+    pack = load_pack(language)
+    checked = 0
+    for step in range(1, 6 * 72 + 45):  # Monday 09:20 to Sunday 24:00
+        deadline = MONDAY + step * 1200
+        spoken = promise_files(deadline, now=MONDAY, timezone=CPH, hours=ALL_HOURS)
+        sentence = promise_sentence(Promise(deadline, CPH), now=MONDAY)
+        if spoken is None:
+            assert sentence == "", deadline  # midnight: neither says it
+            continue
+        menu = promise_words(pack, spoken)
+        start, end = pack.say("menu_callback_promise_start"), pack.say("menu_callback_promise_end")
+        pieces = menu.removeprefix(start).removesuffix(end).strip()  # "by two o'clock today."
+        assert sentence.endswith(f" {pieces}"), (sentence, pieces)
+        checked += 1
+    assert checked > 400
+
+
+# -- the dialogue --------------------------------------------------------------
+
+
+def _stored_deadline(store: SqliteStore) -> float:
+    [row] = store.query("SELECT * FROM callback_requests")
+    return promise_times(RULES, row, default_timezone=CPH)[0]
+
+
+GOODBYE = {
+    "en": "Thank you. We'll call you back on 20 12 34 56. "
+    "We aim to call by one o'clock today. Goodbye!",
+    "da": "Tak. Vi ringer dig op på 20 12 34 56. "
+    "Vi regner med at ringe senest klokken tretten i dag. Farvel!",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_yes_hears_the_stored_deadline(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    d = await fx.asked_when(demo, language)
+    reply = await d.handle(TextTurn(fx.YES[language]))
+    assert reply.action == "callback_recorded" and reply.end_call
+    assert reply.text == GOODBYE[language]
+    # Four calling hours from Monday 09:00, as stored and as the scheduler plans for.
+    assert _stored_deadline(store) == _local(7, 13)
+
+
+WINDOW = {
+    "en": ("tomorrow afternoon", "We aim to call by four o'clock tomorrow. Goodbye!"),
+    "da": (
+        "i morgen eftermiddag",
+        "Vi regner med at ringe senest klokken seksten i morgen. Farvel!",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_window_of_their_own_hears_its_deadline_too(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    said, promise = WINDOW[language]
+    d = await fx.asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_recorded", reply.text
+    # The window they named, then the promise the request now carries (read again
+    # after the window was stored: four calling hours from its start, 12:00).
+    assert said in reply.text and reply.text.endswith(promise), reply.text
+    assert _stored_deadline(store) == _local(8, 16)
+
+
+@pytest.mark.parametrize(
+    ("language", "promise"),
+    [
+        ("en", "We'll call you back on 20 12 34 56. We aim to call by four o'clock on Thursday."),
+        (
+            "da",
+            "Vi ringer dig op på 20 12 34 56. "
+            "Vi regner med at ringe senest klokken seksten på torsdag.",
+        ),
+    ],
+)
+async def test_a_request_that_joined_an_open_one_hears_that_ones_promise(
+    demo: Backends, store: SqliteStore, language: str, promise: str
+) -> None:
+    # The customer already asked, on the web, to be called on Thursday 14-16.
+    with store.transaction() as tx:
+        requests.record(
+            tx,
+            NewRequest(
+                phone="+4520123456",
+                source=RequestSource.API,
+                not_before=_local(10, 14),
+                not_after=_local(10, 16),
+            ),
+            region="DK",
+            now=MONDAY,
+            rules=RULES,
+        )
+    d = await fx.asked_when(demo, language)
+    reply = await d.handle(TextTurn(fx.YES[language]))
+    assert reply.action == "callback_recorded" and promise in reply.text, reply.text
+    assert _stored_deadline(store) == _local(10, 16)  # one request: the open one
