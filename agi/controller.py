@@ -339,19 +339,20 @@ class CallController:
                 await self.sink.outcome(call_id, CallOutcome.HANDOFF)
             return
         await session.set_variable("SPILLWAY_CALLBACK_ID", str(recorded.id))
-        if outcome is None:
-            # The DTMF menu's key: the caller hears when (the bot says it itself).
-            now = self.clock()
-            said = spoken(promise, self.rules, now=now)
-            fixed = fixed_key(promise, self.rules, now=now)
-            for name, value in promise_variables(said, fixed).items():
-                await session.set_variable(name, value)
-            log.info(
-                "call %s: callback request %d promised %s",
-                call_id,
-                recorded.id,
-                f"{said.hour_file} {said.day_file}" if said else fixed,
-            )
+        # The caller hears when: after the DTMF menu's key, and after a bot that routed
+        # here (the DTMF menu bot's key 3), which could not say it (the request is
+        # recorded only now). The speech bot records its own request and says it itself.
+        now = self.clock()
+        said = spoken(promise, self.rules, now=now)
+        fixed = fixed_key(promise, self.rules, now=now)
+        for name, value in promise_variables(said, fixed).items():
+            await session.set_variable(name, value)
+        log.info(
+            "call %s: callback request %d promised %s",
+            call_id,
+            recorded.id,
+            f"{said.hour_file} {said.day_file}" if said else fixed,
+        )
         await self.sink.stage(
             live.context.call_id, CallStage.CALLBACK, request_id=recorded.id, merged=recorded.merged
         )

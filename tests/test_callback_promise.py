@@ -32,7 +32,7 @@ from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, deadline, is_holiday
 from scheduler.stored_promise import Promise, stored_promise
-from spillway.call import CallContext, Route
+from spillway.call import BotOutcome, CallContext, Route
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
@@ -265,5 +265,33 @@ async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path
         due = deadline(RULES, row["created_at"], row["timezone"])
         assert (row["created_at"], row["timezone"]) == (at(7, 18, 30), CPH)
         assert due <= at(8, 11) < due + 3600
+    finally:
+        store.close()
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_menu_bots_key_3_names_the_promise_too(tmp_path: Path) -> None:
+    """The DTMF menu bot (agi/menu_bot.py) routes its key 3 to the callback step: the
+    request is recorded there, after the bot, so the bot cannot say when; the controller
+    names the promise as for the menu's key (before, the caller heard only goodbye)."""
+    store = SqliteStore(tmp_path / "calls.db")
+    store.migrate()
+    try:
+        async with controller_serving(Settings(), store) as serving:
+            # Monday 10:00: promised today by 14.
+            serving.controller.clock = lambda: at(7, 10)
+            await serving.log.start(
+                "4000.2", caller="4520123456", channel="Local/x", transport="websocket"
+            )
+            menu_bot = BotOutcome(Route.CALLBACK, reason="pressed 3")
+            serving.controller.calls["4000.2"] = LiveCall(
+                CallContext("4000.2", "4520123456"), outcome=menu_bot, last_route=Route.CALLBACK
+            )
+            got = await agi_request(serving.port, "callback", "4000.2")
+        assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_hour_14"' in got, got
+        assert 'SET VARIABLE SPILLWAY_PROMISE_DAY "menu_callback_promise_today"' in got
+        assert 'SET VARIABLE SPILLWAY_PROMISE_SAY "menu_callback_recorded"' in got
+        [row] = store.query("SELECT source FROM callback_requests")
+        assert row["source"] == "bot"
     finally:
         store.close()

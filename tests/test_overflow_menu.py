@@ -180,7 +180,7 @@ async def test_menu_bot_in_offer_mode_takes_the_same_choice(
         overflow_min_waiting=100,
         max_wait_s=1,
     ) as h:
-        with pbx.ami.subscribe("UserEvent") as events:
+        with pbx.ami.subscribe("UserEvent", "Newexten") as events:
             call = await h.call("4555555555")
             offer = await wait_event(events, 5, UserEvent="SpillwayOffer", CallId=call.call_id)
             assert offer["By"] == "bot"
@@ -189,6 +189,14 @@ async def test_menu_bot_in_offer_mode_takes_the_same_choice(
             await h.bot_started(call.call_id)
             await h.press(call, "3")
             done = await wait_event(events, 10, UserEvent="SpillwayCallback", CallId=call.call_id)
+            # The thank-you that says when (the menu's: the bot could not say it), not
+            # only the goodbye (call_goodbye, or Asterisk's vm-goodbye alone).
+            told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
+        assert "call_goodbye" not in told["AppData"] and told["AppData"] != "vm-goodbye"
+        assert any(
+            name in told["AppData"]
+            for name in ("menu_callback_recorded", "menu_callback_promise_start", "auth-thankyou")
+        ), told
         [row] = h.rows("SELECT * FROM callback_requests")
         assert (row["phone"], row["source"], str(row["id"])) == (
             "+4555555555",
