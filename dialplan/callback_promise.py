@@ -30,6 +30,11 @@ time you already asked for") instead (:func:`agi.menu_promise.fixed_key`).
 The deadline is the scheduler's target, not a rule (the predicted timing may
 plan a likelier hour after it; no agent may be free), hence "we aim to".
 
+The hour and the day (:func:`promise_time`) are the one decision the speech bot
+says too, as a whole sentence with its goodbye (``bot.dialogue.promise_words``:
+"We aim to call by two o'clock today."); the stored promise both read is
+:mod:`scheduler.stored_promise`.
+
 Pure: no clock, no I/O. The words are the language pack's (same keys in every pack).
 """
 

@@ -187,3 +187,22 @@ async def test_a_request_that_joined_an_open_one_hears_that_ones_promise(
     reply = await d.handle(TextTurn(fx.YES[language]))
     assert reply.action == "callback_recorded" and promise in reply.text, reply.text
     assert _stored_deadline(store) == _local(10, 16)  # one request: the open one
+
+
+ANY_TIME_PROMISE = {
+    # Monday 09:00: "on Sunday" has no calling hours; with no window of their own the
+    # request is promised by 13:00 today, and that is what "any time" keeps.
+    "en": ("on Sunday", "say any time, and we aim to call by one o'clock today."),
+    "da": ("på søndag", "så regner vi med at ringe senest klokken tretten i dag."),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_asked_for_another_time_any_time_is_said_as_the_stored_promise(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    said, any_time = ANY_TIME_PROMISE[language]
+    d = await fx.asked_when(demo, language)
+    reply = await fx.asked(d, store, said, "callback_window_closed")
+    assert reply.text.endswith(any_time), reply.text
+    assert _stored_deadline(store) == _local(7, 13)

@@ -19,7 +19,7 @@ from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.plain_yes import Answer, Next
-from bot.dialogue.promise_words import promise_sentence
+from bot.dialogue.promise_words import promise_parts, promise_sentence
 from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
@@ -310,7 +310,14 @@ class CallbackSteps(DialogueSteps):
         return self._ask(text, "callback_window_closed", State.CONFIRM_CALLBACK, progress=False)
 
     def _ask_when_else(self, phone: str) -> str:
-        """ "When else suits you? For example, say any time, and we'll call you from ..."."""
+        """ "When else suits you? For example, say any time, and we aim to call by one
+        o'clock today": the promise the request carries without a window of its own (as
+        stored); unknown, the scheduler's first allowed moment ("... from ...")."""
+        promise = self._callback_promise
+        if promise is not None and not promise.own_window:
+            parts = promise_parts(promise, now=self.clock())
+            if parts:
+                return say("callback_window_ask_promise", **parts)
         saved, self._callback_window = self._callback_window, None
         try:
             planned = self._callback_when(phone)  # the scheduler's first allowed moment

@@ -20,14 +20,15 @@ from dialplan.callback_promise import MAX_WEEKDAY_AHEAD, promise_time
 from scheduler.stored_promise import Promise
 
 
-def promise_sentence(promise: Promise | None, *, now: float) -> str:
-    """The sentence that says ``promise`` to a caller at ``now`` in the active pack's
-    words; "" when there is none to say truly (unknown, past, or at midnight)."""
+def promise_parts(promise: Promise | None, *, now: float) -> dict[str, str] | None:
+    """The hour and the day that say ``promise`` to a caller at ``now`` in the active
+    pack's words (``{hour}``, ``{day}`` of its sentences); None when there is none to
+    say truly (unknown, past, or at midnight)."""
     if promise is None:
-        return ""
+        return None
     when = promise_time(promise.deadline_at, now=now, timezone=promise.timezone)
     if when is None:
-        return ""
+        return None
     reading = active_pack().reading
     if when.days_ahead == 0:
         day = say("day_today")
@@ -36,7 +37,13 @@ def promise_sentence(promise: Promise | None, *, now: float) -> str:
     elif when.days_ahead <= MAX_WEEKDAY_AHEAD:
         day = say("callback_promise_weekday", weekday=reading.weekdays[when.weekday])
     else:
-        # Further than a week: "on Monday 21 December" (a weekday alone is ambiguous).
+        # Further than a week: "on Monday 14 December" (a weekday alone is ambiguous).
         calendar = Calendar(ZoneInfo(promise.timezone), lambda: now)
         day = say("when_on_date", date=calendar.date_text(when.at.timestamp()))
-    return say("callback_promise", hour=reading.hour_words[when.hour], day=day)
+    return {"hour": reading.hour_words[when.hour], "day": day}
+
+
+def promise_sentence(promise: Promise | None, *, now: float) -> str:
+    """ "We aim to call by three o'clock today."; "" when there is none to say truly."""
+    parts = promise_parts(promise, now=now)
+    return say("callback_promise", **parts) if parts else ""
