@@ -10,12 +10,14 @@ in English and Danish. Before, the bot said "as soon as a colleague is free" or
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.backends import Backends
+from bot.backends.local import LocalCallbacks
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.promise_words import promise_sentence
 from bot.dialogue.prompts import use_language
@@ -23,9 +25,11 @@ from dialplan.callback_promise import promise_files, promise_words
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rule_facts import promise_times
+from scheduler.rules import CallingRules
 from scheduler.stored_promise import Promise
+from spillway.errors import BackendError
 from spillway.language_pack import load_pack
-from spillway.storage import SqliteStore
+from spillway.storage import AsyncStore, SqliteStore
 from tests import callback_dialogue_fixtures as fx
 from tests.callback_dialogue_fixtures import CPH, MONDAY, RULES, demo_now, demo_rules  # noqa: F401
 from tests.callback_dialogue_fixtures import local as _local
@@ -206,3 +210,37 @@ async def test_asked_for_another_time_any_time_is_said_as_the_stored_promise(
     reply = await fx.asked(d, store, said, "callback_window_closed")
     assert reply.text.endswith(any_time), reply.text
     assert _stored_deadline(store) == _local(7, 13)
+
+
+class _PromiseUnreadable(LocalCallbacks):
+    """Records and updates as usual; the promise cannot be read back."""
+
+    async def callback_promise(self, request_id: int) -> Promise | None:
+        raise BackendError("cannot read the callback")
+
+
+@pytest.mark.parametrize(
+    ("kind", "rules"),
+    [(LocalCallbacks, None), (_PromiseUnreadable, RULES)],
+    ids=["rules-unknown", "read-fails"],
+)
+async def test_an_unknown_promise_keeps_the_old_words_and_the_call_goes_on(
+    demo: Backends,
+    store: SqliteStore,
+    kind: type[LocalCallbacks],
+    rules: CallingRules | None,
+) -> None:
+    """A back-end without the calling rules, or a failed read: the goodbye says the
+    scheduler's first moment as before ("as soon as a colleague is free": Monday 09:00
+    is inside the calling hours), never a promise it did not read."""
+    db = AsyncStore(store)
+    try:
+        callbacks = kind(db, lambda: MONDAY, rules=rules)
+        d = await fx.asked_when(dataclasses.replace(demo, callbacks=callbacks), "en")
+        reply = await d.handle(TextTurn("yes"))
+        assert reply.action == "callback_recorded", reply.text
+        assert reply.text == (
+            "Thank you. We'll call you back on 20 12 34 56 as soon as a colleague is free. Goodbye!"
+        )
+    finally:
+        db.close()
