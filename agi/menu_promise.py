@@ -43,6 +43,7 @@ def spoken(promise: Promise | None, rules: CallingRules, *, now: float) -> Spoke
         now=now,
         timezone=promise.timezone,
         hours=reachable_hours(rules.windows),
+        likely=promise.likely,
     )
 
 

@@ -12,7 +12,11 @@ the pieces (:func:`promise_files`); the dialplan plays
     ``menu_callback_promise_end`` ("There's nothing more you need to do. Goodbye.").
 
 The hour is the deadline rounded up to the whole hour in the customer's local
-time, so the sentence is never earlier than the scheduler's promise. Only the
+time, so the sentence is never earlier than the scheduler's promise. A request
+timed by prediction is told no hour: ``menu_callback_promise_likely`` ("when
+you're most likely to answer, at the latest") stands in its place before the
+deadline's day, which the predicted policy keeps for a first call
+(:func:`scheduler.timing.slot_policy.first_call_by`). Only the
 hours a deadline can fall on with the configured calling hours are rendered
 (:func:`reachable_hours`); a promise outside them, more than six days ahead or
 already past is not said from pieces (None): the caller hears the fixed
@@ -54,12 +58,16 @@ PROMISE_TODAY = "menu_callback_promise_today"
 PROMISE_TOMORROW = "menu_callback_promise_tomorrow"
 PROMISE_WEEKDAY = "menu_callback_promise_weekday"  # {weekday}: one file per weekday
 PROMISE_END = "menu_callback_promise_end"
+# In the hour's place for a request timed by prediction: "when you're most likely to
+# answer, at the latest" (the day then says by when; scheduler.stored_promise).
+PROMISE_LIKELY = "menu_callback_promise_likely"
 # A whole sentence: the request joined an open one with the customer's own later window.
 RECORDED_ASKED = "menu_callback_recorded_asked"
 
 # Played as they are (rendered like every other prompt, SOUND_KEYS).
 PROMISE_SOUND_KEYS: tuple[str, ...] = (
     PROMISE_START,
+    PROMISE_LIKELY,
     PROMISE_TODAY,
     PROMISE_TOMORROW,
     PROMISE_END,
@@ -151,13 +159,21 @@ def promise_time(deadline_at: float, *, now: float, timezone: str) -> PromiseTim
 
 
 def promise_files(
-    deadline_at: float, *, now: float, timezone: str, hours: frozenset[int]
+    deadline_at: float,
+    *,
+    now: float,
+    timezone: str,
+    hours: frozenset[int],
+    likely: bool = False,
 ) -> SpokenPromise | None:
     """The files that say ``deadline_at`` to a caller at ``now`` (both UNIX seconds), in
     the customer's ``timezone``; None when it cannot be said truly from pieces (past,
-    more than six days ahead, an hour not rendered)."""
+    more than six days ahead, an hour not rendered). ``likely``: the request is timed by
+    prediction, promised the deadline's day (:data:`PROMISE_LIKELY` in the hour's place)."""
     when = promise_time(deadline_at, now=now, timezone=timezone)
-    if when is None or when.hour not in hours or when.days_ahead > MAX_WEEKDAY_AHEAD:
+    if when is None or when.days_ahead > MAX_WEEKDAY_AHEAD:
+        return None
+    if not likely and when.hour not in hours:
         return None
     days = when.days_ahead
     day = (
@@ -167,7 +183,7 @@ def promise_files(
         if days == 1
         else weekday_file(when.weekday)
     )
-    return SpokenPromise(hour_file(when.hour), day, when.hour, days)
+    return SpokenPromise(PROMISE_LIKELY if likely else hour_file(when.hour), day, when.hour, days)
 
 
 def next_calling_day_holds(windows: tuple[Window, ...], deadline_hours: float) -> bool:
@@ -210,7 +226,11 @@ def promise_words(pack: LanguagePack, spoken: SpokenPromise, *, shop: str = "") 
             PROMISE_WEEKDAY, weekday=pack.reading.weekdays[int(spoken.day_file.rsplit("_", 1)[1])]
         )
     )
-    hour = pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[spoken.hour])
+    hour = (
+        pack.say(PROMISE_LIKELY)
+        if spoken.hour_file == PROMISE_LIKELY
+        else pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[spoken.hour])
+    )
     return " ".join(
         (pack.say(PROMISE_START, shop=shop), hour, day, pack.say(PROMISE_END, shop=shop))
     )

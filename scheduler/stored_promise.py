@@ -7,6 +7,13 @@ when the customer asked for a window), else the rules' from its creation
 (:func:`scheduler.rule_facts.promise_times`); a request that joined an open one
 reads that one's. Moved here from ``agi/menu_promise.py`` so that the bot, on
 the same floor as ``agi/``, reads the same promise.
+
+A request timed by prediction is promised its deadline's day, not its hour: the
+predicted policy may wait past the deadline for an hour the customer is likelier
+to answer (on a consumer world, half of its first calls came after the deadline's
+hour), but it never plans a first call after that day ends
+(:func:`scheduler.timing.slot_policy.first_call_by`), so "when you're most likely to
+answer, today at the latest" is what it keeps.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
+from scheduler.timing.choice import Timing
 from spillway.storage import Transaction
 
 
@@ -26,6 +34,9 @@ class Promise:
     timezone: str
     # The deadline was stored at intake: counted from a window the customer asked for.
     own_window: bool = False
+    # Timed by prediction: the call comes at the customer's likeliest hour, by the end of
+    # the deadline's local day; said as that day, not as an hour.
+    likely: bool = False
 
 
 def stored_promise(
@@ -38,4 +49,9 @@ def stored_promise(
     row = rows[0]
     deadline_at, _expiry = promise_times(rules, row, default_timezone=default_timezone)
     zone = row["timezone"] or default_timezone
-    return Promise(deadline_at, zone, own_window=row["deadline"] is not None)
+    return Promise(
+        deadline_at,
+        zone,
+        own_window=row["deadline"] is not None,
+        likely=row["timing"] == Timing.PREDICTED.value,
+    )

@@ -15,6 +15,7 @@ from agi.controller import LiveCall
 from agi.menu_promise import fixed_key, next_calling_day_end, promise_variables, spoken
 from cli.pbx_sounds import sound_texts
 from dialplan.callback_promise import (
+    PROMISE_LIKELY,
     RECORDED,
     RECORDED_ASKED,
     RECORDED_CALLING_HOURS,
@@ -219,11 +220,21 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
     store.migrate()
     try:
         with store.transaction() as tx:
-            plain = requests.record(
+            predicted = requests.record(
                 tx, NewRequest("4520123456", RequestSource.MENU), region="DK", now=at(7, 10)
             )
+            assert stored_promise(tx, RULES, predicted.id, default_timezone=CPH) == Promise(
+                at(7, 14), CPH, own_window=False, likely=True
+            )
+            # The menu's plain-callback key: timed conventionally, told the hour.
+            plain = requests.record(
+                tx,
+                NewRequest("4520777777", RequestSource.MENU, traditional=True),
+                region="DK",
+                now=at(7, 10),
+            )
             assert stored_promise(tx, RULES, plain.id, default_timezone=CPH) == Promise(
-                at(7, 14), CPH, own_window=False
+                at(7, 14), CPH, own_window=False, likely=False
             )
             # An open request that asked for Wednesday afternoon: a menu press joins it.
             asked = NewRequest(
@@ -235,14 +246,26 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
             )
             assert joined.merged and joined.id == first.id
             promise = stored_promise(tx, RULES, joined.id, default_timezone=CPH)
-            assert promise == Promise(at(9, 17), CPH, own_window=True)
+            assert promise == Promise(at(9, 17), CPH, own_window=True, likely=True)
             assert stored_promise(tx, RULES, 999, default_timezone=CPH) is None
     finally:
         store.close()
 
 
 @pytest.mark.asyncio(loop_scope="session")
-async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("timing_key", "hour_file"),
+    [
+        # The plain-callback key (9): timed conventionally, told the hour.
+        (b"200 result=1 (conventional)\n", "menu_callback_promise_hour_11"),
+        # Timed by prediction: "when you're most likely to answer, at the latest" instead.
+        (b"200 result=1\n", "menu_callback_promise_likely"),
+    ],
+    ids=["plain", "predicted"],
+)
+async def test_the_menus_callback_step_names_the_promise_of_the_request(
+    tmp_path: Path, timing_key: bytes, hour_file: str
+) -> None:
     store = SqliteStore(tmp_path / "calls.db")
     store.migrate()
     try:
@@ -255,8 +278,10 @@ async def test_the_menus_callback_step_names_the_promise_of_the_request(tmp_path
             serving.controller.calls["4000.1"] = LiveCall(
                 CallContext("4000.1", "4520123456"), last_route=Route.CALLBACK
             )
-            got = await agi_request(serving.port, "callback", "4000.1")
-        assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_hour_11"' in got, got
+            got = await agi_request(
+                serving.port, "callback", "4000.1", answers={"SPILLWAY_TIMING": timing_key}
+            )
+        assert f'SET VARIABLE SPILLWAY_PROMISE_HOUR "{hour_file}"' in got, got
         assert 'SET VARIABLE SPILLWAY_PROMISE_DAY "menu_callback_promise_tomorrow"' in got
         assert 'SET VARIABLE SPILLWAY_PROMISE_SAY "menu_callback_recorded"' in got
         [row] = store.query("SELECT created_at, deadline, timezone FROM callback_requests")
@@ -288,10 +313,26 @@ async def test_the_menu_bots_key_3_names_the_promise_too(tmp_path: Path) -> None
                 CallContext("4000.2", "4520123456"), outcome=menu_bot, last_route=Route.CALLBACK
             )
             got = await agi_request(serving.port, "callback", "4000.2")
-        assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_hour_14"' in got, got
+        # Timed by prediction (the default): the day, not an hour.
+        assert 'SET VARIABLE SPILLWAY_PROMISE_HOUR "menu_callback_promise_likely"' in got, got
         assert 'SET VARIABLE SPILLWAY_PROMISE_DAY "menu_callback_promise_today"' in got
         assert 'SET VARIABLE SPILLWAY_PROMISE_SAY "menu_callback_recorded"' in got
         [row] = store.query("SELECT source FROM callback_requests")
         assert row["source"] == "bot"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_request_timed_by_prediction_is_told_its_day_from_pieces(language: str) -> None:
+    """Any deadline hour (even one not rendered): the likely piece, then the day."""
+    spoken = promise_files(at(7, 13), now=at(7, 9), timezone=CPH, hours=frozenset(), likely=True)
+    assert spoken is not None
+    assert (spoken.hour_file, spoken.day_file) == (PROMISE_LIKELY, "menu_callback_promise_today")
+    pack = load_pack(language)
+    said = {
+        "en": "We aim to call when you're most likely to answer, at the latest today.",
+        "da": "Vi regner med at ringe når du mest sandsynligt kan tage telefonen, senest i dag.",
+    }[language]
+    assert said in promise_words(pack, spoken)
+    assert PROMISE_LIKELY in SOUND_KEYS

@@ -6,6 +6,13 @@ own window when they named one, or the open request's it joined), in the DTMF
 menu's words (the same hour and day: :func:`dialplan.callback_promise.promise_time`),
 in English and Danish. Before, the bot said "as soon as a colleague is free" or
 "from eight o'clock tomorrow", which was not the time the scheduler plans for.
+
+A request timed by prediction (the default) is told its deadline's day, not an
+hour: "We aim to call when you're most likely to answer, today at the latest."
+The predicted policy may wait past the deadline's hour for a likelier one, but
+plans no first call after that day while it has an allowed hour
+(:func:`scheduler.timing.slot_policy.first_call_by`, tested in
+tests/test_first_call_by.py). A plain callback (conventional timing) is told the hour.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
 from scheduler.stored_promise import Promise
+from scheduler.timing.choice import Timing, TimingConfig
 from spillway.errors import BackendError
 from spillway.language_pack import load_pack
 from spillway.storage import AsyncStore, SqliteStore
@@ -75,6 +83,26 @@ def test_the_promise_is_said_from_the_deadline(deadline: float, en: str, da: str
 
 
 @pytest.mark.parametrize(
+    ("deadline", "en", "da"),
+    [
+        (_at(7, 13), "today at the latest.", "senest i dag."),
+        (_at(8, 11), "tomorrow at the latest.", "senest i morgen."),
+        (_at(10, 12), "on Thursday at the latest.", "senest på torsdag."),
+    ],
+)
+def test_a_request_timed_by_prediction_is_promised_its_day_not_an_hour(
+    deadline: float, en: str, da: str
+) -> None:
+    promise = Promise(deadline, CPH, likely=True)
+    use_language("en")
+    english = promise_sentence(promise, now=MONDAY)
+    assert english == f"We aim to call when you're most likely to answer, {en}", english
+    use_language("da")
+    danish = promise_sentence(promise, now=MONDAY)
+    assert danish == f"Vi regner med at ringe, når du mest sandsynligt kan tage telefonen, {da}"
+
+
+@pytest.mark.parametrize(
     "promise",
     [
         None,  # unknown: the back-end does not know the rules
@@ -118,10 +146,25 @@ def _stored_deadline(store: SqliteStore) -> float:
 
 GOODBYE = {
     "en": "Thank you. We'll call you back on 20 12 34 56. "
+    "We aim to call when you're most likely to answer, today at the latest. Goodbye!",
+    "da": "Tak. Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når du mest "
+    "sandsynligt kan tage telefonen, senest i dag. Farvel!",
+}
+GOODBYE_PLAIN = {
+    "en": "Thank you. We'll call you back on 20 12 34 56. "
     "We aim to call by one o'clock today. Goodbye!",
     "da": "Tak. Vi ringer dig op på 20 12 34 56. "
     "Vi regner med at ringe senest klokken tretten i dag. Farvel!",
 }
+
+
+def _conventional(demo: Backends, store: SqliteStore) -> tuple[Backends, AsyncStore]:
+    """The demo shop with callbacks.policy traditional: every request timed conventionally."""
+    db = AsyncStore(store)
+    callbacks = LocalCallbacks(
+        db, lambda: MONDAY, rules=RULES, timing=TimingConfig(policy=Timing.CONVENTIONAL)
+    )
+    return dataclasses.replace(demo, callbacks=callbacks), db
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -134,13 +177,34 @@ async def test_a_yes_hears_the_stored_deadline(
     assert reply.text == GOODBYE[language]
     # Four calling hours from Monday 09:00, as stored and as the scheduler plans for.
     assert _stored_deadline(store) == _local(7, 13)
+    [row] = store.query("SELECT timing FROM callback_requests")
+    assert row["timing"] == "predicted"
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_conventionally_timed_request_hears_the_deadlines_hour(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    backends, db = _conventional(demo, store)
+    try:
+        d = await fx.asked_when(backends, language)
+        reply = await d.handle(TextTurn(fx.YES[language]))
+        assert reply.action == "callback_recorded" and reply.text == GOODBYE_PLAIN[language]
+        [row] = store.query("SELECT timing FROM callback_requests")
+        assert row["timing"] == "conventional"
+    finally:
+        db.close()
 
 
 WINDOW = {
-    "en": ("tomorrow afternoon", "We aim to call by four o'clock tomorrow. Goodbye!"),
+    "en": (
+        "tomorrow afternoon",
+        "We aim to call when you're most likely to answer, tomorrow at the latest. Goodbye!",
+    ),
     "da": (
         "i morgen eftermiddag",
-        "Vi regner med at ringe senest klokken seksten i morgen. Farvel!",
+        "Vi regner med at ringe, når du mest sandsynligt kan tage telefonen, senest i morgen. "
+        "Farvel!",
     ),
 }
 
@@ -162,11 +226,15 @@ async def test_a_window_of_their_own_hears_its_deadline_too(
 @pytest.mark.parametrize(
     ("language", "promise"),
     [
-        ("en", "We'll call you back on 20 12 34 56. We aim to call by four o'clock on Thursday."),
+        (
+            "en",
+            "We'll call you back on 20 12 34 56. "
+            "We aim to call when you're most likely to answer, on Thursday at the latest.",
+        ),
         (
             "da",
-            "Vi ringer dig op på 20 12 34 56. "
-            "Vi regner med at ringe senest klokken seksten på torsdag.",
+            "Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når du mest sandsynligt "
+            "kan tage telefonen, senest på torsdag.",
         ),
     ],
 )
@@ -196,8 +264,14 @@ async def test_a_request_that_joined_an_open_one_hears_that_ones_promise(
 ANY_TIME_PROMISE = {
     # Monday 09:00: "on Sunday" has no calling hours; with no window of their own the
     # request is promised by 13:00 today, and that is what "any time" keeps.
-    "en": ("on Sunday", "say any time, and we aim to call by one o'clock today."),
-    "da": ("på søndag", "så regner vi med at ringe senest klokken tretten i dag."),
+    "en": (
+        "on Sunday",
+        "say any time, and we'll call when you're most likely to answer, today at the latest.",
+    ),
+    "da": (
+        "på søndag",
+        "så ringer vi, når du mest sandsynligt kan tage telefonen, senest i dag.",
+    ),
 }
 
 

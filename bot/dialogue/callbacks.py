@@ -311,11 +311,15 @@ class CallbackSteps(DialogueSteps):
 
     def _ask_when_else(self, phone: str) -> str:
         """ "When else suits you? For example, say any time, and we aim to call by one
-        o'clock today": the promise the request carries without a window of its own (as
+        o'clock today" (timed by prediction: "... when you're most likely to answer, today
+        at the latest"): the promise the request carries without a window of its own (as
         stored); unknown, the scheduler's first allowed moment ("... from ...")."""
         promise = self._callback_promise
         if promise is not None and not promise.own_window:
             parts = promise_parts(promise, now=self.clock())
+            if parts and promise.likely:
+                # Timed by prediction: the day it comes by, not an hour it may pass.
+                return say("callback_window_ask_likely", day=parts["day"])
             if parts:
                 return say("callback_window_ask_promise", **parts)
         saved, self._callback_window = self._callback_window, None

@@ -44,6 +44,12 @@ def promise_parts(promise: Promise | None, *, now: float) -> dict[str, str] | No
 
 
 def promise_sentence(promise: Promise | None, *, now: float) -> str:
-    """ "We aim to call by three o'clock today."; "" when there is none to say truly."""
+    """ "We aim to call by three o'clock today."; for a request timed by prediction, its
+    day only ("We aim to call when you're most likely to answer, today at the latest.",
+    :mod:`scheduler.stored_promise`); "" when there is none to say truly."""
     parts = promise_parts(promise, now=now)
-    return say("callback_promise", **parts) if parts else ""
+    if not parts:
+        return ""
+    if promise is not None and promise.likely:
+        return say("callback_promise_likely", day=parts["day"])
+    return say("callback_promise", **parts)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -118,6 +118,15 @@ def candidates(
     return found
 
 
+def first_call_by(rules: CallingRules, facts: RequestFacts) -> float:
+    """The end of the local day of the request's deadline: the latest a first call is
+    planned while that day has an allowed hour (what the caller is told it comes by,
+    :mod:`scheduler.stored_promise`)."""
+    tz = ZoneInfo(facts.timezone)
+    due = datetime.fromtimestamp(promised_by(rules, facts), tz).date()
+    return datetime.combine(due + timedelta(days=1), time(), tz).timestamp()
+
+
 Probabilities = Callable[[RequestFacts, np.random.Generator, int], FloatArray]
 """``(facts, rng, draws) -> [draws, 168]``: the probabilities a policy believes."""
 
@@ -145,6 +154,11 @@ class SlotPolicy:
         options = candidates(
             rules, facts, earliest, patience_s=self.patience_s, season_of=self.season_of
         )
+        if last is None:
+            # The caller was told the deadline's day ("today at the latest"): a first
+            # call after it only when that day has no allowed hour left.
+            by = first_call_by(rules, facts)
+            options = [c for c in options if c.at < by] or options
         if not options:
             return Plan(None, self.name, 1.0, plan_reason.no_time())
         slots = np.array([c.slot for c in options])
