@@ -190,7 +190,7 @@ def promise_sound_texts(
     """The words of every promise file the templates give, and of the fixed thank-you,
     by file name (besides SOUND_KEYS', which these override)."""
     texts = {
-        hour_file(h): pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[h])
+        hour_file(h): pack.say(PROMISE_HOUR, hour=pack.reading.hour_word(h))
         for h in sorted(reachable_hours(windows))
     }
     for weekday, name in enumerate(pack.reading.weekdays):
@@ -210,7 +210,7 @@ def promise_words(pack: LanguagePack, spoken: SpokenPromise, *, shop: str = "") 
             PROMISE_WEEKDAY, weekday=pack.reading.weekdays[int(spoken.day_file.rsplit("_", 1)[1])]
         )
     )
-    hour = pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[spoken.hour])
+    hour = pack.say(PROMISE_HOUR, hour=pack.reading.hour_word(spoken.hour))
     return " ".join(
         (pack.say(PROMISE_START, shop=shop), hour, day, pack.say(PROMISE_END, shop=shop))
     )
