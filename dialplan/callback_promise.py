@@ -206,7 +206,7 @@ def promise_sound_texts(
     """The words of every promise file the templates give, and of the fixed thank-you,
     by file name (besides SOUND_KEYS', which these override)."""
     texts = {
-        hour_file(h): pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[h])
+        hour_file(h): pack.say(PROMISE_HOUR, hour=pack.reading.hour_word(h))
         for h in sorted(reachable_hours(windows))
     }
     for weekday, name in enumerate(pack.reading.weekdays):
@@ -229,7 +229,7 @@ def promise_words(pack: LanguagePack, spoken: SpokenPromise, *, shop: str = "") 
     hour = (
         pack.say(PROMISE_LIKELY)
         if spoken.hour_file == PROMISE_LIKELY
-        else pack.say(PROMISE_HOUR, hour=pack.reading.hour_words[spoken.hour])
+        else pack.say(PROMISE_HOUR, hour=pack.reading.hour_word(spoken.hour))
     )
     return " ".join(
         (pack.say(PROMISE_START, shop=shop), hour, day, pack.say(PROMISE_END, shop=shop))

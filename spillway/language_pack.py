@@ -11,7 +11,9 @@ keys in every pack (tests/test_language_packs.py checks they match):
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
 * ``reading.yaml`` - how things are read aloud: weekday and month names,
-  the words for hours, how many digits a group of a long number has;
+  the words for hours and the clock they are on (``clock``: 24 in Danish,
+  "mellem klokken tolv og sytten"; 12 in English, "between twelve and five"),
+  how many digits a group of a long number has;
 * ``console.yaml`` - every word the operations console shows
   (:mod:`spillway.console_text` reads and checks it).
 
@@ -58,6 +60,14 @@ class Reading:
     months: tuple[str, ...]  # January first
     hour_words: tuple[str, ...]  # the words for the hours 0-23 as the bot says them
     digit_group_chars: int  # at most this many digits per group of a long number
+    # The clock the pack's spoken hours are on: 24 ("klokken sytten") or 12 ("five
+    # o'clock", the words of 0-11 again for 12-23; the pack's hour_words must say so).
+    clock_hours: int = 24
+
+    def hour_word(self, hour: float) -> str:
+        """The whole hour of ``hour`` (local, 0-24) as the bot says it: 17.5 -> "sytten"
+        on a 24-hour clock, "five" on a 12-hour one; 24 (midnight) as 0."""
+        return self.hour_words[int(hour) % self.clock_hours]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,16 @@ def _words(data: Mapping[str, Any], key: str, count: int, where: str) -> tuple[s
     return tuple(words)
 
 
+def _clock_hours(data: Mapping[str, Any], hour_words: tuple[str, ...], where: str) -> int:
+    """``clock``: 12 or 24; a 12-hour pack's hour_words repeat after twelve hours."""
+    clock = _need(data, "clock", int, where)
+    if clock not in (12, 24):
+        raise ConfigError(f"{where}: 'clock' must be 12 or 24")
+    if clock == 12 and hour_words[:12] != hour_words[12:]:
+        raise ConfigError(f"{where}: a 12-hour 'clock' says the same 'hour_words' after 12")
+    return int(clock)
+
+
 def _lines(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     lines = _need(data, key, list, where)
     # YAML reads a bare yes or no as a boolean: such a line must be quoted.
@@ -160,6 +180,7 @@ def load_pack(code: str) -> LanguagePack:
     }
     reading = _read(code, "reading.yaml")
     reading_where = f"language pack {code!r}: reading.yaml"
+    hour_words = _words(reading, "hour_words", 24, reading_where)
     return LanguagePack(
         code=code,
         name=_need(pack, "name", str, where),
@@ -174,7 +195,8 @@ def load_pack(code: str) -> LanguagePack:
         reading=Reading(
             weekdays=_words(reading, "weekdays", 7, reading_where),
             months=_words(reading, "months", 12, reading_where),
-            hour_words=_words(reading, "hour_words", 24, reading_where),
+            hour_words=hour_words,
             digit_group_chars=_need(reading, "digit_group_chars", int, reading_where),
+            clock_hours=_clock_hours(reading, hour_words, reading_where),
         ),
     )

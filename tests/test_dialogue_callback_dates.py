@@ -136,7 +136,7 @@ def test_a_date_is_no_clock_time(language: str, said: str) -> None:
             "i overmorgen eftermiddag",
             _local(9, 12),
             _local(9, 17),
-            "i overmorgen, onsdag den 9. december om eftermiddagen, mellem klokken tolv og fem",
+            "i overmorgen, onsdag den 9. december om eftermiddagen, mellem klokken tolv og sytten",
         ),
         (
             "en",
@@ -150,7 +150,7 @@ def test_a_date_is_no_clock_time(language: str, said: str) -> None:
             "den 12. om eftermiddagen",
             _local(12, 12),
             _local(12, 16),
-            "lørdag den 12. december om eftermiddagen, mellem klokken tolv og fire",
+            "lørdag den 12. december om eftermiddagen, mellem klokken tolv og seksten",
         ),
     ],
 )

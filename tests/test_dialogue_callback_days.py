@@ -58,7 +58,7 @@ SUNDAYS_OPEN = replace(RULES, windows=(*RULES.windows[:6], (10.0, 16.0)))
             "på fredag eftermiddag",
             _local(11, 12),
             _local(11, 17),
-            "på fredag eftermiddag, mellem klokken tolv og fem",
+            "på fredag eftermiddag, mellem klokken tolv og sytten",
         ),
         ("en", "at the weekend", _local(12, 10), _local(12, 16), "on Saturday"),
         ("da", "i weekenden", _local(12, 10), _local(12, 16), "på lørdag"),
@@ -150,7 +150,11 @@ def test_a_part_of_the_day_already_past_is_next_week(language: str, said: str, w
     ("language", "said", "words"),
     [
         ("en", "Monday afternoon", "today, Monday, in the afternoon, between twelve and five"),
-        ("da", "mandag eftermiddag", "i dag, mandag om eftermiddagen, mellem klokken tolv og fem"),
+        (
+            "da",
+            "mandag eftermiddag",
+            "i dag, mandag om eftermiddagen, mellem klokken tolv og sytten",
+        ),
     ],
 )
 def test_a_part_of_the_day_still_ahead_is_today(language: str, said: str, words: str) -> None:
@@ -198,19 +202,29 @@ def test_next_monday_said_on_a_monday_is_next_week(language: str, said: str) -> 
             "da",
             "i weekenden om eftermiddagen",
             SUNDAYS_OPEN,
-            "i weekenden om eftermiddagen, mellem klokken tolv og fem",
+            "i weekenden om eftermiddagen, mellem klokken tolv og sytten",
         ),
         # Sundays closed: the Saturday is kept, and said as a Saturday afternoon.
         ("en", "weekend afternoon", RULES, "on Saturday afternoon, between twelve and four"),
-        ("da", "weekend eftermiddag", RULES, "på lørdag eftermiddag, mellem klokken tolv og fire"),
+        (
+            "da",
+            "weekend eftermiddag",
+            RULES,
+            "på lørdag eftermiddag, mellem klokken tolv og seksten",
+        ),
         ("en", "Saturday afternoon", RULES, "on Saturday afternoon, between twelve and four"),
-        ("da", "lørdag eftermiddag", RULES, "på lørdag eftermiddag, mellem klokken tolv og fire"),
+        (
+            "da",
+            "lørdag eftermiddag",
+            RULES,
+            "på lørdag eftermiddag, mellem klokken tolv og seksten",
+        ),
         ("en", "tomorrow at lunch", RULES, "tomorrow at lunchtime, between eleven and one"),
         (
             "da",
             "i morgen ved frokost",
             RULES,
-            "i morgen ved frokosttid, mellem klokken elleve og et",
+            "i morgen ved frokosttid, mellem klokken elleve og tretten",
         ),
         ("en", "around lunch", RULES, "today at lunchtime, between eleven and one"),
     ],
@@ -225,9 +239,13 @@ def test_a_day_and_a_part_of_the_day_read_naturally(
     ("language", "said", "words"),
     [
         ("en", "Saturday afternoon", "today, Saturday, in the afternoon, between twelve and four"),
-        ("da", "lørdag eftermiddag", "i dag, lørdag om eftermiddagen, mellem klokken tolv og fire"),
+        (
+            "da",
+            "lørdag eftermiddag",
+            "i dag, lørdag om eftermiddagen, mellem klokken tolv og seksten",
+        ),
         ("en", "at the weekend in the afternoon", "this afternoon, between twelve and four"),
-        ("da", "i weekenden om eftermiddagen", "i eftermiddag, mellem klokken tolv og fire"),
+        ("da", "i weekenden om eftermiddagen", "i eftermiddag, mellem klokken tolv og seksten"),
     ],
 )
 def test_a_day_and_a_part_of_the_day_said_on_that_day(language: str, said: str, words: str) -> None:

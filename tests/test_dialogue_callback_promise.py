@@ -28,6 +28,7 @@ from bot.backends.local import LocalCallbacks
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.promise_words import promise_sentence
 from bot.dialogue.prompts import use_language
+from bot.dialogue.time_phrases import callback_window
 from dialplan.callback_promise import promise_files, promise_words
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
@@ -100,6 +101,35 @@ def test_a_request_timed_by_prediction_is_promised_its_day_not_an_hour(
     use_language("da")
     danish = promise_sentence(promise, now=MONDAY)
     assert danish == f"Vi regner med at ringe, når du mest sandsynligt kan tage telefonen, {da}"
+
+
+@pytest.mark.parametrize(
+    ("said", "deadline", "en", "da"),
+    [
+        # The window names the day the promise falls on: the day is said once.
+        ("tomorrow afternoon", _at(8, 16), "by four o'clock.", "senest klokken seksten."),
+        ("on Thursday", _at(10, 12), "by twelve o'clock.", "senest klokken tolv."),
+        ("this afternoon", _at(7, 16), "by four o'clock.", "senest klokken seksten."),
+        # Another day than the window's (a request it joined): the day is said.
+        ("tomorrow afternoon", _at(10, 16), "four o'clock on Thursday.", "seksten på torsdag."),
+        # A window over two days names neither alone: the day is said.
+        ("at the weekend", _at(12, 12), "twelve o'clock on Saturday.", "tolv på lørdag."),
+    ],
+)
+def test_the_day_the_window_names_is_not_said_again(
+    said: str, deadline: float, en: str, da: str
+) -> None:
+    window = callback_window(said, MONDAY, CPH, "en")
+    assert window is not None, said
+    for language, ending in (("en", en), ("da", da)):
+        use_language(language)
+        sentence = promise_sentence(Promise(deadline, CPH), now=MONDAY, window=window)
+        assert sentence.endswith(ending), sentence
+        # Timed by prediction: the window said back is the promise (a first call is
+        # placed inside it), so nothing more on its day; another day is named.
+        likely = promise_sentence(Promise(deadline, CPH, likely=True), now=MONDAY, window=window)
+        same_day = "o'clock on" not in en
+        assert (likely == "") is same_day, likely
 
 
 @pytest.mark.parametrize(
@@ -197,14 +227,16 @@ async def test_a_conventionally_timed_request_hears_the_deadlines_hour(
 
 
 WINDOW = {
+    # Timed by prediction (the default): the window said back is the promise.
     "en": (
         "tomorrow afternoon",
-        "We aim to call when you're most likely to answer, tomorrow at the latest. Goodbye!",
+        "Thank you. We'll call you back on 20 12 34 56 tomorrow afternoon, between twelve "
+        "and five. Goodbye!",
     ),
     "da": (
         "i morgen eftermiddag",
-        "Vi regner med at ringe, når du mest sandsynligt kan tage telefonen, senest i morgen. "
-        "Farvel!",
+        "Tak. Vi ringer dig op på 20 12 34 56 i morgen eftermiddag, mellem klokken tolv "
+        "og sytten. Farvel!",
     ),
 }
 
@@ -213,14 +245,32 @@ WINDOW = {
 async def test_a_window_of_their_own_hears_its_deadline_too(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
-    said, promise = WINDOW[language]
+    said, goodbye = WINDOW[language]
     d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(said))
     assert reply.action == "callback_recorded", reply.text
     # The window they named, then the promise the request now carries (read again
-    # after the window was stored: four calling hours from its start, 12:00).
-    assert said in reply.text and reply.text.endswith(promise), reply.text
+    # after the window was stored: four calling hours from its start, 12:00), without
+    # the day the window has just said.
+    assert reply.text == goodbye
     assert _stored_deadline(store) == _local(8, 16)
+
+
+def _open_thursday_request(store: SqliteStore) -> None:
+    """The customer already asked, on the web, to be called on Thursday 14-16."""
+    with store.transaction() as tx:
+        requests.record(
+            tx,
+            NewRequest(
+                phone="+4520123456",
+                source=RequestSource.API,
+                not_before=_local(10, 14),
+                not_after=_local(10, 16),
+            ),
+            region="DK",
+            now=MONDAY,
+            rules=RULES,
+        )
 
 
 @pytest.mark.parametrize(
@@ -241,24 +291,41 @@ async def test_a_window_of_their_own_hears_its_deadline_too(
 async def test_a_request_that_joined_an_open_one_hears_that_ones_promise(
     demo: Backends, store: SqliteStore, language: str, promise: str
 ) -> None:
-    # The customer already asked, on the web, to be called on Thursday 14-16.
-    with store.transaction() as tx:
-        requests.record(
-            tx,
-            NewRequest(
-                phone="+4520123456",
-                source=RequestSource.API,
-                not_before=_local(10, 14),
-                not_after=_local(10, 16),
-            ),
-            region="DK",
-            now=MONDAY,
-            rules=RULES,
-        )
+    _open_thursday_request(store)
     d = await fx.asked_when(demo, language)
     reply = await d.handle(TextTurn(fx.YES[language]))
     assert reply.action == "callback_recorded" and promise in reply.text, reply.text
     assert _stored_deadline(store) == _local(10, 16)  # one request: the open one
+
+
+JOINED_WINDOW = {
+    # Their window is tomorrow afternoon; the open request they joined is being dialled
+    # (its window cannot move now) and promises Thursday 16:00: another day than the
+    # window names, so the day is said.
+    "en": (
+        "tomorrow afternoon",
+        "tomorrow afternoon, between twelve and five. "
+        "We aim to call when you're most likely to answer, on Thursday at the latest. Goodbye!",
+    ),
+    "da": (
+        "i morgen eftermiddag",
+        "i morgen eftermiddag, mellem klokken tolv og sytten. Vi regner med at ringe, "
+        "når du mest sandsynligt kan tage telefonen, senest på torsdag. Farvel!",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_window_that_joined_a_promise_on_another_day_keeps_the_day(
+    demo: Backends, store: SqliteStore, language: str
+) -> None:
+    said, goodbye = JOINED_WINDOW[language]
+    _open_thursday_request(store)
+    store.execute("UPDATE callback_requests SET status = 'dialling'")
+    d = await fx.asked_when(demo, language)
+    reply = await d.handle(TextTurn(said))
+    assert reply.action == "callback_recorded" and reply.text.endswith(goodbye), reply.text
+    assert _stored_deadline(store) == _local(10, 16)
 
 
 ANY_TIME_PROMISE = {

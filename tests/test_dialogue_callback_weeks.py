@@ -80,7 +80,7 @@ NEXT_WEEK_MONDAY = {
             RULES,
             _local(14, 12),
             _local(14, 17),
-            "i næste uge, mandag den 14. december om eftermiddagen, mellem klokken tolv og fem",
+            "i næste uge, mandag den 14. december om eftermiddagen, mellem klokken tolv og sytten",
         ),
     ],
 )

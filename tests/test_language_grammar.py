@@ -150,11 +150,11 @@ def test_the_same_window_in_every_language(
 @pytest.mark.parametrize(
     ("said", "words"),
     [
-        ("ring mig op i eftermiddag", "i eftermiddag, mellem klokken tolv og fem"),
+        ("ring mig op i eftermiddag", "i eftermiddag, mellem klokken tolv og sytten"),
         ("i morgen formiddag", "i morgen formiddag, mellem klokken otte og tolv"),
-        ("efter klokken fem", "i dag efter klokken fem"),
+        ("efter klokken fem", "i dag efter klokken sytten"),
         ("før middag", "i dag før klokken tolv"),
-        ("ved tretiden", "i dag omkring klokken tre"),
+        ("ved tretiden", "i dag omkring klokken femten"),
         ("hurtigst muligt", "hurtigst muligt"),
         ("i morgen", "i morgen"),
     ],
@@ -181,17 +181,49 @@ def test_this_morning_said_in_the_afternoon_means_tomorrow_in_danish() -> None:
 
 @pytest.mark.parametrize(
     ("language", "hour", "said"),
-    [("en", 14.5, "two 30"), ("da", 14.5, "to 30"), ("da", 17.0, "fem"), ("da", 13.0, "et")],
+    [
+        ("en", 14.5, "two 30"),
+        ("da", 14.5, "fjorten 30"),
+        ("da", 17.0, "sytten"),
+        ("da", 13.0, "tretten"),
+    ],
 )
 def test_spoken_hour(language: str, hour: float, said: str) -> None:
     assert spoken_hour(hour, language) == said
 
 
 @pytest.mark.parametrize(
+    ("said", "start", "end", "words"),
+    [
+        ("efter klokken sytten", "Mon 17:00", None, "i dag efter klokken sytten"),
+        (
+            "mellem klokken tretten og femten",
+            "Mon 13:00",
+            "Mon 15:00",
+            "i dag, mellem klokken tretten og femten",
+        ),
+        ("før klokken fjorten", None, "Mon 14:00", "i dag før klokken fjorten"),
+    ],
+)
+def test_a_danish_caller_answering_on_the_24_hour_clock_is_heard(
+    said: str, start: str | None, end: str | None, words: str
+) -> None:
+    """The bot says its Danish hours on the 24-hour clock, so callers answer on it too."""
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=CPH).timestamp()
+    window = callback_window(said, monday, "Europe/Copenhagen", "da")
+    assert window is not None, said
+    got = (
+        hours(window.not_before) if window.not_before else None,
+        hours(window.not_after) if window.not_after else None,
+    )
+    assert got == (start, end) and window.words == words
+
+
+@pytest.mark.parametrize(
     ("language", "words"),
     [
         ("en", "tomorrow afternoon, between twelve and five"),
-        ("da", "i morgen eftermiddag, mellem klokken tolv og fem"),
+        ("da", "i morgen eftermiddag, mellem klokken tolv og sytten"),
     ],
 )
 def test_say_window(language: str, words: str) -> None:

@@ -73,6 +73,40 @@ def test_a_pack_that_misses_a_key_is_named(tmp_path: Path, monkeypatch: pytest.M
         load_pack.cache_clear()
 
 
+@pytest.mark.parametrize(
+    ("code", "hours", "said"),
+    [
+        ("en", (0, 9, 12, 17, 23), ("twelve", "nine", "twelve", "five", "eleven")),
+        ("da", (0, 9, 12, 17, 23), ("nul", "ni", "tolv", "sytten", "treogtyve")),
+    ],
+)
+def test_a_pack_says_its_hours_on_its_own_clock(
+    code: str, hours: tuple[int, ...], said: tuple[str, ...]
+) -> None:
+    """Danish phone systems say the 24-hour clock; English the 12-hour one (reading.yaml's
+    ``clock``), for every hour the bot says (bot.dialogue.time_phrases.spoken_hour,
+    phrasing.hour_text, the promise)."""
+    reading = load_pack(code).reading
+    assert reading.clock_hours == (24 if code == "da" else 12)
+    assert tuple(reading.hour_word(h + 0.5) for h in hours) == said
+
+
+def test_a_clock_its_hour_words_do_not_keep_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy_pack(tmp_path, monkeypatch)
+    try:
+        reading = root / "da" / "reading.yaml"
+        reading.write_text(reading.read_text().replace("clock: 24", "clock: 12"))
+        with pytest.raises(ConfigError, match=r"'da': reading.yaml: a 12-hour 'clock'"):
+            load_pack("da")
+        reading.write_text(reading.read_text().replace("clock: 12", "clock: 10"))
+        with pytest.raises(ConfigError, match=r"'clock' must be 12 or 24"):
+            load_pack("da")
+    finally:
+        load_pack.cache_clear()
+
+
 def test_shop_language_is_checked_and_named() -> None:
     assert make_settings().shop.language == "en"
     assert make_settings(shop={"language": "da"}).shop.language == "da"

@@ -65,4 +65,4 @@ def test_a_danish_hour_named_alone_is_said_back_as_that_hour() -> None:
     window = callback_window("ring tilbage klokken 14", MONDAY_9, "Europe/Copenhagen", "da")
     assert window is not None
     assert (hours(window.not_before), hours(window.not_after)) == ("Mon 13:45", "Mon 14:45")
-    assert window.words == "i dag omkring klokken to"
+    assert window.words == "i dag omkring klokken fjorten"

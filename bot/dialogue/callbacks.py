@@ -475,11 +475,12 @@ class CallbackSteps(DialogueSteps):
         phone = self._callback_phone
         assert phone is not None
         spoken = phone_text(phone, self.config.country)
-        promise = promise_sentence(self._callback_promise, now=self.clock())
         window = self._callback_window
+        own = window if window is not None and not window.any_time else None
+        # The day the window names is said once: not again in the promise.
+        promise = promise_sentence(self._callback_promise, now=self.clock(), window=own)
         if promise:
-            own = window is not None and not window.any_time
-            when = say("confirm_when", when=window.words) if own and window else ""
+            when = say("confirm_when", when=own.words) if own else ""
             text = say("callback_recorded_promise", phone=spoken, when=when, promise=promise)
         else:
             text = say("callback_recorded", phone=spoken, when=self._callback_when(phone))

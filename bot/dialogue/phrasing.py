@@ -115,9 +115,8 @@ class Calendar:
 
 def hour_text(hour: float) -> str:
     """14.5 -> "two 30" in English, "fjorten 30" in Danish (the pack's words for hours)."""
-    whole = int(hour) % 24
     minutes = round((hour % 1) * 60)
-    name = active_pack().reading.hour_words[whole]
+    name = active_pack().reading.hour_word(hour)
     return (
         say("hour", hour=name)
         if minutes == 0

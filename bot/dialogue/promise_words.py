@@ -8,14 +8,20 @@ day are the menu's one decision (:func:`dialplan.callback_promise.promise_time`:
 the deadline rounded up to the whole hour, never earlier than the promise); the
 bot speaks with TTS, so a whole sentence is said, and a day further than a week
 ahead by its date. "Aim": the deadline is the scheduler's target, not a guarantee.
+
+When the caller's own window, said just before, names the one day the promise falls
+on, the day is not said twice: "... on Thursday, between twelve and five. We aim to
+call by four o'clock." (``callback_promise_same_day``; :func:`window_date`).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.phrasing import Calendar
 from bot.dialogue.prompts import active_pack, say
+from bot.dialogue.time_phrases import CallbackWindow
 from dialplan.callback_promise import MAX_WEEKDAY_AHEAD, promise_time
 from scheduler.stored_promise import Promise
 
@@ -40,16 +46,40 @@ def promise_parts(promise: Promise | None, *, now: float) -> dict[str, str] | No
         # Further than a week: "on Monday 14 December" (a weekday alone is ambiguous).
         calendar = Calendar(ZoneInfo(promise.timezone), lambda: now)
         day = say("when_on_date", date=calendar.date_text(when.at.timestamp()))
-    return {"hour": reading.hour_words[when.hour], "day": day}
+    return {"hour": reading.hour_word(when.hour), "day": day}
 
 
-def promise_sentence(promise: Promise | None, *, now: float) -> str:
+def window_date(window: CallbackWindow | None, *, now: float, timezone: str) -> date | None:
+    """The one local day ``window`` (as said back to the caller at ``now``) lies in; None
+    when there is none, it has no end ("from tomorrow", "any time") or spans days ("at
+    the weekend")."""
+    if window is None or window.any_time or window.not_after is None:
+        return None
+    tz = ZoneInfo(timezone)
+    start = window.not_before if window.not_before is not None else now
+    first = datetime.fromtimestamp(max(start, now), tz).date()
+    last = datetime.fromtimestamp(window.not_after - 1, tz).date()  # an end at 24:00
+    return first if first == last else None
+
+
+def promise_sentence(
+    promise: Promise | None, *, now: float, window: CallbackWindow | None = None
+) -> str:
     """ "We aim to call by three o'clock today."; for a request timed by prediction, its
     day only ("We aim to call when you're most likely to answer, today at the latest.",
-    :mod:`scheduler.stored_promise`); "" when there is none to say truly."""
+    :mod:`scheduler.stored_promise`); "" when there is none to say truly.
+    ``window``: the caller's own, said just before; when it names the day the promise
+    falls on, the day is left out ("We aim to call by three o'clock."), and a request
+    timed by prediction says nothing more (the window said back is its promise: a first
+    call is placed inside it)."""
     parts = promise_parts(promise, now=now)
-    if not parts:
+    if promise is None or parts is None:
         return ""
-    if promise is not None and promise.likely:
-        return say("callback_promise_likely", day=parts["day"])
+    when = promise_time(promise.deadline_at, now=now, timezone=promise.timezone)
+    named = window_date(window, now=now, timezone=promise.timezone)
+    same_day = when is not None and named is not None and when.at.date() == named
+    if promise.likely:
+        return "" if same_day else say("callback_promise_likely", day=parts["day"])
+    if same_day:
+        return say("callback_promise_same_day", hour=parts["hour"])
     return say("callback_promise", **parts)

@@ -9,8 +9,8 @@ formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "på mandag",
 "i weekenden", "ikke i dag", "i overmorgen", "den 12.". :func:`callback_window`
 is a pure function of the words, the moment, the time zone and the language;
 :func:`say_window` words a window back ("this afternoon, between two and
-five", "i eftermiddag, mellem klokken to og fem", "at the weekend, in the
-afternoon").
+five", "i eftermiddag, mellem klokken fjorten og sytten", "at the weekend, in the
+afternoon"; the hours are the pack's, on its clock: reading.yaml's ``clock``).
 
 "On Monday" said on a Monday is today while the window named still has
 ``TODAY_MIN_S`` of time left, else next Monday; either way the window is marked
@@ -42,6 +42,7 @@ from bot.dialogue.named_days import (
 )
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
+from spillway.language_pack import load_pack
 
 # A weekday named on that weekday is today only with at least this much time left in it.
 TODAY_MIN_S = 30 * 60
@@ -83,7 +84,6 @@ class TimeGrammar:
     """One language's time words and the patterns built from them."""
 
     hours: dict[str, int]
-    say_hours: dict[int, str]
     parts: dict[str, tuple[int, int]]
     part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
     part_say: dict[str, dict[str, str]]  # part -> "today", "day", "span" -> as said back
@@ -102,7 +102,6 @@ class TimeGrammar:
     def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
         try:
             hours = {str(k): int(v) for k, v in time_table(t, "hours").items()}
-            say_hours = {int(k): str(v) for k, v in time_table(t, "say_hours").items()}
             parts_table = time_table(t, "parts")
             parts = {
                 str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
@@ -128,7 +127,6 @@ class TimeGrammar:
             between = rf"\b{t['between']}\s+{hour_re}\s+{t['between_and']}\s+{hour_re}"
             return cls(
                 hours=hours,
-                say_hours=say_hours,
                 parts=parts,
                 part_words=part_words,
                 part_say=part_say,
@@ -314,11 +312,10 @@ def _at(day: date, hour: float, tz: ZoneInfo) -> float:
 
 
 def spoken_hour(hour: float, language: str = DEFAULT_LANGUAGE) -> str:
-    """14.5 -> "two 30" (as the bot says a time of day)."""
-    g = time_grammar(language)
-    whole = int(hour) % 12 or 12
+    """14.5 -> "two 30" in English, "fjorten 30" in Danish: the pack's hour words on
+    the pack's clock (reading.yaml's ``clock``), as every hour the bot says is."""
     minutes = round((hour % 1) * 60)
-    name = g.say_hours.get(whole, str(whole))
+    name = load_pack(language).reading.hour_word(hour)
     return name if minutes == 0 else f"{name} {minutes:02d}"
 
 
