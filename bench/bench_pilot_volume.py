@@ -84,6 +84,26 @@ def _refit_every(seconds: float) -> Iterator[None]:
 
 
 @contextmanager
+def _tilt_powers(powers: tuple[float, ...]) -> Iterator[None]:
+    original = contact_model.PRIOR_TILT_POWERS
+    contact_model.PRIOR_TILT_POWERS = powers
+    try:
+        yield
+    finally:
+        contact_model.PRIOR_TILT_POWERS = original
+
+
+@contextmanager
+def _tilt_chosen(powers: tuple[float, ...]) -> Iterator[None]:
+    original = contact_model.TILT_POWER_CHOICES
+    contact_model.TILT_POWER_CHOICES = powers
+    try:
+        yield
+    finally:
+        contact_model.TILT_POWER_CHOICES = original
+
+
+@contextmanager
 def _unchanged() -> Iterator[None]:
     yield
 
@@ -108,6 +128,21 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
     # The refit every 6 hours instead of daily.
     "refit_6h": lambda: _refit_every(6 * 3600.0),
+    # A segment's pooled-signal tilt offered at weaker powers too, the counts choosing
+    # (worlds with signals only; without signals no segment has a tilt).
+    "tilt_half": lambda: _tilt_powers((1.0, 0.5)),
+    "tilt_range": lambda: _tilt_powers((1.0, 0.75, 0.5, 0.25)),
+    # One power only, weaker or stronger than the whole tilt (then the plain shape).
+    "tilt_only_0.5": lambda: _tilt_powers((0.5,)),
+    "tilt_only_1.5": lambda: _tilt_powers((1.5,)),
+    "tilt_only_2": lambda: _tilt_powers((2.0,)),
+    "tilt_only_3": lambda: _tilt_powers((3.0,)),
+    # The whole tilt and its square: the stronger first, the counts may go back.
+    "tilt_2_then_1": lambda: _tilt_powers((2.0, 1.0)),
+    # One power per segment, chosen by how well its shape explains the segment's answers
+    # (the whole tilt kept unless another beats it by the margin).
+    "tilt_chosen": lambda: _tilt_chosen((1.0, 0.5, 1.5, 2.0, 3.0)),
+    "tilt_chosen_from_2": lambda: _tilt_chosen((2.0, 1.0, 0.5, 3.0)),
 }
 
 
@@ -330,6 +365,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("worlds", nargs="+", type=Path)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
+    parser.add_argument("--first-seed", type=int, default=1, help="start at this seed (default 1)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="today")
     parser.add_argument(
         "--policies",
@@ -345,19 +381,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     policies = [PolicyName(p) for p in args.policies.split(",")]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.against:
         results, baseline = interleaved(
-            args.worlds, range(1, args.seeds + 1), args.variant, args.against, policies, args.json
+            args.worlds, seeds, args.variant, args.against, policies, args.json
         )
-        print(f"{args.variant} against {args.against}; seeds 1..{args.seeds}")
+        print(f"{args.variant} against {args.against}; seeds {seeds[0]}..{seeds[-1]}")
         print(paired(baseline, results, PolicyName.PREDICTED.value))
         print(f"({time.perf_counter() - started:.0f} s)")
         return
-    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
+    results = run(args.worlds, seeds, args.variant, policies)
     if args.json:
         print(json.dumps(results))
     else:
-        print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
+        print(f"variant: {args.variant}; seeds {seeds[0]}..{seeds[-1]}; first-attempt contact, %")
         print(table(results))
         print()
         print(difference_table(results))
