@@ -38,7 +38,7 @@ from scheduler.simulation import simulator
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.world import load_world
-from scheduler.timing import contact_model
+from scheduler.timing import contact_model, segment_activity
 
 POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
 
@@ -84,23 +84,13 @@ def _refit_every(seconds: float) -> Iterator[None]:
 
 
 @contextmanager
-def _tilt_powers(powers: tuple[float, ...]) -> Iterator[None]:
-    original = contact_model.PRIOR_TILT_POWERS
-    contact_model.PRIOR_TILT_POWERS = powers
+def _pooled_tilt_power(power: float) -> Iterator[None]:
+    original = segment_activity.POOLED_TILT_POWER
+    segment_activity.POOLED_TILT_POWER = power
     try:
         yield
     finally:
-        contact_model.PRIOR_TILT_POWERS = original
-
-
-@contextmanager
-def _tilt_chosen(powers: tuple[float, ...]) -> Iterator[None]:
-    original = contact_model.TILT_POWER_CHOICES
-    contact_model.TILT_POWER_CHOICES = powers
-    try:
-        yield
-    finally:
-        contact_model.TILT_POWER_CHOICES = original
+        segment_activity.POOLED_TILT_POWER = original
 
 
 @contextmanager
@@ -128,21 +118,10 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
     # The refit every 6 hours instead of daily.
     "refit_6h": lambda: _refit_every(6 * 3600.0),
-    # A segment's pooled-signal tilt offered at weaker powers too, the counts choosing
+    # A segment's pooled-signal tilt at the power before 2 (the whole tilt, 1), and at 3
     # (worlds with signals only; without signals no segment has a tilt).
-    "tilt_half": lambda: _tilt_powers((1.0, 0.5)),
-    "tilt_range": lambda: _tilt_powers((1.0, 0.75, 0.5, 0.25)),
-    # One power only, weaker or stronger than the whole tilt (then the plain shape).
-    "tilt_only_0.5": lambda: _tilt_powers((0.5,)),
-    "tilt_only_1.5": lambda: _tilt_powers((1.5,)),
-    "tilt_only_2": lambda: _tilt_powers((2.0,)),
-    "tilt_only_3": lambda: _tilt_powers((3.0,)),
-    # The whole tilt and its square: the stronger first, the counts may go back.
-    "tilt_2_then_1": lambda: _tilt_powers((2.0, 1.0)),
-    # One power per segment, chosen by how well its shape explains the segment's answers
-    # (the whole tilt kept unless another beats it by the margin).
-    "tilt_chosen": lambda: _tilt_chosen((1.0, 0.5, 1.5, 2.0, 3.0)),
-    "tilt_chosen_from_2": lambda: _tilt_chosen((2.0, 1.0, 0.5, 3.0)),
+    "pooled_tilt_1": lambda: _pooled_tilt_power(1.0),
+    "pooled_tilt_3": lambda: _pooled_tilt_power(3.0),
 }
 
 

@@ -44,7 +44,6 @@ from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from scheduler.timing.season_effect import SEASON_ROUNDS, SeasonEffect, SeasonRows
-from scheduler.timing.tilt_power import chosen_power, powered_tilt
 
 SLOTS = 168
 PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
@@ -61,14 +60,6 @@ STRENGTHS = ((PRIOR_STRENGTH, BORROW_STRENGTH), (3.0, 6.0), (1.0, 2.0))
 # gained 2.0 points of first-attempt contact on time_zones at pilot volume (10 seeds),
 # level elsewhere and at full volume (docs/SIMULATION.md, "Learning at pilot volume").
 STRENGTH_MARGIN_NATS = 2.0
-# Powers of a segment's pooled-signal tilt offered as prior shapes at each strength, the
-# whole tilt first, the plain (untilted) shape after them; the segment's counts choose
-# with the same margin (:func:`_segment_posterior`).
-PRIOR_TILT_POWERS: tuple[float, ...] = (1.0,)
-# If not empty: instead, one power per segment, the one whose shape explains the segment's
-# answers best (:func:`scheduler.timing.tilt_power.chosen_power`; the first unless another
-# beats it by STRENGTH_MARGIN_NATS), offered before the plain shape.
-TILT_POWER_CHOICES: tuple[float, ...] = ()
 GBM_MIN_ATTEMPTS = 5_000
 GBM_MAX_ROWS = 300_000  # fitted on the most recent rows; enough for five features
 # OpenMP threads of the booster's fit and predictions (None: one per core, the library's
@@ -376,47 +367,6 @@ def tilted_prior(prior: FloatArray, tilt: FloatArray | None) -> FloatArray:
     return np.asarray(np.clip(prior * tilt, 0.001, 0.97), dtype=np.float64)
 
 
-def _powered(prior: FloatArray, tilt: FloatArray | None, power: float) -> FloatArray | None:
-    return None if tilt is None else powered_tilt(prior, tilt, power)
-
-
-def _tilted_shapes(
-    prior: FloatArray,
-    names: Sequence[str],
-    tilts: Mapping[str, FloatArray],
-    flat_seg: NDArray[np.int64],
-    seg_answers: FloatArray,
-) -> list[FloatArray]:
-    """The tilted prior shapes offered before the plain one (:func:`_segment_posterior`)."""
-    if not TILT_POWER_CHOICES:
-        return [
-            np.vstack(
-                [
-                    tilted_prior(row, _powered(row, tilts.get(s), power))
-                    for row, s in zip(prior, names, strict=True)
-                ]
-            )
-            for power in PRIOR_TILT_POWERS
-        ]
-    tries = np.bincount(flat_seg, minlength=seg_answers.size).reshape(seg_answers.shape)
-    rows = []
-    for index, (row, name) in enumerate(zip(prior, names, strict=True)):
-        tilt = tilts.get(name)
-        if tilt is None:
-            rows.append(row)
-            continue
-        power = chosen_power(
-            row,
-            tilt,
-            tries[index].astype(np.float64),
-            seg_answers[index],
-            TILT_POWER_CHOICES,
-            STRENGTH_MARGIN_NATS,
-        )
-        rows.append(tilted_prior(row, powered_tilt(row, tilt, power)))
-    return [np.vstack(rows)]
-
-
 def prior_choice(evidence: FloatArray, margin_nats: float) -> NDArray[np.int64]:
     """Which prior strength each segment gets: an index into ``STRENGTHS`` per column.
 
@@ -435,18 +385,14 @@ def prior_choice(evidence: FloatArray, margin_nats: float) -> NDArray[np.int64]:
 
 
 def _segment_posterior(
-    prior: FloatArray,
-    tries: FloatArray,
-    answers: FloatArray,
-    tilted: Sequence[FloatArray] = (),
+    prior: FloatArray, tries: FloatArray, answers: FloatArray, tilted: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
     """Each segment's Beta(alpha, beta) by slot, its prior strength chosen by the data.
 
-    ``tilted``: the same curves moved by each segment's pooled signals, one per power of
-    the tilt in :data:`PRIOR_TILT_POWERS` (empty: none). Then each strength is offered
-    with the tilted shapes first and the plain one after them, so the pooled activity
-    leads while there are few counts and a weaker tilt, or the plain shape, takes over
-    only where the counts say it is better by the margin.
+    ``tilted``: the same curves moved by each segment's pooled signals (None: none).
+    Then each strength is offered with the tilted shape first and the plain one
+    after it, so the pooled activity leads while there are few counts and the plain
+    shape takes over only where the counts say it is better by the margin.
 
     A slot's prior is the cold-start curve, moved by what nearby slots saw
     (:func:`_borrowed`). How much that prior is worth is chosen per segment
@@ -462,7 +408,7 @@ def _segment_posterior(
 
     borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
     evidence, alphas, betas = [], [], []
-    shapes = [*tilted, prior]
+    shapes = [prior] if tilted is None else [tilted, prior]
     for (prior_strength, borrow_strength), shape in (
         (strengths, shape) for strengths in STRENGTHS for shape in shapes
     ):
@@ -508,9 +454,9 @@ def fit(
         else np.zeros((1, SLOTS))
     )
     tilted = (
-        _tilted_shapes(prior, names, tilts, flat_seg, seg_answers)
+        np.vstack([tilted_prior(row, tilts.get(s)) for row, s in zip(prior, names, strict=True)])
         if names and any(s in tilts for s in names)
-        else []
+        else None
     )
     # Retries go to customers who did not answer before, who are on average harder
     # to reach: counted as plain tries, the hours where retries fall would look
