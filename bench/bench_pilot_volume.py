@@ -38,7 +38,7 @@ from scheduler.simulation import simulator
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.world import load_world
-from scheduler.timing import contact_model
+from scheduler.timing import contact_model, segment_activity
 
 POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
 
@@ -84,6 +84,16 @@ def _refit_every(seconds: float) -> Iterator[None]:
 
 
 @contextmanager
+def _pooled_tilt_power(power: float) -> Iterator[None]:
+    original = segment_activity.POOLED_TILT_POWER
+    segment_activity.POOLED_TILT_POWER = power
+    try:
+        yield
+    finally:
+        segment_activity.POOLED_TILT_POWER = original
+
+
+@contextmanager
 def _unchanged() -> Iterator[None]:
     yield
 
@@ -108,6 +118,10 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
     # The refit every 6 hours instead of daily.
     "refit_6h": lambda: _refit_every(6 * 3600.0),
+    # A segment's pooled-signal tilt at the power before 2 (the whole tilt, 1), and at 3
+    # (worlds with signals only; without signals no segment has a tilt).
+    "pooled_tilt_1": lambda: _pooled_tilt_power(1.0),
+    "pooled_tilt_3": lambda: _pooled_tilt_power(3.0),
 }
 
 
@@ -330,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("worlds", nargs="+", type=Path)
     parser.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
+    parser.add_argument("--first-seed", type=int, default=1, help="start at this seed (default 1)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), default="today")
     parser.add_argument(
         "--policies",
@@ -345,19 +360,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     policies = [PolicyName(p) for p in args.policies.split(",")]
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     if args.against:
         results, baseline = interleaved(
-            args.worlds, range(1, args.seeds + 1), args.variant, args.against, policies, args.json
+            args.worlds, seeds, args.variant, args.against, policies, args.json
         )
-        print(f"{args.variant} against {args.against}; seeds 1..{args.seeds}")
+        print(f"{args.variant} against {args.against}; seeds {seeds[0]}..{seeds[-1]}")
         print(paired(baseline, results, PolicyName.PREDICTED.value))
         print(f"({time.perf_counter() - started:.0f} s)")
         return
-    results = run(args.worlds, range(1, args.seeds + 1), args.variant, policies)
+    results = run(args.worlds, seeds, args.variant, policies)
     if args.json:
         print(json.dumps(results))
     else:
-        print(f"variant: {args.variant}; seeds 1..{args.seeds}; first-attempt contact, %")
+        print(f"variant: {args.variant}; seeds {seeds[0]}..{seeds[-1]}; first-attempt contact, %")
         print(table(results))
         print()
         print(difference_table(results))

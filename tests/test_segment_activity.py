@@ -18,7 +18,7 @@ from scheduler.timing.contact_model import AttemptLog, cold_start_prior, fit, sl
 from scheduler.timing.model_keeper import ModelKeeper
 from scheduler.timing.model_source import Why, model_source
 from scheduler.timing.segment_activity import pooled_counts, prior_tilts, read_prior_tilts
-from scheduler.timing.signal_evidence import SignalSettings
+from scheduler.timing.signal_evidence import SignalSettings, segment_tilt
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -66,6 +66,26 @@ def test_pooled_events_move_a_segment_prior_to_the_hours_its_customers_are_activ
     # When, not whether: the reachability weighted by the curve is unchanged.
     plain = cold_start_prior(None)
     assert abs(float((plain * tilts["trades"]).sum()) - float(plain.sum())) < 1e-9
+
+
+def test_the_pooled_tilt_is_sharper_than_one_customers_tilt_of_the_same_events() -> None:
+    # Pooled events mix the segment's hours with browsing at any waking hour, which pulls
+    # the ratio of events to expected towards 1: the segment's tilt is that ratio squared.
+    counts = pooled_counts(
+        _afternoon_events(400) + _afternoon_events(200, hour=10), now_s=NOW, settings=SETTINGS
+    )
+    pooled = prior_tilts(counts, {})["trades"]
+    whole = segment_tilt(counts["trades"], cold_start_prior(None))
+    assert whole is not None
+    three, ten, eleven = slot_of(2, 15), slot_of(2, 10), slot_of(2, 11)
+    assert pooled[three] / pooled[ten] == pytest.approx((whole[three] / whole[ten]) ** 2)
+    assert pooled[three] / pooled[eleven] > 1.5 * whole[three] / whole[eleven]
+    # Still when, not whether.
+    plain = cold_start_prior(None)
+    assert float((plain * pooled).sum()) == pytest.approx(float(plain.sum()))
+    # Twice the setting's strength: a strength of 0.5 gives the whole ratio.
+    half = prior_tilts(counts, {}, strength=0.5)["trades"]
+    assert np.allclose(half, whole)
 
 
 def test_call_outcomes_overrule_the_pooled_activity() -> None:

@@ -13,10 +13,11 @@ So every refit pools the events of each segment's customers inside the signal
 horizon, weighted by age as a customer's own are
 (:func:`scheduler.timing.signal_evidence.slot_weights`), and turns them into a
 factor on the segment's cold-start curve
-(:func:`scheduler.timing.signal_evidence.segment_tilt`, the same tilt as one
-customer's). The contact model offers the tilted shape first and the plain
-one after it at each prior strength (:func:`scheduler.timing.contact_model.fit`),
-so the call outcomes decide once they are in.
+(:func:`scheduler.timing.signal_evidence.segment_tilt`, the tilt of one
+customer's signals, squared: :data:`POOLED_TILT_POWER`). The contact model
+offers the tilted shape first and the plain one after it at each prior strength
+(:func:`scheduler.timing.contact_model.fit`), so the call outcomes decide once
+they are in.
 
 A customer belongs to the segment (and time zone) of their callback requests;
 events of numbers with no request are not counted. Reading is capped at the
@@ -37,6 +38,15 @@ from spillway.storage import Store
 # Reading them took 2.2 s with 1,000,000 stored for 100,000 customers, 8.2 s at 500,000
 # (SQLite, load ~10; bench/bench_segment_activity.py).
 MAX_EVENTS = 100_000
+# The pooled tilt is the segment's events over those expected, to this power. The events
+# mix when customers are around with browsing at any waking hour, which pulls the ratio
+# towards 1 (events a customer would make at random hours say nothing about calls), so the
+# whole ratio under-states where the segment answers. Against power 1, paired by seed:
+# mixed_sparse +0.8 points first-attempt (25 seeds; weeks 3-4 +1.6 / +1.8), nordic_webshop
+# +0.9, the other four worlds with signals -0.2 to +0.1 (15 seeds); power 0.5 lost 1.6 on
+# mixed_sparse (docs/PERFORMANCE.md, "A sharper pooled tilt"). A customer's own tilt
+# keeps power 1.
+POOLED_TILT_POWER = 2.0
 DEFAULT_SEGMENT = "default"
 
 
@@ -58,11 +68,13 @@ def pooled_counts(
 def prior_tilts(
     counts: Mapping[str, FloatArray], industry: Mapping[str, str], strength: float = 1.0
 ) -> dict[str, FloatArray]:
-    """Each segment's factor on its cold-start prior from its pooled ``counts`` (segments
-    whose events all weigh 0 are left out: their prior stays as it is)."""
+    """Each segment's factor on its cold-start prior from its pooled ``counts``, at
+    :data:`POOLED_TILT_POWER` times ``strength`` (segments whose events all weigh 0 are
+    left out: their prior stays as it is)."""
     tilts: dict[str, FloatArray] = {}
     for segment, row in counts.items():
-        found = segment_tilt(row, cold_start_prior(industry.get(segment)), strength)
+        curve = cold_start_prior(industry.get(segment))
+        found = segment_tilt(row, curve, strength * POOLED_TILT_POWER)
         if found is not None:
             tilts[segment] = found
     return tilts
