@@ -22,6 +22,7 @@ from agi.menu_bot import MenuBot
 from agi.menu_promise import spoken
 from dialplan.callback_promise import (
     PROMISE_END,
+    PROMISE_LIKELY,
     PROMISE_START,
     PROMISE_TODAY,
     PROMISE_TOMORROW,
@@ -116,7 +117,7 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
     # sandbox has none rendered): the dialplan plays the ones the controller named.
     folder = sound_dirs(pbx.settings).local
     folder.mkdir(parents=True, exist_ok=True)
-    names = [PROMISE_START, PROMISE_END, PROMISE_TODAY, PROMISE_TOMORROW]
+    names = [PROMISE_START, PROMISE_END, PROMISE_TODAY, PROMISE_TOMORROW, PROMISE_LIKELY]
     names += [hour_file(h) for h in range(1, 24)] + [weekday_file(d) for d in range(7)]
     added = [folder / f"{n}.wav" for n in names if not (folder / f"{n}.wav").exists()]
     for path in added:
@@ -136,7 +137,9 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
             [row] = h.rows("SELECT * FROM callback_requests")
         rules = rules_from_settings(pbx.settings)
         due, _ = promise_times(rules, row, default_timezone="Europe/Copenhagen")
-        said = spoken(Promise(due, row["timezone"]), rules, now=row["created_at"])
+        # Timed by prediction (the default): "when you're most likely to answer" and the day.
+        assert row["timing"] == "predicted"
+        said = spoken(Promise(due, row["timezone"], likely=True), rules, now=row["created_at"])
         snd = sound_dirs(pbx.settings).pbx
         if said is None:  # a deadline no piece can say (past midnight): the fixed thank-you
             assert told["Context"] == "spillway-say" and "menu_callback_recorded" in told["AppData"]

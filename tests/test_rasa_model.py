@@ -112,7 +112,10 @@ async def test_the_shop_s_own_language_model_is_used(english_rasa: _FakeRasa) ->
 
 
 async def test_doctor_names_the_wrong_language_and_the_fix(english_rasa: _FakeRasa) -> None:
-    danish = make_settings(nlu={"rasa_url": english_rasa.url}, shop={"language": "da"})
+    # A Danish shop whose admin reads the CLI in English (web.language).
+    danish = make_settings(
+        nlu={"rasa_url": english_rasa.url}, shop={"language": "da"}, web={"language": "en"}
+    )
     check = await check_nlu(danish)
     assert not check.ok
     assert "'en' pack's model" in check.detail and "shop.language is 'da'" in check.detail

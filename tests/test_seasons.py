@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from scheduler.outcomes import AttemptOutcome
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.simulation.report import rule_violations
 from scheduler.simulation.simulator import PolicyName, SimRun, simulate
@@ -196,14 +197,17 @@ def _in_holiday(facts: RequestFacts, day: date) -> str | None:
 
 
 def test_the_plan_moves_out_of_the_holiday_by_the_learned_factor(holiday_run: SimRun) -> None:
-    """Thursday 6 August, 17:00, near the holiday's end: with the learned factor the call
-    waits for Monday, after it; without seasons it is placed on Friday, in it."""
+    """Thursday 6 August, 17:00, near the holiday's end: with the learned factor a call
+    after a first one went unanswered waits for Monday, after it; without seasons it is
+    placed on Friday, in it. A first call stays on Friday either way: the caller was told
+    the deadline's day (Friday 11:00's), which the policy keeps
+    (:func:`scheduler.timing.slot_policy.first_call_by`)."""
     model = holiday_run.model
     assert model is not None
     facts = _facts(datetime(2026, 8, 6, 17, 0, tzinfo=ZONE))
     probs = fixed_probabilities(lambda _f: model.mean("someone new", "b2b"))
 
-    def plan_day(seasons: bool) -> date:
+    def plan_day(seasons: bool, last: AttemptOutcome | None) -> date:
         policy = SlotPolicy(
             "predicted",
             probs,
@@ -212,12 +216,14 @@ def test_the_plan_moves_out_of_the_holiday_by_the_learned_factor(holiday_run: Si
             season_of=_in_holiday if seasons else None,
             season_factor=lambda _f, s: model.season_factor("b2b", s),
         )
-        plan = policy.plan(facts, facts.created_at, None, CallingRules())
+        plan = policy.plan(facts, facts.created_at, last, CallingRules())
         assert plan.at is not None
         return datetime.fromtimestamp(plan.at, ZONE).date()
 
-    assert plan_day(seasons=False) == date(2026, 8, 7)
-    assert plan_day(seasons=True) == date(2026, 8, 10)
+    unanswered = AttemptOutcome.NO_ANSWER
+    assert plan_day(seasons=False, last=unanswered) == date(2026, 8, 7)
+    assert plan_day(seasons=True, last=unanswered) == date(2026, 8, 10)
+    assert plan_day(seasons=True, last=None) == date(2026, 8, 7)
 
 
 def test_a_season_never_removes_a_candidate_hour() -> None:
