@@ -120,42 +120,42 @@ def test_a_hold_without_a_reason_is_refused_in_the_admins_language(
 
 
 @pytest.mark.parametrize(
-    ("language", "said"),
+    ("command", "name", "language", "said"),
     [
-        ("da", "der er ingen sikkerhedskopi på {file} [input.no_backup]"),
-        ("en", "no backup at {file} [input.no_backup]"),
+        (
+            ("db", "restore"),
+            "none.db",
+            "da",
+            "der er ingen sikkerhedskopi på {file} [input.no_backup]",
+        ),
+        (("db", "restore"), "none.db", "en", "no backup at {file} [input.no_backup]"),
+        (
+            ("callbacks", "import"),
+            "missing.csv",
+            "da",
+            "{file}: filen kan ikke læses: den findes ikke [input.csv_file]",
+        ),
+        (
+            ("callbacks", "import"),
+            "missing.csv",
+            "en",
+            "{file}: cannot read it: there is no such file [input.csv_file]",
+        ),
     ],
 )
-def test_a_restore_from_no_backup_is_said_in_the_admins_language(
+def test_a_file_that_is_not_there_is_said_in_the_admins_language(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     store: SqliteStore,
     tmp_path: Path,
+    command: tuple[str, str],
+    name: str,
     language: str,
     said: str,
 ) -> None:
-    file = tmp_path / "none.db"
-    got = _failed(monkeypatch, capsys, store, language, "db", "restore", str(file))
-    assert got == said.format(file=file)
-
-
-@pytest.mark.parametrize(
-    ("language", "said"),
-    [
-        ("da", "{file}: filen kan ikke læses: den findes ikke [input.csv_file]"),
-        ("en", "{file}: cannot read it: there is no such file [input.csv_file]"),
-    ],
-)
-def test_a_csv_file_that_is_not_there_is_said_in_the_admins_language(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    store: SqliteStore,
-    tmp_path: Path,
-    language: str,
-    said: str,
-) -> None:
-    file = tmp_path / "missing.csv"
-    got = _failed(monkeypatch, capsys, store, language, "callbacks", "import", str(file))
+    """`db restore` of no backup; `callbacks import` of no file."""
+    file = tmp_path / name
+    got = _failed(monkeypatch, capsys, store, language, *command, str(file))
     assert got == said.format(file=file)
 
 
