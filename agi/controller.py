@@ -382,7 +382,14 @@ class CallController:
             )
             if not recorded.will_be_called:
                 return recorded, None
-            return recorded, stored_promise(tx, self.rules, recorded.id, default_timezone=zone)
+            promise = stored_promise(
+                tx,
+                self.rules,
+                recorded.id,
+                default_timezone=zone,
+                policy_timing=TimingConfig.from_settings(self.settings).policy,
+            )
+            return recorded, promise
 
     async def hangup(self, session: AgiSession) -> None:
         call_id = session.request.unique_id

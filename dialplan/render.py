@@ -206,6 +206,9 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "snd": sound_dirs(settings).pbx,
         "queue_announce": queue_announcement(settings.shop.language, sound_dirs(settings).pbx),
         "plain_key": PLAIN_CALLBACK_KEY,
+        # Some requests are timed by prediction: the menu offers the plain callback.
+        "offers_timing": settings.callbacks.policy == "predicted"
+        or settings.callbacks.pilot.share_predicted is not None,
         # stock("a&b"): Asterisk's own sounds as a fallback, only in their language.
         "stock": partial(stock_fallback, settings.shop.language),
         "workers": workers_of(settings),

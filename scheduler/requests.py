@@ -535,24 +535,34 @@ def update_pending(
     window: tuple[float | None, float | None] | None = None,
     rules: CallingRules | None = None,
 ) -> int | None:
-    """Change the number or the customer's window of a request not yet dialled.
+    """Change the number or the customer's window of a request not yet dialled; the
+    window also of one being dialled (its next attempt keeps it, as :func:`_merge` does
+    for a request that joins one: a caller who named a time is told it back).
 
     ``rules``: the calling rules, to move the promise into the new window (None:
     it counts from the creation again).
 
     Returns the id the request goes by now, None when nothing changed (the
-    number cannot be called, or the request is no longer pending). A new
+    number cannot be called, or the request is no longer open, or a new number for
+    one being dialled). A new
     number is taken in like a new request's (:func:`record`): when another
     open request already waits for it, this one joins that one, is closed,
     and the other's id is returned; a number on the do-not-call list cancels it.
     """
     [*rows] = tx.query(
-        "SELECT * FROM callback_requests WHERE id = :id AND status = :pending",
-        {"id": request_id, "pending": RequestStatus.PENDING.value},
+        "SELECT * FROM callback_requests WHERE id = :id AND status IN (:pending, :dialling)",
+        {
+            "id": request_id,
+            "pending": RequestStatus.PENDING.value,
+            "dialling": RequestStatus.DIALLING.value,
+        },
     )
     if not rows:
         return None
     row = rows[0]
+    dialling = row["status"] == RequestStatus.DIALLING.value
+    if dialling and phone is not None:
+        return None
     sets: dict[str, Any] = {}
     if phone is not None:
         e164, _why = callable_phone(phone, region)
@@ -572,7 +582,8 @@ def update_pending(
         sets["phone"] = e164
     if window is not None:
         sets["not_before"], sets["not_after"] = window
-        sets["planned_by"] = None  # the policy plans again, inside the new window
+        if not dialling:
+            sets["planned_by"] = None  # the policy plans again, inside the new window
         # The promise and the expiry follow the new window (None: the usual ones).
         sets["deadline"], sets["expires_at"] = (
             (None, None)

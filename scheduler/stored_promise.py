@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
 from scheduler.timing.choice import Timing
-from spillway.storage import Transaction
+from spillway.storage import Row, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +40,39 @@ class Promise:
 
 
 def stored_promise(
-    tx: Transaction, rules: CallingRules, request_id: int, *, default_timezone: str
+    tx: Transaction,
+    rules: CallingRules,
+    request_id: int,
+    *,
+    default_timezone: str,
+    policy_timing: Timing = Timing.PREDICTED,
 ) -> Promise | None:
-    """The promise request ``request_id`` carries (None: no such request)."""
+    """The promise request ``request_id`` carries (None: no such request, or none a new
+    caller can be told: the request is being dialled or has been tried, so its next
+    call is a retry that no first-call promise binds). ``policy_timing``: how the dialer
+    times a row stored without a timing (``callbacks.policy``), as it plans it."""
     rows = tx.query("SELECT * FROM callback_requests WHERE id = :id", {"id": request_id})
     if not rows:
         return None
     row = rows[0]
+    if row["status"] != "pending" or (row["attempts"] or 0) > 0:
+        return None
     deadline_at, _expiry = promise_times(rules, row, default_timezone=default_timezone)
     zone = row["timezone"] or default_timezone
     return Promise(
         deadline_at,
         zone,
         own_window=row["deadline"] is not None,
-        likely=row["timing"] == Timing.PREDICTED.value,
+        likely=_timed_by_prediction(row, policy_timing),
     )
+
+
+def _timed_by_prediction(row: Row, policy_timing: Timing) -> bool:
+    """As the dialer plans it (:func:`scheduler.timing.choice.planned_timing`): the
+    customer's plain callback and conventional rows are not; a row stored without a
+    timing follows the policy."""
+    if row["traditional"] or row["timing"] == Timing.CONVENTIONAL.value:
+        return False
+    if row["timing"] == Timing.PREDICTED.value:
+        return True
+    return policy_timing is Timing.PREDICTED

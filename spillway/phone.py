@@ -107,8 +107,9 @@ def phone_refusal(
         return None, worded("phone.invalid")
     kind = phonenumbers.number_type(parsed)
     if kind not in CALLABLE_TYPES:
-        name = phonenumbers.PhoneNumberType.to_string(kind).lower().replace("_", "-")
-        return None, worded("phone.kind_not_called", kind=name)
+        # The kind in the pack's words ("premium-rate", "overtakserede numre").
+        name = phonenumbers.PhoneNumberType.to_string(kind).lower()
+        return None, worded("phone.kind_not_called", kind=worded(f"phone.kind.{name}"))
     why_not = destination_wording(
         parsed, (region,) if allowed_countries is None else allowed_countries
     )

@@ -22,6 +22,7 @@ from scheduler.csv_import import parse_csv
 from spillway import errors
 from spillway.console_text import load_console_text
 from spillway.errors import InputError
+from spillway.phone import phone_refusal
 from spillway.storage import SqliteStore
 from tests.conftest import make_settings
 
@@ -389,3 +390,20 @@ def test_an_unknown_model_is_named_in_the_admins_language() -> None:
     danish = error_line(unknown.value, make_settings(shop={"language": "da"}))
     assert danish.startswith("ukendt model 'whisper-huge' (kendte modeller: ")
     assert danish.endswith(") [input.unknown_model]")
+
+
+@pytest.mark.parametrize(
+    ("number", "da", "en"),
+    [
+        ("+4590123456", "overtakserede numre", "a premium-rate number"),
+        ("+4580123456", "gratisnumre", "a toll-free number"),
+    ],
+)
+def test_the_kind_of_number_never_called_back_is_in_the_admins_words(
+    number: str, da: str, en: str
+) -> None:
+    """A Danish admin read "numre af typen premium-rate": phonenumbers' own name."""
+    phone, why = phone_refusal(number)
+    assert phone is None and why is not None
+    assert why.said(load_console_text("da")) == f"der ringes ikke tilbage til {da}"
+    assert str(why) == f"{en} is not called back"

@@ -33,6 +33,7 @@ from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
 from scheduler.rules import CallingRules, deadline, is_holiday
 from scheduler.stored_promise import Promise, stored_promise
+from scheduler.timing.choice import Timing
 from spillway.call import BotOutcome, CallContext, Route
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
@@ -183,7 +184,7 @@ def test_the_sound_files_say_the_pieces_and_the_true_fixed_wording(language: str
     assert hour_file(8) not in texts and hour_file(21) not in texts
     for weekday, name in enumerate(pack.reading.weekdays):
         assert name in texts[f"menu_callback_promise_weekday_{weekday}"]
-    next_day = {"en": "at the latest on the next day", "da": "senest i løbet af den næste dag"}
+    next_day = {"en": "at the latest on the next day", "da": "senest den næste dag, vi ringer"}
     assert next_day[language] in texts[RECORDED]
     short = make_settings(shop={"language": language}, callbacks={"saturday": [10, 12]})
     fixed = sound_texts(short)[RECORDED]
@@ -258,7 +259,7 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
     [
         # The plain-callback key (9): timed conventionally, told the hour.
         (b"200 result=1 (conventional)\n", "menu_callback_promise_hour_11"),
-        # Timed by prediction: "when you're most likely to answer, at the latest" instead.
+        # Timed by prediction: "when you're most likely to be free, at the latest" instead.
         (b"200 result=1\n", "menu_callback_promise_likely"),
     ],
     ids=["plain", "predicted"],
@@ -331,8 +332,38 @@ def test_a_request_timed_by_prediction_is_told_its_day_from_pieces(language: str
     assert (spoken.hour_file, spoken.day_file) == (PROMISE_LIKELY, "menu_callback_promise_today")
     pack = load_pack(language)
     said = {
-        "en": "We aim to call when you're most likely to answer, at the latest today.",
-        "da": "Vi regner med at ringe når du mest sandsynligt kan tage telefonen, senest i dag.",
+        "en": "We aim to call when you're most likely to be free, at the latest today.",
+        "da": "Vi regner med at ringe når du sandsynligvis har tid, senest i dag.",
     }[language]
     assert said in promise_words(pack, spoken)
     assert PROMISE_LIKELY in SOUND_KEYS
+
+
+def test_no_first_call_promise_for_a_request_being_dialled_or_tried(tmp_path: Path) -> None:
+    """Its next call is a retry, which the first-call cap does not bind: nothing is said
+    but the fixed words. A row without a timing is told as the dialer plans it."""
+    store = SqliteStore(tmp_path / "calls.db")
+    store.migrate()
+    try:
+        with store.transaction() as tx:
+            made = requests.record(
+                tx, NewRequest("4520123456", RequestSource.MENU), region="DK", now=at(7, 10)
+            )
+
+            def likely(policy: Timing = Timing.PREDICTED) -> bool | None:
+                promise = stored_promise(
+                    tx, RULES, made.id, default_timezone=CPH, policy_timing=policy
+                )
+                return None if promise is None else promise.likely
+
+            assert likely() is True
+            tx.execute("UPDATE callback_requests SET timing = NULL")
+            assert (likely(Timing.CONVENTIONAL), likely(Timing.PREDICTED)) == (False, True)
+            tx.execute("UPDATE callback_requests SET traditional = 1")
+            assert likely() is False
+            tx.execute("UPDATE callback_requests SET attempts = 1")
+            assert likely() is None
+            tx.execute("UPDATE callback_requests SET attempts = 0, status = 'dialling'")
+            assert likely() is None
+    finally:
+        store.close()

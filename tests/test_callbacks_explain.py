@@ -165,13 +165,32 @@ def _explained(
 
 
 def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
+    # Timed by prediction, the customer was told the deadline's day ("today at the
+    # latest"): 14:45 keeps it, Thursday does not.
     result = _explained(
         not_before=datetime(2026, 7, 1, 14, 45, tzinfo=ZONE).timestamp(), planned_by="predicted"
     )
     assert result.timeline == [
-        "Promised a first call by Wed 01 Jul 13:00.",
-        "Next call planned: Wed 01 Jul 14:45, later than promised: that hour is judged "
+        "Promised a first call by Wed 01 Jul 20:00.",
+        "Next call planned: Wed 01 Jul 14:45.",
+    ]
+    result = _explained(
+        not_before=datetime(2026, 7, 2, 9, 0, tzinfo=ZONE).timestamp(), planned_by="predicted"
+    )
+    assert result.timeline == [
+        "Promised a first call by Wed 01 Jul 20:00.",
+        "Next call planned: Thu 02 Jul 09:00, later than promised: that hour is judged "
         "the likelier to reach you.",
+    ]
+    # Timed conventionally, the customer was told the deadline's hour.
+    result = _explained(
+        not_before=datetime(2026, 7, 1, 14, 45, tzinfo=ZONE).timestamp(),
+        planned_by="traditional",
+        timing="conventional",
+    )
+    assert result.timeline == [
+        "Promised a first call by Wed 01 Jul 13:00.",
+        "Next call planned: Wed 01 Jul 14:45, later than promised.",
     ]
 
 

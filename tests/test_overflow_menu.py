@@ -137,7 +137,7 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
             [row] = h.rows("SELECT * FROM callback_requests")
         rules = rules_from_settings(pbx.settings)
         due, _ = promise_times(rules, row, default_timezone="Europe/Copenhagen")
-        # Timed by prediction (the default): "when you're most likely to answer" and the day.
+        # Timed by prediction (the default): "when you're most likely to be free" and the day.
         assert row["timing"] == "predicted"
         said = spoken(Promise(due, row["timezone"], likely=True), rules, now=row["created_at"])
         snd = sound_dirs(pbx.settings).pbx

@@ -38,6 +38,25 @@ def test_the_callback_step_offers_the_plain_key_with_its_own_prompt() -> None:
     assert "exten => callback-spool,1" in step and "Goto(callback,ask)" in step
 
 
+@pytest.mark.parametrize(
+    ("callbacks", "offered"),
+    [
+        ({"policy": "traditional"}, False),
+        ({"policy": "shadow"}, False),
+        ({"policy": "traditional", "pilot": {"share_predicted": 0.5}}, True),
+        ({"policy": "predicted"}, True),
+    ],
+)
+def test_the_menu_offers_a_plain_callback_only_where_requests_are_timed(
+    callbacks: dict[str, object], offered: bool
+) -> None:
+    """With every request a plain callback, "we'll call you back at the time you're most
+    likely to be free" would be false, and then "by three o'clock" contradicted it."""
+    text = extensions(make_settings(callbacks=callbacks))
+    step = text[text.index("exten => callback,1") : text.index("exten => done,1")]
+    assert ("menu_callback_timing" in step) is offered
+
+
 def test_the_controller_reads_only_the_menus_own_word() -> None:
     assert menu_asks_plain("conventional") is True
     assert menu_asks_plain("") is False and menu_asks_plain(None) is False

@@ -236,7 +236,11 @@ class LocalCallbacks:
             return None  # the deadline counts by the rules: not known here
         with self._db.store.transaction() as tx:
             return stored_promise(
-                tx, self._rules, request_id, default_timezone=self._default_timezone
+                tx,
+                self._rules,
+                request_id,
+                default_timezone=self._default_timezone,
+                policy_timing=(self._timing or TimingConfig()).policy,
             )
 
     async def callback_promise(self, request_id: int) -> Promise | None:

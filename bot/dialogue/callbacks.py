@@ -267,7 +267,9 @@ class CallbackSteps(DialogueSteps):
         """The answer to "on Saturday 12 December or on Monday 14 December?": the day it
         names is kept; a no asks when again; None when it names another time (taken as
         usual); anything else asks again once, then the request stays without a time."""
-        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        tz = timezone_for(
+            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
+        )
         today = datetime.fromtimestamp(self.clock(), ZoneInfo(tz)).date()
         picked = chosen(said, choice, today, self.config.language)
         if picked is not None:
@@ -311,7 +313,7 @@ class CallbackSteps(DialogueSteps):
 
     def _ask_when_else(self, phone: str) -> str:
         """ "When else suits you? For example, say any time, and we aim to call by one
-        o'clock today" (timed by prediction: "... when you're most likely to answer, today
+        o'clock today" (timed by prediction: "... when you're most likely to be free, today
         at the latest"): the promise the request carries without a window of its own (as
         stored); unknown, the scheduler's first allowed moment ("... from ...")."""
         promise = self._callback_promise
@@ -331,7 +333,9 @@ class CallbackSteps(DialogueSteps):
 
     def _fit(self, window: CallbackWindow) -> tuple[CallbackWindow | None, str]:
         """``window`` as far as calls are allowed in it, or None and why it has none."""
-        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        tz = timezone_for(
+            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
+        )
         rules = self.config.calling_rules
         fitted = fit_window(window, rules, self.clock(), tz, self.config.language)
         if fitted.window is not None:
@@ -407,7 +411,9 @@ class CallbackSteps(DialogueSteps):
     def _read_back_clock(self, hour: float) -> Reply:
         """A time given as digits ("14", "2 pm"): on the first day the calling rules allow
         it, read back and kept only after a yes (reading digits as a time is a guess)."""
-        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        tz = timezone_for(
+            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
+        )
         at = first_slot(hour, self.clock(), tz, self.config.calling_rules)
         if at is None:
             return self._when_not_understood(say("callback_when_closed", hour=hour_text(hour)))
@@ -464,7 +470,9 @@ class CallbackSteps(DialogueSteps):
         self._take_window(self._window_in(text), text)
 
     def _window_in(self, text: str) -> CallbackWindow | None:
-        tz = timezone_for(self._callback_phone or self.caller_phone or "", self.config.timezone)
+        tz = timezone_for(
+            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
+        )
         language = self.config.language
         return callback_window(text, self.clock(), tz, language, week=self._asked_week)
 
@@ -497,7 +505,7 @@ class CallbackSteps(DialogueSteps):
         if rules is None:
             return say("callback_asap")
         now = self.clock()
-        tz = timezone_for(phone, self.config.timezone)
+        tz = timezone_for(phone, self.config.callback_timezone)
         planned = next_allowed(rules, RequestFacts(phone=phone, timezone=tz, created_at=now), now)
         if planned is None or planned - now < 600:
             return say("callback_asap")

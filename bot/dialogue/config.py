@@ -26,6 +26,9 @@ class DialogueConfig:
     opening_hours: str = "Monday to Friday from nine to five"
     return_window_days: int = 30
     timezone: str = "Europe/Copenhagen"
+    # A callback's customer whose number does not settle their zone: this one, as intake
+    # stores it (callbacks.default_timezone), so a window is read in the zone it is kept in.
+    callback_timezone: str = "Europe/Copenhagen"
     country: str = "DK"
     # Where callbacks may dial (callbacks.allowed_countries; empty: ``country`` only).
     allowed_countries: tuple[str, ...] = ()
@@ -49,6 +52,7 @@ class DialogueConfig:
             opening_hours=settings.shop.opening_hours,
             return_window_days=settings.shop.return_window_days,
             timezone=settings.shop.timezone,
+            callback_timezone=settings.callbacks.default_timezone,
             country=settings.shop.country,
             allowed_countries=tuple(sorted(settings.callback_countries())),
             return_label_url=settings.shop.return_label_url,

@@ -66,7 +66,7 @@ def promise_sentence(
     promise: Promise | None, *, now: float, window: CallbackWindow | None = None
 ) -> str:
     """ "We aim to call by three o'clock today."; for a request timed by prediction, its
-    day only ("We aim to call when you're most likely to answer, today at the latest.",
+    day only ("We aim to call when you're most likely to be free, today at the latest.",
     :mod:`scheduler.stored_promise`); "" when there is none to say truly.
     ``window``: the caller's own, said just before; when it names the day the promise
     falls on, the day is left out ("We aim to call by three o'clock."), and a request

@@ -35,7 +35,7 @@ from scheduler.timing.plan_timeline import (
     timeline,
 )
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
-from scheduler.timing.slot_policy import SeasonOf
+from scheduler.timing.slot_policy import SeasonOf, told_day_close
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
@@ -254,9 +254,15 @@ def promise(
     # the customer asked for) is the one it was given, as a stored expiry is
     # (rules.expiry); else the shop's rules say it: the one the dialer aims at.
     deadline_at = row.get("deadline") or promised_by(rules, facts)
-    lines = timeline(
-        row, hours, now=now, deadline_at=deadline_at, first_attempt_at=first_attempt_at
+    # A request timed by prediction was told its deadline's day, not its hour ("today at
+    # the latest", scheduler.stored_promise), and the policy keeps that day for a first
+    # call: the promise is judged, and said, by the end of that day's calling hours.
+    told_by = (
+        told_day_close(rules, deadline_at, facts.timezone)
+        if timing is Timing.PREDICTED
+        else deadline_at
     )
+    lines = timeline(row, hours, now=now, deadline_at=told_by, first_attempt_at=first_attempt_at)
     return Promise(
         request_id=int(row["id"]),
         timezone=facts.timezone,

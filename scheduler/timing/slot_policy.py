@@ -127,6 +127,19 @@ def first_call_by(rules: CallingRules, facts: RequestFacts) -> float:
     return datetime.combine(due + timedelta(days=1), time(), tz).timestamp()
 
 
+def told_day_close(rules: CallingRules, deadline_at: float, timezone: str) -> float:
+    """When the day a predicted request's caller was told ends for calls: the end of the
+    calling hours on the deadline's local day (the deadline itself when later, or when the
+    day has none). What `callbacks explain` and the console judge that promise by."""
+    tz = ZoneInfo(timezone)
+    day = datetime.fromtimestamp(deadline_at, tz).date()
+    window = rules.window(day)
+    if window is None:
+        return deadline_at
+    close = datetime.combine(day, time(), tz) + timedelta(hours=window[1])
+    return max(deadline_at, close.timestamp())
+
+
 Probabilities = Callable[[RequestFacts, np.random.Generator, int], FloatArray]
 """``(facts, rng, draws) -> [draws, 168]``: the probabilities a policy believes."""
 
