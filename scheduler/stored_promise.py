@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
-from scheduler.timing.choice import Timing
+from scheduler.timing.choice import Timing, planned_timing
 from spillway.storage import Row, Transaction
 
 
@@ -71,8 +71,6 @@ def _timed_by_prediction(row: Row, policy_timing: Timing) -> bool:
     """As the dialer plans it (:func:`scheduler.timing.choice.planned_timing`): the
     customer's plain callback and conventional rows are not; a row stored without a
     timing follows the policy."""
-    if row["traditional"] or row["timing"] == Timing.CONVENTIONAL.value:
-        return False
-    if row["timing"] == Timing.PREDICTED.value:
-        return True
-    return policy_timing is Timing.PREDICTED
+    policy = "predicted" if policy_timing is Timing.PREDICTED else "traditional"
+    planned = planned_timing(row["timing"], traditional=bool(row["traditional"]), policy=policy)
+    return planned is Timing.PREDICTED
