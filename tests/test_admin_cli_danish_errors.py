@@ -57,67 +57,60 @@ def _failed(
 
 
 @pytest.mark.parametrize(
-    ("language", "said"),
-    [
-        ("da", "tilbagekald 999 findes ikke (spillway callbacks list) [input.no_request]"),
-        ("en", "no callback request 999 (spillway callbacks list) [input.no_request]"),
-    ],
-)
-def test_an_unknown_request_is_said_in_the_admins_language_with_its_code(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    store: SqliteStore,
-    language: str,
-    said: str,
-) -> None:
-    assert _failed(monkeypatch, capsys, store, language, "callbacks", "show", "999") == said
-
-
-@pytest.mark.parametrize(
-    ("language", "said"),
+    ("command", "language", "said"),
     [
         (
+            ("callbacks", "show", "999"),
+            "da",
+            "tilbagekald 999 findes ikke (spillway callbacks list) [input.no_request]",
+        ),
+        (
+            ("callbacks", "show", "999"),
+            "en",
+            "no callback request 999 (spillway callbacks list) [input.no_request]",
+        ),
+        (
+            ("callbacks", "list", "--phone", "anna"),
             "da",
             "'anna' er ikke et telefonnummer (fx 20123456 eller +4520123456) [input.not_a_phone]",
         ),
-        ("en", "'anna' is not a phone number (e.g. 20123456 or +4520123456) [input.not_a_phone]"),
-    ],
-)
-def test_a_number_that_is_none_is_said_in_the_admins_language(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    store: SqliteStore,
-    language: str,
-    said: str,
-) -> None:
-    got = _failed(monkeypatch, capsys, store, language, "callbacks", "list", "--phone", "anna")
-    assert got == said
-
-
-@pytest.mark.parametrize(
-    ("language", "said"),
-    [
         (
+            ("callbacks", "list", "--phone", "anna"),
+            "en",
+            "'anna' is not a phone number (e.g. 20123456 or +4520123456) [input.not_a_phone]",
+        ),
+        (
+            ("gdpr", "hold", "20123456", "--reason", ""),
             "da",
             "en tilbageholdelse skal have en begrundelse (skriv hvorfor, fx --reason "
             "'indsigtsanmodning SAR-17') [input.hold_needs_reason]",
         ),
         (
+            ("gdpr", "hold", "20123456", "--reason", ""),
             "en",
             "a hold needs its reason (say why, e.g. --reason 'access request SAR-17') "
             "[input.hold_needs_reason]",
         ),
     ],
+    ids=[
+        "no-request-da",
+        "no-request-en",
+        "not-a-phone-da",
+        "not-a-phone-en",
+        "hold-da",
+        "hold-en",
+    ],
 )
-def test_a_hold_without_a_reason_is_refused_in_the_admins_language(
+def test_an_input_error_is_said_in_the_admins_language_with_its_code(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     store: SqliteStore,
+    command: tuple[str, ...],
     language: str,
     said: str,
 ) -> None:
-    got = _failed(monkeypatch, capsys, store, language, "gdpr", "hold", "20123456", "--reason", "")
-    assert got == said
+    """An unknown request, a number that is none, a hold without its reason."""
+    assert _failed(monkeypatch, capsys, store, language, *command) == said
 
 
 @pytest.mark.parametrize(
