@@ -50,6 +50,12 @@ TRANSPORTS = ["websocket", "audiosocket"]
 # No colleague, and the bot never takes a new call at once: every caller waits
 # in the queue first and is offered the bot after one second.
 OFFERED: dict[str, Any] = {"agents": 0, "overflow_min_waiting": 100, "max_wait_s": 1}
+# Calls allowed at every hour of every day: a caller's "tomorrow afternoon" is then open
+# whenever the test runs (on a Saturday evening the shop's own hours are closed until
+# Monday, and the bot rightly asks for another time).
+ALWAYS_OPEN: dict[str, Any] = {
+    "weekdays": (0.0, 24.0), "saturday": (0.0, 24.0), "sunday": (0.0, 24.0), "holidays": None,
+}  # fmt: skip
 
 
 async def _offer_starts(vc: VoiceCall, events: asyncio.Queue[Any]) -> None:
@@ -90,15 +96,16 @@ async def test_saying_call_me_back_records_a_callback_request(
 ) -> None:
     # The callback steps of the dialogue: the number read back and confirmed (words
     # are a guess: nothing is recorded before the yes), when suits the caller
-    # ("this afternoon"), the request recorded by the bot with that window.
+    # ("tomorrow afternoon", open whatever day the test runs), the request recorded by
+    # the bot with that window.
     please = await speech_models.tts.synthesize("Please call me back.")
     yes = await speech_models.tts.synthesize("Yes.")
-    afternoon = await speech_models.tts.synthesize("This afternoon, please.")
+    afternoon = await speech_models.tts.synthesize("Tomorrow afternoon, please.")
     number = "4544556677"
     with pbx.ami.subscribe("UserEvent", "Hangup") as events:
         async with voice_call(
             pbx, tmp_path / "calls.db", speech_models, transport=transport, number=number,
-            **OFFERED,
+            callbacks=ALWAYS_OPEN, **OFFERED,
         ) as vc:  # fmt: skip
             await _offer_starts(vc, events)
             await asyncio.sleep(1.5)  # talks over the offer (barge-in)
@@ -114,7 +121,7 @@ async def test_saying_call_me_back_records_a_callback_request(
             await vc.caller.wait_for_quiet(1.0, 30)
             vc.caller.say(afternoon)
             await vc.caller.finish_saying()
-            # "... this afternoon ... Goodbye!", then the dialplan's goodbye and hang-up.
+            # "... tomorrow afternoon ... Goodbye!", then the dialplan's goodbye and hang-up.
             await wait_event(events, 40, Event="Hangup", Uniqueid=vc.call_id)
             rows = vc.harness.rows("SELECT * FROM callback_requests")
             call = await vc.outcome(5)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import time
@@ -106,12 +107,19 @@ async def voice_call(
     *,
     transport: str,
     number: str = "4511223344",
+    callbacks: dict[str, Any] | None = None,
     **queue: Any,
 ) -> AsyncIterator[VoiceCall]:
     """The speech bot on the sandbox (demo shop seeded, fallback NLU), and one caller.
 
-    ``queue`` overrides queue settings (by default ``agents=0``).
+    ``queue`` overrides queue settings (by default ``agents=0``), ``callbacks`` the
+    callback settings (calling hours, for a test that must not depend on the day).
     """
+    if callbacks:
+        section = pbx.settings.callbacks.model_copy(update=callbacks)
+        pbx = dataclasses.replace(
+            pbx, settings=pbx.settings.model_copy(update={"callbacks": section})
+        )
     shop = SqliteStore(db_path)
     shop.migrate()
     seed_demo(shop)
