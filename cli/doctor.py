@@ -2,8 +2,9 @@
 
 Each check returns a :class:`Check` with what it found and, when something is
 wrong, the command that fixes it. Checks never raise: a failure is a row. Every check
-speaks the admin's language (``cli.doctor`` in console.yaml); what another module says
-in its own words (a model's choice, an exception) is shown as it says it.
+speaks the admin's language (``cli.doctor`` in console.yaml), and so does why a model
+was chosen (``speech_choice``); what another module says in its own words (an
+exception) is shown as it says it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,8 @@ def check_models(settings: Settings) -> list[Check]:
         )
         checks.append(Check(heard, False, wrong, t("cli.doctor.asr_language_fix")))
     else:
-        checks.append(Check(heard, True, f"{choice.model} ({choice.language}): {choice.why}"))
+        why = choice.why.said(t)
+        checks.append(Check(heard, True, f"{choice.model} ({choice.language}): {why}"))
     model_name = t("cli.doctor.asr_model", model=asr_model)
     try:
         found = require_model(asr_model, models_dir)
@@ -129,7 +131,7 @@ def check_recognisers(settings: Settings) -> list[Check]:
         choice = installed_recogniser(settings.speech, models_dir, language=code)
         name = t("cli.doctor.recogniser", language=code)
         name += " (shop.language)" if code == settings.shop.language else ""
-        detail = f"{choice.engine} {choice.model}: {choice.why}"
+        detail = f"{choice.engine} {choice.model}: {choice.why.said(t)}"
         if pack.recogniser_weak and choice.model == pack.recognisers.get("whisper"):
             better = pack.recognisers.get("sherpa", "")
             fix = f"spillway models fetch {better}" if better else ""
@@ -162,13 +164,49 @@ def check_voices(settings: Settings) -> list[Check]:
             continue
         fix = f"spillway models fetch {voice.piper}" if voice.piper else ""
         if espeak_path() is None:
-            none = t("cli.doctor.no_voice", why=voice.why)
+            none = t("cli.doctor.no_voice", why=voice.why.said(t))
             install = t("cli.doctor.no_voice_fix", fix=fix) if fix else "apt-get install espeak-ng"
             checks.append(Check(name, not shop, none, install, warning=not shop))
             continue
-        robotic = t("cli.doctor.espeak_voice", voice=voice.voice, why=voice.why)
+        robotic = t("cli.doctor.espeak_voice", voice=voice.voice, why=voice.why.said(t))
         checks.append(Check(name, True, robotic, fix, warning=True))
     return checks
+
+
+def check_sounds(settings: Settings) -> Check:
+    """The prompts Asterisk plays (the menu, the callback promise, the announcement), in
+    the folder it plays the shop's language from: a missing one fails (the dialplan plays
+    its fallback), one rendered from older words or another voice warns (callers hear the
+    old words after an upgrade). The manifest is compared; nothing is synthesised."""
+    from cli.pbx_sounds import expected_sounds
+    from dialplan.sounds import sound_dirs, sound_status
+
+    t = admin_words(settings)
+    folder = sound_dirs(settings).local
+    name = t("cli.doctor.sounds", language=settings.shop.language)
+    texts, voice = expected_sounds(settings)
+    status = sound_status(folder, texts, voice)
+    if status.current:
+        return Check(name, True, t("cli.doctor.sounds_ok", folder=folder, n=len(texts)))
+    # `pbx sandbox up` renders into the sandbox's folder (and only reloads a running one);
+    # `dialplan install` renders into pbx.sounds_dir before it installs the dialplan.
+    fix = (
+        "spillway pbx sandbox up" if settings.pbx.mode == "sandbox" else "spillway dialplan install"
+    )
+
+    def few(keys: list[str]) -> str:
+        named = ", ".join(keys[:3])
+        more = len(keys) - 3
+        return t("cli.doctor.sounds_more", keys=named, n=more) if more > 0 else named
+
+    missing = t.count("cli.doctor.sounds_missing", len(status.missing), keys=few(status.missing))
+    stale = t.count("cli.doctor.sounds_stale", len(status.stale), keys=few(status.stale))
+    if not status.missing:
+        return Check(
+            name, True, t("cli.doctor.sounds_warn", folder=folder, found=stale), fix, warning=True
+        )
+    found = t("cli.doctor.sounds_and", first=missing, second=stale) if status.stale else missing
+    return Check(name, False, t("cli.doctor.sounds_fail", folder=folder, found=found), fix)
 
 
 async def served_nlu_model(settings: Settings) -> str:
@@ -386,6 +424,7 @@ async def run_checks(
 
     checks.append(await check_ami_rights(settings))
     checks += check_models(settings)
+    checks.append(check_sounds(settings))
     checks.append(await check_nlu(settings))
     checks.append(await check_shop(settings))
     checks.append(check_sms(settings))

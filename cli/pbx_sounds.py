@@ -54,6 +54,14 @@ def sound_texts(settings: Settings) -> dict[str, str]:
     return {**texts, **promise_sound_texts(pack, windows, deadline_hours, shop=shop)}
 
 
+def expected_sounds(settings: Settings) -> tuple[dict[str, str], str]:
+    """What the prompts would be rendered from now: each file's text
+    (:func:`sound_texts`) and the voice id of the shop language's voice. Nothing is
+    loaded or synthesised: `spillway doctor` compares these with the manifest."""
+    voice = installed_voice(settings.shop.language, settings.speech).voice_id
+    return sound_texts(settings), voice
+
+
 class _LazyVoice:
     """The bot's voice for the shop's language at 8 kHz, loaded only if something must be
     rendered."""
@@ -82,9 +90,7 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
     from bot.speech.prompt_cache import PromptCache
 
     target = folder or sound_dirs(settings).local
-    texts = sound_texts(settings)
-    choice = installed_voice(settings.shop.language, settings.speech)
-    voice = choice.voice_id
+    texts, voice = expected_sounds(settings)
     todo = await asyncio.to_thread(stale_keys, target, texts, voice)
     if not todo:
         return SoundsResult(target)

@@ -154,14 +154,40 @@ def read_manifest(folder: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+@dataclass(frozen=True, slots=True)
+class SoundStatus:
+    """How a folder's files compare with what would be rendered now (keys in ``texts``
+    order)."""
+
+    missing: list[str]  # no file: the dialplan plays its fallback instead
+    stale: list[str]  # a file rendered from other words or another voice (or not by us)
+
+    @property
+    def current(self) -> bool:
+        return not self.missing and not self.stale
+
+
+def sound_status(folder: Path, texts: Mapping[str, str], voice: str) -> SoundStatus:
+    """Which of ``texts``' files are missing from ``folder``, and which say other words or
+    speak with another voice than ``voice`` (a voice id): the manifest's record is
+    compared, nothing is synthesised (`spillway doctor` asks this; a new version's changed or added
+    prompts show up here until they are rendered again)."""
+    manifest = read_manifest(folder)
+    missing: list[str] = []
+    stale: list[str] = []
+    for key, text in texts.items():
+        if not (folder / f"{key}.wav").is_file():
+            missing.append(key)
+        elif manifest.get(key) != fingerprint(voice, text):
+            stale.append(key)
+    return SoundStatus(missing, stale)
+
+
 def stale_keys(folder: Path, texts: Mapping[str, str], voice: str) -> list[str]:
     """The keys whose file is missing or was rendered from other words or another voice."""
-    manifest = read_manifest(folder)
-    return [
-        key
-        for key, text in texts.items()
-        if manifest.get(key) != fingerprint(voice, text) or not (folder / f"{key}.wav").is_file()
-    ]
+    status = sound_status(folder, texts, voice)
+    todo = {*status.missing, *status.stale}
+    return [key for key in texts if key in todo]
 
 
 def wav_bytes(pcm: bytes) -> bytes:

@@ -10,7 +10,9 @@ language pack's sherpa-onnx model (Danish: Whisper small), once fetched, is
 taken before Whisper. Pure:
 the settings and a "which models are installed" lookup in, a
 :class:`RecogniserChoice` out; `spillway doctor` and the bot's assembly use
-the same answer.
+the same answer. Why it was chosen is kept as words to say later (a
+:class:`~spillway.wording.Wording`, ``speech_choice`` in console.yaml): the doctor
+says it in the admin's language, a log line in English.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from models.registry import REGISTRY, ModelKind, get_spec
 from spillway.errors import InputError
 from spillway.language_pack import load_pack
 from spillway.settings import SpeechSettings
+from spillway.wording import Wording, worded
 
 Engine = Literal["vosk", "whisper", "sherpa"]
 
@@ -34,7 +37,15 @@ class RecogniserChoice:
     engine: Engine
     model: str
     language: str  # the model's language ("en-US", "ko-KR", "en", "multi")
-    why: str
+    why: Wording  # str(): in English
+
+
+def _configured(engine: Engine) -> Wording:
+    return worded("speech_choice.configured", engine=engine)
+
+
+def _auto(why: Wording) -> Wording:
+    return worded("speech_choice.auto", why=why)
 
 
 def model_language(name: str) -> str:
@@ -76,32 +87,30 @@ def choose_recogniser(
     """The recogniser for these settings; ``installed(name)``: is that model here?"""
     if speech.asr_engine == "vosk":
         name = speech.vosk_model
-        return RecogniserChoice("vosk", name, model_language(name), "speech.asr_engine: vosk")
+        return RecogniserChoice("vosk", name, model_language(name), _configured("vosk"))
     if speech.asr_engine == "sherpa":
         name = speech.sherpa_model
-        return RecogniserChoice("sherpa", name, model_language(name), "speech.asr_engine: sherpa")
+        return RecogniserChoice("sherpa", name, model_language(name), _configured("sherpa"))
     if speech.asr_engine == "whisper":
         name = speech.whisper_model
         if "whisper_model" not in speech.model_fields_set:
             name = _whisper_for(name, language)
-        return RecogniserChoice("whisper", name, model_language(name), "speech.asr_engine: whisper")
+        return RecogniserChoice("whisper", name, model_language(name), _configured("whisper"))
     for name in _vosk_models_for(language):
         if installed(name):
-            return RecogniserChoice(
-                "vosk", name, model_language(name), f"auto: {name} is installed"
-            )
+            installed_here = _auto(worded("speech_choice.installed", model=name))
+            return RecogniserChoice("vosk", name, model_language(name), installed_here)
     sherpa = load_pack(language).recognisers.get("sherpa")
     if sherpa and installed(sherpa):
         # Fetched on purpose: a stronger recogniser for the language than Whisper base.
-        return RecogniserChoice(
-            "sherpa", sherpa, model_language(sherpa), f"auto: {sherpa} is installed"
-        )
+        installed_here = _auto(worded("speech_choice.installed", model=sherpa))
+        return RecogniserChoice("sherpa", sherpa, model_language(sherpa), installed_here)
     name = _whisper_for(speech.whisper_model, language)
     return RecogniserChoice(
         "whisper",
         name,
         model_language(name),
-        f"auto: no {language} Vosk model installed, so Whisper ({name})",
+        _auto(worded("speech_choice.no_vosk", language=language, model=name)),
     )
 
 

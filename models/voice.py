@@ -7,7 +7,8 @@ sounds robotic: a *weak* voice, which ``spillway doctor`` warns about. For the
 shop's language ``speech.piper_voice`` is used when it speaks that language
 (the English default, en_US-joe-medium, ships as a pip package); that one is
 required: missing, it is the error ``spillway serve`` falls back to the DTMF
-menu for, as for any configured model.
+menu for, as for any configured model. Why a voice was chosen is kept as words
+to say later (``speech_choice`` in console.yaml), as for the recogniser.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from models.discover import find_model
 from models.recogniser import model_language, same_language
 from spillway.language_pack import load_pack
 from spillway.settings import SpeechSettings
+from spillway.wording import Wording, worded
 
 VoiceEngine = Literal["piper", "espeak"]
 
@@ -30,7 +32,7 @@ class VoiceChoice:
     language: str  # the pack's code ("da")
     engine: VoiceEngine
     voice: str  # a Piper model name, or an espeak-ng voice ("da")
-    why: str
+    why: Wording  # str(): in English
     piper: str = ""  # the Piper voice the language would rather use ("": the pack names none)
 
     @property
@@ -57,15 +59,21 @@ def choose_voice(
         spoken = configured.split("-", 1)[0]
     piper = configured if same_language(spoken, language) else pack.voices.get("piper", "")
     if piper and installed(piper):
-        return VoiceChoice(language, "piper", piper, f"{piper} is installed", piper)
+        installed_here = worded("speech_choice.installed", model=piper)
+        return VoiceChoice(language, "piper", piper, installed_here, piper)
     if piper and piper == configured:
         # The admin's own voice for this language (speech.piper_voice): a missing one is
         # an error to fix (the bot answers with the DTMF menu and names the model), never
         # a silent change to a robotic voice.
-        return VoiceChoice(language, "piper", piper, f"{piper} is not installed", piper)
+        missing = worded("speech_choice.not_installed", model=piper)
+        return VoiceChoice(language, "piper", piper, missing, piper)
     espeak = pack.voices["espeak"]
-    missing = f"{piper} is not installed" if piper else f"the {language} pack names no Piper voice"
-    return VoiceChoice(language, "espeak", espeak, f"{missing}, so espeak-ng ({espeak})", piper)
+    if piper:
+        missing = worded("speech_choice.not_installed", model=piper)
+    else:
+        missing = worded("speech_choice.no_piper", language=language)
+    why = worded("speech_choice.espeak", missing=missing, voice=espeak)
+    return VoiceChoice(language, "espeak", espeak, why, piper)
 
 
 def installed_voice(

