@@ -90,6 +90,18 @@ def joe_tts() -> Iterator[PiperTts]:
     tts.close()
 
 
+@pytest.fixture(autouse=True)
+def _spoken_language_restored() -> Iterator[None]:
+    """The bot's spoken pack is process-wide (a bot built for a Danish shop switches it):
+    every test starts in the default language, whatever ran before it."""
+    from bot.dialogue.prompts import active_pack, use_language
+    from spillway.language_pack import DEFAULT_LANGUAGE
+
+    yield
+    if active_pack().code != DEFAULT_LANGUAGE:
+        use_language(DEFAULT_LANGUAGE)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[SqliteStore]:
     db = SqliteStore(tmp_path / "test.db")
