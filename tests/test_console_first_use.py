@@ -50,7 +50,8 @@ async def test_the_danish_pages_write_danish_numbers_and_times(console_db: Async
     window = pages["/pilot"].split('id="pilot-window-label"')[1].split("</p>")[0]
     assert re.search(r"til \d{4}-\d\d-\d\d \d\d:\d\d \(", window), window  # not ISO's T+01:00
     assert "T" not in re.sub(r"<[^>]+>", "", window).split("(")[0].split("til ")[-1]
-    assert "<code>predicted</code> (forudsagt)" in window
+    # The timing in words; its setting's name only as the admin's hint.
+    assert 'Tilbagekald planlægges nu med forudsagt timing <small class="admin-hint"' in window
     assert '<span class="small">· optalt kl. ' in window  # not ". optalt", as on the Overview
     assert ">og før <input" in pages["/pilot"]
     overview = pages["/?window=30d"]
@@ -89,12 +90,13 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(
     terms = pages["/pilot"].split('id="pilot-terms">')[1].split("</ul>")[0]
     amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d.,]+) DKK:", terms)
     assert len(amounts) == 3 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
-    assert "timeløn (staff_cost_per_hour)" in terms
+    assert "/ 60 \u00d7 prisen på en agenttime</li>" in terms
     # The agent hour with its currency: the default is a Danish agent's, 350 DKK, not 35.
     assert (
         '<li id="pilot-staff-hour">En agenttime koster 350,00 DKK med alle omkostninger '
-        "(callbacks.pilot.roi.staff_cost_per_hour, i shop.currency)" in terms
+        '<small class="admin-hint"' in terms
     )
+    assert "(indstilling: <code>callbacks.pilot.roi.staff_cost_per_hour</code>)" in terms
     assert "pilot-staff-hour-warning" not in terms
 
 

@@ -361,9 +361,10 @@ def test_the_agent_hour_defaults_to_a_danish_one_in_dkk(tmp_path: Path, store: S
     shown = " ".join(result.output.split())
     assert (
         "An agent's hour costs DKK 350.00, all costs included "
-        "(callbacks.pilot.roi.staff_cost_per_hour, in shop.currency)" in shown
+        "(callbacks.pilot.roi.staff_cost_per_hour); an attempt takes 6.75 min of agent time "
+        "(callbacks.pilot.roi.minutes_per_attempt)." in shown
     )
-    assert "cost per callback (DKK)" in shown and "is unset" not in shown
+    assert "cost per callback (DKK)" in shown and "is not set" not in shown
 
 
 def test_a_shop_in_euro_is_told_the_default_agent_hour_is_in_dkk(
@@ -375,8 +376,9 @@ def test_a_shop_in_euro_is_told_the_default_agent_hour_is_in_dkk(
     assert result.exit_code == 0, result.output
     shown = " ".join(result.output.split())
     assert (
-        "callbacks.pilot.roi.staff_cost_per_hour is unset: its default, DKK 350.00, is a "
-        "Danish agent's hour, but the shop's money is in EUR (shop.currency)" in shown
+        "The price of an agent's hour is not set (callbacks.pilot.roi.staff_cost_per_hour): "
+        "its default, DKK 350.00, is a Danish agent's hour, but the shop's money is in EUR "
+        "(shop.currency)" in shown
     )
     euro.write_text(
         f"storage:\n  sqlite_path: {store.path}\nshop:\n  country: DE\n"
@@ -384,4 +386,4 @@ def test_a_shop_in_euro_is_told_the_default_agent_hour_is_in_dkk(
     )
     result = CliRunner().invoke(app, ["--config", str(euro), "report", "pilot"])
     shown = " ".join(result.output.split())
-    assert "costs EUR 45.00" in shown and "is unset" not in shown
+    assert "costs EUR 45.00" in shown and "is not set" not in shown

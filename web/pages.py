@@ -5,7 +5,9 @@ carries it), the shop's time zone and the console's words (``t``: a
 :class:`spillway.console_text.ConsoleText`, the language pack's
 ``console.yaml`` in the console's language, kept on ``app.state.text``;
 ``<html lang>`` is its code). No template holds a word of its own: ``t(key)``
-for text, ``html(key, ...)`` for text with markup (``code(...)``) filled in,
+for text, ``html(key, ...)`` for text with markup (``code(...)``, and ``setting(name)``
+or ``command(name)``: a setting's or command's name as a muted hint for the admin,
+beside the words that say what it means) filled in,
 ``| word(group)`` for a stored value (a status, a source, an outcome) as the
 language says it, ``| handoff`` and ``| request_reason`` for a stored reason,
 ``| percent`` and ``| decimal`` for numbers. Autoescaping is on.
@@ -136,6 +138,22 @@ def code(snippet: object) -> Markup:
     return Markup("<code>{}</code>").format(snippet)
 
 
+def html_words(text: ConsoleText, key: str, /, **values: object) -> Markup:
+    """``key``'s wording, escaped, with ``values`` filled in (markup from :func:`code` and
+    :func:`admin_hint` kept)."""
+    return Markup(escape(text(key))).format(**values)
+
+
+def admin_hint(text: ConsoleText, snippet: str, kind: str = "setting") -> Markup:
+    """A setting's (``kind`` "setting") or a command's ("command") name beside the words
+    that say what it means: small and muted, for the admin who would change or run it,
+    since a team lead reads the words and never types the name."""
+    return Markup('<small class="admin-hint" title="{}">{}</small>').format(
+        text(f"common.{kind}_hint_title"),
+        html_words(text, f"common.{kind}_hint", name=code(snippet)),
+    )
+
+
 templates.env.filters["masked"] = lambda phone: mask_phone(phone or "")
 # Free text (what a caller said, a reason, a summary) with any phone number in it masked.
 templates.env.filters["masked_text"] = lambda text: mask_numbers(str(text))
@@ -157,10 +175,6 @@ def render(
     zone = request.app.state.zone if hasattr(request.app.state, "zone") else "UTC"
     text = page_text(request)
 
-    def html(key: str, **values: object) -> Markup:
-        """``key``'s wording, escaped, with ``values`` filled in (markup from :func:`code` kept)."""
-        return Markup(escape(text(key))).format(**values)
-
     return templates.TemplateResponse(
         request,
         name,
@@ -169,8 +183,10 @@ def render(
             "csrf_token": csrf_token(request),
             "zone": zone,
             "t": text,
-            "html": html,
+            "html": lambda key, **values: html_words(text, key, **values),
             "code": code,
+            "setting": lambda name: admin_hint(text, name),
+            "command": lambda name: admin_hint(text, name, "command"),
             "weekday": text.weekday,
             "when": lambda ts, fmt="%Y-%m-%d %H:%M": text.when(ts, zone, fmt),
             **context,

@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -33,19 +35,19 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
-from scheduler.pilot.roi_text import staff_hour_words
+from scheduler.pilot.roi_text import ROI_SETTINGS, staff_hour_words
 from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
 from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
-from web.pages import page_text, render
+from web.pages import admin_hint, html_words, page_text, render
 
 
-def shown_time(iso: str) -> str:
-    """A window's end as the console writes times, ``YYYY-MM-DD HH:MM`` (the zone is said
-    beside it), not the report's ISO 8601 with its ``T`` and offset."""
-    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+def shown_time(text: ConsoleText, iso: str, zone: str) -> str:
+    """A window's end as every page of the console writes times (:meth:`ConsoleText.when`,
+    the zone said beside it), not the report's ISO 8601 with its ``T`` and offset."""
+    return text.when(datetime.fromisoformat(iso).timestamp(), zone)
 
 
 def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
@@ -157,14 +159,18 @@ async def pilot_figures(
     )
 
 
-def money_note(text: ConsoleText, money: dict[str, Any]) -> str:
+def money_note(text: ConsoleText, money: dict[str, Any]) -> Markup:
     """Why the money has no ROI ("": it has one), as :func:`scheduler.pilot.roi.pilot_roi`
-    decides it, in the console's language."""
+    decides it, in the console's language (the investment's setting as a hint)."""
     if not money["note"]:
-        return ""
+        return Markup("")
     arms = money["arms"]
     both = arms["predicted"]["callbacks"] and arms["conventional"]["callbacks"]
-    return text("pilot.note_investment" if both else "pilot.note_arms")
+    if not both:
+        return html_words(text, "pilot.note_arms")
+    return html_words(
+        text, "pilot.note_investment", setting=admin_hint(text, f"{ROI_SETTINGS}.investment")
+    )
 
 
 # The detectable effects as scheduler.pilot.report words them, for the console's language.
@@ -225,8 +231,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             report = await pilot_figures(settings, store, figures, since, until, time.time())
             bad_window = False
         except ValueError:
-            # A date typed as "5.12.2026", or backwards: the whole pilot, and the page
-            # says why (the fields keep what was typed, to correct).
+            # A window backwards, or a date no date input sends (a link's "5.12.2026"): the
+            # whole pilot, and the page says why (the fields keep what was asked, to correct).
             report = await pilot_figures(settings, store, figures, None, None, time.time())
             bad_window = True
         text = page_text(request)
@@ -265,14 +271,22 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     )
                 ),
                 "money_note": money_note(text, report["money"]),
-                **staff_hour_words(text, settings.callbacks.pilot.roi, settings.shop.currency),
+                # The words a team lead reads, each setting's name a hint after them.
+                **staff_hour_words(
+                    text,
+                    settings.callbacks.pilot.roi,
+                    settings.shop.currency,
+                    say=partial(html_words, text),
+                    setting=partial(admin_hint, text),
+                ),
+                "roi_settings": ROI_SETTINGS,
                 # Every amount in the shop's currency, as the console's language writes money.
                 "money": lambda amount: text.money(amount, settings.shop.currency),
                 # No since: the report's "the pilot's start", in the console's language.
-                "window_since": shown_time(report["window"]["since"])
+                "window_since": shown_time(text, report["window"]["since"], zone)
                 if since and not bad_window
                 else text("pilot.start"),
-                "window_until": shown_time(report["window"]["until"]),
+                "window_until": shown_time(text, report["window"]["until"], zone),
             },
         )
 
