@@ -33,7 +33,7 @@ from scheduler.requests import NewRequest, RequestSource
 from scheduler.timing.choice import asks_conventional
 from spillway.console_text import ConsoleText
 from spillway.phone import mask_phone, normalise_phone, phone_refusal, timezone_for
-from spillway.wording import Wording, say, worded
+from spillway.wording import Wording, worded
 
 COLUMNS = (
     "phone",
@@ -96,12 +96,13 @@ class ParsedCsv:
 
 class CsvError(ValueError):
     """The file as a whole is unusable (no header, no phone column): a language-pack
-    wording (``cli.csv`` in console.yaml; one that counts columns in singular and
-    plural). ``str()`` is the English one, :meth:`said` the one in another pack."""
+    wording (``cli.csv`` in console.yaml, ``cli.signals`` for the signals' files; one
+    that counts columns in singular and plural). ``str()`` is the English one,
+    :meth:`said` the one in another pack."""
 
-    def __init__(self, wording: Wording | str) -> None:
+    def __init__(self, wording: Wording) -> None:
         super().__init__(str(wording))
-        self.wording = wording  # a str: not worded yet (the signals import's own errors)
+        self.wording = wording
 
     @classmethod
     def counted(cls, key: str, n: int, **values: str) -> CsvError:
@@ -110,7 +111,7 @@ class CsvError(ValueError):
 
     def said(self, text: ConsoleText) -> str:
         """The message in ``text``'s language."""
-        return say(self.wording, text)
+        return self.wording.said(text)
 
 
 class _Refused(ValueError):

@@ -22,15 +22,16 @@ from typing import Any
 from scheduler.csv_import import MAX_ROWS, CsvError, delimiter_for, unreadable
 from scheduler.signal_customers import customer_id_problem
 from scheduler.signal_intake import (
+    CODE_PREFIX,
     FIELDS,
     EventReader,
     EventRefused,
     IncomingSignal,
     SignalProblem,
-    phone_expected,
     shown_value,
 )
 from spillway.phone import normalise_phone
+from spillway.wording import Wording, worded
 
 # A million events of about 60 bytes a row, four times over.
 MAX_SIGNAL_CSV_BYTES = 256 * 1024 * 1024
@@ -43,7 +44,7 @@ _SNIFF = frozenset({"kind", "at", "phone", "customer_id"})
 class SignalRows:
     """The header's warnings, and the rows: each an event with its line, or a problem."""
 
-    warnings: list[str]
+    warnings: list[Wording]
     rows: Iterator[tuple[int, IncomingSignal] | SignalProblem]
 
 
@@ -54,24 +55,23 @@ def read_signal_csv(text: str, reader: EventReader) -> SignalRows:
     try:
         names = next(cells_of, [])
     except csv.Error as exc:
-        raise CsvError(f"line 1: the header is not readable: {exc}") from None
+        raise CsvError(worded("cli.csv.header_unreadable", problem=exc)) from None
     header = [name.strip().lower() for name in names]
     if not any(header):
-        raise CsvError("the file is empty: expected a header row with kind, at and phone")
+        raise CsvError(worded("cli.signals.csv_empty"))
     missing = [c for c in ("kind", "at") if c not in header]
     if "phone" not in header and "customer_id" not in header:
-        missing.append("phone (or customer_id)")
+        missing.append("phone/customer_id")
     if missing:
         shown = ", ".join(header)[:300]
-        raise CsvError(
-            f"no {', '.join(missing)} column in the header ({shown}); columns may be "
-            "separated by commas, semicolons, tabs or bars"
+        raise CsvError.counted(
+            "cli.signals.no_columns", len(missing), names=", ".join(missing), header=shown
         )
     twice = sorted({n for n in header if n and header.count(n) > 1})
     if twice:
         raise CsvError.counted("cli.csv.named_twice", len(twice), names=", ".join(map(repr, twice)))
     warnings = [
-        f"column {name!r} is not one Spillway reads: ignored"
+        worded("cli.signals.column_ignored", name=repr(name))
         for name in header
         if name and name not in FIELDS
     ]
@@ -89,7 +89,7 @@ def _rows(
         try:
             cells = next(cells_of, None)
         except csv.Error as exc:
-            yield SignalProblem(line, "", str(unreadable(exc)))
+            yield SignalProblem(line, "", f"{CODE_PREFIX}.unreadable", unreadable(exc))
             return
         if cells is None:
             return
@@ -97,20 +97,17 @@ def _rows(
             continue
         read += 1
         if read > MAX_SIGNAL_ROWS:
-            yield SignalProblem(line, "", f"more than {MAX_SIGNAL_ROWS} rows: the rest is not read")
+            yield _too_many(line, MAX_SIGNAL_ROWS)
             return
         ends = cells_of.line_num
         if ends > line:
             # Events have no free text: a field over several lines is a quote left open.
-            yield SignalProblem(
-                line,
-                "",
-                f"a quoted field runs on over lines {line} to {ends} (an unterminated "
-                "quote?): nothing from these lines is imported",
-            )
+            yield SignalProblem.named(line, "", "quote_open", first=line, last=ends)
             continue
         if len(cells) > len(header):
-            yield SignalProblem(line, "", "more fields than the header has")
+            yield SignalProblem(
+                line, "", f"{CODE_PREFIX}.more_fields", worded("cli.csv.more_fields")
+            )
             continue
         fields = {name: cells[i] for i, name in wanted if i < len(cells)}
         try:
@@ -128,9 +125,10 @@ def read_mapping_csv(
     try:
         header = [name.strip().lower() for name in next(cells_of, [])]
     except csv.Error as exc:
-        raise CsvError(f"line 1: the header is not readable: {exc}") from None
+        raise CsvError(worded("cli.csv.header_unreadable", problem=exc)) from None
     if "customer_id" not in header or "phone" not in header:
-        raise CsvError(f"expected a header with customer_id and phone ({', '.join(header)[:300]})")
+        shown = ", ".join(header)[:300]
+        raise CsvError(worded("cli.signals.no_mapping_columns", header=shown))
     at_id, at_phone = header.index("customer_id"), header.index("phone")
     good: list[tuple[int, str, str]] = []
     bad: list[SignalProblem] = []
@@ -139,23 +137,31 @@ def read_mapping_csv(
         try:
             cells = next(cells_of, None)
         except csv.Error as exc:
-            bad.append(SignalProblem(line, "", str(unreadable(exc))))
+            bad.append(SignalProblem(line, "", f"{CODE_PREFIX}.unreadable", unreadable(exc)))
             break
         if cells is None:
             break
         if not cells:
             continue
         if len(good) + len(bad) >= MAX_ROWS:
-            bad.append(SignalProblem(line, "", f"more than {MAX_ROWS} rows: the rest is not read"))
+            bad.append(_too_many(line, MAX_ROWS))
             break
         customer = cells[at_id].strip() if at_id < len(cells) else ""
         if (problem := customer_id_problem(customer)) is not None:
-            bad.append(SignalProblem(line, "customer_id", problem))
+            bad.append(SignalProblem.named(line, "customer_id", problem))
             continue
         raw = cells[at_phone].strip() if at_phone < len(cells) else ""
         e164 = normalise_phone(raw, region)
         if e164 is None:
-            bad.append(SignalProblem(line, "phone", phone_expected(region), shown_value(raw)))
+            bad.append(
+                SignalProblem.named(line, "phone", "bad_phone", shown_value(raw), region=region)
+            )
             continue
         good.append((line, customer, e164))
     return good, bad
+
+
+def _too_many(line: int, most: int) -> SignalProblem:
+    return SignalProblem(
+        line, "", f"{CODE_PREFIX}.too_many_rows", worded("cli.csv.too_many_rows", most=most)
+    )

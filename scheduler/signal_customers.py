@@ -21,11 +21,12 @@ _CUSTOMER_ID = re.compile(r"[^\x00-\x1f\x7f]{1,100}")
 
 
 def customer_id_problem(value: str) -> str | None:
-    """Why ``value`` cannot be a customer id (None when it can)."""
+    """Why ``value`` cannot be a customer id, by name (``customer_id_empty``,
+    ``bad_customer_id``: a refused event's code and words, an input error's too), or None."""
     if not value:
-        return "customer_id is empty"
+        return "customer_id_empty"
     if value != value.strip() or _CUSTOMER_ID.fullmatch(value) is None:
-        return "customer_id: 1 to 100 printable characters, no spaces at the ends"
+        return "bad_customer_id"
     return None
 
 

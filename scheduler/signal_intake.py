@@ -7,8 +7,10 @@ as ``phone`` (any form, stored in E.164) or ``customer_id`` (mapped to a
 number by :mod:`scheduler.signal_customers`), never both. ``id`` is the
 sender's event id, which makes a resend harmless; a CSV row without one gets
 an id made from its content (the same row imported twice is stored once).
-Every refusal names the field at fault (:class:`EventRefused`); reading is
-pure, and only :func:`resolve` reads the database (the customer ids).
+Every refusal names the field at fault and has a stable code (:class:`EventRefused`,
+``signal.bad_phone``) and words in the language packs (``cli.signals.refused``):
+English in the API's answer, the admin's language in the CLI. Reading is pure, and
+only :func:`resolve` reads the database (the customer ids).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from scheduler.signal_customers import customer_id_problem, phones_for
 from scheduler.signals import SignalEvent, SignalKind, valid_kind
 from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import Transaction
+from spillway.wording import Wording
 
 FIELDS = ("id", "phone", "customer_id", "kind", "at")
 MAX_ID_CHARS = 100
@@ -37,52 +40,74 @@ FUTURE_SLACK_S = 3600.0
 _NUMBER = re.compile(r"[0-9]{9,11}(\.[0-9]*)?")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _KNOWN_KINDS = frozenset(SignalKind)
+# A refusal's code is ``signal.<name>``: the same in every language, for scripts and support.
+CODE_PREFIX = "signal"
 
 
 class EventRefused(ValueError):
-    """One event is wrong: ``field`` says which of its fields, ``value`` what it held
-    (a number masked, as the callback import shows it), ``reason`` what is expected."""
+    """One event is wrong: ``field`` says which of its fields, ``name`` why (its code is
+    ``signal.<name>``, its words :func:`refusal_words`), ``value`` what it held (a number
+    masked, as the callback import shows it); ``str()`` is the reason in English."""
 
-    def __init__(self, field: str, reason: str, value: str | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, field: str, name: str, value: str | None = None, **values: object) -> None:
+        reason = refusal_words(name, **values)
+        super().__init__(str(reason))
         self.field = field
+        self.code = f"{CODE_PREFIX}.{name}"
         self.reason = reason
         self.value = value
 
     def problem(self, where: int) -> SignalProblem:
-        return SignalProblem(where, self.field, self.reason, self.value)
+        return SignalProblem(where, self.field, self.code, self.reason, self.value)
+
+
+def refusal_words(name: str, /, **values: object) -> Wording:
+    """The pack's words for the refusal ``name`` (``cli.signals.refused`` in console.yaml)."""
+    return Wording(f"cli.signals.refused.{name}", values)
 
 
 @dataclass(frozen=True, slots=True)
 class SignalProblem:
     """A refused event: ``where`` is its index in a batch, or its line in a CSV file;
-    ``value`` is the refused value as it may be shown (numbers masked), or None."""
+    ``code`` why, the same in every language (``signal.bad_phone``: the API's answer
+    and the import's line carry it); ``reason`` why, in the pack's words; ``value`` the
+    refused value as it may be shown (numbers masked), or None."""
 
     where: int
     field: str
-    reason: str
+    code: str
+    reason: Wording
     value: str | None = None
+
+    @classmethod
+    def named(
+        cls, where: int, field: str, name: str, value: str | None = None, **values: object
+    ) -> SignalProblem:
+        """The problem ``signal.<name>``, in the words :func:`refusal_words` gives it."""
+        return cls(where, field, f"{CODE_PREFIX}.{name}", refusal_words(name, **values), value)
 
     @property
     def message(self) -> str:
-        """``'<value>': <reason>`` (the reason alone when there is no value)."""
-        return self.reason if self.value is None else f"{self.value!r}: {self.reason}"
+        """``'<value>': <reason>`` in English (the reason alone when there is no value)."""
+        return str(self.reason) if self.value is None else f"{self.value!r}: {self.reason}"
 
     def text(self) -> str:
-        """``<field> '<value>': <reason>``, the callback import's form."""
+        """``<field> '<value>': <reason>`` in English, the callback import's form."""
         if not self.field:
             return self.message
         if self.value is None:
             return f"{self.field}: {self.reason}"
         return f"{self.field} {self.value!r}: {self.reason}"
 
-
-def phone_expected(region: str) -> str:
-    """Why a number is refused, and what would do."""
-    return (
-        f"not a valid phone number: expected a number of {region} "
-        "or one with its country code (+45 20 12 34 56)"
-    )
+    def row(self) -> Wording:
+        """The refusal as a file's row: its line, field, value, why, and its code."""
+        values: dict[str, object] = {"line": self.where, "reason": self.reason, "code": self.code}
+        if not self.field:
+            return Wording("cli.signals.row", values)
+        if self.value is None:
+            return Wording("cli.signals.row_field", {**values, "field": self.field})
+        shown = {**values, "field": self.field, "value": repr(self.value)}
+        return Wording("cli.signals.row_value", shown)
 
 
 def shown_value(value: str) -> str:
@@ -122,26 +147,21 @@ class EventReader:
         event_id = self._event_id(fields.get("id"))
         kind = _text(fields.get("kind"), "kind")
         if kind not in _KNOWN_KINDS and not valid_kind(kind):
-            raise EventRefused(
-                "kind",
-                "expected web_visit, email_open, inbound_call, sms_reply, or a kind "
-                "of your own in lower-case letters, digits and _ (at most 32)",
-                kind[:40],
-            )
+            raise EventRefused("kind", "bad_kind", kind[:40])
         at_s = self._at(fields.get("at"))
         phone_raw = _text(fields.get("phone"), "phone")
         customer = _text(fields.get("customer_id"), "customer_id")
         if phone_raw and customer:
-            raise EventRefused("customer_id", "give phone or customer_id, not both")
+            raise EventRefused("customer_id", "phone_and_customer_id")
         if customer:
             if (problem := customer_id_problem(customer)) is not None:
                 raise EventRefused("customer_id", problem)
             return IncomingSignal(event_id, kind, at_s, None, customer)
         if not phone_raw:
-            raise EventRefused("phone", "phone (or customer_id) is missing")
+            raise EventRefused("phone", "no_phone")
         e164 = _e164(phone_raw, self.region)
         if e164 is None:
-            raise EventRefused("phone", phone_expected(self.region), shown_value(phone_raw))
+            raise EventRefused("phone", "bad_phone", shown_value(phone_raw), region=self.region)
         return IncomingSignal(event_id, kind, at_s, e164, None)
 
     def _event_id(self, value: object) -> str | None:
@@ -149,12 +169,12 @@ class EventReader:
             value = str(value)
         if value is None or value == "":
             if self.id_required:
-                raise EventRefused("id", "the event's id is missing (it makes a resend harmless)")
+                raise EventRefused("id", "no_id")
             return None
         if not isinstance(value, str):
-            raise EventRefused("id", "a string or an integer")
+            raise EventRefused("id", "id_not_text")
         if len(value) > MAX_ID_CHARS or _CONTROL.search(value) is not None:
-            raise EventRefused("id", f"1 to {MAX_ID_CHARS} printable characters")
+            raise EventRefused("id", "bad_id", most=MAX_ID_CHARS)
         return value
 
     def _at(self, value: object) -> float:
@@ -163,12 +183,12 @@ class EventReader:
         else:
             text = _text(value, "at")
             if not text:
-                raise EventRefused("at", "the event's time is missing")
+                raise EventRefused("at", "no_time")
             at_s = self._parse_time(text)
         if not math.isfinite(at_s) or at_s < EARLIEST_S:
-            raise EventRefused("at", "not a time after the year 2000")
+            raise EventRefused("at", "time_before_2000")
         if at_s > self.now_s + FUTURE_SLACK_S:
-            raise EventRefused("at", "in the future (a time without an offset is the shop's)")
+            raise EventRefused("at", "time_ahead")
         return at_s
 
     def _parse_time(self, text: str) -> float:
@@ -177,9 +197,7 @@ class EventReader:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise EventRefused(
-                "at", "expected ISO 8601 (2026-03-02T14:05:00+01:00)", text[:40]
-            ) from None
+            raise EventRefused("at", "bad_time", text[:40]) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=self.zone)
         try:
@@ -192,7 +210,7 @@ def _text(value: object, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise EventRefused(field, "a string")
+        raise EventRefused(field, "not_text")
     return value.strip()
 
 
@@ -215,11 +233,8 @@ def resolve(
             phone = mapped.get(event.customer_id or "")
             if phone is None:
                 problems.append(
-                    SignalProblem(
-                        where,
-                        "customer_id",
-                        f"no number is mapped to customer id {event.customer_id!r} "
-                        "(spillway signals map)",
+                    SignalProblem.named(
+                        where, "customer_id", "unmapped_customer_id", id=repr(event.customer_id)
                     )
                 )
                 continue

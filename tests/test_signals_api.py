@@ -74,27 +74,36 @@ async def test_a_batch_is_stored_once_however_often_it_is_sent(
 
 
 @pytest.mark.parametrize(
-    ("bad", "field", "words"),
+    ("bad", "field", "words", "code"),
     [
-        ({"at": "last tuesday"}, "at", "ISO 8601"),
-        ({"at": "2099-01-01T00:00:00Z"}, "at", "future"),
-        ({"kind": "Web Visit"}, "kind", "lower-case"),
-        ({"phone": "12"}, "phone", "not a valid phone number"),
-        ({"id": None}, "id", "missing"),
-        ({"customer_id": "C-1"}, "customer_id", "not both"),
-        ({"colour": "red"}, "colour", "not a field"),
+        ({"at": "last tuesday"}, "at", "ISO 8601", "signal.bad_time"),
+        ({"at": "2099-01-01T00:00:00Z"}, "at", "future", "signal.time_ahead"),
+        ({"kind": "Web Visit"}, "kind", "lower-case", "signal.bad_kind"),
+        ({"phone": "12"}, "phone", "not a valid phone number", "signal.bad_phone"),
+        ({"id": None}, "id", "missing", "signal.no_id"),
+        ({"customer_id": "C-1"}, "customer_id", "not both", "signal.phone_and_customer_id"),
+        ({"colour": "red"}, "colour", "not a field", "signal.unknown_field"),
     ],
 )
-async def test_a_bad_event_refuses_the_batch_naming_its_index_and_field(
-    client: httpx.AsyncClient, store: SqliteStore, bad: dict[str, Any], field: str, words: str
+async def test_a_bad_event_refuses_the_batch_naming_its_index_field_and_code(
+    client: httpx.AsyncClient,
+    store: SqliteStore,
+    bad: dict[str, Any],
+    field: str,
+    words: str,
+    code: str,
 ) -> None:
+    """Each bad event is listed with its stable code (the one `spillway signals import`
+    prints beside a refused row), its words in English, as every answer of the API."""
     batch = [_event(1), _event(2), _event(3, **bad)]
     answer = await client.post("/signals", json=batch, headers=AUTH)
     assert answer.status_code == 422, answer.text
     body = answer.json()
     assert body["error"]["field"] == f"[2].{field}" and body["index"] == 2
     assert words in body["error"]["message"]
-    assert body["errors"] == [{"index": 2, "field": field, "message": body["errors"][0]["message"]}]
+    said = body["errors"][0]["message"]
+    assert body["errors"] == [{"index": 2, "field": field, "code": code, "message": said}]
+    assert body["error"]["code"] == "invalid_event"  # the batch's code, as before
     assert body["stored"] == 0
     assert _stored(store) == []  # the good events before it are not stored either
 
@@ -119,10 +128,10 @@ async def test_a_refusal_shows_the_value_masked_and_what_is_expected(
 async def test_every_bad_event_is_listed(client: httpx.AsyncClient) -> None:
     batch = [_event(0, kind=""), _event(1), _event(2, phone="x"), "not an object"]
     body = (await client.post("/signals", json=batch, headers=AUTH)).json()
-    assert [(e["index"], e["field"]) for e in body["errors"]] == [
-        (0, "kind"),
-        (2, "phone"),
-        (3, None),
+    assert [(e["index"], e["field"], e["code"]) for e in body["errors"]] == [
+        (0, "kind", "signal.bad_kind"),
+        (2, "phone", "signal.bad_phone"),
+        (3, None, "signal.not_an_object"),
     ]
     assert body["bad_events"] == 3
 
@@ -138,6 +147,7 @@ async def test_a_customer_id_reaches_the_mapped_number_and_an_unmapped_one_refus
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["field"] == "[1].customer_id"
     assert "C-9999" in refused.json()["error"]["message"]
+    assert refused.json()["errors"][0]["code"] == "signal.unmapped_customer_id"
     assert _stored(store) == []
     answer = await client.post("/signals", json=[mapped], headers=AUTH)
     assert answer.json()["stored"] == 1

@@ -159,7 +159,8 @@ def test_a_quote_left_open_is_named_and_swallows_no_row_silently() -> None:
     rows = list(read_signal_csv(text, READER).rows)
     [problem] = rows
     assert isinstance(problem, SignalProblem) and problem.where == 2
-    assert "runs on over lines 2 to 3" in problem.reason
+    assert problem.code == "signal.quote_open"
+    assert "runs on over lines 2 to 3" in str(problem.reason)
 
 
 def test_a_file_without_the_columns_is_refused_whole(config: Path, tmp_path: Path) -> None:
@@ -167,4 +168,4 @@ def test_a_file_without_the_columns_is_refused_whole(config: Path, tmp_path: Pat
     file.write_text("phone,when\n+4520123456,2026-03-02\n")
     result = runner.invoke(app, ["--config", str(config), "signals", "import", str(file)])
     assert isinstance(result.exception, InputError)  # `spillway` prints it, exit code 2
-    assert "no kind, at column in the header (phone, when)" in str(result.exception)
+    assert "no kind, at columns in the header (phone, when)" in str(result.exception)

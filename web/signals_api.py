@@ -3,10 +3,11 @@
 Each event is an object with ``id``, ``kind``, ``at`` and ``phone`` or
 ``customer_id`` (:mod:`scheduler.signal_intake`). The batch is all or
 nothing: one bad event (a field wrong, a field unknown, a customer id never
-mapped) refuses the whole batch with 422, naming each bad event by its index
-and field, and nothing of it is stored. A good batch is stored in one
-transaction; an event id stored before (or twice in the batch) is stored
-once, so a resent batch is harmless. The answer says how many were new:
+mapped) refuses the whole batch with 422, naming each bad event by its index,
+field and stable code (``signal.bad_phone``), and nothing of it is stored. A
+good batch is stored in one transaction; an event id stored before (or twice in
+the batch) is stored once, so a resent batch is harmless. The answer says how
+many were new:
 ``{"received": 3, "stored": 2, "already_stored": 1}``.
 
 A batch is at most :data:`MAX_EVENTS` events and :data:`MAX_BODY_BYTES`
@@ -64,13 +65,13 @@ def read_batch(data: object, reader: EventReader) -> Batch | JSONResponse:
     problems: list[SignalProblem] = []
     for index, item in enumerate(data):
         if not isinstance(item, Mapping):
-            problems.append(SignalProblem(index, "", "an event is a JSON object"))
+            problems.append(SignalProblem.named(index, "", "not_an_object"))
             continue
         unknown = [str(k) for k in item if k not in FIELDS]
         if unknown:
             problems.append(
-                SignalProblem(
-                    index, unknown[0][:40], f"not a field of an event ({', '.join(FIELDS)})"
+                SignalProblem.named(
+                    index, unknown[0][:40], "unknown_field", known=", ".join(FIELDS)
                 )
             )
             continue
@@ -82,9 +83,11 @@ def read_batch(data: object, reader: EventReader) -> Batch | JSONResponse:
 
 
 def refusal(problems: list[SignalProblem]) -> JSONResponse:
-    """422 naming each bad event by its index and field; the first is ``error``."""
+    """422 naming each bad event by its index, field and stable code (``signal.bad_phone``,
+    the code ``spillway signals import`` prints too); the first is ``error``. The words
+    are English, as every answer of the API is."""
     listed = [
-        {"index": p.where, "field": p.field or None, "message": p.message}
+        {"index": p.where, "field": p.field or None, "code": p.code, "message": p.message}
         for p in problems[:LISTED_PROBLEMS]
     ]
     first = problems[0]

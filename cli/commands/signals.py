@@ -29,10 +29,11 @@ from scheduler.signal_csv import (
 )
 from scheduler.signal_customers import customer_id_problem, map_customer, unmap_customer
 from scheduler.signal_intake import EventReader, IncomingSignal, SignalProblem, store_events
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
 from spillway.storage import Store, open_store
-from spillway.wording import say
+from spillway.wording import Wording, say
 
 app = typer.Typer(
     help="The customers' signals (web visits, e-mail opens, calls, SMS replies): import a "
@@ -64,7 +65,7 @@ def _write(db: Store, batch: list[tuple[int, IncomingSignal]]) -> tuple[int, lis
 
 def import_signals(
     db: Store, text: str, reader: EventReader
-) -> tuple[int, int, list[str], list[SignalProblem]]:
+) -> tuple[int, int, list[Wording], list[SignalProblem]]:
     """Store every good row of ``text``: (rows read good, new events, warnings, bad rows)."""
     rows = read_signal_csv(text, reader)
     problems: list[SignalProblem] = []
@@ -88,8 +89,9 @@ def import_signals(
     return good, stored, rows.warnings, problems
 
 
-def _problem_line(file: Path, problem: SignalProblem) -> str:
-    return plain(f"{file} line {problem.where}: {problem.text()}")
+def _problem_line(file: Path, problem: SignalProblem, t: ConsoleText) -> str:
+    """``<file> line <n>: <field> '<value>': <why> [<code>]``, in the admin's language."""
+    return plain(t("cli.callbacks.file_row", file=file, row=problem.row().said(t)))
 
 
 @app.command("import")
@@ -130,7 +132,7 @@ def import_(
         said = t("cli.callbacks.file_says", file=file, what=say(warning, t))
         console.print(said, style="yellow", markup=False, soft_wrap=True)
     for problem in sorted(problems, key=lambda p: p.where):
-        console.print(_problem_line(file, problem), style="red", markup=False, soft_wrap=True)
+        console.print(_problem_line(file, problem, t), style="red", markup=False, soft_wrap=True)
     console.print(
         t(
             "cli.signals.imported",
@@ -164,14 +166,14 @@ def map_(
     personal data: `spillway gdpr` exports and erases it."""
     settings = app_context(ctx).settings
     region = settings.shop.country
+    t = admin_words(settings)
     if remove:
         if customer_id is None or phone is not None or file is not None:
             raise InputError.worded("remove_one_customer_id")
         with _store(ctx) as db, db.transaction() as tx:
             gone = unmap_customer(tx, customer_id)
-        console.print(
-            f"{'removed' if gone else 'no mapping of'} {plain(customer_id)}", markup=False
-        )
+        said = t("cli.signals.unmapped" if gone else "cli.signals.not_mapped", id=customer_id)
+        console.print(plain(said), markup=False)
         return
     if file is not None:
         if customer_id is not None:
@@ -186,8 +188,8 @@ def map_(
             for _line, cid, number in good:
                 map_customer(tx, cid, number, now_s=now)
         for refused in bad:
-            console.print(_problem_line(file, refused), style="red", markup=False, soft_wrap=True)
-        t = admin_words(app_context(ctx).settings)
+            said = _problem_line(file, refused, t)
+            console.print(said, style="red", markup=False, soft_wrap=True)
         ids = t.count("cli.signals.customer_ids", len(good))
         console.print(t("cli.signals.mapped", ids=ids, rows=t.count("count.rows", len(bad))))
         if bad:
@@ -196,7 +198,7 @@ def map_(
     if customer_id is None or phone is None:
         raise InputError.worded("map_nothing")
     if (why := customer_id_problem(customer_id)) is not None:
-        raise InputError(why)
+        raise InputError.worded(why, id=repr(customer_id))
     e164 = normalise_phone(phone, region)
     if e164 is None:
         raise InputError.worded("not_a_phone", number=repr(phone))
@@ -237,9 +239,16 @@ def list_(
         print(json.dumps(rows, indent=2))
         return
     zone = ZoneInfo(settings.shop.timezone)
-    table = Table(title=f"signals, newest first, times in {zone.key}")
-    for column in ("at", "kind", "phone", "source", "id"):
-        table.add_column(column)
+    t = admin_words(settings)
+    table = Table(title=t("cli.signals.title", zone=zone.key))
+    for column in (
+        "cli.signals.at",
+        "cli.signals.kind",
+        "cli.callbacks.phone",
+        "cli.callbacks.source",
+        "cli.callbacks.id",
+    ):
+        table.add_column(t(column))
     for r in rows:
         table.add_row(
             moment(r["at"], zone),
