@@ -31,7 +31,7 @@ PHONE = "+4520123456"
 @pytest.mark.parametrize(
     ("made", "english", "danish"),
     [
-        (problem.do_not_call(), "the number is on the do-not-call list", "vi ikke må ringe til"),
+        (problem.do_not_call(), "the number is on the do-not-call list", "der ikke må ringes til"),
         (problem.max_attempts(6, 6), "6 attempts made, at most 6", "6 opkald foretaget, højst 6"),
         (problem.expired(), "the request has expired", "anmodningen er udløbet"),
         (
@@ -153,7 +153,7 @@ def test_a_danish_admin_sees_why_a_do_not_call_request_closed_in_danish(
         "SELECT status, last_error FROM callback_requests WHERE id = ?", (request_id,)
     )
     assert row["status"] == "cancelled" and json.loads(row["last_error"]) == {"code": "do_not_call"}
-    danish = "nummeret står på listen over numre, vi ikke må ringe til"
+    danish = "nummeret står på listen over numre, der ikke må ringes til"
     shown = _invoke(store, "da", "show", str(request_id))
     assert danish in shown and "do-not-call" not in shown and '"code"' not in shown, shown
     explained = _invoke(store, "da", "explain", str(request_id))
@@ -189,7 +189,7 @@ def test_the_export_keeps_the_stored_codes_and_words_them_beside(store: SqliteSt
     for language, closed, planned in (
         (
             "da",
-            "nummeret står på listen over numre, vi ikke må ringe til",
+            "nummeret står på listen over numre, der ikke må ringes til",
             "nyt forsøg efter optaget",
         ),
         ("en", "the number is on the do-not-call list", "retry after busy"),
