@@ -24,6 +24,7 @@ from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
+from spillway.request_problem import problem_words
 
 
 def aligned(rows: Sequence[tuple[str, str]]) -> list[str]:
@@ -147,8 +148,8 @@ def request_card(
         line("planned", shown(planner))
     if row.get("closed_at"):
         line("closed", moment(row["closed_at"], zone))
-    if row.get("last_error"):
-        line("last_error", shown(row["last_error"]))
+    if problem := problem_words(row.get("last_error"), t):
+        line("last_error", shown(problem))
     if merged:
         line("joined", t.count("cli.show.joined_value", len(merged)))
     line("attempts", str(len(attempts)))

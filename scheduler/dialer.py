@@ -56,8 +56,10 @@ from scheduler.rules import (
 )
 from scheduler.signals import signals_for
 from scheduler.timing.choice import Timing, planned_timing
+from scheduler.timing.plan_reason import NO_TIME, PlanReason
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.shadow import record_shadow
+from spillway import request_problem as problem
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -152,6 +154,28 @@ def _closing_status(why: Refusal) -> RequestStatus:
     if why.rule is Rule.DESTINATION:
         return RequestStatus.INVALID_NUMBER
     return RequestStatus.UNREACHED
+
+
+def _closing_problem(why: Refusal, phone: str, allowed: frozenset[str]) -> problem.Problem | str:
+    """Why a rule closed a request, as ``last_error`` keeps it (``allowed``: the countries
+    callbacks dial); a rule that closes none as its English words."""
+    values = dict(why.values)
+    if why.rule is Rule.DO_NOT_CALL:
+        return problem.do_not_call()
+    if why.rule is Rule.DESTINATION:
+        return problem.destination(phone, allowed)
+    if why.rule is Rule.MAX_ATTEMPTS:
+        return problem.max_attempts(int(values["made"]), int(values["most"]))
+    if why.rule is Rule.EXPIRED:
+        return problem.expired()
+    return why.reason
+
+
+def _no_time(plan: Plan) -> problem.Problem | str:
+    """A plan with no time left, as ``last_error`` keeps it (another policy's own reason
+    as its words)."""
+    why = plan.reason
+    return problem.no_time() if isinstance(why, PlanReason) and why.code == NO_TIME else str(why)
 
 
 class Dialer:
@@ -361,7 +385,7 @@ class Dialer:
                     raise  # the database, not the row: nothing is closed, the loop waits
                 self._error(f"request {row['id']}: {exc}")
                 requests.close(
-                    tx, row["id"], RequestStatus.UNREACHED, now=now, error=f"broken: {exc}"
+                    tx, row["id"], RequestStatus.UNREACHED, now=now, error=problem.broken(exc)
                 )
                 return DEFERRED
 
@@ -378,7 +402,12 @@ class Dialer:
             later = None if why.rule in FINAL_RULES else next_allowed(self.rules, facts, now)
             if later is None:
                 requests.close(
-                    tx, row["id"], _closing_status(why), now=now, error=why.reason, uncount=True
+                    tx,
+                    row["id"],
+                    _closing_status(why),
+                    now=now,
+                    error=_closing_problem(why, row["phone"], self.rules.allowed_regions),
+                    uncount=True,
                 )
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
@@ -393,7 +422,7 @@ class Dialer:
                     row["id"],
                     RequestStatus.UNREACHED,
                     now=now,
-                    error=str(plan.reason),
+                    error=_no_time(plan),
                     uncount=True,
                 )
                 return DEFERRED
@@ -465,13 +494,17 @@ class Dialer:
             if why is not None and why.rule in FINAL_RULES:
                 # Opted out while it rang (or out of attempts): say so, not "no time left".
                 requests.close(
-                    tx, attempt.request_id, _closing_status(why), now=now, error=why.reason
+                    tx,
+                    attempt.request_id,
+                    _closing_status(why),
+                    now=now,
+                    error=_closing_problem(why, row["phone"], self.rules.allowed_regions),
                 )
                 return
             plan = self._plan(tx, facts, now, outcome, row)
             if plan.at is None:
                 requests.close(
-                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=str(plan.reason)
+                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=_no_time(plan)
                 )
             else:
                 requests.release(

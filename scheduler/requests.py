@@ -42,7 +42,8 @@ from scheduler.windows import window_promise
 from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
-from spillway.phone import callable_phone, normalise_phone, timezone_for
+from spillway.phone import callable_phone, normalise_phone, phone_refusal, timezone_for
+from spillway.request_problem import Problem, do_not_call, in_english, merged_into, number_refused
 from spillway.storage import Row, Transaction
 from spillway.wording import Wording
 
@@ -153,7 +154,7 @@ def request_row(
     ``last_error``; so is a number outside ``allowed_countries`` (None: the
     shop's ``region`` only).
     """
-    e164, why_not = callable_phone(request.phone, region, allowed_countries=allowed_countries)
+    e164, why_not = phone_refusal(request.phone, region, allowed_countries=allowed_countries)
     phone = e164 or normalise_phone(request.phone, region) or request.phone.strip()[:40]
     return {
         "phone": phone,
@@ -175,7 +176,7 @@ def request_row(
         # imported again) is then told from a new request for the same number.
         "idempotency_hash": fingerprint(request),
         "status": (RequestStatus.PENDING if e164 else RequestStatus.INVALID_NUMBER).value,
-        "last_error": why_not or None,
+        "last_error": None if why_not is None else number_refused(why_not).stored(),
         "context": json.dumps(dict(request.context), sort_keys=True, default=str),
     }
 
@@ -187,7 +188,7 @@ class Recorded:
     id: int
     status: RequestStatus
     phone: str
-    problem: str | None = None  # why the number will not be called, if it will not
+    problem: str | None = None  # why the number will not be called, if it will not (English)
     merged: bool = False  # an open request for the number existed: this one joined it
     replayed: bool = False  # the idempotency key was seen before: the first request, unchanged
 
@@ -248,7 +249,7 @@ def record(
                 row["id"],
                 RequestStatus(row["status"]),
                 row["phone"],
-                row["last_error"],
+                in_english(row["last_error"]),
                 replayed=True,
             )
     row = request_row(
@@ -275,7 +276,7 @@ def record(
     if row["status"] == RequestStatus.PENDING.value:
         if is_opted_out(tx, row["phone"], hash_key=hash_key):
             row["status"] = RequestStatus.CANCELLED.value
-            row["last_error"] = "the number is on the do-not-call list"
+            row["last_error"] = do_not_call().stored()
         else:
             existing = _open_request_for(tx, row["phone"])
             if existing is not None:
@@ -301,7 +302,9 @@ def record(
         "UPDATE callback_requests SET timing = :t, timing_reason = :r WHERE id = :id",
         {"t": choice.timing.value, "r": choice.reason.value, "id": row_id},
     )
-    return Recorded(row_id, RequestStatus(row["status"]), row["phone"], row["last_error"])
+    return Recorded(
+        row_id, RequestStatus(row["status"]), row["phone"], in_english(row["last_error"])
+    )
 
 
 def _open_request_for(tx: Transaction, phone: str, *, other_than: int = 0) -> Row | None:
@@ -421,9 +424,9 @@ def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str
         return None
     tx.execute(
         "UPDATE callback_requests SET status = :cancelled, closed_at = :at, "
-        "last_error = 'the number is on the do-not-call list' "
-        "WHERE phone = :p AND status = :pending",
+        "last_error = :why WHERE phone = :p AND status = :pending",
         {
+            "why": do_not_call().stored(),
             "cancelled": RequestStatus.CANCELLED.value,
             "at": now,
             "p": e164,
@@ -504,15 +507,16 @@ def close(
     status: RequestStatus,
     *,
     now: float,
-    error: str | None = None,
+    error: Problem | str | None = None,
     lease: LeaseSpec = DIAL_LEASE,
     uncount: bool = False,
 ) -> None:
     """End an attempt: a final status closes the request, ``pending`` puts it back.
 
     ``uncount``: the claim was no attempt (the rules refused it before dialling).
+    ``error``: why, kept as its code (text, from a policy of no known reason, as it is).
     """
-    finish(tx, lease, request_id, status.value, error)
+    finish(tx, lease, request_id, status.value, _stored(error))
     if uncount:
         tx.execute(
             "UPDATE callback_requests SET attempts = attempts - 1 WHERE id = :id",
@@ -570,14 +574,14 @@ def update_pending(
             return None
         if e164 != row["phone"]:
             if is_opted_out(tx, e164):
-                _close_at_intake(tx, request_id, e164, "the number is on the do-not-call list", now)
+                _close_at_intake(tx, request_id, e164, do_not_call(), now)
                 return request_id
             existing = _open_request_for(tx, e164, other_than=request_id)
             if existing is not None:
                 # Its key stays with its own row, closed below.
                 joined = {**row, "created_at": now, "idempotency_key": None}
                 merged = _merge(tx, existing, joined)
-                _close_at_intake(tx, request_id, e164, f"merged into request {merged.id}", now)
+                _close_at_intake(tx, request_id, e164, merged_into(merged.id), now)
                 return merged.id
         sets["phone"] = e164
     if window is not None:
@@ -601,7 +605,9 @@ def update_pending(
     return request_id
 
 
-def _close_at_intake(tx: Transaction, request_id: int, phone: str, why: str, now: float) -> None:
+def _close_at_intake(
+    tx: Transaction, request_id: int, phone: str, why: Problem, now: float
+) -> None:
     """A pending request that will not be dialled itself: cancelled, with the reason."""
     tx.execute(
         "UPDATE callback_requests SET phone = :p, status = :cancelled, closed_at = :now, "
@@ -610,7 +616,11 @@ def _close_at_intake(tx: Transaction, request_id: int, phone: str, why: str, now
             "p": phone,
             "cancelled": RequestStatus.CANCELLED.value,
             "now": now,
-            "why": why,
+            "why": why.stored(),
             "id": request_id,
         },
     )
+
+
+def _stored(error: Problem | str | None) -> str | None:
+    return error.stored() if isinstance(error, Problem) else error

@@ -13,14 +13,17 @@ takes a fraction of a second, not the seconds of a fit.
 
 Times are stored as UNIX seconds; the export gives them as ISO 8601 in the
 shop's time zone, with its offset (``2026-12-03T23:20:21+01:00``): a person
-reading their data should not have to convert epoch seconds.
+reading their data should not have to convert epoch seconds. The rows are otherwise
+as stored: a column kept as a code and its values (a request's ``plan_reason`` and
+``last_error``) stays so, with its words in the shop's language beside it
+(``plan_reason_words``, ``last_error_words``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -40,13 +43,16 @@ from scheduler.timing.explain import (
 )
 from scheduler.timing.model_keeper import season_calendar
 from scheduler.timing.model_source import ModelSource, model_source
+from scheduler.timing.plan_reason import reason_words
 from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import calendar_season
 from spillway.aggregates import FINISHED
 from spillway.audit import audit
+from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, person_where
 from spillway.phone import phone_forms
+from spillway.request_problem import problem_words
 from spillway.settings import Settings
 from spillway.storage import Row, Store, Transaction, check_identifier
 
@@ -54,6 +60,12 @@ from spillway.storage import Row, Store, Transaction, check_identifier
 # ``*_at`` and a request's window. tests/test_gdpr.py fails when a mapped
 # table gains a REAL column that is neither one of these nor listed there as a number.
 TIME_FIELD = re.compile(r"^(at|\w+_at|not_before|not_after|deadline)$")
+
+# The columns stored as a code and its values, per table, worded beside them
+# (``<column>_words``).
+WORDED: dict[str, dict[str, Callable[[str | None, ConsoleText], str | None]]] = {
+    "callback_requests": {"plan_reason": reason_words, "last_error": problem_words},
+}
 
 
 def iso_time(ts: float, zone: ZoneInfo) -> str:
@@ -65,6 +77,23 @@ def with_iso_times(rows: Sequence[Mapping[str, Any]], zone: ZoneInfo) -> list[di
     """``rows`` (of one table: the same fields) with each time field (:data:`TIME_FIELD`)
     given as :func:`iso_time`."""
     return [in_iso_times(dict(row), zone) for row in rows]
+
+
+def with_words(
+    table: str, rows: Sequence[Mapping[str, Any]], text: ConsoleText
+) -> list[dict[str, Any]]:
+    """``table``'s ``rows`` with each coded column (:data:`WORDED`) that holds a value
+    followed by its words in ``text``'s language."""
+    coded = WORDED.get(table, {})
+    worded = []
+    for row in rows:
+        out: dict[str, Any] = {}
+        for key, value in row.items():
+            out[key] = value
+            if value and key in coded:
+                out[f"{key}_words"] = coded[key](str(value), text)
+        worded.append(out)
+    return worded
 
 
 def in_iso_times(data: Any, zone: ZoneInfo) -> Any:
@@ -93,7 +122,7 @@ class SubjectExport:
     tables: dict[str, list[Row]]  # table -> the person's rows, as stored
     explanations: list[Explanation]  # one per open callback
     zone: str = "UTC"  # the shop's time zone: the export's times are given in it
-    language: str = "en"  # the shop's language: the purposes are said in it
+    language: str = "en"  # the shop's language: the purposes and coded columns are said in it
 
     @property
     def rows(self) -> int:
@@ -101,6 +130,7 @@ class SubjectExport:
 
     def as_json(self) -> dict[str, Any]:
         zone = ZoneInfo(self.zone)
+        text = load_console_text(self.language)
         return {
             "phone": self.phone,
             "exported_at": iso_time(self.exported_at, zone),
@@ -111,9 +141,15 @@ class SubjectExport:
                 if self.tables.get(t.name)
             },
             "data": {
-                name: with_iso_times(rows, zone) for name, rows in self.tables.items() if rows
+                name: with_iso_times(with_words(name, rows, text), zone)
+                for name, rows in self.tables.items()
+                if rows
             },
-            "callback_timing": with_iso_times([e.as_json() for e in self.explanations], zone),
+            # An explanation's plan_reason is the request's: worded beside it too.
+            "callback_timing": with_iso_times(
+                with_words("callback_requests", [e.as_json() for e in self.explanations], text),
+                zone,
+            ),
         }
 
     def json_text(self) -> str:

@@ -19,6 +19,7 @@ from spillway.aggregates import fold_attempts
 from spillway.audit import audit
 from spillway.personal_data import PERSONAL_DATA, Erasure, Table, keyed_hash, person_where
 from spillway.phone import phone_forms
+from spillway.request_problem import erased
 from spillway.storage import Store, Transaction, check_identifier
 
 
@@ -39,8 +40,8 @@ def forget(store: Store, e164: str, *, key: bytes, actor: str, now: float) -> Er
         where, params = person_where("callback_requests", forms)
         cancelled = tx.execute(
             "UPDATE callback_requests SET status = 'cancelled', closed_at = :now, "
-            f"last_error = 'erased on request' WHERE status IN ('pending', 'dialling') AND {where}",
-            {**params, "now": now},
+            f"last_error = :why WHERE status IN ('pending', 'dialling') AND {where}",
+            {**params, "now": now, "why": erased().stored()},
         )
         rows = {}
         for table in reversed(PERSONAL_DATA):

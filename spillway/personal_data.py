@@ -309,7 +309,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "source": "which door the request came in by",
         "call_id": "link to the call",
         "status": "where the request stands",
-        "last_error": "why a request was not called (the product's own words)",
+        "last_error": "why a request was closed or its last attempt failed "
+        "(a code and its values; older rows: the product's English words)",
         "timezone": "a time zone (from the number's country)",
         "segment": "the customer group the call centre assigned",
         "planned_by": "the policy that planned the call",

@@ -73,8 +73,14 @@ def destination_wording(
     where = phonenumbers.region_code_for_number(parsed) or "??"
     if where in allowed:
         return None
+    return abroad_wording(where, parsed.country_code, allowed)
+
+
+def abroad_wording(where: str, prefix: int | None, allowed: Collection[str]) -> Wording:
+    """Why a number in ``where`` (ISO code, ``001`` for satellite; its calling code
+    ``prefix``) is not called when callbacks dial only ``allowed``, in the pack's words."""
     place: object = worded("phone.satellite") if where == NON_GEOGRAPHIC else where
-    refused = worded("phone.abroad", place=place, prefix=parsed.country_code)
+    refused = worded("phone.abroad", place=place, prefix=prefix)
     # Said so that an admin whose callbacks.allowed_countries is empty (the default)
     # sees why a country they never listed is the only one called, and what to change.
     if not allowed:

@@ -11,6 +11,7 @@ from agi.controller import LiveCall
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource, RequestStatus
 from spillway.call import BotOutcome, CallContext, Route
+from spillway.request_problem import in_english
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.fastagi_peer import agi_request, controller_serving
@@ -42,7 +43,8 @@ def test_every_request_is_normalised_or_refused_at_intake(
     if problem is None:
         assert row["last_error"] is None
     else:
-        assert problem in row["last_error"]
+        assert problem in (in_english(row["last_error"]) or "")
+        assert recorded.problem is not None and problem in recorded.problem
 
 
 @pytest.mark.asyncio(loop_scope="session")

@@ -5,6 +5,7 @@ call rings is closed as opted out, not as "no allowed time"."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 
 import pytest
@@ -13,6 +14,7 @@ from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.originate import DialOrder
 from scheduler.requests import NewRequest, RequestSource
+from spillway.request_problem import in_english
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import ALWAYS, FakePbx
 
@@ -44,7 +46,9 @@ async def test_a_number_outside_the_allowed_countries_is_not_dialled(store: Sqli
     rows = {r["id"]: r for r in store.query("SELECT * FROM callback_requests")}
     assert rows[near]["status"] == "done"
     assert rows[far]["status"] == "invalid_number" and rows[far]["attempts"] == 0
-    assert "allowed_countries" in rows[far]["last_error"]
+    # Kept as a code and its values, said with the setting to change.
+    assert json.loads(rows[far]["last_error"])["code"] == "number_abroad"
+    assert "allowed_countries" in (in_english(rows[far]["last_error"]) or "")
     db.close()
 
 
@@ -72,5 +76,6 @@ async def test_opting_out_while_the_call_rings_closes_the_request_as_opted_out(
     await dialer.wait_idle(5)
     [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request,))
     assert row["status"] == "cancelled", row
-    assert row["last_error"] == "the number is on the do-not-call list"
+    assert json.loads(row["last_error"]) == {"code": "do_not_call"}
+    assert in_english(row["last_error"]) == "the number is on the do-not-call list"
     db.close()

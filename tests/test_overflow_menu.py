@@ -36,6 +36,7 @@ from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.stored_promise import Promise
 from spillway.call import RETURN_PRIORITY
+from spillway.request_problem import in_english
 from tests.call_harness import routing_harness, wait_event
 from tests.conftest import PbxHandle
 
@@ -233,7 +234,7 @@ async def test_callback_from_a_premium_rate_number_keeps_the_caller_in_the_queue
         assert requeue["CallId"] == call.call_id
         [row] = h.rows("SELECT phone, status, last_error FROM callback_requests")
         assert (row["phone"], row["status"]) == ("+4590123456", "invalid_number")
-        assert "premium-rate" in row["last_error"]
+        assert "premium-rate" in (in_english(row["last_error"]) or "")
 
 
 async def test_with_the_controller_down_a_menu_callback_still_reaches_the_scheduler(

@@ -41,6 +41,7 @@ from scheduler.timing.choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_deadline, window_expiry, window_problem
 from spillway.errors import StorageError
 from spillway.phone import callable_phone, timezone_for
+from spillway.request_problem import in_english
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.api_http import api_error, parse_json, read_body, storage_busy, token_guard
@@ -98,7 +99,8 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "attempts": row["attempts"],
         "next_attempt_at": row["not_before"] if row["status"] == "pending" else None,
         "created_at": row["created_at"],
-        "problem": row["last_error"],
+        # In English words, as before the codes (the stored code is the console's to word).
+        "problem": in_english(row["last_error"]),
         # Which timing the request got at intake, and why (policy, pilot, customer).
         "timing": row["timing"],
         "timing_reason": row["timing_reason"],

@@ -11,7 +11,6 @@ store's worker thread, KPIs and all, so the event loop never waits on disk.
 from __future__ import annotations
 
 import json
-import re
 import time
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +28,7 @@ from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import season_calendar
 from spillway.console_text import ConsoleText
+from spillway.request_problem import cancelled_in_console, problem_words
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from web.auth import current_user, require_role
@@ -130,7 +130,7 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
         if line.status is not None:
             values["status"] = word(text, "status", line.status)
         if line.why is not None:
-            values["why"] = line.why
+            values["why"] = problem_words(line.why, text)
         said.append(text(f"plan.{line.key}", **values))
     said.append(
         text(
@@ -141,19 +141,6 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
         )
     )
     return said
-
-
-# What the console writes into a request it cancels (last_error: kept in English in the
-# database, as the scheduler's own errors are), and how the page says it back.
-CANCELLED_BY = re.compile(r"cancelled by (?P<user>.+) in the console")
-
-
-def problem_words(text: ConsoleText, last_error: str | None) -> str:
-    """A request's last problem for the page: a cancel from the console in its words."""
-    cancelled = CANCELLED_BY.fullmatch(last_error or "")
-    if cancelled:
-        return text("request.cancelled_by", user=cancelled.group("user"))
-    return last_error or ""
 
 
 def _day(raw: str | None, name: str) -> date | None:
@@ -317,7 +304,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),
-                "problem": problem_words(text, row.get("last_error")),
+                "problem": problem_words(row.get("last_error"), text) or "",
                 "done": request.query_params.get("done"),
                 "may_cancel": current_user(request).role >= Role.SUPERVISOR
                 and RequestStatus(row["status"]) not in FINAL_STATUSES,
@@ -345,7 +332,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                     request_id,
                     RequestStatus.CANCELLED,
                     now=time.time(),
-                    error=f"cancelled by {user.name} in the console",
+                    error=cancelled_in_console(user.name),
                 )
                 return True
 

@@ -27,6 +27,7 @@ from scheduler.timing.model_source import ModelSource, model_source
 from spillway.console_text import console_language
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
+from spillway.request_problem import in_english
 from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.settings import Settings
 from spillway.storage import Store
@@ -172,7 +173,7 @@ def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
                 _iso(r["created_at"], zone),
                 _iso(r["not_before"], zone) if r["status"] == "pending" else "",
                 mask_numbers(r["reason"] or ""),
-                mask_numbers(r["last_error"] or ""),
+                mask_numbers(in_english(r["last_error"]) or ""),
             )
         )
     return out.getvalue()

@@ -36,6 +36,7 @@ from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone, normalise_phone
+from spillway.request_problem import cancelled_by_admin
 from spillway.settings import Settings
 from spillway.storage import Row, Store, open_store
 from spillway.wording import say, worded
@@ -254,7 +255,7 @@ def cancel(ctx: typer.Context, request_id: int) -> None:
                 request_id,
                 RequestStatus.CANCELLED,
                 now=time.time(),
-                error="cancelled by an admin",
+                error=cancelled_by_admin(),
             )
     console.print(t("cli.callbacks.cancelled", id=request_id))
 

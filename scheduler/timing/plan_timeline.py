@@ -18,7 +18,9 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from spillway.console_text import load_console_text
 from spillway.language_pack import LanguagePack
+from spillway.request_problem import problem_words
 
 OPEN_STATUSES = ("pending", "dialling")
 
@@ -40,7 +42,7 @@ class PlanLine:
     key: str
     times: dict[str, float] = field(default_factory=dict)
     status: str | None = None  # a closed request's status, as stored
-    why: str | None = None  # a closed request's last error, as stored
+    why: str | None = None  # a closed request's last error, as stored (worded when said)
 
 
 def customer_when(ts: float, zone: ZoneInfo, pack: LanguagePack) -> str:
@@ -70,7 +72,7 @@ def said_to_customer(lines: Sequence[PlanLine], zone: ZoneInfo, pack: LanguagePa
         if line.status is not None:
             values["status"] = status_word(line.status, pack)
         if line.why is not None:
-            values["why"] = line.why
+            values["why"] = problem_words(line.why, load_console_text(pack.code))
         said.append(pack.say(f"explain_{line.key}", **values))
     return said
 
