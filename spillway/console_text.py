@@ -89,8 +89,9 @@ class ConsoleText:
 
     def count(self, key: str, n: int, /, **values: object) -> str:
         """The wording of ``key`` for ``n`` things, ``n`` filled in: ``key.one`` when ``n``
-        is 1, else ``key.other`` (each pack words both; no "request(s)")."""
-        return self(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
+        is 1, else ``key.other`` (each pack words both; no "request(s)"), ``n`` written
+        with the language's thousands mark ("1.234 rækker")."""
+        return self(f"{key}.{'one' if n == 1 else 'other'}", n=self.number(n), **values)
 
     def group(self, prefix: str) -> dict[str, str]:
         """The keys under ``prefix`` (without it): the words a script is given."""
@@ -101,28 +102,31 @@ class ConsoleText:
         """:meth:`group` as JSON safe inside a ``<script type="application/json">``."""
         return json.dumps(self.group(prefix), ensure_ascii=False).replace("<", "\\u003c")
 
+    def marked(self, written: str) -> str:
+        """A number Python wrote with its marks ("1,234.5") in the language's ("1.234,5")."""
+        return self.strings["format.decimal_mark"].join(
+            part.replace(",", self.strings["format.thousands_mark"]) for part in written.split(".")
+        )
+
     def number(self, value: float, digits: int = 0) -> str:
-        """``value`` with ``digits`` decimals and the language's decimal mark."""
-        return f"{value:.{digits}f}".replace(".", self.strings["format.decimal_mark"])
+        """``value`` with ``digits`` decimals and the language's marks: thousands grouped
+        ("1.234,5" in Danish, "1,234.5" in English)."""
+        return self.marked(f"{value:,.{digits}f}")
 
     def money(self, amount: float | None, currency: str) -> str:
         """An amount with two decimals, the language's marks and its place for the currency
         ("1.234,50 DKK", "DKK 1,234.50"); None: "-"."""
         if amount is None:
             return "-"
-        written = f"{amount:,.2f}"  # "1,234.50": Python's marks, swapped for the language's
-        shown = self.strings["format.decimal_mark"].join(
-            part.replace(",", self.strings["format.thousands_mark"]) for part in written.split(".")
-        )
-        return self.strings["format.money"].format(amount=shown, currency=currency)
+        return self.strings["format.money"].format(amount=self.number(amount, 2), currency=currency)
 
     def duration(self, seconds: float) -> str:
         """A time span as a person reads it: seconds up to two minutes, then minutes up to
         two hours, hours up to two days, then days ("379 s" is "6 min")."""
         for unit_s, below_s, key in DURATION_UNITS:
             if seconds < below_s:
-                return self.strings[key].format(n=round(seconds / unit_s))
-        return self.strings["format.duration_d"].format(n=round(seconds / 86400))
+                return self.strings[key].format(n=self.number(seconds / unit_s))
+        return self.strings["format.duration_d"].format(n=self.number(seconds / 86400))
 
     def call_length(self, seconds: float) -> str:
         """How long a call lasted, to the second, as a person reads it: "45 s",
@@ -136,7 +140,16 @@ class ConsoleText:
             minutes, secs = divmod(total, 60)
             return self.strings["format.length_min"].format(m=minutes, s=f"{secs:0{pad}d}")
         hours, rest = divmod(total, 3600)
-        return self.strings["format.length_h"].format(h=hours, m=f"{rest // 60:0{pad}d}")
+        return self.strings["format.length_h"].format(
+            h=self.number(hours), m=f"{rest // 60:0{pad}d}"
+        )
+
+    def elapsed(self, seconds: float) -> str:
+        """A short span to the tenth of a second below a minute ("1,2 sek.", "1.2 s"),
+        longer ones as :meth:`call_length` ("2 min. 5 sek."): a call's events, not ms."""
+        if round(seconds, 1) < 60:
+            return self.strings["format.length_s"].format(s=self.number(max(0.0, seconds), 1))
+        return self.call_length(seconds)
 
     def percent(self, share: float | None, digits: int = 0) -> str:
         """A share (0.6) as the language writes a percentage ("60%", "60 %"); None: "-"."""

@@ -52,8 +52,11 @@ def console_settings(shop: str, console: str | None = None) -> Settings:
     return Settings(shop={"language": shop}, web=web)
 
 
-async def console_pages(settings: Settings, db: AsyncStore, paths: list[str]) -> dict[str, str]:
-    """``paths`` as the admin ``ada`` sees them after logging in (and ``/login`` before)."""
+async def console_pages(
+    settings: Settings, db: AsyncStore, paths: list[str], user: str = "ada"
+) -> dict[str, str]:
+    """``paths`` as ``user`` (the admin ``ada``; ``sam``, a supervisor) sees them after
+    logging in (and ``/login`` before)."""
     from web.app import create_web_app
 
     transport = httpx.ASGITransport(app=create_web_app(settings, db))
@@ -61,7 +64,7 @@ async def console_pages(settings: Settings, db: AsyncStore, paths: list[str]) ->
         shown = {"/login": (await client.get("/login")).text}
         token = re.search(r'name="csrf_token" value="([^"]+)"', shown["/login"])
         assert token is not None
-        data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
+        data = {"username": user, "password": PASSWORD, "csrf_token": token.group(1)}
         assert (await client.post("/login", data=data)).status_code == 303
         for path in paths:
             answer = await client.get(path)

@@ -262,6 +262,7 @@ async def test_each_page_shows_the_seeded_figures(db: AsyncStore) -> None:
         overview = (await client.get("/?window=30d")).text
         health = (await client.get("/health")).text
         detail = (await client.get("/requests/3")).text
+        pending = (await client.get("/requests/5")).text
     assert "Last 30 days" in overview and "(Europe/Copenhagen)" in overview
     assert (
         'data-kpi="contact_rate">60%' in overview and 'data-kpi="containment_rate">40%' in overview
@@ -271,7 +272,9 @@ async def test_each_page_shows_the_seeded_figures(db: AsyncStore) -> None:
         overview
     )
     assert "scheduler node node-a" in health and "spillway doctor" in health
-    assert detail.count("no answer") == 2 and "Chance of reaching the customer" in detail
+    assert detail.count("no answer") == 2 and "Chance of reaching the customer" in pending
+    # Request 3 is closed: no hour-by-hour chance, and the page says why.
+    assert "Chance of reaching the customer" not in detail and 'id="no-heatmap"' in detail
 
 
 async def test_the_calls_page_lists_bot_calls_by_outcome_class(db: AsyncStore) -> None:

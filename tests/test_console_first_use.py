@@ -44,7 +44,7 @@ def test_health_names_a_missing_erasure_key(store: SqliteStore) -> None:
 @pytest.mark.asyncio(loop_scope="session")
 async def test_the_danish_pages_write_danish_numbers_and_times(console_db: AsyncStore) -> None:
     pages = await console_pages(
-        console_settings("da"), console_db, ["/model", "/pilot", "/?window=30d", "/requests/3"]
+        console_settings("da"), console_db, ["/model", "/pilot", "/?window=30d", "/requests/5"]
     )
     assert "forældet, når den er ældre end 24 t;" in pages["/model"]  # not "24.0 t"
     window = pages["/pilot"].split('id="pilot-window-label"')[1].split("</p>")[0]
@@ -60,8 +60,8 @@ async def test_the_danish_pages_write_danish_numbers_and_times(console_db: Async
     assert re.fullmatch(r"\d+(,\d)?|-", median.group(1)), median.group(1)
     assert "timer til kontakt (median)</th>" in overview
     # Refused hours are a count of the week's hours (it was "168 t:", a duration).
-    refused = re.search(r"<li>\d+ af ugens timer: ", pages["/requests/3"])
-    assert refused and "h: " not in pages["/requests/3"]
+    refused = re.search(r"<li>\d+ af ugens timer: ", pages["/requests/5"])
+    assert refused and "h: " not in pages["/requests/5"]
 
 
 @pytest.mark.parametrize("code", available_languages())

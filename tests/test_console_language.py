@@ -223,13 +223,13 @@ async def test_every_page_speaks_danish_for_a_danish_shop(console_db: AsyncStore
 @pytest.mark.asyncio(loop_scope="session")
 async def test_english_pages_are_as_before(console_db: AsyncStore) -> None:
     pages = await console_pages(
-        console_settings("en"), console_db, ["/?window=30d", "/requests/3", "/pilot"]
+        console_settings("en"), console_db, ["/?window=30d", "/requests/5", "/pilot"]
     )
     assert '<html lang="en">' in pages["/login"] and "User name" in pages["/login"]
     overview = pages["/?window=30d"]
     assert "Last 30 days" in overview and re.search(r'data-kpi="contact_rate">\d+%<', overview)
     assert "reached on the first attempt" in overview and "Overflow bot" in overview
-    assert "Plan and why" in pages["/requests/3"] and ">Mon<" in pages["/requests/3"]
+    assert "Plan and why" in pages["/requests/5"] and ">Mon<" in pages["/requests/5"]
     assert "+30.0 pts [-11.8, +60.1]" in pages["/pilot"]
     # As `spillway report pilot` says them.
     assert "(+5 points from 30%)" in pages["/pilot"] and "(-0.3 attempts)" in pages["/pilot"]

@@ -20,7 +20,7 @@ import pytest_asyncio
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import console_pages, console_settings, seed_console
 
-PATHS = ["/?window=30d", "/requests", "/requests/3", "/pilot", "/model"]
+PATHS = ["/?window=30d", "/requests", "/requests/3", "/requests/5", "/pilot", "/model"]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -75,11 +75,13 @@ def test_the_bot_s_reply_times_are_whole_milliseconds_in_words(
 def test_heatmaps_say_they_are_percentages_and_refused_hours_are_counted(
     pages: dict[str, dict[str, str]],
 ) -> None:
-    request = pages["da"]["/requests/3"]
+    request = pages["da"]["/requests/5"]
     assert "Chancen for at få fat i kunden i procent" in request
-    # Request 3 is closed: every hour of the week is refused, said as a count of hours.
-    assert "<li>168 af ugens timer: anmodningen er afsluttet" in request
-    assert "<li>168 t:" not in request
+    # Request 5 is pending: the night's hours are refused, said as a count of hours.
+    assert re.search(r"<li>\d+ af ugens timer: uden for de tider, hvor vi ringer", request)
+    assert not re.search(r"<li>\d+ t:", request)
+    # Request 3 is closed: no hours at all (test_console_lead_events).
+    assert "Chancen for at få fat i kunden i procent" not in pages["da"]["/requests/3"]
     assert "chancen i procent for at kunden svarer" in pages["da"]["/model"]
 
 

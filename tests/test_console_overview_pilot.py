@@ -32,7 +32,7 @@ async def test_the_danish_overview_says_whether_the_timing_pays_and_links_to_pil
     assert said.startswith("<strong>Betaler timingen sig?</strong> Forudsagt timing nåede 60,0 %")
     assert "mod 30,0 % med konventionel timing de seneste 30 dage: for tidligt at sige" in said
     # 1377 needed in each group, 10 in each: 2 x 1367 more.
-    assert "(der skal cirka 2734 tilbagekald mere, 1377 i hver gruppe)" in said, said
+    assert "(der skal cirka 2.734 tilbagekald mere, 1.377 i hver gruppe)" in said, said
     link = re.search(r'<a href="/pilot\?since=(\d{4}-\d\d-\d\d)">Se siden Pilot</a>', said)
     assert link, said
     # The link shows the same figures: the Pilot page's report for that window.

@@ -47,6 +47,7 @@ from web.console_data import (
     requests_csv,
 )
 from web.csrf import checked_form
+from web.event_words import event_words
 from web.figure_cache import FigureCache
 from web.health import health_checks
 from web.kpi_rows import bot_facts, handoff_reason, request_tallies, simulated_requests
@@ -279,6 +280,9 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
             by_day.setdefault(cell.weekday, []).append(cell)
         first = why.week[0].weekday if why.week else 0
         text = page_text(request)
+        # A closed request is not called again: when to call it means nothing, so its page
+        # has no hour-by-hour chance (the template says why).
+        still_open = RequestStatus(row["status"]) not in FINAL_STATUSES
         heatmap = [
             (
                 text.weekday(first + i),
@@ -306,8 +310,8 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "best": why.best_hours(),
                 "problem": problem_words(row.get("last_error"), text) or "",
                 "done": request.query_params.get("done"),
-                "may_cancel": current_user(request).role >= Role.SUPERVISOR
-                and RequestStatus(row["status"]) not in FINAL_STATUSES,
+                "open": still_open,
+                "may_cancel": still_open and current_user(request).role >= Role.SUPERVISOR,
             },
         )
 
@@ -367,6 +371,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         if found is None:
             raise HTTPException(404, page_text(request)("errors.no_call", id=repr(call_id)))
         call, transcript, events, call_turns = found
+        text = page_text(request)
         return render(
             request,
             "call.html",
@@ -374,7 +379,8 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "page": "calls",
                 "c": call,
                 "transcript": transcript,
-                "events": [{**e, "info": event_data(e["data"])} for e in events],
+                # Each event's fields in words; the stored data stays for an admin's view.
+                "events": [{**e, "said": event_words(text, event_data(e["data"]))} for e in events],
                 # A handed-over call's reason: the last one a stage gave, as the Calls page.
                 "handoff": next(
                     (

@@ -60,7 +60,7 @@ def _node(n: dict[str, Any], up: bool, any_alive: bool, t: ConsoleText) -> Healt
     return HealthCheck(
         t("health.name.node", node=n["node"]),
         up or any_alive,
-        t("health.cause.node_up", ago=ago, dialled=n["dialled"], error=error)
+        t("health.cause.node_up", ago=ago, dialled=t.number(n["dialled"]), error=error)
         if up
         else t("health.cause.node_silent", ago=ago, error=error),
         "" if up else f"spillway scheduler run --node {n['node']}",
@@ -103,7 +103,7 @@ def _scheduler(
                 HealthCheck(
                     t("health.name.fallbacks", node=n["node"]),
                     False,
-                    t("health.cause.fallbacks", plans=n["policy_fallbacks"]),
+                    t("health.cause.fallbacks", plans=t.number(n["policy_fallbacks"])),
                     "spillway scheduler status",
                 )
             )
@@ -114,9 +114,9 @@ def _scheduler(
             lag <= BACKLOG_LAG_S,
             t(
                 "health.cause.backlog",
-                due=report["due_now"],
-                minutes=f"{lag / 60:.0f}",
-                in_flight=report["in_flight"],
+                due=t.number(report["due_now"]),
+                minutes=t.number(lag / 60),
+                in_flight=t.number(report["in_flight"]),
             ),
             "" if lag <= BACKLOG_LAG_S else t("health.fix.backlog"),
         )
@@ -127,7 +127,12 @@ def _scheduler(
 def _sms(store: Store, settings: Settings, t: ConsoleText) -> HealthCheck:
     counts = outbox_counts(store)
     waiting = counts["pending"] + counts["sending"]
-    queue = t("health.cause.outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"])
+    queue = t(
+        "health.cause.outbox",
+        waiting=t.number(waiting),
+        sent=t.number(counts["sent"]),
+        failed=t.number(counts["failed"]),
+    )
     name = t("health.name.sms")
     if settings.sms.gateway_url is None:
         # Nothing waiting: fine as it is (a shop may send no SMS), so no fix is offered.

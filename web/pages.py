@@ -10,7 +10,8 @@ or ``command(name)``: a setting's or command's name as a muted hint for the admi
 beside the words that say what it means) filled in,
 ``| word(group)`` for a stored value (a status, a source, an outcome) as the
 language says it, ``| handoff`` and ``| request_reason`` for a stored reason,
-``| percent`` and ``| decimal`` for numbers. Autoescaping is on.
+``| number`` for a count, ``| percent`` and ``| decimal`` for other numbers, each
+with the language's decimal and thousands marks ("1.234", "12,5 %"). Autoescaping is on.
 """
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ def decimal(text: ConsoleText, value: float | None, digits: int | None, fixed: b
         return "-"
     if fixed and digits is not None:
         return text.number(value, digits)
-    shown = str(round(value, digits)) if digits is not None else str(value)
-    return shown.replace(".", text("format.decimal_mark"))
+    # Python's "," format groups the thousands ("1,234.5"); the language's marks replace them.
+    return text.marked(f"{round(value, digits) if digits is not None else value:,}")
+
+
+def number(text: ConsoleText, value: float | None) -> str:
+    """A count (requests, calls, rows) with the language's thousands mark: "1.234" in
+    Danish, "1,234" in English; None is "-"."""
+    return "-" if value is None else text.number(value)
 
 
 def _text(context: Context) -> ConsoleText:
@@ -74,6 +81,11 @@ def _decimal(
     context: Context, value: float | None, digits: int | None = None, fixed: bool = False
 ) -> str:
     return decimal(_text(context), value, digits, fixed)
+
+
+@pass_context
+def _number(context: Context, value: float | None) -> str:
+    return number(_text(context), value)
 
 
 @pass_context
@@ -99,7 +111,10 @@ def _per_table(context: Context, detail: object) -> str:
     if not isinstance(counts, dict):
         return str(detail)
     text = _text(context)
-    return ", ".join(f"{word(text, 'table', name)}: {n}" for name, n in counts.items())
+    return ", ".join(
+        f"{word(text, 'table', name)}: {text.number(n) if isinstance(n, int) else n}"
+        for name, n in counts.items()
+    )
 
 
 def reason_html(said: ReasonWords) -> Markup:
@@ -159,6 +174,7 @@ templates.env.filters["masked"] = lambda phone: mask_phone(phone or "")
 templates.env.filters["masked_text"] = lambda text: mask_numbers(str(text))
 templates.env.filters["percent"] = _percent
 templates.env.filters["decimal"] = _decimal
+templates.env.filters["number"] = _number
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
 templates.env.filters["per_table"] = _per_table

@@ -64,7 +64,10 @@ def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
     """The primary KPI's verdict as one sentence for a team lead: does the timing pay,
     is it proven, and if not, how many callbacks it takes."""
     n = primary["n"]
-    counts = {"n_predicted": n["predicted"], "n_conventional": n["conventional"]}
+    counts = {
+        "n_predicted": text.number(n["predicted"]),
+        "n_conventional": text.number(n["conventional"]),
+    }
     if primary["predicted"] is None or primary["conventional"] is None:
         return text("pilot.in_short.too_few", **counts)
     rates = {
@@ -81,7 +84,7 @@ def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
         "pilot.in_short.unproven",
         **rates,
         **counts,
-        needed=primary["n_needed_per_arm"],
+        needed=text.number(primary["n_needed_per_arm"]),
         effect=effect_words(text, primary["detectable_effect"]),
     )
 
@@ -112,7 +115,11 @@ def pays_words(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
     last ``days`` days and whether the predicted timing pays, or, honestly, that it is
     too early to say and how many more callbacks it takes."""
     n = primary["n"]
-    counts = {"n_predicted": n["predicted"], "n_conventional": n["conventional"], "days": days}
+    counts = {
+        "n_predicted": text.number(n["predicted"]),
+        "n_conventional": text.number(n["conventional"]),
+        "days": days,
+    }
     if not n["predicted"] and not n["conventional"]:
         return text("overview.pilot.none", days=days)
     if primary["predicted"] is None or primary["conventional"] is None:
@@ -134,7 +141,9 @@ def pays_words(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
     more = sum(max(0, needed - n[arm]) for arm in ("predicted", "conventional"))
     if more == 0:  # enough callbacks, and still no difference the size looked for
         return text("overview.pilot.no_difference", **(said | counts))
-    return text("overview.pilot.too_early", **said, more=more, needed=needed)
+    return text(
+        "overview.pilot.too_early", **said, more=text.number(more), needed=text.number(needed)
+    )
 
 
 async def pilot_figures(

@@ -36,6 +36,7 @@ from scheduler.timing.plan_timeline import (
 )
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
 from scheduler.timing.slot_policy import SeasonOf, told_day_close
+from spillway.console_text import load_console_text
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
 
@@ -486,13 +487,20 @@ def _factors(
             pack.say("explain_segment_few", calls=model.attempts, segment=named, shape=shape)
         )
     else:
-        said.append(pack.say("explain_segment_learned", segment=named, calls=model.attempts))
+        calls = written_count(pack, model.attempts)
+        said.append(pack.say("explain_segment_learned", segment=named, calls=calls))
     said.append(history_words(history, learned=facts.phone in model.customers, pack=pack))
     said.append(pack.say("explain_rules_first"))
     if row.get("not_after"):
         said.append(pack.say("explain_window_kept"))
     said.append(pack.say("explain_zone", zone=facts.timezone, why=_zone_why(facts, pack)))
     return said
+
+
+def written_count(pack: LanguagePack, n: int) -> str:
+    """A count as the pack's language writes numbers ("1.234" in Danish, "1,234" in
+    English): the explanation is read, on the console and from `callbacks explain`."""
+    return load_console_text(pack.code).number(n)
 
 
 def history_words(history: CallHistory, *, learned: bool, pack: LanguagePack) -> str:
@@ -502,10 +510,10 @@ def history_words(history: CallHistory, *, learned: bool, pack: LanguagePack) ->
         return pack.say("explain_history_none")
     said = pack.say(
         "explain_history_calls",
-        calls=history.calls,
-        own=history.own,
-        other=history.calls - history.own,
-        answered=history.answered,
+        calls=written_count(pack, history.calls),
+        own=written_count(pack, history.own),
+        other=written_count(pack, history.calls - history.own),
+        answered=written_count(pack, history.answered),
     )
     if learned:
         used = "explain_history_learned"

@@ -35,6 +35,7 @@ from scheduler.timing.stored_model import (
     from_text,
 )
 from spillway.aggregates import COUNTED
+from spillway.console_text import load_console_text
 from spillway.language_pack import LanguagePack
 from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.settings import Settings
@@ -90,11 +91,13 @@ class ModelSource:
         return customer_model(self.stored, phone, attempts)
 
     def note(self, pack: LanguagePack, max_age_hours: float) -> str:
-        """Which model the explanation used, in the pack's words."""
+        """Which model the explanation used, in the pack's words (its count of attempts
+        as the language writes numbers: "1.234")."""
+        attempts = load_console_text(pack.code).number(self.attempts)
         if self.why is Why.STORED:
-            return pack.say("explain_model_stored", attempts=self.attempts)
+            return pack.say("explain_model_stored", attempts=attempts)
         why = pack.say(f"explain_model_why_{self.why.value}", hours=f"{max_age_hours:g}")
-        return pack.say("explain_model_fitted", attempts=self.attempts, why=why)
+        return pack.say("explain_model_fitted", attempts=attempts, why=why)
 
 
 def customer_attempts(
