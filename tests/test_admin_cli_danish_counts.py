@@ -238,7 +238,7 @@ def test_signals_count_events_and_ids_in_danish(store: SqliteStore, tmp_path: Pa
     events.write_text("phone,kind,at\n20123456,web_visit,2026-03-02T14:05:00\n12,web_visit,x\n")
     said = " ".join(_run(store, "signals", "import", str(events), code=1).split())
     assert "1 hændelse gemt, 0 fandtes allerede, 1 række afvist" in said
-    assert f"{events} linje 3: at 'x': skal være et tidspunkt efter ISO 8601" in said, said
+    assert f"{events} linje 3: at 'x': skal være et tidspunkt i ISO 8601-format" in said, said
     assert said.count("[signal.bad_time]") == 1  # its stable code, the same in English
     ids = tmp_path / "ids.csv"
     ids.write_text("customer_id,phone\nC-1,20123456\nC-2,20123457\n")

@@ -120,7 +120,7 @@ def test_an_input_error_is_said_in_the_admins_language_with_its_code(
             ("db", "restore"),
             "none.db",
             "da",
-            "der er ingen sikkerhedskopi på {file} [input.no_backup]",
+            "sikkerhedskopien {file} findes ikke [input.no_backup]",
         ),
         (("db", "restore"), "none.db", "en", "no backup at {file} [input.no_backup]"),
         (
@@ -157,9 +157,7 @@ def test_the_error_line_is_english_when_the_settings_cannot_be_read() -> None:
     refused = InputError.worded("no_backup", file="/tmp/x.db")
     assert error_line(refused, None) == "no backup at /tmp/x.db [input.no_backup]"
     danish = make_settings(shop={"language": "da"})
-    assert (
-        error_line(refused, danish) == "der er ingen sikkerhedskopi på /tmp/x.db [input.no_backup]"
-    )
+    assert error_line(refused, danish) == "sikkerhedskopien /tmp/x.db findes ikke [input.no_backup]"
     # An error raised with an English message of its own is printed as raised, no code.
     assert error_line(InputError("as raised"), danish) == "as raised"
 
@@ -191,7 +189,7 @@ BAD_ROWS = (
                 "linje 3: consent 'måske': skal være ja eller nej (også yes/no, true/false, 1/0)",
                 "linje 4: timezone 'Europe/Nowhere' er ikke navnet på en IANA-tidszone",
                 "linje 5: nummeret '+*********67': der ringes ikke tilbage til et nummer i SE "
-                "(+46): tilbagekald ringer kun til DK",
+                "(+46): der ringes kun tilbage til DK",
                 "linje 6: not_after skal ligge efter not_before",
                 "linje 7: not_after ligger i fortiden",
             ],

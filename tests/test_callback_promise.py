@@ -184,7 +184,7 @@ def test_the_sound_files_say_the_pieces_and_the_true_fixed_wording(language: str
     assert hour_file(8) not in texts and hour_file(21) not in texts
     for weekday, name in enumerate(pack.reading.weekdays):
         assert name in texts[f"menu_callback_promise_weekday_{weekday}"]
-    next_day = {"en": "at the latest on the next day", "da": "senest den næste dag, vi ringer"}
+    next_day = {"en": "at the latest on the next day", "da": "senest den næste dag, hvor vi ringer"}
     assert next_day[language] in texts[RECORDED]
     short = make_settings(shop={"language": language}, callbacks={"saturday": [10, 12]})
     fixed = sound_texts(short)[RECORDED]

@@ -241,7 +241,7 @@ def test_the_summary_names_a_secondary_kpi_proven_worse() -> None:
     hours = {"key": "median_hours_to_contact", "verdict": "predicted worse"}
     within = {"key": "contact_within_3_attempts", "verdict": None}
     assert worse_elsewhere(text, [within, hours]) == (
-        "Bemærk: den forudsagte timing er beviseligt dårligere på "
+        "Bemærk: den forudsagte timing er beviseligt dårligere målt på "
         "timer til første kontakt (median)."
     )
     assert worse_elsewhere(text, [within, {**hours, "verdict": "predicted better"}]) == ""
@@ -267,7 +267,7 @@ async def test_the_pilot_page_s_summary_says_what_its_table_proves_worse(
     assert "forudsagt er dårligere" in verdict
     said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
     assert said.endswith(
-        "Bemærk: den forudsagte timing er beviseligt dårligere på "
+        "Bemærk: den forudsagte timing er beviseligt dårligere målt på "
         "timer til første kontakt (median)."
     ), said
 

@@ -39,7 +39,7 @@ def _settings(store: SqliteStore, language: str) -> Settings:
                 "kontrol",
                 "fundet",
                 "det skal du køre",
-                "databasen kan skrives",
+                "der kan skrives til databasen",
                 "(skema v",
                 "SMS-gateway",
                 "ikke sat op, så beskederne bliver i køen; udbakke: 0 venter, 0 sendt, 0 fejlet",

@@ -136,14 +136,14 @@ def test_why_a_recogniser_or_voice_was_chosen_is_said_in_each_language() -> None
         "auto: no da Vosk model installed, so Whisper (whisper-base)"
     )
     assert whisper.why.said(danish) == (
-        "auto: der er ingen Vosk-model til da installeret, så Whisper (whisper-base)"
+        "auto: der er ingen Vosk-model til da installeret, så Whisper (whisper-base) bruges"
     )
     assert str(whisper.why) == whisper.why.said(english)  # what a log line says
     named = choose_recogniser(SpeechSettings(asr_engine="vosk"), lambda name: True)
     assert named.why.said(danish) == "speech.asr_engine er vosk"
     voice = choose_voice("da", SpeechSettings(), lambda name: False)
     assert voice.why.said(danish) == (
-        "da_DK-talesyntese-medium er ikke installeret, så espeak-ng (da)"
+        "da_DK-talesyntese-medium er ikke installeret, så espeak-ng (da) bruges"
     )
     assert str(voice.why) == "da_DK-talesyntese-medium is not installed, so espeak-ng (da)"
 

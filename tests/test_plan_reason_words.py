@@ -46,7 +46,8 @@ def test_a_plan_stores_its_reason_as_a_code_and_its_values(store: SqliteStore) -
         (
             chance(0.42, 0.8712, "christmas").stored(),
             "P(answer) 42% in this hour, lead value 0.87, season christmas",
-            "chance for svar i denne time 42 %, værdi af at ringe så tidligt 0,87, sæson christmas",
+            "chance for svar i denne time 42 %, tilbagekaldets værdi på det tidspunkt 0,87, "
+            "sæson christmas",
         ),
         # Stored before the codes: the policies' English sentences, read back.
         ("as soon as allowed", "as soon as allowed", "så snart det er tilladt"),
@@ -54,7 +55,7 @@ def test_a_plan_stores_its_reason_as_a_code_and_its_values(store: SqliteStore) -
         (
             "P(answer) 60% in this hour, lead value 1.00",
             "P(answer) 60% in this hour, lead value 1.00",
-            "chance for svar i denne time 60 %, værdi af at ringe så tidligt 1,00",
+            "chance for svar i denne time 60 %, tilbagekaldets værdi på det tidspunkt 1,00",
         ),
         (
             "no allowed time before the request expires",

@@ -32,21 +32,25 @@ PHONE = "+4520123456"
     ("made", "english", "danish"),
     [
         (problem.do_not_call(), "the number is on the do-not-call list", "der ikke må ringes til"),
-        (problem.max_attempts(6, 6), "6 attempts made, at most 6", "6 opkald foretaget, højst 6"),
-        (problem.expired(), "the request has expired", "anmodningen er udløbet"),
+        (
+            problem.max_attempts(6, 6),
+            "6 attempts made, at most 6",
+            "6 forsøg foretaget, højst 6 tilladt",
+        ),
+        (problem.expired(), "the request has expired", "tilbagekaldet er udløbet"),
         (
             problem.no_time(),
             "no allowed time before the request expires",
             "intet tilladt tidspunkt, før tilbagekaldet udløber",
         ),
-        (problem.broken("no such zone"), "broken: no such zone", "fejl i anmodningen: no such"),
+        (problem.broken("no such zone"), "broken: no such zone", "fejl i tilbagekaldet: no such"),
         (problem.cancelled_by_admin(), "cancelled by an admin", "af en administrator"),
         (
             problem.cancelled_in_console("sam"),
             "cancelled by sam in the console",
             "annulleret af sam i konsollen",
         ),
-        (problem.merged_into(12), "merged into request 12", "lagt sammen med anmodning 12"),
+        (problem.merged_into(12), "merged into request 12", "lagt sammen med tilbagekald 12"),
         (problem.erased(), "erased on request", "slettet på kundens anmodning"),
     ],
 )
@@ -110,11 +114,11 @@ def test_a_refused_number_is_said_as_intake_said_it_in_each_language(
     [
         # Stored before the codes: the product's English sentences, read back.
         ("the number is on the do-not-call list", "nummeret står på listen over numre"),
-        ("6 attempts made, at most 6", "6 opkald foretaget, højst 6"),
-        ("broken: 12 is not a zone", "fejl i anmodningen: 12 is not a zone"),
+        ("6 attempts made, at most 6", "6 forsøg foretaget, højst 6 tilladt"),
+        ("broken: 12 is not a zone", "fejl i tilbagekaldet: 12 is not a zone"),
         ("cancelled by 42 in the console", "annulleret af 42 i konsollen"),
         ("a premium-rate number is not called back", "der ringes ikke tilbage til overtakserede"),
-        ("merged into request 7", "lagt sammen med anmodning 7"),
+        ("merged into request 7", "lagt sammen med tilbagekald 7"),
         # Text of no known kind, and JSON of no known code or missing its values: as stored.
         ("annulleret af en medarbejder", "annulleret af en medarbejder"),
         ('{"code": "invented"}', '{"code": "invented"}'),
@@ -220,7 +224,7 @@ async def test_a_requests_page_says_why_it_closed_in_the_consoles_language(
             (stored, request_id),
         )
     said = {
-        "da": ("annulleret af sam i konsollen", "anmodningen er udløbet"),
+        "da": ("annulleret af sam i konsollen", "tilbagekaldet er udløbet"),
         "en": ("cancelled by sam in the console", "the request has expired"),
     }
     for language, (cancelled, expired) in said.items():

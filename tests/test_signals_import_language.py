@@ -60,7 +60,7 @@ EVENTS = (
                 "linje 3: kind 'Email Open': skal være web_visit, email_open, inbound_call, "
                 "sms_reply eller en type, I selv har valgt, med små bogstaver, cifre og _ "
                 "(højst 32 tegn) [signal.bad_kind]",
-                "linje 4: at 'next tuesday': skal være et tidspunkt efter ISO 8601 "
+                "linje 4: at 'next tuesday': skal være et tidspunkt i ISO 8601-format "
                 "(2026-03-02T14:05:00+01:00) [signal.bad_time]",
                 "linje 5: phone '12': ikke et gyldigt telefonnummer: skal være et nummer i DK "
                 "eller et med landekode (+45 20 12 34 56) [signal.bad_phone]",
@@ -130,7 +130,7 @@ MAP_AND_LIST: dict[str, dict[str, str]] = {
         "imported": "1 hændelse gemt, 0 fandtes allerede, 1 række afvist",
         "bad_phone": "linje 3: phone 'x': ikke et gyldigt telefonnummer: skal være et "
         "nummer i DK eller et med landekode (+45 20 12 34 56) [signal.bad_phone]",
-        "bad_id": "linje 4: customer_id: 1 til 100 tegn, der kan skrives ud, uden "
+        "bad_id": "linje 4: customer_id: 1 til 100 udskrivbare tegn, uden "
         "mellemrum først eller sidst [signal.bad_customer_id]",
         "empty_id": "linje 5: customer_id: kunde-id'et er tomt [signal.customer_id_empty]",
         "mapped": "1 kunde-id knyttet til et nummer, 3 rækker afvist",
@@ -196,7 +196,7 @@ def test_map_and_list_speak_the_admins_language_and_an_unmapped_id_is_a_coded_ro
         (
             ("signals", "map", " C-1", "20123456"),
             {
-                "da": "kunde-id'et ' C-1': 1 til 100 tegn, der kan skrives ud, uden mellemrum "
+                "da": "kunde-id'et ' C-1': 1 til 100 udskrivbare tegn, uden mellemrum "
                 "først eller sidst [input.bad_customer_id]",
                 "en": "customer id ' C-1': 1 to 100 printable characters, no spaces at the ends "
                 "[input.bad_customer_id]",
