@@ -8,7 +8,8 @@ in the channel variables ``SPILLWAY_PROMISE_HOUR`` and ``SPILLWAY_PROMISE_DAY``.
 The dialplan plays them when both are set and installed, else the whole sentence
 named in ``SPILLWAY_PROMISE_SAY``: the fixed thank-you ("at the latest on the next
 day we call customers"), or, when the request joined an open one whose own window
-the customer asked for ends later than that, "at the time you already asked for"
+the customer asked for ends later than that, "at the time you already asked for", or,
+when it joined one already being tried, "we'll try calling you again", with no time
 (:func:`fixed_key`). Nothing is synthesised at call time: the event loop only sets two
 variables, and the database read runs in the store's worker thread.
 """
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dialplan.callback_promise import (
     RECORDED,
+    RECORDED_AGAIN,
     RECORDED_ASKED,
     SpokenPromise,
     promise_files,
@@ -64,10 +66,13 @@ def next_calling_day_end(rules: CallingRules, now: float, timezone: str) -> floa
 def fixed_key(promise: Promise | None, rules: CallingRules, *, now: float) -> str:
     """The whole sentence said when the pieces cannot say ``promise``: the fixed
     thank-you, unless the request carries the customer's own window ending later than
-    it promises ("at the time you already asked for")."""
+    it promises ("at the time you already asked for"), or carries no promise (None: a
+    request recorded to be called that joined one already being tried), whose next call
+    no first-call day binds ("we'll try calling you again")."""
+    if promise is None:
+        return RECORDED_AGAIN
     if (
-        promise is not None
-        and promise.own_window
+        promise.own_window
         and promise.deadline_at > next_calling_day_end(rules, now, promise.timezone)
     ):
         return RECORDED_ASKED

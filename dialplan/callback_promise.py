@@ -63,6 +63,10 @@ PROMISE_END = "menu_callback_promise_end"
 PROMISE_LIKELY = "menu_callback_promise_likely"
 # A whole sentence: the request joined an open one with the customer's own later window.
 RECORDED_ASKED = "menu_callback_recorded_asked"
+# A whole sentence with no time in it: the request joined one already being tried (the
+# customer missed a call and rings again), whose next call is a retry the policy may
+# plan days ahead; no first-call promise binds it.
+RECORDED_AGAIN = "menu_callback_recorded_again"
 
 # Played as they are (rendered like every other prompt, SOUND_KEYS).
 PROMISE_SOUND_KEYS: tuple[str, ...] = (
@@ -72,6 +76,7 @@ PROMISE_SOUND_KEYS: tuple[str, ...] = (
     PROMISE_TOMORROW,
     PROMISE_END,
     RECORDED_ASKED,
+    RECORDED_AGAIN,
 )
 # Rendered once per value into files of their own (promise_sound_texts).
 PROMISE_TEMPLATE_KEYS: tuple[str, ...] = (PROMISE_HOUR, PROMISE_WEEKDAY)

@@ -206,9 +206,9 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         "snd": sound_dirs(settings).pbx,
         "queue_announce": queue_announcement(settings.shop.language, sound_dirs(settings).pbx),
         "plain_key": PLAIN_CALLBACK_KEY,
-        # Some requests are timed by prediction: the menu offers the plain callback.
-        "offers_timing": settings.callbacks.policy == "predicted"
-        or settings.callbacks.pilot.share_predicted is not None,
+        # Some of this queue's requests are timed by prediction: the menu offers the
+        # plain callback.
+        "offers_timing": offers_timing(settings),
         # stock("a&b"): Asterisk's own sounds as a fallback, only in their language.
         "stock": partial(stock_fallback, settings.shop.language),
         "workers": workers_of(settings),
@@ -217,6 +217,18 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))
         for name in SPILLWAY_FILES
     ]
+
+
+def offers_timing(settings: Settings) -> bool:
+    """Whether a menu request of this queue may be timed by prediction: the policy is
+    ``predicted``, or a pilot covers the queue (all queues, or this one named) — the
+    rule of ``scheduler.timing.choice.in_pilot``, a floor above, for the menu's door."""
+    pilot = settings.callbacks.pilot
+    if settings.callbacks.policy == "predicted":
+        return True
+    return pilot.share_predicted is not None and (
+        not pilot.queues or settings.queue.name in pilot.queues
+    )
 
 
 def render_sandbox(

@@ -17,6 +17,7 @@ from cli.pbx_sounds import sound_texts
 from dialplan.callback_promise import (
     PROMISE_LIKELY,
     RECORDED,
+    RECORDED_AGAIN,
     RECORDED_ASKED,
     RECORDED_CALLING_HOURS,
     fixed_recorded_key,
@@ -156,7 +157,8 @@ def test_a_customers_own_later_window_is_not_promised_as_the_next_day() -> None:
     # A deadline the fixed wording covers, or one the rules counted (no window): the usual.
     assert fixed_key(Promise(at(8, 19), CPH, own_window=True), RULES, now=now) == RECORDED
     assert fixed_key(Promise(at(17, 12), CPH), RULES, now=now) == RECORDED
-    assert fixed_key(None, RULES, now=now) == RECORDED
+    # No promise: the request joined one already being tried; no time is said.
+    assert fixed_key(None, RULES, now=now) == RECORDED_AGAIN
     for language in ("en", "da"):
         asked = load_pack(language).say(RECORDED_ASKED)
         assert {"en": "you already asked for", "da": "du allerede har bedt om"}[language] in asked

@@ -192,6 +192,17 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
         "Promised a first call by Wed 01 Jul 13:00.",
         "Next call planned: Wed 01 Jul 14:45, later than promised.",
     ]
+    # Timed by prediction inside a window the customer named (12-14): the window is the
+    # promise, not the day's close.
+    result = _explained(
+        not_before=datetime(2026, 7, 1, 12, 30, tzinfo=ZONE).timestamp(),
+        planned_by="predicted",
+        deadline=datetime(2026, 7, 1, 14, 0, tzinfo=ZONE).timestamp(),
+    )
+    assert result.timeline == [
+        "Promised a first call by Wed 01 Jul 14:00.",
+        "Next call planned: Wed 01 Jul 12:30.",
+    ]
 
 
 def test_the_best_hours_lie_inside_the_window_the_customer_asked_for() -> None:

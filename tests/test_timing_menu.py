@@ -44,6 +44,15 @@ def test_the_callback_step_offers_the_plain_key_with_its_own_prompt() -> None:
         ({"policy": "traditional"}, False),
         ({"policy": "shadow"}, False),
         ({"policy": "traditional", "pilot": {"share_predicted": 0.5}}, True),
+        # A pilot on another team's queue times none of this queue's requests.
+        ({"policy": "traditional", "pilot": {"share_predicted": 0.5, "queues": ["b2b"]}}, False),
+        (
+            {
+                "policy": "traditional",
+                "pilot": {"share_predicted": 0.5, "queues": ["spillway-support"]},
+            },
+            True,
+        ),
         ({"policy": "predicted"}, True),
     ],
 )

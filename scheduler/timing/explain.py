@@ -257,10 +257,11 @@ def promise(
     deadline_at = row.get("deadline") or promised_by(rules, facts)
     # A request timed by prediction was told its deadline's day, not its hour ("today at
     # the latest", scheduler.stored_promise), and the policy keeps that day for a first
-    # call: the promise is judged, and said, by the end of that day's calling hours.
+    # call: the promise is judged, and said, by the end of that day's calling hours. A
+    # window the customer named is its own promise, whatever the timing.
     told_by = (
         told_day_close(rules, deadline_at, facts.timezone)
-        if timing is Timing.PREDICTED
+        if timing is Timing.PREDICTED and row.get("deadline") is None
         else deadline_at
     )
     lines = timeline(row, hours, now=now, deadline_at=told_by, first_attempt_at=first_attempt_at)
