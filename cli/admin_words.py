@@ -4,7 +4,7 @@ console's language (``web.language``, else ``shop.language``), error lines too."
 from __future__ import annotations
 
 from spillway.console_text import ConsoleText, console_language, load_console_text
-from spillway.errors import SpillwayError
+from spillway.errors import ConfigError, SpillwayError
 from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.settings import Settings
 
@@ -17,10 +17,12 @@ def admin_words(settings: Settings) -> ConsoleText:
 def error_line(exc: SpillwayError, settings: Settings | None) -> str:
     """The line a failed command prints: an error raised with its words in the packs
     (:meth:`SpillwayError.worded`) in the admin's language (English when the settings
-    cannot be read), with its stable code, the same in every language
-    (``[input.not_a_phone]``); any other as raised."""
+    cannot be read, unless the configuration's error knows its admin's language), with
+    its stable code, the same in every language (``[input.not_a_phone]``); any other as
+    raised."""
+    known = exc.admin_language if isinstance(exc, ConfigError) else None
     try:
-        text = admin_words(settings) if settings else load_console_text(DEFAULT_LANGUAGE)
+        text = admin_words(settings) if settings else load_console_text(known or DEFAULT_LANGUAGE)
     except SpillwayError:  # a pack that cannot be read: said as raised
         text = load_console_text(DEFAULT_LANGUAGE)
     if exc.wording is None:  # raised with an English message: no words or code of its own

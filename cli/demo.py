@@ -36,6 +36,7 @@ from cli.selftest import SelftestRoute, place_selftest_call
 from dialplan.sandbox import Sandbox
 from spillway.ami import AmiClient
 from spillway.call import CallOutcome
+from spillway.console_text import load_console_text
 from spillway.errors import NluError
 from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
@@ -201,8 +202,12 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     pack = load_pack(language)
     if not ok and pack.recogniser_weak:
         kept = result["outcome"] in SPOKEN_KEPT
+        # The demo's own lines are English: the pack's note is said in English too.
+        weak_note = load_console_text(DEFAULT_LANGUAGE)(
+            f"cli.doctor.recogniser_weak_note.{language}"
+        )
         console.print(
-            f"[yellow]the {pack.name} recogniser here is weak[/] ({pack.recogniser_weak}): "
+            f"[yellow]the {pack.name} recogniser here is weak[/] ({weak_note}): "
             f"the caller was {'kept' if kept else 'DROPPED'} ({result['outcome']})"
         )
         ok = kept and any(t["heard"] for t in turns)

@@ -132,10 +132,13 @@ def check_recognisers(settings: Settings) -> list[Check]:
         name = t("cli.doctor.recogniser", language=code)
         name += " (shop.language)" if code == settings.shop.language else ""
         detail = f"{choice.engine} {choice.model}: {choice.why.said(t)}"
-        if pack.recogniser_weak and choice.model == pack.recognisers.get("whisper"):
+        if pack.recogniser_weak and choice.model == pack.recognisers[pack.recogniser_weak]:
             better = pack.recognisers.get("sherpa", "")
             fix = f"spillway models fetch {better}" if better else ""
-            weak = t("cli.doctor.recogniser_weak", detail=detail, weak=pack.recogniser_weak)
+            # Why, about the pack's language, in the admin's (an English admin may run
+            # a Danish bot).
+            note = t(f"cli.doctor.recogniser_weak_note.{code}")
+            weak = t("cli.doctor.recogniser_weak", detail=detail, weak=note)
             checks.append(Check(name, True, weak, fix, warning=True))
         else:
             checks.append(Check(name, True, detail))

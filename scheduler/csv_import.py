@@ -17,7 +17,8 @@ refused with the lines it spans, so no row vanishes silently. A field past
 the csv module's limit (an open quote, or not a CSV at all) ends the reading
 with its line. Refused numbers are kept whole in :class:`RowError` and masked
 when printed, unless asked for in full. Every reason is a :class:`Wording` of the
-language pack (``cli.csv`` in console.yaml), said in the admin's language when printed.
+language pack (``cli.csv`` in console.yaml), said in the admin's language when printed,
+with a code that is the same in every language (``callback.bad_phone``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ COLUMNS = (
     "not_after",
     "idempotency_key",
 )
+CODE_PREFIX = "callback"  # a refused row's code: callback.<name>
 MAX_ROWS = 100_000
 DELIMITERS = (",", ";", "\t", "|")
 _TRUE = {"1", "yes", "y", "true", "t", "ja"}
@@ -60,15 +62,24 @@ _LATEST = datetime(2100, 1, 1, tzinfo=UTC).timestamp()
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
+    code: str  # why, the same in every language: "callback.bad_phone"
     reason: Wording | str  # a Wording of the pack; a str: a foreign message, as it came
     phone: str | None = None  # the number refused, kept whole; masked when printed
 
+    @classmethod
+    def named(
+        cls, line: int, name: str, reason: Wording | str, phone: str | None = None
+    ) -> RowError:
+        """The refusal ``callback.<name>`` of the row at ``line``."""
+        return cls(line, f"{CODE_PREFIX}.{name}", reason, phone)
+
     def wording(self, *, full: bool = False) -> Wording:
-        """The refusal with its line (and the number, masked unless ``full``)."""
+        """The refusal with its line and code (and the number, masked unless ``full``)."""
+        row = {"line": self.line, "reason": self.reason, "code": self.code}
         if self.phone is None:
-            return worded("cli.csv.row", line=self.line, reason=self.reason)
+            return Wording("cli.csv.row", row)
         shown = self.phone if full else _masked(self.phone)
-        return worded("cli.csv.row_phone", line=self.line, phone=repr(shown), reason=self.reason)
+        return Wording("cli.csv.row_phone", {**row, "phone": repr(shown)})
 
     def text(self, *, full: bool = False) -> str:
         """:meth:`wording` in English."""
@@ -115,16 +126,27 @@ class CsvError(ValueError):
 
 
 class _Refused(ValueError):
-    """A row refused: why, in the pack's words (and the number, when it is what failed)."""
+    """A row refused: ``name`` (its code's), why in the pack's words (and the number,
+    when it is what failed)."""
 
-    def __init__(self, reason: Wording, phone: str | None = None) -> None:
+    def __init__(self, name: str, reason: Wording, phone: str | None = None) -> None:
         super().__init__(str(reason))
+        self.name = name
         self.reason = reason
         self.phone = phone
 
 
 def _refused(key: str, **values: object) -> _Refused:
-    return _Refused(worded(f"cli.csv.{key}", **values))
+    """The refusal ``callback.<key>``, worded by ``cli.csv.<key>``."""
+    return _Refused(key, worded(f"cli.csv.{key}", **values))
+
+
+def _phone_refusal(why: Wording | None) -> str:
+    """The name of a number's refusal (:func:`spillway.phone.phone_refusal`'s words): not
+    a number, a kind never called back, or a country callbacks do not dial."""
+    if why is None or why.key == "phone.invalid":
+        return "bad_phone"
+    return "phone_kind" if why.key == "phone.kind_not_called" else "phone_abroad"
 
 
 def delimiter_for(text: str, columns: Collection[str] = ("phone",)) -> str:
@@ -191,7 +213,7 @@ def parse_csv(
         try:
             cells = next(reader, None)
         except csv.Error as exc:
-            errors.append(RowError(line, unreadable(exc)))
+            errors.append(RowError.named(line, "unreadable", unreadable(exc)))
             break
         if cells is None:
             break
@@ -199,24 +221,24 @@ def parse_csv(
             continue
         last = line
         if len(good) + len(errors) >= MAX_ROWS:
-            errors.append(RowError(line, worded("cli.csv.too_many_rows", most=MAX_ROWS)))
+            too_many = worded("cli.csv.too_many_rows", most=MAX_ROWS)
+            errors.append(RowError.named(line, "too_many_rows", too_many))
             break
         if reader.line_num > line and _swallows_rows(cells, header, delimiter, region):
-            errors.append(
-                RowError(line, worded("cli.csv.swallowed", first=line, last=reader.line_num))
-            )
+            swallowed = worded("cli.csv.swallowed", first=line, last=reader.line_num)
+            errors.append(RowError.named(line, "rows_swallowed", swallowed))
             continue
         try:
             good.append(
                 (line, _request(header, cells, region, default_timezone, allowed_countries))
             )
         except _Refused as exc:
-            errors.append(RowError(line, exc.reason, exc.phone))
+            errors.append(RowError.named(line, exc.name, exc.reason, exc.phone))
     refused = {e.line for e in errors}
     if last and last not in refused and quote_left_open(text, last, delimiter):
         # The file ends inside the last row's quote: what that row holds is a guess.
         good = [(at, request) for at, request in good if at != last]
-        errors.append(RowError(last, worded("cli.csv.quote_open")))
+        errors.append(RowError.named(last, "quote_open", worded("cli.csv.quote_open")))
     return ParsedCsv(good, errors, warnings)
 
 
@@ -273,7 +295,7 @@ def _request(
         raise _refused("phone_empty")
     e164, problem = phone_refusal(phone, region, allowed_countries=allowed_countries)
     if e164 is None:
-        raise _Refused(problem or worded("phone.invalid"), phone)
+        raise _Refused(_phone_refusal(problem), problem or worded("phone.invalid"), phone)
     tz = value.get("timezone") or timezone_for(e164, default_timezone)
     try:
         zone = ZoneInfo(tz)

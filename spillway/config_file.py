@@ -8,6 +8,12 @@ aliases and must not hold secrets; the secrets file and ``SPILLWAY_*`` variables
 override it. Any problem becomes one :class:`ConfigError` line that names the key, the
 value, what was expected and where the value came from. The sections themselves are
 :mod:`spillway.settings`.
+
+A problem Spillway words itself (an unknown or missing key, a file that is not UTF-8,
+YAML it refuses, a secret in the file, JSON that is not) is raised with its code and
+its words in the packs (``errors.config.<name>``), said in the admin's language
+(:mod:`spillway.config_language`); one that carries pydantic's or PyYAML's English
+(a value's check, a YAML syntax error) stays English, so no line is half translated.
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
+from spillway.config_language import admin_language
 from spillway.errors import ConfigError
 from spillway.secrets import check_secrets_file
 from spillway.settings import SECRET_KEYS, Settings
+from spillway.wording import Wording, worded
 
 SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
-DEFAULT = "the built-in default"  # the source of a value set nowhere
+DEFAULT = worded("cli.config.source.default")  # the source of a value set nowhere
 
 
 def user_config() -> Path:
@@ -76,15 +84,22 @@ def default_config_path() -> Path | None:
     return find_config().path
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that Spillway refuses: the error ``config.<refusal>`` and the
+    values of its words (:func:`_read_yaml` raises it with the file and the line)."""
+
+    def __init__(self, mark: Any, refusal: str, /, **values: object) -> None:
+        super().__init__(None, None, f"refused: config.{refusal}", mark)
+        self.refusal = refusal
+        self.values = values
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without aliases: a few nested ``*refs`` can expand to gigabytes."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed here", event.start_mark
-            )
+            raise _Refused(self.peek_event().start_mark, "yaml_alias")
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
@@ -95,13 +110,7 @@ class _NoAliasLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str) and key in seen:
                 first = seen[key].start_mark.line + 1
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"{key!r} is given twice (first on line {first}): the second would "
-                    "silently replace the first; keep one and merge them",
-                    key_node.start_mark,
-                )
+                raise _Refused(key_node.start_mark, "yaml_twice", name=repr(key), first=first)
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
 
@@ -111,11 +120,8 @@ def _utf8(raw: bytes, what: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"config error: {what} line {line}: not UTF-8 text "
-            f"(byte 0x{raw[exc.start]:02x}): expected a UTF-8 file",
-            hint=f"iconv -f latin1 -t utf-8 {what}",
-        ) from None
+        byte = f"0x{raw[exc.start]:02x}"
+        raise ConfigError.worded("not_utf8", file=what, line=line, byte=byte) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -125,7 +131,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 0
+        raise ConfigError.worded(exc.refusal, file=path, line=line, **exc.values) from exc
     except yaml.YAMLError as exc:
+        # PyYAML's own problem is English: the whole line stays English.
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
@@ -133,14 +143,16 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"config error: {path}: expected a mapping of sections at the top")
+        raise ConfigError.worded("not_a_mapping", file=path)
     for section, key in SECRET_KEYS:
         sect = data.get(section)
         if isinstance(sect, dict) and key in sect:
-            env = f"SPILLWAY_{section.upper()}__{key.upper()}"
-            raise ConfigError(
-                f"config error: {section}.{key} must not be in {path}: expected it from "
-                f"{env} or the secrets file {paths.secrets_file()}"
+            raise ConfigError.worded(
+                "secret_in_file",
+                key=f"{section}.{key}",
+                file=path,
+                variable=f"SPILLWAY_{section.upper()}__{key.upper()}",
+                secrets=paths.secrets_file(),
             )
     return data
 
@@ -164,7 +176,7 @@ def _in_file(data: Any, key: str) -> bool:
     return True
 
 
-def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
+def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> Wording:
     """Where the value of ``key`` in force came from, as the error line says it.
 
     The sources in their order of priority (:meth:`Settings.settings_customise_sources`):
@@ -177,18 +189,22 @@ def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path 
     }
     for name in names:
         if name in environment:
-            return f"from ${environment[name]}"
+            return worded("cli.config.source.env", variable=environment[name])
     if secrets is not None:
         text = secrets.read_bytes().decode("utf-8", "replace")
         given = {line.split("=", 1)[0].strip().upper() for line in text.splitlines()}
         if any(name in given for name in names):
-            return f"in the secrets file {secrets}"
+            return worded("cli.config.source.secrets", file=secrets)
     if path is not None and _in_file(data, key):
-        return f"in {path}"
+        return worded("cli.config.source.file", file=path)
     return DEFAULT
 
 
-def _describe(error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None) -> str:
+def _refusal(
+    error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None
+) -> ConfigError:
+    """pydantic's first ``error`` as one line: an unknown or missing key in the pack's
+    words, a refused value in pydantic's English with the key, value and source."""
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     context = error.get("ctx") or {}
     value = error.get("input")
@@ -197,7 +213,12 @@ def _describe(error: Any, data: dict[str, Any], path: Path | None, secrets: Path
         key, value = str(context["key"]), context.get("value")
     kind = error["type"]
     # A missing key's source is the entry that lacks it.
-    sources = [_source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)]
+    first = _source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)
+    if kind == "extra_forbidden":
+        return ConfigError.worded("unknown_key", key=key, source=first)
+    if kind == "missing":
+        return ConfigError.worded("missing_key", key=key, source=first)
+    sources = [str(first)]
     # A check across sections also names the source of each other key it read (a
     # host-mode check fails as much from where pbx.mode was set as from the dial string).
     for other in str(context.get("with_keys", "")).split():
@@ -206,20 +227,28 @@ def _describe(error: Any, data: dict[str, Any], path: Path | None, secrets: Path
     source = f" ({'; '.join(sources)})"
     if not error["loc"] and "key" not in context:  # a check of the whole file
         source = f" (in {path})" if path is not None else ""
-    if kind == "extra_forbidden":
-        return f"config error: {key}: unknown key{source}"
-    if kind == "missing":
-        return f"config error: {key}: missing{source}"
     shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
     msg = str(error["msg"])
     expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
-    return f"config error: {key} = {shown}: expected {expected}{source}"
+    return ConfigError(f"config error: {key} = {shown}: expected {expected}{source}")
 
 
 def load_settings(config_path: Path | None = None, *, use_default_path: bool = True) -> Settings:
-    """Load and validate the settings; raise one ConfigError line on any problem."""
+    """Load and validate the settings; raise one ConfigError line on any problem, in
+    the admin's language when Spillway words it (:attr:`ConfigError.admin_language`)."""
     path = config_path or (default_config_path() if use_default_path else None)
-    data = _read_yaml(path) if path is not None else {}
+    data: dict[str, Any] | None = None  # None: the file could not be read
+    try:
+        data = _read_yaml(path) if path is not None else {}
+        return _validated(data, path)
+    except ConfigError as exc:
+        if exc.wording is not None:
+            failing = exc.wording.values.get("key")
+            exc.admin_language = admin_language(data, os.environ, str(failing or ""))
+        raise
+
+
+def _validated(data: dict[str, Any], path: Path | None) -> Settings:
     secrets: Path | None = paths.secrets_file()
     if secrets is not None and secrets.is_file():
         warning = check_secrets_file(secrets)
@@ -231,7 +260,7 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
     try:
         return Settings(_env_file=secrets, **data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0], data, path, secrets)) from exc
+        raise _refusal(exc.errors()[0], data, path, secrets) from exc
     except SettingsError as exc:
         # A list or section given in the environment or the secrets file that is not JSON.
         field = str(exc).split('"')[1] if '"' in str(exc) else "?"
@@ -241,14 +270,8 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
         found = _not_json(field, given)
         if found is not None:
             name, key = found
-            raise ConfigError(
-                f"config error: {key} from ${name} is not valid JSON: expected a list or "
-                f'mapping in JSON, as the file\'s YAML would give it (e.g. \'["a", "b"]\')'
-            ) from exc
-        raise ConfigError(
-            f"config error: SPILLWAY_{field.upper()} is not valid JSON: expected an object "
-            f'such as {{"ami_port": 5038}}, or SPILLWAY_{field.upper()}__<KEY>=value per key'
-        ) from exc
+            raise ConfigError.worded("env_not_json", key=key, variable=name) from exc
+        raise ConfigError.worded("section_not_json", variable=f"SPILLWAY_{field.upper()}") from exc
 
 
 def _secrets_values(secrets: Path) -> dict[str, str]:

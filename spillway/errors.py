@@ -71,6 +71,9 @@ class ConfigError(SpillwayError):
 
     code = "config"
     exit_code = 2
+    # The language of the admin who wrote the configuration, as far as it could be read
+    # (spillway.config_language): the settings that would say it are what failed.
+    admin_language: str | None = None
 
 
 class StorageError(SpillwayError):

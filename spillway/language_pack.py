@@ -81,7 +81,9 @@ class LanguagePack:
     recogniser_prompt: str
     recogniser_beam_size: int  # Whisper's beams unless speech.whisper_beam_size says
     demo_conversation: tuple[str, ...]  # what `spillway demo`'s caller says, line by line
-    recogniser_weak: str  # why the recogniser this machine gives the pack is weak ("": it is not)
+    # The engine in ``recognisers`` whose model is weak in this language ("": none); why
+    # is cli.doctor.recogniser_weak_note.<code> in console.yaml, said in the admin's words.
+    recogniser_weak: str
     prompts: Mapping[str, Prompt]
     reading: Reading
 
@@ -121,6 +123,14 @@ def _read(code: str, filename: str) -> dict[str, Any]:
 def read_pack_file(code: str, filename: str) -> dict[str, Any]:
     """A YAML file of pack ``code`` as a mapping; ConfigError when missing or malformed."""
     return _read(code, filename)
+
+
+def _weak(pack: Mapping[str, Any], where: str) -> str:
+    """``recogniser_weak``: one of the pack's recognisers, or "" for none."""
+    weak = _need(pack, "recogniser_weak", str, where)
+    if weak and weak not in _need(pack, "recognisers", dict, where):
+        raise ConfigError(f"{where}: recogniser_weak {weak!r} is not one of its recognisers")
+    return weak
 
 
 def _need(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
@@ -190,7 +200,7 @@ def load_pack(code: str) -> LanguagePack:
         recogniser_prompt=_need(pack, "recogniser_prompt", str, where),
         recogniser_beam_size=_need(pack, "recogniser_beam_size", int, where),
         demo_conversation=_lines(pack, "demo_conversation", where),
-        recogniser_weak=_need(pack, "recogniser_weak", str, where),
+        recogniser_weak=_weak(pack, where),
         prompts=MappingProxyType(prompts),
         reading=Reading(
             weekdays=_words(reading, "weekdays", 7, reading_where),

@@ -185,26 +185,30 @@ BAD_ROWS = (
         (
             "da",
             [
-                "linje 2: nummeret '*23': ikke et gyldigt telefonnummer",
-                "linje 3: consent 'måske': skal være ja eller nej (også yes/no, true/false, 1/0)",
-                "linje 4: timezone 'Europe/Nowhere' er ikke navnet på en IANA-tidszone",
+                "linje 2: nummeret '*23': ikke et gyldigt telefonnummer [callback.bad_phone]",
+                "linje 3: consent 'måske': skal være ja eller nej (også yes/no, true/false, 1/0) "
+                "[callback.bad_flag]",
+                "linje 4: timezone 'Europe/Nowhere' er ikke navnet på en IANA-tidszone "
+                "[callback.bad_timezone]",
                 "linje 5: nummeret '+*********67': der ringes ikke tilbage til et nummer i SE "
-                "(+46): der ringes kun tilbage til DK",
-                "linje 6: not_after skal ligge efter not_before",
-                "linje 7: not_after ligger i fortiden",
+                "(+46): der ringes kun tilbage til DK [callback.phone_abroad]",
+                "linje 6: not_after skal ligge efter not_before [callback.window_inverted]",
+                "linje 7: not_after ligger i fortiden [callback.window_past]",
             ],
             "0 tilbagekald tilføjet",
         ),
         (
             "en",
             [
-                "line 2: phone '*23': not a valid phone number",
-                "line 3: consent 'måske': expected yes or no (also ja/nej, true/false, 1/0)",
-                "line 4: timezone 'Europe/Nowhere' is not an IANA time zone name",
+                "line 2: phone '*23': not a valid phone number [callback.bad_phone]",
+                "line 3: consent 'måske': expected yes or no (also ja/nej, true/false, 1/0) "
+                "[callback.bad_flag]",
+                "line 4: timezone 'Europe/Nowhere' is not an IANA time zone name "
+                "[callback.bad_timezone]",
                 "line 5: phone '+*********67': a number in SE (+46) is not called back: "
-                "callbacks dial only DK",
-                "line 6: not_after must be later than not_before",
-                "line 7: not_after is in the past",
+                "callbacks dial only DK [callback.phone_abroad]",
+                "line 6: not_after must be later than not_before [callback.window_inverted]",
+                "line 7: not_after is in the past [callback.window_past]",
             ],
             "0 requests added",
         ),
@@ -218,8 +222,10 @@ def test_a_csv_imports_refused_rows_name_their_line_in_the_admins_language(
     done = CliRunner().invoke(app, ["callbacks", "import", str(file)], env=_env(store, language))
     assert done.exit_code == 1, done.output
     said = [" ".join(line.split()) for line in done.output.splitlines()]
-    for row in rows:
-        assert any(line.startswith(f"{file} {row}") for line in said), (row, said)
+    for row in rows:  # each row's words (their start), its stable code last
+        words, code = row.rsplit(" [", 1)
+        found = [line for line in said if line.startswith(f"{file} {words}")]
+        assert len(found) == 1 and found[0].endswith(f" [{code}"), (row, said)
     assert summary in said[-1], said
     assert len([line for line in said if line.startswith(str(file))]) == len(rows), said
 
@@ -281,12 +287,15 @@ def test_the_spools_rejections_are_said_in_the_admins_language(
     assert kept == "version 2, expected 1\n"
 
 
-def test_a_row_refusal_is_the_same_words_in_english_as_before() -> None:
-    """``str()`` of a refused row is the English it was (logs and the API read it)."""
+def test_a_row_refusal_is_the_same_words_in_english_as_before_with_its_code() -> None:
+    """``str()`` of a refused row is the English it was (logs read it), then its code,
+    the same in Danish."""
     parsed = parse_csv("phone,name\n\n,Anna\n", region="DK", default_timezone="UTC")
-    assert [e.text() for e in parsed.errors] == ["line 3: phone is empty"]
+    assert [e.text() for e in parsed.errors] == ["line 3: phone is empty [callback.phone_empty]"]
+    assert [e.code for e in parsed.errors] == ["callback.phone_empty"]
     da = load_console_text("da")
-    assert [e.said(da) for e in parsed.errors] == ["linje 3: feltet phone er tomt"]
+    said = [e.said(da) for e in parsed.errors]
+    assert said == ["linje 3: feltet phone er tomt [callback.phone_empty]"]
 
 
 WORDED = re.compile(r"\b(\w+)\.worded\(\s*\"(\w+)\"")

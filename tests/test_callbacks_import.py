@@ -47,12 +47,15 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         (9, "+4520123456"),
     ]
     assert [str(e) for e in parsed.errors] == [
-        "line 3: phone '+********56': a premium-rate number is not called back",
-        "line 4: phone 'not a number': not a valid phone number",
-        "line 6: timezone 'Mars/Olympus' is not an IANA time zone name",
+        "line 3: phone '+********56': a premium-rate number is not called back "
+        "[callback.phone_kind]",
+        "line 4: phone 'not a number': not a valid phone number [callback.bad_phone]",
+        "line 6: timezone 'Mars/Olympus' is not an IANA time zone name [callback.bad_timezone]",
         "line 7: not_before 'tomorrow': expected an ISO 8601 time "
-        "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone)",
-        "line 8: traditional 'maybe': expected yes or no (also ja/nej, true/false, 1/0)",
+        "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone) "
+        "[callback.bad_time]",
+        "line 8: traditional 'maybe': expected yes or no (also ja/nej, true/false, 1/0) "
+        "[callback.bad_flag]",
     ]
     anna = parsed.requests[0][1]
     assert anna.timezone == "Europe/Copenhagen" and anna.consent and not anna.traditional
@@ -60,6 +63,25 @@ def test_each_bad_row_is_named_by_its_line() -> None:
     assert anna.not_after - anna.not_before == 7200
     carl = parsed.requests[1][1]
     assert carl.timezone == "America/New_York" and carl.traditional and carl.segment == "b2b"
+
+
+@pytest.mark.parametrize(
+    ("rows", "code"),
+    [
+        ("20123456,a,b\n", "callback.more_fields"),
+        (",Anna\n", "callback.phone_empty"),
+        ("90 12 34 56,Premium\n", "callback.phone_kind"),
+        ("+46701234567,Sven\n", "callback.phone_abroad"),
+        ('20123456,"Anna\n', "callback.quote_open"),
+        ('20123456,"Anna\n20123457,Bo\n20123458,Carl"\n', "callback.rows_swallowed"),
+    ],
+)
+def test_each_kind_of_refused_row_has_its_stable_code(rows: str, code: str) -> None:
+    """The code names the kind of refusal, the same in every language (a support
+    search finds it); the words say it in the admin's language."""
+    parsed = parse_csv("phone,name\n" + rows, region="DK", default_timezone="UTC")
+    assert [(e.line, e.code) for e in parsed.errors] == [(2, code)]
+    assert str(parsed.errors[0]).endswith(f" [{code}]")
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import pytest
 
 from bot.dialogue import prompts
 from spillway import language_pack
+from spillway.console_text import load_console_text
 from spillway.errors import ConfigError
 from spillway.language_pack import available_languages, load_pack
 from tests.conftest import make_settings
@@ -47,6 +48,37 @@ def test_pack_names_a_voice_and_recogniser(code: str) -> None:
     assert pack.voices.get("espeak"), "espeak-ng is the voice that always works"
     assert pack.voices.get("piper") and pack.recognisers.get("whisper")
     assert pack.locale.split("-")[0] == code
+
+
+@pytest.mark.parametrize("code", PACKS)
+def test_a_weak_recogniser_is_one_of_the_packs_with_its_note_in_every_admins_language(
+    code: str,
+) -> None:
+    """pack.yaml names which recogniser is weak; why is a console key, so the doctor
+    says it in the admin's language, whichever pack it is about."""
+    pack = load_pack(code)
+    if not pack.recogniser_weak:
+        return
+    assert pack.recogniser_weak in pack.recognisers
+    notes = {load_console_text(admin)(f"cli.doctor.recogniser_weak_note.{code}") for admin in PACKS}
+    assert len(notes) == len(PACKS) and all(notes), notes
+
+
+def test_a_weak_recogniser_the_pack_does_not_have_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _copy_pack(tmp_path, monkeypatch)
+    try:
+        pack = root / "da" / "pack.yaml"
+        pack.write_text(
+            pack.read_text().replace("recogniser_weak: whisper", "recogniser_weak: vosk")
+        )
+        with pytest.raises(
+            ConfigError, match="recogniser_weak 'vosk' is not one of its recognisers"
+        ):
+            load_pack("da")
+    finally:
+        load_pack.cache_clear()
 
 
 def _copy_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -315,7 +315,9 @@ def import_(
             rules, phone=request.phone, now=now, timezone=zone, not_before=nb, not_after=na
         )
         if problem is not None:
-            errors.append(RowError(line, problem.wording))
+            # The window's refusal by its words' name: callback.window_past.
+            name = "window_" + problem.wording.key.rsplit(".", 1)[-1]
+            errors.append(RowError.named(line, name, problem.wording))
             continue
         expires_at = window_expiry(rules, now=now, timezone=zone, not_before=nb, not_after=na)
         promised = window_deadline(rules, now=now, timezone=zone, not_before=nb, not_after=na)
@@ -343,7 +345,8 @@ def import_(
                             timing=timing,
                         )
                     except requests.KeyReused as exc:
-                        errors.append(RowError(line, exc.wording or exc.message))
+                        reused = exc.wording or exc.message
+                        errors.append(RowError(line, exc.code, reused))
                         continue
                     merged += recorded.merged
                     already += recorded.replayed
