@@ -26,11 +26,14 @@ from dialplan.callback_promise import (
     PROMISE_START,
     PROMISE_TODAY,
     PROMISE_TOMORROW,
+    RECORDED_AGAIN,
     hour_file,
     weekday_file,
 )
 from dialplan.sounds import sound_dirs, wav_bytes
 from dialplan.spool import callback_spool
+from scheduler import requests
+from scheduler.requests import NewRequest, RequestSource
 from scheduler.rule_facts import promise_times
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
@@ -150,6 +153,46 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
     finally:
         for path in added:
             path.unlink(missing_ok=True)
+
+
+async def test_key_3_joining_a_request_already_tried_says_no_time(
+    pbx: PbxHandle, tmp_path: Path
+) -> None:
+    # The customer missed a callback and rings again: key 3 joins the open request, whose
+    # next call is a retry the policy may plan days ahead. No first-call day binds it, so
+    # the thank-you names no time (its file installed: a tenth of a second of silence
+    # where the sandbox has none rendered).
+    sound = sound_dirs(pbx.settings).local / f"{RECORDED_AGAIN}.wav"
+    added = not sound.exists()
+    if added:
+        sound.parent.mkdir(parents=True, exist_ok=True)
+        sound.write_bytes(wav_bytes(b"\0\0" * 800))
+    try:
+        await _key_3_joins_a_tried_request(pbx, tmp_path)
+    finally:
+        if added:
+            sound.unlink(missing_ok=True)
+
+
+async def _key_3_joins_a_tried_request(pbx: PbxHandle, tmp_path: Path) -> None:
+    async with routing_harness(
+        pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
+    ) as h:
+        with h.store.transaction() as tx:
+            first = requests.record(
+                tx, NewRequest("+4533333377", RequestSource.API, "t"), region="DK", now=time.time()
+            ).id
+        h.store.execute("UPDATE callback_requests SET attempts = 1 WHERE id = ?", (first,))
+        with pbx.ami.subscribe("UserEvent", "Hangup", "Newexten") as events:
+            call = await h.call("4533333377")
+            await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
+            await h.press(call, "3")
+            done = await wait_event(events, 20, UserEvent="SpillwayCallback", CallId=call.call_id)
+            told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
+            await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
+        assert done["CallbackId"] == str(first)  # joined, not a second request
+        assert len(h.rows("SELECT id FROM callback_requests")) == 1
+    assert told["Context"] == "spillway-say" and RECORDED_AGAIN in told["AppData"], told
 
 
 async def test_a_dtmf_only_bot_leaves_the_offer_to_the_dialplan_menu(
