@@ -91,7 +91,8 @@ async def test_opting_out_while_the_call_rings_closes_the_request_as_opted_out(
         ),
         (
             "da",
-            "intet tilladt tidspunkt, før tilbagekaldet udløber (efter det tidspunkt, kunden bad om)",
+            "intet tilladt tidspunkt, før tilbagekaldet udløber "
+            "(efter det tidspunkt, kunden bad om)",
         ),
     ],
 )
