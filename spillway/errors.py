@@ -56,9 +56,14 @@ class SpillwayError(Exception):
         hint = Wording(f"hints.{code}", values) if hinted else None
         return cls(Wording(f"errors.{code}", values), hint=hint, code=code)
 
+    def message_said(self, text: ConsoleText) -> str:
+        """The message alone in ``text``'s language (as raised, when not worded): for a
+        report that says its own fix (`spillway doctor`)."""
+        return self.wording.said(text) if self.wording else self.message
+
     def said(self, text: ConsoleText) -> str:
         """The message and its hint in ``text``'s language (as raised, when not worded)."""
-        message = self.wording.said(text) if self.wording else self.message
+        message = self.message_said(text)
         hint = self.hint_wording.said(text) if self.hint_wording else self.hint
         return f"{message} ({hint})" if hint else message
 

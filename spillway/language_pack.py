@@ -91,6 +91,14 @@ class LanguagePack:
         """The wording of ``action`` with ``values`` filled in."""
         return self.prompts[action].text.format(**values)
 
+    def say_rule(self, key: str, values: Mapping[str, object]) -> str:
+        """A calling rule's refusal (a ``rule_*`` key and its values) in this pack's words;
+        ``weekday`` (0 = Monday) named as the pack names the day."""
+        filled = dict(values)
+        if "weekday" in filled:
+            filled["day"] = self.reading.weekdays[int(str(filled.pop("weekday")))]
+        return self.say(key, **filled)
+
 
 def _root() -> Any:
     return resources.files("spillway") / "languages"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from spillway.console_text import ConsoleText, load_console_text
-from spillway.language_pack import DEFAULT_LANGUAGE
+from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.phone import abroad_wording, destination_wording
 from spillway.wording import Wording
 
@@ -31,6 +31,9 @@ NUMBER_ABROAD = "number_abroad"  # ``country`` (+``prefix``) is not among ``allo
 MAX_ATTEMPTS = "max_attempts"  # ``made`` attempts, at most ``most``
 EXPIRED = "expired"  # past the request's expiry
 NO_TIME = "no_time"  # no allowed time left before it expires
+# No allowed time left before it expires, and ``rule`` (a calling rule's ``rule_*`` key
+# in prompts.yaml, with its values) refused the moment the dialer tried it.
+RULE = "rule"
 BROKEN = "broken"  # the dialer could not handle the row: ``error``, a library's message
 CANCELLED_ADMIN = "cancelled_admin"  # `spillway callbacks cancel`
 CANCELLED_CONSOLE = "cancelled_console"  # by ``user`` on the console's request page
@@ -46,6 +49,7 @@ CODES: Mapping[str, tuple[str, ...]] = {
     MAX_ATTEMPTS: ("made", "most"),
     EXPIRED: (),
     NO_TIME: (),
+    RULE: ("rule",),
     BROKEN: ("error",),
     CANCELLED_ADMIN: (),
     CANCELLED_CONSOLE: ("user",),
@@ -115,6 +119,8 @@ class Problem:
             return abroad_wording(str(v["country"]), int(v["prefix"]), allowed).said(text)
         if self.code == NO_TIME:
             return text("plan_reason.no_time")
+        if self.code == RULE:
+            return _rule_said(v, text)
         return text(f"last_error.{self.code}", **v)
 
     def __str__(self) -> str:
@@ -166,6 +172,25 @@ def expired() -> Problem:
 
 def no_time() -> Problem:
     return Problem(NO_TIME)
+
+
+def rule_left_no_time(key: str, values: Mapping[str, str | int]) -> Problem:
+    """No allowed time before the request expires, after rule ``key`` (``rule_*``, with
+    ``values``: :class:`scheduler.rules.Refusal`'s) refused the moment the dialer tried."""
+    return Problem(RULE, {**values, "rule": key})
+
+
+def _rule_said(values: Mapping[str, str | int], text: ConsoleText) -> str:
+    """A :data:`RULE` problem in ``text``'s language: the rule in the pack's own words
+    (prompts.yaml); a key the pack no longer has, or values its words lack, as no time."""
+    pack = load_pack(text.code)
+    key = str(values["rule"])
+    others = {k: v for k, v in values.items() if k != "rule"}
+    try:
+        rule = pack.say_rule(key, others) if key.startswith("rule_") else None
+    except (KeyError, IndexError, ValueError):
+        rule = None
+    return text("last_error.rule", rule=rule) if rule else text("plan_reason.no_time")
 
 
 def broken(error: object) -> Problem:

@@ -191,7 +191,7 @@ def test_doctor_counts_the_dialer_nodes(
 @pytest.mark.parametrize(
     ("language", "queued", "expected"),
     [
-        ("da", 1, "konfigurationsfejl: sms.gateway_url er ikke sat: 1 besked bliver liggende"),
+        ("da", 1, "fejl i konfigurationen: sms.gateway_url er ikke sat: 1 besked bliver liggende"),
         ("da", 2, "2 beskeder bliver liggende i udbakken"),
         ("en", 1, "sms.gateway_url is not set: 1 message stays queued in the outbox"),
     ],

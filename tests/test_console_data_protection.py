@@ -4,6 +4,7 @@ library: forget through the console leaves nothing for export, the download is t
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -399,3 +400,34 @@ async def test_a_hold_or_release_in_a_search_s_result_shows_that_result_again(
     assert from_list.status_code == 303 and 'id="found"' not in after_list.text
     actions = [a["action"] for a in _audit(store)]
     assert actions == ["search", "hold", "release", "hold"]  # showing it again is no search
+
+
+@pytest.mark.parametrize(
+    ("language", "needs", "where", "never"),
+    [
+        ("en", "a hold needs its reason", "in the Reason field", "the audit log must never"),
+        ("da", "en tilbageholdelse skal have en begrundelse", "i feltet Begrundelse", "aldrig"),
+    ],
+)
+async def test_a_refused_reason_is_said_in_the_consoles_language_without_cli_flags(
+    world: tuple[SqliteStore, Settings], language: str, needs: str, where: str, never: str
+) -> None:
+    store, settings = world
+    web = settings.web.model_copy(update={"language": language})
+    spoken = (store, settings.model_copy(update={"web": web}))
+    async with _client(spoken, "ada") as (client, token):
+        bare = await client.post(f"{PAGE}/hold", data={"phone": BO, "csrf_token": token})
+        with_number = await client.post(
+            f"{PAGE}/release",
+            data={"phone": BO, "reason": "ring 31 98 76 54", "csrf_token": token},
+        )
+    problems = [
+        re.search(r'<p class="problem" role="alert">([^<]+)</p>', a.text)
+        for a in (bare, with_number)
+    ]
+    assert bare.status_code == 400 and with_number.status_code == 400
+    said = [html.unescape(p.group(1)) if p else "" for p in problems]
+    assert needs in said[0] and where in said[0], said
+    assert never in said[1], said
+    assert not any("--reason" in s for s in said)  # no CLI flag on a web page
+    assert [a["action"] for a in _audit(store)] == []  # nothing held, nothing released

@@ -14,7 +14,8 @@ from scheduler import requests
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.originate import DialOrder
 from scheduler.requests import NewRequest, RequestSource
-from spillway.request_problem import in_english
+from spillway.console_text import load_console_text
+from spillway.request_problem import in_english, problem_words
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import ALWAYS, FakePbx
 
@@ -78,4 +79,44 @@ async def test_opting_out_while_the_call_rings_closes_the_request_as_opted_out(
     assert row["status"] == "cancelled", row
     assert json.loads(row["last_error"]) == {"code": "do_not_call"}
     assert in_english(row["last_error"]) == "the number is on the do-not-call list"
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            "no allowed time before the request expires (after the time the customer asked for)",
+        ),
+        (
+            "da",
+            "intet tilladt tidspunkt, før tilbagekaldet udløber "
+            "(efter det tidspunkt, kunden bad om)",
+        ),
+    ],
+)
+async def test_a_request_whose_window_has_passed_is_closed_with_the_rule_as_a_code(
+    store: SqliteStore, language: str, words: str
+) -> None:
+    # The customer asked to be called before a moment now past: no time is left before
+    # the request expires, and the admin reads which rule left none, in their language.
+    now = time.time()
+    with store.transaction() as tx:
+        late = requests.record(
+            tx,
+            NewRequest("+4520123473", RequestSource.API, "t", not_after=now - 60),
+            region="DK",
+            now=now - 3600,
+        ).id
+    pbx = FakePbx()
+    db = AsyncStore(store)
+    dialer = Dialer(db, pbx, ALWAYS, DialerConfig(status_poll_s=0.01, node="t"))
+    await dialer.tick()
+    await dialer.wait_idle(5)
+    assert pbx.dialled == []
+    [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (late,))
+    assert row["status"] == "unreached" and row["attempts"] == 0, row
+    assert json.loads(row["last_error"]) == {"code": "rule", "rule": "rule_after_asked"}
+    assert problem_words(row["last_error"], load_console_text(language)) == words
     db.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -131,3 +132,48 @@ def test_the_pbx_and_voice_checks_speak_the_admins_language(
         assert name in shown_names, (name, shown_names)
     for detail in details:
         assert detail in shown_details, (detail, shown_details)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "fix"),
+    [
+        ("da", "fejl i konfigurationen: shop.api_token mangler: shop.api_url = ", "sæt SPILLWAY_SHOP"),
+        ("en", "config error: shop.api_token is missing: shop.api_url = ", "set SPILLWAY_SHOP"),
+    ],
+)
+def test_a_shop_api_without_its_token_is_said_in_the_admins_language(
+    store: SqliteStore, language: str, said: str, fix: str
+) -> None:
+    from cli.doctor import check_shop
+
+    given = _settings(store, language)
+    shop = given.shop.model_copy(update={"api_url": "https://shop.example", "api_token": None})
+    check = asyncio.run(check_shop(given.model_copy(update={"shop": shop})))
+    assert not check.ok and check.detail.startswith(said), check.detail
+    assert "'https://shop.example'" in check.detail and check.fix.startswith(fix)
+
+
+@pytest.mark.parametrize(
+    ("language", "missing", "unknown"),
+    [
+        ("da", "modellen 'silero-vad-onnx' er ikke installeret", "findes ikke i registret"),
+        ("en", "model 'silero-vad-onnx' is not installed", "not in the registry"),
+    ],
+)
+def test_a_missing_model_is_said_in_the_admins_language(
+    tmp_path: Path, language: str, missing: str, unknown: str
+) -> None:
+    # What the doctor's model line shows (cli/doctor.py: the message, the doctor's own fix).
+    from models.discover import require_model
+    from spillway.console_text import load_console_text
+    from spillway.errors import ModelError
+
+    text = load_console_text(language)
+    with pytest.raises(ModelError) as fetched:
+        require_model("silero-vad-onnx", tmp_path)
+    assert fetched.value.code == "model.not_installed"
+    assert fetched.value.message_said(text) == missing
+    assert "spillway models fetch silero-vad-onnx" in fetched.value.said(text)
+    with pytest.raises(ModelError) as nowhere:
+        require_model("no-such-model", tmp_path)
+    assert unknown in nowhere.value.message_said(text)

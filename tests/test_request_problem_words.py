@@ -18,6 +18,7 @@ from scheduler import requests
 from scheduler.subject_access import export_person
 from spillway import request_problem as problem
 from spillway.console_text import load_console_text
+from spillway.language_pack import load_pack
 from spillway.phone import phone_refusal
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -42,6 +43,12 @@ PHONE = "+4520123456"
             problem.no_time(),
             "no allowed time before the request expires",
             "intet tilladt tidspunkt, før tilbagekaldet udløber",
+        ),
+        (
+            problem.rule_left_no_time("rule_min_gap", {"minutes": "30"}),
+            "no allowed time before the request expires (less than 30 minutes since the last "
+            "attempt)",
+            "udløber (mindre end 30 minutter siden sidste opkald)",
         ),
         (problem.broken("no such zone"), "broken: no such zone", "fejl i tilbagekaldet: no such"),
         (problem.cancelled_by_admin(), "cancelled by an admin", "af en administrator"),
@@ -72,6 +79,7 @@ def test_every_code_is_made_by_a_writer_above() -> None:
         problem.max_attempts(1, 1).code,
         problem.expired().code,
         problem.no_time().code,
+        problem.rule_left_no_time("rule_after_asked", {}).code,
         problem.broken("x").code,
         problem.cancelled_by_admin().code,
         problem.cancelled_in_console("x").code,
@@ -235,3 +243,20 @@ async def test_a_requests_page_says_why_it_closed_in_the_consoles_language(
         assert pages["/requests/3"].count(cancelled) >= 2  # the plan's closing line too
         assert f'<dd id="problem">{expired}</dd>' in pages["/requests/4"], language
         assert "&#34;code&#34;" not in pages["/requests/3"] + pages["/requests/4"]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_rule_problem_with_values_is_said_with_them_and_a_day_named(language: str) -> None:
+    # A cap or a closed day keeps its values: the words name them, the weekday by name.
+    text = load_console_text(language)
+    pack = load_pack(language)
+    capped = problem.rule_left_no_time("rule_number_per_day", {"made": 3, "most": 3})
+    assert pack.say("rule_number_per_day", made=3, most=3) in capped.said(text)
+    closed = problem.read_problem(
+        problem.rule_left_no_time("rule_closed_day", {"weekday": 6}).stored()
+    )
+    assert closed is not None
+    assert pack.reading.weekdays[6] in closed.said(text)
+    # A key no pack has (a rule since renamed) is said as no time, not as an error.
+    gone = problem.rule_left_no_time("rule_gone", {})
+    assert gone.said(text) == text("plan_reason.no_time")

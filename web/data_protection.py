@@ -96,6 +96,18 @@ def looked_up(store: Store, e164: str, hash_key: bytes | None, *, actor: str, no
     return found
 
 
+def reason_refused(request: Request, exc: InputError) -> str:
+    """A hold's or release's reason refused, in the console's language, with what to
+    write in the form's Reason field (the CLI's hint names its --reason flag)."""
+    text = page_text(request)
+    name = exc.code.rsplit(".", 1)[-1]  # input.hold_needs_reason -> hold_needs_reason
+    message = exc.wording.said(text) if exc.wording else exc.message
+    hint = f"dp.reason_hint.{name}"
+    if hint not in text.strings:
+        return message
+    return f"{message} ({text(hint, field=text('dp.reason'))})"
+
+
 def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]:
     region = settings.shop.country
 
@@ -223,7 +235,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         try:
             checked_reason(reason, e164, action="hold")
         except InputError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            return await page(request, status=400, problem=reason_refused(request, exc))
         done = await store.run(
             lambda: hold(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )
@@ -239,7 +251,7 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
         try:
             checked_reason(reason, e164)
         except InputError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            return await page(request, status=400, problem=reason_refused(request, exc))
         await store.run(
             lambda: release(store.store, e164, reason=reason, actor=user.name, now=time.time())
         )

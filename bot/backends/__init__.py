@@ -114,6 +114,23 @@ class CaseBackend(Protocol):
     ) -> Case: ...
 
 
+@dataclass(frozen=True, slots=True)
+class NumberKept:
+    """A new number a callback request did not take, and where the request stands."""
+
+    phone: str  # the number it keeps (E.164)
+    status: str  # 'dialling': a call to ``phone`` is under way; 'pending': the new
+    # number cannot be called; any other: the request is closed (done, cancelled, ...)
+
+    @property
+    def dialling(self) -> bool:
+        return self.status == "dialling"
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("pending", "dialling")
+
+
 class CallbackBackend(Protocol):
     async def request_callback(self, request: CallbackRequest) -> int:
         """Record the request (status 'pending'); return its id."""
@@ -125,12 +142,14 @@ class CallbackBackend(Protocol):
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> int:
+    ) -> int | NumberKept | None:
         """Change the number or the window of a request that has not been dialled yet.
 
         Returns the id the request goes by now: a new number that already has
         an open request joins that one (the same duplicate check as a new
-        request), and its id is returned.
+        request), and its id is returned. A new number not taken (the request is
+        being dialled or is closed, or the number cannot be called): the request as
+        it stands, or None when there is no such request.
         """
         ...
 

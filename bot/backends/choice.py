@@ -28,11 +28,7 @@ def shop_token(settings: Settings) -> str:
     """The Admin API token, or a ConfigError naming the key when the API URL is set without it."""
     token = settings.shop.api_token.get_secret_value() if settings.shop.api_token else ""
     if not token:
-        raise ConfigError(
-            f"config error: shop.api_token is missing: shop.api_url = {settings.shop.api_url!r} "
-            "needs the Admin API token from SPILLWAY_SHOP__API_TOKEN or the secrets file",
-            hint="or remove shop.api_url to use the local store",
-        )
+        raise ConfigError.worded("shop_token_missing", url=repr(settings.shop.api_url))
     return token
 
 

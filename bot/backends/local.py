@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from bot.backends import Backends, CallbackRequest, Case, Order, Product
+from bot.backends import Backends, CallbackRequest, Case, NumberKept, Order, Product
 from bot.backends.sms import SmsOutbox
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
@@ -271,7 +271,7 @@ class LocalCallbacks:
         request_id: int,
         phone: str | None,
         window: tuple[float | None, float | None] | None,
-    ) -> int:
+    ) -> int | NumberKept | None:
         with self._db.store.transaction() as tx:
             now_id = requests.update_pending(
                 tx,
@@ -282,7 +282,14 @@ class LocalCallbacks:
                 window=window,
                 rules=self._rules,
             )
-        return request_id if now_id is None else now_id
+            if now_id is not None or phone is None:
+                # A window not taken leaves the request as it stands, under its id.
+                return request_id if now_id is None else now_id
+            # The number was not changed: the caller is told the one it keeps, and why.
+            rows = tx.query(
+                "SELECT phone, status FROM callback_requests WHERE id = :id", {"id": request_id}
+            )
+        return NumberKept(rows[0]["phone"], rows[0]["status"]) if rows else None
 
     async def update_callback(
         self,
@@ -290,7 +297,7 @@ class LocalCallbacks:
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> int:
+    ) -> int | NumberKept | None:
         return await _lookup(
             self._db, "cannot update the callback request", self._update, request_id, phone, window
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.backends import CallbackRequest
+from bot.backends import CallbackRequest, NumberKept
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_choice import DayChoice, choice_words, chosen, clash_words, window_day
@@ -89,9 +89,15 @@ class CallbackSteps(DialogueSteps):
             )
         else:
             # A number that already has an open request joins it: that one is ours now.
-            self.callback_id = await self.backends.callbacks.update_callback(
-                self.callback_id, phone=phone
-            )
+            moved = await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
+            if moved is None or (isinstance(moved, NumberKept) and not moved.open):
+                # Closed while the call went on (cancelled, erased): the number the caller
+                # gives now is a request of its own, as if they had called again.
+                self.callback_id = None
+                return await self._callback_number(phone, confirmed_when=confirmed_when)
+            if isinstance(moved, NumberKept):
+                return self._number_kept(moved, phone)
+            self.callback_id = moved
         self._callback_phone = phone
         self._callback_timing = await self.backends.callbacks.callback_timing(self.callback_id)
         await self._read_promise()
@@ -124,6 +130,27 @@ class CallbackSteps(DialogueSteps):
         if self._callback_timing == Timing.PREDICTED.value:
             # Transparency: the model times the call, and the caller may refuse it.
             text = f"{text} {say('callback_timing_note')}"
+        return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
+
+    def _number_kept(self, kept: NumberKept, refused: str) -> Reply:
+        """A new number the open request did not take: the caller hears the number it
+        keeps and what happens next, never the number that was not stored."""
+        spoken = phone_text(kept.phone, self.config.country)
+        if kept.dialling:
+            # A dialer is calling the number it has: that call is what comes next.
+            reply = Reply(
+                say("callback_number_dialling", phone=spoken),
+                "callback_number_dialling",
+                end_call=True,
+            )
+            self._finish(Outcome.CALLBACK, "callback under way")
+            return reply
+        self._callback_phone = kept.phone
+        text = say(
+            "callback_number_refused",
+            refused=phone_text(refused, self.config.country),
+            phone=spoken,
+        )
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
 
     async def _confirm_callback(
