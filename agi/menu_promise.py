@@ -71,9 +71,8 @@ def fixed_key(promise: Promise | None, rules: CallingRules, *, now: float) -> st
     no first-call day binds ("we'll try calling you again")."""
     if promise is None:
         return RECORDED_AGAIN
-    if (
-        promise.own_window
-        and promise.deadline_at > next_calling_day_end(rules, now, promise.timezone)
+    if promise.own_window and promise.deadline_at > next_calling_day_end(
+        rules, now, promise.timezone
     ):
         return RECORDED_ASKED
     return RECORDED

@@ -137,7 +137,11 @@ def test_the_pbx_and_voice_checks_speak_the_admins_language(
 @pytest.mark.parametrize(
     ("language", "said", "fix"),
     [
-        ("da", "fejl i konfigurationen: shop.api_token mangler: shop.api_url = ", "sæt SPILLWAY_SHOP"),
+        (
+            "da",
+            "fejl i konfigurationen: shop.api_token mangler: shop.api_url = ",
+            "sæt SPILLWAY_SHOP",
+        ),
         ("en", "config error: shop.api_token is missing: shop.api_url = ", "set SPILLWAY_SHOP"),
     ],
 )
