@@ -43,7 +43,14 @@ from spillway.errors import InputError
 from spillway.leases import LeaseSpec, claim_next, finish
 from spillway.number_lists import DO_NOT_CALL
 from spillway.phone import callable_phone, normalise_phone, phone_refusal, timezone_for
-from spillway.request_problem import Problem, do_not_call, in_english, merged_into, number_refused
+from spillway.request_problem import (
+    Problem,
+    do_not_call,
+    in_english,
+    merged_into,
+    number_refused,
+    problem_code,
+)
 from spillway.storage import Row, Transaction
 from spillway.wording import Wording
 
@@ -189,6 +196,9 @@ class Recorded:
     status: RequestStatus
     phone: str
     problem: str | None = None  # why the number will not be called, if it will not (English)
+    # The same as a code of spillway.request_problem ('do_not_call', ...), for a door to
+    # word in its own language; None: no problem, or text of no known kind.
+    problem_code: str | None = None
     merged: bool = False  # an open request for the number existed: this one joined it
     replayed: bool = False  # the idempotency key was seen before: the first request, unchanged
 
@@ -250,6 +260,7 @@ def record(
                 RequestStatus(row["status"]),
                 row["phone"],
                 in_english(row["last_error"]),
+                problem_code(row["last_error"]),
                 replayed=True,
             )
     row = request_row(
@@ -302,8 +313,9 @@ def record(
         "UPDATE callback_requests SET timing = :t, timing_reason = :r WHERE id = :id",
         {"t": choice.timing.value, "r": choice.reason.value, "id": row_id},
     )
+    stored = row["last_error"]
     return Recorded(
-        row_id, RequestStatus(row["status"]), row["phone"], in_english(row["last_error"])
+        row_id, RequestStatus(row["status"]), row["phone"], in_english(stored), problem_code(stored)
     )
 
 
@@ -538,13 +550,16 @@ def update_pending(
     phone: str | None = None,
     window: tuple[float | None, float | None] | None = None,
     rules: CallingRules | None = None,
+    allowed_countries: Collection[str] | None = None,
+    hash_key: bytes | None = None,
 ) -> int | None:
     """Change the number or the customer's window of a request not yet dialled; the
     window also of one being dialled (its next attempt keeps it, as :func:`_merge` does
     for a request that joins one: a caller who named a time is told it back).
 
     ``rules``: the calling rules, to move the promise into the new window (None:
-    it counts from the creation again).
+    it counts from the creation again). ``allowed_countries`` and ``hash_key``: as
+    for :func:`record`.
 
     Returns the id the request goes by now, None when nothing changed (the
     number cannot be called, or the request is no longer open, or a new number for
@@ -569,11 +584,11 @@ def update_pending(
         return None
     sets: dict[str, Any] = {}
     if phone is not None:
-        e164, _why = callable_phone(phone, region)
+        e164, _why = callable_phone(phone, region, allowed_countries=allowed_countries)
         if e164 is None:
             return None
         if e164 != row["phone"]:
-            if is_opted_out(tx, e164):
+            if is_opted_out(tx, e164, hash_key=hash_key):
                 _close_at_intake(tx, request_id, e164, do_not_call(), now)
                 return request_id
             existing = _open_request_for(tx, e164, other_than=request_id)

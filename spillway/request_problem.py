@@ -250,6 +250,13 @@ def problem_words(stored: str | None, text: ConsoleText) -> str | None:
     return problem.said(text) if problem else stored
 
 
+def problem_code(stored: str | None) -> str | None:
+    """The code of a stored ``last_error`` (``DO_NOT_CALL`` ...); None: none, or text of no
+    known kind."""
+    problem = read_problem(stored) if stored else None
+    return problem.code if problem else None
+
+
 def in_english(stored: str | None) -> str | None:
     """A stored ``last_error`` in English: logs, the API, a door's answer."""
     return problem_words(stored, load_console_text(DEFAULT_LANGUAGE))

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.backends import Backends, CallbackRequest
+from bot.backends import Backends, CallbackRecorded, CallbackRequest
 from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
 from bot.backends.local import local_backends
+from scheduler import requests
 from spillway.phone import normalise_phone
+from spillway.request_problem import DO_NOT_CALL, NUMBER_ABROAD
 from spillway.storage import AsyncStore, SqliteStore
 
 NOW = 1_750_000_000.0
@@ -71,13 +73,51 @@ async def test_cases_and_callbacks(backends: Backends, store: SqliteStore) -> No
     assert (row["reason"], row["order_number"], json.loads(row["context"])) == (
         "vase broken", "10043", {"a": 1}
     )  # fmt: skip
-    cb_id = await backends.callbacks.request_callback(
+    recorded = await backends.callbacks.request_callback(
         CallbackRequest(DEMO_CALLER, "order_status", "c1", context={"intents": ["x"]})
     )
-    cb = store.query("SELECT * FROM callback_requests WHERE id = :i", {"i": cb_id})[0]
+    assert recorded.will_be_called and recorded.refused is None
+    cb = store.query("SELECT * FROM callback_requests WHERE id = :i", {"i": recorded.id})[0]
     assert (cb["source"], cb["status"], cb["call_id"], cb["created_at"]) == (
         "bot", "pending", "c1", NOW
     )  # fmt: skip
+
+
+async def test_a_number_on_the_do_not_call_list_is_recorded_but_will_not_be_called(
+    backends: Backends, store: SqliteStore
+) -> None:
+    """The request is kept closed for an admin, and the back-end says so, with the
+    reason's code: the dialogue must not promise the call (it said "we'll call you")."""
+    with store.transaction() as tx:
+        requests.opt_out(tx, DEMO_CALLER, source="test", now=NOW, region="DK")
+    recorded = await backends.callbacks.request_callback(
+        CallbackRequest(DEMO_CALLER, "callback_request", "c1")
+    )
+    assert not recorded.will_be_called and recorded.refused == DO_NOT_CALL
+    [row] = store.query("SELECT id, status, last_error FROM callback_requests")
+    assert (row["id"], row["status"]) == (recorded.id, "cancelled")
+    assert json.loads(row["last_error"])["code"] == DO_NOT_CALL
+    # Another number is called as before; moved onto the listed number, it is closed.
+    other = await backends.callbacks.request_callback(CallbackRequest("+4530123456", "x"))
+    assert other.will_be_called and other.refused is None and other.id != recorded.id
+    moved = await backends.callbacks.update_callback(other.id, phone=DEMO_CALLER)
+    assert moved == CallbackRecorded(other.id, will_be_called=False, refused=DO_NOT_CALL)
+
+
+async def test_the_bots_intake_takes_the_countries_callbacks_may_dial(
+    store: SqliteStore,
+) -> None:
+    """callbacks.allowed_countries reaches the bot's back-end as it does the other doors."""
+    swedish = CallbackRequest("+46701234567", "callback_request")
+    db = AsyncStore(store)
+    try:
+        shop_only = await local_backends(db, clock=lambda: NOW).callbacks.request_callback(swedish)
+        wide = local_backends(db, clock=lambda: NOW, allowed_countries=("DK", "SE"))
+        taken = await wide.callbacks.request_callback(swedish)
+    finally:
+        db.close()
+    assert not shop_only.will_be_called and shop_only.refused == NUMBER_ABROAD
+    assert taken.will_be_called and taken.refused is None
 
 
 def test_phone_normalisation() -> None:
@@ -100,9 +140,11 @@ async def test_a_time_the_caller_asked_for_is_promised_inside_it(store: SqliteSt
     monday_13 = datetime(2026, 3, 9, 13, tzinfo=zone).timestamp()
     db = AsyncStore(store)
     backends = local_backends(db, clock=lambda: friday, rules=CallingRules())
-    cb_id = await backends.callbacks.request_callback(
-        CallbackRequest(DEMO_CALLER, "order_status", not_before=monday_13)
-    )
+    cb_id = (
+        await backends.callbacks.request_callback(
+            CallbackRequest(DEMO_CALLER, "order_status", not_before=monday_13)
+        )
+    ).id
     [cb] = store.query("SELECT deadline FROM callback_requests WHERE id = :i", {"i": cb_id})
     assert cb["deadline"] == monday_13 + 4 * 3600  # four calling hours from the window's start
     tuesday_9 = monday_13 + 20 * 3600

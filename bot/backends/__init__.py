@@ -131,9 +131,25 @@ class NumberKept:
         return self.status in ("pending", "dialling")
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackRecorded:
+    """A callback request as recorded, and whether anyone will call the number.
+
+    A number intake refuses (on the do-not-call list, one that cannot be dialled) is
+    still recorded, closed, for an admin to see: the caller must not be promised a call.
+    """
+
+    id: int
+    will_be_called: bool = True
+    # Why not, when it will not be: a code of spillway.request_problem ('do_not_call',
+    # 'number_invalid', ...), never said to the caller as it is; None: it will be called.
+    refused: str | None = None
+
+
 class CallbackBackend(Protocol):
-    async def request_callback(self, request: CallbackRequest) -> int:
-        """Record the request (status 'pending'); return its id."""
+    async def request_callback(self, request: CallbackRequest) -> CallbackRecorded:
+        """Record the request (status 'pending', or closed when the number may not be
+        called); its id, and whether it will be called."""
         ...
 
     async def update_callback(
@@ -142,14 +158,16 @@ class CallbackBackend(Protocol):
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> int | NumberKept | None:
+    ) -> int | NumberKept | CallbackRecorded | None:
         """Change the number or the window of a request that has not been dialled yet.
 
         Returns the id the request goes by now: a new number that already has
         an open request joins that one (the same duplicate check as a new
         request), and its id is returned. A new number not taken (the request is
         being dialled or is closed, or the number cannot be called): the request as
-        it stands, or None when there is no such request.
+        it stands, or None when there is no such request. A new number taken in that
+        may not be called (on the do-not-call list): the request closed with it, as a
+        :class:`CallbackRecorded` that will not be called.
         """
         ...
 

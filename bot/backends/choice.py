@@ -67,6 +67,8 @@ def build_backends(
         language=settings.shop.language,
         rules=rules_from_settings(settings),
         default_timezone=settings.callbacks.default_timezone,
+        allowed_countries=settings.callback_countries(),
+        hash_key=settings.gdpr.hash_key_bytes(),
     )
     if not uses_shop_api(settings):
         return local

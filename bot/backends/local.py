@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from bot.backends import Backends, CallbackRequest, Case, NumberKept, Order, Product
+from bot.backends import (
+    Backends,
+    CallbackRecorded,
+    CallbackRequest,
+    Case,
+    NumberKept,
+    Order,
+    Product,
+)
 from bot.backends.sms import SmsOutbox
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
@@ -21,6 +29,7 @@ from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from spillway.errors import BackendError, StorageError
+from spillway.request_problem import problem_code
 from spillway.storage import AsyncStore, Row, Store, Transaction
 
 Clock = Callable[[], float]
@@ -200,19 +209,25 @@ class LocalCallbacks:
         timing: TimingConfig | None = None,
         rules: CallingRules | None = None,
         default_timezone: str = "Europe/Copenhagen",
+        allowed_countries: Collection[str] | None = None,
+        hash_key: bytes | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._region = region
+        # The same numbers as the other intake doors take (callbacks.allowed_countries),
+        # and an erased customer's hashed number still on the do-not-call list.
+        self._allowed = allowed_countries
+        self._hash_key = hash_key
         # A number with several zones, none of them told by the number: this one.
         self._default_timezone = default_timezone
         self._timing = timing
         # The promise of a time the caller asked for counts from its start.
         self._rules = rules
 
-    def _record(self, request: NewRequest) -> int:
+    def _record(self, request: NewRequest) -> CallbackRecorded:
         with self._db.store.transaction() as tx:
-            return requests.record(
+            recorded = requests.record(
                 tx,
                 request,
                 region=self._region,
@@ -220,7 +235,12 @@ class LocalCallbacks:
                 default_timezone=self._default_timezone,
                 timing=self._timing,
                 rules=self._rules,
-            ).id
+                allowed_countries=self._allowed,
+                hash_key=self._hash_key,
+            )
+        # A number intake refuses is kept closed: the dialogue must not promise the call.
+        called = recorded.will_be_called
+        return CallbackRecorded(recorded.id, called, None if called else recorded.problem_code)
 
     def _timing_of(self, request_id: int) -> str | None:
         rows = self._db.store.query(
@@ -253,7 +273,7 @@ class LocalCallbacks:
     async def plain_callback(self, request_id: int) -> bool:
         return await _lookup(self._db, "cannot change the callback", self._plain, request_id)
 
-    async def request_callback(self, request: CallbackRequest) -> int:
+    async def request_callback(self, request: CallbackRequest) -> CallbackRecorded:
         new = NewRequest(
             phone=request.phone,
             source=RequestSource.BOT,
@@ -271,7 +291,7 @@ class LocalCallbacks:
         request_id: int,
         phone: str | None,
         window: tuple[float | None, float | None] | None,
-    ) -> int | NumberKept | None:
+    ) -> int | NumberKept | CallbackRecorded | None:
         with self._db.store.transaction() as tx:
             now_id = requests.update_pending(
                 tx,
@@ -281,7 +301,17 @@ class LocalCallbacks:
                 phone=phone,
                 window=window,
                 rules=self._rules,
+                allowed_countries=self._allowed,
+                hash_key=self._hash_key,
             )
+            if now_id is not None and phone is not None:
+                # Taken in, but on the do-not-call list: the request is closed with it.
+                [row] = tx.query(
+                    "SELECT status, last_error FROM callback_requests WHERE id = :id",
+                    {"id": now_id},
+                )
+                if row["status"] not in requests.OPEN_STATUSES:
+                    return CallbackRecorded(now_id, False, problem_code(row["last_error"]))
             if now_id is not None or phone is None:
                 # A window not taken leaves the request as it stands, under its id.
                 return request_id if now_id is None else now_id
@@ -297,7 +327,7 @@ class LocalCallbacks:
         *,
         phone: str | None = None,
         window: tuple[float | None, float | None] | None = None,
-    ) -> int | NumberKept | None:
+    ) -> int | NumberKept | CallbackRecorded | None:
         return await _lookup(
             self._db, "cannot update the callback request", self._update, request_id, phone, window
         )
@@ -312,10 +342,14 @@ def local_backends(
     language: str = "en",
     rules: CallingRules | None = None,
     default_timezone: str = "Europe/Copenhagen",
+    allowed_countries: Collection[str] | None = None,
+    hash_key: bytes | None = None,
 ) -> Backends:
     """All back-ends on the local store; ``region`` reads numbers without a country code;
     ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot);
-    ``language`` names products and order lines (where the shop has names in it)."""
+    ``language`` names products and order lines (where the shop has names in it);
+    ``allowed_countries`` and ``hash_key``: what intake takes, as at the other doors
+    (:func:`scheduler.requests.record`; None: ``region`` only, no hashed numbers)."""
     db = store if isinstance(store, AsyncStore) else AsyncStore(store)
     return Backends(
         orders=LocalOrders(db, language),
@@ -328,6 +362,8 @@ def local_backends(
             timing=timing,
             rules=rules,
             default_timezone=default_timezone,
+            allowed_countries=allowed_countries,
+            hash_key=hash_key,
         ),
         sms=SmsOutbox(db, clock),
     )

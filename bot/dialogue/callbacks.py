@@ -8,10 +8,11 @@ the caller's window ("this afternoon") or a corrected number.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.backends import CallbackRequest, NumberKept
+from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_choice import DayChoice, choice_words, chosen, clash_words, window_day
@@ -33,6 +34,9 @@ from scheduler.timing.choice import Timing
 from scheduler.windows import MAX_AHEAD_S
 from spillway.errors import BackendError
 from spillway.phone import timezone_for
+from spillway.request_problem import DO_NOT_CALL
+
+log = logging.getLogger(__name__)
 
 # A time the caller named: called from then, within the hour.
 _CLOCK_WINDOW_S = 3600.0
@@ -76,7 +80,7 @@ class CallbackSteps(DialogueSteps):
         window = self._callback_window
         span = (window.not_before, window.not_after) if window else (None, None)
         if self.callback_id is None:
-            self.callback_id = await self.backends.callbacks.request_callback(
+            recorded = await self.backends.callbacks.request_callback(
                 CallbackRequest(
                     phone=phone,
                     # The reason is the request; what it was about goes with the context.
@@ -87,6 +91,9 @@ class CallbackSteps(DialogueSteps):
                     not_after=span[1],
                 )
             )
+            if not recorded.will_be_called:
+                return self._callback_refused(recorded, phone)
+            self.callback_id = recorded.id
         else:
             # A number that already has an open request joins it: that one is ours now.
             moved = await self.backends.callbacks.update_callback(self.callback_id, phone=phone)
@@ -97,6 +104,10 @@ class CallbackSteps(DialogueSteps):
                 return await self._callback_number(phone, confirmed_when=confirmed_when)
             if isinstance(moved, NumberKept):
                 return self._number_kept(moved, phone)
+            if isinstance(moved, CallbackRecorded):
+                # The new number is on the do-not-call list: the request closed with it.
+                self.callback_id = None
+                return self._callback_refused(moved, phone)
             self.callback_id = moved
         self._callback_phone = phone
         self._callback_timing = await self.backends.callbacks.callback_timing(self.callback_id)
@@ -131,6 +142,21 @@ class CallbackSteps(DialogueSteps):
             # Transparency: the model times the call, and the caller may refuse it.
             text = f"{text} {say('callback_timing_note')}"
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
+
+    def _callback_refused(self, recorded: CallbackRecorded, phone: str) -> Reply:
+        """The number may not be called back (on the do-not-call list, say): the request is
+        kept closed for an admin, and the caller hears so, never a promise, and goes to a
+        colleague with the call's context (back to the queue), as after the DTMF menu's key.
+        Not a new number asked for: one on the list is most often the caller's own wish."""
+        log.warning(
+            "call %s: callback request %d will not be called (%s); handing over",
+            self.call_id,
+            recorded.id,
+            recorded.refused,
+        )
+        spoken = phone_text(phone, self.config.country)
+        key = "callback_refused_listed" if recorded.refused == DO_NOT_CALL else "callback_refused"
+        return self._transfer(say(key, phone=spoken), "callback_refused")
 
     def _number_kept(self, kept: NumberKept, refused: str) -> Reply:
         """A new number the open request did not take: the caller hears the number it
