@@ -78,8 +78,8 @@ UNKNOWN = b"queue:\n  agnets: 3\n"
             b"queue:\n  agents: 3\n",
             {"SPILLWAY_PBX__WORKERS": "a:10.0.0.7:4573"},
             "fejl i konfigurationen: pbx.workers fra $SPILLWAY_PBX__WORKERS er ikke gyldig "
-            "JSON: den skal være en liste eller en mapping i JSON, sådan som filens YAML ville "
-            """give den (fx '["a", "b"]') [config.env_not_json]""",
+            "JSON: den skal være en liste eller et objekt i JSON med det indhold, som YAML i "
+            """filen ville give (fx '["a", "b"]') [config.env_not_json]""",
             "config error: pbx.workers from $SPILLWAY_PBX__WORKERS is not valid JSON: expected "
             "a list or mapping in JSON, as the file's YAML would give it "
             """(e.g. '["a", "b"]') [config.env_not_json]""",
@@ -88,7 +88,7 @@ UNKNOWN = b"queue:\n  agnets: 3\n"
             b"queue:\n  agents: 3\n",
             {"SPILLWAY_PBX": "{not json"},
             "fejl i konfigurationen: SPILLWAY_PBX er ikke gyldig JSON: den skal være et objekt "
-            'som {"ami_port": 5038} eller SPILLWAY_PBX__<NØGLE>=værdi for hver nøgle '
+            'som {"ami_port": 5038}, ellers brug SPILLWAY_PBX__<NØGLE>=værdi for hver nøgle '
             "[config.section_not_json]",
             "config error: SPILLWAY_PBX is not valid JSON: expected an object such as "
             '{"ami_port": 5038}, or SPILLWAY_PBX__<KEY>=value per key [config.section_not_json]',
@@ -97,8 +97,8 @@ UNKNOWN = b"queue:\n  agnets: 3\n"
             b"queue:\n  agents: 3\n  agents: 4\n",
             {},
             "fejl i konfigurationen: {file} linje 3: ugyldig YAML: 'agents' står to gange "
-            "(første gang på linje 2): den anden ville i stilhed erstatte den første; behold "
-            "én, og flet dem sammen [config.yaml_twice]",
+            "(første gang på linje 2): den anden ville uden varsel erstatte den første; flet "
+            "dem sammen til én [config.yaml_twice]",
             "config error: {file} line 3: invalid YAML: 'agents' is given twice (first on "
             "line 2): the second would silently replace the first; keep one and merge them "
             "[config.yaml_twice]",
@@ -114,8 +114,8 @@ UNKNOWN = b"queue:\n  agnets: 3\n"
         (
             b"- shop\n- pbx\n",
             {},
-            "fejl i konfigurationen: {file}: øverst i filen skal der stå sektioner (shop:, "
-            "pbx: …) [config.not_a_mapping]",
+            "fejl i konfigurationen: {file}: filens øverste niveau skal bestå af sektioner "
+            "(shop:, pbx: …) [config.not_a_mapping]",
             "config error: {file}: expected a mapping of sections at the top "
             "[config.not_a_mapping]",
         ),

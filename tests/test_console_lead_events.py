@@ -32,7 +32,7 @@ SAID = {
     "da": [
         "afspillet i: 2 min. 5 sek.",
         "lyden gik i stå i: 1,2 sek.",
-        "talt ind over: ja",
+        "afbrudt af kunden: ja",
         "med: et tastetryk",
         "næste skridt: en medarbejder",
         "årsag: caller asked for a person",
