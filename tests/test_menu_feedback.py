@@ -168,9 +168,12 @@ def test_a_danish_key_3_ends_with_our_callback_prompt_not_english() -> None:
         recorded,
     )
     # The fixed thank-you when no promise was named (the spool) or its files are missing.
-    # (or the "as you asked" one the controller named: only that name is taken from it).
+    # (or the "as you asked" or "again" one the controller named: only those names are
+    # taken from it).
     said = '${IF($["${SPILLWAY_PROMISE_SAY}" = "menu_callback_recorded_asked"]'
-    said += "?menu_callback_recorded_asked:menu_callback_recorded)}"
+    said += "?menu_callback_recorded_asked:"
+    said += '${IF($["${SPILLWAY_PROMISE_SAY}" = "menu_callback_recorded_again"]'
+    said += "?menu_callback_recorded_again:menu_callback_recorded)})}"
     assert f"(menu-fixed),Gosub(spillway-say,s,1({said},{NO_WORDS}))" in recorded
     done = _section(text, "exten => done,1", "exten => h,1")
     # After the bot, which said goodbye itself: no second goodbye, in no language.
