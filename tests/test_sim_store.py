@@ -140,13 +140,14 @@ def test_the_commands_store_refuse_to_mix_and_purge(tmp_path: Path) -> None:
     said = stored.stderr
     assert str(db_path.resolve()) in said and "spillway db purge-simulated" in said
     assert figures["requests"] > 1 and figures["calls_placed"] > 1
-    assert f"wrote {figures['requests']} simulated callback requests and " in said
+    # Counts as the English pack writes them (1,234).
+    assert f"wrote {figures['requests']:,} simulated callback requests and " in said
     again = _cli(db_path, "simulate", "--world", str(WORLD_FILE), "--store")
     assert again.exit_code != 0 and "already holds" in str(again.exception)
     purged = _cli(db_path, "db", "purge-simulated")
     assert purged.exit_code == 0, purged.output
-    assert f"removed {figures['requests']} simulated callback requests and " in purged.output
-    assert f"{figures['calls_placed']} attempts from" in purged.output
+    assert f"removed {figures['requests']:,} simulated callback requests and " in purged.output
+    assert f"{figures['calls_placed']:,} attempts from" in purged.output
     # A database with real requests is not written to unless the admin says so.
     db = SqliteStore(db_path)
     seed(db, time.time())
