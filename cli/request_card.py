@@ -136,7 +136,7 @@ def request_card(
     line("timing", shown(timing_words(planned.timing, planned.timing_reason, t)))
     line("window", window)
     line("customer_zone", shown(row.get("timezone") or "-"))
-    line("deadline", t("cli.show.deadline_value", when=moment(planned.deadline_at, zone)))
+    line("deadline", t("cli.show.deadline_value", when=moment(planned.promised_by, zone)))
     line("expires", _expiry(row, planned, zone, t))
     # The words `callbacks explain` says; its times are in the customer's zone.
     plan = " ".join(planned.timeline)

@@ -302,3 +302,23 @@ def test_no_command_leaves_a_plural_to_the_reader() -> None:
         and re.search(r"[a-z]\((s|es|er|e|r)\)", node.value.replace("http(s)", ""))
     ]
     assert not left, left
+
+
+@pytest.mark.parametrize(
+    ("language", "told"), [("en", "promised by then"), ("da", "lovet senest da")]
+)
+def test_show_gives_one_promise_for_a_predicted_request(
+    store: SqliteStore, language: str, told: str
+) -> None:
+    """A request timed by prediction was told its deadline's day: the card's deadline line
+    and its plan name the same moment (the day's close), not the target hour beside it."""
+    request_id = _request(store, "+4520123456")
+    lines = _run(store, "callbacks", "show", str(request_id), language=language).splitlines()
+    [deadline] = [line for line in lines if told in line]
+    promised = re.search(r"\d{4}-\d{2}-\d{2} (\d{2}):(\d{2})", deadline)
+    assert promised is not None, deadline
+    [plan] = [line for line in lines if line.strip().startswith("plan:")]
+    # The plan writes the time as people read it: 20:00, or Danish kl. 20.00.
+    said = re.search(r"(\d{1,2})[:.](\d{2})", plan)
+    assert said is not None, plan
+    assert (int(said[1]), said[2]) == (int(promised[1]), promised[2]), (deadline, plan)

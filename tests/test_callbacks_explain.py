@@ -174,6 +174,10 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
         "Promised a first call by Wed 01 Jul 20:00.",
         "Next call planned: Wed 01 Jul 14:45.",
     ]
+    # What `callbacks show` and the console's plan line give as the promise: the day's
+    # close the customer was told, not the scheduler's target hour (13:00).
+    assert result.promised_by == datetime(2026, 7, 1, 20, 0, tzinfo=ZONE).timestamp()
+    assert result.deadline_at == datetime(2026, 7, 1, 13, 0, tzinfo=ZONE).timestamp()
     result = _explained(
         not_before=datetime(2026, 7, 2, 9, 0, tzinfo=ZONE).timestamp(), planned_by="predicted"
     )
@@ -192,6 +196,7 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
         "Promised a first call by Wed 01 Jul 13:00.",
         "Next call planned: Wed 01 Jul 14:45, later than promised.",
     ]
+    assert result.promised_by == result.deadline_at
     # Timed by prediction inside a window the customer named (12-14): the window is the
     # promise, not the day's close.
     result = _explained(
@@ -203,6 +208,7 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
         "Promised a first call by Wed 01 Jul 14:00.",
         "Next call planned: Wed 01 Jul 12:30.",
     ]
+    assert result.promised_by == result.deadline_at
 
 
 def test_the_best_hours_lie_inside_the_window_the_customer_asked_for() -> None:
@@ -405,3 +411,17 @@ def test_calls_so_far_are_never_denied_by_the_segment_sentence(language: str, de
     calls = pack.say("explain_history_calls", calls=6, own=6, other=0, answered=0)
     assert any(f.startswith(calls) for f in factors)
     assert not any(denial in f for f in factors), factors
+
+
+def test_the_console_plan_gives_the_promise_the_customer_was_told() -> None:
+    """The request page's policy line and its promise line name one moment (a request
+    timed by prediction: the day's close, 20:00, not the target hour, 13:00)."""
+    from spillway.console_text import load_console_text
+    from web.console import plan_words
+
+    result = _explained(
+        not_before=datetime(2026, 7, 1, 14, 45, tzinfo=ZONE).timestamp(), planned_by="predicted"
+    )
+    said = plan_words(load_console_text("en"), result)
+    assert said[0].startswith("The customer was promised a first call by ") and "20:00" in said[0]
+    assert said[-1].startswith("Policy: ") and "Promised by 2026-07-01 20:00;" in said[-1], said

@@ -137,7 +137,7 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
         text(
             "request.policy_line",
             policy=word(text, "policy", policy_word(why.policy)),
-            deadline=text.when(why.deadline_at, why.timezone),
+            deadline=text.when(why.promised_by, why.timezone),
             expires=text.when(why.expires_at, why.timezone),
         )
     )

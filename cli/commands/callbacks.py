@@ -228,6 +228,7 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
         data["deadline"], data["expires_at"] = planned.deadline_at, planned.expires_at
         data["promise"] = {
             "deadline_at": planned.deadline_at,
+            "promised_by": planned.promised_by,
             "expires_at": planned.expires_at,
             "timezone": planned.timezone,
             "timeline": planned.timeline,

@@ -114,13 +114,16 @@ class Promise:
     timing: str  # predicted or conventional
     timing_reason: str | None
     planned_at: float | None
-    deadline_at: float
+    deadline_at: float  # the scheduler's target for the first call
     expires_at: float
     hours: list[Hour]  # the next 168
     # What happens next and what was promised, each line true of this request: said to
     # the customer, and as facts for another reader's words (the console's).
     timeline: list[str]
     plan_lines: list[PlanLine]
+    # What the customer was told: the deadline, or for a request timed by prediction
+    # (told its day, not its hour) the close of that day's calling hours.
+    promised_by: float = 0.0
 
     def timing_text(self) -> str:
         return timing_text(self.timing, self.timing_reason)
@@ -158,7 +161,7 @@ class Explanation:
     planned_at: float | None
     plan_probability: float | None
     plan_reason: str | None
-    deadline_at: float
+    deadline_at: float  # the scheduler's target for the first call
     expires_at: float
     factors: list[str]
     week: list[HourCell] = field(default_factory=list)  # the next 168 hours
@@ -172,6 +175,7 @@ class Explanation:
     model_source: str | None = None
     model_fitted_at: float | None = None
     model_note: str = ""
+    promised_by: float = 0.0  # what the customer was told (Promise.promised_by)
 
     def timing_text(self) -> str:
         """Which timing the request has and why, in a few words (CLI, console)."""
@@ -193,6 +197,7 @@ class Explanation:
             "plan_probability": self.plan_probability,
             "plan_reason": self.plan_reason,
             "deadline_at": self.deadline_at,
+            "promised_by": self.promised_by,
             "expires_at": self.expires_at,
             "factors": self.factors,
             "timeline": self.timeline,
@@ -277,6 +282,7 @@ def promise(
         hours=hours,
         timeline=said_to_customer(lines, tz, pack),
         plan_lines=lines,
+        promised_by=told_by,
     )
 
 
@@ -373,6 +379,7 @@ def explain(
         plan_probability=row.get("plan_probability"),
         plan_reason=row.get("plan_reason"),
         deadline_at=planned.deadline_at,
+        promised_by=planned.promised_by,
         expires_at=planned.expires_at,
         factors=factors,
         timing=planned.timing,
