@@ -258,7 +258,7 @@ async def check_shop(settings: Settings) -> Check:
     t = admin_words(settings)
     name = t("cli.doctor.shop")
     if settings.shop.api_url is None:
-        return Check(name, True, describe_backends(settings))
+        return Check(name, True, describe_backends(settings, t))
     try:
         client = shopify_client(settings)
     except SpillwayError as exc:
@@ -272,7 +272,7 @@ async def check_shop(settings: Settings) -> Check:
     shop = body.get("shop")
     shop = shop if isinstance(shop, dict) else {}
     answered = t("cli.doctor.shop_answers", name=repr(shop.get("name", "?")))
-    return Check(name, True, f"{describe_backends(settings)}; {answered}")
+    return Check(name, True, f"{describe_backends(settings, t)}; {answered}")
 
 
 def check_sms(settings: Settings) -> Check:

@@ -8,7 +8,10 @@ timing. The promise, the next call and the timing are the ones `callbacks
 explain` gives (:class:`scheduler.timing.explain.Promise`), never worked out
 here a second time. Every label and sentence is the console's language pack
 (``cli.show`` in console.yaml), stored codes (status, source, outcome, policy)
-in its words; stored values are escaped for the terminal (:func:`shown`).
+in its words, the reason as the console's pages word it
+(:func:`web.reason_words.request_words`: "complaint" is a complaint in the admin's
+language, a shop's own text as written); stored values are escaped for the terminal
+(:func:`shown`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
 from spillway.request_problem import problem_words
+from web.reason_words import request_words
 
 
 def aligned(rows: Sequence[tuple[str, str]]) -> list[str]:
@@ -125,12 +129,11 @@ def request_card(
     source = shown(code_word(t, "source", str(row["source"])))
     if row.get("call_id"):
         source = t("cli.show.source_call", source=source, call=shown(row["call_id"]))
-    reason = str(row.get("reason") or "-")
     status = code_word(t, "status", str(row["status"]))
     heading = t("cli.show.heading", id=request_id, status=shown(status), zone=zone.key)
     line("number", shown(row["phone"]))
     line("name", shown(row.get("name") or "-"))
-    line("reason", shown(code_word(t, "request_reason", reason)))
+    line("reason", shown(request_words(t, row.get("reason")).words or "-"))
     line("source", source)
     line("created", moment(row.get("created_at"), zone))
     line("timing", shown(timing_words(planned.timing, planned.timing_reason, t)))

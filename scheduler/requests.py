@@ -429,12 +429,24 @@ def is_opted_out(tx: Transaction, phone: str, *, hash_key: bytes | None = None) 
     return DO_NOT_CALL.holds(tx, phone, hash_key=hash_key)
 
 
-def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str) -> str | None:
-    """Put ``phone`` on the do-not-call list and cancel its open requests; its E.164 form."""
+@dataclass(frozen=True, slots=True)
+class OptedOut:
+    """A number put on the do-not-call list, and how many of its open requests that
+    cancelled (the admin is told: the cancelling is otherwise silent)."""
+
+    phone: str  # E.164
+    cancelled: int
+
+
+def opt_out(
+    tx: Transaction, phone: str, *, source: str, now: float, region: str
+) -> OptedOut | None:
+    """Put ``phone`` on the do-not-call list and cancel its open requests (one ringing
+    now is closed when its call ends); None when ``phone`` is not a number."""
     e164 = DO_NOT_CALL.put(tx, phone, source=source, now=now, region=region)
     if e164 is None:
         return None
-    tx.execute(
+    cancelled = tx.execute(
         "UPDATE callback_requests SET status = :cancelled, closed_at = :at, "
         "last_error = :why WHERE phone = :p AND status = :pending",
         {
@@ -445,7 +457,7 @@ def opt_out(tx: Transaction, phone: str, *, source: str, now: float, region: str
             "pending": RequestStatus.PENDING.value,
         },
     )
-    return e164
+    return OptedOut(e164, cancelled)
 
 
 # When a request is due is its not_before (set by the policy), not a lease back-off.

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.assembly import DialogueFactory
-from bot.backends.choice import LOCAL, build_backends
+from bot.backends.choice import build_backends, describe_backends
 from bot.backends.demo_data import seed_demo
 from bot.backends.local import LocalInventory, LocalOrders
 from bot.backends.shopify import ShopifyInventory, ShopifyOrders
@@ -64,7 +64,8 @@ async def test_local_store_when_no_shop_api(store: SqliteStore) -> None:
     try:
         assert isinstance(backends.orders, LocalOrders)
         assert isinstance(backends.inventory, LocalInventory)
-        assert backends.description == LOCAL and backends.resources == ()
+        assert backends.description == describe_backends(settings_for(store))
+        assert backends.description.startswith("local store (") and backends.resources == ()
         order = await backends.orders.find_order("10042")
         assert order is not None and order.carrier == "GLS"
         kettle = await backends.inventory.find_product("red kettle")
@@ -128,7 +129,7 @@ def test_api_url_without_token_is_a_config_error(store: SqliteStore, shop_url: s
 
 async def test_doctor_shop_row(store: SqliteStore, shop_url: str) -> None:
     local = await check_shop(settings_for(store))
-    assert local.ok and local.detail == LOCAL
+    assert local.ok and local.detail == "local store (orders, stock, cases, callbacks, SMS outbox)"
     good = await check_shop(settings_for(store, api_url=shop_url, api_token=TOKEN))
     assert good.ok and shop_url in good.detail and "'Test Shop ApS'" in good.detail
     refused = await check_shop(settings_for(store, api_url=shop_url, api_token="wrong"))
@@ -138,3 +139,22 @@ async def test_doctor_shop_row(store: SqliteStore, shop_url: str) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     unreachable = await check_shop(settings_for(store, api_url=down, api_token=TOKEN))
     assert not unreachable.ok and "ConnectError" in unreachable.detail
+
+
+async def test_the_doctor_words_the_shop_row_in_the_admins_language(
+    store: SqliteStore, shop_url: str
+) -> None:
+    """A Danish admin's doctor names the back-ends in Danish (``cli.doctor.shop_*``);
+    the dialogue's own description, for the logs, stays English."""
+    local = await check_shop(settings_for(store, language="da"))
+    assert local.ok and local.detail == (
+        "den lokale database (ordrer, lager, sager, tilbagekald, sms-udbakke)"
+    )
+    api = await check_shop(settings_for(store, language="da", api_url=shop_url, api_token=TOKEN))
+    assert api.ok and api.detail.startswith(f"Shopify-lignende API {shop_url} (ordrer, lager); ")
+    assert "svarer (butikken 'Test Shop ApS')" in api.detail and "local store" not in api.detail
+    danish = build_backends(settings_for(store, language="da"), store)
+    try:
+        assert danish.description.startswith("local store (")
+    finally:
+        await danish.aclose()

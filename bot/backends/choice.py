@@ -17,11 +17,11 @@ from bot.backends.local import Clock, local_backends
 from bot.backends.shopify import ShopifyClient, ShopifyInventory, ShopifyOrders
 from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import TimingConfig
+from spillway.console_text import ConsoleText, load_console_text
 from spillway.errors import ConfigError
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
-
-LOCAL = "local store (orders, stock, cases, callbacks, SMS outbox)"
 
 
 def shop_token(settings: Settings) -> str:
@@ -36,14 +36,15 @@ def uses_shop_api(settings: Settings) -> bool:
     return settings.shop.api_url is not None
 
 
-def describe_backends(settings: Settings) -> str:
-    """One line: which back-end serves orders and stock."""
+def describe_backends(settings: Settings, text: ConsoleText | None = None) -> str:
+    """One line in ``text``'s language (``cli.doctor.shop_*``): which back-end serves
+    orders and stock, and that the rest stays in the local store. Without ``text``, in
+    English: ``Backends.description`` is for the logs, which are English; the doctor
+    passes the admin's words."""
+    text = text or load_console_text(DEFAULT_LANGUAGE)
     if settings.shop.api_url is None:
-        return LOCAL
-    return (
-        f"Shopify-style API {settings.shop.api_url} (orders, stock); "
-        "local store (cases, callbacks, SMS outbox)"
-    )
+        return text("cli.doctor.shop_local")
+    return text("cli.doctor.shop_api", url=settings.shop.api_url)
 
 
 def shopify_client(settings: Settings) -> ShopifyClient:

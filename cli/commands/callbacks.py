@@ -40,6 +40,7 @@ from spillway.request_problem import cancelled_by_admin
 from spillway.settings import Settings
 from spillway.storage import Row, Store, open_store
 from spillway.wording import say, worded
+from web.reason_words import request_words
 
 app = typer.Typer(
     help="Callback requests: list, show, explain, cancel, import (a CSV, the menu's spool), "
@@ -195,7 +196,7 @@ def list_(
             str(r["attempts"]),
             _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
             shown(code_word(t, "source", str(r["source"]))),
-            shown(r["reason"] or ""),
+            shown(request_words(t, r["reason"]).words),
         )
     console.print(table)
 
@@ -479,16 +480,16 @@ def optout(
         ]
     if not numbers:
         raise InputError.worded("optout_nothing")
-    bad = 0
+    bad = cancelled = 0
     with _store(ctx) as db:
         with db.transaction() as tx:
             for where, raw, source in numbers:
-                if (
-                    requests.opt_out(
-                        tx, raw, source=source, now=time.time(), region=settings.shop.country
-                    )
-                    is None
-                ):
+                done = requests.opt_out(
+                    tx, raw, source=source, now=time.time(), region=settings.shop.country
+                )
+                if done is not None:
+                    cancelled += done.cancelled
+                else:
                     bad += 1
                     console.print(
                         plain(t("cli.callbacks.not_a_number", where=where, number=repr(raw))),
@@ -501,6 +502,7 @@ def optout(
             "cli.callbacks.opted_out",
             numbers=t.count("count.numbers", len(numbers) - bad),
             refused=bad,
+            callbacks=t.count("count.open_callbacks", cancelled),
         )
     )
     if bad:

@@ -7,9 +7,17 @@ import json
 import typer
 from rich.console import Console
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.secrets import mask_url_credentials
 
+# How the file was found (spillway.config_file.find_config) as a pack key.
+_CHOSEN = {
+    "--config": "option",
+    "$SPILLWAY_CONFIG": "env",
+    "the system file": "system",
+    "the user file": "user",
+}
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
 console = Console()
 
@@ -23,13 +31,17 @@ def check(ctx: typer.Context) -> None:
         # Set but too short is refused by `web serve`: say so here, not at start-up.
         settings.web.require_api_token()
     source = state.config_source
-    console.print(
-        f"configuration OK ({source.path.resolve()}, from {source.how})"
-        if source.path is not None
-        else "configuration OK (no file read: built-in defaults and the environment)",
-        markup=False,
-        highlight=False,
-    )
+    t = admin_words(settings)
+    if source.path is None:
+        said = t("cli.config.check_ok_no_file")
+    else:
+        chosen = _CHOSEN.get(source.how)
+        said = t(
+            "cli.config.check_ok",
+            file=source.path.resolve(),
+            chosen=t(f"cli.config.chosen.{chosen}") if chosen else source.how,
+        )
+    console.print(said, markup=False, highlight=False)
 
 
 @app.command("show")

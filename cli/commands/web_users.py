@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.errors import InputError
 from spillway.secrets import generate_secret, remove_secret, set_secret
@@ -23,7 +24,6 @@ from web.users import Role, entry, secret_name, valid_name
 
 app = typer.Typer(help="The console's users (kept in the secrets file).", no_args_is_help=True)
 MIN_PASSWORD_CHARS = 10
-RESTART = "restart `spillway web serve` to apply it"
 
 
 class RoleChoice(StrEnum):
@@ -53,15 +53,17 @@ def add(
     path = set_secret(secret_name(name), entry(Role.named(role.value), password))
     if settings.web.session_secret is None:
         set_secret("SPILLWAY_WEB__SESSION_SECRET", generate_secret() + generate_secret())
-    typer.echo(f"user {name} ({role.value}) is in {path}; {RESTART}")
+    t = admin_words(settings)
+    typer.echo(t("cli.web_users.added", name=name, role=t(f"role.{role.value}"), path=path))
 
 
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """The users and their roles (never the hashes)."""
-    users = app_context(ctx).settings.web.users
+    settings = app_context(ctx).settings
+    users = settings.web.users
     if not users:
-        typer.echo("no users: spillway web user add NAME --role admin --password-stdin")
+        typer.echo(admin_words(settings)("cli.web_users.none"))
         return
     for name in sorted(users):
         typer.echo(f"{name}\t{users[name].partition(':')[0]}")
@@ -74,4 +76,4 @@ def remove(
     """Remove a user; their sessions end when the server restarts."""
     if not valid_name(name) or not remove_secret(secret_name(name)):
         raise InputError.worded("no_user", name=repr(name))
-    typer.echo(f"user {name} removed; {RESTART}")
+    typer.echo(admin_words(app_context(ctx).settings)("cli.web_users.removed", name=name))
