@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from cli.admin_words import admin_words
-from scheduler.dialer import status_report
+from scheduler.dialer import settings_status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
 from spillway.settings import Settings
@@ -345,9 +345,7 @@ def check_scheduler(settings: Settings, now: float | None = None) -> Check:
     try:
         store = open_store(settings.storage)
         try:
-            report = status_report(
-                store, now or time.time(), poll_interval_s=settings.callbacks.poll_interval_s
-            )
+            report = settings_status_report(store, settings, now or time.time())
         finally:
             store.close()
     except SpillwayError as exc:

@@ -7,7 +7,10 @@ report (:mod:`scheduler.pilot.report`) count with:
 - a request is *reached* (contact) when one of its attempts was ``answered``;
   the first such attempt is its contact, its ``started_at`` the contact time;
 - a request whose number could never be dialled (``invalid_number``) is no
-  callback: the rates count the others (*callable* requests);
+  callback; the contact rates count the callable requests that had at least one
+  attempt (*attempted*): a request still waiting for its first call, or closed
+  before any (cancelled, expired), was not missed, and with none attempted a
+  rate is None, not 0;
 - attempts per contact is every attempt made for the callable requests over
   those reached (as ``spillway simulate --json`` counts it).
 
@@ -112,10 +115,17 @@ class RequestTally:
     contacted: int = 0  # callable ones reached
     attempts: int = 0  # made for the callable ones
     pending: int = 0
+    attempted: int = 0  # callable ones with at least one attempt: the rates' denominator
 
     @classmethod
     def of_status(
-        cls, status: str, requests: int, first_attempt_answered: int, contacted: int, attempts: int
+        cls,
+        status: str,
+        requests: int,
+        first_attempt_answered: int,
+        contacted: int,
+        attempts: int,
+        attempted: int,
     ) -> RequestTally:
         """The tally of ``requests`` requests of one status, from their sums (SQL grouped by
         status: :func:`tally`'s definitions, without a CASE per row)."""
@@ -127,6 +137,7 @@ class RequestTally:
             contacted=contacted,
             attempts=attempts,
             pending=requests if status in OPEN_STATUSES else 0,
+            attempted=attempted,
         )
 
     def __add__(self, other: RequestTally) -> RequestTally:
@@ -146,6 +157,7 @@ def tally(records: Iterable[RequestRecord]) -> RequestTally:
         contacted=sum(r.contacted_at is not None for r in callable_),
         attempts=sum(r.attempts for r in callable_),
         pending=sum(r.status in OPEN_STATUSES for r in rows),
+        attempted=sum(r.attempts > 0 for r in callable_),
     )
 
 
@@ -166,16 +178,16 @@ def tally_figures(t: RequestTally, hours: Sequence[float]) -> dict[str, Any]:
 def tally_figures_with(t: RequestTally, median_hours: float | None) -> dict[str, Any]:
     """:func:`tally_figures` with the median hours to contact already known (a database
     that computes it where the rows are: web.kpi_rows on PostgreSQL)."""
-    callable_ = t.requests - t.invalid_number
     return {
         "requests": t.requests,
         "invalid_number": t.invalid_number,
-        "first_attempt_contact_rate": share(t.first_attempt_answered, callable_),
-        "contact_rate": share(t.contacted, callable_),
+        "first_attempt_contact_rate": share(t.first_attempt_answered, t.attempted),
+        "contact_rate": share(t.contacted, t.attempted),
         "mean_attempts_per_contact": round(t.attempts / t.contacted, 4) if t.contacted else None,
         "median_hours_to_contact": None if median_hours is None else round(median_hours, 3),
         "pending": t.pending,
         "attempts": t.attempts,
+        "attempted": t.attempted,
     }
 
 

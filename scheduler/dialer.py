@@ -39,6 +39,7 @@ from scheduler.dialer_nodes import NodeBeat, beat
 
 # The nodes' status lives in dialer_nodes; callers import these two from here too.
 from scheduler.dialer_nodes import node_not_dialling as node_not_dialling
+from scheduler.dialer_nodes import settings_status_report as settings_status_report
 from scheduler.dialer_nodes import status_report as status_report
 from scheduler.originate import DialOrder, Originator
 from scheduler.outcomes import REACHED, AttemptOutcome, outcome_of, outcome_when_gone

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scheduler.due import DUE_COLUMNS, due_now
 from scheduler.requests import RequestStatus
+from scheduler.rules import CallingRules, rules_from_settings
+from spillway.settings import Settings
 from spillway.storage import Store
 
 # A node's state while it is connected to AMI and dialling.
@@ -79,24 +82,45 @@ def down_after_s(poll_interval_s: float) -> float:
     return max(MISSED_HEARTBEATS * poll_interval_s, MIN_DOWN_AFTER_S)
 
 
-def status_report(store: Any, now: float, *, poll_interval_s: float = 2.0) -> dict[str, Any]:
-    """What `spillway scheduler status` shows: due now, in flight, lag, the nodes (each up
-    or down by its heartbeat: ``poll_interval_s`` is how often nodes beat)."""
+def settings_status_report(store: Any, settings: Settings, now: float) -> dict[str, Any]:
+    """:func:`status_report` under the configured calling rules and poll interval: what
+    `scheduler status`, `doctor` and the console's Health page each say."""
+    cb = settings.callbacks
+    return status_report(
+        store,
+        now,
+        poll_interval_s=cb.poll_interval_s,
+        rules=rules_from_settings(settings),
+        default_timezone=cb.default_timezone,
+    )
+
+
+def status_report(
+    store: Any,
+    now: float,
+    *,
+    poll_interval_s: float = 2.0,
+    rules: CallingRules | None = None,
+    default_timezone: str = "UTC",
+) -> dict[str, Any]:
+    """What `spillway scheduler status` shows: due now (:func:`scheduler.due.due_now`
+    under ``rules``), in flight, lag, the nodes (each up or down by its heartbeat:
+    ``poll_interval_s`` is how often nodes beat)."""
     silent_s = down_after_s(poll_interval_s)
-    due = store.query(
-        "SELECT count(*) AS n, min(coalesce(not_before, created_at)) AS oldest "
-        "FROM callback_requests WHERE status = 'pending' "
+    waiting = store.query(
+        f"SELECT {DUE_COLUMNS} FROM callback_requests WHERE status = 'pending' "
         "AND (not_before IS NULL OR not_before <= :now)",
         {"now": now},
-    )[0]
+    )
+    due = due_now(rules or CallingRules(), waiting, now, default_timezone=default_timezone)
     counts = {
         r["status"]: r["n"]
         for r in store.query("SELECT status, count(*) AS n FROM callback_requests GROUP BY status")
     }
     nodes = store.query("SELECT * FROM scheduler_nodes ORDER BY heartbeat_at DESC")
     return {
-        "due_now": due["n"],
-        "lag_s": round(now - due["oldest"], 1) if due["oldest"] is not None else 0.0,
+        "due_now": due.count,
+        "lag_s": round(now - due.waiting_since, 1) if due.waiting_since is not None else 0.0,
         "in_flight": counts.get(RequestStatus.DIALLING.value, 0),
         "by_status": counts,
         "nodes": [

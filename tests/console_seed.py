@@ -67,8 +67,10 @@ EXPECTED_30D: dict[str, Any] = {
     "callbacks": {
         "requests": 6,
         "invalid_number": 1,
-        "first_attempt_contact_rate": 0.4,  # requests 1 and 4 of the five callable
-        "contact_rate": 0.6,  # 1, 2 and 4
+        # Over the four callable requests called (5 waits for its first call: not missed).
+        "attempted": 4,
+        "first_attempt_contact_rate": 0.5,  # requests 1 and 4 of 1, 2, 3 and 4
+        "contact_rate": 0.75,  # 1, 2 and 4
         "mean_attempts_per_contact": 2.3333,  # 7 attempts / 3 reached
         "median_hours_to_contact": 2.0,  # of 2, 4 and 1
         "pending": 1,
@@ -91,8 +93,9 @@ EXPECTED_30D: dict[str, Any] = {
             },
             "unplanned": {
                 "requests": 2,
-                "first_attempt_contact_rate": 0.0,
-                "contact_rate": 0.0,
+                "attempted": 0,  # 5 not called yet, 6 no number: nothing to count
+                "first_attempt_contact_rate": None,
+                "contact_rate": None,
                 "mean_attempts_per_contact": None,
                 "median_hours_to_contact": None,
                 "pending": 1,

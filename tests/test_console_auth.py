@@ -265,7 +265,7 @@ async def test_each_page_shows_the_seeded_figures(db: AsyncStore) -> None:
         pending = (await client.get("/requests/5")).text
     assert "Last 30 days" in overview and "(Europe/Copenhagen)" in overview
     assert (
-        'data-kpi="contact_rate">60%' in overview and 'data-kpi="containment_rate">40%' in overview
+        'data-kpi="contact_rate">75%' in overview and 'data-kpi="containment_rate">40%' in overview
     )
     # An old free-text reason: "another reason", the stored words beside it.
     assert 'another reason</span> <span class="small">(caller asked for a person)</span>: 1' in (

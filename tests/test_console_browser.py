@@ -92,8 +92,8 @@ def test_the_overview_shows_the_seeded_month_and_a_live_call(
     assert "Last 30 days" in page.inner_text("#window-label")
     assert "(Europe/Copenhagen)" in page.inner_text("#window-label")
     assert page.inner_text("[data-kpi=requests]") == "6"
-    assert page.inner_text("[data-kpi=contact_rate]") == "60%"
-    assert page.inner_text("[data-kpi=first_attempt_contact_rate]") == "40%"
+    assert page.inner_text("[data-kpi=contact_rate]") == "75%"
+    assert page.inner_text("[data-kpi=first_attempt_contact_rate]") == "50%"
     assert page.inner_text("[data-kpi=containment_rate]") == "40%"
     assert page.inner_text("[data-kpi=turn_latency_p95]") == "970"  # ms: no decimals
     page.wait_for_selector("#live-calls")  # htmx loaded the live part
@@ -314,7 +314,7 @@ def test_a_danish_shop_s_console_and_its_charts_speak_danish(
         tab.goto(url + "/?window=30d")
         assert tab.locator("html").get_attribute("lang") == "da"
         assert "Seneste 30 dage" in tab.inner_text("#window-label")
-        assert tab.inner_text("[data-kpi=contact_rate]") == "60 %"
+        assert tab.inner_text("[data-kpi=contact_rate]") == "75 %"
         assert tab.inner_text("[data-kpi=turn_latency_p95]") == "970"
         # Whether the timing pays, in one Danish line, honest without a pilot; its link
         # opens the Pilot page for the same 30 days.

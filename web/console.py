@@ -458,8 +458,16 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         del figures["daily"]
         return JSONResponse(figures)
 
+    async def callbacks_address(request: Request) -> Response:
+        # The README calls the list "Callbacks", so /callbacks is typed into the address
+        # bar; the path is the API's (POST), the page lives at /requests.
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/requests{query}", status_code=303)
+
     return [
         Route("/", overview, methods=["GET"]),
+        # GET only: POST /callbacks goes on to the API (web.callbacks_api), mounted after.
+        Route("/callbacks", callbacks_address, methods=["GET"]),
         Route("/live", live, methods=["GET"]),
         Route("/requests", callbacks_page, methods=["GET"]),
         Route("/requests/{request_id}", detail, methods=["GET"]),

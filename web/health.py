@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backends.sms import outbox_counts
-from scheduler.dialer import status_report
+from scheduler.dialer import settings_status_report
 from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
 from spillway.schema import latest_version
@@ -68,9 +68,10 @@ def _node(n: dict[str, Any], up: bool, any_alive: bool, t: ConsoleText) -> Healt
 
 
 def _scheduler(
-    store: Store, now: float, stale_after_s: float, max_age_h: float, t: ConsoleText
+    store: Store, settings: Settings, now: float, stale_after_s: float, t: ConsoleText
 ) -> list[HealthCheck]:
-    report = status_report(store, now)
+    max_age_h = settings.callbacks.model_max_age_hours
+    report = settings_status_report(store, settings, now)
     checks = []
     nodes = report["nodes"]
     alive = [n for n in nodes if n["seen_s_ago"] <= stale_after_s]
@@ -112,9 +113,9 @@ def _scheduler(
         HealthCheck(
             t("health.name.backlog"),
             lag <= BACKLOG_LAG_S,
-            t(
+            t.count(
                 "health.cause.backlog",
-                due=t.number(report["due_now"]),
+                report["due_now"],
                 minutes=t.number(lag / 60),
                 in_flight=t.number(report["in_flight"]),
             ),
@@ -204,8 +205,7 @@ def health_checks(
     language; never raises."""
     checks = [_database(store, text)]
     try:
-        max_age_h = settings.callbacks.model_max_age_hours
-        checks += _scheduler(store, now, stale_after_s, max_age_h, text)
+        checks += _scheduler(store, settings, now, stale_after_s, text)
         checks.append(_sms(store, settings, text))
         checks.append(_open_calls(store, now, text))
     except SpillwayError as exc:

@@ -18,7 +18,7 @@ from cli.context import app_context
 from cli.request_card import code_word
 from cli.terminal_text import plain
 from scheduler.daemon import run_scheduler
-from scheduler.dialer import status_report
+from scheduler.dialer import settings_status_report
 from spillway.console_text import ConsoleText
 from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
@@ -107,7 +107,7 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     settings = app_context(ctx).settings
     poll_s = settings.callbacks.poll_interval_s
     with _store(ctx) as db:
-        report = status_report(db, time.time(), poll_interval_s=poll_s)
+        report = settings_status_report(db, settings, time.time())
     if as_json:
         print(json.dumps(report, indent=2))
         return
