@@ -8,9 +8,9 @@ report (:mod:`scheduler.pilot.report`) count with:
   the first such attempt is its contact, its ``started_at`` the contact time;
 - a request whose number could never be dialled (``invalid_number``) is no
   callback; the contact rates count the callable requests that had at least one
-  attempt (*attempted*): a request still waiting for its first call, or closed
-  before any (cancelled, expired), was not missed, and with none attempted a
-  rate is None, not 0;
+  attempt or were given up unreached without one (*counted*: a request that ran
+  out of time uncalled was missed); a request still waiting for its first call,
+  or cancelled before any, was not missed; with none counted a rate is None, not 0;
 - attempts per contact is every attempt made for the callable requests over
   those reached (as ``spillway simulate --json`` counts it).
 
@@ -115,7 +115,9 @@ class RequestTally:
     contacted: int = 0  # callable ones reached
     attempts: int = 0  # made for the callable ones
     pending: int = 0
-    attempted: int = 0  # callable ones with at least one attempt: the rates' denominator
+    # callable ones with at least one attempt, or given up unreached without one: the
+    # rates' denominator
+    counted: int = 0
 
     @classmethod
     def of_status(
@@ -125,7 +127,7 @@ class RequestTally:
         first_attempt_answered: int,
         contacted: int,
         attempts: int,
-        attempted: int,
+        counted: int,
     ) -> RequestTally:
         """The tally of ``requests`` requests of one status, from their sums (SQL grouped by
         status: :func:`tally`'s definitions, without a CASE per row)."""
@@ -137,7 +139,7 @@ class RequestTally:
             contacted=contacted,
             attempts=attempts,
             pending=requests if status in OPEN_STATUSES else 0,
-            attempted=attempted,
+            counted=counted,
         )
 
     def __add__(self, other: RequestTally) -> RequestTally:
@@ -157,7 +159,7 @@ def tally(records: Iterable[RequestRecord]) -> RequestTally:
         contacted=sum(r.contacted_at is not None for r in callable_),
         attempts=sum(r.attempts for r in callable_),
         pending=sum(r.status in OPEN_STATUSES for r in rows),
-        attempted=sum(r.attempts > 0 for r in callable_),
+        counted=sum(r.attempts > 0 or r.status == RequestStatus.UNREACHED for r in callable_),
     )
 
 
@@ -181,13 +183,13 @@ def tally_figures_with(t: RequestTally, median_hours: float | None) -> dict[str,
     return {
         "requests": t.requests,
         "invalid_number": t.invalid_number,
-        "first_attempt_contact_rate": share(t.first_attempt_answered, t.attempted),
-        "contact_rate": share(t.contacted, t.attempted),
+        "first_attempt_contact_rate": share(t.first_attempt_answered, t.counted),
+        "contact_rate": share(t.contacted, t.counted),
         "mean_attempts_per_contact": round(t.attempts / t.contacted, 4) if t.contacted else None,
         "median_hours_to_contact": None if median_hours is None else round(median_hours, 3),
         "pending": t.pending,
         "attempts": t.attempts,
-        "attempted": t.attempted,
+        "counted": t.counted,
     }
 
 

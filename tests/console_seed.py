@@ -68,7 +68,7 @@ EXPECTED_30D: dict[str, Any] = {
         "requests": 6,
         "invalid_number": 1,
         # Over the four callable requests called (5 waits for its first call: not missed).
-        "attempted": 4,
+        "counted": 4,
         "first_attempt_contact_rate": 0.5,  # requests 1 and 4 of 1, 2, 3 and 4
         "contact_rate": 0.75,  # 1, 2 and 4
         "mean_attempts_per_contact": 2.3333,  # 7 attempts / 3 reached
@@ -93,7 +93,7 @@ EXPECTED_30D: dict[str, Any] = {
             },
             "unplanned": {
                 "requests": 2,
-                "attempted": 0,  # 5 not called yet, 6 no number: nothing to count
+                "counted": 0,  # 5 not called yet, 6 no number: nothing to count
                 "first_attempt_contact_rate": None,
                 "contact_rate": None,
                 "mean_attempts_per_contact": None,

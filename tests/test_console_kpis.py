@@ -68,7 +68,7 @@ def test_a_window_counts_only_what_was_created_in_it(either_store: Store) -> Non
     callbacks = figures["callbacks"]
     assert (callbacks["requests"], callbacks["invalid_number"], callbacks["pending"]) == (3, 1, 1)
     # Only 4 was called (5 waits for its first call, 6 has no number): reached, 1 of 1.
-    assert callbacks["attempted"] == 1
+    assert callbacks["counted"] == 1
     assert callbacks["contact_rate"] == 1.0 and callbacks["first_attempt_contact_rate"] == 1.0
     assert set(callbacks["by_policy"]) == {"traditional", "unplanned"}
 

@@ -57,7 +57,7 @@ _TALLIES = f"""
 WITH days (day, day_start, day_end) AS (VALUES {{days}})
 SELECT d.day, {POLICY_SQL} AS policy, r.status, COUNT(*), SUM(r.first_attempt_answered),
        COUNT(r.contacted_at), SUM(r.contact_attempts),
-       COUNT(CASE WHEN r.contact_attempts > 0 THEN 1 END)
+       COUNT(CASE WHEN r.contact_attempts > 0 OR r.status = 'unreached' THEN 1 END)
 FROM days d
 JOIN callback_requests r ON r.created_at >= d.day_start AND r.created_at < d.day_end
 GROUP BY d.day, {POLICY_SQL}, r.status

@@ -6,9 +6,9 @@ Both halves of Spillway are counted here, for the Overview's tiles and for
 Callbacks, over the requests *created* in the window (what "contact" and "attempt"
 mean: :mod:`scheduler.contact_facts`, which the pilot's report counts with too):
 - ``requests``: all of them; ``invalid_number``: those that could never be
-  dialled; ``attempted``: the others that had at least one attempt, which the
-  rates below count (one waiting for its first call, or closed before any, was
-  not missed);
+  dialled; ``counted``: the others that had at least one attempt or were given up
+  unreached without one, which the rates below count (one waiting for its first
+  call, or cancelled before any, was not missed);
 - ``first_attempt_contact_rate``: reached on their first attempt;
 - ``contact_rate``: reached at all (an attempt answered);
 - ``mean_attempts_per_contact``: every attempt made for them / those reached
