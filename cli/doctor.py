@@ -59,7 +59,8 @@ async def check_pbx(settings: Settings) -> list[Check]:
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     logged_in = t("cli.doctor.ami")
     if not secret:
-        return [Check(logged_in, False, t("cli.doctor.no_ami_secret"), settings.ami_secret_hint())]
+        fix = settings.ami_secret_hint().said(t)
+        return [Check(logged_in, False, t("cli.doctor.no_ami_secret"), fix)]
     endpoint = AmiEndpoint.from_settings(settings.pbx, secret)
     try:
         ami = await AmiClient.connect(endpoint)

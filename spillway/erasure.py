@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from spillway.aggregates import fold_attempts
 from spillway.audit import audit
+from spillway.number_lists import DO_NOT_CALL
 from spillway.personal_data import PERSONAL_DATA, Erasure, Table, keyed_hash, person_where
 from spillway.phone import phone_forms
 from spillway.request_problem import erased
@@ -27,6 +28,9 @@ from spillway.storage import Store, Transaction, check_identifier
 class Erased:
     rows: dict[str, int]  # per table: rows deleted, blanked or hashed
     cancelled: int  # open callbacks cancelled
+    # Whether the number stays on the do-not-call list as its keyed hash (kept now, or
+    # left by an earlier erasure): only then may the admin be told it is never called.
+    do_not_call_kept: bool = False
 
     @property
     def total(self) -> int:
@@ -46,9 +50,10 @@ def forget(store: Store, e164: str, *, key: bytes, actor: str, now: float) -> Er
         rows = {}
         for table in reversed(PERSONAL_DATA):
             rows[table.name] = erase_rows(tx, table, forms, e164=e164, key=key)
+        kept = DO_NOT_CALL.holds(tx, e164, hash_key=key)
         audit(tx, actor=actor, action="forget", rows=rows, now=now)
     store.scrub(tuple(t.name for t in PERSONAL_DATA))
-    return Erased(rows, cancelled)
+    return Erased(rows, cancelled, kept)
 
 
 def erase_rows(

@@ -48,6 +48,7 @@ from spillway.settings_types import (
     TimeZoneName,
     template_check,
 )
+from spillway.wording import Wording, worded
 from spillway.worker_settings import WORKER_NAME, WorkerList, check_own_worker
 
 # Keys that hold secrets; they must never appear in the YAML file.
@@ -329,14 +330,14 @@ class WebSettings(Section):
     def require_api_token(self) -> str:
         """The API token, or a ConfigError naming the key when it is missing or too short."""
         token = self.api_token.get_secret_value() if self.api_token is not None else ""
-        if len(token.strip()) < MIN_API_TOKEN_CHARS:
-            problem = "is missing" if not token.strip() else f"has {len(token.strip())} characters"
+        chars = len(token.strip())
+        if chars < MIN_API_TOKEN_CHARS:
+            code = "config.api_token_short" if chars else "config.api_token_missing"
+            secrets = paths.secrets_file()
             raise ConfigError(
-                f"config error: web.api_token {problem}: expected at least "
-                f"{MIN_API_TOKEN_CHARS} characters from SPILLWAY_WEB__API_TOKEN or the "
-                f"secrets file {paths.secrets_file()}",
-                hint="spillway web serve refuses to run an API anyone could guess; "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(24))'` makes one",
+                worded(f"errors.{code}", chars=chars, least=MIN_API_TOKEN_CHARS, secrets=secrets),
+                hint=worded("hints.config.api_token"),
+                code=code,
             )
         return token
 
@@ -387,11 +388,7 @@ class GdprSettings(Section):
     def require_hash_key(self) -> bytes:
         """The keyed-hash secret, or a ConfigError saying how to create it."""
         if self.hash_key is None or not self.hash_key.get_secret_value():
-            raise ConfigError(
-                "config error: gdpr.hash_key is missing: expected a secret from "
-                f"SPILLWAY_GDPR__HASH_KEY or the secrets file {paths.secrets_file()}",
-                hint="`spillway gdpr key` creates one",
-            )
+            raise ConfigError.worded("hash_key_missing", secrets=paths.secrets_file())
         return self.hash_key.get_secret_value().encode()
 
 
@@ -513,21 +510,18 @@ class Settings(BaseSettings):
         """The AMI secret, or a ConfigError saying where to put it."""
         if self.pbx.ami_secret is None or not self.pbx.ami_secret.get_secret_value():
             raise ConfigError(
-                "config error: pbx.ami_secret is missing: expected a secret from "
-                f"SPILLWAY_PBX__AMI_SECRET or the secrets file {paths.secrets_file()}",
+                worded("errors.config.ami_secret_missing", secrets=paths.secrets_file()),
                 hint=self.ami_secret_hint(),
+                code="config.ami_secret_missing",
             )
         return self.pbx.ami_secret.get_secret_value()
 
-    def ami_secret_hint(self) -> str:
+    def ami_secret_hint(self) -> Wording:
         """How to get the dialling AMI user's secret: the sandbox makes one; on a real PBX
         (``pbx.mode: host``) the admin writes one, and the dialplan renders the user."""
         if self.pbx.mode == "sandbox":
-            return "`spillway pbx sandbox up` creates one for the sandbox"
-        return (
-            f'echo "SPILLWAY_PBX__AMI_SECRET=$(openssl rand -hex 24)" >> {paths.secrets_file()}'
-            ", then `spillway dialplan install` renders the AMI user with it (docs/OPERATIONS.md)"
-        )
+            return worded("hints.config.ami_secret_sandbox")
+        return worded("hints.config.ami_secret_host", secrets=paths.secrets_file())
 
     def ami_admin_secret(self) -> str | None:
         """The admin AMI user's secret (None: not configured)."""

@@ -30,7 +30,7 @@ from scheduler.timing.policy import ConventionalPolicy
 from scheduler.timing.shadow import ShadowPolicy
 from spillway.call import CallOutcome
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, Store
+from spillway.storage import AsyncStore, SqliteStore, Store
 from tests.test_dialer_logic import FakePbx
 from web.callbacks_api import create_app
 
@@ -156,3 +156,13 @@ async def fill_through_every_door(
                 requests.opt_out(tx, national, source="caller", now=time.time(), region="DK")
     finally:
         db.close()
+
+
+async def opted_out_and_bystander(tmp_path: Path, *, opted: str, plain: str) -> SqliteStore:
+    """A database in ``tmp_path`` filled for two people: ``opted`` (national; their
+    call is c-anna) asked not to be called, ``plain`` (call c-bo) did not."""
+    store = SqliteStore(tmp_path / "world.db")
+    store.migrate()
+    await fill_through_every_door(store, tmp_path, national=opted, call_id="c-anna", opt_out=True)
+    await fill_through_every_door(store, tmp_path, national=plain, call_id="c-bo", opt_out=False)
+    return store

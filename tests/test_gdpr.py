@@ -26,7 +26,7 @@ from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
-from tests.gdpr_world import ALWAYS, fill_through_every_door
+from tests.gdpr_world import ALWAYS, opted_out_and_bystander
 from tests.test_dialer_logic import FakePbx
 
 KEY = b"k3y-for-the-tests"
@@ -36,11 +36,7 @@ SETTINGS = Settings()
 
 @pytest.fixture
 async def world(tmp_path: Path) -> SqliteStore:
-    store = SqliteStore(tmp_path / "world.db")
-    store.migrate()
-    await fill_through_every_door(store, tmp_path, national=ANNA, call_id="c-anna", opt_out=True)
-    await fill_through_every_door(store, tmp_path, national=BO, call_id="c-bo", opt_out=False)
-    return store
+    return await opted_out_and_bystander(tmp_path, opted=ANNA, plain=BO)
 
 
 def _forms(national: str) -> list[bytes]:

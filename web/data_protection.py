@@ -218,13 +218,14 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
                 )
             )
         except ConfigError as exc:
-            return await page(request, status=409, problem=str(exc))
+            return await page(request, status=409, problem=exc.said(page_text(request)))
         # POST/redirect/GET: the answer is a 303 to the page, which shows what went (from
         # the session, with the number masked), so a reload repeats the GET, not the erasure.
         request.session[FORGOTTEN] = {
             "phone": mask_phone(e164),
             "total": done.erased.total,
             "cancelled": done.erased.cancelled,
+            "do_not_call_kept": done.erased.do_not_call_kept,
             "counts": done.counts,
         }
         return RedirectResponse(PAGE, status_code=303)

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.syntax import Syntax
 
+from cli.admin_confirm import confirmed
 from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
@@ -278,7 +279,8 @@ def install(
         console.print(t("cli.dialplan.nothing_to_install", folder=folder), markup=False)
         return
     _show_diff(mask(text, secrets_of(settings)))
-    if not yes and not typer.confirm(t("cli.dialplan.confirm", folder=folder)):
+    if not yes and not confirmed(t, t("cli.dialplan.confirm", folder=folder)):
+        console.print(t("cli.dialplan.not_installed"))
         raise typer.Exit(1)
     result = asyncio.run(install_files(settings, folder, files, freepbx=freepbx, reload=reload))
     for path in result.written:

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cli.admin_confirm import confirmed
 from cli.commands.callbacks import FullOption, _shop_zone, _store
 from cli.context import app_context
 from cli.request_card import moment
@@ -93,7 +94,7 @@ def forget(
     e164 = _e164(ctx, phone)
     settings.gdpr.require_hash_key()  # before asking: without it nothing can be erased
     t = _text(ctx)
-    if not yes and not typer.confirm(t("cli.gdpr.forget_confirm", phone=e164)):
+    if not yes and not confirmed(t, t("cli.gdpr.forget_confirm", phone=e164)):
         console.print(t("cli.gdpr.nothing_erased"))
         raise typer.Exit(1)
     with _store(ctx) as db:
@@ -107,6 +108,8 @@ def forget(
             callbacks=t.count("count.open_callbacks", done.erased.cancelled),
         )
     )
+    if done.erased.do_not_call_kept:  # never claimed for a number that was not on the list
+        console.print(t("cli.gdpr.do_not_call_kept"))
 
 
 @app.command("retention")
