@@ -59,8 +59,10 @@ def test_times_are_in_the_shops_zone_and_say_so(config: Path, store: SqliteStore
     shown = _invoke(config, "show", str(request_id))
     assert "times in Europe/Copenhagen" in shown
     assert "created:         2026-07-01 11:00 CEST" in shown
-    # Four calling hours after 11:00 (the default deadline), in the shop's zone.
-    assert "deadline:        2026-07-01 15:00 CEST" in shown
+    # Timed by prediction (the default), the customer was told the day: the promise is
+    # that day's close of calling hours, in the shop's zone (the target, four calling
+    # hours after 11:00, is 15:00).
+    assert "deadline:        2026-07-01 20:00 CEST" in shown
 
 
 def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore) -> None:
@@ -148,7 +150,7 @@ def test_show_gives_the_promise_and_the_next_call_explain_gives(
     explained = json.loads(_invoke(config, "explain", str(request_id), "--json"))
     shown = _invoke(config, "show", str(request_id))
     zone = ZoneInfo("Europe/Copenhagen")
-    assert f"deadline:        {moment(explained['deadline_at'], zone)}" in shown
+    assert f"deadline:        {moment(explained['promised_by'], zone)}" in shown
     assert f"expires:         {moment(explained['expires_at'], zone)}" in shown
     plan = next(line for line in shown.splitlines() if line.startswith("  plan:"))
     assert plan.split(":", 1)[1].strip() == " ".join(explained["timeline"])
