@@ -44,6 +44,16 @@ def print_checks(console: Console, checks: list[Check], text: ConsoleText | None
         for check in fixes:
             console.print(f"  {check.fix}", markup=False, soft_wrap=True, highlight=False)
     ok = all(c.ok for c in checks)
-    said = escape(t("cli.doctor.all_passed" if ok else "cli.doctor.some_failed"))
-    console.print(f"[green]{said}[/]" if ok else f"[red]{said}[/]")
+    console.print(summary_line(checks, t))
     return ok
+
+
+def summary_line(checks: list[Check], t: ConsoleText) -> str:
+    """The doctor's last line, as markup: failed, passed, or passed with this many warnings
+    (still a pass, exit 0, but a bare "all passed" would hide the WARN rows above it)."""
+    if not all(c.ok for c in checks):
+        return f"[red]{escape(t('cli.doctor.some_failed'))}[/]"
+    warned = sum(1 for c in checks if c.warning)
+    if warned:
+        return f"[yellow]{escape(t.count('cli.doctor.all_passed_warned', warned))}[/]"
+    return f"[green]{escape(t('cli.doctor.all_passed'))}[/]"

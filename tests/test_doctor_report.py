@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from cli.doctor import Check, check_gdpr_key
 from cli.report import print_checks
+from spillway.console_text import load_console_text
 from spillway.settings import Settings
 
 FIX = "spillway models fetch da_DK-talesyntese-medium --from-url http://mirror.example/models"
@@ -34,3 +36,40 @@ def test_the_doctor_warns_while_the_gdpr_hash_key_is_missing() -> None:
     assert "`spillway gdpr forget`" in missing.detail
     present = check_gdpr_key(Settings(gdpr={"hash_key": "k" * 32}))
     assert present.ok and not present.warning and present.fix == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "two_warned", "one_warned", "bare"),
+    [
+        (
+            "da",
+            "alle kontroller bestået, 2 med en advarsel",
+            "alle kontroller bestået, 1 med en advarsel",
+            "alle kontroller bestået",
+        ),
+        (
+            "en",
+            "all checks passed, 2 with a warning",
+            "all checks passed, 1 with a warning",
+            "all checks passed",
+        ),
+    ],
+)
+def test_a_pass_with_warnings_says_how_many_warned_and_still_passes(
+    language: str, two_warned: str, one_warned: str, bare: str
+) -> None:
+    text = load_console_text(language)
+
+    def last_line(checks: list[Check]) -> tuple[bool, str]:
+        out = io.StringIO()
+        passed = print_checks(Console(file=out, width=200, color_system=None), checks, text)
+        return passed, out.getvalue().rstrip("\n").splitlines()[-1]
+
+    ok = Check("storage", True, "ok")
+    warned = Check("gdpr", True, "no key yet", "spillway gdpr key", warning=True)
+    assert last_line([ok, warned, warned]) == (True, two_warned)  # exit 0 all the same
+    assert last_line([warned, ok]) == (True, one_warned)
+    assert last_line([ok, ok]) == (True, bare)
+    # A failure is said as one, warnings or not.
+    failed, said = last_line([warned, Check("pbx", False, "down", "spillway pbx sandbox up")])
+    assert not failed and said == text("cli.doctor.some_failed")
