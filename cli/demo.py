@@ -34,6 +34,7 @@ from cli.doctor import check_nlu, run_checks, served_nlu_model
 from cli.report import print_checks
 from cli.selftest import SelftestRoute, place_selftest_call
 from dialplan.sandbox import Sandbox
+from spillway import paths
 from spillway.ami import AmiClient
 from spillway.call import CallOutcome
 from spillway.console_text import load_console_text
@@ -58,8 +59,8 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
     already answers; False when it answers with another language's model (the demo's
     conversation is then understood by the language's fallback classifier, and says so).
 
-    Like the sandbox PBX, it keeps running after the demo (stop it with
-    ``kill $(cat ~/.cache/spillway/nlu-serve.pid)``). The first start trains
+    Like the sandbox PBX, it keeps running after the demo (`spillway nlu stop` stops
+    it, found by ``<cache_dir>/nlu-serve.pid``). The first start trains
     the model, about a minute; Rasa itself takes up to a minute to load.
     """
     language = settings.shop.language
@@ -147,7 +148,18 @@ async def run_demo(
     # Last: a simulated month to look at in the console (its own database and secrets).
     demo = await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
     await asyncio.to_thread(demo_screenshot, demo, console, config_path)
+    console.print(left_behind(settings), markup=False)
     return checks_ok and conversation_ok and spoken_ok
+
+
+def left_behind(settings: Settings) -> str:
+    """The demo's last words: the services it leaves running and how to stop them, and
+    the secrets file and database it wrote to (the admin's defaults unless redirected),
+    so a try of one's own can keep apart from them. In the admin's language, as the
+    doctor's table above it."""
+    return admin_words(settings)(
+        "cli.demo_end.left", secrets=paths.secrets_file(), database=settings.storage.sqlite_path
+    )
 
 
 def demo_screenshot(demo: DemoConsole, console: Console, config_path: Path | None) -> None:

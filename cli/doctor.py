@@ -382,7 +382,7 @@ async def check_call(settings: Settings) -> Check:
     name = t("cli.doctor.test_call")
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     if not secret:
-        return Check(name, False, t("cli.doctor.no_ami_secret"), "set SPILLWAY_PBX__AMI_SECRET")
+        return Check(name, False, t("cli.doctor.no_ami_secret"), settings.ami_secret_hint().said(t))
     served = (await check_controller(settings)).ok
     route: SelftestRoute | None = None
     server: FastAgiServer | None = None

@@ -1,9 +1,11 @@
-"""`spillway nlu ...`: install, train and serve Rasa; parse text; evaluate both engines."""
+"""`spillway nlu ...`: install, train, serve and stop Rasa; parse text; evaluate both
+engines."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import time
 from dataclasses import asdict
@@ -21,8 +23,10 @@ from bot.nlu.evaluation import EngineReport, default_split, evaluate_fallback, e
 from bot.nlu.fallback_cache import load_or_train
 from bot.nlu.rasa_client import RasaClient
 from bot.nlu.rasa_service import DEFAULT_PYTHON, RasaInstall, RasaServer, train_model
+from cli import nlu_process
+from cli.admin_words import admin_words
 from cli.context import app_context
-from spillway.errors import ConfigError
+from spillway.errors import ConfigError, NluError
 from spillway.settings import Settings
 
 app = typer.Typer(
@@ -118,11 +122,19 @@ def serve(
     language: LanguageOpt = None,
 ) -> None:
     """Train if needed, run `rasa run --enable-api` on nlu.rasa_url and restart it if it dies."""
-    host, port = _host_port(_settings(ctx).nlu.rasa_url)
+    settings = _settings(ctx)
+    host, port = _host_port(settings.nlu.rasa_url)
     app_context(ctx).announce_config()
+    held = held_by_ours(settings, host, port)
+    if held is not None:
+        raise held
     rasa = RasaInstall()
     model, _ = train_model(rasa, _project(ctx, project, language))
     server = RasaServer(rasa, model, host=host, port=port)
+    # Recorded so `spillway nlu stop` finds this server, however it was started.
+    cache_dir = settings.paths.cache_dir
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    nlu_process.pid_file(cache_dir).write_text(f"{os.getpid()}\n")
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -132,7 +144,58 @@ def serve(
         console.print(f"serving {model.name} on {server.url} (logs: {server.log_path})")
         await server.supervise(stop)
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    finally:
+        nlu_process.forget_pid_file(cache_dir, os.getpid())
+
+
+def held_by_ours(settings: Settings, host: str, port: int) -> NluError | None:
+    """The error to stop at when nlu.rasa_url's port is held by a Rasa server this
+    machine's Spillway started (the demo's, in another language, say): it names the
+    command that stops it, where Rasa's own refusal could only say "stop it"."""
+    if not nlu_process.port_listening(host, port):
+        return None
+    cache_dir = settings.paths.cache_dir
+    found = nlu_process.find_ours(cache_dir, RasaInstall(cache_dir=cache_dir).venv_dir, port)
+    if found.ours is None:
+        return None  # someone else's: RasaServer.supervise refuses it in its own words
+    return NluError.worded(
+        "port_ours", url=settings.nlu.rasa_url, pid=found.ours.pid, command=found.ours.command
+    )
+
+
+@app.command()
+def stop(ctx: typer.Context) -> None:
+    """Stop the Rasa server this machine's Spillway started (`nlu serve`, or the demo's):
+    the one its pid file names, else ours on nlu.rasa_url's port; never another's."""
+    settings = _settings(ctx)
+    t = admin_words(settings)
+    url = settings.nlu.rasa_url
+    _host, port = _host_port(url)
+    cache_dir = settings.paths.cache_dir
+    recorded = nlu_process.pid_file(cache_dir)
+    found = nlu_process.find_ours(cache_dir, RasaInstall(cache_dir=cache_dir).venv_dir, port)
+    if found.stale_pid is not None:
+        nlu_process.forget_pid_file(cache_dir, found.stale_pid)
+        console.print(t("cli.nlu_stop.stale", pid_file=recorded, pid=found.stale_pid), markup=False)
+    for other in found.foreign:
+        err_console.print(
+            t("cli.nlu_stop.foreign", url=url, pid=other.pid, command=other.command), markup=False
+        )
+    if found.ours is None:
+        if not found.foreign:
+            console.print(t("cli.nlu_stop.none", pid_file=recorded, url=url), markup=False)
+        raise typer.Exit(1 if found.foreign else 0)
+    ours = found.ours
+    if not nlu_process.stop_process(ours):
+        err_console.print(
+            t("cli.nlu_stop.still_running", pid=ours.pid, seconds=f"{nlu_process.STOP_GRACE_S:g}"),
+            markup=False,
+        )
+        raise typer.Exit(1)
+    nlu_process.forget_pid_file(cache_dir, ours.pid)
+    console.print(t("cli.nlu_stop.stopped", pid=ours.pid, command=ours.command), markup=False)
 
 
 @app.command()
