@@ -3,6 +3,7 @@ the secret an erasure needs is asked for before the first erasure request."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
@@ -73,3 +74,22 @@ def test_a_pass_with_warnings_says_how_many_warned_and_still_passes(
     # A failure is said as one, warnings or not.
     failed, said = last_line([warned, Check("pbx", False, "down", "spillway pbx sandbox up")])
     assert not failed and said == text("cli.doctor.some_failed")
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        ("da", "`spillway pbx sandbox up` opretter den til sandkassen"),
+        ("en", "`spillway pbx sandbox up` creates one for the sandbox"),
+    ],
+)
+def test_the_test_calls_missing_secret_fix_is_said_in_the_admins_language(
+    language: str, hint: str
+) -> None:
+    """`doctor --call` without an AMI secret: the same worded fix as the AMI row's."""
+    from cli.doctor import check_call
+
+    settings = Settings(pbx={"ami_secret": ""}, shop={"language": language})
+    check = asyncio.run(check_call(settings))
+    assert not check.ok and check.fix == hint
+    assert check.detail == load_console_text(language)("cli.doctor.no_ami_secret")

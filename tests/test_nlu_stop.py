@@ -156,7 +156,9 @@ def test_serve_on_a_free_port_or_a_strangers_is_not_told_to_run_nlu_stop(
     env: tuple[Path, int], started: list[subprocess.Popen[str]]
 ) -> None:
     cache_dir, port = env
-    settings = Settings(paths={"cache_dir": cache_dir}, nlu={"rasa_url": f"http://127.0.0.1:{port}"})
+    settings = Settings(
+        paths={"cache_dir": cache_dir}, nlu={"rasa_url": f"http://127.0.0.1:{port}"}
+    )
     assert held_by_ours(settings, "127.0.0.1", port) is None
     started.append(start_listener(port))
     assert held_by_ours(settings, "127.0.0.1", port) is None
