@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cli.terminal_text import shown
-from scheduler.timing.choice import policy_word
+from scheduler.timing.choice import policy_word, predicted_chance
 from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
@@ -74,7 +74,8 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str |
         return None
     if row.get("planned_by") is None:
         return text("cli.show.planned_not_yet")
-    probability = row.get("plan_probability")
+    # Conventional timing predicts no chance (its stored 1.0 is none).
+    probability = predicted_chance(row["planned_by"], row.get("plan_probability"))
     chance = (
         text("cli.show.chance", probability=text.percent(probability))
         if probability is not None

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,18 @@ def seed_console(store: SqliteStore, now: float) -> None:
     """tests.console_seed's and tests.pilot_seed's history, relative to ``now``, in ``store``."""
     seed(store, now)
     seed_pilot(store, now)
+
+
+def seeded_store(path: Path) -> Iterator[AsyncStore]:
+    """A new database at ``path`` with :func:`seed_console`'s history, for the web
+    application, closed after (a module-scoped fixture's body: ``yield from``)."""
+    store = SqliteStore(path)
+    store.migrate()
+    seed_console(store, time.time())
+    async_store = AsyncStore(store)
+    yield async_store
+    async_store.close()
+    store.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

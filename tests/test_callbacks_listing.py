@@ -107,7 +107,8 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "timing:          conventional (the customer asked for a plain callback)",
         "window:          2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
         "expires:         2026-07-02 12:00 CEST",
-        "planned:         by conventional, answer chance 50%",
+        # Conventional timing predicts no chance: the 0.5 stored beside its plan is none.
+        "planned:         by conventional\n",
         "1. 2026-07-01 12:00 CEST: no answer, ended 2026-07-01 12:00 CEST "
         "(planned by conventional)",
         f"spillway callbacks explain {request_id}",

@@ -13,7 +13,6 @@ with ``web.language`` set (the shop's own language is English)."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from html import unescape
 
@@ -22,8 +21,8 @@ from starlette.testclient import TestClient
 
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
-from tests.console_fixtures import PASSWORD, console_settings, seed_console
+from spillway.storage import AsyncStore
+from tests.console_fixtures import PASSWORD, console_settings, seeded_store
 
 HINT = re.compile(r'<small class="admin-hint" title="([^"]*)">(.*?)</small>', re.S)
 ROI = "callbacks.pilot.roi"
@@ -41,13 +40,7 @@ SETTINGS = {
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsyncStore]:
-    store = SqliteStore(tmp_path_factory.mktemp("pilot-words") / "console.db")
-    store.migrate()
-    seed_console(store, time.time())
-    async_store = AsyncStore(store)
-    yield async_store
-    async_store.close()
-    store.close()
+    yield from seeded_store(tmp_path_factory.mktemp("pilot-words") / "console.db")
 
 
 def _settings(code: str, country: str = "DK", policy: str = "predicted") -> Settings:

@@ -300,7 +300,7 @@ async def test_a_danish_shops_export_gives_its_purposes_in_danish(world: SqliteS
     found = export_person(world, "+45" + BO, danish, now=time.time())
     purposes = found.as_json()["purposes"]
     pack = load_pack("da")
-    assert purposes["callback_requests"] == "et tilbageopkald, personen bad om"
+    assert purposes["callback_requests"] == "et tilbagekald, personen bad om"
     assert purposes == {
         name: pack.say(f"purpose_{name}") for name, rows in found.tables.items() if rows
     }

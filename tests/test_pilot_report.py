@@ -13,8 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from cli.commands import report as report_command
 from cli.main import app
 from scheduler import requests
 from scheduler.contact_facts import RequestRecord
@@ -37,6 +39,7 @@ from scheduler.timing.shadow import (
 )
 from scheduler.timing.shadow import shadow_policy as make_shadow_policy
 from spillway.callback_settings import PilotRoiSettings, PilotSettings
+from spillway.console_text import load_console_text
 from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -387,3 +390,47 @@ def test_a_shop_in_euro_is_told_the_default_agent_hour_is_in_dkk(
     result = CliRunner().invoke(app, ["--config", str(euro), "report", "pilot"])
     shown = " ".join(result.output.split())
     assert "costs EUR 45.00" in shown and "is not set" not in shown
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_report_is_in_the_admin_s_language(
+    tmp_path: Path, store: SqliteStore, language: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Danish admin read "Pilot: requests created", "KPI", "no verdict: too few data"
+    while the console's Pilot page was Danish: the command says the page's words."""
+    # Wide enough that no table cell is wrapped across lines.
+    monkeypatch.setattr(report_command, "console", Console(width=300))
+    text = load_console_text(language)
+    config = tmp_path / f"{language}.yaml"
+    config.write_text(
+        f"storage:\n  sqlite_path: {store.path}\n"
+        f"shop:\n  timezone: Europe/Copenhagen\n  language: {language}\n"
+        "callbacks:\n  pilot:\n    roi:\n      staff_cost_per_hour: 35\n"
+    )
+    empty = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
+    assert empty.exit_code == 0, empty.output
+    shown = " ".join(empty.output.split())
+    assert text("pilot.verdicts.too_few") in shown
+    assert text("cli.report.not_computed", why=text("pilot.note_arms")) in shown
+    seed_pilot(store, time.time())
+    result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.output.split())
+    for key in ("kpi", "verdict", "verdicts.covers_zero", "kpis.first_attempt_contact_rate"):
+        assert text(f"pilot.{key}") in shown, key
+    window = text("pilot.window", since=text("pilot.start"), until="", zone="")
+    assert f"{text('pilot.title')}: {window.split(' ()')[0]}" in shown  # "... til <time>"
+    assert (
+        text("pilot.opted_out", requests=text.count("count.requests", 2), rate=text.percent(0.5, 1))
+        in shown
+    )
+    # The hand-counted first-attempt rates (6/10, 3/10) and the interval, as the page writes them.
+    assert text.percent(0.6, 1) in shown and text.percent(0.3, 1) in shown
+    interval = "+30.0 pts [-11.8, +60.1]" if language == "en" else "+30,0 point [-11,8; +60,1]"
+    assert interval in shown
+    english = ("Pilot: requests created", "KPI", "no verdict", "conventional", "Opted out")
+    if language == "da":
+        assert not [word for word in english if word in shown]
+        assert "forudsagt" in shown and "konventionel" in shown
+    # --json keeps its codes: no words of the language.
+    assert report_json(config)["primary"]["verdict_text"] == "no verdict: the interval covers 0"

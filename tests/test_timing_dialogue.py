@@ -72,6 +72,10 @@ def test_the_danish_words_of_a_plain_callback() -> None:
     # The Danish pack's note says "sig bare almindeligt opkald".
     for text in ("almindeligt opkald", "bare et normalt opkald tak", "ring bare når som helst"):
         assert asks_plain_callback(text), text
+    # The pack's word for a callback is "tilbagekald" (the explanations say "et almindeligt
+    # tilbagekald"); callers also say "tilbageopkald".
+    for text in ("et almindeligt tilbagekald", "bare et normalt tilbageopkald"):
+        assert asks_plain_callback(text), text
     for text in ("når som helst", "i morgen formiddag", "ja", "ring tilbage i eftermiddag"):
         assert not asks_plain_callback(text), text
 

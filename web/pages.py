@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from scheduler.timing.choice import policy_word
+from scheduler.timing.choice import policy_word, predicted_chance
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import DEFAULT_LANGUAGE
@@ -98,6 +98,19 @@ def _policy(context: Context, name: object) -> str:
     """A policy's stored name as every page says it: the rule-based timing is
     "conventional" (scheduler.timing.choice.policy_word), in the console's language."""
     return word(_text(context), "policy", policy_word(str(name))) if name else "-"
+
+
+@pass_context
+def _chance(context: Context, probability: float | None, policy: str | None) -> Markup:
+    """An attempt's predicted chance as a percentage; for conventional timing, which
+    predicts none (its stored 1.0 is no chance: :func:`predicted_chance`), "-" saying so."""
+    text = _text(context)
+    chance = predicted_chance(policy, probability)
+    if chance is None and probability is not None:
+        return Markup('<span class="no-chance" title="{}">-</span>').format(
+            text("request.no_chance")
+        )
+    return Markup.escape(text.percent(chance))
 
 
 @pass_context
@@ -177,6 +190,7 @@ templates.env.filters["decimal"] = _decimal
 templates.env.filters["number"] = _number
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
+templates.env.filters["chance"] = _chance
 templates.env.filters["per_table"] = _per_table
 templates.env.filters["handoff"] = _handoff
 templates.env.filters["request_reason"] = _request_reason

@@ -1,19 +1,25 @@
 """`spillway report pilot`: the pilot's evidence (predicted against conventional timing) and money.
 
 The figures are :func:`scheduler.pilot.report.pilot_report`'s, the same the
-console's Pilot page shows; ``--json`` prints them as they are.
+console's Pilot page shows, in its words (the pack's ``pilot.*``) and the admin's
+language (``web.language``, else ``shop.language``); ``--json`` prints them as they
+are, codes rather than words.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from scheduler.pilot.report import (
     pilot_report_from_store,
@@ -21,95 +27,164 @@ from scheduler.pilot.report import (
     shown_difference,
     shown_value,
 )
-from scheduler.pilot.roi_text import staff_hour_words
+from scheduler.pilot.roi_text import ROI_SETTINGS, in_brackets, staff_hour_words
+from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
+from scheduler.timing.choice import policy_word
 from spillway.callback_settings import PilotRoiSettings
-from spillway.console_text import load_console_text
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError
-from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.storage import open_store
+from web.pilot_page import effect_words, localised, verdict_words, with_unit
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
 console = Console()
 
 
-_ROI = "callbacks.pilot.roi"
-
-
-def money_terms(money: dict[str, Any]) -> str:
-    """The ROI's terms in a line; a term that is missing says why and what to set (pure)."""
+def money_terms(text: ConsoleText, money: dict[str, Any]) -> str:
+    """The ROI's terms in a line, in the admin's language; a term that is missing says why
+    and what to set (pure)."""
     terms, roi = money["terms"], money["settings"]
     if terms["saved_cost"] is None:
-        # Only computed when both arms have callbacks (money["note"] says so).
-        counted = f"saved cost and extra revenue not computed: {money['note']}"
+        # Only computed when both arms have callbacks (the report's note says so).
+        counted = text("cli.report.not_computed", why=text("pilot.note_arms"))
     else:
         extra = (
-            f"extra revenue {terms['extra_revenue']:.2f}"
+            f"{text('pilot.extra_revenue')} {text.number(terms['extra_revenue'], 2)}"
             if roi["lead_value"] > 0
-            else f"extra revenue not counted: set {_ROI}.lead_value (what reaching a customer "
-            "is worth)"
+            else text("cli.report.no_lead_value", setting=f"{ROI_SETTINGS}.lead_value")
         )
-        counted = f"saved cost {terms['saved_cost']:.2f}, {extra}"
+        counted = f"{text('pilot.saved_cost')} {text.number(terms['saved_cost'], 2)}, {extra}"
     invested = (
-        f"investment {terms['investment']:.2f}"
+        f"{text('pilot.investment')} {text.number(terms['investment'], 2)}"
         if terms["investment"] > 0
-        else f"investment not configured: set {_ROI}.investment to see the ROI"
+        else text("cli.report.no_investment", setting=f"{ROI_SETTINGS}.investment")
     )
     return f"{counted}; {invested}"
 
 
-def _print(report: dict[str, Any], agent_hour: PilotRoiSettings, currency: str) -> None:
-    # The report's words are English; the agent hour's lines are the console's (its pack).
-    text = load_console_text(DEFAULT_LANGUAGE)
-    w = report["window"]
-    console.print(
-        f"[bold]Pilot[/]: requests created from {w['since']} to {w['until']} ({w['time_zone']}); "
-        f"intervals {report['confidence']:.0%}"
+def _shown(text: ConsoleText, key: str, value: float | None) -> str:
+    """A KPI's figure as the console's Pilot page shows it (marks, unit, language)."""
+    return with_unit(text, key, localised(text, shown_value(key, value)))
+
+
+def _shown_since(text: ConsoleText, since: str, zone: str) -> str:
+    """The window's start as the console writes times; without --since the report says
+    "the pilot's start" in English, so the pack's words instead."""
+    try:
+        return text.when(datetime.fromisoformat(since).timestamp(), zone)
+    except ValueError:
+        return text("pilot.start")
+
+
+def _print(
+    text: ConsoleText, report: dict[str, Any], agent_hour: PilotRoiSettings, currency: str
+) -> None:
+    # The console's Pilot page words (pilot.*), so the command and the page say the same;
+    # every pack word is escaped, Rich would take "[interval]" for markup.
+    w, kpis = report["window"], [report["primary"], *report["secondary"]]
+    window = text(
+        "pilot.window",
+        since=_shown_since(text, w["since"], w["time_zone"]),
+        until=text.when(datetime.fromisoformat(w["until"]).timestamp(), w["time_zone"]),
+        zone=w["time_zone"],
     )
-    table = Table(title="predicted against conventional timing")
-    for column in ("KPI", "predicted", "conventional", "difference [interval]", "n per arm",
-                   "needed", "verdict"):  # fmt: skip
-        table.add_column(column)
-    for kpi in [report["primary"], *report["secondary"]]:
+    intervals = text(
+        "pilot.intervals",
+        confidence=text.percent(report["confidence"]),
+        power=text.percent(report["power"]),
+        setting=in_brackets("callbacks.pilot.evidence"),
+    )
+    console.print(f"[bold]{escape(text('pilot.title'))}[/]: {escape(window)} {escape(intervals)}")
+    table = Table(title=escape(text("pilot.subtitle")))
+    for key in ("kpi", "predicted", "conventional", "difference", "n_per_arm",
+                "needed_per_arm", "verdict"):  # fmt: skip
+        table.add_column(escape(text(f"pilot.{key}")))
+    for kpi in kpis:
+        primary = f" ({text('pilot.primary')})" if kpi is report["primary"] else ""
+        needed = kpi["n_needed_per_arm"]
         table.add_row(
-            kpi["label"] + (" (primary)" if kpi is report["primary"] else ""),
-            shown_value(kpi["key"], kpi["predicted"]),
-            shown_value(kpi["key"], kpi["conventional"]),
-            shown_difference(kpi),
-            f"{kpi['n']['predicted']} / {kpi['n']['conventional']}",
-            f"{kpi['n_needed_per_arm'] or '-'} ({kpi['detectable_effect']})",
-            kpi["verdict_text"],
+            *(
+                escape(cell)
+                for cell in (
+                    text(f"pilot.kpis.{kpi['key']}") + primary,
+                    _shown(text, kpi["key"], kpi["predicted"]),
+                    _shown(text, kpi["key"], kpi["conventional"]),
+                    with_unit(text, kpi["key"], localised(text, shown_difference(kpi))),
+                    f"{text.number(kpi['n']['predicted'])} / "
+                    f"{text.number(kpi['n']['conventional'])}",
+                    f"{'-' if needed is None else text.number(needed)} "
+                    f"({effect_words(text, kpi['detectable_effect'])})",
+                    verdict_words(text, kpi),
+                )
+            )
         )
     console.print(table)
-    console.print(
-        "Methods: "
-        + "; ".join(sorted({k["method"] for k in [report["primary"], *report["secondary"]]}))
+    methods = dict.fromkeys(
+        text(f"pilot.method.{k['key']}", resamples=BOOTSTRAP_RESAMPLES) for k in kpis
     )
+    console.print(f"{text('pilot.methods')} {'; '.join(methods)}", markup=False)
     out = report["opted_out"]
     console.print(
-        f"Opted out of AI timing (in neither arm): {out['requests']} requests, "
-        f"contact rate {shown_value('contact_rate', out['contact_rate'])}"
+        text(
+            "pilot.opted_out",
+            requests=text.count("count.requests", out["requests"]),
+            rate=_shown(text, "contact_rate", out["contact_rate"]),
+        ),
+        markup=False,
     )
     money = report["money"]
-    table = Table(title=money["formula"])
-    for column in ("arm", "callbacks", "attempts", f"cost per callback ({currency})", "ROI"):
-        table.add_column(column)
+    table = Table(title=escape(text("pilot.formula")))
+    for column in (
+        text("pilot.arm"),
+        text("pilot.callbacks"),
+        text("pilot.attempts"),
+        f"{text('pilot.cost_per_callback')} ({currency})",
+        text("pilot.roi"),
+    ):
+        table.add_column(escape(column))
     for arm, m in money["arms"].items():
-        roi = "baseline" if m.get("baseline") else ("-" if m["roi"] is None else f"{m['roi']:.1%}")
-        cpc = "-" if m["cost_per_callback"] is None else f"{m['cost_per_callback']:.2f}"
-        table.add_row(arm, str(m["callbacks"]), str(m["attempts"]), cpc, roi)
+        if m.get("baseline"):
+            roi = text("pilot.baseline")
+        else:
+            roi = "-" if m["roi"] is None else text.percent(m["roi"], 1)
+        cpc = "-" if m["cost_per_callback"] is None else text.number(m["cost_per_callback"], 2)
+        arm_word = text(f"policy.{policy_word(arm)}")
+        cells = (arm_word, text.number(m["callbacks"]), text.number(m["attempts"]), cpc, roi)
+        table.add_row(*map(escape, cells))
     console.print(table)
-    console.print(money_terms(money), markup=False)
+    console.print(money_terms(text, money), markup=False)
     for line in staff_hour_words(text, agent_hour, currency).values():
         if line:
             console.print(line, markup=False, soft_wrap=True)
     shadow = report["shadow"]
     if shadow and shadow["requests"]:
-        console.print(
-            f"Shadow mode: {shadow['requests']} conventional first attempts, "
-            f"{shadow['conventional_observed']:.1%} answered "
-            f"(the model expected {shadow['conventional_expected']:.1%}); the predicted plan "
-            f"would have reached {shadow['estimate']:.1%} ({shadow['method']})"
-        )
+        console.print(shadow_words(text, shadow), markup=False, soft_wrap=True)
+
+
+def shadow_words(text: ConsoleText, shadow: dict[str, Any]) -> str:
+    """The shadow plans' line as the Pilot page words it: what conventional attempts
+    reached and what the predicted plan would have."""
+    rate = partial(_shown, text, "rate")
+    interval = shadow.get("interval")
+    bracket = (
+        " " + text("pilot.interval", low=rate(interval[0]), high=rate(interval[1]))
+        if interval
+        else ""
+    )
+    methods = text(
+        "pilot.shadow_methods",
+        method=text("pilot.doubly_robust"),
+        direct=rate(shadow["direct_method"]),
+        plans=text.number(shadow["same_hour"]),
+        ips=rate(shadow["inverse_propensity"]),
+    )
+    observed = text(
+        "pilot.shadow_observed",
+        requests=text.number(shadow["requests"]),
+        observed=rate(shadow["conventional_observed"]),
+        expected=rate(shadow["conventional_expected"]),
+    )
+    return f"{text('pilot.shadow')}: {observed} {rate(shadow['estimate'])}{bracket} ({methods})."
 
 
 @app.command("pilot")
@@ -136,4 +211,5 @@ def pilot(
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        _print(report, settings.callbacks.pilot.roi, settings.shop.currency)
+        text = admin_words(settings)
+        _print(text, report, settings.callbacks.pilot.roi, settings.shop.currency)
