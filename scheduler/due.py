@@ -21,7 +21,7 @@ from datetime import datetime, time
 from typing import Any
 
 from scheduler.rule_facts import row_facts
-from scheduler.rules import CallingRules, local, next_allowed, refusal
+from scheduler.rules import CallingRules, local, refusal
 
 # The columns :func:`due_now` reads from a request row.
 DUE_COLUMNS = (
@@ -69,27 +69,3 @@ def _at_hour(day: datetime, hour: float) -> float:
     """The moment ``hour`` (local, 8.5: 08:30) on ``day``'s date, in its zone."""
     h, m = int(hour), round((hour - int(hour)) * 60)
     return datetime.combine(day.date(), time(h, m), day.tzinfo).timestamp()
-
-
-def callable_within(
-    rules: CallingRules,
-    rows: Iterable[Mapping[str, Any]],
-    now: float,
-    horizon_s: float,
-    *,
-    default_timezone: str,
-) -> list[Mapping[str, Any]]:
-    """The request ``rows`` a dialer may call at some moment before ``now + horizon_s``
-    (the Overview's "due within the hour"): one that may not be called before Monday
-    morning is not, on a Saturday evening, whatever its not-before."""
-    soon = []
-    for row in rows:
-        facts = replace(
-            row_facts(dict(row), default_timezone=default_timezone),
-            not_before=row["not_before"],
-            attempts=int(row["attempts"] or 0),
-        )
-        at = next_allowed(rules, facts, now)
-        if at is not None and at < now + horizon_s:
-            soon.append(row)
-    return soon

@@ -196,28 +196,3 @@ def test_get_callbacks_leads_to_the_callbacks_page_and_post_is_still_the_api(
         "/callbacks", json={"phone": "+4530123456"}
     )
     assert without_token.status_code == 401
-
-
-def test_the_overviews_due_within_the_hour_keeps_the_calling_rules(store: SqliteStore) -> None:
-    """The Overview's "due within the hour": the Saturday-evening request is not, while no
-    hour before Monday 08:00 may be called; at 07:30 on Monday it is (the window opens at
-    08:00); one being dialled always is."""
-    from scheduler.rules import rules_from_settings
-    from web.console_data import overview_live
-
-    settings = _settings("da", store)
-    rules = rules_from_settings(settings)
-    _request(store, 1, "pending", SATURDAY_EVENING - 300)
-
-    def due(now: float) -> tuple[int, list[int]]:
-        live = overview_live(
-            store, now, stale_after_s=10, rules=rules, default_timezone="Europe/Copenhagen"
-        )
-        return live["due_count"], [r["id"] for r in live["due"]]
-
-    assert due(SATURDAY_EVENING) == (0, [])
-    monday_0730 = datetime(2026, 12, 7, 7, 30, tzinfo=ZONE).timestamp()
-    assert due(monday_0730) == (1, [1])
-    assert due(monday_0730 - 3600) == (0, [])  # 06:30: the window opens past the hour
-    _request(store, 2, "dialling", SATURDAY_EVENING - 60)
-    assert due(SATURDAY_EVENING) == (1, [2])

@@ -24,7 +24,6 @@ from starlette.routing import Route
 from scheduler import requests as callback_requests
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
-from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import season_calendar
@@ -166,17 +165,6 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
     """The console's pages; ``figures`` is the application's one :class:`FigureCache`."""
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
-    rules = rules_from_settings(settings)
-
-    def live_parts(now: float) -> dict[str, Any]:
-        return overview_live(
-            store.store,
-            now,
-            stale_after_s=stale_s,
-            rules=rules,
-            default_timezone=settings.callbacks.default_timezone,
-        )
-
     models = ModelCache(
         settings.callbacks.model_refit_minutes * 60,
         seasons=season_calendar(settings),
@@ -235,7 +223,9 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         )
 
     async def live(request: Request) -> Response:
-        data = await store.run(lambda: live_parts(time.time()))
+        data = await store.run(
+            lambda: overview_live(store.store, time.time(), stale_after_s=stale_s)
+        )
         return render(request, "live.html", {"live": data, "now": time.time()})
 
     def _filter(request: Request) -> RequestFilter:
@@ -409,7 +399,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
 
         def read() -> tuple[Any, ...]:
             model = models.get(store.store, settings.callbacks.segment_industry, now)
-            live = live_parts(now)
+            live = overview_live(store.store, now, stale_after_s=stale_s)
             return model, calibration(store.store), live["nodes"]
 
         model, drawn_from, nodes = await store.run(read)

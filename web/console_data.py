@@ -18,9 +18,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from scheduler.dialer import attempt_rows
-from scheduler.due import DUE_COLUMNS, callable_within
 from scheduler.requests import RequestSource, RequestStatus
-from scheduler.rules import CallingRules
 from scheduler.subject_access import explain_requests, iso_time
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import TEAM_LEAD, Explanation
@@ -35,8 +33,6 @@ from spillway.settings import Settings
 from spillway.storage import Store
 from web.kpi_rows import POLICY_SQL
 from web.kpis import window
-
-HOUR_S = 3600.0
 
 LIST_LIMIT = 500
 STATUS_CHOICES = ("open", *(s.value for s in RequestStatus))
@@ -240,34 +236,22 @@ def request_detail(
     return row, attempt_rows(store, request_id), why
 
 
-def overview_live(
-    store: Store,
-    now: float,
-    *,
-    stale_after_s: float,
-    rules: CallingRules | None = None,
-    default_timezone: str = "UTC",
-) -> dict[str, Any]:
-    """The Overview's live parts: calls in progress, callbacks due within the hour (being
-    dialled, or callable before the hour is out under ``rules``: not one that may not be
-    called before Monday morning, on a Saturday evening), nodes."""
+def overview_live(store: Store, now: float, *, stale_after_s: float) -> dict[str, Any]:
+    """The Overview's live parts: calls in progress, callbacks due within the hour, nodes."""
     calls = store.query(
         "SELECT call_id, caller, started_at, stage, intent FROM calls "
         "WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 50"
     )
-    candidates = store.query(
-        f"SELECT {DUE_COLUMNS}, status, source FROM callback_requests "
+    due = store.query(
+        "SELECT id, phone, status, not_before, attempts, source FROM callback_requests "
         "WHERE status IN ('pending', 'dialling') AND (not_before IS NULL OR not_before < :soon) "
-        "ORDER BY COALESCE(not_before, created_at)",
-        {"soon": now + HOUR_S},
+        "ORDER BY COALESCE(not_before, created_at) LIMIT 50",
+        {"soon": now + 3600},
     )
-    dialling = [r for r in candidates if r["status"] == RequestStatus.DIALLING]
-    pending = [r for r in candidates if r["status"] != RequestStatus.DIALLING]
-    soon = callable_within(
-        rules or CallingRules(), pending, now, HOUR_S, default_timezone=default_timezone
-    )
-    due = sorted(
-        dialling + soon, key=lambda r: r["not_before"] if r["not_before"] else r["created_at"]
+    [due_count] = store.query(
+        "SELECT COUNT(*) AS n FROM callback_requests WHERE status IN ('pending', 'dialling') "
+        "AND (not_before IS NULL OR not_before < :soon)",
+        {"soon": now + 3600},
     )
     nodes = [
         {
@@ -283,4 +267,4 @@ def overview_live(
             "FROM scheduler_nodes ORDER BY node"
         )
     ]
-    return {"calls": calls, "due": due[:50], "due_count": len(due), "nodes": nodes}
+    return {"calls": calls, "due": due, "due_count": int(due_count["n"]), "nodes": nodes}
