@@ -165,6 +165,9 @@ def stop_process(found: NluProcess, grace_s: float = STOP_GRACE_S) -> bool:
         os.kill(found.pid, signal.SIGTERM)
     except ProcessLookupError:
         return True
+    except PermissionError:
+        # Another user's process (a pid reused since it was recorded): not ours to stop.
+        return False
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
         if command_line(found.pid) is None:

@@ -1,7 +1,10 @@
 """What a callback request's attempts achieved, and what "contact" and "attempt" mean.
 
-The one definition both the console's KPIs (:mod:`web.kpis`) and the pilot's
-report (:mod:`scheduler.pilot.report`) count with:
+The definitions the console's KPIs (:mod:`web.kpis`) and the pilot's report
+(:mod:`scheduler.pilot.report`) count with. One difference, on purpose: the pilot
+compares its arms over every callable request assigned to each (as randomised, a
+request not yet called included), while the Overview's rates count only the
+*counted* ones below, so a first day is not read as 0 %:
 
 - an *attempt* is a row of ``callback_attempts`` (a call that was dialled);
 - a request is *reached* (contact) when one of its attempts was ``answered``;

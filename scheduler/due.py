@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, time
 from typing import Any
 
 from scheduler.rule_facts import row_facts
-from scheduler.rules import CallingRules, local, refusal
+from scheduler.rules import CallingRules, local, next_allowed, refusal
 
 # The columns :func:`due_now` reads from a request row.
 DUE_COLUMNS = (
@@ -43,9 +42,10 @@ def due_now(
 ) -> Due:
     """The pending request ``rows`` that may be called at ``now``.
 
-    A due request has waited since it could first be called: the latest of its
-    creation, its not-before and the opening of today's calling window (one
-    created on Friday evening has not waited all weekend on Monday at 08:05).
+    A due request has waited since it could first be called: the first moment the
+    calling rules allowed from the later of its creation and its not-before (one
+    created on Friday evening has not waited all weekend on Monday at 08:05; one
+    created on Monday at 08:00 and not called that day has waited a day on Tuesday).
     """
     count, oldest = 0, None
     for row in rows:
@@ -58,14 +58,8 @@ def due_now(
         if refusal(rules, facts, now, when) is not None:
             continue
         count += 1
-        window = rules.window(when.date())
-        opened = now if window is None else _at_hour(when, window[0])
-        since = max(facts.created_at, row["not_before"] or 0.0, opened)
+        start = max(facts.created_at, row["not_before"] or 0.0)
+        since = min(next_allowed(rules, facts, start) or start, now)
         oldest = since if oldest is None else min(oldest, since)
     return Due(count, oldest)
 
-
-def _at_hour(day: datetime, hour: float) -> float:
-    """The moment ``hour`` (local, 8.5: 08:30) on ``day``'s date, in its zone."""
-    h, m = int(hour), round((hour - int(hour)) * 60)
-    return datetime.combine(day.date(), time(h, m), day.tzinfo).timestamp()

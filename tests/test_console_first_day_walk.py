@@ -196,3 +196,17 @@ def test_get_callbacks_leads_to_the_callbacks_page_and_post_is_still_the_api(
         "/callbacks", json={"phone": "+4530123456"}
     )
     assert without_token.status_code == 401
+
+
+def test_a_request_left_uncalled_yesterday_has_waited_since_yesterday(
+    store: SqliteStore,
+) -> None:
+    """Made on Monday at 08:00 and not called that day (the dialer down): on Tuesday at
+    08:05 it has waited a day, not the five minutes since Tuesday's window opened."""
+    settings = _settings("en", store)
+    monday_0800 = datetime(2026, 12, 7, 8, 0, tzinfo=ZONE).timestamp()
+    tuesday_0805 = datetime(2026, 12, 8, 8, 5, tzinfo=ZONE).timestamp()
+    _request(store, 1, "pending", monday_0800)
+    report = settings_status_report(store, settings, tuesday_0805)
+    assert report["due_now"] == 1
+    assert report["lag_s"] == tuesday_0805 - monday_0800
