@@ -62,4 +62,3 @@ def due_now(
         since = min(next_allowed(rules, facts, start) or start, now)
         oldest = since if oldest is None else min(oldest, since)
     return Due(count, oldest)
-
