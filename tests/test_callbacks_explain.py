@@ -258,8 +258,14 @@ def test_a_due_request_outside_the_calling_hours_is_not_called_now() -> None:
     late = datetime(2026, 7, 1, 22, 29, tzinfo=ZONE).timestamp()  # Wednesday evening
     result = _explained(now=late)
     assert "Next call: now, as soon as an agent is free." not in result.timeline
-    assert result.timeline[1] == (
+    # Said before the week's hours (`callbacks explain`), the line points at them; said
+    # alone (`callbacks show`, the JSON), it gives its reason itself.
+    assert result.timeline_before_hours[1] == (
         "Next call: Thu 02 Jul 08:00, when calls are allowed again (not now: see the hours below)."
+    )
+    assert result.timeline[1] == (
+        "Next call: Thu 02 Jul 08:00, when calls are allowed again (not now: the calling "
+        "rules allow no call in this hour)."
     )
 
 
@@ -269,9 +275,13 @@ def test_a_time_asked_for_in_a_refused_hour_is_not_said_to_be_planned() -> None:
     asked = datetime(2026, 7, 1, 22, 0, tzinfo=ZONE).timestamp()
     result = _explained(not_before=asked)
     assert not any(line.startswith("Next call planned") for line in result.timeline)
-    assert result.timeline[1] == (
+    assert result.timeline_before_hours[1] == (
         "Next call: Thu 02 Jul 08:00, the first hour the calling rules allow after "
         "Wed 01 Jul 22:00 (see the hours below)."
+    )
+    assert result.timeline[1] == (
+        "Next call: Thu 02 Jul 08:00, the first hour the calling rules allow after "
+        "Wed 01 Jul 22:00."
     )
 
 

@@ -177,7 +177,7 @@ def _pattern(text: str) -> str:
 
 
 def _lines(said: list[Explanation]) -> list[str]:
-    return [line for e in said for line in e.timeline + e.factors]
+    return [line for e in said for line in e.timeline + e.timeline_before_hours + e.factors]
 
 
 @pytest.fixture

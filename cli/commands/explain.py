@@ -72,7 +72,8 @@ def show(result: Explanation, text: ConsoleText) -> None:
         + "[/]"
     )
     console.print(text("cli.explain.timing", timing=timing_words(result, text)), markup=False)
-    for statement in result.timeline:
+    # The heatmap of the week's hours follows: a line may point at it.
+    for statement in result.timeline_before_hours:
         console.print(statement, markup=False)
     if result.planned_at:
         if result.plan_probability is not None and result.policy == "predicted":

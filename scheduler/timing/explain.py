@@ -121,6 +121,8 @@ class Promise:
     # the customer, and as facts for another reader's words (the console's).
     timeline: list[str]
     plan_lines: list[PlanLine]
+    # The same lines as said just before the week's hours are listed: one may point at them.
+    timeline_before_hours: list[str] = field(default_factory=list)
     # What the customer was told: the deadline, or for a request timed by prediction
     # (told its day, not its hour) the close of that day's calling hours.
     promised_by: float = 0.0
@@ -165,9 +167,11 @@ class Explanation:
     expires_at: float
     factors: list[str]
     week: list[HourCell] = field(default_factory=list)  # the next 168 hours
-    # What happens next and what was promised, each line true of this request.
+    # What happens next and what was promised, each line true of this request: said
+    # alone (`timeline`), and just before the week's hours are listed (Promise's).
     timeline: list[str] = field(default_factory=list)
     plan_lines: list[PlanLine] = field(default_factory=list)
+    timeline_before_hours: list[str] = field(default_factory=list)
     timing: str = Timing.PREDICTED.value  # predicted or conventional
     timing_reason: str | None = None  # policy, pilot, customer; None: from before it was kept
     # Which contact model gave the probabilities (scheduler.timing.model_source): "stored"
@@ -282,6 +286,7 @@ def promise(
         hours=hours,
         timeline=said_to_customer(lines, tz, pack),
         plan_lines=lines,
+        timeline_before_hours=said_to_customer(lines, tz, pack, hours_follow=True),
         promised_by=told_by,
     )
 
@@ -387,6 +392,7 @@ def explain(
         week=week,
         timeline=planned.timeline,
         plan_lines=planned.plan_lines,
+        timeline_before_hours=planned.timeline_before_hours,
     )
 
 

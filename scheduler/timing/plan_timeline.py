@@ -8,6 +8,11 @@ customer's words (`spillway callbacks explain`, `callbacks show`: the ``explain_
 prompts, which speak to the customer) are :func:`said_to_customer`'s; the console's
 request page says the same lines to the team lead, about the customer, from its own
 pack (``plan.<key>`` in console.yaml) and with the console's date format.
+
+A line about the calling hours points at them ("see the hours below") only where the
+week's hours are listed after it (`callbacks explain`'s heatmap, the console page);
+elsewhere (`callbacks show`, the JSON of `explain` and `gdpr export`) it is said by its
+``explain_<key>_alone`` wording, which stands on its own.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from spillway.language_pack import LanguagePack
 from spillway.request_problem import problem_words
 
 OPEN_STATUSES = ("pending", "dialling")
+# The suffix of a line's wording that points at no list of hours (see the module's doc).
+ALONE = "_alone"
 
 
 class PlannedHour(Protocol):
@@ -64,8 +71,11 @@ def status_word(status: str, pack: LanguagePack) -> str:
     return pack.say(key) if key in pack.prompts else status.replace("_", " ")
 
 
-def said_to_customer(lines: Sequence[PlanLine], zone: ZoneInfo, pack: LanguagePack) -> list[str]:
-    """The lines as the customer hears them (the ``explain_*`` prompts)."""
+def said_to_customer(
+    lines: Sequence[PlanLine], zone: ZoneInfo, pack: LanguagePack, *, hours_follow: bool = False
+) -> list[str]:
+    """The lines as the customer hears them (the ``explain_*`` prompts); ``hours_follow``:
+    the week's hours are listed after them, so a line may point at them."""
     said = []
     for line in lines:
         values: dict[str, Any] = {k: customer_when(v, zone, pack) for k, v in line.times.items()}
@@ -73,7 +83,10 @@ def said_to_customer(lines: Sequence[PlanLine], zone: ZoneInfo, pack: LanguagePa
             values["status"] = status_word(line.status, pack)
         if line.why is not None:
             values["why"] = problem_words(line.why, load_console_text(pack.code))
-        said.append(pack.say(f"explain_{line.key}", **values))
+        key = f"explain_{line.key}"
+        if not hours_follow and f"{key}{ALONE}" in pack.prompts:
+            key += ALONE
+        said.append(pack.say(key, **values))
     return said
 
 
