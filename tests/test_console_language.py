@@ -270,7 +270,8 @@ async def test_messages_are_danish_too(console_db: AsyncStore) -> None:
     assert no_token.status_code == 403 and "genindlæs siden" in no_token.text
     assert typo.status_code == 400 and "er ikke et telefonnummer" in typo.text
     assert missing.status_code == 404 and "intet tilbagekald med nummeret 999" in missing.text
-    # The CSV export stays machine-readable: the same English columns and stored values.
+    # The CSV export stays machine-readable: the same English columns and stored values
+    # (a closed request's problem in words, its code beside it: test_console_csv_problem).
     header, *rows = list(csv.reader(io.StringIO(export)))
     assert header == list(CSV_COLUMNS) and {r[header.index("status")] for r in rows} == {"pending"}
     assert found.status_code == 200 and "+4520123401: " in found.text

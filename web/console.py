@@ -256,7 +256,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         f = _filter(request)
         rows, _ = await store.run(lambda: list_requests(store.store, f, zone, limit=None))
         return Response(
-            requests_csv(rows, zone),
+            requests_csv(rows, zone, page_text(request)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="callbacks.csv"'},
         )

@@ -5,6 +5,12 @@ the export holds exactly the rows the list shows. CSV cells that a
 spreadsheet would run as a formula (starting ``= + - @``, tab or carriage
 return) are neutralised with a leading apostrophe. Phone numbers are masked
 in the list and the export; only a request's own detail page shows it whole.
+
+The export is read by scripts (with the bearer token) as well as people: its column
+names and values stay the stable stored ones (``status``: ``pending``), except why a
+request closed, which no script could read from words: ``problem`` says it in the
+console's language (in English as before for an English console, as the callbacks
+API's ``problem`` does), and ``problem_code`` gives its stable code (``max_attempts``).
 """
 
 from __future__ import annotations
@@ -24,10 +30,10 @@ from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import TEAM_LEAD, Explanation
 from scheduler.timing.model_keeper import read_attempt_log
 from scheduler.timing.model_source import ModelSource, model_source
-from spillway.console_text import console_language
+from spillway.console_text import ConsoleText, console_language
 from spillway.logs import mask_numbers
 from spillway.phone import mask_phone
-from spillway.request_problem import in_english
+from spillway.request_problem import problem_code, problem_words
 from spillway.seasons import NO_SEASONS, SeasonCalendar
 from spillway.settings import Settings
 from spillway.storage import Store
@@ -138,7 +144,8 @@ CSV_COLUMNS = (
     "created_at",
     "next_attempt_at",
     "reason",
-    "problem",
+    "problem",  # in the console's language
+    "problem_code",  # spillway.request_problem's code; empty for a stored text of no known kind
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -155,8 +162,9 @@ def _iso(ts: float | None, zone: str) -> str:
     return iso_time(ts, ZoneInfo(zone)) if ts else ""
 
 
-def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
-    """The rows as CSV (numbers masked, times ISO in ``zone``)."""
+def requests_csv(rows: list[dict[str, Any]], zone: str, text: ConsoleText) -> str:
+    """The rows as CSV (numbers masked, times ISO in ``zone``, a problem's words in
+    ``text``'s language)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -173,7 +181,8 @@ def requests_csv(rows: list[dict[str, Any]], zone: str) -> str:
                 _iso(r["created_at"], zone),
                 _iso(r["not_before"], zone) if r["status"] == "pending" else "",
                 mask_numbers(r["reason"] or ""),
-                mask_numbers(in_english(r["last_error"]) or ""),
+                mask_numbers(problem_words(r["last_error"], text) or ""),
+                problem_code(r["last_error"]) or "",
             )
         )
     return out.getvalue()
