@@ -135,3 +135,15 @@ async def test_the_console_page_points_at_the_hours_it_lists_after(
     assert said in plan
     # The heatmap follows the plan.
     assert page.index('<p id="plan">') < page.index('id="heatmap"')
+
+
+@pytest.mark.parametrize("command", ["explain", "show"])
+def test_a_danish_json_keeps_its_letters_readable(
+    tmp_path: Path, store: SqliteStore, command: str
+) -> None:
+    # A person reading the JSON sees "Næste", not "N\u00e6ste"; a program reads either.
+    request_id = _asked_late(store)
+    out = _cli(tmp_path, store, "da", "callbacks", command, str(request_id), "--json")
+    assert "\\u00" not in out, out[:400]
+    assert any(letter in out for letter in "æøå"), out[:400]
+    json.loads(out)

@@ -171,7 +171,7 @@ def list_(
                 rules, row, default_timezone=settings.callbacks.default_timezone
             )
         # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
-        print(json.dumps(in_iso_times(views, zone), indent=2, default=str))
+        print(json.dumps(in_iso_times(views, zone), indent=2, default=str, ensure_ascii=False))
         return
     t = admin_text(ctx)
     if status in (StatusChoice.all, StatusChoice.open):
@@ -234,7 +234,7 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
             "timezone": planned.timezone,
             "timeline": planned.timeline,
         }
-        print(json.dumps(in_iso_times(data, zone), indent=2, default=str))
+        print(json.dumps(in_iso_times(data, zone), indent=2, default=str, ensure_ascii=False))
         return
     text = admin_text(ctx)
     for line in request_card(data, data["attempts_made"], planned, zone=zone, text=text):

@@ -51,7 +51,7 @@ def explain_command(
     with _store(ctx) as db:
         [result] = explain_requests(db, [_request(db, request_id)], settings, now=time.time())
     if as_json:
-        print(json.dumps(result.as_json(), indent=2))
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
         return
     # Said to the customer, as the explanation's own sentences are: the shop's language.
     show(result, load_console_text(settings.shop.language))

@@ -209,7 +209,7 @@ def pilot(
     finally:
         db.close()
     if as_json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         text = admin_words(settings)
         _print(text, report, settings.callbacks.pilot.roi, settings.shop.currency)

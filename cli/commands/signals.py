@@ -236,7 +236,7 @@ def list_(
     if not full:
         rows = [{**r, "phone": mask_phone(r["phone"])} for r in rows]
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     zone = ZoneInfo(settings.shop.timezone)
     t = admin_words(settings)

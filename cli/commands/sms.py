@@ -61,7 +61,13 @@ def outbox(
     finally:
         store.close()
     if as_json:
-        print(json.dumps({"counts": counts, "messages": [asdict(e) for e in entries]}, indent=2))
+        print(
+            json.dumps(
+                {"counts": counts, "messages": [asdict(e) for e in entries]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     table = Table(title="SMS outbox " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     for column in ("id", "status", "to", "tries", "queued", "sent", "message / last error"):
