@@ -15,6 +15,7 @@ from typing import Any
 from agi.selftest_route import SELFTEST_ROUTE, SelftestRoute
 from spillway.ami import AmiClient
 from spillway.errors import PbxError
+from spillway.wording import worded
 
 SELFTEST_CONTEXT = "spillway-selftest"
 __all__ = [
@@ -77,10 +78,10 @@ async def place_selftest_call(
                     if event.get("UserEvent") == "SpillwaySelftest":
                         user_event = event
         except TimeoutError as exc:
-            raise PbxError(
-                f"the self-test call did not complete within {timeout_s:g} s "
-                f"(events seen: {', '.join(seen) or 'none'})",
-                hint="is `spillway-selftest` in the dialplan and the FastAGI port reachable?",
+            raise PbxError.worded(
+                "selftest_timeout",
+                seconds=f"{timeout_s:g}",
+                events=", ".join(seen) or worded("common.none"),
             ) from exc
     if session is None:
         reply = user_event.get("Reply", "")

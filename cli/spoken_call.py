@@ -271,7 +271,7 @@ async def channel_of(ami: AmiClient, uniqueid: str, timeout_s: float = 5.0) -> s
             if message.get("Uniqueid") == uniqueid:
                 return str(message["Channel"])
         await asyncio.sleep(0.05)
-    raise PbxError(f"the test call's channel ({uniqueid}) is gone")
+    raise PbxError.worded("channel_gone", uniqueid=uniqueid)
 
 
 async def render_lines(

@@ -45,10 +45,7 @@ def read_config(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise PbxError(
-            f"cannot read {path}: {exc.strerror or exc}; nothing was changed",
-            hint="is it a file Asterisk reads, and readable by this user?",
-        ) from exc
+        raise PbxError.worded("conf_unreadable", path=path, problem=exc.strerror or exc) from exc
 
 
 def include_target(name: str, *, freepbx: bool) -> str:
@@ -166,7 +163,7 @@ def _write_with_backup(
     target: Path, files: list[RenderedFile], *, freepbx: bool
 ) -> tuple[list[PlannedFile], Path, str]:
     if not target.is_dir():
-        raise PbxError(f"{target} is not an Asterisk configuration folder")
+        raise PbxError.worded("not_conf_folder", target=target)
     planned = [p for p in plan(target, files, freepbx=freepbx) if p.changed]
     backup = target / BACKUP_DIR / time.strftime("%Y%m%d-%H%M%S")
     written: list[PlannedFile] = []
@@ -181,12 +178,16 @@ def _write_with_backup(
     except OSError as exc:
         left = _restore(written)
         where = getattr(exc, "filename", None) or target
-        message = f"cannot write {where}: {exc.strerror or exc}; nothing was changed"
+        problem = exc.strerror or exc
         if left:
-            message = f"cannot write {where}: {exc.strerror or exc}; NOT restored: " + "; ".join(
-                left
-            )
-        raise PbxError(message, hint=f"backup of the previous files in {backup}") from exc
+            raise PbxError.worded(
+                "write_not_restored",
+                where=where,
+                problem=problem,
+                left="; ".join(left),
+                backup=backup,
+            ) from exc
+        raise PbxError.worded("write_failed", where=where, problem=problem, backup=backup) from exc
     text = "".join(p.diff() for p in planned)
     return planned, backup, text
 
@@ -216,9 +217,5 @@ async def install(
         if errors:
             await asyncio.to_thread(_restore, planned)
             await reload(ami)
-            raise PbxError(
-                "the new configuration did not load; the previous files are restored: "
-                + "; ".join(errors),
-                hint=f"backup kept in {backup}",
-            )
+            raise PbxError.worded("reload_restored", errors="; ".join(errors), backup=backup)
     return InstallResult([p.path for p in planned], backup, text)

@@ -36,6 +36,16 @@ class SandboxLayout:
     def base(self) -> Path:
         return self.root / self.base_in_root.lstrip("/")
 
+    @property
+    def pid_file(self) -> Path:
+        """Where ``pbx sandbox up`` records the pid of the Asterisk it started."""
+        return self.pbx_dir / f"{self.instance}.pid"
+
+    @property
+    def conf_in_root(self) -> str:
+        """The ``-C`` file this instance's Asterisk runs with: what tells it from another's."""
+        return f"{self.base_in_root}/etc/asterisk.conf"
+
     def inside(self, relative: str) -> str:
         """``relative`` (to the instance folder) as Asterisk sees it."""
         return f"{self.base_in_root}/{relative}"

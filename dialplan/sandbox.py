@@ -11,10 +11,8 @@ Asterisk runs in the foreground (``-f``) as a child process we track by pid.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -27,6 +25,7 @@ from typing import Any
 from dialplan.ami_users import admin_secret_for
 from dialplan.layout import SandboxLayout
 from dialplan.render import render_sandbox
+from dialplan.sandbox_process import SandboxProcess, StopReport
 from dialplan.spool import SANDBOX_AGI_BIN, callback_spool, copy_pyst2, install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, PbxError
@@ -106,8 +105,9 @@ class Sandbox:
         self.root = self.layout.root
         self.base_in_root = self.layout.base_in_root
         self.base = self.layout.base
-        self.conf_in_root = f"{self.base_in_root}/etc/asterisk.conf"
-        self.pid_file = self.pbx_dir / f"{self.instance}.pid"
+        self.conf_in_root = self.layout.conf_in_root
+        self.pid_file = self.layout.pid_file
+        self.process = SandboxProcess(self.layout)
         self.console_log = self.pbx_dir / f"{self.instance}.console.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -123,15 +123,10 @@ class Sandbox:
                 self._add_missing_packages(log)
                 return
             if os.geteuid() != 0:
-                raise PbxError(
-                    "building the sandbox needs root (debootstrap and chroot)",
-                    hint="run it as root, or target an existing Asterisk with pbx.mode: host",
-                )
+                raise PbxError.worded("build_needs_root")
             debootstrap = shutil.which("debootstrap")
             if debootstrap is None:
-                raise PbxError(
-                    "debootstrap is not installed", hint="apt-get install -y debootstrap"
-                )
+                raise PbxError.worded("no_debootstrap")
             partial = self.pbx_dir / "root.partial"
             if partial.exists():
                 shutil.rmtree(partial)
@@ -149,9 +144,11 @@ class Sandbox:
                 result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
             if result.returncode != 0:
                 tail = build_log.read_text(errors="replace").splitlines()[-5:]
-                raise PbxError(
-                    f"debootstrap failed (exit {result.returncode}): " + " | ".join(tail),
-                    hint=f"full log in {build_log}",
+                raise PbxError.worded(
+                    "debootstrap_failed",
+                    exit=result.returncode,
+                    tail=" | ".join(tail),
+                    log=build_log,
                 )
             (partial / READY_MARKER).write_text(time.strftime("%F %T\n"))
             if self.root.exists():
@@ -188,10 +185,12 @@ class Sandbox:
                 check=False,
             )
         if result.returncode != 0:
-            raise PbxError(
-                f"cannot add {', '.join(missing)} to the sandbox root (apt-get exit "
-                f"{result.returncode})",
-                hint=f"see {self.pbx_dir / 'apt.log'}; or rebuild: rm -rf {self.root}",
+            raise PbxError.worded(
+                "packages_failed",
+                packages=", ".join(missing),
+                exit=result.returncode,
+                log=self.pbx_dir / "apt.log",
+                root=self.root,
             )
 
     def asterisk_version(self) -> str:
@@ -232,28 +231,18 @@ class Sandbox:
 
     # -- running ---------------------------------------------------------
     def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        if self._process is not None and self._process.pid == pid:
-            # Our own child: poll() also reaps it, and it may not have exec'd yet.
+        """The pid of this instance's running Asterisk (None: not running)."""
+        pid = self.process.recorded()
+        if pid is not None and self._process is not None and self._process.pid == pid:
+            # Our own child: poll() also reaps it.
             return pid if self._process.poll() is None else None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        # A recycled pid must still be our Asterisk.
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return None
-        return pid if b"asterisk" in cmdline else None
+        # Any other must still be this instance's Asterisk, not a recycled pid.
+        return self.process.running()
 
     def start(self) -> int:
         """Start Asterisk in the background (idempotent); return its pid."""
         if not self.built:
-            raise PbxError("the sandbox is not built", hint="spillway pbx sandbox up")
+            raise PbxError.worded("not_built")
         with file_lock(self.pbx_dir / f".{self.instance}.lock"):
             running = self.pid()
             if running is not None:
@@ -304,13 +293,7 @@ class Sandbox:
         in $SPILLWAY_PBX__AMI_SECRET) must not rewrite it and lock out everyone else."""
         written = self.running_secret()
         if written is not None and written != self.ami_secret:
-            raise PbxError(
-                f"the running sandbox {self.instance!r} has another AMI secret than the one "
-                "configured here, so this one would be refused; its configuration is left "
-                "as it is",
-                hint="check SPILLWAY_PBX__AMI_SECRET and the secrets file; to give the sandbox "
-                "this secret: spillway pbx sandbox down, then up",
-            )
+            raise PbxError.worded("another_secret", instance=self.instance)
 
     def ami_endpoint(self) -> AmiEndpoint:
         """The admin AMI user's (tests, benchmarks and tools that reload or run CLI commands)."""
@@ -330,17 +313,15 @@ class Sandbox:
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             if self.pid() is None:
-                raise PbxError(
-                    "the sandbox Asterisk exited during start-up",
-                    hint=f"see {self.console_log} and {self.base / 'log' / 'messages'}",
+                raise PbxError.worded(
+                    "exited_at_start",
+                    console_log=self.console_log,
+                    messages=self.base / "log" / "messages",
                 )
             try:
                 client = await AmiClient.connect(self.ami_endpoint())
             except AmiAuthError as exc:
-                raise PbxError(
-                    f"the sandbox refused our AMI login: {exc}",
-                    hint="spillway pbx sandbox down, then up, to rewrite its configuration",
-                ) from exc
+                raise PbxError.worded("login_refused", problem=exc) from exc
             except AmiError as exc:
                 last_error = exc
                 await asyncio.sleep(0.2)
@@ -357,9 +338,7 @@ class Sandbox:
             finally:
                 await client.close()
             await asyncio.sleep(0.2)
-        raise PbxError(
-            f"the sandbox Asterisk did not answer on AMI within {timeout_s:g} s: {last_error}"
-        )
+        raise PbxError.worded("no_answer", seconds=f"{timeout_s:g}", problem=last_error)
 
     def cli(self, command: str, *, timeout_s: float = 10.0) -> str:
         """Run an Asterisk CLI command on this instance (``asterisk -rx``)."""
@@ -371,26 +350,15 @@ class Sandbox:
             check=False,
         )
         if result.returncode != 0:
-            raise PbxError(f"asterisk -rx {command!r} failed: {result.stderr.strip()}")
+            raise PbxError.worded("cli_failed", command=command, problem=result.stderr.strip())
         return result.stdout
 
-    def stop(self, timeout_s: float = 10.0) -> bool:
-        """Stop Asterisk; return whether it was running."""
-        pid = self.pid()
-        if pid is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        with contextlib.suppress(PbxError, subprocess.TimeoutExpired):
-            self.cli("core stop now", timeout_s=5)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.pid() is not None:
-            time.sleep(0.1)
-        if self.pid() is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            time.sleep(0.2)
-        self.pid_file.unlink(missing_ok=True)
-        return True
+    def stop(self, timeout_s: float = 10.0) -> StopReport:
+        """Stop Asterisk (no AMI secret needed: :class:`SandboxProcess`); say what was done."""
+        report = self.process.stop(timeout_s)
+        if self._process is not None:
+            self._process.poll()  # our own child: reaped
+        return report
 
     def remove(self) -> None:
         """Stop, then delete this instance's folder and console log (for throw-away instances).

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import tempfile
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +102,27 @@ def _spoken_language_restored() -> Iterator[None]:
     yield
     if active_pack().code != DEFAULT_LANGUAGE:
         use_language(DEFAULT_LANGUAGE)
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[Any]]]:
+    """The processes a test starts (stand-ins for a server it stops), killed after it."""
+    processes: list[subprocess.Popen[Any]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def gone(process: subprocess.Popen[Any], within_s: float = 5.0) -> bool:
+    """Whether ``process`` has exited within ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture

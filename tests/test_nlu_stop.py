@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from cli.main import app
 from cli.nlu_process import is_our_serve, pid_file
 from spillway.console_text import load_console_text
 from spillway.settings import Settings
+from tests.conftest import gone
 
 # Listens on the port given, and says so; stops on SIGTERM as `nlu serve` does.
 LISTENER = """
@@ -51,31 +51,12 @@ def start_listener(port: int, *argv: str) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    processes: list[subprocess.Popen[str]] = []
-    yield processes
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int]:
     port = free_port()
     monkeypatch.setenv("SPILLWAY_PATHS__CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("SPILLWAY_NLU__RASA_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("SPILLWAY_SHOP__LANGUAGE", "en")
     return tmp_path, port
-
-
-def gone(process: subprocess.Popen[str], within_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_only_spillway_nlu_serve_counts_as_ours() -> None:

@@ -57,6 +57,7 @@ from spillway.storage import AsyncStore, Store, open_store
 console = Console(stderr=True)
 END_WAIT_S = 20.0  # after the script, for the bot's last reply and its decision
 CALLER_VOICE_LENGTH_SCALE = 1.08  # a touch slower than the bot, so the two are told apart
+AGENTS_BUSY_S = 10  # for the simulated agents to show busy in the queue
 
 
 class Transport(StrEnum):
@@ -114,13 +115,13 @@ async def busy_agents(ami: AmiClient, settings: Settings) -> list[str]:
             }
         )
         held.append(tag)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + AGENTS_BUSY_S
     while time.monotonic() < deadline:
         out = await ami.command(f"queue show {settings.queue.name}")
         if settings.queue.agents == 0 or "(Not in use)" not in out:
             return held
         await asyncio.sleep(0.2)
-    raise PbxError("the simulated agents did not all become busy within 10 s")
+    raise PbxError.worded("agents_not_busy", seconds=AGENTS_BUSY_S)
 
 
 async def hang_up(ami: AmiClient, uniqueids: list[str]) -> None:
@@ -277,10 +278,7 @@ async def _one_call(
     try:
         await asyncio.wait_for(caller.connected.wait(), 15)
     except TimeoutError as exc:
-        raise PbxError(
-            "the call never reached the test caller's AudioSocket",
-            hint=f"is app_audiosocket loaded, and can the PBX reach {caller.host}:{caller.port}?",
-        ) from exc
+        raise PbxError.worded("caller_not_reached", host=caller.host, port=caller.port) from exc
     timings = await speak_script(
         ami, caller, lines, voice, caller_uid=f"{tag}-caller", quiet_s=quiet_s, think_s=think_s
     )

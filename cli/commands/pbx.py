@@ -12,7 +12,9 @@ from rich.console import Console
 from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.pbx_sounds import describe, render_sounds
+from dialplan.layout import SandboxLayout
 from dialplan.sandbox import Sandbox, SandboxStatus
+from dialplan.sandbox_process import KILL_WAIT_S, Outcome, SandboxProcess
 from spillway.errors import PbxError
 from spillway.secrets import generate_secret, set_secret
 from spillway.settings import Settings
@@ -59,11 +61,28 @@ def up(ctx: typer.Context) -> None:
     asyncio.run(bring_up(sandbox_for(ctx, create_secret=True)))
 
 
+STOP_TIMEOUT_S = 10.0
+
+
 @sandbox_app.command("down")
 def down(ctx: typer.Context) -> None:
-    """Stop the sandbox Asterisk cleanly."""
-    stopped = sandbox_for(ctx).stop()
-    console.print("sandbox stopped" if stopped else "sandbox was not running")
+    """Stop the sandbox Asterisk: the one its pid file names, checked to be this sandbox's;
+    no AMI secret needed."""
+    # Not through sandbox_for: an admin who lost or mistyped the AMI secret must still
+    # be able to stop the sandbox they started.
+    settings = app_context(ctx).settings
+    layout = SandboxLayout.from_settings(settings)
+    report = SandboxProcess(layout).stop(STOP_TIMEOUT_S)
+    said = admin_words(settings)(
+        f"cli.sandbox_down.{report.outcome}",
+        instance=layout.instance,
+        pid=report.pid,
+        pid_file=layout.pid_file,
+        seconds=f"{STOP_TIMEOUT_S + KILL_WAIT_S:g}",
+    )
+    console.print(said, markup=False, highlight=False)
+    if report.outcome is Outcome.STILL_RUNNING:
+        raise typer.Exit(1)
 
 
 @sandbox_app.command("status")
@@ -103,7 +122,7 @@ def cli(
     """Run an Asterisk CLI command in the sandbox, or open its console."""
     sandbox = sandbox_for(ctx)
     if sandbox.pid() is None:
-        raise PbxError("the sandbox is not running", hint="spillway pbx sandbox up")
+        raise PbxError.worded("not_running", instance=sandbox.instance)
     if command:
         console.print(sandbox.cli(" ".join(command)), end="", markup=False, highlight=False)
         return
