@@ -19,12 +19,14 @@ def error_line(exc: SpillwayError, settings: Settings | None) -> str:
     (:meth:`SpillwayError.worded`) in the admin's language (English when the settings
     cannot be read, unless the configuration's error knows its admin's language), with
     its stable code, the same in every language (``[input.not_a_phone]``); any other as
-    raised."""
+    raised, with its code when it has one of its own."""
     known = exc.admin_language if isinstance(exc, ConfigError) else None
     try:
         text = admin_words(settings) if settings else load_console_text(known or DEFAULT_LANGUAGE)
     except SpillwayError:  # a pack that cannot be read: said as raised
         text = load_console_text(DEFAULT_LANGUAGE)
-    if exc.wording is None:  # raised with an English message: no words or code of its own
-        return str(exc)
+    if exc.wording is None:  # raised with an English message: said as raised
+        if exc.code == type(exc).code:  # no code of its own (config.invalid_value has one)
+            return str(exc)
+        text = load_console_text(DEFAULT_LANGUAGE)  # "[code]" beside English words
     return text("cli.error_line", message=exc.said(text), code=exc.code)

@@ -232,7 +232,8 @@ class CallbackSettings(Section):
             return "traditional"
         if value not in ("predicted", "traditional", "shadow"):
             raise PydanticCustomError(
-                "policy", "'predicted', 'conventional' (also called 'traditional') or 'shadow'"
+                "not_a_policy",
+                "'predicted', 'conventional' (also called 'traditional') or 'shadow'",
             )
         return value
 
@@ -258,5 +259,7 @@ class CallbackSettings(Section):
     @classmethod
     def _window(cls, value: HoursWindow) -> HoursWindow:
         if value is not None and not 0 <= value[0] < value[1] <= 24:
-            raise PydanticCustomError("hours", "[start, end) hours with 0 <= start < end <= 24")
+            raise PydanticCustomError(
+                "hours_out_of_day", "[start, end) hours with 0 <= start < end <= 24"
+            )
         return value

@@ -10,10 +10,12 @@ value, what was expected and where the value came from. The sections themselves 
 :mod:`spillway.settings`.
 
 A problem Spillway words itself (an unknown or missing key, a file that is not UTF-8,
-YAML it refuses, a secret in the file, JSON that is not) is raised with its code and
-its words in the packs (``errors.config.<name>``), said in the admin's language
-(:mod:`spillway.config_language`); one that carries pydantic's or PyYAML's English
-(a value's check, a YAML syntax error) stays English, so no line is half translated.
+YAML it refuses, a secret in the file, JSON that is not, and pydantic's common refusals
+of a value: :mod:`spillway.config_values`) is raised with its code and its words in the
+packs (``errors.config.<name>``), said in the admin's language
+(:mod:`spillway.config_language`); one that carries English (another refusal of
+pydantic's or one of the settings' own checks, ``config.invalid_value``; a YAML syntax
+error) stays English whole, so no line is half translated.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
 from spillway.config_language import admin_language
+from spillway.config_values import value_words
 from spillway.errors import ConfigError
 from spillway.secrets import check_secrets_file
 from spillway.settings import SECRET_KEYS, Settings
@@ -38,6 +41,7 @@ from spillway.wording import Wording, worded
 
 SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
 DEFAULT = worded("cli.config.source.default")  # the source of a value set nowhere
+INVALID_VALUE = "config.invalid_value"  # the code of a refused value the packs do not word
 
 
 def user_config() -> Path:
@@ -113,6 +117,18 @@ class _NoAliasLoader(yaml.SafeLoader):
                 raise _Refused(key_node.start_mark, "yaml_twice", name=repr(key), first=first)
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        # PyYAML reads 2026-13-01 as a date and fails with a bare ValueError (a traceback).
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            raise _Refused(node.start_mark, "yaml_not_a_date", value=repr(node.value)) from None
+
+
+_NoAliasLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp
+)
 
 
 def _utf8(raw: bytes, what: Path) -> str:
@@ -203,8 +219,10 @@ def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path 
 def _refusal(
     error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None
 ) -> ConfigError:
-    """pydantic's first ``error`` as one line: an unknown or missing key in the pack's
-    words, a refused value in pydantic's English with the key, value and source."""
+    """pydantic's first ``error`` as one line naming the key, the value and its source:
+    an unknown or missing key and the common refusals of a value in the pack's words
+    (:mod:`spillway.config_values`), any other refusal in English with the code
+    ``config.invalid_value``."""
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     context = error.get("ctx") or {}
     value = error.get("input")
@@ -218,6 +236,11 @@ def _refusal(
         return ConfigError.worded("unknown_key", key=key, source=first)
     if kind == "missing":
         return ConfigError.worded("missing_key", key=key, source=first)
+    shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
+    words = value_words(error)
+    if words is not None and error["loc"] and "with_keys" not in context:
+        name, values = words
+        return ConfigError.worded(name, key=key, value=shown, source=first, **values)
     sources = [str(first)]
     # A check across sections also names the source of each other key it read (a
     # host-mode check fails as much from where pbx.mode was set as from the dial string).
@@ -227,10 +250,11 @@ def _refusal(
     source = f" ({'; '.join(sources)})"
     if not error["loc"] and "key" not in context:  # a check of the whole file
         source = f" (in {path})" if path is not None else ""
-    shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
     msg = str(error["msg"])
     expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
-    return ConfigError(f"config error: {key} = {shown}: expected {expected}{source}")
+    # pydantic's English, or a check of our own (its words are English): a code, no pack.
+    english = f"config error: {key} = {shown}: expected {expected}{source}"
+    return ConfigError(english, code=INVALID_VALUE)
 
 
 def load_settings(config_path: Path | None = None, *, use_default_path: bool = True) -> Settings:

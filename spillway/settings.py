@@ -273,7 +273,7 @@ class SmsSettings(Section):
         timeout = info.data.get("timeout_s")
         if timeout is not None and value <= timeout:
             raise PydanticCustomError(
-                "claim_timeout",
+                "claim_too_short",
                 "more than sms.timeout_s ({timeout}), or a post still in flight could be "
                 "taken up again",
                 {"timeout": timeout},

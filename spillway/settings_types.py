@@ -27,7 +27,7 @@ HoursWindow = tuple[float, float] | None
 def http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PydanticCustomError("http_url", "an http:// or https:// URL")
+        raise PydanticCustomError("not_an_http_url", "an http:// or https:// URL")
     return value
 
 
@@ -39,7 +39,7 @@ def time_zone_name(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise PydanticCustomError(
-            "time_zone", "an IANA time zone name such as Europe/Copenhagen"
+            "not_a_time_zone", "an IANA time zone name such as Europe/Copenhagen"
         ) from None
     return value
 
@@ -51,7 +51,7 @@ def country_code(value: str) -> str:
     """An ISO 3166 country code in capitals (``DK``): said so, not as a regular expression."""
     if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
         raise PydanticCustomError(
-            "country", "a two-letter ISO country code in capitals, such as DK"
+            "not_a_country", "a two-letter ISO country code in capitals, such as DK"
         )
     return value
 
@@ -62,7 +62,7 @@ def dialled_country(value: str) -> str:
         len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
     ):
         raise PydanticCustomError(
-            "country",
+            "not_a_dialled_country",
             "two-letter ISO country codes in capitals, such as DK or SE, or 001 for satellite "
             "and other non-geographic services",
         )
@@ -84,7 +84,7 @@ def holiday_country(value: str) -> str:
         holidays.country_holidays(code)
     except NotImplementedError:
         raise PydanticCustomError(
-            "holiday_country",
+            "not_a_holiday_country",
             "a country code of the holidays package such as DK, SE or DE (null: no holidays)",
         ) from None
     return code
@@ -99,7 +99,7 @@ def hours_shape(value: object) -> object:
     numbers = [v for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
     if value is not None and len(numbers) != 2:
         raise PydanticCustomError(
-            "hours", "[start, end) hours such as [8, 20], or null for no calls that day"
+            "not_hours", "[start, end) hours such as [8, 20], or null for no calls that day"
         )
     return value
 
@@ -160,7 +160,7 @@ def _one_is_a_list(value: object) -> object:
 def _some(networks: tuple[str, ...]) -> tuple[str, ...]:
     if not networks:
         raise PydanticCustomError(
-            "acl_empty", "at least one network (with none, every login is denied)"
+            "no_acl_network", "at least one network (with none, every login is denied)"
         )
     return networks
 

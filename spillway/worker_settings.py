@@ -65,13 +65,13 @@ def _distinct(workers: tuple[WorkerSettings, ...]) -> tuple[WorkerSettings, ...]
         # "key": the error line names the entry (Settings' error text reads it).
         if w.name in seen_names:
             raise PydanticCustomError(
-                "worker_name",
+                "worker_name_taken",
                 "a name no other worker has",
                 {"key": f"pbx.workers.{i}.name", "value": w.name},
             )
         if w.fastagi in seen_agi:
             raise PydanticCustomError(
-                "worker_fastagi",
+                "worker_fastagi_taken",
                 "an address no other worker has",
                 {"key": f"pbx.workers.{i}.fastagi", "value": w.fastagi},
             )

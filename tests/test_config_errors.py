@@ -51,8 +51,7 @@ def _run(
         ),
         (
             {"env": {"SPILLWAY_QUEUE__AGENTS": "many"}},
-            "queue.agents = 'many': expected a valid integer, unable to parse string as an "
-            "integer (from $SPILLWAY_QUEUE__AGENTS)",
+            "queue.agents = 'many': expected a whole number (from $SPILLWAY_QUEUE__AGENTS)",
         ),
         (
             {"secrets": b"SPILLWAY_PBX__AMI_PORTX=1\n"},
@@ -219,7 +218,7 @@ def test_a_host_mode_error_names_where_each_value_came_from(
 def test_the_cli_names_the_variable_not_the_file(tmp_path: Path) -> None:
     code, lines, _ = _run(tmp_path, env={"SPILLWAY_PBX__MODE": "host"})
     assert code == 2 and len(lines) == 1, lines
-    assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE)"), lines
+    assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE) [config.invalid_value]"), lines
     assert "spillway.yaml" not in lines[0]
 
 

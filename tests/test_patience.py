@@ -47,7 +47,9 @@ def test_patience_is_validated_and_errors_name_the_key_written(tmp_path: Path) -
     assert _settings(tmp_path, "  patience_hours: 6\n").callbacks.patience_hours == 6
     # The older name is still accepted, and says the same.
     assert _settings(tmp_path, "  lead_half_life_hours: 6\n").callbacks.patience_hours == 6
-    with pytest.raises(ConfigError, match=r"callbacks\.patience_hours = 0: expected greater"):
+    with pytest.raises(
+        ConfigError, match=r"callbacks\.patience_hours = 0: expected a number greater than 0"
+    ):
         _settings(tmp_path, "  patience_hours: 0\n")
     with pytest.raises(ConfigError, match=r"callbacks\.lead_half_life_hours = -1"):
         _settings(tmp_path, "  lead_half_life_hours: -1\n")

@@ -79,7 +79,7 @@ def test_no_workers_listed_is_the_one_controller() -> None:
         ),
         (
             "pbx:\n  workers:\n    - {name: a, fastagi: 'h:1'}\n    - {name: B!, fastagi: 'h:2'}\n",
-            "pbx.workers.1.name = 'B!': expected String should match pattern",
+            "pbx.workers.1.name = 'B!': expected text matching the pattern ^[a-z0-9]",
         ),
         (
             "pbx:\n  workers:\n    - {name: a, fastagi: 'h:1'}\n    - {name: a, fastagi: 'h:2'}\n",
