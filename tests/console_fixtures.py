@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from starlette.testclient import TestClient
 
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
@@ -84,3 +85,15 @@ async def console_pages(
             assert answer.status_code == 200, (path, answer.text[:300])
             shown[path] = answer.text
         return shown
+
+
+def logged_in_client(settings: Settings, store: SqliteStore) -> TestClient:
+    """Starlette's TestClient on the web application over ``store``, logged in as ``ada``."""
+    from web.app import create_web_app
+
+    client = TestClient(create_web_app(settings, AsyncStore(store)), base_url="http://console")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
+    return client

@@ -51,8 +51,21 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     """A running `spillway web serve` over a seeded database; its URL and database path."""
     folder = tmp_path_factory.mktemp("console")
     db_path = seeded_database(folder / "console.db", seed)
+    # Calls allowed at every hour of every day: the seeded request is due within the hour
+    # whatever day and hour the test runs (the Overview keeps the calling rules).
+    config = folder / "spillway.yaml"
+    hours = "[0, 24]"
+    config.write_text(
+        f"callbacks:\n  weekdays: {hours}\n  saturday: {hours}\n  sunday: {hours}\n"
+        "  holidays: null\n"
+    )
     with running_console(
-        folder, db_path, user="lead", password=PASSWORD, role=Role.SUPERVISOR
+        folder,
+        db_path,
+        user="lead",
+        password=PASSWORD,
+        role=Role.SUPERVISOR,
+        env_extra={"SPILLWAY_CONFIG": str(config)},
     ) as url:
         yield {"url": url, "db": db_path}
 

@@ -24,8 +24,8 @@ from scheduler.contact_facts import RequestRecord, callback_figures
 from scheduler.dialer import settings_status_report
 from spillway.console_text import load_console_text
 from spillway.settings import Settings
-from spillway.storage import AsyncStore, SqliteStore
-from tests.console_fixtures import PASSWORD, USERS
+from spillway.storage import SqliteStore
+from tests.console_fixtures import USERS, logged_in_client
 from web.health import health_checks
 
 ZONE = ZoneInfo("Europe/Copenhagen")
@@ -55,14 +55,7 @@ def _request(store: SqliteStore, rid: int, status: str, created_at: float, **mor
 
 
 def _client(settings: Settings, store: SqliteStore) -> TestClient:
-    from web.app import create_web_app
-
-    client = TestClient(create_web_app(settings, AsyncStore(store)), base_url="http://console")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
-    assert token is not None
-    data = {"username": "ada", "password": PASSWORD, "csrf_token": token.group(1)}
-    assert client.post("/login", data=data, follow_redirects=False).status_code == 303
-    return client
+    return logged_in_client(settings, store)
 
 
 def _tile(page: str, kpi: str) -> str:

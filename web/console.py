@@ -22,8 +22,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from scheduler import requests as callback_requests
+from scheduler.due_soon import zones_in_play
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
+from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import Explanation
 from scheduler.timing.model_keeper import season_calendar
@@ -45,6 +47,7 @@ from web.console_data import (
     overview_live,
     request_detail,
     requests_csv,
+    scheduler_nodes,
 )
 from web.csrf import checked_form
 from web.event_words import event_words
@@ -165,6 +168,8 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
     """The console's pages; ``figures`` is the application's one :class:`FigureCache`."""
     zone = settings.shop.timezone
     stale_s = stale_after_s(settings)
+    rules = rules_from_settings(settings)
+    default_tz = settings.callbacks.default_timezone
     models = ModelCache(
         settings.callbacks.model_refit_minutes * 60,
         seasons=season_calendar(settings),
@@ -223,8 +228,25 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         )
 
     async def live(request: Request) -> Response:
+        now = time.time()
+        # The pending requests' time zones read every pending row: once a minute, not
+        # on every tab's 5-second poll.
+        in_play = await figures.get(
+            ("due_zones", default_tz),
+            now,
+            lambda: store.run(
+                lambda: {"zones": zones_in_play(store.store, default_timezone=default_tz)}
+            ),
+        )
         data = await store.run(
-            lambda: overview_live(store.store, time.time(), stale_after_s=stale_s)
+            lambda: overview_live(
+                store.store,
+                now,
+                stale_after_s=stale_s,
+                rules=rules,
+                default_timezone=default_tz,
+                zones=in_play["zones"],
+            )
         )
         return render(request, "live.html", {"live": data, "now": time.time()})
 
@@ -399,8 +421,8 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
 
         def read() -> tuple[Any, ...]:
             model = models.get(store.store, settings.callbacks.segment_industry, now)
-            live = overview_live(store.store, now, stale_after_s=stale_s)
-            return model, calibration(store.store), live["nodes"]
+            nodes = scheduler_nodes(store.store, now, stale_after_s=stale_s)
+            return model, calibration(store.store), nodes
 
         model, drawn_from, nodes = await store.run(read)
         bins = reliability(drawn_from.pairs)

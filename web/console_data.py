@@ -24,7 +24,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from scheduler.dialer import attempt_rows
+from scheduler.due_soon import due_within
 from scheduler.requests import RequestSource, RequestStatus
+from scheduler.rules import CallingRules
 from scheduler.subject_access import explain_requests, iso_time
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import TEAM_LEAD, Explanation
@@ -245,24 +247,35 @@ def request_detail(
     return row, attempt_rows(store, request_id), why
 
 
-def overview_live(store: Store, now: float, *, stale_after_s: float) -> dict[str, Any]:
-    """The Overview's live parts: calls in progress, callbacks due within the hour, nodes."""
+def overview_live(
+    store: Store,
+    now: float,
+    *,
+    stale_after_s: float,
+    rules: CallingRules,
+    default_timezone: str,
+    zones: list[str] | None = None,
+) -> dict[str, Any]:
+    """The Overview's live parts: calls in progress, callbacks due within the hour under
+    the calling rules (none on a Saturday evening, with when calls are allowed again), nodes."""
     calls = store.query(
         "SELECT call_id, caller, started_at, stage, intent FROM calls "
         "WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 50"
     )
-    due = store.query(
-        "SELECT id, phone, status, not_before, attempts, source FROM callback_requests "
-        "WHERE status IN ('pending', 'dialling') AND (not_before IS NULL OR not_before < :soon) "
-        "ORDER BY COALESCE(not_before, created_at) LIMIT 50",
-        {"soon": now + 3600},
-    )
-    [due_count] = store.query(
-        "SELECT COUNT(*) AS n FROM callback_requests WHERE status IN ('pending', 'dialling') "
-        "AND (not_before IS NULL OR not_before < :soon)",
-        {"soon": now + 3600},
-    )
-    nodes = [
+    due = due_within(store, rules, now, default_timezone=default_timezone, zones=zones)
+    return {
+        "calls": calls,
+        "due": due.rows,
+        "due_count": due.count,
+        "due_capped": due.capped,
+        "reopens_at": due.reopens_at,
+        "nodes": scheduler_nodes(store, now, stale_after_s=stale_after_s),
+    }
+
+
+def scheduler_nodes(store: Store, now: float, *, stale_after_s: float) -> list[dict[str, Any]]:
+    """Each scheduler node with its heartbeat's age, whether it is up and its model's age."""
+    return [
         {
             **n,
             "age_s": max(0.0, now - n["heartbeat_at"]),
@@ -276,4 +289,3 @@ def overview_live(store: Store, now: float, *, stale_after_s: float) -> dict[str
             "FROM scheduler_nodes ORDER BY node"
         )
     ]
-    return {"calls": calls, "due": due, "due_count": int(due_count["n"]), "nodes": nodes}
