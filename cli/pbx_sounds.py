@@ -27,9 +27,10 @@ from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
 from models.voice import installed_voice
 from spillway.audio import SLIN8, AudioFormat
 from spillway.console_text import ConsoleText
-from spillway.errors import ModelError
+from spillway.errors import ModelError, SpillwayError
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
+from spillway.wording import Wording, say, worded
 
 if TYPE_CHECKING:
     from bot.speech.espeak_tts import EspeakTts
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
 class SoundsResult:
     folder: Path
     written: list[Path] = field(default_factory=list)
-    missing: str | None = None  # why nothing could be rendered
+    # Why nothing could be rendered: words for the admin's language, or a library's own.
+    missing: Wording | SpillwayError | str | None = None
 
 
 def sound_texts(settings: Settings) -> dict[str, str]:
@@ -99,20 +101,22 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
     try:
         rendered = {key: (texts[key], await cache.get(texts[key])) for key in todo}
     except (ModelError, ImportError) as exc:
-        return SoundsResult(target, missing=str(exc))
+        return SoundsResult(target, missing=exc if isinstance(exc, ModelError) else str(exc))
     finally:
         tts.close()
     try:
         written = await asyncio.to_thread(write_sounds, target, rendered, voice)
     except OSError as exc:  # not Asterisk's sounds folder, or not ours to write
-        return SoundsResult(target, missing=f"cannot write there: {exc.strerror or exc}")
+        cannot = worded("cli.sounds.cannot_write", problem=exc.strerror or exc)
+        return SoundsResult(target, missing=cannot)
     return SoundsResult(target, written)
 
 
 def describe(result: SoundsResult, text: ConsoleText) -> str:
     """One line for the console, in ``text``'s language."""
     if result.missing:
-        return text("cli.sounds.not_rendered", folder=result.folder, why=result.missing)
+        why = say(result.missing, text)
+        return text("cli.sounds.not_rendered", folder=result.folder, why=why)
     if not result.written:
         return text("cli.sounds.up_to_date", folder=result.folder)
     return text.count("cli.sounds.rendered", len(result.written), folder=result.folder)

@@ -31,6 +31,7 @@ from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, PbxError
 from spillway.locks import file_lock
 from spillway.settings import Settings
+from spillway.wording import Wording, worded
 
 DEBIAN_SUITE = "sid"
 DEBIAN_PACKAGES = (
@@ -41,6 +42,7 @@ DEBIAN_PACKAGES = (
     "python3-six",
 )
 READY_MARKER = ".spillway-root-ready"
+STATUS = "cli.sandbox_status."  # the status details' keys in console.yaml
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -90,7 +92,7 @@ class SandboxStatus:
     pid: int | None
     version: str | None
     ami_ok: bool
-    detail: str
+    detail: Wording  # said in the admin's language (``cli.sandbox_status.<...>``)
 
 
 class Sandbox:
@@ -116,8 +118,9 @@ class Sandbox:
     def built(self) -> bool:
         return (self.root / READY_MARKER).is_file()
 
-    def build(self, log: Callable[[str], None] = print) -> None:
-        """debootstrap the sid root once; later calls return at once."""
+    def build(self, log: Callable[[Wording], None] = print) -> None:
+        """debootstrap the sid root once; later calls return at once. ``log`` is told what
+        is being done, as words to say in the admin's language (``print``: English)."""
         with file_lock(self.pbx_dir / ".build.lock"):
             if self.built:
                 self._add_missing_packages(log)
@@ -130,7 +133,7 @@ class Sandbox:
             partial = self.pbx_dir / "root.partial"
             if partial.exists():
                 shutil.rmtree(partial)
-            log(f"building the sandbox root in {self.root} (about a minute, 500 MB)")
+            log(worded("cli.sandbox_up.building_root", root=self.root))
             cmd = [
                 debootstrap,
                 "--variant=minbase",
@@ -155,7 +158,7 @@ class Sandbox:
                 shutil.rmtree(self.root)
             partial.rename(self.root)
 
-    def _add_missing_packages(self, log: Callable[[str], None]) -> None:
+    def _add_missing_packages(self, log: Callable[[Wording], None]) -> None:
         """A root built before a package joined DEBIAN_PACKAGES gets it now (apt in the root)."""
         query = subprocess.run(
             ["chroot", str(self.root), "dpkg-query", "-W", "-f=${Package} ${Status}\\n"],
@@ -169,7 +172,7 @@ class Sandbox:
         missing = [p for p in DEBIAN_PACKAGES if p not in installed]
         if not missing or os.geteuid() != 0:
             return
-        log(f"adding {', '.join(missing)} to the sandbox root")
+        log(worded("cli.sandbox_up.adding_packages", packages=", ".join(missing)))
         apt = ["chroot", str(self.root), "apt-get", "-q", "-o", "Acquire::Check-Valid-Until=false"]
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         with (self.pbx_dir / "apt.log").open("w") as out:
@@ -341,17 +344,8 @@ class Sandbox:
         raise PbxError.worded("no_answer", seconds=f"{timeout_s:g}", problem=last_error)
 
     def cli(self, command: str, *, timeout_s: float = 10.0) -> str:
-        """Run an Asterisk CLI command on this instance (``asterisk -rx``)."""
-        result = subprocess.run(
-            ["chroot", str(self.root), "asterisk", "-C", self.conf_in_root, "-rx", command],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise PbxError.worded("cli_failed", command=command, problem=result.stderr.strip())
-        return result.stdout
+        """Run an Asterisk CLI command on this instance (``asterisk -rx``; no AMI)."""
+        return self.process.cli(command, timeout_s=timeout_s)
 
     def stop(self, timeout_s: float = 10.0) -> StopReport:
         """Stop Asterisk (no AMI secret needed: :class:`SandboxProcess`); say what was done."""
@@ -371,14 +365,17 @@ class Sandbox:
         self.console_log.unlink(missing_ok=True)
 
     async def status(self) -> SandboxStatus:
+        """Whether the root is built, Asterisk runs and AMI logs us in."""
         pid = self.pid()
         if not self.built:
-            return SandboxStatus(False, False, None, None, False, "not built")
+            return SandboxStatus(False, False, None, None, False, worded(STATUS + "not_built"))
+        version = self.asterisk_version()
         if pid is None:
-            return SandboxStatus(True, False, None, self.asterisk_version(), False, "stopped")
+            return SandboxStatus(True, False, None, version, False, worded(STATUS + "stopped"))
         try:
             client = await AmiClient.connect(self.ami_endpoint())
         except AmiError as exc:
-            return SandboxStatus(True, True, pid, self.asterisk_version(), False, str(exc))
+            refused = worded(STATUS + "ami_failed", problem=exc)
+            return SandboxStatus(True, True, pid, version, False, refused)
         await client.close()
-        return SandboxStatus(True, True, pid, self.asterisk_version(), True, "running")
+        return SandboxStatus(True, True, pid, version, True, worded(STATUS + "running"))

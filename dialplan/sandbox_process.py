@@ -107,23 +107,35 @@ class SandboxProcess:
         self.layout.pid_file.unlink(missing_ok=True)
         return StopReport(Outcome.STOPPED, pid)
 
+    def remote_console(self) -> list[str]:
+        """The command line of Asterisk's own console on this instance (``asterisk -r``):
+        its control socket in the root, no AMI and so no secret; add ``-x <command>`` to
+        run one command."""
+        return ["chroot", str(self.layout.root), "asterisk", "-C", self.layout.conf_in_root, "-r"]
+
+    def cli(self, command: str, *, timeout_s: float = 10.0) -> str:
+        """Run an Asterisk CLI command on this instance (``asterisk -rx``), its output."""
+        result = subprocess.run(
+            [*self.remote_console(), "-x", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise PbxError.worded("cli_failed", command=command, problem=result.stderr.strip())
+        return result.stdout
+
     def _ask_to_stop(self) -> bool:
         """``core stop now`` through the instance's control socket (no AMI, no secret);
         whether Asterisk took the command."""
-        root = self.layout.root
-        if not root.is_dir():
+        if not self.layout.root.is_dir():
             return False
-        command = ["chroot", str(root), "asterisk", "-C", self.layout.conf_in_root]
         try:
-            result = subprocess.run(
-                [*command, "-rx", "core stop now"],
-                capture_output=True,
-                timeout=ASK_TIMEOUT_S,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            self.cli("core stop now", timeout_s=ASK_TIMEOUT_S)
+        except (OSError, PbxError, subprocess.TimeoutExpired):
             return False
-        return result.returncode == 0
+        return True
 
     def _gone(self, pid: int, within_s: float) -> bool:
         deadline = time.monotonic() + within_s

@@ -47,6 +47,14 @@ def worded(key: str, **values: object) -> Wording:
 
 
 def say(what: object, text: ConsoleText) -> str:
-    """``what`` in ``text``'s language when it is a Wording; anything else as it is (a
+    """``what`` in ``text``'s language when it is a Wording, or an error raised with its
+    words in the packs (its message alone, as ``str()`` has it); anything else as it is (a
     file name, a number, or a foreign library's message, which has no words in a pack)."""
-    return what.said(text) if isinstance(what, Wording) else str(what)
+    # Imported here: the errors keep Wordings.
+    from spillway.errors import SpillwayError
+
+    if isinstance(what, Wording):
+        return what.said(text)
+    if isinstance(what, SpillwayError):
+        return what.message_said(text)
+    return str(what)

@@ -8,6 +8,7 @@ import subprocess
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from cli.admin_words import admin_words
 from cli.context import app_context
@@ -15,9 +16,11 @@ from cli.pbx_sounds import describe, render_sounds
 from dialplan.layout import SandboxLayout
 from dialplan.sandbox import Sandbox, SandboxStatus
 from dialplan.sandbox_process import KILL_WAIT_S, Outcome, SandboxProcess
+from spillway.console_text import ConsoleText
 from spillway.errors import PbxError
 from spillway.secrets import generate_secret, set_secret
 from spillway.settings import Settings
+from spillway.wording import worded
 
 app = typer.Typer(help="Manage the PBX Spillway talks to.", no_args_is_help=True)
 sandbox_app = typer.Typer(
@@ -33,26 +36,42 @@ def sandbox_for(ctx: typer.Context, *, create_secret: bool = False) -> Sandbox:
     settings: Settings = state.settings
     if settings.pbx.ami_secret is None and create_secret:
         path = set_secret("SPILLWAY_PBX__AMI_SECRET", generate_secret())
-        console.print(f"created an AMI secret for the sandbox in {path}")
+        say_line(admin_words(settings)("cli.sandbox_up.secret_created", path=path))
         os.environ.pop("SPILLWAY_PBX__AMI_SECRET", None)
         settings = state.reload()
     return Sandbox(settings, ami_secret=settings.require_ami_secret())
 
 
+def say_line(line: str | Text) -> None:
+    """One line as it is: paths and Asterisk's words are text, never rich markup."""
+    console.print(line, markup=False, highlight=False)
+
+
+def up_line(sandbox: Sandbox, pid: int, words: ConsoleText) -> Text:
+    """The line that says the sandbox is up, its first words in green."""
+    pbx = sandbox.settings.pbx
+    where = words(
+        "cli.sandbox_up.up_where",
+        pid=pid,
+        version=sandbox.asterisk_version(),
+        host=pbx.host,
+        port=pbx.ami_port,
+    )
+    return Text.assemble((words("cli.sandbox_up.up"), "green"), " ", where)
+
+
 async def bring_up(sandbox: Sandbox) -> None:
     """Build (once), configure, start and wait for AMI."""
-    with console.status("building the Debian sid root (once, about a minute)"):
-        sandbox.build(log=lambda line: console.print(line))
-    with console.status("rendering the prompts Asterisk plays (once per wording)"):
+    words = admin_words(sandbox.settings)
+    with console.status(words("cli.sandbox_up.building")):
+        sandbox.build(log=lambda line: say_line(line.said(words)))
+    with console.status(words("cli.sandbox_up.rendering")):
         sounds = await render_sounds(sandbox.settings)
-        console.print(describe(sounds, admin_words(sandbox.settings)))
+        say_line(describe(sounds, words))
     pid = sandbox.start()
-    with console.status("waiting for Asterisk to answer on AMI"):
+    with console.status(words("cli.sandbox_up.waiting")):
         await sandbox.wait_ready()
-    console.print(
-        f"[green]sandbox Asterisk up[/] (pid {pid}, {sandbox.asterisk_version()}, "
-        f"AMI {sandbox.settings.pbx.host}:{sandbox.settings.pbx.ami_port})"
-    )
+    say_line(up_line(sandbox, pid, words))
 
 
 @sandbox_app.command("up")
@@ -80,7 +99,7 @@ def down(ctx: typer.Context) -> None:
         pid_file=layout.pid_file,
         seconds=f"{STOP_TIMEOUT_S + KILL_WAIT_S:g}",
     )
-    console.print(said, markup=False, highlight=False)
+    say_line(said)
     if report.outcome is Outcome.STILL_RUNNING:
         raise typer.Exit(1)
 
@@ -97,21 +116,29 @@ def status(ctx: typer.Context) -> None:
     if secret or pid is None:
         result = asyncio.run(sandbox.status())
     else:
+        no_secret = worded("cli.sandbox_status.no_secret")
         result = SandboxStatus(
-            sandbox.built,
-            True,
-            pid,
-            sandbox.asterisk_version(),
-            False,
-            "no AMI secret configured: SPILLWAY_PBX__AMI_SECRET",
+            sandbox.built, True, pid, sandbox.asterisk_version(), False, no_secret
         )
-    console.print(
-        f"built: {result.built}  running: {result.running}  pid: {result.pid}  "
-        f"AMI: {'ok' if result.ami_ok else 'no'}  {result.version or ''}  ({result.detail})"
-    )
+    words = admin_words(settings)
+    say_line(status_line(result, words))
     if not result.running:
-        console.print("start it with `spillway pbx sandbox up`", markup=False)
+        say_line(words("cli.sandbox_status.start_it"))
         raise typer.Exit(1)
+
+
+def status_line(result: SandboxStatus, words: ConsoleText) -> str:
+    """`pbx sandbox status`'s line in ``words``' language."""
+    yes_no = {True: words("common.yes"), False: words("common.no")}
+    return words(
+        "cli.sandbox_status.line",
+        built=yes_no[result.built],
+        running=yes_no[result.running],
+        pid=result.pid or "-",
+        ami=words("cli.sandbox_status.ami_ok" if result.ami_ok else "common.no"),
+        version=result.version or "",
+        detail=result.detail.said(words),
+    )
 
 
 @sandbox_app.command("cli")
@@ -119,13 +146,13 @@ def cli(
     ctx: typer.Context,
     command: list[str] = typer.Argument(None, help="A CLI command; none opens the console."),
 ) -> None:
-    """Run an Asterisk CLI command in the sandbox, or open its console."""
-    sandbox = sandbox_for(ctx)
-    if sandbox.pid() is None:
-        raise PbxError.worded("not_running", instance=sandbox.instance)
+    """Run an Asterisk CLI command in the sandbox, or open its console (no AMI secret
+    needed: Asterisk's own console, through its control socket)."""
+    layout = SandboxLayout.from_settings(app_context(ctx).settings)
+    process = SandboxProcess(layout)
+    if process.running() is None:
+        raise PbxError.worded("not_running", instance=layout.instance)
     if command:
-        console.print(sandbox.cli(" ".join(command)), end="", markup=False, highlight=False)
+        console.print(process.cli(" ".join(command)), end="", markup=False, highlight=False)
         return
-    subprocess.run(
-        ["chroot", str(sandbox.root), "asterisk", "-C", sandbox.conf_in_root, "-r"], check=False
-    )
+    subprocess.run(process.remote_console(), check=False)
