@@ -57,12 +57,18 @@ def dial_string_check(value: str) -> str:
             {"problem": str(exc)},
         ) from exc
     unknown = sorted({f for f in fields if f not in DIAL_FIELDS})
-    if unknown or not fields:
+    if unknown:
         raise PydanticCustomError(
-            "dial_string",
+            "dial_string_placeholder",
             "a dial string with the customer's number as {e164} or {digits}, "
-            "e.g. PJSIP/{e164}@my-trunk ({problem})",
-            {"problem": f"{{{unknown[0]}}} is neither" if unknown else "it has neither"},
+            "e.g. PJSIP/{e164}@my-trunk ({field} is neither)",
+            {"field": f"{{{unknown[0]}}}"},
+        )
+    if not fields:
+        raise PydanticCustomError(
+            "dial_string_without_number",
+            "a dial string with the customer's number as {e164} or {digits}, "
+            "e.g. PJSIP/{e164}@my-trunk (it has neither)",
         )
     return value
 
@@ -218,9 +224,14 @@ class CallbackSettings(Section):
         # lead_half_life_hours was this setting's name before it said what it is for.
         if isinstance(data, dict) and PATIENCE_OLDER_NAME in data and "patience_hours" in data:
             raise PydanticCustomError(
-                "patience_hours",
-                "patience_hours and its older name lead_half_life_hours are both set; "
+                "patience_twice",
+                "patience_hours alone: its older name lead_half_life_hours is set too; "
                 "keep patience_hours",
+                {
+                    "key": "callbacks.patience_hours",
+                    "value": data["patience_hours"],
+                    "with_keys": f"callbacks.{PATIENCE_OLDER_NAME}",
+                },
             )
         return data
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_origin
@@ -216,6 +217,26 @@ def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path 
     return DEFAULT
 
 
+def _with_sources(
+    first: Wording,
+    context: Mapping[str, Any],
+    data: dict[str, Any],
+    path: Path | None,
+    secrets: Path | None,
+) -> Wording:
+    """Where the refused value came from, and for a check across sections where each other
+    key it read came from: a host-mode check fails as much from where pbx.mode was set as
+    from the dial string."""
+    source = first
+    for other in str(context.get("with_keys", "")).split():
+        found = _source_of(other, data, path, secrets)
+        if found == DEFAULT:
+            source = worded("cli.config.source.also_default", sources=source, other=other)
+        else:
+            source = worded("cli.config.source.also", sources=source, other=other, source=found)
+    return source
+
+
 def _refusal(
     error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None
 ) -> ConfigError:
@@ -236,18 +257,15 @@ def _refusal(
         return ConfigError.worded("unknown_key", key=key, source=first)
     if kind == "missing":
         return ConfigError.worded("missing_key", key=key, source=first)
-    shown = "<secret>" if "secret" in key or "token" in key or "dsn" in key else repr(value)
+    # A console user's entry holds a password hash (or, mistyped, the password itself).
+    masked = ("secret", "token", "dsn", "password", "web.users")
+    shown = "<secret>" if any(word in key for word in masked) else repr(value)
+    sources = _with_sources(first, context, data, path, secrets)
     words = value_words(error)
-    if words is not None and error["loc"] and "with_keys" not in context:
+    if words is not None and error["loc"]:
         name, values = words
-        return ConfigError.worded(name, key=key, value=shown, source=first, **values)
-    sources = [str(first)]
-    # A check across sections also names the source of each other key it read (a
-    # host-mode check fails as much from where pbx.mode was set as from the dial string).
-    for other in str(context.get("with_keys", "")).split():
-        found = _source_of(other, data, path, secrets)
-        sources.append(f"{other} {'at its built-in default' if found == DEFAULT else found}")
-    source = f" ({'; '.join(sources)})"
+        return ConfigError.worded(name, key=key, value=shown, source=sources, **values)
+    source = f" ({sources})"
     if not error["loc"] and "key" not in context:  # a check of the whole file
         source = f" (in {path})" if path is not None else ""
     msg = str(error["msg"])

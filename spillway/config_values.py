@@ -50,7 +50,7 @@ WORDED: dict[str, str] = {
 
 # The settings' own checks worded in the packs: the check's error type is the pack's name,
 # its ctx the values its words take. The others keep English: their ctx carries a library's
-# English (ipaddress's, a seasons file's error) or a wording built in English.
+# English (ipaddress's, a seasons file's error, Python's on a template it cannot read).
 OWN_CHECKS = frozenset(
     {
         "not_an_http_url",
@@ -65,6 +65,17 @@ OWN_CHECKS = frozenset(
         "claim_too_short",
         "worker_name_taken",
         "worker_fastagi_taken",
+        "not_a_listed_worker",
+        "no_workers_listed",
+        "host_dial_string",
+        "patience_twice",
+        "dial_string_placeholder",
+        "dial_string_without_number",
+        "url_template_placeholder",
+        "web_user_name",
+        "web_user_entry",
+        "host_port",
+        "host_port_host",
     }
 )
 # What a check's ctx says about the error line itself, not its words (spillway.config_file).

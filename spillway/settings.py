@@ -294,16 +294,16 @@ def _web_users(value: dict[str, str]) -> dict[str, str]:
         role, _, password_hash = entry.partition(":")
         if not re.match(WEB_USER_NAME, name):
             raise PydanticCustomError(
-                "web_user",
-                "user names of lowercase letters, digits, '.', '_' or '-' (not {name!r})",
-                {"name": name},
+                "web_user_name",
+                "user names of lowercase letters, digits, '.', '_' or '-' (not {name})",
+                {"name": repr(name)},
             )
         if role not in WEB_ROLES or not password_hash.startswith("$argon2"):
             raise PydanticCustomError(
-                "web_user",
-                "ROLE:ARGON2-HASH with a role of viewer, supervisor or admin for {name!r}; "
+                "web_user_entry",
+                "ROLE:ARGON2-HASH with a role of viewer, supervisor or admin for {name}; "
                 "`spillway web user add` writes it",
-                {"name": name},
+                {"name": repr(name)},
             )
     return value
 

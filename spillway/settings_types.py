@@ -122,7 +122,7 @@ def template_check(*allowed: str) -> Callable[[str], str]:
                 continue
             if name not in allowed or spec or conv:
                 raise PydanticCustomError(
-                    "url_template",
+                    "url_template_placeholder",
                     "a URL template whose placeholders are {names}, not {unknown}",
                     {
                         "names": names,

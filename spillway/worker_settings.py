@@ -24,7 +24,10 @@ def _host_port(value: str) -> str:
     if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise PydanticCustomError("host_port", "host:port, e.g. 10.0.0.11:4573")
     if any(c in host for c in ",/()${}? ") or (":" in host and not host.startswith("[")):
-        raise PydanticCustomError("host_port", "host:port, e.g. 10.0.0.11:4573 ([::1]:4573)")
+        # A host Asterisk could not take (a list, a path, an IPv6 address unbracketed).
+        raise PydanticCustomError(
+            "host_port_host", "host:port, e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address)"
+        )
     return value
 
 
@@ -90,18 +93,12 @@ def check_own_worker(name: str, workers: tuple[WorkerSettings, ...]) -> None:
     names = [w.name for w in workers]
     if not name or name in names:
         return
-    expected = (
-        f"one of the names in pbx.workers ({', '.join(names)})"
-        if names
-        else "empty: pbx.workers lists no workers"
-    )
+    # "key", "with_keys": the error line names controller.worker and where both came from.
+    where = {"key": "controller.worker", "value": name, "with_keys": "pbx.workers"}
+    if not names:
+        raise PydanticCustomError("no_workers_listed", "empty: pbx.workers lists no workers", where)
     raise PydanticCustomError(
-        "own_worker",
-        "{expected}",
-        {
-            "expected": expected,
-            "key": "controller.worker",
-            "value": name,
-            "with_keys": "pbx.workers",
-        },
+        "not_a_listed_worker",
+        "one of the names in pbx.workers ({names})",
+        {"names": ", ".join(names), **where},
     )

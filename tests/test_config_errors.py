@@ -218,7 +218,7 @@ def test_a_host_mode_error_names_where_each_value_came_from(
 def test_the_cli_names_the_variable_not_the_file(tmp_path: Path) -> None:
     code, lines, _ = _run(tmp_path, env={"SPILLWAY_PBX__MODE": "host"})
     assert code == 2 and len(lines) == 1, lines
-    assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE) [config.invalid_value]"), lines
+    assert lines[0].endswith("pbx.mode from $SPILLWAY_PBX__MODE) [config.host_dial_string]"), lines
     assert "spillway.yaml" not in lines[0]
 
 

@@ -21,6 +21,7 @@ from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
 from spillway.settings import Settings
 from spillway.wording import say
+from tests.test_config_check_words import WITH_CODES as OWN_CHECK_CASES
 from tests.test_config_errors_language import _failed
 
 # (file, Danish, English): {file} is the configuration file.
@@ -92,6 +93,9 @@ CASES = {
 }
 
 
+CASES.update(OWN_CHECK_CASES)  # the checks worded since (tests/test_config_check_words.py)
+
+
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_a_refused_value_names_its_key_in_the_admins_language_with_its_code(
@@ -103,32 +107,54 @@ def test_a_refused_value_names_its_key_in_the_admins_language_with_its_code(
     assert said == expected.replace("{file}", str(file))
 
 
+MAX_WAIT_FROM_ENV = (b"queue:\n  max_wait_s: 30\n", {"SPILLWAY_QUEUE__MAX_WAIT_S": "lang"})
+# A check across sections (controller.worker against pbx.workers) names each key's source.
+WORKERS_FROM_ENV = (
+    b"controller:\n  worker: c\n",
+    {"SPILLWAY_PBX__WORKERS": '[{"name": "a", "fastagi": "h:1"}]'},
+)
+
+
 @pytest.mark.parametrize(
-    ("language", "expected"),
+    ("language", "given", "expected"),
     [
         (
             "da",
+            MAX_WAIT_FROM_ENV,
             "fejl i konfigurationen: queue.max_wait_s = 'lang': værdien skal være et helt tal "
             "(fra $SPILLWAY_QUEUE__MAX_WAIT_S) [config.not_an_integer]",
         ),
         (
             "en",
+            MAX_WAIT_FROM_ENV,
             "config error: queue.max_wait_s = 'lang': expected a whole number "
             "(from $SPILLWAY_QUEUE__MAX_WAIT_S) [config.not_an_integer]",
+        ),
+        (
+            "da",
+            WORKERS_FROM_ENV,
+            "fejl i konfigurationen: controller.worker = 'c': værdien skal være et af navnene i "
+            "pbx.workers (a) (i {file}; pbx.workers fra $SPILLWAY_PBX__WORKERS) "
+            "[config.not_a_listed_worker]",
+        ),
+        (
+            "en",
+            WORKERS_FROM_ENV,
+            "config error: controller.worker = 'c': expected one of the names in pbx.workers "
+            "(a) (in {file}; pbx.workers from $SPILLWAY_PBX__WORKERS) [config.not_a_listed_worker]",
         ),
     ],
 )
 def test_a_value_from_the_environment_names_its_variable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, expected: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    given: tuple[bytes, dict[str, str]],
+    expected: str,
 ) -> None:
-    said, _ = _failed(
-        tmp_path,
-        monkeypatch,
-        b"queue:\n  max_wait_s: 30\n",
-        SPILLWAY_QUEUE__MAX_WAIT_S="lang",
-        SPILLWAY_WEB__LANGUAGE=language,
-    )
-    assert said == expected
+    yaml, env = given
+    said, file = _failed(tmp_path, monkeypatch, yaml, SPILLWAY_WEB__LANGUAGE=language, **env)
+    assert said == expected.replace("{file}", str(file))
 
 
 def test_a_date_yaml_cannot_read_is_one_line_not_a_traceback(
@@ -170,12 +196,9 @@ WORDED_TYPES = {
 }  # fmt: skip
 
 
-# The settings' own checks whose words are English (a library's message in their ctx, or a
-# wording built in English): said whole in English, [config.invalid_value].
-ENGLISH_CHECKS = {
-    "acl_network", "dial_string", "host_dial_string", "host_port", "own_worker",
-    "patience_hours", "seasons_file", "url_template", "web_user",
-}  # fmt: skip
+# The settings' own checks whose words are English (a library's message in their ctx):
+# said whole in English, [config.invalid_value].
+ENGLISH_CHECKS = {"acl_network", "dial_string", "seasons_file", "url_template"}
 
 
 def test_the_worded_types_are_listed_and_every_pack_words_them() -> None:

@@ -53,7 +53,12 @@ def test_patience_is_validated_and_errors_name_the_key_written(tmp_path: Path) -
         _settings(tmp_path, "  patience_hours: 0\n")
     with pytest.raises(ConfigError, match=r"callbacks\.lead_half_life_hours = -1"):
         _settings(tmp_path, "  lead_half_life_hours: -1\n")
-    with pytest.raises(ConfigError, match="patience_hours and its older name"):
+    with pytest.raises(
+        ConfigError,
+        match=r"callbacks\.patience_hours = 6: expected patience_hours alone: its older name "
+        r"lead_half_life_hours is set too; keep patience_hours \(in .*; "
+        r"callbacks\.lead_half_life_hours in ",
+    ):
         _settings(tmp_path, "  patience_hours: 6\n  lead_half_life_hours: 6\n")
 
 

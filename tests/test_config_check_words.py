@@ -1,0 +1,153 @@
+"""The settings' own checks that were said in English only are said in the admin's
+language, each with a code of its own: a controller's worker not among pbx.workers, the
+sandbox's dial string in host mode, both names of the callback patience, a dial string
+or link template with a placeholder it cannot fill, a console user's name or entry, a
+worker's host:port. A check across sections names where each key it read came from, in
+the same language. (The checks whose words carry Python's or a library's English stay
+English whole: tests/test_config_value_words.py lists them.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spillway.config_values import OWN_CHECKS
+from tests.test_config_errors_language import _failed
+
+WORKERS = b"pbx:\n  workers:\n    - {name: a, fastagi: 'h:1'}\n    - {name: b, fastagi: 'h:2'}\n"
+SANDBOX_DIAL = "'Local/{digits}@spillway-sim-customer'"
+
+# (file, Danish, English): {file} is the configuration file.
+CASES = {
+    "not_a_listed_worker": (
+        WORKERS + b"controller:\n  worker: c\n",
+        "fejl i konfigurationen: controller.worker = 'c': værdien skal være et af navnene i "
+        "pbx.workers (a, b) (i {file}; pbx.workers i {file})",
+        "config error: controller.worker = 'c': expected one of the names in pbx.workers "
+        "(a, b) (in {file}; pbx.workers in {file})",
+    ),
+    "no_workers_listed": (
+        b"controller:\n  worker: c\n",
+        "fejl i konfigurationen: controller.worker = 'c': værdien skal være tom, for "
+        "pbx.workers har ingen poster (i {file}; pbx.workers har den indbyggede standardværdi)",
+        "config error: controller.worker = 'c': expected empty: pbx.workers lists no workers "
+        "(in {file}; pbx.workers at its built-in default)",
+    ),
+    "host_dial_string": (
+        b"pbx:\n  mode: host\n",
+        f"fejl i konfigurationen: callbacks.dial_string = {SANDBOX_DIAL}: med pbx.mode: host "
+        "skal værdien være en opkaldsstreng til denne PBX's trunk, f.eks. "
+        "PJSIP/{e164}@my-trunk (spillway-sim-customer findes kun i sandkassen, så alle "
+        "tilbagekald ville mislykkes) (den indbyggede standardværdi; pbx.mode i {file})",
+        f"config error: callbacks.dial_string = {SANDBOX_DIAL}: expected a dial string of this "
+        "PBX's trunk with pbx.mode: host, e.g. PJSIP/{e164}@my-trunk (spillway-sim-customer "
+        "exists only in the sandbox, so every callback would fail) (the built-in default; "
+        "pbx.mode in {file})",
+    ),
+    "patience_twice": (
+        b"callbacks:\n  patience_hours: 6\n  lead_half_life_hours: 6\n",
+        "fejl i konfigurationen: callbacks.patience_hours = 6: patience_hours skal stå alene, "
+        "men det ældre navn lead_half_life_hours er også sat; behold patience_hours "
+        "(i {file}; callbacks.lead_half_life_hours i {file})",
+        "config error: callbacks.patience_hours = 6: expected patience_hours alone: its older "
+        "name lead_half_life_hours is set too; keep patience_hours "
+        "(in {file}; callbacks.lead_half_life_hours in {file})",
+    ),
+    "dial_string_placeholder": (
+        b"callbacks:\n  dial_string: 'PJSIP/{phone}@my-trunk'\n",
+        "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': værdien "
+        "skal være en opkaldsstreng med kundens nummer som {e164} eller {digits}, f.eks. "
+        "PJSIP/{e164}@my-trunk ({phone} er ingen af delene) (i {file})",
+        "config error: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': expected a dial "
+        "string with the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
+        "({phone} is neither) (in {file})",
+    ),
+    "dial_string_without_number": (
+        b"callbacks:\n  dial_string: PJSIP/my-trunk\n",
+        "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/my-trunk': værdien skal være "
+        "en opkaldsstreng med kundens nummer som {e164} eller {digits}, f.eks. "
+        "PJSIP/{e164}@my-trunk (den har ingen af delene) (i {file})",
+        "config error: callbacks.dial_string = 'PJSIP/my-trunk': expected a dial string with "
+        "the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
+        "(it has neither) (in {file})",
+    ),
+    "url_template_placeholder": (
+        b"shop:\n  return_label_url: 'https://s.dk/r/{case}'\n",
+        "fejl i konfigurationen: shop.return_label_url = 'https://s.dk/r/{case}': værdien skal "
+        "være en URL-skabelon med pladsholderne {order}, ikke {case} (i {file})",
+        "config error: shop.return_label_url = 'https://s.dk/r/{case}': expected a URL "
+        "template whose placeholders are {order}, not {case} (in {file})",
+    ),
+    "host_port": (
+        b"pbx:\n  workers:\n    - {name: a, fastagi: nowhere}\n",
+        "fejl i konfigurationen: pbx.workers.0.fastagi = 'nowhere': værdien skal være "
+        "vært:port, f.eks. 10.0.0.11:4573 (i {file})",
+        "config error: pbx.workers.0.fastagi = 'nowhere': expected host:port, "
+        "e.g. 10.0.0.11:4573 (in {file})",
+    ),
+    "host_port_host": (
+        b"pbx:\n  workers:\n    - {name: a, fastagi: '::1:4573'}\n",
+        "fejl i konfigurationen: pbx.workers.0.fastagi = '::1:4573': værdien skal være "
+        "vært:port, f.eks. 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file})",
+        "config error: pbx.workers.0.fastagi = '::1:4573': expected host:port, "
+        "e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address) (in {file})",
+    ),
+}
+
+
+# The cases with their codes: tests/test_config_value_words.py says each in en and da.
+WITH_CODES = {
+    name: (yaml, f"{danish} [config.{name}]", f"{english} [config.{name}]")
+    for name, (yaml, danish, english) in CASES.items()
+}
+
+
+def test_every_case_is_an_own_check_the_packs_word() -> None:
+    assert set(CASES) <= OWN_CHECKS
+
+
+@pytest.mark.parametrize(
+    ("users", "name", "danish", "english"),
+    [
+        (
+            '{"Bob": "admin:$argon2id$x"}',
+            "web_user_name",
+            "brugernavne må kun bestå af små bogstaver, cifre, '.', '_' og '-' (ikke 'Bob')",
+            "expected user names of lowercase letters, digits, '.', '_' or '-' (not 'Bob')",
+        ),
+        (
+            '{"bob": "root:plain-password"}',
+            "web_user_entry",
+            "værdien for 'bob' skal være ROLLE:ARGON2-HASH med rollen viewer, supervisor eller "
+            "admin; `spillway web user add` skriver den",
+            "expected ROLE:ARGON2-HASH with a role of viewer, supervisor or admin for 'bob'; "
+            "`spillway web user add` writes it",
+        ),
+    ],
+)
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_a_console_user_is_refused_in_the_admins_language_without_showing_the_entry(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    users: str,
+    name: str,
+    danish: str,
+    english: str,
+    language: str,
+) -> None:
+    said, _ = _failed(
+        tmp_path,
+        monkeypatch,
+        b"queue:\n  agents: 2\n",
+        SPILLWAY_WEB__USERS=users,
+        SPILLWAY_SHOP__LANGUAGE=language,
+    )
+    if language == "da":
+        expected = (
+            f"fejl i konfigurationen: web.users = <secret>: {danish} (fra $SPILLWAY_WEB__USERS)"
+        )
+    else:
+        expected = f"config error: web.users = <secret>: {english} (from $SPILLWAY_WEB__USERS)"
+    assert said == f"{expected} [config.{name}]"
+    assert "argon2" not in said and "plain-password" not in said
