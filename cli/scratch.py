@@ -51,14 +51,16 @@ def _hint_when_no_shop(settings: Settings, say: Callable[[str], None], live_name
 
 @contextlib.contextmanager
 def scratch_settings(
-    settings: Settings, *, live: bool, say: Callable[[str], None]
+    settings: Settings, *, live: bool, say: Callable[[str], None], shop_hint: bool = True
 ) -> Iterator[Settings]:
-    """``settings`` whose database is a throw-away copy (``live``: the real one)."""
+    """``settings`` whose database is a throw-away copy (``live``: the real one);
+    ``shop_hint``: say when it has no shop for the bot to look up (the DTMF menu needs none)."""
     storage = settings.storage
     live_name = "PostgreSQL" if storage.backend == "postgres" else str(storage.sqlite_path)
     if live:
         say(f"--live: callbacks, cases and text messages go to the live database {live_name}")
-        _hint_when_no_shop(settings, say, live_name)
+        if shop_hint:
+            _hint_when_no_shop(settings, say, live_name)
         yield settings
         return
     with tempfile.TemporaryDirectory(prefix="spillway-scratch-") as folder:
@@ -83,5 +85,6 @@ def scratch_settings(
                 "storage": storage.model_copy(update={"backend": "sqlite", "sqlite_path": scratch})
             }
         )
-        _hint_when_no_shop(scratch_one, say, live_name)
+        if shop_hint:
+            _hint_when_no_shop(scratch_one, say, live_name)
         yield scratch_one

@@ -6,7 +6,8 @@ the bot), runs Spillway's controller and bot in this process unless
 PBX, ``--dial`` names what to call (``PJSIP/600``, ``Local/600@from-internal``)
 and ``--caller-host`` the address the PBX reaches this host's caller on.
 The JSON has the shape of `spillway chat --script --json`: one object per
-line (said, heard, intent, bot's reply, latency), then the result.
+line (said, heard, intent, bot's reply, latency), then the result. ``--menu``
+meets the DTMF menu instead of the bot (:mod:`cli.menu_call`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class Transport(StrEnum):
     audiosocket = "audiosocket"
 
 
-def _listening(host: str, port: int) -> bool:
+def listening(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.3)
         return sock.connect_ex((host, port)) == 0
@@ -80,7 +81,7 @@ async def controller_for(
     from agi.controller import running_controller
 
     c = settings.controller
-    if _listening(c.advertise_host, c.fastagi_port):
+    if listening(c.advertise_host, c.fastagi_port):
         yield f"the running `spillway serve` on port {c.fastagi_port}"
         return
     if bot is not None:
@@ -344,11 +345,22 @@ def call(
     caller_host: Annotated[
         str, typer.Option("--caller-host", help="The address the PBX reaches this caller on.")
     ] = "127.0.0.1",
+    menu: Annotated[
+        bool,
+        typer.Option(
+            "--menu",
+            help="Meet the DTMF menu instead of the bot, as a caller does when the bot is at "
+            "its call limit or not ready: each script line answers one question with "
+            "<dtmf N> or <silence>; shows the prompts played, the keys, and the callback "
+            "request or the place kept in the queue (sandbox only).",
+        ),
+    ] = False,
     live: LiveOption = False,
     language: LanguageOption = None,
 ) -> None:
     """Place a spoken test call through Asterisk into the overflow route, and show each turn
-    (said, heard, understood, answered, latency) and the outcome."""
+    (said, heard, understood, answered, latency) and the outcome; with --menu, the DTMF
+    menu's path."""
     settings = with_language(app_context(ctx).settings, language)
     if transport is not None:
         settings = settings.model_copy(
@@ -360,8 +372,13 @@ def call(
         text = script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read script {script}: {exc}") from exc
+    if menu:
+        _menu_call(
+            ctx, settings, text, str(script), caller_id, dial, live=live, as_json=as_json, wav=wav
+        )
+        return
     c = settings.controller
-    if not live and _listening(c.advertise_host, c.fastagi_port):
+    if not live and listening(c.advertise_host, c.fastagi_port):
         raise InputError(
             f"a `spillway serve` listens on FastAGI port {c.fastagi_port}: it would take this "
             "call and write what it creates (callbacks, cases, text messages) to the live "
@@ -385,6 +402,37 @@ def call(
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
     show_turns(records, title=f"spoken call, caller {caller_id}")
+
+
+def _menu_call(
+    ctx: typer.Context,
+    settings: Settings,
+    text: str,
+    source: str,
+    caller_id: str,
+    dial: str | None,
+    *,
+    live: bool,
+    as_json: bool,
+    wav: Path | None,
+) -> None:
+    # Imported when used: the menu call's module builds on this one's.
+    from cli.admin_words import admin_words
+    from cli.menu_call import menu_json, menu_report, run_menu_call
+
+    # The admin's words are the configuration's language (--language: the call's).
+    words = admin_words(app_context(ctx).settings)
+    placed = run_menu_call(
+        settings, text, source, caller_id, dial=dial, live=live, text=words, say=console.print
+    )
+    if wav is not None:
+        wav.write_bytes(placed.wav)
+        console.print(words("cli.menu_call.wav", file=wav))
+    if as_json:
+        print(json.dumps(menu_json(placed), indent=2, ensure_ascii=False))
+        return
+    for line in menu_report(placed, words, caller_id, live=live):
+        print(line)
 
 
 def show_turns(records: list[dict[str, Any]], *, title: str) -> None:
