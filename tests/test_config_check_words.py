@@ -37,7 +37,7 @@ CASES = {
     "host_dial_string": (
         b"pbx:\n  mode: host\n",
         f"fejl i konfigurationen: callbacks.dial_string = {SANDBOX_DIAL}: med pbx.mode: host "
-        "skal værdien være en opkaldsstreng til denne PBX's trunk, f.eks. "
+        "skal værdien være en opkaldsstreng til denne PBX's trunk, fx "
         "PJSIP/{e164}@my-trunk (spillway-sim-customer findes kun i sandkassen, så alle "
         "tilbagekald ville mislykkes) (den indbyggede standardværdi; pbx.mode i {file})",
         f"config error: callbacks.dial_string = {SANDBOX_DIAL}: expected a dial string of this "
@@ -57,7 +57,7 @@ CASES = {
     "dial_string_placeholder": (
         b"callbacks:\n  dial_string: 'PJSIP/{phone}@my-trunk'\n",
         "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': værdien "
-        "skal være en opkaldsstreng med kundens nummer som {e164} eller {digits}, f.eks. "
+        "skal være en opkaldsstreng med kundens nummer som {e164} eller {digits}, fx "
         "PJSIP/{e164}@my-trunk ({phone} er ingen af delene) (i {file})",
         "config error: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': expected a dial "
         "string with the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
@@ -66,7 +66,7 @@ CASES = {
     "dial_string_without_number": (
         b"callbacks:\n  dial_string: PJSIP/my-trunk\n",
         "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/my-trunk': værdien skal være "
-        "en opkaldsstreng med kundens nummer som {e164} eller {digits}, f.eks. "
+        "en opkaldsstreng med kundens nummer som {e164} eller {digits}, fx "
         "PJSIP/{e164}@my-trunk (den har ingen af delene) (i {file})",
         "config error: callbacks.dial_string = 'PJSIP/my-trunk': expected a dial string with "
         "the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
@@ -82,14 +82,14 @@ CASES = {
     "host_port": (
         b"pbx:\n  workers:\n    - {name: a, fastagi: nowhere}\n",
         "fejl i konfigurationen: pbx.workers.0.fastagi = 'nowhere': værdien skal være "
-        "vært:port, f.eks. 10.0.0.11:4573 (i {file})",
+        "vært:port, fx 10.0.0.11:4573 (i {file})",
         "config error: pbx.workers.0.fastagi = 'nowhere': expected host:port, "
         "e.g. 10.0.0.11:4573 (in {file})",
     ),
     "host_port_host": (
         b"pbx:\n  workers:\n    - {name: a, fastagi: '::1:4573'}\n",
         "fejl i konfigurationen: pbx.workers.0.fastagi = '::1:4573': værdien skal være "
-        "vært:port, f.eks. 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file})",
+        "vært:port, fx 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file})",
         "config error: pbx.workers.0.fastagi = '::1:4573': expected host:port, "
         "e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address) (in {file})",
     ),

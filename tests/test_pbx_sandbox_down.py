@@ -219,20 +219,20 @@ WORDED: list[tuple[str, dict[str, object], str, str]] = [
         "debootstrap_failed",
         {"exit": 1, "tail": "E: x", "log": "/l"},
         "debootstrap failed (exit 1): E: x (full log in /l)",
-        "debootstrap mislykkedes (slutkode 1): E: x (hele loggen står i /l)",
+        "debootstrap mislykkedes (afslutningskode 1): E: x (hele loggen står i /l)",
     ),
     (
         "packages_failed",
         {"packages": "python3", "exit": 100, "log": "/a", "root": "/r"},
         "cannot add python3 to the sandbox root (apt-get exit 100) (see /a; or rebuild: rm -rf /r)",
-        "kan ikke føje python3 til sandkassens rodmappe (apt-get sluttede med kode 100)",
+        "kan ikke føje python3 til sandkassens rodmappe (apt-get afsluttede med kode 100)",
     ),
     ("not_running", {"instance": "demo"}, "(demo) is not running", "(demo) kører ikke"),
     (
         "exited_at_start",
         {"console_log": "/c", "messages": "/m"},
         "exited during start-up (see /c and /m)",
-        "stoppede, mens den var ved at starte (se /c og /m)",
+        "stoppede under opstarten (se /c og /m)",
     ),
     (
         "login_refused",
@@ -264,7 +264,7 @@ WORDED: list[tuple[str, dict[str, object], str, str]] = [
         "write_not_restored",
         {"where": "/e/a", "problem": "x", "left": "/e/b", "backup": "/k"},
         "NOT restored: /e/b (backup of the previous files in /k)",
-        "IKKE gendannet: /e/b (sikkerhedskopi af de tidligere filer i /k)",
+        "IKKE gendannet: /e/b (de tidligere filer er sikkerhedskopieret i /k)",
     ),
     (
         "reload_restored",

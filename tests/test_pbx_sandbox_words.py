@@ -252,7 +252,7 @@ class Rehearsal(Sandbox):
         (
             "da",
             [
-                "bygger Debian sid-rodmappen (kun første gang, cirka et minut)",
+                "bygger rodmappen med Debian sid (kun første gang, cirka et minut)",
                 "laver de lydfiler, Asterisk selv afspiller (kun når ordlyden er ny)",
                 "venter på, at Asterisk svarer på AMI",
             ],
