@@ -9,7 +9,10 @@ with a warning, or refused with ``strict``. Times are ISO 8601
 (``2026-03-02T14:00+01:00``; without an offset, the customer's time zone).
 ``consent`` and ``traditional`` are yes/no, ja/nej, true/false or 1/0; ``timing``
 ``conventional`` (the customer asked for a plain callback, like
-``traditional: yes``) or empty.
+``traditional: yes``) or empty. A row whose ``consent`` says no is refused
+(``callback.no_consent``): a callback is a call to a real person, made only when
+they asked for it, and a refused row stores nothing. An empty ``consent`` cell (or
+no such column) says nothing either way, and the row goes in as before.
 
 A quote left open swallows the rows after it into one field: a field that
 runs over several lines and holds what looks like a row of its own is
@@ -312,12 +315,21 @@ def _request(
         name=value.get("name", "")[:100] or None,
         timezone=tz,
         segment=value.get("segment", "")[:40] or None,
-        consent=_flag(value.get("consent", ""), "consent"),
+        consent=_consent(value.get("consent", "")),
         traditional=_flag(value.get("traditional", ""), "traditional") or _plain(value),
         not_before=not_before,
         not_after=not_after,
         idempotency_key=value.get("idempotency_key", "")[:100] or None,
     )
+
+
+def _consent(text: str) -> bool:
+    """The row's consent: refused when it says no; an empty cell says nothing (False, as
+    the column's absence)."""
+    given = _flag(text, "consent")
+    if text and not given:
+        raise _refused("no_consent")
+    return given
 
 
 def _plain(value: dict[str, str]) -> bool:

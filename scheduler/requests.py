@@ -125,6 +125,17 @@ class KeyReused(InputError):
         self.request_id = request_id
 
 
+class OnDoNotCallList(InputError):
+    """The number is on the do-not-call list and the door asked to be told instead of a
+    closed request being kept (``refuse_do_not_call``): nothing recorded."""
+
+    code = "do_not_call"
+
+    def __init__(self, phone: str) -> None:
+        super().__init__(Wording("errors.do_not_call"))
+        self.phone = phone
+
+
 def stored_key(request: NewRequest) -> str | None:
     """The idempotency key as stored: namespaced by the door, so doors cannot collide."""
     if not request.idempotency_key:
@@ -221,6 +232,7 @@ def record(
     allowed_countries: Collection[str] | None = None,
     timing: TimingConfig | None = None,
     rules: CallingRules | None = None,
+    refuse_do_not_call: bool = False,
 ) -> Recorded:
     """Record ``request``; a second open request for the same number joins the first.
 
@@ -236,6 +248,10 @@ def record(
     ``rules``: the calling rules, to promise a later window's first call inside it
     (:func:`scheduler.windows.window_deadline`) when the door has not (None: the
     deadline counts from the creation).
+    A number on the do-not-call list is recorded closed (the caller's own request, kept
+    for an admin), or with ``refuse_do_not_call`` (a door whose client is told: the CSV
+    import, the API) not at all: :class:`OnDoNotCallList` is raised, so no name or
+    number is stored for a person who asked not to be called.
     """
     key = stored_key(request)
     if key is not None:
@@ -286,6 +302,8 @@ def record(
     )
     if row["status"] == RequestStatus.PENDING.value:
         if is_opted_out(tx, row["phone"], hash_key=hash_key):
+            if refuse_do_not_call:
+                raise OnDoNotCallList(row["phone"])
             row["status"] = RequestStatus.CANCELLED.value
             row["last_error"] = do_not_call().stored()
         else:

@@ -44,12 +44,16 @@ class NumberList:
         )
         return e164
 
-    def take_off(self, tx: Transaction, phone: str, *, region: str) -> tuple[str | None, bool]:
-        """Remove ``phone``: its E.164 form (None: no number), and whether it was on."""
+    def take_off(
+        self, tx: Transaction, phone: str, *, region: str, hash_key: bytes | None = None
+    ) -> tuple[str | None, bool]:
+        """Remove ``phone`` (with ``hash_key``, the keyed hash an erasure left of it too):
+        its E.164 form (None: no number), and whether it was on."""
         e164 = normalise_phone(phone, region)
         if e164 is None:
             return None, False
-        removed = tx.execute(f"DELETE FROM {self.table} WHERE phone = :p", {"p": e164})
+        forms = {"p": e164, "h": keyed_hash(e164, hash_key) if hash_key else e164}
+        removed = tx.execute(f"DELETE FROM {self.table} WHERE phone IN (:p, :h)", forms)
         return e164, removed > 0
 
 

@@ -119,7 +119,7 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     assert "line 3: phone '+********56': a premium-rate number" in result.output
     assert (
         "2 requests added, 1 merged into open ones, 0 already there, "
-        "0 closed at intake (do-not-call list), 5 rows refused" in result.output
+        "5 rows refused (0 on the do-not-call list)" in result.output
     )
     rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
     assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
@@ -130,7 +130,7 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     assert "+********56" in listed.output and "+4520123456" not in listed.output
 
 
-def test_a_row_for_a_do_not_call_number_is_not_counted_as_added(
+def test_a_row_for_a_do_not_call_number_is_refused_by_its_line_and_stores_nothing(
     tmp_path: Path, store: SqliteStore
 ) -> None:
     store.insert("do_not_call", {"phone": "+4520123456", "source": "admin", "added_at": 1.0})
@@ -141,9 +141,12 @@ def test_a_row_for_a_do_not_call_number_is_not_counted_as_added(
     result = CliRunner().invoke(
         app, ["--config", str(config), "callbacks", "import", str(csv_file)]
     )
-    assert result.exit_code == 0, result.output
-    assert "1 request added" in result.output
-    assert "1 closed at intake (do-not-call list)" in result.output
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "line 2: phone '+********56': the number is on the do-not-call list" in said
+    assert "[callback.do_not_call]" in said
+    assert "1 request added" in said and "1 row refused (1 on the do-not-call list)" in said
+    assert [r["name"] for r in store.query("SELECT name FROM callback_requests")] == ["Bo"]
 
 
 def test_importing_the_same_file_again_finds_every_request_already_there(

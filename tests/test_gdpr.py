@@ -196,13 +196,15 @@ async def test_the_api_and_the_spool_refuse_a_forgotten_number_at_intake(
     world: SqliteStore, tmp_path: Path
 ) -> None:
     """Doors that know the key close a forgotten person's new request at once (before
-    the fix only the dialer matched the hash, so the request sat pending until then)."""
+    the fix only the dialer matched the hash, so the request sat pending until then);
+    the API, whose client is told, stores nothing at all."""
     import httpx
 
     from scheduler.spool import import_spool
     from web.callbacks_api import create_app
 
     forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
+    before = world.query("SELECT count(*) AS n FROM callback_requests")[0]["n"]
     token = "t" * 32
     settings = Settings(web={"api_token": token}, gdpr={"hash_key": KEY.decode()})
     db = AsyncStore(world)
@@ -215,8 +217,10 @@ async def test_the_api_and_the_spool_refuse_a_forgotten_number_at_intake(
             headers={"Authorization": f"Bearer {token}"},
         )
     db.close()
-    assert answer.status_code in (200, 201), answer.text
-    assert answer.json()["status"] == "cancelled"
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "do_not_call"
+    assert answer.json()["error"]["field"] == "phone"
+    assert world.query("SELECT count(*) AS n FROM callback_requests")[0]["n"] == before
     spool = tmp_path / "spool-again"
     (spool / "new").mkdir(parents=True)
     (spool / "new" / "again.json").write_text(

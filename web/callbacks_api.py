@@ -8,7 +8,10 @@ different body gets 422 ``idempotency_key_reused``). Every 4xx answer is
 fault. Requests go through :func:`scheduler.requests.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
 refused numbers (premium-rate, outside ``callbacks.allowed_countries`` and the
-like) recorded as ``invalid_number``.
+like) recorded as ``invalid_number``. Two requests are refused with nothing stored:
+``consent: false`` (422 ``no_consent``: the customer said no; leaving ``consent`` out
+says nothing either way) and a number on the do-not-call list (422 ``do_not_call``,
+naming ``phone``; also a number erased while on it, matched by its keyed hash).
 
 The customer's window (``not_before``/``not_after``; a time without an offset
 is the customer's local time) is checked by :mod:`scheduler.windows`: one
@@ -44,6 +47,7 @@ from spillway.phone import callable_phone, timezone_for
 from spillway.request_problem import in_english
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
+from spillway.wording import Wording
 from web.api_http import api_error, parse_json, read_body, storage_busy, token_guard
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
 from web.signals_api import signal_routes
@@ -59,7 +63,9 @@ class CallbackIn(BaseModel):
     reason: str = Field("web form", max_length=200)
     timezone: str | None = Field(None, max_length=64)
     segment: str | None = Field(None, max_length=40)
-    consent: bool = False
+    # False: the customer said no, and the request is refused (422 no_consent); None
+    # (not given): nothing said either way, as the CSV's empty consent cell.
+    consent: bool | None = None
     traditional: bool = False
     # "conventional": the customer asked for a plain callback, not one timed by the model.
     timing: str | None = Field(None, max_length=40)
@@ -141,6 +147,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             return api_error(
                 422, "invalid_field", "Idempotency-Key: 1 to 100 characters", "Idempotency-Key"
             )
+        if given.consent is False:  # a call to a person who said no: nothing stored
+            return api_error(422, "no_consent", str(Wording("errors.no_consent")), "consent")
         now = time.time()
         e164, _why = callable_phone(given.phone, settings.shop.country, allowed_countries=countries)
         # A time without an offset is the customer's local time, as in the CSV import.
@@ -174,7 +182,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             name=given.name,
             timezone=given.timezone,
             segment=given.segment,
-            consent=given.consent,
+            consent=bool(given.consent),
             traditional=given.traditional or asks_conventional(given.timing),
             not_before=not_before,
             not_after=not_after,
@@ -194,6 +202,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
                     allowed_countries=countries,
                     hash_key=settings.gdpr.hash_key_bytes(),
                     timing=TimingConfig.from_settings(settings),
+                    refuse_do_not_call=True,
                 )
                 [row] = tx.query(
                     "SELECT * FROM callback_requests WHERE id = :id", {"id": recorded.id}
@@ -204,6 +213,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             recorded, row = await store.run(record)
         except requests.KeyReused as exc:  # same key, other body: as payment APIs answer
             return api_error(422, exc.code, exc.message, "Idempotency-Key")
+        except requests.OnDoNotCallList as exc:  # told, and no name or number kept
+            return api_error(422, exc.code, exc.message, "phone")
         except StorageError as exc:  # the database is locked, full or gone: try again later
             return storage_busy("request", exc)
         status = 200 if recorded.replayed or recorded.merged else 201

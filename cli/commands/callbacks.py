@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.admin_confirm import confirmed
 from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.request_card import code_word, moment, request_card
@@ -35,6 +36,7 @@ from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.logs import mask_numbers
+from spillway.number_lists import DO_NOT_CALL
 from spillway.phone import mask_phone, normalise_phone
 from spillway.request_problem import cancelled_by_admin
 from spillway.settings import Settings
@@ -283,7 +285,9 @@ def import_(
     timing ('conventional': the customer asked for a plain callback; the older column
     traditional, yes/no, says the same), not_before, not_after, idempotency_key, separated
     by commas, semicolons or tabs. Bad rows are reported by line (numbers masked unless
-    --full); the good rows go in."""
+    --full); the good rows go in. A row whose consent says no, or whose number is on the
+    do-not-call list, is refused and stores nothing. An erased person not on that list
+    leaves no trace to match: an old file imported again records them anew."""
     settings = app_context(ctx).settings
     try:
         text = read_csv_file(file, encoding=encoding)
@@ -304,7 +308,7 @@ def import_(
             markup=False,
             soft_wrap=True,
         )
-    added = merged = already = closed = 0
+    added = merged = already = opted_out = 0
     errors = list(parsed.errors)
     rules = rules_from_settings(settings)
     ready: list[tuple[int, NewRequest]] = []
@@ -345,18 +349,21 @@ def import_(
                             allowed_countries=settings.callback_countries(),
                             hash_key=settings.gdpr.hash_key_bytes(),
                             timing=timing,
+                            refuse_do_not_call=True,
                         )
                     except requests.KeyReused as exc:
                         reused = exc.wording or exc.message
                         errors.append(RowError(line, exc.code, reused))
                         continue
+                    except requests.OnDoNotCallList:
+                        # Nothing stored: not even a closed row with the name.
+                        listed = worded("cli.csv.do_not_call")
+                        errors.append(RowError.named(line, "do_not_call", listed, request.phone))
+                        opted_out += 1
+                        continue
                     merged += recorded.merged
                     already += recorded.replayed
-                    fresh = not (recorded.merged or recorded.replayed)
-                    # Recorded but closed at intake (do-not-call): never to be dialled.
-                    refused_now = fresh and recorded.status is not RequestStatus.PENDING
-                    closed += refused_now
-                    added += fresh and not refused_now
+                    added += not (recorded.merged or recorded.replayed)
                     if time.monotonic() - started >= IMPORT_BATCH_S:
                         break
                 else:
@@ -371,8 +378,8 @@ def import_(
             requests=t.count("count.requests", added),
             merged=merged,
             already=already,
-            closed=closed,
             rows=t.count("count.rows", len(errors)),
+            do_not_call=opted_out,
         ),
         soft_wrap=True,
     )
@@ -451,14 +458,26 @@ def optout(
         ),
     ] = False,
     remove: Annotated[
-        bool, typer.Option("--remove", help="With --ai-timing: undo it for the number.")
+        bool,
+        typer.Option(
+            "--remove",
+            help="Take the number off the do-not-call list (a customer who consents again; "
+            "asks first), or with --ai-timing undo that.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="With --remove: do not ask for confirmation.")
     ] = False,
 ) -> None:
     """Put numbers on the do-not-call list (their open requests are cancelled), or, with
-    --ai-timing, opt a number out of AI timing for good."""
+    --ai-timing, opt a number out of AI timing for good. --remove takes a number off
+    again."""
     settings = app_context(ctx).settings
-    if ai_timing or remove:
-        _optout_ai_timing(ctx, number, ai_timing=ai_timing, remove=remove, file=file)
+    if ai_timing:
+        _optout_ai_timing(ctx, number, remove=remove, file=file)
+        return
+    if remove:
+        _remove_do_not_call(ctx, number, file=file, yes=yes)
         return
     t = admin_text(ctx)
     numbers: list[tuple[str, str, str]] = []  # (where it was given, the number, the source)
@@ -509,14 +528,41 @@ def optout(
         raise typer.Exit(1)
 
 
+def _remove_do_not_call(
+    ctx: typer.Context, number: str | None, *, file: Path | None, yes: bool
+) -> None:
+    """`callbacks optout --remove NUMBER`: the number may be called back again (its
+    requests cancelled by the opt-out stay cancelled). The entry an erasure left as the
+    number's keyed hash goes too."""
+    if file is not None or not number:
+        raise InputError.worded("remove_one_number")
+    settings = app_context(ctx).settings
+    e164 = normalise_phone(number, settings.shop.country)
+    if e164 is None:
+        raise InputError.worded("not_a_phone", number=repr(number))
+    key = settings.gdpr.hash_key_bytes()
+    t = admin_text(ctx)
+    shown_phone = mask_phone(e164)
+    with _store(ctx) as db:
+        with db.transaction() as tx:
+            on_list = DO_NOT_CALL.holds(tx, e164, hash_key=key)
+        if not on_list:
+            console.print(t("cli.callbacks.not_on_do_not_call", phone=shown_phone), markup=False)
+            return
+        if not yes and not confirmed(t, t("cli.callbacks.remove_confirm", phone=shown_phone)):
+            console.print(t("cli.callbacks.remove_not_done", phone=shown_phone), markup=False)
+            raise typer.Exit(1)
+        with db.transaction() as tx:
+            DO_NOT_CALL.take_off(tx, e164, region=settings.shop.country, hash_key=key)
+    console.print(t("cli.callbacks.removed_do_not_call", phone=shown_phone), markup=False)
+
+
 def _optout_ai_timing(
-    ctx: typer.Context, number: str | None, *, ai_timing: bool, remove: bool, file: Path | None
+    ctx: typer.Context, number: str | None, *, remove: bool, file: Path | None
 ) -> None:
     """`callbacks optout --ai-timing [--remove] NUMBER`."""
     if file is not None or not number:
         raise InputError.worded("ai_timing_one_number")
-    if not ai_timing:
-        raise InputError.worded("remove_needs_ai_timing")
     region = app_context(ctx).settings.shop.country
     with _store(ctx) as db, db.transaction() as tx:
         if remove:
