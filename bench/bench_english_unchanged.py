@@ -129,6 +129,9 @@ def measure_conversations(tree: Path, work: Path) -> Figures:
         f"conversations {key}": sample.get(key)
         for key in ("p50_ms", "p95_ms", "unheard", "intent_accuracy", "turns")
     }
+    # Each miss in words (which conversation, what it reached instead), so a rate
+    # below 1 can be read, not only counted.
+    print(json.dumps({"tree": tree.name, "misses": sample.get("misses", [])}), flush=True)
     conversations = yaml.safe_load((tree / CONVERSATIONS).read_text())
     # One call at a time places each conversation once (bench_conversations' levels).
     figures["conversations outcome_rate"] = outcome_rate(
