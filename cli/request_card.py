@@ -86,14 +86,14 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str |
     return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + chance + reason
 
 
-def _expiry(row: Mapping[str, Any], planned: Promise, zone: ZoneInfo, text: ConsoleText) -> str:
-    """The expiry, and the end of the customer's window when no call may come after it."""
-    ends = row.get("not_after")
+def _expiry(planned: Promise, zone: ZoneInfo, text: ConsoleText) -> str:
+    """The expiry, or the end of the customer's window when it comes first: no call comes
+    after it (the rules refuse every later moment, so the dialer closes the request
+    unreached at its last failed call in the window, or when it next looks)."""
     expires = moment(planned.expires_at, zone)
-    if ends and ends < planned.expires_at:
-        # The request stays open until its expiry (then closed unreached), but the
-        # customer's window ends first: saying "no call after" the expiry would be false.
-        return text("cli.show.expires_window", when=expires, ends=moment(ends, zone))
+    if planned.window_end is not None:
+        ends = moment(planned.window_end, zone)
+        return text("cli.show.expires_window", when=expires, ends=ends)
     return text("cli.show.expires_value", when=expires)
 
 
@@ -141,7 +141,7 @@ def request_card(
     line("window", window)
     line("customer_zone", shown(row.get("timezone") or "-"))
     line("deadline", t("cli.show.deadline_value", when=moment(planned.promised_by, zone)))
-    line("expires", _expiry(row, planned, zone, t))
+    line("expires", _expiry(planned, zone, t))
     # The words `callbacks explain` says; its times are in the customer's zone.
     plan = " ".join(planned.timeline)
     if planned.timezone != zone.key:

@@ -13,10 +13,20 @@ takes a fraction of a second, not the seconds of a fit.
 
 Times are stored as UNIX seconds; the export gives them as ISO 8601 in the
 shop's time zone, with its offset (``2026-12-03T23:20:21+01:00``): a person
-reading their data should not have to convert epoch seconds. The rows are otherwise
+reading their data should not have to convert epoch seconds. A column that holds
+JSON as text (a request's or case's ``context``, a call event's ``data``) is given
+as the JSON object it holds, its times as ISO 8601 too. The rows are otherwise
 as stored: a column kept as a code and its values (a request's ``plan_reason`` and
 ``last_error``) stays so, with its words in the shop's language beside it
-(``plan_reason_words``, ``last_error_words``).
+(``plan_reason_words``, ``last_error_words``); a hash kept of a request (its
+``idempotency_hash``, a merged request's ``hash``) is said to be one (``*_words``):
+personal data, since a number can be found from it by trying them all.
+
+Each open callback's timing names two moments of the first call: ``promised_by``, what
+the customer was promised, and ``deadline_at``, the scheduler's own target for
+conventional timing (earlier, for a request timed by prediction, which is promised
+the close of its day); each has words beside it saying which is the promise, and
+``given_up_at`` (with its words) when no call comes any more.
 """
 
 from __future__ import annotations
@@ -59,13 +69,78 @@ from spillway.storage import Row, Store, Transaction, check_identifier
 # The columns (and explanation fields) that hold a moment in UNIX seconds: ``at``,
 # ``*_at`` and a request's window. tests/test_gdpr.py fails when a mapped
 # table gains a REAL column that is neither one of these nor listed there as a number.
-TIME_FIELD = re.compile(r"^(at|\w+_at|not_before|not_after|deadline)$")
+TIME_FIELD = re.compile(r"^(at|\w+_at|not_before|not_after|deadline|promised_by)$")
+
+
+def hash_words(_stored: str | None, text: ConsoleText) -> str:
+    """What a stored hash of a request is, in ``text``'s language."""
+    return text("dp.export_fields.hash")
+
 
 # The columns stored as a code and its values, per table, worded beside them
-# (``<column>_words``).
+# (``<column>_words``); a hash is said to be one.
 WORDED: dict[str, dict[str, Callable[[str | None, ConsoleText], str | None]]] = {
-    "callback_requests": {"plan_reason": reason_words, "last_error": problem_words},
+    "callback_requests": {
+        "plan_reason": reason_words,
+        "last_error": problem_words,
+        "idempotency_hash": hash_words,
+    },
+    "callback_request_keys": {"idempotency_hash": hash_words},
 }
+# The columns that hold JSON as text, per table: exported as the object they hold.
+JSON_TEXT = {"callback_requests": {"context"}, "cases": {"context"}, "call_events": {"data"}}
+
+
+def decoded(table: str, rows: Sequence[Mapping[str, Any]], text: ConsoleText) -> list[dict]:
+    """``table``'s ``rows`` with each JSON-as-text column (:data:`JSON_TEXT`) given as what
+    it holds (a text that is not JSON stays as stored), a merged request's hash said."""
+    columns = JSON_TEXT.get(table, set())
+    out = []
+    for stored in rows:
+        row = dict(stored)
+        for column in columns & row.keys():
+            try:
+                value = json.loads(row[column]) if isinstance(row[column], str) else None
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                row[column] = _with_hash_words(value, text)
+        out.append(row)
+    return out
+
+
+def _with_hash_words(context: dict[str, Any], text: ConsoleText) -> dict[str, Any]:
+    """``context`` with each merged request's ``hash`` followed by what it is."""
+    merged = context.get("merged")
+    if not isinstance(merged, list):
+        return context
+    said = []
+    for entry in merged:
+        if isinstance(entry, dict) and entry.get("hash"):
+            entry = {**entry, "hash_words": hash_words(entry["hash"], text)}
+        said.append(entry)
+    return {**context, "merged": said}
+
+
+def timing_words(explained: Mapping[str, Any], text: ConsoleText) -> dict[str, Any]:
+    """An explanation's JSON with the words that say which of its moments is the promise
+    beside ``promised_by``, ``deadline_at`` and ``given_up_at``."""
+    same = explained["deadline_at"] == explained["promised_by"]
+    words = {
+        "promised_by": "dp.export_fields.promised_by",
+        "deadline_at": f"dp.export_fields.deadline_{'same' if same else 'target'}",
+        "given_up_at": (
+            "dp.export_fields.given_up_window"
+            if explained["given_up_at"] != explained["expires_at"]
+            else "dp.export_fields.given_up"
+        ),
+    }
+    out: dict[str, Any] = {}
+    for key, value in explained.items():
+        out[key] = value
+        if key in words:
+            out[f"{key}_words"] = text(words[key])
+    return out
 
 
 def iso_time(ts: float, zone: ZoneInfo) -> str:
@@ -141,13 +216,18 @@ class SubjectExport:
                 if self.tables.get(t.name)
             },
             "data": {
-                name: with_iso_times(with_words(name, rows, text), zone)
+                name: with_iso_times(with_words(name, decoded(name, rows, text), text), zone)
                 for name, rows in self.tables.items()
                 if rows
             },
             # An explanation's plan_reason is the request's: worded beside it too.
             "callback_timing": with_iso_times(
-                with_words("callback_requests", [e.as_json() for e in self.explanations], text),
+                [
+                    timing_words(e, text)
+                    for e in with_words(
+                        "callback_requests", [e.as_json() for e in self.explanations], text
+                    )
+                ],
                 zone,
             ),
         }

@@ -435,3 +435,77 @@ def test_the_console_plan_gives_the_promise_the_customer_was_told() -> None:
     said = plan_words(load_console_text("en"), result)
     assert said[0].startswith("The customer was promised a first call by ") and "20:00" in said[0]
     assert said[-1].startswith("Policy: ") and "Promised by 2026-07-01 20:00;" in said[-1], said
+
+
+# -- a window the customer named: no call after it ------------------------------------
+THU_9 = datetime(2026, 7, 2, 9, 0, tzinfo=ZONE).timestamp()
+THU_12 = datetime(2026, 7, 2, 12, 0, tzinfo=ZONE).timestamp()
+
+
+def test_no_call_is_planned_after_the_window_the_customer_named() -> None:
+    """The dialer's own planning (the walkthrough's request for "Monday 09-12" said "Given
+    up after: Thu 09:00"): a retry after a busy call at 11:00 has no allowed time left
+    (the conventional back-off lands after 12:00), and no moment after the window's end
+    is allowed before the expiry, three days on: the request is closed, never called later."""
+    from dataclasses import replace
+
+    from scheduler.outcomes import AttemptOutcome
+    from scheduler.rules import expiry, next_allowed
+    from scheduler.timing.policy import ConventionalPolicy
+
+    rules = CallingRules()
+    facts = RequestFacts(
+        phone="+4520123456",
+        timezone="Europe/Copenhagen",
+        created_at=WED_9,
+        not_before=THU_9,
+        not_after=THU_12,
+        expires_at=THU_9 + 3 * 86400,
+        attempts=1,
+        last_attempt_at=THU_9 + 2 * 3600,
+    )
+    assert expiry(rules, facts) > THU_12 + 2 * 86400
+    plan = ConventionalPolicy().plan(facts, THU_9 + 2 * 3600, AttemptOutcome.BUSY, rules)
+    assert plan.at is None
+    assert next_allowed(rules, facts, THU_12) is None
+    # Inside the window, a call is allowed (the gap since the last call aside).
+    assert next_allowed(rules, replace(facts, last_attempt_at=None), THU_9 + 2.5 * 3600)
+
+
+@pytest.mark.parametrize(
+    ("language", "window_ends", "console"),
+    [
+        ("en", "when the time you asked for ends", "when the window the customer asked for ends"),
+        ("da", "når det tidsrum, du bad om, slutter", "når det tidsrum, kunden bad om, slutter"),
+    ],
+)
+def test_a_named_window_is_given_up_at_its_end_not_at_the_expiry(
+    language: str, window_ends: str, console: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callbacks explain` and the console's plan said "Given up after: Thu 10 Dec 09:00"
+    (the expiry) for a request whose window ended on Monday at 12:00."""
+    from cli.commands.explain import show
+    from spillway.console_text import load_console_text
+    from web.console import plan_words
+
+    result = _explained(not_before=THU_9, not_after=THU_12, deadline=THU_12)
+    assert result.expires_at > THU_12 + 86400  # kept: 72 calling hours on
+    assert result.window_end == result.given_up_at == THU_12
+    assert result.as_json()["given_up_at"] == THU_12
+    text = load_console_text(language)
+    zone = "Europe/Copenhagen"
+    show(result, text)
+    said = " ".join(capsys.readouterr().out.split())  # as one line: Rich wraps at 80
+    ends = text.when(THU_12, zone, text("cli.explain.when"))
+    assert f"{ends}, {window_ends}" in said, said
+    assert text.when(result.expires_at, zone, text("cli.explain.when")) not in said
+    line = plan_words(text, result)[-1]
+    assert text.when(THU_12, zone) in line and console in line, line
+    assert text.when(result.expires_at, zone) not in line
+    # Without a window the request is given up at its expiry, said as before.
+    plain = _explained()
+    assert plain.window_end is None and plain.given_up_at == plain.expires_at
+    show(plain, text)
+    said = " ".join(capsys.readouterr().out.split())
+    assert text.when(plain.expires_at, zone, text("cli.explain.when")) in said
+    assert window_ends not in said

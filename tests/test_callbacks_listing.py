@@ -106,7 +106,9 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "source:          API",  # the stored codes in the pack's words
         "timing:          conventional (the customer asked for a plain callback)",
         "window:          2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
-        "expires:         2026-07-02 12:00 CEST",
+        # No call after the window asked for: given up at its end, before the expiry.
+        "expires:         2026-07-01 14:00 CEST, when the window asked for ends: no call after "
+        "it (the expiry, 2026-07-02 12:00 CEST, comes later)",
         # Conventional timing predicts no chance: the 0.5 stored beside its plan is none.
         "planned:         by conventional\n",
         "1. 2026-07-01 12:00 CEST: no answer, ended 2026-07-01 12:00 CEST "
@@ -254,9 +256,11 @@ def test_a_later_window_is_promised_inside_it_not_before_it(
     assert "later than promised" not in shown
     zone = ZoneInfo("Europe/Copenhagen")
     assert f"deadline:        {moment(end.timestamp(), zone)}" in shown
-    # The request stays open until its expiry, but no call comes after the window.
+    # No call comes after the window (the rules refuse it): that is when it is given up,
+    # not the later expiry the stored row keeps.
     expires = next(line for line in shown.splitlines() if "expires:" in line)
-    assert f"no call after {moment(end.timestamp(), zone)}" in expires, expires
+    assert f"expires:         {moment(end.timestamp(), zone)}, when the window" in expires, expires
+    assert "no call after it" in expires
 
 
 def test_list_json_gives_the_deadline_and_expiry_show_gives(

@@ -52,7 +52,7 @@ async def test_export_finds_them_through_every_door(world: SqliteStore) -> None:
     assert set(data) == expected
     assert len(data["callback_requests"]) == 2 and len(data["callback_attempts"]) == 2
     [open_request] = [r for r in data["callback_requests"] if r["status"] == "pending"]
-    sources = {m["source"] for m in json.loads(open_request["context"])["merged"]}
+    sources = {m["source"] for m in open_request["context"]["merged"]}
     assert sources == {"api", "spool"}
     [timing] = found.as_json()["callback_timing"]
     assert timing["request_id"] == open_request["id"] and len(timing["week"]) == 168
@@ -286,6 +286,12 @@ async def test_the_export_gives_times_as_iso_8601_in_the_shops_zone(
     assert seen >= 15  # calls, events, turns, requests, attempts, cases, sms, orders
     [timing] = exported["callback_timing"]
     assert iso.match(timing["deadline_at"]) and iso.match(timing["expires_at"])
+    # What the customer was promised, too (it was epoch seconds: "promised_by": 1796670000.0).
+    assert iso.match(timing["promised_by"]) and iso.match(timing["given_up_at"])
+    # And the times inside a merged request's context, now an object, not JSON in a string.
+    [open_request] = [r for r in exported["data"]["callback_requests"] if r["status"] == "pending"]
+    merged = open_request["context"]["merged"]
+    assert merged and all(iso.match(m["at"]) for m in merged)
 
 
 def test_every_real_column_of_the_map_is_a_time_or_a_number(store: SqliteStore) -> None:
@@ -314,3 +320,58 @@ async def test_a_danish_shops_export_gives_its_purposes_in_danish(world: SqliteS
 def test_every_table_of_personal_data_has_a_purpose_in_every_pack(language: str) -> None:
     pack = load_pack(language)
     assert all(f"purpose_{t.name}" in pack.prompts for t in PERSONAL_DATA)
+
+
+# Said beside the two moments of a first call, the hashes and the last call.
+DEADLINE_IS_NO_PROMISE = {"en": "not a promise to you", "da": "ikke et løfte til dig"}
+PROMISE = {"en": "the promise made to you", "da": "det, vi lovede dig"}
+HASH = {"en": "a fingerprint (SHA-256)", "da": "et fingeraftryk (SHA-256)"}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_export_says_which_moment_was_promised_and_what_a_hash_is(
+    world: SqliteStore, language: str
+) -> None:
+    """A new admin's walkthrough: the export gave ``"deadline_at": "2026-12-07T12:00"`` and
+    "Promised a first call by Mon 07 Dec 20:00" without saying which was the promise, the
+    promise itself as epoch seconds, and a request's context as JSON in a string with
+    epoch times and bare hashes."""
+    settings = Settings(shop={"language": language})
+    found = export_person(world, "+45" + BO, settings, now=time.time())
+    exported = json.loads(found.json_text())
+    zone = ZoneInfo("Europe/Copenhagen")
+    [timing] = exported["callback_timing"]
+    [explained] = found.explanations
+    # Bo's open request is timed by prediction: promised the close of its day, later than
+    # the scheduler's own target hour; both kept, each said for what it is.
+    assert explained.promised_by > explained.deadline_at
+    assert timing["promised_by"] == datetime.fromtimestamp(explained.promised_by, zone).isoformat()
+    assert timing["deadline_at"] == datetime.fromtimestamp(explained.deadline_at, zone).isoformat()
+    assert PROMISE[language] in timing["promised_by_words"]
+    assert DEADLINE_IS_NO_PROMISE[language] in timing["deadline_at_words"]
+    assert "promised_by" in timing["deadline_at_words"]  # names the field that is the promise
+    # The timeline's promise is the promised_by moment, not the target.
+    promised = datetime.fromtimestamp(explained.promised_by, zone)
+    target = datetime.fromtimestamp(explained.deadline_at, zone)
+    said = timing["timeline"][0].replace(".", ":")  # Danish writes 20.00
+    assert f"{promised:%H:%M}" in said and f"{target:%H:%M}" not in said, said
+    assert timing["given_up_at_words"]
+    # The context, decoded: nothing of what is stored dropped, times ISO, hashes said.
+    [stored] = [r for r in found.tables["callback_requests"] if r["status"] == "pending"]
+    [request] = [r for r in exported["data"]["callback_requests"] if r["id"] == stored["id"]]
+    raw = json.loads(stored["context"])
+    assert len(request["context"]["merged"]) == len(raw["merged"]) == 2
+    for kept, said in zip(raw["merged"], request["context"]["merged"], strict=True):
+        assert {k: v for k, v in said.items() if k not in ("at", "hash_words")} == {
+            k: v for k, v in kept.items() if k != "at"
+        }
+        assert said["at"] == datetime.fromtimestamp(kept["at"], zone).isoformat("T", "seconds")
+        assert len(said["hash"]) == 64 and HASH[language] in said["hash_words"]
+    # The same hash in the request's own column and in the key of a request that joined it.
+    assert HASH[language] in request["idempotency_hash_words"]
+    [key] = exported["data"]["callback_request_keys"]
+    assert key["idempotency_hash"] in {m["hash"] for m in raw["merged"]}
+    assert HASH[language] in key["idempotency_hash_words"]
+    # A case's context and a call event's data are objects too.
+    assert all(isinstance(c["context"], dict) for c in exported["data"]["cases"])
+    assert all(isinstance(e["data"], dict) for e in exported["data"]["call_events"])

@@ -138,10 +138,10 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
         said.append(text(f"plan.{line.key}", **values))
     said.append(
         text(
-            "request.policy_line",
+            "request.policy_line_window" if why.window_end else "request.policy_line",
             policy=word(text, "policy", policy_word(why.policy)),
             deadline=text.when(why.promised_by, why.timezone),
-            expires=text.when(why.expires_at, why.timezone),
+            expires=text.when(why.given_up_at, why.timezone),
         )
     )
     return said

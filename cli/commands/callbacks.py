@@ -233,6 +233,7 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
             "deadline_at": planned.deadline_at,
             "promised_by": planned.promised_by,
             "expires_at": planned.expires_at,
+            "given_up_at": planned.given_up_at,  # the window's end when it comes first
             "timezone": planned.timezone,
             "timeline": planned.timeline,
         }

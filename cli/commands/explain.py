@@ -82,10 +82,9 @@ def show(result: Explanation, text: ConsoleText) -> None:
         if said := reason_words(result.plan_reason, text):
             console.print(f"  ({said})", markup=False)
     if result.status in OPEN_STATUSES:
-        console.print(
-            text("cli.explain.given_up", when=text.when(result.expires_at, zone, when)),
-            markup=False,
-        )
+        # A window the customer named ends the calls before the expiry does.
+        said = "cli.explain.given_up_window" if result.window_end else "cli.explain.given_up"
+        console.print(text(said, when=text.when(result.given_up_at, zone, when)), markup=False)
     console.print()
     for factor in result.factors:
         console.print(f"- {factor}", markup=False, soft_wrap=False)

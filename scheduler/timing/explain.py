@@ -88,6 +88,19 @@ def timing_text(timing: str, timing_reason: str | None) -> str:
     return f"{timing} ({TIMING_REASONS.get(timing_reason or '', default)})"
 
 
+def last_call_moment(expires_at: float, window_end: float | None) -> float:
+    """When a request is given up: at the end of the customer's window when that comes
+    first (no moment after it is allowed, :func:`scheduler.rules.refusal`), else at
+    its expiry."""
+    return expires_at if window_end is None else min(expires_at, window_end)
+
+
+def window_end_first(facts: RequestFacts, expires_at: float) -> float | None:
+    """The end of the window ``facts`` named, when it comes before ``expires_at``."""
+    ends = facts.not_after
+    return ends if ends is not None and ends < expires_at else None
+
+
 @dataclass(frozen=True, slots=True)
 class Hour:
     """One hour of the coming week, in the customer's local time, and whether a call may
@@ -126,9 +139,18 @@ class Promise:
     # What the customer was told: the deadline, or for a request timed by prediction
     # (told its day, not its hour) the close of that day's calling hours.
     promised_by: float = 0.0
+    # The end of the window the customer named, when it comes before the expiry: the
+    # rules refuse every moment after it, so the dialer closes the request unreached
+    # there (at its last failed call, or when it next looks) and never calls later.
+    window_end: float | None = None
 
     def timing_text(self) -> str:
         return timing_text(self.timing, self.timing_reason)
+
+    @property
+    def given_up_at(self) -> float:
+        """The last moment a call may come: the window's end, else the expiry."""
+        return last_call_moment(self.expires_at, self.window_end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +202,16 @@ class Explanation:
     model_fitted_at: float | None = None
     model_note: str = ""
     promised_by: float = 0.0  # what the customer was told (Promise.promised_by)
+    window_end: float | None = None  # Promise.window_end
 
     def timing_text(self) -> str:
         """Which timing the request has and why, in a few words (CLI, console)."""
         return timing_text(self.timing, self.timing_reason)
+
+    @property
+    def given_up_at(self) -> float:
+        """The last moment a call may come (Promise.given_up_at)."""
+        return last_call_moment(self.expires_at, self.window_end)
 
     def best_hours(self, n: int = 3) -> list[HourCell]:
         allowed = [c for c in self.week if c.allowed]
@@ -200,9 +228,10 @@ class Explanation:
             "planned_at": self.planned_at,
             "plan_probability": self.plan_probability,
             "plan_reason": self.plan_reason,
-            "deadline_at": self.deadline_at,
             "promised_by": self.promised_by,
+            "deadline_at": self.deadline_at,
             "expires_at": self.expires_at,
+            "given_up_at": self.given_up_at,
             "factors": self.factors,
             "timeline": self.timeline,
             "model_source": self.model_source,
@@ -274,6 +303,7 @@ def promise(
         else deadline_at
     )
     lines = timeline(row, hours, now=now, deadline_at=told_by, first_attempt_at=first_attempt_at)
+    expires_at = expiry(rules, facts)
     return Promise(
         request_id=int(row["id"]),
         timezone=facts.timezone,
@@ -282,12 +312,13 @@ def promise(
         timing_reason=row.get("timing_reason"),
         planned_at=row.get("not_before") if status == "pending" else None,
         deadline_at=deadline_at,
-        expires_at=expiry(rules, facts),
+        expires_at=expires_at,
         hours=hours,
         timeline=said_to_customer(lines, tz, pack),
         plan_lines=lines,
         timeline_before_hours=said_to_customer(lines, tz, pack, hours_follow=True),
         promised_by=told_by,
+        window_end=window_end_first(facts, expires_at),
     )
 
 
@@ -386,6 +417,7 @@ def explain(
         deadline_at=planned.deadline_at,
         promised_by=planned.promised_by,
         expires_at=planned.expires_at,
+        window_end=planned.window_end,
         factors=factors,
         timing=planned.timing,
         timing_reason=planned.timing_reason,
