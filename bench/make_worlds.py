@@ -251,7 +251,8 @@ def with_signals(world: dict[str, Any], block: dict[str, float]) -> dict[str, An
 
 # The share of requests whose caller names a window ("this afternoon", "tomorrow
 # morning"). A guess, not a measurement: the bot asks every caller "When suits you best?
-# For example this afternoon, tomorrow morning, or any time" (prompts callback_confirm),
+# For example this afternoon, tomorrow morning, or any time" (prompts callback_confirm;
+# the two examples are the first the calling rules allow: bot/dialogue/time_examples.py),
 # and a callback form can ask the same; many answer "any time" or nothing the bot takes
 # as a time, and imported requests seldom carry one. A quarter is a middle figure that
 # makes the windows matter to the policy; a pilot's requests with a not_after measure it.

@@ -30,6 +30,7 @@ from bot.dialogue.plain_yes import (
     plain_answers,
 )
 from bot.dialogue.result import Outcome
+from bot.dialogue.time_examples import examples_sentence
 from bot.nlu.data import LANGUAGES, load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
@@ -365,6 +366,13 @@ def _window(store: SqliteStore) -> tuple[object, object]:
     return row["not_before"], row["not_after"]
 
 
+def _asks_when(key: str, d: Dialogue) -> str:
+    """``key``'s question with the examples the rules allow at NOW (the Danish caller's
+    zone): bot.dialogue.time_examples."""
+    rules, language = d.config.calling_rules, d.config.language
+    return prompts.say(key, examples=examples_sentence(NOW, rules, "Europe/Copenhagen", language))
+
+
 async def _asked_when(backends: Backends, language: str) -> Dialogue:
     """A callback on the caller's number, confirmed with key 1: "when suits you best?"."""
     d = await _call(backends, "callback_request", language, PLAIN_ASKED[language][0])
@@ -382,7 +390,7 @@ async def test_a_filler_to_when_suits_you_is_asked_again(
     d = await _asked_when(demo, language)
     reply = await d.handle(TextTurn(FILLERS[language][which]))
     assert reply.action == "callback_when_unclear" and not reply.end_call and not d.ended
-    assert reply.text == prompts.say("callback_when_unclear")  # says what to answer
+    assert reply.text == _asks_when("callback_when_unclear", d)  # says what to answer
     assert _window(store) == (None, None)
     # A time after the re-ask is kept.
     reply = await d.handle(TextTurn(CLOCK[language]))
@@ -460,6 +468,6 @@ async def test_a_no_to_the_number_and_window_read_back_asks_for_another_time(
     no = Dtmf("2") if answer == "key 2" else TextTurn(plain_answers(language).no_phrases[0])
     reply = await d.handle(no)
     assert reply.action == "callback_ask_when" and not d.ended
-    assert reply.text == prompts.say("callback_when_again")
+    assert reply.text == _asks_when("callback_when_again", d)
     reply = await d.handle(TextTurn(CLOCK[language]))
     assert reply.action == "callback_check_when"

@@ -24,6 +24,7 @@ from bot.dialogue.promise_words import promise_parts, promise_sentence
 from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
+from bot.dialogue.time_examples import examples_sentence
 from bot.dialogue.time_phrases import CallbackWindow, callback_window, names_unplaced_time
 from bot.dialogue.window_fit import Fit, fit_window
 from bot.nlu.intents import TOPICS, Intent
@@ -127,7 +128,7 @@ class CallbackSteps(DialogueSteps):
             text = self._ask_when_else(phone)
         elif confirmed_when:
             # The number was read back with the proposal: only "when" is left.
-            text = say("callback_ask_when")
+            text = say("callback_ask_when", examples=self._examples())
         elif refusal:
             text = say(
                 "callback_confirm_closed",
@@ -137,7 +138,7 @@ class CallbackSteps(DialogueSteps):
         elif window is not None:
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
-            text = say("callback_confirm", phone=spoken)
+            text = say("callback_confirm", phone=spoken, examples=self._examples())
         if self._callback_timing == Timing.PREDICTED.value:
             # Transparency: the model times the call, and the caller may refuse it.
             text = f"{text} {say('callback_timing_note')}"
@@ -176,6 +177,7 @@ class CallbackSteps(DialogueSteps):
             "callback_number_refused",
             refused=phone_text(refused, self.config.country),
             phone=spoken,
+            examples=self._examples(),
         )
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
 
@@ -240,9 +242,7 @@ class CallbackSteps(DialogueSteps):
             if no and pending.day_key.startswith("next_week:"):
                 return self._ask_which_day(pending)
             if no:
-                return self._ask(
-                    say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
-                )
+                return self._when_again()
             await self._keep_window(pending)
             return self._callback_done()
         if no and window_asked:
@@ -251,9 +251,7 @@ class CallbackSteps(DialogueSteps):
             named = self._callback_window
             if named is not None and named.day_key.startswith("next_week:"):
                 return self._ask_which_day(named)
-            return self._ask(
-                say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
-            )
+            return self._when_again()
         if no:
             return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
         # Only a time ("14", "at 2 pm"): placed within the calling hours and read back.
@@ -276,7 +274,7 @@ class CallbackSteps(DialogueSteps):
             return self._when_not_understood(
                 f"{say('callback_time_unplaced')} {self._ask_when_else(self._callback_phone or '')}"
             )
-        return self._when_not_understood(say("callback_when_unclear"))
+        return self._when_not_understood(say("callback_when_unclear", examples=self._examples()))
 
     def _ask_which_day(self, offered: CallbackWindow) -> Reply:
         """A no to "next week, on Monday 14 December": which day of that week, then (a
@@ -320,18 +318,14 @@ class CallbackSteps(DialogueSteps):
         """The answer to "on Saturday 12 December or on Monday 14 December?": the day it
         names is kept; a no asks when again; None when it names another time (taken as
         usual); anything else asks again once, then the request stays without a time."""
-        tz = timezone_for(
-            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
-        )
+        tz = self._zone()
         today = datetime.fromtimestamp(self.clock(), ZoneInfo(tz)).date()
         picked = chosen(said, choice, today, self.config.language)
         if picked is not None:
             await self._keep_window(picked)
             return self._callback_done()
         if no:
-            return self._ask(
-                say("callback_when_again"), "callback_ask_when", State.CONFIRM_CALLBACK
-            )
+            return self._when_again()
         if named or clock_hour(said, self.config.language) is not None:
             return None
         self._day_choice = choice
@@ -386,9 +380,7 @@ class CallbackSteps(DialogueSteps):
 
     def _fit(self, window: CallbackWindow) -> tuple[CallbackWindow | None, str]:
         """``window`` as far as calls are allowed in it, or None and why it has none."""
-        tz = timezone_for(
-            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
-        )
+        tz = self._zone()
         rules = self.config.calling_rules
         fitted = fit_window(window, rules, self.clock(), tz, self.config.language)
         if fitted.window is not None:
@@ -464,12 +456,12 @@ class CallbackSteps(DialogueSteps):
     def _read_back_clock(self, hour: float) -> Reply:
         """A time given as digits ("14", "2 pm"): on the first day the calling rules allow
         it, read back and kept only after a yes (reading digits as a time is a guess)."""
-        tz = timezone_for(
-            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
-        )
+        tz = self._zone()
         at = first_slot(hour, self.clock(), tz, self.config.calling_rules)
         if at is None:
-            return self._when_not_understood(say("callback_when_closed", hour=hour_text(hour)))
+            return self._when_not_understood(
+                say("callback_when_closed", hour=hour_text(hour), examples=self._examples())
+            )
         day = Calendar(ZoneInfo(tz), self.clock).when(at)
         words = say("callback_at", hour=hour_text(hour), day=day)
         self._pending_window = CallbackWindow(at, at + _CLOCK_WINDOW_S, words)
@@ -522,10 +514,23 @@ class CallbackSteps(DialogueSteps):
         """A time the caller named before the callback steps began (at the overflow offer)."""
         self._take_window(self._window_in(text), text)
 
+    def _when_again(self) -> Reply:
+        """ "Sorry about that. When suits you best? For example ...": after a no to a time."""
+        text = say("callback_when_again", examples=self._examples())
+        return self._ask(text, "callback_ask_when", State.CONFIRM_CALLBACK)
+
+    def _zone(self) -> str:
+        """The time zone of the number to call back (the caller's until there is one)."""
+        number = self._callback_phone or self.caller_phone or ""
+        return timezone_for(number, self.config.callback_timezone)
+
+    def _examples(self) -> str:
+        """ "For example this afternoon, ...": times the calling rules allow from now."""
+        rules, language = self.config.calling_rules, self.config.language
+        return examples_sentence(self.clock(), rules, self._zone(), language)
+
     def _window_in(self, text: str) -> CallbackWindow | None:
-        tz = timezone_for(
-            self._callback_phone or self.caller_phone or "", self.config.callback_timezone
-        )
+        tz = self._zone()
         language = self.config.language
         return callback_window(text, self.clock(), tz, language, week=self._asked_week)
 
