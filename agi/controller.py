@@ -436,12 +436,15 @@ class CallController:
 @contextlib.asynccontextmanager
 async def running_controller(
     settings: Settings,
-    bot: Bot,
+    bot: Bot | None,
     *,
     store: Store | None = None,
     bot_time_limit_s: float = 600.0,
 ) -> AsyncIterator[tuple[CallController, FastAgiServer, MediaServer]]:
-    """FastAGI and media listeners with one controller, for `spillway serve` and tests."""
+    """FastAGI and media listeners with one controller, for `spillway serve` and tests.
+
+    ``bot`` None (`spillway serve` without its speech models): no call is routed to a
+    bot, and the DTMF menu offers keys 2 and 3 only."""
     own_store = store is None
     settings = as_worker(settings)  # listen where this worker's pbx.workers entry says
     worker = own_worker(settings).name

@@ -1,7 +1,10 @@
 """Two small bots that need no speech stack: a DTMF menu and an echo.
 
 They let the routing, the transports and the handoff be tested end to end
-before the speech bot exists, and the echo bot is the benchmark's load.
+without the speech stack, and the echo bot is the benchmark's load. Neither is
+ever given to a caller: a tone and a wait tell a caller nothing, so `spillway
+serve` without its speech models runs no bot at all (the queue, and the DTMF
+menu's keys 2 and 3; cli/commands/serve.py).
 Prompts are generated tones (the core sounds are GSM files that Asterisk
 plays, not PCM we can send); the spoken menu is the dialplan's job, so by
 default the menu bot leaves the overflow offer to the dialplan's DTMF menu

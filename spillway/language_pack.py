@@ -11,9 +11,10 @@ keys in every pack (tests/test_language_packs.py checks they match):
   ``{text: ..., fixed: true}`` for wording that carries no caller data (at
   most the shop's name) and may be played from the prompt cache;
 * ``reading.yaml`` - how things are read aloud: weekday and month names,
-  the words for hours and the clock they are on (``clock``: 24 in Danish,
-  "mellem klokken tolv og sytten"; 12 in English, "between twelve and five"),
-  how many digits a group of a long number has;
+  the countries callbacks may dial ("in Denmark"), the words for hours and the
+  clock they are on (``clock``: 24 in Danish, "mellem klokken tolv og sytten";
+  12 in English, "between twelve and five"), how many digits a group of a long
+  number has;
 * ``console.yaml`` - every word the operations console shows
   (:mod:`spillway.console_text` reads and checks it).
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 import functools
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -63,6 +64,9 @@ class Reading:
     # The clock the pack's spoken hours are on: 24 ("klokken sytten") or 12 ("five
     # o'clock", the words of 0-11 again for 12-23; the pack's hour_words must say so).
     clock_hours: int = 24
+    # Where callbacks may dial, as a caller is told it: ISO code -> "in Denmark" ("i
+    # Danmark"), each with the preposition the language gives it ("på Færøerne").
+    countries: Mapping[str, str] = field(default_factory=dict)
 
     def hour_word(self, hour: float) -> str:
         """The whole hour of ``hour`` (local, 0-24) as the bot says it: 17.5 -> "sytten"
@@ -175,6 +179,15 @@ def _clock_hours(data: Mapping[str, Any], hour_words: tuple[str, ...], where: st
     return int(clock)
 
 
+def _places(data: Mapping[str, Any], where: str) -> Mapping[str, str]:
+    """``countries``: ISO code -> the words for "in that country"."""
+    places = _need(data, "countries", dict, where)
+    # A bare NO is YAML's false: the codes must be quoted strings.
+    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in places.items()):
+        raise ConfigError(f"{where}: 'countries' must map quoted codes to words")
+    return MappingProxyType(dict(places))
+
+
 def _lines(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     lines = _need(data, key, list, where)
     # YAML reads a bare yes or no as a boolean: such a line must be quoted.
@@ -216,5 +229,6 @@ def load_pack(code: str) -> LanguagePack:
             hour_words=hour_words,
             digit_group_chars=_need(reading, "digit_group_chars", int, reading_where),
             clock_hours=_clock_hours(reading, hour_words, reading_where),
+            countries=_places(reading, reading_where),
         ),
     )

@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from agi.menu_bot import MenuBot
 from bot.speech.asr import chunks_from_pcm, transcribe
 from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 from cli.pbx_sounds import render_sounds
@@ -170,17 +169,22 @@ async def test_the_dtmf_menu_says_which_key_does_what_repeats_and_keeps_the_call
     assert "assistant" not in text and "telemarketer" not in text, text
 
 
-async def test_key_1_is_offered_only_when_the_bot_can_take_the_call(
+async def test_without_speech_models_key_1_is_not_offered(
     pbx: PbxHandle, sounds: Path, tmp_path: Path
 ) -> None:
-    # A DTMF-only bot is up: it takes the call on key 1, but leaves the offer to the menu.
+    # `spillway serve` whose speech models are missing runs no bot (cli/commands/serve.py),
+    # its media server up: "press 1 to talk to our automated assistant" led to the
+    # tone-only MenuBot, one beep and silence. The menu offers 2 and 3 only.
     async with routing_harness(
-        pbx, tmp_path / "calls.db", bot=MenuBot(), agents=0, overflow_min_waiting=100, max_wait_s=1
+        pbx, tmp_path / "calls.db", agents=0, overflow_min_waiting=100, max_wait_s=1
     ) as h:
+        assert not h.controller.bot_ready
         with pbx.ami.subscribe("Newexten") as events:
             call = await h.call("4513131313")
             read = await wait_event(events, 10, Application="Read", Uniqueid=call.call_id)
-    assert read["AppData"].startswith(f"SPILLWAY_CHOICE,{sound_dirs(pbx.settings).pbx}/menu_offer,")
+    menu = f"SPILLWAY_CHOICE,{sound_dirs(pbx.settings).pbx}/menu_offer_no_bot,"
+    assert read["AppData"].startswith(menu), read["AppData"]
+    assert h.controller.bot_started == []
 
 
 async def test_without_the_rendered_prompts_the_menu_says_only_what_is_true(

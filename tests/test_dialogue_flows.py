@@ -146,7 +146,8 @@ async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore
 async def test_callback_without_caller_id_asks_number(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
     d = make()
     actions = await talk(d, "please call me back", Dtmf("12#"), Dtmf("20123456#"), "any time")
-    assert actions == ["ask_phone", "reprompt", "callback_confirm", "callback_recorded"]
+    # "12" is told it is too short (tests/test_dialogue_number_refused.py), then asked again.
+    assert actions == ["ask_phone", "number_refused", "callback_confirm", "callback_recorded"]
     assert d.result is not None and d.result.outcome is Outcome.CALLBACK
     row = store.query("SELECT * FROM callback_requests")[0]
     assert (row["phone"], row["source"], row["status"], row["call_id"]) == (
@@ -242,11 +243,16 @@ async def test_dtmf_menu_and_hangup_outcome(make) -> None:  # type: ignore[no-un
 async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignore[no-untyped-def]
     make, store: SqliteStore
 ) -> None:
-    # A caller calling from a premium-rate number is asked for another one;
-    # a premium-rate number keyed in is refused like a bad number.
+    # A caller calling from a premium-rate number is told it cannot be called back and
+    # asked for another one; a premium-rate number keyed in is refused, saying why.
     d = make("+4590123456")
     actions = await talk(d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"), "yes")
-    assert actions == ["ask_phone", "reprompt", "callback_confirm", "callback_recorded"]
+    assert actions == [
+        "caller_number_refused",
+        "number_refused",
+        "callback_confirm",
+        "callback_recorded",
+    ]
     [row] = store.query("SELECT phone, status FROM callback_requests")
     assert (row["phone"], row["status"]) == ("+4520123456", "pending")
 
@@ -254,7 +260,7 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
 @pytest.mark.parametrize(
     ("allowed", "actions"),
     [
-        ((), ["ask_phone", "reprompt"]),
+        ((), ["ask_phone", "number_refused"]),
         (("DK", "SE"), ["ask_phone", "callback_confirm", "callback_recorded"]),
     ],
 )

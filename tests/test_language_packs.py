@@ -42,6 +42,14 @@ def test_every_pack_has_every_prompt_with_the_same_placeholders(a: str, b: str) 
         assert prompt.fixed == theirs.fixed, key
 
 
+@pytest.mark.parametrize(("a", "b"), list(combinations(PACKS, 2)))
+def test_every_pack_names_the_same_countries_a_caller_is_told_we_call(a: str, b: str) -> None:
+    """``reading.yaml`` ``countries``: "we can only call back numbers in Denmark"."""
+    one, other = load_pack(a).reading.countries, load_pack(b).reading.countries
+    assert sorted(one) == sorted(other) and "DK" in one and "NO" in one
+    assert all(code.isupper() and len(code) == 2 for code in one)
+
+
 @pytest.mark.parametrize("code", PACKS)
 def test_pack_names_a_voice_and_recogniser(code: str) -> None:
     pack = load_pack(code)

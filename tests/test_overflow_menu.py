@@ -198,8 +198,9 @@ async def _key_3_joins_a_tried_request(pbx: PbxHandle, tmp_path: Path) -> None:
 async def test_a_dtmf_only_bot_leaves_the_offer_to_the_dialplan_menu(
     pbx: PbxHandle, tmp_path: Path
 ) -> None:
-    # `spillway serve` without speech models: the MenuBot runs and the media
-    # is up, but the offer is the dialplan's Read() menu with spoken prompts.
+    # A bot that cannot speak the offer (the tone-only MenuBot; `spillway serve`
+    # without speech models runs no bot at all): the media is up, but the offer is
+    # the dialplan's Read() menu with spoken prompts.
     async with routing_harness(
         pbx, tmp_path / "calls.db", bot=MenuBot(), agents=0, overflow_min_waiting=100, max_wait_s=1
     ) as h:

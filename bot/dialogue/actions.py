@@ -166,9 +166,12 @@ class ActionSteps(DialogueSteps):
         if self._proposal == CALLBACK and len(digits.rstrip("#")) >= 6:
             # Another number typed in: the caller's own act, and their yes.
             phone = self.config.callable(digits.rstrip("#"))
+            self._proposal = ""
             if phone is not None:
-                self._proposal = ""
                 return await self._callback_number(phone)
+            # One it cannot call (abroad, too short): why, and a number asked for.
+            self._phone_purpose = CALLBACK
+            return self._number_refused(digits.rstrip("#"))
         step = self._plain_next(event, intent, digits)
         if step is Next.ASK_AGAIN:
             return self._yes_unsure()

@@ -17,6 +17,7 @@ from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_choice import DayChoice, choice_words, chosen, clash_words, window_day
 from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.number_refusal import typed_refusal
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.plain_yes import Answer, Next
@@ -159,6 +160,18 @@ class CallbackSteps(DialogueSteps):
         key = "callback_refused_listed" if recorded.refused == DO_NOT_CALL else "callback_refused"
         return self._transfer(say(key, phone=spoken), "callback_refused")
 
+    def _number_unchanged(self, refused: str, phone: str) -> Reply:
+        """A new number typed that callbacks may not dial: why, then the request's own
+        number and "when suits you?" again (never "I didn't catch a time")."""
+        countries = self.config.callback_countries()
+        why = typed_refusal(self.config.number_problem(refused), countries, sms=False)
+        kept = say(
+            "callback_number_unchanged",
+            phone=phone_text(phone, self.config.country),
+            examples=self._examples(),
+        )
+        return self._ask(f"{why} {kept}", "callback_number_unchanged", State.CONFIRM_CALLBACK)
+
     def _number_kept(self, kept: NumberKept, refused: str) -> Reply:
         """A new number the open request did not take: the caller hears the number it
         keeps and what happens next, never the number that was not stored."""
@@ -202,6 +215,9 @@ class CallbackSteps(DialogueSteps):
         other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone:
             return await self._callback_number(other)
+        if other is None and len(raw) >= 6 and self._callback_phone:
+            # A new number it cannot call: why, and the request stays on the one it has.
+            return self._number_unchanged(raw, self._callback_phone)
         # A yes ends the call with the request as it stands, so only a plain yes is one
         # (key 1, or the pack's plain yes words): a filler ("hmm", "øh") the classifier
         # read as a yes is unclear, and asked again (bot.dialogue.plain_yes).

@@ -9,6 +9,7 @@ from typing import Protocol
 from bot.types import ParsedIntent
 from scheduler.rules import CallingRules, rules_from_settings
 from spillway.phone import callable_phone
+from spillway.phone_problem import NumberProblem, number_problem
 from spillway.settings import Settings
 
 
@@ -66,6 +67,17 @@ class DialogueConfig:
         """``number`` in E.164 if a callback may dial it (the API's and CSV's check), else None."""
         allowed = self.allowed_countries or None
         return callable_phone(number, self.country, allowed_countries=allowed)[0]
+
+    def callback_countries(self) -> tuple[str, ...]:
+        """Where callbacks may dial, the shop's own country first (as a caller hears it)."""
+        allowed = self.allowed_countries or (self.country,)
+        return tuple(sorted(allowed, key=lambda code: (code != self.country, code)))
+
+    def number_problem(self, number: str) -> NumberProblem:
+        """Why :meth:`callable` refused ``number``, as a caller can act on it."""
+        allowed = self.allowed_countries or None
+        problem = number_problem(number, self.country, allowed_countries=allowed)
+        return NumberProblem.NOT_A_NUMBER if problem is None else problem
 
 
 class State(StrEnum):

@@ -36,6 +36,7 @@ from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import (
     Calendar,
@@ -318,9 +319,11 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
                 )
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
-            phone = self.config.callable(raw) if raw else None
-            if phone is None:
+            if not raw:
                 return None
+            phone = self.config.callable(raw)
+            if phone is None:
+                return self._number_refused(raw)
             return await self._phone_given(phone)
         return None
 
@@ -416,8 +419,29 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         self._phone_purpose = "callback" if purpose == "callback_guess" else purpose
         if phone is not None:
             return await self._phone_given(phone)
+        if known and self._phone_purpose == CALLBACK:
+            # The number they call from cannot be called back (abroad, say): why, and
+            # the number to type instead, never a bare "type your number".
+            countries = self.config.callback_countries()
+            ask = ask_number(countries, sms=False)
+            why = own_number_refusal(self.config.number_problem(known), countries)
+            return self._ask(f"{why} {ask}", "caller_number_refused", State.ASK_PHONE, prompt=ask)
         prompt = "ask_phone_for_sms" if purpose == TRACKING_SMS else "ask_phone"
         return self._ask(say(prompt), prompt, State.ASK_PHONE)
+
+    def _number_refused(self, number: str) -> Reply:
+        """A number given that callbacks may not dial: why, and the question again with
+        the key for a colleague; after ``max_reprompts`` such answers, a colleague."""
+        sms = self._phone_purpose != CALLBACK
+        countries = self.config.callback_countries()
+        why = typed_refusal(self.config.number_problem(number), countries, sms=sms)
+        self._failures += 1
+        if self._failures > self.config.max_reprompts:
+            return self._transfer(f"{why} {say('transfer_instead')}", "transfer_number_refused")
+        ask = ask_number(countries, sms=sms)
+        self.state = State.ASK_PHONE
+        self._last_prompt = ask
+        return Reply(f"{why} {ask}", "number_refused")
 
     async def _phone_given(self, phone: str) -> Reply:
         self._known_phone = phone

@@ -76,6 +76,10 @@ class DialogueSteps:
     def _give_up(self) -> Reply:
         raise NotImplementedError
 
+    def _number_refused(self, number: str) -> Reply:
+        """A number given that callbacks may not dial: why, and a number asked for."""
+        raise NotImplementedError
+
     def _finish(self, outcome: Outcome, reason: str) -> None:
         raise NotImplementedError
 
@@ -118,6 +122,7 @@ PROVIDED_ELSEWHERE = (
     "_transfer",
     "_fail",
     "_give_up",
+    "_number_refused",
     "_finish",
     "handover_context",
     "_callback_number",

@@ -1,8 +1,11 @@
 """`spillway serve`: the call controller (FastAGI), the media server and the SMS sender.
 
 The speech models are loaded once at start-up and shared by every call. When
-one is missing or corrupt, serve still runs: calls get the DTMF menu bot and
-the human queue, and one log line names the model and how to install it.
+one is missing or corrupt, serve still runs without a bot: callers stay with the
+human queue, and one who waits past max_wait gets the dialplan's DTMF menu with
+keys 2 (keep waiting) and 3 (call me back) only, never "press 1 for our
+automated assistant" (no bot could hold that conversation). One log line names
+the model and how to install it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from collections.abc import AsyncIterator
 import typer
 
 from agi.controller import running_controller
-from agi.menu_bot import MenuBot
 from bot.assembly import DialogueFactory, build_nlu, load_speech_models
 from bot.backends.sms_sender import running_sms_sender
 from bot.voice_bot import SpeechBot, VoiceBotConfig
@@ -33,16 +35,23 @@ log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple[Bot, str]]:
-    """The speech bot when its models load, else the DTMF menu; and a one-line description."""
+async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple[Bot | None, str]]:
+    """The speech bot when its models load, else no bot (the queue and the dialplan's DTMF
+    menu without key 1); and a one-line description.
+
+    Not the tone-only ``MenuBot``: offered as "our automated assistant", it gave a
+    caller one beep and silence, and took overflow calls from the queue to do so."""
     try:
         models = await asyncio.to_thread(load_speech_models, settings)
     except ModelError as exc:
         line = str(exc)  # names the model and, as its hint, the command that installs it
         if "spillway models fetch" not in line:
             line += "; `spillway models list` / `spillway models fetch NAME` install models"
-        log.error("speech bot disabled, calls get the DTMF menu and the queue: %s", line)
-        yield MenuBot(), f"DTMF menu (speech models unavailable: {line})"
+        log.error(
+            "speech bot disabled: callers get the queue and the DTMF menu (keys 2 and 3): %s",
+            line,
+        )
+        yield None, f"none: the queue and the DTMF menu (speech models unavailable: {line})"
         return
     nlu = build_nlu(settings)
     dialogues = DialogueFactory.from_settings(settings, nlu, store)
