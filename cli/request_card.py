@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cli.terminal_text import shown
-from scheduler.timing.choice import policy_word, predicted_chance
+from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText
@@ -74,16 +74,12 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str |
         return None
     if row.get("planned_by") is None:
         return text("cli.show.planned_not_yet")
-    # Conventional timing predicts no chance (its stored 1.0 is none).
-    probability = predicted_chance(row["planned_by"], row.get("plan_probability"))
-    chance = (
-        text("cli.show.chance", probability=text.percent(probability))
-        if probability is not None
-        else ""
-    )
+    # One chance: the customer's of answering at the planned time, in the reason's words.
+    # The stored plan_probability is how often the policy's draws chose that time (its
+    # propensity, for the pilot's statistics), not that chance: `--json` keeps it.
     said = reason_words(row.get("plan_reason"), text)
     reason = f": {said}" if said else ""
-    return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + chance + reason
+    return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + reason
 
 
 def _expiry(planned: Promise, zone: ZoneInfo, text: ConsoleText) -> str:

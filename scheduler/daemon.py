@@ -57,9 +57,7 @@ async def run_scheduler(
             asyncio.create_task(_retention(settings, store, stop), name="gdpr-retention")
         )
     keeper: ModelKeeper | None = None
-    # A pilot's predicted arm needs the model whatever callbacks.policy says.
-    policy = settings.callbacks.policy
-    if policy in ("predicted", "shadow") or settings.callbacks.pilot.share_predicted:
+    if times_by_model(settings):
         keeper = ModelKeeper(
             store,
             refit_every_s=settings.callbacks.model_refit_minutes * 60,
@@ -77,6 +75,14 @@ async def run_scheduler(
         for task in background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def times_by_model(settings: Settings) -> bool:
+    """Whether the scheduler times callbacks by the contact model (and so fits one): the
+    predicted or shadow policy, or a pilot, whose predicted arm needs the model whatever
+    callbacks.policy says."""
+    cb = settings.callbacks
+    return cb.policy in ("predicted", "shadow") or bool(cb.pilot.share_predicted)
 
 
 def planning_policy(
@@ -115,6 +121,7 @@ async def _dial(
         dialer = Dialer(store, AmiOriginator(ami), rules, config, policy=policy)
         if keeper is not None:
             dialer.model_fitted_at = keeper.fitted_at
+            dialer.model_error = lambda: keeper.last_error
         log.info("scheduler %s: dialling through AMI %s", config.node, ami.endpoint.port)
         try:
             await dialer.run(stop)

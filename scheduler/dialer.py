@@ -60,6 +60,7 @@ from scheduler.timing.choice import Timing, planned_timing
 from scheduler.timing.plan_reason import NO_TIME, PlanReason
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.shadow import record_shadow
+from scheduler.timing.slot_policy import ModelNotFittedYet
 from spillway import request_problem as problem
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
@@ -214,6 +215,8 @@ class Dialer:
         self.storage_backoff_s = 0.0
         # The age of the model behind the policy, for `scheduler status` (None: no model).
         self.model_fitted_at: Callable[[], float | None] = lambda: None
+        # Why the model behind the policy could not be fitted (None: it was, or is being).
+        self.model_error: Callable[[], str | None] = lambda: None
 
     # -- the loop ----------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -539,8 +542,16 @@ class Dialer:
         return planner.plan(facts, now, outcome, self.rules)
 
     def _policy_failed(self, exc: Exception) -> None:
+        why = str(exc)
+        if isinstance(exc, ModelNotFittedYet):
+            failed = self.model_error()
+            if failed is None:
+                # Before the first fit the conventional rule times the request, as designed:
+                # not a fault, nor a fallback (`scheduler status` says it as the timing).
+                return
+            why = failed  # the fit itself failed: that is the error to see
         self.fallbacks += 1
-        self._error(f"policy {self.policy.name} failed, using the conventional rule: {exc}")
+        self._error(f"policy {self.policy.name} failed, using the conventional rule: {why}")
 
     def _open_attempts(self) -> list[Attempt]:
         rows = self.store.store.query(

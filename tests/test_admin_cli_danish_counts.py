@@ -24,6 +24,7 @@ from cli.doctor import check_scheduler
 from cli.main import app
 from cli.pbx_sounds import SoundsResult, describe
 from scheduler.csv_import import CsvError, parse_csv
+from scheduler.timing.plan_reason import chance
 from spillway.console_text import load_console_text
 from spillway.errors import ConfigError, InputError, SpillwayError
 from spillway.schema import latest_version
@@ -88,8 +89,8 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
     _attempts(store, request_id, "+4520123456", ["no_answer"])
     store.execute(
         "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.42, "
-        "context = ? WHERE id = ?",
-        ('{"merged": [7, 8]}', request_id),
+        "plan_reason = ?, context = ? WHERE id = ?",
+        (chance(0.32, 0.26, None).stored(), '{"merged": [7, 8]}', request_id),
     )
     said = _run(store, "callbacks", "show", str(request_id))
     for danish in (
@@ -100,7 +101,8 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
         "  tidsrum:          intet ønsket: alle timer, reglerne for opkald tillader",
         "(første opkald er lovet senest da)",
         "(intet opkald derefter)",
-        "  planlagt:         forudsagt, chance for svar 42 %",
+        # One chance, the customer's at the planned time; not the choice's 42 % propensity.
+        "  planlagt:         forudsagt: 32 % chance for, at kunden svarer på det tidspunkt",
         "  lagt sammen:      med 2 senere tilbagekald til samme nummer",
         "  forsøg:           1",
         ": intet svar, sluttede ",
@@ -142,8 +144,8 @@ def test_show_s_values_line_up_whatever_the_labels_length(
     _attempts(store, request_id, "+4520123456", ["no_answer"])
     store.execute(
         "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.42, "
-        "context = ? WHERE id = ?",
-        ('{"merged": [7, 8]}', request_id),
+        "plan_reason = ?, context = ? WHERE id = ?",
+        (chance(0.32, 0.26, None).stored(), '{"merged": [7, 8]}', request_id),
     )
     said = _run(store, "callbacks", "show", str(request_id), language=language)
     labelled = [ln for ln in said.splitlines() if re.match(r"  \S[^:]*: ", ln)]

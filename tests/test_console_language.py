@@ -196,7 +196,7 @@ DANISH = {
         "(-0,3 forsøg)",
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",
         "Økonomi",
-        "pilotens start",
+        "det første pilottilbagekald",  # no pilot set in these settings
     ],
     "/data-protection": ["Databeskyttelse", "Søg på nummer", "Revisionslog"],
     "/model": ["Kontaktmodel", "Kalibrering", "60 % til 70 %", ">man<"],

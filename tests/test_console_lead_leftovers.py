@@ -175,7 +175,7 @@ async def test_a_half_or_backwards_range_says_why_in_the_console_s_language(
     for path in paths[2:]:
         note = pages[path].split('id="pilot-bad-window">')[1].split("</p>")[0]
         assert note.startswith("Den periode kan ikke vises: vælg datoerne, så den anden")
-        assert "Tilbagekald oprettet fra pilotens start" in pages[path]
+        assert "Tilbagekald oprettet fra det første pilottilbagekald" in pages[path]
     assert 'name="since" value="5.12.2026"' in pages["/pilot?since=5.12.2026"]
     fine = await console_pages(console_settings("da"), console_db, ["/?window=30d", "/pilot"])
     assert 'id="bad-range"' not in fine["/?window=30d"]

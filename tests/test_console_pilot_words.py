@@ -43,12 +43,14 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsyncStore]:
     yield from seeded_store(tmp_path_factory.mktemp("pilot-words") / "console.db")
 
 
-def _settings(code: str, country: str = "DK", policy: str = "predicted") -> Settings:
-    """An English-speaking shop in ``country`` whose console speaks ``code``."""
+def _settings(
+    code: str, country: str = "DK", policy: str = "predicted", share: float | None = 0.5
+) -> Settings:
+    """An English-speaking shop in ``country`` whose console speaks ``code``, running a
+    pilot with ``share`` of its requests timed by prediction (None: no pilot)."""
     web = console_settings("en", code).web.model_dump()
-    return Settings(
-        shop={"language": "en", "country": country}, web=web, callbacks={"policy": policy}
-    )
+    callbacks = {"policy": policy, "pilot": {"share_predicted": share}}
+    return Settings(shop={"language": "en", "country": country}, web=web, callbacks=callbacks)
 
 
 def _pages(settings: Settings, db: AsyncStore, paths: list[str]) -> dict[str, str]:

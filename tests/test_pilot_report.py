@@ -346,9 +346,10 @@ def test_the_money_line_gives_the_configured_terms(config: Path, store: SqliteSt
     result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
     assert result.exit_code == 0, result.output
     money = report_json(config)["money"]["terms"]
+    # Every amount with the shop's currency (shop.currency: DKK, the shop is in Denmark).
     assert (
-        f"saved cost {money['saved_cost']:.2f}, extra revenue {money['extra_revenue']:.2f}; "
-        "investment 50.00" in " ".join(result.output.split())
+        f"saved cost DKK {money['saved_cost']:.2f}, extra revenue DKK "
+        f"{money['extra_revenue']:.2f}; investment DKK 50.00" in " ".join(result.output.split())
     )
 
 
@@ -405,7 +406,8 @@ def test_the_report_is_in_the_admin_s_language(
     config.write_text(
         f"storage:\n  sqlite_path: {store.path}\n"
         f"shop:\n  timezone: Europe/Copenhagen\n  language: {language}\n"
-        "callbacks:\n  pilot:\n    roi:\n      staff_cost_per_hour: 35\n"
+        "callbacks:\n  pilot:\n    share_predicted: 0.5\n"
+        "    roi:\n      staff_cost_per_hour: 35\n"
     )
     empty = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
     assert empty.exit_code == 0, empty.output

@@ -45,17 +45,20 @@ def test_a_plan_stores_its_reason_as_a_code_and_its_values(store: SqliteStore) -
         (retry("busy").stored(), "retry after busy", "nyt forsøg efter optaget"),
         (
             chance(0.42, 0.8712, "christmas").stored(),
-            "P(answer) 42% in this hour, lead value 0.87, season christmas",
-            "chance for svar i denne time 42 %, tilbagekaldets værdi på det tidspunkt 0,87, "
-            "sæson christmas",
+            "a 42% chance the customer answers then, the best time the calling rules allow "
+            "once the wait is weighed in, season christmas",
+            "42 % chance for, at kunden svarer på det tidspunkt, det bedste opkaldsreglerne "
+            "tillader, når ventetiden er regnet med, sæson christmas",
         ),
         # Stored before the codes: the policies' English sentences, read back.
         ("as soon as allowed", "as soon as allowed", "så snart det er tilladt"),
         ("retry after no_answer", "retry after no answer", "nyt forsøg efter intet svar"),
         (
             "P(answer) 60% in this hour, lead value 1.00",
-            "P(answer) 60% in this hour, lead value 1.00",
-            "chance for svar i denne time 60 %, tilbagekaldets værdi på det tidspunkt 1,00",
+            "a 60% chance the customer answers then, the best time the calling rules allow "
+            "once the wait is weighed in",
+            "60 % chance for, at kunden svarer på det tidspunkt, det bedste opkaldsreglerne "
+            "tillader, når ventetiden er regnet med",
         ),
         (
             "no allowed time before the request expires",

@@ -50,14 +50,38 @@ def shown_time(text: ConsoleText, iso: str, zone: str) -> str:
     return text.when(datetime.fromisoformat(iso).timestamp(), zone)
 
 
-def verdict_words(text: ConsoleText, kpi: dict[str, Any]) -> str:
+def simulated_count(report: dict[str, Any]) -> int:
+    """How many of the requests in the pilot's two arms are simulated (`simulate --store`)."""
+    return sum(int(report["arms"][arm]["simulated"]) for arm in ("predicted", "conventional"))
+
+
+def simulated_share(report: dict[str, Any]) -> str:
+    """Whether the arms' requests are simulated: "all", "some" or "none"."""
+    simulated = simulated_count(report)
+    if not simulated:
+        return "none"
+    total = sum(int(report["arms"][arm]["requests"]) for arm in ("predicted", "conventional"))
+    return "all" if simulated >= total else "some"
+
+
+def verdict_words(text: ConsoleText, kpi: dict[str, Any], simulated: str = "none") -> str:
     """The KPI's verdict (the report's ``verdict``, else why there is none) in the
-    console's language; in English it is the report's own ``verdict_text``."""
-    if kpi["verdict"] == "predicted better":
-        return text("pilot.verdicts.better")
-    if kpi["verdict"] == "predicted worse":
-        return text("pilot.verdicts.worse")
-    return text("pilot.verdicts.covers_zero" if kpi["interval"] else "pilot.verdicts.too_few")
+    console's language; in English it is the report's own ``verdict_text``. A verdict
+    drawn from simulated requests (``simulated``: :func:`simulated_share`) says so in the
+    cell itself: a team lead who copies the verdict copies where it came from with it
+    (it is kept, not withheld: showing how the report reads is what a simulation is for)."""
+    if kpi["verdict"] not in ("predicted better", "predicted worse"):
+        return text("pilot.verdicts.covers_zero" if kpi["interval"] else "pilot.verdicts.too_few")
+    said = text("pilot.verdicts." + ("better" if kpi["verdict"] == "predicted better" else "worse"))
+    if simulated == "none":
+        return said
+    return text(f"pilot.verdicts.simulated_{simulated}", verdict=said)
+
+
+def start_words(text: ConsoleText, pilot_set: bool) -> str:
+    """The window's start when none was asked: the pilot's start, or, with no pilot set
+    (``callbacks.pilot.share_predicted`` null), the first request a pilot ever drew."""
+    return text("pilot.start" if pilot_set else "pilot.start_unset")
 
 
 def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
@@ -245,6 +269,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             report = await pilot_figures(settings, store, figures, None, None, time.time())
             bad_window = True
         text = page_text(request)
+        pilot_set = settings.callbacks.pilot.share_predicted is not None
+        drawn = sum(report["arms"][arm]["requests"] for arm in ("predicted", "conventional"))
         return render(
             request,
             "pilot.html",
@@ -262,7 +288,15 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "shown_difference": lambda kpi: with_unit(
                     text, kpi["key"], localised(text, shown_difference(kpi))
                 ),
-                "verdict": lambda kpi: verdict_words(text, kpi),
+                "verdict": partial(verdict_words, text, simulated=simulated_share(report)),
+                # No pilot set: how to start one, instead of "too few pilot callbacks".
+                "no_pilot": ""
+                if pilot_set
+                else html_words(
+                    text,
+                    "pilot.no_pilot",
+                    setting=admin_hint(text, "callbacks.pilot.share_predicted"),
+                ),
                 "in_short": " ".join(
                     said
                     for said in (
@@ -270,7 +304,9 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                         worse_elsewhere(text, report["secondary"]),
                     )
                     if said
-                ),
+                )
+                if pilot_set or drawn
+                else "",
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(
@@ -294,7 +330,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": shown_time(text, report["window"]["since"], zone)
                 if since and not bad_window
-                else text("pilot.start"),
+                else start_words(text, pilot_set),
                 "window_until": shown_time(text, report["window"]["until"], zone),
             },
         )

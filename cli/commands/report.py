@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.admin_words import admin_words
 from cli.context import app_context
@@ -34,28 +35,36 @@ from spillway.callback_settings import PilotRoiSettings
 from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.storage import open_store
-from web.pilot_page import effect_words, localised, verdict_words, with_unit
+from web.pilot_page import (
+    effect_words,
+    localised,
+    simulated_count,
+    simulated_share,
+    start_words,
+    verdict_words,
+    with_unit,
+)
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
 console = Console()
 
 
-def money_terms(text: ConsoleText, money: dict[str, Any]) -> str:
-    """The ROI's terms in a line, in the admin's language; a term that is missing says why
-    and what to set (pure)."""
+def money_terms(text: ConsoleText, money: dict[str, Any], currency: str) -> str:
+    """The ROI's terms in a line, in the admin's language and amounts in ``currency``
+    (``shop.currency``); a term that is missing says why and what to set (pure)."""
     terms, roi = money["terms"], money["settings"]
     if terms["saved_cost"] is None:
         # Only computed when both arms have callbacks (the report's note says so).
         counted = text("cli.report.not_computed", why=text("pilot.note_arms"))
     else:
         extra = (
-            f"{text('pilot.extra_revenue')} {text.number(terms['extra_revenue'], 2)}"
+            f"{text('pilot.extra_revenue')} {text.money(terms['extra_revenue'], currency)}"
             if roi["lead_value"] > 0
             else text("cli.report.no_lead_value", setting=f"{ROI_SETTINGS}.lead_value")
         )
-        counted = f"{text('pilot.saved_cost')} {text.number(terms['saved_cost'], 2)}, {extra}"
+        counted = f"{text('pilot.saved_cost')} {text.money(terms['saved_cost'], currency)}, {extra}"
     invested = (
-        f"{text('pilot.investment')} {text.number(terms['investment'], 2)}"
+        f"{text('pilot.investment')} {text.money(terms['investment'], currency)}"
         if terms["investment"] > 0
         else text("cli.report.no_investment", setting=f"{ROI_SETTINGS}.investment")
     )
@@ -67,24 +76,83 @@ def _shown(text: ConsoleText, key: str, value: float | None) -> str:
     return with_unit(text, key, localised(text, shown_value(key, value)))
 
 
-def _shown_since(text: ConsoleText, since: str, zone: str) -> str:
+def _shown_since(text: ConsoleText, since: str, zone: str, pilot_set: bool) -> str:
     """The window's start as the console writes times; without --since the report says
-    "the pilot's start" in English, so the pack's words instead."""
+    "the pilot's start" in English, so the pack's words instead (and, with no pilot set,
+    not a start that never was)."""
     try:
         return text.when(datetime.fromisoformat(since).timestamp(), zone)
     except ValueError:
-        return text("pilot.start")
+        return start_words(text, pilot_set)
+
+
+def before_the_verdicts(text: ConsoleText, report: dict[str, Any], pilot_set: bool) -> list[str]:
+    """What must be read before the verdicts, as the Pilot page says it: that no pilot is
+    set and how to start one, and how many of the requests are simulated (pure)."""
+    said = []
+    if not pilot_set:
+        said.append(text("pilot.no_pilot", setting=in_brackets("callbacks.pilot.share_predicted")))
+    simulated = simulated_count(report)
+    if simulated:
+        note = text(
+            "pilot.simulated_note",
+            count=text.count("count.requests", simulated),
+            simulate="spillway simulate --store",
+            purge="spillway db purge-simulated",
+        )
+        said.append(f"{text('common.simulated').upper()}: {note}")
+    return said
+
+
+def column_widths(cells: list[list[str]], room: int) -> list[int] | None:
+    """Widths for columns of ``cells`` (each column's header and cells) in ``room``
+    characters of text: each at least its longest word, the rest shared by how much more
+    each would take; None when every cell fits whole (pure)."""
+    longest = [max(len(word) for cell in column for word in cell.split()) for column in cells]
+    whole = [max(len(cell) for cell in column) for column in cells]
+    if sum(whole) <= room:
+        return None
+    spare = max(0, room - sum(longest))
+    # The narrowest columns whole first, as far as there is room: "4.89 h" on one line.
+    for i in sorted(range(len(cells)), key=lambda i: whole[i]):
+        if whole[i] - longest[i] <= spare:
+            spare -= whole[i] - longest[i]
+            longest[i] = whole[i]
+    wants = [w - m for w, m in zip(whole, longest, strict=True)]
+    if not any(wants):
+        return longest
+    shares = [spare * want // sum(wants) for want in wants]
+    return [m + share for m, share in zip(longest, shares, strict=True)]
+
+
+def word_table(title: str, headers: list[str], rows: list[list[str]], width: int) -> Table:
+    """A table of plain words that, ``width`` characters wide, wraps between words rather
+    than cutting one to "predict…": Rich shrinks wide columns below their longest word
+    (the headers are short for it too, ``cli.report.column``)."""
+    table = Table(title=Text(title))
+    cells = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)]
+    # Each column: one character of padding either side and a border to its left; one more.
+    widths = column_widths(cells, width - 3 * len(headers) - 1)
+    for i, header in enumerate(headers):
+        table.add_column(Text(header), width=widths[i] if widths else None, overflow="fold")
+    for row in rows:
+        table.add_row(*map(Text, row))
+    return table
 
 
 def _print(
-    text: ConsoleText, report: dict[str, Any], agent_hour: PilotRoiSettings, currency: str
+    text: ConsoleText,
+    report: dict[str, Any],
+    agent_hour: PilotRoiSettings,
+    currency: str,
+    pilot_set: bool,
 ) -> None:
     # The console's Pilot page words (pilot.*), so the command and the page say the same;
     # every pack word is escaped, Rich would take "[interval]" for markup.
     w, kpis = report["window"], [report["primary"], *report["secondary"]]
     window = text(
         "pilot.window",
-        since=_shown_since(text, w["since"], w["time_zone"]),
+        since=_shown_since(text, w["since"], w["time_zone"], pilot_set),
         until=text.when(datetime.fromisoformat(w["until"]).timestamp(), w["time_zone"]),
         zone=w["time_zone"],
     )
@@ -95,30 +163,31 @@ def _print(
         setting=in_brackets("callbacks.pilot.evidence"),
     )
     console.print(f"[bold]{escape(text('pilot.title'))}[/]: {escape(window)} {escape(intervals)}")
-    table = Table(title=escape(text("pilot.subtitle")))
-    for key in ("kpi", "predicted", "conventional", "difference", "n_per_arm",
-                "needed_per_arm", "verdict"):  # fmt: skip
-        table.add_column(escape(text(f"pilot.{key}")))
+    for line in before_the_verdicts(text, report, pilot_set):
+        console.print(line, markup=False)
+    simulated = simulated_share(report)
+    headers = [
+        text(f"cli.report.column.{key}")
+        for key in ("kpi", "predicted", "conventional", "difference", "n_per_arm",
+                    "needed_per_arm", "verdict")
+    ]  # fmt: skip
+    rows = []
     for kpi in kpis:
         primary = f" ({text('pilot.primary')})" if kpi is report["primary"] else ""
         needed = kpi["n_needed_per_arm"]
-        table.add_row(
-            *(
-                escape(cell)
-                for cell in (
-                    text(f"pilot.kpis.{kpi['key']}") + primary,
-                    _shown(text, kpi["key"], kpi["predicted"]),
-                    _shown(text, kpi["key"], kpi["conventional"]),
-                    with_unit(text, kpi["key"], localised(text, shown_difference(kpi))),
-                    f"{text.number(kpi['n']['predicted'])} / "
-                    f"{text.number(kpi['n']['conventional'])}",
-                    f"{'-' if needed is None else text.number(needed)} "
-                    f"({effect_words(text, kpi['detectable_effect'])})",
-                    verdict_words(text, kpi),
-                )
-            )
+        rows.append(
+            [
+                text(f"pilot.kpis.{kpi['key']}") + primary,
+                _shown(text, kpi["key"], kpi["predicted"]),
+                _shown(text, kpi["key"], kpi["conventional"]),
+                with_unit(text, kpi["key"], localised(text, shown_difference(kpi))),
+                f"{text.number(kpi['n']['predicted'])} / {text.number(kpi['n']['conventional'])}",
+                f"{'-' if needed is None else text.number(needed)} "
+                f"({effect_words(text, kpi['detectable_effect'])})",
+                verdict_words(text, kpi, simulated),
+            ]
         )
-    console.print(table)
+    console.print(word_table(text("pilot.subtitle"), headers, rows, console.width))
     methods = dict.fromkeys(
         text(f"pilot.method.{k['key']}", resamples=BOOTSTRAP_RESAMPLES) for k in kpis
     )
@@ -132,6 +201,15 @@ def _print(
         ),
         markup=False,
     )
+    if simulated != "none":
+        console.print(
+            text(
+                "pilot.simulated_rows",
+                predicted=text.number(report["arms"]["predicted"]["simulated"]),
+                conventional=text.number(report["arms"]["conventional"]["simulated"]),
+            ),
+            markup=False,
+        )
     money = report["money"]
     table = Table(title=escape(text("pilot.formula")))
     for column in (
@@ -152,7 +230,7 @@ def _print(
         cells = (arm_word, text.number(m["callbacks"]), text.number(m["attempts"]), cpc, roi)
         table.add_row(*map(escape, cells))
     console.print(table)
-    console.print(money_terms(text, money), markup=False)
+    console.print(money_terms(text, money, currency), markup=False)
     for line in staff_hour_words(text, agent_hour, currency).values():
         if line:
             console.print(line, markup=False, soft_wrap=True)
@@ -212,4 +290,5 @@ def pilot(
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         text = admin_words(settings)
-        _print(text, report, settings.callbacks.pilot.roi, settings.shop.currency)
+        pilot = settings.callbacks.pilot
+        _print(text, report, pilot.roi, settings.shop.currency, pilot.share_predicted is not None)

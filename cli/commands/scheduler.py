@@ -17,7 +17,7 @@ from cli.commands.callbacks import JsonOption, _store
 from cli.context import app_context
 from cli.request_card import code_word
 from cli.terminal_text import plain
-from scheduler.daemon import run_scheduler
+from scheduler.daemon import run_scheduler, times_by_model
 from scheduler.dialer import settings_status_report
 from spillway.console_text import ConsoleText
 from spillway.logs import setup_logging
@@ -61,9 +61,17 @@ def _seconds(value: float, text: ConsoleText) -> str:
     return f"{value:g}".replace(".", text.strings["format.decimal_mark"])
 
 
-def status_lines(report: dict[str, Any], poll_s: float, text: ConsoleText) -> list[str]:
+def status_lines(
+    report: dict[str, Any],
+    poll_s: float,
+    text: ConsoleText,
+    *,
+    refit_minutes: float | None = None,
+) -> list[str]:
     """What `scheduler status` prints for ``report`` (:func:`status_report`), in ``text``'s
-    language; stored values with their control characters shown."""
+    language; stored values with their control characters shown. ``refit_minutes``: the
+    callbacks are timed by the contact model, refitted this often (None: they are not);
+    a node that has no model yet then says it times by the plain rules meanwhile."""
     t = text
     lines = [
         t(
@@ -95,6 +103,9 @@ def status_lines(report: dict[str, Any], poll_s: float, text: ConsoleText) -> li
                 every=_seconds(poll_s, t),
             )
         line = t("cli.scheduler.node", node=plain(n["node"]), how=how, dialled=n["dialled"])
+        if n["up"] and refit_minutes is not None and n["model_age_h"] is None:
+            # A normal state on a new node, not an error: the first fit takes a moment.
+            line = t("cli.scheduler.node_first_fit", line=line, minutes=text.number(refit_minutes))
         if n["last_error"]:
             line = t("cli.scheduler.node_error", line=line, error=plain(n["last_error"]))
         lines.append(line)
@@ -111,5 +122,6 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print(json.dumps(report, indent=2))
         return
-    for line in status_lines(report, poll_s, admin_words(settings)):
+    refit = settings.callbacks.model_refit_minutes if times_by_model(settings) else None
+    for line in status_lines(report, poll_s, admin_words(settings), refit_minutes=refit):
         console.print(line, markup=False, soft_wrap=True)

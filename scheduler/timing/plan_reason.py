@@ -59,11 +59,9 @@ class PlanReason:
                 "plan_reason.retry", outcome=text.strings.get(f"attempt.{outcome}", outcome)
             )
         if self.code == CHANCE:
-            words = text(
-                "plan_reason.chance",
-                chance=text.percent(float(v.get("chance", 0.0))),
-                lead=text.number(float(v.get("lead", 0.0)), 2),
-            )
+            # One chance, the customer's at the planned time; the lead value stays in the
+            # stored JSON (a weight, not a probability: saying both read as two chances).
+            words = text("plan_reason.chance", chance=text.percent(float(v.get("chance", 0.0))))
             season = v.get("season")
             return words + (text("plan_reason.season", season=season) if season else "")
         return text(f"plan_reason.{self.code}")

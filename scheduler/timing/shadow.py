@@ -39,6 +39,7 @@ from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing.contact_model import FloatArray, slot_of
 from scheduler.timing.model_keeper import ModelKeeper, predicted_policy
 from scheduler.timing.policy import ConventionalPolicy, Plan, Policy, ShadowPlan
+from scheduler.timing.slot_policy import ModelNotFittedYet
 from spillway.settings import Settings
 from spillway.storage import Store, Transaction
 
@@ -99,7 +100,7 @@ def shadow_policy(
     def answer_probabilities(facts: RequestFacts) -> FloatArray:
         model = keeper.current()
         if model is None:
-            raise RuntimeError("no contact model has been fitted yet")
+            raise ModelNotFittedYet("no contact model has been fitted yet")
         return model.mean(facts.phone, facts.segment, facts.attempts + 1)
 
     return ShadowPolicy(

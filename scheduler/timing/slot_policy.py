@@ -70,6 +70,13 @@ class ModelUnavailable(SpillwayError):
     code = "model_unavailable"
 
 
+class ModelNotFittedYet(ModelUnavailable):
+    """No contact model has been fitted yet (a new scheduler, before its first fit): the
+    conventional rule times the request, as designed; a state, not a fault."""
+
+    code = "model_not_fitted_yet"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     at: float
@@ -213,7 +220,7 @@ def model_probabilities(
     def probabilities(facts: RequestFacts, rng: np.random.Generator, draws: int) -> FloatArray:
         model = model_source()
         if model is None:
-            raise ModelUnavailable("no contact model has been fitted yet")
+            raise ModelNotFittedYet("no contact model has been fitted yet")
         age_s = now() - model.fitted_at
         if age_s > max_age_s:
             raise ModelUnavailable(f"the contact model is {age_s / 3600:.1f} h old (stale)")
