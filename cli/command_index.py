@@ -80,7 +80,8 @@ INDEX: tuple[LazyCommand | str, ...] = (
     LazyCommand(
         "call",
         "Place a spoken test call through Asterisk into the overflow route, and show each turn\n"
-        "(said, heard, understood, answered, latency) and the outcome.",
+        "(said, heard, understood, answered, latency) and the outcome; with --menu, the DTMF\n"
+        "menu's path.",
         _call,
     ),
     LazyCommand(
