@@ -24,6 +24,17 @@ from spillway.storage import Store, open_store
 app = typer.Typer(help="Inspect and migrate Spillway's database.", no_args_is_help=True)
 console = Console()
 
+# How a backup `spillway db backup` wrote begins, by backend: SQLite's file header, and
+# pg_dump's custom format (what `pg_restore` reads).
+BACKUP_HEADERS = {"sqlite": b"SQLite format 3\x00", "postgres": b"PGDMP"}
+BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def is_backup(head: bytes, backend: str) -> bool:
+    """Whether a file beginning with ``head`` can be a backup of a ``backend`` database:
+    a CSV or a log given by mistake is refused before the database is touched."""
+    return head.startswith(BACKUP_HEADERS[backend])
+
 
 @app.command("migrate")
 def migrate(
@@ -161,6 +172,11 @@ def restore(
     if not file.is_file():
         raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
+    backend = settings.storage.backend
+    with file.open("rb") as given:
+        head = given.read(len(BACKUP_HEADERS[backend]))
+    if not is_backup(head, backend):
+        raise InputError.worded("not_a_backup", file=file, backend=BACKEND_NAMES[backend])
     store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:
