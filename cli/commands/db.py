@@ -73,9 +73,16 @@ def migrate(
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Show the applied migrations, any pending ones, and the rows per table."""
+    """Show the applied migrations, any pending ones, and the rows per table; with no
+    SQLite database yet, say so and create none (`spillway db migrate` creates it)."""
     settings = app_context(ctx).settings
     t = admin_words(settings)
+    path = settings.storage.sqlite_path
+    if settings.storage.backend == "sqlite" and not path.exists():
+        every = t.count("cli.db.migrations", len(MIGRATIONS))
+        said = t("cli.db.no_database", path=path, version=latest_version(), migrations=every)
+        console.print(said, style="yellow", markup=False, soft_wrap=True)
+        return
     store = open_store(settings.storage, migrate=False)
     try:
         # The path on a line of its own, never wrapped: it is copied whole.
