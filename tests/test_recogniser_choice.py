@@ -68,3 +68,17 @@ def test_doctor_names_each_languages_recogniser_and_warns_for_a_weak_one(tmp_pat
     assert danish.ok and danish.warning and "whisper whisper-base" in danish.detail
     assert "weak: Whisper base hears most Danish words wrong" in danish.detail
     assert danish.fix == "spillway models fetch sherpa-onnx-whisper-small"
+
+
+def test_models_list_labels_the_small_english_vosk_model_as_auto_uses_it() -> None:
+    """`spillway models list` once called it "default ASR" while, missing, Whisper heard
+    English: its label now says when it is used, and the choice agrees."""
+    from models.registry import REGISTRY
+
+    name = "vosk-model-small-en-us-0.15"
+    [spec] = [s for s in REGISTRY if s.name == name]
+    assert "default" not in spec.description and "once installed" in spec.description
+    missing = choose_recogniser(SpeechSettings(), lambda model: False, language="en")
+    assert missing.engine == "whisper"  # not installed: not the recogniser
+    present = choose_recogniser(SpeechSettings(), lambda model: model == name, language="en")
+    assert (present.engine, present.model) == ("vosk", name)  # installed: it is
