@@ -47,11 +47,12 @@ log = logging.getLogger(__name__)
 
 def build_nlu(settings: Settings, *, use_rasa: bool = True) -> NluEngine:
     """The production NLU engine: the fallback for the pack of ``shop.language`` (trained
-    once, then loaded from ``paths.cache_dir``), Rasa in front unless told not (serve
-    that language's model: `nlu serve --language`)."""
+    once, then loaded from ``paths.cache_dir``), Rasa in front unless told not or
+    ``nlu.rasa_url`` is empty (serve that language's model: `nlu serve --language`)."""
     language = settings.shop.language
     data = load_nlu_data(project_dir(language))
     fallback = load_or_train(data, settings.paths.cache_dir, language=language)
+    use_rasa = use_rasa and settings.nlu.uses_rasa  # an empty nlu.rasa_url: fallback only
     rasa = RasaClient(settings.nlu.rasa_url, settings.nlu.timeout_ms) if use_rasa else None
     if rasa is not None:
         pack_hashes()  # read the packs now, not on the event loop at the first call

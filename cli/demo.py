@@ -64,6 +64,8 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
     the model, about a minute; Rasa itself takes up to a minute to load.
     """
     language = settings.shop.language
+    if not settings.nlu.uses_rasa:
+        return False  # nlu.rasa_url is empty: the fallback classifier alone, as configured
     try:
         model: str | None = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError):
@@ -106,7 +108,8 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
                 raise NluError(
                     f"`spillway nlu serve` exited with {process.returncode}", hint=f"see {log_path}"
                 )
-            if (await check_nlu(settings)).ok:
+            answered = await check_nlu(settings)
+            if answered.ok and not answered.warning:  # a warning: only the fallback answers
                 console.print(f"[green]Rasa NLU service up[/] on {settings.nlu.rasa_url}")
                 return True
             await asyncio.sleep(1.0)

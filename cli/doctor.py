@@ -119,16 +119,24 @@ def check_models(settings: Settings) -> list[Check]:
     return checks + check_recognisers(settings) + check_voices(settings)
 
 
+def spoken_languages(settings: Settings) -> list[str]:
+    """The languages the bot speaks and hears here, whose models the doctor checks: the
+    shop's (``shop.language``; no queue has a language of its own). The console's
+    (``web.language``) is words on a screen, needing no model; a pack nobody configured
+    is not checked, so an English shop is not told to fetch Danish models."""
+    return [settings.shop.language]
+
+
 def check_recognisers(settings: Settings) -> list[Check]:
-    """Which recogniser each language hears with; a warning where the pack says the one
-    this machine gives it is weak (Danish on Whisper base), naming the stronger one."""
+    """Which recogniser each spoken language hears with; a warning where the pack says
+    the one this machine gives it is weak (Danish on Whisper base), naming the stronger."""
     from models.recogniser import installed_recogniser
-    from spillway.language_pack import available_languages, load_pack
+    from spillway.language_pack import load_pack
 
     t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
-    for code in available_languages():
+    for code in spoken_languages(settings):
         pack = load_pack(code)
         choice = installed_recogniser(settings.speech, models_dir, language=code)
         name = t("cli.doctor.recogniser", language=code)
@@ -148,17 +156,16 @@ def check_recognisers(settings: Settings) -> list[Check]:
 
 
 def check_voices(settings: Settings) -> list[Check]:
-    """Which voice each language speaks with; espeak-ng (robotic) is a warning, and so is
-    no voice at all for a language nobody speaks here; for the shop's language a failure."""
+    """Which voice each spoken language speaks with; espeak-ng (robotic) is a warning, no
+    voice at all for the shop's language a failure."""
     from bot.speech.espeak_tts import espeak_path
     from models.discover import find_model
     from models.voice import installed_voice
-    from spillway.language_pack import available_languages
 
     t = admin_words(settings)
     models_dir = settings.paths.cache_dir / "models"
     checks = []
-    for code in available_languages():
+    for code in spoken_languages(settings):
         voice = installed_voice(code, settings.speech, models_dir)
         shop = code == settings.shop.language
         name = t("cli.doctor.voice", language=code) + (" (shop.language)" if shop else "")
@@ -224,21 +231,43 @@ async def served_nlu_model(settings: Settings) -> str:
         return str(response.json().get("model_file", "?"))
 
 
+def fallback_in_use(settings: Settings) -> str | None:
+    """The language whose fallback classifier understands calls Rasa does not (its pack's
+    NLU data reads), or None when the pack has none to train from."""
+    from bot.nlu.data import load_nlu_data, project_dir
+
+    language = settings.shop.language
+    try:
+        load_nlu_data(project_dir(language))
+    except (OSError, ValueError, SpillwayError):
+        return None
+    return language
+
+
 async def check_nlu(settings: Settings) -> Check:
+    """Rasa serving the shop's language; when it is not asked (``nlu.rasa_url`` empty) or
+    does not answer, the fallback classifier serves: OK, and a warning with how to start
+    Rasa. A failure only when nothing understands the callers (or the wrong language)."""
     # Imported here: the packs' hashes are read only when the NLU is checked.
     from bot.nlu.rasa_model import pack_hashes, wrong_language
 
     t = admin_words(settings)
     name = t("cli.doctor.nlu")
+    fallback = fallback_in_use(settings)
+    if not settings.nlu.uses_rasa:
+        if fallback is None:
+            return Check(
+                name, False, t("cli.doctor.nlu_no_fallback", language=settings.shop.language)
+            )
+        return Check(name, True, t("cli.doctor.nlu_fallback_only", language=fallback))
     try:
         model = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError) as exc:
-        return Check(
-            name,
-            False,
-            f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}",
-            "spillway nlu serve",
-        )
+        down = f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}"
+        if fallback is None:
+            return Check(name, False, down, "spillway nlu serve")
+        serves = t("cli.doctor.nlu_fallback_serves", down=down, language=fallback)
+        return Check(name, True, serves, t("cli.doctor.nlu_start_rasa"), warning=True)
     other = wrong_language(model, settings.shop.language, pack_hashes())
     if other is not None:
         wrong = t(

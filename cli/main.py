@@ -19,7 +19,7 @@ from cli.command_index import PRETTY_EXCEPTIONS, RICH_MARKUP_MODE, LazyGroup
 from cli.context import AppContext, app_context, last_settings
 from cli.help_format import no_types_on_flags
 from spillway import __version__
-from spillway.errors import SpillwayError
+from spillway.errors import ConfigError, SpillwayError
 from spillway.logs import setup_logging
 
 no_types_on_flags()  # before any help is printed
@@ -95,8 +95,11 @@ def main() -> None:
     except SpillwayError as exc:
         from cli.admin_words import error_line  # here: it reads the language packs
 
-        line = error_line(exc, last_settings())
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        settings = last_settings()
+        # A configuration says every refused value at once, each on its line.
+        for each in (exc, *exc.more) if isinstance(exc, ConfigError) else (exc,):
+            line = error_line(each, settings)
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -176,7 +176,10 @@ REGISTRY: tuple[ModelSpec, ...] = (
     _vosk(
         "vosk-model-small-en-us-0.15",
         "en-US",
-        "Vosk small US English (40 MB, streaming, default ASR)",
+        # Not "the default ASR": Whisper hears English until this is fetched (or packaged);
+        # then speech.asr_engine: auto picks it (models/recogniser.py).
+        "Vosk small US English (40 MB, streaming): English's recogniser once installed "
+        "(speech.asr_engine: auto prefers it to Whisper)",
         sha256="30f26242c4eb449f948e42cb302dd7a686cb29a3423a8367f99ff41780942498",
         source="third-party: numen get-model.sh (alphacephei publishes none)",
     ),

@@ -5,9 +5,10 @@ The search order does not depend on the current folder: ``--config``, else
 ``$SPILLWAY_CONFIG``, else ``/etc/spillway/spillway.yaml``, else
 ``~/.config/spillway/spillway.yaml`` (:func:`find_config`). The YAML is read without
 aliases and must not hold secrets; the secrets file and ``SPILLWAY_*`` variables
-override it. Any problem becomes one :class:`ConfigError` line that names the key, the
-value, what was expected and where the value came from. The sections themselves are
-:mod:`spillway.settings`.
+override it. Any problem becomes a :class:`ConfigError` line that names the key, the
+value, what was expected and where the value came from (the file's line, when the file
+gave it); every refused value of a file is said at once (:attr:`ConfigError.more`), not
+the first alone. The sections themselves are :mod:`spillway.settings`.
 
 A problem Spillway words itself (an unknown or missing key, a file that is not UTF-8,
 YAML it refuses, a secret in the file, JSON that is not, and pydantic's common refusals
@@ -34,6 +35,7 @@ from pydantic_settings.exceptions import SettingsError
 
 from spillway import paths
 from spillway.config_language import admin_language
+from spillway.config_lines import key_lines
 from spillway.config_values import value_words
 from spillway.errors import ConfigError
 from spillway.secrets import check_secrets_file
@@ -141,7 +143,8 @@ def _utf8(raw: bytes, what: Path) -> str:
         raise ConfigError.worded("not_utf8", file=what, line=line, byte=byte) from None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The file's sections, and the line of each key in it (:func:`key_lines`)."""
     try:
         text = _utf8(path.read_bytes(), path)
     except OSError as exc:
@@ -158,7 +161,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"config error: {path}{where}: invalid YAML: {problem}") from exc
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise ConfigError.worded("not_a_mapping", file=path)
     for section, key in SECRET_KEYS:
@@ -171,7 +174,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
                 variable=f"SPILLWAY_{section.upper()}__{key.upper()}",
                 secrets=paths.secrets_file(),
             )
-    return data
+    return data, key_lines(text, _NoAliasLoader)
 
 
 def _env_names(key: str) -> list[str]:
@@ -193,13 +196,25 @@ def _in_file(data: Any, key: str) -> bool:
     return True
 
 
-def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path | None) -> Wording:
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """What the settings were read from: the file's sections and the line of each key
+    (empty without a file), its path, and the secrets file (None: none)."""
+
+    data: dict[str, Any]
+    lines: Mapping[str, int]
+    path: Path | None
+    secrets: Path | None
+
+
+def _source_of(key: str, read: _Given) -> Wording:
     """Where the value of ``key`` in force came from, as the error line says it.
 
     The sources in their order of priority (:meth:`Settings.settings_customise_sources`):
     an environment variable (named as set: pydantic-settings reads them in any case),
-    the secrets file, the YAML file, else the built-in default.
+    the secrets file, the YAML file (with the key's line), else the built-in default.
     """
+    data, lines, path, secrets = read.data, read.lines, read.path, read.secrets
     names = _env_names(key)
     environment = {
         name.upper(): name for name in os.environ if name.upper().startswith("SPILLWAY_")
@@ -213,23 +228,20 @@ def _source_of(key: str, data: dict[str, Any], path: Path | None, secrets: Path 
         if any(name in given for name in names):
             return worded("cli.config.source.secrets", file=secrets)
     if path is not None and _in_file(data, key):
-        return worded("cli.config.source.file", file=path)
+        line = lines.get(key)
+        if line is None:
+            return worded("cli.config.source.file", file=path)
+        return worded("cli.config.source.file_line", file=path, line=line)
     return DEFAULT
 
 
-def _with_sources(
-    first: Wording,
-    context: Mapping[str, Any],
-    data: dict[str, Any],
-    path: Path | None,
-    secrets: Path | None,
-) -> Wording:
+def _with_sources(first: Wording, context: Mapping[str, Any], read: _Given) -> Wording:
     """Where the refused value came from, and for a check across sections where each other
     key it read came from: a host-mode check fails as much from where pbx.mode was set as
     from the dial string."""
     source = first
     for other in str(context.get("with_keys", "")).split():
-        found = _source_of(other, data, path, secrets)
+        found = _source_of(other, read)
         if found == DEFAULT:
             source = worded("cli.config.source.also_default", sources=source, other=other)
         else:
@@ -237,10 +249,8 @@ def _with_sources(
     return source
 
 
-def _refusal(
-    error: Any, data: dict[str, Any], path: Path | None, secrets: Path | None
-) -> ConfigError:
-    """pydantic's first ``error`` as one line naming the key, the value and its source:
+def _refusal(error: Any, read: _Given) -> ConfigError:
+    """One of pydantic's ``error``s as one line naming the key, the value and its source:
     an unknown or missing key and the common refusals of a value in the pack's words
     (:mod:`spillway.config_values`), any other refusal in English with the code
     ``config.invalid_value``."""
@@ -252,7 +262,7 @@ def _refusal(
         key, value = str(context["key"]), context.get("value")
     kind = error["type"]
     # A missing key's source is the entry that lacks it.
-    first = _source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, data, path, secrets)
+    first = _source_of(key.rsplit(".", 1)[0] if kind == "missing" else key, read)
     if kind == "extra_forbidden":
         return ConfigError.worded("unknown_key", key=key, source=first)
     if kind == "missing":
@@ -260,14 +270,14 @@ def _refusal(
     # A console user's entry holds a password hash (or, mistyped, the password itself).
     masked = ("secret", "token", "dsn", "password", "web.users")
     shown = "<secret>" if any(word in key for word in masked) else repr(value)
-    sources = _with_sources(first, context, data, path, secrets)
+    sources = _with_sources(first, context, read)
     words = value_words(error)
     if words is not None and error["loc"]:
         name, values = words
         return ConfigError.worded(name, key=key, value=shown, source=sources, **values)
     source = f" ({sources})"
     if not error["loc"] and "key" not in context:  # a check of the whole file
-        source = f" (in {path})" if path is not None else ""
+        source = f" (in {read.path})" if read.path is not None else ""
     msg = str(error["msg"])
     expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else msg
     # pydantic's English, or a check of our own (its words are English): a code, no pack.
@@ -276,21 +286,23 @@ def _refusal(
 
 
 def load_settings(config_path: Path | None = None, *, use_default_path: bool = True) -> Settings:
-    """Load and validate the settings; raise one ConfigError line on any problem, in
-    the admin's language when Spillway words it (:attr:`ConfigError.admin_language`)."""
+    """Load and validate the settings; raise a ConfigError line on any problem, the
+    file's other refused values with it (:attr:`ConfigError.more`), each in the admin's
+    language when Spillway words it (:attr:`ConfigError.admin_language`)."""
     path = config_path or (default_config_path() if use_default_path else None)
     data: dict[str, Any] | None = None  # None: the file could not be read
     try:
-        data = _read_yaml(path) if path is not None else {}
-        return _validated(data, path)
+        data, lines = _read_yaml(path) if path is not None else ({}, {})
+        return _validated(data, lines, path)
     except ConfigError as exc:
-        if exc.wording is not None:
-            failing = exc.wording.values.get("key")
-            exc.admin_language = admin_language(data, os.environ, str(failing or ""))
+        for each in (exc, *exc.more):
+            if each.wording is not None:
+                failing = each.wording.values.get("key")
+                each.admin_language = admin_language(data, os.environ, str(failing or ""))
         raise
 
 
-def _validated(data: dict[str, Any], path: Path | None) -> Settings:
+def _validated(data: dict[str, Any], lines: Mapping[str, int], path: Path | None) -> Settings:
     secrets: Path | None = paths.secrets_file()
     if secrets is not None and secrets.is_file():
         warning = check_secrets_file(secrets)
@@ -302,7 +314,12 @@ def _validated(data: dict[str, Any], path: Path | None) -> Settings:
     try:
         return Settings(_env_file=secrets, **data)
     except ValidationError as exc:
-        raise _refusal(exc.errors()[0], data, path, secrets) from exc
+        # Every refusal at once: an admin fixing a typo, a time zone and a count should
+        # not need three runs of `config check` to learn of them.
+        read = _Given(data, lines, path, secrets)
+        first, *more = [_refusal(error, read) for error in exc.errors()]
+        first.more = tuple(more)
+        raise first from exc
     except SettingsError as exc:
         # A list or section given in the environment or the secrets file that is not JSON.
         field = str(exc).split('"')[1] if '"' in str(exc) else "?"

@@ -79,6 +79,9 @@ class ConfigError(SpillwayError):
     # The language of the admin who wrote the configuration, as far as it could be read
     # (spillway.config_language): the settings that would say it are what failed.
     admin_language: str | None = None
+    # The configuration's other refused values, said after this one: all of a file's
+    # problems in one run (spillway.config_file).
+    more: tuple[ConfigError, ...] = ()
 
 
 class StorageError(SpillwayError):

@@ -156,6 +156,8 @@ class StorageSettings(Section):
 class NluSettings(Section):
     """Intent recognition: the Rasa service and the in-process fallback."""
 
+    # Empty (or null): no Rasa, the in-process fallback classifier understands every call
+    # (a small machine; `spillway doctor` then checks nothing on a port).
     rasa_url: str = "http://127.0.0.1:15005"
     timeout_ms: int = Field(800, ge=50)
     retry_after_s: float = Field(5.0, ge=0)
@@ -163,6 +165,16 @@ class NluSettings(Section):
     # A yes that leads to a case, an SMS or a callback must be at least this sure;
     # a fainter one is asked again (docs/PERFORMANCE.md, h2-bot-understanding).
     min_yes_confidence: float = Field(0.9, ge=0, le=1)
+
+    @field_validator("rasa_url", mode="before")
+    @classmethod
+    def _null_is_no_rasa(cls, value: object) -> object:
+        return "" if value is None else value
+
+    @property
+    def uses_rasa(self) -> bool:
+        """Whether Rasa is asked at all (``rasa_url`` set), or the fallback alone serves."""
+        return bool(self.rasa_url.strip())
 
 
 class SpeechSettings(Section):

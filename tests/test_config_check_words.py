@@ -23,75 +23,76 @@ CASES = {
     "not_a_listed_worker": (
         WORKERS + b"controller:\n  worker: c\n",
         "fejl i konfigurationen: controller.worker = 'c': værdien skal være et af navnene i "
-        "pbx.workers (a, b) (i {file}; pbx.workers i {file})",
+        "pbx.workers (a, b) (i {file} linje 6; pbx.workers i {file} linje 2)",
         "config error: controller.worker = 'c': expected one of the names in pbx.workers "
-        "(a, b) (in {file}; pbx.workers in {file})",
+        "(a, b) (in {file} line 6; pbx.workers in {file} line 2)",
     ),
     "no_workers_listed": (
         b"controller:\n  worker: c\n",
         "fejl i konfigurationen: controller.worker = 'c': værdien skal være tom, for "
-        "pbx.workers har ingen poster (i {file}; pbx.workers har den indbyggede standardværdi)",
+        "pbx.workers har ingen poster "
+        "(i {file} linje 2; pbx.workers har den indbyggede standardværdi)",
         "config error: controller.worker = 'c': expected empty: pbx.workers lists no workers "
-        "(in {file}; pbx.workers at its built-in default)",
+        "(in {file} line 2; pbx.workers at its built-in default)",
     ),
     "host_dial_string": (
         b"pbx:\n  mode: host\n",
         f"fejl i konfigurationen: callbacks.dial_string = {SANDBOX_DIAL}: med pbx.mode: host "
         "skal værdien være en opkaldsstreng til denne PBX's trunk, fx "
         "PJSIP/{e164}@my-trunk (spillway-sim-customer findes kun i sandkassen, så alle "
-        "tilbagekald ville mislykkes) (den indbyggede standardværdi; pbx.mode i {file})",
+        "tilbagekald ville mislykkes) (den indbyggede standardværdi; pbx.mode i {file} linje 2)",
         f"config error: callbacks.dial_string = {SANDBOX_DIAL}: expected a dial string of this "
         "PBX's trunk with pbx.mode: host, e.g. PJSIP/{e164}@my-trunk (spillway-sim-customer "
         "exists only in the sandbox, so every callback would fail) (the built-in default; "
-        "pbx.mode in {file})",
+        "pbx.mode in {file} line 2)",
     ),
     "patience_twice": (
         b"callbacks:\n  patience_hours: 6\n  lead_half_life_hours: 6\n",
         "fejl i konfigurationen: callbacks.patience_hours = 6: patience_hours skal stå alene, "
         "men det ældre navn lead_half_life_hours er også sat; behold patience_hours "
-        "(i {file}; callbacks.lead_half_life_hours i {file})",
+        "(i {file} linje 2; callbacks.lead_half_life_hours i {file} linje 3)",
         "config error: callbacks.patience_hours = 6: expected patience_hours alone: its older "
         "name lead_half_life_hours is set too; keep patience_hours "
-        "(in {file}; callbacks.lead_half_life_hours in {file})",
+        "(in {file} line 2; callbacks.lead_half_life_hours in {file} line 3)",
     ),
     "dial_string_placeholder": (
         b"callbacks:\n  dial_string: 'PJSIP/{phone}@my-trunk'\n",
         "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': værdien "
         "skal være en opkaldsstreng med kundens nummer som {e164} eller {digits}, fx "
-        "PJSIP/{e164}@my-trunk ({phone} er ingen af delene) (i {file})",
+        "PJSIP/{e164}@my-trunk ({phone} er ingen af delene) (i {file} linje 2)",
         "config error: callbacks.dial_string = 'PJSIP/{phone}@my-trunk': expected a dial "
         "string with the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
-        "({phone} is neither) (in {file})",
+        "({phone} is neither) (in {file} line 2)",
     ),
     "dial_string_without_number": (
         b"callbacks:\n  dial_string: PJSIP/my-trunk\n",
         "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/my-trunk': værdien skal være "
         "en opkaldsstreng med kundens nummer som {e164} eller {digits}, fx "
-        "PJSIP/{e164}@my-trunk (den har ingen af delene) (i {file})",
+        "PJSIP/{e164}@my-trunk (den har ingen af delene) (i {file} linje 2)",
         "config error: callbacks.dial_string = 'PJSIP/my-trunk': expected a dial string with "
         "the customer's number as {e164} or {digits}, e.g. PJSIP/{e164}@my-trunk "
-        "(it has neither) (in {file})",
+        "(it has neither) (in {file} line 2)",
     ),
     "url_template_placeholder": (
         b"shop:\n  return_label_url: 'https://s.dk/r/{case}'\n",
         "fejl i konfigurationen: shop.return_label_url = 'https://s.dk/r/{case}': værdien skal "
-        "være en URL-skabelon med pladsholderne {order}, ikke {case} (i {file})",
+        "være en URL-skabelon med pladsholderne {order}, ikke {case} (i {file} linje 2)",
         "config error: shop.return_label_url = 'https://s.dk/r/{case}': expected a URL "
-        "template whose placeholders are {order}, not {case} (in {file})",
+        "template whose placeholders are {order}, not {case} (in {file} line 2)",
     ),
     "host_port": (
         b"pbx:\n  workers:\n    - {name: a, fastagi: nowhere}\n",
         "fejl i konfigurationen: pbx.workers.0.fastagi = 'nowhere': værdien skal være "
-        "vært:port, fx 10.0.0.11:4573 (i {file})",
+        "vært:port, fx 10.0.0.11:4573 (i {file} linje 3)",
         "config error: pbx.workers.0.fastagi = 'nowhere': expected host:port, "
-        "e.g. 10.0.0.11:4573 (in {file})",
+        "e.g. 10.0.0.11:4573 (in {file} line 3)",
     ),
     "host_port_host": (
         b"pbx:\n  workers:\n    - {name: a, fastagi: '::1:4573'}\n",
         "fejl i konfigurationen: pbx.workers.0.fastagi = '::1:4573': værdien skal være "
-        "vært:port, fx 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file})",
+        "vært:port, fx 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file} linje 3)",
         "config error: pbx.workers.0.fastagi = '::1:4573': expected host:port, "
-        "e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address) (in {file})",
+        "e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address) (in {file} line 3)",
     ),
 }
 

@@ -49,14 +49,16 @@ UNKNOWN = b"queue:\n  agnets: 3\n"
         (
             UNKNOWN,
             {},
-            "fejl i konfigurationen: queue.agnets: ukendt nøgle (i {file}) [config.unknown_key]",
-            "config error: queue.agnets: unknown key (in {file}) [config.unknown_key]",
+            "fejl i konfigurationen: queue.agnets: ukendt nøgle (i {file} linje 2) "
+            "[config.unknown_key]",
+            "config error: queue.agnets: unknown key (in {file} line 2) [config.unknown_key]",
         ),
         (
             b"pbx:\n  workers:\n    - fastagi: 10.0.0.7:4573\n",
             {},
-            "fejl i konfigurationen: pbx.workers.0.name mangler (i {file}) [config.missing_key]",
-            "config error: pbx.workers.0.name: missing (in {file}) [config.missing_key]",
+            "fejl i konfigurationen: pbx.workers.0.name mangler (i {file} linje 3) "
+            "[config.missing_key]",
+            "config error: pbx.workers.0.name: missing (in {file} line 3) [config.missing_key]",
         ),
         (
             b"shop:\n  name: caf\xe9\n",

@@ -125,7 +125,7 @@ def test_a_dial_string_must_name_the_customers_number(
         load_settings(config)
     message = str(caught.value)
     assert message.startswith(f"config error: callbacks.dial_string = '{dial_string}': expected")
-    assert problem in message and f"(in {config})" in message
+    assert problem in message and f"(in {config} line 4)" in message
     config.write_text("callbacks:\n  dial_string: 'PJSIP/00{digits}@my-trunk'\n")
     assert load_settings(config).callbacks.dial_string == "PJSIP/00{digits}@my-trunk"
 

@@ -29,66 +29,66 @@ CASES = {
     "bad-int": (
         b"queue:\n  agents: mange\n",
         "fejl i konfigurationen: queue.agents = 'mange': værdien skal være et helt tal "
-        "(i {file}) [config.not_an_integer]",
-        "config error: queue.agents = 'mange': expected a whole number (in {file}) "
+        "(i {file} linje 2) [config.not_an_integer]",
+        "config error: queue.agents = 'mange': expected a whole number (in {file} line 2) "
         "[config.not_an_integer]",
     ),
     "negative": (
         b"storage:\n  busy_timeout_ms: -5\n",
         "fejl i konfigurationen: storage.busy_timeout_ms = -5: værdien skal være mindst 0 "
-        "(i {file}) [config.below_minimum]",
-        "config error: storage.busy_timeout_ms = -5: expected at least 0 (in {file}) "
+        "(i {file} linje 2) [config.below_minimum]",
+        "config error: storage.busy_timeout_ms = -5: expected at least 0 (in {file} line 2) "
         "[config.below_minimum]",
     ),
     "bad-literal": (
         b"speech:\n  asr_engine: google\n",
         "fejl i konfigurationen: speech.asr_engine = 'google': værdien skal være 'auto', "
-        "'vosk', 'whisper' eller 'sherpa' (i {file}) [config.not_one_of]",
+        "'vosk', 'whisper' eller 'sherpa' (i {file} linje 2) [config.not_one_of]",
         "config error: speech.asr_engine = 'google': expected 'auto', 'vosk', 'whisper' or "
-        "'sherpa' (in {file}) [config.not_one_of]",
+        "'sherpa' (in {file} line 2) [config.not_one_of]",
     ),
     "bad-date": (
         b"callbacks:\n  extra_holidays: [2026-12-24, juleaften]\n",
         "fejl i konfigurationen: callbacks.extra_holidays.1 = 'juleaften': værdien skal være "
-        "en dato som 2026-12-24 (i {file}) [config.not_a_date]",
+        "en dato som 2026-12-24 (i {file} linje 2) [config.not_a_date]",
         "config error: callbacks.extra_holidays.1 = 'juleaften': expected a date such as "
-        "2026-12-24 (in {file}) [config.not_a_date]",
+        "2026-12-24 (in {file} line 2) [config.not_a_date]",
     ),
     "too-large": (
         b"nlu:\n  min_confidence: 1.5\n",
-        "fejl i konfigurationen: nlu.min_confidence = 1.5: værdien må højst være 1 (i {file}) "
-        "[config.above_maximum]",
-        "config error: nlu.min_confidence = 1.5: expected at most 1 (in {file}) "
+        "fejl i konfigurationen: nlu.min_confidence = 1.5: værdien må højst være 1 "
+        "(i {file} linje 2) [config.above_maximum]",
+        "config error: nlu.min_confidence = 1.5: expected at most 1 (in {file} line 2) "
         "[config.above_maximum]",
     ),
     "not-above": (
         b"sms:\n  timeout_s: 0\n",
         "fejl i konfigurationen: sms.timeout_s = 0: værdien skal være et tal større end 0 "
-        "(i {file}) [config.not_greater_than]",
-        "config error: sms.timeout_s = 0: expected a number greater than 0 (in {file}) "
+        "(i {file} linje 2) [config.not_greater_than]",
+        "config error: sms.timeout_s = 0: expected a number greater than 0 (in {file} line 2) "
         "[config.not_greater_than]",
     ),
     "own-check-time-zone": (
         b"shop:\n  timezone: Mars/Olympus\n",
         "fejl i konfigurationen: shop.timezone = 'Mars/Olympus': værdien skal være navnet på en "
-        "IANA-tidszone som Europe/Copenhagen (i {file}) [config.not_a_time_zone]",
+        "IANA-tidszone som Europe/Copenhagen (i {file} linje 2) [config.not_a_time_zone]",
         "config error: shop.timezone = 'Mars/Olympus': expected an IANA time zone name such as "
-        "Europe/Copenhagen (in {file}) [config.not_a_time_zone]",
+        "Europe/Copenhagen (in {file} line 2) [config.not_a_time_zone]",
     ),
     "own-check-with-a-value": (
         b"sms:\n  timeout_s: 10\n  claim_timeout_s: 10\n",
         "fejl i konfigurationen: sms.claim_timeout_s = 10: værdien skal være større end "
         "sms.timeout_s (10), ellers kan en besked, der stadig er ved at blive sendt, blive taget "
-        "op igen (i {file}) [config.claim_too_short]",
+        "op igen (i {file} linje 3) [config.claim_too_short]",
         "config error: sms.claim_timeout_s = 10: expected more than sms.timeout_s (10), or a "
-        "post still in flight could be taken up again (in {file}) [config.claim_too_short]",
+        "post still in flight could be taken up again (in {file} line 3) [config.claim_too_short]",
     ),
     "text-too-short": (
         b"callbacks:\n  season_region: ''\n",
         "fejl i konfigurationen: callbacks.season_region = '': værdien skal have mindst 1 tegn "
-        "(i {file}) [config.text_too_short]",
-        "config error: callbacks.season_region = '': expected at least 1 character (in {file}) "
-        "[config.text_too_short]",
+        "(i {file} linje 2) [config.text_too_short]",
+        "config error: callbacks.season_region = '': expected at least 1 character "
+        "(in {file} line 2) [config.text_too_short]",
     ),
 }
 
@@ -134,14 +134,15 @@ WORKERS_FROM_ENV = (
             "da",
             WORKERS_FROM_ENV,
             "fejl i konfigurationen: controller.worker = 'c': værdien skal være et af navnene i "
-            "pbx.workers (a) (i {file}; pbx.workers fra $SPILLWAY_PBX__WORKERS) "
+            "pbx.workers (a) (i {file} linje 2; pbx.workers fra $SPILLWAY_PBX__WORKERS) "
             "[config.not_a_listed_worker]",
         ),
         (
             "en",
             WORKERS_FROM_ENV,
             "config error: controller.worker = 'c': expected one of the names in pbx.workers "
-            "(a) (in {file}; pbx.workers from $SPILLWAY_PBX__WORKERS) [config.not_a_listed_worker]",
+            "(a) (in {file} line 2; pbx.workers from $SPILLWAY_PBX__WORKERS) "
+            "[config.not_a_listed_worker]",
         ),
     ],
 )
@@ -181,7 +182,7 @@ def test_a_refusal_the_packs_do_not_word_stays_english_whole_with_a_code(
     assert said == (
         "config error: pbx.ami_permit.0 = '10.0.0.1/33': expected an IPv4 network such as "
         f"127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5 ({refused.value}) "
-        f"(in {file}) [{INVALID_VALUE}]"
+        f"(in {file} line 2) [{INVALID_VALUE}]"
     )
 
 

@@ -1,5 +1,6 @@
 """Backups: a copy taken while a writer writes is whole; restore does not overwrite a live
-database unless forced; `db migrate` backs a database with data up first."""
+database unless forced, nor from a file that is not a backup (a CSV given by mistake:
+an input error with its code, exit 2); `db migrate` backs a database with data up first."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli.admin_words import error_line
+from cli.commands.db import is_backup
 from cli.main import app
 from spillway.errors import InputError
 from spillway.schema import MIGRATIONS
+from spillway.settings import Settings
 from spillway.storage import SqliteStore
 
 runner = CliRunner()
@@ -200,3 +204,44 @@ def test_a_postgres_dump_is_readable_by_its_owner_only(
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "dump.pg").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            "{file} is not a backup of a SQLite database: expected a file `spillway db backup` "
+            "wrote [input.not_a_backup]",
+        ),
+        (
+            "da",
+            "{file} er ikke en sikkerhedskopi af en SQLite-database: det skal være en fil, som "
+            "`spillway db backup` har skrevet [input.not_a_backup]",
+        ),
+    ],
+)
+def test_restore_refuses_a_file_that_is_not_a_backup_with_a_code(
+    tmp_path: Path, language: str, said: str
+) -> None:
+    path = tmp_path / "live.db"
+    db = SqliteStore(path)
+    db.migrate()
+    _call(db, 1)
+    csv = tmp_path / "cb.csv"
+    csv.write_text("phone,window\n+4520123456,9-17\n")
+    env = {**_env(path, tmp_path), "SPILLWAY_WEB__LANGUAGE": language}
+    refused = runner.invoke(app, ["db", "restore", str(csv), "--force"], env=env)
+    assert isinstance(refused.exception, InputError) and refused.exception.exit_code == 2
+    settings = Settings(web={"language": language})
+    assert error_line(refused.exception, settings) == said.format(file=csv)
+    assert [r["call_id"] for r in db.query("SELECT call_id FROM calls")] == ["c1"]  # untouched
+    db.close()
+
+
+def test_a_backup_is_known_by_how_it_begins() -> None:
+    assert is_backup(b"SQLite format 3\x00\x10\x00", "sqlite")
+    assert not is_backup(b"phone,window\n", "sqlite") and not is_backup(b"", "sqlite")
+    assert is_backup(b"PGDMP\x01\x0e", "postgres") and not is_backup(
+        b"SQLite format 3\x00", "postgres"
+    )

@@ -1,9 +1,11 @@
-"""`spillway db status`: pending migrations are named, with the command that applies them."""
+"""`spillway db status`: pending migrations are named, with the command that applies them;
+with no database yet it says so and creates none."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -41,6 +43,8 @@ def test_an_up_to_date_database_says_so(tmp_path: Path, store: SqliteStore) -> N
 def test_the_database_path_is_never_wrapped(tmp_path: Path) -> None:
     """On an empty database the table is narrow: its title wrapped the path mid-name."""
     database = tmp_path / "a" / "rather" / "long" / "folder" / "spillway.db"
+    database.parent.mkdir(parents=True)
+    SqliteStore(database).close()  # a database with no schema yet
     config = tmp_path / "c.yaml"
     config.write_text(f"storage:\n  sqlite_path: {database}\n")
     result = CliRunner().invoke(
@@ -51,7 +55,34 @@ def test_the_database_path_is_never_wrapped(tmp_path: Path) -> None:
 
 
 def test_a_new_database_is_one_line_not_every_migrations_name(tmp_path: Path) -> None:
+    SqliteStore(tmp_path / "new.db").close()  # created, not migrated
     shown = _status(tmp_path, tmp_path / "new.db")
     count = sum(1 for line in shown.splitlines() if line.startswith("no schema yet"))
     assert count == 1 and f"`spillway db migrate` creates it (v{latest_version()}," in shown
     assert "pending" not in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "no database at {path} yet (nothing was created): `spillway db migrate` creates it"),
+        (
+            "da",
+            "der er endnu ingen database i {path} (intet er oprettet): `spillway db migrate` "
+            "opretter den",
+        ),
+    ],
+)
+def test_status_without_a_database_says_so_and_creates_none(
+    tmp_path: Path, language: str, said: str
+) -> None:
+    database = tmp_path / "data" / "spillway.db"
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {database}\nweb:\n  language: {language}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "db", "status"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(said.format(path=database)), result.output
+    assert f"(v{latest_version()}, " in result.output
+    assert not database.exists() and not database.parent.exists()

@@ -170,10 +170,13 @@ def test_why_a_recogniser_or_voice_was_chosen_is_said_in_each_language() -> None
 def test_the_doctors_recogniser_and_voice_lines_speak_the_admins_language(
     tmp_path: Path, language: str, heard: str, weak: str, spoken: str, not_said: str
 ) -> None:
-    # An empty models directory: Danish has neither its Vosk model nor its Piper voice.
-    settings = make_settings(paths={"cache_dir": str(tmp_path)}, shop={"language": language})
+    # An empty models directory: Danish has neither its Vosk model nor its Piper voice. A
+    # Danish shop, its admin reading the CLI in ``language`` (web.language).
+    settings = make_settings(
+        paths={"cache_dir": str(tmp_path)}, shop={"language": "da"}, web={"language": language}
+    )
     t = admin_words(settings)
-    shop = " (shop.language)" if language == "da" else ""
+    shop = " (shop.language)"
     recogniser = {c.name: c for c in check_recognisers(settings)}
     voice = {c.name: c for c in check_voices(settings)}
     danish_ears = recogniser[t("cli.doctor.recogniser", language="da") + shop].detail

@@ -24,6 +24,7 @@ from spillway.erasure import forget
 from spillway.errors import ConfigError
 from spillway.language_pack import load_pack
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
+from spillway.phone import mask_phone
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.gdpr_world import ALWAYS, opted_out_and_bystander
@@ -375,3 +376,24 @@ async def test_the_export_says_which_moment_was_promised_and_what_a_hash_is(
     # A case's context and a call event's data are objects too.
     assert all(isinstance(c["context"], dict) for c in exported["data"]["cases"])
     assert all(isinstance(e["data"], dict) for e in exported["data"]["call_events"])
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "nothing is stored about {phone}: the export lists no rows"),
+        ("da", "der er intet gemt om {phone}: udtrækket indeholder ingen rækker"),
+    ],
+)
+async def test_an_export_of_an_unknown_number_says_so_and_stays_json(
+    world: SqliteStore, language: str, said: str
+) -> None:
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(world.path), "SPILLWAY_WEB__LANGUAGE": language}
+    unknown = "20999999"
+    done = CliRunner().invoke(app, ["gdpr", "export", unknown], env=env)
+    assert done.exit_code == 0, done.output
+    exported = json.loads(done.stdout)  # stdout is the JSON alone, for scripts
+    assert exported["phone"] == "+45" + unknown and exported["data"] == {}
+    assert done.stderr.strip() == said.format(phone=mask_phone("+45" + unknown))
+    known = CliRunner().invoke(app, ["gdpr", "export", BO], env=env)
+    assert known.exit_code == 0 and known.stderr == ""  # rows found: nothing to add

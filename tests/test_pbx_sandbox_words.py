@@ -67,12 +67,12 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     [
         (
             "en",
-            "built: no  running: no  pid: -  AMI: no    (not built)",
+            f"instance: {INSTANCE}  built: no  running: no  pid: -  AMI: no    (not built)",
             "start it with `spillway pbx sandbox up`",
         ),
         (
             "da",
-            "bygget: nej  kører: nej  pid: -  AMI: nej    (ikke bygget)",
+            f"instans: {INSTANCE}  bygget: nej  kører: nej  pid: -  AMI: nej    (ikke bygget)",
             "start den med `spillway pbx sandbox up`",
         ),
     ],
@@ -90,12 +90,14 @@ def test_status_of_a_sandbox_not_built_is_said_in_the_admins_language(
     [
         (
             "en",
-            "built: yes  running: yes  pid: {pid}  AMI: no  Asterisk 22.10.0  "
+            f"instance: {INSTANCE}  built: yes  running: yes  pid: {{pid}}  AMI: no  "
+            "Asterisk 22.10.0  "
             "(no AMI secret configured: SPILLWAY_PBX__AMI_SECRET)",
         ),
         (
             "da",
-            "bygget: ja  kører: ja  pid: {pid}  AMI: nej  Asterisk 22.10.0  "
+            f"instans: {INSTANCE}  bygget: ja  kører: ja  pid: {{pid}}  AMI: nej  "
+            "Asterisk 22.10.0  "
             "(ingen AMI-adgangskode sat op: SPILLWAY_PBX__AMI_SECRET)",
         ),
     ],

@@ -57,8 +57,28 @@ def test_doctor_names_each_languages_recogniser_and_warns_for_a_weak_one(tmp_pat
     # An empty models directory: nothing fetched, only what pip packages ship.
     settings = Settings(paths={"cache_dir": str(tmp_path)})
     checks = {c.name: c for c in check_recognisers(settings)}
-    english, danish = checks["recogniser en (shop.language)"], checks["recogniser da"]
+    [english] = checks.values()  # an English shop: no word about Danish models
+    assert english.name == "recogniser en (shop.language)"
     assert english.ok and not english.warning and "whisper-tiny.en" in english.detail
+    danish_shop = Settings(
+        paths={"cache_dir": str(tmp_path)}, shop={"language": "da"}, web={"language": "en"}
+    )
+    [danish] = check_recognisers(danish_shop)
+    assert danish.name == "recogniser da (shop.language)"
     assert danish.ok and danish.warning and "whisper whisper-base" in danish.detail
     assert "weak: Whisper base hears most Danish words wrong" in danish.detail
     assert danish.fix == "spillway models fetch sherpa-onnx-whisper-small"
+
+
+def test_models_list_labels_the_small_english_vosk_model_as_auto_uses_it() -> None:
+    """`spillway models list` once called it "default ASR" while, missing, Whisper heard
+    English: its label now says when it is used, and the choice agrees."""
+    from models.registry import REGISTRY
+
+    name = "vosk-model-small-en-us-0.15"
+    [spec] = [s for s in REGISTRY if s.name == name]
+    assert "default" not in spec.description and "once installed" in spec.description
+    missing = choose_recogniser(SpeechSettings(), lambda model: False, language="en")
+    assert missing.engine == "whisper"  # not installed: not the recogniser
+    present = choose_recogniser(SpeechSettings(), lambda model: model == name, language="en")
+    assert (present.engine, present.model) == ("vosk", name)  # installed: it is

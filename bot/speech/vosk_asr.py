@@ -1,4 +1,5 @@
-"""Vosk (Kaldi) streaming recognition: the default ASR engine.
+"""Vosk (Kaldi) streaming recognition: the engine ``speech.asr_engine: auto`` picks when
+a Vosk model of the shop's language is installed (else sherpa-onnx or Whisper).
 
 One ``vosk.Model`` per process (loaded by :func:`load_vosk_model` and passed in),
 one ``KaldiRecognizer`` per call, and every ``AcceptWaveform`` call runs in a

@@ -24,7 +24,7 @@ console = Console()
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Validate the configuration; exit 2 with one line naming the bad key."""
+    """Validate the configuration; exit 2 with a line for each bad key, all at once."""
     state = app_context(ctx)
     settings = state.settings  # loading is most of the check
     if settings.web.api_token is not None:

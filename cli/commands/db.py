@@ -24,6 +24,17 @@ from spillway.storage import Store, open_store
 app = typer.Typer(help="Inspect and migrate Spillway's database.", no_args_is_help=True)
 console = Console()
 
+# How a backup `spillway db backup` wrote begins, by backend: SQLite's file header, and
+# pg_dump's custom format (what `pg_restore` reads).
+BACKUP_HEADERS = {"sqlite": b"SQLite format 3\x00", "postgres": b"PGDMP"}
+BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def is_backup(head: bytes, backend: str) -> bool:
+    """Whether a file beginning with ``head`` can be a backup of a ``backend`` database:
+    a CSV or a log given by mistake is refused before the database is touched."""
+    return head.startswith(BACKUP_HEADERS[backend])
+
 
 @app.command("migrate")
 def migrate(
@@ -62,9 +73,16 @@ def migrate(
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Show the applied migrations, any pending ones, and the rows per table."""
+    """Show the applied migrations, any pending ones, and the rows per table; with no
+    SQLite database yet, say so and create none (`spillway db migrate` creates it)."""
     settings = app_context(ctx).settings
     t = admin_words(settings)
+    path = settings.storage.sqlite_path
+    if settings.storage.backend == "sqlite" and not path.exists():
+        every = t.count("cli.db.migrations", len(MIGRATIONS))
+        said = t("cli.db.no_database", path=path, version=latest_version(), migrations=every)
+        console.print(said, style="yellow", markup=False, soft_wrap=True)
+        return
     store = open_store(settings.storage, migrate=False)
     try:
         # The path on a line of its own, never wrapped: it is copied whole.
@@ -161,6 +179,11 @@ def restore(
     if not file.is_file():
         raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
+    backend = settings.storage.backend
+    with file.open("rb") as given:
+        head = given.read(len(BACKUP_HEADERS[backend]))
+    if not is_backup(head, backend):
+        raise InputError.worded("not_a_backup", file=file, backend=BACKEND_NAMES[backend])
     store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:

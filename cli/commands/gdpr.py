@@ -34,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+err_console = Console(stderr=True)
 PhoneArg = Annotated[str, typer.Argument(help="The person's number, national or E.164.")]
 
 
@@ -58,18 +59,22 @@ def export(
     ] = None,
 ) -> None:
     """Everything stored about a person, as JSON, with the explanation of each open
-    callback's timing (the right of access, GDPR Art. 15)."""
+    callback's timing (the right of access, GDPR Art. 15). Nothing stored: the JSON still
+    (no rows), and a sentence saying so on stderr, so a script reading stdout gets JSON."""
     e164 = _e164(ctx, phone)
     with _store(ctx) as db:
         found = export_person(
             db, e164, app_context(ctx).settings, now=time.time(), actor=current_actor()
         )
     text = found.json_text()
+    t = _text(ctx)
+    if found.rows == 0:
+        nothing = t("cli.gdpr.nothing_stored", phone=mask_phone(e164))
+        err_console.print(nothing, style="yellow", markup=False, soft_wrap=True)
     if out is None:
         print(text)
         return
     out.write_text(text + "\n", encoding="utf-8")
-    t = _text(ctx)
     console.print(
         t(
             "cli.gdpr.exported",

@@ -106,7 +106,8 @@ def down(ctx: typer.Context) -> None:
 
 @sandbox_app.command("status")
 def status(ctx: typer.Context) -> None:
-    """Show whether the sandbox is built, running and answering on AMI."""
+    """Show which sandbox instance this is, whether it is built, running and answering on
+    AMI."""
     settings = app_context(ctx).settings
     secret = settings.pbx.ami_secret.get_secret_value() if settings.pbx.ami_secret else ""
     # Before the first `up` there is no AMI secret yet: that is a sandbox not built
@@ -121,17 +122,19 @@ def status(ctx: typer.Context) -> None:
             sandbox.built, True, pid, sandbox.asterisk_version(), False, no_secret
         )
     words = admin_words(settings)
-    say_line(status_line(result, words))
+    say_line(status_line(result, words, settings.pbx.sandbox_instance))
     if not result.running:
         say_line(words("cli.sandbox_status.start_it"))
         raise typer.Exit(1)
 
 
-def status_line(result: SandboxStatus, words: ConsoleText) -> str:
-    """`pbx sandbox status`'s line in ``words``' language."""
+def status_line(result: SandboxStatus, words: ConsoleText, instance: str) -> str:
+    """`pbx sandbox status`'s line in ``words``' language, naming the ``instance`` (one
+    machine may run several: pbx.sandbox_instance)."""
     yes_no = {True: words("common.yes"), False: words("common.no")}
     return words(
         "cli.sandbox_status.line",
+        instance=instance,
         built=yes_no[result.built],
         running=yes_no[result.running],
         pid=result.pid or "-",
