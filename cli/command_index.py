@@ -90,7 +90,8 @@ INDEX: tuple[LazyCommand | str, ...] = (
     LazyCommand(
         "install-services",
         "Write systemd units (restart on failure, secrets from an EnvironmentFile, a dedicated\n"
-        "user, hardening, readiness checks) for serve, scheduler, web and nlu.",
+        "user, hardening, readiness checks) for serve, scheduler, web and nlu (no nlu unit when\n"
+        "nlu.rasa_url is empty: the fallback classifier inside serve then understands calls).",
         _install_services,
     ),
     "version",

@@ -88,15 +88,18 @@ def database_folder(settings: Settings, data_dir: Path) -> Path | None:
 
 
 def services(settings: Settings) -> list[Service]:
-    """The long-running commands, with the ports they are ready on."""
+    """The long-running commands, with the ports they are ready on. No Rasa is asked
+    when ``nlu.rasa_url`` is empty (the fallback classifier inside `serve` understands
+    every call), so then there is no nlu service and `serve` waits for none."""
     c = settings.controller
-    return [
+    rasa = settings.nlu.uses_rasa
+    found = [
         Service(
             "serve",
             "Spillway call controller (FastAGI, bot media, SMS sender)",
             "serve",
             c.fastagi_port,
-            after=("asterisk.service", "spillway-nlu.service"),
+            after=("asterisk.service", "spillway-nlu.service") if rasa else ("asterisk.service",),
         ),
         Service(
             "scheduler",
@@ -110,13 +113,17 @@ def services(settings: Settings) -> list[Service]:
             "web serve",
             settings.web.port,
         ),
-        Service(
-            "nlu",
-            "Spillway intent recognition (Rasa)",
-            "nlu serve",
-            urlsplit(settings.nlu.rasa_url).port,
-        ),
     ]
+    if rasa:
+        found.append(
+            Service(
+                "nlu",
+                "Spillway intent recognition (Rasa)",
+                "nlu serve",
+                urlsplit(settings.nlu.rasa_url).port,
+            )
+        )
+    return found
 
 
 def render_unit(service: Service, layout: Layout) -> str:

@@ -134,6 +134,21 @@ def _units_with(tmp_path: Path, config_text: str) -> tuple[Result, Path]:
     return done, out
 
 
+def _assert_verified(units: Path) -> None:
+    """`systemd-analyze verify` says nothing about the units in ``units`` (it only warns,
+    exit 0, about a line it cannot parse: any output is a failure)."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is missing: apt-get install systemd (./dev installs it)")
+    checked = subprocess.run(
+        [analyze, "verify", *map(str, sorted(units.glob("*.service")))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (checked.returncode, checked.stderr.strip(), checked.stdout.strip()) == (0, "", "")
+
+
 def test_a_database_outside_the_data_folder_is_made_writable(tmp_path: Path) -> None:
     """ProtectSystem=strict leaves only ReadWritePaths writable: a storage.sqlite_path
     elsewhere needs its folder there (SQLite writes its -wal and -journal beside it)."""
@@ -146,16 +161,7 @@ def test_a_database_outside_the_data_folder_is_made_writable(tmp_path: Path) -> 
         "  install -d -o spillway -g spillway -m 0750 /var/lib/spillway /var/cache/spillway "
         "/srv/shop/db" in done.output.splitlines()
     )
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is missing: apt-get install systemd (./dev installs it)")
-    checked = subprocess.run(
-        [analyze, "verify", *map(str, sorted(units.glob("*.service")))],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert (checked.returncode, checked.stderr.strip(), checked.stdout.strip()) == (0, "", "")
+    _assert_verified(units)
 
 
 def test_a_database_inside_the_data_folder_adds_nothing(tmp_path: Path) -> None:
@@ -172,3 +178,40 @@ def test_a_database_the_sandbox_hides_is_refused_naming_the_key(tmp_path: Path, 
     assert str(done.exception).startswith(f"storage.sqlite_path is {where}, under /")
     assert "unset storage.sqlite_path" in str(done.exception)
     assert not units.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "no spillway-nlu unit: nlu.rasa_url is empty"),
+        ("da", "ingen spillway-nlu-enhed: nlu.rasa_url er tom"),
+    ],
+)
+def test_without_rasa_there_is_no_nlu_unit_and_it_says_why(
+    tmp_path: Path, language: str, said: str
+) -> None:
+    """nlu.rasa_url empty: the fallback classifier inside serve understands the calls, so
+    no spillway-nlu unit is written, serve waits for none, and the command says why."""
+    config = f'web:\n  language: {language}\nnlu:\n  rasa_url: ""\n'
+    done, units = _units_with(tmp_path, config)
+    assert done.exit_code == 0, done.output
+    assert said in done.stderr
+    written = sorted(f.name for f in units.glob("*.service"))
+    assert written == sorted(f"spillway-{s}.service" for s in SERVICES if s != "nlu")
+    assert "spillway-nlu" not in done.stdout  # not in the `systemctl enable` line either
+    after = [
+        line
+        for line in (units / "spillway-serve.service").read_text().splitlines()
+        if line.startswith("After=")
+    ]
+    assert after == ["After=network-online.target asterisk.service"]
+    _assert_verified(units)
+
+
+def test_a_unit_left_from_when_rasa_was_configured_is_pointed_out(tmp_path: Path) -> None:
+    units = tmp_path / "units"
+    units.mkdir()
+    (units / "spillway-nlu.service").write_text("[Unit]\n")
+    done, _ = _units_with(tmp_path, 'nlu:\n  rasa_url: ""\n')
+    assert done.exit_code == 0, done.output
+    assert "systemctl disable --now spillway-nlu.service" in done.stderr

@@ -1,4 +1,5 @@
-"""`spillway install-services`: systemd units for serve, scheduler, web and nlu."""
+"""`spillway install-services`: systemd units for serve, scheduler, web and nlu (Rasa, only
+when ``nlu.rasa_url`` is set)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.errors import InputError
 from spillway.services import CACHE_DIR, CONFIG_DIR, DATA_DIR, Layout, database_folder, unit_files
 
 console = Console()
+NLU_UNIT = "spillway-nlu.service"
 
 
 def install_services(
@@ -27,7 +30,8 @@ def install_services(
     ] = False,
 ) -> None:
     """Write systemd units (restart on failure, secrets from an EnvironmentFile, a dedicated
-    user, hardening, readiness checks) for serve, scheduler, web and nlu."""
+    user, hardening, readiness checks) for serve, scheduler, web and nlu (no nlu unit when
+    nlu.rasa_url is empty: the fallback classifier inside serve then understands calls)."""
     settings = app_context(ctx).settings
     spool = settings.callbacks.spool_dir
     database = database_folder(settings, data_dir)
@@ -64,6 +68,17 @@ def install_services(
             markup=False,
             soft_wrap=True,
         )
+    if not settings.nlu.uses_rasa:
+        # Said on stderr, so a --dry-run's units on stdout stay clean.
+        t = admin_words(settings)
+        warn.print(t("cli.services.no_nlu"), markup=False, soft_wrap=True)
+        if (prefix / NLU_UNIT).exists():  # from a run while Rasa was configured
+            warn.print(
+                t("cli.services.old_nlu", unit=NLU_UNIT, folder=prefix),
+                style="yellow",
+                markup=False,
+                soft_wrap=True,
+            )
     if dry_run:
         for name, text in units.items():
             print(f"# {prefix / name}\n{text}")
