@@ -335,3 +335,21 @@ def test_the_masking_in_json_is_as_operations_says(config: Path, store: SqliteSt
     assert (
         "`show --json` (one request, asked for by its id, like `show`) gives them whole" in section
     )
+
+
+@pytest.mark.parametrize(("language", "heading"), [("en", "name"), ("da", "navn")])
+def test_the_list_names_the_customer_masked_unless_full(
+    config: Path, store: SqliteStore, language: str, heading: str
+) -> None:
+    """README: `callbacks list` masks numbers and names unless --full; so the table has a
+    name column, "A*** J***" by default and the name itself with --full."""
+    config.write_text(config.read_text() + f"web:\n  language: {language}\n")
+    _request(store, "+4520123456", name="Anna Jensen")
+    _request(store, "+4531987654")  # no name given: a dash, not a blank or "None"
+    masked = _invoke(config, "list")
+    header = next(line for line in masked.splitlines() if line.startswith("┃ id"))
+    assert [cell.strip() for cell in header.split("┃")][3] == heading  # beside the number
+    assert "A*** J***" in masked and "Anna" not in masked and "Jensen" not in masked
+    assert "None" not in masked
+    full = _invoke(config, "list", "--full")
+    assert "Anna Jensen" in full and "A*** J***" not in full

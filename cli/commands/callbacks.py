@@ -187,13 +187,15 @@ def list_(
             zone=zone.key,
         )
     )
-    for column in ("id", "phone", "status", "attempts", "earliest_call", "source", "reason"):
+    columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "source", "reason")
+    for column in columns:
         table.add_column(t(f"cli.callbacks.{column}"))
     rules = rules_from_settings(settings)
     for r, row in zip(views, rows, strict=True):
         table.add_row(
             str(r["id"]),
             shown(r["phone"]),
+            shown(r["name"] or "-"),  # masked ("A*** J***") unless --full, as the number
             shown(code_word(t, "status", str(r["status"]))),
             str(r["attempts"]),
             _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
