@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -19,7 +20,7 @@ from cli.admin_confirm import confirmed
 from cli.commands.callbacks import FullOption, _shop_zone, _store
 from cli.context import app_context
 from cli.request_card import moment
-from scheduler.forget_person import forget_everywhere
+from scheduler.forget_person import ForgetPreview, forget_everywhere, preview_forget
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, checked_reason, current_actor
 from spillway.console_text import ConsoleText, console_language, load_console_text
@@ -90,19 +91,45 @@ def export(
 def forget(
     ctx: typer.Context,
     phone: PhoneArg,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Do not ask for confirmation (what goes is still said)."),
+    ] = False,
+    release_hold: Annotated[
+        str | None,
+        typer.Option(
+            "--release-hold",
+            metavar="WHY",
+            help="The number is on hold (an access request in progress): release the hold "
+            "with this reason (kept in the audit log), then erase. Without it a held "
+            "number is not erased.",
+        ),
+    ] = None,
 ) -> None:
     """Erase a person everywhere (GDPR Art. 17): their calls, transcripts, callbacks, cases,
     messages and callback spool files go, open callbacks are cancelled, a do-not-call entry
-    stays as a keyed hash."""
+    stays as a keyed hash. Says first what goes, table by table; a number on hold (an
+    access request in progress) is not erased unless --release-hold says why the hold ends."""
     settings = app_context(ctx).settings
     e164 = _e164(ctx, phone)
     settings.gdpr.require_hash_key()  # before asking: without it nothing can be erased
+    if release_hold is not None:
+        release_hold = checked_reason(release_hold, e164)  # refused before anything is read
     t = _text(ctx)
+    with _store(ctx) as db:
+        seen = preview_forget(db, e164)
+    _say_what_goes(t, seen, e164, _shop_zone(ctx), release_hold)
+    if seen.hold is not None and release_hold is None:  # --yes or not: an answer is owed
+        console.print(t("cli.gdpr.nothing_erased"))
+        raise typer.Exit(1)
     if not yes and not confirmed(t, t("cli.gdpr.forget_confirm", phone=e164)):
         console.print(t("cli.gdpr.nothing_erased"))
         raise typer.Exit(1)
     with _store(ctx) as db:
+        if seen.hold is not None and release_hold is not None:
+            # Released first, so the audit log says why the hold ended; the erasure
+            # would delete the hold row anyway, without a word.
+            release(db, e164, reason=release_hold, actor=current_actor(), now=time.time())
         done = forget_everywhere(db, e164, settings, actor=current_actor(), now=time.time())
     for name, n in done.counts.items():
         console.print(f"  {name}: {n}", markup=False)
@@ -115,6 +142,36 @@ def forget(
     )
     if done.erased.do_not_call_kept:  # never claimed for a number that was not on the list
         console.print(t("cli.gdpr.do_not_call_kept"))
+
+
+def _say_what_goes(
+    t: ConsoleText, seen: ForgetPreview, e164: str, zone: ZoneInfo, release_hold: str | None
+) -> None:
+    """Before the question (and with --yes): the rows that go, per table, and the hold."""
+    if not seen.rows:
+        console.print(t("cli.gdpr.forget_nothing", phone=e164), markup=False)
+    else:
+        console.print(t("cli.gdpr.forget_what", phone=e164), markup=False)
+        for name, n in seen.rows.items():
+            line = t(
+                "cli.gdpr.forget_table", table=t(f"table.{name}"), rows=t.count("count.rows", n)
+            )
+            console.print(line, markup=False)
+    if seen.hold is None:
+        if release_hold is not None:
+            console.print(t("cli.gdpr.not_held", phone=mask_phone(e164)), markup=False)
+        return
+    facts = {
+        "when": moment(seen.hold["held_at"], zone),
+        "who": seen.hold["held_by"],
+        "reason": seen.hold["reason"] or "-",
+    }
+    if release_hold is None:
+        said = t("cli.gdpr.forget_held", **facts)
+        err_console.print(said, style="bold red", markup=False, soft_wrap=True)
+    else:
+        said = t("cli.gdpr.forget_releases", why=release_hold, **facts)
+        console.print(said, style="yellow", markup=False, soft_wrap=True)
 
 
 @app.command("retention")
