@@ -15,6 +15,29 @@ from typing import Any
 from dialplan.sandbox import throwaway_settings
 from spillway.settings import Settings
 
+# Calling hours at every hour of every day, holidays included: a scripted caller's
+# "this afternoon" is then open whenever a benchmark runs. The shop's own hours close
+# on Saturday evenings, where the bot rightly asks for another time and a script has
+# none, so an outcome would depend on the hour of the run, not on the code measured.
+CALLS_ANY_TIME: dict[str, Any] = {
+    "weekdays": (0.0, 24.0),
+    "saturday": (0.0, 24.0),
+    "sunday": (0.0, 24.0),
+    "holidays": None,
+}
+
+
+def calls_any_time_env() -> dict[str, str]:
+    """:data:`CALLS_ANY_TIME`'s hours as environment variables, for a checkout measured
+    in a process of its own (its settings read them; its code needs no change). Not the
+    holidays: an older checkout reads no null from the environment, so a run on a
+    Danish public holiday keeps that day closed."""
+    return {
+        f"SPILLWAY_CALLBACKS__{key.upper()}": json.dumps(list(hours))
+        for key, hours in CALLS_ANY_TIME.items()
+        if hours is not None
+    }
+
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)

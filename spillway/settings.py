@@ -420,6 +420,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SPILLWAY_",
         env_nested_delimiter="__",
+        # SPILLWAY_CALLBACKS__HOLIDAYS=null means what `holidays: null` means in the file.
+        env_parse_none_str="null",
         extra="forbid",
         frozen=True,
     )

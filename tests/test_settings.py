@@ -53,6 +53,18 @@ def test_environment_overrides_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert settings.queue.max_wait_s == 12
 
 
+def test_null_in_the_environment_means_null_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `holidays: null` (no public holidays closed) said as an environment variable.
+    path = write(tmp_path, "callbacks:\n  holidays: SE\n  sunday: [10, 14]\n")
+    assert load_settings(path).callbacks.holidays == "SE"
+    monkeypatch.setenv("SPILLWAY_CALLBACKS__HOLIDAYS", "null")
+    monkeypatch.setenv("SPILLWAY_CALLBACKS__SUNDAY", "null")
+    settings = load_settings(path)
+    assert settings.callbacks.holidays is None and settings.callbacks.sunday is None
+
+
 def test_secret_comes_from_secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     secrets = tmp_path / "secrets.env"
     secrets.write_text("SPILLWAY_PBX__AMI_SECRET=s3cret\n")
