@@ -9,6 +9,8 @@
 - "What else can I help you with?", after a yes to "anything else?", names the
   keys as the greeting's reprompt does, and the keys do what it says.
 - The DTMF menu's timing step ("press 9 now") says what happens without a key.
+- A question asked again after silence repeats the question, not the apology that
+  came with it ("Sorry, I didn't hear anything. Sorry, I got that wrong. ...").
 
 English and Danish, on each pack's fallback classifier and the demo shop.
 """
@@ -36,6 +38,9 @@ LANGUAGES = ["en", "da"]
 # What every hand-over tells the caller, in each pack's words.
 STAY_ON_THE_LINE = {"en": "Please stay on the line.", "da": "Bliv venligst i røret."}
 YES = {"en": "yes", "da": "ja"}
+NO = {"en": "no", "da": "nej"}
+BROKEN = {"en": "my headphones arrived broken", "da": "mine høretelefoner kom i stykker"}
+CALL_ME_BACK = {"en": "please call me back", "da": "ring mig op"}
 NONSENSE = {"en": "purple bananas dancing", "da": "lilla bananer der danser"}
 OPENING_HOURS = {"en": "what are your opening hours", "da": "hvornår har I åbent"}
 WHERE_IS_MY_ORDER = {"en": "where is my order", "da": "hvor er min pakke"}
@@ -191,3 +196,30 @@ def test_the_menus_timing_step_says_what_happens_without_a_key(language: str) ->
     assert any(PLAIN_CALLBACK_KEY in s for s in sentences[:-1]), text
     # The last sentence is for the caller who presses nothing: no key in it.
     assert PLAIN_CALLBACK_KEY not in sentences[-1], text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("first", [BROKEN, CALL_ME_BACK], ids=["complaint", "callback"])
+async def test_a_re_ask_after_a_wrong_guess_does_not_apologise_for_it_again(
+    demo: Backends, language: str, first: dict[str, str]
+) -> None:
+    d = _dialogue(demo, language)
+    guess = await _said(d, TextTurn(first[language]), TextTurn(NO[language]))
+    assert guess.action == "declined_guess" and d.state is State.MAIN, guess
+    again = await d.handle(Silence())
+    assert again.text == f"{say('reprompt_silence')} {say('greet_reprompt')}", again.text
+    apology = say("declined_guess").split(". ")[0]  # "Sorry, I got that wrong"
+    assert apology not in again.text, again.text
+    # The keys it names work.
+    assert (await d.handle(Dtmf("2"))).action == "ask_product"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_re_ask_of_the_order_number_does_not_apologise_again(
+    demo: Backends, language: str
+) -> None:
+    d = _dialogue(demo, language)
+    denied = await _said(d, Dtmf("1"), Dtmf("10042#"), TextTurn(NO[language]))
+    assert denied.text == say("deny_order_number") + say("ask_order_number"), denied.text
+    again = await d.handle(Silence())
+    assert again.text == f"{say('reprompt_silence')} {say('ask_order_number')}", again.text

@@ -314,9 +314,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if state is State.ASK_PHONE:
             if intent is not None and intent.name == Intent.DENY:
                 # No number to give (after a no to the callback): nothing is done.
-                return self._ask(
-                    say("declined_guess"), "declined_guess", State.MAIN, progress=False
-                )
+                return self._declined_guess()
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
             if not raw:
