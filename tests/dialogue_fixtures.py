@@ -27,6 +27,7 @@ from bot.nlu.fallback import FallbackNlu
 from bot.nlu.fallback_cache import load_or_train
 from scheduler.rules import CallingRules
 from spillway import paths
+from spillway.errors import BackendError
 from spillway.storage import AsyncStore, SqliteStore
 
 NOW = 1_750_000_000.0
@@ -38,6 +39,16 @@ def fallback_model(language: str) -> FallbackNlu:
     like the Rasa models and the sandbox PBX; trained there on a miss)."""
     data = load_nlu_data(project_dir(language))
     return load_or_train(data, paths.cache_dir(), language=language)
+
+
+class FailingOrders:
+    """A shop whose order API is down: every look-up fails (the bot hands over)."""
+
+    async def find_order(self, number: str) -> None:
+        raise BackendError("shop API down")
+
+    async def orders_for_phone(self, phone: str) -> list[object]:
+        raise BackendError("shop API down")
 
 
 @functools.cache

@@ -19,10 +19,10 @@ from bot.nlu.engine import NluEngine
 from bot.types import ParsedIntent
 from scheduler import requests
 from scheduler.requests import NewRequest, RequestSource
-from spillway.errors import BackendError, NluError
+from spillway.errors import NluError
 from spillway.request_problem import in_english
 from spillway.storage import AsyncStore, SqliteStore
-from tests.dialogue_fixtures import fallback_model
+from tests.dialogue_fixtures import FailingOrders, fallback_model
 
 NOW = 1_750_000_000.0
 
@@ -213,13 +213,6 @@ async def test_backend_and_nlu_failures_hand_over(backends: Backends) -> None:
     d = Dialogue(Broken(), backends, call_id="t3", clock=lambda: NOW)
     await d.start()
     assert (await d.handle(TextTurn("I have a question"))).action == "reprompt"
-
-    class FailingOrders:
-        async def find_order(self, number: str) -> None:
-            raise BackendError("shop API down")
-
-        async def orders_for_phone(self, phone: str) -> list[object]:
-            raise BackendError("shop API down")
 
     from dataclasses import replace
 

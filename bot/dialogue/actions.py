@@ -192,7 +192,18 @@ class ActionSteps(DialogueSteps):
             return self._ask(
                 say("declined_callback"), "declined_callback", State.ASK_PHONE, progress=False
             )
-        return self._ask(say("declined_guess"), "declined_guess", State.MAIN, progress=False)
+        return self._declined_guess()
+
+    def _declined_guess(self) -> Reply:
+        """A no to what the bot guessed: sorry, and what the caller can say or press."""
+        # Asked again (silence, not understood): the question, not the apology again.
+        return self._ask(
+            say("declined_guess"),
+            "declined_guess",
+            State.MAIN,
+            prompt=say("greet_reprompt"),
+            progress=False,
+        )
 
     async def _confirm_return_label(
         self, event: CallerInput, intent: ParsedIntent | None, digits: str

@@ -314,9 +314,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if state is State.ASK_PHONE:
             if intent is not None and intent.name == Intent.DENY:
                 # No number to give (after a no to the callback): nothing is done.
-                return self._ask(
-                    say("declined_guess"), "declined_guess", State.MAIN, progress=False
-                )
+                return self._declined_guess()
             raw = digits or entities.get("phone") or entities.get("order_number") or ""
             # Premium-rate, shared-cost and the like are refused like a bad number.
             if not raw:
@@ -510,17 +508,22 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             # Said again and still unclear: "say that again" once more would leave the
             # caller where they were; the question again, with its keys.
             opener = say("reprompt_unclear_again")
-            return Reply(f"{opener} {self._last_prompt}", "reprompt_unclear", cached_prefix=opener)
+            return Reply(f"{opener} {self._question()}", "reprompt_unclear", cached_prefix=opener)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
-        return Reply(f"{opener} {self._last_prompt}", "reprompt", cached_prefix=opener)
+        return Reply(f"{opener} {self._question()}", "reprompt", cached_prefix=opener)
 
     def _repeat(self) -> Reply:
         """The last question again, with how to answer a yes/no one (no failure counted)."""
+        return Reply(say("repeat", question=self._question()), "repeat")
+
+    def _question(self) -> str:
+        """The last question, asked again: a yes/no one says how to answer it (a caller
+        who was silent or not understood may not know that 1 and 2 are yes and no)."""
         keys = say("repeat_yes_no_keys")
         question = self._last_prompt
         if self._asks_yes_no() and keys.strip() not in question:
             question = f"{question} {keys}"
-        return Reply(say("repeat", question=question), "repeat")
+        return question
 
     def _asks_yes_no(self) -> bool:
         """Whether the last question is answered yes (key 1) or no (key 2)."""

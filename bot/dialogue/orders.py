@@ -69,10 +69,12 @@ class OrderSteps(DialogueSteps):
         )
 
     def _ask_order(self, prefix: str) -> Reply:
+        # Asked again (silence, not understood): the question, not the "sorry" prefix.
         return self._ask(
             prefix + say("ask_order_number"),
             "ask_order_number",
             State.ASK_ORDER,
+            prompt=say("ask_order_number"),
             progress=False,
         )
 
