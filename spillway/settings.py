@@ -244,7 +244,9 @@ class ShopSettings(Section):
     # every amount), ISO 4217; unset or null: the country's (DK: DKK), see spillway.currency.
     currency: str = Field("DKK", pattern=r"^[A-Z]{3}$")
     timezone: TimeZoneName = "Europe/Copenhagen"
-    opening_hours: str = "Monday to Friday from nine to five"
+    # Said as written, in shop.language; unset: the language pack's (opening_hours_default),
+    # so a Danish shop's callers never hear English hours by default.
+    opening_hours: str | None = None
     return_window_days: int = Field(30, ge=0)
     # A Shopify-style Admin API for orders and stock; unset: the local database.
     api_url: HttpUrlText | None = None

@@ -24,7 +24,8 @@ class DialogueConfig:
     shop_name: str = "Spillway Demo Shop"
     # The language pack the bot speaks (shop.language; spillway/languages/<code>).
     language: str = "en"
-    opening_hours: str = "Monday to Friday from nine to five"
+    # None: the pack's opening_hours_default, in the language the bot speaks.
+    opening_hours: str | None = None
     return_window_days: int = 30
     timezone: str = "Europe/Copenhagen"
     # A callback's customer whose number does not settle their zone: this one, as intake

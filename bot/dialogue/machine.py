@@ -367,7 +367,10 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if name == Intent.OPENING_HOURS:
             self._served += 1
             return self._anything_else(
-                say("opening_hours", hours=self.config.opening_hours), "opening_hours"
+                say(
+                    "opening_hours", hours=self.config.opening_hours or say("opening_hours_default")
+                ),
+                "opening_hours",
             )
         if name == Intent.CALLBACK_REQUEST:
             return await self._with_phone("callback" if keyed else "callback_guess")
