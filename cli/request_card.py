@@ -100,10 +100,12 @@ def request_card(
     *,
     zone: ZoneInfo,
     text: ConsoleText,
+    told: str | None = None,
 ) -> list[str]:
     """The lines `callbacks show` prints for ``row`` (Rich markup, stored values escaped),
     in ``text``'s language; ``planned``: its promise and next call, as `callbacks explain`
-    says them."""
+    says them; ``told``: what the customer was told, quoted in their language when it is
+    not ``text``'s (:func:`cli.customer_quote.customer_quote`)."""
     t = text
 
     rows: list[tuple[str, str]] = []  # (label, value), aligned at the end
@@ -143,6 +145,8 @@ def request_card(
     if planned.timezone != zone.key:
         plan = t("cli.show.plan_zone", plan=plan, zone=planned.timezone)
     line("plan", shown(plan))
+    if told is not None:
+        line("told", shown(told))
     planner = _planner(row, zone, t)
     if planner is not None:
         line("planned", shown(planner))

@@ -355,9 +355,18 @@ def explain_requests(
     return explained
 
 
-def request_promise(store: Store, row: Row, settings: Settings, *, now: float) -> Promise:
+def request_promise(
+    store: Store,
+    row: Row,
+    settings: Settings,
+    *,
+    now: float,
+    language: str | None = None,
+    reader: str = CUSTOMER,
+) -> Promise:
     """What ``row`` was promised and when its next call is, as :func:`explain_requests`
-    says it (`spillway callbacks show`: no contact model needed)."""
+    says it (`spillway callbacks show`: no contact model needed); ``language`` and
+    ``reader`` as there."""
     facts, first_attempt_at = _request_facts(store, row, settings, now=now)
     return promise(
         dict(row),
@@ -366,7 +375,8 @@ def request_promise(store: Store, row: Row, settings: Settings, *, now: float) -
         now=now,
         configured_policy=settings.callbacks.policy,
         first_attempt_at=first_attempt_at,
-        language=settings.shop.language,
+        language=language or settings.shop.language,
+        reader=reader,
     )
 
 

@@ -24,6 +24,7 @@ import pytest
 from bot.backends import Backends
 from bot.dialogue.inputs import TextTurn
 from bot.dialogue.prompts import say, use_language
+from bot.dialogue.time_examples import week_examples_sentence
 from bot.dialogue.time_phrases import callback_window
 from scheduler.rules import CallingRules
 from spillway.storage import SqliteStore
@@ -125,7 +126,11 @@ async def test_a_no_to_next_weeks_monday_asks_which_day_of_that_week(
     await d.handle(TextTurn(NEXT_WEEK[language]))
     reply = await fx.asked(d, store, fx.NO[language], "callback_which_day")
     use_language(language)
-    assert reply.text == say("callback_which_day_next_week")
+    # The examples are days of that week the shop calls on, Monday (refused) left out.
+    week = date(2026, 12, 14)
+    examples = week_examples_sentence(MONDAY, RULES, CPH, week, language, refused=week)
+    assert reply.text == say("callback_which_day_next_week", examples=examples)
+    assert ("Tuesday" if language == "en" else "tirsdag") in examples
     await fx.recorded(d, store, answer, heard, window)
 
 

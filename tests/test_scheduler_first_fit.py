@@ -60,7 +60,8 @@ async def test_before_the_first_fit_the_status_says_how_it_times_not_an_error(
     assert dialer.last_error is None and dialer.fallbacks == 0
     lines = status_lines(report, 2.0, text, refit_minutes=30)
     node = lines[-1]
-    first_fit = text("cli.scheduler.node_first_fit", line="", minutes="30")
+    timing = text("model.first_fit", minutes="30")
+    first_fit = text("cli.scheduler.node_first_fit", line="", timing=timing)
     assert node.endswith(first_fit), node
     assert text("cli.scheduler.node_error", line="", error="").strip(", :") not in node
     # Callbacks not timed by the model (conventional policy): nothing to wait for.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backends.sms import outbox_counts
+from scheduler.daemon import times_by_model
 from scheduler.dialer import settings_status_report
 from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
@@ -67,10 +68,33 @@ def _node(n: dict[str, Any], up: bool, any_alive: bool, t: ConsoleText) -> Healt
     )
 
 
+def _model(n: dict[str, Any], settings: Settings, t: ConsoleText) -> HealthCheck | None:
+    """The contact model of a running node: a problem when it is stale, or missing because
+    its fit failed (the node then plans by the conventional rule and counts fallbacks);
+    before the first fit a normal state, said as `spillway scheduler status` says it.
+    None when the node has a fresh model, or no callbacks are timed by one."""
+    cb = settings.callbacks
+    name = t("health.name.model", node=n["node"])
+    age = n["model_age_h"]
+    if age is not None:
+        if age <= cb.model_max_age_hours:
+            return None
+        cause = t(
+            "health.cause.model_old", age=t.number(age, 1), limit=f"{cb.model_max_age_hours:g}"
+        )
+        return HealthCheck(name, False, cause, t("health.fix.model"))
+    if not times_by_model(settings):
+        return None  # the conventional rule times every callback: no model to fit
+    if n["policy_fallbacks"]:  # the fit failed: its error is the node's last
+        error = t("health.cause.last_error", error=n["last_error"]) if n["last_error"] else ""
+        return HealthCheck(name, False, t("health.cause.no_model") + error, t("health.fix.model"))
+    timing = t("model.first_fit", minutes=t.number(cb.model_refit_minutes))
+    return HealthCheck(name, True, t("health.cause.first_fit", timing=timing))
+
+
 def _scheduler(
     store: Store, settings: Settings, now: float, stale_after_s: float, t: ConsoleText
 ) -> list[HealthCheck]:
-    max_age_h = settings.callbacks.model_max_age_hours
     report = settings_status_report(store, settings, now)
     checks = []
     nodes = report["nodes"]
@@ -87,18 +111,8 @@ def _scheduler(
     for n in nodes:
         up = n["seen_s_ago"] <= stale_after_s
         checks.append(_node(n, up, bool(alive), t))
-        age = n["model_age_h"]
-        if up and (age is None or age > max_age_h):
-            checks.append(
-                HealthCheck(
-                    t("health.name.model", node=n["node"]),
-                    False,
-                    t("health.cause.no_model")
-                    if age is None
-                    else t("health.cause.model_old", age=t.number(age, 1), limit=f"{max_age_h:g}"),
-                    t("health.fix.model"),
-                )
-            )
+        if up and (model := _model(n, settings, t)) is not None:
+            checks.append(model)
         if up and n["policy_fallbacks"]:
             checks.append(
                 HealthCheck(

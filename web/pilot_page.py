@@ -84,9 +84,18 @@ def start_words(text: ConsoleText, pilot_set: bool) -> str:
     return text("pilot.start" if pilot_set else "pilot.start_unset")
 
 
-def in_short(text: ConsoleText, primary: dict[str, Any]) -> str:
+def in_short(text: ConsoleText, primary: dict[str, Any], simulated: str = "none") -> str:
     """The primary KPI's verdict as one sentence for a team lead: does the timing pay,
-    is it proven, and if not, how many callbacks it takes."""
+    is it proven, and if not, how many callbacks it takes. Drawn from simulated requests
+    (``simulated``: :func:`simulated_share`), it first says the figures are simulated:
+    a team lead who reads only this line must not take "pays" as a finding."""
+    said = _verdict_sentence(text, primary)
+    if simulated == "none":
+        return said
+    return text(f"pilot.in_short.simulated_{simulated}", said=said)
+
+
+def _verdict_sentence(text: ConsoleText, primary: dict[str, Any]) -> str:
     n = primary["n"]
     counts = {
         "n_predicted": text.number(n["predicted"]),
@@ -300,7 +309,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "in_short": " ".join(
                     said
                     for said in (
-                        in_short(text, report["primary"]),
+                        in_short(text, report["primary"], simulated_share(report)),
                         worse_elsewhere(text, report["secondary"]),
                     )
                     if said

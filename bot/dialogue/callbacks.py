@@ -25,7 +25,7 @@ from bot.dialogue.promise_words import promise_parts, promise_sentence
 from bot.dialogue.prompts import active_pack, say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
-from bot.dialogue.time_examples import examples_sentence
+from bot.dialogue.time_examples import examples_sentence, week_examples_sentence
 from bot.dialogue.time_phrases import CallbackWindow, callback_window, names_unplaced_time
 from bot.dialogue.window_fit import Fit, fit_window
 from bot.nlu.intents import TOPICS, Intent
@@ -296,10 +296,12 @@ class CallbackSteps(DialogueSteps):
         """A no to "next week, on Monday 14 December": which day of that week, then (a
         weekday named in the answer falls in it: "Thursday" is Thursday 17 December)."""
         day = window_day(offered)
-        self._asked_week = day - timedelta(days=day.weekday())
-        return self._ask(
-            say("callback_which_day_next_week"), "callback_which_day", State.CONFIRM_CALLBACK
-        )
+        self._asked_week = week = day - timedelta(days=day.weekday())
+        # Days of that week the shop calls on, the refused one left out: never a fixed pair.
+        rules, language = self.config.calling_rules, self.config.language
+        ex = week_examples_sentence(self.clock(), rules, self._zone(), week, language, refused=day)
+        question = say("callback_which_day_next_week", examples=ex)
+        return self._ask(question, "callback_which_day", State.CONFIRM_CALLBACK)
 
     def _day_clash(
         self, window: CallbackWindow, kept: CallbackWindow | None, refusal: str

@@ -18,6 +18,8 @@ from rich.table import Table
 from cli.admin_confirm import confirmed
 from cli.admin_words import admin_words
 from cli.context import app_context
+from cli.customer_quote import customer_quote, promises, reading
+from cli.language import AdminLanguageOption
 from cli.request_card import code_word, moment, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
@@ -29,11 +31,11 @@ from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
 from scheduler.rule_facts import promise_times, row_facts
 from scheduler.rules import CallingRules, next_allowed, rules_from_settings
 from scheduler.spool import import_spool
-from scheduler.subject_access import in_iso_times, request_promise
+from scheduler.subject_access import in_iso_times
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from scheduler.windows import window_deadline, window_expiry, window_problem
-from spillway.console_text import ConsoleText
+from spillway.console_text import ConsoleText, load_console_text
 from spillway.errors import InputError
 from spillway.logs import mask_numbers
 from spillway.number_lists import DO_NOT_CALL
@@ -217,14 +219,20 @@ def _earliest_call(
 
 
 @app.command("show")
-def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    request_id: int,
+    as_json: JsonOption = False,
+    language: AdminLanguageOption = None,
+) -> None:
     """One request and every attempt made for it; its promise and next call as
     `callbacks explain` gives them."""
     settings = app_context(ctx).settings
     zone = ZoneInfo(settings.shop.timezone)
+    how = reading(settings, language)
     with _store(ctx) as db:
         row = _request(db, request_id)
-        planned = request_promise(db, row, settings, now=time.time())
+        planned, told = promises(db, row, settings, how, now=time.time())
         data = describe(row)
         data["attempts_made"] = attempt_rows(db, request_id)
     if as_json:
@@ -238,11 +246,15 @@ def show(ctx: typer.Context, request_id: int, as_json: JsonOption = False) -> No
             "given_up_at": planned.given_up_at,  # the window's end when it comes first
             "timezone": planned.timezone,
             "timeline": planned.timeline,
+            "language": how.language,
         }
+        data["told_customer"] = {"language": how.shop_language, "timeline": told}
         print(json.dumps(in_iso_times(data, zone), indent=2, default=str, ensure_ascii=False))
         return
-    text = admin_text(ctx)
-    for line in request_card(data, data["attempts_made"], planned, zone=zone, text=text):
+    text = load_console_text(how.language)
+    quote = customer_quote(text, told, how.shop_language) if how.quotes_customer else None
+    card = request_card(data, data["attempts_made"], planned, zone=zone, text=text, told=quote)
+    for line in card:
         console.print(line, soft_wrap=True)
 
 

@@ -3,8 +3,11 @@
 The main factors, the planned time, and the probability by hour of the
 coming week as a small heatmap in the customer's local time (refused hours
 dimmed, with the reasons listed), every word from the language pack in the
-shop's language (the explanation speaks to the customer; the frame around it
-is ``cli.explain`` in console.yaml). The model is the one the scheduler daemon
+admin's language (``--language``, else ``web.language``, else ``shop.language``;
+the frame around it is ``cli.explain`` in console.yaml). In the shop's language the
+explanation speaks to the customer; in another it tells the admin about the
+customer, and quotes what the customer was told, in the shop's language
+(:mod:`cli.customer_quote`). The model is the one the scheduler daemon
 stored at its last refit, or, when none is fresh, one fitted from the
 attempts table now with the same code (the output says which).
 """
@@ -22,9 +25,11 @@ from rich.text import Text
 
 from cli.commands.callbacks import _request, _store
 from cli.context import app_context
+from cli.customer_quote import Reading, customer_quote, reading
+from cli.language import AdminLanguageOption
 from cli.request_card import timing_words as request_timing_words
-from scheduler.subject_access import explain_requests
-from scheduler.timing.explain import OPEN_STATUSES, Explanation
+from scheduler.subject_access import explain_requests, request_promise
+from scheduler.timing.explain import CUSTOMER, OPEN_STATUSES, Explanation
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
 
@@ -44,17 +49,27 @@ def explain_command(
     ctx: typer.Context,
     request_id: Annotated[int, typer.Argument(help="The callback request's id.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    language: AdminLanguageOption = None,
 ) -> None:
     """Why this callback is planned when it is: the main factors and the chance of reaching
     the customer at each hour of the coming week (their local time)."""
     settings = app_context(ctx).settings
+    how = reading(settings, language)
+    now = time.time()
     with _store(ctx) as db:
-        [result] = explain_requests(db, [_request(db, request_id)], settings, now=time.time())
+        row = _request(db, request_id)
+        [result] = explain_requests(
+            db, [row], settings, now=now, language=how.language, reader=how.reader
+        )
+        # What the customer was told, in their language (the same when the admin's is).
+        told = request_promise(db, row, settings, now=now).timeline
     if as_json:
-        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        data = result.as_json()
+        data["language"] = how.language
+        data["told_customer"] = {"language": how.shop_language, "timeline": told}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    # Said to the customer, as the explanation's own sentences are: the shop's language.
-    show(result, load_console_text(settings.shop.language))
+    show(result, load_console_text(how.language), how=how, told=told)
 
 
 def timing_words(result: Explanation, text: ConsoleText) -> str:
@@ -62,8 +77,19 @@ def timing_words(result: Explanation, text: ConsoleText) -> str:
     return request_timing_words(result.timing, result.timing_reason, text)
 
 
-def show(result: Explanation, text: ConsoleText) -> None:
+def show(
+    result: Explanation,
+    text: ConsoleText,
+    *,
+    how: Reading | None = None,
+    told: list[str] | None = None,
+) -> None:
+    """Print ``result`` in ``text``'s language; ``how``: who it speaks to (None: the
+    customer, in that language), ``told``: what the customer was told, quoted when
+    ``how`` says their language is not the admin's."""
     zone = result.timezone
+    # The frame's sentences to "you" are said of the customer to an admin reading about them.
+    lead = "" if how is None or how.reader == CUSTOMER else "_lead"
     when = text("cli.explain.when")
     status = text.strings.get(f"status.{result.status}", result.status)
     console.print(
@@ -75,6 +101,9 @@ def show(result: Explanation, text: ConsoleText) -> None:
     # The heatmap of the week's hours follows: a line may point at it.
     for statement in result.timeline_before_hours:
         console.print(statement, markup=False)
+    if how is not None and how.quotes_customer and told:
+        quote = customer_quote(text, told, how.shop_language)
+        console.print(text("cli.explain.told", quote=quote), markup=False, soft_wrap=True)
     if result.planned_at:
         if result.plan_probability is not None and result.policy == "predicted":
             chance = text.percent(result.plan_probability)
@@ -83,7 +112,7 @@ def show(result: Explanation, text: ConsoleText) -> None:
             console.print(f"  ({said})", markup=False)
     if result.status in OPEN_STATUSES:
         # A window the customer named ends the calls before the expiry does.
-        said = "cli.explain.given_up_window" if result.window_end else "cli.explain.given_up"
+        said = f"cli.explain.given_up_window{lead}" if result.window_end else "cli.explain.given_up"
         console.print(text(said, when=text.when(result.given_up_at, zone, when)), markup=False)
     console.print()
     for factor in result.factors:
@@ -91,7 +120,7 @@ def show(result: Explanation, text: ConsoleText) -> None:
     if result.model_note:
         console.print(result.model_note, markup=False)
     console.print()
-    console.print(text("cli.explain.chance"), markup=False)
+    console.print(text(f"cli.explain.chance{lead}"), markup=False)
     console.print("      " + "".join(f"{h:<3d}" if h % 3 == 0 else "" for h in range(24)))
     by_day: dict[int, list[tuple[int, float, bool]]] = {}
     for cell in result.week:

@@ -105,7 +105,8 @@ def status_lines(
         line = t("cli.scheduler.node", node=plain(n["node"]), how=how, dialled=n["dialled"])
         if n["up"] and refit_minutes is not None and n["model_age_h"] is None:
             # A normal state on a new node, not an error: the first fit takes a moment.
-            line = t("cli.scheduler.node_first_fit", line=line, minutes=text.number(refit_minutes))
+            timing = t("model.first_fit", minutes=text.number(refit_minutes))
+            line = t("cli.scheduler.node_first_fit", line=line, timing=timing)
         if n["last_error"]:
             line = t("cli.scheduler.node_error", line=line, error=plain(n["last_error"]))
         lines.append(line)

@@ -1,0 +1,64 @@
+"""The Pilot page's "In short" sentence over simulated data: it said "The predicted timing
+pays" of the demo's simulated month as if it were a finding. Drawn from simulated
+requests, the sentence now first says the figures are simulated, in the pack's words
+(``pilot.in_short.simulated_*`` in console.yaml)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from spillway.console_text import load_console_text
+from spillway.storage import AsyncStore, SqliteStore
+from tests.console_fixtures import console_pages, console_settings
+from tests.test_console_lead_leftovers import _simulated_pilot
+from web.pilot_page import in_short
+
+# How each pack's sentence opens over all and over partly simulated data.
+OPENS = {
+    "en": ("These figures are simulated", "Some of these figures are simulated"),
+    "da": ("Tallene her er simulerede", "Nogle af tallene her er simulerede"),
+}
+# How each pack says the timing pays (pilot.in_short.better).
+PAYS = {"en": "The predicted timing pays:", "da": "Den forudsagte timing betaler sig:"}
+
+
+def _better() -> dict[str, Any]:
+    return {
+        "key": "first_attempt_contact_rate",
+        "predicted": 0.6,
+        "conventional": 0.3,
+        "n": {"predicted": 400, "conventional": 410},
+        "interval": [0.2, 0.4],
+        "verdict": "predicted better",
+        "n_needed_per_arm": 30,
+        "detectable_effect": "+5.0 points from 30%",
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_sentence_says_when_its_figures_are_simulated(language: str) -> None:
+    text = load_console_text(language)
+    real = in_short(text, _better())
+    assert real.startswith(PAYS[language])  # a finding, over real requests
+    every, some = OPENS[language]
+    all_simulated = in_short(text, _better(), "all")
+    assert all_simulated.startswith(every) and PAYS[language] in all_simulated
+    partly = in_short(text, _better(), "some")
+    assert partly.startswith(some) and PAYS[language] in partly
+    # The verdict's own words are kept whole after the opening.
+    assert all_simulated.endswith(" " + real) and partly.endswith(" " + real)
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_pilot_page_s_sentence_says_its_data_is_simulated(
+    console_db: AsyncStore, store: SqliteStore, language: str
+) -> None:
+    _simulated_pilot(store, time.time(), 3)  # beside the console's real pilot requests
+    page = (await console_pages(console_settings(language), console_db, ["/pilot"]))["/pilot"]
+    said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
+    title = load_console_text(language)("pilot.in_short.title")
+    assert said.startswith(f"<strong>{title}:</strong> {OPENS[language][1]}"), said
