@@ -54,7 +54,8 @@ async def test_serve_logs_each_routing_decision_as_json_lines(tmp_path: Path) ->
         "SPILLWAY_CONTROLLER__AUDIOSOCKET_PORT": str(free_port()),
         "SPILLWAY_CONTROLLER__WEBSOCKET_PORT": str(free_port()),
         "SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"),
-        # No such voice: serve starts at once with the DTMF menu bot.
+        # No such voice: serve starts at once without a bot (callers keep the queue and
+        # the DTMF menu), which is quick, and still routes and logs every call.
         "SPILLWAY_SPEECH__PIPER_VOICE": "en_US-nobody-medium",
     }
     (tmp_path / "none.yaml").write_text("{}\n")
@@ -88,9 +89,10 @@ async def test_serve_logs_each_routing_decision_as_json_lines(tmp_path: Path) ->
     messages = [line["message"] for line in lines]
     assert all({"at", "level", "logger", "message"} <= set(line) for line in lines)
     routed = [m for m in messages if m.startswith("call 1733080000.42 from ")]
-    assert routed == ["call 1733080000.42 from ********56 -> bot (no agent free, 1 waiting)"], (
-        messages
-    )
+    assert routed == [
+        "call 1733080000.42 from ********56 -> queue (overflow wanted but the bot is not ready)"
+    ], messages
+    assert any(m.startswith("speech bot disabled: ") for m in messages), messages
     assert "4520123456" not in err.decode()
     assert any(m.startswith("serving: FastAGI") for m in messages), messages
     # Which configuration file is in force is said at start.
