@@ -431,3 +431,69 @@ async def test_a_refused_reason_is_said_in_the_consoles_language_without_cli_fla
     assert never in said[1], said
     assert not any("--reason" in s for s in said)  # no CLI flag on a web page
     assert [a["action"] for a in _audit(store)] == []  # nothing held, nothing released
+
+
+# The words of a held number's confirmation and refusals, per console language.
+HOLD_WORDS = {
+    "en": ("On hold since", "Release the hold and erase", "the number is on hold", "never keep"),
+    "da": (
+        "Tilbageholdt siden",
+        "Ophæv tilbageholdelsen og slet",
+        "nummeret er tilbageholdt",
+        "aldrig gemme",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_held_number_is_erased_only_with_a_reason_to_release_its_hold(
+    world: tuple[SqliteStore, Settings], language: str
+) -> None:
+    """As `gdpr forget` without --release-hold: the confirmation shows the hold and what
+    goes, a "yes" without a reason is refused, so is a reason holding the number; with a
+    reason the hold is released (audited, with it) and then the number erased."""
+    store, settings = world
+    since, button, refused, never = HOLD_WORDS[language]
+    web = settings.web.model_copy(update={"language": language})
+    spoken = (store, settings.model_copy(update={"web": web}))
+    bo = "+45" + BO
+    yes = {"phone": BO, "confirm": bo}
+
+    def stored() -> int:
+        return export_person(store, bo, settings, now=time.time()).rows
+
+    async with _client(spoken, "ada") as (client, token):
+        held = await client.post(
+            f"{PAGE}/hold", data={"phone": BO, "reason": "SAR-5", "csrf_token": token}
+        )
+        assert held.status_code == 303
+        before = stored()
+        asked = await client.post(f"{PAGE}/forget", data={"phone": BO, "csrf_token": token})
+        bare = await client.post(f"{PAGE}/forget", data={**yes, "csrf_token": token})
+        blank = await client.post(
+            f"{PAGE}/forget", data={**yes, "release_hold": "  ", "csrf_token": token}
+        )
+        with_number = await client.post(
+            f"{PAGE}/forget",
+            data={**yes, "release_hold": "SAR-5 done, 31 98 76 54", "csrf_token": token},
+        )
+        assert stored() == before and store.query("SELECT * FROM gdpr_holds")
+        assert [a["action"] for a in _audit(store)].count("forget") == 0
+        released = await client.post(
+            f"{PAGE}/forget", data={**yes, "release_hold": "SAR-5 answered", "csrf_token": token}
+        )
+    confirm = asked.text.split('id="confirm"')[1].split("</section>")[0]
+    assert since in confirm and "ada" in confirm and "SAR-5" in confirm
+    assert re.search(r"\(callback_requests\)</small></td><td>\d+</td>", confirm)  # what goes
+    assert button in confirm and 'name="release_hold"' in confirm
+    for answer in (bare, blank):
+        assert answer.status_code == 409 and refused in html.unescape(answer.text)
+        assert 'name="release_hold"' in answer.text  # asked again, with the field
+    assert with_number.status_code == 400 and never in html.unescape(with_number.text)
+    assert released.status_code == 303 and released.headers["location"] == PAGE
+    assert stored() == 0 and store.query("SELECT * FROM gdpr_holds") == []
+    acted = [(a["action"], a["actor"], a["reason"]) for a in _audit(store)]
+    assert [a for a in acted if a[0] != "search"] == [
+        ("hold", "ada", "SAR-5"), ("release", "ada", "SAR-5 answered"), ("forget", "ada", None)
+    ]  # fmt: skip
+    assert "3198" not in json.dumps(_audit(store))  # the refused reason was never written

@@ -12,8 +12,11 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from scheduler.forget_person import OnHold, forget_everywhere
 from scheduler.subject_access import export_person
 from spillway.console_text import load_console_text
+from spillway.errors import InputError
+from spillway.retention import hold
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
 from tests.gdpr_world import opted_out_and_bystander
@@ -129,3 +132,22 @@ async def test_a_release_reason_holding_the_number_is_refused_before_anything(
     done = _run(world, "en", "forget", BO, "--yes", "--release-hold", f"done for {BO}")
     assert done.exit_code != 0
     assert "gdpr_holds" in _stored(world, BO)
+
+
+async def test_forget_everywhere_refuses_a_held_number_with_a_typed_error(
+    world: SqliteStore,
+) -> None:
+    """The rule is in the function every door calls, so no door can skip it."""
+    settings = Settings(gdpr={"hash_key": KEY})
+    bo = "+45" + BO
+    hold(world, bo, reason="SAR-8", actor="ada", now=time.time())
+    before = export_person(world, bo, settings, now=time.time()).rows
+    with pytest.raises(OnHold) as refused:
+        forget_everywhere(world, bo, settings, actor="ada", now=time.time())
+    assert refused.value.code == "input.on_hold" and refused.value.hold["reason"] == "SAR-8"
+    assert isinstance(refused.value, InputError)
+    assert export_person(world, bo, settings, now=time.time()).rows == before
+    forget_everywhere(world, bo, settings, actor="ada", now=time.time(), release_hold="SAR-8 done")
+    assert export_person(world, bo, settings, now=time.time()).rows == 0
+    actions = [r["action"] for r in world.query("SELECT action FROM gdpr_audit ORDER BY id")]
+    assert actions == ["hold", "release", "forget"]

@@ -13,7 +13,9 @@ export` writes), forget is :func:`scheduler.forget_person.forget_everywhere`,
 hold and release are :mod:`spillway.retention`'s; each records the console
 user as the actor in the audit log, and so does a look-up (:func:`looked_up`:
 who searched, when, how many rows per table, never the number). Forget asks
-first: a confirmation that repeats the number and what will go.
+first: a confirmation that repeats the number and what will go, and for a number on
+hold (an access request in progress) the hold, and a field for why it ends: without
+a reason the erasure is refused, as `gdpr forget` refuses it without --release-hold.
 
 Hold and release answer with a redirect (POST/redirect/GET, so a reload repeats
 nothing), and when they were pressed in a search's result the page they lead to
@@ -34,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from scheduler.forget_person import forget_everywhere
+from scheduler.forget_person import OnHold, forget_everywhere
 from scheduler.requests import OPEN_STATUSES, is_opted_out
 from scheduler.subject_access import export_person, person_rows
 from spillway.audit import audit, audit_log, checked_reason
@@ -211,14 +213,23 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
             return await page(request, status=409, problem=problem)
         if form.get("confirm") != e164:  # the confirmation shows what is held: a look-up
             return await page(request, confirm=await look_up(user, e164))
+        # A held number is erased only with the form's reason to release the hold
+        # (forget_everywhere refuses it otherwise, as it does `gdpr forget`).
+        why = str(form.get("release_hold", "")).strip() or None
         try:
             done = await store.run(
                 lambda: forget_everywhere(
-                    store.store, e164, settings, actor=user.name, now=time.time()
+                    store.store, e164, settings, actor=user.name, now=time.time(), release_hold=why
                 )
             )
         except ConfigError as exc:
             return await page(request, status=409, problem=exc.said(page_text(request)))
+        except InputError as exc:  # on hold (OnHold), or a release reason refused
+            status = 409 if isinstance(exc, OnHold) else 400
+            problem = reason_refused(request, exc)
+            return await page(
+                request, status=status, problem=problem, confirm=await look_up(user, e164)
+            )
         # POST/redirect/GET: the answer is a 303 to the page, which shows what went (from
         # the session, with the number masked), so a reload repeats the GET, not the erasure.
         request.session[FORGOTTEN] = {

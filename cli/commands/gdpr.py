@@ -126,11 +126,11 @@ def forget(
         console.print(t("cli.gdpr.nothing_erased"))
         raise typer.Exit(1)
     with _store(ctx) as db:
-        if seen.hold is not None and release_hold is not None:
-            # Released first, so the audit log says why the hold ended; the erasure
-            # would delete the hold row anyway, without a word.
-            release(db, e164, reason=release_hold, actor=current_actor(), now=time.time())
-        done = forget_everywhere(db, e164, settings, actor=current_actor(), now=time.time())
+        # A hold is released first (audited with its reason), in forget_everywhere, so
+        # the console's page cannot erase a held number either.
+        done = forget_everywhere(
+            db, e164, settings, actor=current_actor(), now=time.time(), release_hold=release_hold
+        )
     for name, n in done.counts.items():
         console.print(f"  {name}: {n}", markup=False)
     console.print(
