@@ -14,7 +14,7 @@ from spillway.console_text import load_console_text
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import console_pages, console_settings
 from tests.test_console_lead_leftovers import _simulated_pilot
-from web.pilot_page import in_short
+from web.pilot_page import in_short, pays_words
 
 # How each pack's sentence opens over all and over partly simulated data.
 OPENS = {
@@ -62,3 +62,32 @@ async def test_the_pilot_page_s_sentence_says_its_data_is_simulated(
     said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
     title = load_console_text(language)("pilot.in_short.title")
     assert said.startswith(f"<strong>{title}:</strong> {OPENS[language][1]}"), said
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_overview_s_line_says_when_its_figures_are_simulated(language: str) -> None:
+    """The Overview's "does the timing pay?" line opens as the Pilot page's "In short"."""
+    text = load_console_text(language)
+    real = pays_words(text, _better(), 30)
+    assert real.endswith(
+        ": " + text("overview.pilot.pays", predicted="", conventional="", days=30).split(": ")[-1]
+    )
+    assert not any(real.startswith(opening) for opening in OPENS[language])
+    for share, opening in zip(("all", "some"), OPENS[language], strict=True):
+        said = pays_words(text, _better(), 30, share)
+        assert said.startswith(opening) and said.endswith(" " + real), said
+
+
+@pytest.mark.asyncio(loop_scope="session")
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_overview_s_line_says_its_data_is_simulated(
+    console_db: AsyncStore, store: SqliteStore, language: str
+) -> None:
+    line = "/overview/pilot"
+    real = (await console_pages(console_settings(language), console_db, [line]))[line]
+    _simulated_pilot(store, time.time(), 3)  # beside the console's real pilot requests
+    mixed = (await console_pages(console_settings(language), console_db, [line]))[line]
+    title = load_console_text(language)("overview.pilot.title")
+    said, was = (p.split('id="pilot-pays">')[1].split("</p>")[0] for p in (mixed, real))
+    assert not any(opening in was for opening in OPENS[language])  # real requests alone
+    assert said.startswith(f"<strong>{title}</strong> {OPENS[language][1]}"), said

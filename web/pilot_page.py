@@ -143,10 +143,21 @@ def overview_since(zone: str, now: float, days: int = OVERVIEW_PILOT_DAYS) -> st
     return (today - timedelta(days=days)).isoformat()
 
 
-def pays_words(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
+def pays_words(
+    text: ConsoleText, primary: dict[str, Any], days: int, simulated: str = "none"
+) -> str:
     """The primary KPI as the Overview's one line: the two first-attempt rates over the
     last ``days`` days and whether the predicted timing pays, or, honestly, that it is
-    too early to say and how many more callbacks it takes."""
+    too early to say and how many more callbacks it takes. Drawn from simulated requests
+    (``simulated``: :func:`simulated_share`), it first says so, in the words of the Pilot
+    page's "In short" (:func:`in_short`): "pays" of a simulated month is no finding."""
+    said = _pays_sentence(text, primary, days)
+    if simulated == "none":
+        return said
+    return text(f"pilot.in_short.simulated_{simulated}", said=said)
+
+
+def _pays_sentence(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
     n = primary["n"]
     counts = {
         "n_predicted": text.number(n["predicted"]),
@@ -349,14 +360,15 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         now = time.time()
         since = overview_since(zone, now)
         start, end = pilot_window(since, None, zone, now)
-        primary = await figures.get(
+        found = await figures.get(
             ("pilot-primary", since, zone),
             now,
             lambda: store.run(
                 primary_from_store, store.store, settings.callbacks.pilot, start, end
             ),
         )
-        said = pays_words(page_text(request), primary, OVERVIEW_PILOT_DAYS)
+        text = page_text(request)
+        said = pays_words(text, found["primary"], OVERVIEW_PILOT_DAYS, simulated_share(found))
         return render(request, "pilot_pays.html", {"said": said, "since": since})
 
     return [

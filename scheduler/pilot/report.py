@@ -338,8 +338,14 @@ def primary_from_store(
     store: Store, settings: PilotSettings, since: float, until: float
 ) -> dict[str, Any]:
     """Read and count (worker thread): the primary KPI alone for [since, until), as
-    :func:`pilot_report_from_store`'s ``primary`` for the same window."""
-    return primary_kpi(pilot_rows(store, since, until).arms, settings.evidence)
+    :func:`pilot_report_from_store`'s ``primary`` for the same window, and per arm its
+    requests and how many are simulated, as the report's ``arms`` has them: the Overview
+    says when its line is drawn from simulated requests (`simulate --store`)."""
+    rows = pilot_rows(store, since, until)
+    return {
+        "primary": primary_kpi(rows.arms, settings.evidence),
+        "arms": {a: {"requests": len(rows.arms[a]), "simulated": rows.simulated[a]} for a in ARMS},
+    }
 
 
 def pilot_report_from_store(
