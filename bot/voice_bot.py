@@ -316,6 +316,7 @@ class SpeechBot:
     ) -> Reply:
         """The turn's reply from ``work``, with the filler first if it is slow to come."""
         started = self.clock()
+        played: list[bool] = []  # the filler played for this reply (not an earlier one)
 
         async def filler() -> None:
             if bc.filled or (went_on is not None and went_on()):
@@ -324,9 +325,10 @@ class SpeechBot:
             waited_ms = round((self.clock() - started) * 1000)
             await bc.event(CallEventKind.FILLER, waited_ms=waited_ms)
             await self._speak(bc, _fixed(say("filler_lookup"), "filler"), filler=True)
+            played.append(bc.listener.barged.is_set())
 
         reply = await with_filler(work, self.config.filler_after_s, filler)
-        if bc.filled and bc.listener.barged.is_set():
+        if any(played):
             bc.cut = reply  # barged in on the filler: as if on the reply itself
         return reply
 
