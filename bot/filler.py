@@ -7,6 +7,12 @@ the voice bot plays a fixed filler from the pack (``filler_lookup``, played
 from the prompt cache) once, then the reply when it is ready: the reply waits
 for the filler to finish, never cutting into it.
 
+A caller who talks over the filler ("okay", "mm") stops it, but not the answer
+they are waiting for (a person saying "one moment" gets "okay" and then
+answers): the reply plays at the caller's pause, and what they said is their
+next turn after it. A key over the filler (0 for a colleague) acts at once, and
+the reply is not played.
+
 The threshold sits above a normal turn's whole decide step: the measured turn
 latencies (docs/PERFORMANCE.md) are p50 about 400 ms and p95 under 900 ms
 from the caller's endpoint to the reply's first audio, of which recognising

@@ -128,7 +128,7 @@ class _BotCall:
     sink: EventSink
     dialogue: Dialogue
     # This turn's filler was played (once a turn); the reply whose filler the
-    # caller talked over: they have the floor, so it is not played either.
+    # caller cut with a key: the key acts at once, so the reply is not played.
     filled: bool = False
     cut: Reply | None = None
 
@@ -316,7 +316,7 @@ class SpeechBot:
     ) -> Reply:
         """The turn's reply from ``work``, with the filler first if it is slow to come."""
         started = self.clock()
-        played: list[bool] = []  # the filler played for this reply (not an earlier one)
+        played: list[str] = []  # the filler played for this reply: what stopped it, if any
 
         async def filler() -> None:
             if bc.filled or (went_on is not None and went_on()):
@@ -325,11 +325,14 @@ class SpeechBot:
             waited_ms = round((self.clock() - started) * 1000)
             await bc.event(CallEventKind.FILLER, waited_ms=waited_ms)
             await self._speak(bc, _fixed(say("filler_lookup"), "filler"), filler=True)
-            played.append(bc.listener.barged.is_set())
+            played.append(bc.listener.barged_by if bc.listener.barged.is_set() else "")
 
         reply = await with_filler(work, self.config.filler_after_s, filler)
-        if any(played):
-            bc.cut = reply  # barged in on the filler: as if on the reply itself
+        if "dtmf" in played:
+            bc.cut = reply  # a key over the filler: as if over the reply itself
+        elif played and went_on is None:
+            # Words over it ("okay") stop the filler, not the answer: it comes at their pause.
+            await bc.listener.caller_pause()
         return reply
 
     async def _report_turn(
@@ -482,7 +485,7 @@ class SpeechBot:
         if record and not filler:
             await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
         if bc.cut is reply:
-            # The caller talked over this reply's filler: it stops there, like any reply.
+            # The caller keyed over this reply's filler: it stops there, like any reply.
             bc.cut = None
             await bc.event(
                 CallEventKind.SPOKEN, action=reply.action, barged=True, elapsed_ms=0, stalled_ms=0

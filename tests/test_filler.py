@@ -4,7 +4,9 @@ The real :class:`SpeechBot` and dialogue on the demo shop, keyed in by DTMF over
 an in-memory media leg; the speech models are stand-ins whose "audio" is the
 text's own bytes, so the test reads what the caller heard, in order. The order
 back-end sleeps before it answers; the filler threshold is a parameter, small
-here, so nothing waits the production 700 ms or a shop's 5 s time-out.
+here, so nothing waits the production 700 ms or a shop's 5 s time-out. A caller
+who talks over the filler speaks loud samples (a loudness stand-in for the VAD)
+and a stand-in recogniser hears their words.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from bot.assembly import DialogueFactory, SpeechModels
@@ -23,6 +28,7 @@ from bot.dialogue.config import DialogueConfig
 from bot.dialogue.prompts import say
 from bot.filler import with_filler
 from bot.listener import ListenerConfig
+from bot.types import Transcript
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from spillway.audio import SLIN8, AudioChunk, AudioFormat
 from spillway.call import CallContext, CallEvent, CallEventKind, CallOutcome, Route
@@ -93,6 +99,61 @@ class NoVad:
         return object()
 
 
+class LoudVad:
+    """A VAD stand-in: a window is speech when it is loud, silence when it is quiet."""
+
+    runtime = "stand-in"
+    path = Path()
+
+    def detector(self) -> LoudDetector:
+        return LoudDetector()
+
+
+class LoudDetector:
+    def probability(self, window: npt.NDArray[np.float32]) -> float:
+        return 1.0 if float(np.abs(window).mean()) > 0.05 else 0.0
+
+    def reset(self) -> None:
+        return None
+
+
+class HearsAsr:
+    """A recogniser stand-in that hears ``text`` in every utterance."""
+
+    name = "hears"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def open_stream(self, fmt: AudioFormat) -> HearsStream:
+        return HearsStream(self.text)
+
+    def close(self) -> None:
+        return None
+
+
+class HearsStream:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    async def accept(self, chunk: AudioChunk, *, urgent: bool = False) -> list[Transcript]:
+        return []
+
+    async def speculate(self, speech_end_ms: float) -> None:
+        return None
+
+    async def end_utterance(self, *, speech_end_ms: float | None = None) -> Transcript:
+        return Transcript(self.text, True, end_ms=speech_end_ms or 0.0, confidence=0.95)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _loud(ms: int) -> bytes:
+    """``ms`` of loud caller audio (SLIN8): speech to the stand-in VAD."""
+    return np.full(8 * ms, 8000, np.int16).tobytes()
+
+
 class SlowOrders:
     """The shop's order API, ``delay_s`` slow on a look-up by number."""
 
@@ -100,10 +161,12 @@ class SlowOrders:
         self.orders = orders
         self.delay_s = delay_s
         self.done_at: float | None = None
+        self.done = asyncio.Event()
 
     async def find_order(self, number: str) -> Order | None:
         await asyncio.sleep(self.delay_s)
         self.done_at = time.monotonic()
+        self.done.set()
         return await self.orders.find_order(number)
 
     async def orders_for_phone(self, phone: str) -> list[Order]:
@@ -162,6 +225,32 @@ class KeyingCaller(RecordingSink):
         await asyncio.sleep(0.05)  # the filler has started playing
         for key in keys:
             self.media.press(key)
+
+
+class TalkingCaller(KeyingCaller):
+    """A caller who keys like :class:`KeyingCaller` and, while the filler plays, starts
+    talking ("okay") and goes on until after the look-up is done, then pauses."""
+
+    def __init__(self, media: MemoryMedia, keys: list[str | None], orders: SlowOrders) -> None:
+        super().__init__(media, keys)
+        self.orders = orders
+        self.paused_at: float | None = None
+        self._talking: set[asyncio.Task[None]] = set()
+
+    async def event(self, event: CallEvent) -> None:
+        await super().event(event)
+        if event.kind is CallEventKind.FILLER:
+            task = asyncio.create_task(self._talk())
+            self._talking.add(task)  # kept until done
+            task.add_done_callback(self._talking.discard)
+
+    async def _talk(self) -> None:
+        await asyncio.sleep(0.05)  # the filler has started playing
+        self.media.speak(_loud(400))
+        await self.orders.done.wait()  # still talking when the answer is ready
+        await asyncio.sleep(0.2)
+        self.paused_at = time.monotonic()
+        self.media.speak(b"\0" * 2 * 8 * 600)  # their pause: past the endpoint's silence
 
 
 @pytest.fixture
@@ -243,9 +332,48 @@ async def test_a_quick_lookup_gets_no_filler(
     assert not any(e.kind is CallEventKind.FILLER for e in sink.events)
 
 
-async def test_talking_over_the_filler_stops_it_like_any_reply(
-    models: SpeechModels, demo: Backends
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_talking_over_the_filler_stops_it_but_the_answer_still_comes(
+    demo: Backends, language: str
 ) -> None:
+    models = SpeechModels(
+        asr=cast(Any, HearsAsr("okay")),
+        tts=cast(Any, TextVoice()),
+        prompts=cast(Any, TextPrompts()),
+        vad=cast(Any, LoudVad()),
+    )
+    try:
+        orders = SlowOrders(demo.orders, SLOW_S)
+        bot = _bot(models, demo, language, orders)
+        media = TimedMedia(f"talk-{language}", play_s=0.5)
+        sink = TalkingCaller(media, [*ORDER_KEYS, None], orders)
+        call = CallContext(call_id=media.call_id, caller="", transport="memory")
+        await asyncio.wait_for(bot.run(media, call, sink), 10)
+    finally:
+        models.close()
+    # The caller's words stopped the filler.
+    barge = [e.data for e in sink.events if e.kind is CallEventKind.BARGE_IN]
+    assert barge and barge[0]["by"] == "voice", barge
+    spoken = _spoken(sink)
+    filler = next(d for d in spoken if d["action"] == "filler")
+    assert filler["barged"]
+    # The answer they waited for is played after it, whole, at their pause.
+    heard = media.heard()
+    assert heard[2] == say("filler_lookup"), heard
+    lines = sink.bot_lines(call.call_id)
+    answer = lines[2]
+    assert "4" in answer and answer.endswith(heard[3]), (answer, heard)
+    told = spoken[spoken.index(filler) + 1]
+    assert told["action"] != "filler" and not told["barged"] and told["elapsed_ms"] > 0
+    assert orders.done_at is not None and sink.paused_at is not None
+    assert media.at[3] >= sink.paused_at > orders.done_at
+    # What they said over the filler is their next turn, after the answer.
+    turns = [(t.speaker, t.text) for t in sink.turns]
+    assert turns.index(("caller", "okay")) > turns.index(("bot", answer)), turns
+    assert len(lines) == 4, lines  # and the bot answered it
+
+
+async def test_a_key_over_the_filler_acts_at_once(models: SpeechModels, demo: Backends) -> None:
     orders = SlowOrders(demo.orders, SLOW_S)
     bot = _bot(models, demo, "en", orders)
     media = TimedMedia("barge", play_s=0.5)
