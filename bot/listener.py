@@ -135,6 +135,11 @@ class CallListener:
         self.inputs: asyncio.Queue[_Input] = asyncio.Queue()
         self.speaking = False
         self.barged = asyncio.Event()
+        # What stopped the bot's audio last: "voice", "dtmf" or "resumed".
+        self.barged_by = ""
+        # Set while the caller is not in an utterance (between their turns).
+        self.quiet = asyncio.Event()
+        self.quiet.set()
         self.bargeins: list[BargeIn] = []
         self.error: BaseException | None = None
         self._asr_queue: asyncio.Queue[AudioChunk | Paused | UtteranceEnded | None] = (
@@ -208,6 +213,7 @@ class CallListener:
         if not self.speaking or self.barged.is_set():
             return
         self.barged.set()
+        self.barged_by = why
         await self.media.flush()
         if event is not None:
             self.bargeins.append(event)
@@ -250,6 +256,20 @@ class CallListener:
             for chunk, frame_decisions in zip(batch, decisions, strict=True):
                 await self._gate(chunk, frame_decisions)
 
+    async def caller_pause(self) -> None:
+        """Until the caller is not in an utterance (or the call ended): a reply
+        started while they talk would be cut off by their own speech at once."""
+        longest = self.config.endpoint.max_utterance_ms / 1000 + 1.0  # an utterance is capped
+        quiet = asyncio.ensure_future(self.quiet.wait())
+        closed = asyncio.ensure_future(self.media.closed.wait())
+        try:
+            await asyncio.wait(
+                {quiet, closed}, timeout=longest, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            quiet.cancel()
+            closed.cancel()
+
     def went_on(self, turn: TentativeTurn) -> bool:
         """The caller spoke again after ``turn``'s pause (it was not their whole turn)."""
         return self._resumed_after >= turn.pause
@@ -263,6 +283,7 @@ class CallListener:
                 self._pauses += 1
             elif isinstance(event, UtteranceEnded):
                 self._ended_after = self._pauses
+                self.quiet.set()
             elif isinstance(event, Resumed):
                 self._resumed_after = self._pauses
                 if self.early_pause is not None and self.early_pause <= self._pauses:
@@ -272,6 +293,7 @@ class CallListener:
             self._asr_queue.put_nowait(piece)
         for event in events:
             if isinstance(event, SpeechStarted):
+                self.quiet.clear()
                 self.inputs.put_nowait(event)
             elif isinstance(event, Paused):
                 self._asr_queue.put_nowait(event)

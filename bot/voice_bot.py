@@ -14,7 +14,9 @@ call's one event sink:
 4. **decide** - the :class:`~bot.dialogue.machine.Dialogue` state machine answers;
 5. **speak** - Piper renders the reply sentence by sentence; the first
    sentence plays while the next is rendered; fixed wording plays from the
-   prompt cache;
+   prompt cache. A reply not decided within ``filler_after_s`` (a slow shop
+   look-up) is preceded by "One moment, please..." once in the turn
+   (:mod:`bot.filler`), so the caller is not left in silence;
 
 and loops until the dialogue ends. Everything one call needs travels in one
 :class:`_BotCall`.
@@ -50,18 +52,20 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from bot.assembly import SpeechModels
+from bot.bot_outcome import handoff, outcome
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue
 from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
 from bot.dialogue.prompts import fixed_prompts, say
 from bot.dialogue.rewind import WouldAct
+from bot.filler import FILLER_AFTER_MS, with_filler
 from bot.listener import CallerGone, CallListener, ListenerConfig, TentativeTurn
-from bot.nlu.intents import ANSWERS, Intent
+from bot.nlu.intents import Intent
 from bot.speech.ahead import RenderedAhead
 from bot.speech.playout_clock import PlayoutClock
 from bot.speech.resample import resample_pcm16
@@ -103,6 +107,8 @@ class VoiceBotConfig:
     max_turns: int = 40
     # When a reply prepared at the caller's pause may be spoken there.
     early: EarlyAnswerRules = field(default_factory=EarlyAnswerRules)
+    # A reply not decided by then is preceded by the filler (bot/filler.py).
+    filler_after_s: float = FILLER_AFTER_MS / 1000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VoiceBotConfig:
@@ -121,6 +127,10 @@ class _BotCall:
     call: CallContext
     sink: EventSink
     dialogue: Dialogue
+    # This turn's filler was played (once a turn); the reply whose filler the
+    # caller cut with a key: the key acts at once, so the reply is not played.
+    filled: bool = False
+    cut: Reply | None = None
 
     @property
     def call_id(self) -> str:
@@ -201,15 +211,16 @@ class SpeechBot:
             turns = 0
             while not dialogue.ended:
                 turns += 1
+                bc.filled = False
                 if turns > self.config.max_turns:
-                    return _handoff(dialogue, "too many turns")
+                    return handoff(dialogue, "too many turns")
                 await sink.stage(call.call_id, CallStage.LISTENING)
                 event = await listener.next_turn()
                 if isinstance(event, TentativeTurn):
                     await self._tentative(bc, event)
                     continue
                 await self._speak(bc, await self._understand_and_decide(bc, event))
-            return _outcome(dialogue)
+            return outcome(dialogue)
         except CallerGone:
             if media.end is not MediaEnd.HANGUP:
                 # The media leg failed (protocol error, silence, reset), not the
@@ -217,10 +228,10 @@ class SpeechBot:
                 why = f"media {media.end.value if media.end else 'ended'}"
                 log.warning("call %s: %s mid-call; handing over", call.call_id, why)
                 await sink.event(CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": why}))
-                return _handoff(dialogue, why, CallOutcome.FAILED)
+                return handoff(dialogue, why, CallOutcome.FAILED)
             dialogue.hang_up()
             await sink.event(CallEvent(call.call_id, CallEventKind.CALLER_GONE, {}))
-            return _outcome(dialogue, "caller hung up")
+            return outcome(dialogue, "caller hung up")
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # never drop: any failure hands the caller to a person
@@ -228,7 +239,7 @@ class SpeechBot:
             await sink.event(
                 CallEvent(call.call_id, CallEventKind.BOT_ERROR, {"error": repr(exc)[:300]})
             )
-            return _handoff(dialogue, f"bot error: {type(exc).__name__}", CallOutcome.FAILED)
+            return handoff(dialogue, f"bot error: {type(exc).__name__}", CallOutcome.FAILED)
         finally:
             if listener is not None:
                 await listener.aclose()
@@ -296,8 +307,32 @@ class SpeechBot:
         self, bc: _BotCall, event: CallerInput, *, synthetic: bool = False
     ) -> Reply:
         """``synthetic``: an input the bot made up (a menu key): not in the transcript."""
-        reply = await bc.dialogue.handle(event)
+        reply = await self._decided(bc, bc.dialogue.handle(event))
         await self._report_turn(bc, event, bc.dialogue.turns[-1].intent, synthetic=synthetic)
+        return reply
+
+    async def _decided(
+        self, bc: _BotCall, work: Awaitable[Reply], went_on: Callable[[], bool] | None = None
+    ) -> Reply:
+        """The turn's reply from ``work``, with the filler first if it is slow to come."""
+        started = self.clock()
+        played: list[str] = []  # the filler played for this reply: what stopped it, if any
+
+        async def filler() -> None:
+            if bc.filled or (went_on is not None and went_on()):
+                return
+            bc.filled = True
+            waited_ms = round((self.clock() - started) * 1000)
+            await bc.event(CallEventKind.FILLER, waited_ms=waited_ms)
+            await self._speak(bc, _fixed(say("filler_lookup"), "filler"), filler=True)
+            played.append(bc.listener.barged_by if bc.listener.barged.is_set() else "")
+
+        reply = await with_filler(work, self.config.filler_after_s, filler)
+        if "dtmf" in played:
+            bc.cut = reply  # a key over the filler: as if over the reply itself
+        elif played and went_on is None:
+            # Words over it ("okay") stop the filler, not the answer: it comes at their pause.
+            await bc.listener.caller_pause()
         return reply
 
     async def _report_turn(
@@ -339,7 +374,9 @@ class SpeechBot:
         said = TextTurn(turn.text, asr_confidence=turn.confidence)
         mark = dialogue.mark()
         try:
-            reply = await dialogue.handle(said)
+            # A filler only while the caller has not gone on (they may not be finished).
+            went_on = functools.partial(listener.went_on, turn)
+            reply = await self._decided(bc, dialogue.handle(said), went_on)
         except WouldAct:
             dialogue.rewind(mark)
             return
@@ -429,6 +466,7 @@ class SpeechBot:
         ahead: RenderedAhead | None = None,
         early: str = "",
         record: bool = True,
+        filler: bool = False,
     ) -> None:
         """Say ``reply``; stops at once on barge-in. Raises CallerGone if the call ended.
 
@@ -438,12 +476,21 @@ class SpeechBot:
         rendering). ``early``: why it is spoken at the caller's pause.
         ``record``: False when the caller's turn may yet be taken back (an
         early answer): the caller decides whether it enters the transcript.
+        ``filler``: the "one moment" before a slow reply: not the turn's reply, so
+        neither a transcript line nor its first audio (the turn's latency is the reply's).
         """
         media, listener = bc.media, bc.listener
         if media.closed.is_set():
             raise CallerGone
-        if record:
+        if record and not filler:
             await bc.sink.turn(bc.call_id, "bot", reply.text, intent=reply.action or None)
+        if bc.cut is reply:
+            # The caller keyed over this reply's filler: it stops there, like any reply.
+            bc.cut = None
+            await bc.event(
+                CallEventKind.SPOKEN, action=reply.action, barged=True, elapsed_ms=0, stalled_ms=0
+            )
+            return
         if not reply.text:
             return
         await bc.sink.stage(bc.call_id, CallStage.SPEAKING, action=reply.action)
@@ -460,7 +507,8 @@ class SpeechBot:
                     self.models.prompts.get(reply.text), self.config.tts_timeout_s
                 )
                 await media.play(resample_pcm16(pcm, tts.output_format.sample_rate_hz, out_rate))
-                await bc.event(CallEventKind.FIRST_AUDIO)
+                if not filler:
+                    await bc.event(CallEventKind.FIRST_AUDIO)
             else:
                 sentences = (
                     ahead.stream()
@@ -550,56 +598,3 @@ async def _wait_any(awaitables: tuple[Any, ...], timeout_s: float) -> None:
     finally:
         for task in tasks:
             task.cancel()
-
-
-def _handover(dialogue: Dialogue, reason: str) -> HandoffContext:
-    ctx = dialogue.handover_context()
-    intents = [i for i in ctx.intents if i not in ANSWERS]
-    parts = [f"bot: {reason}"]
-    if ctx.order_number:
-        parts.append(f"order {ctx.order_number}")
-    if ctx.intents:
-        parts.append("intents " + ",".join(ctx.intents[-5:]))
-    if ctx.last_caller_text:
-        parts.append(f"said: {ctx.last_caller_text}")
-    return HandoffContext(
-        intent=intents[-1] if intents else (ctx.intents[-1] if ctx.intents else ""),
-        case_id=ctx.case_id or "",
-        summary="; ".join(parts),
-    )
-
-
-def _handoff(
-    dialogue: Dialogue, reason: str, outcome: CallOutcome = CallOutcome.HANDOFF
-) -> BotOutcome:
-    """A person takes over; ``outcome`` says whether the bot chose to or failed."""
-    return BotOutcome(Route.HANDOFF, _handover(dialogue, reason), reason=reason, outcome=outcome)
-
-
-def _outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
-    """How the call continues after the dialogue ended, and what happened on it."""
-    result = dialogue.hang_up()
-    reason = reason or result.reason
-    if result.outcome is CallOutcome.HANDOFF:
-        handoff = _handover(dialogue, result.reason)
-        return BotOutcome(Route.HANDOFF, handoff, reason=reason, outcome=CallOutcome.HANDOFF)
-    if result.outcome is CallOutcome.CALLBACK:
-        # The dialogue already recorded the request (callback_requests, source
-        # 'bot'), or joined an open one; the dialplan's callback step would
-        # record it a second time.
-        return BotOutcome(
-            Route.DONE,
-            HandoffContext(
-                intent=Intent.CALLBACK_REQUEST,
-                summary=f"callback request {result.callback_id} recorded by the bot",
-            ),
-            reason=f"callback {result.callback_id} recorded",
-            outcome=CallOutcome.CALLBACK,
-            callback_id=result.callback_id,
-        )
-    return BotOutcome(
-        Route.DONE,
-        HandoffContext(intent=result.intents[-1] if result.intents else ""),
-        reason=reason,
-        outcome=result.outcome,
-    )

@@ -81,6 +81,7 @@ class CallEventKind(StrEnum):
     ENDPOINT = "endpoint"  # the caller stopped talking (end of an utterance)
     FIRST_AUDIO = "first_audio"  # the first audio of a reply was queued for the caller
     SPOKEN = "spoken"  # a reply finished playing (or was barged in on)
+    FILLER = "filler"  # a slow reply: "one moment" played while it was worked out
     BARGE_IN = "barge_in"  # the caller talked or pressed a key over the bot
     CALLER_GONE = "caller_gone"  # the caller hung up on the bot
     BOT_ERROR = "bot_error"  # the bot failed or ran past its limit: back to the queue
