@@ -134,13 +134,13 @@ def order_status_text(order: Order, calendar: Calendar, *, tracking: bool = True
     if order.status in ("placed", "packing"):
         text = say("order_packing", **head)
         if order.expected_delivery_at:
-            text += say("order_packing_expected", when=calendar.when(order.expected_delivery_at))
+            text += _expected(order.expected_delivery_at, calendar, "order_packing")
         return text
     if order.status == "shipped":
         carrier = say("order_carrier", carrier=order.carrier) if order.carrier else ""
         text = say("order_shipped", carrier=carrier, **head)
         if order.expected_delivery_at:
-            text += say("order_delivery_expected", when=calendar.when(order.expected_delivery_at))
+            text += _expected(order.expected_delivery_at, calendar, "order_delivery")
         if order.tracking_number and tracking:
             text += say("order_tracking", tracking=spell_digits(order.tracking_number))
         return text
@@ -150,6 +150,13 @@ def order_status_text(order: Order, calendar: Calendar, *, tracking: bool = True
     if order.status == "cancelled":
         return say("order_cancelled", **head)
     return say("order_other_status", status=order.status, **head)
+
+
+def _expected(at: float, calendar: Calendar, stem: str) -> str:
+    """When delivery is expected, or, once that day has passed, that the order is late
+    (a past day read as "we expect to deliver it 3 days ago" would be nonsense)."""
+    late = calendar.days_from_today(at) < 0
+    return say(f"{stem}_late" if late else f"{stem}_expected", when=calendar.when(at))
 
 
 def offers_tracking_sms(order: Order) -> bool:
