@@ -41,7 +41,10 @@ def test_escape_sequences_and_markup_in_stored_values_are_shown_as_text(
         ).id  # fmt: skip
     args = _config(tmp_path, store)
     runner = CliRunner()
-    listed = runner.invoke(app, [*args, "callbacks", "list", "--status", "all"])
+    # Wide enough that the escaped reason is not folded inside its column.
+    listed = runner.invoke(
+        app, [*args, "callbacks", "list", "--status", "all"], env={"COLUMNS": "200"}
+    )
     assert listed.exit_code == 0, listed.output
     assert "\x1b" not in listed.output and "\\x1b[5mBL" in listed.output
     for request_id in (blink, odd):

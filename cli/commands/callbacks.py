@@ -191,7 +191,8 @@ def list_(
     )
     columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "source", "reason")
     for column in columns:
-        table.add_column(t(f"cli.callbacks.{column}"))
+        # A number folded over two lines cannot be read or copied; the words may fold.
+        table.add_column(t(f"cli.callbacks.{column}"), no_wrap=column in ("id", "phone"))
     rules = rules_from_settings(settings)
     for r, row in zip(views, rows, strict=True):
         table.add_row(
