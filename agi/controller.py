@@ -286,7 +286,8 @@ class CallController:
         self.bot_calls.discard(live.context.call_id)
         media_status = session.request.args[0] if session.request.args else ""
         outcome = live.outcome
-        decision = route_after_bot(outcome.route if outcome else None, media_status)
+        failed = outcome is not None and outcome.call_outcome is CallOutcome.FAILED
+        decision = route_after_bot(outcome.route if outcome else None, media_status, failed=failed)
         if decision.route is Route.HANDOFF and outcome is not None:
             await apply_handoff(session, outcome.handoff)
         elif decision.route is Route.WAIT:
@@ -294,6 +295,8 @@ class CallController:
             await session.set_variable("SPILLWAY_PRIO", str(max(1, prio)))
         if outcome is None:
             await self.sink.outcome(live.context.call_id, CallOutcome.FAILED)
+        # What the dialplan plays first (always set: its own default is the lost bot's words).
+        await session.set_variable("SPILLWAY_SAY", "&".join(decision.say))
         await self._route(session, live, decision)
 
     async def callback(self, session: AgiSession) -> None:

@@ -49,6 +49,9 @@ MENU_WRONG_KEYS_REPEATED = 1
 KEY_NOT_OFFERED = "menu_key_not_offered"  # "... Here are the choices again."
 KEY_NOT_OFFERED_AGAIN = "menu_key_not_offered_again"
 KEEP_PLACE = "menu_keep_place"
+# What a caller whose bot call broke off hears before the queue: the bot said no
+# goodbye, and hold music alone would not tell them they are still being served.
+BOT_LOST = "bot_lost"  # "... we lost the connection ... You keep your place ..."
 
 
 def parse_count(text: str | None) -> int | None:
@@ -174,12 +177,24 @@ def route_menu_choice(
     return Decision(route, f"chose {choice}")
 
 
-def route_after_bot(requested: Route | None, media_status: str) -> Decision:
-    """After the media leg ends: the bot's own request, else back to the queue."""
+def route_after_bot(
+    requested: Route | None, media_status: str, *, failed: bool = False
+) -> Decision:
+    """After the media leg ends: the bot's own request, else back to the queue.
+
+    ``failed``: the bot's outcome records a failure, not a choice (its media leg
+    broke mid-call, or it raised): the route stands (a person takes over, with
+    what the bot learned) but, as with no outcome at all, the bot said nothing
+    about it, so the caller is told (:data:`BOT_LOST`) before the queue.
+    """
     if requested is None:
-        return Decision(Route.WAIT, f"the bot left no outcome (media {media_status or '?'})")
+        return Decision(
+            Route.WAIT, f"the bot left no outcome (media {media_status or '?'})", (BOT_LOST,)
+        )
     if requested not in BOT_END_ROUTES:
         return Decision(Route.WAIT, f"the bot asked for {requested}, not allowed after the bot")
+    if failed:
+        return Decision(requested, "the bot failed mid-call", (BOT_LOST,))
     return Decision(requested, "the bot's outcome")
 
 

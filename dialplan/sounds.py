@@ -12,8 +12,9 @@ above): the CLI joins the two (``cli/pbx_sounds.py``).
 Files are 8 kHz 16-bit mono WAV, which every Asterisk plays without
 transcoding to a narrow-band call. A manifest beside them records the text
 and voice of each, so an unchanged prompt is not rendered again. The
-dialplan checks that a file exists (``STAT``) before it plays it and falls
-back to Asterisk's own sounds, so a missing file never means silence.
+dialplan checks that a file exists (``STAT``, or Playback's own status) before
+or as it plays it and falls back to Asterisk's own sounds, so a missing file
+never means silence.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ SOUND_KEYS: tuple[str, ...] = (
     "menu_callback_recorded",
     *PROMISE_SOUND_KEYS,
     "callback_not_taken",
+    "bot_lost",
     "call_goodbye",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from agi.menu_bot import MenuBot
 from bot.speech.asr import chunks_from_pcm, transcribe
 from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 from cli.pbx_sounds import render_sounds
@@ -206,6 +207,66 @@ async def test_without_the_rendered_prompts_the_menu_says_only_what_is_true(
     finally:
         shutil.rmtree(sounds, ignore_errors=True)
         aside.rename(sounds)
+
+
+# What the caller hears after the bot call breaks off: our prompt, or without its file
+# Asterisk's own "I'm sorry. Thank you for your patience."
+LOST = (r"lost the connection", r"keep your place in the queue")
+LOST_UNRENDERED = (r"sorry", r"thank you for your patience")
+
+
+@pytest.mark.parametrize(
+    ("death", "words"),
+    [("media", LOST), ("killed", LOST), ("unrendered", LOST_UNRENDERED)],
+)
+async def test_a_caller_whose_bot_call_breaks_off_is_told_before_the_queue(
+    pbx: PbxHandle,
+    sounds: Path,
+    whisper: WhisperEngine,
+    tmp_path: Path,
+    death: str,
+    words: tuple[str, ...],
+) -> None:
+    # media: the bot's media connection ends with the controller up (it answers
+    # after-bot with the lost bot's words); killed: the worker dies with its bot (the
+    # dialplan, unable to ask, says the same); unrendered: the prompt's file is not
+    # installed. All used to go from the bot's voice to hold music without a word.
+    # chan_websocket (the default transport): after it, STAT() finds no file, so the
+    # dialplan's check that a prompt is installed must not rely on it.
+    ear = CallerSide()
+    await ear.start()
+    tag = f"lost-{death}"
+    prompt = sounds / "bot_lost.wav"
+    aside = sounds / "bot_lost.wav.aside"
+    if death == "unrendered":
+        prompt.rename(aside)
+    try:
+        async with routing_harness(
+            pbx, tmp_path / "calls.db", bot=MenuBot(choice_timeout_s=30), agents=0,
+            overflow_min_waiting=0,
+        ) as h:  # fmt: skip
+            with pbx.ami.subscribe("UserEvent") as events:
+                await pbx.ami.action(ear.originate_action("4517171717", tag))
+                await h.bot_started(f"{tag}-in", timeout_s=10)
+                await asyncio.sleep(1.0)  # the bot's call is under way
+                broke_at = len(ear.audio)
+                if death == "killed":
+                    await h.kill_controller()
+                else:
+                    for task in asyncio.all_tasks():
+                        if task.get_name().startswith(("media-handler-", "media-io-")):
+                            task.cancel()
+                # The requeue comes once the prompt has been played.
+                await wait_event(events, 30, UserEvent="SpillwayRequeue", CallId=f"{tag}-in")
+            assert not ear.ended.is_set()  # still on the line, in the queue
+            await h.hangup(SimCall(tag, f"{tag}-in", f"{tag}-caller", "4517171717"))
+    finally:
+        await ear.close()
+        if aside.exists():
+            aside.rename(prompt)
+    text = await heard_text(whisper, ear.audio[broke_at:])
+    print(f"\nthe caller heard: {text}")
+    assert not said(text, *words), text
 
 
 # -- 2. and 3. the called-back customer, and the agent who takes the callback ----------
