@@ -252,6 +252,10 @@ def test_an_admin_searches_holds_exports_and_forgets_a_number(
     assert exported["phone"] == "+4520123403" and exported["data"]["callback_requests"]
     tab.click("#found form[action$='/forget'] button")
     assert "Erase everything stored about +4520123403?" in tab.inner_text("#confirm")
+    # The number is on hold (an access request in progress): erasing it first releases
+    # the hold, with a reason, in the same form.
+    assert "SAR-42" in tab.inner_text("#confirm-held")
+    tab.fill("#confirm input[name=release_hold]", "SAR-42 answered")
     tab.click("#confirm button.danger")
     tab.wait_for_url(url + "/data-protection")  # POST/redirect/GET
     assert "+********03 is forgotten" in tab.inner_text("#forgotten")
@@ -259,7 +263,8 @@ def test_an_admin_searches_holds_exports_and_forgets_a_number(
     rows = [line.split("\t") for line in audit.splitlines()[1:]]
     # Each look-up (two searches, forget's confirmation) is audited too.
     assert [(r[1], r[2]) for r in rows] == [
-        (action, "dpo") for action in ("forget", "search", "export", "search", "hold", "search")
+        (action, "dpo")
+        for action in ("forget", "release", "search", "export", "search", "hold", "search")
     ]
     tab.reload()  # a reload repeats the GET: nothing shown again, nothing written
     assert tab.locator("#forgotten").count() == 0
