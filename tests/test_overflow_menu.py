@@ -303,7 +303,9 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
                 call = await h.call("4533333399")
                 await wait_event(events, 10, UserEvent="SpillwayOffer", CallId=call.call_id)
                 await h.press(call, "3")
-                done = await wait_event(events, 10, UserEvent="SpillwayCallback")
+                # After the timing step (its sentence, then a few seconds for key 9) when
+                # the prompts are rendered into this sandbox, as another test may have done.
+                done = await wait_event(events, 30, UserEvent="SpillwayCallback")
                 assert done["CallId"] == call.call_id
                 assert done["CallbackId"] == f"spool:{call.call_id}"
                 # No promise from a controller: the fixed thank-you (true of every menu request).
