@@ -38,8 +38,13 @@ def _dialer(db: AsyncStore, keeper: ModelKeeper) -> Dialer:
     return dialer
 
 
-async def _status(store: SqliteStore, db: AsyncStore, dialer: Dialer) -> dict[str, Any]:
-    assert await dialer.tick() == 1
+async def _status(
+    store: SqliteStore, db: AsyncStore, dialer: Dialer, *, dials: bool = True
+) -> dict[str, Any]:
+    """One tick and the status report. ``dials``: the tick must place the call (a
+    fitted model may rightly plan it for a later hour, depending on the time of day)."""
+    placed = await dialer.tick()
+    assert placed == 1 or not dials, placed
     await dialer.wait_idle(5)
     await db.run(dialer._heartbeat, False)
     return status_report(store, time.time())
@@ -69,7 +74,8 @@ async def test_before_the_first_fit_the_status_says_how_it_times_not_an_error(
     # Once fitted, the node no longer says it.
     await keeper.refit()
     _add(store, "+4520123462")
-    fitted = status_lines(await _status(store, db, dialer), 2.0, text, refit_minutes=30)
+    report = await _status(store, db, dialer, dials=False)
+    fitted = status_lines(report, 2.0, text, refit_minutes=30)
     assert not fitted[-1].endswith(first_fit)
     db.close()
 
