@@ -37,8 +37,9 @@ from agi.overflow import (
     route_offer,
 )
 from agi.selftest_route import SelftestRoute
-from scheduler import requests
-from scheduler.requests import NewRequest, Recorded, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest, Recorded
+from scheduler.requests import RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.signals import SignalKind
 from scheduler.stored_promise import Promise, stored_promise
@@ -373,7 +374,7 @@ class CallController:
         the promise it carries as stored (None: it will not be called)."""
         zone = self.settings.callbacks.default_timezone
         with self.store.store.transaction() as tx:
-            recorded = requests.record(
+            recorded = intake.record(
                 tx,
                 request,
                 region=self.settings.shop.country,

@@ -34,8 +34,9 @@ if str(ROOT) not in sys.path:
 
 from bench.harness import own_sandbox_settings, percentile  # noqa: E402
 from dialplan.sandbox import Sandbox  # noqa: E402
-from scheduler import requests  # noqa: E402
-from scheduler.requests import NewRequest, RequestSource, RequestStatus  # noqa: E402
+from scheduler import intake, requests  # noqa: E402
+from scheduler.intake import NewRequest  # noqa: E402
+from scheduler.requests import RequestSource, RequestStatus  # noqa: E402
 from scheduler.rules import CallingRules, RequestFacts, plan_pending  # noqa: E402
 from spillway.ami import AmiClient  # noqa: E402
 from spillway.settings import StorageSettings  # noqa: E402
@@ -69,7 +70,7 @@ def _seed(store: Store, n: int) -> None:
     with store.transaction() as tx:
         for i in range(n):
             request = NewRequest(f"+45{20_100_000 + i}", RequestSource.API, "bench")
-            requests.record(tx, request, region="DK", now=1.0)
+            intake.record(tx, request, region="DK", now=1.0)
 
 
 def _worker(settings: dict[str, Any], stop_at: float, out: Any) -> None:

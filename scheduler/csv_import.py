@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.timing.choice import asks_conventional
 from spillway.console_text import ConsoleText
 from spillway.phone import mask_phone, normalise_phone, phone_refusal, timezone_for

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scheduler import requests
+from scheduler import do_not_call
 from scheduler.rules import CallingRules, RequestFacts, attempts_by_day, expiry, promised_by
 from spillway.storage import Row, Transaction
 
@@ -71,6 +71,6 @@ def load_facts(
         facts,
         attempts=int(row["attempts"]) - (1 if counting_claim else 0),
         last_attempt_at=last[0]["at"] if last else None,
-        opted_out=requests.is_opted_out(tx, row["phone"], hash_key=hash_key),
+        opted_out=do_not_call.is_opted_out(tx, row["phone"], hash_key=hash_key),
         number_attempts_by_day=attempts_by_day(started, tz),
     )

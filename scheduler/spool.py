@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.requests import KeyReused, NewRequest, RequestSource, record
+from scheduler.intake import KeyReused, NewRequest, record
+from scheduler.requests import RequestSource
 from scheduler.spool_folder import EntryRefused, SpoolFolder, shown
 from scheduler.timing.choice import TimingConfig, asks_conventional
 from spillway.errors import StorageError

@@ -6,7 +6,7 @@ Both are kept alike: one row per number in E.164 (``phone``, ``source``,
 number. One :class:`NumberList` per table, so that a lookup, an addition or
 a removal cannot differ between the two. What a list entry does to a
 person's requests (cancel them, time them conventionally) is the caller's:
-:func:`scheduler.requests.opt_out`, :mod:`scheduler.timing.optout`.
+:func:`scheduler.do_not_call.opt_out`, :mod:`scheduler.timing.optout`.
 """
 
 from __future__ import annotations

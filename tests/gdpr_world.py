@@ -19,7 +19,7 @@ from agi.call_log import CallLog
 from bot.backends import CallbackRequest
 from bot.backends.local import LocalCallbacks, LocalCases
 from bot.backends.sms import SmsOutbox
-from scheduler import requests, signal_customers, signals
+from scheduler import do_not_call, intake, signal_customers, signals
 from scheduler.csv_import import parse_csv
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.rules import CallingRules
@@ -83,7 +83,7 @@ async def fill_through_every_door(
         )
         with store.transaction() as tx:
             for _line, request in parsed.requests:
-                requests.record(tx, request, region="DK", now=time.time())
+                intake.record(tx, request, region="DK", now=time.time())
         pbx.statuses[e164] = "BUSY"
         await dialer.tick()
         await dialer.wait_idle(5)
@@ -153,7 +153,7 @@ async def fill_through_every_door(
                 timing_optout.add(tx, national, source="caller", now=time.time(), region="DK")
             # Then never to be called again (their open request is cancelled).
             with store.transaction() as tx:
-                requests.opt_out(tx, national, source="caller", now=time.time(), region="DK")
+                do_not_call.opt_out(tx, national, source="caller", now=time.time(), region="DK")
     finally:
         db.close()
 

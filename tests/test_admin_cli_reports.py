@@ -14,8 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.storage import SqliteStore
 
 PASSWORD = "a long test password"
@@ -44,7 +45,7 @@ def _run(store: SqliteStore, language: str, *args: str, **env: str) -> str:
 
 def _request(store: SqliteStore, phone: str, reason: str) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx, NewRequest(phone, RequestSource.API, reason), region="DK", now=time.time()
         ).id
 

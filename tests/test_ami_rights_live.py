@@ -14,10 +14,11 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from cli.ami_rights import check_ami_rights
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.originate import ASTDB_FAMILY, AmiOriginator
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiError
@@ -67,7 +68,7 @@ async def test_the_dialling_user_calls_back_end_to_end_but_may_not_run_commands(
     db = AsyncStore(store)
     try:
         with store.transaction() as tx:
-            request_id = requests.record(
+            request_id = intake.record(
                 tx, NewRequest(phone, RequestSource.API, "test"), region="DK", now=time.time()
             ).id
         config = DialerConfig(

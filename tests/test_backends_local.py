@@ -10,7 +10,7 @@ import pytest
 from bot.backends import Backends, CallbackRecorded, CallbackRequest
 from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
 from bot.backends.local import local_backends
-from scheduler import requests
+from scheduler import do_not_call
 from spillway.phone import normalise_phone
 from spillway.request_problem import DO_NOT_CALL, NUMBER_ABROAD
 from spillway.storage import AsyncStore, SqliteStore
@@ -89,7 +89,7 @@ async def test_a_number_on_the_do_not_call_list_is_recorded_but_will_not_be_call
     """The request is kept closed for an admin, and the back-end says so, with the
     reason's code: the dialogue must not promise the call (it said "we'll call you")."""
     with store.transaction() as tx:
-        requests.opt_out(tx, DEMO_CALLER, source="test", now=NOW, region="DK")
+        do_not_call.opt_out(tx, DEMO_CALLER, source="test", now=NOW, region="DK")
     recorded = await backends.callbacks.request_callback(
         CallbackRequest(DEMO_CALLER, "callback_request", "c1")
     )

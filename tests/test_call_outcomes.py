@@ -21,8 +21,9 @@ from bot.listener import ListenerConfig
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from cli.commands.chat import NluChoice, parse_script, run_script
 from cli.spoken_call import call_records
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway import storage
 from spillway.call import (
     BOT_END_ROUTES,
@@ -163,7 +164,7 @@ async def test_chat_json_and_call_json_say_the_same_word(
         seed_demo(store)
         with store.transaction() as tx:
             # The caller already waits for a callback: a new one joins that request.
-            earlier = requests.record(
+            earlier = intake.record(
                 tx,
                 NewRequest(DEMO_CALLER, RequestSource.MENU, "queue overflow"),
                 region="DK",

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from agi.controller import LiveCall
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource, RequestStatus
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource, RequestStatus
 from spillway.call import BotOutcome, CallContext, Route
 from spillway.request_problem import in_english
 from spillway.settings import Settings
@@ -34,7 +35,7 @@ def test_every_request_is_normalised_or_refused_at_intake(
     store: SqliteStore, phone: str, stored: str, status: RequestStatus, problem: str | None
 ) -> None:
     with store.transaction() as tx:
-        recorded = requests.record(
+        recorded = intake.record(
             tx, NewRequest(phone, RequestSource.API, "x"), region="DK", now=1.0
         )
     [row] = store.query("SELECT phone, status, last_error FROM callback_requests")
@@ -82,7 +83,7 @@ async def test_the_callback_step_records_what_happened_with_the_requests_id(
     store.migrate()
     with store.transaction() as tx:
         # The caller already waits for a callback: theirs joins it (merged).
-        earlier = requests.record(
+        earlier = intake.record(
             tx, NewRequest("4520123456", RequestSource.API, "x"), region="DK", now=1.0
         ).id
     try:

@@ -30,8 +30,9 @@ from dialplan.callback_promise import (
     settings_windows,
 )
 from dialplan.sounds import SOUND_KEYS
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, deadline, is_holiday
 from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing.choice import Timing
@@ -223,14 +224,14 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
     store.migrate()
     try:
         with store.transaction() as tx:
-            predicted = requests.record(
+            predicted = intake.record(
                 tx, NewRequest("4520123456", RequestSource.MENU), region="DK", now=at(7, 10)
             )
             assert stored_promise(tx, RULES, predicted.id, default_timezone=CPH) == Promise(
                 at(7, 14), CPH, own_window=False, likely=True
             )
             # The menu's plain-callback key: timed conventionally, told the hour.
-            plain = requests.record(
+            plain = intake.record(
                 tx,
                 NewRequest("4520777777", RequestSource.MENU, traditional=True),
                 region="DK",
@@ -243,8 +244,8 @@ def test_the_stored_promise_is_the_requests_own_or_the_open_one_it_joined(
             asked = NewRequest(
                 "4520999999", RequestSource.API, not_before=at(9, 13), not_after=at(9, 17)
             )
-            first = requests.record(tx, asked, region="DK", now=at(7, 9), rules=RULES)
-            joined = requests.record(
+            first = intake.record(tx, asked, region="DK", now=at(7, 9), rules=RULES)
+            joined = intake.record(
                 tx, NewRequest("4520999999", RequestSource.MENU), region="DK", now=at(7, 10)
             )
             assert joined.merged and joined.id == first.id
@@ -348,7 +349,7 @@ def test_no_first_call_promise_for_a_request_being_dialled_or_tried(tmp_path: Pa
     store.migrate()
     try:
         with store.transaction() as tx:
-            made = requests.record(
+            made = intake.record(
                 tx, NewRequest("4520123456", RequestSource.MENU), region="DK", now=at(7, 10)
             )
 

@@ -16,8 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing.contact_model import AttemptLog, fit
 from scheduler.timing.explain import DAYS, CallHistory, Explanation, explain
@@ -32,7 +33,7 @@ def _config(tmp_path: Path, store: SqliteStore, extra: str = "") -> Path:
 
 def _request(store: SqliteStore, phone: str, **kwargs: object) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx,
             NewRequest(phone, RequestSource.API, "t", segment="shops", **kwargs),  # type: ignore[arg-type]
             region="DK",

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from cli.request_card import moment
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.storage import SqliteStore
 
 # 10:00 UTC on a summer day: 12:00 CEST in Copenhagen.
@@ -35,7 +36,7 @@ def config(tmp_path: Path, store: SqliteStore, monkeypatch: pytest.MonkeyPatch) 
 
 def _request(store: SqliteStore, phone: str, **kwargs: object) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx,
             NewRequest(phone, RequestSource.API, "t", **kwargs),  # type: ignore[arg-type]
             region="DK",

@@ -28,10 +28,11 @@ from cli.spoken_call import HEARD_RMS, press, rms
 from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from models.discover import require_model
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.originate import AmiOriginator
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules
 from scheduler.spool import import_spool
 from spillway.audio import SLIN8
@@ -296,7 +297,7 @@ async def callback_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 
 def _add(store: SqliteStore, phone: str, reason: str, context: dict[str, Any]) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx,
             NewRequest(phone, RequestSource.BOT, reason, call_id="orig-1", context=context),
             region="DK",

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import (
     CallingRules,
     RequestFacts,
@@ -58,7 +59,7 @@ def test_numbers_outside_the_allowed_countries_are_refused_at_intake(
     e164, why = callable_phone(number, "DK")
     assert e164 is None and "allowed_countries" in why
     with store.transaction() as tx:
-        recorded = requests.record(
+        recorded = intake.record(
             tx, NewRequest(number, RequestSource.API, "t"), region="DK", now=time.time()
         )
     assert recorded.status.value == "invalid_number" and not recorded.will_be_called
@@ -137,13 +138,13 @@ def test_the_zone_the_request_gives_wins_and_explain_says_where_it_came_from(
     store: SqliteStore,
 ) -> None:
     with store.transaction() as tx:
-        given = requests.record(
+        given = intake.record(
             tx,
             NewRequest("+79161234567", RequestSource.API, timezone="Asia/Vladivostok"),
             region="RU",
             now=time.time(),
         )
-        guessed = requests.record(
+        guessed = intake.record(
             tx, NewRequest("+79161234568", RequestSource.API), region="RU", now=time.time()
         )
     rows = {r["id"]: r for r in store.query("SELECT * FROM callback_requests")}

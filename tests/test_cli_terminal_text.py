@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from cli.terminal_text import plain, shown
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.storage import SqliteStore
 
 BLINK = "\x1b[5mBLINK\x1b[0m"
@@ -28,14 +29,14 @@ def test_escape_sequences_and_markup_in_stored_values_are_shown_as_text(
     tmp_path: Path, store: SqliteStore
 ) -> None:
     with store.transaction() as tx:
-        blink = requests.record(
+        blink = intake.record(
             tx,
             NewRequest("+4520123456", RequestSource.CSV, reason=BLINK, name="\x9b2J"),
             region="DK",
             now=time.time(),
         ).id
         # A raw number that could not be read is kept as given, markup and all.
-        odd = requests.record(
+        odd = intake.record(
             tx, NewRequest("[/x] abc", RequestSource.API, reason="[/x] abc"), region="DK",
             now=time.time(),
         ).id  # fmt: skip

@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource, RequestStatus
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource, RequestStatus
 from spillway.console_text import load_console_text
 from spillway.request_problem import (
     MAX_ATTEMPTS,
@@ -43,7 +44,7 @@ def _closed(store: SqliteStore) -> dict[int, Problem | str]:
     made = {}
     for phone, problem in STORED.items():
         with store.transaction() as tx:
-            request_id = requests.record(
+            request_id = intake.record(
                 tx, NewRequest(phone, RequestSource.API, "t"), region="DK", now=time.time()
             ).id
             error = problem if isinstance(problem, str) else problem.stored()

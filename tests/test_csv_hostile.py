@@ -265,11 +265,12 @@ def test_csv_times_outside_any_sane_range_are_refused() -> None:
 
 
 def test_list_masks_numbers_and_names_unless_full(tmp_path: Path, store: SqliteStore) -> None:
-    from scheduler import requests
-    from scheduler.requests import NewRequest, RequestSource
+    from scheduler import intake
+    from scheduler.intake import NewRequest
+    from scheduler.requests import RequestSource
 
     with store.transaction() as tx:
-        requests.record(
+        intake.record(
             tx,
             NewRequest(
                 "+4520123456", RequestSource.API, "call me on 20 12 34 99", name="Anna Berg"

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig, status_report
+from scheduler.intake import NewRequest
 from scheduler.originate import DialOrder, originate_action
 from scheduler.outcomes import AttemptOutcome
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing.contact_model import fit
 from scheduler.timing.model_keeper import ModelKeeper
@@ -70,7 +71,7 @@ class BrokenPolicy:
 
 def _add(store: SqliteStore, phone: str) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx, NewRequest(phone, RequestSource.API, "t"), region="DK", now=time.time()
         ).id
 

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
-from scheduler import requests
+from scheduler import do_not_call, intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.originate import DialOrder
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from spillway.console_text import load_console_text
 from spillway.request_problem import in_english, problem_words
 from spillway.storage import AsyncStore, SqliteStore
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 def _add(store: SqliteStore, phone: str, *, allowed: set[str] | None = None) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx,
             NewRequest(phone, RequestSource.API, "t"),
             region="DK",
@@ -63,7 +64,7 @@ class OptOutWhileRinging(FakePbx):
         await super().originate(order)
         assert self.store is not None
         with self.store.transaction() as tx:
-            requests.opt_out(tx, order.phone, source="admin", now=time.time(), region="DK")
+            do_not_call.opt_out(tx, order.phone, source="admin", now=time.time(), region="DK")
 
 
 async def test_opting_out_while_the_call_rings_closes_the_request_as_opted_out(
@@ -103,7 +104,7 @@ async def test_a_request_whose_window_has_passed_is_closed_with_the_rule_as_a_co
     # the request expires, and the admin reads which rule left none, in their language.
     now = time.time()
     with store.transaction() as tx:
-        late = requests.record(
+        late = intake.record(
             tx,
             NewRequest("+4520123473", RequestSource.API, "t", not_after=now - 60),
             region="DK",

@@ -30,8 +30,9 @@ from bot.dialogue.promise_words import promise_sentence
 from bot.dialogue.prompts import use_language
 from bot.dialogue.time_phrases import callback_window
 from dialplan.callback_promise import promise_files, promise_words
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
 from scheduler.stored_promise import Promise
@@ -259,7 +260,7 @@ async def test_a_window_of_their_own_hears_its_deadline_too(
 def _open_thursday_request(store: SqliteStore) -> None:
     """The customer already asked, on the web, to be called on Thursday 14-16."""
     with store.transaction() as tx:
-        requests.record(
+        intake.record(
             tx,
             NewRequest(
                 phone="+4520123456",

@@ -19,7 +19,7 @@ from bot.dialogue.machine import Dialogue, DialogueConfig
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.result import Outcome
 from bot.types import Reply
-from scheduler import requests
+from scheduler import do_not_call
 from spillway.storage import SqliteStore
 from tests import callback_dialogue_fixtures as fx
 from tests.callback_dialogue_fixtures import demo_now, demo_rules  # noqa: F401
@@ -35,7 +35,7 @@ PROMISE = {"en": "We'll call you back", "da": "Vi ringer dig op"}
 
 def _on_the_list(store: SqliteStore, phone: str) -> None:
     with store.transaction() as tx:
-        requests.opt_out(tx, phone, source="test", now=fx.MONDAY, region="DK")
+        do_not_call.opt_out(tx, phone, source="test", now=fx.MONDAY, region="DK")
 
 
 def _rows(store: SqliteStore) -> list[tuple[str, str]]:

@@ -17,8 +17,9 @@ from bot.dialogue.machine import Dialogue, DialogueConfig, State
 from bot.dialogue.result import Outcome
 from bot.nlu.engine import NluEngine
 from bot.types import ParsedIntent
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.errors import NluError
 from spillway.request_problem import in_english
 from spillway.storage import AsyncStore, SqliteStore
@@ -364,7 +365,7 @@ async def test_a_changed_number_with_an_open_request_joins_it(  # type: ignore[n
     # pressed 3 at the queue's menu earlier); changing to it during the call
     # must not leave two pending requests for them.
     with store.transaction() as tx:
-        earlier = requests.record(
+        earlier = intake.record(
             tx, NewRequest("30123456", RequestSource.MENU, "queue overflow"), region="DK", now=NOW
         ).id
     d = make("20 12 34 56")

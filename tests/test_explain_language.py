@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.signals import SignalEvent
 from scheduler.subject_access import request_promise
@@ -254,7 +255,7 @@ def test_a_danish_shops_promise_and_console_page_are_danish(store: SqliteStore) 
 
     now = time.time()
     with store.transaction() as tx:
-        request_id = requests.record(
+        request_id = intake.record(
             tx, NewRequest(PHONE, RequestSource.API, "t", segment="shops"), region="DK", now=now
         ).id
     [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request_id,))

@@ -14,8 +14,9 @@ import numpy as np
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, fit
@@ -100,7 +101,7 @@ def test_the_command_reads_the_signals_and_speaks_the_shops_language(
     # Two days ahead, 15:30 local (a weekday or not: the plan is given, not chosen here).
     planned = (local + timedelta(days=2)).replace(hour=15, minute=30, second=0, microsecond=0)
     with store.transaction() as tx:
-        request = requests.record(
+        request = intake.record(
             tx, NewRequest(PHONE, RequestSource.API, "t", segment="shops"), region="DK", now=now
         ).id
         for n, event in enumerate(_opens_before(planned.timestamp())):

@@ -15,9 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
+from scheduler import do_not_call, intake
 from scheduler.dialer import Dialer, DialerConfig
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.subject_access import TIME_FIELD, export_person
 from scheduler.timing.model_keeper import ModelKeeper
 from spillway.erasure import forget
@@ -108,14 +109,14 @@ async def test_forget_leaves_nothing_but_the_hashed_do_not_call_entry(world: Sql
 async def test_a_forgotten_number_is_not_called_again(world: SqliteStore) -> None:
     forget(world, "+45" + ANNA, key=KEY, actor="dpo", now=time.time())
     with world.transaction() as tx:
-        assert requests.is_opted_out(tx, "+45" + ANNA, hash_key=KEY)
-        assert not requests.is_opted_out(tx, "+45" + ANNA)  # without the key nothing matches
-        at_intake = requests.record(
+        assert do_not_call.is_opted_out(tx, "+45" + ANNA, hash_key=KEY)
+        assert not do_not_call.is_opted_out(tx, "+45" + ANNA)  # without the key nothing matches
+        at_intake = intake.record(
             tx, NewRequest(ANNA, RequestSource.API), region="DK", now=time.time(), hash_key=KEY
         )
         assert at_intake.status == "cancelled"
         # A door that does not know the key records it; the dialer, which does, refuses it.
-        unknowing = requests.record(
+        unknowing = intake.record(
             tx, NewRequest(ANNA, RequestSource.CSV), region="DK", now=time.time()
         )
     pbx = FakePbx()

@@ -16,8 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.console_text import load_console_text
 from spillway.language_pack import load_pack
 from spillway.storage import AsyncStore, SqliteStore
@@ -36,7 +37,7 @@ def _asked_late(store: SqliteStore) -> int:
     day = datetime.now(ZONE).date() + timedelta(days=1)
     asked = datetime(day.year, day.month, day.day, 22, tzinfo=ZONE).timestamp()
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx,
             NewRequest(PHONE, RequestSource.API, "t", not_before=asked),
             region="DK",

@@ -16,8 +16,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from scheduler import requests
-from scheduler.requests import KeyReused, NewRequest, RequestSource
+from scheduler import intake, requests
+from scheduler.intake import KeyReused, NewRequest
+from scheduler.requests import RequestSource
 from scheduler.spool import import_spool
 from spillway import schema
 from spillway.settings import Settings
@@ -28,9 +29,9 @@ NOW = 1_780_000_000.0
 TOKEN = "t0ken-for-tests-0123456789"
 
 
-def _record(store: SqliteStore, request: NewRequest) -> requests.Recorded:
+def _record(store: SqliteStore, request: NewRequest) -> intake.Recorded:
     with store.transaction() as tx:
-        return requests.record(tx, request, region="DK", now=NOW)
+        return intake.record(tx, request, region="DK", now=NOW)
 
 
 def test_the_same_key_with_another_request_is_refused(store: SqliteStore) -> None:

@@ -9,8 +9,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.prometheus import parse_exposition
@@ -37,7 +38,7 @@ def _fill(store: SqliteStore) -> None:
     for phone in ("+4520123451", "+4520123452", "+4520123453"):
         new = NewRequest(phone=phone, source=RequestSource.API, reason="test")
         with store.transaction() as tx:
-            ids.append(requests.record(tx, new, region="DK", now=NOW).id)
+            ids.append(intake.record(tx, new, region="DK", now=NOW).id)
     store.execute("UPDATE callback_requests SET status = 'done' WHERE id = ?", (ids[0],))
     for n, (outcome, policy, ended) in enumerate(
         (

@@ -1,13 +1,13 @@
 """The do-not-call list and the AI-timing opt-out are one kind of list (spillway.number_lists):
 a number is on it as itself or as the keyed hash an erasure left, an addition is normalised
-and idempotent, and both doors that use them (scheduler.requests, scheduler.timing.optout)
+and idempotent, and both doors that use them (scheduler.do_not_call, scheduler.timing.optout)
 answer alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from scheduler import requests
+from scheduler import do_not_call
 from scheduler.timing import optout
 from spillway.erasure import forget
 from spillway.number_lists import AI_TIMING_OPTOUT, DO_NOT_CALL, NumberList
@@ -45,13 +45,13 @@ def test_a_list_holds_a_number_as_itself_or_as_its_keyed_hash(
 def test_both_doors_use_the_one_list(store: SqliteStore) -> None:
     """The scheduler's do-not-call and the timing room's opt-out read and write the lists."""
     with store.transaction() as tx:
-        assert requests.opt_out(tx, "20123456", source="caller", now=NOW, region="DK")
+        assert do_not_call.opt_out(tx, "20123456", source="caller", now=NOW, region="DK")
         assert optout.add(tx, "31987654", source="admin", now=NOW, region="DK")
     with store.transaction() as tx:
-        assert DO_NOT_CALL.holds(tx, "+4520123456") and requests.is_opted_out(tx, "+4520123456")
+        assert DO_NOT_CALL.holds(tx, "+4520123456") and do_not_call.is_opted_out(tx, "+4520123456")
         assert AI_TIMING_OPTOUT.holds(tx, "+4531987654")
         assert optout.opted_out_of_ai_timing(tx, "+4531987654")
-        assert not requests.is_opted_out(tx, "+4531987654")
+        assert not do_not_call.is_opted_out(tx, "+4531987654")
         assert not optout.opted_out_of_ai_timing(tx, "+4520123456")
         assert optout.remove(tx, "31987654", region="DK") == ("+4531987654", True)
         assert not AI_TIMING_OPTOUT.holds(tx, "+4531987654")

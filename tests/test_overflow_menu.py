@@ -32,8 +32,9 @@ from dialplan.callback_promise import (
 )
 from dialplan.sounds import sound_dirs, wav_bytes
 from dialplan.spool import callback_spool
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rule_facts import promise_times
 from scheduler.rules import rules_from_settings
 from scheduler.spool import import_spool
@@ -179,7 +180,7 @@ async def _key_3_joins_a_tried_request(pbx: PbxHandle, tmp_path: Path) -> None:
         pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
     ) as h:
         with h.store.transaction() as tx:
-            first = requests.record(
+            first = intake.record(
                 tx, NewRequest("+4533333377", RequestSource.API, "t"), region="DK", now=time.time()
             ).id
         h.store.execute("UPDATE callback_requests SET attempts = 1 WHERE id = ?", (first,))

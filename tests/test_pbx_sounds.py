@@ -171,11 +171,12 @@ def test_the_menu_offers_the_bot_only_when_choosing_it_reaches_the_bot() -> None
 def test_a_request_made_on_a_callback_keeps_what_the_first_was_about(
     store: SqliteStore,
 ) -> None:
-    from scheduler import requests
-    from scheduler.requests import NewRequest, RequestSource
+    from scheduler import intake
+    from scheduler.intake import NewRequest
+    from scheduler.requests import RequestSource
 
     with store.transaction() as tx:
-        first = requests.record(
+        first = intake.record(
             tx,
             NewRequest(
                 "+4520123456",

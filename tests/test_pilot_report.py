@@ -18,15 +18,16 @@ from typer.testing import CliRunner
 
 from cli.commands import report as report_command
 from cli.main import app
-from scheduler import requests
+from scheduler import intake
 from scheduler.contact_facts import RequestRecord
 from scheduler.daemon import planning_policy
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.outcomes import AttemptOutcome
 from scheduler.pilot.report import PilotRows, pilot_report, pilot_report_from_store
 from scheduler.pilot.roi import pilot_roi
 from scheduler.pilot.stats import n_for_means, n_for_proportions, newcombe, wilson
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing.model_keeper import ModelKeeper
 from scheduler.timing.policy import ConventionalPolicy, Plan, ShadowPlan
@@ -251,7 +252,7 @@ async def test_shadow_mode_dials_conventionally_and_logs_the_predicted_plan(
 ) -> None:
     clock = [datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Copenhagen")).timestamp()]
     with store.transaction() as tx:
-        request_id = requests.record(
+        request_id = intake.record(
             tx, NewRequest("+4520123451", RequestSource.API, "t"), region="DK", now=clock[0]
         ).id
     db = AsyncStore(store)

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from scheduler import requests, signal_customers, signals
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake, requests, signal_customers, signals
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.signals import SignalEvent
 from spillway.postgres import PostgresStore, translate, translate_ddl
 from spillway.schema import MIGRATIONS, latest_version
@@ -39,10 +40,10 @@ def test_migrations_and_the_store_interface(pg_dsn: str) -> None:
         assert PostgresStore(pg_dsn).migrate() == []  # recorded: applied once
         now = time.time()
         with store.transaction() as tx:
-            first = requests.record(
+            first = intake.record(
                 tx, NewRequest("20 12 34 56", RequestSource.API, "x"), region="DK", now=now
             )
-            again = requests.record(
+            again = intake.record(
                 tx, NewRequest("+4520123456", RequestSource.CSV, "y"), region="DK", now=now
             )
         assert first.id >= 1 and again.merged and again.id == first.id
@@ -58,7 +59,7 @@ def test_two_dialers_never_claim_the_same_request(pg_dsn: str) -> None:
     store = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn))
     with store.transaction() as tx:
         for i in range(60):
-            requests.record(
+            intake.record(
                 tx, NewRequest(f"+452012{i:04d}", RequestSource.API, "x"), region="DK", now=1.0
             )
     claimed: list[list[int]] = [[], [], [], []]

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler import requests
+from scheduler import do_not_call
 from scheduler.subject_access import export_person
 from spillway import request_problem as problem
 from spillway.console_text import load_console_text
@@ -142,7 +142,7 @@ def _opted_out(store: SqliteStore) -> int:
     """A request the customer's opt-out closed, as the product stores it now."""
     request_id = _request(store, PHONE)
     with store.transaction() as tx:
-        requests.opt_out(tx, PHONE, source="admin", now=time.time(), region="DK")
+        do_not_call.opt_out(tx, PHONE, source="admin", now=time.time(), region="DK")
     return request_id
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.settings import StorageSettings
 from spillway.storage import SqliteStore, open_store
 from tests.call_harness import apply_settings, clear_channels, routing_settings
@@ -125,7 +126,7 @@ async def test_sigkill_mid_burst_loses_none_and_dials_none_twice(
     with store.transaction() as tx:
         for phone in phones:
             request = NewRequest(phone, RequestSource.API, "burst")
-            requests.record(tx, request, region="DK", now=time.time())
+            intake.record(tx, request, region="DK", now=time.time())
     await _customers(pbx, phones)
     config = tmp_path / "scheduler.yaml"
     _config(pbx, db_path, config)
@@ -169,7 +170,7 @@ async def test_two_daemons_on_one_postgres_database_share_200_callbacks(
     with store.transaction() as tx:
         for phone in phones:
             request = NewRequest(phone, RequestSource.API, "shared")
-            requests.record(tx, request, region="DK", now=time.time())
+            intake.record(tx, request, region="DK", now=time.time())
     await _customers(pbx, phones)
     config = tmp_path / "scheduler.yaml"
     _config(pbx, tmp_path / "unused.db", config, postgres=True)

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from scheduler import requests
+from scheduler import do_not_call, intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.originate import AmiOriginator
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules
 from spillway.storage import AsyncStore, SqliteStore
 from tests.call_harness import apply_settings, clear_channels, routing_settings
@@ -37,7 +38,7 @@ class Scene:
 
     def add(self, phone: str, mode: str = "answer", **kw: Any) -> int:
         with self.store.transaction() as tx:
-            return requests.record(
+            return intake.record(
                 tx, NewRequest(phone, RequestSource.API, "test", **kw), region="DK", now=time.time()
             ).id
 
@@ -159,7 +160,7 @@ async def test_nothing_is_dialled_outside_the_calling_hours_or_to_an_opted_out_n
     )
     later = scene.add("+4520123601")
     with scene.store.transaction() as tx:
-        requests.opt_out(tx, "+4520123602", source="test", now=time.time(), region="DK")
+        do_not_call.opt_out(tx, "+4520123602", source="test", now=time.time(), region="DK")
     blocked = scene.add("+4520123602")
     with scene.pbx.ami.subscribe("UserEvent") as events:
         assert await scene.dialer(rules=closed).tick() == 0

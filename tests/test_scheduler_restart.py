@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from dialplan.sandbox import Sandbox, throwaway_settings
-from scheduler import requests
+from scheduler import intake
 from scheduler.daemon import run_scheduler
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.ami import AmiClient
 from spillway.storage import AsyncStore, SqliteStore
 
@@ -84,7 +85,7 @@ async def test_asterisk_restarting_mid_dial_loses_no_callback_and_doubles_none(
         for phone in CUSTOMERS:
             with store.transaction() as tx:
                 new = NewRequest(phone, RequestSource.API, "restart test")
-                ids.append(requests.record(tx, new, region="DK", now=time.time()).id)
+                ids.append(intake.record(tx, new, region="DK", now=time.time()).id)
 
         daemon = asyncio.create_task(run_scheduler(settings, db, stop, node="restart"))
 

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, cold_start_prior, fit, slot_of
 from scheduler.timing.model_keeper import ModelKeeper
@@ -121,7 +122,7 @@ def _fill(store: SqliteStore) -> None:
     with store.transaction() as tx:
         for phone, segment in ((trades, "trades"), (other, "shops")):
             request = NewRequest(phone, RequestSource.API, "t", segment=segment)
-            requests.record(tx, request, region="DK", now=NOW - 30 * DAY_S)
+            intake.record(tx, request, region="DK", now=NOW - 30 * DAY_S)
         for i, (_, _, at) in enumerate(_afternoon_events(60)):
             record(tx, f"t{i}", SignalEvent(trades, "web_visit", at), source="t", now_s=NOW)
         # A number with no request belongs to no segment; a future event is not seen yet.

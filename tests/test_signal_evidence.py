@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.outcomes import AttemptOutcome
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.signals import SignalEvent, record
 from scheduler.timing.contact_model import AttemptLog, ContactModel, cold_start_prior, fit, slot_of
@@ -194,7 +195,7 @@ class SeeingPolicy:
 async def test_the_dialer_plans_with_the_customers_recent_signals(store: SqliteStore) -> None:
     now = time.time()
     with store.transaction() as tx:
-        requests.record(tx, NewRequest(PHONE, RequestSource.API, "t"), region="DK", now=now)
+        intake.record(tx, NewRequest(PHONE, RequestSource.API, "t"), region="DK", now=now)
         record(tx, "e1", SignalEvent(PHONE, "email_open", now - 2 * DAY_S), source="t", now_s=now)
         record(tx, "e2", SignalEvent(PHONE, "web_visit", now - 40 * DAY_S), source="t", now_s=now)
         record(

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from spillway.errors import StorageError
 from spillway.storage import AsyncStore, SqliteStore
 from tests.test_dialer_logic import ALWAYS, FakePbx
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 def _add(store: SqliteStore, phone: str) -> int:
     with store.transaction() as tx:
-        return requests.record(
+        return intake.record(
             tx, NewRequest(phone, RequestSource.API, "t"), region="DK", now=time.time()
         ).id
 

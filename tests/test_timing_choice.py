@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from scheduler import requests
+from scheduler import intake
 from scheduler.dialer import Dialer, DialerConfig
+from scheduler.intake import NewRequest
 from scheduler.outcomes import AttemptOutcome
-from scheduler.requests import NewRequest, RequestSource
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import (
@@ -91,7 +92,7 @@ def _record(
 ) -> int:
     with store.transaction() as tx:
         request = NewRequest(phone, RequestSource.API, "t", **given)  # type: ignore[arg-type]
-        return requests.record(tx, request, region="DK", now=time.time(), timing=timing).id
+        return intake.record(tx, request, region="DK", now=time.time(), timing=timing).id
 
 
 def _timing(store: SqliteStore, request_id: int) -> tuple[str, str]:
@@ -119,7 +120,7 @@ def test_an_ai_timing_opt_out_makes_every_later_request_conventional(
     store: SqliteStore,
 ) -> None:
     with store.transaction() as tx:
-        open_before = requests.record(
+        open_before = intake.record(
             tx, NewRequest("+4520127777", RequestSource.BOT, "t"), region="DK", now=1.0
         ).id
         assert timing_optout.add(tx, "20 12 77 77", source="admin", now=2.0, region="DK") == (
@@ -130,7 +131,7 @@ def test_an_ai_timing_opt_out_makes_every_later_request_conventional(
     store.execute("UPDATE callback_requests SET status = 'done'")
     for source in RequestSource:
         with store.transaction() as tx:
-            later = requests.record(
+            later = intake.record(
                 tx, NewRequest("+4520127777", source, "t"), region="DK", now=3.0, timing=PILOT
             ).id
         assert _timing(store, later) == ("conventional", "customer"), source

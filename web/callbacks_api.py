@@ -5,7 +5,7 @@ most ``web.max_body_bytes``; an ``Idempotency-Key`` header makes a retried
 POST return the first request instead of a second one (the same key with a
 different body gets 422 ``idempotency_key_reused``). Every 4xx answer is
 ``{"error": {"code": ..., "message": ..., "field": ...}}`` naming the field at
-fault. Requests go through :func:`scheduler.requests.record` like every other
+fault. Requests go through :func:`scheduler.intake.record` like every other
 door: normalised to E.164, merged with an open one for the same number, and
 refused numbers (premium-rate, outside ``callbacks.allowed_countries`` and the
 like) recorded as ``invalid_number``. Two requests are refused with nothing stored:
@@ -37,8 +37,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import rules_from_settings
 from scheduler.timing.choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_deadline, window_expiry, window_problem
@@ -191,9 +192,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
             idempotency_key=key,
         )
 
-        def record() -> tuple[requests.Recorded, dict[str, Any]]:
+        def record() -> tuple[intake.Recorded, dict[str, Any]]:
             with store.store.transaction() as tx:
-                recorded = requests.record(
+                recorded = intake.record(
                     tx,
                     new,
                     region=settings.shop.country,
@@ -211,9 +212,9 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
 
         try:
             recorded, row = await store.run(record)
-        except requests.KeyReused as exc:  # same key, other body: as payment APIs answer
+        except intake.KeyReused as exc:  # same key, other body: as payment APIs answer
             return api_error(422, exc.code, exc.message, "Idempotency-Key")
-        except requests.OnDoNotCallList as exc:  # told, and no name or number kept
+        except intake.OnDoNotCallList as exc:  # told, and no name or number kept
             return api_error(422, exc.code, exc.message, "phone")
         except StorageError as exc:  # the database is locked, full or gone: try again later
             return storage_busy("request", exc)

@@ -36,8 +36,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from scheduler.do_not_call import is_opted_out
 from scheduler.forget_person import OnHold, forget_everywhere
-from scheduler.requests import OPEN_STATUSES, is_opted_out
+from scheduler.requests import OPEN_STATUSES
 from scheduler.subject_access import export_person, person_rows
 from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError

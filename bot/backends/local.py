@@ -22,8 +22,9 @@ from bot.backends import (
     Product,
 )
 from bot.backends.sms import SmsOutbox
-from scheduler import requests
-from scheduler.requests import NewRequest, RequestSource
+from scheduler import intake, requests
+from scheduler.intake import NewRequest
+from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules
 from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing import optout as timing_optout
@@ -227,7 +228,7 @@ class LocalCallbacks:
 
     def _record(self, request: NewRequest) -> CallbackRecorded:
         with self._db.store.transaction() as tx:
-            recorded = requests.record(
+            recorded = intake.record(
                 tx,
                 request,
                 region=self._region,
@@ -293,7 +294,7 @@ class LocalCallbacks:
         window: tuple[float | None, float | None] | None,
     ) -> int | NumberKept | CallbackRecorded | None:
         with self._db.store.transaction() as tx:
-            now_id = requests.update_pending(
+            now_id = intake.update_pending(
                 tx,
                 request_id,
                 region=self._region,
@@ -349,7 +350,7 @@ def local_backends(
     ``timing``: how intake times the bot's callbacks (callbacks.policy and pilot);
     ``language`` names products and order lines (where the shop has names in it);
     ``allowed_countries`` and ``hash_key``: what intake takes, as at the other doors
-    (:func:`scheduler.requests.record`; None: ``region`` only, no hashed numbers)."""
+    (:func:`scheduler.intake.record`; None: ``region`` only, no hashed numbers)."""
     db = store if isinstance(store, AsyncStore) else AsyncStore(store)
     return Backends(
         orders=LocalOrders(db, language),

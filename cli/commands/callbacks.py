@@ -23,11 +23,12 @@ from cli.language import AdminLanguageOption
 from cli.request_card import code_word, moment, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
-from scheduler import requests
+from scheduler import do_not_call, intake, requests
 from scheduler.csv_file import read_csv_file
 from scheduler.csv_import import CsvError, RowError, parse_csv
 from scheduler.dialer import attempt_rows, describe
-from scheduler.requests import FINAL_STATUSES, NewRequest, RequestStatus
+from scheduler.intake import NewRequest
+from scheduler.requests import FINAL_STATUSES, RequestStatus
 from scheduler.rule_facts import promise_times, row_facts
 from scheduler.rules import CallingRules, next_allowed, rules_from_settings
 from scheduler.spool import import_spool
@@ -356,7 +357,7 @@ def import_(
             with db.transaction() as tx:
                 for line, request in rows:
                     try:
-                        recorded = requests.record(
+                        recorded = intake.record(
                             tx,
                             request,
                             region=settings.shop.country,
@@ -367,11 +368,11 @@ def import_(
                             timing=timing,
                             refuse_do_not_call=True,
                         )
-                    except requests.KeyReused as exc:
+                    except intake.KeyReused as exc:
                         reused = exc.wording or exc.message
                         errors.append(RowError(line, exc.code, reused))
                         continue
-                    except requests.OnDoNotCallList:
+                    except intake.OnDoNotCallList:
                         # Nothing stored: not even a closed row with the name.
                         listed = worded("cli.csv.do_not_call")
                         errors.append(RowError.named(line, "do_not_call", listed, request.phone))
@@ -519,7 +520,7 @@ def optout(
     with _store(ctx) as db:
         with db.transaction() as tx:
             for where, raw, source in numbers:
-                done = requests.opt_out(
+                done = do_not_call.opt_out(
                     tx, raw, source=source, now=time.time(), region=settings.shop.country
                 )
                 if done is not None:

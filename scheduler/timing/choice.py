@@ -1,6 +1,6 @@
 """Which timing a callback request gets, decided once at intake (pure).
 
-Every door records a request through :func:`scheduler.requests.record`,
+Every door records a request through :func:`scheduler.intake.record`,
 which asks :func:`choose_timing` and stores the answer on the request
 (``timing``, ``timing_reason``). In order:
 

@@ -4,7 +4,7 @@
 it away). Kept as the do-not-call list is, by one :mod:`spillway.number_lists`
 class, in E.164 (``ai_timing_optout``), and in the personal-data map, so that
 export shows it and ``gdpr forget`` removes it. Intake
-(:func:`scheduler.requests.record`) looks a number up here at every door, and
+(:func:`scheduler.intake.record`) looks a number up here at every door, and
 the request then gets ``conventional`` timing with reason ``customer``; so do
 the number's requests already open.
 """
