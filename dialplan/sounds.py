@@ -61,6 +61,7 @@ SOUND_KEYS: tuple[str, ...] = (
     *PROMISE_SOUND_KEYS,
     "callback_not_taken",
     "bot_lost",
+    "bot_unavailable",
     "call_goodbye",
     "callback_intro",
     *(f"callback_intro_{t}" for t in CALLBACK_TOPICS.values()),

@@ -14,7 +14,7 @@ import itertools
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from agi.media_server import MediaServer
 from cli.spoken_call import channel_of, press
 from dialplan.check import reload
 from dialplan.sandbox import Sandbox
+from dialplan.sounds import sound_dirs, wav_bytes
 from spillway.call import Bot
 from spillway.errors import AmiError
 from spillway.settings import Settings
@@ -170,6 +171,22 @@ class Harness:
 
     def rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         return self.store.query(sql, params)
+
+
+@contextlib.contextmanager
+def silent_prompts(pbx: PbxHandle, *keys: str) -> Iterator[list[str]]:
+    """Our prompts ``keys`` installed in the sandbox, a tenth of a second of silence each
+    where none is rendered there (removed after); what Playback plays for each."""
+    folder = sound_dirs(pbx.settings)
+    folder.local.mkdir(parents=True, exist_ok=True)
+    added = [folder.local / f"{k}.wav" for k in keys if not (folder.local / f"{k}.wav").exists()]
+    for path in added:
+        path.write_bytes(wav_bytes(b"\0\0" * 800))
+    try:
+        yield [f"{folder.pbx}/{k}" for k in keys]
+    finally:
+        for path in added:
+            path.unlink(missing_ok=True)
 
 
 async def wait_event(events: asyncio.Queue[Any], timeout_s: float, **match: str) -> dict[str, str]:

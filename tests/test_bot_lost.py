@@ -77,7 +77,7 @@ async def test_the_controller_names_the_lost_prompt_only_for_a_broken_bot_call()
 
 def _after_bot_step(language: str) -> list[str]:
     text = extensions(make_settings(shop={"language": language}))
-    step = text[text.index(" same => n(after),") : text.index("exten => menu,1")]
+    step = text[text.index(" same => n(after),") : text.index(" same => n(no-media),")]
     return [line.strip() for line in step.splitlines() if line.startswith(" same")]
 
 

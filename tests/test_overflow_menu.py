@@ -30,7 +30,7 @@ from dialplan.callback_promise import (
     hour_file,
     weekday_file,
 )
-from dialplan.sounds import sound_dirs, wav_bytes
+from dialplan.sounds import sound_dirs
 from dialplan.spool import callback_spool
 from scheduler import intake
 from scheduler.intake import NewRequest
@@ -41,7 +41,7 @@ from scheduler.spool import import_spool
 from scheduler.stored_promise import Promise
 from spillway.call import RETURN_PRIORITY
 from spillway.request_problem import in_english
-from tests.call_harness import routing_harness, wait_event
+from tests.call_harness import routing_harness, silent_prompts, wait_event
 from tests.conftest import PbxHandle
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
@@ -120,14 +120,9 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
 ) -> None:
     # The promise's pieces installed (a tenth of a second of silence each, where the
     # sandbox has none rendered): the dialplan plays the ones the controller named.
-    folder = sound_dirs(pbx.settings).local
-    folder.mkdir(parents=True, exist_ok=True)
     names = [PROMISE_START, PROMISE_END, PROMISE_TODAY, PROMISE_TOMORROW, PROMISE_LIKELY]
     names += [hour_file(h) for h in range(1, 24)] + [weekday_file(d) for d in range(7)]
-    added = [folder / f"{n}.wav" for n in names if not (folder / f"{n}.wav").exists()]
-    for path in added:
-        path.write_bytes(wav_bytes(b"\0\0" * 800))
-    try:
+    with silent_prompts(pbx, *names):
         async with routing_harness(
             pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
         ) as h:
@@ -151,9 +146,6 @@ async def test_key_3_tells_the_caller_the_promise_the_request_carries(
         else:
             pieces = (PROMISE_START, said.hour_file, said.day_file, PROMISE_END)
             assert told["AppData"] == "&".join(f"{snd}/{p}" for p in pieces)
-    finally:
-        for path in added:
-            path.unlink(missing_ok=True)
 
 
 async def test_key_3_joining_a_request_already_tried_says_no_time(
@@ -163,16 +155,8 @@ async def test_key_3_joining_a_request_already_tried_says_no_time(
     # next call is a retry the policy may plan days ahead. No first-call day binds it, so
     # the thank-you names no time (its file installed: a tenth of a second of silence
     # where the sandbox has none rendered).
-    sound = sound_dirs(pbx.settings).local / f"{RECORDED_AGAIN}.wav"
-    added = not sound.exists()
-    if added:
-        sound.parent.mkdir(parents=True, exist_ok=True)
-        sound.write_bytes(wav_bytes(b"\0\0" * 800))
-    try:
+    with silent_prompts(pbx, RECORDED_AGAIN):
         await _key_3_joins_a_tried_request(pbx, tmp_path)
-    finally:
-        if added:
-            sound.unlink(missing_ok=True)
 
 
 async def _key_3_joins_a_tried_request(pbx: PbxHandle, tmp_path: Path) -> None:
@@ -290,12 +274,7 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
     spool = callback_spool(pbx.settings).local
     shutil.rmtree(spool / "new", ignore_errors=True)
     # The fixed thank-you installed (silence, where the sandbox has none rendered).
-    thanks = sound_dirs(pbx.settings).local / "menu_callback_recorded.wav"
-    added = not thanks.exists()
-    if added:
-        thanks.parent.mkdir(parents=True, exist_ok=True)
-        thanks.write_bytes(wav_bytes(b"\0\0" * 800))
-    try:
+    with silent_prompts(pbx, "menu_callback_recorded") as [thanks]:
         async with routing_harness(
             pbx, tmp_path / "calls.db", agents=0, max_wait_s=1, bot_ready=False
         ) as h:
@@ -311,7 +290,7 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
                 assert done["CallbackId"] == f"spool:{call.call_id}"
                 # No promise from a controller: the fixed thank-you (true of every menu request).
                 told = await wait_event(events, 10, Application="Playback", Uniqueid=call.call_id)
-                assert told["AppData"] == f"{sound_dirs(pbx.settings).pbx}/menu_callback_recorded"
+                assert told["AppData"] == thanks
                 await wait_event(events, 20, Event="Hangup", Uniqueid=call.call_id)
             assert h.rows("SELECT * FROM callback_requests") == []  # the controller saw nothing
             report = import_spool(
@@ -326,9 +305,6 @@ async def test_with_the_controller_down_a_menu_callback_still_reaches_the_schedu
                 "status": "pending",
             }
             assert list((spool / "new").iterdir()) == []
-    finally:
-        if added:
-            thanks.unlink(missing_ok=True)
 
 
 async def test_a_key_the_menu_does_not_offer_is_told_and_the_menu_repeats_once(
