@@ -385,7 +385,7 @@ def call(
     c = settings.controller
     if not live and listening(c.advertise_host, c.fastagi_port):
         raise InputError.worded("call_serve_running", port=c.fastagi_port)
-    with scratch_settings(settings, live=live, say=console.print) as settings:
+    with scratch_settings(settings, live=live, say=console.print, words=words) as settings:
         [placed] = asyncio.run(
             place_calls(
                 settings,
