@@ -193,7 +193,10 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     resolved passes when the caller was answered in the language and never
     dropped, and the demo says so.
     """
+    from cli.admin_words import admin_words
     from cli.commands.call import CallSpec, place_calls, show_turns
+
+    words = admin_words(settings)
 
     agents = settings.queue.agents
     language = settings.shop.language
@@ -204,11 +207,11 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     [placed] = await place_calls(
         settings,
         [CallSpec(demo_conversation_script(language), "demo", DEMO_CALLER.lstrip("+"))],
-        status=console.print,
+        status=lambda said: console.print(said.said(words)),
     )
     wav = settings.paths.cache_dir / "demo-call.wav"
     wav.write_bytes(placed.wav)
-    show_turns(placed.records, title=f"the spoken overflow call, caller {DEMO_CALLER}")
+    show_turns(placed.records, words, title=words("cli.call.title", caller=DEMO_CALLER))
     *turns, result = placed.records
     answered = any(t["intent"] == "order_status" for t in turns) and any(
         "10042" in (t["bot"] or "").replace(" ", "") for t in turns

@@ -236,7 +236,7 @@ def run_menu_call(
         # Even with --live: its bot, when up, makes the offer itself.
         raise InputError.worded("menu_serve_running", port=c.fastagi_port)
     answers = menu_answers(parse_call_script(script_text, source), source)
-    with scratch_settings(settings, live=live, say=say, shop_hint=False) as in_use:
+    with scratch_settings(settings, live=live, say=say, words=text, shop_hint=False) as in_use:
         return asyncio.run(place_menu_call(in_use, answers, caller_id, text=text, say=say))
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 
+from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import open_store
 
@@ -31,7 +32,9 @@ LiveOption = Annotated[
 ]
 
 
-def _hint_when_no_shop(settings: Settings, say: Callable[[str], None], live_name: str) -> None:
+def _hint_when_no_shop(
+    settings: Settings, say: Callable[[str], None], words: ConsoleText, live_name: str
+) -> None:
     """Say how to get a shop to talk about when the database in use has none: with no
     orders and no products the bot cannot look anything up, and a new admin would
     not know why."""
@@ -43,24 +46,27 @@ def _hint_when_no_shop(settings: Settings, say: Callable[[str], None], live_name
     finally:
         store.close()
     if not counts.get("orders") and not counts.get("products"):
-        say(
-            "the shop has no orders or products, so the bot cannot look any up: "
-            f"`spillway demo seed` loads a demo shop into {live_name}"
-        )
+        say(words("cli.scratch.no_shop", database=live_name))
 
 
 @contextlib.contextmanager
 def scratch_settings(
-    settings: Settings, *, live: bool, say: Callable[[str], None], shop_hint: bool = True
+    settings: Settings,
+    *,
+    live: bool,
+    say: Callable[[str], None],
+    words: ConsoleText,
+    shop_hint: bool = True,
 ) -> Iterator[Settings]:
-    """``settings`` whose database is a throw-away copy (``live``: the real one);
-    ``shop_hint``: say when it has no shop for the bot to look up (the DTMF menu needs none)."""
+    """``settings`` whose database is a throw-away copy (``live``: the real one), said in
+    ``words`` (the admin's); ``shop_hint``: say when it has no shop for the bot to look up
+    (the DTMF menu needs none)."""
     storage = settings.storage
     live_name = "PostgreSQL" if storage.backend == "postgres" else str(storage.sqlite_path)
     if live:
-        say(f"--live: callbacks, cases and text messages go to the live database {live_name}")
+        say(words("cli.scratch.live", database=live_name))
         if shop_hint:
-            _hint_when_no_shop(settings, say, live_name)
+            _hint_when_no_shop(settings, say, words, live_name)
         yield settings
         return
     with tempfile.TemporaryDirectory(prefix="spillway-scratch-") as folder:
@@ -71,20 +77,14 @@ def scratch_settings(
                 live_store.backup(scratch)
             finally:
                 live_store.close()
-            say(
-                f"using a throw-away copy of {live_name}: nothing this call does reaches the "
-                "live database (--live to use it)"
-            )
+            say(words("cli.scratch.copy", database=live_name))
         else:
-            say(
-                f"using an empty throw-away database (no copy of {live_name} is made): "
-                "nothing this call does reaches the live database (--live to use it)"
-            )
+            say(words("cli.scratch.empty", database=live_name))
         scratch_one = settings.model_copy(
             update={
                 "storage": storage.model_copy(update={"backend": "sqlite", "sqlite_path": scratch})
             }
         )
         if shop_hint:
-            _hint_when_no_shop(scratch_one, say, live_name)
+            _hint_when_no_shop(scratch_one, say, words, live_name)
         yield scratch_one

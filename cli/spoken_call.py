@@ -230,12 +230,12 @@ def parse_call_script(text: str, source: str = "script") -> list[CallLine]:
         if stripped.lower().startswith(BARGE_TAG):
             stripped = stripped[len(BARGE_TAG) :].strip()
             if not stripped:
-                raise InputError(f"{source} line {number}: <barge> needs words to say")
+                raise InputError.worded("barge_needs_words", source=source, line=number)
             barged.add(number)
         plain.append(stripped)
     lines = parse_script("\n".join(plain), source)
     if not lines:
-        raise InputError(f"{source}: no caller lines")
+        raise InputError.worded("no_caller_lines", source=source)
     return [CallLine(line, line.line_no in barged) for line in lines]
 
 

@@ -96,6 +96,23 @@ class RowError:
     def __str__(self) -> str:
         return self.text()
 
+    @property
+    def as_asked(self) -> bool:
+        """Refused because the customer asked not to be called (see :data:`AS_ASKED`)."""
+        return self.code in AS_ASKED
+
+
+# The refusals that are the import working as meant, not a fault in the file: the
+# customer is on the do-not-call list, or their row's consent says no. A nightly import
+# that refused only these has nothing to fix (exit 0); any other refusal is a row someone
+# must correct (exit 1), so a cron job's failure mail means work to do.
+AS_ASKED = frozenset({f"{CODE_PREFIX}.do_not_call", f"{CODE_PREFIX}.no_consent"})
+
+
+def to_fix(errors: Collection[RowError]) -> list[RowError]:
+    """The refused rows someone must correct: every refusal but those :data:`AS_ASKED`."""
+    return [error for error in errors if not error.as_asked]
+
 
 def _masked(value: str) -> str:
     # A value with a number in it is masked; one with hardly any digits holds none.

@@ -28,6 +28,9 @@ from spillway.settings import Settings
 from spillway.storage import Row, Store
 from spillway.wording import Wording
 
+# The spool's entry in :attr:`Forgotten.counts`, beside the tables: files, not rows.
+SPOOL_FILES = "callback_spool_files"
+
 
 class OnHold(InputError):
     """The number is on hold (an access request in progress): not erased without a
@@ -68,8 +71,10 @@ class Forgotten:
 
     @property
     def counts(self) -> dict[str, int]:
-        """What went, per table (and the spool), only where something did."""
-        found = {**self.erased.rows, "callback spool files": self.spool_files}
+        """What went, per table (and the spool), only where something did; the keys are
+        the packs' ``table.*`` words (``callback_spool_files`` the spool's), so every door
+        says them in the reader's language."""
+        found = {**self.erased.rows, SPOOL_FILES: self.spool_files}
         return {name: n for name, n in found.items() if n}
 
 

@@ -50,11 +50,11 @@ def dial_string_check(value: str) -> str:
     would dial the same number for every customer."""
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
-    except ValueError as exc:
+    except ValueError as exc:  # Python's English ("Single '}' ..."): a brace, always
         raise PydanticCustomError(
             "dial_string",
-            "a dial string such as PJSIP/{e164}@my-trunk ({problem})",
-            {"problem": str(exc)},
+            "a dial string such as PJSIP/{e164}@my-trunk, each brace closed and a brace "
+            "meant as a character doubled",
         ) from exc
     unknown = sorted({f for f in fields if f not in DIAL_FIELDS})
     if unknown:
@@ -255,9 +255,10 @@ class CallbackSettings(Section):
         if value is not None:
             try:
                 load_calendar(value, info.data.get("season_region"))
-            except ConfigError as exc:
+            except ConfigError as exc:  # its Wording, said in the admin's language
+                problem = exc.wording or exc.message
                 raise PydanticCustomError(
-                    "seasons_file", "{problem}", {"problem": str(exc)}
+                    "seasons_file", "{problem}", {"problem": problem}
                 ) from None
         return value
 

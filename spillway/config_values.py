@@ -4,7 +4,7 @@ pydantic says why it refused a value in English ("Input should be greater than o
 to 0"). The kinds of refusal the settings can meet are worded in the packs instead, by
 pydantic's stable error ``type`` and its ``ctx`` (the bound, the allowed values, the
 pattern): each is the line ``errors.config.<name>``, with the code ``config.<name>``,
-the same in every language. So are most of the settings' own checks
+the same in every language. So are the settings' own checks
 (:data:`OWN_CHECKS`), by the type they raise. A type not worded here keeps its English
 and is said whole in English (:mod:`spillway.config_file`), so that no line is half
 translated.
@@ -49,10 +49,16 @@ WORDED: dict[str, str] = {
 }
 
 # The settings' own checks worded in the packs: the check's error type is the pack's name,
-# its ctx the values its words take. The others keep English: their ctx carries a library's
-# English (ipaddress's, a seasons file's error, Python's on a template it cannot read).
+# its ctx the values its words take (a Wording among them said in the admin's language: a
+# season calendar's problem). A library's English (ipaddress's, Python's on a template
+# it cannot read) is never put in a ctx: the check says what is wrong in its own words.
 OWN_CHECKS = frozenset(
     {
+        "acl_network",
+        "acl_host_bits",
+        "url_template",
+        "dial_string",
+        "seasons_file",
         "not_an_http_url",
         "not_a_time_zone",
         "not_a_country",
@@ -98,7 +104,11 @@ def value_words(error: Mapping[str, Any]) -> tuple[str, dict[str, object]] | Non
     kind = str(error.get("type"))
     context = error.get("ctx") or {}
     if kind in OWN_CHECKS:
-        return kind, {k: written(v) for k, v in context.items() if k not in _LINE_CONTEXT}
+        return kind, {
+            k: v if isinstance(v, Wording) else written(v)
+            for k, v in context.items()
+            if k not in _LINE_CONTEXT
+        }
     name = WORDED.get(kind)
     if name is None:
         return None

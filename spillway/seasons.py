@@ -20,6 +20,7 @@ policy weighs its candidate hours by that (:mod:`scheduler.timing.slot_policy`).
 
 from __future__ import annotations
 
+import errno
 import functools
 from dataclasses import dataclass
 from datetime import date
@@ -27,9 +28,30 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from spillway.errors import ConfigError
+from spillway.wording import Wording, worded
+
+# Every refusal of a calendar has this code: the setting that names the file.
+CODE = "config.seasons_file"
+# pydantic's refusal of a period's value -> the pack's words for it (season_calendar.period.*);
+# any other kind is "not_a_value". Their words replace pydantic's English.
+_PERIOD_PROBLEMS = {
+    "missing": "missing",
+    "extra_forbidden": "unknown_key",
+    "string_too_short": "empty",
+    "string_too_long": "too_long",
+    "date_parsing": "not_a_date",
+    "date_type": "not_a_date",
+    "date_from_datetime_parsing": "not_a_date",
+    "date_from_datetime_inexact": "not_a_date",
+}
+
+
+def _refused(words: str, /, **values: object) -> ConfigError:
+    """The calendar refused, in the packs' words (``season_calendar.<words>``)."""
+    return ConfigError(worded(f"season_calendar.{words}", **values), code=CODE)
 
 
 class _Period(BaseModel):
@@ -39,12 +61,6 @@ class _Period(BaseModel):
     first: date = Field(alias="from")
     last: date = Field(alias="to")
     region: str | None = Field(None, min_length=1, max_length=64)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> _Period:
-        if self.last < self.first:
-            raise ValueError(f"'to' ({self.last}) is before 'from' ({self.first})")
-        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,43 +110,45 @@ def parse_calendar(text: str, source: str, region: str | None = None) -> SeasonC
         root = yaml.compose(text, Loader=yaml.BaseLoader)
         data: Any = yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
+        # PyYAML's own words are English: the line it stopped at says where to look.
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"season calendar {source}{where}: invalid YAML: {problem}") from exc
+        if mark is None:
+            raise _refused("not_yaml", source=source) from exc
+        raise _refused("not_yaml_at", source=source, line=mark.line + 1) from exc
     if not isinstance(data, dict) or not isinstance(data.get("periods"), list):
-        raise ConfigError(
-            f"season calendar {source} line 1: expected 'periods:' with a list of "
-            "{name, from, to, region} entries"
-        )
+        raise _refused("no_periods", source=source)
     extra = sorted(set(data) - {"periods"})
     if extra:
-        raise ConfigError(f"season calendar {source}: unknown key {extra[0]!r} (only 'periods')")
+        raise _refused("unknown_key", source=source, name=repr(extra[0]))
     items = [] if root is None else next(v for k, v in root.value if k.value == "periods").value
     periods: list[SeasonPeriod] = []
     for index, (raw, node) in enumerate(zip(data["periods"], items, strict=True)):
         line = node.start_mark.line + 1
+        where = f"periods.{index}"
         if not isinstance(raw, dict):
-            raise ConfigError(
-                f"season calendar {source} line {line}: periods.{index}: "
-                "expected a mapping {name, from, to, region}"
-            )
+            raise _refused("not_a_mapping", source=source, line=line, where=where)
         try:
             checked = _Period.model_validate(raw)
         except ValidationError as exc:
             error = exc.errors()[0]
             key = ".".join(str(part) for part in error["loc"])
-            where = f"periods.{index}.{key}" if key else f"periods.{index}"
-            raise ConfigError(
-                f"season calendar {source} line {line}: {where}: {error['msg']}"
+            problem = _PERIOD_PROBLEMS.get(error["type"], "not_a_value")
+            raise _refused(
+                "period",
+                source=source,
+                line=line,
+                where=f"{where}.{key}" if key else where,
+                problem=Wording(f"season_calendar.problem.{problem}"),
             ) from None
+        if checked.last < checked.first:
+            first, last = checked.first.isoformat(), checked.last.isoformat()
+            inverted = worded("season_calendar.problem.inverted", first=first, last=last)
+            raise _refused("period", source=source, line=line, where=where, problem=inverted)
         periods.append(SeasonPeriod(checked.name, checked.first, checked.last, checked.region))
     calendar = SeasonCalendar(tuple(periods), region)
     if region is not None and calendar.regions() and region not in calendar.regions():
         known = ", ".join(sorted(calendar.regions()))
-        raise ConfigError(
-            f"season calendar {source}: no period for region {region!r} (it has: {known})"
-        )
+        raise _refused("no_region", source=source, region=repr(region), known=known)
     return calendar
 
 
@@ -139,9 +157,24 @@ def load_calendar(path: Path, region: str | None = None) -> SeasonCalendar:
     """The calendar in the file at ``path`` (read once per path and region)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"season calendar {path}: cannot read it: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise _refused("not_utf8", source=path) from exc
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     return parse_calendar(text, str(path), region)
+
+
+def _unreadable(path: Path, exc: OSError) -> ConfigError:
+    """Why the file cannot be read, in words; a rarer error by its errno's name (EIO),
+    which reads the same in every language, where the system's words are English."""
+    if isinstance(exc, FileNotFoundError):
+        return _refused("not_found", source=path)
+    if isinstance(exc, IsADirectoryError):
+        return _refused("a_folder", source=path)
+    if isinstance(exc, PermissionError):
+        return _refused("not_permitted", source=path)
+    name = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    return _refused("unreadable", source=path, errno=name)
 
 
 def calendar_for(path: Path | None, region: str | None) -> SeasonCalendar:

@@ -111,11 +111,12 @@ def template_check(*allowed: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         try:
             fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)]
-        except ValueError as exc:
+        except ValueError as exc:  # Python's English ("Single '}' ..."): a brace, always
             raise PydanticCustomError(
                 "url_template",
-                "a URL template with {names} placeholders ({problem})",
-                {"names": names, "problem": str(exc)},
+                "a URL template with {names} placeholders, each brace closed and a brace "
+                "meant as a character doubled",
+                {"names": names},
             ) from exc
         for name, spec, conv in fields:
             if name is None:
@@ -140,14 +141,23 @@ def acl_network(value: str) -> str:
     ``10.0.0.0/255.255.255.0`` (a bare address is that one host). Host bits set
     (``10.0.0.5/24``) are refused rather than silently widened. IPv4 only: the rendered
     users deny 0.0.0.0/0.0.0.0 first, and Asterisk applies IPv4 rules to IPv4 peers only."""
+    # Said in the packs' words, not ipaddress's English: host bits set get the network
+    # they would mean, anything else the forms Asterisk reads.
     try:
         network = ipaddress.IPv4Network(value.strip(), strict=True)
-    except ValueError as exc:
+    except ValueError:
+        try:
+            wider = ipaddress.IPv4Network(value.strip(), strict=False)
+        except ValueError:
+            raise PydanticCustomError(
+                "acl_network",
+                "an IPv4 network such as 127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5",
+            ) from None
         raise PydanticCustomError(
-            "acl_network",
-            "an IPv4 network such as 127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5 "
-            "({problem})",
-            {"problem": str(exc)},
+            "acl_host_bits",
+            "a network without host bits: {network} for the whole network, or the address "
+            "alone for that one host",
+            {"network": str(wider)},
         ) from None
     return network.with_netmask
 

@@ -179,6 +179,9 @@ BAD_ROWS = (
 )
 
 
+TO_FIX = {"da": "6 rækker skal rettes i {file}: ret dem", "en": "6 rows to correct in {file}: fix"}
+
+
 @pytest.mark.parametrize(
     ("language", "rows", "summary"),
     [
@@ -226,7 +229,9 @@ def test_a_csv_imports_refused_rows_name_their_line_in_the_admins_language(
         words, code = row.rsplit(" [", 1)
         found = [line for line in said if line.startswith(f"{file} {words}")]
         assert len(found) == 1 and found[0].endswith(f" [{code}"), (row, said)
-    assert summary in said[-1], said
+    assert summary in said[-2], said
+    to_fix = TO_FIX[language].format(file=file)  # the last word: what to do, and exit 1
+    assert said[-1].startswith(to_fix), said
     assert len([line for line in said if line.startswith(str(file))]) == len(rows), said
 
 

@@ -139,7 +139,8 @@ def test_both_ami_users_permit_the_configured_networks() -> None:
     ("value", "problem"),
     [
         (["10.0.0.5/24"],
-         r"pbx\.ami_permit\.0 = '10\.0\.0\.5/24': expected an IPv4 network .*host bits set"),
+         r"pbx\.ami_permit\.0 = '10\.0\.0\.5/24': expected a network without host bits set: "
+         r"10\.0\.0\.0/24 for the whole network"),
         (["127.0.0.1", "spillway.lan"],
          r"pbx\.ami_permit\.1 = 'spillway\.lan': expected an IPv4 network"),
         (["fd00::/64"], r"pbx\.ami_permit\.0 = 'fd00::/64': expected an IPv4 network"),

@@ -1,8 +1,9 @@
 """A callback is a call to a real person, made only when it was meant: a CSV row or an API
 request whose consent says no is refused and stores nothing; a number on the do-not-call
 list (also one erased while on it) is refused the same way at both doors, by line in the
-import, with its code; and `callbacks optout --remove` takes a number off the list again
-after asking, in the admin's language."""
+import, with its code, and the import still exits 0 (only a row to correct fails a cron
+job); and `callbacks optout --remove` takes a number off the list again after asking,
+in the admin's language."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest_asyncio
 from typer.testing import CliRunner
 
 from cli.main import app
-from scheduler.csv_import import parse_csv
+from scheduler.csv_import import parse_csv, to_fix
 from spillway.erasure import forget
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
@@ -35,6 +36,9 @@ SAID = {
         "not_done": "Nothing changed: +********56 stays on the do-not-call list.",
         "removed": "+********56 is off the do-not-call list",
         "yes": "y",
+        "as_asked": "Every refused row was refused as the customer asked (on the do-not-call "
+        "list, or consent says no): nothing to correct.",
+        "to_fix": "1 row to correct in",
     },
     "da": {
         "no_consent": "linje 3: consent siger nej: kunden har ikke sagt ja til at blive ringet op",
@@ -46,6 +50,9 @@ SAID = {
         "der ikke må ringes til.",
         "removed": "+********56 er fjernet fra listen over numre, der ikke må ringes til",
         "yes": "j",
+        "as_asked": "Alle afviste rækker blev afvist, som kunden ønskede (spærret mod opkald, "
+        "eller consent siger nej): der er intet at rette.",
+        "to_fix": "1 række skal rettes i",
     },
 }
 
@@ -97,8 +104,9 @@ def test_a_row_without_consent_is_refused_by_line_and_leaves_no_trace(
         tmp_path,
         "phone;name;consent\n20123456;Anna;ja\n+4546464646;NoConsent;nej\n",
     )
-    assert code == 1, said
+    assert code == 0, said  # refused as the customer asked: a cron job has nothing to fix
     assert SAID[language]["no_consent"] in said and "[callback.no_consent]" in said
+    assert SAID[language]["as_asked"] in said and SAID[language]["to_fix"] not in said
     assert _names(store) == ["Anna"]
     phones = [r["phone"] for r in store.query("SELECT phone FROM callback_requests")]
     assert "+4546464646" not in phones
@@ -114,12 +122,39 @@ def test_a_re_import_after_an_opt_out_stores_nothing_and_says_so_by_line(
     before = [dict(r) for r in store.query("SELECT id, status FROM callback_requests")]
     for _again in range(2):
         code, said = _import(store, language, tmp_path, rows)
-        assert code == 1, said
+        assert code == 0, said
         assert SAID[language]["do_not_call"] in said and "[callback.do_not_call]" in said
-        assert SAID[language]["summary"] in said
+        assert SAID[language]["summary"] in said and SAID[language]["as_asked"] in said
     # Anna's one request, cancelled by the opt-out, and Bo's: no new row for either.
     after = [dict(r) for r in store.query("SELECT id, status FROM callback_requests")]
     assert after == before and [r["status"] for r in after] == ["cancelled", "pending"]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_row_to_correct_beside_rows_refused_as_asked_exits_1_and_counts_only_it(
+    store: SqliteStore, tmp_path: Path, language: str
+) -> None:
+    """The cron job fails for the row someone must fix, not for the customer's no."""
+    store.insert("do_not_call", {"phone": "+4531223344", "source": "admin", "added_at": 1.0})
+    code, said = _import(
+        store,
+        language,
+        tmp_path,
+        "phone;name;consent\n20123456;Anna;ja\n+4546464646;NoConsent;nej\n"
+        "31223344;Listed;\n12;Typo;ja\n",
+    )
+    assert code == 1, said
+    assert "[callback.bad_phone]" in said and "[callback.no_consent]" in said
+    assert SAID[language]["to_fix"] + " " + str(tmp_path / "in.csv") in said
+    assert SAID[language]["as_asked"] not in said
+    assert _names(store) == ["Anna"]  # the good row is in all the same
+
+
+def test_only_the_refusals_a_customer_asked_for_need_no_correcting() -> None:
+    text = "phone;consent\n20123456;ja\n+4546464646;nej\n12;ja\n"
+    parsed = parse_csv(text, region="DK", default_timezone="Europe/Copenhagen")
+    assert [(e.line, e.as_asked) for e in parsed.errors] == [(3, True), (4, False)]
+    assert [e.line for e in to_fix(parsed.errors)] == [4]
 
 
 def test_a_number_erased_while_on_the_list_is_still_refused_and_can_be_taken_off(
@@ -134,7 +169,7 @@ def test_a_number_erased_while_on_the_list_is_still_refused_and_can_be_taken_off
     csv_file = tmp_path / "in.csv"
     csv_file.write_text("phone,name\n20123456,Anna\n")
     code, said = _cli(store, "en", "import", str(csv_file))
-    assert code == 1 and "[callback.do_not_call]" in said
+    assert code == 0 and "[callback.do_not_call]" in said
     assert _names(store) == []
     code, said = _cli(store, "en", "optout", "--remove", "--yes", "20123456")
     assert code == 0 and SAID["en"]["removed"] in said

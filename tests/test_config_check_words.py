@@ -2,9 +2,10 @@
 language, each with a code of its own: a controller's worker not among pbx.workers, the
 sandbox's dial string in host mode, both names of the callback patience, a dial string
 or link template with a placeholder it cannot fill, a console user's name or entry, a
-worker's host:port. A check across sections names where each key it read came from, in
-the same language. (The checks whose words carry Python's or a library's English stay
-English whole: tests/test_config_value_words.py lists them.)"""
+worker's host:port, an ACL's network, a link template or dial string Python cannot
+read, a season calendar that cannot be used. A check across sections names where each
+key it read came from, in the same language. (A check the packs do not word stays
+English whole: tests/test_config_value_words.py.)"""
 
 from __future__ import annotations
 
@@ -93,6 +94,50 @@ CASES = {
         "vært:port, fx 10.0.0.11:4573 ([::1]:4573 for en IPv6-adresse) (i {file} linje 3)",
         "config error: pbx.workers.0.fastagi = '::1:4573': expected host:port, "
         "e.g. 10.0.0.11:4573 ([::1]:4573 for an IPv6 address) (in {file} line 3)",
+    ),
+    "acl_network": (
+        b"pbx:\n  ami_permit: [10.0.0.1/33]\n",
+        "fejl i konfigurationen: pbx.ami_permit.0 = '10.0.0.1/33': værdien skal være et "
+        "IPv4-netværk som 127.0.0.1/255.255.255.255, 10.0.0.0/24 eller 10.0.0.5 "
+        "(i {file} linje 2)",
+        "config error: pbx.ami_permit.0 = '10.0.0.1/33': expected an IPv4 network such as "
+        "127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5 (in {file} line 2)",
+    ),
+    "acl_host_bits": (
+        b"pbx:\n  ami_permit: [10.0.0.5/24]\n",
+        "fejl i konfigurationen: pbx.ami_permit.0 = '10.0.0.5/24': værdien skal være et "
+        "netværk uden værtsbit: 10.0.0.0/24 for hele netværket eller adressen alene for "
+        "netop den ene vært (i {file} linje 2)",
+        "config error: pbx.ami_permit.0 = '10.0.0.5/24': expected a network without host bits "
+        "set: 10.0.0.0/24 for the whole network, or the address alone for that one host "
+        "(in {file} line 2)",
+    ),
+    "url_template": (
+        b"shop:\n  return_label_url: 'https://s.dk/r/{order'\n",
+        "fejl i konfigurationen: shop.return_label_url = 'https://s.dk/r/{order': værdien "
+        "skal være en URL-skabelon med pladsholderne {order}, hvor hver krøllet parentes er "
+        "lukket, og en krøllet parentes, der skal stå som tegn, er skrevet dobbelt "
+        "({{ eller }}) (i {file} linje 2)",
+        "config error: shop.return_label_url = 'https://s.dk/r/{order': expected a URL "
+        "template with {order} placeholders, each brace closed, and a brace meant as a "
+        "character doubled ({{ or }}) (in {file} line 2)",
+    ),
+    "dial_string": (
+        b"callbacks:\n  dial_string: 'PJSIP/}{e164}@my-trunk'\n",
+        "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/}{e164}@my-trunk': værdien "
+        "skal være en opkaldsstreng som PJSIP/{e164}@my-trunk, hvor hver krøllet parentes er "
+        "lukket, og en krøllet parentes, der skal stå som tegn, er skrevet dobbelt "
+        "({{ eller }}) (i {file} linje 2)",
+        "config error: callbacks.dial_string = 'PJSIP/}{e164}@my-trunk': expected a dial "
+        "string such as PJSIP/{e164}@my-trunk, each brace closed, and a brace meant as a "
+        "character doubled ({{ or }}) (in {file} line 2)",
+    ),
+    "seasons_file": (
+        b"callbacks:\n  seasons_file: /nonexistent/seasons.yaml\n",
+        "fejl i konfigurationen: callbacks.seasons_file = '/nonexistent/seasons.yaml': "
+        "sæsonkalenderen /nonexistent/seasons.yaml: filen findes ikke (i {file} linje 2)",
+        "config error: callbacks.seasons_file = '/nonexistent/seasons.yaml': season calendar "
+        "/nonexistent/seasons.yaml: there is no such file (in {file} line 2)",
     ),
 }
 

@@ -113,7 +113,7 @@ def test_host_mode_refuses_the_sandbox_dial_string(tmp_path: Path) -> None:
     [
         ("PJSIP/{phone}@my-trunk", "({phone} is neither)"),  # a KeyError at dial time
         ("PJSIP/my-trunk", "(it has neither)"),  # every customer the same number
-        ("PJSIP/{e164@my-trunk", "(expected '}' before end of string)"),
+        ("PJSIP/{e164@my-trunk", "each brace closed"),  # Python cannot read it
     ],
 )
 def test_a_dial_string_must_name_the_customers_number(

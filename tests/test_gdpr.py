@@ -172,7 +172,16 @@ async def test_gdpr_key_creates_the_secret_once(tmp_path: Path) -> None:
     assert "already set" in again.output and secrets.read_text().splitlines() == [line]
 
 
-async def test_forget_reaches_the_callback_spool(world: SqliteStore, tmp_path: Path) -> None:
+SPOOL_FILES = {
+    "en": "  callback spool files: 2 files",
+    "da": "  filer med tilbagekald fra tastemenuen: 2 filer",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_forget_reaches_the_callback_spool(
+    world: SqliteStore, tmp_path: Path, language: str
+) -> None:
     spool = tmp_path / "spool"
     for folder, name, phone in (
         ("new", "waiting.json", "45" + ANNA),
@@ -186,10 +195,11 @@ async def test_forget_reaches_the_callback_spool(world: SqliteStore, tmp_path: P
         "SPILLWAY_STORAGE__SQLITE_PATH": str(world.path),
         "SPILLWAY_GDPR__HASH_KEY": KEY.decode(),
         "SPILLWAY_CALLBACKS__SPOOL_DIR": str(spool),
+        "SPILLWAY_WEB__LANGUAGE": language,
     }
     done = CliRunner().invoke(app, ["gdpr", "forget", ANNA, "--yes"], env=env)
     assert done.exit_code == 0, done.output
-    assert "callback spool files: 2" in done.output
+    assert SPOOL_FILES[language] in done.output.splitlines()
     left = sorted(p.relative_to(spool).as_posix() for p in spool.rglob("*") if p.is_file())
     assert left == ["bad/other.json"]
 

@@ -5,6 +5,7 @@ the release and its reason, then the erasure."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from scheduler.forget_person import OnHold, forget_everywhere
 from scheduler.subject_access import export_person
 from spillway.console_text import load_console_text
 from spillway.errors import InputError
+from spillway.personal_data import PERSONAL_DATA
+from spillway.phone import mask_phone
 from spillway.retention import hold
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
@@ -117,6 +120,26 @@ async def test_the_question_comes_after_what_would_go(world: SqliteStore, langua
     shown = _table_lines(language, before)
     assert all(lines.index(line) < question for line in shown)
     assert HELD[language] not in done.output and _stored(world, ANNA) == before
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_what_was_erased_is_said_in_words(world: SqliteStore, language: str) -> None:
+    done = _run(world, language, "forget", ANNA, "--yes")
+    assert done.exit_code == 0, done.output
+    [audited] = world.query("SELECT detail FROM gdpr_audit WHERE action = 'forget'")
+    erased = json.loads(audited["detail"])  # what the erasure counted, per table
+    assert erased
+    t = load_console_text(language)
+    lines = done.stdout.splitlines()
+    after = lines.index(t("cli.gdpr.forgotten_what", phone=mask_phone("+45" + ANNA)))
+    told = lines[after + 1 : after + 1 + len(erased)]
+    assert sorted(told) == sorted(
+        t("cli.gdpr.forget_table", table=t(f"table.{name}"), rows=t.count("count.rows", n))
+        for name, n in erased.items()
+    )
+    names = [table.name for table in PERSONAL_DATA if t(f"table.{table.name}") != table.name]
+    raw = [name for name in names if f"  {name}:" in done.stdout]
+    assert raw == []  # the database's names ("transcript_turns") are not the admin's words
 
 
 async def test_a_number_nothing_is_stored_about_says_so_first(world: SqliteStore) -> None:

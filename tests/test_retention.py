@@ -4,6 +4,7 @@ person stays, and the anonymous aggregates keep the contact model's hour-of-week
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +17,7 @@ from cli.main import app
 from scheduler.daemon import run_scheduler
 from scheduler.timing.contact_model import fit
 from scheduler.timing.model_keeper import read_attempt_log
+from spillway.console_text import load_console_text
 from spillway.errors import InputError
 from spillway.retention import MONTH_S, Periods, apply_retention, hold, release
 from spillway.settings import GdprSettings
@@ -180,6 +182,11 @@ def test_the_cli_holds_and_counts(store: SqliteStore) -> None:
     assert "7 rows past their retention period would be removed" in dry.output, dry.output
     done = runner.invoke(app, ["gdpr", "retention"], env=env)
     assert "7 rows past their retention period removed" in done.output
+    [audited] = store.query("SELECT detail FROM gdpr_audit WHERE action = 'retention'")
+    t = load_console_text("en")
+    for name, n in json.loads(audited["detail"]).items():  # each table in words, as forget's
+        said = t("cli.gdpr.forget_table", table=t(f"table.{name}"), rows=t.count("count.rows", n))
+        assert said in done.output.splitlines()
     assert _counts(store, "+4520123405") == dict.fromkeys(_counts(store, "x"), 0)
 
 

@@ -11,8 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from cli.scratch import scratch_settings
 from dialplan.sandbox import free_port
+from spillway.console_text import load_console_text
 from spillway.errors import InputError
+from spillway.settings import Settings
 from spillway.storage import SqliteStore
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -93,3 +96,44 @@ def test_chat_on_a_database_with_no_shop_names_demo_seed(tmp_path: Path) -> None
 def test_chat_on_a_seeded_shop_gives_no_seed_hint(live_db: Path) -> None:
     _outcome, said = _chat(live_db)
     assert "demo seed" not in said
+
+
+# What the test tools say of the database, in the admin's language ({db}: the live one).
+SCRATCH_SAID = {
+    "en": (
+        "using a throw-away copy of {db}: nothing this call does reaches the live database "
+        "(--live to use it)",
+        "using an empty throw-away database (no copy of {db} is made): nothing this call does "
+        "reaches the live database (--live to use it)",
+        "--live: callbacks, cases and text messages go to the live database {db}",
+        "the shop has no orders or products, so the bot cannot look any up: "
+        "`spillway demo seed` loads a demo shop into {db}",
+    ),
+    "da": (
+        "bruger en kopi af {db}, der kasseres bagefter: intet af det, opkaldet gør, når den "
+        "rigtige database (--live bruger den)",
+        "bruger en tom database, der kasseres bagefter (der laves ingen kopi af {db}): intet af "
+        "det, opkaldet gør, når den rigtige database (--live bruger den)",
+        "--live: tilbagekald, sager og sms'er skrives i den rigtige database {db}",
+        "butikken har ingen ordrer eller varer, så botten kan ikke slå nogen op: "
+        "`spillway demo seed` lægger en demobutik i {db}",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_the_scratch_database_is_said_in_the_admins_language(tmp_path: Path, language: str) -> None:
+    copy, empty, live, no_shop = SCRATCH_SAID[language]
+    words = load_console_text(language)
+    db = tmp_path / "live.db"
+    settings = Settings(storage={"sqlite_path": str(db)})
+    for expected in ([empty, no_shop], [copy, no_shop]):
+        said: list[str] = []
+        with scratch_settings(settings, live=False, say=said.append, words=words) as scratch:
+            assert scratch.storage.sqlite_path != db
+        assert said == [line.format(db=db) for line in expected]
+        SqliteStore(db).close()  # now there is a live database to copy
+    said = []
+    with scratch_settings(settings, live=True, say=said.append, words=words) as used:
+        assert used.storage.sqlite_path == db
+    assert said == [live.format(db=db), no_shop.format(db=db)]

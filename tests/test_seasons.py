@@ -59,16 +59,16 @@ def test_the_danish_example_knows_the_holidays_and_the_two_winter_weeks() -> Non
         (
             "periods:\n  - {name: a, from: 2026-01-01, to: 2026-01-05}\n"
             "  - {name: b, from: 2026-02-03, to: 2026-01-01}\n",
-            "line 3: periods.1: Value error, 'to' (2026-01-01) is before 'from'",
+            "line 3: periods.1: 'to' (2026-01-01) is before 'from' (2026-02-03)",
         ),
         (
             "periods:\n  - name: a\n    from: 2026-01-01\n    to: 2026-13-05\n",
-            "line 2: periods.0.to: Input should be a valid date",
+            "line 2: periods.0.to: expected a date such as 2027-02-13",
         ),
-        ("periods:\n  - {from: 2026-01-01, to: 2026-01-05}\n", "line 2: periods.0.name: Field"),
+        ("periods:\n  - {from: 2026-01-01, to: 2026-01-05}\n", "line 2: periods.0.name: missing"),
         (
             "periods:\n  - {name: a, from: 2026-01-01, to: 2026-01-05, factor: 2}\n",
-            "line 2: periods.0.factor: Extra inputs are not permitted",
+            "line 2: periods.0.factor: not a key of a period (name, from, to, region)",
         ),
         ("holidays: []\n", "line 1: expected 'periods:'"),
     ],

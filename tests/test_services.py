@@ -215,3 +215,64 @@ def test_a_unit_left_from_when_rasa_was_configured_is_pointed_out(tmp_path: Path
     done, _ = _units_with(tmp_path, 'nlu:\n  rasa_url: ""\n')
     assert done.exit_code == 0, done.output
     assert "systemctl disable --now spillway-nlu.service" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "en",
+            {
+                "differs": "warning: the services will read /etc/spillway/spillway.yaml, but "
+                "this run read {config} and took the units' ports and spool folder from it: "
+                "install -m 0644 {config} /etc/spillway/spillway.yaml, then run this again",
+                "wrote": "wrote spillway-serve.service spillway-scheduler.service "
+                "spillway-web.service into {units}. Then, as root:",
+                "walkthrough": "docs/OPERATIONS.md walks through it.",
+            },
+        ),
+        (
+            "da",
+            {
+                "differs": "advarsel: tjenesterne læser /etc/spillway/spillway.yaml, men denne "
+                "kørsel læste {config} og tog enhedernes porte og mappen til tilbagekald fra "
+                "tastemenuen derfra: install -m 0644 {config} /etc/spillway/spillway.yaml, og "
+                "kør så kommandoen igen",
+                "wrote": "skrev spillway-serve.service spillway-scheduler.service "
+                "spillway-web.service i {units}. Kør derefter som root:",
+                "walkthrough": "docs/OPERATIONS.md gennemgår det trin for trin.",
+            },
+        ),
+    ],
+)
+def test_what_it_says_around_the_commands_is_in_the_admins_language(
+    tmp_path: Path, language: str, said: dict[str, str]
+) -> None:
+    """The commands stay commands (pasted into a root shell); the words around them are
+    the admin's, like the rest of the command's."""
+    done, units = _units_with(tmp_path, f'web:\n  language: {language}\nnlu:\n  rasa_url: ""\n')
+    assert done.exit_code == 0, done.output
+    config = tmp_path / "spillway.yaml"
+    stderr = " ".join(done.stderr.split())
+    assert said["differs"].format(config=config) in stderr
+    lines = done.stdout.splitlines()
+    assert said["wrote"].format(units=units) in lines
+    assert lines[-1] == said["walkthrough"]
+    assert "systemctl daemon-reload" in [line.strip() for line in lines]
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "is in a home folder, which ProtectHome hides"), ("da", "ligger i en hjemmemappe")],
+)
+def test_the_home_folder_warning_is_in_the_admins_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, said: str
+) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "executable", "/root/.cache/spillway/venv/bin/python")
+    env = {"SPILLWAY_WEB__LANGUAGE": language}
+    args = ["install-services", "--prefix", str(tmp_path), "--dry-run"]
+    done = CliRunner().invoke(app, args, env=env)
+    assert done.exit_code == 0, done.output
+    assert f"/root/.cache/spillway/venv/bin/python {said}" in " ".join(done.stderr.split())

@@ -31,6 +31,7 @@ from rich.table import Table
 
 from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piper_tts import PiperTts, VoiceFiles
+from cli.admin_words import admin_words
 from cli.commands.serve import call_bot
 from cli.context import app_context
 from cli.language import LanguageOption, with_language
@@ -50,10 +51,12 @@ from models.discover import require_model
 from spillway.ami import AmiClient
 from spillway.audio import SLIN8
 from spillway.call import Bot
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError, PbxError
 from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store, open_store
+from spillway.wording import Wording, worded
 
 console = Console(stderr=True)
 END_WAIT_S = 20.0  # after the script, for the bot's last reply and its decision
@@ -75,18 +78,18 @@ def listening(host: str, port: int) -> bool:
 @contextlib.asynccontextmanager
 async def controller_for(
     settings: Settings, store: Store, bot: Bot | None = None
-) -> AsyncIterator[str]:
+) -> AsyncIterator[Wording]:
     """`spillway serve` in this process (with ``bot``, or the configured one), unless one
-    already listens; yields which."""
+    already listens; yields which, in the packs' words (``cli.call.controller_*``)."""
     from agi.controller import running_controller
 
     c = settings.controller
     if listening(c.advertise_host, c.fastagi_port):
-        yield f"the running `spillway serve` on port {c.fastagi_port}"
+        yield worded("cli.call.controller_running", port=c.fastagi_port)
         return
     if bot is not None:
         async with running_controller(settings, bot, store=store):
-            yield "an in-process controller (the given bot)"
+            yield worded("cli.call.controller_given")
         return
     astore = AsyncStore(store)
     try:
@@ -94,7 +97,8 @@ async def controller_for(
             call_bot(settings, astore) as (bot, description),
             running_controller(settings, bot, store=store),
         ):
-            yield f"an in-process controller ({description})"
+            # The bot's description is serve's log line (models and versions), as logged.
+            yield worded("cli.call.controller_own", description=description)
     finally:
         astore.close()
 
@@ -161,7 +165,7 @@ async def place_calls(
     bot: Bot | None = None,
     concurrency: int = 1,
     quiet_s: float = 0.9,
-    status: Any = None,
+    status: Callable[[Wording], None] | None = None,
     stagger_s: float = 0.0,
     think_s: float = 0.0,
 ) -> list[PlacedCall]:
@@ -212,7 +216,7 @@ async def place_calls(
     try:
         async with controller_for(settings, store, bot) as which:
             if status:
-                status(f"controller: {which}")
+                status(worded("cli.call.controller", which=which))
             if dial is None and settings.pbx.mode == "sandbox":
                 held = await busy_agents(ami, settings)
             return list(
@@ -371,7 +375,8 @@ def call(
     try:
         text = script.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read script {script}: {exc}") from exc
+        raise InputError.worded("script_unreadable", script=script, problem=exc) from exc
+    words = admin_words(app_context(ctx).settings)  # the admin's (--language: the call's)
     if menu:
         _menu_call(
             ctx, settings, text, str(script), caller_id, dial, live=live, as_json=as_json, wav=wav
@@ -379,20 +384,15 @@ def call(
         return
     c = settings.controller
     if not live and listening(c.advertise_host, c.fastagi_port):
-        raise InputError(
-            f"a `spillway serve` listens on FastAGI port {c.fastagi_port}: it would take this "
-            "call and write what it creates (callbacks, cases, text messages) to the live "
-            "database",
-            hint="stop it for a test call on a throw-away copy, or pass --live",
-        )
-    with scratch_settings(settings, live=live, say=console.print) as settings:
+        raise InputError.worded("call_serve_running", port=c.fastagi_port)
+    with scratch_settings(settings, live=live, say=console.print, words=words) as settings:
         [placed] = asyncio.run(
             place_calls(
                 settings,
                 [CallSpec(text, str(script), caller_id)],
                 dial=dial,
                 caller_host=caller_host,
-                status=None if as_json else console.print,
+                status=None if as_json else lambda said: console.print(said.said(words)),
             )
         )
     records = placed.records
@@ -401,7 +401,7 @@ def call(
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
-    show_turns(records, title=f"spoken call, caller {caller_id}")
+    show_turns(records, words, title=words("cli.call.title", caller=caller_id))
 
 
 def _menu_call(
@@ -417,7 +417,6 @@ def _menu_call(
     wav: Path | None,
 ) -> None:
     # Imported when used: the menu call's module builds on this one's.
-    from cli.admin_words import admin_words
     from cli.menu_call import menu_json, menu_report, run_menu_call
 
     # The admin's words are the configuration's language (--language: the call's).
@@ -435,17 +434,24 @@ def _menu_call(
         print(line)
 
 
-def show_turns(records: list[dict[str, Any]], *, title: str) -> None:
+def show_turns(records: list[dict[str, Any]], words: ConsoleText, *, title: str) -> None:
+    """The call's turns as a table, then its outcome, in ``words``' language (what was
+    said and heard stays as it was, in the call's)."""
     table = Table(title=title)
-    for column in ("caller says", "recogniser heard", "intent", "bot says", "ms"):
-        table.add_column(column, overflow="fold")
+    for column in ("said", "heard", "intent", "answered", "ms"):
+        table.add_column(words(f"cli.call.column.{column}"), overflow="fold")
     for r in records[:-1]:
         intent = f"{r['intent']} {r['confidence']:.2f}" if r["intent"] else "-"
         latency = str(r["latency_ms"]) if r["latency_ms"] is not None else "-"
         table.add_row(r["caller"], r["heard"] or "-", intent, r["bot"] or "-", latency)
     Console().print(table)
     result = records[-1]
-    Console().print(
-        f"outcome: {result['outcome']}, case {result['case_id'] or '-'}, callback "
-        f"{result['callback_id'] or '-'}, SMS {len(result['sms'])}"
+    outcome = result["outcome"]
+    said = words(
+        "cli.call.outcome",
+        outcome=words(f"outcome.{outcome}") if f"outcome.{outcome}" in words.strings else outcome,
+        case=result["case_id"] or "-",
+        callback=result["callback_id"] or "-",
+        sms=len(result["sms"]),
     )
+    Console().print(said, markup=False)

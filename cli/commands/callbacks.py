@@ -25,7 +25,7 @@ from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import do_not_call, intake, requests
 from scheduler.csv_file import read_csv_file
-from scheduler.csv_import import CsvError, RowError, parse_csv
+from scheduler.csv_import import CsvError, RowError, parse_csv, to_fix
 from scheduler.dialer import attempt_rows, describe
 from scheduler.intake import NewRequest
 from scheduler.requests import FINAL_STATUSES, RequestStatus
@@ -304,7 +304,11 @@ def import_(
     by commas, semicolons or tabs. Bad rows are reported by line (numbers masked unless
     --full); the good rows go in. A row whose consent says no, or whose number is on the
     do-not-call list, is refused and stores nothing. An erased person not on that list
-    leaves no trace to match: an old file imported again records them anew."""
+    leaves no trace to match: an old file imported again records them anew.
+
+    Exit codes (for cron): 0 every row stored, or refused as the customer asked (do-not-call,
+    consent no; each still said); 1 a row to correct (bad number, time, window, unreadable
+    line): the good rows are in, a re-import adds each row once; 2 the file is unreadable."""
     settings = app_context(ctx).settings
     try:
         text = read_csv_file(file, encoding=encoding)
@@ -400,8 +404,12 @@ def import_(
         ),
         soft_wrap=True,
     )
-    if errors:
+    if fix := to_fix(errors):
+        told = t("cli.callbacks.rows_to_fix", rows=t.count("count.rows", len(fix)), file=file)
+        console.print(told, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1)
+    if errors:  # refused only as the customers asked: the import did what it should
+        console.print(t("cli.callbacks.refused_as_asked"), markup=False, soft_wrap=True)
 
 
 @app.command("import-spool")

@@ -30,6 +30,7 @@ from bot.dialogue.result import DialogueTurn, result_summary
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback_cache import is_cached
+from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
@@ -236,11 +237,12 @@ def chat(
         try:
             text = script.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read script {script}: {exc}") from exc
+            raise InputError.worded("script_unreadable", script=script, problem=exc) from exc
         lines = parse_script(text, str(script))
     say = functools.partial(typer.echo, err=True)
     configured = with_language(state.settings, language)
-    with scratch_settings(configured, live=live, say=say) as settings:
+    words = admin_words(state.settings)  # the admin's (--language: the bot's)
+    with scratch_settings(configured, live=live, say=say, words=words) as settings:
         # The fallback's first training takes a while (12-26 s of CPU measured): say so,
         # not silence. Later starts load it from the cache in well under a second.
         if not fallback_cached(settings):

@@ -20,7 +20,12 @@ from cli.admin_confirm import confirmed
 from cli.commands.callbacks import FullOption, _shop_zone, _store
 from cli.context import app_context
 from cli.request_card import moment
-from scheduler.forget_person import ForgetPreview, forget_everywhere, preview_forget
+from scheduler.forget_person import (
+    SPOOL_FILES,
+    ForgetPreview,
+    forget_everywhere,
+    preview_forget,
+)
 from scheduler.subject_access import export_person
 from spillway.audit import audit_log, checked_reason, current_actor
 from spillway.console_text import ConsoleText, console_language, load_console_text
@@ -131,8 +136,9 @@ def forget(
         done = forget_everywhere(
             db, e164, settings, actor=current_actor(), now=time.time(), release_hold=release_hold
         )
-    for name, n in done.counts.items():
-        console.print(f"  {name}: {n}", markup=False)
+    if done.counts:  # in the preview's words, so what went reads like what was to go
+        console.print(t("cli.gdpr.forgotten_what", phone=mask_phone(e164)), markup=False)
+        _say_tables(t, done.counts)
     console.print(
         t(
             "cli.gdpr.forgotten",
@@ -144,6 +150,15 @@ def forget(
         console.print(t("cli.gdpr.do_not_call_kept"))
 
 
+def _say_tables(t: ConsoleText, counts: dict[str, int]) -> None:
+    """One line per table (or the callback spool) with what it held, in the pack's words:
+    "  call transcripts: 3 rows", never the database's table names."""
+    for name, n in counts.items():
+        unit = "count.files" if name == SPOOL_FILES else "count.rows"
+        line = t("cli.gdpr.forget_table", table=t(f"table.{name}"), rows=t.count(unit, n))
+        console.print(line, markup=False)
+
+
 def _say_what_goes(
     t: ConsoleText, seen: ForgetPreview, e164: str, zone: ZoneInfo, release_hold: str | None
 ) -> None:
@@ -152,11 +167,7 @@ def _say_what_goes(
         console.print(t("cli.gdpr.forget_nothing", phone=e164), markup=False)
     else:
         console.print(t("cli.gdpr.forget_what", phone=e164), markup=False)
-        for name, n in seen.rows.items():
-            line = t(
-                "cli.gdpr.forget_table", table=t(f"table.{name}"), rows=t.count("count.rows", n)
-            )
-            console.print(line, markup=False)
+        _say_tables(t, seen.rows)
     if seen.hold is None:
         if release_hold is not None:
             console.print(t("cli.gdpr.not_held", phone=mask_phone(e164)), markup=False)
@@ -192,9 +203,7 @@ def retention(
             dry_run=dry_run,
             actor=current_actor(),
         )
-    for name, n in counted.items():
-        if n:
-            console.print(f"  {name}: {n}", markup=False)
+    _say_tables(_text(ctx), {name: n for name, n in counted.items() if n})
     said = "cli.gdpr.retention_would" if dry_run else "cli.gdpr.retention_removed"
     console.print(_text(ctx).count(said, sum(counted.values())))
 

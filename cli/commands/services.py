@@ -44,16 +44,24 @@ def install_services(
     )
     units = unit_files(settings, layout)
     warn = Console(stderr=True)
+    t = admin_words(settings)
     # The units read the file in the configuration folder; their ports and spool folder
     # come from the one this run read: say so when those differ.
     read = app_context(ctx).config_source.path
     unit_config = layout.config_dir / "spillway.yaml"
     if read is None or read.resolve() != unit_config:
-        todo = f"install -m 0644 {read} {unit_config}" if read else f"write {unit_config}"
+        todo = (
+            f"install -m 0644 {read} {unit_config}"
+            if read
+            else t("cli.services.write_config", file=unit_config)
+        )
         warn.print(
-            f"warning: the services will read {unit_config}, but this run read "
-            f"{read or 'no file (built-in defaults)'} and took the units' ports and spool "
-            f"folder from it: {todo}, then run this again",
+            t(
+                "cli.services.config_differs",
+                unit_config=unit_config,
+                read=read or t("cli.services.no_config"),
+                todo=todo,
+            ),
             style="yellow",
             markup=False,
             soft_wrap=True,
@@ -61,16 +69,13 @@ def install_services(
     if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
         # Said first, and on stderr, so a --dry-run's units on stdout stay clean.
         warn.print(
-            f"warning: {layout.python} is in a home folder, which ProtectHome hides from the "
-            "services: these units would not start. Install Spillway into /opt/spillway "
-            "(docs/OPERATIONS.md) and run this with its Python",
+            t("cli.services.home_python", python=layout.python),
             style="yellow",
             markup=False,
             soft_wrap=True,
         )
     if not settings.nlu.uses_rasa:
         # Said on stderr, so a --dry-run's units on stdout stay clean.
-        t = admin_words(settings)
         warn.print(t("cli.services.no_nlu"), markup=False, soft_wrap=True)
         if (prefix / NLU_UNIT).exists():  # from a run while Rasa was configured
             warn.print(
@@ -91,7 +96,8 @@ def install_services(
         raise InputError.worded("units_unwritable", folder=prefix, problem=exc) from exc
     names = " ".join(units)
     # Not wrapped at the terminal's width: each command is pasted into a shell whole.
-    console.print(f"wrote {names} into {prefix}. Then, as root:", markup=False, soft_wrap=True)
+    said = t("cli.services.wrote", units=names, folder=prefix)
+    console.print(said, markup=False, soft_wrap=True)
     for step in (
         f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
         f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}"
@@ -102,4 +108,4 @@ def install_services(
         f"systemctl enable --now {names}",
     ):
         console.print(f"  {step}", markup=False, soft_wrap=True)
-    console.print("docs/OPERATIONS.md walks through it.")
+    console.print(t("cli.services.walkthrough"), markup=False, soft_wrap=True)
