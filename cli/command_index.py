@@ -67,10 +67,14 @@ def _group(module: str, name: str, attribute: str = "app") -> Callable[[typer.Ty
 
 
 def _callbacks(app: typer.Typer) -> None:
-    from cli.commands import callbacks, explain
+    from cli.commands import callbacks, do_not_call, explain
 
-    # `callbacks explain` lives in its own module (it imports callbacks' helpers).
-    if not any(info.name == "explain" for info in callbacks.app.registered_commands):
+    # `callbacks optout` and `callbacks explain` live in their own modules (they import
+    # callbacks' helpers); attached once, in the order `callbacks --help` lists them.
+    attached = {info.name for info in callbacks.app.registered_commands}
+    if "optout" not in attached:
+        callbacks.app.command("optout")(do_not_call.optout)
+    if "explain" not in attached:
         callbacks.app.command("explain")(explain.explain_command)
     app.add_typer(callbacks.app, name="callbacks")
 

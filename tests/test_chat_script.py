@@ -18,6 +18,7 @@ from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.fallback import MAX_INPUT_CHARS, TrainingPlan
 from bot.nlu.fallback_cache import cache_key, cache_path
 from cli.commands import chat, demo_seed
+from spillway.console_text import load_console_text
 from spillway.errors import InputError
 from spillway.language_pack import load_pack
 
@@ -249,8 +250,11 @@ def test_a_filler_to_when_suits_you_is_never_a_yes(
     assert last["outcome"] == "callback"
 
 
-def chat_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> str:
-    """`chat --script` in Danish with the classifier cache at ``cache`` (the replay stubbed)."""
+def chat_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path, admin: str = "da"
+) -> str:
+    """`chat --script` of a Danish shop, for an ``admin`` reading that language, with the
+    classifier cache at ``cache`` (the replay stubbed)."""
 
     async def replayed(*_args: object, **_kwargs: object) -> list[dict[str, Any]]:
         return [{"outcome": "resolved"}]
@@ -261,6 +265,7 @@ def chat_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) ->
     env = {
         "SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "s.db"),
         "SPILLWAY_SHOP__LANGUAGE": "da",
+        "SPILLWAY_WEB__LANGUAGE": admin,
         "SPILLWAY_PATHS__CACHE_DIR": str(cache),
     }
     result = CliRunner().invoke(app, ["chat", "--script", str(path), "--json"], env=env)
@@ -269,14 +274,22 @@ def chat_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) ->
     return result.stderr
 
 
-NOTE = "training the bot's in-process intent model (da) first"
+def training_note(admin: str) -> str:
+    """What chat says before it trains the Danish bot's classifier, in ``admin``'s words."""
+    return load_console_text(admin)("cli.chat.training", language="da")
 
 
+@pytest.mark.parametrize("admin", ["en", "da"])
 def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: str
 ) -> None:
-    """Training the fallback takes tens of seconds: an admin must not think it hung."""
-    assert NOTE in chat_stderr(tmp_path, monkeypatch, tmp_path / "empty-cache")
+    """Training the fallback takes tens of seconds: an admin must not think it hung, and
+    is told so in their own language."""
+    said = chat_stderr(tmp_path, monkeypatch, tmp_path / "empty-cache", admin)
+    assert training_note(admin) in said
+    if admin == "da":
+        assert training_note("en") not in said
+        assert "træner" in said  # the Danish note, not an English one left in place
 
 
 def test_chat_says_nothing_of_training_when_the_classifier_is_cached(
@@ -290,4 +303,5 @@ def test_chat_says_nothing_of_training_when_the_classifier_is_cached(
     # is checked when it is loaded (tests/test_fallback_cache.py).
     cache_path(cache, "da", key).parent.mkdir(parents=True)
     cache_path(cache, "da", key).write_bytes(b"")
-    assert NOTE not in chat_stderr(tmp_path, monkeypatch, cache)
+    said = chat_stderr(tmp_path, monkeypatch, cache)
+    assert training_note("da") not in said and training_note("en") not in said

@@ -18,9 +18,11 @@ import pytest
 from agi.controller import CallController
 from agi.overflow import KEY_NOT_OFFERED, menu_offers_bot
 from cli.commands import serve
+from spillway.console_text import load_console_text
 from spillway.errors import ModelError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
+from spillway.wording import Wording, say
 from tests.conftest import make_settings
 from tests.fakes import RecordingSink
 from tests.test_workers import _session
@@ -32,7 +34,7 @@ def _no_models(settings: Settings) -> Any:
     raise ModelError(f"speech model {settings.speech.whisper_model!r} is not installed")
 
 
-async def _served_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+async def _served_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Wording]:
     """The bot `spillway serve` picks when the recogniser's model will not load."""
     monkeypatch.setattr(serve, "load_speech_models", _no_models)
     settings = make_settings(speech={"whisper_model": MISSING})
@@ -45,12 +47,19 @@ async def _served_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
         store.close()
 
 
+@pytest.mark.parametrize(("language", "menu"), [("en", "DTMF menu"), ("da", "tastemenuen")])
 async def test_serve_without_models_runs_no_bot_and_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, language: str, menu: str
 ) -> None:
+    """The admin reads that callers get the queue and the menu, in their own language;
+    the model's own error (naming it) and the command that installs models as they are."""
     bot, description = await _served_bot(tmp_path, monkeypatch)
     assert bot is None
-    assert "DTMF menu" in description and MISSING in description
+    said = say(description, load_console_text(language))
+    assert menu in said and MISSING in said and "`spillway models list`" in said
+    if language == "da":
+        assert say(description, load_console_text("en")) != said
+        assert "speech models unavailable" not in said
 
 
 async def test_the_menu_then_offers_keys_2_and_3_and_key_1_is_not_in_it(

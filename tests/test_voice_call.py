@@ -24,6 +24,7 @@ from cli.commands.serve import call_bot
 from spillway.call import Bot
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
+from spillway.wording import Wording
 from tests.conftest import PbxHandle
 from tests.voice_caller import speech_models, voice_call
 
@@ -92,11 +93,11 @@ async def test_serve_falls_back_to_the_dtmf_menu_when_a_model_is_missing(
             assert bot is None
     [line] = [r.getMessage() for r in caplog.records]
     assert "en_US-nobody-medium" in line and "spillway models" in line, line
-    assert "DTMF menu" in line and "DTMF menu" in description
+    assert "DTMF menu" in line and "DTMF menu" in str(description)  # str(): in English
 
 
 @contextlib.asynccontextmanager
-async def _serve_bot(tmp_path: Path, **speech: str) -> AsyncIterator[tuple[Bot | None, str]]:
+async def _serve_bot(tmp_path: Path, **speech: str) -> AsyncIterator[tuple[Bot | None, Wording]]:
     """`spillway serve`'s bot with its own database and cache under tmp_path."""
     settings = Settings(
         speech=speech,

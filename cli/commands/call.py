@@ -97,7 +97,7 @@ async def controller_for(
             call_bot(settings, astore) as (bot, description),
             running_controller(settings, bot, store=store),
         ):
-            # The bot's description is serve's log line (models and versions), as logged.
+            # The bot's description is serve's (the models by name), said where shown.
             yield worded("cli.call.controller_own", description=description)
     finally:
         astore.close()

@@ -246,10 +246,7 @@ def chat(
         # The fallback's first training takes a while (12-26 s of CPU measured): say so,
         # not silence. Later starts load it from the cache in well under a second.
         if not fallback_cached(settings):
-            say(
-                f"training the bot's in-process intent model ({settings.shop.language}) first: "
-                "this takes up to a minute on a busy machine, once (later starts reuse it)"
-            )
+            say(words("cli.chat.training", language=settings.shop.language))
         if lines is None:
             asyncio.run(
                 run_interactive(

@@ -22,6 +22,7 @@ from bot.assembly import DialogueFactory, build_nlu, load_speech_models
 from bot.backends.sms_sender import running_sms_sender
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from bot.warm_up import warm_up as warm_speech
+from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.call import Bot
 from spillway.errors import ModelError
@@ -29,15 +30,19 @@ from spillway.logs import setup_logging
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 from spillway.tasks import cancel_and_wait
+from spillway.wording import Wording, say, worded
 from spillway.workers import own_worker
 
 log = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple[Bot | None, str]]:
+async def call_bot(
+    settings: Settings, store: AsyncStore
+) -> AsyncIterator[tuple[Bot | None, Wording]]:
     """The speech bot when its models load, else no bot (the queue and the dialplan's DTMF
-    menu without key 1); and a one-line description.
+    menu without key 1); and a one-line description, said in the admin's language where it
+    is shown (``cli.serve.bot_*``; the models' names and a model's error as they are).
 
     Not the tone-only ``MenuBot``: offered as "our automated assistant", it gave a
     caller one beep and silence, and took overflow calls from the queue to do so."""
@@ -45,13 +50,14 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
         models = await asyncio.to_thread(load_speech_models, settings)
     except ModelError as exc:
         line = str(exc)  # names the model and, as its hint, the command that installs it
+        problem: str | Wording = line
         if "spillway models fetch" not in line:
-            line += "; `spillway models list` / `spillway models fetch NAME` install models"
+            problem = worded("cli.serve.install_models", problem=line)
         log.error(
             "speech bot disabled: callers get the queue and the DTMF menu (keys 2 and 3): %s",
-            line,
+            problem,  # the log in English, as the other log lines
         )
-        yield None, f"none: the queue and the DTMF menu (speech models unavailable: {line})"
+        yield None, worded("cli.serve.bot_none", problem=problem)
         return
     nlu = build_nlu(settings)
     dialogues = DialogueFactory.from_settings(settings, nlu, store)
@@ -64,7 +70,7 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
         warm_up = asyncio.create_task(
             warm_speech(bot, models, recognizers=settings.speech.vosk_prewarm)
         )
-        yield bot, f"speech bot ({models.describe()})"
+        yield bot, worded("cli.serve.bot_speech", models=models.describe())
     finally:
         if warm_up is not None:
             await cancel_and_wait(warm_up)
@@ -75,6 +81,7 @@ async def call_bot(settings: Settings, store: AsyncStore) -> AsyncIterator[tuple
 
 async def serve_forever(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C)."""
+    words = admin_words(settings)
     db = open_store(settings.storage)
     astore = AsyncStore(db)
     try:
@@ -94,9 +101,14 @@ async def serve_forever(settings: Settings) -> None:
                 description,
             )
             typer.echo(
-                f"spillway serve: FastAGI on {c.bind_host}:{fastagi.port}, media on "
-                f"AudioSocket {media.audiosocket_port} / WebSocket {media.websocket_port}; "
-                f"bot: {description}; Ctrl-C stops"
+                words(
+                    "cli.serve.listening",
+                    host=c.bind_host,
+                    port=fastagi.port,
+                    audiosocket=media.audiosocket_port,
+                    websocket=media.websocket_port,
+                    bot=say(description, words),
+                )
             )
             await asyncio.Event().wait()
     finally:
@@ -111,11 +123,12 @@ def serve(ctx: typer.Context) -> None:
     # Before the models load: workers listed and no name of this one is refused.
     worker = own_worker(settings)
     state.announce_config()
+    words = admin_words(settings)
     if worker.name:
-        typer.echo(f"spillway serve: worker {worker.name} ({worker.agi_url}) of pbx.workers")
+        typer.echo(words("cli.serve.worker", name=worker.name, url=worker.agi_url))
     # One line per routing decision and per outcome (INFO), numbers masked.
     setup_logging(settings.logging, verbose=state.verbose)
     try:
         asyncio.run(serve_forever(settings))
     except KeyboardInterrupt:
-        typer.echo("stopped")
+        typer.echo(words("cli.serve.stopped"))
