@@ -5,7 +5,8 @@ file that should include each one (``extensions.conf``, or FreePBX's
 ``extensions_custom.conf``) gets one ``#include`` line if it lacks it. Every
 file touched is backed up first; the new configuration is reloaded through
 AMI and read back, and if it did not load, the backup is restored and
-reloaded so the PBX keeps working on its previous configuration.
+reloaded so the PBX keeps working on its previous configuration. A queue of
+``queue.name`` the PBX already defines is used as it is (:mod:`dialplan.existing_queue`).
 
 Each file is written atomically (a temporary file beside it, fsync, rename),
 so a full disk or a crash never leaves one cut in half; if any write fails,
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dialplan.check import config_errors, read_back, reload
+from dialplan.existing_queue import QUEUE_FILE, existing_queue
 from dialplan.render import RenderedFile
 from spillway.ami import AmiClient
 from spillway.errors import PbxError
@@ -77,14 +79,43 @@ class PlannedFile:
         )
 
 
+def _include_line(name: str) -> str:
+    return rf'^\s*#\s*(?:try)?include\s+"?{re.escape(name)}"?\s*$'
+
+
 def includes(text: str, name: str) -> bool:
     """Whether a configuration file already includes ``name`` (#include or #tryinclude)."""
-    pattern = rf'^\s*#\s*(?:try)?include\s+"?{re.escape(name)}"?\s*$'
-    return re.search(pattern, text, re.MULTILINE) is not None
+    return re.search(_include_line(name), text, re.MULTILINE) is not None
 
 
-def plan(target: Path, files: list[RenderedFile], *, freepbx: bool) -> list[PlannedFile]:
-    """What install would write: our files plus the include lines."""
+def _unincluded(target: Path, name: str, *, freepbx: bool) -> list[PlannedFile]:
+    """The PBX's file that includes ``name`` without that line, if it has it."""
+    including = target / include_target(name, freepbx=freepbx)
+    current = read_config(including)
+    if current is None or not includes(current, name):
+        return []
+    new = re.sub(_include_line(name) + r"\n?", "", current, flags=re.MULTILINE)
+    return [PlannedFile(including, current, new)]
+
+
+def used_files(
+    target: Path, files: list[RenderedFile], queue_name: str | None
+) -> list[RenderedFile]:
+    """``files`` without our queue file when the PBX already defines ``queue_name``."""
+    if queue_name is None or existing_queue(target, queue_name) is None:
+        return files
+    return [f for f in files if f.name != QUEUE_FILE]
+
+
+def plan(
+    target: Path, files: list[RenderedFile], *, freepbx: bool, queue_name: str | None = None
+) -> list[PlannedFile]:
+    """What install would write: our files plus the include lines. A queue ``queue_name``
+    the PBX already defines is used as it is (:mod:`dialplan.existing_queue`): our queue
+    file is left out, and the include of it an earlier install added is taken out."""
+    used = used_files(target, files, queue_name)
+    theirs = len(used) < len(files)
+    files = used
     planned: list[PlannedFile] = []
     for rendered in files:
         path = target / rendered.name
@@ -97,11 +128,16 @@ def plan(target: Path, files: list[RenderedFile], *, freepbx: bool) -> list[Plan
             if text and not text.endswith("\n"):
                 text += "\n"
             planned.append(PlannedFile(including, current, text + line + "\n"))
+    if theirs:
+        planned += _unincluded(target, QUEUE_FILE, freepbx=freepbx)
     return planned
 
 
-def diff(target: Path, files: list[RenderedFile], *, freepbx: bool) -> str:
-    return "".join(p.diff() for p in plan(target, files, freepbx=freepbx) if p.changed)
+def diff(
+    target: Path, files: list[RenderedFile], *, freepbx: bool, queue_name: str | None = None
+) -> str:
+    planned = plan(target, files, freepbx=freepbx, queue_name=queue_name)
+    return "".join(p.diff() for p in planned if p.changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +196,12 @@ def _restore(planned: list[PlannedFile]) -> list[str]:
 
 
 def _write_with_backup(
-    target: Path, files: list[RenderedFile], *, freepbx: bool
+    target: Path, files: list[RenderedFile], *, freepbx: bool, queue_name: str
 ) -> tuple[list[PlannedFile], Path, str]:
     if not target.is_dir():
         raise PbxError.worded("not_conf_folder", target=target)
-    planned = [p for p in plan(target, files, freepbx=freepbx) if p.changed]
+    everything = plan(target, files, freepbx=freepbx, queue_name=queue_name)
+    planned = [p for p in everything if p.changed]
     backup = target / BACKUP_DIR / time.strftime("%Y%m%d-%H%M%S")
     written: list[PlannedFile] = []
     try:
@@ -201,14 +238,15 @@ async def install(
     freepbx: bool = False,
 ) -> InstallResult:
     """Back up, write, reload and verify; restore the backup if the reload fails."""
+    used = await asyncio.to_thread(used_files, target, files, queue_name)
     planned, backup, text = await asyncio.to_thread(
-        _write_with_backup, target, files, freepbx=freepbx
+        _write_with_backup, target, files, freepbx=freepbx, queue_name=queue_name
     )
     if ami is not None:
         try:
             await reload(ami)
-            names = [f.name for f in files]
-            names += [include_target(f.name, freepbx=freepbx) for f in files]
+            names = [f.name for f in used]
+            names += [include_target(f.name, freepbx=freepbx) for f in used]
             errors = await config_errors(ami, names)
             errors += (await read_back(ami, files, queue_name)).errors
         except BaseException:

@@ -62,6 +62,7 @@ from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Po
 from scheduler.timing.shadow import record_shadow
 from scheduler.timing.slot_policy import ModelNotFittedYet
 from spillway import request_problem as problem
+from spillway.caller_id import SANDBOX_CALLER_ID
 from spillway.errors import StorageError
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
@@ -75,7 +76,7 @@ Clock = Callable[[], float]
 class DialerConfig:
     queue: str = "spillway-support"
     dial_string: str = "Local/{digits}@spillway-sim-customer"
-    caller_id: str = "Spillway <4500000000>"
+    caller_id: str = SANDBOX_CALLER_ID
     ring_s: int = 30
     agent_wait_s: int = 60
     agent_first: bool = False

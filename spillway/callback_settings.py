@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from spillway.caller_id import SANDBOX_CALLER_ID
+from spillway.config_values import choices
 from spillway.errors import ConfigError
 from spillway.seasons import load_calendar
 from spillway.settings_types import (
@@ -69,6 +71,25 @@ def dial_string_check(value: str) -> str:
             "dial_string_without_number",
             "a dial string with the customer's number as {e164} or {digits}, "
             "e.g. PJSIP/{e164}@my-trunk (it has neither)",
+        )
+    return value
+
+
+# The industries with a cold-start shape of their own
+# (scheduler.timing.contact_model.cold_start_prior): evening answers for consumers, no
+# Monday-morning meetings in IT. Any other segment starts from ordinary business hours.
+SEGMENT_INDUSTRIES = ("consumer", "it")
+
+
+def industry_check(value: str) -> str:
+    """An industry the contact model has a shape for: any other would be ignored unseen."""
+    if value not in SEGMENT_INDUSTRIES:
+        *head, last = (repr(name) for name in SEGMENT_INDUSTRIES)
+        raise PydanticCustomError(
+            "not_an_industry",
+            "{choices}: the industries with a cold-start shape of their own (a segment "
+            "left out starts from ordinary business hours)",
+            {"choices": choices(f"{', '.join(head)} or {last}")},
         )
     return value
 
@@ -136,7 +157,9 @@ class CallbackSettings(Section):
     # The sandbox's simulated customers by default; with pbx.mode: host a real trunk,
     # e.g. PJSIP/{e164}@my-trunk (refused there: the sandbox's context, see below).
     dial_string: Annotated[str, AfterValidator(dial_string_check)] = SANDBOX_DIAL_STRING
-    caller_id: str = "Spillway <4500000000>"
+    # What customers see: "Name <number>" or a number, a valid one of shop.country or
+    # international (checked in spillway.settings, which knows the country and the mode).
+    caller_id: str = SANDBOX_CALLER_ID
     ring_s: int = Field(30, ge=5, le=180)
     # customer: ring the customer, then queue them for an agent (ahead of callers);
     # agent: queue for an agent first, then ring the customer while the agent listens.
@@ -207,8 +230,11 @@ class CallbackSettings(Section):
     # season_region picks the periods that carry a region (null: only those without).
     season_region: str | None = Field(None, min_length=1, max_length=64)
     seasons_file: ExpandedPath | None = None
-    # Industry of each segment, for the model's cold-start prior ("it", "consumer", ...).
-    segment_industry: dict[str, str] = Field(default_factory=dict)
+    # Industry of each segment, for the model's cold-start prior: one of SEGMENT_INDUSTRIES
+    # ("consumer", "it"); a segment left out starts from ordinary business hours.
+    segment_industry: dict[str, Annotated[str, AfterValidator(industry_check)]] = Field(
+        default_factory=dict
+    )
     # Where the DTMF menu's callback script leaves requests while `spillway serve`
     # is down, as this host sees it; null: the sandbox's folder, or
     # <data_dir>/spool/callbacks. The scheduler imports from here.

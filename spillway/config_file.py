@@ -40,6 +40,7 @@ from spillway.config_values import value_words
 from spillway.errors import ConfigError
 from spillway.secrets import check_secrets_file
 from spillway.settings import SECRET_KEYS, Settings
+from spillway.settings_types import ClockReading
 from spillway.wording import Wording, worded
 
 SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
@@ -128,10 +129,19 @@ class _NoAliasLoader(yaml.SafeLoader):
         except ValueError:
             raise _Refused(node.start_mark, "yaml_not_a_date", value=repr(node.value)) from None
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        # YAML 1.1 reads 8:00 as base 60 (480): kept with its text, so that calling hours
+        # written as clock times are refused as such (spillway.settings_types.hours_shape).
+        number = super().construct_yaml_int(node)
+        if ":" in str(node.value):
+            return ClockReading(number, str(node.value))
+        return number
+
 
 _NoAliasLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp
 )
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
 
 
 def _utf8(raw: bytes, what: Path) -> str:

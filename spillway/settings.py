@@ -37,6 +37,7 @@ from spillway.callback_settings import (
     CallbackSettings,
     sandbox_only_dial_string,
 )
+from spillway.caller_id import caller_id_problem
 from spillway.currency import with_currency
 from spillway.errors import ConfigError
 from spillway.settings_types import (
@@ -493,6 +494,20 @@ class Settings(BaseSettings):
                     "with_keys": "pbx.mode",  # the error line names where each came from
                 },
             )
+        return value
+
+    @field_validator("callbacks")
+    @classmethod
+    def _caller_id_is_a_number(
+        cls, value: CallbackSettings, info: ValidationInfo
+    ) -> CallbackSettings:
+        # The shop's country and the mode are read before callbacks (the fields' order).
+        pbx, shop = info.data.get("pbx"), info.data.get("shop")
+        if not isinstance(pbx, PbxSettings) or not isinstance(shop, ShopSettings):
+            return value  # their own refusals name them
+        problem = caller_id_problem(value.caller_id, shop.country, host=pbx.mode == "host")
+        if problem is not None:
+            raise problem
         return value
 
     @field_validator("controller")

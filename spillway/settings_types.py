@@ -24,6 +24,30 @@ ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
 HoursWindow = tuple[float, float] | None
 
 
+class ClockReading(int):
+    """A number YAML 1.1 read from a clock time: ``8:00`` is base 60, the int 480.
+
+    The configuration's loader (:mod:`spillway.config_file`) gives such a number this
+    type, so that calling hours written ``[8:00, 16:00]`` are refused as clock times
+    instead of as hours 480 to 960, which the admin never wrote; it shows as written.
+    """
+
+    text: str
+
+    def __new__(cls, value: int, text: str) -> ClockReading:
+        made = super().__new__(cls, value)
+        made.text = text
+        return made
+
+    def __repr__(self) -> str:
+        return self.text
+
+    @property
+    def hours(self) -> float:
+        """The clock time in hours, as the setting wants it (``8:30`` is 8.5)."""
+        return int(self) / 60
+
+
 def http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -96,6 +120,14 @@ HolidayCountry = Annotated[str, AfterValidator(holiday_country)]
 def hours_shape(value: object) -> object:
     """Calling hours are two numbers, [start, end), or null: say so, not "a valid tuple"."""
     pair = value if isinstance(value, list | tuple) and len(value) == 2 else ()
+    if any(isinstance(v, ClockReading) for v in pair):
+        hours = [v.hours if isinstance(v, ClockReading) else v for v in pair]
+        raise PydanticCustomError(
+            "hours_as_clock",
+            "hours as plain numbers, e.g. {hours}: "
+            "YAML reads the clock time 8:00 as the number 480",
+            {"hours": "[" + ", ".join(f"{h:g}" for h in hours) + "]"},
+        )
     numbers = [v for v in pair if isinstance(v, int | float) and not isinstance(v, bool)]
     if value is not None and len(numbers) != 2:
         raise PydanticCustomError(

@@ -51,8 +51,9 @@ def make_settings(**sections: dict[str, Any]) -> Settings:
     return Settings(**sections)  # type: ignore[arg-type]
 
 
-# A real trunk's dial string: host mode refuses the sandbox's.
+# A real trunk's dial string and the shop's own caller ID: host mode refuses the sandbox's.
 HOST_DIAL_STRING = "PJSIP/{e164}@trunk"
+HOST_CALLER_ID = "Spillway <+4532123456>"
 
 
 def host_settings(
@@ -61,10 +62,15 @@ def host_settings(
     callbacks: dict[str, Any] | None = None,
     **sections: dict[str, Any],
 ) -> Settings:
-    """Host-mode settings (``pbx.mode: host``, a trunk's dial string), plus ``sections``."""
+    """Host-mode settings (``pbx.mode: host``, a trunk's dial string, the shop's caller ID),
+    plus ``sections``."""
     return make_settings(
         pbx={"mode": "host", **(pbx or {})},
-        callbacks={"dial_string": HOST_DIAL_STRING, **(callbacks or {})},
+        callbacks={
+            "dial_string": HOST_DIAL_STRING,
+            "caller_id": HOST_CALLER_ID,
+            **(callbacks or {}),
+        },
         **sections,
     )
 

@@ -3,7 +3,9 @@ language, each with a code of its own: a controller's worker not among pbx.worke
 sandbox's dial string in host mode, both names of the callback patience, a dial string
 or link template with a placeholder it cannot fill, a console user's name or entry, a
 worker's host:port, an ACL's network, a link template or dial string Python cannot
-read, a season calendar that cannot be used. A check across sections names where each
+read, a season calendar that cannot be used; calling hours written as clock times, a
+caller ID without a valid number (or the sandbox's in host mode), an industry the
+contact model has no shape for. A check across sections names where each
 key it read came from, in the same language. (A check the packs do not word stays
 English whole: tests/test_config_value_words.py.)"""
 
@@ -131,6 +133,43 @@ CASES = {
         "config error: callbacks.dial_string = 'PJSIP/}{e164}@my-trunk': expected a dial "
         "string such as PJSIP/{e164}@my-trunk, each brace closed, and a brace meant as a "
         "character doubled ({{ or }}) (in {file} line 2)",
+    ),
+    "hours_as_clock": (
+        b"callbacks:\n  weekdays: [8:00, 16:00]\n",
+        "fejl i konfigurationen: callbacks.weekdays = [8:00, 16:00]: skriv timerne som "
+        "almindelige tal, fx [8, 16]: YAML læser klokkeslættet 8:00 som tallet 480 "
+        "(i {file} linje 2)",
+        "config error: callbacks.weekdays = [8:00, 16:00]: write the hours as plain numbers, "
+        "e.g. [8, 16]: YAML reads the clock time 8:00 as the number 480 (in {file} line 2)",
+    ),
+    "caller_id_number": (
+        b"callbacks:\n  caller_id: 'Spillway <70 20 12 3x>'\n",
+        "fejl i konfigurationen: callbacks.caller_id = 'Spillway <70 20 12 3x>': værdien skal "
+        "være en nummervisning med et gyldigt telefonnummer, fx 'Jeres Firma <+4532123456>' "
+        "('70 20 12 3x' er ikke et gyldigt nummer) (i {file} linje 2)",
+        "config error: callbacks.caller_id = 'Spillway <70 20 12 3x>': expected a caller ID "
+        "with a valid phone number, e.g. 'Your Shop <+4532123456>' ('70 20 12 3x' is not one) "
+        "(in {file} line 2)",
+    ),
+    "host_caller_id": (
+        b"pbx:\n  mode: host\ncallbacks:\n  dial_string: PJSIP/{e164}@trunk\n",
+        "fejl i konfigurationen: callbacks.caller_id = 'Spillway <4500000000>': med pbx.mode: "
+        "host skal værdien være jeres eget nummer, fx 'Jeres Firma <+4532123456>' (dette er "
+        "sandkassens nummervisning, et nummer, ingen kunde kan ringe tilbage til) "
+        "(den indbyggede standardværdi; pbx.mode i {file} linje 2)",
+        "config error: callbacks.caller_id = 'Spillway <4500000000>': expected the shop's own "
+        "number with pbx.mode: host, e.g. 'Your Shop <+4532123456>' (this is the sandbox's "
+        "caller ID, a number no customer can call back) "
+        "(the built-in default; pbx.mode in {file} line 2)",
+    ),
+    "not_an_industry": (
+        b"callbacks:\n  segment_industry: {salg: kontorartikler}\n",
+        "fejl i konfigurationen: callbacks.segment_industry.salg = 'kontorartikler': værdien "
+        "skal være 'consumer' eller 'it', de brancher, der har et udgangsmønster for sig selv "
+        "(udelad segmentet, så starter det fra almindelig kontortid) (i {file} linje 2)",
+        "config error: callbacks.segment_industry.salg = 'kontorartikler': expected 'consumer' "
+        "or 'it', the industries with a cold-start shape of their own (leave a segment out "
+        "and it starts from ordinary business hours) (in {file} line 2)",
     ),
     "seasons_file": (
         b"callbacks:\n  seasons_file: /nonexistent/seasons.yaml\n",

@@ -103,7 +103,10 @@ def test_host_mode_refuses_the_sandbox_dial_string(tmp_path: Path) -> None:
         assert isinstance(result.exception, ConfigError)  # exit 2, one line (cli.main)
         assert "callbacks.dial_string" in str(result.exception)
     # A real trunk is accepted; the sandbox keeps its simulated customers.
-    config.write_text('pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n')
+    config.write_text(
+        'pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n'
+        "  caller_id: '\"Shop\" <+4532123456>'\n"
+    )
     assert load_settings(config).callbacks.dial_string == "PJSIP/{e164}@my-trunk"
     assert Settings().callbacks.dial_string.endswith("@spillway-sim-customer")
 

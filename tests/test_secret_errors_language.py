@@ -36,7 +36,7 @@ CASES: list[tuple[str, dict[str, object], Callable[[Settings], object], str, str
     ),
     (
         "ami_host",
-        {"pbx": HOST, "callbacks": {"dial_string": "PJSIP/{e164}@t"}},
+        {"pbx": HOST, "callbacks": {"dial_string": "PJSIP/{e164}@t", "caller_id": "+4532123456"}},
         lambda s: s.require_ami_secret(),
         "config.ami_secret_missing",
         "og derefter opretter `spillway dialplan install` AMI-brugeren",

@@ -115,7 +115,11 @@ def test_a_missing_ami_secret_says_what_to_run_in_each_pbx_mode(
     monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(secrets))
     monkeypatch.delenv("SPILLWAY_PBX__AMI_SECRET", raising=False)
     host = load_settings(
-        write(tmp_path, 'pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@t"\n')
+        write(
+            tmp_path,
+            'pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@t"\n'
+            "  caller_id: 'Shop <+4532123456>'\n",
+        )
     )
     sandbox = load_settings(write(tmp_path, ""))
     with pytest.raises(ConfigError) as caught:

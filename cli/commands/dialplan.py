@@ -26,6 +26,7 @@ from cli.pbx_sounds import describe, render_sounds
 from dialplan import install as installer
 from dialplan.ami_users import admin_endpoint, admin_secret_for
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
+from dialplan.existing_queue import QUEUE_FILE, existing_queue
 from dialplan.render import (
     SECRET_MASK,
     SPILLWAY_FILES,
@@ -141,6 +142,16 @@ async def install_files(
         await ami.close()
 
 
+def say_existing_queue(settings: Settings, folder: Path) -> None:
+    """Say when the PBX already defines the queue: then it is used, not ours rendered."""
+    found = existing_queue(folder, settings.queue.name)
+    if found is not None:
+        said = admin_words(settings)(
+            "cli.dialplan.queue_existing", queue=found.name, file=found.path, ours=QUEUE_FILE
+        )
+        console.print(said, markup=False, soft_wrap=True)
+
+
 def _show_diff(text: str) -> None:
     if console.is_terminal:
         console.print(Syntax(text, "diff", theme="ansi_dark", word_wrap=True))
@@ -244,7 +255,9 @@ def diff(
     """Show what `install` would change in the target folder (secrets masked)."""
     settings = app_context(ctx).settings
     folder = target or settings.pbx.asterisk_config_dir
-    text = installer.diff(folder, real_files(settings, source), freepbx=freepbx)
+    files = real_files(settings, source)
+    say_existing_queue(settings, folder)
+    text = installer.diff(folder, files, freepbx=freepbx, queue_name=settings.queue.name)
     if not text:
         said = admin_words(settings)("cli.dialplan.up_to_date", folder=folder)
         console.print(said, markup=False, soft_wrap=True)
@@ -272,7 +285,8 @@ def install(
     t = admin_words(settings)
     folder = target or settings.pbx.asterisk_config_dir
     files = real_files(settings, source)
-    text = installer.diff(folder, files, freepbx=freepbx)
+    say_existing_queue(settings, folder)
+    text = installer.diff(folder, files, freepbx=freepbx, queue_name=settings.queue.name)
     # The prompts first: the dialplan that plays them may already be installed.
     console.print(describe(asyncio.run(render_sounds(settings)), t))
     if not text:
