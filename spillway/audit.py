@@ -1,7 +1,8 @@
 """The data-protection audit log: who exported, erased or expired personal data, and when.
 
 It records how many rows each action touched, per table, and never the
-number it was about (the log must not itself keep what was erased).
+number it was about (the log must not itself keep what was erased): an erasure
+keeps only the number's keyed hash, so a restore can find and erase them again.
 """
 
 from __future__ import annotations
@@ -50,7 +51,10 @@ def audit(
     rows: Mapping[str, int],
     now: float,
     reason: str | None = None,
+    erased_hash: str | None = None,
 ) -> None:
+    """One record; ``erased_hash`` (an erasure's keyed hash of the number) lets a restore
+    redo the erasure on an older backup (spillway.erasure_replay)."""
     tx.insert(
         "gdpr_audit",
         {
@@ -60,6 +64,7 @@ def audit(
             "rows": sum(rows.values()),
             "detail": json.dumps({k: v for k, v in rows.items() if v}, sort_keys=True),
             "reason": reason,
+            "erased_hash": erased_hash,
         },
     )
 

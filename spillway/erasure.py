@@ -51,7 +51,8 @@ def forget(store: Store, e164: str, *, key: bytes, actor: str, now: float) -> Er
         for table in reversed(PERSONAL_DATA):
             rows[table.name] = erase_rows(tx, table, forms, e164=e164, key=key)
         kept = DO_NOT_CALL.holds(tx, e164, hash_key=key)
-        audit(tx, actor=actor, action="forget", rows=rows, now=now)
+        hashed = keyed_hash(e164, key)  # a restore of an older backup redoes this by it
+        audit(tx, actor=actor, action="forget", rows=rows, now=now, erased_hash=hashed)
     store.scrub(tuple(t.name for t in PERSONAL_DATA))
     return Erased(rows, cancelled, kept)
 

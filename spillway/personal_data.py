@@ -374,6 +374,8 @@ NOT_PERSONAL: dict[str, dict[str, str]] = {
         "actor": "the admin who acted (accountability; no customer data)",
         "action": "export, forget, retention, hold, release or search",
         "detail": "rows per table, never the number",
+        "erased_hash": "an erasure's keyed hash of the number, never the number: a restore "
+        "of an older backup finds that person by it and erases them again",
         "reason": "why a hold was released, in the admin's words (one holding the number "
         "is refused: spillway.audit.checked_reason)",
     },

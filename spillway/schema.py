@@ -501,6 +501,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP INDEX customer_signals_phone_at",
         ),
     ),
+    Migration(
+        25,
+        "an erasure's audit record keeps the erased number's keyed hash, so restoring an "
+        "older backup erases that person again",
+        (
+            # keyed_hash(number, gdpr.hash_key), never the number (spillway.erasure_replay).
+            "ALTER TABLE gdpr_audit ADD COLUMN erased_hash TEXT",
+        ),
+    ),
 )
 
 

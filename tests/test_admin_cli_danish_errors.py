@@ -25,6 +25,7 @@ from spillway.errors import InputError
 from spillway.phone import phone_refusal
 from spillway.storage import SqliteStore
 from tests.conftest import make_settings
+from tests.database_line import without_database_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +54,7 @@ def _failed(
     with pytest.raises(SystemExit) as done:
         main()
     assert done.value.code == 2
-    return " ".join(capsys.readouterr().err.split())
+    return " ".join(without_database_line(capsys.readouterr().err).split())
 
 
 @pytest.mark.parametrize(
@@ -337,8 +338,8 @@ def test_every_worded_message_in_the_code_has_its_words_in_the_english_pack() ->
             {
                 "migrate": "databaseskemaet er ajour",
                 "status": "databaseskemaet er ajour (v",
-                "backup": "databasen er sikkerhedskopieret til {file}",
-                "restore": "databasen er gendannet fra {file}",
+                "backup": "databasen {database} er sikkerhedskopieret til {file}",
+                "restore": "databasen {database} er gendannet fra {file}",
             },
         ),
         (
@@ -346,8 +347,8 @@ def test_every_worded_message_in_the_code_has_its_words_in_the_english_pack() ->
             {
                 "migrate": "schema is up to date",
                 "status": "schema is up to date (v",
-                "backup": "database backed up to {file}",
-                "restore": "database restored from {file}",
+                "backup": "database {database} backed up to {file}",
+                "restore": "database {database} restored from {file}",
             },
         ),
     ],
@@ -366,7 +367,8 @@ def test_db_migrate_backup_and_restore_speak_the_admins_language(
         done = CliRunner().invoke(app, args, env=env)
         assert done.exit_code == 0, done.output
         shown = " ".join(done.output.split())
-        assert said[command].format(file=file) in shown, (command, shown)
+        database = store.path.resolve()
+        assert said[command].format(file=file, database=database) in shown, (command, shown)
     status = CliRunner().invoke(app, ["db", "status"], env=env).output
     assert ("migreringer" in status) == (language == "da"), status
 

@@ -15,6 +15,7 @@ from spillway.console_text import load_console_text
 from spillway.processing_record import processing_record
 from spillway.settings import Settings
 from spillway.storage import SqliteStore
+from tests.database_line import without_database_line
 from tests.test_callbacks_explain import _attempts, _request
 
 DANISH = {"SPILLWAY_SHOP__LANGUAGE": "da"}
@@ -27,7 +28,7 @@ def _env(store: SqliteStore, **extra: str) -> dict[str, str]:
 def _said(store: SqliteStore, *args: str, **env: str) -> str:
     done = CliRunner().invoke(app, list(args), env=_env(store, **env))
     assert done.exit_code == 0, done.output
-    return " ".join(done.output.split())
+    return " ".join(without_database_line(done.output).split())
 
 
 def test_explain_frames_the_danish_explanation_in_danish(store: SqliteStore) -> None:

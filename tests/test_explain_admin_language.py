@@ -15,6 +15,7 @@ from cli.main import app
 from spillway.console_text import load_console_text
 from spillway.language_pack import load_pack
 from spillway.storage import SqliteStore
+from tests.database_line import without_database_line
 from tests.test_callbacks_explain import _request
 
 # Each pack's first words of the promise the customer is told ("We promised to call").
@@ -29,7 +30,7 @@ def _run(store: SqliteStore, shop: str, web: str | None, *args: str) -> str:
         env["SPILLWAY_WEB__LANGUAGE"] = web
     done = CliRunner().invoke(app, list(args), env=env)
     assert done.exit_code == 0, done.output
-    return done.output
+    return without_database_line(done.output)
 
 
 def _quoted(output: str, label: str) -> tuple[list[str], list[str]]:

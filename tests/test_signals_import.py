@@ -15,6 +15,7 @@ from scheduler.signal_csv import read_signal_csv
 from scheduler.signal_intake import EventReader, SignalProblem
 from spillway.errors import InputError
 from spillway.storage import SqliteStore
+from tests.database_line import without_database_line
 
 runner = CliRunner()
 READER = EventReader("DK", ZoneInfo("Europe/Copenhagen"), 1_800_000_000.0, id_required=False)
@@ -31,7 +32,7 @@ def config(tmp_path: Path, store: SqliteStore) -> Path:
 
 def _spillway(config: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, ["--config", str(config), *args], env={"COLUMNS": "200"})
-    return result.exit_code, result.output
+    return result.exit_code, without_database_line(result.output)
 
 
 def _rows(store: SqliteStore) -> list[tuple[str, str, float, str]]:

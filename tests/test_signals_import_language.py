@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from cli.main import app, main
 from spillway.console_text import load_console_text
 from spillway.storage import SqliteStore
+from tests.database_line import without_database_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,8 @@ def _env(store: SqliteStore, language: str) -> dict[str, str]:
 
 def _said(store: SqliteStore, language: str, *args: str) -> tuple[int, list[str]]:
     done = CliRunner().invoke(app, list(args), env=_env(store, language))
-    return done.exit_code, [" ".join(line.split()) for line in done.output.splitlines()]
+    said = without_database_line(done.output)
+    return done.exit_code, [" ".join(line.split()) for line in said.splitlines()]
 
 
 # Three good rows among seven bad ones, each bad in its own way.
@@ -242,7 +244,8 @@ def test_a_refused_argument_or_file_is_said_in_the_admins_language_with_its_code
         with pytest.raises(SystemExit) as done:
             main()
         assert done.value.code == 2
-        assert " ".join(capsys.readouterr().err.split()) == words.format(dir=tmp_path)
+        err = without_database_line(capsys.readouterr().err)
+        assert " ".join(err.split()) == words.format(dir=tmp_path)
 
 
 # `EventRefused(field, "name", ...)` and `SignalProblem.named(where, field, "name", ...)`.

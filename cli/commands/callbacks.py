@@ -18,6 +18,7 @@ from rich.table import Table
 from cli.admin_words import admin_words
 from cli.context import app_context
 from cli.customer_quote import customer_quote, promises, reading
+from cli.database_use import open_announced, said
 from cli.language import AdminLanguageOption
 from cli.request_card import code_word, moment, request_card
 from cli.terminal_text import plain, shown
@@ -40,7 +41,7 @@ from spillway.logs import mask_numbers
 from spillway.phone import mask_phone, normalise_phone
 from spillway.request_problem import cancelled_by_admin
 from spillway.settings import Settings
-from spillway.storage import Row, Store, open_store
+from spillway.storage import Row, Store
 from spillway.wording import say, worded
 from web.reason_words import request_words
 
@@ -50,6 +51,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 console = Console()
+err_console = Console(stderr=True)
 # `callbacks import` holds the write lock this long at a time, then lets others in.
 IMPORT_BATCH_S = 0.1
 IMPORT_PAUSE_S = 0.1
@@ -90,8 +92,15 @@ def phone_filter(number: str, region: str) -> tuple[str, dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _store(ctx: typer.Context) -> Any:
-    db = open_store(app_context(ctx).settings.storage)
+def _store(ctx: typer.Context, *, may_create: bool = False, named: bool = True) -> Any:
+    """The store, named on stderr (a listing's JSON stays clean on stdout); a command that
+    needs data refuses a database that does not exist yet (cli.database_use), one that
+    brings data (``may_create``: an import on a fresh install) says it created one.
+    ``named`` False: a second opening in the same command, already named once."""
+    storage = app_context(ctx).settings.storage
+    db, key = open_announced(storage, may_create=may_create)
+    if named:
+        err_console.print(said(admin_text(ctx), key, storage), markup=False, soft_wrap=True)
     try:
         yield db
     finally:
@@ -347,7 +356,7 @@ def import_(
         promised = window_deadline(rules, now=now, timezone=zone, not_before=nb, not_after=na)
         ready.append((line, dataclasses.replace(request, expires_at=expires_at, deadline=promised)))
     timing = TimingConfig.from_settings(settings)
-    with _store(ctx) as db:
+    with _store(ctx, may_create=True) as db:
         # Short transactions with a pause between them: the API, the bot and the
         # dialer write in the pauses instead of timing out behind one long import.
         # SQLite's busy wait re-polls at most every 100 ms and queues nobody, so a
@@ -415,7 +424,7 @@ def import_spool_(ctx: typer.Context) -> None:
     (`spillway scheduler run` does this on every poll). Bad files are set aside in bad/."""
     settings = app_context(ctx).settings
     folder = callback_spool(settings).local
-    with _store(ctx) as db:
+    with _store(ctx, may_create=True) as db:
         try:
             report = import_spool(
                 db,

@@ -14,8 +14,11 @@ from rich.table import Table
 from cli.admin_words import admin_words
 from cli.commands.simulate import database_name
 from cli.context import app_context
+from cli.database_use import database_label, is_missing, open_existing
 from scheduler.simulation import store as sim_store
 from spillway import audit
+from spillway.console_text import ConsoleText
+from spillway.erasure_replay import Replayed, do_not_call_rows, replay_erasures
 from spillway.errors import InputError
 from spillway.private_files import private_folder
 from spillway.schema import MIGRATIONS, latest_version
@@ -156,14 +159,17 @@ def backup(
         )
     if file.exists() and not force:
         raise InputError.worded("backup_exists", file=file)
-    store = open_store(app_context(ctx).settings.storage, migrate=False)
+    settings = app_context(ctx).settings
+    # A backup of a database that does not exist is refused, not an empty file made.
+    store = open_existing(settings.storage)
     try:
         private_folder(file.parent)
         _backup(store, file)
     finally:
         store.close()
-    said = admin_words(app_context(ctx).settings)("cli.db.backed_up", file=file)
-    console.print(said, markup=False, soft_wrap=True)
+    t = admin_words(settings)
+    database = database_label(settings.storage)
+    console.print(t("cli.db.backed_up", file=file, database=database), markup=False, soft_wrap=True)
 
 
 @app.command("restore")
@@ -184,31 +190,60 @@ def restore(
         head = given.read(len(BACKUP_HEADERS[backend]))
     if not is_backup(head, backend):
         raise InputError.worded("not_a_backup", file=file, backend=BACKEND_NAMES[backend])
+    # Restoring onto a machine with no database yet is recovery: it is made, and said.
+    created = is_missing(settings.storage)
     store = open_store(settings.storage, migrate=False)
     try:
         if store.has_data() and not force:
             raise InputError.worded("restore_over_data")
         before = audit.entries(store)
+        marks = do_not_call_rows(store)
         store.restore(file)
         store.migrate()  # a backup from an older version is brought up to date
         kept = audit.keep_newer(store, before)
+        # The right to erasure outlives the backup: redone before the data can be used.
+        redone = replay_erasures(
+            store,
+            kept,
+            marks,
+            key=settings.gdpr.hash_key_bytes(),
+            actor=audit.current_actor(),
+            now=time.time(),
+        )
     finally:
         store.close()
     t = admin_words(settings)
-    console.print(t("cli.db.restored", file=file), markup=False, soft_wrap=True)
-    # Retention runs again by itself; an erasure of a person must be redone by hand.
-    erasures = [e for e in kept if e["action"] == "forget"]
+    database = database_label(settings.storage)
+    key = "cli.db.restored_new" if created else "cli.db.restored"
+    console.print(t(key, file=file, database=database), markup=False, soft_wrap=True)
     if kept:
         console.print(
-            t(
-                "cli.db.kept_audit",
-                records=t.count("cli.db.audit_records", len(kept)),
-                erasures=len(erasures),
-            ),
-            style="yellow" if erasures else None,
+            t("cli.db.kept_audit", records=t.count("cli.db.audit_records", len(kept))),
             markup=False,
             soft_wrap=True,
         )
+    for line, bad in restore_lines(t, redone):
+        console.print(line, style="red" if bad else None, markup=False, soft_wrap=True)
+
+
+def restore_lines(t: ConsoleText, redone: Replayed) -> list[tuple[str, bool]]:
+    """What a restore says it did about erasures and the do-not-call list, each line with
+    whether it asks the admin to act (only when an erasure could not be identified)."""
+    lines: list[tuple[str, bool]] = []
+    if redone.erased_again:
+        lines.append((t.count("cli.db.erased_again", redone.erased_again), False))
+    if redone.absent:
+        lines.append((t.count("cli.db.erasures_absent", redone.absent), False))
+    if redone.blocked or redone.cancelled:
+        said = t(
+            "cli.db.blocked_again",
+            entries=t.count("cli.db.entries", redone.blocked),
+            requests=t.count("count.requests", redone.cancelled),
+        )
+        lines.append((said, False))
+    if redone.unidentified:
+        lines.append((t.count("cli.db.erasures_unidentified", redone.unidentified), True))
+    return lines
 
 
 @app.command("purge-simulated")

@@ -86,7 +86,8 @@ def optout(
     if not numbers:
         raise InputError.worded("optout_nothing")
     bad = cancelled = 0
-    with _store(ctx) as db:
+    # A do-not-call list may be loaded before the first request: a new database is said.
+    with _store(ctx, may_create=True) as db:
         with db.transaction() as tx:
             for where, raw, source in numbers:
                 done = do_not_call.opt_out(
@@ -150,7 +151,7 @@ def _optout_ai_timing(
     if file is not None or not number:
         raise InputError.worded("ai_timing_one_number")
     region = app_context(ctx).settings.shop.country
-    with _store(ctx) as db, db.transaction() as tx:
+    with _store(ctx, may_create=not remove) as db, db.transaction() as tx:
         if remove:
             e164, was_on = timing_optout.remove(tx, number, region=region)
         else:

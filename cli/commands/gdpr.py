@@ -130,7 +130,7 @@ def forget(
     if not yes and not confirmed(t, t("cli.gdpr.forget_confirm", phone=e164)):
         console.print(t("cli.gdpr.nothing_erased"))
         raise typer.Exit(1)
-    with _store(ctx) as db:
+    with _store(ctx, named=False) as db:
         # A hold is released first (audited with its reason), in forget_everywhere, so
         # the console's page cannot erase a held number either.
         done = forget_everywhere(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -15,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.admin_words import admin_words
-from cli.commands.callbacks import phone_filter
+from cli.commands.callbacks import _store, phone_filter
 from cli.context import app_context
 from cli.request_card import moment
 from cli.terminal_text import plain, shown
@@ -32,7 +30,7 @@ from scheduler.signal_intake import EventReader, IncomingSignal, SignalProblem, 
 from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.phone import mask_phone, normalise_phone
-from spillway.storage import Store, open_store
+from spillway.storage import Store
 from spillway.wording import Wording, say
 
 app = typer.Typer(
@@ -47,15 +45,6 @@ console = Console()
 IMPORT_BATCH_ROWS = 20_000
 IMPORT_PAUSE_S = 0.1
 SOURCE = "csv"
-
-
-@contextlib.contextmanager
-def _store(ctx: typer.Context) -> Iterator[Store]:
-    db = open_store(app_context(ctx).settings.storage)
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def _write(db: Store, batch: list[tuple[int, IncomingSignal]]) -> tuple[int, list[SignalProblem]]:
@@ -123,7 +112,7 @@ def import_(
         text = read_csv_file(
             file, encoding=encoding, max_bytes=MAX_SIGNAL_CSV_BYTES, rows=MAX_SIGNAL_ROWS
         )
-        with _store(ctx) as db:
+        with _store(ctx, may_create=True) as db:
             good, stored, warnings, problems = import_signals(db, text.text, reader)
     except CsvError as exc:
         raise InputError.worded("csv_file", file=file, problem=exc.wording) from exc
@@ -170,7 +159,7 @@ def map_(
     if remove:
         if customer_id is None or phone is not None or file is not None:
             raise InputError.worded("remove_one_customer_id")
-        with _store(ctx) as db, db.transaction() as tx:
+        with _store(ctx, may_create=True) as db, db.transaction() as tx:
             gone = unmap_customer(tx, customer_id)
         said = t("cli.signals.unmapped" if gone else "cli.signals.not_mapped", id=customer_id)
         console.print(plain(said), markup=False)
@@ -184,7 +173,7 @@ def map_(
         except CsvError as exc:
             raise InputError.worded("csv_file", file=file, problem=exc.wording) from exc
         now = time.time()
-        with _store(ctx) as db, db.transaction() as tx:
+        with _store(ctx, may_create=True) as db, db.transaction() as tx:
             for _line, cid, number in good:
                 map_customer(tx, cid, number, now_s=now)
         for refused in bad:
@@ -202,7 +191,7 @@ def map_(
     e164 = normalise_phone(phone, region)
     if e164 is None:
         raise InputError.worded("not_a_phone", number=repr(phone))
-    with _store(ctx) as db, db.transaction() as tx:
+    with _store(ctx, may_create=True) as db, db.transaction() as tx:
         map_customer(tx, customer_id, e164, now_s=time.time())
     console.print(f"{plain(customer_id)} -> {mask_phone(e164)}", markup=False)
 
