@@ -22,7 +22,7 @@ from rich.syntax import Syntax
 from cli.admin_confirm import confirmed
 from cli.admin_words import admin_words
 from cli.context import app_context
-from cli.pbx_sounds import describe, render_sounds
+from cli.pbx_sounds import SoundsResult, describe, render_sounds, weak_voice
 from dialplan import install as installer
 from dialplan.ami_users import admin_endpoint, admin_secret_for
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
@@ -212,10 +212,18 @@ def render(
         render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
     )
     console.print(describe(sounds, t))
+    _warn_weak_voice(sounds, settings)
     if sounds.missing is None:
         console.print(hints.sounds, markup=False, soft_wrap=True)
     if secret is None:
         console.print(t("cli.dialplan.masked", mask=SECRET_MASK), markup=False)
+
+
+def _warn_weak_voice(sounds: SoundsResult, settings: Settings) -> None:
+    """On stderr, in the admin's language: the prompts are espeak-ng's, and the fix."""
+    warning = weak_voice(sounds, admin_words(settings), host=settings.pbx.mode == "host")
+    if warning is not None:
+        Console(stderr=True).print(warning, style="yellow", markup=False, soft_wrap=True)
 
 
 @app.command("check")
@@ -274,7 +282,9 @@ def install(
     files = real_files(settings, source)
     text = installer.diff(folder, files, freepbx=freepbx)
     # The prompts first: the dialplan that plays them may already be installed.
-    console.print(describe(asyncio.run(render_sounds(settings)), t))
+    sounds = asyncio.run(render_sounds(settings))
+    console.print(describe(sounds, t))
+    _warn_weak_voice(sounds, settings)
     if not text:
         console.print(t("cli.dialplan.nothing_to_install", folder=folder), markup=False)
         return
