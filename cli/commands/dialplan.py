@@ -28,10 +28,10 @@ from dialplan.ami_users import admin_endpoint, admin_secret_for
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
 from dialplan.render import (
     SECRET_MASK,
-    SPILLWAY_FILES,
     RenderedFile,
     render_spillway,
     softphone_password,
+    spillway_files,
 )
 from dialplan.sandbox import Sandbox
 from dialplan.sounds import sound_dirs
@@ -84,10 +84,10 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
-def read_folder(folder: Path) -> list[RenderedFile]:
-    """The include-able files from a folder; every one of them must be there."""
+def read_folder(folder: Path, names: tuple[str, ...]) -> list[RenderedFile]:
+    """The include-able files ``names`` from a folder; every one of them must be there."""
     files = []
-    for name in SPILLWAY_FILES:
+    for name in names:
         path = folder / name
         if not path.is_file():
             raise InputError.worded("rendered_missing", path=path)
@@ -99,7 +99,7 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
     """What gets loaded into Asterisk: with real secrets, never masked ones."""
     if source is None:
         return render_spillway(settings, ami_secret=settings.require_ami_secret())
-    files = read_folder(source)
+    files = read_folder(source, spillway_files(settings))
     masked = [f.name for f in files if SECRET_MASK in f.text]
     if masked:
         raise InputError.worded(
