@@ -109,7 +109,9 @@ def test_the_commands_to_run_are_one_line_each_in_a_narrow_terminal(tmp_path: Pa
 
 
 @pytest.mark.parametrize("before", ["SPILLWAY_GDPR__HASH_KEY=kept-forever\n", None])
-def test_the_printed_secrets_step_never_empties_the_file(tmp_path: Path, before: str | None) -> None:
+def test_the_printed_secrets_step_never_empties_the_file(
+    tmp_path: Path, before: str | None
+) -> None:
     """OPERATIONS step 2 has written the AMI secret, the API token and the GDPR hash key
     into the secrets file before these steps are pasted: running the printed line keeps
     them (and creates a missing file), owned by the user, readable by no one else."""
