@@ -200,15 +200,22 @@ def load_asr(settings: Settings, *, pool: PriorityPool | None = None) -> AsrEngi
 
 
 def load_tts(
-    settings: Settings, output_format: AudioFormat, *, pool: PriorityPool | None = None
+    settings: Settings,
+    output_format: AudioFormat,
+    *,
+    pool: PriorityPool | None = None,
+    log_weak: bool = True,
 ) -> PiperTts | EspeakTts:
     """The voice of the shop's language (models/voice.py), rendering at ``output_format``.
 
     ``pool``: Piper renders in it (shared with the recogniser); espeak-ng keeps its own.
+    ``log_weak``: log (in English) that espeak-ng stands in; False where the caller tells
+    the admin itself, in their language (`spillway dialplan install`'s prompts).
     """
     choice = installed_voice(settings.shop.language, settings.speech)
     if choice.engine == "espeak":
-        log.warning("voice for %s: %s (a weak voice)", choice.language, choice.why)
+        if log_weak:
+            log.warning("voice for %s: %s (a weak voice)", choice.language, choice.why)
         return EspeakTts(choice.voice, output_format=output_format)
     voice = require_model(choice.voice)
     files = VoiceFiles.from_model(voice.path / f"{choice.voice}.onnx", choice.voice)

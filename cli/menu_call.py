@@ -38,7 +38,7 @@ from cli.menu_path import (
     outcome_line,
     step_of,
 )
-from cli.pbx_sounds import describe, render_sounds, sound_texts
+from cli.pbx_sounds import describe, render_sounds, sound_texts, weak_voice
 from cli.scratch import scratch_settings
 from cli.spoken_call import CallerSide, channel_of, parse_call_script, press
 from dialplan.ami_users import admin_endpoint
@@ -101,6 +101,9 @@ async def prompts_ready(settings: Settings, text: ConsoleText, say: Callable[[st
     language; without a voice, say that the caller hears Asterisk's own sounds, and the fix."""
     result = await render_sounds(settings)
     say(describe(result, text))
+    warning = weak_voice(result, text)
+    if warning is not None:
+        say(warning)
     if result.missing:
         choice = installed_voice(settings.shop.language, settings.speech)
         say(text("cli.menu_call.sounds_fix", voice=choice.piper or choice.voice))

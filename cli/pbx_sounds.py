@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from dialplan.callback_promise import promise_sound_texts, settings_windows
 from dialplan.sounds import SOUND_KEYS, sound_dirs, stale_keys, write_sounds
-from models.voice import installed_voice
+from models.voice import VoiceChoice, installed_voice
 from spillway.audio import SLIN8, AudioFormat
 from spillway.console_text import ConsoleText
 from spillway.errors import ModelError, SpillwayError
@@ -43,6 +43,8 @@ class SoundsResult:
     written: list[Path] = field(default_factory=list)
     # Why nothing could be rendered: words for the admin's language, or a library's own.
     missing: Wording | SpillwayError | str | None = None
+    # The voice, when it is espeak-ng standing in for the language's Piper voice.
+    weak: VoiceChoice | None = None
 
 
 def sound_texts(settings: Settings) -> dict[str, str]:
@@ -60,8 +62,11 @@ def expected_sounds(settings: Settings) -> tuple[dict[str, str], str]:
     """What the prompts would be rendered from now: each file's text
     (:func:`sound_texts`) and the voice id of the shop language's voice. Nothing is
     loaded or synthesised: `spillway doctor` compares these with the manifest."""
-    voice = installed_voice(settings.shop.language, settings.speech).voice_id
-    return sound_texts(settings), voice
+    return sound_texts(settings), _voice(settings).voice_id
+
+
+def _voice(settings: Settings) -> VoiceChoice:
+    return installed_voice(settings.shop.language, settings.speech)
 
 
 class _LazyVoice:
@@ -79,7 +84,8 @@ class _LazyVoice:
         from bot.assembly import load_tts
 
         if self._tts is None:
-            self._tts = await asyncio.to_thread(load_tts, self.settings, SLIN8)
+            # Not logged in English: render_sounds' result says it in the admin's words.
+            self._tts = await asyncio.to_thread(load_tts, self.settings, SLIN8, log_weak=False)
         return await self._tts.synthesize(text)
 
     def close(self) -> None:
@@ -92,10 +98,12 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
     from bot.speech.prompt_cache import PromptCache
 
     target = folder or sound_dirs(settings).local
-    texts, voice = expected_sounds(settings)
+    choice = _voice(settings)
+    texts, voice = sound_texts(settings), choice.voice_id
+    weak = choice if choice.weak else None
     todo = await asyncio.to_thread(stale_keys, target, texts, voice)
     if not todo:
-        return SoundsResult(target)
+        return SoundsResult(target, weak=weak)
     tts = _LazyVoice(settings, voice)
     cache = PromptCache(settings.paths.cache_dir / "prompts", tts)
     try:
@@ -109,7 +117,7 @@ async def render_sounds(settings: Settings, folder: Path | None = None) -> Sound
     except OSError as exc:  # not Asterisk's sounds folder, or not ours to write
         cannot = worded("cli.sounds.cannot_write", problem=exc.strerror or exc)
         return SoundsResult(target, missing=cannot)
-    return SoundsResult(target, written)
+    return SoundsResult(target, written, weak=weak)
 
 
 def describe(result: SoundsResult, text: ConsoleText) -> str:
@@ -120,3 +128,20 @@ def describe(result: SoundsResult, text: ConsoleText) -> str:
     if not result.written:
         return text("cli.sounds.up_to_date", folder=result.folder)
     return text.count("cli.sounds.rendered", len(result.written), folder=result.folder)
+
+
+def weak_voice(result: SoundsResult, text: ConsoleText, *, host: bool = False) -> str | None:
+    """A warning when the prompts in the folder are espeak-ng's robotic voice, naming the
+    command that fetches the language's own (then `dialplan install` renders them again:
+    their manifest names the voice), in ``text``'s language; None when they are not.
+
+    ``host`` (``pbx.mode: host``): the fetch is the services' user's, into their folders,
+    which root's `dialplan install` reads only when it is given the same."""
+    choice = result.weak
+    if choice is None or result.missing:
+        return None
+    why = say(choice.why, text)
+    if not choice.piper:
+        return text("cli.sounds.weak_voice_no_model", why=why)
+    key = "cli.sounds.weak_voice_host" if host else "cli.sounds.weak_voice"
+    return text(key, why=why, model=choice.piper)

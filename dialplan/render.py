@@ -28,7 +28,8 @@ from spillway.workers import workers_of
 
 SECRET_MASK = "********"
 
-# The files a real PBX includes; `dialplan install` writes exactly these.
+# The include-able files; `dialplan install` writes these (:func:`spillway_files`: the
+# sandbox's softphone file is not one on a real PBX).
 SPILLWAY_FILES = (
     "extensions_spillway.conf",
     "queues_spillway.conf",
@@ -39,6 +40,17 @@ SPILLWAY_FILES = (
 
 # The loopback softphone account (sandbox only); see pjsip_spillway.conf.j2.
 SOFTPHONE_USER = "softphone"
+SOFTPHONE_FILE = "pjsip_spillway.conf"
+
+
+def spillway_files(settings: Settings) -> tuple[str, ...]:
+    """The include-able files for this PBX. With ``pbx.mode: host`` the softphone's file
+    would be a comment only, yet `dialplan install` would write it and add an
+    ``#include`` of it to the production pjsip.conf: it is left out."""
+    if settings.pbx.mode == "sandbox":
+        return SPILLWAY_FILES
+    return tuple(name for name in SPILLWAY_FILES if name != SOFTPHONE_FILE)
+
 
 SANDBOX_FILES = (
     "asterisk.conf",
@@ -215,7 +227,7 @@ def render_spillway(settings: Settings, *, ami_secret: str | None) -> list[Rende
     }
     return [
         RenderedFile(name, env.get_template(f"{name}.j2").render(context))
-        for name in SPILLWAY_FILES
+        for name in spillway_files(settings)
     ]
 
 

@@ -181,6 +181,25 @@ def render_unit(service: Service, layout: Layout) -> str:
     return "\n".join(lines)
 
 
+def root_steps(layout: Layout, units: list[str], database: Path | None) -> list[str]:
+    """The commands an admin pastes into a root shell after the units are written, one a
+    line. Each may be run again on an installed machine: none empties a file that exists
+    (the secrets file holds the GDPR hash key, which must never change, so it is created
+    with ``touch``, never copied over from /dev/null)."""
+    user = layout.user
+    secrets = layout.secrets_file
+    folders = f"{layout.data_dir} {layout.cache_dir}" + (f" {database}" if database else "")
+    names = " ".join(units)
+    return [
+        f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
+        f"install -d -o {user} -g {user} -m 0750 {folders}",
+        f"install -d -m 0755 {layout.config_dir}",
+        f"touch {secrets} && chown {user}:{user} {secrets} && chmod 0600 {secrets}",
+        "systemctl daemon-reload",
+        f"systemctl enable --now {names}",
+    ]
+
+
 def unit_files(settings: Settings, layout: Layout) -> dict[str, str]:
     """File name -> text, for every service."""
     return {f"spillway-{s.name}.service": render_unit(s, layout) for s in services(settings)}

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from dialplan import install as installer
 from dialplan.install import BACKUP_DIR
 from dialplan.render import render_spillway
 from spillway.errors import PbxError
 from spillway.settings import Settings
-from tests.conftest import PbxHandle
+from tests.conftest import PbxHandle, host_settings
 from tests.test_dialplan_commands import cli_env, restore_sandbox, run
 
 
@@ -125,3 +127,50 @@ def test_the_rendered_dialplan_logs_no_whole_caller_number() -> None:
     noops = [line for line in extensions.text.splitlines() if "NoOp(" in line]
     assert noops and all("${CALLERID(num)}" not in line for line in noops), noops
     assert any("${CALLERID(num):-2}" in line for line in noops)
+
+
+async def test_a_real_pbxs_pjsip_conf_is_left_alone(tmp_path: Path) -> None:
+    """pjsip_spillway.conf is the sandbox's loopback softphone, a comment only with
+    ``pbx.mode: host``: neither it nor an ``#include`` of it reaches a production PBX."""
+    production = "[my-trunk]\ntype = endpoint\n"
+    (tmp_path / "pjsip.conf").write_text(production)
+    host = render_spillway(host_settings(), ami_secret="s3cret")
+    diff = installer.diff(tmp_path, host, freepbx=False)
+    assert "pjsip.conf" not in diff and "pjsip_spillway" not in diff
+    await installer.install(tmp_path, host, ami=None, queue_name="q")
+    assert (tmp_path / "pjsip.conf").read_text() == production
+    assert not (tmp_path / "pjsip_spillway.conf").exists()
+    assert "#include extensions_spillway.conf" in (tmp_path / "extensions.conf").read_text()
+    # The sandbox keeps its softphone.
+    sandbox = [f.name for f in render_spillway(Settings(), ami_secret="s3cret")]
+    assert "pjsip_spillway.conf" in sandbox
+
+
+def test_render_from_a_folder_on_a_real_pbx_needs_no_pjsip_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dialplan diff --from DIR` (files rendered with --with-secrets, then edited) with
+    ``pbx.mode: host``: the folder has no pjsip_spillway.conf, and none is asked for."""
+    for rendered in render_spillway(host_settings(), ami_secret="s3cret"):
+        (tmp_path / rendered.name).write_text(rendered.text)
+    target = tmp_path / "asterisk"
+    target.mkdir()
+    config = tmp_path / "host.yaml"
+    config.write_text('pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n')
+    monkeypatch.setenv("SPILLWAY_PBX__AMI_SECRET", "s3cret")
+    done = CliRunner().invoke(
+        app,
+        [
+            "--config",
+            str(config),
+            "dialplan",
+            "diff",
+            "--from",
+            str(tmp_path),
+            "--target",
+            str(target),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "extensions_spillway.conf" in done.output
+    assert "pjsip.conf" not in done.output and "pjsip_spillway" not in done.output

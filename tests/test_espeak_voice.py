@@ -176,3 +176,62 @@ async def test_a_danish_shops_bot_renders_its_danish_openers_with_espeak(tmp_pat
     finally:
         astore.close()
         store.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [
+        (
+            "da",
+            "advarsel: lydfilerne indtales med en svag stemme (da_DK-talesyntese-medium er "
+            "ikke installeret, så espeak-ng (da) bruges). Kør `spillway models fetch "
+            "da_DK-talesyntese-medium` og derefter denne kommando igen",
+            "weak voice",
+        ),
+        (
+            "en",
+            "warning: the prompts are spoken by a weak voice (da_DK-talesyntese-medium is not "
+            "installed, so espeak-ng (da)). Run `spillway models fetch da_DK-talesyntese-medium`",
+            "svag",
+        ),
+    ],
+)
+def test_dialplan_render_says_the_prompts_are_espeak_and_the_command_that_fixes_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    said: str,
+    not_said: str,
+) -> None:
+    """A Danish shop whose voice is not in this command's models folder (not fetched, or
+    fetched by the services' user into theirs): the warning is the admin's language's,
+    once, naming the fetch; the bot's English log line about it is not shown too."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path / "cache"))  # no models in it
+    config = tmp_path / "spillway.yaml"
+    config.write_text(f"shop:\n  language: da\nweb:\n  language: {language}\n")
+    out = tmp_path / "out"
+    done = CliRunner().invoke(app, ["--config", str(config), "dialplan", "render", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    stderr = " ".join(done.stderr.split())
+    assert said in stderr and not_said not in stderr
+    assert not [r for r in caplog.records if "a weak voice" in r.getMessage()]
+    assert (out / "sounds" / "spillway" / "da" / "menu_no_input.wav").is_file()
+
+
+def test_on_a_real_pbx_the_fix_fetches_into_the_services_folders(tmp_path: Path) -> None:
+    """`pbx.mode: host`: root's `dialplan install` and the services' user must share the
+    models folder, so the warning says how (docs/OPERATIONS.md, step 3)."""
+    from cli.pbx_sounds import SoundsResult, weak_voice
+    from spillway.console_text import load_console_text
+
+    choice = choose_voice("da", make_settings().speech, lambda name: False)
+    result = SoundsResult(tmp_path, weak=choice)
+    host = weak_voice(result, load_console_text("da"), host=True) or ""
+    assert "`sudo -u spillway -E spillway models fetch da_DK-talesyntese-medium`" in host
+    assert "SPILLWAY_CACHE=/var/cache/spillway" in host and "trin 3" in host
+    assert weak_voice(SoundsResult(tmp_path), load_console_text("da"), host=True) is None

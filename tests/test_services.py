@@ -104,8 +104,32 @@ def test_the_commands_to_run_are_one_line_each_in_a_narrow_terminal(tmp_path: Pa
     )
     steps = [line for line in lines if line.startswith("  ")]
     assert len(steps) == 6 and all(
-        line.split()[0] in ("useradd", "install", "systemctl") for line in steps
+        line.split()[0] in ("useradd", "install", "touch", "systemctl") for line in steps
     )
+
+
+@pytest.mark.parametrize("before", ["SPILLWAY_GDPR__HASH_KEY=kept-forever\n", None])
+def test_the_printed_secrets_step_never_empties_the_file(
+    tmp_path: Path, before: str | None
+) -> None:
+    """OPERATIONS step 2 has written the AMI secret, the API token and the GDPR hash key
+    into the secrets file before these steps are pasted: running the printed line keeps
+    them (and creates a missing file), owned by the user, readable by no one else."""
+    done = CliRunner().invoke(
+        app, ["install-services", "--prefix", str(tmp_path / "units"), "--user", "root"]
+    )
+    assert done.exit_code == 0, done.output
+    printed = [line.strip() for line in done.stdout.splitlines() if "secrets.env" in line]
+    assert len(printed) == 1 and "/dev/null" not in done.stdout
+    secrets = tmp_path / "secrets.env"
+    if before is not None:
+        secrets.write_text(before, encoding="utf-8")
+        secrets.chmod(0o644)
+    line = printed[0].replace("/etc/spillway/secrets.env", str(secrets))
+    ran = subprocess.run(["sh", "-c", line], capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr
+    assert secrets.read_text(encoding="utf-8") == (before or "")
+    assert secrets.stat().st_mode & 0o777 == 0o600
 
 
 def test_it_warns_when_the_services_would_read_another_configuration(tmp_path: Path) -> None:

@@ -22,17 +22,17 @@ from rich.syntax import Syntax
 from cli.admin_confirm import confirmed
 from cli.admin_words import admin_words
 from cli.context import app_context
-from cli.pbx_sounds import describe, render_sounds
+from cli.pbx_sounds import SoundsResult, describe, render_sounds, weak_voice
 from dialplan import install as installer
 from dialplan.ami_users import admin_endpoint, admin_secret_for
 from dialplan.check import CheckReport, check_in_sandbox, shown_priorities
 from dialplan.existing_queue import QUEUE_FILE, existing_queue
 from dialplan.render import (
     SECRET_MASK,
-    SPILLWAY_FILES,
     RenderedFile,
     render_spillway,
     softphone_password,
+    spillway_files,
 )
 from dialplan.sandbox import Sandbox
 from dialplan.sounds import sound_dirs
@@ -85,10 +85,10 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
-def read_folder(folder: Path) -> list[RenderedFile]:
-    """The include-able files from a folder; every one of them must be there."""
+def read_folder(folder: Path, names: tuple[str, ...]) -> list[RenderedFile]:
+    """The include-able files ``names`` from a folder; every one of them must be there."""
     files = []
-    for name in SPILLWAY_FILES:
+    for name in names:
         path = folder / name
         if not path.is_file():
             raise InputError.worded("rendered_missing", path=path)
@@ -100,7 +100,7 @@ def real_files(settings: Settings, source: Path | None) -> list[RenderedFile]:
     """What gets loaded into Asterisk: with real secrets, never masked ones."""
     if source is None:
         return render_spillway(settings, ami_secret=settings.require_ami_secret())
-    files = read_folder(source)
+    files = read_folder(source, spillway_files(settings))
     masked = [f.name for f in files if SECRET_MASK in f.text]
     if masked:
         raise InputError.worded(
@@ -223,10 +223,18 @@ def render(
         render_sounds(settings, out / "sounds" / "spillway" / settings.shop.language)
     )
     console.print(describe(sounds, t))
+    _warn_weak_voice(sounds, settings)
     if sounds.missing is None:
         console.print(hints.sounds, markup=False, soft_wrap=True)
     if secret is None:
         console.print(t("cli.dialplan.masked", mask=SECRET_MASK), markup=False)
+
+
+def _warn_weak_voice(sounds: SoundsResult, settings: Settings) -> None:
+    """On stderr, in the admin's language: the prompts are espeak-ng's, and the fix."""
+    warning = weak_voice(sounds, admin_words(settings), host=settings.pbx.mode == "host")
+    if warning is not None:
+        Console(stderr=True).print(warning, style="yellow", markup=False, soft_wrap=True)
 
 
 @app.command("check")
@@ -288,7 +296,9 @@ def install(
     say_existing_queue(settings, folder)
     text = installer.diff(folder, files, freepbx=freepbx, queue_name=settings.queue.name)
     # The prompts first: the dialplan that plays them may already be installed.
-    console.print(describe(asyncio.run(render_sounds(settings)), t))
+    sounds = asyncio.run(render_sounds(settings))
+    console.print(describe(sounds, t))
+    _warn_weak_voice(sounds, settings)
     if not text:
         console.print(t("cli.dialplan.nothing_to_install", folder=folder), markup=False)
         return

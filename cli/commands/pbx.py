@@ -12,7 +12,7 @@ from rich.text import Text
 
 from cli.admin_words import admin_words
 from cli.context import app_context
-from cli.pbx_sounds import describe, render_sounds
+from cli.pbx_sounds import describe, render_sounds, weak_voice
 from dialplan.layout import SandboxLayout
 from dialplan.sandbox import Sandbox, SandboxStatus
 from dialplan.sandbox_process import KILL_WAIT_S, Outcome, SandboxProcess
@@ -68,6 +68,9 @@ async def bring_up(sandbox: Sandbox) -> None:
     with console.status(words("cli.sandbox_up.rendering")):
         sounds = await render_sounds(sandbox.settings)
         say_line(describe(sounds, words))
+        warning = weak_voice(sounds, words)
+        if warning is not None:
+            say_line(warning)
     pid = sandbox.start()
     with console.status(words("cli.sandbox_up.waiting")):
         await sandbox.wait_ready()

@@ -12,7 +12,15 @@ from rich.console import Console
 from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.errors import InputError
-from spillway.services import CACHE_DIR, CONFIG_DIR, DATA_DIR, Layout, database_folder, unit_files
+from spillway.services import (
+    CACHE_DIR,
+    CONFIG_DIR,
+    DATA_DIR,
+    Layout,
+    database_folder,
+    root_steps,
+    unit_files,
+)
 
 console = Console()
 NLU_UNIT = "spillway-nlu.service"
@@ -98,14 +106,6 @@ def install_services(
     # Not wrapped at the terminal's width: each command is pasted into a shell whole.
     said = t("cli.services.wrote", units=names, folder=prefix)
     console.print(said, markup=False, soft_wrap=True)
-    for step in (
-        f"useradd --system --home-dir {layout.data_dir} --shell /usr/sbin/nologin {user}",
-        f"install -d -o {user} -g {user} -m 0750 {layout.data_dir} {layout.cache_dir}"
-        + (f" {database}" if database is not None else ""),
-        f"install -d -m 0755 {layout.config_dir}",
-        f"install -o {user} -g {user} -m 0600 /dev/null {layout.secrets_file}",
-        "systemctl daemon-reload",
-        f"systemctl enable --now {names}",
-    ):
+    for step in root_steps(layout, list(units), database):
         console.print(f"  {step}", markup=False, soft_wrap=True)
     console.print(t("cli.services.walkthrough"), markup=False, soft_wrap=True)
