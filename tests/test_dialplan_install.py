@@ -156,7 +156,10 @@ def test_render_from_a_folder_on_a_real_pbx_needs_no_pjsip_file(
     target = tmp_path / "asterisk"
     target.mkdir()
     config = tmp_path / "host.yaml"
-    config.write_text('pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n')
+    config.write_text(
+        'pbx:\n  mode: host\ncallbacks:\n  dial_string: "PJSIP/{e164}@my-trunk"\n'
+        '  caller_id: "Shop <+4570201234>"\n'
+    )
     monkeypatch.setenv("SPILLWAY_PBX__AMI_SECRET", "s3cret")
     done = CliRunner().invoke(
         app,
