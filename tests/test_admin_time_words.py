@@ -110,3 +110,16 @@ def test_explain_gives_a_reason_for_every_hour_without_calls(
         int(match[1]) for line in lines if (match := re.match(rf"(\d+) {re.escape(unit)}: ", line))
     ]
     assert refused > 0 and sum(counted) == refused, lines
+
+
+@pytest.mark.parametrize(("language", "sep"), [("en", ":"), ("da", ".")])
+def test_the_consoles_sentences_write_the_time_of_day_on_the_same_clock(
+    language: str, sep: str
+) -> None:
+    text = load_console_text(language)
+    at = datetime(2026, 12, 7, 9, 5, 7, tzinfo=ZoneInfo("Europe/Copenhagen")).timestamp()
+    assert text.when(at, "Europe/Copenhagen", "%R") == f"09{sep}05"
+    assert text.when(at, "Europe/Copenhagen", "%T") == f"09{sep}05{sep}07"
+    assert text.clock(9) == load_pack(language).clock(9) == f"09{sep}00"
+    # Tables keep the ISO order and colon, whatever the language.
+    assert text.when(at, "Europe/Copenhagen") == "2026-12-07 09:05"
