@@ -51,6 +51,12 @@ def _serve(app: typer.Typer) -> None:
     app.command("serve")(serve.serve)
 
 
+def _chat(app: typer.Typer) -> None:
+    from cli.commands import chat
+
+    app.command("chat")(chat.chat)
+
+
 def _install_services(app: typer.Typer) -> None:
     from cli.commands import services
 
@@ -113,7 +119,7 @@ INDEX: tuple[LazyCommand | str, ...] = (
     LazyCommand(
         "chat",
         "Chat with the bot's dialogue in the terminal, or replay a scripted conversation.",
-        _group("cli.commands.chat", "chat"),
+        _chat,
     ),
     LazyCommand(
         "nlu",

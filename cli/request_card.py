@@ -66,20 +66,22 @@ def _policy(text: ConsoleText, stored: object) -> str:
 
 
 def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str | None:
-    """Who planned the next call, with what chance and why (None: a closed request)."""
+    """How the next call's hour was chosen (the request's planned_by: the timing the dialler
+    chose it by, with what chance and why; none yet until the call falls due), or that a
+    call is under way; None: a closed request."""
     status = str(row["status"])
     if status == "dialling":
-        return text("cli.show.planned_dialling", when=moment(row.get("claimed_at"), zone))
+        return text("cli.show.chosen_dialling", when=moment(row.get("claimed_at"), zone))
     if status != "pending":
         return None
     if row.get("planned_by") is None:
-        return text("cli.show.planned_not_yet")
+        return text("cli.show.chosen_not_yet")
     # One chance: the customer's of answering at the planned time, in the reason's words.
     # The stored plan_probability is how often the policy's draws chose that time (its
     # propensity, for the pilot's statistics), not that chance: `--json` keeps it.
     said = reason_words(row.get("plan_reason"), text)
     reason = f": {said}" if said else ""
-    return text("cli.show.planned_by", policy=_policy(text, row["planned_by"])) + reason
+    return text("cli.show.chosen_by", policy=_policy(text, row["planned_by"])) + reason
 
 
 def _expiry(planned: Promise, zone: ZoneInfo, text: ConsoleText) -> str:
@@ -149,7 +151,7 @@ def request_card(
         line("told", shown(told))
     planner = _planner(row, zone, t)
     if planner is not None:
-        line("planned", shown(planner))
+        line("chosen", shown(planner))
     if row.get("closed_at"):
         line("closed", moment(row["closed_at"], zone))
     if problem := problem_words(row.get("last_error"), t):

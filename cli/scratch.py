@@ -37,7 +37,9 @@ def _hint_when_no_shop(
 ) -> None:
     """Say how to get a shop to talk about when the database in use has none: with no
     orders and no products the bot cannot look anything up, and a new admin would
-    not know why."""
+    not know why. A real shop's way first (its shop system's API); the demo shop only
+    as a trial, said plainly to land in the configured database (`demo seed` writes
+    the live one), so that no firm loads made-up orders beside its real customers."""
     if settings.shop.api_url is not None:
         return  # orders and stock come from the shop's own API
     store = open_store(settings.storage, migrate=False)
@@ -46,7 +48,8 @@ def _hint_when_no_shop(
     finally:
         store.close()
     if not counts.get("orders") and not counts.get("products"):
-        say(words("cli.scratch.no_shop", database=live_name))
+        say(words("cli.scratch.no_shop"))
+        say(words("cli.scratch.no_shop_trial", database=live_name))
 
 
 @contextlib.contextmanager

@@ -253,7 +253,12 @@ def refusal(
         return Refusal(
             Rule.OUTSIDE_HOURS,
             "rule_outside_hours",
-            (("hours", _hours(window)), ("weekday", when.weekday())),
+            # Minutes after midnight: each pack writes them on its own clock (09.00, 09:00).
+            (
+                ("opens", round(window[0] * 60)),
+                ("closes", round(window[1] * 60)),
+                ("weekday", when.weekday()),
+            ),
         )
     if facts.not_before is not None and at < facts.not_before:
         return Refusal(Rule.CUSTOMER_WINDOW, "rule_before_asked")
@@ -279,11 +284,6 @@ def refusal(
             (("made", week), ("most", rules.max_per_number_week)),
         )
     return None
-
-
-@functools.lru_cache(maxsize=64)
-def _hours(window: tuple[float, float]) -> str:
-    return "-".join(f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in window)
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,8 +162,18 @@ class ConsoleText:
         name = self.weekdays[index % 7]
         return name[:3] if short else name
 
+    def clock(self, hour: int, minute: int = 0, second: int | None = None) -> str:
+        """A time of day as this language writes it ("09.00", "09:00"): the pack's own
+        (:meth:`spillway.language_pack.LanguagePack.clock`), so that the console, the
+        admin commands and the customer's explanation write hours one way."""
+        return load_pack(self.code).clock(hour, minute, second)
+
     def when(self, ts: float | None, zone: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        """``ts`` in ``zone`` by ``fmt``, the day and month names in this language; None: "-"."""
+        """``ts`` in ``zone`` by ``fmt``, the day and month names in this language; None: "-".
+
+        ``%R`` and ``%T`` (the time of day, with seconds) are written on the language's
+        clock (:meth:`clock`: "kl. 09.00" in a Danish sentence); ``%H:%M`` stays as
+        written, for the ISO-ordered dates of tables and exports."""
         if not ts:
             return "-"
         moment = datetime.fromtimestamp(ts, ZoneInfo(zone))
@@ -172,6 +182,8 @@ class ConsoleText:
             "%a": self.weekdays[moment.weekday()][:3],
             "%B": self.months[moment.month - 1],
             "%b": self.months[moment.month - 1][:3],
+            "%R": self.clock(moment.hour, moment.minute),
+            "%T": self.clock(moment.hour, moment.minute, moment.second),
         }
         for code, word in words.items():
             fmt = fmt.replace(code, word.replace("%", "%%"))

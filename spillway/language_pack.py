@@ -95,12 +95,22 @@ class LanguagePack:
         """The wording of ``action`` with ``values`` filled in."""
         return self.prompts[action].text.format(**values)
 
+    def clock(self, hour: int, minute: int = 0, second: int | None = None) -> str:
+        """A time of day as the language writes it ("09.00" in Danish, "09:00" in English;
+        ``clock_separator`` in prompts.yaml): every screen writes hours this one way."""
+        parts = (hour, minute) if second is None else (hour, minute, second)
+        return self.say("clock_separator").join(f"{part:02d}" for part in parts)
+
     def say_rule(self, key: str, values: Mapping[str, object]) -> str:
         """A calling rule's refusal (a ``rule_*`` key and its values) in this pack's words;
-        ``weekday`` (0 = Monday) named as the pack names the day."""
+        ``weekday`` (0 = Monday) named as the pack names the day, ``opens``/``closes``
+        (minutes after midnight) as the calling hours written on the pack's clock."""
         filled = dict(values)
         if "weekday" in filled:
             filled["day"] = self.reading.weekdays[int(str(filled.pop("weekday")))]
+        if "opens" in filled:
+            ends = (int(str(filled.pop(end))) for end in ("opens", "closes"))
+            filled["hours"] = "-".join(self.clock(*divmod(minutes, 60)) for minutes in ends)
         return self.say(key, **filled)
 
 

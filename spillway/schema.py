@@ -513,5 +513,11 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+# Numbers no migration has: 21 was never used (taken by work that was not merged), so
+# no database has it and none is missing. Applied versions are recorded in _migrations,
+# so the later ones keep their numbers; `spillway db status` says so beside the list.
+UNUSED_VERSIONS: frozenset[int] = frozenset({21})
+
+
 def latest_version() -> int:
     return MIGRATIONS[-1].version if MIGRATIONS else 0

@@ -111,7 +111,7 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "expires:         2026-07-01 14:00 CEST, when the window asked for ends: no call after "
         "it (the expiry, 2026-07-02 12:00 CEST, comes later)",
         # Conventional timing predicts no chance: the 0.5 stored beside its plan is none.
-        "planned:         by conventional\n",
+        "hour chosen:     by conventional timing\n",
         "1. 2026-07-01 12:00 CEST: no answer, ended 2026-07-01 12:00 CEST "
         "(planned by conventional)",
         f"spillway callbacks explain {request_id}",
@@ -286,7 +286,7 @@ def test_the_json_keeps_the_stored_codes_and_the_table_no_policy_name(
         (request_id,),
     )
     assert "traditional" not in _invoke(config, "list")
-    assert "planned:         by conventional" in _invoke(config, "show", str(request_id))
+    assert "hour chosen:     by conventional timing" in _invoke(config, "show", str(request_id))
     # Scripts keep the stored codes, documented in docs/OPERATIONS.md.
     [listed] = json.loads(_invoke(config, "list", "--json"))
     assert (listed["planned_by"], listed["timing"]) == ("traditional", "conventional")

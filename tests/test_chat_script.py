@@ -26,7 +26,7 @@ SCRIPTS = Path(__file__).parent / "scripts"
 CALLER = "+4520123456"
 
 app = typer.Typer()
-app.add_typer(chat.app, name="chat")
+app.command("chat")(chat.chat)
 app.command("seed")(demo_seed.seed)
 
 # script -> (caller id, outcome, actions turn by turn, texts the SMS must contain)

@@ -88,3 +88,27 @@ def test_the_module_the_demo_spawns_runs_the_cli() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout and "serve" in result.stdout
+
+
+def test_callbacks_import_help_says_what_the_file_is_and_every_separator_it_reads() -> None:
+    from scheduler.csv_import import DELIMITERS
+    from spillway.console_text import load_console_text
+
+    said = " ".join(runner.invoke(app, ["callbacks", "import", "--help"]).output.split())
+    assert "see `spillway callbacks import --help`" not in said  # not pointing at itself
+    assert "a CSV file" in said and "first row names the columns" in said
+    # The help, and the error a file without a phone column gets, in each language, name
+    # each separator the reader tries, and no other.
+    names = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
+    assert set(names) == set(DELIMITERS)
+    assert all(name in said for name in names.values())
+    danish = ("kommaer", "semikoloner", "tabulatorer", "lodrette streger")
+    for language, words in (("en", tuple(names.values())), ("da", danish)):
+        error = load_console_text(language)("cli.csv.no_phone_column", header="", columns="")
+        assert all(word in error for word in words), error
+
+
+def test_chat_is_a_command_without_subcommands() -> None:
+    said = runner.invoke(app, ["chat", "--help"]).output
+    assert "COMMAND [ARGS]" not in said
+    assert "--script" in said and "--live" in said

@@ -305,13 +305,13 @@ async def test_an_older_request_s_timing_reads_without_nested_brackets(
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_heatmap_hour_s_tooltip_reads_like_the_page(console_db: AsyncStore) -> None:
-    """The hours' tooltips read "mandag 0:00: 5 % (uden for de tider, hvor vi ringer
-    (08:00-20:00 om mandagen, lokal tid))": hour unpadded, brackets nested."""
+    """The hours' tooltips read "mandag 00.00: 5 %; uden for de tider, hvor vi ringer
+    (08.00-20.00 om mandagen, lokal tid)": no brackets nested, hours on the Danish clock."""
     page = (await console_pages(console_settings("da"), console_db, ["/requests/5"]))["/requests/5"]
     heatmap = page.split('id="heatmap">')[1].split("</table>")[0]
     titles = re.findall(r'title="([^"]*)"', heatmap)
     assert len(titles) == 7 * 24
-    assert all(re.match(r"\w+ \d\d:00: \d+ %", title) for title in titles), titles[:3]
+    assert all(re.match(r"\w+ \d\d\.00: \d+ %", title) for title in titles), titles[:3]
     refused = [title for title in titles if "; " in title]
     assert refused and not [title for title in titles if "))" in title]
-    assert any("; uden for de tider, hvor vi ringer (08:00-20:00" in title for title in refused)
+    assert any("; uden for de tider, hvor vi ringer (08.00-20.00" in title for title in refused)

@@ -138,7 +138,7 @@ def test_danish_reading_of_dates_hours_and_numbers() -> None:
 def test_spillway_chat_language_da(tmp_path: Path) -> None:
     """`spillway demo seed` then `spillway chat --language da --script`: Danish replies."""
     app = typer.Typer()
-    app.add_typer(chat.app, name="chat")
+    app.command("chat")(chat.chat)
     app.command("seed")(demo_seed.seed)
     env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(tmp_path / "shop.db")}
     runner = CliRunner()

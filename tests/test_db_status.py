@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from spillway.schema import latest_version
+from spillway.schema import MIGRATIONS, UNUSED_VERSIONS, latest_version
 from spillway.storage import SqliteStore
 
 
@@ -86,3 +86,28 @@ def test_status_without_a_database_says_so_and_creates_none(
     assert result.output.startswith(said.format(path=database)), result.output
     assert f"(v{latest_version()}, " in result.output
     assert not database.exists() and not database.parent.exists()
+
+
+def test_the_migration_numbers_have_no_gap_but_the_declared_unused_ones() -> None:
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(versions)
+    assert set(range(1, latest_version() + 1)) - set(versions) == UNUSED_VERSIONS
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "there is no migration 21: the number was never used, so nothing is missing"),
+        ("da", "der findes ingen migrering 21: nummeret blev aldrig brugt, så der mangler intet"),
+    ],
+)
+def test_status_says_why_a_number_is_missing_from_the_list(
+    tmp_path: Path, store: SqliteStore, language: str, said: str
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\nweb:\n  language: {language}\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "db", "status"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 0, result.output
+    assert said in result.output.splitlines()

@@ -192,7 +192,7 @@ def test_the_live_panel_says_when_calls_are_allowed_again(
     said = text(
         "live.calls_closed",
         day=f"{text.weekday(reopening.weekday())} {reopening.isoformat()}",
-        time="00:00",
+        time=text.clock(0),
     )
     assert said in page
     assert {

@@ -147,6 +147,7 @@ def _every_path(language: str) -> list[Explanation]:
         say(not_before=_at(1, 22, 0)),
         say(not_before=_at(1, 22, 0), rules=closed),
         say(not_before=_at(1, 11, 0), planned_by="predicted"),
+        say(not_before=_at(1, 11, 0)),  # not planned yet: the earliest the call may come
         say(not_before=_at(1, 14, 45), planned_by="predicted"),
         say(not_before=_at(1, 14, 45), planned_by="traditional", timing="conventional"),
         # Timed by prediction: its promise is the deadline's day, so a call past it.

@@ -40,3 +40,19 @@ def test_configured_gateways_are_recipients_and_periods_follow_the_settings() ->
 def test_the_cli_prints_it() -> None:
     done = CliRunner().invoke(app, ["gdpr", "record"])
     assert done.exit_code == 0 and done.output.startswith("# Record of processing activities")
+
+
+def test_the_tracking_number_is_named_as_the_admin_says_it() -> None:
+    # shipments.tracking_number is a parcel's tracking number, not an order or delivery id:
+    # a Danish admin knows it as a "sporingsnummer".
+    [column] = [
+        f"{t.name}.{c.name}"
+        for t in PERSONAL_DATA
+        for c in t.columns
+        if c.category.name == "IDENTIFIER"
+    ]
+    assert column.endswith(".tracking_number")
+    for language, words in (("en", "parcel tracking number"), ("da", "sporingsnummer")):
+        text = processing_record(Settings(), language)
+        assert f"- {words}: {column}" in text
+    assert "leveringsid" not in processing_record(Settings(), "da")

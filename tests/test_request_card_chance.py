@@ -36,7 +36,7 @@ def test_the_card_says_the_customer_s_chance_once_in_words(
     env = _env(store, language)
     shown = CliRunner().invoke(app, ["callbacks", "show", str(request_id)], env=env)
     assert shown.exit_code == 0, shown.output
-    [planned] = [ln for ln in shown.output.splitlines() if text("cli.show.planned") + ":" in ln]
+    [planned] = [ln for ln in shown.output.splitlines() if text("cli.show.chosen") + ":" in ln]
     assert text("plan_reason.chance", chance=text.percent(0.32)) in planned
     # One chance only: the propensity (38 %) is not said, nor the lead value's 0.26.
     assert re.findall(r"\d+ ?%", planned) == [text.percent(0.32)], planned

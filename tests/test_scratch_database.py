@@ -84,13 +84,19 @@ def test_call_refuses_a_running_serve_without_live(tmp_path: Path) -> None:
     assert not (tmp_path / "live.db").exists()
 
 
-def test_chat_on_a_database_with_no_shop_names_demo_seed(tmp_path: Path) -> None:
+def test_chat_on_a_database_with_no_shop_points_at_the_shop_system_first(tmp_path: Path) -> None:
     empty = tmp_path / "fresh.db"
     _outcome, said = _chat(empty)
     assert "the shop has no orders or products" in said
-    assert f"`spillway demo seed` loads a demo shop into {empty}" in said
+    # A real firm's way first; the demo shop only as a trial, said to write the
+    # configured database (demo seed writes the live one), never a real shop's.
+    real = said.index("shop.api_url")
+    trial = said.index("`spillway demo seed`")
+    assert real < trial
+    assert f"into the configured database, {empty}" in said
+    assert "never a real shop's" in said
     _outcome, said = _chat(empty, "--live")
-    assert "`spillway demo seed`" in said
+    assert "shop.api_url" in said and "`spillway demo seed`" in said
 
 
 def test_chat_on_a_seeded_shop_gives_no_seed_hint(live_db: Path) -> None:
@@ -106,8 +112,12 @@ SCRATCH_SAID = {
         "using an empty throw-away database (no copy of {db} is made): nothing this call does "
         "reaches the live database (--live to use it)",
         "--live: callbacks, cases and text messages go to the live database {db}",
-        "the shop has no orders or products, so the bot cannot look any up: "
-        "`spillway demo seed` loads a demo shop into {db}",
+        "the shop has no orders or products, so the bot cannot look any up: a real shop sets "
+        "shop.api_url and shop.api_token in the config, and the bot reads orders and stock "
+        "from the shop system",
+        "only to try the bot out: `spillway demo seed` writes a made-up shop (orders, products, "
+        "a customer) into the configured database, {db}; give it a trial config with a "
+        "database of its own (`spillway --config trial.yaml demo seed`), never a real shop's",
     ),
     "da": (
         "bruger en kopi af {db}, der kasseres bagefter: intet af det, opkaldet gør, når den "
@@ -115,19 +125,24 @@ SCRATCH_SAID = {
         "bruger en tom database, der kasseres bagefter (der laves ingen kopi af {db}): intet af "
         "det, opkaldet gør, når den rigtige database (--live bruger den)",
         "--live: tilbagekald, sager og sms'er skrives i den rigtige database {db}",
-        "butikken har ingen ordrer eller varer, så botten kan ikke slå nogen op: "
-        "`spillway demo seed` lægger en demobutik i {db}",
+        "butikken har ingen ordrer eller varer, så botten kan ikke slå nogen op: en rigtig butik "
+        "sætter shop.api_url og shop.api_token i konfigurationen, så henter botten ordrer og "
+        "lager fra butikssystemet",
+        "kun for at prøve botten af: `spillway demo seed` skriver en opdigtet butik (ordrer, "
+        "varer og en kunde) i den konfigurerede database, {db}; giv den en prøvekonfiguration "
+        "med sin egen database (`spillway --config prøve.yaml demo seed`), aldrig en rigtig "
+        "butiks",
     ),
 }
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
 def test_the_scratch_database_is_said_in_the_admins_language(tmp_path: Path, language: str) -> None:
-    copy, empty, live, no_shop = SCRATCH_SAID[language]
+    copy, empty, live, no_shop, trial = SCRATCH_SAID[language]
     words = load_console_text(language)
     db = tmp_path / "live.db"
     settings = Settings(storage={"sqlite_path": str(db)})
-    for expected in ([empty, no_shop], [copy, no_shop]):
+    for expected in ([empty, no_shop, trial], [copy, no_shop, trial]):
         said: list[str] = []
         with scratch_settings(settings, live=False, say=said.append, words=words) as scratch:
             assert scratch.storage.sqlite_path != db
@@ -136,4 +151,4 @@ def test_the_scratch_database_is_said_in_the_admins_language(tmp_path: Path, lan
     said = []
     with scratch_settings(settings, live=True, say=said.append, words=words) as used:
         assert used.storage.sqlite_path == db
-    assert said == [live.format(db=db), no_shop.format(db=db)]
+    assert said == [live.format(db=db), no_shop, trial.format(db=db)]

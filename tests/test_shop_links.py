@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 CALLER = "+4520123456"
 
 app = typer.Typer()
-app.add_typer(chat.app, name="chat")
+app.command("chat")(chat.chat)
 app.command("seed")(demo_seed.seed)
 
 

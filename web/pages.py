@@ -218,6 +218,7 @@ def render(
             "setting": lambda name: admin_hint(text, name),
             "command": lambda name: admin_hint(text, name, "command"),
             "weekday": text.weekday,
+            "clock": text.clock,  # an hour as the language writes it ("09.00", "09:00")
             "when": lambda ts, fmt="%Y-%m-%d %H:%M": text.when(ts, zone, fmt),
             **context,
         },

@@ -291,7 +291,11 @@ def cancel(ctx: typer.Context, request_id: int) -> None:
 def import_(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="CSV with a header row; see `spillway callbacks import --help`.")
+        Path,
+        typer.Argument(
+            help="The requests, one a row: a CSV file (a spreadsheet saved as CSV) whose "
+            "first row names the columns; only phone is required.",
+        ),
     ],
     encoding: Annotated[
         str | None,
@@ -307,14 +311,17 @@ def import_(
     """Import requests from CSV: columns phone, name, reason, timezone, segment, consent,
     timing ('conventional': the customer asked for a plain callback; the older column
     traditional, yes/no, says the same), not_before, not_after, idempotency_key, separated
-    by commas, semicolons or tabs. Bad rows are reported by line (numbers masked unless
-    --full); the good rows go in. A row whose consent says no, or whose number is on the
-    do-not-call list, is refused and stores nothing. An erased person not on that list
-    leaves no trace to match: an old file imported again records them anew.
+    by commas, semicolons, tabs or bars (|), whichever makes a phone column of the header.
+    Bad rows are reported by line (numbers masked unless --full); the good rows go in. A
+    row whose consent says no, or whose number is on the do-not-call list, is refused and
+    stores nothing. An erased person not on that list leaves no trace to match: an old
+    file imported again records them anew.
 
-    Exit codes (for cron): 0 every row stored, or refused as the customer asked (do-not-call,
-    consent no; each still said); 1 a row to correct (bad number, time, window, unreadable
-    line): the good rows are in, a re-import adds each row once; 2 the file is unreadable."""
+    Exit codes (for cron):
+    0 every row in, or refused as the customer asked (do-not-call, consent no);
+    1 a row to correct (bad number, time, window, line): the good rows are in,
+    and importing the file again adds each row once;
+    2 the file is unreadable."""
     settings = app_context(ctx).settings
     try:
         text = read_csv_file(file, encoding=encoding)

@@ -39,10 +39,6 @@ from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 
-app = typer.Typer(
-    help="Chat with the bot's dialogue in the terminal, or replay a scripted conversation.",
-    invoke_without_command=True,
-)
 console = Console()
 
 _TAG_RE = re.compile(r"^<(?P<tag>[a-z]+)(?:\s+(?P<arg>[^>]*))?>$")
@@ -201,7 +197,8 @@ async def run_interactive(
         db.store.close()
 
 
-@app.callback(invoke_without_command=True)
+# A plain command (cli/command_index.py attaches it), not a group: it has no
+# subcommands, and a group's help showed `COMMAND [ARGS]...` as if it had.
 def chat(
     ctx: typer.Context,
     script: Annotated[
@@ -229,8 +226,9 @@ def chat(
     live: LiveOption = False,
     language: LanguageOption = None,
 ) -> None:
-    """Chat with the bot (typed text in, the bot's text out), or replay a script. What the
-    conversation creates goes to a throw-away copy of the database unless --live."""
+    """Chat with the bot's dialogue in the terminal, or replay a scripted conversation.
+
+    Typed text in, the bot's text out; what it creates goes to a throw-away copy unless --live."""
     state = app_context(ctx)
     lines = None
     if script is not None:

@@ -21,7 +21,7 @@ from spillway.console_text import ConsoleText
 from spillway.erasure_replay import Replayed, do_not_call_rows, replay_erasures
 from spillway.errors import InputError
 from spillway.private_files import private_folder
-from spillway.schema import MIGRATIONS, latest_version
+from spillway.schema import MIGRATIONS, UNUSED_VERSIONS, latest_version
 from spillway.storage import Store, open_store
 
 app = typer.Typer(help="Inspect and migrate Spillway's database.", no_args_is_help=True)
@@ -98,6 +98,10 @@ def status(ctx: typer.Context) -> None:
             table.add_row(str(row["version"]), row["name"])
         console.print(table)
         done = {row["version"] for row in applied}
+        # A gap in the list is a number never used, not a step missing: say so.
+        if skipped := sorted(v for v in UNUSED_VERSIONS if done and v < max(done)):
+            numbers = ", ".join(map(str, skipped))
+            console.print(t.count("cli.db.unused", len(skipped), numbers=numbers), markup=False)
         pending = [m for m in MIGRATIONS if m.version not in done]
         if not done:
             # A new database: one line, not every migration's name.

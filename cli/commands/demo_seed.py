@@ -13,7 +13,9 @@ console = Console()
 
 
 def seed(ctx: typer.Context) -> None:
-    """Load (or refresh) the demo shop data; safe to run again, it never duplicates."""
+    """Load (or refresh) the demo shop's made-up orders, products and customer into the
+    configured database (a real shop's too: give it a trial --config); safe to run again,
+    it never duplicates."""
     settings = app_context(ctx).settings
     store = open_store(settings.storage)
     try:

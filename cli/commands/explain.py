@@ -138,7 +138,8 @@ def show(
     for cell in result.week:
         if not cell.allowed:
             reasons[cell.reason] = reasons.get(cell.reason, 0) + 1
-    for reason, hours in sorted(reasons.items(), key=lambda kv: -kv[1])[:6]:
+    # Every reason, not the commonest few: a day's hours (Saturday's) would go unexplained.
+    for reason, hours in sorted(reasons.items(), key=lambda kv: -kv[1]):
         console.print(
             "  " + text("cli.explain.refused_hours", hours=f"{hours:3d}", reason=reason),
             markup=False,
@@ -149,7 +150,7 @@ def show(
             text(
                 "cli.explain.best_hour",
                 day=text.weekday(c.weekday, short=True),
-                time=f"{c.hour:02d}:00",
+                time=text.clock(c.hour),
                 probability=text.percent(c.probability),
             )
             for c in best

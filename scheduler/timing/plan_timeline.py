@@ -136,7 +136,10 @@ def timeline(
             else:
                 lines.append(PlanLine("next_after_asked", {"when": opens, "asked": planned_at}))
             return lines
-        key = "planned"
+        # Not planned yet (planned_by NULL): not_before is the earliest the call may come
+        # (the time asked for, the rules' next hour); the dialler picks the hour when it
+        # falls due and may move it later, so it is said as the earliest, not as planned.
+        key = "planned" if row.get("planned_by") is not None else "next_earliest"
         if first_attempt_at is None and planned_at > deadline_at >= now:
             if not any(c.allowed and c.starts_at < deadline_at for c in week):
                 key = "planned_late_rules"
