@@ -302,7 +302,7 @@ def _decoding_before(models: Any, settings: Settings) -> Any:
 
     if not isinstance(models.asr, WhisperEngine):
         raise SystemExit("the before variants need the Whisper recogniser")
-    found = require_model(settings.speech.whisper_model)
+    found = require_model(settings.speech.whisper_model, settings.paths.models_dir)
     model = load_whisper_model(found.path, cpu_threads=settings.speech.asr_threads, workers=1)
     engine = WhisperEngine(
         model, max_workers=1, language="en", prompt=whisper_prompt(), short_windows_s=()

@@ -175,7 +175,7 @@ def main() -> None:
         audios = [to_float16k(voice.synthesize_pcm(t)) for t in texts]
         engine.decoder.decode(audios[0])  # warm
         # One thread per decode, two decodes at a time (CTranslate2 workers).
-        found = require_model(settings.speech.whisper_model)
+        found = require_model(settings.speech.whisper_model, settings.paths.models_dir)
         one_thread = WhisperDecoder(
             load_whisper_model(found.path, cpu_threads=1, workers=2),
             language="en",

@@ -134,7 +134,9 @@ def new_vad_pool(workers: int | None = None) -> ThreadPoolExecutor:
 def recogniser_for(settings: Settings) -> RecogniserChoice:
     """The recogniser ``speech.asr_engine`` names, or on ``auto`` one that understands the
     shop's language."""
-    return installed_recogniser(settings.speech, language=settings.shop.language)
+    return installed_recogniser(
+        settings.speech, settings.paths.models_dir, language=settings.shop.language
+    )
 
 
 def whisper_prompt(language: str = DEFAULT_LANGUAGE) -> str:
@@ -154,7 +156,7 @@ def load_asr(settings: Settings, *, pool: PriorityPool | None = None) -> AsrEngi
     if choice.engine == "sherpa":
         from bot.speech.sherpa_asr import SherpaEngine, load_sherpa_whisper
 
-        found = require_model(choice.model)
+        found = require_model(choice.model, settings.paths.models_dir)
         recogniser = load_sherpa_whisper(
             found.path,
             name=choice.model,
@@ -165,7 +167,7 @@ def load_asr(settings: Settings, *, pool: PriorityPool | None = None) -> AsrEngi
     if choice.engine == "whisper":
         from bot.speech.whisper_asr import WhisperEngine, load_whisper_model
 
-        found = require_model(choice.model)
+        found = require_model(choice.model, settings.paths.models_dir)
         # asr_threads one-thread decodes at a time: ten callers ending at once are
         # all heard 1.46 x sooner than one two-thread decode at a time, and one
         # decode alone takes as long (docs/PERFORMANCE.md, "Ten callers at once").
@@ -188,7 +190,7 @@ def load_asr(settings: Settings, *, pool: PriorityPool | None = None) -> AsrEngi
         )
     from bot.speech.vosk_asr import VoskEngine, VoskTuning, load_vosk_model
 
-    found = require_model(choice.model)
+    found = require_model(choice.model, settings.paths.models_dir)
     tuning = VoskTuning(beam=speech.vosk_beam, max_active=speech.vosk_max_active)
     model = load_vosk_model(
         found.path,
@@ -212,12 +214,12 @@ def load_tts(
     ``log_weak``: log (in English) that espeak-ng stands in; False where the caller tells
     the admin itself, in their language (`spillway dialplan install`'s prompts).
     """
-    choice = installed_voice(settings.shop.language, settings.speech)
+    choice = installed_voice(settings.shop.language, settings.speech, settings.paths.models_dir)
     if choice.engine == "espeak":
         if log_weak:
             log.warning("voice for %s: %s (a weak voice)", choice.language, choice.why)
         return EspeakTts(choice.voice, output_format=output_format)
-    voice = require_model(choice.voice)
+    voice = require_model(choice.voice, settings.paths.models_dir)
     files = VoiceFiles.from_model(voice.path / f"{choice.voice}.onnx", choice.voice)
     speech = settings.speech
     return PiperTts.load(
@@ -241,7 +243,8 @@ def shared_speech_pool(settings: Settings) -> PriorityPool | None:
     speech = settings.speech
     if not speech.shared_pool or recogniser_for(settings).engine != "whisper":
         return None
-    if installed_voice(settings.shop.language, speech).engine == "espeak":
+    voice = installed_voice(settings.shop.language, speech, settings.paths.models_dir)
+    if voice.engine == "espeak":
         return None
     from bot.speech.whisper_asr import MAX_BATCH
 
@@ -251,7 +254,7 @@ def shared_speech_pool(settings: Settings) -> PriorityPool | None:
 def load_speech_models(settings: Settings) -> SpeechModels:
     """Load VAD, ASR and TTS from the settings; one ModelError names what is missing."""
     speech = settings.speech
-    vad = load_vad_model()
+    vad = load_vad_model(models_root=settings.paths.models_dir)
     pool = shared_speech_pool(settings)
     try:
         tts = load_tts(settings, AudioFormat(speech.sample_rate_hz), pool=pool)

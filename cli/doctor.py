@@ -91,7 +91,7 @@ def check_models(settings: Settings) -> list[Check]:
     from models.recogniser import installed_recogniser, same_language
 
     t = admin_words(settings)
-    models_dir = settings.paths.cache_dir / "models"
+    models_dir = settings.paths.models_dir
     choice = installed_recogniser(settings.speech, models_dir, language=settings.shop.language)
     asr_model = choice.model
     checks = []
@@ -134,7 +134,7 @@ def check_recognisers(settings: Settings) -> list[Check]:
     from spillway.language_pack import load_pack
 
     t = admin_words(settings)
-    models_dir = settings.paths.cache_dir / "models"
+    models_dir = settings.paths.models_dir
     checks = []
     for code in spoken_languages(settings):
         pack = load_pack(code)
@@ -163,7 +163,7 @@ def check_voices(settings: Settings) -> list[Check]:
     from models.voice import installed_voice
 
     t = admin_words(settings)
-    models_dir = settings.paths.cache_dir / "models"
+    models_dir = settings.paths.models_dir
     checks = []
     for code in spoken_languages(settings):
         voice = installed_voice(code, settings.speech, models_dir)

@@ -105,7 +105,7 @@ async def prompts_ready(settings: Settings, text: ConsoleText, say: Callable[[st
     if warning is not None:
         say(warning)
     if result.missing:
-        choice = installed_voice(settings.shop.language, settings.speech)
+        choice = installed_voice(settings.shop.language, settings.speech, settings.paths.models_dir)
         say(text("cli.menu_call.sounds_fix", voice=choice.piper or choice.voice))
 
 

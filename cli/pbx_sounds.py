@@ -66,7 +66,7 @@ def expected_sounds(settings: Settings) -> tuple[dict[str, str], str]:
 
 
 def _voice(settings: Settings) -> VoiceChoice:
-    return installed_voice(settings.shop.language, settings.speech)
+    return installed_voice(settings.shop.language, settings.speech, settings.paths.models_dir)
 
 
 class _LazyVoice:

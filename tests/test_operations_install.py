@@ -40,10 +40,20 @@ def test_the_voice_is_fetched_before_the_prompts_are_rendered() -> None:
     assert fetched < installed
 
 
-def test_roots_commands_use_the_services_folders() -> None:
+def test_roots_commands_use_the_services_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The configuration's paths alone put root's commands on the services' folders (the
+    models too), whatever root's shell has in SPILLWAY_DATA and SPILLWAY_CACHE."""
     steps = " ".join(_block("sh").replace("\\\n", " ").split())
     assert "export SPILLWAY_CONFIG=/etc/spillway/spillway.yaml" in steps
-    assert f"SPILLWAY_DATA={DATA_DIR} SPILLWAY_CACHE={CACHE_DIR}" in steps
+    assert "SPILLWAY_CACHE=" not in steps and "SPILLWAY_DATA=" not in steps
+    monkeypatch.setenv("SPILLWAY_DATA", str(tmp_path / "root-data"))
+    monkeypatch.setenv("SPILLWAY_CACHE", str(tmp_path / "root-cache"))
+    config = tmp_path / "spillway.yaml"
+    config.write_text(_block("yaml", "What a shop changes"), encoding="utf-8")
+    paths = load_settings(config).paths
+    assert (paths.data_dir, paths.models_dir) == (DATA_DIR, CACHE_DIR / "models")
 
 
 def test_the_shops_example_configuration_loads(

@@ -14,7 +14,8 @@ from cli.main import app
 from spillway.erasure import forget
 from spillway.erasure_replay import replay_erasures
 from spillway.personal_data import keyed_hash
-from spillway.storage import SqliteStore
+from spillway.settings import StorageSettings
+from spillway.storage import SqliteStore, open_store
 
 KEY = "restore-test-key-0123456789abcdef"
 NUMBER = "+4520123456"
@@ -37,6 +38,17 @@ def _ok(args: list[str], env: dict[str, str]) -> str:
     return " ".join(done.output.split())
 
 
+def _erase_between_backup_and_restore(tmp_path: Path, env: dict[str, str], backup: Path) -> str:
+    """The admin's sequence: import two customers, back up, erase one, restore; what the
+    restore said."""
+    csv = tmp_path / "m.csv"
+    csv.write_text(f"phone,name\n{NUMBER},Bo Berg\n{OTHER},Anna Holm\n", encoding="utf-8")
+    _ok(["callbacks", "import", str(csv)], env)
+    _ok(["db", "backup", str(backup)], env)
+    _ok(["gdpr", "forget", NUMBER, "--yes"], env)
+    return _ok(["db", "restore", str(backup), "--force"], env)
+
+
 @pytest.mark.parametrize(
     ("language", "erased_again"),
     [("en", "erased 1 person again"), ("da", "slettede 1 person igen")],
@@ -45,12 +57,7 @@ def test_a_restore_does_not_bring_an_erased_customer_back(
     tmp_path: Path, language: str, erased_again: str
 ) -> None:
     env = _env(tmp_path, language)
-    csv = tmp_path / "m.csv"
-    csv.write_text(f"phone,name\n{NUMBER},Bo Berg\n{OTHER},Anna Holm\n", encoding="utf-8")
-    _ok(["callbacks", "import", str(csv)], env)
-    _ok(["db", "backup", str(tmp_path / "b.db")], env)
-    _ok(["gdpr", "forget", NUMBER, "--yes"], env)
-    said = _ok(["db", "restore", str(tmp_path / "b.db"), "--force"], env)
+    said = _erase_between_backup_and_restore(tmp_path, env, tmp_path / "b.db")
     assert erased_again in said
     db = SqliteStore(tmp_path / "live.db")
     try:
@@ -65,6 +72,32 @@ def test_a_restore_does_not_bring_an_erased_customer_back(
     assert exported.exit_code == 0, exported.output
     assert "Bo Berg" not in exported.stdout and "Anna" not in exported.stdout
     assert exported.stdout.count(NUMBER) == 1  # the number asked about, in the header only
+
+
+@pytest.mark.postgres
+def test_a_restore_on_postgres_does_not_bring_an_erased_customer_back(
+    tmp_path: Path, pg_dsn: str
+) -> None:
+    """The same sequence on PostgreSQL: pg_dump's backup, pg_restore, then v25's
+    ``erased_hash`` finds the customer among the restored rows."""
+    env = {
+        **_env(tmp_path, "en"),
+        "SPILLWAY_STORAGE__BACKEND": "postgres",
+        "SPILLWAY_STORAGE__POSTGRES_DSN": pg_dsn,
+    }
+    _ok(["db", "migrate"], env)
+    said = _erase_between_backup_and_restore(tmp_path, env, tmp_path / "b.dump")
+    assert "erased 1 person again" in said
+    assert not (tmp_path / "live.db").exists()  # it ran on PostgreSQL, not on a file
+    db = open_store(StorageSettings(backend="postgres", postgres_dsn=pg_dsn), migrate=False)
+    try:
+        phones = {r["phone"] for r in db.query("SELECT phone FROM callback_requests")}
+        audit = db.query("SELECT action, erased_hash FROM gdpr_audit ORDER BY at")
+    finally:
+        db.close()
+    assert NUMBER not in phones and OTHER in phones
+    hashed = keyed_hash(NUMBER, KEY.encode())
+    assert [(r["action"], r["erased_hash"]) for r in audit] == [("forget", hashed)] * 2
 
 
 def _request(db: SqliteStore, phone: str) -> None:

@@ -255,7 +255,7 @@ def caller_voice(settings: Settings) -> PiperTts | EspeakTts:
     language = settings.shop.language
     if language != DEFAULT_LANGUAGE:
         return EspeakTts(load_pack(language).voices["espeak"], output_format=SLIN8)
-    voice = require_model(settings.speech.piper_voice)
+    voice = require_model(settings.speech.piper_voice, settings.paths.models_dir)
     files = VoiceFiles.from_model(
         voice.path / f"{settings.speech.piper_voice}.onnx", settings.speech.piper_voice
     )

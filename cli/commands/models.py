@@ -1,4 +1,8 @@
-"""`spillway models ...`: list, fetch, verify and locate speech models."""
+"""`spillway models ...`: list, fetch, verify and locate speech models.
+
+Every command works in ``settings.paths.models_dir`` (``paths.cache_dir`` in the
+config, else ``$SPILLWAY_CACHE``), the folder the services load models from.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from cli.context import app_context
 from models.discover import find_model, installed_models, require_model, verify_model
-from models.fetch import fetch_model, models_dir
+from models.fetch import fetch_model
 from models.registry import REGISTRY, get_spec
 from spillway.errors import ModelError
 
@@ -27,10 +32,11 @@ console = Console()
 
 
 @app.command("list")
-def list_models() -> None:
+def list_models(ctx: typer.Context) -> None:
     """Show every known model, whether it is installed, and from where."""
-    installed = {m.name: m for m in installed_models()}
-    table = Table(title=f"models (fetched into {models_dir()})")
+    root = app_context(ctx).settings.paths.models_dir
+    installed = {m.name: m for m in installed_models(root)}
+    table = Table(title=f"models (fetched into {root})")
     table.add_column("name", no_wrap=True)
     for column in ("kind", "lang", "status", "checksum", "description"):
         table.add_column(column)
@@ -55,11 +61,14 @@ def list_models() -> None:
 
 @app.command("fetch")
 def fetch(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Model name, as in `spillway models list`.")],
     force: Annotated[bool, typer.Option("--force", help="Re-download and replace.")] = False,
 ) -> None:
     """Download a model (resuming partial downloads), verify it and install it atomically."""
     spec = get_spec(name)
+    paths = app_context(ctx).settings.paths
+    models, downloads = paths.models_dir, paths.downloads_dir
     tasks: dict[str, TaskID] = {}
     with Progress(
         TextColumn("{task.description}"),
@@ -75,7 +84,9 @@ def fetch(
                 tasks[filename] = progress.add_task(filename, total=total)
             progress.update(tasks[filename], completed=done, total=total)
 
-        result = fetch_model(spec, force=force, progress=report)
+        result = fetch_model(
+            spec, dest_root=models, download_root=downloads, force=force, progress=report
+        )
     if result.already_installed:
         console.print(f"{name} is already installed at {result.path} (use --force to replace)")
         return
@@ -85,10 +96,12 @@ def fetch(
 
 @app.command("verify")
 def verify(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="One model; all installed if omitted.")] = None,
 ) -> None:
     """Re-hash installed models against their manifest, wheel RECORD or upstream sums."""
-    targets = [require_model(name)] if name else installed_models()
+    root = app_context(ctx).settings.paths.models_dir
+    targets = [require_model(name, root)] if name else installed_models(root)
     failed = False
     for model in targets:
         result = verify_model(model)
@@ -104,10 +117,11 @@ def verify(
 
 
 @app.command("path")
-def path(name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
+def path(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Model name.")]) -> None:
     """Print where an installed model lives (for scripts)."""
-    found = find_model(name)
+    root = app_context(ctx).settings.paths.models_dir
+    found = find_model(name, root)
     if found is None:
-        require_model(name)  # raises the ModelError with the fetch hint
+        require_model(name, root)  # raises the ModelError with the fetch hint
     assert found is not None
     typer.echo(str(found.path))

@@ -87,10 +87,11 @@ def _host_port(url: str) -> tuple[str, int]:
 
 @app.command()
 def install(
+    ctx: typer.Context,
     python: PythonOpt = DEFAULT_PYTHON,
 ) -> None:
     """Create Rasa's own venv in the cache and install the pinned Rasa (idempotent)."""
-    rasa = RasaInstall(python=python)
+    rasa = RasaInstall(cache_dir=_settings(ctx).paths.cache_dir, python=python)
     if rasa.is_installed():
         console.print(f"Rasa {rasa.version} already installed in {rasa.venv_dir}")
         return
@@ -108,7 +109,7 @@ def train(
     force: Annotated[bool, typer.Option("--force", help="Retrain even if cached.")] = False,
 ) -> None:
     """Train the language's Rasa NLU model (cached by a hash of the project files)."""
-    rasa = RasaInstall()
+    rasa = RasaInstall(cache_dir=_settings(ctx).paths.cache_dir)
     started = time.monotonic()
     path, trained = train_model(rasa, _project(ctx, project, language), force=force)
     verb = "trained" if trained else "cached"
@@ -128,7 +129,7 @@ def serve(
     held = held_by_ours(settings, host, port)
     if held is not None:
         raise held
-    rasa = RasaInstall()
+    rasa = RasaInstall(cache_dir=settings.paths.cache_dir)
     model, _ = train_model(rasa, _project(ctx, project, language))
     server = RasaServer(rasa, model, host=host, port=port)
     # Recorded so `spillway nlu stop` finds this server, however it was started.
@@ -299,9 +300,8 @@ def evaluate(
         train_data, test_data = default_split(where, test_fraction, seed)
     reports = [evaluate_fallback(train_data, test_data, seed, language=code)]
     if rasa:
-        reports.append(
-            asyncio.run(evaluate_rasa(train_data, test_data, RasaInstall(), language=code))
-        )
+        rasa_venv = RasaInstall(cache_dir=_settings(ctx).paths.cache_dir)
+        reports.append(asyncio.run(evaluate_rasa(train_data, test_data, rasa_venv, language=code)))
     if as_json:
         typer.echo(
             json.dumps(
