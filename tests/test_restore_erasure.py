@@ -39,7 +39,7 @@ def _ok(args: list[str], env: dict[str, str]) -> str:
 
 @pytest.mark.parametrize(
     ("language", "erased_again"),
-    [("en", "erased 1 person again"), ("da", "slettede 1 person igen")],
+    [("en", "erased 1 person again"), ("da", "slettede igen 1 person")],
 )
 def test_a_restore_does_not_bring_an_erased_customer_back(
     tmp_path: Path, language: str, erased_again: str
