@@ -102,7 +102,8 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
         "(første opkald er lovet senest da)",
         "(intet opkald derefter)",
         # One chance, the customer's at the planned time; not the choice's 42 % propensity.
-        "  planlagt:         forudsagt: 32 % chance for, at kunden svarer på det tidspunkt",
+        "  valgt tidspunkt:  med forudsagt planlægning: 32 % chance for, at kunden svarer på det "
+        "tidspunkt",
         "  lagt sammen:      med 2 senere tilbagekald til samme nummer",
         "  forsøg:           1",
         ": intet svar, sluttede ",

@@ -61,7 +61,7 @@ def _unplanned(store: SqliteStore) -> int:
     ("language", "earliest", "chosen"),
     [
         ("en", "at the earliest", "hour chosen: not yet: the dialler chooses the hour"),
-        ("da", "Næste opkald: tidligst", "tidspunkt valgt: endnu ikke: opkaldsplanlæggeren"),
+        ("da", "Næste opkald: tidligst", "valgt tidspunkt: endnu ikke: opkaldsplanlæggeren"),
     ],
 )
 def test_show_says_an_unplanned_call_is_the_earliest_and_the_hour_not_chosen_yet(

@@ -50,7 +50,7 @@ SAID = {
         "der ikke må ringes til.",
         "removed": "+********56 er fjernet fra listen over numre, der ikke må ringes til",
         "yes": "j",
-        "as_asked": "Alle afviste rækker blev afvist, som kunden ønskede (spærret mod opkald, "
+        "as_asked": "Alle afviste rækker blev afvist efter kundens eget ønske (spærret mod opkald, "
         "eller consent siger nej): der er intet at rette.",
         "to_fix": "1 række skal rettes i",
     },

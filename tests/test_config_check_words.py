@@ -100,7 +100,7 @@ CASES = {
     "acl_network": (
         b"pbx:\n  ami_permit: [10.0.0.1/33]\n",
         "fejl i konfigurationen: pbx.ami_permit.0 = '10.0.0.1/33': værdien skal være et "
-        "IPv4-netværk som 127.0.0.1/255.255.255.255, 10.0.0.0/24 eller 10.0.0.5 "
+        "IPv4-netværk, fx 127.0.0.1/255.255.255.255, 10.0.0.0/24 eller 10.0.0.5 "
         "(i {file} linje 2)",
         "config error: pbx.ami_permit.0 = '10.0.0.1/33': expected an IPv4 network such as "
         "127.0.0.1/255.255.255.255, 10.0.0.0/24 or 10.0.0.5 (in {file} line 2)",
@@ -108,7 +108,7 @@ CASES = {
     "acl_host_bits": (
         b"pbx:\n  ami_permit: [10.0.0.5/24]\n",
         "fejl i konfigurationen: pbx.ami_permit.0 = '10.0.0.5/24': værdien skal være et "
-        "netværk uden værtsbit: 10.0.0.0/24 for hele netværket eller adressen alene for "
+        "netværk uden satte værtsbit: 10.0.0.0/24 for hele netværket eller adressen alene for "
         "netop den ene vært (i {file} linje 2)",
         "config error: pbx.ami_permit.0 = '10.0.0.5/24': expected a network without host bits "
         "set: 10.0.0.0/24 for the whole network, or the address alone for that one host "
@@ -117,8 +117,8 @@ CASES = {
     "url_template": (
         b"shop:\n  return_label_url: 'https://s.dk/r/{order'\n",
         "fejl i konfigurationen: shop.return_label_url = 'https://s.dk/r/{order': værdien "
-        "skal være en URL-skabelon med pladsholderne {order}, hvor hver krøllet parentes er "
-        "lukket, og en krøllet parentes, der skal stå som tegn, er skrevet dobbelt "
+        "skal være en URL-skabelon med pladsholderne {order}, hvor hver tuborgklamme er "
+        "lukket, og en tuborgklamme, der skal stå som tegn, er skrevet dobbelt "
         "({{ eller }}) (i {file} linje 2)",
         "config error: shop.return_label_url = 'https://s.dk/r/{order': expected a URL "
         "template with {order} placeholders, each brace closed, and a brace meant as a "
@@ -127,8 +127,8 @@ CASES = {
     "dial_string": (
         b"callbacks:\n  dial_string: 'PJSIP/}{e164}@my-trunk'\n",
         "fejl i konfigurationen: callbacks.dial_string = 'PJSIP/}{e164}@my-trunk': værdien "
-        "skal være en opkaldsstreng som PJSIP/{e164}@my-trunk, hvor hver krøllet parentes er "
-        "lukket, og en krøllet parentes, der skal stå som tegn, er skrevet dobbelt "
+        "skal være en opkaldsstreng, fx PJSIP/{e164}@my-trunk, hvor hver tuborgklamme er "
+        "lukket, og en tuborgklamme, der skal stå som tegn, er skrevet dobbelt "
         "({{ eller }}) (i {file} linje 2)",
         "config error: callbacks.dial_string = 'PJSIP/}{e164}@my-trunk': expected a dial "
         "string such as PJSIP/{e164}@my-trunk, each brace closed, and a brace meant as a "
@@ -145,7 +145,7 @@ CASES = {
     "caller_id_number": (
         b"callbacks:\n  caller_id: 'Spillway <70 20 12 3x>'\n",
         "fejl i konfigurationen: callbacks.caller_id = 'Spillway <70 20 12 3x>': værdien skal "
-        "være en nummervisning med et gyldigt telefonnummer, fx 'Jeres Firma <+4532123456>' "
+        "være en nummervisning med et gyldigt telefonnummer, fx 'Jeres Butik <+4532123456>' "
         "('70 20 12 3x' er ikke et gyldigt nummer) (i {file} linje 2)",
         "config error: callbacks.caller_id = 'Spillway <70 20 12 3x>': expected a caller ID "
         "with a valid phone number, e.g. 'Your Shop <+4532123456>' ('70 20 12 3x' is not one) "
@@ -154,8 +154,8 @@ CASES = {
     "host_caller_id": (
         b"pbx:\n  mode: host\ncallbacks:\n  dial_string: PJSIP/{e164}@trunk\n",
         "fejl i konfigurationen: callbacks.caller_id = 'Spillway <4500000000>': med pbx.mode: "
-        "host skal værdien være jeres eget nummer, fx 'Jeres Firma <+4532123456>' (dette er "
-        "sandkassens nummervisning, et nummer, ingen kunde kan ringe tilbage til) "
+        "host skal værdien være butikkens eget nummer, fx 'Jeres Butik <+4532123456>' (det "
+        "her er sandkassens nummervisning: et nummer, som ingen kunde kan ringe tilbage til) "
         "(den indbyggede standardværdi; pbx.mode i {file} linje 2)",
         "config error: callbacks.caller_id = 'Spillway <4500000000>': expected the shop's own "
         "number with pbx.mode: host, e.g. 'Your Shop <+4532123456>' (this is the sandbox's "
@@ -165,8 +165,9 @@ CASES = {
     "not_an_industry": (
         b"callbacks:\n  segment_industry: {salg: kontorartikler}\n",
         "fejl i konfigurationen: callbacks.segment_industry.salg = 'kontorartikler': værdien "
-        "skal være 'consumer' eller 'it', de brancher, der har et udgangsmønster for sig selv "
-        "(udelad segmentet, så starter det fra almindelig kontortid) (i {file} linje 2)",
+        "skal være 'consumer' eller 'it': de brancher, der har deres eget udgangspunkt, før "
+        "der er data (udelad segmentet, så tager det udgangspunkt i almindelig kontortid) "
+        "(i {file} linje 2)",
         "config error: callbacks.segment_industry.salg = 'kontorartikler': expected 'consumer' "
         "or 'it', the industries with a cold-start shape of their own (leave a segment out "
         "and it starts from ordinary business hours) (in {file} line 2)",

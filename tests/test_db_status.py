@@ -98,7 +98,10 @@ def test_the_migration_numbers_have_no_gap_but_the_declared_unused_ones() -> Non
     ("language", "said"),
     [
         ("en", "there is no migration 21: the number was never used, so nothing is missing"),
-        ("da", "der findes ingen migrering 21: nummeret blev aldrig brugt, så der mangler intet"),
+        (
+            "da",
+            "der findes ingen migrering 21: nummeret er aldrig blevet brugt, så der mangler intet",
+        ),
     ],
 )
 def test_status_says_why_a_number_is_missing_from_the_list(

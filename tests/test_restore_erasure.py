@@ -51,7 +51,7 @@ def _erase_between_backup_and_restore(tmp_path: Path, env: dict[str, str], backu
 
 @pytest.mark.parametrize(
     ("language", "erased_again"),
-    [("en", "erased 1 person again"), ("da", "slettede 1 person igen")],
+    [("en", "erased 1 person again"), ("da", "slettede igen 1 person")],
 )
 def test_a_restore_does_not_bring_an_erased_customer_back(
     tmp_path: Path, language: str, erased_again: str

@@ -121,16 +121,16 @@ SCRATCH_SAID = {
     ),
     "da": (
         "bruger en kopi af {db}, der kasseres bagefter: intet af det, opkaldet gør, når den "
-        "rigtige database (--live bruger den)",
+        "rigtige database (med --live bruges den)",
         "bruger en tom database, der kasseres bagefter (der laves ingen kopi af {db}): intet af "
-        "det, opkaldet gør, når den rigtige database (--live bruger den)",
+        "det, opkaldet gør, når den rigtige database (med --live bruges den)",
         "--live: tilbagekald, sager og sms'er skrives i den rigtige database {db}",
         "butikken har ingen ordrer eller varer, så botten kan ikke slå nogen op: en rigtig butik "
         "sætter shop.api_url og shop.api_token i konfigurationen, så henter botten ordrer og "
         "lager fra butikssystemet",
         "kun for at prøve botten af: `spillway demo seed` skriver en opdigtet butik (ordrer, "
         "varer og en kunde) i den konfigurerede database, {db}; giv den en prøvekonfiguration "
-        "med sin egen database (`spillway --config prøve.yaml demo seed`), aldrig en rigtig "
+        "med en separat database (`spillway --config test.yaml demo seed`), aldrig en rigtig "
         "butiks",
     ),
 }

@@ -18,17 +18,17 @@ CASES = {
     "not-yaml": (
         "periods:\n  - name: a\n  x: : y\n",
         " line 3: not valid YAML (look at the indentation and the colons there)",
-        " linje 3: er ikke gyldig YAML (se efter indrykningen og kolonerne dér)",
+        " linje 3: ugyldig YAML (se efter indrykning og koloner dér)",
     ),
     "no-periods": (
         "holidays: []\n",
         " line 1: expected 'periods:' with a list of {name, from, to, region} entries",
-        " linje 1: der skal stå 'periods:' med en liste af poster {name, from, to, region}",
+        " linje 1: der skal stå 'periods:' med en liste over poster {name, from, to, region}",
     ),
     "unknown-top-key": (
         "periods: []\nholidays: []\n",
         ": unknown key 'holidays' (only 'periods')",
-        ": ukendt nøgle 'holidays' (kun 'periods')",
+        ": ukendt nøgle 'holidays' (kun 'periods' er tilladt)",
     ),
     "not-a-mapping": (
         "periods:\n  - vinterferie\n",
@@ -43,7 +43,7 @@ CASES = {
     "bad-date": (
         "periods:\n  - {name: a, from: 2026-13-01, to: 2026-12-24}\n",
         " line 2: periods.0.from: expected a date such as 2027-02-13",
-        " linje 2: periods.0.from: skal være en dato som 2027-02-13",
+        " linje 2: periods.0.from: skal være en dato, fx 2027-02-13",
     ),
     "missing": (
         "periods:\n  - {from: 2026-01-01, to: 2026-01-05}\n",
@@ -63,7 +63,7 @@ CASES = {
     "unknown-region": (
         "periods:\n  - {name: a, from: 2026-01-01, to: 2026-01-05, region: dk-week7}\n",
         ": no period for region 'dk-week9' (it has: dk-week7)",
-        ": ingen periode for regionen 'dk-week9' (den har: dk-week7)",
+        ": ingen periode for regionen 'dk-week9' (der er perioder for: dk-week7)",
     ),
 }
 
@@ -87,7 +87,7 @@ def test_a_file_that_cannot_be_read_says_why_in_words(tmp_path: Path) -> None:
     for path, en, da in (
         (tmp_path / "none.yaml", "there is no such file", "filen findes ikke"),
         (tmp_path, "a folder, not a file", "det er en mappe, ikke en fil"),
-        (latin, "not UTF-8 text", "er ikke UTF-8-tekst"),
+        (latin, "not UTF-8 text", "filen er ikke UTF-8-tekst"),
     ):
         with pytest.raises(ConfigError) as refused:
             load_calendar(path)
