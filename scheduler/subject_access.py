@@ -26,7 +26,9 @@ Each open callback's timing names two moments of the first call: ``promised_by``
 the customer was promised, and ``deadline_at``, the scheduler's own target for
 conventional timing (earlier, for a request timed by prediction, which is promised
 the close of its day); each has words beside it saying which is the promise, and
-``given_up_at`` (with its words) when no call comes any more.
+``given_up_at`` (with its words) when no call comes any more, ``expires_at`` (with its
+words) when the request expires by the shop's own rule (later than ``given_up_at`` when
+the time the customer asked for ends first).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def _with_hash_words(context: dict[str, Any], text: ConsoleText) -> dict[str, An
 
 def timing_words(explained: Mapping[str, Any], text: ConsoleText) -> dict[str, Any]:
     """An explanation's JSON with the words that say which of its moments is the promise
-    beside ``promised_by``, ``deadline_at`` and ``given_up_at``."""
+    beside ``promised_by``, ``deadline_at``, ``given_up_at`` and ``expires_at``."""
     same = explained["deadline_at"] == explained["promised_by"]
     words = {
         "promised_by": "dp.export_fields.promised_by",
@@ -133,6 +135,13 @@ def timing_words(explained: Mapping[str, Any], text: ConsoleText) -> dict[str, A
             "dp.export_fields.given_up_window"
             if explained["given_up_at"] != explained["expires_at"]
             else "dp.export_fields.given_up"
+        ),
+        # The request's own expiry: said beside it too, so the two moments of the end of a
+        # request (expires_at, given_up_at) are not left for the reader to tell apart.
+        "expires_at": (
+            "dp.export_fields.expires_window"
+            if explained["given_up_at"] != explained["expires_at"]
+            else "dp.export_fields.expires"
         ),
     }
     out: dict[str, Any] = {}

@@ -19,8 +19,9 @@ from scheduler import do_not_call, intake
 from scheduler.dialer import Dialer, DialerConfig
 from scheduler.intake import NewRequest
 from scheduler.requests import RequestSource
-from scheduler.subject_access import TIME_FIELD, export_person
+from scheduler.subject_access import TIME_FIELD, export_person, timing_words
 from scheduler.timing.model_keeper import ModelKeeper
+from spillway.console_text import load_console_text
 from spillway.erasure import forget
 from spillway.errors import ConfigError
 from spillway.language_pack import load_pack
@@ -412,3 +413,72 @@ async def test_an_export_of_an_unknown_number_says_so_and_stays_json(
     known = CliRunner().invoke(app, ["gdpr", "export", BO], env=env)
     # Rows found: nothing to add but the database's name.
     assert known.exit_code == 0 and without_database_line(known.stderr) == ""
+
+
+EXPIRES = {"en": "by our own rule", "da": "efter vores egen regel"}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_expiry_is_said_beside_it_and_the_json_keeps_its_keys(
+    world: SqliteStore, language: str
+) -> None:
+    """A Danish admin: the export showed ``expires_at`` and ``given_up_at`` and explained
+    only the second. Now both are; every key the JSON had is still there, as it was."""
+    settings = Settings(shop={"language": language})
+    found = export_person(world, "+45" + BO, settings, now=time.time())
+    exported = json.loads(found.json_text())
+    [timing] = exported["callback_timing"]
+    [explained] = found.explanations
+    words = {"promised_by_words", "deadline_at_words", "given_up_at_words", "expires_at_words"}
+    coded = {"plan_reason_words"} if explained.plan_reason else set()
+    assert set(timing) == set(explained.as_json()) | words | coded
+    zone = ZoneInfo("Europe/Copenhagen")
+    expires = datetime.fromtimestamp(explained.expires_at, zone)
+    assert timing["expires_at"] == expires.isoformat(timespec="seconds")
+    assert EXPIRES[language] in timing["expires_at_words"]
+    # The two end moments are told apart: the expiry's words name the other field.
+    assert "given_up_at" in timing["expires_at_words"]
+    assert list(exported) == [
+        "phone",
+        "exported_at",
+        "time_zone",
+        "purposes",
+        "data",
+        "callback_timing",
+    ]
+
+
+async def test_gdpr_export_format_text_writes_the_letter_in_the_shops_language(
+    world: SqliteStore, tmp_path: Path
+) -> None:
+    """`--format text` writes the letter in shop.language (the customer's, whatever the
+    console's), with no stored codes; without it the JSON as before."""
+    env = {
+        "SPILLWAY_STORAGE__SQLITE_PATH": str(world.path),
+        "SPILLWAY_SHOP__LANGUAGE": "da",
+        "SPILLWAY_WEB__LANGUAGE": "en",
+    }
+    out = tmp_path / "bo.txt"
+    done = CliRunner().invoke(
+        app, ["gdpr", "export", BO, "--format", "text", "--out", str(out)], env=env
+    )
+    assert done.exit_code == 0, done.output
+    letter = out.read_text(encoding="utf-8")
+    assert letter.startswith("Det har Spillway Demo Shop gemt om dig")
+    assert "Status: venter" in letter and "Dine rettigheder" in letter
+    assert '"status"' not in letter and "pending" not in letter
+    plain = CliRunner().invoke(app, ["gdpr", "export", BO], env=env)
+    assert json.loads(plain.stdout)["phone"] == "+45" + BO
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_an_expiry_after_the_asked_window_says_the_window_ends_first(language: str) -> None:
+    """The Danish admin's case: expires_at 10 December, given_up_at 7 December (the time
+    the customer asked for ends first): the expiry's words say why no call comes after
+    the earlier moment."""
+    text = load_console_text(language)
+    moments = {"promised_by": 1.0, "deadline_at": 1.0, "given_up_at": 5.0, "expires_at": 9.0}
+    said = timing_words(moments, text)
+    assert said["expires_at_words"] == text("dp.export_fields.expires_window")
+    assert said["given_up_at_words"] == text("dp.export_fields.given_up_window")
+    assert list(said)[: len(moments) * 2 : 2] == list(moments)  # each word after its field

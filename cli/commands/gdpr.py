@@ -8,6 +8,7 @@ by the map of personal data (:mod:`spillway.personal_data`).
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -27,6 +28,7 @@ from scheduler.forget_person import (
     preview_forget,
 )
 from scheduler.subject_access import export_person
+from scheduler.subject_letter import subject_letter
 from spillway.audit import audit_log, checked_reason, current_actor
 from spillway.console_text import ConsoleText, console_language, load_console_text
 from spillway.errors import InputError
@@ -41,6 +43,15 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+class ExportFormat(StrEnum):
+    """What `gdpr export` writes: the JSON of every row, or the letter to the customer."""
+
+    JSON = "json"
+    TEXT = "text"
+
+
 PhoneArg = Annotated[str, typer.Argument(help="The person's number, national or E.164.")]
 
 
@@ -61,18 +72,29 @@ def export(
     ctx: typer.Context,
     phone: PhoneArg,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the JSON here (default: stdout).")
+        Path | None, typer.Option("--out", "-o", help="Write it here (default: stdout).")
     ] = None,
+    format_: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="json: every stored row, for machines (the default); text: a letter to "
+            "the customer in the shop's language (shop.language), everything in words.",
+        ),
+    ] = ExportFormat.JSON,
 ) -> None:
     """Everything stored about a person, as JSON, with the explanation of each open
-    callback's timing (the right of access, GDPR Art. 15). Nothing stored: the JSON still
-    (no rows), and a sentence saying so on stderr, so a script reading stdout gets JSON."""
+    callback's timing (the right of access, GDPR Art. 15); --format text: the same as a
+    letter to hand the customer. Nothing stored: the JSON still (no rows), and a sentence
+    saying so on stderr, so a script reading stdout gets JSON."""
+    settings = app_context(ctx).settings
     e164 = _e164(ctx, phone)
     with _store(ctx) as db:
-        found = export_person(
-            db, e164, app_context(ctx).settings, now=time.time(), actor=current_actor()
-        )
-    text = found.json_text()
+        found = export_person(db, e164, settings, now=time.time(), actor=current_actor())
+    if format_ is ExportFormat.TEXT:
+        text = subject_letter(found, settings)
+    else:
+        text = found.json_text()
     t = _text(ctx)
     if found.rows == 0:
         nothing = t("cli.gdpr.nothing_stored", phone=mask_phone(e164))
