@@ -157,6 +157,10 @@ def test_the_same_window_in_every_language(
         ("ved tretiden", "i dag omkring klokken femten"),
         ("hurtigst muligt", "hurtigst muligt"),
         ("i morgen", "i morgen"),
+        # "Efter frokost" is the afternoon, not lunchtime ("frokost" is in both).
+        ("på fredag efter frokost", "på fredag eftermiddag, mellem klokken tolv og sytten"),
+        ("i morgen efter frokosten", "i morgen eftermiddag, mellem klokken tolv og sytten"),
+        ("på fredag ved frokosttid", "på fredag ved frokosttid, mellem klokken elleve og tretten"),
     ],
 )
 def test_danish_windows_are_said_back_in_danish(said: str, words: str) -> None:
