@@ -1,6 +1,6 @@
 """`spillway chat --language da --script FILE --json`: Danish scripted conversations.
 
-Twelve flows written as Danish callers speak (tests/scripts_da), replayed through
+Thirteen flows written as Danish callers speak (tests/scripts_da), replayed through
 the Danish pack's fallback classifier against a database seeded with `spillway demo
 seed` (which loads the Danish product and order-line names). Each must reach the
 same actions and outcome as its English counterpart in tests/test_chat_script.py:
@@ -53,6 +53,7 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
     "tilbageopkald": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], 0),
     "tilbageopkald_tid": (CALLER, "callback", ["confirm_callback", "callback_recorded"], 0),
     "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_input"], 0),
+    "bande": (None, "handoff", ["ask_order_number", "transfer_upset"], 0),
 }  # fmt: skip
 
 

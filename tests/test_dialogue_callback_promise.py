@@ -340,7 +340,7 @@ ANY_TIME_PROMISE = {
     ),
     "da": (
         "på søndag",
-        "så regner vi med at ringe, når du sandsynligvis har tid, senest i dag.",
+        "så regner vi med at ringe senest i dag.",
     ),
 }
 

@@ -223,3 +223,15 @@ async def test_a_re_ask_of_the_order_number_does_not_apologise_again(
     assert denied.text == say("deny_order_number") + say("ask_order_number"), denied.text
     again = await d.handle(Silence())
     assert again.text == f"{say('reprompt_silence')} {say('ask_order_number')}", again.text
+
+
+async def test_a_danish_caller_without_the_order_number_hears_the_way_to_a_colleague(
+    demo: Backends,
+) -> None:
+    # A caller who has no order number to hand was asked for it again and again, and
+    # told only "Undskyld, det forstod jeg ikke"; the question names key 0, and 0 works.
+    d = _dialogue(demo, "da")
+    asked = await _said(d, TextTurn(WHERE_IS_MY_ORDER["da"]))
+    assert asked.action == "ask_order_number" and "tryk 0 for en kollega" in asked.text, asked
+    put_through = await d.handle(Dtmf("0"))
+    assert (put_through.action, put_through.transfer) == ("transfer", True), put_through

@@ -129,6 +129,9 @@ SAME_WINDOWS = [
     ("tomorrow after 5 pm", "i morgen efter klokken fem", "Tue 17:00", "Wed 00:00"),
     ("this evening", "i aften", "Mon 17:00", "Mon 20:00"),
     ("around lunch", "ved frokosttid", "Mon 11:00", "Mon 13:00"),
+    # An hour named with a part of the day is that hour, not the whole part.
+    ("at three this afternoon", "klokken tre i eftermiddag", "Mon 14:45", "Mon 15:45"),
+    ("tomorrow morning at ten", "i morgen klokken ti om formiddagen", "Tue 09:45", "Tue 10:45"),
     ("in two hours", "om to timer", "Mon 11:00", "Mon 12:00"),
     ("in an hour", "om en time", "Mon 10:00", "Mon 11:00"),
     ("in half an hour", "om en halv time", "Mon 09:30", "Mon 10:30"),
@@ -157,6 +160,13 @@ def test_the_same_window_in_every_language(
         ("ved tretiden", "i dag omkring klokken femten"),
         ("hurtigst muligt", "hurtigst muligt"),
         ("i morgen", "i morgen"),
+        # "Efter frokost" is the afternoon, not lunchtime ("frokost" is in both).
+        ("på fredag efter frokost", "på fredag eftermiddag, mellem klokken tolv og sytten"),
+        ("i morgen efter frokosten", "i morgen eftermiddag, mellem klokken tolv og sytten"),
+        ("på fredag ved frokosttid", "på fredag ved frokosttid, mellem klokken elleve og tretten"),
+        # "Klokken elleve i aften" is 23:00 (outside calling hours, and so refused), never
+        # the whole evening, 17-20, as it was heard.
+        ("klokken elleve i aften", "i aften omkring klokken treogtyve"),
     ],
 )
 def test_danish_windows_are_said_back_in_danish(said: str, words: str) -> None:

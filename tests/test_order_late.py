@@ -51,3 +51,13 @@ def test_today_or_a_coming_day_is_expected(language: str, status: str, days: int
     when = Calendar(ZONE, lambda: NOW).when(NOW + days * DAY_S)
     assert say(f"{stem}_expected", when=when) in text, text
     assert say(f"{stem}_late", when=when) not in text, text
+
+
+def test_a_late_order_in_danish_reads_as_spoken_danish() -> None:
+    # "Den var ventet leveret ..." was English word order; a Danish agent says
+    # "skulle have været leveret".
+    text = _said("da", "shipped", -3)
+    assert (
+        "Den skulle have været leveret for 3 dage siden, fredag den 4. december, "
+        "så den er forsinket. Det beklager vi." in text
+    ), text

@@ -47,6 +47,7 @@ from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
+from bot.dialogue.swearing import swears
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
@@ -59,11 +60,6 @@ MAX_INPUT_CHARS = 500
 _DTMF_RE = re.compile(r"^[0-9*#A-D]+$")
 # What a recogniser writes for a number ("10044", "20 12 34 56", "100-44").
 _SPOKEN_NUMBER_RE = re.compile(r"\d[\d \-]{2,}\d")
-_SWEAR_RE = re.compile(
-    r"\b(fuck\w*|shit\w*|damn\w*|crap\w*|bastard\w*|bloody|bollocks|arse\w*|ass|asshole\w*"
-    r"|piss\w*|wtf|idiot\w*|stupid)\b",
-    re.IGNORECASE,
-)
 # The DTMF menu, as the greeting's reprompt announces it.
 _MENU = {
     "1": Intent.ORDER_STATUS,
@@ -227,7 +223,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             # Key 0 is a colleague wherever the caller is (the prompts say so).
             return self._transfer(say("transfer"), fixed=True)
         prefix = ""
-        if isinstance(event, TextTurn) and _SWEAR_RE.search(event.text):
+        if isinstance(event, TextTurn) and swears(event.text, self.config.language):
             self._swears += 1
             if self._swears >= 2:
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)

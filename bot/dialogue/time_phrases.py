@@ -240,6 +240,9 @@ def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours
     part = next((p for w, p in g.part_words if w in words), None)
     if part is not None:
         start, end = g.parts[part]
+    # An hour named with the part ("at three this afternoon") is the caller's hour, not
+    # the whole afternoon; an "after" or a "before" keeps the part's other end.
+    part_only = part is not None
     if (m := g.in_hours_re.search(words)) is not None and today:
         # "in two hours": from then, for an hour (a caller who says it means soon).
         opens = here.hour + here.minute / 60 + g.in_hours_numbers[m.group("n")]
@@ -252,11 +255,17 @@ def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours
             start = _hour(g, m.group(2), m.group(3), afternoon_default=True)
             end = end if end is not None and end > start else None
             words = words[: m.start()] + words[m.end() :]  # "not before ten" is no "before"
+            part_only = False
         if (m := g.before_re.search(words)) is not None:
             end = _hour(g, m.group(2), m.group(3), afternoon_default=False)
             start = start if start is not None and start < end else None
-        if (m := g.at_re.search(words)) is not None and start is None and end is None:
+            part_only = False
+        if (m := g.at_re.search(words)) is not None and (
+            part_only or (start is None and end is None)
+        ):
             at = _hour(g, m.group(2), m.group(3), afternoon_default=True)
+            if part is not None and g.parts[part][0] >= 12 and at < 12:
+                at += 12  # "klokken elleve i aften" is 23:00, not 11:00
             start, end = max(at - 0.25, 0.0), min(at + 0.75, 24.0)
             around = at
     if start is None and end is None:
