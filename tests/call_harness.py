@@ -45,6 +45,26 @@ def routing_settings(base: Settings, transport: str = "", **queue: Any) -> Setti
     return base.model_copy(update={"queue": merged, "controller": controller})
 
 
+def calls_any_time(settings: Settings) -> Settings:
+    """``settings`` with calls allowed at every hour of every day, holidays included.
+
+    A script's "this afternoon" is checked against the calling rules on the real
+    clock; with the shop's own hours a run on a Sunday, or on a Saturday evening, is
+    rightly asked for another time, and the scripted caller has none to give.
+    """
+    every_hour = (0.0, 24.0)
+    callbacks = settings.callbacks.model_copy(
+        update={
+            "weekdays": every_hour,
+            "saturday": every_hour,
+            "sunday": every_hour,
+            "holidays": None,
+            "extra_holidays": (),
+        }
+    )
+    return settings.model_copy(update={"callbacks": callbacks})
+
+
 async def _cli(pbx: PbxHandle, command: str) -> str:
     """CLI output, or "" while the command fails (module or queue still loading)."""
     try:

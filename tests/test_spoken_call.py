@@ -23,7 +23,7 @@ from bot.nlu.engine import NluEngine
 from bot.voice_bot import SpeechBot, VoiceBotConfig
 from cli.commands.call import CallSpec, PlacedCall, place_calls
 from spillway.storage import SqliteStore
-from tests.call_harness import routing_settings
+from tests.call_harness import calls_any_time, routing_settings
 from tests.conftest import PbxHandle
 from tests.test_chat_script import CALLER, EXPECTED, SCRIPTS
 from tests.voice_caller import speech_models
@@ -52,7 +52,7 @@ async def place_spoken(
     concurrency: int = 1,
 ) -> list[PlacedCall]:
     """`spillway call`'s path for ``specs``, with the speech bot on the seeded ``shop``."""
-    settings = routing_settings(pbx.settings, transport, agents=0)
+    settings = calls_any_time(routing_settings(pbx.settings, transport, agents=0))
     settings = settings.model_copy(
         update={"storage": settings.storage.model_copy(update={"sqlite_path": shop.path})}
     )
