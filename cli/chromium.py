@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from spillway.wording import Wording, worded
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless",
@@ -29,12 +31,13 @@ CHROMIUM_ARGS = (
 )
 
 
-def missing() -> str | None:
-    """Why no browser can be driven here, or None."""
+def missing() -> Wording | None:
+    """Why no browser can be driven here (what to install), or None: the pack's words,
+    said in the admin's language by the demo, in English by ``str()`` (a test's skip)."""
     if importlib.util.find_spec("playwright") is None:
-        return "Playwright is not installed (pip install 'spillway[dev]')"
+        return worded("cli.chromium.no_playwright")
     if not CHROMIUM.exists():
-        return f"no Chromium at {CHROMIUM} (apt install chromium)"
+        return worded("cli.chromium.no_chromium", path=CHROMIUM)
     return None
 
 

@@ -44,7 +44,7 @@ def reading(settings: Settings, language: Language | None) -> Reading:
 def customer_quote(text: ConsoleText, said: list[str], shop_language: str) -> str:
     """``said`` (the lines told to the customer) quoted, with the language they were said
     in named in ``text``'s."""
-    name = text.strings.get(f"cli.language_name.{shop_language}", shop_language)
+    name = text.language_name(shop_language)
     return text("cli.customer_quote", language=name, said=" ".join(said))
 
 

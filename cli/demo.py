@@ -7,6 +7,10 @@ overflow call (the agents busy, a Piper caller voice asking about an order
 through the real media path), runs the doctor, and ends with a simulated
 pilot month in a console database of its own (:mod:`cli.demo_console`),
 printing the command, URL and login that open it.
+
+It narrates in the admin's language (:func:`cli.admin_words.admin_words`, the
+``cli.demo`` words), as the doctor's table in it; the caller and the bot speak
+the shop's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agi.fastagi import FastAgiServer
@@ -37,7 +42,7 @@ from dialplan.sandbox import Sandbox
 from spillway import paths
 from spillway.ami import AmiClient
 from spillway.call import CallOutcome
-from spillway.console_text import load_console_text
+from spillway.console_text import ConsoleText
 from spillway.errors import NluError
 from spillway.language_pack import DEFAULT_LANGUAGE, load_pack
 from spillway.settings import Settings
@@ -64,6 +69,7 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
     the model, about a minute; Rasa itself takes up to a minute to load.
     """
     language = settings.shop.language
+    words = admin_words(settings)
     if not settings.nlu.uses_rasa:
         return False  # nlu.rasa_url is empty: the fallback classifier alone, as configured
     try:
@@ -76,12 +82,14 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
             return True
         if language == DEFAULT_LANGUAGE:
             return True  # an English service the admin trained from a project of their own
-        console.print(
-            f"[yellow]Rasa on {settings.nlu.rasa_url} serves another model ({model}), "
-            f"not the {language} pack's: the conversation is understood by the {language} "
-            "fallback classifier[/] (`spillway nlu serve --language "
-            f"{language}` serves it with Rasa)"
+        said = words(
+            "cli.demo.other_model",
+            url=settings.nlu.rasa_url,
+            model=model,
+            language=words.language_name(language),
         )
+        fix = words("cli.demo.other_model_fix", code=language)
+        console.print(f"[yellow]{escape(said)}[/] ({escape(fix)})")
         return False
     log_path = settings.paths.cache_dir / "nlu-serve.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,44 +110,48 @@ async def ensure_nlu_service(settings: Settings, console: Console, timeout_s: fl
         )
     (settings.paths.cache_dir / "nlu-serve.pid").write_text(f"{process.pid}\n")
     deadline = time.monotonic() + timeout_s
-    with console.status(f"starting the Rasa NLU service (log: {log_path})"):
+    with console.status(escape(words("cli.demo.nlu_starting", log=log_path))):
         while time.monotonic() < deadline:
             if process.returncode is not None:
-                raise NluError(
-                    f"`spillway nlu serve` exited with {process.returncode}", hint=f"see {log_path}"
-                )
+                raise NluError.worded("serve_exited", exit=process.returncode, log=log_path)
             answered = await check_nlu(settings)
             if answered.ok and not answered.warning:  # a warning: only the fallback answers
-                console.print(f"[green]Rasa NLU service up[/] on {settings.nlu.rasa_url}")
+                console.print(
+                    f"[green]{escape(words('cli.demo.nlu_up', url=settings.nlu.rasa_url))}[/]"
+                )
                 return True
             await asyncio.sleep(1.0)
-    raise NluError(f"Rasa did not answer within {timeout_s:g} s", hint=f"see {log_path}")
+    raise NluError.worded("no_answer", seconds=f"{timeout_s:g}", log=log_path)
 
 
 async def run_demo(
     settings: Settings, sandbox: Sandbox, console: Console, *, config_path: Path | None = None
 ) -> bool:
     """Run the demo in ``shop.language``; return whether everything passed."""
+    words = admin_words(settings)
     rasa = await ensure_nlu_service(settings, console)
     server = FastAgiServer(max_connections=settings.controller.max_connections)
     route = SelftestRoute()
     route.install(server)
     await server.start(settings.controller.bind_host, settings.controller.fastagi_port)
-    console.print(
-        f"FastAGI listening on {settings.controller.bind_host}:{settings.controller.fastagi_port}"
-    )
+    address = f"{settings.controller.bind_host}:{settings.controller.fastagi_port}"
+    console.print(words("cli.demo.fastagi", address=address), markup=False)
     try:
         ami = await AmiClient.connect(sandbox.ami_endpoint())
         try:
             result = await place_selftest_call(ami, route)
         finally:
             await ami.close()
-        console.print(
-            f"[green]call placed[/]: {result.channel} reached our FastAGI route "
-            f"'selftest' (params {result.params}), which read SPILLWAY_SELFTEST="
-            f"{result.marker} and answered {result.reply!r}; Asterisk reported "
-            f"{result.user_event.get('Reply')!r} back over AMI in {result.elapsed_ms:.0f} ms"
+        placed = words(
+            "cli.demo.call_placed",
+            channel=result.channel,
+            params=result.params,
+            marker=result.marker,
+            reply=repr(result.reply),
+            reported=repr(result.user_event.get("Reply")),
+            ms=words.number(result.elapsed_ms),
         )
+        console.print(f"[green]{escape(placed)}[/]")
         conversation_ok = await demo_conversation(settings, console, rasa=rasa)
     finally:
         with contextlib.suppress(Exception):
@@ -147,10 +159,10 @@ async def run_demo(
     spoken_ok = await demo_spoken_call(settings, console)
     # The demo runs the controller and no scheduler only for its own calls.
     checks = await run_checks(settings, services=False)
-    checks_ok = print_checks(console, checks, admin_words(settings))
+    checks_ok = print_checks(console, checks, words)
     # Last: a simulated month to look at in the console (its own database and secrets).
     demo = await asyncio.to_thread(prepare_demo_console, settings, console, config_path=config_path)
-    await asyncio.to_thread(demo_screenshot, demo, console, config_path)
+    await asyncio.to_thread(demo_screenshot, demo, console, config_path, words)
     console.print(left_behind(settings), markup=False)
     return checks_ok and conversation_ok and spoken_ok
 
@@ -165,20 +177,24 @@ def left_behind(settings: Settings) -> str:
     )
 
 
-def demo_screenshot(demo: DemoConsole, console: Console, config_path: Path | None) -> None:
+def demo_screenshot(
+    demo: DemoConsole, console: Console, config_path: Path | None, words: ConsoleText
+) -> None:
     """The Overview of the demo's month in headless Chromium, saved to a path it prints."""
     why_not = screenshot.missing()
     if why_not is not None:
-        console.print(f"[yellow]no screenshot of the console[/]: {why_not}")
+        console.print(
+            f"[yellow]{escape(words('cli.demo.no_screenshot', why=why_not.said(words)))}[/]"
+        )
         return
-    with console.status("taking a screenshot of the console's Overview (headless Chromium)"):
+    with console.status(escape(words("cli.demo.screenshot_taking"))):
         shot = screenshot.screenshot_overview(
             demo,
             demo.folder / "overview.png",
             data_dir=demo.folder / "data",
             config_path=config_path,
         )
-    console.print(f"the console's Overview of the simulated month: {shot}", markup=False)
+    console.print(words("cli.demo.screenshot", path=shot), markup=False)
 
 
 async def demo_spoken_call(settings: Settings, console: Console) -> bool:
@@ -193,17 +209,14 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     resolved passes when the caller was answered in the language and never
     dropped, and the demo says so.
     """
-    from cli.admin_words import admin_words
     from cli.commands.call import CallSpec, place_calls, show_turns
 
     words = admin_words(settings)
 
     agents = settings.queue.agents
     language = settings.shop.language
-    console.print(
-        f"placing a spoken overflow call: the {agents} simulated agents are busy, so call "
-        f"{agents + 1} goes to the bot (about a minute)"
-    )
+    busy = words.count("cli.demo.agents_busy", agents)
+    console.print(words("cli.demo.spoken_placing", busy=busy, call=agents + 1), markup=False)
     [placed] = await place_calls(
         settings,
         [CallSpec(demo_conversation_script(language), "demo", DEMO_CALLER.lstrip("+"))],
@@ -220,21 +233,30 @@ async def demo_spoken_call(settings: Settings, console: Console) -> bool:
     pack = load_pack(language)
     if not ok and pack.recogniser_weak:
         kept = result["outcome"] in SPOKEN_KEPT
-        # The demo's own lines are English: the pack's note is said in English too.
-        weak_note = load_console_text(DEFAULT_LANGUAGE)(
-            f"cli.doctor.recogniser_weak_note.{language}"
+        weak = words(
+            "cli.demo.weak",
+            language=words.language_name(language),
+            note=words(f"cli.doctor.recogniser_weak_note.{language}"),
+            kept=words("cli.demo.kept" if kept else "cli.demo.dropped"),
+            outcome=outcome_words(result["outcome"], words),
         )
-        console.print(
-            f"[yellow]the {pack.name} recogniser here is weak[/] ({weak_note}): "
-            f"the caller was {'kept' if kept else 'DROPPED'} ({result['outcome']})"
-        )
+        console.print(f"[yellow]{escape(weak)}[/]")
         ok = kept and any(t["heard"] for t in turns)
     colour = "green" if ok else "red"
-    console.print(
-        f"[{colour}]spoken call outcome: {result['outcome']}; the order question was "
-        f"{'answered' if answered else 'NOT answered'}[/]; the call (left caller, right bot): {wav}"
+    said = words(
+        "cli.demo.spoken_outcome",
+        outcome=outcome_words(result["outcome"], words),
+        answered=words("cli.demo.answered" if answered else "cli.demo.not_answered"),
+        wav=wav,
     )
+    console.print(f"[{colour}]{escape(said)}[/]")
     return ok
+
+
+def outcome_words(outcome: object, words: ConsoleText) -> str:
+    """A call's stored outcome in the admin's words (``outcome.resolved``: "løst"); one the
+    pack does not name as stored."""
+    return words.strings.get(f"outcome.{outcome}", str(outcome))
 
 
 async def demo_conversation(settings: Settings, console: Console, *, rasa: bool = True) -> bool:
@@ -255,14 +277,18 @@ async def demo_conversation(settings: Settings, console: Console, *, rasa: bool 
         source="demo",
     )
     *turns, result = records
-    table = Table(title=f"the bot's dialogue, caller {DEMO_CALLER} (a demo shop customer)")
-    for column in ("caller says", "understood as", "bot says"):
-        table.add_column(column, overflow="fold")
+    words = admin_words(settings)
+    table = Table(title=escape(words("cli.demo.dialogue_title", caller=DEMO_CALLER)))
+    for column in ("caller_says", "understood_as", "bot_says"):
+        table.add_column(escape(words(f"cli.demo.{column}")), overflow="fold")
     for turn in turns:
         understood = f"{turn['intent']} {turn['confidence']:.2f} ({turn['engine']})"
         table.add_row(turn["caller"], understood, turn["bot"])
     console.print(table)
     resolved = result.get("outcome") == CallOutcome.RESOLVED
     colour = "green" if resolved else "red"
-    console.print(f"[{colour}]conversation outcome: {result.get('outcome')}[/]")
+    said = words(
+        "cli.demo.conversation_outcome", outcome=outcome_words(result.get("outcome"), words)
+    )
+    console.print(f"[{colour}]{escape(said)}[/]")
     return resolved

@@ -23,6 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
+from rich.markup import escape
 
 from cli.admin_words import admin_words
 from cli.commands.simulate import store_run
@@ -73,13 +74,14 @@ def prepare_demo_console(
     set_secret("SPILLWAY_WEB__API_TOKEN", generate_secret(), path=secrets_file)
     storage = settings.storage.model_copy(update={"backend": "sqlite", "sqlite_path": database})
     world = load_world(repo_root() / DEMO_WORLD)
-    console.print(f"simulating a pilot month of {DEMO_WORLD} for the console (a few seconds)")
+    words = admin_words(settings)
+    console.print(words("cli.demo.simulating", world=DEMO_WORLD), markup=False)
     run = simulate(world, PolicyName.PILOT)
     period = store_run(
         storage,
         run,
         f"simulated: world {DEMO_WORLD.name}, policy pilot, seed {world.seed} (the demo)",
-        text=admin_words(settings),
+        text=words,
         say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )
     env = (
@@ -94,11 +96,11 @@ def prepare_demo_console(
     until = datetime.fromtimestamp(period.until, zone).date().isoformat()
     host = settings.web.bind_host
     url = f"http://{host}:{settings.web.port}/?window=range&since={since}&until={until}"
-    console.print(
-        "[bold]the console[/], on the demo's simulated month (its own database and secrets, "
-        "not yours):",
-    )
-    console.print(f"  {command}", markup=False, soft_wrap=True)
-    console.print(f"  then open {url}", markup=False, soft_wrap=True)
-    console.print(f"  and log in as {DEMO_USER} / {password}", markup=False, soft_wrap=True)
+    console.print(f"[bold]{escape(words('cli.demo.console'))}[/]")
+    for line in (
+        command,
+        words("cli.demo.console_open", url=url),
+        words("cli.demo.console_login", user=DEMO_USER, password=password),
+    ):
+        console.print(f"  {line}", markup=False, soft_wrap=True)
     return DemoConsole(folder, database, secrets_file, DEMO_USER, password, period, command, url)

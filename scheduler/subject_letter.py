@@ -6,7 +6,8 @@ request hands the customer this instead: what is held about them, table by table
 map of personal data, each thing said in words (a callback request's status and where
 it came from, its promise and last call, each call attempt and how it ended, what was
 said in a call, the signals), why it is held (the map's purposes) and for how long
-(the ``gdpr`` retention periods), and their right to have it erased.
+(the ``gdpr`` retention periods), and their right to have it erased, with whom to ask
+(``gdpr.contact`` as the admin wrote it, else the shop by its name).
 
 Every word is the language pack's (``dp.letter`` in console.yaml, codes through the
 pack's own words for them: ``status``, ``attempt``, ``table``; purposes and signal kinds
@@ -78,10 +79,18 @@ def subject_letter(found: SubjectExport, settings: Settings) -> str:
         "",
         _heading(w("rights_title")),
         *(INDENT + w(key) for key in ("right_access", "right_erasure", "right_calls")),
-        INDENT + w("ask", shop=settings.shop.name),
+        INDENT + _ask(settings, w),
         "",
     ]
     return "\n".join(lines)
+
+
+def _ask(settings: Settings, w: _Words) -> str:
+    """Whom to ask: ``gdpr.contact`` as the admin wrote it, else the shop by its name."""
+    contact = settings.gdpr.contact
+    if contact is None:
+        return w("ask", shop=settings.shop.name)
+    return w("ask_contact", shop=settings.shop.name, contact=contact)
 
 
 def _heading(words: str) -> str:

@@ -62,6 +62,7 @@ OWN_CHECKS = frozenset(
         "not_an_http_url",
         "not_a_time_zone",
         "not_a_country",
+        "not_a_contact",
         "not_a_dialled_country",
         "not_a_holiday_country",
         "not_hours",

@@ -93,6 +93,11 @@ class ConsoleText:
         with the language's thousands mark ("1.234 rækker")."""
         return self(f"{key}.{'one' if n == 1 else 'other'}", n=self.number(n), **values)
 
+    def language_name(self, code: str) -> str:
+        """A language's name in these words ("Danish", "dansk" for ``da``), as a person
+        calls it; the code itself for a language the pack does not name."""
+        return self.strings.get(f"cli.language_name.{code}", code)
+
     def group(self, prefix: str) -> dict[str, str]:
         """The keys under ``prefix`` (without it): the words a script is given."""
         start = prefix + "."

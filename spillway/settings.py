@@ -42,6 +42,7 @@ from spillway.currency import with_currency
 from spillway.errors import ConfigError
 from spillway.settings_types import (
     AclNetworks,
+    ContactLine,
     CountryCode,
     ExpandedPath,
     HttpUrlText,
@@ -382,7 +383,8 @@ class DashboardSettings(Section):
 
 
 class GdprSettings(Section):
-    """Data protection: how long personal data is kept, and the key of its keyed hashes."""
+    """Data protection: how long personal data is kept, whom customers ask about it, and
+    the key of its keyed hashes."""
 
     # Callback requests, cases and SMS (rows that carry a phone number), in months.
     phone_numbers_months: int = Field(24, ge=1)
@@ -390,6 +392,9 @@ class GdprSettings(Section):
     call_times_months: int = Field(12, ge=1)
     # The scheduler daemon applies retention once a day; false: only `spillway gdpr retention`.
     daily_retention: bool = True
+    # Whom a customer contacts about their data, as `gdpr export --format text`'s letter
+    # says it ("privacy@shop.dk, 70 20 30 40"); unset: the letter names shop.name.
+    contact: ContactLine | None = None
     # HMAC key for the numbers kept as keyed hashes (a forgotten person's do-not-call
     # entry): SPILLWAY_GDPR__HASH_KEY or the secrets file, never the YAML.
     hash_key: SecretStr | None = None

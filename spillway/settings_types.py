@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 # "~" in a configured path means the home of the user running Spillway.
@@ -134,6 +134,22 @@ def hours_shape(value: object) -> object:
             "not_hours", "[start, end) hours such as [8, 20], or null for no calls that day"
         )
     return value
+
+
+def contact_line(value: str) -> str:
+    """Whom a customer contacts about their data: one line of the letter, as written
+    (surrounding spaces dropped); blank or several lines is refused, not printed."""
+    said = value.strip()
+    if not said or "\n" in said or "\r" in said:
+        raise PydanticCustomError(
+            "not_a_contact",
+            "one line saying how to reach the shop about personal data, such as "
+            "privacy@shop.dk, 70 20 30 40 (null: the letter names shop.name)",
+        )
+    return said
+
+
+ContactLine = Annotated[str, Field(max_length=200), AfterValidator(contact_line)]
 
 
 def template_check(*allowed: str) -> Callable[[str], str]:

@@ -276,7 +276,8 @@ def chat_stderr(
 
 def training_note(admin: str) -> str:
     """What chat says before it trains the Danish bot's classifier, in ``admin``'s words."""
-    return load_console_text(admin)("cli.chat.training", language="da")
+    text = load_console_text(admin)
+    return text("cli.chat.training", language=text.language_name("da"))
 
 
 @pytest.mark.parametrize("admin", ["en", "da"])
@@ -287,6 +288,9 @@ def test_chat_says_the_bot_is_being_prepared_rather_than_sitting_silent(
     is told so in their own language."""
     said = chat_stderr(tmp_path, monkeypatch, tmp_path / "empty-cache", admin)
     assert training_note(admin) in said
+    # The bot's language by its name, as a person says it, not its code.
+    assert {"en": "model for Danish first", "da": "til dansk"}[admin] in said
+    assert "(da)" not in said and "til da " not in said
     if admin == "da":
         assert training_note("en") not in said
         assert "træner" in said  # the Danish note, not an English one left in place

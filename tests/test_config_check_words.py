@@ -5,9 +5,9 @@ or link template with a placeholder it cannot fill, a console user's name or ent
 worker's host:port, an ACL's network, a link template or dial string Python cannot
 read, a season calendar that cannot be used; calling hours written as clock times, a
 caller ID without a valid number (or the sandbox's in host mode), an industry the
-contact model has no shape for. A check across sections names where each
-key it read came from, in the same language. (A check the packs do not word stays
-English whole: tests/test_config_value_words.py.)"""
+contact model has no shape for, a data-protection contact of several lines. A check
+across sections names where each key it read came from, in the same language. (A check
+the packs do not word stays English whole: tests/test_config_value_words.py.)"""
 
 from __future__ import annotations
 
@@ -178,6 +178,15 @@ CASES = {
         "sæsonkalenderen /nonexistent/seasons.yaml: filen findes ikke (i {file} linje 2)",
         "config error: callbacks.seasons_file = '/nonexistent/seasons.yaml': season calendar "
         "/nonexistent/seasons.yaml: there is no such file (in {file} line 2)",
+    ),
+    "not_a_contact": (
+        b"gdpr:\n  contact: |\n    privacy@shop.dk\n    70 20 30 40\n",
+        "fejl i konfigurationen: gdpr.contact = 'privacy@shop.dk\\n70 20 30 40\\n': værdien "
+        "skal være én linje om, hvordan man kontakter butikken om personoplysninger, fx "
+        "privacy@shop.dk, 70 20 30 40 (null: brevet nævner shop.name) (i {file} linje 2)",
+        "config error: gdpr.contact = 'privacy@shop.dk\\n70 20 30 40\\n': expected one line "
+        "saying how to reach the shop about personal data, such as privacy@shop.dk, "
+        "70 20 30 40 (null: the letter names shop.name) (in {file} line 2)",
     ),
 }
 

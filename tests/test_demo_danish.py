@@ -5,6 +5,8 @@ the Danish pack; Rasa pointed at a closed port, so the Danish fallback
 answers); a Rasa service that serves another language's model is not used
 for Danish, and the demo says so; and `--language da` reaches the demo run.
 The spoken Danish call through the sandbox is tests/test_spoken_call_da.py.
+The demo narrates in the admin's language (the shop's, unless web.language says
+otherwise), and so does `spillway demo seed`.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from bot.backends.demo_data import DEMO_CALLER
 from bot.nlu.data import project_dir
 from bot.nlu.rasa_service import model_path_for
 from cli import demo as demo_module
 from cli.commands import pbx as pbx_cmd
 from cli.demo import demo_conversation, ensure_nlu_service
+from cli.demo_console import prepare_demo_console
 from cli.main import app
 from dialplan.sandbox import free_port
+from spillway.console_text import load_console_text
 from tests.conftest import make_settings
+from tests.test_demo_conversation import _counts
 
 
 async def test_the_demo_conversation_in_danish(tmp_path: Path) -> None:
@@ -45,7 +51,10 @@ async def test_the_demo_conversation_in_danish(tmp_path: Path) -> None:
     assert "GLS" in text and "0 0 3 4, 0 4 3 4" in text, text
     assert "Farvel" in text or "farvel" in text.split("nej tak, farvel")[-1], text
     assert "Goodbye" not in text and "Thank you" not in text
-    assert "conversation outcome: resolved" in text
+    # The narration is the Danish admin's: the table's head and the outcome in words.
+    assert "kunden siger" in text and "botten siger" in text, text
+    assert "samtalens udfald: løst" in text, text
+    assert "caller says" not in text and "conversation outcome" not in text
 
 
 @pytest.fixture
@@ -76,7 +85,9 @@ async def test_an_english_rasa_is_not_used_for_danish(english_rasa: str, tmp_pat
     out = io.StringIO()
     danish = make_settings(nlu={"rasa_url": english_rasa}, shop={"language": "da"})
     assert await ensure_nlu_service(danish, Console(file=out, width=300)) is False
-    assert "not the da pack's" in out.getvalue() and "nlu serve --language da" in out.getvalue()
+    said = " ".join(out.getvalue().split())
+    assert "ikke sprogpakkens til dansk" in said and "nlu serve --language da" in said, said
+    assert "serves another model" not in said
     english = make_settings(nlu={"rasa_url": english_rasa})
     assert await ensure_nlu_service(english, Console(file=io.StringIO())) is True
 
@@ -97,3 +108,44 @@ def test_demo_language_option_reaches_the_run(monkeypatch: pytest.MonkeyPatch) -
     result = CliRunner().invoke(app, ["demo", "--language", "da"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert seen == {"language": "da"}
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_demo_seed_says_what_it_loaded_in_the_admins_language(
+    tmp_path: Path, language: str
+) -> None:
+    """A Danish admin's `spillway demo seed` said "demo data in ...: 5 orders" in English."""
+    db = tmp_path / "shop.db"
+    env = {"SPILLWAY_STORAGE__SQLITE_PATH": str(db), "SPILLWAY_SHOP__LANGUAGE": language}
+    result = CliRunner().invoke(app, ["demo", "seed"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    counts = _counts(db)
+    words = load_console_text(language)
+    assert said == words(
+        "cli.demo_seed.done",
+        database=db,
+        orders=words.count("cli.demo_seed.orders", counts["orders"]),
+        products=words.count("cli.demo_seed.products", counts["products"]),
+        customers=words.count("cli.demo_seed.customers", counts["customers"]),
+        caller=DEMO_CALLER,
+    )
+    if language == "da":
+        assert said.startswith(f"demodata i {db}: {counts['orders']} ordrer, "), said
+        assert f"{counts['customers']} kunde " in said and "orders" not in said
+
+
+def test_the_demo_console_step_is_narrated_in_danish(tmp_path: Path) -> None:
+    """The demo's last step, for a Danish admin: how to open the console in Danish (the
+    command and the login as they must be typed)."""
+    settings = make_settings(
+        paths={"cache_dir": tmp_path / "cache", "data_dir": tmp_path / "data"},
+        shop={"language": "da"},
+    )
+    out = Console(record=True, width=400)
+    demo = prepare_demo_console(settings, out)
+    said = out.export_text()
+    assert "simulerer en pilotmåned" in said and "konsollen med demoens simulerede" in said
+    assert f"åbn derefter {demo.url}" in said
+    assert f"og log ind som {demo.user} / {demo.password}" in said
+    assert "then open" not in said and "log in as" not in said

@@ -153,3 +153,25 @@ def test_nothing_held_says_so() -> None:
     letter = subject_letter(found, Settings(shop={"language": "da"}))
     assert load_console_text("da")("dp.letter.nothing") in letter
     assert "Dine rettigheder" in letter
+
+
+@pytest.mark.parametrize(
+    ("language", "asked"),
+    [
+        ("en", "To ask, contact Vaser & Co at privacy@vaser.dk, 70 20 30 40 and give"),
+        ("da", "Kontakt Vaser & Co på privacy@vaser.dk, 70 20 30 40, og oplys"),
+    ],
+)
+def test_the_letter_says_whom_to_contact_as_the_admin_wrote_it(language: str, asked: str) -> None:
+    """A Danish admin's complaint: the customer was told to contact the shop by its name
+    alone, with no address or number. ``gdpr.contact`` is said as written, in the letter's
+    language; unset, the shop by its name as before."""
+    tables, why = _mette()
+    found = SubjectExport(PHONE, _at(5, 22), tables, [why], zone=ZONE, language=language)
+    shop = {"language": language, "name": "Vaser & Co"}
+    contact = {"contact": "  privacy@vaser.dk, 70 20 30 40 "}
+    letter = subject_letter(found, Settings(shop=shop, gdpr=contact))
+    assert asked in letter, letter
+    plain = subject_letter(found, Settings(shop=shop))
+    assert "privacy@vaser.dk" not in plain
+    assert load_console_text(language)("dp.letter.ask", shop="Vaser & Co") in plain

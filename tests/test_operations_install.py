@@ -4,6 +4,8 @@ example configuration loads, with root's commands and the services on the same f
 
 from __future__ import annotations
 
+import itertools
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,33 @@ def test_no_step_copies_over_or_empties_a_file() -> None:
     assert "/dev/null" not in steps
     assert "[ -e /etc/spillway/spillway.yaml ] || cp " in steps
     assert "touch /etc/spillway/secrets.env && chown spillway:spillway" in steps
+
+
+SECRETS = ("SPILLWAY_PBX__AMI_SECRET", "SPILLWAY_PBX__AMI_ADMIN_SECRET", "SPILLWAY_WEB__API_TOKEN")
+
+
+def test_the_secrets_step_run_twice_writes_each_secret_once(tmp_path: Path) -> None:
+    """An admin who pastes step 2 again (or twice) got each secret appended a second
+    time, the later line silently winning. The lines that write the secrets file, run
+    as pasted, twice: each secret is there once, with the value it got the first time,
+    and a line the admin already had is kept."""
+    after_touch = _block("sh").split("touch /etc/spillway/secrets.env", 1)[1].splitlines()[1:]
+    # Up to the first spillway command (`gdpr key`, which writes its own secret once).
+    writing = "\n".join(
+        itertools.takewhile(lambda line: "/venv/bin/spillway " not in line, after_touch)
+    )
+    assert ">> /etc/spillway/secrets.env" in writing
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("SPILLWAY_WEB__API_TOKEN=the-admins-own-token\n", encoding="utf-8")
+    script = writing.replace("/etc/spillway/secrets.env", str(secrets))
+    subprocess.run(["bash", "-euc", script], check=True)
+    first = secrets.read_text(encoding="utf-8")
+    subprocess.run(["bash", "-euc", script], check=True)
+    assert secrets.read_text(encoding="utf-8") == first
+    lines = first.splitlines()
+    for name in SECRETS:
+        assert len([line for line in lines if line.startswith(f"{name}=")]) == 1, first
+    assert "SPILLWAY_WEB__API_TOKEN=the-admins-own-token" in lines
 
 
 def test_the_voice_is_fetched_before_the_prompts_are_rendered() -> None:

@@ -244,7 +244,8 @@ def chat(
         # The fallback's first training takes a while (12-26 s of CPU measured): say so,
         # not silence. Later starts load it from the cache in well under a second.
         if not fallback_cached(settings):
-            say(words("cli.chat.training", language=settings.shop.language))
+            named = words.language_name(settings.shop.language)  # "Danish", not "da"
+            say(words("cli.chat.training", language=named))
         if lines is None:
             asyncio.run(
                 run_interactive(

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 from bot.backends.demo_data import DEMO_CALLER, seed_demo
+from cli.admin_words import admin_words
 from cli.context import app_context
 from spillway.storage import open_store
 
@@ -22,7 +23,17 @@ def seed(ctx: typer.Context) -> None:
         report = seed_demo(store)
     finally:
         store.close()
+    # In the admin's language, as the other commands ("3 ordrer, 5 produkter, 1 kunde").
+    words = admin_words(settings)
     console.print(
-        f"demo data in {settings.storage.sqlite_path}: {report.orders} orders, "
-        f"{report.products} products, {report.customers} customer ({DEMO_CALLER})"
+        words(
+            "cli.demo_seed.done",
+            database=settings.storage.sqlite_path,
+            orders=words.count("cli.demo_seed.orders", report.orders),
+            products=words.count("cli.demo_seed.products", report.products),
+            customers=words.count("cli.demo_seed.customers", report.customers),
+            caller=DEMO_CALLER,
+        ),
+        markup=False,
+        soft_wrap=True,
     )
