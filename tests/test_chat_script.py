@@ -143,7 +143,12 @@ def test_scripted_conversation(name: str, seeded_env: dict[str, str]) -> None:
     for sms, text in zip(last["sms"], sms_texts, strict=True):
         assert text in sms["body"] and sms["to"] == CALLER
     if name in ("complaint", "bad_input"):
-        assert last["case_id"] and last["case_id"] in turns[-1]["bot"]
+        # The caller hears the case as the pack says it ("case number 1"), never the id's
+        # letters; the text message carries the id itself ("CASE-1").
+        assert last["case_id"] and last["case_id"].startswith("CASE-")
+        number = last["case_id"].removeprefix("CASE-")
+        assert f"case number {number}" in turns[-1]["bot"] and "CASE" not in turns[-1]["bot"]
+        assert all(last["case_id"] in sms["body"] for sms in last["sms"])
     else:
         assert last["case_id"] is None
 

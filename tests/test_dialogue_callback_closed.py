@@ -194,7 +194,7 @@ async def test_a_window_named_with_the_request_is_refused_before_the_yes(
     d = await _call(demo, language, SATURDAY_NIGHT, ask[language])
     proposal = d.turns[-1].reply
     assert proposal.action == "confirm_callback", proposal.text
-    sorry = {"en": "Sorry, we can't call you tomorrow morning", "da": "Undskyld, vi kan ikke"}
+    sorry = {"en": "Sorry, we can't call you tomorrow morning", "da": "Beklager, vi kan ikke"}
     assert proposal.text.startswith(sorry[language]), proposal.text
     reply = await d.handle(TextTurn(YES[language]))
     assert reply.action == "callback_confirm" and not reply.end_call, reply.text

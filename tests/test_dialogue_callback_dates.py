@@ -297,7 +297,7 @@ CLASH = {
 UNCLEAR = {
     "en": "Sorry, I didn't catch which day. Shall we call you back on Saturday 12 December "
     "or on Monday 14 December? Please say Saturday or Monday.",
-    "da": "Undskyld, jeg hørte ikke, hvilken dag du mente. Skal vi ringe dig op lørdag den 12. "
+    "da": "Beklager, jeg hørte ikke, hvilken dag du mente. Skal vi ringe dig op lørdag den 12. "
     "december eller mandag den 14. december? Sig lørdag eller mandag.",
 }
 MONDAY_THE_12TH = {"en": "Monday the 12th", "da": "mandag den 12."}

@@ -227,6 +227,14 @@ def test_next_monday_said_on_a_monday_is_next_week(language: str, said: str) -> 
             "i morgen ved frokosttid, mellem klokken elleve og tretten",
         ),
         ("en", "around lunch", RULES, "today at lunchtime, between eleven and one"),
+        # "After lunch" is the afternoon, not lunchtime ("lunch" is in both).
+        ("en", "on Friday after lunch", RULES, "on Friday afternoon, between twelve and five"),
+        (
+            "da",
+            "på fredag efter frokost",
+            RULES,
+            "på fredag eftermiddag, mellem klokken tolv og sytten",
+        ),
     ],
 )
 def test_a_day_and_a_part_of_the_day_read_naturally(

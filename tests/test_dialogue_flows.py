@@ -14,6 +14,7 @@ from bot.backends.demo_data import DAY_S, DEMO_CALLER, seed_demo
 from bot.backends.local import local_backends
 from bot.dialogue.inputs import Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.phrasing import case_text
 from bot.dialogue.result import Outcome
 from bot.nlu.engine import NluEngine
 from bot.types import ParsedIntent
@@ -138,10 +139,12 @@ async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore
     reply = d.turns[-1].reply
     assert reply.transfer and d.result is not None
     assert d.result.outcome is Outcome.HANDOFF and d.result.case_id is not None
-    assert d.result.case_id in reply.text
+    # The caller hears the case as the pack says it; the SMS carries the id as it is.
+    assert case_text(d.result.case_id) in reply.text and "case number" in reply.text
     case = store.query("SELECT * FROM cases")[0]
     assert case["case_id"] == d.result.case_id and case["phone"] == DEMO_CALLER
-    assert "photos" in store.query("SELECT body FROM sms_outbox")[0]["body"]
+    body = store.query("SELECT body FROM sms_outbox")[0]["body"]
+    assert "photos" in body and d.result.case_id in body
 
 
 async def test_callback_without_caller_id_asks_number(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]

@@ -129,6 +129,9 @@ SAME_WINDOWS = [
     ("tomorrow after 5 pm", "i morgen efter klokken fem", "Tue 17:00", "Wed 00:00"),
     ("this evening", "i aften", "Mon 17:00", "Mon 20:00"),
     ("around lunch", "ved frokosttid", "Mon 11:00", "Mon 13:00"),
+    # "After lunch" is the afternoon, not lunchtime ("lunch" / "frokost" is in both).
+    ("after lunch", "efter frokost", "Mon 12:00", "Mon 17:00"),
+    ("tomorrow after lunchtime", "i morgen efter frokosten", "Tue 12:00", "Tue 17:00"),
     # An hour named with a part of the day is that hour, not the whole part.
     ("at three this afternoon", "klokken tre i eftermiddag", "Mon 14:45", "Mon 15:45"),
     ("tomorrow morning at ten", "i morgen klokken ti om formiddagen", "Tue 09:45", "Tue 10:45"),

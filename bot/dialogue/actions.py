@@ -19,7 +19,13 @@ from urllib.parse import quote
 from bot.backends import Order
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
-from bot.dialogue.phrasing import items_text, phone_text, spell_digits, valid_order_number
+from bot.dialogue.phrasing import (
+    case_text,
+    items_text,
+    phone_text,
+    spell_digits,
+    valid_order_number,
+)
 from bot.dialogue.plain_yes import (
     Answer,
     Heard,
@@ -248,7 +254,8 @@ class ActionSteps(DialogueSteps):
                 f"case:{case.case_id}",
             )
             sms = say("complaint_sms_sent")
-        return self._transfer(say("complaint_case", case=case.case_id, sms=sms), "complaint_case")
+        spoken = case_text(case.case_id)
+        return self._transfer(say("complaint_case", case=spoken, sms=sms), "complaint_case")
 
     async def _send_tracking(self, phone: str) -> Reply:
         order = self._order

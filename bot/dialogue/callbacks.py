@@ -9,7 +9,7 @@ the caller's window ("this afternoon") or a corrected number.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
@@ -22,18 +22,23 @@ from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
 from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.promise_words import promise_parts, promise_sentence
-from bot.dialogue.prompts import active_pack, say
+from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
 from bot.dialogue.steps import DialogueSteps
 from bot.dialogue.time_examples import examples_sentence, week_examples_sentence
-from bot.dialogue.time_phrases import CallbackWindow, callback_window, names_unplaced_time
-from bot.dialogue.window_fit import Fit, fit_window
+from bot.dialogue.time_phrases import (
+    CallbackWindow,
+    callback_window,
+    names_unplaced_time,
+    whole_today,
+)
+from bot.dialogue.window_fit import fit_window
+from bot.dialogue.window_refusal import refusal_why, today_offer
 from bot.nlu.intents import TOPICS, Intent
 from bot.types import ParsedIntent, Reply
 from scheduler.rules import RequestFacts, next_allowed
 from scheduler.stored_promise import Promise
 from scheduler.timing.choice import Timing
-from scheduler.windows import MAX_AHEAD_S
 from spillway.errors import BackendError
 from spillway.phone import timezone_for
 from spillway.request_problem import DO_NOT_CALL
@@ -68,6 +73,9 @@ class CallbackSteps(DialogueSteps):
     # the question when it was named with the request (asked with the number's read-back).
     _day_choice: DayChoice | None = None
     _choice_question: str = ""
+    # "Today" refused (its calls over, or none today): the next possibility, offered with
+    # the next question "when else?" (bot.dialogue.window_refusal).
+    _today_refused: bool = False
     # After a no to "next week, on Monday ...": that Monday; a weekday named in the answer
     # to "which day next week?" falls in its week.
     _asked_week: date | None = None
@@ -380,7 +388,15 @@ class CallbackSteps(DialogueSteps):
         """ "When else suits you? For example, say any time, and we aim to call by one
         o'clock today" (timed by prediction: "... when you're most likely to be free, today
         at the latest"): the promise the request carries without a window of its own (as
-        stored); unknown, the scheduler's first allowed moment ("... from ...")."""
+        stored); unknown, the scheduler's first allowed moment ("... from ..."). After
+        "today" refused: the next possibility, asked about (bot.dialogue.window_refusal)."""
+        refused, self._today_refused = self._today_refused, False
+        rules, tz = self.config.calling_rules, self._zone()
+        offer = today_offer(rules, phone, self.clock(), tz) if refused else None
+        if offer is not None:
+            # "Today" refused: the next possibility, kept after a yes (_confirm_callback).
+            self._pending_window = offer.window
+            return offer.question
         promise = self._callback_promise
         if promise is not None and not promise.own_window:
             parts = promise_parts(promise, now=self.clock())
@@ -401,23 +417,11 @@ class CallbackSteps(DialogueSteps):
         tz = self._zone()
         rules = self.config.calling_rules
         fitted = fit_window(window, rules, self.clock(), tz, self.config.language)
+        # "Today" with no calls left today: the next possibility goes with _ask_when_else.
+        self._today_refused = fitted.window is None and whole_today(window)
         if fitted.window is not None:
             return fitted.window, ""
-        assert fitted.day is not None
-        noon = datetime.combine(fitted.day, time(12), ZoneInfo(tz)).timestamp()
-        day_text = Calendar(ZoneInfo(tz), self.clock).date_text(noon)
-        if fitted.fit is Fit.CLOSED_DAY:
-            weekday = active_pack().reading.weekdays[fitted.day.weekday()]
-            why = say("callback_why_closed_day", weekday=weekday)
-        elif fitted.fit is Fit.HOLIDAY:
-            why = say("callback_why_holiday", date=day_text)
-        elif fitted.fit is Fit.TOO_FAR:
-            why = say("callback_why_too_far", days=round(MAX_AHEAD_S / 86400))
-        else:
-            start, end = fitted.hours or (0.0, 0.0)
-            why = say(
-                "callback_why_hours", date=day_text, start=hour_text(start), end=hour_text(end)
-            )
+        why = refusal_why(fitted, self.clock(), tz)
         return None, say("callback_window_refused", when=window.words, why=why)
 
     def _take_window(self, window: CallbackWindow | None, said: str = "") -> None:

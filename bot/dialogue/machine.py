@@ -233,7 +233,7 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             key = first_turn_prompt(event.text, intent, greetings(self.config.language))
             if key is not None:
                 return self._ask(say(key), key, progress=False)
-        if intent is not None and intent.name == Intent.GOODBYE:
+        if intent is not None and intent.name == Intent.GOODBYE and not self._names_time(event):
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
@@ -541,6 +541,13 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
         self._finish(Outcome.HANDOFF, action)
         return Reply(text, action, transfer=True, cached_prefix=text if fixed else "")
+
+    def _names_time(self, event: CallerInput) -> bool:
+        """Whether ``event`` answers "when suits you?" with a time: "later today" is that
+        time, not the goodbye the classifier may read in it ("later")."""
+        if self.state is not State.CONFIRM_CALLBACK or not isinstance(event, TextTurn):
+            return False
+        return self._answers_when(event.text)
 
     def _goodbye(self) -> Reply:
         self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "goodbye")

@@ -18,6 +18,12 @@ from bot.backends import Order
 from bot.dialogue.prompts import active_pack, say
 
 _ORDER_NUMBER_RE = re.compile(r"^\d{4,12}$")
+# A case id of letters and a running number ("CASE-1", "case 12", "4711"): said as the
+# pack's "case number 1", never as the letters of the id.
+_CASE_NUMBER_RE = re.compile(r"^[^\W\d_]*[-_ #/]?(\d+)$")
+# A running number up to this many digits is said as a number ("sag nummer 12"); a longer
+# one, or one with a leading zero, digit by digit, as an order number is.
+_CASE_NUMBER_DIGITS = 4
 LONG_NUMBER_CHARS = 7
 """From this length on a number is read in groups (and a tracking number offered by SMS)."""
 
@@ -46,6 +52,19 @@ def spell_digits(number: str) -> str:
     """ "10042" -> "1 0 0 4 2", so that it is read out digit by digit; a long number in
     groups with a pause (a comma) between them: "0 0 3 4, 0 4 3 4, 1 6 1, ..."."""
     return ", ".join(" ".join(group) for group in digit_groups(number))
+
+
+def case_text(case_id: str) -> str:
+    """A case id as the caller hears it, in the pack's words: "CASE-1" is "case number 1"
+    ("sag nummer 1"; an English id read by a Danish voice was English letters). An id of
+    another shape (a shop's own, "ZD4711A") is spelled: "case Z D 4 7 1 1 A". The id
+    stored, handed over and sent by SMS stays as it is."""
+    case_id = case_id.strip()
+    if (m := _CASE_NUMBER_RE.match(case_id)) is not None:
+        digits = m.group(1)
+        short = len(digits) <= _CASE_NUMBER_DIGITS and not digits.startswith("0")
+        return say("case_number", number=digits if short else spell_digits(digits))
+    return say("case_reference", reference=" ".join(c for c in case_id if c.isalnum()))
 
 
 def valid_order_number(value: str | None) -> str | None:

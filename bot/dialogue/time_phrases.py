@@ -2,11 +2,12 @@
 
 "this afternoon", "tomorrow morning", "after five", "not before ten",
 "before noon", "at three", "this evening", "in two hours", "any time" / "as
-soon as possible", a named day ("on Monday afternoon", "at the weekend", "not
-today": any time from tomorrow, "the day after tomorrow", "the 12th": the days
-are :mod:`bot.dialogue.named_days`); in Danish "i eftermiddag", "i morgen
-formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "på mandag",
-"i weekenden", "ikke i dag", "i overmorgen", "den 12.". :func:`callback_window`
+soon as possible", "today" alone (the rest of today: :func:`rest_of_today`), a
+named day ("on Monday afternoon", "at the weekend", "not today": any time from
+tomorrow, "the day after tomorrow", "the 12th": the days are
+:mod:`bot.dialogue.named_days`); in Danish "i eftermiddag", "i morgen
+formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "i dag", "på
+mandag", "i weekenden", "ikke i dag", "i overmorgen", "den 12.". :func:`callback_window`
 is a pure function of the words, the moment, the time zone and the language;
 :func:`say_window` words a window back ("this afternoon, between two and
 five", "i eftermiddag, mellem klokken fjorten og sytten", "at the weekend, in the
@@ -88,6 +89,7 @@ class TimeGrammar:
     part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
     part_say: dict[str, dict[str, str]]  # part -> "today", "day", "span" -> as said back
     unplaced_re: re.Pattern[str]  # a time named that the rules here cannot place
+    today_re: re.Pattern[str]  # "today" said ("call me back today"): the rest of today
     say: dict[str, str]
     any_re: re.Pattern[str]
     after_re: re.Pattern[str]
@@ -131,6 +133,7 @@ class TimeGrammar:
                 part_words=part_words,
                 part_say=part_say,
                 unplaced_re=re.compile(rf"\b({_alternatives(time_list(t, 'unplaced'))})\b"),
+                today_re=re.compile(rf"\b({_alternatives(time_list(t, 'today'))})\b"),
                 say={str(k): str(v) for k, v in time_table(t, "say").items()},
                 any_re=re.compile(rf"\b({_alternatives(time_list(t, 'any_time'))})\b"),
                 after_re=keyed("after"),
@@ -187,14 +190,18 @@ def callback_window(
     words = normal_words(text)
     tz = ZoneInfo(timezone)
     here = datetime.fromtimestamp(now, tz)
-    if g.any_re.search(words):
+    named, rest = named_day(words, here.date(), language, week=week)
+    # "Today" said, no other day ("not today" is a day of its own): the rest of today,
+    # also "any time today", which asks for today, not for no preference.
+    today = named.key == "today" and g.today_re.search(rest) is not None
+    if g.any_re.search(words) and not today:
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
-    named, words = named_day(words, here.date(), language, week=week)
+    words = rest
     if g.unplaced_re.search(words):
         return None  # "next month": not placed on a day (names_unplaced_time says so)
     hours = _hours(g, words, here, today=named.key == "today")
     if hours is None and named.key == "today":
-        return None
+        return rest_of_today(here.date(), tz, language) if today else None
     start, end, around, part = hours or (None, None, None, None)
     if named.key == "today" and end is not None and _at(here.date(), end, tz) <= now:
         named = NamedDay(
@@ -214,6 +221,19 @@ def callback_window(
     if time_left(window, now) < TODAY_MIN_S:
         return later  # "Monday morning", said on a Monday afternoon: next Monday
     return replace(window, instead=later)
+
+
+def rest_of_today(today: date, tz: ZoneInfo, language: str = DEFAULT_LANGUAGE) -> CallbackWindow:
+    """ "Call me back today", no hours named: from now to the end of ``today``, said back
+    as "today" (the calling hours clip it, and refuse it when they are over or nearly:
+    :mod:`bot.dialogue.window_fit`)."""
+    return CallbackWindow(None, _at(today, 24, tz), say_day("today", language), day_key="today")
+
+
+def whole_today(window: CallbackWindow) -> bool:
+    """Whether ``window`` is :func:`rest_of_today`'s: "today", no hours, no part named."""
+    named = (window.part, window.start_hour, window.end_hour, window.around_hour)
+    return window.day_key == "today" and not window.any_time and named == (None,) * 4
 
 
 def time_left(window: CallbackWindow, now: float) -> float:

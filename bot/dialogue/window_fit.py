@@ -17,6 +17,10 @@ morning", said on a Saturday: the window's ``roll_days``), as "next week" is the
 first day of next week with calling hours ("next week, on Tuesday 29 December",
 when the Monday is a holiday).
 
+"Today" alone is refused (``TODAY_OVER``) when today's calling hours are over or
+leave less than ``TODAY_MIN_S``: a call promised for today's last minutes is no
+promise (:mod:`bot.dialogue.window_refusal` says why and offers the next time).
+
 "On Monday" said on a Monday is today (:mod:`bot.dialogue.time_phrases`) only
 while the calling rules leave ``TODAY_MIN_S`` of it: else the same words a week
 on (the window's ``instead``), said with their date ("on Monday 14 December").
@@ -30,7 +34,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.named_days import day_key
-from bot.dialogue.time_phrases import TODAY_MIN_S, CallbackWindow, say_window, time_left
+from bot.dialogue.time_phrases import (
+    TODAY_MIN_S,
+    CallbackWindow,
+    say_window,
+    time_left,
+    whole_today,
+)
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
 from scheduler.windows import MAX_AHEAD_S
@@ -48,6 +58,8 @@ class Fit(StrEnum):
     HOLIDAY = "holiday"  # its day is a public holiday
     NO_HOURS = "no_hours"  # its day has calling hours, none of them inside the window
     TOO_FAR = "too_far"  # it opens more than MAX_AHEAD_S ahead ("3 December", said on the 7th)
+    # "Today" alone, and today's calling hours are over or leave less than TODAY_MIN_S.
+    TODAY_OVER = "today_over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +86,8 @@ def fit_window(
         day = datetime.fromtimestamp(window.not_before, ZoneInfo(timezone)).date()
         return WindowFit(Fit.TOO_FAR, None, day)
     fitted = _fit(window, rules, now, timezone, language)
+    if whole_today(window) and _nearly_over(fitted, now):
+        return WindowFit(Fit.TODAY_OVER, None, fitted.day, fitted.hours)
     if fitted.window is None and window.roll_days:
         return _roll(window, fitted, rules, now, timezone, language)
     if window.instead is None:
@@ -81,6 +95,17 @@ def fit_window(
     if fitted.window is None or time_left(fitted.window, now) < TODAY_MIN_S:
         return fit_window(window.instead, rules, now, timezone, language)
     return replace(fitted, window=replace(fitted.window, instead=None))
+
+
+def _nearly_over(fitted: WindowFit, now: float) -> bool:
+    """Whether the rest of today, as fitted, is no promise to make: the calling hours are
+    over ("today" said at nine in the evening) or end within ``TODAY_MIN_S`` (at a
+    quarter to eight, calls ending at eight); a closed day or a holiday says so itself."""
+    if fitted.hours is None:
+        return False
+    if fitted.window is None:
+        return fitted.fit is Fit.NO_HOURS
+    return time_left(fitted.window, now) < TODAY_MIN_S
 
 
 def _roll(
