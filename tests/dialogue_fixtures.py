@@ -21,6 +21,8 @@ from bot.backends import Backends
 from bot.backends.demo_data import seed_demo
 from bot.backends.local import local_backends
 from bot.dialogue import prompts
+from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.machine import Dialogue, DialogueConfig
 from bot.nlu.data import load_nlu_data, project_dir
 from bot.nlu.engine import NluEngine
 from bot.nlu.fallback import FallbackNlu
@@ -55,6 +57,29 @@ class FailingOrders:
 def fallback_nlu(language: str) -> NluEngine:
     """``language``'s pack classifier without Rasa (:func:`fallback_model`)."""
     return NluEngine(fallback_model(language))
+
+
+async def call_saying(
+    backends: Backends,
+    language: str,
+    *said: str | CallerInput,
+    caller_id: str | None = None,
+    call_id: str = "call1",
+) -> Dialogue:
+    """A call at ``NOW`` on ``language``'s pack classifier, greeted, then ``said`` turn by
+    turn (a string is words); ``caller_id`` None: a number the bot does not know."""
+    d = Dialogue(
+        fallback_nlu(language),
+        backends,
+        DialogueConfig(language=language),
+        caller_id=caller_id,
+        call_id=call_id,
+        clock=lambda: NOW,
+    )
+    await d.start()
+    for line in said:
+        await d.handle(TextTurn(line) if isinstance(line, str) else line)
+    return d
 
 
 @pytest.fixture

@@ -84,6 +84,35 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
         ["reprompt", "reprompt", "stock", "confirm_complaint", "complaint_case"],
         [],
     ),
+    # Asked for the order number, a return instead: the return flow, not the question again.
+    "topic_change": (
+        None,
+        "resolved",
+        ["ask_order_number", "ask_order_number", "confirm_order_number", "return_eligible",
+         "ask_phone", "return_label_sent", "goodbye"],
+        ["return label for order 10046"],
+    ),
+    "topic_change_agent": (
+        None, "handoff", ["ask_phone", "callback_confirm", "transfer"], []
+    ),
+    # A number said where it was to be typed: read back, used after the yes.
+    "phone_spoken": (
+        None,
+        "callback",
+        ["ask_phone", "confirm_spoken_phone", "callback_confirm", "callback_recorded"],
+        [],
+    ),
+    "phone_spoken_unclear": (
+        None,
+        "callback",
+        ["ask_phone", "phone_type_it", "callback_confirm", "callback_recorded"],
+        [],
+    ),
+    # A question the bot cannot help with: what it can do, then a colleague.
+    "out_of_scope": (None, "handoff", ["out_of_scope", "transfer_out_of_scope"], []),
+    "out_of_scope_then_topic": (
+        None, "resolved", ["out_of_scope", "opening_hours", "goodbye"], []
+    ),
 }  # fmt: skip
 
 
@@ -314,3 +343,18 @@ def test_chat_says_nothing_of_training_when_the_classifier_is_cached(
     cache_path(cache, "da", key).write_bytes(b"")
     said = chat_stderr(tmp_path, monkeypatch, cache)
     assert training_note("da") not in said and training_note("en") not in said
+
+
+def test_a_number_said_aloud_is_read_back_before_it_is_used(seeded_env: dict[str, str]) -> None:
+    ask, heard, yes, *_ = run_script(seeded_env, SCRIPTS / "phone_spoken.txt", None)
+    assert "type" in ask["bot"]
+    # "two zero one two ...": read back in pairs, with the keypad as the way to correct it.
+    assert "20 12 34 56" in heard["bot"] and "keypad" in heard["bot"]
+    assert heard["action"] == "confirm_spoken_phone" and "20 12 34 56" in yes["bot"]
+
+
+def test_an_out_of_scope_question_hears_what_the_bot_can_do(seeded_env: dict[str, str]) -> None:
+    first, second, _ = run_script(seeded_env, SCRIPTS / "out_of_scope.txt", None)
+    assert "can't help with that" in first["bot"]
+    assert all(word in first["bot"] for word in ("order", "stock", "return", "press 0"))
+    assert second["action"] == "transfer_out_of_scope" and "colleague" in second["bot"]

@@ -1,6 +1,6 @@
 """`spillway chat --language da --script FILE --json`: Danish scripted conversations.
 
-Thirteen flows written as Danish callers speak (tests/scripts_da), replayed through
+Nineteen flows written as Danish callers speak (tests/scripts_da), replayed through
 the Danish pack's fallback classifier against a database seeded with `spillway demo
 seed` (which loads the Danish product and order-line names). Each must reach the
 same actions and outcome as its English counterpart in tests/test_chat_script.py:
@@ -54,6 +54,25 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
     "tilbageopkald_tid": (CALLER, "callback", ["confirm_callback", "callback_recorded"], 0),
     "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_input"], 0),
     "bande": (None, "handoff", ["ask_order_number", "transfer_upset"], 0),
+    "emneskift": (
+        None,
+        "resolved",
+        ["ask_order_number", "ask_order_number", "confirm_order_number", "return_eligible",
+         "ask_phone", "return_label_sent", "goodbye"],
+        1,
+    ),
+    "emneskift_lager": (None, "resolved", ["ask_phone", "callback_confirm", "stock", "goodbye"], 0),
+    "emneskift_menneske": (None, "handoff", ["ask_phone", "callback_confirm", "transfer"], 0),
+    "telefon_talt": (
+        None,
+        "callback",
+        ["ask_phone", "confirm_spoken_phone", "callback_confirm", "callback_recorded"],
+        0,
+    ),
+    "telefon_utydelig": (
+        None, "callback", ["ask_phone", "phone_type_it", "callback_confirm", "callback_recorded"], 0
+    ),
+    "uden_for_emne": (None, "handoff", ["out_of_scope", "transfer_out_of_scope"], 0),
 }  # fmt: skip
 
 

@@ -24,6 +24,7 @@ HANDOFF_CODES = [
     "transfer_unclear",
     "transfer_no_match",
     "transfer_no_input",
+    "transfer_out_of_scope",
     "transfer_order_not_found",
     "transfer_product_not_found",
     "complaint_case",

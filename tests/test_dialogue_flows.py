@@ -290,10 +290,12 @@ async def test_a_number_with_its_country_code_is_a_phone_not_an_order(  # type: 
     intent = await nlu.parse("where is my order (+45) 2012 3456")
     assert "order_number" not in intent.entities
     assert intent.entities["phone"] == "+4520123456"
-    # Asked for a callback number, the caller may say it that way.
+    # Asked for a callback number, the caller may say it that way (read back first:
+    # a number said aloud is a guess).
     d = make()
-    assert await talk(d, "please call me back", "it's +45 20 12 34 56", "yes") == [
+    assert await talk(d, "please call me back", "it's +45 20 12 34 56", "yes", "yes") == [
         "ask_phone",
+        "confirm_spoken_phone",
         "callback_confirm",
         "callback_recorded",
     ]

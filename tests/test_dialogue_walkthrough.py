@@ -17,12 +17,12 @@ import pytest
 from bot.backends import Backends
 from bot.backends.demo_data import DEMO_CALLER
 from bot.dialogue.inputs import CallerInput, Dtmf, TextTurn
-from bot.dialogue.machine import Dialogue, DialogueConfig, State
+from bot.dialogue.machine import Dialogue, State
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import Outcome
 from spillway.storage import SqliteStore
-from tests.dialogue_fixtures import NOW, fallback_nlu
+from tests.dialogue_fixtures import call_saying, fallback_nlu
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
@@ -36,18 +36,7 @@ REPEATS = {
 
 
 async def _call(backends: Backends, language: str, *said: str | CallerInput) -> Dialogue:
-    d = Dialogue(
-        fallback_nlu(language),
-        backends,
-        DialogueConfig(language=language),
-        caller_id=DEMO_CALLER,
-        call_id="walk1",
-        clock=lambda: NOW,
-    )
-    await d.start()
-    for line in said:
-        await d.handle(TextTurn(line) if isinstance(line, str) else line)
-    return d
+    return await call_saying(backends, language, *said, caller_id=DEMO_CALLER, call_id="walk1")
 
 
 def _requests(store: SqliteStore) -> list[str]:
@@ -134,6 +123,10 @@ async def test_a_number_said_after_a_no_to_the_callback_is_the_phone(
 ) -> None:
     d = await _call(demo, "en", ASK_CALLBACK["en"], NO["en"])
     reply = await d.handle(TextTurn("40 50 60 70"))
+    # Said aloud, not typed: read back, and nothing recorded before the yes.
+    assert reply.action == "confirm_spoken_phone" and "40 50 60 70" in reply.text
+    assert _requests(store) == []
+    reply = await d.handle(TextTurn("yes"))
     assert reply.action == "callback_confirm", reply.text
     assert _requests(store) == ["+4540506070"]
 

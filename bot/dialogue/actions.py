@@ -202,14 +202,12 @@ class ActionSteps(DialogueSteps):
 
     def _declined_guess(self) -> Reply:
         """A no to what the bot guessed: sorry, and what the caller can say or press."""
+        return self._menu_again("declined_guess")
+
+    def _menu_again(self, key: str) -> Reply:
+        """Prompt ``key``, then the menu's question (no progress: it counts as before)."""
         # Asked again (silence, not understood): the question, not the apology again.
-        return self._ask(
-            say("declined_guess"),
-            "declined_guess",
-            State.MAIN,
-            prompt=say("greet_reprompt"),
-            progress=False,
-        )
+        return self._ask(say(key), key, State.MAIN, prompt=say("greet_reprompt"), progress=False)
 
     async def _confirm_return_label(
         self, event: CallerInput, intent: ParsedIntent | None, digits: str

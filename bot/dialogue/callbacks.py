@@ -221,6 +221,10 @@ class CallbackSteps(DialogueSteps):
             return self._callback_done()  # plain already: nothing to change
         raw = digits or entities.get("phone") or entities.get("order_number") or ""
         other = self.config.callable(raw) if len(raw) >= 6 else None
+        if other is not None and other != self._callback_phone and not digits:
+            # Said aloud, not typed: a guess, read back before the request takes it.
+            self._phone_purpose = "callback"
+            return self._spoken_number(raw)
         if other is not None and other != self._callback_phone:
             return await self._callback_number(other)
         if other is None and len(raw) >= 6 and self._callback_phone:

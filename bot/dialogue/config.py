@@ -90,6 +90,8 @@ class State(StrEnum):
     RETURN_LABEL = "return_label"
     OFFER_HUMAN = "offer_human"
     ASK_PHONE = "ask_phone"
+    # A phone number said aloud where it was to be typed: read back, waiting for a yes.
+    CONFIRM_PHONE = "confirm_phone"
     CONFIRM_CALLBACK = "confirm_callback"
     # "A plain callback, without picking the time: is that right?"
     CONFIRM_PLAIN = "confirm_plain"

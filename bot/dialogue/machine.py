@@ -14,7 +14,9 @@ returns (eligibility from the return window, label by SMS), complaints (case +
 photo-upload SMS + hand-over), opening hours, callback requests and hand-over
 to a human. A case, an SMS or a callback happens only after the caller said yes
 to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second topic in the
-same call reuses the order and the phone number the call already knows. Silence,
+same call reuses the order and the phone number the call already knows; a clear change of
+topic mid-flow is followed, and a question out of scope answered with what the bot can do
+(:mod:`bot.dialogue.interruption`). Silence,
 input that is not understood, or words the recogniser was unsure of are
 re-prompted at most ``max_reprompts`` times, then the caller is handed over.
 The order steps are in :mod:`bot.dialogue.orders`, the callback steps in
@@ -36,6 +38,7 @@ from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
+from bot.dialogue.interruption import Turn
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import (
@@ -47,9 +50,11 @@ from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
+from bot.dialogue.spoken_phone import SpokenPhoneSteps
 from bot.dialogue.swearing import swears
+from bot.dialogue.switching import TopicSwitchSteps
 from bot.dialogue.time_phrases import CallbackWindow
-from bot.nlu.intents import TOPICS, Intent
+from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
 from spillway.errors import BackendError, NluError
 from spillway.phone import normalise_phone
@@ -78,10 +83,13 @@ _YES_NO_STATES = (
     State.OFFER_HUMAN,
     State.CONFIRM_ACTION,
     State.CONFIRM_PLAIN,
+    State.CONFIRM_PHONE,
 )
 
 
-class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
+class Dialogue(
+    OrderSteps, CallbackSteps, ActionSteps, TopicSwitchSteps, SpokenPhoneSteps, Rewindable
+):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
     def __init__(
@@ -251,6 +259,9 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if isinstance(event, Dtmf) and not _DTMF_RE.match(event.digits):
             return None
         state = self.state
+        kind = self._turn_kind(intent) if intent is not None else Turn.ANSWER
+        if kind is Turn.OUT_OF_SCOPE:
+            return self._out_of_scope()
         if state in (State.MAIN, State.ANYTHING_ELSE):
             if state is State.ANYTHING_ELSE and intent is not None:
                 if intent.name == Intent.DENY:
@@ -263,9 +274,14 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
             name = _MENU.get(digits) if digits else (intent.name if intent else None)
             return await self._topic(name, entities, keyed=bool(digits))
 
-        # In the middle of a flow the caller may change the subject.
-        if intent is not None and intent.name in TOPICS and not self._answers_state(intent):
-            return await self._topic(intent.name, entities)
+        if kind is Turn.NEW_TOPIC and intent is not None:
+            # In the middle of a flow the caller changed the subject (clearly): the bot
+            # says it follows, or the next question sounds like the last one again.
+            switched = await self._topic(intent.name, entities)
+            if switched is None or switched.transfer:
+                return switched
+            text = say("topic_switched") + switched.text
+            return Reply(text, switched.action, switched.end_call, switched.transfer)
 
         if state is State.ASK_ORDER:
             number = valid_order_number(digits) if digits else None
@@ -308,42 +324,10 @@ class Dialogue(OrderSteps, CallbackSteps, ActionSteps, Rewindable):
         if state is State.CONFIRM_ACTION:
             return await self._confirm_action(event, intent, digits)
         if state is State.ASK_PHONE:
-            if intent is not None and intent.name == Intent.DENY:
-                # No number to give (after a no to the callback): nothing is done.
-                return self._declined_guess()
-            raw = digits or entities.get("phone") or entities.get("order_number") or ""
-            # Premium-rate, shared-cost and the like are refused like a bad number.
-            if not raw:
-                return None
-            phone = self.config.callable(raw)
-            if phone is None:
-                return self._number_refused(raw)
-            return await self._phone_given(phone)
+            return await self._phone_answer(event, intent, digits)
+        if state is State.CONFIRM_PHONE:
+            return await self._confirm_phone(event, intent, digits)
         return None
-
-    def _answers_state(self, intent: ParsedIntent) -> bool:
-        """Whether ``intent`` is an answer to the current question, not a new topic."""
-        if self.state in (State.ASK_ORDER, State.CONFIRM_ORDER, State.OFFER_ORDER):
-            return "order_number" in intent.entities or intent.name in (
-                "order_status",
-                "return_item",
-            )
-        if self.state is State.ASK_PRODUCT:
-            return "product" in intent.entities
-        if self.state is State.CONFIRM_CALLBACK and self._answers_when(intent.text):
-            # "This afternoon is best" answers "when suits you?", whatever the
-            # classifier makes of it (it read it as a complaint).
-            return True
-        if (
-            self.state is State.CONFIRM_ACTION
-            and self._proposal == CALLBACK
-            and self._window_in(intent.text) is not None
-        ):
-            # ... and "a colleague will call you back on ..., is that right?" too.
-            return True
-        if self.state in (State.ASK_PHONE, State.CONFIRM_CALLBACK):
-            return "phone" in intent.entities or "order_number" in intent.entities
-        return False
 
     async def _topic(
         self, name: str | None, entities: dict[str, str], *, keyed: bool = False

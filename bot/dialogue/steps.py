@@ -86,6 +86,14 @@ class DialogueSteps:
     def handover_context(self) -> DialogueContext:
         raise NotImplementedError
 
+    def _question(self) -> str:
+        """The last question, asked again (a yes/no one with its keys)."""
+        raise NotImplementedError
+
+    async def _phone_given(self, phone: str) -> Reply:
+        """Go on with what a phone number was asked for (a callback, an SMS)."""
+        raise NotImplementedError
+
     # -- provided by the callback flow (bot.dialogue.callbacks.CallbackSteps) --
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
@@ -103,6 +111,9 @@ class DialogueSteps:
     async def _with_phone(self, purpose: str) -> Reply:
         raise NotImplementedError
 
+    def _answers_when(self, text: str) -> bool:
+        raise NotImplementedError
+
     # -- provided by the confirmed actions (bot.dialogue.actions.ActionSteps) --
 
     def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
@@ -112,6 +123,19 @@ class DialogueSteps:
         raise NotImplementedError
 
     def _yes_unsure(self) -> Reply:
+        raise NotImplementedError
+
+    def _declined_guess(self) -> Reply:
+        raise NotImplementedError
+
+    def _menu_again(self, key: str) -> Reply:
+        """Prompt ``key``, then the menu's question (no progress: it counts as before)."""
+        raise NotImplementedError
+
+    # -- provided by the spoken phone number (bot.dialogue.spoken_phone.SpokenPhoneSteps) --
+
+    def _spoken_number(self, raw: str) -> Reply:
+        """A phone number read from the caller's words: read back for a yes first."""
         raise NotImplementedError
 
 
@@ -125,12 +149,18 @@ PROVIDED_ELSEWHERE = (
     "_number_refused",
     "_finish",
     "handover_context",
+    "_question",
+    "_phone_given",
     "_callback_number",
     "_callback_when",
     "_window_in",
     "_take_window",
     "_with_phone",
+    "_answers_when",
     "_plain_answer",
     "_plain_next",
     "_yes_unsure",
+    "_declined_guess",
+    "_menu_again",
+    "_spoken_number",
 )
