@@ -9,13 +9,13 @@ the caller's window ("this afternoon") or a corrected number.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
-from bot.dialogue.day_choice import DayChoice, choice_words, chosen, clash_words, window_day
+from bot.dialogue.day_clash import DayClashSteps
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.number_refusal import typed_refusal
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
@@ -24,8 +24,7 @@ from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.promise_words import promise_parts, promise_sentence
 from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
-from bot.dialogue.steps import DialogueSteps
-from bot.dialogue.time_examples import examples_sentence, week_examples_sentence
+from bot.dialogue.time_examples import examples_sentence
 from bot.dialogue.time_phrases import (
     CallbackWindow,
     callback_window,
@@ -49,16 +48,15 @@ log = logging.getLogger(__name__)
 _CLOCK_WINDOW_S = 3600.0
 
 
-class CallbackSteps(DialogueSteps):
-    """The callback flow; the state and helpers are declared in DialogueSteps."""
+class CallbackSteps(DayClashSteps):
+    """The callback flow; the state and helpers are declared in DialogueSteps (the days
+    asked about in :class:`bot.dialogue.day_clash.DayClashSteps`)."""
 
     # The timing intake gave the request ('predicted', 'conventional'); None: not asked.
     _callback_timing: str | None = None
     # The promise the request carries as stored (its deadline), said with the goodbye;
     # read again after every change to the request. None: unknown.
     _callback_promise: Promise | None = None
-    # A time given as digits, read back and not yet confirmed.
-    _pending_window: CallbackWindow | None = None
     # The other day a day read back may have meant ("today, Monday": next Monday), asked
     # about after a no to the first.
     _pending_other: CallbackWindow | None = None
@@ -69,16 +67,12 @@ class CallbackSteps(DialogueSteps):
     _window_asked: bool = False
     # Why the window the caller named was not kept (no calling hours in it); "": none.
     _window_refusal: str = ""
-    # "Monday the 12th", the 12th a Saturday: the two days asked about (which one?), and
-    # the question when it was named with the request (asked with the number's read-back).
-    _day_choice: DayChoice | None = None
+    # The question when a date with the wrong weekday was named with the request (asked
+    # with the number's read-back).
     _choice_question: str = ""
     # "Today" refused (its calls over, or none today): the next possibility, offered with
     # the next question "when else?" (bot.dialogue.window_refusal).
     _today_refused: bool = False
-    # After a no to "next week, on Monday ...": that Monday; a weekday named in the answer
-    # to "which day next week?" falls in its week.
-    _asked_week: date | None = None
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -303,66 +297,6 @@ class CallbackSteps(DialogueSteps):
                 f"{say('callback_time_unplaced')} {self._ask_when_else(self._callback_phone or '')}"
             )
         return self._when_not_understood(say("callback_when_unclear", examples=self._examples()))
-
-    def _ask_which_day(self, offered: CallbackWindow) -> Reply:
-        """A no to "next week, on Monday 14 December": which day of that week, then (a
-        weekday named in the answer falls in it: "Thursday" is Thursday 17 December)."""
-        day = window_day(offered)
-        self._asked_week = week = day - timedelta(days=day.weekday())
-        # Days of that week the shop calls on, the refused one left out: never a fixed pair.
-        rules, language = self.config.calling_rules, self.config.language
-        ex = week_examples_sentence(self.clock(), rules, self._zone(), week, language, refused=day)
-        question = say("callback_which_day_next_week", examples=ex)
-        return self._ask(question, "callback_which_day", State.CONFIRM_CALLBACK)
-
-    def _day_clash(
-        self, window: CallbackWindow, kept: CallbackWindow | None, refusal: str
-    ) -> Reply:
-        """ "Monday the 12th", the 12th a Saturday: asked which day (both read back), or
-        the one the rules allow read back for a yes or a no; neither: why not the date."""
-        question = self._clash_question(window, kept)
-        if not question:
-            return self._window_refused(refusal)
-        return self._ask(question, "callback_day_clash", State.CONFIRM_CALLBACK)
-
-    def _clash_question(self, window: CallbackWindow, kept: CallbackWindow | None) -> str:
-        """The question for a date said with a weekday it is not, the answer it waits for
-        set (the choice, or the one day read back); "" when neither day has calling hours."""
-        assert window.clash is not None
-        language = self.config.language
-        other = self._fit(window.clash)[0]
-        wrong = clash_words(window_day(window), window_day(window.clash).weekday(), language)
-        if kept is not None and other is not None:
-            self._day_choice = DayChoice(kept, other)
-            return say("callback_day_clash", **wrong, **choice_words(self._day_choice, language))
-        one = kept or other
-        if one is None:
-            return ""
-        self._pending_window = one
-        phone = phone_text(self._callback_phone or "", self.config.country)
-        return say("callback_day_clash_one", **wrong, phone=phone, when=one.words)
-
-    async def _day_chosen(
-        self, choice: DayChoice, said: str, *, no: bool, named: bool
-    ) -> Reply | None:
-        """The answer to "on Saturday 12 December or on Monday 14 December?": the day it
-        names is kept; a no asks when again; None when it names another time (taken as
-        usual); anything else asks again once, then the request stays without a time."""
-        tz = self._zone()
-        today = datetime.fromtimestamp(self.clock(), ZoneInfo(tz)).date()
-        picked = chosen(said, choice, today, self.config.language)
-        if picked is not None:
-            await self._keep_window(picked)
-            return self._callback_done()
-        if no:
-            return self._when_again()
-        if named or clock_hour(said, self.config.language) is not None:
-            return None
-        self._day_choice = choice
-        words = choice_words(choice, self.config.language)
-        return self._when_not_understood(
-            say("callback_day_clash_unclear", **words), "callback_day_clash"
-        )
 
     def _window_not_understood(self, window: CallbackWindow) -> Reply:
         """Neither yes nor no to the number and window read back: asked again once, with
