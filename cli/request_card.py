@@ -77,7 +77,7 @@ def _planner(row: Mapping[str, Any], zone: ZoneInfo, text: ConsoleText) -> str |
     if row.get("planned_by") is None:
         return text("cli.show.chosen_not_yet")
     # One chance: the customer's of answering at the planned time, in the reason's words.
-    # The stored plan_probability is how often the policy's draws chose that time (its
+    # The stored plan_pick_share is how often the policy's draws chose that time (its
     # propensity, for the pilot's statistics), not that chance: `--json` keeps it.
     said = reason_words(row.get("plan_reason"), text)
     reason = f": {said}" if said else ""

@@ -35,6 +35,7 @@ from typing import Any
 
 from scheduler import requests
 from scheduler.callback_context import CallbackBrief, callback_brief
+from scheduler.closing import closing_problem, closing_status, no_time
 from scheduler.dialer_nodes import NodeBeat, beat
 
 # The nodes' status lives in dialer_nodes; callers import these two from here too.
@@ -48,16 +49,14 @@ from scheduler.rule_facts import load_facts
 from scheduler.rules import (
     FINAL_RULES,
     CallingRules,
-    Refusal,
     RequestFacts,
-    Rule,
     local,
     next_allowed,
     refusal,
 )
 from scheduler.signals import signals_for
 from scheduler.timing.choice import Timing, planned_timing
-from scheduler.timing.plan_reason import NO_TIME, PlanReason
+from scheduler.timing.plan_reason import stored_chance
 from scheduler.timing.policy import ConventionalPolicy, FallbackPolicy, Plan, Policy
 from scheduler.timing.shadow import record_shadow
 from scheduler.timing.slot_policy import ModelNotFittedYet
@@ -148,38 +147,6 @@ class _Deferred:
 
 
 DEFERRED = _Deferred()
-
-
-def _closing_status(why: Refusal) -> RequestStatus:
-    """The final status of a request a rule refuses for good, as intake would record it."""
-    if why.rule is Rule.DO_NOT_CALL:
-        return RequestStatus.CANCELLED
-    if why.rule is Rule.DESTINATION:
-        return RequestStatus.INVALID_NUMBER
-    return RequestStatus.UNREACHED
-
-
-def _closing_problem(why: Refusal, phone: str, allowed: frozenset[str]) -> problem.Problem:
-    """Why a rule closed a request, as ``last_error`` keeps it (``allowed``: the countries
-    callbacks dial); a rule that closes none left no allowed time before the expiry, kept
-    with the rule that refused (the admin reads which one: the customer's window, a cap)."""
-    values = dict(why.values)
-    if why.rule is Rule.DO_NOT_CALL:
-        return problem.do_not_call()
-    if why.rule is Rule.DESTINATION:
-        return problem.destination(phone, allowed)
-    if why.rule is Rule.MAX_ATTEMPTS:
-        return problem.max_attempts(int(values["made"]), int(values["most"]))
-    if why.rule is Rule.EXPIRED:
-        return problem.expired()
-    return problem.rule_left_no_time(why.key, values)
-
-
-def _no_time(plan: Plan) -> problem.Problem | str:
-    """A plan with no time left, as ``last_error`` keeps it (another policy's own reason
-    as its words)."""
-    why = plan.reason
-    return problem.no_time() if isinstance(why, PlanReason) and why.code == NO_TIME else str(why)
 
 
 class Dialer:
@@ -410,15 +377,16 @@ class Dialer:
                 requests.close(
                     tx,
                     row["id"],
-                    _closing_status(why),
+                    closing_status(why),
                     now=now,
-                    error=_closing_problem(why, row["phone"], self.rules.allowed_regions),
+                    error=closing_problem(why, row["phone"], self.rules.allowed_regions),
                     uncount=True,
                 )
             else:
                 requests.release(tx, row["id"], not_before=later, uncount=True)
             return DEFERRED
-        planned_by, probability = row["planned_by"], row["plan_probability"]
+        planned_by, pick_share = row["planned_by"], row["plan_pick_share"]
+        chance = stored_chance(row["plan_reason"])
         if planned_by is None:
             # A first attempt nobody planned yet: the policy picks its time too.
             plan = self._plan(tx, facts, now, None, row)
@@ -428,7 +396,7 @@ class Dialer:
                     row["id"],
                     RequestStatus.UNREACHED,
                     now=now,
-                    error=_no_time(plan),
+                    error=no_time(plan),
                     uncount=True,
                 )
                 return DEFERRED
@@ -437,7 +405,7 @@ class Dialer:
                 requests.release(tx, row["id"], not_before=plan.at, uncount=True, plan=plan)
                 return DEFERRED
             requests.keep_plan(tx, row["id"], plan)
-            planned_by, probability = plan.policy, plan.probability
+            planned_by, pick_share, chance = plan.policy, plan.pick_share, plan.chance
         attempt = Attempt(
             f"cb-{uuid.uuid4().hex}",
             row["id"],
@@ -460,7 +428,8 @@ class Dialer:
                 "hours_since_request": round((now - row["created_at"]) / 3600, 3),
                 "segment": row["segment"],
                 "policy": planned_by,
-                "probability": probability,
+                "pick_share": pick_share,
+                "chance": chance,
                 "node": self.config.node,
             },
         )
@@ -502,15 +471,15 @@ class Dialer:
                 requests.close(
                     tx,
                     attempt.request_id,
-                    _closing_status(why),
+                    closing_status(why),
                     now=now,
-                    error=_closing_problem(why, row["phone"], self.rules.allowed_regions),
+                    error=closing_problem(why, row["phone"], self.rules.allowed_regions),
                 )
                 return
             plan = self._plan(tx, facts, now, outcome, row)
             if plan.at is None:
                 requests.close(
-                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=_no_time(plan)
+                    tx, attempt.request_id, RequestStatus.UNREACHED, now=now, error=no_time(plan)
                 )
             else:
                 requests.release(

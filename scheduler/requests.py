@@ -84,7 +84,7 @@ def release(
     """Back to pending, due at ``not_before``; ``uncount``: the claim was no attempt.
 
     ``plan``: the policy's plan that set ``not_before``, kept with the request
-    (who chose the time, with what probability, why) for the attempt's log
+    (who chose the time, how often it picks it, why) for the attempt's log
     and for `spillway callbacks explain`.
     """
     # Never before the not_before already stored: a claimed request's is in the past,
@@ -112,11 +112,12 @@ def stored_reason(plan: Plan) -> str:
 
 
 def keep_plan(tx: Transaction, request_id: int, plan: Plan) -> None:
-    """Record which policy planned the request's next attempt, with what probability and why."""
+    """Record which policy planned the request's next attempt, how often it picks that
+    time and why (a model's pick: with the chance of an answer it stated)."""
     tx.execute(
-        "UPDATE callback_requests SET planned_by = :by, plan_probability = :p, "
+        "UPDATE callback_requests SET planned_by = :by, plan_pick_share = :p, "
         "plan_reason = :why WHERE id = :id",
-        {"by": plan.policy, "p": plan.probability, "why": stored_reason(plan), "id": request_id},
+        {"by": plan.policy, "p": plan.pick_share, "why": stored_reason(plan), "id": request_id},
     )
 
 

@@ -510,6 +510,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE gdpr_audit ADD COLUMN erased_hash TEXT",
         ),
     ),
+    Migration(
+        26,
+        "an attempt keeps the chance of an answer its plan stated; the share of the "
+        "policy's draws that picked the hour is named as what it is (pick_share)",
+        (
+            # `probability` held the pick share (offline evaluation weighs by it), and
+            # the console's calibration read it as the chance of an answer: an hour the
+            # model is sure of is picked by every draw, so "100 %" stood beside "43 %
+            # answered". Attempts from before keep no chance (NULL): they are left out of
+            # the calibration, which says how many. A request's plan keeps its chance in
+            # plan_reason, which the dialer copies onto the attempt.
+            "ALTER TABLE callback_attempts RENAME COLUMN probability TO pick_share",
+            "ALTER TABLE callback_attempts ADD COLUMN chance REAL",
+            "ALTER TABLE callback_requests RENAME COLUMN plan_probability TO plan_pick_share",
+        ),
+    ),
 )
 
 

@@ -150,8 +150,10 @@ def seed(store: Store, now: float) -> None:
                         "local_hour": 10,
                         "hours_since_request": round((started - created) / H, 3),
                         "policy": planned_by or "traditional",
-                        # What the predicting policy expected; the conventional rule says 1.
-                        "probability": 0.6 if planned_by == "predicted" else 1.0,
+                        # The chance of an answer the predicting policy stated (the
+                        # conventional rule states none), and how often it picks the hour.
+                        "chance": 0.6 if planned_by == "predicted" else None,
+                        "pick_share": 0.97 if planned_by == "predicted" else 1.0,
                         "node": "node-a",
                     },
                 )

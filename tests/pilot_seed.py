@@ -89,7 +89,9 @@ def seed_pilot(store: Store, now: float) -> None:
                         "local_hour": 10,
                         "hours_since_request": after_h,
                         "policy": "predicted" if timing == "predicted" else "traditional",
-                        "probability": 0.5 if timing == "predicted" else 1.0,
+                        # The chance its plan stated, and how often the draws picked it.
+                        "chance": 0.5 if timing == "predicted" else None,
+                        "pick_share": 0.9 if timing == "predicted" else 1.0,
                         "node": "node-a",
                     },
                 )

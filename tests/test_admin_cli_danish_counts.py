@@ -88,7 +88,7 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
     request_id = _request(store, "+4520123456")
     _attempts(store, request_id, "+4520123456", ["no_answer"])
     store.execute(
-        "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.42, "
+        "UPDATE callback_requests SET planned_by = 'predicted', plan_pick_share = 0.42, "
         "plan_reason = ?, context = ? WHERE id = ?",
         (chance(0.32, 0.26, None).stored(), '{"merged": [7, 8]}', request_id),
     )
@@ -144,7 +144,7 @@ def test_show_s_values_line_up_whatever_the_labels_length(
     request_id = _request(store, "+4520123456")
     _attempts(store, request_id, "+4520123456", ["no_answer"])
     store.execute(
-        "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.42, "
+        "UPDATE callback_requests SET planned_by = 'predicted', plan_pick_share = 0.42, "
         "plan_reason = ?, context = ? WHERE id = ?",
         (chance(0.32, 0.26, None).stored(), '{"merged": [7, 8]}', request_id),
     )

@@ -139,7 +139,7 @@ def _explained(
         "not_before": None,
         "not_after": None,
         "planned_by": None,
-        "plan_probability": None,
+        "plan_pick_share": None,
         "plan_reason": None,
         "last_error": None,
         **row,

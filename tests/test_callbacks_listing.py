@@ -80,7 +80,7 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
     )
     store.execute(
         "UPDATE callback_requests SET timing = 'conventional', timing_reason = 'customer', "
-        "attempts = 1, planned_by = 'traditional', plan_probability = 0.5 WHERE id = ?",
+        "attempts = 1, planned_by = 'traditional', plan_pick_share = 0.5 WHERE id = ?",
         (request_id,),
     )
     store.insert(
@@ -172,7 +172,7 @@ def test_the_rule_based_timing_has_one_name_wherever_it_is_shown(
     said "planned by traditional" beside "timing: conventional" (issue 19)."""
     request_id = _request(store, "+4520123456", traditional=True)
     store.execute(
-        "UPDATE callback_requests SET planned_by = 'traditional', plan_probability = 1.0 "
+        "UPDATE callback_requests SET planned_by = 'traditional', plan_pick_share = 1.0 "
         "WHERE id = ?",
         (request_id,),
     )

@@ -233,7 +233,7 @@ def _simulated(store: SqliteStore, now: float, first_id: int = 100, count: int =
                     "local_hour": 10,
                     "hours_since_request": 1.0,
                     "policy": "predicted",
-                    "probability": 0.95,
+                    "chance": 0.95,
                     "node": "simulate",
                 },
             )

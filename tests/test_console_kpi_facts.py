@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 
-import spillway.storage
 from spillway.erasure import forget
 from spillway.retention import Periods, apply_retention
 from spillway.schema import MIGRATIONS
 from spillway.storage import SqliteStore, Store
+from tests.older_database import sqlite_before
 from web.console import compute_kpis
 from web.kpi_rows import scanned_kpis
 from web.kpis import Window, window
@@ -172,11 +172,8 @@ def test_the_stored_facts_give_the_scanned_kpis_on_postgres(pg_dsn: str, seed: i
 @pytest.fixture
 def older_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqliteStore]:
     """A database migrated up to the one before the contact facts."""
-    facts = next(i for i, m in enumerate(MIGRATIONS) if "contact_attempts" in "".join(m.statements))
-    monkeypatch.setattr(spillway.storage, "MIGRATIONS", MIGRATIONS[:facts])
-    store = SqliteStore(tmp_path / "older.db")
-    store.migrate()
-    monkeypatch.setattr(spillway.storage, "MIGRATIONS", MIGRATIONS)
+    facts = next(m.version for m in MIGRATIONS if "contact_attempts" in "".join(m.statements))
+    store = sqlite_before(tmp_path / "older.db", monkeypatch, facts)
     yield store
     store.close()
 

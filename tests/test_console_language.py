@@ -162,7 +162,8 @@ ENGLISH = [
     "staff cost", "cost per callback", "saved cost", "extra revenue", "baseline",
     "Search by number", "Audit log", "nobody is held", "Do not call", "Export (JSON)",
     "Add a reason", "Erase everything", "Release", "Contact model", "Calibration",
-    "Learned hour of the week", "Chosen with probability",
+    "Learned hour of the week", "Chosen with probability", "Starting values by hour",
+    "It learns from real calls", "predicted attempts from before",
     # Stored values in their own cells (the Calls page's "stored as" column keeps the
     # stored word on purpose, in a cell of class "small").
     "<td>pending</td>", "<td>done</td>", "<td>unreached</td>", "<td>no answer</td>",

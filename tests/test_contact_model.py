@@ -227,7 +227,7 @@ def test_the_policy_waits_for_a_clearly_better_hour_and_says_why() -> None:
     assert plan.at is not None
     when = datetime.fromtimestamp(plan.at, CPH)
     assert (when.date(), when.hour) == (datetime.fromtimestamp(NOW, CPH).date(), 17)
-    assert plan.probability == 1.0 and "60%" in str(plan.reason)
+    assert plan.pick_share == 1.0 and "60%" in str(plan.reason)
     # A flat curve: call now.
     flat = SlotPolicy("oracle", fixed_probabilities(lambda f: np.full(SLOTS, 0.3)), explores=False)
     assert flat.plan(_facts(), NOW, None, RULES).at == NOW
@@ -240,7 +240,7 @@ def test_thompson_choices_log_their_probability() -> None:
     )
     plans = [policy.plan(_facts(), NOW, None, RULES) for _ in range(30)]
     assert all(p.at is not None and refusal(RULES, _facts(), p.at) is None for p in plans)
-    assert all(p.probability is not None and 0 < p.probability <= 1 for p in plans)
+    assert all(p.pick_share is not None and 0 < p.pick_share <= 1 for p in plans)
 
 
 def test_a_missing_or_stale_model_is_refused_so_the_dialer_falls_back() -> None:

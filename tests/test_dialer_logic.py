@@ -168,7 +168,8 @@ async def test_the_model_dying_mid_run_falls_back_to_the_conventional_rule_and_s
 
     attempt = await dial_one()
     assert (attempt["request_id"], attempt["policy"]) == (first, "predicted")
-    assert attempt["probability"] is not None
+    # The plan's chance of an answer (the model's, in the hour dialled) and its pick share.
+    assert attempt["pick_share"] is not None and attempt["chance"] is not None
 
     # The model dies: its refit fails, and the one it has goes stale.
     def broken(*args: object, **kwargs: object) -> None:
@@ -180,6 +181,7 @@ async def test_the_model_dying_mid_run_falls_back_to_the_conventional_rule_and_s
     clock[0] += 2 * 3600
     attempt = await dial_one()
     assert (attempt["request_id"], attempt["policy"]) == (second, "traditional")
+    assert (attempt["chance"], attempt["pick_share"]) == (None, 1.0)  # the rule states none
     assert dialer.fallbacks == 1
     assert "stale" in (dialer.last_error or "")
     await db.run(dialer._heartbeat, False)

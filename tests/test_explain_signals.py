@@ -46,7 +46,7 @@ def _explained(signals: tuple[SignalEvent, ...], language: str, planned_at: floa
         "not_before": planned_at,
         "not_after": None,
         "planned_by": "predicted",
-        "plan_probability": 0.9,
+        "plan_pick_share": 0.9,
         "plan_reason": None,
         "last_error": None,
     }

@@ -269,7 +269,7 @@ async def test_the_audit_log_names_its_time_zone(tmp_path: Path) -> None:
 
 
 # The REAL columns of mapped tables that are numbers, not moments.
-NOT_TIMES = {"confidence", "plan_probability", "hours_since_request", "probability"}
+NOT_TIMES = {"confidence", "plan_pick_share", "hours_since_request", "pick_share", "chance"}
 # shadow_plans: the model's P(answer) at each plan's hour, and the predicted choice's propensity.
 NOT_TIMES |= {"conventional_probability", "predicted_probability", "predicted_propensity"}
 # call_events.turn_ms: a reply's turn latency, a duration.

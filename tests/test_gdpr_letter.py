@@ -70,7 +70,7 @@ def _mette() -> tuple[dict[str, list[dict]], Explanation]:
         status="pending",
         policy="conventional",
         planned_at=None,
-        plan_probability=None,
+        plan_pick_share=None,
         plan_reason=None,
         deadline_at=_at(7, 9),
         expires_at=_at(10, 9),

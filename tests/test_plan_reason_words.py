@@ -82,7 +82,7 @@ def test_a_json_reason_of_no_known_code_is_not_read() -> None:
 def _planned(store: SqliteStore, reason: str) -> int:
     request_id = _request(store, "+4520123456")
     store.execute(
-        "UPDATE callback_requests SET planned_by = 'traditional', plan_probability = 1.0, "
+        "UPDATE callback_requests SET planned_by = 'traditional', plan_pick_share = 1.0, "
         "plan_reason = ? WHERE id = ?",
         (reason, request_id),
     )

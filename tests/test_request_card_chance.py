@@ -2,7 +2,7 @@
 
 An admin's walkthrough: the card said "answer chance 38%: P(answer) 32% in this hour,
 lead value 0.26", two probabilities and two undefined terms. The 38 % was the stored
-``plan_probability``, how often the policy's draws chose that time (its propensity, for
+``plan_pick_share``, how often the policy's draws chose that time (its propensity, for
 the pilot's statistics), not a chance of an answer; the 32 % is the customer's. The card
 now says that one in words; ``--json`` keeps the raw fields."""
 
@@ -29,7 +29,7 @@ def test_the_card_says_the_customer_s_chance_once_in_words(
     text = load_console_text(language)
     request_id = _request(store, "+4520123456")
     store.execute(
-        "UPDATE callback_requests SET planned_by = 'predicted', plan_probability = 0.38, "
+        "UPDATE callback_requests SET planned_by = 'predicted', plan_pick_share = 0.38, "
         "plan_reason = ? WHERE id = ?",
         (chance(0.32, 0.26, None).stored(), request_id),
     )

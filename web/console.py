@@ -63,7 +63,7 @@ from web.kpis import (
     local_days,
     window,
 )
-from web.model_view import calibration, model_facts, reliability, segment_heatmaps
+from web.model_view import calibration, learned, model_facts, reliability, segment_heatmaps
 from web.pages import page_text, render, word
 from web.users import Role
 
@@ -422,9 +422,9 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         def read() -> tuple[Any, ...]:
             model = models.get(store.store, settings.callbacks.segment_industry, now)
             nodes = scheduler_nodes(store.store, now, stale_after_s=stale_s)
-            return model, calibration(store.store), nodes
+            return model, calibration(store.store), nodes, learned(model, store.store)
 
-        model, drawn_from, nodes = await store.run(read)
+        model, drawn_from, nodes, taught = await store.run(read)
         bins = reliability(drawn_from.pairs)
         return render(
             request,
@@ -439,6 +439,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                     [{"predicted": b.mean_predicted, "observed": b.observed} for b in bins]
                 ),
                 "heatmaps": segment_heatmaps(model),
+                "learned": taught,
                 "max_age_h": settings.callbacks.model_max_age_hours,
             },
         )

@@ -101,16 +101,27 @@ def _policy(context: Context, name: object) -> str:
 
 
 @pass_context
-def _chance(context: Context, probability: float | None, policy: str | None) -> Markup:
-    """An attempt's predicted chance as a percentage; for conventional timing, which
-    predicts none (its stored 1.0 is no chance: :func:`predicted_chance`), "-" saying so."""
+def _chance(context: Context, stored: float | None, policy: str | None) -> Markup:
+    """An attempt's chance of an answer (``callback_attempts.chance``) as a percentage;
+    "-" saying why there is none: conventional timing predicts none
+    (:func:`predicted_chance`), and an attempt from before the chance was kept has none."""
     text = _text(context)
-    chance = predicted_chance(policy, probability)
-    if chance is None and probability is not None:
-        return Markup('<span class="no-chance" title="{}">-</span>').format(
-            text("request.no_chance")
-        )
-    return Markup.escape(text.percent(chance))
+    chance = predicted_chance(policy, stored)
+    if chance is not None:
+        return Markup.escape(text.percent(chance))
+    if policy == "predicted":
+        why = "request.chance_not_kept"
+    elif predicted_chance(policy, 1.0) is None:  # conventional timing
+        why = "request.no_chance"
+    else:
+        return Markup("-")
+    return Markup('<span class="no-chance" title="{}">-</span>').format(text(why))
+
+
+@pass_context
+def _segment_name(context: Context, name: str | None) -> str:
+    """A segment's stored name as the pages say it: the default one in the pack's words."""
+    return _text(context)("request.default_segment") if name in (None, "default") else str(name)
 
 
 @pass_context
@@ -191,6 +202,7 @@ templates.env.filters["number"] = _number
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
 templates.env.filters["chance"] = _chance
+templates.env.filters["segment_name"] = _segment_name
 templates.env.filters["per_table"] = _per_table
 templates.env.filters["handoff"] = _handoff
 templates.env.filters["request_reason"] = _request_reason

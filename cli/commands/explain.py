@@ -105,9 +105,8 @@ def show(
         quote = customer_quote(text, told, how.shop_language)
         console.print(text("cli.explain.told", quote=quote), markup=False, soft_wrap=True)
     if result.planned_at:
-        if result.plan_probability is not None and result.policy == "predicted":
-            chance = text.percent(result.plan_probability)
-            console.print(text("cli.explain.chosen", probability=chance), markup=False)
+        # One chance: the customer's of answering then, in the reason's words (the plan's
+        # pick share is how often the draws chose that time: `--json` keeps it).
         if said := reason_words(result.plan_reason, text):
             console.print(f"  ({said})", markup=False)
     if result.status in OPEN_STATUSES:

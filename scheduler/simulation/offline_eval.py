@@ -1,6 +1,6 @@
 """Offline evaluation: what another policy would have achieved, from logged decisions alone.
 
-Every plan is logged with the probability with which its policy chose it
+Every plan is logged with how often its policy picks it (its pick share)
 (:class:`scheduler.timing.policy.Plan`). Inverse propensity scoring re-weights the
 logged first attempts that a target policy would have chosen the same way:
 an unbiased estimate of the target's first-attempt contact rate, without
@@ -36,7 +36,7 @@ def ips_first_attempt(run: SimRun, target: Policy, rules: CallingRules) -> IpsEs
         if decision.last is not None or decision.plan.at is None:
             continue
         total += 1
-        propensity = decision.plan.probability or 1.0
+        propensity = decision.plan.pick_share or 1.0
         choice = target.plan(decision.facts, decision.now, None, rules)
         if choice.at is None or abs(choice.at - decision.plan.at) > SAME_CHOICE_S:
             continue

@@ -26,8 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from scheduler.closing import closing_problem, no_time
 from scheduler.outcomes import AttemptOutcome
 from scheduler.rules import (
+    FINAL_RULES,
     HOUR_S,
     CallingRules,
     RequestFacts,
@@ -59,10 +61,12 @@ from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import (
     SlotPolicy,
     fixed_probabilities,
+    model_expected,
     model_probabilities,
     model_season_factor,
 )
 from scheduler.windows import window_deadline, window_expiry
+from spillway import request_problem as problem
 
 UNANSWERED_HOLD_S = 30.0
 REFIT_EVERY_S = 86400.0
@@ -138,12 +142,15 @@ class SimAttempt:
     at: float
     answered: bool
     policy: str
-    propensity: float | None
+    propensity: float | None  # the plan's pick share (offline evaluation weighs by it)
     local_weekday: int
     local_hour: int
     # The model's P(answer) for this call when it was placed (None: no model), for calibration.
     predicted_p: float | None = None
     season: str | None = None  # the segment's season on the local date (None: none)
+    # The chance of an answer the plan stated for its hour (None: its policy states none),
+    # as the dialer logs it with a real attempt.
+    chance: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +178,8 @@ class SimRequest:
     not_before: float | None = None
     not_after: float | None = None
     expires_at: float | None = None
+    # Why it closed without contact, as the dialer keeps it in ``last_error`` (None: reached).
+    problem: str | None = None
 
 
 @dataclass(slots=True)
@@ -240,6 +249,19 @@ class _Simulation:
         self.decisions.append(Decision(request.id, facts, self.now, last, plan))
         return plan
 
+    def give_up(self, request: SimRequest, now: float, plan: Plan | None) -> None:
+        """Close ``request`` unreached, keeping why as the dialer does: the rule that
+        refuses it for good (out of attempts, expired), else no allowed time left."""
+        request.closed = True
+        why = refusal(self.rules, self.facts(request), now)
+        found: problem.Problem | str
+        if why is not None and (plan is None or why.rule in FINAL_RULES):
+            phone = self.people.ids[request.customer]
+            found = closing_problem(why, phone, self.rules.allowed_regions)
+        else:
+            found = problem.no_time() if plan is None else no_time(plan)
+        request.problem = found.stored() if isinstance(found, problem.Problem) else found
+
     def _learned_slot(self, attempt: SimAttempt) -> int:
         """The attempt's hour of the week as the model learns it (the shop's, if withheld)."""
         if Withheld.TIME_ZONE in self.withheld:
@@ -298,11 +320,12 @@ class _Simulation:
                 self.now,
                 answered,
                 last_plan.policy,
-                last_plan.probability,
+                last_plan.pick_share,
                 when.weekday(),
                 when.hour,
                 believed,
                 None if season is None else season.name,
+                last_plan.chance,
             )
         )
         hold_s = self.world.rules.talk_minutes * 60 if answered else UNANSWERED_HOLD_S
@@ -366,6 +389,9 @@ def make_policy(
                 seed=world.seed,
                 season_of=season_of(world),
                 season_factor=model_season_factor(lambda: running().model),
+                expected=model_expected(
+                    lambda: running().model, now=lambda: running().now, signals=signals
+                ),
             ),
             ConventionalPolicy(retry_backoff_s=world.rules.retry_backoff_minutes * 60),
         )
@@ -465,7 +491,7 @@ def simulate(
                 start_from = sim.agents_free_at[0] if busy else at
                 later = next_allowed(sim.rules, sim.facts(request), start_from)
                 if later is None:
-                    request.closed = True
+                    sim.give_up(request, at, None)
                 else:
                     heapq.heappush(events, (later, order, 1, request.id))
                     order += 1
@@ -478,7 +504,7 @@ def simulate(
         plan = sim.plan(request, outcome)
         plans[request.id] = plan
         if plan.at is None:
-            request.closed = True
+            sim.give_up(request, at, plan)
             continue
         heapq.heappush(events, (plan.at, order, 1, request.id))
         order += 1

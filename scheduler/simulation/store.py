@@ -132,7 +132,10 @@ def stored_rows(run: SimRun, now: float, *, label: str) -> StoredPeriod:
                     "hours_since_request": (a.at - r.created_at) / 3600,
                     "segment": world.segments[int(people.segment[r.customer])].name,
                     "policy": a.policy,
-                    "probability": a.propensity,
+                    # The chance of an answer its plan stated, and how often the policy
+                    # picks that hour, as the dialer logs a real attempt.
+                    "chance": a.chance,
+                    "pick_share": a.propensity,
                     "node": NODE,
                 }
             )
@@ -161,6 +164,8 @@ def stored_rows(run: SimRun, now: float, *, label: str) -> StoredPeriod:
                     ).value,
                     "attempts": len(attempts),
                     "closed_at": closed,
+                    # Why it was given up, as the dialer keeps it (out of attempts, expired).
+                    "last_error": None if r.contacted_at is not None else r.problem,
                     "timezone": zone,
                     "segment": attempts[0]["segment"] if attempts else None,
                     "planned_by": made[-1].policy if made else None,

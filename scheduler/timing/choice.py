@@ -140,14 +140,15 @@ def policy_word(policy: str) -> str:
     return policy if timing is None or policy == "shadow" else timing.value
 
 
-def predicted_chance(policy: str | None, probability: float | None) -> float | None:
+def predicted_chance(policy: str | None, chance: float | None) -> float | None:
     """The chance of an answer a plan's policy predicted for its hour, as shown beside an
-    attempt or a plan: None for conventional timing, which predicts none. Its rows store
-    1.0 there, the propensity of a rule that always picks its hour (offline evaluation
-    and the shadow report weigh by it), so the stored value stays as it is."""
+    attempt or a plan (``chance``: as stored, ``callback_attempts.chance``): None for
+    conventional timing, which predicts none. Never the attempt's ``pick_share``: how
+    often the policy picks an hour is no chance of an answer (the conventional rule's
+    is 1.0, a rule that always picks its hour)."""
     if policy is not None and POLICY_TIMING.get(policy) == Timing.CONVENTIONAL:
         return None
-    return probability
+    return chance
 
 
 def planned_timing(timing: str | None, *, traditional: bool, policy: str) -> Timing:

@@ -183,7 +183,9 @@ class Explanation:
     status: str
     policy: str  # who plans this request's calls
     planned_at: float | None
-    plan_probability: float | None
+    # How often the policy's draws pick the planned time (its propensity): kept for
+    # `--json`, never shown as a chance (the plan's chance is in its reason).
+    plan_pick_share: float | None
     plan_reason: str | None
     deadline_at: float  # the scheduler's target for the first call
     expires_at: float
@@ -226,7 +228,7 @@ class Explanation:
             "timing": self.timing,
             "timing_reason": self.timing_reason,
             "planned_at": self.planned_at,
-            "plan_probability": self.plan_probability,
+            "plan_pick_share": self.plan_pick_share,
             "plan_reason": self.plan_reason,
             "promised_by": self.promised_by,
             "deadline_at": self.deadline_at,
@@ -412,7 +414,7 @@ def explain(
         status=planned.status,
         policy=policy,
         planned_at=planned.planned_at,
-        plan_probability=row.get("plan_probability"),
+        plan_pick_share=row.get("plan_pick_share"),
         plan_reason=row.get("plan_reason"),
         deadline_at=planned.deadline_at,
         promised_by=planned.promised_by,

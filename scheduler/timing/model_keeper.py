@@ -33,6 +33,7 @@ from scheduler.timing.signal_evidence import SignalSettings
 from scheduler.timing.slot_policy import (
     SlotPolicy,
     calendar_season,
+    model_expected,
     model_probabilities,
     model_season_factor,
 )
@@ -247,11 +248,9 @@ def predicted_policy(
 ) -> SlotPolicy:
     """The predicted policy over the keeper's model, as configured."""
     cb = settings.callbacks
+    signals = SignalSettings.from_settings(cb)
     probabilities = model_probabilities(
-        keeper.current,
-        now=keeper.clock,
-        max_age_s=cb.model_max_age_hours * 3600,
-        signals=SignalSettings.from_settings(cb),
+        keeper.current, now=keeper.clock, max_age_s=cb.model_max_age_hours * 3600, signals=signals
     )
     seasons = season_calendar(settings)
     return SlotPolicy(
@@ -261,4 +260,5 @@ def predicted_policy(
         seed=seed if seed is not None else int(time.time()),
         season_of=calendar_season(seasons) if seasons.periods else None,
         season_factor=model_season_factor(keeper.current) if seasons.periods else None,
+        expected=model_expected(keeper.current, now=keeper.clock, signals=signals),
     )

@@ -119,6 +119,17 @@ def read_reason(stored: str) -> PlanReason | None:
     return None
 
 
+def stored_chance(stored: str | None) -> float | None:
+    """The chance of an answer a stored model's pick stated for its hour (None: a reason of
+    another kind, or none). A request keeps its plan's reason until the call, so the
+    attempt logs the chance its plan stated."""
+    why = read_reason(stored) if stored else None
+    if why is None or why.code != CHANCE:
+        return None
+    value = why.values.get("chance")
+    return float(value) if isinstance(value, int | float) else None
+
+
 def reason_words(stored: str | None, text: ConsoleText) -> str | None:
     """A stored ``plan_reason`` in ``text``'s language; text of no known kind as stored."""
     if not stored:

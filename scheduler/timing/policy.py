@@ -38,13 +38,22 @@ class ShadowPlan:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The next attempt: when, with what probability the policy chose it, and why."""
+    """The next attempt: when, how often the policy's draws pick it, the chance of an
+    answer then, and why.
+
+    ``pick_share`` is the policy's propensity (offline evaluation and the shadow report
+    weigh by it): 1.0 for a rule that always picks its moment. It is no chance of an
+    answer: a hour the model is sure of is picked by nearly every draw, whatever its
+    chance. ``chance`` is the model's P(answer) in the planned hour (None: the policy
+    predicts none, as the conventional rule).
+    """
 
     at: float | None  # None: no attempt is possible any more
     policy: str
-    probability: float | None = None
+    pick_share: float | None = None
     reason: PlanReason | str = ""  # a PlanReason: stored as its code and values
     shadow: ShadowPlan | None = None  # shadow mode only: the plan logged beside this one
+    chance: float | None = None
 
 
 class Policy(Protocol):

@@ -86,7 +86,7 @@ class ShadowPolicy:
                 predicted_at=other.at,
                 predicted_probability=float(probabilities[pred_slot]),
                 conventional_probability=float(probabilities[conv_slot]),
-                propensity=other.probability,
+                propensity=other.pick_share,
                 same_slot=(conv_day, conv_slot) == (pred_day, pred_slot),
             ),
         )

@@ -21,11 +21,16 @@ the simulator compares:
 - ``oracle``: the customer's true probabilities (an upper bound for this rule);
 - ``segment_oracle``: the segment's true mean probabilities.
 
-Each plan carries the probability with which the policy chose it (the share
-of further Thompson draws that pick the same moment), logged with the
-attempt so that policies can be compared offline (inverse propensity
-scoring). A missing or stale model raises :class:`ModelUnavailable`, and the
-dialer falls back to the conventional rule and says so.
+Each plan carries two numbers, logged with the attempt. Its ``chance`` is the
+model's P(answer) in the planned hour (its mean, not the draw that won: the
+winning draw is the highest of many, so it overstates the chance); that is what
+the console calls the chance of an answer and calibrates. Its ``pick_share`` is
+how often the policy picks that moment (the share of further Thompson draws
+that pick it), so that policies can be compared offline (inverse propensity
+scoring); an hour the model is sure of is picked by nearly every draw whatever
+its chance, so the share is never shown as one. A missing or stale model
+raises :class:`ModelUnavailable`, and the dialer falls back to the
+conventional rule and says so.
 """
 
 from __future__ import annotations
@@ -149,6 +154,8 @@ def told_day_close(rules: CallingRules, deadline_at: float, timezone: str) -> fl
 
 Probabilities = Callable[[RequestFacts, np.random.Generator, int], FloatArray]
 """``(facts, rng, draws) -> [draws, 168]``: the probabilities a policy believes."""
+Expected = Callable[[RequestFacts], FloatArray]
+"""``facts -> [168]``: the P(answer) a policy expects in each hour (the model's mean)."""
 
 
 @dataclass
@@ -162,6 +169,9 @@ class SlotPolicy:
     seed: int = 0
     season_of: SeasonOf | None = None  # no calendar: no season weighs any hour
     season_factor: SeasonFactor | None = None
+    # The plan's chance of an answer; None: the draws' mean in the planned hour (the one
+    # row of a policy that knows its probabilities).
+    expected: Expected | None = None
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -195,12 +205,17 @@ class SlotPolicy:
         choice = int(picks[0])
         propensity = float(np.mean(picks[1:] == choice)) if self.explores else 1.0
         chosen = options[choice]
+        if self.expected is not None:
+            chance = float(self.expected(facts)[chosen.slot])
+        else:
+            chance = float(np.mean(probs[:, chosen.slot]))
         return Plan(
             chosen.at,
             self.name,
-            # Never 0: the choice was made, so its probability is at least one in the draws.
+            # Never 0: the choice was made, so its share is at least one in the draws.
             max(propensity, 1.0 / (PROPENSITY_DRAWS + 1)),
-            plan_reason.chance(float(probs[0, chosen.slot]), chosen.lead_value, chosen.season),
+            plan_reason.chance(chance, chosen.lead_value, chosen.season),
+            chance=chance,
         )
 
 
@@ -224,20 +239,47 @@ def model_probabilities(
         age_s = now() - model.fitted_at
         if age_s > max_age_s:
             raise ModelUnavailable(f"the contact model is {age_s / 3600:.1f} h old (stale)")
-        moved = None
-        if signals is not None and facts.signals:
-            moved = tilt(
-                facts.signals,
-                model.segment_mean(facts.segment),
-                now_s=now(),
-                timezone=facts.timezone,
-                settings=signals,
-            )
+        moved = _signal_tilt(model, facts, now(), signals)
         return model.sample(
             rng, facts.phone, facts.segment, facts.attempts + 1, draws, sharpen, moved
         )
 
     return probabilities
+
+
+def _signal_tilt(
+    model: ContactModel, facts: RequestFacts, now_s: float, signals: SignalSettings | None
+) -> FloatArray | None:
+    """How the customer's own signals move their prior (None: no signals, or not used)."""
+    if signals is None or not facts.signals:
+        return None
+    return tilt(
+        facts.signals,
+        model.segment_mean(facts.segment),
+        now_s=now_s,
+        timezone=facts.timezone,
+        settings=signals,
+    )
+
+
+def model_expected(
+    model_source: Callable[[], ContactModel | None],
+    *,
+    now: Callable[[], float],
+    signals: SignalSettings | None = SignalSettings(),
+) -> Expected:
+    """The latest model's P(answer) per hour for a request, its signals weighed as
+    :func:`model_probabilities` weighs them: the chance a predicted plan states. Called
+    after the draws succeeded, so a model is there."""
+
+    def expected(facts: RequestFacts) -> FloatArray:
+        model = model_source()
+        if model is None:
+            raise ModelNotFittedYet("no contact model has been fitted yet")
+        moved = _signal_tilt(model, facts, now(), signals)
+        return model.mean(facts.phone, facts.segment, facts.attempts + 1, moved)
+
+    return expected
 
 
 def model_season_factor(model_source: Callable[[], ContactModel | None]) -> SeasonFactor:
