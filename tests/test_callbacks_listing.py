@@ -161,7 +161,7 @@ def test_show_gives_the_promise_and_the_next_call_explain_gives(
     as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
     assert as_json["promise"]["timeline"] == explained["timeline"]
     # One deadline in it, not the empty stored column beside the promise's.
-    assert as_json["deadline"] == as_json["promise"]["deadline_at"] is not None
+    assert as_json["deadline"] == as_json["promise"]["promised_by"] is not None
     assert as_json["expires_at"] == as_json["promise"]["expires_at"] is not None
 
 
@@ -354,3 +354,26 @@ def test_the_list_names_the_customer_masked_unless_full(
     assert "None" not in masked
     full = _invoke(config, "list", "--full")
     assert "Anna Jensen" in full and "A*** J***" not in full
+
+
+def test_show_its_json_and_list_json_give_the_deadline_the_customer_was_told(
+    config: Path, store: SqliteStore
+) -> None:
+    """`show` said "deadline 20:00" to a request timed by prediction while `show --json`
+    gave 12:00, the rules' target: the customer was told the day, and the dialer plans a
+    first call within it, so every view gives the day's close; a conventional request
+    (told the hour) keeps the target (issue c5 item 2)."""
+    predicted = _request(store, "+4520123456")
+    conventional = _request(store, "+4520123457", traditional=True)
+    zone = ZoneInfo("Europe/Copenhagen")
+    listed = {row["id"]: row["deadline"] for row in json.loads(_invoke(config, "list", "--json"))}
+    for request_id in (predicted, conventional):
+        as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
+        told = as_json["promise"]["promised_by"]
+        assert as_json["deadline"] == listed[request_id] == told
+        card = _invoke(config, "show", str(request_id))
+        assert f"deadline:        {moment(datetime.fromisoformat(told).timestamp(), zone)}" in card
+    shown = json.loads(_invoke(config, "show", str(predicted), "--json"))["promise"]
+    assert shown["promised_by"] > shown["deadline_at"]  # 20:00, beside the 15:00 target
+    kept = json.loads(_invoke(config, "show", str(conventional), "--json"))["promise"]
+    assert kept["promised_by"] == kept["deadline_at"]

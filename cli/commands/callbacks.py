@@ -33,7 +33,8 @@ from scheduler.rule_facts import promise_times, row_facts
 from scheduler.rules import CallingRules, next_allowed, rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.subject_access import in_iso_times
-from scheduler.timing.choice import TimingConfig
+from scheduler.timing.choice import Timing, TimingConfig, planned_timing
+from scheduler.timing.slot_policy import told_by
 from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.errors import InputError
@@ -178,8 +179,20 @@ def list_(
         # columns are empty unless the customer asked for a window).
         rules = rules_from_settings(settings)
         for view, row in zip(views, rows, strict=True):
-            view["deadline"], view["expires_at"] = promise_times(
+            deadline_at, view["expires_at"] = promise_times(
                 rules, row, default_timezone=settings.callbacks.default_timezone
+            )
+            timing = planned_timing(
+                row["timing"],
+                traditional=bool(row["traditional"]),
+                policy=settings.callbacks.policy,
+            )
+            view["deadline"] = told_by(
+                rules,
+                deadline_at,
+                row["timezone"] or settings.callbacks.default_timezone,
+                predicted=timing is Timing.PREDICTED,
+                own_window=row["deadline"] is not None,
             )
         # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
         print(json.dumps(in_iso_times(views, zone), indent=2, default=str, ensure_ascii=False))
@@ -245,8 +258,10 @@ def show(
         data["attempts_made"] = attempt_rows(db, request_id)
     if as_json:
         # One deadline and one expiry: the promise's (the stored columns hold one only
-        # for a simulated request, and the promise already prefers it then).
-        data["deadline"], data["expires_at"] = planned.deadline_at, planned.expires_at
+        # for a simulated request, and the promise already prefers it then). The
+        # deadline is the one the customer was told and the card shows (a predicted
+        # request's day's close); the rules' hour the dialer aims at is promise.deadline_at.
+        data["deadline"], data["expires_at"] = planned.promised_by, planned.expires_at
         data["promise"] = {
             "deadline_at": planned.deadline_at,
             "promised_by": planned.promised_by,
