@@ -192,7 +192,7 @@ DANISH = {
         "Nået ved første forsøg",
         "konklusion",
         "+30,0 point [-11,8; +60,1]",
-        "(+5 point fra 30 %)",
+        "(+5 procentpoint fra 30 %)",
         "(-0,3 forsøg)",
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",
         "Økonomi",

@@ -433,7 +433,7 @@ def import_(
         soft_wrap=True,
     )
     if fix := to_fix(errors):
-        told = t("cli.callbacks.rows_to_fix", rows=t.count("count.rows", len(fix)), file=file)
+        told = t.count("cli.callbacks.rows_to_fix", len(fix), file=file)
         console.print(told, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1)
     if errors:  # refused only as the customers asked: the import did what it should
