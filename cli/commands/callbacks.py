@@ -209,10 +209,13 @@ def list_(
             zone=zone.key,
         )
     )
-    columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "source", "reason")
+    # Seven columns fit 80 characters; where a request came from is in `show` and --json.
+    columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "reason")
     for column in columns:
-        # A number folded over two lines cannot be read or copied; the words may fold.
-        table.add_column(t(f"cli.callbacks.{column}"), no_wrap=column in ("id", "phone"))
+        # A number or a moment folded over two lines cannot be read or copied; words may fold.
+        whole = column in ("id", "phone", "earliest_call")
+        # A long word folds rather than ends in "…": nothing of it is hidden.
+        table.add_column(t(f"cli.callbacks.{column}"), no_wrap=whole, overflow="fold")
     rules = rules_from_settings(settings)
     for r, row in zip(views, rows, strict=True):
         table.add_row(
@@ -222,7 +225,6 @@ def list_(
             shown(code_word(t, "status", str(r["status"]))),
             str(r["attempts"]),
             _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
-            shown(code_word(t, "source", str(r["source"]))),
             shown(request_words(t, r["reason"]).words),
         )
     console.print(table)
@@ -236,7 +238,10 @@ def _earliest_call(
     never a time the rules refuse."""
     facts = row_facts(row, default_timezone=settings.callbacks.default_timezone)
     at = next_allowed(rules, facts, row["not_before"] or facts.created_at)
-    return text("cli.callbacks.none_allowed") if at is None else moment(at, zone)
+    if at is None:
+        return text("cli.callbacks.none_allowed")
+    # Short, with the weekday: the list fits an 80-column terminal (the title names the zone).
+    return text.when(at, zone.key, text("cli.callbacks.earliest_when"))
 
 
 @app.command("show")
