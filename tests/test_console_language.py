@@ -152,7 +152,7 @@ ENGLISH = [
     "reached on the first attempt", "attempts per contact", "still open",
     "resolved without a person", "handed over", "Hand-over reasons", "Overflow bot",
     "Loading the live view", "Calls in progress", "nothing due", "Scheduler nodes",
-    "Export CSV", "requests match", "request matches", "next attempt", "Created from", ">any<",
+    "Export CSV", "requests match", "request matches", "next attempt", "next call", "Created from", ">any<",
     "Cancel this callback", "Plan and why", "Chance of reaching the customer",
     "Best allowed hours", "no attempt yet", "under way", "Promised by",
     "calls that reached the bot", "call that reached the bot", "hand-over reason",
@@ -179,7 +179,7 @@ DANISH = {
     "/requests": [
         "Tilbagekald",
         "Eksportér CSV",
-        "næste forsøg",
+        "næste opkald",
         "venter",
         "nået",
         "ikke planlagt",
@@ -191,7 +191,7 @@ DANISH = {
     "/pilot": [
         "Nået ved første forsøg",
         "konklusion",
-        "+30,0 point [-11,8; +60,1]",
+        "+30,0 procentpoint [-11,8; +60,1]",
         "(+5 procentpoint fra 30 %)",
         "(-0,3 forsøg)",
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",
