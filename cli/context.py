@@ -21,7 +21,6 @@ from spillway.config_file import (
 from spillway.errors import SpillwayError
 from spillway.settings import Settings
 
-
 # How the file was found (spillway.config_file.find_config) as a pack key
 # (cli.config.chosen.<key>).
 CHOSEN = {

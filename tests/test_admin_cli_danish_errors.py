@@ -246,7 +246,7 @@ def test_a_csv_imports_refused_rows_name_their_line_in_the_admins_language(
 def test_one_row_to_fix_is_said_in_the_singular(
     store: SqliteStore, tmp_path: Path, language: str, told: str
 ) -> None:
-    """"1 række skal rettes ...: ret dem" read wrong: one row is "it" ("den")."""
+    """ "1 række skal rettes ...: ret dem" read wrong: one row is "it" ("den")."""
     file = tmp_path / "in.csv"
     file.write_text(BAD_ROWS.split("20123456")[0], encoding="utf-8")  # the header, line 2
     done = CliRunner().invoke(app, ["callbacks", "import", str(file)], env=_env(store, language))

@@ -20,7 +20,7 @@ from cli.context import app_context
 from cli.customer_quote import customer_quote, promises, reading
 from cli.database_use import open_announced, said
 from cli.language import AdminLanguageOption
-from cli.request_card import code_word, moment, request_card
+from cli.request_card import code_word, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import intake, requests

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console

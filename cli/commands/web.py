@@ -13,9 +13,9 @@ from cli.commands.web_users import app as users_app
 from cli.context import app_context
 from spillway import paths
 from spillway.errors import ConfigError
+from spillway.logs import setup_logging
 from spillway.secrets import generate_secret, set_secret
 from spillway.settings import Settings
-from spillway.logs import setup_logging
 from spillway.storage import AsyncStore, open_store
 
 app = typer.Typer(
