@@ -10,9 +10,25 @@ from pathlib import Path
 
 import typer
 
-from spillway.config_file import ConfigSource, find_config, load_settings
+from cli.admin_words import admin_words
+from spillway.config_file import (
+    SYSTEM_CONFIG,
+    ConfigSource,
+    find_config,
+    load_settings,
+    user_config,
+)
 from spillway.errors import SpillwayError
 from spillway.settings import Settings
+
+# How the file was found (spillway.config_file.find_config) as a pack key
+# (cli.config.chosen.<key>).
+CHOSEN = {
+    "--config": "option",
+    "$SPILLWAY_CONFIG": "env",
+    "the system file": "system",
+    "the user file": "user",
+}
 
 
 @dataclass
@@ -34,7 +50,14 @@ class AppContext:
 
     def announce_config(self) -> None:
         """Say on stderr which configuration file is in force (services, `config show`)."""
-        typer.echo(self.config_source.describe(), err=True)
+        source, t = self.config_source, admin_words(self.settings)
+        if source.path is None:
+            said = t("cli.config.announced_no_file", system=SYSTEM_CONFIG, user=user_config())
+        else:
+            chosen = CHOSEN.get(source.how)
+            how = t(f"cli.config.chosen.{chosen}") if chosen else source.how
+            said = t("cli.config.announced", file=source.path.resolve(), chosen=how)
+        typer.echo(said, err=True)
 
     def reload(self) -> Settings:
         self._settings = None

@@ -435,6 +435,27 @@ def _business_hours_after(rules: CallingRules, created_at: float, timezone: str)
     return at
 
 
+def last_calling_day(rules: CallingRules, at: float, timezone: str) -> tuple[date, bool]:
+    """The local day a request given up at ``at`` can last be called, and whether ``at``
+    falls inside that day's calling hours (then it is a moment worth saying to the minute;
+    else the calls end with the day's hours, and a time of night would tell the customer
+    nothing). A day with no calling hours before ``at`` within two weeks: ``at``'s own."""
+    tz = ZoneInfo(timezone)
+    when = datetime.fromtimestamp(at, tz)
+    day = when.date()
+    for back in range(15):
+        candidate = day - timedelta(days=back)
+        window = None if is_holiday(rules, candidate) else rules.window(candidate)
+        if window is None:
+            continue
+        start = datetime.combine(candidate, datetime.min.time(), tz) + timedelta(hours=window[0])
+        if at <= start.timestamp():
+            continue  # given up before this day's calls began
+        stop = datetime.combine(candidate, datetime.min.time(), tz) + timedelta(hours=window[1])
+        return candidate, at < stop.timestamp()
+    return day, True
+
+
 def attempts_by_day(started: Sequence[float], timezone: str) -> dict[date, int]:
     """Count attempt start times by the customer's local date."""
     counts: dict[date, int] = {}

@@ -60,15 +60,6 @@ class ConfigSource:
     path: Path | None
     how: str  # "--config", "$SPILLWAY_CONFIG", "the system file", "the user file", ""
 
-    def describe(self) -> str:
-        """One line for `config show` and every service's start: the file read, or none."""
-        if self.path is None:
-            return (
-                f"configuration: no file read (built-in defaults); looked for --config, "
-                f"$SPILLWAY_CONFIG, {SYSTEM_CONFIG} and {user_config()}"
-            )
-        return f"configuration: {self.path.resolve()} (from {self.how})"
-
 
 def find_config(given: Path | None = None) -> ConfigSource:
     """The configuration file, by an order that does not depend on the current folder:

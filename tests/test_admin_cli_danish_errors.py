@@ -236,6 +236,25 @@ def test_a_csv_imports_refused_rows_name_their_line_in_the_admins_language(
     assert len([line for line in said if line.startswith(str(file))]) == len(rows), said
 
 
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("da", "1 række skal rettes i {file}: ret den, og importér"),
+        ("en", "1 row to correct in {file}: fix it and import"),
+    ],
+)
+def test_one_row_to_fix_is_said_in_the_singular(
+    store: SqliteStore, tmp_path: Path, language: str, told: str
+) -> None:
+    """ "1 række skal rettes ...: ret dem" read wrong: one row is "it" ("den")."""
+    file = tmp_path / "in.csv"
+    file.write_text(BAD_ROWS.split("20123456")[0], encoding="utf-8")  # the header, line 2
+    done = CliRunner().invoke(app, ["callbacks", "import", str(file)], env=_env(store, language))
+    assert done.exit_code == 1, done.output
+    said = [" ".join(line.split()) for line in done.output.splitlines()]
+    assert said[-1].startswith(told.format(file=file)), said
+
+
 def test_a_csv_warning_and_a_refused_timing_are_danish_for_a_danish_admin(
     store: SqliteStore, tmp_path: Path
 ) -> None:

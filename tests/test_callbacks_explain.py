@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from cli.main import app
 from scheduler import intake
 from scheduler.intake import NewRequest
 from scheduler.requests import RequestSource
-from scheduler.rules import CallingRules, RequestFacts
+from scheduler.rules import CallingRules, RequestFacts, last_calling_day
 from scheduler.timing.contact_model import AttemptLog, fit
 from scheduler.timing.explain import DAYS, CallHistory, Explanation, explain
 from spillway.storage import SqliteStore
@@ -510,3 +511,29 @@ def test_a_named_window_is_given_up_at_its_end_not_at_the_expiry(
     said = " ".join(capsys.readouterr().out.split())
     assert text.when(plain.expires_at, zone, text("cli.explain.when")) in said
     assert window_ends not in said
+
+
+@pytest.mark.parametrize(
+    ("language", "last_day", "night"),
+    [("da", "Vi opgiver efter: onsdag d. 1. juli", "02.12"), ("en", "Wednesday 01 July", "02:12")],
+)
+def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
+    language: str, last_day: str, night: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callbacks explain` said "Vi opgiver efter: tor 10. dec kl. 02.12": a time of night
+    no call is made at, abbreviated unlike the plan's lines above it. Given up at night,
+    the calls end with the last calling day, said as that day; inside calling hours the
+    moment is kept, worded as the plan's lines word a moment."""
+    from cli.commands.explain import show
+    from spillway.console_text import load_console_text
+
+    text = load_console_text(language)
+    rules = CallingRules()
+    at_night = datetime(2026, 7, 2, 2, 12, tzinfo=ZONE).timestamp()  # Thursday, 02:12
+    assert last_calling_day(rules, at_night, "Europe/Copenhagen") == (date(2026, 7, 1), False)
+    show(replace(_explained(), expires_at=at_night), text, rules=rules)
+    said = " ".join(capsys.readouterr().out.split())
+    assert last_day in said and night not in said, said
+    show(replace(_explained(), expires_at=THU_12), text, rules=rules)
+    said = " ".join(capsys.readouterr().out.split())
+    assert text.when(THU_12, "Europe/Copenhagen", text("cli.explain.when")) in said, said

@@ -4,6 +4,9 @@ requests found by their number in any form."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +59,7 @@ def test_times_are_in_the_shops_zone_and_say_so(config: Path, store: SqliteStore
     request_id = _request(store, "+4520123456", not_before=NOT_BEFORE)
     listed = _invoke(config, "list")
     assert "times in Europe/Copenhagen" in listed
-    assert "2026-07-01 12:00 CEST" in listed
+    assert "Wed 1 Jul 12:00" in listed  # short, for 80 columns: the title names the zone
     shown = _invoke(config, "show", str(request_id))
     assert "times in Europe/Copenhagen" in shown
     assert "created:         2026-07-01 11:00 CEST" in shown
@@ -161,7 +164,7 @@ def test_show_gives_the_promise_and_the_next_call_explain_gives(
     as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
     assert as_json["promise"]["timeline"] == explained["timeline"]
     # One deadline in it, not the empty stored column beside the promise's.
-    assert as_json["deadline"] == as_json["promise"]["deadline_at"] is not None
+    assert as_json["deadline"] == as_json["promise"]["promised_by"] is not None
     assert as_json["expires_at"] == as_json["promise"]["expires_at"] is not None
 
 
@@ -317,9 +320,9 @@ def test_the_list_never_shows_a_call_the_rules_refuse(config: Path, store: Sqlit
     _request(store, "+4520123457", not_before=early)
     listed = _invoke(config, "list")
     assert "earliest call" in listed
-    assert "2026-07-05 08:00" not in listed
+    assert "Sun 5 Jul 08:00" not in listed
     assert "none allowed before it expires" in listed
-    assert "2026-07-01 08:00 CEST" in listed and "2026-07-01 05:00" not in listed
+    assert "Wed 1 Jul 08:00" in listed and "Wed 1 Jul 05:00" not in listed
 
 
 def test_the_masking_in_json_is_as_operations_says(config: Path, store: SqliteStore) -> None:
@@ -354,3 +357,66 @@ def test_the_list_names_the_customer_masked_unless_full(
     assert "None" not in masked
     full = _invoke(config, "list", "--full")
     assert "Anna Jensen" in full and "A*** J***" not in full
+
+
+def test_show_its_json_and_list_json_give_the_deadline_the_customer_was_told(
+    config: Path, store: SqliteStore
+) -> None:
+    """`show` said "deadline 20:00" to a request timed by prediction while `show --json`
+    gave 12:00, the rules' target: the customer was told the day, and the dialer plans a
+    first call within it, so every view gives the day's close; a conventional request
+    (told the hour) keeps the target (issue c5 item 2)."""
+    predicted = _request(store, "+4520123456")
+    conventional = _request(store, "+4520123457", traditional=True)
+    zone = ZoneInfo("Europe/Copenhagen")
+    listed = {row["id"]: row["deadline"] for row in json.loads(_invoke(config, "list", "--json"))}
+    for request_id in (predicted, conventional):
+        as_json = json.loads(_invoke(config, "show", str(request_id), "--json"))
+        told = as_json["promise"]["promised_by"]
+        assert as_json["deadline"] == listed[request_id] == told
+        card = _invoke(config, "show", str(request_id))
+        assert f"deadline:        {moment(datetime.fromisoformat(told).timestamp(), zone)}" in card
+    shown = json.loads(_invoke(config, "show", str(predicted), "--json"))["promise"]
+    assert shown["promised_by"] > shown["deadline_at"]  # 20:00, beside the 15:00 target
+    kept = json.loads(_invoke(config, "show", str(conventional), "--json"))["promise"]
+    assert kept["promised_by"] == kept["deadline_at"]
+
+
+@pytest.mark.parametrize(
+    ("language", "earliest"), [("da", "ons 1/7 12:00"), ("en", "Wed 1 Jul 12:00")]
+)
+def test_the_list_fits_80_columns_with_the_next_call_whole(
+    tmp_path: Path, store: SqliteStore, language: str, earliest: str
+) -> None:
+    """In an 80-column terminal the "earliest call" column was cut to "2026-12…": the
+    list fits 80 columns, every request's earliest call whole on its line."""
+    config = tmp_path / f"{language}.yaml"
+    config.write_text(
+        f"storage:\n  sqlite_path: {store.path}\n"
+        f"shop:\n  timezone: Europe/Copenhagen\n  language: {language}\n"
+    )
+    for n in range(3):
+        _request(
+            store,
+            f"+452012345{n}",
+            name="Anna-Katrine Bjerregaard Mortensen",
+            not_before=NOT_BEFORE,
+        )
+    long = "the parcel never came and the tracking page says delivered"
+    store.execute("UPDATE callback_requests SET reason = ?", (long,))
+    # As a terminal runs it: Rich reads COLUMNS when the command's module starts.
+    env = {**os.environ, "COLUMNS": "80", "TZ": "UTC"}
+    for full in ([], ["--full"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "cli", "--config", str(config), "callbacks", "list", *full],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80, result.stdout
+        assert sum(earliest in line for line in lines) == 3, result.stdout
+        assert "…" not in result.stdout

@@ -150,7 +150,10 @@ async def test_the_pilot_page_says_in_one_sentence_whether_the_timing_pays(
     assert said.startswith("<strong>Kort sagt:</strong> Endnu ikke bevist: "), said
     assert "nåede 60,0 % af kunderne ved første forsøg mod 30,0 %" in said
     assert "med 10 og 10 tilbagekald kan forskellen være tilfældig" in said
-    assert "cirka 1.377 tilbagekald i hver gruppe for at se en forskel på +5 point fra 30 %" in said
+    assert (
+        "cirka 1.377 tilbagekald i hver gruppe for at se en forskel på +5 procentpoint fra 30 %"
+        in said
+    )
 
 
 def _primary(verdict: str | None, predicted: float | None = 0.6) -> dict[str, Any]:

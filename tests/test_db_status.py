@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from spillway.console_text import load_console_text
 from spillway.schema import MIGRATIONS, UNUSED_VERSIONS, latest_version
 from spillway.storage import SqliteStore
 
@@ -114,3 +115,34 @@ def test_status_says_why_a_number_is_missing_from_the_list(
     )
     assert result.exit_code == 0, result.output
     assert said in result.output.splitlines()
+
+
+def test_every_migration_is_described_in_the_danish_admins_words(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    """`db status` listed the English names the database records to a Danish admin:
+    each migration has its words in every pack, and the Danish ones are shown."""
+    for language in ("en", "da"):
+        words = load_console_text(language).strings
+        assert all(f"cli.db.described.v{m.version}" in words for m in MIGRATIONS), language
+    config = tmp_path / "da.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {store.path}\nshop:\n  language: da\n")
+    result = CliRunner().invoke(
+        app, ["--config", str(config), "db", "status"], env={"COLUMNS": "400"}
+    )
+    assert result.exit_code == 0, result.output
+    danish = load_console_text("da")
+    for migration in MIGRATIONS:
+        assert migration.name not in result.output
+        assert danish(f"cli.db.described.v{migration.version}") in result.output
+
+
+def test_the_file_in_force_is_announced_in_the_admins_language(tmp_path: Path) -> None:
+    """`web serve` and every service printed "configuration: ... (from $SPILLWAY_CONFIG)"
+    in English to a Danish admin."""
+    config = tmp_path / "da.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {tmp_path / 'x.db'}\nshop:\n  language: da\n")
+    result = CliRunner().invoke(app, ["config", "show"], env={"SPILLWAY_CONFIG": str(config)})
+    assert result.exit_code == 0, result.output
+    assert f"konfiguration: {config} (angivet i $SPILLWAY_CONFIG)" in result.stderr
+    assert "configuration:" not in result.stderr

@@ -65,3 +65,41 @@ def test_each_command_after_the_demo_exists(args: list[str]) -> None:
     done = CliRunner().invoke(app, [*args, "--help"])
     assert done.exit_code == 0, done.output
     assert "Usage:" in done.output
+
+
+CONSOLE_LINE = next(line for line in _sh_lines("After the demo") if "web serve" in line)
+
+
+def test_the_console_step_runs_as_written_on_a_fresh_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step that opens the console failed on a fresh machine: `web serve` refused to
+    start without web.api_token, which no earlier step made. Each command of the README's
+    line runs in turn against an empty secrets file (the password on standard input, as
+    the `printf` gives it); `web serve` gets as far as serving, which here returns at once."""
+    import uvicorn
+
+    served: list[object] = []
+
+    async def serve(self: uvicorn.Server, sockets: object = None) -> None:
+        served.append(self.config.app)
+
+    monkeypatch.setattr(uvicorn.Server, "serve", serve)
+    config = tmp_path / "spillway.yaml"
+    config.write_text(f"storage:\n  sqlite_path: {tmp_path / 'spillway.db'}\n")
+    env: dict[str, str | None] = {
+        "SPILLWAY_CONFIG": str(config),
+        "SPILLWAY_SECRETS_FILE": str(tmp_path / "secrets.env"),
+        "SPILLWAY_WEB__API_TOKEN": None,
+        "SPILLWAY_WEB__SESSION_SECRET": None,
+    }
+    commands = _spillway_commands(CONSOLE_LINE)
+    assert commands[-1] == ["web", "serve"] and ["web", "token"] in commands
+    for args in commands:
+        stdin = "a-long-enough-password\n" if "--password-stdin" in args else None
+        done = CliRunner().invoke(app, args, input=stdin, env=env)
+        assert done.exit_code == 0, (args, done.output, done.exception)
+    assert len(served) == 1  # the console's app, built and handed to uvicorn
+    secrets = (tmp_path / "secrets.env").read_text(encoding="utf-8")
+    assert "SPILLWAY_WEB__USERS__me=admin:" in secrets
+    assert "SPILLWAY_WEB__API_TOKEN=" in secrets

@@ -37,9 +37,11 @@ from web.auth import current_user, require_role
 from web.call_timeline import event_data
 from web.calls_data import CALL_OUTCOME_CHOICES, call_detail, list_calls
 from web.console_data import (
+    LIST_LIMIT,
     POLICY_CHOICES,
     SOURCE_CHOICES,
     STATUS_CHOICES,
+    TIMING_CHOICES,
     FilterError,
     ModelCache,
     RequestFilter,
@@ -48,6 +50,7 @@ from web.console_data import (
     request_detail,
     requests_csv,
     scheduler_nodes,
+    with_next_calls,
 )
 from web.csrf import checked_form
 from web.event_words import event_words
@@ -256,9 +259,14 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         except FilterError as exc:
             raise HTTPException(400, str(exc)) from None
 
+    def _listed(f: RequestFilter, limit: int | None) -> tuple[list[dict[str, Any]], int]:
+        """The filter's requests, each with its next call as its own page gives it."""
+        rows, total = list_requests(store.store, f, zone, limit=limit)
+        return with_next_calls(rows, rules, default_timezone=default_tz, now=time.time()), total
+
     async def callbacks_page(request: Request) -> Response:
         f = _filter(request)
-        rows, total = await store.run(list_requests, store.store, f, zone)
+        rows, total = await store.run(_listed, f, LIST_LIMIT)
         return render(
             request,
             "callbacks.html",
@@ -270,13 +278,14 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "statuses": STATUS_CHOICES,
                 "policies": POLICY_CHOICES,
                 "sources": SOURCE_CHOICES,
+                "timings": TIMING_CHOICES,
                 "export_query": f.query_string(),
             },
         )
 
     async def export(request: Request) -> Response:
         f = _filter(request)
-        rows, _ = await store.run(lambda: list_requests(store.store, f, zone, limit=None))
+        rows, _ = await store.run(_listed, f, None)
         return Response(
             requests_csv(rows, zone, page_text(request)),
             media_type="text/csv; charset=utf-8",

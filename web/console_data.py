@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from scheduler.dialer import attempt_rows
 from scheduler.due_soon import due_within
 from scheduler.requests import RequestSource, RequestStatus
-from scheduler.rules import CallingRules
+from scheduler.rule_facts import row_facts
+from scheduler.rules import CallingRules, next_allowed
 from scheduler.subject_access import explain_requests, iso_time
 from scheduler.timing.contact_model import ContactModel, fit
 from scheduler.timing.explain import TEAM_LEAD, Explanation
@@ -46,6 +47,10 @@ LIST_LIMIT = 500
 STATUS_CHOICES = ("open", *(s.value for s in RequestStatus))
 SOURCE_CHOICES = tuple(s.value for s in RequestSource)
 POLICY_CHOICES = ("predicted", "traditional", "unplanned")
+# A request's timing as drawn or asked for at intake (the pilot's group): the stored
+# ``timing``, a customer's plain callback (``traditional``) conventional; none without a pilot.
+TIMING_CHOICES = ("predicted", "conventional")
+TIMING_SQL = "COALESCE(r.timing, CASE WHEN r.traditional = 1 THEN 'conventional' END)"
 
 
 class FilterError(ValueError):
@@ -61,15 +66,18 @@ class RequestFilter:
     source: str = ""
     since: date | None = None  # local days of creation, inclusive
     until: date | None = None
+    timing: str = ""  # the pilot's group (TIMING_CHOICES)
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> RequestFilter:
         """From query parameters; raises FilterError naming the parameter at fault."""
-        chosen = {k: (params.get(k) or "").strip() for k in ("status", "policy", "source")}
+        keys = ("status", "policy", "source", "timing")
+        chosen = {k: (params.get(k) or "").strip() for k in keys}
         for key, allowed in (
             ("status", STATUS_CHOICES),
             ("policy", POLICY_CHOICES),
             ("source", SOURCE_CHOICES),
+            ("timing", TIMING_CHOICES),
         ):
             if chosen[key] and chosen[key] not in allowed:
                 raise FilterError(f"{key}: one of {', '.join(allowed)}, not {chosen[key]!r}")
@@ -80,13 +88,16 @@ class RequestFilter:
                 days[key] = date.fromisoformat(raw) if raw else None
             except ValueError:
                 raise FilterError(f"{key}: a date such as 2026-03-02, not {raw!r}") from None
-        return cls(chosen["status"], chosen["policy"], chosen["source"], **days)
+        return cls(
+            chosen["status"], chosen["policy"], chosen["source"], **days, timing=chosen["timing"]
+        )
 
     def query_string(self) -> str:
         pairs = {
             "status": self.status,
             "policy": self.policy,
             "source": self.source,
+            "timing": self.timing,
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",
         }
@@ -108,6 +119,9 @@ class RequestFilter:
         elif self.policy:
             parts.append(f"{POLICY_SQL} = :policy")
             params["policy"] = self.policy
+        if self.timing:
+            parts.append(f"{TIMING_SQL} = :timing")
+            params["timing"] = self.timing
         if self.since or self.until:
             span = window(
                 "range",
@@ -129,11 +143,30 @@ def list_requests(
     [count] = store.query(f"SELECT COUNT(*) AS n FROM callback_requests r WHERE {where}", params)
     tail = " LIMIT :limit" if limit is not None else ""
     rows = store.query(
-        f"SELECT r.*, {POLICY_SQL} AS policy FROM callback_requests r WHERE {where} "
+        f"SELECT r.*, {POLICY_SQL} AS policy, {TIMING_SQL} AS pilot_timing "
+        f"FROM callback_requests r WHERE {where} "
         f"ORDER BY r.id DESC{tail}",
         {**params, "limit": limit} if limit is not None else params,
     )
     return rows, int(count["n"])
+
+
+def with_next_calls(
+    rows: list[dict[str, Any]], rules: CallingRules, *, default_timezone: str, now: float
+) -> list[dict[str, Any]]:
+    """``rows`` with ``next_call``: when an open one can next be called, as its page says
+    it (a planned time, else the first moment the calling rules allow from now; None when
+    none comes before it expires, or it is closed), and ``due``: that moment is now, which
+    the page says as "now". The stored ``not_before`` alone said "-" for every request the
+    dialer had not planned yet."""
+    out = []
+    for row in rows:
+        at = None
+        if row["status"] == "pending":
+            facts = row_facts(row, default_timezone=default_timezone)
+            at = next_allowed(rules, facts, max(row["not_before"] or 0.0, now))
+        out.append({**row, "next_call": at, "due": at is not None and at <= now})
+    return out
 
 
 CSV_COLUMNS = (
@@ -142,6 +175,7 @@ CSV_COLUMNS = (
     "status",
     "source",
     "policy",
+    "timing",  # the pilot's group: predicted, conventional, or empty (no pilot)
     "attempts",
     "created_at",
     "next_attempt_at",
@@ -179,9 +213,10 @@ def requests_csv(rows: list[dict[str, Any]], zone: str, text: ConsoleText) -> st
                 r["status"],
                 r["source"],
                 r["policy"] or "unplanned",
+                r.get("pilot_timing") or "",
                 r["attempts"],
                 _iso(r["created_at"], zone),
-                _iso(r["not_before"], zone) if r["status"] == "pending" else "",
+                _iso(r.get("next_call"), zone),
                 mask_numbers(r["reason"] or ""),
                 mask_numbers(problem_words(r["last_error"], text) or ""),
                 problem_code(r["last_error"]) or "",

@@ -20,7 +20,7 @@ from cli.context import app_context
 from cli.customer_quote import customer_quote, promises, reading
 from cli.database_use import open_announced, said
 from cli.language import AdminLanguageOption
-from cli.request_card import code_word, moment, request_card
+from cli.request_card import code_word, request_card
 from cli.terminal_text import plain, shown
 from dialplan.spool import callback_spool
 from scheduler import intake, requests
@@ -33,7 +33,8 @@ from scheduler.rule_facts import promise_times, row_facts
 from scheduler.rules import CallingRules, next_allowed, rules_from_settings
 from scheduler.spool import import_spool
 from scheduler.subject_access import in_iso_times
-from scheduler.timing.choice import TimingConfig
+from scheduler.timing.choice import Timing, TimingConfig, planned_timing
+from scheduler.timing.slot_policy import told_by
 from scheduler.windows import window_deadline, window_expiry, window_problem
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.errors import InputError
@@ -178,8 +179,20 @@ def list_(
         # columns are empty unless the customer asked for a window).
         rules = rules_from_settings(settings)
         for view, row in zip(views, rows, strict=True):
-            view["deadline"], view["expires_at"] = promise_times(
+            deadline_at, view["expires_at"] = promise_times(
                 rules, row, default_timezone=settings.callbacks.default_timezone
+            )
+            timing = planned_timing(
+                row["timing"],
+                traditional=bool(row["traditional"]),
+                policy=settings.callbacks.policy,
+            )
+            view["deadline"] = told_by(
+                rules,
+                deadline_at,
+                row["timezone"] or settings.callbacks.default_timezone,
+                predicted=timing is Timing.PREDICTED,
+                own_window=row["deadline"] is not None,
             )
         # The table's rows (the same masks), with its times as ISO 8601 in the shop's zone.
         print(json.dumps(in_iso_times(views, zone), indent=2, default=str, ensure_ascii=False))
@@ -196,10 +209,13 @@ def list_(
             zone=zone.key,
         )
     )
-    columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "source", "reason")
+    # Seven columns fit 80 characters; where a request came from is in `show` and --json.
+    columns = ("id", "phone", "name", "status", "attempts", "earliest_call", "reason")
     for column in columns:
-        # A number folded over two lines cannot be read or copied; the words may fold.
-        table.add_column(t(f"cli.callbacks.{column}"), no_wrap=column in ("id", "phone"))
+        # A number or a moment folded over two lines cannot be read or copied; words may fold.
+        whole = column in ("id", "phone", "earliest_call")
+        # A long word folds rather than ends in "…": nothing of it is hidden.
+        table.add_column(t(f"cli.callbacks.{column}"), no_wrap=whole, overflow="fold")
     rules = rules_from_settings(settings)
     for r, row in zip(views, rows, strict=True):
         table.add_row(
@@ -209,7 +225,6 @@ def list_(
             shown(code_word(t, "status", str(r["status"]))),
             str(r["attempts"]),
             _earliest_call(rules, row, settings, zone, t) if r["status"] == "pending" else "-",
-            shown(code_word(t, "source", str(r["source"]))),
             shown(request_words(t, r["reason"]).words),
         )
     console.print(table)
@@ -223,7 +238,10 @@ def _earliest_call(
     never a time the rules refuse."""
     facts = row_facts(row, default_timezone=settings.callbacks.default_timezone)
     at = next_allowed(rules, facts, row["not_before"] or facts.created_at)
-    return text("cli.callbacks.none_allowed") if at is None else moment(at, zone)
+    if at is None:
+        return text("cli.callbacks.none_allowed")
+    # Short, with the weekday: the list fits an 80-column terminal (the title names the zone).
+    return text.when(at, zone.key, text("cli.callbacks.earliest_when"))
 
 
 @app.command("show")
@@ -245,8 +263,10 @@ def show(
         data["attempts_made"] = attempt_rows(db, request_id)
     if as_json:
         # One deadline and one expiry: the promise's (the stored columns hold one only
-        # for a simulated request, and the promise already prefers it then).
-        data["deadline"], data["expires_at"] = planned.deadline_at, planned.expires_at
+        # for a simulated request, and the promise already prefers it then). The
+        # deadline is the one the customer was told and the card shows (a predicted
+        # request's day's close); the rules' hour the dialer aims at is promise.deadline_at.
+        data["deadline"], data["expires_at"] = planned.promised_by, planned.expires_at
         data["promise"] = {
             "deadline_at": planned.deadline_at,
             "promised_by": planned.promised_by,
@@ -418,7 +438,7 @@ def import_(
         soft_wrap=True,
     )
     if fix := to_fix(errors):
-        told = t("cli.callbacks.rows_to_fix", rows=t.count("count.rows", len(fix)), file=file)
+        told = t.count("cli.callbacks.rows_to_fix", len(fix), file=file)
         console.print(told, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1)
     if errors:  # refused only as the customers asked: the import did what it should

@@ -8,16 +8,9 @@ import typer
 from rich.console import Console
 
 from cli.admin_words import admin_words
-from cli.context import app_context
+from cli.context import CHOSEN, app_context
 from spillway.secrets import mask_url_credentials
 
-# How the file was found (spillway.config_file.find_config) as a pack key.
-_CHOSEN = {
-    "--config": "option",
-    "$SPILLWAY_CONFIG": "env",
-    "the system file": "system",
-    "the user file": "user",
-}
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
 console = Console()
 
@@ -35,7 +28,7 @@ def check(ctx: typer.Context) -> None:
     if source.path is None:
         said = t("cli.config.check_ok_no_file")
     else:
-        chosen = _CHOSEN.get(source.how)
+        chosen = CHOSEN.get(source.how)
         said = t(
             "cli.config.check_ok",
             file=source.path.resolve(),

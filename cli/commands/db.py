@@ -1,5 +1,6 @@
 """`spillway db ...`: the database schema, its contents, backups and restores (in the
-admin's language: ``cli.db`` in console.yaml; migration names as recorded)."""
+admin's language: ``cli.db`` in console.yaml; a migration by its pack description,
+``cli.db.described.v<version>``, else its name as recorded)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def is_backup(head: bytes, backend: str) -> bool:
     return head.startswith(BACKUP_HEADERS[backend])
 
 
+def described(t: ConsoleText, version: int, name: str) -> str:
+    """What migration ``version`` did, in the admin's language; the English name the
+    database recorded when the pack has none for it (one newer than this code)."""
+    return t.strings.get(f"cli.db.described.v{version}", name)
+
+
 @app.command("migrate")
 def migrate(
     ctx: typer.Context,
@@ -70,7 +77,8 @@ def migrate(
     if not applied:
         console.print(t("cli.db.up_to_date"), markup=False)
     for migration in applied:
-        said = t("cli.db.applied", version=migration.version, name=migration.name)
+        name = described(t, migration.version, migration.name)
+        said = t("cli.db.applied", version=migration.version, name=name)
         console.print(said, markup=False, soft_wrap=True)
 
 
@@ -95,7 +103,7 @@ def status(ctx: typer.Context) -> None:
         table.add_column(t("cli.db.name"))
         applied = store.applied_migrations()
         for row in applied:
-            table.add_row(str(row["version"]), row["name"])
+            table.add_row(str(row["version"]), described(t, row["version"], row["name"]))
         console.print(table)
         done = {row["version"] for row in applied}
         # A gap in the list is a number never used, not a step missing: say so.
@@ -116,7 +124,7 @@ def status(ctx: typer.Context) -> None:
                 soft_wrap=True,
             )
         elif pending:
-            names = ", ".join(f"{m.version} {m.name}" for m in pending)
+            names = ", ".join(f"{m.version} {described(t, m.version, m.name)}" for m in pending)
             console.print(
                 t.count("cli.db.pending", len(pending), names=names),
                 style="yellow",

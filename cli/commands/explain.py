@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -28,6 +30,7 @@ from cli.context import app_context
 from cli.customer_quote import Reading, customer_quote, reading
 from cli.language import AdminLanguageOption
 from cli.request_card import timing_words as request_timing_words
+from scheduler.rules import CallingRules, last_calling_day, rules_from_settings
 from scheduler.subject_access import explain_requests, request_promise
 from scheduler.timing.explain import CUSTOMER, OPEN_STATUSES, Explanation
 from scheduler.timing.plan_reason import reason_words
@@ -69,7 +72,29 @@ def explain_command(
         data["told_customer"] = {"language": how.shop_language, "timeline": told}
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    show(result, load_console_text(how.language), how=how, told=told)
+    show(
+        result,
+        load_console_text(how.language),
+        how=how,
+        told=told,
+        rules=rules_from_settings(settings),
+    )
+
+
+def _given_up_when(result: Explanation, text: ConsoleText, rules: CallingRules | None) -> str:
+    """When the calls end, the way the plan's lines say a moment: to the minute when it
+    falls in calling hours (or a window the customer named ends then), else the last day
+    calls are made ("after Wednesday 9 December"), not 02:12 on the night after it."""
+    moment = text.when(result.given_up_at, result.timezone, text("cli.explain.when"))
+    if rules is None or result.window_end:
+        return moment
+    day, in_hours = last_calling_day(rules, result.given_up_at, result.timezone)
+    if in_hours:
+        return moment
+    noon = datetime.combine(day, datetime.min.time(), ZoneInfo(result.timezone)) + timedelta(
+        hours=12
+    )
+    return text.when(noon.timestamp(), result.timezone, text("cli.explain.day"))
 
 
 def timing_words(result: Explanation, text: ConsoleText) -> str:
@@ -83,6 +108,7 @@ def show(
     *,
     how: Reading | None = None,
     told: list[str] | None = None,
+    rules: CallingRules | None = None,
 ) -> None:
     """Print ``result`` in ``text``'s language; ``how``: who it speaks to (None: the
     customer, in that language), ``told``: what the customer was told, quoted when
@@ -90,7 +116,6 @@ def show(
     zone = result.timezone
     # The frame's sentences to "you" are said of the customer to an admin reading about them.
     lead = "" if how is None or how.reader == CUSTOMER else "_lead"
-    when = text("cli.explain.when")
     status = text.strings.get(f"status.{result.status}", result.status)
     console.print(
         "[bold]"
@@ -112,7 +137,7 @@ def show(
     if result.status in OPEN_STATUSES:
         # A window the customer named ends the calls before the expiry does.
         said = f"cli.explain.given_up_window{lead}" if result.window_end else "cli.explain.given_up"
-        console.print(text(said, when=text.when(result.given_up_at, zone, when)), markup=False)
+        console.print(text(said, when=_given_up_when(result, text, rules)), markup=False)
     console.print()
     for factor in result.factors:
         console.print(f"- {factor}", markup=False, soft_wrap=False)

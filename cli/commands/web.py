@@ -4,12 +4,18 @@ uvicorn; `spillway web user ...` manages the console's users."""
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import typer
 
+from cli.admin_words import admin_words
 from cli.commands.web_users import app as users_app
 from cli.context import app_context
+from spillway import paths
+from spillway.errors import ConfigError
 from spillway.logs import setup_logging
+from spillway.secrets import generate_secret, set_secret
+from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
 
 app = typer.Typer(
@@ -17,6 +23,32 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(users_app, name="user")
+
+
+@app.command("token")
+def token(
+    ctx: typer.Context,
+    new: Annotated[bool, typer.Option("--new", help="Replace a token already set.")] = False,
+) -> None:
+    """Write the callback API's bearer token (web.api_token) into the secrets file, if there
+    is none: `spillway web serve` needs one."""
+    settings = app_context(ctx).settings
+    t = admin_words(settings)
+    if _usable_token(settings) and not new:
+        typer.echo(t("cli.web_token.set", path=paths.secrets_file()))
+        return
+    # 32 URL-safe characters: well over the 16 require_api_token asks for.
+    path = set_secret("SPILLWAY_WEB__API_TOKEN", generate_secret())
+    typer.echo(t("cli.web_token.written", path=path))
+
+
+def _usable_token(settings: Settings) -> bool:
+    """Whether web.api_token is one `web serve` takes (a short one is replaced)."""
+    try:
+        settings.web.require_api_token()
+    except ConfigError:
+        return False
+    return True
 
 
 @app.command("serve")

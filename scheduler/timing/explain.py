@@ -35,7 +35,7 @@ from scheduler.timing.plan_timeline import (
     timeline,
 )
 from scheduler.timing.signal_evidence import SignalReason, SignalSettings, reasons, tilt
-from scheduler.timing.slot_policy import SeasonOf, told_day_close
+from scheduler.timing.slot_policy import SeasonOf, told_by
 from spillway.console_text import load_console_text
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, load_pack
 from spillway.phone import timezone_choice
@@ -299,12 +299,14 @@ def promise(
     # the latest", scheduler.stored_promise), and the policy keeps that day for a first
     # call: the promise is judged, and said, by the end of that day's calling hours. A
     # window the customer named is its own promise, whatever the timing.
-    told_by = (
-        told_day_close(rules, deadline_at, facts.timezone)
-        if timing is Timing.PREDICTED and row.get("deadline") is None
-        else deadline_at
+    promised = told_by(
+        rules,
+        deadline_at,
+        facts.timezone,
+        predicted=timing is Timing.PREDICTED,
+        own_window=row.get("deadline") is not None,
     )
-    lines = timeline(row, hours, now=now, deadline_at=told_by, first_attempt_at=first_attempt_at)
+    lines = timeline(row, hours, now=now, deadline_at=promised, first_attempt_at=first_attempt_at)
     expires_at = expiry(rules, facts)
     return Promise(
         request_id=int(row["id"]),
@@ -319,7 +321,7 @@ def promise(
         timeline=said_to_customer(lines, tz, pack),
         plan_lines=lines,
         timeline_before_hours=said_to_customer(lines, tz, pack, hours_follow=True),
-        promised_by=told_by,
+        promised_by=promised,
         window_end=window_end_first(facts, expires_at),
     )
 

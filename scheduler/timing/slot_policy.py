@@ -152,6 +152,19 @@ def told_day_close(rules: CallingRules, deadline_at: float, timezone: str) -> fl
     return max(deadline_at, close.timestamp())
 
 
+def told_by(
+    rules: CallingRules, deadline_at: float, timezone: str, *, predicted: bool, own_window: bool
+) -> float:
+    """The first call's promise as the customer was told it: a request timed by
+    prediction was told its deadline's day (:mod:`scheduler.stored_promise`) and its first
+    call is planned within that day, so it is kept by the day's close; a conventional
+    one, or a window the customer named, by the deadline itself. The one moment `show`,
+    its JSON, `list --json` and the console give as the deadline."""
+    if predicted and not own_window:
+        return told_day_close(rules, deadline_at, timezone)
+    return deadline_at
+
+
 Probabilities = Callable[[RequestFacts, np.random.Generator, int], FloatArray]
 """``(facts, rng, draws) -> [draws, 168]``: the probabilities a policy believes."""
 Expected = Callable[[RequestFacts], FloatArray]
