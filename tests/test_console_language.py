@@ -191,8 +191,8 @@ DANISH = {
     "/pilot": [
         "Nået ved første forsøg",
         "konklusion",
-        "+30,0 point [-11,8; +60,1]",
-        "(+5 point fra 30 %)",
+        "+30,0 %-point [-11,8; +60,1]",
+        "(+5 procentpoint fra 30 %)",
         "(-0,3 forsøg)",
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",
         "Økonomi",
