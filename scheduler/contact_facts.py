@@ -1,10 +1,14 @@
 """What a callback request's attempts achieved, and what "contact" and "attempt" mean.
 
 The definitions the console's KPIs (:mod:`web.kpis`) and the pilot's report
-(:mod:`scheduler.pilot.report`) count with. One difference, on purpose: the pilot
-compares its arms over every callable request assigned to each (as randomised, a
-request not yet called included), while the Overview's rates count only the
-*counted* ones below, so a first day is not read as 0 %:
+(:mod:`scheduler.pilot.report`) count with. Neither counts a request still waiting
+for its first call as missed: predicted timing waits by design (the customer is
+promised a call within the day), so during a live pilot its arm holds more of them,
+and counting them as misses would bias the comparison against it. One difference, on
+purpose: the pilot counts a request cancelled before its first call as a miss of its
+arm (*known*, below: the wait its timing chose may be why it was cancelled, and
+leaving it out would flatter the arm that waits longer), while the Overview's rates
+count only the *counted* ones below:
 
 - an *attempt* is a row of ``callback_attempts`` (a call that was dialled);
 - a request is *reached* (contact) when one of its attempts was ``answered``;
@@ -54,6 +58,29 @@ class RequestRecord:
     @property
     def reached(self) -> bool:
         return self.contacted_at is not None
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for a call or being dialled: its outcome may change."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def waiting_first_call(self) -> bool:
+        """Callable, open, and never dialled: nobody has called this customer yet."""
+        return self.callable and self.open and self.attempts == 0
+
+    def known_within(self, attempts: int) -> bool:
+        """Callable, and whether it is reached within its first ``attempts`` attempts is
+        settled: reached on one of them, that many made, or no longer open (the pilot's
+        rates count these, :mod:`scheduler.pilot.report`)."""
+        return self.callable and (
+            self.reached_within(attempts) or self.attempts >= attempts or not self.open
+        )
+
+    @property
+    def settled(self) -> bool:
+        """Callable and no longer open: its attempts and contact are final."""
+        return self.callable and not self.open
 
     def reached_within(self, attempts: int) -> bool:
         """Reached on one of its first ``attempts`` attempts."""

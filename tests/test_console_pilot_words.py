@@ -29,7 +29,8 @@ ROI = "callbacks.pilot.roi"
 # Every setting the page names, each after the words that say what it means.
 SETTINGS = {
     "callbacks.pilot.evidence",
-    "callbacks.policy",
+    # A pilot is on (share 0.5): the page names its share, not callbacks.policy.
+    "callbacks.pilot.share_predicted",
     f"{ROI}.lead_value",
     f"{ROI}.investment",
     f"{ROI}.staff_cost_per_hour",
@@ -142,10 +143,38 @@ def test_the_money_terms_read_as_words(
 def test_the_timing_in_use_is_said_in_words(
     db: AsyncStore, code: str, policy: str, said: str
 ) -> None:
-    page = _pages(_settings(code, policy=policy), db, ["/pilot"])["/pilot"]
+    page = _pages(_settings(code, policy=policy, share=None), db, ["/pilot"])["/pilot"]
     label = _words(page.split('id="pilot-window-label"')[1].split("</p>")[0])
     assert said in label, label
     assert "traditional" not in label and f"{policy} (" not in label
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (
+            "da",
+            "En pilot er i gang: 50 % af de nye anmodninger om tilbagekald planlægges med "
+            "forudsagt timing, resten efter den konventionelle regel (indstilling: "
+            "callbacks.pilot.share_predicted).",
+        ),
+        (
+            "en",
+            "A pilot is on: 50% of new callback requests are timed by prediction, the rest by "
+            "the conventional rule (setting: callbacks.pilot.share_predicted).",
+        ),
+    ],
+)
+def test_a_running_pilot_is_said_rather_than_the_policy(
+    db: AsyncStore, code: str, said: str
+) -> None:
+    """A Danish team lead ran a 50/50 pilot and read "Tilbagekald planlægges nu med
+    forudsagt timing (indstilling: callbacks.policy)": the pilot decides, and is said."""
+    page = _pages(_settings(code, policy="predicted"), db, ["/pilot"])["/pilot"]
+    label = _words(page.split('id="pilot-window-label"')[1].split("</p>")[0])
+    assert said in label, label
+    text = load_console_text(code)
+    assert text("pilot.policy_now.predicted", setting="")[:20] not in label
 
 
 def _label(page: str) -> str:
@@ -178,8 +207,8 @@ def test_the_window_is_picked_with_dates_and_a_backwards_one_says_why(
     assert 'id="pilot-bad-window"' not in pages[good]
     note = pages[backwards].split('id="pilot-bad-window">')[1].split("</p>")[0]
     assert note == text("pilot.bad_window")
-    assert _label(pages[backwards]).startswith(
-        text("pilot.window", since=text("pilot.start"), until="", zone="").split(" ()")[0]
-    )
+    # The whole pilot, from its first request (when it was, in brackets).
+    start = text("pilot.window", since=text("pilot.start_first", first="@"), until="", zone="")
+    assert _label(pages[backwards]).startswith(start.split("@")[0])
     kept = re.findall(r'name="(since|until)" value="([^"]*)"', pages[backwards])
     assert kept == [("since", "2026-11-30"), ("until", "2026-11-02")]  # to correct

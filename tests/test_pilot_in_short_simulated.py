@@ -14,6 +14,7 @@ from spillway.console_text import load_console_text
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import console_pages, console_settings
 from tests.test_console_lead_leftovers import _simulated_pilot
+from tests.test_console_pilot_words import _words
 from web.pilot_page import in_short, pays_words
 
 # How each pack's sentence opens over all and over partly simulated data.
@@ -57,11 +58,25 @@ def test_the_sentence_says_when_its_figures_are_simulated(language: str) -> None
 async def test_the_pilot_page_s_sentence_says_its_data_is_simulated(
     console_db: AsyncStore, store: SqliteStore, language: str
 ) -> None:
+    """Beside the console's real pilot requests, simulated ones are left out (the page
+    says how many); asked for alone (``?data=simulated``), the sentence says so first."""
     _simulated_pilot(store, time.time(), 3)  # beside the console's real pilot requests
-    page = (await console_pages(console_settings(language), console_db, ["/pilot"]))["/pilot"]
-    said = page.split('id="pilot-in-short">')[1].split("</p>")[0]
-    title = load_console_text(language)("pilot.in_short.title")
-    assert said.startswith(f"<strong>{title}:</strong> {OPENS[language][1]}"), said
+    paths = ["/pilot", "/pilot?data=simulated"]
+    pages = await console_pages(console_settings(language), console_db, paths)
+    real, simulated = (pages[p].split('id="pilot-in-short">')[1].split("</p>")[0] for p in paths)
+    assert not any(opening in real for opening in OPENS[language])
+    assert f":</strong> {OPENS[language][0]}" in simulated, simulated
+    text = load_console_text(language)
+    left_out = text(
+        "pilot.left_out.simulated",
+        count=text.count("count.requests", 3),
+        predicted="3",
+        conventional="0",
+        simulate="spillway simulate --store",
+        purge="spillway db purge-simulated",
+        show="/pilot?data=simulated",
+    )
+    assert left_out in _words(pages["/pilot"])
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -86,8 +101,16 @@ async def test_the_overview_s_line_says_its_data_is_simulated(
     line = "/overview/pilot"
     real = (await console_pages(console_settings(language), console_db, [line]))[line]
     _simulated_pilot(store, time.time(), 3)  # beside the console's real pilot requests
-    mixed = (await console_pages(console_settings(language), console_db, [line]))[line]
-    title = load_console_text(language)("overview.pilot.title")
-    said, was = (p.split('id="pilot-pays">')[1].split("</p>")[0] for p in (mixed, real))
-    assert not any(opening in was for opening in OPENS[language])  # real requests alone
-    assert said.startswith(f"<strong>{title}</strong> {OPENS[language][1]}"), said
+    beside = (await console_pages(console_settings(language), console_db, [line]))[line]
+    said, was = (p.split('id="pilot-pays">')[1].split("</p>")[0] for p in (beside, real))
+    # Real requests alone, both times: the simulated ones are left out, and said to be.
+    assert not any(opening in said for opening in OPENS[language])
+    text = load_console_text(language)
+    figures = was.split(text("overview.pilot.window", since="@").split("@")[0])[0]
+    assert said.startswith(figures), said
+    opening = text(
+        "pilot.left_out.simulated",
+        count="@",
+        **dict.fromkeys(("predicted", "conventional", "simulate", "purge", "show"), ""),
+    )
+    assert opening.split("@")[0] in _words(said)

@@ -69,18 +69,34 @@ def test_the_report_says_how_many_are_simulated_before_the_verdicts(
     assert text("pilot.simulated_note", count="", simulate="", purge="")[:12] not in real
     simulated = _arm_ids("predicted")[:4] + _arm_ids("conventional")[:3]
     _simulate(store, simulated)
+    # Beside real requests the simulated ones are left out, never mixed in: said so.
     shown = " ".join(_report(config, monkeypatch).split())
-    note = text(
-        "pilot.simulated_note",
+    words = {"simulate": "spillway simulate --store", "purge": "spillway db purge-simulated"}
+    left_out = text(
+        "pilot.left_out.simulated",
         count=text.count("count.requests", len(simulated)),
-        simulate="spillway simulate --store",
-        purge="spillway db purge-simulated",
+        predicted="4",
+        conventional="3",
+        show="spillway report pilot --data simulated",
+        **words,
     )
+    assert left_out in shown
+    assert text("pilot.simulated_note", count="", **words)[:12] not in shown
+    figures = json.loads(
+        CliRunner().invoke(app, ["--config", str(config), "report", "pilot", "--json"]).stdout
+    )
+    assert figures["data"] == "real"
+    assert figures["arms"]["predicted"]["requests"] == len(_arm_ids("predicted")) - 4
+    # Asked for alone, the simulated ones are labelled before the table.
+    monkeypatch.setattr(report_command, "console", Console(width=80))
+    alone = CliRunner().invoke(
+        app, ["--config", str(config), "report", "pilot", "--data", "simulated"]
+    )
+    shown = " ".join(alone.output.split())
+    note = text("pilot.simulated_note", count=text.count("count.requests", len(simulated)), **words)
     assert note in shown
     # Before the table, whose first header is the KPI column's.
     assert shown.index(note) < shown.index(text("cli.report.column.kpi"))
-    rows = text("pilot.simulated_rows", predicted="4", conventional="3")
-    assert rows in shown
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -29,6 +29,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scheduler.pilot.report import (
+    REAL,
+    SIMULATED,
     pilot_report_from_store,
     pilot_window,
     primary_from_store,
@@ -42,6 +44,17 @@ from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
 from web.pages import admin_hint, html_words, page_text, render
+from web.pilot_summary import (
+    baseline_words,
+    left_out_words,
+    localised,
+    policy_now,
+    policy_setting,
+    trade_offs,
+    waiting_words,
+    with_unit,
+    zero_median_words,
+)
 
 
 def shown_time(text: ConsoleText, iso: str, zone: str) -> str:
@@ -78,9 +91,15 @@ def verdict_words(text: ConsoleText, kpi: dict[str, Any], simulated: str = "none
     return text(f"pilot.verdicts.simulated_{simulated}", verdict=said)
 
 
-def start_words(text: ConsoleText, pilot_set: bool) -> str:
+def start_words(text: ConsoleText, pilot_set: bool, first: str | None = None) -> str:
     """The window's start when none was asked: the pilot's start, or, with no pilot set
-    (``callbacks.pilot.share_predicted`` null), the first request a pilot ever drew."""
+    (``callbacks.pilot.share_predicted`` null), the first request a pilot ever drew;
+    with ``first`` (the report's ``window.first_request``, ISO) when that was."""
+    if pilot_set and first:
+        # In the shop's zone already (its offset in the ISO), as the console writes times.
+        return text(
+            "pilot.start_first", first=datetime.fromisoformat(first).strftime("%Y-%m-%d %H:%M")
+        )
     return text("pilot.start" if pilot_set else "pilot.start_unset")
 
 
@@ -122,14 +141,27 @@ def _verdict_sentence(text: ConsoleText, primary: dict[str, Any]) -> str:
     )
 
 
-def worse_elsewhere(text: ConsoleText, secondary: list[dict[str, Any]]) -> str:
-    """The secondary KPIs on which predicted timing is proven worse, as a sentence to say
-    after :func:`in_short` ("" when none): the summary must not hide them."""
-    worse = [text(f"pilot.kpis.{k['key']}") for k in secondary if k["verdict"] == "predicted worse"]
-    if not worse:
-        return ""
-    names = ", ".join(name[:1].lower() + name[1:] for name in worse)
-    return text("pilot.in_short.worse_elsewhere", kpis=names)
+def summary(text: ConsoleText, report: dict[str, Any]) -> str:
+    """The Pilot page's and `spillway report pilot`'s "In short": the primary KPI's verdict
+    (:func:`in_short`), where predicted timing did worse (the losses beside the win), the
+    requests still waiting for their first call, and, when it says how many callbacks it
+    takes, where the rate that number starts from comes from."""
+    primary = report["primary"]
+    said = [in_short(text, primary, simulated_share(report))]
+    if primary["verdict"] is None and primary["interval"] and primary["n_needed_per_arm"]:
+        said.append(baseline_words(text, [primary]))  # the "from 23 %" just said
+    said += [trade_offs(text, report["secondary"]), waiting_words(text, report["arms"])]
+    return " ".join(part for part in said if part)
+
+
+def data_kind(asked: str | None) -> str | None:
+    """``?data=`` / ``--data`` as the report takes it: "real", "simulated" or None (the
+    real requests when there are any, else the simulated ones). ValueError: another."""
+    if asked in (None, ""):
+        return None
+    if asked not in (REAL, SIMULATED):
+        raise ValueError("data: real or simulated")
+    return asked
 
 
 # The Overview's pilot line counts the pilot's requests created in the last 30 days.
@@ -144,27 +176,54 @@ def overview_since(zone: str, now: float, days: int = OVERVIEW_PILOT_DAYS) -> st
 
 
 def pays_words(
-    text: ConsoleText, primary: dict[str, Any], days: int, simulated: str = "none"
+    text: ConsoleText,
+    primary: dict[str, Any],
+    days: int,
+    simulated: str = "none",
+    requests: int | None = None,
 ) -> str:
     """The primary KPI as the Overview's one line: the two first-attempt rates over the
     last ``days`` days and whether the predicted timing pays, or, honestly, that it is
     too early to say and how many more callbacks it takes. Drawn from simulated requests
     (``simulated``: :func:`simulated_share`), it first says so, in the words of the Pilot
-    page's "In short" (:func:`in_short`): "pays" of a simulated month is no finding."""
-    said = _pays_sentence(text, primary, days)
+    page's "In short" (:func:`in_short`): "pays" of a simulated month is no finding.
+    ``requests``: the pilot's requests in the window, also those not yet called (None:
+    only those the KPI counts), so that requests waiting are not read as none at all."""
+    said = _pays_sentence(text, primary, days, requests)
     if simulated == "none":
         return said
     return text(f"pilot.in_short.simulated_{simulated}", said=said)
 
 
-def _pays_sentence(text: ConsoleText, primary: dict[str, Any], days: int) -> str:
+def pays_line(text: ConsoleText, found: dict[str, Any], days: int, since: str) -> str:
+    """The Overview's whole line: :func:`pays_words`, the window it is counted over (the
+    Pilot page counts the whole pilot unless told, so without it the two read as
+    contradicting), the requests still waiting, and the left-out kind."""
+    said = [
+        pays_words(
+            text,
+            found["primary"],
+            days,
+            simulated_share(found),
+            sum(arm["requests"] for arm in found["arms"].values()),
+        ),
+        text("overview.pilot.window", since=since),
+        waiting_words(text, found["arms"]),
+        left_out_words(text, found, "page"),
+    ]
+    return " ".join(part for part in said if part)
+
+
+def _pays_sentence(
+    text: ConsoleText, primary: dict[str, Any], days: int, requests: int | None
+) -> str:
     n = primary["n"]
     counts = {
         "n_predicted": text.number(n["predicted"]),
         "n_conventional": text.number(n["conventional"]),
         "days": days,
     }
-    if not n["predicted"] and not n["conventional"]:
+    if not (n["predicted"] or n["conventional"] if requests is None else requests):
         return text("overview.pilot.none", days=days)
     if primary["predicted"] is None or primary["conventional"] is None:
         return text("overview.pilot.too_few", **counts)
@@ -197,6 +256,7 @@ async def pilot_figures(
     since: str | None,
     until: str | None,
     now: float,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """The pilot's report for the window as asked (``?since=&until=``), counted on the
     store's worker thread and kept in ``figures`` for a minute (keyed by the window as
@@ -204,10 +264,10 @@ async def pilot_figures(
     zone = settings.shop.timezone
     start, end = pilot_window(since, until, zone, now)
     return await figures.get(
-        ("pilot", since, until, zone),
+        ("pilot", since, until, zone, kind),
         now,
         lambda: store.run(
-            pilot_report_from_store, store.store, settings.callbacks.pilot, start, end, zone
+            pilot_report_from_store, store.store, settings.callbacks.pilot, start, end, zone, kind
         ),
     )
 
@@ -234,42 +294,20 @@ _EFFECTS = (
 )
 
 
-def effect_words(text: ConsoleText, effect: str) -> str:
+def effect_words(text: ConsoleText, effect: str, short: bool = False) -> str:
     """The effect a KPI's sample size is for ("+5 points from 30%") in the console's
-    language; a wording the report has since changed is shown as it is."""
+    language (``short``: points abbreviated, for the command's narrow table); a wording
+    the report has since changed is shown as it is."""
     mark = text("format.decimal_mark")
     for pattern, key in _EFFECTS:
         found = pattern.match(effect)
         if found:
             size, *base = found.groups()
             baseline = text("format.percent", value=base[0]) if base else ""
+            if short and key == "pilot.effect.points":
+                key = "pilot.effect.points_short"
             return text(key, size=size.replace(".", mark), baseline=baseline)
     return effect
-
-
-def localised(text: ConsoleText, shown: str) -> str:
-    """A figure as the report shows it ("+30.0 pts [-11.8, +60.1]", "61.5%") with the
-    language's decimal mark, percent, points and interval separator."""
-    mark = text("format.decimal_mark")
-    if mark == ".":
-        return shown.replace(" pts", " " + text("pilot.points"))
-    shown = shown.replace(", ", "; ").replace(".", mark).replace(" pts", " " + text("pilot.points"))
-    if shown.endswith("%"):
-        return text("format.percent", value=shown[:-1])
-    return shown
-
-
-# The KPIs counted in hours: the report's figures for them are bare numbers ("3.00").
-HOURS_KPIS = frozenset({"median_hours_to_contact"})
-
-
-def with_unit(text: ConsoleText, key: str, shown: str) -> str:
-    """A KPI's shown figure with its unit where the figure alone does not say it:
-    "3,00 t", "-3,00 t [-17,02; +3,00]" (hours); others, and "-", as they are."""
-    if key not in HOURS_KPIS or shown == "-":
-        return shown
-    figure, bracket, interval = shown.partition(" [")
-    return text("format.duration_h", n=figure) + bracket + interval
 
 
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
@@ -281,7 +319,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         since = request.query_params.get("since") or None
         until = request.query_params.get("until") or None
         try:
-            report = await pilot_figures(settings, store, figures, since, until, time.time())
+            kind = data_kind(request.query_params.get("data"))
+            report = await pilot_figures(settings, store, figures, since, until, time.time(), kind)
             bad_window = False
         except ValueError:
             # A window backwards, or a date no date input sends (a link's "5.12.2026"): the
@@ -291,17 +330,30 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         text = page_text(request)
         pilot_set = settings.callbacks.pilot.share_predicted is not None
         drawn = sum(report["arms"][arm]["requests"] for arm in ("predicted", "conventional"))
+        kpis = [report["primary"], *report["secondary"]]
+        now_key, now_values = policy_now(settings.callbacks.pilot, settings.callbacks.policy)
+        if "share" in now_values:
+            now_values["share"] = text.percent(now_values["share"])
         return render(
             request,
             "pilot.html",
             {
                 "page": "pilot",
                 "r": report,
-                "kpis": [report["primary"], *report["secondary"]],
+                "kpis": kpis,
                 "since": since or "",
                 "until": until or "",
                 "bad_window": bad_window,
-                "policy": settings.callbacks.policy,
+                "policy_now": html_words(
+                    text,
+                    now_key,
+                    **now_values,
+                    setting=admin_hint(text, policy_setting(settings.callbacks.pilot)),
+                ),
+                "left_out": left_out_words(text, report, "page"),
+                "waiting": waiting_words(text, report["arms"]),
+                "baselines": baseline_words(text, kpis),
+                "zero_median": zero_median_words(text, kpis),
                 "shown_value": lambda key, value: with_unit(
                     text, key, localised(text, shown_value(key, value))
                 ),
@@ -317,16 +369,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     "pilot.no_pilot",
                     setting=admin_hint(text, "callbacks.pilot.share_predicted"),
                 ),
-                "in_short": " ".join(
-                    said
-                    for said in (
-                        in_short(text, report["primary"], simulated_share(report)),
-                        worse_elsewhere(text, report["secondary"]),
-                    )
-                    if said
-                )
-                if pilot_set or drawn
-                else "",
+                "in_short": summary(text, report) if pilot_set or drawn else "",
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(
@@ -350,7 +393,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 # No since: the report's "the pilot's start", in the console's language.
                 "window_since": shown_time(text, report["window"]["since"], zone)
                 if since and not bad_window
-                else start_words(text, pilot_set),
+                else start_words(text, pilot_set, report["window"].get("first_request")),
+                "data": request.query_params.get("data") or "",
                 "window_until": shown_time(text, report["window"]["until"], zone),
             },
         )
@@ -368,7 +412,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             ),
         )
         text = page_text(request)
-        said = pays_words(text, found["primary"], OVERVIEW_PILOT_DAYS, simulated_share(found))
+        said = pays_line(text, found, OVERVIEW_PILOT_DAYS, text.when(start, zone, "%Y-%m-%d"))
         return render(request, "pilot_pays.html", {"said": said, "since": since})
 
     return [

@@ -36,13 +36,21 @@ from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.storage import open_store
 from web.pilot_page import (
+    data_kind,
     effect_words,
-    localised,
     simulated_count,
     simulated_share,
     start_words,
+    summary,
     verdict_words,
+)
+from web.pilot_summary import (
+    baseline_words,
+    left_out_words,
+    localised,
+    waiting_words,
     with_unit,
+    zero_median_words,
 )
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
@@ -76,22 +84,28 @@ def _shown(text: ConsoleText, key: str, value: float | None) -> str:
     return with_unit(text, key, localised(text, shown_value(key, value)))
 
 
-def _shown_since(text: ConsoleText, since: str, zone: str, pilot_set: bool) -> str:
+def _shown_since(
+    text: ConsoleText, since: str, zone: str, pilot_set: bool, first: str | None = None
+) -> str:
     """The window's start as the console writes times; without --since the report says
     "the pilot's start" in English, so the pack's words instead (and, with no pilot set,
     not a start that never was)."""
     try:
         return text.when(datetime.fromisoformat(since).timestamp(), zone)
     except ValueError:
-        return start_words(text, pilot_set)
+        return start_words(text, pilot_set, first)
 
 
 def before_the_verdicts(text: ConsoleText, report: dict[str, Any], pilot_set: bool) -> list[str]:
     """What must be read before the verdicts, as the Pilot page says it: that no pilot is
-    set and how to start one, and how many of the requests are simulated (pure)."""
+    set and how to start one, which requests were left out, how many of the requests are
+    simulated, and the page's "In short" (pure)."""
     said = []
     if not pilot_set:
         said.append(text("pilot.no_pilot", setting=in_brackets("callbacks.pilot.share_predicted")))
+    left_out = left_out_words(text, report, "cli")
+    if left_out:
+        said.append(left_out)
     simulated = simulated_count(report)
     if simulated:
         note = text(
@@ -101,7 +115,23 @@ def before_the_verdicts(text: ConsoleText, report: dict[str, Any], pilot_set: bo
             purge="spillway db purge-simulated",
         )
         said.append(f"{text('common.simulated').upper()}: {note}")
+    drawn = sum(report["arms"][arm]["requests"] for arm in ("predicted", "conventional"))
+    if pilot_set or drawn:
+        title = text("pilot.in_short.title")
+        said.append(f"{title}: {summary(text, report)}")
     return said
+
+
+def after_the_table(text: ConsoleText, report: dict[str, Any]) -> list[str]:
+    """What the Pilot page says under its table: the requests still waiting, where each
+    rate's sample size starts from, and why a median of 0.00 h is none (pure)."""
+    kpis = [report["primary"], *report["secondary"]]
+    said = [
+        waiting_words(text, report["arms"]),
+        baseline_words(text, kpis),
+        zero_median_words(text, kpis),
+    ]
+    return [line for line in said if line]
 
 
 def column_widths(cells: list[list[str]], room: int) -> list[int] | None:
@@ -152,7 +182,7 @@ def _print(
     w, kpis = report["window"], [report["primary"], *report["secondary"]]
     window = text(
         "pilot.window",
-        since=_shown_since(text, w["since"], w["time_zone"], pilot_set),
+        since=_shown_since(text, w["since"], w["time_zone"], pilot_set, w.get("first_request")),
         until=text.when(datetime.fromisoformat(w["until"]).timestamp(), w["time_zone"]),
         zone=w["time_zone"],
     )
@@ -183,7 +213,7 @@ def _print(
                 with_unit(text, kpi["key"], localised(text, shown_difference(kpi))),
                 f"{text.number(kpi['n']['predicted'])} / {text.number(kpi['n']['conventional'])}",
                 f"{'-' if needed is None else text.number(needed)} "
-                f"({effect_words(text, kpi['detectable_effect'])})",
+                f"({effect_words(text, kpi['detectable_effect'], short=True)})",
                 verdict_words(text, kpi, simulated),
             ]
         )
@@ -191,6 +221,8 @@ def _print(
     methods = dict.fromkeys(
         text(f"pilot.method.{k['key']}", resamples=BOOTSTRAP_RESAMPLES) for k in kpis
     )
+    for line in after_the_table(text, report):
+        console.print(line, markup=False)
     console.print(f"{text('pilot.methods')} {'; '.join(methods)}", markup=False)
     out = report["opted_out"]
     console.print(
@@ -201,15 +233,6 @@ def _print(
         ),
         markup=False,
     )
-    if simulated != "none":
-        console.print(
-            text(
-                "pilot.simulated_rows",
-                predicted=text.number(report["arms"]["predicted"]["simulated"]),
-                conventional=text.number(report["arms"]["conventional"]["simulated"]),
-            ),
-            markup=False,
-        )
     money = report["money"]
     table = Table(title=escape(text("pilot.formula")))
     for column in (
@@ -273,17 +296,26 @@ def pilot(
         str | None, typer.Option(help="Requests created from (ISO; default: the start).")
     ] = None,
     until: Annotated[str | None, typer.Option(help="... until before (ISO; default: now).")] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            help="real or simulated requests (never both; default: the real ones if any)."
+        ),
+    ] = None,
 ) -> None:
     """The pilot: per KPI both arms, the difference with its interval, sample sizes, ROI."""
     settings = app_context(ctx).settings
     zone = settings.shop.timezone
     try:
         start, end = pilot_window(since, until, zone, time.time())
+        kind = data_kind(data)
     except ValueError as exc:
-        raise InputError(str(exc), hint="e.g. --since 2026-03-02 --until 2026-03-16") from None
+        raise InputError(
+            str(exc), hint="e.g. --since 2026-03-02 --until 2026-03-16 --data real"
+        ) from None
     db = open_store(settings.storage)
     try:
-        report = pilot_report_from_store(db, settings.callbacks.pilot, start, end, zone)
+        report = pilot_report_from_store(db, settings.callbacks.pilot, start, end, zone, kind)
     finally:
         db.close()
     if as_json:

@@ -5,7 +5,14 @@ Counted over the requests the pilot split drew (``timing`` 'predicted' or
 Customers who opted out of AI timing (``timing_reason`` 'customer') are in
 neither arm: they chose their timing, so counting them would bias the
 conventional arm; they are reported apart. "Contact" and "attempt" mean what
-they mean on the console (:mod:`scheduler.contact_facts`). Intention to treat:
+they mean on the console (:mod:`scheduler.contact_facts`). Each rate counts the
+requests whose outcome is known (first attempt made, or no longer open; for
+"within 3 attempts": reached, three made, or no longer open): a request still
+waiting for its first call is not a miss, as predicted timing waits by design and
+would otherwise be judged on calls it has not made yet; the waiting ones are
+reported per arm. Real and simulated requests (`spillway simulate --store`) are
+never mixed: the real ones are counted when the window has any, else the
+simulated ones, and how many of the other kind were left out is said. Intention to treat:
 a request counts in the arm it was drawn into, also when the conventional rule
 planned it because the model was missing or stale (that is part of what
 predicted timing delivers).
@@ -54,8 +61,13 @@ ARMS = ("predicted", "conventional")
 Arms = dict[str, list[RequestRecord]]  # the requests of each arm
 WITHIN_ATTEMPTS = 3
 # Baseline first-attempt contact rate for the sample size before the conventional arm
-# has any (the material's "before": 23 %).
+# has a known outcome (the product material's "before": 23 %); the report says which
+# baseline it used (``baseline.source``: "assumed" or "conventional").
 PRIOR_BASELINE = 0.23
+REAL, SIMULATED = "real", "simulated"
+# A contact this soon after the request was made on a call placed the moment the
+# customer asked (a median below it is shown as 0,00 h, and said why).
+AT_ONCE_H = 1 / 60
 
 _IN_PILOT = (
     "(timing IN ('predicted', 'conventional') AND timing_reason = 'pilot') "
@@ -69,28 +81,61 @@ _REQUESTS = (
 _ATTEMPTS = attempt_facts_sql(f"SELECT id FROM callback_requests WHERE {_WINDOW}")
 
 
+def _per_arm() -> dict[str, int]:
+    return {a: 0 for a in ARMS}
+
+
 @dataclass
 class PilotRows:
-    """The pilot's requests: per arm, the customers' own choices apart, simulated counted."""
+    """The pilot's requests of one kind (real or simulated): per arm, the customers' own
+    choices apart, and per arm how many of the other kind were left out."""
 
     arms: dict[str, list[RequestRecord]] = field(default_factory=lambda: {a: [] for a in ARMS})
     opted_out: list[RequestRecord] = field(default_factory=list)
-    simulated: dict[str, int] = field(default_factory=lambda: {a: 0 for a in ARMS})
+    simulated: dict[str, int] = field(default_factory=_per_arm)
+    kind: str = REAL  # which requests are counted: REAL or SIMULATED
+    left_out: dict[str, int] = field(default_factory=_per_arm)  # of the other kind, per arm
 
 
-def pilot_rows(store: Store, since: float, until: float) -> PilotRows:
-    """The pilot's requests created in [since, until), with their attempts' facts."""
+def split_rows(
+    rows: Sequence[tuple[RequestRecord, str, str, bool]], kind: str | None = None
+) -> PilotRows:
+    """The pilot's rows (record, timing, timing_reason, simulated) as :class:`PilotRows` of
+    one ``kind``; None: the real ones if there are any, else the simulated ones. Never
+    both: a simulated month beside four real requests would drown them (and "the pilot's
+    start" would be the simulation's)."""
+    if kind is None:
+        kind = REAL if any(not simulated for *_, simulated in rows) or not rows else SIMULATED
+    out = PilotRows(kind=kind)
+    for record, timing, reason, simulated in rows:
+        if simulated != (kind == SIMULATED):
+            if reason != "customer":
+                out.left_out[timing] += 1
+        elif reason == "customer":
+            out.opted_out.append(record)
+        else:
+            out.arms[timing].append(record)
+            out.simulated[timing] += simulated
+    return out
+
+
+def pilot_rows(store: Store, since: float, until: float, kind: str | None = None) -> PilotRows:
+    """The pilot's requests created in [since, until), with their attempts' facts, of one
+    ``kind`` (:func:`split_rows`)."""
     window = {"since": since, "until": until}
     made = {r["request_id"]: r for r in store.query(_ATTEMPTS, window)}
-    rows = PilotRows()
-    for r in store.query(_REQUESTS, window):
-        record = request_record(r, made.get(r["id"]))
-        if r["timing_reason"] == "customer":
-            rows.opted_out.append(record)
-        else:
-            rows.arms[r["timing"]].append(record)
-            rows.simulated[r["timing"]] += bool(r["simulated"])
-    return rows
+    return split_rows(
+        [
+            (
+                request_record(r, made.get(r["id"])),
+                str(r["timing"]),
+                str(r["timing_reason"]),
+                bool(r["simulated"]),
+            )
+            for r in store.query(_REQUESTS, window)
+        ],
+        kind,
+    )
 
 
 def _r(value: float | None, places: int = 4) -> float | None:
@@ -114,6 +159,7 @@ def _kpi(
     method: str,
     needed: int | None,
     effect: str,
+    baseline: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     p, c = values["predicted"], values["conventional"]
     diff = p - c if p is not None and c is not None and interval is not None else None
@@ -130,6 +176,8 @@ def _kpi(
         "n": n,
         "n_needed_per_arm": needed,
         "detectable_effect": effect,
+        # The rate the sample size starts from, and where it comes from (rates only).
+        "baseline": baseline,
         "enough": needed is not None and min(n.values()) >= needed,
         "verdict": verdict,
         "verdict_text": verdict
@@ -142,20 +190,22 @@ def _rate_kpi(
     label: str,
     arms: Arms,
     hit: Callable[[RequestRecord], bool],
+    known: Callable[[RequestRecord], bool],
     ev: PilotEvidenceSettings,
 ) -> dict[str, Any]:
-    callable_ = {a: [r for r in arms[a] if r.callable] for a in ARMS}
-    x = {a: sum(hit(r) for r in callable_[a]) for a in ARMS}
-    n = {a: len(callable_[a]) for a in ARMS}
+    """A rate over the requests whose outcome is ``known`` (not over those still waiting)."""
+    counted = {a: [r for r in arms[a] if known(r)] for a in ARMS}
+    x = {a: sum(hit(r) for r in counted[a]) for a in ARMS}
+    n = {a: len(counted[a]) for a in ARMS}
     values = {a: x[a] / n[a] if n[a] else None for a in ARMS}
     interval = (
         newcombe(x["predicted"], n["predicted"], x["conventional"], n["conventional"], ev.alpha)
         if all(n.values())
         else None
     )
-    baseline = values["conventional"]
+    baseline, source = values["conventional"], "conventional"
     if baseline is None or not 0 < baseline < 1:
-        baseline = PRIOR_BASELINE
+        baseline, source = PRIOR_BASELINE, "assumed"
     effect = ev.min_effect_points / 100
     return _kpi(
         key,
@@ -167,6 +217,7 @@ def _rate_kpi(
         "Newcombe hybrid score interval (Wilson)",
         n_for_proportions(baseline, effect, ev.alpha, ev.power),
         f"+{ev.min_effect_points:g} points from {baseline:.0%}",
+        {"rate": round(baseline, 4), "source": source},
     )
 
 
@@ -182,7 +233,9 @@ BOOTSTRAP = f"percentile bootstrap over requests, {BOOTSTRAP_RESAMPLES} resample
 
 
 def _attempts_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
-    callable_ = {a: [r for r in arms[a] if r.callable] for a in ARMS}
+    # Over the settled requests: an open one's attempts so far, without the contact that
+    # may still come, would count against the arm that waits longer.
+    callable_ = {a: [r for r in arms[a] if r.settled] for a in ARMS}
     contacts = {a: sum(r.reached for r in callable_[a]) for a in ARMS}
     values = {
         a: sum(r.attempts for r in callable_[a]) / contacts[a] if contacts[a] else None
@@ -217,6 +270,7 @@ def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
         for a in ARMS
     }
     values = {a: statistics.median(hours[a]) if hours[a] else None for a in ARMS}
+    at_once = {a: sum(h < AT_ONCE_H for h in hours[a]) for a in ARMS}
     interval = (
         bootstrap_difference(hours["predicted"], hours["conventional"], median, alpha=ev.alpha)
         if all(len(h) >= 2 for h in hours.values())
@@ -229,7 +283,7 @@ def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
         if sd
         else None
     )
-    return _kpi(
+    kpi = _kpi(
         "median_hours_to_contact",
         "Hours to first contact (median)",
         "lower",
@@ -240,6 +294,9 @@ def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
         needed,
         f"-{ev.min_effect_hours:g} h",
     )
+    # Contacts made within a minute of the request: a median of 0.00 h is these, not an
+    # error (the conventional rule calls as soon as the customer asks).
+    return kpi | {"at_once": at_once}
 
 
 def primary_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
@@ -251,6 +308,7 @@ def primary_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
         "First-attempt contact rate",
         arms,
         lambda r: r.first_attempt_answered,
+        lambda r: r.known_within(1),
         ev,
     )
 
@@ -269,7 +327,9 @@ def pilot_report(
         "window": window or {},
         "confidence": round(1 - ev.alpha, 4),
         "power": ev.power,
-        "arms": {a: {**callback_figures(arms[a]), "simulated": rows.simulated[a]} for a in ARMS},
+        "data": rows.kind,
+        "left_out": {**rows.left_out, "kind": SIMULATED if rows.kind == REAL else REAL},
+        "arms": {a: _arm_figures(rows, a) for a in ARMS},
         "primary": primary_kpi(arms, ev),
         "secondary": [
             _rate_kpi(
@@ -277,6 +337,7 @@ def pilot_report(
                 f"Contact within {WITHIN_ATTEMPTS} attempts",
                 arms,
                 lambda r: r.reached_within(WITHIN_ATTEMPTS),
+                lambda r: r.known_within(WITHIN_ATTEMPTS),
                 ev,
             ),
             _attempts_kpi(arms, ev),
@@ -288,6 +349,16 @@ def pilot_report(
         },
         "money": pilot_roi(arms, settings.roi),
         "shadow": shadow,
+    }
+
+
+def _arm_figures(rows: PilotRows, arm: str) -> dict[str, Any]:
+    records = rows.arms[arm]
+    return {
+        **callback_figures(records),
+        "simulated": rows.simulated[arm],
+        # Not yet called: in no rate until their first call (or until they close).
+        "waiting_first_call": sum(r.waiting_first_call for r in records),
     }
 
 
@@ -344,15 +415,32 @@ def primary_from_store(
     rows = pilot_rows(store, since, until)
     return {
         "primary": primary_kpi(rows.arms, settings.evidence),
-        "arms": {a: {"requests": len(rows.arms[a]), "simulated": rows.simulated[a]} for a in ARMS},
+        "data": rows.kind,
+        "left_out": {**rows.left_out, "kind": SIMULATED if rows.kind == REAL else REAL},
+        "arms": {
+            a: {
+                "requests": len(rows.arms[a]),
+                "simulated": rows.simulated[a],
+                "waiting_first_call": sum(r.waiting_first_call for r in rows.arms[a]),
+            }
+            for a in ARMS
+        },
     }
 
 
 def pilot_report_from_store(
-    store: Store, settings: PilotSettings, since: float, until: float, zone: str
+    store: Store,
+    settings: PilotSettings,
+    since: float,
+    until: float,
+    zone: str,
+    kind: str | None = None,
 ) -> dict[str, Any]:
-    """Read and count (worker thread): the pilot's report for [since, until)."""
+    """Read and count (worker thread): the pilot's report for [since, until), of the real
+    or the simulated requests (``kind``; None: :func:`split_rows` chooses)."""
     tz = ZoneInfo(zone)
+    rows = pilot_rows(store, since, until, kind)
+    first = min((r.created_at for arm in rows.arms.values() for r in arm), default=None)
     window: dict[str, Any] = {
         # 0: from the pilot's first request (no --since given).
         "since": (
@@ -362,9 +450,13 @@ def pilot_report_from_store(
         ),
         "until": datetime.fromtimestamp(until, tz).isoformat(timespec="seconds"),
         "time_zone": zone,
+        # The first request counted (with no --since: where "the pilot's start" is).
+        "first_request": None
+        if first is None
+        else datetime.fromtimestamp(first, tz).isoformat(timespec="seconds"),
     }
     return pilot_report(
-        pilot_rows(store, since, until),
+        rows,
         settings,
         window=window,
         shadow=shadow_report(store, since, until),
