@@ -193,11 +193,7 @@ DANISH = {
     "/pilot": [
         "Nået ved første forsøg",
         "konklusion",
-<<<<<<< ours
-        "+30,0 procentpoint [-11,8; +60,1]",
-=======
         "+30,0 %-point [-11,8; +60,1]",
->>>>>>> theirs
         "(+5 procentpoint fra 30 %)",
         "(-0,3 forsøg)",
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",

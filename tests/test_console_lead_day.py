@@ -151,19 +151,12 @@ async def test_the_pilot_page_says_in_one_sentence_whether_the_timing_pays(
     assert ":</strong> Endnu ikke bevist: " in said
     assert "nåede 60,0 % af kunderne ved første forsøg mod 30,0 %" in said
     assert "med 10 og 10 tilbagekald kan forskellen være tilfældig" in said
-<<<<<<< ours
-    assert (
-        "cirka 1.377 tilbagekald i hver gruppe for at se en forskel på +5 procentpoint fra 30 %"
-        in said
-    )
-=======
     needed = (
         "cirka 1.377 tilbagekald i hver gruppe for at se en forskel på +5 procentpoint fra 30 %"
     )
     assert needed in said
     # Where 30 % comes from, said beside it.
     assert "regnes ud fra 30 %, den konventionelle gruppes egen rate i perioden" in said
->>>>>>> theirs
 
 
 def _primary(verdict: str | None, predicted: float | None = 0.6) -> dict[str, Any]:

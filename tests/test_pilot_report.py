@@ -433,13 +433,7 @@ def test_the_report_is_in_the_admin_s_language(
     )
     # The hand-counted first-attempt rates (6/10, 3/10) and the interval, as the page writes them.
     assert text.percent(0.6, 1) in shown and text.percent(0.3, 1) in shown
-<<<<<<< ours
-    interval = (
-        "+30.0 pts [-11.8, +60.1]" if language == "en" else "+30,0 procentpoint [-11,8; +60,1]"
-    )
-=======
     interval = "+30.0 pts [-11.8, +60.1]" if language == "en" else "+30,0 %-point [-11,8; +60,1]"
->>>>>>> theirs
     assert interval in shown
     english = ("Pilot: requests created", "KPI", "no verdict", "conventional", "Opted out")
     if language == "da":
