@@ -185,6 +185,26 @@ async def test_a_number_said_aloud_is_read_back_and_used_after_the_yes(
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize("spoken", ["words", "digits"])
+async def test_another_number_said_to_the_caller_id_proposed_is_read_back_not_an_order(
+    demo: Backends, store: SqliteStore, language: str, spoken: str
+) -> None:
+    """ "We'd call you on 99 88 77 66, is that right?" answered with another number said
+    aloud: the recogniser writes "2 0 1 2 3 4 5 6", which the classifier reads as an order
+    at 0.99; it was taken as a change of topic and looked up as an order (the spoken call
+    test, on a Sunday). Now it is the number to call, read back for a yes."""
+    number = SPOKEN_PHONE[language] if spoken == "words" else "2 0 1 2 3 4 5 6"
+    d = await call_saying(demo, language, CALL_ME[language], caller_id="+4599887766")
+    proposed = d.turns[-1].reply
+    assert d.state is State.CONFIRM_ACTION and "99 88 77 66" in proposed.text
+    reply = await d.handle(TextTurn(number))
+    assert reply.action == "confirm_spoken_phone" and "20 12 34 56" in reply.text
+    assert d.state is State.CONFIRM_PHONE and _requests(store) == []
+    assert (await d.handle(TextTurn(YES[language]))).action == "callback_confirm"
+    assert _requests(store) == ["+4520123456"]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_no_to_the_number_heard_asks_for_the_keypad(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:

@@ -178,6 +178,12 @@ class ActionSteps(DialogueSteps):
             # One it cannot call (abroad, too short): why, and a number asked for.
             self._phone_purpose = CALLBACK
             return self._number_refused(digits.rstrip("#"))
+        spoken = _number_said(event, intent) if self._proposal == CALLBACK else ""
+        if len(spoken) >= 6:
+            # Another number said aloud ("20 12 34 56", which the classifier reads as an
+            # order): a guess, read back for a yes before it replaces the one proposed.
+            self._proposal, self._phone_purpose = "", CALLBACK
+            return self._spoken_number(spoken)
         step = self._plain_next(event, intent, digits)
         if step is Next.ASK_AGAIN:
             return self._yes_unsure()
@@ -287,6 +293,14 @@ class ActionSteps(DialogueSteps):
             to, body, idempotency_key=f"{self.call_id}:{key}", call_id=self.call_id
         )
         self.sms.append(message)
+
+
+def _number_said(event: CallerInput, intent: ParsedIntent | None) -> str:
+    """The digits of a number in the caller's words ("" for none, or keys pressed)."""
+    if intent is None or not isinstance(event, TextTurn):
+        return ""
+    raw = intent.entities.get("phone") or intent.entities.get("order_number") or ""
+    return "".join(c for c in raw if c.isdigit())
 
 
 def _has_item(order: Order, product: str) -> bool:

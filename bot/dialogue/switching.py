@@ -90,8 +90,11 @@ class TopicSwitchSteps(DialogueSteps):
         ):
             # ... and "a colleague will call you back on ..., is that right?" too.
             return True
-        if self.state in (State.ASK_PHONE, State.CONFIRM_PHONE, State.CONFIRM_CALLBACK):
-            # A number said aloud ("20 12 34 56"), which the classifier reads as an order.
+        if self.state in (State.ASK_PHONE, State.CONFIRM_PHONE, State.CONFIRM_CALLBACK) or (
+            self.state is State.CONFIRM_ACTION and self._proposal in _PHONE_FLOWS
+        ):
+            # A number said aloud ("20 12 34 56"), which the classifier reads as an order;
+            # also to "we'd call you on 99 88 77 66, is that right?" (another number).
             return "phone" in intent.entities or "order_number" in intent.entities
         return False
 
