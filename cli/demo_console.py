@@ -27,6 +27,7 @@ from rich.markup import escape
 
 from cli.admin_words import admin_words
 from cli.commands.simulate import store_run
+from scheduler.simulation.label import SimulationLabel
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.store import StoredPeriod
 from scheduler.simulation.world import load_world
@@ -80,7 +81,7 @@ def prepare_demo_console(
     period = store_run(
         storage,
         run,
-        f"simulated: world {DEMO_WORLD.name}, policy pilot, seed {world.seed} (the demo)",
+        SimulationLabel(DEMO_WORLD.name, PolicyName.PILOT.value, world.seed, demo=True).stored(),
         text=words,
         say=lambda line: console.print(line, markup=False, soft_wrap=True),
     )

@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules, RequestFacts, last_calling_day
 from scheduler.timing.contact_model import AttemptLog, fit
 from scheduler.timing.explain import DAYS, CallHistory, Explanation, explain
-from spillway.storage import SqliteStore
+from spillway.console_text import load_console_text
+from spillway.storage import AsyncStore, SqliteStore
 
 
 def _config(tmp_path: Path, store: SqliteStore, extra: str = "") -> Path:
@@ -513,12 +514,18 @@ def test_a_named_window_is_given_up_at_its_end_not_at_the_expiry(
     assert window_ends not in said
 
 
+DA_LAST_DAY = "onsdag d. 1. juli"  # Wednesday 1 July 2026, before a night's give-up
+
+
 @pytest.mark.parametrize(
-    ("language", "last_day", "night"),
-    [("da", "Vi opgiver efter: onsdag d. 1. juli", "02.12"), ("en", "Wednesday 01 July", "02:12")],
+    ("language", "last_day", "night", "console"),
+    [
+        ("da", f"Vi opgiver efter: {DA_LAST_DAY}", "02.12", f"; opgives efter {DA_LAST_DAY}."),
+        ("en", "Wednesday 01 July", "02:12", "; given up after Wednesday 01 July."),
+    ],
 )
 def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
-    language: str, last_day: str, night: str, capsys: pytest.CaptureFixture[str]
+    language: str, last_day: str, night: str, console: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`callbacks explain` said "Vi opgiver efter: tor 10. dec kl. 02.12": a time of night
     no call is made at, abbreviated unlike the plan's lines above it. Given up at night,
@@ -526,6 +533,7 @@ def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
     moment is kept, worded as the plan's lines word a moment."""
     from cli.commands.explain import show
     from spillway.console_text import load_console_text
+    from web.console import plan_words
 
     text = load_console_text(language)
     rules = CallingRules()
@@ -534,6 +542,49 @@ def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
     show(replace(_explained(), expires_at=at_night), text, rules=rules)
     said = " ".join(capsys.readouterr().out.split())
     assert last_day in said and night not in said, said
+    # The console's request page says it the same way (its moments ISO-ordered).
+    line = plan_words(text, replace(_explained(), expires_at=at_night), rules)[-1]
+    assert line.endswith(console) and night not in line and "02:12" not in line, line
+    assert plan_words(text, replace(_explained(), expires_at=THU_12), rules)[-1].endswith(
+        f"{text.when(THU_12, 'Europe/Copenhagen')}."
+    )
     show(replace(_explained(), expires_at=THU_12), text, rules=rules)
     said = " ".join(capsys.readouterr().out.split())
     assert text.when(THU_12, "Europe/Copenhagen", text("cli.explain.when")) in said, said
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_the_request_page_says_a_night_give_up_time_as_the_last_calling_day(
+    console_db: AsyncStore, store: SqliteStore
+) -> None:
+    """The console's request page said "opgives efter 2026-12-10 02:12", a time of night
+    no call is made at: it says the last calling day, as `callbacks explain` does."""
+    from tests.console_fixtures import console_pages, console_settings
+
+    [row] = store.query("SELECT timezone FROM callback_requests WHERE id = 3")
+    zone = row["timezone"] or "Europe/Copenhagen"
+    at_night = datetime.combine(
+        date.fromtimestamp(time.time()) + timedelta(days=8),
+        datetime.min.time().replace(hour=2, minute=12),
+        ZoneInfo(zone),
+    ).timestamp()
+    store.execute(
+        "UPDATE callback_requests SET expires_at = :at, status = 'pending', not_after = NULL "
+        "WHERE id = 3",
+        {"at": at_night},
+    )
+    day, in_hours = last_calling_day(CallingRules(), at_night, zone)
+    assert not in_hours
+    for language in ("da", "en"):
+        text = load_console_text(language)
+        page = (await console_pages(console_settings(language), console_db, ["/requests/3"]))[
+            "/requests/3"
+        ]
+        said = text.when(_noon(day, zone), zone, text("format.calling_day"))
+        assert text.weekdays[day.weekday()] in said
+        assert f" {said}." in page, language
+        assert text.when(at_night, zone) not in page, language
+
+
+def _noon(day: date, zone: str) -> float:
+    return datetime.combine(day, datetime.min.time().replace(hour=12), ZoneInfo(zone)).timestamp()

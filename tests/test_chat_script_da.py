@@ -102,3 +102,25 @@ def test_danish_scripted_conversation(name: str, seeded_env: dict[str, str]) -> 
     # Danish words, not English ones: the pack answered.
     assert not {"Thank you", "Goodbye", "order number", "Is that right"} & set(spoken.split(". "))
     assert any(word in spoken for word in ("Tak", "Farvel", "ordre", "kollega", "Hej"))
+
+
+@pytest.mark.parametrize(
+    ("language", "you", "bot", "outcome"),
+    [("en", "you:", "bot:", "outcome:"), ("da", "kunde:", "bot:", "udfald:")],
+)
+def test_the_transcript_names_who_speaks_in_the_admin_s_language(
+    language: str, you: str, bot: str, outcome: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Danish admin read "you:" / "bot:" / "outcome:" under Danish turns: the labels
+    are the pack's, in the admin's language (the caller's turns are typed by the admin)."""
+    from cli.commands.chat import show_transcript
+    from spillway.console_text import load_console_text
+
+    records = [{"caller": "hvor er min pakke", "bot": "Hvad er dit ordrenummer?"}]
+    show_transcript(
+        [*records, {"outcome": "hangup"}], as_json=False, words=load_console_text(language)
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{you} hvor er min pakke"
+    assert lines[1] == f"{bot} Hvad er dit ordrenummer?"
+    assert lines[2].startswith(f"{outcome} ") and '"hangup"' in lines[2]

@@ -102,6 +102,14 @@ async def test_the_pilot_page_says_up_front_when_its_figures_are_simulated(
     pages = await console_pages(console_settings("da"), console_db, paths)
     left_out = pages["/pilot"].split('id="pilot-left-out">')[1].split("</p>")[0]
     assert "Kun rigtige kunders anmodninger er talt med: 3 tilbagekald" in left_out
+    # The page it names is a link, over the window asked for (the CLI names its command).
+    assert '<a href="/pilot?data=simulated">/pilot?data=simulated</a> viser dem' in left_out
+    assert "<code>spillway db purge-simulated</code> fjerner dem" in left_out
+    windowed = "/pilot?since=2020-01-01"
+    shown = await console_pages(console_settings("da"), console_db, [windowed, "/overview/pilot"])
+    assert '<a href="/pilot?data=simulated&amp;since=2020-01-01">' in shown[windowed]
+    line = shown["/overview/pilot"].split('id="pilot-pays">')[1].split("</p>")[0]
+    assert '<a href="/pilot?data=simulated&amp;since=' in line, line
     assert "pilot-simulated-note" not in pages["/pilot"]
     page = pages["/pilot?data=simulated"]
     note = page.split('id="pilot-simulated-note">')[1].split("</p>")[0]

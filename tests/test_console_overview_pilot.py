@@ -6,6 +6,7 @@ never wait for the pilot's count."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from spillway.console_text import load_console_text
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import console_pages, console_settings
-from web.pilot_page import pays_words
+from web.pilot_page import pays_line, pays_words, summary
 
 
 def _said(page: str) -> str:
@@ -104,3 +105,105 @@ def _primary(**changes: Any) -> dict[str, Any]:
 def test_the_overview_s_line_for_each_verdict(changes: dict[str, Any], da: str, en: str) -> None:
     assert da in pays_words(load_console_text("da"), _primary(**changes), 30)
     assert en in pays_words(load_console_text("en"), _primary(**changes), 30)
+
+
+def _waiting(predicted: int, conventional: int, called: int = 0) -> dict[str, Any]:
+    """primary_from_store's answer for a window whose pilot requests wait for a first
+    call (``called`` more, in the predicted arm, have had one but no outcome counted)."""
+    arms = {"predicted": predicted, "conventional": conventional}
+    return {
+        "primary": _primary(
+            predicted=None,
+            conventional=None,
+            interval=None,
+            n={"predicted": 0, "conventional": 0},
+            n_needed_per_arm=None,
+        ),
+        "data": "real",
+        "left_out": {"predicted": 0, "conventional": 0, "kind": "simulated"},
+        "arms": {
+            arm: {
+                "requests": n + (called if arm == "predicted" else 0),
+                "simulated": 0,
+                "waiting_first_call": n,
+            }
+            for arm, n in arms.items()
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "waiting", "said"),
+    [
+        (
+            "da",
+            (3, 1),
+            "For tidligt at sige: ingen af pilotens 4 tilbagekald fra de seneste 30 dage er"
+            " ringet op endnu; alle venter på det første opkald (3 med forudsagt og 1 med"
+            " konventionel timing).",
+        ),
+        (
+            "en",
+            (3, 1),
+            "Too early to say: none of the pilot's 4 callback requests from the last 30 days"
+            " has been called yet; all are waiting for their first call (3 with predicted and"
+            " 1 with conventional timing).",
+        ),
+        (
+            "da",
+            (0, 1),
+            "For tidligt at sige: pilotens eneste tilbagekald fra de seneste 30 dage er ikke"
+            " ringet op endnu; det venter på det første opkald (0 med forudsagt og 1 med"
+            " konventionel timing).",
+        ),
+    ],
+)
+def test_a_pilot_whose_requests_all_wait_says_none_is_called_yet(
+    language: str, waiting: tuple[int, int], said: str
+) -> None:
+    """Every pilot request still waiting for its first call: the line said "0 tilbagekald
+    med forudsagt og 0 med konventionel timing, for få til at sammenligne" and then that
+    4 were waiting. It says plainly that none is called yet, and how many wait, once."""
+    text = load_console_text(language)
+    line = html.unescape(
+        pays_line(text, _waiting(*waiting), 30, "2026-11-06", {"since": "2026-11-06"})
+    )
+    assert line.startswith(said), line
+    assert text("pilot.waiting", predicted=waiting[0], conventional=waiting[1]) not in line
+    assert " 0 tilbagekald" not in line and " 0 callbacks" not in line
+
+
+def test_a_pilot_with_a_request_called_keeps_the_too_few_sentence() -> None:
+    """One request had its first call but no counted outcome: not "none called yet"."""
+    text = load_console_text("da")
+    line = html.unescape(
+        pays_line(text, _waiting(3, 1, called=1), 30, "2026-11-06", {"since": "2026-11-06"})
+    )
+    assert "ringet op endnu" not in line.split(". ")[0]
+    assert line.startswith("For tidligt at sige: de seneste 30 dage har piloten 0 tilbagekald")
+    assert text("pilot.waiting", predicted="3", conventional="1") in line
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        (
+            "da",
+            "Endnu intet at sammenligne: ingen af pilotens 4 tilbagekald er ringet op endnu; alle"
+            " venter på det første opkald (3 med forudsagt og 1 med konventionel timing).",
+        ),
+        (
+            "en",
+            "Nothing to compare yet: none of the pilot's 4 callback requests has been called;"
+            " all are waiting for their first call (3 with predicted and 1 with conventional"
+            " timing).",
+        ),
+    ],
+)
+def test_the_pilot_page_s_in_short_says_none_is_called_yet(language: str, said: str) -> None:
+    """The Pilot page's and `report pilot`'s "In short" said "0 med forudsagt og 0 med
+    konventionel timing", then that 4 wait: now one plain sentence, the count once."""
+    text = load_console_text(language)
+    assert summary(text, {**_waiting(3, 1), "secondary": []}) == said
+    called = summary(text, {**_waiting(3, 1, called=1), "secondary": []})
+    assert called.startswith(text("pilot.in_short.too_few", n_predicted="0", n_conventional="0"))

@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from scheduler.simulation.label import SimulationLabel, read_label
+from scheduler.simulation.simulator import PolicyName
 from scheduler.timing.plan_reason import retry
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
@@ -93,6 +95,47 @@ def test_a_callback_s_reason_in_words_or_as_the_shop_wrote_it(
 ) -> None:
     assert request_words(load_console_text("da"), stored).words == da
     assert request_words(load_console_text("en"), stored).words == en
+
+
+@pytest.mark.parametrize(
+    ("label", "da", "en"),
+    [
+        (
+            SimulationLabel("b2b_monday_meetings.yaml", "pilot", 7),
+            "simuleret: verdenen b2b_monday_meetings.yaml, politikken pilot, seed 7",
+            "simulated: world b2b_monday_meetings.yaml, policy pilot, seed 7",
+        ),
+        (
+            SimulationLabel("pilot_month.yaml", "traditional", 3, demo=True),
+            "simuleret til demoen: verdenen pilot_month.yaml, politikken traditionel, seed 3",
+            "simulated for the demo: world pilot_month.yaml, policy traditional, seed 3",
+        ),
+    ],
+)
+def test_a_simulated_request_s_reason_is_said_in_the_console_s_language(
+    label: SimulationLabel, da: str, en: str
+) -> None:
+    """`simulate --store` stores its label in English; a Danish console read it so."""
+    stored = label.stored()
+    assert read_label(stored) == label
+    danish = request_words(load_console_text("da"), stored)
+    assert (danish.words, danish.stored) == (da, stored)
+    assert request_words(load_console_text("en"), stored).words == en
+
+
+@pytest.mark.parametrize("policy", list(PolicyName))
+def test_every_simulated_policy_has_words_in_every_pack(policy: PolicyName) -> None:
+    stored = SimulationLabel("w.yaml", policy.value, 1).stored()
+    for language in available_languages():
+        text = load_console_text(language)
+        assert f"simulated_reason.policy.{policy.value}" in text.strings
+        assert text(f"simulated_reason.policy.{policy.value}") in request_words(text, stored).words
+
+
+@pytest.mark.parametrize("stored", ["Simulated", "simulated: a shop's own note", "simulated"])
+def test_a_shop_s_text_that_only_looks_simulated_is_shown_as_written(stored: str) -> None:
+    assert read_label(stored) is None
+    assert request_words(load_console_text("da"), stored).words == stored
 
 
 def _shown(html: str) -> str:

@@ -86,7 +86,7 @@ def test_a_request_nobody_has_called_yet_is_no_miss() -> None:
 
 def test_only_waiting_requests_give_no_rate_rather_than_zero() -> None:
     """Four fresh pilot requests read "0,0 % mod 0,0 %": with no outcome known there is
-    no rate, and the summary says they are waiting."""
+    no rate, and the summary says that none is called yet and how many wait."""
     rows = PilotRows()
     rows.arms["predicted"] = [_record("pending", [])] * 2
     rows.arms["conventional"] = [_record("pending", [])] * 2
@@ -97,7 +97,12 @@ def test_only_waiting_requests_give_no_rate_rather_than_zero() -> None:
     text = load_console_text("da")
     said = summary(text, report)
     assert "0,0 %" not in said
-    assert said.endswith(text("pilot.waiting", predicted="2", conventional="2"))
+    # Said once and plainly: none is called yet, not "0 med forudsagt og 0 med konventionel".
+    assert said.startswith("Endnu intet at sammenligne: ingen af pilotens 4 tilbagekald er ")
+    assert said.endswith("(2 med forudsagt og 2 med konventionel timing).")
+    assert (
+        " 0 med " not in said and text("pilot.waiting", predicted="2", conventional="2") not in said
+    )
 
 
 def test_what_may_still_change_is_left_out_and_what_is_settled_is_counted() -> None:

@@ -108,9 +108,9 @@ def test_chat_on_a_seeded_shop_gives_no_seed_hint(live_db: Path) -> None:
 SCRATCH_SAID = {
     "en": (
         "using a throw-away copy of {db}: nothing this call does reaches the live database "
-        "(--live to use it)",
+        "(pass --live to use it)",
         "using an empty throw-away database (no copy of {db} is made): nothing this call does "
-        "reaches the live database (--live to use it)",
+        "reaches the live database (pass --live to use it)",
         "--live: callbacks, cases and text messages go to the live database {db}",
         "the shop has no orders or products, so the bot cannot look any up: a real shop sets "
         "shop.api_url and shop.api_token in the config, and the bot reads orders and stock "
@@ -120,10 +120,10 @@ SCRATCH_SAID = {
         "database of its own (`spillway --config trial.yaml demo seed`), never a real shop's",
     ),
     "da": (
-        "bruger en kopi af {db}, der kasseres bagefter: intet af det, opkaldet gør, når den "
-        "rigtige database (med --live bruges den)",
-        "bruger en tom database, der kasseres bagefter (der laves ingen kopi af {db}): intet af "
-        "det, opkaldet gør, når den rigtige database (med --live bruges den)",
+        "bruger en kopi af {db}, der kasseres bagefter: opkaldet rører ikke den rigtige "
+        "database (tilføj --live for at bruge den)",
+        "bruger en tom database, der kasseres bagefter (der laves ingen kopi af {db}): opkaldet "
+        "rører ikke den rigtige database (tilføj --live for at bruge den)",
         "--live: tilbagekald, sager og sms'er skrives i den rigtige database {db}",
         "butikken har ingen ordrer eller varer, så botten kan ikke slå nogen op: en rigtig butik "
         "sætter shop.api_url og shop.api_token i konfigurationen, så henter botten ordrer og "

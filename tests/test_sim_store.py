@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from scheduler.simulation import store as sim_store
+from scheduler.simulation.label import SimulationLabel, read_label
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, simulate
 from scheduler.simulation.world import World, load_world
@@ -142,6 +143,11 @@ def test_the_commands_store_refuse_to_mix_and_purge(tmp_path: Path) -> None:
     assert figures["requests"] > 1 and figures["calls_placed"] > 1
     # Counts as the English pack writes them (1,234).
     assert f"wrote {figures['requests']:,} simulated callback requests and " in said
+    # Each request's reason is the run's label, which the console reads back to word it.
+    db = SqliteStore(db_path)
+    reasons = {r["reason"] for r in db.query("SELECT reason FROM callback_requests")}
+    db.close()
+    assert [read_label(r) for r in reasons] == [SimulationLabel(WORLD_FILE.name, "pilot", 5)]
     again = _cli(db_path, "simulate", "--world", str(WORLD_FILE), "--store")
     assert again.exit_code != 0 and "already holds" in str(again.exception)
     purged = _cli(db_path, "db", "purge-simulated")

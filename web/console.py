@@ -25,9 +25,10 @@ from scheduler import requests as callback_requests
 from scheduler.due_soon import zones_in_play
 from scheduler.pilot.report import instant
 from scheduler.requests import FINAL_STATUSES, RequestStatus
-from scheduler.rules import rules_from_settings
+from scheduler.rules import CallingRules, rules_from_settings
 from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import Explanation
+from scheduler.timing.give_up import given_up_words
 from scheduler.timing.model_keeper import season_calendar
 from spillway.console_text import ConsoleText
 from spillway.request_problem import cancelled_in_console, problem_words
@@ -128,9 +129,11 @@ def timing_words(text: ConsoleText, timing: str, reason: str | None) -> str:
     )
 
 
-def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
+def plan_words(text: ConsoleText, why: Explanation, rules: CallingRules | None = None) -> list[str]:
     """A request's plan as its page says it: to the team lead, about the customer, each
-    moment in the customer's zone as the console writes times (``plan.*``)."""
+    moment in the customer's zone as the console writes times (``plan.*``); when the
+    calls end as `callbacks explain` says it, a give-up time at night as the last calling
+    day under ``rules`` (:func:`scheduler.timing.give_up.given_up_words`)."""
     said = []
     for line in why.plan_lines:
         values: dict[str, object] = {k: text.when(v, why.timezone) for k, v in line.times.items()}
@@ -144,7 +147,13 @@ def plan_words(text: ConsoleText, why: Explanation) -> list[str]:
             "request.policy_line_window" if why.window_end else "request.policy_line",
             policy=word(text, "policy", policy_word(why.policy)),
             deadline=text.when(why.promised_by, why.timezone),
-            expires=text.when(why.given_up_at, why.timezone),
+            expires=given_up_words(
+                text,
+                why.given_up_at,
+                why.timezone,
+                rules,
+                window_end=bool(why.window_end),
+            ),
         )
     )
     return said
@@ -335,7 +344,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "attempts": attempts,
                 "why": why,
                 "timing": timing_words(text, why.timing, why.timing_reason),
-                "plan": plan_words(text, why),
+                "plan": plan_words(text, why, rules),
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),

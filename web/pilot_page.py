@@ -21,6 +21,7 @@ import time
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
@@ -29,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scheduler.pilot.report import (
+    ARMS,
     REAL,
     SIMULATED,
     pilot_report_from_store,
@@ -43,10 +45,12 @@ from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
-from web.pages import admin_hint, html_words, page_text, render
+from web.pages import admin_hint, code, html_words, page_text, render
 from web.pilot_summary import (
+    PURGE,
+    SIMULATE,
     baseline_words,
-    left_out_words,
+    left_out_values,
     localised,
     policy_now,
     policy_setting,
@@ -103,12 +107,21 @@ def start_words(text: ConsoleText, pilot_set: bool, first: str | None = None) ->
     return text("pilot.start" if pilot_set else "pilot.start_unset")
 
 
-def in_short(text: ConsoleText, primary: dict[str, Any], simulated: str = "none") -> str:
+def in_short(
+    text: ConsoleText,
+    primary: dict[str, Any],
+    simulated: str = "none",
+    waiting: dict[str, int] | None = None,
+) -> str:
     """The primary KPI's verdict as one sentence for a team lead: does the timing pay,
     is it proven, and if not, how many callbacks it takes. Drawn from simulated requests
     (``simulated``: :func:`simulated_share`), it first says the figures are simulated:
-    a team lead who reads only this line must not take "pays" as a finding."""
-    said = _verdict_sentence(text, primary)
+    a team lead who reads only this line must not take "pays" as a finding. ``waiting``
+    (:func:`all_waiting`): every request waits for its first call, so it says that."""
+    if waiting is not None:
+        said = waiting_sentence(text, "pilot.in_short.none_called", waiting)
+    else:
+        said = _verdict_sentence(text, primary)
     if simulated == "none":
         return said
     return text(f"pilot.in_short.simulated_{simulated}", said=said)
@@ -147,11 +160,39 @@ def summary(text: ConsoleText, report: dict[str, Any]) -> str:
     requests still waiting for their first call, and, when it says how many callbacks it
     takes, where the rate that number starts from comes from."""
     primary = report["primary"]
-    said = [in_short(text, primary, simulated_share(report))]
+    waiting = all_waiting(report)
+    said = [in_short(text, primary, simulated_share(report), waiting)]
     if primary["verdict"] is None and primary["interval"] and primary["n_needed_per_arm"]:
         said.append(baseline_words(text, [primary]))  # the "from 23 %" just said
-    said += [trade_offs(text, report["secondary"]), waiting_words(text, report["arms"])]
+    said.append(trade_offs(text, report["secondary"]))
+    if waiting is None:  # else the first sentence said how many wait
+        said.append(waiting_words(text, report["arms"]))
     return " ".join(part for part in said if part)
+
+
+def all_waiting(report: dict[str, Any]) -> dict[str, int] | None:
+    """Per arm, the requests waiting for their first call when the report's pilot has
+    requests and every one of them still waits, so no rate counts any (None: not so).
+    Then "0 callbacks with predicted and 0 with conventional timing, too few to compare"
+    read as if there were none: a team lead is told none is called yet."""
+    arms = report["arms"]
+    requests = sum(int(arms[arm]["requests"]) for arm in ARMS)
+    waiting = {arm: int(arms[arm].get("waiting_first_call", 0)) for arm in ARMS}
+    n = report["primary"]["n"]
+    if not requests or sum(waiting.values()) < requests or n["predicted"] or n["conventional"]:
+        return None
+    return waiting
+
+
+def waiting_sentence(text: ConsoleText, key: str, waiting: dict[str, int], **values: object) -> str:
+    """``key``'s sentence (``one``/``other``) on the requests all waiting for a first call."""
+    return text.count(
+        key,
+        sum(waiting.values()),
+        predicted=text.number(waiting["predicted"]),
+        conventional=text.number(waiting["conventional"]),
+        **values,
+    )
 
 
 def data_kind(asked: str | None) -> str | None:
@@ -181,6 +222,7 @@ def pays_words(
     days: int,
     simulated: str = "none",
     requests: int | None = None,
+    waiting: dict[str, int] | None = None,
 ) -> str:
     """The primary KPI as the Overview's one line: the two first-attempt rates over the
     last ``days`` days and whether the predicted timing pays, or, honestly, that it is
@@ -188,30 +230,51 @@ def pays_words(
     (``simulated``: :func:`simulated_share`), it first says so, in the words of the Pilot
     page's "In short" (:func:`in_short`): "pays" of a simulated month is no finding.
     ``requests``: the pilot's requests in the window, also those not yet called (None:
-    only those the KPI counts), so that requests waiting are not read as none at all."""
-    said = _pays_sentence(text, primary, days, requests)
+    only those the KPI counts), so that requests waiting are not read as none at all;
+    ``waiting`` (:func:`all_waiting`): every one of them waits for its first call, so the
+    line says that, not "0 tilbagekald" beside the 4 waiting."""
+    if waiting is not None:
+        said = waiting_sentence(text, "overview.pilot.none_called", waiting, days=days)
+    else:
+        said = _pays_sentence(text, primary, days, requests)
     if simulated == "none":
         return said
     return text(f"pilot.in_short.simulated_{simulated}", said=said)
 
 
-def pays_line(text: ConsoleText, found: dict[str, Any], days: int, since: str) -> str:
+def left_out_note(text: ConsoleText, report: dict[str, Any], window: dict[str, str]) -> Markup:
+    """Which requests were left out (:func:`web.pilot_summary.left_out_words`), its
+    ``/pilot?data=simulated`` a link to them over the same ``window`` (``since``/``until``
+    as asked; a note that names a page and does not open it makes the admin type it), the
+    commands as code; empty when none were left out."""
+    found = left_out_values(text, report, "page")
+    if found is None:
+        return Markup("")
+    key, values = found
+    asked = {name: day for name, day in window.items() if day}
+    href = values["show"] + ("&" + urlencode(asked) if asked else "")
+    link = Markup('<a href="{}">{}</a>').format(href, values["show"])
+    return html_words(
+        text, key, **values | {"show": link, "simulate": code(SIMULATE), "purge": code(PURGE)}
+    )
+
+
+def pays_line(
+    text: ConsoleText, found: dict[str, Any], days: int, since: str, asked: dict[str, str]
+) -> Markup:
     """The Overview's whole line: :func:`pays_words`, the window it is counted over (the
     Pilot page counts the whole pilot unless told, so without it the two read as
-    contradicting), the requests still waiting, and the left-out kind."""
-    said = [
-        pays_words(
-            text,
-            found["primary"],
-            days,
-            simulated_share(found),
-            sum(arm["requests"] for arm in found["arms"].values()),
-        ),
+    contradicting), the requests still waiting, and the left-out kind (its page a link
+    over the same window, ``asked`` as :func:`left_out_note` takes it)."""
+    requests = sum(arm["requests"] for arm in found["arms"].values())
+    waiting = all_waiting(found)
+    said: list[str] = [
+        pays_words(text, found["primary"], days, simulated_share(found), requests, waiting),
         text("overview.pilot.window", since=since),
-        waiting_words(text, found["arms"]),
-        left_out_words(text, found, "page"),
+        "" if waiting else waiting_words(text, found["arms"]),  # else said first
+        left_out_note(text, found, asked),
     ]
-    return " ".join(part for part in said if part)
+    return Markup(" ").join(part for part in said if part)
 
 
 def _pays_sentence(
@@ -350,7 +413,9 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     **now_values,
                     setting=admin_hint(text, policy_setting(settings.callbacks.pilot)),
                 ),
-                "left_out": left_out_words(text, report, "page"),
+                "left_out": left_out_note(
+                    text, report, {} if bad_window else {"since": since or "", "until": until or ""}
+                ),
                 "waiting": waiting_words(text, report["arms"]),
                 "baselines": baseline_words(text, kpis),
                 "zero_median": zero_median_words(text, kpis),
@@ -412,7 +477,8 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
             ),
         )
         text = page_text(request)
-        said = pays_line(text, found, OVERVIEW_PILOT_DAYS, text.when(start, zone, "%Y-%m-%d"))
+        shown_since = text.when(start, zone, "%Y-%m-%d")
+        said = pays_line(text, found, OVERVIEW_PILOT_DAYS, shown_since, {"since": since})
         return render(request, "pilot_pays.html", {"said": said, "since": since})
 
     return [

@@ -161,21 +161,29 @@ def zero_median_words(text: ConsoleText, kpis: list[dict[str, Any]]) -> str:
 def left_out_words(text: ConsoleText, report: dict[str, Any], where: str) -> str:
     """Which requests of the window were left out, and how to see or remove them ("" when
     none); ``where``: "page" or "cli", for how to show them."""
+    found = left_out_values(text, report, where)
+    return "" if found is None else text(found[0], **found[1])
+
+
+def left_out_values(
+    text: ConsoleText, report: dict[str, Any], where: str
+) -> tuple[str, dict[str, str]] | None:
+    """:func:`left_out_words`'s pack key and values (None: nothing left out), for a page
+    that makes its ``show`` a link."""
     left = report.get("left_out") or {}
     counts = {arm: int(left.get(arm, 0)) for arm in ARMS}
     total = sum(counts.values())
     if not total:
-        return ""
+        return None
     kind = left["kind"]
-    return text(
-        f"pilot.left_out.{kind}",
-        count=text.count("count.requests", total),
-        predicted=text.number(counts["predicted"]),
-        conventional=text.number(counts["conventional"]),
-        simulate=SIMULATE,
-        purge=PURGE,
-        show=SHOW_OTHER[where][kind],
-    )
+    return f"pilot.left_out.{kind}", {
+        "count": text.count("count.requests", total),
+        "predicted": text.number(counts["predicted"]),
+        "conventional": text.number(counts["conventional"]),
+        "simulate": SIMULATE,
+        "purge": PURGE,
+        "show": SHOW_OTHER[where][kind],
+    }
 
 
 def counted_kind(report: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scheduler.simulation.label import SimulationLabel, read_label
 from spillway.console_text import ConsoleText
 
 
@@ -57,10 +58,22 @@ def handoff_words(text: ConsoleText, stored: str | None) -> ReasonWords:
 
 def request_words(text: ConsoleText, stored: str | None) -> ReasonWords:
     """A callback request's reason: the intake's codes and the bot's intents in words,
-    a shop's own text as written ("" when there is none)."""
+        a shop's own text as written ("" when there is none), a simulated run's label
+    (stored in English) in the pack's words."""
     raw = (stored or "").strip()
+    simulated = read_label(raw)
+    if simulated is not None:
+        return ReasonWords(simulation_words(text, simulated), "", raw)
     key = code_key(raw)
     for group in ("request_reason", "intent"):
         if key and f"{group}.{key}" in text.strings:
             return ReasonWords(text(f"{group}.{key}"), "", raw)
     return ReasonWords(raw, "", raw)
+
+
+def simulation_words(text: ConsoleText, label: SimulationLabel) -> str:
+    """Which world, policy and seed wrote a simulated request, in the console's language
+    (a policy the pack does not name is shown by its code)."""
+    policy = text.strings.get(f"simulated_reason.policy.{label.policy}", label.policy)
+    key = "simulated_reason.demo" if label.demo else "simulated_reason.run"
+    return text(key, world=label.world, policy=policy, seed=label.seed)

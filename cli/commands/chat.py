@@ -35,6 +35,7 @@ from cli.context import app_context
 from cli.language import LanguageOption, with_language
 from cli.scratch import LiveOption, scratch_settings
 from cli.terminal_text import shown
+from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
@@ -161,19 +162,26 @@ async def run_script(
 
 
 async def run_interactive(
-    settings: Settings, *, caller_id: str | None, nlu_choice: NluChoice, verbose: bool
+    settings: Settings,
+    *,
+    caller_id: str | None,
+    nlu_choice: NluChoice,
+    verbose: bool,
+    words: ConsoleText,
 ) -> None:
+    """Talk to a fresh dialogue in the terminal; ``words``: the admin's, for the labels."""
+    you, bot = words("cli.chat.you"), words("cli.chat.bot")
     nlu = build_nlu(settings, nlu_choice)
     db = AsyncStore(open_store(settings.storage))
     dialogues = DialogueFactory.from_settings(settings, nlu, db)
     try:
         dialogue = dialogues(caller_id=caller_id, call_id=f"chat-{uuid.uuid4().hex[:12]}")
         greeting = await dialogue.start()
-        console.print(f"[bold cyan]bot:[/] {escape(greeting.text)}")
-        console.print("[dim](empty line = silence, <dtmf 1234#> = keys, Ctrl-D = hang up)[/]")
+        console.print(f"[bold cyan]{escape(bot)}[/] {escape(greeting.text)}")
+        console.print(f"[dim]{escape(words('cli.chat.keys'))}[/]")
         while not dialogue.ended:
             try:
-                raw = await asyncio.to_thread(console.input, "[bold]you:[/] ")
+                raw = await asyncio.to_thread(console.input, f"[bold]{escape(you)}[/] ")
             except EOFError:
                 break
             try:
@@ -188,8 +196,9 @@ async def run_interactive(
                     f"[dim]{turn.intent.name} {turn.intent.confidence:.2f} "
                     f"({turn.intent.engine}) {shown(str(turn.intent.entities))}[/]"
                 )
-            console.print(f"[bold cyan]bot:[/] {shown(reply.text)}")
-        console.print(f"[dim]outcome: {escape(json.dumps(result_summary(dialogue.hang_up())))}[/]")
+            console.print(f"[bold cyan]{escape(bot)}[/] {shown(reply.text)}")
+        outcome = json.dumps(result_summary(dialogue.hang_up()), ensure_ascii=False)
+        console.print(f"[dim]{escape(words('cli.chat.outcome', outcome=outcome))}[/]")
     finally:
         await dialogues.backends.aclose()
         await nlu.aclose()
@@ -249,7 +258,11 @@ def chat(
         if lines is None:
             asyncio.run(
                 run_interactive(
-                    settings, caller_id=caller_id, nlu_choice=nlu, verbose=state.verbose
+                    settings,
+                    caller_id=caller_id,
+                    nlu_choice=nlu,
+                    verbose=state.verbose,
+                    words=words,
                 )
             )
             return
@@ -259,17 +272,20 @@ def chat(
             )
         except ScriptOverrun as exc:
             # The transcript first, then the error naming the line (exit 2).
-            show_transcript(exc.records, as_json=as_json)
+            show_transcript(exc.records, as_json=as_json, words=words)
             raise
-    show_transcript(records, as_json=as_json)
+    show_transcript(records, as_json=as_json, words=words)
 
 
-def show_transcript(records: list[dict[str, Any]], *, as_json: bool) -> None:
-    """The turns and the outcome (last), as JSON or for a person."""
+def show_transcript(records: list[dict[str, Any]], *, as_json: bool, words: ConsoleText) -> None:
+    """The turns and the outcome (last), as JSON or for a person; ``words``: the admin's
+    language, whose labels name who speaks (a Danish admin read "you:" / "bot:")."""
     if as_json:
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return
+    you, bot = escape(words("cli.chat.you")), escape(words("cli.chat.bot"))
     for record in records[:-1]:
-        console.print(f"[bold]you:[/] {shown(record['caller'])}")
-        console.print(f"[bold cyan]bot:[/] {shown(record['bot'])}")
-    console.print(f"[dim]outcome: {escape(json.dumps(records[-1]))}[/]")
+        console.print(f"[bold]{you}[/] {shown(record['caller'])}")
+        console.print(f"[bold cyan]{bot}[/] {shown(record['bot'])}")
+    outcome = json.dumps(records[-1], ensure_ascii=False)
+    console.print(f"[dim]{escape(words('cli.chat.outcome', outcome=outcome))}[/]")

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -30,9 +28,10 @@ from cli.context import app_context
 from cli.customer_quote import Reading, customer_quote, reading
 from cli.language import AdminLanguageOption
 from cli.request_card import timing_words as request_timing_words
-from scheduler.rules import CallingRules, last_calling_day, rules_from_settings
+from scheduler.rules import CallingRules, rules_from_settings
 from scheduler.subject_access import explain_requests, request_promise
 from scheduler.timing.explain import CUSTOMER, OPEN_STATUSES, Explanation
+from scheduler.timing.give_up import given_up_words
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
 
@@ -82,19 +81,16 @@ def explain_command(
 
 
 def _given_up_when(result: Explanation, text: ConsoleText, rules: CallingRules | None) -> str:
-    """When the calls end, the way the plan's lines say a moment: to the minute when it
-    falls in calling hours (or a window the customer named ends then), else the last day
-    calls are made ("after Wednesday 9 December"), not 02:12 on the night after it."""
-    moment = text.when(result.given_up_at, result.timezone, text("cli.explain.when"))
-    if rules is None or result.window_end:
-        return moment
-    day, in_hours = last_calling_day(rules, result.given_up_at, result.timezone)
-    if in_hours:
-        return moment
-    noon = datetime.combine(day, datetime.min.time(), ZoneInfo(result.timezone)) + timedelta(
-        hours=12
+    """When the calls end, the way the plan's lines say a moment (to the minute) or the
+    last calling day (:func:`scheduler.timing.give_up.given_up_words`)."""
+    return given_up_words(
+        text,
+        result.given_up_at,
+        result.timezone,
+        rules,
+        window_end=bool(result.window_end),
+        moment=text("cli.explain.when"),
     )
-    return text.when(noon.timestamp(), result.timezone, text("cli.explain.day"))
 
 
 def timing_words(result: Explanation, text: ConsoleText) -> str:

@@ -27,6 +27,7 @@ from cli.commands.simulate_report import print_kpis, report, run_policy
 from cli.context import app_context
 from scheduler.simulation import store as sim_store
 from scheduler.simulation.kpi_text import kpi_view
+from scheduler.simulation.label import SimulationLabel
 from scheduler.simulation.offline_eval import ips_first_attempt
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, SimRun, make_policy
@@ -131,7 +132,7 @@ def main(
             "simulated_first_attempt_contact_rate": result["first_attempt_contact_rate"],
         }
     if storage is not None:
-        label = f"simulated: world {world.name}, policy {policy.value}, seed {loaded.seed}"
+        label = SimulationLabel(world.name, policy.value, loaded.seed).stored()
         _write(storage, run, label, admin_words(app_context(ctx).settings))
     if as_json:
         print(json.dumps(result, indent=2))
