@@ -286,7 +286,14 @@ class Dialogue(
         if state is State.ASK_ORDER:
             number = valid_order_number(digits) if digits else None
             number = number or valid_order_number(entities.get("order_number"))
-            return self._confirm_order(number) if number else None
+            if number:
+                return self._confirm_order(number)
+            if intent and intent.name == Intent.DENY:
+                # "Det har jeg ikke", "I don't know": the caller has no number to give,
+                # and asking for it again (as a misunderstanding) leads to a hand-over
+                # they never chose; a colleague can find the order, so offer one.
+                return self._ask(say("no_order_number"), "no_order_number", State.OFFER_HUMAN)
+            return None
         if state is State.CONFIRM_ORDER:
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other and other != self._pending_number:
