@@ -37,6 +37,7 @@ from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
+from bot.dialogue.hesitation import without_hesitations
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.interruption import Turn
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
@@ -163,7 +164,8 @@ class Dialogue(
             text = event.text[:MAX_INPUT_CHARS].strip()
             if text:
                 self._last_text = text
-                intent = await self.understand(text)
+                # "Øh", "altså": words the classifier never learnt with a topic.
+                intent = await self.understand(without_hesitations(text, self.config.language))
                 self.intents.append(intent.name)
         try:
             reply = await self._step(event, intent)
