@@ -274,7 +274,12 @@ class Dialogue(
                 # An order number keyed in without a question: an order status call.
                 return await self._start_order("status", {"order_number": digits})
             name = _MENU.get(digits) if digits else (intent.name if intent else None)
-            return await self._topic(name, entities, keyed=bool(digits))
+            started = await self._topic(name, entities, keyed=bool(digits))
+            if started is None and valid_order_number(entities.get("order_number")):
+                # "Øh, det er ti nul fire fire": an order number said, no topic heard. It
+                # is read back for a yes before anything is looked up, as a keyed one.
+                return await self._start_order("status", entities)
+            return started
 
         if kind is Turn.NEW_TOPIC and intent is not None:
             # In the middle of a flow the caller changed the subject (clearly): the bot
@@ -323,6 +328,11 @@ class Dialogue(
         if state is State.RETURN_LABEL:
             return await self._confirm_return_label(event, intent, digits)
         if state is State.OFFER_HUMAN:
+            other = valid_order_number(entities.get("order_number") or digits or None)
+            if other:
+                # Offered a colleague for want of the number, the caller found it after
+                # all (or another order than the one too old to return): look it up.
+                return self._confirm_order(other)
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)
             if (intent and intent.name == Intent.DENY) or digits == "2":
