@@ -68,6 +68,9 @@ WANTS: dict[str, frozenset[str]] = {
     "confirm_order_number": frozenset(_ORDER_TOPICS),
     "return_ineligible": frozenset({Intent.RETURN_ITEM, Intent.COMPLAINT}),
     "declined_again": frozenset(Intent) - {Intent.OUT_OF_SCOPE},  # a colleague?
+    # "No number? A colleague can find it": only callers who came for something else say
+    # no to the number (order callers type it), and they decline and say what they want.
+    "no_order_number": frozenset(),
 }
 # The side effects each kind of caller came for (SMS by their idempotency key's kind).
 ALLOWED: dict[str, frozenset[str]] = {

@@ -99,12 +99,12 @@ async def test_stock_by_danish_name(db: AsyncStore) -> None:
     await d.handle(Dtmf("2"))
     reply = await d.handle(TextTurn("elkedel"))
     assert reply.text.startswith(
-        "Beklager, varen rød elkedel er udsolgt. Vi regner med at have den igen om 7 dage, "
+        "Beklager, vi er udsolgt af rød elkedel. Vi regner med at få varen hjem igen om 7 dage, "
         "torsdag den 10. december."
     ), reply.text
     await d.handle(Dtmf("2"))
     reply = await d.handle(TextTurn("grå sofa"))
-    assert reply.text.startswith("Ja, varen grå sofa er på lager. Der er én tilbage."), reply.text
+    assert reply.text.startswith("Ja, vi har grå sofa på lager. Der er én tilbage."), reply.text
 
 
 async def test_one_database_serves_both_packs(db: AsyncStore) -> None:

@@ -235,3 +235,54 @@ async def test_a_danish_caller_without_the_order_number_hears_the_way_to_a_colle
     assert asked.action == "ask_order_number" and "tryk 0 for en kollega" in asked.text, asked
     put_through = await d.handle(Dtmf("0"))
     assert (put_through.action, put_through.transfer) == ("transfer", True), put_through
+
+
+# "I don't know" / "det har jeg ikke" to "what is your order number?" (the caller
+# audit's calls, December 2026): before, "Sorry, I didn't understand" and the same
+# question, counted as a misunderstanding, until the caller was handed over unasked.
+NO_NUMBER = {"en": "I don't know", "da": "det har jeg ikke"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_caller_without_the_order_number_is_offered_a_colleague(
+    demo: Backends, language: str
+) -> None:
+    d = _dialogue(demo, language)
+    offer = await _said(d, TextTurn(WHERE_IS_MY_ORDER[language]), TextTurn(NO_NUMBER[language]))
+    assert offer.action == "no_order_number" and not offer.transfer, offer
+    assert offer.text == say("no_order_number") and d.state is State.OFFER_HUMAN
+    # Nothing is done without the caller's yes: a no is "anything else?", a yes the transfer.
+    declined = await d.handle(TextTurn(NO[language]))
+    assert declined.action == "anything_else" and not declined.transfer, declined
+    d = _dialogue(demo, language)
+    await _said(d, TextTurn(WHERE_IS_MY_ORDER[language]), TextTurn(NO_NUMBER[language]))
+    put_through = await d.handle(TextTurn(YES[language]))
+    assert put_through.transfer and put_through.text.endswith(STAY_ON_THE_LINE[language])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_caller_offered_a_colleague_who_finds_the_number_is_heard(
+    demo: Backends, language: str
+) -> None:
+    # Before, the number typed at "shall I put you through?" was "didn't understand".
+    d = _dialogue(demo, language)
+    await _said(d, TextTurn(WHERE_IS_MY_ORDER[language]), TextTurn(NO_NUMBER[language]))
+    assert d.state is State.OFFER_HUMAN
+    check = await d.handle(Dtmf("10042#"))
+    assert check.action == "confirm_order_number" and not check.transfer, check
+    assert (await d.handle(Dtmf("1"))).action == "order_status"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_order_number_question_says_what_to_do_without_one(language: str) -> None:
+    use_language(language)
+    assert {"en": "press 0", "da": "tryk 0"}[language] in say("ask_order_number")
+
+
+async def test_an_order_number_said_alone_at_the_greeting_is_read_back(demo: Backends) -> None:
+    # "Øh, det er ti nul fire fire" (out of scope to the classifier) was "Beklager, det
+    # forstod jeg ikke"; a keyed number there was already an order question.
+    d = _dialogue(demo, "da")
+    check = await _said(d, TextTurn("øh det er ti nul fire fire"))
+    assert check.action == "confirm_order_number" and "1 0 0 4 4" in check.text, check
+    assert d.state is State.CONFIRM_ORDER  # read back for a yes before any look-up

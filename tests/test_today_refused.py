@@ -203,6 +203,10 @@ async def test_today_named_with_the_request_is_refused_before_the_yes(
     assert proposal.text.startswith(
         "Beklager, vi kan ikke ringe dig op i dag: vi ringer kun op til klokken tyve. "
     ), proposal.text
+    # The question is plainly about the number: "Vi ringer dig op på ..., er det
+    # rigtigt?" straight after the refusal was heard as a booked call.
+    assert "Er 20 12 34 56 det rigtige nummer at ringe til?" in proposal.text, proposal.text
+    assert "Vi ringer dig op på" not in proposal.text
     # The yes is to the number; the next possibility follows, asked about.
     offer = await d.handle(TextTurn("ja"))
     assert offer.action == "callback_confirm" and not offer.end_call, offer.text

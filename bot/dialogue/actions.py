@@ -91,10 +91,14 @@ class ActionSteps(DialogueSteps):
     def _callback_proposal(self, phone: str) -> str:
         window = self._callback_window
         when = say("confirm_when", when=self._callback_when(phone)) if window else ""
-        text = say("confirm_callback", phone=phone_text(phone, self.config.country), when=when)
-        # A window named with no calling hours in it: why first (asked "when" after the yes).
+        spoken = phone_text(phone, self.config.country)
         refusal = self._window_refusal
-        return f"{refusal} {text}" if refusal else text
+        if refusal:
+            # A window named with no calling hours in it: why first, then a question plainly
+            # about the number ("when" is asked after the yes). "We'd call you on ..., is
+            # that right?" straight after "we can't call you today" was heard as a booking.
+            return say("confirm_callback_refused", refusal=refusal, phone=spoken)
+        return say("confirm_callback", phone=spoken, when=when)
 
     async def _complaint_order(self, entities: dict[str, str]) -> Order | None:
         """The order a fault is about: named, already talked about, or the caller's only one.

@@ -17,6 +17,7 @@ from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_clash import DayClashSteps
 from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.no_preference import no_preference
 from bot.dialogue.number_refusal import typed_refusal
 from bot.dialogue.phrasing import Calendar, hour_text, phone_text
 from bot.dialogue.plain_callback import asks_plain_callback
@@ -274,6 +275,10 @@ class CallbackSteps(DayClashSteps):
             if named is not None and named.day_key.startswith("next_week:"):
                 return self._ask_which_day(named)
             return self._when_again()
+        if pending is None and not window_asked and no_preference(said, self.config.language):
+            # "Det ved jeg ikke" to "when suits you?" (read as a no): no preference, as after
+            # silence; not "the number is wrong", which asked for the one just confirmed.
+            return self._callback_done()
         if no:
             return self._ask(say("ask_phone"), "ask_phone", State.ASK_PHONE)
         # Only a time ("14", "at 2 pm"): placed within the calling hours and read back.

@@ -37,6 +37,7 @@ from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
+from bot.dialogue.hesitation import without_hesitations
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.interruption import Turn
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
@@ -163,7 +164,8 @@ class Dialogue(
             text = event.text[:MAX_INPUT_CHARS].strip()
             if text:
                 self._last_text = text
-                intent = await self.understand(text)
+                # "Øh", "altså": words the classifier never learnt with a topic.
+                intent = await self.understand(without_hesitations(text, self.config.language))
                 self.intents.append(intent.name)
         try:
             reply = await self._step(event, intent)
@@ -272,7 +274,12 @@ class Dialogue(
                 # An order number keyed in without a question: an order status call.
                 return await self._start_order("status", {"order_number": digits})
             name = _MENU.get(digits) if digits else (intent.name if intent else None)
-            return await self._topic(name, entities, keyed=bool(digits))
+            started = await self._topic(name, entities, keyed=bool(digits))
+            if started is None and valid_order_number(entities.get("order_number")):
+                # "Øh, det er ti nul fire fire": an order number said, no topic heard. It
+                # is read back for a yes before anything is looked up, as a keyed one.
+                return await self._start_order("status", entities)
+            return started
 
         if kind is Turn.NEW_TOPIC and intent is not None:
             # In the middle of a flow the caller changed the subject (clearly): the bot
@@ -286,7 +293,14 @@ class Dialogue(
         if state is State.ASK_ORDER:
             number = valid_order_number(digits) if digits else None
             number = number or valid_order_number(entities.get("order_number"))
-            return self._confirm_order(number) if number else None
+            if number:
+                return self._confirm_order(number)
+            if intent and intent.name == Intent.DENY:
+                # "Det har jeg ikke", "I don't know": the caller has no number to give,
+                # and asking for it again (as a misunderstanding) leads to a hand-over
+                # they never chose; a colleague can find the order, so offer one.
+                return self._ask(say("no_order_number"), "no_order_number", State.OFFER_HUMAN)
+            return None
         if state is State.CONFIRM_ORDER:
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other and other != self._pending_number:
@@ -314,6 +328,11 @@ class Dialogue(
         if state is State.RETURN_LABEL:
             return await self._confirm_return_label(event, intent, digits)
         if state is State.OFFER_HUMAN:
+            other = valid_order_number(entities.get("order_number") or digits or None)
+            if other:
+                # Offered a colleague for want of the number, the caller found it after
+                # all (or another order than the one too old to return): look it up.
+                return self._confirm_order(other)
             if (intent and intent.name == Intent.AFFIRM) or digits == "1":
                 return self._transfer(say("transfer_confirmed"), fixed=True)
             if (intent and intent.name == Intent.DENY) or digits == "2":

@@ -1,0 +1,39 @@
+"""Whether the caller's answer to "when suits you?" is "I don't mind" (pure).
+
+"Det ved jeg ikke", "det er lige meget", "I don't know": the classifier reads these as
+a no, and a no to "we'll call you on 20 12 34 56; when suits you best? If the number is
+wrong, type the right one" asked for the phone number again, the one just confirmed
+(the caller audit of December 2026). They are no preference: the request stands without
+a time, as after silence, and the goodbye says when to expect the call
+(:mod:`bot.dialogue.callbacks`).
+
+Whole answers only: the pack's ``grammar.yaml``, ``no_preference``, compared without
+punctuation, case or hesitations ("øh, det ved jeg ikke"); "I don't know if tomorrow
+works" is not one.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bot.dialogue.hesitation import without_hesitations
+from bot.nlu.data import grammar_list
+
+__all__ = ["no_preference"]
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w' ]+", " ", text.replace("\u2019", "'").lower()).split())
+
+
+@functools.cache
+def _pattern(language: str) -> re.Pattern[str]:
+    """One of the pack's no-preference answers and nothing else (read once)."""
+    phrases = sorted({_normal(p) for p in grammar_list(language, "no_preference")} - {""})
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+def no_preference(text: str, language: str) -> bool:
+    """Whether ``text`` is only "I don't know" or "I don't mind" to a question of when."""
+    return _pattern(language).fullmatch(_normal(without_hesitations(text, language))) is not None
