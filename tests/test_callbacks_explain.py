@@ -520,8 +520,8 @@ DA_LAST_DAY = "onsdag d. 1. juli"  # Wednesday 1 July 2026, before a night's giv
 @pytest.mark.parametrize(
     ("language", "last_day", "night", "console"),
     [
-        ("da", f"Vi opgiver efter: {DA_LAST_DAY}", "02.12", f"; opgives efter {DA_LAST_DAY}."),
-        ("en", "Wednesday 01 July", "02:12", "; given up after Wednesday 01 July."),
+        ("da", f"Vi opgiver efter: {DA_LAST_DAY}", "02.12", "; opgives efter 2026-07-01 20:00."),
+        ("en", "Wednesday 01 July", "02:12", "; given up after 2026-07-01 20:00."),
     ],
 )
 def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
@@ -542,7 +542,8 @@ def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(
     show(replace(_explained(), expires_at=at_night), text, rules=rules)
     said = " ".join(capsys.readouterr().out.split())
     assert last_day in said and night not in said, said
-    # The console's request page says it the same way (its moments ISO-ordered).
+    # The console's request page says the end of that day's calls, in the one format it
+    # writes every moment in.
     line = plan_words(text, replace(_explained(), expires_at=at_night), rules)[-1]
     assert line.endswith(console) and night not in line and "02:12" not in line, line
     assert plan_words(text, replace(_explained(), expires_at=THU_12), rules)[-1].endswith(
@@ -558,7 +559,8 @@ async def test_the_request_page_says_a_night_give_up_time_as_the_last_calling_da
     console_db: AsyncStore, store: SqliteStore
 ) -> None:
     """The console's request page said "opgives efter 2026-12-10 02:12", a time of night
-    no call is made at: it says the last calling day, as `callbacks explain` does."""
+    no call is made at: it says the end of the last calling day's hours, as the page
+    writes every moment (`callbacks explain` says the day, to a customer)."""
     from tests.console_fixtures import console_pages, console_settings
 
     [row] = store.query("SELECT timezone FROM callback_requests WHERE id = 3")
@@ -580,11 +582,14 @@ async def test_the_request_page_says_a_night_give_up_time_as_the_last_calling_da
         page = (await console_pages(console_settings(language), console_db, ["/requests/3"]))[
             "/requests/3"
         ]
-        said = text.when(_noon(day, zone), zone, text("format.calling_day"))
-        assert text.weekdays[day.weekday()] in said
+        hours = CallingRules().window(day)
+        assert hours is not None
+        said = text.when(_at(day, hours[1], zone), zone)
         assert f" {said}." in page, language
         assert text.when(at_night, zone) not in page, language
 
 
-def _noon(day: date, zone: str) -> float:
-    return datetime.combine(day, datetime.min.time().replace(hour=12), ZoneInfo(zone)).timestamp()
+def _at(day: date, hour: float, zone: str) -> float:
+    return (
+        datetime.combine(day, datetime.min.time(), ZoneInfo(zone)) + timedelta(hours=hour)
+    ).timestamp()

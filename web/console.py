@@ -132,8 +132,8 @@ def timing_words(text: ConsoleText, timing: str, reason: str | None) -> str:
 def plan_words(text: ConsoleText, why: Explanation, rules: CallingRules | None = None) -> list[str]:
     """A request's plan as its page says it: to the team lead, about the customer, each
     moment in the customer's zone as the console writes times (``plan.*``); when the
-    calls end as `callbacks explain` says it, a give-up time at night as the last calling
-    day under ``rules`` (:func:`scheduler.timing.give_up.given_up_words`)."""
+    calls end, a give-up time at night as the end of the last calling day's hours under
+    ``rules`` (:func:`scheduler.timing.give_up.given_up_words`)."""
     said = []
     for line in why.plan_lines:
         values: dict[str, object] = {k: text.when(v, why.timezone) for k, v in line.times.items()}
@@ -153,6 +153,7 @@ def plan_words(text: ConsoleText, why: Explanation, rules: CallingRules | None =
                 why.timezone,
                 rules,
                 window_end=bool(why.window_end),
+                as_day=False,  # the page writes every time one way
             ),
         )
     )

@@ -25,17 +25,25 @@ def given_up_words(
     *,
     window_end: bool,
     moment: str | None = None,
+    as_day: bool = True,
 ) -> str:
     """``at``, the request's give-up time in ``zone``, by ``moment`` (a
     :meth:`ConsoleText.when` format; None: its default, the console's tables') when it
     falls in calling hours, the customer's window ends then (``window_end``) or no
-    ``rules`` are given; else its last calling day, by the pack's ``format.calling_day``."""
+    ``rules`` are given; else its last calling day, by the pack's ``format.calling_day``
+    (``as_day``, a customer's words), or the end of that day's calling hours by
+    ``moment`` (the console, which writes every time one way)."""
     said = text.when(at, zone) if moment is None else text.when(at, zone, moment)
     if rules is None or window_end:
         return said
     day, in_hours = last_calling_day(rules, at, zone)
     if in_hours:
         return said
+    midnight = datetime.combine(day, datetime.min.time(), ZoneInfo(zone))
+    hours = rules.window(day)
+    if not as_day and hours is not None:
+        stop = (midnight + timedelta(hours=hours[1])).timestamp()
+        return text.when(stop, zone) if moment is None else text.when(stop, zone, moment)
     # Noon: a moment on that day whatever a daylight-saving change does to its midnight.
-    noon = datetime.combine(day, datetime.min.time(), ZoneInfo(zone)) + timedelta(hours=12)
+    noon = midnight + timedelta(hours=12)
     return text.when(noon.timestamp(), zone, text("format.calling_day"))
