@@ -35,6 +35,7 @@ from bot.dialogue.plain_yes import (
     plain_answers,
 )
 from bot.dialogue.prompts import say
+from bot.dialogue.spoken_phone import said_number
 from bot.dialogue.steps import DialogueSteps
 from bot.types import ParsedIntent, Reply
 
@@ -303,8 +304,7 @@ def _number_said(event: CallerInput, intent: ParsedIntent | None) -> str:
     """The digits of a number in the caller's words ("" for none, or keys pressed)."""
     if intent is None or not isinstance(event, TextTurn):
         return ""
-    raw = intent.entities.get("phone") or intent.entities.get("order_number") or ""
-    return "".join(c for c in raw if c.isdigit())
+    return "".join(c for c in said_number(intent.entities) if c.isdigit())
 
 
 def _has_item(order: Order, product: str) -> bool:

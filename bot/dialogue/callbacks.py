@@ -25,6 +25,7 @@ from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.promise_words import promise_parts, promise_sentence
 from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
+from bot.dialogue.spoken_phone import said_number
 from bot.dialogue.time_examples import examples_sentence
 from bot.dialogue.time_phrases import (
     CallbackWindow,
@@ -214,7 +215,7 @@ class CallbackSteps(DayClashSteps):
                     say("callback_plain_confirm"), "callback_plain_confirm", State.CONFIRM_PLAIN
                 )
             return self._callback_done()  # plain already: nothing to change
-        raw = digits or entities.get("phone") or entities.get("order_number") or ""
+        raw = digits or said_number(entities)
         other = self.config.callable(raw) if len(raw) >= 6 else None
         if other is not None and other != self._callback_phone and not digits:
             # Said aloud, not typed: a guess, read back before the request takes it.

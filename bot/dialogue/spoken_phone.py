@@ -12,6 +12,8 @@ sure way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.phrasing import phone_text
@@ -23,6 +25,13 @@ from bot.types import ParsedIntent, Reply
 
 # Fewer keys are a yes (1), a no (2) or a colleague (0), not a number typed.
 _MIN_TYPED_DIGITS = 6
+
+
+def said_number(entities: Mapping[str, str]) -> str:
+    """The number the NLU read from the caller's words, "" for none: a phone number, or
+    the digits it took for an order number ("2 0 1 2 3 4 5 6" as the recogniser writes
+    a number said aloud)."""
+    return entities.get("phone") or entities.get("order_number") or ""
 
 
 class SpokenPhoneSteps(DialogueSteps):
@@ -42,7 +51,7 @@ class SpokenPhoneSteps(DialogueSteps):
             return await self._typed_phone(digits)
         if not isinstance(event, TextTurn) or intent is None:
             return None
-        raw = intent.entities.get("phone") or intent.entities.get("order_number") or ""
+        raw = said_number(intent.entities)
         if not raw:
             return self._type_it("phone_type_it")
         return self._spoken_number(raw)
@@ -75,7 +84,7 @@ class SpokenPhoneSteps(DialogueSteps):
         if len(digits) >= _MIN_TYPED_DIGITS:
             return await self._typed_phone(digits)  # typed after all: their own act
         said = intent.entities if intent is not None and isinstance(event, TextTurn) else {}
-        other = said.get("phone") or said.get("order_number")
+        other = said_number(said)
         if other and self.config.callable(other) != self._spoken_phone:
             return self._spoken_number(other)  # "no, 20 12 34 57"
         step = self._plain_next(event, intent, digits)
