@@ -110,3 +110,8 @@ async def demo(
     db = AsyncStore(store)
     yield local_backends(db, clock=lambda: demo_now, rules=demo_rules)
     db.close()
+
+
+def requested_phones(store: SqliteStore) -> list[str]:
+    """The numbers of the callback requests recorded so far, in order."""
+    return [r["phone"] for r in store.query("SELECT phone FROM callback_requests")]

@@ -22,12 +22,13 @@ from bot.dialogue.interruption import (
     is_question,
     turn_kind,
 )
-from bot.dialogue.machine import State
+from bot.dialogue.machine import Dialogue, State
 from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
 from bot.nlu.intents import TOPICS, Intent
+from bot.types import Reply
 from spillway.storage import SqliteStore
-from tests.dialogue_fixtures import call_saying
+from tests.dialogue_fixtures import call_saying, requested_phones
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
@@ -156,10 +157,6 @@ YES = {"en": "yes", "da": "ja"}
 NO = {"en": "no", "da": "nej"}
 
 
-def _requests(store: SqliteStore) -> list[str]:
-    return [r["phone"] for r in store.query("SELECT phone FROM callback_requests")]
-
-
 @pytest.mark.parametrize("language", ["en", "da"])
 async def test_a_return_asked_for_instead_of_the_order_number_is_followed(
     demo: Backends, language: str
@@ -177,11 +174,7 @@ async def test_a_number_said_aloud_is_read_back_and_used_after_the_yes(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
     d = await call_saying(demo, language, CALL_ME[language], SPOKEN_PHONE[language])
-    reply = d.turns[-1].reply
-    assert reply.action == "confirm_spoken_phone" and "20 12 34 56" in reply.text
-    assert d.state is State.CONFIRM_PHONE and _requests(store) == []
-    assert (await d.handle(TextTurn(YES[language]))).action == "callback_confirm"
-    assert _requests(store) == ["+4520123456"]
+    await _read_back_then_recorded(d, store, language, d.turns[-1].reply)
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -197,11 +190,17 @@ async def test_another_number_said_to_the_caller_id_proposed_is_read_back_not_an
     d = await call_saying(demo, language, CALL_ME[language], caller_id="+4599887766")
     proposed = d.turns[-1].reply
     assert d.state is State.CONFIRM_ACTION and "99 88 77 66" in proposed.text
-    reply = await d.handle(TextTurn(number))
+    await _read_back_then_recorded(d, store, language, await d.handle(TextTurn(number)))
+
+
+async def _read_back_then_recorded(
+    d: Dialogue, store: SqliteStore, language: str, reply: Reply
+) -> None:
+    """20 12 34 56 said aloud: read back, nothing recorded until the yes, then recorded."""
     assert reply.action == "confirm_spoken_phone" and "20 12 34 56" in reply.text
-    assert d.state is State.CONFIRM_PHONE and _requests(store) == []
+    assert d.state is State.CONFIRM_PHONE and requested_phones(store) == []
     assert (await d.handle(TextTurn(YES[language]))).action == "callback_confirm"
-    assert _requests(store) == ["+4520123456"]
+    assert requested_phones(store) == ["+4520123456"]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -211,10 +210,10 @@ async def test_a_no_to_the_number_heard_asks_for_the_keypad(
     d = await call_saying(demo, language, CALL_ME[language], SPOKEN_PHONE[language], NO[language])
     reply = d.turns[-1].reply
     assert reply.action == "phone_type_instead" and say("phone_type_keypad") in reply.text
-    assert d.state is State.ASK_PHONE and _requests(store) == []
+    assert d.state is State.ASK_PHONE and requested_phones(store) == []
     # Typed, it is the caller's own act: used at once.
     assert (await d.handle(Dtmf("20123457#"))).action == "callback_confirm"
-    assert _requests(store) == ["+4520123457"]
+    assert requested_phones(store) == ["+4520123457"]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -236,9 +235,9 @@ async def test_a_new_number_said_at_when_suits_you_is_read_back_first(
     assert d.state is State.CONFIRM_CALLBACK
     reply = await d.handle(TextTurn("four zero five zero six zero seven zero"))
     assert reply.action == "confirm_spoken_phone" and "40 50 60 70" in reply.text
-    assert _requests(store) == ["+4520123456"]  # unchanged until the yes
+    assert requested_phones(store) == ["+4520123456"]  # unchanged until the yes
     await d.handle(TextTurn("yes"))
-    assert _requests(store) == ["+4540506070"]
+    assert requested_phones(store) == ["+4540506070"]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])

@@ -22,7 +22,7 @@ from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import Outcome
 from spillway.storage import SqliteStore
-from tests.dialogue_fixtures import call_saying, fallback_nlu
+from tests.dialogue_fixtures import call_saying, fallback_nlu, requested_phones
 
 pytestmark = pytest.mark.usefixtures("english_after")
 
@@ -37,10 +37,6 @@ REPEATS = {
 
 async def _call(backends: Backends, language: str, *said: str | CallerInput) -> Dialogue:
     return await call_saying(backends, language, *said, caller_id=DEMO_CALLER, call_id="walk1")
-
-
-def _requests(store: SqliteStore) -> list[str]:
-    return [r["phone"] for r in store.query("SELECT phone FROM callback_requests")]
 
 
 # -- 1. "what?" repeats the question ----------------------------------------------
@@ -83,10 +79,10 @@ async def test_what_at_the_callback_proposal_repeats_it_with_the_keys(
         assert proposal.text in reply.text
         assert say("repeat_yes_no_keys") in reply.text
         assert d.state is State.CONFIRM_ACTION and not d.ended
-    assert _requests(store) == []
+    assert requested_phones(store) == []
     reply = await d.handle(TextTurn(YES[language]))
     assert reply.action == "callback_confirm", reply.text
-    assert _requests(store) == ["+4520123456"]
+    assert requested_phones(store) == ["+4520123456"]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -115,7 +111,7 @@ async def test_a_number_typed_after_a_no_to_the_callback_is_the_phone(
     reply = await d.handle(Dtmf("40506070#"))
     assert reply.action == "callback_confirm", reply.text
     assert "40 50 60 70" in reply.text
-    assert _requests(store) == ["+4540506070"]
+    assert requested_phones(store) == ["+4540506070"]
 
 
 async def test_a_number_said_after_a_no_to_the_callback_is_the_phone(
@@ -125,10 +121,10 @@ async def test_a_number_said_after_a_no_to_the_callback_is_the_phone(
     reply = await d.handle(TextTurn("40 50 60 70"))
     # Said aloud, not typed: read back, and nothing recorded before the yes.
     assert reply.action == "confirm_spoken_phone" and "40 50 60 70" in reply.text
-    assert _requests(store) == []
+    assert requested_phones(store) == []
     reply = await d.handle(TextTurn("yes"))
     assert reply.action == "callback_confirm", reply.text
-    assert _requests(store) == ["+4540506070"]
+    assert requested_phones(store) == ["+4540506070"]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
@@ -137,7 +133,7 @@ async def test_no_callback_at_all_after_the_no(
 ) -> None:
     d = await _call(demo, language, ASK_CALLBACK[language], NO[language], NO[language])
     assert d.turns[-1].reply.action == "declined_guess"
-    assert d.state is State.MAIN and _requests(store) == []
+    assert d.state is State.MAIN and requested_phones(store) == []
 
 
 # -- 5. key 0 is a colleague wherever the caller is -------------------------------------
