@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -29,6 +28,7 @@ from dialplan.sandbox_process import SandboxProcess, StopReport
 from dialplan.spool import SANDBOX_AGI_BIN, callback_spool, copy_pyst2, install_script
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import AmiAuthError, AmiError, PbxError
+from spillway.listen_ports import free_port
 from spillway.locks import file_lock
 from spillway.settings import Settings
 from spillway.wording import Wording, worded
@@ -43,13 +43,6 @@ DEBIAN_PACKAGES = (
 )
 READY_MARKER = ".spillway-root-ready"
 STATUS = "cli.sandbox_status."  # the status details' keys in console.yaml
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def throwaway_settings(
