@@ -108,11 +108,15 @@ async def test_the_test_callers_wav_is_the_call_on_its_timeline() -> None:
         await asyncio.wait_for(caller.connected.wait(), 5)
 
         async def bot_says(seconds: float) -> None:
+            # On a fixed 20 ms clock, as Asterisk sends: sleeping a frame's length after
+            # each frame drifts later by every wake-up's delay, and on a loaded machine
+            # that drift alone opened a gap longer than the recording's jitter allowance.
             pcm = _tone(seconds)
-            for i in range(0, len(pcm), FRAME_BYTES):
+            clock = time.monotonic()
+            for n, i in enumerate(range(0, len(pcm), FRAME_BYTES), start=1):
                 writer.write(encode(AudioFrame(pcm[i : i + FRAME_BYTES], RATE)))
                 await writer.drain()
-                await asyncio.sleep(FRAME_S)
+                await asyncio.sleep(max(0.0, clock + n * FRAME_S - time.monotonic()))
 
         await bot_says(0.5)
         caller.say(_tone(0.6, 300.0))
