@@ -127,7 +127,13 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         # Never dropped: the bot never fails the caller; a call the script ran out on
         # ends with the test caller hanging up while the bot still waits for an answer.
         if outcome not in KEPT | {"hangup"} or len(calls[name].wav) <= 8000:
-            problems.append(f"{name}: ended {outcome}")
+            # The call's last events say where it stood (a decode, a reply, the hang-up).
+            events = shop.query(
+                "SELECT at, kind, data FROM call_events WHERE call_id = :c ORDER BY id",
+                {"c": result["call_id"]},
+            )
+            last = [f"{e['at'] - events[0]['at']:.1f}s {e['kind']} {e['data']}" for e in events]
+            problems.append(f"{name}: ended {outcome}; its last events: {last[-8:]}")
         # Misheard or not, nothing reaches a real person that the bot did not read back
         # first. The script answers "ja" without listening, so a line misheard as a
         # complaint, read back and answered "ja", opens a case (and its photo link):

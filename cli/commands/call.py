@@ -29,6 +29,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.listener import ListenerConfig
 from bot.speech.espeak_tts import EspeakTts
 from bot.speech.piper_tts import PiperTts, VoiceFiles
 from cli.admin_words import admin_words
@@ -60,6 +61,9 @@ from spillway.wording import Wording, worded
 
 console = Console(stderr=True)
 END_WAIT_S = 20.0  # after the script, for the bot's last reply and its decision
+# After our hang-up, for the controller to close the call: the bot first finishes the
+# transcript it is working on (at most the listener's recognition timeout).
+CLOSE_WAIT_S = ListenerConfig().asr_timeout_s + 10.0
 CALLER_VOICE_LENGTH_SCALE = 1.08  # a touch slower than the bot, so the two are told apart
 AGENTS_BUSY_S = 10  # for the simulated agents to show busy in the queue
 
@@ -293,7 +297,7 @@ async def _one_call(
     await _wait_for_call(store, call_id, "outcome", END_WAIT_S)
     await hang_up(ami, [f"{tag}-caller"])
     # The record is complete (its length known) once the controller closed it.
-    await _wait_for_call(store, call_id, "ended_at", 10.0)
+    await _wait_for_call(store, call_id, "ended_at", CLOSE_WAIT_S)
     return call_id, timings
 
 
