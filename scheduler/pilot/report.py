@@ -285,7 +285,7 @@ def _hours_kpi(arms: Arms, ev: PilotEvidenceSettings) -> dict[str, Any]:
     )
     kpi = _kpi(
         "median_hours_to_contact",
-        "Hours to first contact (median)",
+        "Hours to first contact (median, of those reached)",
         "lower",
         values,
         {a: len(hours[a]) for a in ARMS},
