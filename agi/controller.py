@@ -21,7 +21,7 @@ from typing import Any
 from agi.call_log import CallLog, close_stale_calls
 from agi.call_session import run_bot_call
 from agi.fastagi import AgiSession, FastAgiServer
-from agi.handoff import apply_handoff
+from agi.handoff import apply_handoff, held_callback
 from agi.media_server import MediaServer, MediaServerConfig
 from agi.menu_promise import fixed_key, promise_variables, spoken
 from agi.overflow import (
@@ -37,7 +37,7 @@ from agi.overflow import (
     route_offer,
 )
 from agi.selftest_route import SelftestRoute
-from scheduler import intake
+from scheduler import intake, requests
 from scheduler.intake import NewRequest, Recorded
 from scheduler.requests import RequestSource
 from scheduler.rules import rules_from_settings
@@ -64,7 +64,7 @@ from spillway.workers import as_worker, own_worker, passes_on, workers_of
 
 log = logging.getLogger(__name__)
 
-ROUTES = ("inbound", "offer", "choice", "after-bot", "callback", "hangup")
+ROUTES = ("inbound", "offer", "choice", "after-bot", "callback", "agent", "hangup")
 
 
 @dataclass(slots=True)
@@ -77,6 +77,8 @@ class LiveCall:
     # The route this controller last sent the call to: only a call it sent
     # to ``callback`` may record a callback request.
     last_route: Route | None = None
+    # A callback the bot's hand-over left open: closed when an agent takes the call.
+    held_callback: int | None = None
 
 
 class CallController:
@@ -133,6 +135,7 @@ class CallController:
         server.route("choice", self.choice)
         server.route("after-bot", self.after_bot)
         server.route("callback", self.callback)
+        server.route("agent", self.agent)
         server.route("hangup", self.hangup)
         SelftestRoute().install(server)  # `spillway doctor --call`
 
@@ -289,6 +292,7 @@ class CallController:
         outcome = live.outcome
         failed = outcome is not None and outcome.call_outcome is CallOutcome.FAILED
         decision = route_after_bot(outcome.route if outcome else None, media_status, failed=failed)
+        live.held_callback = held_callback(decision.route, outcome)
         if decision.route is Route.HANDOFF and outcome is not None:
             await apply_handoff(session, outcome.handoff)
         elif decision.route is Route.WAIT:
@@ -362,6 +366,36 @@ class CallController:
         )
         # The request's id also when it joined one already open for the number.
         await self.sink.outcome(live.context.call_id, CallOutcome.CALLBACK, callback_id=recorded.id)
+
+    async def agent(self, session: AgiSession) -> None:
+        """Queue() put the caller through to an agent (its AGI argument, which the dialplan
+        names only after a hand-over that left a callback open): that callback is served
+        by this call and closed, so the dialler never rings them about it. A caller who
+        leaves the queue first never gets here, and keeps the callback."""
+        call_id = session.request.unique_id
+        live = self.calls.get(call_id)
+        request_id = live.held_callback if live is not None else None
+        if live is None or request_id is None:
+            # Not a hand-over this controller knows of (restarted since, say): the
+            # callback stands; a call too many beats a promise broken.
+            log.info("call %s: agent connected; no callback of this call to close", call_id)
+            return
+        closed = await self.store.run(self._close_served, request_id)
+        live.held_callback = None
+        await self.sink.event(
+            CallEvent(call_id, CallEventKind.AGENT, {"callback_id": request_id, "closed": closed})
+        )
+        log.info(
+            "call %s: agent connected; callback request %d %s",
+            call_id,
+            request_id,
+            "closed, served by this call" if closed else "was no longer pending: left as it is",
+        )
+
+    def _close_served(self, request_id: int) -> bool:
+        """Worker thread: the held callback closed as served by the inbound call."""
+        with self.store.store.transaction() as tx:
+            return requests.close_served(tx, request_id, now=self.clock())
 
     async def _refuse_callback(self, call_id: str, reason: str) -> None:
         """No callback id: the dialplan sends the caller back to the queue."""

@@ -22,12 +22,17 @@ def handover(dialogue: Dialogue, reason: str) -> HandoffContext:
         parts.append(f"order {ctx.order_number}")
     if ctx.intents:
         parts.append("intents " + ",".join(ctx.intents[-5:]))
+    if dialogue.callback_id is not None:
+        # The agent must know the caller is still to be called back; taking the call
+        # closes the request (agi/controller.py: agent), so they need not cancel it.
+        parts.append(f"callback {dialogue.callback_id} booked, closed if you take the call")
     if ctx.last_caller_text:
         parts.append(f"said: {ctx.last_caller_text}")
     return HandoffContext(
         intent=intents[-1] if intents else (ctx.intents[-1] if ctx.intents else ""),
         case_id=ctx.case_id or "",
         summary="; ".join(parts),
+        callback_id=dialogue.callback_id,
     )
 
 
@@ -35,7 +40,13 @@ def handoff(
     dialogue: Dialogue, reason: str, ended: CallOutcome = CallOutcome.HANDOFF
 ) -> BotOutcome:
     """A person takes over; ``ended`` says whether the bot chose to or failed."""
-    return BotOutcome(Route.HANDOFF, handover(dialogue, reason), reason=reason, outcome=ended)
+    return BotOutcome(
+        Route.HANDOFF,
+        handover(dialogue, reason),
+        reason=reason,
+        outcome=ended,
+        callback_id=dialogue.callback_id,
+    )
 
 
 def outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
@@ -44,7 +55,14 @@ def outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
     reason = reason or result.reason
     if result.outcome is CallOutcome.HANDOFF:
         handoff = handover(dialogue, result.reason)
-        return BotOutcome(Route.HANDOFF, handoff, reason=reason, outcome=CallOutcome.HANDOFF)
+        # A callback booked before the hand-over stays open: the call record names it.
+        return BotOutcome(
+            Route.HANDOFF,
+            handoff,
+            reason=reason,
+            outcome=CallOutcome.HANDOFF,
+            callback_id=result.callback_id,
+        )
     if result.outcome is CallOutcome.CALLBACK:
         # The dialogue already recorded the request (callback_requests, source
         # 'bot'), or joined an open one; the dialplan's callback step would

@@ -16,7 +16,7 @@ from enum import StrEnum
 from scheduler.timing.plan_reason import PlanReason
 from scheduler.timing.policy import Plan
 from spillway.leases import LeaseSpec, claim_next, finish
-from spillway.request_problem import Problem
+from spillway.request_problem import Problem, served_inbound
 from spillway.storage import Row, Transaction
 
 
@@ -147,6 +147,28 @@ def close(
             "UPDATE callback_requests SET closed_at = :now WHERE id = :id",
             {"now": now, "id": request_id},
         )
+
+
+def close_served(tx: Transaction, request_id: int, *, now: float) -> bool:
+    """Close a request the inbound call that booked it has served (an agent took the
+    caller after the bot's hand-over): cancelled, ``served_inbound``; True: closed now.
+
+    One statement, so a crash leaves it open or closed, never half. Only a pending
+    request: one being dialled is the dialler's (its attempt closes or keeps it), and one
+    already closed stays as it was, so a second report of the same call changes nothing.
+    """
+    closed = tx.execute(
+        "UPDATE callback_requests SET status = :cancelled, closed_at = :now, "
+        "last_error = :why WHERE id = :id AND status = :pending",
+        {
+            "cancelled": RequestStatus.CANCELLED.value,
+            "now": now,
+            "why": served_inbound().stored(),
+            "id": request_id,
+            "pending": RequestStatus.PENDING.value,
+        },
+    )
+    return closed == 1
 
 
 def _stored(error: Problem | str | None) -> str | None:

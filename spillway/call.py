@@ -87,6 +87,7 @@ class CallEventKind(StrEnum):
     BOT_ERROR = "bot_error"  # the bot failed or ran past its limit: back to the queue
     OUTCOME = "outcome"  # how the call ended
     HANGUP = "hangup"  # the dialplan saw the channel hang up
+    AGENT = "agent"  # the queue put the caller through to an agent (after a hand-over)
     CONTROLLER_RESTARTED = "controller_restarted"  # closed at start-up: the controller died
 
 
@@ -137,6 +138,9 @@ class HandoffContext:
     case_id: str = ""
     summary: str = ""
     priority: int = RETURN_PRIORITY
+    # A callback the caller booked before the hand-over: it stays open unless an agent
+    # takes the call (the dialplan then asks the controller's ``agent`` route to close it).
+    callback_id: int | None = None
 
     def channel_variables(self) -> dict[str, str]:
         """Inherited (``__``) variables: readable on the agent's channel too."""
@@ -144,6 +148,8 @@ class HandoffContext:
             "__SPILLWAY_INTENT": clean_value(self.intent, 40),
             "__SPILLWAY_CASE_ID": clean_value(self.case_id, 40),
             "__SPILLWAY_SUMMARY": clean_value(self.summary, MAX_SUMMARY_CHARS),
+            # Always set: a value from an earlier visit must not stand.
+            "__SPILLWAY_HELD_CALLBACK": "" if self.callback_id is None else str(self.callback_id),
             "SPILLWAY_PRIO": str(max(1, self.priority)),
         }
 

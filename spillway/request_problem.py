@@ -39,6 +39,9 @@ CANCELLED_ADMIN = "cancelled_admin"  # `spillway callbacks cancel`
 CANCELLED_CONSOLE = "cancelled_console"  # by ``user`` on the console's request page
 MERGED = "merged"  # its new number had an open request: joined request ``into``
 ERASED = "erased"  # the customer's data was erased on their request
+# The caller who booked it was handed to the queue in the same call and an agent took
+# them: served by that call, so the dialler never rings them about it again.
+SERVED_INBOUND = "served_inbound"
 
 # Each code with the values its words need: a stored code without them is not read.
 CODES: Mapping[str, tuple[str, ...]] = {
@@ -55,6 +58,7 @@ CODES: Mapping[str, tuple[str, ...]] = {
     CANCELLED_CONSOLE: ("user",),
     MERGED: ("into",),
     ERASED: (),
+    SERVED_INBOUND: (),
 }
 
 # The English sentences stored before the codes, read back into them.
@@ -211,6 +215,10 @@ def merged_into(request_id: int) -> Problem:
 
 def erased() -> Problem:
     return Problem(ERASED)
+
+
+def served_inbound() -> Problem:
+    return Problem(SERVED_INBOUND)
 
 
 def read_problem(stored: str) -> Problem | None:

@@ -59,6 +59,11 @@ PHONE = "+4520123456"
         ),
         (problem.merged_into(12), "merged into request 12", "lagt sammen med tilbagekald 12"),
         (problem.erased(), "erased on request", "slettet på kundens anmodning"),
+        (
+            problem.served_inbound(),
+            "a colleague took the customer's call in the queue before the callback",
+            "en kollega tog sig af kunden i køen, før der blev ringet tilbage",
+        ),
     ],
 )
 def test_each_problem_is_stored_as_its_code_and_said_in_each_language(
@@ -85,6 +90,7 @@ def test_every_code_is_made_by_a_writer_above() -> None:
         problem.cancelled_in_console("x").code,
         problem.merged_into(1).code,
         problem.erased().code,
+        problem.served_inbound().code,
         problem.NUMBER_INVALID,
         problem.NUMBER_KIND,
         problem.NUMBER_ABROAD,

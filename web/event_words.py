@@ -31,7 +31,7 @@ CODED = {
     "by": "barge_by",
 }
 # Yes/no fields.
-FLAGS = frozenset({"barged", "merged"})
+FLAGS = frozenset({"barged", "merged", "closed"})
 # Free text a caller, a rule or an error wrote: shown as written, numbers masked.
 FREE_TEXT = frozenset({"reason", "why", "error", "text", "early", "engine", "action", "transport"})
 # Shares between 0 and 1.

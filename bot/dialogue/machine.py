@@ -541,9 +541,15 @@ class Dialogue(
         return self._transfer(say(action), action, fixed=True)
 
     def _transfer(self, text: str, action: str = "transfer", *, fixed: bool = False) -> Reply:
-        """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache."""
+        """Hand over; ``fixed`` wording (no caller data) may be played from the prompt cache.
+
+        A callback this call booked stays open, and the caller hears so: it is closed
+        only when a colleague takes the call (the controller's ``agent`` route)."""
         self._finish(Outcome.HANDOFF, action)
-        return Reply(text, action, transfer=True, cached_prefix=text if fixed else "")
+        cached = text if fixed else ""
+        if self.callback_id is not None:
+            text = f"{text} {say('transfer_callback_kept')}"
+        return Reply(text, action, transfer=True, cached_prefix=cached)
 
     def _names_time(self, event: CallerInput) -> bool:
         """Whether ``event`` answers "when suits you?" with a time: "later today" is that
