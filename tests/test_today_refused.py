@@ -232,3 +232,116 @@ async def test_today_with_calling_hours_left_is_kept(
     assert reply.action == "callback_recorded", reply.text
     assert {"en": " today", "da": " i dag"}[language] in reply.text
     assert stored_window(store) == (None, local(7, 20))
+
+
+# -- "after four", today (the caller audit of December 2026) ----------------------------
+
+SUNDAY_5PM = local(6, 17)  # "after four" on a Sunday, its hour passed
+AFTER_FOUR = {"en": "call me after four", "da": "ring efter klokken fire"}
+
+
+@pytest.mark.parametrize(
+    ("now", "fit"),
+    [
+        (SUNDAY, Fit.CLOSED_DAY),
+        (SUNDAY_5PM, Fit.CLOSED_DAY),  # was kept: "we'll call you today after four"
+        (MONDAY_2030, Fit.TODAY_OVER),  # was kept, with the day's calls over
+        (MONDAY_1945, Fit.TODAY_OVER),  # a quarter of an hour is no promise
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_after_four_with_no_calls_left_today_is_refused(
+    language: str, now: float, fit: Fit
+) -> None:
+    window = callback_window(AFTER_FOUR[language], now, CPH, language)
+    assert window is not None
+    fitted = fit_window(window, RULES, now, CPH, language)
+    assert (fitted.fit, fitted.window) == (fit, None)
+
+
+def test_after_four_with_calls_left_today_is_kept() -> None:
+    window = callback_window("after four", MONDAY_9, CPH, "en")
+    assert window is not None and window.not_before == local(7, 16)
+    assert fit_window(window, RULES, MONDAY_9, CPH, "en").window == window
+    # Said at five, its hour passed: the rest of today's calls, as before.
+    at_five = local(7, 17)
+    window = callback_window("after four", at_five, CPH, "en")
+    assert window is not None and fit_window(window, RULES, at_five, CPH, "en").window == window
+
+
+@pytest.mark.parametrize(
+    ("language", "now", "hour", "at", "words"),
+    [
+        ("en", SUNDAY, 16.0, local(7, 16), "from four o'clock tomorrow, Monday 7 December"),
+        (
+            "da",
+            MONDAY_2030,
+            16.0,
+            local(8, 16),
+            "fra klokken seksten i morgen, tirsdag den 8. december",
+        ),
+        # Friday evening: Saturday's calls end at four, so Monday from five.
+        ("en", local(4, 21), 17.0, local(7, 17), "from five o'clock on Monday 7 December"),
+        # No day has calls after nine in the evening: the first moment after today.
+        ("en", SUNDAY, 21.0, local(7, 8), "from eight o'clock tomorrow, Monday 7 December"),
+    ],
+)
+def test_the_next_possibility_keeps_the_hour_named(
+    language: str, now: float, hour: float, at: float, words: str
+) -> None:
+    prompts.use_language(language)
+    offer = today_offer(RULES, PHONE, now, CPH, after_hour=hour)
+    assert offer is not None
+    kept = offer.window
+    assert (kept.not_before, kept.not_after, kept.words) == (at, None, words)
+
+
+@pytest.mark.parametrize(
+    ("language", "now", "heard", "kept"),
+    [
+        (
+            "da",
+            SUNDAY,
+            "vi ringer ikke op om søndagen. Vi kan ringe dig op fra klokken seksten i morgen, "
+            "mandag den 7. december. Passer det dig?",
+            (local(7, 16), None),
+        ),
+        (
+            "da",
+            MONDAY_2030,
+            "vi ringer kun op til klokken tyve. Vi kan ringe dig op fra klokken seksten i "
+            "morgen, tirsdag den 8. december. Passer det dig?",
+            (local(8, 16), None),
+        ),
+        (
+            "en",
+            SUNDAY,
+            "we don't make calls on Sundays. We can call you from four o'clock tomorrow, "
+            "Monday 7 December. Does that suit you?",
+            (local(7, 16), None),
+        ),
+        (
+            "en",
+            MONDAY_2030,
+            "we only call until eight o'clock. We can call you from four o'clock tomorrow, "
+            "Tuesday 8 December. Does that suit you?",
+            (local(8, 16), None),
+        ),
+    ],
+)
+async def test_after_four_refused_offers_the_next_day_from_four(
+    language: str,
+    now: float,
+    heard: str,
+    kept: tuple[float, None],
+    demo: Backends,
+    store: SqliteStore,
+) -> None:
+    d = await asked_when(demo, language, now)
+    reply = await d.handle(TextTurn(AFTER_FOUR[language]))
+    assert reply.action == "callback_window_closed" and not reply.end_call, reply.text
+    assert heard in reply.text, reply.text
+    assert stored_window(store) == (None, None)
+    done = await d.handle(TextTurn(YES[language]))
+    assert done.action == "callback_recorded" and done.end_call, done.text
+    assert stored_window(store) == kept

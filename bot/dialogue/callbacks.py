@@ -31,7 +31,7 @@ from bot.dialogue.time_phrases import (
     CallbackWindow,
     callback_window,
     names_unplaced_time,
-    whole_today,
+    open_today,
 )
 from bot.dialogue.window_fit import fit_window
 from bot.dialogue.window_refusal import refusal_why, today_offer
@@ -72,9 +72,9 @@ class CallbackSteps(DayClashSteps):
     # The question when a date with the wrong weekday was named with the request (asked
     # with the number's read-back).
     _choice_question: str = ""
-    # "Today" refused (its calls over, or none today): the next possibility, offered with
-    # the next question "when else?" (bot.dialogue.window_refusal).
-    _today_refused: bool = False
+    # "Today" or "after four" (today) refused (its calls over, or none today): the next
+    # possibility, offered with the next question "when else?" (window_refusal); None: not.
+    _today_refused: CallbackWindow | None = None
 
     async def _callback_number(self, phone: str, *, confirmed_when: bool = False) -> Reply:
         """Record the request at once (nothing lost if the caller hangs up), then read the
@@ -334,9 +334,11 @@ class CallbackSteps(DayClashSteps):
         at the latest"): the promise the request carries without a window of its own (as
         stored); unknown, the scheduler's first allowed moment ("... from ..."). After
         "today" refused: the next possibility, asked about (bot.dialogue.window_refusal)."""
-        refused, self._today_refused = self._today_refused, False
+        refused, self._today_refused = self._today_refused, None
         rules, tz = self.config.calling_rules, self._zone()
-        offer = today_offer(rules, phone, self.clock(), tz) if refused else None
+        offer = None
+        if refused is not None:
+            offer = today_offer(rules, phone, self.clock(), tz, after_hour=refused.start_hour)
         if offer is not None:
             # "Today" refused: the next possibility, kept after a yes (_confirm_callback).
             self._pending_window = offer.window
@@ -361,8 +363,9 @@ class CallbackSteps(DayClashSteps):
         tz = self._zone()
         rules = self.config.calling_rules
         fitted = fit_window(window, rules, self.clock(), tz, self.config.language)
-        # "Today" with no calls left today: the next possibility goes with _ask_when_else.
-        self._today_refused = fitted.window is None and whole_today(window)
+        # "Today" (or "after four") with no calls left today: the next possibility goes
+        # with _ask_when_else.
+        self._today_refused = window if fitted.window is None and open_today(window) else None
         if fitted.window is not None:
             return fitted.window, ""
         why = refusal_why(fitted, self.clock(), tz)

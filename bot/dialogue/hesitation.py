@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.nlu.data import grammar_list
+from bot.dialogue.pack_phrases import phrase_choice
 
 __all__ = ["without_hesitations"]
 
@@ -25,8 +25,7 @@ __all__ = ["without_hesitations"]
 @functools.cache
 def _pattern(language: str) -> re.Pattern[str]:
     """The pack's hesitations as one whole-word pattern (read once)."""
-    words = sorted({w.strip().lower() for w in grammar_list(language, "hesitations")} - {""})
-    choice = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    choice = phrase_choice(language, "hesitations")
     return re.compile(rf"(?<![\w'])(?:{choice})(?![\w'])[,.…]*", re.IGNORECASE)
 
 

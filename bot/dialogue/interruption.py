@@ -26,13 +26,12 @@ interrupt: every topic the NLU names starts its flow, as before.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.dialogue.config import State
-from bot.nlu.data import grammar_list
+from bot.dialogue.pack_phrases import phrase_choice
 from bot.nlu.fallback import clean_text
 from bot.nlu.intents import TOPICS, Intent
 
@@ -116,13 +115,6 @@ def turn_kind(step: Step, said: Said) -> Turn:
     return Turn.ANSWER
 
 
-@functools.cache
-def _phrases(language: str, key: str) -> str:
-    """The pack's phrases ``key`` (``grammar.yaml``) as one regular-expression choice."""
-    phrases = sorted({clean_text(p) for p in grammar_list(language, key)} - {""}, key=len)
-    return "|".join(re.escape(p) for p in reversed(phrases))
-
-
 def is_question(text: str, language: str) -> bool:
     """Whether ``text`` is a question or a request, not nonsense, a mumble or a "hold on,
     let me look" (the classifier reads all of them as out of scope): three words or more,
@@ -130,6 +122,6 @@ def is_question(text: str, language: str) -> bool:
     said = clean_text(text.replace("\u2019", "'"))
     if len(said.split()) < MIN_QUESTION_WORDS:
         return False
-    if re.match(rf"(?:{_phrases(language, 'question_openers')})\b", said) is None:
+    if re.match(rf"(?:{phrase_choice(language, 'question_openers', clean_text)})\b", said) is None:
         return False
-    return re.search(rf"\b(?:{_phrases(language, 'hold_on')})\b", said) is None
+    return re.search(rf"\b(?:{phrase_choice(language, 'hold_on', clean_text)})\b", said) is None

@@ -40,6 +40,7 @@ from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.hesitation import without_hesitations
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.interruption import Turn
+from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import (
@@ -295,8 +296,10 @@ class Dialogue(
             number = number or valid_order_number(entities.get("order_number"))
             if number:
                 return self._confirm_order(number)
-            if intent and intent.name == Intent.DENY:
-                # "Det har jeg ikke", "I don't know": the caller has no number to give,
+            if intent and (
+                intent.name == Intent.DENY or number_not_at_hand(intent.text, self.config.language)
+            ):
+                # "Det har jeg ikke", "I don't have it with me": no number to give,
                 # and asking for it again (as a misunderstanding) leads to a hand-over
                 # they never chose; a colleague can find the order, so offer one.
                 return self._ask(say("no_order_number"), "no_order_number", State.OFFER_HUMAN)

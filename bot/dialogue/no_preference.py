@@ -18,22 +18,17 @@ import functools
 import re
 
 from bot.dialogue.hesitation import without_hesitations
-from bot.nlu.data import grammar_list
+from bot.dialogue.pack_phrases import phrase_choice, said_words
 
 __all__ = ["no_preference"]
-
-
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w' ]+", " ", text.replace("\u2019", "'").lower()).split())
 
 
 @functools.cache
 def _pattern(language: str) -> re.Pattern[str]:
     """One of the pack's no-preference answers and nothing else (read once)."""
-    phrases = sorted({_normal(p) for p in grammar_list(language, "no_preference")} - {""})
-    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+    return re.compile(phrase_choice(language, "no_preference"))
 
 
 def no_preference(text: str, language: str) -> bool:
     """Whether ``text`` is only "I don't know" or "I don't mind" to a question of when."""
-    return _pattern(language).fullmatch(_normal(without_hesitations(text, language))) is not None
+    return _pattern(language).fullmatch(said_words(without_hesitations(text, language))) is not None

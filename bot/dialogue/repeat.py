@@ -16,22 +16,16 @@ from __future__ import annotations
 import functools
 import re
 
-from bot.nlu.data import grammar_list
+from bot.dialogue.pack_phrases import phrase_choice, said_words
 
 
 @functools.cache
 def repeat_pattern(language: str) -> re.Pattern[str]:
     """One or more of the pack's repeat requests and nothing else (read once)."""
-    phrases = grammar_list(language, "repeat_requests")
-    cleaned = sorted({_normal(p) for p in phrases} - {""}, key=len, reverse=True)
-    one = "|".join(re.escape(p) for p in cleaned)
+    one = phrase_choice(language, "repeat_requests")
     return re.compile(rf"(?:{one})(?: (?:{one}))*")
-
-
-def _normal(text: str) -> str:
-    return " ".join(re.sub(r"[^\w' ]+", " ", text.replace("\u2019", "'").lower()).split())
 
 
 def asks_repeat(text: str, language: str) -> bool:
     """Whether ``text`` is only a request to hear the last question again."""
-    return repeat_pattern(language).fullmatch(_normal(text)) is not None
+    return repeat_pattern(language).fullmatch(said_words(text)) is not None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from bot.dialogue.actions import CALLBACK, COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
 from bot.dialogue.interruption import Said, Step, Turn, is_question, turn_kind
+from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.prompts import say
 from bot.dialogue.steps import DialogueSteps
 from bot.nlu.intents import Intent
@@ -70,7 +71,11 @@ class TopicSwitchSteps(DialogueSteps):
     def _answers_state(self, intent: ParsedIntent) -> bool:
         """Whether ``intent`` is an answer to the current question, not a new topic."""
         if self.state is State.ASK_ORDER:
-            return "order_number" in intent.entities
+            # "I don't have it with me" answers "what is your order number?" too (the
+            # classifier read it as a complaint).
+            return "order_number" in intent.entities or number_not_at_hand(
+                intent.text, self.config.language
+            )
         if self.state in _ORDER_STATES:
             # "Order 1 0 0 4 2, is that right?": an order topic is about that order.
             return "order_number" in intent.entities or intent.name in (

@@ -236,6 +236,13 @@ def whole_today(window: CallbackWindow) -> bool:
     return window.day_key == "today" and not window.any_time and named == (None,) * 4
 
 
+def open_today(window: CallbackWindow) -> bool:
+    """Whether ``window`` is today up to the end of its calls: "today" (:func:`whole_today`)
+    or "after four", from an hour on; not a part of the day, an end or an hour alone."""
+    named = (window.part, window.end_hour, window.around_hour)
+    return window.day_key == "today" and not window.any_time and named == (None,) * 3
+
+
 def time_left(window: CallbackWindow, now: float) -> float:
     """Seconds of ``window`` still ahead of ``now`` (inf when it has no end)."""
     if window.not_after is None:

@@ -19,7 +19,10 @@ when the Monday is a holiday).
 
 "Today" alone is refused (``TODAY_OVER``) when today's calling hours are over or
 leave less than ``TODAY_MIN_S``: a call promised for today's last minutes is no
-promise (:mod:`bot.dialogue.window_refusal` says why and offers the next time).
+promise (:mod:`bot.dialogue.window_refusal` says why and offers the next time). So is
+"after four" said after four (the rest of today, its hour passed): it was kept as
+named, and "we'll call you today after four" promised at half past eight in the
+evening, or on a Sunday afternoon, a call the dialer would never make.
 
 "On Monday" said on a Monday is today (:mod:`bot.dialogue.time_phrases`) only
 while the calling rules leave ``TODAY_MIN_S`` of it: else the same words a week
@@ -37,9 +40,9 @@ from bot.dialogue.named_days import day_key
 from bot.dialogue.time_phrases import (
     TODAY_MIN_S,
     CallbackWindow,
+    open_today,
     say_window,
     time_left,
-    whole_today,
 )
 from bot.nlu.data import DEFAULT_LANGUAGE
 from scheduler.rules import CallingRules, is_holiday
@@ -86,7 +89,7 @@ def fit_window(
         day = datetime.fromtimestamp(window.not_before, ZoneInfo(timezone)).date()
         return WindowFit(Fit.TOO_FAR, None, day)
     fitted = _fit(window, rules, now, timezone, language)
-    if whole_today(window) and _nearly_over(fitted, now):
+    if open_today(window) and window.not_before is None and _nearly_over(fitted, now):
         return WindowFit(Fit.TODAY_OVER, None, fitted.day, fitted.hours)
     if fitted.window is None and window.roll_days:
         return _roll(window, fitted, rules, now, timezone, language)
@@ -240,10 +243,13 @@ def _open_ended(
     window: CallbackWindow, rules: CallingRules, now: float, tz: ZoneInfo, language: str
 ) -> WindowFit:
     """ "Today after five": kept as named when its day has calling hours after then (the
-    dialer calls from then on); refused, as the words promise that day, when it has none."""
-    if window.not_before is None:
+    dialer calls from then on); refused, as the words promise that day, when it has none.
+    Said after five (its start passed), it is the rest of today: refused, as "today" is,
+    when today has no calls left."""
+    if window.not_before is None and window.day_key != "today":
         return WindowFit(Fit.FITS, window)
-    day = datetime.fromtimestamp(window.not_before, tz).date()
+    opens = window.not_before if window.not_before is not None else now
+    day = datetime.fromtimestamp(opens, tz).date()
     if window.day_key == "not_today":
         return _from_day(window, day, rules, now, tz, language)
     same_day = replace(window, not_after=_at(day + timedelta(days=1), 0, tz))

@@ -12,6 +12,9 @@ and the next possibility, asked about: "We can call you from eight o'clock
 tomorrow, Tuesday 8 December. Does that suit you?" (:func:`today_offer`: the
 first moment after today the calling rules allow a call to the number, as the
 dialer reckons it, :func:`scheduler.rules.next_allowed`; kept after a yes).
+"Ring efter klokken fire" refused the same way (on a Sunday, or said after the
+day's calls) is offered the first day with calls from four o'clock: "Vi kan ringe
+dig op fra klokken seksten i morgen, mandag den 7. december."
 
 Pure functions of the verdict, the rules, the number, the moment and the time
 zone; the words are the active pack's.
@@ -20,7 +23,7 @@ zone; the words are the active pack's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.dialogue.named_days import day_key
@@ -30,6 +33,9 @@ from bot.dialogue.time_phrases import CallbackWindow
 from bot.dialogue.window_fit import Fit, WindowFit
 from scheduler.rules import CallingRules, RequestFacts, next_allowed
 from scheduler.windows import MAX_AHEAD_S
+
+# "After four" refused today: the days ahead searched for calls from four o'clock.
+_SEARCH_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +68,27 @@ def refusal_why(fitted: WindowFit, now: float, timezone: str) -> str:
 
 
 def today_offer(
-    rules: CallingRules | None, phone: str, now: float, timezone: str
+    rules: CallingRules | None,
+    phone: str,
+    now: float,
+    timezone: str,
+    after_hour: float | None = None,
 ) -> TodayOffer | None:
     """The first moment after today the rules allow a call to ``phone``, as a window from
     then on ("from eight o'clock tomorrow, Tuesday 8 December") and the question offering
-    it; None without rules, or when no moment is allowed before the request would expire."""
+    it; None without rules, or when no moment is allowed before the request would expire.
+    ``after_hour``: the hour the caller named ("after four"): the first day after today
+    with calls allowed from then, from then ("from four o'clock tomorrow ..."); the first
+    moment after today when no day in the next two weeks has."""
     if rules is None:
         return None
     tz = ZoneInfo(timezone)
     today = datetime.fromtimestamp(now, tz).date()
-    tomorrow = datetime.combine(today + timedelta(days=1), time(), tz).timestamp()
     facts = RequestFacts(phone=phone, timezone=timezone, created_at=now)
-    at = next_allowed(rules, facts, tomorrow)
+    at = _from_hour(rules, facts, today, after_hour, tz) if after_hour is not None else None
+    if at is None:
+        tomorrow = datetime.combine(today + timedelta(days=1), time(), tz).timestamp()
+        at = next_allowed(rules, facts, tomorrow)
     if at is None:
         return None
     local = datetime.fromtimestamp(at, tz)
@@ -81,3 +96,19 @@ def today_offer(
     words = say("callback_from", hour=hour_text(hour), day=Calendar(tz, lambda: now).when(at))
     window = CallbackWindow(at, None, words, day_key=day_key(local.date(), today), start_hour=hour)
     return TodayOffer(window, say("callback_today_offer", when=words))
+
+
+def _from_hour(
+    rules: CallingRules, facts: RequestFacts, today: date, hour: float, tz: ZoneInfo
+) -> float | None:
+    """The first moment, on the first day after ``today`` that allows one from ``hour``
+    on that day, at or after ``hour`` (None: no such day in ``_SEARCH_DAYS``)."""
+    for ahead in range(1, _SEARCH_DAYS + 1):
+        day = today + timedelta(days=ahead)
+        midnight = datetime.combine(day, time(), tz)
+        at = next_allowed(rules, facts, (midnight + timedelta(hours=hour)).timestamp())
+        if at is None:
+            return None  # the request would expire first
+        if datetime.fromtimestamp(at, tz).date() == day:
+            return at
+    return None
