@@ -20,6 +20,8 @@ import math
 
 from spillway.audio import AudioFormat
 from spillway.call import BotOutcome, CallContext, EventSink, HandoffContext, Route, menu_key_route
+from spillway.handover_words import agent_words
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.media import MediaSession
 
 # 1 = talk to the bot (here: the echo), 2 = keep waiting, 3 = call me back,
@@ -38,10 +40,14 @@ def tone(format: AudioFormat, *, freq_hz: float = 440.0, duration_ms: int = 300)
 
 
 class EchoBot:
-    """Plays the caller's audio back; any key ends it and hands the caller to a person."""
+    """Plays the caller's audio back; any key ends it and hands the caller to a person.
 
-    def __init__(self, *, max_s: float = 600.0) -> None:
+    ``language``: the shop's (``shop.language``), which the agent's summary is written in.
+    """
+
+    def __init__(self, *, max_s: float = 600.0, language: str = DEFAULT_LANGUAGE) -> None:
         self.max_s = max_s
+        self.language = language
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
         await sink.turn(call.call_id, "bot", "(echo)")
@@ -59,7 +65,10 @@ class EchoBot:
             task.cancel()
         return BotOutcome(
             Route.HANDOFF,
-            HandoffContext(intent="echo", summary=f"echo test ended with key {digit}"),
+            HandoffContext(
+                intent="echo",
+                summary=agent_words(self.language).say("echo", key=digit or "-"),
+            ),
             reason="echo ended",
         )
 
@@ -69,12 +78,20 @@ class MenuBot:
 
     On an offer call (the caller waited past max_wait) it first beeps twice
     and takes the offer's choice: 1 the menu bot, 2 keep waiting, 3 a
-    callback; no key or another key keeps the caller waiting.
+    callback; no key or another key keeps the caller waiting. ``language``: the shop's,
+    which the agent's summary is written in.
     """
 
-    def __init__(self, *, choice_timeout_s: float = 10.0, speaks_offer: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        choice_timeout_s: float = 10.0,
+        speaks_offer: bool = False,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
         self.choice_timeout_s = choice_timeout_s
         self.speaks_offer = speaks_offer
+        self.language = language
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
         if call.offer:
@@ -85,9 +102,10 @@ class MenuBot:
             key, route = menu_key_route(digit)
             if route is not Route.BOT:
                 reason = f"pressed {key or '(nothing)'}"
+                words = agent_words(self.language)
                 return BotOutcome(
                     route or Route.WAIT,
-                    HandoffContext(summary=f"overflow offer: {reason}"),
+                    HandoffContext(summary=words.say("offer", reason=words.reason(reason))),
                     reason=reason,
                 )
         await media.play(tone(media.format))
@@ -95,14 +113,14 @@ class MenuBot:
         digit = await self._key(media)
         await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
         if digit == "1":
-            return await EchoBot().run(media, call, sink)
+            return await EchoBot(language=self.language).run(media, call, sink)
         if digit == "0":
             return BotOutcome(
                 Route.HANDOFF,
                 HandoffContext(
                     intent="agent_request",
                     case_id=f"C-{call.call_id[-8:]}",
-                    summary="Caller asked for a person from the bot menu",
+                    summary=agent_words(self.language).say("menu_person"),
                 ),
                 reason="pressed 0",
             )

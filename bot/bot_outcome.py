@@ -1,37 +1,40 @@
 """How a call goes on once the voice bot is done with it: the bot's outcome.
 
-A person takes over (with what the dialogue learned, for the agent's screen),
-or the call is done, resolved or with a callback request the dialogue recorded.
+A person takes over (with what the dialogue learned, for the agent's screen, in the
+shop's language: spillway/handover_words.py), or the call is done, resolved or with a
+callback request the dialogue recorded.
 """
 
 from __future__ import annotations
 
 from bot.dialogue.machine import Dialogue
 from bot.nlu.intents import ANSWERS, Intent
-from spillway.call import BotOutcome, CallOutcome, HandoffContext, Route
+from spillway.call import RETURN_PRIORITY, BotOutcome, CallOutcome, HandoffContext, Route
+from spillway.handover_words import agent_words
 
-__all__ = ["handoff", "handover", "outcome"]
+__all__ = ["handoff", "handover", "keeps_waiting", "outcome"]
 
 
 def handover(dialogue: Dialogue, reason: str) -> HandoffContext:
-    """What the agent who takes over is told: the last intent, the case, a summary."""
+    """What the agent who takes over is told: the last intent, the case, and a summary
+    in the language the bot spoke (the intent and case stay codes: machines read them)."""
     ctx = dialogue.handover_context()
     intents = [i for i in ctx.intents if i not in ANSWERS]
-    parts = [f"bot: {reason}"]
+    words = agent_words(dialogue.config.language)
+    parts = [words.say("bot", reason=words.reason(reason))]
     if ctx.order_number:
-        parts.append(f"order {ctx.order_number}")
-    if ctx.intents:
-        parts.append("intents " + ",".join(ctx.intents[-5:]))
+        parts.append(words.say("order", order=ctx.order_number))
+    if intents:
+        # The topics, not the yes and no answers in between: the agent reads them.
+        parts.append(words.say("intents", intents=words.intents(intents[-5:])))
     if dialogue.callback_id is not None:
         # The agent must know the caller is still to be called back; taking the call
         # closes the request (agi/controller.py: agent), so they need not cancel it.
-        parts.append(f"callback {dialogue.callback_id} booked, closed if you take the call")
-    if ctx.last_caller_text:
-        parts.append(f"said: {ctx.last_caller_text}")
+        parts.append(words.say("callback_held", callback=dialogue.callback_id))
     return HandoffContext(
         intent=intents[-1] if intents else (ctx.intents[-1] if ctx.intents else ""),
         case_id=ctx.case_id or "",
-        summary="; ".join(parts),
+        summary=words.summary(parts, said=ctx.last_caller_text or ""),
         callback_id=dialogue.callback_id,
     )
 
@@ -46,6 +49,19 @@ def handoff(
         reason=reason,
         outcome=ended,
         callback_id=dialogue.callback_id,
+    )
+
+
+def keeps_waiting(dialogue: Dialogue, reason: str) -> BotOutcome:
+    """The caller chose to keep waiting at the overflow offer (or gave no usable answer):
+    back to the queue, with the offer's answer for whoever takes the call."""
+    words = agent_words(dialogue.config.language)
+    return BotOutcome(
+        Route.WAIT,
+        HandoffContext(
+            summary=words.say("offer", reason=words.reason(reason)), priority=RETURN_PRIORITY
+        ),
+        reason=f"offer: {reason}",
     )
 
 
@@ -71,7 +87,9 @@ def outcome(dialogue: Dialogue, reason: str = "") -> BotOutcome:
             Route.DONE,
             HandoffContext(
                 intent=Intent.CALLBACK_REQUEST,
-                summary=f"callback request {result.callback_id} recorded by the bot",
+                summary=agent_words(dialogue.config.language).say(
+                    "callback_recorded", callback=result.callback_id
+                ),
             ),
             reason=f"callback {result.callback_id} recorded",
             outcome=CallOutcome.CALLBACK,

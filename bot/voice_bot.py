@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from bot.assembly import SpeechModels
-from bot.bot_outcome import handoff, outcome
+from bot.bot_outcome import handoff, keeps_waiting, outcome
 from bot.dialogue.inputs import CallerInput, Dtmf, Silence, TextTurn
 from bot.dialogue.machine import Dialogue
 from bot.dialogue.offer import OFFER_ATTEMPTS, OfferAnswer, offer_answer
@@ -73,7 +73,6 @@ from bot.turn_taking import EarlyAnswerRules, TurnSoFar, answer_early
 from bot.types import ParsedIntent, Reply
 from spillway.audio import AudioChunk
 from spillway.call import (
-    RETURN_PRIORITY,
     BotOutcome,
     CallContext,
     CallEvent,
@@ -81,7 +80,6 @@ from spillway.call import (
     CallOutcome,
     CallStage,
     EventSink,
-    HandoffContext,
     Route,
 )
 from spillway.media import MediaEnd, MediaSession
@@ -297,11 +295,7 @@ class SpeechBot:
             return _fixed(say("offer_bot"), greeting.action)
         # Keep waiting: chosen, or no usable answer twice (never dropped).
         await self._speak(bc, _fixed(say("offer_wait"), "offer_wait"))
-        return BotOutcome(
-            Route.WAIT,
-            HandoffContext(summary=f"overflow offer: {answer.reason}", priority=RETURN_PRIORITY),
-            reason=f"offer: {answer.reason}",
-        )
+        return keeps_waiting(dialogue, answer.reason)
 
     async def _understand_and_decide(
         self, bc: _BotCall, event: CallerInput, *, synthetic: bool = False

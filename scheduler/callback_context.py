@@ -3,7 +3,8 @@
 A bot hand-over gives the agent the SPILLWAY_* variables and the
 ``SpillwayHandoff`` event; a callback gives the same, built here from the
 request (its reason and the context its source stored), and the topic the
-customer's announcement names ("returning your call about your order").
+customer's announcement names ("returning your call about your order"). A request
+with no summary of its own gets one in the shop's language (spillway/handover_words.py).
 Pure: a request row's values in, the dial order's fields out.
 """
 
@@ -16,6 +17,8 @@ from typing import Any
 
 from dialplan.sounds import callback_topic
 from spillway.call import HandoffContext
+from spillway.handover_words import agent_words
+from spillway.language_pack import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +44,13 @@ def _text(value: Any) -> str:
 
 
 def callback_brief(
-    request_id: int, reason: str | None, context: str | Mapping[str, Any] | None
+    request_id: int,
+    reason: str | None,
+    context: str | Mapping[str, Any] | None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> CallbackBrief:
-    """The brief for a request, from its ``reason`` and stored ``context`` (JSON or a mapping)."""
+    """The brief for a request, from its ``reason`` and stored ``context`` (JSON or a
+    mapping); a summary the context does not carry is written in ``language``."""
     data = _context(context)
     reason = reason or ""
     topic = callback_topic(reason, data)
@@ -58,14 +65,13 @@ def callback_brief(
     case = _text(data.get("case_id")) or _text(data.get("order_number"))
     summary = _text(data.get("summary"))
     if not summary:
-        parts = [f"callback request {request_id}"]
+        words = agent_words(language)
+        parts = [words.say("callback_request", callback=request_id)]
         if reason and reason != intent:
-            parts.append(reason)
+            # An intent in the console's words; the intake's codes and a shop's text as stored.
+            parts.append(words.say("request_reason", reason=words.intents([reason])))
         order = _text(data.get("order_number"))
         if order:
-            parts.append(f"order {order}")
-        said = _text(data.get("last_caller_text"))
-        if said:
-            parts.append(f'said "{said}"')
-        summary = "; ".join(parts)
+            parts.append(words.say("order", order=order))
+        summary = words.summary(parts, said=_text(data.get("last_caller_text")))
     return CallbackBrief(topic, HandoffContext(intent=intent, case_id=case, summary=summary))

@@ -63,6 +63,7 @@ from scheduler.timing.slot_policy import ModelNotFittedYet
 from spillway import request_problem as problem
 from spillway.caller_id import SANDBOX_CALLER_ID
 from spillway.errors import StorageError
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.leases import LeaseSpec
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, Row, Transaction, is_storage_fault
@@ -92,6 +93,8 @@ class DialerConfig:
     policy: str = "predicted"
     # callbacks.signal_horizon_days: how far back the customer's signals are read for planning.
     signal_horizon_s: float = 90 * 86400.0
+    # shop.language: the agent's summary of a request that carries none is written in it.
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
     def from_settings(cls, settings: Settings, *, node: str = "") -> DialerConfig:
@@ -113,6 +116,7 @@ class DialerConfig:
             hash_key=settings.gdpr.hash_key_bytes(),
             policy=cb.policy,
             signal_horizon_s=cb.signal_horizon_days * 86400.0,
+            language=settings.shop.language,
         )
 
     @property
@@ -412,7 +416,7 @@ class Dialer:
             row["phone"],
             row["attempts"],
             now,
-            callback_brief(row["id"], row["reason"], row["context"]),
+            callback_brief(row["id"], row["reason"], row["context"], self.config.language),
         )
         when = local(now, facts.timezone)
         tx.insert(

@@ -25,8 +25,18 @@ from bot.dialogue.inputs import Dtmf
 from bot.dialogue.machine import Dialogue
 from bot.dialogue.prompts import say, use_language
 from scheduler.requests import RequestStatus, close_served
-from spillway.call import BotOutcome, CallEventKind, CallOutcome, HandoffContext, Route
+from spillway.call import (
+    MAX_SUMMARY_CHARS,
+    BotOutcome,
+    CallEventKind,
+    CallOutcome,
+    HandoffContext,
+    Route,
+    clean_value,
+)
 from spillway.console_text import load_console_text
+from spillway.handover_words import agent_words
+from spillway.language_pack import load_pack
 from spillway.request_problem import SERVED_INBOUND, problem_code
 from spillway.storage import AsyncStore, SqliteStore
 from tests.conftest import make_settings
@@ -129,7 +139,9 @@ async def test_a_hand_over_without_a_callback_says_nothing_of_one(
     ended = outcome(d)
     assert ended.callback_id is None and ended.handoff.callback_id is None
     assert ended.handoff.channel_variables()["__SPILLWAY_HELD_CALLBACK"] == ""
-    assert "callback" not in ended.handoff.summary
+    # Nothing of a booked callback (the pack's sentence after its id).
+    held = load_pack(language).prompts["agent_callback_held"].text.split("{callback}")[1]
+    assert held.strip() and held not in ended.handoff.summary
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -140,10 +152,12 @@ async def test_the_agent_and_the_call_record_are_told_of_the_booked_callback(
     ended = outcome(d)
     assert (ended.route, ended.call_outcome) == (Route.HANDOFF, CallOutcome.HANDOFF)
     assert ended.callback_id == d.callback_id == ended.handoff.callback_id
-    assert f"callback {d.callback_id} booked" in ended.handoff.summary
+    # In the caller's language, as the agent reads it (tests/test_agent_summary.py).
+    held = agent_words(language).say("callback_held", callback=d.callback_id)
+    assert held in ended.handoff.summary
     variables = ended.handoff.channel_variables()
     assert variables["__SPILLWAY_HELD_CALLBACK"] == str(d.callback_id)
-    assert f"callback {d.callback_id}" in variables["__SPILLWAY_SUMMARY"]
+    assert clean_value(held, MAX_SUMMARY_CHARS) in variables["__SPILLWAY_SUMMARY"]
 
 
 # -- the pure decision and the close ---------------------------------------------------

@@ -36,6 +36,7 @@ from scheduler.requests import RequestSource
 from scheduler.rules import CallingRules
 from scheduler.spool import import_spool
 from spillway.audio import SLIN8
+from spillway.handover_words import agent_words
 from spillway.storage import AsyncStore, SqliteStore
 from tests.call_harness import (
     SimCall,
@@ -402,10 +403,13 @@ async def test_the_agent_who_takes_a_callback_gets_its_context_and_a_whisper(
     finally:
         await clear_channels(pbx)
         await apply_settings(pbx, routing_settings(pbx.settings))
+    words = agent_words(DialerConfig().language)
     for event in (handoff, agent):
         assert event["Intent"] == "order_status", event
         assert event["CaseId"] == "C-77", event
         assert event["Caller"] == phone, event
-        assert "callback request" in event["Summary"] and "order 10043" in event["Summary"]
+        # The summary in the dialler's language (DialerConfig's default: English).
+        assert words.say("callback_request", callback=request_id) in event["Summary"], event
+        assert words.say("order", order="10043") in event["Summary"], event
     assert handoff["Source"] == "callback" and handoff["RequestId"] == str(request_id)
     assert whisper["Topic"] == "order" and whisper["Played"] == "SUCCESS", whisper

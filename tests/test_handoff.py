@@ -16,6 +16,7 @@ from scheduler import intake
 from scheduler.intake import NewRequest
 from scheduler.requests import RequestSource
 from spillway.call import BotOutcome, CallContext, EventSink, HandoffContext, Route
+from spillway.handover_words import agent_words
 from spillway.media import MediaSession
 from spillway.storage import SqliteStore
 from tests.call_harness import routing_harness, wait_event
@@ -59,7 +60,8 @@ async def test_bot_transfer_lands_in_queue_with_context_on_agent_channel(
             )
             assert answered["Intent"] == "agent_request"
             assert answered["CaseId"] == f"C-{call.call_id[-8:]}"
-            assert answered["Summary"] == "Caller asked for a person from the bot menu"
+            # The menu bot's language (English unless told): the pack's sentence.
+            assert answered["Summary"] == agent_words("en").say("menu_person")
             assert answered["Caller"] == "4588888888"
             # And readable on the live agent channel through AMI.
             agent_channel = answered["Channel"]

@@ -140,8 +140,10 @@ def test_a_callback_carries_what_a_bot_hand_over_carries() -> None:
     assert brief.topic == "order"
     assert brief.handoff.intent == "order_status"
     assert brief.handoff.case_id == "10043"
+    # In the dialler's language (English unless told; Danish: tests/test_agent_summary.py).
     assert brief.handoff.summary == (
-        'callback request 12; callback_request; order 10043; said "where is, my order"'
+        "Callback request 12. Reason: callback request. Order 10043. "
+        "Caller said: where is, my order"
     )
     order = DialOrder(
         "cb-1", 12, "+4520123456", "PJSIP/{e164}@trunk", "Shop <1>", 30, 60,
@@ -152,14 +154,14 @@ def test_a_callback_carries_what_a_bot_hand_over_carries() -> None:
     assert variables["__SPILLWAY_CASE_ID"] == "10043"
     # Cleaned as a hand-over's are: a comma would split a dialplan argument.
     assert "," not in variables["__SPILLWAY_SUMMARY"]
-    assert "order 10043" in variables["__SPILLWAY_SUMMARY"]
+    assert "Order 10043" in variables["__SPILLWAY_SUMMARY"]
     assert variables["__SPILLWAY_CALLER"] == "+4520123456"
     assert variables["__SPILLWAY_CALL_ID"] == "cb-1"
     assert variables["__SPILLWAY_CB_TOPIC"] == "order"
     assert "SPILLWAY_PRIO" not in variables  # the callback's priority is SPILLWAY_CB_PRIO
     # A request with nothing known still says which request it is.
     plain = callback_brief(3, "", None)
-    assert plain.topic == "" and plain.handoff == HandoffContext(summary="callback request 3")
+    assert plain.topic == "" and plain.handoff == HandoffContext(summary="Callback request 3")
 
 
 def test_the_menu_offers_the_bot_only_when_choosing_it_reaches_the_bot() -> None:

@@ -14,46 +14,14 @@ is shown as written.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from scheduler.simulation.label import SimulationLabel, read_label
 from spillway.console_text import ConsoleText
 
+# A hand-over reason's words are also the agent's (the hand-over summary): they live
+# beside it, below the bot and the menu.
+from spillway.handover_words import ReasonWords, code_key, handoff_words
 
-@dataclass(frozen=True, slots=True)
-class ReasonWords:
-    """A stored reason as a page shows it."""
-
-    words: str  # in the console's language
-    detail: str  # what the code carries beyond the words ("" when nothing)
-    stored: str  # the value as stored (for a tooltip, and the CSV export)
-
-
-def code_key(stored: str) -> str:
-    """A stored phrase as a pack key: "too many turns" is ``too_many_turns``."""
-    return re.sub(r"\W+", "_", stored.strip().lower()).strip("_")
-
-
-# Codes with a part the pack has no words for: (pattern, the pack key, the group with the detail).
-_HANDOFF_PATTERNS = (
-    (re.compile(r"bot error: (?P<detail>.+)"), "bot_error"),
-    (re.compile(r"media (?P<detail>\w+)"), "media"),
-    (re.compile(r"transfer_(?P<detail>\w+)"), "transfer_other"),
-)
-
-
-def handoff_words(text: ConsoleText, stored: str | None) -> ReasonWords:
-    """A call's hand-over reason (``None`` or "unknown": none was recorded)."""
-    raw = (stored or "").strip()
-    key = code_key(raw) or "unknown"
-    if f"handoff_reason.{key}" in text.strings:
-        return ReasonWords(text(f"handoff_reason.{key}"), "", raw)
-    for pattern, group in _HANDOFF_PATTERNS:
-        found = pattern.fullmatch(raw)
-        if found:
-            return ReasonWords(text(f"handoff_reason.{group}"), found.group("detail"), raw)
-    return ReasonWords(text("handoff_reason.unlisted"), raw, raw)
+__all__ = ["ReasonWords", "code_key", "handoff_words", "request_words", "simulation_words"]
 
 
 def request_words(text: ConsoleText, stored: str | None) -> ReasonWords:

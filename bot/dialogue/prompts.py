@@ -76,8 +76,8 @@ _FIXED_OPENERS = (
 
 # Pack families that are written, never spoken: the timing explanation, the
 # simulator's report, the data-protection export's purposes, the calling rules'
-# reasons (callbacks explain) and text messages.
-_NOT_SPOKEN = ("explain_", "sim_", "purpose_", "rule_", "sms_")
+# reasons (callbacks explain), text messages and the agent's hand-over summary.
+_NOT_SPOKEN = ("explain_", "sim_", "purpose_", "rule_", "sms_", "agent_")
 
 
 def _spoken_by_the_bot(key: str) -> bool:
