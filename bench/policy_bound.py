@@ -52,6 +52,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -211,29 +212,31 @@ class BoundPolicyFactory:
         )
 
 
-def first_attempts(run: SimRun) -> dict[str, float]:
-    """What the first attempts were worth by the customers' true probabilities, without
-    the answers' draws (every request counts, one never called as 0):
+@dataclass(frozen=True, slots=True)
+class FirstCall:
+    """A request's first call, by the customer's truth: what it was worth undrawn."""
 
-    - ``expected_first_attempt_contact``: the mean true P(answer) in the hour of each
-      request's first call, a season's true factor included;
-    - ``rule_value``: that times the lead value the slot policy weighs the hour by
-      (halved every patience from the request, a quarter less past its deadline): the
-      quantity the rule maximises, so the bound's is at least any learner's;
-    - ``hours_to_first_attempt``: the mean wait for the first call (requests called).
-    """
+    segment: str
+    local_hour: int
+    wait_s: float  # from the request to the call
+    p: float  # the true P(answer) in the hour called, a season's true factor included
+    lead: float  # the lead value the slot policy weighs the hour by
+
+
+def first_calls(run: SimRun) -> dict[int, FirstCall]:
+    """Each called request's first call (by request id): the customer's true probability
+    in its hour and the lead value (halved every patience from the request, a quarter
+    less past its deadline) that the slot policy multiplies it by."""
     world, people = run.world, run.people
     patience_s = patience_hours(world) * HOUR_S
-    contact = value = waited = 0.0
-    called = 0
+    found: dict[int, FirstCall] = {}
     for attempt in run.attempts:
         if attempt.attempt_no != 1:
             continue
         request = run.requests[attempt.request]
         segment = world.segments[int(people.segment[attempt.customer])]
-        p = float(
-            people.truth[attempt.customer, slot_of(attempt.local_weekday, attempt.local_hour)]
-        )
+        slot = slot_of(attempt.local_weekday, attempt.local_hour)
+        p = float(people.truth[attempt.customer, slot])
         if attempt.season is not None:
             factor = next(s.answer_factor for s in segment.seasons if s.name == attempt.season)
             p = min(MAX_PROB, p * factor)
@@ -241,15 +244,26 @@ def first_attempts(run: SimRun) -> dict[str, float]:
         lead = 0.5 ** (wait_s / patience_s)
         if attempt.at > request.deadline_at:
             lead *= PAST_DEADLINE
-        contact += p
-        value += p * lead
-        waited += wait_s
-        called += 1
+        found[attempt.request] = FirstCall(segment.name, attempt.local_hour, wait_s, p, lead)
+    return found
+
+
+def first_attempts(run: SimRun) -> dict[str, float]:
+    """What the first attempts were worth by the customers' true probabilities, without
+    the answers' draws (every request counts, one never called as 0):
+
+    - ``expected_first_attempt_contact``: the mean true P(answer) in the hour of each
+      request's first call, a season's true factor included;
+    - ``rule_value``: that times the lead value the slot policy weighs the hour by: the
+      quantity the rule maximises, so the bound's is at least any learner's;
+    - ``hours_to_first_attempt``: the mean wait for the first call (requests called).
+    """
+    calls = list(first_calls(run).values())
     n = len(run.requests) or 1
     return {
-        "expected_first_attempt_contact": contact / n,
-        "rule_value": value / n,
-        "hours_to_first_attempt": waited / HOUR_S / (called or 1),
+        "expected_first_attempt_contact": sum(c.p for c in calls) / n,
+        "rule_value": sum(c.p * c.lead for c in calls) / n,
+        "hours_to_first_attempt": sum(c.wait_s for c in calls) / HOUR_S / (len(calls) or 1),
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.bound_check import likelihood
 from bench.policy_bound import (
     BoundPolicyFactory,
     PosteriorBeliefs,
@@ -160,3 +161,22 @@ def test_a_longer_patience_makes_the_bound_wait_for_likelier_hours() -> None:
     patient = first_attempts(simulate(world, BoundPolicyFactory(256, patience_hours=96)))
     assert patient["hours_to_first_attempt"] > own["hours_to_first_attempt"]
     assert patient["expected_first_attempt_contact"] > own["expected_first_attempt_contact"]
+
+
+def test_the_bounds_signal_likelihood_is_the_simulators() -> None:
+    world = World.model_validate(
+        small_world(
+            segments=[
+                {
+                    **small_world()["segments"][0],  # type: ignore[index]
+                    "signals": {"history_days": 28, "web_visits_per_week": 20, "fidelity": 0.6},
+                }
+            ]
+        )
+    )
+    found = likelihood(world, 0, scale=1.0)
+    assert found["events"] > 50_000
+    # The events' hours against the bound's model: a chi-square near its degrees of
+    # freedom (its standard deviation is about 18 here); a model off by one hour, or
+    # with the waking hours wrong, is thousands off.
+    assert abs(found["chi2"] - found["dof"]) < 80
