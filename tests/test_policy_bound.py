@@ -3,7 +3,10 @@
 Its prior samples are drawn as the world draws its customers (checked
 against :func:`scheduler.simulation.world.population`); with no noise and no peaks the
 posterior is the segment's curve and the run is segment_oracle's to the
-last call; history moves a customer's posterior the way their answers say.
+last call; history moves a customer's posterior the way their answers say. What a
+run's first attempts were worth without the answers' draws is the true probability
+in the hour called (a season's factor included), and the rule's value that times the
+lead value; the patience the bound is given moves its calls later.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.policy_bound import BoundPolicyFactory, PosteriorBeliefs, gap_closed, prior_samples
+from bench.bound_check import likelihood
+from bench.policy_bound import (
+    BoundPolicyFactory,
+    PosteriorBeliefs,
+    first_attempts,
+    gap_closed,
+    prior_samples,
+)
 from scheduler.simulation.report import kpis
 from scheduler.simulation.simulator import PolicyName, SimAttempt, simulate
 from scheduler.simulation.world import World, population
@@ -124,3 +134,49 @@ def test_with_seasons_and_without_noise_the_bound_is_segment_oracle_call_for_cal
     bound = kpis(simulate(world, BoundPolicyFactory(64)))
     oracle = kpis(simulate(world, PolicyName.SEGMENT_ORACLE))
     assert _without_policy(bound) == _without_policy(oracle)
+
+
+def test_first_attempts_are_worth_the_true_probability_in_the_hour_called() -> None:
+    # Every customer answers 30 % of calls at every hour, and a third as often in the
+    # first week's season: a first call is worth 0.3, or 0.1 in the season, whenever
+    # it is placed, and the rule calls at once (no hour is likelier than now).
+    world = _with_a_season(
+        1 / 3, answer_prob=[[0.3] * 24] * 7, customer_noise=0.0, personal_peak=None
+    )
+    run = simulate(world, PolicyName.SEGMENT_ORACLE)
+    first = [a for a in run.attempts if a.attempt_no == 1]
+    in_season = sum(a.season == "ferie" for a in first)
+    assert 0 < in_season < len(first)
+    worth = first_attempts(run)
+    expected = (0.1 * in_season + 0.3 * (len(first) - in_season)) / len(run.requests)
+    assert worth["expected_first_attempt_contact"] == pytest.approx(expected)
+    # Called within minutes of asking: the lead value is all but whole.
+    assert worth["hours_to_first_attempt"] < 0.5
+    assert 0.98 * expected < worth["rule_value"] < expected
+
+
+def test_a_longer_patience_makes_the_bound_wait_for_likelier_hours() -> None:
+    world = World.model_validate(small_world())
+    own = first_attempts(simulate(world, BoundPolicyFactory(256)))
+    patient = first_attempts(simulate(world, BoundPolicyFactory(256, patience_hours=96)))
+    assert patient["hours_to_first_attempt"] > own["hours_to_first_attempt"]
+    assert patient["expected_first_attempt_contact"] > own["expected_first_attempt_contact"]
+
+
+def test_the_bounds_signal_likelihood_is_the_simulators() -> None:
+    world = World.model_validate(
+        small_world(
+            segments=[
+                {
+                    **small_world()["segments"][0],  # type: ignore[index]
+                    "signals": {"history_days": 28, "web_visits_per_week": 20, "fidelity": 0.6},
+                }
+            ]
+        )
+    )
+    found = likelihood(world, 0, scale=1.0)
+    assert found["events"] > 50_000
+    # The events' hours against the bound's model: a chi-square near its degrees of
+    # freedom (its standard deviation is about 18 here); a model off by one hour, or
+    # with the waking hours wrong, is thousands off.
+    assert abs(found["chi2"] - found["dof"]) < 80
