@@ -67,7 +67,15 @@ def setup_logging(settings: LoggingSettings, *, verbose: bool = False) -> None:
         handler.setFormatter(_JsonFormatter())
     else:
         # stderr, like the JSON lines: stdout is for what a command prints.
-        handler = RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)
+        # ISO times (Rich's default is the locale's, "12/06/26" in C: June to a Dane);
+        # Rich prints the level itself, so the message without logging's "INFO:name:".
+        handler = RichHandler(
+            console=Console(stderr=True),
+            show_path=False,
+            rich_tracebacks=False,
+            log_time_format="%Y-%m-%d %H:%M:%S",
+        )
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     handler.addFilter(MaskPhoneNumbers())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     # panoramisk and httpx are chatty at INFO (every reconnect, every request).

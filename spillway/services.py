@@ -109,7 +109,7 @@ def services(settings: Settings) -> list[Service]:
         ),
         Service(
             "web",
-            "Spillway web application (callback API, metrics)",
+            "Spillway web application (operations console, callback API, metrics)",
             "web serve",
             settings.web.port,
         ),
