@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 from cli.main import app
 from spillway.errors import ConfigError
 from spillway.services import wait_for_port
+from tests.conftest import HOST_CALLER_ID, HOST_DIAL_STRING
 
 SERVICES = ("serve", "scheduler", "web", "nlu")
 
@@ -300,3 +301,28 @@ def test_the_home_folder_warning_is_in_the_admins_language(
     done = CliRunner().invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
     assert f"/root/.cache/spillway/venv/bin/python {said}" in " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "has pbx.mode: sandbox, the development Asterisk"),
+        ("da", "har pbx.mode: sandbox, den Asterisk til udvikling"),
+    ],
+)
+def test_units_from_a_sandbox_configuration_are_warned_of(
+    tmp_path: Path, language: str, said: str
+) -> None:
+    """The default pbx.mode is the sandbox, for trying Spillway out: services written from
+    it would never reach the PBX they are installed beside."""
+    done, _ = _units_with(tmp_path, f"web:\n  language: {language}\n")
+    assert done.exit_code == 0, done.output
+    assert said in done.stderr
+    assert "pbx.mode: host" in done.stderr
+    host = (
+        f"web:\n  language: {language}\npbx:\n  mode: host\n  host: 10.0.0.5\n"
+        f"callbacks:\n  dial_string: '{HOST_DIAL_STRING}'\n  caller_id: '{HOST_CALLER_ID}'\n"
+    )
+    done, _ = _units_with(tmp_path, host)
+    assert done.exit_code == 0, done.output
+    assert "pbx.mode: sandbox" not in done.stderr

@@ -74,6 +74,14 @@ def install_services(
             markup=False,
             soft_wrap=True,
         )
+    if settings.pbx.mode == "sandbox":
+        # The default, for trying Spillway out: services on a real PBX want pbx.mode: host.
+        warn.print(
+            t("cli.services.sandbox_mode", source=read or t("cli.services.no_config")),
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
     if layout.python.is_relative_to("/home") or layout.python.is_relative_to("/root"):
         # Said first, and on stderr, so a --dry-run's units on stdout stay clean.
         warn.print(
