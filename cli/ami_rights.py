@@ -17,7 +17,6 @@ from dialplan.ami_users import admin_endpoint
 from dialplan.render import REQUIRED_MODULES
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.errors import SpillwayError
-from spillway.paths import secrets_file
 from spillway.settings import Settings
 
 # A right that reaches beyond placing calls, and an action that only it allows
@@ -55,8 +54,8 @@ async def check_ami_rights(settings: Settings) -> Check:
             name,
             True,
             t("cli.doctor.rights_no_secret", user=user),
-            # Secrets never go in the YAML (the config refuses them there).
-            t("cli.doctor.rights_no_secret_fix", file=secrets_file()),
+            # The login check's own fix (the list of fixes says it once).
+            settings.ami_secret_hint().said(t),
             warning=True,
         )
     try:

@@ -19,6 +19,7 @@ import httpx
 from cli.admin_words import admin_words
 from scheduler.dialer import settings_status_report
 from spillway.ami import AmiClient, AmiEndpoint
+from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
 from spillway.settings import Settings
 from spillway.storage import open_store
@@ -244,6 +245,16 @@ def fallback_in_use(settings: Settings) -> str | None:
     return language
 
 
+def unreachable_words(t: ConsoleText, exc: BaseException) -> str:
+    """Why a service did not answer, in the admin's words (a library's English, such as
+    httpx's "All connection attempts failed", says nothing a Danish admin can act on)."""
+    if isinstance(exc, (ConnectionRefusedError, httpx.ConnectError)):
+        return t("cli.doctor.refused")
+    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
+        return t("cli.doctor.no_answer_in_time")
+    return str(exc) or type(exc).__name__
+
+
 async def check_nlu(settings: Settings) -> Check:
     """Rasa serving the shop's language; when it is not asked (``nlu.rasa_url`` empty) or
     does not answer, the fallback classifier serves: OK, and a warning with how to start
@@ -263,7 +274,7 @@ async def check_nlu(settings: Settings) -> Check:
     try:
         model = await served_nlu_model(settings)
     except (httpx.HTTPError, ValueError) as exc:
-        down = f"{settings.nlu.rasa_url}: {exc or type(exc).__name__}"
+        down = f"{settings.nlu.rasa_url}: {unreachable_words(t, exc)}"
         if fallback is None:
             return Check(name, False, down, "spillway nlu serve")
         serves = t("cli.doctor.nlu_fallback_serves", down=down, language=fallback)
@@ -362,7 +373,9 @@ async def check_controller(settings: Settings) -> Check:
     try:
         _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2.0)
     except (OSError, TimeoutError) as exc:
-        down = t("cli.doctor.controller_down", host=host, port=port, error=type(exc).__name__)
+        down = t(
+            "cli.doctor.controller_down", host=host, port=port, error=unreachable_words(t, exc)
+        )
         return Check(name, False, down, "spillway serve")
     writer.close()
     return Check(name, True, t("cli.doctor.controller_up", host=host, port=port))

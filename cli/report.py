@@ -41,8 +41,8 @@ def print_checks(console: Console, checks: list[Check], text: ConsoleText | None
     if fixes:
         # Each on one unbroken line, to copy from any terminal width.
         console.print(t("cli.doctor.fixes"), markup=False)
-        for check in fixes:
-            console.print(f"  {check.fix}", markup=False, soft_wrap=True, highlight=False)
+        for fix in dict.fromkeys(check.fix for check in fixes):  # each once, in order
+            console.print(f"  {fix}", markup=False, soft_wrap=True, highlight=False)
     ok = all(c.ok for c in checks)
     console.print(summary_line(checks, t))
     return ok

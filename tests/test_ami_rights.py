@@ -157,11 +157,14 @@ def test_a_bad_ami_permit_names_the_key(tmp_path: Path, value: list[str], proble
 async def test_the_missing_secret_hint_names_the_environment_or_the_secrets_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Secrets never go in the YAML: the hint must not send the admin there."""
+    """Secrets never go in the YAML: the hint must not send the admin there. On a real PBX
+    it names the secrets file; in the sandbox, the command that makes the secret."""
     from cli.ami_rights import check_ami_rights
 
     monkeypatch.setenv("SPILLWAY_SECRETS_FILE", str(tmp_path / "secrets.env"))
-    check = await check_ami_rights(Settings())
+    check = await check_ami_rights(host_settings(pbx={"ami_secret": None}))
     assert "SPILLWAY_PBX__AMI_SECRET" in check.fix
     assert str(tmp_path / "secrets.env") in check.fix
     assert "set pbx.ami_secret" not in check.fix
+    sandbox = await check_ami_rights(Settings())
+    assert sandbox.fix.startswith("`spillway pbx sandbox up`"), sandbox.fix

@@ -132,6 +132,14 @@ def test_the_pbx_and_voice_checks_speak_the_admins_language(
         assert name in shown_names, (name, shown_names)
     for detail in details:
         assert detail in shown_details, (detail, shown_details)
+    # Without a secret the rights check has the login check's fix, and the list of what
+    # to run says it once (it gave two different fixes for the one missing secret).
+    login, rights = checks[0], checks[1]
+    assert rights.fix == login.fix
+    console = Console(width=200, record=True, color_system=None)
+    print_checks(console, checks, admin_words(settings))
+    listed = console.export_text().split(admin_words(settings)("cli.doctor.fixes"))[1]
+    assert listed.count(login.fix) == 1, listed
 
 
 @pytest.mark.parametrize(
