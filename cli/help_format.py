@@ -1,19 +1,26 @@
-"""How `--help` shows flags: a flag takes no value, so no type is printed beside it.
+"""How `--help` shows flags and the list of commands, in one place for every command.
 
 Typer 0.29's Rich help prints a type for every option, flags included, so every
 ``--json``, ``--force`` and ``--backup/--no-backup`` (and ``--help`` itself) read
 ``<bool>``, as if they wanted a value. Typer's own plain help already leaves the
 type out for flags and counters (``TyperOption.get_help_record``); this applies
-the same rule to the Rich help, in one place, for every command.
+the same rule to the Rich help.
+
+In the Rich markup mode Typer also keeps a docstring's line breaks in a group's list
+of commands ("a database with" / "data is backed up first"), where its other modes
+join them; the list here joins them too.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from typer import rich_utils
 from typer.core import TyperArgument, TyperOption
 
 _typed = TyperOption.display_type_rich
+_command_help = rich_utils._make_command_help
 _typed_argument = TyperArgument.display_type_rich
 
 
@@ -36,3 +43,16 @@ def no_types_on_flags() -> None:
     values as ``<str>...`` (idempotent)."""
     TyperOption.display_type_rich = _flag_has_no_type  # type: ignore[method-assign]
     TyperArgument.display_type_rich = _words_not_a_python_list  # type: ignore[method-assign,assignment]
+
+
+def _summary_on_its_lines(*, help_text: str, markup_mode: Any) -> Any:
+    # The first paragraph is the summary; a "\b" paragraph keeps its breaks, as in click.
+    first = inspect.cleandoc(help_text).split("\n\n")[0]
+    if not first.startswith("\b"):
+        first = " ".join(first.split("\n"))
+    return _command_help(help_text=first, markup_mode=markup_mode)
+
+
+def summaries_joined() -> None:
+    """Make a group's list of commands show each summary as running text (idempotent)."""
+    rich_utils._make_command_help = _summary_on_its_lines

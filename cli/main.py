@@ -17,12 +17,13 @@ from rich.console import Console
 
 from cli.command_index import PRETTY_EXCEPTIONS, RICH_MARKUP_MODE, LazyGroup
 from cli.context import AppContext, app_context, last_settings
-from cli.help_format import no_types_on_flags
+from cli.help_format import no_types_on_flags, summaries_joined
 from spillway import __version__
 from spillway.errors import ConfigError, SpillwayError
 from spillway.logs import setup_logging
 
 no_types_on_flags()  # before any help is printed
+summaries_joined()
 
 app = typer.Typer(
     help="Spillway: a local-first overflow voice bot and smart-callback engine for Asterisk.",

@@ -112,3 +112,11 @@ def test_chat_is_a_command_without_subcommands() -> None:
     said = runner.invoke(app, ["chat", "--help"]).output
     assert "COMMAND [ARGS]" not in said
     assert "--script" in said and "--live" in said
+
+
+def test_a_groups_list_of_commands_shows_each_summary_as_running_text() -> None:
+    """A docstring's line breaks are the source's, not the terminal's: the list of
+    commands joined them mid-sentence ("a database with" / "data is backed up first")."""
+    result = runner.invoke(app, ["db", "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "a database with data is backed up first" in result.output, result.output
