@@ -14,13 +14,14 @@ join them; the list here joins them too.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
-from typer import rich_utils
-from typer.core import TyperArgument, TyperOption
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 _typed = TyperOption.display_type_rich
-_command_help = rich_utils._make_command_help
+_group_help = TyperGroup.format_help
+_typer_summary: Callable[..., Any] | None = None  # Typer's own, once its Rich help is loaded
 _typed_argument = TyperArgument.display_type_rich
 
 
@@ -50,9 +51,22 @@ def _summary_on_its_lines(*, help_text: str, markup_mode: Any) -> Any:
     first = inspect.cleandoc(help_text).split("\n\n")[0]
     if not first.startswith("\b"):
         first = " ".join(first.split("\n"))
-    return _command_help(help_text=first, markup_mode=markup_mode)
+    assert _typer_summary is not None  # set before Typer is pointed here
+    return _typer_summary(help_text=first, markup_mode=markup_mode)
+
+
+def _group_help_joined(self: TyperGroup, ctx: Any, formatter: Any) -> None:
+    # Typer's Rich help module is imported only when a group's help is printed: at
+    # startup it would cost every command tens of milliseconds.
+    global _typer_summary
+    from typer import rich_utils
+
+    if rich_utils._make_command_help is not _summary_on_its_lines:
+        _typer_summary = rich_utils._make_command_help
+        rich_utils._make_command_help = _summary_on_its_lines
+    _group_help(self, ctx, formatter)
 
 
 def summaries_joined() -> None:
     """Make a group's list of commands show each summary as running text (idempotent)."""
-    rich_utils._make_command_help = _summary_on_its_lines
+    TyperGroup.format_help = _group_help_joined  # type: ignore[method-assign]
