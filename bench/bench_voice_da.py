@@ -15,6 +15,7 @@ import argparse
 import statistics
 import time
 
+from bot.dialogue.caller_notice import caller_notice
 from bot.speech.espeak_tts import EspeakTts
 from spillway.language_pack import load_pack
 
@@ -24,9 +25,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     pack = load_pack("da")
+    notice = caller_notice(pack, enabled=True, privacy_url=None)  # as on the default settings
     texts = [
-        pack.say("offer"),
-        pack.say("greet", shop="Spillway Demo Shop"),
+        pack.say("offer", notice=notice),
+        pack.say("greet", shop="Spillway Demo Shop", notice=notice),
         pack.say("reprompt_unclear"),
     ]
     tts = EspeakTts(pack.voices["espeak"])

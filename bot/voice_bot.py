@@ -178,7 +178,7 @@ class SpeechBot:
         worth rendering early."""
         dialogue = self.dialogues(caller_id=None, call_id="prompt-warm-up")
         greeting = await dialogue.start()
-        return [greeting.text, *fixed_prompts(dialogue.config.shop_name)]
+        return [greeting.text, *fixed_prompts(dialogue.config.shop_name, dialogue.config.notice())]
 
     async def run(self, media: MediaSession, call: CallContext, sink: EventSink) -> BotOutcome:
         self.calls += 1
@@ -249,7 +249,8 @@ class SpeechBot:
         the caller chose the bot, the dialogue's first reply to speak.
         """
         await bc.event(CallEventKind.OFFER, transport=bc.call.transport)
-        prompt = say("offer")
+        # The caller's answer is kept in the transcript: the offer says so (Art. 13).
+        prompt = say("offer", notice=bc.dialogue.config.notice())
         answer = OfferAnswer(None, "no answer")
         event: CallerInput = Silence()
         for _attempt in range(OFFER_ATTEMPTS):

@@ -58,6 +58,16 @@ def _items(text: ConsoleText, *keys: str) -> list[str]:
     return [f"- {text(f'{R}.{key}')}" for key in keys]
 
 
+def _informed(settings: Settings, text: ConsoleText) -> str:
+    """How callers are told their words are kept (Art. 13), as configured."""
+    gdpr = settings.gdpr
+    if not gdpr.caller_notice:
+        return text(f"{R}.right_informed_off")
+    if gdpr.privacy_url:
+        return text(f"{R}.right_informed_page", url=gdpr.privacy_url)
+    return text(f"{R}.right_informed")
+
+
 def processing_record(settings: Settings, language: str | None = None) -> str:
     """The Art. 30 record of this installation, as Markdown, in ``language`` (None: the
     console's, :func:`spillway.console_text.console_language`)."""
@@ -114,6 +124,7 @@ def processing_record(settings: Settings, language: str | None = None) -> str:
         text(f"{R}.aggregates"),
         text(f"{R}.runs_daily" if settings.gdpr.daily_retention else f"{R}.runs_on_demand"),
         *_heading(text, "rights"),
+        f"- {_informed(settings, text)}",
         *_items(text, "right_access", "right_erasure", "right_calls", "right_timing"),
         *_heading(text, "security"),
         *_items(text, "security_local", "security_services", "security_erasure"),

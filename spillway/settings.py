@@ -395,6 +395,13 @@ class GdprSettings(Section):
     # Whom a customer contacts about their data, as `gdpr export --format text`'s letter
     # says it ("privacy@shop.dk, 70 20 30 40"); unset: the letter names shop.name.
     contact: ContactLine | None = None
+    # Art. 13: the bot's greeting (and its overflow offer) tells the caller that the
+    # conversation is written down and kept, before their first words are; false: the
+    # shop informs callers some other way (the record of processing says so).
+    caller_notice: bool = True
+    # Where a caller reads more, said after the notice without its https:// ("Read more
+    # at shop.dk/privacy"); unset: the notice names no page.
+    privacy_url: HttpUrlText | None = None
     # HMAC key for the numbers kept as keyed hashes (a forgotten person's do-not-call
     # entry): SPILLWAY_GDPR__HASH_KEY or the secrets file, never the YAML.
     hash_key: SecretStr | None = None

@@ -35,10 +35,11 @@ def test_menu_offer_and_topics_use_the_enum() -> None:
 
 
 def test_every_fixed_prompt_carries_no_caller_data() -> None:
-    # Fixed wording may be cached on disk: at most the shop's name is filled in.
+    # Fixed wording may be cached on disk: at most the shop's name and its caller
+    # notice (settings, the same for every caller) are filled in.
     for action, prompt in PROMPTS.items():
         if prompt.fixed:
-            fields = {f for f in ("{shop}",) if f in prompt.text}
+            fields = {f for f in ("{shop}", "{notice}") if f in prompt.text}
             rest = prompt.text
             for f in fields:
                 rest = rest.replace(f, "")

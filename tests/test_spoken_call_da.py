@@ -29,6 +29,7 @@ import pytest
 from bench.wer import WerTally
 from bot.assembly import SpeechModels, load_speech_models
 from bot.backends.demo_data import seed_demo
+from bot.dialogue.config import DialogueConfig
 from cli.commands.call import CallSpec, PlacedCall
 from spillway.language_pack import load_pack
 from spillway.settings import Settings
@@ -110,7 +111,8 @@ async def test_danish_scripts_spoken_through_the_sandbox(
     )
     calls: dict[str, PlacedCall] = {p.spec.source: p for p in placed}
     pack = load_pack("da")
-    greeting = pack.say("greet", shop=danish.shop.name).split(".")[0]
+    notice = DialogueConfig.from_settings(danish).notice()  # the greeting's caller notice
+    greeting = pack.say("greet", shop=danish.shop.name, notice=notice).split(".")[0]
     # The pack's read-backs of a complaint: without an order, and up to the order's number.
     case_questions = (
         pack.say("confirm_complaint"),

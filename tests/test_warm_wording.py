@@ -85,5 +85,10 @@ def test_every_fixed_hand_over_and_the_goodbye_are_in_the_start_up_list(language
         "goodbye",
     ):
         assert pack[key].text.format(shop="Spillway Demo Shop") in fixed, key
-    assert fixed[0] == pack["offer"].text  # openers first: the recognisers warm up on them
+    # Openers first (the recognisers warm up on them), the offer with its caller notice.
+    assert fixed[0] == pack["offer"].text.format(notice="")
+    notice = " " + pack["caller_notice"].text
+    assert fixed_prompts("Spillway Demo Shop", notice)[0] == pack["offer"].text.format(
+        notice=notice
+    )
     assert not any("{" in text for text in fixed)

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.dialogue.caller_notice import caller_notice
 from bot.types import ParsedIntent
 from scheduler.rules import CallingRules, rules_from_settings
+from spillway.language_pack import load_pack
 from spillway.phone import callable_phone
 from spillway.phone_problem import NumberProblem, number_problem
 from spillway.settings import Settings
@@ -45,6 +47,10 @@ class DialogueConfig:
     # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
     return_label_url: str = "https://shop.example/returns/{order}"
     photo_upload_url: str = "https://shop.example/cases/{case}/photos"
+    # Art. 13: the greeting and the offer say the conversation is written down and kept
+    # (gdpr.caller_notice), and where to read more (gdpr.privacy_url, validated).
+    caller_notice: bool = True
+    privacy_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialogueConfig:
@@ -62,6 +68,14 @@ class DialogueConfig:
             calling_rules=rules_from_settings(settings),
             min_asr_confidence=settings.speech.min_asr_confidence,
             min_yes_confidence=settings.nlu.min_yes_confidence,
+            caller_notice=settings.gdpr.caller_notice,
+            privacy_url=settings.gdpr.privacy_url,
+        )
+
+    def notice(self) -> str:
+        """The ``{notice}`` of the greeting and the offer, in the bot's language ("" when off)."""
+        return caller_notice(
+            load_pack(self.language), enabled=self.caller_notice, privacy_url=self.privacy_url
         )
 
     def callable(self, number: str) -> str | None:

@@ -146,8 +146,8 @@ class Dialogue(
         return self.result is not None
 
     async def start(self) -> Reply:
-        """The greeting."""
-        text = say("greet", shop=self.config.shop_name)
+        """The greeting, with the notice that the conversation is kept (gdpr.caller_notice)."""
+        text = say("greet", shop=self.config.shop_name, notice=self.config.notice())
         self._ask(text, "greet", prompt=say("greet_reprompt"))
         return Reply(text, "greet", cached_prefix=text)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.dialogue.caller_notice import caller_notice
 from dialplan.sounds import SOUND_KEYS, SOUND_ONLY_KEYS
 from spillway.language_pack import DEFAULT_LANGUAGE, LanguagePack, Prompt, load_pack
 
@@ -52,11 +53,14 @@ def say(action: str, **values: object) -> str:
 
 # The English pack's catalogue and openers, as they were before packs (tests,
 # benchmarks); the bot itself asks :func:`say` so that it follows the language.
-PROMPTS: Mapping[str, Prompt] = load_pack(DEFAULT_LANGUAGE).prompts
+_ENGLISH = load_pack(DEFAULT_LANGUAGE)
+PROMPTS: Mapping[str, Prompt] = _ENGLISH.prompts
+# The offer as a bot on the default settings says it: with the caller notice, no page.
+DEFAULT_NOTICE = caller_notice(_ENGLISH, enabled=True, privacy_url=None)
 REPROMPT_NOT_UNDERSTOOD = PROMPTS["reprompt_not_understood"].text
 REPROMPT_SILENCE = PROMPTS["reprompt_silence"].text
 REPROMPT_UNCLEAR = PROMPTS["reprompt_unclear"].text
-OFFER_PROMPT = PROMPTS["offer"].text
+OFFER_PROMPT = _ENGLISH.say("offer", notice=DEFAULT_NOTICE)
 OFFER_REPROMPT = PROMPTS["offer_reprompt"].text
 OFFER_WAIT = PROMPTS["offer_wait"].text
 OFFER_BOT = PROMPTS["offer_bot"].text
@@ -78,16 +82,25 @@ _FIXED_OPENERS = (
 # simulator's report, the data-protection export's purposes, the calling rules'
 # reasons (callbacks explain), text messages and the agent's hand-over summary.
 _NOT_SPOKEN = ("explain_", "sim_", "purpose_", "rule_", "sms_", "agent_")
+# Said only inside the greeting and the offer (their ``{notice}``), never alone.
+_WITHIN_OTHERS = ("caller_notice", "caller_notice_more")
 
 
 def _spoken_by_the_bot(key: str) -> bool:
     """Said by the bot in a call (not written, and not one of Asterisk's sound files)."""
-    return not key.startswith(_NOT_SPOKEN) and key not in SOUND_KEYS and key not in SOUND_ONLY_KEYS
+    return (
+        not key.startswith(_NOT_SPOKEN)
+        and key not in _WITHIN_OTHERS
+        and key not in SOUND_KEYS
+        and key not in SOUND_ONLY_KEYS
+    )
 
 
-def fixed_prompts(shop: str = "") -> list[str]:
+def fixed_prompts(shop: str = "", notice: str = "") -> list[str]:
     """Every fixed wording the bot plays whole from the prompt cache, in the active
-    pack, the openers first; ``shop`` fills the goodbye's shop name.
+    pack, the openers first; ``shop`` fills the goodbye's shop name, ``notice`` the
+    offer's caller notice (:meth:`DialogueConfig.notice`), so the offer cached is the
+    one callers hear.
 
     Rendered into the cache at start-up, so the first caller who asks for a
     colleague does not wait for "I'm putting you through..." to render. (The
@@ -98,7 +111,7 @@ def fixed_prompts(shop: str = "") -> list[str]:
         for key, prompt in _active.prompts.items()
         if prompt.fixed and key != "greet" and key not in _FIXED_OPENERS and _spoken_by_the_bot(key)
     ]
-    return [*(say(key) for key in _FIXED_OPENERS), *rest]
+    return [*(say(key, notice=notice) for key in _FIXED_OPENERS), *rest]
 
 
 def spoken_prompts() -> list[str]:
