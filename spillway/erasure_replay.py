@@ -8,6 +8,10 @@ and since schema v25 an erasure's record keeps the erased number's keyed hash
 those people among the restored numbers by that hash and erases them again
 (:func:`spillway.erasure.forget`), before the restore returns.
 
+A new, empty database has no such records: :func:`read_erasure_log` reads them (and the
+do-not-call list) from another SQLite file, the old live database or a later backup,
+for `spillway db restore --erasures-from`.
+
 Where it cannot (a record from before v25 has no hash; no ``gdpr.hash_key`` to
 compute one), it still keeps them from being dialled as far as it can: the
 do-not-call list as it was before the restore is put back (an erasure leaves a
@@ -18,12 +22,14 @@ number the list holds, by itself or by hash, is cancelled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from spillway import audit
 from spillway.erasure import forget
 from spillway.number_lists import DO_NOT_CALL
 from spillway.personal_data import PERSONAL_DATA, keyed_hash
 from spillway.request_problem import do_not_call
-from spillway.storage import Row, Store, check_identifier
+from spillway.storage import Row, SqliteStore, Store, check_identifier
 
 OPEN = ("pending", "dialling")
 
@@ -37,6 +43,36 @@ class Replayed:
     unidentified: int  # erasures without a hash to match (older records, no key)
     blocked: int  # do-not-call entries from before the restore put back
     cancelled: int  # restored open requests of people left on the list, cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureLog:
+    """What a restore carries over from the database it replaces (or another one)."""
+
+    entries: list[dict[str, object]]  # the audit records, oldest first
+    marks: list[Row]  # the do-not-call list
+
+
+def read_erasure_log(path: Path) -> ErasureLog:
+    """The audit records and do-not-call list of the SQLite database in ``path``: copied
+    into memory read-only, so nothing is written beside the admin's file."""
+    copy = SqliteStore(Path(":memory:"))
+    try:
+        copy.restore(path)  # read-only, integrity-checked (spillway.storage.backup_uri)
+        return ErasureLog(audit.entries(copy), do_not_call_rows(copy))
+    finally:
+        copy.close()
+
+
+def merged(*logs: ErasureLog) -> ErasureLog:
+    """Several databases' logs as one: each audit record once, oldest first."""
+    seen: dict[tuple[object, ...], dict[str, object]] = {}
+    for log in logs:
+        for e in log.entries:
+            seen.setdefault((e.get("at"), e.get("actor"), e.get("action"), e.get("erased_hash")), e)
+    entries = sorted(seen.values(), key=lambda e: float(str(e["at"])))
+    # A do-not-call entry twice is put back once (ON CONFLICT in _block).
+    return ErasureLog(entries, [m for log in logs for m in log.marks])
 
 
 def do_not_call_rows(store: Store) -> list[Row]:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from spillway.console_text import ConsoleText, console_language, load_console_text
 from spillway.language_pack import load_pack
+from spillway.migration_backups import folder_of
 from spillway.personal_data import PERSONAL_DATA, Category, Period
 from spillway.settings import Settings
 
@@ -123,6 +124,12 @@ def processing_record(settings: Settings, language: str | None = None) -> str:
         "",
         text(f"{R}.aggregates"),
         text(f"{R}.runs_daily" if settings.gdpr.daily_retention else f"{R}.runs_on_demand"),
+        "",
+        text.count(
+            f"{R}.backups",
+            settings.gdpr.migration_backups_kept,
+            folder=folder_of(settings.paths.data_dir),
+        ),
         *_heading(text, "rights"),
         f"- {_informed(settings, text)}",
         *_items(text, "right_access", "right_erasure", "right_calls", "right_timing"),

@@ -392,6 +392,9 @@ class GdprSettings(Section):
     call_times_months: int = Field(12, ge=1)
     # The scheduler daemon applies retention once a day; false: only `spillway gdpr retention`.
     daily_retention: bool = True
+    # The copies `spillway db migrate` takes before a schema change (<data_dir>/backups):
+    # the newest this many are kept, older ones deleted when it takes a new one.
+    migration_backups_kept: int = Field(3, ge=1)
     # Whom a customer contacts about their data, as `gdpr export --format text`'s letter
     # says it ("privacy@shop.dk, 70 20 30 40"); unset: the letter names shop.name.
     contact: ContactLine | None = None

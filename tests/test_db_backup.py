@@ -152,7 +152,8 @@ def test_a_copy_of_a_live_database_is_restored_with_its_write_ahead_log(tmp_path
     writer.close()
     path = tmp_path / "live.db"
     env = _env(path, tmp_path)
-    done = runner.invoke(app, ["db", "restore", str(folder / "c.db"), "--force"], env=env)
+    args = ["db", "restore", str(folder / "c.db"), "--no-later-erasures"]  # a new database
+    done = runner.invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
     db = SqliteStore(path)
     assert [r["call_id"] for r in db.query("SELECT call_id FROM calls")] == ["c7"]
@@ -218,7 +219,8 @@ def test_the_database_and_its_backups_are_readable_by_their_owner_only(tmp_path:
             assert stat.S_IMODE(made.stat().st_mode) == 0o600, made
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
         target = tmp_path / "backups" / "b.db"
-        done = runner.invoke(app, ["db", "backup", str(target)], env=_env(path, tmp_path))
+        args = ["db", "backup", str(target), "--make-folder"]
+        done = runner.invoke(app, args, env=_env(path, tmp_path))
         assert done.exit_code == 0, done.output
         assert stat.S_IMODE(target.stat().st_mode) == 0o600
         assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700

@@ -19,8 +19,16 @@ from cli.database_use import database_label, is_missing, open_existing
 from scheduler.simulation import store as sim_store
 from spillway import audit
 from spillway.console_text import ConsoleText
-from spillway.erasure_replay import Replayed, do_not_call_rows, replay_erasures
+from spillway.erasure_replay import (
+    ErasureLog,
+    Replayed,
+    do_not_call_rows,
+    merged,
+    read_erasure_log,
+    replay_erasures,
+)
 from spillway.errors import InputError
+from spillway.migration_backups import file_name, folder_of, migration_backups, prune
 from spillway.private_files import private_folder
 from spillway.schema import MIGRATIONS, UNUSED_VERSIONS, latest_version
 from spillway.storage import Store, open_store
@@ -64,13 +72,17 @@ def migrate(
     try:
         done = {r["version"] for r in store.applied_migrations()}
         if backup_first and done and max(done) < latest_version() and store.has_data():
-            folder = settings.paths.data_dir / "backups"
+            folder = folder_of(settings.paths.data_dir)
             private_folder(folder)
-            suffix = ".db" if store.backend == "sqlite" else ".dump"
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            target = folder / f"spillway-{stamp}-before-v{latest_version()}{suffix}"
+            target = folder / file_name(stamp, latest_version(), store.backend)
             _backup(store, target)
             console.print(t("cli.db.backed_up_first", file=target), markup=False, soft_wrap=True)
+            # Only once the new copy is whole: they hold erased people's data too.
+            kept = settings.gdpr.migration_backups_kept
+            if gone := prune(folder, kept):
+                said = t.count("cli.db.pruned_backups", len(gone), kept=kept, folder=folder)
+                console.print(said, markup=False, soft_wrap=True)
         applied = store.migrate()
     finally:
         store.close()
@@ -141,6 +153,23 @@ def status(ctx: typer.Context) -> None:
         console.print(counts)
     finally:
         store.close()
+    for line in backups_lines(t, settings.paths.data_dir, settings.gdpr.migration_backups_kept):
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def backups_lines(t: ConsoleText, data_dir: Path, kept: int) -> list[str]:
+    """What `db status` says of the copies `db migrate` took (they hold personal data):
+    where they are, how many are kept, and each one's age."""
+    folder = folder_of(data_dir)
+    found = migration_backups(folder)
+    if not found:
+        return []
+    now = time.time()
+    lines = [t.count("cli.db.migration_backups", len(found), folder=folder, kept=kept)]
+    for backup in found:
+        age = t.count("cli.db.days_old", backup.age_days(now))
+        lines.append(f"  {backup.path.name} ({age})")
+    return lines
 
 
 def _backup(store: Store, target: Path) -> None:
@@ -160,6 +189,9 @@ def backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+    make_folder: Annotated[
+        bool, typer.Option("--make-folder", help="Create FILE's folder if it does not exist.")
+    ] = False,
 ) -> None:
     """A consistent copy of the database while the daemons run (SQLite's online backup
     API; pg_dump's custom format for PostgreSQL)."""
@@ -171,6 +203,9 @@ def backup(
         )
     if file.exists() and not force:
         raise InputError.worded("backup_exists", file=file)
+    if not file.parent.is_dir() and not make_folder:
+        # A mistyped folder would leave a copy of personal data in a stray one.
+        raise InputError.worded("backup_folder_missing", folder=file.parent.resolve())
     settings = app_context(ctx).settings
     # A backup of a database that does not exist is refused, not an empty file made.
     store = open_existing(settings.storage)
@@ -191,33 +226,57 @@ def restore(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite a database that holds data.")
     ] = False,
+    erasures_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--erasures-from",
+            help="A SQLite database whose erasures are redone on the restored data: the "
+            "old live spillway.db, or a later backup (for a restore into a new database).",
+        ),
+    ] = None,
+    no_later_erasures: Annotated[
+        bool,
+        typer.Option(
+            "--no-later-erasures",
+            help="Restore into a new database without an erasure log: you have made sure "
+            "nobody was erased after the backup was written.",
+        ),
+    ] = False,
 ) -> None:
     """Replace the database with a backup. A database that holds data is only overwritten
-    with --force (stop `spillway serve` and `spillway scheduler run` first)."""
+    with --force (stop `spillway serve` and `spillway scheduler run` first); a new, empty
+    one only with --erasures-from or --no-later-erasures."""
     if not file.is_file():
         raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
     backend = settings.storage.backend
-    with file.open("rb") as given:
-        head = given.read(len(BACKUP_HEADERS[backend]))
-    if not is_backup(head, backend):
+    if not is_backup(_head(file, backend), backend):
         raise InputError.worded("not_a_backup", file=file, backend=BACKEND_NAMES[backend])
+    taken = written_at(file)
+    given = _erasure_log(erasures_from) if erasures_from else None
     # Restoring onto a machine with no database yet is recovery: it is made, and said.
     created = is_missing(settings.storage)
+    database = database_label(settings.storage)
+    unknown = given is None and not no_later_erasures
+    if created and unknown:  # refused before an empty file is made
+        raise InputError.worded("restore_erasures_unknown", database=database, taken=taken)
     store = open_store(settings.storage, migrate=False)
     try:
-        if store.has_data() and not force:
+        fresh = not store.has_data()
+        if not fresh and not force:
             raise InputError.worded("restore_over_data")
-        before = audit.entries(store)
-        marks = do_not_call_rows(store)
+        if fresh and unknown:
+            raise InputError.worded("restore_erasures_unknown", database=database, taken=taken)
+        here = ErasureLog(audit.entries(store), do_not_call_rows(store))
+        log = merged(here, given) if given else here
         store.restore(file)
         store.migrate()  # a backup from an older version is brought up to date
-        kept = audit.keep_newer(store, before)
+        kept = audit.keep_newer(store, log.entries)
         # The right to erasure outlives the backup: redone before the data can be used.
         redone = replay_erasures(
             store,
             kept,
-            marks,
+            log.marks,
             key=settings.gdpr.hash_key_bytes(),
             actor=audit.current_actor(),
             now=time.time(),
@@ -225,9 +284,15 @@ def restore(
     finally:
         store.close()
     t = admin_words(settings)
-    database = database_label(settings.storage)
     key = "cli.db.restored_new" if created else "cli.db.restored"
     console.print(t(key, file=file, database=database), markup=False, soft_wrap=True)
+    if given is not None:
+        records = t.count("cli.db.audit_records", len(given.entries))
+        said = t("cli.db.read_erasure_log", file=erasures_from, records=records)
+        console.print(said, markup=False, soft_wrap=True)
+    elif fresh:  # --no-later-erasures: what the admin took on, said once more
+        said = t("cli.db.no_erasure_log", taken=taken)
+        console.print(said, style="red", markup=False, soft_wrap=True)
     if kept:
         console.print(
             t("cli.db.kept_audit", records=t.count("cli.db.audit_records", len(kept))),
@@ -236,6 +301,24 @@ def restore(
         )
     for line, bad in restore_lines(t, redone):
         console.print(line, style="red" if bad else None, markup=False, soft_wrap=True)
+
+
+def _head(file: Path, backend: str) -> bytes:
+    with file.open("rb") as given:
+        return given.read(len(BACKUP_HEADERS[backend]))
+
+
+def written_at(file: Path) -> str:
+    """When ``file`` was last written (its modification time, local, to the minute): for
+    a backup, when it was taken, unless it was copied since without keeping times."""
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(file.stat().st_mtime))
+
+
+def _erasure_log(path: Path) -> ErasureLog:
+    """``--erasures-from``'s file read, or refused when it is no SQLite database."""
+    if not path.is_file() or not is_backup(_head(path, "sqlite"), "sqlite"):
+        raise InputError.worded("not_an_erasure_log", file=path)
+    return read_erasure_log(path)
 
 
 def restore_lines(t: ConsoleText, redone: Replayed) -> list[tuple[str, bool]]:
