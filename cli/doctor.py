@@ -21,6 +21,7 @@ from scheduler.dialer import settings_status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
+from spillway.retention_periods import periods_warning
 from spillway.settings import Settings
 from spillway.storage import open_store
 
@@ -358,6 +359,22 @@ def check_gdpr_key(settings: Settings) -> Check:
     )
 
 
+def check_retention(settings: Settings) -> Check:
+    """The gdpr periods: a warning when phone numbers are kept longer than
+    gdpr.phone_numbers_months says (:func:`~spillway.retention_periods.periods_warning`)."""
+    t = admin_words(settings)
+    name = t("cli.doctor.retention")
+    gdpr = settings.gdpr
+    warning = periods_warning(gdpr, t)
+    if warning is None:
+        phone_numbers = t.count("count.months", gdpr.phone_numbers_months)
+        call_times = t.count("count.months", gdpr.call_times_months)
+        ok = t("cli.doctor.retention_ok", phone_numbers=phone_numbers, call_times=call_times)
+        return Check(name, True, ok)
+    fix = t("cli.doctor.retention_fix", months=gdpr.phone_numbers_months)
+    return Check(name, True, warning, fix, warning=True)
+
+
 def controller_address(settings: Settings) -> tuple[str, int]:
     """Where this host reaches its own FastAGI listener (a wildcard bind: loopback)."""
     c = settings.controller
@@ -475,6 +492,7 @@ async def run_checks(
     checks.append(check_sms(settings))
     if services:
         checks.append(check_gdpr_key(settings))
+        checks.append(check_retention(settings))
         checks.append(await check_controller(settings))
         checks.append(check_scheduler(settings))
     if call:

@@ -62,7 +62,13 @@ from spillway.aggregates import FINISHED
 from spillway.audit import audit
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import load_pack
-from spillway.personal_data import PERSONAL_DATA, person_where
+from spillway.personal_data import (
+    PERSONAL_DATA,
+    Erasure,
+    is_keyed_hash,
+    keyed_hash,
+    person_where,
+)
 from spillway.phone import phone_forms
 from spillway.request_problem import problem_words
 from spillway.settings import Settings
@@ -79,6 +85,12 @@ def hash_words(_stored: str | None, text: ConsoleText) -> str:
     return text("dp.export_fields.hash")
 
 
+def keyed_number_words(stored: str | None, text: ConsoleText) -> str | None:
+    """What a do-not-call entry's number is when an erasure left its keyed hash in its
+    place (:func:`spillway.personal_data.keyed_hash`); None for the number itself."""
+    return text("dp.export_fields.keyed_number") if is_keyed_hash(stored) else None
+
+
 # The columns stored as a code and its values, per table, worded beside them
 # (``<column>_words``); a hash is said to be one.
 WORDED: dict[str, dict[str, Callable[[str | None, ConsoleText], str | None]]] = {
@@ -88,6 +100,7 @@ WORDED: dict[str, dict[str, Callable[[str | None, ConsoleText], str | None]]] = 
         "idempotency_hash": hash_words,
     },
     "callback_request_keys": {"idempotency_hash": hash_words},
+    "do_not_call": {"phone": keyed_number_words},
 }
 # The columns that hold JSON as text, per table: exported as the object they hold.
 JSON_TEXT = {"callback_requests": {"context"}, "cases": {"context"}, "call_events": {"data"}}
@@ -174,8 +187,9 @@ def with_words(
         out: dict[str, Any] = {}
         for key, value in row.items():
             out[key] = value
-            if value and key in coded:
-                out[f"{key}_words"] = coded[key](str(value), text)
+            said = coded[key](str(value), text) if value and key in coded else None
+            if said is not None:
+                out[f"{key}_words"] = said
         worded.append(out)
     return worded
 
@@ -269,13 +283,21 @@ def _compact(value: object) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def person_rows(store: Store, e164: str) -> dict[str, list[Row]]:
-    """Every mapped table's rows that belong to ``e164``, in the map's order."""
+def person_rows(store: Store, e164: str, *, hash_key: bytes | None = None) -> dict[str, list[Row]]:
+    """Every mapped table's rows that belong to ``e164``, in the map's order; with
+    ``hash_key`` (``gdpr.hash_key``) also those an erasure left under its keyed hash (a
+    forgotten person's do-not-call entry): still data about this number, so the right of
+    access covers them."""
     forms = phone_forms(e164)
     found: dict[str, list[Row]] = {}
     with store.transaction() as tx:
         for table in PERSONAL_DATA:
             where, params = person_where(table.name, forms)
+            keyed = [c.name for c in table.columns if c.erasure is Erasure.KEYED_HASH]
+            if hash_key is not None and keyed:
+                by_hash = " OR ".join(f"{check_identifier(c)} = :keyed_hash" for c in keyed)
+                where = f"({where} OR {by_hash})"
+                params = {**params, "keyed_hash": keyed_hash(e164, hash_key)}
             found[table.name] = tx.query(
                 f"SELECT * FROM {check_identifier(table.name)} WHERE {where}", params
             )
@@ -287,7 +309,7 @@ def export_person(
 ) -> SubjectExport:
     """What :mod:`spillway.personal_data` says is stored about ``e164``, and why its
     open callbacks are timed as they are; ``actor``: recorded in the audit log."""
-    tables = person_rows(store, e164)
+    tables = person_rows(store, e164, hash_key=settings.gdpr.hash_key_bytes())
     open_rows = [r for r in tables["callback_requests"] if r["status"] in OPEN_STATUSES]
     found = SubjectExport(
         e164,

@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from scheduler.requests import OPEN_STATUSES
 from scheduler.subject_access import SubjectExport
 from scheduler.timing.explain import Explanation
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import LanguagePack, load_pack
-from spillway.personal_data import PERSONAL_DATA, Period
+from spillway.personal_data import PERSONAL_DATA, Period, is_keyed_hash
 from spillway.settings import Settings
 from spillway.storage import Row
 
@@ -74,7 +75,9 @@ def subject_letter(found: SubjectExport, settings: Settings) -> str:
         if said is None:
             lines.append(INDENT + w.text.count(f"{L}.entries", len(rows)))
         lines.append(INDENT + w("why", purpose=w.pack.say(f"purpose_{table.name}")))
-        lines.append(INDENT + w("kept", period=_period(table.period, settings, w)))
+        kept = KEPT.get(table.name)
+        period = kept(rows, w) if kept else _period(table.period, settings, w)
+        lines.append(INDENT + w("kept", period=period))
     lines += [
         "",
         _heading(w("rights_title")),
@@ -136,7 +139,10 @@ def _requests(rows: list[Row], found: SubjectExport, w: _Words, why: Explained) 
             facts.append(w("promised", when=w.when(timing.promised_by)))
             facts.append(w("given_up", when=w.when(timing.given_up_at)))
         made = attempts.get(int(row["id"]), [])
-        facts.append(w.text.count(f"{L}.attempts", len(made)))
+        if made:
+            facts.append(w.text.count(f"{L}.attempts", len(made)))
+        else:  # no list follows: no colon, and "yet" only while a call may still come
+            facts.append(w("not_called_yet" if row["status"] in OPEN_STATUSES else "not_called"))
         lines += [INDENT + fact for fact in facts]
         lines += [2 * INDENT + _attempt(a, w) for a in made]
     return lines
@@ -222,6 +228,62 @@ def _signals(rows: list[Row], found: SubjectExport, w: _Words, _why: Explained) 
     return lines
 
 
+def _orders(rows: list[Row], _found: SubjectExport, w: _Words, _why: Explained) -> list[str]:
+    """Each order as stored: its number, when it was placed, its state, its tracking number
+    (a personal identifier, blanked with the link on erasure) and when it was delivered."""
+    lines = []
+    for row in sorted(rows, key=lambda r: float(r["created_at"])):
+        status = w.code(f"{L}.order_status", row["status"])
+        lines.append(
+            w("order", number=row["number"], when=w.when(row["created_at"]), status=status)
+        )
+        if row.get("tracking_number"):
+            tracking = {"tracking": row["tracking_number"], "carrier": row.get("carrier")}
+            key = "order_tracking_carrier" if row.get("carrier") else "order_tracking"
+            lines.append(INDENT + w(key, **tracking))
+        if row.get("delivered_at"):
+            lines.append(INDENT + w("order_delivered", when=w.when(row["delivered_at"])))
+    return lines
+
+
+def _do_not_call(rows: list[Row], _found: SubjectExport, w: _Words, _why: Explained) -> list[str]:
+    """The entry, and when an erasure left only its keyed hash, that it is one."""
+    return [
+        w(
+            "do_not_call_hashed" if is_keyed_hash(r["phone"]) else "do_not_call",
+            when=w.when(r["added_at"]),
+        )
+        for r in rows
+    ]
+
+
+def _kept_orders(rows: list[Row], w: _Words) -> str:
+    """Erasure blanks an order's link to the person and keeps the order for the accounts
+    (:data:`spillway.personal_data.PERSONAL_DATA`): said as it stands for these rows."""
+    linked = any(r.get("customer_phone") for r in rows)
+    return w("kept_orders" if linked else "kept_orders_unlinked")
+
+
+def _kept_do_not_call(rows: list[Row], w: _Words) -> str:
+    """Erasure keeps the entry as a keyed hash; only taking it off the list removes it."""
+    hashed = all(is_keyed_hash(r["phone"]) for r in rows)
+    return w("kept_do_not_call_hashed" if hashed else "kept_do_not_call")
+
+
+def _kept_hold(_rows: list[Row], w: _Words) -> str:
+    """A hold has no period and `gdpr forget` refuses a held number: it lasts until an
+    admin releases it (`gdpr release`, `forget --release-hold`), once the request is answered."""
+    return w("kept_hold")
+
+
+# How long a table's rows are kept, where its period (until erased) would say it wrongly.
+KEPT: dict[str, Callable[[list[Row], _Words], str]] = {
+    "orders": _kept_orders,
+    "do_not_call": _kept_do_not_call,
+    "gdpr_holds": _kept_hold,
+}
+
+
 def _since(
     key: str, clock: str
 ) -> Callable[[list[Row], SubjectExport, _Words, Explained], list[str]]:
@@ -240,7 +302,8 @@ SECTIONS: dict[str, Callable[[list[Row], SubjectExport, _Words, Explained], list
     "cases": _cases,
     "sms_outbox": _messages,
     "customers": _customer,
-    "do_not_call": _since("do_not_call", "added_at"),
+    "orders": _orders,
+    "do_not_call": _do_not_call,
     "ai_timing_optout": _since("ai_optout", "added_at"),
     "gdpr_holds": _since("held", "held_at"),
 }

@@ -418,10 +418,18 @@ def table(name: str) -> Table:
     return next(t for t in PERSONAL_DATA if t.name == name)
 
 
+KEYED_HASH_PREFIX = "hmac:"
+
+
 def keyed_hash(e164: str, key: bytes) -> str:
     """The number as an HMAC-SHA256 under the secret ``key``: equal numbers match, and
     without the key nobody can try all numbers against it."""
-    return "hmac:" + hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
+    return KEYED_HASH_PREFIX + hmac.new(key, e164.encode(), hashlib.sha256).hexdigest()
+
+
+def is_keyed_hash(stored: object) -> bool:
+    """Whether a stored number is a :func:`keyed_hash` (an erasure's), not the number."""
+    return isinstance(stored, str) and stored.startswith(KEYED_HASH_PREFIX)
 
 
 def person_where(name: str, forms: tuple[str, ...], *, prefix: str = "f") -> tuple[str, Any]:

@@ -17,6 +17,7 @@ from spillway.console_text import ConsoleText, console_language, load_console_te
 from spillway.language_pack import load_pack
 from spillway.migration_backups import folder_of
 from spillway.personal_data import PERSONAL_DATA, Category, Period
+from spillway.retention_periods import PERIOD_SETTING, periods_warning
 from spillway.settings import Settings
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", ""})
@@ -110,7 +111,7 @@ def processing_record(settings: Settings, language: str | None = None) -> str:
         text(f"{R}.no_transfer"),
         *_heading(text, "retention"),
         text(f"{R}.columns"),
-        "|---|---|---|",
+        "|---|---|---|---|",
     ]
     # The purposes are the pack's, the same words a data subject's export gives.
     pack = load_pack(code)
@@ -119,8 +120,14 @@ def processing_record(settings: Settings, language: str | None = None) -> str:
         erasure = "; ".join(
             sorted({text(f"{R}.erasure.{c.erasure.name.lower()}") for c in t.columns})
         )
-        lines.append(f"| {t.name}: {purpose} | {_period(t.period, settings, text)} | {erasure} |")
+        # Which setting keeps the table: a table follows its period whatever it holds
+        # (calls carry a number yet follow gdpr.call_times_months).
+        setting = PERIOD_SETTING.get(t.period) or text(f"{R}.no_setting")
+        period = _period(t.period, settings, text)
+        lines.append(f"| {t.name}: {purpose} | {period} | {setting} | {erasure} |")
+    warning = periods_warning(settings.gdpr, text)
     lines += [
+        *(["", f"**{warning}**"] if warning else []),
         "",
         text(f"{R}.aggregates"),
         text(f"{R}.runs_daily" if settings.gdpr.daily_retention else f"{R}.runs_on_demand"),

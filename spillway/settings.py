@@ -386,9 +386,13 @@ class GdprSettings(Section):
     """Data protection: how long personal data is kept, whom customers ask about it, and
     the key of its keyed hashes."""
 
-    # Callback requests, cases and SMS (rows that carry a phone number), in months.
+    # Callback requests, cases, SMS and the shop's customer ids, in months. Each table
+    # follows one of the two periods (spillway.personal_data.PERSONAL_DATA) whatever it
+    # holds: calls, attempts and signals carry a number too, and follow call_times_months
+    # (`config check` warns when that is the longer: spillway.retention_periods).
     phone_numbers_months: int = Field(24, ge=1)
-    # Calls, their transcripts and the callback attempts (when someone was called), in months.
+    # Calls, their events and transcripts, the callback attempts, customer signals and
+    # shadow plans (when someone was called or could be reached), in months.
     call_times_months: int = Field(12, ge=1)
     # The scheduler daemon applies retention once a day; false: only `spillway gdpr retention`.
     daily_retention: bool = True

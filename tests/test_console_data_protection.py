@@ -16,7 +16,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from scheduler.subject_access import export_person
+from scheduler.subject_access import SubjectExport, export_person
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, SqliteStore
 from tests.gdpr_world import fill_through_every_door
@@ -188,8 +188,12 @@ async def test_forget_asks_first_then_export_finds_nothing(
     assert "Erase everything stored about +4520123456?" in wrong.text
     assert "is forgotten" not in wrong.text
     assert done.status_code == 303 and done.headers["location"] == PAGE
-    assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
-    assert json.loads(exported.text)["data"] == {}
+    _only_the_keyed_opt_out(export_person(store, "+45" + ANNA, settings, now=time.time()))
+    # Anna had opted out: the export's one row is that entry, as its keyed hash.
+    data = json.loads(exported.text)["data"]
+    assert data.keys() == {"do_not_call"}
+    [kept] = data["do_not_call"]
+    assert kept["phone"].startswith("hmac:") and "keyed hash" in kept["phone_words"]
     assert json.loads(bo.text)["data"]["callback_requests"]  # the bystander stays
     actions = [(a["action"], a["actor"]) for a in _audit(store)]
     # The typo looked nothing up; the search and both confirmations did.
@@ -364,7 +368,15 @@ async def test_forget_answers_with_a_redirect_so_a_reload_erases_nothing_again(
     assert 'id="forgotten"' not in reloaded.text  # shown once
     assert _audit(store) == audit_after  # the reload wrote nothing
     assert [a["action"] for a in audit_after].count("forget") == 1
-    assert export_person(store, "+45" + ANNA, settings, now=time.time()).rows == 0
+    _only_the_keyed_opt_out(export_person(store, "+45" + ANNA, settings, now=time.time()))
+
+
+def _only_the_keyed_opt_out(found: SubjectExport) -> None:
+    """After erasure the export finds nothing of Anna's but her do-not-call entry, kept
+    as the keyed hash of her number (data about her all the same)."""
+    assert {name for name, rows in found.tables.items() if rows} == {"do_not_call"}
+    [entry] = found.tables["do_not_call"]
+    assert entry["phone"].startswith("hmac:")
 
 
 async def test_a_hold_or_release_in_a_search_s_result_shows_that_result_again(

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from cli.admin_words import admin_words
 from cli.context import CHOSEN, app_context
+from spillway.retention_periods import periods_warning
 from spillway.secrets import mask_url_credentials
 
 app = typer.Typer(help="Check and show the configuration.", no_args_is_help=True)
@@ -17,7 +18,8 @@ console = Console()
 
 @app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Validate the configuration; exit 2 with a line for each bad key, all at once."""
+    """Validate the configuration; exit 2 with a line for each bad key, all at once. A
+    valid setting that does not do what its name says is warned about (exit 0)."""
     state = app_context(ctx)
     settings = state.settings  # loading is most of the check
     if settings.web.api_token is not None:
@@ -25,6 +27,10 @@ def check(ctx: typer.Context) -> None:
         settings.web.require_api_token()
     source = state.config_source
     t = admin_words(settings)
+    # Valid, but not what the names say: said first, so the OK line does not hide it.
+    warning = periods_warning(settings.gdpr, t)
+    if warning is not None:
+        console.print(warning, style="yellow", markup=False, highlight=False)
     if source.path is None:
         said = t("cli.config.check_ok_no_file")
     else:

@@ -7,6 +7,7 @@ by the map of personal data (:mod:`spillway.personal_data`).
 
 from __future__ import annotations
 
+import json
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from cli.admin_confirm import confirmed
 from cli.commands.callbacks import FullOption, _shop_zone, _store
@@ -304,21 +306,40 @@ def audit_(
     zone = _shop_zone(ctx)
     t = _text(ctx)
     with _store(ctx) as db:
-        for row in audit_log(db, limit=limit):
-            action = t.strings.get(f"audit.{row['action']}", row["action"])
-            console.print(
-                t(
-                    "cli.gdpr.audit_line",
-                    when=moment(row["at"], zone),
-                    action=f"{action:<9}",
-                    actor=row["actor"],
-                    rows=t.count("count.rows", row["rows"]),
-                    detail=row["detail"],
-                )
-                + (t("cli.gdpr.audit_reason", reason=row["reason"]) if row["reason"] else ""),
-                markup=False,
-                soft_wrap=True,
-            )
+        rows = audit_log(db, limit=limit)
+    # A table, as `callbacks list` shows its rows: a padded line per entry cannot line up
+    # once an action's word ("tilbageholdelse") is longer than the padding.
+    table = Table(title=t("cli.gdpr.audit_title", zone=zone.key))
+    for column in ("when", "action", "actor", "rows", "reason"):
+        # A moment or an action folded over two lines cannot be read; the rest may wrap.
+        whole = column in ("when", "action")
+        # A long word folds rather than ends in "…": nothing of it is hidden.
+        table.add_column(t(f"cli.gdpr.audit_{column}"), no_wrap=whole, overflow="fold")
+    for row in rows:
+        table.add_row(
+            moment(row["at"], zone),
+            t.strings.get(f"audit.{row['action']}", row["action"]),
+            escape(row["actor"]),
+            escape(_audit_tables(t, row["detail"]) or t.number(int(row["rows"]))),
+            escape(row["reason"] or ""),
+        )
+    console.print(table)
+
+
+def _audit_tables(t: ConsoleText, detail: str | None) -> str:
+    """An entry's rows per table (stored as JSON, table name to count), one a line, in the
+    pack's words for the tables (their sum is the entry's rows); a detail that is not
+    such JSON as stored."""
+    try:
+        counts = json.loads(detail or "{}")
+    except ValueError:
+        return detail or ""
+    if not isinstance(counts, dict):
+        return str(detail)
+    return "\n".join(
+        t("cli.gdpr.audit_table_rows", table=t.strings.get(f"table.{name}", name), n=n)
+        for name, n in counts.items()
+    )
 
 
 @app.command("record")
