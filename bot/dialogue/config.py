@@ -45,6 +45,11 @@ class DialogueConfig:
     # Templates validated by the settings (shop.return_label_url / shop.photo_upload_url).
     return_label_url: str = "https://shop.example/returns/{order}"
     photo_upload_url: str = "https://shop.example/cases/{case}/photos"
+    # Whether a text message queued now is ever sent (sms.enabled with sms.gateway_url,
+    # SmsSettings.reaches_callers). False: the bot offers and promises none; it reads a
+    # tracking number out, offers a colleague for a return label, opens a case without
+    # the photo link. True by default here, as the tests' demo shop; the settings decide.
+    sms: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialogueConfig:
@@ -62,6 +67,7 @@ class DialogueConfig:
             calling_rules=rules_from_settings(settings),
             min_asr_confidence=settings.speech.min_asr_confidence,
             min_yes_confidence=settings.nlu.min_yes_confidence,
+            sms=settings.sms.reaches_callers(),
         )
 
     def callable(self, number: str) -> str | None:
