@@ -318,9 +318,14 @@ async def check_shop(settings: Settings) -> Check:
 
 
 def check_sms(settings: Settings) -> Check:
-    """The SMS gateway setting and what waits in the outbox."""
+    """The SMS gateway setting and what waits in the outbox.
+
+    No gateway: the bot offers callers no text message (DialogueConfig.sms), so none
+    is promised in vain, but the shop loses them: a warning with the setting to set,
+    unless SMS is off on purpose (``sms.enabled: false``). Messages queued with no
+    gateway to send them (before this release, or by hand) are a problem either way.
+    """
     from bot.backends.sms import outbox_counts
-    from bot.backends.sms_sender import NO_GATEWAY_HINT
 
     t = admin_words(settings)
     name = t("cli.doctor.sms")
@@ -336,10 +341,13 @@ def check_sms(settings: Settings) -> Check:
     queue = t(
         "cli.doctor.sms_outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"]
     )
+    stuck = waiting > 0 and settings.sms.gateway_url is None
+    if not settings.sms.enabled:
+        off = t("cli.doctor.sms_off", queue=queue)
+        return Check(name, not stuck, off, t("cli.doctor.sms_fix") if stuck else "")
     if settings.sms.gateway_url is None:
-        # Queued messages nobody will send are a problem; an empty outbox is not (yet).
         unset = t("cli.doctor.sms_unset", queue=queue)
-        return Check(name, waiting == 0, unset, NO_GATEWAY_HINT)
+        return Check(name, not stuck, unset, t("cli.doctor.sms_fix"), warning=not stuck)
     fix = "spillway sms outbox --status failed" if counts["failed"] else ""
     return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
 

@@ -271,6 +271,9 @@ class ShopSettings(Section):
 class SmsSettings(Section):
     """The SMS gateway (messages wait in an outbox table until sent)."""
 
+    # False: the shop sends callers no text messages on purpose (the bot offers none,
+    # and `spillway doctor` says SMS is off rather than warning about the gateway).
+    enabled: bool = True
     gateway_url: HttpUrlText | None = None
     api_token: SecretStr | None = None
     sender: str = "Spillway"
@@ -282,6 +285,14 @@ class SmsSettings(Section):
     retry_max_s: float = Field(1800.0, ge=0)
     # A row left in 'sending' this long (its sender died mid-post) is taken up again.
     claim_timeout_s: float = Field(120.0, gt=0)
+
+    def reaches_callers(self) -> bool:
+        """Whether a text message the bot queues is ever sent: on, with a gateway.
+
+        Without one nothing sends the outbox, so the bot must neither offer nor
+        promise a text message (it reads a tracking number out instead, ...).
+        """
+        return self.enabled and self.gateway_url is not None
 
     @field_validator("claim_timeout_s")
     @classmethod

@@ -43,7 +43,7 @@ def _settings(store: SqliteStore, language: str) -> Settings:
                 "der kan skrives til databasen",
                 "(skema v",
                 "SMS-gateway",
-                "ikke sat op, så beskederne bliver i køen; udbakke: 0 venter, 0 sendt, 0 fejlet",
+                "ikke sat op (sms.gateway_url): kunderne får ikke tilbudt sms'er.",
                 "GDPR-hashnøgle",
                 "ADVARSEL",
                 "opkaldsstyring (serve)",
@@ -59,7 +59,7 @@ def _settings(store: SqliteStore, language: str) -> Settings:
             [
                 "database writable",
                 "(schema v",
-                "not configured, messages stay queued; outbox: 0 waiting, 0 sent, 0 failed",
+                "not configured (sms.gateway_url): callers are offered no text messages,",
                 "GDPR hash key",
                 "WARN",
                 "call controller (serve)",

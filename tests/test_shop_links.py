@@ -63,6 +63,8 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "SPILLWAY_STORAGE__SQLITE_PATH": str(db),
         "SPILLWAY_SHOP__RETURN_LABEL_URL": "https://returns.butik.dk/label?o={order}",
         "SPILLWAY_SHOP__PHOTO_UPLOAD_URL": "https://butik.dk/sag/{case}/billeder",
+        # A gateway (never reached: chat only queues), or the bot offers no text message.
+        "SPILLWAY_SMS__GATEWAY_URL": "http://127.0.0.1:9/sms",
     }
     result = CliRunner().invoke(app, ["seed"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -25,7 +25,7 @@ from cli.commands.call import CallSpec, PlacedCall, place_calls
 from spillway.storage import SqliteStore
 from tests.call_harness import calls_any_time, routing_settings
 from tests.conftest import PbxHandle
-from tests.test_chat_script import CALLER, EXPECTED, SCRIPTS
+from tests.test_chat_script import CALLER, EXPECTED, SCRIPTS, SMS_GATEWAY
 from tests.voice_caller import speech_models
 
 __all__ = ["speech_models"]  # the fixture
@@ -54,7 +54,12 @@ async def place_spoken(
     """`spillway call`'s path for ``specs``, with the speech bot on the seeded ``shop``."""
     settings = calls_any_time(routing_settings(pbx.settings, transport, agents=0))
     settings = settings.model_copy(
-        update={"storage": settings.storage.model_copy(update={"sqlite_path": shop.path})}
+        update={
+            "storage": settings.storage.model_copy(update={"sqlite_path": shop.path}),
+            # A gateway (never reached: the bot only queues), as the chat scripts have:
+            # without one the bot offers no text message and the SMS counts would differ.
+            "sms": settings.sms.model_copy(update={"gateway_url": SMS_GATEWAY}),
+        }
     )
     nlu = build_nlu(settings, use_rasa=False)
     bot = SpeechBot(

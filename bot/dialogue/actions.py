@@ -254,7 +254,8 @@ class ActionSteps(DialogueSteps):
         )
         self.case_id = case.case_id
         sms = ""
-        if self.caller_phone:
+        # The photo link is sent (and said to be) only where a text message reaches the caller.
+        if self.caller_phone and self.config.sms:
             url = self.config.photo_upload_url.format(
                 case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
             )

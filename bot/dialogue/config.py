@@ -51,6 +51,11 @@ class DialogueConfig:
     # (gdpr.caller_notice), and where to read more (gdpr.privacy_url, validated).
     caller_notice: bool = True
     privacy_url: str | None = None
+    # Whether a text message queued now is ever sent (sms.enabled with sms.gateway_url,
+    # SmsSettings.reaches_callers). False: the bot offers and promises none; it reads a
+    # tracking number out, offers a colleague for a return label, opens a case without
+    # the photo link. True by default here, as the tests' demo shop; the settings decide.
+    sms: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DialogueConfig:
@@ -70,6 +75,7 @@ class DialogueConfig:
             min_yes_confidence=settings.nlu.min_yes_confidence,
             caller_notice=settings.gdpr.caller_notice,
             privacy_url=settings.gdpr.privacy_url,
+            sms=settings.sms.reaches_callers(),
         )
 
     def notice(self) -> str:

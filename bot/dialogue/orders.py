@@ -6,8 +6,9 @@ the order is a flow of its own: a number the caller said or typed is read back
 and confirmed before it is looked up; without one, the caller's only open (or,
 for a return, delivered) order is offered from their number, and an order the
 call already talked about is offered again for a second topic. A found order's
-status is read out (a long tracking number offered by SMS first); a return is
-checked against the return window and a label offered, or a colleague when the
+status is read out (a long tracking number offered by SMS first, where a text
+message reaches the caller); a return is checked against the return window and
+a label offered by SMS (without SMS, a colleague), or a colleague when the
 window has passed.
 """
 
@@ -103,8 +104,9 @@ class OrderSteps(DialogueSteps):
         if self._purpose == "return":
             return self._return_eligibility(order)
         self._served += 1
-        if offers_tracking_sms(order):
-            # A long number is hard to note down from speech: offered by SMS first.
+        if offers_tracking_sms(order) and self.config.sms:
+            # A long number is hard to note down from speech: offered by SMS first
+            # (with no SMS sent, it is read out in groups, as a short one is).
             status = order_status_text(order, self.calendar, tracking=False)
             self._proposal = TRACKING_SMS
             return self._ask(
@@ -124,16 +126,23 @@ class OrderSteps(DialogueSteps):
         if age_days <= window:
             self._return_order = order
             last_day = order.delivered_at + window * 86400
+            eligible = {
+                "order": spell_digits(order.number),
+                "items": items_text(order),
+                "delivered": self.calendar.when(order.delivered_at),
+                "last_day": self.calendar.date_text(last_day),
+            }
+            if not self.config.sms:
+                # No text message would reach the caller: the label is not offered by
+                # SMS, a colleague is (the caller has their answer: they may return it).
+                self._served += 1
+                return self._ask(
+                    say("return_eligible_no_sms", **eligible),
+                    "return_eligible_no_sms",
+                    State.OFFER_HUMAN,
+                )
             return self._ask(
-                say(
-                    "return_eligible",
-                    order=spell_digits(order.number),
-                    items=items_text(order),
-                    delivered=self.calendar.when(order.delivered_at),
-                    last_day=self.calendar.date_text(last_day),
-                ),
-                "return_eligible",
-                State.RETURN_LABEL,
+                say("return_eligible", **eligible), "return_eligible", State.RETURN_LABEL
             )
         return self._ask(
             say(
