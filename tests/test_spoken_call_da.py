@@ -140,13 +140,19 @@ async def test_danish_scripts_spoken_through_the_sandbox(
         # first. The script answers "ja" without listening, so a line misheard as a
         # complaint, read back and answered "ja", opens a case (and its photo link):
         # that is the bot confirming, not the bot guessing.
-        _caller, expected, _actions, sms = EXPECTED[name]
+        _caller, expected, actions, sms = EXPECTED[name]
         case = result["case_id"]
         confirmed_case = case is not None and _read_back_and_affirmed(turns, case_questions)
         case_sms = [m for m in result["sms"] if confirmed_case and case in m["body"]]
         if (
             len(result["sms"]) - len(case_sms) > sms
-            or (result["callback_id"] is not None and expected != "callback")
+            # A callback the script books and then leaves for a colleague stays booked
+            # (closed when an agent takes the call): meant, not a side effect.
+            or (
+                result["callback_id"] is not None
+                and expected != "callback"
+                and "callback_confirm" not in actions
+            )
             or (case is not None and name != "klage" and not confirmed_case)
         ):
             problems.append(f"{name}: an unwanted side effect: {result}")
