@@ -15,7 +15,7 @@ window has passed.
 from __future__ import annotations
 
 from bot.backends import Order
-from bot.dialogue.actions import TRACKING_SMS
+from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
 from bot.dialogue.phrasing import (
     Calendar,
@@ -34,7 +34,7 @@ class OrderSteps(DialogueSteps):
     """Orders and returns; the state and helpers are declared in DialogueSteps."""
 
     calendar: Calendar
-    # "status" or "return": what the order is wanted for.
+    # "status", "return" or "complaint": what the order is wanted for.
     _purpose: str
     # The order number read back and not yet confirmed (or last confirmed).
     _pending_number: str | None
@@ -101,6 +101,9 @@ class OrderSteps(DialogueSteps):
 
     def _order_found(self, order: Order) -> Reply:
         self._order = order
+        if self._purpose == COMPLAINT:
+            # A complaint whose order was asked for: the complaint goes on, read back.
+            return self._propose_on(order, progress=True)
         if self._purpose == "return":
             return self._return_eligibility(order)
         self._served += 1

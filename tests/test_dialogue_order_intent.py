@@ -1,0 +1,77 @@
+"""The caller's request survives the order-number step, and the case follows the order
+the caller gave (bot/dialogue/actions.py, bot/dialogue/orders.py).
+
+The English caller audit of December 2026: "my vase arrived broken | 10043 | yes" read
+the delivery status and ended "resolved" with no case; "I want to return a jacket |
+10045 | but it's broken | yes" opened the case on the caller's boots order, not the
+jacket order 10045 they had just given.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.backends import Backends
+from bot.dialogue.machine import State
+from bot.dialogue.result import Outcome
+from spillway.storage import SqliteStore
+from tests.dialogue_fixtures import call_saying
+
+pytestmark = pytest.mark.usefixtures("english_after")
+
+DEMO_CALLER = "+4520123456"
+YES = {"en": "yes", "da": "ja"}
+BROKEN_VASE = {"en": "my vase arrived broken", "da": "min vase kom i stykker"}
+LATE = {
+    "en": "I want to complain, my order is two weeks late",
+    "da": "jeg vil klage, min ordre er to uger forsinket",
+}
+RETURN_JACKET = {"en": "I want to return a jacket", "da": "jeg vil returnere en jakke"}
+BROKEN = {"en": "but it's broken", "da": "men den er i stykker"}
+
+
+def case_orders(store: SqliteStore) -> list[str | None]:
+    return [r["order_number"] for r in store.query("SELECT order_number FROM cases")]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize(("opening", "number"), [(BROKEN_VASE, "10043"), (LATE, "10044")])
+async def test_a_complaint_goes_on_after_the_order_number(
+    language: str, opening: dict[str, str], number: str, demo: Backends, store: SqliteStore
+) -> None:
+    said = (opening[language], number)
+    d = await call_saying(demo, language, *said, caller_id=DEMO_CALLER)
+    readback = d.turns[-1].reply
+    # The complaint read back with the order given, not that order's delivery status.
+    assert readback.action == "confirm_complaint" and d.state is State.CONFIRM_ACTION
+    assert " ".join(number) in readback.text and not case_orders(store)
+    d = await call_saying(demo, language, *said, YES[language], caller_id=DEMO_CALLER)
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
+    assert d.turns[-1].reply.action == "complaint_case" and case_orders(store) == [number]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_an_unknown_number_leads_back_to_the_complaint(
+    language: str, demo: Backends, store: SqliteStore
+) -> None:
+    y = YES[language]
+    d = await call_saying(demo, language, BROKEN_VASE[language], "10049", "10043", y, y)
+    assert [t.reply.action for t in d.turns[1:]] == [
+        "order_not_found",
+        "confirm_order_number",
+        "confirm_complaint",
+        "complaint_case",
+    ]
+    assert case_orders(store) == ["10043"]
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_case_follows_the_number_the_caller_last_gave(
+    language: str, demo: Backends, store: SqliteStore
+) -> None:
+    said = (RETURN_JACKET[language], "10045", BROKEN[language])
+    d = await call_saying(demo, language, *said, caller_id=DEMO_CALLER)
+    proposal = d.turns[-1].reply.text
+    assert "1 0 0 4 5" in proposal and "1 0 0 4 6" not in proposal, proposal
+    await call_saying(demo, language, *said, YES[language], caller_id=DEMO_CALLER)
+    assert case_orders(store) == ["10045"]
