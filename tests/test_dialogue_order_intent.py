@@ -13,6 +13,7 @@ import pytest
 
 from bot.backends import Backends
 from bot.dialogue.machine import State
+from bot.dialogue.order_choice import order_request
 from bot.dialogue.result import Outcome
 from spillway.storage import SqliteStore
 from tests.dialogue_fixtures import call_saying
@@ -75,3 +76,64 @@ async def test_the_case_follows_the_number_the_caller_last_gave(
     assert "1 0 0 4 5" in proposal and "1 0 0 4 6" not in proposal, proposal
     await call_saying(demo, language, *said, YES[language], caller_id=DEMO_CALLER)
     assert case_orders(store) == ["10045"]
+
+
+# -- what only a colleague can do (bot/dialogue/order_choice.py) ----------------------
+
+CANNOT = [
+    ("en", "I want to cancel my order", "cancel"),
+    ("en", "I need to change my delivery address", "address"),
+    ("en", "where is my refund", "refund"),
+    ("da", "jeg vil annullere min ordre", "cancel"),
+    ("da", "jeg skal ændre min leveringsadresse", "address"),
+    ("da", "hvor bliver min refusion af", "refund"),
+]
+
+
+@pytest.mark.parametrize(("language", "said", "kind"), CANNOT)
+def test_requests_only_a_colleague_can_do_are_recognised(
+    language: str, said: str, kind: str
+) -> None:
+    assert order_request(said, language) == kind
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "where is my order"),
+        ("en", "I want to return the vase"),
+        ("en", "the headphones I got are broken"),
+        ("da", "hvor er min ordre"),
+        ("da", "jeg vil returnere vasen"),
+    ],
+)
+def test_other_order_questions_are_not(language: str, said: str) -> None:
+    assert order_request(said, language) == ""
+
+
+@pytest.mark.parametrize(("language", "said", "kind"), CANNOT)
+async def test_the_bot_says_it_cannot_and_hands_over_with_the_order(
+    language: str, said: str, kind: str, demo: Backends
+) -> None:
+    y = YES[language]
+    d = await call_saying(demo, language, said, "10044", y, caller_id=DEMO_CALLER)
+    offer = d.turns[-1].reply
+    # Not the order's delivery status and "anything else?": what only a colleague can do.
+    assert offer.action == f"cannot_{kind}" and d.state is State.OFFER_HUMAN, offer.text
+    assert "1 0 0 4 4" in offer.text and not offer.transfer
+    d = await call_saying(demo, language, said, "10044", y, y, caller_id=DEMO_CALLER)
+    assert d.result is not None and d.result.outcome is Outcome.HANDOFF
+    assert d.handover_context().order_number == "10044"
+
+
+@pytest.mark.parametrize(("language", "said", "kind"), CANNOT)
+async def test_the_offered_order_is_one_the_request_can_concern(
+    language: str, said: str, kind: str, demo: Backends
+) -> None:
+    d = await call_saying(demo, language, said, YES[language], caller_id=DEMO_CALLER)
+    # The demo caller's open order (headphones) for a cancellation or a new address, the
+    # delivered one (boots) for a refund; yes to it reaches the colleague's offer.
+    assert d.turns[0].reply.action == "offer_order"
+    expected = "1 0 0 4 6" if kind == "refund" else "1 0 0 4 2"
+    assert expected in d.turns[0].reply.text
+    assert d.turns[-1].reply.action == f"cannot_{kind}"
