@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.backends import Backends
+from bot.backends import Backends, Order
 from bot.dialogue.machine import State
-from bot.dialogue.order_choice import order_request
+from bot.dialogue.order_choice import names_item, order_request, pick_order
 from bot.dialogue.result import Outcome
 from spillway.storage import SqliteStore
 from tests.dialogue_fixtures import call_saying
@@ -137,3 +137,56 @@ async def test_the_offered_order_is_one_the_request_can_concern(
     expected = "1 0 0 4 6" if kind == "refund" else "1 0 0 4 2"
     assert expected in d.turns[0].reply.text
     assert d.turns[-1].reply.action == f"cannot_{kind}"
+
+
+# -- which of the caller's orders (bot/dialogue/order_choice.py) ----------------------
+
+SHIPPED = Order("10042", "shipped", ("wireless headphones",))
+DELIVERED = Order("10046", "delivered", ("leather boots",))
+
+
+@pytest.mark.parametrize(
+    ("purpose", "product", "said", "expected"),
+    [
+        ("late", "", "", SHIPPED),  # a late parcel is one on its way
+        ("complaint", "", "", DELIVERED),  # a fault in something received
+        ("complaint", "wireless headphones", "", SHIPPED),  # the product decides
+        ("complaint", "ceramic vase", "", None),  # not theirs: not the boots either
+        ("status", "parcel", "", SHIPPED),  # not a product of theirs: the purpose decides
+        ("status", "leather boots", "", DELIVERED),
+        ("complaint", "wireless headphones", "høretelefonerne er i stykker", SHIPPED),
+        ("refund", "", "", DELIVERED),
+        ("cancel", "", "", SHIPPED),
+    ],
+)
+def test_pick_order(purpose: str, product: str, said: str, expected: Order | None) -> None:
+    assert pick_order([SHIPPED, DELIVERED], purpose, product, said) == expected
+
+
+def test_a_danish_word_with_an_ending_names_the_item() -> None:
+    boots = Order("10046", "delivered", ("læderstøvler",))
+    assert names_item(boots, "støvlerne") and names_item(boots, "det er støvlerne")
+    assert not names_item(boots, "hvor er min ordre")
+
+
+WHERE = {"en": "where is my order", "da": "hvor er min ordre"}
+NO = {"en": "nope", "da": "nej"}
+BOOTS = {"en": "the boots", "da": "støvlerne"}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_late_order_is_one_not_yet_delivered(language: str, demo: Backends) -> None:
+    d = await call_saying(demo, language, LATE[language], caller_id=DEMO_CALLER)
+    # The demo caller's shipped headphones (10042), not the boots delivered days ago.
+    proposal = d.turns[-1].reply.text
+    assert "1 0 0 4 2" in proposal and "1 0 0 4 6" not in proposal, proposal
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_product_named_picks_the_callers_order(language: str, demo: Backends) -> None:
+    said = (WHERE[language], NO[language], BOOTS[language])
+    d = await call_saying(demo, language, *said, caller_id=DEMO_CALLER)
+    offer = d.turns[-1].reply
+    assert offer.action == "offer_order" and "1 0 0 4 6" in offer.text, offer.text
+    d = await call_saying(demo, language, *said, YES[language], caller_id=DEMO_CALLER)
+    assert d.turns[-1].reply.action == "order_status"

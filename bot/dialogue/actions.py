@@ -19,6 +19,7 @@ from urllib.parse import quote
 from bot.backends import Order
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.order_choice import has_item, pick_order, sounds_late
 from bot.dialogue.phrasing import (
     case_text,
     items_text,
@@ -119,27 +120,24 @@ class ActionSteps(DialogueSteps):
 
         A number given in the order flow and not yet confirmed ("I want to return a
         jacket | 10045 | but it's broken") is the one the caller means, not an order
-        guessed from their phone number. Among the caller's delivered orders the one
-        with the product named ("the vase arrived smashed") is chosen.
+        guessed from their phone number. Among the caller's orders the one with the
+        product named ("the vase arrived smashed") is chosen, else their only delivered
+        one, or their only undelivered one for a late parcel (:func:`pick_order`).
         """
         number = valid_order_number(entities.get("order_number"))
         if number:
             return await self.backends.orders.find_order(number)
         product = (entities.get("product") or "").lower()
         for order in await self._flow_orders():
-            if not product or _has_item(order, product):
+            if not product or has_item(order, product):
                 return order
         if not self.caller_phone:
             return None
-        delivered = [
-            o
-            for o in await self.backends.orders.orders_for_phone(self.caller_phone)
-            if o.status == "delivered"
-        ]
-        named = [o for o in delivered if product and _has_item(o, product)]
-        if len(named) == 1:
-            return named[0]
-        return delivered[0] if len(delivered) == 1 and not product else None
+        orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+        # "My order is two weeks late": about one on its way, not one delivered.
+        said = self._last_text
+        late = sounds_late(said, self.config.language)
+        return pick_order(orders, "late" if late else COMPLAINT, product, said)
 
     async def _flow_orders(self) -> list[Order]:
         """The orders the call is about, the latest first: a number the caller gave and
@@ -354,7 +352,3 @@ def _number_said(event: CallerInput, intent: ParsedIntent | None) -> str:
     if intent is None or not isinstance(event, TextTurn):
         return ""
     return "".join(c for c in said_number(intent.entities) if c.isdigit())
-
-
-def _has_item(order: Order, product: str) -> bool:
-    return any(product in item.lower() or item.lower() in product for item in order.items)

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from bot.backends import Order
 from bot.dialogue.pack_phrases import phrase_choice, said_words
 
-__all__ = ["CANNOT_DO", "has_item", "order_request", "pick_order", "sounds_late"]
+__all__ = ["CANNOT_DO", "has_item", "names_item", "order_request", "pick_order", "sounds_late"]
 
 # What a caller may ask of an order that only a colleague can do, in the order tried.
 CANNOT_DO = ("cancel", "address", "refund")
@@ -69,17 +69,35 @@ def has_item(order: Order, product: str) -> bool:
     )
 
 
-def pick_order(orders: Sequence[Order], purpose: str, product: str = "") -> Order | None:
+def names_item(order: Order, said: str) -> bool:
+    """Whether a word the caller said names an item of ``order``, allowing an ending
+    ("støvlerne" for "læderstøvler", "jakken" for "vinterjakke"): for an order's items
+    in the shop's language where the classifier's product is the English name."""
+    items = [i.lower() for i in order.items]
+    for word in said_words(said).split():
+        stems = {word[: len(word) - cut] for cut in (0, 1, 2)}
+        if any(len(stem) >= 4 and stem in item for stem in stems for item in items):
+            return True
+    return False
+
+
+def pick_order(
+    orders: Sequence[Order], purpose: str, product: str = "", said: str = ""
+) -> Order | None:
     """The caller's order ``purpose`` ("status", "late", "return", "complaint" or one of
     :data:`CANNOT_DO`) is about, or None when it is not clear which (then asked for).
 
     A product named picks the one order holding it, whatever its status (a fault in
     headphones still on their way is about them); named in several, nothing is
     guessed; in none (the words may not be a product at all: "my parcel"), the purpose
-    decides as if none had been named.
+    decides as if none had been named, except for a fault: "my vase arrived broken"
+    from a caller with no vase is not about their boots. ``said``: the caller's words,
+    whose item names count too (:func:`names_item`).
     """
-    named = [o for o in orders if product and has_item(o, product)]
-    if named:
+    named = [
+        o for o in orders if product and (has_item(o, product) or (said and names_item(o, said)))
+    ]
+    if named or (product and purpose == "complaint"):
         return named[0] if len(named) == 1 else None
     if purpose in _UNDELIVERED_PURPOSES:
         candidates = [o for o in orders if o.is_open]

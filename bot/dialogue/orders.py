@@ -19,9 +19,16 @@ from __future__ import annotations
 from bot.backends import Order
 from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
-from bot.dialogue.order_choice import CANNOT_DO, has_item, order_request, pick_order
+from bot.dialogue.order_choice import (
+    CANNOT_DO,
+    has_item,
+    names_item,
+    order_request,
+    pick_order,
+)
 from bot.dialogue.phrasing import (
     Calendar,
+    clean_product,
     items_text,
     offers_tracking_sms,
     order_status_text,
@@ -63,6 +70,17 @@ class OrderSteps(DialogueSteps):
             if picked is not None:
                 return self._offer_order(picked)
         return self._ask_order("")
+
+    async def _order_named(self, entities: dict[str, str]) -> Reply | None:
+        """ "The boots", asked for the order number: the caller's one order holding them,
+        offered for a yes (None: no product, or not one order of theirs holds it)."""
+        product = clean_product(entities.get("product"))
+        if not product or not self.caller_phone:
+            return None
+        orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+        said = self._last_text
+        named = [o for o in orders if has_item(o, product) or names_item(o, said)]
+        return self._offer_order(named[0]) if len(named) == 1 else None
 
     def _offer_order(self, order: Order) -> Reply:
         self._offered = order
