@@ -14,6 +14,7 @@ import pytest
 from bot.backends import Backends, Order
 from bot.dialogue.machine import State
 from bot.dialogue.order_choice import names_item, order_request, pick_order
+from bot.dialogue.prompts import say
 from bot.dialogue.result import Outcome
 from spillway.storage import SqliteStore
 from tests.dialogue_fixtures import call_saying
@@ -190,3 +191,33 @@ async def test_a_product_named_picks_the_callers_order(language: str, demo: Back
     assert offer.action == "offer_order" and "1 0 0 4 6" in offer.text, offer.text
     d = await call_saying(demo, language, *said, YES[language], caller_id=DEMO_CALLER)
     assert d.turns[-1].reply.action == "order_status"
+
+
+# -- the photo link said before the yes (bot/dialogue/actions.py) ---------------------
+
+HEADPHONES_BROKEN = {
+    "en": "the headphones I got are broken",
+    "da": "høretelefonerne jeg fik er i stykker",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_text_message_is_said_before_the_yes(
+    language: str, demo: Backends, store: SqliteStore
+) -> None:
+    d = await call_saying(demo, language, HEADPHONES_BROKEN[language], caller_id=DEMO_CALLER)
+    proposal = d.turns[-1].reply.text
+    # What the yes covers: the problem with the caller's headphones order, and the SMS.
+    assert "1 0 0 4 2" in proposal and say("complaint_sms_ahead") in proposal, proposal
+    said = (HEADPHONES_BROKEN[language], YES[language])
+    d = await call_saying(demo, language, *said, caller_id=DEMO_CALLER)
+    assert case_orders(store) == ["10042"] and len(d.sms) == 1
+    assert say("complaint_sms_sent") in d.turns[-1].reply.text
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_no_text_message_is_promised_to_an_unknown_number(
+    language: str, demo: Backends
+) -> None:
+    d = await call_saying(demo, language, BROKEN_VASE[language])
+    assert say("complaint_sms_ahead") not in d.turns[-1].reply.text

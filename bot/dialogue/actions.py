@@ -74,8 +74,13 @@ class ActionSteps(DialogueSteps):
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
         if order is None:
-            return self._propose(COMPLAINT, say("confirm_complaint"))
+            return self._propose(COMPLAINT, say("confirm_complaint", sms=self._sms_ahead()))
         return self._propose_on(order)
+
+    def _sms_ahead(self) -> str:
+        """What the text message after the yes is for, said before the yes (the caller
+        agreed to report a problem, and hears of the photo link before it is sent)."""
+        return say("complaint_sms_ahead") if self.caller_phone and self.config.sms else ""
 
     def _propose_on(self, order: Order, *, progress: bool = False) -> Reply:
         """The complaint about ``order``, read back for a yes; ``progress``: the caller
@@ -83,7 +88,8 @@ class ActionSteps(DialogueSteps):
         self._order = order
         self._pending_number = order.number
         key = "confirm_complaint_given" if progress else "confirm_complaint_order"
-        text = say(key, order=spell_digits(order.number), items=items_text(order))
+        number, items = spell_digits(order.number), items_text(order)
+        text = say(key, order=number, items=items, sms=self._sms_ahead())
         if progress:
             self._proposal = COMPLAINT
             return self._ask(text, f"confirm_{COMPLAINT}", State.CONFIRM_ACTION)
