@@ -101,7 +101,10 @@ async def test_a_complaint_names_the_order_it_is_about(  # type: ignore[no-untyp
     # The caller's only delivered order (the boots) is named in the question.
     d = make(DEMO_CALLER)
     assert await talk(d, "the boots are falling apart") == ["confirm_complaint"]
-    assert "order 1 0 0 4 6 with leather boots, is that right?" in d.turns[0].reply.text
+    # (the photo link's text message is said before the question: the yes covers it)
+    question = d.turns[0].reply.text
+    assert "order 1 0 0 4 6 with leather boots, and get a text message" in question
+    assert question.endswith("is that right?")
     await d.handle(TextTurn("yes"))
     [case] = store.query("SELECT order_number FROM cases")
     assert case["order_number"] == "10046"

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from bot.backends import Order
 from bot.dialogue.config import State
 from bot.dialogue.inputs import CallerInput, TextTurn
+from bot.dialogue.order_choice import has_item, pick_order, sounds_late
 from bot.dialogue.phrasing import (
     case_text,
     items_text,
@@ -48,6 +49,11 @@ TRACKING_SMS = "tracking_sms"
 class ActionSteps(DialogueSteps):
     """Proposals and their side effects; the state and helpers are declared in DialogueSteps."""
 
+    # What the order flow is for ("status", "return", "complaint"; bot.dialogue.orders).
+    _purpose: str
+    # The order number the caller gave (confirmed or not), and the order offered.
+    _pending_number: str | None
+    _offered: Order | None
     # Unclear answers to the question ``_unclear_question`` (one re-ask, then the safe path).
     _unclear_answers: int = 0
     _unclear_question: str = ""
@@ -67,13 +73,26 @@ class ActionSteps(DialogueSteps):
 
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
-        self._order = order or self._order
-        if order is not None:
-            text = say(
-                "confirm_complaint_order", order=spell_digits(order.number), items=items_text(order)
-            )
-        else:
-            text = say("confirm_complaint")
+        if order is None:
+            return self._propose(COMPLAINT, say("confirm_complaint", sms=self._sms_ahead()))
+        return self._propose_on(order)
+
+    def _sms_ahead(self) -> str:
+        """What the text message after the yes is for, said before the yes (the caller
+        agreed to report a problem, and hears of the photo link before it is sent)."""
+        return say("complaint_sms_ahead") if self.caller_phone and self.config.sms else ""
+
+    def _propose_on(self, order: Order, *, progress: bool = False) -> Reply:
+        """The complaint about ``order``, read back for a yes; ``progress``: the caller
+        answered with the order (not the same guess again)."""
+        self._order = order
+        self._pending_number = order.number
+        key = "confirm_complaint_given" if progress else "confirm_complaint_order"
+        number, items = spell_digits(order.number), items_text(order)
+        text = say(key, order=number, items=items, sms=self._sms_ahead())
+        if progress:
+            self._proposal = COMPLAINT
+            return self._ask(text, f"confirm_{COMPLAINT}", State.CONFIRM_ACTION)
         return self._propose(COMPLAINT, text)
 
     async def propose_callback(self) -> Reply:
@@ -102,29 +121,56 @@ class ActionSteps(DialogueSteps):
         return say("confirm_callback", phone=spoken, when=when)
 
     async def _complaint_order(self, entities: dict[str, str]) -> Order | None:
-        """The order a fault is about: named, already talked about, or the caller's only one.
+        """The order a fault is about: named, the one the caller just gave or was offered,
+        already talked about, or the caller's only one.
 
-        Among the caller's delivered orders the one with the product named
-        ("the vase arrived smashed") is chosen.
+        A number given in the order flow and not yet confirmed ("I want to return a
+        jacket | 10045 | but it's broken") is the one the caller means, not an order
+        guessed from their phone number. Among the caller's orders the one with the
+        product named ("the vase arrived smashed") is chosen, else their only delivered
+        one, or their only undelivered one for a late parcel (:func:`pick_order`).
         """
         number = valid_order_number(entities.get("order_number"))
         if number:
             return await self.backends.orders.find_order(number)
         product = (entities.get("product") or "").lower()
-        known = self._order
-        if known is not None and (not product or _has_item(known, product)):
-            return known
+        for order in await self._flow_orders():
+            if not product or has_item(order, product):
+                return order
         if not self.caller_phone:
             return None
-        delivered = [
-            o
-            for o in await self.backends.orders.orders_for_phone(self.caller_phone)
-            if o.status == "delivered"
-        ]
-        named = [o for o in delivered if product and _has_item(o, product)]
-        if len(named) == 1:
-            return named[0]
-        return delivered[0] if len(delivered) == 1 and not product else None
+        orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+        # "My order is two weeks late": about one on its way, not one delivered.
+        said = self._last_text
+        late = sounds_late(said, self.config.language)
+        return pick_order(orders, "late" if late else COMPLAINT, product, said)
+
+    async def _flow_orders(self) -> list[Order]:
+        """The orders the call is about, the latest first: a number the caller gave and
+        has not confirmed yet, the order offered to them, the order talked about."""
+        found: list[Order] = []
+        if self.state is State.CONFIRM_ORDER and self._pending_number:
+            given = await self.backends.orders.find_order(self._pending_number)
+            found += [given] if given is not None else []
+        if self.state is State.OFFER_ORDER and self._offered is not None:
+            found.append(self._offered)
+        return found + ([self._order] if self._order is not None else [])
+
+    async def _complaint_number(self, number: str) -> Reply:
+        """An order number given to "you'd like to report a problem ..., is that right?":
+        the complaint goes on with that order, read back for a yes (an unknown number is
+        asked for again, and the order flow comes back to the complaint)."""
+        order = await self.backends.orders.find_order(number)
+        self._purpose = COMPLAINT
+        self._pending_number = number
+        if order is None:
+            self._proposal = ""
+            return self._fail(
+                say("order_not_found", order=spell_digits(number)),
+                "order_not_found",
+                State.ASK_ORDER,
+            )
+        return self._propose_on(order, progress=True)
 
     # -- the answer ------------------------------------------------------------
 
@@ -183,6 +229,12 @@ class ActionSteps(DialogueSteps):
             # One it cannot call (abroad, too short): why, and a number asked for.
             self._phone_purpose = CALLBACK
             return self._number_refused(digits.rstrip("#"))
+        if self._proposal == COMPLAINT:
+            said = intent.entities.get("order_number") if intent else None
+            number = valid_order_number(digits or said)
+            if number:
+                # "My vase arrived broken | 10043": the order the problem is about.
+                return await self._complaint_number(number)
         spoken = _number_said(event, intent) if self._proposal == CALLBACK else ""
         if len(spoken) >= 6:
             # Another number said aloud ("20 12 34 56", which the classifier reads as an
@@ -306,7 +358,3 @@ def _number_said(event: CallerInput, intent: ParsedIntent | None) -> str:
     if intent is None or not isinstance(event, TextTurn):
         return ""
     return "".join(c for c in said_number(intent.entities) if c.isdigit())
-
-
-def _has_item(order: Order, product: str) -> bool:
-    return any(product in item.lower() or item.lower() in product for item in order.items)

@@ -296,6 +296,9 @@ class Dialogue(
             number = number or valid_order_number(entities.get("order_number"))
             if number:
                 return self._confirm_order(number)
+            named = await self._order_named(entities)  # "the boots": theirs, offered
+            if named is not None:
+                return named
             if intent and (
                 intent.name == Intent.DENY or number_not_at_hand(intent.text, self.config.language)
             ):

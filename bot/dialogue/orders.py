@@ -4,21 +4,31 @@ can be returned.
 A mixin of :class:`bot.dialogue.machine.Dialogue`, kept apart because finding
 the order is a flow of its own: a number the caller said or typed is read back
 and confirmed before it is looked up; without one, the caller's only open (or,
-for a return, delivered) order is offered from their number, and an order the
+for a return, delivered) order is offered from their number (or the one holding
+the product they named; :mod:`bot.dialogue.order_choice`), and an order the
 call already talked about is offered again for a second topic. A found order's
 status is read out (a long tracking number offered by SMS first, where a text
 message reaches the caller); a return is checked against the return window and
 a label offered by SMS (without SMS, a colleague), or a colleague when the
-window has passed.
+window has passed. A cancellation, a new delivery address or a refund finds the
+order the same way, then says the bot cannot do it and offers a colleague.
 """
 
 from __future__ import annotations
 
 from bot.backends import Order
-from bot.dialogue.actions import TRACKING_SMS
+from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
+from bot.dialogue.order_choice import (
+    CANNOT_DO,
+    has_item,
+    names_item,
+    order_request,
+    pick_order,
+)
 from bot.dialogue.phrasing import (
     Calendar,
+    clean_product,
     items_text,
     offers_tracking_sms,
     order_status_text,
@@ -34,7 +44,8 @@ class OrderSteps(DialogueSteps):
     """Orders and returns; the state and helpers are declared in DialogueSteps."""
 
     calendar: Calendar
-    # "status" or "return": what the order is wanted for.
+    # What the order is wanted for: "status", "return", "complaint", or one of
+    # CANNOT_DO ("cancel", "address", "refund"), which only a colleague can do.
     _purpose: str
     # The order number read back and not yet confirmed (or last confirmed).
     _pending_number: str | None
@@ -42,24 +53,34 @@ class OrderSteps(DialogueSteps):
     _offered: Order | None
 
     async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
-        self._purpose = purpose
+        # "I want to cancel my order", read as an order status (or a return): the order
+        # is found as for one, then a colleague offered, never its status read instead.
+        self._purpose = order_request(self._last_text, self.config.language) or purpose
         number = valid_order_number(entities.get("order_number"))
         if number:
             return self._confirm_order(number)
         known = self._order
         product = (entities.get("product") or "").lower()
-        if known is not None and (not product or any(product in i.lower() for i in known.items)):
+        if known is not None and (not product or has_item(known, product)):
             # "I also want to return the vase": the order just talked about, confirmed.
             return self._offer_order(known)
         if self.caller_phone:
             orders = await self.backends.orders.orders_for_phone(self.caller_phone)
-            if purpose == "status":
-                candidates = [o for o in orders if o.is_open]
-            else:
-                candidates = [o for o in orders if o.status == "delivered"]
-            if len(candidates) == 1:
-                return self._offer_order(candidates[0])
+            picked = pick_order(orders, self._purpose, product)
+            if picked is not None:
+                return self._offer_order(picked)
         return self._ask_order("")
+
+    async def _order_named(self, entities: dict[str, str]) -> Reply | None:
+        """ "The boots", asked for the order number: the caller's one order holding them,
+        offered for a yes (None: no product, or not one order of theirs holds it)."""
+        product = clean_product(entities.get("product"))
+        if not product or not self.caller_phone:
+            return None
+        orders = await self.backends.orders.orders_for_phone(self.caller_phone)
+        said = self._last_text
+        named = [o for o in orders if has_item(o, product) or names_item(o, said)]
+        return self._offer_order(named[0]) if len(named) == 1 else None
 
     def _offer_order(self, order: Order) -> Reply:
         self._offered = order
@@ -101,8 +122,16 @@ class OrderSteps(DialogueSteps):
 
     def _order_found(self, order: Order) -> Reply:
         self._order = order
+        if self._purpose == COMPLAINT:
+            # A complaint whose order was asked for: the complaint goes on, read back.
+            return self._propose_on(order, progress=True)
         if self._purpose == "return":
             return self._return_eligibility(order)
+        if self._purpose in CANNOT_DO:
+            # Only a colleague can: said plainly, and offered (the order in the hand-over).
+            key = f"cannot_{self._purpose}"
+            text = say(key, order=spell_digits(order.number), items=items_text(order))
+            return self._ask(text, key, State.OFFER_HUMAN)
         self._served += 1
         if offers_tracking_sms(order) and self.config.sms:
             # A long number is hard to note down from speech: offered by SMS first

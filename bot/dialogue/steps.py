@@ -132,6 +132,10 @@ class DialogueSteps:
         """Prompt ``key``, then the menu's question (no progress: it counts as before)."""
         raise NotImplementedError
 
+    def _propose_on(self, order: Order, *, progress: bool = False) -> Reply:
+        """The complaint about ``order``, read back for a yes."""
+        raise NotImplementedError
+
     # -- provided by the spoken phone number (bot.dialogue.spoken_phone.SpokenPhoneSteps) --
 
     def _spoken_number(self, raw: str) -> Reply:
@@ -162,5 +166,6 @@ PROVIDED_ELSEWHERE = (
     "_yes_unsure",
     "_declined_guess",
     "_menu_again",
+    "_propose_on",
     "_spoken_number",
 )

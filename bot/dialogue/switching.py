@@ -21,6 +21,8 @@ from bot.nlu.intents import Intent
 from bot.types import ParsedIntent, Reply
 
 _ORDER_STATES = (State.ASK_ORDER, State.CONFIRM_ORDER, State.OFFER_ORDER)
+# What the order flow is for -> its topic ("status" otherwise).
+_ORDER_FLOWS = {"return": Intent.RETURN_ITEM, COMPLAINT: Intent.COMPLAINT}
 # What a phone number asked for is for -> the topic of its flow.
 _PHONE_FLOWS = {
     CALLBACK: Intent.CALLBACK_REQUEST,
@@ -61,7 +63,7 @@ class TopicSwitchSteps(DialogueSteps):
     def _flow_topic(self) -> str:
         """The topic of the flow the current step belongs to ("" at the menu)."""
         if self.state in _ORDER_STATES:
-            return Intent.RETURN_ITEM if self._purpose == "return" else Intent.ORDER_STATUS
+            return _ORDER_FLOWS.get(self._purpose, Intent.ORDER_STATUS)
         if self.state in (State.ASK_PHONE, State.CONFIRM_PHONE):
             return _PHONE_FLOWS.get(self._phone_purpose, "")
         if self.state is State.CONFIRM_ACTION:
@@ -87,6 +89,14 @@ class TopicSwitchSteps(DialogueSteps):
         if self.state is State.CONFIRM_CALLBACK and self._answers_when(intent.text):
             # "This afternoon is best" answers "when suits you?", whatever the
             # classifier makes of it (it read it as a complaint).
+            return True
+        if (
+            self.state is State.CONFIRM_ACTION
+            and self._proposal == COMPLAINT
+            and "order_number" in intent.entities
+        ):
+            # "You'd like to report a problem ..., is that right?" "10043": the order
+            # the problem is about, not an order-status question.
             return True
         if (
             self.state is State.CONFIRM_ACTION
