@@ -31,6 +31,7 @@ from bot.dialogue.plain_yes import (
     Heard,
     Next,
     answer_to_proposal,
+    answer_to_question,
     next_step,
     plain_answers,
 )
@@ -128,12 +129,21 @@ class ActionSteps(DialogueSteps):
 
     # -- the answer ------------------------------------------------------------
 
-    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
-        """The caller's answer as yes (a plain yes only), no, or unclear."""
+    def _plain_answer(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str, *, acts: bool = True
+    ) -> Answer:
+        """The caller's answer as yes, no, or unclear; ``acts``: a side effect follows a
+        yes, so only a plain one counts (else the classifier's sure yes does too)."""
         said = event if isinstance(event, TextTurn) else TextTurn("")
-        return answer_to_proposal(
-            Heard(digits, said.text, intent, said.asr_confidence),
-            plain_answers(self.config.language),
+        heard = Heard(digits, said.text, intent, said.asr_confidence)
+        answers = plain_answers(self.config.language)
+        if acts:
+            return answer_to_proposal(
+                heard, answers, min_asr_confidence=self.config.min_asr_confidence
+            )
+        return answer_to_question(
+            heard,
+            answers,
             min_asr_confidence=self.config.min_asr_confidence,
             min_yes_confidence=self.config.min_yes_confidence,
         )

@@ -48,6 +48,7 @@ from bot.dialogue.phrasing import (
     clean_product,
     valid_order_number,
 )
+from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
@@ -244,7 +245,7 @@ class Dialogue(
             key = first_turn_prompt(event.text, intent, greetings(self.config.language))
             if key is not None:
                 return self._ask(say(key), key, progress=False)
-        if intent is not None and intent.name == Intent.GOODBYE and not self._names_time(event):
+        if intent is not None and intent.name == Intent.GOODBYE and self._closes(event, intent):
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
@@ -308,21 +309,23 @@ class Dialogue(
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other and other != self._pending_number:
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 assert self._pending_number is not None
                 return await self._lookup(self._pending_number)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer is Answer.NO:
                 return self._ask_order(say("deny_order_number"))
             return None
         if state is State.OFFER_ORDER:
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other:
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 assert self._offered is not None
                 self._pending_number = self._offered.number
                 return self._order_found(self._offered)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer is Answer.NO:
                 return self._ask_order("")
             return None
         if state is State.ASK_PRODUCT:
@@ -336,9 +339,10 @@ class Dialogue(
                 # Offered a colleague for want of the number, the caller found it after
                 # all (or another order than the one too old to return): look it up.
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 return self._transfer(say("transfer_confirmed"), fixed=True)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer is Answer.NO:
                 return self._anything_else(say("declined_transfer"))
             return None
         if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
@@ -553,6 +557,11 @@ class Dialogue(
         if self.callback_id is not None:
             text = f"{text} {say('transfer_callback_kept')}"
         return Reply(text, action, transfer=True, cached_prefix=cached)
+
+    def _closes(self, event: CallerInput, intent: ParsedIntent) -> bool:
+        """Whether a goodbye ends the call: "ok thanks" to a yes/no offer is a yes."""
+        thanks = self._asks_yes_no() and self._plain_answer(event, intent, "") is Answer.YES
+        return not thanks and not self._names_time(event)
 
     def _names_time(self, event: CallerInput) -> bool:
         """Whether ``event`` answers "when suits you?" with a time: "later today" is that

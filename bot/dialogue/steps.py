@@ -116,7 +116,9 @@ class DialogueSteps:
 
     # -- provided by the confirmed actions (bot.dialogue.actions.ActionSteps) --
 
-    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
+    def _plain_answer(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str, *, acts: bool = True
+    ) -> Answer:
         raise NotImplementedError
 
     def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
