@@ -50,7 +50,7 @@ from bot.dialogue.phrasing import (
 )
 from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
-from bot.dialogue.repeat import asks_repeat
+from bot.dialogue.repeat import asks_repeat, repeated
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
@@ -138,6 +138,7 @@ class Dialogue(
         self._callback_phone: str | None = None
         self._callback_window: CallbackWindow | None = None
         self._last_prompt = ""
+        self._last_answer = ""  # the answer before "anything else?" (a tracking number)
         self._last_text = ""
 
     # -- public interface ---------------------------------------------------
@@ -486,16 +487,14 @@ class Dialogue(
             self.state = state
         if progress:
             self._failures = 0
-        self._last_prompt = prompt or text
+        self._last_prompt, self._last_answer = prompt or text, ""
         return Reply(text, action)
 
     def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
-        return self._ask(
-            text + say("anything_else"),
-            action,
-            State.ANYTHING_ELSE,
-            prompt=say("anything_else"),
-        )
+        question = say("anything_else")
+        reply = self._ask(text + question, action, State.ANYTHING_ELSE, prompt=question)
+        self._last_answer = text  # "say that again": the answer, not only the question
+        return reply
 
     def _fail(self, text: str, action: str, state: State) -> Reply:
         """A turn that did not get the caller further (counts towards hand-over)."""
@@ -522,8 +521,10 @@ class Dialogue(
         return Reply(f"{opener} {self._question()}", "reprompt", cached_prefix=opener)
 
     def _repeat(self) -> Reply:
-        """The last question again, with how to answer a yes/no one (no failure counted)."""
-        return Reply(say("repeat", question=self._question()), "repeat")
+        """The last answer and question again, with how to answer a yes/no one (no failure
+        counted)."""
+        again = repeated(self._last_answer, self._question(), self.config.language)
+        return Reply(say("repeat", question=again), "repeat")
 
     def _question(self) -> str:
         """The last question, asked again: a yes/no one says how to answer it (a caller
