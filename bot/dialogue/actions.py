@@ -208,7 +208,9 @@ class ActionSteps(DialogueSteps):
         if step is Next.SAFE_PATH:
             return self._unclear_twice(proposal)
         if proposal == TRACKING_SMS:
-            return self._read_tracking()
+            reply = self._read_tracking()
+            self._declined = TRACKING_SMS  # "actually yes, send it" on the next turn
+            return reply
         self._declines += 1
         if self._declines >= 2:
             return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
@@ -238,7 +240,7 @@ class ActionSteps(DialogueSteps):
         if step is Next.ACT:
             return await self._with_phone("return_label")
         if step is Next.DECLINE:
-            return self._anything_else(say("declined_offer"))
+            return self._declined_offer("return_label", say("declined_offer"))
         if step is Next.ASK_AGAIN:
             return self._yes_unsure()
         return self._unclear_twice("return_label")

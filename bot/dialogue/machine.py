@@ -16,9 +16,8 @@ to a human. A case, an SMS or a callback happens only after the caller said yes
 to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second topic in the
 same call reuses the order and the phone number the call already knows; a clear change of
 topic mid-flow is followed, and a question out of scope answered with what the bot can do
-(:mod:`bot.dialogue.interruption`). Silence,
-input that is not understood, or words the recogniser was unsure of are
-re-prompted at most ``max_reprompts`` times, then the caller is handed over.
+(:mod:`bot.dialogue.interruption`). Silence, input not understood, or words the
+recogniser was unsure of are re-prompted ``max_reprompts`` times, then handed over.
 The order steps are in :mod:`bot.dialogue.orders`, the callback steps in
 :mod:`bot.dialogue.callbacks`.
 """
@@ -35,6 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
+from bot.dialogue.change_of_mind import TRANSFER, ChangeOfMindSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.hesitation import without_hesitations
@@ -43,11 +43,7 @@ from bot.dialogue.interruption import Turn
 from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
-from bot.dialogue.phrasing import (
-    Calendar,
-    clean_product,
-    valid_order_number,
-)
+from bot.dialogue.phrasing import Calendar, clean_product, valid_order_number
 from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat, repeated
@@ -91,7 +87,13 @@ _YES_NO_STATES = (
 
 
 class Dialogue(
-    OrderSteps, CallbackSteps, ActionSteps, TopicSwitchSteps, SpokenPhoneSteps, Rewindable
+    OrderSteps,
+    CallbackSteps,
+    ActionSteps,
+    TopicSwitchSteps,
+    SpokenPhoneSteps,
+    Rewindable,
+    ChangeOfMindSteps,
 ):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
@@ -269,6 +271,8 @@ class Dialogue(
             return self._out_of_scope()
         if state in (State.MAIN, State.ANYTHING_ELSE):
             if state is State.ANYTHING_ELSE and intent is not None:
+                if taken := await self._changed_mind(event):
+                    return taken  # "actually yes, send the label": the offer just declined
                 if intent.name == Intent.DENY:
                     return self._goodbye()
                 if intent.name == Intent.AFFIRM:
@@ -344,7 +348,7 @@ class Dialogue(
             if answer is Answer.YES:
                 return self._transfer(say("transfer_confirmed"), fixed=True)
             if answer is Answer.NO:
-                return self._anything_else(say("declined_transfer"))
+                return self._declined_offer(TRANSFER, say("declined_transfer"))
             return None
         if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
             return await self._confirm_callback(event, intent, digits, entities)

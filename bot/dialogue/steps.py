@@ -48,6 +48,8 @@ class DialogueSteps:
     _failures: int
     # Questions answered in this call (an order's status, stock, opening hours ...).
     _served: int
+    # The offer the caller said no to on the last turn ("": none; change_of_mind.py).
+    _declined: str
 
     # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
 
@@ -134,6 +136,12 @@ class DialogueSteps:
         """Prompt ``key``, then the menu's question (no progress: it counts as before)."""
         raise NotImplementedError
 
+    # -- provided by the change of mind (bot.dialogue.change_of_mind.ChangeOfMindSteps) --
+
+    def _declined_offer(self, offer: str, text: str) -> Reply:
+        """No to ``offer``: "anything else?", and the offer kept for one turn."""
+        raise NotImplementedError
+
     # -- provided by the spoken phone number (bot.dialogue.spoken_phone.SpokenPhoneSteps) --
 
     def _spoken_number(self, raw: str) -> Reply:
@@ -165,4 +173,5 @@ PROVIDED_ELSEWHERE = (
     "_declined_guess",
     "_menu_again",
     "_spoken_number",
+    "_declined_offer",
 )
