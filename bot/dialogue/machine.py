@@ -50,7 +50,7 @@ from bot.dialogue.repeat import asks_repeat, repeated
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
-from bot.dialogue.swearing import swears
+from bot.dialogue.swearing import SwearingSteps, swears
 from bot.dialogue.switching import TopicSwitchSteps
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import Intent
@@ -94,6 +94,7 @@ class Dialogue(
     SpokenPhoneSteps,
     Rewindable,
     ChangeOfMindSteps,
+    SwearingSteps,
 ):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
@@ -237,12 +238,11 @@ class Dialogue(
         if isinstance(event, Dtmf) and event.digits.rstrip("#") == "0":
             # Key 0 is a colleague wherever the caller is (the prompts say so).
             return self._transfer(say("transfer"), fixed=True)
-        prefix = ""
-        if isinstance(event, TextTurn) and swears(event.text, self.config.language):
+        upset = isinstance(event, TextTurn) and swears(event.text, self.config.language)
+        if upset:
             self._swears += 1
             if self._swears >= 2:
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
-            prefix = say("empathy")
         if self.state is State.MAIN and not self.turns and isinstance(event, TextTurn):
             # A greeting alone, or a goodbye before anything was done: asked (again).
             key = first_turn_prompt(event.text, intent, greetings(self.config.language))
@@ -255,10 +255,7 @@ class Dialogue(
         reply = await self._dispatch(event, intent)
         if reply is None:
             reply = self._reprompt(silence=False)
-        if not prefix:
-            return reply
-        # The empathy line goes first; the reply's own cached opener is no longer its start.
-        return Reply(prefix + reply.text, reply.action, reply.end_call, reply.transfer)
+        return self._soothed(reply) if upset else reply
 
     async def _dispatch(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:
         entities = intent.entities if intent else {}
