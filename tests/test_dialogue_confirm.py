@@ -101,7 +101,7 @@ async def test_a_complaint_names_the_order_it_is_about(  # type: ignore[no-untyp
     # The caller's only delivered order (the boots) is named in the question.
     d = make(DEMO_CALLER)
     assert await talk(d, "the boots are falling apart") == ["confirm_complaint"]
-    assert "order 1 0 0 4 6 with leather boots, is that right?" in d.turns[0].reply.text
+    assert "order 1 0 0 4 6 with the leather boots, is that right?" in d.turns[0].reply.text
     await d.handle(TextTurn("yes"))
     [case] = store.query("SELECT order_number FROM cases")
     assert case["order_number"] == "10046"
@@ -196,7 +196,7 @@ async def test_a_return_after_a_status_reuses_the_order_just_read(make) -> None:
         "offer_order",
         "return_eligible",
     ]
-    assert "order 1 0 0 4 3 with ceramic vase" in d.turns[3].reply.text
+    assert "order 1 0 0 4 3 with the ceramic vase" in d.turns[3].reply.text
     assert d.turns[3].reply.action != "ask_order_number"
 
 

@@ -168,7 +168,7 @@ async def test_a_plural_product_is_worded_right_in_english(demo: Backends) -> No
     reply = d.turns[-1].reply
     assert reply.action == "stock", reply.text
     assert "wireless headphones" in reply.text and "headphones is" not in reply.text
-    assert reply.text.startswith("Yes, we have the wireless headphones in stock: 25.")
+    assert reply.text.startswith("Yes, we have the wireless headphones. We have 25 in stock.")
 
 
 # -- 4. a complaint about an order is a complaint ---------------------------------------

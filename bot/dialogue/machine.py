@@ -46,7 +46,7 @@ from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import Calendar, clean_product, valid_order_number
 from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
-from bot.dialogue.repeat import asks_repeat, repeated
+from bot.dialogue.repeat import asks_repeat, one_apology, repeated
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
@@ -519,7 +519,8 @@ class Dialogue(
             opener = say("reprompt_unclear_again")
             return Reply(f"{opener} {self._question()}", "reprompt_unclear", cached_prefix=opener)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
-        return Reply(f"{opener} {self._question()}", "reprompt", cached_prefix=opener)
+        text = one_apology(opener, self._question(), self.config.language)
+        return Reply(text, "reprompt", cached_prefix=opener)
 
     def _repeat(self) -> Reply:
         """The last answer and question again, with how to answer a yes/no one (no failure

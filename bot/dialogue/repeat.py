@@ -14,7 +14,10 @@ What is repeated is what the caller missed (:func:`repeated`): after an answer (
 tracking number, the stock) that answer and then "anything else?", which alone
 left a caller who asked "repeat that" without the number. A thanks that opened the
 question ("Thank you. That's order number ...") was for the caller's last words,
-not these: it is not read again (the pack's ``repeat_skip_openers``).
+not these: it is not read again (the pack's ``repeat_skip_openers``). Asked again
+after a turn not understood, a question that opens with an apology ("Sorry, I couldn't
+find an order ...") loses it after "Sorry, I didn't understand." (:func:`one_apology`,
+the pack's ``apologies``).
 """
 
 from __future__ import annotations
@@ -49,3 +52,18 @@ def repeated(answer: str, question: str, language: str) -> str:
     then the question, without a thanks it opened with."""
     said = f"{answer.strip()} {question}" if answer.strip() else question
     return _opener_pattern(language).sub("", said.strip(), count=1)
+
+
+@functools.cache
+def _apology_pattern(language: str) -> re.Pattern[str]:
+    apologies = "|".join(re.escape(a) for a in grammar_list(language, "apologies"))
+    return re.compile(rf"^(?:{apologies})\s*", re.IGNORECASE)
+
+
+def one_apology(opener: str, question: str, language: str) -> str:
+    """``opener`` ("Sorry, I didn't understand.") and the question asked again, with one
+    apology: "Sorry, I couldn't find an order ..." loses its own "Sorry," after it."""
+    rest = _apology_pattern(language).sub("", question, count=1)
+    if rest != question and rest:
+        question = rest[0].upper() + rest[1:]
+    return f"{opener} {question}"
