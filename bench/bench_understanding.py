@@ -417,7 +417,7 @@ async def main() -> None:
     parser.add_argument(
         "--min-yes",
         type=float,
-        help="the yes a side effect needs (default: nlu.min_yes_confidence)",
+        help="a classifier-only yes to a look-up (default: nlu.min_yes_confidence)",
     )
     args = parser.parse_args()
     if args.asr:

@@ -164,8 +164,9 @@ class NluSettings(Section):
     timeout_ms: int = Field(800, ge=50)
     retry_after_s: float = Field(5.0, ge=0)
     min_confidence: float = Field(0.45, ge=0, le=1)
-    # A yes that leads to a case, an SMS or a callback must be at least this sure;
-    # a fainter one is asked again (docs/PERFORMANCE.md, h2-bot-understanding).
+    # A yes the classifier alone heard (not the pack's plain yes or thanks phrases) must
+    # be at least this sure, and leads only to a look-up, never to a case, an SMS or a
+    # callback; a fainter one is asked again (docs/PERFORMANCE.md, h2-bot-understanding).
     min_yes_confidence: float = Field(0.9, ge=0, le=1)
 
     @field_validator("rasa_url", mode="before")

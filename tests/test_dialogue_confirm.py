@@ -103,7 +103,7 @@ async def test_a_complaint_names_the_order_it_is_about(  # type: ignore[no-untyp
     assert await talk(d, "the boots are falling apart") == ["confirm_complaint"]
     # (the photo link's text message is said before the question: the yes covers it)
     question = d.turns[0].reply.text
-    assert "order 1 0 0 4 6 with leather boots, and get a text message" in question
+    assert "order 1 0 0 4 6 with the leather boots, and get a text message" in question
     assert question.endswith("is that right?")
     await d.handle(TextTurn("yes"))
     [case] = store.query("SELECT order_number FROM cases")
@@ -199,7 +199,7 @@ async def test_a_return_after_a_status_reuses_the_order_just_read(make) -> None:
         "offer_order",
         "return_eligible",
     ]
-    assert "order 1 0 0 4 3 with ceramic vase" in d.turns[3].reply.text
+    assert "order 1 0 0 4 3 with the ceramic vase" in d.turns[3].reply.text
     assert d.turns[3].reply.action != "ask_order_number"
 
 

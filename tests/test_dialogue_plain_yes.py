@@ -26,6 +26,7 @@ from bot.dialogue.plain_yes import (
     Next,
     PlainAnswers,
     answer_to_proposal,
+    answer_to_question,
     next_step,
     plain_answers,
 )
@@ -40,7 +41,7 @@ from spillway.errors import NluError
 from spillway.storage import AsyncStore, SqliteStore
 from tests.dialogue_fixtures import NOW
 
-FLOORS = {"min_asr_confidence": 0.37, "min_yes_confidence": 0.9}
+FLOORS = {"min_asr_confidence": 0.37}
 
 
 pytestmark = pytest.mark.usefixtures("english_after")
@@ -111,10 +112,56 @@ def test_a_plain_yes_the_recogniser_doubted_is_unclear(language: str) -> None:
     assert _decide(language, sure) is Answer.YES
 
 
-def test_a_plain_yes_the_classifier_doubts_is_unclear() -> None:
-    assert _decide("en", _yes_to("yes", confidence=0.7)) is Answer.UNCLEAR
+def test_a_plain_yes_the_classifier_reads_as_a_request_is_unclear() -> None:
     not_a_yes = Heard(text="yes", intent=ParsedIntent("complaint", 0.99, {}, "test", "yes"))
     assert _decide("en", not_a_yes) is Answer.UNCLEAR
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent", "confidence"),
+    [
+        # The words decide: a listed answer the classifier was unsure of, or read as a
+        # goodbye (a thanks), is still the caller's yes to an offer.
+        ("en", "ok", "affirm", 0.88),
+        ("en", "ok thanks", "goodbye", 0.81),
+        ("en", "thank you", "goodbye", 0.84),
+        ("en", "yeah sure", "affirm", 0.99),
+        ("en", "I guess", "out_of_scope", 0.0),
+        ("en", "go ahead", "affirm", 0.97),
+        ("en", "please do", "affirm", 0.97),
+        ("da", "tak", "goodbye", 0.99),
+        ("da", "okay tak", "goodbye", 0.96),
+        ("da", "Ja tak", "affirm", 0.94),
+        ("da", "okay", "affirm", 0.47),
+        ("da", "det må du gerne", "affirm", 0.86),
+        ("da", "fint", "affirm", 0.99),
+    ],
+)
+def test_a_thanks_or_a_plain_ok_is_a_yes(
+    language: str, said: str, intent: str, confidence: float
+) -> None:
+    heard = Heard(text=said, intent=ParsedIntent(intent, confidence, {}, "test", said))
+    assert _decide(language, heard) is Answer.YES
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "don't"), ("en", "no thanks"), ("da", "nej ellers tak"), ("da", "lad være")],
+)
+def test_a_plain_no_declines_whatever_the_classifier_made_of_it(language: str, said: str) -> None:
+    heard = Heard(text=said, intent=ParsedIntent("goodbye", 0.9, {}, "test", said))
+    assert _decide(language, heard) is Answer.NO
+
+
+def test_a_question_without_side_effect_also_takes_the_classifiers_sure_yes() -> None:
+    answers, sure = plain_answers("en"), _yes_to("yes it's that one")
+    assert _decide("en", sure) is Answer.UNCLEAR  # no plain yes: nothing is done on it
+    floors = {"min_asr_confidence": 0.37, "min_yes_confidence": 0.9}
+    assert answer_to_question(sure, answers, **floors) is Answer.YES
+    doubted = _yes_to("yes it's that one", confidence=0.6)
+    assert answer_to_question(doubted, answers, **floors) is Answer.UNCLEAR
+    thanks = Heard(text="ok thanks", intent=ParsedIntent("goodbye", 0.8, {}, "test", "ok"))
+    assert answer_to_question(thanks, answers, **floors) is Answer.YES
 
 
 @pytest.mark.parametrize(

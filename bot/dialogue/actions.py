@@ -32,6 +32,7 @@ from bot.dialogue.plain_yes import (
     Heard,
     Next,
     answer_to_proposal,
+    answer_to_question,
     next_step,
     plain_answers,
 )
@@ -174,12 +175,21 @@ class ActionSteps(DialogueSteps):
 
     # -- the answer ------------------------------------------------------------
 
-    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
-        """The caller's answer as yes (a plain yes only), no, or unclear."""
+    def _plain_answer(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str, *, acts: bool = True
+    ) -> Answer:
+        """The caller's answer as yes, no, or unclear; ``acts``: a side effect follows a
+        yes, so only a plain one counts (else the classifier's sure yes does too)."""
         said = event if isinstance(event, TextTurn) else TextTurn("")
-        return answer_to_proposal(
-            Heard(digits, said.text, intent, said.asr_confidence),
-            plain_answers(self.config.language),
+        heard = Heard(digits, said.text, intent, said.asr_confidence)
+        answers = plain_answers(self.config.language)
+        if acts:
+            return answer_to_proposal(
+                heard, answers, min_asr_confidence=self.config.min_asr_confidence
+            )
+        return answer_to_question(
+            heard,
+            answers,
             min_asr_confidence=self.config.min_asr_confidence,
             min_yes_confidence=self.config.min_yes_confidence,
         )
@@ -250,7 +260,9 @@ class ActionSteps(DialogueSteps):
         if step is Next.SAFE_PATH:
             return self._unclear_twice(proposal)
         if proposal == TRACKING_SMS:
-            return self._read_tracking()
+            reply = self._read_tracking()
+            self._declined = TRACKING_SMS  # "actually yes, send it" on the next turn
+            return reply
         self._declines += 1
         if self._declines >= 2:
             return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
@@ -280,7 +292,7 @@ class ActionSteps(DialogueSteps):
         if step is Next.ACT:
             return await self._with_phone("return_label")
         if step is Next.DECLINE:
-            return self._anything_else(say("declined_offer"))
+            return self._declined_offer("return_label", say("declined_offer"))
         if step is Next.ASK_AGAIN:
             return self._yes_unsure()
         return self._unclear_twice("return_label")

@@ -39,8 +39,8 @@ class DialogueConfig:
     max_reprompts: int = 2
     # Below this recogniser confidence an utterance is asked again, never acted on.
     min_asr_confidence: float = 0.0
-    # A yes that leads to a case, an SMS or a callback must be at least this sure
-    # (calibrated NLU confidence); a fainter one is asked again ("was that a yes?").
+    # A yes the classifier alone heard (no plain yes phrase) must be at least this sure
+    # (calibrated NLU confidence) and leads only to a look-up (bot/dialogue/plain_yes.py).
     min_yes_confidence: float = 0.9
     # The calling rules, to tell a caller when the scheduler will call (None: not said).
     calling_rules: CallingRules | None = None

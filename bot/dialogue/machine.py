@@ -16,9 +16,8 @@ to a human. A case, an SMS or a callback happens only after the caller said yes
 to what the bot understood, a plain yes (:mod:`bot.dialogue.actions`). A second topic in the
 same call reuses the order and the phone number the call already knows; a clear change of
 topic mid-flow is followed, and a question out of scope answered with what the bot can do
-(:mod:`bot.dialogue.interruption`). Silence,
-input that is not understood, or words the recogniser was unsure of are
-re-prompted at most ``max_reprompts`` times, then the caller is handed over.
+(:mod:`bot.dialogue.interruption`). Silence, input not understood, or words the
+recogniser was unsure of are re-prompted ``max_reprompts`` times, then handed over.
 The order steps are in :mod:`bot.dialogue.orders`, the callback steps in
 :mod:`bot.dialogue.callbacks`.
 """
@@ -35,6 +34,7 @@ from zoneinfo import ZoneInfo
 from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.actions import CALLBACK, TRACKING_SMS, ActionSteps
 from bot.dialogue.callbacks import CallbackSteps
+from bot.dialogue.change_of_mind import TRANSFER, ChangeOfMindSteps
 from bot.dialogue.config import DialogueConfig, IntentParser, State
 from bot.dialogue.first_turn import first_turn_prompt, greetings
 from bot.dialogue.hesitation import without_hesitations
@@ -43,17 +43,14 @@ from bot.dialogue.interruption import Turn
 from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
-from bot.dialogue.phrasing import (
-    Calendar,
-    clean_product,
-    valid_order_number,
-)
+from bot.dialogue.phrasing import Calendar, clean_product, valid_order_number
+from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
-from bot.dialogue.repeat import asks_repeat
+from bot.dialogue.repeat import asks_repeat, one_apology, repeated
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
-from bot.dialogue.swearing import swears
+from bot.dialogue.swearing import SwearingSteps, swears
 from bot.dialogue.switching import TopicSwitchSteps
 from bot.dialogue.time_phrases import CallbackWindow
 from bot.nlu.intents import Intent
@@ -90,7 +87,14 @@ _YES_NO_STATES = (
 
 
 class Dialogue(
-    OrderSteps, CallbackSteps, ActionSteps, TopicSwitchSteps, SpokenPhoneSteps, Rewindable
+    OrderSteps,
+    CallbackSteps,
+    ActionSteps,
+    TopicSwitchSteps,
+    SpokenPhoneSteps,
+    Rewindable,
+    ChangeOfMindSteps,
+    SwearingSteps,
 ):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
@@ -137,6 +141,7 @@ class Dialogue(
         self._callback_phone: str | None = None
         self._callback_window: CallbackWindow | None = None
         self._last_prompt = ""
+        self._last_answer = ""  # the answer before "anything else?" (a tracking number)
         self._last_text = ""
 
     # -- public interface ---------------------------------------------------
@@ -233,28 +238,24 @@ class Dialogue(
         if isinstance(event, Dtmf) and event.digits.rstrip("#") == "0":
             # Key 0 is a colleague wherever the caller is (the prompts say so).
             return self._transfer(say("transfer"), fixed=True)
-        prefix = ""
-        if isinstance(event, TextTurn) and swears(event.text, self.config.language):
+        upset = isinstance(event, TextTurn) and swears(event.text, self.config.language)
+        if upset:
             self._swears += 1
             if self._swears >= 2:
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
-            prefix = say("empathy")
         if self.state is State.MAIN and not self.turns and isinstance(event, TextTurn):
             # A greeting alone, or a goodbye before anything was done: asked (again).
             key = first_turn_prompt(event.text, intent, greetings(self.config.language))
             if key is not None:
                 return self._ask(say(key), key, progress=False)
-        if intent is not None and intent.name == Intent.GOODBYE and not self._names_time(event):
+        if intent is not None and intent.name == Intent.GOODBYE and self._closes(event, intent):
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
         reply = await self._dispatch(event, intent)
         if reply is None:
             reply = self._reprompt(silence=False)
-        if not prefix:
-            return reply
-        # The empathy line goes first; the reply's own cached opener is no longer its start.
-        return Reply(prefix + reply.text, reply.action, reply.end_call, reply.transfer)
+        return self._soothed(reply) if upset else reply
 
     async def _dispatch(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:
         entities = intent.entities if intent else {}
@@ -267,6 +268,8 @@ class Dialogue(
             return self._out_of_scope()
         if state in (State.MAIN, State.ANYTHING_ELSE):
             if state is State.ANYTHING_ELSE and intent is not None:
+                if taken := await self._changed_mind(event):
+                    return taken  # "actually yes, send the label": the offer just declined
                 if intent.name == Intent.DENY:
                     return self._goodbye()
                 if intent.name == Intent.AFFIRM:
@@ -311,21 +314,23 @@ class Dialogue(
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other and other != self._pending_number:
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 assert self._pending_number is not None
                 return await self._lookup(self._pending_number)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer is Answer.NO:
                 return self._ask_order(say("deny_order_number"))
             return None
         if state is State.OFFER_ORDER:
             other = valid_order_number(entities.get("order_number") or digits or None)
             if other:
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 assert self._offered is not None
                 self._pending_number = self._offered.number
                 return self._order_found(self._offered)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
+            if answer is Answer.NO:
                 return self._ask_order("")
             return None
         if state is State.ASK_PRODUCT:
@@ -339,10 +344,11 @@ class Dialogue(
                 # Offered a colleague for want of the number, the caller found it after
                 # all (or another order than the one too old to return): look it up.
                 return self._confirm_order(other)
-            if (intent and intent.name == Intent.AFFIRM) or digits == "1":
+            answer = self._plain_answer(event, intent, digits, acts=False)
+            if answer is Answer.YES:
                 return self._transfer(say("transfer_confirmed"), fixed=True)
-            if (intent and intent.name == Intent.DENY) or digits == "2":
-                return self._anything_else(say("declined_transfer"))
+            if answer is Answer.NO:
+                return self._declined_offer(TRANSFER, say("declined_transfer"))
             return None
         if state in (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN):
             return await self._confirm_callback(event, intent, digits, entities)
@@ -463,10 +469,7 @@ class Dialogue(
                 phone,
             )
             self._served += 1
-            return self._anything_else(
-                say("return_label_sent"),
-                "return_label_sent",
-            )
+            return self._anything_else(say("return_label_sent"), "return_label_sent")
         return await self._callback_number(phone)
 
     # -- prompts, failures and endings --------------------------------------
@@ -485,16 +488,14 @@ class Dialogue(
             self.state = state
         if progress:
             self._failures = 0
-        self._last_prompt = prompt or text
+        self._last_prompt, self._last_answer = prompt or text, ""
         return Reply(text, action)
 
     def _anything_else(self, text: str, action: str = "anything_else") -> Reply:
-        return self._ask(
-            text + say("anything_else"),
-            action,
-            State.ANYTHING_ELSE,
-            prompt=say("anything_else"),
-        )
+        question = say("anything_else")
+        reply = self._ask(text + question, action, State.ANYTHING_ELSE, prompt=question)
+        self._last_answer = text  # "say that again": the answer, not only the question
+        return reply
 
     def _fail(self, text: str, action: str, state: State) -> Reply:
         """A turn that did not get the caller further (counts towards hand-over)."""
@@ -518,11 +519,14 @@ class Dialogue(
             opener = say("reprompt_unclear_again")
             return Reply(f"{opener} {self._question()}", "reprompt_unclear", cached_prefix=opener)
         opener = say("reprompt_silence" if silence else "reprompt_not_understood")
-        return Reply(f"{opener} {self._question()}", "reprompt", cached_prefix=opener)
+        text = one_apology(opener, self._question(), self.config.language)
+        return Reply(text, "reprompt", cached_prefix=opener)
 
     def _repeat(self) -> Reply:
-        """The last question again, with how to answer a yes/no one (no failure counted)."""
-        return Reply(say("repeat", question=self._question()), "repeat")
+        """The last answer and question again, with how to answer a yes/no one (no failure
+        counted)."""
+        again = repeated(self._last_answer, self._question(), self.config.language)
+        return Reply(say("repeat", question=again), "repeat")
 
     def _question(self) -> str:
         """The last question, asked again: a yes/no one says how to answer it (a caller
@@ -556,6 +560,11 @@ class Dialogue(
         if self.callback_id is not None:
             text = f"{text} {say('transfer_callback_kept')}"
         return Reply(text, action, transfer=True, cached_prefix=cached)
+
+    def _closes(self, event: CallerInput, intent: ParsedIntent) -> bool:
+        """Whether a goodbye ends the call: "ok thanks" to a yes/no offer is a yes."""
+        thanks = self._asks_yes_no() and self._plain_answer(event, intent, "") is Answer.YES
+        return not thanks and not self._names_time(event)
 
     def _names_time(self, event: CallerInput) -> bool:
         """Whether ``event`` answers "when suits you?" with a time: "later today" is that

@@ -7,8 +7,15 @@ callback followed. So
 only a plain yes acts: key 1, or an answer made wholly of the language pack's
 plain yes phrases (``grammar.yaml``, ``answers.plain_yes``: "yes", "yes that's
 right", "ja tak"), heard by the recogniser at least as surely as
-``speech.min_asr_confidence`` and read by the classifier as a yes at least as
-surely as ``nlu.min_yes_confidence``. A plain no (key 2, the pack's
+``speech.min_asr_confidence`` and not read by the classifier as another request
+(the classifier alone, ``nlu.min_yes_confidence`` sure, is a yes only where
+nothing is done on it but a look-up).
+A thanks is a yes here ("ok thanks", "thank you", "tak", "okay tak": the pack's
+``answers.thanks``): the classifier reads it as a goodbye, and the call ended
+on a caller who had just accepted the offer. Only after "anything else?" does a
+thanks close the call. The same reading serves every yes/no question
+(:func:`answer_to_question`): "yeah sure" or "ok" is a yes to an order number,
+to a phone number and to an SMS alike. A plain no (key 2, the pack's
 ``answers.plain_no`` or the classifier's no) declines. Anything else is unclear:
 asked again once with clear instructions ("please say yes or no, or press
 1 ..."), then the safe path, where nothing is done (:mod:`bot.dialogue.actions`).
@@ -57,8 +64,11 @@ class PlainAnswers:
     no: re.Pattern[str]
 
     @classmethod
-    def from_lists(cls, yes: Iterable[str], no: Iterable[str]) -> PlainAnswers:
-        yes_phrases = _cleaned(yes, "answers.plain_yes")
+    def from_lists(
+        cls, yes: Iterable[str], no: Iterable[str], thanks: Iterable[str] = ()
+    ) -> PlainAnswers:
+        # A thanks, alone or with a yes ("yes thank you"), is one more way to say yes.
+        yes_phrases = _cleaned([*yes, *thanks], "answers.plain_yes")
         no_phrases = _cleaned(no, "answers.plain_no")
         return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases))
 
@@ -93,10 +103,10 @@ def plain_answers(language: str) -> PlainAnswers:
     answers = doc.get("answers")
     if not isinstance(answers, dict):
         raise NluError(f"{path}: grammar answers must be a table with plain_yes and plain_no")
-    for key in ("plain_yes", "plain_no"):
+    for key in ("plain_yes", "plain_no", "thanks"):
         if not isinstance(answers.get(key), list):
             raise NluError(f"{path}: grammar answers.{key} must be a list of phrases")
-    return PlainAnswers.from_lists(answers["plain_yes"], answers["plain_no"])
+    return PlainAnswers.from_lists(answers["plain_yes"], answers["plain_no"], answers["thanks"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +119,14 @@ class Heard:
     asr_confidence: float | None = None  # the recogniser's own; None: typed or not given
 
 
-def answer_to_proposal(
-    heard: Heard, answers: PlainAnswers, *, min_asr_confidence: float, min_yes_confidence: float
-) -> Answer:
-    """The caller's answer to a question that leads to a side effect."""
+def answer_to_proposal(heard: Heard, answers: PlainAnswers, *, min_asr_confidence: float) -> Answer:
+    """The caller's answer to a question that leads to a side effect.
+
+    The words decide, not the classifier's confidence: the whole answer must be the
+    pack's yes (or thanks) phrases, which noise never is ("so yeah"), and "ok" or
+    "det må du gerne" were asked again for a classifier only 0.86 sure. The classifier
+    may still veto: a listed phrase it reads as another request is unclear.
+    """
     if heard.digits == "1":
         return Answer.YES
     if heard.digits == "2":
@@ -124,14 +138,30 @@ def answer_to_proposal(
     if plain is Answer.NO or intent.name == Intent.DENY:
         return Answer.NO  # a no acts on nothing, so the classifier's no is enough
     faint = heard.asr_confidence is not None and heard.asr_confidence < min_asr_confidence
-    if (
-        plain is Answer.YES
-        and not faint
-        and intent.name == Intent.AFFIRM
-        and intent.confidence >= min_yes_confidence
-    ):
+    if plain is Answer.YES and not faint and intent.name in _YES_READINGS:
         return Answer.YES
     return Answer.UNCLEAR
+
+
+# What the classifier may make of a plain yes: a yes, a goodbye (a thanks), or nothing
+# it knows ("i guess"); any other request vetoes it.
+_YES_READINGS = (Intent.AFFIRM, Intent.GOODBYE, Intent.OUT_OF_SCOPE)
+
+
+def answer_to_question(
+    heard: Heard, answers: PlainAnswers, *, min_asr_confidence: float, min_yes_confidence: float
+) -> Answer:
+    """The caller's answer to a yes/no question with no side effect ("is that your order?").
+
+    The plain reading first, so that a thanks is a yes here too; then the classifier's
+    own sure yes ("yes it's that one"), as nothing is done on it but a look-up.
+    """
+    answer = answer_to_proposal(heard, answers, min_asr_confidence=min_asr_confidence)
+    intent = heard.intent
+    if answer is Answer.UNCLEAR and intent is not None and not heard.digits:
+        if intent.name == Intent.AFFIRM and intent.confidence >= min_yes_confidence:
+            return Answer.YES
+    return answer
 
 
 def next_step(answer: Answer, unclear_before: int) -> Next:

@@ -48,6 +48,8 @@ class DialogueSteps:
     _failures: int
     # Questions answered in this call (an order's status, stock, opening hours ...).
     _served: int
+    # The offer the caller said no to on the last turn ("": none; change_of_mind.py).
+    _declined: str
 
     # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
 
@@ -116,7 +118,9 @@ class DialogueSteps:
 
     # -- provided by the confirmed actions (bot.dialogue.actions.ActionSteps) --
 
-    def _plain_answer(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Answer:
+    def _plain_answer(
+        self, event: CallerInput, intent: ParsedIntent | None, digits: str, *, acts: bool = True
+    ) -> Answer:
         raise NotImplementedError
 
     def _plain_next(self, event: CallerInput, intent: ParsedIntent | None, digits: str) -> Next:
@@ -134,6 +138,12 @@ class DialogueSteps:
 
     def _propose_on(self, order: Order, *, progress: bool = False) -> Reply:
         """The complaint about ``order``, read back for a yes."""
+        raise NotImplementedError
+
+    # -- provided by the change of mind (bot.dialogue.change_of_mind.ChangeOfMindSteps) --
+
+    def _declined_offer(self, offer: str, text: str) -> Reply:
+        """No to ``offer``: "anything else?", and the offer kept for one turn."""
         raise NotImplementedError
 
     # -- provided by the spoken phone number (bot.dialogue.spoken_phone.SpokenPhoneSteps) --
@@ -168,4 +178,5 @@ PROVIDED_ELSEWHERE = (
     "_menu_again",
     "_propose_on",
     "_spoken_number",
+    "_declined_offer",
 )
