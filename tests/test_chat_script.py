@@ -61,6 +61,9 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     ),
     "stock": (None, "resolved", ["stock", "ask_topic", "stock", "goodbye"], []),
     "stock_unknown_product": (None, "resolved", ["ask_product", "stock", "goodbye"], []),
+    "stock_not_sold": (
+        None, "resolved", ["product_not_found", "product_not_found", "stock", "goodbye"], []
+    ),
     "return_eligible": (
         CALLER,
         "resolved",
