@@ -65,13 +65,15 @@ async def call_saying(
     *said: str | CallerInput,
     caller_id: str | None = None,
     call_id: str = "call1",
+    sms: bool = True,
 ) -> Dialogue:
     """A call at ``NOW`` on ``language``'s pack classifier, greeted, then ``said`` turn by
-    turn (a string is words); ``caller_id`` None: a number the bot does not know."""
+    turn (a string is words); ``caller_id`` None: a number the bot does not know;
+    ``sms``: whether a text message reaches callers."""
     d = Dialogue(
         fallback_nlu(language),
         backends,
-        DialogueConfig(language=language),
+        DialogueConfig(language=language, sms=sms),
         caller_id=caller_id,
         call_id=call_id,
         clock=lambda: NOW,

@@ -108,7 +108,8 @@ async def test_the_dialogue_factory_uses_the_choice(store: SqliteStore, shop_url
     settings = settings_for(store, api_url=shop_url, api_token=TOKEN)
     factory = DialogueFactory.from_settings(settings, _NoNlu(), store)
     try:
-        dialogue = factory(caller_id=None, call_id="t1")
+        # From the number on the shop's order: its details are said (the carrier).
+        dialogue = factory(caller_id="+4520123456", call_id="t1")
         await dialogue.start()
         assert (await dialogue.handle(Dtmf("10042#"))).action == "confirm_order_number"
         reply = await dialogue.handle(Dtmf("1"))

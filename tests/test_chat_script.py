@@ -41,14 +41,15 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "order_status_dtmf": (
         None,
         "resolved",
-        ["ask_order_number", "confirm_order_number", "order_status", "goodbye"],
+        # An unknown number: the general state only (bot/dialogue/disclosure.py).
+        ["ask_order_number", "confirm_order_number", "order_status_general", "goodbye"],
         [],
     ),
     "order_status_spoken": (
         None,
         "resolved",
-        ["confirm_order_number", "ask_order_number", "confirm_order_number", "order_status",
-         "goodbye"],
+        ["confirm_order_number", "ask_order_number", "confirm_order_number",
+         "order_status_general", "goodbye"],
         [],
     ),
     "order_unknown": (
@@ -60,6 +61,9 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     ),
     "stock": (None, "resolved", ["stock", "ask_topic", "stock", "goodbye"], []),
     "stock_unknown_product": (None, "resolved", ["ask_product", "stock", "goodbye"], []),
+    "stock_not_sold": (
+        None, "resolved", ["product_not_found", "product_not_found", "stock", "goodbye"], []
+    ),
     "return_eligible": (
         CALLER,
         "resolved",
@@ -89,9 +93,10 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "topic_change": (
         None,
         "resolved",
-        ["ask_order_number", "ask_order_number", "confirm_order_number", "return_eligible",
-         "ask_phone", "return_label_sent", "goodbye"],
-        ["return label for order 10046"],
+        # Not the number on the order: no return label by SMS, a colleague offered.
+        ["ask_order_number", "ask_order_number", "confirm_order_number",
+         "return_eligible_no_sms", "anything_else", "goodbye"],
+        [],
     ),
     "topic_change_agent": (
         None, "handoff", ["ask_phone", "callback_confirm", "transfer"], []

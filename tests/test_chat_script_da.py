@@ -27,13 +27,16 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
         CALLER, "resolved", ["offer_order", "order_status", "tracking_sms_sent", "goodbye"], 1
     ),
     "ordrestatus_dtmf": (
-        None, "resolved", ["ask_order_number", "confirm_order_number", "order_status", "goodbye"], 0
+        None,
+        "resolved",
+        ["ask_order_number", "confirm_order_number", "order_status_general", "goodbye"],
+        0,
     ),
     "ordrestatus_talt": (
         None,
         "resolved",
-        ["confirm_order_number", "ask_order_number", "confirm_order_number", "order_status",
-         "goodbye"],
+        ["confirm_order_number", "ask_order_number", "confirm_order_number",
+         "order_status_general", "goodbye"],
         0,
     ),
     "ordre_ukendt": (
@@ -57,9 +60,9 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
     "emneskift": (
         None,
         "resolved",
-        ["ask_order_number", "ask_order_number", "confirm_order_number", "return_eligible",
-         "ask_phone", "return_label_sent", "goodbye"],
-        1,
+        ["ask_order_number", "ask_order_number", "confirm_order_number",
+         "return_eligible_no_sms", "anything_else", "goodbye"],
+        0,
     ),
     "emneskift_lager": (None, "resolved", ["ask_phone", "callback_confirm", "stock", "goodbye"], 0),
     "emneskift_menneske": (None, "handoff", ["ask_phone", "callback_confirm", "transfer"], 0),

@@ -68,13 +68,15 @@ async def test_greeting_and_order_status_in_danish(db: AsyncStore) -> None:
     d = _dialogue(local_backends(db, clock=lambda: NOW, language="da"))
     greeting = await d.start()
     assert greeting.text.startswith("Hej, du har ringet til Spillway Demo Shop.")
-    confirm = await d.handle(Dtmf("10043#"))
-    assert confirm.text == "Tak. Det er ordrenummer 1 0 0 4 3. Er det rigtigt?"
+    # The caller's own order (its number is the caller's): its items are said.
+    confirm = await d.handle(Dtmf("10046#"))
+    assert confirm.text == "Tak. Det er ordrenummer 1 0 0 4 6. Er det rigtigt?"
     assert (await d.handle(Dtmf("1"))).action == "order_status"
     text = d.turns[-1].reply.text
     # Order number digit by digit, the line's Danish name, the date the Danish way.
     assert text.startswith(
-        "Tak. Ordre 1 0 0 4 3 med keramikvase blev leveret i går, onsdag den 2. december."
+        "Tak. Ordre 1 0 0 4 6 med læderstøvler blev leveret for 5 dage siden, "
+        "lørdag den 28. november."
     ), text
 
 
@@ -145,7 +147,9 @@ def test_spillway_chat_language_da(tmp_path: Path) -> None:
     assert runner.invoke(app, ["seed"], env=env, catch_exceptions=False).exit_code == 0
     script = tmp_path / "da.txt"
     script.write_text("<dtmf 10046#>\n<dtmf 1>\n")
-    args = ["chat", "--script", str(script), "--json", "--nlu", "fallback", "--language", "da"]
+    # From the number on order 10046: its items are said (bot/dialogue/disclosure.py).
+    args = ["chat", "--script", str(script), "--json", "--nlu", "fallback"]
+    args += ["--caller-id", DEMO_CALLER, "--language", "da"]
     result = runner.invoke(app, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)

@@ -82,7 +82,8 @@ async def test_order_offered_from_caller_id(make) -> None:  # type: ignore[no-un
 async def test_order_number_by_dtmf_confirmed_then_looked_up(make) -> None:  # type: ignore[no-untyped-def]
     d = make()
     actions = await talk(d, "where is my order", Dtmf("10043#"), "yes")
-    assert actions == ["ask_order_number", "confirm_order_number", "order_status"]
+    # No caller id: the order's general state (bot/dialogue/disclosure.py).
+    assert actions == ["ask_order_number", "confirm_order_number", "order_status_general"]
     assert "delivered yesterday" in d.turns[-1].reply.text
 
 
@@ -90,7 +91,7 @@ async def test_denied_number_is_asked_again(make) -> None:  # type: ignore[no-un
     d = make()
     actions = await talk(d, "status of order one zero zero four four", "no", Dtmf("10044#"), "yes")
     assert actions == [
-        "confirm_order_number", "ask_order_number", "confirm_order_number", "order_status"
+        "confirm_order_number", "ask_order_number", "confirm_order_number", "order_status_general"
     ]  # fmt: skip
     assert "being packed" in d.turns[-1].reply.text
 
@@ -129,7 +130,8 @@ async def test_return_outside_window_respects_config(make) -> None:  # type: ign
     # With a 60-day window the same order is returnable.
     longer = make(return_window_days=60)
     await talk(longer, "I want to return something", Dtmf("10045#"), "yes")
-    assert longer.turns[-1].reply.action == "return_eligible"
+    # (a colleague, not a label by SMS: the caller's number is not the one on the order)
+    assert longer.turns[-1].reply.action == "return_eligible_no_sms"
 
 
 async def test_complaint_creates_case_sms_and_transfers(make, store: SqliteStore) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +181,7 @@ async def test_bad_input_is_handled_in_the_flow(make) -> None:  # type: ignore[n
         Dtmf("10042#"),
         "yes",
     )
-    assert actions == ["reprompt", "reprompt", "confirm_order_number", "order_status"]
+    assert actions == ["reprompt", "reprompt", "confirm_order_number", "order_status_general"]
     assert len(d.turns[1].intent.text) <= 500
 
 

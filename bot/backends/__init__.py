@@ -101,6 +101,11 @@ class InventoryBackend(Protocol):
         """The product best matching ``name``, or None."""
         ...
 
+    async def product_names(self) -> list[str]:
+        """The names of the products the shop sells (to offer the closest to one it
+        does not: bot/dialogue/stock_words.py)."""
+        ...
+
 
 class CaseBackend(Protocol):
     async def create_case(

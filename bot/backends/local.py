@@ -144,6 +144,15 @@ class LocalInventory:
     async def find_product(self, name: str) -> Product | None:
         return await _lookup(self._db, "stock lookup failed", self._find, name)
 
+    def _names(self) -> list[str]:
+        rows = self._db.store.query(
+            f"SELECT name FROM ({self._NAMED}) x ORDER BY name", {"lang": self._language}
+        )
+        return [str(row["name"]) for row in rows]
+
+    async def product_names(self) -> list[str]:
+        return await _lookup(self._db, "product list failed", self._names)
+
 
 class LocalCases:
     """Cases in the ``cases`` table; the id is ``CASE-<row id>``."""

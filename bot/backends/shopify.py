@@ -152,3 +152,8 @@ class ShopifyInventory:
             )
         sku = str(variants[0].get("sku") or product.get("id")) if variants else str(product["id"])
         return Product(sku=sku, name=str(product.get("title", name)).lower(), stock=stock)
+
+    async def product_names(self) -> list[str]:
+        # The first page (up to 250), titles only: enough to offer the closest few.
+        body = await self._client.get("/products.json", {"fields": "title", "limit": "250"})
+        return [str(p["title"]).lower() for p in body.get("products") or [] if p.get("title")]

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from bot.backends import Order
 from bot.dialogue.config import State
+from bot.dialogue.disclosure import caller_owns, phone_on_order
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.order_choice import has_item, pick_order, sounds_late
 from bot.dialogue.phrasing import (
@@ -303,6 +304,9 @@ class ActionSteps(DialogueSteps):
         if proposal == CALLBACK:
             assert self._known_phone is not None
             return await self._callback_number(self._known_phone, confirmed_when=True)
+        order = self._order
+        if order is not None and not caller_owns(self.caller_phone, order, self.config.country):
+            return await self._tracking_to_order_phone(order)
         return await self._with_phone("tracking_sms")
 
     # -- the side effects ---------------------------------------------------
@@ -333,7 +337,22 @@ class ActionSteps(DialogueSteps):
 
     async def _send_tracking(self, phone: str) -> Reply:
         order = self._order
-        assert order is not None and order.tracking_number
+        assert order is not None
+        await self._send_tracking_sms(order, phone)
+        return self._anything_else(say("tracking_sms_sent"), "tracking_sms_sent")
+
+    async def _tracking_to_order_phone(self, order: Order) -> Reply:
+        """A yes to the tracking number by SMS from someone who is not the order's
+        customer: sent to the number on the order, never to the caller."""
+        phone = phone_on_order(order, self.config.country)
+        assert phone is not None
+        await self._send_tracking_sms(order, phone)
+        return self._anything_else(
+            say("tracking_sms_sent_order_phone"), "tracking_sms_sent_order_phone"
+        )
+
+    async def _send_tracking_sms(self, order: Order, phone: str) -> None:
+        assert order.tracking_number
         carrier = say("order_carrier", carrier=order.carrier) if order.carrier else ""
         await self._send_sms(
             say(
@@ -346,11 +365,14 @@ class ActionSteps(DialogueSteps):
             f"tracking:{order.number}",
             phone,
         )
-        return self._anything_else(say("tracking_sms_sent"), "tracking_sms_sent")
 
     def _read_tracking(self, prefix: str = "") -> Reply:
         order = self._order
         assert order is not None and order.tracking_number
+        if not caller_owns(self.caller_phone, order, self.config.country):
+            # Someone else's order: its tracking number is never read out, only sent
+            # to the number on the order after a yes.
+            return self._anything_else(prefix or say("declined_offer"), "tracking_withheld")
         return self._anything_else(
             prefix + say("tracking_read", tracking=spell_digits(order.tracking_number)),
             "tracking_read",

@@ -43,13 +43,14 @@ from bot.dialogue.interruption import Turn
 from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
-from bot.dialogue.phrasing import Calendar, clean_product, valid_order_number
+from bot.dialogue.phrasing import Calendar, valid_order_number
 from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat, one_apology, repeated
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
+from bot.dialogue.stock import StockSteps
 from bot.dialogue.swearing import SwearingSteps, swears
 from bot.dialogue.switching import TopicSwitchSteps
 from bot.dialogue.time_phrases import CallbackWindow
@@ -88,6 +89,7 @@ _YES_NO_STATES = (
 
 class Dialogue(
     OrderSteps,
+    StockSteps,
     CallbackSteps,
     ActionSteps,
     TopicSwitchSteps,
@@ -334,8 +336,7 @@ class Dialogue(
                 return self._ask_order("")
             return None
         if state is State.ASK_PRODUCT:
-            product = clean_product(entities.get("product"))
-            return await self._stock(product) if product else None
+            return await self._product_answer(intent, entities, digits)
         if state is State.RETURN_LABEL:
             return await self._confirm_return_label(event, intent, digits)
         if state is State.OFFER_HUMAN:
@@ -369,10 +370,7 @@ class Dialogue(
         if name == Intent.RETURN_ITEM:
             return await self._start_order("return", entities)
         if name == Intent.STOCK_CHECK:
-            product = clean_product(entities.get("product"))
-            if product:
-                return await self._stock(product)
-            return self._ask(say("ask_product"), "ask_product", State.ASK_PRODUCT)
+            return await self._stock_question(entities, "" if keyed else self._last_text)
         if name == Intent.COMPLAINT:
             return await self._propose_complaint(entities)
         if name == Intent.OPENING_HOURS:
@@ -389,31 +387,7 @@ class Dialogue(
             return self._transfer(say("transfer"), fixed=True)
         return None
 
-    # -- stock, complaints, callbacks ---------------------------------------
-
-    async def _stock(self, product_name: str) -> Reply:
-        product = await self.backends.inventory.find_product(product_name)
-        if product is None:
-            return self._fail(
-                say("product_not_found"),
-                "product_not_found",
-                State.ASK_PRODUCT,
-            )
-        self._served += 1
-        if product.stock > 0:
-            count = say("stock_one_left") if product.stock == 1 else f"{product.stock}"
-            text = say("in_stock", product=product.name, count=count)
-        elif product.restock_at:
-            days = self.calendar.days_from_today(product.restock_at)
-            text = say(
-                "sold_out_restock",
-                product=product.name,
-                days=days,
-                restock_day=self.calendar.date_text(product.restock_at),
-            )
-        else:
-            text = say("sold_out", product=product.name)
-        return self._anything_else(text, "stock")
+    # -- complaints, callbacks (stock: bot/dialogue/stock.py) ---------------
 
     async def _with_phone(self, purpose: str) -> Reply:
         """Go on with ``purpose`` on the number the call knows, or ask for one.

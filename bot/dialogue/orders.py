@@ -11,7 +11,9 @@ status is read out (a long tracking number offered by SMS first, where a text
 message reaches the caller); a return is checked against the return window and
 a label offered by SMS (without SMS, a colleague), or a colleague when the
 window has passed. A cancellation, a new delivery address or a refund finds the
-order the same way, then says the bot cannot do it and offers a colleague.
+order the same way, then says the bot cannot do it and offers a colleague. A caller
+whose number is not the number on the order hears only its general state
+(:mod:`bot.dialogue.disclosure`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from bot.backends import Order
 from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
+from bot.dialogue.disclosure import caller_owns, general_view, phone_on_order
 from bot.dialogue.order_choice import (
     CANNOT_DO,
     has_item,
@@ -61,7 +64,9 @@ class OrderSteps(DialogueSteps):
             return self._confirm_order(number)
         known = self._order
         product = (entities.get("product") or "").lower()
-        if known is not None and (not product or has_item(known, product)):
+        # Matched on what this caller may hear of it: a stranger naming a product learns
+        # nothing about what is in someone else's order.
+        if known is not None and (not product or has_item(self._shown(known), product)):
             # "I also want to return the vase": the order just talked about, confirmed.
             return self._offer_order(known)
         if self.caller_phone:
@@ -82,10 +87,23 @@ class OrderSteps(DialogueSteps):
         named = [o for o in orders if has_item(o, product) or names_item(o, said)]
         return self._offer_order(named[0]) if len(named) == 1 else None
 
+    def _owns(self, order: Order) -> bool:
+        """Whether the caller's number is the number on ``order``."""
+        return caller_owns(self.caller_phone, order, self.config.country)
+
+    def _shown(self, order: Order) -> Order:
+        """``order`` as this caller may hear it: all of it for its customer, else its
+        general state."""
+        return order if self._owns(order) else general_view(order)
+
     def _offer_order(self, order: Order) -> Reply:
         self._offered = order
         return self._ask(
-            say("offer_order", order=spell_digits(order.number), items=items_text(order)),
+            say(
+                "offer_order",
+                order=spell_digits(order.number),
+                items=items_text(self._shown(order)),
+            ),
             "offer_order",
             State.OFFER_ORDER,
         )
@@ -130,9 +148,12 @@ class OrderSteps(DialogueSteps):
         if self._purpose in CANNOT_DO:
             # Only a colleague can: said plainly, and offered (the order in the hand-over).
             key = f"cannot_{self._purpose}"
-            text = say(key, order=spell_digits(order.number), items=items_text(order))
+            shown = items_text(self._shown(order))  # a stranger hears no items
+            text = say(key, order=spell_digits(order.number), items=shown)
             return self._ask(text, key, State.OFFER_HUMAN)
         self._served += 1
+        if not self._owns(order):
+            return self._general_status(order)
         if offers_tracking_sms(order) and self.config.sms:
             # A long number is hard to note down from speech: offered by SMS first
             # (with no SMS sent, it is read out in groups, as a short one is).
@@ -142,6 +163,23 @@ class OrderSteps(DialogueSteps):
                 status + say("offer_tracking_sms"), "order_status", State.CONFIRM_ACTION
             )
         return self._anything_else(order_status_text(order, self.calendar) + " ", "order_status")
+
+    def _general_status(self, order: Order) -> Reply:
+        """The state of someone else's order (or one without a number on it): no items,
+        carrier or tracking number; the tracking number offered by SMS to the number on
+        the order where a text message reaches it, else a colleague (key 0)."""
+        status = order_status_text(general_view(order), self.calendar)
+        texted = self.config.sms and phone_on_order(order, self.config.country) is not None
+        if order.tracking_number and order.status == "shipped" and texted:
+            self._proposal = TRACKING_SMS
+            return self._ask(
+                status + say("offer_tracking_sms_order_phone"),
+                "order_status_general",
+                State.CONFIRM_ACTION,
+            )
+        # The caller has their answer; the details are a key away (0 is a colleague
+        # anywhere), not a question they must answer first.
+        return self._anything_else(status + say("order_details_colleague"), "order_status_general")
 
     def _return_eligibility(self, order: Order) -> Reply:
         window = self.config.return_window_days
@@ -157,13 +195,14 @@ class OrderSteps(DialogueSteps):
             last_day = order.delivered_at + window * 86400
             eligible = {
                 "order": spell_digits(order.number),
-                "items": items_text(order),
+                "items": items_text(self._shown(order)),
                 "delivered": self.calendar.when(order.delivered_at),
                 "last_day": self.calendar.date_text(last_day),
             }
-            if not self.config.sms:
-                # No text message would reach the caller: the label is not offered by
-                # SMS, a colleague is (the caller has their answer: they may return it).
+            if not self.config.sms or not self._owns(order):
+                # No text message would reach the caller, or the order is not theirs (a
+                # label to a stranger's phone starts a return the customer never asked
+                # for): the label is not offered by SMS, a colleague is.
                 self._served += 1
                 return self._ask(
                     say("return_eligible_no_sms", **eligible),
@@ -177,7 +216,7 @@ class OrderSteps(DialogueSteps):
             say(
                 "return_ineligible",
                 order=spell_digits(order.number),
-                items=items_text(order),
+                items=items_text(self._shown(order)),
                 age_days=age_days,
                 window=window,
             ),
