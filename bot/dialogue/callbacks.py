@@ -16,6 +16,7 @@ from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_clash import DayClashSteps
+from bot.dialogue.excluded_days import caller_window
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.no_preference import no_preference
 from bot.dialogue.number_refusal import typed_refusal
@@ -29,7 +30,6 @@ from bot.dialogue.spoken_phone import said_number
 from bot.dialogue.time_examples import examples_sentence
 from bot.dialogue.time_phrases import (
     CallbackWindow,
-    callback_window,
     names_unplaced_time,
     open_today,
 )
@@ -501,7 +501,7 @@ class CallbackSteps(DayClashSteps):
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = self._zone()
         language = self.config.language
-        return callback_window(text, self.clock(), tz, language, week=self._asked_week)
+        return caller_window(text, self.clock(), tz, language, self._asked_week)
 
     def _callback_done(self, prefix: str = "") -> Reply:
         """The goodbye: the number, the caller's own window if any, and the promise the
