@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
+from bot.dialogue.callback_cancel import cancels_callback
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_clash import DayClashSteps
@@ -522,6 +523,40 @@ class CallbackSteps(DayClashSteps):
         reply = Reply(prefix + text, "callback_recorded", end_call=True)
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
+
+    async def _callback_left(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:
+        """A caller leaving the callback flow hears whether a call is coming: "forget it"
+        cancels the request just recorded, a goodbye after it was recorded is the booked
+        goodbye (the number and when), one before it (the number not confirmed) hears
+        that nothing is booked. None: not leaving."""
+        if not isinstance(event, TextTurn):
+            return None
+        flow = (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN)
+        booked = self.callback_id is not None and self.state in flow
+        # Not to "a plain callback: is that right?", where "no thanks" keeps the timing.
+        asked = booked and self.state is State.CONFIRM_CALLBACK
+        if asked and cancels_callback(event.text, self.config.language):
+            return await self._cancel_callback()
+        if intent is None or intent.name != Intent.GOODBYE or self._answers_when(event.text):
+            return None
+        if booked:
+            return self._callback_done()
+        if self.state is State.CONFIRM_ACTION and self._proposal == "callback":
+            self._finish(Outcome.HANGUP, "goodbye before the callback was booked")
+            text = say("callback_not_booked", shop=self.config.shop_name)
+            return Reply(text, "callback_not_booked", end_call=True)
+        return None
+
+    async def _cancel_callback(self) -> Reply:
+        """The request just recorded, withdrawn: closed as cancelled by the caller, and
+        said so; one already being dialled or closed stays as it is (the goodbye says it)."""
+        assert self.callback_id is not None
+        if not await self.backends.callbacks.cancel_callback(self.callback_id):
+            return self._callback_done()
+        self.callback_id = None
+        self._finish(Outcome.HANGUP, "callback cancelled by the caller")
+        text = say("callback_cancelled", shop=self.config.shop_name)
+        return Reply(text, "callback_cancelled", end_call=True)
 
     def _callback_when(self, phone: str) -> str:
         """When the call will come, in words: the caller's window, or the scheduler's plan."""
