@@ -268,6 +268,8 @@ class CallbackSteps(DayClashSteps):
                 return self._ask_which_day(pending)
             if no:
                 return self._when_again()
+            if pending.any_time:
+                return self._callback_done()  # no preference: the request as it stands
             await self._keep_window(pending)
             return self._callback_done()
         if no and window_asked:
@@ -287,6 +289,13 @@ class CallbackSteps(DayClashSteps):
         hour = clock_hour(said, self.config.language)
         if hour is not None:
             return self._read_back_clock(hour)
+        if yes and self._callback_window is None and choice is None:
+            # A bare yes to the open "when suits you best?" is no preference: read back as
+            # such and kept after a second yes, never booked on a guess.
+            words = say("callback_any_words")
+            return self._read_back_day(
+                CallbackWindow(None, None, words, any_time=True), None, "callback_check_any"
+            )
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
         if pending is not None:
