@@ -11,8 +11,10 @@ from __future__ import annotations
 import pytest
 
 from bot.backends import Backends
-from bot.dialogue.inputs import TextTurn
+from bot.dialogue import prompts
+from bot.dialogue.inputs import Dtmf, TextTurn
 from bot.dialogue.machine import State
+from bot.dialogue.plain_callback import asks_plain_callback
 from spillway.storage import SqliteStore
 from tests import callback_dialogue_fixtures as fx
 
@@ -40,3 +42,20 @@ async def test_a_bare_yes_is_read_back_and_kept_only_after_another(
     done = await d.handle(TextTurn(MORNING[language]))
     assert done.action == "callback_recorded"
     assert fx.stored_window(store) == (fx.local(8, 8), fx.local(8, 12))
+
+
+# -- the note that the model picks the time: plain words, said once -----------------
+
+SAY_PLAIN = {"en": "just call me whenever", "da": "ring bare når som helst"}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_timing_note_is_plain_words_said_once(demo: Backends, language: str) -> None:
+    d = await fx.asked_when(demo, language)
+    note = prompts.say("callback_timing_note")
+    assert note in d.turns[-1].reply.text and "plain callback" not in note
+    # What the note tells the caller to say is heard as a plain callback.
+    assert SAY_PLAIN[language] in note and asks_plain_callback(SAY_PLAIN[language])
+    # Another number typed: asked when again, without the note again.
+    again = await d.handle(Dtmf("20123457#"))
+    assert again.action == "callback_confirm" and note not in again.text, again.text

@@ -65,6 +65,8 @@ class CallbackSteps(DayClashSteps):
     _pending_other: CallbackWindow | None = None
     # Answers to "when suits you?" the bot did not understand (asked again once).
     _when_unclear: int = 0
+    # The caller has heard that the model picks the time and how to refuse it.
+    _timing_noted: bool = False
     # The last question read back the number with the caller's own window ("... this
     # afternoon. Is that right?"): an unclear answer is asked about that, not a time.
     _window_asked: bool = False
@@ -145,9 +147,11 @@ class CallbackSteps(DayClashSteps):
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
             text = say("callback_confirm", phone=spoken, examples=self._examples())
-        if self._callback_timing == Timing.PREDICTED.value:
-            # Transparency: the model times the call, and the caller may refuse it.
+        if self._callback_timing == Timing.PREDICTED.value and not self._timing_noted:
+            # Transparency: the model times the call, and the caller may refuse it; said
+            # once a call, not again with every number or time question.
             text = f"{text} {say('callback_timing_note')}"
+            self._timing_noted = True
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
 
     def _callback_refused(self, recorded: CallbackRecorded, phone: str) -> Reply:
