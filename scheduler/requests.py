@@ -151,7 +151,13 @@ def close(
 
 def close_served(tx: Transaction, request_id: int, *, now: float) -> bool:
     """Close a request the inbound call that booked it has served (an agent took the
-    caller after the bot's hand-over): cancelled, ``served_inbound``; True: closed now.
+    caller after the bot's hand-over): cancelled, ``served_inbound``; True: closed now."""
+    return close_pending(tx, request_id, served_inbound(), now=now)
+
+
+def close_pending(tx: Transaction, request_id: int, why: Problem, *, now: float) -> bool:
+    """Cancel a request not dialled yet, with ``why`` (``served_inbound``: the call that
+    booked it was served; ``cancelled_by_caller``: withdrawn in that call); True: closed now.
 
     One statement, so a crash leaves it open or closed, never half. Only a pending
     request: one being dialled is the dialler's (its attempt closes or keeps it), and one
@@ -163,7 +169,7 @@ def close_served(tx: Transaction, request_id: int, *, now: float) -> bool:
         {
             "cancelled": RequestStatus.CANCELLED.value,
             "now": now,
-            "why": served_inbound().stored(),
+            "why": why.stored(),
             "id": request_id,
             "pending": RequestStatus.PENDING.value,
         },

@@ -42,6 +42,9 @@ ERASED = "erased"  # the customer's data was erased on their request
 # The caller who booked it was handed to the queue in the same call and an agent took
 # them: served by that call, so the dialler never rings them about it again.
 SERVED_INBOUND = "served_inbound"
+# The caller who booked it withdrew it in the same call ("forget it", "nej tak, glem det")
+# before it was dialled: the bot said it would not call.
+CANCELLED_BY_CALLER = "cancelled_by_caller"
 
 # Each code with the values its words need: a stored code without them is not read.
 CODES: Mapping[str, tuple[str, ...]] = {
@@ -59,6 +62,7 @@ CODES: Mapping[str, tuple[str, ...]] = {
     MERGED: ("into",),
     ERASED: (),
     SERVED_INBOUND: (),
+    CANCELLED_BY_CALLER: (),
 }
 
 # The English sentences stored before the codes, read back into them.
@@ -219,6 +223,10 @@ def erased() -> Problem:
 
 def served_inbound() -> Problem:
     return Problem(SERVED_INBOUND)
+
+
+def cancelled_by_caller() -> Problem:
+    return Problem(CANCELLED_BY_CALLER)
 
 
 def read_problem(stored: str) -> Problem | None:

@@ -100,6 +100,14 @@ async def asked_when(backends: Backends, language: str, now: float = MONDAY) -> 
     return d
 
 
+async def no_preference_kept(d: Dialogue, language: str) -> Reply:
+    """A bare yes to "when suits you?" (read back as no preference) and a yes to that:
+    the goodbye."""
+    check = await d.handle(TextTurn(YES[language]))
+    assert check.action == "callback_check_when" and not d.ended, check.text
+    return await d.handle(TextTurn(YES[language]))
+
+
 def stored_window(store: SqliteStore) -> Window:
     """The one request's window as stored (``not_before``, ``not_after``)."""
     [row] = store.query("SELECT not_before, not_after FROM callback_requests")

@@ -53,7 +53,10 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
     "klage": (CALLER, "handoff", ["confirm_complaint", "complaint_case"], 1),
     "menneske": (None, "handoff", ["transfer"], 0),
     "aabningstider": (None, "resolved", ["opening_hours", "goodbye"], 0),
-    "tilbageopkald": (None, "callback", ["ask_phone", "callback_confirm", "callback_recorded"], 0),
+    "tilbageopkald": (
+        None, "callback", ["ask_phone", "callback_confirm", "callback_check_when",
+                           "callback_recorded"], 0
+    ),
     "tilbageopkald_tid": (CALLER, "callback", ["confirm_callback", "callback_recorded"], 0),
     "stille": (None, "handoff", ["reprompt", "reprompt", "transfer_no_input"], 0),
     "bande": (None, "handoff", ["ask_order_number", "transfer_upset"], 0),
@@ -73,7 +76,8 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
         0,
     ),
     "telefon_utydelig": (
-        None, "callback", ["ask_phone", "phone_type_it", "callback_confirm", "callback_recorded"], 0
+        None, "callback", ["ask_phone", "phone_type_it", "callback_confirm", "callback_check_when",
+               "callback_recorded"], 0
     ),
     "uden_for_emne": (None, "handoff", ["out_of_scope", "transfer_out_of_scope"], 0),
 }  # fmt: skip

@@ -203,7 +203,7 @@ async def test_a_yes_hears_the_stored_deadline(
     demo: Backends, store: SqliteStore, language: str
 ) -> None:
     d = await fx.asked_when(demo, language)
-    reply = await d.handle(TextTurn(fx.YES[language]))
+    reply = await fx.no_preference_kept(d, language)
     assert reply.action == "callback_recorded" and reply.end_call
     assert reply.text == GOODBYE[language]
     # Four calling hours from Monday 09:00, as stored and as the scheduler plans for.
@@ -219,7 +219,7 @@ async def test_a_conventionally_timed_request_hears_the_deadlines_hour(
     backends, db = _conventional(demo, store)
     try:
         d = await fx.asked_when(backends, language)
-        reply = await d.handle(TextTurn(fx.YES[language]))
+        reply = await fx.no_preference_kept(d, language)
         assert reply.action == "callback_recorded" and reply.text == GOODBYE_PLAIN[language]
         [row] = store.query("SELECT timing FROM callback_requests")
         assert row["timing"] == "conventional"
@@ -294,7 +294,7 @@ async def test_a_request_that_joined_an_open_one_hears_that_ones_promise(
 ) -> None:
     _open_thursday_request(store)
     d = await fx.asked_when(demo, language)
-    reply = await d.handle(TextTurn(fx.YES[language]))
+    reply = await fx.no_preference_kept(d, language)
     assert reply.action == "callback_recorded" and promise in reply.text, reply.text
     assert _stored_deadline(store) == _local(10, 16)  # one request: the open one
 
@@ -381,7 +381,7 @@ async def test_an_unknown_promise_keeps_the_old_words_and_the_call_goes_on(
     try:
         callbacks = kind(db, lambda: MONDAY, rules=rules)
         d = await fx.asked_when(dataclasses.replace(demo, callbacks=callbacks), "en")
-        reply = await d.handle(TextTurn("yes"))
+        reply = await fx.no_preference_kept(d, "en")
         assert reply.action == "callback_recorded", reply.text
         assert reply.text == (
             "Thank you. We'll call you back on 20 12 34 56 as soon as a colleague is free. Goodbye!"

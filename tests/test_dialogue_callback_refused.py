@@ -73,7 +73,7 @@ async def test_only_a_number_on_the_do_not_call_list_is_told_so_and_handed_over(
         assert _rows(store) == [(OWN, "cancelled")]
         return
     assert not reply.transfer and not d.ended, reply.text  # asked when suits them
-    goodbye = await d.handle(TextTurn(fx.YES[language]))
+    goodbye = await fx.no_preference_kept(d, language)
     assert goodbye.action == "callback_recorded" and PROMISE[language] in goodbye.text
     assert d.hang_up().outcome is Outcome.CALLBACK
     assert _rows(store) == [(OWN, "pending")]

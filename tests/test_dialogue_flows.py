@@ -245,11 +245,14 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
     # A caller calling from a premium-rate number is told it cannot be called back and
     # asked for another one; a premium-rate number keyed in is refused, saying why.
     d = make("+4590123456")
-    actions = await talk(d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"), "yes")
+    actions = await talk(
+        d, "please call me back", Dtmf("90123456#"), Dtmf("20123456#"), "yes", "yes"
+    )
     assert actions == [
         "caller_number_refused",
         "number_refused",
         "callback_confirm",
+        "callback_check_when",  # a bare yes to "when?": no preference, read back
         "callback_recorded",
     ]
     [row] = store.query("SELECT phone, status FROM callback_requests")
@@ -260,7 +263,7 @@ async def test_a_premium_rate_number_is_not_taken_for_a_callback(  # type: ignor
     ("allowed", "actions"),
     [
         ((), ["ask_phone", "number_refused"]),
-        (("DK", "SE"), ["ask_phone", "callback_confirm", "callback_recorded"]),
+        (("DK", "SE"), ["ask_phone", "callback_confirm", "callback_check_when"]),
     ],
 )
 async def test_the_bot_takes_a_number_from_every_country_callbacks_may_dial(
@@ -295,10 +298,11 @@ async def test_a_number_with_its_country_code_is_a_phone_not_an_order(  # type: 
     # Asked for a callback number, the caller may say it that way (read back first:
     # a number said aloud is a guess).
     d = make()
-    assert await talk(d, "please call me back", "it's +45 20 12 34 56", "yes", "yes") == [
+    assert await talk(d, "please call me back", "it's +45 20 12 34 56", "yes", "yes", "yes") == [
         "ask_phone",
         "confirm_spoken_phone",
         "callback_confirm",
+        "callback_check_when",
         "callback_recorded",
     ]
     [row] = store.query("SELECT phone, reason, context FROM callback_requests")

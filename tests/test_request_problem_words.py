@@ -64,6 +64,11 @@ PHONE = "+4520123456"
             "a colleague took the customer's call in the queue before the callback",
             "en kollega tog sig af kunden i køen, før der blev ringet tilbage",
         ),
+        (
+            problem.cancelled_by_caller(),
+            "the customer cancelled it in the same call, before it was dialled",
+            "kunden aflyste det i samme opkald, før der blev ringet",
+        ),
     ],
 )
 def test_each_problem_is_stored_as_its_code_and_said_in_each_language(
@@ -91,6 +96,7 @@ def test_every_code_is_made_by_a_writer_above() -> None:
         problem.merged_into(1).code,
         problem.erased().code,
         problem.served_inbound().code,
+        problem.cancelled_by_caller().code,
         problem.NUMBER_INVALID,
         problem.NUMBER_KIND,
         problem.NUMBER_ABROAD,

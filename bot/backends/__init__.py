@@ -184,6 +184,11 @@ class CallbackBackend(Protocol):
         """The customer asked for a plain callback (no AI timing); False: no longer open."""
         ...
 
+    async def cancel_callback(self, request_id: int) -> bool:
+        """Withdraw a request the caller no longer wants, before it is dialled (closed as
+        cancelled, ``cancelled_by_caller``); False: not open and not dialled (unchanged)."""
+        ...
+
     async def callback_promise(self, request_id: int) -> Promise | None:
         """The promise the request carries as stored (its deadline, or the deadline of the
         open request it joined), what the caller is told; None: unknown (no such request,

@@ -30,7 +30,7 @@ from scheduler.stored_promise import Promise, stored_promise
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import TimingConfig
 from spillway.errors import BackendError, StorageError
-from spillway.request_problem import problem_code
+from spillway.request_problem import cancelled_by_caller, problem_code
 from spillway.storage import AsyncStore, Row, Store, Transaction
 
 Clock = Callable[[], float]
@@ -282,6 +282,14 @@ class LocalCallbacks:
 
     async def plain_callback(self, request_id: int) -> bool:
         return await _lookup(self._db, "cannot change the callback", self._plain, request_id)
+
+    def _cancel(self, request_id: int) -> bool:
+        with self._db.store.transaction() as tx:
+            why = cancelled_by_caller()
+            return requests.close_pending(tx, request_id, why, now=self._clock())
+
+    async def cancel_callback(self, request_id: int) -> bool:
+        return await _lookup(self._db, "cannot cancel the callback", self._cancel, request_id)
 
     async def request_callback(self, request: CallbackRequest) -> CallbackRecorded:
         new = NewRequest(

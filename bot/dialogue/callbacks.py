@@ -13,9 +13,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
+from bot.dialogue.callback_cancel import cancels_callback
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
 from bot.dialogue.day_clash import DayClashSteps
+from bot.dialogue.excluded_days import caller_window
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.no_preference import no_preference
 from bot.dialogue.number_refusal import typed_refusal
@@ -29,7 +31,6 @@ from bot.dialogue.spoken_phone import said_number
 from bot.dialogue.time_examples import examples_sentence
 from bot.dialogue.time_phrases import (
     CallbackWindow,
-    callback_window,
     names_unplaced_time,
     open_today,
 )
@@ -64,6 +65,8 @@ class CallbackSteps(DayClashSteps):
     _pending_other: CallbackWindow | None = None
     # Answers to "when suits you?" the bot did not understand (asked again once).
     _when_unclear: int = 0
+    # The caller has heard that the model picks the time and how to refuse it.
+    _timing_noted: bool = False
     # The last question read back the number with the caller's own window ("... this
     # afternoon. Is that right?"): an unclear answer is asked about that, not a time.
     _window_asked: bool = False
@@ -144,9 +147,11 @@ class CallbackSteps(DayClashSteps):
             text = say("callback_confirm_when", phone=spoken, when=self._callback_when(phone))
         else:
             text = say("callback_confirm", phone=spoken, examples=self._examples())
-        if self._callback_timing == Timing.PREDICTED.value:
-            # Transparency: the model times the call, and the caller may refuse it.
+        if self._callback_timing == Timing.PREDICTED.value and not self._timing_noted:
+            # Transparency: the model times the call, and the caller may refuse it; said
+            # once a call, not again with every number or time question.
             text = f"{text} {say('callback_timing_note')}"
+            self._timing_noted = True
         return self._ask(text, "callback_confirm", State.CONFIRM_CALLBACK)
 
     def _callback_refused(self, recorded: CallbackRecorded, phone: str) -> Reply:
@@ -267,6 +272,8 @@ class CallbackSteps(DayClashSteps):
                 return self._ask_which_day(pending)
             if no:
                 return self._when_again()
+            if pending.any_time:
+                return self._callback_done()  # no preference: the request as it stands
             await self._keep_window(pending)
             return self._callback_done()
         if no and window_asked:
@@ -286,6 +293,13 @@ class CallbackSteps(DayClashSteps):
         hour = clock_hour(said, self.config.language)
         if hour is not None:
             return self._read_back_clock(hour)
+        if yes and self._callback_window is None and choice is None:
+            # A bare yes to the open "when suits you best?" is no preference: read back as
+            # such and kept after a second yes, never booked on a guess.
+            words = say("callback_any_words")
+            return self._read_back_day(
+                CallbackWindow(None, None, words, any_time=True), None, "callback_check_any"
+            )
         if yes or not said:
             return self._callback_done()  # the number is right, no time: said in the goodbye
         if pending is not None:
@@ -501,7 +515,7 @@ class CallbackSteps(DayClashSteps):
     def _window_in(self, text: str) -> CallbackWindow | None:
         tz = self._zone()
         language = self.config.language
-        return callback_window(text, self.clock(), tz, language, week=self._asked_week)
+        return caller_window(text, self.clock(), tz, language, self._asked_week)
 
     def _callback_done(self, prefix: str = "") -> Reply:
         """The goodbye: the number, the caller's own window if any, and the promise the
@@ -522,6 +536,40 @@ class CallbackSteps(DayClashSteps):
         reply = Reply(prefix + text, "callback_recorded", end_call=True)
         self._finish(Outcome.CALLBACK, "callback requested")
         return reply
+
+    async def _callback_left(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:
+        """A caller leaving the callback flow hears whether a call is coming: "forget it"
+        cancels the request just recorded, a goodbye after it was recorded is the booked
+        goodbye (the number and when), one before it (the number not confirmed) hears
+        that nothing is booked. None: not leaving."""
+        if not isinstance(event, TextTurn):
+            return None
+        flow = (State.CONFIRM_CALLBACK, State.CONFIRM_PLAIN)
+        booked = self.callback_id is not None and self.state in flow
+        # Not to "a plain callback: is that right?", where "no thanks" keeps the timing.
+        asked = booked and self.state is State.CONFIRM_CALLBACK
+        if asked and cancels_callback(event.text, self.config.language):
+            return await self._cancel_callback()
+        if intent is None or intent.name != Intent.GOODBYE or self._answers_when(event.text):
+            return None
+        if booked:
+            return self._callback_done()
+        if self.state is State.CONFIRM_ACTION and self._proposal == "callback":
+            self._finish(Outcome.HANGUP, "goodbye before the callback was booked")
+            text = say("callback_not_booked", shop=self.config.shop_name)
+            return Reply(text, "callback_not_booked", end_call=True)
+        return None
+
+    async def _cancel_callback(self) -> Reply:
+        """The request just recorded, withdrawn: closed as cancelled by the caller, and
+        said so; one already being dialled or closed stays as it is (the goodbye says it)."""
+        assert self.callback_id is not None
+        if not await self.backends.callbacks.cancel_callback(self.callback_id):
+            return self._callback_done()
+        self.callback_id = None
+        self._finish(Outcome.HANGUP, "callback cancelled by the caller")
+        text = say("callback_cancelled", shop=self.config.shop_name)
+        return Reply(text, "callback_cancelled", end_call=True)
 
     def _callback_when(self, phone: str) -> str:
         """When the call will come, in words: the caller's window, or the scheduler's plan."""

@@ -250,6 +250,8 @@ class Dialogue(
             key = first_turn_prompt(event.text, intent, greetings(self.config.language))
             if key is not None:
                 return self._ask(say(key), key, progress=False)
+        if (left := await self._callback_left(event, intent)) is not None:
+            return left  # says whether a call is coming
         if intent is not None and intent.name == Intent.GOODBYE and self._closes(event, intent):
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:

@@ -70,8 +70,9 @@ def promise_sentence(
     :mod:`scheduler.stored_promise`); "" when there is none to say truly.
     ``window``: the caller's own, said just before; when it names the day the promise
     falls on, the day is left out ("We aim to call by three o'clock."), and a request
-    timed by prediction says nothing more (the window said back is its promise: a first
-    call is placed inside it)."""
+    timed by prediction says nothing more, nor when the window names hours, whatever day
+    its deadline falls on (the window said back is its promise: a first call is placed
+    inside it)."""
     parts = promise_parts(promise, now=now)
     if promise is None or parts is None:
         return ""
@@ -79,7 +80,24 @@ def promise_sentence(
     named = window_date(window, now=now, timezone=promise.timezone)
     same_day = when is not None and named is not None and when.at.date() == named
     if promise.likely:
-        return "" if same_day else say("callback_promise_likely", day=parts["day"])
+        # A time of day the caller named, read back and agreed, is the promise when the
+        # deadline lies inside it: a first call is placed there. A deadline a day later
+        # ("from five o'clock tomorrow ... on Tuesday at the latest") was heard as a
+        # contradiction. Days alone ("any day but Friday") keep the day it will be by,
+        # and a deadline past the window (a request it joined) is said.
+        timed = window is not None and _names_hours(window) and _inside(promise, window)
+        return "" if same_day or timed else say("callback_promise_likely", day=parts["day"])
     if same_day:
         return say("callback_promise_same_day", hour=parts["hour"])
     return say("callback_promise", **parts)
+
+
+def _names_hours(window: CallbackWindow) -> bool:
+    """Whether ``window`` names hours ("after five", "in the morning", "at two")."""
+    hours = (window.start_hour, window.end_hour, window.around_hour, window.part)
+    return not window.any_time and any(h is not None for h in hours)
+
+
+def _inside(promise: Promise, window: CallbackWindow) -> bool:
+    """Whether ``promise``'s deadline lies within ``window`` (one with no end: always)."""
+    return window.not_after is None or promise.deadline_at <= window.not_after
