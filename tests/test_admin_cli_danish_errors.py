@@ -381,7 +381,7 @@ def test_db_migrate_backup_and_restore_speak_the_admins_language(
         ("migrate", ["db", "migrate"]),
         ("status", ["db", "status"]),
         ("backup", ["db", "backup", str(file)]),
-        ("restore", ["db", "restore", "--force", "--no-later-erasures", str(file)]),
+        ("restore", ["db", "restore", "--force", "--ignore-later-erasures", str(file)]),
     ):
         done = CliRunner().invoke(app, args, env=env)
         assert done.exit_code == 0, done.output

@@ -152,7 +152,7 @@ def test_a_copy_of_a_live_database_is_restored_with_its_write_ahead_log(tmp_path
     writer.close()
     path = tmp_path / "live.db"
     env = _env(path, tmp_path)
-    args = ["db", "restore", str(folder / "c.db"), "--no-later-erasures"]  # a new database
+    args = ["db", "restore", str(folder / "c.db"), "--ignore-later-erasures"]  # a new database
     done = runner.invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
     db = SqliteStore(path)

@@ -1,6 +1,6 @@
 """A restore into a new, empty database cannot know the erasures made after its backup:
 it refuses, naming the backup's time, until the admin gives the old database's erasure
-log (`--erasures-from`) or says there is none (`--no-later-erasures`). And a backup into
+log (`--erasures-from`) or says there is none (`--ignore-later-erasures`). And a backup into
 a folder that does not exist is refused, unless `--make-folder`."""
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_a_restore_into_a_new_folder_is_refused_naming_the_backups_time(
     assert done.exception.code == "input.restore_erasures_unknown"
     said = " ".join(error_line(done.exception, Settings(web={"language": language})).split())
     assert refused in said and written_at(backup) in said
-    assert step in said and "--no-later-erasures" in said
+    assert step in said and "--ignore-later-erasures" in said
     assert not (tmp_path / "data2" / "spillway.db").exists()  # nothing made, nothing restored
 
 
@@ -118,8 +118,8 @@ def test_a_later_backup_serves_as_the_erasure_log(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("language", "warned"),
     [
-        ("en", "restored without an erasure log (--no-later-erasures): erasures made after"),
-        ("da", "gendannet uden slettelog (--no-later-erasures): sletninger foretaget"),
+        ("en", "restored without an erasure log (--ignore-later-erasures): erasures made after"),
+        ("da", "gendannet uden slettelog (--ignore-later-erasures): sletninger foretaget"),
     ],
 )
 def test_without_a_log_the_admin_says_so_and_is_told_what_is_not_redone(
@@ -127,7 +127,7 @@ def test_without_a_log_the_admin_says_so_and_is_told_what_is_not_redone(
 ) -> None:
     backup = _backup_then_forget(tmp_path, language)
     env = _env(tmp_path, "data2", language)
-    said = _ok(["db", "restore", str(backup), "--no-later-erasures"], env)
+    said = _ok(["db", "restore", str(backup), "--ignore-later-erasures"], env)
     assert warned in said and written_at(backup) in said
     assert "gdpr forget" in said
     # What the admin took on: the backup as it was, the erased person's request with it.

@@ -234,10 +234,10 @@ def restore(
             "old live spillway.db, or a later backup (for a restore into a new database).",
         ),
     ] = None,
-    no_later_erasures: Annotated[
+    ignore_later_erasures: Annotated[
         bool,
         typer.Option(
-            "--no-later-erasures",
+            "--ignore-later-erasures",
             help="Restore into a new database without an erasure log: you have made sure "
             "nobody was erased after the backup was written.",
         ),
@@ -245,7 +245,7 @@ def restore(
 ) -> None:
     """Replace the database with a backup. A database that holds data is only overwritten
     with --force (stop `spillway serve` and `spillway scheduler run` first); a new, empty
-    one only with --erasures-from or --no-later-erasures."""
+    one only with --erasures-from or --ignore-later-erasures."""
     if not file.is_file():
         raise InputError.worded("no_backup", file=file)
     settings = app_context(ctx).settings
@@ -257,7 +257,7 @@ def restore(
     # Restoring onto a machine with no database yet is recovery: it is made, and said.
     created = is_missing(settings.storage)
     database = database_label(settings.storage)
-    unknown = given is None and not no_later_erasures
+    unknown = given is None and not ignore_later_erasures
     if created and unknown:  # refused before an empty file is made
         raise InputError.worded("restore_erasures_unknown", database=database, taken=taken)
     store = open_store(settings.storage, migrate=False)
@@ -290,7 +290,7 @@ def restore(
         records = t.count("cli.db.audit_records", len(given.entries))
         said = t("cli.db.read_erasure_log", file=erasures_from, records=records)
         console.print(said, markup=False, soft_wrap=True)
-    elif fresh:  # --no-later-erasures: what the admin took on, said once more
+    elif fresh:  # --ignore-later-erasures: what the admin took on, said once more
         said = t("cli.db.no_erasure_log", taken=taken)
         console.print(said, style="red", markup=False, soft_wrap=True)
     if kept:
