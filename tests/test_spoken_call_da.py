@@ -115,8 +115,11 @@ async def test_danish_scripts_spoken_through_the_sandbox(
     greeting = pack.say("greet", shop=danish.shop.name, notice=notice).split(".")[0]
     # The pack's read-backs of a complaint: without an order, and up to the order's number.
     case_questions = (
-        pack.say("confirm_complaint"),
-        pack.say("confirm_complaint_order", order="\0", items="").split("\0")[0],
+        # (each up to its first value: the photo link's text message is said there when
+        # a text message reaches the caller)
+        pack.say("confirm_complaint", sms="\0").split("\0")[0],
+        pack.say("confirm_complaint_order", order="\0", items="", sms="").split("\0")[0],
+        pack.say("confirm_complaint_given", order="\0", items="", sms="").split("\0")[0],
     )
     tally = WerTally()
     reached: list[str] = []
