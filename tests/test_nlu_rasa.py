@@ -232,7 +232,8 @@ async def test_conversation_completes_when_rasa_dies_mid_call(
         engine,
         local_backends(db, clock=lambda: now),
         DialogueConfig(),
-        caller_id=None,
+        # The number on order 10042: its own customer hears the carrier (disclosure.py).
+        caller_id="+4520123456",
         call_id="rasa-dies",
         clock=lambda: now,
     )
