@@ -509,3 +509,45 @@ async def test_a_held_number_is_erased_only_with_a_reason_to_release_its_hold(
         ("hold", "ada", "SAR-5"), ("release", "ada", "SAR-5 answered"), ("forget", "ada", None)
     ]  # fmt: skip
     assert "3198" not in json.dumps(_audit(store))  # the refused reason was never written
+
+
+# What the search says of an erased number that had opted out, per console language:
+# its one row and what that row is (the pack's words, not derived from the code).
+KEPT_WORDS = {
+    "en": ("do not call <small>(do_not_call)</small></td><td>1</td>", "yes, as a keyed hash only"),
+    "da": ("spærret mod opkald <small>(do_not_call)</small></td><td>1</td>", "ja, kun som en nøglet hash"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_search_for_an_erased_number_counts_and_names_its_hashed_opt_out(
+    world: tuple[SqliteStore, Settings], language: str
+) -> None:
+    """After erasure the search said "0 rows in all" while `gdpr export` (JSON and text)
+    still found the opted-out number's do-not-call entry, kept as its keyed hash: the page
+    now counts that row, as the export does, and says what it is."""
+    store, settings = world
+    row, said = KEPT_WORDS[language]
+    web = settings.web.model_copy(update={"language": language})
+    spoken = (store, settings.model_copy(update={"web": web}))
+    anna = "+45" + ANNA
+    async with _client(spoken, "ada") as (client, token):
+        done = await client.post(
+            f"{PAGE}/forget", data={"phone": ANNA, "confirm": anna, "csrf_token": token}
+        )
+        assert done.status_code == 303
+        found = await client.post(f"{PAGE}/search", data={"phone": ANNA, "csrf_token": token})
+        bystander = await client.post(f"{PAGE}/search", data={"phone": BO, "csrf_token": token})
+    exported = export_person(store, anna, settings, now=time.time())
+    _only_the_keyed_opt_out(exported)
+    result = html.unescape(found.text.split('id="found"')[1].split("</section>")[0])
+    assert row in result and result.count("</td></tr>") == 1  # that row, and no other
+    opt_out = result.split('id="opt-out">')[1].split("</dd>")[0]
+    assert opt_out.startswith(said) and "spillway gdpr export --format text" in opt_out
+    # The search's audit entry counts what the export counts: that one row.
+    search = [a for a in _audit(store) if a["action"] == "search"][-2]
+    assert json.loads(str(search["detail"])) == {"do_not_call": 1} == {
+        name: len(rows) for name, rows in exported.tables.items() if rows
+    }
+    # A number on the list as itself (Bo never opted out; Anna before erasure) is a plain yes.
+    assert re.search(r'id="opt-out">(no|nej)<', bystander.text)

@@ -42,7 +42,7 @@ from scheduler.requests import OPEN_STATUSES
 from scheduler.subject_access import export_person, person_rows
 from spillway.audit import audit, audit_log, checked_reason
 from spillway.errors import ConfigError, InputError
-from spillway.personal_data import PERSONAL_DATA
+from spillway.personal_data import PERSONAL_DATA, is_keyed_hash
 from spillway.phone import mask_phone, normalise_phone
 from spillway.retention import hold, holds, release
 from spillway.settings import Settings
@@ -70,6 +70,8 @@ class Held:
     hold: Row | None
     opted_out: bool  # on the do-not-call list, as the number or as its keyed hash
     open_callbacks: int = 0  # its callbacks still waiting for a call (erasure cancels them)
+    # On the list only as its keyed hash: an erasure took the number and kept the opt-out.
+    opt_out_hashed: bool = False
 
     @property
     def total(self) -> int:
@@ -77,14 +79,18 @@ class Held:
 
 
 def what_is_held(store: Store, e164: str, hash_key: bytes | None) -> Held:
-    """Count the person's rows (the rows export would give and erasure would remove)."""
-    found = person_rows(store, e164)
+    """Count the person's rows: the rows export gives (with ``hash_key``, an erased
+    number's do-not-call entry, kept as its keyed hash, too) and erasure removes or keeps."""
+    found = person_rows(store, e164, hash_key=hash_key)
     counts = {t.name: len(found[t.name]) for t in PERSONAL_DATA if found[t.name]}
     with store.transaction() as tx:
         opted_out = is_opted_out(tx, e164, hash_key=hash_key)
     held = found["gdpr_holds"][0] if found["gdpr_holds"] else None
     waiting = sum(r["status"] in OPEN_STATUSES for r in found["callback_requests"])
-    return Held(e164, counts, held, opted_out, waiting)
+    entries = found["do_not_call"]
+    # As the export's letter says how it is kept (scheduler/subject_letter.py).
+    hashed = bool(entries) and all(is_keyed_hash(r["phone"]) for r in entries)
+    return Held(e164, counts, held, opted_out, waiting, hashed)
 
 
 def looked_up(store: Store, e164: str, hash_key: bytes | None, *, actor: str, now: float) -> Held:
