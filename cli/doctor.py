@@ -21,6 +21,7 @@ from scheduler.dialer import settings_status_report
 from spillway.ami import AmiClient, AmiEndpoint
 from spillway.console_text import ConsoleText
 from spillway.errors import SpillwayError
+from spillway.privacy_notice import notice_warning
 from spillway.retention_periods import periods_warning
 from spillway.settings import Settings
 from spillway.storage import open_store
@@ -383,6 +384,20 @@ def check_retention(settings: Settings) -> Check:
     return Check(name, True, warning, fix, warning=True)
 
 
+def check_caller_notice(settings: Settings) -> Check:
+    """What callers are told about the transcript (Art. 13): a warning when they hear the
+    notice but no page to read more on (:func:`~spillway.privacy_notice.notice_warning`)."""
+    t = admin_words(settings)
+    name = t("cli.doctor.notice")
+    gdpr = settings.gdpr
+    warning = notice_warning(gdpr, t)
+    if warning is not None:
+        return Check(name, True, warning, t("cli.doctor.notice_fix"), warning=True)
+    if not gdpr.caller_notice:
+        return Check(name, True, t("cli.doctor.notice_off"))
+    return Check(name, True, t("cli.doctor.notice_page", url=gdpr.privacy_url))
+
+
 def controller_address(settings: Settings) -> tuple[str, int]:
     """Where this host reaches its own FastAGI listener (a wildcard bind: loopback)."""
     c = settings.controller
@@ -501,6 +516,7 @@ async def run_checks(
     if services:
         checks.append(check_gdpr_key(settings))
         checks.append(check_retention(settings))
+        checks.append(check_caller_notice(settings))
         checks.append(await check_controller(settings))
         checks.append(check_scheduler(settings))
     if call:

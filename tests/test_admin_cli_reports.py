@@ -142,14 +142,17 @@ def test_config_check_says_ok_in_the_admins_language(
     config = tmp_path / "spillway.yaml"
     config.write_text("queue:\n  agents: 2\n")
     file = str(config.resolve())
-    said = _run(store, language, "--config", str(config), "config", "check")
+    # A configuration with nothing to warn about: the OK line alone (the caller notice
+    # without gdpr.privacy_url warns: tests/test_privacy_notice_warning.py).
+    page = {"SPILLWAY_GDPR__PRIVACY_URL": "https://shop.example/privacy"}
+    said = _run(store, language, "--config", str(config), "config", "check", **page)
     assert said == by_option.format(file=file)
-    said = _run(store, language, "config", "check", SPILLWAY_CONFIG=str(config))
+    said = _run(store, language, "config", "check", SPILLWAY_CONFIG=str(config), **page)
     assert said == by_env.format(file=file)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no user file
     monkeypatch.delenv("SPILLWAY_CONFIG", raising=False)
     if not Path("/etc/spillway/spillway.yaml").is_file():
-        assert _run(store, language, "config", "check") == no_file
+        assert _run(store, language, "config", "check", **page) == no_file
 
 
 @pytest.mark.parametrize(

@@ -515,7 +515,10 @@ async def test_a_held_number_is_erased_only_with_a_reason_to_release_its_hold(
 # its one row and what that row is (the pack's words, not derived from the code).
 KEPT_WORDS = {
     "en": ("do not call <small>(do_not_call)</small></td><td>1</td>", "yes, as a keyed hash only"),
-    "da": ("spærret mod opkald <small>(do_not_call)</small></td><td>1</td>", "ja, kun som en nøglet hash"),
+    "da": (
+        "spærret mod opkald <small>(do_not_call)</small></td><td>1</td>",
+        "ja, kun som en nøglet hash",
+    ),
 }
 
 
@@ -546,8 +549,10 @@ async def test_a_search_for_an_erased_number_counts_and_names_its_hashed_opt_out
     assert opt_out.startswith(said) and "spillway gdpr export --format text" in opt_out
     # The search's audit entry counts what the export counts: that one row.
     search = [a for a in _audit(store) if a["action"] == "search"][-2]
-    assert json.loads(str(search["detail"])) == {"do_not_call": 1} == {
-        name: len(rows) for name, rows in exported.tables.items() if rows
-    }
+    assert (
+        json.loads(str(search["detail"]))
+        == {"do_not_call": 1}
+        == {name: len(rows) for name, rows in exported.tables.items() if rows}
+    )
     # A number on the list as itself (Bo never opted out; Anna before erasure) is a plain yes.
     assert re.search(r'id="opt-out">(no|nej)<', bystander.text)

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from cli.admin_words import admin_words
 from cli.context import CHOSEN, app_context
+from spillway.privacy_notice import notice_warning
 from spillway.retention_periods import periods_warning
 from spillway.secrets import mask_url_credentials
 
@@ -28,9 +29,9 @@ def check(ctx: typer.Context) -> None:
     source = state.config_source
     t = admin_words(settings)
     # Valid, but not what the names say: said first, so the OK line does not hide it.
-    warning = periods_warning(settings.gdpr, t)
-    if warning is not None:
-        console.print(warning, style="yellow", markup=False, highlight=False)
+    for warning in (periods_warning(settings.gdpr, t), notice_warning(settings.gdpr, t)):
+        if warning is not None:
+            console.print(warning, style="yellow", markup=False, highlight=False)
     if source.path is None:
         said = t("cli.config.check_ok_no_file")
     else:
