@@ -319,7 +319,8 @@ async def check_shop(settings: Settings) -> Check:
 
 
 def check_sms(settings: Settings) -> Check:
-    """The SMS gateway setting and what waits in the outbox.
+    """The SMS gateway setting and what waits in the outbox, as
+    :func:`bot.backends.sms_state.sms_verdict` decides it (the Health page shows the same).
 
     No gateway: the bot offers callers no text message (DialogueConfig.sms), so none
     is promised in vain, but the shop loses them: a warning with the setting to set,
@@ -327,6 +328,7 @@ def check_sms(settings: Settings) -> Check:
     gateway to send them (before this release, or by hand) are a problem either way.
     """
     from bot.backends.sms import outbox_counts
+    from bot.backends.sms_state import SmsState, sms_verdict
 
     t = admin_words(settings)
     name = t("cli.doctor.sms")
@@ -342,15 +344,19 @@ def check_sms(settings: Settings) -> Check:
     queue = t(
         "cli.doctor.sms_outbox", waiting=waiting, sent=counts["sent"], failed=counts["failed"]
     )
-    stuck = waiting > 0 and settings.sms.gateway_url is None
-    if not settings.sms.enabled:
-        off = t("cli.doctor.sms_off", queue=queue)
-        return Check(name, not stuck, off, t("cli.doctor.sms_fix") if stuck else "")
-    if settings.sms.gateway_url is None:
-        unset = t("cli.doctor.sms_unset", queue=queue)
-        return Check(name, not stuck, unset, t("cli.doctor.sms_fix"), warning=not stuck)
-    fix = "spillway sms outbox --status failed" if counts["failed"] else ""
-    return Check(name, True, f"{settings.sms.gateway_url}; {queue}", fix)
+    verdict = sms_verdict(settings.sms, counts)
+    if verdict.state is SmsState.SENDING:
+        detail = f"{settings.sms.gateway_url}; {queue}"
+    else:
+        detail = t(f"cli.doctor.sms_{verdict.state}", queue=queue)
+    fix = (
+        t("cli.doctor.sms_fix")
+        if verdict.needs_gateway
+        else "spillway sms outbox --status failed"
+        if verdict.failed
+        else ""
+    )
+    return Check(name, verdict.ok, detail, fix, warning=verdict.warning)
 
 
 def check_gdpr_key(settings: Settings) -> Check:

@@ -5,7 +5,7 @@ Overview's median hours have one decimal, and a request's excluded hours are in 
 ("t"), not "h". Then (the second walk-through): a request's plan told to the team lead
 about the customer in one time format, the Pilot page's amounts in the shop's currency,
 the calibration from real attempts, the Overview on the last 7 days while today is empty,
-and no fix beside an ok SMS check."""
+and no fix beside an ok SMS check (an unset gateway is now a warning with its fix)."""
 
 from __future__ import annotations
 
@@ -271,12 +271,16 @@ async def test_a_calibration_from_simulated_attempts_only_says_so(store: SqliteS
     assert 'class="badge simulated"' in heading
 
 
-def test_an_unset_sms_gateway_with_nothing_waiting_is_ok_and_offers_no_fix(
+def test_an_unset_sms_gateway_with_nothing_waiting_passes_with_a_warning_and_its_fix(
     store: SqliteStore,
 ) -> None:
-    """The Health page said "sms-gateway ok" beside a fix to run."""
+    """The Health page said "sms-gateway ok" beside a fix to run; it now says what `doctor`
+    says (a warning, whose fix is the gateway or sms.enabled: false:
+    tests/test_health_sms_state.py), and no fix beside a plain ok."""
     ok, cause, fix = _check(store, Settings(), "sms-gateway")
-    assert (ok, fix) == (True, "") and cause.startswith("ikke sat op")
+    assert ok and cause.startswith("ikke sat op") and "sms.enabled: false" in fix
+    ok, cause, fix = _check(store, Settings(sms={"enabled": False}), "sms-gateway")
+    assert (ok, fix) == (True, "") and cause.startswith("slået fra med vilje")
     store.execute(
         "INSERT INTO sms_outbox (idempotency_key, phone, body, created_at) "
         "VALUES ('k1', '+4520123401', 'hej', 0)"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backends.sms import outbox_counts
+from bot.backends.sms_state import SmsState, sms_verdict
 from scheduler.daemon import times_by_model
 from scheduler.dialer import settings_status_report
 from spillway.console_text import ConsoleText
@@ -38,6 +39,7 @@ class HealthCheck:
     ok: bool
     cause: str  # what was found, in plain words
     fix: str = ""  # the command (or setting) that fixes it
+    warning: bool = False  # passes, but the admin should act on it (doctor's WARN)
 
 
 def _database(store: Store, t: ConsoleText) -> HealthCheck:
@@ -140,6 +142,9 @@ def _scheduler(
 
 
 def _sms(store: Store, settings: Settings, t: ConsoleText) -> HealthCheck:
+    """The state `spillway doctor` gives (:func:`bot.backends.sms_state.sms_verdict`), said
+    in the console's words: a WARN when callers are offered no text message for want of a
+    gateway, or when messages failed; a problem when messages wait with none to send them."""
     counts = outbox_counts(store)
     waiting = counts["pending"] + counts["sending"]
     queue = t(
@@ -148,17 +153,18 @@ def _sms(store: Store, settings: Settings, t: ConsoleText) -> HealthCheck:
         sent=t.number(counts["sent"]),
         failed=t.number(counts["failed"]),
     )
-    name = t("health.name.sms")
-    if settings.sms.gateway_url is None:
-        # Nothing waiting: fine as it is (a shop may send no SMS), so no fix is offered.
-        cause = t("health.cause.sms_unset", queue=queue)
-        return HealthCheck(name, waiting == 0, cause, t("health.fix.sms_unset") if waiting else "")
-    return HealthCheck(
-        name,
-        counts["failed"] == 0,
-        f"{settings.sms.gateway_url}; {queue}",
-        "spillway sms outbox --status failed" if counts["failed"] else "",
-    )
+    verdict = sms_verdict(settings.sms, counts)
+    if verdict.state is SmsState.SENDING:
+        cause = f"{settings.sms.gateway_url}; {queue}"
+    else:
+        cause = t(f"health.cause.sms_{verdict.state}", queue=queue)
+    if verdict.stuck:  # waiting: set a gateway, then send them
+        fix = t("health.fix.sms_unset")
+    elif verdict.needs_gateway:  # nothing waiting: a gateway, or SMS off on purpose
+        fix = t("health.fix.sms_choose")
+    else:
+        fix = "spillway sms outbox --status failed" if verdict.failed else ""
+    return HealthCheck(t("health.name.sms"), verdict.ok, cause, fix, warning=verdict.warning)
 
 
 def _open_calls(store: Store, now: float, t: ConsoleText) -> HealthCheck:
