@@ -23,6 +23,7 @@ from spillway.call import BotOutcome, CallContext, EventSink, HandoffContext, Ro
 from spillway.handover_words import agent_words
 from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.media import MediaSession
+from spillway.offer_reason import OfferReason
 
 # 1 = talk to the bot (here: the echo), 2 = keep waiting, 3 = call me back,
 # 0 = a person please (a handoff with context).
@@ -101,12 +102,12 @@ class MenuBot:
             await sink.turn(call.call_id, "caller", f"DTMF {digit or '(none)'}")
             key, route = menu_key_route(digit)
             if route is not Route.BOT:
-                reason = f"pressed {key or '(nothing)'}"
+                pressed = OfferReason.pressed(key)
                 words = agent_words(self.language)
                 return BotOutcome(
                     route or Route.WAIT,
-                    HandoffContext(summary=words.say("offer", reason=words.reason(reason))),
-                    reason=reason,
+                    HandoffContext(summary=words.say("offer", reason=words.offer(pressed))),
+                    reason=pressed.stored,
                 )
         await media.play(tone(media.format))
         await sink.turn(call.call_id, "bot", "menu: 1 bot, 2 wait, 3 callback, 0 a person")

@@ -11,6 +11,7 @@ from bot.dialogue.machine import Dialogue
 from bot.nlu.intents import ANSWERS, Intent
 from spillway.call import RETURN_PRIORITY, BotOutcome, CallOutcome, HandoffContext, Route
 from spillway.handover_words import agent_words
+from spillway.offer_reason import OfferReason
 
 __all__ = ["handoff", "handover", "keeps_waiting", "outcome"]
 
@@ -52,16 +53,17 @@ def handoff(
     )
 
 
-def keeps_waiting(dialogue: Dialogue, reason: str) -> BotOutcome:
+def keeps_waiting(dialogue: Dialogue, reason: OfferReason) -> BotOutcome:
     """The caller chose to keep waiting at the overflow offer (or gave no usable answer):
-    back to the queue, with the offer's answer for whoever takes the call."""
+    back to the queue, with the offer's answer for whoever takes the call (in the shop's
+    words; stored as its code)."""
     words = agent_words(dialogue.config.language)
     return BotOutcome(
         Route.WAIT,
         HandoffContext(
-            summary=words.say("offer", reason=words.reason(reason)), priority=RETURN_PRIORITY
+            summary=words.say("offer", reason=words.offer(reason)), priority=RETURN_PRIORITY
         ),
-        reason=f"offer: {reason}",
+        reason=f"offer: {reason.stored}",
     )
 
 

@@ -83,6 +83,7 @@ from spillway.call import (
     Route,
 )
 from spillway.media import MediaEnd, MediaSession
+from spillway.offer_reason import OfferReason, OfferWhy
 from spillway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ class SpeechBot:
         await bc.event(CallEventKind.OFFER, transport=bc.call.transport)
         # The caller's answer is kept in the transcript: the offer says so (Art. 13).
         prompt = say("offer", notice=bc.dialogue.config.notice())
-        answer = OfferAnswer(None, "no answer")
+        answer = OfferAnswer(None, OfferReason(OfferWhy.NO_ANSWER))
         event: CallerInput = Silence()
         for _attempt in range(OFFER_ATTEMPTS):
             await self._speak(bc, _fixed(prompt, "offer"))
@@ -265,7 +266,7 @@ class SpeechBot:
                 intent = await _offer_intent(bc.dialogue, event.text)
                 answer = offer_answer(intent=intent.name, text=event.text)
             else:
-                answer = OfferAnswer(None, "silence")
+                answer = OfferAnswer(None, OfferReason(OfferWhy.SILENCE))
             if not answer.carry:
                 # A carried request is recorded as the dialogue's first turn instead.
                 await bc.caller_turn(event, intent)
@@ -296,7 +297,7 @@ class SpeechBot:
             return _fixed(say("offer_bot"), greeting.action)
         # Keep waiting: chosen, or no usable answer twice (never dropped).
         await self._speak(bc, _fixed(say("offer_wait"), "offer_wait"))
-        return keeps_waiting(dialogue, answer.reason)
+        return keeps_waiting(dialogue, answer.why)
 
     async def _understand_and_decide(
         self, bc: _BotCall, event: CallerInput, *, synthetic: bool = False

@@ -5,7 +5,9 @@ what is known (``HandoffContext.summary``: the channel's ``__SPILLWAY_SUMMARY``,
 ``SpillwayHandoff`` / ``SpillwayAgentAnswered`` events, the calls table). Its labels and
 fixed sentences are the language pack's ``agent_*`` prompts (written, never spoken); the
 reasons and intents in it are the console's own words for them (``handoff_reason.*``,
-``intent.*`` in ``console.yaml``), so the agent and the console name a reason alike.
+``intent.*`` in ``console.yaml``), so the agent and the console name a reason alike;
+what the caller did at the overflow offer is ``offer_reason.*`` there
+(:mod:`spillway.offer_reason`: stored as its code, said in words only here).
 
 The stored reasons are the system's own codes: the dialogue's action
 (``transfer_no_match``), the voice bot's and the menu's phrases (``too many turns``,
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from spillway.call import MAX_SUMMARY_CHARS
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import LanguagePack, load_pack
+from spillway.offer_reason import INTENT_DETAIL, OfferReason
 
 __all__ = ["AgentWords", "ReasonWords", "agent_words", "code_key", "handoff_words"]
 
@@ -87,6 +90,12 @@ class AgentWords:
         if said.detail == said.stored:  # not named: the words would only say "another reason"
             return said.stored
         return f"{said.words} ({said.detail})" if said.detail else said.words
+
+    def offer(self, reason: OfferReason) -> str:
+        """What the caller did at the overflow offer, in the pack's words
+        (``offer_reason.<why>``): the key, or the intent in the console's words for it."""
+        intent = self.intents([reason.detail]) if reason.why in INTENT_DETAIL else ""
+        return self.text(f"offer_reason.{reason.why}", key=reason.detail, intent=intent)
 
     def intents(self, intents: Iterable[str]) -> str:
         """Intents in the console's words ("ordrestatus/ja"), an unnamed one as its code."""

@@ -23,6 +23,7 @@ from scheduler.callback_context import callback_brief
 from spillway.call import MAX_SUMMARY_CHARS, CallContext, Route, clean_value
 from spillway.console_text import load_console_text
 from spillway.handover_words import agent_words
+from spillway.offer_reason import OfferReason, OfferWhy
 from tests.dialogue_fixtures import call_saying
 from tests.fakes import MemoryMedia, RecordingSink
 
@@ -162,20 +163,83 @@ async def test_the_echo_test_names_its_key_in_the_shop_language(language: str) -
     )
 
 
+# What the caller did at the offer, and what the agent reads of it, in each language's
+# own words (not derived from the code under test); the stored code stays English.
+OFFER_READS = {
+    "en": {
+        OfferReason.pressed("2"): "Queue offer: the caller pressed 2",
+        OfferReason.pressed(""): "Queue offer: the caller pressed no key",
+        OfferReason(OfferWhy.WAIT): "Queue offer: the caller said they would keep waiting",
+        OfferReason(OfferWhy.PERSON): "Queue offer: the caller wants a person, so keeps waiting",
+        OfferReason(OfferWhy.NO_TO_BOT): "Queue offer: the caller said no to the bot",
+        OfferReason(OfferWhy.SILENCE): "Queue offer: the caller said nothing",
+        OfferReason.not_understood("out_of_scope"): (
+            "Queue offer: the bot did not understand the answer (taken as: out of scope)"
+        ),
+    },
+    "da": {
+        OfferReason.pressed("2"): "Tilbuddet i køen: kunden trykkede på 2",
+        OfferReason.pressed(""): "Tilbuddet i køen: kunden trykkede ikke på nogen tast",
+        OfferReason(OfferWhy.WAIT): "Tilbuddet i køen: kunden ville hellere vente i køen",
+        OfferReason(OfferWhy.PERSON): (
+            "Tilbuddet i køen: kunden vil tale med en medarbejder og venter derfor i køen"
+        ),
+        OfferReason(OfferWhy.NO_TO_BOT): "Tilbuddet i køen: kunden sagde nej til botten",
+        OfferReason(OfferWhy.SILENCE): "Tilbuddet i køen: kunden sagde ingenting",
+        OfferReason.not_understood("out_of_scope"): (
+            "Tilbuddet i køen: botten forstod ikke svaret (opfattet som: uden for bottens emner)"
+        ),
+    },
+}
+STORED = {
+    OfferReason.pressed("2"): "offer: pressed 2",
+    OfferReason.pressed(""): "offer: pressed (nothing)",
+    OfferReason(OfferWhy.WAIT): "offer: said they will keep waiting",
+    OfferReason(OfferWhy.PERSON): "offer: wants a person: keeps waiting",
+    OfferReason(OfferWhy.NO_TO_BOT): "offer: said no to the bot",
+    OfferReason(OfferWhy.SILENCE): "offer: silence",
+    OfferReason.not_understood("out_of_scope"): "offer: not understood (out_of_scope)",
+}
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_caller_who_keeps_waiting_at_the_offer_is_summed_up_in_the_shop_language(
     demo: Backends, language: str
 ) -> None:
+    """The offer's reason was English in a Danish summary ("Tilbuddet i køen: pressed 2")."""
     d = await call_saying(demo, language)
-    waits = keeps_waiting(d, "pressed 2")
-    assert waits.route is Route.WAIT and waits.reason == "offer: pressed 2"
-    assert (
-        waits.handoff.summary
-        == {
-            "en": "Queue offer: pressed 2",
-            "da": "Tilbuddet i køen: pressed 2",
-        }[language]
+    for reason, reads in OFFER_READS[language].items():
+        waits = keeps_waiting(d, reason)
+        assert waits.route is Route.WAIT and waits.reason == STORED[reason]
+        assert waits.handoff.summary == reads
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_offer_reason_has_its_words_in_every_pack(language: str) -> None:
+    """Each reason the offer records is worded (none falls back to its English code), and
+    the Danish words are not the English ones."""
+    words = agent_words(language)
+    english = agent_words("en")
+    for why in OfferWhy:
+        reason = OfferReason(why, "2" if why in (OfferWhy.PRESSED, OfferWhy.SAID_KEY) else "")
+        if why in (OfferWhy.BOT_REQUEST, OfferWhy.NOT_UNDERSTOOD):
+            reason = OfferReason(why, "order_status")
+        said = words.offer(reason)
+        assert said and said != reason.stored, (why, said)
+        assert "{" not in said, said
+        if language != "en":
+            assert said != english.offer(reason), said
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_menu_bot_s_offer_key_is_said_in_the_shop_language(language: str) -> None:
+    media = MemoryMedia("offer-2")
+    media.press("2")
+    ended = await MenuBot(choice_timeout_s=5, speaks_offer=True, language=language).run(
+        media, CallContext(call_id="offer-2", caller=CALLER, offer=True), RecordingSink()
     )
+    assert ended.route is Route.WAIT and ended.reason == "pressed 2"
+    assert ended.handoff.summary == OFFER_READS[language][OfferReason.pressed("2")]
 
 
 def test_a_danish_callback_brief_is_danish_and_keeps_its_fields() -> None:

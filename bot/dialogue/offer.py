@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.nlu.intents import SELF_SERVICE, Intent
 from spillway.call import MENU_CHOICES, Route, menu_key_route
+from spillway.offer_reason import OfferReason, OfferWhy
 
 # Silence or not understood this many times at the offer: keep waiting.
 OFFER_ATTEMPTS = 2
@@ -48,9 +49,14 @@ class OfferAnswer:
     """
 
     route: Route | None
-    reason: str
+    why: OfferReason  # stored as its code, said to the agent in the shop's words
     carry: bool = False
     guessed: bool = False
+
+    @property
+    def reason(self) -> str:
+        """The reason as stored (the call event's ``why``): "pressed 2"."""
+        return self.why.stored
 
 
 def offer_answer(
@@ -66,23 +72,23 @@ def offer_answer(
     """
     if digits is not None:
         key, route = menu_key_route(digits)
-        return OfferAnswer(route, f"pressed {key or '(nothing)'}")
+        return OfferAnswer(route, OfferReason.pressed(key))
     words = " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
     spoken = _SPOKEN_DIGITS.get(words, words)
     if spoken in MENU_CHOICES:
-        return OfferAnswer(MENU_CHOICES[spoken], f"said {spoken}")
+        return OfferAnswer(MENU_CHOICES[spoken], OfferReason(OfferWhy.SAID_KEY, spoken))
     if intent == Intent.CALLBACK_REQUEST or _CALLBACK_RE.search(words):
-        return OfferAnswer(Route.CALLBACK, "asked to be called back", guessed=True)
+        return OfferAnswer(Route.CALLBACK, OfferReason(OfferWhy.CALLBACK), guessed=True)
     if _WAIT_RE.search(words):
-        return OfferAnswer(Route.WAIT, "said they will keep waiting")
+        return OfferAnswer(Route.WAIT, OfferReason(OfferWhy.WAIT))
     if _BOT_RE.search(words):
-        return OfferAnswer(Route.BOT, "asked for the bot")
+        return OfferAnswer(Route.BOT, OfferReason(OfferWhy.BOT))
     if intent == Intent.HUMAN_AGENT:
-        return OfferAnswer(Route.WAIT, "wants a person: keeps waiting")
+        return OfferAnswer(Route.WAIT, OfferReason(OfferWhy.PERSON))
     if intent == Intent.DENY:
-        return OfferAnswer(Route.WAIT, "said no to the bot")
+        return OfferAnswer(Route.WAIT, OfferReason(OfferWhy.NO_TO_BOT))
     if intent in OFFER_BOT_REQUESTS:
-        return OfferAnswer(Route.BOT, f"asked the bot: {intent}", carry=True)
+        return OfferAnswer(Route.BOT, OfferReason(OfferWhy.BOT_REQUEST, str(intent)), carry=True)
     if intent == Intent.AFFIRM:
-        return OfferAnswer(Route.BOT, "said yes to the bot")
-    return OfferAnswer(None, f"not understood ({intent or 'no intent'})")
+        return OfferAnswer(Route.BOT, OfferReason(OfferWhy.YES_TO_BOT))
+    return OfferAnswer(None, OfferReason.not_understood(intent))
