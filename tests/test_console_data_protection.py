@@ -88,6 +88,13 @@ async def _client(
         db.close()
 
 
+def _speaking(world: tuple[SqliteStore, Settings], language: str) -> tuple[SqliteStore, Settings]:
+    """``world`` with its console in ``language``."""
+    store, settings = world
+    web = settings.web.model_copy(update={"language": language})
+    return store, settings.model_copy(update={"web": web})
+
+
 def _audit(store: SqliteStore) -> list[dict[str, object]]:
     return [dict(r) for r in store.query("SELECT * FROM gdpr_audit ORDER BY id")]
 
@@ -424,9 +431,8 @@ async def test_a_hold_or_release_in_a_search_s_result_shows_that_result_again(
 async def test_a_refused_reason_is_said_in_the_consoles_language_without_cli_flags(
     world: tuple[SqliteStore, Settings], language: str, needs: str, where: str, never: str
 ) -> None:
-    store, settings = world
-    web = settings.web.model_copy(update={"language": language})
-    spoken = (store, settings.model_copy(update={"web": web}))
+    store, _ = world
+    spoken = _speaking(world, language)
     async with _client(spoken, "ada") as (client, token):
         bare = await client.post(f"{PAGE}/hold", data={"phone": BO, "csrf_token": token})
         with_number = await client.post(
@@ -466,8 +472,7 @@ async def test_a_held_number_is_erased_only_with_a_reason_to_release_its_hold(
     reason the hold is released (audited, with it) and then the number erased."""
     store, settings = world
     since, button, refused, never = HOLD_WORDS[language]
-    web = settings.web.model_copy(update={"language": language})
-    spoken = (store, settings.model_copy(update={"web": web}))
+    spoken = _speaking(world, language)
     bo = "+45" + BO
     yes = {"phone": BO, "confirm": bo}
 
@@ -531,8 +536,7 @@ async def test_a_search_for_an_erased_number_counts_and_names_its_hashed_opt_out
     now counts that row, as the export does, and says what it is."""
     store, settings = world
     row, said = KEPT_WORDS[language]
-    web = settings.web.model_copy(update={"language": language})
-    spoken = (store, settings.model_copy(update={"web": web}))
+    spoken = _speaking(world, language)
     anna = "+45" + ANNA
     async with _client(spoken, "ada") as (client, token):
         done = await client.post(

@@ -60,7 +60,7 @@ def _health(store: SqliteStore, settings: Settings, language: str) -> HealthChec
     return found
 
 
-SMS = [{}, {"enabled": False}, {"gateway_url": GATEWAY}]
+SMS: list[dict[str, Any]] = [{}, {"enabled": False}, {"gateway_url": GATEWAY}]
 
 
 @pytest.mark.parametrize("language", ["en", "da"])
