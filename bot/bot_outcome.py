@@ -11,7 +11,7 @@ from bot.dialogue.machine import Dialogue
 from bot.nlu.intents import ANSWERS, Intent
 from spillway.call import RETURN_PRIORITY, BotOutcome, CallOutcome, HandoffContext, Route
 from spillway.handover_words import agent_words
-from spillway.offer_reason import OfferReason
+from spillway.offer_reason import OFFER_PREFIX, OfferReason
 
 __all__ = ["handoff", "handover", "keeps_waiting", "outcome"]
 
@@ -63,7 +63,7 @@ def keeps_waiting(dialogue: Dialogue, reason: OfferReason) -> BotOutcome:
         HandoffContext(
             summary=words.say("offer", reason=words.offer(reason)), priority=RETURN_PRIORITY
         ),
-        reason=f"offer: {reason.stored}",
+        reason=OFFER_PREFIX + reason.stored,
     )
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from spillway.call import MAX_SUMMARY_CHARS
 from spillway.console_text import ConsoleText, load_console_text
 from spillway.language_pack import LanguagePack, load_pack
-from spillway.offer_reason import INTENT_DETAIL, OfferReason
+from spillway.offer_reason import INTENT_DETAIL, OFFER_PREFIX, OfferReason, read_stored
 
 __all__ = ["AgentWords", "ReasonWords", "agent_words", "code_key", "handoff_words"]
 
@@ -64,7 +64,22 @@ def handoff_words(text: ConsoleText, stored: str | None) -> ReasonWords:
         found = pattern.fullmatch(raw)
         if found:
             return ReasonWords(text(f"handoff_reason.{group}"), found.group("detail"), raw)
+    offer = read_stored(raw.removeprefix(OFFER_PREFIX)) if raw.startswith(OFFER_PREFIX) else None
+    if offer is not None:
+        return ReasonWords(text("handoff_reason.offer"), offer_words(text, offer), raw)
     return ReasonWords(text("handoff_reason.unlisted"), raw, raw)
+
+
+def offer_words(text: ConsoleText, reason: OfferReason) -> str:
+    """What the caller did at the overflow offer, in the pack's words
+    (``offer_reason.<why>``): the key, or the intent in the console's words for it."""
+    intent = intent_words(text, [reason.detail]) if reason.why in INTENT_DETAIL else ""
+    return text(f"offer_reason.{reason.why}", key=reason.detail, intent=intent)
+
+
+def intent_words(text: ConsoleText, intents: Iterable[str]) -> str:
+    """Intents in the console's words ("ordrestatus/ja"), an unnamed one as its code."""
+    return "/".join(text.strings.get(f"intent.{i}", i) for i in intents)
 
 
 # Fewer of the caller's words than this tell the agent nothing: left out instead.
@@ -94,12 +109,11 @@ class AgentWords:
     def offer(self, reason: OfferReason) -> str:
         """What the caller did at the overflow offer, in the pack's words
         (``offer_reason.<why>``): the key, or the intent in the console's words for it."""
-        intent = self.intents([reason.detail]) if reason.why in INTENT_DETAIL else ""
-        return self.text(f"offer_reason.{reason.why}", key=reason.detail, intent=intent)
+        return offer_words(self.text, reason)
 
     def intents(self, intents: Iterable[str]) -> str:
         """Intents in the console's words ("ordrestatus/ja"), an unnamed one as its code."""
-        return "/".join(self.text.strings.get(f"intent.{i}", i) for i in intents)
+        return intent_words(self.text, intents)
 
     def summary(self, parts: Iterable[str], said: str = "") -> str:
         """The parts as sentences, then the caller's last words, within

@@ -10,10 +10,15 @@ reads is the language pack's words for it (``offer_reason.<why>`` in console.yam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["OfferReason", "OfferWhy"]
+__all__ = ["OFFER_PREFIX", "OfferReason", "OfferWhy", "read_stored"]
+
+# A call's hand-over reason when the caller went back to the queue from the offer:
+# this, then the code ("offer: pressed 2").
+OFFER_PREFIX = "offer: "
 
 
 class OfferWhy(StrEnum):
@@ -52,6 +57,12 @@ STORED = {
     OfferWhy.SILENCE: "silence",
     OfferWhy.NO_ANSWER: "no answer",
 }
+# Each code read back: those without a detail first, so "pressed (nothing)" is not taken
+# for the key "(nothing)".
+_READ = tuple(
+    (why, re.compile(re.escape(code).replace(re.escape("{detail}"), "(?P<detail>.+)")))
+    for why, code in sorted(STORED.items(), key=lambda item: "{detail}" in item[1])
+)
 # The reasons whose detail is an NLU intent (said in the console's words for it).
 INTENT_DETAIL = frozenset({OfferWhy.BOT_REQUEST, OfferWhy.NOT_UNDERSTOOD})
 
@@ -76,3 +87,12 @@ class OfferReason:
         if intent:
             return cls(OfferWhy.NOT_UNDERSTOOD, intent)
         return cls(OfferWhy.NOT_UNDERSTOOD_NO_INTENT)
+
+
+def read_stored(code: str) -> OfferReason | None:
+    """The reason a stored code says ("pressed 2"), or None when it is no offer's code."""
+    for why, pattern in _READ:
+        found = pattern.fullmatch(code)
+        if found:
+            return OfferReason(why, found.groupdict().get("detail") or "")
+    return None

@@ -15,6 +15,7 @@ from scheduler.simulation.simulator import PolicyName
 from scheduler.timing.plan_reason import retry
 from spillway.console_text import load_console_text
 from spillway.language_pack import available_languages
+from spillway.offer_reason import STORED, OfferReason, OfferWhy, read_stored
 from spillway.storage import AsyncStore, SqliteStore
 from tests.console_fixtures import console_pages, console_settings
 from web.reason_words import handoff_words, request_words
@@ -72,6 +73,48 @@ def test_a_code_s_detail_stays_beside_the_words(
     for code, words in (("da", da), ("en", en)):
         said = handoff_words(load_console_text(code), stored)
         assert (said.words, said.detail) == (words, detail)
+
+
+@pytest.mark.parametrize(
+    ("stored", "da", "en"),
+    [
+        ("offer: pressed 2", "kunden trykkede på 2", "the caller pressed 2"),
+        (
+            "offer: pressed (nothing)",
+            "kunden trykkede ikke på nogen tast",
+            "the caller pressed no key",
+        ),
+        (
+            "offer: not understood (order_status)",
+            "botten forstod ikke svaret (opfattet som: ordrestatus)",
+            "the bot did not understand the answer (taken as: order status)",
+        ),
+        (
+            "offer: said they will keep waiting",
+            "kunden ville hellere vente i køen",
+            "the caller said they would keep waiting",
+        ),
+    ],
+)
+def test_a_caller_back_in_the_queue_from_the_offer_is_said_in_words(
+    stored: str, da: str, en: str
+) -> None:
+    """The call page showed "another reason (offer: pressed 2)"; the agent's summary
+    already said it in words (spillway/offer_reason.py)."""
+    for code, detail, words in (
+        ("da", da, "gik tilbage i køen fra tilbuddet"),
+        ("en", en, "went back to the queue from the offer"),
+    ):
+        said = handoff_words(load_console_text(code), stored)
+        assert (said.words, said.detail, said.stored) == (words, detail, stored)
+
+
+def test_every_offer_code_reads_back_as_the_reason_it_was_stored_from() -> None:
+    for why in OfferWhy:
+        reason = OfferReason(why, "2" if "{detail}" in STORED[why] else "")
+        assert read_stored(reason.stored) == reason
+    assert read_stored("pressed 0 for a person") == OfferReason(OfferWhy.PRESSED, "0 for a person")
+    assert read_stored("low confidence") is None
 
 
 @pytest.mark.parametrize(
