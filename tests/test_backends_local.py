@@ -31,9 +31,22 @@ def test_seed_is_idempotent_and_refreshes_dates(store: SqliteStore) -> None:
     counts = store.table_counts()
     seed_demo(store, NOW + DAY_S)
     assert store.table_counts() == counts
-    assert (counts["orders"], counts["products"], counts["customers"]) == (5, 4, 1)
+    assert (counts["orders"], counts["products"], counts["customers"]) == (5, 4, 4)
     row = store.query("SELECT delivered_at FROM orders WHERE number = '10045'")[0]
     assert row["delivered_at"] == NOW + DAY_S - 40 * DAY_S
+
+
+def test_every_demo_order_is_a_demo_customers(store: SqliteStore) -> None:
+    # An order without a number on it is one no caller may hear the items of
+    # (bot/dialogue/disclosure.py): each demo order has its customer, a demo caller.
+    seed_demo(store, NOW)
+    orders = store.query(
+        "SELECT o.number, o.customer_phone, c.name FROM orders o "
+        "LEFT JOIN customers c ON c.phone = o.customer_phone"
+    )
+    assert [o["number"] for o in orders if not o["name"]] == []
+    others = {o["customer_phone"] for o in orders} - {DEMO_CALLER}
+    assert others and all(normalise_phone(p, "DK") == p for p in others)
 
 
 async def test_orders(backends: Backends) -> None:

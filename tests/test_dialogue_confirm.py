@@ -221,6 +221,8 @@ async def test_a_complaint_after_a_status_is_about_that_order(make) -> None:  # 
     await talk(d, "where is my order", Dtmf("10043#"), "yes", "the vase arrived smashed")
     reply = d.turns[-1].reply
     assert reply.action == "confirm_complaint" and "order 1 0 0 4 3" in reply.text
+    # No caller id: not the order's customer, so its vase is not read back.
+    assert "ceramic vase" not in reply.text
 
 
 # -- item 4: long numbers --------------------------------------------------------

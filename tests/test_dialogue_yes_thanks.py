@@ -45,7 +45,8 @@ async def test_a_thanks_to_is_that_right_hears_the_status(
     demo: Backends, language: str, said: list[str]
 ) -> None:
     d = await call_saying(demo, language, *said, caller_id=DEMO_CALLER)
-    # 10043 carries no number, so the caller hears its general state (disclosure.py).
+    # 10043 is another demo customer's, so this caller hears its general state
+    # (bot/dialogue/disclosure.py).
     assert _actions(d)[-1] == "order_status_general"
     assert not d.ended  # "anything else?" is asked: the call goes on
 

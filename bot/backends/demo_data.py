@@ -1,4 +1,9 @@
-"""The demo shop's data: a customer, five orders and four products, named in every language.
+"""The demo shop's data: four customers, five orders and four products, named in every language.
+
+The demo caller (:data:`DEMO_CALLER`) has two orders; each of the others is another
+customer's, so that the demo shows both sides of what the bot may say about an order
+(:mod:`bot.dialogue.disclosure`): call from the order's number and hear its items,
+carrier and tracking number; from any other and hear its general state.
 
 Products and order lines keep their English name (``products.name``,
 ``order_lines.product_name``) and have a name per language beside it
@@ -19,6 +24,21 @@ from spillway.storage import Store
 
 DAY_S = 86400.0
 DEMO_CALLER = "+4520123456"
+# The other demo customers, one order each: libphonenumber's example Danish mobile
+# number (+45 34 41 23 45, from its documented metadata) and the two after it, made up
+# rather than taken from a real-looking range, and none a number the tests call from as
+# a stranger.
+VASE_CUSTOMER = "+4534412345"
+SHOES_CUSTOMER = "+4534412346"
+JACKET_CUSTOMER = "+4534412347"
+
+# (phone, name, email)
+_CUSTOMERS: tuple[tuple[str, str, str], ...] = (
+    (DEMO_CALLER, "Mette Hansen", "mette@example.com"),
+    (VASE_CUSTOMER, "Lars Nielsen", "lars@example.com"),
+    (SHOES_CUSTOMER, "Sofie Jensen", "sofie@example.com"),
+    (JACKET_CUSTOMER, "Anders Pedersen", "anders@example.com"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +53,11 @@ _OrderRow = tuple[str, str | None, str, str | None, str | None, int, int | None,
 _ORDERS: tuple[_OrderRow, ...] = (
     ("10042", DEMO_CALLER, "shipped", "GLS", "00340434161094042", -3, 1, None,
      "wireless headphones"),
-    ("10043", None, "delivered", "PostNord", "00370712345678901", -5, None, -1, "ceramic vase"),
-    ("10044", None, "packing", None, None, 0, 3, None, "running shoes size 42"),
-    ("10045", None, "delivered", "GLS", "00340434161094045", -44, None, -40, "winter jacket"),
+    ("10043", VASE_CUSTOMER, "delivered", "PostNord", "00370712345678901", -5, None, -1,
+     "ceramic vase"),
+    ("10044", SHOES_CUSTOMER, "packing", None, None, 0, 3, None, "running shoes size 42"),
+    ("10045", JACKET_CUSTOMER, "delivered", "GLS", "00340434161094045", -44, None, -40,
+     "winter jacket"),
     ("10046", DEMO_CALLER, "delivered", "DAO", "00057151270012345", -8, None, -5, "leather boots"),
 )  # fmt: skip
 
@@ -73,11 +95,12 @@ def seed_demo(store: Store, now: float | None = None) -> SeedReport:
         return None if days is None else now + days * DAY_S
 
     with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO customers (phone, name, email) VALUES (:p, :n, :e) "
-            "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, email = excluded.email",
-            {"p": DEMO_CALLER, "n": "Mette Hansen", "e": "mette@example.com"},
-        )
+        for customer, name, email in _CUSTOMERS:
+            tx.execute(
+                "INSERT INTO customers (phone, name, email) VALUES (:p, :n, :e) "
+                "ON CONFLICT (phone) DO UPDATE SET name = excluded.name, email = excluded.email",
+                {"p": customer, "n": name, "e": email},
+            )
         for number, phone, status, carrier, tracking, created, expected, delivered, item in _ORDERS:
             tx.execute(
                 "INSERT INTO orders (number, customer_phone, status, carrier, tracking_number, "
@@ -125,4 +148,4 @@ def seed_demo(store: Store, now: float | None = None) -> SeedReport:
                     "ON CONFLICT (sku, language) DO UPDATE SET name = excluded.name",
                     {"s": sku, "lang": language, "n": local_name},
                 )
-    return SeedReport(customers=1, orders=len(_ORDERS), products=len(_PRODUCTS))
+    return SeedReport(customers=len(_CUSTOMERS), orders=len(_ORDERS), products=len(_PRODUCTS))

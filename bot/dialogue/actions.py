@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from bot.backends import Order
 from bot.dialogue.config import State
-from bot.dialogue.disclosure import caller_owns, phone_on_order
+from bot.dialogue.disclosure import phone_on_order
 from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.order_choice import has_item, pick_order, sounds_late
 from bot.dialogue.phrasing import (
@@ -90,7 +90,9 @@ class ActionSteps(DialogueSteps):
         self._order = order
         self._pending_number = order.number
         key = "confirm_complaint_given" if progress else "confirm_complaint_order"
-        number, items = spell_digits(order.number), items_text(order)
+        # Read back with what this caller may hear: a stranger who gives the number
+        # reports on it (the case goes on it) without hearing someone else's items.
+        number, items = spell_digits(order.number), items_text(self._shown(order))
         text = say(key, order=number, items=items, sms=self._sms_ahead())
         if progress:
             self._proposal = COMPLAINT
@@ -131,21 +133,28 @@ class ActionSteps(DialogueSteps):
         guessed from their phone number. Among the caller's orders the one with the
         product named ("the vase arrived smashed") is chosen, else their only delivered
         one, or their only undelivered one for a late parcel (:func:`pick_order`).
+
+        A product is matched only against what the caller may hear of an order
+        (:meth:`_shown`): were someone else's order chosen for "the vase" and passed
+        over for "the lamp", the read-back would tell a stranger what is in it. So
+        their own orders come first, then the other order they gave, whatever it holds.
         """
         number = valid_order_number(entities.get("order_number"))
         if number:
             return await self.backends.orders.find_order(number)
         product = (entities.get("product") or "").lower()
-        for order in await self._flow_orders():
-            if not product or has_item(order, product):
+        flow = await self._flow_orders()
+        for order in flow:
+            if not product or has_item(self._shown(order), product):
                 return order
+        given = next((o for o in flow if not self._owns(o)), None)
         if not self.caller_phone:
-            return None
+            return given
         orders = await self.backends.orders.orders_for_phone(self.caller_phone)
         # "My order is two weeks late": about one on its way, not one delivered.
         said = self._last_text
         late = sounds_late(said, self.config.language)
-        return pick_order(orders, "late" if late else COMPLAINT, product, said)
+        return pick_order(orders, "late" if late else COMPLAINT, product, said) or given
 
     async def _flow_orders(self) -> list[Order]:
         """The orders the call is about, the latest first: a number the caller gave and
@@ -305,7 +314,7 @@ class ActionSteps(DialogueSteps):
             assert self._known_phone is not None
             return await self._callback_number(self._known_phone, confirmed_when=True)
         order = self._order
-        if order is not None and not caller_owns(self.caller_phone, order, self.config.country):
+        if order is not None and not self._owns(order):
             return await self._tracking_to_order_phone(order)
         return await self._with_phone("tracking_sms")
 
@@ -369,7 +378,7 @@ class ActionSteps(DialogueSteps):
     def _read_tracking(self, prefix: str = "") -> Reply:
         order = self._order
         assert order is not None and order.tracking_number
-        if not caller_owns(self.caller_phone, order, self.config.country):
+        if not self._owns(order):
             # Someone else's order: its tracking number is never read out, only sent
             # to the number on the order after a yes.
             return self._anything_else(prefix or say("declined_offer"), "tracking_withheld")

@@ -7,6 +7,12 @@ withheld, unknown or another number, or an order without a number on it) hears t
 order's general state ("order 1 0 0 4 2 has been shipped; delivery is expected on
 Tuesday") and is offered the tracking number by SMS to the number on the order, or a
 colleague, who can check who is calling.
+
+Every sentence the caller hears about an order (its status, a return, a cancellation,
+the order offered from their number, the complaint read back) is worded from
+:func:`shown_to`, and an order is matched to a product the caller names only on what
+they may hear of it (else "my vase is broken" would tell a stranger whether order
+1 0 0 4 3 holds a vase). What an agent sees (the hand-over) is not a caller's.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import replace
 from bot.backends import Order
 from spillway.phone import normalise_phone
 
-__all__ = ["caller_owns", "general_view", "phone_on_order"]
+__all__ = ["caller_owns", "general_view", "phone_on_order", "shown_to"]
 
 
 def caller_owns(caller_phone: str | None, order: Order, country: str) -> bool:
@@ -33,6 +39,12 @@ def general_view(order: Order) -> Order:
     """``order`` without what only its customer may hear: its state, number and dates
     stay; the items, carrier and tracking number go."""
     return replace(order, items=(), carrier=None, tracking_number=None)
+
+
+def shown_to(caller_phone: str | None, order: Order, country: str) -> Order:
+    """``order`` as the caller may hear it: all of it for its customer, else its
+    :func:`general_view`."""
+    return order if caller_owns(caller_phone, order, country) else general_view(order)
 
 
 def phone_on_order(order: Order, country: str) -> str | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from bot.backends import Order
 from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
 from bot.dialogue.config import State
-from bot.dialogue.disclosure import caller_owns, general_view, phone_on_order
+from bot.dialogue.disclosure import general_view, phone_on_order
 from bot.dialogue.order_choice import (
     CANNOT_DO,
     has_item,
@@ -86,15 +86,6 @@ class OrderSteps(DialogueSteps):
         said = self._last_text
         named = [o for o in orders if has_item(o, product) or names_item(o, said)]
         return self._offer_order(named[0]) if len(named) == 1 else None
-
-    def _owns(self, order: Order) -> bool:
-        """Whether the caller's number is the number on ``order``."""
-        return caller_owns(self.caller_phone, order, self.config.country)
-
-    def _shown(self, order: Order) -> Order:
-        """``order`` as this caller may hear it: all of it for its customer, else its
-        general state."""
-        return order if self._owns(order) else general_view(order)
 
     def _offer_order(self, order: Order) -> Reply:
         self._offered = order

@@ -4,7 +4,9 @@
 flow, the confirmed actions) that call the machine's helpers (``_ask``,
 ``_transfer`` ...) and each other's steps. Each is declared here once, with its
 signature, so that every mixin is type-checked against the same one; the
-machine and the mixins provide the bodies (a test checks none is left over).
+machine and the mixins provide the bodies (a test checks none is left over). What
+the caller may hear of an order is decided here once, for every mixin
+(:mod:`bot.dialogue.disclosure`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 
 from bot.backends import Backends, Order, SmsMessage
 from bot.dialogue.config import DialogueConfig, State
+from bot.dialogue.disclosure import caller_owns, shown_to
 from bot.dialogue.inputs import CallerInput
 from bot.dialogue.plain_yes import Answer, Next
 from bot.dialogue.result import DialogueContext, Outcome
@@ -50,6 +53,17 @@ class DialogueSteps:
     _served: int
     # The offer the caller said no to on the last turn ("": none; change_of_mind.py).
     _declined: str
+
+    # -- what the caller may hear of an order (bot.dialogue.disclosure) --------
+
+    def _owns(self, order: Order) -> bool:
+        """Whether the caller's number is the number on ``order``."""
+        return caller_owns(self.caller_phone, order, self.config.country)
+
+    def _shown(self, order: Order) -> Order:
+        """``order`` as this caller may hear it: all of it for its customer, else its
+        general state (no items, carrier or tracking number)."""
+        return shown_to(self.caller_phone, order, self.config.country)
 
     # -- provided by the machine (bot.dialogue.machine.Dialogue) -------------
 

@@ -1,4 +1,4 @@
-"""`spillway demo seed`: load the demo shop's orders, products and customer."""
+"""`spillway demo seed`: load the demo shop's orders, products and customers."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ console = Console()
 
 
 def seed(ctx: typer.Context) -> None:
-    """Load (or refresh) the demo shop's made-up orders, products and customer into the
+    """Load (or refresh) the demo shop's made-up orders, products and customers into the
     configured database (a real shop's too: give it a trial --config); safe to run again,
     it never duplicates."""
     settings = app_context(ctx).settings
