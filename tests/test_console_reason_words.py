@@ -150,7 +150,7 @@ def test_a_callback_s_reason_in_words_or_as_the_shop_wrote_it(
         ),
         (
             SimulationLabel("pilot_month.yaml", "traditional", 3, demo=True),
-            "simuleret til demoen (verden: pilot_month.yaml, planlægning: traditionel, seed: 3)",
+            "simuleret til demoen (verden: pilot_month.yaml, planlægning: konventionel, seed: 3)",
             "simulated for the demo: world pilot_month.yaml, policy traditional, seed 3",
         ),
     ],

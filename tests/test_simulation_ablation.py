@@ -171,7 +171,7 @@ def test_simulate_report_ablation_prints_the_rows(tmp_path: Path) -> None:
         "predicted, all signals",
         "predicted, all signals, industry left out",
         "predicted, all signals, time zone left out",
-        "oracle: each customer's true hours",
+        "oracle: knows each customer's true hours",
         "gap closed",
     ):
         assert label in result.stdout, label

@@ -38,20 +38,25 @@ from scheduler.simulation.frontier import FRONTIER_PATIENCE_HOURS, Frontier, run
 from scheduler.simulation.frontier_text import FrontierView, frontier_view
 from scheduler.simulation.kpi_text import KpiView, kpi_view
 from scheduler.simulation.report import kpis
+from scheduler.simulation.report_words import policy_name, report_words
 from scheduler.simulation.signal_world import has_signals
 from scheduler.simulation.simulator import COMPARED, PolicyName, SimRun, simulate
 from scheduler.simulation.world import World, load_world, patience_hours
-from spillway.language_pack import load_pack
+from spillway.language_pack import LanguagePack, load_pack
 
 console = Console(stderr=True)
 
 
-def run_policy(world: World, policy: PolicyName, *, quiet: bool) -> SimRun:
-    """One simulation, with a progress bar on stderr unless ``quiet``."""
+def run_policy(
+    world: World, policy: PolicyName, *, quiet: bool, pack: LanguagePack | None = None
+) -> SimRun:
+    """One simulation, with a progress bar on stderr unless ``quiet`` (the policy named in
+    ``pack``'s words when given)."""
     if quiet:
         return simulate(world, policy)
+    shown = policy_name(pack, policy.value) if pack else policy.value
     with Progress(
-        TextColumn(f"{policy.value:>15}"),
+        TextColumn(f"{shown:>15}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
@@ -221,7 +226,7 @@ def report(
     for path in worlds:
         world = load_world(path)
         chosen = _seeds(seeds, world)
-        runs = {p.value: run_policy(world, p, quiet=as_json) for p in COMPARED}
+        runs = {p.value: run_policy(world, p, quiet=as_json, pack=pack) for p in COMPARED}
         by_policy = {name: kpis(run) for name, run in runs.items()}
         sections.append((path.stem, by_policy, runs["predicted"]))
         kpi_views[path.stem] = kpi_view(pack, path.stem, by_policy)
@@ -240,7 +245,8 @@ def report(
             found[path.stem]["ablation"] = chosen_ablation.as_json()
             if not as_json:
                 _ablation_table(views[path.stem])
-    index = write_report(out, sections, kpi_views, views, frontiers)
+    words = report_words(pack, [p.value for p in COMPARED])
+    index = write_report(out, sections, kpi_views, words, views, frontiers)
     if as_json:
         print(json.dumps(found, indent=2))
-    console.print(f"wrote {index}")
+    console.print(pack.say("sim_report_wrote", path=index), markup=False, highlight=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scheduler.simulation.ablation import Ablation, AblationRow
+from scheduler.simulation.report_words import console, policy_name, runs_words
 from spillway.language_pack import LanguagePack
 
 # The signal kinds the pack names (any other: sim_ablation_kind_other with {kind}).
@@ -45,11 +46,10 @@ class AblationView:
 
 
 def percent(pack: LanguagePack, share: float | None, digits: int = 0) -> str:
-    """``share`` (0-1) as the pack writes a percentage ("56.1%", "56,1 %")."""
+    """``share`` (0-1) as the console writes a percentage ("56.1%", "56,1 %")."""
     if share is None:
         return pack.say("sim_ablation_no_gap")
-    number = f"{100 * share:.{digits}f}".replace(".", pack.say("sim_ablation_decimal_mark"))
-    return pack.say("sim_ablation_percent", value=number)
+    return console(pack).percent(share, digits)
 
 
 def kind_label(pack: LanguagePack, kind: str) -> str:
@@ -59,11 +59,12 @@ def kind_label(pack: LanguagePack, kind: str) -> str:
 
 
 def row_label(pack: LanguagePack, row: AblationRow) -> str:
-    """The row's label; a row the pack does not name (the bench's own) keeps its key."""
+    """The row's label; a row the pack does not name (the bench's own) keeps its key.
+    A row that is one of the report's policies starts with that policy's name."""
     if row.kind is not None:
         return pack.say("sim_ablation_row_only", kind=kind_label(pack, row.kind))
     key = f"sim_ablation_row_{row.name}"
-    return pack.say(key) if key in pack.prompts else row.name
+    return pack.say(key, policy=policy_name(pack, row.name)) if key in pack.prompts else row.name
 
 
 def ablation_view(pack: LanguagePack, world: str, ablation: Ablation) -> AblationView:
@@ -83,9 +84,7 @@ def ablation_view(pack: LanguagePack, world: str, ablation: Ablation) -> Ablatio
     )
     return AblationView(
         heading=pack.say("sim_ablation_heading"),
-        title=pack.say(
-            "sim_ablation_title", world=world, seeds=", ".join(str(s) for s in ablation.seeds)
-        ),
+        title=pack.say("sim_ablation_title", world=world, runs=runs_words(pack, ablation.seeds)),
         columns=(
             pack.say("sim_ablation_column_row"),
             pack.say("sim_ablation_column_contact"),

@@ -9,7 +9,9 @@ one, and the reliability curve of the model's probabilities; with
 ``--ablation``, which data matters (:mod:`scheduler.simulation.ablation_text`):
 its table and a chart of each row's first-attempt contact; with ``--frontier``,
 first-attempt contact against time to contact per patience
-(:mod:`scheduler.simulation.frontier_text`): its table and a chart.
+(:mod:`scheduler.simulation.frontier_text`): its table and a chart. Every word
+of the page and the charts, the policies' names among them, is the language
+pack's (:mod:`scheduler.simulation.report_words`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 from scheduler.simulation.ablation_text import AblationView
 from scheduler.simulation.frontier_text import FrontierView
 from scheduler.simulation.kpi_text import MATERIAL, KpiView
+from scheduler.simulation.report_words import ReportWords
 from scheduler.simulation.simulator import SimRun
 from scheduler.simulation.world import segment_truth
 
@@ -38,7 +41,6 @@ CHARTED = (
     "mean_hours_to_contact",
 )
 RATES = ("first_attempt_contact_rate", "contact_rate", "contact_within_deadline_rate")
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _plt() -> Any:
@@ -50,20 +52,29 @@ def _plt() -> Any:
     return plt
 
 
+def _marked(words: ReportWords, *axes: Any) -> None:
+    """The figures on ``axes`` (matplotlib Axis objects) with the language's decimal mark."""
+    from matplotlib.ticker import FuncFormatter
+
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(lambda value, _pos: words.tick(value)))
+
+
 def kpi_chart(
     kpis: dict[str, dict[str, Any]],
     path: Path,
     title: str,
     labels: Mapping[str, str],
     material_labels: tuple[str, str],
+    words: ReportWords,
 ) -> None:
     """Each charted KPI per policy (rates in %), the material's figures as lines."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(CHARTED), figsize=(16, 3.8))
+    fig, axes = plt.subplots(1, len(CHARTED), figsize=(16, 4.2))
     for ax, key in zip(axes, CHARTED, strict=True):
-        policies = list(kpis)
+        policies = [words.policy(p) for p in kpis]
         scale = 100.0 if key in RATES else 1.0
-        values = [(kpis[p].get(key) or 0.0) * scale for p in policies]
+        values = [(k.get(key) or 0.0) * scale for k in kpis.values()]
         ax.bar(policies, values, color=["#888", "#2a7", "#58c", "#c84"][: len(policies)])
         if key in MATERIAL:
             traditional, ai = (scale * v for v in MATERIAL[key])
@@ -71,9 +82,11 @@ def kpi_chart(
                 traditional, color="#444", linestyle="--", linewidth=1, label=material_labels[0]
             )
             ax.axhline(ai, color="#2a7", linestyle=":", linewidth=1.5, label=material_labels[1])
-        unit = " (%)" if key in RATES else (" (h)" if "hours" in key else "")
+        unit = f" {words.unit_percent}" if key in RATES else ""
+        unit = f" {words.unit_hours}" if "hours" in key else unit
         ax.set_title(labels.get(key, key) + unit, fontsize=8)
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        _marked(words, ax.yaxis)
     axes[0].legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
@@ -81,19 +94,26 @@ def kpi_chart(
     plt.close(fig)
 
 
-def learning_chart(kpis: dict[str, dict[str, Any]], path: Path, title: str) -> None:
+def learning_chart(
+    kpis: dict[str, dict[str, Any]], path: Path, title: str, words: ReportWords
+) -> None:
+    """The contact rates (%) by the week of the request, a line per policy; whole weeks."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+    weeks_shown: set[int] = set()
     for policy, k in kpis.items():
         weeks = [w["week"] for w in k["weekly"]]
-        axes[0].plot(
-            weeks, [w["first_attempt_contact_rate"] for w in k["weekly"]], marker="o", label=policy
-        )
-        axes[1].plot(weeks, [w["contact_rate"] for w in k["weekly"]], marker="o", label=policy)
-    axes[0].set_title("first-attempt contact rate by week of request")
-    axes[1].set_title("contact rate by week of request")
+        weeks_shown.update(weeks)
+        for ax, key in zip(axes, ("first_attempt_contact_rate", "contact_rate"), strict=True):
+            rates = [100 * w[key] for w in k["weekly"]]
+            ax.plot(weeks, rates, marker="o", label=words.policy(policy))
+    axes[0].set_title(words.learning_first, fontsize=10)
+    axes[1].set_title(words.learning_contact, fontsize=10)
+    axes[0].set_ylabel(words.learning_y)
+    _marked(words, axes[0].yaxis)
     for ax in axes:
-        ax.set_xlabel("simulated week")
+        ax.set_xticks(sorted(weeks_shown))  # a week is a whole week: 1, 2, 3, never 1.5
+        ax.set_xlabel(words.learning_x)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.suptitle(title)
@@ -102,22 +122,27 @@ def learning_chart(kpis: dict[str, dict[str, Any]], path: Path, title: str) -> N
     plt.close(fig)
 
 
-def heatmap_chart(run: SimRun, path: Path) -> None:
+def heatmap_chart(run: SimRun, path: Path, words: ReportWords) -> None:
     """The predicted run's learned segment curve beside the true one, first segment."""
     plt = _plt()
     segment = run.world.segments[0].name
-    truth = segment_truth(run.world)[0].reshape(7, 24)
+    # In percent, as a team lead reads a chance.
+    truth = 100 * segment_truth(run.world)[0].reshape(7, 24)
     learned = run.model.segment_mean(segment).reshape(7, 24) if run.model else np.zeros((7, 24))
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2))
-    top = float(max(truth.max(), learned.max(), 0.01))
-    for ax, grid, name in ((axes[0], learned, "learned"), (axes[1], truth, "true")):
+    learned = 100 * learned
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+    top = float(max(truth.max(), learned.max(), 1.0))
+    shown = ((axes[0], learned, words.heatmap_learned), (axes[1], truth, words.heatmap_true))
+    for ax, grid, heading in shown:
         image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=top)
-        ax.set_yticks(range(7), DAYS)
+        ax.set_yticks(range(7), words.weekdays)
         ax.set_xticks(range(0, 24, 3))
-        ax.set_xlabel("local hour")
-        ax.set_title(f"{segment}: {name} P(answer)")
-    fig.colorbar(image, ax=axes, shrink=0.8)
-    fig.savefig(path, dpi=90)
+        ax.set_xlabel(words.heatmap_x)
+        ax.set_title(heading.format(segment=segment), fontsize=10)
+    bar = fig.colorbar(image, ax=axes, shrink=0.8)
+    bar.set_label(words.unit_percent)
+    _marked(words, bar.ax.yaxis)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -141,15 +166,19 @@ def reliability(run: SimRun, bins: int = 10) -> list[dict[str, float]]:
     return found
 
 
-def reliability_chart(curve: Sequence[dict[str, float]], path: Path, title: str) -> None:
+def reliability_chart(
+    curve: Sequence[dict[str, float]], path: Path, title: str, words: ReportWords
+) -> None:
+    """The predicted chances against the share answered, beside the line of a perfect fit."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", label="perfectly calibrated")
-    ax.plot(
-        [c["predicted"] for c in curve], [c["observed"] for c in curve], marker="o", label="model"
-    )
-    ax.set_xlabel("predicted P(answer)")
-    ax.set_ylabel("observed answer rate")
+    fig, ax = plt.subplots(figsize=(4.6, 4.6))
+    ax.plot([0, 100], [0, 100], color="#999", linestyle="--", label=words.reliability_ideal)
+    predicted = [100 * c["predicted"] for c in curve]  # in percent, as a chance is read
+    observed = [100 * c["observed"] for c in curve]
+    ax.plot(predicted, observed, marker="o", label=words.reliability_model)
+    ax.set_xlabel(f"{words.reliability_x} {words.unit_percent}")
+    ax.set_ylabel(f"{words.reliability_y} {words.unit_percent}")
+    _marked(words, ax.xaxis, ax.yaxis)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -157,7 +186,7 @@ def reliability_chart(curve: Sequence[dict[str, float]], path: Path, title: str)
     plt.close(fig)
 
 
-def ablation_chart(view: AblationView, path: Path) -> None:
+def ablation_chart(view: AblationView, path: Path, words: ReportWords) -> None:
     """Each row's first-attempt contact as a bar, labelled with the share of the gap closed."""
     plt = _plt()
     lines = view.lines
@@ -174,7 +203,8 @@ def ablation_chart(view: AblationView, path: Path) -> None:
         )
     ax.invert_yaxis()
     ax.set_xlim(0, max([*rates, 1.0]) * 1.15)
-    ax.set_xlabel(f"{view.chart_axis} (%); {view.chart_note}")
+    ax.set_xlabel(f"{view.chart_axis} {words.unit_percent}; {view.chart_note}")
+    _marked(words, ax.xaxis)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(view.title, fontsize=9)
     fig.tight_layout()
@@ -182,7 +212,7 @@ def ablation_chart(view: AblationView, path: Path) -> None:
     plt.close(fig)
 
 
-def frontier_chart(view: FrontierView, path: Path) -> None:
+def frontier_chart(view: FrontierView, path: Path, words: ReportWords) -> None:
     """First-attempt contact (%) against median hours to contact, a point per setting."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(8, 4.2))
@@ -200,7 +230,8 @@ def frontier_chart(view: FrontierView, path: Path) -> None:
         ax.annotate(line.label, (x, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
     ax.set_xlim(0, max([*xs, 1.0]) * 1.6)  # room for the labels on the right
     ax.set_xlabel(view.chart_x)
-    ax.set_ylabel(f"{view.columns[1]} (%)")
+    ax.set_ylabel(f"{view.columns[1]} {words.unit_percent}")
+    _marked(words, ax.xaxis, ax.yaxis)
     ax.set_title(view.title, fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -265,43 +296,50 @@ def write_report(
     out: Path,
     worlds: Sequence[tuple[str, dict[str, dict[str, Any]], SimRun]],
     kpi_views: Mapping[str, KpiView],
+    words: ReportWords,
     ablations: Mapping[str, AblationView] | None = None,
     frontiers: Mapping[str, FrontierView] | None = None,
 ) -> Path:
     """``worlds``: (name, KPIs by policy, the predicted run); ``kpi_views``: their KPIs in
-    words, by name; ``ablations``, ``frontiers``: the ablation per data source and the
-    patience frontier of the worlds that have one, by name. Returns the index.html path."""
+    words, by name; ``words``: the page's and the charts'; ``ablations``, ``frontiers``:
+    the ablation per data source and the patience frontier of the worlds that have one, by
+    name. Returns the index.html path."""
     out.mkdir(parents=True, exist_ok=True)
     parts = [
-        "<!doctype html><meta charset=utf-8><title>Spillway callback simulation</title>",
+        f"<!doctype html><html lang='{html.escape(words.lang)}'><meta charset=utf-8>"
+        f"<title>{html.escape(words.title)}</title>",
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
         "text-align:right}</style>",
-        "<h1>Callback timing: simulated policies</h1>",
+        f"<h1>{html.escape(words.heading)}</h1>",
+        f"<p>{html.escape(words.policies_note)}</p>",
     ]
     for name, kpis, predicted in worlds:
-        words = kpi_views[name]
-        labels = {line.key: line.label for line in words.lines}
-        kpi_chart(kpis, out / f"{name}-kpis.png", name, labels, words.chart_material)
-        learning_chart(kpis, out / f"{name}-learning.png", name)
-        heatmap_chart(predicted, out / f"{name}-heatmap.png")
+        table = kpi_views[name]
+        labels = {line.key: line.label for line in table.lines}
+        material = table.chart_material
+        kpi_chart(kpis, out / f"{name}-kpis.png", name, labels, material, words)
+        learning_chart(kpis, out / f"{name}-learning.png", name, words)
+        heatmap_chart(predicted, out / f"{name}-heatmap.png", words)
         curve = reliability(predicted)
         if curve:
-            reliability_chart(curve, out / f"{name}-reliability.png", f"{name}: reliability")
+            title = words.reliability_title.format(world=name)
+            reliability_chart(curve, out / f"{name}-reliability.png", title, words)
+        no_curve = f"<p>{html.escape(words.no_reliability)}</p>"
         parts += [
             f"<h2>{html.escape(name)}</h2>",
-            *_kpi_html(words),
+            *_kpi_html(table),
             f"<img src='{name}-kpis.png'><img src='{name}-learning.png'>",
             f"<img src='{name}-heatmap.png'>",
-            f"<img src='{name}-reliability.png'>" if curve else "<p>(no model probabilities)</p>",
+            f"<img src='{name}-reliability.png'>" if curve else no_curve,
         ]
         view = (ablations or {}).get(name)
         if view is not None:
-            ablation_chart(view, out / f"{name}-ablation.png")
+            ablation_chart(view, out / f"{name}-ablation.png", words)
             parts += _ablation_html(name, view)
         line = (frontiers or {}).get(name)
         if line is not None:
-            frontier_chart(line, out / f"{name}-frontier.png")
+            frontier_chart(line, out / f"{name}-frontier.png", words)
             parts += _frontier_html(name, line)
         (out / f"{name}.json").write_text(json.dumps(kpis, indent=2))
     index = out / "index.html"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from scheduler.simulation.ablation_text import percent
 from scheduler.simulation.frontier import Frontier, FrontierPoint
 from scheduler.simulation.kpi_text import hours, number
+from scheduler.simulation.report_words import policy_name, runs_words
 from spillway.language_pack import LanguagePack
 
 
@@ -36,7 +37,7 @@ class FrontierView:
 
 def _label(pack: LanguagePack, point: FrontierPoint, current_hours: float | None) -> str:
     if point.patience_hours is None:
-        return pack.say("sim_frontier_row_traditional")
+        return pack.say("sim_frontier_row_traditional", policy=policy_name(pack, "traditional"))
     shown = number(pack, point.patience_hours, 0 if point.patience_hours.is_integer() else 1)
     key = "sim_frontier_row_current" if point.patience_hours == current_hours else None
     return pack.say(key or "sim_frontier_row_patience", hours=shown)
@@ -65,9 +66,7 @@ def frontier_view(
     return FrontierView(
         heading=pack.say("sim_frontier_heading"),
         title=pack.say(
-            "sim_frontier_title",
-            world=frontier.world,
-            seeds=", ".join(str(s) for s in frontier.seeds),
+            "sim_frontier_title", world=frontier.world, runs=runs_words(pack, frontier.seeds)
         ),
         columns=(
             pack.say("sim_frontier_column_setting"),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from scheduler.simulation.ablation_text import percent
+from scheduler.simulation.report_words import console, policy_name
 from spillway.language_pack import LanguagePack
 
 Unit = Literal["count", "rate", "attempts", "hours"]
@@ -67,7 +68,7 @@ class KpiView:
 
     title: str
     kpi_column: str
-    policies: tuple[str, ...]
+    policies: tuple[str, ...]  # the policies' names, as the console names them
     material_column: str
     lines: tuple[KpiLine, ...]
     note: str
@@ -75,8 +76,8 @@ class KpiView:
 
 
 def number(pack: LanguagePack, value: float, digits: int) -> str:
-    """``value`` with the pack's decimal mark."""
-    return f"{value:.{digits}f}".replace(".", pack.say("sim_ablation_decimal_mark"))
+    """``value`` as the console writes it: its decimal and thousands marks ("1.234,5")."""
+    return console(pack).number(value, digits)
 
 
 def hours(pack: LanguagePack, value: float | None) -> str:
@@ -96,7 +97,7 @@ def figure(pack: LanguagePack, unit: Unit, value: Any) -> str:
         return hours(pack, float(value))
     if unit == "attempts":
         return number(pack, float(value), 2)
-    return str(int(value))
+    return number(pack, int(value), 0)
 
 
 def material_figure(pack: LanguagePack, key: str, unit: Unit) -> str:
@@ -131,7 +132,7 @@ def kpi_view(pack: LanguagePack, world: str, kpis: Mapping[str, Mapping[str, Any
     return KpiView(
         title=pack.say("sim_kpi_title", world=world),
         kpi_column=pack.say("sim_kpi_column_kpi"),
-        policies=policies,
+        policies=tuple(policy_name(pack, p) for p in policies),
         material_column=pack.say("sim_kpi_column_material"),
         lines=lines,
         note=pack.say("sim_kpi_note"),
