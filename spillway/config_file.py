@@ -45,6 +45,7 @@ from spillway.wording import Wording, worded
 
 SYSTEM_CONFIG = Path("/etc/spillway/spillway.yaml")
 DEFAULT = worded("cli.config.source.default")  # the source of a value set nowhere
+NO_FILE_NAME = "no_file"  # config.no_file: the named file is not there
 INVALID_VALUE = "config.invalid_value"  # the code of a refused value the packs do not word
 
 
@@ -144,10 +145,21 @@ def _utf8(raw: bytes, what: Path) -> str:
         raise ConfigError.worded("not_utf8", file=what, line=line, byte=byte) from None
 
 
+def example_config() -> Path:
+    """The example configuration to copy: the checkout's (an editable install), else
+    where it lies in Spillway's source."""
+    shipped = paths.repo_root() / "configs" / "spillway.yaml"
+    return shipped if shipped.is_file() else Path("/path/to/spillway/configs/spillway.yaml")
+
+
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """The file's sections, and the line of each key in it (:func:`key_lines`)."""
     try:
         text = _utf8(path.read_bytes(), path)
+    except FileNotFoundError:
+        # A file named by $SPILLWAY_CONFIG or --config that is not there yet: make it
+        # from the example, as the README's and docs/OPERATIONS.md's install steps do.
+        raise ConfigError.worded(NO_FILE_NAME, file=path, example=example_config()) from None
     except OSError as exc:
         raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
     try:
@@ -299,7 +311,9 @@ def load_settings(config_path: Path | None = None, *, use_default_path: bool = T
         for each in (exc, *exc.more):
             if each.wording is not None:
                 failing = each.wording.values.get("key")
-                each.admin_language = admin_language(data, os.environ, str(failing or ""))
+                # A missing file set no language: the environment's still counts.
+                read = {} if each.code == f"config.{NO_FILE_NAME}" else data
+                each.admin_language = admin_language(read, os.environ, str(failing or ""))
         raise
 
 

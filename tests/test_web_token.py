@@ -77,3 +77,42 @@ def test_serve_without_a_token_names_the_command_that_writes_one(
     assert done.value.code == 2
     line = " ".join(capsys.readouterr().err.split())
     assert line.endswith("[config.api_token_missing]") and hint in line, line
+
+
+def test_show_prints_the_token_alone_and_only_when_asked(tmp_path: Path) -> None:
+    """The README's `TOKEN=$(spillway web token --show)`: standard output is the token in
+    use and nothing else; without --show the token is never printed."""
+    env = _env(tmp_path)
+    first = CliRunner().invoke(app, ["web", "token", "--show"], env=env)
+    assert first.exit_code == 0, first.output
+    token = _token(tmp_path)
+    assert first.stdout == token + "\n"  # written first (said on stderr), then printed
+    assert "web.api_token written to" in first.stderr
+    shown = CliRunner().invoke(app, ["web", "token", "--show"], env=env)
+    assert shown.exit_code == 0 and shown.stdout == token + "\n" and _token(tmp_path) == token
+    plain = CliRunner().invoke(app, ["web", "token"], env=env)
+    assert token not in plain.output and "`spillway web token --show` prints it" in plain.output
+
+
+def test_show_prints_the_token_the_server_uses_from_the_environment(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "SPILLWAY_WEB__API_TOKEN": "from-the-environment-0123"}
+    shown = CliRunner().invoke(app, ["web", "token", "--show"], env=env)
+    assert shown.exit_code == 0 and shown.stdout == "from-the-environment-0123\n"
+    assert not (tmp_path / "secrets.env").exists()  # nothing written: one is in use
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        ("en", "`spillway web token --show` prints it"),
+        ("da", "`spillway web token --show` viser den"),
+    ],
+)
+def test_both_messages_name_the_way_to_see_the_token(
+    tmp_path: Path, language: str, hint: str
+) -> None:
+    env = _env(tmp_path, language)
+    first = CliRunner().invoke(app, ["web", "token"], env=env)  # written
+    again = CliRunner().invoke(app, ["web", "token"], env=env)  # already set
+    assert hint in first.output and hint in again.output, (first.output, again.output)
+    assert _token(tmp_path) not in first.output + again.output

@@ -19,6 +19,12 @@ that can never be honoured (past, inverted, more than 30 days ahead, no
 calling hours in it) is a 422 naming the field; one that starts later gets an
 expiry that covers it. A merge keeps the later request's window and zone.
 
+An answer's times are ISO 8601 in ``shop.timezone`` with its offset, as `spillway
+callbacks list --json` and the CSV export give them (one formatter,
+:func:`scheduler.subject_access.in_iso_times`). ``next_attempt_at`` is the next call the
+console shows: the planned time (``next_attempt_planned``: true), else the first moment
+the calling rules allow (false: not planned yet; the timing may choose a later one).
+
 The same application serves ``GET /metrics`` (Prometheus, :mod:`web.metrics`)
 behind the same token; Prometheus sends it with ``authorization: {credentials: ...}``;
 and ``POST /signals`` (:mod:`web.signals_api`), the customers' signals.
@@ -30,6 +36,7 @@ import re
 import time
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.applications import Starlette
@@ -40,7 +47,8 @@ from starlette.routing import Route
 from scheduler import intake
 from scheduler.intake import NewRequest
 from scheduler.requests import RequestSource
-from scheduler.rules import rules_from_settings
+from scheduler.rules import CallingRules, rules_from_settings
+from scheduler.subject_access import in_iso_times
 from scheduler.timing.choice import TimingConfig, asks_conventional
 from scheduler.windows import local_epoch, window_deadline, window_expiry, window_problem
 from spillway.errors import StorageError
@@ -50,6 +58,7 @@ from spillway.settings import Settings
 from spillway.storage import AsyncStore, Store
 from spillway.wording import Wording
 from web.api_http import api_error, parse_json, read_body, storage_busy, token_guard
+from web.console_data import with_next_calls
 from web.metrics import CONTENT_TYPE, exposition, read_metrics
 from web.signals_api import signal_routes
 
@@ -97,14 +106,25 @@ _ID = re.compile(r"[0-9]{1,19}")
 _MAX_ID = 2**63 - 1
 
 
-def _view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _view(
+    row: dict[str, Any], rules: CallingRules, settings: Settings, now: float
+) -> dict[str, Any]:
+    """A request as the API answers it: times as ISO 8601 in ``shop.timezone`` with its
+    offset, as `spillway callbacks list --json` and the CSV export give them."""
+    [listed] = with_next_calls(
+        [row], rules, default_timezone=settings.callbacks.default_timezone, now=now
+    )
+    view = {
         "id": row["id"],
         "phone": row["phone"],
         "status": row["status"],
         "source": row["source"],
         "attempts": row["attempts"],
-        "next_attempt_at": row["not_before"] if row["status"] == "pending" else None,
+        # The console's "next call": the time the dialer planned, else (not planned yet)
+        # the first moment the calling rules allow; the stored not_before alone was null
+        # for every request not planned yet while the console showed a time.
+        "next_attempt_at": listed["next_call"],
+        "next_attempt_planned": listed["next_call"] is not None and row["planned_by"] is not None,
         "created_at": row["created_at"],
         # In English words, as before the codes (the stored code is the console's to word).
         "problem": in_english(row["last_error"]),
@@ -112,6 +132,7 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
         "timing": row["timing"],
         "timing_reason": row["timing_reason"],
     }
+    return dict(in_iso_times(view, ZoneInfo(settings.shop.timezone)))
 
 
 def _get(store: Store, request_id: int) -> dict[str, Any] | None:
@@ -219,7 +240,8 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         except StorageError as exc:  # the database is locked, full or gone: try again later
             return storage_busy("request", exc)
         status = 200 if recorded.replayed or recorded.merged else 201
-        return JSONResponse({**_view(row), "merged": recorded.merged}, status_code=status)
+        view = _view(row, rules, settings, time.time())
+        return JSONResponse({**view, "merged": recorded.merged}, status_code=status)
 
     async def get(request: Request) -> JSONResponse:
         if (refused := await guard(request)) is not None:
@@ -232,7 +254,7 @@ def create_app(settings: Settings, store: AsyncStore) -> Starlette:
         row = await store.run(_get, store.store, int(raw))
         if row is None:
             return api_error(404, "not_found", f"no callback request {raw}")
-        return JSONResponse(_view(row))
+        return JSONResponse(_view(row, rules, settings, time.time()))
 
     # A node whose heartbeat is three polls old has stopped (or lost its database).
     stale_after_s = 3 * settings.callbacks.poll_interval_s + 5.0

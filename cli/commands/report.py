@@ -23,8 +23,8 @@ from rich.text import Text
 from cli.admin_words import admin_words
 from cli.context import app_context
 from scheduler.pilot.report import (
+    instant,
     pilot_report_from_store,
-    pilot_window,
     shown_difference,
     shown_value,
 )
@@ -33,6 +33,7 @@ from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
 from scheduler.timing.choice import policy_word
 from spillway.callback_settings import PilotRoiSettings
 from spillway.console_text import ConsoleText
+from spillway.day_first import as_iso
 from spillway.errors import InputError
 from spillway.storage import open_store
 from web.pilot_page import (
@@ -288,6 +289,19 @@ def shadow_words(text: ConsoleText, shadow: dict[str, Any]) -> str:
     return f"{text('pilot.shadow')}: {observed} {rate(shadow['estimate'])}{bracket} ({methods})."
 
 
+def _moment(option: str, raw: str, zone: str) -> float:
+    """``raw`` as --since or --until takes it (ISO 8601; without an offset in ``zone``), or
+    the error in the admin's language that says the form, with ``raw`` rewritten when it
+    is a day-first date (06-11-2026: write 2026-11-06)."""
+    try:
+        return instant(raw, option, zone)
+    except ValueError:
+        example = as_iso(raw) or "2026-03-02"
+        raise InputError.worded(
+            "bad_date", option=option, value=raw, zone=zone, example=example
+        ) from None
+
+
 @app.command("pilot")
 def pilot(
     ctx: typer.Context,
@@ -306,13 +320,14 @@ def pilot(
     """The pilot: per KPI both arms, the difference with its interval, sample sizes, ROI."""
     settings = app_context(ctx).settings
     zone = settings.shop.timezone
+    start = _moment("--since", since, zone) if since else 0.0
+    end = _moment("--until", until, zone) if until else time.time()
+    if end <= start:
+        raise InputError.worded("until_not_after_since", since=since or "-", until=until or "-")
     try:
-        start, end = pilot_window(since, until, zone, time.time())
         kind = data_kind(data)
     except ValueError as exc:
-        raise InputError(
-            str(exc), hint="e.g. --since 2026-03-02 --until 2026-03-16 --data real"
-        ) from None
+        raise InputError(str(exc), hint="e.g. --data real") from None
     db = open_store(settings.storage)
     try:
         report = pilot_report_from_store(db, settings.callbacks.pilot, start, end, zone, kind)

@@ -29,17 +29,32 @@ app.add_typer(users_app, name="user")
 def token(
     ctx: typer.Context,
     new: Annotated[bool, typer.Option("--new", help="Replace a token already set.")] = False,
+    show: Annotated[
+        bool,
+        typer.Option(
+            "--show",
+            help="Print the token alone on standard output (writing one first when none is "
+            "set), for TOKEN=$(spillway web token --show).",
+        ),
+    ] = False,
 ) -> None:
     """Write the callback API's bearer token (web.api_token) into the secrets file, if there
-    is none: `spillway web serve` needs one."""
+    is none: `spillway web serve` needs one. It is printed only with --show."""
     settings = app_context(ctx).settings
     t = admin_words(settings)
     if _usable_token(settings) and not new:
-        typer.echo(t("cli.web_token.set", path=paths.secrets_file()))
+        if show:
+            typer.echo(settings.web.require_api_token())
+        else:
+            typer.echo(t("cli.web_token.set", path=paths.secrets_file()))
         return
     # 32 URL-safe characters: well over the 16 require_api_token asks for.
-    path = set_secret("SPILLWAY_WEB__API_TOKEN", generate_secret())
-    typer.echo(t("cli.web_token.written", path=path))
+    secret = generate_secret()
+    path = set_secret("SPILLWAY_WEB__API_TOKEN", secret)
+    # With --show, standard output holds the token alone (for $(...)): the rest to stderr.
+    typer.echo(t("cli.web_token.written", path=path), err=show)
+    if show:
+        typer.echo(secret)
 
 
 def _usable_token(settings: Settings) -> bool:

@@ -36,7 +36,11 @@ class RoleChoice(StrEnum):
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The user name (lowercase letters, digits, . _ -).")],
-    role: Annotated[RoleChoice, typer.Option(help="What the user may do.")] = RoleChoice.viewer,
+    # A plain string checked here, not a click choice: click refuses a wrong one in
+    # English, and the admin's language says it with the roles (input.bad_role).
+    role: Annotated[
+        str, typer.Option(help="What the user may do: viewer, supervisor or admin.")
+    ] = RoleChoice.viewer.value,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
@@ -44,17 +48,19 @@ def add(
     """Add a user, or replace their role and password."""
     if not valid_name(name):
         raise InputError.worded("bad_user_name", name=repr(name))
+    if role not in set(RoleChoice):
+        raise InputError.worded("bad_role", role=repr(role))
     if not password_stdin:
         raise InputError.worded("password_stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < MIN_PASSWORD_CHARS:
         raise InputError.worded("password_short", most=MIN_PASSWORD_CHARS)
     settings = app_context(ctx).settings
-    path = set_secret(secret_name(name), entry(Role.named(role.value), password))
+    path = set_secret(secret_name(name), entry(Role.named(role), password))
     if settings.web.session_secret is None:
         set_secret("SPILLWAY_WEB__SESSION_SECRET", generate_secret() + generate_secret())
     t = admin_words(settings)
-    typer.echo(t("cli.web_users.added", name=name, role=t(f"role.{role.value}"), path=path))
+    typer.echo(t("cli.web_users.added", name=name, role=t(f"role.{role}"), path=path))
 
 
 @app.command("list")

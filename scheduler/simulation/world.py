@@ -34,6 +34,7 @@ from scheduler.rules import HOUR_S, CallingRules, RequestFacts
 from scheduler.timing.contact_model import SLOTS, FloatArray
 from spillway.callback_settings import DEFAULT_PATIENCE_HOURS
 from spillway.errors import InputError
+from spillway.paths import repo_root
 from spillway.settings_types import TimeZoneName
 
 MAX_PROB = 0.95
@@ -182,10 +183,28 @@ def patience_hours(world: World) -> float:
     return DEFAULT_PATIENCE_HOURS if world.patience_hours is None else world.patience_hours
 
 
+# The worlds ship in the source checkout's configs/worlds/, not in the installed package.
+EXAMPLE_WORLD = Path("configs/worlds/pilot/consumers_evening.yaml")
+
+
+def world_example(asked: Path) -> Path:
+    """A world file's full path to suggest for ``asked``, which is not there: the same
+    name in the checkout this package was installed from (an editable install run from
+    another folder), else the checkout's example world, else where it lies in a checkout."""
+    checkout = repo_root()
+    same = [] if asked.is_absolute() else [checkout / asked]
+    for candidate in (*same, checkout / EXAMPLE_WORLD):
+        if candidate.is_file():
+            return candidate
+    return Path("/path/to/spillway") / EXAMPLE_WORLD
+
+
 def load_world(path: Path) -> World:
     """Read and check a world file; :class:`InputError` names the file and the bad key."""
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError.worded("no_world", path=path, example=world_example(path)) from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"cannot read the world {path}: {exc}") from exc
     try:
