@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialplan.sounds import callback_topic
+from scheduler.joined_request import reason_parts
 from spillway.call import HandoffContext
 from spillway.handover_words import agent_words
 from spillway.language_pack import DEFAULT_LANGUAGE
@@ -52,24 +53,28 @@ def callback_brief(
     """The brief for a request, from its ``reason`` and stored ``context`` (JSON or a
     mapping); a summary the context does not carry is written in ``language``."""
     data = _context(context)
-    reason = reason or ""
-    topic = callback_topic(reason, data)
+    # A CSV row that joined an open request added its reason after the open one's
+    # ("order_status; Ny henvendelse"): the first with a topic names it.
+    reasons = reason_parts(reason)
+    topics = (callback_topic(part, data) for part in reasons or [""])
+    topic = next((found for found in topics if found), "")
     intents = [i for i in data.get("intents") or [] if isinstance(i, str)]
     # The topic's intent when known, else what the request says it is.
     intent = (
         _text(data.get("topic"))
         or _text(data.get("intent"))
         or (intents[-1] if intents else "")
-        or reason
+        or (reasons[0] if reasons else "")
     )
     case = _text(data.get("case_id")) or _text(data.get("order_number"))
     summary = _text(data.get("summary"))
     if not summary:
         words = agent_words(language)
         parts = [words.say("callback_request", callback=request_id)]
-        if reason and reason != intent:
+        others = [part for part in reasons if part != intent]
+        if others:
             # An intent in the console's words; the intake's codes and a shop's text as stored.
-            parts.append(words.say("request_reason", reason=words.intents([reason])))
+            parts.append(words.say("request_reason", reason=words.intents(others)))
         order = _text(data.get("order_number"))
         if order:
             parts.append(words.say("order", order=order))

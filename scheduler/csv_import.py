@@ -2,11 +2,14 @@
 
 Columns (a header row is required; only ``phone`` must be there):
 ``phone, name, reason, timezone, segment, consent, traditional, timing,
-not_before, not_after, idempotency_key``. Columns are separated by commas, semicolons
-(a Danish Excel's default), tabs or bars: the one that makes a ``phone``
-column of the header is taken. Other columns (a CRM's ``note``) are ignored
+not_before, not_after, idempotency_key``, or their names in any language pack
+(``telefon, navn, årsag``: :mod:`scheduler.csv_columns`). Columns are separated by
+commas, semicolons (a Danish Excel's default), tabs or bars: the one that makes a
+phone column of the header is taken. Other columns (a CRM's ``note``) are ignored
 with a warning, or refused with ``strict``. Times are ISO 8601
-(``2026-03-02T14:00+01:00``; without an offset, the customer's time zone).
+(``2026-03-02T14:00+01:00``) or day first as Danish Excel writes them
+(``07-12-2026 09:00``; :mod:`scheduler.csv_times`); without an offset, the
+customer's time zone.
 ``consent`` and ``traditional`` are yes/no, ja/nej, true/false or 1/0; ``timing``
 ``conventional`` (the customer asked for a plain callback, like
 ``traditional: yes``) or empty. A row whose ``consent`` says no is refused
@@ -33,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.csv_columns import COLUMNS, ColumnList, column_names, header_key, phone_names
+from scheduler.csv_times import Unreadable, read_time
 from scheduler.intake import NewRequest
 from scheduler.requests import RequestSource
 from scheduler.timing.choice import asks_conventional
@@ -40,19 +45,6 @@ from spillway.console_text import ConsoleText
 from spillway.phone import mask_phone, normalise_phone, phone_refusal, timezone_for
 from spillway.wording import Wording, worded
 
-COLUMNS = (
-    "phone",
-    "name",
-    "reason",
-    "timezone",
-    "segment",
-    "consent",
-    "traditional",
-    "timing",
-    "not_before",
-    "not_after",
-    "idempotency_key",
-)
 CODE_PREFIX = "callback"  # a refused row's code: callback.<name>
 MAX_ROWS = 100_000
 DELIMITERS = (",", ";", "\t", "|")
@@ -126,6 +118,15 @@ class ParsedCsv:
     warnings: list[Wording] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The header's columns (a known one by its English name, another as written,
+    normalised) and how the file writes each known one (``not_before``: "tidligst")."""
+
+    columns: list[str]
+    written: dict[str, str]
+
+
 class CsvError(ValueError):
     """The file as a whole is unusable (no header, no phone column): a language-pack
     wording (``cli.csv`` in console.yaml, ``cli.signals`` for the signals' files; one
@@ -137,7 +138,7 @@ class CsvError(ValueError):
         self.wording = wording
 
     @classmethod
-    def counted(cls, key: str, n: int, **values: str) -> CsvError:
+    def counted(cls, key: str, n: int, **values: object) -> CsvError:
         """The error worded by ``key`` for ``n`` things (``key.one``/``key.other``)."""
         return cls(Wording(key, values, n))
 
@@ -181,33 +182,40 @@ def delimiter_for(text: str, columns: Collection[str] = ("phone",)) -> str:
     return ","
 
 
-def _header(names: list[str], strict: bool) -> tuple[list[str], list[Wording]]:
-    """The header's column names, normalised, and the warnings about them."""
-    header = [name.strip().lower() for name in names]
-    if not header:
+def _header(names: list[str], strict: bool) -> tuple[Header, list[Wording]]:
+    """The header's columns, each name read in every language, and the warnings about them."""
+    cells = [name.strip().lower() for name in names]
+    if not cells:
         raise CsvError(worded("cli.csv.empty"))
+    known = column_names()
+    header = [known.get(header_key(cell), cell) for cell in cells]
     if "phone" not in header:
-        shown = ", ".join(header)[:300]
+        shown = ", ".join(cells)[:300]
         raise CsvError(
             worded(
                 "cli.csv.no_phone_column",
                 header=shown or worded("cli.csv.nothing"),
-                columns=", ".join(COLUMNS),
+                columns=ColumnList(),
             )
         )
     twice = sorted({name for name in header if name and header.count(name) > 1})
     if twice:
-        raise CsvError.counted("cli.csv.named_twice", len(twice), names=", ".join(map(repr, twice)))
+        # As the file wrote them: "telefon" and "phone" are one column named twice.
+        named = [
+            ", ".join(repr(c) for c, h in zip(cells, header, strict=True) if h == t) for t in twice
+        ]
+        raise CsvError.counted("cli.csv.named_twice", len(twice), names="; ".join(named))
     unknown = [name for name in header if name and name not in COLUMNS]
     if unknown and strict:
         raise CsvError.counted(
             "cli.csv.unknown_columns",
             len(unknown),
             names=", ".join(map(repr, unknown)),
-            known=", ".join(COLUMNS),
+            known=ColumnList(),
         )
     warnings = [worded("cli.csv.column_ignored", name=repr(name)) for name in unknown]
-    return header, warnings
+    written = {h: c for c, h in zip(cells, header, strict=True) if h in COLUMNS}
+    return Header(header, written), warnings
 
 
 def parse_csv(
@@ -219,13 +227,14 @@ def parse_csv(
     allowed_countries: Collection[str] | None = None,
 ) -> ParsedCsv:
     """Every row as a request, or as an error naming its line (pure)."""
-    delimiter = delimiter_for(text)
+    delimiter = delimiter_for(text, phone_names())
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         names = next(reader, [])
     except csv.Error as exc:
         raise CsvError(worded("cli.csv.header_unreadable", problem=exc)) from None
-    header, warnings = _header(names, strict)
+    read, warnings = _header(names, strict)
+    header = read.columns
     good: list[tuple[int, NewRequest]] = []
     errors: list[RowError] = []
     last = 0  # where the last row started
@@ -250,9 +259,7 @@ def parse_csv(
             errors.append(RowError.named(line, "rows_swallowed", swallowed))
             continue
         try:
-            good.append(
-                (line, _request(header, cells, region, default_timezone, allowed_countries))
-            )
+            good.append((line, _request(read, cells, region, default_timezone, allowed_countries)))
         except _Refused as exc:
             errors.append(RowError.named(line, exc.name, exc.reason, exc.phone))
     refused = {e.line for e in errors}
@@ -302,12 +309,13 @@ def _swallows_rows(cells: list[str], header: list[str], delimiter: str, region: 
 
 
 def _request(
-    header: list[str],
+    read: Header,
     cells: list[str],
     region: str,
     default_timezone: str,
     allowed_countries: Collection[str] | None = None,
 ) -> NewRequest:
+    header = read.columns
     if len(cells) > len(header):
         raise _refused("more_fields")
     value = {k: v.strip() for k, v in zip(header, cells, strict=False) if k in COLUMNS}
@@ -322,8 +330,8 @@ def _request(
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise _refused("bad_timezone", zone=repr(tz)) from None
-    not_before = _time(value.get("not_before", ""), "not_before", zone)
-    not_after = _time(value.get("not_after", ""), "not_after", zone)
+    not_before = _time(value.get("not_before", ""), read.written.get("not_before", ""), zone)
+    not_after = _time(value.get("not_after", ""), read.written.get("not_after", ""), zone)
     if not_before is not None and not_after is not None and not_after <= not_before:
         raise _refused("window_inverted")
     return NewRequest(
@@ -333,20 +341,21 @@ def _request(
         name=value.get("name", "")[:100] or None,
         timezone=tz,
         segment=value.get("segment", "")[:40] or None,
-        consent=_consent(value.get("consent", "")),
-        traditional=_flag(value.get("traditional", ""), "traditional") or _plain(value),
+        consent=_consent(value.get("consent", ""), read.written.get("consent", "")),
+        traditional=_flag(value.get("traditional", ""), read.written.get("traditional", ""))
+        or _plain(value),
         not_before=not_before,
         not_after=not_after,
         idempotency_key=value.get("idempotency_key", "")[:100] or None,
     )
 
 
-def _consent(text: str) -> bool:
+def _consent(text: str, name: str) -> bool:
     """The row's consent: refused when it says no; an empty cell says nothing (False, as
     the column's absence)."""
-    given = _flag(text, "consent")
+    given = _flag(text, name)
     if text and not given:
-        raise _refused("no_consent")
+        raise _refused("no_consent", name=name)
     return given
 
 
@@ -368,14 +377,14 @@ def _flag(text: str, name: str) -> bool:
 
 
 def _time(text: str, name: str, zone: ZoneInfo) -> float | None:
+    """The time in a cell of column ``name`` (as the file names it), naive in ``zone``."""
     if not text:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise _refused("bad_time", name=name, value=repr(text)) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
+        moment = read_time(text, zone)
+    except Unreadable as exc:
+        key = "cli.csv.bad_time_slashed" if exc.slashed else "cli.csv.bad_time"
+        raise _Refused("bad_time", worded(key, name=name, value=repr(text))) from None
     try:
         at = moment.timestamp()
     except (OverflowError, ValueError):

@@ -7,9 +7,11 @@ that cannot be read, or may not be called back (premium-rate, shared-cost
 and the like), is still recorded (nothing a caller asked for is lost), with
 status ``invalid_number``, the raw value and the reason, so that an admin
 sees it; it is never dialled. A second open request for the same number
-joins the first; a number on the do-not-call list (:mod:`scheduler.do_not_call`)
-is recorded closed. :func:`update_pending` takes a new number or window for a
-request not yet dialled in the same way.
+joins the first (:mod:`scheduler.joined_request`: a CSV row's window and reason
+are added to the open one's, another door's window replaces it); a number on the
+do-not-call list (:mod:`scheduler.do_not_call`) is recorded closed.
+:func:`update_pending` takes a new number or window for a request not yet dialled
+in the same way.
 
 An idempotency key is the door's own (an ``Idempotency-Key`` header, a CSV
 column, a call id); it is stored as ``<door>:<key>`` so that keys from
@@ -30,8 +32,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from scheduler.do_not_call import is_opted_out
+from scheduler.joined_request import COVERING_SOURCES, Span, covering, joined_reason
 from scheduler.requests import OPEN_STATUSES, RequestSource, RequestStatus
-from scheduler.rules import CallingRules
+from scheduler.rules import CallingRules, calling_expiry, deadline
 from scheduler.timing import optout as timing_optout
 from scheduler.timing.choice import (
     Timing,
@@ -283,7 +286,8 @@ def record(
                         row["phone"],
                         replayed=True,
                     )
-                return _merge(tx, existing, {**row, "customer_asked": customer_asked}, request)
+                joined = {**row, "customer_asked": customer_asked}
+                return _merge(tx, existing, joined, request, rules=rules)
     row_id = tx.insert("callback_requests", row)
     # Chosen once the id is known: the pilot's draw is a hash of it.
     config = timing or TimingConfig()
@@ -306,8 +310,8 @@ def record(
 def _open_request_for(tx: Transaction, phone: str, *, other_than: int = 0) -> Row | None:
     """The oldest open request for ``phone`` (not request ``other_than``), if any."""
     rows = tx.query(
-        "SELECT id, status, context, not_before, expires_at, idempotency_hash "
-        "FROM callback_requests WHERE phone = :p "
+        "SELECT id, status, context, not_before, not_after, expires_at, idempotency_hash, "
+        "created_at, timezone, deadline, reason FROM callback_requests WHERE phone = :p "
         "AND status IN (:a, :b) AND id <> :other ORDER BY id LIMIT 1",
         {"p": phone, "a": OPEN_STATUSES[0], "b": OPEN_STATUSES[1], "other": other_than},
     )
@@ -324,9 +328,19 @@ def _carries(existing: Row, asked_hash: str) -> bool:
 
 
 def _merge(
-    tx: Transaction, existing: Row, new: Mapping[str, Any], request: NewRequest | None = None
+    tx: Transaction,
+    existing: Row,
+    new: Mapping[str, Any],
+    request: NewRequest | None = None,
+    *,
+    rules: CallingRules | None = None,
 ) -> Recorded:
     """The new request joins the open one: its source, reason and call are kept in the context.
+
+    A row of a door in :data:`~scheduler.joined_request.COVERING_SOURCES` (a CSV
+    row, with the ``rules``) is another request to serve: its reason is added to the
+    open one's and the window, deadline and expiry cover both (:func:`_cover`).
+    Otherwise, as follows.
 
     The customer's latest word on when to call wins: a window the new
     ``request`` names (with its time zone) replaces the open one's (which the
@@ -336,7 +350,9 @@ def _merge(
     number), and that alone must not drop the end the customer asked for.
     The new request's name fills an empty one and is kept in the history.
     """
-    if request is not None and (request.not_before is not None or request.not_after is not None):
+    if request is not None and rules is not None and request.source in COVERING_SOURCES:
+        _cover(tx, existing, new, request, rules)
+    elif request is not None and (request.not_before is not None or request.not_after is not None):
         window: dict[str, Any] = {"id": existing["id"], "na": new["not_after"]}
         sets = ["not_after = :na"]
         if request.timezone:
@@ -405,6 +421,44 @@ def _merge(
             },
         )
     return Recorded(existing["id"], RequestStatus(existing["status"]), new["phone"], merged=True)
+
+
+def _cover(
+    tx: Transaction, existing: Row, new: Mapping[str, Any], request: NewRequest, rules: CallingRules
+) -> None:
+    """The open request takes the new one's reason beside its own, and a window, deadline
+    and expiry that cover both (:func:`scheduler.joined_request.covering`)."""
+    held_zone, zone = existing["timezone"], new["timezone"]
+    held = Span(
+        existing["not_before"],
+        existing["not_after"],
+        existing["deadline"]
+        or deadline(rules, existing["created_at"], held_zone, not_after=existing["not_after"]),
+        existing["expires_at"] or calling_expiry(rules, existing["created_at"], held_zone),
+    )
+    nb, na, now = request.not_before, request.not_after, new["created_at"]
+    asked = Span(
+        nb,
+        na,
+        new["deadline"] or deadline(rules, now, zone, not_before=nb, not_after=na),
+        new["expires_at"] or calling_expiry(rules, now, zone),
+    )
+    both = covering(held, asked)
+    tx.execute(
+        "UPDATE callback_requests SET not_before = :nb, not_after = :na, deadline = :dl, "
+        "expires_at = :exp, reason = :reason, "
+        # Planned again, inside the wider window (a ringing one keeps its attempt).
+        "planned_by = CASE WHEN status = 'pending' THEN NULL ELSE planned_by END "
+        "WHERE id = :id",
+        {
+            "nb": both.not_before,
+            "na": both.not_after,
+            "dl": both.deadline,
+            "exp": both.expires_at,
+            "reason": joined_reason(existing["reason"], new["reason"]),
+            "id": existing["id"],
+        },
+    )
 
 
 def update_pending(

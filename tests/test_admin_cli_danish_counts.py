@@ -292,8 +292,8 @@ def test_the_prompts_line_counts_the_prompts(tmp_path: Path) -> None:
     [
         (
             "phone,note\n",
-            "unknown column: 'note'; known: phone,",
-            "ukendt kolonne: 'note'; kendte:",
+            "unknown column: 'note'; known: phone (required), name,",
+            "ukendt kolonne: 'note'; kendte: telefon (skal være der), navn,",
         ),
         (
             "phone,note,crm\n",

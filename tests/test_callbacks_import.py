@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
@@ -25,6 +26,7 @@ def _working_day() -> date:
 
 
 DAY = _working_day().isoformat()
+CPH = ZoneInfo("Europe/Copenhagen")
 CSV = f"""phone,name,timezone,not_before,not_after,traditional,consent,segment
 20 12 34 56,Anna,,{DAY}T14:00,{DAY}T16:00,no,yes,consumer
 +4590123456,Premium,,,,,,
@@ -51,9 +53,9 @@ def test_each_bad_row_is_named_by_its_line() -> None:
         "[callback.phone_kind]",
         "line 4: phone 'not a number': not a valid phone number [callback.bad_phone]",
         "line 6: timezone 'Mars/Olympus' is not an IANA time zone name [callback.bad_timezone]",
-        "line 7: not_before 'tomorrow': expected an ISO 8601 time "
-        "(2026-03-02T14:05:00+01:00; without an offset, the customer's time zone) "
-        "[callback.bad_time]",
+        "line 7: not_before 'tomorrow': not a time Spillway can read: write it as "
+        "2026-12-07 09:00 (year-month-day) or 07-12-2026 09:00 (day-month-year); "
+        "without an offset, the customer's time zone [callback.bad_time]",
         "line 8: traditional 'maybe': expected yes or no (also ja/nej, true/false, 1/0) "
         "[callback.bad_flag]",
     ]
@@ -88,12 +90,13 @@ def test_each_kind_of_refused_row_has_its_stable_code(rows: str, code: str) -> N
     ("text", "message"),
     [
         ("", "the file is empty"),
-        ("name\nx\n", "no 'phone' column"),
+        ("name\nx\n", "no phone column"),
         # A Danish spreadsheet's own headings: told the names to use instead.
+        # Neither an English nor a Danish name of the phone column: told the names to use.
         (
-            "Telefon;Navn\n20123456;Bo\n",
-            r"no 'phone' column in the header \(telefon;navn\): expected the column names "
-            r"Spillway reads, in English \(phone, name, reason, timezone,",
+            "Tlf.nr;Navn\n20123456;Bo\n",
+            r"no phone column in the header \(tlf.nr;navn\): name the columns "
+            r"phone \(required\), name, reason, timezone,",
         ),
         ("phone,Phone\n", "named twice"),
     ],
@@ -118,8 +121,9 @@ def test_the_command_imports_the_good_rows_and_reports_the_rest(
     assert result.exit_code == 1, result.output
     assert "line 3: phone '+********56': a premium-rate number" in result.output
     assert (
-        "2 requests added, 1 merged into open ones, 0 already there, "
-        "5 rows refused (0 on the do-not-call list)" in result.output
+        "2 requests added, 1 merged into open ones (request 1), 0 already there, "
+        "5 rows refused (5 to correct, 0 on the do-not-call list, 0 whose consent says no)"
+        in " ".join(result.output.split())
     )
     rows = store.query("SELECT phone, source, timezone, traditional FROM callback_requests")
     assert [(r["phone"], r["source"], r["timezone"], r["traditional"]) for r in rows] == [
@@ -145,7 +149,8 @@ def test_a_row_for_a_do_not_call_number_is_refused_by_its_line_and_stores_nothin
     said = " ".join(result.output.split())
     assert "line 2: phone '+********56': the number is on the do-not-call list" in said
     assert "[callback.do_not_call]" in said
-    assert "1 request added" in said and "1 row refused (1 on the do-not-call list)" in said
+    assert "1 request added" in said
+    assert "1 row refused (0 to correct, 1 on the do-not-call list, 0 whose" in said
     assert [r["name"] for r in store.query("SELECT name FROM callback_requests")] == ["Bo"]
 
 
@@ -164,7 +169,7 @@ def test_importing_the_same_file_again_finds_every_request_already_there(
     config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
     command = ["--config", str(config), "callbacks", "import", str(csv_file)]
     first = CliRunner().invoke(app, command)
-    assert "2 requests added, 1 merged into open ones, 0 already there" in first.output
+    assert "2 requests added, 1 merged into open ones (request 1), 0 already there" in first.output
     contexts = [r["context"] for r in store.query("SELECT context FROM callback_requests")]
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
@@ -172,27 +177,43 @@ def test_importing_the_same_file_again_finds_every_request_already_there(
     assert [r["context"] for r in store.query("SELECT context FROM callback_requests")] == contexts
 
 
-def test_a_row_without_a_window_merged_later_keeps_the_window_and_its_name(
+def test_a_row_without_a_window_merged_later_widens_the_window_and_keeps_its_name(
     tmp_path: Path, store: SqliteStore
 ) -> None:
-    """The import fills a time zone from the number; that alone must not drop the
-    customer's window end (they would be called after the hour they asked for)."""
+    """A row for a customer who already waits is another request to serve: one that asks
+    for any time must not stop being called when the open one's window closes, and its
+    reason is kept beside the open one's. The summary names the request it joined."""
     first, second, third = (tmp_path / f"m{i}.csv" for i in (1, 2, 3))
-    first.write_text(f"phone,name,not_before,not_after\n70707070,Anne A,{DAY}T10:00,{DAY}T12:00\n")
+    first.write_text(
+        f"phone,name,reason,not_before,not_after\n70707070,Anne A,Levering,{DAY}T10:00,"
+        f"{DAY}T12:00\n"
+    )
     second.write_text("phone,name,reason\n70707070,Bent B,invoice\n")
     third.write_text("phone,name\n31 98 76 54,\n31 98 76 54,Carla C\n")
     config = tmp_path / "c.yaml"
     config.write_text(f"storage:\n  sqlite_path: {store.path}\n")
+    outputs = []
     for csv_file in (first, second, third):
         result = CliRunner().invoke(
             app, ["--config", str(config), "callbacks", "import", str(csv_file)]
         )
         assert result.exit_code == 0, result.output
+        outputs.append(" ".join(result.output.split()))
+    assert "1 merged into open ones (request 1)" in outputs[1]
+    assert "1 merged into open ones (request 2)" in outputs[2]
     anne, carla = store.query(
-        "SELECT name, not_before, not_after, context FROM callback_requests ORDER BY id"
+        "SELECT name, reason, not_before, not_after, expires_at, deadline, created_at, "
+        "context FROM callback_requests ORDER BY id"
     )
-    assert anne["not_before"] is not None and anne["not_after"] is not None
-    assert anne["not_after"] - anne["not_before"] == 2 * 3600
+    # Any time from now (Bent's row) and Monday's window (Anne's): no start, no end but
+    # the expiry, which is still the later one (counted from the window's start).
+    assert anne["not_before"] is None and anne["not_after"] is None
+    window_end = datetime.combine(date.fromisoformat(DAY), time(12), CPH).timestamp()
+    assert anne["expires_at"] > window_end
+    # The earlier promise is kept: Bent's row is aimed at within the usual hours from its
+    # import, not at Anne's window.
+    assert anne["created_at"] < anne["deadline"] <= window_end
+    assert anne["reason"] == "Levering; invoice"
     assert anne["name"] == "Anne A"
     [joined] = json.loads(anne["context"])["merged"]
     assert joined["name"] == "Bent B" and joined["reason"] == "invoice"

@@ -32,7 +32,7 @@ SAID = {
         "no_consent": "line 3: consent says no: the customer did not agree to be called back",
         "do_not_call": "line 2: phone '+********56': the number is on the do-not-call list",
         "summary": "0 requests added, 0 merged into open ones, 1 already there, "
-        "1 row refused (1 on the do-not-call list)",
+        "1 row refused (0 to correct, 1 on the do-not-call list, 0 whose consent says no)",
         "not_done": "Nothing changed: +********56 stays on the do-not-call list.",
         "removed": "+********56 is off the do-not-call list",
         "yes": "y",
@@ -41,17 +41,17 @@ SAID = {
         "to_fix": "1 row to correct in",
     },
     "da": {
-        "no_consent": "linje 3: consent siger nej: kunden har ikke sagt ja til at blive ringet op",
+        "no_consent": "linje 3: consent er nej: kunden har ikke sagt ja til at blive ringet op",
         "do_not_call": "linje 2: nummeret '+********56': det står på listen over numre, "
         "der ikke må ringes til",
         "summary": "0 tilbagekald tilføjet, 0 lagt sammen med åbne, 1 fandtes allerede, "
-        "1 række afvist (heraf 1 spærret mod opkald)",
+        "1 række afvist (0 skal rettes, 1 spærret mod opkald, 0 uden samtykke)",
         "not_done": "Intet er ændret: +********56 står stadig på listen over numre, "
         "der ikke må ringes til.",
         "removed": "+********56 er fjernet fra listen over numre, der ikke må ringes til",
         "yes": "j",
         "as_asked": "Alle afviste rækker blev afvist efter kundens eget ønske (spærret mod opkald, "
-        "eller consent siger nej): der er intet at rette.",
+        "eller uden samtykke): der er intet at rette.",
         "to_fix": "1 række skal rettes i",
     },
 }

@@ -216,7 +216,7 @@ def test_an_extra_column_is_ignored_with_a_warning_or_refused_with_strict(
     assert "column 'note' is not one Spillway reads: ignored" in _said(result)
     assert _phones(store) == ["+4520123456"]
     strict = _import(tmp_path, store, csv_file, "--strict")
-    assert "unknown column: 'note'; known: phone, " in _refused(strict)
+    assert "unknown column: 'note'; known: phone (required), name, " in _refused(strict)
 
 
 def test_a_column_named_twice_is_refused() -> None:

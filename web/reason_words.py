@@ -14,6 +14,7 @@ is shown as written.
 
 from __future__ import annotations
 
+from scheduler.joined_request import JOINED_BY, reason_parts
 from scheduler.simulation.label import SimulationLabel, read_label
 from spillway.console_text import ConsoleText
 
@@ -27,16 +28,22 @@ __all__ = ["ReasonWords", "code_key", "handoff_words", "request_words", "simulat
 def request_words(text: ConsoleText, stored: str | None) -> ReasonWords:
     """A callback request's reason: the intake's codes and the bot's intents in words,
         a shop's own text as written ("" when there is none), a simulated run's label
-    (stored in English) in the pack's words."""
+    (stored in English) in the pack's words. The reasons of CSV rows that joined it
+    ("order_status; Ny henvendelse") are worded one by one."""
     raw = (stored or "").strip()
     simulated = read_label(raw)
     if simulated is not None:
         return ReasonWords(simulation_words(text, simulated), "", raw)
-    key = code_key(raw)
+    said = JOINED_BY.join(_one_reason(text, part) for part in reason_parts(raw))
+    return ReasonWords(said, "", raw)
+
+
+def _one_reason(text: ConsoleText, part: str) -> str:
+    key = code_key(part)
     for group in ("request_reason", "intent"):
         if key and f"{group}.{key}" in text.strings:
-            return ReasonWords(text(f"{group}.{key}"), "", raw)
-    return ReasonWords(raw, "", raw)
+            return text(f"{group}.{key}")
+    return part
 
 
 def simulation_words(text: ConsoleText, label: SimulationLabel) -> str:

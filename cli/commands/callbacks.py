@@ -330,8 +330,13 @@ def import_(
 ) -> None:
     """Import requests from CSV: columns phone, name, reason, timezone, segment, consent,
     timing ('conventional': the customer asked for a plain callback; the older column
-    traditional, yes/no, says the same), not_before, not_after, idempotency_key, separated
-    by commas, semicolons, tabs or bars (|), whichever makes a phone column of the header.
+    traditional, yes/no, says the same), not_before, not_after, idempotency_key (or their
+    Danish names: telefon, navn, årsag, tidszone, segment, samtykke,
+    almindeligt_tilbagekald, planlægning, tidligst, senest, nøgle), separated by commas,
+    semicolons, tabs or bars (|), whichever makes a phone column of the header. Times:
+    2026-12-07 09:00, or day first as Danish Excel writes them (07-12-2026 09:00,
+    07.12.2026 09:00); 07/12/2026 is refused as ambiguous. A row for a number with an open
+    request joins it: its reason is added and the window widened to cover both.
     Bad rows are reported by line (numbers masked unless --full); the good rows go in. A
     row whose consent says no, or whose number is on the do-not-call list, is refused and
     stores nothing. An erased person not on that list leaves no trace to match: an old
@@ -362,7 +367,8 @@ def import_(
             markup=False,
             soft_wrap=True,
         )
-    added = merged = already = opted_out = 0
+    added = already = 0
+    merged: list[int] = []  # the open requests rows joined, one entry a row
     errors = list(parsed.errors)
     rules = rules_from_settings(settings)
     ready: list[tuple[int, NewRequest]] = []
@@ -403,6 +409,7 @@ def import_(
                             allowed_countries=settings.callback_countries(),
                             hash_key=settings.gdpr.hash_key_bytes(),
                             timing=timing,
+                            rules=rules,
                             refuse_do_not_call=True,
                         )
                     except intake.KeyReused as exc:
@@ -413,9 +420,9 @@ def import_(
                         # Nothing stored: not even a closed row with the name.
                         listed = worded("cli.csv.do_not_call")
                         errors.append(RowError.named(line, "do_not_call", listed, request.phone))
-                        opted_out += 1
                         continue
-                    merged += recorded.merged
+                    if recorded.merged:
+                        merged.append(recorded.id)
                     already += recorded.replayed
                     added += not (recorded.merged or recorded.replayed)
                     if time.monotonic() - started >= IMPORT_BATCH_S:
@@ -426,23 +433,42 @@ def import_(
     for error in sorted(errors, key=lambda e: e.line):
         said = t("cli.callbacks.file_row", file=file, row=error.said(t, full=full))
         console.print(plain(said), style="red", markup=False, soft_wrap=True)
+    fix = to_fix(errors)
     console.print(
         t(
             "cli.callbacks.imported",
             requests=t.count("count.requests", added),
-            merged=merged,
+            merged=len(merged),
+            into=merged_into(t, merged),
             already=already,
             rows=t.count("count.rows", len(errors)),
-            do_not_call=opted_out,
+            to_fix=len(fix),
+            do_not_call=sum(e.code == "callback.do_not_call" for e in errors),
+            no_consent=sum(e.code == "callback.no_consent" for e in errors),
         ),
         soft_wrap=True,
     )
-    if fix := to_fix(errors):
+    if fix:
         told = t.count("cli.callbacks.rows_to_fix", len(fix), file=file)
         console.print(told, style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1)
     if errors:  # refused only as the customers asked: the import did what it should
         console.print(t("cli.callbacks.refused_as_asked"), markup=False, soft_wrap=True)
+
+
+# The summary names this many of the requests rows were merged into, then how many more.
+MERGED_IDS_SHOWN = 10
+
+
+def merged_into(t: ConsoleText, ids: list[int]) -> str:
+    """The requests rows joined, after the summary's count: " (request 12, 14)"; "" for none."""
+    unique = sorted(set(ids))
+    if not unique:
+        return ""
+    shown = ", ".join(map(str, unique[:MERGED_IDS_SHOWN]))
+    if len(unique) > MERGED_IDS_SHOWN:
+        shown = t("cli.callbacks.ids_more", ids=shown, more=len(unique) - MERGED_IDS_SHOWN)
+    return t.count("cli.callbacks.merged_into", len(unique), ids=shown)
 
 
 @app.command("import-spool")
