@@ -6,8 +6,8 @@ Read (pure), in this order:
   ``2026-12-07T09:00+01:00``; a date alone is 00:00 of that day.
 - Day first with hyphens or dots, as Danish Excel exports a date:
   ``07-12-2026 09:00``, ``07.12.2026 09:00``, ``7-12-2026``, with or without
-  seconds, the clock written with a colon or a dot (``09.00``). A four-digit year
-  last cannot be mistaken for ISO, whose year comes first.
+  seconds, the clock written with a colon or a dot (``09.00``)
+  (:mod:`spillway.day_first`, which the commands' errors also use).
 
 A time without an offset is the customer's local time (``zone``), whichever way
 it is written. A date with slashes (``07/12/2026``) is refused, not guessed: it is
@@ -23,13 +23,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-# day, separator, month, the same separator, a four-digit year; then, optionally, the
-# hour, a colon or a dot, the minutes and the seconds with the same mark.
-_DAY_FIRST = re.compile(
-    r"(?P<day>\d{1,2})(?P<sep>[-.])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})"
-    r"(?:(?:\s+|T)(?P<hour>\d{1,2})(?P<mark>[:.])(?P<minute>\d{2})"
-    r"(?:(?P=mark)(?P<second>\d{2}))?)?"
-)
+from spillway.day_first import read_day_first
+
 _SLASHED = re.compile(r"\d{1,4}/\d{1,2}/\d{1,4}")
 
 
@@ -53,18 +48,7 @@ def read_time(text: str, zone: ZoneInfo) -> datetime:
 
 
 def _day_first(value: str) -> datetime:
-    found = _DAY_FIRST.fullmatch(value)
-    if found is None:
+    read = read_day_first(value)
+    if read is None or read.slashed:
         raise Unreadable(slashed=bool(_SLASHED.match(value)))
-    part = {k: int(v) for k, v in found.groupdict().items() if v and k not in ("sep", "mark")}
-    try:
-        return datetime(
-            part["year"],
-            part["month"],
-            part["day"],
-            part.get("hour", 0),
-            part.get("minute", 0),
-            part.get("second", 0),
-        )
-    except ValueError:  # 31-02-2026, 25:00
-        raise Unreadable() from None
+    return read.moment

@@ -1,33 +1,66 @@
-"""A day-first date (``06-11-2026``, ``06.11.2026 09:00``, as a Danish Excel or a Dane
-writes one) rewritten as the ISO 8601 the commands take, for an error to show the admin
-what to write instead. The commands do not read day-first dates themselves: ``03-04-2026``
-is the 3rd of April to a Dane and the 4th of March to an American, and a report over the
-wrong month would not say so."""
+"""A day-first date (``06-11-2026``, ``07.12.2026 09.00``, as a Danish Excel or a Dane
+writes one), read once for everyone who meets one (pure).
+
+The form: day, a hyphen, dot or slash, month, the same mark, a four-digit year; then,
+optionally, the hour, a colon or a dot, the minutes and the seconds with the same mark.
+A four-digit year last cannot be mistaken for ISO 8601, whose year comes first.
+
+Who reads it how:
+
+- the callback CSV (:mod:`scheduler.csv_times`) takes hyphens and dots, and refuses
+  slashes: ``07/12/2026`` is 7 December in Denmark but 12 July to an American-set
+  spreadsheet, and a misread row calls the customer on the wrong day;
+- the commands' date options take ISO only (a report over the wrong month would not say
+  so) and show :func:`as_iso` of what was typed as the date to write instead.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import datetime
 
 _DAY_FIRST = re.compile(
-    r"(?P<day>\d{1,2})[-./](?P<month>\d{1,2})[-./](?P<year>\d{4})"
-    r"(?:[ T](?P<hour>\d{1,2})[:.](?P<minute>\d{2}))?"
+    r"(?P<day>\d{1,2})(?P<sep>[-./])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{4})"
+    r"(?:(?:\s+|T)(?P<hour>\d{1,2})(?P<mark>[:.])(?P<minute>\d{2})"
+    r"(?:(?P=mark)(?P<second>\d{2}))?)?"
 )
 
 
-def as_iso(raw: str) -> str | None:
-    """``raw`` as ``YYYY-MM-DD`` (with `` HH:MM`` when it has a time), or None when it is
-    not a real day-first date."""
+@dataclass(frozen=True, slots=True)
+class DayFirst:
+    """A day-first date read: its moment (naive: no zone was written), how it was written."""
+
+    moment: datetime
+    has_clock: bool  # a time of day was written (else 00:00)
+    slashed: bool  # written with slashes (ambiguous between countries)
+
+
+def read_day_first(raw: str) -> DayFirst | None:
+    """``raw`` as a day-first date, or None when it is not one or no real moment
+    (31-02-2026, 25:00)."""
     found = _DAY_FIRST.fullmatch(raw.strip())
     if found is None:
         return None
+    part = {k: int(v) for k, v in found.groupdict().items() if v and k not in ("sep", "mark")}
     try:
-        day = date(int(found["year"]), int(found["month"]), int(found["day"]))
-    except ValueError:  # 31-02-2026, 06-13-2026 (month-first): no date to suggest
+        moment = datetime(
+            part["year"],
+            part["month"],
+            part["day"],
+            part.get("hour", 0),
+            part.get("minute", 0),
+            part.get("second", 0),
+        )
+    except ValueError:  # 31-02-2026, 06-13-2026 (month-first), 25:00
         return None
-    if found["hour"] is None:
-        return day.isoformat()
-    hour, minute = int(found["hour"]), int(found["minute"])
-    if hour > 23 or minute > 59:
+    return DayFirst(moment, found["hour"] is not None, found["sep"] == "/")
+
+
+def as_iso(raw: str) -> str | None:
+    """``raw`` as ``YYYY-MM-DD`` (with `` HH:MM`` when it has a time), for an error to
+    show; None when it is not a real day-first date."""
+    read = read_day_first(raw)
+    if read is None:
         return None
-    return f"{day.isoformat()} {hour:02d}:{minute:02d}"
+    return read.moment.strftime("%Y-%m-%d %H:%M" if read.has_clock else "%Y-%m-%d")
