@@ -49,7 +49,8 @@ async def test_the_danish_pages_write_danish_numbers_and_times(console_db: Async
     assert "forældet, når den er ældre end 24 t;" in pages["/model"]  # not "24.0 t"
     window = pages["/pilot"].split('id="pilot-window-label"')[1].split("</p>")[0]
     assert re.search(r"til \d{4}-\d\d-\d\d \d\d:\d\d \(", window), window  # not ISO's T+01:00
-    assert "T" not in re.sub(r"<[^>]+>", "", window).split("(")[0].split("til ")[-1]
+    # The end (the start names the first pilot request, its date in brackets).
+    assert "T" not in re.sub(r"<[^>]+>", "", window).split(" til ")[1].split(" (")[0]
     # The timing in words; its setting's name only as the admin's hint.
     assert 'Tilbagekald planlægges nu med forudsagt timing <small class="admin-hint"' in window
     assert '<span class="small">· optalt kl. ' in window  # not ". optalt", as on the Overview

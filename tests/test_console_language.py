@@ -153,6 +153,7 @@ ENGLISH = [
     "resolved without a person", "handed over", "Hand-over reasons", "Overflow bot",
     "Loading the live view", "Calls in progress", "nothing due", "Scheduler nodes",
     "Export CSV", "requests match", "request matches", "next attempt", "next call",
+    "earliest call", "none due in the next hour",
     "Created from", ">any<",
     "Cancel this callback", "Plan and why", "Chance of reaching the customer",
     "Best allowed hours", "no attempt yet", "under way", "Promised by",
@@ -181,7 +182,7 @@ DANISH = {
     "/requests": [
         "Tilbagekald",
         "Eksportér CSV",
-        "næste opkald",
+        "tidligste opkald",
         "venter",
         "nået",
         "ikke planlagt",

@@ -11,6 +11,7 @@ start one, every amount has its currency, and an 80-column table cuts no word.""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -95,8 +96,8 @@ def test_the_report_says_how_many_are_simulated_before_the_verdicts(
     shown = " ".join(alone.output.split())
     note = text("pilot.simulated_note", count=text.count("count.requests", len(simulated)), **words)
     assert note in shown
-    # Before the table, whose first header is the KPI column's.
-    assert shown.index(note) < shown.index(text("cli.report.column.kpi"))
+    # Before the table, under its title.
+    assert shown.index(note) < shown.index(text("pilot.subtitle"))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -176,39 +177,71 @@ def test_every_amount_has_the_shop_s_currency(
         assert f"{text('pilot.' + term)} {text.money(terms[term], 'DKK')}" in shown, term
 
 
+COLUMNS = ("kpi", "predicted", "conventional", "difference", "n_per_arm", "needed_per_arm")
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_evidence_table_cuts_no_word_at_80_columns(
     tmp_path: Path, store: SqliteStore, language: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = load_console_text(language)
     seed_pilot(store, time.time())
-    output = _report(_config(tmp_path, store, language, pilot=True), monkeypatch, width=80)
-    assert "…" not in output
-    table = output.split("┏")[1].split("┘")[0]
-    assert all(len(line) <= 80 for line in table.splitlines())
+    config = _config(tmp_path, store, language, pilot=True)
+    # Too narrow for the table in the Pilot page's column names: each KPI, then each
+    # figure after its column's name, whole.
+    output = _report(config, monkeypatch, width=80)
+    evidence = output.split(text("pilot.subtitle"))[1].split(text("pilot.methods"))[0]
+    assert "…" not in evidence and "┏" not in evidence
+    lines = evidence.splitlines()
+    for key in COLUMNS[1:]:
+        assert any(line.startswith(f"  {text('pilot.' + key)}: ") for line in lines), key
+    assert any(line.startswith(text("pilot.kpis.first_attempt_contact_rate")) for line in lines)
+    # Wide enough: the table, its headers the page's, no word cut.
+    wide = _report(config, monkeypatch, width=160)
+    table = wide.split("┏")[1].split("┘")[0]
+    assert "…" not in wide and all(len(line) <= 160 for line in table.splitlines())
     words = set(table.replace("│", " ").replace("┃", " ").split())
-    for key in ("kpi", "predicted", "conventional", "verdict"):
-        for word in text(f"cli.report.column.{key}").split():
+    for key in COLUMNS:
+        for word in text(f"pilot.{key}").split():
             assert word in words, word
-    for word in text("pilot.kpis.first_attempt_contact_rate").split():
-        assert word in words, word
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_column_the_intro_names_is_one_the_table_has(language: str) -> None:
+    # The Danish intro explained "nødvendigt pr. gruppe" over a column "behov pr. gruppe".
+    text = load_console_text(language)
+    intro = text("pilot.intervals", confidence="", power="", setting="")
+    headers = {text(f"pilot.{key}") for key in (*COLUMNS, "verdict")}
+    assert set(re.findall(r'"([^"]+)"', intro)) <= headers
 
 
 @pytest.mark.parametrize("code", LANGUAGES)
-def test_the_console_without_a_pilot_says_how_to_start_one(
+def test_the_console_without_a_pilot_says_whose_figures_it_shows(
     db: AsyncStore,  # noqa: F811
     code: str,
 ) -> None:
+    # The seeded pilot's requests are older than this console: an earlier pilot's, and
+    # if the pilot was switched on since, a restart shows it (settings are read at start).
     text = load_console_text(code)
     page = _pages(_settings(code, share=None), db, ["/pilot"])["/pilot"]
     note = _words(page.split('id="pilot-no-pilot">')[1].split("</p>")[0])
-    assert note.startswith(text("pilot.no_pilot", setting="").strip()[:40])
-    assert SHARE_SETTING in note
+    assert note.startswith(text("pilot.earlier_pilot", **dict.fromkeys(EARLIER, ""))[:30])
+    assert SHARE_SETTING in note and "spillway web serve" in note
+    assert text.count("count.requests", 21) in note  # both arms' pilot requests
+    assert text("pilot.no_pilot", setting="").strip()[:40] not in note
+    # "Since the first pilot request" with its date: a window, not a riddle.
     label = _words(page.split('id="pilot-window-label"')[1].split("</p>")[0])
-    assert text("pilot.start_unset") in label and text("pilot.start") not in label
+    first = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", label)
+    assert first is not None
+    assert text("pilot.start_unset_first", first=first.group(0)) in label
     running = _pages(_settings(code), db, ["/pilot"])["/pilot"]
     assert 'id="pilot-no-pilot"' not in running
-    assert text("pilot.start") in _words(running.split('id="pilot-window-label"')[1])
+    assert text("pilot.start_first", first=first.group(0)) in _words(
+        running.split('id="pilot-window-label"')[1]
+    )
+
+
+EARLIER = ("count", "newest", "started", "setting", "command")
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

@@ -30,6 +30,7 @@ from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import Explanation
 from scheduler.timing.give_up import given_up_words
 from scheduler.timing.model_keeper import season_calendar
+from scheduler.timing.plan_timeline import PlanLine
 from spillway.console_text import ConsoleText
 from spillway.request_problem import cancelled_in_console, problem_words
 from spillway.settings import Settings
@@ -129,13 +130,41 @@ def timing_words(text: ConsoleText, timing: str, reason: str | None) -> str:
     )
 
 
-def plan_words(text: ConsoleText, why: Explanation, rules: CallingRules | None = None) -> list[str]:
+# The plan's "next call" lines that, for a request nothing has planned, name a moment
+# the calling rules allow, not one a dialler chose.
+_NEXT_CALL_KEYS = frozenset({"next_now", "next_reopens", "next_earliest", "next_after_asked"})
+
+
+def unplanned_line(line: PlanLine, idle_at: float | None) -> PlanLine:
+    """``line``, or, when nothing will plan the request (``idle_at``: now, the request is
+    open and unplanned and no scheduler node is up; None: not so), its next call as the
+    earliest possible moment and not a plan (pure): "Next call: 08:00" read as booked."""
+    if idle_at is None or line.key not in _NEXT_CALL_KEYS:
+        return line
+    if line.key == "next_after_asked":  # the customer's time is kept, said with it
+        return PlanLine("next_after_asked_unplanned", line.times)
+    return PlanLine("next_unplanned", {"when": line.times.get("when", idle_at)})
+
+
+def idle_since(row: dict[str, Any], nodes: list[dict[str, Any]], now: float) -> float | None:
+    """``now`` when ``row`` waits for a plan no scheduler node is up to make (pure)."""
+    waiting = row["status"] == RequestStatus.PENDING and row.get("planned_by") is None
+    return now if waiting and not any(n["up"] for n in nodes) else None
+
+
+def plan_words(
+    text: ConsoleText,
+    why: Explanation,
+    rules: CallingRules | None = None,
+    idle_at: float | None = None,
+) -> list[str]:
     """A request's plan as its page says it: to the team lead, about the customer, each
     moment in the customer's zone as the console writes times (``plan.*``); when the
     calls end, a give-up time at night as the end of the last calling day's hours under
-    ``rules`` (:func:`scheduler.timing.give_up.given_up_words`)."""
+    ``rules`` (:func:`scheduler.timing.give_up.given_up_words`); ``idle_at``
+    (:func:`idle_since`): its next call said as the earliest, not planned."""
     said = []
-    for line in why.plan_lines:
+    for line in (unplanned_line(line, idle_at) for line in why.plan_lines):
         values: dict[str, object] = {k: text.when(v, why.timezone) for k, v in line.times.items()}
         if line.status is not None:
             values["status"] = word(text, "status", line.status)
@@ -310,12 +339,12 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
 
     async def detail(request: Request) -> Response:
         request_id = _request_id(request)
-        found = await store.run(
-            request_detail, store.store, request_id, settings, models, time.time()
-        )
+        now = time.time()
+        found = await store.run(request_detail, store.store, request_id, settings, models, now)
         if found is None:
             raise HTTPException(404, page_text(request)("errors.no_request", id=request_id))
         row, attempts, why = found
+        nodes = await store.run(lambda: scheduler_nodes(store.store, now, stale_after_s=stale_s))
         by_day: dict[int, list[Any]] = {}
         for cell in why.week:
             by_day.setdefault(cell.weekday, []).append(cell)
@@ -345,7 +374,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
                 "attempts": attempts,
                 "why": why,
                 "timing": timing_words(text, why.timing, why.timing_reason),
-                "plan": plan_words(text, why, rules),
+                "plan": plan_words(text, why, rules, idle_since(row, nodes, now)),
                 "heatmap": heatmap,
                 "refused": sorted(refused.items(), key=lambda kv: -kv[1])[:6],
                 "best": why.best_hours(),

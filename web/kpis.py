@@ -284,6 +284,17 @@ class Window:
 WINDOW_KEYS = ("today", "7d", "30d", "range")
 
 
+def days_back(zone: str, now: float, days: int) -> datetime:
+    """Where "the last ``days`` days" start, the one definition the console counts them by:
+    the shop's midnight ``days`` days before today (in ``zone``). The Overview's tiles, its
+    pilot line and the Pilot page's ``?since=`` (a date, from its midnight) all start
+    there; a rolling ``now - days`` beside a date's midnight made one page show two
+    counts for "the last 30 days"."""
+    tz = ZoneInfo(zone)
+    day = datetime.fromtimestamp(now, tz).date() - timedelta(days=days)
+    return datetime.combine(day, time(), tz)
+
+
 def window(
     key: str, zone: str, now: float, *, since: date | None = None, until: date | None = None
 ) -> Window:
@@ -296,7 +307,7 @@ def window(
         midnight = datetime.combine(datetime.fromtimestamp(now, tz).date(), time(), tz)
         return Window(key, midnight.timestamp(), now, zone)
     if key in ("7d", "30d"):
-        return Window(key, now - int(key[:-1]) * 86400.0, now, zone)
+        return Window(key, days_back(zone, now, int(key[:-1])).timestamp(), now, zone)
     if key == "range":
         if since is None or until is None or until < since:
             raise ValueError("a range needs since and until dates, since first")

@@ -183,6 +183,13 @@ def html_words(text: ConsoleText, key: str, /, **values: object) -> Markup:
     return Markup(escape(text(key))).format(**values)
 
 
+def no_scheduler_words(text: ConsoleText) -> Markup:
+    """The empty list of scheduler nodes (Overview, Model): nothing is dialled, the command
+    that starts one and the System status page that checks them, as that page says it."""
+    health = Markup('<a href="/health">{}</a>').format(text("nav.health"))
+    return html_words(text, "nodes.none", command=code("spillway scheduler run"), health=health)
+
+
 def admin_hint(text: ConsoleText, snippet: str, kind: str = "setting") -> Markup:
     """A setting's (``kind`` "setting") or a command's ("command") name beside the words
     that say what it means: small and muted, for the admin who would change or run it,
@@ -229,6 +236,7 @@ def render(
             "code": code,
             "setting": lambda name: admin_hint(text, name),
             "command": lambda name: admin_hint(text, name, "command"),
+            "no_nodes": lambda: no_scheduler_words(text),
             "weekday": text.weekday,
             "clock": text.clock,  # an hour as the language writes it ("09.00", "09:00")
             "when": lambda ts, fmt="%Y-%m-%d %H:%M": text.when(ts, zone, fmt),

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from starlette.requests import Request
@@ -45,7 +44,9 @@ from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
 from web.figure_cache import FigureCache
+from web.kpis import days_back
 from web.pages import admin_hint, code, html_words, page_text, render
+from web.pilot_state import newest_request, pilot_state, state_note
 from web.pilot_summary import (
     PURGE,
     SIMULATE,
@@ -98,12 +99,12 @@ def verdict_words(text: ConsoleText, kpi: dict[str, Any], simulated: str = "none
 def start_words(text: ConsoleText, pilot_set: bool, first: str | None = None) -> str:
     """The window's start when none was asked: the pilot's start, or, with no pilot set
     (``callbacks.pilot.share_predicted`` null), the first request a pilot ever drew;
-    with ``first`` (the report's ``window.first_request``, ISO) when that was."""
-    if pilot_set and first:
+    with ``first`` (the report's ``window.first_request``, ISO) when that was, pilot set
+    or not: "since the first pilot request" without its date names no window."""
+    if first:
         # In the shop's zone already (its offset in the ISO), as the console writes times.
-        return text(
-            "pilot.start_first", first=datetime.fromisoformat(first).strftime("%Y-%m-%d %H:%M")
-        )
+        shown = datetime.fromisoformat(first).strftime("%Y-%m-%d %H:%M")
+        return text("pilot.start_first" if pilot_set else "pilot.start_unset_first", first=shown)
     return text("pilot.start" if pilot_set else "pilot.start_unset")
 
 
@@ -211,9 +212,9 @@ OVERVIEW_PILOT_DAYS = 30
 
 def overview_since(zone: str, now: float, days: int = OVERVIEW_PILOT_DAYS) -> str:
     """The Pilot page's ``since`` for the Overview's line: the day ``days`` days before
-    today in the shop's zone (from its midnight), as ``?since=`` takes it."""
-    today = datetime.fromtimestamp(now, ZoneInfo(zone)).date()
-    return (today - timedelta(days=days)).isoformat()
+    today in the shop's zone (from its midnight), as ``?since=`` takes it; where the
+    Overview's own "last 30 days" starts too (:func:`web.kpis.days_back`)."""
+    return days_back(zone, now, days).date().isoformat()
 
 
 def pays_words(
@@ -373,10 +374,24 @@ def effect_words(text: ConsoleText, effect: str, short: bool = False) -> str:
     return effect
 
 
+def overview_days_link(text: ConsoleText, zone: str, now: float) -> Markup:
+    """On the whole pilot: the Overview's line counts the last :data:`OVERVIEW_PILOT_DAYS`
+    days only, and a link to the same days here (its "since" the same date), so the two
+    pages' figures can be set side by side."""
+    since = overview_since(zone, now)
+    link = Markup('<a href="/pilot?{}">{}</a>').format(
+        urlencode({"since": since}), text("pilot.overview_days_link", since=since)
+    )
+    return html_words(text, "pilot.overview_days", days=OVERVIEW_PILOT_DAYS, show=link)
+
+
 def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) -> list[Route]:
     """The Pilot page and the Overview's line; their figures are kept in ``figures`` (the
     Overview's cache) for a minute."""
     zone = settings.shop.timezone
+    # When this console read its settings (once, at start): a pilot request created later
+    # while they have no pilot means the pilot was switched on since (web.pilot_state).
+    started = time.time()
 
     async def pilot(request: Request) -> Response:
         since = request.query_params.get("since") or None
@@ -393,6 +408,7 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
         text = page_text(request)
         pilot_set = settings.callbacks.pilot.share_predicted is not None
         drawn = sum(report["arms"][arm]["requests"] for arm in ("predicted", "conventional"))
+        state = pilot_state(pilot_set, drawn, newest_request(report), started)
         kpis = [report["primary"], *report["secondary"]]
         now_key, now_values = policy_now(settings.callbacks.pilot, settings.callbacks.policy)
         if "share" in now_values:
@@ -426,14 +442,12 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                     text, kpi["key"], localised(text, shown_difference(kpi))
                 ),
                 "verdict": partial(verdict_words, text, simulated=simulated_share(report)),
-                # No pilot set: how to start one, instead of "too few pilot callbacks".
-                "no_pilot": ""
-                if pilot_set
-                else html_words(
-                    text,
-                    "pilot.no_pilot",
-                    setting=admin_hint(text, "callbacks.pilot.share_predicted"),
-                ),
+                # No pilot set: how to start one, instead of "too few pilot callbacks"; or,
+                # with pilot requests in the database, restart this console or whose they are.
+                "no_pilot": state_note(text, state, report, started, zone),
+                "overview_days": ""
+                if since or bad_window
+                else overview_days_link(text, zone, time.time()),
                 "in_short": summary(text, report) if pilot_set or drawn else "",
                 "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
                 # How each KPI's interval is counted, each method once.

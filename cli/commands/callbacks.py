@@ -202,6 +202,15 @@ def list_(
         which = t(f"cli.callbacks.{status.value}")
     else:
         which = code_word(t, "status", status.value)
+    if not rows:
+        # A table with a title and no rows read as a failed query: said in a sentence.
+        if phone:
+            key = "none_for_phone" if status is StatusChoice.all else "none_for_phone_in"
+            masked = mask_phone(params["e164"])
+            console.print(t(f"cli.callbacks.{key}", phone=masked, which=which), markup=False)
+        else:
+            console.print(t("cli.callbacks.none_listed", which=which), markup=False)
+        return
     table = Table(
         title=t(
             "cli.callbacks.title",

@@ -158,17 +158,45 @@ def column_widths(cells: list[list[str]], room: int) -> list[int] | None:
 
 def word_table(title: str, headers: list[str], rows: list[list[str]], width: int) -> Table:
     """A table of plain words that, ``width`` characters wide, wraps between words rather
-    than cutting one to "predict…": Rich shrinks wide columns below their longest word
-    (the headers are short for it too, ``cli.report.column``)."""
+    than cutting one to "predict…": Rich shrinks wide columns below their longest word.
+    The headers are the Pilot page's (``pilot.*``), so the intro's "needed per arm"
+    names a column the table has; too wide for that (:func:`fits`), use
+    :func:`word_records`."""
     table = Table(title=Text(title))
     cells = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)]
-    # Each column: one character of padding either side and a border to its left; one more.
-    widths = column_widths(cells, width - 3 * len(headers) - 1)
+    widths = column_widths(cells, room(width, len(headers)))
     for i, header in enumerate(headers):
         table.add_column(Text(header), width=widths[i] if widths else None, overflow="fold")
     for row in rows:
         table.add_row(*map(Text, row))
     return table
+
+
+def room(width: int, columns: int) -> int:
+    """The characters left for the cells of ``columns`` columns ``width`` wide: each has a
+    character of padding either side and a border to its left, and the last one more."""
+    return width - 3 * columns - 1
+
+
+def fits(headers: list[str], rows: list[list[str]], width: int) -> bool:
+    """Whether :func:`word_table` fits ``width`` without cutting a word (pure)."""
+    cells = [[header, *(row[i] for row in rows)] for i, header in enumerate(headers)]
+    longest = sum(max(len(word) for cell in column for word in cell.split()) for column in cells)
+    return longest <= room(width, len(headers))
+
+
+def word_records(title: str, headers: list[str], rows: list[list[str]]) -> list[str]:
+    """The table as lines, for a terminal too narrow for it: each row's first cell, then
+    its other cells each after its column's name, so no word is cut and every name is the
+    table's (pure)."""
+    lines = [title]
+    for row in rows:
+        lines.append("")
+        lines.append(row[0])
+        lines.extend(
+            f"  {header}: {cell}" for header, cell in zip(headers[1:], row[1:], strict=True)
+        )
+    return lines
 
 
 def _print(
@@ -198,7 +226,7 @@ def _print(
         console.print(line, markup=False)
     simulated = simulated_share(report)
     headers = [
-        text(f"cli.report.column.{key}")
+        text(f"pilot.{key}")
         for key in ("kpi", "predicted", "conventional", "difference", "n_per_arm",
                     "needed_per_arm", "verdict")
     ]  # fmt: skip
@@ -218,7 +246,12 @@ def _print(
                 verdict_words(text, kpi, simulated),
             ]
         )
-    console.print(word_table(text("pilot.subtitle"), headers, rows, console.width))
+    if fits(headers, rows, console.width):
+        console.print(word_table(text("pilot.subtitle"), headers, rows, console.width))
+    else:
+        for line in word_records(text("pilot.subtitle"), headers, rows):
+            console.print(line, markup=False, highlight=False)
+        console.print()
     methods = dict.fromkeys(
         text(f"pilot.method.{k['key']}", resamples=BOOTSTRAP_RESAMPLES) for k in kpis
     )

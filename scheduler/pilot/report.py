@@ -440,7 +440,8 @@ def pilot_report_from_store(
     or the simulated requests (``kind``; None: :func:`split_rows` chooses)."""
     tz = ZoneInfo(zone)
     rows = pilot_rows(store, since, until, kind)
-    first = min((r.created_at for arm in rows.arms.values() for r in arm), default=None)
+    created = [r.created_at for arm in rows.arms.values() for r in arm]
+    first, last = min(created, default=None), max(created, default=None)
     window: dict[str, Any] = {
         # 0: from the pilot's first request (no --since given).
         "since": (
@@ -454,6 +455,11 @@ def pilot_report_from_store(
         "first_request": None
         if first is None
         else datetime.fromtimestamp(first, tz).isoformat(timespec="seconds"),
+        # The newest, to the microsecond: the console says whether the pilot was switched
+        # on after it started (web.pilot_state), a second's rounding would hide it.
+        "last_request": None
+        if last is None
+        else datetime.fromtimestamp(last, tz).isoformat(timespec="microseconds"),
     }
     return pilot_report(
         rows,
