@@ -89,8 +89,12 @@ async def test_the_pilot_s_money_terms_have_two_decimals_and_danish_names(
 ) -> None:
     pages = await console_pages(console_settings("da"), console_db, ["/pilot"])
     terms = pages["/pilot"].split('id="pilot-terms">')[1].split("</ul>")[0]
-    amounts = re.findall(r"<li>(?:sparet|ekstra omsætning|investering) (-?[\d.,]+) DKK:", terms)
-    assert len(amounts) == 3 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
+    # The saving with its range (three amounts), the extra revenue; no investment is set.
+    saved = terms.split('<li id="pilot-saved">sparet ')[1].split(":")[0]
+    extra = terms.split("<li>ekstra omsætning ")[1].split(":")[0]
+    amounts = re.findall(r"(-?[\d.,]+) DKK", saved + " " + extra)
+    assert len(amounts) == 4 and all(re.fullmatch(r"-?[\d.]+,\d\d", a) for a in amounts), amounts
+    assert "<li>investering ikke angivet: " in terms
     assert "/ 60 \u00d7 prisen på en agenttime</li>" in terms
     # The agent hour with its currency: the default is a Danish agent's, 350 DKK, not 35.
     assert (
@@ -198,7 +202,10 @@ async def test_the_pilot_s_amounts_say_their_currency(
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
         assert re.fullmatch(amount, cells[3]) and re.fullmatch(amount, cells[4]), cells
     terms = page.split('id="pilot-terms">')[1].split("</ul>")[0]
-    assert len(re.findall(rf"<li>[^<:]+ {amount}: ", terms)) == 3, terms
+    # The saving with its range, and the extra revenue (no investment is set).
+    saved = terms.split('<li id="pilot-saved">')[1].split("</li>")[0]
+    assert len(re.findall(amount, saved)) == 3, saved
+    assert len(re.findall(rf"<li>[^<:]+ {amount}: ", terms)) == 1, terms
 
 
 def _simulated(store: SqliteStore, now: float, first_id: int = 100, count: int = 3) -> None:

@@ -196,7 +196,7 @@ DANISH = {
         "konklusion",
         "+30,0 %-point [-11,8; +60,1]",
         "(+5 procentpoint fra 30 %)",
-        "(-0,3 forsøg)",
+        "(0,3 færre forsøg)",  # the effect in words: no bare minus
         "percentil-bootstrap over tilbagekald, 2000 gentagelser",
         "Økonomi",
         "det første pilottilbagekald",  # no pilot set in these settings
@@ -235,7 +235,7 @@ async def test_english_pages_are_as_before(console_db: AsyncStore) -> None:
     assert "Plan and why" in pages["/requests/5"] and ">Mon<" in pages["/requests/5"]
     assert "+30.0 pts [-11.8, +60.1]" in pages["/pilot"]
     # As `spillway report pilot` says them.
-    assert "(+5 points from 30%)" in pages["/pilot"] and "(-0.3 attempts)" in pages["/pilot"]
+    assert "(+5 points from 30%)" in pages["/pilot"] and "(0.3 fewer attempts)" in pages["/pilot"]
     methods = "Newcombe hybrid score interval (Wilson); delta method for each ratio"
     assert methods in pages["/pilot"]
 

@@ -110,14 +110,14 @@ def test_settings_are_said_in_words_with_their_names_as_hints(
             "da",
             "En agenttime koster 350,00 DKK med alle omkostninger (indstilling: "
             f"{ROI}.staff_cost_per_hour); et forsøg tager 6,75 min agenttid",
-            "investering 0,00 DKK: hvad den forudsagte planlægning har kostet (indstilling: "
+            "investering ikke angivet: hvad den forudsagte planlægning har kostet (indstilling: "
             f"{ROI}.investment)",
         ),
         (
             "en",
             "An agent's hour costs DKK 350.00, all costs included (setting: "
             f"{ROI}.staff_cost_per_hour); an attempt takes 6.75 min of agent time",
-            f"investment DKK 0.00: what predicted timing has cost (setting: {ROI}.investment)",
+            f"investment not set: what predicted timing has cost (setting: {ROI}.investment)",
         ),
     ],
 )

@@ -99,7 +99,7 @@ def test_the_hand_counted_pilot(config: Path, store: SqliteStore) -> None:
     assert primary["n_needed_per_arm"] == 1377  # from the conventional arm's 30 %, +5 points
     assert primary["enough"] is False
     assert primary["verdict"] is None
-    assert primary["verdict_text"] == "no verdict: the interval covers 0"
+    assert primary["verdict_text"] == "the difference may be chance"
     within, attempts, hours = report["secondary"]
     assert (within["predicted"], within["conventional"]) == (0.8, 0.5)
     assert within["interval"][0] < 0 < within["interval"][1] and within["verdict"] is None
@@ -346,10 +346,15 @@ def test_the_money_line_gives_the_configured_terms(config: Path, store: SqliteSt
     seed_pilot(store, time.time())
     result = CliRunner().invoke(app, ["--config", str(config), "report", "pilot"])
     assert result.exit_code == 0, result.output
-    money = report_json(config)["money"]["terms"]
-    # Every amount with the shop's currency (shop.currency: DKK, the shop is in Denmark).
+    found = report_json(config)["money"]
+    money, (low, high) = found["terms"], found["intervals"]["saved_cost"]
+    # Every amount with the shop's currency (shop.currency: DKK, the shop is in Denmark); the
+    # saving with its range, said as possibly chance when the range includes 0.
+    saved = f"DKK {money['saved_cost']:,.2f}"
+    ends = f"(between DKK {low:,.2f} and DKK {high:,.2f})"
+    said = f"{saved}, but it may be chance {ends}" if low <= 0 <= high else f"{saved} {ends}"
     assert (
-        f"saved cost DKK {money['saved_cost']:.2f}, extra revenue DKK "
+        f"saved cost {said}, extra revenue DKK "
         f"{money['extra_revenue']:.2f}; investment DKK 50.00" in " ".join(result.output.split())
     )
 
@@ -435,9 +440,9 @@ def test_the_report_is_in_the_admin_s_language(
     assert text.percent(0.6, 1) in shown and text.percent(0.3, 1) in shown
     interval = "+30.0 pts [-11.8, +60.1]" if language == "en" else "+30,0 %-point [-11,8; +60,1]"
     assert interval in shown
-    english = ("Pilot: requests created", "KPI", "no verdict", "conventional", "Opted out")
+    english = ("Pilot: requests created", "KPI", "may be chance", "conventional", "Opted out")
     if language == "da":
         assert not [word for word in english if word in shown]
         assert "forudsagt" in shown and "konventionel" in shown
     # --json keeps its codes: no words of the language.
-    assert report_json(config)["primary"]["verdict_text"] == "no verdict: the interval covers 0"
+    assert report_json(config)["primary"]["verdict_text"] == "the difference may be chance"

@@ -190,7 +190,8 @@ def test_the_evidence_table_cuts_no_word_at_80_columns(
     # Too narrow for the table in the Pilot page's column names: each KPI, then each
     # figure after its column's name, whole.
     output = _report(config, monkeypatch, width=80)
-    evidence = output.split(text("pilot.subtitle"))[1].split(text("pilot.methods"))[0]
+    # The evidence: from the subtitle to the money table (its formula is its caption).
+    evidence = output.split(text("pilot.subtitle"))[1].split(text("pilot.formula"))[0]
     assert "…" not in evidence and "┏" not in evidence
     lines = evidence.splitlines()
     for key in COLUMNS[1:]:
@@ -211,8 +212,10 @@ def test_a_column_the_intro_names_is_one_the_table_has(language: str) -> None:
     # The Danish intro explained "nødvendigt pr. gruppe" over a column "behov pr. gruppe".
     text = load_console_text(language)
     intro = text("pilot.intervals", confidence="", power="", setting="")
-    headers = {text(f"pilot.{key}") for key in (*COLUMNS, "verdict")}
-    assert set(re.findall(r'"([^"]+)"', intro)) <= headers
+    headers = {text(f"pilot.{key}").casefold() for key in (*COLUMNS, "verdict")}
+    named = re.findall(r'"([^"]+)"|„([^“]+)“', intro)
+    assert named  # each language's intro names a column, in its own quotation marks
+    assert {(plain or low).casefold() for plain, low in named} <= headers
 
 
 @pytest.mark.parametrize("code", LANGUAGES)

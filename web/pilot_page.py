@@ -40,6 +40,7 @@ from scheduler.pilot.report import (
 )
 from scheduler.pilot.roi_text import ROI_SETTINGS, staff_hour_words
 from scheduler.pilot.stats import BOOTSTRAP_RESAMPLES
+from scheduler.pilot.verdict import pilot_verdict
 from spillway.console_text import ConsoleText
 from spillway.settings import Settings
 from spillway.storage import AsyncStore
@@ -59,6 +60,13 @@ from web.pilot_summary import (
     waiting_words,
     with_unit,
     zero_median_words,
+)
+from web.pilot_verdict_words import (
+    costs_words,
+    money_words,
+    needed_words,
+    pace_words,
+    saved_words,
 )
 
 
@@ -113,22 +121,26 @@ def in_short(
     primary: dict[str, Any],
     simulated: str = "none",
     waiting: dict[str, int] | None = None,
+    costs: str = "",
 ) -> str:
-    """The primary KPI's verdict as one sentence for a team lead: does the timing pay,
-    is it proven, and if not, how many callbacks it takes. Drawn from simulated requests
+    """The primary KPI's verdict as one sentence for a team lead: what it showed (more or
+    fewer customers reached at the first attempt; never "pays", which only the ROI says),
+    is it proven, and if not, how many callbacks it takes and how long that is; with
+    ``costs`` (:func:`web.pilot_verdict_words.costs_words`) beside a better first attempt,
+    the mixed sentence that names them. Drawn from simulated requests
     (``simulated``: :func:`simulated_share`), it first says the figures are simulated:
     a team lead who reads only this line must not take "pays" as a finding. ``waiting``
     (:func:`all_waiting`): every request waits for its first call, so it says that."""
     if waiting is not None:
         said = waiting_sentence(text, "pilot.in_short.none_called", waiting)
     else:
-        said = _verdict_sentence(text, primary)
+        said = _verdict_sentence(text, primary, costs)
     if simulated == "none":
         return said
     return text(f"pilot.in_short.simulated_{simulated}", said=said)
 
 
-def _verdict_sentence(text: ConsoleText, primary: dict[str, Any]) -> str:
+def _verdict_sentence(text: ConsoleText, primary: dict[str, Any], costs: str = "") -> str:
     n = primary["n"]
     counts = {
         "n_predicted": text.number(n["predicted"]),
@@ -141,6 +153,8 @@ def _verdict_sentence(text: ConsoleText, primary: dict[str, Any]) -> str:
         for arm in ("predicted", "conventional")
     }
     if primary["verdict"] == "predicted better":
+        if costs:
+            return text("pilot.in_short.mixed", **rates, costs=costs)
         return text("pilot.in_short.better", **rates)
     if primary["verdict"] == "predicted worse":
         return text("pilot.in_short.worse", **rates)
@@ -152,20 +166,32 @@ def _verdict_sentence(text: ConsoleText, primary: dict[str, Any]) -> str:
         **counts,
         needed=text.number(primary["n_needed_per_arm"]),
         effect=effect_words(text, primary["detectable_effect"]),
+        pace=pace_words(text, primary),
     )
 
 
-def summary(text: ConsoleText, report: dict[str, Any]) -> str:
-    """The Pilot page's and `spillway report pilot`'s "In short": the primary KPI's verdict
-    (:func:`in_short`), where predicted timing did worse (the losses beside the win), the
-    requests still waiting for their first call, and, when it says how many callbacks it
-    takes, where the rate that number starts from comes from."""
+def summary(text: ConsoleText, report: dict[str, Any], currency: str | None = None) -> str:
+    """The Pilot page's and `spillway report pilot`'s "In short": what the primary KPI
+    showed (:func:`in_short`), mixed with the KPIs significantly worse beside a better
+    first attempt (:mod:`scheduler.pilot.verdict`), the other losses, whether it pays
+    (the ROI and its range, in ``currency``; None: not said), the requests still waiting
+    for their first call, and, when it says how many callbacks it takes, where the rate
+    that number starts from comes from."""
     primary = report["primary"]
     waiting = all_waiting(report)
-    said = [in_short(text, primary, simulated_share(report), waiting)]
+    verdict = pilot_verdict(report)
+    costs = costs_words(text, report["secondary"]) if verdict.headline == "mixed" else ""
+    said = [in_short(text, primary, simulated_share(report), waiting, costs)]
     if primary["verdict"] is None and primary["interval"] and primary["n_needed_per_arm"]:
         said.append(baseline_words(text, [primary]))  # the "from 23 %" just said
-    said.append(trade_offs(text, report["secondary"]))
+    # The losses not already named in the mixed sentence.
+    said.append(
+        trade_offs(
+            text, [k for k in report["secondary"] if k["key"] not in verdict.costs or not costs]
+        )
+    )
+    if currency is not None and waiting is None:
+        said.append(money_words(text, report["money"], verdict.money, currency))
     if waiting is None:  # else the first sentence said how many wait
         said.append(waiting_words(text, report["arms"]))
     return " ".join(part for part in said if part)
@@ -309,7 +335,11 @@ def _pays_sentence(
     if more == 0:  # enough callbacks, and still no difference the size looked for
         return text("overview.pilot.no_difference", **(said | counts))
     return text(
-        "overview.pilot.too_early", **said, more=text.number(more), needed=text.number(needed)
+        "overview.pilot.too_early",
+        **said,
+        more=text.number(more),
+        needed=text.number(needed),
+        pace=pace_words(text, primary),
     )
 
 
@@ -367,6 +397,8 @@ def effect_words(text: ConsoleText, effect: str, short: bool = False) -> str:
         found = pattern.match(effect)
         if found:
             size, *base = found.groups()
+            if key != "pilot.effect.points":  # "0.3 fewer attempts": the words carry the sign
+                size = size.lstrip("+-")
             baseline = text("format.percent", value=base[0]) if base else ""
             if short and key == "pilot.effect.points":
                 key = "pilot.effect.points_short"
@@ -448,8 +480,13 @@ def pilot_routes(settings: Settings, store: AsyncStore, figures: FigureCache) ->
                 "overview_days": ""
                 if since or bad_window
                 else overview_days_link(text, zone, time.time()),
-                "in_short": summary(text, report) if pilot_set or drawn else "",
-                "effect": lambda kpi: effect_words(text, kpi["detectable_effect"]),
+                "in_short": summary(text, report, settings.shop.currency)
+                if pilot_set or drawn
+                else "",
+                "needed": lambda kpi: needed_words(
+                    text, kpi, effect_words(text, kpi["detectable_effect"])
+                ),
+                "saved": saved_words(text, report["money"], settings.shop.currency),
                 # How each KPI's interval is counted, each method once.
                 "methods": list(
                     dict.fromkeys(

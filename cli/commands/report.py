@@ -53,6 +53,7 @@ from web.pilot_summary import (
     with_unit,
     zero_median_words,
 )
+from web.pilot_verdict_words import needed_words, saved_words
 
 app = typer.Typer(help="Reports over the database.", no_args_is_help=True)
 console = Console()
@@ -71,7 +72,7 @@ def money_terms(text: ConsoleText, money: dict[str, Any], currency: str) -> str:
             if roi["lead_value"] > 0
             else text("cli.report.no_lead_value", setting=f"{ROI_SETTINGS}.lead_value")
         )
-        counted = f"{text('pilot.saved_cost')} {text.money(terms['saved_cost'], currency)}, {extra}"
+        counted = f"{text('pilot.saved_cost')} {saved_words(text, money, currency)}, {extra}"
     invested = (
         f"{text('pilot.investment')} {text.money(terms['investment'], currency)}"
         if terms["investment"] > 0
@@ -97,10 +98,12 @@ def _shown_since(
         return start_words(text, pilot_set, first)
 
 
-def before_the_verdicts(text: ConsoleText, report: dict[str, Any], pilot_set: bool) -> list[str]:
+def before_the_verdicts(
+    text: ConsoleText, report: dict[str, Any], pilot_set: bool, currency: str | None = None
+) -> list[str]:
     """What must be read before the verdicts, as the Pilot page says it: that no pilot is
     set and how to start one, which requests were left out, how many of the requests are
-    simulated, and the page's "In short" (pure)."""
+    simulated, and the page's "In short" (whether it pays in ``currency``) (pure)."""
     said = []
     if not pilot_set:
         said.append(text("pilot.no_pilot", setting=in_brackets("callbacks.pilot.share_predicted")))
@@ -119,16 +122,19 @@ def before_the_verdicts(text: ConsoleText, report: dict[str, Any], pilot_set: bo
     drawn = sum(report["arms"][arm]["requests"] for arm in ("predicted", "conventional"))
     if pilot_set or drawn:
         title = text("pilot.in_short.title")
-        said.append(f"{title}: {summary(text, report)}")
+        said.append(f"{title}: {summary(text, report, currency)}")
     return said
 
 
 def after_the_table(text: ConsoleText, report: dict[str, Any]) -> list[str]:
-    """What the Pilot page says under its table: the requests still waiting, where each
-    rate's sample size starts from, and why a median of 0.00 h is none (pure)."""
+    """What the Pilot page says under its table: the requests still waiting, what the
+    table's "≈ N weeks" means, where each rate's sample size starts from, and why a
+    median of 0.00 h is none (pure)."""
     kpis = [report["primary"], *report["secondary"]]
+    paced = any(k.get("weeks_needed") is not None and not k.get("enough") for k in kpis)
     said = [
         waiting_words(text, report["arms"]),
+        text("pilot.pace.note") if paced else "",
         baseline_words(text, kpis),
         zero_median_words(text, kpis),
     ]
@@ -221,8 +227,9 @@ def _print(
         power=text.percent(report["power"]),
         setting=in_brackets("callbacks.pilot.evidence"),
     )
-    console.print(f"[bold]{escape(text('pilot.title'))}[/]: {escape(window)} {escape(intervals)}")
-    for line in before_the_verdicts(text, report, pilot_set):
+    ranges = text("pilot.ranges_note")
+    console.print(f"[bold]{escape(text('pilot.title'))}[/]: {escape(window)} {escape(ranges)}")
+    for line in before_the_verdicts(text, report, pilot_set, currency):
         console.print(line, markup=False)
     simulated = simulated_share(report)
     headers = [
@@ -233,7 +240,6 @@ def _print(
     rows = []
     for kpi in kpis:
         primary = f" ({text('pilot.primary')})" if kpi is report["primary"] else ""
-        needed = kpi["n_needed_per_arm"]
         rows.append(
             [
                 text(f"pilot.kpis.{kpi['key']}") + primary,
@@ -241,8 +247,9 @@ def _print(
                 _shown(text, kpi["key"], kpi["conventional"]),
                 with_unit(text, kpi["key"], localised(text, shown_difference(kpi))),
                 f"{text.number(kpi['n']['predicted'])} / {text.number(kpi['n']['conventional'])}",
-                f"{'-' if needed is None else text.number(needed)} "
-                f"({effect_words(text, kpi['detectable_effect'], short=True)})",
+                needed_words(
+                    text, kpi, effect_words(text, kpi["detectable_effect"], short=True), short=True
+                ),
                 verdict_words(text, kpi, simulated),
             ]
         )
@@ -257,14 +264,15 @@ def _print(
     )
     for line in after_the_table(text, report):
         console.print(line, markup=False)
-    console.print(f"{text('pilot.methods')} {'; '.join(methods)}", markup=False)
     out = report["opted_out"]
     console.print(
         text(
             "pilot.opted_out",
             requests=text.count("count.requests", out["requests"]),
             rate=_shown(text, "contact_rate", out["contact_rate"]),
-        ),
+        )
+        if out["requests"]
+        else text("pilot.opted_out_none"),
         markup=False,
     )
     money = report["money"]
@@ -281,7 +289,7 @@ def _print(
         if m.get("baseline"):
             roi = text("pilot.baseline")
         else:
-            roi = "-" if m["roi"] is None else text.percent(m["roi"], 1)
+            roi = text("pilot.roi_none") if m["roi"] is None else text.percent(m["roi"], 1)
         cpc = "-" if m["cost_per_callback"] is None else text.number(m["cost_per_callback"], 2)
         arm_word = text(f"policy.{policy_word(arm)}")
         cells = (arm_word, text.number(m["callbacks"]), text.number(m["attempts"]), cpc, roi)
@@ -292,13 +300,22 @@ def _print(
         if line:
             console.print(line, markup=False, soft_wrap=True)
     shadow = report["shadow"]
+    shadow_methods = ""
     if shadow and shadow["requests"]:
-        console.print(shadow_words(text, shadow), markup=False, soft_wrap=True)
+        said, shadow_methods = shadow_words(text, shadow)
+        console.print(said, markup=False, soft_wrap=True)
+    # How it is calculated, last: the plain words above are what a team lead acts on.
+    console.print(f"[bold]{escape(text('pilot.how'))}[/]")
+    console.print(intervals, markup=False)
+    console.print(f"{text('pilot.methods')} {'; '.join(methods)}", markup=False)
+    if shadow_methods:
+        console.print(f"{text('pilot.shadow')}: {shadow_methods}.", markup=False)
 
 
-def shadow_words(text: ConsoleText, shadow: dict[str, Any]) -> str:
+def shadow_words(text: ConsoleText, shadow: dict[str, Any]) -> tuple[str, str]:
     """The shadow plans' line as the Pilot page words it: what conventional attempts
-    reached and what the predicted plan would have."""
+    reached and what the predicted plan would have; and apart, how that was estimated
+    (for "How this is calculated" at the end, as on the page)."""
     rate = partial(_shown, text, "rate")
     interval = shadow.get("interval")
     bracket = (
@@ -319,7 +336,7 @@ def shadow_words(text: ConsoleText, shadow: dict[str, Any]) -> str:
         observed=rate(shadow["conventional_observed"]),
         expected=rate(shadow["conventional_expected"]),
     )
-    return f"{text('pilot.shadow')}: {observed} {rate(shadow['estimate'])}{bracket} ({methods})."
+    return f"{text('pilot.shadow')}: {observed} {rate(shadow['estimate'])}{bracket}.", methods
 
 
 def _moment(option: str, raw: str, zone: str) -> float:

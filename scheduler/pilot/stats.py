@@ -13,6 +13,9 @@ Pure functions over numbers, tested against hand-computed values
   method's variance for each arm and a normal (Welch-type, unequal
   variances) interval: it is a formula, so it can be checked by hand and
   costs nothing at 100,000 requests;
+- :func:`mean_difference`: the difference of two means with a normal
+  (Welch-type, unequal variances) interval: the money's per-callback gain,
+  which is a mean over requests, so a formula, like the ratio's;
 - :func:`bootstrap_difference`: a percentile bootstrap interval for the
   difference of any statistic of two independent samples (the median hours
   to contact has no simple variance); resampled requests, a fixed seed so
@@ -24,6 +27,7 @@ Pure functions over numbers, tested against hand-computed values
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -97,6 +101,17 @@ def ratio_difference(
     rb, vb = ratio_and_variance(top_b, bottom_b)
     half = _z(alpha) * math.sqrt(va + vb)
     return Interval(ra - rb - half, ra - rb + half)
+
+
+def mean_difference(a: Sequence[float], b: Sequence[float], alpha: float = 0.05) -> Interval:
+    """Interval of ``mean(a) - mean(b)``: normal, each mean's variance its own (n >= 2 each)."""
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("a mean's variance needs two values")
+    va = statistics.variance(a) / len(a)
+    vb = statistics.variance(b) / len(b)
+    d = statistics.fmean(a) - statistics.fmean(b)
+    half = _z(alpha) * math.sqrt(va + vb)
+    return Interval(d - half, d + half)
 
 
 Statistic = Callable[[NDArray[np.float64]], NDArray[np.float64]]

@@ -3,6 +3,10 @@
 `spillway simulate report --frontier` prints :func:`frontier_view` as a table
 and puts it in the HTML page beside its chart; every word comes from the
 language pack (``sim_frontier_*`` in ``spillway/languages/<code>/prompts.yaml``).
+The note under the table says what the table itself shows for the shortest
+against the longest patience (:func:`frontier_finding`), never a direction fixed
+in advance: one seed can show the opposite of five, and a note that contradicts
+the rows above it is believed by nobody; with one seed it says so.
 """
 
 from __future__ import annotations
@@ -43,6 +47,42 @@ def _label(pack: LanguagePack, point: FrontierPoint, current_hours: float | None
     return pack.say(key or "sim_frontier_row_patience", hours=shown)
 
 
+def _direction(shorter: float | None, longer: float | None, higher_is_more: bool = True) -> str:
+    """ "more", "fewer" or "same" for the shorter patience's figure against the longer's."""
+    if shorter is None or longer is None or round(shorter, 3) == round(longer, 3):
+        return "same"
+    return "more" if (shorter > longer) == higher_is_more else "fewer"
+
+
+def frontier_finding(pack: LanguagePack, frontier: Frontier) -> str:
+    """What the table shows for the shortest against the longest patience, from its own
+    figures (first-attempt contact and median time to contact), and, over one seed, that
+    the differences may be noise and how to run more ("" with fewer than two settings)."""
+    if len(frontier.points) < 2:
+        return ""
+    short, long = frontier.points[0], frontier.points[-1]
+    said = pack.say(
+        "sim_frontier_finding",
+        short=number(pack, short.patience_hours or 0, 0),
+        long=number(pack, long.patience_hours or 0, 0),
+        first=pack.say(
+            "sim_frontier_first_"
+            + _direction(short.first_attempt_contact_rate, long.first_attempt_contact_rate)
+        ),
+        first_short=percent(pack, short.first_attempt_contact_rate, 1),
+        first_long=percent(pack, long.first_attempt_contact_rate, 1),
+        time=pack.say(
+            "sim_frontier_time_"
+            + _direction(short.median_hours_to_contact, long.median_hours_to_contact)
+        ),
+        time_short=hours(pack, short.median_hours_to_contact),
+        time_long=hours(pack, long.median_hours_to_contact),
+    )
+    if len(frontier.seeds) == 1:
+        said += " " + pack.say("sim_frontier_one_seed", seed=frontier.seeds[0])
+    return said
+
+
 def frontier_view(
     pack: LanguagePack, frontier: Frontier, current_hours: float | None = None
 ) -> FrontierView:
@@ -77,6 +117,10 @@ def frontier_view(
             pack.say("sim_frontier_column_contact"),
         ),
         lines=lines,
-        note=pack.say("sim_frontier_note"),
+        note=" ".join(
+            part
+            for part in (pack.say("sim_frontier_note"), frontier_finding(pack, frontier))
+            if part
+        ),
         chart_x=pack.say("sim_frontier_chart_x"),
     )
