@@ -101,6 +101,15 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "topic_change_agent": (
         None, "handoff", ["ask_phone", "callback_confirm", "transfer"], []
     ),
+    # Asked when, a stock question instead, then no more: the goodbye says the callback
+    # booked stands, not the plain goodbye.
+    "topic_change_stock": (
+        None, "callback", ["ask_phone", "callback_confirm", "stock", "callback_recorded"], []
+    ),
+    # "I don't really know" when asked when: no preference, never "type your number".
+    "callback_not_sure": (
+        None, "callback", ["ask_phone", "callback_confirm", "repeat", "callback_recorded"], []
+    ),
     # A number said where it was to be typed: read back, used after the yes.
     "phone_spoken": (
         None,

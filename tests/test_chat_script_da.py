@@ -1,6 +1,6 @@
 """`spillway chat --language da --script FILE --json`: Danish scripted conversations.
 
-Nineteen flows written as Danish callers speak (tests/scripts_da), replayed through
+Twenty-one flows written as Danish callers speak (tests/scripts_da), replayed through
 the Danish pack's fallback classifier against a database seeded with `spillway demo
 seed` (which loads the Danish product and order-line names). Each must reach the
 same actions and outcome as its English counterpart in tests/test_chat_script.py:
@@ -67,7 +67,21 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
          "return_eligible_no_sms", "anything_else", "goodbye"],
         0,
     ),
-    "emneskift_lager": (None, "resolved", ["ask_phone", "callback_confirm", "stock", "goodbye"], 0),
+    # Farvellet siger, at tilbagekaldet står ved magt, ikke det almindelige farvel.
+    "emneskift_lager": (
+        None, "callback", ["ask_phone", "callback_confirm", "stock", "callback_recorded"], 0
+    ),
+    "emneskift_farvel": (
+        None,
+        "callback",
+        ["ask_phone", "callback_confirm", "ask_order_number", "confirm_order_number",
+         "order_status_general", "callback_recorded"],
+        0,
+    ),
+    # "Det ved jeg ikke rigtig": intet ønske om tid, aldrig "tast dit nummer".
+    "tilbageopkald_ved_ikke": (
+        None, "callback", ["ask_phone", "callback_confirm", "repeat", "callback_recorded"], 0
+    ),
     "emneskift_menneske": (None, "handoff", ["ask_phone", "callback_confirm", "transfer"], 0),
     "telefon_talt": (
         None,

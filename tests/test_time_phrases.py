@@ -40,7 +40,7 @@ def hours(ts: float | None) -> str | None:
         ("between 2 and 4", "Mon 14:00", "Mon 16:00", "today, between two and four"),
         ("tomorrow after 5 pm", "Tue 17:00", "Wed 00:00", "tomorrow after five"),
         ("any time is fine", None, None, "as soon as possible"),
-        ("as soon as possible", None, None, "as soon as possible"),
+        ("whenever", None, None, "as soon as possible"),
     ],
 )
 def test_windows(said: str, start: str | None, end: str | None, words: str) -> None:

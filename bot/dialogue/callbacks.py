@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.backends import CallbackRecorded, CallbackRequest, NumberKept
+from bot.dialogue.asap_request import AsapSteps
 from bot.dialogue.callback_cancel import cancels_callback
 from bot.dialogue.clock_time import clock_hour, first_slot
 from bot.dialogue.config import State
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 _CLOCK_WINDOW_S = 3600.0
 
 
-class CallbackSteps(DayClashSteps):
+class CallbackSteps(DayClashSteps, AsapSteps):
     """The callback flow; the state and helpers are declared in DialogueSteps (the days
     asked about in :class:`bot.dialogue.day_clash.DayClashSteps`)."""
 
@@ -120,6 +121,8 @@ class CallbackSteps(DayClashSteps):
             self.callback_id = moved
         self._callback_phone = phone
         self._callback_timing = await self.backends.callbacks.callback_timing(self.callback_id)
+        if await self._made_plain():  # "as soon as possible", said with the request
+            self._callback_timing = Timing.CONVENTIONAL.value
         await self._read_promise()
         if confirmed_when and window is not None:
             return self._callback_done()

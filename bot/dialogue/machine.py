@@ -400,6 +400,7 @@ class Dialogue(
         if purpose in ("callback", "callback_guess") and self._callback_window is None:
             # "Call me back this afternoon": the time named with the request.
             self._take_window(self._window_in(self._last_text), self._last_text)
+            self._take_asap(self._last_text)  # "ring mig op hurtigst muligt"
         known = self._known_phone or self.caller_phone
         phone = self.config.callable(known) if known else None
         if phone is not None and purpose == "callback_guess":
@@ -550,6 +551,10 @@ class Dialogue(
         return self._answers_when(event.text)
 
     def _goodbye(self) -> Reply:
+        if self.callback_id is not None and self._callback_phone is not None:
+            # A callback this call booked stands, whatever the caller asked about after
+            # it: every goodbye says so (the number and when), never the plain one.
+            return self._callback_done()
         self._finish(Outcome.RESOLVED if self._served else Outcome.HANGUP, "goodbye")
         text = say("goodbye", shop=self.config.shop_name)
         return Reply(text, "goodbye", end_call=True, cached_prefix=text)

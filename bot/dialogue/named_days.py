@@ -20,6 +20,10 @@ year's. A date said with a weekday it is not ("Monday the 12th", the 12th a
 Saturday) is either day: the date, with the named weekday nearest it as the
 ``clash`` (Monday the 14th), asked about, never one of them picked silently.
 
+"At the weekend" said at the weekend is the rest of this one, with the next one as
+the alternative (``instead``) for when the calling rules leave no time in it: said on a
+Sunday, with Sundays closed, it is next Saturday, not refused.
+
 "Next week" alone is next week's Monday, read back with its date and asked about
 (``check``), and moved on to the next day of that week when the calling rules
 close the Monday (``roll_days``). The words are tables in each language pack
@@ -31,7 +35,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -194,9 +198,15 @@ def named_day(
         named = NamedDay(f"next_week:{monday.isoformat()}", monday, monday, True, roll_days=6)
         return named, _cut(words, weeks)
     if g.weekend_re.search(words):
-        # Saturday and Sunday ahead; said at the weekend, the rest of this one.
+        # Saturday and Sunday ahead; said at the weekend, the rest of this one, or the
+        # next one when the calling rules leave no time in this one's rest (a closed
+        # Sunday: "i weekenden", said on a Sunday, is next Saturday, never refused).
         sunday = today + timedelta(days=6 - today.weekday())
-        return NamedDay("weekend", first_day("weekend", today), sunday), words
+        this = NamedDay("weekend", first_day("weekend", today), sunday)
+        if today.weekday() < 5:
+            return this, words
+        following = NamedDay("weekend", sunday + timedelta(days=6), sunday + timedelta(days=7))
+        return replace(this, instead=following), words
     return _one("today", today), words
 
 

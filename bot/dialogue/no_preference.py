@@ -8,8 +8,9 @@ a time, as after silence, and the goodbye says when to expect the call
 (:mod:`bot.dialogue.callbacks`).
 
 Whole answers only: the pack's ``grammar.yaml``, ``no_preference``, compared without
-punctuation, case or hesitations ("øh, det ved jeg ikke"); "I don't know if tomorrow
-works" is not one.
+punctuation, case or hesitations ("øh, det ved jeg ikke"), nor the words that only soften
+it (``no_preference_softeners``: "det ved jeg ikke rigtig", "I don't really know"); "I
+don't know if tomorrow works" is not one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ def _pattern(language: str) -> re.Pattern[str]:
     return re.compile(phrase_choice(language, "no_preference"))
 
 
+@functools.cache
+def _softeners(language: str) -> re.Pattern[str]:
+    """The pack's softening words, whole words (read once)."""
+    return re.compile(rf"\b(?:{phrase_choice(language, 'no_preference_softeners')})\b")
+
+
 def no_preference(text: str, language: str) -> bool:
     """Whether ``text`` is only "I don't know" or "I don't mind" to a question of when."""
-    return _pattern(language).fullmatch(said_words(without_hesitations(text, language))) is not None
+    words = said_words(without_hesitations(text, language))
+    if _pattern(language).fullmatch(words) is not None:
+        return True
+    plain = " ".join(_softeners(language).sub(" ", words).split())
+    return _pattern(language).fullmatch(plain) is not None

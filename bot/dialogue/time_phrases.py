@@ -1,12 +1,15 @@
 """When a caller wants to be called back, from what they say: a window in their local time.
 
-"this afternoon", "tomorrow morning", "after five", "not before ten",
-"before noon", "at three", "this evening", "in two hours", "any time" / "as
-soon as possible", "today" alone (the rest of today: :func:`rest_of_today`), a
+"this afternoon", "tomorrow morning", "late in the afternoon", "after five", "not
+before ten", "before noon", "at three", "at half past two" (a time with its minutes:
+:mod:`bot.dialogue.spoken_clock`), "this evening", "in two hours", "any time" ("as
+soon as possible" is a plain callback, not a window: :mod:`bot.dialogue.plain_callback`),
+"today" alone (the rest of today: :func:`rest_of_today`), a
 named day ("on Monday afternoon", "at the weekend", "not today": any time from
 tomorrow, "the day after tomorrow", "the 12th": the days are
 :mod:`bot.dialogue.named_days`); in Danish "i eftermiddag", "i morgen
-formiddag", "efter klokken fem", "om to timer", "hurtigst muligt", "i dag", "på
+formiddag", "mandag morgen", "i morgen sidst på dagen", "i morgen klokken halv tre",
+"efter klokken fem", "om to timer", "når som helst", "i dag", "på
 mandag", "i weekenden", "ikke i dag", "i overmorgen", "den 12.". :func:`callback_window`
 is a pure function of the words, the moment, the time zone and the language;
 :func:`say_window` words a window back ("this afternoon, between two and
@@ -19,7 +22,8 @@ afternoon"; the hours are the pack's, on its clock: reading.yaml's ``clock``).
 December", and asked about) and today's carries next week's as ``instead``, for
 when the calling rules leave no time today (:mod:`bot.dialogue.window_fit`).
 
-The words are tables in each language pack (``grammar.yaml``, ``time``); the
+The words are tables in each language pack (``grammar.yaml``, ``time``); a part of
+the day's words are whole words ("juleaften" is no "i aften"); the
 rules (a part of the day, after, before, at, between, in N hours, any time,
 tomorrow) are the same for every language.
 """
@@ -41,6 +45,7 @@ from bot.dialogue.named_days import (
     time_list,
     time_table,
 )
+from bot.dialogue.spoken_clock import bare_clock, clock_digits
 from bot.nlu.data import DEFAULT_LANGUAGE, grammar_doc
 from spillway.errors import NluError
 from spillway.language_pack import load_pack
@@ -56,7 +61,7 @@ class CallbackWindow:
     not_before: float | None
     not_after: float | None
     words: str  # the window as the bot says it back
-    any_time: bool = False  # "any time", "as soon as possible": no preference
+    any_time: bool = False  # "any time", "whenever": no preference (the model times it)
     # What the words named, to say a clipped window back (bot/dialogue/window_fit.py):
     # "today", "tomorrow", "weekday:N" (0 Monday), "weekend", "not_today" (from
     # tomorrow), "today_weekday:N" or a date ("on_date:2026-12-14": named_days.py)
@@ -86,7 +91,7 @@ class TimeGrammar:
 
     hours: dict[str, int]
     parts: dict[str, tuple[int, int]]
-    part_words: tuple[tuple[str, str], ...]  # (surface word, part), in match order
+    part_words: tuple[tuple[re.Pattern[str], str], ...]  # (its words, part), in match order
     part_say: dict[str, dict[str, str]]  # part -> "today", "day", "span" -> as said back
     unplaced_re: re.Pattern[str]  # a time named that the rules here cannot place
     today_re: re.Pattern[str]  # "today" said ("call me back today"): the rest of today
@@ -99,6 +104,7 @@ class TimeGrammar:
     in_hours_re: re.Pattern[str]
     in_hours_numbers: dict[str, float]
     clock_re: re.Pattern[str]  # an answer that is only a time in digits ("kl. 14", "2 pm")
+    bare_clock_re: re.Pattern[str]  # a time with minutes and no word before it ("i morgen 14:30")
 
     @classmethod
     def from_tables(cls, t: dict[str, object]) -> TimeGrammar:
@@ -108,7 +114,14 @@ class TimeGrammar:
             parts = {
                 str(k): (int(v["hours"][0]), int(v["hours"][1])) for k, v in parts_table.items()
             }
-            part_words = tuple((str(w), str(k)) for k, v in parts_table.items() for w in v["words"])
+            # Whole words: "juleaften" is no "aften", "eve" no "evening".
+            part_words = tuple(
+                (
+                    re.compile(rf"(?<!\w)(?:{_alternatives([str(w) for w in v['words']])})(?!\w)"),
+                    str(k),
+                )
+                for k, v in parts_table.items()
+            )
             part_say = {
                 str(k): {form: str(v[form]) for form in ("today", "day", "span")}
                 for k, v in parts_table.items()
@@ -145,6 +158,7 @@ class TimeGrammar:
                     str(k): float(v) for k, v in time_table(t, "in_hours_numbers").items()
                 },
                 clock_re=re.compile(clock),
+                bare_clock_re=bare_clock(prefix, str(t["hour_suffix"])),
             )
         except (KeyError, IndexError, TypeError, ValueError, re.error) as exc:
             raise NluError(f"bad time grammar: {exc}") from exc
@@ -196,7 +210,7 @@ def callback_window(
     today = named.key == "today" and g.today_re.search(rest) is not None
     if g.any_re.search(words) and not today:
         return CallbackWindow(None, None, g.say["any_time"], any_time=True)
-    words = rest
+    words = clock_digits(rest, language)  # "halv tre" -> "2:30"
     if g.unplaced_re.search(words):
         return None  # "next month": not placed on a day (names_unplaced_time says so)
     hours = _hours(g, words, here, today=named.key == "today")
@@ -264,9 +278,11 @@ def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours
     start: float | None = None
     end: float | None = None
     around: float | None = None  # an hour named alone ("at two"): said as that hour
-    part = next((p for w, p in g.part_words if w in words), None)
+    part = next((p for said, p in g.part_words if said.search(words)), None)
     if part is not None:
         start, end = g.parts[part]
+    # An hour said with a morning ("kvart over syv i morgen tidlig") is that morning's.
+    afternoon = part is None or g.parts[part][0] >= 12
     # An hour named with the part ("at three this afternoon") is the caller's hour, not
     # the whole afternoon; an "after" or a "before" keeps the part's other end.
     part_only = part is not None
@@ -275,11 +291,11 @@ def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours
         opens = here.hour + here.minute / 60 + g.in_hours_numbers[m.group("n")]
         start, end = min(opens, 24.0), min(opens + 1, 24.0)
     elif (m := g.between_re.search(words)) is not None:
-        start = _hour(g, m.group(1), m.group(2), afternoon_default=True)
-        end = _hour(g, m.group(3), m.group(4), afternoon_default=True)
+        start = _hour(g, m.group(1), m.group(2), afternoon_default=afternoon)
+        end = _hour(g, m.group(3), m.group(4), afternoon_default=afternoon)
     else:
         if (m := g.after_re.search(words)) is not None:
-            start = _hour(g, m.group(2), m.group(3), afternoon_default=True)
+            start = _hour(g, m.group(2), m.group(3), afternoon_default=afternoon)
             end = end if end is not None and end > start else None
             words = words[: m.start()] + words[m.end() :]  # "not before ten" is no "before"
             part_only = False
@@ -287,10 +303,13 @@ def _hours(g: TimeGrammar, words: str, here: datetime, *, today: bool) -> _Hours
             end = _hour(g, m.group(2), m.group(3), afternoon_default=False)
             start = start if start is not None and start < end else None
             part_only = False
-        if (m := g.at_re.search(words)) is not None and (
-            part_only or (start is None and end is None)
-        ):
-            at = _hour(g, m.group(2), m.group(3), afternoon_default=True)
+        # "at half past two", or "2:30" alone (a time with its minutes needs no "at").
+        m = g.at_re.search(words)
+        said = (m.group(2), m.group(3)) if m is not None else None
+        if said is None and (bare := g.bare_clock_re.search(words)) is not None:
+            said = (bare.group(1), bare.group(2))
+        if said is not None and (part_only or (start is None and end is None)):
+            at = _hour(g, said[0], said[1], afternoon_default=afternoon)
             if part is not None and g.parts[part][0] >= 12 and at < 12:
                 at += 12  # "klokken elleve i aften" is 23:00, not 11:00
             start, end = max(at - 0.25, 0.0), min(at + 0.75, 24.0)
