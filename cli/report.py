@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -41,11 +43,25 @@ def print_checks(console: Console, checks: list[Check], text: ConsoleText | None
     if fixes:
         # Each on one unbroken line, to copy from any terminal width.
         console.print(t("cli.doctor.fixes"), markup=False)
-        for fix in dict.fromkeys(check.fix for check in fixes):  # each once, in order
+        for fix in fix_lines([check.fix for check in fixes]):
             console.print(f"  {fix}", markup=False, soft_wrap=True, highlight=False)
     ok = all(c.ok for c in checks)
     console.print(summary_line(checks, t))
     return ok
+
+
+def fix_lines(fixes: list[str]) -> list[str]:
+    """The fixes to run, each once, in order (pure). A fix that opens with a command
+    another fix is ("`spillway pbx sandbox up` creates one for the sandbox" beside
+    "spillway pbx sandbox up") is that command: the list said the same command twice in
+    other words. One that names a command on its way to another step ("set
+    sms.gateway_url, then restart `spillway serve`") is kept whole."""
+    bare = {fix for fix in fixes if "`" not in fix}
+    said = []
+    for fix in fixes:
+        opens = re.match(r"`([^`]+)`", fix)
+        said.append(opens.group(1) if opens and opens.group(1) in bare else fix)
+    return list(dict.fromkeys(said))
 
 
 def summary_line(checks: list[Check], t: ConsoleText) -> str:

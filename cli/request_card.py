@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cli.terminal_text import shown
+from scheduler.stored_promise import promise_spoken
 from scheduler.timing.choice import policy_word
 from scheduler.timing.explain import TIMING_REASONS, Promise
 from scheduler.timing.plan_reason import reason_words
@@ -50,14 +51,21 @@ def code_word(text: ConsoleText, group: str, code: str) -> str:
     return text.strings.get(f"{group}.{code}", code)
 
 
-def timing_words(timing: str, timing_reason: str | None, text: ConsoleText) -> str:
-    """Which timing a request has and why, in the pack's words."""
+def timing_words(
+    timing: str, timing_reason: str | None, text: ConsoleText, *, to_customer: bool = False
+) -> str:
+    """Which timing a request has and why, in the pack's words; ``to_customer``: said to
+    the customer (`callbacks explain`), whose own choice is "you asked", not "the
+    customer asked" among sentences that call them "you"."""
     timing = "conventional" if timing == "traditional" else timing
     reason = timing_reason if timing_reason in TIMING_REASONS else "unknown"
+    said = f"timing_reason.{reason}"
+    if to_customer and f"{said}_you" in text.strings:
+        said += "_you"
     return text(
         "request.timing_value",
         timing=code_word(text, "policy", timing),
-        reason=text(f"timing_reason.{reason}"),
+        reason=text(said),
     )
 
 
@@ -140,7 +148,9 @@ def request_card(
     line("timing", shown(timing_words(planned.timing, planned.timing_reason, t)))
     line("window", window)
     line("customer_zone", shown(row.get("timezone") or "-"))
-    line("deadline", t("cli.show.deadline_value", when=moment(planned.promised_by, zone)))
+    # A deadline no caller was told is the shop's aim, not a promise (stored_promise).
+    deadline = "deadline_value" if promise_spoken(row) else "deadline_aim_value"
+    line("deadline", t(f"cli.show.{deadline}", when=moment(planned.promised_by, zone)))
     line("expires", _expiry(planned, zone, t))
     # The words `callbacks explain` says; its times are in the customer's zone.
     plan = " ".join(planned.timeline)

@@ -14,16 +14,43 @@ to answer (on a consumer world, half of its first calls came after the deadline'
 hour), but it never plans a first call after that day ends
 (:func:`scheduler.timing.slot_policy.first_call_by`), so "when you're most likely to
 answer, today at the latest" is what it keeps.
+
+Only a caller is told the promise: the bot reads it back and the keypad menu plays it
+(:data:`SPOKEN_SOURCES`). A request from the API, a CSV file, the menu's spool (its
+fixed thank-you names no time) or the simulator carries the same deadline, but as the
+shop's aim, not a word given to anyone: :func:`promise_spoken` tells the two apart, so
+that `callbacks show` and the console's request page say "the aim is" for those.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from scheduler.requests import RequestSource
 from scheduler.rule_facts import promise_times
 from scheduler.rules import CallingRules
 from scheduler.timing.choice import Timing, planned_timing
 from spillway.storage import Row, Transaction
+
+# The doors whose caller hears the promise read back (see the module's text).
+SPOKEN_SOURCES = frozenset({RequestSource.BOT.value, RequestSource.MENU.value})
+
+
+def promise_spoken(row: Mapping[str, Any]) -> bool:
+    """Whether a caller was told the request's first-call deadline (pure): it came in by
+    a door in :data:`SPOKEN_SOURCES`, or such a caller's request joined it (the merge
+    history in its context, :func:`scheduler.intake.record`), and was read its promise."""
+    if row.get("source") in SPOKEN_SOURCES:
+        return True
+    try:
+        context = json.loads(row.get("context") or "{}")
+    except (TypeError, ValueError):
+        return False
+    merged = context.get("merged", []) if isinstance(context, dict) else []
+    return any(isinstance(m, dict) and m.get("source") in SPOKEN_SOURCES for m in merged)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from scheduler.requests import OPEN_STATUSES
+from scheduler.stored_promise import promise_spoken
 from scheduler.subject_access import SubjectExport
 from scheduler.timing.explain import Explanation
 from spillway.console_text import ConsoleText, load_console_text
@@ -136,7 +137,9 @@ def _requests(rows: list[Row], found: SubjectExport, w: _Words, why: Explained) 
             facts.append(w("asked_window", **asked))
         timing = why.get(int(row["id"]))
         if timing is not None:
-            facts.append(w("promised", when=w.when(timing.promised_by)))
+            # A deadline nobody told the customer is our aim, not a promise to them.
+            told = "promised" if promise_spoken(row) else "aimed"
+            facts.append(w(told, when=w.when(timing.promised_by)))
             facts.append(w("given_up", when=w.when(timing.given_up_at)))
         made = attempts.get(int(row["id"]), [])
         if made:

@@ -99,7 +99,7 @@ def test_show_prints_a_danish_card(store: SqliteStore) -> None:
         "  kilde:            API",
         "  planlægning:      forudsagt (efter butikkens indstilling callbacks.policy",
         "  tidsrum:          intet ønsket: alle timer, reglerne for opkald tillader",
-        "(første opkald er lovet senest da)",
+        "(målet er et første opkald senest da)",  # from the API: nobody was promised it
         "(intet opkald derefter)",
         # One chance, the customer's at the planned time; not the choice's 42 % propensity.
         "  valgt tidspunkt:  med forudsagt planlægning: 32 % chance for, at kunden svarer på det "
@@ -336,7 +336,9 @@ def test_no_command_leaves_a_plural_to_the_reader() -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "told"), [("en", "promised by then"), ("da", "lovet senest da")]
+    # From the API, so the card's deadline is the aim (no caller was told it).
+    ("language", "told"),
+    [("en", "the aim is a first call by then"), ("da", "målet er et første opkald senest da")],
 )
 def test_show_gives_one_promise_for_a_predicted_request(
     store: SqliteStore, language: str, told: str

@@ -39,7 +39,7 @@ def test_explain_frames_the_danish_explanation_in_danish(store: SqliteStore) -> 
     for danish in (
         f"Tilbagekald {request_id} (venter), tider i Europe/Copenhagen",
         "Planlægning: forudsagt (efter butikkens indstilling callbacks.policy",
-        "Vi opgiver efter:",
+        "Vi stopper med at ringe efter ",
         "Chancen for at træffe dig, time for time i den kommende uge",
         "55 % eller mere - ingen opkald",
         "(årsagerne til timerne uden opkald står nedenfor)",
@@ -49,7 +49,7 @@ def test_explain_frames_the_danish_explanation_in_danish(store: SqliteStore) -> 
     for english in (
         "Callback ",
         "Timing:",
-        "Given up after",
+        "We stop calling after",
         "Chance of reaching",
         "no calls then",
         "reasons for the hours",

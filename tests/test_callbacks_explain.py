@@ -136,7 +136,8 @@ def _explained(
     data: dict[str, Any] = {
         "id": 1,
         "status": "pending",
-        "source": "csv",
+        # A caller told the deadline (the bot's read-back): a promise, not only an aim.
+        "source": "bot",
         "traditional": 0,
         "not_before": None,
         "not_after": None,
@@ -186,7 +187,7 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
     )
     assert result.timeline == [
         "Promised a first call by Wed 01 Jul 20:00.",
-        "Next call planned: Thu 02 Jul 09:00, later than promised: that hour is judged "
+        "Next call planned: Thu 02 Jul 09:00, after that deadline: that hour is judged "
         "the likelier to reach you.",
     ]
     # Timed conventionally, the customer was told the deadline's hour.
@@ -197,7 +198,7 @@ def test_a_call_planned_after_the_promise_says_so_and_why() -> None:
     )
     assert result.timeline == [
         "Promised a first call by Wed 01 Jul 13:00.",
-        "Next call planned: Wed 01 Jul 14:45, later than promised.",
+        "Next call planned: Wed 01 Jul 14:45, after that deadline.",
     ]
     assert result.promised_by == result.deadline_at
     # Timed by prediction inside a window the customer named (12-14): the window is the
@@ -221,7 +222,7 @@ def test_the_best_hours_lie_inside_the_window_the_customer_asked_for() -> None:
     best = result.best_hours()
     assert best and all(start <= c.starts_at < end for c in best)
     assert result.timeline[1] == (
-        "Next call planned: Thu 02 Jul 14:00, later than promised: the calling rules and the "
+        "Next call planned: Thu 02 Jul 14:00, after that deadline: the calling rules and the "
         "time you asked for allow no call before then."
     )
 
@@ -322,7 +323,8 @@ def test_the_console_gives_the_explanation_the_command_gives(
     said = json.loads(command.stdout)["timeline"]
     note = json.loads(command.stdout)["model_note"]
     assert "fitted just now" in note  # no scheduler has stored one here
-    assert ": kept (first call" in said[0]
+    # From the API: no caller was told the deadline, so it is the aim, met.
+    assert said[0].startswith("The aim is a first call by ") and ": met (first call" in said[0]
     detail = request_detail(
         store,
         request_id,
@@ -437,7 +439,7 @@ def test_the_console_plan_gives_the_promise_the_customer_was_told() -> None:
     )
     said = plan_words(load_console_text("en"), result)
     assert said[0].startswith("The customer was promised a first call by ") and "20:00" in said[0]
-    assert said[-1].startswith("Policy: ") and "Promised by 2026-07-01 20:00;" in said[-1], said
+    assert said[-1].startswith("Timing: ") and "First call by 2026-07-01 20:00;" in said[-1], said
 
 
 # -- a window the customer named: no call after it ------------------------------------
@@ -515,13 +517,14 @@ def test_a_named_window_is_given_up_at_its_end_not_at_the_expiry(
 
 
 DA_LAST_DAY = "onsdag d. 1. juli"  # Wednesday 1 July 2026, before a night's give-up
+DA_STOP = "der ringes ikke efter 2026-07-01 20:00"
 
 
 @pytest.mark.parametrize(
     ("language", "last_day", "night", "console"),
     [
-        ("da", f"Vi opgiver efter: {DA_LAST_DAY}", "02.12", "; opgives efter 2026-07-01 20:00."),
-        ("en", "Wednesday 01 July", "02:12", "; given up after 2026-07-01 20:00."),
+        ("da", f"Vi stopper med at ringe efter {DA_LAST_DAY}", "02.12", f"; {DA_STOP}."),
+        ("en", "Wednesday 01 July", "02:12", "; no call after 2026-07-01 20:00."),
     ],
 )
 def test_a_give_up_time_at_night_is_said_as_the_last_calling_day(

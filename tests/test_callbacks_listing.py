@@ -108,7 +108,7 @@ def test_show_gives_an_admin_the_whole_request(config: Path, store: SqliteStore)
         "name:            Anna Jensen",
         "reason:          t",
         "source:          API",  # the stored codes in the pack's words
-        "timing:          conventional (the customer asked for a plain callback)",
+        "timing:          conventional (the customer asked for conventional timing)",
         "window:          2026-07-01 12:00 CEST to 2026-07-01 14:00 CEST",
         # No call after the window asked for: given up at its end, before the expiry.
         "expires:         2026-07-01 14:00 CEST, when the window asked for ends: no call after "
@@ -255,9 +255,9 @@ def test_a_later_window_is_promised_inside_it_not_before_it(
     explained = json.loads(_invoke(config, "explain", str(request_id), "--json"))
     assert start.timestamp() < explained["deadline_at"] <= end.timestamp()
     said = " ".join(explained["timeline"]) + _invoke(config, "explain", str(request_id))
-    assert "later than promised" not in said
+    assert "after that deadline" not in said
     shown = _invoke(config, "show", str(request_id))
-    assert "later than promised" not in shown
+    assert "after that deadline" not in shown
     zone = ZoneInfo("Europe/Copenhagen")
     assert f"deadline:        {moment(end.timestamp(), zone)}" in shown
     # No call comes after the window (the rules refuse it): that is when it is given up,

@@ -280,7 +280,10 @@ def test_an_admin_searches_holds_exports_and_forgets_a_number(
     tab.reload()  # a reload repeats the GET: nothing shown again, nothing written
     assert tab.locator("#forgotten").count() == 0
     assert tab.inner_text("#audit") == audit
-    assert all(r[0].endswith(("CET", "CEST")) for r in rows)  # the shop's zone
+    # Times as every page writes them: the shop's zone named once, in the heading
+    # ("times in Europe/Copenhagen"), not an abbreviation (CET) in each cell.
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[0]) for r in rows), rows
+    assert "Europe/Copenhagen" in tab.inner_text("h2:has(+ #audit)")
     assert "20123403" not in audit
     context.close()
 

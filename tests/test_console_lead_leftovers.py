@@ -102,8 +102,12 @@ async def test_the_pilot_page_says_up_front_when_its_figures_are_simulated(
     pages = await console_pages(console_settings("da"), console_db, paths)
     left_out = pages["/pilot"].split('id="pilot-left-out">')[1].split("</p>")[0]
     assert "Kun rigtige kunders anmodninger er talt med: 3 tilbagekald" in left_out
-    # The page it names is a link, over the window asked for (the CLI names its command).
-    assert '<a href="/pilot?data=simulated">/pilot?data=simulated</a> viser dem' in left_out
+    # The page it names is a link in words, not its address, over the window asked for
+    # (the CLI names its command).
+    assert '<a href="/pilot?data=simulated">Pilot-siden med kun de simulerede</a> viser dem' in (
+        left_out
+    )
+    assert ">/pilot?data=simulated<" not in left_out
     assert "<code>spillway db purge-simulated</code> fjerner dem" in left_out
     windowed = "/pilot?since=2020-01-01"
     shown = await console_pages(console_settings("da"), console_db, [windowed, "/overview/pilot"])

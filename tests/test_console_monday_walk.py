@@ -68,7 +68,7 @@ def test_the_bot_s_reply_times_are_whole_milliseconds_in_words(
     da = pages["da"]["/?window=30d"]
     assert 'data-kpi="turn_latency_p50">700</span>' in da
     assert 'data-kpi="turn_latency_p95">970</span>' in da
-    assert "botten svarer, 95 % af svarene inden for (ms)" in da
+    assert "95 % af bottens svar kom inden for (ms)" in da
     assert not re.search(r"svartid p\d\d", da)
 
 

@@ -145,13 +145,14 @@ def test_a_callback_s_reason_in_words_or_as_the_shop_wrote_it(
     [
         (
             SimulationLabel("b2b_monday_meetings.yaml", "pilot", 7),
-            "simuleret (verden: b2b_monday_meetings.yaml, planlægning: pilot, seed: 7)",
+            "simuleret (verden: b2b_monday_meetings.yaml, planlægning: pilot, kørsel nr. 7)",
             "simulated: world b2b_monday_meetings.yaml, policy pilot, seed 7",
         ),
         (
             SimulationLabel("pilot_month.yaml", "traditional", 3, demo=True),
-            "simuleret til demoen (verden: pilot_month.yaml, planlægning: konventionel, seed: 3)",
-            "simulated for the demo: world pilot_month.yaml, policy traditional, seed 3",
+            "simuleret til demoen (verden: pilot_month.yaml, planlægning: konventionel, "
+            "kørsel nr. 3)",
+            "simulated for the demo: world pilot_month.yaml, policy conventional, seed 3",
         ),
     ],
 )

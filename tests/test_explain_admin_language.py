@@ -18,10 +18,9 @@ from spillway.storage import SqliteStore
 from tests.database_line import without_database_line
 from tests.test_callbacks_explain import _request
 
-# Each pack's first words of the promise the customer is told ("We promised to call").
-PROMISE = {
-    code: load_pack(code).prompts["explain_promise"].text.split("{")[0] for code in ("en", "da")
-}
+# Each pack's first words of the first-call deadline said to the customer: the aim ("The
+# aim is"), as the request comes from the API, whose caller was told no promise.
+PROMISE = {code: load_pack(code).prompts["explain_aim"].text.split("{")[0] for code in ("en", "da")}
 
 
 def _run(store: SqliteStore, shop: str, web: str | None, *args: str) -> str:

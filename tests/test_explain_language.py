@@ -142,6 +142,10 @@ def _every_path(language: str) -> list[Explanation]:
         say(status="dialling"),
         say(first_attempt_at=WED_9 + 600),
         say(now=_at(1, 15, 0)),
+        # A caller was told the deadline (the bot's read-back): a promise, kept or not.
+        say(source="bot"),
+        say(source="bot", first_attempt_at=WED_9 + 600),
+        say(source="menu", now=_at(1, 22, 29)),
         say(now=_at(1, 22, 29)),
         say(rules=closed),
         say(not_before=_at(1, 22, 0)),
@@ -220,7 +224,8 @@ def test_a_danish_shops_explanation_has_no_english_sentence(used: set[str]) -> N
             if len(literal.strip(" .,:;()")) >= 4:
                 assert not any(literal in line for line in lines), (key, literal)
     # Moments are written the Danish way, with the pack's weekday and month names.
-    assert "Vi lovede at ringe første gang senest onsdag d. 1. juli kl. 13.00." in lines
+    assert "Vi lovede at ringe første gang senest onsdag d. 1. juli kl. 20.00." in lines
+    assert "Målet er at ringe første gang senest onsdag d. 1. juli kl. 13.00." in lines
     assert any("torsdag d. 2. juli kl. 15.00" in line for line in lines)
 
 
@@ -262,7 +267,8 @@ def test_a_danish_shops_promise_and_console_page_are_danish(store: SqliteStore) 
     [row] = store.query("SELECT * FROM callback_requests WHERE id = ?", (request_id,))
     settings = Settings(storage={"sqlite_path": store.path}, shop={"language": "da"})
     planned = request_promise(store, row, settings, now=now)
-    assert planned.timeline[0].startswith("Vi lovede at ringe første gang senest ")
+    # From the API: nobody told the customer the deadline, so it is the aim.
+    assert planned.timeline[0].startswith("Målet er at ringe første gang senest ")
     detail = request_detail(store, request_id, settings, ModelCache(60), now)
     assert detail is not None
     why = detail[2]
@@ -273,7 +279,7 @@ def test_a_danish_shops_promise_and_console_page_are_danish(store: SqliteStore) 
     assert (
         request_promise(store, row, english, now=now)
         .timeline[0]
-        .startswith("Promised a first call by ")
+        .startswith("The aim is a first call by ")
     )
 
 

@@ -103,6 +103,9 @@ def test_the_letter_says_each_thing_held_in_words(language: str) -> None:
     assert text("dp.letter.consent") in letter  # the yes the CSV recorded
     assert text("dp.letter.traditional") not in letter
     assert promised in letter
+    # A CSV row: nobody told Mette the deadline, so the letter says the aim, no promise.
+    assert text("dp.letter.aimed", when=promised) in letter
+    assert text("dp.letter.promised", when=promised) not in letter
     assert text("dp.letter.given_up", when=promised.replace("7", "10", 1)) in letter
     # The attempt, its outcome in words; the transcript, who said what; the signal.
     assert text("attempt.no_answer") in letter

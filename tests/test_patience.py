@@ -189,7 +189,7 @@ def test_simulate_report_shows_every_kpi_and_the_frontier(tmp_path: Path) -> Non
         "reached within the promised deadline",
         "median time to contact",
         "mean time to contact",
-        "the material's figures (traditional → AI-timed)",
+        "the material's figures (conventional → predicted timing)",
         "23.0% → 38.0%",
         "predicted, patience 2 h",
         "predicted, patience 12 h",

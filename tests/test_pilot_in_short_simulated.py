@@ -81,7 +81,7 @@ async def test_the_pilot_page_s_sentence_says_its_data_is_simulated(
         conventional="0",
         simulate="spillway simulate --store",
         purge="spillway db purge-simulated",
-        show="/pilot?data=simulated",
+        show=text("pilot.left_out.link.simulated"),
     )
     assert left_out in _words(pages["/pilot"])
 

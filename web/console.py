@@ -112,7 +112,16 @@ def quiet(k: dict[str, Any]) -> bool:
 
 
 def window_label(text: ConsoleText, w: Window) -> str:
-    """The window as the Overview names it: "Last 7 days: 2026-03-02 08:00 to ... (zone)"."""
+    """The window as the Overview names it: "Last 7 days: 2026-03-02 08:00 to ... (zone)";
+    a chosen range by its first and last day ("2026-11-01 through 2026-11-20"), not by
+    the midnight after its last day, which reads as one day too many."""
+    if w.key == "range":
+        return text(
+            "window.range",
+            first=text.when(w.since, w.zone, "%Y-%m-%d"),
+            last=text.when(w.until - 1, w.zone, "%Y-%m-%d"),
+            zone=w.zone,
+        )
     return text(
         f"window.{w.key}",
         start=text.when(w.since, w.zone),
@@ -224,7 +233,10 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         )
 
     async def overview(request: Request) -> Response:
-        key = request.query_params.get("window", "today")
+        # Dates without a window (a link or a bookmark to ?since=..&until=..) are a range:
+        # the boxes show them, so the figures must be theirs, not today's.
+        dated = "since" in request.query_params or "until" in request.query_params
+        key = request.query_params.get("window", "range" if dated else "today")
         now = time.time()
         try:
             w = window(
@@ -245,7 +257,7 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         k = await kpis_of(w, now)
         # Opened without a window early in a quiet day: today's tiles would all be 0, so
         # the last 7 days are shown, and said so; "Today" (?window=today) shows today.
-        today_empty = "window" not in request.query_params and quiet(k)
+        today_empty = not dated and "window" not in request.query_params and quiet(k)
         if today_empty:
             for key in EMPTY_TODAY_SHOWS:
                 w = window(key, zone, now)
@@ -348,17 +360,15 @@ def console_routes(settings: Settings, store: AsyncStore, figures: FigureCache) 
         by_day: dict[int, list[Any]] = {}
         for cell in why.week:
             by_day.setdefault(cell.weekday, []).append(cell)
-        first = why.week[0].weekday if why.week else 0
         text = page_text(request)
         # A closed request is not called again: when to call it means nothing, so its page
         # has no hour-by-hour chance (the template says why).
         still_open = RequestStatus(row["status"]) not in FINAL_STATUSES
+        # Monday first, as the Model page's heatmaps (and `callbacks explain`'s) are: a
+        # week that started on today's weekday read as another calendar.
         heatmap = [
-            (
-                text.weekday(first + i),
-                sorted(by_day.get((first + i) % 7, []), key=lambda c: c.hour),
-            )
-            for i in range(7)
+            (text.weekday(day), sorted(by_day.get(day, []), key=lambda c: c.hour))
+            for day in range(7)
         ]
         refused: dict[str, int] = {}
         for cell in why.week:

@@ -168,10 +168,18 @@ def data_protection_routes(settings: Settings, store: AsyncStore) -> list[Route]
             return holds(store.store), audit_log(store.store, limit=AUDIT_ROWS)
 
         held_list, entries = await store.run(read)
+        # Without the erasure key no erasure can be done (forget refuses it): the page
+        # offers none, and says why, rather than a button that loses the search.
         return render(
             request,
             "data_protection.html",
-            {"page": "data-protection", "holds": held_list, "audit": entries, **context},
+            {
+                "page": "data-protection",
+                "holds": held_list,
+                "audit": entries,
+                "can_forget": hash_key() is not None,
+                **context,
+            },
             status_code=status,
         )
 

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from scheduler.requests import RequestSource
 from scheduler.timing.choice import policy_word, predicted_chance
 from scheduler.timing.plan_reason import reason_words
 from spillway.console_text import ConsoleText, load_console_text
@@ -98,6 +99,15 @@ def _policy(context: Context, name: object) -> str:
     """A policy's stored name as every page says it: the rule-based timing is
     "conventional" (scheduler.timing.choice.policy_word), in the console's language."""
     return word(_text(context), "policy", policy_word(str(name))) if name else "-"
+
+
+@pass_context
+def _node(context: Context, name: str | None) -> str:
+    """The scheduler node an attempt names; the simulator's (its door's code, English on
+    a Danish page) in the console's words."""
+    if name == RequestSource.SIMULATE.value:
+        return _text(context)("request.node_simulated")
+    return name or "-"
 
 
 @pass_context
@@ -209,6 +219,7 @@ templates.env.filters["number"] = _number
 templates.env.filters["word"] = _word
 templates.env.filters["policy"] = _policy
 templates.env.filters["chance"] = _chance
+templates.env.filters["node"] = _node
 templates.env.filters["segment_name"] = _segment_name
 templates.env.filters["per_table"] = _per_table
 templates.env.filters["handoff"] = _handoff

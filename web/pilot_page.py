@@ -280,7 +280,9 @@ def left_out_note(text: ConsoleText, report: dict[str, Any], window: dict[str, s
     key, values = found
     asked = {name: day for name, day in window.items() if day}
     href = values["show"] + ("&" + urlencode(asked) if asked else "")
-    link = Markup('<a href="{}">{}</a>').format(href, values["show"])
+    # Said in words: the address alone ("/pilot?data=simulated") told the lead nothing.
+    kind = key.rsplit(".", 1)[-1]  # pilot.left_out.<the kind left out>
+    link = Markup('<a href="{}">{}</a>').format(href, text(f"pilot.left_out.link.{kind}"))
     return html_words(
         text, key, **values | {"show": link, "simulate": code(SIMULATE), "purge": code(PURGE)}
     )

@@ -93,9 +93,10 @@ def _given_up_when(result: Explanation, text: ConsoleText, rules: CallingRules |
     )
 
 
-def timing_words(result: Explanation, text: ConsoleText) -> str:
-    """Which timing the request has and why, in the pack's words."""
-    return request_timing_words(result.timing, result.timing_reason, text)
+def timing_words(result: Explanation, text: ConsoleText, *, to_customer: bool = False) -> str:
+    """Which timing the request has and why, in the pack's words (``to_customer``: in
+    the voice that calls the customer "you")."""
+    return request_timing_words(result.timing, result.timing_reason, text, to_customer=to_customer)
 
 
 def show(
@@ -118,7 +119,8 @@ def show(
         + escape(text("cli.explain.heading", id=result.request_id, status=status, zone=zone))
         + "[/]"
     )
-    console.print(text("cli.explain.timing", timing=timing_words(result, text)), markup=False)
+    timing = timing_words(result, text, to_customer=not lead)
+    console.print(text("cli.explain.timing", timing=timing), markup=False)
     # The heatmap of the week's hours follows: a line may point at it.
     for statement in result.timeline_before_hours:
         console.print(statement, markup=False)
@@ -145,9 +147,8 @@ def show(
     by_day: dict[int, list[tuple[int, float, bool]]] = {}
     for cell in result.week:
         by_day.setdefault(cell.weekday, []).append((cell.hour, cell.probability, cell.allowed))
-    first = result.week[0].weekday if result.week else 0
-    for offset in range(7):
-        day = (first + offset) % 7
+    # Monday first, as the console's heatmaps are.
+    for day in range(7):
         line = Text(f"{text.weekday(day, short=True):<3.3}   ")
         for _hour, p, allowed in sorted(by_day.get(day, [])):
             line.append(_shade(p) if allowed else REFUSED, style="green" if allowed else "grey35")

@@ -180,7 +180,7 @@ def report(
             "--ablation",
             help="Also which data matters: predicted with no signals, each signal kind "
             "alone, all signals, and industry or time zone left out, as first-attempt "
-            "contact and the share of the traditional-oracle gap closed (one run per row and "
+            "contact and the share of the conventional-oracle gap closed (one run per row and "
             "seed, the report's own four reused for the world's seed).",
         ),
     ] = False,
@@ -191,7 +191,7 @@ def report(
             help="Also first-attempt contact against time to contact (median, mean) and the "
             "share reached within the promised deadline, for the predicted policy with a "
             "patience (callbacks.patience_hours) of 2, 4, 8, 12, 24 and 72 hours, beside the "
-            "traditional rule (one run per setting and seed).",
+            "conventional rule (one run per setting and seed).",
         ),
     ] = False,
     seeds: Annotated[

@@ -42,7 +42,8 @@ from spillway.storage import Store
 
 WEEK_S = 7 * 86400.0
 PHONE_PREFIX = "sim:"
-NODE = "simulate"
+# The node its attempts name: the door's code, which the console says in words.
+NODE = RequestSource.SIMULATE.value
 WRITE_BATCH_S = 0.1  # one transaction's length at most; then a pause as long
 WRITE_PAUSE_S = 0.1
 

@@ -3,11 +3,12 @@ facts left unsaid: each reader says them in its own words.
 
 :func:`timeline` decides which statements are true of a request (the promise, kept or
 not; the next call, and why it is later than promised); a :class:`PlanLine` names the
-statement (``key``) and carries its moments as timestamps, its status as stored. The
-customer's words (`spillway callbacks explain`, `callbacks show`: the ``explain_<key>``
-prompts, which speak to the customer) are :func:`said_to_customer`'s; the console's
-request page says the same lines to the team lead, about the customer, from its own
-pack (``plan.<key>`` in console.yaml) and with the console's date format.
+statement (``key``: a deadline no caller was told is the ``aim``, not the ``promise``)
+and carries its moments as timestamps, its status as stored. The customer's words
+(`spillway callbacks explain`, `callbacks show`: the ``explain_<key>`` prompts, which
+speak to the customer) are :func:`said_to_customer`'s; the console's request page says
+the same lines to the team lead, about the customer, from its own pack (``plan.<key>``
+in console.yaml) and with the console's date format.
 
 A line about the calling hours points at them ("see the hours below") only where the
 week's hours are listed after it (`callbacks explain`'s heatmap, the console page);
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from scheduler.stored_promise import promise_spoken
 from spillway.console_text import load_console_text
 from spillway.language_pack import LanguagePack
 from spillway.request_problem import problem_words
@@ -98,18 +100,21 @@ def timeline(
     deadline_at: float,
     first_attempt_at: float | None,
 ) -> list[PlanLine]:
-    """The next call and the promise, stated so that neither contradicts the other."""
+    """The next call and the promise, stated so that neither contradicts the other; a
+    deadline no caller was told (:func:`scheduler.stored_promise.promise_spoken`) is
+    stated as the aim (``aim``, ``aim_kept``, ``aim_not_kept``), not as a promise."""
     status = str(row["status"])
     if status not in OPEN_STATUSES:
         if row.get("last_error"):
             return [PlanLine("closed_why", status=status, why=str(row["last_error"]))]
         return [PlanLine("closed", status=status)]
+    said = "promise" if promise_spoken(row) else "aim"
     if first_attempt_at is not None and first_attempt_at <= deadline_at:
-        promised = PlanLine("promise_kept", {"deadline": deadline_at, "first": first_attempt_at})
+        promised = PlanLine(f"{said}_kept", {"deadline": deadline_at, "first": first_attempt_at})
     elif deadline_at < now:
-        promised = PlanLine("promise_not_kept", {"deadline": deadline_at})
+        promised = PlanLine(f"{said}_not_kept", {"deadline": deadline_at})
     else:
-        promised = PlanLine("promise", {"deadline": deadline_at})
+        promised = PlanLine(said, {"deadline": deadline_at})
     lines = [promised]
     planned_at = row.get("not_before")
     if status == "dialling":
