@@ -10,7 +10,8 @@ linked to the caller's headphones order because it had not been delivered yet.
 
 - :func:`order_request`: a cancellation, a change of delivery address or a refund,
   from the pack's phrase lists (``grammar.yaml``: ``order_request_cancel``,
-  ``order_request_address``, ``order_request_refund``), found anywhere in the words.
+  ``order_request_address``, ``order_request_refund``, ``order_request_returned``: a
+  return already sent back, asked after), found anywhere in the words.
   The bot cannot do these; the order flow finds the order and offers a colleague.
 - :func:`sounds_late`: "late", "hasn't arrived" (``order_late``): a complaint about
   an order that has not reached the caller is about an undelivered one.
@@ -46,7 +47,7 @@ __all__ = [
 ]
 
 # What a caller may ask of an order that only a colleague can do, in the order tried.
-CANNOT_DO = ("cancel", "address", "refund")
+CANNOT_DO = ("cancel", "address", "refund", "returned")
 # The purposes an order is wanted for that concern an order on its way (a refund, a
 # return or a fault concern one delivered).
 _UNDELIVERED_PURPOSES = frozenset({"status", "late", "cancel", "address"})
@@ -63,7 +64,8 @@ def _says(text: str, language: str, key: str) -> bool:
 
 
 def order_request(text: str, language: str) -> str:
-    """ "cancel", "address" or "refund" when ``text`` asks for one of them, else ""."""
+    """ "cancel", "address", "refund" or "returned" when ``text`` asks for one of them,
+    else ""."""
     return next((kind for kind in CANNOT_DO if _says(text, language, f"order_request_{kind}")), "")
 
 

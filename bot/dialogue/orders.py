@@ -52,7 +52,7 @@ class OrderSteps(DialogueSteps):
 
     calendar: Calendar
     # What the order is wanted for: "status", "return", "complaint", or one of
-    # CANNOT_DO ("cancel", "address", "refund"), which only a colleague can do.
+    # CANNOT_DO ("cancel", "address", "refund", "returned"), which only a colleague can do.
     _purpose: str
     # The order number read back and not yet confirmed (or last confirmed).
     _pending_number: str | None
@@ -210,11 +210,13 @@ class OrderSteps(DialogueSteps):
                 "delivered": self.calendar.when(order.delivered_at),
                 "last_day": self.calendar.date_text(last_day),
             }
+            # The caller has their answer (they may return it, until when): a label
+            # declined after it still ends the call resolved, as a declined colleague does.
+            self._served += 1
             if not self.config.sms or not self._owns(order):
                 # No text message would reach the caller, or the order is not theirs (a
                 # label to a stranger's phone starts a return the customer never asked
                 # for): the label is not offered by SMS, a colleague is.
-                self._served += 1
                 return self._ask(
                     say("return_eligible_no_sms", **eligible),
                     "return_eligible_no_sms",
