@@ -37,7 +37,9 @@ from spillway import paths
 from spillway.config_language import admin_language
 from spillway.config_lines import key_lines
 from spillway.config_values import value_words
+from spillway.console_text import load_console_text
 from spillway.errors import ConfigError
+from spillway.language_pack import DEFAULT_LANGUAGE
 from spillway.secrets import check_secrets_file
 from spillway.settings import SECRET_KEYS, Settings
 from spillway.settings_types import ClockReading
@@ -160,8 +162,13 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         # A file named by $SPILLWAY_CONFIG or --config that is not there yet: make it
         # from the example, as the README's and docs/OPERATIONS.md's install steps do.
         raise ConfigError.worded(NO_FILE_NAME, file=path, example=example_config()) from None
+    except PermissionError:
+        raise ConfigError.worded("cannot_read_denied", file=path) from None
+    except IsADirectoryError:
+        raise ConfigError.worded("cannot_read_folder", file=path) from None
     except OSError as exc:
-        raise ConfigError(f"config error: cannot read {path}: {exc.strerror}") from exc
+        # Another reason: the system's own words (English) are all there is.
+        raise ConfigError.worded("cannot_read", file=path, reason=exc.strerror) from exc
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)
     except _Refused as exc:
@@ -322,7 +329,9 @@ def _validated(data: dict[str, Any], lines: Mapping[str, int], path: Path | None
     if secrets is not None and secrets.is_file():
         warning = check_secrets_file(secrets)
         if warning:
-            logging.getLogger(__name__).warning(warning)
+            # In the admin's language, as far as the file and environment say it.
+            text = load_console_text(admin_language(data, os.environ, "") or DEFAULT_LANGUAGE)
+            logging.getLogger(__name__).warning(warning.said(text))
         _utf8(secrets.read_bytes(), secrets)
     else:
         secrets = None

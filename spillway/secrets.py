@@ -14,6 +14,7 @@ from pathlib import Path
 
 from spillway import paths
 from spillway.errors import ConfigError
+from spillway.wording import Wording
 
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 
@@ -23,20 +24,14 @@ def mask_url_credentials(text: str) -> str:
     return _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}***@", text)
 
 
-def check_secrets_file(path: Path) -> str | None:
-    """Refuse a secrets file others can write; return a warning when others can read it."""
+def check_secrets_file(path: Path) -> Wording | None:
+    """Refuse a secrets file others can write; return a warning (the pack's words, said
+    in the admin's language where it is shown) when others can read it."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o022:
-        raise ConfigError(
-            f"config error: the secrets file {path} can be written by others "
-            f"(mode {mode:04o}): expected mode 0600",
-            hint=f"chmod 600 {path}",
-        )
+        raise ConfigError.worded("secrets_writable", file=path, mode=f"{mode:04o}")
     if mode & 0o044:
-        return (
-            f"the secrets file {path} can be read by others (mode {mode:04o}); "
-            f"run `chmod 600 {path}`"
-        )
+        return Wording("cli.config.secrets_readable", {"file": path, "mode": f"{mode:04o}"})
     return None
 
 

@@ -336,7 +336,8 @@ def test_a_request_timed_by_prediction_is_told_its_day_from_pieces(language: str
     pack = load_pack(language)
     said = {
         "en": "We aim to call when you're most likely to be free, at the latest today.",
-        "da": "Vi regner med at ringe når du sandsynligvis har tid, senest i dag.",
+        "da": "Vi regner med at ringe når det er mest sandsynligt, at du kan tage telefonen, "
+        "senest i dag.",
     }[language]
     assert said in promise_words(pack, spoken)
     assert PROMISE_LIKELY in SOUND_KEYS

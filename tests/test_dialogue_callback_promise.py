@@ -101,7 +101,9 @@ def test_a_request_timed_by_prediction_is_promised_its_day_not_an_hour(
     assert english == f"We aim to call when you're most likely to be free, {en}", english
     use_language("da")
     danish = promise_sentence(promise, now=MONDAY)
-    assert danish == f"Vi regner med at ringe, når du sandsynligvis har tid, {da}"
+    assert danish == (
+        f"Vi regner med at ringe, når det er mest sandsynligt, at du kan tage telefonen, {da}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -178,8 +180,8 @@ def _stored_deadline(store: SqliteStore) -> float:
 GOODBYE = {
     "en": "Thank you. We'll call you back on 20 12 34 56. "
     "We aim to call when you're most likely to be free, today at the latest. Goodbye!",
-    "da": "Tak. Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når du "
-    "sandsynligvis har tid, senest i dag. Farvel!",
+    "da": "Tak. Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når det er mest "
+    "sandsynligt, at du kan tage telefonen, senest i dag. Farvel!",
 }
 GOODBYE_PLAIN = {
     "en": "Thank you. We'll call you back on 20 12 34 56. "
@@ -284,8 +286,8 @@ def _open_thursday_request(store: SqliteStore) -> None:
         ),
         (
             "da",
-            "Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når du sandsynligvis "
-            "har tid, senest på torsdag.",
+            "Vi ringer dig op på 20 12 34 56. Vi regner med at ringe, når det er mest "
+            "sandsynligt, at du kan tage telefonen, senest på torsdag.",
         ),
     ],
 )

@@ -93,7 +93,10 @@ async def test_a_yes_no_question_asked_again_says_how_to_answer(
         # A first unsure hearing is "could you say that again?"; the second re-asks.
         again = await d.handle(turn)
     assert again.action.startswith("reprompt") and not again.transfer, again
-    assert again.text.endswith(f"{question} {keys}"), again.text
+    # Without the thanks it opened with: that was for the number the caller keyed in.
+    thanks = say("confirm_order_number", order="").split(". ")[0] + "."
+    assert question.startswith(thanks) and thanks not in again.text, again.text
+    assert again.text.endswith(f"{question.removeprefix(thanks).strip()} {keys}"), again.text
     # ... and the keys it names answer it: 1 is yes, the order is looked up.
     after = await d.handle(Dtmf("1"))
     # (its general state: the caller's number is not the one on the order)

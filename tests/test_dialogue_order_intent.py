@@ -88,6 +88,10 @@ CANNOT = [
     ("da", "jeg vil annullere min ordre", "cancel"),
     ("da", "jeg skal ændre min leveringsadresse", "address"),
     ("da", "hvor bliver min refusion af", "refund"),
+    # A return already sent back (the Danish audit: its delivery status was read out).
+    ("en", "what's the status of my return", "returned"),
+    ("da", "status på min returnering", "returned"),
+    ("da", "har I modtaget min returpakke", "returned"),
 ]
 
 
@@ -106,6 +110,8 @@ def test_requests_only_a_colleague_can_do_are_recognised(
         ("en", "the headphones I got are broken"),
         ("da", "hvor er min ordre"),
         ("da", "jeg vil returnere vasen"),
+        ("en", "how do I return my boots"),
+        ("da", "hvordan returnerer jeg mine støvler"),
     ],
 )
 def test_other_order_questions_are_not(language: str, said: str) -> None:
@@ -133,9 +139,10 @@ async def test_the_offered_order_is_one_the_request_can_concern(
 ) -> None:
     d = await call_saying(demo, language, said, YES[language], caller_id=DEMO_CALLER)
     # The demo caller's open order (headphones) for a cancellation or a new address, the
-    # delivered one (boots) for a refund; yes to it reaches the colleague's offer.
+    # delivered one (boots) for a refund or a return sent back; yes to it reaches the
+    # colleague's offer.
     assert d.turns[0].reply.action == "offer_order"
-    expected = "1 0 0 4 6" if kind == "refund" else "1 0 0 4 2"
+    expected = "1 0 0 4 6" if kind in ("refund", "returned") else "1 0 0 4 2"
     assert expected in d.turns[0].reply.text
     assert d.turns[-1].reply.action == f"cannot_{kind}"
 

@@ -98,7 +98,8 @@ def test_chat_script_sends_the_configured_photo_link(env: dict[str, str]) -> Non
     assert outcome["sms"] == [
         {
             "to": CALLER,
-            "body": f"Spillway Demo Shop: upload photos for case {case} here: "
+            "body": "Spillway Demo Shop: upload photos for case no. "
+            f"{case.removeprefix('CASE-')} here: "
             f"https://butik.dk/sag/{case}/billeder",
         }
     ]

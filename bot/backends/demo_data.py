@@ -80,7 +80,7 @@ _PRODUCTS: tuple[tuple[str, str, int, int | None], ...] = (
 
 # Each product's name per language, by SKU.
 _PRODUCT_NAMES: dict[str, dict[str, str]] = {
-    "TBL-OAK-200": {"da": "egetræs spisebord"},
+    "TBL-OAK-200": {"da": "spisebord i egetræ"},
     "KTL-RED-17": {"da": "rød elkedel"},
     "SOF-GRY-3": {"da": "grå sofa"},
     "HP-WL-100": {"da": "trådløse høretelefoner"},

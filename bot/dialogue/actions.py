@@ -23,6 +23,7 @@ from bot.dialogue.inputs import CallerInput, TextTurn
 from bot.dialogue.order_choice import has_item, pick_order, sounds_late
 from bot.dialogue.phrasing import (
     case_text,
+    case_written,
     items_text,
     phone_text,
     spell_digits,
@@ -76,13 +77,16 @@ class ActionSteps(DialogueSteps):
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
         if order is None:
-            return self._propose(COMPLAINT, say("confirm_complaint", sms=self._sms_ahead()))
+            sms = self._sms_ahead("complaint_sms_ahead_clause")
+            return self._propose(COMPLAINT, say("confirm_complaint", sms=sms))
         return self._propose_on(order)
 
-    def _sms_ahead(self) -> str:
+    def _sms_ahead(self, key: str = "complaint_sms_ahead") -> str:
         """What the text message after the yes is for, said before the yes (the caller
-        agreed to report a problem, and hears of the photo link before it is sent)."""
-        return say("complaint_sms_ahead") if self.caller_phone and self.config.sms else ""
+        agreed to report a problem, and hears of the photo link before it is sent);
+        ``key``: after a clause ("something you received"), which Danish closes with a
+        comma."""
+        return say(key) if self.caller_phone and self.config.sms else ""
 
     def _propose_on(self, order: Order, *, progress: bool = False) -> Reply:
         """The complaint about ``order``, read back for a yes; ``progress``: the caller
@@ -337,7 +341,12 @@ class ActionSteps(DialogueSteps):
                 case=quote(case.case_id, safe=""), order=quote(number or "", safe="")
             )
             await self._send_sms(
-                say("sms_photo_upload", shop=self.config.shop_name, case=case.case_id, url=url),
+                say(
+                    "sms_photo_upload",
+                    shop=self.config.shop_name,
+                    case=case_written(case.case_id),
+                    url=url,
+                ),
                 f"case:{case.case_id}",
             )
             sms = say("complaint_sms_sent")

@@ -46,7 +46,7 @@ from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import Calendar, valid_order_number
 from bot.dialogue.plain_yes import Answer
 from bot.dialogue.prompts import say, use_language
-from bot.dialogue.repeat import asks_repeat, one_apology, repeated
+from bot.dialogue.repeat import asks_repeat, one_apology, repeated, without_opener
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
@@ -509,7 +509,8 @@ class Dialogue(
         """The last question, asked again: a yes/no one says how to answer it (a caller
         who was silent or not understood may not know that 1 and 2 are yes and no)."""
         keys = say("repeat_yes_no_keys")
-        question = self._last_prompt
+        # "Thank you. That's order number ...": the thanks was for the caller's last words.
+        question = without_opener(self._last_prompt, self.config.language)
         if self._asks_yes_no() and keys.strip() not in question:
             question = f"{question} {keys}"
         return question

@@ -10,10 +10,16 @@ linked to the caller's headphones order because it had not been delivered yet.
 
 - :func:`order_request`: a cancellation, a change of delivery address or a refund,
   from the pack's phrase lists (``grammar.yaml``: ``order_request_cancel``,
-  ``order_request_address``, ``order_request_refund``), found anywhere in the words.
+  ``order_request_address``, ``order_request_refund``, ``order_request_returned``: a
+  return already sent back, asked after), found anywhere in the words.
   The bot cannot do these; the order flow finds the order and offers a colleague.
 - :func:`sounds_late`: "late", "hasn't arrived" (``order_late``): a complaint about
   an order that has not reached the caller is about an undelivered one.
+- :func:`said_item`: the word a caller names after "my" ("where is my winter jacket")
+  when it is not a word for the order itself (the pack's ``order_possessives``,
+  ``order_general_words`` and ``order_qualifiers``): an item the classifier does not
+  know, for which only an order holding it may be offered (the Danish caller audit:
+  "hvor er min vinterjakke" was offered the caller's headphones order).
 - :func:`pick_order`: among the caller's orders, the one a product named is in (of
   any status); else the only undelivered one for a status question, a late parcel, a
   cancellation or a new address; the only delivered one for a return, a refund or a fault.
@@ -27,11 +33,21 @@ from collections.abc import Sequence
 
 from bot.backends import Order
 from bot.dialogue.pack_phrases import phrase_choice, said_words
+from bot.nlu.data import grammar_list
 
-__all__ = ["CANNOT_DO", "has_item", "names_item", "order_request", "pick_order", "sounds_late"]
+__all__ = [
+    "CANNOT_DO",
+    "has_item",
+    "holding",
+    "names_item",
+    "order_request",
+    "pick_order",
+    "said_item",
+    "sounds_late",
+]
 
 # What a caller may ask of an order that only a colleague can do, in the order tried.
-CANNOT_DO = ("cancel", "address", "refund")
+CANNOT_DO = ("cancel", "address", "refund", "returned")
 # The purposes an order is wanted for that concern an order on its way (a refund, a
 # return or a fault concern one delivered).
 _UNDELIVERED_PURPOSES = frozenset({"status", "late", "cancel", "address"})
@@ -48,7 +64,8 @@ def _says(text: str, language: str, key: str) -> bool:
 
 
 def order_request(text: str, language: str) -> str:
-    """ "cancel", "address" or "refund" when ``text`` asks for one of them, else ""."""
+    """ "cancel", "address", "refund" or "returned" when ``text`` asks for one of them,
+    else ""."""
     return next((kind for kind in CANNOT_DO if _says(text, language, f"order_request_{kind}")), "")
 
 
@@ -81,6 +98,32 @@ def names_item(order: Order, said: str) -> bool:
     return False
 
 
+@functools.cache
+def _words(language: str, key: str) -> frozenset[str]:
+    return frozenset(said_words(w) for w in grammar_list(language, key))
+
+
+def said_item(text: str, language: str) -> str:
+    """The word ``text`` names after "my" ("my new winter jacket": "winter"), or "" when
+    there is none or it names the order itself ("my parcel", "my order")."""
+    words = said_words(text).split()
+    possessives = _words(language, "order_possessives")
+    qualifiers = _words(language, "order_qualifiers")
+    general = _words(language, "order_general_words")
+    for at, word in enumerate(words):
+        if word not in possessives:
+            continue
+        named = next((w for w in words[at + 1 :] if w not in qualifiers), "")
+        if named and named not in general and named not in possessives:
+            return named
+    return ""
+
+
+def holding(orders: Sequence[Order], product: str, said: str = "") -> list[Order]:
+    """The orders holding ``product``, or an item a word of ``said`` names."""
+    return [o for o in orders if has_item(o, product) or (said and names_item(o, said))]
+
+
 def pick_order(
     orders: Sequence[Order], purpose: str, product: str = "", said: str = ""
 ) -> Order | None:
@@ -94,9 +137,7 @@ def pick_order(
     from a caller with no vase is not about their boots. ``said``: the caller's words,
     whose item names count too (:func:`names_item`).
     """
-    named = [
-        o for o in orders if product and (has_item(o, product) or (said and names_item(o, said)))
-    ]
+    named = holding(orders, product, said) if product else []
     if named or (product and purpose == "complaint"):
         return named[0] if len(named) == 1 else None
     if purpose in _UNDELIVERED_PURPOSES:

@@ -5,8 +5,10 @@ A mixin of :class:`bot.dialogue.machine.Dialogue`, kept apart because finding
 the order is a flow of its own: a number the caller said or typed is read back
 and confirmed before it is looked up; without one, the caller's only open (or,
 for a return, delivered) order is offered from their number (or the one holding
-the product they named; :mod:`bot.dialogue.order_choice`), and an order the
-call already talked about is offered again for a second topic. A found order's
+the product they named; :mod:`bot.dialogue.order_choice`; a thing named after "my"
+that none of their orders holds offers none), and an order the call already talked
+about is offered again for a second topic, in words of its own ("Is it about order
+...?": the caller may have keyed it in, so not "from your number"). A found order's
 status is read out (a long tracking number offered by SMS first, where a text
 message reaches the caller); a return is checked against the return window and
 a label offered by SMS (without SMS, a colleague), or a colleague when the
@@ -28,6 +30,7 @@ from bot.dialogue.order_choice import (
     names_item,
     order_request,
     pick_order,
+    said_item,
 )
 from bot.dialogue.phrasing import (
     Calendar,
@@ -36,6 +39,7 @@ from bot.dialogue.phrasing import (
     offers_tracking_sms,
     order_status_text,
     spell_digits,
+    status_said,
     valid_order_number,
 )
 from bot.dialogue.prompts import say
@@ -48,7 +52,7 @@ class OrderSteps(DialogueSteps):
 
     calendar: Calendar
     # What the order is wanted for: "status", "return", "complaint", or one of
-    # CANNOT_DO ("cancel", "address", "refund"), which only a colleague can do.
+    # CANNOT_DO ("cancel", "address", "refund", "returned"), which only a colleague can do.
     _purpose: str
     # The order number read back and not yet confirmed (or last confirmed).
     _pending_number: str | None
@@ -64,17 +68,35 @@ class OrderSteps(DialogueSteps):
             return self._confirm_order(number)
         known = self._order
         product = (entities.get("product") or "").lower()
+        # "Where is my winter jacket": the thing named after "my" (the classifier's product
+        # may be one it knows in English only); an order that does not hold it is not
+        # offered, not even the caller's only open one.
+        item = said_item(self._last_text, self.config.language)
         # Matched on what this caller may hear of it: a stranger naming a product learns
         # nothing about what is in someone else's order.
-        if known is not None and (not product or has_item(self._shown(known), product)):
+        if known is not None and (
+            not (product or item) or self._holds(self._shown(known), product, item)
+        ):
             # "I also want to return the vase": the order just talked about, confirmed.
-            return self._offer_order(known)
+            # Not "I can see an order from your number": the caller may have keyed it in.
+            return self._offer_order(known, "offer_known_order")
         if self.caller_phone:
             orders = await self.backends.orders.orders_for_phone(self.caller_phone)
-            picked = pick_order(orders, self._purpose, product)
+            if item:
+                held = [o for o in orders if self._holds(o, product, item)]
+                picked = held[0] if len(held) == 1 else None
+            else:
+                picked = pick_order(orders, self._purpose, product)
             if picked is not None:
                 return self._offer_order(picked)
         return self._ask_order("")
+
+    def _holds(self, order: Order, product: str, item: str) -> bool:
+        """Whether ``order`` holds the classifier's ``product`` or the ``item`` the caller
+        named after "my" (in their words, an ending allowed: "vinterjakken")."""
+        if product and has_item(order, product):
+            return True
+        return bool(item) and (has_item(order, item) or names_item(order, self._last_text))
 
     async def _order_named(self, entities: dict[str, str]) -> Reply | None:
         """ "The boots", asked for the order number: the caller's one order holding them,
@@ -87,17 +109,12 @@ class OrderSteps(DialogueSteps):
         named = [o for o in orders if has_item(o, product) or names_item(o, said)]
         return self._offer_order(named[0]) if len(named) == 1 else None
 
-    def _offer_order(self, order: Order) -> Reply:
+    def _offer_order(self, order: Order, key: str = "offer_order") -> Reply:
+        """``order`` offered for a yes: found from the caller's number (``offer_order``)
+        or the one the call already talked about (``offer_known_order``)."""
         self._offered = order
-        return self._ask(
-            say(
-                "offer_order",
-                order=spell_digits(order.number),
-                items=items_text(self._shown(order)),
-            ),
-            "offer_order",
-            State.OFFER_ORDER,
-        )
+        text = say(key, order=spell_digits(order.number), items=items_text(self._shown(order)))
+        return self._ask(text, "offer_order", State.OFFER_ORDER)
 
     def _ask_order(self, prefix: str) -> Reply:
         # Asked again (silence, not understood): the question, not the "sorry" prefix.
@@ -168,6 +185,9 @@ class OrderSteps(DialogueSteps):
                 "order_status_general",
                 State.CONFIRM_ACTION,
             )
+        if not status_said(order.status):
+            # "A colleague can check it: press 0" was said already.
+            return self._anything_else(status + " ", "order_status_general")
         # The caller has their answer; the details are a key away (0 is a colleague
         # anywhere), not a question they must answer first.
         return self._anything_else(status + say("order_details_colleague"), "order_status_general")
@@ -190,11 +210,13 @@ class OrderSteps(DialogueSteps):
                 "delivered": self.calendar.when(order.delivered_at),
                 "last_day": self.calendar.date_text(last_day),
             }
+            # The caller has their answer (they may return it, until when): a label
+            # declined after it still ends the call resolved, as a declined colleague does.
+            self._served += 1
             if not self.config.sms or not self._owns(order):
                 # No text message would reach the caller, or the order is not theirs (a
                 # label to a stranger's phone starts a return the customer never asked
                 # for): the label is not offered by SMS, a colleague is.
-                self._served += 1
                 return self._ask(
                     say("return_eligible_no_sms", **eligible),
                     "return_eligible_no_sms",

@@ -67,6 +67,15 @@ def case_text(case_id: str) -> str:
     return say("case_reference", reference=" ".join(c for c in case_id if c.isalnum()))
 
 
+def case_written(case_id: str) -> str:
+    """A case id as an SMS writes it, in the pack's words: "CASE-1" is "case no. 1"
+    ("sag nr. 1", not the English letters); an id of another shape as it is."""
+    case_id = case_id.strip()
+    if (m := _CASE_NUMBER_RE.match(case_id)) is not None:
+        return say("case_number_written", number=m.group(1))
+    return say("case_reference_written", reference=case_id)
+
+
 def valid_order_number(value: str | None) -> str | None:
     if value is None:
         return None
@@ -168,7 +177,48 @@ def order_status_text(order: Order, calendar: Calendar, *, tracking: bool = True
         return say("order_delivered", when=when, **head)
     if order.status == "cancelled":
         return say("order_cancelled", **head)
-    return say("order_other_status", status=order.status, **head)
+    return other_status_text(order.status, head)
+
+
+# The statuses with a sentence of their own (order_status_text).
+_OWN_SENTENCES = frozenset({"placed", "packing", "shipped", "delivered", "cancelled"})
+# The statuses a shop may give that have words in the packs (``order_status_<status>``),
+# written as a code: "on-hold" and "On hold" are "on_hold".
+_STATUS_WORDS = frozenset(
+    {
+        "on_hold",
+        "pending",
+        "processing",
+        "awaiting_payment",
+        "backordered",
+        "in_transit",
+        "out_for_delivery",
+        "ready_for_pickup",
+        "returned",
+        "refunded",
+        "failed",
+    }
+)
+
+
+def _status_code(status: str) -> str:
+    return re.sub(r"[\s-]+", "_", status.strip().lower())
+
+
+def status_said(status: str) -> bool:
+    """Whether an order's ``status`` has words the caller hears (else they hear that a
+    colleague can check it: :func:`other_status_text`)."""
+    return status in _OWN_SENTENCES or _status_code(status) in _STATUS_WORDS
+
+
+def other_status_text(status: str, head: dict[str, str]) -> str:
+    """A status without a sentence of its own, in the pack's words; one the pack has no
+    words for is never read out as its code ("on_hold", "wc-completed"): the order was
+    found, a colleague can say where it is."""
+    code = _status_code(status)
+    if code in _STATUS_WORDS:
+        return say("order_other_status", status=say(f"order_status_{code}"), **head)
+    return say("order_unknown_status", **head)
 
 
 def _expected(at: float, calendar: Calendar, stem: str) -> str:

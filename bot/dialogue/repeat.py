@@ -14,7 +14,10 @@ What is repeated is what the caller missed (:func:`repeated`): after an answer (
 tracking number, the stock) that answer and then "anything else?", which alone
 left a caller who asked "repeat that" without the number. A thanks that opened the
 question ("Thank you. That's order number ...") was for the caller's last words,
-not these: it is not read again (the pack's ``repeat_skip_openers``). Asked again
+not these: it is not read again (the pack's ``repeat_skip_openers``), nor is a greeting
+("Hello! How can I help you?"), whether the question is repeated on request or asked
+again after silence or a turn not understood (:func:`without_opener`, used where the
+dialogue builds the question asked again). Asked again
 after a turn not understood, a question that opens with an apology ("Sorry, I couldn't
 find an order ...") loses it after "Sorry, I didn't understand." (:func:`one_apology`,
 the pack's ``apologies``).
@@ -44,14 +47,19 @@ def asks_repeat(text: str, language: str) -> bool:
 @functools.cache
 def _opener_pattern(language: str) -> re.Pattern[str]:
     openers = "|".join(re.escape(o) for o in grammar_list(language, "repeat_skip_openers"))
-    return re.compile(rf"^(?:{openers})\s+", re.IGNORECASE)
+    return re.compile(rf"^(?:(?:{openers})\s+)+", re.IGNORECASE)
+
+
+def without_opener(question: str, language: str) -> str:
+    """``question`` asked again: without the thanks or greeting it opened with."""
+    return _opener_pattern(language).sub("", question.strip(), count=1)
 
 
 def repeated(answer: str, question: str, language: str) -> str:
     """What "say that again" hears: the last answer (if the question followed one),
     then the question, without a thanks it opened with."""
     said = f"{answer.strip()} {question}" if answer.strip() else question
-    return _opener_pattern(language).sub("", said.strip(), count=1)
+    return without_opener(said, language)
 
 
 @functools.cache

@@ -39,6 +39,7 @@ from spillway.console_text import ConsoleText
 from spillway.errors import InputError
 from spillway.settings import Settings
 from spillway.storage import AsyncStore, open_store
+from spillway.wording import Wording
 
 console = Console()
 
@@ -62,7 +63,7 @@ class ScriptOverrun(InputError):
     """The script goes on after the call ended; ``records``: the call up to its end,
     outcome last, shown before the error (the author sees why it ended)."""
 
-    def __init__(self, message: str, records: list[dict[str, Any]]) -> None:
+    def __init__(self, message: Wording, records: list[dict[str, Any]]) -> None:
         super().__init__(message)
         self.records = records
 
@@ -145,10 +146,8 @@ async def run_script(
         for line in lines:
             if dialogue.ended:
                 records.append(result_summary(dialogue.hang_up()))
-                raise ScriptOverrun(
-                    f"{source} line {line.line_no}: the call already ended at line {ended_at}",
-                    records,
-                )
+                where = {"source": source, "line": line.line_no, "ended": ended_at}
+                raise ScriptOverrun(Wording("cli.chat.script_overrun", where), records)
             await dialogue.handle(line.event)
             records.append(turn_record(line.raw, dialogue.turns[-1]))
             ended_at = line.line_no
