@@ -148,7 +148,9 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     "neighbour_eb_25_10": lambda: _neighbour_weights((0.25, 0.1)),
     "neighbour_eb_15_joint": lambda: _neighbour_weights((0.15,), joint=True),
     "neighbour_eb_25_10_joint": lambda: _neighbour_weights((0.25, 0.1), joint=True),
-    # Less borrowing between two hours where the segment's pooled signals step.
+    # Borrowing between two hours cut where the segment's pooled signals step: not at all
+    # (the code before 2026-12-06), by the ratio (the default since), by its square.
+    "neighbour_step_0": lambda: _neighbour_step(0.0),
     "neighbour_step_1": lambda: _neighbour_step(1.0),
     "neighbour_step_2": lambda: _neighbour_step(2.0),
 }

@@ -328,8 +328,8 @@ def test_a_step_in_the_pooled_signals_cuts_the_borrowing_across_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Busy 8-17, hardly reachable after, and 17:00 seldom tried: borrowing half of 16:00's
-    counts makes 17:00 look likely. With the step power on (a bench option,
-    ``neighbour_step_1``), a segment whose pooled signals step there borrows less."""
+    counts makes 17:00 look likely. A segment whose pooled signals step there borrows
+    less (against the step power off, bench option ``neighbour_step_0``)."""
     truth = np.full(SLOTS, 0.04)
     tilt = np.ones(SLOTS)
     for day in range(5):
@@ -343,11 +343,10 @@ def test_a_step_in_the_pooled_signals_cuts_the_borrowing_across_it(
         for i in range(20 if slot % 24 < 17 else 1)
     ]
     five = [slot_of(day, 17) for day in range(5)]
-    plain = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"crew": tilt}).segment_mean("crew")
-    monkeypatch.setattr(contact_model, "NEIGHBOUR_STEP_POWER", 1.0)
     stepped = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"crew": tilt}).segment_mean("crew")
+    unsignalled = fit(_log(rows), now=NOW, gbm=False).segment_mean("crew")
+    monkeypatch.setattr(contact_model, "NEIGHBOUR_STEP_POWER", 0.0)
+    plain = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"crew": tilt}).segment_mean("crew")
     assert np.all(np.abs(stepped[five] - 0.04) < np.abs(plain[five] - 0.04))
     # Without signals nothing changes: no segment has a tilt to step.
-    unsignalled = fit(_log(rows), now=NOW, gbm=False).segment_mean("crew")
-    monkeypatch.undo()
     assert np.array_equal(unsignalled, fit(_log(rows), now=NOW, gbm=False).segment_mean("crew"))

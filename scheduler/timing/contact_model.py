@@ -15,7 +15,8 @@ Two parts, combined:
    customers who missed a call (a slot's prior also borrows
    from its neighbouring hours and the same hour on other weekdays, because
    a caller busy at ten is often busy at eleven, up to a fixed strength so
-   that its own data wins once there is some). Each customer is shrunk
+   that its own data wins once there is some; less from a neighbour where the
+   segment's pooled signals step between the two hours). Each customer is shrunk
    towards their segment: first an overall reachability factor (answers
    against what the segment predicts), then per slot, so a failed attempt
    in a slot lowers that customer's estimate for that slot.
@@ -54,9 +55,14 @@ NEIGHBOUR_WEIGHT = 0.5
 # the same margin as a weaker prior (bench options; (): none offered, the default only).
 NEIGHBOUR_WEIGHTS_OFFERED: tuple[float, ...] = ()
 NEIGHBOUR_JOINT = False  # True: offered at every prior strength and shape (bench only)
-# Where a segment's pooled signals step between two hours (tilt ratio r < 1), each borrows
-# NEIGHBOUR_WEIGHT * r ** this from the other (0: off).
-NEIGHBOUR_STEP_POWER = 0.0
+# Where a segment's pooled signals step between two hours (tilt ratio r < 1, the smaller
+# over the larger), each borrows NEIGHBOUR_WEIGHT * r ** this from the other (0: off). The
+# hours beside a step are seldom tried, so half the busy neighbour's counts made them look
+# likely (mixed_sparse's tradespeople at 17:00: 0.28 believed, 0.04 true). Against 0,
+# paired by seed (10): the 6 worlds with signals -0.0 to +1.0 points first-attempt, none
+# down beyond its noise; without signals nothing changes (docs/PERFORMANCE.md, "Each
+# segment choosing its neighbour weight").
+NEIGHBOUR_STEP_POWER = 1.0
 WEEKDAY_POOL_WEIGHT = 0.15
 BORROW_STRENGTH = 24.0  # at most this many pseudo-attempts borrowed from other slots
 # (prior, borrowed) strengths a segment's prior may have; the data choose (empirical Bayes).
