@@ -94,6 +94,26 @@ def _pooled_tilt_power(power: float) -> Iterator[None]:
 
 
 @contextmanager
+def _neighbour_weights(offered: tuple[float, ...], joint: bool = False) -> Iterator[None]:
+    original = contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT
+    contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT = offered, joint
+    try:
+        yield
+    finally:
+        contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT = original
+
+
+@contextmanager
+def _neighbour_step(power: float) -> Iterator[None]:
+    original = contact_model.NEIGHBOUR_STEP_POWER
+    contact_model.NEIGHBOUR_STEP_POWER = power
+    try:
+        yield
+    finally:
+        contact_model.NEIGHBOUR_STEP_POWER = original
+
+
+@contextmanager
 def _unchanged() -> Iterator[None]:
     yield
 
@@ -122,6 +142,17 @@ VARIANTS: dict[str, Callable[[], Any]] = {
     # (worlds with signals only; without signals no segment has a tilt).
     "pooled_tilt_1": lambda: _pooled_tilt_power(1.0),
     "pooled_tilt_3": lambda: _pooled_tilt_power(3.0),
+    # Lighter borrowing from the neighbouring hours (0.5 of each today) offered to each
+    # segment's marginal likelihood, chosen only by the margin over today's choice.
+    "neighbour_eb_15": lambda: _neighbour_weights((0.15,)),
+    "neighbour_eb_25_10": lambda: _neighbour_weights((0.25, 0.1)),
+    "neighbour_eb_15_joint": lambda: _neighbour_weights((0.15,), joint=True),
+    "neighbour_eb_25_10_joint": lambda: _neighbour_weights((0.25, 0.1), joint=True),
+    # Borrowing between two hours cut where the segment's pooled signals step: not at all
+    # (the code before 2026-12-06), by the ratio (the default since), by its square.
+    "neighbour_step_0": lambda: _neighbour_step(0.0),
+    "neighbour_step_1": lambda: _neighbour_step(1.0),
+    "neighbour_step_2": lambda: _neighbour_step(2.0),
 }
 
 

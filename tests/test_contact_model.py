@@ -294,3 +294,59 @@ def test_the_booster_is_fitted_and_asked_on_one_thread(monkeypatch: pytest.Monke
     model.mean("new", "shops", 4)  # asks the booster for a fresh key
     assert {name for name, _ in seen} == {"fit", "predict_proba"}
     assert all(threads and set(threads) == {1} for _, threads in seen), seen
+
+
+def _alternating_log(tries_per_slot: int, seed: int) -> tuple[np.ndarray, AttemptLog]:
+    """Weekday hours 8-20 answering 0.6 and 0.05 in turn: every hour beside a step."""
+    truth = np.full(SLOTS, 0.04)
+    for slot in WEEKDAY_CALLING:
+        truth[slot] = 0.6 if slot % 2 == 0 else 0.05
+    return truth, _drawn_log(truth, tries_per_slot, seed)
+
+
+def test_a_lighter_neighbour_weight_offered_is_taken_only_on_clear_evidence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Offered (a bench option, bench/bench_pilot_volume.py ``neighbour_eb_15``), a
+    lighter borrowing from the neighbouring hours replaces the default where a segment's
+    counts show steps between hours; one try per slot leaves the fit as it was."""
+    weekday = WEEKDAY_CALLING
+    for tries, better in ((20, True), (1, False)):
+        truth, log = _alternating_log(tries, seed=tries)
+        default = fit(log, now=NOW, gbm=False).segment_mean("crew")
+        monkeypatch.setattr(contact_model, "NEIGHBOUR_WEIGHTS_OFFERED", (0.15,))
+        offered = fit(log, now=NOW, gbm=False).segment_mean("crew")
+        monkeypatch.undo()
+        error, error_offered = (np.abs(m - truth)[weekday].mean() for m in (default, offered))
+        if better:
+            assert error_offered < error * 0.95
+        else:
+            assert np.array_equal(offered, default)
+
+
+def test_a_step_in_the_pooled_signals_cuts_the_borrowing_across_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Busy 8-17, hardly reachable after, and 17:00 seldom tried: borrowing half of 16:00's
+    counts makes 17:00 look likely. A segment whose pooled signals step there borrows
+    less (against the step power off, bench option ``neighbour_step_0``)."""
+    truth = np.full(SLOTS, 0.04)
+    tilt = np.ones(SLOTS)
+    for day in range(5):
+        truth[slot_of(day, 8) : slot_of(day, 17)] = 0.45
+        tilt[slot_of(day, 8) : slot_of(day, 17)] = 1.2
+        tilt[slot_of(day, 17) : slot_of(day, 20)] = 0.3
+    rng = np.random.default_rng(3)
+    rows = [
+        (f"c{slot}-{i}", "crew", slot, bool(rng.random() < truth[slot]))
+        for slot in WEEKDAY_CALLING
+        for i in range(20 if slot % 24 < 17 else 1)
+    ]
+    five = [slot_of(day, 17) for day in range(5)]
+    stepped = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"crew": tilt}).segment_mean("crew")
+    unsignalled = fit(_log(rows), now=NOW, gbm=False).segment_mean("crew")
+    monkeypatch.setattr(contact_model, "NEIGHBOUR_STEP_POWER", 0.0)
+    plain = fit(_log(rows), now=NOW, gbm=False, prior_tilt={"crew": tilt}).segment_mean("crew")
+    assert np.all(np.abs(stepped[five] - 0.04) < np.abs(plain[five] - 0.04))
+    # Without signals nothing changes: no segment has a tilt to step.
+    assert np.array_equal(unsignalled, fit(_log(rows), now=NOW, gbm=False).segment_mean("crew"))

@@ -15,7 +15,8 @@ Two parts, combined:
    customers who missed a call (a slot's prior also borrows
    from its neighbouring hours and the same hour on other weekdays, because
    a caller busy at ten is often busy at eleven, up to a fixed strength so
-   that its own data wins once there is some). Each customer is shrunk
+   that its own data wins once there is some; less from a neighbour where the
+   segment's pooled signals step between the two hours). Each customer is shrunk
    towards their segment: first an overall reachability factor (answers
    against what the segment predicts), then per slot, so a failed attempt
    in a slot lowers that customer's estimate for that slot.
@@ -50,6 +51,18 @@ PRIOR_STRENGTH = 12.0  # pseudo-attempts behind a segment's cold-start prior
 CUSTOMER_STRENGTH = 8.0  # pseudo-attempts tying a customer's slot to the segment
 FACTOR_STRENGTH = 3.0  # pseudo-answers tying a customer's reachability to 1
 NEIGHBOUR_WEIGHT = 0.5
+# Lighter borrowing from the neighbouring hours a segment's counts may choose instead, by
+# the same margin as a weaker prior (bench options; (): none offered, the default only).
+NEIGHBOUR_WEIGHTS_OFFERED: tuple[float, ...] = ()
+NEIGHBOUR_JOINT = False  # True: offered at every prior strength and shape (bench only)
+# Where a segment's pooled signals step between two hours (tilt ratio r < 1, the smaller
+# over the larger), each borrows NEIGHBOUR_WEIGHT * r ** this from the other (0: off). The
+# hours beside a step are seldom tried, so half the busy neighbour's counts made them look
+# likely (mixed_sparse's tradespeople at 17:00: 0.28 believed, 0.04 true). Against 0,
+# paired by seed (10): the 6 worlds with signals -0.0 to +1.0 points first-attempt, none
+# down beyond its noise; without signals nothing changes (docs/PERFORMANCE.md, "Each
+# segment choosing its neighbour weight").
+NEIGHBOUR_STEP_POWER = 1.0
 WEEKDAY_POOL_WEIGHT = 0.15
 BORROW_STRENGTH = 24.0  # at most this many pseudo-attempts borrowed from other slots
 # (prior, borrowed) strengths a segment's prior may have; the data choose (empirical Bayes).
@@ -135,16 +148,22 @@ class AttemptLog:
         )
 
 
-def _borrowed(counts: FloatArray) -> FloatArray:
+def _borrowed(
+    counts: FloatArray, neighbour_weight: float | FloatArray = NEIGHBOUR_WEIGHT
+) -> FloatArray:
     """What each slot borrows from others: its neighbouring hours, and the same hour on
     the other working days (rows of 168 slots; its own count excluded).
 
-    ``NEIGHBOUR_WEIGHT`` of the hour before and after (circular), and
+    ``neighbour_weight`` of the hour before and after (circular; per slot, an array:
+    the weight between each slot and the next), and
     ``WEEKDAY_POOL_WEIGHT`` of the same hour on each other working day
     (Monday-Friday), so an hour's shape is learned from every weekday while a
     day of its own (Monday's meetings) still shows once it has data.
     """
-    near = NEIGHBOUR_WEIGHT * (np.roll(counts, 1, axis=-1) + np.roll(counts, -1, axis=-1))
+    pair = np.broadcast_to(neighbour_weight, counts.shape)
+    near = np.roll(pair, 1, axis=-1) * np.roll(counts, 1, axis=-1) + pair * np.roll(
+        counts, -1, axis=-1
+    )
     days = counts.reshape(*counts.shape[:-1], 7, 24)
     weekdays = days[..., :5, :]
     pooled = np.zeros_like(days)
@@ -406,21 +425,42 @@ def _segment_posterior(
     # `gdpr export`) ~0.3 s at start-up, and only fitting needs it.
     from scipy.special import betaln
 
-    borrowed_tries, borrowed_answers = _borrowed(tries), _borrowed(answers)
     evidence, alphas, betas = [], [], []
     shapes = [prior] if tilted is None else [tilted, prior]
-    for (prior_strength, borrow_strength), shape in (
-        (strengths, shape) for strengths in STRENGTHS for shape in shapes
-    ):
-        rate = (borrowed_answers + shape * prior_strength) / (borrowed_tries + prior_strength)
-        strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
-        a0 = np.clip(rate, 1e-3, 1 - 1e-3) * strength
-        b0 = strength - a0
-        evidence.append((betaln(a0 + answers, b0 + tries - answers) - betaln(a0, b0)).sum(axis=1))
-        alphas.append(a0 + answers)
-        betas.append(b0 + tries - answers)
-    chosen = prior_choice(np.vstack(evidence), STRENGTH_MARGIN_NATS)
+    default: float | FloatArray = NEIGHBOUR_WEIGHT
+    if tilted is not None and NEIGHBOUR_STEP_POWER > 0:
+        tilt = tilted / prior
+        after = np.roll(tilt, -1, axis=-1)
+        default = NEIGHBOUR_WEIGHT * (np.minimum(tilt, after) / np.maximum(tilt, after)) ** (
+            NEIGHBOUR_STEP_POWER
+        )
+    for neighbour_weight in (default, *NEIGHBOUR_WEIGHTS_OFFERED):
+        borrowed_tries = _borrowed(tries, neighbour_weight)
+        borrowed_answers = _borrowed(answers, neighbour_weight)
+        for (prior_strength, borrow_strength), shape in (
+            (strengths, shape) for strengths in STRENGTHS for shape in shapes
+        ):
+            rate = (borrowed_answers + shape * prior_strength) / (borrowed_tries + prior_strength)
+            strength = prior_strength + np.minimum(borrowed_tries, borrow_strength)
+            a0 = np.clip(rate, 1e-3, 1 - 1e-3) * strength
+            b0 = strength - a0
+            evidence.append(
+                (betaln(a0 + answers, b0 + tries - answers) - betaln(a0, b0)).sum(axis=1)
+            )
+            alphas.append(a0 + answers)
+            betas.append(b0 + tries - answers)
+    per_weight = len(STRENGTHS) * len(shapes)
+    by_weight = np.vstack(evidence).reshape(-1, per_weight, prior.shape[0])
     rows = np.arange(prior.shape[0])
+    if NEIGHBOUR_JOINT:
+        chosen = prior_choice(by_weight.reshape(-1, prior.shape[0]), STRENGTH_MARGIN_NATS)
+    else:
+        # The prior's strength and shape as with the default neighbour weight; then a
+        # lighter one at that prior must explain the counts better by the margin (a step
+        # in the curve beside a rarely tried hour), so thin data keep the default.
+        prior_index = prior_choice(by_weight[0], STRENGTH_MARGIN_NATS)
+        weight_index = prior_choice(by_weight[:, prior_index, rows], STRENGTH_MARGIN_NATS)
+        chosen = weight_index * per_weight + prior_index
     return np.stack(alphas)[chosen, rows], np.stack(betas)[chosen, rows]
 
 
