@@ -46,6 +46,9 @@ from bot.types import ParsedIntent, Reply
 COMPLAINT = "complaint"
 CALLBACK = "callback"
 TRACKING_SMS = "tracking_sms"
+# A report of a parcel shown as delivered that the caller has not got (a case, as a
+# complaint), offered after its status.
+MISSING = "missing"
 
 
 class ActionSteps(DialogueSteps):
@@ -76,7 +79,10 @@ class ActionSteps(DialogueSteps):
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
         if order is None:
-            return self._propose(COMPLAINT, say("confirm_complaint", sms=self._sms_ahead()))
+            # "Min pakke er forsinket" is not about "something you received".
+            late = sounds_late(self._last_text, self.config.language)
+            key = "confirm_complaint_late" if late else "confirm_complaint"
+            return self._propose(COMPLAINT, say(key, sms=self._sms_ahead()))
         return self._propose_on(order)
 
     def _sms_ahead(self) -> str:
@@ -273,6 +279,9 @@ class ActionSteps(DialogueSteps):
             reply = self._read_tracking()
             self._declined = TRACKING_SMS  # "actually yes, send it" on the next turn
             return reply
+        if proposal == MISSING:
+            # The caller has their status: a no to the report is no misunderstanding.
+            return self._anything_else(say("declined_offer"))
         self._declines += 1
         if self._declines >= 2:
             return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
@@ -308,7 +317,7 @@ class ActionSteps(DialogueSteps):
         return self._unclear_twice("return_label")
 
     async def _carry_out(self, proposal: str) -> Reply:
-        if proposal == COMPLAINT:
+        if proposal in (COMPLAINT, MISSING):
             return await self._open_case()
         if proposal == CALLBACK:
             assert self._known_phone is not None

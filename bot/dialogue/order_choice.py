@@ -14,6 +14,8 @@ linked to the caller's headphones order because it had not been delivered yet.
   The bot cannot do these; the order flow finds the order and offers a colleague.
 - :func:`sounds_late`: "late", "hasn't arrived" (``order_late``): a complaint about
   an order that has not reached the caller is about an undelivered one.
+- :func:`says_missing`: "delivered, but I haven't got it" (``order_said_delivered`` and
+  ``order_late``): the status is read, and a report of the missing parcel offered.
 - :func:`pick_order`: among the caller's orders, the one a product named is in (of
   any status); else the only undelivered one for a status question, a late parcel, a
   cancellation or a new address; the only delivered one for a return, a refund or a fault.
@@ -28,7 +30,15 @@ from collections.abc import Sequence
 from bot.backends import Order
 from bot.dialogue.pack_phrases import phrase_choice, said_words
 
-__all__ = ["CANNOT_DO", "has_item", "names_item", "order_request", "pick_order", "sounds_late"]
+__all__ = [
+    "CANNOT_DO",
+    "has_item",
+    "names_item",
+    "order_request",
+    "pick_order",
+    "says_missing",
+    "sounds_late",
+]
 
 # What a caller may ask of an order that only a colleague can do, in the order tried.
 CANNOT_DO = ("cancel", "address", "refund")
@@ -55,6 +65,13 @@ def order_request(text: str, language: str) -> str:
 def sounds_late(text: str, language: str) -> bool:
     """Whether ``text`` says an order is late or has not arrived."""
     return _says(text, language, "order_late")
+
+
+def says_missing(text: str, language: str) -> bool:
+    """Whether ``text`` says an order was delivered but the caller has not got it
+    ("pakken blev leveret, men jeg har ikke fået den"): ``order_said_delivered`` and
+    ``order_late`` both."""
+    return _says(text, language, "order_said_delivered") and sounds_late(text, language)
 
 
 def has_item(order: Order, product: str) -> bool:
