@@ -47,6 +47,9 @@ from bot.types import ParsedIntent, Reply
 COMPLAINT = "complaint"
 CALLBACK = "callback"
 TRACKING_SMS = "tracking_sms"
+# A report of a parcel shown as delivered that the caller has not got (a case, as a
+# complaint), offered after its status.
+MISSING = "missing"
 
 
 class ActionSteps(DialogueSteps):
@@ -77,8 +80,12 @@ class ActionSteps(DialogueSteps):
     async def _propose_complaint(self, entities: dict[str, str]) -> Reply:
         order = await self._complaint_order(entities)
         if order is None:
+            # "Min pakke er forsinket" is not about "something you received".
+            # Both end in a clause, which Danish closes with a comma before "og få en sms".
+            late = sounds_late(self._last_text, self.config.language)
+            key = "confirm_complaint_late" if late else "confirm_complaint"
             sms = self._sms_ahead("complaint_sms_ahead_clause")
-            return self._propose(COMPLAINT, say("confirm_complaint", sms=sms))
+            return self._propose(COMPLAINT, say(key, sms=sms))
         return self._propose_on(order)
 
     def _sms_ahead(self, key: str = "complaint_sms_ahead") -> str:
@@ -277,6 +284,9 @@ class ActionSteps(DialogueSteps):
             reply = self._read_tracking()
             self._declined = TRACKING_SMS  # "actually yes, send it" on the next turn
             return reply
+        if proposal == MISSING:
+            # The caller has their status: a no to the report is no misunderstanding.
+            return self._anything_else(say("declined_offer"))
         self._declines += 1
         if self._declines >= 2:
             return self._ask(say("declined_again"), "declined_again", State.OFFER_HUMAN)
@@ -312,7 +322,7 @@ class ActionSteps(DialogueSteps):
         return self._unclear_twice("return_label")
 
     async def _carry_out(self, proposal: str) -> Reply:
-        if proposal == COMPLAINT:
+        if proposal in (COMPLAINT, MISSING):
             return await self._open_case()
         if proposal == CALLBACK:
             assert self._known_phone is not None

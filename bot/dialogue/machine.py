@@ -49,6 +49,7 @@ from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat, one_apology, repeated, without_opener
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
 from bot.dialogue.rewind import Rewindable
+from bot.dialogue.small_talk import SmallTalkSteps
 from bot.dialogue.spoken_phone import SpokenPhoneSteps
 from bot.dialogue.stock import StockSteps
 from bot.dialogue.swearing import SwearingSteps, swears
@@ -97,6 +98,7 @@ class Dialogue(
     Rewindable,
     ChangeOfMindSteps,
     SwearingSteps,
+    SmallTalkSteps,
 ):
     """One call's conversation. Call :meth:`start`, then :meth:`handle` per input."""
 
@@ -252,13 +254,17 @@ class Dialogue(
                 return self._ask(say(key), key, progress=False)
         if (left := await self._callback_left(event, intent)) is not None:
             return left  # says whether a call is coming
+        if (held := self._small_talk(event, intent, holds_only=True)) is not None:
+            return held  # "vent lige", "hang on" (read as a goodbye): the bot waits
         if intent is not None and intent.name == Intent.GOODBYE and self._closes(event, intent):
             return self._goodbye()
         if intent is not None and intent.name == Intent.HUMAN_AGENT:
             return self._transfer(say("transfer"), fixed=True)
         reply = await self._dispatch(event, intent)
         if reply is None:
-            reply = self._reprompt(silence=False)
+            # Not an answer the step takes: "vent lige", "er der nogen?" are answered kindly
+            # (a yes/no step's own re-ask comes first, in _dispatch).
+            reply = self._small_talk(event, intent) or self._reprompt(silence=False)
         return self._soothed(reply) if upset else reply
 
     async def _dispatch(self, event: CallerInput, intent: ParsedIntent | None) -> Reply | None:

@@ -20,6 +20,8 @@ linked to the caller's headphones order because it had not been delivered yet.
   ``order_general_words`` and ``order_qualifiers``): an item the classifier does not
   know, for which only an order holding it may be offered (the Danish caller audit:
   "hvor er min vinterjakke" was offered the caller's headphones order).
+- :func:`says_missing`: "delivered, but I haven't got it" (``order_said_delivered`` and
+  ``order_late``): the status is read, and a report of the missing parcel offered.
 - :func:`pick_order`: among the caller's orders, the one a product named is in (of
   any status); else the only undelivered one for a status question, a late parcel, a
   cancellation or a new address; the only delivered one for a return, a refund or a fault.
@@ -43,6 +45,7 @@ __all__ = [
     "order_request",
     "pick_order",
     "said_item",
+    "says_missing",
     "sounds_late",
 ]
 
@@ -72,6 +75,13 @@ def order_request(text: str, language: str) -> str:
 def sounds_late(text: str, language: str) -> bool:
     """Whether ``text`` says an order is late or has not arrived."""
     return _says(text, language, "order_late")
+
+
+def says_missing(text: str, language: str) -> bool:
+    """Whether ``text`` says an order was delivered but the caller has not got it
+    ("pakken blev leveret, men jeg har ikke fået den"): ``order_said_delivered`` and
+    ``order_late`` both."""
+    return _says(text, language, "order_said_delivered") and sounds_late(text, language)
 
 
 def has_item(order: Order, product: str) -> bool:

@@ -21,7 +21,7 @@ whose number is not the number on the order hears only its general state
 from __future__ import annotations
 
 from bot.backends import Order
-from bot.dialogue.actions import COMPLAINT, TRACKING_SMS
+from bot.dialogue.actions import COMPLAINT, MISSING, TRACKING_SMS
 from bot.dialogue.config import State
 from bot.dialogue.disclosure import general_view, phone_on_order
 from bot.dialogue.order_choice import (
@@ -31,6 +31,7 @@ from bot.dialogue.order_choice import (
     order_request,
     pick_order,
     said_item,
+    says_missing,
 )
 from bot.dialogue.phrasing import (
     Calendar,
@@ -58,11 +59,14 @@ class OrderSteps(DialogueSteps):
     _pending_number: str | None
     # The order offered from the caller's number, waiting for a yes.
     _offered: Order | None
+    # The caller said the order was delivered but they have not got it.
+    _missing: bool = False
 
     async def _start_order(self, purpose: str, entities: dict[str, str]) -> Reply:
         # "I want to cancel my order", read as an order status (or a return): the order
         # is found as for one, then a colleague offered, never its status read instead.
         self._purpose = order_request(self._last_text, self.config.language) or purpose
+        self._missing = purpose == "status" and says_missing(self._last_text, self.config.language)
         number = valid_order_number(entities.get("order_number"))
         if number:
             return self._confirm_order(number)
@@ -162,6 +166,11 @@ class OrderSteps(DialogueSteps):
         self._served += 1
         if not self._owns(order):
             return self._general_status(order)
+        if self._missing:
+            # "Den blev leveret, men jeg har den ikke": the status, then a report offered.
+            self._proposal = MISSING
+            text = order_status_text(order, self.calendar) + say("offer_report_missing")
+            return self._ask(text, "offer_report_missing", State.CONFIRM_ACTION)
         if offers_tracking_sms(order) and self.config.sms:
             # A long number is hard to note down from speech: offered by SMS first
             # (with no SMS sent, it is read out in groups, as a short one is).

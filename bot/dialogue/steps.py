@@ -106,6 +106,10 @@ class DialogueSteps:
         """The last question, asked again (a yes/no one with its keys)."""
         raise NotImplementedError
 
+    def _reprompt(self, *, silence: bool = False, unclear: bool = False) -> Reply:
+        """Not understood (or not heard): the question again, a failure counted."""
+        raise NotImplementedError
+
     async def _phone_given(self, phone: str) -> Reply:
         """Go on with what a phone number was asked for (a callback, an SMS)."""
         raise NotImplementedError
@@ -178,6 +182,7 @@ PROVIDED_ELSEWHERE = (
     "_finish",
     "handover_context",
     "_question",
+    "_reprompt",
     "_phone_given",
     "_callback_number",
     "_callback_when",
