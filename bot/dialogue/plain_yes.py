@@ -6,7 +6,9 @@ noise heard as "ah yes the" or "so yeah" was read as a sure yes, and a case or a
 callback followed. So
 only a plain yes acts: key 1, or an answer made wholly of the language pack's
 plain yes phrases (``grammar.yaml``, ``answers.plain_yes``: "yes", "yes that's
-right", "ja tak"), heard by the recogniser at least as surely as
+right", "ja tak"), or of such a yes followed only by words that say again what is
+being agreed to (``answers.restatements``: "ja det er mit nummer", "yes send it"),
+heard by the recogniser at least as surely as
 ``speech.min_asr_confidence`` and not read by the classifier as another request
 (the classifier alone, ``nlu.min_yes_confidence`` sure, is a yes only where
 nothing is done on it but a look-up).
@@ -16,7 +18,9 @@ on a caller who had just accepted the offer. Only after "anything else?" does a
 thanks close the call. The same reading serves every yes/no question
 (:func:`answer_to_question`): "yeah sure" or "ok" is a yes to an order number,
 to a phone number and to an SMS alike. A plain no (key 2, the pack's
-``answers.plain_no`` or the classifier's no) declines. Anything else is unclear:
+``answers.plain_no`` or the classifier's no) declines. A yes carrying anything
+else ("ja men det er den forkerte", "yes but not today") is no plain yes: a
+correction or a no is never read as agreement. Anything else is unclear:
 asked again once with clear instructions ("please say yes or no, or press
 1 ..."), then the safe path, where nothing is done (:mod:`bot.dialogue.actions`).
 """
@@ -62,20 +66,29 @@ class PlainAnswers:
     no_phrases: tuple[str, ...]
     yes: re.Pattern[str]
     no: re.Pattern[str]
+    # A yes, then only restatements of what is agreed to (or more yes phrases).
+    restated: re.Pattern[str] | None = None
 
     @classmethod
     def from_lists(
-        cls, yes: Iterable[str], no: Iterable[str], thanks: Iterable[str] = ()
+        cls,
+        yes: Iterable[str],
+        no: Iterable[str],
+        thanks: Iterable[str] = (),
+        restatements: Iterable[str] = (),
     ) -> PlainAnswers:
         # A thanks, alone or with a yes ("yes thank you"), is one more way to say yes.
         yes_phrases = _cleaned([*yes, *thanks], "answers.plain_yes")
         no_phrases = _cleaned(no, "answers.plain_no")
-        return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases))
+        again = sorted({clean_text(str(p)) for p in restatements} - {""}, key=len, reverse=True)
+        restated = _yes_then(yes_phrases, tuple(again)) if again else None
+        return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases), restated)
 
     def plain(self, text: str) -> Answer:
-        """YES or NO if all of ``text`` is plain yes (or no) phrases, else UNCLEAR."""
+        """YES if all of ``text`` is plain yes phrases, or a yes and then restatements of
+        what is agreed to; NO if all of it is plain no phrases; else UNCLEAR."""
         said = clean_text(text.replace("\u2019", "'"))
-        if self.yes.fullmatch(said):
+        if self.yes.fullmatch(said) or (self.restated and self.restated.fullmatch(said)):
             return Answer.YES
         if self.no.fullmatch(said):
             return Answer.NO
@@ -96,6 +109,16 @@ def _whole(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?:{one})(?: (?:{one}))*")
 
 
+def _yes_then(yes: tuple[str, ...], again: tuple[str, ...]) -> re.Pattern[str]:
+    """A yes first, then restatements or more yeses and nothing else ("ja det er mit
+    nummer", "yes send it"): the yes is what agrees, so a restatement alone ("det er mit
+    nummer") is not enough; any word outside both lists ("men", "ikke", "nej",
+    "forkerte") leaves the answer unclear."""
+    first = "|".join(re.escape(p) for p in yes)
+    more = "|".join(re.escape(p) for p in (*again, *yes))
+    return re.compile(rf"(?:{first})(?: (?:{more}))+")
+
+
 @functools.cache
 def plain_answers(language: str) -> PlainAnswers:
     """The plain answers of ``language``'s pack (read once); a bad pack names its key."""
@@ -103,10 +126,12 @@ def plain_answers(language: str) -> PlainAnswers:
     answers = doc.get("answers")
     if not isinstance(answers, dict):
         raise NluError(f"{path}: grammar answers must be a table with plain_yes and plain_no")
-    for key in ("plain_yes", "plain_no", "thanks"):
+    for key in ("plain_yes", "plain_no", "thanks", "restatements"):
         if not isinstance(answers.get(key), list):
             raise NluError(f"{path}: grammar answers.{key} must be a list of phrases")
-    return PlainAnswers.from_lists(answers["plain_yes"], answers["plain_no"], answers["thanks"])
+    return PlainAnswers.from_lists(
+        answers["plain_yes"], answers["plain_no"], answers["thanks"], answers["restatements"]
+    )
 
 
 @dataclass(frozen=True, slots=True)
