@@ -28,7 +28,6 @@ asked again once with clear instructions ("please say yes or no, or press
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -60,14 +59,12 @@ class Next(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PlainAnswers:
-    """One language's plain yes and no phrases (its pack's ``grammar.yaml``, ``answers``)."""
+    """One language's plain yes and no phrases (its pack's ``grammar.yaml``, ``answers``),
+    and the restatements a yes may be followed by ("det er mit nummer", "send it")."""
 
     yes_phrases: tuple[str, ...]
     no_phrases: tuple[str, ...]
-    yes: re.Pattern[str]
-    no: re.Pattern[str]
-    # A yes, then only restatements of what is agreed to (or more yes phrases).
-    restated: re.Pattern[str] | None = None
+    restatements: tuple[str, ...] = ()
 
     @classmethod
     def from_lists(
@@ -80,17 +77,23 @@ class PlainAnswers:
         # A thanks, alone or with a yes ("yes thank you"), is one more way to say yes.
         yes_phrases = _cleaned([*yes, *thanks], "answers.plain_yes")
         no_phrases = _cleaned(no, "answers.plain_no")
-        again = sorted({clean_text(str(p)) for p in restatements} - {""}, key=len, reverse=True)
-        restated = _yes_then(yes_phrases, tuple(again)) if again else None
-        return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases), restated)
+        again = tuple(sorted({clean_text(str(p)) for p in restatements} - {""}))
+        return cls(yes_phrases, no_phrases, again)
 
     def plain(self, text: str) -> Answer:
         """YES if all of ``text`` is plain yes phrases, or a yes and then restatements of
-        what is agreed to; NO if all of it is plain no phrases; else UNCLEAR."""
-        said = clean_text(text.replace("\u2019", "'"))
-        if self.yes.fullmatch(said) or (self.restated and self.restated.fullmatch(said)):
+        what is agreed to; NO if all of it is plain no phrases; else UNCLEAR.
+
+        A yes comes first: it is what agrees, so a restatement alone ("det er mit
+        nummer") is not enough, and any word outside the lists ("men", "ikke", "nej",
+        "forkerte") leaves the answer unclear."""
+        words = clean_text(text.replace("\u2019", "'")).split()
+        yes = _ends(words, _split(self.yes_phrases), {0})
+        if len(words) in yes:
             return Answer.YES
-        if self.no.fullmatch(said):
+        if yes and len(words) in _ends(words, _split(self.yes_phrases + self.restatements), yes):
+            return Answer.YES
+        if len(words) in _ends(words, _split(self.no_phrases), {0}):
             return Answer.NO
         return Answer.UNCLEAR
 
@@ -103,20 +106,28 @@ def _cleaned(phrases: Iterable[str], key: str) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
-def _whole(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern for one or more of ``phrases`` and nothing else ("yes that's right")."""
-    one = "|".join(re.escape(p) for p in phrases)
-    return re.compile(rf"(?:{one})(?: (?:{one}))*")
+@functools.cache
+def _split(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.split()) for p in phrases)
 
 
-def _yes_then(yes: tuple[str, ...], again: tuple[str, ...]) -> re.Pattern[str]:
-    """A yes first, then restatements or more yeses and nothing else ("ja det er mit
-    nummer", "yes send it"): the yes is what agrees, so a restatement alone ("det er mit
-    nummer") is not enough; any word outside both lists ("men", "ikke", "nej",
-    "forkerte") leaves the answer unclear."""
-    first = "|".join(re.escape(p) for p in yes)
-    more = "|".join(re.escape(p) for p in (*again, *yes))
-    return re.compile(rf"(?:{first})(?: (?:{more}))+")
+def _ends(words: list[str], phrases: tuple[tuple[str, ...], ...], starts: set[int]) -> set[int]:
+    """Where a run of one or more ``phrases`` that begins at one of ``starts`` can end
+    (word positions): the words read one phrase after another, every way at once, so a
+    long answer costs its length times the phrases, never more ("please please ...")."""
+    ends: set[int] = set()
+    todo = sorted(starts)
+    seen = set(todo)
+    while todo:
+        at = todo.pop()
+        for phrase in phrases:
+            end = at + len(phrase)
+            if tuple(words[at:end]) == phrase:
+                ends.add(end)
+                if end not in seen:
+                    seen.add(end)
+                    todo.append(end)
+    return ends
 
 
 @functools.cache
@@ -132,6 +143,12 @@ def plain_answers(language: str) -> PlainAnswers:
     return PlainAnswers.from_lists(
         answers["plain_yes"], answers["plain_no"], answers["thanks"], answers["restatements"]
     )
+
+
+def plain_no(text: str, language: str) -> bool:
+    """Whether all of ``text`` is ``language``'s plain no phrases ("nej tak", "no thanks"):
+    to an open question ("what can I help you with?") that is nothing more wanted."""
+    return plain_answers(language).plain(text) is Answer.NO
 
 
 @dataclass(frozen=True, slots=True)
