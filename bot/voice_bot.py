@@ -264,7 +264,9 @@ class SpeechBot:
             elif isinstance(event, TextTurn):
                 await bc.sink.stage(bc.call_id, CallStage.RECOGNISED, text=event.text[:200])
                 intent = await _offer_intent(bc.dialogue, event.text)
-                answer = offer_answer(intent=intent.name, text=event.text)
+                answer = offer_answer(
+                    intent=intent.name, text=event.text, language=bc.dialogue.config.language
+                )
             else:
                 answer = OfferAnswer(None, OfferReason(OfferWhy.SILENCE))
             if not answer.carry:

@@ -128,6 +128,13 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], list[str]]] = {
     "out_of_scope_then_topic": (
         None, "resolved", ["out_of_scope", "opening_hours", "goodbye"], []
     ),
+    # A yes that says again what it agrees to acts; a yes with a correction or a no never.
+    "callback_yes_my_number": (
+        CALLER, "callback", ["confirm_callback", "callback_confirm", "callback_recorded"], []
+    ),
+    "callback_yes_but": (
+        CALLER, "hangup", ["confirm_callback", "yes_unsure", "declined_callback"], []
+    ),
 }  # fmt: skip
 
 

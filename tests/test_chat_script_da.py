@@ -1,6 +1,6 @@
 """`spillway chat --language da --script FILE --json`: Danish scripted conversations.
 
-Twenty-one flows written as Danish callers speak (tests/scripts_da), replayed through
+Flows written as Danish callers speak (tests/scripts_da), replayed through
 the Danish pack's fallback classifier against a database seeded with `spillway demo
 seed` (which loads the Danish product and order-line names). Each must reach the
 same actions and outcome as its English counterpart in tests/test_chat_script.py:
@@ -94,6 +94,17 @@ EXPECTED: dict[str, tuple[str | None, str, list[str], int]] = {
                "callback_recorded"], 0
     ),
     "uden_for_emne": (None, "handoff", ["out_of_scope", "transfer_out_of_scope"], 0),
+    # A yes that says again what it agrees to acts; a yes with a correction or a no never.
+    "tilbageopkald_ja_mit_nummer": (
+        CALLER, "callback", ["confirm_callback", "callback_confirm", "callback_recorded"], 0
+    ),
+    "tilbageopkald_ja_men": (
+        CALLER, "hangup", ["confirm_callback", "yes_unsure", "declined_callback"], 0
+    ),
+    "ordrestatus_ja_send_det": (
+        CALLER, "resolved",
+        ["confirm_order_number", "order_status", "tracking_sms_sent", "goodbye"], 1
+    ),
 }  # fmt: skip
 
 

@@ -8,7 +8,9 @@ whatever the classifier made of it) gets the greeting's question again with
 examples and the keys. A goodbye heard at the first
 turn, before anything was done (a misheard greeting, most likely), is asked
 about once ("Is there anything I can help you with?") rather than ending the
-call; a second one ends it. English and Danish, on each pack's fallback classifier.
+call; a second one ends it. So is a plain no ("nej tak"); a plain no to "what else
+can I help you with?" ends the call. English and Danish, on each pack's fallback
+classifier.
 """
 
 from __future__ import annotations
@@ -108,3 +110,42 @@ async def test_a_goodbye_at_the_first_turn_is_asked_about_once(
     reply = await d.handle(TextTurn(bye))
     assert reply.action == "goodbye" and reply.end_call
     assert d.result is not None and d.result.outcome is Outcome.HANGUP
+
+
+# A plain no to the open question (group 8 of the Danish caller audit): "nej tak" as
+# the first words was "Beklager, det forstod jeg ikke"; "nej" to "what else can I help
+# you with?" the same.
+NOS = {"da": ("nej tak", "nej"), "en": ("no thanks", "no")}
+STOCK_THEN_YES = {"da": ("har I headset", "ja"), "en": ("do you have headphones", "yes")}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_plain_no_first_is_asked_about_once_then_ends(
+    language: str, demo: Backends
+) -> None:
+    first, again = NOS[language]
+    d = await _first_turn(demo, language, first)
+    reply = d.turns[-1].reply
+    assert reply.action == "goodbye_first_turn" and not reply.end_call and not d.ended
+    reply = await d.handle(TextTurn(again))
+    assert reply.action == "goodbye" and reply.end_call
+    assert d.result is not None and d.result.outcome is Outcome.HANGUP
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_plain_no_to_what_else_ends_the_call(language: str, demo: Backends) -> None:
+    question, yes = STOCK_THEN_YES[language]
+    d = await _first_turn(demo, language, question)
+    assert d.turns[-1].reply.action == "stock"
+    assert (await d.handle(TextTurn(yes))).action == "ask_topic"  # "yes, something else"
+    reply = await d.handle(TextTurn(NOS[language][1]))
+    assert reply.action == "goodbye" and reply.end_call
+    assert d.result is not None and d.result.outcome is Outcome.RESOLVED
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_a_no_with_a_request_is_the_request(language: str, demo: Backends) -> None:
+    # Not a plain no: the words after it are the caller's question.
+    said = {"da": "nej, hvor er min pakke", "en": "no, where is my order"}[language]
+    d = await _first_turn(demo, language, said)
+    assert d.turns[-1].reply.action != "goodbye_first_turn" and not d.ended

@@ -112,6 +112,82 @@ def test_a_plain_yes_the_recogniser_doubted_is_unclear(language: str) -> None:
     assert _decide(language, sure) is Answer.YES
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        # Ordinary yeses, and a yes followed only by what it agrees to, said again
+        # (the Danish caller audit: a callback was never booked on these).
+        ("da", "ja det er mit nummer"),
+        ("da", "jamen ja, det er mit nummer"),
+        ("da", "ja ring bare"),
+        ("da", "ja det vil jeg gerne"),
+        ("da", "ja, det passer"),
+        ("da", "ja, det er det jeg vil"),
+        ("da", "jamen ja"),
+        ("da", "ja send det"),
+        ("da", "ja, send den på sms"),
+        ("da", "send den bare"),
+        ("da", "jatak"),
+        ("da", "jaja"),
+        ("da", "nemlig"),
+        ("da", "jep det er den"),
+        ("en", "yes that's my number"),
+        ("en", "yeah go ahead and send it"),
+        ("en", "yes send it"),
+        ("en", "yes that's the one"),
+    ],
+)
+def test_a_yes_that_says_again_what_it_agrees_to_is_a_yes(language: str, said: str) -> None:
+    assert _decide(language, _yes_to(said)) is Answer.YES
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        # A yes with a correction, a no or anything else never counts, nor does a
+        # restatement without a yes (a statement, not agreement).
+        ("da", "ja men det er den forkerte"),
+        ("da", "ja nej"),
+        ("da", "ja, men ikke i dag"),
+        ("da", "ja det er ikke mit nummer"),
+        ("da", "ja det er mit nummer men ring i morgen"),
+        ("da", "det er mit nummer"),
+        ("da", "send det til min mand"),
+        ("en", "yes but that's the wrong one"),
+        ("en", "yes no"),
+        ("en", "yes but not today"),
+        ("en", "yes that's my number but not today"),
+        ("en", "that's my number"),
+    ],
+)
+def test_a_yes_carrying_more_is_unclear(language: str, said: str) -> None:
+    assert _decide(language, _yes_to(said)) is not Answer.YES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_packs_classifier_lets_the_restated_yes_through(language: str) -> None:
+    # The classifier may veto a plain yes it reads as another request: the ordinary
+    # yeses of the audit must be read as a yes (the pack's affirm examples).
+    said = {
+        "da": ("ja det er mit nummer", "ja ring bare", "ja send det", "jep det er den"),
+        "en": ("yes that's my number", "yeah go ahead and send it", "yes send it"),
+    }[language]
+    nlu = NluEngine(FallbackNlu.train(load_nlu_data(project_dir(language)), language=language))
+    for text in said:
+        heard = Heard(text=text, intent=await nlu.parse(text))
+        assert _decide(language, heard) is Answer.YES, (text, heard.intent)
+
+
+async def test_a_murmured_yes_confirms_a_look_up_only() -> None:
+    # "mm" to "is that order 10042?" is a yes (nothing is done on it but a look-up);
+    # before a case, an SMS or a callback it is asked again.
+    nlu = NluEngine(FallbackNlu.train(load_nlu_data(project_dir("da")), language="da"))
+    heard = Heard(text="mm", intent=await nlu.parse("mm"))
+    floors = {"min_asr_confidence": 0.37, "min_yes_confidence": 0.9}
+    assert answer_to_question(heard, plain_answers("da"), **floors) is Answer.YES
+    assert _decide("da", heard) is Answer.UNCLEAR
+
+
 def test_a_plain_yes_the_classifier_reads_as_a_request_is_unclear() -> None:
     not_a_yes = Heard(text="yes", intent=ParsedIntent("complaint", 0.99, {}, "test", "yes"))
     assert _decide("en", not_a_yes) is Answer.UNCLEAR

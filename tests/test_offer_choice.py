@@ -12,7 +12,11 @@ import pytest
 from agi.overflow import route_offer
 from bot.assembly import build_nlu
 from bot.dialogue.offer import offer_answer
-from spillway.call import Route
+from bot.nlu.data import LANGUAGES, load_nlu_data, project_dir
+from bot.nlu.engine import NluEngine
+from bot.nlu.fallback import FallbackNlu
+from spillway.call import MENU_CHOICES, Route
+from spillway.language_pack import load_pack
 from spillway.settings import Settings
 
 
@@ -82,6 +86,88 @@ def test_words(text: str, intent: str | None, route: Route | None, carry: bool) 
     assert answer.reason
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "route", "carry"),
+    [
+        # The offer's digits as a Dane says them ("Sig eller tryk 1 ..."), alone or framed.
+        ("en", "complaint", Route.BOT, False),
+        ("Et.", "out_of_scope", Route.BOT, False),
+        ("én", "out_of_scope", Route.BOT, False),
+        ("to", "out_of_scope", Route.WAIT, False),
+        ("tre", "out_of_scope", Route.CALLBACK, False),
+        ("nummer et", "callback_request", Route.BOT, False),
+        ("tast tre", "out_of_scope", Route.CALLBACK, False),
+        ("to tak", "goodbye", Route.WAIT, False),
+        # Keeping one's place: whatever the classifier read into it (a callback, a
+        # complaint), the caller stays in the queue.
+        ("jeg vil gerne vente", "callback_request", Route.WAIT, False),
+        ("Jeg bliver i køen.", "complaint", Route.WAIT, False),
+        ("jeg venter", "out_of_scope", Route.WAIT, False),
+        ("jeg vil beholde min plads", "out_of_scope", Route.WAIT, False),
+        ("jeg vil ikke miste min plads", "out_of_scope", Route.WAIT, False),
+        ("2 for at blive i køen", "out_of_scope", Route.WAIT, False),
+        ("nej", "deny", Route.WAIT, False),
+        ("jeg vil tale med en medarbejder", "human_agent", Route.WAIT, False),
+        # The bot: "talk to you" (the classifier reads a request for a person) ...
+        ("jeg vil gerne tale med dig", "human_agent", Route.BOT, False),
+        ("ja tak", "affirm", Route.BOT, False),
+        # ... or a request it serves, carried: "jeg venter" inside it is no wait.
+        ("jeg venter på min pakke", "order_status", Route.BOT, True),
+        ("hvor er min pakke", "order_status", Route.BOT, True),
+        # A callback, by words or by the classifier.
+        ("ring mig op", "callback_request", Route.CALLBACK, False),
+        ("jeg vil ikke vente, ring mig op", "callback_request", Route.CALLBACK, False),
+        ("3 for at blive ringet op", "out_of_scope", Route.CALLBACK, False),
+        # Not waiting is no wait, nor the complaint the classifier made of it: asked again.
+        ("jeg vil ikke blive i køen", "complaint", None, False),
+        ("hvad en dejlig dag", "out_of_scope", None, False),
+    ],
+)
+def test_danish_words(text: str, intent: str, route: Route | None, carry: bool) -> None:
+    answer = offer_answer(intent=intent, text=text, language="da")
+    assert (answer.route, answer.carry) == (route, carry), answer
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("number one", Route.BOT),
+        ("press three", Route.CALLBACK),
+        ("two please", Route.WAIT),
+        ("I don't want to lose my place", Route.WAIT),
+        ("I don't want to stay in the queue", None),
+        ("keep waiting in the queue", Route.WAIT),
+        ("to be called back", Route.CALLBACK),
+    ],
+)
+def test_more_english_words(text: str, route: Route | None) -> None:
+    assert offer_answer(intent="out_of_scope", text=text, language="en").route is route
+
+
+# What each choice of the offer's own words is said to be for ("1 for at tale med mig").
+CHOICES = {
+    "en": {"talk to me": Route.BOT, "keep waiting in the queue": Route.WAIT,
+           "be called back": Route.CALLBACK},
+    "da": {"tale med mig": Route.BOT, "blive i køen": Route.WAIT,
+           "blive ringet op": Route.CALLBACK},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_offer_s_own_words_and_numbers_are_understood(language: str) -> None:
+    pack = load_pack(language)
+    for key in ("offer", "offer_reprompt"):
+        said = pack.say(key, notice="")
+        # Each menu number the prompt names, said as a key, leads where the menu says.
+        for digit, route in MENU_CHOICES.items():
+            assert digit in said
+            assert offer_answer(text=digit, language=language).route is route
+    offer = pack.say("offer", notice="")
+    for words, route in CHOICES[language].items():
+        assert words in offer, (language, words)
+        assert offer_answer(text=words, language=language).route is route, (language, words)
+
+
 def test_a_callback_in_words_is_a_guess_a_key_or_number_is_not() -> None:
     # Words are read back and confirmed by the dialogue before a request is recorded.
     assert offer_answer(intent="callback_request", text="Please call me back.").guessed
@@ -106,5 +192,28 @@ async def test_the_shop_nlu_feeds_the_mapping() -> None:
         for text, route in said.items():
             intent = await nlu.parse(text)
             assert offer_answer(intent=intent.name, text=text).route is route, (text, intent)
+    finally:
+        await nlu.aclose()
+
+
+async def test_the_danish_shop_nlu_feeds_the_mapping() -> None:
+    nlu = NluEngine(FallbackNlu.train(load_nlu_data(project_dir("da")), language="da"))
+    try:
+        said = {
+            "ring mig op": Route.CALLBACK,
+            "jeg vil gerne vente": Route.WAIT,
+            "jeg bliver i køen": Route.WAIT,
+            "en medarbejder tak": Route.WAIT,
+            "jeg vil gerne tale med dig": Route.BOT,
+            "hvor er min pakke": Route.BOT,
+            "ja": Route.BOT,
+            "nej": Route.WAIT,
+            "et": Route.BOT,
+            "tre": Route.CALLBACK,
+        }
+        for text, route in said.items():
+            intent = await nlu.parse(text)
+            answer = offer_answer(intent=intent.name, text=text, language="da")
+            assert answer.route is route, (text, intent)
     finally:
         await nlu.aclose()

@@ -4,9 +4,10 @@ A caller who answers the greeting with "hej" or "good morning" wants to be asked
 again, not hung up on: the Danish pack once taught "hej" as a goodbye, and a
 Rasa model trained before that was fixed still hears it so. A goodbye heard
 first (most likely a misheard greeting) is asked about once: "Is there anything
-I can help you with? ... If not, just hang up." :func:`first_turn_prompt` is a
-pure function of the words, the classifier's intent and the pack's greetings
-(``grammar.yaml``, ``greetings``).
+I can help you with? ... If not, just hang up." So is a plain no ("nej tak",
+the pack's ``answers.plain_no``), which was "sorry, I didn't understand".
+:func:`first_turn_prompt` is a pure function of the words, the classifier's
+intent and the pack's greetings (``grammar.yaml``, ``greetings``).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ def _normal(text: str) -> str:
 
 
 def first_turn_prompt(
-    text: str, intent: ParsedIntent | None, greeting_words: frozenset[str]
+    text: str, intent: ParsedIntent | None, greeting_words: frozenset[str], *, no: bool = False
 ) -> str | None:
     """The prompt id for the caller's first words, when they are a greeting alone
-    (``greet_again``) or a goodbye (``goodbye_first_turn``); None: the usual way."""
+    (``greet_again``), a goodbye or a plain no (``no``: ``goodbye_first_turn``);
+    None: the usual way."""
     if _normal(text) in greeting_words:
         return "greet_again"
-    if intent is not None and intent.name == Intent.GOODBYE:
+    if no or (intent is not None and intent.name == Intent.GOODBYE):
         return "goodbye_first_turn"
     return None

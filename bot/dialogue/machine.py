@@ -44,7 +44,7 @@ from bot.dialogue.number_at_hand import number_not_at_hand
 from bot.dialogue.number_refusal import ask_number, own_number_refusal, typed_refusal
 from bot.dialogue.orders import OrderSteps
 from bot.dialogue.phrasing import Calendar, valid_order_number
-from bot.dialogue.plain_yes import Answer
+from bot.dialogue.plain_yes import Answer, plain_no
 from bot.dialogue.prompts import say, use_language
 from bot.dialogue.repeat import asks_repeat, one_apology, repeated, without_opener
 from bot.dialogue.result import DialogueContext, DialogueResult, DialogueTurn, Outcome
@@ -249,7 +249,9 @@ class Dialogue(
                 return self._transfer(say("transfer_upset"), "transfer_upset", fixed=True)
         if self.state is State.MAIN and not self.turns and isinstance(event, TextTurn):
             # A greeting alone, or a goodbye before anything was done: asked (again).
-            key = first_turn_prompt(event.text, intent, greetings(self.config.language))
+            language = self.config.language
+            no = plain_no(event.text, language)
+            key = first_turn_prompt(event.text, intent, greetings(language), no=no)
             if key is not None:
                 return self._ask(say(key), key, progress=False)
         if (left := await self._callback_left(event, intent)) is not None:
@@ -284,6 +286,9 @@ class Dialogue(
                     return self._goodbye()
                 if intent.name == Intent.AFFIRM:
                     return self._ask(say("ask_topic"), "ask_topic", State.MAIN)
+            if state is State.MAIN and self.turns and isinstance(event, TextTurn):
+                if plain_no(event.text, self.config.language):
+                    return self._goodbye()  # "nej" to "what else can I help with?": nothing
             if valid_order_number(digits):
                 # An order number keyed in without a question: an order status call.
                 return await self._start_order("status", {"order_number": digits})

@@ -6,7 +6,9 @@ noise heard as "ah yes the" or "so yeah" was read as a sure yes, and a case or a
 callback followed. So
 only a plain yes acts: key 1, or an answer made wholly of the language pack's
 plain yes phrases (``grammar.yaml``, ``answers.plain_yes``: "yes", "yes that's
-right", "ja tak"), heard by the recogniser at least as surely as
+right", "ja tak"), or of such a yes followed only by words that say again what is
+being agreed to (``answers.restatements``: "ja det er mit nummer", "yes send it"),
+heard by the recogniser at least as surely as
 ``speech.min_asr_confidence`` and not read by the classifier as another request
 (the classifier alone, ``nlu.min_yes_confidence`` sure, is a yes only where
 nothing is done on it but a look-up).
@@ -16,7 +18,9 @@ on a caller who had just accepted the offer. Only after "anything else?" does a
 thanks close the call. The same reading serves every yes/no question
 (:func:`answer_to_question`): "yeah sure" or "ok" is a yes to an order number,
 to a phone number and to an SMS alike. A plain no (key 2, the pack's
-``answers.plain_no`` or the classifier's no) declines. Anything else is unclear:
+``answers.plain_no`` or the classifier's no) declines. A yes carrying anything
+else ("ja men det er den forkerte", "yes but not today") is no plain yes: a
+correction or a no is never read as agreement. Anything else is unclear:
 asked again once with clear instructions ("please say yes or no, or press
 1 ..."), then the safe path, where nothing is done (:mod:`bot.dialogue.actions`).
 """
@@ -24,7 +28,6 @@ asked again once with clear instructions ("please say yes or no, or press
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -56,28 +59,41 @@ class Next(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PlainAnswers:
-    """One language's plain yes and no phrases (its pack's ``grammar.yaml``, ``answers``)."""
+    """One language's plain yes and no phrases (its pack's ``grammar.yaml``, ``answers``),
+    and the restatements a yes may be followed by ("det er mit nummer", "send it")."""
 
     yes_phrases: tuple[str, ...]
     no_phrases: tuple[str, ...]
-    yes: re.Pattern[str]
-    no: re.Pattern[str]
+    restatements: tuple[str, ...] = ()
 
     @classmethod
     def from_lists(
-        cls, yes: Iterable[str], no: Iterable[str], thanks: Iterable[str] = ()
+        cls,
+        yes: Iterable[str],
+        no: Iterable[str],
+        thanks: Iterable[str] = (),
+        restatements: Iterable[str] = (),
     ) -> PlainAnswers:
         # A thanks, alone or with a yes ("yes thank you"), is one more way to say yes.
         yes_phrases = _cleaned([*yes, *thanks], "answers.plain_yes")
         no_phrases = _cleaned(no, "answers.plain_no")
-        return cls(yes_phrases, no_phrases, _whole(yes_phrases), _whole(no_phrases))
+        again = tuple(sorted({clean_text(str(p)) for p in restatements} - {""}))
+        return cls(yes_phrases, no_phrases, again)
 
     def plain(self, text: str) -> Answer:
-        """YES or NO if all of ``text`` is plain yes (or no) phrases, else UNCLEAR."""
-        said = clean_text(text.replace("\u2019", "'"))
-        if self.yes.fullmatch(said):
+        """YES if all of ``text`` is plain yes phrases, or a yes and then restatements of
+        what is agreed to; NO if all of it is plain no phrases; else UNCLEAR.
+
+        A yes comes first: it is what agrees, so a restatement alone ("det er mit
+        nummer") is not enough, and any word outside the lists ("men", "ikke", "nej",
+        "forkerte") leaves the answer unclear."""
+        words = clean_text(text.replace("\u2019", "'")).split()
+        yes = _ends(words, _split(self.yes_phrases), {0})
+        if len(words) in yes:
             return Answer.YES
-        if self.no.fullmatch(said):
+        if yes and len(words) in _ends(words, _split(self.yes_phrases + self.restatements), yes):
+            return Answer.YES
+        if len(words) in _ends(words, _split(self.no_phrases), {0}):
             return Answer.NO
         return Answer.UNCLEAR
 
@@ -90,10 +106,28 @@ def _cleaned(phrases: Iterable[str], key: str) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
-def _whole(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """A pattern for one or more of ``phrases`` and nothing else ("yes that's right")."""
-    one = "|".join(re.escape(p) for p in phrases)
-    return re.compile(rf"(?:{one})(?: (?:{one}))*")
+@functools.cache
+def _split(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.split()) for p in phrases)
+
+
+def _ends(words: list[str], phrases: tuple[tuple[str, ...], ...], starts: set[int]) -> set[int]:
+    """Where a run of one or more ``phrases`` that begins at one of ``starts`` can end
+    (word positions): the words read one phrase after another, every way at once, so a
+    long answer costs its length times the phrases, never more ("please please ...")."""
+    ends: set[int] = set()
+    todo = sorted(starts)
+    seen = set(todo)
+    while todo:
+        at = todo.pop()
+        for phrase in phrases:
+            end = at + len(phrase)
+            if tuple(words[at:end]) == phrase:
+                ends.add(end)
+                if end not in seen:
+                    seen.add(end)
+                    todo.append(end)
+    return ends
 
 
 @functools.cache
@@ -103,10 +137,18 @@ def plain_answers(language: str) -> PlainAnswers:
     answers = doc.get("answers")
     if not isinstance(answers, dict):
         raise NluError(f"{path}: grammar answers must be a table with plain_yes and plain_no")
-    for key in ("plain_yes", "plain_no", "thanks"):
+    for key in ("plain_yes", "plain_no", "thanks", "restatements"):
         if not isinstance(answers.get(key), list):
             raise NluError(f"{path}: grammar answers.{key} must be a list of phrases")
-    return PlainAnswers.from_lists(answers["plain_yes"], answers["plain_no"], answers["thanks"])
+    return PlainAnswers.from_lists(
+        answers["plain_yes"], answers["plain_no"], answers["thanks"], answers["restatements"]
+    )
+
+
+def plain_no(text: str, language: str) -> bool:
+    """Whether all of ``text`` is ``language``'s plain no phrases ("nej tak", "no thanks"):
+    to an open question ("what can I help you with?") that is nothing more wanted."""
+    return plain_answers(language).plain(text) is Answer.NO
 
 
 @dataclass(frozen=True, slots=True)
