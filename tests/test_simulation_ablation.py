@@ -26,6 +26,7 @@ from scheduler.simulation.ablation_text import ablation_view, percent
 from scheduler.simulation.signal_world import has_signals, kinds_sent
 from scheduler.simulation.simulator import PolicyName, Withheld
 from scheduler.simulation.world import World, load_world
+from spillway.console_text import load_console_text
 from spillway.language_pack import load_pack
 from spillway.paths import repo_root
 from tests.tiny_worlds import tiny_world
@@ -161,8 +162,10 @@ def test_simulate_report_ablation_prints_the_rows(tmp_path: Path) -> None:
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
+    # The plain policy's name is the console's ("conventional" since the team lead's walk).
+    plain = load_console_text("en")("simulated_reason.policy.traditional")
     for label in (
-        "traditional: call at once, then after a fixed wait",
+        f"{plain}: call at once, then after a fixed wait",
         "predicted, no signals (call log, industry, time zone)",
         "predicted, web visits alone",
         "predicted, e-mail opens alone",
