@@ -26,11 +26,12 @@ import functools
 import json
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
+from unittest.mock import patch
 
 from scipy.stats import t as student_t
 
@@ -43,116 +44,60 @@ from scheduler.timing import contact_model, segment_activity
 POLICIES = (PolicyName.TRADITIONAL, PolicyName.PREDICTED, PolicyName.SEGMENT_ORACLE)
 
 
-@contextmanager
-def _sharpen(value: float) -> Iterator[None]:
-    original = simulator.model_probabilities
-    simulator.model_probabilities = functools.partial(original, sharpen=value)
-    try:
-        yield
-    finally:
-        simulator.model_probabilities = original
+def _sharpen(value: float) -> Any:
+    """Thompson draws sharpened by ``value`` (x16 in the shipped simulator)."""
+    sharpened = functools.partial(simulator.model_probabilities, sharpen=value)
+    return patch.object(simulator, "model_probabilities", sharpened)
 
 
-@contextmanager
-def _strengths(strengths: tuple[tuple[float, float], ...]) -> Iterator[None]:
-    original = contact_model.STRENGTHS
-    contact_model.STRENGTHS = cast(Any, strengths)  # a shorter or longer grid than the fixed three
-    try:
-        yield
-    finally:
-        contact_model.STRENGTHS = original
-
-
-@contextmanager
-def _margin(nats: float) -> Iterator[None]:
-    original = contact_model.STRENGTH_MARGIN_NATS
-    contact_model.STRENGTH_MARGIN_NATS = nats
-    try:
-        yield
-    finally:
-        contact_model.STRENGTH_MARGIN_NATS = original
-
-
-@contextmanager
-def _refit_every(seconds: float) -> Iterator[None]:
-    original = simulator.REFIT_EVERY_S
-    simulator.REFIT_EVERY_S = seconds
-    try:
-        yield
-    finally:
-        simulator.REFIT_EVERY_S = original
-
-
-@contextmanager
-def _pooled_tilt_power(power: float) -> Iterator[None]:
-    original = segment_activity.POOLED_TILT_POWER
-    segment_activity.POOLED_TILT_POWER = power
-    try:
-        yield
-    finally:
-        segment_activity.POOLED_TILT_POWER = original
-
-
-@contextmanager
-def _neighbour_weights(offered: tuple[float, ...], joint: bool = False) -> Iterator[None]:
-    original = contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT
-    contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT = offered, joint
-    try:
-        yield
-    finally:
-        contact_model.NEIGHBOUR_WEIGHTS_OFFERED, contact_model.NEIGHBOUR_JOINT = original
-
-
-@contextmanager
-def _neighbour_step(power: float) -> Iterator[None]:
-    original = contact_model.NEIGHBOUR_STEP_POWER
-    contact_model.NEIGHBOUR_STEP_POWER = power
-    try:
-        yield
-    finally:
-        contact_model.NEIGHBOUR_STEP_POWER = original
-
-
-@contextmanager
-def _unchanged() -> Iterator[None]:
-    yield
+def _set(module: object, **values: Any) -> Any:
+    """``module``'s constants set to ``values`` for the run, restored after it."""
+    return patch.multiple(module, **values)
 
 
 # One change each, against the code as it is ("today").
 VARIANTS: dict[str, Callable[[], Any]] = {
-    "today": _unchanged,
+    "today": nullcontext,
     # Thompson draws as sharp as the posterior says (no x16), and two in between.
     "sharpen_1": lambda: _sharpen(1.0),
     "sharpen_4": lambda: _sharpen(4.0),
     "sharpen_64": lambda: _sharpen(64.0),
     # The prior's strength fixed at its strongest (no choice on few counts), or its weakest.
-    "prior_strong_only": lambda: _strengths((contact_model.STRENGTHS[0],)),
-    "prior_weak_only": lambda: _strengths((contact_model.STRENGTHS[-1],)),
+    "prior_strong_only": lambda: _set(contact_model, STRENGTHS=(contact_model.STRENGTHS[0],)),
+    "prior_weak_only": lambda: _set(contact_model, STRENGTHS=(contact_model.STRENGTHS[-1],)),
     # A weaker prior only when it explains the counts better by a margin (log evidence);
     # 0 is the plain maximum (the code before the pilot-volume work), 2 the default since.
-    "prior_margin_0": lambda: _margin(0.0),
-    "prior_margin_2": lambda: _margin(2.0),
-    "prior_margin_5": lambda: _margin(5.0),
+    "prior_margin_0": lambda: _set(contact_model, STRENGTH_MARGIN_NATS=0.0),
+    "prior_margin_2": lambda: _set(contact_model, STRENGTH_MARGIN_NATS=2.0),
+    "prior_margin_5": lambda: _set(contact_model, STRENGTH_MARGIN_NATS=5.0),
     # A finer choice of strengths, and one with a stronger top.
-    "prior_finer": lambda: _strengths(((12.0, 24.0), (6.0, 12.0), (3.0, 6.0), (1.0, 2.0))),
-    "prior_stronger_top": lambda: _strengths(((24.0, 48.0), *contact_model.STRENGTHS)),
+    "prior_finer": lambda: _set(
+        contact_model, STRENGTHS=((12.0, 24.0), (6.0, 12.0), (3.0, 6.0), (1.0, 2.0))
+    ),
+    "prior_stronger_top": lambda: _set(
+        contact_model, STRENGTHS=((24.0, 48.0), *contact_model.STRENGTHS)
+    ),
     # The refit every 6 hours instead of daily.
-    "refit_6h": lambda: _refit_every(6 * 3600.0),
+    "refit_6h": lambda: _set(simulator, REFIT_EVERY_S=6 * 3600.0),
     # A segment's pooled-signal tilt at the power before 2 (the whole tilt, 1), and at 3
     # (worlds with signals only; without signals no segment has a tilt).
-    "pooled_tilt_1": lambda: _pooled_tilt_power(1.0),
-    "pooled_tilt_3": lambda: _pooled_tilt_power(3.0),
+    "pooled_tilt_1": lambda: _set(segment_activity, POOLED_TILT_POWER=1.0),
+    "pooled_tilt_3": lambda: _set(segment_activity, POOLED_TILT_POWER=3.0),
     # Lighter borrowing from the neighbouring hours (0.5 of each today) offered to each
     # segment's marginal likelihood, chosen only by the margin over today's choice.
-    "neighbour_eb_15": lambda: _neighbour_weights((0.15,)),
-    "neighbour_eb_25_10": lambda: _neighbour_weights((0.25, 0.1)),
-    "neighbour_eb_15_joint": lambda: _neighbour_weights((0.15,), joint=True),
-    "neighbour_eb_25_10_joint": lambda: _neighbour_weights((0.25, 0.1), joint=True),
+    "neighbour_eb_15": lambda: _set(contact_model, NEIGHBOUR_WEIGHTS_OFFERED=(0.15,)),
+    "neighbour_eb_25_10": lambda: _set(contact_model, NEIGHBOUR_WEIGHTS_OFFERED=(0.25, 0.1)),
+    "neighbour_eb_15_joint": lambda: _set(
+        contact_model, NEIGHBOUR_WEIGHTS_OFFERED=(0.15,), NEIGHBOUR_JOINT=True
+    ),
+    "neighbour_eb_25_10_joint": lambda: _set(
+        contact_model, NEIGHBOUR_WEIGHTS_OFFERED=(0.25, 0.1), NEIGHBOUR_JOINT=True
+    ),
     # Borrowing between two hours cut where the segment's pooled signals step: not at all
     # (the code before 2026-12-06), by the ratio (the default since), by its square.
-    "neighbour_step_0": lambda: _neighbour_step(0.0),
-    "neighbour_step_1": lambda: _neighbour_step(1.0),
-    "neighbour_step_2": lambda: _neighbour_step(2.0),
+    "neighbour_step_0": lambda: _set(contact_model, NEIGHBOUR_STEP_POWER=0.0),
+    "neighbour_step_1": lambda: _set(contact_model, NEIGHBOUR_STEP_POWER=1.0),
+    "neighbour_step_2": lambda: _set(contact_model, NEIGHBOUR_STEP_POWER=2.0),
 }
 
 
